@@ -1,0 +1,48 @@
+# releasekit: `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv system-deps test lint typecheck pytest lock bench demo serve clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(STAMP) ## create .venv and install releasekit from the hash-pinned lock
+
+system-deps: ## install the system tools the tests drive (gpg, chromium) when missing
+	@sh scripts/system-deps.sh
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check releasekit tests scripts
+	$(BIN)/ruff format --check releasekit tests scripts
+
+typecheck: $(STAMP) ## mypy, strict, on the package
+	$(BIN)/mypy
+
+pytest: $(STAMP) system-deps ## the test suite with coverage
+	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+test: lint typecheck pytest ## everything CI runs: lint, types, tests
+
+lock: ## regenerate requirements/dev.lock (hash-pinned) from requirements/*.in
+	$(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/pip install --quiet uv
+	cd requirements && ../build/lockenv/bin/uv pip compile --generate-hashes --universal \
+		--python-version 3.11 --quiet dev.in -o dev.lock
+
+bench: $(STAMP) system-deps ## the performance benchmarks (figures on stdout)
+	$(BIN)/python scripts/bench.py
+
+clean: ## remove the venv and generated files
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,379 @@
+"""Advisory files: TOML front matter between ``+++`` lines, then a Markdown body.
+
+:func:`parse_advisory` turns one file's text into an :class:`Advisory` or raises
+:class:`~releasekit.errors.AdvisoryError` listing *every* problem it found, each as
+``advisories/ID.md:LINE: field: message``. Scores come from the ``cvss`` library.
+Messages name fields, never quote advisory text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from cvss import CVSS3, CVSS4
+from cvss.exceptions import CVSSError
+from packaging.version import InvalidVersion, Version
+
+from . import tomlpos
+from .errors import AdvisoryError, Problem
+
+FENCE = "+++"
+CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
+CWE_RE = re.compile(r"CWE-\d{1,5}")
+SEVERITY_BANDS = (  # (lowest score, name), highest first
+    (9.0, "critical"),
+    (7.0, "high"),
+    (4.0, "medium"),
+    (0.1, "low"),
+    (0.0, "none"),
+)
+SEVERITIES = ("none", "low", "medium", "high", "critical")
+
+
+class State(StrEnum):
+    DRAFT = "draft"  # no embargo set yet
+    EMBARGOED = "embargoed"  # embargo set, not released
+    RELEASED = "released"  # released; details still private until the disclosure date
+    DISCLOSED = "disclosed"  # details public
+
+
+def severity_for(score: float) -> str:
+    """The severity band of a CVSS base score."""
+    for lowest, name in SEVERITY_BANDS:
+        if score >= lowest:
+            return name
+    return "none"
+
+
+@dataclass(frozen=True)
+class Cvss:
+    """A scored CVSS vector (3.1 or 4.0)."""
+
+    vector: str
+    version: str  # "3.1" or "4.0"
+    score: float
+
+    @property
+    def severity(self) -> str:
+        return severity_for(self.score)
+
+
+def score_vector(vector: str) -> Cvss:
+    """Score a CVSS 3.1 or 4.0 vector; raises ValueError with the library's reason."""
+    if vector.startswith("CVSS:3.1/"):
+        try:
+            cvss3 = CVSS3(vector)
+            return Cvss(cvss3.clean_vector(), "3.1", float(cvss3.scores()[0]))
+        except CVSSError as exc:
+            raise ValueError(str(exc)) from None
+    if vector.startswith("CVSS:4.0/"):
+        try:
+            cvss4 = CVSS4(vector)
+            return Cvss(cvss4.clean_vector(), "4.0", float(cvss4.base_score))
+        except CVSSError as exc:
+            raise ValueError(str(exc)) from None
+    raise ValueError("must start with CVSS:3.1/ or CVSS:4.0/")
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """One advisory, validated. Times are aware datetimes in UTC."""
+
+    id: str
+    title: str
+    summary: str
+    body: str
+    path: Path
+    component: str | None = None
+    cvss: Cvss | None = None
+    cvss4: Cvss | None = None
+    severity_override: str | None = None
+    severity_reason: str | None = None
+    cve: str | None = None
+    cwe: str | None = None
+    introduced: str | None = None
+    reporter: str | None = None
+    embargo: datetime | None = None
+    released: datetime | None = None
+    fixed: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float | None:
+        return self.cvss.score if self.cvss else None
+
+    @property
+    def severity(self) -> str:
+        """The final severity: the override when given, else the CVSS band."""
+        if self.severity_override:
+            return self.severity_override
+        return self.cvss.severity if self.cvss else "none"
+
+    @property
+    def year(self) -> int:
+        return int(self.id.split("-")[-2])
+
+    @property
+    def number(self) -> int:
+        return int(self.id.split("-")[-1])
+
+    def disclosure_date(self, disclosure_days: int) -> date | None:
+        """The day the details become public (release date + disclosure_days), in UTC."""
+        if self.released is None:
+            return None
+        return (self.released + timedelta(days=disclosure_days)).date()
+
+    def disclosed_at(self, disclosure_days: int) -> datetime | None:
+        """The instant the details become public: midnight UTC of the disclosure date."""
+        day = self.disclosure_date(disclosure_days)
+        if day is None:
+            return None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    def state(self, now: datetime, disclosure_days: int) -> State:
+        if self.released is None:
+            return State.EMBARGOED if self.embargo else State.DRAFT
+        disclosed = self.disclosed_at(disclosure_days)
+        assert disclosed is not None
+        return State.DISCLOSED if now >= disclosed else State.RELEASED
+
+    def is_public(self, now: datetime) -> bool:
+        """Released: the id, title, summary and versions may be shown."""
+        return self.released is not None and self.released <= now
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line where the body starts) or None if there is no +++ block."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip("\r").strip() != FENCE:
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r").strip() == FENCE:
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return front, body.lstrip("\n"), index + 2
+    return None
+
+
+_FIELDS: dict[str, str] = {  # key -> expected TOML type
+    "id": "str",
+    "title": "str",
+    "summary": "str",
+    "component": "str",
+    "cvss": "str",
+    "cvss4": "str",
+    "severity": "str",
+    "severity_reason": "str",
+    "cve": "str",
+    "cwe": "str",
+    "introduced": "str",
+    "reporter": "str",
+    "embargo": "datetime",
+    "released": "datetime",
+    "fixed": "table",
+}
+_REQUIRED = ("id", "title", "summary")
+
+
+def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return None, "needs a UTC offset, e.g. 2026-12-01T14:00:00Z (no zone-less times)"
+        return value.astimezone(UTC), None
+    if isinstance(value, date):
+        return None, "needs a time and a UTC offset, e.g. 2026-12-01T14:00:00Z"
+    return None, "must be an offset date-time without quotes, e.g. 2026-12-01T14:00:00Z"
+
+
+def parse_advisory(text: str, path: Path, prefix: str) -> Advisory:
+    """Parse and validate one advisory file's text. Raises AdvisoryError with all problems."""
+    problems: list[Problem] = []
+
+    def problem(field_name: str | None, message: str, line: int | None = None) -> None:
+        if line is None and field_name:
+            found = tomlpos.key_line(front, None, field_name.split(".")[0])
+            line = found + 1 if found else 1
+        problems.append(Problem(path, line, field_name, message))
+
+    parts = split_front_matter(text)
+    if parts is None:
+        raise AdvisoryError(
+            [
+                Problem(
+                    path, 1, None, "must start with a +++ line and close the front matter with +++"
+                )
+            ]
+        )
+    front, body, _ = parts
+    data, syntax_line, message = tomlpos.loads(front)
+    if data is None:
+        line = syntax_line + 1 if syntax_line else 1
+        raise AdvisoryError([Problem(path, line, None, message or "invalid TOML")])
+
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = _FIELDS.get(key)
+        if kind is None:
+            close = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problem(key, f"unknown field{hint}")
+        elif kind == "str":
+            if not isinstance(value, str):
+                problem(key, "must be a string")
+            elif not value.strip():
+                problem(key, "must not be empty")
+            else:
+                values[key] = value.strip()
+        elif kind == "datetime":
+            converted, why = _aware_utc(value)
+            if why:
+                problem(key, why)
+            else:
+                values[key] = converted
+        elif kind == "table":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                problem(key, 'must be a table of line = "version", e.g. { "10.3" = "10.3.3" }')
+            else:
+                values[key] = dict(value)
+    for key in _REQUIRED:
+        if key not in data:
+            problem(key, "required field is missing", line=1)
+
+    expected_stem = path.stem
+    if "id" in values:
+        ident = values["id"]
+        if not re.fullmatch(rf"{re.escape(prefix)}-\d{{4}}-\d{{4,}}", ident):
+            problem("id", f"must look like {prefix}-YYYY-NNNN (four or more digits)")
+        elif ident != expected_stem:
+            problem("id", f"does not match the file name (expected the file {ident}.md)")
+
+    cvss = cvss4 = None
+    if "cvss" in values:
+        try:
+            cvss = score_vector(values["cvss"])
+        except ValueError as exc:
+            problem("cvss", f"invalid CVSS vector: {exc}")
+    if "cvss4" in values:
+        try:
+            cvss4 = score_vector(values["cvss4"])
+            if cvss4.version != "4.0":
+                problem("cvss4", "must be a CVSS:4.0/ vector")
+                cvss4 = None
+        except ValueError as exc:
+            problem("cvss4", f"invalid CVSS vector: {exc}")
+    override = values.get("severity")
+    if override is not None:
+        override = override.lower()
+        if override not in SEVERITIES:
+            problem("severity", f"must be one of {', '.join(SEVERITIES)}")
+            override = None
+        elif "severity_reason" not in values:
+            problem("severity", "an override needs severity_reason (a written justification)")
+    elif "severity_reason" in values:
+        problem("severity_reason", "given without a severity override")
+    if "cve" in values and not CVE_RE.fullmatch(values["cve"]):
+        problem("cve", "must look like CVE-YYYY-NNNN")
+    if "cwe" in values and not CWE_RE.fullmatch(values["cwe"]):
+        problem("cwe", "must look like CWE-79")
+    for key in ("introduced",):
+        if key in values:
+            try:
+                Version(values[key])
+            except InvalidVersion:
+                problem(key, "must be a release line such as 9.8")
+    for line_name, version in values.get("fixed", {}).items():
+        try:
+            Version(line_name)
+            Version(version)
+        except InvalidVersion:
+            problem("fixed", f"{line_name!r} = {version!r} is not line = version")
+    if "embargo" in values and cvss is None and override is None and "cvss" not in values:
+        problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
+    if "released" in values and "embargo" not in values:
+        problem("released", "an advisory released by hand still needs its embargo time")
+
+    if problems:
+        raise AdvisoryError(problems)
+    return Advisory(
+        id=values["id"],
+        title=values["title"],
+        summary=values["summary"],
+        body=body,
+        path=path,
+        component=values.get("component"),
+        cvss=cvss,
+        cvss4=cvss4,
+        severity_override=override,
+        severity_reason=values.get("severity_reason"),
+        cve=values.get("cve"),
+        cwe=values.get("cwe"),
+        introduced=values.get("introduced"),
+        reporter=values.get("reporter"),
+        embargo=values.get("embargo"),
+        released=values.get("released"),
+        fixed=values.get("fixed", {}),
+    )
+
+
+def read_advisory(path: Path, prefix: str, display: Path | None = None) -> Advisory:
+    """Read and parse one advisory file; ``display`` is the path shown in messages."""
+    shown = display or path
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise AdvisoryError([Problem(shown, None, None, "is not UTF-8 text")]) from None
+    except OSError as exc:
+        raise AdvisoryError(
+            [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
+        ) from None
+    advisory = parse_advisory(text, shown, prefix)
+    return advisory if display is None else replace(advisory, path=path)
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if isinstance(value, Mapping):
+        inner = ", ".join(
+            f"{_toml_scalar(k)} = {_toml_scalar(v)}" for k, v in sorted(value.items())
+        )
+        return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
+    return tomli_w.dumps({key: value}).strip()
+
+
+def _toml_scalar(value: Any) -> str:
+    return tomli_w.dumps({"v": value}).partition("=")[2].strip()
+
+
+def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
+    """Set front-matter keys to values, keeping every other line of the file as it was.
+
+    A key already assigned on one line is replaced in place; a new key goes before the
+    closing ``+++``. Datetimes are written in UTC with ``Z``.
+    """
+    parts = split_front_matter(text)
+    if parts is None:
+        raise ValueError("no front matter")
+    lines = text.split("\n")
+    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
+    for key, value in updates.items():
+        if isinstance(value, datetime):
+            rendered = f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        else:
+            rendered = _toml_line(key, value)
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for index in range(1, close):
+            if pattern.match(lines[index]):
+                lines[index] = rendered
+                break
+        else:
+            lines.insert(close, rendered)
+            close += 1
+    return "\n".join(lines)

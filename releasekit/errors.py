@@ -1,0 +1,114 @@
+"""The exception root and its documented subclasses.
+
+Every expected failure is a :class:`ReleasekitError`. The CLI turns it into one line on
+stderr and its ``exit_code``; nothing else in the package exits. Messages name the file,
+line and field at fault and never carry a secret or advisory text beyond an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_NOT_DONE = 1
+EXIT_BAD_INPUT = 2
+
+
+class ReleasekitError(Exception):
+    """Root of every error releasekit expects; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = EXIT_NOT_DONE
+
+
+class BadInput(ReleasekitError):
+    """Bad usage or input (a file, an option, a value): exit 2, nothing changed."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class NotDone(ReleasekitError):
+    """A gate failed, a step failed or something is not ready: exit 1."""
+
+    exit_code = EXIT_NOT_DONE
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file: ``path:line: field: message``."""
+
+    path: Path | str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class InputProblems(BadInput):
+    """One or more located problems in input files; the message lists them all."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(InputProblems):
+    """releasekit.toml is missing, malformed or has a wrong, unknown or missing key."""
+
+    @classmethod
+    def one(
+        cls, path: Path | str, line: int | None, field: str | None, message: str
+    ) -> ConfigError:
+        return cls([Problem(path, line, field, message)])
+
+
+class AdvisoryError(InputProblems):
+    """An advisory file is malformed or breaks a rule (id, CVSS, severity, times)."""
+
+
+class WorkspaceError(BadInput):
+    """The workspace is not where expected, or is not a releasekit workspace."""
+
+
+class GitError(NotDone):
+    """A git operation on the product clone or its remote failed."""
+
+
+class RemoteUnreachable(GitError):
+    """The configured remote could not be reached (network, auth, missing path)."""
+
+
+class PatchError(BadInput):
+    """A held fix is not an mbox patch, or a revision range does not resolve."""
+
+
+class NotReady(NotDone):
+    """The plan or a preflight gate says the release cannot go ahead yet."""
+
+
+class LeakFound(NotDone):
+    """The leak lint found embargoed words in something that would become public."""
+
+
+class SigningError(NotDone):
+    """The signing key is missing, expired or cannot sign, or gpg failed."""
+
+
+class MailError(NotDone):
+    """The SMTP server refused, failed or could not be reached."""
+
+
+class PublishError(NotDone):
+    """Building the site or publishing a record failed."""
+
+
+class Refused(NotDone):
+    """A step refused to run now (before the embargo, without confirmation, ...)."""

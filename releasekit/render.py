@@ -1,0 +1,70 @@
+"""The Jinja2 environment: built-in templates, overridable file by file from the workspace.
+
+Autoescape is on for HTML and XML templates. Advisory text is only ever passed *as data*:
+nothing renders a string that came from an advisory as a template.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import tomli_w
+
+from . import timefmt
+
+
+def builtin_templates_dir() -> Path:
+    """Where the built-in templates are: inside the wheel, or the source tree's templates/."""
+    packaged = Path(str(resources.files("releasekit"))) / "_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _toml_value(value: Any) -> str:
+    """A value as TOML source, e.g. a string with its quotes and escapes."""
+    return tomli_w.dumps({"v": value}).partition("=")[2].strip()
+
+
+def _iso(value: datetime) -> str:
+    return timefmt.iso_utc(value)
+
+
+def _ymd(value: date | datetime) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+def environment(overrides: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment: ``overrides`` (the workspace's templates/) first, then built-ins."""
+    loaders: list[jinja2.BaseLoader] = []
+    if overrides is not None and overrides.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(overrides)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_templates_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "xml", "html.j2", "xml.j2"),
+            default_for_string=False,
+            default=False,
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["toml"] = _toml_value
+    env.filters["iso"] = _iso
+    env.filters["ymd"] = _ymd
+    env.filters["instant"] = timefmt.instant
+    env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True)
+    return env
+
+
+def render(env: jinja2.Environment, template: str, /, **context: Any) -> str:
+    """Render one template by name."""
+    return env.get_template(template).render(**context)

@@ -1,0 +1,59 @@
+"""Line numbers for TOML keys and TOML syntax errors.
+
+``tomllib`` returns plain data without positions; error messages still have to name the line.
+These helpers find where a key was written by scanning the text the data came from.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?$")
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def key_line(text: str, table: str | None, key: str) -> int | None:
+    """The 1-based line where ``key`` is assigned in ``table`` (None: top level), if found."""
+    current: str | None = None
+    key_re = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        if header and not line.lstrip().startswith("[["):
+            current = header.group(1).replace('"', "").replace(" ", "")
+            if table is not None and current == table and key == "":
+                return number
+            continue
+        if current == table and key_re.match(line):
+            return number
+    return None
+
+
+def table_line(text: str, table: str) -> int | None:
+    """The 1-based line of the ``[table]`` header, if present."""
+    return key_line(text, table, "")
+
+
+def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
+    """Parse TOML: ``(data, None, None)`` or ``(None, line, message)`` on a syntax error.
+
+    Deeply nested input can exhaust the recursion limit inside tomllib; that is a syntax
+    problem of the file too, never a crash.
+    """
+    try:
+        return tomllib.loads(text), None, None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _AT_LINE.search(message)
+        if found:
+            line: int | None = int(found.group(1))
+        elif "end of document" in message:
+            line = max(1, len(text.rstrip("\n").split("\n")))
+        else:
+            line = None
+        message = _AT_LINE.sub("", message).replace("(at end of document)", "(at the end)")
+        message = message.strip() or "invalid TOML"
+        return None, line, f"invalid TOML: {message[0].lower()}{message[1:]}"
+    except RecursionError:
+        return None, None, "invalid TOML: nested too deeply"

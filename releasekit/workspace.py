@@ -1,0 +1,201 @@
+"""Where things live in a workspace, and the operations on its files.
+
+Loads the settings and every advisory; scaffolds new workspaces (``init``) and new advisories
+(``advisory new``, next free id, created atomically, never reusing an id).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import fsutil, render
+from .advisory import Advisory, parse_advisory, read_advisory
+from .config import CONFIG_NAME, Settings, load_config, parse_config
+from .errors import AdvisoryError, Problem, WorkspaceError
+
+ISSUED_IDS = "issued-ids.json"
+
+
+def open_workspace(root: Path) -> Settings:
+    """The settings of the workspace at ``root``."""
+    return load_config(root)
+
+
+def display_path(settings: Settings, path: Path) -> Path:
+    """``path`` relative to the workspace when it is inside it (as messages show it)."""
+    try:
+        return path.resolve().relative_to(settings.root)
+    except ValueError:
+        return path
+
+
+def state_dir(settings: Settings) -> Path:
+    """The private ``.releasekit/`` directory (created 0700)."""
+    return fsutil.private_dir(settings.state_dir)
+
+
+def advisory_files(settings: Settings) -> list[Path]:
+    if not settings.advisories_dir.is_dir():
+        return []
+    return sorted(p for p in settings.advisories_dir.glob("*.md") if p.is_file())
+
+
+def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]:
+    """Every advisory that parses, and every problem found in any file (all, not the first)."""
+    advisories: list[Advisory] = []
+    problems: list[Problem] = []
+    prefix = settings.project.advisory_prefix
+    for path in advisory_files(settings):
+        try:
+            advisories.append(read_advisory(path, prefix, display_path(settings, path)))
+        except AdvisoryError as exc:
+            problems.extend(exc.problems)
+    seen_ids: dict[tuple[int, int], Advisory] = {}
+    seen_cves: dict[str, Advisory] = {}
+    for advisory in advisories:
+        shown = display_path(settings, advisory.path)
+        key = (advisory.year, advisory.number)
+        if key in seen_ids:
+            other = seen_ids[key].id
+            problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
+        seen_ids.setdefault(key, advisory)
+        if advisory.cve:
+            if advisory.cve in seen_cves:
+                other = seen_cves[advisory.cve].id
+                problems.append(
+                    Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
+                )
+            seen_cves.setdefault(advisory.cve, advisory)
+    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+
+
+def load_advisories(settings: Settings) -> list[Advisory]:
+    """Every advisory, in id order; raises AdvisoryError listing every problem."""
+    advisories, problems = check_advisories(settings)
+    if problems:
+        raise AdvisoryError(problems)
+    return advisories
+
+
+def init_workspace(
+    root: Path,
+    *,
+    name: str,
+    vendor: str,
+    prefix: str,
+    repository: str,
+    site_url: str,
+    upcoming: str,
+    time_zone: str,
+) -> list[Path]:
+    """Scaffold a workspace at ``root``; returns what was created. Refuses to overwrite."""
+    config_path = root / CONFIG_NAME
+    if config_path.exists():
+        raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
+    text = render.render(
+        render.environment(),
+        "releasekit.toml.j2",
+        name=name,
+        vendor=vendor,
+        prefix=prefix,
+        repository=repository,
+        site_url=site_url,
+        upcoming=upcoming,
+        time_zone=time_zone,
+    )
+    parse_config(text, root.resolve(), config_path)  # the scaffold must be valid as written
+    created: list[Path] = []
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in ("advisories", "patches", "templates", "site"):
+        (root / sub).mkdir(exist_ok=True)
+        created.append(root / sub)
+    fsutil.private_dir(root / ".releasekit")
+    created.append(root / ".releasekit")
+    gitignore = root / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# local state and generated output\n.releasekit/\nsite/\n")
+        created.append(gitignore)
+    if not fsutil.create_exclusive(config_path, text):
+        raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
+    created.insert(0, config_path)
+    return created
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class NewAdvisory:
+    title: str
+    summary: str
+    component: str | None = None
+    cvss: str | None = None
+    cve: str | None = None
+    reporter: str | None = None
+    embargo: datetime | None = None
+
+
+def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path:
+    """Create ``advisories/ID.md`` with the next free id of ``now``'s year.
+
+    Ids are never reused: the highest number ever issued is kept in ``.releasekit/`` (so a
+    deleted draft's id is not handed out again) and the file is created with O_EXCL.
+    """
+    prefix = settings.project.advisory_prefix
+    year = now.year
+    env = render.environment(settings.templates_dir)
+
+    def text_for(ident: str) -> str:
+        text = render.render(
+            env,
+            "advisory.md.j2",
+            id=ident,
+            year=year,
+            title=fields.title,
+            summary=fields.summary,
+            component=fields.component,
+            cvss=fields.cvss,
+            cve=fields.cve,
+            reporter=fields.reporter,
+            embargo=fields.embargo,
+        )
+        path = settings.advisories_dir / f"{ident}.md"
+        parse_advisory(text, display_path(settings, path), prefix)  # valid before written
+        return text
+
+    text_for(f"{prefix}-{year}-0001")  # bad input: fail before anything is created
+    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
+    private = state_dir(settings)
+    issued_path = private / ISSUED_IDS
+    with _locked(private / ".ids.lock"):
+        try:
+            issued: dict[str, int] = json.loads(issued_path.read_text())
+        except (FileNotFoundError, ValueError):
+            issued = {}
+        highest = issued.get(str(year), 0)
+        for existing in settings.advisories_dir.glob(f"{prefix}-{year}-*.md"):
+            number = existing.stem.rsplit("-", 1)[-1]
+            if number.isdigit():
+                highest = max(highest, int(number))
+        while True:
+            highest += 1
+            ident = f"{prefix}-{year}-{highest:04d}"
+            path = settings.advisories_dir / f"{ident}.md"
+            if fsutil.create_exclusive(path, text_for(ident), 0o600):
+                break
+        issued[str(year)] = highest
+        fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
+    return path

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the system programs releasekit's tests and demo drive, when they are missing.
+# A fresh machine has only Python; these come from Debian's packages.
+set -eu
+missing=""
+command -v gpg >/dev/null 2>&1 || missing="$missing gnupg"
+command -v git >/dev/null 2>&1 || missing="$missing git"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: please install:$missing" >&2
+    exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "system-deps: installing$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from releasekit.advisory import (
+    State,
+    parse_advisory,
+    score_vector,
+    severity_for,
+    update_front_matter,
+)
+from releasekit.errors import AdvisoryError
+
+from .conftest import advisory_text
+
+PATH = Path("advisories/ACSA-2026-0001.md")
+
+
+def parse(text: str, path: Path = PATH):  # type: ignore[no-untyped-def]
+    return parse_advisory(text, path, "ACSA")
+
+
+def problems(text: str, path: Path = PATH) -> list[str]:
+    with pytest.raises(AdvisoryError) as info:
+        parse(text, path)
+    assert info.value.exit_code == 2
+    return [str(p) for p in info.value.problems]
+
+
+def test_parses_a_full_advisory() -> None:
+    adv = parse(advisory_text(cve='"CVE-2026-40001"', introduced='"9.8"', reporter='"Jane"'))
+    assert adv.id == "ACSA-2026-0001"
+    assert adv.score == 6.5
+    assert adv.severity == "medium"
+    assert adv.embargo == datetime(2026, 12, 1, 14, tzinfo=UTC)
+    assert adv.body == "Details.\n"
+    assert adv.year == 2026 and adv.number == 1
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (0.0, "none"),
+        (0.1, "low"),
+        (3.9, "low"),
+        (4.0, "medium"),
+        (6.9, "medium"),
+        (7.0, "high"),
+        (8.9, "high"),
+        (9.0, "critical"),
+        (10.0, "critical"),
+    ],
+)
+def test_severity_bands(score: float, band: str) -> None:
+    assert severity_for(score) == band
+
+
+def test_cvss4_is_scored_by_the_library() -> None:
+    scored = score_vector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+    assert (scored.version, scored.score, scored.severity) == ("4.0", 9.3, "critical")
+    adv = parse(
+        advisory_text(cvss='"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"')
+    )
+    assert adv.severity == "critical"
+
+
+def test_override_with_reason() -> None:
+    adv = parse(advisory_text(severity='"low"', severity_reason='"needs admin"'))
+    assert adv.severity == "low"
+    assert adv.cvss is not None and adv.cvss.severity == "medium"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"cvss": '"CVSS:3.1/AV:X"'}, "ACSA-2026-0001.md:4: cvss: invalid CVSS vector"),
+        ({"cvss": '"bogus"'}, "cvss: invalid CVSS vector: must start with CVSS:3.1/ or CVSS:4.0/"),
+        ({"severity": '"low"'}, "severity: an override needs severity_reason"),
+        ({"severity": '"urgent"', "severity_reason": '"x"'}, "severity: must be one of"),
+        ({"embargo": "2026-12-01T14:00:00"}, "embargo: needs a UTC offset"),
+        (
+            {"embargo": '"2026-12-01T14:00:00Z"'},
+            "embargo: must be an offset date-time without quotes",
+        ),
+        ({"embargo": "2026-12-01"}, "embargo: needs a time and a UTC offset"),
+        ({"id": '"ACSA-2026-0002"'}, "ACSA-2026-0001.md:2: id: does not match the file name"),
+        ({"id": '"ACSA-26-1"'}, "id: must look like ACSA-YYYY-NNNN"),
+        ({"cve": '"CVE-1"'}, "cve: must look like CVE-YYYY-NNNN"),
+        ({"cwe": '"79"'}, "cwe: must look like CWE-79"),
+        ({"introduced": '"nine"'}, "introduced: must be a release line"),
+        ({"titel": '"x"'}, "titel: unknown field; did you mean 'title'?"),
+        ({"title": "3"}, "title: must be a string"),
+        ({"summary": None}, ":1: summary: required field is missing"),
+        ({"cvss": None}, "cvss: required once an embargo is set"),
+        ({"fixed": '{ "10.3" = 3 }'}, "fixed: must be a table of line"),
+    ],
+)
+def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
+    found = problems(advisory_text(**fields))
+    assert any(expected in message for message in found), found
+    assert all(message.startswith(str(PATH)) for message in found)
+
+
+def test_every_problem_is_reported() -> None:
+    found = problems(advisory_text(cvss='"x"', cve='"y"', embargo="2026-12-01T14:00:00"))
+    assert len(found) == 3
+
+
+def test_malformed_toml_and_missing_fence() -> None:
+    (message,) = problems("+++\ntitle = \n+++\n")
+    assert message.startswith(f"{PATH}:2: invalid TOML")
+    (message,) = problems("title = 'x'\n")
+    assert "must start with a +++ line" in message
+    (message,) = problems("+++\ntitle = 'x'\n")
+    assert "must start with a +++ line" in message
+
+
+def test_messages_never_quote_advisory_text() -> None:
+    marker = "MARKER-SECRET-DETAIL"
+    text = advisory_text(cvss=f'"{marker}"', title=f'"{marker}"', titel=f'"{marker}"')
+    text = text.replace("Details.", marker)
+    for message in problems(text):
+        assert marker not in message
+
+
+def test_states_follow_the_clock() -> None:
+    draft = parse(advisory_text(embargo=None, cvss=None))
+    assert draft.state(datetime(2026, 11, 1, tzinfo=UTC), 30) is State.DRAFT
+    adv = parse(advisory_text(released="2026-12-01T14:00:07Z"))
+    assert adv.disclosure_date(30) == date(2026, 12, 31)
+    assert adv.state(datetime(2026, 12, 30, 23, 59, tzinfo=UTC), 30) is State.RELEASED
+    assert adv.state(datetime(2026, 12, 31, 0, 0, tzinfo=UTC), 30) is State.DISCLOSED
+    embargoed = parse(advisory_text())
+    assert embargoed.state(datetime(2026, 12, 2, tzinfo=UTC), 30) is State.EMBARGOED
+
+
+def test_update_front_matter_keeps_the_rest() -> None:
+    original = advisory_text().replace("+++\nid", "+++\n# a comment kept\nid")
+    updated = update_front_matter(
+        original,
+        {
+            "released": datetime(2026, 12, 1, 14, 0, 7, tzinfo=UTC),
+            "fixed": {"10.4": "10.4.0", "9.11": "9.11.9"},
+        },
+    )
+    assert "# a comment kept" in updated
+    assert updated.endswith("+++\n\nDetails.\n")
+    adv = parse(updated)
+    assert adv.released == datetime(2026, 12, 1, 14, 0, 7, tzinfo=UTC)
+    assert adv.fixed == {"10.4": "10.4.0", "9.11": "9.11.9"}
+    again = update_front_matter(updated, {"released": datetime(2026, 12, 2, tzinfo=UTC)})
+    assert again.count("released =") == 1
+    assert parse(again).released == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_parser_never_crashes_on_arbitrary_text(text: str) -> None:
+    with contextlib.suppress(AdvisoryError):
+        parse(text)
+
+
+_front_lines = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                'id = "ACSA-2026-0001"',
+                "embargo = 2026-12-01T14:00:00Z",
+                'cvss = "CVSS:3.1/AV:N"',
+                "fixed = { a = 1 }",
+                "[x]",
+                "[[y]]",
+                'severity = "low"',
+                "a = [[[[",
+                "b = '''",
+            ]
+        ),
+        st.text(max_size=40),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_front_lines, st.text(max_size=50))
+def test_parser_never_crashes_on_arbitrary_front_matter(lines: list[str], body: str) -> None:
+    text = "+++\n" + "\n".join(lines) + "\n+++\n" + body
+    with contextlib.suppress(AdvisoryError):
+        parse(text)
+
+
+def test_deeply_nested_toml_is_a_clean_error() -> None:
+    (message,) = problems("+++\nx = " + "[" * 100000 + "\n+++\n")
+    assert "invalid TOML" in message

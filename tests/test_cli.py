@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from releasekit.cli import cli
+
+from .conftest import Workspace
+
+Run = Callable[..., Result]
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", all_commands(cli), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]  # type: ignore[assignment]
+    if not isinstance(command, click.Group):
+        assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_init_scaffolds_a_valid_workspace(tmp_path: Path) -> None:
+    root = tmp_path / "security"
+    result = CliRunner().invoke(cli, ["init", str(root), "--prefix", "ACSA", "--upcoming", "10.4"])
+    assert result.exit_code == 0, result.output
+    for sub in ("advisories", "patches", "templates", "site"):
+        assert (root / sub).is_dir()
+    assert list((root / "templates").iterdir()) == []
+    assert stat.S_IMODE((root / ".releasekit").stat().st_mode) == 0o700
+    config = (root / "releasekit.toml").read_text()
+    assert "# " in config and 'advisory_prefix = "ACSA"' in config
+    listed = CliRunner().invoke(cli, ["-C", str(root), "advisory", "list"])
+    assert listed.exit_code == 0, listed.output
+    again = CliRunner().invoke(cli, ["init", str(root)])
+    assert again.exit_code == 2
+    assert "already exists" in again.stderr
+
+
+def test_init_rejects_a_bad_value_and_writes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "security"
+    result = CliRunner().invoke(cli, ["init", str(root), "--time-zone", "Mars/Base"])
+    assert result.exit_code == 2
+    assert "project.time_zone" in result.stderr
+    assert not root.exists()
+
+
+@time_machine.travel("2026-11-22T10:00:00Z", tick=False)
+def test_advisory_new_takes_the_next_free_id_and_never_reuses(ws: Workspace, run: Run) -> None:
+    ws.advisory("ACSA-2026-0007")
+    result = run(
+        "advisory",
+        "new",
+        "--title",
+        "T <b>",
+        "--summary",
+        'S "quoted"',
+        "--cvss",
+        "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "advisories/ACSA-2026-0008.md"
+    created = ws.root / "advisories" / "ACSA-2026-0008.md"
+    assert stat.S_IMODE(created.stat().st_mode) == 0o600
+    created.unlink()
+    result = run("advisory", "new", "--title", "T", "--summary", "S")
+    assert result.stdout.strip() == "advisories/ACSA-2026-0009.md"
+    check = run("advisory", "check")
+    assert check.exit_code == 0, check.output
+    assert check.stdout.strip() == "2 advisories OK"
+
+
+def test_advisory_new_rejects_a_bad_vector_and_writes_nothing(ws: Workspace, run: Run) -> None:
+    before = ws.snapshot()
+    result = run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", "CVSS:3.1/AV:Q")
+    assert result.exit_code == 2
+    assert "cvss: invalid CVSS vector" in result.stderr
+    assert ws.snapshot() == before
+
+
+@time_machine.travel("2026-11-22T10:00:00Z", tick=False)
+def test_advisory_list_json_and_table(ws: Workspace, run: Run) -> None:
+    ws.advisory("ACSA-2026-0001")
+    ws.advisory("ACSA-2026-0002", released="2026-10-01T14:00:00Z", embargo="2026-10-01T14:00:00Z")
+    result = run("advisory", "list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["id"], r["state"]) for r in rows] == [
+        ("ACSA-2026-0001", "embargoed"),
+        ("ACSA-2026-0002", "disclosed"),
+    ]
+    assert rows[0]["embargo"] == "2026-12-01T14:00:00Z"
+    assert rows[0]["severity"] == "medium" and rows[0]["score"] == 6.5
+    table = run("advisory", "list")
+    assert "ACSA-2026-0001" in table.stdout
+    assert "(06:00 PST)" in table.stdout
+
+
+def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Run) -> None:
+    ws.advisory("ACSA-2026-0001", cvss='"CVSS:3.1/AV:X"')
+    ws.advisory("ACSA-2026-0002", embargo="2026-12-01T14:00:00")
+    ws.advisory("ACSA-2026-0003", cve='"CVE-2026-1111"')
+    ws.advisory("ACSA-2026-00003", cve='"CVE-2026-1111"')
+    ws.write("advisories/ACSA-2026-0005.md", "+++\nid = \n+++\n")
+    result = run("advisory", "check")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert "advisories/ACSA-2026-0001.md:4: cvss: invalid CVSS vector" in lines[0]
+    assert "advisories/ACSA-2026-0002.md:5: embargo: needs a UTC offset" in result.stderr
+    assert "advisories/ACSA-2026-0003.md:2: id: duplicate id" in result.stderr
+    assert "cve: CVE-2026-1111 is also used by" in result.stderr
+    assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
+    assert lines[-1] == "5 problem(s) in advisories/"
+
+
+def test_commands_that_need_valid_advisories_fail_with_exit_2(ws: Workspace, run: Run) -> None:
+    ws.advisory("ACSA-2026-0001", severity='"low"')
+    result = run("advisory", "list")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("releasekit: error: advisories/ACSA-2026-0001.md:")
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_is_exit_2_with_one_line(ws: Workspace, run: Run) -> None:
+    (ws.root / "releasekit.toml").write_text("[project]\nnme = 1\n")
+    result = run("advisory", "list")
+    assert result.exit_code == 2
+    assert "releasekit.toml:2: project.nme: unknown key; did you mean 'name'?" in result.stderr
+
+
+def test_verbose_shows_the_traceback(ws: Workspace) -> None:
+    (ws.root / "releasekit.toml").write_text("[project\n")
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), "-v", "advisory", "list"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
