@@ -304,5 +304,14 @@ def advisory_check(obj: Context) -> None:
     click.echo(f"{len(advisories)} advisories OK")
 
 
+# --- patch, plan, lint (release lines and the backport plan) ------------------------------
+
+
+# --- embargo (status, announce, lift) -----------------------------------------------------
+
+
+# --- publish (the security-updates site and records) --------------------------------------
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="releasekit")
