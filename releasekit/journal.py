@@ -1,0 +1,163 @@
+"""The journal: a SQLite (WAL) record of every irreversible step and its outcome.
+
+Irreversible work (a push, an e-mail, a CVE record) is done as a *step* with a stable key.
+A step is marked ``done`` only after the outside party confirmed it (the remote refs read
+back, the SMTP server's 250, the API's answer), and every mark is committed before the next
+step starts. A re-run asks :meth:`Journal.is_done` first, so it resumes where it stopped and
+never repeats an e-mail or a push. Only this module opens SQLite.
+
+Details stored with a step are ids, ref names, object ids, Message-IDs: never secrets and
+never advisory text.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from . import fsutil, timefmt
+from .errors import Refused
+
+JOURNAL_NAME = "journal.sqlite3"
+Status = Literal["started", "done", "failed"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS steps (
+    key      TEXT PRIMARY KEY,
+    status   TEXT NOT NULL CHECK (status IN ('started', 'done', 'failed')),
+    detail   TEXT NOT NULL DEFAULT '{}',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated  TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One journalled step."""
+
+    key: str
+    status: Status
+    detail: dict[str, Any]
+    attempts: int
+    updated: str  # ISO 8601 UTC of the last change
+
+
+class Journal:
+    """The journal in ``state_dir/journal.sqlite3`` (created 0600 in a 0700 directory)."""
+
+    def __init__(self, path: Path) -> None:
+        fsutil.private_dir(path.parent)
+        fresh = not path.exists()
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        if fresh:
+            os.chmod(path, 0o600)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def open(cls, state_dir: Path) -> Journal:
+        return cls(state_dir / JOURNAL_NAME)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, key: str) -> Step | None:
+        row = self._db.execute(
+            "SELECT key, status, detail, attempts, updated FROM steps WHERE key = ?", (key,)
+        ).fetchone()
+        return _step(row) if row else None
+
+    def is_done(self, key: str) -> bool:
+        step = self.get(key)
+        return step is not None and step.status == "done"
+
+    def steps(self, prefix: str = "") -> list[Step]:
+        """Every step whose key starts with ``prefix``, in key order."""
+        rows = self._db.execute(
+            "SELECT key, status, detail, attempts, updated FROM steps "
+            "WHERE substr(key, 1, ?) = ? ORDER BY key",
+            (len(prefix), prefix),
+        ).fetchall()
+        return [_step(row) for row in rows]
+
+    def start(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> Step:
+        """Mark ``key`` started (counting attempts); refuses a step that is already done."""
+        if self.is_done(key):
+            raise Refused(f"journal: step {key} is already done")
+        self._write(key, "started", now, detail, attempt=True)
+        step = self.get(key)
+        assert step is not None
+        return step
+
+    def finish(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> None:
+        """Mark ``key`` done: only after the outside party confirmed it."""
+        self._write(key, "done", now, detail)
+
+    def fail(self, key: str, now: datetime, reason: str) -> None:
+        """Mark ``key`` failed with a short reason (no secrets, no advisory text)."""
+        previous = self.get(key)
+        detail = dict(previous.detail) if previous else {}
+        detail["error"] = reason
+        self._write(key, "failed", now, detail)
+
+    def _write(
+        self,
+        key: str,
+        status: Status,
+        now: datetime,
+        detail: dict[str, Any] | None,
+        attempt: bool = False,
+    ) -> None:
+        previous = self.get(key)
+        merged = dict(previous.detail) if previous else {}
+        if status != "failed":
+            merged.pop("error", None)
+        merged.update(detail or {})
+        attempts = (previous.attempts if previous else 0) + (1 if attempt else 0)
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT INTO steps (key, status, detail, attempts, updated) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "status = excluded.status, detail = excluded.detail, "
+                "attempts = excluded.attempts, updated = excluded.updated",
+                (key, status, json.dumps(merged, sort_keys=True), attempts, timefmt.iso_utc(now)),
+            )
+
+
+def _step(row: tuple[Any, ...]) -> Step:
+    key, status, detail, attempts, updated = row
+    return Step(key, status, json.loads(detail), attempts, updated)
+
+
+@contextmanager
+def exclusive(state_dir: Path, name: str) -> Iterator[None]:
+    """Hold ``state_dir/name.lock`` for the block; a second holder is refused (exit 1)."""
+    fsutil.private_dir(state_dir)
+    path = state_dir / f"{name}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Refused(f"another releasekit {name} is running in this workspace") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import Refused
+from releasekit.journal import Journal, exclusive
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
+def test_steps_are_durable_and_private(tmp_path: Path) -> None:
+    state = tmp_path / ".releasekit"
+    with Journal.open(state) as journal:
+        journal.start("lift/push", NOW, {"refs": ["refs/heads/release-10.3"]})
+        assert not journal.is_done("lift/push")
+        journal.finish("lift/push", NOW, {"verified": True})
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE((state / "journal.sqlite3").stat().st_mode) == 0o600
+    with Journal.open(state) as again:
+        step = again.get("lift/push")
+        assert step is not None
+        assert step.status == "done"
+        assert step.detail == {"refs": ["refs/heads/release-10.3"], "verified": True}
+        assert step.updated == "2026-12-01T14:00:00Z"
+        with pytest.raises(Refused, match="already done"):
+            again.start("lift/push", NOW)
+
+
+def test_failures_keep_attempts_and_reason(tmp_path: Path) -> None:
+    with Journal.open(tmp_path) as journal:
+        journal.start("mail/a", NOW)
+        journal.fail("mail/a", NOW, "SMTP 451")
+        step = journal.get("mail/a")
+        assert step is not None
+        assert (step.status, step.attempts, step.detail["error"]) == ("failed", 1, "SMTP 451")
+        journal.start("mail/a", NOW)
+        journal.finish("mail/a", NOW, {"message_id": "<x@y>"})
+        step = journal.get("mail/a")
+        assert step is not None
+        assert step.attempts == 2
+        assert "error" not in step.detail
+        journal.start("mail/b", NOW)
+        assert [s.key for s in journal.steps("mail/")] == ["mail/a", "mail/b"]
+        assert journal.steps("push/") == []
+
+
+def test_a_killed_writer_leaves_a_readable_journal(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from releasekit.journal import Journal\n"
+        "j = Journal.open(Path(sys.argv[1]))\n"
+        "now = datetime(2026, 1, 1, tzinfo=UTC)\n"
+        "j.start('a', now); j.finish('a', now); j.start('b', now)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
+    assert proc.returncode == -9
+    with Journal.open(tmp_path) as journal:
+        assert journal.is_done("a")
+        b = journal.get("b")
+        assert b is not None
+        assert b.status == "started"
+
+
+def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
+    with exclusive(tmp_path, "lift"):
+        code = (
+            "import sys\nfrom pathlib import Path\nfrom releasekit.journal import exclusive\n"
+            "from releasekit.errors import Refused\n"
+            "try:\n    with exclusive(Path(sys.argv[1]), 'lift'): sys.exit(0)\n"
+            "except Refused: sys.exit(3)\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
+        assert proc.returncode == 3
+    assert os.path.exists(tmp_path / "lift.lock")
