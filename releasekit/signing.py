@@ -92,6 +92,7 @@ class Signer:
         self.gnupghome = Path(gnupghome) if gnupghome is not None else None
         self.gpgbinary = gpgbinary
         self._gpg: gnupg.GPG | None = None
+        self._primary: str | None = None  # the primary key's fingerprint, once looked up
 
     @property
     def home(self) -> str:
@@ -183,12 +184,21 @@ class Signer:
                 return True
         return False
 
+    def _signing_key(self, gpg: gnupg.GPG) -> str:
+        """The --local-user argument: the key itself (gpg picks its signing subkey), or with
+        ``!`` exactly the subkey when the fingerprint names one."""
+        if self._primary is None:
+            key = self._find(gpg.list_keys(keys=[self.fingerprint]))
+            if key is None:
+                return self.fingerprint  # gpg says why it cannot sign
+            self._primary = str(key["fingerprint"])
+        return self.fingerprint if self._primary == self.fingerprint else self.fingerprint + "!"
+
     def _sign(self, data: bytes) -> tuple[str, str]:
         """A detached, ASCII-armored binary-mode signature of ``data``, verified before use."""
         gpg = self._open()
-        result = gpg.sign(
-            data, keyid=None, detach=True, extra_args=["--local-user", self.fingerprint]
-        )
+        local_user = self._signing_key(gpg)
+        result = gpg.sign(data, keyid=None, detach=True, extra_args=["--local-user", local_user])
         signature = bytes(result.data or b"").decode("ascii", errors="replace")
         if not result or result.returncode != 0 or "BEGIN PGP SIGNATURE" not in signature:
             raise self._fail(f"gpg cannot sign: {_gpg_reason(result)}")
@@ -197,7 +207,8 @@ class Signer:
             raise self._fail(f"gpg used an unknown hash algorithm ({result.hash_algo})")
         if hash_name in WEAK_HASHES:
             raise self._fail(
-                f"gpg chose the weak hash {hash_name.upper()}: set personal-digest-preferences"
+                f"gpg chose the weak hash {hash_name.upper()}: check digest-algo and "
+                "personal-digest-preferences in gpg.conf"
             )
         self._verify(gpg, data, signature)
         return signature, hash_name
@@ -207,8 +218,8 @@ class Signer:
             sig_path = Path(tmp) / "signature.asc"
             sig_path.write_text(signature, encoding="ascii")
             verified = gpg.verify_data(str(sig_path), data)
-        signers = {verified.fingerprint, verified.pubkey_fingerprint}
-        if not verified.valid or self.fingerprint not in signers:
+        signers = {verified.fingerprint, verified.pubkey_fingerprint} - {None}
+        if not verified.valid or not {self.fingerprint, self._primary} & signers:
             raise self._fail(f"the signature gpg made does not verify: {_gpg_reason(verified)}")
 
     def detach_sign(self, data: bytes) -> tuple[str, str]:

@@ -3,9 +3,11 @@ real aiosmtpd server on 127.0.0.1 (plain, STARTTLS+AUTH, implicit TLS)."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import quopri
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -508,6 +510,55 @@ def test_a_silent_server_times_out_as_transient(silent_port: int, build: Build) 
         send(build(mail), mail, {})
     assert caught.value.transient
     assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def hang_up_after_ehlo() -> Iterator[int]:
+    """A port whose server greets, answers EHLO, then drops the connection."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+
+        def serve() -> None:
+            with contextlib.suppress(OSError), listener.accept()[0] as conn:
+                conn.settimeout(10)
+                conn.sendall(b"220 flaky.test ESMTP\r\n")
+                conn.recv(1024)
+                conn.sendall(b"250 flaky.test\r\n")
+                conn.recv(1024)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        yield listener.getsockname()[1]
+        thread.join(timeout=15)
+
+
+def test_a_dropped_connection_is_transient(hang_up_after_ehlo: int, build: Build) -> None:
+    mail = MailSettings(
+        "Acme <security@acme.example>",
+        ("list@acme.example",),
+        f"smtp://127.0.0.1:{hang_up_after_ehlo}",
+        "F",
+    )
+    with pytest.raises(MailError, match=r"MAIL FROM: the server closed the connection$") as caught:
+        send(build(mail), mail, {})
+    assert (caught.value.transient, caught.value.code) == (True, None)
+
+
+def test_tls_to_a_plain_server_fails_as_permanent(smtp_server: SmtpServer, build: Build) -> None:
+    plain = smtp_server.mail_settings()
+    smtps = MailSettings(plain.sender, plain.to, plain.smtp.replace("smtp:", "smtps:"), "F")
+    with pytest.raises(MailError, match=r": connect: TLS failed \(") as caught:
+        send(build(smtps), smtps, {})
+    assert not caught.value.transient
+    assert smtp_server.messages == []
+
+
+def test_no_recipient_is_an_error() -> None:
+    mail = MailSettings("Acme <security@acme.example>", (), "smtp://127.0.0.1", "F")
+    with pytest.raises(MailError, match=r"^mail.to: no recipient$"):
+        envelope_addresses(mail)
 
 
 def test_check_server_connects_and_logs_in_without_sending(

@@ -142,10 +142,33 @@ def test_a_signing_subkey_of_a_certify_only_key_signs(fresh_gpg_home: GpgHome) -
     primary = fresh_gpg_home.generate("Release <release@acme.example>", usage="cert")
     subkey = fresh_gpg_home.add_signing_subkey(primary)
     signer = Signer(primary, fresh_gpg_home.path)
-    assert signer.check(NOW).ok
+    assert signer.require(NOW).ok
     signature, _ = signer.detach_sign(b"data")
     verified = fresh_gpg_home.verify(b"data", signature)
     assert (verified.fingerprint, verified.primary_fingerprint) == (subkey, primary)
+
+
+def test_a_subkey_fingerprint_signs_with_exactly_that_subkey(fresh_gpg_home: GpgHome) -> None:
+    primary = fresh_gpg_home.generate("Release <release@acme.example>", usage="cert")
+    first = fresh_gpg_home.add_signing_subkey(primary)
+    second = fresh_gpg_home.add_signing_subkey(primary)
+    for subkey in (first, second):
+        signer = Signer(subkey, fresh_gpg_home.path)
+        assert signer.check(NOW).ok
+        signature = signer.sign_for_tag(b"tag")
+        assert fresh_gpg_home.verify(b"tag", signature).fingerprint == subkey
+
+
+def test_a_weak_hash_is_refused(fresh_gpg_home: GpgHome) -> None:
+    fingerprint = fresh_gpg_home.generate("Weak <weak@acme.example>")
+    (fresh_gpg_home.path / "gpg.conf").write_text("digest-algo SHA1\n")
+    signer = Signer(fingerprint, fresh_gpg_home.path)
+    assert signer.check(NOW).reason == (
+        f"signing key {fingerprint}: gpg chose the weak hash SHA1: check digest-algo and "
+        "personal-digest-preferences in gpg.conf"
+    )
+    with pytest.raises(SigningError, match="weak hash SHA1"):
+        signer.detach_sign(b"x")
 
 
 def test_a_public_key_without_its_secret_fails_the_check(
