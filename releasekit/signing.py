@@ -110,7 +110,7 @@ class Signer:
             try:
                 self._gpg = gnupg.GPG(gpgbinary=self.gpgbinary, gnupghome=home)
             except (OSError, ValueError):
-                raise SigningError(
+                raise self._fail(
                     f"gpg ({self.gpgbinary}) cannot be run with the GnuPG home {self.home}"
                 ) from None
         return self._gpg

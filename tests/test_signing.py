@@ -205,7 +205,10 @@ def test_not_a_fingerprint_and_no_gpg_are_reasons(gpg_home: GpgHome, tmp_path: P
     missing = Signer(gpg_home.fingerprint, gpg_home.path, gpgbinary=str(tmp_path / "no-gpg"))
     reason = missing.check(NOW).reason
     assert reason is not None
-    assert reason.startswith(f"gpg ({tmp_path / 'no-gpg'}) cannot be run")
+    assert reason == (
+        f"signing key {gpg_home.fingerprint}: gpg ({tmp_path / 'no-gpg'}) cannot be run "
+        f"with the GnuPG home {gpg_home.path}"
+    )
     with pytest.raises(SigningError, match="cannot be run"):
         missing.detach_sign(b"x")
     nowhere = Signer(gpg_home.fingerprint, tmp_path / "no-such-home")
