@@ -103,7 +103,17 @@ class SigningError(NotDone):
 
 
 class MailError(NotDone):
-    """The SMTP server refused, failed or could not be reached."""
+    """The SMTP server refused, failed or could not be reached, or mail is misconfigured.
+
+    ``transient`` is True for a failure worth retrying later (a 4xx reply, a connection
+    refused, closed or timed out) and False for a permanent one (a 5xx reply, TLS, a missing
+    credential); ``code`` is the server's reply code when it gave one.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, code: int | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.code = code
 
 
 class PublishError(NotDone):

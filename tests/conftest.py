@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
+from tests.helpers.gpg import GpgHome, gnupg_home
+from tests.helpers.smtp import TEST_PASSWORD, TEST_USER, Mode, SmtpServer, Tls, make_tls
 
 MINIMAL_CONFIG = """\
 [project]
@@ -80,3 +83,66 @@ def run(ws: Workspace) -> Callable[..., Result]:
         return CliRunner().invoke(cli, ["-C", str(ws.root), *args], input=input)
 
     return invoke
+
+
+# --- Real gpg and SMTP (tests/helpers): shared by the mail, signing and lift tests -----------
+
+
+@pytest.fixture(scope="session")
+def gpg_home() -> Iterator[GpgHome]:
+    """A GnuPG home for the whole session: ``.fingerprint`` (a good ed25519 signing key) and
+    ``.expired_fingerprint``; ``.env`` has GNUPGHOME set; ``.verify(data, sig)`` runs the real
+    gpg. Do not change its keyring (use ``fresh_gpg_home``)."""
+    with gnupg_home() as home:
+        yield home
+
+
+@pytest.fixture
+def fresh_gpg_home() -> Iterator[GpgHome]:
+    """An empty GnuPG home for one test; make keys with ``.generate(uid, ...)``."""
+    with gnupg_home(keys=False) as home:
+        yield home
+
+
+@pytest.fixture(scope="session")
+def smtp_tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
+    """A throwaway CA (``.ca_file``) and a server certificate for 127.0.0.1."""
+    return make_tls(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def smtp_factory(smtp_tls: Tls) -> Iterator[Callable[..., SmtpServer]]:
+    """Start SMTP servers on 127.0.0.1: ``smtp_factory(mode, users=..., ...)``; all stopped
+    at the end of the test."""
+    servers: list[SmtpServer] = []
+
+    def make(mode: Mode = "plain", **kwargs: Any) -> SmtpServer:
+        server = SmtpServer(mode, tls=None if mode == "plain" else smtp_tls, **kwargs)
+        servers.append(server)
+        server.start()
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    """A plain smtp:// server without AUTH that records every message."""
+    return smtp_factory("plain")
+
+
+@pytest.fixture
+def smtp_starttls_server(smtp_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    """An smtp+starttls:// server requiring STARTTLS and AUTH (TEST_USER, TEST_PASSWORD);
+    ``.env(TEST_USER, TEST_PASSWORD)`` is the environment that reaches it."""
+    return smtp_factory("starttls", users={TEST_USER: TEST_PASSWORD})
+
+
+@pytest.fixture
+def smtps_server(smtp_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    """An smtps:// (implicit TLS) server requiring AUTH (TEST_USER, TEST_PASSWORD)."""
+    return smtp_factory("smtps", users={TEST_USER: TEST_PASSWORD})

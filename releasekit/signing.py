@@ -1,0 +1,235 @@
+"""The GnuPG adapter: detached signatures and the checks of the release key.
+
+This is the only module that imports ``gnupg`` (python-gnupg, which drives the installed
+``gpg`` binary). The key is named by its full fingerprint (``mail.signing_key``). GnuPG's home
+is the ``gnupghome`` given to :class:`Signer`, else ``GNUPGHOME``, else gpg's default.
+
+Passphrases are never handled here: gpg asks its agent (and the agent its pinentry), so no
+secret passes through releasekit. Messages name the key by fingerprint and quote only gpg's
+own error text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gnupg
+
+from . import timefmt
+from .errors import SigningError
+
+_FINGERPRINT_RE = re.compile(r"[0-9A-F]{40}|[0-9A-F]{64}")
+
+# RFC 4880 9.4 hash algorithm ids -> the names used in PGP/MIME's micalg (RFC 3156 5).
+HASH_NAMES = {
+    "1": "md5",
+    "2": "sha1",
+    "3": "ripemd160",
+    "8": "sha256",
+    "9": "sha384",
+    "10": "sha512",
+    "11": "sha224",
+}
+WEAK_HASHES = frozenset({"md5", "sha1", "ripemd160"})
+
+
+def normalize_fingerprint(value: str) -> str:
+    """``0x0123 4567 ...`` -> ``01234567...`` (upper case, no spaces, no 0x)."""
+    text = "".join(value.split()).upper()
+    return text[2:] if text.startswith("0X") else text
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The outcome of :meth:`Signer.check`: ``reason`` is None when the key is ready."""
+
+    fingerprint: str
+    reason: str | None = None
+    expires: datetime | None = None
+    uid: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def _when(epoch: str) -> datetime | None:
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
+
+
+def _gpg_reason(result: Any) -> str:
+    """gpg's own last error line (never a secret), or its status, for a failed operation."""
+    stderr = getattr(result, "stderr", "") or ""
+    lines = [
+        line[len("gpg: ") :].strip()
+        for line in stderr.splitlines()
+        if line.startswith("gpg: ") and not line.startswith("gpg: WARNING")
+    ]
+    if lines:
+        return lines[-1]
+    status = getattr(result, "status", None)
+    return str(status) if status else f"gpg exited with {getattr(result, 'returncode', '?')}"
+
+
+class Signer:
+    """Signs with one key, named by its fingerprint, in one GnuPG home."""
+
+    def __init__(
+        self,
+        fingerprint: str,
+        gnupghome: Path | str | None = None,
+        *,
+        gpgbinary: str = "gpg",
+    ) -> None:
+        self.fingerprint = normalize_fingerprint(fingerprint)
+        self.gnupghome = Path(gnupghome) if gnupghome is not None else None
+        self.gpgbinary = gpgbinary
+        self._gpg: gnupg.GPG | None = None
+        self._primary: str | None = None  # the primary key's fingerprint, once looked up
+
+    @property
+    def home(self) -> str:
+        """The GnuPG home in use, as messages show it."""
+        if self.gnupghome is not None:
+            return str(self.gnupghome)
+        return os.environ.get("GNUPGHOME") or "~/.gnupg"
+
+    def _fail(self, what: str) -> SigningError:
+        return SigningError(f"signing key {self.fingerprint}: {what}")
+
+    def _open(self) -> gnupg.GPG:
+        if self._gpg is None:
+            home = str(self.gnupghome) if self.gnupghome is not None else None
+            try:
+                self._gpg = gnupg.GPG(gpgbinary=self.gpgbinary, gnupghome=home)
+            except (OSError, ValueError):
+                raise self._fail(
+                    f"gpg ({self.gpgbinary}) cannot be run with the GnuPG home {self.home}"
+                ) from None
+        return self._gpg
+
+    def _find(self, listing: Any) -> dict[str, Any] | None:
+        for key in listing:
+            fingerprints = [key.get("fingerprint")] + [sub[2] for sub in key.get("subkeys", [])]
+            if self.fingerprint in fingerprints:
+                found: dict[str, Any] = key
+                return found
+        return None
+
+    def check(self, now: datetime) -> KeyCheck:
+        """Whether the key can sign at ``now``: present with its secret part, not expired or
+        expiring before ``now``, not revoked, with a usable signing (sub)key, and able to make
+        a signature that verifies (a probe). Never raises for a key problem: the reason says.
+        """
+        fpr = self.fingerprint
+        if not _FINGERPRINT_RE.fullmatch(fpr):
+            return KeyCheck(fpr, f"signing key {fpr!r} is not a full fingerprint (40 hex digits)")
+        try:
+            gpg = self._open()
+        except SigningError as exc:
+            return KeyCheck(fpr, str(exc))
+        public = self._find(gpg.list_keys(keys=[fpr]))
+        if public is None:
+            return KeyCheck(fpr, f"signing key {fpr}: not found in the GnuPG home {self.home}")
+        uid = public["uids"][0] if public.get("uids") else None
+        expires = _when(public.get("expires", ""))
+        if self._find(gpg.list_keys(secret=True, keys=[fpr])) is None:
+            return KeyCheck(
+                fpr, f"signing key {fpr}: only the public key is in {self.home}, not the secret key"
+            )
+        if public.get("trust") == "r":
+            return KeyCheck(fpr, f"signing key {fpr}: revoked", expires, uid)
+        if public.get("trust") in ("d", "i"):
+            return KeyCheck(fpr, f"signing key {fpr}: disabled or invalid", expires, uid)
+        if expires is not None and expires <= now:
+            return KeyCheck(
+                fpr,
+                f"signing key {fpr}: valid only until {timefmt.instant(expires)}, "
+                f"needed at {timefmt.instant(now)}",
+                expires,
+                uid,
+            )
+        if not self._can_sign_at(public, now):
+            return KeyCheck(
+                fpr, f"signing key {fpr}: has no signing (sub)key valid at that time", expires, uid
+            )
+        try:
+            self._sign(b"releasekit signing probe " + secrets.token_hex(16).encode())
+        except SigningError as exc:
+            return KeyCheck(fpr, str(exc), expires, uid)
+        return KeyCheck(fpr, None, expires, uid)
+
+    def require(self, now: datetime) -> KeyCheck:
+        """:meth:`check`, raising SigningError with the reason when the key is not ready."""
+        outcome = self.check(now)
+        if outcome.reason is not None:
+            raise SigningError(outcome.reason)
+        return outcome
+
+    def _can_sign_at(self, key: dict[str, Any], now: datetime) -> bool:
+        """A non-revoked primary or subkey with signing usage that is still valid at ``now``."""
+        candidates = [(key.get("cap", ""), key.get("trust", ""), key.get("expires", ""))]
+        for info in key.get("subkey_info", {}).values():
+            candidates.append((info.get("cap", ""), info.get("trust", ""), info.get("expires", "")))
+        for cap, trust, expires in candidates:
+            until = _when(expires)
+            if "s" in cap.lower() and trust not in ("r", "e") and (until is None or until > now):
+                return True
+        return False
+
+    def _signing_key(self, gpg: gnupg.GPG) -> str:
+        """The --local-user argument: the key itself (gpg picks its signing subkey), or with
+        ``!`` exactly the subkey when the fingerprint names one."""
+        if self._primary is None:
+            key = self._find(gpg.list_keys(keys=[self.fingerprint]))
+            if key is None:
+                return self.fingerprint  # gpg says why it cannot sign
+            self._primary = str(key["fingerprint"])
+        return self.fingerprint if self._primary == self.fingerprint else self.fingerprint + "!"
+
+    def _sign(self, data: bytes) -> tuple[str, str]:
+        """A detached, ASCII-armored binary-mode signature of ``data``, verified before use."""
+        gpg = self._open()
+        local_user = self._signing_key(gpg)
+        result = gpg.sign(data, keyid=None, detach=True, extra_args=["--local-user", local_user])
+        signature = bytes(result.data or b"").decode("ascii", errors="replace")
+        if not result or result.returncode != 0 or "BEGIN PGP SIGNATURE" not in signature:
+            raise self._fail(f"gpg cannot sign: {_gpg_reason(result)}")
+        hash_name = HASH_NAMES.get(str(result.hash_algo))
+        if hash_name is None:
+            raise self._fail(f"gpg used an unknown hash algorithm ({result.hash_algo})")
+        if hash_name in WEAK_HASHES:
+            raise self._fail(
+                f"gpg chose the weak hash {hash_name.upper()}: check digest-algo and "
+                "personal-digest-preferences in gpg.conf"
+            )
+        self._verify(gpg, data, signature)
+        return signature, hash_name
+
+    def _verify(self, gpg: gnupg.GPG, data: bytes, signature: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="releasekit-sig-") as tmp:
+            sig_path = Path(tmp) / "signature.asc"
+            sig_path.write_text(signature, encoding="ascii")
+            verified = gpg.verify_data(str(sig_path), data)
+        signers = {verified.fingerprint, verified.pubkey_fingerprint} - {None}
+        if not verified.valid or not {self.fingerprint, self._primary} & signers:
+            raise self._fail(f"the signature gpg made does not verify: {_gpg_reason(verified)}")
+
+    def detach_sign(self, data: bytes) -> tuple[str, str]:
+        """(ASCII-armored detached signature of exactly ``data``, hash name such as ``sha512``).
+
+        The hash name is what PGP/MIME's ``micalg=pgp-<hash>`` needs. Raises SigningError.
+        """
+        return self._sign(data)
+
+    def sign_for_tag(self, data: bytes) -> str:
+        """The armored detached signature git appends to a signed tag object's ``data``."""
+        signature, _ = self._sign(data)
+        return signature if signature.endswith("\n") else signature + "\n"

@@ -1,0 +1,220 @@
+"""The gpg adapter against the real gpg, with keys made in throwaway GnuPG homes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import SigningError
+from releasekit.signing import Signer, normalize_fingerprint
+from tests.helpers.gpg import GpgHome
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
+def test_a_good_key_passes_the_check(gpg_home: GpgHome) -> None:
+    spaced = " ".join(gpg_home.fingerprint[i : i + 4] for i in range(0, 40, 4)).lower()
+    outcome = Signer(spaced, gpg_home.path).check(NOW)
+    assert outcome.ok, outcome.reason
+    assert outcome.fingerprint == gpg_home.fingerprint
+    assert outcome.expires is None
+    assert outcome.uid == "Acme Security <security@acme.example>"
+
+
+def test_gnupghome_from_the_environment_is_honoured(
+    gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GNUPGHOME", str(gpg_home.path))
+    signer = Signer(gpg_home.fingerprint)
+    assert signer.home == str(gpg_home.path)
+    assert signer.check(NOW).ok
+    signature, _ = signer.detach_sign(b"payload\r\n")
+    gpg_home.verify(b"payload\r\n", signature)
+
+
+def test_detached_signature_verifies_with_the_real_gpg(gpg_home: GpgHome) -> None:
+    data = b"Content-Type: text/plain\r\n\r\nline one\r\nline two \r\n"
+    signature, hash_name = Signer(gpg_home.fingerprint, gpg_home.path).detach_sign(data)
+    assert signature.startswith("-----BEGIN PGP SIGNATURE-----")
+    verified = gpg_home.verify(data, signature)
+    assert verified.primary_fingerprint == gpg_home.fingerprint
+    assert verified.hash_name == hash_name
+    assert hash_name in ("sha256", "sha384", "sha512")
+    with pytest.raises(AssertionError, match="verify failed"):
+        gpg_home.verify(data.replace(b"\r\n", b"\n"), signature)  # binary: bytes exactly
+
+
+def test_tag_signature_is_what_git_verifies(gpg_home: GpgHome, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    env = {**gpg_home.env, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args: str, input: bytes | None = None) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], input=input, env=env, capture_output=True, check=True
+        )
+        return done.stdout.decode().strip()
+
+    repo.mkdir()
+    git("init", "-q")
+    git(
+        "-c",
+        "user.name=A",
+        "-c",
+        "user.email=a@example.org",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "c",
+    )
+    head = git("rev-parse", "HEAD")
+    tag = (
+        f"object {head}\ntype commit\ntag v10.3.3\n"
+        "tagger Acme Release <release@acme.example> 1796133600 +0000\n\n10.3.3\n"
+    ).encode()
+    signature = Signer(gpg_home.fingerprint, gpg_home.path).sign_for_tag(tag)
+    assert signature.endswith("-----END PGP SIGNATURE-----\n")
+    oid = git("hash-object", "-t", "tag", "-w", "--stdin", input=tag + signature.encode())
+    git("update-ref", "refs/tags/v10.3.3", oid)
+    done = subprocess.run(
+        ["git", "-C", str(repo), "verify-tag", "--raw", "v10.3.3"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert f"VALIDSIG {gpg_home.fingerprint}" in done.stderr.decode()
+
+
+def test_a_missing_key_is_named_in_the_reason_and_cannot_sign(gpg_home: GpgHome) -> None:
+    absent = "A" * 40
+    signer = Signer(absent, gpg_home.path)
+    outcome = signer.check(NOW)
+    assert not outcome.ok
+    assert outcome.reason == f"signing key {absent}: not found in the GnuPG home {gpg_home.path}"
+    with pytest.raises(SigningError, match=f"^signing key {absent}: gpg cannot sign: "):
+        signer.detach_sign(b"x")
+    with pytest.raises(SigningError, match="not found"):
+        signer.require(NOW)
+
+
+def test_an_expired_key_fails_the_check_and_cannot_sign(gpg_home: GpgHome) -> None:
+    signer = Signer(gpg_home.expired_fingerprint, gpg_home.path)
+    outcome = signer.check(NOW)
+    assert outcome.reason == (
+        f"signing key {gpg_home.expired_fingerprint}: valid only until 2019-01-02 00:00 UTC, "
+        "needed at 2026-12-01 14:00 UTC"
+    )
+    assert outcome.expires == datetime(2019, 1, 2, tzinfo=UTC)
+    with pytest.raises(SigningError, match=gpg_home.expired_fingerprint):
+        signer.sign_for_tag(b"x")
+
+
+def test_a_key_expiring_before_the_embargo_fails_the_check_now(fresh_gpg_home: GpgHome) -> None:
+    fingerprint = fresh_gpg_home.generate("Soon <soon@acme.example>", expire="2030-01-01")
+    signer = Signer(fingerprint, fresh_gpg_home.path)
+    assert signer.check(datetime(2029, 12, 31, tzinfo=UTC)).ok
+    reason = signer.check(datetime(2030, 6, 1, tzinfo=UTC)).reason
+    assert reason is not None
+    assert reason.startswith(f"signing key {fingerprint}: valid only until 2030-01-01")
+    signer.detach_sign(b"still valid today")
+
+
+def test_a_revoked_key_fails_the_check(fresh_gpg_home: GpgHome) -> None:
+    fingerprint = fresh_gpg_home.generate("Revoked <revoked@acme.example>")
+    signer = Signer(fingerprint, fresh_gpg_home.path)
+    assert signer.check(NOW).ok
+    fresh_gpg_home.revoke(fingerprint)
+    assert signer.check(NOW).reason == f"signing key {fingerprint}: revoked"
+
+
+def test_a_key_without_signing_capability_fails_the_check(fresh_gpg_home: GpgHome) -> None:
+    fingerprint = fresh_gpg_home.generate("Certify <certify@acme.example>", usage="cert")
+    reason = Signer(fingerprint, fresh_gpg_home.path).check(NOW).reason
+    assert reason == f"signing key {fingerprint}: has no signing (sub)key valid at that time"
+
+
+def test_a_signing_subkey_of_a_certify_only_key_signs(fresh_gpg_home: GpgHome) -> None:
+    primary = fresh_gpg_home.generate("Release <release@acme.example>", usage="cert")
+    subkey = fresh_gpg_home.add_signing_subkey(primary)
+    signer = Signer(primary, fresh_gpg_home.path)
+    assert signer.require(NOW).ok
+    signature, _ = signer.detach_sign(b"data")
+    verified = fresh_gpg_home.verify(b"data", signature)
+    assert (verified.fingerprint, verified.primary_fingerprint) == (subkey, primary)
+
+
+def test_a_subkey_fingerprint_signs_with_exactly_that_subkey(fresh_gpg_home: GpgHome) -> None:
+    primary = fresh_gpg_home.generate("Release <release@acme.example>", usage="cert")
+    first = fresh_gpg_home.add_signing_subkey(primary)
+    second = fresh_gpg_home.add_signing_subkey(primary)
+    for subkey in (first, second):
+        signer = Signer(subkey, fresh_gpg_home.path)
+        assert signer.check(NOW).ok
+        signature = signer.sign_for_tag(b"tag")
+        assert fresh_gpg_home.verify(b"tag", signature).fingerprint == subkey
+
+
+def test_a_weak_hash_is_refused(fresh_gpg_home: GpgHome) -> None:
+    fingerprint = fresh_gpg_home.generate("Weak <weak@acme.example>")
+    (fresh_gpg_home.path / "gpg.conf").write_text("digest-algo SHA1\n")
+    signer = Signer(fingerprint, fresh_gpg_home.path)
+    assert signer.check(NOW).reason == (
+        f"signing key {fingerprint}: gpg chose the weak hash SHA1: check digest-algo and "
+        "personal-digest-preferences in gpg.conf"
+    )
+    with pytest.raises(SigningError, match="weak hash SHA1"):
+        signer.detach_sign(b"x")
+
+
+def test_a_public_key_without_its_secret_fails_the_check(
+    gpg_home: GpgHome, fresh_gpg_home: GpgHome
+) -> None:
+    fresh_gpg_home.import_keys(gpg_home.export_public(gpg_home.fingerprint))
+    reason = Signer(gpg_home.fingerprint, fresh_gpg_home.path).check(NOW).reason
+    assert reason == (
+        f"signing key {gpg_home.fingerprint}: only the public key is in "
+        f"{fresh_gpg_home.path}, not the secret key"
+    )
+
+
+def test_a_key_whose_passphrase_cannot_be_asked_fails_the_probe(fresh_gpg_home: GpgHome) -> None:
+    secret_passphrase = "do-not-print-me-7"
+    agent_conf = fresh_gpg_home.path / "gpg-agent.conf"
+    agent_conf.write_text("s2k-count 65536\n")  # skip the agent's slow calibration
+    fingerprint = fresh_gpg_home.generate(
+        "Locked <locked@acme.example>", passphrase=secret_passphrase
+    )
+    # No pinentry can ask for the passphrase (as in a job without a terminal).
+    agent_conf.write_text("s2k-count 65536\npinentry-program /bin/false\n")
+    fresh_gpg_home.kill_agent()
+    outcome = Signer(fingerprint, fresh_gpg_home.path).check(NOW)
+    assert outcome.reason is not None
+    assert outcome.reason.startswith(f"signing key {fingerprint}: gpg cannot sign: ")
+    assert secret_passphrase not in outcome.reason
+
+
+def test_not_a_fingerprint_and_no_gpg_are_reasons(gpg_home: GpgHome, tmp_path: Path) -> None:
+    assert Signer("security@acme.example").check(NOW).reason == (
+        "signing key 'SECURITY@ACME.EXAMPLE' is not a full fingerprint (40 hex digits)"
+    )
+    missing = Signer(gpg_home.fingerprint, gpg_home.path, gpgbinary=str(tmp_path / "no-gpg"))
+    reason = missing.check(NOW).reason
+    assert reason is not None
+    assert reason == (
+        f"signing key {gpg_home.fingerprint}: gpg ({tmp_path / 'no-gpg'}) cannot be run "
+        f"with the GnuPG home {gpg_home.path}"
+    )
+    with pytest.raises(SigningError, match="cannot be run"):
+        missing.detach_sign(b"x")
+    nowhere = Signer(gpg_home.fingerprint, tmp_path / "no-such-home")
+    assert "cannot be run with the GnuPG home" in (nowhere.check(NOW).reason or "")
+
+
+def test_normalize_fingerprint() -> None:
+    assert normalize_fingerprint("0xab cd\tEF") == "ABCDEF"
+    assert normalize_fingerprint(" 1234 ") == "1234"
