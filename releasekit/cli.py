@@ -386,11 +386,8 @@ def patch_add(
     click.echo(str(workspace.display_path(settings, path)))
 
 
-def _progress(console: Console) -> Callable[[str], None]:
-    def say(text: str) -> None:
-        console.print(f"[dim]{text}[/]", highlight=False)
-
-    return say
+def _progress(text: str) -> None:
+    click.echo(text, err=True)
 
 
 @cli.command("plan")
@@ -418,7 +415,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
         settings,
         advisories,
         fetch=not no_fetch,
-        progress=_progress(stderr()),
+        progress=_progress,
         now=clock.now(),
     )
     if as_json:

@@ -325,10 +325,14 @@ class ProductRepo:
         return sanitize(self._remote(remote).url or remote)
 
     def _unreachable(self, remote: str, exc: BaseException) -> RemoteUnreachable:
+        url = self.remote_url(remote)
         reason = "timed out" if isinstance(exc, TimeoutError) else sanitize(str(exc)) or "failed"
-        return RemoteUnreachable(
-            f"remote {remote} ({self.remote_url(remote)}) could not be reached: {reason}"
-        )
+        local = url.removeprefix("file://")
+        if "://" not in local and not re.match(r"^[\w.-]+@", local) and not Path(local).exists():
+            reason = "no such directory"
+        name = sanitize(remote)
+        where = name if name == url else f"{name} ({url})"
+        return RemoteUnreachable(f"remote {where} could not be reached: {reason}")
 
     def fetch(self, remote: str, *, progress: Progress | None = None, timeout: float = 60) -> None:
         """Fetch the remote's branches (pruned) and all of its tags, reporting progress."""
@@ -663,11 +667,11 @@ class ProductRepo:
 
     def commits_in_range(self, spec: str) -> list[str]:
         """The commits of ``A..B`` (oldest first), or the single commit ``REV``."""
+        if "..." in spec:
+            raise PatchError(f"--from {spec}: use A..B (not A...B)")
         try:
             if ".." in spec:
                 parsed = self.raw.revparse(spec)
-                if "..." in spec:
-                    raise BadInput(f"{spec}: use A..B, not A...B")
                 start = parsed.from_object.peel(pygit2.Commit).id
                 end = parsed.to_object.peel(pygit2.Commit).id
                 walker = self.raw.walk(end, SortMode.TOPOLOGICAL | SortMode.REVERSE)

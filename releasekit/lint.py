@@ -4,7 +4,8 @@ Inputs are :class:`Text` blocks (commit messages, author and committer fields, f
 the lines a diff adds, branch and tag names, tag messages), each knowing where it comes
 from. A word matches case-insensitively as a whole word, or as a prefix when it ends with
 ``*``; word boundaries include ``snake_case``, ``kebab-case`` and ``camelCase`` joints, and
-the words of a phrase may be separated by spaces, line breaks, ``-`` or ``_``. Occurrences
+the words of a phrase may be separated by spaces, line breaks or punctuation (``-``, ``_``,
+a comment's ``*`` or ``//``). Occurrences
 inside an allowed phrase (``[lint] allow``, matched literally, case-insensitively) pass.
 """
 
@@ -34,7 +35,8 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "remote code execution",
     "authentication bypass*",
     "authorization bug*",
-    "CVE*",
+    "CVE",
+    "CVEs",
     "CVSS*",
     "advisory",
     "advisories",
@@ -76,7 +78,8 @@ class Finding:
 def _word_regex(word: str) -> tuple[re.Pattern[str], bool]:
     prefix = word.endswith("*")
     parts = [re.escape(part) for part in re.split(r"[\s]+", word.rstrip("*").strip()) if part]
-    return re.compile(r"[\s_-]+".join(parts), re.IGNORECASE), prefix
+    # Between the words of a phrase: spaces, line breaks and comment or joint characters.
+    return re.compile(r"[\W_]+".join(parts), re.IGNORECASE), prefix
 
 
 def _starts_word(text: str, at: int) -> bool:
@@ -107,7 +110,9 @@ class Matcher:
             if cleaned.rstrip("*").strip() and cleaned.lower() not in seen:
                 seen[cleaned.lower()] = cleaned
         self.words = tuple(seen.values())
-        self._compiled = [(word, *_word_regex(word)) for word in self.words]
+        # Longer words first, so that "CVE-2026-1234" is reported rather than "CVE" in it.
+        ordered = sorted(self.words, key=lambda w: len(w.rstrip("*")), reverse=True)
+        self._compiled = [(word, *_word_regex(word)) for word in ordered]
         self._allow = [
             re.compile(re.escape(" ".join(phrase.split())).replace(r"\ ", r"\s+"), re.IGNORECASE)
             for phrase in allow

@@ -323,14 +323,16 @@ def build_plan(
     every_id = {a.id for a in advisories}
     active = active_advisories(advisories)
     _check_patch_dirs(settings, every_id)
+    held = load_held(settings, active)  # bad input fails before the fetch writes anything
     repo = repo or ProductRepo.open(settings.repository_path)
+    who = committer(settings, repo)
     if fetch:
         say(f"fetching {remote} ({repo.remote_url(remote)})")
         repo.fetch(remote, progress=say)
     lines = release_lines(settings, repo)
-    who = committer(settings, repo)
     when = int(now.timestamp()) if now is not None else None
-    held = load_held(settings, active, [line.name for line in lines.supported])
+    supported = {line.name for line in lines.supported}
+    held = {key: patch for key, patch in held.items() if key[1] in supported}
 
     plan_lines: list[PlanLine] = []
     chains: dict[str, _Chain] = {}
@@ -471,9 +473,9 @@ def name_texts(settings: Settings, plan_lines: Iterable[PlanLine], who: Person) 
     tag_at = tomlpos.key_line(text, "releases", "tag")
     texts: list[lint.Text] = []
     for line in plan_lines:
-        texts.append(lint.Text.one(f"{config} (branch {line.branch})", line.branch, branch_at))
+        texts.append(lint.Text.one(config, line.branch, branch_at))
         if line.tag is not None:
-            texts.append(lint.Text.one(f"{config} (tag {line.tag})", line.tag, tag_at))
+            texts.append(lint.Text.one(config, line.tag, tag_at))
         if line.tag_message is not None:
             numbered = tuple(
                 (number, content) for number, content in enumerate(line.tag_message.splitlines(), 1)

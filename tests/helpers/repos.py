@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,3 +207,117 @@ class Product:
         git(product.dev, "remote", "set-url", "origin", str(product.remote))
         git(product.clone, "remote", "set-url", "origin", str(product.remote))
         return product
+
+
+FILES = {
+    "src/export.c": numbered("export"),
+    "src/preview.c": numbered("preview"),
+    "src/image.c": numbered("image"),
+    "README": "Acme Server\n",
+}
+# The release lines of the standard product: line -> versions tagged on its branch.
+RELEASES = {
+    "9.9": ["9.9.0", "9.9.1"],
+    "9.10": ["9.10.0", "9.10.1"],
+    "9.11": ["9.11.0", "9.11.1", "9.11.2"],
+    "10.1": ["10.1.0", "10.1.1"],
+    "10.2": ["10.2.0"],
+    "10.3": ["10.3.0", "10.3.1"],
+}
+
+
+def build_release_product(root: Path) -> Product:
+    """The standard product: lines 9.9 ... 10.3 with tags, upcoming 10.4 (branch, no tag).
+
+    After its last release (v10.3.1) the tip of release-10.3 moved on: line 1 of
+    src/export.c changed, so a fix made on v10.3.1 needs a three-way merge there.
+    The product clone has fetched everything.
+    """
+    product = Product.create(root, FILES)
+    for line, versions in RELEASES.items():
+        product.release_line(line, versions)
+    product.commit(
+        "release-10.3",
+        {"src/export.c": replace_line(FILES["src/export.c"], 1, "export: maintained on 10.3")},
+        "Keep the export header current",
+    )
+    product.publish("release-10.3")
+    product.release_line("10.4", [])
+    git(product.clone, "fetch", "-q", "--tags", "origin")
+    return product
+
+
+_TEMPLATES: dict[str, Product] = {}
+
+
+def release_product(cache_dir: Path, root: Path) -> Product:
+    """A fresh copy (under ``root``) of the standard product, built once per ``cache_dir``."""
+    key = str(cache_dir)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = build_release_product(cache_dir / "template")
+    return _TEMPLATES[key].copy_to(root)
+
+
+def workspace_config(clone: Path, extra: str = "", **releases: str) -> str:
+    """A releasekit.toml for a workspace over ``clone`` (upcoming 10.4, ESR 9.11, last 3)."""
+    values = {"upcoming": '"10.4"', "esr": '["9.11"]', "last": "3", **releases}
+    lines = "\n".join(f"{k} = {v}" for k, v in values.items())
+    return f"""[project]
+name = "Acme Server"
+vendor = "Acme"
+repository = "{clone}"
+advisory_prefix = "ACSA"
+site_url = "https://acme.example/security"
+time_zone = "America/Los_Angeles"
+
+[releases]
+{lines}
+{extra}"""
+
+
+class GitDaemon:
+    """``git daemon`` serving ``base`` on 127.0.0.1 (push enabled): a real git server, so
+    that the remote's hooks run and its answers per ref reach the client."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--enable=receive-pack",
+                f"--base-path={base}",
+                "--listen=127.0.0.1",
+                f"--port={self.port}",
+                str(base),
+            ],
+            env=git_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("git daemon did not start")
+
+    def url(self, name: str) -> str:
+        return f"git://127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def __enter__(self) -> GitDaemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
