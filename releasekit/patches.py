@@ -81,6 +81,7 @@ class FileChange:
     hunks: tuple[Hunk, ...]
     binary: Binary | None
     line: int
+    copy: bool = False  # new_path is a copy of old_path, which stays
 
     @property
     def path(self) -> str:
@@ -293,16 +294,14 @@ class _Lines:
             self.lines.pop()
         self.pos = 0
 
-    def peek(self) -> bytes | None:
-        return self.lines[self.pos] if self.pos < len(self.lines) else None
-
     @property
     def number(self) -> int:
         return self.pos + 1
 
 
 def _parse_mode(raw: bytes, path: Path | str, line: int) -> int:
-    if not re.fullmatch(rb"(100644|100755|120000|160000|040000)", raw.strip()):
+    """File modes of regular files and symlinks; a submodule or a tree is not a fix."""
+    if not re.fullmatch(rb"(100644|100755|120000)", raw.strip()):
         raise _fail(path, line, f"unsupported file mode {raw.decode('ascii', 'replace')!r}")
     return int(raw.strip(), 8)
 
@@ -316,6 +315,7 @@ def _parse_file(cursor: _Lines, path: Path | str, end: int) -> FileChange:
     old_mode = new_mode = None
     created = deleted = False
     rename_from = rename_to = None
+    copy = False
     hunks: list[Hunk] = []
     binary: Binary | None = None
     saw_minus = saw_plus = False
@@ -334,6 +334,7 @@ def _parse_file(cursor: _Lines, path: Path | str, end: int) -> FileChange:
         elif raw.startswith(b"new file mode "):
             created, new_mode = True, _parse_mode(raw[14:], path, number)
         elif raw.startswith((b"rename from ", b"copy from ")):
+            copy = raw.startswith(b"copy")
             rename_from = _unquote_path(raw.split(b" ", 2)[2])
         elif raw.startswith((b"rename to ", b"copy to ")):
             rename_to = _unquote_path(raw.split(b" ", 2)[2])
@@ -342,8 +343,8 @@ def _parse_file(cursor: _Lines, path: Path | str, end: int) -> FileChange:
         elif match := _INDEX.match(raw):
             old_id, new_id = match[1].decode(), match[2].decode()
             if match[3]:
-                old_mode = old_mode or int(match[3], 8)
-                new_mode = new_mode or int(match[3], 8)
+                mode = _parse_mode(match[3], path, number)
+                old_mode, new_mode = old_mode or mode, new_mode or mode
         elif raw.startswith(b"--- "):
             saw_minus = True
             name = raw[4:].split(b"\t")[0]
@@ -396,6 +397,7 @@ def _parse_file(cursor: _Lines, path: Path | str, end: int) -> FileChange:
         hunks=tuple(hunks),
         binary=binary,
         line=start,
+        copy=copy,
     )
 
 
@@ -703,12 +705,19 @@ def apply_commit(repo: ProductRepo, editor: TreeEditor, commit: PatchCommit) -> 
                 if post is None:
                     conflicts.append(old)
                     continue
+        assert new is None or post is not None
+        mode = change.new_mode or change.old_mode or base_entry.mode
+        if change.copy:
+            assert new is not None
+            assert post is not None
+            base.setdefault(new, None)
+            theirs[new] = Entry(repo.write_blob(post), int(mode))
+            continue
         base[old] = base_entry
         if new is None:
             theirs[old] = None
             continue
         assert post is not None
-        mode = change.new_mode or change.old_mode or base_entry.mode
         theirs[new] = Entry(repo.write_blob(post), int(mode))
         if old != new:
             theirs.setdefault(old, None)

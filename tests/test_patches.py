@@ -296,3 +296,36 @@ def test_patch_files_are_never_written_into_the_clone(
         ["git", "status", "--porcelain", "--ignored"], cwd=product.clone, capture_output=True
     )
     assert untracked.stdout == b""
+
+
+def test_a_copy_keeps_its_source(product: Product) -> None:
+    export = FILES["src/export.c"]
+    product.commit(
+        "copy",
+        {"src/export2.c": replace_line(export, 3, "export2: copied")},
+        "Copy the exporter",
+        create_from="v10.3.1",
+    )
+    data = subprocess.run(
+        ["git", "format-patch", "--stdout", "-C", "-C", "--find-copies-harder", "-1", "copy"],
+        cwd=product.dev,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert b"copy from src/export.c" in data
+    (commit,) = parse_mbox(data, "p")
+    assert commit.files[0].copy
+    repo = ProductRepo.open(product.clone)
+    editor = repo.edit(repo.commit(git(product.clone, "rev-parse", "v10.3.1^{commit}")).tree)
+    assert apply_commit(repo, editor, commit).changed
+    assert editor.write() == git(product.dev, "rev-parse", "copy^{tree}")
+
+
+def test_a_submodule_change_is_refused() -> None:
+    data = (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000\n"
+        b"Subject: x\n\n---\ndiff --git a/lib b/lib\nindex 1234567..89abcde 160000\n"
+        b"--- a/lib\n+++ b/lib\n@@ -1 +1 @@\n-Subproject commit 1\n+Subproject commit 2\n"
+    )
+    with pytest.raises(PatchError, match=r"p:8: unsupported file mode '160000'"):
+        parse_mbox(data, "p")

@@ -390,5 +390,16 @@ def test_no_committer_identity_is_bad_input(pws: Workspace, product: Product) ->
         plan_of(pws, fetch=False)
 
 
+def test_a_malformed_committer_is_a_config_error(
+    pws: Workspace, product: Product, run: Run
+) -> None:
+    pws.write("releasekit.toml", workspace_config(product.clone, committer='"Release Bot"'))
+    result = run("plan")
+    assert result.exit_code == 2
+    assert "releasekit.toml:13: releases.committer: 'Release Bot' is not Name <email>" in (
+        result.stderr
+    )
+
+
 def test_errors_are_releasekit_errors() -> None:
     assert issubclass(PatchError, BadInput)
