@@ -245,6 +245,23 @@ class TreeEditor:
     def set(self, path: str, entry: Entry | None) -> None:
         self._pending[path] = entry
 
+    def blocked(self, path: str) -> bool:
+        """Whether a new file at ``path`` would replace a directory or go below a file
+        (of the tree as last written)."""
+        tree = self._repo.raw[self.tree].peel(pygit2.Tree)
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            try:
+                found = tree["/".join(parts[:depth])]
+            except KeyError:
+                return False
+            is_tree = found.filemode == FileMode.TREE
+            if depth < len(parts) and not is_tree:
+                return True
+            if depth == len(parts):
+                return is_tree
+        return False  # pragma: no cover - the loop always returns
+
     def write(self) -> str:
         """Write the changed trees; returns the new root tree's id."""
         nested: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .advisory import Advisory
@@ -208,7 +208,3 @@ def check(texts: Iterable[Text], matcher: Matcher) -> list[Finding]:
     for text in texts:
         findings.extend(matcher.find(text))
     return findings
-
-
-def check_patches(patches: Sequence[HeldPatch], matcher: Matcher) -> list[Finding]:
-    return check((t for patch in patches for t in patch_texts(patch)), matcher)

@@ -10,6 +10,7 @@ semantics (see there). Nothing here writes into the product clone.
 
 from __future__ import annotations
 
+import email.errors
 import email.header
 import email.utils
 import re
@@ -129,17 +130,20 @@ def _fail(path: Path | str, line: int | None, message: str) -> PatchError:
 
 
 def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded; the raw text when they cannot be."""
+    if "=?" not in value:
+        return value
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
-    except (ValueError, LookupError, UnicodeDecodeError):
+    except (ValueError, LookupError, UnicodeError, email.errors.MessageError):
         return value
 
 
 def _unquote_path(raw: bytes) -> str:
-    """A path as git prints it: plain, or C-quoted ("a/t\\303\\244b") when unusual."""
-    text = raw.decode("utf-8", "surrogateescape")
-    if not (len(text) >= 2 and text[0] == '"' and text[-1] == '"'):
-        return text
+    """A path as git prints it: plain, or C-quoted ("a/t\\303\\244b") when unusual.
+    Only UTF-8 paths are accepted (ValueError otherwise)."""
+    if not (len(raw) >= 2 and raw[:1] == b'"' and raw[-1:] == b'"'):
+        return raw.decode("utf-8")
     out = bytearray()
     body = raw[1:-1]
     i = 0
@@ -153,13 +157,21 @@ def _unquote_path(raw: bytes) -> str:
                 out += escapes[nxt]
                 i += 2
                 continue
-            if re.fullmatch(rb"[0-7]{3}", body[i + 1 : i + 4]):
+            if re.fullmatch(rb"[0-3][0-7]{2}", body[i + 1 : i + 4]):
                 out.append(int(body[i + 1 : i + 4], 8))
                 i += 4
                 continue
         out += char
         i += 1
-    return out.decode("utf-8", "surrogateescape")
+    return out.decode("utf-8")
+
+
+def _safe_path(path: str) -> bool:
+    """A relative path of ordinary names: no "", ".", "..", ".git" part, no control bytes."""
+    parts = path.split("/")
+    if any(part in ("", ".", "..") or part.lower() == ".git" for part in parts):
+        return False
+    return all(char.isprintable() or char == " " for char in path)
 
 
 def _strip_prefix(path: str, prefix: str) -> str:
@@ -175,7 +187,7 @@ def _git_header_paths(rest: bytes) -> tuple[str | None, str | None]:
         return _strip_prefix(_unquote_path(match[1]), "a/"), _strip_prefix(
             _unquote_path(match[2]), "b/"
         )
-    text = rest.decode("utf-8", "surrogateescape")
+    text = rest.decode("utf-8", "replace")
     # "a/X b/X": both halves are the same path, so split in the middle.
     half = (len(text) - 1) // 2
     if len(text) % 2 == 1 and text[half] == " ":
@@ -382,7 +394,7 @@ def _parse_file(cursor: _Lines, path: Path | str, end: int) -> FileChange:
         else:
             break
     for pth in (old_path, new_path):
-        if pth is not None and (pth.startswith("/") or ".." in pth.split("/") or pth == ""):
+        if pth is not None and not _safe_path(pth):
             raise _fail(path, start, f"unsafe path {pth!r}")
     unchanged = old_path == new_path and old_mode == new_mode and not (created or deleted)
     if not hunks and binary is None and unchanged:
@@ -453,11 +465,15 @@ def _parse_binary(cursor: _Lines, path: Path | str, end: int) -> Binary:
             body.append(cursor.lines[cursor.pos])
             cursor.pos += 1
         cursor.pos += 1  # the blank line after the section
+        size = int(match[2])
+        if size > MAX_PATCH_BYTES * 4:
+            raise _fail(path, at, "binary patch data is too large")
         try:
-            data = zlib.decompress(_b85_decode(body, path, at + 1))
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(_b85_decode(body, path, at + 1), size + 1)
         except zlib.error:
             raise _fail(path, at, "binary patch data does not inflate") from None
-        if len(data) != int(match[2]):
+        if len(data) != size:
             raise _fail(path, at, "binary patch data has the wrong size")
         sections.append(Binary(match[1].decode(), data))
     if not sections:
@@ -480,6 +496,10 @@ def _headers(block: list[bytes], path: Path | str, first: int) -> dict[str, tupl
         name = key.strip().lower()
         headers[name] = (value.strip(), first + offset)
     return headers
+
+
+def _plain(text: str) -> bool:
+    return bool(text.strip()) and not any(c in "<>\n\r\0" for c in text) and text.isprintable()
 
 
 def _parse_mail(cursor: _Lines, path: Path | str, end: int, from_line: int | None) -> PatchCommit:
@@ -505,11 +525,16 @@ def _parse_mail(cursor: _Lines, path: Path | str, end: int, from_line: int | Non
     raw_date, date_line = headers["date"]
     try:
         moment = email.utils.parsedate_to_datetime(raw_date)
-    except (TypeError, ValueError, IndexError):
+        offset = moment.utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+        when = int(moment.timestamp())
+    except (TypeError, ValueError, IndexError, OverflowError):
         raise _fail(path, date_line, "Date: is not an RFC 2822 date") from None
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    author = Person(name, address, int(moment.timestamp()), minutes)
+    if not (0 <= when < 2**40 and -1440 < minutes < 1440):
+        raise _fail(path, date_line, "Date: is out of range")
+    if not _plain(name) or not _plain(address) or " " in address:
+        raise _fail(path, author_line, "From: name and address must be plain text without <>")
+    author = Person(name.strip(), address, when, minutes)
     raw_subject, subject_line = headers["subject"]
     subject = _SUBJECT_PREFIX.sub("", _decode_words(raw_subject)).strip()
     if not subject:
@@ -532,7 +557,11 @@ def _parse_mail(cursor: _Lines, path: Path | str, end: int, from_line: int | Non
     while cursor.pos < end:
         raw = cursor.lines[cursor.pos]
         if raw.startswith(b"diff --git "):
-            files.append(_parse_file(cursor, path, end))
+            at = cursor.number
+            try:
+                files.append(_parse_file(cursor, path, end))
+            except UnicodeDecodeError:
+                raise _fail(path, at, "file names must be UTF-8") from None
         elif raw == b"-- ":
             break  # the signature
         elif not raw.strip():
@@ -674,6 +703,9 @@ def apply_commit(repo: ProductRepo, editor: TreeEditor, commit: PatchCommit) -> 
         for path in (old, new):
             if path is not None and path not in ours:
                 ours[path] = editor.get(path)
+        if new is not None and new != old and ours[new] is None and editor.blocked(new):
+            conflicts.append(new)  # a file where the tree has a directory, or below a file
+            continue
         if old is None:
             assert new is not None
             post = _theirs(change, b"", exact=True)

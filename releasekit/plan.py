@@ -20,7 +20,7 @@ from typing import Any
 from . import lint, patches, render, timefmt, tomlpos
 from .advisory import Advisory
 from .config import Settings
-from .errors import BadInput, PatchError
+from .errors import BadInput
 from .git import Person, ProductRepo, TreeEditor
 from .lines import Lines, ReleaseLine, read_lines
 from .patches import HeldPatch
@@ -542,7 +542,6 @@ __all__ = [
     "STATUSES",
     "Cell",
     "LineOutcome",
-    "PatchError",
     "Plan",
     "PlanLine",
     "PlannedAdvisory",

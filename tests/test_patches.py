@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import contextlib
 import stat
 import subprocess
+import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from releasekit.errors import PatchError
 from releasekit.git import ProductRepo
 from releasekit.patches import (
+    _b85_encode,
     apply_commit,
     apply_delta,
     apply_hunks,
@@ -329,3 +335,119 @@ def test_a_submodule_change_is_refused() -> None:
     )
     with pytest.raises(PatchError, match=r"p:8: unsupported file mode '160000'"):
         parse_mbox(data, "p")
+
+
+def _new_file_patch(path: str) -> bytes:
+    return (
+        "From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b.example>\n"
+        "Date: Mon, 1 Jan 2026 00:00:00 +0000\nSubject: x\n\n---\n"
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\nindex 0000000..1111111\n"
+        f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1 @@\n+new\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("path", ["src/export.c/inner.c", "src"])
+def test_a_file_cannot_replace_a_directory_or_hide_below_a_file(
+    product: Product, path: str
+) -> None:
+    (commit,) = parse_mbox(_new_file_patch(path), "p")
+    repo = ProductRepo.open(product.clone)
+    editor = repo.edit(repo.commit(product.tip("release-10.3")).tree)
+    assert apply_commit(repo, editor, commit).conflicts == (path,)
+
+
+@pytest.mark.parametrize("path", [".git/hooks/post-checkout", "a/./b", "a//b", "x/.GIT/y"])
+def test_unsafe_names_are_refused(path: str) -> None:
+    with pytest.raises(PatchError, match="unsafe path"):
+        parse_mbox(_new_file_patch(path), "p")
+
+
+def test_author_and_date_must_be_usable() -> None:
+    good = _new_file_patch("n.c")
+    for old, new, message in [
+        (b"From: A <a@b.example>", b"From: =?utf-8?q?A=3Cx=3E?= <a@b.example>", "From: name"),
+        (b"Mon, 1 Jan 2026", b"Mon, 1 Jan 1200", "Date: is out of range"),
+        (b"+0000\n", b"+9999\n", "Date: is"),
+    ]:
+        with pytest.raises(PatchError, match=message):
+            parse_mbox(good.replace(old, new), "p")
+    quoted = good.replace(b"a/n.c b/n.c", b'"a/\\377.c" "b/\\377.c"')
+    quoted = quoted.replace(b"+++ b/n.c", b'+++ "b/\\377.c"')
+    with pytest.raises(PatchError, match="file names must be UTF-8"):
+        parse_mbox(quoted, "p")
+
+
+def test_a_zip_bomb_is_not_inflated() -> None:
+    bomb = zlib.compress(b"\0" * 10_000_000)  # 10 MB claimed as 5 bytes
+    lines = ["literal 5", *_b85_encode(bomb)]
+    data = (
+        "From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000\n"
+        "Subject: x\n\n---\ndiff --git a/x.bin b/x.bin\nnew file mode 100644\n"
+        "index 0000000..1234567\nGIT binary patch\n" + "\n".join(lines) + "\n\n"
+    ).encode()
+    tracemalloc.start()
+    try:
+        with pytest.raises(PatchError, match="wrong size"):
+            parse_mbox(data, "p")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000  # the 10 MB were never inflated
+
+
+SAMPLE = (
+    b"From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n"
+    b"From: =?UTF-8?q?J=C3=BCrgen?= <j@example.org>\n"
+    b"Date: Mon, 1 Jan 2026 10:00:00 +0100\n"
+    b"Subject: [PATCH 1/1] Check the\n  export\n"
+    b"MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+    b"Content-Transfer-Encoding: 8bit\n\nBody.\n---\n a | 1 +\n\n"
+    b"diff --git a/a b/a\nindex 1234567..89abcde 100644\n--- a/a\n+++ b/a\n"
+    b"@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n\\ No newline at end of file\n"
+    b'diff --git "a/\\303\\244" "b/\\303\\244 2"\nsimilarity index 90%\n'
+    b'rename from "\\303\\244"\nrename to "\\303\\244 2"\n'
+    b"diff --git a/bin b/bin\nnew file mode 100755\nindex 0000000..1234567\n"
+    b"GIT binary patch\n" + "\n".join(encode_literal(b"\0\1\2")).encode() + b"\n\n"
+    b"-- \n2.39.5\n\n"
+)
+
+
+def test_the_sample_parses() -> None:
+    (commit,) = parse_mbox(SAMPLE, "p")
+    assert commit.message == "Check the export\n\nBody.\n"
+    assert [(f.old_path, f.new_path) for f in commit.files] == [
+        ("a", "a"),
+        ("ä", "ä 2"),
+        (None, "bin"),
+    ]
+    assert commit.files[0].hunks[0].lines[-1].content == b"three"
+    assert commit.author.offset == 60
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["drop", "dup", "replace", "insert"]),
+            st.integers(min_value=0, max_value=60),
+            st.binary(max_size=40),
+        ),
+        max_size=4,
+    )
+)
+def test_any_damaged_patch_is_a_patch_error_or_parses(
+    edits: list[tuple[str, int, bytes]],
+) -> None:
+    lines = SAMPLE.split(b"\n")
+    for kind, where, junk in edits:
+        at = where % len(lines)
+        if kind == "drop":
+            del lines[at]
+        elif kind == "dup":
+            lines.insert(at, lines[at])
+        elif kind == "replace":
+            lines[at] = junk
+        else:
+            lines.insert(at, junk)
+    with contextlib.suppress(PatchError):  # anything else fails the test
+        parse_mbox(b"\n".join(lines), "p")
