@@ -8,7 +8,6 @@ turned into one line on stderr and its exit code here, and nowhere else.
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -22,7 +21,7 @@ from rich.table import Table
 from . import __version__, clock, timefmt, workspace
 from .advisory import Advisory
 from .config import Settings
-from .errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
+from .errors import EXIT_BAD_INPUT, BadInput, ReleasekitError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -358,6 +357,8 @@ def patch_add(
       releasekit patch add ACSA-2026-0002 --line 10.3 /tmp/fix.patch
       releasekit patch add ACSA-2026-0002 --line 9.11 --from v9.11.8..fix-export-9.11
     """
+    import sys
+
     from . import git, lines, patches
 
     if (file is None) == (rev_range is None):
@@ -408,6 +409,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
       releasekit plan --json | jq '.advisories[] | select(.ready | not) | .id'
     """
     from . import plan
+    from .errors import NotReady
 
     settings = obj.settings
     advisories = workspace.load_advisories(settings)
@@ -423,7 +425,8 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     else:
         _print_plan(settings, result)
     if not result.is_ready:
-        raise click.exceptions.Exit(EXIT_NOT_DONE)
+        waiting = [a.id for a in result.advisories if a.gating and not result.ready(a.id)]
+        raise NotReady(f"not ready: {', '.join(waiting)}")
 
 
 def _print_plan(settings: Settings, result: Any) -> None:
@@ -475,6 +478,7 @@ def lint_command(obj: Context) -> None:
       releasekit lint
     """
     from . import plan
+    from .errors import LeakFound
 
     settings = obj.settings
     advisories = workspace.load_advisories(settings)
@@ -483,8 +487,7 @@ def lint_command(obj: Context) -> None:
         click.echo(str(finding))
     if findings:
         count = len(findings)
-        click.echo(f"{count} possible leak(s): reword, or allow a phrase in [lint].", err=True)
-        raise click.exceptions.Exit(EXIT_NOT_DONE)
+        raise LeakFound(f"{count} possible leak(s): reword, or allow the phrase in [lint] allow")
     click.echo("lint: clean")
 
 

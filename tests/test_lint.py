@@ -178,7 +178,9 @@ def test_lint_command(ws: Workspace, product: Product, run: Run) -> None:
         "tag message of v10.1.2:1: security: Acme Server 10.1.2: security release",
         "tag message of v9.11.3:1: security: Acme Server 9.11.3: security release",
     ]
-    assert "7 possible leak(s)" in result.stderr
+    assert result.stderr == (
+        "releasekit: error: 7 possible leak(s): reword, or allow the phrase in [lint] allow\n"
+    )
 
 
 def test_lint_checks_names_and_the_committer(ws: Workspace, product: Product, run: Run) -> None:

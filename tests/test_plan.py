@@ -89,6 +89,7 @@ def test_a_real_conflict_names_its_file(pws: Workspace, product: Product, run: R
     hold(pws, "ACSA-2026-0001", "10.4", export_fix(product, "release-10.4", 25, "export: ok"))
     result = run("plan", "--json")
     assert result.exit_code == 1, result.output
+    assert result.stderr.endswith("releasekit: error: not ready: ACSA-2026-0001\n")
     data = json.loads(result.stdout)
     cells = {c["line"]: c for c in data["advisories"][0]["cells"]}
     assert cells["10.3"]["status"] == "conflicts"
@@ -338,8 +339,12 @@ def test_lint_plan_checks_exactly_what_is_pushed(pws: Workspace, product: Produc
 def test_a_malformed_held_fix_is_exit_2(pws: Workspace, product: Product, run: Run) -> None:
     pws.advisory("ACSA-2026-0001")
     hold(pws, "ACSA-2026-0001", "10.3", b"From: x\n\nnot a patch\n")
+    product.commit("release-10.2", {"src/new.c": "new\n"}, "New upstream work", create_from="")
+    product.publish("release-10.2")
+    before, files = product.clone_state(), pws.snapshot()
     result = run("plan")
     assert result.exit_code == 2
+    assert (product.clone_state(), pws.snapshot()) == (before, files)  # not even fetched
     assert result.stderr == (
         "releasekit: error: patches/ACSA-2026-0001/10.3.patch:1: mail has no Subject: header\n"
     )
