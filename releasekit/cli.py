@@ -307,6 +307,190 @@ def advisory_check(obj: Context) -> None:
 # --- patch, plan, lint (release lines and the backport plan) ------------------------------
 
 
+STATUS_STYLE = {
+    "applies": "green",
+    "already-fixed": "cyan",
+    "not-required": "dim",
+    "missing": "bold yellow",
+    "conflicts": "bold red",
+}
+
+
+@cli.group()
+def patch() -> None:
+    """Hold fixes locally: patches/ID/LINE.patch (git format-patch files, never pushed)."""
+
+
+@patch.command("add")
+@click.argument("advisory_id", metavar="ID")
+@click.argument(
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    required=False,
+)
+@click.option("--line", "line", required=True, help="Release line the fix is for, e.g. 10.3.")
+@click.option(
+    "--from",
+    "rev_range",
+    metavar="REV_RANGE",
+    help="Export A..B (or one commit) from the product clone instead of reading FILE.",
+)
+@click.option("--replace", is_flag=True, help="Replace a fix already held for this line.")
+@pass_context
+def patch_add(
+    obj: Context,
+    advisory_id: str,
+    file: Path | None,
+    line: str,
+    rev_range: str | None,
+    replace: bool,
+) -> None:
+    """Check and hold the fix of advisory ID for one release line.
+
+    FILE is `git format-patch` output (one or more commits; `-` reads stdin). With --from,
+    the commits are exported from the product clone instead. The fix is stored as
+    patches/ID/LINE.patch, readable only by you (0600); nothing is written on bad input.
+
+    \b
+    Example:
+      git -C ../acme-server format-patch -1 --stdout fix-export > /tmp/fix.patch
+      releasekit patch add ACSA-2026-0002 --line 10.3 /tmp/fix.patch
+      releasekit patch add ACSA-2026-0002 --line 9.11 --from v9.11.8..fix-export-9.11
+    """
+    import sys
+
+    from . import git, lines, patches
+
+    if (file is None) == (rev_range is None):
+        raise BadInput("give a patch FILE or --from REV_RANGE (one of the two)")
+    settings = obj.settings
+    data: bytes | None = None
+    source = "-"
+    if file is not None:
+        source = str(file)
+        try:
+            data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
+    repo = git.ProductRepo.open(settings.repository_path)
+    path = patches.add_patch(
+        settings,
+        advisory_id,
+        line,
+        known_lines=lines.line_names(settings, repo.tags()),
+        data=data,
+        source=source,
+        repo=repo,
+        rev_range=rev_range,
+        replace=replace,
+    )
+    click.echo(str(workspace.display_path(settings, path)))
+
+
+def _progress(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@cli.command("plan")
+@json_option
+@click.option("--no-fetch", is_flag=True, help="Use the remote-tracking refs as they are.")
+@pass_context
+def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
+    """The backport matrix: advisories x release lines on the live public tips.
+
+    For each unreleased advisory and supported line: required or not and why, fix held or
+    missing, and whether it applies, conflicts (with the files) or is already there; the
+    next version of each line. Fetches the remote first (progress on stderr).
+    Exit 0 when every advisory with an embargo is ready, 1 when not, 2 on bad input.
+
+    \b
+    Example:
+      releasekit plan
+      releasekit plan --json | jq '.advisories[] | select(.ready | not) | .id'
+    """
+    from . import plan
+    from .errors import NotReady
+
+    settings = obj.settings
+    advisories = workspace.load_advisories(settings)
+    result = plan.build_plan(
+        settings,
+        advisories,
+        fetch=not no_fetch,
+        progress=_progress,
+        now=clock.now(),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_plan(settings, result)
+    if not result.is_ready:
+        waiting = [a.id for a in result.advisories if a.gating and not result.ready(a.id)]
+        raise NotReady(f"not ready: {', '.join(waiting)}")
+
+
+def _print_plan(settings: Settings, result: Any) -> None:
+    out = stdout()
+    if not result.advisories:
+        out.print("No unreleased advisories: nothing to plan.")
+    table = Table(title=f"{settings.project.name} backport plan", title_justify="left")
+    table.add_column("Advisory", no_wrap=True)
+    for line in result.lines:
+        outcome = result.outcomes[line.name]
+        mark = "" if outcome.ok else " [red]![/]"
+        label = f"{line.name} ({'/'.join(line.groups)})\n-> {line.next_version}{mark}"
+        table.add_column(label, overflow="fold")
+    table.add_column("Ready", no_wrap=True)
+    for advisory in result.advisories:
+        row = [f"{advisory.id}\n[dim]{advisory.severity}, {advisory.state}[/]"]
+        for line in result.lines:
+            cell = result.cell(advisory.id, line.name)
+            text = f"[{STATUS_STYLE[cell.status]}]{cell.status}[/]"
+            if cell.conflicts:
+                text += "\n" + "\n".join(cell.conflicts)
+            row.append(text)
+        ready = result.ready(advisory.id)
+        row.append("[green]yes[/]" if ready else "[red]no[/]")
+        table.add_row(*row)
+    if result.advisories:
+        out.print(table)
+    for advisory in result.advisories:
+        for cell in (c for c in result.cells if c.advisory == advisory.id):
+            out.print(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}", highlight=False)
+    verdict = "ready" if result.is_ready else "NOT ready"
+    out.print(f"Plan: {verdict}.")
+
+
+@cli.command("lint")
+@pass_context
+def lint_command(obj: Context) -> None:
+    """Leak check of everything the lift would push, before it is pushed.
+
+    Checks every held fix of the unreleased advisories (commit subjects and bodies, author
+    fields, file names and the lines the diffs add, comments included), the branch and tag
+    names and tag messages of the supported lines, and the committer. Words: the defaults
+    (security, vulnerab*, exploit*, CVE*, ...), [lint] words, and every advisory id, CVE id
+    and reporter name; [lint] allow passes exact phrases. Each finding is
+    FILE:LINE: word: context. Exit 0 when clean, 1 with findings.
+
+    \b
+    Example:
+      releasekit lint
+    """
+    from . import plan
+    from .errors import LeakFound
+
+    settings = obj.settings
+    advisories = workspace.load_advisories(settings)
+    findings = plan.lint_workspace(settings, advisories)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        count = len(findings)
+        raise LeakFound(f"{count} possible leak(s): reword, or allow the phrase in [lint] allow")
+    click.echo("lint: clean")
+
+
 # --- embargo (status, announce, lift) -----------------------------------------------------
 
 

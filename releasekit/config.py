@@ -114,6 +114,14 @@ def _non_empty(value: Any) -> str | None:
     return None if value else "must not be empty"
 
 
+def _identity(value: str) -> str | None:
+    if value == "":
+        return None
+    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", value):
+        return f"{value!r} is not Name <email>"
+    return None
+
+
 @dataclass(frozen=True)
 class ProjectSettings:
     """[project]: the product and where its code lives."""
@@ -142,6 +150,12 @@ class ReleasesSettings:
     tag: str = _doc("Release tag of a version.", "v{version}", _pattern("version"))
     esr: tuple[str, ...] = _doc("Extended support release lines.", (), _versions)
     last: int = _doc("How many of the newest released lines are supported.", 3, _not_negative)
+    committer: str = _doc(
+        "Committer of the pushed fixes, Name <email> (default: the product clone's "
+        "user.name and user.email).",
+        "",
+        _identity,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Builders shared by the tests, the embargo tests and the demo."""

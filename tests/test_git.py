@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from releasekit.errors import BadInput, PatchError, RemoteUnreachable
+from releasekit.git import Entry, Person, ProductRepo, sanitize
+
+from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
+
+TAGGER = Person("Release Bot", "release@example.org", 1_800_000_000, 60)
+
+
+@pytest.fixture
+def product(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Product:
+    return release_product(tmp_path_factory.getbasetemp(), tmp_path / "product")
+
+
+@pytest.fixture
+def repo(product: Product) -> ProductRepo:
+    return ProductRepo.open(product.clone)
+
+
+def loose_objects(clone: Path) -> int:
+    return int(
+        next(
+            line.split()[1]
+            for line in git(clone, "count-objects", "-v").splitlines()
+            if line.startswith("count:")
+        )
+    )
+
+
+def test_open_names_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="product repository not found") as missing:
+        ProductRepo.open(tmp_path / "nowhere")
+    assert missing.value.exit_code == 2
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(BadInput, match="plain: not a git repository"):
+        ProductRepo.open(tmp_path / "plain")
+
+
+def test_fetch_brings_new_tips_and_tags(product: Product, repo: ProductRepo) -> None:
+    export = FILES["src/export.c"]
+    product.commit("release-10.2", {"src/export.c": replace_line(export, 3, "x")}, "Release 10.2.1")
+    product.tag("v10.2.1", "release-10.2")
+    product.publish("release-10.2")
+    assert repo.tracking_tip("origin", "release-10.2") != product.tip("release-10.2")
+    said: list[str] = []
+    repo.fetch("origin", progress=said.append)
+    assert repo.tracking_tip("origin", "release-10.2") == product.tip("release-10.2")
+    assert repo.tags()["v10.2.1"] == product.tip("release-10.2")  # peeled to the commit
+    assert any(text.startswith("receiving objects") for text in said)
+    assert "release-10.4" in repo.tracking_branches("origin")
+    assert repo.tracking_tip("origin", "release-77.0") is None
+
+
+def test_fetch_prunes_deleted_branches(product: Product, repo: ProductRepo) -> None:
+    git(product.remote, "branch", "-D", "release-9.9")
+    repo.fetch("origin")
+    assert "release-9.9" not in repo.tracking_branches("origin")
+
+
+def test_an_unreachable_remote_is_exit_1_without_credentials(
+    product: Product, repo: ProductRepo, tmp_path: Path
+) -> None:
+    git(product.clone, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    with pytest.raises(RemoteUnreachable) as caught:
+        repo.fetch("origin")
+    assert caught.value.exit_code == 1
+    assert str(caught.value) == (
+        f"remote origin ({tmp_path}/gone.git) could not be reached: no such directory"
+    )
+    with pytest.raises(RemoteUnreachable, match=r"Connection refused") as refused:
+        repo.ls_remote("https://jane:s3cret@127.0.0.1:1/acme.git", timeout=5)
+    assert "s3cret" not in str(refused.value) and "jane" not in str(refused.value)
+    assert (
+        sanitize("see https://u:p@host/x and ssh://git@h/y") == "see https://host/x and ssh://h/y"
+    )
+
+
+def test_a_silent_remote_times_out(product: Product, repo: ProductRepo) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"git://127.0.0.1:{silent.getsockname()[1]}/acme.git"
+        git(product.clone, "remote", "set-url", "origin", url)
+        with pytest.raises(RemoteUnreachable, match="timed out"):
+            repo.fetch("origin", timeout=0.5)
+
+
+def test_an_unknown_remote_name_is_bad_input(repo: ProductRepo) -> None:
+    with pytest.raises(BadInput, match=r"project.remote: 'upstream' is not a remote of .*origin"):
+        repo.fetch("upstream")
+
+
+def test_written_objects_stay_in_memory(product: Product, repo: ProductRepo) -> None:
+    before = (product.clone_state(), loose_objects(product.clone))
+    blob = repo.write_blob(b"embargoed fix\n")
+    editor = repo.edit(repo.commit(product.tip("release-10.3")).tree)
+    editor.set("src/fix.c", Entry(blob))
+    tree = editor.write()
+    commit = repo.create_commit(
+        tree=tree,
+        parents=[product.tip("release-10.3")],
+        author=TAGGER,
+        committer=TAGGER,
+        message="Fix\n",
+    )
+    tag = repo.create_tag_object("v10.3.2", commit, "Acme Server 10.3.2", TAGGER)
+    assert repo.read_blob(blob) == b"embargoed fix\n"
+    assert repo.commit(commit).tree == tree
+    for oid in (blob, tree, commit, tag):
+        assert repo.has_object(oid)
+        missing = subprocess.run(["git", "cat-file", "-e", oid], cwd=product.clone, check=False)
+        assert missing.returncode != 0, "an in-memory object reached the clone"
+    assert (product.clone_state(), loose_objects(product.clone)) == before
+
+
+def test_tree_editor_adds_changes_and_removes_along_paths(
+    product: Product, repo: ProductRepo
+) -> None:
+    base = repo.commit(product.tip("release-10.3")).tree
+    editor = repo.edit(base)
+    new = repo.write_blob(b"new\n")
+    editor.set("deep/er/file.c", Entry(new, 0o100755))
+    editor.set("src/image.c", None)
+    editor.set("src/preview.c", Entry(new))
+    editor.set("README", None)
+    assert editor.get("deep/er/file.c") == Entry(new, 0o100755)
+    tree = editor.write()
+    assert repo.entry(tree, "deep/er/file.c") == Entry(new, 0o100755)
+    assert repo.entry(tree, "src/image.c") is None
+    assert repo.entry(tree, "src/preview.c") == Entry(new)
+    assert repo.entry(tree, "src/export.c") == repo.entry(base, "src/export.c")
+    editor.set("deep/er/file.c", None)
+    assert repo.entry(editor.write(), "deep") is None  # an emptied directory disappears
+
+
+def test_merge_paths_three_ways(repo: ProductRepo) -> None:
+    text = FILES["src/export.c"]
+    base = Entry(repo.write_blob(text.encode()))
+    ours = Entry(repo.write_blob(replace_line(text, 1, "ours").encode()))
+    theirs = Entry(repo.write_blob(replace_line(text, 25, "theirs").encode()))
+    merged = repo.merge_paths({"a.c": base}, {"a.c": ours}, {"a.c": theirs})
+    assert merged.conflicts == ()
+    entry = merged.changes["a.c"]
+    assert entry is not None
+    assert repo.read_blob(entry.oid).decode() == replace_line(
+        replace_line(text, 1, "ours"), 25, "theirs"
+    )
+    clash = Entry(repo.write_blob(replace_line(text, 1, "theirs").encode()))
+    assert repo.merge_paths({"a.c": base}, {"a.c": ours}, {"a.c": clash}).conflicts == ("a.c",)
+    # theirs renames the file while ours changed it: the change moves to the new name
+    renamed = repo.merge_paths(
+        {"a.c": base, "b.c": None}, {"a.c": ours, "b.c": None}, {"a.c": None, "b.c": base}
+    )
+    assert renamed.conflicts == ()
+    assert renamed.changes == {"a.c": None, "b.c": ours}
+    # nothing to do when ours already has theirs
+    assert repo.merge_paths({"a.c": base}, {"a.c": theirs}, {"a.c": theirs}).changes == {}
+
+
+def test_ls_remote_lists_branches_and_tags(product: Product, repo: ProductRepo) -> None:
+    refs = repo.ls_remote("origin")
+    assert refs["refs/heads/release-10.3"] == product.tip("release-10.3")
+    assert "refs/tags/v10.3.1" in refs
+
+
+def _fix_commit(repo: ProductRepo, parent: str, text: bytes = b"fix\n") -> str:
+    editor = repo.edit(repo.commit(parent).tree)
+    editor.set("src/fix.c", Entry(repo.write_blob(text)))
+    return repo.create_commit(
+        tree=editor.write(), parents=[parent], author=TAGGER, committer=TAGGER, message="Fix\n"
+    )
+
+
+def test_push_never_forces_and_reports_each_ref(product: Product, repo: ProductRepo) -> None:
+    tip = product.tip("release-10.3")
+    fixed = _fix_commit(repo, tip)
+    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
+    results = repo.push("origin", [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"])
+    assert [(r.ref, r.ok, r.message) for r in results] == [
+        ("refs/heads/release-10.3", True, None),
+        ("refs/tags/v10.3.2", True, None),
+    ]
+    assert product.tip("release-10.3") == fixed
+    assert git(product.remote, "cat-file", "-p", "refs/tags/v10.3.2").endswith("Acme Server 10.3.2")
+    git(product.clone, "fsck", "--no-dangling")  # the refs the push moved point at real objects
+    again = repo.push("origin", [f"{fixed}:refs/heads/release-10.3"])
+    assert (again[0].ok, again[0].message) == (True, "up to date")
+    other = _fix_commit(repo, tip, b"another fix\n")
+    other_tag = repo.create_tag_object("v10.3.2", other, "Acme Server 10.3.2\n", TAGGER)
+    rejected = repo.push(
+        "origin", [f"{other}:refs/heads/release-10.3", f"{other_tag}:refs/tags/v10.3.2"]
+    )
+    assert [(r.ok, r.message) for r in rejected] == [
+        (False, "non-fast-forward (fetch first)"),
+        (False, "tag already exists on the remote"),
+    ]
+    assert product.tip("release-10.3") == fixed
+    with pytest.raises(BadInput, match="never force-pushes"):
+        repo.push("origin", [f"+{other}:refs/heads/release-10.3"])
+    with pytest.raises(BadInput, match="expected SOURCE:refs/heads/NAME"):
+        repo.push("origin", [f"{other}:release-10.3"])
+
+
+def test_the_remote_answers_per_ref(product: Product, repo: ProductRepo) -> None:
+    hook = product.remote / "hooks" / "update"
+    hook.write_text('#!/bin/sh\n[ "$1" = refs/heads/release-10.2 ] && exit 1\nexit 0\n')
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    git(product.remote, "config", "daemon.receivepack", "true")
+    with GitDaemon(product.root) as daemon:
+        url = daemon.url("remote.git")
+        one = _fix_commit(repo, product.tip("release-10.3"))
+        two = _fix_commit(repo, product.tip("release-10.2"))
+        results = repo.push(
+            url, [f"{one}:refs/heads/release-10.3", f"{two}:refs/heads/release-10.2"], timeout=20
+        )
+    assert [(r.ref, r.ok) for r in results] == [
+        ("refs/heads/release-10.3", True),
+        ("refs/heads/release-10.2", False),
+    ]
+    assert results[1].message and "hook declined" in results[1].message
+    assert product.tip("release-10.3") == one
+
+
+@pytest.fixture
+def gnupg(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Release <r@example.org>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def test_a_signed_tag_verifies_with_git(
+    product: Product, repo: ProductRepo, gnupg: dict[str, str]
+) -> None:
+    def sign(payload: bytes) -> str:
+        done = subprocess.run(
+            ["gpg", "--batch", "--detach-sign", "--armor"],
+            input=payload,
+            env=gnupg,
+            capture_output=True,
+            check=True,
+        )
+        return done.stdout.decode("ascii")
+
+    target = product.tip("release-10.3")
+    tag = repo.create_tag_object("v10.3.2", target, "Acme Server 10.3.2", TAGGER, sign=sign)
+    name, points_at, message = repo.tag_info(tag)
+    assert (name, points_at) == ("v10.3.2", target)
+    assert message.startswith("Acme Server 10.3.2\n-----BEGIN PGP SIGNATURE-----")
+    assert repo.push("origin", [f"{tag}:refs/tags/v10.3.2"])[0].ok
+    verified = subprocess.run(
+        ["git", "tag", "-v", "v10.3.2"], cwd=product.remote, env=gnupg, capture_output=True
+    )
+    assert verified.returncode == 0, verified.stderr.decode()
+    assert b"Good signature" in verified.stderr
+
+
+def test_a_signer_must_return_an_armored_signature(product: Product, repo: ProductRepo) -> None:
+    from releasekit.errors import GitError
+
+    with pytest.raises(GitError, match="armored signature"):
+        repo.create_tag_object(
+            "v10.3.2", product.tip("release-10.3"), "m", TAGGER, sign=lambda _b: "nope"
+        )
+    with pytest.raises(BadInput, match="not a valid tag name"):
+        repo.create_tag_object("bad..name", product.tip("release-10.3"), "m", TAGGER)
+
+
+def test_commits_in_range(product: Product, repo: ProductRepo) -> None:
+    product.commit("fix", {"src/a.c": "a\n"}, "One", create_from="v10.3.1")
+    product.commit("fix", {"src/b.c": "b\n"}, "Two")
+    git(product.clone, "fetch", "-q", str(product.dev), "fix:fix")
+    one, two = git(product.clone, "rev-list", "--reverse", "v10.3.1..fix").split()
+    assert repo.commits_in_range("v10.3.1..fix") == [one, two]
+    assert repo.commits_in_range("fix") == [two]
+    for bad, message in [
+        ("nope..fix", "does not resolve"),
+        ("fix..fix", "selects no commits"),
+        ("v10.3.1...fix", r"use A..B \(not A...B\)"),
+    ]:
+        with pytest.raises(PatchError, match=message):
+            repo.commits_in_range(bad)
+    git(product.clone, "checkout", "-q", "-b", "merged", "fix~1")
+    git(product.clone, "merge", "-q", "--no-ff", "-m", "Merge", "fix")
+    with pytest.raises(PatchError, match="is a merge or root commit"):
+        repo.commits_in_range("merged")

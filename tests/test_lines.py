@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.config import Settings, parse_config
+from releasekit.errors import ConfigError
+from releasekit.git import ProductRepo
+from releasekit.lines import line_name, line_names, read_lines, released_versions
+from releasekit.plan import release_lines
+
+from .helpers.repos import release_product, workspace_config
+
+
+def settings_for(tmp_path: Path, **releases: str) -> Settings:
+    text = workspace_config(tmp_path / "clone", **releases)
+    (tmp_path / "releasekit.toml").write_text(text)
+    return parse_config(text, tmp_path)
+
+
+TAGS = [
+    "v9.9.0",
+    "v9.9.1",
+    "v9.10.0",
+    "v9.10.1",
+    "v9.11.0",
+    "v10.1.0",
+    "v10.1.9",
+    "v10.1.10",
+    "v10.1.2",
+    "v10.3.0",
+    "v10.4.0rc1",  # a pre-release of the upcoming line is not a release
+    "v10.2.0.dev1",
+    "v10.2.0+local",
+    "latest",
+    "vnext",
+    "v10",
+]
+
+
+def test_versions_compare_as_versions_not_strings(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr="[]", last="4")
+    lines = read_lines(settings, TAGS, upcoming_exists=True)
+    assert [line.name for line in lines.supported] == ["10.4", "10.3", "10.1", "10.0", "9.11"]
+    assert lines.get("10.1").latest == "10.1.10"  # type: ignore[union-attr]
+    assert lines.get("10.1").next_version == "10.1.11"  # type: ignore[union-attr]
+    assert list(lines.known) == ["10.4", "10.3", "10.1", "10.0", "9.11", "9.10", "9.9"]
+    nine_ten = lines.get("9.10")
+    assert nine_ten is not None and nine_ten.latest == "9.10.1" and not nine_ten.supported
+    assert "10.2" not in lines.known  # only a dev release and a local version
+
+
+def test_a_two_part_tag_is_the_dot_zero_release(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr="[]", last="1")
+    lines = read_lines(settings, ["v10.3"], upcoming_exists=True)
+    line = lines.get("10.3")
+    assert line is not None and (line.latest, line.next_version, line.tag) == (
+        "10.3",
+        "10.3.1",
+        "v10.3.1",
+    )
+
+
+def test_upcoming_gets_line_dot_zero_and_no_tag(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    lines = read_lines(settings, ["v9.11.4", "v10.3.2"], upcoming_exists=True)
+    upcoming = lines.get("10.4")
+    assert upcoming is not None
+    assert (upcoming.next_version, upcoming.tag, upcoming.latest) == ("10.4.0", None, None)
+    assert upcoming.groups == ("upcoming",) and upcoming.branch == "release-10.4"
+    released = lines.get("10.3")
+    assert released is not None and (released.next_version, released.tag) == ("10.3.3", "v10.3.3")
+
+
+def test_groups_last_excludes_upcoming_and_may_overlap_esr(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr='["10.2"]', last="2")
+    tags = ["v10.1.0", "v10.2.0", "v10.3.0", "v10.5.0"]
+    lines = read_lines(settings, tags, upcoming_exists=True)
+    groups = {line.name: line.groups for line in lines.supported}
+    assert groups == {"10.5": ("last",), "10.4": ("upcoming",), "10.3": ("last",), "10.2": ("esr",)}
+    settings = settings_for(tmp_path, esr='["10.3"]', last="2")
+    groups = {
+        line.name: line.groups
+        for line in read_lines(settings, tags, upcoming_exists=True).supported
+    }
+    assert groups["10.3"] == ("esr", "last")
+    assert [line.name for line in lines.group("last")] == ["10.5", "10.3"]
+
+
+def test_a_custom_tag_pattern(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, tag='"release/{version}-final"', esr="[]")
+    tags = ["release/10.3.1-final", "release/10.3.2-final", "v10.3.9", "release/10.2.0"]
+    assert released_versions(settings.releases.tag, tags).keys() == {"10.3"}
+    lines = read_lines(settings, tags, upcoming_exists=True)
+    line = lines.get("10.3")
+    assert line is not None and line.tag == "release/10.3.3-final"
+
+
+def test_an_esr_line_the_repository_lacks_is_a_config_error(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr='["9.11"]')
+    with pytest.raises(ConfigError) as caught:
+        read_lines(settings, ["v10.3.0"], upcoming_exists=True)
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == (
+        f"{tmp_path}/releasekit.toml:11: releases.esr: 9.11: the repository has no release "
+        "tag of this line (like v9.11.0)"
+    )
+
+
+def test_an_upcoming_line_without_its_branch_is_a_config_error(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr="[]")
+    with pytest.raises(ConfigError, match=r"releasekit.toml:10: releases.upcoming: 10.4: the "):
+        read_lines(settings, ["v10.3.0"], upcoming_exists=False)
+
+
+def test_an_upcoming_line_already_released_is_a_config_error(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, esr="[]")
+    with pytest.raises(ConfigError, match=r"10.4 is already released \(v10.4.0\)"):
+        read_lines(settings, ["v10.4.0"], upcoming_exists=True)
+
+
+def test_line_names() -> None:
+    assert line_name("10.3.2") == "10.3"
+    assert line_name("10.03") == "10.3"
+    assert line_name("10") == "10.0"
+    assert line_name("ten") is None
+
+
+def test_line_names_without_checks(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    assert line_names(settings, ["v10.1.0", "v9.9.9"]) == ["10.4", "10.1", "9.11", "9.9"]
+
+
+def test_lines_from_a_real_repository(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    product = release_product(tmp_path_factory.getbasetemp(), tmp_path / "product")
+    settings = settings_for(tmp_path)
+    repo = ProductRepo.open(product.clone)
+    lines = release_lines(settings, repo)
+    assert [(line.name, line.latest, line.next_version) for line in lines.supported] == [
+        ("10.4", None, "10.4.0"),
+        ("10.3", "10.3.1", "10.3.2"),
+        ("10.2", "10.2.0", "10.2.1"),
+        ("10.1", "10.1.1", "10.1.2"),
+        ("9.11", "9.11.2", "9.11.3"),
+    ]
+    assert lines.get("9.10") is not None and lines.get("9.9") is not None
