@@ -56,6 +56,13 @@ def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]
             advisories.append(read_advisory(path, prefix, display_path(settings, path)))
         except AdvisoryError as exc:
             problems.extend(exc.problems)
+    problems.extend(cross_check(settings, advisories))
+    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+
+
+def cross_check(settings: Settings, advisories: list[Advisory]) -> list[Problem]:
+    """Problems between files: two advisories with the same number or the same CVE."""
+    problems: list[Problem] = []
     seen_ids: dict[tuple[int, int], Advisory] = {}
     seen_cves: dict[str, Advisory] = {}
     for advisory in advisories:
@@ -72,7 +79,7 @@ def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]
                     Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
                 )
             seen_cves.setdefault(advisory.cve, advisory)
-    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+    return problems
 
 
 def load_advisories(settings: Settings) -> list[Advisory]:
