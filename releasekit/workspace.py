@@ -66,15 +66,16 @@ def cross_check(settings: Settings, advisories: list[Advisory]) -> list[Problem]
     seen_ids: dict[tuple[int, int], Advisory] = {}
     seen_cves: dict[str, Advisory] = {}
     for advisory in advisories:
-        shown = display_path(settings, advisory.path)
         key = (advisory.year, advisory.number)
         if key in seen_ids:
             other = seen_ids[key].id
+            shown = display_path(settings, advisory.path)
             problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
             if advisory.cve in seen_cves:
                 other = seen_cves[advisory.cve].id
+                shown = display_path(settings, advisory.path)
                 problems.append(
                     Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
                 )

@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .. import __version__, fsutil, journal, render, timefmt, workspace
 from ..advisory import Advisory, read_advisory
@@ -84,6 +84,7 @@ class _Context:
     settings: Settings
     now: datetime
     out: Path  # the standby tree being filled
+    global_key: str
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,19 @@ class _Entry:
 # --- per-process renderer state -----------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _env(templates_dir: Path) -> Any:
-    return render.environment(templates_dir)
+_ENV: dict[tuple[Path, str], Any] = {}
+
+
+def _env(settings: Settings, global_key: str) -> Any:
+    """The Jinja2 environment, compiled once per process and set of templates."""
+    key = (settings.templates_dir, global_key)
+    env = _ENV.get(key)
+    if env is None:
+        env = render.environment(settings.templates_dir)
+        env.auto_reload = False  # the global key changes when any template does
+        _ENV.clear()
+        _ENV[key] = env
+    return env
 
 
 def _global_key(settings: Settings) -> str:
@@ -231,7 +242,7 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 
 
 def _advisory_files(
-    settings: Settings, advisory: Advisory, visibility: Visibility
+    settings: Settings, advisory: Advisory, visibility: Visibility, global_key: str
 ) -> dict[str, bytes]:
     from markupsafe import Markup
 
@@ -241,7 +252,7 @@ def _advisory_files(
     # to_html escapes every raw tag and drops unsafe links: its output is safe as markup.
     details = Markup(markdown.to_html(advisory.body)) if view["disclosed"] else None  # noqa: S704
     html = render.render(
-        _env(settings.templates_dir),
+        _env(settings, global_key),
         "advisory.html.j2",
         advisory=view,
         details_html=details,
@@ -269,7 +280,7 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
     seen = model.visibility(advisory, ctx.now, settings.project.disclosure_days)
     files: dict[str, tree.FileInfo] = {}
     if seen is not Visibility.HIDDEN:
-        for rel, data in _advisory_files(settings, advisory, seen).items():
+        for rel, data in _advisory_files(settings, advisory, seen, ctx.global_key).items():
             files[rel] = tree.write_new(ctx.out, rel, data)
     meta = replace(advisory, body="")
     return _Done(advisory.id, meta, model.fingerprint(advisory), seen, files, rendered=True)
@@ -316,7 +327,7 @@ def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
 
 
 def _shared_files(
-    settings: Settings, shown: Sequence[tuple[Advisory, Visibility]]
+    settings: Settings, shown: Sequence[tuple[Advisory, Visibility]], global_key: str
 ) -> dict[str, bytes]:
     from . import feeds
 
@@ -324,7 +335,7 @@ def _shared_files(
     rows = [_view(settings, advisory, seen) for advisory, seen in ordered]
     context = _site_context(settings)
     html = render.render(
-        _env(settings.templates_dir), "index.html.j2", advisories=rows, root="", **context
+        _env(settings, global_key), "index.html.j2", advisories=rows, root="", **context
     )
     items = [feeds.FeedItem(advisory, seen) for advisory, seen in ordered]
     listing = {
@@ -341,7 +352,7 @@ def _shared_files(
         "index.html": html.encode(),
         "feed.xml": feeds.rss(settings, items),
         "atom.xml": feeds.atom(settings, items),
-        "advisories.json": (json.dumps(listing, indent=1, ensure_ascii=False) + "\n").encode(),
+        "advisories.json": orjson.dumps(listing, option=orjson.OPT_INDENT_2) + b"\n",
         "static/style.css": style,
     }
 
@@ -513,6 +524,8 @@ def _build(
         else:
             tasks.append(_Task(entry.id, entry.source))
 
+    if check and not tasks:
+        _cross_check(settings, [e.meta for e in entries if e.meta is not None])
     if not tasks:
         quick = _unchanged(settings, manifest, results, present, good, global_key)
         if quick is not None:
@@ -520,7 +533,7 @@ def _build(
 
     standby = tree.standby_path(site, state)
     in_standby = _clean_standby(standby, manifest)
-    ctx = _Context(settings, now, standby)
+    ctx = _Context(settings, now, standby, global_key)
     workers = _jobs(jobs, len(tasks))
     if tasks:
         say(f"rendering {len(tasks)} advisories" + (f" on {workers} cores" if workers > 1 else ""))
@@ -532,11 +545,8 @@ def _build(
     for entry in entries:
         done = results[entry.id]
         entry.meta, entry.fingerprint = done.meta, done.fingerprint
-    if check:
-        metas = [results[e.id].meta for e in entries]
-        crossed = workspace.cross_check(settings, [m for m in metas if m is not None])
-        if crossed:
-            raise AdvisoryError(crossed)
+    if check and tasks:
+        _cross_check(settings, [e.meta for e in entries if e.meta is not None])
 
     shown = [(d.meta, d.visibility) for d in results.values() if d.meta and d.visibility]
     shown = [(m, v) for m, v in shown if v is not Visibility.HIDDEN]
@@ -559,30 +569,31 @@ def _build(
     if manifest.keys.get(SHARED) == shared_key and good.issuperset(SHARED_FILES):
         target.update({rel: manifest.files[rel] for rel in SHARED_FILES})
     else:
-        for rel, data in _shared_files(settings, shown).items():
+        for rel, data in _shared_files(settings, shown, global_key).items():
             target[rel] = tree.write_new(standby, rel, data)
             written_now.add(rel)
 
-    # Fill the standby: hard links for what the live site already has right.
-    for rel, info in target.items():
+    # Fill the standby: hard links to the live files that are already right, so that an
+    # unchanged file keeps its inode and mtime (mirrors and rsync see no change).
+    for rel, info in list(target.items()):
+        live = manifest.files[rel] if rel in good else None
         if rel in written_now:
-            continue
-        kept = in_standby.get(rel)
-        if kept is not None and kept.digest == info.digest:
-            target[rel] = kept
-            continue
-        path = standby / rel
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        try:
-            os.link(site / rel, path)
-        except FileNotFoundError:
-            path.parent.mkdir(mode=tree.DIR_MODE, parents=True, exist_ok=True)
-            os.link(site / rel, path)
-    for rel in in_standby.keys() - target.keys():
+            if live is None or live.digest != info.digest:
+                continue  # new bytes
+        else:
+            kept = in_standby.get(rel)
+            if kept is not None and kept.digest == info.digest:
+                target[rel] = kept
+                continue
+        assert live is not None
+        _link(site / rel, standby / rel)
+        target[rel] = live
+    stale = in_standby.keys() - target.keys()
+    for rel in stale:
         with contextlib.suppress(FileNotFoundError):
             (standby / rel).unlink()
-    tree.remove_empty_dirs(standby)
+    if stale:
+        tree.remove_empty_dirs(standby)
 
     written = sorted(
         rel
@@ -617,6 +628,22 @@ def _build(
         disclosed,
         _warnings(settings, shown),
     )
+
+
+def _cross_check(settings: Settings, advisories: list[Advisory]) -> None:
+    problems = workspace.cross_check(settings, advisories)
+    if problems:
+        raise AdvisoryError(problems)
+
+
+def _link(source: Path, path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    try:
+        os.link(source, path)
+    except FileNotFoundError:
+        path.parent.mkdir(mode=tree.DIR_MODE, parents=True, exist_ok=True)
+        os.link(source, path)
 
 
 def _shared_key(global_key: str, results: dict[str, _Done]) -> str:

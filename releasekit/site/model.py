@@ -9,10 +9,12 @@ versions public; details replaced by the placeholder sentence) until its disclos
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
 
@@ -118,8 +120,19 @@ class Versions:
         return ranges
 
 
-def _triple(version: Version) -> tuple[int, int, int]:
-    release = (*version.release, 0, 0)
+_NUMERIC = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+
+
+def _triple(text: str) -> tuple[int, int, int] | None:
+    """``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0); None for anything but numbers."""
+    match = _NUMERIC.fullmatch(text)
+    if match is not None:
+        major, minor, patch = match.groups()
+        return int(major), int(minor or 0), int(patch or 0)
+    try:
+        release = (*Version(text).release, 0, 0)
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return None
     return release[0], release[1], release[2]
 
 
@@ -127,43 +140,40 @@ def _text(parts: tuple[int, int, int]) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def versions(advisory: Advisory) -> Versions:
-    """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
-    introduced: Version | None = None
-    if advisory.introduced:
-        try:
-            introduced = Version(advisory.introduced)
-        except InvalidVersion:  # pragma: no cover - advisory.py validates it
-            introduced = None
-    fixes: list[tuple[Version, LineFix]] = []
-    for line, fixed in advisory.fixed.items():
-        try:
-            line_v, fixed_v = Version(line), Version(fixed)
-        except InvalidVersion:  # pragma: no cover - advisory.py validates it
+@lru_cache(maxsize=4096)
+def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Versions:
+    intro = _triple(introduced) if introduced else None
+    fixes: list[tuple[tuple[int, int, int], LineFix]] = []
+    for line, version in fixed:
+        line_v, fixed_v = _triple(line), _triple(version)
+        if line_v is None or fixed_v is None:  # pragma: no cover - validated before
             continue
-        major, minor, patch = _triple(fixed_v)
+        major, minor, patch = fixed_v
         first: str | None = None
         last: str | None = None
         start = (major, minor, 0)
-        if introduced is not None:
-            intro = _triple(introduced)
+        if intro is not None:
             if intro[:2] == (major, minor):
                 start = intro
             elif intro[:2] > (major, minor):
-                start = (major, minor, patch)  # the code came later than this line
-        if start < (major, minor, patch):  # then patch > 0, and start is on this line
+                start = fixed_v  # the code came later than this line
+        if start < fixed_v:  # then patch > 0, and start is on this line
             first = _text(start)
             last = _text((major, minor, patch - 1))
-        fixes.append((line_v, LineFix(line, fixed, first, last)))
+        fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
     earlier_from = earlier_before = None
-    if introduced is not None and fixes:
-        oldest = _triple(fixes[-1][0])
-        intro = _triple(introduced)
+    if intro is not None and fixes:
+        oldest = fixes[-1][0]
         if intro[:2] < oldest[:2]:
             earlier_from = _text(intro)
             earlier_before = f"{oldest[0]}.{oldest[1]}"
     return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before)
+
+
+def versions(advisory: Advisory) -> Versions:
+    """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
+    return _versions(tuple(advisory.fixed.items()), advisory.introduced)
 
 
 def sort_newest_first(advisories: Sequence[Advisory]) -> list[Advisory]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from .. import timefmt
 from ..advisory import Advisory, Cvss
@@ -40,20 +41,42 @@ def osv_schema_path() -> Path:
     return Path(str(resources.files("releasekit") / "schemas" / "osv-schema.json"))
 
 
-@lru_cache(maxsize=2)
+def cna_schema_path() -> Path:
+    """The CNA published-container schema: what cvelib checks before it sends one."""
+    from cvelib.cve_api import CveRecord
+
+    return Path(str(CveRecord.Schemas.CNA_PUBLISHED))
+
+
+@lru_cache(maxsize=3)
 def _validator(kind: str) -> Any:
-    path = cve_schema_path() if kind == "cve" else osv_schema_path()
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    paths = {"cve": cve_schema_path, "cna": cna_schema_path, "osv": osv_schema_path}
+    schema = json.loads(paths[kind]().read_text(encoding="utf-8"))
     return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
-def validate(kind: str, record: dict[str, Any], name: str) -> None:
-    """Raise PublishError naming ``name`` and the first failing JSON path and keyword."""
-    for error in _validator(kind).iter_errors(record):
-        where = "/" + "/".join(str(part) for part in error.instance_path)
+def _first_error(kind: str, instance: dict[str, Any], prefix: str = "") -> str | None:
+    for error in _validator(kind).iter_errors(instance):
+        where = prefix + "/" + "/".join(str(part) for part in error.instance_path)
         keyword = error.schema_path[-1] if error.schema_path else "schema"
-        schema = "CVE JSON 5" if kind == "cve" else "OSV"
-        raise PublishError(f"{name}: {where}: not valid {schema} ({keyword})")
+        return f"{where.rstrip('/') or '/'}: not valid {{schema}} ({keyword})"
+    return None
+
+
+def validate(kind: str, record: dict[str, Any], name: str) -> None:
+    """Raise PublishError naming ``name``, the failing JSON path and schema keyword.
+
+    Never the value: it may be advisory text.
+    """
+    problem = _first_error(kind, record)
+    if problem is None:
+        return
+    if kind == "cve":
+        # The full schema's top level is a oneOf; the CNA container schema says where.
+        cna = record.get("containers", {}).get("cna", {})
+        problem = _first_error("cna", cna, "/containers/cna") or problem
+    schema = "CVE JSON 5" if kind == "cve" else "OSV"
+    raise PublishError(f"{name}: {problem.format(schema=schema)}")
 
 
 def page_url(settings: Settings, advisory: Advisory) -> str:
@@ -239,4 +262,4 @@ def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
 
 def dumps(record: dict[str, Any]) -> bytes:
     """The bytes written for a record: stable key order, two-space indent, final newline."""
-    return (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return orjson.dumps(record, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
