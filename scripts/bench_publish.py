@@ -32,7 +32,80 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"full": (8.0, 400.0), "no change": (1.0, None), "one change": (1.5, None)}
 
-WORDS = ["server", "channel", "permission", "export", "request", "token", "session", "cache", "user", "team", "message", "handler", "upload", "plugin", "webhook", "endpoint", "header", "cookie", "redirect", "address", "network", "proxy", "parser", "value", "field", "record", "query", "filter", "limit", "check", "access", "policy", "role", "admin", "config", "the", "a", "an", "of", "to", "in", "for", "on", "with", "by", "from", "when", "if", "then", "that", "this", "which", "every", "each", "any", "could", "would", "should", "was", "were", "is", "are", "be", "been", "not", "only", "also", "but", "and", "or", "because", "while"]
+WORDS = [
+    "server",
+    "channel",
+    "permission",
+    "export",
+    "request",
+    "token",
+    "session",
+    "cache",
+    "user",
+    "team",
+    "message",
+    "handler",
+    "upload",
+    "plugin",
+    "webhook",
+    "endpoint",
+    "header",
+    "cookie",
+    "redirect",
+    "address",
+    "network",
+    "proxy",
+    "parser",
+    "value",
+    "field",
+    "record",
+    "query",
+    "filter",
+    "limit",
+    "check",
+    "access",
+    "policy",
+    "role",
+    "admin",
+    "config",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "for",
+    "on",
+    "with",
+    "by",
+    "from",
+    "when",
+    "if",
+    "then",
+    "that",
+    "this",
+    "which",
+    "every",
+    "each",
+    "any",
+    "could",
+    "would",
+    "should",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "been",
+    "not",
+    "only",
+    "also",
+    "but",
+    "and",
+    "or",
+    "because",
+    "while",
+]
 
 CONFIG = """\
 [project]
@@ -67,7 +140,8 @@ contentDir = "content"
 """
 
 HUGO_SINGLE = """\
-<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Params.id }}: {{ .Title }}</title>
+<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{{ .Params.id }}: {{ .Title }}</title>
 <link rel="stylesheet" href="../static/style.css"></head><body><main>
 <h1>{{ .Title }}</h1><p>{{ .Params.summary }}</p>
 <dl><dt>Severity</dt><dd>{{ .Params.cvss }}</dd><dt>Released</dt><dd>{{ .Params.released }}</dd>
@@ -97,7 +171,8 @@ def paragraph(rng: random.Random, sentences: int) -> str:
     for _ in range(sentences):
         text = sentence(rng)
         if rng.random() < 0.2:
-            text += f" See [the {rng.choice(WORDS)} guide](https://acme.example/docs/{rng.randint(1, 999)})."
+            page = rng.randint(1, 999)
+            text += f" See [the {rng.choice(WORDS)} guide](https://acme.example/docs/{page})."
         if rng.random() < 0.2:
             text += f" The `{rng.choice(WORDS)}_{rng.choice(WORDS)}` setting is **not** checked."
         parts.append(text)
