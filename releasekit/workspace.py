@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from . import fsutil, render
 from .advisory import Advisory, parse_advisory, read_advisory
@@ -60,11 +61,26 @@ def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]
     return sorted(advisories, key=lambda a: (a.year, a.number)), problems
 
 
-def cross_check(settings: Settings, advisories: list[Advisory]) -> list[Problem]:
+class Identified(Protocol):
+    """What the cross-check needs of an advisory."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def cve(self) -> str | None: ...
+    @property
+    def path(self) -> Path: ...
+
+
+def cross_check(settings: Settings, advisories: Sequence[Identified]) -> list[Problem]:
     """Problems between files: two advisories with the same number or the same CVE."""
     problems: list[Problem] = []
-    seen_ids: dict[tuple[int, int], Advisory] = {}
-    seen_cves: dict[str, Advisory] = {}
+    seen_ids: dict[tuple[int, int], Identified] = {}
+    seen_cves: dict[str, Identified] = {}
     for advisory in advisories:
         key = (advisory.year, advisory.number)
         if key in seen_ids:

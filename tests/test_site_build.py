@@ -295,14 +295,17 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
     marked(site_ws, 1)
     publish_at(site_ws, LATER)
     site_ws.write("templates/static/style.css", "body { color: rebeccapurple; }\n")
-    site_ws.write(
-        "templates/index.html.j2",
-        "{% for a in advisories %}<p>{{ a.id }} {{ a.title }}</p>{% endfor %}\n",
-    )
+    site_ws.write("templates/index.html.j2", "<main>{{ rows }}</main>\n")
+    site_ws.write("templates/_row.html.j2", "<p>{{ a.id }} {{ a.title }}</p>")
     report = publish_at(site_ws, LATER)
     site = site_ws.root / "site"
     assert (site / "static/style.css").read_text() == "body { color: rebeccapurple; }\n"
-    assert (site / "index.html").read_text().strip() == "<p>ACSA-2026-0001 MARKER-TITLE-0001</p>"
+    assert (
+        site / "index.html"
+    ).read_text() == "<main><p>ACSA-2026-0001 MARKER-TITLE-0001</p></main>\n"
+    site_ws.write("templates/_row.html.j2", "<p>{{ a.no_such_field.x }}</p>")
+    with pytest.raises(PublishError, match=r"^templates/_row.html.j2: template error: "):
+        publish_at(site_ws, LATER)
     assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
 
 

@@ -1,14 +1,15 @@
 """``releasekit publish``: the security-updates site from the advisories and the date.
 
 :func:`publish` is the core entry point (the lift calls it after recording ``released``);
-:func:`publish_workspace` is what the CLI runs: the same, reading the advisory files itself
-with a parse cache so that a daily run that changes nothing is quick.
+:func:`publish_workspace` is what the CLI runs: the same for every advisory file, reading
+only the files that changed since the last run.
 
 How a build goes:
 
 1. Each advisory's *render key* is a digest of its content, what of it is visible now
    (hidden, released or disclosed) and everything global (settings, templates, this code).
-   Pages whose key and files on disk match the manifest are reused as they are.
+   An advisory whose key and files on disk match the last build is not rendered again; its
+   row of the index, entry of advisories.json and feed entry come from the build state.
 2. Everything else is rendered (on every core when there is a lot) into the standby tree;
    unchanged files are hard-linked into it from the live site.
 3. The standby is swapped with the live site in one atomic rename; nothing changes on disk
@@ -16,7 +17,8 @@ How a build goes:
 
 Only released advisories produce anything; before the disclosure date their details are
 replaced by the placeholder sentence, and no body, CWE, CVE id, credit or record is rendered.
-Every timestamp in the output comes from the advisories, never from the build clock.
+Every timestamp in the output comes from the advisories, never from the build clock. The
+build state lives in the private state directory (``.releasekit/site-state.pickle``).
 """
 
 from __future__ import annotations
@@ -25,29 +27,28 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
+from markupsafe import Markup
 
 from .. import __version__, fsutil, journal, render, timefmt, workspace
 from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
-from . import model, tree
+from . import feeds, model, tree
 from .model import Visibility
 
-RENDER_VERSION = "1"  # bump when the output for the same input changes
-SHARED = "@site"  # the render-key owner of the files that list every advisory
+RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
-MANIFEST = "site-manifest.json"
-PARSE_CACHE = "site-parse-cache.pickle"
+STATE = "site-state.pickle"
 
 Progress = Callable[[str], None]
 
@@ -76,6 +77,67 @@ class PublishReport:
         )
 
 
+# --- what is kept between builds --------------------------------------------------------------
+
+
+class Row(NamedTuple):
+    """An advisory's share of the files that list every advisory."""
+
+    order: tuple[float, int, int]  # release instant, year, number: the index is newest first
+    html: str  # its row of the index (_row.html.j2)
+    json: bytes  # its entry of advisories.json
+    feed: feeds.FeedRow
+    disclosed: bool
+    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+
+
+class Item(NamedTuple):
+    """What the last build knew and made of one advisory."""
+
+    id: str
+    year: int
+    number: int
+    cve: str | None
+    fingerprint: str
+    released: datetime | None
+    disclosed_at: datetime | None
+    key: str | None  # render key of its files on the site; None while hidden
+    files: tuple[str, ...]
+    row: Row | None
+
+
+@dataclass
+class _State:
+    tag: tuple[str, ...]
+    site: str
+    global_key: str = ""
+    files: dict[str, tree.FileInfo] = field(default_factory=dict)  # the live site
+    standby: dict[str, tree.FileInfo] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
+    sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)  # file: sig, id
+    shared_key: str = ""
+    next_change: datetime | None = None
+
+
+def _tag(settings: Settings) -> tuple[str, ...]:
+    return (RENDER_VERSION, __version__, settings.project.advisory_prefix)
+
+
+def _load_state(path: Path, settings: Settings, site: Path) -> _State:
+    # The state directory is private and trusted; a state that does not load is rebuilt.
+    try:
+        state = pickle.loads(path.read_bytes())  # noqa: S301
+    except Exception:  # any damage means: trust nothing on disk, render everything
+        return _State(_tag(settings), str(site))
+    if not isinstance(state, _State) or state.tag != _tag(settings) or state.site != str(site):
+        return _State(_tag(settings), str(site))
+    return state
+
+
+def _save_state(path: Path, state: _State) -> None:
+    fsutil.atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
+
+
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
 
 
@@ -93,27 +155,10 @@ class _Task:
     source: Advisory | Path  # a Path is parsed first
 
 
-@dataclass(frozen=True)
-class _Done:
-    id: str
-    meta: Advisory | None  # the advisory without its body; None when it did not parse
-    fingerprint: str | None
-    visibility: Visibility | None
-    files: dict[str, tree.FileInfo] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()
-    rendered: bool = False
-
-
-@dataclass
-class _Entry:
-    id: str
-    source: Advisory | Path
-    fingerprint: str | None = None
-    meta: Advisory | None = None
-    signature: tuple[int, ...] | None = None  # stat of the advisory file (CLI path)
-
-
-# --- per-process renderer state -----------------------------------------------------------
+class _Done(NamedTuple):
+    item: Item | None  # None when the file did not parse
+    problems: tuple[Problem, ...]
+    written: dict[str, tree.FileInfo]  # the files rendered into the standby
 
 
 _ENV: dict[tuple[Path, str], Any] = {}
@@ -156,9 +201,33 @@ def _global_key(settings: Settings) -> str:
     return h.hexdigest()
 
 
+def _template(env: Any, name: str, **context: Any) -> str:
+    """Render a template; a broken (overriding) template is a PublishError naming it."""
+    import jinja2
+
+    try:
+        return render.render(env, name, **context)
+    except jinja2.TemplateError as exc:
+        where = f"templates/{name}"
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
+            where += f":{exc.lineno}"
+        raise PublishError(
+            f"{where}: template error: {exc.message or type(exc).__name__}"
+        ) from None
+
+
 def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
     text = f"{global_key}\0{fingerprint}\0{visibility.value}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _visibility(
+    released: datetime | None, disclosed_at: datetime | None, now: datetime
+) -> Visibility:
+    if released is None or released > now:
+        return Visibility.HIDDEN
+    assert disclosed_at is not None
+    return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
 
 
 # --- views: only what may be shown, by visibility ------------------------------------------
@@ -241,49 +310,70 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _advisory_files(
-    settings: Settings, advisory: Advisory, visibility: Visibility, global_key: str
-) -> dict[str, bytes]:
-    from markupsafe import Markup
-
+def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.FileInfo]]:
+    """Render an advisory's page, records and row; write the files into the standby."""
     from . import markdown, records
 
-    view = _view(settings, advisory, visibility)
-    # to_html escapes every raw tag and drops unsafe links: its output is safe as markup.
-    details = Markup(markdown.to_html(advisory.body)) if view["disclosed"] else None  # noqa: S704
-    html = render.render(
-        _env(settings, global_key),
-        "advisory.html.j2",
-        advisory=view,
-        details_html=details,
-        root="../",
-        **_site_context(settings),
+    settings = ctx.settings
+    days = settings.project.disclosure_days
+    seen = model.visibility(advisory, ctx.now, days)
+    fingerprint = model.fingerprint(advisory)
+    written: dict[str, tree.FileInfo] = {}
+    row = None
+    key = None
+    if seen is not Visibility.HIDDEN:
+        assert advisory.released is not None
+        key = _key(ctx.global_key, fingerprint, seen)
+        env = _env(settings, ctx.global_key)
+        view = _view(settings, advisory, seen)
+        context = _site_context(settings)
+        # to_html escapes every raw tag and drops unsafe links: its output is safe markup.
+        details = Markup(markdown.to_html(advisory.body)) if view["disclosed"] else None  # noqa: S704
+        page = _template(
+            env, "advisory.html.j2", advisory=view, details_html=details, root="../", **context
+        )
+        files = {view["page"]: page.encode()}
+        if view["disclosed"]:
+            files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
+            if view["cve_record"]:
+                files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
+        for rel, data in files.items():
+            written[rel] = tree.write_new(ctx.out, rel, data)
+        row = Row(
+            (advisory.released.timestamp(), advisory.year, advisory.number),
+            _template(env, "_row.html.j2", a=view, root="", **context),
+            orjson.dumps(_json_row(settings, advisory, view)),
+            feeds.row(settings, advisory, seen),
+            view["disclosed"],
+            bool(view["disclosed"] and advisory.cve and not view["cve_record"]),
+        )
+    item = Item(
+        advisory.id,
+        advisory.year,
+        advisory.number,
+        advisory.cve,
+        fingerprint,
+        advisory.released,
+        advisory.disclosed_at(days),
+        key,
+        tuple(sorted(written)),
+        row,
     )
-    files = {f"advisories/{advisory.id}.html": html.encode()}
-    if view["disclosed"]:
-        files[f"osv/{advisory.id}.json"] = records.dumps(records.osv_record(settings, advisory))
-        if view["cve_record"]:
-            files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
-    return files
+    return item, written
 
 
 def _render_task(ctx: _Context, task: _Task) -> _Done:
-    settings = ctx.settings
     if isinstance(task.source, Path):
+        settings = ctx.settings
         shown = workspace.display_path(settings, task.source)
         try:
             advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
         except AdvisoryError as exc:
-            return _Done(task.id, None, None, None, problems=tuple(exc.problems))
+            return _Done(None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    seen = model.visibility(advisory, ctx.now, settings.project.disclosure_days)
-    files: dict[str, tree.FileInfo] = {}
-    if seen is not Visibility.HIDDEN:
-        for rel, data in _advisory_files(settings, advisory, seen, ctx.global_key).items():
-            files[rel] = tree.write_new(ctx.out, rel, data)
-    meta = replace(advisory, body="")
-    return _Done(advisory.id, meta, model.fingerprint(advisory), seen, files, rendered=True)
+    item, written = _render(ctx, advisory)
+    return _Done(item, (), written)
 
 
 _WORKER: _Context | None = None
@@ -326,40 +416,30 @@ def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
 # --- the files that list every advisory ----------------------------------------------------
 
 
-def _shared_files(
-    settings: Settings, shown: Sequence[tuple[Advisory, Visibility]], global_key: str
-) -> dict[str, bytes]:
-    from . import feeds
-
-    ordered = sorted(shown, key=lambda item: _newest_first(item[0]), reverse=True)
-    rows = [_view(settings, advisory, seen) for advisory, seen in ordered]
+def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> dict[str, bytes]:
+    ordered = sorted(rows, key=lambda r: r.order, reverse=True)
     context = _site_context(settings)
-    html = render.render(
-        _env(settings, global_key), "index.html.j2", advisories=rows, root="", **context
+    table = Markup("".join(r.html for r in ordered))  # noqa: S704 - rendered with autoescape
+    html = _template(
+        _env(settings, global_key),
+        "index.html.j2",
+        rows=table,
+        count=len(ordered),
+        root="",
+        **context,
     )
-    items = [feeds.FeedItem(advisory, seen) for advisory, seen in ordered]
-    listing = {
-        "format": "releasekit-advisories",
-        "version": 1,
-        "project": context["project"],
-        "advisories": [
-            _json_row(settings, advisory, view)
-            for (advisory, _), view in zip(ordered, rows, strict=True)
-        ],
-    }
-    style = _static(settings, "static/style.css")
+    head = orjson.dumps(
+        {"format": "releasekit-advisories", "version": 1, "project": context["project"]}
+    )
+    listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
+    chosen = feeds.select(r.feed for r in ordered)
     return {
         "index.html": html.encode(),
-        "feed.xml": feeds.rss(settings, items),
-        "atom.xml": feeds.atom(settings, items),
-        "advisories.json": orjson.dumps(listing, option=orjson.OPT_INDENT_2) + b"\n",
-        "static/style.css": style,
+        "feed.xml": feeds.rss(settings, chosen),
+        "atom.xml": feeds.atom(settings, chosen),
+        "advisories.json": listing,
+        "static/style.css": _static(settings, "static/style.css"),
     }
-
-
-def _newest_first(advisory: Advisory) -> tuple[float, int, int]:
-    assert advisory.released is not None
-    return (advisory.released.timestamp(), advisory.year, advisory.number)
 
 
 def _json_row(settings: Settings, advisory: Advisory, view: dict[str, Any]) -> dict[str, Any]:
@@ -415,6 +495,30 @@ def _site_path(settings: Settings) -> Path:
     return site
 
 
+@dataclass
+class _Entry:
+    id: str
+    source: Advisory | Path
+    fingerprint: str | None = None  # None: parse the file first
+    released: datetime | None = None
+    disclosed_at: datetime | None = None
+    known: Any = None  # what cross-checks this advisory against the others
+
+
+class _Known:
+    """An unchanged advisory as the cross-check sees it (its file is read only on a problem)."""
+
+    __slots__ = ("_path", "cve", "id", "number", "year")
+
+    def __init__(self, item: Item, path: Path) -> None:
+        self.id, self.year, self.number, self.cve = item.id, item.year, item.number, item.cve
+        self._path = path
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+
 def publish(
     settings: Settings,
     advisories: Sequence[Advisory],
@@ -429,48 +533,34 @@ def publish(
     advisories contradict each other, PublishError when a record fails its schema; the live
     site is untouched then.
     """
-    entries = [_Entry(a.id, a, model.fingerprint(a), replace(a, body="")) for a in advisories]
-    return _publish(settings, entries, now, progress, jobs, check=True)
+    problems = workspace.cross_check(settings, list(advisories))
+    if problems:
+        raise AdvisoryError(problems)
+    days = settings.project.disclosure_days
+    entries = [
+        _Entry(a.id, a, model.fingerprint(a), a.released, a.disclosed_at(days)) for a in advisories
+    ]
+    return _publish(settings, entries, now, progress, jobs, None)
 
 
 def publish_workspace(
     settings: Settings, now: datetime, *, progress: Progress | None = None, jobs: int | None = None
 ) -> PublishReport:
     """:func:`publish` for every advisory file of the workspace (what the CLI runs)."""
-    cache_path = settings.state_dir / PARSE_CACHE
-    cache = _load_parse_cache(cache_path, settings)
-    entries: list[_Entry] = []
-    for path in workspace.advisory_files(settings):
-        stat = path.stat()
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        hit = cache.get(path.name)
-        if hit is not None and hit[0] == signature:
-            entries.append(_Entry(path.stem, path, hit[1], hit[2], signature))
-        else:
-            entries.append(_Entry(path.stem, path, signature=signature))
-    changed = any(e.meta is None for e in entries) or len(cache) != len(entries)
-    report = _publish(settings, entries, now, progress, jobs, check=changed)
-    if changed:
-        fresh = {
-            e.source.name: (e.signature, e.fingerprint, e.meta)
-            for e in entries
-            if isinstance(e.source, Path) and e.meta is not None
-        }
-        fsutil.atomic_write(cache_path, pickle.dumps((_cache_tag(settings), fresh)), 0o600)
-    return report
-
-
-def _cache_tag(settings: Settings) -> tuple[str, str, str]:
-    return (RENDER_VERSION, __version__, settings.project.advisory_prefix)
-
-
-def _load_parse_cache(path: Path, settings: Settings) -> dict[str, Any]:
-    # The state directory is private and trusted; a cache that does not load is rebuilt.
-    try:
-        tag, entries = pickle.loads(path.read_bytes())  # noqa: S301
-    except Exception:  # any damage means: parse everything again
-        return {}
-    return entries if tag == _cache_tag(settings) and isinstance(entries, dict) else {}
+    sources: dict[str, tuple[int, ...]] = {}
+    folder = settings.advisories_dir
+    if folder.is_dir():
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.name.endswith(".md") and entry.is_file():
+                    stat = entry.stat()
+                    sources[entry.name] = (
+                        stat.st_size,
+                        stat.st_mtime_ns,
+                        stat.st_ctime_ns,
+                        stat.st_ino,
+                    )
+    return _publish(settings, [], now, progress, jobs, sources)
 
 
 def _publish(
@@ -479,161 +569,257 @@ def _publish(
     now: datetime,
     progress: Progress | None,
     jobs: int | None,
-    *,
-    check: bool,
+    sources: dict[str, tuple[int, ...]] | None,
 ) -> PublishReport:
     say = progress or (lambda _message: None)
     site = _site_path(settings)
-    state = workspace.state_dir(settings)
-    with journal.exclusive(state, "publish"):
-        return _build(settings, entries, now, say, jobs, check, site, state)
+    state_dir = workspace.state_dir(settings)
+    with journal.exclusive(state_dir, "publish"):
+        state = _load_state(state_dir / STATE, settings, site)
+        builder = _Builder(settings, now, say, jobs, site, state_dir, state)
+        return builder.run(entries, sources)
 
 
-def _build(
-    settings: Settings,
-    entries: list[_Entry],
-    now: datetime,
-    say: Progress,
-    jobs: int | None,
-    check: bool,
-    site: Path,
-    state: Path,
-) -> PublishReport:
-    days = settings.project.disclosure_days
-    manifest_path = state / MANIFEST
-    manifest = tree.Manifest.load(manifest_path, site)
-    global_key = _global_key(settings)
-    present = tree.scan(site)
-    good = tree.verified(manifest.files, present)
+class _Builder:
+    def __init__(
+        self,
+        settings: Settings,
+        now: datetime,
+        say: Progress,
+        jobs: int | None,
+        site: Path,
+        state_dir: Path,
+        state: _State,
+    ) -> None:
+        self.settings, self.now, self.say, self.jobs = settings, now, say, jobs
+        self.site, self.state_dir, self.state = site, state_dir, state
+        self.global_key = _global_key(settings)
 
-    results: dict[str, _Done] = {}
-    tasks: list[_Task] = []
-    for entry in entries:
-        if entry.meta is None or entry.fingerprint is None:
-            tasks.append(_Task(entry.id, entry.source))
-            continue
-        seen = model.visibility(entry.meta, now, days)
-        if seen is Visibility.HIDDEN:
-            results[entry.id] = _Done(entry.id, entry.meta, entry.fingerprint, seen)
-            continue
-        owned = manifest.owners.get(entry.id)
-        key = _key(global_key, entry.fingerprint, seen)
-        if manifest.keys.get(entry.id) == key and owned is not None and good.issuperset(owned):
-            files = {rel: manifest.files[rel] for rel in owned}
-            results[entry.id] = _Done(entry.id, entry.meta, entry.fingerprint, seen, files)
-        else:
-            tasks.append(_Task(entry.id, entry.source))
+    def _source_entries(self, sources: dict[str, tuple[int, ...]]) -> tuple[list[_Entry], bool]:
+        """Entries for the advisory files; True when any must be parsed."""
+        folder = self.settings.advisories_dir
+        entries: list[_Entry] = []
+        parse = False
+        for name in sorted(sources):
+            known = self.state.sources.get(name)
+            item = self.state.items.get(known[1]) if known else None
+            if known is not None and item is not None and known[0] == sources[name]:
+                path = folder / name
+                entries.append(
+                    _Entry(
+                        item.id,
+                        path,
+                        item.fingerprint,
+                        item.released,
+                        item.disclosed_at,
+                        _Known(item, path),
+                    )
+                )
+            else:
+                entries.append(_Entry(name[:-3], folder / name))
+                parse = True
+        return entries, parse
 
-    if check and not tasks:
-        _cross_check(settings, [e.meta for e in entries if e.meta is not None])
-    if not tasks:
-        quick = _unchanged(settings, manifest, results, present, good, global_key)
-        if quick is not None:
-            return quick
+    def run(
+        self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
+    ) -> PublishReport:
+        state, now = self.state, self.now
+        present = tree.scan(self.site)
+        good = tree.verified(state.files, present)
+        parse = False
+        if sources is not None:
+            entries, parse = self._source_entries(sources)
+            same_files = sources.keys() == state.sources.keys()
+            quiet = state.next_change is None or now < state.next_change
+            if (
+                not parse
+                and same_files
+                and quiet
+                and state.global_key == self.global_key
+                and good == state.files.keys() == present.keys()
+            ):
+                return self._report((), tuple(sorted(present)), ())
+        return self._build(entries, present, good, parse, sources)
 
-    standby = tree.standby_path(site, state)
-    in_standby = _clean_standby(standby, manifest)
-    ctx = _Context(settings, now, standby, global_key)
-    workers = _jobs(jobs, len(tasks))
-    if tasks:
-        say(f"rendering {len(tasks)} advisories" + (f" on {workers} cores" if workers > 1 else ""))
-    for done in _run(ctx, tasks, workers):
-        results[done.id] = done
-    problems = [p for done in results.values() for p in done.problems]
-    if problems:
-        raise AdvisoryError(problems)
-    for entry in entries:
-        done = results[entry.id]
-        entry.meta, entry.fingerprint = done.meta, done.fingerprint
-    if check and tasks:
-        _cross_check(settings, [e.meta for e in entries if e.meta is not None])
-
-    shown = [(d.meta, d.visibility) for d in results.values() if d.meta and d.visibility]
-    shown = [(m, v) for m, v in shown if v is not Visibility.HIDDEN]
-    shared_key = _shared_key(global_key, results)
-    target: dict[str, tree.FileInfo] = {}
-    written_now: set[str] = set()
-    keys: dict[str, str] = {}
-    owners: dict[str, list[str]] = {}
-    for done in results.values():
-        if done.visibility is None or done.visibility is Visibility.HIDDEN:
-            continue
-        assert done.fingerprint is not None
-        keys[done.id] = _key(global_key, done.fingerprint, done.visibility)
-        owners[done.id] = sorted(done.files)
-        target.update(done.files)
-        if done.rendered:
-            written_now.update(done.files)
-    keys[SHARED] = shared_key
-    owners[SHARED] = list(SHARED_FILES)
-    if manifest.keys.get(SHARED) == shared_key and good.issuperset(SHARED_FILES):
-        target.update({rel: manifest.files[rel] for rel in SHARED_FILES})
-    else:
-        for rel, data in _shared_files(settings, shown, global_key).items():
-            target[rel] = tree.write_new(standby, rel, data)
-            written_now.add(rel)
-
-    # Fill the standby: hard links to the live files that are already right, so that an
-    # unchanged file keeps its inode and mtime (mirrors and rsync see no change).
-    for rel, info in list(target.items()):
-        live = manifest.files[rel] if rel in good else None
-        if rel in written_now:
-            if live is None or live.digest != info.digest:
-                continue  # new bytes
-        else:
-            kept = in_standby.get(rel)
-            if kept is not None and kept.digest == info.digest:
-                target[rel] = kept
+    def _build(
+        self,
+        entries: list[_Entry],
+        present: dict[str, os.stat_result],
+        good: set[str],
+        parse: bool,
+        sources: dict[str, tuple[int, ...]] | None,
+    ) -> PublishReport:
+        settings, state, now, key = self.settings, self.state, self.now, self.global_key
+        items: dict[str, Item] = {}
+        tasks: list[_Task] = []
+        for entry in entries:
+            old = state.items.get(entry.id)
+            if entry.fingerprint is None or old is None or old.fingerprint != entry.fingerprint:
+                tasks.append(_Task(entry.id, entry.source))
                 continue
-        assert live is not None
-        _link(site / rel, standby / rel)
-        target[rel] = live
-    stale = in_standby.keys() - target.keys()
-    for rel in stale:
-        with contextlib.suppress(FileNotFoundError):
-            (standby / rel).unlink()
-    if stale:
-        tree.remove_empty_dirs(standby)
+            seen = _visibility(entry.released, entry.disclosed_at, now)
+            wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
+            if old.key == wanted and good.issuperset(old.files):
+                items[entry.id] = old
+            else:
+                tasks.append(_Task(entry.id, entry.source))
 
-    written = sorted(
-        rel
-        for rel, info in target.items()
-        if rel not in good or manifest.files[rel].digest != info.digest
-    )
-    removed = sorted(present.keys() - target.keys())
-    unchanged = sorted(target.keys() - set(written))
-    disclosed = sum(1 for _, seen in shown if seen is Visibility.DISCLOSED)
-    if written or removed or not site.is_dir():
-        os.chmod(standby, tree.DIR_MODE)
-        if site.is_dir():
-            tree.exchange(standby, site)
-            manifest.standby = {rel: manifest.files[rel] for rel in good}
+        standby = tree.standby_path(self.site, self.state_dir)
+        in_standby = self._clean_standby(standby)
+        workers = _jobs(self.jobs, len(tasks))
+        if tasks:
+            cores = f" on {workers} cores" if workers > 1 else ""
+            self.say(f"rendering {len(tasks)} advisories{cores}")
+        new: dict[str, tree.FileInfo] = {}
+        problems: list[Problem] = []
+        for done in _run(_Context(settings, now, standby, key), tasks, workers):
+            problems.extend(done.problems)
+            if done.item is not None:
+                items[done.item.id] = done.item
+                new.update(done.written)
+        if problems:
+            raise AdvisoryError(problems)
+        if parse:
+            known = [
+                e.known if e.known is not None else _Known(items[e.id], Path(e.source))
+                for e in entries
+                if not isinstance(e.source, Advisory)
+            ]
+            crossed = workspace.cross_check(settings, known)
+            if crossed:
+                raise AdvisoryError(crossed)
+
+        target: dict[str, tree.FileInfo] = {}
+        for item in items.values():
+            for rel in item.files:
+                target[rel] = new[rel] if rel in new else state.files[rel]
+        shared_key = self._shared_key(items)
+        if state.shared_key == shared_key and good.issuperset(SHARED_FILES):
+            target.update({rel: state.files[rel] for rel in SHARED_FILES})
         else:
-            os.rename(standby, site)
-            manifest.standby = {}
-        manifest.files = target
-        say(f"swapped in the new {site.name}/: {len(written)} written, {len(removed)} removed")
-    else:
-        # Same bytes as the live site: keep it, remember what the standby now holds.
-        manifest.standby = {rel: target[rel] for rel in target}
-        manifest.files = {rel: manifest.files[rel] for rel in target}
-    manifest.keys, manifest.owners = keys, owners
-    manifest.save(state / MANIFEST)
-    return PublishReport(
-        site,
-        tuple(written),
-        tuple(unchanged),
-        tuple(removed),
-        len(shown),
-        disclosed,
-        _warnings(settings, shown),
-    )
+            rows = [item.row for item in items.values() if item.row is not None]
+            for rel, data in _shared_files(settings, rows, key).items():
+                target[rel] = new[rel] = tree.write_new(standby, rel, data)
+        self._fill_standby(standby, target, new, good, in_standby)
 
+        written = tuple(
+            sorted(
+                rel
+                for rel, info in target.items()
+                if rel not in good or state.files[rel].digest != info.digest
+            )
+        )
+        removed = tuple(sorted(present.keys() - target.keys()))
+        unchanged = tuple(sorted(target.keys() - set(written)))
+        if written or removed or not self.site.is_dir():
+            os.chmod(standby, tree.DIR_MODE)
+            if self.site.is_dir():
+                tree.exchange(standby, self.site)
+                state.standby = {rel: state.files[rel] for rel in good}
+            else:
+                os.rename(standby, self.site)
+                state.standby = {}
+            state.files = target
+            self.say(
+                f"swapped in the new {self.site.name}/: "
+                f"{len(written)} written, {len(removed)} removed"
+            )
+        else:  # the same bytes as the live site: keep it, remember what the standby holds
+            state.standby = dict(target)
+            state.files = {rel: state.files[rel] for rel in target}
+        state.items = items
+        if sources is not None:
+            state.sources = {
+                f"{e.id}.md": (sources[f"{e.id}.md"], e.id)
+                for e in entries
+                if e.id in items and f"{e.id}.md" in sources
+            }
+        else:  # advisories given by the caller: trust no file signature next time
+            state.sources = {}
+        state.shared_key, state.global_key = shared_key, key
+        state.next_change = self._next_change(items)
+        _save_state(self.state_dir / STATE, state)
+        return self._report(written, unchanged, removed)
 
-def _cross_check(settings: Settings, advisories: list[Advisory]) -> None:
-    problems = workspace.cross_check(settings, advisories)
-    if problems:
-        raise AdvisoryError(problems)
+    def _shared_key(self, items: dict[str, Item]) -> str:
+        h = hashlib.blake2b(self.global_key.encode(), digest_size=16)
+        for ident in sorted(items):
+            if items[ident].key is not None:
+                h.update(f"\0{ident}\0{items[ident].key}".encode())
+        return h.hexdigest()
+
+    def _next_change(self, items: dict[str, Item]) -> datetime | None:
+        """The first instant after now at which an advisory's visibility changes."""
+        upcoming = [
+            moment
+            for item in items.values()
+            for moment in (item.released, item.disclosed_at)
+            if moment is not None and moment > self.now
+        ]
+        return min(upcoming, default=None)
+
+    def _clean_standby(self, standby: Path) -> dict[str, tree.FileInfo]:
+        """Make the standby hold only files the state vouches for; returns them."""
+        if not standby.is_dir() or standby.is_symlink():
+            tree.reset_tree(standby)
+            return {}
+        present = tree.scan(standby)
+        trusted = tree.verified(self.state.standby, present)
+        for rel in present.keys() - trusted:
+            (standby / rel).unlink()
+        return {rel: self.state.standby[rel] for rel in trusted}
+
+    def _fill_standby(
+        self,
+        standby: Path,
+        target: dict[str, tree.FileInfo],
+        new: dict[str, tree.FileInfo],
+        good: set[str],
+        in_standby: dict[str, tree.FileInfo],
+    ) -> None:
+        """Hard links to the live files that are already right, so that an unchanged file
+        keeps its inode and mtime (mirrors and rsync see no change)."""
+        live_files = self.state.files
+        for rel, info in list(target.items()):
+            live = live_files[rel] if rel in good else None
+            if rel in new:
+                if live is None or live.digest != info.digest:
+                    continue  # new bytes
+            else:
+                kept = in_standby.get(rel)
+                if kept is not None and kept.digest == info.digest:
+                    target[rel] = kept
+                    continue
+            assert live is not None
+            _link(self.site / rel, standby / rel)
+            target[rel] = live
+        stale = in_standby.keys() - target.keys()
+        for rel in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (standby / rel).unlink()
+        if stale:
+            tree.remove_empty_dirs(standby)
+
+    def _report(
+        self, written: tuple[str, ...], unchanged: tuple[str, ...], removed: tuple[str, ...]
+    ) -> PublishReport:
+        rows = [item.row for item in self.state.items.values() if item.row is not None]
+        unrecorded = sum(1 for row in rows if row.unrecorded)
+        warnings: tuple[str, ...] = ()
+        if unrecorded:
+            warnings = (
+                f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
+                f"written ({unrecorded} disclosed advisories with a CVE id)",
+            )
+        return PublishReport(
+            self.site,
+            written,
+            unchanged,
+            removed,
+            len(rows),
+            sum(1 for row in rows if row.disclosed),
+            warnings,
+        )
 
 
 def _link(source: Path, path: Path) -> None:
@@ -644,70 +830,3 @@ def _link(source: Path, path: Path) -> None:
     except FileNotFoundError:
         path.parent.mkdir(mode=tree.DIR_MODE, parents=True, exist_ok=True)
         os.link(source, path)
-
-
-def _shared_key(global_key: str, results: dict[str, _Done]) -> str:
-    h = hashlib.blake2b(global_key.encode(), digest_size=16)
-    for ident in sorted(results):
-        done = results[ident]
-        if done.visibility is not None and done.visibility is not Visibility.HIDDEN:
-            h.update(f"\0{ident}\0{done.fingerprint}\0{done.visibility.value}".encode())
-    return h.hexdigest()
-
-
-def _unchanged(
-    settings: Settings,
-    manifest: tree.Manifest,
-    results: dict[str, _Done],
-    present: dict[str, os.stat_result],
-    good: set[str],
-    global_key: str,
-) -> PublishReport | None:
-    """The report of a run that has nothing to do, or None if something must be built."""
-    if manifest.keys.get(SHARED) != _shared_key(global_key, results):
-        return None
-    expected = set(SHARED_FILES)
-    for done in results.values():
-        expected.update(done.files)
-    if expected != good or present.keys() != expected:
-        return None
-    shown = [(d.meta, d.visibility) for d in results.values() if d.files and d.meta]
-    disclosed = sum(1 for _, seen in shown if seen is Visibility.DISCLOSED)
-    pairs = [(m, v) for m, v in shown if v is not None]
-    return PublishReport(
-        _site_path(settings),
-        (),
-        tuple(sorted(expected)),
-        (),
-        len(shown),
-        disclosed,
-        _warnings(settings, pairs),
-    )
-
-
-def _clean_standby(standby: Path, manifest: tree.Manifest) -> dict[str, tree.FileInfo]:
-    """Make the standby hold only files the manifest vouches for; returns them."""
-    if not standby.is_dir() or standby.is_symlink():
-        tree.reset_tree(standby)
-        return {}
-    present = tree.scan(standby)
-    trusted = tree.verified(manifest.standby, present)
-    for rel in present.keys() - trusted:
-        (standby / rel).unlink()
-    return {rel: manifest.standby[rel] for rel in trusted}
-
-
-def _warnings(settings: Settings, shown: Iterable[tuple[Advisory, Visibility]]) -> tuple[str, ...]:
-    if settings.cve.org_id:
-        return ()
-    missing = sorted(
-        advisory.id
-        for advisory, seen in shown
-        if seen is Visibility.DISCLOSED and advisory.cve is not None
-    )
-    if not missing:
-        return ()
-    return (
-        f"{settings.config_path.name}: cve.org_id is not set: no CVE records written "
-        f"({len(missing)} disclosed advisories with a CVE id)",
-    )

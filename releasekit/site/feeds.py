@@ -8,9 +8,10 @@ the build clock, so the same advisories on the same day give the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import heapq
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from feedgen.feed import FeedGenerator
 
@@ -22,22 +23,26 @@ FEED_LIMIT = 100  # feed readers poll often; the index and advisories.json list 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the feeds' time when nothing is public yet
 
 
-@dataclass(frozen=True)
-class FeedItem:
-    advisory: Advisory
-    visibility: model.Visibility
+class FeedRow(NamedTuple):
+    """What an entry needs, computed with the advisory's page (and kept in the build cache)."""
 
-    def updated(self, disclosure_days: int) -> datetime:
-        if self.visibility is model.Visibility.DISCLOSED:
-            moment = self.advisory.disclosed_at(disclosure_days)
-        else:
-            moment = self.advisory.released
+    id: str
+    title: str
+    text: str
+    published: datetime
+    updated: datetime
+    severity: str
+    order: tuple[int, int]  # (year, number), for ties
+
+
+def row(settings: Settings, advisory: Advisory, visibility: model.Visibility) -> FeedRow:
+    days = settings.project.disclosure_days
+    assert advisory.released is not None
+    updated = advisory.released
+    if visibility is model.Visibility.DISCLOSED:
+        moment = advisory.disclosed_at(days)
         assert moment is not None
-        return moment
-
-
-def _text(settings: Settings, item: FeedItem) -> str:
-    advisory = item.advisory
+        updated = moment
     severity = advisory.severity.title()
     if advisory.score is not None:
         severity += f" ({advisory.score:.1f})"
@@ -45,28 +50,29 @@ def _text(settings: Settings, item: FeedItem) -> str:
     fixed = model.versions(advisory).fixed_list
     if fixed:
         parts.append(f"Fixed in {', '.join(fixed)}.")
-    if item.visibility is model.Visibility.RELEASED:
-        day = advisory.disclosure_date(settings.project.disclosure_days)
+    if visibility is model.Visibility.RELEASED:
+        day = advisory.disclosure_date(days)
         assert day is not None
         parts.append(model.placeholder(day))
-    return " ".join(parts)
-
-
-def select(items: Sequence[FeedItem], disclosure_days: int) -> list[FeedItem]:
-    """The entries of the feeds: newest change first, ties by id, at most FEED_LIMIT."""
-    ordered = sorted(
-        items,
-        key=lambda i: (i.updated(disclosure_days), i.advisory.year, i.advisory.number),
-        reverse=True,
+    return FeedRow(
+        advisory.id,
+        f"{advisory.id}: {advisory.title}",
+        " ".join(parts),
+        advisory.released,
+        updated,
+        advisory.severity,
+        (advisory.year, advisory.number),
     )
-    return ordered[:FEED_LIMIT]
 
 
-def _generator(settings: Settings, items: Sequence[FeedItem], self_url: str) -> FeedGenerator:
+def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
+    """The entries of the feeds: newest change first, ties by id, at most FEED_LIMIT."""
+    return heapq.nlargest(FEED_LIMIT, rows, key=lambda r: (r.updated, r.order))
+
+
+def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> FeedGenerator:
     base = settings.project.site_url.rstrip("/")
-    days = settings.project.disclosure_days
-    chosen = select(items, days)
-    newest = chosen[0].updated(days) if chosen else EPOCH
+    newest = chosen[0].updated if chosen else EPOCH
     fg = FeedGenerator()
     fg.id(base + "/")
     fg.title(f"{settings.project.name} security updates")
@@ -80,27 +86,28 @@ def _generator(settings: Settings, items: Sequence[FeedItem], self_url: str) -> 
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for item in chosen:
-        advisory = item.advisory
-        url = f"{base}/advisories/{advisory.id}.html"
+        url = f"{base}/advisories/{item.id}.html"
         entry = fg.add_entry(order="append")
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(f"{advisory.id}: {advisory.title}")
+        entry.title(item.title)
         entry.link(href=url, rel="alternate")
-        entry.description(_text(settings, item))
-        entry.published(advisory.released)
-        entry.updated(item.updated(days))
-        entry.category(term=advisory.severity, label=advisory.severity.title())
+        entry.description(item.text)
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.category(term=item.severity, label=item.severity.title())
     return fg
 
 
-def rss(settings: Settings, items: Sequence[FeedItem]) -> bytes:
+def rss(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
+    """RSS 2.0 of the rows that :func:`select` chose."""
     url = settings.project.site_url.rstrip("/") + "/feed.xml"
-    data: bytes = _generator(settings, items, url).rss_str(pretty=True)
+    data: bytes = _generator(settings, chosen, url).rss_str(pretty=True)
     return data
 
 
-def atom(settings: Settings, items: Sequence[FeedItem]) -> bytes:
+def atom(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
+    """Atom 1.0 of the rows that :func:`select` chose."""
     url = settings.project.site_url.rstrip("/") + "/atom.xml"
-    data: bytes = _generator(settings, items, url).atom_str(pretty=True)
+    data: bytes = _generator(settings, chosen, url).atom_str(pretty=True)
     return data

@@ -7,8 +7,8 @@ a mix. The old site becomes the next standby, so the next build only has to chan
 that differ (unchanged files are hard links shared by both trees; a changed file is always a
 new inode, never written in place).
 
-What each tree holds is recorded in the manifest (in the state directory) as content digest,
-size, mtime and inode per file; a tree is trusted only as far as ``stat`` agrees with it.
+What each tree holds is recorded in the build state (in the state directory) as content
+digest, size, mtime and inode per file; a tree is trusted only as far as ``stat`` agrees.
 """
 
 from __future__ import annotations
@@ -18,25 +18,21 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
-import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import fsutil
 
-MANIFEST_VERSION = 1
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """One written file: content digest and the stat signature it had when written."""
 
     digest: str
@@ -45,10 +41,10 @@ class FileInfo:
     ino: int
 
     def matches(self, stat: os.stat_result) -> bool:
-        return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (
-            self.size,
-            self.mtime_ns,
-            self.ino,
+        return (
+            stat.st_size == self.size
+            and stat.st_mtime_ns == self.mtime_ns
+            and stat.st_ino == self.ino
         )
 
 
@@ -156,48 +152,6 @@ def _swap_by_renames(a: Path, b: Path) -> None:  # pragma: no cover - fallback o
     os.rename(parked, a)
 
 
-@dataclass
-class Manifest:
-    """What the live site and the standby tree hold, and the keys that produced it."""
-
-    site: str = ""
-    files: dict[str, FileInfo] = field(default_factory=dict)
-    standby: dict[str, FileInfo] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)  # owner -> render key
-    owners: dict[str, list[str]] = field(default_factory=dict)  # owner -> its files
-
-    @classmethod
-    def load(cls, path: Path, site: Path) -> Manifest:
-        """The manifest, or an empty one if it is missing, unreadable or for another site."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != MANIFEST_VERSION or data.get("site") != str(site):
-                return cls(site=str(site))
-            return cls(
-                site=str(site),
-                files={k: FileInfo(*v) for k, v in data["files"].items()},
-                standby={k: FileInfo(*v) for k, v in data["standby"].items()},
-                keys=dict(data["keys"]),
-                owners={k: list(v) for k, v in data["owners"].items()},
-            )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls(site=str(site))
-
-    def save(self, path: Path) -> None:
-        def table(files: Mapping[str, FileInfo]) -> dict[str, list[Any]]:
-            return {k: [v.digest, v.size, v.mtime_ns, v.ino] for k, v in sorted(files.items())}
-
-        data = {
-            "version": MANIFEST_VERSION,
-            "site": self.site,
-            "files": table(self.files),
-            "standby": table(self.standby),
-            "keys": dict(sorted(self.keys.items())),
-            "owners": dict(sorted(self.owners.items())),
-        }
-        fsutil.atomic_write(path, json.dumps(data, separators=(",", ":")) + "\n", 0o600)
-
-
 def reset_tree(path: Path) -> None:
     """Remove a tree (a standby nobody can vouch for) and recreate it empty."""
     if path.is_symlink() or path.is_file():
@@ -206,12 +160,3 @@ def reset_tree(path: Path) -> None:
         shutil.rmtree(path)
     path.mkdir(mode=DIR_MODE)
     os.chmod(path, DIR_MODE)
-
-
-def iter_parents(rels: Mapping[str, Any]) -> Iterator[str]:
-    seen: set[str] = set()
-    for rel in rels:
-        parent = rel.rpartition("/")[0]
-        if parent and parent not in seen:
-            seen.add(parent)
-            yield parent
