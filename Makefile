@@ -42,6 +42,7 @@ lock: ## regenerate requirements/dev.lock (hash-pinned) from requirements/*.in
 		--python-version 3.11 --quiet dev.in -o dev.lock
 
 bench: $(STAMP) system-deps ## the performance benchmarks (figures on stdout)
+	@sh scripts/system-deps.sh hugo
 	$(BIN)/python scripts/bench.py
 
 clean: ## remove the venv and generated files

@@ -497,5 +497,81 @@ def lint_command(obj: Context) -> None:
 # --- publish (the security-updates site and records) --------------------------------------
 
 
+@cli.command("publish")
+@click.option(
+    "--cve-services",
+    is_flag=True,
+    help="Also publish each disclosed CVE record to CVE Services, once "
+    "(CVE_USER, CVE_ORG, CVE_API_KEY from the environment).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes to render with (default: every core for large builds).",
+)
+@json_option
+@pass_context
+def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json: bool) -> None:
+    """Build site/ from the advisories and today's date; safe to run daily.
+
+    Released advisories get a row and a page; their details, CVE and OSV records appear
+    from the disclosure date on (release + disclosure_days) and a placeholder until then.
+    Unreleased advisories appear nowhere. Unchanged pages are not rendered again, and the
+    new site replaces the old one in a single atomic swap. Needs no network, except
+    --cve-services.
+
+    \b
+    Example:
+      releasekit publish
+      releasekit publish --cve-services   # on and after disclosure dates
+      # crontab: 15 0 * * *  releasekit -C /srv/security publish
+    """
+    from .site import build
+
+    settings = obj.settings
+    now = clock.now()
+    if cve_services:
+        from . import cve
+
+        cve.check_credentials(settings)
+    report = build.publish_workspace(
+        settings, now, progress=lambda m: click.echo(f"publish: {m}", err=True), jobs=jobs
+    )
+    for warning in report.warnings:
+        click.echo(f"releasekit: warning: {warning}", err=True)
+    published = None
+    if cve_services:
+        from . import cve
+
+        advisories = workspace.load_advisories(settings)
+        published = cve.publish_records(
+            settings,
+            advisories,
+            now,
+            progress=lambda m: click.echo(f"cve: {m}", err=True),
+        )
+    if as_json:
+        data: dict[str, Any] = {
+            "site": str(report.site_dir),
+            "public": report.public,
+            "disclosed": report.disclosed,
+            "written": list(report.written),
+            "removed": list(report.removed),
+            "unchanged": len(report.unchanged),
+        }
+        if published is not None:
+            data["cve_services"] = published.as_json()
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(report.summary())
+    if len(report.written) + len(report.removed) <= 40:  # a big rebuild: the counts say it
+        for rel in report.written:
+            click.echo(f"  written  {rel}")
+        for rel in report.removed:
+            click.echo(f"  removed  {rel}")
+    if published is not None:
+        click.echo(published.summary())
+
+
 def main() -> None:  # pragma: no cover - the console script
     cli(prog_name="releasekit")

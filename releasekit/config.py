@@ -29,6 +29,7 @@ LINE_GROUPS = ("upcoming", "esr", "last")
 SEVERITIES = ("none", "low", "medium", "high", "critical")
 
 Check = Callable[[Any], str | None]
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 
 
 def _doc(doc: str, default: Any = dataclasses.MISSING, check: Check | None = None) -> Any:
@@ -201,9 +202,21 @@ class CveSettings:
         "prod",
         lambda v: None if v in ("prod", "test", "dev") else "must be prod, test or dev",
     )
-    url: str = _doc("CVE Services API URL (overrides environment).", "", None)
-    org_id: str = _doc("CNA organisation UUID for records.", "", None)
-    short_name: str = _doc("CNA short name for records.", "", None)
+    url: str = _doc(
+        "CVE Services API URL (overrides environment).",
+        "",
+        lambda v: None if not v else _http_url(v),
+    )
+    org_id: str = _doc(
+        "CNA organisation UUID (v4); site/cve/ records are written only when it is set.",
+        "",
+        lambda v: None if not v else _regex(_UUID, "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36")(v),
+    )
+    short_name: str = _doc(
+        "CNA short name for records (2 to 32 characters).",
+        "",
+        lambda v: None if not v or 2 <= len(v) <= 32 else "must be 2 to 32 characters",
+    )
 
 
 # Keys whose TOML name differs from the Python name.

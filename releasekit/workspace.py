@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from . import fsutil, render
 from .advisory import Advisory, parse_advisory, read_advisory
@@ -56,23 +57,46 @@ def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]
             advisories.append(read_advisory(path, prefix, display_path(settings, path)))
         except AdvisoryError as exc:
             problems.extend(exc.problems)
-    seen_ids: dict[tuple[int, int], Advisory] = {}
-    seen_cves: dict[str, Advisory] = {}
+    problems.extend(cross_check(settings, advisories))
+    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+
+
+class Identified(Protocol):
+    """What the cross-check needs of an advisory."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def cve(self) -> str | None: ...
+    @property
+    def path(self) -> Path: ...
+
+
+def cross_check(settings: Settings, advisories: Sequence[Identified]) -> list[Problem]:
+    """Problems between files: two advisories with the same number or the same CVE."""
+    problems: list[Problem] = []
+    seen_ids: dict[tuple[int, int], Identified] = {}
+    seen_cves: dict[str, Identified] = {}
     for advisory in advisories:
-        shown = display_path(settings, advisory.path)
         key = (advisory.year, advisory.number)
         if key in seen_ids:
             other = seen_ids[key].id
+            shown = display_path(settings, advisory.path)
             problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
             if advisory.cve in seen_cves:
                 other = seen_cves[advisory.cve].id
+                shown = display_path(settings, advisory.path)
                 problems.append(
                     Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
                 )
             seen_cves.setdefault(advisory.cve, advisory)
-    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+    return problems
 
 
 def load_advisories(settings: Settings) -> list[Advisory]:

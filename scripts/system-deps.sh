@@ -1,8 +1,13 @@
 #!/bin/sh
 # Install the system programs releasekit's tests and demo drive, when they are missing.
 # A fresh machine has only Python; these come from Debian's packages.
+# Extra programs (same name as their Debian package) may be named as arguments, e.g.
+# `system-deps.sh hugo` for `make bench`.
 set -eu
 missing=""
+for extra in "$@"; do
+    command -v "$extra" >/dev/null 2>&1 || missing="$missing $extra"
+done
 command -v gpg >/dev/null 2>&1 || missing="$missing gnupg"
 command -v git >/dev/null 2>&1 || missing="$missing git"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"

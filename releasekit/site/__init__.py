@@ -1,0 +1,7 @@
+"""The security-updates site: see :mod:`releasekit.site.build`."""
+
+from __future__ import annotations
+
+from .build import PublishReport, publish, publish_workspace
+
+__all__ = ["PublishReport", "publish", "publish_workspace"]

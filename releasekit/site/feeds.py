@@ -1,0 +1,113 @@
+"""RSS 2.0 (``feed.xml``) and Atom 1.0 (``atom.xml``) with feedgen (pure, no I/O).
+
+One entry per released advisory, newest change first (at most :data:`FEED_LIMIT`). An entry's
+id is its page URL and never changes; its ``updated`` time is the release, then the moment its
+details became public. The feed's own timestamps are the newest entry's: nothing comes from
+the build clock, so the same advisories on the same day give the same bytes.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from feedgen.feed import FeedGenerator
+
+from ..advisory import Advisory
+from ..config import Settings
+from . import model
+
+FEED_LIMIT = 100  # feed readers poll often; the index and advisories.json list everything
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the feeds' time when nothing is public yet
+
+
+class FeedRow(NamedTuple):
+    """What an entry needs, computed with the advisory's page (and kept in the build cache)."""
+
+    id: str
+    title: str
+    text: str
+    published: datetime
+    updated: datetime
+    severity: str
+    order: tuple[int, int]  # (year, number), for ties
+
+
+def row(settings: Settings, advisory: Advisory, visibility: model.Visibility) -> FeedRow:
+    days = settings.project.disclosure_days
+    assert advisory.released is not None
+    updated = advisory.released
+    if visibility is model.Visibility.DISCLOSED:
+        moment = advisory.disclosed_at(days)
+        assert moment is not None
+        updated = moment
+    severity = advisory.severity.title()
+    if advisory.score is not None:
+        severity += f" ({advisory.score:.1f})"
+    parts = [advisory.summary, f"Severity: {severity}."]
+    fixed = model.versions(advisory).fixed_list
+    if fixed:
+        parts.append(f"Fixed in {', '.join(fixed)}.")
+    if visibility is model.Visibility.RELEASED:
+        day = advisory.disclosure_date(days)
+        assert day is not None
+        parts.append(model.placeholder(day))
+    return FeedRow(
+        advisory.id,
+        f"{advisory.id}: {advisory.title}",
+        " ".join(parts),
+        advisory.released,
+        updated,
+        advisory.severity,
+        (advisory.year, advisory.number),
+    )
+
+
+def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
+    """The entries of the feeds: newest change first, ties by id, at most FEED_LIMIT."""
+    return heapq.nlargest(FEED_LIMIT, rows, key=lambda r: (r.updated, r.order))
+
+
+def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> FeedGenerator:
+    base = settings.project.site_url.rstrip("/")
+    newest = chosen[0].updated if chosen else EPOCH
+    fg = FeedGenerator()
+    fg.id(base + "/")
+    fg.title(f"{settings.project.name} security updates")
+    fg.subtitle(f"Security advisories of {settings.project.name}")
+    fg.description(f"Security advisories of {settings.project.name}")
+    fg.link(href=base + "/", rel="alternate")
+    fg.link(href=self_url, rel="self")
+    fg.language("en")
+    fg.author({"name": settings.project.vendor})
+    fg.generator("releasekit")
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    for item in chosen:
+        url = f"{base}/advisories/{item.id}.html"
+        entry = fg.add_entry(order="append")
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(item.title)
+        entry.link(href=url, rel="alternate")
+        entry.description(item.text)
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.category(term=item.severity, label=item.severity.title())
+    return fg
+
+
+def rss(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
+    """RSS 2.0 of the rows that :func:`select` chose."""
+    url = settings.project.site_url.rstrip("/") + "/feed.xml"
+    data: bytes = _generator(settings, chosen, url).rss_str(pretty=True)
+    return data
+
+
+def atom(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
+    """Atom 1.0 of the rows that :func:`select` chose."""
+    url = settings.project.site_url.rstrip("/") + "/atom.xml"
+    data: bytes = _generator(settings, chosen, url).atom_str(pretty=True)
+    return data

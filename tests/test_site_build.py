@@ -1,0 +1,401 @@
+"""releasekit publish: visibility by date, escaping, determinism, incremental, atomic swap."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import Result
+
+from releasekit import workspace
+from releasekit.errors import AdvisoryError, PublishError
+from releasekit.site import build, model
+
+from .conftest import Workspace
+from .helpers.sites import CONFIG, PLACEHOLDER, grep, marked, markers, site_files
+
+Run = Callable[..., Result]
+BEFORE_RELEASE = "2026-10-13T14:00:00Z"
+AFTER_RELEASE = "2026-10-20T09:00:00Z"
+LAST_PLACEHOLDER_DAY = "2026-11-11T23:59:59Z"
+DISCLOSURE = "2026-11-12T00:00:00Z"
+LATER = "2027-02-01T12:00:00Z"
+
+
+def at(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def site_ws(ws: Workspace) -> Workspace:
+    ws.write("releasekit.toml", CONFIG)
+    return ws
+
+
+def publish_at(ws: Workspace, moment: str, **kwargs: object) -> build.PublishReport:
+    settings = workspace.open_workspace(ws.root)
+    return build.publish_workspace(settings, at(moment), **kwargs)  # type: ignore[arg-type]
+
+
+class Cells(HTMLParser):
+    """The text of every <td> of the updates table, row by row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table(index: Path) -> list[list[str]]:
+    parser = Cells()
+    parser.feed(index.read_text())
+    return [row for row in parser.rows if row]
+
+
+@pytest.mark.parametrize(
+    ("moment", "state"),
+    [
+        (BEFORE_RELEASE, "hidden"),
+        (AFTER_RELEASE, "placeholder"),
+        (LAST_PLACEHOLDER_DAY, "placeholder"),
+        (DISCLOSURE, "details"),
+        (LATER, "details"),
+    ],
+)
+def test_what_the_site_shows_by_date(site_ws: Workspace, run: Run, moment: str, state: str) -> None:
+    marked(site_ws, 1)
+    with time_machine.travel(moment, tick=False):
+        result = run("publish")
+    assert result.exit_code == 0, result.output
+    site = site_ws.root / "site"
+    m = markers(1)
+    rows = table(site / "index.html")
+    placeholder = PLACEHOLDER.format("2026-11-12")
+    if state == "hidden":
+        assert rows == []
+        for value in m.values():
+            assert grep(site, value) == []
+        assert not (site / "advisories").exists()
+        return
+    assert len(rows) == 1
+    row = rows[0]
+    assert row[0].startswith("ACSA-2026-0001")
+    assert row[1] == "2026-10-13"
+    assert row[2].split() == ["High", "6.5"]
+    page = (site / "advisories" / "ACSA-2026-0001.html").read_text()
+    assert m["title"] in page and m["summary"] in page
+    if state == "placeholder":
+        assert row[5] == placeholder
+        assert f'<p class="placeholder">{placeholder}</p>' in page
+        for key in ("body", "cve", "cwe", "reporter", "component", "severity_reason"):
+            assert grep(site, m[key]) == [], key
+        assert not (site / "osv").exists() and not (site / "cve").exists()
+    else:
+        assert row[5] == f"{m['title']}{m['summary']}"
+        assert placeholder not in page
+        assert m["body"] in page and m["reporter"] in page and m["cwe"] in page
+        assert (site / "osv" / "ACSA-2026-0001.json").is_file()
+        assert (site / "cve" / f"{m['cve']}.json").is_file()
+
+
+def test_an_embargoed_advisory_appears_nowhere(site_ws: Workspace) -> None:
+    marked(site_ws, 1)  # released
+    marked(site_ws, 2, released=None, embargo="2026-12-01T14:00:00Z")  # under embargo
+    marked(site_ws, 3, released="2027-01-05T14:00:00Z")  # released later than "now"
+    report = publish_at(site_ws, LATER.replace("2027-02", "2026-12"))
+    site = site_ws.root / "site"
+    assert report.public == 1
+    for n in (2, 3):
+        for field, value in markers(n).items():
+            assert grep(site, value) == [], (n, field)
+        assert grep(site, f"ACSA-2026-{n:04d}") == []
+    assert grep(site, markers(1)["title"])
+
+
+def test_markup_in_every_field_is_escaped(site_ws: Workspace) -> None:
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    body = (
+        "## Impact\n\n<script>alert(3)</script>\n\n<b>bold</b> [click](javascript:alert(4)) "
+        "[data](data:text/html;base64,PHNjcmlwdD4=) [ok](https://acme.example/fix)\n\n"
+        "[ref]\n\n[ref]: vbscript:alert(5)\n"
+    )
+    marked(site_ws, 1, body=body, title='"T <script>alert(1)</script>"')
+    text = (site_ws.root / "advisories" / "ACSA-2026-0001.md").read_text()
+    text = text.replace('reporter = "MARKER-REPORTER-0001"', f"reporter = {json.dumps(evil)}")
+    text = text.replace('summary = "MARKER-SUMMARY-0001 happens."', f"summary = {json.dumps(evil)}")
+    text = text.replace('title = "MARKER-TITLE-0001"\n', "")
+    (site_ws.root / "advisories" / "ACSA-2026-0001.md").write_text(text)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    for rel in ("index.html", "advisories/ACSA-2026-0001.html"):
+        html = (site / rel).read_text()
+        assert "<script" not in html, rel
+        assert "<img" not in html, rel
+        for scheme in ("javascript:", "vbscript:", "data:"):
+            assert f'href="{scheme}' not in html, scheme
+        assert "&lt;script&gt;" in html
+    page = (site / "advisories/ACSA-2026-0001.html").read_text()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert '<a href="https://acme.example/fix" rel="nofollow noopener">ok</a>' in page
+    for rel in ("feed.xml", "atom.xml"):
+        assert b"<script" not in (site / rel).read_bytes()
+
+
+def test_two_builds_are_byte_identical(site_ws: Workspace, tmp_path: Path) -> None:
+    for n in range(1, 6):
+        marked(site_ws, n, released=f"2026-0{n}-0{n}T10:00:00Z")
+    marked(site_ws, 6, released="2026-10-30T10:00:00Z")
+    first = publish_at(site_ws, "2026-11-02T08:00:00Z")
+    assert first.public == 6 and first.disclosed == 5
+    before = site_files(site_ws.root / "site")
+    other = tmp_path / "copy"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    copy = Workspace(other)
+    publish_at(copy, "2026-11-02T20:00:00Z")  # same day, later hour, fresh cache
+    assert site_files(other / "site") == before
+    shutil.rmtree(site_ws.root / "site")
+    shutil.rmtree(site_ws.root / ".releasekit")
+    publish_at(site_ws, "2026-11-02T08:00:00Z", jobs=2)  # in worker processes
+    assert site_files(site_ws.root / "site") == before
+
+
+def test_nothing_changes_between_dates_and_details_come_on_the_day(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    site = site_ws.root / "site"
+    first = publish_at(site_ws, AFTER_RELEASE)
+    assert "advisories/ACSA-2026-0001.html" in first.written
+    inode = os.stat(site).st_ino
+    for day in ("2026-10-21", "2026-11-01", "2026-11-11"):
+        report = publish_at(site_ws, f"{day}T00:15:00Z")  # the daily cron run
+        assert not report.changed, day
+        assert report.written == () and report.removed == ()
+        assert os.stat(site).st_ino == inode  # not even swapped
+    report = publish_at(site_ws, "2026-11-12T00:15:00Z")
+    assert "advisories/ACSA-2026-0001.html" in report.written
+    assert "osv/ACSA-2026-0001.json" in report.written
+    assert f"cve/{markers(1)['cve']}.json" in report.written
+    assert {"index.html", "feed.xml", "atom.xml", "advisories.json"} <= set(report.written)
+    assert "static/style.css" in report.unchanged
+    assert os.stat(site).st_ino != inode
+    assert not publish_at(site_ws, "2026-11-13T00:15:00Z").changed
+
+
+def test_one_changed_advisory_renders_only_its_page(site_ws: Workspace) -> None:
+    for n in range(1, 5):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    report = publish_at(site_ws, LATER)
+    assert set(report.written) == {"advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json"}
+    assert "cve/CVE-2099-90002.json" in report.unchanged  # rendered again, same bytes
+    assert "index.html" in report.unchanged
+    for rel in ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0003.json", "index.html"):
+        assert (site / rel).stat().st_ino == inodes[rel]  # the very same file, not rewritten
+    assert "One more sentence." in (site / "advisories/ACSA-2026-0002.html").read_text()
+
+
+def test_the_swap_is_atomic_and_a_failed_build_leaves_the_site(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    old = site_files(site)
+    marked(site_ws, 2)
+    seen_during: list[dict[str, bytes]] = []
+
+    def look(message: str) -> None:
+        if message.startswith("rendering"):  # the standby is being filled
+            seen_during.append(site_files(site))
+
+    publish_at(site_ws, LATER, progress=look)
+    assert seen_during and all(snapshot == old for snapshot in seen_during)
+    new = site_files(site)
+    assert "advisories/ACSA-2026-0002.html" in new
+    # A bad record (title too long for CVE JSON 5) fails the build: the live site stays.
+    long_title = "x" * 300
+    path = site_ws.root / "advisories" / "ACSA-2026-0003.md"
+    marked(site_ws, 3)
+    path.write_text(
+        path.read_text().replace('title = "MARKER-TITLE-0003"', f'title = "{long_title}"')
+    )
+    with pytest.raises(PublishError) as caught:
+        publish_at(site_ws, LATER)
+    message = str(caught.value)
+    assert message == (
+        "cve/CVE-2099-90003.json: /containers/cna/title: not valid CVE JSON 5 (maxLength)"
+    )
+    assert long_title not in message
+    assert site_files(site) == new
+    path.unlink()
+    assert not publish_at(site_ws, LATER).changed
+
+
+def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) -> None:
+    marked(site_ws, 1)
+    twin = marked(site_ws, 2)
+    twin.write_text(twin.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
+    site_ws.write("advisories/ACSA-2026-0003.md", "+++\nid = \n+++\n")
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish")
+    assert result.exit_code == 2
+    assert "advisories/ACSA-2026-0003.md:2: invalid TOML" in result.stderr
+    assert not (site_ws.root / "site").exists()
+    (site_ws.root / "advisories" / "ACSA-2026-0003.md").unlink()
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish")
+    assert result.exit_code == 2
+    assert "cve: CVE-2099-90001 is also used by ACSA-2026-0001" in result.stderr
+
+
+def test_withdrawn_and_foreign_files_are_removed_tampered_ones_repaired(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    (site / "README.md").write_text("stray\n")
+    (site / "index.html").write_text("defaced\n")
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text().replace("released = 2026-10-13T14:00:07Z\n", ""))
+    report = publish_at(site_ws, LATER)
+    assert "README.md" in report.removed
+    assert "advisories/ACSA-2026-0002.html" in report.removed
+    assert "index.html" in report.written
+    assert b"defaced" not in (site / "index.html").read_bytes()
+    assert grep(site, markers(2)["title"]) == []
+    assert grep(site, "ACSA-2026-0002") == []
+
+
+def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    site_ws.write("templates/static/style.css", "body { color: rebeccapurple; }\n")
+    site_ws.write("templates/index.html.j2", "<main>{{ rows }}</main>\n")
+    site_ws.write("templates/_row.html.j2", "<p>{{ a.id }} {{ a.title }}</p>")
+    report = publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    assert (site / "static/style.css").read_text() == "body { color: rebeccapurple; }\n"
+    assert (
+        site / "index.html"
+    ).read_text() == "<main><p>ACSA-2026-0001 MARKER-TITLE-0001</p></main>\n"
+    site_ws.write("templates/_row.html.j2", "<p>{{ a.no_such_field.x }}</p>")
+    with pytest.raises(PublishError, match=r"^templates/_row.html.j2: template error: "):
+        publish_at(site_ws, LATER)
+    assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
+
+
+def test_advisories_json_lists_what_is_public(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2, released="2026-11-20T10:00:00Z")
+    publish_at(site_ws, "2026-11-25T00:00:00Z")
+    data = json.loads((site_ws.root / "site" / "advisories.json").read_text())
+    assert data["format"] == "releasekit-advisories" and data["version"] == 1
+    assert data["project"]["name"] == "Acme Server"
+    newest, oldest = data["advisories"]
+    assert newest["id"] == "ACSA-2026-0002" and newest["disclosed"] is False
+    assert newest["disclosure_date"] == "2026-12-20"
+    for key in ("cve", "cwe", "component", "reporter", "osv", "cve_record"):
+        assert newest[key] is None, key
+    assert oldest["disclosed"] is True
+    assert oldest["cve"] == "CVE-2099-90001" and oldest["cwe"] == "CWE-1901"
+    assert oldest["osv"] == "https://acme.example/security/osv/ACSA-2026-0001.json"
+    assert oldest["fixed"] == {"10.3": "10.3.3", "10.4": "10.4.0", "9.11": "9.11.9"}
+    assert oldest["affected"] == ["10.3.0 – 10.3.2", "9.11.0 – 9.11.8", "9.8.0 – before 9.11"]
+    assert oldest["cvss"]["score"] == 6.5 and oldest["severity"] == "high"
+
+
+def test_without_a_cna_org_no_cve_records_and_a_warning(ws: Workspace, run: Run) -> None:
+    marked(ws, 1)
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish", "--json")
+    assert result.exit_code == 0, result.output
+    assert "cve.org_id is not set" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["public"] == 1 and data["disclosed"] == 1
+    assert not any(rel.startswith("cve/") for rel in data["written"])
+    assert "osv/ACSA-2026-0001.json" in data["written"]
+
+
+def test_cli_prints_what_it_wrote(site_ws: Workspace, run: Run) -> None:
+    marked(site_ws, 1)
+    with time_machine.travel(AFTER_RELEASE, tick=False):
+        result = run("publish")
+        again = run("publish")
+    assert result.exit_code == 0, result.output
+    assert "1 advisories public (0 with details): 6 files written" in result.stdout
+    assert "  written  advisories/ACSA-2026-0001.html" in result.stdout
+    assert "publish: swapped in the new site/" in result.stderr
+    assert again.stdout.startswith("1 advisories public (0 with details): 0 files written")
+
+
+def test_a_symlinked_site_is_swapped_where_it_points(site_ws: Workspace, tmp_path: Path) -> None:
+    target = tmp_path / "www" / "security"
+    target.mkdir(parents=True)
+    (site_ws.root / "site").symlink_to(target)
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    assert (site_ws.root / "site").is_symlink()
+    assert (target / "advisories" / "ACSA-2026-0001.html").is_file()
+
+
+def test_publish_api_takes_loaded_advisories(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2, released=None)
+    settings = workspace.open_workspace(site_ws.root)
+    advisories = workspace.load_advisories(settings)
+    report = build.publish(settings, advisories, at(AFTER_RELEASE))
+    assert report.public == 1 and report.disclosed == 0
+    assert "advisories/ACSA-2026-0001.html" in report.written
+    again = build.publish(settings, advisories, at(AFTER_RELEASE))
+    assert not again.changed
+    twins = [*advisories, advisories[0]]
+    with pytest.raises(AdvisoryError, match="duplicate id"):
+        build.publish(settings, twins, at(AFTER_RELEASE))
+
+
+def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> None:
+    path = marked(
+        site_ws,
+        1,
+        fixed='{ "10.4" = "10.4.0", "10.3" = "10.3.1", "9.10" = "9.10.4", "9.9" = "9.9.2" }',
+    )
+    settings = workspace.open_workspace(site_ws.root)
+    (advisory,) = workspace.load_advisories(settings)
+    found = model.versions(advisory)
+    assert found.fixed_list == ["10.4.0", "10.3.1", "9.10.4", "9.9.2"]  # 9.10 > 9.9
+    assert found.affected_list == [
+        "10.3.0",
+        "9.10.0 – 9.10.3",
+        "9.9.0 – 9.9.1",
+        "9.8.0 – before 9.9",
+    ]
+    path.write_text(path.read_text().replace('introduced = "9.8"', 'introduced = "10.3.1"'))
+    (advisory,) = workspace.load_advisories(settings)
+    assert model.versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
+    assert model.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
+    assert model.next_change([advisory], at(LATER), 30) is None

@@ -1,0 +1,91 @@
+"""RSS and Atom: valid (feedparser), stable ids, times from the advisories, never the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import feedparser
+import pytest
+
+from releasekit import workspace
+from releasekit.site import build, feeds
+
+from .conftest import Workspace
+from .helpers.sites import CONFIG, PLACEHOLDER, marked, markers
+
+
+@pytest.fixture
+def site_ws(ws: Workspace) -> Workspace:
+    ws.write("releasekit.toml", CONFIG)
+    return ws
+
+
+def publish(ws: Workspace, moment: datetime) -> None:
+    build.publish_workspace(workspace.open_workspace(ws.root), moment)
+
+
+def parsed(ws: Workspace, name: str) -> feedparser.FeedParserDict:
+    result = feedparser.parse((ws.root / "site" / name).read_bytes())
+    assert not result.bozo, result.get("bozo_exception")
+    return result
+
+
+def test_feeds_parse_and_follow_the_disclosure(site_ws: Workspace) -> None:
+    marked(site_ws, 1)  # released 2026-10-13, details on 2026-11-12
+    marked(site_ws, 2, released="2026-11-05T09:30:00Z")
+    marked(site_ws, 3, released=None)  # embargoed
+    publish(site_ws, datetime(2026, 11, 6, 12, tzinfo=UTC))
+    url = "https://acme.example/security/advisories/ACSA-2026-{:04d}.html"
+    for name, version in (("feed.xml", "rss20"), ("atom.xml", "atom10")):
+        feed = parsed(site_ws, name)
+        assert feed.version == version
+        assert [e.id for e in feed.entries] == [url.format(2), url.format(1)]
+        assert feed.entries[0].title == f"ACSA-2026-0002: {markers(2)['title']}"
+        assert PLACEHOLDER.format("2026-12-05") in feed.entries[0].summary
+        assert markers(1)["body"] not in str(feed)
+        assert "ACSA-2026-0003" not in str(feed)
+    atom = parsed(site_ws, "atom.xml")
+    assert atom.feed.updated == "2026-11-05T09:30:00+00:00"
+    assert atom.entries[1].updated == "2026-10-13T14:00:07+00:00"
+    publish(site_ws, datetime(2026, 11, 12, 0, 5, tzinfo=UTC))  # ACSA-2026-0001's details
+    atom = parsed(site_ws, "atom.xml")
+    assert [e.id for e in atom.entries] == [url.format(1), url.format(2)]  # updated first
+    assert atom.entries[0].updated == "2026-11-12T00:00:00+00:00"
+    assert atom.entries[0].published == "2026-10-13T14:00:07+00:00"
+    assert atom.feed.updated == "2026-11-12T00:00:00+00:00"
+    assert "Placeholder" not in atom.entries[0].summary
+    rss = parsed(site_ws, "feed.xml")
+    assert rss.entries[0].guid == url.format(1)
+    assert rss.feed.updated == "Thu, 12 Nov 2026 00:00:00 +0000"
+
+
+def test_feeds_do_not_depend_on_the_build_clock(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish(site_ws, datetime(2026, 10, 20, 1, tzinfo=UTC))
+    first = {n: (site_ws.root / "site" / n).read_bytes() for n in ("feed.xml", "atom.xml")}
+    (site_ws.root / "site" / "feed.xml").unlink()  # forces a rebuild of the shared files
+    publish(site_ws, datetime(2026, 11, 3, 23, tzinfo=UTC))
+    again = {n: (site_ws.root / "site" / n).read_bytes() for n in ("feed.xml", "atom.xml")}
+    assert again == first
+
+
+def test_an_empty_site_has_valid_feeds(site_ws: Workspace) -> None:
+    publish(site_ws, datetime(2026, 10, 20, tzinfo=UTC))
+    for name in ("feed.xml", "atom.xml"):
+        feed = parsed(site_ws, name)
+        assert feed.entries == []
+    assert parsed(site_ws, "atom.xml").feed.updated == "1970-01-01T00:00:00+00:00"
+
+
+def test_feeds_keep_the_newest_entries(site_ws: Workspace) -> None:
+    count = feeds.FEED_LIMIT + 5
+    for n in range(1, count + 1):
+        day = datetime(2026, 1, 1, tzinfo=UTC).toordinal() + n
+        stamp = datetime.fromordinal(day).strftime("%Y-%m-%dT10:00:00Z")
+        marked(site_ws, n, released=stamp)
+    publish(site_ws, datetime(2026, 12, 31, tzinfo=UTC))
+    feed = parsed(site_ws, "atom.xml")
+    assert len(feed.entries) == feeds.FEED_LIMIT
+    assert feed.entries[0].id.endswith(f"ACSA-2026-{count:04d}.html")
+    index = (site_ws.root / "site" / "index.html").read_text()
+    assert index.count('<tr id="ACSA-2026-') == count  # the index lists them all
