@@ -8,20 +8,24 @@ turned into one line on stderr and its exit code here, and nowhere else.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from packaging.version import Version
 from rich.console import Console
 from rich.table import Table
 
 from . import __version__, clock, timefmt, workspace
+from . import embargo as embargo_core
 from .advisory import Advisory
 from .config import Settings
-from .errors import EXIT_BAD_INPUT, BadInput, ReleasekitError
+from .errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -492,6 +496,205 @@ def lint_command(obj: Context) -> None:
 
 
 # --- embargo (status, announce, lift) -----------------------------------------------------
+
+
+@cli.group()
+def embargo() -> None:
+    """Pending embargoes: readiness, and the lift that makes fixes public."""
+
+
+def _outside(verbose_progress: bool = True) -> embargo_core.Outside:
+    err = stderr()
+    return embargo_core.Outside(
+        env=dict(os.environ),
+        gnupghome=os.environ.get("GNUPGHOME"),
+        progress=(lambda text: err.print(f"[dim]{text}[/]")) if verbose_progress else None,
+    )
+
+
+def _print_checks(checks: list[embargo_core.Check]) -> None:
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for check in checks:
+        mark = "[green]OK[/]" if check.ok else "[bold red]FAIL[/]"
+        table.add_row(mark, check.name, "" if check.ok else check.detail)
+    stdout().print(table)
+
+
+@embargo.command("status")
+@json_option
+@pass_context
+def embargo_status(obj: Context, as_json: bool) -> None:
+    """Each pending embargo: when it ends, time left, and the readiness checklist.
+
+    The checklist: fixes held and applying, lint clean, CVE ids, the signing key (present,
+    not expired, able to sign), the SMTP server (reachable, login accepted), the remote
+    (reachable, every push a fast-forward), the announcement and pages rendering. A half-done
+    lift shows which steps are left. Exit 0 when ready (or nothing pending), 1 otherwise.
+
+    \b
+    Example:
+      releasekit embargo status
+    """
+    settings = obj.settings
+    now = clock.now()
+    report = embargo_core.status(settings, _outside(), now)
+    ready = all(c.ok for c in report.checks)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ready": ready,
+                    "pending": [
+                        {
+                            "id": p.advisory.id,
+                            "severity": p.advisory.severity,
+                            "embargo": timefmt.iso_utc(p.ends),
+                            "seconds_left": int(p.left.total_seconds()),
+                        }
+                        for p in report.pending
+                    ],
+                    "checks": [
+                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks
+                    ],
+                    "unfinished_lift": {
+                        "advisories": report.unfinished_run,
+                        "steps": [{"step": s.key, "status": s.status} for s in report.unfinished],
+                    },
+                },
+                indent=2,
+            )
+        )
+    else:
+        out = stdout()
+        if report.unfinished_run:
+            out.print(
+                f"[bold yellow]A lift of {', '.join(report.unfinished_run)} is half done."
+                "[/] Run `releasekit embargo lift` to finish it."
+            )
+            for step in report.unfinished:
+                out.print(f"  {step.key.split('/', 2)[-1]}: {step.status}")
+        if not report.pending:
+            out.print("No pending embargo.")
+        else:
+            table = Table(title="Pending embargoes", title_justify="left")
+            table.add_column("Id", no_wrap=True)
+            table.add_column("Severity", no_wrap=True)
+            table.add_column("Embargo ends", overflow="fold")
+            table.add_column("Left", no_wrap=True, justify="right")
+            for item in report.pending:
+                severity = item.advisory.severity
+                table.add_row(
+                    item.advisory.id,
+                    f"[{SEVERITY_STYLE[severity]}]{severity.title()}[/]",
+                    timefmt.instant(item.ends, settings.zone),
+                    timefmt.duration(item.left) if item.left.total_seconds() > 0 else "over",
+                )
+            out.print(table)
+            out.print("Readiness:")
+            _print_checks(report.checks)
+    if not ready:
+        raise click.exceptions.Exit(EXIT_NOT_DONE)
+
+
+def _countdown() -> Callable[[timedelta], None]:
+    err = stderr()
+    last = [""]
+
+    def show(left: timedelta) -> None:
+        text = timefmt.duration(left)
+        if text != last[0]:
+            last[0] = text
+            if err.is_terminal:
+                err.print(f"\rembargo ends in {text}   ", end="")
+            elif left.total_seconds() % 60 < 1 or left.total_seconds() < 10:
+                err.print(f"embargo ends in {text}")
+
+    return show
+
+
+def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> None:
+    out = stdout()
+    out.print(f"[bold]Lift of {', '.join(report.advisories)}[/] ({report.run})")
+    if report.checks:
+        _print_checks(report.checks)
+    out.print("Refs to push (never forced):")
+    for update in report.updates:
+        old = update.old[:12] if update.old else "(new)"
+        out.print(f"  {update.ref}  {old} -> {update.new[:12]}")
+    out.print("Fixed versions:")
+    for ident, lines in report.fixed.items():
+        ordered = sorted(lines.items(), key=lambda item: Version(item[0]))
+        versions = ", ".join(f"{line}: {v}" for line, v in ordered)
+        out.print(f"  {ident}: {versions}")
+    out.print(f"Announcement to {', '.join(report.recipients)}: {report.subject}")
+    out.print("Pages:")
+    for page in report.pages:
+        out.print(f"  {page}")
+
+
+@embargo.command("lift")
+@click.option(
+    "--dry-run", is_flag=True, help="Preflight and show what would be done; change nothing."
+)
+@click.option("--wait", is_flag=True, help="Wait for the next embargo, then lift it at once.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--show-announcement", is_flag=True, help="With --dry-run, print the e-mail text.")
+@pass_context
+def embargo_lift(
+    obj: Context, dry_run: bool, wait: bool, yes: bool, show_announcement: bool
+) -> None:
+    """Make the held fixes public: push, announce, publish the placeholder page.
+
+    For the advisories whose embargo has passed and that are not released: preflight every
+    gate (any failure: exit 1, nothing changed), push the fixed branches and signed tags in
+    one push (never forced; read back), record `released` and `fixed` in the advisory files,
+    send the signed announcement, and build the site. Refuses before the embargo time;
+    `--wait` prepares everything, counts down, and pushes within a second after it.
+    Resumable: after any failure, run it again; nothing is pushed or sent twice.
+
+    \b
+    Example:
+      releasekit embargo lift --dry-run
+      releasekit embargo lift --wait --yes
+    """
+    settings = obj.settings
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput("embargo lift: no terminal to confirm on; pass --yes (or --dry-run)")
+
+    def confirm(report: embargo_core.LiftReport) -> bool:
+        if yes:
+            return True
+        _print_lift_plan(report, settings)
+        return click.confirm("Push, announce and publish now?", default=False, err=True)
+
+    report = embargo_core.lift(
+        settings,
+        _outside(),
+        dry_run=dry_run,
+        wait=wait,
+        confirm=confirm,
+        countdown=_countdown(),
+    )
+    if not report.advisories:
+        click.echo("Nothing to lift: no embargoed advisory is pending.")
+        return
+    if dry_run:
+        _print_lift_plan(report, settings)
+        if show_announcement:
+            click.echo("")
+            click.echo(f"Subject: {report.subject}")
+            click.echo("")
+            click.echo(report.body)
+        click.echo("Dry run: nothing was changed.")
+        return
+    released = timefmt.instant(report.released, settings.zone) if report.released else "-"
+    click.echo(f"Released {', '.join(report.advisories)} at {released}.")
+    if report.skipped:
+        click.echo(f"Already done before: {', '.join(report.skipped)}.")
+    click.echo(f"Done now: {', '.join(report.done) or 'nothing'}.")
 
 
 # --- publish (the security-updates site and records) --------------------------------------

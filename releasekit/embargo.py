@@ -1,0 +1,750 @@
+"""The embargo: status, preflight and the lift.
+
+The lift makes held fixes public in a safe order, each irreversible step journalled:
+
+1. **preflight**: every gate of the readiness checklist (plan, lint, CVE ids, signing key,
+   SMTP server, remote and fast-forward pushes, announcement and pages). Any failure: nothing
+   changes anywhere.
+2. **push**: the stacked fix commits and signed annotated tags, in one push, never forced;
+   the remote refs are read back and compared. A branch that moved meanwhile is fetched,
+   re-applied and pushed again, a bounded number of times, before anything is announced.
+3. **record**: ``released`` and ``fixed`` written into each advisory file (atomically).
+4. **mail**: the PGP/MIME-signed announcement, one message per list address, each marked sent
+   only after the server accepted it, with a stable Message-ID.
+5. **site**: the site built as ``releasekit publish`` does (placeholders for these).
+
+A run's identity comes from the ids it lifts. The journal keeps the refs it meant to push and
+what was confirmed, so a re-run after any failure or kill resumes: it never pushes twice, never
+sends an e-mail twice, and ends in the same state as an uninterrupted run.
+
+Core functions take ``now`` (or a clock callable for waiting); only :mod:`releasekit.clock`
+reads the wall clock. Nothing here prints: results are returned for the CLI to show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+from . import clock, fsutil, journal, mail, plan, render, timefmt, workspace
+from .advisory import Advisory, update_front_matter
+from .config import MailSettings, Settings
+from .errors import (
+    GitError,
+    MailError,
+    NotDone,
+    NotReady,
+    Refused,
+    ReleasekitError,
+    RemoteUnreachable,
+)
+from .git import Person, ProductRepo
+from .signing import Signer
+from .site import build as site_build
+
+Progress = Callable[[str], None]
+PUSH_ATTEMPTS = 3
+# Test hook: kill the process (SIGKILL) right after the named step is journalled, so that
+# the fault tests can prove that a re-run resumes. Unset in normal use.
+CRASH_AFTER = "RELEASEKIT_TEST_CRASH_AFTER"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One item of the readiness checklist: OK, or the reason it is not."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What the embargo needs from the environment (credentials, GnuPG home)."""
+
+    env: Mapping[str, str]
+    gnupghome: str | None = None
+    progress: Progress | None = None
+
+    def say(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(text)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ref the lift pushes: where it points now on the remote, and where it will."""
+
+    ref: str
+    old: str | None
+    new: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the lift would make public, computed before the embargo instant."""
+
+    plan: plan.Plan | None  # None when rebuilt from the journal
+    updates: tuple[RefUpdate, ...]
+    fixed: Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
+
+    def lines(self) -> list[str]:
+        return sorted({u.line for u in self.updates})
+
+
+@dataclass
+class LiftReport:
+    """What a lift did (or, with --dry-run, would do)."""
+
+    run: str
+    advisories: list[str]
+    checks: list[Check] = field(default_factory=list)
+    updates: list[RefUpdate] = field(default_factory=list)
+    fixed: dict[str, dict[str, str]] = field(default_factory=dict)
+    subject: str = ""
+    body: str = ""
+    recipients: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    released: datetime | None = None
+    done: list[str] = field(default_factory=list)  # steps done by this invocation
+    skipped: list[str] = field(default_factory=list)  # steps found done already
+    resumed: bool = False
+
+
+def pending(advisories: Sequence[Advisory]) -> list[Advisory]:
+    """Advisories with an embargo that are not released yet, soonest first."""
+    found = [a for a in advisories if a.embargo is not None and a.released is None]
+    return sorted(found, key=lambda a: (a.embargo, a.year, a.number))
+
+
+def run_id(ids: Sequence[str]) -> str:
+    """A run's stable identity: the same advisories always give the same id."""
+    digest = hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:12]
+    return f"run-{digest}"
+
+
+def _key(run: str, step: str) -> str:
+    return f"lift/{run}/{step}"
+
+
+def _crash_point(step: str) -> None:
+    if os.environ.get(CRASH_AFTER) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def require_mail(settings: Settings) -> MailSettings:
+    if settings.mail is None:
+        raise NotReady(f"{settings.config_path.name}: mail: no [mail] table; the lift announces")
+    return settings.mail
+
+
+# --- the release texts ----------------------------------------------------------------------
+
+
+def announced_lines(fixed: Mapping[str, str]) -> list[mail.AnnouncedLine]:
+    """Affected and fixed versions per line: fixed in 10.3.3 means 10.3.0 to 10.3.2 were
+    affected; fixed in 10.4.0 (the upcoming line) means no release was."""
+    lines = []
+    for line, version in sorted(fixed.items(), key=lambda item: Version(item[0])):
+        head, _, patch = version.rpartition(".")
+        affected = ""
+        if patch.isdigit() and int(patch) > 0:
+            latest = f"{head}.{int(patch) - 1}"
+            first = f"{head}.0"
+            affected = latest if latest == first else f"{first} to {latest}"
+        lines.append(mail.AnnouncedLine(line, affected, version))
+    return lines
+
+
+def _fixed(the_plan: plan.Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:
+    fixed: dict[str, dict[str, str]] = {}
+    for advisory in batch:
+        fixed[advisory.id] = {
+            cell.line: the_plan.line(cell.line).next_version
+            for cell in the_plan.cells
+            if cell.advisory == advisory.id and cell.required
+        }
+    return fixed
+
+
+def prepare(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    signer: Signer | None,
+    when: datetime,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Fetch, apply the fixes onto the fresh tips and build the commits and signed tags.
+
+    Objects are created in memory only (see :mod:`releasekit.git`); no ref changes. Tags are
+    signed when ``signer`` is given (the dry run shows unsigned tags).
+    """
+    the_plan = plan.build_plan(settings, list(batch), fetch=True, progress=progress)
+    repo = the_plan.repo
+    tagger = Person(the_plan.committer.name, the_plan.committer.email, int(when.timestamp()))
+    updates: list[RefUpdate] = []
+    for line in the_plan.lines:
+        head = the_plan.outcomes[line.name].head
+        if head is None:  # nothing new on this line: no branch update, no release
+            continue
+        updates.append(RefUpdate(f"refs/heads/{line.branch}", line.base, head, line.name))
+        if line.tag is not None and line.tag_message is not None:
+            sign = signer.sign_for_tag if signer is not None else None
+            tag_oid = repo.create_tag_object(line.tag, head, line.tag_message, tagger, sign)
+            updates.append(RefUpdate(f"refs/tags/{line.tag}", None, tag_oid, line.name))
+    return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch))
+
+
+def announcement(
+    settings: Settings, batch: Sequence[Advisory], released: datetime, prepared: Prepared
+) -> tuple[str, str]:
+    env = render.environment(settings.templates_dir)
+    items = [(a, announced_lines(prepared.fixed.get(a.id, {}))) for a in batch]
+    context = mail.announcement_context(settings, released, items)
+    context["zone"] = settings.zone
+    return mail.render_announcement(env, context)
+
+
+# --- preflight --------------------------------------------------------------------------------
+
+
+def preflight(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    advisories: Sequence[Advisory],
+    outside: Outside,
+    now: datetime,
+    *,
+    sign_at: datetime | None = None,
+) -> tuple[list[Check], Prepared | None]:
+    """Every gate of the readiness checklist; the prepared release when the plan is built.
+
+    ``sign_at`` is when signing must still work (the embargo instant when waiting for it).
+    """
+    checks: list[Check] = []
+    prepared: Prepared | None = None
+    mail_settings = settings.mail
+
+    missing_cve = [a.id for a in batch if not a.cve]
+    checks.append(
+        Check(
+            "CVE ids",
+            not missing_cve,
+            "OK" if not missing_cve else f"no CVE id in {', '.join(missing_cve)}",
+        )
+    )
+
+    signer: Signer | None = None
+    if mail_settings is None:
+        checks.append(Check("signing key", False, "no [mail] signing_key configured"))
+    else:
+        signer = Signer(mail_settings.signing_key, outside.gnupghome)
+        key = signer.check(max(now, sign_at or now))
+        checks.append(Check("signing key", key.ok, "OK" if key.ok else str(key.reason)))
+        if not key.ok:
+            signer = None
+
+    if mail_settings is None:
+        checks.append(Check("SMTP server", False, "no [mail] table in releasekit.toml"))
+    else:
+        problem = mail.check_server(mail_settings, outside.env)
+        checks.append(Check("SMTP server", problem is None, problem or "OK"))
+
+    try:
+        # Tags carry the time they become public: the embargo instant when waiting for it.
+        prepared = prepare(settings, batch, signer, max(now, sign_at or now), outside.progress)
+    except RemoteUnreachable as exc:
+        checks.append(Check("remote", False, str(exc)))
+    except (GitError, NotDone) as exc:
+        checks.append(Check("plan", False, str(exc)))
+    if prepared is None:
+        return checks, None
+
+    the_plan = prepared.plan
+    assert the_plan is not None
+    problems = [
+        f"{c.advisory} on {c.line}: {c.status}"
+        + (f" ({', '.join(c.conflicts)})" if c.conflicts else "")
+        for c in the_plan.cells
+        if not c.ok
+    ]
+    checks.append(
+        Check(
+            "fixes held and applying",
+            not problems,
+            "OK" if not problems else "; ".join(problems),
+        )
+    )
+    findings = plan.lint_plan(settings, the_plan, advisories)
+    checks.append(
+        Check(
+            "leak lint",
+            not findings,
+            "OK" if not findings else f"{len(findings)} finding(s): run `releasekit lint`",
+        )
+    )
+    checks.append(_remote_check(settings, prepared))
+    checks.append(_texts_check(settings, batch, advisories, prepared, now))
+    return checks, prepared
+
+
+def _remote_check(settings: Settings, prepared: Prepared) -> Check:
+    """The remote answers, every branch push is a fast-forward and no tag exists yet."""
+    assert prepared.plan is not None
+    repo = prepared.plan.repo
+    try:
+        advertised = repo.ls_remote(settings.project.remote)
+    except RemoteUnreachable as exc:
+        return Check("remote", False, str(exc))
+    problems = []
+    for update in prepared.updates:
+        current = advertised.get(update.ref)
+        if update.ref.startswith("refs/tags/"):
+            if current is not None and current != update.new:
+                problems.append(f"{update.ref} already exists")
+        elif current != update.old and current != update.new:
+            problems.append(f"{update.ref} moved since the fetch")
+    detail = "OK" if not problems else "; ".join(problems)
+    return Check("remote and fast-forward pushes", not problems, detail)
+
+
+def _texts_check(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    advisories: Sequence[Advisory],
+    prepared: Prepared,
+    now: datetime,
+) -> Check:
+    """The announcement and the site render with the templates in use.
+
+    The site is built into a scratch directory beside the workspace's templates, as it will
+    be right after the push; the live site is not touched.
+    """
+    try:
+        announcement(settings, batch, now, prepared)
+        released = {a.id: _as_released(a, now, prepared.fixed[a.id]) for a in batch}
+        with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
+            root = Path(scratch)
+            if settings.templates_dir.is_dir():
+                (root / "templates").symlink_to(settings.templates_dir)
+            trial = replace(settings, root=root)
+            site_build.publish(trial, [released.get(a.id, a) for a in advisories], now)
+    except ReleasekitError as exc:
+        return Check("announcement and pages", False, str(exc))
+    return Check("announcement and pages", True, "OK")
+
+
+def _as_released(advisory: Advisory, when: datetime, fixed: Mapping[str, str]) -> Advisory:
+    return replace(advisory, released=when, fixed=dict(fixed))
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingStatus:
+    advisory: Advisory
+    ends: datetime
+    left: timedelta
+
+
+@dataclass
+class StatusReport:
+    pending: list[PendingStatus]
+    checks: list[Check]
+    unfinished: list[journal.Step]  # steps of a half-done lift
+    unfinished_run: list[str]  # advisory ids of that lift
+
+
+def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
+    """Each pending embargo with its time left, the readiness checklist, a half-done lift."""
+    advisories = workspace.load_advisories(settings)
+    waiting = pending(advisories)
+    report = StatusReport(
+        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo],
+        [],
+        [],
+        [],
+    )
+    with journal.Journal.open(workspace.state_dir(settings)) as book:
+        current = book.get("lift/current")
+        if current is not None and current.status != "done":
+            run = current.detail["run"]
+            report.unfinished_run = list(current.detail["ids"])
+            report.unfinished = [s for s in book.steps(f"lift/{run}/")]
+    if waiting:
+        earliest = waiting[0].embargo
+        report.checks, _ = preflight(settings, waiting, advisories, outside, now, sign_at=earliest)
+    return report
+
+
+# --- the lift -----------------------------------------------------------------------------------
+
+
+def select_batch(
+    advisories: Sequence[Advisory], now: datetime, wait: bool
+) -> tuple[list[Advisory], datetime | None]:
+    """The advisories to lift now (embargo passed), or with ``wait`` the next ones due.
+
+    Returns the batch and the instant it may go public (None when nothing is pending).
+    """
+    waiting = pending(advisories)
+    if not waiting:
+        return [], None
+    due = [a for a in waiting if a.embargo is not None and a.embargo <= now]
+    if due:
+        return due, max(a.embargo for a in due if a.embargo)
+    if not wait:
+        first = waiting[0].embargo
+        assert first is not None
+        raise Refused(
+            f"embargo not over: {waiting[0].id} ends at {timefmt.iso_utc(first)} "
+            f"(in {timefmt.duration(first - now)}); use --wait to lift it then"
+        )
+    earliest = waiting[0].embargo
+    return [a for a in waiting if a.embargo == earliest], earliest
+
+
+def lift(
+    settings: Settings,
+    outside: Outside,
+    *,
+    dry_run: bool = False,
+    wait: bool = False,
+    confirm: Callable[[LiftReport], bool] = lambda report: True,
+    now: Callable[[], datetime] = clock.now,
+    sleep: Callable[[float], None] = clock.sleep,
+    countdown: Callable[[timedelta], None] | None = None,
+) -> LiftReport:
+    """Preflight, then push, record, announce and publish; resumable and idempotent."""
+    state = workspace.state_dir(settings)
+    with journal.exclusive(state, "lift"), journal.Journal.open(state) as book:
+        advisories = workspace.load_advisories(settings)
+        by_id = {a.id: a for a in advisories}
+        current = book.get("lift/current")
+        if current is not None and current.status != "done":
+            run = str(current.detail["run"])
+            batch = [by_id[i] for i in current.detail["ids"] if i in by_id]
+            instant = max((a.embargo for a in batch if a.embargo), default=now())
+            resumed = True
+        else:
+            batch, found = select_batch(advisories, now(), wait)
+            if not batch or found is None:
+                return LiftReport("", [])
+            instant, run, resumed = found, run_id([a.id for a in batch]), False
+        report = LiftReport(run, [a.id for a in batch], resumed=resumed)
+        mail_settings = require_mail(settings)
+        report.recipients = list(mail_settings.to)
+        report.pages = _pages(batch)
+        push_step = book.get(_key(run, "push"))
+
+        prepared: Prepared | None = None
+        if push_step is None:
+            checks, prepared = preflight(
+                settings, batch, advisories, outside, now(), sign_at=instant
+            )
+            report.checks = checks
+            if prepared is None or any(not c.ok for c in checks):
+                failed = [c.name for c in checks if not c.ok]
+                raise NotReady(f"preflight failed ({', '.join(failed)}); nothing was changed")
+        elif push_step.status != "done":
+            # A push was under way: what it meant to push is in the journal.
+            prepared = _from_journal(push_step)
+            report.checks = _resume_checks(settings, outside, now())
+            if any(not c.ok for c in report.checks):
+                failed = [c.name for c in report.checks if not c.ok]
+                raise NotReady(f"cannot resume the push ({', '.join(failed)})")
+        if prepared is not None:
+            report.updates = list(prepared.updates)
+            report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
+            report.subject, report.body = announcement(settings, batch, instant, prepared)
+        if dry_run:
+            return report
+        if not confirm(report):
+            raise Refused("not confirmed; nothing was changed")
+        if not resumed:
+            book.start("lift/current", now(), {"run": run, "ids": [a.id for a in batch]})
+
+        if prepared is not None:
+            _wait_for(instant, now, sleep, countdown)
+            _push(settings, book, run, batch, advisories, prepared, outside, now)
+            report.done.append("push")
+        else:
+            report.skipped.append("push")
+        push_step = book.get(_key(run, "push"))
+        assert push_step is not None
+        assert push_step.status == "done"
+        report.released = datetime.fromisoformat(push_step.detail["released"])
+        report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
+        report.updates = list(_from_journal(push_step).updates)
+
+        _record(settings, book, run, batch, report, now)
+        _announce(settings, book, run, batch, report, outside, now)
+        _publish(settings, book, run, report, now, outside)
+        book.finish("lift/current", now())
+        return report
+
+
+def _pages(batch: Sequence[Advisory]) -> list[str]:
+    return [
+        "site/index.html",
+        *(f"site/advisories/{a.id}.html" for a in batch),
+        "site/feed.xml",
+        "site/atom.xml",
+        "site/advisories.json",
+    ]
+
+
+def _wait_for(
+    instant: datetime,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    countdown: Callable[[timedelta], None] | None,
+) -> None:
+    """Sleep until ``instant``; never returns before it (checked against the clock)."""
+    while True:
+        left = instant - now()
+        if left <= timedelta(0):
+            return
+        if countdown is not None:
+            countdown(left)
+        # Short sleeps near the instant keep the start of the push well within a second.
+        sleep(min(left.total_seconds(), 0.5 if left > timedelta(seconds=2) else 0.02))
+
+
+def _journal_detail(prepared: Prepared) -> dict[str, Any]:
+    return {
+        "updates": [[u.ref, u.old, u.new, u.line] for u in prepared.updates],
+        "fixed": {k: dict(v) for k, v in prepared.fixed.items()},
+    }
+
+
+def _from_journal(step: journal.Step) -> Prepared:
+    updates = tuple(
+        RefUpdate(ref, old, new, line) for ref, old, new, line in step.detail["updates"]
+    )
+    return Prepared(None, updates, step.detail["fixed"])
+
+
+def _resume_checks(settings: Settings, outside: Outside, now: datetime) -> list[Check]:
+    """Before resuming an interrupted push: the key still signs, the SMTP server answers."""
+    mail_settings = require_mail(settings)
+    key = Signer(mail_settings.signing_key, outside.gnupghome).check(now)
+    problem = mail.check_server(mail_settings, outside.env)
+    return [
+        Check("signing key", key.ok, "OK" if key.ok else str(key.reason)),
+        Check("SMTP server", problem is None, problem or "OK"),
+    ]
+
+
+def _push(
+    settings: Settings,
+    book: journal.Journal,
+    run: str,
+    batch: Sequence[Advisory],
+    advisories: Sequence[Advisory],
+    prepared: Prepared,
+    outside: Outside,
+    now: Callable[[], datetime],
+) -> None:
+    """Push every pending ref in one push and read them back.
+
+    A line whose branch moved on the remote since the plan is fetched and re-applied (its
+    tag is made again for the new head; its version does not change, the tag not being
+    public yet); lines already on the remote are kept as they are. Bounded attempts.
+    """
+    key = _key(run, "push")
+    remote = settings.project.remote
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        if prepared.plan is not None:
+            repo = prepared.plan.repo
+            # Objects become public now: keep them in the clone so a re-run can push them.
+            repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
+        else:
+            repo = ProductRepo.open(settings.repository_path)
+        book.start(key, now(), _journal_detail(prepared))
+        _crash_point("push-started")
+        advertised = repo.ls_remote(remote)
+        moved = _moved_lines(prepared, advertised)
+        todo = [
+            u for u in prepared.updates if u.line not in moved and advertised.get(u.ref) != u.new
+        ]
+        if todo:
+            outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
+            results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
+            rejected = {r.ref: r.message for r in results if not r.ok}
+            advertised = repo.ls_remote(remote)
+        else:
+            rejected = {}
+        wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
+        if not wrong:
+            released = now()
+            detail = _journal_detail(prepared)
+            detail["released"] = timefmt.iso_utc(released)
+            book.finish(key, released, detail)
+            _crash_point("push")
+            return
+        reasons = "; ".join(
+            f"{u.ref}: {rejected.get(u.ref) or 'moved on the remote'}" for u in wrong
+        )
+        book.fail(key, now(), reasons)
+        redo = {u.line for u in wrong}
+        if any(u.ref.startswith("refs/tags/") and advertised.get(u.ref) for u in wrong):
+            raise NotDone(
+                f"a release tag exists on the remote with other contents ({reasons}); "
+                "nothing was announced. Resolve it by hand, then re-run the lift."
+            )
+        if attempt == PUSH_ATTEMPTS:
+            break
+        outside.say(
+            f"push rejected ({reasons}); fetching and re-applying lines {', '.join(sorted(redo))}"
+        )
+        signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
+        fresh = prepare(settings, batch, signer, now(), outside.progress)
+        assert fresh.plan is not None
+        bad = [c for c in fresh.plan.cells if c.line in redo and not c.ok]
+        if bad:
+            why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
+            raise NotReady(f"after the branch moved: {why}; nothing was announced")
+        kept = tuple(u for u in prepared.updates if u.line not in redo)
+        renewed = tuple(u for u in fresh.updates if u.line in redo)
+        fixed = {
+            advisory: {
+                line: (fresh.fixed[advisory].get(line, version) if line in redo else version)
+                for line, version in lines.items()
+            }
+            for advisory, lines in prepared.fixed.items()
+        }
+        prepared = Prepared(fresh.plan, kept + renewed, fixed)
+    raise NotDone(
+        f"push rejected after {PUSH_ATTEMPTS} attempts; nothing was announced. "
+        "Re-run `releasekit embargo lift` to try again."
+    )
+
+
+def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:
+    """Lines whose branch on the remote is neither the planned base nor the planned head."""
+    return {
+        u.line
+        for u in prepared.updates
+        if u.ref.startswith("refs/heads/") and advertised.get(u.ref) not in (u.old, u.new)
+    }
+
+
+def _record(
+    settings: Settings,
+    book: journal.Journal,
+    run: str,
+    batch: Sequence[Advisory],
+    report: LiftReport,
+    now: Callable[[], datetime],
+) -> None:
+    key = _key(run, "record")
+    if book.is_done(key):
+        report.skipped.append("record")
+        return
+    book.start(key, now())
+    assert report.released is not None
+    for advisory in batch:
+        text = advisory.path.read_text(encoding="utf-8")
+        updated = update_front_matter(
+            text, {"released": report.released, "fixed": report.fixed.get(advisory.id, {})}
+        )
+        fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
+    book.finish(key, now(), {"advisories": [a.id for a in batch]})
+    report.done.append("record")
+    _crash_point("record")
+
+
+def _announce(
+    settings: Settings,
+    book: journal.Journal,
+    run: str,
+    batch: Sequence[Advisory],
+    report: LiftReport,
+    outside: Outside,
+    now: Callable[[], datetime],
+) -> None:
+    """One signed message per list address; each marked sent only after the server's 250."""
+    mail_settings = require_mail(settings)
+    todo = [a for a in mail_settings.to if not book.is_done(_key(run, f"mail/{a}"))]
+    if not todo:
+        report.skipped.append("mail")
+        return
+    assert report.released is not None
+    texts = Prepared(None, (), report.fixed)
+    subject, body = announcement(settings, batch, report.released, texts)
+    report.subject, report.body = subject, body
+    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    for address in todo:
+        key = _key(run, f"mail/{address}")
+        message_id = mail.make_message_id(mail_settings.sender, run, address)
+        one = replace(mail_settings, to=(address,))
+        message = mail.build_announcement(
+            subject=subject,
+            body=body,
+            mail=one,
+            message_id=message_id,
+            date=report.released,
+            signer=signer,
+        )
+        book.start(key, now(), {"message_id": message_id})
+        try:
+            receipt = mail.send(message, one, outside.env)
+        except MailError as exc:
+            book.fail(key, now(), str(exc))
+            raise NotDone(
+                f"announcement to {address} not sent: {exc}. The release is pushed; "
+                "re-run `releasekit embargo lift` to send the rest."
+            ) from None
+        book.finish(key, now(), {"message_id": receipt.message_id, "reply": receipt.reply})
+        outside.say(f"announcement sent to {address} ({receipt.message_id})")
+        _crash_point(f"mail/{address}")
+    report.done.append("mail")
+
+
+def _publish(
+    settings: Settings,
+    book: journal.Journal,
+    run: str,
+    report: LiftReport,
+    now: Callable[[], datetime],
+    outside: Outside,
+) -> None:
+    key = _key(run, "site")
+    if book.is_done(key):
+        report.skipped.append("site")
+        return
+    book.start(key, now())
+    advisories = workspace.load_advisories(settings)
+    site_build.publish(settings, advisories, now(), progress=outside.progress)
+    book.finish(key, now())
+    report.done.append("site")
+    _crash_point("site")
+
+
+def describe(report: LiftReport) -> dict[str, Any]:
+    """The report as plain data (for --json and the dry run)."""
+    return {
+        "run": report.run,
+        "advisories": report.advisories,
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
+        "refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in report.updates],
+        "fixed": report.fixed,
+        "recipients": report.recipients,
+        "subject": report.subject,
+        "pages": report.pages,
+        "released": timefmt.iso_utc(report.released) if report.released else None,
+        "done": report.done,
+        "skipped": report.skipped,
+    }

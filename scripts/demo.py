@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""`make demo`: a whole security release, end to end, in a sandbox (build/demo/).
+
+Everything is throwaway and local: a product repository with release lines and tags, a bare
+"public" remote, a workspace with the example advisories of advisories/, held fixes for the
+lines the policy requires, a GnuPG key, and an SMTP server on 127.0.0.1 that writes what it
+receives to a maildir. Then it runs what a release manager runs: plan, lint, embargo status,
+embargo lift and publish, and says where to look.
+
+The demo drives the product repository with the `git` command because it plays the part of
+the developers; releasekit itself only ever uses pygit2.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from rich.console import Console
+from rich.rule import Rule
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX = ROOT / "build" / "demo"
+PRODUCT = SANDBOX / "acme-server"
+REMOTE = SANDBOX / "public.git"
+WORKSPACE = SANDBOX / "workspace"
+GNUPGHOME = SANDBOX / "gnupg"
+MAILDIR = SANDBOX / "maildir"
+EMBARGO_IN = timedelta(seconds=15)  # the pending embargo ends this long after set-up
+
+console = Console(highlight=False)
+
+# Release lines of the throwaway product: line -> number of patch releases so far.
+LINES = {"9.11": 9, "10.1": 4, "10.2": 3, "10.3": 3}
+UPCOMING = "10.4"
+DEV = {"name": "Pat Developer", "email": "pat@acme.example"}
+RELEASE_MANAGER = "Acme Security (demo key) <security@acme.example>"
+
+SOURCE_FILES = {
+    "server/export.go": (
+        "package server\n\n// ExportChannel writes a channel's messages to an archive.\n"
+        "func ExportChannel(ctx *Context, channelID string) error {\n"
+        "\tif !ctx.IsTeamMember(channelID) {\n\t\treturn ErrForbidden\n\t}\n"
+        "\treturn ctx.Archive(channelID)\n}\n"
+    ),
+    "server/avatar.go": (
+        "package server\n\n// SaveAvatar resizes and stores a profile picture.\n"
+        "func SaveAvatar(img Image) error {\n\tsmall := img.Resize(256, 256)\n"
+        "\treturn store(small)\n}\n"
+    ),
+}
+PREVIEW_FILE = (
+    "server/preview.go",
+    "package server\n\n// FetchPreview loads a link to build its preview card.\n"
+    "func FetchPreview(url string) (*Preview, error) {\n"
+    "\tif denied(url) {\n\t\treturn nil, ErrDenied\n\t}\n"
+    "\treturn fetch(url, FollowRedirects)\n}\n",
+)
+# The held fixes: advisory -> (file, old text, new text, commit subject). Subjects are written
+# the way a careful developer does under embargo: nothing that hints at a vulnerability.
+FIXES = {
+    "ACSA-2026-0002": (
+        "server/preview.go",
+        "\treturn fetch(url, FollowRedirects)\n",
+        "\treturn fetch(url, CheckEachRedirect(denied))\n",
+        "Check each redirect target when loading link previews",
+    ),
+    "ACSA-2026-0003": (
+        "server/avatar.go",
+        "\treturn store(small)\n",
+        "\treturn store(small.WithoutMetadata())\n",
+        "Drop image metadata when saving profile pictures",
+    ),
+}
+
+
+def step(title: str) -> None:
+    console.print()
+    console.print(Rule(f"[bold]{title}", align="left"))
+
+
+def run(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    show: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run a program; `show` prints the command and lets its output through."""
+    argv = [str(a) for a in args]
+    if show:
+        console.print(f"[bold cyan]$ {' '.join(_shown(a) for a in argv)}")
+    proc = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        text=True,
+        check=False,
+        stdout=None if show else subprocess.PIPE,
+        stderr=None if show else subprocess.PIPE,
+    )
+    if check and proc.returncode != 0:
+        if not show:
+            sys.stderr.write(proc.stdout or "")
+            sys.stderr.write(proc.stderr or "")
+        raise SystemExit(f"demo: `{' '.join(argv)}` failed with exit {proc.returncode}")
+    return proc
+
+
+def _shown(arg: str) -> str:
+    arg = arg.replace(str(SANDBOX) + "/", "")
+    return f'"{arg}"' if " " in arg else arg
+
+
+def git(*args: str, cwd: Path = PRODUCT, when: datetime | None = None) -> str:
+    env = dict(os.environ)
+    stamp = (when or datetime(2026, 1, 1, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    env.update(
+        {
+            "GIT_AUTHOR_NAME": DEV["name"],
+            "GIT_AUTHOR_EMAIL": DEV["email"],
+            "GIT_COMMITTER_NAME": DEV["name"],
+            "GIT_COMMITTER_EMAIL": DEV["email"],
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+    )
+    return run("git", *args, cwd=cwd, env=env).stdout.strip()
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def make_product(now: datetime) -> dict[str, str]:
+    """The product repository and its public remote; returns line -> latest version."""
+    PRODUCT.mkdir(parents=True)
+    git("init", "-q", "-b", "main")
+    for name, text in SOURCE_FILES.items():
+        write(PRODUCT / name, text)
+    write(PRODUCT / "VERSION", "9.11.0-dev\n")
+    git("add", "-A")
+    when = now - timedelta(days=400)
+    git("commit", "-q", "-m", "Initial import of Acme Server", when=when)
+    latest: dict[str, str] = {}
+    for index, (line, releases) in enumerate(LINES.items()):
+        if line == "10.1":  # link previews arrive in 10.1: 9.11 never had them
+            write(PRODUCT / PREVIEW_FILE[0], PREVIEW_FILE[1])
+            git("add", "-A")
+            git("commit", "-q", "-m", "Add link previews", when=when)
+        git("branch", f"release-{line}", "main")
+        git("checkout", "-q", f"release-{line}")
+        for patch in range(releases):
+            when += timedelta(days=3)
+            version = f"{line}.{patch}"
+            write(PRODUCT / "VERSION", version + "\n")
+            if patch == releases - 1:  # the fix of the advisory released 40 days ago
+                export = PRODUCT / "server/export.go"
+                export.write_text(
+                    export.read_text().replace(
+                        "ctx.IsTeamMember(channelID)", "ctx.CanReadChannel(channelID)"
+                    )
+                )
+            git("commit", "-q", "-am", f"Release {version}", when=when)
+            git("tag", "-a", f"v{version}", "-m", f"Acme Server {version}", when=when)
+            latest[line] = version
+        git("checkout", "-q", "main")
+        when += timedelta(days=30 + index)
+        write(PRODUCT / "VERSION", f"{line}-next-dev\n")
+        git("commit", "-q", "-am", f"Start development after {line}", when=when)
+    export = PRODUCT / "server/export.go"
+    export.write_text(
+        export.read_text().replace("ctx.IsTeamMember(channelID)", "ctx.CanReadChannel(channelID)")
+    )
+    git("commit", "-q", "-am", "Use channel read check for exports", when=when)
+    git("branch", f"release-{UPCOMING}", "main")
+    run("git", "init", "-q", "--bare", REMOTE)
+    git("remote", "add", "origin", str(REMOTE))
+    git("push", "-q", "origin", "main", *(f"release-{line}" for line in [*LINES, UPCOMING]))
+    git("push", "-q", "origin", "--tags")
+    return latest
+
+
+def make_gnupg_key() -> str:
+    GNUPGHOME.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(GNUPGHOME)}
+    run(
+        "gpg",
+        "--batch",
+        "--quiet",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        RELEASE_MANAGER,
+        "ed25519",
+        "sign",
+        "1y",
+        env=env,
+    )
+    listing = run("gpg", "--batch", "--with-colons", "--list-secret-keys", env=env).stdout
+    return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+
+
+class MaildirHandler:
+    """Store each message exactly as received (signatures stay verifiable)."""
+
+    def __init__(self, path: Path) -> None:
+        self.box = mailbox.Maildir(path, create=True)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        self.box.add(data)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_workspace(
+    now: datetime, fingerprint: str, smtp_port: int, latest: dict[str, str]
+) -> datetime:
+    """The release manager's workspace; returns the pending embargo instant."""
+    WORKSPACE.mkdir()
+    config = (ROOT / "releasekit.toml").read_text()
+    config = re.sub(r'repository = ".*"', 'repository = "../acme-server"', config)
+    config = config.replace(
+        'smtp = "smtp://127.0.0.1:8025"', f'smtp = "smtp://127.0.0.1:{smtp_port}"'
+    )
+    config = config.replace('signing_key = "FINGERPRINT"', f'signing_key = "{fingerprint}"')
+    (WORKSPACE / "releasekit.toml").write_text(config)
+    (WORKSPACE / "advisories").mkdir()
+    embargo = (now + EMBARGO_IN).replace(microsecond=0)
+    released = (now - timedelta(days=40)).replace(microsecond=0)
+    for source in sorted((ROOT / "advisories").glob("*.md")):
+        text = source.read_text()
+        if "released =" in text:  # the one already out: released 40 days ago
+            pairs = sorted(latest.items())
+            fixed = ", ".join(f'"{line}" = "{version}"' for line, version in pairs)
+            text = re.sub(
+                r"^embargo = .*$",
+                f"embargo = {iso(released - timedelta(seconds=7))}",
+                text,
+                flags=re.M,
+            )
+            text = re.sub(r"^released = .*$", f"released = {iso(released)}", text, flags=re.M)
+            text = re.sub(r"^fixed = .*$", f"fixed = {{ {fixed} }}", text, flags=re.M)
+        else:
+            text = re.sub(r"^embargo = .*$", f"embargo = {iso(embargo)}", text, flags=re.M)
+        (WORKSPACE / "advisories" / source.name).write_text(text)
+    return embargo
+
+
+def releasekit(
+    *args: str, check: bool = True, show: bool = True
+) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "releasekit"
+    return run(exe, "-C", WORKSPACE, *args, check=check, show=show, env=ENV)
+
+
+ENV = dict(os.environ)
+
+
+def hold_fixes() -> None:
+    """Make each required fix on its line (privately, never pushed) and hold it."""
+    import json
+
+    plan = json.loads(releasekit("plan", "--json", check=False, show=False).stdout)
+    for cell in plan["cells"]:
+        if not cell["required"]:
+            continue
+        ident, line = cell["advisory"], cell["line"]
+        path, old, new, subject = FIXES[ident]
+        work = f"wip-{ident[-4:]}-{line}"
+        git("checkout", "-q", "-b", work, f"origin/release-{line}")
+        target = PRODUCT / path
+        target.write_text(target.read_text().replace(old, new))
+        git("commit", "-q", "-am", subject)
+        git("checkout", "-q", "main")
+        releasekit(
+            "patch",
+            "add",
+            ident,
+            "--line",
+            line,
+            "--from",
+            f"origin/release-{line}..{work}",
+            show=False,
+        )
+        git("branch", "-q", "-D", work)
+        console.print(f"  held {ident} for {line}: patches/{ident}/{line}.patch")
+
+
+def main() -> None:
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    if SANDBOX.exists():
+        shutil.rmtree(SANDBOX)
+    SANDBOX.mkdir(parents=True)
+
+    step("1. A throwaway product repository and its public remote")
+    latest = make_product(now)
+    console.print(
+        f"  {PRODUCT.relative_to(ROOT)}: lines {', '.join(LINES)} (latest "
+        f"{', '.join(latest.values())}) and upcoming {UPCOMING}; remote "
+        f"{REMOTE.relative_to(ROOT)}"
+    )
+
+    step("2. A throwaway GnuPG key and an SMTP server on 127.0.0.1")
+    fingerprint = make_gnupg_key()
+    port = free_port()
+    controller = Controller(MaildirHandler(MAILDIR), hostname="127.0.0.1", port=port)
+    controller.start()
+    ENV.update({"GNUPGHOME": str(GNUPGHOME)})
+    ENV.pop("RELEASEKIT_SMTP_USER", None)
+    ENV.pop("RELEASEKIT_SMTP_PASSWORD", None)
+    console.print(f"  key {fingerprint}; SMTP on 127.0.0.1:{port} -> {MAILDIR.relative_to(ROOT)}")
+    try:
+        step("3. The release manager's workspace, with the example advisories")
+        embargo = make_workspace(now, fingerprint, port, latest)
+        releasekit("advisory", "list")
+
+        step("4. Hold the fixes for the lines the backport policy requires")
+        hold_fixes()
+
+        step("5. Check: the backport plan, the leak lint, the embargo checklist")
+        releasekit("plan")
+        releasekit("lint")
+        releasekit("embargo", "status")
+
+        step(
+            f"6. The lift: waits for the embargo ({embargo:%H:%M:%S} UTC), then pushes, "
+            "announces and publishes"
+        )
+        releasekit("embargo", "lift", "--wait", "--yes")
+
+        step("7. Publish the site (daily, e.g. from cron)")
+        releasekit("publish")
+    finally:
+        controller.stop()
+        subprocess.run(["gpgconf", "--homedir", str(GNUPGHOME), "--kill", "all"], check=False)
+
+    step("Where to look")
+    messages = sorted((MAILDIR / "new").iterdir())
+    tags = git("ls-remote", "--tags", "--refs", str(REMOTE)).splitlines()
+    console.print(
+        f"  the site:            {WORKSPACE.relative_to(ROOT)}/site/index.html "
+        "(`make serve` serves it on http://127.0.0.1:8000/)"
+    )
+    console.print(
+        f"  the signed e-mail:   {messages[0].relative_to(ROOT) if messages else '-'}"
+        f" ({len(messages)} message(s) in {MAILDIR.relative_to(ROOT)}/new)"
+    )
+    console.print(
+        f"  pushed refs:         git -C {REMOTE.relative_to(ROOT)} log --oneline "
+        f"--decorate --all  ({len(tags)} tags)"
+    )
+    console.print(
+        f"  verify the e-mail:   GNUPGHOME={GNUPGHOME.relative_to(ROOT)} "
+        "python scripts/verify_mail.py <message>"
+    )
+    console.print(f"\n[bold green]Demo finished in {time.monotonic() - started:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()

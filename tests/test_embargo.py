@@ -1,0 +1,436 @@
+"""The embargo lift end to end: a real product repository and bare remote (and git daemon),
+a real gpg key, a real SMTP server on 127.0.0.1. Fault tests: SMTP down then up, the branch
+moving between preflight and push, SIGKILL after each step then a resume, a bad key."""
+
+from __future__ import annotations
+
+import email
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from releasekit import embargo
+from releasekit.cli import cli
+from releasekit.config import load_config
+from releasekit.journal import Journal
+
+from .helpers.gpg import GpgHome
+from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
+from .helpers.smtp import SmtpServer
+
+EMBARGO = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+PAST_EMBARGO = "2026-01-05T14:00:00Z"  # before the real clock: for subprocess runs
+DETAIL_MARKER = "MARKER-DETAIL-7731"
+LISTS = ("announce@lists.acme.example", "distros@lists.acme.example")
+# The lines a High advisory needs in the standard product: upcoming, ESR, the last three.
+HIGH_LINES = ("10.4", "9.11", "10.1", "10.2", "10.3")
+NEXT = {"10.4": "10.4.0", "9.11": "9.11.3", "10.1": "10.1.2", "10.2": "10.2.1", "10.3": "10.3.2"}
+
+
+@dataclass
+class Release:
+    """A workspace with one High advisory whose fixes are held for every line it needs."""
+
+    root: Path
+    product: Product
+    smtp: SmtpServer
+    gpg: GpgHome
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        with_env = {**self.gpg.env, **(env or {})}
+        return CliRunner(env=with_env).invoke(cli, ["-C", str(self.root), *args])
+
+    def subprocess(self, *args: str, crash_after: str | None = None) -> int:
+        env = {**self.gpg.env, "RELEASEKIT_WORKSPACE": str(self.root)}
+        env.pop(embargo.CRASH_AFTER, None)
+        if crash_after:
+            env[embargo.CRASH_AFTER] = crash_after
+        code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+        proc = subprocess.run(
+            [sys.executable, "-c", code, *args], env=env, capture_output=True, check=False
+        )
+        return proc.returncode
+
+    def remote_refs(self) -> dict[str, str]:
+        out = git(self.product.remote, "for-each-ref", "--format=%(refname) %(objectname)")
+        return dict(line.split(" ", 1) for line in out.splitlines())  # type: ignore[misc]
+
+    def advisory(self) -> str:
+        return (self.root / "advisories" / "ACSA-2026-0001.md").read_text()
+
+    def journal_steps(self) -> list[str]:
+        with Journal.open(self.root / ".releasekit") as book:
+            return [f"{s.key}={s.status}" for s in book.steps("lift/")]
+
+
+def mail_table(smtp: SmtpServer, key: str) -> str:
+    to = ", ".join(f'"{a}"' for a in LISTS)
+    return (
+        f'\n[mail]\nfrom = "Acme Security <security@acme.example>"\nto = [{to}]\n'
+        f'smtp = "{smtp.url}"\nsigning_key = "{key}"\ntimeout = 5\n'
+    )
+
+
+def make_release(
+    tmp_path: Path,
+    cache: Path,
+    smtp: SmtpServer,
+    gpg: GpgHome,
+    *,
+    embargo_at: str = "2026-12-01T14:00:00Z",
+    key: str | None = None,
+) -> Release:
+    from .helpers.repos import workspace_config
+
+    product = release_product(cache, tmp_path / "product")
+    root = tmp_path / "ws"
+    (root / "advisories").mkdir(parents=True)
+    config = workspace_config(product.clone, mail_table(smtp, key or gpg.fingerprint))
+    config = config.replace(
+        "[releases]", '[releases]\ncommitter = "Release Bot <release@example.org>"'
+    )
+    (root / "releasekit.toml").write_text(config)
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        "+++\n"
+        'id = "ACSA-2026-0001"\n'
+        'title = "Link previews follow redirects"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:L/A:N"\n'
+        'cve = "CVE-2026-40002"\n'
+        'reporter = "Sam Rivera"\n'
+        f"embargo = {embargo_at}\n"
+        'summary = "Link previews could fetch internal addresses."\n'
+        "+++\n\n"
+        f"Details: {DETAIL_MARKER}\n"
+    )
+    release = Release(root, product, smtp, gpg)
+    fixed = replace_line(FILES["src/preview.c"], 20, "preview: check each redirect target")
+    for line in HIGH_LINES:
+        patch = product.fix(f"release-{line}", {"src/preview.c": fixed}, "Check redirect targets")
+        path = tmp_path / f"fix-{line}.patch"
+        path.write_bytes(patch)
+        result = release.run("patch", "add", "ACSA-2026-0001", "--line", line, str(path))
+        assert result.exit_code == 0, result.output
+    return release
+
+
+@pytest.fixture
+def release(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> Release:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    return make_release(tmp_path, cache, smtp_server, gpg_home)
+
+
+def after_embargo() -> time_machine.travel:
+    return time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True)
+
+
+def test_lift_refuses_before_the_embargo(release: Release) -> None:
+    before_refs = release.remote_refs()
+    with time_machine.travel(EMBARGO - timedelta(hours=2), tick=False):
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert (
+        "embargo not over: ACSA-2026-0001 ends at 2026-12-01T14:00:00Z (in 2h 00m" in result.stderr
+    )
+    assert release.remote_refs() == before_refs
+    assert release.smtp.messages == []
+    assert "released" not in release.advisory()
+
+
+def test_lift_without_terminal_or_yes_is_refused(release: Release) -> None:
+    with after_embargo():
+        result = release.run("embargo", "lift")
+    assert result.exit_code == 2
+    assert "pass --yes" in result.stderr
+
+
+def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
+    before_refs = release.remote_refs()
+    before_text = release.advisory()
+    with after_embargo():
+        result = release.run("embargo", "lift", "--dry-run", "--show-announcement")
+    assert result.exit_code == 0, result.output
+    for line, version in NEXT.items():
+        assert f"refs/heads/release-{line}" in result.stdout
+        if line != "10.4":
+            assert f"refs/tags/v{version}" in result.stdout
+    assert "refs/tags/v10.4.0" not in result.stdout
+    assert "Subject:" in result.stdout
+    assert DETAIL_MARKER not in result.stdout
+    assert "Dry run: nothing was changed." in result.stdout
+    assert release.remote_refs() == before_refs
+    assert release.advisory() == before_text
+    assert release.smtp.messages == []
+    assert not (release.root / "site" / "index.html").exists()
+
+
+def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 0, result.output + result.stderr
+        refs = release.remote_refs()
+        for line, version in NEXT.items():
+            branch = f"refs/heads/release-{line}"
+            content = git(release.product.remote, "show", f"{branch}:src/preview.c")
+            assert "check each redirect target" in content
+            if line != "10.4":
+                assert f"refs/tags/v{version}" in refs
+                verify = subprocess.run(
+                    ["git", "verify-tag", f"v{version}"],
+                    cwd=release.product.remote,
+                    env=release.gpg.env,
+                    capture_output=True,
+                    check=False,
+                )
+                assert verify.returncode == 0, verify.stderr
+        assert "refs/tags/v10.4.0" not in refs
+        # Author of the fix kept; nothing embargoed in what was pushed.
+        log = git(release.product.remote, "log", "-1", "--format=%an%n%B", "release-10.3")
+        assert log.startswith("Dana Developer")
+        assert DETAIL_MARKER not in log
+        # released and fixed recorded in the advisory file, the rest kept.
+        text = release.advisory()
+        assert "released = 2026-12-01T14:00:" in text
+        assert '"10.3" = "10.3.2"' in text and '"9.11" = "9.11.3"' in text
+        assert f"Details: {DETAIL_MARKER}" in text
+        # One signed message per list, verified by the real gpg.
+        messages = release.smtp.messages
+        assert sorted(m.rcpt_tos[0] for m in messages) == sorted(LISTS)
+        for message in messages:
+            verify_pgp_mime(message.data, release.gpg)
+            assert DETAIL_MARKER.encode() not in message.data
+        # The placeholder page.
+        index = (release.root / "site" / "index.html").read_text()
+        assert "Details on the security update will be posted here on 2026-12-31" in index
+        assert DETAIL_MARKER not in index
+        # A second lift does nothing at all.
+        again = release.run("embargo", "lift", "--yes")
+        assert again.exit_code == 0, again.output
+        assert "Nothing to lift" in again.stdout
+        assert release.remote_refs() == refs
+        assert len(release.smtp.messages) == 2
+
+
+def verify_pgp_mime(raw: bytes, gpg: GpgHome) -> None:
+    """Check an RFC 3156 message with the real gpg: the signed part, byte for byte."""
+    message = email.message_from_bytes(raw)
+    assert message.get_content_type() == "multipart/signed"
+    assert message.get_param("protocol") == "application/pgp-signature"
+    boundary = message.get_boundary()
+    assert boundary is not None
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    parts = body.split(b"--" + boundary.encode())
+    signed = parts[1][2:-2]  # between the CRLF after the boundary and the CRLF before the next
+    signature = email.message_from_bytes(parts[2].lstrip(b"\r\n")).get_payload()
+    gpg.verify(signed, signature.encode() if isinstance(signature, str) else signature)
+
+
+def test_smtp_down_then_up_sends_exactly_once(release: Release) -> None:
+    release.smtp.stop()
+    with after_embargo():
+        # The preflight checks the server: nothing happens while it is down.
+        result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 1
+        assert "SMTP server" in result.stderr
+        assert "released" not in release.advisory()
+        release.smtp.start()
+        release.smtp.recorder.defer_next = 1  # up, but the first message is deferred (451)
+        result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 1, result.output
+        assert "not sent" in result.stderr
+        assert "released = " in release.advisory()  # pushed and recorded
+        pushed = release.remote_refs()
+        result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 0, result.output + result.stderr
+        assert release.remote_refs() == pushed
+        assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+        status = release.run("embargo", "status")
+        assert "half done" not in status.stdout
+
+
+def test_branch_moved_between_preflight_and_push(release: Release) -> None:
+    settings = load_config(release.root)
+    moved: list[str] = []
+
+    def move_branch(report: embargo.LiftReport) -> bool:
+        moved.append(
+            release.product.commit(
+                "release-10.2", {"NEWS": "10.2 notes\n"}, "Add release notes", create_from=""
+            )
+        )
+        release.product.publish("release-10.2")
+        return True
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    with after_embargo():
+        report = embargo.lift(settings, outside, confirm=move_branch)
+    assert report.released is not None
+    tip = release.product.tip("release-10.2")
+    assert git(release.product.remote, "merge-base", "--is-ancestor", moved[0], tip) == ""
+    assert "check each redirect target" in git(
+        release.product.remote, "show", "release-10.2:src/preview.c"
+    )
+    assert git(release.product.remote, "show", "release-10.2:NEWS") == "10.2 notes"
+    tag_target = git(release.product.remote, "rev-parse", "v10.2.1^{commit}")
+    assert tag_target == tip
+    assert len(release.smtp.messages) == 2
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["push-started", "push", "record", f"mail/{LISTS[0]}", "site"],
+)
+def test_killed_after_each_step_then_resumed(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+    step: str,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    assert release.subprocess("embargo", "lift", "--yes", crash_after=step) == -9
+    assert release.subprocess("embargo", "lift", "--yes") == 0
+    refs = release.remote_refs()
+    assert {f"refs/tags/v{v}" for k, v in NEXT.items() if k != "10.4"} <= set(refs)
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+    assert "released = " in release.advisory()
+    assert (release.root / "site" / "index.html").exists()
+    assert all(s.endswith("=done") for s in release.journal_steps()), release.journal_steps()
+    # And once more: nothing new.
+    assert release.subprocess("embargo", "lift", "--yes") == 0
+    assert release.remote_refs() == refs
+    assert len(release.smtp.messages) == 2
+
+
+def test_expired_key_stops_everything(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=gpg_home.expired_fingerprint)
+    before = release.remote_refs()
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert "signing key" in result.stderr
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+
+
+def test_lift_over_the_git_protocol(release: Release) -> None:
+    with GitDaemon(release.product.root) as daemon:
+        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        with after_embargo():
+            result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 0, result.output + result.stderr
+    assert "refs/tags/v10.3.2" in release.remote_refs()
+
+
+def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
+    with time_machine.travel(EMBARGO - timedelta(hours=26, minutes=30), tick=False):
+        result = release.run("embargo", "status")
+        assert result.exit_code == 0, result.output + result.stderr
+        assert "ACSA-2026-0001" in result.stdout
+        assert "1d 02h 30m" in result.stdout
+        data = json.loads(release.run("embargo", "status", "--json").stdout)
+    assert data["ready"] is True
+    names = [c["name"] for c in data["checks"]]
+    for expected in (
+        "CVE ids",
+        "signing key",
+        "SMTP server",
+        "leak lint",
+        "announcement and pages",
+    ):
+        assert expected in names
+    assert data["pending"][0]["seconds_left"] == 95400
+
+
+def test_status_names_what_is_missing(release: Release) -> None:
+    (release.root / "patches" / "ACSA-2026-0001" / "10.2.patch").unlink()
+    release.smtp.stop()
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        result = release.run("embargo", "status", "--json")
+    assert result.exit_code == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["fixes held and applying"]["ok"] is False
+    assert "10.2: missing" in checks["fixes held and applying"]["detail"]
+    assert checks["SMTP server"]["ok"] is False
+
+
+def test_nothing_embargoed_leaks_anywhere(release: Release) -> None:
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 0
+    site = release.root / "site"
+    for path in site.rglob("*"):
+        if path.is_file():
+            assert DETAIL_MARKER.encode() not in path.read_bytes(), path
+    log = git(release.product.remote, "log", "--all", "--format=%B%n%an%n%cn")
+    assert DETAIL_MARKER not in log
+    for message in release.smtp.messages:
+        assert DETAIL_MARKER.encode() not in message.data
+    with Journal.open(release.root / ".releasekit") as book:
+        dump = json.dumps([s.detail for s in book.steps()])
+    assert DETAIL_MARKER not in dump
+
+
+class FakeClock:
+    """A clock that sleeping advances: the --wait countdown without real waiting."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.moment += timedelta(seconds=seconds)
+
+
+def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=30))
+    pushed_at: list[datetime] = []
+    ticks: list[timedelta] = []
+
+    def progress(text: str) -> None:
+        if text.startswith("pushing"):
+            pushed_at.append(fake.now())
+
+    outside = embargo.Outside(
+        env=release.gpg.env, gnupghome=str(release.gpg.path), progress=progress
+    )
+    with time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True):
+        report = embargo.lift(
+            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=ticks.append
+        )
+    assert report.released is not None
+    (start,) = pushed_at
+    assert EMBARGO <= start < EMBARGO + timedelta(seconds=1)
+    assert ticks[0] == timedelta(seconds=30)
+    assert max(fake.sleeps) <= 0.5
+    assert "refs/tags/v10.3.2" in release.remote_refs()
+
+
+def test_wait_refuses_nothing_pending(release: Release) -> None:
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 0
+        result = release.run("embargo", "lift", "--wait", "--yes")
+    assert result.exit_code == 0
+    assert "Nothing to lift" in result.stdout
