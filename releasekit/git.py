@@ -30,6 +30,7 @@ from pygit2.enums import (
     FetchPrune,
     FileMode,
     ObjectType,
+    RepositoryOpenFlag,
     SortMode,
 )
 
@@ -319,7 +320,9 @@ class ProductRepo:
         if not path.exists():
             raise BadInput(f"{path}: product repository not found (project.repository)")
         try:
-            repo = pygit2.Repository(str(path))
+            # NO_SEARCH: a directory inside some other repository (the workspace's own, say)
+            # is not the product clone.
+            repo = pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
         except pygit2.GitError:
             raise BadInput(
                 f"{path}: not a git repository (project.repository names the product clone)"
