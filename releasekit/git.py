@@ -183,9 +183,10 @@ class _Callbacks(pygit2.RemoteCallbacks):
             self._progress(text)
 
     def credentials(self, url: str, username_from_url: str | None, allowed_types: Any) -> Any:
+        # SSH keys come from the agent; nothing else is asked for (no secrets in files).
         if allowed_types & pygit2.enums.CredentialType.SSH_KEY:
             return pygit2.KeypairFromAgent(username_from_url or "git")
-        return None
+        raise pygit2.Passthrough
 
     def sideband_progress(self, string: str) -> None:
         self._check_deadline()
