@@ -473,7 +473,7 @@ def lint_command(obj: Context) -> None:
     Checks every held fix of the unreleased advisories (commit subjects and bodies, author
     fields, file names and the lines the diffs add, comments included), the branch and tag
     names and tag messages of the supported lines, and the committer. Words: the defaults
-    (security, vulnerab*, exploit*, CVE*, ...), [lint] words, and every advisory id, CVE id
+    (security, vulnerab*, exploit*, CVE, ...), [lint] words, and every advisory id, CVE id
     and reporter name; [lint] allow passes exact phrases. Each finding is
     FILE:LINE: word: context. Exit 0 when clean, 1 with findings.
 

@@ -30,6 +30,7 @@ from pygit2.enums import (
     FetchPrune,
     FileMode,
     ObjectType,
+    RepositoryOpenFlag,
     SortMode,
 )
 
@@ -182,9 +183,10 @@ class _Callbacks(pygit2.RemoteCallbacks):
             self._progress(text)
 
     def credentials(self, url: str, username_from_url: str | None, allowed_types: Any) -> Any:
+        # SSH keys come from the agent; nothing else is asked for (no secrets in files).
         if allowed_types & pygit2.enums.CredentialType.SSH_KEY:
             return pygit2.KeypairFromAgent(username_from_url or "git")
-        return None
+        raise pygit2.Passthrough
 
     def sideband_progress(self, string: str) -> None:
         self._check_deadline()
@@ -319,7 +321,9 @@ class ProductRepo:
         if not path.exists():
             raise BadInput(f"{path}: product repository not found (project.repository)")
         try:
-            repo = pygit2.Repository(str(path))
+            # NO_SEARCH: a directory inside some other repository (the workspace's own, say)
+            # is not the product clone.
+            repo = pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
         except pygit2.GitError:
             raise BadInput(
                 f"{path}: not a git repository (project.repository names the product clone)"

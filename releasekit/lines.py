@@ -106,7 +106,8 @@ def _next_patch(version: Version) -> str:
 
 
 def read_lines(settings: Settings, tags: Iterable[str], *, upcoming_exists: bool) -> Lines:
-    """The release lines from the repository's tag names (pure).
+    """The release lines from the repository's tag names (releasekit.toml is read only to
+    name the line of a configuration error).
 
     ``upcoming_exists``: whether the upcoming line's branch exists on the remote. A
     configured upcoming or ESR line the repository lacks is a ConfigError (exit 2).

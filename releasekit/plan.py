@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import lint, patches, render, timefmt, tomlpos
+from . import lint, patches, render, timefmt, tomlpos, workspace
 from .advisory import Advisory
 from .config import Settings
 from .errors import BadInput
@@ -246,7 +246,10 @@ def load_held(
     return held
 
 
-def _check_patch_dirs(settings: Settings, every_id: set[str]) -> None:
+def _check_patch_dirs(settings: Settings) -> None:
+    """Every patches/ID/ belongs to an advisory file (of the workspace, not just of the
+    advisories being planned: the lift plans a few of them)."""
+    every_id = {path.stem for path in workspace.advisory_files(settings)}
     for advisory_id, _line in patches.held_patches(settings):
         if advisory_id not in every_id:
             raise BadInput(
@@ -269,12 +272,19 @@ class _Chain:
         return _Chain(self.repo, self.base, self.head, self.repo.edit(tree), list(self.commits))
 
 
-def _apply(
-    chain: _Chain, held: HeldPatch, committer: Person, when: int | None
-) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """Stack one held fix onto ``chain``: (status, conflicting files, new commits)."""
+@dataclass(frozen=True)
+class _Result:
+    status: str
+    conflicts: tuple[str, ...] = ()
+    commits: tuple[str, ...] = ()
+    on_stack: bool = False  # applied on top of other fixes (not on the bare public tip)
+
+
+def _apply(chain: _Chain, held: HeldPatch, committer: Person, when: int | None) -> _Result:
+    """Stack one held fix onto ``chain``."""
     made: list[str] = []
     start_head = chain.head
+    on_stack = start_head != chain.base
     for commit in held.commits:
         outcome = patches.apply_commit(chain.repo, chain.editor, commit)
         if outcome.conflicts:
@@ -282,7 +292,7 @@ def _apply(
                 chain.head = start_head
                 del chain.commits[-len(made) :]
                 chain.editor = chain.repo.edit(chain.repo.commit(start_head).tree)
-            return CONFLICTS, outcome.conflicts, ()
+            return _Result(CONFLICTS, outcome.conflicts, (), on_stack)
         if not outcome.changed:
             continue  # already there: like cherry-pick, skip an empty commit
         tree = chain.editor.write()
@@ -298,8 +308,8 @@ def _apply(
         chain.commits.append((held.advisory, oid))
         made.append(oid)
     if not made:
-        return ALREADY_FIXED, (), ()
-    return APPLIES, (), tuple(made)
+        return _Result(ALREADY_FIXED, on_stack=on_stack)
+    return _Result(APPLIES, (), tuple(made), on_stack)
 
 
 def build_plan(
@@ -320,9 +330,8 @@ def build_plan(
     """
     say = progress or (lambda _text: None)
     remote = settings.project.remote
-    every_id = {a.id for a in advisories}
     active = active_advisories(advisories)
-    _check_patch_dirs(settings, every_id)
+    _check_patch_dirs(settings)
     held = load_held(settings, active)  # bad input fails before the fetch writes anything
     repo = repo or ProductRepo.open(settings.repository_path)
     who = committer(settings, repo)
@@ -360,7 +369,7 @@ def build_plan(
     decisions: dict[str, list[Decision]] = {
         a.id: decide(a, lines, settings.policy, last=settings.releases.last) for a in active
     }
-    results: dict[tuple[str, str], tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    results: dict[tuple[str, str], _Result] = {}
     gating = [a for a in active if a.embargo is not None]
     drafts = [a for a in active if a.embargo is None]
     for line in lines.supported:
@@ -386,7 +395,7 @@ def build_plan(
         fixed_lines = {
             line
             for (ident, line), result in results.items()
-            if ident == advisory.id and result[0] == ALREADY_FIXED
+            if ident == advisory.id and result.status == ALREADY_FIXED
         }
         final = decide(
             advisory,
@@ -397,37 +406,33 @@ def build_plan(
         )
         for decision in final:
             key = (advisory.id, decision.line)
-            is_held = key in held
-            conflicts: tuple[str, ...]
-            commits: tuple[str, ...]
             if decision.skipped == "already-fixed":
-                status, conflicts, commits = ALREADY_FIXED, (), ()
+                result = _Result(ALREADY_FIXED, on_stack=results[key].on_stack)
             elif not decision.required:
-                status, conflicts, commits = NOT_REQUIRED, (), ()
-            elif not is_held:
-                status, conflicts, commits = MISSING, (), ()
+                result = _Result(NOT_REQUIRED)
+            elif key not in held:
+                result = _Result(MISSING)
             else:
-                status, conflicts, commits = results[key]
+                result = results[key]
             cells.append(
                 Cell(
                     advisory=advisory.id,
                     line=decision.line,
                     required=decision.required,
-                    reason=_reason(decision, status, conflicts, is_held),
-                    held=is_held,
-                    status=status,
-                    conflicts=conflicts,
-                    commits=commits if advisory.embargo is not None else (),
+                    reason=_reason(decision, result),
+                    held=key in held,
+                    status=result.status,
+                    conflicts=result.conflicts,
+                    commits=result.commits if advisory.embargo is not None else (),
                 )
             )
 
     outcomes: dict[str, LineOutcome] = {}
+    gating_ids = {a.id for a in gating}
     for plan_line in plan_lines:
         chain = chains[plan_line.name]
         ok = all(
-            cell.ok
-            for cell in cells
-            if cell.line == plan_line.name and cell.advisory in {a.id for a in gating}
+            cell.ok for cell in cells if cell.line == plan_line.name and cell.advisory in gating_ids
         )
         head = chain.head if ok and chain.commits else None
         outcomes[plan_line.name] = LineOutcome(
@@ -451,11 +456,15 @@ def _required(decisions: list[Decision], line: str) -> bool:
     return any(d.required for d in decisions if d.line == line)
 
 
-def _reason(decision: Decision, status: str, conflicts: tuple[str, ...], held: bool) -> str:
-    if status == MISSING:
-        return f"{decision.reason}; no fix held (patches/{decision.advisory}/{decision.line}.patch)"
-    if status == CONFLICTS:
-        return f"{decision.reason}; conflicts in {', '.join(conflicts)}"
+def _reason(decision: Decision, result: _Result) -> str:
+    held_at = f"patches/{decision.advisory}/{decision.line}.patch"
+    if result.status == MISSING:
+        return f"{decision.reason}; no fix held ({held_at})"
+    if result.status == CONFLICTS:
+        where = " (on top of the fixes before it)" if result.on_stack else ""
+        return f"{decision.reason}; conflicts in {', '.join(result.conflicts)}{where}"
+    if result.status == ALREADY_FIXED and result.on_stack:
+        return f"{decision.reason}, with the fixes stacked before it"
     return decision.reason
 
 
@@ -492,7 +501,9 @@ def name_texts(settings: Settings, plan_lines: Iterable[PlanLine], who: Person) 
 
 def lint_plan(settings: Settings, plan: Plan, advisories: Iterable[Advisory]) -> list[lint.Finding]:
     """Leaks in exactly what this plan would push: the fixes stacked on each line, the
-    branch and tag names and tag messages of the lines that change, and the committer."""
+    branch and tag names and tag messages of the lines that change, and the committer.
+    ``advisories``: every advisory of the workspace (their ids, CVE ids and reporters are
+    words), not only the planned ones."""
     matcher = lint.matcher_for(settings, advisories)
     pushed = {(cell.advisory, cell.line) for cell in plan.cells if cell.commits}
     patches_pushed = [plan.held[key] for key in sorted(pushed)]
@@ -508,8 +519,7 @@ def lint_workspace(
     """Leaks in everything the lifts of the unreleased advisories would push: every held
     fix, and the names and tag messages of every supported line. Reads the clone's tags and
     remote-tracking refs as they are (no fetch)."""
-    every_id = {a.id for a in advisories}
-    _check_patch_dirs(settings, every_id)
+    _check_patch_dirs(settings)
     active = active_advisories(advisories)
     repo = repo or ProductRepo.open(settings.repository_path)
     lines = release_lines(settings, repo, upcoming_exists=True)

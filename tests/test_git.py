@@ -43,6 +43,10 @@ def test_open_names_what_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
     with pytest.raises(BadInput, match="plain: not a git repository"):
         ProductRepo.open(tmp_path / "plain")
+    git(tmp_path, "init", "-q", "workspace")
+    (tmp_path / "workspace" / "product").mkdir()
+    with pytest.raises(BadInput, match="product: not a git repository"):
+        ProductRepo.open(tmp_path / "workspace" / "product")  # not the repository around it
 
 
 def test_fetch_brings_new_tips_and_tags(product: Product, repo: ProductRepo) -> None:

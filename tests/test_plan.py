@@ -408,3 +408,36 @@ def test_a_malformed_committer_is_a_config_error(
 
 def test_errors_are_releasekit_errors() -> None:
     assert issubclass(PatchError, BadInput)
+
+
+def test_a_plan_of_some_advisories_stacks_only_theirs(pws: Workspace, product: Product) -> None:
+    # The lift plans the advisories whose embargo ends; the others' fixes stay held.
+    pws.advisory("ACSA-2026-0001", introduced='"10.3"')
+    pws.advisory("ACSA-2026-0002", introduced='"10.3"', embargo="2027-01-10T14:00:00Z")
+    for ident, line_no in (("ACSA-2026-0001", 10), ("ACSA-2026-0002", 20)):
+        fix = export_fix(product, "v10.3.1", line_no, f"export: {line_no}")
+        hold(pws, ident, "10.3", fix)
+        hold(pws, ident, "10.4", fix)
+    settings = workspace.open_workspace(pws.root)
+    every = workspace.load_advisories(settings)
+    plan = build_plan(settings, [a for a in every if a.id == "ACSA-2026-0001"], now=NOW)
+    assert [a.id for a in plan.advisories] == ["ACSA-2026-0001"]
+    assert [advisory for advisory, _ in plan.outcomes["10.3"].commits] == ["ACSA-2026-0001"]
+    assert lint_plan(settings, plan, every) == []
+
+
+def test_a_fix_that_an_earlier_one_already_made(pws: Workspace, product: Product) -> None:
+    pws.advisory("ACSA-2026-0001", introduced='"10.3"')
+    pws.advisory("ACSA-2026-0002", introduced='"10.3"')
+    fix = export_fix(product, "v10.3.1", 25, "export: check")
+    for ident in ("ACSA-2026-0001", "ACSA-2026-0002"):
+        hold(pws, ident, "10.3", fix)
+        hold(pws, ident, "10.4", fix)
+    plan = plan_of(pws)
+    second = plan.cell("ACSA-2026-0002", "10.3")
+    assert second.status == "already-fixed"
+    assert second.reason == (
+        "release-10.3 already contains the fix, with the fixes stacked before it"
+    )
+    assert [a for a, _ in plan.outcomes["10.3"].commits] == ["ACSA-2026-0001"]
+    assert plan.is_ready
