@@ -49,6 +49,7 @@ RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
 STATE = "site-state.pickle"
+STATE_FORMAT = "3"  # bump when what _save_state writes changes
 
 Progress = Callable[[str], None]
 
@@ -99,8 +100,8 @@ class Item(NamedTuple):
     number: int
     cve: str | None
     fingerprint: str
-    released: datetime | None
-    disclosed_at: datetime | None
+    released: float | None  # POSIX timestamps: cheaper to keep than datetimes
+    disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     files: tuple[str, ...]
     row: Row | None
@@ -116,26 +117,63 @@ class _State:
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
     sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)  # file: sig, id
     shared_key: str = ""
-    next_change: datetime | None = None
+    next_change: float | None = None
 
 
 def _tag(settings: Settings) -> tuple[str, ...]:
-    return (RENDER_VERSION, __version__, settings.project.advisory_prefix)
+    return (STATE_FORMAT, RENDER_VERSION, __version__, settings.project.advisory_prefix)
 
 
 def _load_state(path: Path, settings: Settings, site: Path) -> _State:
     # The state directory is private and trusted; a state that does not load is rebuilt.
     try:
-        state = pickle.loads(path.read_bytes())  # noqa: S301
+        raw = pickle.loads(path.read_bytes())  # noqa: S301
+        tag, site_name, global_key, files, standby, items, sources, shared, nxt = raw
+        if tag != _tag(settings) or site_name != str(site):
+            return _State(_tag(settings), str(site))
+        return _State(
+            tag,
+            site_name,
+            global_key,
+            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in files.items()},
+            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in standby.items()},
+            {ident: _item(v) for ident, v in items.items()},
+            sources,
+            shared,
+            nxt,
+        )
     except Exception:  # any damage means: trust nothing on disk, render everything
         return _State(_tag(settings), str(site))
-    if not isinstance(state, _State) or state.tag != _tag(settings) or state.site != str(site):
-        return _State(_tag(settings), str(site))
-    return state
+
+
+def _item(raw: tuple[Any, ...]) -> Item:
+    row = raw[9]
+    if row is not None:
+        feed = tuple.__new__(feeds.FeedRow, row[3])
+        row = tuple.__new__(Row, (*row[:3], feed, *row[4:]))
+    return tuple.__new__(Item, (*raw[:9], row))
+
+
+def _plain_item(item: Item) -> tuple[Any, ...]:
+    row = item.row
+    plain_row = None if row is None else (*row[:3], tuple(row.feed), *row[4:])
+    return (*item[:9], plain_row)
 
 
 def _save_state(path: Path, state: _State) -> None:
-    fsutil.atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
+    # Plain tuples only: pickle handles them in C, named tuples cost a Python call each.
+    raw = (
+        state.tag,
+        state.site,
+        state.global_key,
+        {rel: tuple(v) for rel, v in state.files.items()},
+        {rel: tuple(v) for rel, v in state.standby.items()},
+        {ident: _plain_item(item) for ident, item in state.items.items()},
+        state.sources,
+        state.shared_key,
+        state.next_change,
+    )
+    fsutil.atomic_write(path, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
@@ -221,13 +259,15 @@ def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _visibility(
-    released: datetime | None, disclosed_at: datetime | None, now: datetime
-) -> Visibility:
+def _visibility(released: float | None, disclosed_at: float | None, now: float) -> Visibility:
     if released is None or released > now:
         return Visibility.HIDDEN
     assert disclosed_at is not None
     return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
+
+
+def _stamp(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 # --- views: only what may be shown, by visibility ------------------------------------------
@@ -353,8 +393,8 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
         advisory.number,
         advisory.cve,
         fingerprint,
-        advisory.released,
-        advisory.disclosed_at(days),
+        _stamp(advisory.released),
+        _stamp(advisory.disclosed_at(days)),
         key,
         tuple(sorted(written)),
         row,
@@ -498,25 +538,33 @@ def _site_path(settings: Settings) -> Path:
 @dataclass
 class _Entry:
     id: str
-    source: Advisory | Path
+    given: Advisory | None = None  # the caller's advisory (publish)
+    folder: Path | None = None  # ... or its file, folder/ID.md (publish_workspace)
     fingerprint: str | None = None  # None: parse the file first
-    released: datetime | None = None
-    disclosed_at: datetime | None = None
-    known: Any = None  # what cross-checks this advisory against the others
+    released: float | None = None
+    disclosed_at: float | None = None
+    known: _Known | None = None  # what cross-checks this advisory against the others
+
+    @property
+    def source(self) -> Advisory | Path:
+        if self.given is not None:
+            return self.given
+        assert self.folder is not None
+        return self.folder / f"{self.id}.md"
 
 
 class _Known:
-    """An unchanged advisory as the cross-check sees it (its file is read only on a problem)."""
+    """An unchanged advisory as the cross-check sees it (its path is built only if needed)."""
 
-    __slots__ = ("_path", "cve", "id", "number", "year")
+    __slots__ = ("_folder", "cve", "id", "number", "year")
 
-    def __init__(self, item: Item, path: Path) -> None:
+    def __init__(self, item: Item, folder: Path) -> None:
         self.id, self.year, self.number, self.cve = item.id, item.year, item.number, item.cve
-        self._path = path
+        self._folder = folder
 
     @property
     def path(self) -> Path:
-        return self._path
+        return self._folder / f"{self.id}.md"
 
 
 def publish(
@@ -538,7 +586,10 @@ def publish(
         raise AdvisoryError(problems)
     days = settings.project.disclosure_days
     entries = [
-        _Entry(a.id, a, model.fingerprint(a), a.released, a.disclosed_at(days)) for a in advisories
+        _Entry(
+            a.id, a, None, model.fingerprint(a), _stamp(a.released), _stamp(a.disclosed_at(days))
+        )
+        for a in advisories
     ]
     return _publish(settings, entries, now, progress, jobs, None)
 
@@ -604,19 +655,19 @@ class _Builder:
             known = self.state.sources.get(name)
             item = self.state.items.get(known[1]) if known else None
             if known is not None and item is not None and known[0] == sources[name]:
-                path = folder / name
                 entries.append(
                     _Entry(
                         item.id,
-                        path,
+                        None,
+                        folder,
                         item.fingerprint,
                         item.released,
                         item.disclosed_at,
-                        _Known(item, path),
+                        _Known(item, folder),
                     )
                 )
             else:
-                entries.append(_Entry(name[:-3], folder / name))
+                entries.append(_Entry(name[:-3], None, folder))
                 parse = True
         return entries, parse
 
@@ -630,7 +681,7 @@ class _Builder:
         if sources is not None:
             entries, parse = self._source_entries(sources)
             same_files = sources.keys() == state.sources.keys()
-            quiet = state.next_change is None or now < state.next_change
+            quiet = state.next_change is None or now.timestamp() < state.next_change
             if (
                 not parse
                 and same_files
@@ -657,7 +708,7 @@ class _Builder:
             if entry.fingerprint is None or old is None or old.fingerprint != entry.fingerprint:
                 tasks.append(_Task(entry.id, entry.source))
                 continue
-            seen = _visibility(entry.released, entry.disclosed_at, now)
+            seen = _visibility(entry.released, entry.disclosed_at, now.timestamp())
             wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
             if old.key == wanted and good.issuperset(old.files):
                 items[entry.id] = old
@@ -681,9 +732,8 @@ class _Builder:
             raise AdvisoryError(problems)
         if parse:
             known = [
-                e.known if e.known is not None else _Known(items[e.id], Path(e.source))
+                e.known if e.known is not None else _Known(items[e.id], settings.advisories_dir)
                 for e in entries
-                if not isinstance(e.source, Advisory)
             ]
             crossed = workspace.cross_check(settings, known)
             if crossed:
@@ -748,13 +798,14 @@ class _Builder:
                 h.update(f"\0{ident}\0{items[ident].key}".encode())
         return h.hexdigest()
 
-    def _next_change(self, items: dict[str, Item]) -> datetime | None:
+    def _next_change(self, items: dict[str, Item]) -> float | None:
         """The first instant after now at which an advisory's visibility changes."""
+        now = self.now.timestamp()
         upcoming = [
             moment
             for item in items.values()
             for moment in (item.released, item.disclosed_at)
-            if moment is not None and moment > self.now
+            if moment is not None and moment > now
         ]
         return min(upcoming, default=None)
 

@@ -29,8 +29,8 @@ class FeedRow(NamedTuple):
     id: str
     title: str
     text: str
-    published: datetime
-    updated: datetime
+    published: float  # POSIX timestamps (cheap to keep in the build state)
+    updated: float
     severity: str
     order: tuple[int, int]  # (year, number), for ties
 
@@ -58,11 +58,15 @@ def row(settings: Settings, advisory: Advisory, visibility: model.Visibility) ->
         advisory.id,
         f"{advisory.id}: {advisory.title}",
         " ".join(parts),
-        advisory.released,
-        updated,
+        advisory.released.timestamp(),
+        updated.timestamp(),
         advisory.severity,
         (advisory.year, advisory.number),
     )
+
+
+def _utc(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
 
 
 def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
@@ -72,7 +76,7 @@ def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
 
 def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> FeedGenerator:
     base = settings.project.site_url.rstrip("/")
-    newest = chosen[0].updated if chosen else EPOCH
+    newest = _utc(chosen[0].updated) if chosen else EPOCH
     fg = FeedGenerator()
     fg.id(base + "/")
     fg.title(f"{settings.project.name} security updates")
@@ -93,8 +97,8 @@ def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> 
         entry.title(item.title)
         entry.link(href=url, rel="alternate")
         entry.description(item.text)
-        entry.published(item.published)
-        entry.updated(item.updated)
+        entry.published(_utc(item.published))
+        entry.updated(_utc(item.updated))
         entry.category(term=item.severity, label=item.severity.title())
     return fg
 

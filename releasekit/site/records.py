@@ -56,7 +56,10 @@ def _validator(kind: str) -> Any:
 
 
 def _first_error(kind: str, instance: dict[str, Any], prefix: str = "") -> str | None:
-    for error in _validator(kind).iter_errors(instance):
+    validator = _validator(kind)
+    if validator.is_valid(instance):  # the common case, without building error objects
+        return None
+    for error in validator.iter_errors(instance):
         where = prefix + "/" + "/".join(str(part) for part in error.instance_path)
         keyword = error.schema_path[-1] if error.schema_path else "schema"
         return f"{where.rstrip('/') or '/'}: not valid {{schema}} ({keyword})"
