@@ -10,12 +10,12 @@ import json
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from . import timefmt
+
+if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
+    import jinja2
 
 
 def builtin_templates_dir() -> Path:
@@ -28,6 +28,8 @@ def builtin_templates_dir() -> Path:
 
 def _toml_value(value: Any) -> str:
     """A value as TOML source, e.g. a string with its quotes and escapes."""
+    import tomli_w
+
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
 
@@ -41,6 +43,8 @@ def _ymd(value: date | datetime) -> str:
 
 def environment(overrides: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment: ``overrides`` (the workspace's templates/) first, then built-ins."""
+    import jinja2
+
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None and overrides.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(overrides)))

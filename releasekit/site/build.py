@@ -11,27 +11,32 @@ How a build goes:
    An advisory whose key and files on disk match the last build is not rendered again; its
    row of the index, entry of advisories.json and feed entry come from the build state.
 2. Everything else is rendered (on every core when there is a lot) into the standby tree;
-   unchanged files are hard-linked into it from the live site.
+   unchanged files are hard-linked into it from the live site meanwhile.
 3. The standby is swapped with the live site in one atomic rename; nothing changes on disk
    when no output byte would change. See :mod:`releasekit.site.tree`.
 
 Only released advisories produce anything; before the disclosure date their details are
 replaced by the placeholder sentence, and no body, CWE, CVE id, credit or record is rendered.
 Every timestamp in the output comes from the advisories, never from the build clock. The
-build state lives in the private state directory (``.releasekit/site-state.pickle``).
+build state lives in the private state directory: ``.releasekit/site-state.pickle`` (what
+every run reads: the files of the site, the advisory files, the keys) and
+``site-items.pickle`` (what each advisory made; read only when something is rebuilt).
+
+A top-level ``site/README.md`` that is a regular file is not the build's: it is carried into
+every new tree as it is, never rendered, never removed (the repository that doubles as an
+example workspace commits one).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -42,14 +47,17 @@ from .. import __version__, fsutil, journal, render, timefmt, workspace
 from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
-from . import feeds, model, tree
-from .model import Visibility
+from . import model, tree
+from .model import FeedRow, Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
+TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
 STATE = "site-state.pickle"
-STATE_FORMAT = "3"  # bump when what _save_state writes changes
+ITEMS = "site-items.pickle"
+STATE_FORMAT = "4"  # bump when what _save_state writes changes
+KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Progress = Callable[[str], None]
 
@@ -87,7 +95,7 @@ class Row(NamedTuple):
     order: tuple[float, int, int]  # release instant, year, number: the index is newest first
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
-    feed: feeds.FeedRow
+    feed: FeedRow
     disclosed: bool
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
 
@@ -114,42 +122,59 @@ class _State:
     global_key: str = ""
     files: dict[str, tree.FileInfo] = field(default_factory=dict)  # the live site
     standby: dict[str, tree.FileInfo] = field(default_factory=dict)
-    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
-    sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)  # file: sig, id
+    sources: dict[str, tuple[int, ...]] = field(default_factory=dict)  # advisory file: stat
     shared_key: str = ""
     next_change: float | None = None
+    counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
+    token: str = ""  # the items file written with this manifest ("" : none)
+    items: dict[str, Item] | None = None  # by advisory id; None until loaded
 
 
 def _tag(settings: Settings) -> tuple[str, ...]:
     return (STATE_FORMAT, RENDER_VERSION, __version__, settings.project.advisory_prefix)
 
 
-def _load_state(path: Path, settings: Settings, site: Path) -> _State:
+def _load_state(state_dir: Path, settings: Settings, site: Path) -> _State:
     # The state directory is private and trusted; a state that does not load is rebuilt.
+    fresh = _State(_tag(settings), str(site), items={})
     try:
-        raw = pickle.loads(path.read_bytes())  # noqa: S301
-        tag, site_name, global_key, files, standby, items, sources, shared, nxt = raw
-        if tag != _tag(settings) or site_name != str(site):
-            return _State(_tag(settings), str(site))
+        raw = pickle.loads((state_dir / STATE).read_bytes())  # noqa: S301
+        tag, site_name, global_key, files, standby, sources, shared, nxt, counts, token = raw
+        if tag != fresh.tag or site_name != fresh.site:
+            return fresh
         return _State(
             tag,
             site_name,
             global_key,
             {rel: tuple.__new__(tree.FileInfo, v) for rel, v in files.items()},
             {rel: tuple.__new__(tree.FileInfo, v) for rel, v in standby.items()},
-            {ident: _item(v) for ident, v in items.items()},
             sources,
             shared,
             nxt,
+            counts,
+            token,
         )
     except Exception:  # any damage means: trust nothing on disk, render everything
-        return _State(_tag(settings), str(site))
+        return fresh
+
+
+def _load_items(state_dir: Path, state: _State) -> dict[str, Item] | None:
+    """The items that go with the manifest; None when they are missing or not its own."""
+    if not state.token:
+        return {} if not state.files else None
+    try:
+        token, items = pickle.loads((state_dir / ITEMS).read_bytes())  # noqa: S301
+        if token != state.token:
+            return None
+        return {ident: _item(v) for ident, v in items.items()}
+    except Exception:
+        return None
 
 
 def _item(raw: tuple[Any, ...]) -> Item:
     row = raw[9]
     if row is not None:
-        feed = tuple.__new__(feeds.FeedRow, row[3])
+        feed = tuple.__new__(FeedRow, row[3])
         row = tuple.__new__(Row, (*row[:3], feed, *row[4:]))
     return tuple.__new__(Item, (*raw[:9], row))
 
@@ -160,20 +185,31 @@ def _plain_item(item: Item) -> tuple[Any, ...]:
     return (*item[:9], plain_row)
 
 
-def _save_state(path: Path, state: _State) -> None:
+def _save_state(state_dir: Path, state: _State) -> None:
     # Plain tuples only: pickle handles them in C, named tuples cost a Python call each.
+    # The items first: a manifest never names items that are not on disk.
+    assert state.items is not None
+    token = os.urandom(8).hex()
+    items = {ident: _plain_item(item) for ident, item in state.items.items()}
+    fsutil.atomic_write(
+        state_dir / ITEMS, pickle.dumps((token, items), protocol=pickle.HIGHEST_PROTOCOL), 0o600
+    )
     raw = (
         state.tag,
         state.site,
         state.global_key,
         {rel: tuple(v) for rel, v in state.files.items()},
         {rel: tuple(v) for rel, v in state.standby.items()},
-        {ident: _plain_item(item) for ident, item in state.items.items()},
         state.sources,
         state.shared_key,
         state.next_change,
+        state.counts,
+        token,
     )
-    fsutil.atomic_write(path, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
+    fsutil.atomic_write(
+        state_dir / STATE, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL), 0o600
+    )
+    state.token = token
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
@@ -185,6 +221,7 @@ class _Context:
     now: datetime
     out: Path  # the standby tree being filled
     global_key: str
+    shown: Path | None = None  # advisories/ as messages show it
 
 
 @dataclass(frozen=True)
@@ -199,19 +236,38 @@ class _Done(NamedTuple):
     written: dict[str, tree.FileInfo]  # the files rendered into the standby
 
 
-_ENV: dict[tuple[Path, str], Any] = {}
+class _Renderer:
+    """What rendering needs, made once per process and set of templates."""
 
+    def __init__(self, settings: Settings, global_key: str) -> None:
+        from . import markdown, records
 
-def _env(settings: Settings, global_key: str) -> Any:
-    """The Jinja2 environment, compiled once per process and set of templates."""
-    key = (settings.templates_dir, global_key)
-    env = _ENV.get(key)
-    if env is None:
+        self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
         env.auto_reload = False  # the global key changes when any template does
-        _ENV.clear()
-        _ENV[key] = env
-    return env
+        self.env = env
+        self.templates = {name: _compiled(env, name) for name in TEMPLATES}
+        self.context = _site_context(settings)
+        self.page_context = {**self.context, "root": "../"}
+        self.row_context = {**self.context, "root": ""}
+        self.to_html = markdown.to_html
+        self.records = records
+        markdown.warm()
+        records.warm()
+
+    def render(self, name: str, **context: Any) -> str:
+        return _rendered(self.templates[name], name, context)
+
+
+_RENDERER: list[_Renderer] = []
+
+
+def _renderer(settings: Settings, global_key: str) -> _Renderer:
+    """The process's renderer, built on first use (and before the workers fork)."""
+    key = (settings.templates_dir, global_key)
+    if not _RENDERER or _RENDERER[0].key != key:
+        _RENDERER[:] = [_Renderer(settings, global_key)]
+    return _RENDERER[0]
 
 
 def _global_key(settings: Settings) -> str:
@@ -239,12 +295,13 @@ def _global_key(settings: Settings) -> str:
     return h.hexdigest()
 
 
-def _template(env: Any, name: str, **context: Any) -> str:
-    """Render a template; a broken (overriding) template is a PublishError naming it."""
+@contextlib.contextmanager
+def _template_errors(name: str) -> Iterator[None]:
+    """A broken (overriding) template is a PublishError naming it."""
     import jinja2
 
     try:
-        return render.render(env, name, **context)
+        yield
     except jinja2.TemplateError as exc:
         where = f"templates/{name}"
         if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
@@ -252,6 +309,17 @@ def _template(env: Any, name: str, **context: Any) -> str:
         raise PublishError(
             f"{where}: template error: {exc.message or type(exc).__name__}"
         ) from None
+
+
+def _compiled(env: Any, name: str) -> Any:
+    with _template_errors(name):
+        return env.get_template(name)
+
+
+def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
+    with _template_errors(name):
+        text: str = template.render(context)
+        return text
 
 
 def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
@@ -352,8 +420,6 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 
 def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.FileInfo]]:
     """Render an advisory's page, records and row; write the files into the standby."""
-    from . import markdown, records
-
     settings = ctx.settings
     days = settings.project.disclosure_days
     seen = model.visibility(advisory, ctx.now, days)
@@ -364,16 +430,17 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
     if seen is not Visibility.HIDDEN:
         assert advisory.released is not None
         key = _key(ctx.global_key, fingerprint, seen)
-        env = _env(settings, ctx.global_key)
+        renderer = _renderer(settings, ctx.global_key)
+        records = renderer.records
         view = _view(settings, advisory, seen)
-        context = _site_context(settings)
+        disclosed = view["disclosed"]
         # to_html escapes every raw tag and drops unsafe links: its output is safe markup.
-        details = Markup(markdown.to_html(advisory.body)) if view["disclosed"] else None  # noqa: S704
-        page = _template(
-            env, "advisory.html.j2", advisory=view, details_html=details, root="../", **context
+        details = Markup(renderer.to_html(advisory.body)) if disclosed else None  # noqa: S704
+        page = renderer.render(
+            "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
         )
         files = {view["page"]: page.encode()}
-        if view["disclosed"]:
+        if disclosed:
             files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
             if view["cve_record"]:
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
@@ -381,11 +448,11 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
             written[rel] = tree.write_new(ctx.out, rel, data)
         row = Row(
             (advisory.released.timestamp(), advisory.year, advisory.number),
-            _template(env, "_row.html.j2", a=view, root="", **context),
+            renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(_json_row(settings, advisory, view)),
-            feeds.row(settings, advisory, seen),
-            view["disclosed"],
-            bool(view["disclosed"] and advisory.cve and not view["cve_record"]),
+            model.feed_row(settings, advisory, seen),
+            disclosed,
+            bool(disclosed and advisory.cve and not view["cve_record"]),
         )
     item = Item(
         advisory.id,
@@ -405,7 +472,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
 def _render_task(ctx: _Context, task: _Task) -> _Done:
     if isinstance(task.source, Path):
         settings = ctx.settings
-        shown = workspace.display_path(settings, task.source)
+        shown = ctx.shown / task.source.name if ctx.shown is not None else task.source
         try:
             advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
         except AdvisoryError as exc:
@@ -442,34 +509,41 @@ def _jobs(requested: int | None, count: int) -> int:
 
 
 def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
+    """Render the tasks, in ``jobs`` processes."""
     if jobs <= 1:
         return [_render_task(ctx, task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # Everything a worker needs is made here once (templates compiled, schemas and the
+    # Markdown parser built) and inherited through fork; frozen, the objects are not
+    # touched by the workers' garbage collector, so their memory stays shared.
+    _renderer(ctx.settings, ctx.global_key)
     size = max(8, len(tasks) // (jobs * 16))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    # fork: the workers inherit the imported modules and need nothing re-read.
-    with ProcessPoolExecutor(
-        jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
-    ) as pool:
-        return [done for chunk in pool.map(_render_chunk, chunks) for done in chunk]
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
+        ) as pool:
+            return [done for chunk in pool.map(_render_chunk, chunks) for done in chunk]
+    finally:
+        gc.unfreeze()
 
 
 # --- the files that list every advisory ----------------------------------------------------
 
 
 def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> dict[str, bytes]:
+    from . import feeds
+
+    renderer = _renderer(settings, global_key)
     ordered = sorted(rows, key=lambda r: r.order, reverse=True)
-    context = _site_context(settings)
     table = Markup("".join(r.html for r in ordered))  # noqa: S704 - rendered with autoescape
-    html = _template(
-        _env(settings, global_key),
-        "index.html.j2",
-        rows=table,
-        count=len(ordered),
-        root="",
-        **context,
-    )
+    html = renderer.render("index.html.j2", rows=table, count=len(ordered), **renderer.row_context)
     head = orjson.dumps(
-        {"format": "releasekit-advisories", "version": 1, "project": context["project"]}
+        {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )
     listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
     chosen = feeds.select(r.feed for r in ordered)
@@ -626,7 +700,7 @@ def _publish(
     site = _site_path(settings)
     state_dir = workspace.state_dir(settings)
     with journal.exclusive(state_dir, "publish"):
-        state = _load_state(state_dir / STATE, settings, site)
+        state = _load_state(state_dir, settings, site)
         builder = _Builder(settings, now, say, jobs, site, state_dir, state)
         return builder.run(entries, sources)
 
@@ -646,15 +720,17 @@ class _Builder:
         self.site, self.state_dir, self.state = site, state_dir, state
         self.global_key = _global_key(settings)
 
-    def _source_entries(self, sources: dict[str, tuple[int, ...]]) -> tuple[list[_Entry], bool]:
+    def _source_entries(
+        self, sources: dict[str, tuple[int, ...]], items: dict[str, Item]
+    ) -> tuple[list[_Entry], bool]:
         """Entries for the advisory files; True when any must be parsed."""
         folder = self.settings.advisories_dir
+        known_sources = self.state.sources
         entries: list[_Entry] = []
         parse = False
         for name in sorted(sources):
-            known = self.state.sources.get(name)
-            item = self.state.items.get(known[1]) if known else None
-            if known is not None and item is not None and known[0] == sources[name]:
+            item = items.get(name[:-3])  # an advisory's id is its file name (advisory.py)
+            if item is not None and known_sources.get(name) == sources[name]:
                 entries.append(
                     _Entry(
                         item.id,
@@ -675,32 +751,37 @@ class _Builder:
         self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
     ) -> PublishReport:
         state, now = self.state, self.now
-        present = tree.scan(self.site)
+        present = tree.scan(self.site, KEEP)
+        if (
+            sources is not None
+            and sources == state.sources
+            and (state.next_change is None or now.timestamp() < state.next_change)
+            and state.global_key == self.global_key
+            and tree.same(state.files, present)
+        ):  # nothing changed: the daily cron run between two dates
+            return self._report((), tuple(sorted(present)), ())
+        items = state.items if state.items is not None else _load_items(self.state_dir, state)
+        if items is None:  # the items do not go with the manifest: trust nothing
+            state = self.state = _State(state.tag, state.site, items={})
+            items = {}
+        state.items = items
         good = tree.verified(state.files, present)
         parse = False
         if sources is not None:
-            entries, parse = self._source_entries(sources)
-            same_files = sources.keys() == state.sources.keys()
-            quiet = state.next_change is None or now.timestamp() < state.next_change
-            if (
-                not parse
-                and same_files
-                and quiet
-                and state.global_key == self.global_key
-                and good == state.files.keys() == present.keys()
-            ):
-                return self._report((), tuple(sorted(present)), ())
+            entries, parse = self._source_entries(sources, items)
         return self._build(entries, present, good, parse, sources)
 
     def _build(
         self,
         entries: list[_Entry],
-        present: dict[str, os.stat_result],
+        present: dict[str, tree.Signature],
         good: set[str],
         parse: bool,
         sources: dict[str, tuple[int, ...]] | None,
     ) -> PublishReport:
         settings, state, now, key = self.settings, self.state, self.now, self.global_key
+        assert state.items is not None
+        tree.check_umask()
         items: dict[str, Item] = {}
         tasks: list[_Task] = []
         for entry in entries:
@@ -717,13 +798,33 @@ class _Builder:
 
         standby = tree.standby_path(self.site, self.state_dir)
         in_standby = self._clean_standby(standby)
+        # The files of the advisories that are not rendered again are already right in the
+        # live site: they are hard-linked into the standby while the others render.
+        target: dict[str, tree.FileInfo] = {}
+        to_link: list[str] = []
+        for item in items.values():
+            for rel in item.files:
+                live = state.files[rel]
+                kept = in_standby.get(rel)
+                if kept is not None and kept.digest == live.digest:
+                    target[rel] = kept
+                else:
+                    target[rel] = live
+                    to_link.append(rel)
         workers = _jobs(self.jobs, len(tasks))
         if tasks:
             cores = f" on {workers} cores" if workers > 1 else ""
             self.say(f"rendering {len(tasks)} advisories{cores}")
         new: dict[str, tree.FileInfo] = {}
         problems: list[Problem] = []
-        for done in _run(_Context(settings, now, standby, key), tasks, workers):
+        shown = workspace.display_path(settings, settings.advisories_dir)
+        ctx = _Context(settings, now, standby, key, shown)
+        linker = tree.Linker(self.site, standby, to_link)  # before any thread or pool exists
+        try:
+            results = _run(ctx, tasks, workers)
+        finally:
+            linker.wait()
+        for done in results:
             problems.extend(done.problems)
             if done.item is not None:
                 items[done.item.id] = done.item
@@ -739,18 +840,24 @@ class _Builder:
             if crossed:
                 raise AdvisoryError(crossed)
 
-        target: dict[str, tree.FileInfo] = {}
         for item in items.values():
             for rel in item.files:
-                target[rel] = new[rel] if rel in new else state.files[rel]
+                if rel in new:
+                    target[rel] = new[rel]
         shared_key = self._shared_key(items)
         if state.shared_key == shared_key and good.issuperset(SHARED_FILES):
-            target.update({rel: state.files[rel] for rel in SHARED_FILES})
+            for rel in SHARED_FILES:
+                kept = in_standby.get(rel)
+                if kept is not None and kept.digest == state.files[rel].digest:
+                    target[rel] = kept
+                else:
+                    target[rel] = state.files[rel]
+                    tree.link(self.site / rel, standby / rel)
         else:
             rows = [item.row for item in items.values() if item.row is not None]
             for rel, data in _shared_files(settings, rows, key).items():
                 target[rel] = new[rel] = tree.write_new(standby, rel, data)
-        self._fill_standby(standby, target, new, good, in_standby)
+        self._settle(standby, target, new, good, in_standby)
 
         written = tuple(
             sorted(
@@ -780,7 +887,7 @@ class _Builder:
         state.items = items
         if sources is not None:
             state.sources = {
-                f"{e.id}.md": (sources[f"{e.id}.md"], e.id)
+                f"{e.id}.md": sources[f"{e.id}.md"]
                 for e in entries
                 if e.id in items and f"{e.id}.md" in sources
             }
@@ -788,7 +895,13 @@ class _Builder:
             state.sources = {}
         state.shared_key, state.global_key = shared_key, key
         state.next_change = self._next_change(items)
-        _save_state(self.state_dir / STATE, state)
+        rows = [item.row for item in items.values() if item.row is not None]
+        state.counts = (
+            len(rows),
+            sum(1 for row in rows if row.disclosed),
+            sum(1 for row in rows if row.unrecorded),
+        )
+        _save_state(self.state_dir, state)
         return self._report(written, unchanged, removed)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
@@ -814,13 +927,16 @@ class _Builder:
         if not standby.is_dir() or standby.is_symlink():
             tree.reset_tree(standby)
             return {}
-        present = tree.scan(standby)
+        if not self.state.standby:  # nothing to keep: a fresh tree is cheaper than a scan
+            tree.reset_tree(standby)
+            return {}
+        present = tree.scan(standby, KEEP)
         trusted = tree.verified(self.state.standby, present)
         for rel in present.keys() - trusted:
             (standby / rel).unlink()
         return {rel: self.state.standby[rel] for rel in trusted}
 
-    def _fill_standby(
+    def _settle(
         self,
         standby: Path,
         target: dict[str, tree.FileInfo],
@@ -828,56 +944,34 @@ class _Builder:
         good: set[str],
         in_standby: dict[str, tree.FileInfo],
     ) -> None:
-        """Hard links to the live files that are already right, so that an unchanged file
-        keeps its inode and mtime (mirrors and rsync see no change)."""
+        """A rendered file with the bytes of the live one becomes a hard link to it, so that
+        an unchanged file keeps its inode and mtime (mirrors and rsync see no change); the
+        standby loses what the new site does not have and gets the kept README."""
         live_files = self.state.files
-        for rel, info in list(target.items()):
-            live = live_files[rel] if rel in good else None
-            if rel in new:
-                if live is None or live.digest != info.digest:
-                    continue  # new bytes
-            else:
-                kept = in_standby.get(rel)
-                if kept is not None and kept.digest == info.digest:
-                    target[rel] = kept
-                    continue
-            assert live is not None
-            _link(self.site / rel, standby / rel)
-            target[rel] = live
+        for rel, info in new.items():
+            if rel in good and live_files[rel].digest == info.digest:
+                tree.link(self.site / rel, standby / rel)
+                target[rel] = live_files[rel]
         stale = in_standby.keys() - target.keys()
         for rel in stale:
             with contextlib.suppress(FileNotFoundError):
                 (standby / rel).unlink()
         if stale:
             tree.remove_empty_dirs(standby)
+        with contextlib.suppress(FileNotFoundError):
+            (standby / KEEP).unlink()
+        kept = tree.kept_file(self.site, KEEP)
+        if kept is not None:
+            tree.link(kept, standby / KEEP)
 
     def _report(
         self, written: tuple[str, ...], unchanged: tuple[str, ...], removed: tuple[str, ...]
     ) -> PublishReport:
-        rows = [item.row for item in self.state.items.values() if item.row is not None]
-        unrecorded = sum(1 for row in rows if row.unrecorded)
+        public, disclosed, unrecorded = self.state.counts
         warnings: tuple[str, ...] = ()
         if unrecorded:
             warnings = (
                 f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
                 f"written ({unrecorded} disclosed advisories with a CVE id)",
             )
-        return PublishReport(
-            self.site,
-            written,
-            unchanged,
-            removed,
-            len(rows),
-            sum(1 for row in rows if row.disclosed),
-            warnings,
-        )
-
-
-def _link(source: Path, path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    try:
-        os.link(source, path)
-    except FileNotFoundError:
-        path.parent.mkdir(mode=tree.DIR_MODE, parents=True, exist_ok=True)
-        os.link(source, path)
+        return PublishReport(self.site, written, unchanged, removed, public, disclosed, warnings)

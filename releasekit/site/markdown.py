@@ -58,6 +58,11 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def warm() -> None:
+    """Build the parser now (before the renderer forks its workers)."""
+    _parser()
+
+
 def to_html(text: str) -> str:
     """Render advisory Markdown to an HTML fragment (safe to insert as-is)."""
     html: str = _parser().render(text)

@@ -20,7 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +30,11 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
+FORK_MIN = 2000  # from this many links on, a child process makes them beside the rendering
+
+Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file
 
 
 class FileInfo(NamedTuple):
@@ -39,6 +44,10 @@ class FileInfo(NamedTuple):
     size: int
     mtime_ns: int
     ino: int
+
+    @property
+    def signature(self) -> Signature:
+        return (self.size, self.mtime_ns, self.ino)
 
     def matches(self, stat: os.stat_result) -> bool:
         return (
@@ -52,18 +61,43 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_new(root: Path, rel: str, data: bytes) -> FileInfo:
+def _umask() -> int:
+    with open("/proc/self/status", "rb") as status:  # Linux: no race with other threads
+        for line in status:
+            if line.startswith(b"Umask:"):
+                return int(line.split()[1], 8)
+    raise OSError("no Umask in /proc/self/status")  # pragma: no cover - old kernels
+
+
+_NEEDS_CHMOD = True
+
+
+def check_umask() -> None:
+    """Look at the umask once per build: chmod each new file only when it takes bits away."""
+    global _NEEDS_CHMOD
+    try:
+        _NEEDS_CHMOD = bool(_umask() & FILE_MODE)
+    except OSError:  # pragma: no cover - not Linux
+        _NEEDS_CHMOD = True
+
+
+def write_new(root: Path | str, rel: str, data: bytes) -> FileInfo:
     """Create ``root/rel`` as a new inode (replacing any file there) and describe it."""
-    path = root / rel
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    path = f"{root}/{rel}"
+    for _ in range(_TRIES):
+        try:
+            fd = os.open(path, _CREATE, FILE_MODE)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
+    else:  # pragma: no cover - see _TRIES
+        fd = os.open(path, _CREATE, FILE_MODE)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    except FileNotFoundError:
-        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
+        if _NEEDS_CHMOD:  # a umask that takes bits of 0644 away
+            os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -73,31 +107,137 @@ def write_new(root: Path, rel: str, data: bytes) -> FileInfo:
     return FileInfo(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def scan(root: Path) -> dict[str, os.stat_result]:
-    """Every regular file under ``root`` (relative path with / -> stat); {} if absent."""
-    found: dict[str, os.stat_result] = {}
+def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
+    """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
+
+    ``keep`` names a top-level regular file that is not listed (see ``build.KEEP``).
+    """
+    found: dict[str, Signature] = {}
 
     def walk(directory: str, prefix: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
-                else:
-                    found[rel] = entry.stat(follow_symlinks=False)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            with os.scandir(fd) as entries:
+                listed = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+            for name, is_dir in listed:
+                if is_dir:
+                    walk(f"{directory}/{name}", f"{prefix}{name}/")
+                    continue
+                stat = os.lstat(name, dir_fd=fd)
+                if keep is not None and not prefix and name == keep and _regular(stat):
+                    continue
+                found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        finally:
+            os.close(fd)
 
     if root.is_dir():
         walk(str(root), "")
     return found
 
 
-def verified(known: Mapping[str, FileInfo], present: Mapping[str, os.stat_result]) -> set[str]:
+def _regular(stat: os.stat_result) -> bool:
+    return (stat.st_mode & 0o170000) == 0o100000
+
+
+def kept_file(root: Path, name: str) -> Path | None:
+    """``root/name`` when it is a regular file (not a link, not a directory)."""
+    try:
+        stat = os.lstat(root / name)
+    except FileNotFoundError:
+        return None
+    return root / name if _regular(stat) else None
+
+
+def verified(known: Mapping[str, FileInfo], present: Mapping[str, Signature]) -> set[str]:
     """The files that are on disk exactly as the manifest says."""
-    return {
-        rel
-        for rel, info in known.items()
-        if (stat := present.get(rel)) is not None and info.matches(stat)
-    }
+    return {rel for rel, info in known.items() if present.get(rel) == info[1:]}
+
+
+def same(known: Mapping[str, FileInfo], present: Mapping[str, Signature]) -> bool:
+    """True when the tree holds exactly the files of the manifest, each as written."""
+    return len(known) == len(present) and all(
+        present.get(rel) == info[1:] for rel, info in known.items()
+    )
+
+
+def link(source: Path | str, path: Path | str) -> None:
+    """Hard-link ``source`` at ``path``, replacing whatever is there."""
+    for _ in range(_TRIES):
+        try:
+            os.link(source, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        except FileNotFoundError:
+            if not os.path.lexists(source):
+                raise
+            os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
+    os.link(source, path, follow_symlinks=False)  # pragma: no cover - see _TRIES
+
+
+def link_all(live: Path, standby: Path, rels: Iterable[str]) -> None:
+    """Hard-link each ``live/rel`` at ``standby/rel``, one directory at a time."""
+    by_dir: dict[str, list[str]] = {}
+    for rel in rels:
+        head, _, name = rel.rpartition("/")
+        by_dir.setdefault(head, []).append(name)
+    for head, names in by_dir.items():
+        source_dir = f"{live}/{head}" if head else str(live)
+        target_dir = f"{standby}/{head}" if head else str(standby)
+        os.makedirs(target_dir, DIR_MODE, exist_ok=True)
+        source_fd = os.open(source_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        target_fd = os.open(target_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for name in names:
+                try:
+                    os.link(name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+                except FileExistsError:
+                    link(f"{source_dir}/{name}", f"{target_dir}/{name}")
+        finally:
+            os.close(source_fd)
+            os.close(target_fd)
+
+
+class Linker:
+    """:func:`link_all` started now and finished by :meth:`wait`.
+
+    Many links are made by a forked child process while the parent renders (the work is
+    nearly all in the kernel, and the machine has more than one core); a few, at once.
+    Start it before any thread or worker pool exists.
+    """
+
+    def __init__(self, live: Path, standby: Path, rels: list[str]) -> None:
+        self._pid: int | None = None
+        self._pipe = -1
+        if len(rels) < FORK_MIN or (os.cpu_count() or 1) < 2:
+            link_all(live, standby, rels)
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (coverage does not see it)
+            os.close(read)
+            code = 0
+            try:
+                link_all(live, standby, rels)
+            except BaseException as exc:
+                os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def wait(self) -> None:
+        """Wait for the links; an OSError when the child could not make them."""
+        if self._pid is None:
+            return
+        pid, self._pid = self._pid, None
+        with os.fdopen(self._pipe, "rb") as pipe:
+            message = pipe.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise OSError(f"linking the unchanged files into the standby: {message or status}")
 
 
 def remove_empty_dirs(root: Path) -> None:
