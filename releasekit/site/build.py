@@ -48,7 +48,7 @@ from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
 from . import model, tree
-from .model import FeedRow, Visibility
+from .model import Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
@@ -95,7 +95,7 @@ class Row(NamedTuple):
     order: tuple[float, int, int]  # release instant, year, number: the index is newest first
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
-    feed: FeedRow
+    feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
     disclosed: bool
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
 
@@ -112,7 +112,15 @@ class Item(NamedTuple):
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     files: tuple[str, ...]
-    row: Row | None
+    row: tuple[Any, ...] | None  # a Row, as a plain tuple: see _rows()
+
+
+# Items are kept and sent back from the workers as plain tuples of plain tuples: pickle makes
+# and reads those in C, where a named tuple costs a Python call each way.
+
+
+def _rows(items: dict[str, Item]) -> list[Row]:
+    return [tuple.__new__(Row, item.row) for item in items.values() if item.row is not None]
 
 
 @dataclass
@@ -120,14 +128,28 @@ class _State:
     tag: tuple[str, ...]
     site: str
     global_key: str = ""
-    files: dict[str, tree.FileInfo] = field(default_factory=dict)  # the live site
-    standby: dict[str, tree.FileInfo] = field(default_factory=dict)
+    signatures: dict[str, tree.Signature] = field(default_factory=dict)  # the live site
     sources: dict[str, tuple[int, ...]] = field(default_factory=dict)  # advisory file: stat
     shared_key: str = ""
-    next_change: float | None = None
+    built_at: float | None = None  # the build's `now`
+    next_change: float | None = None  # the first instant after it when a visibility changes
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
-    token: str = ""  # the items file written with this manifest ("" : none)
-    items: dict[str, Item] | None = None  # by advisory id; None until loaded
+    token: str = ""  # the items file written with this manifest ("": none)
+    # From the items file, read only when something is rebuilt:
+    loaded: bool = False
+    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
+    digests: dict[str, str] = field(default_factory=dict)  # the live site
+    standby_signatures: dict[str, tree.Signature] = field(default_factory=dict)
+    standby_digests: dict[str, str] = field(default_factory=dict)
+
+    def steady(self, global_key: str, now: float) -> bool:
+        """No setting or template changed and no advisory's visibility since the last build."""
+        return (
+            self.global_key == global_key
+            and self.built_at is not None
+            and self.built_at <= now
+            and (self.next_change is None or now < self.next_change)
+        )
 
 
 def _tag(settings: Settings) -> tuple[str, ...]:
@@ -135,80 +157,68 @@ def _tag(settings: Settings) -> tuple[str, ...]:
 
 
 def _load_state(state_dir: Path, settings: Settings, site: Path) -> _State:
+    """The manifest: all that a run in which nothing changed reads."""
     # The state directory is private and trusted; a state that does not load is rebuilt.
-    fresh = _State(_tag(settings), str(site), items={})
+    fresh = _State(_tag(settings), str(site), loaded=True)
     try:
         raw = pickle.loads((state_dir / STATE).read_bytes())  # noqa: S301
-        tag, site_name, global_key, files, standby, sources, shared, nxt, counts, token = raw
+        tag, site_name, *rest = raw
         if tag != fresh.tag or site_name != fresh.site:
             return fresh
-        return _State(
-            tag,
-            site_name,
-            global_key,
-            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in files.items()},
-            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in standby.items()},
-            sources,
-            shared,
-            nxt,
-            counts,
-            token,
-        )
+        return _State(tag, site_name, *rest)
     except Exception:  # any damage means: trust nothing on disk, render everything
         return fresh
 
 
-def _load_items(state_dir: Path, state: _State) -> dict[str, Item] | None:
-    """The items that go with the manifest; None when they are missing or not its own."""
-    if not state.token:
-        return {} if not state.files else None
+def _load_items(state_dir: Path, state: _State) -> bool:
+    """Read the items, digests and standby that go with the manifest; False if they do not."""
+    if state.loaded:
+        return True
     try:
-        token, items = pickle.loads((state_dir / ITEMS).read_bytes())  # noqa: S301
-        if token != state.token:
-            return None
-        return {ident: _item(v) for ident, v in items.items()}
+        raw = pickle.loads((state_dir / ITEMS).read_bytes())  # noqa: S301
+        token, items, digests, standby_signatures, standby_digests = raw
+        if token != state.token or digests.keys() != state.signatures.keys():
+            return False
+        state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
+        state.digests = digests
+        state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
+        state.loaded = True
+        return True
     except Exception:
-        return None
-
-
-def _item(raw: tuple[Any, ...]) -> Item:
-    row = raw[9]
-    if row is not None:
-        feed = tuple.__new__(FeedRow, row[3])
-        row = tuple.__new__(Row, (*row[:3], feed, *row[4:]))
-    return tuple.__new__(Item, (*raw[:9], row))
-
-
-def _plain_item(item: Item) -> tuple[Any, ...]:
-    row = item.row
-    plain_row = None if row is None else (*row[:3], tuple(row.feed), *row[4:])
-    return (*item[:9], plain_row)
+        return False
 
 
 def _save_state(state_dir: Path, state: _State) -> None:
-    # Plain tuples only: pickle handles them in C, named tuples cost a Python call each.
-    # The items first: a manifest never names items that are not on disk.
-    assert state.items is not None
+    """The items first: a manifest never names items that are not on disk.
+
+    Not synced to disk: the state is a cache of what is on disk; one that is lost or does
+    not go with the site means a full build, never a wrong site.
+    """
     token = os.urandom(8).hex()
-    items = {ident: _plain_item(item) for ident, item in state.items.items()}
-    fsutil.atomic_write(
-        state_dir / ITEMS, pickle.dumps((token, items), protocol=pickle.HIGHEST_PROTOCOL), 0o600
+    items = {ident: tuple(item) for ident, item in state.items.items()}
+    raw: tuple[Any, ...] = (
+        token,
+        items,
+        state.digests,
+        state.standby_signatures,
+        state.standby_digests,
     )
+    data = pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+    fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
     raw = (
         state.tag,
         state.site,
         state.global_key,
-        {rel: tuple(v) for rel, v in state.files.items()},
-        {rel: tuple(v) for rel, v in state.standby.items()},
+        state.signatures,
         state.sources,
         state.shared_key,
+        state.built_at,
         state.next_change,
         state.counts,
         token,
     )
-    fsutil.atomic_write(
-        state_dir / STATE, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL), 0o600
-    )
+    data = pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+    fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
     state.token = token
 
 
@@ -231,20 +241,26 @@ class _Task:
 
 
 class _Done(NamedTuple):
-    item: Item | None  # None when the file did not parse
+    item: tuple[Any, ...] | None  # an Item; None when the file did not parse
     problems: tuple[Problem, ...]
-    written: dict[str, tree.FileInfo]  # the files rendered into the standby
+    written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
 
 
 class _Renderer:
     """What rendering needs, made once per process and set of templates."""
 
     def __init__(self, settings: Settings, global_key: str) -> None:
+        import jinja2
+
         from . import markdown, records
 
         self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
         env.auto_reload = False  # the global key changes when any template does
+        # Compiled templates are kept (by name and source checksum) in the private state
+        # directory: the next run that renders anything need not compile them again.
+        cache = fsutil.private_dir(settings.state_dir / "template-cache")
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
         self.env = env
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}
         self.context = _site_context(settings)
@@ -446,11 +462,11 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
             written[rel] = tree.write_new(ctx.out, rel, data)
-        row = Row(
+        row = (
             (advisory.released.timestamp(), advisory.year, advisory.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(_json_row(settings, advisory, view)),
-            model.feed_row(settings, advisory, seen),
+            tuple(model.feed_row(settings, advisory, seen)),
             disclosed,
             bool(disclosed and advisory.cve and not view["cve_record"]),
         )
@@ -480,7 +496,7 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
     else:
         advisory = task.source
     item, written = _render(ctx, advisory)
-    return _Done(item, (), written)
+    return _Done(tuple(item), (), {rel: tuple(info) for rel, info in written.items()})
 
 
 _WORKER: _Context | None = None
@@ -546,7 +562,7 @@ def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> d
         {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )
     listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
-    chosen = feeds.select(r.feed for r in ordered)
+    chosen = feeds.select(tuple.__new__(model.FeedRow, r.feed) for r in ordered)
     return {
         "index.html": html.encode(),
         "feed.xml": feeds.rss(settings, chosen),
@@ -625,6 +641,27 @@ class _Entry:
             return self.given
         assert self.folder is not None
         return self.folder / f"{self.id}.md"
+
+
+@dataclass
+class _Plan:
+    """One build: what is there, what to render, and the new tree as it is made."""
+
+    entries: list[_Entry]
+    sources: dict[str, tuple[int, ...]] | None  # the advisory files (publish_workspace)
+    parse: bool  # some advisory files must be parsed
+    present: dict[str, tree.Signature]  # the live site on disk
+    good: set[str]  # its files that are as the state says
+    items: dict[str, Item] = field(default_factory=dict)  # kept, then rendered too
+    tasks: list[_Task] = field(default_factory=list)
+    standby: Path = Path()
+    kept_signatures: dict[str, tree.Signature] = field(default_factory=dict)  # in the standby
+    kept_digests: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, tree.Signature] = field(default_factory=dict)  # the new tree
+    digests: dict[str, str] = field(default_factory=dict)
+    new: dict[str, tree.FileInfo] = field(default_factory=dict)  # rendered, written
+    written: list[str] = field(default_factory=list)  # of those, the ones that differ
+    shared_key: str = ""
 
 
 class _Known:
@@ -750,152 +787,181 @@ class _Builder:
     def run(
         self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
     ) -> PublishReport:
-        state, now = self.state, self.now
+        state = self.state
         present = tree.scan(self.site, KEEP)
         if (
             sources is not None
             and sources == state.sources
-            and (state.next_change is None or now.timestamp() < state.next_change)
-            and state.global_key == self.global_key
-            and tree.same(state.files, present)
+            and state.steady(self.global_key, self.now.timestamp())
+            and present == state.signatures
         ):  # nothing changed: the daily cron run between two dates
             return self._report((), tuple(sorted(present)), ())
-        items = state.items if state.items is not None else _load_items(self.state_dir, state)
-        if items is None:  # the items do not go with the manifest: trust nothing
-            state = self.state = _State(state.tag, state.site, items={})
-            items = {}
-        state.items = items
-        good = tree.verified(state.files, present)
+        if not _load_items(self.state_dir, state):  # not the manifest's own: trust nothing
+            state = self.state = _State(state.tag, state.site, loaded=True)
+        if present == state.signatures:
+            good = set(present)
+        else:
+            good = {rel for rel, sig in state.signatures.items() if present.get(rel) == sig}
         parse = False
         if sources is not None:
-            entries, parse = self._source_entries(sources, items)
-        return self._build(entries, present, good, parse, sources)
+            entries, parse = self._source_entries(sources, state.items)
+        plan = _Plan(entries, sources, parse, present, good)
+        self._plan(plan)
+        return self._build(plan)
 
-    def _build(
-        self,
-        entries: list[_Entry],
-        present: dict[str, tree.Signature],
-        good: set[str],
-        parse: bool,
-        sources: dict[str, tuple[int, ...]] | None,
-    ) -> PublishReport:
-        settings, state, now, key = self.settings, self.state, self.now, self.global_key
-        assert state.items is not None
-        tree.check_umask()
-        items: dict[str, Item] = {}
-        tasks: list[_Task] = []
-        for entry in entries:
+    def _plan(self, plan: _Plan) -> None:
+        """The advisories whose files stay as they are, and what to render."""
+        state, key, now = self.state, self.global_key, self.now.timestamp()
+        steady = state.steady(key, now)  # then every unchanged advisory keeps its render key
+        for entry in plan.entries:
             old = state.items.get(entry.id)
             if entry.fingerprint is None or old is None or old.fingerprint != entry.fingerprint:
-                tasks.append(_Task(entry.id, entry.source))
+                plan.tasks.append(_Task(entry.id, entry.source))
                 continue
-            seen = _visibility(entry.released, entry.disclosed_at, now.timestamp())
-            wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
-            if old.key == wanted and good.issuperset(old.files):
-                items[entry.id] = old
+            if not steady:
+                seen = _visibility(entry.released, entry.disclosed_at, now)
+                wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
+                if old.key != wanted:
+                    plan.tasks.append(_Task(entry.id, entry.source))
+                    continue
+            if plan.good.issuperset(old.files):
+                plan.items[entry.id] = old
             else:
-                tasks.append(_Task(entry.id, entry.source))
+                plan.tasks.append(_Task(entry.id, entry.source))
 
-        standby = tree.standby_path(self.site, self.state_dir)
-        in_standby = self._clean_standby(standby)
-        # The files of the advisories that are not rendered again are already right in the
-        # live site: they are hard-linked into the standby while the others render.
-        target: dict[str, tree.FileInfo] = {}
+    def _build(self, plan: _Plan) -> PublishReport:
+        state = self.state
+        tree.check_umask()
+        plan.standby = tree.standby_path(self.site, self.state_dir)
+        self._clean_standby(plan)
+        # The files of the advisories that are not rendered again are right in the live site
+        # (or already in the standby): they are hard-linked into the standby while the others
+        # render, by a child process (see tree.Linker).
+        live_signatures, live_digests = state.signatures, state.digests
+        signatures, digests = plan.signatures, plan.digests
+        kept_signatures, kept_digests = plan.kept_signatures, plan.kept_digests
         to_link: list[str] = []
-        for item in items.values():
+        for item in plan.items.values():
             for rel in item.files:
-                live = state.files[rel]
-                kept = in_standby.get(rel)
-                if kept is not None and kept.digest == live.digest:
-                    target[rel] = kept
+                digest = digests[rel] = live_digests[rel]
+                if kept_digests.get(rel) == digest:
+                    signatures[rel] = kept_signatures[rel]
                 else:
-                    target[rel] = live
+                    signatures[rel] = live_signatures[rel]
                     to_link.append(rel)
-        workers = _jobs(self.jobs, len(tasks))
-        if tasks:
-            cores = f" on {workers} cores" if workers > 1 else ""
-            self.say(f"rendering {len(tasks)} advisories{cores}")
-        new: dict[str, tree.FileInfo] = {}
-        problems: list[Problem] = []
-        shown = workspace.display_path(settings, settings.advisories_dir)
-        ctx = _Context(settings, now, standby, key, shown)
-        linker = tree.Linker(self.site, standby, to_link)  # before any thread or pool exists
+        linker = tree.Linker(self.site, plan.standby, to_link)  # before any thread or pool
         try:
-            results = _run(ctx, tasks, workers)
+            self._render(plan)
+            self._settle(plan)
+            linker.wait()  # every file is in the standby now
         finally:
             linker.wait()
-        for done in results:
+        return self._swap(plan)
+
+    def _render(self, plan: _Plan) -> None:
+        """Render what changed into the standby, and the files that list every advisory."""
+        settings, state, key = self.settings, self.state, self.global_key
+        workers = _jobs(self.jobs, len(plan.tasks))
+        if plan.tasks:
+            cores = f" on {workers} cores" if workers > 1 else ""
+            self.say(f"rendering {len(plan.tasks)} advisories{cores}")
+        shown = workspace.display_path(settings, settings.advisories_dir)
+        ctx = _Context(settings, self.now, plan.standby, key, shown)
+        problems: list[Problem] = []
+        items, new = plan.items, plan.new
+        for done in _run(ctx, plan.tasks, workers):
             problems.extend(done.problems)
             if done.item is not None:
-                items[done.item.id] = done.item
-                new.update(done.written)
+                item = tuple.__new__(Item, done.item)
+                items[item.id] = item
+                for rel, info in done.written.items():
+                    new[rel] = tuple.__new__(tree.FileInfo, info)
         if problems:
             raise AdvisoryError(problems)
-        if parse:
-            known = [
-                e.known if e.known is not None else _Known(items[e.id], settings.advisories_dir)
-                for e in entries
-            ]
+        if plan.parse:
+            folder = settings.advisories_dir
+            known = [e.known or _Known(items[e.id], folder) for e in plan.entries]
             crossed = workspace.cross_check(settings, known)
             if crossed:
                 raise AdvisoryError(crossed)
-
-        for item in items.values():
-            for rel in item.files:
-                if rel in new:
-                    target[rel] = new[rel]
-        shared_key = self._shared_key(items)
-        if state.shared_key == shared_key and good.issuperset(SHARED_FILES):
+        plan.shared_key = self._shared_key(items)
+        if state.shared_key == plan.shared_key and plan.good.issuperset(SHARED_FILES):
             for rel in SHARED_FILES:
-                kept = in_standby.get(rel)
-                if kept is not None and kept.digest == state.files[rel].digest:
-                    target[rel] = kept
+                digest = plan.digests[rel] = state.digests[rel]
+                if plan.kept_digests.get(rel) == digest:
+                    plan.signatures[rel] = plan.kept_signatures[rel]
                 else:
-                    target[rel] = state.files[rel]
-                    tree.link(self.site / rel, standby / rel)
+                    plan.signatures[rel] = state.signatures[rel]
+                    tree.link(self.site / rel, plan.standby / rel)
         else:
-            rows = [item.row for item in items.values() if item.row is not None]
-            for rel, data in _shared_files(settings, rows, key).items():
-                target[rel] = new[rel] = tree.write_new(standby, rel, data)
-        self._settle(standby, target, new, good, in_standby)
+            for rel, data in _shared_files(settings, _rows(items), key).items():
+                new[rel] = tree.write_new(plan.standby, rel, data)
 
-        written = tuple(
-            sorted(
-                rel
-                for rel, info in target.items()
-                if rel not in good or state.files[rel].digest != info.digest
-            )
-        )
-        removed = tuple(sorted(present.keys() - target.keys()))
-        unchanged = tuple(sorted(target.keys() - set(written)))
+    def _settle(self, plan: _Plan) -> None:
+        """A rendered file with the bytes of the live one becomes a hard link to it, so that
+        an unchanged file keeps its inode and mtime (mirrors and rsync see no change); the
+        standby loses what the new site does not have, and gets the kept README."""
+        live_signatures, live_digests = self.state.signatures, self.state.digests
+        standby = plan.standby
+        for rel, info in plan.new.items():
+            plan.digests[rel] = info.digest
+            if rel in plan.good and live_digests[rel] == info.digest:
+                tree.link(self.site / rel, standby / rel)
+                plan.signatures[rel] = live_signatures[rel]
+            else:
+                plan.signatures[rel] = info.signature
+                plan.written.append(rel)
+        stale = plan.kept_signatures.keys() - plan.signatures.keys()
+        for rel in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (standby / rel).unlink()
+        if stale:
+            tree.remove_empty_dirs(standby)
+        with contextlib.suppress(FileNotFoundError):
+            (standby / KEEP).unlink()
+        readme = tree.kept_file(self.site, KEEP)
+        if readme is not None:
+            tree.link(readme, standby / KEEP)
+
+    def _swap(self, plan: _Plan) -> PublishReport:
+        """Swap the standby in (when anything differs) and remember what is where."""
+        state, standby = self.state, plan.standby
+        live_signatures, live_digests = state.signatures, state.digests
+        signatures, digests, good, items = plan.signatures, plan.digests, plan.good, plan.items
+        written = tuple(sorted(plan.written))
+        removed = tuple(sorted(plan.present.keys() - signatures.keys()))
+        unchanged = tuple(sorted(signatures.keys() - set(written)))
         if written or removed or not self.site.is_dir():
             os.chmod(standby, tree.DIR_MODE)
             if self.site.is_dir():
                 tree.exchange(standby, self.site)
-                state.standby = {rel: state.files[rel] for rel in good}
+                state.standby_signatures = {rel: live_signatures[rel] for rel in good}
+                state.standby_digests = {rel: live_digests[rel] for rel in good}
             else:
                 os.rename(standby, self.site)
-                state.standby = {}
-            state.files = target
+                state.standby_signatures, state.standby_digests = {}, {}
+            state.signatures, state.digests = signatures, digests
             self.say(
                 f"swapped in the new {self.site.name}/: "
                 f"{len(written)} written, {len(removed)} removed"
             )
         else:  # the same bytes as the live site: keep it, remember what the standby holds
-            state.standby = dict(target)
-            state.files = {rel: state.files[rel] for rel in target}
+            state.standby_signatures, state.standby_digests = signatures, digests
+            state.signatures = {rel: live_signatures[rel] for rel in signatures}
+            state.digests = {rel: live_digests[rel] for rel in signatures}
         state.items = items
+        sources = plan.sources
         if sources is not None:
             state.sources = {
                 f"{e.id}.md": sources[f"{e.id}.md"]
-                for e in entries
+                for e in plan.entries
                 if e.id in items and f"{e.id}.md" in sources
             }
         else:  # advisories given by the caller: trust no file signature next time
             state.sources = {}
-        state.shared_key, state.global_key = shared_key, key
-        state.next_change = self._next_change(items)
-        rows = [item.row for item in items.values() if item.row is not None]
+        state.shared_key, state.global_key = plan.shared_key, self.global_key
+        state.built_at, state.next_change = self.now.timestamp(), self._next_change(items)
+        rows = _rows(items)
         state.counts = (
             len(rows),
             sum(1 for row in rows if row.disclosed),
@@ -922,47 +988,19 @@ class _Builder:
         ]
         return min(upcoming, default=None)
 
-    def _clean_standby(self, standby: Path) -> dict[str, tree.FileInfo]:
-        """Make the standby hold only files the state vouches for; returns them."""
-        if not standby.is_dir() or standby.is_symlink():
-            tree.reset_tree(standby)
-            return {}
-        if not self.state.standby:  # nothing to keep: a fresh tree is cheaper than a scan
-            tree.reset_tree(standby)
-            return {}
+    def _clean_standby(self, plan: _Plan) -> None:
+        """Make the standby hold only files the state vouches for; remember them."""
+        state, standby = self.state, plan.standby
+        if not standby.is_dir() or standby.is_symlink() or not state.standby_signatures:
+            tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
+            return
         present = tree.scan(standby, KEEP)
-        trusted = tree.verified(self.state.standby, present)
-        for rel in present.keys() - trusted:
+        known = state.standby_signatures
+        trusted = {rel: sig for rel, sig in present.items() if known.get(rel) == sig}
+        for rel in present.keys() - trusted.keys():
             (standby / rel).unlink()
-        return {rel: self.state.standby[rel] for rel in trusted}
-
-    def _settle(
-        self,
-        standby: Path,
-        target: dict[str, tree.FileInfo],
-        new: dict[str, tree.FileInfo],
-        good: set[str],
-        in_standby: dict[str, tree.FileInfo],
-    ) -> None:
-        """A rendered file with the bytes of the live one becomes a hard link to it, so that
-        an unchanged file keeps its inode and mtime (mirrors and rsync see no change); the
-        standby loses what the new site does not have and gets the kept README."""
-        live_files = self.state.files
-        for rel, info in new.items():
-            if rel in good and live_files[rel].digest == info.digest:
-                tree.link(self.site / rel, standby / rel)
-                target[rel] = live_files[rel]
-        stale = in_standby.keys() - target.keys()
-        for rel in stale:
-            with contextlib.suppress(FileNotFoundError):
-                (standby / rel).unlink()
-        if stale:
-            tree.remove_empty_dirs(standby)
-        with contextlib.suppress(FileNotFoundError):
-            (standby / KEEP).unlink()
-        kept = tree.kept_file(self.site, KEEP)
-        if kept is not None:
-            tree.link(kept, standby / KEEP)
+        plan.kept_signatures = trusted
+        plan.kept_digests = {rel: state.standby_digests[rel] for rel in trusted}
 
     def _report(
         self, written: tuple[str, ...], unchanged: tuple[str, ...], removed: tuple[str, ...]

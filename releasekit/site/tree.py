@@ -20,7 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -48,13 +48,6 @@ class FileInfo(NamedTuple):
     @property
     def signature(self) -> Signature:
         return (self.size, self.mtime_ns, self.ino)
-
-    def matches(self, stat: os.stat_result) -> bool:
-        return (
-            stat.st_size == self.size
-            and stat.st_mtime_ns == self.mtime_ns
-            and stat.st_ino == self.ino
-        )
 
 
 def digest(data: bytes) -> str:
@@ -146,18 +139,6 @@ def kept_file(root: Path, name: str) -> Path | None:
     except FileNotFoundError:
         return None
     return root / name if _regular(stat) else None
-
-
-def verified(known: Mapping[str, FileInfo], present: Mapping[str, Signature]) -> set[str]:
-    """The files that are on disk exactly as the manifest says."""
-    return {rel for rel, info in known.items() if present.get(rel) == info[1:]}
-
-
-def same(known: Mapping[str, FileInfo], present: Mapping[str, Signature]) -> bool:
-    """True when the tree holds exactly the files of the manifest, each as written."""
-    return len(known) == len(present) and all(
-        present.get(rel) == info[1:] for rel, info in known.items()
-    )
 
 
 def link(source: Path | str, path: Path | str) -> None:
