@@ -16,7 +16,7 @@ from click.testing import Result
 
 from releasekit import workspace
 from releasekit.errors import AdvisoryError, PublishError
-from releasekit.site import build, model
+from releasekit.site import build, model, tree
 
 from .conftest import Workspace
 from .helpers.sites import CONFIG, PLACEHOLDER, grep, marked, markers, site_files
@@ -430,3 +430,74 @@ def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:
     (site / "README.md").mkdir(parents=True)  # not a file: not the README, removed
     report = publish_at(site_ws, LATER)
     assert not (site / "README.md").exists()
+
+
+@pytest.mark.parametrize("damage", ["site-rows", "site-items", "site-state"])
+def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
+    site_ws: Workspace, tmp_path: Path, damage: str
+) -> None:
+    for n in (1, 2, 3):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text().replace("MARKER-TITLE-0002", "A new title"))  # its row
+    (site_ws.root / ".releasekit" / damage).write_bytes(b"not a state")
+    publish_at(site_ws, LATER)
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), LATER)
+    assert site_files(site_ws.root / "site") == site_files(other / "site")
+    assert "A new title" in (site_ws.root / "site" / "index.html").read_text()
+
+
+def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    rows = site_ws.root / ".releasekit" / "site-rows"
+    before = rows.stat().st_mtime_ns
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore details.\n")
+    report = publish_at(site_ws, LATER)
+    assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
+    assert rows.stat().st_mtime_ns == before  # the rows file was not written again
+    path.write_text(path.read_text().replace("MARKER-SUMMARY-0001", "New summary"))
+    report = publish_at(site_ws, LATER)
+    assert {"index.html", "advisories.json", "feed.xml", "atom.xml"} <= set(report.written)
+    assert "New summary" in (site_ws.root / "site" / "advisories.json").read_text()
+
+
+@pytest.mark.parametrize("fork_min", [1, 3])
+def test_unchanged_files_linked_by_child_processes(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, fork_min: int
+) -> None:
+    monkeypatch.setattr(tree, "FORK_MIN", fork_min)  # 9 links: two children, then one
+    for n in range(1, 5):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    report = publish_at(site_ws, LATER)
+    assert report.written == ("advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json")
+    for rel in ("advisories/ACSA-2026-0001.html", "cve/CVE-2099-90003.json", "index.html"):
+        assert (site / rel).stat().st_ino == inodes[rel]
+
+
+def test_a_link_that_fails_in_a_child_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tree, "FORK_MIN", 1)
+    live, standby = tmp_path / "live", tmp_path / "standby"
+    (live / "a").mkdir(parents=True)
+    for name in "xyz":
+        (live / "a" / name).write_text(name)
+    linker = tree.Linker(live, standby, ["a/x", "a/y", "a/z", "a/missing"])
+    assert len(linker._children) == 2
+    with pytest.raises(OSError, match=r"linking the unchanged files.*FileNotFoundError"):
+        linker.wait()
+    assert (standby / "a" / "x").read_text() == "x"
+    monkeypatch.setattr(tree, "FORK_MIN", 2)
+    with pytest.raises(FileNotFoundError):  # fewer links: made at once
+        tree.Linker(live, standby, ["a/missing"])

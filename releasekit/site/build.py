@@ -18,9 +18,10 @@ How a build goes:
 Only released advisories produce anything; before the disclosure date their details are
 replaced by the placeholder sentence, and no body, CWE, CVE id, credit or record is rendered.
 Every timestamp in the output comes from the advisories, never from the build clock. The
-build state lives in the private state directory: ``.releasekit/site-state.pickle`` (what
-every run reads: the files of the site, the advisory files, the keys) and
-``site-items.pickle`` (what each advisory made; read only when something is rebuilt).
+build state lives in the private state directory: ``.releasekit/site-state`` (what every
+run reads: the files of the site, the advisory files, the keys), ``site-items`` (what each
+advisory made; read only when something is rebuilt) and ``site-rows`` (each advisory's row
+of the index, advisories.json and the feeds; read only when those are made again).
 
 A top-level ``site/README.md`` that is a regular file is not the build's: it is carried into
 every new tree as it is, never rendered, never removed (the repository that doubles as an
@@ -32,8 +33,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import marshal
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,8 +55,12 @@ RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
 TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
-STATE = "site-state.pickle"
-ITEMS = "site-items.pickle"
+# The state is private and trusted, a cache of plain data: marshal writes and reads it faster
+# than pickle. A state that does not load (another Python, damage) is built again.
+STATE = "site-state"
+ITEMS = "site-items"
+ROWS = "site-rows"
+MARSHAL_VERSION = 4
 STATE_FORMAT = "4"  # bump when what _save_state writes changes
 KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
@@ -90,14 +95,15 @@ class PublishReport:
 
 
 class Row(NamedTuple):
-    """An advisory's share of the files that list every advisory."""
+    """An advisory's share of the files that list every advisory (index, JSON, feeds)."""
 
     order: tuple[float, int, int]  # release instant, year, number: the index is newest first
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
     feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
-    disclosed: bool
-    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+
+    def digest(self) -> str:
+        return hashlib.blake2b(repr(tuple(self)).encode(), digest_size=16).hexdigest()
 
 
 class Item(NamedTuple):
@@ -112,15 +118,13 @@ class Item(NamedTuple):
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     files: tuple[str, ...]
-    row: tuple[Any, ...] | None  # a Row, as a plain tuple: see _rows()
+    row: str | None  # the digest of its Row (kept apart, see _State); None while hidden
+    disclosed: bool
+    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
 
 
-# Items are kept and sent back from the workers as plain tuples of plain tuples: pickle makes
-# and reads those in C, where a named tuple costs a Python call each way.
-
-
-def _rows(items: dict[str, Item]) -> list[Row]:
-    return [tuple.__new__(Row, item.row) for item in items.values() if item.row is not None]
+# Items and rows are kept, and sent back from the workers, as plain tuples: marshal and
+# pickle make and read those in C, where a named tuple costs a Python call each way.
 
 
 @dataclass
@@ -141,6 +145,9 @@ class _State:
     digests: dict[str, str] = field(default_factory=dict)  # the live site
     standby_signatures: dict[str, tree.Signature] = field(default_factory=dict)
     standby_digests: dict[str, str] = field(default_factory=dict)
+    rows_token: str = ""  # the rows file that goes with the items
+    # From the rows file, read only when the files that list every advisory are made again:
+    rows: dict[str, tuple[Any, ...]] | None = None  # by advisory id, Rows as plain tuples
 
     def steady(self, global_key: str, now: float) -> bool:
         """No setting or template changed and no advisory's visibility since the last build."""
@@ -161,7 +168,7 @@ def _load_state(state_dir: Path, settings: Settings, site: Path) -> _State:
     # The state directory is private and trusted; a state that does not load is rebuilt.
     fresh = _State(_tag(settings), str(site), loaded=True)
     try:
-        raw = pickle.loads((state_dir / STATE).read_bytes())  # noqa: S301
+        raw = marshal.loads((state_dir / STATE).read_bytes())  # noqa: S302 - private, trusted
         tag, site_name, *rest = raw
         if tag != fresh.tag or site_name != fresh.site:
             return fresh
@@ -175,25 +182,50 @@ def _load_items(state_dir: Path, state: _State) -> bool:
     if state.loaded:
         return True
     try:
-        raw = pickle.loads((state_dir / ITEMS).read_bytes())  # noqa: S301
-        token, items, digests, standby_signatures, standby_digests = raw
+        raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
+        token, items, digests, standby_signatures, standby_digests, rows_token = raw
         if token != state.token or digests.keys() != state.signatures.keys():
             return False
         state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
         state.digests = digests
         state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
+        state.rows_token = rows_token
         state.loaded = True
         return True
     except Exception:
         return False
 
 
-def _save_state(state_dir: Path, state: _State) -> None:
-    """The items first: a manifest never names items that are not on disk.
+class _Damaged(Exception):
+    """The rows file does not go with the items: build again from nothing."""
+
+
+def _load_rows(state_dir: Path, state: _State) -> dict[str, tuple[Any, ...]]:
+    if state.rows is None:
+        if not state.rows_token:
+            state.rows = {}
+        else:
+            try:
+                token, rows = marshal.loads((state_dir / ROWS).read_bytes())  # noqa: S302
+            except Exception:
+                raise _Damaged from None
+            if token != state.rows_token:
+                raise _Damaged
+            state.rows = rows
+    return state.rows
+
+
+def _save_state(state_dir: Path, state: _State, rows_changed: bool) -> None:
+    """The rows, then the items, then the manifest: none names a file that is not on disk.
 
     Not synced to disk: the state is a cache of what is on disk; one that is lost or does
     not go with the site means a full build, never a wrong site.
     """
+    if rows_changed:
+        assert state.rows is not None
+        state.rows_token = os.urandom(8).hex()
+        data = marshal.dumps((state.rows_token, state.rows), MARSHAL_VERSION)
+        fsutil.atomic_write(state_dir / ROWS, data, 0o600, durable=False)
     token = os.urandom(8).hex()
     items = {ident: tuple(item) for ident, item in state.items.items()}
     raw: tuple[Any, ...] = (
@@ -202,8 +234,9 @@ def _save_state(state_dir: Path, state: _State) -> None:
         state.digests,
         state.standby_signatures,
         state.standby_digests,
+        state.rows_token,
     )
-    data = pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+    data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
     raw = (
         state.tag,
@@ -217,9 +250,11 @@ def _save_state(state_dir: Path, state: _State) -> None:
         state.counts,
         token,
     )
-    data = pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+    data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
     state.token = token
+    with contextlib.suppress(FileNotFoundError):
+        (state_dir / "site-state.pickle").unlink()  # what releasekit 0.1 wrote before
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
@@ -242,6 +277,7 @@ class _Task:
 
 class _Done(NamedTuple):
     item: tuple[Any, ...] | None  # an Item; None when the file did not parse
+    row: tuple[Any, ...] | None  # its Row
     problems: tuple[Problem, ...]
     written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
 
@@ -434,7 +470,7 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.FileInfo]]:
+def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[str, tree.FileInfo]]:
     """Render an advisory's page, records and row; write the files into the standby."""
     settings = ctx.settings
     days = settings.project.disclosure_days
@@ -443,6 +479,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = None
+    disclosed = unrecorded = False
     if seen is not Visibility.HIDDEN:
         assert advisory.released is not None
         key = _key(ctx.global_key, fingerprint, seen)
@@ -462,14 +499,13 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
             written[rel] = tree.write_new(ctx.out, rel, data)
-        row = (
+        row = Row(
             (advisory.released.timestamp(), advisory.year, advisory.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(_json_row(settings, advisory, view)),
             tuple(model.feed_row(settings, advisory, seen)),
-            disclosed,
-            bool(disclosed and advisory.cve and not view["cve_record"]),
         )
+        unrecorded = bool(disclosed and advisory.cve and not view["cve_record"])
     item = Item(
         advisory.id,
         advisory.year,
@@ -480,9 +516,11 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
         _stamp(advisory.disclosed_at(days)),
         key,
         tuple(sorted(written)),
-        row,
+        None if row is None else row.digest(),
+        disclosed,
+        unrecorded,
     )
-    return item, written
+    return item, row, written
 
 
 def _render_task(ctx: _Context, task: _Task) -> _Done:
@@ -492,11 +530,12 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
         try:
             advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
         except AdvisoryError as exc:
-            return _Done(None, tuple(exc.problems), {})
+            return _Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, written = _render(ctx, advisory)
-    return _Done(tuple(item), (), {rel: tuple(info) for rel, info in written.items()})
+    item, row, written = _render(ctx, advisory)
+    plain_row = None if row is None else tuple(row)
+    return _Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 
 
 _WORKER: _Context | None = None
@@ -562,7 +601,7 @@ def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> d
         {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )
     listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
-    chosen = feeds.select(tuple.__new__(model.FeedRow, r.feed) for r in ordered)
+    chosen = feeds.select(tuple.__new__(model.FeedRow, r.feed) for r in ordered)  # plain
     return {
         "index.html": html.encode(),
         "feed.xml": feeds.rss(settings, chosen),
@@ -625,7 +664,7 @@ def _site_path(settings: Settings) -> Path:
     return site
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     id: str
     given: Advisory | None = None  # the caller's advisory (publish)
@@ -661,6 +700,8 @@ class _Plan:
     digests: dict[str, str] = field(default_factory=dict)
     new: dict[str, tree.FileInfo] = field(default_factory=dict)  # rendered, written
     written: list[str] = field(default_factory=list)  # of those, the ones that differ
+    rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
+    rows_changed: bool = False
     shared_key: str = ""
 
 
@@ -797,7 +838,21 @@ class _Builder:
         ):  # nothing changed: the daily cron run between two dates
             return self._report((), tuple(sorted(present)), ())
         if not _load_items(self.state_dir, state):  # not the manifest's own: trust nothing
-            state = self.state = _State(state.tag, state.site, loaded=True)
+            self.state = _State(state.tag, state.site, loaded=True)
+        try:
+            return self._build(self._plan(entries, sources, present))
+        except _Damaged:  # the rows do not go with the items: trust nothing
+            self.state = _State(state.tag, state.site, loaded=True)
+            return self._build(self._plan(entries, sources, present))
+
+    def _plan(
+        self,
+        entries: list[_Entry],
+        sources: dict[str, tuple[int, ...]] | None,
+        present: dict[str, tree.Signature],
+    ) -> _Plan:
+        """The advisories whose files stay as they are, and what to render."""
+        state, key, now = self.state, self.global_key, self.now.timestamp()
         if present == state.signatures:
             good = set(present)
         else:
@@ -806,12 +861,6 @@ class _Builder:
         if sources is not None:
             entries, parse = self._source_entries(sources, state.items)
         plan = _Plan(entries, sources, parse, present, good)
-        self._plan(plan)
-        return self._build(plan)
-
-    def _plan(self, plan: _Plan) -> None:
-        """The advisories whose files stay as they are, and what to render."""
-        state, key, now = self.state, self.global_key, self.now.timestamp()
         steady = state.steady(key, now)  # then every unchanged advisory keeps its render key
         for entry in plan.entries:
             old = state.items.get(entry.id)
@@ -828,6 +877,7 @@ class _Builder:
                 plan.items[entry.id] = old
             else:
                 plan.tasks.append(_Task(entry.id, entry.source))
+        return plan
 
     def _build(self, plan: _Plan) -> PublishReport:
         state = self.state
@@ -868,12 +918,14 @@ class _Builder:
         shown = workspace.display_path(settings, settings.advisories_dir)
         ctx = _Context(settings, self.now, plan.standby, key, shown)
         problems: list[Problem] = []
-        items, new = plan.items, plan.new
+        items, new, rows = plan.items, plan.new, plan.rows
         for done in _run(ctx, plan.tasks, workers):
             problems.extend(done.problems)
             if done.item is not None:
                 item = tuple.__new__(Item, done.item)
                 items[item.id] = item
+                if done.row is not None:
+                    rows[item.id] = done.row
                 for rel, info in done.written.items():
                     new[rel] = tuple.__new__(tree.FileInfo, info)
         if problems:
@@ -893,8 +945,17 @@ class _Builder:
                 else:
                     plan.signatures[rel] = state.signatures[rel]
                     tree.link(self.site / rel, plan.standby / rel)
-        else:
-            for rel, data in _shared_files(settings, _rows(items), key).items():
+        else:  # a row changed (or the templates did): all rows are needed
+            kept_rows = _load_rows(self.state_dir, state)
+            for ident, item in items.items():
+                if item.row is not None and ident not in rows:
+                    if ident not in kept_rows:
+                        raise _Damaged
+                    rows[ident] = kept_rows[ident]
+            state.rows = rows
+            plan.rows_changed = True
+            listed = [tuple.__new__(Row, row) for row in rows.values()]
+            for rel, data in _shared_files(settings, listed, key).items():
                 new[rel] = tree.write_new(plan.standby, rel, data)
 
     def _settle(self, plan: _Plan) -> None:
@@ -961,20 +1022,20 @@ class _Builder:
             state.sources = {}
         state.shared_key, state.global_key = plan.shared_key, self.global_key
         state.built_at, state.next_change = self.now.timestamp(), self._next_change(items)
-        rows = _rows(items)
         state.counts = (
-            len(rows),
-            sum(1 for row in rows if row.disclosed),
-            sum(1 for row in rows if row.unrecorded),
+            sum(1 for item in items.values() if item.row is not None),
+            sum(1 for item in items.values() if item.disclosed),
+            sum(1 for item in items.values() if item.unrecorded),
         )
-        _save_state(self.state_dir, state)
+        _save_state(self.state_dir, state, plan.rows_changed)
         return self._report(written, unchanged, removed)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
+        """What the files that list every advisory are made of: the rows and the globals."""
         h = hashlib.blake2b(self.global_key.encode(), digest_size=16)
         for ident in sorted(items):
-            if items[ident].key is not None:
-                h.update(f"\0{ident}\0{items[ident].key}".encode())
+            if items[ident].row is not None:
+                h.update(f"\0{ident}\0{items[ident].row}".encode())
         return h.hexdigest()
 
     def _next_change(self, items: dict[str, Item]) -> float | None:

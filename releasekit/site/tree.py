@@ -110,16 +110,14 @@ def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
     def walk(directory: str, prefix: str) -> None:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            with os.scandir(fd) as entries:
-                listed = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
-            for name, is_dir in listed:
-                if is_dir:
-                    walk(f"{directory}/{name}", f"{prefix}{name}/")
-                    continue
+            for name in os.listdir(fd):
                 stat = os.lstat(name, dir_fd=fd)
-                if keep is not None and not prefix and name == keep and _regular(stat):
+                if (stat.st_mode & 0o170000) == 0o040000:  # a directory
+                    walk(f"{directory}/{name}", f"{prefix}{name}/")
+                elif keep is not None and not prefix and name == keep and _regular(stat):
                     continue
-                found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+                else:
+                    found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         finally:
             os.close(fd)
 
@@ -183,42 +181,58 @@ def link_all(live: Path, standby: Path, rels: Iterable[str]) -> None:
 class Linker:
     """:func:`link_all` started now and finished by :meth:`wait`.
 
-    Many links are made by a forked child process while the parent renders (the work is
+    Many links are made by forked child processes while the parent renders (the work is
     nearly all in the kernel, and the machine has more than one core); a few, at once.
+    ``rels`` come grouped by directory: two children take a half each, so that they work in
+    different directories most of the time (a directory takes one new entry at a time).
     Start it before any thread or worker pool exists.
     """
 
     def __init__(self, live: Path, standby: Path, rels: list[str]) -> None:
-        self._pid: int | None = None
-        self._pipe = -1
-        if len(rels) < FORK_MIN or (os.cpu_count() or 1) < 2:
+        self._children: list[tuple[int, int]] = []  # pid, pipe
+        cores = os.cpu_count() or 1
+        if len(rels) < FORK_MIN or cores < 2:
             link_all(live, standby, rels)
             return
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (coverage does not see it)
-            os.close(read)
-            code = 0
-            try:
-                link_all(live, standby, rels)
-            except BaseException as exc:
-                os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid, self._pipe = pid, read
+        by_dir: dict[str, list[str]] = {}
+        for rel in rels:
+            by_dir.setdefault(rel.rpartition("/")[0], []).append(rel)
+        rels = [rel for group in by_dir.values() for rel in group]
+        parts = 2 if len(rels) >= 4 * FORK_MIN else 1
+        size = -(-len(rels) // parts)
+        for start in range(0, len(rels), size):
+            self._children.append(_fork(link_all, live, standby, rels[start : start + size]))
 
     def wait(self) -> None:
-        """Wait for the links; an OSError when the child could not make them."""
-        if self._pid is None:
-            return
-        pid, self._pid = self._pid, None
-        with os.fdopen(self._pipe, "rb") as pipe:
-            message = pipe.read().decode(errors="replace")
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise OSError(f"linking the unchanged files into the standby: {message or status}")
+        """Wait for the links; an OSError when a child could not make them."""
+        children, self._children = self._children, []
+        failures = []
+        for pid, pipe in children:
+            with os.fdopen(pipe, "rb") as reader:
+                message = reader.read().decode(errors="replace")
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failures.append(message or str(status))
+        if failures:
+            raise OSError(f"linking the unchanged files into the standby: {failures[0]}")
+
+
+def _fork(function: Any, *args: Any) -> tuple[int, int]:
+    """Run ``function(*args)`` in a forked child; its pid and a pipe with its error, if any."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (coverage does not see it)
+        os.close(read)
+        code = 0
+        try:
+            function(*args)
+        except BaseException as exc:
+            os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
 
 
 def remove_empty_dirs(root: Path) -> None:
