@@ -254,7 +254,7 @@ def _save_state(state_dir: Path, state: _State, rows_changed: bool) -> None:
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
     state.token = token
     with contextlib.suppress(FileNotFoundError):
-        (state_dir / "site-state.pickle").unlink()  # what releasekit 0.1 wrote before
+        (state_dir / "site-state.pickle").unlink()  # what an earlier releasekit wrote
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
@@ -886,7 +886,7 @@ class _Builder:
         self._clean_standby(plan)
         # The files of the advisories that are not rendered again are right in the live site
         # (or already in the standby): they are hard-linked into the standby while the others
-        # render, by a child process (see tree.Linker).
+        # render, by child processes (see tree.Linker).
         live_signatures, live_digests = state.signatures, state.digests
         signatures, digests = plan.signatures, plan.digests
         kept_signatures, kept_digests = plan.kept_signatures, plan.kept_digests
