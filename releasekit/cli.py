@@ -198,7 +198,10 @@ def _parse_instant(value: str | None) -> datetime | None:
 @click.option("--cvss", help="CVSS 3.1 or 4.0 vector.")
 @click.option("--cve", help="CVE id, once reserved.")
 @click.option("--reporter", help="Name to credit.")
-@click.option("--embargo", help="Embargo end, e.g. 2026-12-01T14:00:00Z.")
+@click.option(
+    "--embargo",
+    help="Embargo end, e.g. 2026-12-01T14:00:00Z (default with --cve: embargo_hours ahead).",
+)
 @pass_context
 def advisory_new(
     obj: Context,
@@ -218,6 +221,12 @@ def advisory_new(
           --summary "Users could export channels they cannot read." \\
           --cvss CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N
     """
+    moment = _parse_instant(embargo)
+    now = clock.now()
+    if moment is None and cve:
+        # The embargo usually ends a fixed time after the CVE is reserved.
+        hours = obj.settings.project.embargo_hours
+        moment = (now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
     fields = workspace.NewAdvisory(
         title=title,
         summary=summary,
@@ -225,9 +234,9 @@ def advisory_new(
         cvss=cvss,
         cve=cve,
         reporter=reporter,
-        embargo=_parse_instant(embargo),
+        embargo=moment,
     )
-    path = workspace.new_advisory(obj.settings, clock.now(), fields)
+    path = workspace.new_advisory(obj.settings, now, fields)
     click.echo(str(workspace.display_path(obj.settings, path)))
 
 
