@@ -644,6 +644,51 @@ def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> Non
         out.print(f"  {page}")
 
 
+@embargo.command("announce")
+@click.option("--dry-run", is_flag=True, help="Show the message; send nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
+    """Pre-announce the next release: date and time, versions, highest severity.
+
+    A public, signed message to the lists days before the embargo ends, as projects do so
+    that users can plan to upgrade. It names no advisory, CVE or detail. Sent once per list
+    for each embargo instant (a moved embargo can be announced again).
+
+    \b
+    Example:
+      releasekit embargo announce --dry-run
+      releasekit embargo announce --yes
+    """
+    settings = obj.settings
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput("embargo announce: no terminal to confirm on; pass --yes (or --dry-run)")
+
+    def show(item: embargo_core.PreAnnouncement) -> None:
+        click.echo(f"To: {', '.join(item.recipients)}")
+        click.echo(f"Subject: {item.subject}")
+        click.echo("")
+        click.echo(item.body)
+
+    def confirm(item: embargo_core.PreAnnouncement) -> bool:
+        if yes:
+            return True
+        show(item)
+        return click.confirm("Send this pre-announcement now?", default=False, err=True)
+
+    item = embargo_core.pre_announce(
+        settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm
+    )
+    if dry_run:
+        show(item)
+        click.echo("Dry run: nothing was sent.")
+        return
+    for address in item.sent:
+        click.echo(f"sent to {address}")
+    for address in item.skipped:
+        click.echo(f"already sent to {address}")
+
+
 @embargo.command("lift")
 @click.option(
     "--dry-run", is_flag=True, help="Preflight and show what would be done; change nothing."

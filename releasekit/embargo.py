@@ -53,6 +53,7 @@ from .site import build as site_build
 
 Progress = Callable[[str], None]
 PUSH_ATTEMPTS = 3
+SEVERITY_ORDER = ("none", "low", "medium", "high", "critical")
 # Test hook: kill the process (SIGKILL) right after the named step is journalled, so that
 # the fault tests can prove that a re-run resumes. Unset in normal use.
 CRASH_AFTER = "RELEASEKIT_TEST_CRASH_AFTER"
@@ -386,6 +387,111 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
         earliest = waiting[0].embargo
         report.checks, _ = preflight(settings, waiting, advisories, outside, now, sign_at=earliest)
     return report
+
+
+# --- the pre-announcement ----------------------------------------------------------------
+
+
+@dataclass
+class PreAnnouncement:
+    """The public pre-announcement of the next embargo (what was, or would be, sent)."""
+
+    instant: datetime
+    count: int
+    highest: str
+    lines: list[tuple[str, str]]  # (line, version to be released)
+    recipients: list[str]
+    subject: str = ""
+    body: str = ""
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sent before
+
+
+def pre_announce(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[PreAnnouncement], bool] = lambda item: True,
+) -> PreAnnouncement:
+    """Announce the date, versions and highest severity of the next embargo; no details.
+
+    Covers the advisories whose embargo is the next instant. Signed like the announcement,
+    one message per list, each sent once (journalled under that instant: a moved embargo
+    may be announced again).
+    """
+    mail_settings = require_mail(settings)
+    advisories = workspace.load_advisories(settings)
+    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
+    if not upcoming:
+        raise Refused("nothing to pre-announce: no embargo ends in the future")
+    instant = upcoming[0].embargo
+    assert instant is not None
+    batch = [a for a in upcoming if a.embargo == instant]
+    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
+    needed = {c.line for c in the_plan.cells if c.required}
+    lines = [line for line in the_plan.lines if line.name in needed]
+    lines.sort(key=lambda line: Version(line.name), reverse=True)
+    severities = [a.severity for a in batch]
+    highest = max(severities, key=SEVERITY_ORDER.index)
+    item = PreAnnouncement(
+        instant,
+        len(batch),
+        highest,
+        [(line.name, line.next_version) for line in lines],
+        list(mail_settings.to),
+    )
+    context = {
+        "project": {
+            "name": settings.project.name,
+            "site_url": settings.project.site_url,
+            "time_zone": settings.project.time_zone,
+        },
+        "release": instant,
+        "lines": [
+            {"line": line.name, "version": line.next_version, "upcoming": line.tag is None}
+            for line in lines
+        ],
+        "highest": highest,
+        "count": len(batch),
+    }
+    env = render.environment(settings.templates_dir)
+    item.subject, item.body = mail.render_pre_announcement(env, context)
+    if dry_run:
+        return item
+    if not confirm(item):
+        raise Refused("not confirmed; nothing was sent")
+    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    signer.require(now)
+    run = run_id([a.id for a in batch])
+    stamp = timefmt.iso_utc(instant)
+    state = workspace.state_dir(settings)
+    with journal.exclusive(state, "announce"), journal.Journal.open(state) as book:
+        for address in mail_settings.to:
+            key = f"announce/{run}/{stamp}/{address}"
+            if book.is_done(key):
+                item.skipped.append(address)
+                continue
+            message_id = mail.make_message_id(mail_settings.sender, "pre", run, stamp, address)
+            one = replace(mail_settings, to=(address,))
+            message = mail.build_announcement(
+                subject=item.subject,
+                body=item.body,
+                mail=one,
+                message_id=message_id,
+                date=now,
+                signer=signer,
+            )
+            book.start(key, now, {"message_id": message_id})
+            try:
+                receipt = mail.send(message, one, outside.env)
+            except MailError as exc:
+                book.fail(key, now, str(exc))
+                raise NotDone(f"pre-announcement to {address} not sent: {exc}") from None
+            book.finish(key, now, {"message_id": receipt.message_id})
+            item.sent.append(address)
+    return item
 
 
 # --- the lift -----------------------------------------------------------------------------------

@@ -149,6 +149,19 @@ def render_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> 
     return " ".join(subject.split()), body
 
 
+def render_pre_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the public pre-announcement; pure.
+
+    ``context``: ``project`` (``name``, ``site_url``, ``time_zone``), ``release`` (the embargo
+    instant), ``lines`` (``{line, version, upcoming}`` dicts), ``highest`` (a severity) and
+    ``count`` (how many issues). Nothing that names or describes an issue.
+    """
+    values = {**context, "zone": ZoneInfo(context["project"]["time_zone"])}
+    subject = _render(env, "pre-announcement-subject.txt.j2", values)
+    body = _render(env, "pre-announcement.txt.j2", values)
+    return " ".join(subject.split()), body
+
+
 def _render(env: jinja2.Environment, template: str, values: Mapping[str, Any]) -> str:
     try:
         return render.render(env, template, **values)

@@ -434,3 +434,32 @@ def test_wait_refuses_nothing_pending(release: Release) -> None:
         result = release.run("embargo", "lift", "--wait", "--yes")
     assert result.exit_code == 0
     assert "Nothing to lift" in result.stdout
+
+
+def test_pre_announcement_names_date_versions_and_severity_only(release: Release) -> None:
+    with time_machine.travel(EMBARGO - timedelta(days=3), tick=False):
+        dry = release.run("embargo", "announce", "--dry-run")
+        assert dry.exit_code == 0, dry.output + dry.stderr
+        assert "2026-12-01 14:00 UTC (06:00 PST)" in dry.stdout
+        assert "highest severity is High" in dry.stdout
+        for version in ("10.4.0", "10.3.2", "10.2.1", "10.1.2", "9.11.3"):
+            assert version in dry.stdout
+        for secret in ("ACSA-2026-0001", "CVE-2026-40002", "Link previews", "Sam Rivera"):
+            assert secret not in dry.stdout
+        assert DETAIL_MARKER not in dry.stdout
+        assert release.smtp.messages == []
+        sent = release.run("embargo", "announce", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+        again = release.run("embargo", "announce", "--yes")
+        assert "already sent to" in again.stdout
+    assert len(release.smtp.messages) == len(LISTS)
+    for message in release.smtp.messages:
+        verify_pgp_mime(message.data, release.gpg)
+        assert b"ACSA-2026-0001" not in message.data
+
+
+def test_pre_announcement_needs_a_future_embargo(release: Release) -> None:
+    with after_embargo():
+        result = release.run("embargo", "announce", "--yes")
+    assert result.exit_code == 1
+    assert "no embargo ends in the future" in result.stderr
