@@ -550,7 +550,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     settings = obj.settings
     now = clock.now()
     report = embargo_core.status(settings, _outside(), now)
-    ready = all(c.ok for c in report.checks)
+    ready = report.ready
     if as_json:
         click.echo(
             json.dumps(
@@ -565,8 +565,17 @@ def embargo_status(obj: Context, as_json: bool) -> None:
                         }
                         for p in report.pending
                     ],
-                    "checks": [
-                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks
+                    "batches": [
+                        {
+                            "embargo": timefmt.iso_utc(batch.instant),
+                            "advisories": batch.ids,
+                            "ready": batch.ready,
+                            "checks": [
+                                {"name": c.name, "ok": c.ok, "detail": c.detail}
+                                for c in batch.checks
+                            ],
+                        }
+                        for batch in report.batches
                     ],
                     "unfinished_lift": {
                         "advisories": report.unfinished_run,
@@ -602,8 +611,13 @@ def embargo_status(obj: Context, as_json: bool) -> None:
                     timefmt.duration(item.left) if item.left.total_seconds() > 0 else "over",
                 )
             out.print(table)
-            out.print("Readiness:")
-            _print_checks(report.checks)
+            for batch in report.batches:
+                verdict = "[green]ready[/]" if batch.ready else "[bold red]not ready[/]"
+                out.print(
+                    f"Readiness of {', '.join(batch.ids)} "
+                    f"({timefmt.instant(batch.instant, settings.zone)}): {verdict}"
+                )
+                _print_checks(batch.checks)
     if not ready:
         raise click.exceptions.Exit(EXIT_NOT_DONE)
 

@@ -360,32 +360,56 @@ class PendingStatus:
 
 
 @dataclass
+class BatchStatus:
+    """The advisories whose embargo ends at one instant: they are lifted together."""
+
+    instant: datetime
+    ids: list[str]
+    checks: list[Check]
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+@dataclass
 class StatusReport:
     pending: list[PendingStatus]
-    checks: list[Check]
+    batches: list[BatchStatus]
     unfinished: list[journal.Step]  # steps of a half-done lift
     unfinished_run: list[str]  # advisory ids of that lift
 
+    @property
+    def ready(self) -> bool:
+        return all(b.ready for b in self.batches) and not self.unfinished_run
+
 
 def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
-    """Each pending embargo with its time left, the readiness checklist, a half-done lift."""
+    """Each pending embargo with its time left; the readiness checklist of each batch (the
+    advisories lifted together, as the lift groups them); a half-done lift."""
     advisories = workspace.load_advisories(settings)
     waiting = pending(advisories)
     report = StatusReport(
-        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo],
-        [],
-        [],
-        [],
+        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo], [], [], []
     )
-    with journal.Journal.open(workspace.state_dir(settings)) as book:
-        current = book.get("lift/current")
-        if current is not None and current.status != "done":
-            run = current.detail["run"]
-            report.unfinished_run = list(current.detail["ids"])
-            report.unfinished = [s for s in book.steps(f"lift/{run}/")]
-    if waiting:
-        earliest = waiting[0].embargo
-        report.checks, _ = preflight(settings, waiting, advisories, outside, now, sign_at=earliest)
+    book = journal.Journal.existing(settings.state_dir)
+    if book is not None:
+        with book:
+            run = unfinished_run(book)
+            if run is not None:
+                report.unfinished_run = list(run.detail["ids"])
+                name = run.detail["run"]
+                report.unfinished = [s for s in book.steps(f"lift/{name}/") if s is not run]
+    due = [a for a in waiting if a.embargo is not None and a.embargo <= now]
+    groups: dict[datetime, list[Advisory]] = {}
+    if due:  # the lift takes everything already due at once
+        groups[max(a.embargo for a in due if a.embargo)] = due
+    for advisory in waiting:
+        if advisory.embargo is not None and advisory.embargo > now:
+            groups.setdefault(advisory.embargo, []).append(advisory)
+    for instant, batch in groups.items():
+        checks, _ = preflight(settings, batch, advisories, outside, now, sign_at=instant)
+        report.batches.append(BatchStatus(instant, [a.id for a in batch], checks))
     return report
 
 
@@ -532,73 +556,125 @@ def lift(
     sleep: Callable[[float], None] = clock.sleep,
     countdown: Callable[[timedelta], None] | None = None,
 ) -> LiftReport:
-    """Preflight, then push, record, announce and publish; resumable and idempotent."""
+    """Preflight, then push, record, announce and publish; resumable and idempotent.
+
+    A run is journalled from the moment its push starts (after the embargo instant); until
+    then a failure or interruption leaves nothing behind but the fetched remote-tracking refs.
+    """
     state = workspace.state_dir(settings)
-    with journal.exclusive(state, "lift"), journal.Journal.open(state) as book:
-        advisories = workspace.load_advisories(settings)
-        by_id = {a.id: a for a in advisories}
-        current = book.get("lift/current")
-        if current is not None and current.status != "done":
-            run = str(current.detail["run"])
-            batch = [by_id[i] for i in current.detail["ids"] if i in by_id]
-            instant = max((a.embargo for a in batch if a.embargo), default=now())
-            resumed = True
-        else:
-            batch, found = select_batch(advisories, now(), wait)
-            if not batch or found is None:
-                return LiftReport("", [])
-            instant, run, resumed = found, run_id([a.id for a in batch]), False
-        report = LiftReport(run, [a.id for a in batch], resumed=resumed)
-        mail_settings = require_mail(settings)
-        report.recipients = list(mail_settings.to)
-        report.pages = _pages(batch)
-        push_step = book.get(_key(run, "push"))
+    with journal.exclusive(state, "lift"):
+        book = journal.Journal.existing(state)
+        try:
+            return _lift(settings, outside, book, dry_run, wait, confirm, now, sleep, countdown)
+        finally:
+            if book is not None:
+                book.close()
 
-        prepared: Prepared | None = None
-        if push_step is None:
-            checks, prepared = preflight(
-                settings, batch, advisories, outside, now(), sign_at=instant
+
+def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
+    """The run step of a lift that started pushing and did not finish, if any."""
+    if book is None:
+        return None
+    for step in book.steps("lift/"):
+        if step.key.endswith("/run") and step.status != "done":
+            return step
+    return None
+
+
+def _lift(
+    settings: Settings,
+    outside: Outside,
+    book: journal.Journal | None,
+    dry_run: bool,
+    wait: bool,
+    confirm: Callable[[LiftReport], bool],
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    countdown: Callable[[timedelta], None] | None,
+) -> LiftReport:
+    advisories = workspace.load_advisories(settings)
+    by_id = {a.id: a for a in advisories}
+    unfinished = unfinished_run(book)
+    if unfinished is not None:
+        run = str(unfinished.detail["run"])
+        batch = [by_id[i] for i in unfinished.detail["ids"] if i in by_id]
+        instant = datetime.fromisoformat(unfinished.detail["instant"])
+    else:
+        batch, found = select_batch(advisories, now(), wait)
+        if not batch or found is None:
+            return LiftReport("", [])
+        instant, run = found, run_id([a.id for a in batch])
+    report = LiftReport(run, [a.id for a in batch], resumed=unfinished is not None)
+    mail_settings = require_mail(settings)
+    report.recipients = list(mail_settings.to)
+    report.pages = _pages(batch)
+    push_step = book.get(_key(run, "push")) if book is not None else None
+
+    prepared: Prepared | None = None
+    if push_step is None:
+        checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
+        report.checks = checks
+        if prepared is None or any(not c.ok for c in checks):
+            failed = [c.name for c in checks if not c.ok]
+            raise NotReady(
+                f"preflight failed ({', '.join(failed)}); nothing was pushed, sent or written"
             )
-            report.checks = checks
-            if prepared is None or any(not c.ok for c in checks):
-                failed = [c.name for c in checks if not c.ok]
-                raise NotReady(f"preflight failed ({', '.join(failed)}); nothing was changed")
-        elif push_step.status != "done":
-            # A push was under way: what it meant to push is in the journal.
-            prepared = _from_journal(push_step)
-            report.checks = _resume_checks(settings, outside, now())
-            if any(not c.ok for c in report.checks):
-                failed = [c.name for c in report.checks if not c.ok]
-                raise NotReady(f"cannot resume the push ({', '.join(failed)})")
-        if prepared is not None:
-            report.updates = list(prepared.updates)
-            report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
-            report.subject, report.body = announcement(settings, batch, instant, prepared)
-        if dry_run:
-            return report
-        if not confirm(report):
-            raise Refused("not confirmed; nothing was changed")
-        if not resumed:
-            book.start("lift/current", now(), {"run": run, "ids": [a.id for a in batch]})
-
-        if prepared is not None:
-            _wait_for(instant, now, sleep, countdown)
-            _push(settings, book, run, batch, advisories, prepared, outside, now)
-            report.done.append("push")
-        else:
-            report.skipped.append("push")
-        push_step = book.get(_key(run, "push"))
-        assert push_step is not None
-        assert push_step.status == "done"
-        report.released = datetime.fromisoformat(push_step.detail["released"])
-        report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
-        report.updates = list(_from_journal(push_step).updates)
-
-        _record(settings, book, run, batch, report, now)
-        _announce(settings, book, run, batch, report, outside, now)
-        _publish(settings, book, run, report, now, outside)
-        book.finish("lift/current", now())
+    elif push_step.status != "done":
+        # A push was under way: what it meant to push is in the journal.
+        prepared = _from_journal(push_step)
+        report.checks = _resume_checks(settings, outside, now())
+        if any(not c.ok for c in report.checks):
+            failed = [c.name for c in report.checks if not c.ok]
+            raise NotReady(f"cannot resume the push ({', '.join(failed)})")
+    if prepared is not None:
+        report.updates = list(prepared.updates)
+        report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
+        report.subject, report.body = announcement(settings, batch, instant, prepared)
+    if dry_run:
         return report
+    if not confirm(report):
+        raise Refused("not confirmed; nothing was pushed, sent or written")
+
+    if prepared is not None:
+        _wait_for(instant, now, sleep, countdown)
+        if book is None:
+            book = journal.Journal.open(workspace.state_dir(settings))
+        if unfinished is None:
+            detail = {"run": run, "ids": [a.id for a in batch], "instant": instant.isoformat()}
+            book.start(_key(run, "run"), now(), detail)
+        _push(settings, book, run, batch, advisories, prepared, outside, now)
+        report.done.append("push")
+    else:
+        report.skipped.append("push")
+    assert book is not None
+    push_step = book.get(_key(run, "push"))
+    assert push_step is not None
+    assert push_step.status == "done"
+    report.released = datetime.fromisoformat(push_step.detail["released"])
+    report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
+    report.updates = list(_from_journal(push_step).updates)
+
+    _record(settings, book, run, batch, report, now)
+    _announce(settings, book, run, batch, report, outside, now)
+    _publish(settings, book, run, report, now, outside)
+    book.finish(_key(run, "run"), now())
+    return report
+
+
+def _still_due(settings: Settings, ids: Sequence[str], now: datetime) -> None:
+    """Read the advisories again: none released meanwhile, every embargo still over.
+
+    An embargo postponed while ``--wait`` counted down stops the lift before anything is
+    pushed.
+    """
+    current = {a.id: a for a in workspace.load_advisories(settings)}
+    for ident in ids:
+        advisory = current.get(ident)
+        if advisory is None:
+            raise Refused(f"{ident}: the advisory file is gone; nothing was pushed")
+        if advisory.embargo is None or advisory.embargo > now:
+            when = timefmt.iso_utc(advisory.embargo) if advisory.embargo else "unset"
+            raise Refused(f"{ident}: the embargo was moved (now {when}); nothing was pushed")
 
 
 def _pages(batch: Sequence[Advisory]) -> list[str]:
@@ -663,15 +739,19 @@ def _push(
     outside: Outside,
     now: Callable[[], datetime],
 ) -> None:
-    """Push every pending ref in one push and read them back.
+    """Push the branches, read them back, then the tags of the verified branches.
 
-    A line whose branch moved on the remote since the plan is fetched and re-applied (its
-    tag is made again for the new head; its version does not change, the tag not being
-    public yet); lines already on the remote are kept as they are. Bounded attempts.
+    Branches go first so that a tag is never public without its commit on its branch (a
+    push is not atomic: a branch may be refused while its tag is accepted). A line whose
+    branch moved on the remote is fetched and re-applied; its version must not change
+    (its tag was not pushed). A ref the remote refused is tried again as it was. The step is
+    done only when every branch and tag reads back as intended. Bounded attempts.
     """
     key = _key(run, "push")
     remote = settings.project.remote
+    reasons = ""
     for attempt in range(1, PUSH_ATTEMPTS + 1):
+        _still_due(settings, [a.id for a in batch], now())
         if prepared.plan is not None:
             repo = prepared.plan.repo
             # Objects become public now: keep them in the clone so a re-run can push them.
@@ -681,17 +761,27 @@ def _push(
         book.start(key, now(), _journal_detail(prepared))
         _crash_point("push-started")
         advertised = repo.ls_remote(remote)
-        moved = _moved_lines(prepared, advertised)
-        todo = [
-            u for u in prepared.updates if u.line not in moved and advertised.get(u.ref) != u.new
-        ]
-        if todo:
-            outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
-            results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
-            rejected = {r.ref: r.message for r in results if not r.ok}
-            advertised = repo.ls_remote(remote)
-        else:
-            rejected = {}
+        rejected: dict[str, str | None] = {}
+        for kind in ("refs/heads/", "refs/tags/"):
+            moved = _moved_lines(prepared, advertised)
+            verified = {
+                u.line
+                for u in prepared.updates
+                if u.ref.startswith("refs/heads/") and advertised.get(u.ref) == u.new
+            }
+            todo = [
+                u
+                for u in prepared.updates
+                if u.ref.startswith(kind)
+                and u.line not in moved
+                and (kind == "refs/heads/" or u.line in verified)
+                and advertised.get(u.ref) != u.new
+            ]
+            if todo:
+                outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
+                results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
+                rejected.update({r.ref: r.message for r in results if not r.ok})
+                advertised = repo.ls_remote(remote)
         wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
         if not wrong:
             released = now()
@@ -700,42 +790,57 @@ def _push(
             book.finish(key, released, detail)
             _crash_point("push")
             return
-        reasons = "; ".join(
-            f"{u.ref}: {rejected.get(u.ref) or 'moved on the remote'}" for u in wrong
-        )
+        reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)
         book.fail(key, now(), reasons)
-        redo = {u.line for u in wrong}
-        if any(u.ref.startswith("refs/tags/") and advertised.get(u.ref) for u in wrong):
+        taken = [u.ref for u in wrong if u.ref.startswith("refs/tags/") and u.ref in advertised]
+        if taken:
             raise NotDone(
-                f"a release tag exists on the remote with other contents ({reasons}); "
+                f"{', '.join(taken)} already exist on the remote with other contents; "
                 "nothing was announced. Resolve it by hand, then re-run the lift."
             )
         if attempt == PUSH_ATTEMPTS:
             break
-        outside.say(
-            f"push rejected ({reasons}); fetching and re-applying lines {', '.join(sorted(redo))}"
-        )
-        signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
-        fresh = prepare(settings, batch, signer, now(), outside.progress)
-        assert fresh.plan is not None
-        bad = [c for c in fresh.plan.cells if c.line in redo and not c.ok]
-        if bad:
-            why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
-            raise NotReady(f"after the branch moved: {why}; nothing was announced")
-        kept = tuple(u for u in prepared.updates if u.line not in redo)
-        renewed = tuple(u for u in fresh.updates if u.line in redo)
-        fixed = {
-            advisory: {
-                line: (fresh.fixed[advisory].get(line, version) if line in redo else version)
-                for line, version in lines.items()
-            }
-            for advisory, lines in prepared.fixed.items()
-        }
-        prepared = Prepared(fresh.plan, kept + renewed, fixed)
+        moved = _moved_lines(prepared, advertised)
+        if moved:
+            prepared = _replan(settings, batch, prepared, moved, outside, now())
+        outside.say(f"push incomplete ({reasons}); trying again")
     raise NotDone(
-        f"push rejected after {PUSH_ATTEMPTS} attempts; nothing was announced. "
+        f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. "
         "Re-run `releasekit embargo lift` to try again."
     )
+
+
+def _replan(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    prepared: Prepared,
+    moved: set[str],
+    outside: Outside,
+    now: datetime,
+) -> Prepared:
+    """Fetch and re-apply the fixes of the lines whose branch moved; keep everything else.
+
+    The versions were decided (and journalled) before the first push and must not change.
+    """
+    lines = ", ".join(sorted(moved))
+    outside.say(f"the remote branch of {lines} moved: fetching and re-applying the fixes")
+    signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
+    fresh = prepare(settings, batch, signer, now, outside.progress)
+    assert fresh.plan is not None
+    bad = [c for c in fresh.plan.cells if c.line in moved and c.required and c.status != "applies"]
+    if bad:
+        why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
+        raise NotReady(f"after the branch moved: {why}; nothing was announced")
+    for advisory, versions in prepared.fixed.items():
+        for line in moved:
+            if line in versions and fresh.fixed.get(advisory, {}).get(line) != versions[line]:
+                raise NotDone(
+                    f"after the branch of {line} moved, its next version is no longer "
+                    f"{versions[line]}; nothing was announced"
+                )
+    kept = tuple(u for u in prepared.updates if u.line not in moved)
+    renewed = tuple(u for u in fresh.updates if u.line in moved)
+    return Prepared(fresh.plan, kept + renewed, prepared.fixed)
 
 
 def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:

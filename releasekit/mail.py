@@ -50,7 +50,7 @@ import jinja2
 from . import render
 from .advisory import SEVERITIES, Advisory
 from .config import MailSettings, Settings
-from .errors import BadInput, MailError
+from .errors import MailError
 
 ENV_USER = "RELEASEKIT_SMTP_USER"
 ENV_PASSWORD = "RELEASEKIT_SMTP_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -163,12 +163,7 @@ def render_pre_announcement(env: jinja2.Environment, context: Mapping[str, Any])
 
 
 def _render(env: jinja2.Environment, template: str, values: Mapping[str, Any]) -> str:
-    try:
-        return render.render(env, template, **values)
-    except jinja2.TemplateSyntaxError as exc:
-        raise BadInput(f"templates/{template}:{exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise BadInput(f"templates/{template}: {exc.message}") from None
+    return render.render(env, template, **values)
 
 
 # --- 2. the PGP/MIME message ---------------------------------------------------------------

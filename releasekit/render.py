@@ -16,6 +16,7 @@ import jinja2
 import tomli_w
 
 from . import timefmt
+from .errors import TemplateError
 
 
 def builtin_templates_dir() -> Path:
@@ -66,5 +67,15 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
 
 
 def render(env: jinja2.Environment, template: str, /, **context: Any) -> str:
-    """Render one template by name."""
-    return env.get_template(template).render(**context)
+    """Render one template by name; a broken template is a TemplateError (exit 2) naming it.
+
+    The message names the template file and line and Jinja2's reason: never the data.
+    """
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"templates/{exc.name or template}" + (f":{exc.lineno}" if exc.lineno else "")
+        raise TemplateError(f"{where}: template: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        reason = exc.message or type(exc).__name__
+        raise TemplateError(f"templates/{template}: template: {reason}") from None

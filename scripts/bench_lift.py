@@ -111,7 +111,7 @@ def time_wait(ws: Path, env: dict[str, str], embargo: datetime) -> float:
     assert proc.stderr is not None
     pushed_at = None
     for line in proc.stderr:
-        if line.startswith("pushing"):
+        if line.startswith("pushing") and pushed_at is None:
             pushed_at = time.time()
     proc.wait()
     if proc.returncode != 0 or pushed_at is None:

@@ -348,7 +348,7 @@ def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
         assert "1d 02h 30m" in result.stdout
         data = json.loads(release.run("embargo", "status", "--json").stdout)
     assert data["ready"] is True
-    names = [c["name"] for c in data["checks"]]
+    names = [c["name"] for c in data["batches"][0]["checks"]]
     for expected in (
         "CVE ids",
         "signing key",
@@ -366,7 +366,7 @@ def test_status_names_what_is_missing(release: Release) -> None:
     with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
         result = release.run("embargo", "status", "--json")
     assert result.exit_code == 1
-    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    checks = {c["name"]: c for c in json.loads(result.stdout)["batches"][0]["checks"]}
     assert checks["fixes held and applying"]["ok"] is False
     assert "10.2: missing" in checks["fixes held and applying"]["detail"]
     assert checks["SMTP server"]["ok"] is False
@@ -421,7 +421,7 @@ def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> No
             settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=ticks.append
         )
     assert report.released is not None
-    (start,) = pushed_at
+    start = pushed_at[0]  # the branches; the tags follow once the branches read back
     assert EMBARGO <= start < EMBARGO + timedelta(seconds=1)
     assert ticks[0] == timedelta(seconds=30)
     assert max(fake.sleeps) <= 0.5
@@ -463,3 +463,169 @@ def test_pre_announcement_needs_a_future_embargo(release: Release) -> None:
         result = release.run("embargo", "announce", "--yes")
     assert result.exit_code == 1
     assert "no embargo ends in the future" in result.stderr
+
+
+# --- regressions from the review of the lift ---------------------------------------------------
+
+
+def add_advisory(release: Release, ident: str, embargo_at: str, lines: tuple[str, ...]) -> None:
+    """A second Medium advisory with its own fix (in src/image.c) for ``lines``."""
+    (release.root / "advisories" / f"{ident}.md").write_text(
+        "+++\n"
+        f'id = "{ident}"\n'
+        'title = "Image sizes are not bounded"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:H"\n'
+        'cve = "CVE-2026-40003"\n'
+        f"embargo = {embargo_at}\n"
+        'summary = "Large images could exhaust memory."\n'
+        "+++\n\nDetails.\n"
+    )
+    fixed = replace_line(FILES["src/image.c"], 5, "image: bound the size")
+    for line in lines:
+        patch = release.product.fix(f"release-{line}", {"src/image.c": fixed}, "Bound sizes")
+        path = release.root.parent / f"fix2-{line}.patch"
+        path.write_bytes(patch)
+        result = release.run("patch", "add", ident, "--line", line, str(path))
+        assert result.exit_code == 0, result.output
+
+
+def test_a_second_embargo_is_lifted_later_on_top_of_the_first(release: Release) -> None:
+    add_advisory(release, "ACSA-2026-0002", "2026-12-02T14:00:00Z", HIGH_LINES)
+    with after_embargo():
+        first = release.run("embargo", "lift", "--yes")
+        assert first.exit_code == 0, first.output + first.stderr
+    assert "bound the size" not in git(release.product.remote, "show", "release-10.3:src/image.c")
+    assert "ACSA-2026-0002" not in (release.root / "site" / "index.html").read_text()
+    with time_machine.travel(EMBARGO + timedelta(days=1, seconds=5), tick=True):
+        second = release.run("embargo", "lift", "--yes")
+        assert second.exit_code == 0, second.output + second.stderr
+    refs = release.remote_refs()
+    assert {"refs/tags/v10.3.2", "refs/tags/v10.3.3", "refs/tags/v9.11.4"} <= set(refs)
+    both = git(release.product.remote, "show", "v10.3.3:src/preview.c") + git(
+        release.product.remote, "show", "v10.3.3:src/image.c"
+    )
+    assert "check each redirect target" in both
+    assert "bound the size" in both
+    assert len(release.smtp.messages) == 4
+
+
+def test_a_branch_moving_during_the_push_never_orphans_a_tag(release: Release) -> None:
+    """The branch moves between the lift's read of the remote and its push."""
+    from releasekit import git as git_module
+
+    settings = load_config(release.root)
+    original = git_module.ProductRepo.push
+    moved: list[str] = []
+
+    def push_after_a_colleague(self: git_module.ProductRepo, remote: str, specs: list[str], **kw):  # type: ignore[no-untyped-def]
+        if not moved and any(s.endswith("refs/heads/release-10.2") for s in specs):
+            moved.append(
+                release.product.commit(
+                    "release-10.2", {"NEWS": "10.2 notes\n"}, "Add release notes", create_from=""
+                )
+            )
+            release.product.publish("release-10.2")
+        return original(self, remote, specs, **kw)
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    git_module.ProductRepo.push = push_after_a_colleague  # type: ignore[method-assign]
+    try:
+        with after_embargo():
+            report = embargo.lift(settings, outside)
+    finally:
+        git_module.ProductRepo.push = original  # type: ignore[method-assign]
+    assert report.fixed["ACSA-2026-0001"]["10.2"] == "10.2.1"
+    refs = release.remote_refs()
+    assert "refs/tags/v10.2.2" not in refs
+    tip = release.product.tip("release-10.2")
+    assert git(release.product.remote, "rev-parse", "v10.2.1^{commit}") == tip
+    assert git(release.product.remote, "merge-base", "--is-ancestor", moved[0], tip) == ""
+
+
+def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=10))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+
+    def postpone(left: timedelta) -> None:
+        if left < timedelta(seconds=5):
+            path.write_text(
+                path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-02T14:00:00Z")
+            )
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
+        pytest.raises(embargo.Refused, match="embargo was moved"),
+    ):
+        embargo.lift(
+            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone
+        )
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+
+
+def test_a_broken_template_is_one_line_and_exit_2(release: Release) -> None:
+    (release.root / "templates").mkdir(exist_ok=True)
+    (release.root / "templates" / "tag-message.txt.j2").write_text("{{ project }\n")
+    with after_embargo():
+        result = release.run("plan")
+    assert result.exit_code == 2
+    assert "templates/tag-message.txt.j2:1: template:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_failed_preflight_starts_no_journal(release: Release) -> None:
+    release.smtp.stop()
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 1
+    assert not (release.root / ".releasekit" / "journal.sqlite3").exists()
+
+
+def test_status_checks_each_embargo_apart(release: Release) -> None:
+    add_advisory(release, "ACSA-2026-0002", "2026-12-05T14:00:00Z", ())
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        result = release.run("embargo", "status", "--json")
+    data = json.loads(result.stdout)
+    first, second = data["batches"]
+    assert (first["advisories"], first["ready"]) == (["ACSA-2026-0001"], True)
+    assert (second["advisories"], second["ready"]) == (["ACSA-2026-0002"], False)
+    assert result.exit_code == 1
+
+
+def test_a_tag_the_remote_refuses_once_is_pushed_again(release: Release) -> None:
+    marker = release.product.root / "refused-once"
+    hook = release.product.remote / "hooks" / "update"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = refs/tags/v10.2.1 ] && [ ! -e {marker} ]; then touch {marker}; '
+        'echo "try later" >&2; exit 1; fi\nexit 0\n'
+    )
+    hook.chmod(0o755)
+    with GitDaemon(release.product.root) as daemon:
+        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        with after_embargo():
+            result = release.run("embargo", "lift", "--yes")
+    assert marker.exists()  # the remote did refuse it once
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "refs/tags/v10.2.1" in release.remote_refs()
+    assert '"10.2" = "10.2.1"' in release.advisory()
+
+
+def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(hours=1))
+
+    def interrupt(left: timedelta) -> None:
+        raise KeyboardInterrupt
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        with pytest.raises(KeyboardInterrupt):
+            embargo.lift(settings, outside, wait=True, now=fake.now, countdown=interrupt)
+        result = release.run("embargo", "lift", "--yes")
+        status = release.run("embargo", "status")
+    assert result.exit_code == 1
+    assert "embargo not over" in result.stderr
+    assert "half done" not in status.stdout

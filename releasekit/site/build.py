@@ -240,18 +240,8 @@ def _global_key(settings: Settings) -> str:
 
 
 def _template(env: Any, name: str, **context: Any) -> str:
-    """Render a template; a broken (overriding) template is a PublishError naming it."""
-    import jinja2
-
-    try:
-        return render.render(env, name, **context)
-    except jinja2.TemplateError as exc:
-        where = f"templates/{name}"
-        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
-            where += f":{exc.lineno}"
-        raise PublishError(
-            f"{where}: template error: {exc.message or type(exc).__name__}"
-        ) from None
+    """Render a template (a broken one is a TemplateError naming it: render.render)."""
+    return render.render(env, name, **context)
 
 
 def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
