@@ -615,17 +615,15 @@ def _lift(
         checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
         report.checks = checks
         if prepared is None or any(not c.ok for c in checks):
-            failed = [c.name for c in checks if not c.ok]
-            raise NotReady(
-                f"preflight failed ({', '.join(failed)}); nothing was pushed, sent or written"
-            )
+            failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+            raise NotReady(f"preflight failed: {failed}. Nothing was pushed, sent or written")
     elif push_step.status != "done":
         # A push was under way: what it meant to push is in the journal.
         prepared = _from_journal(push_step)
         report.checks = _resume_checks(settings, outside, now())
         if any(not c.ok for c in report.checks):
-            failed = [c.name for c in report.checks if not c.ok]
-            raise NotReady(f"cannot resume the push ({', '.join(failed)})")
+            failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)
+            raise NotReady(f"cannot resume the push: {failed}")
     if prepared is not None:
         report.updates = list(prepared.updates)
         report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}

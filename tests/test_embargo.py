@@ -629,3 +629,46 @@ def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
     assert result.exit_code == 1
     assert "embargo not over" in result.stderr
     assert "half done" not in status.stdout
+
+
+def test_lift_over_starttls_with_login_from_the_environment(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_starttls_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    from .helpers.smtp import TEST_PASSWORD, TEST_USER
+
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_starttls_server, gpg_home)
+    wrong = smtp_starttls_server.env(TEST_USER, "not the password")
+    with after_embargo():
+        refused = release.run("embargo", "lift", "--yes", env=wrong)
+        assert refused.exit_code == 1
+        assert "SMTP server" in refused.stderr
+        assert "not the password" not in refused.output + refused.stderr
+        right = smtp_starttls_server.env(TEST_USER, TEST_PASSWORD)
+        result = release.run("embargo", "lift", "--yes", env=right)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert TEST_PASSWORD not in result.output + result.stderr
+    messages = smtp_starttls_server.messages
+    assert len(messages) == len(LISTS)
+    assert all(m.tls and m.login == TEST_USER for m in messages)
+
+
+def test_a_missing_key_stops_everything(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    absent = "0123456789ABCDEF0123456789ABCDEF01234567"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=absent)
+    before = release.remote_refs()
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert "signing key" in result.stderr
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
