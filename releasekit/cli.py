@@ -114,37 +114,34 @@ def cli(ctx: click.Context, root: Path, verbose: bool) -> None:
 # --- init -------------------------------------------------------------------------------
 
 
+_SCAFFOLD = workspace.Scaffold()
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
-@click.option("--name", default="Example Product", show_default=True, help="Product name.")
-@click.option("--vendor", default="Example", show_default=True, help="CVE vendor name.")
-@click.option("--prefix", default="EXSA", show_default=True, help="Advisory id prefix.")
+@click.option("--name", default=_SCAFFOLD.name, show_default=True, help="Product name.")
+@click.option("--vendor", default=_SCAFFOLD.vendor, show_default=True, help="CVE vendor name.")
+@click.option("--prefix", default=_SCAFFOLD.prefix, show_default=True, help="Advisory id prefix.")
 @click.option(
     "--repository",
-    default="../product",
+    default=_SCAFFOLD.repository,
     show_default=True,
     help="The product clone, relative to the workspace.",
 )
 @click.option(
     "--site-url",
-    default="https://example.org/security",
+    default=_SCAFFOLD.site_url,
     show_default=True,
     help="Public URL of the security-updates site.",
 )
-@click.option("--upcoming", default="1.0", show_default=True, help="The next release line.")
-@click.option("--time-zone", default="UTC", show_default=True, help="IANA time zone for texts.")
+@click.option(
+    "--upcoming", default=_SCAFFOLD.upcoming, show_default=True, help="The next release line."
+)
+@click.option(
+    "--time-zone", default=_SCAFFOLD.time_zone, show_default=True, help="IANA time zone for texts."
+)
 @pass_context
-def init(
-    obj: Context,
-    directory: Path | None,
-    name: str,
-    vendor: str,
-    prefix: str,
-    repository: str,
-    site_url: str,
-    upcoming: str,
-    time_zone: str,
-) -> None:
+def init(obj: Context, /, directory: Path | None, **values: str) -> None:
     """Scaffold a workspace in DIRECTORY (default: the workspace directory).
 
     Writes a commented releasekit.toml, advisories/, patches/, templates/ (for overrides),
@@ -156,16 +153,7 @@ def init(
           --repository ../acme-server --upcoming 10.4 --time-zone America/Los_Angeles
     """
     root = directory if directory is not None else obj.root
-    created = workspace.init_workspace(
-        root,
-        name=name,
-        vendor=vendor,
-        prefix=prefix,
-        repository=repository,
-        site_url=site_url,
-        upcoming=upcoming,
-        time_zone=time_zone,
-    )
+    created = workspace.init_workspace(root, workspace.Scaffold(**values))
     for path in created:
         click.echo(f"created {path}")
     click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")
