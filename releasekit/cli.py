@@ -691,6 +691,52 @@ def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
         click.echo(f"already sent to {address}")
 
 
+@embargo.command("notify")
+@click.option("--dry-run", is_flag=True, help="Show the message and keys; send nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
+    """Predisclose the next embargo to distributors ([notify] to): details and fixes.
+
+    Each recipient gets one message signed with the release key and encrypted to their own
+    public key (which must be in the GnuPG home), with the held fixes attached; only the
+    headers are readable on the way, and they name no issue. Sent once per recipient for
+    each embargo instant.
+
+    \b
+    Example:
+      releasekit embargo notify --dry-run
+      releasekit embargo notify --yes
+    """
+    settings = obj.settings
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput("embargo notify: no terminal to confirm on; pass --yes (or --dry-run)")
+
+    def show(item: embargo_core.Notification) -> None:
+        for address, fingerprint in item.keys.items():
+            click.echo(f"To: {address} (encrypted to {fingerprint})")
+        click.echo(f"Subject: {item.subject}")
+        click.echo(f"Attached: {', '.join(item.attachments) or 'nothing'}")
+        click.echo("")
+        click.echo(item.body)
+
+    def confirm(item: embargo_core.Notification) -> bool:
+        if yes:
+            return True
+        show(item)
+        return click.confirm("Send this predisclosure now?", default=False, err=True)
+
+    item = embargo_core.notify(settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm)
+    if dry_run:
+        show(item)
+        click.echo("Dry run: nothing was sent.")
+        return
+    for address in item.sent:
+        click.echo(f"sent to {address} (encrypted to {item.keys[address]})")
+    for address in item.skipped:
+        click.echo(f"already sent to {address}")
+
+
 @embargo.command("lift")
 @click.option(
     "--dry-run", is_flag=True, help="Preflight and show what would be done; change nothing."

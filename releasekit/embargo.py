@@ -23,6 +23,7 @@ reads the wall clock. Nothing here prints: results are returned for the CLI to s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -516,6 +517,128 @@ def pre_announce(
             book.finish(key, now, {"message_id": receipt.message_id})
             item.sent.append(address)
     return item
+
+
+# --- predisclosure to distributors ---------------------------------------------------------
+
+
+@dataclass
+class Notification:
+    """The predisclosure of the next embargo to the [notify] recipients."""
+
+    instant: datetime
+    ids: list[str]
+    keys: dict[str, str]  # recipient address -> key fingerprint
+    attachments: list[str]
+    subject: str = ""
+    body: str = ""
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sent before
+
+
+def notify(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[Notification], bool] = lambda item: True,
+) -> Notification:
+    """Send the details and held fixes of the next embargo, signed and encrypted to each
+    recipient's key (PGP/MIME, RFC 3156), once per recipient and embargo instant.
+
+    The readable headers say nothing of the issues; everything else is encrypted.
+    """
+    mail_settings = require_mail(settings)
+    if settings.notify is None:
+        raise NotReady(f"{settings.config_path.name}: notify: no [notify] table with `to`")
+    advisories = workspace.load_advisories(settings)
+    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
+    if not upcoming:
+        raise Refused("nothing to notify: no embargo ends in the future")
+    instant = upcoming[0].embargo
+    assert instant is not None
+    batch = [a for a in upcoming if a.embargo == instant]
+    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
+    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    keys = {address: signer.encryption_key(address, now) for address in settings.notify.to}
+    attachments: list[tuple[str, bytes]] = []
+    items = []
+    for advisory in batch:
+        lines = []
+        for cell in the_plan.cells:
+            if cell.advisory != advisory.id or not cell.required:
+                continue
+            name = None
+            path = settings.patches_dir / advisory.id / f"{cell.line}.patch"
+            if cell.held and path.is_file():
+                name = f"{advisory.id}-{cell.line}.patch"
+                attachments.append((name, path.read_bytes()))
+            lines.append({"line": cell.line, "version": the_plan.line(cell.line).next_version,
+                          "patch": name})  # fmt: skip
+        items.append(
+            {
+                "id": advisory.id,
+                "title": advisory.title,
+                "severity": advisory.severity,
+                "score": advisory.score,
+                "vector": advisory.cvss.vector if advisory.cvss else None,
+                "cve": advisory.cve,
+                "cwe": advisory.cwe,
+                "reporter": advisory.reporter,
+                "summary": advisory.summary,
+                "details": advisory.body.strip(),
+                "lines": lines,
+            }
+        )
+    context = {
+        "project": {"name": settings.project.name},
+        "release": instant,
+        "zone": settings.zone,
+        "advisories": items,
+    }
+    env = render.environment(settings.templates_dir)
+    item = Notification(instant, [a.id for a in batch], keys, [n for n, _ in attachments])
+    item.subject = " ".join(render.render(env, "notify-subject.txt.j2", **context).split())
+    item.body = render.render(env, "notify.txt.j2", **context)
+    if dry_run:
+        return item
+    if not confirm(item):
+        raise Refused("not confirmed; nothing was sent")
+    signer.require(now)
+    entity = mail.mixed_entity(item.body, attachments)
+    run = run_id(item.ids)
+    stamp = timefmt.iso_utc(instant)
+    state = workspace.state_dir(settings)
+    with journal.exclusive(state, "notify"), journal.Journal.open(state) as book:
+        for address, fingerprint in keys.items():
+            key = f"notify/{run}/{stamp}/{address}"
+            if book.is_done(key):
+                item.skipped.append(address)
+                continue
+            message_id = mail.make_message_id(mail_settings.sender, "notify", run, stamp, address)
+            sealed = mail.build_sealed(
+                subject=item.subject,
+                entity=entity,
+                sender=mail_settings.sender,
+                to=address,
+                message_id=message_id,
+                date=now,
+                seal=functools.partial(_seal, signer, fingerprint),
+            )
+            book.start(key, now, {"message_id": message_id, "key": fingerprint})
+            try:
+                mail.send(sealed, replace(mail_settings, to=(address,)), outside.env)
+            except MailError as exc:
+                book.fail(key, now, str(exc))
+                raise NotDone(f"predisclosure to {address} not sent: {exc}") from None
+            book.finish(key, now)
+            item.sent.append(address)
+    return item
+
+
+def _seal(signer: Signer, fingerprint: str, data: bytes) -> str:
+    return signer.sign_and_encrypt(data, fingerprint)
 
 
 # --- the lift -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from releasekit.cli import cli
 from releasekit.config import load_config
 from releasekit.journal import Journal
 
-from .helpers.gpg import GpgHome
+from .helpers.gpg import KEY_CREATED, GpgHome
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 from .helpers.smtp import SmtpServer
 
@@ -671,4 +671,91 @@ def test_a_missing_key_stops_everything(
     assert result.exit_code == 1
     assert "signing key" in result.stderr
     assert release.remote_refs() == before
+    assert release.smtp.messages == []
+
+
+# --- predisclosure (embargo notify) ---------------------------------------------------------
+
+
+def notify_release(
+    tmp_path: Path, cache: Path, smtp: SmtpServer, home: GpgHome, recipients: tuple[str, ...]
+) -> tuple[Release, str]:
+    signing = home.generate("Acme Security <security@acme.example>")
+    distro = home.generate("Distro Security <security@distro.example>")
+    home.gpg(
+        *("--pinentry-mode", "loopback", "--passphrase", ""),
+        *("--faked-system-time", KEY_CREATED, "--quick-add-key", distro, "cv25519", "encr"),
+    )
+    release = make_release(tmp_path, cache, smtp, home, key=signing)
+    to = ", ".join(f'"{r}"' for r in recipients)
+    with (release.root / "releasekit.toml").open("a") as config:
+        config.write(f"\n[notify]\nto = [{to}]\n")
+    return release, signing
+
+
+def test_notify_sends_details_and_fixes_encrypted_to_each_recipient(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, signing = notify_release(
+        tmp_path, cache, smtp_server, fresh_gpg_home, ("security@distro.example",)
+    )
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        dry = release.run("embargo", "notify", "--dry-run")
+        assert dry.exit_code == 0, dry.output + dry.stderr
+        assert "ACSA-2026-0001-10.3.patch" in dry.stdout
+        assert release.smtp.messages == []
+        sent = release.run("embargo", "notify", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+        again = release.run("embargo", "notify", "--yes")
+        assert "already sent to security@distro.example" in again.stdout
+    (message,) = release.smtp.messages
+    assert message.rcpt_tos == ("security@distro.example",)
+    raw = message.data
+    for secret in (DETAIL_MARKER, "ACSA-2026-0001", "Link previews", "CVE-2026-40002"):
+        assert secret.encode() not in raw
+    outer = email.message_from_bytes(raw)
+    assert outer.get_content_type() == "multipart/encrypted"
+    armored = outer.get_payload()[1].get_payload()
+    done = fresh_gpg_home.gpg("--decrypt", input=armored.encode())
+    status = done.stdout.decode()
+    assert "GOODSIG" in status
+    assert f"VALIDSIG {signing}" in status  # signed by the release key
+    inner = email.message_from_bytes(_plaintext(done))
+    parts = inner.get_payload()
+    text = parts[0].get_payload(decode=True).decode()
+    assert DETAIL_MARKER in text
+    assert "EMBARGOED" in text
+    patches = {p.get_filename(): p.get_payload(decode=True) for p in parts[1:]}
+    assert b"Check redirect targets" in patches["ACSA-2026-0001-10.3.patch"]
+    assert len(patches) == len(HIGH_LINES)
+
+
+def _plaintext(done: subprocess.CompletedProcess[bytes]) -> bytes:
+    """gpg's decrypted output without the --status-fd lines."""
+    lines = done.stdout.split(b"\n")
+    return b"\n".join(line for line in lines if not line.startswith(b"[GNUPG:] "))
+
+
+def test_notify_without_a_recipient_key_sends_nothing(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, _signing = notify_release(
+        tmp_path,
+        cache,
+        smtp_server,
+        fresh_gpg_home,
+        ("security@distro.example", "psirt@other.example"),
+    )
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        result = release.run("embargo", "notify", "--yes")
+    assert result.exit_code == 1
+    assert "no valid encryption key for psirt@other.example" in result.stderr
     assert release.smtp.messages == []
