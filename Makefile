@@ -16,6 +16,7 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m compileall -q releasekit  # as a wheel install does (see bench_publish.py)
 	touch $@
 
 venv: $(STAMP) ## create .venv and install releasekit from the hash-pinned lock

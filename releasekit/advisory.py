@@ -11,15 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-from cvss import CVSS3, CVSS4
-from cvss.exceptions import CVSSError
 from packaging.version import InvalidVersion, Version
 
 from . import tomlpos
@@ -66,8 +64,15 @@ class Cvss:
         return severity_for(self.score)
 
 
+@lru_cache(maxsize=1024)
 def score_vector(vector: str) -> Cvss:
-    """Score a CVSS 3.1 or 4.0 vector; raises ValueError with the library's reason."""
+    """Score a CVSS 3.1 or 4.0 vector; raises ValueError with the library's reason.
+
+    Remembered: advisories share vectors, and a Cvss is immutable.
+    """
+    from cvss import CVSS3, CVSS4
+    from cvss.exceptions import CVSSError
+
     if vector.startswith("CVSS:3.1/"):
         try:
             cvss3 = CVSS3(vector)
@@ -151,15 +156,33 @@ class Advisory:
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, line where the body starts) or None if there is no +++ block."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r").strip() != FENCE:
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip("\r").strip() != FENCE or first_end < 0:
         return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip("\r").strip() == FENCE:
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1 :])
-            return front, body.lstrip("\n"), index + 2
+    # The closing line contains +++: look only at the lines that do (the body is long).
+    at = text.find(FENCE, first_end + 1)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.rstrip("\r").strip() == FENCE:
+            front = text[first_end + 1 : max(first_end + 1, start - 1)]
+            body = "" if end < 0 else text[end + 1 :]
+            return front, body.lstrip("\n"), text.count("\n", 0, start) + 2
+        at = text.find(FENCE, start if end < 0 else end)
+        if end < 0:
+            break
     return None
+
+
+@lru_cache(maxsize=4096)
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 _FIELDS: dict[str, str] = {  # key -> expected TOML type
@@ -192,8 +215,11 @@ def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
     return None, "must be an offset date-time without quotes, e.g. 2026-12-01T14:00:00Z"
 
 
-def parse_advisory(text: str, path: Path, prefix: str) -> Advisory:
-    """Parse and validate one advisory file's text. Raises AdvisoryError with all problems."""
+def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = None) -> Advisory:
+    """Parse and validate one advisory file's text. Raises AdvisoryError with all problems.
+
+    ``path`` is the file as messages name it; ``file``, where it is (default: ``path``).
+    """
     problems: list[Problem] = []
 
     def problem(field_name: str | None, message: str, line: int | None = None) -> None:
@@ -285,16 +311,10 @@ def parse_advisory(text: str, path: Path, prefix: str) -> Advisory:
     if "cwe" in values and not CWE_RE.fullmatch(values["cwe"]):
         problem("cwe", "must look like CWE-79")
     for key in ("introduced",):
-        if key in values:
-            try:
-                Version(values[key])
-            except InvalidVersion:
-                problem(key, "must be a release line such as 9.8")
+        if key in values and not _is_version(values[key]):
+            problem(key, "must be a release line such as 9.8")
     for line_name, version in values.get("fixed", {}).items():
-        try:
-            Version(line_name)
-            Version(version)
-        except InvalidVersion:
+        if not (_is_version(line_name) and _is_version(version)):
             problem("fixed", f"{line_name!r} = {version!r} is not line = version")
     if "embargo" in values and cvss is None and override is None and "cvss" not in values:
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
@@ -308,7 +328,7 @@ def parse_advisory(text: str, path: Path, prefix: str) -> Advisory:
         title=values["title"],
         summary=values["summary"],
         body=body,
-        path=path,
+        path=file or path,
         component=values.get("component"),
         cvss=cvss,
         cvss4=cvss4,
@@ -335,8 +355,7 @@ def read_advisory(path: Path, prefix: str, display: Path | None = None) -> Advis
         raise AdvisoryError(
             [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
         ) from None
-    advisory = parse_advisory(text, shown, prefix)
-    return advisory if display is None else replace(advisory, path=path)
+    return parse_advisory(text, shown, prefix, file=path)
 
 
 def _toml_line(key: str, value: Any) -> str:
@@ -346,6 +365,8 @@ def _toml_line(key: str, value: Any) -> str:
             for k, v in sorted(value.items(), key=lambda item: _version_key(item[0]))
         )
         return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
+    import tomli_w
+
     return tomli_w.dumps({key: value}).strip()
 
 
@@ -358,6 +379,8 @@ def _version_key(text: str) -> tuple[int, Version | str]:
 
 
 def _toml_scalar(value: Any) -> str:
+    import tomli_w
+
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
 

@@ -14,18 +14,20 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from packaging.version import Version
-from rich.console import Console
-from rich.table import Table
 
 from . import __version__, clock, timefmt, workspace
-from . import embargo as embargo_core
-from .advisory import Advisory
-from .config import Settings
 from .errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
+
+if TYPE_CHECKING:  # the commands import what they use: `publish` from cron starts fast
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import embargo as embargo_core
+    from .advisory import Advisory
+    from .config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,11 +41,21 @@ SEVERITY_STYLE = {
 
 
 def stdout() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
 def stderr() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
+
+
+def _table(*args: Any, **kwargs: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
 
 
 class ReleasekitGroup(click.Group):
@@ -261,7 +273,7 @@ def advisory_list(obj: Context, as_json: bool) -> None:
         rows = [advisory_json(a, settings, now) for a in advisories]
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{settings.project.name} advisories", title_justify="left")
+    table = _table(title=f"{settings.project.name} advisories", title_justify="left")
     table.add_column("Id", no_wrap=True)
     table.add_column("Title", overflow="fold", ratio=1)
     table.add_column("Score", no_wrap=True, justify="right")
@@ -434,7 +446,7 @@ def _print_plan(settings: Settings, result: Any) -> None:
     out = stdout()
     if not result.advisories:
         out.print("No unreleased advisories: nothing to plan.")
-    table = Table(title=f"{settings.project.name} backport plan", title_justify="left")
+    table = _table(title=f"{settings.project.name} backport plan", title_justify="left")
     table.add_column("Advisory", no_wrap=True)
     for line in result.lines:
         outcome = result.outcomes[line.name]
@@ -501,6 +513,8 @@ def embargo() -> None:
 
 
 def _outside(verbose_progress: bool = True) -> embargo_core.Outside:
+    from . import embargo as embargo_core
+
     err = stderr()
     return embargo_core.Outside(
         env=dict(os.environ),
@@ -510,7 +524,7 @@ def _outside(verbose_progress: bool = True) -> embargo_core.Outside:
 
 
 def _print_checks(checks: list[embargo_core.Check]) -> None:
-    table = Table(show_header=False, box=None, padding=(0, 1))
+    table = _table(show_header=False, box=None, padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
@@ -537,6 +551,8 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     """
     settings = obj.settings
     now = clock.now()
+    from . import embargo as embargo_core
+
     report = embargo_core.status(settings, _outside(), now)
     ready = report.ready
     if as_json:
@@ -585,7 +601,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
         if not report.pending:
             out.print("No pending embargo.")
         else:
-            table = Table(title="Pending embargoes", title_justify="left")
+            table = _table(title="Pending embargoes", title_justify="left")
             table.add_column("Id", no_wrap=True)
             table.add_column("Severity", no_wrap=True)
             table.add_column("Embargo ends", overflow="fold")
@@ -627,6 +643,8 @@ def _countdown() -> Callable[[timedelta], None]:
 
 
 def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> None:
+    from packaging.version import Version
+
     out = stdout()
     out.print(f"[bold]Lift of {', '.join(report.advisories)}[/] ({report.run})")
     if report.checks:
@@ -662,6 +680,8 @@ def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
       releasekit embargo announce --dry-run
       releasekit embargo announce --yes
     """
+    from . import embargo as embargo_core
+
     settings = obj.settings
     if not dry_run and not yes and not sys.stdin.isatty():
         raise BadInput("embargo announce: no terminal to confirm on; pass --yes (or --dry-run)")
@@ -708,6 +728,8 @@ def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
       releasekit embargo notify --dry-run
       releasekit embargo notify --yes
     """
+    from . import embargo as embargo_core
+
     settings = obj.settings
     if not dry_run and not yes and not sys.stdin.isatty():
         raise BadInput("embargo notify: no terminal to confirm on; pass --yes (or --dry-run)")
@@ -762,6 +784,8 @@ def embargo_lift(
       releasekit embargo lift --dry-run
       releasekit embargo lift --wait --yes
     """
+    from . import embargo as embargo_core
+
     settings = obj.settings
     if not dry_run and not yes and not sys.stdin.isatty():
         raise BadInput("embargo lift: no terminal to confirm on; pass --yes (or --dry-run)")

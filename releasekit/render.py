@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from . import timefmt
 from .errors import TemplateError
+
+if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
+    import jinja2
 
 
 def builtin_templates_dir() -> Path:
@@ -31,6 +31,8 @@ def builtin_templates_dir() -> Path:
 
 def _toml_value(value: Any) -> str:
     """A value as TOML source, e.g. a string with its quotes and escapes."""
+    import tomli_w
+
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
 
@@ -44,6 +46,8 @@ def _ymd(value: date | datetime) -> str:
 
 def environment(overrides: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment: ``overrides`` (the workspace's templates/) first, then built-ins."""
+    import jinja2
+
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None and overrides.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(overrides)))
@@ -72,6 +76,8 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
 def template_errors(template: str) -> Iterator[None]:
     """Turn a Jinja2 error while compiling or rendering ``template`` into a TemplateError
     (exit 2) naming the template file and line and Jinja2's reason: never the data."""
+    import jinja2
+
     try:
         yield
     except jinja2.TemplateSyntaxError as exc:

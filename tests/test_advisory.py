@@ -9,10 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasekit.advisory import (
+    FENCE,
     State,
     parse_advisory,
+    read_advisory,
     score_vector,
     severity_for,
+    split_front_matter,
     update_front_matter,
 )
 from releasekit.errors import AdvisoryError
@@ -198,3 +201,42 @@ def test_parser_never_crashes_on_arbitrary_front_matter(lines: list[str], body: 
 def test_deeply_nested_toml_is_a_clean_error() -> None:
     (message,) = problems("+++\nx = " + "[" * 100000 + "\n+++\n")
     assert "invalid TOML" in message
+
+
+def _split_by_lines(text: str) -> tuple[str, str, int] | None:
+    """The plain reading of the front matter rules, line by line (the reference)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip("\r").strip() != FENCE:
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r").strip() == FENCE:
+            front = "\n".join(lines[1:index])
+            body = "\n".join(lines[index + 1 :])
+            return front, body.lstrip("\n"), index + 2
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["+++", " +++ ", "+++\r", "++++", "a +++", "+++x", "\u2003+++", "", "x = 1", "\r"]
+        )
+        | st.text(alphabet="+ \r\tab=\n", max_size=8),
+        max_size=8,
+    )
+)
+def test_front_matter_splits_as_the_line_by_line_reading(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert split_front_matter(text) == _split_by_lines(text)
+
+
+def test_read_advisory_names_the_file_as_shown(tmp_path: Path) -> None:
+    path = tmp_path / "ACSA-2026-0001.md"
+    path.write_text(advisory_text())
+    advisory = read_advisory(path, "ACSA", PATH)
+    assert advisory.path == path
+    path.write_text(advisory_text().replace('title = "', 'title = 1 #"'))
+    with pytest.raises(AdvisoryError) as info:
+        read_advisory(path, "ACSA", PATH)
+    assert str(info.value.problems[0]).startswith(f"{PATH}:")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -105,3 +107,72 @@ def test_an_invalid_record_names_the_path_never_the_value(site_ws: Workspace) ->
     osv["modified"] = "yesterday SECRET"
     with pytest.raises(PublishError, match=r"^osv/Y.json: /modified: not valid OSV \(pattern\)$"):
         records.validate("osv", osv, "osv/Y.json")
+
+
+def test_the_schemas_are_the_ones_cvelib_uses() -> None:
+    assert records.cve_schema_path() == Path(CveRecord.Schemas.V5_SCHEMA)
+    assert records.cna_schema_path() == Path(CveRecord.Schemas.CNA_PUBLISHED)
+
+
+def _metric_variants(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record with its metrics (and the rest) broken in ways the schema must catch."""
+    variants = []
+
+    def variant(change: Callable[[dict[str, Any]], None]) -> None:
+        copy = json.loads(json.dumps(record))
+        change(copy)
+        variants.append(copy)
+
+    def cna(r: dict[str, Any]) -> dict[str, Any]:
+        value: dict[str, Any] = r["containers"]["cna"]
+        return value
+
+    def v31(r: dict[str, Any]) -> dict[str, Any]:
+        value: dict[str, Any] = cna(r)["metrics"][0]["cvssV3_1"]
+        return value
+
+    variant(lambda r: None)
+    variant(lambda r: v31(r).update(baseScore=6.55))  # not in the enum
+    variant(lambda r: v31(r).update(baseScore=6.5, baseSeverity="CRITICAL"))  # wrong band
+    variant(lambda r: v31(r).update(baseScore=9.8, baseSeverity="CRITICAL"))  # right band
+    variant(lambda r: v31(r).update(baseScore=0, baseSeverity="NONE"))
+    variant(lambda r: v31(r).update(vectorString="CVSS:3.1/AV:Q"))
+    variant(lambda r: v31(r).pop("version"))
+    variant(lambda r: cna(r)["metrics"][0].update(extra=1))
+    variant(lambda r: cna(r)["metrics"][0].pop("cvssV3_1"))
+    variant(lambda r: cna(r).update(metrics=[]))
+    variant(lambda r: cna(r).update(metrics=cna(r)["metrics"] * 2))  # uniqueItems
+    variant(lambda r: cna(r).update(metrics="high"))
+    variant(lambda r: cna(r).pop("metrics"))
+    variant(lambda r: cna(r).update(title="x" * 300))  # the rest still counts
+    variant(lambda r: cna(r).update(x_extra=1))
+    variant(lambda r: cna(r).update(unknown=1))
+    variant(lambda r: r["cveMetadata"].update(state="REJECTED"))
+    variant(lambda r: r["containers"].update(adp=[]))
+    return variants
+
+
+def test_metrics_validated_apart_agree_with_the_whole_schema(site_ws: Workspace) -> None:
+    marked(site_ws, 1, cvss4='"CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N"')
+    settings = workspace.open_workspace(site_ws.root)
+    (advisory,) = workspace.load_advisories(settings)
+    record = records.cve_record(settings, advisory)
+    assert records._metrics_apart(records._schemas()["cve"])  # the fast path is taken
+    whole = jsonschema.Draft7Validator(json.loads(records.cve_schema_path().read_text()))
+    verdicts = []
+    for instance in _metric_variants(record) * 2:  # twice: remembered metrics give the same
+        verdicts.append(records._is_valid("cve", instance))
+        assert verdicts[-1] == whole.is_valid(instance), instance
+    assert True in verdicts and False in verdicts
+
+
+def test_a_schema_of_another_shape_is_validated_whole() -> None:
+    full = json.loads(records.cve_schema_path().read_text())
+    assert records._metrics_apart(full)
+    changed = json.loads(json.dumps(full))
+    changed["definitions"]["cnaPublishedContainer"]["required"].append("metrics")
+    assert not records._metrics_apart(changed)
+    changed = json.loads(json.dumps(full))
+    changed["definitions"]["cnaPublishedContainer"]["minProperties"] = 5
+    assert not records._metrics_apart(changed)
+    assert not records._metrics_apart({"oneOf": []})

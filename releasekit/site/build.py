@@ -11,27 +11,33 @@ How a build goes:
    An advisory whose key and files on disk match the last build is not rendered again; its
    row of the index, entry of advisories.json and feed entry come from the build state.
 2. Everything else is rendered (on every core when there is a lot) into the standby tree;
-   unchanged files are hard-linked into it from the live site.
+   unchanged files are hard-linked into it from the live site meanwhile.
 3. The standby is swapped with the live site in one atomic rename; nothing changes on disk
    when no output byte would change. See :mod:`releasekit.site.tree`.
 
 Only released advisories produce anything; before the disclosure date their details are
 replaced by the placeholder sentence, and no body, CWE, CVE id, credit or record is rendered.
 Every timestamp in the output comes from the advisories, never from the build clock. The
-build state lives in the private state directory (``.releasekit/site-state.pickle``).
+build state lives in the private state directory: ``.releasekit/site-state`` (what every
+run reads: the files of the site, the advisory files, the keys), ``site-items`` (what each
+advisory made; read only when something is rebuilt) and ``site-rows`` (each advisory's row
+of the index, advisories.json and the feeds; read only when those are made again).
+
+A top-level ``site/README.md`` that is a regular file is not the build's: it is carried into
+every new tree as it is, never rendered, never removed (the repository that doubles as an
+example workspace commits one).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
+import marshal
 import os
-import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -42,14 +48,21 @@ from .. import __version__, fsutil, journal, render, timefmt, workspace
 from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
-from . import feeds, model, tree
+from . import model, tree
 from .model import Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
+TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
-STATE = "site-state.pickle"
-STATE_FORMAT = "3"  # bump when what _save_state writes changes
+# The state is private and trusted, a cache of plain data: marshal writes and reads it faster
+# than pickle. A state that does not load (another Python, damage) is built again.
+STATE = "site-state"
+ITEMS = "site-items"
+ROWS = "site-rows"
+MARSHAL_VERSION = 4
+STATE_FORMAT = "4"  # bump when what _save_state writes changes
+KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Progress = Callable[[str], None]
 
@@ -82,14 +95,15 @@ class PublishReport:
 
 
 class Row(NamedTuple):
-    """An advisory's share of the files that list every advisory."""
+    """An advisory's share of the files that list every advisory (index, JSON, feeds)."""
 
     order: tuple[float, int, int]  # release instant, year, number: the index is newest first
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
-    feed: feeds.FeedRow
-    disclosed: bool
-    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+    feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
+
+    def digest(self) -> str:
+        return hashlib.blake2b(repr(tuple(self)).encode(), digest_size=16).hexdigest()
 
 
 class Item(NamedTuple):
@@ -104,7 +118,13 @@ class Item(NamedTuple):
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     files: tuple[str, ...]
-    row: Row | None
+    row: str | None  # the digest of its Row (kept apart, see _State); None while hidden
+    disclosed: bool
+    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+
+
+# Items and rows are kept, and sent back from the workers, as plain tuples: marshal and
+# pickle make and read those in C, where a named tuple costs a Python call each way.
 
 
 @dataclass
@@ -112,68 +132,129 @@ class _State:
     tag: tuple[str, ...]
     site: str
     global_key: str = ""
-    files: dict[str, tree.FileInfo] = field(default_factory=dict)  # the live site
-    standby: dict[str, tree.FileInfo] = field(default_factory=dict)
-    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
-    sources: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)  # file: sig, id
+    signatures: dict[str, tree.Signature] = field(default_factory=dict)  # the live site
+    sources: dict[str, tuple[int, ...]] = field(default_factory=dict)  # advisory file: stat
     shared_key: str = ""
-    next_change: float | None = None
+    built_at: float | None = None  # the build's `now`
+    next_change: float | None = None  # the first instant after it when a visibility changes
+    counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
+    token: str = ""  # the items file written with this manifest ("": none)
+    # From the items file, read only when something is rebuilt:
+    loaded: bool = False
+    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
+    digests: dict[str, str] = field(default_factory=dict)  # the live site
+    standby_signatures: dict[str, tree.Signature] = field(default_factory=dict)
+    standby_digests: dict[str, str] = field(default_factory=dict)
+    rows_token: str = ""  # the rows file that goes with the items
+    # From the rows file, read only when the files that list every advisory are made again:
+    rows: dict[str, tuple[Any, ...]] | None = None  # by advisory id, Rows as plain tuples
+
+    def steady(self, global_key: str, now: float) -> bool:
+        """No setting or template changed and no advisory's visibility since the last build."""
+        return (
+            self.global_key == global_key
+            and self.built_at is not None
+            and self.built_at <= now
+            and (self.next_change is None or now < self.next_change)
+        )
 
 
 def _tag(settings: Settings) -> tuple[str, ...]:
     return (STATE_FORMAT, RENDER_VERSION, __version__, settings.project.advisory_prefix)
 
 
-def _load_state(path: Path, settings: Settings, site: Path) -> _State:
+def _load_state(state_dir: Path, settings: Settings, site: Path) -> _State:
+    """The manifest: all that a run in which nothing changed reads."""
     # The state directory is private and trusted; a state that does not load is rebuilt.
+    fresh = _State(_tag(settings), str(site), loaded=True)
     try:
-        raw = pickle.loads(path.read_bytes())  # noqa: S301
-        tag, site_name, global_key, files, standby, items, sources, shared, nxt = raw
-        if tag != _tag(settings) or site_name != str(site):
-            return _State(_tag(settings), str(site))
-        return _State(
-            tag,
-            site_name,
-            global_key,
-            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in files.items()},
-            {rel: tuple.__new__(tree.FileInfo, v) for rel, v in standby.items()},
-            {ident: _item(v) for ident, v in items.items()},
-            sources,
-            shared,
-            nxt,
-        )
+        raw = marshal.loads((state_dir / STATE).read_bytes())  # noqa: S302 - private, trusted
+        tag, site_name, *rest = raw
+        if tag != fresh.tag or site_name != fresh.site:
+            return fresh
+        return _State(tag, site_name, *rest)
     except Exception:  # any damage means: trust nothing on disk, render everything
-        return _State(_tag(settings), str(site))
+        return fresh
 
 
-def _item(raw: tuple[Any, ...]) -> Item:
-    row = raw[9]
-    if row is not None:
-        feed = tuple.__new__(feeds.FeedRow, row[3])
-        row = tuple.__new__(Row, (*row[:3], feed, *row[4:]))
-    return tuple.__new__(Item, (*raw[:9], row))
+def _load_items(state_dir: Path, state: _State) -> bool:
+    """Read the items, digests and standby that go with the manifest; False if they do not."""
+    if state.loaded:
+        return True
+    try:
+        raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
+        token, items, digests, standby_signatures, standby_digests, rows_token = raw
+        if token != state.token or digests.keys() != state.signatures.keys():
+            return False
+        state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
+        state.digests = digests
+        state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
+        state.rows_token = rows_token
+        state.loaded = True
+        return True
+    except Exception:
+        return False
 
 
-def _plain_item(item: Item) -> tuple[Any, ...]:
-    row = item.row
-    plain_row = None if row is None else (*row[:3], tuple(row.feed), *row[4:])
-    return (*item[:9], plain_row)
+class _Damaged(Exception):
+    """The rows file does not go with the items: build again from nothing."""
 
 
-def _save_state(path: Path, state: _State) -> None:
-    # Plain tuples only: pickle handles them in C, named tuples cost a Python call each.
+def _load_rows(state_dir: Path, state: _State) -> dict[str, tuple[Any, ...]]:
+    if state.rows is None:
+        if not state.rows_token:
+            state.rows = {}
+        else:
+            try:
+                token, rows = marshal.loads((state_dir / ROWS).read_bytes())  # noqa: S302
+            except Exception:
+                raise _Damaged from None
+            if token != state.rows_token:
+                raise _Damaged
+            state.rows = rows
+    return state.rows
+
+
+def _save_state(state_dir: Path, state: _State, rows_changed: bool) -> None:
+    """The rows, then the items, then the manifest: none names a file that is not on disk.
+
+    Not synced to disk: the state is a cache of what is on disk; one that is lost or does
+    not go with the site means a full build, never a wrong site.
+    """
+    if rows_changed:
+        assert state.rows is not None
+        state.rows_token = os.urandom(8).hex()
+        data = marshal.dumps((state.rows_token, state.rows), MARSHAL_VERSION)
+        fsutil.atomic_write(state_dir / ROWS, data, 0o600, durable=False)
+    token = os.urandom(8).hex()
+    items = {ident: tuple(item) for ident, item in state.items.items()}
+    raw: tuple[Any, ...] = (
+        token,
+        items,
+        state.digests,
+        state.standby_signatures,
+        state.standby_digests,
+        state.rows_token,
+    )
+    data = marshal.dumps(raw, MARSHAL_VERSION)
+    fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
     raw = (
         state.tag,
         state.site,
         state.global_key,
-        {rel: tuple(v) for rel, v in state.files.items()},
-        {rel: tuple(v) for rel, v in state.standby.items()},
-        {ident: _plain_item(item) for ident, item in state.items.items()},
+        state.signatures,
         state.sources,
         state.shared_key,
+        state.built_at,
         state.next_change,
+        state.counts,
+        token,
     )
-    fsutil.atomic_write(path, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
+    data = marshal.dumps(raw, MARSHAL_VERSION)
+    fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
+    state.token = token
+    with contextlib.suppress(FileNotFoundError):
+        (state_dir / "site-state.pickle").unlink()  # what releasekit 0.1 wrote before
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
@@ -185,6 +266,7 @@ class _Context:
     now: datetime
     out: Path  # the standby tree being filled
     global_key: str
+    shown: Path | None = None  # advisories/ as messages show it
 
 
 @dataclass(frozen=True)
@@ -194,24 +276,50 @@ class _Task:
 
 
 class _Done(NamedTuple):
-    item: Item | None  # None when the file did not parse
+    item: tuple[Any, ...] | None  # an Item; None when the file did not parse
+    row: tuple[Any, ...] | None  # its Row
     problems: tuple[Problem, ...]
-    written: dict[str, tree.FileInfo]  # the files rendered into the standby
+    written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
 
 
-_ENV: dict[tuple[Path, str], Any] = {}
+class _Renderer:
+    """What rendering needs, made once per process and set of templates."""
 
+    def __init__(self, settings: Settings, global_key: str) -> None:
+        import jinja2
 
-def _env(settings: Settings, global_key: str) -> Any:
-    """The Jinja2 environment, compiled once per process and set of templates."""
-    key = (settings.templates_dir, global_key)
-    env = _ENV.get(key)
-    if env is None:
+        from . import markdown, records
+
+        self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
         env.auto_reload = False  # the global key changes when any template does
-        _ENV.clear()
-        _ENV[key] = env
-    return env
+        # Compiled templates are kept (by name and source checksum) in the private state
+        # directory: the next run that renders anything need not compile them again.
+        cache = fsutil.private_dir(settings.state_dir / "template-cache")
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+        self.env = env
+        self.templates = {name: _compiled(env, name) for name in TEMPLATES}
+        self.context = _site_context(settings)
+        self.page_context = {**self.context, "root": "../"}
+        self.row_context = {**self.context, "root": ""}
+        self.to_html = markdown.to_html
+        self.records = records
+        markdown.warm()
+        records.warm()
+
+    def render(self, name: str, **context: Any) -> str:
+        return _rendered(self.templates[name], name, context)
+
+
+_RENDERER: list[_Renderer] = []
+
+
+def _renderer(settings: Settings, global_key: str) -> _Renderer:
+    """The process's renderer, built on first use (and before the workers fork)."""
+    key = (settings.templates_dir, global_key)
+    if not _RENDERER or _RENDERER[0].key != key:
+        _RENDERER[:] = [_Renderer(settings, global_key)]
+    return _RENDERER[0]
 
 
 def _global_key(settings: Settings) -> str:
@@ -239,9 +347,20 @@ def _global_key(settings: Settings) -> str:
     return h.hexdigest()
 
 
-def _template(env: Any, name: str, **context: Any) -> str:
-    """Render a template (a broken one is a TemplateError naming it: render.render)."""
-    return render.render(env, name, **context)
+def _template_errors(name: str) -> contextlib.AbstractContextManager[None]:
+    """A broken (overriding) template is a TemplateError naming it (render.template_errors)."""
+    return render.template_errors(name)
+
+
+def _compiled(env: Any, name: str) -> Any:
+    with _template_errors(name):
+        return env.get_template(name)
+
+
+def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
+    with _template_errors(name):
+        text: str = template.render(context)
+        return text
 
 
 def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
@@ -340,10 +459,8 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.FileInfo]]:
+def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[str, tree.FileInfo]]:
     """Render an advisory's page, records and row; write the files into the standby."""
-    from . import markdown, records
-
     settings = ctx.settings
     days = settings.project.disclosure_days
     seen = model.visibility(advisory, ctx.now, days)
@@ -351,19 +468,21 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = None
+    disclosed = unrecorded = False
     if seen is not Visibility.HIDDEN:
         assert advisory.released is not None
         key = _key(ctx.global_key, fingerprint, seen)
-        env = _env(settings, ctx.global_key)
+        renderer = _renderer(settings, ctx.global_key)
+        records = renderer.records
         view = _view(settings, advisory, seen)
-        context = _site_context(settings)
+        disclosed = view["disclosed"]
         # to_html escapes every raw tag and drops unsafe links: its output is safe markup.
-        details = Markup(markdown.to_html(advisory.body)) if view["disclosed"] else None  # noqa: S704
-        page = _template(
-            env, "advisory.html.j2", advisory=view, details_html=details, root="../", **context
+        details = Markup(renderer.to_html(advisory.body)) if disclosed else None  # noqa: S704
+        page = renderer.render(
+            "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
         )
         files = {view["page"]: page.encode()}
-        if view["disclosed"]:
+        if disclosed:
             files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
             if view["cve_record"]:
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
@@ -371,12 +490,11 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
             written[rel] = tree.write_new(ctx.out, rel, data)
         row = Row(
             (advisory.released.timestamp(), advisory.year, advisory.number),
-            _template(env, "_row.html.j2", a=view, root="", **context),
+            renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(_json_row(settings, advisory, view)),
-            feeds.row(settings, advisory, seen),
-            view["disclosed"],
-            bool(view["disclosed"] and advisory.cve and not view["cve_record"]),
+            tuple(model.feed_row(settings, advisory, seen)),
         )
+        unrecorded = bool(disclosed and advisory.cve and not view["cve_record"])
     item = Item(
         advisory.id,
         advisory.year,
@@ -387,23 +505,26 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, dict[str, tree.Fil
         _stamp(advisory.disclosed_at(days)),
         key,
         tuple(sorted(written)),
-        row,
+        None if row is None else row.digest(),
+        disclosed,
+        unrecorded,
     )
-    return item, written
+    return item, row, written
 
 
 def _render_task(ctx: _Context, task: _Task) -> _Done:
     if isinstance(task.source, Path):
         settings = ctx.settings
-        shown = workspace.display_path(settings, task.source)
+        shown = ctx.shown / task.source.name if ctx.shown is not None else task.source
         try:
             advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
         except AdvisoryError as exc:
-            return _Done(None, tuple(exc.problems), {})
+            return _Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, written = _render(ctx, advisory)
-    return _Done(item, (), written)
+    item, row, written = _render(ctx, advisory)
+    plain_row = None if row is None else tuple(row)
+    return _Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 
 
 _WORKER: _Context | None = None
@@ -432,37 +553,44 @@ def _jobs(requested: int | None, count: int) -> int:
 
 
 def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
+    """Render the tasks, in ``jobs`` processes."""
     if jobs <= 1:
         return [_render_task(ctx, task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # Everything a worker needs is made here once (templates compiled, schemas and the
+    # Markdown parser built) and inherited through fork; frozen, the objects are not
+    # touched by the workers' garbage collector, so their memory stays shared.
+    _renderer(ctx.settings, ctx.global_key)
     size = max(8, len(tasks) // (jobs * 16))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    # fork: the workers inherit the imported modules and need nothing re-read.
-    with ProcessPoolExecutor(
-        jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
-    ) as pool:
-        return [done for chunk in pool.map(_render_chunk, chunks) for done in chunk]
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
+        ) as pool:
+            return [done for chunk in pool.map(_render_chunk, chunks) for done in chunk]
+    finally:
+        gc.unfreeze()
 
 
 # --- the files that list every advisory ----------------------------------------------------
 
 
 def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> dict[str, bytes]:
+    from . import feeds
+
+    renderer = _renderer(settings, global_key)
     ordered = sorted(rows, key=lambda r: r.order, reverse=True)
-    context = _site_context(settings)
     table = Markup("".join(r.html for r in ordered))  # noqa: S704 - rendered with autoescape
-    html = _template(
-        _env(settings, global_key),
-        "index.html.j2",
-        rows=table,
-        count=len(ordered),
-        root="",
-        **context,
-    )
+    html = renderer.render("index.html.j2", rows=table, count=len(ordered), **renderer.row_context)
     head = orjson.dumps(
-        {"format": "releasekit-advisories", "version": 1, "project": context["project"]}
+        {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )
     listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
-    chosen = feeds.select(r.feed for r in ordered)
+    chosen = feeds.select(tuple.__new__(model.FeedRow, r.feed) for r in ordered)  # plain
     return {
         "index.html": html.encode(),
         "feed.xml": feeds.rss(settings, chosen),
@@ -525,7 +653,7 @@ def _site_path(settings: Settings) -> Path:
     return site
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     id: str
     given: Advisory | None = None  # the caller's advisory (publish)
@@ -541,6 +669,29 @@ class _Entry:
             return self.given
         assert self.folder is not None
         return self.folder / f"{self.id}.md"
+
+
+@dataclass
+class _Plan:
+    """One build: what is there, what to render, and the new tree as it is made."""
+
+    entries: list[_Entry]
+    sources: dict[str, tuple[int, ...]] | None  # the advisory files (publish_workspace)
+    parse: bool  # some advisory files must be parsed
+    present: dict[str, tree.Signature]  # the live site on disk
+    good: set[str]  # its files that are as the state says
+    items: dict[str, Item] = field(default_factory=dict)  # kept, then rendered too
+    tasks: list[_Task] = field(default_factory=list)
+    standby: Path = Path()
+    kept_signatures: dict[str, tree.Signature] = field(default_factory=dict)  # in the standby
+    kept_digests: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, tree.Signature] = field(default_factory=dict)  # the new tree
+    digests: dict[str, str] = field(default_factory=dict)
+    new: dict[str, tree.FileInfo] = field(default_factory=dict)  # rendered, written
+    written: list[str] = field(default_factory=list)  # of those, the ones that differ
+    rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
+    rows_changed: bool = False
+    shared_key: str = ""
 
 
 class _Known:
@@ -616,7 +767,7 @@ def _publish(
     site = _site_path(settings)
     state_dir = workspace.state_dir(settings)
     with journal.exclusive(state_dir, "publish"):
-        state = _load_state(state_dir / STATE, settings, site)
+        state = _load_state(state_dir, settings, site)
         builder = _Builder(settings, now, say, jobs, site, state_dir, state)
         return builder.run(entries, sources)
 
@@ -636,15 +787,17 @@ class _Builder:
         self.site, self.state_dir, self.state = site, state_dir, state
         self.global_key = _global_key(settings)
 
-    def _source_entries(self, sources: dict[str, tuple[int, ...]]) -> tuple[list[_Entry], bool]:
+    def _source_entries(
+        self, sources: dict[str, tuple[int, ...]], items: dict[str, Item]
+    ) -> tuple[list[_Entry], bool]:
         """Entries for the advisory files; True when any must be parsed."""
         folder = self.settings.advisories_dir
+        known_sources = self.state.sources
         entries: list[_Entry] = []
         parse = False
         for name in sorted(sources):
-            known = self.state.sources.get(name)
-            item = self.state.items.get(known[1]) if known else None
-            if known is not None and item is not None and known[0] == sources[name]:
+            item = items.get(name[:-3])  # an advisory's id is its file name (advisory.py)
+            if item is not None and known_sources.get(name) == sources[name]:
                 entries.append(
                     _Entry(
                         item.id,
@@ -664,128 +817,214 @@ class _Builder:
     def run(
         self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
     ) -> PublishReport:
-        state, now = self.state, self.now
-        present = tree.scan(self.site)
-        good = tree.verified(state.files, present)
-        parse = False
-        if sources is not None:
-            entries, parse = self._source_entries(sources)
-            same_files = sources.keys() == state.sources.keys()
-            quiet = state.next_change is None or now.timestamp() < state.next_change
-            if (
-                not parse
-                and same_files
-                and quiet
-                and state.global_key == self.global_key
-                and good == state.files.keys() == present.keys()
-            ):
-                return self._report((), tuple(sorted(present)), ())
-        return self._build(entries, present, good, parse, sources)
+        state = self.state
+        present = tree.scan(self.site, KEEP)
+        if (
+            sources is not None
+            and sources == state.sources
+            and state.steady(self.global_key, self.now.timestamp())
+            and present == state.signatures
+        ):  # nothing changed: the daily cron run between two dates
+            return self._report((), tuple(sorted(present)), ())
+        if not _load_items(self.state_dir, state):  # not the manifest's own: trust nothing
+            self.state = _State(state.tag, state.site, loaded=True)
+        try:
+            return self._build(self._plan(entries, sources, present))
+        except _Damaged:  # the rows do not go with the items: trust nothing
+            self.state = _State(state.tag, state.site, loaded=True)
+            return self._build(self._plan(entries, sources, present))
 
-    def _build(
+    def _plan(
         self,
         entries: list[_Entry],
-        present: dict[str, os.stat_result],
-        good: set[str],
-        parse: bool,
         sources: dict[str, tuple[int, ...]] | None,
-    ) -> PublishReport:
-        settings, state, now, key = self.settings, self.state, self.now, self.global_key
-        items: dict[str, Item] = {}
-        tasks: list[_Task] = []
-        for entry in entries:
+        present: dict[str, tree.Signature],
+    ) -> _Plan:
+        """The advisories whose files stay as they are, and what to render."""
+        state, key, now = self.state, self.global_key, self.now.timestamp()
+        if present == state.signatures:
+            good = set(present)
+        else:
+            good = {rel for rel, sig in state.signatures.items() if present.get(rel) == sig}
+        parse = False
+        if sources is not None:
+            entries, parse = self._source_entries(sources, state.items)
+        plan = _Plan(entries, sources, parse, present, good)
+        steady = state.steady(key, now)  # then every unchanged advisory keeps its render key
+        for entry in plan.entries:
             old = state.items.get(entry.id)
             if entry.fingerprint is None or old is None or old.fingerprint != entry.fingerprint:
-                tasks.append(_Task(entry.id, entry.source))
+                plan.tasks.append(_Task(entry.id, entry.source))
                 continue
-            seen = _visibility(entry.released, entry.disclosed_at, now.timestamp())
-            wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
-            if old.key == wanted and good.issuperset(old.files):
-                items[entry.id] = old
+            if not steady:
+                seen = _visibility(entry.released, entry.disclosed_at, now)
+                wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
+                if old.key != wanted:
+                    plan.tasks.append(_Task(entry.id, entry.source))
+                    continue
+            if plan.good.issuperset(old.files):
+                plan.items[entry.id] = old
             else:
-                tasks.append(_Task(entry.id, entry.source))
+                plan.tasks.append(_Task(entry.id, entry.source))
+        return plan
 
-        standby = tree.standby_path(self.site, self.state_dir)
-        in_standby = self._clean_standby(standby)
-        workers = _jobs(self.jobs, len(tasks))
-        if tasks:
+    def _build(self, plan: _Plan) -> PublishReport:
+        state = self.state
+        tree.check_umask()
+        plan.standby = tree.standby_path(self.site, self.state_dir)
+        self._clean_standby(plan)
+        # The files of the advisories that are not rendered again are right in the live site
+        # (or already in the standby): they are hard-linked into the standby while the others
+        # render, by a child process (see tree.Linker).
+        live_signatures, live_digests = state.signatures, state.digests
+        signatures, digests = plan.signatures, plan.digests
+        kept_signatures, kept_digests = plan.kept_signatures, plan.kept_digests
+        to_link: list[str] = []
+        for item in plan.items.values():
+            for rel in item.files:
+                digest = digests[rel] = live_digests[rel]
+                if kept_digests.get(rel) == digest:
+                    signatures[rel] = kept_signatures[rel]
+                else:
+                    signatures[rel] = live_signatures[rel]
+                    to_link.append(rel)
+        linker = tree.Linker(self.site, plan.standby, to_link)  # before any thread or pool
+        try:
+            self._render(plan)
+            self._settle(plan)
+            linker.wait()  # every file is in the standby now
+        finally:
+            linker.wait()
+        return self._swap(plan)
+
+    def _render(self, plan: _Plan) -> None:
+        """Render what changed into the standby, and the files that list every advisory."""
+        settings, state, key = self.settings, self.state, self.global_key
+        workers = _jobs(self.jobs, len(plan.tasks))
+        if plan.tasks:
             cores = f" on {workers} cores" if workers > 1 else ""
-            self.say(f"rendering {len(tasks)} advisories{cores}")
-        new: dict[str, tree.FileInfo] = {}
+            self.say(f"rendering {len(plan.tasks)} advisories{cores}")
+        shown = workspace.display_path(settings, settings.advisories_dir)
+        ctx = _Context(settings, self.now, plan.standby, key, shown)
         problems: list[Problem] = []
-        for done in _run(_Context(settings, now, standby, key), tasks, workers):
+        items, new, rows = plan.items, plan.new, plan.rows
+        for done in _run(ctx, plan.tasks, workers):
             problems.extend(done.problems)
             if done.item is not None:
-                items[done.item.id] = done.item
-                new.update(done.written)
+                item = tuple.__new__(Item, done.item)
+                items[item.id] = item
+                if done.row is not None:
+                    rows[item.id] = done.row
+                for rel, info in done.written.items():
+                    new[rel] = tuple.__new__(tree.FileInfo, info)
         if problems:
             raise AdvisoryError(problems)
-        if parse:
-            known = [
-                e.known if e.known is not None else _Known(items[e.id], settings.advisories_dir)
-                for e in entries
-            ]
+        if plan.parse:
+            folder = settings.advisories_dir
+            known = [e.known or _Known(items[e.id], folder) for e in plan.entries]
             crossed = workspace.cross_check(settings, known)
             if crossed:
                 raise AdvisoryError(crossed)
+        plan.shared_key = self._shared_key(items)
+        if state.shared_key == plan.shared_key and plan.good.issuperset(SHARED_FILES):
+            for rel in SHARED_FILES:
+                digest = plan.digests[rel] = state.digests[rel]
+                if plan.kept_digests.get(rel) == digest:
+                    plan.signatures[rel] = plan.kept_signatures[rel]
+                else:
+                    plan.signatures[rel] = state.signatures[rel]
+                    tree.link(self.site / rel, plan.standby / rel)
+        else:  # a row changed (or the templates did): all rows are needed
+            kept_rows = _load_rows(self.state_dir, state)
+            for ident, item in items.items():
+                if item.row is not None and ident not in rows:
+                    if ident not in kept_rows:
+                        raise _Damaged
+                    rows[ident] = kept_rows[ident]
+            state.rows = rows
+            plan.rows_changed = True
+            listed = [tuple.__new__(Row, row) for row in rows.values()]
+            for rel, data in _shared_files(settings, listed, key).items():
+                new[rel] = tree.write_new(plan.standby, rel, data)
 
-        target: dict[str, tree.FileInfo] = {}
-        for item in items.values():
-            for rel in item.files:
-                target[rel] = new[rel] if rel in new else state.files[rel]
-        shared_key = self._shared_key(items)
-        if state.shared_key == shared_key and good.issuperset(SHARED_FILES):
-            target.update({rel: state.files[rel] for rel in SHARED_FILES})
-        else:
-            rows = [item.row for item in items.values() if item.row is not None]
-            for rel, data in _shared_files(settings, rows, key).items():
-                target[rel] = new[rel] = tree.write_new(standby, rel, data)
-        self._fill_standby(standby, target, new, good, in_standby)
+    def _settle(self, plan: _Plan) -> None:
+        """A rendered file with the bytes of the live one becomes a hard link to it, so that
+        an unchanged file keeps its inode and mtime (mirrors and rsync see no change); the
+        standby loses what the new site does not have, and gets the kept README."""
+        live_signatures, live_digests = self.state.signatures, self.state.digests
+        standby = plan.standby
+        for rel, info in plan.new.items():
+            plan.digests[rel] = info.digest
+            if rel in plan.good and live_digests[rel] == info.digest:
+                tree.link(self.site / rel, standby / rel)
+                plan.signatures[rel] = live_signatures[rel]
+            else:
+                plan.signatures[rel] = info.signature
+                plan.written.append(rel)
+        stale = plan.kept_signatures.keys() - plan.signatures.keys()
+        for rel in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (standby / rel).unlink()
+        if stale:
+            tree.remove_empty_dirs(standby)
+        with contextlib.suppress(FileNotFoundError):
+            (standby / KEEP).unlink()
+        readme = tree.kept_file(self.site, KEEP)
+        if readme is not None:
+            tree.link(readme, standby / KEEP)
 
-        written = tuple(
-            sorted(
-                rel
-                for rel, info in target.items()
-                if rel not in good or state.files[rel].digest != info.digest
-            )
-        )
-        removed = tuple(sorted(present.keys() - target.keys()))
-        unchanged = tuple(sorted(target.keys() - set(written)))
+    def _swap(self, plan: _Plan) -> PublishReport:
+        """Swap the standby in (when anything differs) and remember what is where."""
+        state, standby = self.state, plan.standby
+        live_signatures, live_digests = state.signatures, state.digests
+        signatures, digests, good, items = plan.signatures, plan.digests, plan.good, plan.items
+        written = tuple(sorted(plan.written))
+        removed = tuple(sorted(plan.present.keys() - signatures.keys()))
+        unchanged = tuple(sorted(signatures.keys() - set(written)))
         if written or removed or not self.site.is_dir():
             os.chmod(standby, tree.DIR_MODE)
             if self.site.is_dir():
                 tree.exchange(standby, self.site)
-                state.standby = {rel: state.files[rel] for rel in good}
+                state.standby_signatures = {rel: live_signatures[rel] for rel in good}
+                state.standby_digests = {rel: live_digests[rel] for rel in good}
             else:
                 os.rename(standby, self.site)
-                state.standby = {}
-            state.files = target
+                state.standby_signatures, state.standby_digests = {}, {}
+            state.signatures, state.digests = signatures, digests
             self.say(
                 f"swapped in the new {self.site.name}/: "
                 f"{len(written)} written, {len(removed)} removed"
             )
         else:  # the same bytes as the live site: keep it, remember what the standby holds
-            state.standby = dict(target)
-            state.files = {rel: state.files[rel] for rel in target}
+            state.standby_signatures, state.standby_digests = signatures, digests
+            state.signatures = {rel: live_signatures[rel] for rel in signatures}
+            state.digests = {rel: live_digests[rel] for rel in signatures}
         state.items = items
+        sources = plan.sources
         if sources is not None:
             state.sources = {
-                f"{e.id}.md": (sources[f"{e.id}.md"], e.id)
-                for e in entries
+                f"{e.id}.md": sources[f"{e.id}.md"]
+                for e in plan.entries
                 if e.id in items and f"{e.id}.md" in sources
             }
         else:  # advisories given by the caller: trust no file signature next time
             state.sources = {}
-        state.shared_key, state.global_key = shared_key, key
-        state.next_change = self._next_change(items)
-        _save_state(self.state_dir / STATE, state)
+        state.shared_key, state.global_key = plan.shared_key, self.global_key
+        state.built_at, state.next_change = self.now.timestamp(), self._next_change(items)
+        state.counts = (
+            sum(1 for item in items.values() if item.row is not None),
+            sum(1 for item in items.values() if item.disclosed),
+            sum(1 for item in items.values() if item.unrecorded),
+        )
+        _save_state(self.state_dir, state, plan.rows_changed)
         return self._report(written, unchanged, removed)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
+        """What the files that list every advisory are made of: the rows and the globals."""
         h = hashlib.blake2b(self.global_key.encode(), digest_size=16)
         for ident in sorted(items):
-            if items[ident].key is not None:
-                h.update(f"\0{ident}\0{items[ident].key}".encode())
+            if items[ident].row is not None:
+                h.update(f"\0{ident}\0{items[ident].row}".encode())
         return h.hexdigest()
 
     def _next_change(self, items: dict[str, Item]) -> float | None:
@@ -799,75 +1038,28 @@ class _Builder:
         ]
         return min(upcoming, default=None)
 
-    def _clean_standby(self, standby: Path) -> dict[str, tree.FileInfo]:
-        """Make the standby hold only files the state vouches for; returns them."""
-        if not standby.is_dir() or standby.is_symlink():
-            tree.reset_tree(standby)
-            return {}
-        present = tree.scan(standby)
-        trusted = tree.verified(self.state.standby, present)
-        for rel in present.keys() - trusted:
+    def _clean_standby(self, plan: _Plan) -> None:
+        """Make the standby hold only files the state vouches for; remember them."""
+        state, standby = self.state, plan.standby
+        if not standby.is_dir() or standby.is_symlink() or not state.standby_signatures:
+            tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
+            return
+        present = tree.scan(standby, KEEP)
+        known = state.standby_signatures
+        trusted = {rel: sig for rel, sig in present.items() if known.get(rel) == sig}
+        for rel in present.keys() - trusted.keys():
             (standby / rel).unlink()
-        return {rel: self.state.standby[rel] for rel in trusted}
-
-    def _fill_standby(
-        self,
-        standby: Path,
-        target: dict[str, tree.FileInfo],
-        new: dict[str, tree.FileInfo],
-        good: set[str],
-        in_standby: dict[str, tree.FileInfo],
-    ) -> None:
-        """Hard links to the live files that are already right, so that an unchanged file
-        keeps its inode and mtime (mirrors and rsync see no change)."""
-        live_files = self.state.files
-        for rel, info in list(target.items()):
-            live = live_files[rel] if rel in good else None
-            if rel in new:
-                if live is None or live.digest != info.digest:
-                    continue  # new bytes
-            else:
-                kept = in_standby.get(rel)
-                if kept is not None and kept.digest == info.digest:
-                    target[rel] = kept
-                    continue
-            assert live is not None
-            _link(self.site / rel, standby / rel)
-            target[rel] = live
-        stale = in_standby.keys() - target.keys()
-        for rel in stale:
-            with contextlib.suppress(FileNotFoundError):
-                (standby / rel).unlink()
-        if stale:
-            tree.remove_empty_dirs(standby)
+        plan.kept_signatures = trusted
+        plan.kept_digests = {rel: state.standby_digests[rel] for rel in trusted}
 
     def _report(
         self, written: tuple[str, ...], unchanged: tuple[str, ...], removed: tuple[str, ...]
     ) -> PublishReport:
-        rows = [item.row for item in self.state.items.values() if item.row is not None]
-        unrecorded = sum(1 for row in rows if row.unrecorded)
+        public, disclosed, unrecorded = self.state.counts
         warnings: tuple[str, ...] = ()
         if unrecorded:
             warnings = (
                 f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
                 f"written ({unrecorded} disclosed advisories with a CVE id)",
             )
-        return PublishReport(
-            self.site,
-            written,
-            unchanged,
-            removed,
-            len(rows),
-            sum(1 for row in rows if row.disclosed),
-            warnings,
-        )
-
-
-def _link(source: Path, path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    try:
-        os.link(source, path)
-    except FileNotFoundError:
-        path.parent.mkdir(mode=tree.DIR_MODE, parents=True, exist_ok=True)
-        os.link(source, path)
+        return PublishReport(self.site, written, unchanged, removed, public, disclosed, warnings)

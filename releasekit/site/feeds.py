@@ -11,58 +11,19 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-from feedgen.feed import FeedGenerator
-
-from ..advisory import Advisory
 from ..config import Settings
-from . import model
+from .model import FeedRow
+from .model import feed_row as row
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
+
+__all__ = ["FEED_LIMIT", "FeedRow", "atom", "row", "rss", "select"]
 
 FEED_LIMIT = 100  # feed readers poll often; the index and advisories.json list everything
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the feeds' time when nothing is public yet
-
-
-class FeedRow(NamedTuple):
-    """What an entry needs, computed with the advisory's page (and kept in the build cache)."""
-
-    id: str
-    title: str
-    text: str
-    published: float  # POSIX timestamps (cheap to keep in the build state)
-    updated: float
-    severity: str
-    order: tuple[int, int]  # (year, number), for ties
-
-
-def row(settings: Settings, advisory: Advisory, visibility: model.Visibility) -> FeedRow:
-    days = settings.project.disclosure_days
-    assert advisory.released is not None
-    updated = advisory.released
-    if visibility is model.Visibility.DISCLOSED:
-        moment = advisory.disclosed_at(days)
-        assert moment is not None
-        updated = moment
-    severity = advisory.severity.title()
-    if advisory.score is not None:
-        severity += f" ({advisory.score:.1f})"
-    parts = [advisory.summary, f"Severity: {severity}."]
-    fixed = model.versions(advisory).fixed_list
-    if fixed:
-        parts.append(f"Fixed in {', '.join(fixed)}.")
-    if visibility is model.Visibility.RELEASED:
-        day = advisory.disclosure_date(days)
-        assert day is not None
-        parts.append(model.placeholder(day))
-    return FeedRow(
-        advisory.id,
-        f"{advisory.id}: {advisory.title}",
-        " ".join(parts),
-        advisory.released.timestamp(),
-        updated.timestamp(),
-        advisory.severity,
-        (advisory.year, advisory.number),
-    )
 
 
 def _utc(stamp: float) -> datetime:
@@ -75,6 +36,8 @@ def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
 
 
 def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # with lxml: only when the feeds are made
+
     base = settings.project.site_url.rstrip("/")
     newest = _utc(chosen[0].updated) if chosen else EPOCH
     fg = FeedGenerator()

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
 from ..advisory import Advisory
+from ..config import Settings
 
 PLACEHOLDER = (
     "Details on the security update will be posted here on {date}, "
@@ -182,4 +184,49 @@ def sort_newest_first(advisories: Sequence[Advisory]) -> list[Advisory]:
         advisories,
         key=lambda a: (a.released.timestamp() if a.released else 0.0, a.year, a.number),
         reverse=True,
+    )
+
+
+# --- what a feed entry says (computed with the page, kept in the build state) ----------------
+
+
+class FeedRow(NamedTuple):
+    """What an entry of the feeds needs (see :mod:`releasekit.site.feeds`)."""
+
+    id: str
+    title: str
+    text: str
+    published: float  # POSIX timestamps (cheap to keep in the build state)
+    updated: float
+    severity: str
+    order: tuple[int, int]  # (year, number), for ties
+
+
+def feed_row(settings: Settings, advisory: Advisory, seen: Visibility) -> FeedRow:
+    days = settings.project.disclosure_days
+    assert advisory.released is not None
+    updated = advisory.released
+    if seen is Visibility.DISCLOSED:
+        moment = advisory.disclosed_at(days)
+        assert moment is not None
+        updated = moment
+    severity = advisory.severity.title()
+    if advisory.score is not None:
+        severity += f" ({advisory.score:.1f})"
+    parts = [advisory.summary, f"Severity: {severity}."]
+    fixed = versions(advisory).fixed_list
+    if fixed:
+        parts.append(f"Fixed in {', '.join(fixed)}.")
+    if seen is Visibility.RELEASED:
+        day = advisory.disclosure_date(days)
+        assert day is not None
+        parts.append(placeholder(day))
+    return FeedRow(
+        advisory.id,
+        f"{advisory.id}: {advisory.title}",
+        " ".join(parts),
+        advisory.released.timestamp(),
+        updated.timestamp(),
+        advisory.severity,
+        (advisory.year, advisory.number),
     )

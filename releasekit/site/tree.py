@@ -20,7 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +30,11 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
+FORK_MIN = 2000  # from this many links on, a child process makes them beside the rendering
+
+Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file
 
 
 class FileInfo(NamedTuple):
@@ -40,30 +45,52 @@ class FileInfo(NamedTuple):
     mtime_ns: int
     ino: int
 
-    def matches(self, stat: os.stat_result) -> bool:
-        return (
-            stat.st_size == self.size
-            and stat.st_mtime_ns == self.mtime_ns
-            and stat.st_ino == self.ino
-        )
+    @property
+    def signature(self) -> Signature:
+        return (self.size, self.mtime_ns, self.ino)
 
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_new(root: Path, rel: str, data: bytes) -> FileInfo:
+def _umask() -> int:
+    with open("/proc/self/status", "rb") as status:  # Linux: no race with other threads
+        for line in status:
+            if line.startswith(b"Umask:"):
+                return int(line.split()[1], 8)
+    raise OSError("no Umask in /proc/self/status")  # pragma: no cover - old kernels
+
+
+_NEEDS_CHMOD = True
+
+
+def check_umask() -> None:
+    """Look at the umask once per build: chmod each new file only when it takes bits away."""
+    global _NEEDS_CHMOD
+    try:
+        _NEEDS_CHMOD = bool(_umask() & FILE_MODE)
+    except OSError:  # pragma: no cover - not Linux
+        _NEEDS_CHMOD = True
+
+
+def write_new(root: Path | str, rel: str, data: bytes) -> FileInfo:
     """Create ``root/rel`` as a new inode (replacing any file there) and describe it."""
-    path = root / rel
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    path = f"{root}/{rel}"
+    for _ in range(_TRIES):
+        try:
+            fd = os.open(path, _CREATE, FILE_MODE)
+            break
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
+    else:  # pragma: no cover - see _TRIES
+        fd = os.open(path, _CREATE, FILE_MODE)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    except FileNotFoundError:
-        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
+        if _NEEDS_CHMOD:  # a umask that takes bits of 0644 away
+            os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -73,31 +100,139 @@ def write_new(root: Path, rel: str, data: bytes) -> FileInfo:
     return FileInfo(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def scan(root: Path) -> dict[str, os.stat_result]:
-    """Every regular file under ``root`` (relative path with / -> stat); {} if absent."""
-    found: dict[str, os.stat_result] = {}
+def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
+    """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
+
+    ``keep`` names a top-level regular file that is not listed (see ``build.KEEP``).
+    """
+    found: dict[str, Signature] = {}
 
     def walk(directory: str, prefix: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for name in os.listdir(fd):
+                stat = os.lstat(name, dir_fd=fd)
+                if (stat.st_mode & 0o170000) == 0o040000:  # a directory
+                    walk(f"{directory}/{name}", f"{prefix}{name}/")
+                elif keep is not None and not prefix and name == keep and _regular(stat):
+                    continue
                 else:
-                    found[rel] = entry.stat(follow_symlinks=False)
+                    found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        finally:
+            os.close(fd)
 
     if root.is_dir():
         walk(str(root), "")
     return found
 
 
-def verified(known: Mapping[str, FileInfo], present: Mapping[str, os.stat_result]) -> set[str]:
-    """The files that are on disk exactly as the manifest says."""
-    return {
-        rel
-        for rel, info in known.items()
-        if (stat := present.get(rel)) is not None and info.matches(stat)
-    }
+def _regular(stat: os.stat_result) -> bool:
+    return (stat.st_mode & 0o170000) == 0o100000
+
+
+def kept_file(root: Path, name: str) -> Path | None:
+    """``root/name`` when it is a regular file (not a link, not a directory)."""
+    try:
+        stat = os.lstat(root / name)
+    except FileNotFoundError:
+        return None
+    return root / name if _regular(stat) else None
+
+
+def link(source: Path | str, path: Path | str) -> None:
+    """Hard-link ``source`` at ``path``, replacing whatever is there."""
+    for _ in range(_TRIES):
+        try:
+            os.link(source, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        except FileNotFoundError:
+            if not os.path.lexists(source):
+                raise
+            os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
+    os.link(source, path, follow_symlinks=False)  # pragma: no cover - see _TRIES
+
+
+def link_all(live: Path, standby: Path, rels: Iterable[str]) -> None:
+    """Hard-link each ``live/rel`` at ``standby/rel``, one directory at a time."""
+    by_dir: dict[str, list[str]] = {}
+    for rel in rels:
+        head, _, name = rel.rpartition("/")
+        by_dir.setdefault(head, []).append(name)
+    for head, names in by_dir.items():
+        source_dir = f"{live}/{head}" if head else str(live)
+        target_dir = f"{standby}/{head}" if head else str(standby)
+        os.makedirs(target_dir, DIR_MODE, exist_ok=True)
+        source_fd = os.open(source_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        target_fd = os.open(target_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for name in names:
+                try:
+                    os.link(name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+                except FileExistsError:
+                    link(f"{source_dir}/{name}", f"{target_dir}/{name}")
+        finally:
+            os.close(source_fd)
+            os.close(target_fd)
+
+
+class Linker:
+    """:func:`link_all` started now and finished by :meth:`wait`.
+
+    Many links are made by forked child processes while the parent renders (the work is
+    nearly all in the kernel, and the machine has more than one core); a few, at once.
+    ``rels`` come grouped by directory: two children take a half each, so that they work in
+    different directories most of the time (a directory takes one new entry at a time).
+    Start it before any thread or worker pool exists.
+    """
+
+    def __init__(self, live: Path, standby: Path, rels: list[str]) -> None:
+        self._children: list[tuple[int, int]] = []  # pid, pipe
+        cores = os.cpu_count() or 1
+        if len(rels) < FORK_MIN or cores < 2:
+            link_all(live, standby, rels)
+            return
+        by_dir: dict[str, list[str]] = {}
+        for rel in rels:
+            by_dir.setdefault(rel.rpartition("/")[0], []).append(rel)
+        rels = [rel for group in by_dir.values() for rel in group]
+        parts = 2 if len(rels) >= 4 * FORK_MIN else 1
+        size = -(-len(rels) // parts)
+        for start in range(0, len(rels), size):
+            self._children.append(_fork(link_all, live, standby, rels[start : start + size]))
+
+    def wait(self) -> None:
+        """Wait for the links; an OSError when a child could not make them."""
+        children, self._children = self._children, []
+        failures = []
+        for pid, pipe in children:
+            with os.fdopen(pipe, "rb") as reader:
+                message = reader.read().decode(errors="replace")
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                failures.append(message or str(status))
+        if failures:
+            raise OSError(f"linking the unchanged files into the standby: {failures[0]}")
+
+
+def _fork(function: Any, *args: Any) -> tuple[int, int]:
+    """Run ``function(*args)`` in a forked child; its pid and a pipe with its error, if any."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (coverage does not see it)
+        os.close(read)
+        code = 0
+        try:
+            function(*args)
+        except BaseException as exc:
+            os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
 
 
 def remove_empty_dirs(root: Path) -> None:

@@ -1,0 +1,152 @@
+"""Advisory Markdown: the tuned parser gives exactly what markdown-it-py gives untuned."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from releasekit.site import markdown
+
+# One piece of every construct the rules handle, and near misses for each of them.
+PIECES = [
+    "# Heading",
+    "## Sub *heading*",
+    "###### six",
+    "####### seven",
+    "#hashtag",
+    "Text with *em*, **strong**, _under_ and __double__ and a_snake_case word.",
+    "**a*b** *a**b* ***c***",
+    "| a | b |\n|---|:-:|\n| 1 | 2 |",
+    "a | b\n--|--\n1 | 2",
+    "| lonely",
+    "> quote\n> more",
+    "> lazy\ncontinuation",
+    "  > > nested quote",
+    ">",
+    "---",
+    "***",
+    "_ _ _",
+    "* * *",
+    " - - -",
+    "a ***",
+    "  ***",
+    "- item\n- item\n  - nested",
+    "1. one\n2) two\n10. ten",
+    "+ plus",
+    "* star item",
+    "- ---",
+    "Title\n=====",
+    "Sub\n---",
+    "Foo\n-",
+    "Foo\n  ===",
+    "> Foo\n---",
+    "a==",
+    "==",
+    "    indented code",
+    "\tcode after a tab",
+    "* a\n\n    code or paragraph?",
+    "```py\nx < y && z\n```",
+    "~~~\ntilde\n~~~",
+    "``` unclosed",
+    "~~~",
+    "[ref]: https://example.org/x 'Title'",
+    "[ref]",
+    "[Ref][ref] and [ref][]",
+    "[x]: <u v>",
+    "[l]: /u\n[l]",
+    "]:",
+    "[link](https://example.org/a?b=1#c) and [rel](/docs/page) and [frag](#top)",
+    "[bad](javascript:alert(1)) [data](data:text/html,x) [vb](VBScript:x)",
+    "[host](https://Example.ORG:8080/P?Q#F) [at](https://@host/) [v6](http://[::1]/)",
+    "[sp](<a b>) [pct](https://e.org/%zz%41) [uni](https://ü.example/ä)",
+    "![image](https://example.org/i.png) [![inner](i.png)](https://example.org)",
+    "!not an image",
+    "<https://auto.link/path> <mailto:a@b.example> <a@b.example>",
+    "<b>raw html</b> <div>block</div>",
+    "<!-- comment -->",
+    "&amp; &copy; &#35; &#x22; &bogus; & alone",
+    "\\* not em \\[not link\\] \\\\ \\`",
+    "x\\\ny",
+    "line  \nbreak",
+    "~~strike~~ and ~single~ and ~~~",
+    "`code` and ``c`d`` and `unclosed",
+    "https://bare.example/url",
+    "a_b_c __init__ snake_case_name",
+    "<",
+    "&",
+    "\\",
+    "!",
+    "",
+    " ",
+    "\r\nwindows\r\nlines\r\n",
+    "nul\x00char",
+]
+
+
+def reference() -> MarkdownIt:
+    """markdown-it-py as configured before any tuning: every rule on, default terminators."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = markdown.safe_link  # type: ignore[method-assign]
+    md.add_render_rule("link_open", markdown._link_open)
+    md.add_render_rule("heading_open", markdown._heading)
+    md.add_render_rule("heading_close", markdown._heading)
+    return md
+
+
+REFERENCE = reference()
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_every_construct_renders_as_untuned(piece: str) -> None:
+    assert markdown.to_html(piece) == REFERENCE.render(piece)
+
+
+def test_a_rule_is_left_out_only_when_its_text_is_absent() -> None:
+    needs = {
+        "table": "a | b\n--|--",
+        "code": "    code",
+        "fence": "```\nx\n```",
+        "blockquote": "> q",
+        "hr": "***",
+        "reference": "[a]: /b",
+        "heading": "# h",
+        "lheading": "T\n===",
+        "escape": "\\*",
+        "backticks": "`c`",
+        "strikethrough": "~~s~~",
+        "emphasis": "*e*",
+        "link": "[l](u)",
+        "image": "![i](u)",
+        "autolink": "<https://a.b>",
+        "entity": "&amp;",
+    }
+    for rule, text in needs.items():
+        assert rule not in markdown._unused(text), rule
+        assert rule in markdown._unused("plain words only."), rule
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+    st.sampled_from(["\n", "\n\n"]),
+    st.sampled_from([" ", "  ", "\t", "   "]),
+)
+def test_documents_render_as_untuned(pieces: list[str], joint: str, space: str) -> None:
+    text = joint.join(pieces).replace(" ", space)
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n>|-=*_#`~[]()!<&:\\/.ax1", max_size=80))
+def test_any_punctuation_renders_as_untuned(text: str) -> None:
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
+def test_links_stay_safe() -> None:
+    html = markdown.to_html("[ok](https://a.example/x) [no](javascript:alert(1)) <b>x</b>")
+    assert '<a href="https://a.example/x" rel="nofollow noopener">ok</a>' in html
+    assert "javascript:" not in html.replace("[no](javascript:alert(1))", "")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
