@@ -501,3 +501,10 @@ def test_a_link_that_fails_in_a_child_fails_the_build(
     monkeypatch.setattr(tree, "FORK_MIN", 2)
     with pytest.raises(FileNotFoundError):  # fewer links: made at once
         tree.Linker(live, standby, ["a/missing"])
+
+
+def test_the_repository_commits_only_the_readme_of_site() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "site" / "README.md").is_file()
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert "/site/*" in ignored and "!/site/README.md" in ignored

@@ -563,7 +563,7 @@ def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
     # Markdown parser built) and inherited through fork; frozen, the objects are not
     # touched by the workers' garbage collector, so their memory stays shared.
     _renderer(ctx.settings, ctx.global_key)
-    size = max(8, len(tasks) // (jobs * 16))
+    size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     gc.collect()
     gc.freeze()
