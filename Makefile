@@ -48,3 +48,11 @@ bench: $(STAMP) system-deps ## the performance benchmarks (figures on stdout)
 
 clean: ## remove the venv and generated files
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .coverage
+
+demo: $(STAMP) ## a whole embargo end to end in build/demo/ (throwaway repo, key, SMTP)
+	@command -v gpg >/dev/null 2>&1 || sh scripts/system-deps.sh
+	$(BIN)/python scripts/demo.py
+
+serve: ## serve the demo's site on http://127.0.0.1:8000/
+	@test -d build/demo/workspace/site || { echo "run 'make demo' first"; exit 1; }
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory build/demo/workspace/site

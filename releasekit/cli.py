@@ -126,37 +126,34 @@ def cli(ctx: click.Context, root: Path, verbose: bool) -> None:
 # --- init -------------------------------------------------------------------------------
 
 
+_SCAFFOLD = workspace.Scaffold()
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
-@click.option("--name", default="Example Product", show_default=True, help="Product name.")
-@click.option("--vendor", default="Example", show_default=True, help="CVE vendor name.")
-@click.option("--prefix", default="EXSA", show_default=True, help="Advisory id prefix.")
+@click.option("--name", default=_SCAFFOLD.name, show_default=True, help="Product name.")
+@click.option("--vendor", default=_SCAFFOLD.vendor, show_default=True, help="CVE vendor name.")
+@click.option("--prefix", default=_SCAFFOLD.prefix, show_default=True, help="Advisory id prefix.")
 @click.option(
     "--repository",
-    default="../product",
+    default=_SCAFFOLD.repository,
     show_default=True,
     help="The product clone, relative to the workspace.",
 )
 @click.option(
     "--site-url",
-    default="https://example.org/security",
+    default=_SCAFFOLD.site_url,
     show_default=True,
     help="Public URL of the security-updates site.",
 )
-@click.option("--upcoming", default="1.0", show_default=True, help="The next release line.")
-@click.option("--time-zone", default="UTC", show_default=True, help="IANA time zone for texts.")
+@click.option(
+    "--upcoming", default=_SCAFFOLD.upcoming, show_default=True, help="The next release line."
+)
+@click.option(
+    "--time-zone", default=_SCAFFOLD.time_zone, show_default=True, help="IANA time zone for texts."
+)
 @pass_context
-def init(
-    obj: Context,
-    directory: Path | None,
-    name: str,
-    vendor: str,
-    prefix: str,
-    repository: str,
-    site_url: str,
-    upcoming: str,
-    time_zone: str,
-) -> None:
+def init(obj: Context, /, directory: Path | None, **values: str) -> None:
     """Scaffold a workspace in DIRECTORY (default: the workspace directory).
 
     Writes a commented releasekit.toml, advisories/, patches/, templates/ (for overrides),
@@ -168,16 +165,7 @@ def init(
           --repository ../acme-server --upcoming 10.4 --time-zone America/Los_Angeles
     """
     root = directory if directory is not None else obj.root
-    created = workspace.init_workspace(
-        root,
-        name=name,
-        vendor=vendor,
-        prefix=prefix,
-        repository=repository,
-        site_url=site_url,
-        upcoming=upcoming,
-        time_zone=time_zone,
-    )
+    created = workspace.init_workspace(root, workspace.Scaffold(**values))
     for path in created:
         click.echo(f"created {path}")
     click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")
@@ -210,7 +198,10 @@ def _parse_instant(value: str | None) -> datetime | None:
 @click.option("--cvss", help="CVSS 3.1 or 4.0 vector.")
 @click.option("--cve", help="CVE id, once reserved.")
 @click.option("--reporter", help="Name to credit.")
-@click.option("--embargo", help="Embargo end, e.g. 2026-12-01T14:00:00Z.")
+@click.option(
+    "--embargo",
+    help="Embargo end, e.g. 2026-12-01T14:00:00Z (default with --cve: embargo_hours ahead).",
+)
 @pass_context
 def advisory_new(
     obj: Context,
@@ -230,6 +221,12 @@ def advisory_new(
           --summary "Users could export channels they cannot read." \\
           --cvss CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N
     """
+    moment = _parse_instant(embargo)
+    now = clock.now()
+    if moment is None and cve:
+        # The embargo usually ends a fixed time after the CVE is reserved.
+        hours = obj.settings.project.embargo_hours
+        moment = (now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
     fields = workspace.NewAdvisory(
         title=title,
         summary=summary,
@@ -237,9 +234,9 @@ def advisory_new(
         cvss=cvss,
         cve=cve,
         reporter=reporter,
-        embargo=_parse_instant(embargo),
+        embargo=moment,
     )
-    path = workspace.new_advisory(obj.settings, clock.now(), fields)
+    path = workspace.new_advisory(obj.settings, now, fields)
     click.echo(str(workspace.display_path(obj.settings, path)))
 
 
@@ -557,7 +554,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     from . import embargo as embargo_core
 
     report = embargo_core.status(settings, _outside(), now)
-    ready = all(c.ok for c in report.checks)
+    ready = report.ready
     if as_json:
         click.echo(
             json.dumps(
@@ -572,8 +569,17 @@ def embargo_status(obj: Context, as_json: bool) -> None:
                         }
                         for p in report.pending
                     ],
-                    "checks": [
-                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks
+                    "batches": [
+                        {
+                            "embargo": timefmt.iso_utc(batch.instant),
+                            "advisories": batch.ids,
+                            "ready": batch.ready,
+                            "checks": [
+                                {"name": c.name, "ok": c.ok, "detail": c.detail}
+                                for c in batch.checks
+                            ],
+                        }
+                        for batch in report.batches
                     ],
                     "unfinished_lift": {
                         "advisories": report.unfinished_run,
@@ -609,8 +615,13 @@ def embargo_status(obj: Context, as_json: bool) -> None:
                     timefmt.duration(item.left) if item.left.total_seconds() > 0 else "over",
                 )
             out.print(table)
-            out.print("Readiness:")
-            _print_checks(report.checks)
+            for batch in report.batches:
+                verdict = "[green]ready[/]" if batch.ready else "[bold red]not ready[/]"
+                out.print(
+                    f"Readiness of {', '.join(batch.ids)} "
+                    f"({timefmt.instant(batch.instant, settings.zone)}): {verdict}"
+                )
+                _print_checks(batch.checks)
     if not ready:
         raise click.exceptions.Exit(EXIT_NOT_DONE)
 
@@ -651,6 +662,101 @@ def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> Non
     out.print("Pages:")
     for page in report.pages:
         out.print(f"  {page}")
+
+
+@embargo.command("announce")
+@click.option("--dry-run", is_flag=True, help="Show the message; send nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
+    """Pre-announce the next release: date and time, versions, highest severity.
+
+    A public, signed message to the lists days before the embargo ends, as projects do so
+    that users can plan to upgrade. It names no advisory, CVE or detail. Sent once per list
+    for each embargo instant (a moved embargo can be announced again).
+
+    \b
+    Example:
+      releasekit embargo announce --dry-run
+      releasekit embargo announce --yes
+    """
+    from . import embargo as embargo_core
+
+    settings = obj.settings
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput("embargo announce: no terminal to confirm on; pass --yes (or --dry-run)")
+
+    def show(item: embargo_core.PreAnnouncement) -> None:
+        click.echo(f"To: {', '.join(item.recipients)}")
+        click.echo(f"Subject: {item.subject}")
+        click.echo("")
+        click.echo(item.body)
+
+    def confirm(item: embargo_core.PreAnnouncement) -> bool:
+        if yes:
+            return True
+        show(item)
+        return click.confirm("Send this pre-announcement now?", default=False, err=True)
+
+    item = embargo_core.pre_announce(
+        settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm
+    )
+    if dry_run:
+        show(item)
+        click.echo("Dry run: nothing was sent.")
+        return
+    for address in item.sent:
+        click.echo(f"sent to {address}")
+    for address in item.skipped:
+        click.echo(f"already sent to {address}")
+
+
+@embargo.command("notify")
+@click.option("--dry-run", is_flag=True, help="Show the message and keys; send nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
+    """Predisclose the next embargo to distributors ([notify] to): details and fixes.
+
+    Each recipient gets one message signed with the release key and encrypted to their own
+    public key (which must be in the GnuPG home), with the held fixes attached; only the
+    headers are readable on the way, and they name no issue. Sent once per recipient for
+    each embargo instant.
+
+    \b
+    Example:
+      releasekit embargo notify --dry-run
+      releasekit embargo notify --yes
+    """
+    from . import embargo as embargo_core
+
+    settings = obj.settings
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput("embargo notify: no terminal to confirm on; pass --yes (or --dry-run)")
+
+    def show(item: embargo_core.Notification) -> None:
+        for address, fingerprint in item.keys.items():
+            click.echo(f"To: {address} (encrypted to {fingerprint})")
+        click.echo(f"Subject: {item.subject}")
+        click.echo(f"Attached: {', '.join(item.attachments) or 'nothing'}")
+        click.echo("")
+        click.echo(item.body)
+
+    def confirm(item: embargo_core.Notification) -> bool:
+        if yes:
+            return True
+        show(item)
+        return click.confirm("Send this predisclosure now?", default=False, err=True)
+
+    item = embargo_core.notify(settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm)
+    if dry_run:
+        show(item)
+        click.echo("Dry run: nothing was sent.")
+        return
+    for address in item.sent:
+        click.echo(f"sent to {address} (encrypted to {item.keys[address]})")
+    for address in item.skipped:
+        click.echo(f"already sent to {address}")
 
 
 @embargo.command("lift")

@@ -186,6 +186,17 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """[notify]: predisclosure to distributors, encrypted to each recipient's own key."""
+
+    to: tuple[str, ...] = _doc(
+        "Addresses that get details and patches before the embargo ends (their public keys "
+        "must be in the GnuPG home).",
+        check=_non_empty,
+    )
+
+
+@dataclass(frozen=True)
 class LintSettings:
     """[lint]: the leak check of everything the lift would push."""
 
@@ -226,6 +237,7 @@ _TABLES: dict[str, type] = {
     "releases": ReleasesSettings,
     "policy": PolicySettings,
     "mail": MailSettings,
+    "notify": NotifySettings,
     "lint": LintSettings,
     "cve": CveSettings,
 }
@@ -241,6 +253,7 @@ class Settings:
     releases: ReleasesSettings
     policy: PolicySettings = field(default_factory=PolicySettings)
     mail: MailSettings | None = None
+    notify: NotifySettings | None = None
     lint: LintSettings = field(default_factory=LintSettings)
     cve: CveSettings = field(default_factory=CveSettings)
 

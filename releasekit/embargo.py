@@ -23,6 +23,7 @@ reads the wall clock. Nothing here prints: results are returned for the CLI to s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -53,6 +54,7 @@ from .site import build as site_build
 
 Progress = Callable[[str], None]
 PUSH_ATTEMPTS = 3
+SEVERITY_ORDER = ("none", "low", "medium", "high", "critical")
 # Test hook: kill the process (SIGKILL) right after the named step is journalled, so that
 # the fault tests can prove that a re-run resumes. Unset in normal use.
 CRASH_AFTER = "RELEASEKIT_TEST_CRASH_AFTER"
@@ -359,33 +361,284 @@ class PendingStatus:
 
 
 @dataclass
+class BatchStatus:
+    """The advisories whose embargo ends at one instant: they are lifted together."""
+
+    instant: datetime
+    ids: list[str]
+    checks: list[Check]
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+@dataclass
 class StatusReport:
     pending: list[PendingStatus]
-    checks: list[Check]
+    batches: list[BatchStatus]
     unfinished: list[journal.Step]  # steps of a half-done lift
     unfinished_run: list[str]  # advisory ids of that lift
 
+    @property
+    def ready(self) -> bool:
+        return all(b.ready for b in self.batches) and not self.unfinished_run
+
 
 def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
-    """Each pending embargo with its time left, the readiness checklist, a half-done lift."""
+    """Each pending embargo with its time left; the readiness checklist of each batch (the
+    advisories lifted together, as the lift groups them); a half-done lift."""
     advisories = workspace.load_advisories(settings)
     waiting = pending(advisories)
     report = StatusReport(
-        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo],
-        [],
-        [],
-        [],
+        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo], [], [], []
     )
-    with journal.Journal.open(workspace.state_dir(settings)) as book:
-        current = book.get("lift/current")
-        if current is not None and current.status != "done":
-            run = current.detail["run"]
-            report.unfinished_run = list(current.detail["ids"])
-            report.unfinished = [s for s in book.steps(f"lift/{run}/")]
-    if waiting:
-        earliest = waiting[0].embargo
-        report.checks, _ = preflight(settings, waiting, advisories, outside, now, sign_at=earliest)
+    book = journal.Journal.existing(settings.state_dir)
+    if book is not None:
+        with book:
+            run = unfinished_run(book)
+            if run is not None:
+                report.unfinished_run = list(run.detail["ids"])
+                name = run.detail["run"]
+                report.unfinished = [s for s in book.steps(f"lift/{name}/") if s is not run]
+    due = [a for a in waiting if a.embargo is not None and a.embargo <= now]
+    groups: dict[datetime, list[Advisory]] = {}
+    if due:  # the lift takes everything already due at once
+        groups[max(a.embargo for a in due if a.embargo)] = due
+    for advisory in waiting:
+        if advisory.embargo is not None and advisory.embargo > now:
+            groups.setdefault(advisory.embargo, []).append(advisory)
+    for instant, batch in groups.items():
+        checks, _ = preflight(settings, batch, advisories, outside, now, sign_at=instant)
+        report.batches.append(BatchStatus(instant, [a.id for a in batch], checks))
     return report
+
+
+# --- the pre-announcement ----------------------------------------------------------------
+
+
+@dataclass
+class PreAnnouncement:
+    """The public pre-announcement of the next embargo (what was, or would be, sent)."""
+
+    instant: datetime
+    count: int
+    highest: str
+    lines: list[tuple[str, str]]  # (line, version to be released)
+    recipients: list[str]
+    subject: str = ""
+    body: str = ""
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sent before
+
+
+def pre_announce(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[PreAnnouncement], bool] = lambda item: True,
+) -> PreAnnouncement:
+    """Announce the date, versions and highest severity of the next embargo; no details.
+
+    Covers the advisories whose embargo is the next instant. Signed like the announcement,
+    one message per list, each sent once (journalled under that instant: a moved embargo
+    may be announced again).
+    """
+    mail_settings = require_mail(settings)
+    advisories = workspace.load_advisories(settings)
+    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
+    if not upcoming:
+        raise Refused("nothing to pre-announce: no embargo ends in the future")
+    instant = upcoming[0].embargo
+    assert instant is not None
+    batch = [a for a in upcoming if a.embargo == instant]
+    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
+    needed = {c.line for c in the_plan.cells if c.required}
+    lines = [line for line in the_plan.lines if line.name in needed]
+    lines.sort(key=lambda line: Version(line.name), reverse=True)
+    severities = [a.severity for a in batch]
+    highest = max(severities, key=SEVERITY_ORDER.index)
+    item = PreAnnouncement(
+        instant,
+        len(batch),
+        highest,
+        [(line.name, line.next_version) for line in lines],
+        list(mail_settings.to),
+    )
+    context = {
+        "project": {
+            "name": settings.project.name,
+            "site_url": settings.project.site_url,
+            "time_zone": settings.project.time_zone,
+        },
+        "release": instant,
+        "lines": [
+            {"line": line.name, "version": line.next_version, "upcoming": line.tag is None}
+            for line in lines
+        ],
+        "highest": highest,
+        "count": len(batch),
+    }
+    env = render.environment(settings.templates_dir)
+    item.subject, item.body = mail.render_pre_announcement(env, context)
+    if dry_run:
+        return item
+    if not confirm(item):
+        raise Refused("not confirmed; nothing was sent")
+    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    signer.require(now)
+    run = run_id([a.id for a in batch])
+    stamp = timefmt.iso_utc(instant)
+    state = workspace.state_dir(settings)
+    with journal.exclusive(state, "announce"), journal.Journal.open(state) as book:
+        for address in mail_settings.to:
+            key = f"announce/{run}/{stamp}/{address}"
+            if book.is_done(key):
+                item.skipped.append(address)
+                continue
+            message_id = mail.make_message_id(mail_settings.sender, "pre", run, stamp, address)
+            one = replace(mail_settings, to=(address,))
+            message = mail.build_announcement(
+                subject=item.subject,
+                body=item.body,
+                mail=one,
+                message_id=message_id,
+                date=now,
+                signer=signer,
+            )
+            book.start(key, now, {"message_id": message_id})
+            try:
+                receipt = mail.send(message, one, outside.env)
+            except MailError as exc:
+                book.fail(key, now, str(exc))
+                raise NotDone(f"pre-announcement to {address} not sent: {exc}") from None
+            book.finish(key, now, {"message_id": receipt.message_id})
+            item.sent.append(address)
+    return item
+
+
+# --- predisclosure to distributors ---------------------------------------------------------
+
+
+@dataclass
+class Notification:
+    """The predisclosure of the next embargo to the [notify] recipients."""
+
+    instant: datetime
+    ids: list[str]
+    keys: dict[str, str]  # recipient address -> key fingerprint
+    attachments: list[str]
+    subject: str = ""
+    body: str = ""
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sent before
+
+
+def notify(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    confirm: Callable[[Notification], bool] = lambda item: True,
+) -> Notification:
+    """Send the details and held fixes of the next embargo, signed and encrypted to each
+    recipient's key (PGP/MIME, RFC 3156), once per recipient and embargo instant.
+
+    The readable headers say nothing of the issues; everything else is encrypted.
+    """
+    mail_settings = require_mail(settings)
+    if settings.notify is None:
+        raise NotReady(f"{settings.config_path.name}: notify: no [notify] table with `to`")
+    advisories = workspace.load_advisories(settings)
+    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
+    if not upcoming:
+        raise Refused("nothing to notify: no embargo ends in the future")
+    instant = upcoming[0].embargo
+    assert instant is not None
+    batch = [a for a in upcoming if a.embargo == instant]
+    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
+    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    keys = {address: signer.encryption_key(address, now) for address in settings.notify.to}
+    attachments: list[tuple[str, bytes]] = []
+    items = []
+    for advisory in batch:
+        lines = []
+        for cell in the_plan.cells:
+            if cell.advisory != advisory.id or not cell.required:
+                continue
+            name = None
+            path = settings.patches_dir / advisory.id / f"{cell.line}.patch"
+            if cell.held and path.is_file():
+                name = f"{advisory.id}-{cell.line}.patch"
+                attachments.append((name, path.read_bytes()))
+            lines.append({"line": cell.line, "version": the_plan.line(cell.line).next_version,
+                          "patch": name})  # fmt: skip
+        items.append(
+            {
+                "id": advisory.id,
+                "title": advisory.title,
+                "severity": advisory.severity,
+                "score": advisory.score,
+                "vector": advisory.cvss.vector if advisory.cvss else None,
+                "cve": advisory.cve,
+                "cwe": advisory.cwe,
+                "reporter": advisory.reporter,
+                "summary": advisory.summary,
+                "details": advisory.body.strip(),
+                "lines": lines,
+            }
+        )
+    context = {
+        "project": {"name": settings.project.name},
+        "release": instant,
+        "zone": settings.zone,
+        "advisories": items,
+    }
+    env = render.environment(settings.templates_dir)
+    item = Notification(instant, [a.id for a in batch], keys, [n for n, _ in attachments])
+    item.subject = " ".join(render.render(env, "notify-subject.txt.j2", **context).split())
+    item.body = render.render(env, "notify.txt.j2", **context)
+    if dry_run:
+        return item
+    if not confirm(item):
+        raise Refused("not confirmed; nothing was sent")
+    signer.require(now)
+    entity = mail.mixed_entity(item.body, attachments)
+    run = run_id(item.ids)
+    stamp = timefmt.iso_utc(instant)
+    state = workspace.state_dir(settings)
+    with journal.exclusive(state, "notify"), journal.Journal.open(state) as book:
+        for address, fingerprint in keys.items():
+            key = f"notify/{run}/{stamp}/{address}"
+            if book.is_done(key):
+                item.skipped.append(address)
+                continue
+            message_id = mail.make_message_id(mail_settings.sender, "notify", run, stamp, address)
+            sealed = mail.build_sealed(
+                subject=item.subject,
+                entity=entity,
+                sender=mail_settings.sender,
+                to=address,
+                message_id=message_id,
+                date=now,
+                seal=functools.partial(_seal, signer, fingerprint),
+            )
+            book.start(key, now, {"message_id": message_id, "key": fingerprint})
+            try:
+                mail.send(sealed, replace(mail_settings, to=(address,)), outside.env)
+            except MailError as exc:
+                book.fail(key, now, str(exc))
+                raise NotDone(f"predisclosure to {address} not sent: {exc}") from None
+            book.finish(key, now)
+            item.sent.append(address)
+    return item
+
+
+def _seal(signer: Signer, fingerprint: str, data: bytes) -> str:
+    return signer.sign_and_encrypt(data, fingerprint)
 
 
 # --- the lift -----------------------------------------------------------------------------------
@@ -426,73 +679,123 @@ def lift(
     sleep: Callable[[float], None] = clock.sleep,
     countdown: Callable[[timedelta], None] | None = None,
 ) -> LiftReport:
-    """Preflight, then push, record, announce and publish; resumable and idempotent."""
+    """Preflight, then push, record, announce and publish; resumable and idempotent.
+
+    A run is journalled from the moment its push starts (after the embargo instant); until
+    then a failure or interruption leaves nothing behind but the fetched remote-tracking refs.
+    """
     state = workspace.state_dir(settings)
-    with journal.exclusive(state, "lift"), journal.Journal.open(state) as book:
-        advisories = workspace.load_advisories(settings)
-        by_id = {a.id: a for a in advisories}
-        current = book.get("lift/current")
-        if current is not None and current.status != "done":
-            run = str(current.detail["run"])
-            batch = [by_id[i] for i in current.detail["ids"] if i in by_id]
-            instant = max((a.embargo for a in batch if a.embargo), default=now())
-            resumed = True
-        else:
-            batch, found = select_batch(advisories, now(), wait)
-            if not batch or found is None:
-                return LiftReport("", [])
-            instant, run, resumed = found, run_id([a.id for a in batch]), False
-        report = LiftReport(run, [a.id for a in batch], resumed=resumed)
-        mail_settings = require_mail(settings)
-        report.recipients = list(mail_settings.to)
-        report.pages = _pages(batch)
-        push_step = book.get(_key(run, "push"))
+    with journal.exclusive(state, "lift"):
+        book = journal.Journal.existing(state)
+        try:
+            return _lift(settings, outside, book, dry_run, wait, confirm, now, sleep, countdown)
+        finally:
+            if book is not None:
+                book.close()
 
-        prepared: Prepared | None = None
-        if push_step is None:
-            checks, prepared = preflight(
-                settings, batch, advisories, outside, now(), sign_at=instant
-            )
-            report.checks = checks
-            if prepared is None or any(not c.ok for c in checks):
-                failed = [c.name for c in checks if not c.ok]
-                raise NotReady(f"preflight failed ({', '.join(failed)}); nothing was changed")
-        elif push_step.status != "done":
-            # A push was under way: what it meant to push is in the journal.
-            prepared = _from_journal(push_step)
-            report.checks = _resume_checks(settings, outside, now())
-            if any(not c.ok for c in report.checks):
-                failed = [c.name for c in report.checks if not c.ok]
-                raise NotReady(f"cannot resume the push ({', '.join(failed)})")
-        if prepared is not None:
-            report.updates = list(prepared.updates)
-            report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
-            report.subject, report.body = announcement(settings, batch, instant, prepared)
-        if dry_run:
-            return report
-        if not confirm(report):
-            raise Refused("not confirmed; nothing was changed")
-        if not resumed:
-            book.start("lift/current", now(), {"run": run, "ids": [a.id for a in batch]})
 
-        if prepared is not None:
-            _wait_for(instant, now, sleep, countdown)
-            _push(settings, book, run, batch, advisories, prepared, outside, now)
-            report.done.append("push")
-        else:
-            report.skipped.append("push")
-        push_step = book.get(_key(run, "push"))
-        assert push_step is not None
-        assert push_step.status == "done"
-        report.released = datetime.fromisoformat(push_step.detail["released"])
-        report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
-        report.updates = list(_from_journal(push_step).updates)
+def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
+    """The run step of a lift that started pushing and did not finish, if any."""
+    if book is None:
+        return None
+    for step in book.steps("lift/"):
+        if step.key.endswith("/run") and step.status != "done":
+            return step
+    return None
 
-        _record(settings, book, run, batch, report, now)
-        _announce(settings, book, run, batch, report, outside, now)
-        _publish(settings, book, run, report, now, outside)
-        book.finish("lift/current", now())
+
+def _lift(
+    settings: Settings,
+    outside: Outside,
+    book: journal.Journal | None,
+    dry_run: bool,
+    wait: bool,
+    confirm: Callable[[LiftReport], bool],
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    countdown: Callable[[timedelta], None] | None,
+) -> LiftReport:
+    advisories = workspace.load_advisories(settings)
+    by_id = {a.id: a for a in advisories}
+    unfinished = unfinished_run(book)
+    if unfinished is not None:
+        run = str(unfinished.detail["run"])
+        batch = [by_id[i] for i in unfinished.detail["ids"] if i in by_id]
+        instant = datetime.fromisoformat(unfinished.detail["instant"])
+    else:
+        batch, found = select_batch(advisories, now(), wait)
+        if not batch or found is None:
+            return LiftReport("", [])
+        instant, run = found, run_id([a.id for a in batch])
+    report = LiftReport(run, [a.id for a in batch], resumed=unfinished is not None)
+    mail_settings = require_mail(settings)
+    report.recipients = list(mail_settings.to)
+    report.pages = _pages(batch)
+    push_step = book.get(_key(run, "push")) if book is not None else None
+
+    prepared: Prepared | None = None
+    if push_step is None:
+        checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
+        report.checks = checks
+        if prepared is None or any(not c.ok for c in checks):
+            failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+            raise NotReady(f"preflight failed: {failed}. Nothing was pushed, sent or written")
+    elif push_step.status != "done":
+        # A push was under way: what it meant to push is in the journal.
+        prepared = _from_journal(push_step)
+        report.checks = _resume_checks(settings, outside, now())
+        if any(not c.ok for c in report.checks):
+            failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.ok)
+            raise NotReady(f"cannot resume the push: {failed}")
+    if prepared is not None:
+        report.updates = list(prepared.updates)
+        report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
+        report.subject, report.body = announcement(settings, batch, instant, prepared)
+    if dry_run:
         return report
+    if not confirm(report):
+        raise Refused("not confirmed; nothing was pushed, sent or written")
+
+    if prepared is not None:
+        _wait_for(instant, now, sleep, countdown)
+        if book is None:
+            book = journal.Journal.open(workspace.state_dir(settings))
+        if unfinished is None:
+            detail = {"run": run, "ids": [a.id for a in batch], "instant": instant.isoformat()}
+            book.start(_key(run, "run"), now(), detail)
+        _push(settings, book, run, batch, advisories, prepared, outside, now)
+        report.done.append("push")
+    else:
+        report.skipped.append("push")
+    assert book is not None
+    push_step = book.get(_key(run, "push"))
+    assert push_step is not None
+    assert push_step.status == "done"
+    report.released = datetime.fromisoformat(push_step.detail["released"])
+    report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
+    report.updates = list(_from_journal(push_step).updates)
+
+    _record(settings, book, run, batch, report, now)
+    _announce(settings, book, run, batch, report, outside, now)
+    _publish(settings, book, run, report, now, outside)
+    book.finish(_key(run, "run"), now())
+    return report
+
+
+def _still_due(settings: Settings, ids: Sequence[str], now: datetime) -> None:
+    """Read the advisories again: none released meanwhile, every embargo still over.
+
+    An embargo postponed while ``--wait`` counted down stops the lift before anything is
+    pushed.
+    """
+    current = {a.id: a for a in workspace.load_advisories(settings)}
+    for ident in ids:
+        advisory = current.get(ident)
+        if advisory is None:
+            raise Refused(f"{ident}: the advisory file is gone; nothing was pushed")
+        if advisory.embargo is None or advisory.embargo > now:
+            when = timefmt.iso_utc(advisory.embargo) if advisory.embargo else "unset"
+            raise Refused(f"{ident}: the embargo was moved (now {when}); nothing was pushed")
 
 
 def _pages(batch: Sequence[Advisory]) -> list[str]:
@@ -557,15 +860,19 @@ def _push(
     outside: Outside,
     now: Callable[[], datetime],
 ) -> None:
-    """Push every pending ref in one push and read them back.
+    """Push the branches, read them back, then the tags of the verified branches.
 
-    A line whose branch moved on the remote since the plan is fetched and re-applied (its
-    tag is made again for the new head; its version does not change, the tag not being
-    public yet); lines already on the remote are kept as they are. Bounded attempts.
+    Branches go first so that a tag is never public without its commit on its branch (a
+    push is not atomic: a branch may be refused while its tag is accepted). A line whose
+    branch moved on the remote is fetched and re-applied; its version must not change
+    (its tag was not pushed). A ref the remote refused is tried again as it was. The step is
+    done only when every branch and tag reads back as intended. Bounded attempts.
     """
     key = _key(run, "push")
     remote = settings.project.remote
+    reasons = ""
     for attempt in range(1, PUSH_ATTEMPTS + 1):
+        _still_due(settings, [a.id for a in batch], now())
         if prepared.plan is not None:
             repo = prepared.plan.repo
             # Objects become public now: keep them in the clone so a re-run can push them.
@@ -575,17 +882,27 @@ def _push(
         book.start(key, now(), _journal_detail(prepared))
         _crash_point("push-started")
         advertised = repo.ls_remote(remote)
-        moved = _moved_lines(prepared, advertised)
-        todo = [
-            u for u in prepared.updates if u.line not in moved and advertised.get(u.ref) != u.new
-        ]
-        if todo:
-            outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
-            results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
-            rejected = {r.ref: r.message for r in results if not r.ok}
-            advertised = repo.ls_remote(remote)
-        else:
-            rejected = {}
+        rejected: dict[str, str | None] = {}
+        for kind in ("refs/heads/", "refs/tags/"):
+            moved = _moved_lines(prepared, advertised)
+            verified = {
+                u.line
+                for u in prepared.updates
+                if u.ref.startswith("refs/heads/") and advertised.get(u.ref) == u.new
+            }
+            todo = [
+                u
+                for u in prepared.updates
+                if u.ref.startswith(kind)
+                and u.line not in moved
+                and (kind == "refs/heads/" or u.line in verified)
+                and advertised.get(u.ref) != u.new
+            ]
+            if todo:
+                outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
+                results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
+                rejected.update({r.ref: r.message for r in results if not r.ok})
+                advertised = repo.ls_remote(remote)
         wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
         if not wrong:
             released = now()
@@ -594,42 +911,57 @@ def _push(
             book.finish(key, released, detail)
             _crash_point("push")
             return
-        reasons = "; ".join(
-            f"{u.ref}: {rejected.get(u.ref) or 'moved on the remote'}" for u in wrong
-        )
+        reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)
         book.fail(key, now(), reasons)
-        redo = {u.line for u in wrong}
-        if any(u.ref.startswith("refs/tags/") and advertised.get(u.ref) for u in wrong):
+        taken = [u.ref for u in wrong if u.ref.startswith("refs/tags/") and u.ref in advertised]
+        if taken:
             raise NotDone(
-                f"a release tag exists on the remote with other contents ({reasons}); "
+                f"{', '.join(taken)} already exist on the remote with other contents; "
                 "nothing was announced. Resolve it by hand, then re-run the lift."
             )
         if attempt == PUSH_ATTEMPTS:
             break
-        outside.say(
-            f"push rejected ({reasons}); fetching and re-applying lines {', '.join(sorted(redo))}"
-        )
-        signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
-        fresh = prepare(settings, batch, signer, now(), outside.progress)
-        assert fresh.plan is not None
-        bad = [c for c in fresh.plan.cells if c.line in redo and not c.ok]
-        if bad:
-            why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
-            raise NotReady(f"after the branch moved: {why}; nothing was announced")
-        kept = tuple(u for u in prepared.updates if u.line not in redo)
-        renewed = tuple(u for u in fresh.updates if u.line in redo)
-        fixed = {
-            advisory: {
-                line: (fresh.fixed[advisory].get(line, version) if line in redo else version)
-                for line, version in lines.items()
-            }
-            for advisory, lines in prepared.fixed.items()
-        }
-        prepared = Prepared(fresh.plan, kept + renewed, fixed)
+        moved = _moved_lines(prepared, advertised)
+        if moved:
+            prepared = _replan(settings, batch, prepared, moved, outside, now())
+        outside.say(f"push incomplete ({reasons}); trying again")
     raise NotDone(
-        f"push rejected after {PUSH_ATTEMPTS} attempts; nothing was announced. "
+        f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. "
         "Re-run `releasekit embargo lift` to try again."
     )
+
+
+def _replan(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    prepared: Prepared,
+    moved: set[str],
+    outside: Outside,
+    now: datetime,
+) -> Prepared:
+    """Fetch and re-apply the fixes of the lines whose branch moved; keep everything else.
+
+    The versions were decided (and journalled) before the first push and must not change.
+    """
+    lines = ", ".join(sorted(moved))
+    outside.say(f"the remote branch of {lines} moved: fetching and re-applying the fixes")
+    signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
+    fresh = prepare(settings, batch, signer, now, outside.progress)
+    assert fresh.plan is not None
+    bad = [c for c in fresh.plan.cells if c.line in moved and c.required and c.status != "applies"]
+    if bad:
+        why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
+        raise NotReady(f"after the branch moved: {why}; nothing was announced")
+    for advisory, versions in prepared.fixed.items():
+        for line in moved:
+            if line in versions and fresh.fixed.get(advisory, {}).get(line) != versions[line]:
+                raise NotDone(
+                    f"after the branch of {line} moved, its next version is no longer "
+                    f"{versions[line]}; nothing was announced"
+                )
+    kept = tuple(u for u in prepared.updates if u.line not in moved)
+    renewed = tuple(u for u in fresh.updates if u.line in moved)
+    return Prepared(fresh.plan, kept + renewed, prepared.fixed)
 
 
 def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:

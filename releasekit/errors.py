@@ -78,6 +78,10 @@ class WorkspaceError(BadInput):
     """The workspace is not where expected, or is not a releasekit workspace."""
 
 
+class TemplateError(BadInput):
+    """A template (a workspace override or a built-in) does not parse or render."""
+
+
 class GitError(NotDone):
     """A git operation on the product clone or its remote failed."""
 

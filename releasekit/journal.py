@@ -69,6 +69,12 @@ class Journal:
     def open(cls, state_dir: Path) -> Journal:
         return cls(state_dir / JOURNAL_NAME)
 
+    @classmethod
+    def existing(cls, state_dir: Path) -> Journal | None:
+        """The journal if one was started; None (and nothing created) otherwise."""
+        path = state_dir / JOURNAL_NAME
+        return cls(path) if path.exists() else None
+
     def close(self) -> None:
         self._db.close()
 

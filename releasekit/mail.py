@@ -36,7 +36,7 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -50,7 +50,7 @@ import jinja2
 from . import render
 from .advisory import SEVERITIES, Advisory
 from .config import MailSettings, Settings
-from .errors import BadInput, MailError
+from .errors import MailError
 
 ENV_USER = "RELEASEKIT_SMTP_USER"
 ENV_PASSWORD = "RELEASEKIT_SMTP_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -149,13 +149,21 @@ def render_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> 
     return " ".join(subject.split()), body
 
 
+def render_pre_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the public pre-announcement; pure.
+
+    ``context``: ``project`` (``name``, ``site_url``, ``time_zone``), ``release`` (the embargo
+    instant), ``lines`` (``{line, version, upcoming}`` dicts), ``highest`` (a severity) and
+    ``count`` (how many issues). Nothing that names or describes an issue.
+    """
+    values = {**context, "zone": ZoneInfo(context["project"]["time_zone"])}
+    subject = _render(env, "pre-announcement-subject.txt.j2", values)
+    body = _render(env, "pre-announcement.txt.j2", values)
+    return " ".join(subject.split()), body
+
+
 def _render(env: jinja2.Environment, template: str, values: Mapping[str, Any]) -> str:
-    try:
-        return render.render(env, template, **values)
-    except jinja2.TemplateSyntaxError as exc:
-        raise BadInput(f"templates/{template}:{exc.lineno}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise BadInput(f"templates/{template}: {exc.message}") from None
+    return render.render(env, template, **values)
 
 
 # --- 2. the PGP/MIME message ---------------------------------------------------------------
@@ -340,6 +348,110 @@ def build_announcement(
         signature=signature,
         micalg=micalg,
     )
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A signed and encrypted message for one recipient, with its envelope."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    data: bytes
+
+
+class Outgoing(Protocol):
+    """What :func:`send` needs of a message."""
+
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def recipients(self) -> tuple[str, ...]: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+def mixed_entity(body: str, attachments: Sequence[tuple[str, bytes]]) -> bytes:
+    """A multipart/mixed MIME entity: the text, then each (file name, bytes) attached."""
+    text = text_part(body)
+    parts = [text]
+    for name, content in attachments:
+        encoded = base64.encodebytes(content).replace(b"\n", b"\r\n")
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+        parts.append(
+            (
+                f'Content-Type: text/x-diff; name="{safe}"\r\n'
+                f'Content-Disposition: attachment; filename="{safe}"\r\n'
+                "Content-Transfer-Encoding: base64\r\n\r\n"
+            ).encode("ascii")
+            + encoded
+        )
+    boundary = _boundary(*parts)
+    delimiter = f"--{boundary}".encode("ascii")
+    out = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+    for part in parts:
+        out += delimiter + b"\r\n" + part.rstrip(b"\r\n") + b"\r\n"
+    return out + delimiter + b"--\r\n"
+
+
+def build_sealed(
+    *,
+    subject: str,
+    entity: bytes,
+    sender: str,
+    to: str,
+    message_id: str,
+    date: datetime,
+    seal: Callable[[bytes], str],
+) -> Sealed:
+    """The PGP/MIME encrypted message (RFC 3156, multipart/encrypted) of ``entity``.
+
+    ``seal`` signs and encrypts the entity (see Signer.sign_and_encrypt). Only the headers
+    are readable on the way: keep the subject free of anything embargoed.
+    """
+    if not _MESSAGE_ID_RE.fullmatch(message_id):
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    _address("from", sender)
+    _address("to", to)
+    armored = "\r\n".join(seal(entity).strip().splitlines()).encode("ascii")
+    control = b"Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+    payload = (
+        b'Content-Type: application/octet-stream; name="encrypted.asc"\r\n'
+        b'Content-Disposition: inline; filename="encrypted.asc"\r\n\r\n' + armored + b"\r\n"
+    )
+    boundary = _boundary(control, payload)
+    delimiter = f"--{boundary}".encode("ascii")
+    one_line_subject = " ".join(subject.split())
+    head = b"".join(
+        [
+            _header("Date", format_datetime(date.astimezone(UTC))),
+            _header("From", sender),
+            _header("To", to),
+            _header("Subject", one_line_subject),
+            _header("Message-ID", message_id),
+            b"MIME-Version: 1.0\r\n",
+            (
+                'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n'
+                f' boundary="{boundary}"\r\n'
+            ).encode("ascii"),
+        ]
+    )
+    data = (
+        head
+        + b"\r\nThis is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n"
+        + delimiter
+        + b"\r\n"
+        + control
+        + delimiter
+        + b"\r\n"
+        + payload
+        + delimiter
+        + b"--\r\n"
+    )
+    return Sealed(message_id, parseaddr(sender)[1], (parseaddr(to)[1],), one_line_subject, data)
 
 
 # --- 3. SMTP ---------------------------------------------------------------------------------
@@ -551,7 +663,7 @@ class _Conversation:
             self.smtp = None
 
 
-def send(message: Announcement, mail: MailSettings, env: Mapping[str, str]) -> SendReceipt:
+def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendReceipt:
     """Send ``message`` through ``mail.smtp``; the receipt once the server answered 250.
 
     All or nothing: every recipient must be accepted (250/251) before DATA, else the

@@ -198,6 +198,19 @@ def tag_message(settings: Settings, line: ReleaseLine) -> str | None:
     return text if text.endswith("\n") else text + "\n"
 
 
+def _plan_line(settings: Settings, line: ReleaseLine, base: str) -> PlanLine:
+    return PlanLine(
+        name=line.name,
+        groups=line.groups,
+        latest=line.latest,
+        next_version=line.next_version,
+        branch=line.branch,
+        tag=line.tag,
+        tag_message=tag_message(settings, line),
+        base=base,
+    )
+
+
 def committer(settings: Settings, repo: ProductRepo) -> Person:
     """``[releases] committer``, else the clone's user.name and user.email."""
     configured = settings.releases.committer
@@ -353,18 +366,7 @@ def build_plan(
                 f"(releases.branch; fetch first?)"
             )
         chains[line.name] = _Chain(repo, base, base, repo.edit(repo.commit(base).tree))
-        plan_lines.append(
-            PlanLine(
-                name=line.name,
-                groups=line.groups,
-                latest=line.latest,
-                next_version=line.next_version,
-                branch=line.branch,
-                tag=line.tag,
-                tag_message=tag_message(settings, line),
-                base=base,
-            )
-        )
+        plan_lines.append(_plan_line(settings, line, base))
 
     decisions: dict[str, list[Decision]] = {
         a.id: decide(a, lines, settings.policy, last=settings.releases.last) for a in active
@@ -524,19 +526,7 @@ def lint_workspace(
     repo = repo or ProductRepo.open(settings.repository_path)
     lines = release_lines(settings, repo, upcoming_exists=True)
     held = load_held(settings, active)
-    plan_lines = [
-        PlanLine(
-            name=line.name,
-            groups=line.groups,
-            latest=line.latest,
-            next_version=line.next_version,
-            branch=line.branch,
-            tag=line.tag,
-            tag_message=tag_message(settings, line),
-            base="",
-        )
-        for line in lines.supported
-    ]
+    plan_lines = [_plan_line(settings, line, "") for line in lines.supported]
     matcher = lint.matcher_for(settings, advisories)
     texts = [t for key in sorted(held) for t in lint.patch_texts(held[key])]
     texts += name_texts(settings, plan_lines, committer(settings, repo))

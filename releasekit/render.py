@@ -6,7 +6,9 @@ nothing renders a string that came from an advisory as a template.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import timefmt
+from .errors import TemplateError
 
 if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
     import jinja2
@@ -95,6 +98,23 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
     return env
 
 
+@contextlib.contextmanager
+def template_errors(template: str) -> Iterator[None]:
+    """Turn a Jinja2 error while compiling or rendering ``template`` into a TemplateError
+    (exit 2) naming the template file and line and Jinja2's reason: never the data."""
+    import jinja2
+
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"templates/{exc.name or template}" + (f":{exc.lineno}" if exc.lineno else "")
+        raise TemplateError(f"{where}: template: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        reason = exc.message or type(exc).__name__
+        raise TemplateError(f"templates/{template}: template: {reason}") from None
+
+
 def render(env: jinja2.Environment, template: str, /, **context: Any) -> str:
-    """Render one template by name."""
-    return env.get_template(template).render(**context)
+    """Render one template by name; a broken template is a TemplateError naming it."""
+    with template_errors(template):
+        return env.get_template(template).render(**context)

@@ -222,6 +222,48 @@ class Signer:
         if not verified.valid or not {self.fingerprint, self._primary} & signers:
             raise self._fail(f"the signature gpg made does not verify: {_gpg_reason(verified)}")
 
+    def encryption_key(self, address: str, now: datetime) -> str:
+        """The fingerprint of the one valid key in this home that encrypts to ``address``.
+
+        The release manager imports each recipient's public key into the GnuPG home: keys
+        there are trusted as the machine is. None or several usable keys is an error.
+        """
+        gpg = self._open()
+        usable = []
+        for key in gpg.list_keys(keys=[f"<{address}>"]):
+            if key.get("trust") in ("r", "e", "d", "i"):  # revoked, expired, disabled, invalid
+                continue
+            expires = str(key.get("expires") or "")
+            if expires.isdigit() and int(expires) <= now.timestamp():
+                continue
+            if "E" not in str(key.get("cap", "")):  # no usable encryption (sub)key
+                continue
+            usable.append(str(key["fingerprint"]))
+        if not usable:
+            raise SigningError(
+                f"no valid encryption key for {address} in the GnuPG home {self.home}: "
+                "import the recipient's public key"
+            )
+        if len(usable) > 1:
+            raise SigningError(f"{len(usable)} keys encrypt to {address}; keep only one")
+        return usable[0]
+
+    def sign_and_encrypt(self, data: bytes, recipient: str) -> str:
+        """``data`` signed with this key and encrypted to ``recipient`` (a fingerprint), as
+        one ASCII-armored OpenPGP message (RFC 3156, section 6.2)."""
+        gpg = self._open()
+        result = gpg.encrypt(
+            data,
+            [recipient],
+            sign=self._signing_key(gpg),
+            armor=True,
+            always_trust=True,
+        )
+        armored = bytes(result.data or b"").decode("ascii", errors="replace")
+        if not result.ok or "BEGIN PGP MESSAGE" not in armored:
+            raise self._fail(f"gpg cannot sign and encrypt: {_gpg_reason(result)}")
+        return armored
+
     def detach_sign(self, data: bytes) -> tuple[str, str]:
         """(ASCII-armored detached signature of exactly ``data``, hash name such as ``sha512``).
 

@@ -107,32 +107,25 @@ def load_advisories(settings: Settings) -> list[Advisory]:
     return advisories
 
 
-def init_workspace(
-    root: Path,
-    *,
-    name: str,
-    vendor: str,
-    prefix: str,
-    repository: str,
-    site_url: str,
-    upcoming: str,
-    time_zone: str,
-) -> list[Path]:
+@dataclass(frozen=True)
+class Scaffold:
+    """What `releasekit init` writes into a new releasekit.toml."""
+
+    name: str = "Example Product"
+    vendor: str = "Example"
+    prefix: str = "EXSA"
+    repository: str = "../product"
+    site_url: str = "https://example.org/security"
+    upcoming: str = "1.0"
+    time_zone: str = "UTC"
+
+
+def init_workspace(root: Path, scaffold: Scaffold) -> list[Path]:
     """Scaffold a workspace at ``root``; returns what was created. Refuses to overwrite."""
     config_path = root / CONFIG_NAME
     if config_path.exists():
         raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
-    text = render.render(
-        render.environment(),
-        "releasekit.toml.j2",
-        name=name,
-        vendor=vendor,
-        prefix=prefix,
-        repository=repository,
-        site_url=site_url,
-        upcoming=upcoming,
-        time_zone=time_zone,
-    )
+    text = render.render(render.environment(), "releasekit.toml.j2", **vars(scaffold))
     parse_config(text, root.resolve(), config_path)  # the scaffold must be valid as written
     created: list[Path] = []
     root.mkdir(parents=True, exist_ok=True)

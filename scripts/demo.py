@@ -13,6 +13,8 @@ the developers; releasekit itself only ever uses pygit2.
 
 from __future__ import annotations
 
+import argparse
+import json
 import mailbox
 import os
 import re
@@ -36,9 +38,10 @@ REMOTE = SANDBOX / "public.git"
 WORKSPACE = SANDBOX / "workspace"
 GNUPGHOME = SANDBOX / "gnupg"
 MAILDIR = SANDBOX / "maildir"
-EMBARGO_IN = timedelta(seconds=15)  # the pending embargo ends this long after set-up
+EMBARGO_IN = timedelta(seconds=20)  # the pending embargo ends this long after set-up
+WIDTH = max(shutil.get_terminal_size((110, 24)).columns, 100)
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=WIDTH)
 
 # Release lines of the throwaway product: line -> number of patch releases so far.
 LINES = {"9.11": 9, "10.1": 4, "10.2": 3, "10.3": 3}
@@ -118,11 +121,13 @@ def run(
 
 
 def _shown(arg: str) -> str:
+    if arg == str(Path(sys.executable).parent / "releasekit"):
+        return "releasekit"
     arg = arg.replace(str(SANDBOX) + "/", "")
     return f'"{arg}"' if " " in arg else arg
 
 
-def git(*args: str, cwd: Path = PRODUCT, when: datetime | None = None) -> str:
+def git(*args: str, cwd: Path | None = None, when: datetime | None = None) -> str:
     env = dict(os.environ)
     stamp = (when or datetime(2026, 1, 1, tzinfo=UTC)).strftime("%Y-%m-%dT%H:%M:%S+0000")
     env.update(
@@ -137,7 +142,7 @@ def git(*args: str, cwd: Path = PRODUCT, when: datetime | None = None) -> str:
             "GIT_CONFIG_NOSYSTEM": "1",
         }
     )
-    return run("git", *args, cwd=cwd, env=env).stdout.strip()
+    return run("git", *args, cwd=cwd or PRODUCT, env=env).stdout.strip()
 
 
 def write(path: Path, text: str) -> None:
@@ -277,18 +282,19 @@ def releasekit(
     return run(exe, "-C", WORKSPACE, *args, check=check, show=show, env=ENV)
 
 
-ENV = dict(os.environ)
+ENV = {**os.environ, "COLUMNS": str(WIDTH)}
 
 
 def hold_fixes() -> None:
     """Make each required fix on its line (privately, never pushed) and hold it."""
-    import json
-
     plan = json.loads(releasekit("plan", "--json", check=False, show=False).stdout)
-    for cell in plan["cells"]:
-        if not cell["required"]:
-            continue
-        ident, line = cell["advisory"], cell["line"]
+    needed = [
+        (advisory["id"], cell["line"])
+        for advisory in plan["advisories"]
+        for cell in advisory["cells"]
+        if cell["required"] and cell["status"] == "missing"
+    ]
+    for ident, line in needed:
         path, old, new, subject = FIXES[ident]
         work = f"wip-{ident[-4:]}-{line}"
         git("checkout", "-q", "-b", work, f"origin/release-{line}")
@@ -310,7 +316,25 @@ def hold_fixes() -> None:
         console.print(f"  held {ident} for {line}: patches/{ident}/{line}.patch")
 
 
+def set_sandbox(path: Path) -> None:
+    global SANDBOX, PRODUCT, REMOTE, WORKSPACE, GNUPGHOME, MAILDIR
+    SANDBOX = path.resolve()
+    PRODUCT, REMOTE = SANDBOX / "acme-server", SANDBOX / "public.git"
+    WORKSPACE, GNUPGHOME, MAILDIR = SANDBOX / "workspace", SANDBOX / "gnupg", SANDBOX / "maildir"
+
+
+def rel(path: Path) -> str:
+    """A path as the reader would type it from the repository root."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=SANDBOX, help="sandbox (default build/demo)")
+    set_sandbox(parser.parse_args().dir)
     started = time.monotonic()
     now = datetime.now(UTC)
     if SANDBOX.exists():
@@ -320,9 +344,9 @@ def main() -> None:
     step("1. A throwaway product repository and its public remote")
     latest = make_product(now)
     console.print(
-        f"  {PRODUCT.relative_to(ROOT)}: lines {', '.join(LINES)} (latest "
+        f"  {rel(PRODUCT)}: lines {', '.join(LINES)} (latest "
         f"{', '.join(latest.values())}) and upcoming {UPCOMING}; remote "
-        f"{REMOTE.relative_to(ROOT)}"
+        f"{rel(REMOTE)}"
     )
 
     step("2. A throwaway GnuPG key and an SMTP server on 127.0.0.1")
@@ -333,7 +357,7 @@ def main() -> None:
     ENV.update({"GNUPGHOME": str(GNUPGHOME)})
     ENV.pop("RELEASEKIT_SMTP_USER", None)
     ENV.pop("RELEASEKIT_SMTP_PASSWORD", None)
-    console.print(f"  key {fingerprint}; SMTP on 127.0.0.1:{port} -> {MAILDIR.relative_to(ROOT)}")
+    console.print(f"  key {fingerprint}; SMTP on 127.0.0.1:{port} -> {rel(MAILDIR)}")
     try:
         step("3. The release manager's workspace, with the example advisories")
         embargo = make_workspace(now, fingerprint, port, latest)
@@ -355,6 +379,8 @@ def main() -> None:
 
         step("7. Publish the site (daily, e.g. from cron)")
         releasekit("publish")
+        records = sorted((WORKSPACE / "site").glob("*/*.json"))
+        console.print(f"  records: {', '.join(rel(p) for p in records) or 'none'}")
     finally:
         controller.stop()
         subprocess.run(["gpgconf", "--homedir", str(GNUPGHOME), "--kill", "all"], check=False)
@@ -363,21 +389,22 @@ def main() -> None:
     messages = sorted((MAILDIR / "new").iterdir())
     tags = git("ls-remote", "--tags", "--refs", str(REMOTE)).splitlines()
     console.print(
-        f"  the site:            {WORKSPACE.relative_to(ROOT)}/site/index.html "
+        f"  the site:            {rel(WORKSPACE)}/site/index.html "
         "(`make serve` serves it on http://127.0.0.1:8000/)"
     )
     console.print(
-        f"  the signed e-mail:   {messages[0].relative_to(ROOT) if messages else '-'}"
-        f" ({len(messages)} message(s) in {MAILDIR.relative_to(ROOT)}/new)"
+        f"  the signed e-mail:   {rel(messages[0]) if messages else '-'}"
+        f" ({len(messages)} message(s) in {rel(MAILDIR)}/new)"
     )
     console.print(
-        f"  pushed refs:         git -C {REMOTE.relative_to(ROOT)} log --oneline "
+        f"  pushed refs:         git -C {rel(REMOTE)} log --oneline "
         f"--decorate --all  ({len(tags)} tags)"
     )
-    console.print(
-        f"  verify the e-mail:   GNUPGHOME={GNUPGHOME.relative_to(ROOT)} "
-        "python scripts/verify_mail.py <message>"
-    )
+    if messages:
+        console.print(
+            f"  verify the e-mail:   GNUPGHOME={rel(GNUPGHOME)} "
+            f".venv/bin/python scripts/verify_mail.py {rel(messages[0])}"
+        )
     console.print(f"\n[bold green]Demo finished in {time.monotonic() - started:.0f} s.")
 
 

@@ -153,3 +153,22 @@ def test_verbose_shows_the_traceback(ws: Workspace) -> None:
     result = CliRunner().invoke(cli, ["-C", str(ws.root), "-v", "advisory", "list"])
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
+
+
+@time_machine.travel("2026-11-22T10:20:00Z", tick=False)
+def test_advisory_new_with_a_cve_sets_the_default_embargo(ws: Workspace, run: Run) -> None:
+    result = run(
+        "advisory",
+        "new",
+        "--title",
+        "T",
+        "--summary",
+        "S",
+        "--cve",
+        "CVE-2026-40009",
+        "--cvss",
+        "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+    )
+    assert result.exit_code == 0, result.output
+    text = (ws.root / result.stdout.strip()).read_text()
+    assert "embargo = 2026-11-25T10:00:00Z" in text  # 72 hours, on the hour

@@ -21,7 +21,7 @@ from releasekit.cli import cli
 from releasekit.config import load_config
 from releasekit.journal import Journal
 
-from .helpers.gpg import GpgHome
+from .helpers.gpg import KEY_CREATED, GpgHome
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 from .helpers.smtp import SmtpServer
 
@@ -348,7 +348,7 @@ def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
         assert "1d 02h 30m" in result.stdout
         data = json.loads(release.run("embargo", "status", "--json").stdout)
     assert data["ready"] is True
-    names = [c["name"] for c in data["checks"]]
+    names = [c["name"] for c in data["batches"][0]["checks"]]
     for expected in (
         "CVE ids",
         "signing key",
@@ -366,7 +366,7 @@ def test_status_names_what_is_missing(release: Release) -> None:
     with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
         result = release.run("embargo", "status", "--json")
     assert result.exit_code == 1
-    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    checks = {c["name"]: c for c in json.loads(result.stdout)["batches"][0]["checks"]}
     assert checks["fixes held and applying"]["ok"] is False
     assert "10.2: missing" in checks["fixes held and applying"]["detail"]
     assert checks["SMTP server"]["ok"] is False
@@ -421,7 +421,7 @@ def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> No
             settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=ticks.append
         )
     assert report.released is not None
-    (start,) = pushed_at
+    start = pushed_at[0]  # the branches; the tags follow once the branches read back
     assert EMBARGO <= start < EMBARGO + timedelta(seconds=1)
     assert ticks[0] == timedelta(seconds=30)
     assert max(fake.sleeps) <= 0.5
@@ -434,3 +434,328 @@ def test_wait_refuses_nothing_pending(release: Release) -> None:
         result = release.run("embargo", "lift", "--wait", "--yes")
     assert result.exit_code == 0
     assert "Nothing to lift" in result.stdout
+
+
+def test_pre_announcement_names_date_versions_and_severity_only(release: Release) -> None:
+    with time_machine.travel(EMBARGO - timedelta(days=3), tick=False):
+        dry = release.run("embargo", "announce", "--dry-run")
+        assert dry.exit_code == 0, dry.output + dry.stderr
+        assert "2026-12-01 14:00 UTC (06:00 PST)" in dry.stdout
+        assert "highest severity is High" in dry.stdout
+        for version in ("10.4.0", "10.3.2", "10.2.1", "10.1.2", "9.11.3"):
+            assert version in dry.stdout
+        for secret in ("ACSA-2026-0001", "CVE-2026-40002", "Link previews", "Sam Rivera"):
+            assert secret not in dry.stdout
+        assert DETAIL_MARKER not in dry.stdout
+        assert release.smtp.messages == []
+        sent = release.run("embargo", "announce", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+        again = release.run("embargo", "announce", "--yes")
+        assert "already sent to" in again.stdout
+    assert len(release.smtp.messages) == len(LISTS)
+    for message in release.smtp.messages:
+        verify_pgp_mime(message.data, release.gpg)
+        assert b"ACSA-2026-0001" not in message.data
+
+
+def test_pre_announcement_needs_a_future_embargo(release: Release) -> None:
+    with after_embargo():
+        result = release.run("embargo", "announce", "--yes")
+    assert result.exit_code == 1
+    assert "no embargo ends in the future" in result.stderr
+
+
+# --- regressions from the review of the lift ---------------------------------------------------
+
+
+def add_advisory(release: Release, ident: str, embargo_at: str, lines: tuple[str, ...]) -> None:
+    """A second Medium advisory with its own fix (in src/image.c) for ``lines``."""
+    (release.root / "advisories" / f"{ident}.md").write_text(
+        "+++\n"
+        f'id = "{ident}"\n'
+        'title = "Image sizes are not bounded"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:H"\n'
+        'cve = "CVE-2026-40003"\n'
+        f"embargo = {embargo_at}\n"
+        'summary = "Large images could exhaust memory."\n'
+        "+++\n\nDetails.\n"
+    )
+    fixed = replace_line(FILES["src/image.c"], 5, "image: bound the size")
+    for line in lines:
+        patch = release.product.fix(f"release-{line}", {"src/image.c": fixed}, "Bound sizes")
+        path = release.root.parent / f"fix2-{line}.patch"
+        path.write_bytes(patch)
+        result = release.run("patch", "add", ident, "--line", line, str(path))
+        assert result.exit_code == 0, result.output
+
+
+def test_a_second_embargo_is_lifted_later_on_top_of_the_first(release: Release) -> None:
+    add_advisory(release, "ACSA-2026-0002", "2026-12-02T14:00:00Z", HIGH_LINES)
+    with after_embargo():
+        first = release.run("embargo", "lift", "--yes")
+        assert first.exit_code == 0, first.output + first.stderr
+    assert "bound the size" not in git(release.product.remote, "show", "release-10.3:src/image.c")
+    assert "ACSA-2026-0002" not in (release.root / "site" / "index.html").read_text()
+    with time_machine.travel(EMBARGO + timedelta(days=1, seconds=5), tick=True):
+        second = release.run("embargo", "lift", "--yes")
+        assert second.exit_code == 0, second.output + second.stderr
+    refs = release.remote_refs()
+    assert {"refs/tags/v10.3.2", "refs/tags/v10.3.3", "refs/tags/v9.11.4"} <= set(refs)
+    both = git(release.product.remote, "show", "v10.3.3:src/preview.c") + git(
+        release.product.remote, "show", "v10.3.3:src/image.c"
+    )
+    assert "check each redirect target" in both
+    assert "bound the size" in both
+    assert len(release.smtp.messages) == 4
+
+
+def test_a_branch_moving_during_the_push_never_orphans_a_tag(release: Release) -> None:
+    """The branch moves between the lift's read of the remote and its push."""
+    from releasekit import git as git_module
+
+    settings = load_config(release.root)
+    original = git_module.ProductRepo.push
+    moved: list[str] = []
+
+    def push_after_a_colleague(self: git_module.ProductRepo, remote: str, specs: list[str], **kw):  # type: ignore[no-untyped-def]
+        if not moved and any(s.endswith("refs/heads/release-10.2") for s in specs):
+            moved.append(
+                release.product.commit(
+                    "release-10.2", {"NEWS": "10.2 notes\n"}, "Add release notes", create_from=""
+                )
+            )
+            release.product.publish("release-10.2")
+        return original(self, remote, specs, **kw)
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    git_module.ProductRepo.push = push_after_a_colleague  # type: ignore[method-assign]
+    try:
+        with after_embargo():
+            report = embargo.lift(settings, outside)
+    finally:
+        git_module.ProductRepo.push = original  # type: ignore[method-assign]
+    assert report.fixed["ACSA-2026-0001"]["10.2"] == "10.2.1"
+    refs = release.remote_refs()
+    assert "refs/tags/v10.2.2" not in refs
+    tip = release.product.tip("release-10.2")
+    assert git(release.product.remote, "rev-parse", "v10.2.1^{commit}") == tip
+    assert git(release.product.remote, "merge-base", "--is-ancestor", moved[0], tip) == ""
+
+
+def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=10))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+
+    def postpone(left: timedelta) -> None:
+        if left < timedelta(seconds=5):
+            path.write_text(
+                path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-02T14:00:00Z")
+            )
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
+        pytest.raises(embargo.Refused, match="embargo was moved"),
+    ):
+        embargo.lift(
+            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone
+        )
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+
+
+def test_a_broken_template_is_one_line_and_exit_2(release: Release) -> None:
+    (release.root / "templates").mkdir(exist_ok=True)
+    (release.root / "templates" / "tag-message.txt.j2").write_text("{{ project }\n")
+    with after_embargo():
+        result = release.run("plan")
+    assert result.exit_code == 2
+    assert "templates/tag-message.txt.j2:1: template:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_failed_preflight_starts_no_journal(release: Release) -> None:
+    release.smtp.stop()
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 1
+    assert not (release.root / ".releasekit" / "journal.sqlite3").exists()
+
+
+def test_status_checks_each_embargo_apart(release: Release) -> None:
+    add_advisory(release, "ACSA-2026-0002", "2026-12-05T14:00:00Z", ())
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        result = release.run("embargo", "status", "--json")
+    data = json.loads(result.stdout)
+    first, second = data["batches"]
+    assert (first["advisories"], first["ready"]) == (["ACSA-2026-0001"], True)
+    assert (second["advisories"], second["ready"]) == (["ACSA-2026-0002"], False)
+    assert result.exit_code == 1
+
+
+def test_a_tag_the_remote_refuses_once_is_pushed_again(release: Release) -> None:
+    marker = release.product.root / "refused-once"
+    hook = release.product.remote / "hooks" / "update"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = refs/tags/v10.2.1 ] && [ ! -e {marker} ]; then touch {marker}; '
+        'echo "try later" >&2; exit 1; fi\nexit 0\n'
+    )
+    hook.chmod(0o755)
+    with GitDaemon(release.product.root) as daemon:
+        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        with after_embargo():
+            result = release.run("embargo", "lift", "--yes")
+    assert marker.exists()  # the remote did refuse it once
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "refs/tags/v10.2.1" in release.remote_refs()
+    assert '"10.2" = "10.2.1"' in release.advisory()
+
+
+def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(hours=1))
+
+    def interrupt(left: timedelta) -> None:
+        raise KeyboardInterrupt
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        with pytest.raises(KeyboardInterrupt):
+            embargo.lift(settings, outside, wait=True, now=fake.now, countdown=interrupt)
+        result = release.run("embargo", "lift", "--yes")
+        status = release.run("embargo", "status")
+    assert result.exit_code == 1
+    assert "embargo not over" in result.stderr
+    assert "half done" not in status.stdout
+
+
+def test_lift_over_starttls_with_login_from_the_environment(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_starttls_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    from .helpers.smtp import TEST_PASSWORD, TEST_USER
+
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_starttls_server, gpg_home)
+    wrong = smtp_starttls_server.env(TEST_USER, "not the password")
+    with after_embargo():
+        refused = release.run("embargo", "lift", "--yes", env=wrong)
+        assert refused.exit_code == 1
+        assert "SMTP server" in refused.stderr
+        assert "not the password" not in refused.output + refused.stderr
+        right = smtp_starttls_server.env(TEST_USER, TEST_PASSWORD)
+        result = release.run("embargo", "lift", "--yes", env=right)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert TEST_PASSWORD not in result.output + result.stderr
+    messages = smtp_starttls_server.messages
+    assert len(messages) == len(LISTS)
+    assert all(m.tls and m.login == TEST_USER for m in messages)
+
+
+def test_a_missing_key_stops_everything(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    absent = "0123456789ABCDEF0123456789ABCDEF01234567"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=absent)
+    before = release.remote_refs()
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert "signing key" in result.stderr
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+
+
+# --- predisclosure (embargo notify) ---------------------------------------------------------
+
+
+def notify_release(
+    tmp_path: Path, cache: Path, smtp: SmtpServer, home: GpgHome, recipients: tuple[str, ...]
+) -> tuple[Release, str]:
+    signing = home.generate("Acme Security <security@acme.example>")
+    distro = home.generate("Distro Security <security@distro.example>")
+    home.gpg(
+        *("--pinentry-mode", "loopback", "--passphrase", ""),
+        *("--faked-system-time", KEY_CREATED, "--quick-add-key", distro, "cv25519", "encr"),
+    )
+    release = make_release(tmp_path, cache, smtp, home, key=signing)
+    to = ", ".join(f'"{r}"' for r in recipients)
+    with (release.root / "releasekit.toml").open("a") as config:
+        config.write(f"\n[notify]\nto = [{to}]\n")
+    return release, signing
+
+
+def test_notify_sends_details_and_fixes_encrypted_to_each_recipient(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, signing = notify_release(
+        tmp_path, cache, smtp_server, fresh_gpg_home, ("security@distro.example",)
+    )
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        dry = release.run("embargo", "notify", "--dry-run")
+        assert dry.exit_code == 0, dry.output + dry.stderr
+        assert "ACSA-2026-0001-10.3.patch" in dry.stdout
+        assert release.smtp.messages == []
+        sent = release.run("embargo", "notify", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+        again = release.run("embargo", "notify", "--yes")
+        assert "already sent to security@distro.example" in again.stdout
+    (message,) = release.smtp.messages
+    assert message.rcpt_tos == ("security@distro.example",)
+    raw = message.data
+    for secret in (DETAIL_MARKER, "ACSA-2026-0001", "Link previews", "CVE-2026-40002"):
+        assert secret.encode() not in raw
+    outer = email.message_from_bytes(raw)
+    assert outer.get_content_type() == "multipart/encrypted"
+    armored = outer.get_payload()[1].get_payload()
+    done = fresh_gpg_home.gpg("--decrypt", input=armored.encode())
+    status = done.stdout.decode()
+    assert "GOODSIG" in status
+    assert f"VALIDSIG {signing}" in status  # signed by the release key
+    inner = email.message_from_bytes(_plaintext(done))
+    parts = inner.get_payload()
+    text = parts[0].get_payload(decode=True).decode()
+    assert DETAIL_MARKER in text
+    assert "EMBARGOED" in text
+    patches = {p.get_filename(): p.get_payload(decode=True) for p in parts[1:]}
+    assert b"Check redirect targets" in patches["ACSA-2026-0001-10.3.patch"]
+    assert len(patches) == len(HIGH_LINES)
+
+
+def _plaintext(done: subprocess.CompletedProcess[bytes]) -> bytes:
+    """gpg's decrypted output without the --status-fd lines."""
+    lines = done.stdout.split(b"\n")
+    return b"\n".join(line for line in lines if not line.startswith(b"[GNUPG:] "))
+
+
+def test_notify_without_a_recipient_key_sends_nothing(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, _signing = notify_release(
+        tmp_path,
+        cache,
+        smtp_server,
+        fresh_gpg_home,
+        ("security@distro.example", "psirt@other.example"),
+    )
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        result = release.run("embargo", "notify", "--yes")
+    assert result.exit_code == 1
+    assert "no valid encryption key for psirt@other.example" in result.stderr
+    assert release.smtp.messages == []

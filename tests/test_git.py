@@ -4,6 +4,7 @@ import os
 import socket
 import stat
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -235,7 +236,8 @@ def test_the_remote_answers_per_ref(product: Product, repo: ProductRepo) -> None
 
 
 @pytest.fixture
-def gnupg(tmp_path: Path) -> dict[str, str]:
+def gnupg(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A throwaway GnuPG home with a signing key; its agent is stopped afterwards."""
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     env = {**os.environ, "GNUPGHOME": str(home)}
@@ -255,7 +257,8 @@ def gnupg(tmp_path: Path) -> dict[str, str]:
         check=True,
         capture_output=True,
     )
-    return env
+    yield env
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
 
 
 def test_a_signed_tag_verifies_with_git(

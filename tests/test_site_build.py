@@ -15,7 +15,7 @@ import time_machine
 from click.testing import Result
 
 from releasekit import workspace
-from releasekit.errors import AdvisoryError, PublishError
+from releasekit.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.site import build, model, tree
 
 from .conftest import Workspace
@@ -305,7 +305,7 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
         site / "index.html"
     ).read_text() == "<main><p>ACSA-2026-0001 MARKER-TITLE-0001</p></main>\n"
     site_ws.write("templates/_row.html.j2", "<p>{{ a.no_such_field.x }}</p>")
-    with pytest.raises(PublishError, match=r"^templates/_row.html.j2: template error: "):
+    with pytest.raises(TemplateError, match=r"^templates/_row.html.j2: template: "):
         publish_at(site_ws, LATER)
     assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
 

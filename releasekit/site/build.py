@@ -35,7 +35,7 @@ import gc
 import hashlib
 import marshal
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -347,20 +347,9 @@ def _global_key(settings: Settings) -> str:
     return h.hexdigest()
 
 
-@contextlib.contextmanager
-def _template_errors(name: str) -> Iterator[None]:
-    """A broken (overriding) template is a PublishError naming it."""
-    import jinja2
-
-    try:
-        yield
-    except jinja2.TemplateError as exc:
-        where = f"templates/{name}"
-        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
-            where += f":{exc.lineno}"
-        raise PublishError(
-            f"{where}: template error: {exc.message or type(exc).__name__}"
-        ) from None
+def _template_errors(name: str) -> contextlib.AbstractContextManager[None]:
+    """A broken (overriding) template is a TemplateError naming it (render.template_errors)."""
+    return render.template_errors(name)
 
 
 def _compiled(env: Any, name: str) -> Any:

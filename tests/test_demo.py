@@ -1,0 +1,60 @@
+"""`make demo` end to end, in a temporary sandbox, and the README staying true."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
+    sandbox = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--dir", str(sandbox)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Demo finished" in done.stdout
+    site = sandbox / "workspace" / "site"
+    index = (site / "index.html").read_text()
+    for ident in ("ACSA-2026-0001", "ACSA-2026-0002", "ACSA-2026-0003"):
+        assert ident in index
+    assert "Details on the security update will be posted here on" in index
+    assert (site / "osv" / "ACSA-2026-0001.json").is_file()
+    assert not (site / "osv" / "ACSA-2026-0002.json").exists()
+    messages = list((sandbox / "maildir" / "new").iterdir())
+    assert len(messages) == 1
+    verify = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "verify_mail.py"), str(messages[0])],
+        env={"GNUPGHOME": str(sandbox / "gnupg"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    subprocess.run(["gpgconf", "--homedir", str(sandbox / "gnupg"), "--kill", "all"], check=False)
+    assert verify.returncode == 0, verify.stderr
+    assert "Good signature" in verify.stderr
+    tags = subprocess.run(
+        ["git", "ls-remote", "--tags", "--refs", str(sandbox / "public.git")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for tag in ("v10.3.3", "v10.2.3", "v10.1.4", "v9.11.9"):
+        assert f"refs/tags/{tag}" in tags
+    assert "refs/tags/v10.4.0" not in tags
+
+
+def test_readme_configuration_reference_is_current() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"], check=False
+    )
+    assert done.returncode == 0, "README.md is stale: run scripts/gen_docs.py"
