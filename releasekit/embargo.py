@@ -448,12 +448,7 @@ def pre_announce(
     """
     mail_settings = require_mail(settings)
     advisories = workspace.load_advisories(settings)
-    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
-    if not upcoming:
-        raise Refused("nothing to pre-announce: no embargo ends in the future")
-    instant = upcoming[0].embargo
-    assert instant is not None
-    batch = [a for a in upcoming if a.embargo == instant]
+    instant, batch = _next_batch(advisories, now, "pre-announce")
     the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
     needed = {c.line for c in the_plan.cells if c.required}
     lines = [line for line in the_plan.lines if line.name in needed]
@@ -489,34 +484,76 @@ def pre_announce(
         raise Refused("not confirmed; nothing was sent")
     signer = Signer(mail_settings.signing_key, outside.gnupghome)
     signer.require(now)
-    run = run_id([a.id for a in batch])
+
+    def build(address: str, message_id: str) -> tuple[mail.Outgoing, dict[str, str]]:
+        message = mail.build_announcement(
+            subject=item.subject,
+            body=item.body,
+            mail=replace(mail_settings, to=(address,)),
+            message_id=message_id,
+            date=now,
+            signer=signer,
+        )
+        return message, {}
+
+    item.sent, item.skipped = _send_once(
+        settings, outside, now, ("announce", "pre", "pre-announcement"),
+        [a.id for a in batch], instant, mail_settings.to, build,
+    )  # fmt: skip
+    return item
+
+
+def _next_batch(
+    advisories: Sequence[Advisory], now: datetime, what: str
+) -> tuple[datetime, list[Advisory]]:
+    """The next embargo instant still in the future, and the advisories that end with it."""
+    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
+    if not upcoming:
+        raise Refused(f"nothing to {what}: no embargo ends in the future")
+    instant = upcoming[0].embargo
+    assert instant is not None
+    return instant, [a for a in upcoming if a.embargo == instant]
+
+
+def _send_once(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    names: tuple[str, str, str],
+    ids: Sequence[str],
+    instant: datetime,
+    addresses: Sequence[str],
+    build: Callable[[str, str], tuple[mail.Outgoing, dict[str, str]]],
+) -> tuple[list[str], list[str]]:
+    """Send one message per address, each at most once for these advisories and instant.
+
+    ``names`` is (journal and lock name, Message-ID tag, what the messages are called).
+    Returns (sent now, sent before). A failure stops with NotDone; a re-run sends the rest.
+    """
+    kind, tag, what = names
+    mail_settings = require_mail(settings)
+    run = run_id(ids)
     stamp = timefmt.iso_utc(instant)
     state = workspace.state_dir(settings)
-    with journal.exclusive(state, "announce"), journal.Journal.open(state) as book:
-        for address in mail_settings.to:
-            key = f"announce/{run}/{stamp}/{address}"
+    sent: list[str] = []
+    skipped: list[str] = []
+    with journal.exclusive(state, kind), journal.Journal.open(state) as book:
+        for address in addresses:
+            key = f"{kind}/{run}/{stamp}/{address}"
             if book.is_done(key):
-                item.skipped.append(address)
+                skipped.append(address)
                 continue
-            message_id = mail.make_message_id(mail_settings.sender, "pre", run, stamp, address)
-            one = replace(mail_settings, to=(address,))
-            message = mail.build_announcement(
-                subject=item.subject,
-                body=item.body,
-                mail=one,
-                message_id=message_id,
-                date=now,
-                signer=signer,
-            )
-            book.start(key, now, {"message_id": message_id})
+            message_id = mail.make_message_id(mail_settings.sender, tag, run, stamp, address)
+            message, detail = build(address, message_id)
+            book.start(key, now, {"message_id": message_id, **detail})
             try:
-                receipt = mail.send(message, one, outside.env)
+                mail.send(message, replace(mail_settings, to=(address,)), outside.env)
             except MailError as exc:
                 book.fail(key, now, str(exc))
-                raise NotDone(f"pre-announcement to {address} not sent: {exc}") from None
-            book.finish(key, now, {"message_id": receipt.message_id})
-            item.sent.append(address)
-    return item
+                raise NotDone(f"{what} to {address} not sent: {exc}") from None
+            book.finish(key, now)
+            sent.append(address)
+    return sent, skipped
 
 
 # --- predisclosure to distributors ---------------------------------------------------------
@@ -553,12 +590,7 @@ def notify(
     if settings.notify is None:
         raise NotReady(f"{settings.config_path.name}: notify: no [notify] table with `to`")
     advisories = workspace.load_advisories(settings)
-    upcoming = [a for a in pending(advisories) if a.embargo is not None and a.embargo > now]
-    if not upcoming:
-        raise Refused("nothing to notify: no embargo ends in the future")
-    instant = upcoming[0].embargo
-    assert instant is not None
-    batch = [a for a in upcoming if a.embargo == instant]
+    instant, batch = _next_batch(advisories, now, "notify")
     the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
     signer = Signer(mail_settings.signing_key, outside.gnupghome)
     keys = {address: signer.encryption_key(address, now) for address in settings.notify.to}
@@ -607,33 +639,23 @@ def notify(
         raise Refused("not confirmed; nothing was sent")
     signer.require(now)
     entity = mail.mixed_entity(item.body, attachments)
-    run = run_id(item.ids)
-    stamp = timefmt.iso_utc(instant)
-    state = workspace.state_dir(settings)
-    with journal.exclusive(state, "notify"), journal.Journal.open(state) as book:
-        for address, fingerprint in keys.items():
-            key = f"notify/{run}/{stamp}/{address}"
-            if book.is_done(key):
-                item.skipped.append(address)
-                continue
-            message_id = mail.make_message_id(mail_settings.sender, "notify", run, stamp, address)
-            sealed = mail.build_sealed(
-                subject=item.subject,
-                entity=entity,
-                sender=mail_settings.sender,
-                to=address,
-                message_id=message_id,
-                date=now,
-                seal=functools.partial(_seal, signer, fingerprint),
-            )
-            book.start(key, now, {"message_id": message_id, "key": fingerprint})
-            try:
-                mail.send(sealed, replace(mail_settings, to=(address,)), outside.env)
-            except MailError as exc:
-                book.fail(key, now, str(exc))
-                raise NotDone(f"predisclosure to {address} not sent: {exc}") from None
-            book.finish(key, now)
-            item.sent.append(address)
+
+    def build(address: str, message_id: str) -> tuple[mail.Outgoing, dict[str, str]]:
+        sealed = mail.build_sealed(
+            subject=item.subject,
+            entity=entity,
+            sender=mail_settings.sender,
+            to=address,
+            message_id=message_id,
+            date=now,
+            seal=functools.partial(_seal, signer, keys[address]),
+        )
+        return sealed, {"key": keys[address]}
+
+    item.sent, item.skipped = _send_once(
+        settings, outside, now, ("notify", "notify", "predisclosure"),
+        item.ids, instant, list(keys), build,
+    )  # fmt: skip
     return item
 
 
