@@ -1,14 +1,17 @@
 """Line numbers for TOML keys and TOML syntax errors.
 
-``tomllib`` returns plain data without positions; error messages still have to name the line.
-These helpers find where a key was written by scanning the text the data came from.
+``tomli`` (what became the standard library's ``tomllib``, in its compiled build: three times
+faster, which publish notices with thousands of advisories) returns plain data without
+positions; error messages still have to name the line. These helpers find where a key was
+written by scanning the text the data came from.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Any
+
+import tomli
 
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?$")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
@@ -38,12 +41,12 @@ def table_line(text: str, table: str) -> int | None:
 def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
     """Parse TOML: ``(data, None, None)`` or ``(None, line, message)`` on a syntax error.
 
-    Deeply nested input can exhaust the recursion limit inside tomllib; that is a syntax
+    Deeply nested input can exceed tomli's nesting limit; that is a syntax
     problem of the file too, never a crash.
     """
     try:
-        return tomllib.loads(text), None, None
-    except tomllib.TOMLDecodeError as exc:
+        return tomli.loads(text), None, None
+    except tomli.TOMLDecodeError as exc:
         message = str(exc)
         found = _AT_LINE.search(message)
         if found:
