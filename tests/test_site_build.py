@@ -16,10 +16,10 @@ from click.testing import Result
 
 from releasekit import workspace
 from releasekit.errors import AdvisoryError, PublishError, TemplateError
-from releasekit.site import build, model, tree
+from releasekit.site import build, markdown, mdcache, model, tree
 
 from .conftest import Workspace
-from .helpers.sites import CONFIG, PLACEHOLDER, grep, marked, markers, site_files
+from .helpers.sites import CONFIG, PLACEHOLDER, RELEASED, grep, marked, markers, site_files
 
 Run = Callable[..., Result]
 BEFORE_RELEASE = "2026-10-13T14:00:00Z"
@@ -501,6 +501,109 @@ def test_a_link_that_fails_in_a_child_fails_the_build(
     monkeypatch.setattr(tree, "FORK_MIN", 2)
     with pytest.raises(FileNotFoundError):  # fewer links: made at once
         tree.Linker(live, standby, ["a/missing"])
+
+
+class Renders:
+    """Counts what markdown-it-py is asked to render (in this process: jobs=1)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts: list[str] = []
+        real = markdown.to_html
+
+        def spy(text: str) -> str:
+            self.texts.append(text)
+            return real(text)
+
+        monkeypatch.setattr(markdown, "to_html", spy)
+
+
+def kept_details(ws: Workspace) -> mdcache.Entries:
+    return mdcache.load(ws.root / ".releasekit")
+
+
+def test_a_full_rebuild_takes_the_details_kept_from_the_last_build(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)  # as with thousands of advisories
+    for n in range(1, 5):
+        marked(site_ws, n)
+    renders = Renders(monkeypatch)
+    publish_at(site_ws, LATER, jobs=1)
+    assert len(renders.texts) == 4
+    assert sorted(kept_details(site_ws)) == [f"ACSA-2026-000{n}" for n in range(1, 5)]
+    # A restyled page template: every page again, no Markdown parsed again ...
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    renders.texts.clear()
+    report = publish_at(site_ws, LATER, jobs=1)
+    assert len([r for r in report.written if r.startswith("advisories/")]) == 4
+    assert renders.texts == []
+    # ... but a changed text, always.
+    path = site_ws.root / "advisories" / "ACSA-2026-0003.md"
+    path.write_text(path.read_text().replace("in a paragraph", "in a NEW-SENTENCE paragraph"))
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article y"))
+    publish_at(site_ws, LATER, jobs=1)
+    assert len(renders.texts) == 1 and "NEW-SENTENCE" in renders.texts[0]
+    # The same bytes as a build that never kept anything, in workers too.
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 10_000)
+    publish_at(Workspace(other), LATER)
+    assert site_files(site_ws.root / "site") == site_files(other / "site")
+    shutil.rmtree(site_ws.root / "site")
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
+    publish_at(site_ws, LATER, jobs=2)
+    assert site_files(site_ws.root / "site") == site_files(other / "site")
+    assert "NEW-SENTENCE" in (site_ws.root / "site/advisories/ACSA-2026-0003.html").read_text()
+
+
+ADVISORY_TEMPLATE = (Path(build.__file__).parents[2] / "templates/advisory.html.j2").read_text()
+
+
+def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER, jobs=1)
+    before = site_files(site_ws.root / "site")
+    renders = Renders(monkeypatch)
+    kept = site_ws.root / ".releasekit" / mdcache.FILE
+    edited = kept.read_bytes().replace(b"MARKER-BODY-0001", b"MARKER-BODY-XXXX")  # same length
+    for damage, version in ((b"not marshal", "again"), (edited, "once more")):
+        kept.write_bytes(damage)
+        if damage == edited:  # well-formed, but the entries of another renderer
+            import markdown_it
+
+            monkeypatch.setattr(markdown_it, "__version__", "99.0.0")
+            mdcache.identity.cache_clear()
+        monkeypatch.setattr(build, "RENDER_VERSION", version)  # every page again
+        renders.texts.clear()
+        publish_at(site_ws, LATER, jobs=1)
+        assert len(renders.texts) == 2
+        assert site_files(site_ws.root / "site") == before
+    mdcache.identity.cache_clear()
+
+
+def test_only_the_details_of_disclosed_advisories_are_kept(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
+    marked(site_ws, 1)
+    marked(site_ws, 2, released="2026-10-30T10:00:00Z")  # released, details not yet due
+    marked(site_ws, 3, released=None)  # under embargo
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    kept = site_ws.root / ".releasekit" / mdcache.FILE
+    assert list(kept_details(site_ws)) == ["ACSA-2026-0001"]
+    for n in (2, 3):
+        assert markers(n)["body"].encode() not in kept.read_bytes()
+    # Its disclosure moved later (a release date corrected): its details are not kept either.
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace(RELEASED, "2026-11-01T10:00:00Z"))
+    site_ws.write("templates/_row.html.j2", "<tr><td>{{ a.id }}</td></tr>")  # a full rebuild
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    assert kept_details(site_ws) == {}
+    assert markers(1)["body"].encode() not in kept.read_bytes()
 
 
 def test_the_repository_commits_only_the_readme_of_site() -> None:

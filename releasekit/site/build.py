@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from markupsafe import Markup
@@ -49,12 +49,16 @@ from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
 from . import model, tree
+
+if TYPE_CHECKING:
+    from . import mdcache
 from .model import Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
 TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
+MARKDOWN_MIN = 64  # below this many pages, the kept details cost more to load than they save
 # The state is private and trusted, a cache of plain data: marshal writes and reads it faster
 # than pickle. A state that does not load (another Python, damage) is built again.
 STATE = "site-state"
@@ -267,6 +271,7 @@ class _Context:
     out: Path  # the standby tree being filled
     global_key: str
     shown: Path | None = None  # advisories/ as messages show it
+    markdown: mdcache.Entries | None = None  # details kept from earlier builds (None: not used)
 
 
 @dataclass(frozen=True)
@@ -280,6 +285,7 @@ class _Done(NamedTuple):
     row: tuple[Any, ...] | None  # its Row
     problems: tuple[Problem, ...]
     written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
+    markdown: tuple[str, str] | None = None  # details rendered, to keep (mdcache.details)
 
 
 class _Renderer:
@@ -288,7 +294,7 @@ class _Renderer:
     def __init__(self, settings: Settings, global_key: str) -> None:
         import jinja2
 
-        from . import markdown, records
+        from . import markdown, mdcache, records
 
         self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
@@ -302,7 +308,7 @@ class _Renderer:
         self.context = _site_context(settings)
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
-        self.to_html = markdown.to_html
+        self.details = mdcache.details
         self.records = records
         markdown.warm()
         records.warm()
@@ -373,6 +379,10 @@ def _visibility(released: float | None, disclosed_at: float | None, now: float) 
         return Visibility.HIDDEN
     assert disclosed_at is not None
     return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
+
+
+def _disclosed(item: Item | None) -> bool:
+    return item is not None and item.disclosed
 
 
 def _stamp(moment: datetime | None) -> float | None:
@@ -459,8 +469,12 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[str, tree.FileInfo]]:
-    """Render an advisory's page, records and row; write the files into the standby."""
+def _render(
+    ctx: _Context, advisory: Advisory
+) -> tuple[Item, Row | None, dict[str, tree.FileInfo], tuple[str, str] | None]:
+    """Render an advisory's page, records and row; write the files into the standby.
+
+    Also returns the details' HTML to keep, when it was rendered (see mdcache)."""
     settings = ctx.settings
     days = settings.project.disclosure_days
     seen = model.visibility(advisory, ctx.now, days)
@@ -468,6 +482,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[s
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = None
+    kept_details = None
     disclosed = unrecorded = False
     if seen is not Visibility.HIDDEN:
         assert advisory.released is not None
@@ -476,8 +491,11 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[s
         records = renderer.records
         view = _view(settings, advisory, seen)
         disclosed = view["disclosed"]
-        # to_html escapes every raw tag and drops unsafe links: its output is safe markup.
-        details = Markup(renderer.to_html(advisory.body)) if disclosed else None  # noqa: S704
+        details = None
+        if disclosed:
+            html, kept_details = renderer.details(ctx.markdown, advisory.id, advisory.body)
+            # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
+            details = Markup(html)  # noqa: S704
         page = renderer.render(
             "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
         )
@@ -509,7 +527,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[s
         disclosed,
         unrecorded,
     )
-    return item, row, written
+    return item, row, written, kept_details
 
 
 def _render_task(ctx: _Context, task: _Task) -> _Done:
@@ -522,9 +540,10 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
             return _Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, row, written = _render(ctx, advisory)
+    item, row, written, kept_details = _render(ctx, advisory)
     plain_row = None if row is None else tuple(row)
-    return _Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
+    files = {rel: tuple(info) for rel, info in written.items()}
+    return _Done(tuple(item), plain_row, (), files, kept_details)
 
 
 _WORKER: _Context | None = None
@@ -692,6 +711,7 @@ class _Plan:
     rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
     rows_changed: bool = False
     shared_key: str = ""
+    markdown: mdcache.Entries | None = None  # the details to keep (None: leave them as kept)
 
 
 class _Known:
@@ -905,7 +925,12 @@ class _Builder:
             cores = f" on {workers} cores" if workers > 1 else ""
             self.say(f"rendering {len(plan.tasks)} advisories{cores}")
         shown = workspace.display_path(settings, settings.advisories_dir)
-        ctx = _Context(settings, self.now, plan.standby, key, shown)
+        kept_details = None
+        if len(plan.tasks) >= MARKDOWN_MIN:  # a big rebuild: most details may be kept
+            from . import mdcache
+
+            kept_details = plan.markdown = mdcache.load(self.state_dir)
+        ctx = _Context(settings, self.now, plan.standby, key, shown, kept_details)
         problems: list[Problem] = []
         items, new, rows = plan.items, plan.new, plan.rows
         for done in _run(ctx, plan.tasks, workers):
@@ -913,6 +938,9 @@ class _Builder:
             if done.item is not None:
                 item = tuple.__new__(Item, done.item)
                 items[item.id] = item
+                if done.markdown is not None:
+                    assert kept_details is not None
+                    kept_details[item.id] = done.markdown
                 if done.row is not None:
                     rows[item.id] = done.row
                 for rel, info in done.written.items():
@@ -1017,7 +1045,17 @@ class _Builder:
             sum(1 for item in items.values() if item.unrecorded),
         )
         _save_state(self.state_dir, state, plan.rows_changed)
+        if plan.markdown is not None:
+            self._keep_details(plan.markdown, items)
         return self._report(written, unchanged, removed)
+
+    def _keep_details(self, entries: mdcache.Entries, items: dict[str, Item]) -> None:
+        """Keep the details of the advisories disclosed now (and nothing else) for next time."""
+        from . import mdcache
+
+        kept = {ident: entry for ident, entry in entries.items() if _disclosed(items.get(ident))}
+        with contextlib.suppress(OSError):  # a cache: the site is built and the state saved
+            mdcache.save(self.state_dir, kept)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
         """What the files that list every advisory are made of: the rows and the globals."""
