@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
@@ -517,8 +519,10 @@ class Renders:
         monkeypatch.setattr(markdown, "to_html", spy)
 
 
-def kept_details(ws: Workspace) -> mdcache.Entries:
-    return mdcache.load(ws.root / ".releasekit")
+def kept_details(ws: Workspace) -> dict[str, str]:
+    """The kept details by advisory id (HTML)."""
+    with contextlib.closing(sqlite3.connect(ws.root / ".releasekit" / mdcache.FILE)) as db:
+        return dict(db.execute("SELECT id, html FROM details ORDER BY id"))
 
 
 def test_a_full_rebuild_takes_the_details_kept_from_the_last_build(
@@ -569,19 +573,25 @@ def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
     before = site_files(site_ws.root / "site")
     renders = Renders(monkeypatch)
     kept = site_ws.root / ".releasekit" / mdcache.FILE
-    edited = kept.read_bytes().replace(b"MARKER-BODY-0001", b"MARKER-BODY-XXXX")  # same length
-    for damage, version in ((b"not marshal", "again"), (edited, "once more")):
-        kept.write_bytes(damage)
-        if damage == edited:  # well-formed, but the entries of another renderer
-            import markdown_it
+    # Well-formed entries of another renderer (here: edited, to tell them apart) ...
+    with contextlib.closing(sqlite3.connect(kept)) as db, db:
+        db.execute("UPDATE details SET html = replace(html, 'MARKER-BODY', 'EDITED')")
+    import markdown_it
 
-            monkeypatch.setattr(markdown_it, "__version__", "99.0.0")
-            mdcache.identity.cache_clear()
-        monkeypatch.setattr(build, "RENDER_VERSION", version)  # every page again
-        renders.texts.clear()
-        publish_at(site_ws, LATER, jobs=1)
-        assert len(renders.texts) == 2
-        assert site_files(site_ws.root / "site") == before
+    monkeypatch.setattr(markdown_it, "__version__", "99.0.0")
+    mdcache.identity.cache_clear()
+    monkeypatch.setattr(build, "RENDER_VERSION", "again")  # every page again
+    publish_at(site_ws, LATER, jobs=1)
+    assert len(renders.texts) == 2
+    assert site_files(site_ws.root / "site") == before
+    # ... and a damaged store: set aside, started again.
+    kept.write_bytes(b"not a database" * 100)
+    monkeypatch.setattr(build, "RENDER_VERSION", "once more")
+    renders.texts.clear()
+    publish_at(site_ws, LATER, jobs=1)
+    assert len(renders.texts) == 2
+    assert site_files(site_ws.root / "site") == before
+    assert sorted(kept_details(site_ws)) == ["ACSA-2026-0001", "ACSA-2026-0002"]
     mdcache.identity.cache_clear()
 
 
@@ -592,7 +602,7 @@ def test_only_the_details_of_disclosed_advisories_are_kept(
     marked(site_ws, 1)
     marked(site_ws, 2, released="2026-10-30T10:00:00Z")  # released, details not yet due
     marked(site_ws, 3, released=None)  # under embargo
-    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=2)  # kept by the worker processes
     kept = site_ws.root / ".releasekit" / mdcache.FILE
     assert list(kept_details(site_ws)) == ["ACSA-2026-0001"]
     for n in (2, 3):

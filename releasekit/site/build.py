@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from markupsafe import Markup
@@ -49,9 +49,6 @@ from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
 from . import model, tree
-
-if TYPE_CHECKING:
-    from . import mdcache
 from .model import Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
@@ -271,7 +268,7 @@ class _Context:
     out: Path  # the standby tree being filled
     global_key: str
     shown: Path | None = None  # advisories/ as messages show it
-    markdown: mdcache.Entries | None = None  # details kept from earlier builds (None: not used)
+    markdown: Path | None = None  # the details kept from earlier builds (None: not used)
 
 
 @dataclass(frozen=True)
@@ -285,7 +282,6 @@ class _Done(NamedTuple):
     row: tuple[Any, ...] | None  # its Row
     problems: tuple[Problem, ...]
     written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
-    markdown: tuple[str, str] | None = None  # details rendered, to keep (mdcache.details)
 
 
 class _Renderer:
@@ -381,10 +377,6 @@ def _visibility(released: float | None, disclosed_at: float | None, now: float) 
     return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
 
 
-def _disclosed(item: Item | None) -> bool:
-    return item is not None and item.disclosed
-
-
 def _stamp(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
@@ -469,12 +461,8 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _render(
-    ctx: _Context, advisory: Advisory
-) -> tuple[Item, Row | None, dict[str, tree.FileInfo], tuple[str, str] | None]:
-    """Render an advisory's page, records and row; write the files into the standby.
-
-    Also returns the details' HTML to keep, when it was rendered (see mdcache)."""
+def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[str, tree.FileInfo]]:
+    """Render an advisory's page, records and row; write the files into the standby."""
     settings = ctx.settings
     days = settings.project.disclosure_days
     seen = model.visibility(advisory, ctx.now, days)
@@ -482,7 +470,6 @@ def _render(
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = None
-    kept_details = None
     disclosed = unrecorded = False
     if seen is not Visibility.HIDDEN:
         assert advisory.released is not None
@@ -493,7 +480,7 @@ def _render(
         disclosed = view["disclosed"]
         details = None
         if disclosed:
-            html, kept_details = renderer.details(ctx.markdown, advisory.id, advisory.body)
+            html = renderer.details(ctx.markdown, advisory.id, advisory.body)
             # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
             details = Markup(html)  # noqa: S704
         page = renderer.render(
@@ -527,7 +514,7 @@ def _render(
         disclosed,
         unrecorded,
     )
-    return item, row, written, kept_details
+    return item, row, written
 
 
 def _render_task(ctx: _Context, task: _Task) -> _Done:
@@ -540,10 +527,9 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
             return _Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, row, written, kept_details = _render(ctx, advisory)
+    item, row, written = _render(ctx, advisory)
     plain_row = None if row is None else tuple(row)
-    files = {rel: tuple(info) for rel, info in written.items()}
-    return _Done(tuple(item), plain_row, (), files, kept_details)
+    return _Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 
 
 _WORKER: _Context | None = None
@@ -556,7 +542,17 @@ def _init_worker(ctx: _Context) -> None:
 
 def _render_chunk(tasks: list[_Task]) -> list[_Done]:
     assert _WORKER is not None
-    return [_render_task(_WORKER, task) for task in tasks]
+    done = [_render_task(_WORKER, task) for task in tasks]
+    _keep_details(_WORKER)
+    return done
+
+
+def _keep_details(ctx: _Context) -> None:
+    """Keep the details this process rendered (see mdcache)."""
+    if ctx.markdown is not None:
+        from . import mdcache
+
+        mdcache.flush(ctx.markdown)
 
 
 def _jobs(requested: int | None, count: int) -> int:
@@ -574,7 +570,9 @@ def _jobs(requested: int | None, count: int) -> int:
 def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
     """Render the tasks, in ``jobs`` processes."""
     if jobs <= 1:
-        return [_render_task(ctx, task) for task in tasks]
+        done = [_render_task(ctx, task) for task in tasks]
+        _keep_details(ctx)
+        return done
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -711,7 +709,7 @@ class _Plan:
     rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
     rows_changed: bool = False
     shared_key: str = ""
-    markdown: mdcache.Entries | None = None  # the details to keep (None: leave them as kept)
+    markdown: Path | None = None  # the details kept between builds (None: not in this one)
 
 
 class _Known:
@@ -925,12 +923,11 @@ class _Builder:
             cores = f" on {workers} cores" if workers > 1 else ""
             self.say(f"rendering {len(plan.tasks)} advisories{cores}")
         shown = workspace.display_path(settings, settings.advisories_dir)
-        kept_details = None
         if len(plan.tasks) >= MARKDOWN_MIN:  # a big rebuild: most details may be kept
             from . import mdcache
 
-            kept_details = plan.markdown = mdcache.load(self.state_dir)
-        ctx = _Context(settings, self.now, plan.standby, key, shown, kept_details)
+            plan.markdown = mdcache.prepare(self.state_dir)
+        ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown)
         problems: list[Problem] = []
         items, new, rows = plan.items, plan.new, plan.rows
         for done in _run(ctx, plan.tasks, workers):
@@ -938,9 +935,6 @@ class _Builder:
             if done.item is not None:
                 item = tuple.__new__(Item, done.item)
                 items[item.id] = item
-                if done.markdown is not None:
-                    assert kept_details is not None
-                    kept_details[item.id] = done.markdown
                 if done.row is not None:
                     rows[item.id] = done.row
                 for rel, info in done.written.items():
@@ -1045,17 +1039,11 @@ class _Builder:
             sum(1 for item in items.values() if item.unrecorded),
         )
         _save_state(self.state_dir, state, plan.rows_changed)
-        if plan.markdown is not None:
-            self._keep_details(plan.markdown, items)
+        if plan.markdown is not None:  # keep the details of what is disclosed now, only
+            from . import mdcache
+
+            mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
         return self._report(written, unchanged, removed)
-
-    def _keep_details(self, entries: mdcache.Entries, items: dict[str, Item]) -> None:
-        """Keep the details of the advisories disclosed now (and nothing else) for next time."""
-        from . import mdcache
-
-        kept = {ident: entry for ident, entry in entries.items() if _disclosed(items.get(ident))}
-        with contextlib.suppress(OSError):  # a cache: the site is built and the state saved
-            mdcache.save(self.state_dir, kept)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
         """What the files that list every advisory are made of: the rows and the globals."""

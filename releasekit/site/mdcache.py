@@ -5,29 +5,36 @@ was deleted) renders every page again, and parsing the Markdown is most of a pag
 The details of an advisory whose text did not change are taken from here instead of being
 parsed again: one entry per advisory id, with the digest of the text it was made from, so a
 changed text is never served from here. Any change of the Markdown renderer (markdown-it-py's
-version or releasekit's markdown module) makes every entry invalid at once.
+version or releasekit's markdown module) empties the store at once.
+
+An SQLite database (WAL): each worker process reads the entries it needs and adds what it
+rendered in one short transaction per chunk, so no process holds every entry in memory. It
+is a cache: any damage empties it and costs only renders, never a wrong page.
 
 Details are rendered only once an advisory is disclosed, so only disclosed advisories' details
-are ever kept, and each save keeps only the advisories that are disclosed in the build that
-saves. The state directory is private (0700); nothing here reaches the site but through a
-page, where the details would be anyway.
+are ever kept, and a big build keeps only the advisories disclosed in it (``prune``: an
+advisory whose disclosure moves later loses its entry). Deleted entries are overwritten on
+disk (``secure_delete``). The state directory is private (0700).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import marshal
+import os
+import sqlite3
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .. import fsutil
 from . import markdown
 
-FILE = "site-markdown"
+FILE = "site-markdown.sqlite"
 _FORMAT = "1"
-_MARSHAL_VERSION = 4
-
-Entries = dict[str, tuple[str, str]]  # advisory id -> (digest of its Markdown, HTML)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS details (id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL);
+"""
 
 
 @lru_cache(maxsize=1)
@@ -45,30 +52,139 @@ def text_digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def load(state_dir: Path) -> Entries:
-    """The kept entries; none when there are none, they are damaged or the renderer changed."""
-    try:
-        made_by, entries = marshal.loads((state_dir / FILE).read_bytes())  # noqa: S302
-    except Exception:  # private and trusted, but a cache: damage only costs a render
-        return {}
-    if made_by != identity() or not isinstance(entries, dict):
-        return {}
-    return entries
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.execute("PRAGMA secure_delete=ON")
+    db.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash, rebuilt by rendering
+    return db
 
 
-def save(state_dir: Path, entries: Entries) -> None:
-    data = marshal.dumps((identity(), entries), _MARSHAL_VERSION)
-    fsutil.atomic_write(state_dir / FILE, data, 0o600, durable=False)
+def _remove(path: Path) -> None:
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).unlink()
 
 
-def details(kept: Entries | None, ident: str, text: str) -> tuple[str, tuple[str, str] | None]:
-    """``text`` as HTML, and the entry to keep when it had to be rendered (None: it was kept,
-    or no entries are kept in this build)."""
-    if kept is None:
-        return markdown.to_html(text), None
+def prepare(state_dir: Path) -> Path | None:
+    """Open (or make) the store for a build; empty it when another renderer filled it.
+
+    Returns its path, or None when it cannot be used (the build then renders everything).
+    """
+    path = state_dir / FILE
+    _close(path)  # no connection of this process outlives a build, or goes through a fork
+    for _attempt in range(2):
+        try:
+            db = _connect(path)
+            try:
+                os.chmod(path, 0o600)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+                found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
+                if found is None or found[0] != identity():
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("DELETE FROM details")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (identity(),))
+                    db.execute("COMMIT")
+            finally:
+                db.close()
+            return path
+        except (sqlite3.Error, OSError):  # damaged: start it again
+            _remove(path)
+    return None
+
+
+class _Store:
+    """This process's connection (made after the fork) and what it rendered, not yet kept."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.pid = path, os.getpid()
+        self.db: sqlite3.Connection | None = _connect(path)
+        self.fresh: list[tuple[str, str, str]] = []
+
+    def get(self, ident: str) -> tuple[str, str] | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT digest, html FROM details WHERE id = ?", (ident,)
+            ).fetchone()
+        except sqlite3.Error:
+            self.db = None  # damaged since the build began: render, keep nothing
+            return None
+        return None if row is None else (row[0], row[1])
+
+    def flush(self) -> None:
+        fresh, self.fresh = self.fresh, []
+        if self.db is None or not fresh:
+            return
+        try:  # one short write transaction: the other workers wait for it, not for a chunk
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO details VALUES (?, ?, ?)", fresh)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            self.db = None
+
+
+_STORES: dict[Path, _Store] = {}
+# A connection inherited through fork must never be used or closed by the child (closing
+# could checkpoint the parent's log): the child keeps a reference and leaves it alone.
+_INHERITED: list[_Store] = []
+
+
+def _store(path: Path) -> _Store:
+    store = _STORES.get(path)
+    if store is not None and store.pid != os.getpid():
+        _INHERITED.append(store)
+        store = None
+    if store is None:
+        store = _STORES[path] = _Store(path)
+    return store
+
+
+def _close(path: Path) -> None:
+    store = _STORES.pop(path, None)
+    if store is None:
+        return
+    if store.pid != os.getpid():
+        _INHERITED.append(store)
+    elif store.db is not None:
+        store.db.close()
+
+
+def details(path: Path | None, ident: str, text: str) -> str:
+    """``text`` as HTML: kept from an earlier build when it is unchanged, else rendered
+    (and kept at the next :func:`flush`). ``path`` None: no store in this build."""
+    if path is None:
+        return markdown.to_html(text)
+    store = _store(path)
     digest = text_digest(text)
-    entry = kept.get(ident)
+    entry = store.get(ident)
     if entry is not None and entry[0] == digest:
-        return entry[1], None
+        return entry[1]
     html = markdown.to_html(text)
-    return html, (digest, html)
+    store.fresh.append((ident, digest, html))
+    return html
+
+
+def flush(path: Path | None) -> None:
+    """Keep what this process rendered since the last flush, and close its connection."""
+    if path is None:
+        return
+    store = _STORES.get(path)
+    if store is not None and store.pid == os.getpid():
+        store.flush()
+    _close(path)
+
+
+def prune(path: Path, disclosed: Iterable[str]) -> None:
+    """Keep only the entries of ``disclosed`` advisories; overwrite the others on disk."""
+    keep = set(disclosed)
+    with contextlib.suppress(sqlite3.Error), contextlib.closing(_connect(path)) as db:
+        stale = [(i,) for (i,) in db.execute("SELECT id FROM details") if i not in keep]
+        if stale:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM details WHERE id = ?", stale)
+            db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing deleted left in the log
