@@ -216,7 +216,12 @@ def test_one_changed_advisory_renders_only_its_page(site_ws: Workspace) -> None:
     assert set(report.written) == {"advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json"}
     assert "cve/CVE-2099-90002.json" in report.unchanged  # rendered again, same bytes
     assert "index.html" in report.unchanged
-    for rel in ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0003.json", "index.html"):
+    for rel in (
+        "advisories/ACSA-2026-0001.html",
+        "osv/ACSA-2026-0003.json",
+        "index.html",
+        "cve/CVE-2099-90002.json",  # rendered again, the same bytes: linked, not written
+    ):
         assert (site / rel).stat().st_ino == inodes[rel]  # the very same file, not rewritten
     assert "One more sentence." in (site / "advisories/ACSA-2026-0002.html").read_text()
 
@@ -485,6 +490,65 @@ def test_unchanged_files_linked_by_child_processes(
     assert report.written == ("advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json")
     for rel in ("advisories/ACSA-2026-0001.html", "cve/CVE-2099-90003.json", "index.html"):
         assert (site / rel).stat().st_ino == inodes[rel]
+
+
+def test_a_file_another_name_links_to_is_never_written_over(tmp_path: Path) -> None:
+    standby = tmp_path / "standby"
+    standby.mkdir()
+    live = tmp_path / "live.html"
+    live.write_bytes(b"the live page")
+    os.link(live, standby / "x.html")
+    info = tree.write_new(standby, "x.html", b"new")
+    assert live.read_bytes() == b"the live page"
+    assert (standby / "x.html").read_bytes() == b"new" and info.ino != live.stat().st_ino
+    # With no other link it is rewritten where it is (shorter, too).
+    info = tree.write_new(standby, "x.html", b"n")
+    assert (standby / "x.html").read_bytes() == b"n"
+    assert (info.ino, info.size) == ((standby / "x.html").stat().st_ino, 1)
+    # A symbolic link or a FIFO is replaced, never followed or opened.
+    target = tmp_path / "target"
+    target.write_bytes(b"t")
+    (standby / "y").symlink_to(target)
+    os.mkfifo(standby / "z")
+    for name in ("y", "z"):
+        tree.write_new(standby, name, b"q")
+        assert (standby / name).read_bytes() == b"q"
+    assert target.read_bytes() == b"t"
+
+
+def test_the_live_site_is_untouched_until_the_swap(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(1, 4):
+        marked(site_ws, n)
+    site = site_ws.root / "site"
+    real_exchange = tree.exchange
+    swaps = []
+
+    def exchange(a: Path, b: Path) -> None:
+        assert site_files(site) == seen  # nothing of the live site was written meanwhile
+        swaps.append(b)
+        real_exchange(a, b)
+
+    monkeypatch.setattr(tree, "exchange", exchange)
+    publish_at(site_ws, LATER)
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    # Restyled twice (every page again, the standby's own files rewritten), then one change.
+    for step in ("x", "y", "body", "title", "z"):
+        seen = site_files(site)
+        if step == "body":
+            path.write_text(path.read_text() + "\nMore.\n")
+        elif step == "title":
+            path.write_text(path.read_text().replace("MARKER-TITLE-0002", "Title"))
+        else:
+            page = ADVISORY_TEMPLATE.replace("<article", f"<article data-{step}")
+            site_ws.write("templates/advisory.html.j2", page)
+        publish_at(site_ws, LATER)
+    assert len(swaps) == 5
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), LATER)
+    assert site_files(site) == site_files(other / "site")
 
 
 def test_a_link_that_fails_in_a_child_fails_the_build(

@@ -269,6 +269,7 @@ class _Context:
     global_key: str
     shown: Path | None = None  # advisories/ as messages show it
     markdown: Path | None = None  # the details kept from earlier builds (None: not used)
+    live: tree.Live | None = None  # the live site's files that are as the state says
 
 
 @dataclass(frozen=True)
@@ -492,7 +493,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[s
             if view["cve_record"]:
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
-            written[rel] = tree.write_new(ctx.out, rel, data)
+            written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         row = Row(
             (advisory.released.timestamp(), advisory.year, advisory.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
@@ -927,7 +928,14 @@ class _Builder:
             from . import mdcache
 
             plan.markdown = mdcache.prepare(self.state_dir)
-        ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown)
+        live = tree.Live(
+            self.site,
+            plan.good,
+            state.digests,
+            state.signatures,
+            plan.kept_signatures,
+        )
+        ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown, live)
         problems: list[Problem] = []
         items, new, rows = plan.items, plan.new, plan.rows
         for done in _run(ctx, plan.tasks, workers):
@@ -978,7 +986,8 @@ class _Builder:
         for rel, info in plan.new.items():
             plan.digests[rel] = info.digest
             if rel in plan.good and live_digests[rel] == info.digest:
-                tree.link(self.site / rel, standby / rel)
+                if info.signature != live_signatures[rel]:  # not linked by tree.place
+                    tree.link(self.site / rel, standby / rel)
                 plan.signatures[rel] = live_signatures[rel]
             else:
                 plan.signatures[rel] = info.signature
