@@ -805,6 +805,7 @@ class _Builder:
         self.settings, self.now, self.say, self.jobs = settings, now, say, jobs
         self.site, self.state_dir, self.state = site, state_dir, state
         self.global_key = _global_key(settings)
+        self.standby_scan: tree.Background | None = None  # tree.scan of the standby
 
     def _source_entries(
         self, sources: dict[str, tuple[int, ...]], items: dict[str, Item]
@@ -837,21 +838,25 @@ class _Builder:
         self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
     ) -> PublishReport:
         state = self.state
-        present = tree.scan(self.site, KEEP)
-        if (
-            sources is not None
-            and sources == state.sources
-            and state.steady(self.global_key, self.now.timestamp())
-            and present == state.signatures
-        ):  # nothing changed: the daily cron run between two dates
-            return self._report((), tuple(sorted(present)), ())
-        if not _load_items(self.state_dir, state):  # not the manifest's own: trust nothing
-            self.state = _State(state.tag, state.site, loaded=True)
+        steady = sources is not None and state.steady(self.global_key, self.now.timestamp())
+        if not steady or sources != state.sources:  # a build: scan the standby meanwhile
+            standby = tree.standby_path(self.site, self.state_dir)
+            if standby.is_dir() and not standby.is_symlink() and state.built_at is not None:
+                self.standby_scan = tree.Background(tree.scan, standby, KEEP)
         try:
-            return self._build(self._plan(entries, sources, present))
-        except _Damaged:  # the rows do not go with the items: trust nothing
-            self.state = _State(state.tag, state.site, loaded=True)
-            return self._build(self._plan(entries, sources, present))
+            present = tree.scan(self.site, KEEP)
+            if steady and sources == state.sources and present == state.signatures:
+                return self._report((), tuple(sorted(present)), ())  # the daily cron run
+            if not _load_items(self.state_dir, state):  # not the manifest's own: trust nothing
+                self.state = _State(state.tag, state.site, loaded=True)
+            try:
+                return self._build(self._plan(entries, sources, present))
+            except _Damaged:  # the rows do not go with the items: trust nothing
+                self.state = _State(state.tag, state.site, loaded=True)
+                return self._build(self._plan(entries, sources, present))
+        finally:
+            if self.standby_scan is not None:
+                self.standby_scan.discard()
 
     def _plan(
         self,
@@ -1079,7 +1084,10 @@ class _Builder:
         if not standby.is_dir() or standby.is_symlink() or not state.standby_signatures:
             tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
             return
-        present = tree.scan(standby, KEEP)
+        if self.standby_scan is not None:  # started with the build (run), used once
+            present, self.standby_scan = self.standby_scan.result(), None
+        else:
+            present = tree.scan(standby, KEEP)
         known = state.standby_signatures
         trusted = {rel: sig for rel, sig in present.items() if known.get(rel) == sig}
         for rel in present.keys() - trusted.keys():

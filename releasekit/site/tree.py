@@ -19,6 +19,7 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
+import marshal
 import os
 import shutil
 from collections.abc import Iterable
@@ -289,6 +290,50 @@ def _fork(function: Any, *args: Any) -> tuple[int, int]:
             os._exit(code)
     os.close(write)
     return pid, read
+
+
+class Background:
+    """``function(*args)`` started now in a forked child; :meth:`result` waits for its value
+    (anything marshal writes). Start it before any thread or worker pool exists."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self._function, self._args = function, args
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (coverage does not see it)
+            os.close(read)
+            code = 0
+            try:
+                data = marshal.dumps(function(*args))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(write, view) :]
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read = read
+
+    def result(self) -> Any:
+        """The child's value; computed here instead when the child failed."""
+        data = self._collect()
+        if data is None:
+            return self._function(*self._args)
+        return marshal.loads(data)  # noqa: S302 - our own child's bytes
+
+    def discard(self) -> None:
+        self._collect()
+
+    def _collect(self) -> bytes | None:
+        if self._pid is None:
+            return None
+        with os.fdopen(self._read, "rb") as reader:
+            data = reader.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        return data if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 def remove_empty_dirs(root: Path) -> None:
