@@ -551,6 +551,23 @@ def test_the_live_site_is_untouched_until_the_swap(
     assert site_files(site) == site_files(other / "site")
 
 
+def _only_here(parent: int, root: Path) -> dict[str, tree.Signature]:
+    if os.getpid() != parent:
+        raise OSError("not in the child")
+    return tree.scan(root)
+
+
+def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.html").write_text("x")
+    (tmp_path / "y.json").write_text("{}")
+    expected = tree.scan(tmp_path)
+    assert tree.Background(tree.scan, tmp_path).result() == expected
+    failing = tree.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
+    assert failing.result() == expected
+    tree.Background(tree.scan, tmp_path).discard()  # reaped, never used
+
+
 def test_a_link_that_fails_in_a_child_fails_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
