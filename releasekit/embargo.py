@@ -779,7 +779,17 @@ def _lift(
         raise Refused("not confirmed; nothing was pushed, sent or written")
 
     if prepared is not None:
-        _wait_for(instant, now, sleep, countdown)
+
+        def recheck() -> None:  # a long wait: the key and the server may have changed
+            checks = _resume_checks(settings, outside, now())
+            if any(not c.ok for c in checks):
+                failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+                raise NotReady(
+                    f"just before the embargo instant: {failed}. "
+                    "Nothing was pushed, sent or written"
+                )
+
+        _wait_for(instant, now, sleep, countdown, recheck)
         if book is None:
             book = journal.Journal.open(workspace.state_dir(settings))
         if unfinished is None:
@@ -830,15 +840,32 @@ def _pages(batch: Sequence[Advisory]) -> list[str]:
     ]
 
 
+RECHECK_BEFORE = timedelta(seconds=10)
+
+
 def _wait_for(
     instant: datetime,
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     countdown: Callable[[timedelta], None] | None,
+    recheck: Callable[[], None] | None = None,
 ) -> None:
-    """Sleep until ``instant``; never returns before it (checked against the clock)."""
+    """Sleep until ``instant``; never returns before it (checked against the clock).
+
+    When the wait is longer than RECHECK_BEFORE, ``recheck`` runs once that long before the
+    instant: the gates that can change while nobody watches (gpg-agent forgets a passphrase
+    after ten minutes, a mail server goes down) are tried again before anything is pushed,
+    and a passphrase prompt comes then, not after the fix is public.
+    """
+    if instant - now() <= RECHECK_BEFORE:
+        recheck = None  # the preflight has just checked them
     while True:
         left = instant - now()
+        if recheck is not None and left <= RECHECK_BEFORE:
+            pending = recheck
+            recheck = None
+            pending()
+            continue
         if left <= timedelta(0):
             return
         if countdown is not None:

@@ -566,6 +566,44 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
     assert release.smtp.messages == []
 
 
+def test_a_long_wait_checks_key_and_server_again_before_the_push(
+    release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(minutes=30))
+    rechecked: list[timedelta] = []
+
+    def server_goes_down(left: timedelta) -> None:
+        if left < timedelta(minutes=1) and release.smtp.running:
+            release.smtp.stop()  # while nobody watches the countdown
+
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    real_checks = embargo._resume_checks
+
+    def checks(*args: object) -> list[embargo.Check]:
+        rechecked.append(EMBARGO - fake.now())
+        return real_checks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embargo, "_resume_checks", checks)
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True),
+        pytest.raises(embargo.NotReady, match="just before the embargo instant: SMTP server"),
+    ):
+        embargo.lift(
+            settings,
+            outside,
+            wait=True,
+            now=fake.now,
+            sleep=fake.sleep,
+            countdown=server_goes_down,
+        )
+    assert len(rechecked) == 1 and timedelta(0) < rechecked[0] <= embargo.RECHECK_BEFORE
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+    assert Journal.existing(release.root / ".releasekit") is None  # no run was started
+
+
 def test_a_broken_template_is_one_line_and_exit_2(release: Release) -> None:
     (release.root / "templates").mkdir(exist_ok=True)
     (release.root / "templates" / "tag-message.txt.j2").write_text("{{ project }\n")
