@@ -706,12 +706,33 @@ def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendR
 
 def check_server(mail: MailSettings, env: Mapping[str, str]) -> str | None:
     """The preflight: None when the addresses are usable and the server can be reached, speaks
-    TLS as configured (certificate verified) and accepts the login; else the reason. Sends
-    nothing (connect, EHLO, STARTTLS, AUTH, QUIT)."""
+    TLS as configured (certificate verified), accepts the login, the sender and every list
+    address; else the reason. Sends nothing (connect, EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO
+    each list, RSET, QUIT). A recipient refused for now (4xx: greylisting, a busy mailbox) is
+    not a failure: sending tries again; one refused for good (5xx) is."""
     try:
-        envelope_addresses(mail)
+        sender, recipients = envelope_addresses(mail)
         conversation = _Conversation(mail, env)
-        conversation.open()
+        smtp = conversation.open()
+        stage = "MAIL FROM"
+        try:
+            code, reply = smtp.mail(sender)
+            if code >= 500:
+                raise conversation.reply_error(stage, code, reply)
+            if code == 250:
+                for recipient in recipients:
+                    stage = f"RCPT TO <{recipient}>"
+                    code, reply = smtp.rcpt(recipient)
+                    if code >= 500:
+                        raise conversation.reply_error(stage, code, reply)
+                stage = "RSET"
+                smtp.rset()
+        except MailError:
+            conversation.quit()
+            raise
+        except (smtplib.SMTPException, OSError) as exc:
+            conversation.close()
+            raise conversation.error(stage, exc) from None
         conversation.quit()
     except MailError as exc:
         return str(exc)

@@ -488,6 +488,18 @@ def test_a_refused_recipient_sends_to_nobody(smtp_server: SmtpServer, build: Bui
     assert smtp_server.messages == []
 
 
+def test_the_preflight_asks_for_every_list_address(smtp_server: SmtpServer) -> None:
+    mail = smtp_server.mail_settings(to=("ok@lists.acme.example", "gone@lists.acme.example"))
+    assert check_server(mail, {}) is None
+    smtp_server.recorder.refuse["gone@lists.acme.example"] = "550 5.1.1 No such list"
+    assert check_server(mail, {}) == (
+        f"SMTP server {smtp_server.url}: RCPT TO <gone@lists.acme.example>: 550 5.1.1 No such list"
+    )
+    smtp_server.recorder.refuse["gone@lists.acme.example"] = "450 4.7.1 Greylisted, try later"
+    assert check_server(mail, {}) is None  # for now only: sending tries again
+    assert smtp_server.messages == []  # asked, never sent
+
+
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A port that accepts connections and never says a word."""
@@ -573,7 +585,7 @@ def test_check_server_connects_and_logs_in_without_sending(
         assert "AUTH: 535" in reason
         assert "nope-nope" not in reason
     for server in (smtp_server, smtp_starttls_server, smtps_server):
-        assert server.messages == []
-        assert server.recorder.transactions == 0
+        assert server.messages == []  # the envelope is asked for (MAIL, RCPT), never DATA
+    assert smtp_server.recorder.transactions == 1  # then reset
     bad = MailSettings("nobody", ("list@acme.example",), smtp_server.url, "F")
     assert check_server(bad, {}) == "mail.from: 'nobody' is not one e-mail address"
