@@ -446,25 +446,47 @@ def _print_plan(settings: Settings, result: Any) -> None:
     out = stdout()
     if not result.advisories:
         out.print("No unreleased advisories: nothing to plan.")
-    table = _table(title=f"{settings.project.name} backport plan", title_justify="left")
+    title = f"{settings.project.name} backport plan"
+
+    def status(advisory: Any, line: Any, sep: str) -> str:
+        cell = result.cell(advisory.id, line.name)
+        text = f"[{STATUS_STYLE[cell.status]}]{cell.status}[/]"
+        return text + "".join(sep + name for name in cell.conflicts)
+
+    def line_label(line: Any, sep: str) -> str:
+        mark = "" if result.outcomes[line.name].ok else " [red]![/]"
+        return f"{line.name} ({'/'.join(line.groups)}){sep}-> {line.next_version}{mark}"
+
+    def ready(advisory: Any) -> str:
+        return "[green]yes[/]" if result.ready(advisory.id) else "[red]no[/]"
+
+    table = _table(title=title, title_justify="left")  # a column per line
     table.add_column("Advisory", no_wrap=True)
     for line in result.lines:
-        outcome = result.outcomes[line.name]
-        mark = "" if outcome.ok else " [red]![/]"
-        label = f"{line.name} ({'/'.join(line.groups)})\n-> {line.next_version}{mark}"
-        table.add_column(label, overflow="fold")
+        table.add_column(line_label(line, "\n"), no_wrap=True)
     table.add_column("Ready", no_wrap=True)
     for advisory in result.advisories:
         row = [f"{advisory.id}\n[dim]{advisory.severity}, {advisory.state}[/]"]
-        for line in result.lines:
-            cell = result.cell(advisory.id, line.name)
-            text = f"[{STATUS_STYLE[cell.status]}]{cell.status}[/]"
-            if cell.conflicts:
-                text += "\n" + "\n".join(cell.conflicts)
-            row.append(text)
-        ready = result.ready(advisory.id)
-        row.append("[green]yes[/]" if ready else "[red]no[/]")
-        table.add_row(*row)
+        row += [status(advisory, line, "\n") for line in result.lines]
+        table.add_row(*row, ready(advisory))
+    wide = out.measure(table, options=out.options.update_width(10_000)).maximum
+    if wide > out.width:  # too wide here: a row per advisory and line
+        table = _table(title=title, title_justify="left")
+        table.add_column("Advisory", no_wrap=True)
+        table.add_column("Line", no_wrap=True)
+        table.add_column("Fix", overflow="fold")
+        table.add_column("Ready", no_wrap=True)
+        for advisory in result.advisories:
+            for n, line in enumerate(result.lines):
+                first = n == 0
+                about = f"[dim]{advisory.severity}, {advisory.state}[/]" if n == 1 else ""
+                table.add_row(
+                    advisory.id if first else about,
+                    line_label(line, " "),
+                    status(advisory, line, " "),
+                    ready(advisory) if first else "",
+                    end_section=n == len(result.lines) - 1,
+                )
     if result.advisories:
         out.print(table)
     for advisory in result.advisories:

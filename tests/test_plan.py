@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 from releasekit import workspace
+from releasekit.cli import cli
 from releasekit.errors import BadInput, PatchError
 from releasekit.git import Person
 from releasekit.plan import Plan, build_plan, lint_plan, tag_message
@@ -107,6 +108,23 @@ def test_a_real_conflict_names_its_file(pws: Workspace, product: Product, run: R
     assert table.exit_code == 1
     assert "conflicts" in table.stdout and "src/export.c" in table.stdout
     assert "Plan: NOT ready." in table.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_the_plan_table_fits_the_terminal(pws: Workspace, product: Product, columns: int) -> None:
+    pws.advisory("ACSA-2026-0001", introduced='"10.3"')
+    hold(pws, "ACSA-2026-0001", "10.3", export_fix(product, "v10.3.1", 1, "export: new header"))
+    env = {"COLUMNS": str(columns)}
+    out = CliRunner(env=env).invoke(cli, ["-C", str(pws.root), "plan"]).stdout
+    table = out[: out.index("\nACSA-2026-0001 10.4:")]  # the reasons follow, one per cell
+    assert max(len(line) for line in table.splitlines()) <= columns
+    for word in ("10.4 (upcoming)", "-> 10.4.0", "conflicts", "not-required", "missing"):
+        assert word in table  # never folded in the middle
+    rows = [line for line in table.splitlines() if "ACSA-2026-0001" in line]
+    if columns == 80:  # a row per advisory and line
+        assert "10.4 (upcoming) -> 10.4.0" in table and "medium, embargoed" in table
+    else:  # a column per line
+        assert len(rows) == 1 and "missing" in rows[0] and "not-required" in rows[0]
 
 
 def test_fixes_stack_on_one_line_in_id_order(pws: Workspace, product: Product) -> None:
