@@ -672,20 +672,9 @@ def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendR
     """
     conversation = _Conversation(mail, env)
     smtp = conversation.open()
-    stage = "MAIL FROM"
+    stage = "DATA"
     try:
-        code, reply = smtp.mail(message.sender)
-        if code != 250:
-            raise conversation.reply_error(stage, code, reply)
-        for recipient in message.recipients:
-            stage = f"RCPT TO <{recipient}>"
-            code, reply = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                error = conversation.reply_error(stage, code, reply)
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    smtp.rset()
-                raise error
-        stage = "DATA"
+        _envelope(conversation, smtp, message.sender, message.recipients)
         code, reply = smtp.data(message.data)
         if code != 250:
             raise conversation.reply_error(stage, code, reply)
@@ -714,26 +703,43 @@ def check_server(mail: MailSettings, env: Mapping[str, str]) -> str | None:
         sender, recipients = envelope_addresses(mail)
         conversation = _Conversation(mail, env)
         smtp = conversation.open()
-        stage = "MAIL FROM"
         try:
-            code, reply = smtp.mail(sender)
-            if code >= 500:
-                raise conversation.reply_error(stage, code, reply)
-            if code == 250:
-                for recipient in recipients:
-                    stage = f"RCPT TO <{recipient}>"
-                    code, reply = smtp.rcpt(recipient)
-                    if code >= 500:
-                        raise conversation.reply_error(stage, code, reply)
-                stage = "RSET"
-                smtp.rset()
-        except MailError:
+            _envelope(conversation, smtp, sender, recipients, preflight=True)
+        finally:
             conversation.quit()
-            raise
-        except (smtplib.SMTPException, OSError) as exc:
-            conversation.close()
-            raise conversation.error(stage, exc) from None
-        conversation.quit()
     except MailError as exc:
         return str(exc)
     return None
+
+
+def _envelope(
+    conversation: _Conversation,
+    smtp: smtplib.SMTP,
+    sender: str,
+    recipients: Sequence[str],
+    *,
+    preflight: bool = False,
+) -> None:
+    """MAIL FROM ``sender``, RCPT TO each recipient: MailError naming the command the server
+    refused (after RSET). For the ``preflight``, only a refusal for good (5xx) is one, and the
+    transaction is reset in the end."""
+    stage = "MAIL FROM"
+    try:
+        code, reply = smtp.mail(sender)
+        if code != 250 and (code >= 500 or not preflight):
+            raise conversation.reply_error(stage, code, reply)
+        taken = code == 250  # (a preflight goes on after a MAIL refused for now)
+        for recipient in recipients if taken else ():
+            stage = f"RCPT TO <{recipient}>"
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251) and (code >= 500 or not preflight):
+                error = conversation.reply_error(stage, code, reply)
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.rset()
+                raise error
+        if preflight:
+            stage = "RSET"
+            smtp.rset()
+    except (smtplib.SMTPException, OSError) as exc:
+        conversation.close()
+        raise conversation.error(stage, exc) from None

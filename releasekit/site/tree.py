@@ -265,31 +265,42 @@ class Linker:
         children, self._children = self._children, []
         failures = []
         for pid, pipe in children:
-            with os.fdopen(pipe, "rb") as reader:
-                message = reader.read().decode(errors="replace")
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                failures.append(message or str(status))
+            ok, message = _collect(pid, pipe)
+            if not ok:
+                failures.append(message.decode(errors="replace") or f"child {pid} failed")
         if failures:
             raise OSError(f"linking the unchanged files into the standby: {failures[0]}")
 
 
 def _fork(function: Any, *args: Any) -> tuple[int, int]:
-    """Run ``function(*args)`` in a forked child; its pid and a pipe with its error, if any."""
+    """Run ``function(*args)`` in a forked child; its pid and a pipe that carries its value
+    (marshal) when it exits 0, or its error when it exits 1."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not see it)
         os.close(read)
         code = 0
         try:
-            function(*args)
+            data = marshal.dumps(function(*args))
         except BaseException as exc:
-            os.write(write, f"{type(exc).__name__}: {exc}".encode()[:4000])
+            data = f"{type(exc).__name__}: {exc}".encode()[:4000]
             code = 1
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view) :]
         finally:
             os._exit(code)
     os.close(write)
     return pid, read
+
+
+def _collect(pid: int, pipe: int) -> tuple[bool, bytes]:
+    """Wait for a :func:`_fork` child: whether it succeeded, and what it wrote."""
+    with os.fdopen(pipe, "rb") as reader:
+        data = reader.read()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0, data
 
 
 class Background:
@@ -298,42 +309,21 @@ class Background:
 
     def __init__(self, function: Any, *args: Any) -> None:
         self._function, self._args = function, args
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (coverage does not see it)
-            os.close(read)
-            code = 0
-            try:
-                data = marshal.dumps(function(*args))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(write, view) :]
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._pid: int | None = pid
-        self._read = read
+        self._child: tuple[int, int] | None = _fork(function, *args)
 
     def result(self) -> Any:
         """The child's value; computed here instead when the child failed."""
-        data = self._collect()
-        if data is None:
-            return self._function(*self._args)
-        return marshal.loads(data)  # noqa: S302 - our own child's bytes
+        child, self._child = self._child, None
+        if child is not None:
+            ok, data = _collect(*child)
+            if ok:
+                return marshal.loads(data)  # noqa: S302 - our own child's bytes
+        return self._function(*self._args)
 
     def discard(self) -> None:
-        self._collect()
-
-    def _collect(self) -> bytes | None:
-        if self._pid is None:
-            return None
-        with os.fdopen(self._read, "rb") as reader:
-            data = reader.read()
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        return data if os.waitstatus_to_exitcode(status) == 0 else None
+        child, self._child = self._child, None
+        if child is not None:
+            _collect(*child)
 
 
 def remove_empty_dirs(root: Path) -> None:
