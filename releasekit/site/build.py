@@ -1082,6 +1082,9 @@ class _Builder:
         """Make the standby hold only files the state vouches for; remember them."""
         state, standby = self.state, plan.standby
         if not standby.is_dir() or standby.is_symlink() or not state.standby_signatures:
+            if self.standby_scan is not None:  # not needed: done with it before removing
+                self.standby_scan.discard()
+                self.standby_scan = None
             tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
             return
         if self.standby_scan is not None:  # started with the build (run), used once
