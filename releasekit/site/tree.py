@@ -4,9 +4,8 @@ The site is built in a *standby* tree beside it (on the same file system: in the
 state directory when it can be, else a hidden sibling) and then exchanged with the live one
 in a single ``renameat2(RENAME_EXCHANGE)``: a reader sees the old site or the new one, never
 a mix. The old site becomes the next standby, so the next build only has to change the files
-that differ (unchanged files are hard links shared by both trees; a file the live site shares
-is never written: a changed one becomes a new inode, and only a file that no other name links
-to is rewritten in place).
+that differ (unchanged files are hard links shared by both trees; a changed file is always a
+new inode, never written in place).
 
 What each tree holds is recorded in the build state (in the state directory) as content
 digest, size, mtime and inode per file; a tree is trusted only as far as ``stat`` agrees.
@@ -33,7 +32,6 @@ _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-_REWRITE = os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # no FIFO blocks open
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
 FORK_MIN = 2000  # from this many links on, a child process makes them beside the rendering
 
@@ -78,57 +76,35 @@ def check_umask() -> None:
 
 
 def write_new(root: Path | str, rel: str, data: bytes) -> FileInfo:
-    """Write ``root/rel`` (in the standby) and describe it: a new file, or the file that is
-    there rewritten when no other name shares its inode.
+    """Create ``root/rel`` as a new inode (replacing any file there) and describe it.
 
-    A file with other links (the live site's, hard-linked into the standby) is never written:
-    it is replaced by a new inode. One without is rewritten in place: unlinking it would free
-    its blocks and allocate others, which costs ten times more on some file systems (ext4
-    with ``discard``, or without a journal) than writing over them.
+    Never written in place, even when no other name links to the file there: the standby's
+    own files are the previous site's, and a reader that opened one before the last swap
+    (a slow download, a web server's cache of open files, a mirror) must go on reading the
+    bytes it opened, never the next build's before their time.
     """
     path = f"{root}/{rel}"
-    fd: int | None = None
     for _ in range(_TRIES):
         try:
             fd = os.open(path, _CREATE, FILE_MODE)
             break
         except FileExistsError:
-            fd = _own(path)
-            if fd is not None:
-                break
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
-    if fd is None:  # pragma: no cover - see _TRIES
+    else:  # pragma: no cover - see _TRIES
         fd = os.open(path, _CREATE, FILE_MODE)
     try:
         if _NEEDS_CHMOD:  # a umask that takes bits of 0644 away
             os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
-        offset = 0
-        while offset < len(view):
-            offset += os.pwrite(fd, view[offset:], offset)
-        os.ftruncate(fd, len(view))
+        while view:
+            view = view[os.write(fd, view) :]
         stat = os.fstat(fd)
     finally:
         os.close(fd)
     return FileInfo(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-
-
-def _own(path: str) -> int | None:
-    """An open descriptor of the regular file at ``path`` when it has no other link."""
-    try:
-        fd = os.open(path, _REWRITE)
-    except OSError:  # gone, a symbolic link, a directory...
-        return None
-    stat = os.fstat(fd)
-    if (stat.st_mode & 0o170000) != 0o100000 or stat.st_nlink != 1:
-        os.close(fd)
-        return None
-    if stat.st_mode & 0o7777 != FILE_MODE:
-        os.fchmod(fd, FILE_MODE)
-    return fd
 
 
 class Live(NamedTuple):
