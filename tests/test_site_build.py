@@ -492,6 +492,26 @@ def test_unchanged_files_linked_by_child_processes(
         assert (site / rel).stat().st_ino == inodes[rel]
 
 
+def test_a_small_build_drops_details_that_are_no_longer_public(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)  # the big build that kept them
+    for n in (1, 2, 3):
+        marked(site_ws, n)
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    assert sorted(kept_details(site_ws)) == [f"ACSA-2026-000{n}" for n in (1, 2, 3)]
+    monkeypatch.setattr(build, "MARKDOWN_MIN", 64)  # then everyday builds, that do not use it
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace(RELEASED, "2026-11-01T10:00:00Z"))
+    (site_ws.root / "advisories" / "ACSA-2026-0002.md").unlink()
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    assert list(kept_details(site_ws)) == ["ACSA-2026-0003"]
+    state = site_ws.root / ".releasekit"
+    kept = b"".join(p.read_bytes() for p in state.glob(mdcache.FILE + "*"))  # and its log
+    for n in (1, 2):
+        assert markers(n)["body"].encode() not in kept
+
+
 def test_a_file_in_the_standby_is_never_written_over(tmp_path: Path) -> None:
     standby = tmp_path / "standby"
     standby.mkdir()
@@ -582,6 +602,20 @@ def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path
     failing = tree.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
     tree.Background(tree.scan, tmp_path).discard()  # reaped, never used
+
+
+def test_a_scan_that_cannot_fork_is_made_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "x.html").write_text("x")
+
+    def no_fork() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert tree.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
+    assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
 
 
 def test_a_link_that_fails_in_a_child_fails_the_build(

@@ -378,6 +378,10 @@ def _visibility(released: float | None, disclosed_at: float | None, now: float) 
     return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
 
 
+def _disclosed(item: Item | None) -> bool:
+    return item is not None and item.disclosed
+
+
 def _stamp(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
@@ -1035,6 +1039,11 @@ class _Builder:
             state.standby_signatures, state.standby_digests = signatures, digests
             state.signatures = {rel: live_signatures[rel] for rel in signatures}
             state.digests = {rel: live_digests[rel] for rel in signatures}
+        withdrawn = [  # details no longer public (a disclosure moved later, a file removed)
+            ident
+            for ident, item in state.items.items()
+            if item.disclosed and not _disclosed(items.get(ident))
+        ]
         state.items = items
         sources = plan.sources
         if sources is not None:
@@ -1053,10 +1062,13 @@ class _Builder:
             sum(1 for item in items.values() if item.unrecorded),
         )
         _save_state(self.state_dir, state, plan.rows_changed)
-        if plan.markdown is not None:  # keep the details of what is disclosed now, only
+        if plan.markdown is not None or withdrawn:  # keep what is disclosed now, only
             from . import mdcache
 
-            mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
+            if plan.markdown is not None:
+                mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
+            else:
+                mdcache.forget(self.state_dir, withdrawn)
         return self._report(written, unchanged, removed)
 
     def _shared_key(self, items: dict[str, Item]) -> str:

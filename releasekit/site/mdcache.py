@@ -12,9 +12,10 @@ rendered in one short transaction per chunk, so no process holds every entry in 
 is a cache: any damage empties it and costs only renders, never a wrong page.
 
 Details are rendered only once an advisory is disclosed, so only disclosed advisories' details
-are ever kept, and a big build keeps only the advisories disclosed in it (``prune``: an
-advisory whose disclosure moves later loses its entry). Deleted entries are overwritten on
-disk (``secure_delete``). The state directory is private (0700).
+are ever kept. A big build keeps only the advisories disclosed in it (``prune``), and any
+build drops the advisories that stopped being disclosed (``forget``: a disclosure moved later,
+a file removed). Deleted entries are overwritten on disk (``secure_delete``) and leave no copy
+in the log. The state directory is private (0700).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def text_digest(text: str) -> str:
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, timeout=30)
     db.execute("PRAGMA secure_delete=ON")
-    db.execute("PRAGMA synchronous=OFF")  # a cache: lost on a crash, rebuilt by rendering
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL: consistent after a power loss
     return db
 
 
@@ -182,9 +183,22 @@ def prune(path: Path, disclosed: Iterable[str]) -> None:
     """Keep only the entries of ``disclosed`` advisories; overwrite the others on disk."""
     keep = set(disclosed)
     with contextlib.suppress(sqlite3.Error), contextlib.closing(_connect(path)) as db:
-        stale = [(i,) for (i,) in db.execute("SELECT id FROM details") if i not in keep]
-        if stale:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany("DELETE FROM details WHERE id = ?", stale)
-            db.execute("COMMIT")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing deleted left in the log
+        _delete(db, [i for (i,) in db.execute("SELECT id FROM details") if i not in keep])
+
+
+def forget(state_dir: Path, ids: Sequence[str]) -> None:
+    """Drop the entries of ``ids`` (advisories whose details are no longer public), if kept."""
+    path = state_dir / FILE
+    if not ids or not path.exists():
+        return
+    _close(path)
+    with contextlib.suppress(sqlite3.Error), contextlib.closing(_connect(path)) as db:
+        _delete(db, ids)
+
+
+def _delete(db: sqlite3.Connection, ids: Sequence[str]) -> None:
+    if ids:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("DELETE FROM details WHERE id = ?", [(i,) for i in ids])
+        db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing deleted left in the log

@@ -252,7 +252,12 @@ def _fork(function: Any, *args: Any) -> tuple[int, int]:
     """Run ``function(*args)`` in a forked child; its pid and a pipe that carries its value
     (marshal) when it exits 0, or its error when it exits 1."""
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:  # pragma: no cover - the child (coverage does not see it)
         os.close(read)
         code = 0
@@ -285,7 +290,9 @@ class Background:
 
     def __init__(self, function: Any, *args: Any) -> None:
         self._function, self._args = function, args
-        self._child: tuple[int, int] | None = _fork(function, *args)
+        self._child: tuple[int, int] | None = None
+        with contextlib.suppress(OSError):  # no child (process limit...): done in result()
+            self._child = _fork(function, *args)
 
     def result(self) -> Any:
         """The child's value; computed here instead when the child failed."""
