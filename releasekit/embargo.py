@@ -756,6 +756,7 @@ def _lift(
     push_step = book.get(_key(run, "push")) if book is not None else None
 
     prepared: Prepared | None = None
+    checked_at = now()  # when the gates were last tried
     if push_step is None:
         checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
         report.checks = checks
@@ -789,7 +790,7 @@ def _lift(
                     "Nothing was pushed, sent or written"
                 )
 
-        _wait_for(instant, now, sleep, countdown, recheck)
+        _wait_for(instant, now, sleep, countdown, recheck, checked_at)
         if book is None:
             book = journal.Journal.open(workspace.state_dir(settings))
         if unfinished is None:
@@ -849,15 +850,17 @@ def _wait_for(
     sleep: Callable[[float], None],
     countdown: Callable[[timedelta], None] | None,
     recheck: Callable[[], None] | None = None,
+    checked_at: datetime | None = None,
 ) -> None:
     """Sleep until ``instant``; never returns before it (checked against the clock).
 
-    When the wait is longer than RECHECK_BEFORE, ``recheck`` runs once that long before the
-    instant: the gates that can change while nobody watches (gpg-agent forgets a passphrase
-    after ten minutes, a mail server goes down) are tried again before anything is pushed,
-    and a passphrase prompt comes then, not after the fix is public.
+    When the gates were last tried (``checked_at``) more than RECHECK_BEFORE before the
+    instant, ``recheck`` runs once, that long before it (or at once, when a confirmation came
+    later than that): what can change while nobody watches (gpg-agent forgets a passphrase
+    after ten minutes, a mail server goes down) is tried again before anything is pushed, and
+    a passphrase prompt comes then, not after the fix is public.
     """
-    if instant - now() <= RECHECK_BEFORE:
+    if checked_at is not None and instant - checked_at <= RECHECK_BEFORE:
         recheck = None  # the preflight has just checked them
     while True:
         left = instant - now()

@@ -604,6 +604,32 @@ def test_a_long_wait_checks_key_and_server_again_before_the_push(
     assert Journal.existing(release.root / ".releasekit") is None  # no run was started
 
 
+def test_a_late_confirmation_checks_again_at_once(
+    release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(minutes=30))
+    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    rechecked: list[timedelta] = []
+    real_checks = embargo._resume_checks
+
+    def checks(*args: object) -> list[embargo.Check]:
+        rechecked.append(EMBARGO - fake.now())
+        return real_checks(*args)  # type: ignore[arg-type]
+
+    def answer_late(report: embargo.LiftReport) -> bool:
+        fake.moment = EMBARGO - timedelta(seconds=5)  # the operator came back 30 min later
+        return True
+
+    monkeypatch.setattr(embargo, "_resume_checks", checks)
+    with time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True):
+        report = embargo.lift(
+            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, confirm=answer_late
+        )
+    assert rechecked == [timedelta(seconds=5)]  # right after the answer, before the push
+    assert report.released is not None
+
+
 def test_a_broken_template_is_one_line_and_exit_2(release: Release) -> None:
     (release.root / "templates").mkdir(exist_ok=True)
     (release.root / "templates" / "tag-message.txt.j2").write_text("{{ project }\n")
