@@ -473,15 +473,15 @@ def _print_plan(settings: Settings, result: Any) -> None:
     if wide > out.width:  # too wide here: a row per advisory and line
         table = _table(title=title, title_justify="left")
         table.add_column("Advisory", no_wrap=True)
-        table.add_column("Line", no_wrap=True)
-        table.add_column("Fix", overflow="fold")
+        table.add_column("Line")  # words fold here first, never in a status
+        table.add_column("Fix", min_width=len("not-required"), overflow="fold")
         table.add_column("Ready", no_wrap=True)
         for advisory in result.advisories:
+            about = f"{advisory.id}\n[dim]{advisory.severity}, {advisory.state}[/]"
             for n, line in enumerate(result.lines):
                 first = n == 0
-                about = f"[dim]{advisory.severity}, {advisory.state}[/]" if n == 1 else ""
                 table.add_row(
-                    advisory.id if first else about,
+                    about if first else "",
                     line_label(line, " "),
                     status(advisory, line, " "),
                     ready(advisory) if first else "",
