@@ -403,6 +403,19 @@ class FakeClock:
         self.moment += timedelta(seconds=seconds)
 
 
+def spy_rechecks(monkeypatch: pytest.MonkeyPatch, fake: FakeClock) -> list[timedelta]:
+    """Records how long before the embargo instant the gates are checked again (--wait)."""
+    rechecked: list[timedelta] = []
+    real_checks = embargo._resume_checks
+
+    def checks(*args: object) -> list[embargo.Check]:
+        rechecked.append(EMBARGO - fake.now())
+        return real_checks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embargo, "_resume_checks", checks)
+    return rechecked
+
+
 def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(seconds=30))
@@ -571,20 +584,13 @@ def test_a_long_wait_checks_key_and_server_again_before_the_push(
 ) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
-    rechecked: list[timedelta] = []
 
     def server_goes_down(left: timedelta) -> None:
         if left < timedelta(minutes=1) and release.smtp.running:
             release.smtp.stop()  # while nobody watches the countdown
 
     outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
-    real_checks = embargo._resume_checks
-
-    def checks(*args: object) -> list[embargo.Check]:
-        rechecked.append(EMBARGO - fake.now())
-        return real_checks(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(embargo, "_resume_checks", checks)
+    rechecked = spy_rechecks(monkeypatch, fake)
     before = release.remote_refs()
     with (
         time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True),
@@ -610,18 +616,12 @@ def test_a_late_confirmation_checks_again_at_once(
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
     outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
-    rechecked: list[timedelta] = []
-    real_checks = embargo._resume_checks
-
-    def checks(*args: object) -> list[embargo.Check]:
-        rechecked.append(EMBARGO - fake.now())
-        return real_checks(*args)  # type: ignore[arg-type]
+    rechecked = spy_rechecks(monkeypatch, fake)
 
     def answer_late(report: embargo.LiftReport) -> bool:
         fake.moment = EMBARGO - timedelta(seconds=5)  # the operator came back 30 min later
         return True
 
-    monkeypatch.setattr(embargo, "_resume_checks", checks)
     with time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True):
         report = embargo.lift(
             settings, outside, wait=True, now=fake.now, sleep=fake.sleep, confirm=answer_late
