@@ -7,11 +7,12 @@ turned into one line on stderr and its exit code here, and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -885,9 +886,14 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
         from . import cve
 
         cve.check_credentials(settings)
-    report = build.publish_workspace(
-        settings, now, progress=lambda m: click.echo(f"publish: {m}", err=True), jobs=jobs
-    )
+    with _render_bar() as advance:
+        report = build.publish_workspace(
+            settings,
+            now,
+            progress=lambda m: click.echo(f"publish: {m}", err=True),
+            jobs=jobs,
+            advance=advance,
+        )
     for warning in report.warnings:
         click.echo(f"releasekit: warning: {warning}", err=True)
     published = None
@@ -922,6 +928,40 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             click.echo(f"  removed  {rel}")
     if published is not None:
         click.echo(published.summary())
+
+
+@contextlib.contextmanager
+def _render_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a big build renders, when stderr is a terminal (rich is
+    loaded only then: the everyday small build does not pay for it)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+    task: Any = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar, task
+        if bar is None:
+            from rich import progress
+
+            bar = progress.Progress(
+                progress.TextColumn("publish: rendering"),
+                progress.BarColumn(),
+                progress.MofNCompleteColumn(),
+                progress.TimeRemainingColumn(),
+                console=stderr(),
+                transient=True,
+            )
+            bar.start()
+            task = bar.add_task("render", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +174,23 @@ def test_advisory_new_with_a_cve_sets_the_default_embargo(ws: Workspace, run: Ru
     assert result.exit_code == 0, result.output
     text = (ws.root / result.stdout.strip()).read_text()
     assert "embargo = 2026-11-25T10:00:00Z" in text  # 72 hours, on the hour
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_publish_shows_a_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from releasekit import cli as cli_module
+
+    with cli_module._render_bar() as advance:  # stderr is not a terminal under pytest
+        assert advance is None
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with cli_module._render_bar() as advance:
+        assert advance is not None
+        advance(50, 200)
+        advance(200, 200)
+    assert "publish: rendering" in screen.getvalue()
+    assert "200/200" in screen.getvalue()

@@ -747,6 +747,25 @@ def test_only_the_details_of_disclosed_advisories_are_kept(
     assert markers(1)["body"].encode() not in kept.read_bytes()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_big_build_tells_how_far_it_is(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setattr(build, "PARALLEL_MIN", 3)  # as with thousands of advisories
+    for n in range(1, 6):
+        marked(site_ws, n)
+    told: list[tuple[int, int]] = []
+    settings = workspace.open_workspace(site_ws.root)
+    build.publish_workspace(settings, at(LATER), jobs=jobs, advance=lambda *a: told.append(a))
+    assert told and told[-1] == (5, 5)
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    told.clear()
+    build.publish_workspace(settings, at(LATER), jobs=jobs, advance=lambda *a: told.append(a))
+    assert told == []  # one page: nothing to show
+
+
 def test_the_repository_commits_only_the_readme_of_site() -> None:
     root = Path(__file__).resolve().parent.parent
     assert (root / "site" / "README.md").is_file()

@@ -66,6 +66,7 @@ STATE_FORMAT = "4"  # bump when what _save_state writes changes
 KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Progress = Callable[[str], None]
+Advance = Callable[[int, int], None]  # pages rendered so far, of how many (big builds only)
 
 
 @dataclass(frozen=True)
@@ -572,10 +573,17 @@ def _jobs(requested: int | None, count: int) -> int:
     return max(1, cores)
 
 
-def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
-    """Render the tasks, in ``jobs`` processes."""
+def _run(
+    ctx: _Context, tasks: list[_Task], jobs: int, advance: Advance | None = None
+) -> list[_Done]:
+    """Render the tasks, in ``jobs`` processes; ``advance`` is told as chunks finish."""
+    tell = advance or (lambda _done, _total: None)
     if jobs <= 1:
-        done = [_render_task(ctx, task) for task in tasks]
+        done = []
+        for task in tasks:
+            done.append(_render_task(ctx, task))
+            if len(done) % 100 == 0 or len(done) == len(tasks):
+                tell(len(done), len(tasks))
         _keep_details(ctx)
         return done
     from concurrent.futures import ProcessPoolExecutor
@@ -593,7 +601,11 @@ def _run(ctx: _Context, tasks: list[_Task], jobs: int) -> list[_Done]:
         with ProcessPoolExecutor(
             jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
         ) as pool:
-            return [done for chunk in pool.map(_render_chunk, chunks) for done in chunk]
+            results: list[_Done] = []
+            for chunk in pool.map(_render_chunk, chunks):
+                results.extend(chunk)
+                tell(len(results), len(tasks))
+            return results
     finally:
         gc.unfreeze()
 
@@ -738,8 +750,11 @@ def publish(
     *,
     progress: Progress | None = None,
     jobs: int | None = None,
+    advance: Advance | None = None,
 ) -> PublishReport:
     """Build ``site/`` for ``advisories`` as of ``now`` and swap it in; see the module doc.
+
+    ``progress`` gets messages; ``advance``, in a build of many pages, the count rendered.
 
     Returns what was written, left unchanged and removed. Raises AdvisoryError when the
     advisories contradict each other, PublishError when a record fails its schema; the live
@@ -755,11 +770,16 @@ def publish(
         )
         for a in advisories
     ]
-    return _publish(settings, entries, now, progress, jobs, None)
+    return _publish(settings, entries, now, progress, jobs, None, advance)
 
 
 def publish_workspace(
-    settings: Settings, now: datetime, *, progress: Progress | None = None, jobs: int | None = None
+    settings: Settings,
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    advance: Advance | None = None,
 ) -> PublishReport:
     """:func:`publish` for every advisory file of the workspace (what the CLI runs)."""
     sources: dict[str, tuple[int, ...]] = {}
@@ -775,7 +795,7 @@ def publish_workspace(
                         stat.st_ctime_ns,
                         stat.st_ino,
                     )
-    return _publish(settings, [], now, progress, jobs, sources)
+    return _publish(settings, [], now, progress, jobs, sources, advance)
 
 
 def _publish(
@@ -785,6 +805,7 @@ def _publish(
     progress: Progress | None,
     jobs: int | None,
     sources: dict[str, tuple[int, ...]] | None,
+    advance: Advance | None = None,
 ) -> PublishReport:
     say = progress or (lambda _message: None)
     site = _site_path(settings)
@@ -792,6 +813,7 @@ def _publish(
     with journal.exclusive(state_dir, "publish"):
         state = _load_state(state_dir, settings, site)
         builder = _Builder(settings, now, say, jobs, site, state_dir, state)
+        builder.advance = advance
         return builder.run(entries, sources)
 
 
@@ -810,6 +832,7 @@ class _Builder:
         self.site, self.state_dir, self.state = site, state_dir, state
         self.global_key = _global_key(settings)
         self.standby_scan: tree.Background | None = None  # tree.scan of the standby
+        self.advance: Advance | None = None
 
     def _source_entries(
         self, sources: dict[str, tuple[int, ...]], items: dict[str, Item]
@@ -947,7 +970,8 @@ class _Builder:
         ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown, live)
         problems: list[Problem] = []
         items, new, rows = plan.items, plan.new, plan.rows
-        for done in _run(ctx, plan.tasks, workers):
+        advance = self.advance if len(plan.tasks) >= PARALLEL_MIN else None
+        for done in _run(ctx, plan.tasks, workers, advance):
             problems.extend(done.problems)
             if done.item is not None:
                 item = tuple.__new__(Item, done.item)
