@@ -11,17 +11,26 @@ Object ids cross this module's boundary as 40-digit hex strings, so no other mod
 pygit2 type. Failures become :mod:`releasekit.errors`: an unreachable remote is
 :class:`RemoteUnreachable` (exit 1), a malformed revision or refspec :class:`BadInput`
 (exit 2), anything else :class:`GitError` (exit 1). Messages never carry credentials.
+
+Logins: SSH keys come from the agent. An HTTPS remote that asks for a login gets
+``RELEASEKIT_GIT_USER`` and ``RELEASEKIT_GIT_PASSWORD`` (a token; both or neither), never
+over plain ``http://`` except to a loopback address, and asked for once: a refused login
+stops the operation. ``RELEASEKIT_GIT_CAFILE`` names CA certificates to trust for a remote
+with a private CA (in addition to the system's).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pygit2
 from pygit2.enums import (
@@ -38,6 +47,58 @@ from .errors import BadInput, GitError, PatchError, RemoteUnreachable
 
 Progress = Callable[[str], None]
 Signer = Callable[[bytes], str]
+
+ENV_USER = "RELEASEKIT_GIT_USER"
+ENV_PASSWORD = "RELEASEKIT_GIT_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+ENV_CAFILE = "RELEASEKIT_GIT_CAFILE"
+
+
+@dataclass(frozen=True)
+class Login:
+    user: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Login({self.user!r}, <hidden>)"
+
+
+def login_from_env(env: Mapping[str, str]) -> Login | None:
+    """The HTTPS login from the environment; BadInput when only half of it is set."""
+    user, password = env.get(ENV_USER) or "", env.get(ENV_PASSWORD) or ""
+    if user and password:
+        return Login(user, password)
+    if user or password:
+        given, missing = (ENV_USER, ENV_PASSWORD) if user else (ENV_PASSWORD, ENV_USER)
+        raise BadInput(f"{given} is set but {missing} is not: set both or neither")
+    return None
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_CAFILES: set[str] = set()
+
+
+def _trust(env: Mapping[str, str]) -> None:
+    """Add ``RELEASEKIT_GIT_CAFILE`` to what libgit2 trusts (once per file and process)."""
+    cafile = env.get(ENV_CAFILE) or ""
+    if not cafile or cafile in _CAFILES:
+        return
+    if not os.path.isfile(cafile):
+        raise BadInput(f"{ENV_CAFILE}={cafile}: no such file")
+    try:
+        pygit2.settings.set_ssl_cert_locations(cafile, None)
+    except pygit2.GitError as exc:
+        raise BadInput(f"{ENV_CAFILE}={cafile}: cannot load CA certificates ({exc})") from None
+    _CAFILES.add(cafile)
+
 
 ZERO = "0" * 40
 BLOB_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE, FileMode.LINK)
@@ -158,9 +219,12 @@ class _MemoryObjects(pygit2.OdbBackend):
 
 
 class _Callbacks(pygit2.RemoteCallbacks):
-    """Progress, a deadline, SSH keys from the agent, and what the remote says per ref."""
+    """Progress, a deadline, the login (SSH agent, HTTPS from the environment), and what the
+    remote says per ref."""
 
-    def __init__(self, progress: Progress | None, deadline: float) -> None:
+    def __init__(
+        self, progress: Progress | None, deadline: float, login: Login | None = None
+    ) -> None:
         super().__init__()
         self._progress = progress
         self._deadline = deadline
@@ -168,6 +232,8 @@ class _Callbacks(pygit2.RemoteCallbacks):
         self._said = ""
         self.rejected: dict[str, str] = {}
         self.accepted: list[str] = []
+        self._login = login
+        self._logins_given = 0
 
     def _check_deadline(self) -> None:
         if time.monotonic() > self._deadline:
@@ -183,9 +249,26 @@ class _Callbacks(pygit2.RemoteCallbacks):
             self._progress(text)
 
     def credentials(self, url: str, username_from_url: str | None, allowed_types: Any) -> Any:
-        # SSH keys come from the agent; nothing else is asked for (no secrets in files).
-        if allowed_types & pygit2.enums.CredentialType.SSH_KEY:
+        # SSH keys come from the agent, an HTTPS login from the environment; no secrets in files.
+        kinds = pygit2.enums.CredentialType
+        if allowed_types & kinds.SSH_KEY:
             return pygit2.KeypairFromAgent(username_from_url or "git")
+        if allowed_types & kinds.USERPASS_PLAINTEXT:
+            where = sanitize(url)
+            if self._login is None:
+                raise RemoteUnreachable(
+                    f"remote {where} asks for a login: set {ENV_USER} and {ENV_PASSWORD}"
+                )
+            if url.startswith("http://") and not _loopback(url):
+                raise RemoteUnreachable(
+                    f"remote {where}: refusing to send the login over plain http (use https)"
+                )
+            if self._logins_given:  # libgit2 asks again after a refusal: once is enough
+                raise RemoteUnreachable(
+                    f"remote {where} refused the login (check {ENV_USER} and {ENV_PASSWORD})"
+                )
+            self._logins_given += 1
+            return pygit2.UserPass(self._login.user, self._login.password)
         raise pygit2.Passthrough
 
     def sideband_progress(self, string: str) -> None:
@@ -309,15 +392,23 @@ class TreeEditor:
 class ProductRepo:
     """The product clone, opened with an in-memory layer for everything releasekit writes."""
 
-    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+    def __init__(
+        self, repo: pygit2.Repository, path: Path, env: Mapping[str, str] | None = None
+    ) -> None:
         self.raw = repo
         self.path = path
+        env = os.environ if env is None else env
+        self.login = login_from_env(env)
+        _trust(env)
         self._memory = _MemoryObjects()
         repo.odb.add_backend(self._memory, 1000)
 
     @classmethod
-    def open(cls, path: Path) -> ProductRepo:
-        """Open the clone at ``path``; BadInput when there is no git repository there."""
+    def open(cls, path: Path, env: Mapping[str, str] | None = None) -> ProductRepo:
+        """Open the clone at ``path``; BadInput when there is no git repository there.
+
+        ``env`` (default: the process's) gives the HTTPS login and CA file, see the module doc.
+        """
         if not path.exists():
             raise BadInput(f"{path}: product repository not found (project.repository)")
         try:
@@ -328,7 +419,7 @@ class ProductRepo:
             raise BadInput(
                 f"{path}: not a git repository (project.repository names the product clone)"
             ) from None
-        return cls(repo, path)
+        return cls(repo, path, env)
 
     # --- remotes ----------------------------------------------------------------------------
 
@@ -362,7 +453,7 @@ class ProductRepo:
             raise BadInput(f"project.remote: {remote!r} must name a remote of {self.path}")
         specs = [*handle.fetch_refspecs, "+refs/tags/*:refs/tags/*"]
         with _timeouts(timeout) as deadline:
-            callbacks = _Callbacks(progress, deadline)
+            callbacks = _Callbacks(progress, deadline, self.login)
             try:
                 handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.PRUNE)
             except (pygit2.GitError, OSError, TimeoutError) as exc:
@@ -401,7 +492,7 @@ class ProductRepo:
         handle = self._remote(remote)
         with _timeouts(timeout) as deadline:
             try:
-                heads = handle.list_heads(callbacks=_Callbacks(None, deadline))
+                heads = handle.list_heads(callbacks=_Callbacks(None, deadline, self.login))
             except (pygit2.GitError, OSError, TimeoutError) as exc:
                 raise self._unreachable(remote, exc) from None
         return {head.name: str(head.oid) for head in heads if head.name}
@@ -450,7 +541,7 @@ class ProductRepo:
             self.persist(oid for oid, _ in to_push)
             handle = self._remote(remote)
             with _timeouts(timeout) as deadline:
-                callbacks = _Callbacks(progress, deadline)
+                callbacks = _Callbacks(progress, deadline, self.login)
                 try:
                     handle.push([f"{oid}:{dest}" for oid, dest in to_push], callbacks=callbacks)
                 except (pygit2.GitError, OSError, TimeoutError) as exc:

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from releasekit.errors import BadInput, PatchError, RemoteUnreachable
 from releasekit.git import Entry, Person, ProductRepo, sanitize
 
+from .helpers.githttp import GitHttpServer
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 
 TAGGER = Person("Release Bot", "release@example.org", 1_800_000_000, 60)
@@ -316,3 +318,79 @@ def test_commits_in_range(product: Product, repo: ProductRepo) -> None:
     git(product.clone, "merge", "-q", "--no-ff", "-m", "Merge", "fix")
     with pytest.raises(PatchError, match="is a merge or root commit"):
         repo.commits_in_range("merged")
+
+
+@pytest.fixture
+def https_remote(product: Product, tmp_path: Path) -> Iterator[tuple[GitHttpServer, Path]]:
+    """The product's remote behind HTTPS with a login, and the CA file that signed it."""
+    ca = trustme.CA()
+    cafile = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    server = GitHttpServer(product.root, "release-bot", "s3cret-token-value", ca)
+    server.start()
+    try:
+        yield server, cafile
+    finally:
+        server.stop()
+
+
+def test_an_https_remote_gets_the_login_from_the_environment(
+    product: Product, https_remote: tuple[GitHttpServer, Path]
+) -> None:
+    server, cafile = https_remote
+    url = server.url("remote.git")
+    env = {
+        "RELEASEKIT_GIT_USER": "release-bot",
+        "RELEASEKIT_GIT_PASSWORD": "s3cret-token-value",
+        "RELEASEKIT_GIT_CAFILE": str(cafile),
+    }
+    repo = ProductRepo.open(product.clone, env)
+    refs = repo.ls_remote(url, timeout=20)
+    assert refs["refs/heads/release-10.3"] == product.tip("release-10.3")
+    fixed = _fix_commit(repo, product.tip("release-10.3"))
+    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
+    results = repo.push(
+        url, [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"], timeout=20
+    )
+    assert [(r.ref, r.ok) for r in results] == [
+        ("refs/heads/release-10.3", True),
+        ("refs/tags/v10.3.2", True),
+    ]
+    assert product.tip("release-10.3") == fixed
+    assert server.logins  # it asked, and the login got in
+
+
+def test_an_https_login_refused_or_missing_stops_at_once_without_the_secret(
+    product: Product, https_remote: tuple[GitHttpServer, Path]
+) -> None:
+    server, cafile = https_remote
+    url = server.url("remote.git")
+    trust = {"RELEASEKIT_GIT_CAFILE": str(cafile)}
+    wrong = {**trust, "RELEASEKIT_GIT_USER": "release-bot", "RELEASEKIT_GIT_PASSWORD": "nope-xyz"}
+    with pytest.raises(RemoteUnreachable, match="refused the login") as refused:
+        ProductRepo.open(product.clone, wrong).ls_remote(url, timeout=20)
+    assert "nope-xyz" not in str(refused.value)
+    assert server.refusals <= 3  # asked once with the login, never in a loop
+    with pytest.raises(RemoteUnreachable, match="asks for a login: set RELEASEKIT_GIT_USER"):
+        ProductRepo.open(product.clone, trust).ls_remote(url, timeout=20)
+    with pytest.raises(BadInput, match="RELEASEKIT_GIT_USER is set but RELEASEKIT_GIT_PASSWORD"):
+        ProductRepo.open(product.clone, {"RELEASEKIT_GIT_USER": "release-bot"})
+    with pytest.raises(BadInput, match=r"RELEASEKIT_GIT_CAFILE=/nonexistent\.pem: no such file"):
+        ProductRepo.open(product.clone, {"RELEASEKIT_GIT_CAFILE": "/nonexistent.pem"})
+
+
+def test_no_login_over_plain_http_but_to_loopback(product: Product) -> None:
+    server = GitHttpServer(product.root, "u", "p-secret", None)
+    server.start()
+    try:
+        repo = ProductRepo.open(
+            product.clone, {"RELEASEKIT_GIT_USER": "u", "RELEASEKIT_GIT_PASSWORD": "p-secret"}
+        )
+        assert "refs/heads/main" in repo.ls_remote(server.url("remote.git"), timeout=20)
+        # 127.0.0.1 again, written as a number: not a loopback address as far as the URL says
+        elsewhere = f"http://2130706433:{server.port}/remote.git"
+        with pytest.raises(RemoteUnreachable, match="refusing to send the login over plain http"):
+            repo.ls_remote(elsewhere, timeout=20)
+        assert server.logins == ["u"]  # only the loopback one
+    finally:
+        server.stop()
