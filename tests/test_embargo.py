@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+import trustme
 from click.testing import CliRunner, Result
 
 from releasekit import embargo
@@ -21,6 +22,7 @@ from releasekit.cli import cli
 from releasekit.config import load_config
 from releasekit.journal import Journal
 
+from .helpers.githttp import GitHttpServer
 from .helpers.gpg import KEY_CREATED, GpgHome
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 from .helpers.smtp import SmtpServer
@@ -338,6 +340,31 @@ def test_lift_over_the_git_protocol(release: Release) -> None:
             result = release.run("embargo", "lift", "--yes")
         assert result.exit_code == 0, result.output + result.stderr
     assert "refs/tags/v10.3.2" in release.remote_refs()
+
+
+def test_lift_over_https_with_a_login_from_the_environment(
+    release: Release, tmp_path: Path
+) -> None:
+    ca = trustme.CA()
+    cafile = tmp_path / "git-ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    server = GitHttpServer(release.product.root, "release-bot", "forge-token-123", ca)
+    server.start()
+    try:
+        git(release.product.clone, "remote", "set-url", "origin", server.url("remote.git"))
+        env = {
+            "RELEASEKIT_GIT_USER": "release-bot",
+            "RELEASEKIT_GIT_PASSWORD": "forge-token-123",
+            "RELEASEKIT_GIT_CAFILE": str(cafile),
+        }
+        with after_embargo():
+            result = release.run("embargo", "lift", "--yes", env=env)
+        assert result.exit_code == 0, result.output + result.stderr
+        assert "forge-token-123" not in result.output + result.stderr
+    finally:
+        server.stop()
+    assert "refs/tags/v10.3.2" in release.remote_refs()
+    assert len(release.smtp.messages) == 2
 
 
 def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
