@@ -278,9 +278,11 @@ def _fork(function: Any, *args: Any) -> tuple[int, int]:
 
 def _collect(pid: int, pipe: int) -> tuple[bool, bytes]:
     """Wait for a :func:`_fork` child: whether it succeeded, and what it wrote."""
-    with os.fdopen(pipe, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
+    try:
+        with os.fdopen(pipe, "rb") as reader:
+            data = reader.read()
+    finally:  # interrupted too: the child sees its pipe closed, ends, and is reaped
+        _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0, data
 
 
