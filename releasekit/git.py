@@ -27,7 +27,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +43,7 @@ from pygit2.enums import (
     SortMode,
 )
 
+from . import envsecrets
 from .errors import BadInput, GitError, PatchError, RemoteUnreachable
 
 Progress = Callable[[str], None]
@@ -56,21 +57,16 @@ ENV_CAFILE = "RELEASEKIT_GIT_CAFILE"
 @dataclass(frozen=True)
 class Login:
     user: str
-    password: str
-
-    def __repr__(self) -> str:
-        return f"Login({self.user!r}, <hidden>)"
+    password: str = field(repr=False)
 
 
 def login_from_env(env: Mapping[str, str]) -> Login | None:
     """The HTTPS login from the environment; BadInput when only half of it is set."""
-    user, password = env.get(ENV_USER) or "", env.get(ENV_PASSWORD) or ""
-    if user and password:
-        return Login(user, password)
-    if user or password:
-        given, missing = (ENV_USER, ENV_PASSWORD) if user else (ENV_PASSWORD, ENV_USER)
-        raise BadInput(f"{given} is set but {missing} is not: set both or neither")
-    return None
+    try:
+        pair = envsecrets.login_pair(env, ENV_USER, ENV_PASSWORD)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    return None if pair is None else Login(*pair)
 
 
 def _loopback(url: str) -> bool:

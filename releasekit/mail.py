@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from . import render
+from . import envsecrets, render
 from .advisory import SEVERITIES, Advisory
 from .config import MailSettings, Settings
 from .errors import MailError
@@ -522,14 +522,11 @@ class _Login:
 
 
 def _login(env: Mapping[str, str]) -> _Login | None:
-    user = env.get(ENV_USER) or ""
-    password = env.get(ENV_PASSWORD) or ""
-    if user and password:
-        return _Login(user, password)
-    if user or password:
-        given, missing = (ENV_USER, ENV_PASSWORD) if user else (ENV_PASSWORD, ENV_USER)
-        raise MailError(f"{given} is set but {missing} is not: set both or neither")
-    return None
+    try:
+        pair = envsecrets.login_pair(env, ENV_USER, ENV_PASSWORD)
+    except ValueError as exc:
+        raise MailError(str(exc)) from None
+    return None if pair is None else _Login(*pair)
 
 
 def _tls_context(env: Mapping[str, str]) -> ssl.SSLContext:
