@@ -789,9 +789,29 @@ def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
 @click.option("--wait", is_flag=True, help="Wait for the next embargo, then lift it at once.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--show-announcement", is_flag=True, help="With --dry-run, print the e-mail text.")
+@click.option(
+    "--resend",
+    "resend",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send again an announcement the server may have taken without answering.",
+)
+@click.option(
+    "--sent",
+    "delivered",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Record as delivered an announcement the server took without answering.",
+)
 @pass_context
 def embargo_lift(
-    obj: Context, dry_run: bool, wait: bool, yes: bool, show_announcement: bool
+    obj: Context,
+    dry_run: bool,
+    wait: bool,
+    yes: bool,
+    show_announcement: bool,
+    resend: tuple[str, ...],
+    delivered: tuple[str, ...],
 ) -> None:
     """Make the held fixes public: push, announce, publish the placeholder page.
 
@@ -800,7 +820,10 @@ def embargo_lift(
     one push (never forced; read back), record `released` and `fixed` in the advisory files,
     send the signed announcement, and build the site. Refuses before the embargo time;
     `--wait` prepares everything, counts down, and pushes within a second after it.
-    Resumable: after any failure, run it again; nothing is pushed or sent twice.
+    Resumable: after any failure, run it again; nothing is pushed or sent twice. An
+    announcement handed over without an answer from the server (it may have arrived) is not
+    sent again by itself: look in the list's archive, then re-run with `--resend ADDRESS` or
+    `--sent ADDRESS`.
 
     \b
     Example:
@@ -826,6 +849,8 @@ def embargo_lift(
         wait=wait,
         confirm=confirm,
         countdown=_countdown(),
+        resend=resend,
+        delivered=delivered,
     )
     if not report.advisories:
         click.echo("Nothing to lift: no embargoed advisory is pending.")

@@ -28,7 +28,7 @@ import hashlib
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -700,17 +700,25 @@ def lift(
     now: Callable[[], datetime] = clock.now,
     sleep: Callable[[float], None] = clock.sleep,
     countdown: Callable[[timedelta], None] | None = None,
+    resend: Collection[str] = (),
+    delivered: Collection[str] = (),
 ) -> LiftReport:
     """Preflight, then push, record, announce and publish; resumable and idempotent.
 
     A run is journalled from the moment its push starts (after the embargo instant); until
     then a failure or interruption leaves nothing behind but the fetched remote-tracking refs.
+    An announcement that the server may have taken without answering is sent again only for
+    an address in ``resend``, and recorded as sent for one in ``delivered`` (the operator's
+    word, after a look at the list's archive); see ``_announce``.
     """
     state = workspace.state_dir(settings)
+    answers = _Answers(frozenset(resend), frozenset(delivered))
     with journal.exclusive(state, "lift"):
         book = journal.Journal.existing(state)
         try:
-            return _lift(settings, outside, book, dry_run, wait, confirm, now, sleep, countdown)
+            return _lift(
+                settings, outside, book, dry_run, wait, confirm, now, sleep, countdown, answers
+            )
         finally:
             if book is not None:
                 book.close()
@@ -726,6 +734,14 @@ def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Answers:
+    """The operator's word on announcements the server may have taken (see _announce)."""
+
+    resend: frozenset[str] = frozenset()
+    delivered: frozenset[str] = frozenset()
+
+
 def _lift(
     settings: Settings,
     outside: Outside,
@@ -736,6 +752,7 @@ def _lift(
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     countdown: Callable[[timedelta], None] | None,
+    answers: _Answers,
 ) -> LiftReport:
     advisories = workspace.load_advisories(settings)
     by_id = {a.id: a for a in advisories}
@@ -809,7 +826,7 @@ def _lift(
     report.updates = list(_from_journal(push_step).updates)
 
     _record(settings, book, run, batch, report, now)
-    _announce(settings, book, run, batch, report, outside, now)
+    _announce(settings, book, run, batch, report, outside, now, answers)
     _publish(settings, book, run, report, now, outside)
     book.finish(_key(run, "run"), now())
     return report
@@ -1058,11 +1075,34 @@ def _announce(
     report: LiftReport,
     outside: Outside,
     now: Callable[[], datetime],
+    answers: _Answers,
 ) -> None:
-    """One signed message per list address; each marked sent only after the server's 250."""
+    """One signed message per list address; each marked sent only after the server's 250.
+
+    A message handed over without an answer (uncertain: the list may have it) is not sent
+    again unless the operator says so (``answers.resend``), or is recorded as delivered on
+    their word (``answers.delivered``); until then the lift stops after the other lists.
+    """
     mail_settings = require_mail(settings)
-    todo = [a for a in mail_settings.to if not book.is_done(_key(run, f"mail/{a}"))]
+    todo: list[str] = []
+    unsure: list[str] = []
+    for address in mail_settings.to:
+        key = _key(run, f"mail/{address}")
+        step = book.get(key)
+        if step is not None and step.status == "done":
+            continue
+        if step is not None and step.status == "failed" and step.detail.get("uncertain"):
+            if address in answers.delivered:
+                detail = {"message_id": step.detail.get("message_id"), "reply": "(operator)"}
+                book.finish(key, now(), detail)
+                outside.say(f"announcement to {address} recorded as delivered")
+                continue
+            if address not in answers.resend:
+                unsure.append(address)
+                continue
+        todo.append(address)
     if not todo:
+        _stop_if_unsure(unsure)
         report.skipped.append("mail")
         return
     assert report.released is not None
@@ -1086,7 +1126,10 @@ def _announce(
         try:
             receipt = mail.send(message, one, outside.env)
         except MailError as exc:
-            book.fail(key, now(), str(exc))
+            book.fail(key, now(), str(exc), uncertain=exc.uncertain)
+            if exc.uncertain:
+                unsure.append(address)
+                continue
             raise NotDone(
                 f"announcement to {address} not sent: {exc}. The release is pushed; "
                 "re-run `releasekit embargo lift` to send the rest."
@@ -1094,7 +1137,20 @@ def _announce(
         book.finish(key, now(), {"message_id": receipt.message_id, "reply": receipt.reply})
         outside.say(f"announcement sent to {address} ({receipt.message_id})")
         _crash_point(f"mail/{address}")
+    _stop_if_unsure(unsure)
     report.done.append("mail")
+
+
+def _stop_if_unsure(addresses: Sequence[str]) -> None:
+    if addresses:
+        listed = ", ".join(addresses)
+        flags = " ".join(f"--resend {a}" for a in addresses)
+        raise NotDone(
+            f"announcement to {listed}: handed over, but the server did not answer; it may "
+            "have been delivered, so it is not sent again by itself. Look in the list's "
+            f"archive, then re-run `releasekit embargo lift` with {flags} to send it, or "
+            f"with --sent ADDRESS if it arrived. The release is pushed."
+        )
 
 
 def _publish(

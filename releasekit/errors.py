@@ -111,13 +111,22 @@ class MailError(NotDone):
 
     ``transient`` is True for a failure worth retrying later (a 4xx reply, a connection
     refused, closed or timed out) and False for a permanent one (a 5xx reply, TLS, a missing
-    credential); ``code`` is the server's reply code when it gave one.
+    credential); ``code`` is the server's reply code when it gave one. ``uncertain`` is True
+    when the message was handed over and no answer came: the server may have taken it.
     """
 
-    def __init__(self, message: str, *, transient: bool = False, code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        code: int | None = None,
+        uncertain: bool = False,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.code = code
+        self.uncertain = uncertain
 
 
 class PublishError(NotDone):

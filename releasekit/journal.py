@@ -116,11 +116,18 @@ class Journal:
         """Mark ``key`` done: only after the outside party confirmed it."""
         self._write(key, "done", now, detail)
 
-    def fail(self, key: str, now: datetime, reason: str) -> None:
-        """Mark ``key`` failed with a short reason (no secrets, no advisory text)."""
+    def fail(self, key: str, now: datetime, reason: str, *, uncertain: bool = False) -> None:
+        """Mark ``key`` failed with a short reason (no secrets, no advisory text).
+
+        ``uncertain``: the outside party may have done it anyway (a message handed over, no
+        answer); such a step is not tried again without the operator's word.
+        """
         previous = self.get(key)
         detail = dict(previous.detail) if previous else {}
         detail["error"] = reason
+        detail.pop("uncertain", None)
+        if uncertain:
+            detail["uncertain"] = True
         self._write(key, "failed", now, detail)
 
     def _write(

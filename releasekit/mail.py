@@ -680,7 +680,11 @@ def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendR
         raise
     except (smtplib.SMTPException, OSError) as exc:
         conversation.close()
-        raise conversation.error(stage, exc) from None
+        error = conversation.error(stage, exc)
+        if not isinstance(exc, smtplib.SMTPResponseException):  # no reply to the message
+            error.uncertain = True  # (or to DATA itself: either way, maybe taken)
+            error.args = (f"{error}; the server may have taken the message",)
+        raise error from None
     conversation.quit()  # the message is taken: a failing QUIT changes nothing
     return SendReceipt(
         message_id=message.message_id,

@@ -367,6 +367,32 @@ def test_lift_over_https_with_a_login_from_the_environment(
     assert len(release.smtp.messages) == 2
 
 
+@pytest.mark.parametrize(("answer", "again"), [("--sent", 0), ("--resend", 1)])
+def test_an_announcement_the_server_may_have_taken_is_not_sent_twice(
+    release: Release, answer: str, again: int
+) -> None:
+    config = release.root / "releasekit.toml"
+    config.write_text(config.read_text().replace("timeout = 5", "timeout = 1"))
+    release.smtp.recorder.stall_next = 1  # the first list's message: taken, no answer
+    with after_embargo():
+        first = release.run("embargo", "lift", "--yes")
+    assert first.exit_code == 1
+    assert f"announcement to {LISTS[0]}: handed over" in first.stderr
+    assert f"--resend {LISTS[0]}" in first.stderr
+    taken = len(release.smtp.messages)
+    assert taken == 2  # the stalled one (the list has it) and the other list's
+    with after_embargo():
+        plain = release.run("embargo", "lift", "--yes")
+    assert plain.exit_code == 1 and "may have been delivered" in plain.stderr
+    assert len(release.smtp.messages) == taken  # never again by itself
+    assert not (release.root / "site" / "index.html").exists()  # the lift stopped there
+    with after_embargo():
+        done = release.run("embargo", "lift", "--yes", answer, LISTS[0])
+    assert done.exit_code == 0, done.output + done.stderr
+    assert len(release.smtp.messages) == taken + again
+    assert (release.root / "site" / "index.html").exists()
+
+
 def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
     with time_machine.travel(EMBARGO - timedelta(hours=26, minutes=30), tick=False):
         result = release.run("embargo", "status")

@@ -589,3 +589,18 @@ def test_check_server_connects_and_logs_in_without_sending(
     assert smtp_server.recorder.transactions == 1  # then reset
     bad = MailSettings("nobody", ("list@acme.example",), smtp_server.url, "F")
     assert check_server(bad, {}) == "mail.from: 'nobody' is not one e-mail address"
+
+
+def test_no_answer_to_a_message_handed_over_is_uncertain(
+    smtp_server: SmtpServer, build: Build
+) -> None:
+    mail = smtp_server.mail_settings(timeout=1)
+    smtp_server.recorder.stall_next = 1
+    with pytest.raises(MailError, match="the server may have taken the message") as caught:
+        send(build(mail), mail, {})
+    assert (caught.value.uncertain, caught.value.transient) == (True, True)
+    assert len(smtp_server.messages) == 1  # it did
+    smtp_server.recorder.defer_next = 1  # an answer, even a refusal, is certain
+    with pytest.raises(MailError, match="451") as refused:
+        send(build(mail), mail, {})
+    assert refused.value.uncertain is False

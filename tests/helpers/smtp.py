@@ -17,6 +17,7 @@ Run standalone for the demo: ``python -m tests.helpers.smtp --port 8025 --maildi
 from __future__ import annotations
 
 import argparse
+import asyncio
 import mailbox
 import signal
 import socket
@@ -62,6 +63,8 @@ class Recorder:
     deferred: int = 0  # messages answered with 451
     transactions: int = 0  # MAIL FROM commands seen
     defer_next: int = 0
+    stall_next: int = 0  # take the next messages, then answer only after stall_seconds
+    stall_seconds: float = 3.0
     refuse: dict[str, str] = field(default_factory=dict)  # address -> full reply
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -116,7 +119,13 @@ class Recorder:
             )
             if self.maildir is not None:
                 mailbox.Maildir(self.maildir, create=True).add(data)
-            return f"250 2.0.0 Ok: queued as {len(self.messages)}"
+            stall = self.stall_next > 0
+            if stall:
+                self.stall_next -= 1
+            reply = f"250 2.0.0 Ok: queued as {len(self.messages)}"
+        if stall:  # taken, but the client gives up waiting for the answer
+            await asyncio.sleep(self.stall_seconds)
+        return reply
 
 
 @dataclass
