@@ -687,11 +687,33 @@ def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> Non
         out.print(f"  {page}")
 
 
+def _answers(command: F) -> F:
+    """--resend/--sent ADDRESS: the operator's word on a message handed over to the server
+    without an answer (it may have arrived; releasekit never sends it again by itself)."""
+    command = click.option(
+        "--sent",
+        "delivered",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Record as delivered a message the server took without answering.",
+    )(command)
+    return click.option(
+        "--resend",
+        "resend",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Send again a message the server may have taken without answering.",
+    )(command)
+
+
 @embargo.command("announce")
 @click.option("--dry-run", is_flag=True, help="Show the message; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_answers
 @pass_context
-def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
+def embargo_announce(
+    obj: Context, dry_run: bool, yes: bool, resend: tuple[str, ...], delivered: tuple[str, ...]
+) -> None:
     """Pre-announce the next release: date and time, versions, highest severity.
 
     A public, signed message to the lists days before the embargo ends, as projects do so
@@ -722,7 +744,13 @@ def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
         return click.confirm("Send this pre-announcement now?", default=False, err=True)
 
     item = embargo_core.pre_announce(
-        settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm
+        settings,
+        _outside(),
+        clock.now(),
+        dry_run=dry_run,
+        confirm=confirm,
+        resend=resend,
+        delivered=delivered,
     )
     if dry_run:
         show(item)
@@ -737,8 +765,11 @@ def embargo_announce(obj: Context, dry_run: bool, yes: bool) -> None:
 @embargo.command("notify")
 @click.option("--dry-run", is_flag=True, help="Show the message and keys; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_answers
 @pass_context
-def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
+def embargo_notify(
+    obj: Context, dry_run: bool, yes: bool, resend: tuple[str, ...], delivered: tuple[str, ...]
+) -> None:
     """Predisclose the next embargo to distributors ([notify] to): details and fixes.
 
     Each recipient gets one message signed with the release key and encrypted to their own
@@ -771,7 +802,15 @@ def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
         show(item)
         return click.confirm("Send this predisclosure now?", default=False, err=True)
 
-    item = embargo_core.notify(settings, _outside(), clock.now(), dry_run=dry_run, confirm=confirm)
+    item = embargo_core.notify(
+        settings,
+        _outside(),
+        clock.now(),
+        dry_run=dry_run,
+        confirm=confirm,
+        resend=resend,
+        delivered=delivered,
+    )
     if dry_run:
         show(item)
         click.echo("Dry run: nothing was sent.")
@@ -789,20 +828,7 @@ def embargo_notify(obj: Context, dry_run: bool, yes: bool) -> None:
 @click.option("--wait", is_flag=True, help="Wait for the next embargo, then lift it at once.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--show-announcement", is_flag=True, help="With --dry-run, print the e-mail text.")
-@click.option(
-    "--resend",
-    "resend",
-    multiple=True,
-    metavar="ADDRESS",
-    help="Send again an announcement the server may have taken without answering.",
-)
-@click.option(
-    "--sent",
-    "delivered",
-    multiple=True,
-    metavar="ADDRESS",
-    help="Record as delivered an announcement the server took without answering.",
-)
+@_answers
 @pass_context
 def embargo_lift(
     obj: Context,

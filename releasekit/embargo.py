@@ -439,6 +439,8 @@ def pre_announce(
     *,
     dry_run: bool = False,
     confirm: Callable[[PreAnnouncement], bool] = lambda item: True,
+    resend: Collection[str] = (),
+    delivered: Collection[str] = (),
 ) -> PreAnnouncement:
     """Announce the date, versions and highest severity of the next embargo; no details.
 
@@ -496,9 +498,10 @@ def pre_announce(
         )
         return message, {}
 
+    answers = _Answers(frozenset(resend), frozenset(delivered))
     item.sent, item.skipped = _send_once(
         settings, outside, now, ("announce", "pre", "pre-announcement"),
-        [a.id for a in batch], instant, mail_settings.to, build,
+        [a.id for a in batch], instant, mail_settings.to, build, answers,
     )  # fmt: skip
     return item
 
@@ -524,11 +527,13 @@ def _send_once(
     instant: datetime,
     addresses: Sequence[str],
     build: Callable[[str, str], tuple[mail.Outgoing, dict[str, str]]],
+    answers: _Answers,
 ) -> tuple[list[str], list[str]]:
     """Send one message per address, each at most once for these advisories and instant.
 
     ``names`` is (journal and lock name, Message-ID tag, what the messages are called).
     Returns (sent now, sent before). A failure stops with NotDone; a re-run sends the rest.
+    One handed over without an answer is sent again only on the operator's word (_to_send).
     """
     kind, tag, what = names
     mail_settings = require_mail(settings)
@@ -537,11 +542,13 @@ def _send_once(
     state = workspace.state_dir(settings)
     sent: list[str] = []
     skipped: list[str] = []
+    unsure: list[str] = []
     with journal.exclusive(state, kind), journal.Journal.open(state) as book:
         for address in addresses:
             key = f"{kind}/{run}/{stamp}/{address}"
-            if book.is_done(key):
-                skipped.append(address)
+            decided = _to_send(book, key, address, answers, now, outside, what)
+            if decided != "send":
+                (skipped if decided == "done" else unsure).append(address)
                 continue
             message_id = mail.make_message_id(mail_settings.sender, tag, run, stamp, address)
             message, detail = build(address, message_id)
@@ -549,10 +556,14 @@ def _send_once(
             try:
                 mail.send(message, replace(mail_settings, to=(address,)), outside.env)
             except MailError as exc:
-                book.fail(key, now, str(exc))
+                book.fail(key, now, str(exc), uncertain=exc.uncertain)
+                if exc.uncertain:
+                    unsure.append(address)
+                    continue
                 raise NotDone(f"{what} to {address} not sent: {exc}") from None
             book.finish(key, now)
             sent.append(address)
+    _stop_if_unsure(unsure, what, kind)
     return sent, skipped
 
 
@@ -580,6 +591,8 @@ def notify(
     *,
     dry_run: bool = False,
     confirm: Callable[[Notification], bool] = lambda item: True,
+    resend: Collection[str] = (),
+    delivered: Collection[str] = (),
 ) -> Notification:
     """Send the details and held fixes of the next embargo, signed and encrypted to each
     recipient's key (PGP/MIME, RFC 3156), once per recipient and embargo instant.
@@ -652,9 +665,10 @@ def notify(
         )
         return sealed, {"key": keys[address]}
 
+    answers = _Answers(frozenset(resend), frozenset(delivered))
     item.sent, item.skipped = _send_once(
         settings, outside, now, ("notify", "notify", "predisclosure"),
-        item.ids, instant, list(keys), build,
+        item.ids, instant, list(keys), build, answers,
     )  # fmt: skip
     return item
 
@@ -1088,21 +1102,13 @@ def _announce(
     unsure: list[str] = []
     for address in mail_settings.to:
         key = _key(run, f"mail/{address}")
-        step = book.get(key)
-        if step is not None and step.status == "done":
-            continue
-        if step is not None and step.status == "failed" and step.detail.get("uncertain"):
-            if address in answers.delivered:
-                detail = {"message_id": step.detail.get("message_id"), "reply": "(operator)"}
-                book.finish(key, now(), detail)
-                outside.say(f"announcement to {address} recorded as delivered")
-                continue
-            if address not in answers.resend:
-                unsure.append(address)
-                continue
-        todo.append(address)
+        decided = _to_send(book, key, address, answers, now(), outside, "announcement")
+        if decided == "send":
+            todo.append(address)
+        elif decided == "unsure":
+            unsure.append(address)
     if not todo:
-        _stop_if_unsure(unsure)
+        _stop_if_unsure(unsure, "announcement", "lift")
         report.skipped.append("mail")
         return
     assert report.released is not None
@@ -1137,19 +1143,43 @@ def _announce(
         book.finish(key, now(), {"message_id": receipt.message_id, "reply": receipt.reply})
         outside.say(f"announcement sent to {address} ({receipt.message_id})")
         _crash_point(f"mail/{address}")
-    _stop_if_unsure(unsure)
+    _stop_if_unsure(unsure, "announcement", "lift")
     report.done.append("mail")
 
 
-def _stop_if_unsure(addresses: Sequence[str]) -> None:
+def _to_send(
+    book: journal.Journal,
+    key: str,
+    address: str,
+    answers: _Answers,
+    now: datetime,
+    outside: Outside,
+    what: str,
+) -> str | None:
+    """What to do for one address: "send", "done" (sent before, or delivered on the operator's
+    word), or "unsure" (handed over without an answer: never sent again by itself)."""
+    step = book.get(key)
+    if step is not None and step.status == "done":
+        return "done"
+    if step is not None and step.status == "failed" and step.detail.get("uncertain"):
+        if address in answers.delivered:
+            book.finish(key, now, {"message_id": step.detail.get("message_id"), "by": "operator"})
+            outside.say(f"{what} to {address} recorded as delivered")
+            return "done"
+        if address not in answers.resend:
+            return "unsure"
+    return "send"
+
+
+def _stop_if_unsure(addresses: Sequence[str], what: str, command: str) -> None:
     if addresses:
         listed = ", ".join(addresses)
         flags = " ".join(f"--resend {a}" for a in addresses)
         raise NotDone(
-            f"announcement to {listed}: handed over, but the server did not answer; it may "
-            "have been delivered, so it is not sent again by itself. Look in the list's "
-            f"archive, then re-run `releasekit embargo lift` with {flags} to send it, or "
-            f"with --sent ADDRESS if it arrived. The release is pushed."
+            f"{what} to {listed}: handed over, but the server did not answer; it may have been "
+            "delivered, so it is not sent again by itself. Look in the list's archive (or ask), "
+            f"then re-run `releasekit embargo {command}` with {flags} to send it, or with "
+            "--sent ADDRESS if it arrived."
         )
 
 

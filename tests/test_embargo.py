@@ -524,6 +524,26 @@ def test_pre_announcement_names_date_versions_and_severity_only(release: Release
         assert b"ACSA-2026-0001" not in message.data
 
 
+def test_a_pre_announcement_the_server_may_have_taken_waits_for_the_operator(
+    release: Release,
+) -> None:
+    config = release.root / "releasekit.toml"
+    config.write_text(config.read_text().replace("timeout = 5", "timeout = 1"))
+    release.smtp.recorder.stall_next = 1
+    with time_machine.travel(EMBARGO - timedelta(days=3), tick=False):
+        first = release.run("embargo", "announce", "--yes")
+        assert first.exit_code == 1
+        assert f"pre-announcement to {LISTS[0]}: handed over" in first.stderr
+        assert "releasekit embargo announce` with --resend" in first.stderr
+        assert len(release.smtp.messages) == 2
+        again = release.run("embargo", "announce", "--yes")
+        assert again.exit_code == 1 and len(release.smtp.messages) == 2
+        done = release.run("embargo", "announce", "--yes", "--resend", LISTS[0])
+        assert done.exit_code == 0, done.output + done.stderr
+        assert len(release.smtp.messages) == 3
+        assert "already sent to" in release.run("embargo", "announce", "--yes").stdout
+
+
 def test_pre_announcement_needs_a_future_embargo(release: Release) -> None:
     with after_embargo():
         result = release.run("embargo", "announce", "--yes")
