@@ -1155,20 +1155,23 @@ def _to_send(
     now: datetime,
     outside: Outside,
     what: str,
-) -> str | None:
+) -> str:
     """What to do for one address: "send", "done" (sent before, or delivered on the operator's
-    word), or "unsure" (handed over without an answer: never sent again by itself)."""
+    word), or "unsure" (never sent again by itself): handed over without an answer, or
+    started by a run that was killed before the server's answer was recorded."""
     step = book.get(key)
-    if step is not None and step.status == "done":
+    if step is None:
+        return "send"
+    if step.status == "done":
         return "done"
-    if step is not None and step.status == "failed" and step.detail.get("uncertain"):
-        if address in answers.delivered:
-            book.finish(key, now, {"message_id": step.detail.get("message_id"), "by": "operator"})
-            outside.say(f"{what} to {address} recorded as delivered")
-            return "done"
-        if address not in answers.resend:
-            return "unsure"
-    return "send"
+    killed = step.status == "started"
+    if not killed and not (step.status == "failed" and step.detail.get("uncertain")):
+        return "send"  # failed for sure (refused, unreachable): try again
+    if address in answers.delivered:
+        book.finish(key, now, {"message_id": step.detail.get("message_id"), "by": "operator"})
+        outside.say(f"{what} to {address} recorded as delivered")
+        return "done"
+    return "send" if address in answers.resend else "unsure"
 
 
 def _stop_if_unsure(addresses: Sequence[str], what: str, command: str) -> None:
@@ -1176,8 +1179,9 @@ def _stop_if_unsure(addresses: Sequence[str], what: str, command: str) -> None:
         listed = ", ".join(addresses)
         flags = " ".join(f"--resend {a}" for a in addresses)
         raise NotDone(
-            f"{what} to {listed}: handed over, but the server did not answer; it may have been "
-            "delivered, so it is not sent again by itself. Look in the list's archive (or ask), "
+            f"{what} to {listed}: handed over (or being sent when releasekit stopped), but no "
+            "answer from the server was recorded; it may have been delivered, so it is not sent "
+            "again by itself. Look in the list's archive (or ask), "
             f"then re-run `releasekit embargo {command}` with {flags} to send it, or with "
             "--sent ADDRESS if it arrived."
         )

@@ -393,6 +393,23 @@ def test_an_announcement_the_server_may_have_taken_is_not_sent_twice(
     assert (release.root / "site" / "index.html").exists()
 
 
+def test_a_send_cut_short_by_a_kill_is_not_repeated_by_itself(release: Release) -> None:
+    release.smtp.recorder.defer_next = 1  # pushed, then the first list's message refused (451)
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 1
+    with Journal.open(release.root / ".releasekit") as book:
+        key = next(s.key for s in book.steps("lift/") if s.key.endswith(f"/mail/{LISTS[0]}"))
+        book.start(key, datetime.now(UTC))  # as a run killed while sending leaves it
+    with after_embargo():
+        cut = release.run("embargo", "lift", "--yes")
+    assert cut.exit_code == 1 and "being sent when releasekit stopped" in cut.stderr
+    assert [m.rcpt_tos for m in release.smtp.messages] == [(LISTS[1],)]  # the other list only
+    with after_embargo():
+        done = release.run("embargo", "lift", "--yes", "--resend", LISTS[0])
+    assert done.exit_code == 0, done.output + done.stderr
+    assert sorted(m.rcpt_tos for m in release.smtp.messages) == [(LISTS[0],), (LISTS[1],)]
+
+
 def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
     with time_machine.travel(EMBARGO - timedelta(hours=26, minutes=30), tick=False):
         result = release.run("embargo", "status")
