@@ -687,6 +687,44 @@ def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> Non
         out.print(f"  {page}")
 
 
+T = TypeVar("T")
+
+
+def _send_each(
+    send: Callable[..., T],
+    settings: Settings,
+    show: Callable[[T], None],
+    what: str,
+    dry_run: bool,
+    yes: bool,
+    resend: tuple[str, ...],
+    delivered: tuple[str, ...],
+) -> T | None:
+    """Run ``embargo announce`` or ``notify``: confirm (unless --yes) after showing the message,
+    or only show it (--dry-run: None is returned)."""
+
+    def confirm(item: T) -> bool:
+        if yes:
+            return True
+        show(item)
+        return click.confirm(f"Send this {what} now?", default=False, err=True)
+
+    item = send(
+        settings,
+        _outside(),
+        clock.now(),
+        dry_run=dry_run,
+        confirm=confirm,
+        resend=resend,
+        delivered=delivered,
+    )
+    if dry_run:
+        show(item)
+        click.echo("Dry run: nothing was sent.")
+        return None
+    return item
+
+
 def _answers(command: F) -> F:
     """--resend/--sent ADDRESS: the operator's word on a message handed over to the server
     without an answer (it may have arrived; releasekit never sends it again by itself)."""
@@ -737,24 +775,17 @@ def embargo_announce(
         click.echo("")
         click.echo(item.body)
 
-    def confirm(item: embargo_core.PreAnnouncement) -> bool:
-        if yes:
-            return True
-        show(item)
-        return click.confirm("Send this pre-announcement now?", default=False, err=True)
-
-    item = embargo_core.pre_announce(
+    item = _send_each(
+        embargo_core.pre_announce,
         settings,
-        _outside(),
-        clock.now(),
-        dry_run=dry_run,
-        confirm=confirm,
-        resend=resend,
-        delivered=delivered,
+        show,
+        "pre-announcement",
+        dry_run,
+        yes,
+        resend,
+        delivered,
     )
-    if dry_run:
-        show(item)
-        click.echo("Dry run: nothing was sent.")
+    if item is None:
         return
     for address in item.sent:
         click.echo(f"sent to {address}")
@@ -796,24 +827,10 @@ def embargo_notify(
         click.echo("")
         click.echo(item.body)
 
-    def confirm(item: embargo_core.Notification) -> bool:
-        if yes:
-            return True
-        show(item)
-        return click.confirm("Send this predisclosure now?", default=False, err=True)
-
-    item = embargo_core.notify(
-        settings,
-        _outside(),
-        clock.now(),
-        dry_run=dry_run,
-        confirm=confirm,
-        resend=resend,
-        delivered=delivered,
+    item = _send_each(
+        embargo_core.notify, settings, show, "predisclosure", dry_run, yes, resend, delivered
     )
-    if dry_run:
-        show(item)
-        click.echo("Dry run: nothing was sent.")
+    if item is None:
         return
     for address in item.sent:
         click.echo(f"sent to {address} (encrypted to {item.keys[address]})")
