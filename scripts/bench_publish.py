@@ -248,16 +248,16 @@ def generate(root: Path, count: int) -> None:
 # --- measuring ---------------------------------------------------------------------------
 
 
-def _tree_kib(pid: int, source: str, field: str) -> int:
-    """The sum of one memory figure (kB) over a process and all its descendants."""
+def _tree_rss_kib(pid: int) -> int:
+    """The RSS (kB) of a process and all its descendants, summed."""
     total = 0
     stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/{source}") as figures:
-                for line in figures:
-                    if line.startswith(field):
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
                         break
             for task in os.listdir(f"/proc/{current}/task"):
@@ -305,7 +305,7 @@ def measure(command: list[str], cwd: Path) -> Measure:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_kib(process.pid, "status", "VmRSS:"))
+            peak = max(peak, _tree_rss_kib(process.pid))
             done.wait(0.004)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from . import markdown
+from . import markdown, tree
 
 FILE = "site-markdown.sqlite"
 _FORMAT = "1"
@@ -47,10 +47,6 @@ def identity() -> str:
     h.update(f"{_FORMAT}\0{markdown_it.__version__}\0".encode())
     h.update(Path(markdown.__file__).read_bytes())
     return h.hexdigest()
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -160,7 +156,7 @@ def details(path: Path | None, ident: str, text: str) -> str:
     if path is None:
         return markdown.to_html(text)
     store = _store(path)
-    digest = text_digest(text)
+    digest = tree.digest(text.encode())
     entry = store.get(ident)
     if entry is not None and entry[0] == digest:
         return entry[1]

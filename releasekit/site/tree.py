@@ -75,8 +75,9 @@ def check_umask() -> None:
         _NEEDS_CHMOD = True
 
 
-def write_new(root: Path | str, rel: str, data: bytes) -> FileInfo:
-    """Create ``root/rel`` as a new inode (replacing any file there) and describe it.
+def write_new(root: Path | str, rel: str, data: bytes, known: str | None = None) -> FileInfo:
+    """Create ``root/rel`` as a new inode (replacing any file there) and describe it
+    (``known``: the digest of ``data``, when the caller has it already).
 
     Never written in place, even when no other name links to the file there: the standby's
     own files are the previous site's, and a reader that opened one before the last swap
@@ -104,7 +105,7 @@ def write_new(root: Path | str, rel: str, data: bytes) -> FileInfo:
         stat = os.fstat(fd)
     finally:
         os.close(fd)
-    return FileInfo(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return FileInfo(known or digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 class Live(NamedTuple):
@@ -122,15 +123,16 @@ def place(root: Path | str, rel: str, data: bytes, live: Live | None) -> FileInf
     """Put ``data`` at ``root/rel`` (the standby): when the live file has these very bytes,
     that file (it keeps its inode and mtime, and nothing is written: already there when the
     standby holds it, else hard-linked); else a new file."""
-    if live is not None and rel in live.good:
-        found = digest(data)
-        if live.digests.get(rel) == found:
-            signature = live.signatures[rel]
-            if live.kept.get(rel) != signature:  # not the very same file
-                link(live.root / rel, f"{root}/{rel}")
-            size, mtime_ns, ino = signature
-            return FileInfo(found, size, mtime_ns, ino)
-    return write_new(root, rel, data)
+    if live is None or rel not in live.good:
+        return write_new(root, rel, data)
+    found = digest(data)
+    if live.digests.get(rel) != found:
+        return write_new(root, rel, data, found)
+    signature = live.signatures[rel]
+    if live.kept.get(rel) != signature:  # not the very same file
+        link(live.root / rel, f"{root}/{rel}")
+    size, mtime_ns, ino = signature
+    return FileInfo(found, size, mtime_ns, ino)
 
 
 def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
