@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import fsutil, render
 from .advisory import Advisory, parse_advisory, read_advisory
@@ -72,12 +73,17 @@ class Identified(Protocol):
     def number(self) -> int: ...
     @property
     def cve(self) -> str | None: ...
-    @property
-    def path(self) -> Path: ...
 
 
-def cross_check(settings: Settings, advisories: Sequence[Identified]) -> list[Problem]:
-    """Problems between files: two advisories with the same number or the same CVE."""
+def cross_check(
+    settings: Settings,
+    advisories: Sequence[Identified],
+    path_of: Callable[[Any], Path] = attrgetter("path"),
+) -> list[Problem]:
+    """Problems between files: two advisories with the same number or the same CVE.
+
+    ``path_of`` gives an advisory's file (by default its ``path``), for the messages only.
+    """
     problems: list[Problem] = []
     seen_ids: dict[tuple[int, int], Identified] = {}
     seen_cves: dict[str, Identified] = {}
@@ -85,13 +91,13 @@ def cross_check(settings: Settings, advisories: Sequence[Identified]) -> list[Pr
         key = (advisory.year, advisory.number)
         if key in seen_ids:
             other = seen_ids[key].id
-            shown = display_path(settings, advisory.path)
+            shown = display_path(settings, path_of(advisory))
             problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
             if advisory.cve in seen_cves:
                 other = seen_cves[advisory.cve].id
-                shown = display_path(settings, advisory.path)
+                shown = display_path(settings, path_of(advisory))
                 problems.append(
                     Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
                 )

@@ -76,6 +76,15 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 @pytest.fixture
+def site_ws(ws: Workspace) -> Workspace:
+    """A workspace whose site writes CVE records (see tests/helpers/sites.py)."""
+    from tests.helpers.sites import CONFIG
+
+    ws.write("releasekit.toml", CONFIG)
+    return ws
+
+
+@pytest.fixture
 def run(ws: Workspace) -> Callable[..., Result]:
     """Run the CLI in the workspace; stdout and stderr are kept apart."""
 

@@ -21,7 +21,7 @@ from releasekit.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.site import build, markdown, mdcache, model, tree
 
 from .conftest import Workspace
-from .helpers.sites import CONFIG, PLACEHOLDER, RELEASED, grep, marked, markers, site_files
+from .helpers.sites import PLACEHOLDER, RELEASED, grep, marked, markers, site_files
 
 Run = Callable[..., Result]
 BEFORE_RELEASE = "2026-10-13T14:00:00Z"
@@ -33,12 +33,6 @@ LATER = "2027-02-01T12:00:00Z"
 
 def at(moment: str) -> datetime:
     return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
-@pytest.fixture
-def site_ws(ws: Workspace) -> Workspace:
-    ws.write("releasekit.toml", CONFIG)
-    return ws
 
 
 def publish_at(ws: Workspace, moment: str, **kwargs: object) -> build.PublishReport:
@@ -439,7 +433,7 @@ def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:
     assert not (site / "README.md").exists()
 
 
-@pytest.mark.parametrize("damage", ["site-rows", "site-items", "site-state"])
+@pytest.mark.parametrize("damage", ["site-rows.sqlite", "site-items", "site-state"])
 def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
     site_ws: Workspace, tmp_path: Path, damage: str
 ) -> None:
@@ -461,13 +455,13 @@ def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
     for n in (1, 2):
         marked(site_ws, n)
     publish_at(site_ws, LATER)
-    rows = site_ws.root / ".releasekit" / "site-rows"
-    before = rows.stat().st_mtime_ns
+    index = site_ws.root / "site" / "index.html"
+    before = index.stat().st_ino
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text() + "\nMore details.\n")
     report = publish_at(site_ws, LATER)
     assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
-    assert rows.stat().st_mtime_ns == before  # the rows file was not written again
+    assert index.stat().st_ino == before  # linked, not made again
     path.write_text(path.read_text().replace("MARKER-SUMMARY-0001", "New summary"))
     report = publish_at(site_ws, LATER)
     assert {"index.html", "advisories.json", "feed.xml", "atom.xml"} <= set(report.written)
@@ -771,3 +765,26 @@ def test_the_repository_commits_only_the_readme_of_site() -> None:
     assert (root / "site" / "README.md").is_file()
     ignored = (root / ".gitignore").read_text().splitlines()
     assert "/site/*" in ignored and "!/site/README.md" in ignored
+
+
+def test_the_collector_is_off_during_a_build_and_on_again_after(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real = build._Builder.run
+
+    def run(self: build._Builder, *args: object) -> build.PublishReport:
+        seen.append(gc.isenabled())
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build._Builder, "run", run)
+    marked(site_ws, 1)
+    assert gc.isenabled()
+    publish_at(site_ws, LATER)
+    assert seen == [False] and gc.isenabled()
+    (site_ws.root / "advisories" / "ACSA-2026-0001.md").write_text("not an advisory")
+    with pytest.raises(AdvisoryError):
+        publish_at(site_ws, LATER)
+    assert gc.isenabled()  # after a failed build too

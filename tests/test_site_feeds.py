@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import feedparser
-import pytest
 
 from releasekit import workspace
 from releasekit.site import build, feeds
 
 from .conftest import Workspace
-from .helpers.sites import CONFIG, PLACEHOLDER, marked, markers
-
-
-@pytest.fixture
-def site_ws(ws: Workspace) -> Workspace:
-    ws.write("releasekit.toml", CONFIG)
-    return ws
+from .helpers.sites import PLACEHOLDER, marked, markers
 
 
 def publish(ws: Workspace, moment: datetime) -> None:

@@ -35,7 +35,7 @@ import gc
 import hashlib
 import marshal
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,11 +48,12 @@ from .. import __version__, fsutil, journal, render, timefmt, workspace
 from ..advisory import Advisory, read_advisory
 from ..config import Settings
 from ..errors import AdvisoryError, Problem, PublishError
-from . import model, tree
+from . import listing, model, tree
 from .model import Visibility
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
+FEEDS = ("feed.xml", "atom.xml")
 TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
 MARKDOWN_MIN = 64  # below this many pages, the kept details cost more to load than they save
@@ -60,9 +61,8 @@ MARKDOWN_MIN = 64  # below this many pages, the kept details cost more to load t
 # than pickle. A state that does not load (another Python, damage) is built again.
 STATE = "site-state"
 ITEMS = "site-items"
-ROWS = "site-rows"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "4"  # bump when what _save_state writes changes
+STATE_FORMAT = "5"  # bump when what _save_state writes changes
 KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Progress = Callable[[str], None]
@@ -96,18 +96,6 @@ class PublishReport:
 # --- what is kept between builds --------------------------------------------------------------
 
 
-class Row(NamedTuple):
-    """An advisory's share of the files that list every advisory (index, JSON, feeds)."""
-
-    order: tuple[float, int, int]  # release instant, year, number: the index is newest first
-    html: str  # its row of the index (_row.html.j2)
-    json: bytes  # its entry of advisories.json
-    feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
-
-    def digest(self) -> str:
-        return hashlib.blake2b(repr(tuple(self)).encode(), digest_size=16).hexdigest()
-
-
 class Item(NamedTuple):
     """What the last build knew and made of one advisory."""
 
@@ -120,7 +108,7 @@ class Item(NamedTuple):
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     files: tuple[str, ...]
-    row: str | None  # the digest of its Row (kept apart, see _State); None while hidden
+    row: str | None  # the digest of its Row (see listing); None while hidden
     disclosed: bool
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
 
@@ -147,9 +135,8 @@ class _State:
     digests: dict[str, str] = field(default_factory=dict)  # the live site
     standby_signatures: dict[str, tree.Signature] = field(default_factory=dict)
     standby_digests: dict[str, str] = field(default_factory=dict)
-    rows_token: str = ""  # the rows file that goes with the items
-    # From the rows file, read only when the files that list every advisory are made again:
-    rows: dict[str, tuple[Any, ...]] | None = None  # by advisory id, Rows as plain tuples
+    layout: listing.Layout | None = None  # where the rows lie in the live listing files
+    feeds_key: str = ""  # what the live feeds were made of
 
     def steady(self, global_key: str, now: float) -> bool:
         """No setting or template changed and no advisory's visibility since the last build."""
@@ -185,49 +172,26 @@ def _load_items(state_dir: Path, state: _State) -> bool:
         return True
     try:
         raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
-        token, items, digests, standby_signatures, standby_digests, rows_token = raw
+        token, items, digests, standby_signatures, standby_digests, layout, feeds_key = raw
         if token != state.token or digests.keys() != state.signatures.keys():
             return False
         state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
         state.digests = digests
         state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
-        state.rows_token = rows_token
+        state.layout = None if layout is None else listing.Layout(*layout)
+        state.feeds_key = feeds_key
         state.loaded = True
         return True
     except Exception:
         return False
 
 
-class _Damaged(Exception):
-    """The rows file does not go with the items: build again from nothing."""
-
-
-def _load_rows(state_dir: Path, state: _State) -> dict[str, tuple[Any, ...]]:
-    if state.rows is None:
-        if not state.rows_token:
-            state.rows = {}
-        else:
-            try:
-                token, rows = marshal.loads((state_dir / ROWS).read_bytes())  # noqa: S302
-            except Exception:
-                raise _Damaged from None
-            if token != state.rows_token:
-                raise _Damaged
-            state.rows = rows
-    return state.rows
-
-
-def _save_state(state_dir: Path, state: _State, rows_changed: bool) -> None:
-    """The rows, then the items, then the manifest: none names a file that is not on disk.
+def _save_state(state_dir: Path, state: _State) -> None:
+    """The items, then the manifest: the manifest never names items that are not on disk.
 
     Not synced to disk: the state is a cache of what is on disk; one that is lost or does
     not go with the site means a full build, never a wrong site.
     """
-    if rows_changed:
-        assert state.rows is not None
-        state.rows_token = os.urandom(8).hex()
-        data = marshal.dumps((state.rows_token, state.rows), MARSHAL_VERSION)
-        fsutil.atomic_write(state_dir / ROWS, data, 0o600, durable=False)
     token = os.urandom(8).hex()
     items = {ident: tuple(item) for ident, item in state.items.items()}
     raw: tuple[Any, ...] = (
@@ -236,7 +200,8 @@ def _save_state(state_dir: Path, state: _State, rows_changed: bool) -> None:
         state.digests,
         state.standby_signatures,
         state.standby_digests,
-        state.rows_token,
+        None if state.layout is None else tuple(state.layout),
+        state.feeds_key,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
@@ -467,7 +432,9 @@ def _site_context(settings: Settings) -> dict[str, Any]:
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
-def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[str, tree.FileInfo]]:
+def _render(
+    ctx: _Context, advisory: Advisory
+) -> tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]:
     """Render an advisory's page, records and row; write the files into the standby."""
     settings = ctx.settings
     days = settings.project.disclosure_days
@@ -499,7 +466,7 @@ def _render(ctx: _Context, advisory: Advisory) -> tuple[Item, Row | None, dict[s
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
-        row = Row(
+        row = listing.Row(
             (advisory.released.timestamp(), advisory.year, advisory.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(_json_row(settings, advisory, view)),
@@ -544,6 +511,7 @@ _WORKER: _Context | None = None
 def _init_worker(ctx: _Context) -> None:
     global _WORKER
     _WORKER = ctx
+    gc.enable()  # the parent collects nothing (_no_collector); a worker renders many pages
 
 
 def _render_chunk(tasks: list[_Task]) -> list[_Done]:
@@ -613,27 +581,6 @@ def _run(
 # --- the files that list every advisory ----------------------------------------------------
 
 
-def _shared_files(settings: Settings, rows: Sequence[Row], global_key: str) -> dict[str, bytes]:
-    from . import feeds
-
-    renderer = _renderer(settings, global_key)
-    ordered = sorted(rows, key=lambda r: r.order, reverse=True)
-    table = Markup("".join(r.html for r in ordered))  # noqa: S704 - rendered with autoescape
-    html = renderer.render("index.html.j2", rows=table, count=len(ordered), **renderer.row_context)
-    head = orjson.dumps(
-        {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
-    )
-    listing = head[:-1] + b',"advisories":[\n' + b",\n".join(r.json for r in ordered) + b"\n]}\n"
-    chosen = feeds.select(tuple.__new__(model.FeedRow, r.feed) for r in ordered)  # plain
-    return {
-        "index.html": html.encode(),
-        "feed.xml": feeds.rss(settings, chosen),
-        "atom.xml": feeds.atom(settings, chosen),
-        "advisories.json": listing,
-        "static/style.css": _static(settings, "static/style.css"),
-    }
-
-
 def _json_row(settings: Settings, advisory: Advisory, view: dict[str, Any]) -> dict[str, Any]:
     base = settings.project.site_url.rstrip("/")
 
@@ -695,7 +642,6 @@ class _Entry:
     fingerprint: str | None = None  # None: parse the file first
     released: float | None = None
     disclosed_at: float | None = None
-    known: _Known | None = None  # what cross-checks this advisory against the others
 
     @property
     def source(self) -> Advisory | Path:
@@ -724,23 +670,10 @@ class _Plan:
     new: dict[str, tree.FileInfo] = field(default_factory=dict)  # rendered, written
     written: list[str] = field(default_factory=list)  # of those, the ones that differ
     rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
-    rows_changed: bool = False
+    layout: listing.Layout | None = None  # of the listing files of the new tree
+    feeds_key: str = ""  # what its feeds are made of
     shared_key: str = ""
     markdown: Path | None = None  # the details kept between builds (None: not in this one)
-
-
-class _Known:
-    """An unchanged advisory as the cross-check sees it (its path is built only if needed)."""
-
-    __slots__ = ("_folder", "cve", "id", "number", "year")
-
-    def __init__(self, item: Item, folder: Path) -> None:
-        self.id, self.year, self.number, self.cve = item.id, item.year, item.number, item.cve
-        self._folder = folder
-
-    @property
-    def path(self) -> Path:
-        return self._folder / f"{self.id}.md"
 
 
 def publish(
@@ -810,11 +743,29 @@ def _publish(
     say = progress or (lambda _message: None)
     site = _site_path(settings)
     state_dir = workspace.state_dir(settings)
-    with journal.exclusive(state_dir, "publish"):
+    with journal.exclusive(state_dir, "publish"), _no_collector():
         state = _load_state(state_dir, settings, site)
         builder = _Builder(settings, now, say, jobs, site, state_dir, state)
         builder.advance = advance
         return builder.run(entries, sources)
+
+
+@contextlib.contextmanager
+def _no_collector() -> Iterator[None]:
+    """No cyclic garbage collection in the build's own process.
+
+    The state is hundreds of thousands of small tuples and strings; the collector would walk
+    all of them again and again while they are loaded (a sixth of a small build's time) to
+    find nothing: the build makes next to no reference cycles. The worker processes, which
+    render page after page, collect as usual (_init_worker).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Builder:
@@ -834,32 +785,32 @@ class _Builder:
         self.standby_scan: tree.Background | None = None  # tree.scan of the standby
         self.advance: Advance | None = None
 
-    def _source_entries(
-        self, sources: dict[str, tuple[int, ...]], items: dict[str, Item]
-    ) -> tuple[list[_Entry], bool]:
-        """Entries for the advisory files; True when any must be parsed."""
-        folder = self.settings.advisories_dir
-        known_sources = self.state.sources
-        entries: list[_Entry] = []
-        parse = False
+    def _source_entries(self, plan: _Plan, sources: dict[str, tuple[int, ...]]) -> None:
+        """Entries for the advisory files that changed (or may show differently now).
+
+        When no setting, template or visibility changed and the live site is as the state
+        says (the everyday case), an advisory whose file is unchanged keeps its item, and
+        its files, without an entry.
+        """
+        state, folder = self.state, self.settings.advisories_dir
+        known_sources, items = state.sources, state.items
+        all_good = len(plan.good) == len(state.signatures)
+        settled = all_good and state.steady(self.global_key, self.now.timestamp())
         for name in sorted(sources):
-            item = items.get(name[:-3])  # an advisory's id is its file name (advisory.py)
+            ident = name[:-3]  # an advisory's id is its file name (advisory.py)
+            item = items.get(ident)
             if item is not None and known_sources.get(name) == sources[name]:
-                entries.append(
-                    _Entry(
-                        item.id,
-                        None,
-                        folder,
-                        item.fingerprint,
-                        item.released,
-                        item.disclosed_at,
-                        _Known(item, folder),
+                if settled:
+                    plan.items[ident] = item
+                else:
+                    plan.entries.append(
+                        _Entry(
+                            ident, None, folder, item.fingerprint, item.released, item.disclosed_at
+                        )
                     )
-                )
             else:
-                entries.append(_Entry(name[:-3], None, folder))
-                parse = True
-        return entries, parse
+                plan.entries.append(_Entry(ident, None, folder))
+                plan.parse = True
 
     def run(
         self, entries: list[_Entry], sources: dict[str, tuple[int, ...]] | None
@@ -878,7 +829,7 @@ class _Builder:
                 self.state = _State(state.tag, state.site, loaded=True)
             try:
                 return self._build(self._plan(entries, sources, present))
-            except _Damaged:  # the rows do not go with the items: trust nothing
+            except listing.Damaged:  # the rows do not go with the items: trust nothing
                 self.state = _State(state.tag, state.site, loaded=True)
                 return self._build(self._plan(entries, sources, present))
         finally:
@@ -897,10 +848,9 @@ class _Builder:
             good = set(present)
         else:
             good = {rel for rel, sig in state.signatures.items() if present.get(rel) == sig}
-        parse = False
+        plan = _Plan(entries, sources, False, present, good)
         if sources is not None:
-            entries, parse = self._source_entries(sources, state.items)
-        plan = _Plan(entries, sources, parse, present, good)
+            self._source_entries(plan, sources)
         steady = state.steady(key, now)  # then every unchanged advisory keeps its render key
         for entry in plan.entries:
             old = state.items.get(entry.id)
@@ -984,31 +934,58 @@ class _Builder:
             raise AdvisoryError(problems)
         if plan.parse:
             folder = settings.advisories_dir
-            known = [e.known or _Known(items[e.id], folder) for e in plan.entries]
-            crossed = workspace.cross_check(settings, known)
+            crossed = workspace.cross_check(
+                settings, [items[i] for i in sorted(items)], lambda a: folder / f"{a.id}.md"
+            )
             if crossed:
                 raise AdvisoryError(crossed)
         plan.shared_key = self._shared_key(items)
         if state.shared_key == plan.shared_key and plan.good.issuperset(SHARED_FILES):
-            for rel in SHARED_FILES:
-                digest = plan.digests[rel] = state.digests[rel]
-                if plan.kept_digests.get(rel) == digest:
-                    plan.signatures[rel] = plan.kept_signatures[rel]
-                else:
-                    plan.signatures[rel] = state.signatures[rel]
-                    tree.link(self.site / rel, plan.standby / rel)
-        else:  # a row changed (or the templates did): all rows are needed
-            kept_rows = _load_rows(self.state_dir, state)
-            for ident, item in items.items():
-                if item.row is not None and ident not in rows:
-                    if ident not in kept_rows:
-                        raise _Damaged
-                    rows[ident] = kept_rows[ident]
-            state.rows = rows
-            plan.rows_changed = True
-            listed = [tuple.__new__(Row, row) for row in rows.values()]
-            for rel, data in _shared_files(settings, listed, key).items():
-                new[rel] = tree.write_new(plan.standby, rel, data)
+            self._keep_live(plan, SHARED_FILES)
+            plan.layout, plan.feeds_key = state.layout, state.feeds_key
+        else:  # a row changed (or the templates did): the listing files are made again
+            self._listing(plan)
+
+    def _keep_live(self, plan: _Plan, rels: Sequence[str]) -> None:
+        """Files of the live site that the new tree has as they are: linked into the standby."""
+        state = self.state
+        for rel in rels:
+            digest = plan.digests[rel] = state.digests[rel]
+            if plan.kept_digests.get(rel) == digest:
+                plan.signatures[rel] = plan.kept_signatures[rel]
+            else:
+                plan.signatures[rel] = state.signatures[rel]
+                tree.link(self.site / rel, plan.standby / rel)
+
+    def _listing(self, plan: _Plan) -> None:
+        """index.html, advisories.json and the feeds, into the standby (see listing)."""
+        state, layout = self.state, self.state.layout
+        live = (
+            layout is not None
+            and plan.good.issuperset((listing.INDEX, listing.JSON))
+            and (state.digests[listing.INDEX], state.digests[listing.JSON]) == layout.digests
+        )
+        shown = listing.chosen(plan.items)
+        plan.feeds_key = listing.feeds_key(self.global_key, plan.items, shown)
+        same_feeds = state.feeds_key == plan.feeds_key and plan.good.issuperset(FEEDS)
+        renderer = _renderer(self.settings, self.global_key)
+        files, made = listing.make(
+            self.settings,
+            renderer,
+            plan.items,
+            plan.rows,
+            self.state_dir,
+            self.site if live else None,
+            layout,
+            None if same_feeds else shown,
+        )
+        if same_feeds:  # no entry of theirs changed
+            self._keep_live(plan, FEEDS)
+        files["static/style.css"] = _static(self.settings, "static/style.css")
+        for rel, data in files.items():
+            plan.new[rel] = tree.write_new(plan.standby, rel, data)
+        digests = (plan.new[listing.INDEX].digest, plan.new[listing.JSON].digest)
+        plan.layout = made._replace(digests=digests)
 
     def _settle(self, plan: _Plan) -> None:
         """A rendered file with the bytes of the live one becomes a hard link to it, so that
@@ -1049,8 +1026,11 @@ class _Builder:
             os.chmod(standby, tree.DIR_MODE)
             if self.site.is_dir():
                 tree.exchange(standby, self.site)
-                state.standby_signatures = {rel: live_signatures[rel] for rel in good}
-                state.standby_digests = {rel: live_digests[rel] for rel in good}
+                if len(good) == len(live_signatures):  # the old site, all as the state said
+                    state.standby_signatures, state.standby_digests = live_signatures, live_digests
+                else:
+                    state.standby_signatures = {rel: live_signatures[rel] for rel in good}
+                    state.standby_digests = {rel: live_digests[rel] for rel in good}
             else:
                 os.rename(standby, self.site)
                 state.standby_signatures, state.standby_digests = {}, {}
@@ -1063,6 +1043,7 @@ class _Builder:
             state.standby_signatures, state.standby_digests = signatures, digests
             state.signatures = {rel: live_signatures[rel] for rel in signatures}
             state.digests = {rel: live_digests[rel] for rel in signatures}
+        self._keep_rows(plan)
         withdrawn = [  # details no longer public (a disclosure moved later, a file removed)
             ident
             for ident, item in state.items.items()
@@ -1071,11 +1052,7 @@ class _Builder:
         state.items = items
         sources = plan.sources
         if sources is not None:
-            state.sources = {
-                f"{e.id}.md": sources[f"{e.id}.md"]
-                for e in plan.entries
-                if e.id in items and f"{e.id}.md" in sources
-            }
+            state.sources = {name: sig for name, sig in sources.items() if name[:-3] in items}
         else:  # advisories given by the caller: trust no file signature next time
             state.sources = {}
         state.shared_key, state.global_key = plan.shared_key, self.global_key
@@ -1085,7 +1062,8 @@ class _Builder:
             sum(1 for item in items.values() if item.disclosed),
             sum(1 for item in items.values() if item.unrecorded),
         )
-        _save_state(self.state_dir, state, plan.rows_changed)
+        state.layout, state.feeds_key = plan.layout, plan.feeds_key
+        _save_state(self.state_dir, state)
         if plan.markdown is not None or withdrawn:  # keep what is disclosed now, only
             from . import mdcache
 
@@ -1094,6 +1072,24 @@ class _Builder:
             else:
                 mdcache.forget(self.state_dir, withdrawn)
         return self._report(written, unchanged, removed)
+
+    def _keep_rows(self, plan: _Plan) -> None:
+        """Store the rows rendered in this build that changed; drop those no longer listed."""
+        old, items, rows = self.state.items, plan.items, plan.rows
+        everything = not old  # a build from nothing: the store gets every row
+        put = [
+            (ident, rows[ident])
+            for ident, item in items.items()
+            if item.row is not None
+            and ident in rows
+            and (everything or ident not in old or old[ident].row != item.row)
+        ]
+        drop = [
+            ident
+            for ident, item in old.items()
+            if item.row is not None and (ident not in items or items[ident].row is None)
+        ]
+        listing.keep(self.state_dir, put, drop, everything)
 
     def _shared_key(self, items: dict[str, Item]) -> str:
         """What the files that list every advisory are made of: the rows and the globals."""
@@ -1128,6 +1124,9 @@ class _Builder:
         else:
             present = tree.scan(standby, KEEP)
         known = state.standby_signatures
+        if present == known:  # as the last build left it (read only from here on)
+            plan.kept_signatures, plan.kept_digests = known, state.standby_digests
+            return
         trusted = {rel: sig for rel, sig in present.items() if known.get(rel) == sig}
         for rel in present.keys() - trusted.keys():
             (standby / rel).unlink()

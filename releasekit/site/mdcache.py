@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from . import markdown, tree
+from . import kept, markdown, tree
 
 FILE = "site-markdown.sqlite"
 _FORMAT = "1"
@@ -49,19 +49,6 @@ def identity() -> str:
     return h.hexdigest()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
-    db.execute("PRAGMA secure_delete=ON")
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL: consistent after a power loss
-    return db
-
-
-def _remove(path: Path) -> None:
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            (path.parent / name).unlink()
-
-
 def prepare(state_dir: Path) -> Path | None:
     """Open (or make) the store for a build; empty it when another renderer filled it.
 
@@ -69,25 +56,7 @@ def prepare(state_dir: Path) -> Path | None:
     """
     path = state_dir / FILE
     _close(path)  # no connection of this process outlives a build, or goes through a fork
-    for _attempt in range(2):
-        try:
-            db = _connect(path)
-            try:
-                os.chmod(path, 0o600)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
-                found = db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()
-                if found is None or found[0] != identity():
-                    db.execute("BEGIN IMMEDIATE")
-                    db.execute("DELETE FROM details")
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('identity', ?)", (identity(),))
-                    db.execute("COMMIT")
-            finally:
-                db.close()
-            return path
-        except (sqlite3.Error, OSError):  # damaged: start it again
-            _remove(path)
-    return None
+    return path if kept.prepare(path, _SCHEMA, identity(), ("details",)) else None
 
 
 class _Store:
@@ -95,7 +64,7 @@ class _Store:
 
     def __init__(self, path: Path) -> None:
         self.path, self.pid = path, os.getpid()
-        self.db: sqlite3.Connection | None = _connect(path)
+        self.db: sqlite3.Connection | None = kept.connect(path)
         self.fresh: list[tuple[str, str, str]] = []
 
     def get(self, ident: str) -> tuple[str, str] | None:
@@ -178,7 +147,7 @@ def flush(path: Path | None) -> None:
 def prune(path: Path, disclosed: Iterable[str]) -> None:
     """Keep only the entries of ``disclosed`` advisories; overwrite the others on disk."""
     keep = set(disclosed)
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(_connect(path)) as db:
+    with contextlib.suppress(sqlite3.Error), contextlib.closing(kept.connect(path)) as db:
         _delete(db, [i for (i,) in db.execute("SELECT id FROM details") if i not in keep])
 
 
@@ -188,7 +157,7 @@ def forget(state_dir: Path, ids: Sequence[str]) -> None:
     if not ids or not path.exists():
         return
     _close(path)
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(_connect(path)) as db:
+    with contextlib.suppress(sqlite3.Error), contextlib.closing(kept.connect(path)) as db:
         _delete(db, ids)
 
 
@@ -197,4 +166,4 @@ def _delete(db: sqlite3.Connection, ids: Sequence[str]) -> None:
         db.execute("BEGIN IMMEDIATE")
         db.executemany("DELETE FROM details WHERE id = ?", [(i,) for i in ids])
         db.execute("COMMIT")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing deleted left in the log
+    kept.scrub(db)

@@ -1,0 +1,302 @@
+"""The files that list every advisory: index.html, advisories.json, feed.xml and atom.xml.
+
+Each advisory's share of them, its :class:`Row` (its row of the index table, its entry of
+advisories.json, its feed entry), is rendered with the advisory; :func:`make` puts the rows
+together, newest first. A change to one advisory must not cost a read of every other row:
+the :class:`Layout` of the last build says where each row lies in the live index.html and
+advisories.json, and a row that did not change is copied from there as bytes.
+
+The rows are also kept one by one in an SQLite store, ``.releasekit/site-rows.sqlite`` (see
+:mod:`.kept`). The feeds' rows come from there, and so does any row that the live files
+cannot give (changed by hand, or an overriding index template that does not show the rows
+as given). A row is taken from the live files or the store only when it is the one the build
+state expects (:data:`Layout.digests`; a kept row's own digest, so the store needs no sync to
+disk: a row that a crash damaged is never taken); otherwise :class:`Damaged`.
+
+Rows hold only what is public at the build: a row is rendered again whenever what may be
+shown of its advisory changes, and a row that is no longer shown is deleted from the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import marshal
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import orjson
+from markupsafe import Markup
+
+from . import feeds, kept, model
+
+FILE = "site-rows.sqlite"
+INDEX, JSON = "index.html", "advisories.json"
+_IDENTITY = "releasekit site rows 2"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY, row BLOB NOT NULL);
+"""
+_SEPARATOR = b",\n"  # between the entries of advisories.json
+_MANY = 256  # to fetch more rows than this, read them all
+
+
+class Row(NamedTuple):
+    """An advisory's share of the files that list every advisory (index, JSON, feeds)."""
+
+    order: tuple[float, int, int]  # release instant, year, number: the index is newest first
+    html: str  # its row of the index (_row.html.j2)
+    json: bytes  # its entry of advisories.json
+    feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
+
+    def digest(self) -> str:
+        return row_digest(self)
+
+
+def row_digest(row: tuple[Any, ...]) -> str:
+    """What identifies a Row (or the plain tuple of one) in the build state."""
+    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=16).hexdigest()
+
+
+class Layout(NamedTuple):
+    """Where each advisory's row lies in the index.html and advisories.json of a build."""
+
+    digests: tuple[str, str]  # of the index.html and advisories.json it describes
+    ids: tuple[str, ...]  # listed, newest first
+    html: tuple[int, ...]  # the first row's offset in index.html, then each row's size
+    json: tuple[int, ...]  # the same in advisories.json
+
+
+class Listed(Protocol):
+    """What the listing needs to know of an advisory (a build's Item)."""
+
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def released(self) -> float | None: ...
+    @property
+    def disclosed_at(self) -> float | None: ...
+    @property
+    def disclosed(self) -> bool: ...
+    @property
+    def row(self) -> str | None: ...  # the digest of its Row; None: not listed
+
+
+class Damaged(Exception):
+    """A row that the build state expects is not in the store."""
+
+
+def listed(items: Mapping[str, Listed]) -> list[str]:
+    """The ids of the listed advisories, newest first (by Row.order: release, year, number)."""
+    keys = [
+        (item.released, item.year, item.number, ident)
+        for ident, item in items.items()
+        if item.row is not None
+    ]
+    keys.sort(reverse=True)
+    return [key[3] for key in keys]
+
+
+def chosen(items: Mapping[str, Listed]) -> list[str]:
+    """The ids that the feeds show (feeds.select: newest change first, at most FEED_LIMIT)."""
+    keys = heapq.nlargest(
+        feeds.FEED_LIMIT,
+        (  # model.feed_row: the change is the release, then the disclosure
+            (item.disclosed_at if item.disclosed else item.released, item.year, item.number, i)
+            for i, item in items.items()
+            if item.row is not None
+        ),
+    )
+    return [key[3] for key in keys]
+
+
+def feeds_key(global_key: str, items: Mapping[str, Listed], ids: Sequence[str]) -> str:
+    """What the feeds are made of: their rows and everything global."""
+    h = hashlib.blake2b(global_key.encode(), digest_size=16)
+    for ident in ids:
+        h.update(f"\0{ident}\0{items[ident].row}".encode())
+    return h.hexdigest()
+
+
+class _Live:
+    """The rows of the live index.html and advisories.json, as ``layout`` describes them."""
+
+    def __init__(self, site: Path | None, layout: Layout | None) -> None:
+        self.position: dict[str, int] = {}
+        self.html = self.json = b""
+        if site is None or layout is None or not layout.html:
+            return
+        try:
+            self.html, self.json = (site / INDEX).read_bytes(), (site / JSON).read_bytes()
+        except OSError:
+            return
+        self.html_at = list(accumulate(layout.html[1:], initial=layout.html[0]))
+        gap = len(_SEPARATOR)
+        self.json_at = list(accumulate((n + gap for n in layout.json[1:]), initial=layout.json[0]))
+        if self.html_at[-1] > len(self.html) or self.json_at[-1] - gap > len(self.json):
+            return  # not the files described (cannot happen while the digests match)
+        self.html_sizes, self.json_sizes = layout.html[1:], layout.json[1:]
+        self.position = {ident: i for i, ident in enumerate(layout.ids)}
+
+    def run(self, first: int, end: int) -> tuple[memoryview, memoryview]:
+        """Rows first..end-1 (consecutive in the live files) in one piece each."""
+        last = end - 1
+        return (
+            memoryview(self.html)[self.html_at[first] : self.html_at[last] + self.html_sizes[last]],
+            memoryview(self.json)[self.json_at[first] : self.json_at[last] + self.json_sizes[last]],
+        )
+
+
+def make(
+    settings: Any,
+    renderer: Any,
+    items: Mapping[str, Listed],
+    rendered: Mapping[str, tuple[Any, ...]],
+    state_dir: Path,
+    site: Path | None,
+    layout: Layout | None,
+    shown: Sequence[str] | None,
+) -> tuple[dict[str, bytes], Layout]:
+    """The listing files for ``items``, and where each row lies in them; the feeds too unless
+    ``shown`` (the ids that they show, see :func:`chosen`) is None.
+
+    ``rendered``: the rows rendered in this build (as plain tuples), by id. Every other row is
+    taken from the live files at ``site`` (None: they are not as ``layout`` describes), else
+    from the store. Raises Damaged when a row is in neither.
+    """
+    order = listed(items)
+    picked = shown or ()
+    live = _Live(site, layout)
+    position = live.position
+    wanted = {i for i in order if i not in rendered and i not in position}
+    wanted.update(i for i in picked if i not in rendered)
+    stored = _fetch(state_dir, wanted, items)
+    html: list[Any] = []  # pieces: a new row, or a run of rows unchanged in the live files
+    json: list[Any] = []
+    html_sizes: list[int] = []
+    json_sizes: list[int] = []
+    first = end = -1  # the run of live rows being gathered
+    for ident in order:
+        at = position.get(ident, -1) if ident not in rendered else -1
+        if at >= 0:
+            if at != end:  # not the next row of the run: start another
+                if first >= 0:
+                    _append(live.run(first, end), html, json)
+                first = at
+            end = at + 1
+            html_sizes.append(live.html_sizes[at])
+            json_sizes.append(live.json_sizes[at])
+            continue
+        if first >= 0:
+            _append(live.run(first, end), html, json)
+            first = end = -1
+        row = rendered.get(ident) or stored[ident]
+        piece = row[1].encode()
+        html.append(piece)
+        json.append(row[2])
+        html_sizes.append(len(piece))
+        json_sizes.append(len(row[2]))
+    if first >= 0:
+        _append(live.run(first, end), html, json)
+    table = b"".join(html)
+    rows = Markup(table.decode())  # noqa: S704 - rows rendered with autoescape
+    page = renderer.render(
+        "index.html.j2", rows=rows, count=len(order), **renderer.row_context
+    ).encode()
+    start = layout.html[0] if layout is not None and layout.html else 0
+    if not page.startswith(table, start):
+        start = page.find(table)  # -1: the template changed the rows (the store gives them)
+    head = orjson.dumps(
+        {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
+    )
+    opening = head[:-1] + b',"advisories":[\n'
+    files = {INDEX: page, JSON: opening + _SEPARATOR.join(json) + b"\n]}\n"}
+    if shown is not None:
+        entries = (rendered.get(ident) or stored[ident] for ident in picked)
+        selected = feeds.select(tuple.__new__(model.FeedRow, row[3]) for row in entries)
+        files["feed.xml"] = feeds.rss(settings, selected)
+        files["atom.xml"] = feeds.atom(settings, selected)
+    new = Layout(
+        ("", ""),  # the caller sets them once the files are written
+        tuple(order),
+        (start, *html_sizes) if start >= 0 else (),
+        (len(opening), *json_sizes),
+    )
+    return files, new
+
+
+def _append(run: tuple[memoryview, memoryview], html: list[Any], json: list[Any]) -> None:
+    html.append(run[0])
+    json.append(run[1])
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+def _fetch(
+    state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
+) -> dict[str, tuple[Any, ...]]:
+    """The kept rows of ``wanted``, each checked against its item's row digest."""
+    if not wanted:
+        return {}
+    path = state_dir / FILE
+    found: dict[str, tuple[Any, ...]] = {}
+    try:
+        if not path.is_file():
+            raise Damaged
+        with contextlib.closing(kept.connect(path, durable=False)) as db:
+            if len(wanted) > _MANY:
+                cursor: Iterable[tuple[str, bytes]] = db.execute("SELECT id, row FROM rows")
+            else:
+                marks = ",".join("?" * len(wanted))
+                cursor = db.execute(
+                    f"SELECT id, row FROM rows WHERE id IN ({marks})",  # noqa: S608
+                    sorted(wanted),
+                )
+            for ident, raw in cursor:
+                if ident in wanted:
+                    row = marshal.loads(raw)  # noqa: S302 - private, and checked:
+                    if row_digest(row) == items[ident].row:
+                        found[ident] = row
+    except (sqlite3.Error, ValueError, EOFError, TypeError):
+        raise Damaged from None
+    if len(found) != len(wanted):
+        raise Damaged
+    return found
+
+
+def keep(
+    state_dir: Path,
+    put: Sequence[tuple[str, tuple[Any, ...]]],
+    drop: Sequence[str],
+    everything: bool,
+) -> None:
+    """Store the rows ``put`` (id, row) and delete those of ``drop``; ``everything``:
+    ``put`` is every row (the others are deleted). A store that cannot be written is removed:
+    the next build that needs it renders every row again."""
+    path = state_dir / FILE
+    if not (put or drop or everything):
+        return
+    if not kept.prepare(path, _SCHEMA, _IDENTITY, ("rows",), durable=False):
+        return
+    try:
+        with contextlib.closing(kept.connect(path, durable=False)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            if everything:
+                db.execute("DELETE FROM rows")
+            db.executemany("DELETE FROM rows WHERE id = ?", [(ident,) for ident in drop])
+            db.executemany(
+                "INSERT OR REPLACE INTO rows VALUES (?, ?)",
+                [(ident, marshal.dumps(row)) for ident, row in put],
+            )
+            db.execute("COMMIT")
+            if drop or everything:
+                kept.scrub(db)
+    except sqlite3.Error:
+        kept.remove(path)

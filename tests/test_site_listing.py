@@ -1,0 +1,179 @@
+"""The files that list every advisory, made again from the live files and the kept rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from releasekit.site import feeds, listing
+
+from .conftest import Workspace
+from .helpers.sites import marked, markers, site_files
+from .test_site_build import publish_at
+
+NOW = "2026-12-01T12:00:00Z"
+RELEASES = {  # out of number order: the index is by release instant
+    1: "2026-10-13T14:00:07Z",
+    2: "2026-10-20T09:00:00Z",
+    3: "2026-09-01T08:00:00Z",
+    4: "2026-11-25T10:00:00Z",  # details still to come at NOW (the placeholder)
+    5: "2026-10-20T09:00:00Z",  # the same instant as 2: ordered by number
+    6: "2026-08-15T16:30:00Z",
+    8: "2026-11-22T10:00:00Z",  # released after 6 is disclosed, once 6 has moved
+}
+LISTING = ("index.html", "advisories.json", "feed.xml", "atom.xml")
+
+
+@pytest.fixture
+def fetched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The ids of every read of the store, build by build."""
+    calls: list[set[str]] = []
+    real = listing._fetch
+
+    def spy(state_dir: Path, wanted: set[str], items: object) -> object:
+        if wanted:
+            calls.append(set(wanted))
+        return real(state_dir, wanted, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(listing, "_fetch", spy)
+    return calls
+
+
+def fresh(ws: Workspace, tmp_path: Path, moment: str = NOW) -> dict[str, bytes]:
+    """What a build from nothing makes of the workspace as it is now."""
+    other = tmp_path / "fresh"
+    shutil.rmtree(other, ignore_errors=True)
+    shutil.copytree(ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), moment)
+    return site_files(other / "site")
+
+
+def edit(ws: Workspace, n: int, old: str, new: str) -> None:
+    path = ws.root / "advisories" / f"ACSA-2026-{n:04d}.md"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def stored(ws: Workspace) -> bytes:
+    state = ws.root / ".releasekit"
+    return b"".join(p.read_bytes() for p in sorted(state.glob(listing.FILE + "*")))
+
+
+def test_each_change_gives_what_a_build_from_nothing_gives(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fetched: list[set[str]]
+) -> None:
+    monkeypatch.setattr(feeds, "FEED_LIMIT", 2)  # some rows in the feeds, some not
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    site = site_ws.root / "site"
+    assert site_files(site) == fresh(site_ws, tmp_path)
+    assert fetched == []  # a build from nothing renders every row
+
+    def check(*changed: str, same: tuple[str, ...] = ()) -> None:
+        fetched.clear()
+        inodes = {rel: (site / rel).stat().st_ino for rel in same}
+        report = publish_at(site_ws, NOW)
+        reads = list(fetched)
+        assert set(changed) <= set(report.written)
+        for rel in same:  # not made again: the live file, linked
+            assert rel not in report.written and (site / rel).stat().st_ino == inodes[rel]
+        assert site_files(site) == fresh(site_ws, tmp_path)
+        # From the store: at most the rows of the feeds, never every row.
+        assert len(reads) <= 1
+        assert not reads or len(reads[0]) <= feeds.FEED_LIMIT
+
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")  # a row, not in the feeds
+    check("index.html", "advisories.json", same=("feed.xml", "atom.xml"))
+    edit(site_ws, 8, "MARKER-SUMMARY-0008", "Newest summary")  # in the feeds (not shown in
+    check("advisories.json", "feed.xml", "atom.xml")  # the index before the disclosure)
+    marked(site_ws, 7, released="2026-10-01T00:00:00Z")  # a new row in the middle
+    check("index.html", "advisories/ACSA-2026-0007.html")
+    edit(site_ws, 6, RELEASES[6], "2026-10-25T00:00:00Z")  # a row moves up, and its
+    check("index.html", "feed.xml")  # disclosure (11-24) into the feeds, before 8's release
+    edit(site_ws, 1, RELEASES[1], "2027-01-01T00:00:00Z")  # a release moved later: gone
+    check("index.html")
+    (site_ws.root / "advisories" / "ACSA-2026-0005.md").unlink()  # a file removed
+    check("index.html")
+    assert b"MARKER-TITLE-0001" not in stored(site_ws)  # no longer listed: not kept
+    assert b"MARKER-TITLE-0005" not in stored(site_ws)
+    assert b"A corrected title" in stored(site_ws)
+    # The day the details of advisory 4 come out: its row and feed entry change.
+    fetched.clear()
+    publish_at(site_ws, "2026-12-25T00:00:00Z")
+    assert site_files(site) == fresh(site_ws, tmp_path, "2026-12-25T00:00:00Z")
+
+
+def test_a_listing_changed_by_hand_is_made_again_from_the_kept_rows(
+    site_ws: Workspace, tmp_path: Path, fetched: list[set[str]]
+) -> None:
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    site = site_ws.root / "site"
+    index = site / "index.html"
+    index.write_text(index.read_text().replace("MARKER-TITLE-0002", "EDITED BY HAND"))
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    fetched.clear()
+    publish_at(site_ws, NOW)
+    assert fetched == [{f"ACSA-2026-{n:04d}" for n in RELEASES if n != 3}]
+    assert site_files(site) == fresh(site_ws, tmp_path)
+    assert "EDITED BY HAND" not in index.read_text()
+
+
+def test_an_index_template_that_changes_the_rows_gets_them_from_the_store(
+    site_ws: Workspace, tmp_path: Path, fetched: list[set[str]]
+) -> None:
+    builtin = (Path(__file__).parent.parent / "templates" / "index.html.j2").read_text()
+    assert builtin.count("{{ rows }}") == 1
+    site_ws.write(
+        "templates/index.html.j2",
+        builtin.replace("{{ rows }}", '{{ rows|replace("tr id=", "tr data-x id=") }}'),
+    )
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    fetched.clear()
+    publish_at(site_ws, NOW)
+    assert fetched[0] == {f"ACSA-2026-{n:04d}" for n in RELEASES if n != 3}
+    index = (site_ws.root / "site" / "index.html").read_text()
+    assert index.count("<tr data-x id=") == len(RELEASES) and "A corrected title" in index
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["removed", "a row lost", "a row of another build"])
+def test_a_store_without_the_row_expected_means_a_full_build(
+    site_ws: Workspace, tmp_path: Path, damage: str
+) -> None:
+    import marshal
+    import sqlite3
+
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    path = site_ws.root / ".releasekit" / listing.FILE
+    if damage == "removed":
+        path.unlink()
+    else:
+        with sqlite3.connect(path) as db:
+            if damage == "a row lost":
+                db.execute("DELETE FROM rows WHERE id = 'ACSA-2026-0002'")
+            else:  # what the row was before its title changed
+                (raw,) = db.execute("SELECT row FROM rows WHERE id = 'ACSA-2026-0002'").fetchone()
+                row = marshal.loads(raw)  # noqa: S302 - written by the build just run
+                stale = (row[0], row[1].replace("MARKER-TITLE-0002", "STALE"), *row[2:])
+                db.execute(
+                    "UPDATE rows SET row = ? WHERE id = 'ACSA-2026-0002'",
+                    (marshal.dumps(stale),),
+                )
+        db.close()
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    (site_ws.root / "site" / "index.html").unlink()  # the store is the only source left
+    report = publish_at(site_ws, NOW)
+    assert len(report.written) > 4  # every page again: nothing else was trusted
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+    assert markers(2)["title"].encode() in stored(site_ws)
