@@ -701,9 +701,7 @@ def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
     # Well-formed entries of another renderer (here: edited, to tell them apart) ...
     with contextlib.closing(sqlite3.connect(kept)) as db, db:
         db.execute("UPDATE details SET html = replace(html, 'MARKER-BODY', 'EDITED')")
-    import markdown_it
-
-    monkeypatch.setattr(markdown_it, "__version__", "99.0.0")
+    monkeypatch.setattr(mdcache, "_renderer_files", lambda: [Path(build.__file__)])
     mdcache.identity.cache_clear()
     monkeypatch.setattr(build, "RENDER_VERSION", "again")  # every page again
     publish_at(site_ws, LATER, jobs=1)
@@ -788,3 +786,21 @@ def test_the_collector_is_off_during_a_build_and_on_again_after(
     with pytest.raises(AdvisoryError):
         publish_at(site_ws, LATER)
     assert gc.isenabled()  # after a failed build too
+
+
+def test_a_changed_title_parses_no_markdown_again(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    renders = Renders(monkeypatch)
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace("MARKER-TITLE-0001", "A corrected title"))
+    report = publish_at(site_ws, LATER)
+    assert "advisories/ACSA-2026-0001.html" in report.written
+    assert renders.texts == []  # its details: as kept by the last build
+    path.write_text(path.read_text().replace("in a paragraph", "in a NEW paragraph"))
+    publish_at(site_ws, LATER)
+    assert len(renders.texts) == 1
+    assert "NEW paragraph" in (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()

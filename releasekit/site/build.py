@@ -56,13 +56,14 @@ SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static
 FEEDS = ("feed.xml", "atom.xml")
 TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
-MARKDOWN_MIN = 64  # below this many pages, the kept details cost more to load than they save
+MARKDOWN_MIN = 1  # from this many pages on, details are kept between builds (see mdcache)
+PRUNE_MIN = 64  # a build of this many pages drops every detail kept that is not disclosed
 # The state is private and trusted, a cache of plain data: marshal writes and reads it faster
 # than pickle. A state that does not load (another Python, damage) is built again.
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "5"  # bump when what _save_state writes changes
+STATE_FORMAT = "6"  # bump when what _save_state writes changes
 KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Progress = Callable[[str], None]
@@ -257,7 +258,7 @@ class _Renderer:
     def __init__(self, settings: Settings, global_key: str) -> None:
         import jinja2
 
-        from . import markdown, mdcache, records
+        from . import mdcache, records
 
         self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
@@ -273,7 +274,6 @@ class _Renderer:
         self.row_context = {**self.context, "root": ""}
         self.details = mdcache.details
         self.records = records
-        markdown.warm()
         records.warm()
 
     def render(self, name: str, **context: Any) -> str:
@@ -561,6 +561,9 @@ def _run(
     # Markdown parser built) and inherited through fork; frozen, the objects are not
     # touched by the workers' garbage collector, so their memory stays shared.
     _renderer(ctx.settings, ctx.global_key)
+    from . import markdown
+
+    markdown.warm()
     size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     gc.collect()
@@ -906,7 +909,7 @@ class _Builder:
             cores = f" on {workers} cores" if workers > 1 else ""
             self.say(f"rendering {len(plan.tasks)} advisories{cores}")
         shown = workspace.display_path(settings, settings.advisories_dir)
-        if len(plan.tasks) >= MARKDOWN_MIN:  # a big rebuild: most details may be kept
+        if len(plan.tasks) >= MARKDOWN_MIN:  # the details of unchanged texts are kept
             from . import mdcache
 
             plan.markdown = mdcache.prepare(self.state_dir)
@@ -1064,13 +1067,14 @@ class _Builder:
         )
         state.layout, state.feeds_key = plan.layout, plan.feeds_key
         _save_state(self.state_dir, state)
-        if plan.markdown is not None or withdrawn:  # keep what is disclosed now, only
+        if plan.markdown is not None and len(plan.tasks) >= PRUNE_MIN:  # keep what is
+            from . import mdcache  # disclosed now, only
+
+            mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
+        elif withdrawn:
             from . import mdcache
 
-            if plan.markdown is not None:
-                mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
-            else:
-                mdcache.forget(self.state_dir, withdrawn)
+            mdcache.forget(self.state_dir, withdrawn)
         return self._report(written, unchanged, removed)
 
     def _keep_rows(self, plan: _Plan) -> None:

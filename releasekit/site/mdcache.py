@@ -22,31 +22,42 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from . import kept, markdown, tree
+from . import kept, tree
 
 FILE = "site-markdown.sqlite"
-_FORMAT = "1"
+_FORMAT = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS details (id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL);
 """
 
 
+def _renderer_files() -> list[Path]:
+    """markdown-it-py's package file (which holds its version) and releasekit's module."""
+    spec = importlib.util.find_spec("markdown_it")
+    assert spec is not None
+    assert spec.origin is not None
+    return [Path(spec.origin), Path(__file__).with_name("markdown.py")]
+
+
 @lru_cache(maxsize=1)
 def identity() -> str:
-    """What the HTML depends on besides the text: the renderer's code and version."""
-    import markdown_it
+    """What the HTML depends on besides the text: the renderer's code and version.
 
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{_FORMAT}\0{markdown_it.__version__}\0".encode())
-    h.update(Path(markdown.__file__).read_bytes())
-    return h.hexdigest()
+    Read from the files: importing the renderer costs more than a whole small build whose
+    details are all kept (a changed title, say).
+    """
+    h = hashlib.sha256(f"{_FORMAT}\0".encode())
+    for path in _renderer_files():
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
 
 
 def prepare(state_dir: Path) -> Path | None:
@@ -123,15 +134,21 @@ def details(path: Path | None, ident: str, text: str) -> str:
     """``text`` as HTML: kept from an earlier build when it is unchanged, else rendered
     (and kept at the next :func:`flush`). ``path`` None: no store in this build."""
     if path is None:
-        return markdown.to_html(text)
+        return _to_html(text)
     store = _store(path)
     digest = tree.digest(text.encode())
     entry = store.get(ident)
     if entry is not None and entry[0] == digest:
         return entry[1]
-    html = markdown.to_html(text)
+    html = _to_html(text)
     store.fresh.append((ident, digest, html))
     return html
+
+
+def _to_html(text: str) -> str:
+    from . import markdown  # imported only when some text is rendered (see identity)
+
+    return markdown.to_html(text)
 
 
 def flush(path: Path | None) -> None:
