@@ -12,11 +12,14 @@ pygit2 type. Failures become :mod:`releasekit.errors`: an unreachable remote is
 :class:`RemoteUnreachable` (exit 1), a malformed revision or refspec :class:`BadInput`
 (exit 2), anything else :class:`GitError` (exit 1). Messages never carry credentials.
 
-Logins: SSH keys come from the agent. An HTTPS remote that asks for a login gets
-``RELEASEKIT_GIT_USER`` and ``RELEASEKIT_GIT_PASSWORD`` (a token; both or neither), never
-over plain ``http://`` except to a loopback address, and asked for once: a refused login
-stops the operation. ``RELEASEKIT_GIT_CAFILE`` names CA certificates to trust for a remote
-with a private CA (in addition to the system's).
+Logins: SSH keys come from the agent. The remote's identity is checked before anything is
+sent: an SSH host key must be in ``~/.ssh/known_hosts`` (as OpenSSH writes it, ``[host]:port``
+for another port than 22), an HTTPS certificate must verify; libgit2 would otherwise go on
+with a host key it does not know, or one that does not match. An HTTPS remote that asks
+for a login gets ``RELEASEKIT_GIT_USER`` and ``RELEASEKIT_GIT_PASSWORD`` (a token; both or
+neither), never over plain ``http://`` except to a loopback address, and asked for once: a
+refused login stops the operation. ``RELEASEKIT_GIT_CAFILE`` names CA certificates to trust
+for a remote with a private CA (in addition to the system's).
 """
 
 from __future__ import annotations
@@ -266,6 +269,19 @@ class _Callbacks(pygit2.RemoteCallbacks):
             self._logins_given += 1
             return pygit2.UserPass(self._login.user, self._login.password)
         raise pygit2.Passthrough
+
+    def certificate_check(self, certificate: Any, valid: bool, host: bytes | str) -> bool:
+        # libgit2 reports whether the SSH host key is in known_hosts (and matches) or the TLS
+        # certificate verifies, then goes on by default whatever it found: refuse instead.
+        if valid:
+            return True
+        name = host.decode(errors="replace") if isinstance(host, bytes) else host
+        raise RemoteUnreachable(
+            f"remote {sanitize(name)}: its identity could not be verified (an SSH host key "
+            "that is not in ~/.ssh/known_hosts, or does not match it; or an HTTPS certificate "
+            "that does not verify): check the key's fingerprint with the forge and add it "
+            "(ssh-keyscan), or see RELEASEKIT_GIT_CAFILE"
+        )
 
     def sideband_progress(self, string: str) -> None:
         self._check_deadline()

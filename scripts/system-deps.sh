@@ -11,6 +11,8 @@ done
 command -v gpg >/dev/null 2>&1 || missing="$missing gnupg"
 command -v git >/dev/null 2>&1 || missing="$missing git"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+# sshd for the git-over-SSH tests (it brings ssh-keygen and ssh-agent)
+{ [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || missing="$missing openssh-server"
 [ -z "$missing" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: please install:$missing" >&2

@@ -15,6 +15,7 @@ from releasekit.git import Entry, Person, ProductRepo, sanitize
 
 from .helpers.githttp import GitHttpServer
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
+from .helpers.sshd import SshServer
 
 TAGGER = Person("Release Bot", "release@example.org", 1_800_000_000, 60)
 
@@ -394,3 +395,58 @@ def test_no_login_over_plain_http_but_to_loopback(product: Product) -> None:
         assert server.logins == ["u"]  # only the loopback one
     finally:
         server.stop()
+
+
+@pytest.fixture
+def ssh_remote(
+    product: Product, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SshServer]:
+    """The product's remote behind a real sshd on 127.0.0.1; the key in a real ssh-agent."""
+    import pygit2
+
+    server = SshServer(tmp_path / "ssh")
+    server.start()
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(server.agent_socket))
+    saved = pygit2.settings.homedir
+    pygit2.settings.homedir = str(server.home)  # where libgit2 reads .ssh/known_hosts
+    try:
+        yield server
+    finally:
+        pygit2.settings.homedir = saved
+        server.stop()
+
+
+def test_an_ssh_remote_with_a_known_host_key_gets_the_push(
+    product: Product, ssh_remote: SshServer
+) -> None:
+    ssh_remote.trust()
+    url = ssh_remote.url(product.root / "remote.git")
+    repo = ProductRepo.open(product.clone, {})
+    assert repo.ls_remote(url, timeout=20)["refs/heads/release-10.3"] == product.tip("release-10.3")
+    fixed = _fix_commit(repo, product.tip("release-10.3"))
+    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
+    results = repo.push(
+        url, [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"], timeout=20
+    )
+    assert [(r.ref, r.ok) for r in results] == [
+        ("refs/heads/release-10.3", True),
+        ("refs/tags/v10.3.2", True),
+    ]
+    assert product.tip("release-10.3") == fixed
+
+
+@pytest.mark.parametrize("known", ["nothing", "another key"])
+def test_an_ssh_host_key_not_known_or_not_matching_stops_before_the_push(
+    product: Product, ssh_remote: SshServer, known: str
+) -> None:
+    if known == "another key":  # what a host in the middle would show
+        ssh_remote.trust(ssh_remote.another_key())
+    url = ssh_remote.url(product.root / "remote.git")
+    repo = ProductRepo.open(product.clone, {})
+    before = product.tip("release-10.3")
+    fixed = _fix_commit(repo, before)
+    with pytest.raises(RemoteUnreachable, match="identity could not be verified"):
+        repo.push(url, [f"{fixed}:refs/heads/release-10.3"], timeout=20)
+    with pytest.raises(RemoteUnreachable, match="known_hosts"):
+        repo.ls_remote(url, timeout=20)
+    assert product.tip("release-10.3") == before

@@ -9,7 +9,7 @@ How a build goes:
 1. Each advisory's *render key* is a digest of its content, what of it is visible now
    (hidden, released or disclosed) and everything global (settings, templates, this code).
    An advisory whose key and files on disk match the last build is not rendered again; its
-   row of the index, entry of advisories.json and feed entry come from the build state.
+   row of the index, entry of advisories.json and feed entry stay as they are (listing).
 2. Everything else is rendered (on every core when there is a lot) into the standby tree;
    unchanged files are hard-linked into it from the live site meanwhile.
 3. The standby is swapped with the live site in one atomic rename; nothing changes on disk
@@ -19,9 +19,9 @@ Only released advisories produce anything; before the disclosure date their deta
 replaced by the placeholder sentence, and no body, CWE, CVE id, credit or record is rendered.
 Every timestamp in the output comes from the advisories, never from the build clock. The
 build state lives in the private state directory: ``.releasekit/site-state`` (what every
-run reads: the files of the site, the advisory files, the keys), ``site-items`` (what each
-advisory made; read only when something is rebuilt) and ``site-rows`` (each advisory's row
-of the index, advisories.json and the feeds; read only when those are made again).
+run reads: the files of the site, the advisory files, the keys) and ``site-items`` (what each
+advisory made, where the rows lie in the listing files; read only when something is
+rebuilt); the rows themselves are kept by :mod:`.listing`, the details by :mod:`.mdcache`.
 
 A top-level ``site/README.md`` that is a regular file is not the build's: it is carried into
 every new tree as it is, never rendered, never removed (the repository that doubles as an
