@@ -804,3 +804,39 @@ def test_a_changed_title_parses_no_markdown_again(
     publish_at(site_ws, LATER)
     assert len(renders.texts) == 1
     assert "NEW paragraph" in (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+
+
+def test_a_build_without_state_keeps_the_live_files_it_would_write_again(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2, 3):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    before = {rel: (site / rel).stat() for rel in site_files(site)}
+    shutil.rmtree(site_ws.root / ".releasekit")  # the state lost (or another releasekit's)
+    page = site / "advisories/ACSA-2026-0002.html"
+    page.write_text(page.read_text().replace("MARKER-TITLE-0002", "MARKER-TITLE-9999"))  # same
+    osv = site / "osv/ACSA-2026-0003.json"  # size, other bytes; and a link to the right bytes
+    real = site_ws.root / "elsewhere.json"
+    real.write_bytes(osv.read_bytes())
+    osv.unlink()
+    osv.symlink_to(real)
+    report = publish_at(site_ws, LATER)
+    assert report.written == ("advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0003.json")
+    assert "MARKER-TITLE-0002" in page.read_text() and not osv.is_symlink()
+    for rel, stat in before.items():  # the others: the same inodes, the same mtimes
+        if rel not in report.written:
+            now = (site / rel).stat()
+            assert (now.st_ino, now.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns), rel
+    # The old site, now the standby, is trusted where it holds the new site's files: the
+    # next build starts from it, not from an empty tree.
+    resets: list[Path] = []
+    real_reset = tree.reset_tree
+    monkeypatch.setattr(tree, "reset_tree", lambda path: (resets.append(path), real_reset(path)))
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    report = publish_at(site_ws, LATER)
+    assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
+    assert resets == []
+    assert report.unchanged and all((site / rel).exists() for rel in report.unchanged)

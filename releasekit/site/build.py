@@ -677,6 +677,8 @@ class _Plan:
     feeds_key: str = ""  # what its feeds are made of
     shared_key: str = ""
     markdown: Path | None = None  # the details kept between builds (None: not in this one)
+    live: tree.Live | None = None  # what of the live site the new tree may keep
+    adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
 
 
 def publish(
@@ -913,12 +915,16 @@ class _Builder:
             from . import mdcache
 
             plan.markdown = mdcache.prepare(self.state_dir)
-        live = tree.Live(
+        unknown = {}  # live files that the state does not vouch for (lost, damaged, by hand)
+        if len(plan.good) < len(plan.present):
+            unknown = {rel: sig for rel, sig in plan.present.items() if rel not in plan.good}
+        live = plan.live = tree.Live(
             self.site,
             plan.good,
             state.digests,
             state.signatures,
             plan.kept_signatures,
+            unknown,
         )
         ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown, live)
         problems: list[Problem] = []
@@ -986,7 +992,7 @@ class _Builder:
             self._keep_live(plan, FEEDS)
         files["static/style.css"] = _static(self.settings, "static/style.css")
         for rel, data in files.items():
-            plan.new[rel] = tree.write_new(plan.standby, rel, data)
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
         digests = (plan.new[listing.INDEX].digest, plan.new[listing.JSON].digest)
         plan.layout = made._replace(digests=digests)
 
@@ -1002,6 +1008,9 @@ class _Builder:
                 if info.signature != live_signatures[rel]:  # not linked by tree.place
                     tree.link(self.site / rel, standby / rel)
                 plan.signatures[rel] = live_signatures[rel]
+            elif rel not in plan.good and plan.present.get(rel) == info.signature:
+                plan.signatures[rel] = info.signature  # the live file (tree._adoptable)
+                plan.adopted[rel] = info.digest
             else:
                 plan.signatures[rel] = info.signature
                 plan.written.append(rel)
@@ -1029,11 +1038,15 @@ class _Builder:
             os.chmod(standby, tree.DIR_MODE)
             if self.site.is_dir():
                 tree.exchange(standby, self.site)
-                if len(good) == len(live_signatures):  # the old site, all as the state said
-                    state.standby_signatures, state.standby_digests = live_signatures, live_digests
+                if len(good) == len(live_signatures) and not plan.adopted:  # the old site, all
+                    state.standby_signatures = live_signatures  # as the state said
+                    state.standby_digests = live_digests
                 else:
                     state.standby_signatures = {rel: live_signatures[rel] for rel in good}
                     state.standby_digests = {rel: live_digests[rel] for rel in good}
+                for rel, digest in plan.adopted.items():  # the same inodes as the new site's
+                    state.standby_signatures[rel] = plan.present[rel]
+                    state.standby_digests[rel] = digest
             else:
                 os.rename(standby, self.site)
                 state.standby_signatures, state.standby_digests = {}, {}
@@ -1044,8 +1057,8 @@ class _Builder:
             )
         else:  # the same bytes as the live site: keep it, remember what the standby holds
             state.standby_signatures, state.standby_digests = signatures, digests
-            state.signatures = {rel: live_signatures[rel] for rel in signatures}
-            state.digests = {rel: live_digests[rel] for rel in signatures}
+            state.signatures = {rel: plan.present[rel] for rel in signatures}
+            state.digests = dict(digests)
         self._keep_rows(plan)
         withdrawn = [  # details no longer public (a disclosure moved later, a file removed)
             ident

@@ -112,20 +112,28 @@ def write_new(root: Path | str, rel: str, data: bytes, known: str | None = None)
 
 class Live(NamedTuple):
     """What :func:`place` may keep or link instead of writing: the live site's files that are
-    as the build state says, and the files the standby already holds (checked the same way)."""
+    as the build state says, and the files the standby already holds (checked the same way);
+    and the live files that the state does not vouch for (see :func:`_adoptable`)."""
 
     root: Path
     good: set[str]
     digests: dict[str, str]
     signatures: dict[str, Signature]
     kept: dict[str, Signature]  # the standby's files
+    unknown: dict[str, Signature] = {}  # noqa: RUF012 - never changed
 
 
 def place(root: Path | str, rel: str, data: bytes, live: Live | None) -> FileInfo:
     """Put ``data`` at ``root/rel`` (the standby): when the live file has these very bytes,
     that file (it keeps its inode and mtime, and nothing is written: already there when the
     standby holds it, else hard-linked); else a new file."""
-    if live is None or rel not in live.good:
+    if live is None:
+        return write_new(root, rel, data)
+    if rel not in live.good:
+        seen = live.unknown.get(rel)
+        if seen is not None and seen[0] == len(data) and _adoptable(live.root / rel, data, seen):
+            link(live.root / rel, f"{root}/{rel}")
+            return FileInfo(digest(data), *seen)
         return write_new(root, rel, data)
     found = digest(data)
     if live.digests.get(rel) != found:
@@ -135,6 +143,27 @@ def place(root: Path | str, rel: str, data: bytes, live: Live | None) -> FileInf
         link(live.root / rel, f"{root}/{rel}")
     size, mtime_ns, ino = signature
     return FileInfo(found, size, mtime_ns, ino)
+
+
+def _adoptable(path: Path, data: bytes, seen: Signature) -> bool:
+    """Whether the live file at ``path`` (that the build state does not know: it was lost, or
+    is from another releasekit) is a regular file with these very bytes, as it was scanned.
+
+    Such a file is kept, as when the state vouches for it: a build that starts again from
+    nothing leaves the unchanged files' inodes and mtimes alone (mirrors see no change).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        stat = os.fstat(fd)
+        if not _regular(stat) or (stat.st_size, stat.st_mtime_ns, stat.st_ino) != seen:
+            return False
+        with os.fdopen(os.dup(fd), "rb") as reader:
+            return reader.read(len(data) + 1) == data
+    finally:
+        os.close(fd)
 
 
 def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
