@@ -840,3 +840,34 @@ def test_a_build_without_state_keeps_the_live_files_it_would_write_again(
     assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
     assert resets == []
     assert report.unchanged and all((site / rel).exists() for rel in report.unchanged)
+
+
+def test_details_kept_by_a_build_that_failed_go_when_they_are_no_longer_public(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1)  # released 2026-10-13: details public from 2026-11-12
+    publish_at(site_ws, "2026-11-01T00:00:00Z")
+    clash = marked(site_ws, 2)
+    clash.write_text(clash.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
+    with pytest.raises(AdvisoryError, match="CVE-2099-90001 is also used"):
+        publish_at(site_ws, "2026-11-20T00:00:00Z")  # after the details of 1 were rendered
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace(RELEASED, "2026-11-10T14:00:07Z"))  # moved later
+    clash.unlink()
+    publish_at(site_ws, "2026-11-20T00:00:00Z")
+    assert kept_details(site_ws) == {}
+    kept = b"".join(p.read_bytes() for p in (site_ws.root / ".releasekit").glob(mdcache.FILE + "*"))
+    assert markers(1)["body"].encode() not in kept
+
+
+def test_kept_details_damaged_on_disk_are_rendered_again(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    page = (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_bytes()
+    with contextlib.closing(sqlite3.connect(site_ws.root / ".releasekit" / mdcache.FILE)) as db, db:
+        db.execute("UPDATE details SET html = replace(html, 'MARKER-BODY', 'TORN')")  # as a crash
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace("MARKER-TITLE-0001", "MARKER-TITLE-0001 again"))
+    publish_at(site_ws, LATER)
+    again = (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_bytes()
+    assert b"TORN" not in again and markers(1)["body"].encode() in again and again != page

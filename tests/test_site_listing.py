@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from releasekit.site import feeds, listing
+from releasekit.site import build, feeds, listing
 
 from .conftest import Workspace
 from .helpers.sites import marked, markers, site_files
@@ -39,6 +40,19 @@ def fetched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
 
     monkeypatch.setattr(listing, "_fetch", spy)
     return calls
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many advisories each rendering of the builds to come gets."""
+    rendered: list[int] = []
+    real = build._run
+
+    def spy(ctx: object, tasks: list[object], *args: object) -> object:
+        rendered.append(len(tasks))
+        return real(ctx, tasks, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "_run", spy)
+    return rendered
 
 
 def fresh(ws: Workspace, tmp_path: Path, moment: str = NOW) -> dict[str, bytes]:
@@ -177,3 +191,84 @@ def test_a_store_without_the_row_expected_means_a_full_build(
     assert len(report.written) > 4  # every page again: nothing else was trusted
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
     assert markers(2)["title"].encode() in stored(site_ws)
+
+
+def test_rows_the_store_lost_are_rendered_again_not_the_whole_site(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    (site_ws.root / ".releasekit" / listing.FILE).unlink()
+    (site_ws.root / "site" / "index.html").unlink()  # every row must come from the store
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    rendered = count_renders(monkeypatch)
+    report = publish_at(site_ws, NOW)
+    assert rendered == [1, len(RELEASES) - 1]  # the changed one, then the others' rows once
+    pages = [rel for rel in report.written if "/" in rel]  # the others: linked, as they were
+    assert sorted(pages) == sorted(
+        ["advisories/ACSA-2026-0003.html", "osv/ACSA-2026-0003.json", "cve/CVE-2099-90003.json"]
+    )
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+    rendered.clear()  # and the store has them all again
+    edit(site_ws, 5, "MARKER-TITLE-0005", "Five")
+    (site_ws.root / "site" / "index.html").write_text("changed by hand")
+    publish_at(site_ws, NOW)
+    assert rendered == [1]
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+
+
+def test_a_hand_edit_that_keeps_size_and_mtime_is_not_spliced_into_the_next_index(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    index = site_ws.root / "site" / "index.html"
+    before = index.stat()
+    with index.open("r+b") as handle:  # in place, as `rsync --inplace -t` or `cp -p` would
+        data = handle.read()
+        handle.seek(0)
+        handle.write(data.replace(b"MARKER-TITLE-0002", b"EDITED-TITLE-0002"))
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    publish_at(site_ws, NOW)
+    assert b"EDITED" not in index.read_bytes()
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+
+
+def test_a_store_that_a_crash_left_ahead_of_the_state_catches_up(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    path = site_ws.root / "advisories" / "ACSA-2026-0003.md"
+    original = path.read_text()
+    path.write_text(original.replace("MARKER-TITLE-0003", "A corrected title"))
+
+    class Killed(BaseException):
+        pass
+
+    real = listing.keep
+
+    def keep(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        raise Killed  # after the store, before the state
+
+    with monkeypatch.context() as patched:
+        patched.setattr(listing, "keep", keep)
+        with pytest.raises(Killed):
+            publish_at(site_ws, NOW)
+    path.write_text(original)  # the change undone
+    publish_at(site_ws, NOW)
+    (site_ws.root / "site" / "index.html").write_text("changed by hand")  # rows from the store
+    edit(site_ws, 5, "MARKER-TITLE-0005", "Five")
+    rendered = count_renders(monkeypatch)
+    report = publish_at(site_ws, NOW)
+    assert rendered == [1]  # the store had caught up: no row to render again
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+    pages = [rel for rel in report.written if "/" in rel]  # not every page again
+    assert sorted(pages) == sorted(
+        ["advisories/ACSA-2026-0005.html", "osv/ACSA-2026-0005.json", "cve/CVE-2099-90005.json"]
+    )

@@ -35,7 +35,7 @@ import gc
 import hashlib
 import marshal
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +57,6 @@ FEEDS = ("feed.xml", "atom.xml")
 TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
 PARALLEL_MIN = 64  # below this many pages, forking workers costs more than it saves
 MARKDOWN_MIN = 1  # from this many pages on, details are kept between builds (see mdcache)
-PRUNE_MIN = 64  # a build of this many pages drops every detail kept that is not disclosed
 # The state is private and trusted, a cache of plain data: marshal writes and reads it faster
 # than pickle. A state that does not load (another Python, damage) is built again.
 STATE = "site-state"
@@ -678,6 +677,8 @@ class _Plan:
     shared_key: str = ""
     markdown: Path | None = None  # the details kept between builds (None: not in this one)
     live: tree.Live | None = None  # what of the live site the new tree may keep
+    context: _Context | None = None  # what the renderers of this build get
+    linker: tree.Linker | None = None  # the links of the kept files into the standby
     adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
 
 
@@ -762,7 +763,8 @@ def _no_collector() -> Iterator[None]:
     The state is hundreds of thousands of small tuples and strings; the collector would walk
     all of them again and again while they are loaded (a sixth of a small build's time) to
     find nothing: the build makes next to no reference cycles. The worker processes, which
-    render page after page, collect as usual (_init_worker).
+    render page after page, collect as usual (_init_worker). (The collector is the
+    process's: a program that runs other threads while it calls publish runs them without.)
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -853,7 +855,7 @@ class _Builder:
             good = set(present)
         else:
             good = {rel for rel, sig in state.signatures.items() if present.get(rel) == sig}
-        plan = _Plan(entries, sources, False, present, good)
+        plan = _Plan(list(entries), sources, False, present, good)  # (run may retry)
         if sources is not None:
             self._source_entries(plan, sources)
         steady = state.steady(key, now)  # then every unchanged advisory keeps its render key
@@ -894,7 +896,7 @@ class _Builder:
                 else:
                     signatures[rel] = live_signatures[rel]
                     to_link.append(rel)
-        linker = tree.Linker(self.site, plan.standby, to_link)  # before any thread or pool
+        linker = plan.linker = tree.Linker(self.site, plan.standby, to_link)  # before any pool
         try:
             self._render(plan)
             self._settle(plan)
@@ -926,21 +928,12 @@ class _Builder:
             plan.kept_signatures,
             unknown,
         )
-        ctx = _Context(settings, self.now, plan.standby, key, shown, plan.markdown, live)
-        problems: list[Problem] = []
-        items, new, rows = plan.items, plan.new, plan.rows
+        ctx = plan.context = _Context(
+            settings, self.now, plan.standby, key, shown, plan.markdown, live
+        )
         advance = self.advance if len(plan.tasks) >= PARALLEL_MIN else None
-        for done in _run(ctx, plan.tasks, workers, advance):
-            problems.extend(done.problems)
-            if done.item is not None:
-                item = tuple.__new__(Item, done.item)
-                items[item.id] = item
-                if done.row is not None:
-                    rows[item.id] = done.row
-                for rel, info in done.written.items():
-                    new[rel] = tuple.__new__(tree.FileInfo, info)
-        if problems:
-            raise AdvisoryError(problems)
+        self._take(plan, _run(ctx, plan.tasks, workers, advance))
+        items = plan.items
         if plan.parse:
             folder = settings.advisories_dir
             crossed = workspace.cross_check(
@@ -966,8 +959,39 @@ class _Builder:
                 plan.signatures[rel] = state.signatures[rel]
                 tree.link(self.site / rel, plan.standby / rel)
 
-    def _listing(self, plan: _Plan) -> None:
-        """index.html, advisories.json and the feeds, into the standby (see listing)."""
+    def _take(self, plan: _Plan, results: Iterable[_Done]) -> None:
+        """What the renderers made: items, rows and files; every problem of the files."""
+        problems: list[Problem] = []
+        items, new, rows = plan.items, plan.new, plan.rows
+        for done in results:
+            problems.extend(done.problems)
+            if done.item is not None:
+                item = tuple.__new__(Item, done.item)
+                items[item.id] = item
+                if done.row is not None:
+                    rows[item.id] = done.row
+                for rel, info in done.written.items():
+                    new[rel] = tuple.__new__(tree.FileInfo, info)
+        if problems:
+            raise AdvisoryError(problems)
+
+    def _render_again(self, plan: _Plan, ids: frozenset[str]) -> None:
+        """Render advisories kept from the last build whose rows the store lost (see run)."""
+        assert plan.context is not None
+        assert plan.linker is not None
+        plan.linker.wait()  # their files are linked into the standby: done before replacing
+        given = {entry.id: entry.source for entry in plan.entries}
+        folder = self.settings.advisories_dir
+        tasks = [_Task(i, given.get(i) or folder / f"{i}.md") for i in sorted(ids)]
+        self.say(f"rendering {len(tasks)} advisories again (their rows were not kept)")
+        self._take(plan, _run(plan.context, tasks, _jobs(self.jobs, len(tasks))))
+
+    def _listing(self, plan: _Plan, again: bool = True) -> None:
+        """index.html, advisories.json and the feeds, into the standby (see listing).
+
+        Rows the store lost (a crash between it and the state, a store removed) are rendered
+        again, once; if rows are still missing, run() starts from nothing.
+        """
         state, layout = self.state, self.state.layout
         live = (
             layout is not None
@@ -978,16 +1002,25 @@ class _Builder:
         plan.feeds_key = listing.feeds_key(self.global_key, plan.items, shown)
         same_feeds = state.feeds_key == plan.feeds_key and plan.good.issuperset(FEEDS)
         renderer = _renderer(self.settings, self.global_key)
-        files, made = listing.make(
-            self.settings,
-            renderer,
-            plan.items,
-            plan.rows,
-            self.state_dir,
-            self.site if live else None,
-            layout,
-            None if same_feeds else shown,
-        )
+
+        try:
+            files, made = listing.make(
+                self.settings,
+                renderer,
+                plan.items,
+                plan.rows,
+                self.state_dir,
+                self.site if live else None,
+                layout,
+                None if same_feeds else shown,
+            )
+        except listing.Damaged as damaged:
+            if not again:
+                raise
+            self._render_again(plan, damaged.ids)
+            plan.shared_key = self._shared_key(plan.items)
+            self._listing(plan, again=False)
+            return
         if same_feeds:  # no entry of theirs changed
             self._keep_live(plan, FEEDS)
         files["static/style.css"] = _static(self.settings, "static/style.css")
@@ -1080,8 +1113,8 @@ class _Builder:
         )
         state.layout, state.feeds_key = plan.layout, plan.feeds_key
         _save_state(self.state_dir, state)
-        if plan.markdown is not None and len(plan.tasks) >= PRUNE_MIN:  # keep what is
-            from . import mdcache  # disclosed now, only
+        if plan.markdown is not None:  # keep what is disclosed now, only (a failed build
+            from . import mdcache  # may have kept details the state does not know of)
 
             mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
         elif withdrawn:
@@ -1094,13 +1127,8 @@ class _Builder:
         """Store the rows rendered in this build that changed; drop those no longer listed."""
         old, items, rows = self.state.items, plan.items, plan.rows
         everything = not old  # a build from nothing: the store gets every row
-        put = [
-            (ident, rows[ident])
-            for ident, item in items.items()
-            if item.row is not None
-            and ident in rows
-            and (everything or ident not in old or old[ident].row != item.row)
-        ]
+        put = list(rows.items())  # every row rendered, changed or not: a store that fell
+        # behind the state (a crash between the two) catches up with each build
         drop = [
             ident
             for ident, item in old.items()

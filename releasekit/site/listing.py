@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from markupsafe import Markup
 
-from . import feeds, kept, model
+from . import feeds, kept, model, tree
 
 FILE = "site-rows.sqlite"
 INDEX, JSON = "index.html", "advisories.json"
@@ -88,7 +88,11 @@ class Listed(Protocol):
 
 
 class Damaged(Exception):
-    """A row that the build state expects is not in the store."""
+    """Rows that the build state expects are not in the store (``ids``: which)."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        super().__init__()
+        self.ids = frozenset(ids)
 
 
 def listed(items: Mapping[str, Listed]) -> list[str]:
@@ -130,14 +134,17 @@ class _Live:
         if site is None or layout is None or not layout.html:
             return
         try:
-            self.html, self.json = (site / INDEX).read_bytes(), (site / JSON).read_bytes()
+            html, json = (site / INDEX).read_bytes(), (site / JSON).read_bytes()
         except OSError:
             return
+        if (tree.digest(html), tree.digest(json)) != layout.digests:  # an edit that kept the
+            return  # size and the mtime: not the files described
+        self.html, self.json = html, json
         self.html_at = list(accumulate(layout.html[1:], initial=layout.html[0]))
         gap = len(_SEPARATOR)
         self.json_at = list(accumulate((n + gap for n in layout.json[1:]), initial=layout.json[0]))
         if self.html_at[-1] > len(self.html) or self.json_at[-1] - gap > len(self.json):
-            return  # not the files described (cannot happen while the digests match)
+            return  # not what was described (cannot happen while the digests match)
         self.html_sizes, self.json_sizes = layout.html[1:], layout.json[1:]
         self.position = {ident: i for i, ident in enumerate(layout.ids)}
 
@@ -246,7 +253,7 @@ def _fetch(
     found: dict[str, tuple[Any, ...]] = {}
     try:
         if not path.is_file():
-            raise Damaged
+            raise Damaged(wanted)
         with contextlib.closing(kept.connect(path, durable=False)) as db:
             if len(wanted) > _MANY:
                 cursor: Iterable[tuple[str, bytes]] = db.execute("SELECT id, row FROM rows")
@@ -262,9 +269,9 @@ def _fetch(
                     if row_digest(row) == items[ident].row:
                         found[ident] = row
     except (sqlite3.Error, ValueError, EOFError, TypeError):
-        raise Damaged from None
+        raise Damaged(wanted) from None
     if len(found) != len(wanted):
-        raise Damaged
+        raise Damaged(wanted - found.keys())
     return found
 
 

@@ -1,21 +1,25 @@
 """Advisory details rendered by earlier builds, kept in the private state directory.
 
-A full rebuild (new or overriding templates, changed settings, a new releasekit, a site that
-was deleted) renders every page again, and parsing the Markdown is most of a page's cost.
-The details of an advisory whose text did not change are taken from here instead of being
-parsed again: one entry per advisory id, with the digest of the text it was made from, so a
-changed text is never served from here. Any change of the Markdown renderer (markdown-it-py's
-version or releasekit's markdown module) empties the store at once.
+A rebuild of many pages (new or overriding templates, changed settings, a new releasekit, a
+site that was deleted) renders every page again, and parsing the Markdown is most of a
+page's cost; a changed title renders one page whose text did not change. The details of an
+advisory whose text did not change are taken from here instead of being parsed again: one
+entry per advisory id, with the digest of the text it was made from, so a changed text is
+never served from here. Any change of the Markdown renderer (markdown-it-py's version or
+releasekit's markdown module) empties the store at once.
 
 An SQLite database (WAL): each worker process reads the entries it needs and adds what it
 rendered in one short transaction per chunk, so no process holds every entry in memory. It
-is a cache: any damage empties it and costs only renders, never a wrong page.
+is a cache, not synced to disk (a sync costs more than a small build's whole use of it):
+each entry carries the digest of its HTML, checked when it is read, and any damage empties
+the store; either costs only renders, never a wrong page.
 
 Details are rendered only once an advisory is disclosed, so only disclosed advisories' details
-are ever kept. A big build keeps only the advisories disclosed in it (``prune``), and any
-build drops the advisories that stopped being disclosed (``forget``: a disclosure moved later,
-a file removed). Deleted entries are overwritten on disk (``secure_delete``) and leave no copy
-in the log. The state directory is private (0700).
+are ever kept. Every build that used the store keeps only the advisories disclosed in it
+(``prune``: that covers what a build that failed kept), and a build that did not use it drops
+the advisories that stopped being disclosed (``forget``: a disclosure moved later, a file
+removed). Deleted entries are overwritten on disk (``secure_delete``) and leave no copy in
+the log. The state directory is private (0700).
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from pathlib import Path
 from . import kept, tree
 
 FILE = "site-markdown.sqlite"
-_FORMAT = "2"
+_FORMAT = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS details (id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS details (
+    id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL, sealed TEXT NOT NULL
+);
 """
 
 
@@ -67,7 +73,12 @@ def prepare(state_dir: Path) -> Path | None:
     """
     path = state_dir / FILE
     _close(path)  # no connection of this process outlives a build, or goes through a fork
-    return path if kept.prepare(path, _SCHEMA, identity(), ("details",)) else None
+    usable = kept.prepare(path, _SCHEMA, identity(), ("details",), durable=False)
+    return path if usable else None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return kept.connect(path, durable=False)  # every entry is checked when read
 
 
 class _Store:
@@ -75,20 +86,21 @@ class _Store:
 
     def __init__(self, path: Path) -> None:
         self.path, self.pid = path, os.getpid()
-        self.db: sqlite3.Connection | None = kept.connect(path)
-        self.fresh: list[tuple[str, str, str]] = []
+        self.db: sqlite3.Connection | None = _connect(path)
+        self.fresh: list[tuple[str, str, str, str]] = []
 
-    def get(self, ident: str) -> tuple[str, str] | None:
+    def get(self, ident: str) -> tuple[str, str, str] | None:
+        """The digest of the text, the HTML and the HTML's own digest (see details)."""
         if self.db is None:
             return None
         try:
             row = self.db.execute(
-                "SELECT digest, html FROM details WHERE id = ?", (ident,)
+                "SELECT digest, html, sealed FROM details WHERE id = ?", (ident,)
             ).fetchone()
         except sqlite3.Error:
             self.db = None  # damaged since the build began: render, keep nothing
             return None
-        return None if row is None else (row[0], row[1])
+        return None if row is None else (row[0], row[1], row[2])
 
     def flush(self) -> None:
         fresh, self.fresh = self.fresh, []
@@ -96,7 +108,7 @@ class _Store:
             return
         try:  # one short write transaction: the other workers wait for it, not for a chunk
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO details VALUES (?, ?, ?)", fresh)
+            self.db.executemany("INSERT OR REPLACE INTO details VALUES (?, ?, ?, ?)", fresh)
             self.db.execute("COMMIT")
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
@@ -138,10 +150,10 @@ def details(path: Path | None, ident: str, text: str) -> str:
     store = _store(path)
     digest = tree.digest(text.encode())
     entry = store.get(ident)
-    if entry is not None and entry[0] == digest:
-        return entry[1]
+    if entry is not None and entry[0] == digest and tree.digest(entry[1].encode()) == entry[2]:
+        return entry[1]  # (its own digest: the store is not synced, a crash may damage it)
     html = _to_html(text)
-    store.fresh.append((ident, digest, html))
+    store.fresh.append((ident, digest, html, tree.digest(html.encode())))
     return html
 
 
@@ -164,7 +176,10 @@ def flush(path: Path | None) -> None:
 def prune(path: Path, disclosed: Iterable[str]) -> None:
     """Keep only the entries of ``disclosed`` advisories; overwrite the others on disk."""
     keep = set(disclosed)
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(kept.connect(path)) as db:
+    with (
+        contextlib.suppress(sqlite3.Error),
+        contextlib.closing(_connect(path)) as db,
+    ):
         _delete(db, [i for (i,) in db.execute("SELECT id FROM details") if i not in keep])
 
 
@@ -174,7 +189,10 @@ def forget(state_dir: Path, ids: Sequence[str]) -> None:
     if not ids or not path.exists():
         return
     _close(path)
-    with contextlib.suppress(sqlite3.Error), contextlib.closing(kept.connect(path)) as db:
+    with (
+        contextlib.suppress(sqlite3.Error),
+        contextlib.closing(_connect(path)) as db,
+    ):
         _delete(db, ids)
 
 
