@@ -5,8 +5,9 @@ Generates a workspace of N advisories (300-600 words of Markdown each, with head
 code and links; seeded, so every run builds the same files), then measures in one run:
 
   releasekit  full build (no site, no state), re-publish with nothing changed, one advisory's
-              details changed, its title changed (index, JSON and feeds too), every page
-              again after a template change; the installed `releasekit` CLI as a subprocess
+              details changed, its title changed (the index and the JSON too; the feeds as
+              well for one of the newest), every page again after a template change and
+              one change after that; the installed `releasekit` CLI as a subprocess
   hugo        a full build of the same advisory files (Debian package `hugo`)
 
 For each: wall time and the peak memory of the whole process tree (the sum of the RSS of the
@@ -37,6 +38,7 @@ TARGETS = {
     "no change": (1.0, None),
     "one change": (1.5, None),
     "one title change": (1.5, None),
+    "title change, in feeds": (1.5, None),
 }
 
 WORDS = [
@@ -417,6 +419,12 @@ def run(args: argparse.Namespace) -> int:
         path.write_text(path.read_text().replace('title = "', 'title = "Corrected: ', 1))
         runs.append(measure(publish, workspace))
     results["one title change"] = median(runs)
+    runs = []  # the newest advisories' titles: in the feeds too (at most 100 entries)
+    for number in range(args.count, args.count - REPEAT, -1):
+        path = workspace / "advisories" / f"ACSA-2025-{number:05d}.md"
+        path.write_text(path.read_text().replace('title = "', 'title = "Corrected: ', 1))
+        runs.append(measure(publish, workspace))
+    results["title change, in feeds"] = median(runs)
     # A restyled page template: every page again, with the details kept from the last build.
     page = (ROOT / "templates" / "advisory.html.j2").read_text()
     (workspace / "templates").mkdir(exist_ok=True)
@@ -424,6 +432,10 @@ def run(args: argparse.Namespace) -> int:
         page.replace('<article class="advisory">', '<article class="advisory restyled">')
     )
     results["all pages, new template"] = measure(publish, workspace)
+    # The change after that: the standby still holds the old pages, linked again once.
+    path = picked[0]
+    path.write_text(path.read_text() + "\nAnd one more, after the new template.\n")
+    results["one change after that"] = measure(publish, workspace)
     files = sum(1 for p in (workspace / "site").rglob("*") if p.is_file())
     print(f"releasekit publish ({files} files in site/):")
     for name in results:
