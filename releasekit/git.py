@@ -14,8 +14,9 @@ pygit2 type. Failures become :mod:`releasekit.errors`: an unreachable remote is
 
 Logins: SSH keys come from the agent. The remote's identity is checked before anything is
 sent: an SSH host key must be in ``~/.ssh/known_hosts`` (as OpenSSH writes it, ``[host]:port``
-for another port than 22), an HTTPS certificate must verify; libgit2 would otherwise go on
-with a host key it does not know, or one that does not match. An HTTPS remote that asks
+for another port than 22; libgit2 reads no other file, not /etc/ssh/ssh_known_hosts), an
+HTTPS certificate must verify; libgit2 would otherwise go on with a host key it does not
+know, or one that does not match. An HTTPS remote that asks
 for a login gets ``RELEASEKIT_GIT_USER`` and ``RELEASEKIT_GIT_PASSWORD`` (a token; both or
 neither), never over plain ``http://`` except to a loopback address, and asked for once: a
 refused login stops the operation. ``RELEASEKIT_GIT_CAFILE`` names CA certificates to trust
@@ -222,9 +223,14 @@ class _Callbacks(pygit2.RemoteCallbacks):
     remote says per ref."""
 
     def __init__(
-        self, progress: Progress | None, deadline: float, login: Login | None = None
+        self,
+        progress: Progress | None,
+        deadline: float,
+        login: Login | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__()
+        self._url = url or ""
         self._progress = progress
         self._deadline = deadline
         self._last = 0.0
@@ -275,12 +281,16 @@ class _Callbacks(pygit2.RemoteCallbacks):
         # certificate verifies, then goes on by default whatever it found: refuse instead.
         if valid:
             return True
-        name = host.decode(errors="replace") if isinstance(host, bytes) else host
+        name = sanitize(host.decode(errors="replace") if isinstance(host, bytes) else host)
+        if self._url.startswith(("http://", "https://")):
+            raise RemoteUnreachable(
+                f"remote {name}: its identity could not be verified (its HTTPS certificate does "
+                f"not verify): for a private CA, name its certificates in {ENV_CAFILE}"
+            )
         raise RemoteUnreachable(
-            f"remote {sanitize(name)}: its identity could not be verified (an SSH host key "
-            "that is not in ~/.ssh/known_hosts, or does not match it; or an HTTPS certificate "
-            "that does not verify): check the key's fingerprint with the forge and add it "
-            "(ssh-keyscan), or see RELEASEKIT_GIT_CAFILE"
+            f"remote {name}: its identity could not be verified (its SSH host key is not in "
+            "~/.ssh/known_hosts, or does not match it): check the key's fingerprint with the "
+            "forge, then add it (ssh-keyscan)"
         )
 
     def sideband_progress(self, string: str) -> None:
@@ -465,7 +475,7 @@ class ProductRepo:
             raise BadInput(f"project.remote: {remote!r} must name a remote of {self.path}")
         specs = [*handle.fetch_refspecs, "+refs/tags/*:refs/tags/*"]
         with _timeouts(timeout) as deadline:
-            callbacks = _Callbacks(progress, deadline, self.login)
+            callbacks = _Callbacks(progress, deadline, self.login, handle.url)
             try:
                 handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.PRUNE)
             except (pygit2.GitError, OSError, TimeoutError) as exc:
@@ -504,7 +514,9 @@ class ProductRepo:
         handle = self._remote(remote)
         with _timeouts(timeout) as deadline:
             try:
-                heads = handle.list_heads(callbacks=_Callbacks(None, deadline, self.login))
+                heads = handle.list_heads(
+                    callbacks=_Callbacks(None, deadline, self.login, handle.url)
+                )
             except (pygit2.GitError, OSError, TimeoutError) as exc:
                 raise self._unreachable(remote, exc) from None
         return {head.name: str(head.oid) for head in heads if head.name}
@@ -553,7 +565,7 @@ class ProductRepo:
             self.persist(oid for oid, _ in to_push)
             handle = self._remote(remote)
             with _timeouts(timeout) as deadline:
-                callbacks = _Callbacks(progress, deadline, self.login)
+                callbacks = _Callbacks(progress, deadline, self.login, handle.url)
                 try:
                     handle.push([f"{oid}:{dest}" for oid, dest in to_push], callbacks=callbacks)
                 except (pygit2.GitError, OSError, TimeoutError) as exc:

@@ -450,3 +450,13 @@ def test_an_ssh_host_key_not_known_or_not_matching_stops_before_the_push(
     with pytest.raises(RemoteUnreachable, match="known_hosts"):
         repo.ls_remote(url, timeout=20)
     assert product.tip("release-10.3") == before
+
+
+def test_an_https_certificate_that_does_not_verify_stops_with_what_to_do(
+    product: Product, https_remote: tuple[GitHttpServer, Path]
+) -> None:
+    server, _cafile = https_remote  # its CA is not given: the certificate does not verify
+    repo = ProductRepo.open(product.clone, {})
+    with pytest.raises(RemoteUnreachable, match="HTTPS certificate does not verify") as refused:
+        repo.ls_remote(server.url("remote.git"), timeout=20)
+    assert "RELEASEKIT_GIT_CAFILE" in str(refused.value) and "ssh" not in str(refused.value)

@@ -871,3 +871,72 @@ def test_kept_details_damaged_on_disk_are_rendered_again(site_ws: Workspace) -> 
     publish_at(site_ws, LATER)
     again = (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_bytes()
     assert b"TORN" not in again and markers(1)["body"].encode() in again and again != page
+
+
+def test_a_live_file_is_kept_without_state_only_if_it_is_ours_and_readable(
+    site_ws: Workspace,
+) -> None:
+    import stat as st
+
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    page = site_ws.root / "site/advisories/ACSA-2026-0002.html"
+    other = site_ws.root / "site/advisories/ACSA-2026-0001.html"
+    os.chmod(page, 0o600)  # restored from a backup made with umask 077, say
+    inode = other.stat().st_ino
+    shutil.rmtree(site_ws.root / ".releasekit")
+    report = publish_at(site_ws, LATER)
+    assert report.written == ("advisories/ACSA-2026-0002.html",)
+    assert st.S_IMODE(page.stat().st_mode) == 0o644
+    assert other.stat().st_ino == inode
+
+
+def test_a_live_file_replaced_while_it_is_kept_is_written_instead(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    page = site / "advisories/ACSA-2026-0002.html"
+    right = page.read_bytes()
+    shutil.rmtree(site_ws.root / ".releasekit")
+    real = tree.link
+    raced: list[str] = []
+
+    def link(source: Path | str, path: Path | str) -> None:
+        if str(source) == str(page) and not raced:  # a writer renames another file there
+            raced.append(str(path))
+            wrong = site / "advisories/.new"
+            wrong.write_bytes(right.replace(b"MARKER-TITLE-0002", b"OTHER!-TITLE-0002"[:17]))
+            os.rename(wrong, page)
+        real(source, path)
+
+    monkeypatch.setattr(tree, "link", link)
+    publish_at(site_ws, LATER)
+    assert raced and page.read_bytes() == right
+
+
+def test_a_fifo_where_a_file_was_is_not_read(tmp_path: Path) -> None:
+    live, standby = tmp_path / "live", tmp_path / "standby"
+    live.mkdir()
+    standby.mkdir()
+    (live / "x").write_bytes(b"abc")
+    scanned = tree.scan(live)["x"]
+    (live / "x").unlink()
+    os.mkfifo(live / "x")  # replaced between the scan and the build: opening it would block
+    import threading
+
+    placed: list[tree.FileInfo] = []
+    known = tree.Live(live, set(), {}, {}, {}, {"x": scanned})
+    worker = threading.Thread(
+        target=lambda: placed.append(tree.place(standby, "x", b"abc", known)), daemon=True
+    )
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():  # unblock it, so that the test process can end
+        with open(live / "x", "wb"):
+            pass
+        pytest.fail("place() blocked on a FIFO")
+    assert (standby / "x").read_bytes() == b"abc" and placed[0].ino != scanned[2]

@@ -272,3 +272,61 @@ def test_a_store_that_a_crash_left_ahead_of_the_state_catches_up(
     assert sorted(pages) == sorted(
         ["advisories/ACSA-2026-0005.html", "osv/ACSA-2026-0005.json", "cve/CVE-2099-90005.json"]
     )
+
+
+@pytest.mark.parametrize("change", ["a CVE removed", "a CVE that another advisory has"])
+def test_a_file_changed_while_its_row_is_rendered_again_means_a_full_build(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    from releasekit.errors import AdvisoryError
+
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+    publish_at(site_ws, NOW)
+    (site_ws.root / ".releasekit" / listing.FILE).unlink()
+    (site_ws.root / "site" / "index.html").unlink()
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    real = build._Builder._render_again
+
+    def racing(self: build._Builder, plan: object, ids: frozenset[str]) -> None:
+        if change == "a CVE removed":  # edited after the plan was made
+            edit(site_ws, 2, 'cve = "CVE-2099-90002"\n', "")
+        else:
+            edit(site_ws, 2, "CVE-2099-90002", "CVE-2099-90001")
+        real(self, plan, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build._Builder, "_render_again", racing)
+    if change == "a CVE removed":
+        publish_at(site_ws, NOW)
+        assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+    else:
+        with pytest.raises(AdvisoryError, match="CVE-2099-90001 is also used"):
+            publish_at(site_ws, NOW)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rows_lost_are_rendered_again_through_the_api_too(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    from releasekit import workspace
+
+    from .test_site_build import at
+
+    for n, released in RELEASES.items():
+        marked(site_ws, n, released=released)
+
+    def publish(ws: Workspace) -> build.PublishReport:
+        settings = workspace.open_workspace(ws.root)
+        return build.publish(settings, workspace.load_advisories(settings), at(NOW), jobs=jobs)
+
+    publish(site_ws)
+    (site_ws.root / ".releasekit" / listing.FILE).unlink()
+    (site_ws.root / "site" / "index.html").unlink()
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    rendered = count_renders(monkeypatch)
+    publish(site_ws)
+    assert rendered == [1, len(RELEASES) - 1]
+    other = tmp_path / "other"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish(Workspace(other))
+    assert site_files(site_ws.root / "site") == site_files(other / "site")

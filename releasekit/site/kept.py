@@ -56,5 +56,8 @@ def prepare(
 
 
 def scrub(db: sqlite3.Connection) -> None:
-    """Leave nothing deleted in the log (the deleted pages are overwritten in the file)."""
+    """Leave nothing deleted in the log (the deleted pages are overwritten in the file), and
+    sync the file: what was deleted must stay deleted after a crash, even in a store that is
+    otherwise not synced."""
+    db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -201,4 +201,4 @@ def _delete(db: sqlite3.Connection, ids: Sequence[str]) -> None:
         db.execute("BEGIN IMMEDIATE")
         db.executemany("DELETE FROM details WHERE id = ?", [(i,) for i in ids])
         db.execute("COMMIT")
-    kept.scrub(db)
+        kept.scrub(db)

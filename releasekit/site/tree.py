@@ -132,8 +132,11 @@ def place(root: Path | str, rel: str, data: bytes, live: Live | None) -> FileInf
     if rel not in live.good:
         seen = live.unknown.get(rel)
         if seen is not None and seen[0] == len(data) and _adoptable(live.root / rel, data, seen):
-            link(live.root / rel, f"{root}/{rel}")
-            return FileInfo(digest(data), *seen)
+            path = f"{root}/{rel}"
+            link(live.root / rel, path)
+            stat = os.lstat(path)  # linked by name: still the file that was read?
+            if (stat.st_size, stat.st_mtime_ns, stat.st_ino) == seen:
+                return FileInfo(digest(data), *seen)
         return write_new(root, rel, data)
     found = digest(data)
     if live.digests.get(rel) != found:
@@ -150,15 +153,22 @@ def _adoptable(path: Path, data: bytes, seen: Signature) -> bool:
     is from another releasekit) is a regular file with these very bytes, as it was scanned.
 
     Such a file is kept, as when the state vouches for it: a build that starts again from
-    nothing leaves the unchanged files' inodes and mtimes alone (mirrors see no change).
+    nothing leaves the unchanged files' inodes and mtimes alone (mirrors see no change). Only
+    a file of this user with the mode releasekit gives (another's could be rewritten in place
+    later; one that the web server cannot read must be written again).
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:  # (not blocking on a FIFO; not following a link)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError:
         return False
     try:
         stat = os.fstat(fd)
-        if not _regular(stat) or (stat.st_size, stat.st_mtime_ns, stat.st_ino) != seen:
+        if (
+            not _regular(stat)
+            or (stat.st_size, stat.st_mtime_ns, stat.st_ino) != seen
+            or stat.st_uid != os.geteuid()
+            or (stat.st_mode & 0o7777) != FILE_MODE
+        ):
             return False
         with os.fdopen(os.dup(fd), "rb") as reader:
             return reader.read(len(data) + 1) == data

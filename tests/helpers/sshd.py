@@ -58,6 +58,13 @@ class SshServer:
         return _keygen(self.root / "another_key")
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # nothing left running when it could not start
+            raise
+
+    def _start(self) -> None:
         sshd = shutil.which("sshd") or "/usr/sbin/sshd"  # an absolute path: it re-executes
         config = self.root / "sshd_config"
         config.write_text(
@@ -96,7 +103,6 @@ class SshServer:
             except OSError:
                 pass
             if time.monotonic() > deadline or self._sshd.poll() is not None:
-                self.stop()
                 raise RuntimeError(f"sshd did not start: {log.read_text()[-2000:]}")
             time.sleep(0.05)
         env = {**os.environ, "SSH_AUTH_SOCK": str(self.agent_socket)}
