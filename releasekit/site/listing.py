@@ -292,15 +292,17 @@ def keep(
     try:
         with contextlib.closing(kept.connect(path, durable=False)) as db:
             db.execute("BEGIN IMMEDIATE")
+            deleted = 0
             if everything:
-                db.execute("DELETE FROM rows")
-            db.executemany("DELETE FROM rows WHERE id = ?", [(ident,) for ident in drop])
+                deleted += db.execute("DELETE FROM rows").rowcount
+            for ident in drop:
+                deleted += db.execute("DELETE FROM rows WHERE id = ?", (ident,)).rowcount
             db.executemany(
                 "INSERT OR REPLACE INTO rows VALUES (?, ?)",
                 [(ident, marshal.dumps(row)) for ident, row in put],
             )
             db.execute("COMMIT")
-            if drop or everything:
+            if deleted:
                 kept.scrub(db)
     except sqlite3.Error:
         kept.remove(path)
