@@ -1200,8 +1200,9 @@ def _publish(
         report.skipped.append("site")
         return
     book.start(key, now())
-    advisories = workspace.load_advisories(settings)
-    site_build.publish(settings, advisories, now(), progress=outside.progress)
+    # From the files, as `releasekit publish` does: only what changed is rendered, and the
+    # next publish (the daily one) finds the files as it left them.
+    site_build.publish_workspace(settings, now(), progress=outside.progress)
     book.finish(key, now())
     report.done.append("site")
     _crash_point("site")

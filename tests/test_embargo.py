@@ -222,6 +222,11 @@ def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
         assert "Nothing to lift" in again.stdout
         assert release.remote_refs() == refs
         assert len(release.smtp.messages) == 2
+        # The daily publish after it finds the site as the lift left it: nothing to render.
+        daily = release.run("publish")
+        assert daily.exit_code == 0, daily.output
+        assert "rendering" not in daily.output + daily.stderr
+        assert "0 files written" in daily.output
 
 
 def verify_pgp_mime(raw: bytes, gpg: GpgHome) -> None:
