@@ -321,6 +321,20 @@ def test_commits_in_range(product: Product, repo: ProductRepo) -> None:
         repo.commits_in_range("merged")
 
 
+def _push_a_fix_and_its_tag(product: Product, repo: ProductRepo, url: str) -> None:
+    """A fix on release-10.3 and its annotated tag, pushed to ``url``: both land."""
+    fixed = _fix_commit(repo, product.tip("release-10.3"))
+    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
+    results = repo.push(
+        url, [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"], timeout=20
+    )
+    assert [(r.ref, r.ok) for r in results] == [
+        ("refs/heads/release-10.3", True),
+        ("refs/tags/v10.3.2", True),
+    ]
+    assert product.tip("release-10.3") == fixed
+
+
 @pytest.fixture
 def https_remote(product: Product, tmp_path: Path) -> Iterator[tuple[GitHttpServer, Path]]:
     """The product's remote behind HTTPS with a login, and the CA file that signed it."""
@@ -348,16 +362,7 @@ def test_an_https_remote_gets_the_login_from_the_environment(
     repo = ProductRepo.open(product.clone, env)
     refs = repo.ls_remote(url, timeout=20)
     assert refs["refs/heads/release-10.3"] == product.tip("release-10.3")
-    fixed = _fix_commit(repo, product.tip("release-10.3"))
-    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
-    results = repo.push(
-        url, [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"], timeout=20
-    )
-    assert [(r.ref, r.ok) for r in results] == [
-        ("refs/heads/release-10.3", True),
-        ("refs/tags/v10.3.2", True),
-    ]
-    assert product.tip("release-10.3") == fixed
+    _push_a_fix_and_its_tag(product, repo, url)
     assert server.logins  # it asked, and the login got in
 
 
@@ -423,16 +428,7 @@ def test_an_ssh_remote_with_a_known_host_key_gets_the_push(
     url = ssh_remote.url(product.root / "remote.git")
     repo = ProductRepo.open(product.clone, {})
     assert repo.ls_remote(url, timeout=20)["refs/heads/release-10.3"] == product.tip("release-10.3")
-    fixed = _fix_commit(repo, product.tip("release-10.3"))
-    tag = repo.create_tag_object("v10.3.2", fixed, "Acme Server 10.3.2\n", TAGGER)
-    results = repo.push(
-        url, [f"{fixed}:refs/heads/release-10.3", f"{tag}:refs/tags/v10.3.2"], timeout=20
-    )
-    assert [(r.ref, r.ok) for r in results] == [
-        ("refs/heads/release-10.3", True),
-        ("refs/tags/v10.3.2", True),
-    ]
-    assert product.tip("release-10.3") == fixed
+    _push_a_fix_and_its_tag(product, repo, url)
 
 
 @pytest.mark.parametrize("known", ["nothing", "another key"])

@@ -42,6 +42,13 @@ def fetched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
     return calls
 
 
+def published(ws: Workspace) -> None:
+    """The advisories of RELEASES, published at NOW."""
+    for n, released in RELEASES.items():
+        marked(ws, n, released=released)
+    publish_at(ws, NOW)
+
+
 def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many advisories each rendering of the builds to come gets."""
     rendered: list[int] = []
@@ -80,9 +87,7 @@ def test_each_change_gives_what_a_build_from_nothing_gives(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fetched: list[set[str]]
 ) -> None:
     monkeypatch.setattr(feeds, "FEED_LIMIT", 2)  # some rows in the feeds, some not
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     site = site_ws.root / "site"
     assert site_files(site) == fresh(site_ws, tmp_path)
     assert fetched == []  # a build from nothing renders every row
@@ -124,9 +129,7 @@ def test_each_change_gives_what_a_build_from_nothing_gives(
 def test_a_listing_changed_by_hand_is_made_again_from_the_kept_rows(
     site_ws: Workspace, tmp_path: Path, fetched: list[set[str]]
 ) -> None:
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     site = site_ws.root / "site"
     index = site / "index.html"
     index.write_text(index.read_text().replace("MARKER-TITLE-0002", "EDITED BY HAND"))
@@ -147,9 +150,7 @@ def test_an_index_template_that_changes_the_rows_gets_them_from_the_store(
         "templates/index.html.j2",
         builtin.replace("{{ rows }}", '{{ rows|replace("tr id=", "tr data-x id=") }}'),
     )
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
     fetched.clear()
     publish_at(site_ws, NOW)
@@ -166,9 +167,7 @@ def test_a_store_without_the_row_expected_means_a_full_build(
     import marshal
     import sqlite3
 
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     path = site_ws.root / ".releasekit" / listing.FILE
     if damage == "removed":
         path.unlink()
@@ -196,9 +195,7 @@ def test_a_store_without_the_row_expected_means_a_full_build(
 def test_rows_the_store_lost_are_rendered_again_not_the_whole_site(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     (site_ws.root / ".releasekit" / listing.FILE).unlink()
     (site_ws.root / "site" / "index.html").unlink()  # every row must come from the store
     edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
@@ -221,9 +218,7 @@ def test_rows_the_store_lost_are_rendered_again_not_the_whole_site(
 def test_a_hand_edit_that_keeps_size_and_mtime_is_not_spliced_into_the_next_index(
     site_ws: Workspace, tmp_path: Path
 ) -> None:
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     index = site_ws.root / "site" / "index.html"
     before = index.stat()
     with index.open("r+b") as handle:  # in place, as `rsync --inplace -t` or `cp -p` would
@@ -240,9 +235,7 @@ def test_a_hand_edit_that_keeps_size_and_mtime_is_not_spliced_into_the_next_inde
 def test_a_store_that_a_crash_left_ahead_of_the_state_catches_up(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     path = site_ws.root / "advisories" / "ACSA-2026-0003.md"
     original = path.read_text()
     path.write_text(original.replace("MARKER-TITLE-0003", "A corrected title"))
@@ -280,9 +273,7 @@ def test_a_file_changed_while_its_row_is_rendered_again_means_a_full_build(
 ) -> None:
     from releasekit.errors import AdvisoryError
 
-    for n, released in RELEASES.items():
-        marked(site_ws, n, released=released)
-    publish_at(site_ws, NOW)
+    published(site_ws)
     (site_ws.root / ".releasekit" / listing.FILE).unlink()
     (site_ws.root / "site" / "index.html").unlink()
     edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
