@@ -321,3 +321,23 @@ def test_rows_lost_are_rendered_again_through_the_api_too(
     shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
     publish(Workspace(other))
     assert site_files(site_ws.root / "site") == site_files(other / "site")
+
+
+def test_rows_missing_twice_start_the_build_from_nothing_once(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published(site_ws)
+    edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")
+    real = listing.make
+    failures = [listing.Damaged({"ACSA-2026-0002"}), listing.Damaged({"ACSA-2026-0002"})]
+
+    def make(*args: object) -> object:
+        if failures:  # as a store that lost a row, and still misses it after the re-render
+            raise failures.pop()
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(listing, "make", make)
+    rendered = count_renders(monkeypatch)
+    publish_at(site_ws, NOW)
+    assert rendered == [1, 1, len(RELEASES)]  # then every advisory, each once
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
