@@ -23,3 +23,17 @@ SUDO=""
 echo "system-deps: installing$missing" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+case " $missing " in
+*" openssh-server "*)
+    # The tests run their own sshd on 127.0.0.1. The system's SSH service, which the package
+    # starts where nothing prevents it (not in CI containers), is turned off again: installing
+    # test programs must not open a server on the machine.
+    if [ -d /run/systemd/system ]; then
+        $SUDO systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null 2>&1; then
+        $SUDO invoke-rc.d ssh stop >/dev/null 2>&1 || true
+        $SUDO update-rc.d ssh disable >/dev/null 2>&1 || true
+    fi
+    echo "system-deps: openssh-server installed for the tests; its SSH service is left off" >&2
+    ;;
+esac
