@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -687,10 +687,18 @@ def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> Non
         out.print(f"  {page}")
 
 
-T = TypeVar("T")
+class _Sending(Protocol):
+    """What announce and notify report: to whom it went now, and who had it already."""
+
+    sent: list[str]
+    skipped: list[str]
+
+
+T = TypeVar("T", bound=_Sending)
 
 
 def _send_each(
+    command: str,
     send: Callable[..., T],
     settings: Settings,
     show: Callable[[T], None],
@@ -699,9 +707,12 @@ def _send_each(
     yes: bool,
     resend: tuple[str, ...],
     delivered: tuple[str, ...],
-) -> T | None:
+    sent_to: Callable[[T, str], str] = lambda _item, address: f"sent to {address}",
+) -> None:
     """Run ``embargo announce`` or ``notify``: confirm (unless --yes) after showing the message,
-    or only show it (--dry-run: None is returned)."""
+    or only show it (--dry-run); then say to whom it went (``sent_to``) and who had it."""
+    if not dry_run and not yes and not sys.stdin.isatty():
+        raise BadInput(f"embargo {command}: no terminal to confirm on; pass --yes (or --dry-run)")
 
     def confirm(item: T) -> bool:
         if yes:
@@ -721,8 +732,11 @@ def _send_each(
     if dry_run:
         show(item)
         click.echo("Dry run: nothing was sent.")
-        return None
-    return item
+        return
+    for address in item.sent:
+        click.echo(sent_to(item, address))
+    for address in item.skipped:
+        click.echo(f"already sent to {address}")
 
 
 def _answers(command: F) -> F:
@@ -765,19 +779,16 @@ def embargo_announce(
     """
     from . import embargo as embargo_core
 
-    settings = obj.settings
-    if not dry_run and not yes and not sys.stdin.isatty():
-        raise BadInput("embargo announce: no terminal to confirm on; pass --yes (or --dry-run)")
-
     def show(item: embargo_core.PreAnnouncement) -> None:
         click.echo(f"To: {', '.join(item.recipients)}")
         click.echo(f"Subject: {item.subject}")
         click.echo("")
         click.echo(item.body)
 
-    item = _send_each(
+    _send_each(
+        "announce",
         embargo_core.pre_announce,
-        settings,
+        obj.settings,
         show,
         "pre-announcement",
         dry_run,
@@ -785,12 +796,6 @@ def embargo_announce(
         resend,
         delivered,
     )
-    if item is None:
-        return
-    for address in item.sent:
-        click.echo(f"sent to {address}")
-    for address in item.skipped:
-        click.echo(f"already sent to {address}")
 
 
 @embargo.command("notify")
@@ -815,10 +820,6 @@ def embargo_notify(
     """
     from . import embargo as embargo_core
 
-    settings = obj.settings
-    if not dry_run and not yes and not sys.stdin.isatty():
-        raise BadInput("embargo notify: no terminal to confirm on; pass --yes (or --dry-run)")
-
     def show(item: embargo_core.Notification) -> None:
         for address, fingerprint in item.keys.items():
             click.echo(f"To: {address} (encrypted to {fingerprint})")
@@ -827,15 +828,18 @@ def embargo_notify(
         click.echo("")
         click.echo(item.body)
 
-    item = _send_each(
-        embargo_core.notify, settings, show, "predisclosure", dry_run, yes, resend, delivered
+    _send_each(
+        "notify",
+        embargo_core.notify,
+        obj.settings,
+        show,
+        "predisclosure",
+        dry_run,
+        yes,
+        resend,
+        delivered,
+        lambda item, address: f"sent to {address} (encrypted to {item.keys[address]})",
     )
-    if item is None:
-        return
-    for address in item.sent:
-        click.echo(f"sent to {address} (encrypted to {item.keys[address]})")
-    for address in item.skipped:
-        click.echo(f"already sent to {address}")
 
 
 @embargo.command("lift")

@@ -157,6 +157,14 @@ def test_lift_without_terminal_or_yes_is_refused(release: Release) -> None:
     assert "pass --yes" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["announce", "notify"])
+def test_a_message_without_terminal_or_yes_is_refused(release: Release, command: str) -> None:
+    result = release.run("embargo", command)
+    assert result.exit_code == 2
+    assert f"embargo {command}: no terminal to confirm on; pass --yes" in result.stderr
+    assert release.smtp.messages == []
+
+
 def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
     before_refs = release.remote_refs()
     before_text = release.advisory()
@@ -321,14 +329,18 @@ def test_killed_after_each_step_then_resumed(
     assert len(release.smtp.messages) == 2
 
 
-def test_expired_key_stops_everything(
+@pytest.mark.parametrize("key", ["expired", "not in the GnuPG home"])
+def test_a_signing_key_that_cannot_sign_stops_everything(
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     smtp_server: SmtpServer,
     gpg_home: GpgHome,
+    key: str,
 ) -> None:
     cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=gpg_home.expired_fingerprint)
+    absent = "0123456789ABCDEF0123456789ABCDEF01234567"
+    fingerprint = gpg_home.expired_fingerprint if key == "expired" else absent
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=fingerprint)
     before = release.remote_refs()
     with after_embargo():
         result = release.run("embargo", "lift", "--yes")
@@ -813,24 +825,6 @@ def test_lift_over_starttls_with_login_from_the_environment(
     messages = smtp_starttls_server.messages
     assert len(messages) == len(LISTS)
     assert all(m.tls and m.login == TEST_USER for m in messages)
-
-
-def test_a_missing_key_stops_everything(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    absent = "0123456789ABCDEF0123456789ABCDEF01234567"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, key=absent)
-    before = release.remote_refs()
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 1
-    assert "signing key" in result.stderr
-    assert release.remote_refs() == before
-    assert release.smtp.messages == []
 
 
 # --- predisclosure (embargo notify) ---------------------------------------------------------
