@@ -2,12 +2,14 @@
 
 Each command parses its options, builds the settings, calls one core function and prints the
 result (results on stdout, progress and diagnostics on stderr). :class:`ReleasekitError` is
-turned into one line on stderr and its exit code here, and nowhere else.
+turned into one line on stderr and its exit code here, and nowhere else; so is an OSError
+that no command expects (a full disk, a read-only place: exit 1).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -66,12 +68,35 @@ class ReleasekitGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ReleasekitError as exc:
-            obj = ctx.find_object(Context)
-            if obj is not None and obj.verbose:
-                traceback.print_exc()
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"releasekit: error: {line}", err=True)
+            _report(ctx, str(exc).splitlines() or [type(exc).__name__])
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # the reader went away (`| head`): click ends quietly
+            # The machine refused (a full disk, a read-only or unreadable place), not the
+            # input: one line naming the path, exit 1. What the commands change is written
+            # so that a run stopped here can be run again (see each command's help).
+            _report(ctx, [_os_failure(exc)])
+            ctx.exit(EXIT_NOT_DONE)
+
+
+def _report(ctx: click.Context, lines: list[str]) -> None:
+    obj = ctx.find_object(Context)
+    if obj is not None and obj.verbose:
+        traceback.print_exc()
+    for line in lines:
+        click.echo(f"releasekit: error: {line}", err=True)
+
+
+def _os_failure(exc: OSError) -> str:
+    """An OSError as one line: the path (or paths) and the system's reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else exc.filename
+    if exc.filename2 is not None:
+        where = f"{where} -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {reason}"
 
 
 class Context:

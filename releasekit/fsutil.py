@@ -5,7 +5,20 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """An OSError raised without a path (a write that finds the disk full, say) names
+    ``path``: the one line the CLI prints then says which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
 
 
 def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, *, durable: bool = True) -> None:
@@ -18,7 +31,7 @@ def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, *, durable: b
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with naming(path), os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
             if durable:
@@ -45,6 +58,6 @@ def create_exclusive(path: Path, data: str, mode: int = 0o644) -> bool:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with naming(path), os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(data)
     return True

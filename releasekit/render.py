@@ -70,6 +70,20 @@ def _environment_class() -> type[jinja2.Environment]:
     return Environment
 
 
+def bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
+    """Compiled templates kept in ``directory``, as far as it can hold them: a cache that
+    cannot be written (a full disk, a read-only state directory) costs the next run a
+    compile, never this one its result."""
+    import jinja2
+
+    class BestEffort(jinja2.FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return BestEffort(str(directory))
+
+
 def environment(overrides: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment: ``overrides`` (the workspace's templates/) first, then built-ins."""
     import jinja2

@@ -255,8 +255,6 @@ class _Renderer:
     """What rendering needs, made once per process and set of templates."""
 
     def __init__(self, settings: Settings, global_key: str) -> None:
-        import jinja2
-
         from . import mdcache, records
 
         self.key = (settings.templates_dir, global_key)
@@ -265,7 +263,7 @@ class _Renderer:
         # Compiled templates are kept (by name and source checksum) in the private state
         # directory: the next run that renders anything need not compile them again.
         cache = fsutil.private_dir(settings.state_dir / "template-cache")
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache))
+        env.bytecode_cache = render.bytecode_cache(cache)
         self.env = env
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}
         self.context = _site_context(settings)

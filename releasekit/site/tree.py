@@ -99,12 +99,13 @@ def write_new(root: Path | str, rel: str, data: bytes, known: str | None = None)
     else:  # pragma: no cover - see _TRIES
         fd = os.open(path, _CREATE, FILE_MODE)
     try:
-        if _NEEDS_CHMOD:  # a umask that takes bits of 0644 away
-            os.fchmod(fd, FILE_MODE)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        stat = os.fstat(fd)
+        with fsutil.naming(path):
+            if _NEEDS_CHMOD:  # a umask that takes bits of 0644 away
+                os.fchmod(fd, FILE_MODE)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            stat = os.fstat(fd)
     finally:
         os.close(fd)
     return FileInfo(known or digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
