@@ -133,5 +133,10 @@ class PublishError(NotDone):
     """Building the site or publishing a record failed."""
 
 
+class JournalError(NotDone):
+    """The journal cannot be read or written (a full disk, a damaged file): the command stops
+    before its next step; a step it had started is looked at again on the next run."""
+
+
 class Refused(NotDone):
     """A step refused to run now (before the embargo, without confirmation, ...)."""

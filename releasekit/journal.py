@@ -4,7 +4,8 @@ Irreversible work (a push, an e-mail, a CVE record) is done as a *step* with a s
 A step is marked ``done`` only after the outside party confirmed it (the remote refs read
 back, the SMTP server's 250, the API's answer), and every mark is committed before the next
 step starts. A re-run asks :meth:`Journal.is_done` first, so it resumes where it stopped and
-never repeats an e-mail or a push. Only this module opens SQLite.
+never repeats an e-mail or a push. Only this module opens the journal; a journal that cannot
+be read or written (a full disk) is a JournalError naming it, and the command stops there.
 
 Details stored with a step are ids, ref names, object ids, Message-IDs: never secrets and
 never advisory text.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import fsutil, timefmt
-from .errors import Refused
+from .errors import JournalError, Refused
 
 JOURNAL_NAME = "journal.sqlite3"
 Status = Literal["started", "done", "failed"]
@@ -58,12 +59,20 @@ class Journal:
         fsutil.private_dir(path.parent)
         fresh = not path.exists()
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        if fresh:
-            os.chmod(path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        with self._failing():
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if fresh:
+                os.chmod(path, 0o600)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise JournalError(f"{self.path}: the journal cannot be used: {exc}") from exc
 
     @classmethod
     def open(cls, state_dir: Path) -> Journal:
@@ -85,9 +94,10 @@ class Journal:
         self.close()
 
     def get(self, key: str) -> Step | None:
-        row = self._db.execute(
-            "SELECT key, status, detail, attempts, updated FROM steps WHERE key = ?", (key,)
-        ).fetchone()
+        with self._failing():
+            row = self._db.execute(
+                "SELECT key, status, detail, attempts, updated FROM steps WHERE key = ?", (key,)
+            ).fetchone()
         return _step(row) if row else None
 
     def is_done(self, key: str) -> bool:
@@ -96,11 +106,12 @@ class Journal:
 
     def steps(self, prefix: str = "") -> list[Step]:
         """Every step whose key starts with ``prefix``, in key order."""
-        rows = self._db.execute(
-            "SELECT key, status, detail, attempts, updated FROM steps "
-            "WHERE substr(key, 1, ?) = ? ORDER BY key",
-            (len(prefix), prefix),
-        ).fetchall()
+        with self._failing():
+            rows = self._db.execute(
+                "SELECT key, status, detail, attempts, updated FROM steps "
+                "WHERE substr(key, 1, ?) = ? ORDER BY key",
+                (len(prefix), prefix),
+            ).fetchall()
         return [_step(row) for row in rows]
 
     def start(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> Step:
@@ -144,7 +155,7 @@ class Journal:
             merged.pop("error", None)
         merged.update(detail or {})
         attempts = (previous.attempts if previous else 0) + (1 if attempt else 0)
-        with self._db:
+        with self._failing(), self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
                 "INSERT INTO steps (key, status, detail, attempts, updated) "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.errors import Refused
+from releasekit.errors import JournalError, Refused
 from releasekit.journal import Journal, exclusive
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -82,3 +82,38 @@ def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
         assert proc.returncode == 3
     assert os.path.exists(tmp_path / "lift.lock")
+
+
+def test_a_damaged_journal_is_one_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(b"not a database, whatever it was " * 200)
+    with pytest.raises(JournalError) as caught:
+        Journal.open(tmp_path)
+    assert str(caught.value).startswith(f"{path}: the journal cannot be used: ")
+
+
+def test_a_full_disk_while_recording_is_a_journal_error(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE: past it a write fails with EFBIG, as on a full disk; SQLite says "full".
+    code = (
+        "import resource, signal, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from releasekit.errors import JournalError\n"
+        "from releasekit.journal import Journal\n"
+        "j = Journal.open(Path(sys.argv[1]))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (40000, 40000))\n"
+        "now = datetime(2026, 1, 1, tzinfo=UTC)\n"
+        "try:\n"
+        "    for n in range(10000):\n"
+        "        j.start(f'step/{n}', now, {'pad': 'x' * 500})\n"
+        "except JournalError as exc:\n"
+        "    print(exc); sys.exit(3)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout.startswith(f"{tmp_path / 'journal.sqlite3'}: the journal cannot be used:")
+    with Journal.open(tmp_path) as journal:  # what was recorded before is still there
+        assert journal.get("step/0") is not None
