@@ -14,6 +14,7 @@ from typing import Any
 import tomli
 
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?$")
+_LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -41,8 +42,8 @@ def table_line(text: str, table: str) -> int | None:
 def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
     """Parse TOML: ``(data, None, None)`` or ``(None, line, message)`` on a syntax error.
 
-    Deeply nested input can exceed tomli's nesting limit; that is a syntax
-    problem of the file too, never a crash.
+    Deeply nested input can exceed tomli's nesting limit, and an integer of thousands of
+    digits Python's limit on converting them; both are problems of the file too, never a crash.
     """
     try:
         return tomli.loads(text), None, None
@@ -60,3 +61,7 @@ def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
         return None, line, f"invalid TOML: {message[0].lower()}{message[1:]}"
     except RecursionError:
         return None, None, "invalid TOML: nested too deeply"
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
+        found = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        return None, line, "invalid TOML: a number has too many digits"

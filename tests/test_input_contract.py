@@ -1,0 +1,110 @@
+"""The input contract, through the CLI: bad content in releasekit.toml, an advisory or a held
+patch gives exit 2, exactly one error line on stderr naming the file (and line) and the field,
+no traceback, nothing changed on disk, and it is rejected quickly (no hang).
+
+Each case here either broke that contract once (crash, traceback, hang) or covers a point the
+module tests do not reach through the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from releasekit.cli import cli
+
+from .conftest import MINIMAL_CONFIG, Workspace, advisory_text
+
+ADVISORY = "advisories/ACSA-2026-0001.md"
+SECONDS = 1.5  # no input may take longer than this to be rejected
+
+
+def files(ws: Workspace) -> dict[str, bytes]:
+    """The workspace's files, without the private state (``publish`` takes its lock and
+    opens its render cache in .releasekit/ before it reads the advisories)."""
+    return {name: data for name, data in ws.snapshot().items() if not name.startswith(".")}
+
+
+def rejected(ws: Workspace, *args: str) -> str:
+    """Run the CLI; assert the contract for bad input; return the one error line."""
+    before = files(ws)
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), *args])
+    elapsed = time.monotonic() - started
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.stderr
+    assert result.exit_code == 2, result.stderr
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if not line.startswith("publish: ") and not line.endswith("problem(s) in advisories/")
+    ]
+    assert len(lines) == 1, result.stderr
+    assert files(ws) == before
+    assert elapsed < SECONDS, f"took {elapsed:.1f}s"
+    return lines[0]
+
+
+def with_key(table: str, key: str, value: str) -> str:
+    """MINIMAL_CONFIG with ``key = value`` set in ``[table]`` (replaced, or added)."""
+    out: list[str] = []
+    current = None
+    done = False
+    for line in MINIMAL_CONFIG.splitlines():
+        if line.startswith("["):
+            if current == table and not done:
+                out.append(f"{key} = {value}")
+                done = True
+            current = line.strip("[]")
+        if current == table and line.split("=")[0].strip() == key:
+            out.append(f"{key} = {value}")
+            done = True
+            continue
+        out.append(line)
+    if not done:
+        if current != table:
+            out.append(f"[{table}]")
+        out.append(f"{key} = {value}")
+    return "\n".join(out) + "\n"
+
+
+# --- releasekit.toml ---------------------------------------------------------------------
+
+CONFIG_CASES = {
+    # Python refuses to convert integers of more than 4300 digits: tomli's ValueError.
+    "integer of 5000 digits": (with_key("releases", "last", "1" + "0" * 5000), ":12: invalid"),
+}
+
+
+@pytest.mark.parametrize("config", CONFIG_CASES.values(), ids=list(CONFIG_CASES))
+@pytest.mark.parametrize("command", [("advisory", "list"), ("publish",)])
+def test_bad_config_is_one_line_naming_the_file(
+    ws: Workspace, config: tuple[str, str], command: tuple[str, ...]
+) -> None:
+    text, where = config
+    ws.write("releasekit.toml", text)
+    line = rejected(ws, *command)
+    assert line.startswith("releasekit: error: ")
+    assert f"releasekit.toml{where}" in line
+
+
+# --- advisory files ------------------------------------------------------------------------
+
+ADVISORY_CASES = {
+    "integer of 5000 digits": (advisory_text(title="1" + "0" * 5000), ":3: invalid TOML"),
+}
+
+
+@pytest.mark.parametrize("advisory", ADVISORY_CASES.values(), ids=list(ADVISORY_CASES))
+@pytest.mark.parametrize(
+    "command", [("advisory", "check"), ("advisory", "list"), ("publish",), ("lint",)]
+)
+def test_bad_advisory_is_one_line_naming_the_file(
+    ws: Workspace, advisory: tuple[str, str], command: tuple[str, ...]
+) -> None:
+    text, where = advisory
+    ws.write(ADVISORY, text)
+    line = rejected(ws, *command)
+    assert f"{ADVISORY}{where}" in line
