@@ -224,7 +224,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
 
     def problem(field_name: str | None, message: str, line: int | None = None) -> None:
         if line is None and field_name:
-            found = tomlpos.key_line(front, None, field_name.split(".")[0])
+            name = field_name.split(".")[0]
+            found = tomlpos.key_line(front, None, name) or tomlpos.table_line(front, name)
             line = found + 1 if found else 1
         problems.append(Problem(path, line, field_name, message))
 

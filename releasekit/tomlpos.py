@@ -9,34 +9,47 @@ written by scanning the text the data came from.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import tomli
 
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*(?:"([^"\\]*)"|'([^']*)'|([^\s=."'#\[]+))\s*[=.]""")
 _LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def key_line(text: str, table: str | None, key: str) -> int | None:
     """The 1-based line where ``key`` is assigned in ``table`` (None: top level), if found."""
-    current: str | None = None
-    key_re = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*[=.]")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _TABLE.match(line)
-        if header and not line.lstrip().startswith("[["):
-            current = header.group(1).replace('"', "").replace(" ", "")
-            if table is not None and current == table and key == "":
-                return number
-            continue
-        if current == table and key_re.match(line):
-            return number
-    return None
+    return _positions(text).get((table, key))
 
 
 def table_line(text: str, table: str) -> int | None:
     """The 1-based line of the ``[table]`` header, if present."""
-    return key_line(text, table, "")
+    return _positions(text).get((table, ""))
+
+
+@lru_cache(maxsize=8)
+def _positions(text: str) -> dict[tuple[str | None, str], int]:
+    """(table, key) -> first line, and (table, "") -> its header line, in one pass.
+
+    One pass for every lookup: a file with thousands of problems is still reported at once
+    (scanning the text once per key took seconds).
+    """
+    found: dict[tuple[str | None, str], int] = {}
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(line)
+        if header and not line.lstrip().startswith("[["):
+            current = header.group(1).replace('"', "").replace(" ", "")
+            found.setdefault((current, ""), number)
+            continue
+        assigned = _KEY.match(line)
+        if assigned:
+            key = next(group for group in assigned.groups() if group is not None)
+            found.setdefault((current, key), number)
+    return found
 
 
 def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
