@@ -205,10 +205,19 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
 _REQUIRED = ("id", "title", "summary")
 
 
+# Instants an advisory may name: later dates (release + disclosure_days, in any time zone)
+# must still be datetimes, and git, e-mail and feeds count time from 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return None, "needs a UTC offset, e.g. 2026-12-01T14:00:00Z (no zone-less times)"
+        # Compared before converting: 0001-01-01T00:00:00+01:00 has no UTC datetime.
+        if not EARLIEST <= value < LATEST:
+            return None, "must be from 1970 to 8999"
         return value.astimezone(UTC), None
     if isinstance(value, date):
         return None, "needs a time and a UTC offset, e.g. 2026-12-01T14:00:00Z"

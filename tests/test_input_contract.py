@@ -118,6 +118,28 @@ ADVISORY_CASES = {
         ),
         ":7: fixed: 'x0' = 'y' is not line = version",
     ),
+    # Instants that have no UTC datetime, or whose release + disclosure_days or local time
+    # has none: OverflowError tracebacks in every command, or in list and publish.
+    "embargo before year 1 UTC": (
+        advisory_text(embargo="0001-01-01T00:00:00+01:00"),
+        ":5: embargo: must be from 1970 to 8999",
+    ),
+    "embargo after year 9999 UTC": (
+        advisory_text(embargo="9999-12-31T23:59:59-01:00"),
+        ":5: embargo: must be from 1970 to 8999",
+    ),
+    "embargo in year 1": (
+        advisory_text(embargo="0001-01-01T00:00:00Z"),
+        ":5: embargo: must be from 1970 to 8999",
+    ),
+    "released in year 9999": (
+        advisory_text(
+            embargo="2026-12-01T14:00:00Z",
+            released="9999-12-31T00:00:00Z",
+            fixed='{ "10.3" = "10.3.3" }',
+        ),
+        ":7: released: must be from 1970 to 8999",
+    ),
 }
 
 
