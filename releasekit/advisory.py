@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import tomlpos
 from .errors import AdvisoryError, Problem
@@ -180,7 +180,7 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 def _is_version(text: str) -> bool:
     try:
         Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return False
     return True
 
@@ -384,7 +384,7 @@ def _version_key(text: str) -> tuple[int, Version | str]:
     """Sort release lines as versions (9.11 before 10.1); anything else after, as text."""
     try:
         return (0, Version(text))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return (1, text)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import tomlpos
 from .errors import ConfigError, Problem
@@ -42,7 +42,7 @@ def _doc(doc: str, default: Any = dataclasses.MISSING, check: Check | None = Non
 def _version(value: str) -> str | None:
     try:
         Version(value)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return f"{value!r} is not a version (like 10.4)"
     return None
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import tomlpos
 from .config import Settings
@@ -61,7 +61,7 @@ def line_name(text: str) -> str | None:
     """``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; None for anything else."""
     try:
         version = Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return None
     release = (*version.release, 0)
     return f"{release[0]}.{release[1]}"
@@ -82,7 +82,7 @@ def released_versions(pattern: str, tags: Iterable[str]) -> dict[str, list[Versi
             continue
         try:
             version = Version(match["version"])
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a number of over 4300 digits
             continue
         if version.is_prerelease or version.is_devrelease or version.local or version.epoch:
             continue

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import fsutil
 from .advisory import read_advisory
@@ -826,7 +826,7 @@ def _is_line(text: str) -> bool:
         return False
     try:
         Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return False
     return True
 

@@ -78,6 +78,12 @@ def with_key(table: str, key: str, value: str) -> str:
 CONFIG_CASES = {
     # Python refuses to convert integers of more than 4300 digits: tomli's ValueError.
     "integer of 5000 digits": (with_key("releases", "last", "1" + "0" * 5000), ":12: invalid"),
+    # packaging raises a plain ValueError (not InvalidVersion) for a release number of more
+    # than 4300 digits.
+    "upcoming of 5000 digits": (
+        with_key("releases", "upcoming", '"' + "9" * 5000 + '.1"'),
+        ":10: releases.upcoming: ",
+    ),
     # Each problem's line was found by scanning the whole text again: 5000 unknown keys took
     # 13 seconds, 3000 unknown tables 9.
     "5000 unknown keys": (
@@ -117,6 +123,14 @@ ADVISORY_CASES = {
             "[fixed]\n" + "".join(f'"x{i}" = "y"\n' for i in range(5000)) + "+++\n\n",
         ),
         ":7: fixed: 'x0' = 'y' is not line = version",
+    ),
+    "fixed version of 5000 digits": (
+        advisory_text(fixed='{ "10.3" = "' + "9" * 5000 + '" }'),
+        ":7: fixed: ",
+    ),
+    "introduced of 5000 digits": (
+        advisory_text(introduced='"' + "9" * 5000 + '"'),
+        ":7: introduced: must be a release line",
     ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
