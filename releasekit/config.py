@@ -57,7 +57,7 @@ def _versions(values: tuple[str, ...]) -> str | None:
 def _zone(value: str) -> str | None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a long name
         return f"{value!r} is not an IANA time zone (like Europe/Berlin)"
     return None
 

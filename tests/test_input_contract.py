@@ -84,6 +84,15 @@ CONFIG_CASES = {
         with_key("releases", "upcoming", '"' + "9" * 5000 + '.1"'),
         ":10: releases.upcoming: ",
     ),
+    # A directory of the time zone database, or a name too long for a file name: OSError.
+    "time zone that is a directory": (
+        with_key("project", "time_zone", '"America"'),
+        ":7: project.time_zone: 'America' is not an IANA time zone",
+    ),
+    "time zone too long for a file name": (
+        with_key("project", "time_zone", '"' + "a" * 300 + '"'),
+        ":7: project.time_zone: ",
+    ),
     # Each problem's line was found by scanning the whole text again: 5000 unknown keys took
     # 13 seconds, 3000 unknown tables 9.
     "5000 unknown keys": (
