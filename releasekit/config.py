@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import string
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,13 +64,26 @@ def _zone(value: str) -> str | None:
 
 
 def _pattern(placeholder: str) -> Check:
+    """A name pattern: the placeholder exactly once, plain (no format spec, conversion,
+    attribute or index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a
+    tag pattern with {version} twice could never be read back from the tags)."""
+    wanted = "{" + placeholder + "}"
+
     def check(value: str) -> str | None:
-        if "{" + placeholder + "}" not in value:
-            return f"must contain {{{placeholder}}}"
+        if wanted not in value:
+            return f"must contain {wanted}"
         try:
-            value.format(**{placeholder: "1.0"})
-        except (KeyError, IndexError, ValueError):
-            return f"only {{{placeholder}}} may appear in braces"
+            fields = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(value)
+                if name is not None
+            ]
+        except ValueError:  # an unmatched brace
+            return f"only {wanted} may appear in braces"
+        if any(field != (placeholder, "", None) for field in fields):
+            return f"only {wanted} may appear in braces"
+        if len(fields) != 1:
+            return f"must contain {wanted} exactly once"
         return None
 
     return check

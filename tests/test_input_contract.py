@@ -84,6 +84,28 @@ CONFIG_CASES = {
         with_key("releases", "upcoming", '"' + "9" * 5000 + '.1"'),
         ":10: releases.upcoming: ",
     ),
+    # Name patterns: an attribute raised AttributeError; a width built a gigabyte string; a
+    # nested spec or a second {version} was accepted and gave names that never match a tag.
+    "branch with an attribute": (
+        with_key("releases", "branch", '"release-{line}{line.x}"'),
+        ":12: releases.branch: only {line} may appear in braces",
+    ),
+    "branch with a huge width": (
+        with_key("releases", "branch", '"release-{line}{line:>1000000000}"'),
+        ":12: releases.branch: only {line} may appear in braces",
+    ),
+    "branch with a nested spec": (
+        with_key("releases", "branch", '"release-{line:{line}}"'),
+        ":12: releases.branch: only {line} may appear in braces",
+    ),
+    "tag with a conversion": (
+        with_key("releases", "tag", '"v{version}-{version!r}"'),
+        ":12: releases.tag: only {version} may appear in braces",
+    ),
+    "tag with version twice": (
+        with_key("releases", "tag", '"{version}{version}"'),
+        ":12: releases.tag: must contain {version} exactly once",
+    ),
     # A directory of the time zone database, or a name too long for a file name: OSError.
     "time zone that is a directory": (
         with_key("project", "time_zone", '"America"'),
