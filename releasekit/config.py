@@ -98,6 +98,15 @@ def _regex(pattern: str, example: str) -> Check:
     return check
 
 
+def _at_most(check: Check, highest: int, unit: str) -> Check:
+    """``check``, and no more than ``highest``: beyond it, dates and timeouts overflow."""
+
+    def bounded(value: int) -> str | None:
+        return check(value) or (None if value <= highest else f"must be at most {highest} {unit}")
+
+    return bounded
+
+
 def _positive(value: int) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
@@ -151,8 +160,12 @@ class ProjectSettings:
     )
     site_url: str = _doc("Public URL of the security-updates site.", check=_http_url)
     remote: str = _doc("Remote of the clone that the lift pushes to.", "origin", _non_empty)
-    disclosure_days: int = _doc("Days between release and full details.", 30, _not_negative)
-    embargo_hours: int = _doc("Default embargo after a CVE is reserved.", 72, _positive)
+    disclosure_days: int = _doc(
+        "Days between release and full details.", 30, _at_most(_not_negative, 3650, "days")
+    )
+    embargo_hours: int = _doc(
+        "Default embargo after a CVE is reserved.", 72, _at_most(_positive, 8760, "hours")
+    )
     time_zone: str = _doc("IANA time zone shown beside UTC in texts.", "UTC", _zone)
 
 
@@ -196,7 +209,9 @@ class MailSettings:
     to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=_non_empty)
     smtp: str = _doc("smtp://, smtps:// or smtp+starttls:// server.", check=_smtp_url)
     signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=_non_empty)
-    timeout: int = _doc("Seconds to wait for the SMTP server.", 30, _positive)
+    timeout: int = _doc(
+        "Seconds to wait for the SMTP server.", 30, _at_most(_positive, 3600, "seconds")
+    )
 
 
 @dataclass(frozen=True)

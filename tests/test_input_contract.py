@@ -106,6 +106,16 @@ CONFIG_CASES = {
         with_key("releases", "tag", '"{version}{version}"'),
         ":12: releases.tag: must contain {version} exactly once",
     ),
+    # Accepted, then OverflowError where they became a timedelta (advisory list and publish
+    # with a released advisory; advisory new --cve) or a socket timeout.
+    "disclosure_days beyond a datetime": (
+        with_key("project", "disclosure_days", "3000000"),
+        ":9: project.disclosure_days: must be at most 3650 days",
+    ),
+    "embargo_hours beyond a C int": (
+        with_key("project", "embargo_hours", "9223372036854775807"),
+        ":9: project.embargo_hours: must be at most 8760 hours",
+    ),
     # A directory of the time zone database, or a name too long for a file name: OSError.
     "time zone that is a directory": (
         with_key("project", "time_zone", '"America"'),
