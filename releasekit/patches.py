@@ -30,7 +30,8 @@ from .git import Entry, Person, ProductRepo, TreeEditor
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 _FROM_LINE = re.compile(rb"^From \S+ +\w{3} \w{3} [ \d]?\d \d\d:\d\d:\d\d \d{4}\s*$")
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# Line numbers and sizes of at most 9 and 10 digits: int() refuses thousands of digits.
+_HUNK = re.compile(rb"^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
 _INDEX = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})(?: ([0-7]{6}))?$")
 _ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-\d{4}-\d{4,}")
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|aw|fwd?)\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE)
@@ -455,7 +456,7 @@ def _parse_binary(cursor: _Lines, path: Path | str, end: int) -> Binary:
     sections: list[Binary] = []
     while cursor.pos < end and len(sections) < 2:
         raw = cursor.lines[cursor.pos]
-        match = re.fullmatch(rb"(literal|delta) (\d+)", raw)
+        match = re.fullmatch(rb"(literal|delta) (\d{1,10})", raw)
         if not match:
             break
         at = cursor.number
@@ -518,7 +519,10 @@ def _parse_mail(cursor: _Lines, path: Path | str, end: int, from_line: int | Non
     if encoding not in ("7bit", "8bit", "binary"):
         raise _fail(path, headers["content-transfer-encoding"][1], f"{encoding} is not supported")
     raw_from, author_line = headers["from"]
-    name, address = email.utils.parseaddr(raw_from)
+    try:
+        name, address = email.utils.parseaddr(raw_from)
+    except RecursionError:  # the parser recurses into nested "(comments)"
+        name, address = "", ""
     if not address or "@" not in address:
         raise _fail(path, author_line, "From: needs Name <email>")
     name = _decode_words(name) or address

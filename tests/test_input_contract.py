@@ -9,6 +9,7 @@ module tests do not reach through the CLI.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from releasekit.cli import cli
 
 from .conftest import MINIMAL_CONFIG, Workspace, advisory_text
+from .helpers.repos import release_product, workspace_config
 
 ADVISORY = "advisories/ACSA-2026-0001.md"
 SECONDS = 1.5  # no input may take longer than this to be rejected
@@ -209,3 +211,56 @@ def test_bad_advisory_is_one_line_naming_the_file(
     ws.write(ADVISORY, text)
     line = rejected(ws, *command, many=text.count("\n") > 1000)
     assert f"{ADVISORY}{where}" in line
+
+
+# --- held patches ----------------------------------------------------------------------------
+
+MAIL = (
+    b"From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
+    b"From: A <a@example.org>\n"
+    b"Date: Mon, 1 Jan 2024 00:00:00 +0000\n"
+    b"Subject: [PATCH] Check the channel\n"
+    b"\n---\n"
+    b"diff --git a/src/x.c b/src/x.c\n"
+    b"index 1234567..89abcde 100644\n"
+)
+HUNK = b"--- a/src/x.c\n+++ b/src/x.c\n@@ -1 +1 @@\n-a\n+b\n"
+
+PATCH_CASES = {
+    # int() of a line number or size of thousands of digits: ValueError tracebacks.
+    "hunk header of 5000 digits": (
+        MAIL + HUNK.replace(b"@@ -1 +1 @@", b"@@ -" + b"1" * 5000 + b" +1 @@"),
+        ":11: malformed hunk header",
+    ),
+    "binary size of 5000 digits": (
+        MAIL + b"GIT binary patch\nliteral " + b"9" * 5000 + b"\nzcmV?d00001\n\n",
+        ":10: GIT binary patch without literal or delta data",
+    ),
+    # email.utils.parseaddr recurses once per "(": RecursionError.
+    "From: of nested comments": (
+        MAIL.replace(b"A <a@example.org>", b"(" * 50000 + b" <a@example.org>") + HUNK,
+        ":2: From: needs Name <email>",
+    ),
+}
+
+
+@pytest.fixture
+def pws(ws: Workspace, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Workspace:
+    product = release_product(tmp_path_factory.getbasetemp(), tmp_path / "product")
+    ws.write("releasekit.toml", workspace_config(product.clone))
+    ws.advisory("ACSA-2026-0001")
+    return ws
+
+
+@pytest.mark.parametrize("patch", PATCH_CASES.values(), ids=list(PATCH_CASES))
+def test_bad_patch_is_one_line_naming_the_file(pws: Workspace, patch: tuple[bytes, str]) -> None:
+    data, where = patch
+    source = pws.root.parent / "fix.patch"
+    source.write_bytes(data)
+    line = rejected(pws, "patch", "add", "ACSA-2026-0001", "--line", "10.3", str(source))
+    assert where in line
+    held = pws.root / "patches" / "ACSA-2026-0001" / "10.3.patch"
+    held.parent.mkdir(parents=True)
+    held.write_bytes(data)
+    line = rejected(pws, "plan")
+    assert f"patches/ACSA-2026-0001/10.3.patch{where}" in line
