@@ -34,6 +34,7 @@ SEVERITY_BANDS = (  # (lowest score, name), highest first
     (0.0, "none"),
 )
 SEVERITIES = ("none", "low", "medium", "high", "critical")
+MAX_TITLE = 256  # as in CVE JSON 5; a title of megabytes took `advisory list` minutes
 
 
 class State(StrEnum):
@@ -265,6 +266,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
                 problem(key, "must be a string")
             elif not value.strip():
                 problem(key, "must not be empty")
+            elif key == "title" and len(value.strip()) > MAX_TITLE:
+                problem(key, f"must be at most {MAX_TITLE} characters")
             else:
                 values[key] = value.strip()
         elif kind == "datetime":

@@ -175,6 +175,11 @@ ADVISORY_CASES = {
         advisory_text(introduced='"' + "9" * 5000 + '"'),
         ":7: introduced: must be a release line",
     ),
+    # Rendering a title of 5 MB in the `advisory list` table took more than 20 seconds.
+    "title of 5 MB": (
+        advisory_text(title='"' + "x" * 5_000_000 + '"'),
+        ":3: title: must be at most 256 characters",
+    ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
     "embargo before year 1 UTC": (
