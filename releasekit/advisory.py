@@ -34,7 +34,7 @@ SEVERITY_BANDS = (  # (lowest score, name), highest first
     (0.0, "none"),
 )
 SEVERITIES = ("none", "low", "medium", "high", "critical")
-MAX_TITLE = 256  # as in CVE JSON 5; a title of megabytes took `advisory list` minutes
+MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
 
 
 class State(StrEnum):

@@ -156,8 +156,8 @@ def test_bad_config_is_one_line_naming_the_file(
 
 ADVISORY_CASES = {
     "integer of 5000 digits": (advisory_text(title="1" + "0" * 5000), ":3: invalid TOML"),
-    "5000 unknown fields": (
-        advisory_text().replace("+++\n\n", "".join(f"k{i} = 1\n" for i in range(5000)) + "+++\n\n"),
+    "2500 unknown fields": (
+        advisory_text().replace("+++\n\n", "".join(f"k{i} = 1\n" for i in range(2500)) + "+++\n\n"),
         ":7: k0: unknown field",
     ),
     "5000 bad fixed versions": (
@@ -178,7 +178,7 @@ ADVISORY_CASES = {
     # Rendering a title of 5 MB in the `advisory list` table took more than 20 seconds.
     "title of 5 MB": (
         advisory_text(title='"' + "x" * 5_000_000 + '"'),
-        ":3: title: must be at most 256 characters",
+        ":3: title: must be at most 1000 characters",
     ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
