@@ -14,7 +14,9 @@ from typing import Any
 
 import tomli
 
-_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?$")
+# One greedy class and no neighbouring \s*: a line of "[" and many spaces is linear, not
+# quadratic (such a line can sit in a multi-line string).
+_TABLE = re.compile(r"^\s*\[([A-Za-z0-9_.\-\" \t]+)\]\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*(?:"([^"\\]*)"|'([^']*)'|([^\s=."'#\[]+))\s*[=.]""")
 _LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
@@ -42,7 +44,7 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
     for number, line in enumerate(text.splitlines(), start=1):
         header = _TABLE.match(line)
         if header and not line.lstrip().startswith("[["):
-            current = header.group(1).replace('"', "").replace(" ", "")
+            current = re.sub(r'["\s]', "", header.group(1))
             found.setdefault((current, ""), number)
             continue
         assigned = _KEY.match(line)

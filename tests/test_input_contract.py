@@ -180,6 +180,12 @@ ADVISORY_CASES = {
         advisory_text(title='"' + "x" * 5_000_000 + '"'),
         ":3: title: must be at most 1000 characters",
     ),
+    # A line of "[" and 30000 spaces (in a multi-line string) took the table-header regex
+    # minutes once every line was indexed.
+    "a line of [ and spaces": (
+        advisory_text(reporter='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
+        ":10: zzz: unknown field",
+    ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
     "embargo before year 1 UTC": (
