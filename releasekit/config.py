@@ -161,10 +161,14 @@ class ProjectSettings:
     site_url: str = _doc("Public URL of the security-updates site.", check=_http_url)
     remote: str = _doc("Remote of the clone that the lift pushes to.", "origin", _non_empty)
     disclosure_days: int = _doc(
-        "Days between release and full details.", 30, _at_most(_not_negative, 3650, "days")
+        "Days between release and full details (at most 3650).",
+        30,
+        _at_most(_not_negative, 3650, "days"),
     )
     embargo_hours: int = _doc(
-        "Default embargo after a CVE is reserved.", 72, _at_most(_positive, 8760, "hours")
+        "Default embargo after a CVE is reserved (at most 8760).",
+        72,
+        _at_most(_positive, 8760, "hours"),
     )
     time_zone: str = _doc("IANA time zone shown beside UTC in texts.", "UTC", _zone)
 
@@ -174,8 +178,12 @@ class ReleasesSettings:
     """[releases]: how release lines appear in the product repository."""
 
     upcoming: str = _doc("The next, not yet released line (e.g. 10.4).", check=_version)
-    branch: str = _doc("Public branch of a line.", "release-{line}", _pattern("line"))
-    tag: str = _doc("Release tag of a version.", "v{version}", _pattern("version"))
+    branch: str = _doc(
+        "Public branch of a line: `{line}` once.", "release-{line}", _pattern("line")
+    )
+    tag: str = _doc(
+        "Release tag of a version: `{version}` once.", "v{version}", _pattern("version")
+    )
     esr: tuple[str, ...] = _doc("Extended support release lines.", (), _versions)
     last: int = _doc("How many of the newest released lines are supported.", 3, _not_negative)
     committer: str = _doc(
@@ -210,7 +218,9 @@ class MailSettings:
     smtp: str = _doc("smtp://, smtps:// or smtp+starttls:// server.", check=_smtp_url)
     signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=_non_empty)
     timeout: int = _doc(
-        "Seconds to wait for the SMTP server.", 30, _at_most(_positive, 3600, "seconds")
+        "Seconds to wait for the SMTP server (at most 3600).",
+        30,
+        _at_most(_positive, 3600, "seconds"),
     )
 
 
