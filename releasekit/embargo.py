@@ -327,14 +327,21 @@ def _texts_check(
     prepared: Prepared,
     now: datetime,
 ) -> Check:
-    """The announcement and the site render with the templates in use.
+    """The announcement and the site render with the templates in use, and the batch's
+    CVE and OSV records will be valid on the disclosure date.
 
     The site is built into a scratch directory beside the workspace's templates, as it will
     be right after the push; the live site is not touched.
     """
+    from .site import records
+
     try:
         announcement(settings, batch, now, prepared)
         released = {a.id: _as_released(a, now, prepared.fixed[a.id]) for a in batch}
+        for advisory in released.values():  # the records due on the disclosure date
+            refused = records.check(settings, advisory)
+            if refused is not None:
+                raise refused[1]
         with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
             root = Path(scratch)
             if settings.templates_dir.is_dir():

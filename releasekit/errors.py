@@ -133,6 +133,16 @@ class PublishError(NotDone):
     """Building the site or publishing a record failed."""
 
 
+class RecordError(PublishError):
+    """A CVE or OSV record is not valid against its schema: ``pointer`` is the JSON path that
+    fails (e.g. ``/containers/cna/title``), ``keyword`` the schema keyword (``maxLength``)."""
+
+    def __init__(self, message: str, *, pointer: str, keyword: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.keyword = keyword
+
+
 class JournalError(NotDone):
     """The journal cannot be read or written (a full disk, a damaged file): the command stops
     before its next step; a step it had started is looked at again on the next run."""

@@ -16,8 +16,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import fsutil, render
-from .advisory import Advisory, parse_advisory, read_advisory
+from . import fsutil, render, tomlpos
+from .advisory import Advisory, parse_advisory, read_advisory, split_front_matter
 from .config import CONFIG_NAME, Settings, load_config, parse_config
 from .errors import AdvisoryError, Problem, WorkspaceError
 
@@ -102,6 +102,27 @@ def cross_check(
                     Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
                 )
             seen_cves.setdefault(advisory.cve, advisory)
+    return problems
+
+
+def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[Problem]:
+    """What the advisories' CVE and OSV records would be refused for on their disclosure
+    dates, as problems of the field at fault (see site.records.check)."""
+    from .site import records
+
+    problems: list[Problem] = []
+    for advisory in advisories:
+        found = records.check(settings, advisory)
+        if found is None:
+            continue
+        field, error = found
+        line = None
+        if field is not None:
+            split = split_front_matter(advisory.path.read_text(encoding="utf-8"))
+            at = tomlpos.key_line(split[0], None, field) if split else None
+            line = at + 1 if at else None
+        shown = display_path(settings, advisory.path)
+        problems.append(Problem(shown, line, field, f"not accepted in {error}"))
     return problems
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 
 from .conftest import Workspace
+from .helpers.sites import CONFIG
 
 Run = Callable[..., Result]
 
@@ -133,6 +134,35 @@ def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Ru
     assert "cve: CVE-2026-1111 is also used by" in result.stderr
     assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
     assert lines[-1] == "5 problem(s) in advisories/"
+
+
+def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, run: Run) -> None:
+    # A title CVE JSON 5 refuses (at most 256 characters) is found now, not by the daily
+    # build on the disclosure date, which it would stop for every advisory.
+    ws.write("releasekit.toml", CONFIG)
+    long_title = "T" * 300
+    ws.advisory("ACSA-2026-0001", title=f'"{long_title}"', cve='"CVE-2026-40001"')
+    ws.advisory(  # released already: its records are checked as they will be
+        "ACSA-2026-0002",
+        cve='"CVE-2026-40002"',
+        cwe='"CWE-862"',
+        released="2026-10-13T14:00:07Z",
+        fixed='{ "10.3" = "10.3.3" }',
+        reporter='"' + "R" * 5000 + '"',
+    )
+    result = run("advisory", "check")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "advisories/ACSA-2026-0001.md:3: title: not accepted in cve/CVE-2026-40001.json:"
+        " /containers/cna/title: not valid CVE JSON 5 (maxLength)",
+        "advisories/ACSA-2026-0002.md:11: reporter: not accepted in cve/CVE-2026-40002.json:"
+        " /containers/cna/credits/0/value: not valid CVE JSON 5 (maxLength)",
+        "2 problem(s) in advisories/",
+    ]
+    assert long_title not in result.stderr
+    ws.advisory("ACSA-2026-0001", title='"Short"', cve='"CVE-2026-40001"')
+    ws.advisory("ACSA-2026-0002", cve='"CVE-2026-40002"', reporter='"Jane Doe"')
+    assert run("advisory", "check").exit_code == 0
 
 
 def test_commands_that_need_valid_advisories_fail_with_exit_2(ws: Workspace, run: Run) -> None:

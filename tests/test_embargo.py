@@ -747,6 +747,33 @@ def test_a_broken_template_is_one_line_and_exit_2(release: Release) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_record_the_schema_would_refuse_on_the_disclosure_date_stops_the_lift(
+    release: Release,
+) -> None:
+    # On the day, the daily build would fail on it, and stop for every advisory.
+    from .helpers.sites import ORG_UUID
+
+    config = release.root / "releasekit.toml"
+    config.write_text(config.read_text() + f'\n[cve]\norg_id = "{ORG_UUID}"\n')
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace("Link previews follow redirects", "T" * 300))
+    before_refs = release.remote_refs()
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        status = release.run("embargo", "status", "--json")
+    checks = {c["name"]: c for c in json.loads(status.stdout)["batches"][0]["checks"]}
+    assert checks["announcement and pages"] == {
+        "name": "announcement and pages",
+        "ok": False,
+        "detail": "cve/CVE-2026-40002.json: /containers/cna/title: not valid CVE JSON 5"
+        " (maxLength)",
+    }
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert release.remote_refs() == before_refs
+    assert release.smtp.messages == []
+
+
 def test_a_failed_preflight_starts_no_journal(release: Release) -> None:
     release.smtp.stop()
     with after_embargo():

@@ -404,13 +404,9 @@ def _view(settings: Settings, advisory: Advisory, visibility: Visibility) -> dic
             reporter=advisory.reporter,
             severity_reason=advisory.severity_reason,
             osv=f"osv/{advisory.id}.json",
-            cve_record=f"cve/{advisory.cve}.json" if _writes_cve(settings, advisory) else None,
+            cve_record=f"cve/{advisory.cve}.json" if model.writes_cve(settings, advisory) else None,
         )
     return view
-
-
-def _writes_cve(settings: Settings, advisory: Advisory) -> bool:
-    return bool(advisory.cve and settings.cve.org_id)
 
 
 def _site_context(settings: Settings) -> dict[str, Any]:

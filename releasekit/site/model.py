@@ -34,6 +34,12 @@ class Visibility(StrEnum):
     DISCLOSED = "disclosed"  # full details, records
 
 
+def writes_cve(settings: Settings, advisory: Advisory) -> bool:
+    """Whether the site carries a CVE record for the advisory (it has a CVE id, and the
+    project a CNA org id)."""
+    return bool(advisory.cve and settings.cve.org_id)
+
+
 def visibility(advisory: Advisory, now: datetime, disclosure_days: int) -> Visibility:
     if not advisory.is_public(now):
         return Visibility.HIDDEN

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from importlib.util import find_spec
@@ -24,7 +25,7 @@ import orjson
 from .. import timefmt
 from ..advisory import Advisory, Cvss
 from ..config import Settings
-from ..errors import PublishError
+from ..errors import PublishError, RecordError
 from . import model
 
 CVE_DATA_VERSION = "5.1"
@@ -161,19 +162,20 @@ def _is_valid(kind: str, instance: dict[str, Any]) -> bool:
     return bool(_validator(kind).is_valid(instance))
 
 
-def _first_error(kind: str, instance: dict[str, Any], prefix: str = "") -> str | None:
+def _first_error(kind: str, instance: dict[str, Any], prefix: str = "") -> tuple[str, str] | None:
+    """The first failing JSON path and schema keyword, or None when ``instance`` is valid."""
     validator = _validator(kind)
     if _is_valid(kind, instance):  # the common case, without building error objects
         return None
     for error in validator.iter_errors(instance):
         where = prefix + "/" + "/".join(str(part) for part in error.instance_path)
         keyword = error.schema_path[-1] if error.schema_path else "schema"
-        return f"{where.rstrip('/') or '/'}: not valid {{schema}} ({keyword})"
+        return where.rstrip("/") or "/", str(keyword)
     return None
 
 
 def validate(kind: str, record: dict[str, Any], name: str) -> None:
-    """Raise PublishError naming ``name``, the failing JSON path and schema keyword.
+    """Raise RecordError naming ``name``, the failing JSON path and schema keyword.
 
     Never the value: it may be advisory text.
     """
@@ -184,8 +186,53 @@ def validate(kind: str, record: dict[str, Any], name: str) -> None:
         # The full schema's top level is a oneOf; the CNA container schema says where.
         cna = record.get("containers", {}).get("cna", {})
         problem = _first_error("cna", cna, "/containers/cna") or problem
+    pointer, keyword = problem
     schema = "CVE JSON 5" if kind == "cve" else "OSV"
-    raise PublishError(f"{name}: {problem.format(schema=schema)}")
+    raise RecordError(
+        f"{name}: {pointer}: not valid {schema} ({keyword})", pointer=pointer, keyword=keyword
+    )
+
+
+# The advisory field behind each part of its records: a record refused there is that field's
+# to fix (by the first JSON path segments that name it).
+_FIELDS = (
+    ("/containers/cna/title", "title"),
+    ("/containers/cna/descriptions", "summary"),
+    ("/containers/cna/credits", "reporter"),
+    ("/containers/cna/problemTypes", "cwe"),
+    ("/containers/cna/metrics", "cvss"),
+    ("/containers/cna/affected/0/modules", "component"),
+    ("/summary", "title"),
+    ("/credits", "reporter"),
+    ("/database_specific/cwe_ids", "cwe"),
+    ("/severity", "cvss"),
+)
+
+
+def check(settings: Settings, advisory: Advisory) -> tuple[str | None, RecordError] | None:
+    """Whether the advisory's records will be valid on its disclosure date: None, or the
+    advisory field at fault (None when it is not one field) and the error.
+
+    Checked long before that date, when the text can still be fixed: a record refused on the
+    day stops the whole daily build. An advisory not released yet is taken as released at
+    its embargo (its versions are not known yet; nothing in the schemas depends on them).
+    """
+    if advisory.released is None:
+        if advisory.embargo is None:
+            return None
+        advisory = replace(advisory, released=advisory.embargo)
+    try:
+        if model.writes_cve(settings, advisory):
+            cve_record(settings, advisory)
+        osv_record(settings, advisory)
+    except RecordError as exc:
+        field = next((f for path, f in _FIELDS if _under(exc.pointer, path)), None)
+        return field, exc
+    return None
+
+
+def _under(pointer: str, path: str) -> bool:
+    return pointer == path or pointer.startswith(path + "/")
 
 
 def page_url(settings: Settings, advisory: Advisory) -> str:
