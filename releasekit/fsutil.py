@@ -53,11 +53,20 @@ def private_dir(path: Path) -> Path:
 
 
 def create_exclusive(path: Path, data: str, mode: int = 0o644) -> bool:
-    """Create ``path`` with ``data`` only if it does not exist yet; False if it did."""
+    """Create ``path`` with ``data`` only if it does not exist yet; False if it did.
+
+    A write that fails (a full disk) removes the file again: never a half-written file that
+    would then count as existing.
+    """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         return False
-    with naming(path), os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(data)
+    try:
+        with naming(path), os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
     return True

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 
 from .conftest import Workspace
+from .helpers.process import cli_process
 from .helpers.sites import CONFIG
 
 Run = Callable[..., Result]
@@ -91,6 +93,20 @@ def test_advisory_new_takes_the_next_free_id_and_never_reuses(ws: Workspace, run
     check = run("advisory", "check")
     assert check.exit_code == 0, check.output
     assert check.stdout.strip() == "2 advisories OK"
+
+
+def test_a_full_disk_leaves_no_half_written_advisory(ws: Workspace) -> None:
+    args = ("advisory", "new", "--title", "T", "--summary", "S")
+    failed = cli_process(ws.root, *args, file_size=100)
+    assert failed.returncode == 1
+    assert re.fullmatch(
+        r"releasekit: error: \S+/advisories/ACSA-\d{4}-0001\.md: File too large",
+        failed.stderr.strip(),
+    ), failed.stderr
+    assert list((ws.root / "advisories").glob("*.md")) == []  # not an empty advisory
+    done = cli_process(ws.root, *args)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"advisories/ACSA-\d{4}-0001\.md", done.stdout.strip())
 
 
 def test_advisory_new_rejects_a_bad_vector_and_writes_nothing(ws: Workspace, run: Run) -> None:

@@ -6,12 +6,8 @@ import contextlib
 import json
 import os
 import re
-import resource
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
@@ -26,6 +22,7 @@ from releasekit.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.site import build, markdown, mdcache, model, tree
 
 from .conftest import Workspace
+from .helpers.process import cli_process
 from .helpers.sites import PLACEHOLDER, RELEASED, grep, marked, markers, site_files
 
 Run = Callable[..., Result]
@@ -947,38 +944,18 @@ def test_a_fifo_where_a_file_was_is_not_read(tmp_path: Path) -> None:
     assert (standby / "x").read_bytes() == b"abc" and placed[0].ino != scanned[2]
 
 
-def _cli(root: Path, *args: str, file_size: int | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI in a process of its own, at the real time; ``file_size`` caps each file it
-    may write (RLIMIT_FSIZE: a write past it fails with EFBIG, as on a full disk)."""
-
-    def limit() -> None:
-        if file_size is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails instead
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-
-    command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
-    return subprocess.run(
-        [*command, "-C", str(root), *args],
-        preexec_fn=limit,  # the child sets only its own limit
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
 def test_a_full_disk_fails_the_build_in_one_line_and_the_next_run_completes(
     site_ws: Workspace, tmp_path: Path
 ) -> None:
     marked(site_ws, 1)  # released long before today: details public
     marked(site_ws, 2)
-    assert _cli(site_ws.root, "publish").returncode == 0
+    assert cli_process(site_ws.root, "publish").returncode == 0
     site = site_ws.root / "site"
     before = site_files(site)
     marked(site_ws, 1, body="## Impact\n\nMARKER-CORRECTED-DETAILS in a paragraph.\n")
     # No compiled templates kept: they cannot be written either, and need not be.
     shutil.rmtree(site_ws.root / ".releasekit" / "template-cache")
-    failed = _cli(site_ws.root, "publish", file_size=2000)
+    failed = cli_process(site_ws.root, "publish", file_size=2000)
     assert failed.returncode == 1
     assert "Traceback" not in failed.stderr
     assert re.fullmatch(
@@ -986,11 +963,11 @@ def test_a_full_disk_fails_the_build_in_one_line_and_the_next_run_completes(
         failed.stderr.splitlines()[-1],
     ), failed.stderr
     assert site_files(site) == before  # the live site is as it was
-    done = _cli(site_ws.root, "publish")
+    done = cli_process(site_ws.root, "publish")
     assert done.returncode == 0, done.stderr
     after = site_files(site)
     assert b"MARKER-CORRECTED-DETAILS" in after["advisories/ACSA-2026-0001.html"]
     fresh = tmp_path / "fresh"  # the same as a build from nothing
     shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
-    assert _cli(fresh, "publish").returncode == 0
+    assert cli_process(fresh, "publish").returncode == 0
     assert site_files(fresh / "site") == after
