@@ -66,6 +66,8 @@ def create_exclusive(path: Path, data: str, mode: int = 0o644) -> bool:
         with naming(path), os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(data)
     except BaseException:
+        # Ours since O_EXCL: a half-written file (a full disk) would stay behind as a broken
+        # advisory or an "already exists" workspace, and the command could not be run again.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         raise

@@ -147,6 +147,9 @@ class Scaffold:
     time_zone: str = "UTC"
 
 
+GITIGNORE = "# local state and generated output\n.releasekit/\nsite/\n"
+
+
 def init_workspace(root: Path, scaffold: Scaffold) -> list[Path]:
     """Scaffold a workspace at ``root``; returns what was created. Refuses to overwrite."""
     config_path = root / CONFIG_NAME
@@ -162,8 +165,7 @@ def init_workspace(root: Path, scaffold: Scaffold) -> list[Path]:
     fsutil.private_dir(root / ".releasekit")
     created.append(root / ".releasekit")
     gitignore = root / ".gitignore"
-    if not gitignore.exists():
-        gitignore.write_text("# local state and generated output\n.releasekit/\nsite/\n")
+    if fsutil.create_exclusive(gitignore, GITIGNORE):
         created.append(gitignore)
     if not fsutil.create_exclusive(config_path, text):
         raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")

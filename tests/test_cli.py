@@ -70,6 +70,17 @@ def test_init_rejects_a_bad_value_and_writes_nothing(tmp_path: Path) -> None:
     assert not root.exists()
 
 
+def test_init_stopped_by_a_full_disk_can_be_run_again(tmp_path: Path) -> None:
+    root = tmp_path / "security"
+    args = ("init", str(root), "--prefix", "ACSA", "--upcoming", "10.4")
+    failed = cli_process(tmp_path, *args, file_size=300)  # the scaffolded config is larger
+    assert failed.returncode == 1, failed.stderr
+    assert failed.stderr.endswith("releasekit.toml: File too large\n"), failed.stderr
+    assert not (root / "releasekit.toml").exists()  # not half a config: "already exists"
+    again = cli_process(tmp_path, *args)
+    assert again.returncode == 0, again.stderr
+
+
 @time_machine.travel("2026-11-22T10:00:00Z", tick=False)
 def test_advisory_new_takes_the_next_free_id_and_never_reuses(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0007")
