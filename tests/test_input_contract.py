@@ -81,6 +81,14 @@ def with_key(table: str, key: str, value: str) -> str:
 CONFIG_CASES = {
     # Python refuses to convert integers of more than 4300 digits: tomli's ValueError.
     "integer of 5000 digits": (with_key("releases", "last", "1" + "0" * 5000), ":12: invalid"),
+    # Finding its line searched every run of digits from each of its digits: 800 integers of
+    # 4299 digits (allowed) before the one of 4301 took 20 s.
+    "integer of 4301 digits after 800 of 4299": (
+        MINIMAL_CONFIG
+        + "".join(f"k{i} = {'1' * 4299}\n" for i in range(800))
+        + f"big = 1{'0' * 4300}\n",
+        f":{MINIMAL_CONFIG.count(chr(10)) + 801}: invalid TOML: a number has too many digits",
+    ),
     # packaging raises a plain ValueError (not InvalidVersion) for a release number of more
     # than 4300 digits.
     "upcoming of 5000 digits": (
