@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from . import __version__, clock, timefmt, workspace
+from . import __version__, clock, fsutil, timefmt, workspace
 from .errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
 
 if TYPE_CHECKING:  # the commands import what they use: `publish` from cron starts fast
@@ -76,7 +76,7 @@ class ReleasekitGroup(click.Group):
             # The machine refused (a full disk, a read-only or unreadable place), not the
             # input: one line naming the path, exit 1. What the commands change is written
             # so that a run stopped here can be run again (see each command's help).
-            _report(ctx, [_os_failure(exc)])
+            _report(ctx, [fsutil.describe(exc)])
             ctx.exit(EXIT_NOT_DONE)
 
 
@@ -86,17 +86,6 @@ def _report(ctx: click.Context, lines: list[str]) -> None:
         traceback.print_exc()
     for line in lines:
         click.echo(f"releasekit: error: {line}", err=True)
-
-
-def _os_failure(exc: OSError) -> str:
-    """An OSError as one line: the path (or paths) and the system's reason."""
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    if exc.filename is None:
-        return reason
-    where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else exc.filename
-    if exc.filename2 is not None:
-        where = f"{where} -> {os.fsdecode(exc.filename2)}"
-    return f"{where}: {reason}"
 
 
 class Context:

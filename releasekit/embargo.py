@@ -23,6 +23,7 @@ reads the wall clock. Nothing here prints: results are returned for the CLI to s
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
@@ -41,6 +42,7 @@ from .advisory import Advisory, update_front_matter
 from .config import MailSettings, Settings
 from .errors import (
     GitError,
+    JournalError,
     MailError,
     NotDone,
     NotReady,
@@ -846,10 +848,20 @@ def _lift(
     report.fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
     report.updates = list(_from_journal(push_step).updates)
 
-    _record(settings, book, run, batch, report, now)
-    _announce(settings, book, run, batch, report, outside, now, answers)
-    _publish(settings, book, run, report, now, outside)
-    book.finish(_key(run, "run"), now())
+    try:
+        _record(settings, book, run, batch, report, now)
+        _announce(settings, book, run, batch, report, outside, now, answers)
+        _publish(settings, book, run, report, now, outside)
+        book.finish(_key(run, "run"), now())
+    except (OSError, JournalError) as exc:
+        # The fixes are public now: the one line says so, and what to do (a full disk, say).
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            raise
+        what = fsutil.describe(exc) if isinstance(exc, OSError) else str(exc)
+        raise NotDone(
+            f"{what}. The release is pushed; "
+            "re-run `releasekit embargo lift` to finish (record, announce, publish)."
+        ) from exc
     return report
 
 

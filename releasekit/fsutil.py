@@ -21,6 +21,17 @@ def naming(path: Path | str) -> Iterator[None]:
         raise
 
 
+def describe(exc: OSError) -> str:
+    """An OSError as one line: the path (or paths) and the system's reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else exc.filename
+    if exc.filename2 is not None:
+        where = f"{where} -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {reason}"
+
+
 def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
 

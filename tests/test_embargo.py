@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import email
 import json
+import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -327,6 +329,44 @@ def test_killed_after_each_step_then_resumed(
     assert release.subprocess("embargo", "lift", "--yes") == 0
     assert release.remote_refs() == refs
     assert len(release.smtp.messages) == 2
+
+
+def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    # Larger than any file written before the record step: recording it fails (EFBIG).
+    path.write_text(path.read_text() + "A paragraph of the details.\n" * 12000)
+    before = release.remote_refs()
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (250_000, 250_000))
+
+    env = {**release.gpg.env, "RELEASEKIT_WORKSPACE": str(release.root)}
+    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+    failed = subprocess.run(
+        [sys.executable, "-c", code, "embargo", "lift", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=full_disk,  # the child sets only its own limit
+        check=False,
+    )
+    assert failed.returncode == 1, failed.stderr
+    assert release.remote_refs() != before and release.smtp.messages == []
+    assert failed.stderr.splitlines()[-1] == (
+        f"releasekit: error: {path}: File too large. The release is pushed; "
+        "re-run `releasekit embargo lift` to finish (record, announce, publish)."
+    )
+    assert release.subprocess("embargo", "lift", "--yes") == 0
+    assert "released = " in release.advisory()
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
 
 
 @pytest.mark.parametrize("key", ["expired", "not in the GnuPG home"])
