@@ -11,6 +11,7 @@ upcoming; each belongs to one or more of the groups ``upcoming``, ``esr`` and ``
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -68,8 +69,13 @@ def line_name(text: str) -> str | None:
 
 
 def _tag_regex(pattern: str) -> re.Pattern[str]:
-    before, _, after = pattern.partition("{version}")
-    return re.compile(re.escape(before) + r"(?P<version>[0-9][0-9A-Za-z.+!-]*)" + re.escape(after))
+    """The tag names ``pattern.format(version=...)`` gives ("{{" and "}}" are one brace)."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):  # checked in config
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(r"(?P<version>[0-9][0-9A-Za-z.+!-]*)")
+    return re.compile("".join(parts))
 
 
 def released_versions(pattern: str, tags: Iterable[str]) -> dict[str, list[Version]]:

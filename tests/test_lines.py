@@ -97,6 +97,15 @@ def test_a_custom_tag_pattern(tmp_path: Path) -> None:
     assert line is not None and line.tag == "release/10.3.3-final"
 
 
+@pytest.mark.parametrize("pattern", ["r{{x}}-{version}", "{{version}}-{version}"])
+def test_a_tag_pattern_with_a_literal_brace_reads_back_the_tags_it_names(
+    tmp_path: Path, pattern: str
+) -> None:
+    settings = settings_for(tmp_path, tag=repr(pattern), esr="[]")  # accepted by the config
+    tag = settings.tag_name("10.3.2")
+    assert released_versions(settings.releases.tag, [tag]).keys() == {"10.3"}
+
+
 def test_an_esr_line_the_repository_lacks_is_a_config_error(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, esr='["9.11"]')
     with pytest.raises(ConfigError) as caught:
