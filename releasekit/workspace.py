@@ -243,5 +243,9 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
             if fsutil.create_exclusive(path, text_for(ident), 0o600):
                 break
         issued[str(year)] = highest
-        fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
+        try:
+            fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
+        except BaseException:  # not issued after all: no advisory a re-run would add to
+            path.unlink(missing_ok=True)
+            raise
     return path

@@ -120,6 +120,21 @@ def test_a_full_disk_leaves_no_half_written_advisory(ws: Workspace) -> None:
     assert re.fullmatch(r"advisories/ACSA-\d{4}-0001\.md", done.stdout.strip())
 
 
+def test_an_id_that_cannot_be_recorded_leaves_no_advisory(ws: Workspace) -> None:
+    # The record of issued ids is written after the advisory: a record larger than the
+    # disk takes (a file-size limit here) fails that write, and the advisory goes again.
+    issued = ws.root / ".releasekit" / "issued-ids.json"
+    issued.parent.mkdir()
+    issued.write_text(json.dumps({f"old-{n}": n for n in range(3000)}))
+    args = ("advisory", "new", "--title", "T", "--summary", "S")
+    failed = cli_process(ws.root, *args, file_size=20_000)
+    assert failed.returncode == 1
+    assert failed.stderr.strip().endswith("issued-ids.json: File too large"), failed.stderr
+    assert list((ws.root / "advisories").glob("*.md")) == []  # a re-run would add a second
+    assert cli_process(ws.root, *args).returncode == 0
+    assert len(list((ws.root / "advisories").glob("*.md"))) == 1
+
+
 def test_advisory_new_rejects_a_bad_vector_and_writes_nothing(ws: Workspace, run: Run) -> None:
     before = ws.snapshot()
     result = run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", "CVSS:3.1/AV:Q")
