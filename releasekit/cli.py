@@ -76,7 +76,8 @@ class ReleasekitGroup(click.Group):
             # The machine refused (a full disk, a read-only or unreadable place), not the
             # input: one line naming the path, exit 1. What the commands change is written
             # so that a run stopped here can be run again (see each command's help).
-            _report(ctx, [fsutil.describe(exc)])
+            obj = ctx.find_object(Context)
+            _report(ctx, [fsutil.describe(exc, obj.root if obj is not None else None)])
             ctx.exit(EXIT_NOT_DONE)
 
 

@@ -857,7 +857,7 @@ def _lift(
         # The fixes are public now: the one line says so, and what to do (a full disk, say).
         if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
             raise
-        what = fsutil.describe(exc) if isinstance(exc, OSError) else str(exc)
+        what = fsutil.describe(exc, settings.root) if isinstance(exc, OSError) else str(exc)
         raise NotDone(
             f"{what}. The release is pushed; "
             "re-run `releasekit embargo lift` to finish (record, announce, publish)."

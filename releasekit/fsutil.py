@@ -21,14 +21,25 @@ def naming(path: Path | str) -> Iterator[None]:
         raise
 
 
-def describe(exc: OSError) -> str:
-    """An OSError as one line: the path (or paths) and the system's reason."""
+def describe(exc: OSError, root: Path | None = None) -> str:
+    """An OSError as one line: the path (or paths) and the system's reason; a path inside
+    ``root`` (the workspace) relative to it, as other messages show paths."""
+
+    def shown(name: object) -> str:
+        if not isinstance(name, str | bytes):
+            return str(name)  # a file descriptor
+        text = os.fsdecode(name)
+        if root is not None:
+            with contextlib.suppress(ValueError, OSError):
+                return str(Path(text).resolve().relative_to(root.resolve()))
+        return text
+
     reason = exc.strerror or str(exc) or type(exc).__name__
     if exc.filename is None:
         return reason
-    where = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else exc.filename
+    where = shown(exc.filename)
     if exc.filename2 is not None:
-        where = f"{where} -> {os.fsdecode(exc.filename2)}"
+        where = f"{where} -> {shown(exc.filename2)}"
     return f"{where}: {reason}"
 
 

@@ -75,7 +75,7 @@ def test_init_stopped_by_a_full_disk_can_be_run_again(tmp_path: Path) -> None:
     args = ("init", str(root), "--prefix", "ACSA", "--upcoming", "10.4")
     failed = cli_process(tmp_path, *args, file_size=300)  # the scaffolded config is larger
     assert failed.returncode == 1, failed.stderr
-    assert failed.stderr.endswith("releasekit.toml: File too large\n"), failed.stderr
+    assert failed.stderr.endswith(" security/releasekit.toml: File too large\n"), failed.stderr
     assert not (root / "releasekit.toml").exists()  # not half a config: "already exists"
     again = cli_process(tmp_path, *args)
     assert again.returncode == 0, again.stderr
@@ -111,7 +111,7 @@ def test_a_full_disk_leaves_no_half_written_advisory(ws: Workspace) -> None:
     failed = cli_process(ws.root, *args, file_size=100)
     assert failed.returncode == 1
     assert re.fullmatch(
-        r"releasekit: error: \S+/advisories/ACSA-\d{4}-0001\.md: File too large",
+        r"releasekit: error: advisories/ACSA-\d{4}-0001\.md: File too large",
         failed.stderr.strip(),
     ), failed.stderr
     assert list((ws.root / "advisories").glob("*.md")) == []  # not an empty advisory

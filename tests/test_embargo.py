@@ -361,7 +361,7 @@ def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     assert failed.returncode == 1, failed.stderr
     assert release.remote_refs() != before and release.smtp.messages == []
     assert failed.stderr.splitlines()[-1] == (
-        f"releasekit: error: {path}: File too large. The release is pushed; "
+        "releasekit: error: advisories/ACSA-2026-0001.md: File too large. The release is pushed; "
         "re-run `releasekit embargo lift` to finish (record, announce, publish)."
     )
     assert release.subprocess("embargo", "lift", "--yes") == 0

@@ -959,7 +959,8 @@ def test_a_full_disk_fails_the_build_in_one_line_and_the_next_run_completes(
     assert failed.returncode == 1
     assert "Traceback" not in failed.stderr
     assert re.fullmatch(
-        r"releasekit: error: \S+/advisories/ACSA-2026-0001\.html: File too large",
+        r"releasekit: error: \.releasekit/site-standby/advisories/ACSA-2026-0001\.html:"
+        r" File too large",
         failed.stderr.splitlines()[-1],
     ), failed.stderr
     assert site_files(site) == before  # the live site is as it was
