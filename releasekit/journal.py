@@ -61,11 +61,15 @@ class Journal:
         self.path = path
         with self._failing():
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            if fresh:
-                os.chmod(path, 0o600)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            try:
+                if fresh:
+                    os.chmod(path, 0o600)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.executescript(_SCHEMA)
+            except BaseException:  # no connection outlives a journal that cannot be used
+                self._db.close()
+                raise
 
     @contextmanager
     def _failing(self) -> Iterator[None]:

@@ -90,6 +90,8 @@ def test_a_damaged_journal_is_one_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(JournalError) as caught:
         Journal.open(tmp_path)
     assert str(caught.value).startswith(f"{path}: the journal cannot be used: ")
+    fds = Path("/proc/self/fd")
+    assert not [fd for fd in fds.iterdir() if os.path.realpath(fd) == str(path.resolve())]
 
 
 def test_a_full_disk_while_recording_is_a_journal_error(tmp_path: Path) -> None:
