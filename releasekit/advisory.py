@@ -225,6 +225,14 @@ def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
     return None, "must be an offset date-time without quotes, e.g. 2026-12-01T14:00:00Z"
 
 
+def field_line(front: str, field_name: str) -> int | None:
+    """The file line where ``field_name`` (``fixed.10.3``: its table) is set in the front
+    matter ``front`` (a key or a [table]; the front matter starts on line 2), if it is."""
+    name = field_name.split(".")[0]
+    found = tomlpos.key_line(front, None, name) or tomlpos.table_line(front, name)
+    return found + 1 if found else None
+
+
 def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = None) -> Advisory:
     """Parse and validate one advisory file's text. Raises AdvisoryError with all problems.
 
@@ -234,9 +242,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
 
     def problem(field_name: str | None, message: str, line: int | None = None) -> None:
         if line is None and field_name:
-            name = field_name.split(".")[0]
-            found = tomlpos.key_line(front, None, name) or tomlpos.table_line(front, name)
-            line = found + 1 if found else 1
+            line = field_line(front, field_name) or 1
         problems.append(Problem(path, line, field_name, message))
 
     parts = split_front_matter(text)

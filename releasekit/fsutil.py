@@ -5,20 +5,28 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 
-@contextlib.contextmanager
-def naming(path: Path | str) -> Iterator[None]:
+class _Naming:
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, trace: object) -> None:
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(self.path)
+
+
+def naming(path: Path | str) -> _Naming:
     """An OSError raised without a path (a write that finds the disk full, say) names
-    ``path``: the one line the CLI prints then says which file could not be written."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None:
-            exc.filename = str(path)
-        raise
+    ``path``: the one line the CLI prints then says which file could not be written.
+    (A class, not a generator: the site's build enters one for each of its files.)"""
+    return _Naming(path)
 
 
 def describe(exc: OSError, root: Path | None = None) -> str:

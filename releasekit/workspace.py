@@ -16,8 +16,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import fsutil, render, tomlpos
-from .advisory import Advisory, parse_advisory, read_advisory, split_front_matter
+from . import fsutil, render
+from .advisory import (
+    Advisory,
+    field_line,
+    parse_advisory,
+    read_advisory,
+    split_front_matter,
+)
 from .config import CONFIG_NAME, Settings, load_config, parse_config
 from .errors import AdvisoryError, Problem, WorkspaceError
 
@@ -119,8 +125,7 @@ def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[
         line = None
         if field is not None:
             split = split_front_matter(advisory.path.read_text(encoding="utf-8"))
-            at = tomlpos.key_line(split[0], None, field) if split else None
-            line = at + 1 if at else None
+            line = field_line(split[0], field) if split else None
         shown = display_path(settings, advisory.path)
         problems.append(Problem(shown, line, field, f"not accepted in {error}"))
     return problems
