@@ -79,6 +79,32 @@ def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
     except RecursionError:
         return None, None, "invalid TOML: nested too deeply"
     except ValueError:  # an integer of more digits than Python converts (sys.int_info)
-        found = _LONG_NUMBER.search(text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
-        return None, line, "invalid TOML: a number has too many digits"
+        return None, _long_number_line(text), "invalid TOML: a number has too many digits"
+
+
+def _long_number_line(text: str) -> int | None:
+    """The line of the first integer of too many digits, not of a run of digits in a string.
+
+    With every long run of digits made a letter, strings stay valid and such an integer is
+    a syntax error at its own line (all before it parsed: tomli raised at the integer). A
+    run that is part of a float or of a hexadecimal, octal or binary integer (which convert
+    at any length) is made a 0 instead, which keeps the number valid.
+    """
+
+    def mask(found: re.Match[str]) -> str:
+        before = text[max(0, found.start() - 2) : found.start()].rstrip("+-")
+        after = text[found.end() : found.end() + 1]
+        part = before[-1:].isalpha() or before.endswith(".") or after in (".", "e", "E")
+        return "0" if part else "x"
+
+    masked = _LONG_NUMBER.sub(mask, text)
+    try:
+        tomli.loads(masked)
+    except tomli.TOMLDecodeError as exc:
+        found = _AT_LINE.search(str(exc))
+        if found:
+            return int(found.group(1))
+    except (RecursionError, ValueError):
+        pass
+    first = _LONG_NUMBER.search(text)
+    return text.count("\n", 0, first.start()) + 1 if first else None

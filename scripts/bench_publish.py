@@ -353,8 +353,8 @@ def hugo_site(workspace: Path) -> Path:
     return site
 
 
-def report(name: str, result: Measure) -> str:
-    wall_target, mem_target = TARGETS.get(name, (None, None))
+def report(name: str, result: Measure, judged: bool = True) -> str:
+    wall_target, mem_target = TARGETS.get(name, (None, None)) if judged else (None, None)
     verdict = []
     if wall_target is not None:
         verdict.append(f"{'ok' if result.wall < wall_target else 'SLOW'} < {wall_target:g} s")
@@ -480,8 +480,10 @@ def run(args: argparse.Namespace) -> int:
     results["one change after that"] = measure(publish, workspace)
     files = sum(1 for p in (workspace / "site").rglob("*") if p.is_file())
     print(f"releasekit publish ({files} files in site/):")
+    # The targets are for REFERENCE_COUNT advisories: another count is measured, not judged.
+    judged = args.count == REFERENCE_COUNT
     for name in results:
-        print(report(name, results[name]))
+        print(report(name, results[name], judged))
     if "0 files written" in results["no change"].output.splitlines()[-1]:
         print("  no change: nothing written, as expected")
     floor = markdown_floor(workspace)
@@ -490,9 +492,11 @@ def run(args: argparse.Namespace) -> int:
         f"markdown-it-py alone (details of all {args.count}, one core): {floor:.2f} s of CPU,"
         f" so at least {floor / cores:.2f} s on {cores} cores"
     )
-    failed = missed(results)
-
-    verdict = f"missed: {', '.join(failed)}" if failed else "every target met"
+    failed = missed(results) if judged else []
+    if not judged:
+        verdict = f"not judged: the targets are for {REFERENCE_COUNT} advisories"
+    else:
+        verdict = f"missed: {', '.join(failed)}" if failed else "every target met"
     hugo = shutil.which("hugo")
     if args.no_hugo or hugo is None:
         if hugo is None:
@@ -509,7 +513,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"ratio releasekit/hugo (full build): {ratio_wall:.2f}x wall, {ratio_mem:.2f}x memory")
     # The targets were set on a machine where Hugo took HUGO_REFERENCE s. The scaled
     # figure is for reading the result on another machine; the verdict keeps the target.
-    if args.count == REFERENCE_COUNT:
+    if judged:
         scale = hugo_full.wall / HUGO_REFERENCE
         print(
             f"this machine vs the issue's: Hugo {hugo_full.wall:.2f} s here against"

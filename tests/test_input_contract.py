@@ -89,6 +89,16 @@ CONFIG_CASES = {
         + f"big = 1{'0' * 4300}\n",
         f":{MINIMAL_CONFIG.count(chr(10)) + 801}: invalid TOML: a number has too many digits",
     ),
+    # The line was that of the first long run of digits anywhere, a string's included; and a
+    # float or a hexadecimal integer of that length converts.
+    "integer of 5000 digits after strings and numbers of them": (
+        MINIMAL_CONFIG
+        + f'note = "{"7" * 5000}"\n'
+        + f'text = """\n{"8" * 5000}\n"""\n'
+        + f"ratio = 1.{'5' * 5000}\nscale = 1e+{'0' * 5000}1\nmask = 0x{'f' + '1' * 5000}\n"
+        + f"big = {'6' * 5000}\n",
+        f":{MINIMAL_CONFIG.count(chr(10)) + 8}: invalid TOML: a number has too many digits",
+    ),
     # packaging raises a plain ValueError (not InvalidVersion) for a release number of more
     # than 4300 digits.
     "upcoming of 5000 digits": (
