@@ -207,9 +207,27 @@ def _parse_instant(value: str | None) -> datetime | None:
     return moment
 
 
+class _Asked(click.Option):
+    """An option asked for when it is missing; with no answer to read (stdin at its end: cron,
+    a script, `< /dev/null`) it is a missing option, exit 2, not click's "Aborted!" (exit 1)."""
+
+    def prompt_for_value(self, ctx: click.Context) -> Any:
+        try:
+            return super().prompt_for_value(ctx)
+        except click.Abort as exc:
+            if isinstance(exc.__context__, EOFError):
+                raise click.MissingParameter(ctx=ctx, param=self) from None
+            raise
+
+
 @advisory.command("new")
-@click.option("--title", prompt=True, help="Short public title.")
-@click.option("--summary", prompt=True, help="One public sentence, shown from the release on.")
+@click.option("--title", cls=_Asked, prompt=True, help="Short public title.")
+@click.option(
+    "--summary",
+    cls=_Asked,
+    prompt=True,
+    help="One public sentence, shown from the release on.",
+)
 @click.option("--component", help="Affected component.")
 @click.option("--cvss", help="CVSS 3.1 or 4.0 vector.")
 @click.option("--cve", help="CVE id, once reserved.")

@@ -188,6 +188,10 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The fields of an advisory that `advisory new` takes as options of the same name.
+NEW_OPTIONS = frozenset({"title", "summary", "component", "cvss", "cve", "reporter", "embargo"})
+
+
 @dataclass(frozen=True)
 class NewAdvisory:
     title: str
@@ -227,7 +231,19 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
         parse_advisory(text, display_path(settings, path), prefix)  # valid before written
         return text
 
-    text_for(f"{prefix}-{year}-0001")  # bad input: fail before anything is created
+    try:
+        text_for(f"{prefix}-{year}-0001")  # bad input: fail before anything is created
+    except AdvisoryError as exc:
+        # No file exists yet (and ...-0001 may be another, valid advisory): a value given on
+        # the command line is named by its option, as `--embargo` is.
+        raise AdvisoryError(
+            [
+                Problem("advisory new", None, f"--{p.field}", p.message)
+                if p.field in NEW_OPTIONS
+                else p
+                for p in exc.problems
+            ]
+        ) from None
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)
     private = state_dir(settings)
     issued_path = private / ISSUED_IDS

@@ -144,6 +144,37 @@ def test_advisory_new_rejects_a_bad_vector_and_writes_nothing(ws: Workspace, run
 
 
 @time_machine.travel("2026-11-22T10:00:00Z", tick=False)
+def test_advisory_new_names_the_option_not_another_advisory(ws: Workspace, run: Run) -> None:
+    # ACSA-2026-0001 exists and is valid: a bad --cve or --cvss is not its problem.
+    ws.advisory("ACSA-2026-0001")
+    before = ws.snapshot()
+    vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
+    new = ("advisory", "new", "--title", "T", "--summary", "S")
+    result = run(*new, "--cvss", vector, "--cve", "CVE-1")
+    assert result.exit_code == 2
+    assert result.stderr == "releasekit: error: advisory new: --cve: must look like CVE-YYYY-NNNN\n"
+    result = run(*new, "--cvss", "CVSS:3.1/AV:Q")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("releasekit: error: advisory new: --cvss: invalid CVSS")
+    result = run(*new, "--cve", "CVE-2026-40009")  # the embargo it sets needs a score
+    assert result.exit_code == 2
+    assert result.stderr.startswith("releasekit: error: advisory new: --cvss: required once")
+    assert ws.snapshot() == before
+
+
+def test_advisory_new_without_a_summary_and_no_input_is_bad_usage(ws: Workspace, run: Run) -> None:
+    # From cron or a script there is nobody to ask: a missing option (2), not "Aborted!" (1).
+    before = ws.snapshot()
+    result = run("advisory", "new", "--title", "T")
+    assert result.exit_code == 2, result.output
+    assert "Missing option '--summary'" in result.stderr
+    assert "Aborted" not in result.output
+    assert ws.snapshot() == before
+    asked = run("advisory", "new", "--title", "T", input="A summary.\n")
+    assert asked.exit_code == 0, asked.output
+
+
+@time_machine.travel("2026-11-22T10:00:00Z", tick=False)
 def test_advisory_list_json_and_table(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0001")
     ws.advisory("ACSA-2026-0002", released="2026-10-01T14:00:00Z", embargo="2026-10-01T14:00:00Z")
