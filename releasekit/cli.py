@@ -258,9 +258,13 @@ def advisory_new(
     moment = _parse_instant(embargo)
     now = clock.now()
     if moment is None and cve:
-        # The embargo usually ends a fixed time after the CVE is reserved.
+        # The embargo usually ends a fixed time after the CVE is reserved: at least that long,
+        # on the next full hour (rounding down would shorten the agreed embargo).
         hours = obj.settings.project.embargo_hours
-        moment = (now + timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+        ahead = now + timedelta(hours=hours)
+        moment = ahead.replace(minute=0, second=0, microsecond=0)
+        if moment < ahead:
+            moment += timedelta(hours=1)
     fields = workspace.NewAdvisory(
         title=title,
         summary=summary,

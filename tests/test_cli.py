@@ -260,23 +260,32 @@ def test_verbose_shows_the_traceback(ws: Workspace) -> None:
     assert "Traceback" in result.stderr
 
 
-@time_machine.travel("2026-11-22T10:20:00Z", tick=False)
-def test_advisory_new_with_a_cve_sets_the_default_embargo(ws: Workspace, run: Run) -> None:
-    result = run(
-        "advisory",
-        "new",
-        "--title",
-        "T",
-        "--summary",
-        "S",
-        "--cve",
-        "CVE-2026-40009",
-        "--cvss",
-        "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
-    )
+@pytest.mark.parametrize(
+    ("now", "embargo"),
+    [
+        ("2026-11-22T10:20:00Z", "2026-11-25T11:00:00Z"),  # at least 72 hours: the next hour
+        ("2026-11-22T10:00:00Z", "2026-11-25T10:00:00Z"),  # already on the hour
+    ],
+)
+def test_advisory_new_with_a_cve_sets_the_default_embargo(
+    ws: Workspace, run: Run, now: str, embargo: str
+) -> None:
+    with time_machine.travel(now, tick=False):
+        result = run(
+            "advisory",
+            "new",
+            "--title",
+            "T",
+            "--summary",
+            "S",
+            "--cve",
+            "CVE-2026-40009",
+            "--cvss",
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
+        )
     assert result.exit_code == 0, result.output
     text = (ws.root / result.stdout.strip()).read_text()
-    assert "embargo = 2026-11-25T10:00:00Z" in text  # 72 hours, on the hour
+    assert f"embargo = {embargo}" in text
 
 
 class Terminal(io.StringIO):
