@@ -164,11 +164,12 @@ def init_workspace(root: Path, scaffold: Scaffold) -> list[Path]:
     parse_config(text, root.resolve(), config_path)  # the scaffold must be valid as written
     created: list[Path] = []
     root.mkdir(parents=True, exist_ok=True)
-    for sub in ("advisories", "patches", "templates", "site"):
+    for sub in ("advisories", "templates", "site"):
         (root / sub).mkdir(exist_ok=True)
         created.append(root / sub)
-    fsutil.private_dir(root / ".releasekit")
-    created.append(root / ".releasekit")
+    for sub in ("patches", ".releasekit"):  # held fixes and local state: private (0700)
+        fsutil.private_dir(root / sub)
+        created.append(root / sub)
     gitignore = root / ".gitignore"
     if fsutil.create_exclusive(gitignore, GITIGNORE):
         created.append(gitignore)

@@ -53,6 +53,7 @@ def test_init_scaffolds_a_valid_workspace(tmp_path: Path) -> None:
         assert (root / sub).is_dir()
     assert list((root / "templates").iterdir()) == []
     assert stat.S_IMODE((root / ".releasekit").stat().st_mode) == 0o700
+    assert stat.S_IMODE((root / "patches").stat().st_mode) == 0o700  # held fixes are private
     config = (root / "releasekit.toml").read_text()
     assert "# " in config and 'advisory_prefix = "ACSA"' in config
     listed = CliRunner().invoke(cli, ["-C", str(root), "advisory", "list"])
