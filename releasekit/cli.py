@@ -905,10 +905,11 @@ def embargo_lift(
     """Make the held fixes public: push, announce, publish the placeholder page.
 
     For the advisories whose embargo has passed and that are not released: preflight every
-    gate (any failure: exit 1, nothing changed), push the fixed branches and signed tags in
-    one push (never forced; read back), record `released` and `fixed` in the advisory files,
-    send the signed announcement, and build the site. Refuses before the embargo time;
-    `--wait` prepares everything, counts down, and pushes within a second after it.
+    gate (any failure: exit 1, nothing changed), push the fixed branches, then the signed
+    tags of those that read back (never forced), record `released` and `fixed` in the
+    advisory files, send the signed announcement, and build the site. Refuses before the
+    embargo time; `--wait` prepares everything, counts down, and pushes within a second
+    after it (with `--dry-run`, it shows the next lift before its time).
     Resumable: after any failure, run it again; nothing is pushed or sent twice. An
     announcement handed over without an answer from the server (it may have arrived) is not
     sent again by itself: look in the list's archive, then re-run with `--resend ADDRESS` or
