@@ -104,9 +104,9 @@ def cross_check(
             if advisory.cve in seen_cves:
                 other = seen_cves[advisory.cve].id
                 shown = display_path(settings, path_of(advisory))
-                problems.append(
-                    Problem(shown, None, "cve", f"{advisory.cve} is also used by {other}")
-                )
+                # Not the CVE id: it is public only from the disclosure date, and `publish`
+                # (run daily, its log often public) stops on this problem too.
+                problems.append(Problem(shown, None, "cve", f"the same CVE id as {other}"))
             seen_cves.setdefault(advisory.cve, advisory)
     return problems
 
@@ -127,7 +127,10 @@ def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[
             split = split_front_matter(advisory.path.read_text(encoding="utf-8"))
             line = field_line(split[0], field) if split else None
         shown = display_path(settings, advisory.path)
-        problems.append(Problem(shown, line, field, f"not accepted in {error}"))
+        # The error names the record's file, cve/CVE-ID.json: not the CVE id, which is
+        # public only from the disclosure date. The JSON path and schema keyword remain.
+        where = str(error).partition(": ")[2] or f"{error.pointer} ({error.keyword})"
+        problems.append(Problem(shown, line, field, f"not accepted in its records: {where}"))
     return problems
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -240,3 +241,31 @@ def test_read_advisory_names_the_file_as_shown(tmp_path: Path) -> None:
     with pytest.raises(AdvisoryError) as info:
         read_advisory(path, "ACSA", PATH)
     assert str(info.value.problems[0]).startswith(f"{PATH}:")
+
+
+@pytest.mark.parametrize(
+    ("vector", "reason"),
+    [
+        (
+            "CVSS:3.1/AV:N/AC:L//PR:N MARKER",
+            "Empty field in CVSS3 vector (not quoted here: see the file)",
+        ),
+        ("CVSS:3.1/AV:N/MARKER", "Malformed CVSS3 field (not quoted here: see the file)"),
+        ("CVSS:3.1/AV:N/AC:MARKER", "Unknown value (not quoted here: see the file)"),
+        ('CVSS:3.1/AV:""MARKER"/AC:L', "Unknown value (not quoted here: see the file)"),
+        ("CVSS:3.1/MARKER:N", "Unknown metric (not quoted here: see the file)"),
+        ("CVSS:4.0/AV:N/MARKER", "Malformed CVSS4 field (not quoted here: see the file)"),
+        ("CVSS:4.0/MARKER:N", "Invalid metric key in CVSS4 vector (not quoted here: see the file)"),
+        (
+            "CVSS:4.0/AV:MARKER",
+            "Invalid metric value in CVSS4 vector (not quoted here: see the file)",
+        ),
+        ("CVSS:3.1/AV:N/AV:N", 'Duplicate metric "AV"'),  # the library's own words: kept
+        ("CVSS:3.1/AV:N/", 'Malformed CVSS3 vector, trailing "/"'),
+        ("CVSS:4.0/AV:N", 'Missing mandatory metrics "AC, AT, PR, UI, VC, VI, VA, SC, SI, SA"'),
+    ],
+)
+def test_a_bad_vector_is_never_quoted(vector: str, reason: str) -> None:
+    # The message reaches the log of the daily publish, also for an embargoed advisory.
+    found = problems(advisory_text(cvss=json.dumps(vector)))
+    assert found == [f"{PATH}:4: cvss: invalid CVSS vector: {reason}"]

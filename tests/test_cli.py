@@ -205,7 +205,8 @@ def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Ru
     assert "advisories/ACSA-2026-0001.md:4: cvss: invalid CVSS vector" in lines[0]
     assert "advisories/ACSA-2026-0002.md:5: embargo: needs a UTC offset" in result.stderr
     assert "advisories/ACSA-2026-0003.md:2: id: duplicate id" in result.stderr
-    assert "cve: CVE-2026-1111 is also used by" in result.stderr
+    assert "ACSA-2026-0003.md: cve: the same CVE id as ACSA-2026-00003" in result.stderr
+    assert "CVE-2026-1111" not in result.stderr  # public only from the disclosure date
     assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
     assert lines[-1] == "5 problem(s) in advisories/"
 
@@ -227,13 +228,14 @@ def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, ru
     result = run("advisory", "check")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "advisories/ACSA-2026-0001.md:3: title: not accepted in cve/CVE-2026-40001.json:"
+        "advisories/ACSA-2026-0001.md:3: title: not accepted in its records:"
         " /containers/cna/title: not valid CVE JSON 5 (maxLength)",
-        "advisories/ACSA-2026-0002.md:11: reporter: not accepted in cve/CVE-2026-40002.json:"
+        "advisories/ACSA-2026-0002.md:11: reporter: not accepted in its records:"
         " /containers/cna/credits/0/value: not valid CVE JSON 5 (maxLength)",
         "2 problem(s) in advisories/",
     ]
     assert long_title not in result.stderr
+    assert "CVE-2026-4000" not in result.stderr  # the CVE ids are not public yet
     ws.advisory("ACSA-2026-0001", title='"Short"', cve='"CVE-2026-40001"')
     ws.advisory("ACSA-2026-0002", cve='"CVE-2026-40002"', reporter='"Jane Doe"')
     assert run("advisory", "check").exit_code == 0

@@ -271,7 +271,35 @@ def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) ->
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
-    assert "cve: CVE-2099-90001 is also used by ACSA-2026-0001" in result.stderr
+    assert "ACSA-2026-0002.md: cve: the same CVE id as ACSA-2026-0001" in result.stderr
+
+
+def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
+    site_ws: Workspace, run: Run
+) -> None:
+    # publish runs daily from cron or CI, whose log may be public: its error names the
+    # file and field of an embargoed advisory, never the vector or the CVE id in it.
+    marked(site_ws, 1)
+    vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H//A:H MARKER-CVSS-0002"
+    bad = marked(site_ws, 2, released=None, embargo="2027-03-01T14:00:00Z")
+    bad.write_text(bad.read_text().replace("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", vector))
+    twin = marked(site_ws, 3, released=None, embargo="2027-03-01T14:00:00Z")
+    twin.write_text(twin.read_text().replace(markers(3)["cve"], markers(2)["cve"]))
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "releasekit: error: advisories/ACSA-2026-0002.md:6: cvss: invalid CVSS vector: "
+        "Empty field in CVSS3 vector (not quoted here: see the file)"
+    )
+    for secret in ("MARKER-CVSS-0002", "AV:N/AC:L/PR:N", markers(2)["cve"]):
+        assert secret not in result.output + result.stderr
+    bad.write_text(bad.read_text().replace(vector, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"))
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish")
+    assert result.exit_code == 2
+    assert "ACSA-2026-0003.md: cve: the same CVE id as ACSA-2026-0002" in result.stderr
+    assert markers(2)["cve"] not in result.output + result.stderr
 
 
 def test_withdrawn_and_foreign_files_are_removed_tampered_ones_repaired(
@@ -851,7 +879,7 @@ def test_details_kept_by_a_build_that_failed_go_when_they_are_no_longer_public(
     publish_at(site_ws, "2026-11-01T00:00:00Z")
     clash = marked(site_ws, 2)
     clash.write_text(clash.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
-    with pytest.raises(AdvisoryError, match="CVE-2099-90001 is also used"):
+    with pytest.raises(AdvisoryError, match="cve: the same CVE id as ACSA-2026-0001"):
         publish_at(site_ws, "2026-11-20T00:00:00Z")  # after the details of 1 were rendered
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace(RELEASED, "2026-11-10T14:00:07Z"))  # moved later
