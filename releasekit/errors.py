@@ -135,10 +135,13 @@ class PublishError(NotDone):
 
 class RecordError(PublishError):
     """A CVE or OSV record is not valid against its schema: ``pointer`` is the JSON path that
-    fails (e.g. ``/containers/cna/title``), ``keyword`` the schema keyword (``maxLength``)."""
+    fails (e.g. ``/containers/cna/title``), ``keyword`` the schema keyword (``maxLength``),
+    ``reason`` the message without the record's file name (``cve/CVE-ID.json`` names the CVE
+    id, public only from the disclosure date)."""
 
-    def __init__(self, message: str, *, pointer: str, keyword: str) -> None:
-        super().__init__(message)
+    def __init__(self, name: str, reason: str, *, pointer: str, keyword: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
         self.pointer = pointer
         self.keyword = keyword
 

@@ -189,7 +189,7 @@ def validate(kind: str, record: dict[str, Any], name: str) -> None:
     pointer, keyword = problem
     schema = "CVE JSON 5" if kind == "cve" else "OSV"
     raise RecordError(
-        f"{name}: {pointer}: not valid {schema} ({keyword})", pointer=pointer, keyword=keyword
+        name, f"{pointer}: not valid {schema} ({keyword})", pointer=pointer, keyword=keyword
     )
 
 
