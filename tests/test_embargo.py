@@ -235,7 +235,7 @@ def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
         # The daily publish after it finds the site as the lift left it: nothing to render.
         daily = release.run("publish")
         assert daily.exit_code == 0, daily.output
-        assert "rendering" not in daily.output + daily.stderr
+        assert "rendered" not in daily.output + daily.stderr
         assert "0 files written" in daily.output
 
 

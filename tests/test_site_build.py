@@ -231,7 +231,7 @@ def test_the_swap_is_atomic_and_a_failed_build_leaves_the_site(site_ws: Workspac
     seen_during: list[dict[str, bytes]] = []
 
     def look(message: str) -> None:
-        if message.startswith("rendering"):  # the standby is being filled
+        if message.startswith("rendered"):  # the standby is filled, not swapped in yet
             seen_during.append(site_files(site))
 
     publish_at(site_ws, LATER, progress=look)
@@ -300,6 +300,30 @@ def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     assert result.exit_code == 2
     assert "ACSA-2026-0003.md: cve: the same CVE id as ACSA-2026-0002" in result.stderr
     assert markers(2)["cve"] not in result.output + result.stderr
+
+
+def test_an_edited_embargoed_advisory_leaves_no_trace_in_the_publish_log(
+    site_ws: Workspace, run: Run
+) -> None:
+    # The daily publish's log may be public: adding or editing an embargoed advisory prints
+    # exactly what a run with nothing changed prints (it said "rendering 1 advisories").
+    marked(site_ws, 1)
+    with time_machine.travel(LATER, tick=False):
+        assert run("publish").exit_code == 0
+        quiet = run("publish")
+    hidden = marked(site_ws, 2, released=None, embargo="2027-03-01T14:00:00Z")
+    with time_machine.travel(LATER, tick=False):
+        added = run("publish")
+        hidden.write_text(hidden.read_text() + "\nOne more sentence.\n")
+        edited = run("publish")
+    for result in (added, edited):
+        assert result.exit_code == 0, result.output
+        assert (result.stdout, result.stderr) == (quiet.stdout, quiet.stderr)
+    marked(site_ws, 3)  # a public one: said, and counted without the embargoed one
+    hidden.write_text(hidden.read_text() + "\nAnd another.\n")
+    with time_machine.travel(LATER, tick=False):
+        shown = run("publish")
+    assert "publish: rendered 1 advisories" in shown.stderr
 
 
 def test_withdrawn_and_foreign_files_are_removed_tampered_ones_repaired(

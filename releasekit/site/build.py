@@ -903,9 +903,6 @@ class _Builder:
         """Render what changed into the standby, and the files that list every advisory."""
         settings, state, key = self.settings, self.state, self.global_key
         workers = _jobs(self.jobs, len(plan.tasks))
-        if plan.tasks:
-            cores = f" on {workers} cores" if workers > 1 else ""
-            self.say(f"rendering {len(plan.tasks)} advisories{cores}")
         shown = workspace.display_path(settings, settings.advisories_dir)
         if len(plan.tasks) >= MARKDOWN_MIN:  # the details of unchanged texts are kept
             from . import mdcache
@@ -926,7 +923,12 @@ class _Builder:
             settings, self.now, plan.standby, key, shown, plan.markdown, live
         )
         advance = self.advance if len(plan.tasks) >= PARALLEL_MIN else None
-        self._take(plan, _run(ctx, plan.tasks, workers, advance))
+        # Said after rendering, of the public advisories only: the tasks include changed files
+        # of embargoed advisories (nothing is rendered for them), and this log may be public
+        # (the daily publish, from cron or CI): their number would tell one was added or edited.
+        public = self._take(plan, _run(ctx, plan.tasks, workers, advance))
+        if public:
+            self.say(f"rendered {public} advisories")
         items = plan.items
         if plan.parse:
             folder = settings.advisories_dir
@@ -953,10 +955,12 @@ class _Builder:
                 plan.signatures[rel] = state.signatures[rel]
                 tree.link(self.site / rel, plan.standby / rel)
 
-    def _take(self, plan: _Plan, results: Iterable[_Done]) -> None:
-        """What the renderers made: items, rows and files; every problem of the files."""
+    def _take(self, plan: _Plan, results: Iterable[_Done]) -> int:
+        """What the renderers made: items, rows and files; every problem of the files. Returns
+        how many of them are public (have a row)."""
         problems: list[Problem] = []
         items, new, rows = plan.items, plan.new, plan.rows
+        public = 0
         for done in results:
             problems.extend(done.problems)
             if done.item is not None:
@@ -964,10 +968,12 @@ class _Builder:
                 items[item.id] = item
                 if done.row is not None:
                     rows[item.id] = done.row
+                    public += 1
                 for rel, info in done.written.items():
                     new[rel] = tuple.__new__(tree.FileInfo, info)
         if problems:
             raise AdvisoryError(problems)
+        return public
 
     def _render_again(self, plan: _Plan, ids: frozenset[str]) -> None:
         """Render advisories kept from the last build whose rows the store lost (see run)."""
