@@ -279,11 +279,13 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         raise AdvisoryError([Problem(path, line, None, message or "invalid TOML")])
 
     values: dict[str, Any] = {}
+    suggested: set[str] = set()  # a missing field that an unknown one is likely a typo of
     for key, value in data.items():
         kind = _FIELDS.get(key)
         if kind is None:
             close = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            suggested.update(close)
             problem(key, f"unknown field{hint}")
         elif kind == "str":
             if not isinstance(value, str):
@@ -308,7 +310,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             else:
                 values[key] = dict(value)
     for key in _REQUIRED:
-        if key not in data:
+        if key not in data and key not in suggested:  # (a typo is one problem, not two)
             problem(key, "required field is missing", line=1)
 
     expected_stem = path.stem
@@ -353,7 +355,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     for line_name, version in values.get("fixed", {}).items():
         if not (_is_version(line_name) and _is_version(version)):
             problem("fixed", f"{line_name!r} = {version!r} is not line = version")
-    if "embargo" in values and cvss is None and override is None and "cvss" not in values:
+    missing_cvss = "cvss" not in values and "cvss" not in suggested
+    if "embargo" in values and cvss is None and override is None and missing_cvss:
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
     if "released" in values and "embargo" not in values:
         problem("released", "an advisory released by hand still needs its embargo time")

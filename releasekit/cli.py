@@ -357,7 +357,7 @@ def advisory_check(obj: Context) -> None:
     if problems:
         click.echo(f"{len(problems)} problem(s) in advisories/", err=True)
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
-    click.echo(f"{len(advisories)} advisories OK")
+    click.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")
 
 
 # --- patch, plan, lint (release lines and the backport plan) ------------------------------
@@ -532,6 +532,8 @@ def _print_plan(settings: Settings, result: Any) -> None:
                 )
     if result.advisories:
         out.print(table)
+        if not all(result.outcomes[line.name].ok for line in result.lines):
+            out.print("[red]![/] a line where a required fix is missing or does not apply")
     for advisory in result.advisories:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
             out.print(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}", highlight=False)
@@ -923,12 +925,14 @@ def embargo_lift(
     from . import embargo as embargo_core
 
     settings = obj.settings
-    if not dry_run and not yes and not sys.stdin.isatty():
-        raise BadInput("embargo lift: no terminal to confirm on; pass --yes (or --dry-run)")
 
     def confirm(report: embargo_core.LiftReport) -> bool:
+        # Asked only when something is to be lifted (with nothing pending, the answer is
+        # "Nothing to lift" with or without a terminal), after the preflight, before any push.
         if yes:
             return True
+        if not sys.stdin.isatty():
+            raise BadInput("embargo lift: no terminal to confirm on; pass --yes (or --dry-run)")
         _print_lift_plan(report, settings)
         return click.confirm("Push, announce and publish now?", default=False, err=True)
 

@@ -361,11 +361,13 @@ def _parse_table(
     hints = typing.get_type_hints(cls)
     fields = {_toml_name(f.name): f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
+    suggested: set[str] = set()  # a missing key that an unknown one is likely a typo of
     for key, value in data.items():
         line = tomlpos.key_line(text, table, key)
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            suggested.update(close)
             known = ", ".join(fields)
             problems.append(
                 Problem(path, line, f"{table}.{key}", f"unknown key{hint} (known: {known})")
@@ -381,7 +383,7 @@ def _parse_table(
         values[f.name] = converted
     for key, f in fields.items():
         missing = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if missing and key not in data:
+        if missing and key not in data and key not in suggested:  # a typo is one problem
             line = tomlpos.table_line(text, table)
             problems.append(Problem(path, line, f"{table}.{key}", "required key is missing"))
     try:
@@ -398,10 +400,12 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
         raise ConfigError.one(path, line, None, message or "invalid TOML")
     problems: list[Problem] = []
     tables: dict[str, Any] = {}
+    suggested: set[str] = set()  # (as in _parse_table)
     for name, value in data.items():
         if name not in _TABLES:
             close = difflib.get_close_matches(name, list(_TABLES), n=1, cutoff=0.6)
             hint = f"; did you mean [{close[0]}]?" if close else ""
+            suggested.update(close)
             line = tomlpos.table_line(text, name) or tomlpos.key_line(text, None, name)
             problems.append(Problem(path, line, name, f"unknown table{hint}"))
             continue
@@ -411,7 +415,7 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
             continue
         tables[name] = _parse_table(_TABLES[name], name, value, text, path, problems)
     for name in _REQUIRED_TABLES:
-        if name not in data:
+        if name not in data and name not in suggested:
             problems.append(Problem(path, None, name, f"required table [{name}] is missing"))
     if problems:
         raise ConfigError(problems)

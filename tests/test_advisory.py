@@ -80,6 +80,14 @@ def test_override_with_reason() -> None:
     assert adv.cvss is not None and adv.cvss.severity == "medium"
 
 
+def test_a_misspelt_required_field_is_one_problem() -> None:
+    # Not also "required field is missing" for the field it is a typo of.
+    (message,) = problems(advisory_text(title=None, titel='"x"'))  # type: ignore[arg-type]
+    assert "titel: unknown field; did you mean 'title'?" in message
+    (message,) = problems(advisory_text(cvss=None, cvs='"CVSS:3.1/AV:N"'))  # type: ignore[arg-type]
+    assert "cvs: unknown field; did you mean 'cvss'?" in message
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [

@@ -50,6 +50,15 @@ def test_unknown_key_suggests_the_right_one() -> None:
     assert "did you mean 'time_zone'?" in message
 
 
+def test_a_misspelt_required_key_or_table_is_one_problem() -> None:
+    # Not also "required key is missing" for the key it is a typo of: one mistake, one line.
+    text = MINIMAL_CONFIG.replace('name = "Acme Server"', 'nme = "Acme Server"')
+    (message,) = problems(text)
+    assert message.startswith("releasekit.toml:2: project.nme: unknown key; did you mean 'name'?")
+    (message,) = problems(MINIMAL_CONFIG.replace("[releases]", "[releaes]"))
+    assert "releaes: unknown table; did you mean [releases]?" in message
+
+
 def test_unknown_table_suggests() -> None:
     (message,) = problems(MINIMAL_CONFIG + "\n[releaes]\nlast = 2\n")
     assert "releaes: unknown table; did you mean [releases]?" in message

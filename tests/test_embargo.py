@@ -153,10 +153,22 @@ def test_lift_refuses_before_the_embargo(release: Release) -> None:
 
 
 def test_lift_without_terminal_or_yes_is_refused(release: Release) -> None:
+    before_refs = release.remote_refs()
     with after_embargo():
         result = release.run("embargo", "lift")
     assert result.exit_code == 2
-    assert "pass --yes" in result.stderr
+    assert "embargo lift: no terminal to confirm on; pass --yes" in result.stderr
+    assert release.remote_refs() == before_refs
+    assert release.smtp.messages == []
+    assert "released" not in release.advisory()
+    # With nothing pending there is nothing to confirm: a cron job without --yes is told so.
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = release.advisory()
+    path.write_text("".join(x for x in text.splitlines(True) if not x.startswith("embargo =")))
+    with after_embargo():
+        idle = release.run("embargo", "lift")
+    assert idle.exit_code == 0, idle.stderr
+    assert "Nothing to lift" in idle.stdout
 
 
 @pytest.mark.parametrize("command", ["announce", "notify"])

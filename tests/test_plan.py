@@ -107,6 +107,7 @@ def test_a_real_conflict_names_its_file(pws: Workspace, product: Product, run: R
     table = run("plan")
     assert table.exit_code == 1
     assert "conflicts" in table.stdout and "src/export.c" in table.stdout
+    assert "10.3 (" in table.stdout and "! a line where a required fix is missing" in table.stdout
     assert "Plan: NOT ready." in table.stdout
 
 

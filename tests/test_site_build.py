@@ -323,7 +323,7 @@ def test_an_edited_embargoed_advisory_leaves_no_trace_in_the_publish_log(
     hidden.write_text(hidden.read_text() + "\nAnd another.\n")
     with time_machine.travel(LATER, tick=False):
         shown = run("publish")
-    assert "publish: rendered 1 advisories" in shown.stderr
+    assert "publish: rendered 1 advisory\n" in shown.stderr
 
 
 def test_withdrawn_and_foreign_files_are_removed_tampered_ones_repaired(
@@ -403,10 +403,10 @@ def test_cli_prints_what_it_wrote(site_ws: Workspace, run: Run) -> None:
         result = run("publish")
         again = run("publish")
     assert result.exit_code == 0, result.output
-    assert "1 advisories public (0 with details): 6 files written" in result.stdout
+    assert "1 advisory public (0 with details): 6 files written" in result.stdout
     assert "  written  advisories/ACSA-2026-0001.html" in result.stdout
     assert "publish: swapped in the new site/" in result.stderr
-    assert again.stdout.startswith("1 advisories public (0 with details): 0 files written")
+    assert again.stdout.startswith("1 advisory public (0 with details): 0 files written")
 
 
 def test_a_symlinked_site_is_swapped_where_it_points(site_ws: Workspace, tmp_path: Path) -> None:

@@ -87,10 +87,15 @@ class PublishReport:
 
     def summary(self) -> str:
         return (
-            f"{self.public} advisories public ({self.disclosed} with details): "
-            f"{len(self.written)} files written, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed"
+            f"{_counted(self.public, 'advisory', 'advisories')} public "
+            f"({self.disclosed} with details): "
+            f"{_counted(len(self.written), 'file', 'files')} written, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 # --- what is kept between builds --------------------------------------------------------------
@@ -928,7 +933,7 @@ class _Builder:
         # (the daily publish, from cron or CI): their number would tell one was added or edited.
         public = self._take(plan, _run(ctx, plan.tasks, workers, advance))
         if public:
-            self.say(f"rendered {public} advisories")
+            self.say(f"rendered {_counted(public, 'advisory', 'advisories')}")
         items = plan.items
         if plan.parse:
             folder = settings.advisories_dir
