@@ -41,6 +41,7 @@ from . import clock, fsutil, journal, mail, plan, render, timefmt, workspace
 from .advisory import Advisory, update_front_matter
 from .config import MailSettings, Settings
 from .errors import (
+    ConfigError,
     GitError,
     JournalError,
     MailError,
@@ -147,8 +148,12 @@ def _crash_point(step: str) -> None:
 
 
 def require_mail(settings: Settings) -> MailSettings:
+    """The [mail] table, which init leaves commented out: without it, input is missing."""
     if settings.mail is None:
-        raise NotReady(f"{settings.config_path.name}: mail: no [mail] table; the lift announces")
+        shown = workspace.display_path(settings, settings.config_path)
+        raise ConfigError.one(
+            shown, None, "mail", "no [mail] table: the embargo commands send mail"
+        )
     return settings.mail
 
 
@@ -610,7 +615,8 @@ def notify(
     """
     mail_settings = require_mail(settings)
     if settings.notify is None:
-        raise NotReady(f"{settings.config_path.name}: notify: no [notify] table with `to`")
+        shown = workspace.display_path(settings, settings.config_path)
+        raise ConfigError.one(shown, None, "notify", "no [notify] table with `to`")
     advisories = workspace.load_advisories(settings)
     instant, batch = _next_batch(advisories, now, "notify")
     the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)

@@ -309,3 +309,34 @@ def test_publish_shows_a_progress_bar_only_on_a_terminal(monkeypatch: pytest.Mon
         advance(200, 200)
     assert "publish: rendering" in screen.getvalue()
     assert "200/200" in screen.getvalue()
+
+
+def test_embargo_commands_without_their_mail_tables_are_bad_input(ws: Workspace, run: Run) -> None:
+    # init leaves [mail] commented out: its absence is missing input (exit 2), named as such.
+    ws.advisory("ACSA-2026-0001", embargo="2026-12-01T14:00:00Z")
+    before = ws.snapshot()
+    with time_machine.travel("2026-12-02T00:00:00Z", tick=False):
+        for command in ("announce", "notify", "lift"):
+            result = run("embargo", command, "--dry-run")
+            assert result.exit_code == 2, (command, result.output)
+            assert result.stderr == (
+                "releasekit: error: releasekit.toml: mail: no [mail] table:"
+                " the embargo commands send mail\n"
+            )
+        ws.write(
+            "releasekit.toml",
+            (ws.root / "releasekit.toml").read_text()
+            + '\n[mail]\nfrom = "Acme Security <security@acme.example>"\n'
+            + 'to = ["announce@lists.acme.example"]\nsmtp = "smtp://127.0.0.1:9"\n'
+            + f'signing_key = "{"A" * 40}"\n',
+        )
+        result = run("embargo", "notify", "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "releasekit: error: releasekit.toml: notify: no [notify] table with `to`\n"
+    )
+
+    def unchanged(files: dict[str, bytes]) -> dict[str, bytes]:  # (the lift's lock file aside)
+        return {k: v for k, v in files.items() if not k.startswith(".") and k != "releasekit.toml"}
+
+    assert unchanged(ws.snapshot()) == unchanged(before)
