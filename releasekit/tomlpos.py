@@ -86,16 +86,18 @@ def _long_number_line(text: str) -> int | None:
     """The line of the first integer of too many digits, not of a run of digits in a string.
 
     With every long run of digits made a letter, strings stay valid and such an integer is
-    a syntax error at its own line (all before it parsed: tomli raised at the integer). A
-    run that is part of a float or of a hexadecimal, octal or binary integer (which convert
-    at any length) is made a 0 instead, which keeps the number valid.
+    a syntax error at its own line (all before it parsed: tomli raised at the integer); each
+    such mask is its own (x and the offset), so that two keys of digits do not become one
+    key twice. A run that is part of a float or of a hexadecimal, octal or binary integer
+    (which convert at any length), or follows a letter, keeps its first 8 characters
+    instead (less a trailing _): the number stays valid, and so does a \\u or \\U escape.
     """
 
     def mask(found: re.Match[str]) -> str:
         before = text[max(0, found.start() - 2) : found.start()].rstrip("+-")
         after = text[found.end() : found.end() + 1]
         part = before[-1:].isalpha() or before.endswith(".") or after in (".", "e", "E")
-        return "0" if part else "x"
+        return (found.group()[:8].rstrip("_") or "0") if part else f"x{found.start()}"
 
     masked = _LONG_NUMBER.sub(mask, text)
     try:

@@ -99,6 +99,15 @@ CONFIG_CASES = {
         + f"big = {'6' * 5000}\n",
         f":{MINIMAL_CONFIG.count(chr(10)) + 8}: invalid TOML: a number has too many digits",
     ),
+    # Masked to one 0 or x each, a \u escape that a run of digits completes lost its hex
+    # digits and two keys of digits became one key twice: an earlier line was named.
+    "integer of 5000 digits after an escape and keys of digits": (
+        MINIMAL_CONFIG
+        + f'note = "\\u0041{"7" * 5000}"\n'
+        + f"{'1' * 5000} = 1\n{'2' * 5000} = 2\n"
+        + f"big = {'6' * 5000}\n",
+        f":{MINIMAL_CONFIG.count(chr(10)) + 4}: invalid TOML: a number has too many digits",
+    ),
     # packaging raises a plain ValueError (not InvalidVersion) for a release number of more
     # than 4300 digits.
     "upcoming of 5000 digits": (
