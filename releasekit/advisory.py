@@ -352,9 +352,11 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     for key in ("introduced",):
         if key in values and not _is_version(values[key]):
             problem(key, "must be a release line such as 9.8")
-    for line_name, version in values.get("fixed", {}).items():
-        if not (_is_version(line_name) and _is_version(version)):
-            problem("fixed", f"{line_name!r} = {version!r} is not line = version")
+    fixed = values.get("fixed", {})
+    wrong = sum(1 for k, v in fixed.items() if not (_is_version(k) and _is_version(v)))
+    if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
+        entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
+        problem("fixed", f'{entries} not line = version, e.g. "10.3" = "10.3.3"')
     missing_cvss = "cvss" not in values and "cvss" not in suggested
     if "embargo" in values and cvss is None and override is None and missing_cvss:
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")

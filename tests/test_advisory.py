@@ -277,3 +277,10 @@ def test_a_bad_vector_is_never_quoted(vector: str, reason: str) -> None:
     # The message reaches the log of the daily publish, also for an embargoed advisory.
     found = problems(advisory_text(cvss=json.dumps(vector)))
     assert found == [f"{PATH}:4: cvss: invalid CVSS vector: {reason}"]
+
+
+def test_bad_fixed_versions_are_counted_not_quoted() -> None:
+    # What is typed into an embargoed advisory stays out of the daily publish's log.
+    fixed = '{ "10.3" = "MARKER-VERSION", "MARKER-LINE" = "10.4.0", "9.11" = "9.11.9" }'
+    found = problems(advisory_text(fixed=fixed))
+    assert found == [f'{PATH}:7: fixed: 2 entries are not line = version, e.g. "10.3" = "10.3.3"']

@@ -207,7 +207,7 @@ ADVISORY_CASES = {
             "+++\n\n",
             "[fixed]\n" + "".join(f'"x{i}" = "y"\n' for i in range(5000)) + "+++\n\n",
         ),
-        ":7: fixed: 'x0' = 'y' is not line = version",
+        ':7: fixed: 5000 entries are not line = version, e.g. "10.3" = "10.3.3"',
     ),
     "fixed version of 5000 digits": (
         advisory_text(fixed='{ "10.3" = "' + "9" * 5000 + '" }'),
