@@ -927,12 +927,8 @@ def embargo_lift(
     settings = obj.settings
 
     def confirm(report: embargo_core.LiftReport) -> bool:
-        # Asked only when something is to be lifted (with nothing pending, the answer is
-        # "Nothing to lift" with or without a terminal), after the preflight, before any push.
         if yes:
             return True
-        if not sys.stdin.isatty():
-            raise BadInput("embargo lift: no terminal to confirm on; pass --yes (or --dry-run)")
         _print_lift_plan(report, settings)
         return click.confirm("Push, announce and publish now?", default=False, err=True)
 
@@ -945,6 +941,11 @@ def embargo_lift(
         countdown=_countdown(),
         resend=resend,
         delivered=delivered,
+        # With nothing pending, "Nothing to lift" with or without a terminal; with something,
+        # refused before the preflight.
+        unconfirmable=None
+        if yes or sys.stdin.isatty()
+        else "embargo lift: no terminal to confirm on; pass --yes (or --dry-run)",
     )
     if not report.advisories:
         click.echo("Nothing to lift: no embargoed advisory is pending.")

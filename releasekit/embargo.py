@@ -41,6 +41,7 @@ from . import clock, fsutil, journal, mail, plan, render, timefmt, workspace
 from .advisory import Advisory, update_front_matter
 from .config import MailSettings, Settings
 from .errors import (
+    BadInput,
     ConfigError,
     GitError,
     JournalError,
@@ -731,8 +732,13 @@ def lift(
     countdown: Callable[[timedelta], None] | None = None,
     resend: Collection[str] = (),
     delivered: Collection[str] = (),
+    unconfirmable: str | None = None,
 ) -> LiftReport:
     """Preflight, then push, record, announce and publish; resumable and idempotent.
+
+    ``unconfirmable``: why ``confirm`` cannot ask (no terminal): with something to lift (and
+    not ``dry_run``), BadInput with it, before the preflight touches the remote or the mail
+    server; with nothing to lift, the empty report as always.
 
     A run is journalled from the moment its push starts (after the embargo instant); until
     then a failure or interruption leaves nothing behind but the fetched remote-tracking refs.
@@ -745,8 +751,19 @@ def lift(
     with journal.exclusive(state, "lift"):
         book = journal.Journal.existing(state)
         try:
+            refuse = None if dry_run else unconfirmable
             return _lift(
-                settings, outside, book, dry_run, wait, confirm, now, sleep, countdown, answers
+                settings,
+                outside,
+                book,
+                dry_run,
+                wait,
+                confirm,
+                now,
+                sleep,
+                countdown,
+                answers,
+                refuse,
             )
         finally:
             if book is not None:
@@ -782,6 +799,7 @@ def _lift(
     sleep: Callable[[float], None],
     countdown: Callable[[timedelta], None] | None,
     answers: _Answers,
+    refuse: str | None,
 ) -> LiftReport:
     advisories = workspace.load_advisories(settings)
     by_id = {a.id: a for a in advisories}
@@ -796,6 +814,8 @@ def _lift(
             return LiftReport("", [])
         instant, run = found, run_id([a.id for a in batch])
     report = LiftReport(run, [a.id for a in batch], resumed=unfinished is not None)
+    if refuse is not None:  # it could not be confirmed: refused before any gate is tried
+        raise BadInput(refuse)
     mail_settings = require_mail(settings)
     report.recipients = list(mail_settings.to)
     report.pages = _pages(batch)

@@ -102,11 +102,11 @@ def cross_check(
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
             if advisory.cve in seen_cves:
-                other = seen_cves[advisory.cve].id
                 shown = display_path(settings, path_of(advisory))
-                # Not the CVE id: it is public only from the disclosure date, and `publish`
-                # (run daily, its log often public) stops on this problem too.
-                problems.append(Problem(shown, None, "cve", f"the same CVE id as {other}"))
+                # Neither the CVE id nor the other advisory: `publish` (run daily, its log
+                # often public) stops on this problem too, and naming a disclosed advisory
+                # would tell an embargoed one's CVE id. `grep` finds the other file.
+                problems.append(Problem(shown, None, "cve", "another advisory has the same CVE id"))
             seen_cves.setdefault(advisory.cve, advisory)
     return problems
 

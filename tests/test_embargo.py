@@ -160,6 +160,7 @@ def test_lift_without_terminal_or_yes_is_refused(release: Release) -> None:
     assert "embargo lift: no terminal to confirm on; pass --yes" in result.stderr
     assert release.remote_refs() == before_refs
     assert release.smtp.messages == []
+    assert release.smtp.recorder.transactions == 0  # refused before the preflight's mail check
     assert "released" not in release.advisory()
     # With nothing pending there is nothing to confirm: a cron job without --yes is told so.
     path = release.root / "advisories" / "ACSA-2026-0001.md"

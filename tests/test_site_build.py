@@ -271,7 +271,7 @@ def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) ->
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
-    assert "ACSA-2026-0002.md: cve: the same CVE id as ACSA-2026-0001" in result.stderr
+    assert "ACSA-2026-0002.md: cve: another advisory has the same CVE id" in result.stderr
 
 
 def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
@@ -298,7 +298,7 @@ def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
-    assert "ACSA-2026-0003.md: cve: the same CVE id as ACSA-2026-0002" in result.stderr
+    assert "ACSA-2026-0003.md: cve: another advisory has the same CVE id" in result.stderr
     assert markers(2)["cve"] not in result.output + result.stderr
 
 
@@ -903,7 +903,7 @@ def test_details_kept_by_a_build_that_failed_go_when_they_are_no_longer_public(
     publish_at(site_ws, "2026-11-01T00:00:00Z")
     clash = marked(site_ws, 2)
     clash.write_text(clash.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
-    with pytest.raises(AdvisoryError, match="cve: the same CVE id as ACSA-2026-0001"):
+    with pytest.raises(AdvisoryError, match="cve: another advisory has the same CVE id"):
         publish_at(site_ws, "2026-11-20T00:00:00Z")  # after the details of 1 were rendered
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace(RELEASED, "2026-11-10T14:00:07Z"))  # moved later
