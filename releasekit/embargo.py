@@ -151,11 +151,15 @@ def _crash_point(step: str) -> None:
 def require_mail(settings: Settings) -> MailSettings:
     """The [mail] table, which init leaves commented out: without it, input is missing."""
     if settings.mail is None:
-        shown = workspace.display_path(settings, settings.config_path)
-        raise ConfigError.one(
-            shown, None, "mail", "no [mail] table: the embargo commands send mail"
-        )
+        raise _missing(settings, "mail", "no [mail] table: the embargo commands send mail")
     return settings.mail
+
+
+def _missing(settings: Settings, table: str, message: str) -> ConfigError:
+    """An optional table of releasekit.toml that the command needs is not there."""
+    return ConfigError.one(
+        workspace.display_path(settings, settings.config_path), None, table, message
+    )
 
 
 # --- the release texts ----------------------------------------------------------------------
@@ -616,8 +620,7 @@ def notify(
     """
     mail_settings = require_mail(settings)
     if settings.notify is None:
-        shown = workspace.display_path(settings, settings.config_path)
-        raise ConfigError.one(shown, None, "notify", "no [notify] table with `to`")
+        raise _missing(settings, "notify", "no [notify] table with `to`")
     advisories = workspace.load_advisories(settings)
     instant, batch = _next_batch(advisories, now, "notify")
     the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
