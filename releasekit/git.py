@@ -56,6 +56,8 @@ Signer = Callable[[bytes], str]
 ENV_USER = "RELEASEKIT_GIT_USER"
 ENV_PASSWORD = "RELEASEKIT_GIT_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 ENV_CAFILE = "RELEASEKIT_GIT_CAFILE"
+# libgit2's words when a ref's lock file exists (git says "Unable to create '...lock'").
+_LOCK_FAILED = re.compile(r"failed to lock file '([^']+\.lock)' for writing")
 
 
 @dataclass(frozen=True)
@@ -468,6 +470,23 @@ class ProductRepo:
         where = name if name == url else f"{name} ({url})"
         return RemoteUnreachable(f"remote {where} could not be reached: {reason}")
 
+    def _locked(self, exc: BaseException) -> GitError | None:
+        """A ref of the clone that git cannot update because its lock file exists: another
+        git command is updating it, or one was killed before it could remove the file (a
+        lift killed while it fetched or pushed leaves one). Not the remote's fault."""
+        found = _LOCK_FAILED.search(str(exc))
+        if found is None:
+            return None
+        lock = Path(found.group(1))
+        with contextlib.suppress(OSError, ValueError):
+            lock.resolve().relative_to(Path(self.raw.path).resolve())
+            return GitError(
+                f"{lock}: a lock file in the product clone: another git command is updating "
+                "it, or one was killed before it could remove the file; remove the file if "
+                f"no git command is running in {self.path}"
+            )
+        return None
+
     def fetch(self, remote: str, *, progress: Progress | None = None, timeout: float = 60) -> None:
         """Fetch the remote's branches (pruned) and all of its tags, reporting progress."""
         handle = self._remote(remote)
@@ -479,7 +498,7 @@ class ProductRepo:
             try:
                 handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.PRUNE)
             except (pygit2.GitError, OSError, TimeoutError) as exc:
-                raise self._unreachable(remote, exc) from None
+                raise self._locked(exc) or self._unreachable(remote, exc) from None
 
     def tracking_tip(self, remote: str, branch: str) -> str | None:
         """The remote-tracking tip of ``branch`` (as of the last fetch), or None."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from releasekit.errors import BadInput, PatchError, RemoteUnreachable
+from releasekit.errors import BadInput, GitError, PatchError, RemoteUnreachable
 from releasekit.git import Entry, Person, ProductRepo, sanitize
 
 from .helpers.githttp import GitHttpServer
@@ -90,6 +90,28 @@ def test_an_unreachable_remote_is_exit_1_without_credentials(
     assert (
         sanitize("see https://u:p@host/x and ssh://git@h/y") == "see https://host/x and ssh://h/y"
     )
+
+
+def test_a_lock_left_in_the_clone_is_named_not_blamed_on_the_remote(
+    product: Product, repo: ProductRepo
+) -> None:
+    # As a lift killed while the push updated the remote-tracking refs leaves it.
+    lock = product.clone / ".git" / "refs" / "remotes" / "origin" / "release-10.4.lock"
+    lock.touch()
+    product.commit("release-10.4", {"README": "Acme Server 10.4\n"}, "Update the README")
+    product.publish("release-10.4")
+    with pytest.raises(GitError) as caught:
+        repo.fetch("origin")
+    assert not isinstance(caught.value, RemoteUnreachable)
+    assert caught.value.exit_code == 1
+    assert str(caught.value) == (
+        f"{lock}: a lock file in the product clone: another git command is updating it, or "
+        "one was killed before it could remove the file; remove the file if no git command "
+        f"is running in {product.clone}"
+    )
+    lock.unlink()
+    repo.fetch("origin")
+    assert repo.tracking_tip("origin", "release-10.4") == product.tip("release-10.4")
 
 
 def test_a_silent_remote_times_out(product: Product, repo: ProductRepo) -> None:
