@@ -1056,9 +1056,18 @@ def _push(
         if moved:
             prepared = _replan(settings, batch, prepared, moved, outside, now())
         outside.say(f"push incomplete ({reasons}); trying again")
+    locks = sorted(
+        {lock for m in rejected.values() if m and (lock := ProductRepo.lock_in_the_way(m))}
+    )
+    then = "Re-run `releasekit embargo lift` to try again."
+    if locks:  # a git killed on the remote (a lift killed while it pushed to a path) left it
+        then = (
+            f"A lock file on the remote is in the way ({', '.join(locks)}): a git command is "
+            "updating that ref, or one was killed before it could remove the file. Remove it "
+            "if no git command is running there, then re-run `releasekit embargo lift`."
+        )
     raise NotDone(
-        f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. "
-        "Re-run `releasekit embargo lift` to try again."
+        f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. {then}"
     )
 
 

@@ -470,14 +470,20 @@ class ProductRepo:
         where = name if name == url else f"{name} ({url})"
         return RemoteUnreachable(f"remote {where} could not be reached: {reason}")
 
+    @staticmethod
+    def lock_in_the_way(message: str) -> str | None:
+        """The lock file that a failed ref update names (git or libgit2 left it), if any."""
+        found = _LOCK_FAILED.search(message)
+        return found.group(1) if found else None
+
     def _locked(self, exc: BaseException) -> GitError | None:
         """A ref of the clone that git cannot update because its lock file exists: another
         git command is updating it, or one was killed before it could remove the file (a
         lift killed while it fetched or pushed leaves one). Not the remote's fault."""
-        found = _LOCK_FAILED.search(str(exc))
+        found = self.lock_in_the_way(str(exc))
         if found is None:
             return None
-        lock = Path(found.group(1))
+        lock = Path(found)
         with contextlib.suppress(OSError, ValueError):
             lock.resolve().relative_to(Path(self.raw.path).resolve())
             return GitError(

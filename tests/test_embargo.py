@@ -864,6 +864,30 @@ def test_a_tag_the_remote_refuses_once_is_pushed_again(release: Release) -> None
     assert '"10.2" = "10.2.1"' in release.advisory()
 
 
+def test_a_lock_file_left_on_a_path_remote_is_named_then_the_lift_finishes(
+    release: Release,
+) -> None:
+    # A lift killed while it pushed to a remote on a path (libgit2 updates it in-process)
+    # leaves a ref's lock file there, as a killed git does: every re-run was refused with
+    # "re-run to try again", which could not help.
+    lock = release.product.remote / "refs" / "tags" / "v10.2.1.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.touch()
+    with after_embargo():
+        stopped = release.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1
+    assert "push incomplete after 3 attempts" in stopped.stderr
+    assert f"A lock file on the remote is in the way ({lock})" in stopped.stderr
+    assert "refs/tags/v10.2.1" not in release.remote_refs()
+    assert release.smtp.messages == []  # nothing announced
+    lock.unlink()
+    with after_embargo():
+        done = release.run("embargo", "lift", "--yes")
+    assert done.exit_code == 0, done.output + done.stderr
+    assert "refs/tags/v10.2.1" in release.remote_refs()
+    assert len(release.smtp.messages) == 2
+
+
 def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(hours=1))
