@@ -7,7 +7,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
@@ -1024,3 +1028,65 @@ def test_a_full_disk_fails_the_build_in_one_line_and_the_next_run_completes(
     shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
     assert cli_process(fresh, "publish").returncode == 0
     assert site_files(fresh / "site") == after
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    """The running child processes of ``pid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, ValueError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid and _alive(int(entry)):
+                found.append(int(entry))
+    return found
+
+
+def test_a_killed_publish_leaves_no_worker_behind_and_the_next_run_completes(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    for n in range(1, 5):
+        marked(site_ws, n)
+    # Pages that take seconds to render: the workers are busy when the build is killed.
+    slow = "{% for i in range(100000) %}{% for j in range(100) %}{% endfor %}{% endfor %}"
+    site_ws.write("templates/advisory.html.j2", slow + "{{ advisory.id }}\n")
+    command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
+    killed = subprocess.Popen(
+        [*command, "-C", str(site_ws.root), "publish", "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and killed.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+            workers = _children(killed.pid)  # a first build: no other child than the workers
+        assert len(workers) == 2
+        killed.kill()
+        killed.wait()
+        deadline = time.monotonic() + 5
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Ended with the build: an orphan would wait for work forever, holding the lock.
+        assert not any(map(_alive, workers))
+    finally:
+        killed.kill()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    (site_ws.root / "templates" / "advisory.html.j2").unlink()
+    done = cli_process(site_ws.root, "publish")
+    assert done.returncode == 0, done.stderr
+    fresh = tmp_path / "fresh"  # the same as a build from nothing
+    shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    assert cli_process(fresh, "publish").returncode == 0
+    assert site_files(site_ws.root / "site") == site_files(fresh / "site")

@@ -506,8 +506,9 @@ def _render_task(ctx: _Context, task: _Task) -> _Done:
 _WORKER: _Context | None = None
 
 
-def _init_worker(ctx: _Context) -> None:
+def _init_worker(ctx: _Context, parent: int) -> None:
     global _WORKER
+    tree.die_with_parent(parent)  # a killed build leaves no worker waiting for work
     _WORKER = ctx
     gc.enable()  # the parent collects nothing (_no_collector); a worker renders many pages
 
@@ -568,7 +569,10 @@ def _run(
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            jobs, mp_context=get_context("fork"), initializer=_init_worker, initargs=(ctx,)
+            jobs,
+            mp_context=get_context("fork"),
+            initializer=_init_worker,
+            initargs=(ctx, os.getpid()),
         ) as pool:
             results: list[_Done] = []
             for chunk in pool.map(_render_chunk, chunks):

@@ -21,6 +21,7 @@ import hashlib
 import marshal
 import os
 import shutil
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +29,7 @@ from typing import Any, NamedTuple
 from .. import fsutil
 
 _RENAME_EXCHANGE = 2
+_PR_SET_PDEATHSIG = 1
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
@@ -292,9 +294,37 @@ class Linker:
             raise OSError(f"linking the unchanged files into the standby: {failures[0]}")
 
 
+def die_with_parent(parent: int) -> None:
+    """In a child forked by ``parent``: be killed when ``parent`` ends, however it ends.
+
+    A build's children (its render workers, the linker and the standby scan) must not
+    outlive it: killed (SIGKILL, the OOM killer, a lost session), it cannot stop them, and a
+    worker would wait for work forever, holding the publish lock (its descriptor is
+    inherited), so that no later publish could run; one that was still writing would write
+    into the standby of the next build. Linux: the kernel sends SIGKILL (PR_SET_PDEATHSIG);
+    elsewhere nothing is done.
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
+
+
+def _libc_prctl() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return None
+
+
+_PRCTL = _libc_prctl()  # looked up here, not in a child forked while other threads ran
+
+
 def _fork(function: Any, *args: Any) -> tuple[int, int]:
     """Run ``function(*args)`` in a forked child; its pid and a pipe that carries its value
-    (marshal) when it exits 0, or its error when it exits 1."""
+    (marshal) when it exits 0, or its error when it exits 1. The child ends with this
+    process (see :func:`die_with_parent`)."""
+    parent = os.getpid()
     read, write = os.pipe()
     try:
         pid = os.fork()
@@ -303,6 +333,7 @@ def _fork(function: Any, *args: Any) -> tuple[int, int]:
         os.close(write)
         raise
     if pid == 0:  # pragma: no cover - the child (coverage does not see it)
+        die_with_parent(parent)
         os.close(read)
         code = 0
         try:
