@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1050,43 +1050,70 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_a_killed_publish_leaves_no_worker_behind_and_the_next_run_completes(
-    site_ws: Workspace, tmp_path: Path
-) -> None:
+@contextlib.contextmanager
+def _rendering_slowly(ws: Workspace) -> Iterator[tuple[subprocess.Popen[bytes], list[int]]]:
+    """A publish (a real process, two render workers) whose pages take seconds each, with
+    its workers once both run; every process of it is killed at the end."""
     for n in range(1, 5):
-        marked(site_ws, n)
-    # Pages that take seconds to render: the workers are busy when the build is killed.
+        marked(ws, n)
     slow = "{% for i in range(100000) %}{% for j in range(100) %}{% endfor %}{% endfor %}"
-    site_ws.write("templates/advisory.html.j2", slow + "{{ advisory.id }}\n")
+    ws.write("templates/advisory.html.j2", slow + "{{ advisory.id }}\n")
     command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
-    killed = subprocess.Popen(
-        [*command, "-C", str(site_ws.root), "publish", "--jobs", "2"],
+    process = subprocess.Popen(
+        [*command, "-C", str(ws.root), "publish", "--jobs", "2"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 30
-        while len(workers) < 2 and killed.poll() is None and time.monotonic() < deadline:
+        while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-            workers = _children(killed.pid)  # a first build: no other child than the workers
+            workers = _children(process.pid)  # a first build: no other child than the workers
         assert len(workers) == 2
-        killed.kill()
-        killed.wait()
+        yield process, workers
+    finally:
+        process.kill()
+        process.communicate()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    (ws.root / "templates" / "advisory.html.j2").unlink()
+
+
+def _as_built_from_nothing(ws: Workspace, tmp_path: Path) -> None:
+    """publish completes, and makes the site a build from nothing makes."""
+    done = cli_process(ws.root, "publish")
+    assert done.returncode == 0, done.stderr
+    fresh = tmp_path / "fresh"
+    shutil.copytree(ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    assert cli_process(fresh, "publish").returncode == 0
+    assert site_files(ws.root / "site") == site_files(fresh / "site")
+
+
+def test_a_killed_publish_leaves_no_worker_behind_and_the_next_run_completes(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    with _rendering_slowly(site_ws) as (process, workers):
+        process.kill()
+        process.wait()
         deadline = time.monotonic() + 5
         while any(map(_alive, workers)) and time.monotonic() < deadline:
             time.sleep(0.01)
         # Ended with the build: an orphan would wait for work forever, holding the lock.
         assert not any(map(_alive, workers))
-    finally:
-        killed.kill()
-        for pid in workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    (site_ws.root / "templates" / "advisory.html.j2").unlink()
-    done = cli_process(site_ws.root, "publish")
-    assert done.returncode == 0, done.stderr
-    fresh = tmp_path / "fresh"  # the same as a build from nothing
-    shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
-    assert cli_process(fresh, "publish").returncode == 0
-    assert site_files(site_ws.root / "site") == site_files(fresh / "site")
+    _as_built_from_nothing(site_ws, tmp_path)
+
+
+def test_a_killed_worker_fails_the_build_in_one_line(site_ws: Workspace, tmp_path: Path) -> None:
+    with _rendering_slowly(site_ws) as (process, workers):
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 1
+        assert "Traceback" not in err.decode()
+        assert err.decode().splitlines()[-1] == (
+            "releasekit: error: a render worker process ended before its pages were done "
+            "(killed?); the site was not changed: run publish again"
+        )
+    assert not (site_ws.root / "site").exists()  # the first build: nothing was swapped in
+    _as_built_from_nothing(site_ws, tmp_path)

@@ -554,6 +554,7 @@ def _run(
         _keep_details(ctx)
         return done
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
     # Everything a worker needs is made here once (templates compiled, schemas and the
@@ -579,6 +580,11 @@ def _run(
                 results.extend(chunk)
                 tell(len(results), len(tasks))
             return results
+    except BrokenProcessPool:  # a worker killed from outside (the OOM killer, a signal)
+        raise PublishError(
+            "a render worker process ended before its pages were done (killed?); "
+            "the site was not changed: run publish again"
+        ) from None
     finally:
         gc.unfreeze()
 
