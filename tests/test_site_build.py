@@ -1117,3 +1117,17 @@ def test_a_killed_worker_fails_the_build_in_one_line(site_ws: Workspace, tmp_pat
         )
     assert not (site_ws.root / "site").exists()  # the first build: nothing was swapped in
     _as_built_from_nothing(site_ws, tmp_path)
+
+
+def test_state_files_left_half_written_by_a_killed_build_are_removed(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    state = site_ws.root / ".releasekit"
+    # What a build killed in fsutil.atomic_write leaves (one per kill, as big as the state).
+    left = [state / ".site-state.k2j3h4pq.tmp", state / ".site-items.x8y9z0ab.tmp"]
+    for path in left:
+        path.write_bytes(b"half a state")
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    assert not [path for path in left if path.exists()]
+    assert (state / "site-state").is_file()
