@@ -1128,6 +1128,8 @@ def _record(
     book.start(key, now())
     assert report.released is not None
     for advisory in batch:
+        # A lift killed inside this write left its temporary file (the lift lock is held).
+        fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
         text = advisory.path.read_text(encoding="utf-8")
         updated = update_front_matter(
             text, {"released": report.released, "fixed": report.fixed.get(advisory.id, {})}

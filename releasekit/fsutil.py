@@ -74,6 +74,21 @@ def atomic_write(path: Path, data: bytes | str, mode: int = 0o644, *, durable: b
         raise
 
 
+def remove_leftovers(directory: Path, *names: str) -> None:
+    """Remove the temporary files that :func:`atomic_write` of ``names`` in ``directory``
+    left when its process was killed between the write and the rename (``.NAME.*.tmp``).
+
+    Only for a caller that holds the lock serialising every writer of those files: another
+    writer's temporary file would go too.
+    """
+    prefixes = tuple(f".{name}." for name in names)
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefixes) and entry.name.endswith(".tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+
+
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) with mode 0700, tightening it if it already exists."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)

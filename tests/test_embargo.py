@@ -201,9 +201,13 @@ def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
 
 
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
+    # What a lift killed inside the atomic write of the advisory leaves: the lift removes it.
+    leftover = release.root / "advisories" / ".ACSA-2026-0001.md.k1ll3d.tmp"
+    leftover.write_text("+++\nid = \n")
     with after_embargo():
         result = release.run("embargo", "lift", "--yes")
         assert result.exit_code == 0, result.output + result.stderr
+        assert not leftover.exists()
         refs = release.remote_refs()
         for line, version in NEXT.items():
             branch = f"refs/heads/release-{line}"

@@ -197,7 +197,9 @@ def _save_state(state_dir: Path, state: _State) -> None:
     Not synced to disk: the state is a cache of what is on disk; one that is lost or does
     not go with the site means a full build, never a wrong site.
     """
-    _remove_leftovers(state_dir)
+    # What a build killed while it saved left (only a build, holding the publish lock,
+    # writes these): one per kill, each as big as the state.
+    fsutil.remove_leftovers(state_dir, STATE, ITEMS)
     token = os.urandom(8).hex()
     items = {ident: tuple(item) for ident, item in state.items.items()}
     raw: tuple[Any, ...] = (
@@ -228,18 +230,6 @@ def _save_state(state_dir: Path, state: _State) -> None:
     state.token = token
     with contextlib.suppress(FileNotFoundError):
         (state_dir / "site-state.pickle").unlink()  # what an earlier releasekit wrote
-
-
-def _remove_leftovers(state_dir: Path) -> None:
-    """The temporary files of a state write that a killed build left (fsutil.atomic_write:
-    ``.NAME.*.tmp``), one per kill, as big as the state: only a build (holding the publish
-    lock) writes them."""
-    prefixes = (f".{STATE}.", f".{ITEMS}.")
-    with os.scandir(state_dir) as entries:
-        for entry in entries:
-            if entry.name.startswith(prefixes) and entry.name.endswith(".tmp"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
 
 
 # --- what a renderer needs (picklable: it goes to the worker processes) -------------------
