@@ -6,6 +6,7 @@ Loads the settings and every advisory; scaffolds new workspaces (``init``) and n
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -191,10 +192,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# The fields of an advisory that `advisory new` takes as options of the same name.
-NEW_OPTIONS = frozenset({"title", "summary", "component", "cvss", "cve", "reporter", "embargo"})
-
-
 @dataclass(frozen=True)
 class NewAdvisory:
     title: str
@@ -239,10 +236,11 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
     except AdvisoryError as exc:
         # No file exists yet (and ...-0001 may be another, valid advisory): a value given on
         # the command line is named by its option, as `--embargo` is.
+        options = {f.name for f in dataclasses.fields(NewAdvisory)}  # (same names)
         raise AdvisoryError(
             [
                 Problem("advisory new", None, f"--{p.field}", p.message)
-                if p.field in NEW_OPTIONS
+                if p.field in options
                 else p
                 for p in exc.problems
             ]
