@@ -17,16 +17,16 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import fsutil, render
-from .advisory import (
+from releasekit.model.advisory import (
     Advisory,
     field_line,
     parse_advisory,
     read_advisory,
     split_front_matter,
 )
-from .config import CONFIG_NAME, Settings, load_config, parse_config
-from .errors import AdvisoryError, Problem, WorkspaceError
+from releasekit.model.config import CONFIG_NAME, Settings, load_config, parse_config
+from releasekit.support import fsutil, render
+from releasekit.support.errors import AdvisoryError, Problem, WorkspaceError
 
 ISSUED_IDS = "issued-ids.json"
 
@@ -115,7 +115,7 @@ def cross_check(
 def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[Problem]:
     """What the advisories' CVE and OSV records would be refused for on their disclosure
     dates, as problems of the field at fault (see site.records.check)."""
-    from .site import records
+    from releasekit.site import records
 
     problems: list[Problem] = []
     for advisory in advisories:

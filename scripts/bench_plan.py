@@ -262,7 +262,7 @@ def check_trees(ws: Path, expected: dict[str, str]) -> None:
     """The plan's stacked trees are the trees git built, line for line."""
     sys.path.insert(0, str(ROOT))
     from releasekit import workspace
-    from releasekit.plan import build_plan
+    from releasekit.release.plan import build_plan
 
     settings = workspace.open_workspace(ws)
     plan = build_plan(settings, workspace.load_advisories(settings), fetch=False)

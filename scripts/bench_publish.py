@@ -385,7 +385,7 @@ def markdown_floor(workspace: Path) -> float:
     """CPU seconds that markdown-it-py alone takes for every advisory's details, on one
     core (releasekit's own settings: markdown.to_html). No build can take less than this
     divided by the cores, whatever else it does."""
-    from releasekit.advisory import read_advisory
+    from releasekit.model.advisory import read_advisory
     from releasekit.site import markdown
 
     bodies = [

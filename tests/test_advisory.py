@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit.advisory import (
+from releasekit.model.advisory import (
     FENCE,
     State,
     parse_advisory,
@@ -19,7 +19,7 @@ from releasekit.advisory import (
     split_front_matter,
     update_front_matter,
 )
-from releasekit.errors import AdvisoryError
+from releasekit.support.errors import AdvisoryError
 
 from .conftest import advisory_text
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import load_config, parse_config, reference
-from releasekit.errors import ConfigError
+from releasekit.model.config import load_config, parse_config, reference
+from releasekit.support.errors import ConfigError
 
 from .conftest import MINIMAL_CONFIG
 

@@ -11,10 +11,11 @@ import requests
 import time_machine
 from click.testing import Result
 
-from releasekit import cve, workspace
-from releasekit.config import Settings
-from releasekit.errors import BadInput, PublishError
-from releasekit.journal import Journal
+from releasekit import workspace
+from releasekit.adapters import cve
+from releasekit.adapters.journal import Journal
+from releasekit.model.config import Settings
+from releasekit.support.errors import BadInput, PublishError
 
 from .conftest import Workspace
 from .helpers.cve_services import ORG_UUID, FakeCveServices

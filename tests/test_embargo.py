@@ -19,10 +19,10 @@ import time_machine
 import trustme
 from click.testing import CliRunner, Result
 
-from releasekit import embargo
+from releasekit.adapters.journal import Journal
 from releasekit.cli import cli
-from releasekit.config import load_config
-from releasekit.journal import Journal
+from releasekit.embargo import engine as embargo
+from releasekit.model.config import load_config
 
 from .helpers.githttp import GitHttpServer
 from .helpers.gpg import KEY_CREATED, GpgHome
@@ -688,7 +688,7 @@ def test_a_second_embargo_is_lifted_later_on_top_of_the_first(release: Release) 
 
 def test_a_branch_moving_during_the_push_never_orphans_a_tag(release: Release) -> None:
     """The branch moves between the lift's read of the remote and its push."""
-    from releasekit import git as git_module
+    from releasekit.adapters import git as git_module
 
     settings = load_config(release.root)
     original = git_module.ProductRepo.push

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from releasekit.errors import BadInput, GitError, PatchError, RemoteUnreachable
-from releasekit.git import Entry, Person, ProductRepo, sanitize
+from releasekit.adapters.git import Entry, Person, ProductRepo, sanitize
+from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
 
 from .helpers.githttp import GitHttpServer
 from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
@@ -313,7 +313,7 @@ def test_a_signed_tag_verifies_with_git(
 
 
 def test_a_signer_must_return_an_armored_signature(product: Product, repo: ProductRepo) -> None:
-    from releasekit.errors import GitError
+    from releasekit.support.errors import GitError
 
     with pytest.raises(GitError, match="armored signature"):
         repo.create_tag_object(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.errors import JournalError, Refused
-from releasekit.journal import Journal, exclusive
+from releasekit.adapters.journal import Journal, exclusive
+from releasekit.support.errors import JournalError, Refused
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
@@ -56,7 +56,7 @@ def test_a_killed_writer_leaves_a_readable_journal(tmp_path: Path) -> None:
         "import os, sys\n"
         "from datetime import UTC, datetime\n"
         "from pathlib import Path\n"
-        "from releasekit.journal import Journal\n"
+        "from releasekit.adapters.journal import Journal\n"
         "j = Journal.open(Path(sys.argv[1]))\n"
         "now = datetime(2026, 1, 1, tzinfo=UTC)\n"
         "j.start('a', now); j.finish('a', now); j.start('b', now)\n"
@@ -74,8 +74,8 @@ def test_a_killed_writer_leaves_a_readable_journal(tmp_path: Path) -> None:
 def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
     with exclusive(tmp_path, "lift"):
         code = (
-            "import sys\nfrom pathlib import Path\nfrom releasekit.journal import exclusive\n"
-            "from releasekit.errors import Refused\n"
+            "import sys\nfrom pathlib import Path\nfrom releasekit.adapters.journal import exclusive\n"
+            "from releasekit.support.errors import Refused\n"
             "try:\n    with exclusive(Path(sys.argv[1]), 'lift'): sys.exit(0)\n"
             "except Refused: sys.exit(3)\n"
         )
@@ -100,8 +100,8 @@ def test_a_full_disk_while_recording_is_a_journal_error(tmp_path: Path) -> None:
         "import resource, signal, sys\n"
         "from datetime import UTC, datetime\n"
         "from pathlib import Path\n"
-        "from releasekit.errors import JournalError\n"
-        "from releasekit.journal import Journal\n"
+        "from releasekit.support.errors import JournalError\n"
+        "from releasekit.adapters.journal import Journal\n"
         "j = Journal.open(Path(sys.argv[1]))\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (40000, 40000))\n"

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.config import Settings, parse_config
-from releasekit.errors import ConfigError
-from releasekit.git import ProductRepo
-from releasekit.lines import line_name, line_names, read_lines, released_versions
-from releasekit.plan import release_lines
+from releasekit.adapters.git import ProductRepo
+from releasekit.model.config import Settings, parse_config
+from releasekit.release.lines import line_name, line_names, read_lines, released_versions
+from releasekit.release.plan import release_lines
+from releasekit.support.errors import ConfigError
 
 from .helpers.repos import release_product, workspace_config
 

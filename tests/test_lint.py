@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from releasekit.lint import DEFAULT_WORDS, Matcher, Text, patch_texts
-from releasekit.patches import HeldPatch, parse_mbox
+from releasekit.fixes.patches import HeldPatch, parse_mbox
+from releasekit.release.lint import DEFAULT_WORDS, Matcher, Text, patch_texts
 
 from .conftest import Workspace
 from .helpers.repos import FILES, Product, release_product, replace_line, workspace_config

@@ -20,11 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit import render
-from releasekit.advisory import read_advisory
-from releasekit.config import MailSettings, load_config
-from releasekit.errors import BadInput, MailError
-from releasekit.mail import (
+from releasekit.adapters.mail import (
     AnnouncedLine,
     Announcement,
     announcement_context,
@@ -37,7 +33,11 @@ from releasekit.mail import (
     send,
     text_part,
 )
-from releasekit.signing import Signer
+from releasekit.adapters.signing import Signer
+from releasekit.model.advisory import read_advisory
+from releasekit.model.config import MailSettings, load_config
+from releasekit.support import render
+from releasekit.support.errors import BadInput, MailError
 from tests.conftest import Workspace
 from tests.helpers.gpg import GpgHome
 from tests.helpers.smtp import TEST_PASSWORD, TEST_USER, SmtpServer

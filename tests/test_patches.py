@@ -13,9 +13,8 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit.errors import PatchError
-from releasekit.git import ProductRepo
-from releasekit.patches import (
+from releasekit.adapters.git import ProductRepo
+from releasekit.fixes.patches import (
     _b85_encode,
     apply_commit,
     apply_delta,
@@ -24,6 +23,7 @@ from releasekit.patches import (
     format_patch,
     parse_mbox,
 )
+from releasekit.support.errors import PatchError
 
 from .conftest import Workspace
 from .helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config

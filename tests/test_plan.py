@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from releasekit import workspace
+from releasekit.adapters.git import Person
 from releasekit.cli import cli
-from releasekit.errors import BadInput, PatchError
-from releasekit.git import Person
-from releasekit.plan import Plan, build_plan, lint_plan, tag_message
+from releasekit.release.plan import Plan, build_plan, lint_plan, tag_message
+from releasekit.support.errors import BadInput, PatchError
 
 from .conftest import Workspace
 from .helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
@@ -330,7 +330,7 @@ def test_the_committer_and_the_tag_message_are_configurable(
 
 
 def _release_line(settings, name):  # type: ignore[no-untyped-def]
-    from releasekit.lines import read_lines
+    from releasekit.release.lines import read_lines
 
     return read_lines(settings, ["v10.3.1", "v9.11.0"], upcoming_exists=True).get(name)
 

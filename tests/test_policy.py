@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.advisory import Advisory, parse_advisory
-from releasekit.config import Settings, parse_config
-from releasekit.lines import Lines, read_lines
-from releasekit.policy import Decision, decide
+from releasekit.model.advisory import Advisory, parse_advisory
+from releasekit.model.config import Settings, parse_config
+from releasekit.release.lines import Lines, read_lines
+from releasekit.release.policy import Decision, decide
 
 from .conftest import advisory_text
 from .helpers.repos import workspace_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from releasekit import render
+from releasekit.support import render
 
 TEMPLATE = (
     "{{ d.id }}|{{ d['id'] }}|{{ d.items is defined }}|{{ d.get('id') }}|"

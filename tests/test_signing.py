@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.errors import SigningError
-from releasekit.signing import Signer, normalize_fingerprint
+from releasekit.adapters.signing import Signer, normalize_fingerprint
+from releasekit.support.errors import SigningError
 from tests.helpers.gpg import GpgHome
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ import time_machine
 from click.testing import Result
 
 from releasekit import workspace
-from releasekit.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.site import build, markdown, mdcache, model, tree
+from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 
 from .conftest import Workspace
 from .helpers.process import cli_process

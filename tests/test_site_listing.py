@@ -271,7 +271,7 @@ def test_a_store_that_a_crash_left_ahead_of_the_state_catches_up(
 def test_a_file_changed_while_its_row_is_rendered_again_means_a_full_build(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
-    from releasekit.errors import AdvisoryError
+    from releasekit.support.errors import AdvisoryError
 
     published(site_ws)
     (site_ws.root / ".releasekit" / listing.FILE).unlink()

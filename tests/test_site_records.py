@@ -13,8 +13,8 @@ import pytest
 from cvelib.cve_api import CveRecord
 
 from releasekit import workspace
-from releasekit.errors import PublishError
 from releasekit.site import build, records
+from releasekit.support.errors import PublishError
 
 from .conftest import Workspace
 from .helpers.sites import CONFIG, ORG_UUID, marked, markers

@@ -44,12 +44,14 @@ from typing import Any, NamedTuple
 import orjson
 from markupsafe import Markup
 
-from .. import __version__, fsutil, journal, render, timefmt, workspace
-from ..advisory import Advisory, read_advisory
-from ..config import Settings
-from ..errors import AdvisoryError, Problem, PublishError
-from . import listing, model, tree
-from .model import Visibility
+from releasekit import __version__, workspace
+from releasekit.adapters import journal
+from releasekit.model.advisory import Advisory, read_advisory
+from releasekit.model.config import Settings
+from releasekit.site import listing, model, tree
+from releasekit.site.model import Visibility
+from releasekit.support import fsutil, render, timefmt
+from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
@@ -263,7 +265,7 @@ class _Renderer:
     """What rendering needs, made once per process and set of templates."""
 
     def __init__(self, settings: Settings, global_key: str) -> None:
-        from . import mdcache, records
+        from releasekit.site import mdcache, records
 
         self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
@@ -526,7 +528,7 @@ def _render_chunk(tasks: list[_Task]) -> list[_Done]:
 def _keep_details(ctx: _Context) -> None:
     """Keep the details this process rendered (see mdcache)."""
     if ctx.markdown is not None:
-        from . import mdcache
+        from releasekit.site import mdcache
 
         mdcache.flush(ctx.markdown)
 
@@ -564,7 +566,7 @@ def _run(
     # Markdown parser built) and inherited through fork; frozen, the objects are not
     # touched by the workers' garbage collector, so their memory stays shared.
     _renderer(ctx.settings, ctx.global_key)
-    from . import markdown
+    from releasekit.site import markdown
 
     markdown.warm()
     size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
@@ -923,7 +925,7 @@ class _Builder:
         workers = _jobs(self.jobs, len(plan.tasks))
         shown = workspace.display_path(settings, settings.advisories_dir)
         if len(plan.tasks) >= MARKDOWN_MIN:  # the details of unchanged texts are kept
-            from . import mdcache
+            from releasekit.site import mdcache
 
             plan.markdown = mdcache.prepare(self.state_dir)
         unknown = {}  # live files that the state does not vouch for (lost, damaged, by hand)
@@ -1136,11 +1138,11 @@ class _Builder:
         state.layout, state.feeds_key = plan.layout, plan.feeds_key
         _save_state(self.state_dir, state)
         if plan.markdown is not None:  # keep what is disclosed now, only (a failed build
-            from . import mdcache  # may have kept details the state does not know of)
+            from releasekit.site import mdcache  # may have kept details the state does not know of)
 
             mdcache.prune(plan.markdown, (i for i, item in items.items() if item.disclosed))
         elif withdrawn:
-            from . import mdcache
+            from releasekit.site import mdcache
 
             mdcache.forget(self.state_dir, withdrawn)
         return self._report(written, unchanged, removed)

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..config import Settings
-from .model import FeedRow
-from .model import feed_row as row
+from releasekit.model.config import Settings
+from releasekit.site.model import FeedRow
+from releasekit.site.model import feed_row as row
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

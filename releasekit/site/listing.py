@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from markupsafe import Markup
 
-from . import feeds, kept, model, tree
+from releasekit.site import feeds, kept, model, tree
 
 FILE = "site-rows.sqlite"
 INDEX, JSON = "index.html", "advisories.json"

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from . import kept, tree
+from releasekit.site import kept, tree
 
 FILE = "site-markdown.sqlite"
 _FORMAT = "3"
@@ -158,7 +158,7 @@ def details(path: Path | None, ident: str, text: str) -> str:
 
 
 def _to_html(text: str) -> str:
-    from . import markdown  # imported only when some text is rendered (see identity)
+    from releasekit.site import markdown  # imported only when some text is rendered (see identity)
 
     return markdown.to_html(text)
 

@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-from ..advisory import Advisory
-from ..config import Settings
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
 
 PLACEHOLDER = (
     "Details on the security update will be posted here on {date}, "

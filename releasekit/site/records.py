@@ -22,11 +22,11 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from .. import timefmt
-from ..advisory import Advisory, Cvss
-from ..config import Settings
-from ..errors import PublishError, RecordError
-from . import model
+from releasekit.model.advisory import Advisory, Cvss
+from releasekit.model.config import Settings
+from releasekit.site import model
+from releasekit.support import timefmt
+from releasekit.support.errors import PublishError, RecordError
 
 CVE_DATA_VERSION = "5.1"
 OSV_SCHEMA_VERSION = "1.7.0"

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import fsutil
+from releasekit.support import fsutil
 
 _RENAME_EXCHANGE = 2
 _PR_SET_PDEATHSIG = 1

@@ -33,7 +33,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from releasekit.config import MailSettings
+from releasekit.model.config import MailSettings
 
 Mode = Literal["plain", "starttls", "smtps"]
 SCHEMES: dict[Mode, str] = {"plain": "smtp", "starttls": "smtp+starttls", "smtps": "smtps"}

@@ -37,10 +37,16 @@ from typing import Any
 
 from packaging.version import Version
 
-from . import clock, fsutil, journal, mail, plan, render, timefmt, workspace
-from .advisory import Advisory, update_front_matter
-from .config import MailSettings, Settings
-from .errors import (
+from releasekit import workspace
+from releasekit.adapters import journal, mail
+from releasekit.adapters.git import Person, ProductRepo
+from releasekit.adapters.signing import Signer
+from releasekit.model.advisory import Advisory, update_front_matter
+from releasekit.model.config import MailSettings, Settings
+from releasekit.release import plan
+from releasekit.site import build as site_build
+from releasekit.support import clock, fsutil, render, timefmt
+from releasekit.support.errors import (
     BadInput,
     ConfigError,
     GitError,
@@ -52,9 +58,6 @@ from .errors import (
     ReleasekitError,
     RemoteUnreachable,
 )
-from .git import Person, ProductRepo
-from .signing import Signer
-from .site import build as site_build
 
 Progress = Callable[[str], None]
 PUSH_ATTEMPTS = 3
@@ -345,7 +348,7 @@ def _texts_check(
     The site is built into a scratch directory beside the workspace's templates, as it will
     be right after the push; the live site is not touched.
     """
-    from .site import records
+    from releasekit.site import records
 
     try:
         announcement(settings, batch, now, prepared)

@@ -47,8 +47,8 @@ from pygit2.enums import (
     SortMode,
 )
 
-from . import envsecrets
-from .errors import BadInput, GitError, PatchError, RemoteUnreachable
+from releasekit.adapters import env as envsecrets
+from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
 
 Progress = Callable[[str], None]
 Signer = Callable[[bytes], str]

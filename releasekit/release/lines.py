@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from . import tomlpos
-from .config import Settings
-from .errors import ConfigError
+from releasekit.model.config import Settings
+from releasekit.support import tomlpos
+from releasekit.support.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from typing import Any
 
 from packaging.version import Version
 
-from . import tomlpos
-from .errors import AdvisoryError, Problem
+from releasekit.support import tomlpos
+from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")

@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import lint, patches, render, timefmt, tomlpos, workspace
-from .advisory import Advisory
-from .config import Settings
-from .errors import BadInput
-from .git import Person, ProductRepo, TreeEditor
-from .lines import Lines, ReleaseLine, read_lines
-from .patches import HeldPatch
-from .policy import Decision, decide
+from releasekit import workspace
+from releasekit.adapters.git import Person, ProductRepo, TreeEditor
+from releasekit.fixes import patches
+from releasekit.fixes.patches import HeldPatch
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.release import lint
+from releasekit.release.lines import Lines, ReleaseLine, read_lines
+from releasekit.release.policy import Decision, decide
+from releasekit.support import render, timefmt, tomlpos
+from releasekit.support.errors import BadInput
 
 JSON_VERSION = 1
 APPLIES = "applies"

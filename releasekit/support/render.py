@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import timefmt
-from .errors import TemplateError
+from releasekit.support import timefmt
+from releasekit.support.errors import TemplateError
 
 if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
     import jinja2
@@ -27,7 +27,7 @@ def builtin_templates_dir() -> Path:
     packaged = Path(str(resources.files("releasekit"))) / "_templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 def _toml_value(value: Any) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 
 import gnupg
 
-from . import timefmt
-from .errors import SigningError
+from releasekit.support import timefmt
+from releasekit.support.errors import SigningError
 
 _FINGERPRINT_RE = re.compile(r"[0-9A-F]{40}|[0-9A-F]{64}")
 

@@ -21,16 +21,17 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from . import __version__, clock, fsutil, timefmt, workspace
-from .errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
+from releasekit import __version__, workspace
+from releasekit.support import clock, fsutil, timefmt
+from releasekit.support.errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
 
 if TYPE_CHECKING:  # the commands import what they use: `publish` from cron starts fast
     from rich.console import Console
     from rich.table import Table
 
-    from . import embargo as embargo_core
-    from .advisory import Advisory
-    from .config import Settings
+    from releasekit.embargo import engine as embargo_core
+    from releasekit.model.advisory import Advisory
+    from releasekit.model.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -415,7 +416,9 @@ def patch_add(
     """
     import sys
 
-    from . import git, lines, patches
+    from releasekit.adapters import git
+    from releasekit.fixes import patches
+    from releasekit.release import lines
 
     if (file is None) == (rev_range is None):
         raise BadInput("give a patch FILE or --from REV_RANGE (one of the two)")
@@ -464,8 +467,8 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
       releasekit plan
       releasekit plan --json | jq '.advisories[] | select(.ready | not) | .id'
     """
-    from . import plan
-    from .errors import NotReady
+    from releasekit.release import plan
+    from releasekit.support.errors import NotReady
 
     settings = obj.settings
     advisories = workspace.load_advisories(settings)
@@ -557,8 +560,8 @@ def lint_command(obj: Context) -> None:
     Example:
       releasekit lint
     """
-    from . import plan
-    from .errors import LeakFound
+    from releasekit.release import plan
+    from releasekit.support.errors import LeakFound
 
     settings = obj.settings
     advisories = workspace.load_advisories(settings)
@@ -580,7 +583,7 @@ def embargo() -> None:
 
 
 def _outside(verbose_progress: bool = True) -> embargo_core.Outside:
-    from . import embargo as embargo_core
+    from releasekit.embargo import engine as embargo_core
 
     err = stderr()
     return embargo_core.Outside(
@@ -618,7 +621,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     """
     settings = obj.settings
     now = clock.now()
-    from . import embargo as embargo_core
+    from releasekit.embargo import engine as embargo_core
 
     report = embargo_core.status(settings, _outside(), now)
     ready = report.ready
@@ -821,7 +824,7 @@ def embargo_announce(
       releasekit embargo announce --dry-run
       releasekit embargo announce --yes
     """
-    from . import embargo as embargo_core
+    from releasekit.embargo import engine as embargo_core
 
     def show(item: embargo_core.PreAnnouncement) -> None:
         click.echo(f"To: {', '.join(item.recipients)}")
@@ -862,7 +865,7 @@ def embargo_notify(
       releasekit embargo notify --dry-run
       releasekit embargo notify --yes
     """
-    from . import embargo as embargo_core
+    from releasekit.embargo import engine as embargo_core
 
     def show(item: embargo_core.Notification) -> None:
         for address, fingerprint in item.keys.items():
@@ -922,7 +925,7 @@ def embargo_lift(
       releasekit embargo lift --dry-run
       releasekit embargo lift --wait --yes
     """
-    from . import embargo as embargo_core
+    from releasekit.embargo import engine as embargo_core
 
     settings = obj.settings
 
@@ -998,12 +1001,12 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
       releasekit publish --cve-services   # on and after disclosure dates
       # crontab: 15 0 * * *  releasekit -C /srv/security publish
     """
-    from .site import build
+    from releasekit.site import build
 
     settings = obj.settings
     now = clock.now()
     if cve_services:
-        from . import cve
+        from releasekit.adapters import cve
 
         cve.check_credentials(settings)
     with _render_bar() as advance:
@@ -1018,7 +1021,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
         click.echo(f"releasekit: warning: {warning}", err=True)
     published = None
     if cve_services:
-        from . import cve
+        from releasekit.adapters import cve
 
         advisories = workspace.load_advisories(settings)
         published = cve.publish_records(

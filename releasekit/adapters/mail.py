@@ -47,10 +47,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from . import envsecrets, render
-from .advisory import SEVERITIES, Advisory
-from .config import MailSettings, Settings
-from .errors import MailError
+from releasekit.adapters import env as envsecrets
+from releasekit.model.advisory import SEVERITIES, Advisory
+from releasekit.model.config import MailSettings, Settings
+from releasekit.support import render
+from releasekit.support.errors import MailError
 
 ENV_USER = "RELEASEKIT_SMTP_USER"
 ENV_PASSWORD = "RELEASEKIT_SMTP_PASSWORD"  # noqa: S105 - the variable's name, not a secret

@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from . import fsutil, timefmt
-from .errors import JournalError, Refused
+from releasekit.support import fsutil, timefmt
+from releasekit.support.errors import JournalError, Refused
 
 JOURNAL_NAME = "journal.sqlite3"
 Status = Literal["started", "done", "failed"]

@@ -21,12 +21,12 @@ from typing import Any, Protocol
 import requests
 from cvelib.cve_api import CveRecordValidationError
 
-from . import workspace
-from .advisory import Advisory
-from .config import Settings
-from .errors import BadInput, PublishError
-from .journal import Journal
-from .site import model, records
+from releasekit import workspace
+from releasekit.adapters.journal import Journal
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.site import model, records
+from releasekit.support.errors import BadInput, PublishError
 
 ENV_NAMES = ("CVE_USER", "CVE_ORG", "CVE_API_KEY")
 STEP_PREFIX = "cve:"

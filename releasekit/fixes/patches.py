@@ -22,11 +22,11 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from . import fsutil
-from .advisory import read_advisory
-from .config import Settings
-from .errors import AdvisoryError, BadInput, PatchError
-from .git import Entry, Person, ProductRepo, TreeEditor
+from releasekit.adapters.git import Entry, Person, ProductRepo, TreeEditor
+from releasekit.model.advisory import read_advisory
+from releasekit.model.config import Settings
+from releasekit.support import fsutil
+from releasekit.support.errors import AdvisoryError, BadInput, PatchError
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 _FROM_LINE = re.compile(rb"^From \S+ +\w{3} \w{3} [ \d]?\d \d\d:\d\d:\d\d \d{4}\s*$")

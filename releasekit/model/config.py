@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.version import Version
 
-from . import tomlpos
-from .errors import ConfigError, Problem
+from releasekit.support import tomlpos
+from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
 LINE_GROUPS = ("upcoming", "esr", "last")

@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .advisory import Advisory
-from .config import Settings
-from .patches import HeldPatch
+from releasekit.fixes.patches import HeldPatch
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
 
 DEFAULT_WORDS: tuple[str, ...] = (
     "security",

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from .advisory import Advisory
-from .config import PolicySettings
-from .lines import Lines, ReleaseLine, line_name
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import PolicySettings
+from releasekit.release.lines import Lines, ReleaseLine, line_name
 
 GROUP_WORDS = {
     "upcoming": "the upcoming release",
