@@ -262,10 +262,13 @@ def check_trees(ws: Path, expected: dict[str, str]) -> None:
     """The plan's stacked trees are the trees git built, line for line."""
     sys.path.insert(0, str(ROOT))
     from releasekit import workspace
+    from releasekit.adapters.env import Environment
+    from releasekit.adapters.git import ProductRepo
     from releasekit.release.plan import build_plan
 
     settings = workspace.open_workspace(ws)
-    plan = build_plan(settings, workspace.load_advisories(settings), fetch=False)
+    repo = ProductRepo.open(settings.repository_path, Environment(dict(os.environ)))
+    plan = build_plan(settings, workspace.load_advisories(settings), repo, fetch=False)
     for line in SUPPORTED:
         outcome = plan.outcomes[line]
         if not outcome.ok or outcome.head is None or len(outcome.commits) != ADVISORIES:

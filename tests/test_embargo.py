@@ -19,6 +19,7 @@ import time_machine
 import trustme
 from click.testing import CliRunner, Result
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.cli import cli
 from releasekit.embargo import engine as embargo
@@ -306,7 +307,7 @@ def test_branch_moved_between_preflight_and_push(release: Release) -> None:
         release.product.publish("release-10.2")
         return True
 
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     with after_embargo():
         report = embargo.lift(settings, outside, confirm=move_branch)
     assert report.released is not None
@@ -570,9 +571,7 @@ def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> No
         if text.startswith("pushing"):
             pushed_at.append(fake.now())
 
-    outside = embargo.Outside(
-        env=release.gpg.env, gnupghome=str(release.gpg.path), progress=progress
-    )
+    outside = embargo.Outside(env=Environment(release.gpg.env), progress=progress)
     with time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True):
         report = embargo.lift(
             settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=ticks.append
@@ -704,7 +703,7 @@ def test_a_branch_moving_during_the_push_never_orphans_a_tag(release: Release) -
             release.product.publish("release-10.2")
         return original(self, remote, specs, **kw)
 
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     git_module.ProductRepo.push = push_after_a_colleague  # type: ignore[method-assign]
     try:
         with after_embargo():
@@ -730,7 +729,7 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
                 path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-02T14:00:00Z")
             )
 
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     before = release.remote_refs()
     with (
         time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
@@ -753,7 +752,7 @@ def test_a_long_wait_checks_key_and_server_again_before_the_push(
         if left < timedelta(minutes=1) and release.smtp.running:
             release.smtp.stop()  # while nobody watches the countdown
 
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     rechecked = spy_rechecks(monkeypatch, fake)
     before = release.remote_refs()
     with (
@@ -779,7 +778,7 @@ def test_a_late_confirmation_checks_again_at_once(
 ) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     rechecked = spy_rechecks(monkeypatch, fake)
 
     def answer_late(report: embargo.LiftReport) -> bool:
@@ -899,7 +898,7 @@ def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
     def interrupt(left: timedelta) -> None:
         raise KeyboardInterrupt
 
-    outside = embargo.Outside(env=release.gpg.env, gnupghome=str(release.gpg.path))
+    outside = embargo.Outside(env=Environment(release.gpg.env))
     with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
         with pytest.raises(KeyboardInterrupt):
             embargo.lift(settings, outside, wait=True, now=fake.now, countdown=interrupt)

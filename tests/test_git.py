@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Entry, Person, ProductRepo, sanitize
 from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
 
@@ -27,7 +28,7 @@ def product(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Product
 
 @pytest.fixture
 def repo(product: Product) -> ProductRepo:
-    return ProductRepo.open(product.clone)
+    return ProductRepo.open(product.clone, Environment())
 
 
 def loose_objects(clone: Path) -> int:
@@ -42,15 +43,17 @@ def loose_objects(clone: Path) -> int:
 
 def test_open_names_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="product repository not found") as missing:
-        ProductRepo.open(tmp_path / "nowhere")
+        ProductRepo.open(tmp_path / "nowhere", Environment())
     assert missing.value.exit_code == 2
     (tmp_path / "plain").mkdir()
     with pytest.raises(BadInput, match="plain: not a git repository"):
-        ProductRepo.open(tmp_path / "plain")
+        ProductRepo.open(tmp_path / "plain", Environment())
     git(tmp_path, "init", "-q", "workspace")
     (tmp_path / "workspace" / "product").mkdir()
     with pytest.raises(BadInput, match="product: not a git repository"):
-        ProductRepo.open(tmp_path / "workspace" / "product")  # not the repository around it
+        ProductRepo.open(
+            tmp_path / "workspace" / "product", Environment()
+        )  # not the repository around it
 
 
 def test_fetch_brings_new_tips_and_tags(product: Product, repo: ProductRepo) -> None:
@@ -381,7 +384,7 @@ def test_an_https_remote_gets_the_login_from_the_environment(
         "RELEASEKIT_GIT_PASSWORD": "s3cret-token-value",
         "RELEASEKIT_GIT_CAFILE": str(cafile),
     }
-    repo = ProductRepo.open(product.clone, env)
+    repo = ProductRepo.open(product.clone, Environment(env))
     refs = repo.ls_remote(url, timeout=20)
     assert refs["refs/heads/release-10.3"] == product.tip("release-10.3")
     _push_a_fix_and_its_tag(product, repo, url)
@@ -396,24 +399,23 @@ def test_an_https_login_refused_or_missing_stops_at_once_without_the_secret(
     trust = {"RELEASEKIT_GIT_CAFILE": str(cafile)}
     wrong = {**trust, "RELEASEKIT_GIT_USER": "release-bot", "RELEASEKIT_GIT_PASSWORD": "nope-xyz"}
     with pytest.raises(RemoteUnreachable, match="refused the login") as refused:
-        ProductRepo.open(product.clone, wrong).ls_remote(url, timeout=20)
+        ProductRepo.open(product.clone, Environment(wrong)).ls_remote(url, timeout=20)
     assert "nope-xyz" not in str(refused.value)
     assert server.refusals <= 3  # asked once with the login, never in a loop
     with pytest.raises(RemoteUnreachable, match="asks for a login: set RELEASEKIT_GIT_USER"):
-        ProductRepo.open(product.clone, trust).ls_remote(url, timeout=20)
+        ProductRepo.open(product.clone, Environment(trust)).ls_remote(url, timeout=20)
     with pytest.raises(BadInput, match="RELEASEKIT_GIT_USER is set but RELEASEKIT_GIT_PASSWORD"):
-        ProductRepo.open(product.clone, {"RELEASEKIT_GIT_USER": "release-bot"})
+        ProductRepo.open(product.clone, Environment({"RELEASEKIT_GIT_USER": "release-bot"}))
     with pytest.raises(BadInput, match=r"RELEASEKIT_GIT_CAFILE=/nonexistent\.pem: no such file"):
-        ProductRepo.open(product.clone, {"RELEASEKIT_GIT_CAFILE": "/nonexistent.pem"})
+        ProductRepo.open(product.clone, Environment({"RELEASEKIT_GIT_CAFILE": "/nonexistent.pem"}))
 
 
 def test_no_login_over_plain_http_but_to_loopback(product: Product) -> None:
     server = GitHttpServer(product.root, "u", "p-secret", None)
     server.start()
     try:
-        repo = ProductRepo.open(
-            product.clone, {"RELEASEKIT_GIT_USER": "u", "RELEASEKIT_GIT_PASSWORD": "p-secret"}
-        )
+        login = {"RELEASEKIT_GIT_USER": "u", "RELEASEKIT_GIT_PASSWORD": "p-secret"}
+        repo = ProductRepo.open(product.clone, Environment(login))
         assert "refs/heads/main" in repo.ls_remote(server.url("remote.git"), timeout=20)
         # 127.0.0.1 again, written as a number: not a loopback address as far as the URL says
         elsewhere = f"http://2130706433:{server.port}/remote.git"
@@ -448,7 +450,7 @@ def test_an_ssh_remote_with_a_known_host_key_gets_the_push(
 ) -> None:
     ssh_remote.trust()
     url = ssh_remote.url(product.root / "remote.git")
-    repo = ProductRepo.open(product.clone, {})
+    repo = ProductRepo.open(product.clone, Environment({}))
     assert repo.ls_remote(url, timeout=20)["refs/heads/release-10.3"] == product.tip("release-10.3")
     _push_a_fix_and_its_tag(product, repo, url)
 
@@ -460,7 +462,7 @@ def test_an_ssh_host_key_not_known_or_not_matching_stops_before_the_push(
     if known == "another key":  # what a host in the middle would show
         ssh_remote.trust(ssh_remote.another_key())
     url = ssh_remote.url(product.root / "remote.git")
-    repo = ProductRepo.open(product.clone, {})
+    repo = ProductRepo.open(product.clone, Environment({}))
     before = product.tip("release-10.3")
     fixed = _fix_commit(repo, before)
     with pytest.raises(RemoteUnreachable, match="identity could not be verified"):
@@ -474,7 +476,7 @@ def test_an_https_certificate_that_does_not_verify_stops_with_what_to_do(
     product: Product, https_remote: tuple[GitHttpServer, Path]
 ) -> None:
     server, _cafile = https_remote  # its CA is not given: the certificate does not verify
-    repo = ProductRepo.open(product.clone, {})
+    repo = ProductRepo.open(product.clone, Environment({}))
     with pytest.raises(RemoteUnreachable, match="HTTPS certificate does not verify") as refused:
         repo.ls_remote(server.url("remote.git"), timeout=20)
     assert "RELEASEKIT_GIT_CAFILE" in str(refused.value) and "ssh" not in str(refused.value)

@@ -74,7 +74,8 @@ def test_a_killed_writer_leaves_a_readable_journal(tmp_path: Path) -> None:
 def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
     with exclusive(tmp_path, "lift"):
         code = (
-            "import sys\nfrom pathlib import Path\nfrom releasekit.adapters.journal import exclusive\n"
+            "import sys\nfrom pathlib import Path\n"
+            "from releasekit.adapters.journal import exclusive\n"
             "from releasekit.support.errors import Refused\n"
             "try:\n    with exclusive(Path(sys.argv[1]), 'lift'): sys.exit(0)\n"
             "except Refused: sys.exit(3)\n"

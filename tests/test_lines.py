@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.config import Settings, parse_config
 from releasekit.release.lines import line_name, line_names, read_lines, released_versions
@@ -146,7 +147,7 @@ def test_lines_from_a_real_repository(
 ) -> None:
     product = release_product(tmp_path_factory.getbasetemp(), tmp_path / "product")
     settings = settings_for(tmp_path)
-    repo = ProductRepo.open(product.clone)
+    repo = ProductRepo.open(product.clone, Environment())
     lines = release_lines(settings, repo)
     assert [(line.name, line.latest, line.next_version) for line in lines.supported] == [
         ("10.4", None, "10.4.0"),

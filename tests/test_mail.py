@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.mail import (
     AnnouncedLine,
     Announcement,
@@ -172,7 +173,8 @@ def test_the_rendered_mail_never_carries_the_details(
     ws: Workspace, smtp_server: SmtpServer, build: Build, gpg_home: GpgHome
 ) -> None:
     subject, body = render_for(ws)
-    send(build(smtp_server.mail_settings(), body, subject), smtp_server.mail_settings(), {})
+    mail = smtp_server.mail_settings()
+    send(build(mail, body, subject), mail, Environment())
     (received,) = smtp_server.messages
     assert MARKER.encode() not in received.data
     assert MARKER.encode() not in quopri.decodestring(received.data)
@@ -336,7 +338,7 @@ def test_endpoints() -> None:
 def test_send_over_plain_smtp(smtp_server: SmtpServer, build: Build, gpg_home: GpgHome) -> None:
     mail = smtp_server.mail_settings(gpg_home.fingerprint)
     announcement = build(mail)
-    receipt = send(announcement, mail, {})
+    receipt = send(announcement, mail, Environment({}))
     assert receipt.message_id == MESSAGE_ID
     assert receipt.server == smtp_server.url
     assert receipt.recipients == ("security-announce@lists.acme.example",)
@@ -355,7 +357,7 @@ def test_send_over_tls_with_auth_from_the_environment(
 ) -> None:
     server: SmtpServer = request.getfixturevalue(kind)
     mail = server.mail_settings(gpg_home.fingerprint)
-    send(build(mail), mail, server.env(TEST_USER, TEST_PASSWORD))
+    send(build(mail), mail, Environment(server.env(TEST_USER, TEST_PASSWORD)))
     (received,) = server.messages
     assert (received.login, received.tls) == (TEST_USER, True)
     assert_verifies(received.data, gpg_home)
@@ -366,11 +368,11 @@ def test_credentials_over_plain_smtp_only_to_loopback(
 ) -> None:
     server = smtp_factory("plain", users={TEST_USER: TEST_PASSWORD})
     mail = server.mail_settings()
-    send(build(mail), mail, server.env(TEST_USER, TEST_PASSWORD))
+    send(build(mail), mail, Environment(server.env(TEST_USER, TEST_PASSWORD)))
     assert server.messages[0].login == TEST_USER
     remote = MailSettings(mail.sender, mail.to, "smtp://mail.example.org", mail.signing_key)
     with pytest.raises(MailError, match="refusing to send RELEASEKIT_SMTP_USER") as caught:
-        send(build(remote), remote, server.env(TEST_USER, TEST_PASSWORD))
+        send(build(remote), remote, Environment(server.env(TEST_USER, TEST_PASSWORD)))
     assert TEST_PASSWORD not in str(caught.value)
 
 
@@ -383,13 +385,15 @@ def test_tls_certificates_are_verified_by_default(
             send(
                 build(mail),
                 mail,
-                {"RELEASEKIT_SMTP_USER": TEST_USER, "RELEASEKIT_SMTP_PASSWORD": TEST_PASSWORD},
+                Environment(
+                    {"RELEASEKIT_SMTP_USER": TEST_USER, "RELEASEKIT_SMTP_PASSWORD": TEST_PASSWORD}
+                ),
             )
         assert "RELEASEKIT_SMTP_CAFILE" in str(caught.value)
         assert not caught.value.transient
         assert server.messages == []
     missing = {"RELEASEKIT_SMTP_CAFILE": str(tmp_path / "none.pem")}
-    reason = check_server(smtps_server.mail_settings(), missing)
+    reason = check_server(smtps_server.mail_settings(), Environment(missing))
     assert reason is not None
     assert reason.startswith(f"RELEASEKIT_SMTP_CAFILE={tmp_path / 'none.pem'}: cannot load")
 
@@ -402,7 +406,7 @@ def test_a_wrong_password_fails_cleanly_without_the_password(
         server = smtp_factory("starttls", users={TEST_USER: TEST_PASSWORD}, echo_password=echo)
         mail = server.mail_settings()
         with pytest.raises(MailError) as caught:
-            send(build(mail), mail, server.env(TEST_USER, wrong))
+            send(build(mail), mail, Environment(server.env(TEST_USER, wrong)))
         message = str(caught.value)
         assert message.startswith(f"SMTP server {server.url}: AUTH: 535 ")
         assert message.endswith("(check RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD)")
@@ -418,15 +422,15 @@ def test_auth_is_required_when_the_server_wants_it(
 ) -> None:
     mail = smtp_starttls_server.mail_settings()
     with pytest.raises(MailError, match=r"MAIL FROM: 530 5.7.0 Authentication required"):
-        send(build(mail), mail, smtp_starttls_server.env())
+        send(build(mail), mail, Environment(smtp_starttls_server.env()))
     with pytest.raises(
         MailError, match=r"^RELEASEKIT_SMTP_USER is set but RELEASEKIT_SMTP_PASSWORD"
     ):
-        send(build(mail), mail, smtp_starttls_server.env(user=TEST_USER))
+        send(build(mail), mail, Environment(smtp_starttls_server.env(user=TEST_USER)))
     with pytest.raises(
         MailError, match=r"^RELEASEKIT_SMTP_PASSWORD is set but RELEASEKIT_SMTP_USER"
     ):
-        send(build(mail), mail, smtp_starttls_server.env(password=TEST_PASSWORD))
+        send(build(mail), mail, Environment(smtp_starttls_server.env(password=TEST_PASSWORD)))
 
 
 def test_starttls_and_auth_must_be_offered(smtp_server: SmtpServer, build: Build) -> None:
@@ -435,9 +439,13 @@ def test_starttls_and_auth_must_be_offered(smtp_server: SmtpServer, build: Build
         plain.sender, plain.to, plain.smtp.replace("smtp:", "smtp+starttls:"), "F"
     )
     with pytest.raises(MailError, match=r"does not offer STARTTLS$"):
-        send(build(starttls), starttls, {})
+        send(build(starttls), starttls, Environment({}))
     with pytest.raises(MailError, match="does not offer AUTH, but RELEASEKIT_SMTP_USER is set"):
-        send(build(plain), plain, {"RELEASEKIT_SMTP_USER": "u", "RELEASEKIT_SMTP_PASSWORD": "p"})
+        send(
+            build(plain),
+            plain,
+            Environment({"RELEASEKIT_SMTP_USER": "u", "RELEASEKIT_SMTP_PASSWORD": "p"}),
+        )
     assert smtp_server.messages == []
 
 
@@ -448,10 +456,10 @@ def test_451_is_transient_and_a_resend_delivers_exactly_once(
     announcement = build(mail)
     smtp_server.recorder.defer_next = 1
     with pytest.raises(MailError, match=r"DATA: 451 4.3.0 Try again later$") as caught:
-        send(announcement, mail, {})
+        send(announcement, mail, Environment({}))
     assert (caught.value.transient, caught.value.code) == (True, 451)
     assert smtp_server.messages == []
-    send(announcement, mail, {})
+    send(announcement, mail, Environment({}))
     assert [m.data for m in smtp_server.messages] == [announcement.data]
     assert smtp_server.recorder.deferred == 1
 
@@ -463,12 +471,12 @@ def test_server_down_is_transient_then_up_delivers_once(
     announcement = build(mail)
     smtp_server.stop()
     with pytest.raises(MailError, match=r": connect: connection refused$") as caught:
-        send(announcement, mail, {})
+        send(announcement, mail, Environment({}))
     assert caught.value.transient
-    assert check_server(mail, {}) == str(caught.value)
+    assert check_server(mail, Environment({})) == str(caught.value)
     smtp_server.start()
     assert smtp_server.url == mail.smtp
-    send(announcement, mail, {})
+    send(announcement, mail, Environment({}))
     assert len(smtp_server.messages) == 1
 
 
@@ -476,27 +484,27 @@ def test_a_refused_recipient_sends_to_nobody(smtp_server: SmtpServer, build: Bui
     mail = smtp_server.mail_settings(to=("ok@lists.acme.example", "gone@lists.acme.example"))
     smtp_server.recorder.refuse["gone@lists.acme.example"] = "550 5.1.1 No such list"
     with pytest.raises(MailError) as caught:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert str(caught.value) == (
         f"SMTP server {smtp_server.url}: RCPT TO <gone@lists.acme.example>: 550 5.1.1 No such list"
     )
     assert (caught.value.transient, caught.value.code) == (False, 550)
     smtp_server.recorder.refuse["gone@lists.acme.example"] = "450 4.2.1 Mailbox busy"
     with pytest.raises(MailError, match=r"450 4.2.1") as again:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert again.value.transient
     assert smtp_server.messages == []
 
 
 def test_the_preflight_asks_for_every_list_address(smtp_server: SmtpServer) -> None:
     mail = smtp_server.mail_settings(to=("ok@lists.acme.example", "gone@lists.acme.example"))
-    assert check_server(mail, {}) is None
+    assert check_server(mail, Environment({})) is None
     smtp_server.recorder.refuse["gone@lists.acme.example"] = "550 5.1.1 No such list"
-    assert check_server(mail, {}) == (
+    assert check_server(mail, Environment({})) == (
         f"SMTP server {smtp_server.url}: RCPT TO <gone@lists.acme.example>: 550 5.1.1 No such list"
     )
     smtp_server.recorder.refuse["gone@lists.acme.example"] = "450 4.7.1 Greylisted, try later"
-    assert check_server(mail, {}) is None  # for now only: sending tries again
+    assert check_server(mail, Environment({})) is None  # for now only: sending tries again
     assert smtp_server.messages == []  # asked, never sent
 
 
@@ -519,7 +527,7 @@ def test_a_silent_server_times_out_as_transient(silent_port: int, build: Build) 
     )
     started = time.monotonic()
     with pytest.raises(MailError, match=r": connect: no answer within 1s$") as caught:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert caught.value.transient
     assert time.monotonic() - started < 5
 
@@ -554,7 +562,7 @@ def test_a_dropped_connection_is_transient(hang_up_after_ehlo: int, build: Build
         "F",
     )
     with pytest.raises(MailError, match=r"MAIL FROM: the server closed the connection$") as caught:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert (caught.value.transient, caught.value.code) == (True, None)
 
 
@@ -562,7 +570,7 @@ def test_tls_to_a_plain_server_fails_as_permanent(smtp_server: SmtpServer, build
     plain = smtp_server.mail_settings()
     smtps = MailSettings(plain.sender, plain.to, plain.smtp.replace("smtp:", "smtps:"), "F")
     with pytest.raises(MailError, match=r": connect: TLS failed \(") as caught:
-        send(build(smtps), smtps, {})
+        send(build(smtps), smtps, Environment({}))
     assert not caught.value.transient
     assert smtp_server.messages == []
 
@@ -576,11 +584,13 @@ def test_no_recipient_is_an_error() -> None:
 def test_check_server_connects_and_logs_in_without_sending(
     smtp_server: SmtpServer, smtp_starttls_server: SmtpServer, smtps_server: SmtpServer
 ) -> None:
-    assert check_server(smtp_server.mail_settings(), {}) is None
+    assert check_server(smtp_server.mail_settings(), Environment({})) is None
     for server in (smtp_starttls_server, smtps_server):
         env = server.env(TEST_USER, TEST_PASSWORD)
-        assert check_server(server.mail_settings(), env) is None
-        reason = check_server(server.mail_settings(), server.env(TEST_USER, "nope-nope"))
+        assert check_server(server.mail_settings(), Environment(env)) is None
+        reason = check_server(
+            server.mail_settings(), Environment(server.env(TEST_USER, "nope-nope"))
+        )
         assert reason is not None
         assert "AUTH: 535" in reason
         assert "nope-nope" not in reason
@@ -588,7 +598,7 @@ def test_check_server_connects_and_logs_in_without_sending(
         assert server.messages == []  # the envelope is asked for (MAIL, RCPT), never DATA
     assert smtp_server.recorder.transactions == 1  # then reset
     bad = MailSettings("nobody", ("list@acme.example",), smtp_server.url, "F")
-    assert check_server(bad, {}) == "mail.from: 'nobody' is not one e-mail address"
+    assert check_server(bad, Environment({})) == "mail.from: 'nobody' is not one e-mail address"
 
 
 def test_no_answer_to_a_message_handed_over_is_uncertain(
@@ -597,10 +607,10 @@ def test_no_answer_to_a_message_handed_over_is_uncertain(
     mail = smtp_server.mail_settings(timeout=1)
     smtp_server.recorder.stall_next = 1
     with pytest.raises(MailError, match="the server may have taken the message") as caught:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert (caught.value.uncertain, caught.value.transient) == (True, True)
     assert len(smtp_server.messages) == 1  # it did
     smtp_server.recorder.defer_next = 1  # an answer, even a refusal, is certain
     with pytest.raises(MailError, match="451") as refused:
-        send(build(mail), mail, {})
+        send(build(mail), mail, Environment({}))
     assert refused.value.uncertain is False

@@ -13,6 +13,7 @@ from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.fixes.patches import (
     _b85_encode,
@@ -87,7 +88,7 @@ def test_git_format_patch_output_applies_to_the_same_tree(product: Product) -> N
     assert last.subject == "Prüfe den Export"
     assert last.message == "Prüfe den Export\n\nThe body explains it.\n"
     git(product.clone, "fetch", "-q", str(product.dev), "everything:everything")
-    repo = ProductRepo.open(product.clone)
+    repo = ProductRepo.open(product.clone, Environment())
     git(product.clone, "branch", "-D", "everything")  # the fix's own objects are not needed
     editor = repo.edit(repo.commit(product.tip("release-10.3")).tree)
     editor = repo.edit(repo.commit(git(product.clone, "rev-parse", "v10.3.1^{commit}")).tree)
@@ -118,7 +119,7 @@ def test_line_numbers_point_into_the_file(product: Product) -> None:
 def test_our_export_is_accepted_by_git_am(product: Product) -> None:
     tip = everything_commit(product)
     git(product.clone, "fetch", "-q", str(product.dev), "everything:everything")
-    repo = ProductRepo.open(product.clone)
+    repo = ProductRepo.open(product.clone, Environment())
     data = format_patch(repo, repo.commits_in_range("v10.3.1..everything"))
     assert len(parse_mbox(data, "export")) == 3
     git(product.dev, "checkout", "-q", "-b", "replay", "v10.3.1")
@@ -321,7 +322,7 @@ def test_a_copy_keeps_its_source(product: Product) -> None:
     assert b"copy from src/export.c" in data
     (commit,) = parse_mbox(data, "p")
     assert commit.files[0].copy
-    repo = ProductRepo.open(product.clone)
+    repo = ProductRepo.open(product.clone, Environment())
     editor = repo.edit(repo.commit(git(product.clone, "rev-parse", "v10.3.1^{commit}")).tree)
     assert apply_commit(repo, editor, commit).changed
     assert editor.write() == git(product.dev, "rev-parse", "copy^{tree}")
@@ -351,7 +352,7 @@ def test_a_file_cannot_replace_a_directory_or_hide_below_a_file(
     product: Product, path: str
 ) -> None:
     (commit,) = parse_mbox(_new_file_patch(path), "p")
-    repo = ProductRepo.open(product.clone)
+    repo = ProductRepo.open(product.clone, Environment())
     editor = repo.edit(repo.commit(product.tip("release-10.3")).tree)
     assert apply_commit(repo, editor, commit).conflicts == (path,)
 

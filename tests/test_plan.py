@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from releasekit import workspace
-from releasekit.adapters.git import Person
+from releasekit.adapters.env import Environment
+from releasekit.adapters.git import Person, ProductRepo
 from releasekit.cli import cli
+from releasekit.model.config import Settings
 from releasekit.release.plan import Plan, build_plan, lint_plan, tag_message
 from releasekit.support.errors import BadInput, PatchError
 
@@ -41,9 +43,14 @@ def hold(ws: Workspace, advisory: str, line: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
+def open_repo(settings: Settings) -> ProductRepo:
+    return ProductRepo.open(settings.repository_path, Environment())
+
+
 def plan_of(ws: Workspace, *, fetch: bool = True, now: datetime | None = NOW) -> Plan:
     settings = workspace.open_workspace(ws.root)
-    return build_plan(settings, workspace.load_advisories(settings), fetch=fetch, now=now)
+    advisories = workspace.load_advisories(settings)
+    return build_plan(settings, advisories, open_repo(settings), fetch=fetch, now=now)
 
 
 def export_fix(product: Product, base: str, line: int, text: str, message: str = "Fix") -> bytes:
@@ -345,7 +352,7 @@ def test_lint_plan_checks_exactly_what_is_pushed(pws: Workspace, product: Produc
     hold(pws, "ACSA-2026-0002", "10.3", leak)  # a draft: not pushed with this plan
     settings = workspace.open_workspace(pws.root)
     advisories = workspace.load_advisories(settings)
-    plan = build_plan(settings, advisories, now=NOW)
+    plan = build_plan(settings, advisories, open_repo(settings), now=NOW)
     findings = [str(f) for f in lint_plan(settings, plan, advisories)]
     assert findings == [
         "patches/ACSA-2026-0001/10.3.patch:4: XSS: Fix the XSS in export",
@@ -440,7 +447,8 @@ def test_a_plan_of_some_advisories_stacks_only_theirs(pws: Workspace, product: P
         hold(pws, ident, "10.4", fix)
     settings = workspace.open_workspace(pws.root)
     every = workspace.load_advisories(settings)
-    plan = build_plan(settings, [a for a in every if a.id == "ACSA-2026-0001"], now=NOW)
+    chosen = [a for a in every if a.id == "ACSA-2026-0001"]
+    plan = build_plan(settings, chosen, open_repo(settings), now=NOW)
     assert [a.id for a in plan.advisories] == ["ACSA-2026-0001"]
     assert [advisory for advisory, _ in plan.outcomes["10.3"].commits] == ["ACSA-2026-0001"]
     assert lint_plan(settings, plan, every) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.signing import Signer, normalize_fingerprint
 from releasekit.support.errors import SigningError
 from tests.helpers.gpg import GpgHome
@@ -28,8 +29,8 @@ def test_a_good_key_passes_the_check(gpg_home: GpgHome) -> None:
 def test_gnupghome_from_the_environment_is_honoured(
     gpg_home: GpgHome, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GNUPGHOME", str(gpg_home.path))
-    signer = Signer(gpg_home.fingerprint)
+    env = Environment({"GNUPGHOME": str(gpg_home.path)})
+    signer = Signer(gpg_home.fingerprint, env.gnupghome)
     assert signer.home == str(gpg_home.path)
     assert signer.check(NOW).ok
     signature, _ = signer.detach_sign(b"payload\r\n")

@@ -12,8 +12,7 @@ Credentials come only from the environment, under the names cvelib uses: ``CVE_U
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ import requests
 from cvelib.cve_api import CveRecordValidationError
 
 from releasekit import workspace
+from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -78,26 +78,25 @@ class CvePublishReport:
         }
 
 
-def credentials(environ: Mapping[str, str] | None = None) -> Credentials:
+def credentials(env: Environment) -> Credentials:
     """CVE Services credentials from the environment; BadInput naming what is missing."""
-    env = os.environ if environ is None else environ
     missing = [name for name in ENV_NAMES if not env.get(name)]
     if missing:
         raise BadInput(
             f"environment: {', '.join(missing)} not set "
             "(CVE Services credentials come only from the environment)"
         )
-    return Credentials(env["CVE_USER"], env["CVE_ORG"], env["CVE_API_KEY"])
+    return Credentials(env.get("CVE_USER"), env.get("CVE_ORG"), env.get("CVE_API_KEY"))
 
 
-def check_credentials(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
+def check_credentials(settings: Settings, env: Environment) -> None:
     """Fail before anything is built when --cve-services cannot work."""
     if not settings.cve.org_id:
         raise BadInput(
             f"{settings.config_path.name}: cve.org_id: required for --cve-services "
             "(the CNA organisation UUID)"
         )
-    credentials(environ)
+    credentials(env)
 
 
 def client(settings: Settings, creds: Credentials) -> CveClient:
@@ -170,8 +169,8 @@ def publish_records(
     now: datetime,
     *,
     progress: Progress | None = None,
+    env: Environment,
     api: CveClient | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> CvePublishReport:
     """Publish every disclosed advisory's CVE record that is not published yet, once each.
 
@@ -179,10 +178,10 @@ def publish_records(
     published and journalled all the same, and a re-run retries only what is missing.
     """
     say = progress or (lambda _message: None)
-    check_credentials(settings, environ)
+    check_credentials(settings, env)
     ready, waiting = due(advisories, now, settings.project.disclosure_days)
     if api is None:
-        api = client(settings, credentials(environ))
+        api = client(settings, credentials(env))
     published: list[str] = []
     confirmed: list[str] = []
     already: list[str] = []

@@ -1,19 +1,39 @@
-"""Secrets from the environment (never from files): a login is two variables, both or neither."""
+"""The process environment, read once by the CLI and handed to every adapter.
+
+Secrets (SMTP, git and CVE Services logins) come only from here, never from workspace
+files; no other module reads ``os.environ``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
-def login_pair(env: Mapping[str, str], user_var: str, password_var: str) -> tuple[str, str] | None:
-    """``(user, password)`` from ``env``, or None when neither is set.
+@dataclass(frozen=True)
+class Environment:
+    """Environment variables as the command started with them (empty: none set)."""
 
-    Raises ValueError naming the variable that is missing when only one is set.
-    """
-    user, password = env.get(user_var) or "", env.get(password_var) or ""
-    if user and password:
-        return user, password
-    if user or password:
-        given, missing = (user_var, password_var) if user else (password_var, user_var)
-        raise ValueError(f"{given} is set but {missing} is not: set both or neither")
-    return None
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def get(self, name: str) -> str:
+        """The variable's value, or "" when it is not set."""
+        return self.variables.get(name) or ""
+
+    def login(self, user_var: str, password_var: str) -> tuple[str, str] | None:
+        """``(user, password)``, or None when neither variable is set.
+
+        Raises ValueError naming the variable that is missing when only one is set.
+        """
+        user, password = self.get(user_var), self.get(password_var)
+        if user and password:
+            return user, password
+        if user or password:
+            given, missing = (user_var, password_var) if user else (password_var, user_var)
+            raise ValueError(f"{given} is set but {missing} is not: set both or neither")
+        return None
+
+    @property
+    def gnupghome(self) -> str | None:
+        """``GNUPGHOME``, or None for gpg's default."""
+        return self.get("GNUPGHOME") or None

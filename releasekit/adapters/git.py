@@ -47,7 +47,7 @@ from pygit2.enums import (
     SortMode,
 )
 
-from releasekit.adapters import env as envsecrets
+from releasekit.adapters.env import Environment
 from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
 
 Progress = Callable[[str], None]
@@ -66,10 +66,10 @@ class Login:
     password: str = field(repr=False)
 
 
-def login_from_env(env: Mapping[str, str]) -> Login | None:
+def login_from_env(env: Environment) -> Login | None:
     """The HTTPS login from the environment; BadInput when only half of it is set."""
     try:
-        pair = envsecrets.login_pair(env, ENV_USER, ENV_PASSWORD)
+        pair = env.login(ENV_USER, ENV_PASSWORD)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     return None if pair is None else Login(*pair)
@@ -88,9 +88,9 @@ def _loopback(url: str) -> bool:
 _CAFILES: set[str] = set()
 
 
-def _trust(env: Mapping[str, str]) -> None:
+def _trust(env: Environment) -> None:
     """Add ``RELEASEKIT_GIT_CAFILE`` to what libgit2 trusts (once per file and process)."""
-    cafile = env.get(ENV_CAFILE) or ""
+    cafile = env.get(ENV_CAFILE)
     if not cafile or cafile in _CAFILES:
         return
     if not os.path.isfile(cafile):
@@ -416,22 +416,19 @@ class TreeEditor:
 class ProductRepo:
     """The product clone, opened with an in-memory layer for everything releasekit writes."""
 
-    def __init__(
-        self, repo: pygit2.Repository, path: Path, env: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, repo: pygit2.Repository, path: Path, env: Environment) -> None:
         self.raw = repo
         self.path = path
-        env = os.environ if env is None else env
         self.login = login_from_env(env)
         _trust(env)
         self._memory = _MemoryObjects()
         repo.odb.add_backend(self._memory, 1000)
 
     @classmethod
-    def open(cls, path: Path, env: Mapping[str, str] | None = None) -> ProductRepo:
+    def open(cls, path: Path, env: Environment) -> ProductRepo:
         """Open the clone at ``path``; BadInput when there is no git repository there.
 
-        ``env`` (default: the process's) gives the HTTPS login and CA file, see the module doc.
+        ``env`` gives the HTTPS login and CA file, see the module doc.
         """
         if not path.exists():
             raise BadInput(f"{path}: product repository not found (project.repository)")

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from releasekit.adapters import env as envsecrets
+from releasekit.adapters.env import Environment
 from releasekit.model.advisory import SEVERITIES, Advisory
 from releasekit.model.config import MailSettings, Settings
 from releasekit.support import render
@@ -522,15 +522,15 @@ class _Login:
         return [form for form in forms if form]
 
 
-def _login(env: Mapping[str, str]) -> _Login | None:
+def _login(env: Environment) -> _Login | None:
     try:
-        pair = envsecrets.login_pair(env, ENV_USER, ENV_PASSWORD)
+        pair = env.login(ENV_USER, ENV_PASSWORD)
     except ValueError as exc:
         raise MailError(str(exc)) from None
     return None if pair is None else _Login(*pair)
 
 
-def _tls_context(env: Mapping[str, str]) -> ssl.SSLContext:
+def _tls_context(env: Environment) -> ssl.SSLContext:
     cafile = env.get(ENV_CAFILE) or None
     try:
         return ssl.create_default_context(cafile=cafile)
@@ -554,7 +554,7 @@ def _clean(text: bytes | str, secrets: Iterable[str]) -> str:
 class _Conversation:
     """One SMTP session with ``endpoint``: turns every failure into a MailError."""
 
-    def __init__(self, mail: MailSettings, env: Mapping[str, str]) -> None:
+    def __init__(self, mail: MailSettings, env: Environment) -> None:
         self.endpoint = parse_endpoint(mail.smtp)
         self.timeout = mail.timeout
         self.login = _login(env)
@@ -661,7 +661,7 @@ class _Conversation:
             self.smtp = None
 
 
-def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendReceipt:
+def send(message: Outgoing, mail: MailSettings, env: Environment) -> SendReceipt:
     """Send ``message`` through ``mail.smtp``; the receipt once the server answered 250.
 
     All or nothing: every recipient must be accepted (250/251) before DATA, else the
@@ -695,7 +695,7 @@ def send(message: Outgoing, mail: MailSettings, env: Mapping[str, str]) -> SendR
     )
 
 
-def check_server(mail: MailSettings, env: Mapping[str, str]) -> str | None:
+def check_server(mail: MailSettings, env: Environment) -> str | None:
     """The preflight: None when the addresses are usable and the server can be reached, speaks
     TLS as configured (certificate verified), accepts the login, the sender and every list
     address; else the reason. Sends nothing (connect, EHLO, STARTTLS, AUTH, MAIL FROM, RCPT TO

@@ -2,7 +2,7 @@
 
 This is the only module that imports ``gnupg`` (python-gnupg, which drives the installed
 ``gpg`` binary). The key is named by its full fingerprint (``mail.signing_key``). GnuPG's home
-is the ``gnupghome`` given to :class:`Signer`, else ``GNUPGHOME``, else gpg's default.
+is the ``gnupghome`` given to :class:`Signer` (the CLI passes ``GNUPGHOME``), else gpg's default.
 
 Passphrases are never handled here: gpg asks its agent (and the agent its pinentry), so no
 secret passes through releasekit. Messages name the key by fingerprint and quote only gpg's
@@ -11,7 +11,6 @@ own error text.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import tempfile
@@ -99,7 +98,7 @@ class Signer:
         """The GnuPG home in use, as messages show it."""
         if self.gnupghome is not None:
             return str(self.gnupghome)
-        return os.environ.get("GNUPGHOME") or "~/.gnupg"
+        return "~/.gnupg"
 
     def _fail(self, what: str) -> SigningError:
         return SigningError(f"signing key {self.fingerprint}: {what}")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import click
 
 from releasekit import __version__, workspace
+from releasekit.adapters.env import Environment
 from releasekit.support import clock, fsutil, timefmt
 from releasekit.support.errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
 
@@ -96,6 +97,8 @@ class Context:
     def __init__(self, root: Path, verbose: bool) -> None:
         self.root = root
         self.verbose = verbose
+        # The one read of the process environment: adapters get it from here.
+        self.env = Environment(dict(os.environ))
         self._settings: Settings | None = None
 
     @property
@@ -431,7 +434,7 @@ def patch_add(
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
             raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
-    repo = git.ProductRepo.open(settings.repository_path)
+    repo = git.ProductRepo.open(settings.repository_path, obj.env)
     path = patches.add_patch(
         settings,
         advisory_id,
@@ -467,6 +470,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
       releasekit plan
       releasekit plan --json | jq '.advisories[] | select(.ready | not) | .id'
     """
+    from releasekit.adapters import git
     from releasekit.release import plan
     from releasekit.support.errors import NotReady
 
@@ -475,6 +479,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     result = plan.build_plan(
         settings,
         advisories,
+        git.ProductRepo.open(settings.repository_path, obj.env),
         fetch=not no_fetch,
         progress=_progress,
         now=clock.now(),
@@ -560,12 +565,15 @@ def lint_command(obj: Context) -> None:
     Example:
       releasekit lint
     """
+    from releasekit.adapters import git
     from releasekit.release import plan
     from releasekit.support.errors import LeakFound
 
     settings = obj.settings
     advisories = workspace.load_advisories(settings)
-    findings = plan.lint_workspace(settings, advisories)
+    findings = plan.lint_workspace(
+        settings, advisories, git.ProductRepo.open(settings.repository_path, obj.env)
+    )
     for finding in findings:
         click.echo(str(finding))
     if findings:
@@ -582,14 +590,13 @@ def embargo() -> None:
     """Pending embargoes: readiness, and the lift that makes fixes public."""
 
 
-def _outside(verbose_progress: bool = True) -> embargo_core.Outside:
+def _outside(obj: Context) -> embargo_core.Outside:
     from releasekit.embargo import engine as embargo_core
 
     err = stderr()
     return embargo_core.Outside(
-        env=dict(os.environ),
-        gnupghome=os.environ.get("GNUPGHOME"),
-        progress=(lambda text: err.print(f"[dim]{text}[/]")) if verbose_progress else None,
+        env=obj.env,
+        progress=lambda text: err.print(f"[dim]{text}[/]"),
     )
 
 
@@ -623,7 +630,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     now = clock.now()
     from releasekit.embargo import engine as embargo_core
 
-    report = embargo_core.status(settings, _outside(), now)
+    report = embargo_core.status(settings, _outside(obj), now)
     ready = report.ready
     if as_json:
         click.echo(
@@ -747,7 +754,7 @@ T = TypeVar("T", bound=_Sending)
 def _send_each(
     command: str,
     send: Callable[..., T],
-    settings: Settings,
+    obj: Context,
     show: Callable[[T], None],
     what: str,
     dry_run: bool,
@@ -768,8 +775,8 @@ def _send_each(
         return click.confirm(f"Send this {what} now?", default=False, err=True)
 
     item = send(
-        settings,
-        _outside(),
+        obj.settings,
+        _outside(obj),
         clock.now(),
         dry_run=dry_run,
         confirm=confirm,
@@ -835,7 +842,7 @@ def embargo_announce(
     _send_each(
         "announce",
         embargo_core.pre_announce,
-        obj.settings,
+        obj,
         show,
         "pre-announcement",
         dry_run,
@@ -878,7 +885,7 @@ def embargo_notify(
     _send_each(
         "notify",
         embargo_core.notify,
-        obj.settings,
+        obj,
         show,
         "predisclosure",
         dry_run,
@@ -937,7 +944,7 @@ def embargo_lift(
 
     report = embargo_core.lift(
         settings,
-        _outside(),
+        _outside(obj),
         dry_run=dry_run,
         wait=wait,
         confirm=confirm,
@@ -1008,7 +1015,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
     if cve_services:
         from releasekit.adapters import cve
 
-        cve.check_credentials(settings)
+        cve.check_credentials(settings, obj.env)
     with _render_bar() as advance:
         report = build.publish_workspace(
             settings,
@@ -1028,6 +1035,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             settings,
             advisories,
             now,
+            env=obj.env,
             progress=lambda m: click.echo(f"cve: {m}", err=True),
         )
     if as_json:

@@ -39,6 +39,7 @@ from packaging.version import Version
 
 from releasekit import workspace
 from releasekit.adapters import journal, mail
+from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.adapters.signing import Signer
 from releasekit.model.advisory import Advisory, update_front_matter
@@ -80,8 +81,7 @@ class Check:
 class Outside:
     """What the embargo needs from the environment (credentials, GnuPG home)."""
 
-    env: Mapping[str, str]
-    gnupghome: str | None = None
+    env: Environment
     progress: Progress | None = None
 
     def say(self, text: str) -> None:
@@ -146,9 +146,13 @@ def _key(run: str, step: str) -> str:
     return f"lift/{run}/{step}"
 
 
-def _crash_point(step: str) -> None:
-    if os.environ.get(CRASH_AFTER) == step:
+def _crash_point(outside: Outside, step: str) -> None:
+    if outside.env.get(CRASH_AFTER) == step:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _open_repo(settings: Settings, outside: Outside) -> ProductRepo:
+    return ProductRepo.open(settings.repository_path, outside.env)
 
 
 def require_mail(settings: Settings) -> MailSettings:
@@ -199,14 +203,16 @@ def prepare(
     batch: Sequence[Advisory],
     signer: Signer | None,
     when: datetime,
-    progress: Progress | None = None,
+    outside: Outside,
 ) -> Prepared:
     """Fetch, apply the fixes onto the fresh tips and build the commits and signed tags.
 
     Objects are created in memory only (see :mod:`releasekit.git`); no ref changes. Tags are
     signed when ``signer`` is given (the dry run shows unsigned tags).
     """
-    the_plan = plan.build_plan(settings, list(batch), fetch=True, progress=progress)
+    the_plan = plan.build_plan(
+        settings, list(batch), _open_repo(settings, outside), progress=outside.progress
+    )
     repo = the_plan.repo
     tagger = Person(the_plan.committer.name, the_plan.committer.email, int(when.timestamp()))
     updates: list[RefUpdate] = []
@@ -265,7 +271,7 @@ def preflight(
     if mail_settings is None:
         checks.append(Check("signing key", False, "no [mail] signing_key configured"))
     else:
-        signer = Signer(mail_settings.signing_key, outside.gnupghome)
+        signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
         key = signer.check(max(now, sign_at or now))
         checks.append(Check("signing key", key.ok, "OK" if key.ok else str(key.reason)))
         if not key.ok:
@@ -279,7 +285,7 @@ def preflight(
 
     try:
         # Tags carry the time they become public: the embargo instant when waiting for it.
-        prepared = prepare(settings, batch, signer, max(now, sign_at or now), outside.progress)
+        prepared = prepare(settings, batch, signer, max(now, sign_at or now), outside)
     except RemoteUnreachable as exc:
         checks.append(Check("remote", False, str(exc)))
     except (GitError, NotDone) as exc:
@@ -473,7 +479,9 @@ def pre_announce(
     mail_settings = require_mail(settings)
     advisories = workspace.load_advisories(settings)
     instant, batch = _next_batch(advisories, now, "pre-announce")
-    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
+    the_plan = plan.build_plan(
+        settings, batch, _open_repo(settings, outside), progress=outside.progress
+    )
     needed = {c.line for c in the_plan.cells if c.required}
     lines = [line for line in the_plan.lines if line.name in needed]
     lines.sort(key=lambda line: Version(line.name), reverse=True)
@@ -506,7 +514,7 @@ def pre_announce(
         return item
     if not confirm(item):
         raise Refused("not confirmed; nothing was sent")
-    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     signer.require(now)
 
     def build(address: str, message_id: str) -> tuple[mail.Outgoing, dict[str, str]]:
@@ -626,8 +634,10 @@ def notify(
         raise _missing(settings, "notify", "no [notify] table with `to`")
     advisories = workspace.load_advisories(settings)
     instant, batch = _next_batch(advisories, now, "notify")
-    the_plan = plan.build_plan(settings, batch, fetch=True, progress=outside.progress)
-    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    the_plan = plan.build_plan(
+        settings, batch, _open_repo(settings, outside), progress=outside.progress
+    )
+    signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     keys = {address: signer.encryption_key(address, now) for address in settings.notify.to}
     attachments: list[tuple[str, bytes]] = []
     items = []
@@ -881,7 +891,7 @@ def _lift(
     report.updates = list(_from_journal(push_step).updates)
 
     try:
-        _record(settings, book, run, batch, report, now)
+        _record(settings, book, run, batch, report, outside, now)
         _announce(settings, book, run, batch, report, outside, now, answers)
         _publish(settings, book, run, report, now, outside)
         book.finish(_key(run, "run"), now())
@@ -976,7 +986,7 @@ def _from_journal(step: journal.Step) -> Prepared:
 def _resume_checks(settings: Settings, outside: Outside, now: datetime) -> list[Check]:
     """Before resuming an interrupted push: the key still signs, the SMTP server answers."""
     mail_settings = require_mail(settings)
-    key = Signer(mail_settings.signing_key, outside.gnupghome).check(now)
+    key = Signer(mail_settings.signing_key, outside.env.gnupghome).check(now)
     problem = mail.check_server(mail_settings, outside.env)
     return [
         Check("signing key", key.ok, "OK" if key.ok else str(key.reason)),
@@ -1012,9 +1022,9 @@ def _push(
             # Objects become public now: keep them in the clone so a re-run can push them.
             repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
         else:
-            repo = ProductRepo.open(settings.repository_path)
+            repo = _open_repo(settings, outside)
         book.start(key, now(), _journal_detail(prepared))
-        _crash_point("push-started")
+        _crash_point(outside, "push-started")
         advertised = repo.ls_remote(remote)
         rejected: dict[str, str | None] = {}
         for kind in ("refs/heads/", "refs/tags/"):
@@ -1043,7 +1053,7 @@ def _push(
             detail = _journal_detail(prepared)
             detail["released"] = timefmt.iso_utc(released)
             book.finish(key, released, detail)
-            _crash_point("push")
+            _crash_point(outside, "push")
             return
         reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)
         book.fail(key, now(), reasons)
@@ -1088,8 +1098,8 @@ def _replan(
     """
     lines = ", ".join(sorted(moved))
     outside.say(f"the remote branch of {lines} moved: fetching and re-applying the fixes")
-    signer = Signer(require_mail(settings).signing_key, outside.gnupghome)
-    fresh = prepare(settings, batch, signer, now, outside.progress)
+    signer = Signer(require_mail(settings).signing_key, outside.env.gnupghome)
+    fresh = prepare(settings, batch, signer, now, outside)
     assert fresh.plan is not None
     bad = [c for c in fresh.plan.cells if c.line in moved and c.required and c.status != "applies"]
     if bad:
@@ -1122,6 +1132,7 @@ def _record(
     run: str,
     batch: Sequence[Advisory],
     report: LiftReport,
+    outside: Outside,
     now: Callable[[], datetime],
 ) -> None:
     key = _key(run, "record")
@@ -1140,7 +1151,7 @@ def _record(
         fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
     book.finish(key, now(), {"advisories": [a.id for a in batch]})
     report.done.append("record")
-    _crash_point("record")
+    _crash_point(outside, "record")
 
 
 def _announce(
@@ -1177,7 +1188,7 @@ def _announce(
     texts = Prepared(None, (), report.fixed)
     subject, body = announcement(settings, batch, report.released, texts)
     report.subject, report.body = subject, body
-    signer = Signer(mail_settings.signing_key, outside.gnupghome)
+    signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     for address in todo:
         key = _key(run, f"mail/{address}")
         message_id = mail.make_message_id(mail_settings.sender, run, address)
@@ -1204,7 +1215,7 @@ def _announce(
             ) from None
         book.finish(key, now(), {"message_id": receipt.message_id, "reply": receipt.reply})
         outside.say(f"announcement sent to {address} ({receipt.message_id})")
-        _crash_point(f"mail/{address}")
+        _crash_point(outside, f"mail/{address}")
     _stop_if_unsure(unsure, "announcement", "lift")
     report.done.append("mail")
 
@@ -1267,7 +1278,7 @@ def _publish(
     site_build.publish_workspace(settings, now(), progress=outside.progress)
     book.finish(key, now())
     report.done.append("site")
-    _crash_point("site")
+    _crash_point(outside, "site")
 
 
 def describe(report: LiftReport) -> dict[str, Any]:

@@ -331,17 +331,17 @@ def _apply(chain: _Chain, held: HeldPatch, committer: Person, when: int | None) 
 def build_plan(
     settings: Settings,
     advisories: Sequence[Advisory],
+    repo: ProductRepo,
     *,
     fetch: bool = True,
     progress: Progress | None = None,
     now: datetime | None = None,
-    repo: ProductRepo | None = None,
 ) -> Plan:
     """The plan for ``advisories`` (released ones are left out) on the live public tips.
 
     ``fetch``: fetch the remote first (else use the remote-tracking refs as they are).
     ``now``: the committer time of the commits built (default: each fix's author time, so
-    the plan is reproducible). ``repo``: an open clone to reuse; the plan's commits live in
+    the plan is reproducible). ``repo``: the open product clone; the plan's commits live in
     its memory (``Plan.repo``), ready for the lift to push.
     """
     say = progress or (lambda _text: None)
@@ -349,7 +349,6 @@ def build_plan(
     active = active_advisories(advisories)
     _check_patch_dirs(settings)
     held = load_held(settings, active)  # bad input fails before the fetch writes anything
-    repo = repo or ProductRepo.open(settings.repository_path)
     who = committer(settings, repo)
     if fetch:
         say(f"fetching {remote} ({repo.remote_url(remote)})")
@@ -519,14 +518,13 @@ def lint_plan(settings: Settings, plan: Plan, advisories: Iterable[Advisory]) ->
 
 
 def lint_workspace(
-    settings: Settings, advisories: Sequence[Advisory], *, repo: ProductRepo | None = None
+    settings: Settings, advisories: Sequence[Advisory], repo: ProductRepo
 ) -> list[lint.Finding]:
     """Leaks in everything the lifts of the unreleased advisories would push: every held
     fix, and the names and tag messages of every supported line. Reads the clone's tags and
     remote-tracking refs as they are (no fetch)."""
     _check_patch_dirs(settings)
     active = active_advisories(advisories)
-    repo = repo or ProductRepo.open(settings.repository_path)
     lines = release_lines(settings, repo, upcoming_exists=True)
     held = load_held(settings, active)
     plan_lines = [_plan_line(settings, line, "") for line in lines.supported]
