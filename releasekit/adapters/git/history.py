@@ -1,0 +1,44 @@
+"""Commits of the clone exported as fixes (``patch add --from``): a range and its diffs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import DiffOption, DiffStatsFormat, SortMode
+
+from releasekit.support.errors import PatchError
+
+
+def commits_in_range(raw: pygit2.Repository, path: Path, spec: str) -> list[str]:
+    """The commits of ``A..B`` (oldest first), or the single commit ``REV``, of the clone at
+    ``path``; PatchError unless every one has exactly one parent."""
+    if "..." in spec:
+        raise PatchError(f"--from {spec}: use A..B (not A...B)")
+    try:
+        if ".." in spec:
+            parsed = raw.revparse(spec)
+            start = parsed.from_object.peel(pygit2.Commit).id
+            end = parsed.to_object.peel(pygit2.Commit).id
+            walker = raw.walk(end, SortMode.TOPOLOGICAL | SortMode.REVERSE)
+            walker.hide(start)
+            found = [str(c.id) for c in walker]
+        else:
+            found = [str(raw.revparse_single(spec).peel(pygit2.Commit).id)]
+    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError, AttributeError):
+        raise PatchError(f"--from {spec}: does not resolve in {path}") from None
+    if not found:
+        raise PatchError(f"--from {spec}: selects no commits")
+    for oid in found:
+        if len(raw[oid].peel(pygit2.Commit).parent_ids) != 1:
+            raise PatchError(f"--from {spec}: {oid[:12]} is a merge or root commit")
+    return found
+
+
+def commit_patch(raw: pygit2.Repository, oid: str) -> tuple[str, str]:
+    """(diffstat, unified diff with binary data) of a commit against its parent."""
+    commit = raw[oid].peel(pygit2.Commit)
+    diff = raw.diff(commit.parents[0], commit, flags=DiffOption.SHOW_BINARY)
+    diff.find_similar()
+    stat = diff.stats.format(DiffStatsFormat.FULL | DiffStatsFormat.INCLUDE_SUMMARY, 72)
+    return stat, diff.patch or ""
