@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from releasekit.fixes.patches import HeldPatch, parse_mbox
+from releasekit.fixes.mbox import parse_mbox
+from releasekit.fixes.store import HeldPatch
 from releasekit.release.lint import DEFAULT_WORDS, Matcher, Text, patch_texts
 
 from .conftest import Workspace

@@ -15,15 +15,10 @@ from hypothesis import strategies as st
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
-from releasekit.fixes.patches import (
-    _b85_encode,
-    apply_commit,
-    apply_delta,
-    apply_hunks,
-    encode_literal,
-    format_patch,
-    parse_mbox,
-)
+from releasekit.fixes.apply import apply_commit, apply_hunks
+from releasekit.fixes.binary import apply_delta, b85_encode, encode_literal
+from releasekit.fixes.export import format_patch
+from releasekit.fixes.mbox import parse_mbox
 from releasekit.support.errors import PatchError
 
 from .conftest import Workspace
@@ -380,7 +375,7 @@ def test_author_and_date_must_be_usable() -> None:
 
 def test_a_zip_bomb_is_not_inflated() -> None:
     bomb = zlib.compress(b"\0" * 10_000_000)  # 10 MB claimed as 5 bytes
-    lines = ["literal 5", *_b85_encode(bomb)]
+    lines = ["literal 5", *b85_encode(bomb)]
     data = (
         "From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000\n"
         "Subject: x\n\n---\ndiff --git a/x.bin b/x.bin\nnew file mode 100644\n"

@@ -420,7 +420,7 @@ def patch_add(
     import sys
 
     from releasekit.adapters import git
-    from releasekit.fixes import patches
+    from releasekit.fixes.store import add_patch
     from releasekit.release import lines
 
     if (file is None) == (rev_range is None):
@@ -435,7 +435,7 @@ def patch_add(
         except OSError as exc:
             raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
     repo = git.ProductRepo.open(settings.repository_path, obj.env)
-    path = patches.add_patch(
+    path = add_patch(
         settings,
         advisory_id,
         line,

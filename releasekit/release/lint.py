@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from releasekit.fixes.patches import HeldPatch
+from releasekit.fixes.store import HeldPatch
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from releasekit import workspace
 from releasekit.adapters.git import Person, ProductRepo, TreeEditor
-from releasekit.fixes import patches
-from releasekit.fixes.patches import HeldPatch
+from releasekit.fixes.apply import apply_commit
+from releasekit.fixes.store import HeldPatch, held_patches, read_patch
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release import lint
@@ -253,12 +253,12 @@ def load_held(
     known = {a.id for a in advisories}
     wanted_lines = set(lines) if lines is not None else None
     held: dict[tuple[str, str], HeldPatch] = {}
-    for (advisory_id, line), path in patches.held_patches(settings).items():
+    for (advisory_id, line), path in held_patches(settings).items():
         if advisory_id not in known:
             continue
         if wanted_lines is not None and line not in wanted_lines:
             continue
-        held[(advisory_id, line)] = patches.read_patch(settings, path)
+        held[(advisory_id, line)] = read_patch(settings, path)
     return held
 
 
@@ -266,7 +266,7 @@ def _check_patch_dirs(settings: Settings) -> None:
     """Every patches/ID/ belongs to an advisory file (of the workspace, not just of the
     advisories being planned: the lift plans a few of them)."""
     every_id = {path.stem for path in workspace.advisory_files(settings)}
-    for advisory_id, _line in patches.held_patches(settings):
+    for advisory_id, _line in held_patches(settings):
         if advisory_id not in every_id:
             raise BadInput(
                 f"patches/{advisory_id}/: no such advisory (advisories/{advisory_id}.md)"
@@ -302,7 +302,7 @@ def _apply(chain: _Chain, held: HeldPatch, committer: Person, when: int | None) 
     start_head = chain.head
     on_stack = start_head != chain.base
     for commit in held.commits:
-        outcome = patches.apply_commit(chain.repo, chain.editor, commit)
+        outcome = apply_commit(chain.repo, chain.editor, commit)
         if outcome.conflicts:
             if made:  # roll back the commits of this fix already stacked
                 chain.head = start_head

@@ -1,0 +1,177 @@
+"""Applying a held commit to a tree in memory, with three-way semantics like
+``git cherry-pick``; nothing here writes into the product clone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from releasekit.adapters.git import Entry, ProductRepo, TreeEditor
+from releasekit.fixes.binary import apply_delta
+from releasekit.fixes.diff import FileChange, Hunk
+from releasekit.fixes.mbox import PatchCommit
+
+
+def _split(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    last = lines.pop()
+    out = [line + b"\n" for line in lines]
+    if last:
+        out.append(last)
+    return out
+
+
+def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | None:
+    """Apply hunks to ``data``; None when one does not fit.
+
+    Exactly at the recorded line numbers when ``search`` is False (the preimage is the very
+    blob the patch was made from), else at the nearest place where the hunk's context and
+    removed lines match (``git apply`` without fuzz).
+    """
+    source = _split(data)
+    out: list[bytes] = []
+    cursor = 0
+    delta = 0
+    for hunk in hunks:
+        old, new = hunk.old, hunk.new
+        wanted = hunk.old_start - 1 if hunk.old_count else hunk.old_start
+        wanted = max(wanted, 0)
+        if search:
+            wanted += delta
+        position = _find(source, old, wanted, cursor, search)
+        if position is None:
+            return None
+        if search:
+            delta = position - (hunk.old_start - 1 if hunk.old_count else hunk.old_start)
+        out.extend(source[cursor:position])
+        out.extend(new)
+        cursor = position + len(old)
+    out.extend(source[cursor:])
+    return b"".join(out)
+
+
+def _find(
+    source: list[bytes], old: list[bytes], wanted: int, floor: int, search: bool
+) -> int | None:
+    def fits(at: int) -> bool:
+        return at >= floor and at + len(old) <= len(source) and source[at : at + len(old)] == old
+
+    if fits(wanted):
+        return wanted
+    if not search:
+        return None
+    for distance in range(1, len(source) + 1):
+        for at in (wanted - distance, wanted + distance):
+            if fits(at):
+                return at
+        if wanted - distance < floor and wanted + distance > len(source):
+            break
+    return None
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The outcome of applying one held commit: conflicting paths, or whether it changed."""
+
+    conflicts: tuple[str, ...] = ()
+    changed: bool = False
+
+
+def _theirs(change: FileChange, base_data: bytes | None, exact: bool) -> bytes | None:
+    if change.binary is not None:
+        if change.binary.kind == "literal":
+            return change.binary.data
+        return apply_delta(base_data or b"", change.binary.data)
+    if base_data is None:
+        return None
+    return apply_hunks(base_data, change.hunks, search=not exact)
+
+
+def apply_commit(repo: ProductRepo, editor: TreeEditor, commit: PatchCommit) -> Applied:
+    """Apply one held commit onto the tree in ``editor``, in memory, like ``git cherry-pick``.
+
+    For every file the fix touches, the fix's own parent (the preimage blob its ``index``
+    line records) is the merge base, the fix is "theirs" and the tree is "ours"; libgit2
+    merges the three, so a fix made on an older tip still carries over when nothing
+    conflicts. When the preimage blob is not in the clone, the hunks are applied to the
+    tree's file directly (as ``git apply -3`` does without the blobs). ``editor`` is updated
+    only when every file merges cleanly.
+    """
+    base: dict[str, Entry | None] = {}
+    ours: dict[str, Entry | None] = {}
+    theirs: dict[str, Entry | None] = {}
+    conflicts: list[str] = []
+    for change in commit.files:
+        old, new = change.old_path, change.new_path
+        for path in (old, new):
+            if path is not None and path not in ours:
+                ours[path] = editor.get(path)
+        if new is not None and new != old and ours[new] is None and editor.blocked(new):
+            conflicts.append(new)  # a file where the tree has a directory, or below a file
+            continue
+        if old is None:
+            assert new is not None
+            post = _theirs(change, b"", exact=True)
+            if post is None:
+                conflicts.append(new)
+                continue
+            base.setdefault(new, None)
+            theirs[new] = Entry(repo.write_blob(post), int(change.new_mode or 0o100644))
+            continue
+        base_entry: Entry | None = None
+        post = None
+        found = repo.find_blob(change.old_id) if change.old_id else None
+        if found is not None:
+            mode = change.old_mode or _mode_of(ours[old]) or 0o100644
+            base_entry = Entry(found, int(mode))
+            if new is not None:
+                post = _theirs(change, repo.read_blob(found), exact=True)
+                if post is None or not _matches(repo, post, change.new_id):
+                    base_entry = None  # not the blob the fix was made from after all
+        if base_entry is None:
+            current = ours[old]
+            if current is None:
+                if new is not None:
+                    conflicts.append(old)
+                continue  # a deleted file that is already gone
+            base_entry = current
+            if new is not None:
+                post = _theirs(change, repo.read_blob(current.oid), exact=False)
+                if post is None:
+                    conflicts.append(old)
+                    continue
+        assert new is None or post is not None
+        mode = change.new_mode or change.old_mode or base_entry.mode
+        if change.copy:
+            assert new is not None
+            assert post is not None
+            base.setdefault(new, None)
+            theirs[new] = Entry(repo.write_blob(post), int(mode))
+            continue
+        base[old] = base_entry
+        if new is None:
+            theirs[old] = None
+            continue
+        assert post is not None
+        theirs[new] = Entry(repo.write_blob(post), int(mode))
+        if old != new:
+            theirs.setdefault(old, None)
+            base.setdefault(new, None)
+    if conflicts:
+        return Applied(conflicts=tuple(sorted(set(conflicts))))
+    outcome = repo.merge_paths(base, ours, theirs)
+    if outcome.conflicts:
+        return Applied(conflicts=outcome.conflicts)
+    for path, entry in sorted(outcome.changes.items()):
+        editor.set(path, entry)
+    return Applied(changed=bool(outcome.changes))
+
+
+def _mode_of(entry: Entry | None) -> int | None:
+    return entry.mode if entry is not None else None
+
+
+def _matches(repo: ProductRepo, data: bytes, recorded: str | None) -> bool:
+    if not recorded or set(recorded) == {"0"}:
+        return True
+    return repo.hash_blob(data).startswith(recorded)

@@ -1,0 +1,145 @@
+"""The held-fix store: ``patches/ID/LINE.patch``, in ``git format-patch`` (mbox) form.
+
+:func:`add_patch` checks and stores a fix (0600, directories 0700), either a file or the
+commits of a revision range of the product clone; :func:`held_patches` and
+:func:`read_patch` find and parse them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from releasekit.adapters.git import ProductRepo
+from releasekit.fixes.diff import patch_error
+from releasekit.fixes.export import format_patch
+from releasekit.fixes.mbox import PatchCommit, parse_mbox
+from releasekit.model.advisory import read_advisory
+from releasekit.model.config import Settings
+from releasekit.support import fsutil
+from releasekit.support.errors import AdvisoryError, BadInput
+
+_ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-\d{4}-\d{4,}")
+
+
+@dataclass(frozen=True)
+class HeldPatch:
+    """``patches/ID/LINE.patch``: the fix of one advisory for one line."""
+
+    advisory: str
+    line: str
+    path: Path  # as shown in messages: patches/ID/LINE.patch
+    commits: tuple[PatchCommit, ...] = field(default=())
+
+
+def patch_path(settings: Settings, advisory: str, line: str) -> Path:
+    return settings.patches_dir / advisory / f"{line}.patch"
+
+
+def _display(settings: Settings, path: Path) -> Path:
+    try:
+        return path.relative_to(settings.root)
+    except ValueError:
+        return path
+
+
+def read_patch(settings: Settings, path: Path) -> HeldPatch:
+    """Read and parse one held fix; PatchError names the file and line at fault."""
+    shown = _display(settings, path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise patch_error(shown, None, f"cannot be read: {exc.strerror}") from None
+    commits = parse_mbox(data, shown)
+    return HeldPatch(path.parent.name, path.stem, shown, tuple(commits))
+
+
+def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
+    """Every ``patches/ID/LINE.patch``: (advisory id, line) -> path. Misnamed files: BadInput."""
+    found: dict[tuple[str, str], Path] = {}
+    root = settings.patches_dir
+    if not root.is_dir():
+        return found
+    for directory in sorted(root.iterdir()):
+        if directory.name.startswith("."):
+            continue
+        if not directory.is_dir() or not _ADVISORY_DIR.fullmatch(directory.name):
+            shown = _display(settings, directory)
+            raise BadInput(f"{shown}: expected a directory named after an advisory id")
+        for path in sorted(directory.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.suffix != ".patch" or not _is_line(path.stem):
+                shown = _display(settings, path)
+                raise BadInput(f"{shown}: expected LINE.patch (like 10.3.patch)")
+            found[(directory.name, path.stem)] = path
+    return found
+
+
+def _is_line(text: str) -> bool:
+    if not re.fullmatch(r"\d+(\.\d+)+", text):
+        return False
+    try:
+        Version(text)
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return False
+    return True
+
+
+def add_patch(
+    settings: Settings,
+    advisory_id: str,
+    line: str,
+    *,
+    known_lines: Sequence[str],
+    data: bytes | None = None,
+    source: str = "-",
+    repo: ProductRepo | None = None,
+    rev_range: str | None = None,
+    replace: bool = False,
+) -> Path:
+    """Check and store the fix of ``advisory_id`` for ``line``; returns the stored path.
+
+    Exactly one of ``data`` (the bytes of a format-patch file, read from ``source``) and
+    ``rev_range`` (commits of ``repo`` to export) is given. ``known_lines`` are the lines the
+    product repository has. Bad input raises before anything is written.
+    """
+    advisory_path = settings.advisories_dir / f"{advisory_id}.md"
+    if not _ADVISORY_DIR.fullmatch(advisory_id) or not advisory_path.is_file():
+        raise BadInput(f"{advisory_id}: no such advisory (advisories/{advisory_id}.md)")
+    try:
+        advisory = read_advisory(
+            advisory_path, settings.project.advisory_prefix, _display(settings, advisory_path)
+        )
+    except AdvisoryError:
+        raise BadInput(
+            f"advisories/{advisory_id}.md: invalid; run `releasekit advisory check`"
+        ) from None
+    if advisory.released is not None:
+        raise BadInput(f"{advisory_id}: already released; its fixes are public")
+    if line not in known_lines:
+        available = ", ".join(known_lines) or "none"
+        raise BadInput(
+            f"--line {line}: no such release line (known: {available}; "
+            "`releasekit plan` fetches the tags)"
+        )
+    target = patch_path(settings, advisory_id, line)
+    shown = _display(settings, target)
+    if target.exists() and not replace:
+        raise BadInput(f"{shown}: already exists; pass --replace to replace it")
+    if rev_range is not None:
+        if repo is None:  # pragma: no cover - the caller opens the clone for --from
+            raise BadInput("--from needs the product repository")
+        data = format_patch(repo, repo.commits_in_range(rev_range))
+        source = f"--from {rev_range}"
+    if data is None:  # pragma: no cover - the CLI passes one of the two
+        raise BadInput("give a patch FILE or --from REV_RANGE")
+    parse_mbox(data, source)
+    fsutil.private_dir(settings.patches_dir)
+    fsutil.private_dir(target.parent)
+    fsutil.atomic_write(target, data, 0o600)
+    return target
