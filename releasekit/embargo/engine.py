@@ -38,10 +38,12 @@ from typing import Any
 from packaging.version import Version
 
 from releasekit import workspace
-from releasekit.adapters import journal, mail
+from releasekit.adapters import journal
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
+from releasekit.adapters.mail import mime, smtp
 from releasekit.adapters.signing import Signer
+from releasekit.embargo import texts
 from releasekit.model.advisory import Advisory, update_front_matter
 from releasekit.model.config import MailSettings, Settings
 from releasekit.release import plan
@@ -172,7 +174,7 @@ def _missing(settings: Settings, table: str, message: str) -> ConfigError:
 # --- the release texts ----------------------------------------------------------------------
 
 
-def announced_lines(fixed: Mapping[str, str]) -> list[mail.AnnouncedLine]:
+def announced_lines(fixed: Mapping[str, str]) -> list[texts.AnnouncedLine]:
     """Affected and fixed versions per line: fixed in 10.3.3 means 10.3.0 to 10.3.2 were
     affected; fixed in 10.4.0 (the upcoming line) means no release was."""
     lines = []
@@ -183,7 +185,7 @@ def announced_lines(fixed: Mapping[str, str]) -> list[mail.AnnouncedLine]:
             latest = f"{head}.{int(patch) - 1}"
             first = f"{head}.0"
             affected = latest if latest == first else f"{first} to {latest}"
-        lines.append(mail.AnnouncedLine(line, affected, version))
+        lines.append(texts.AnnouncedLine(line, affected, version))
     return lines
 
 
@@ -233,9 +235,9 @@ def announcement(
 ) -> tuple[str, str]:
     env = render.environment(settings.templates_dir)
     items = [(a, announced_lines(prepared.fixed.get(a.id, {}))) for a in batch]
-    context = mail.announcement_context(settings, released, items)
+    context = texts.announcement_context(settings, released, items)
     context["zone"] = settings.zone
-    return mail.render_announcement(env, context)
+    return texts.render_announcement(env, context)
 
 
 # --- preflight --------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def preflight(
     if mail_settings is None:
         checks.append(Check("SMTP server", False, "no [mail] table in releasekit.toml"))
     else:
-        problem = mail.check_server(mail_settings, outside.env)
+        problem = smtp.check_server(mail_settings, outside.env)
         checks.append(Check("SMTP server", problem is None, problem or "OK"))
 
     try:
@@ -509,7 +511,7 @@ def pre_announce(
         "count": len(batch),
     }
     env = render.environment(settings.templates_dir)
-    item.subject, item.body = mail.render_pre_announcement(env, context)
+    item.subject, item.body = texts.render_pre_announcement(env, context)
     if dry_run:
         return item
     if not confirm(item):
@@ -517,8 +519,8 @@ def pre_announce(
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     signer.require(now)
 
-    def build(address: str, message_id: str) -> tuple[mail.Outgoing, dict[str, str]]:
-        message = mail.build_announcement(
+    def build(address: str, message_id: str) -> tuple[mime.Message, dict[str, str]]:
+        message = mime.build_announcement(
             subject=item.subject,
             body=item.body,
             mail=replace(mail_settings, to=(address,)),
@@ -556,7 +558,7 @@ def _send_once(
     ids: Sequence[str],
     instant: datetime,
     addresses: Sequence[str],
-    build: Callable[[str, str], tuple[mail.Outgoing, dict[str, str]]],
+    build: Callable[[str, str], tuple[mime.Message, dict[str, str]]],
     answers: _Answers,
 ) -> tuple[list[str], list[str]]:
     """Send one message per address, each at most once for these advisories and instant.
@@ -580,11 +582,11 @@ def _send_once(
             if decided != "send":
                 (skipped if decided == "done" else unsure).append(address)
                 continue
-            message_id = mail.make_message_id(mail_settings.sender, tag, run, stamp, address)
+            message_id = mime.make_message_id(mail_settings.sender, tag, run, stamp, address)
             message, detail = build(address, message_id)
             book.start(key, now, {"message_id": message_id, **detail})
             try:
-                mail.send(message, replace(mail_settings, to=(address,)), outside.env)
+                smtp.send(message, replace(mail_settings, to=(address,)), outside.env)
             except MailError as exc:
                 book.fail(key, now, str(exc), uncertain=exc.uncertain)
                 if exc.uncertain:
@@ -683,10 +685,10 @@ def notify(
     if not confirm(item):
         raise Refused("not confirmed; nothing was sent")
     signer.require(now)
-    entity = mail.mixed_entity(item.body, attachments)
+    entity = mime.mixed_entity(item.body, attachments)
 
-    def build(address: str, message_id: str) -> tuple[mail.Outgoing, dict[str, str]]:
-        sealed = mail.build_sealed(
+    def build(address: str, message_id: str) -> tuple[mime.Message, dict[str, str]]:
+        sealed = mime.build_sealed(
             subject=item.subject,
             entity=entity,
             sender=mail_settings.sender,
@@ -987,7 +989,7 @@ def _resume_checks(settings: Settings, outside: Outside, now: datetime) -> list[
     """Before resuming an interrupted push: the key still signs, the SMTP server answers."""
     mail_settings = require_mail(settings)
     key = Signer(mail_settings.signing_key, outside.env.gnupghome).check(now)
-    problem = mail.check_server(mail_settings, outside.env)
+    problem = smtp.check_server(mail_settings, outside.env)
     return [
         Check("signing key", key.ok, "OK" if key.ok else str(key.reason)),
         Check("SMTP server", problem is None, problem or "OK"),
@@ -1185,15 +1187,15 @@ def _announce(
         report.skipped.append("mail")
         return
     assert report.released is not None
-    texts = Prepared(None, (), report.fixed)
-    subject, body = announcement(settings, batch, report.released, texts)
+    pushed = Prepared(None, (), report.fixed)
+    subject, body = announcement(settings, batch, report.released, pushed)
     report.subject, report.body = subject, body
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     for address in todo:
         key = _key(run, f"mail/{address}")
-        message_id = mail.make_message_id(mail_settings.sender, run, address)
+        message_id = mime.make_message_id(mail_settings.sender, run, address)
         one = replace(mail_settings, to=(address,))
-        message = mail.build_announcement(
+        message = mime.build_announcement(
             subject=subject,
             body=body,
             mail=one,
@@ -1203,7 +1205,7 @@ def _announce(
         )
         book.start(key, now(), {"message_id": message_id})
         try:
-            receipt = mail.send(message, one, outside.env)
+            receipt = smtp.send(message, one, outside.env)
         except MailError as exc:
             book.fail(key, now(), str(exc), uncertain=exc.uncertain)
             if exc.uncertain:
