@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,11 @@ from click.testing import CliRunner, Result
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.cli import cli
-from releasekit.embargo import engine as embargo
-from releasekit.model.config import load_config
+from releasekit.embargo.context import CRASH_AFTER, Outside
+from releasekit.embargo.gates import Check, resume_checks
+from releasekit.embargo.lift import RECHECK_BEFORE, LiftReport, lift
+from releasekit.model.config import Settings, load_config
+from releasekit.support.errors import NotReady, Refused
 
 from .helpers.githttp import GitHttpServer
 from .helpers.gpg import KEY_CREATED, GpgHome
@@ -54,9 +58,9 @@ class Release:
 
     def subprocess(self, *args: str, crash_after: str | None = None) -> int:
         env = {**self.gpg.env, "RELEASEKIT_WORKSPACE": str(self.root)}
-        env.pop(embargo.CRASH_AFTER, None)
+        env.pop(CRASH_AFTER, None)
         if crash_after:
-            env[embargo.CRASH_AFTER] = crash_after
+            env[CRASH_AFTER] = crash_after
         code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
         proc = subprocess.run(
             [sys.executable, "-c", code, *args], env=env, capture_output=True, check=False
@@ -298,7 +302,7 @@ def test_branch_moved_between_preflight_and_push(release: Release) -> None:
     settings = load_config(release.root)
     moved: list[str] = []
 
-    def move_branch(report: embargo.LiftReport) -> bool:
+    def move_branch(report: LiftReport) -> bool:
         moved.append(
             release.product.commit(
                 "release-10.2", {"NEWS": "10.2 notes\n"}, "Add release notes", create_from=""
@@ -307,9 +311,9 @@ def test_branch_moved_between_preflight_and_push(release: Release) -> None:
         release.product.publish("release-10.2")
         return True
 
-    outside = embargo.Outside(env=Environment(release.gpg.env))
+    outside = Outside(env=Environment(release.gpg.env))
     with after_embargo():
-        report = embargo.lift(settings, outside, confirm=move_branch)
+        report = lift(settings, outside, confirm=move_branch)
     assert report.released is not None
     tip = release.product.tip("release-10.2")
     assert git(release.product.remote, "merge-base", "--is-ancestor", moved[0], tip) == ""
@@ -548,17 +552,18 @@ class FakeClock:
         self.moment += timedelta(seconds=seconds)
 
 
-def spy_rechecks(monkeypatch: pytest.MonkeyPatch, fake: FakeClock) -> list[timedelta]:
-    """Records how long before the embargo instant the gates are checked again (--wait)."""
+def spy_rechecks(
+    fake: FakeClock,
+) -> tuple[list[timedelta], Callable[[Settings, Outside, datetime], list[Check]]]:
+    """The lift's ``checks_again``, recording how long before the embargo instant the gates
+    are checked again (--wait)."""
     rechecked: list[timedelta] = []
-    real_checks = embargo._resume_checks
 
-    def checks(*args: object) -> list[embargo.Check]:
+    def checks(settings: Settings, outside: Outside, now: datetime) -> list[Check]:
         rechecked.append(EMBARGO - fake.now())
-        return real_checks(*args)  # type: ignore[arg-type]
+        return resume_checks(settings, outside, now)
 
-    monkeypatch.setattr(embargo, "_resume_checks", checks)
-    return rechecked
+    return rechecked, checks
 
 
 def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> None:
@@ -571,9 +576,9 @@ def test_wait_pushes_at_the_embargo_instant_never_before(release: Release) -> No
         if text.startswith("pushing"):
             pushed_at.append(fake.now())
 
-    outside = embargo.Outside(env=Environment(release.gpg.env), progress=progress)
+    outside = Outside(env=Environment(release.gpg.env), progress=progress)
     with time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True):
-        report = embargo.lift(
+        report = lift(
             settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=ticks.append
         )
     assert report.released is not None
@@ -703,11 +708,11 @@ def test_a_branch_moving_during_the_push_never_orphans_a_tag(release: Release) -
             release.product.publish("release-10.2")
         return original(self, remote, specs, **kw)
 
-    outside = embargo.Outside(env=Environment(release.gpg.env))
+    outside = Outside(env=Environment(release.gpg.env))
     git_module.ProductRepo.push = push_after_a_colleague  # type: ignore[method-assign]
     try:
         with after_embargo():
-            report = embargo.lift(settings, outside)
+            report = lift(settings, outside)
     finally:
         git_module.ProductRepo.push = original  # type: ignore[method-assign]
     assert report.fixed["ACSA-2026-0001"]["10.2"] == "10.2.1"
@@ -729,22 +734,18 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
                 path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-02T14:00:00Z")
             )
 
-    outside = embargo.Outside(env=Environment(release.gpg.env))
+    outside = Outside(env=Environment(release.gpg.env))
     before = release.remote_refs()
     with (
         time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
-        pytest.raises(embargo.Refused, match="embargo was moved"),
+        pytest.raises(Refused, match="embargo was moved"),
     ):
-        embargo.lift(
-            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone
-        )
+        lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone)
     assert release.remote_refs() == before
     assert release.smtp.messages == []
 
 
-def test_a_long_wait_checks_key_and_server_again_before_the_push(
-    release: Release, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_long_wait_checks_key_and_server_again_before_the_push(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
 
@@ -752,42 +753,47 @@ def test_a_long_wait_checks_key_and_server_again_before_the_push(
         if left < timedelta(minutes=1) and release.smtp.running:
             release.smtp.stop()  # while nobody watches the countdown
 
-    outside = embargo.Outside(env=Environment(release.gpg.env))
-    rechecked = spy_rechecks(monkeypatch, fake)
+    outside = Outside(env=Environment(release.gpg.env))
+    rechecked, checks_again = spy_rechecks(fake)
     before = release.remote_refs()
     with (
         time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True),
-        pytest.raises(embargo.NotReady, match="just before the embargo instant: SMTP server"),
+        pytest.raises(NotReady, match="just before the embargo instant: SMTP server"),
     ):
-        embargo.lift(
+        lift(
             settings,
             outside,
             wait=True,
             now=fake.now,
             sleep=fake.sleep,
             countdown=server_goes_down,
+            checks_again=checks_again,
         )
-    assert len(rechecked) == 1 and timedelta(0) < rechecked[0] <= embargo.RECHECK_BEFORE
+    assert len(rechecked) == 1 and timedelta(0) < rechecked[0] <= RECHECK_BEFORE
     assert release.remote_refs() == before
     assert release.smtp.messages == []
     assert Journal.existing(release.root / ".releasekit") is None  # no run was started
 
 
-def test_a_late_confirmation_checks_again_at_once(
-    release: Release, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_late_confirmation_checks_again_at_once(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
-    outside = embargo.Outside(env=Environment(release.gpg.env))
-    rechecked = spy_rechecks(monkeypatch, fake)
+    outside = Outside(env=Environment(release.gpg.env))
+    rechecked, checks_again = spy_rechecks(fake)
 
-    def answer_late(report: embargo.LiftReport) -> bool:
+    def answer_late(report: LiftReport) -> bool:
         fake.moment = EMBARGO - timedelta(seconds=5)  # the operator came back 30 min later
         return True
 
     with time_machine.travel(EMBARGO - timedelta(minutes=30), tick=True):
-        report = embargo.lift(
-            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, confirm=answer_late
+        report = lift(
+            settings,
+            outside,
+            wait=True,
+            now=fake.now,
+            sleep=fake.sleep,
+            confirm=answer_late,
+            checks_again=checks_again,
         )
     assert rechecked == [timedelta(seconds=5)]  # right after the answer, before the push
     assert report.released is not None
@@ -898,10 +904,10 @@ def test_an_interrupted_wait_leaves_nothing_to_resume(release: Release) -> None:
     def interrupt(left: timedelta) -> None:
         raise KeyboardInterrupt
 
-    outside = embargo.Outside(env=Environment(release.gpg.env))
+    outside = Outside(env=Environment(release.gpg.env))
     with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
         with pytest.raises(KeyboardInterrupt):
-            embargo.lift(settings, outside, wait=True, now=fake.now, countdown=interrupt)
+            lift(settings, outside, wait=True, now=fake.now, countdown=interrupt)
         result = release.run("embargo", "lift", "--yes")
         status = release.run("embargo", "status")
     assert result.exit_code == 1

@@ -21,20 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasekit.adapters.env import Environment
-from releasekit.adapters.mail import (
-    AnnouncedLine,
+from releasekit.adapters.mail.mime import (
     Announcement,
-    announcement_context,
     build_announcement,
-    check_server,
     envelope_addresses,
     make_message_id,
-    parse_endpoint,
-    render_announcement,
-    send,
     text_part,
 )
+from releasekit.adapters.mail.smtp import check_server, parse_endpoint, send
 from releasekit.adapters.signing import Signer
+from releasekit.embargo.texts import AnnouncedLine, announcement_context, render_announcement
 from releasekit.model.advisory import read_advisory
 from releasekit.model.config import MailSettings, load_config
 from releasekit.support import render

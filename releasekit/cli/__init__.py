@@ -30,7 +30,11 @@ if TYPE_CHECKING:  # the commands import what they use: `publish` from cron star
     from rich.console import Console
     from rich.table import Table
 
-    from releasekit.embargo import engine as embargo_core
+    from releasekit.embargo.announce import PreAnnouncement
+    from releasekit.embargo.context import Outside
+    from releasekit.embargo.gates import Check
+    from releasekit.embargo.lift import LiftReport
+    from releasekit.embargo.notify import Notification
     from releasekit.model.advisory import Advisory
     from releasekit.model.config import Settings
 
@@ -590,17 +594,17 @@ def embargo() -> None:
     """Pending embargoes: readiness, and the lift that makes fixes public."""
 
 
-def _outside(obj: Context) -> embargo_core.Outside:
-    from releasekit.embargo import engine as embargo_core
+def _outside(obj: Context) -> Outside:
+    from releasekit.embargo.context import Outside
 
     err = stderr()
-    return embargo_core.Outside(
+    return Outside(
         env=obj.env,
         progress=lambda text: err.print(f"[dim]{text}[/]"),
     )
 
 
-def _print_checks(checks: list[embargo_core.Check]) -> None:
+def _print_checks(checks: list[Check]) -> None:
     table = _table(show_header=False, box=None, padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
@@ -628,9 +632,9 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     """
     settings = obj.settings
     now = clock.now()
-    from releasekit.embargo import engine as embargo_core
+    from releasekit.embargo.status import status
 
-    report = embargo_core.status(settings, _outside(obj), now)
+    report = status(settings, _outside(obj), now)
     ready = report.ready
     if as_json:
         click.echo(
@@ -719,7 +723,7 @@ def _countdown() -> Callable[[timedelta], None]:
     return show
 
 
-def _print_lift_plan(report: embargo_core.LiftReport, settings: Settings) -> None:
+def _print_lift_plan(report: LiftReport, settings: Settings) -> None:
     from packaging.version import Version
 
     out = stdout()
@@ -831,9 +835,9 @@ def embargo_announce(
       releasekit embargo announce --dry-run
       releasekit embargo announce --yes
     """
-    from releasekit.embargo import engine as embargo_core
+    from releasekit.embargo.announce import pre_announce
 
-    def show(item: embargo_core.PreAnnouncement) -> None:
+    def show(item: PreAnnouncement) -> None:
         click.echo(f"To: {', '.join(item.recipients)}")
         click.echo(f"Subject: {item.subject}")
         click.echo("")
@@ -841,7 +845,7 @@ def embargo_announce(
 
     _send_each(
         "announce",
-        embargo_core.pre_announce,
+        pre_announce,
         obj,
         show,
         "pre-announcement",
@@ -872,9 +876,9 @@ def embargo_notify(
       releasekit embargo notify --dry-run
       releasekit embargo notify --yes
     """
-    from releasekit.embargo import engine as embargo_core
+    from releasekit.embargo.notify import notify
 
-    def show(item: embargo_core.Notification) -> None:
+    def show(item: Notification) -> None:
         for address, fingerprint in item.keys.items():
             click.echo(f"To: {address} (encrypted to {fingerprint})")
         click.echo(f"Subject: {item.subject}")
@@ -884,7 +888,7 @@ def embargo_notify(
 
     _send_each(
         "notify",
-        embargo_core.notify,
+        notify,
         obj,
         show,
         "predisclosure",
@@ -932,17 +936,17 @@ def embargo_lift(
       releasekit embargo lift --dry-run
       releasekit embargo lift --wait --yes
     """
-    from releasekit.embargo import engine as embargo_core
+    from releasekit.embargo.lift import lift
 
     settings = obj.settings
 
-    def confirm(report: embargo_core.LiftReport) -> bool:
+    def confirm(report: LiftReport) -> bool:
         if yes:
             return True
         _print_lift_plan(report, settings)
         return click.confirm("Push, announce and publish now?", default=False, err=True)
 
-    report = embargo_core.lift(
+    report = lift(
         settings,
         _outside(obj),
         dry_run=dry_run,

@@ -1,0 +1,65 @@
+"""``embargo announce``: the public pre-announcement of the next embargo.
+
+The date, the versions and the highest severity, days before the release, so that users can
+plan to upgrade; never an advisory id, title, CVE or detail. Signed like the announcement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Unpack
+
+from packaging.version import Version
+
+from releasekit.adapters.signing import Signer
+from releasekit.embargo import texts
+from releasekit.embargo.batch import upcoming
+from releasekit.embargo.context import Outside, require_mail
+from releasekit.embargo.sending import Ahead, Asked, ahead_of, send_ahead, signed
+from releasekit.model.config import Settings
+
+
+@dataclass
+class PreAnnouncement(Ahead):
+    """The public pre-announcement of the next embargo (what was, or would be, sent)."""
+
+    instant: datetime
+    count: int
+    highest: str
+    lines: list[tuple[str, str]]  # (line, version to be released)
+    recipients: list[str]
+
+
+def pre_announce(
+    settings: Settings,
+    outside: Outside,
+    now: datetime,
+    **asked: Unpack[Asked[PreAnnouncement]],
+) -> PreAnnouncement:
+    """Announce the date, versions and highest severity of the next embargo; no details.
+
+    Covers the advisories whose embargo is the next instant. Signed like the announcement,
+    one message per list, each sent once (journalled under that instant: a moved embargo
+    may be announced again).
+    """
+    mail_settings = require_mail(settings)
+    ahead = upcoming(settings, outside, now, "pre-announce")
+    needed = {c.line for c in ahead.plan.cells if c.required}
+    lines = [line for line in ahead.plan.lines if line.name in needed]
+    lines.sort(key=lambda line: Version(line.name), reverse=True)
+    highest = texts.highest(a.severity for a in ahead.batch)
+    item = PreAnnouncement(
+        ahead.instant,
+        len(ahead.batch),
+        highest,
+        [(line.name, line.next_version) for line in lines],
+        list(mail_settings.to),
+    )
+    item.subject, item.body = texts.pre_announcement(
+        settings, ahead.instant, lines, highest, len(ahead.batch)
+    )
+    signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
+    build = signed(lambda: (item.subject, item.body), mail_settings, now, signer)
+    mailing = ahead_of(ahead, ("announce", "pre", "pre-announcement"), mail_settings.to, build)
+    return send_ahead(settings, outside, now, item, mailing, signer, **asked)

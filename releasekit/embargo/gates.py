@@ -1,0 +1,188 @@
+"""The readiness checklist: every gate a lift must pass before anything is made public.
+
+The preflight tries them all (plan, leak lint, CVE ids, signing key, SMTP server, remote and
+fast-forward pushes, announcement and pages); any failure and nothing changes anywhere. A
+push that resumes, or that comes after a long wait, tries again what can change while
+nobody watches: the key and the mail server.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from releasekit.adapters.mail.smtp import check_server
+from releasekit.adapters.signing import Signer
+from releasekit.embargo import texts
+from releasekit.embargo.context import Outside, require_mail
+from releasekit.embargo.prepare import Prepared, prepare
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import MailSettings, Settings
+from releasekit.release.plan import lint_plan
+from releasekit.site import build as site_build
+from releasekit.site import records
+from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable
+
+
+@dataclass(frozen=True)
+class Check:
+    """One item of the readiness checklist: OK, or the reason it is not."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def failures(checks: Sequence[Check]) -> str:
+    """The failed checks as one line ("" when all passed)."""
+    return "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+
+
+def preflight(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    advisories: Sequence[Advisory],
+    outside: Outside,
+    now: datetime,
+    *,
+    sign_at: datetime | None = None,
+) -> tuple[list[Check], Prepared | None]:
+    """Every gate of the readiness checklist; the prepared release when the plan is built.
+
+    ``sign_at`` is when signing must still work (the embargo instant when waiting for it).
+    """
+    missing_cve = [a.id for a in batch if not a.cve]
+    checks = [
+        Check(
+            "CVE ids",
+            not missing_cve,
+            "OK" if not missing_cve else f"no CVE id in {', '.join(missing_cve)}",
+        )
+    ]
+    # Tags carry the time they become public: the embargo instant when waiting for it.
+    when = max(now, sign_at or now)
+    signer: Signer | None = None
+    if settings.mail is None:
+        checks.append(Check("signing key", False, "no [mail] signing_key configured"))
+        checks.append(Check("SMTP server", False, "no [mail] table in releasekit.toml"))
+    else:
+        signer = Signer(settings.mail.signing_key, outside.env.gnupghome)
+        key, server = _mail_checks(settings.mail, signer, outside, when)
+        checks += [key, server]
+        if not key.ok:
+            signer = None
+
+    prepared: Prepared | None = None
+    try:
+        prepared = prepare(settings, batch, signer, when, outside)
+    except RemoteUnreachable as exc:
+        checks.append(Check("remote", False, str(exc)))
+    except (GitError, NotDone) as exc:
+        checks.append(Check("plan", False, str(exc)))
+    if prepared is None:
+        return checks, None
+
+    the_plan = prepared.plan
+    assert the_plan is not None
+    problems = [
+        f"{c.advisory} on {c.line}: {c.status}"
+        + (f" ({', '.join(c.conflicts)})" if c.conflicts else "")
+        for c in the_plan.cells
+        if not c.ok
+    ]
+    checks.append(
+        Check(
+            "fixes held and applying",
+            not problems,
+            "OK" if not problems else "; ".join(problems),
+        )
+    )
+    findings = lint_plan(settings, the_plan, advisories)
+    checks.append(
+        Check(
+            "leak lint",
+            not findings,
+            "OK" if not findings else f"{len(findings)} finding(s): run `releasekit lint`",
+        )
+    )
+    checks.append(_remote_check(settings, prepared))
+    checks.append(_texts_check(settings, batch, advisories, prepared, now))
+    return checks, prepared
+
+
+def resume_checks(settings: Settings, outside: Outside, now: datetime) -> list[Check]:
+    """Before a push the preflight did not just check (resumed, or after a long wait): the
+    key still signs, the SMTP server answers."""
+    mail_settings = require_mail(settings)
+    signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
+    return list(_mail_checks(mail_settings, signer, outside, now))
+
+
+def _mail_checks(
+    mail_settings: MailSettings, signer: Signer, outside: Outside, when: datetime
+) -> tuple[Check, Check]:
+    """The signing key works at ``when``; the SMTP server takes the sender and the lists."""
+    key = signer.check(when)
+    problem = check_server(mail_settings, outside.env)
+    return (
+        Check("signing key", key.ok, "OK" if key.ok else str(key.reason)),
+        Check("SMTP server", problem is None, problem or "OK"),
+    )
+
+
+def _remote_check(settings: Settings, prepared: Prepared) -> Check:
+    """The remote answers, every branch push is a fast-forward and no tag exists yet."""
+    assert prepared.plan is not None
+    repo = prepared.plan.repo
+    try:
+        advertised = repo.ls_remote(settings.project.remote)
+    except RemoteUnreachable as exc:
+        return Check("remote", False, str(exc))
+    problems = []
+    for update in prepared.updates:
+        current = advertised.get(update.ref)
+        if update.ref.startswith("refs/tags/"):
+            if current is not None and current != update.new:
+                problems.append(f"{update.ref} already exists")
+        elif current != update.old and current != update.new:
+            problems.append(f"{update.ref} moved since the fetch")
+    detail = "OK" if not problems else "; ".join(problems)
+    return Check("remote and fast-forward pushes", not problems, detail)
+
+
+def _texts_check(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    advisories: Sequence[Advisory],
+    prepared: Prepared,
+    now: datetime,
+) -> Check:
+    """The announcement and the site render with the templates in use, and the batch's
+    CVE and OSV records will be valid on the disclosure date.
+
+    The site is built into a scratch directory beside the workspace's templates, as it will
+    be right after the push; the live site is not touched.
+    """
+    try:
+        texts.announcement(settings, batch, now, prepared.fixed)
+        released = {a.id: _as_released(a, now, prepared.fixed[a.id]) for a in batch}
+        for advisory in released.values():  # the records due on the disclosure date
+            refused = records.check(settings, advisory)
+            if refused is not None:
+                raise refused[1]
+        with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
+            root = Path(scratch)
+            if settings.templates_dir.is_dir():
+                (root / "templates").symlink_to(settings.templates_dir)
+            trial = replace(settings, root=root)
+            site_build.publish(trial, [released.get(a.id, a) for a in advisories], now)
+    except ReleasekitError as exc:
+        return Check("announcement and pages", False, str(exc))
+    return Check("announcement and pages", True, "OK")
+
+
+def _as_released(advisory: Advisory, when: datetime, fixed: Mapping[str, str]) -> Advisory:
+    return replace(advisory, released=when, fixed=dict(fixed))

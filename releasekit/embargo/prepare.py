@@ -1,0 +1,96 @@
+"""What a lift makes public, computed before the embargo instant.
+
+The fixes are applied onto the freshly fetched tips and the commits and signed tags are
+built in memory (see :mod:`releasekit.adapters.git`); no ref changes. The ref updates and the
+fixed versions are journalled when the push starts, so a resumed run pushes exactly them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from releasekit.adapters import journal
+from releasekit.adapters.git import Person
+from releasekit.adapters.signing import Signer
+from releasekit.embargo.context import Outside
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.release.plan import Plan, build_plan
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ref the lift pushes: where it points now on the remote, and where it will."""
+
+    ref: str
+    old: str | None
+    new: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the lift would make public, computed before the embargo instant."""
+
+    plan: Plan | None  # None when rebuilt from the journal
+    updates: tuple[RefUpdate, ...]
+    fixed: Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
+
+    def journal_detail(self) -> dict[str, Any]:
+        """The ref updates and fixed versions as the push step journals them."""
+        return {
+            "updates": [[u.ref, u.old, u.new, u.line] for u in self.updates],
+            "fixed": {k: dict(v) for k, v in self.fixed.items()},
+        }
+
+    @classmethod
+    def from_journal(cls, step: journal.Step) -> Prepared:
+        """What a push step meant to push (no plan: the objects are in the clone)."""
+        updates = tuple(
+            RefUpdate(ref, old, new, line) for ref, old, new, line in step.detail["updates"]
+        )
+        return cls(None, updates, step.detail["fixed"])
+
+
+def prepare(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    signer: Signer | None,
+    when: datetime,
+    outside: Outside,
+) -> Prepared:
+    """Fetch, apply the fixes onto the fresh tips and build the commits and signed tags.
+
+    Objects are created in memory only; no ref changes. Tags are signed when ``signer`` is
+    given (the dry run shows unsigned tags).
+    """
+    the_plan = build_plan(
+        settings, list(batch), outside.open_repo(settings), progress=outside.progress
+    )
+    repo = the_plan.repo
+    tagger = Person(the_plan.committer.name, the_plan.committer.email, int(when.timestamp()))
+    updates: list[RefUpdate] = []
+    for line in the_plan.lines:
+        head = the_plan.outcomes[line.name].head
+        if head is None:  # nothing new on this line: no branch update, no release
+            continue
+        updates.append(RefUpdate(f"refs/heads/{line.branch}", line.base, head, line.name))
+        if line.tag is not None and line.tag_message is not None:
+            sign = signer.sign_for_tag if signer is not None else None
+            tag_oid = repo.create_tag_object(line.tag, head, line.tag_message, tagger, sign)
+            updates.append(RefUpdate(f"refs/tags/{line.tag}", None, tag_oid, line.name))
+    return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch))
+
+
+def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:
+    fixed: dict[str, dict[str, str]] = {}
+    for advisory in batch:
+        fixed[advisory.id] = {
+            cell.line: the_plan.line(cell.line).next_version
+            for cell in the_plan.cells
+            if cell.advisory == advisory.id and cell.required
+        }
+    return fixed

@@ -1,0 +1,146 @@
+"""The lift's push: branches first, read back, then the tags of the branches that arrived.
+
+A push is not atomic: a branch may be refused while its tag is accepted, so a tag goes only
+after its branch reads back as intended, and a tag is never public without its commit on its
+branch. A branch that moved on the remote meanwhile is fetched and its fixes re-applied (its
+version must not change); a ref the remote refused is tried again as it was. The step is done
+only when every branch and tag reads back as intended, after a bounded number of attempts,
+and before anything is announced. Never forced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from releasekit.adapters.git import ProductRepo
+from releasekit.adapters.signing import Signer
+from releasekit.embargo.batch import still_due
+from releasekit.embargo.context import require_mail
+from releasekit.embargo.prepare import Prepared, RefUpdate, prepare
+from releasekit.embargo.run import Run
+from releasekit.support import timefmt
+from releasekit.support.errors import NotDone, NotReady
+
+PUSH_ATTEMPTS = 3
+
+
+def push(run: Run, prepared: Prepared) -> None:
+    """Push ``prepared`` (journalled as the run's ``push`` step) until it reads back."""
+    key = run.key("push")
+    remote = run.settings.project.remote
+    reasons = ""
+    rejected: dict[str, str | None] = {}
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        still_due(run.settings, run.ids, run.now())
+        if prepared.plan is not None:
+            repo = prepared.plan.repo
+            # Objects become public now: keep them in the clone so a re-run can push them.
+            repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
+        else:
+            repo = run.outside.open_repo(run.settings)
+        run.book.start(key, run.now(), prepared.journal_detail())
+        run.outside.crash_point("push-started")
+        advertised = repo.ls_remote(remote)
+        rejected = {}
+        for kind in ("refs/heads/", "refs/tags/"):
+            todo = _todo(prepared, advertised, kind)
+            if todo:
+                run.outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
+                results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
+                rejected.update({r.ref: r.message for r in results if not r.ok})
+                advertised = repo.ls_remote(remote)
+        wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
+        if not wrong:
+            released = run.now()
+            detail = prepared.journal_detail()
+            detail["released"] = timefmt.iso_utc(released)
+            run.book.finish(key, released, detail)
+            run.outside.crash_point("push")
+            return
+        reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)
+        run.book.fail(key, run.now(), reasons)
+        taken = [u.ref for u in wrong if u.ref.startswith("refs/tags/") and u.ref in advertised]
+        if taken:
+            raise NotDone(
+                f"{', '.join(taken)} already exist on the remote with other contents; "
+                "nothing was announced. Resolve it by hand, then re-run the lift."
+            )
+        if attempt == PUSH_ATTEMPTS:
+            break
+        moved = _moved_lines(prepared, advertised)
+        if moved:
+            prepared = _replan(run, prepared, moved)
+        run.outside.say(f"push incomplete ({reasons}); trying again")
+    raise NotDone(
+        f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. "
+        + _what_then(rejected)
+    )
+
+
+def _todo(prepared: Prepared, advertised: Mapping[str, str], kind: str) -> list[RefUpdate]:
+    """The refs of ``kind`` still to push: not on lines whose branch moved, and a tag only
+    once its branch reads back."""
+    moved = _moved_lines(prepared, advertised)
+    verified = {
+        u.line
+        for u in prepared.updates
+        if u.ref.startswith("refs/heads/") and advertised.get(u.ref) == u.new
+    }
+    return [
+        u
+        for u in prepared.updates
+        if u.ref.startswith(kind)
+        and u.line not in moved
+        and (kind == "refs/heads/" or u.line in verified)
+        and advertised.get(u.ref) != u.new
+    ]
+
+
+def _what_then(rejected: Mapping[str, str | None]) -> str:
+    """What the operator does after the last attempt, from the remote's refusals."""
+    locks = sorted(
+        {lock for m in rejected.values() if m and (lock := ProductRepo.lock_in_the_way(m))}
+    )
+    if not locks:
+        return "Re-run `releasekit embargo lift` to try again."
+    # A git killed on the remote (a lift killed while it pushed to a path) leaves one.
+    return (
+        f"A lock file on the remote is in the way ({', '.join(locks)}): a git command is "
+        "updating that ref, or one was killed before it could remove the file. Remove it "
+        "if no git command is running there, then re-run `releasekit embargo lift`."
+    )
+
+
+def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
+    """Fetch and re-apply the fixes of the lines whose branch moved; keep everything else.
+
+    The versions were decided (and journalled) before the first push and must not change.
+    """
+    lines = ", ".join(sorted(moved))
+    run.outside.say(f"the remote branch of {lines} moved: fetching and re-applying the fixes")
+    signer = Signer(require_mail(run.settings).signing_key, run.outside.env.gnupghome)
+    fresh = prepare(run.settings, run.batch, signer, run.now(), run.outside)
+    assert fresh.plan is not None
+    bad = [c for c in fresh.plan.cells if c.line in moved and c.required and c.status != "applies"]
+    if bad:
+        why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
+        raise NotReady(f"after the branch moved: {why}; nothing was announced")
+    for advisory, versions in prepared.fixed.items():
+        for line in moved:
+            if line in versions and fresh.fixed.get(advisory, {}).get(line) != versions[line]:
+                raise NotDone(
+                    f"after the branch of {line} moved, its next version is no longer "
+                    f"{versions[line]}; nothing was announced"
+                )
+    kept = tuple(u for u in prepared.updates if u.line not in moved)
+    renewed = tuple(u for u in fresh.updates if u.line in moved)
+    return Prepared(fresh.plan, kept + renewed, prepared.fixed)
+
+
+def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:
+    """Lines whose branch on the remote is neither the planned base nor the planned head."""
+    return {
+        u.line
+        for u in prepared.updates
+        if u.ref.startswith("refs/heads/") and advertised.get(u.ref) not in (u.old, u.new)
+    }

@@ -1,0 +1,58 @@
+"""A lift's run: its identity, derived from the ids it lifts, and its steps in the journal.
+
+Every step of a run is journalled under ``lift/RUN/STEP``; the ``run`` step is open from the
+moment the push starts until the last step is done, so a later lift (or ``status``) finds a
+half-done run and resumes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from releasekit.adapters import journal
+from releasekit.embargo.context import Outside
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+
+
+def run_id(ids: Sequence[str]) -> str:
+    """A run's stable identity: the same advisories always give the same id."""
+    digest = hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:12]
+    return f"run-{digest}"
+
+
+def step_key(run: str, step: str) -> str:
+    """The journal key of one step of a lift's run."""
+    return f"lift/{run}/{step}"
+
+
+def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
+    """The run step of a lift that started pushing and did not finish, if any."""
+    if book is None:
+        return None
+    for step in book.steps("lift/"):
+        if step.key.endswith("/run") and step.status != "done":
+            return step
+    return None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A lift under way: its advisories, its journal and what it works with."""
+
+    name: str  # the run id
+    batch: Sequence[Advisory]
+    settings: Settings
+    outside: Outside
+    book: journal.Journal
+    now: Callable[[], datetime]
+
+    def key(self, step: str) -> str:
+        return step_key(self.name, step)
+
+    @property
+    def ids(self) -> list[str]:
+        return [a.id for a in self.batch]

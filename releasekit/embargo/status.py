@@ -1,0 +1,76 @@
+"""``embargo status``: each pending embargo, the readiness of each batch, a half-done lift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from releasekit import workspace
+from releasekit.adapters import journal
+from releasekit.embargo.batch import pending
+from releasekit.embargo.context import Outside
+from releasekit.embargo.gates import Check, preflight
+from releasekit.embargo.run import step_key, unfinished_run
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+
+
+@dataclass(frozen=True)
+class PendingStatus:
+    advisory: Advisory
+    ends: datetime
+    left: timedelta
+
+
+@dataclass
+class BatchStatus:
+    """The advisories whose embargo ends at one instant: they are lifted together."""
+
+    instant: datetime
+    ids: list[str]
+    checks: list[Check]
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+@dataclass
+class StatusReport:
+    pending: list[PendingStatus]
+    batches: list[BatchStatus]
+    unfinished: list[journal.Step]  # steps of a half-done lift, its run step included
+    unfinished_run: list[str]  # advisory ids of that lift
+
+    @property
+    def ready(self) -> bool:
+        return all(b.ready for b in self.batches) and not self.unfinished_run
+
+
+def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
+    """Each pending embargo with its time left; the readiness checklist of each batch (the
+    advisories lifted together, as the lift groups them); a half-done lift."""
+    advisories = workspace.load_advisories(settings)
+    waiting = pending(advisories)
+    report = StatusReport(
+        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo], [], [], []
+    )
+    book = journal.Journal.existing(settings.state_dir)
+    if book is not None:
+        with book:
+            run = unfinished_run(book)
+            if run is not None:
+                report.unfinished_run = list(run.detail["ids"])
+                name = run.detail["run"]
+                report.unfinished = book.steps(step_key(name, ""))  # with the run step
+    due = [a for a in waiting if a.embargo is not None and a.embargo <= now]
+    groups: dict[datetime, list[Advisory]] = {}
+    if due:  # the lift takes everything already due at once
+        groups[max(a.embargo for a in due if a.embargo)] = due
+    for advisory in waiting:
+        if advisory.embargo is not None and advisory.embargo > now:
+            groups.setdefault(advisory.embargo, []).append(advisory)
+    for instant, batch in groups.items():
+        checks, _ = preflight(settings, batch, advisories, outside, now, sign_at=instant)
+        report.batches.append(BatchStatus(instant, [a.id for a in batch], checks))
+    return report

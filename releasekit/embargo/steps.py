@@ -1,0 +1,83 @@
+"""The lift's steps after the push: record, mail and site, each journalled once.
+
+Each returns whether it did its work now (False: a former run had done it). Run in this
+order, so that the advisory files say ``released`` before anyone is told, and the site shows
+what the announcement links to.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import datetime
+
+from releasekit.adapters.mail.smtp import SendReceipt
+from releasekit.adapters.signing import Signer
+from releasekit.embargo import texts
+from releasekit.embargo.context import require_mail
+from releasekit.embargo.run import Run
+from releasekit.embargo.sending import Answers, Mailing, send_each, signed
+from releasekit.model.advisory import update_front_matter
+from releasekit.site import build as site_build
+from releasekit.support import fsutil
+
+Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
+
+
+def record(run: Run, released: datetime, fixed: Fixed) -> bool:
+    """Write ``released`` and ``fixed`` into each advisory file (atomically)."""
+    key = run.key("record")
+    if run.book.is_done(key):
+        return False
+    run.book.start(key, run.now())
+    for advisory in run.batch:
+        # A lift killed inside this write left its temporary file (the lift lock is held).
+        fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
+        text = advisory.path.read_text(encoding="utf-8")
+        updated = update_front_matter(
+            text, {"released": released, "fixed": fixed.get(advisory.id, {})}
+        )
+        fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
+    run.book.finish(key, run.now(), {"advisories": run.ids})
+    run.outside.crash_point("record")
+    return True
+
+
+def announce(
+    run: Run, released: datetime, fixed: Fixed, answers: Answers
+) -> tuple[str, str] | None:
+    """The signed announcement, one message per list address, each marked sent only after
+    the server's 250 and with a stable Message-ID; (subject, body) when any was sent now."""
+    mail_settings = require_mail(run.settings)
+    signer = Signer(mail_settings.signing_key, run.outside.env.gnupghome)
+    text = functools.cache(lambda: texts.announcement(run.settings, run.batch, released, fixed))
+
+    def sent(address: str, receipt: SendReceipt) -> None:
+        run.outside.say(f"announcement sent to {address} ({receipt.message_id})")
+        run.outside.crash_point(f"mail/{address}")
+
+    mailing = Mailing(
+        "announcement",
+        "lift",
+        run.key("mail/"),
+        (run.name,),
+        mail_settings.to,
+        signed(text, mail_settings, released, signer),
+        then=". The release is pushed; re-run `releasekit embargo lift` to send the rest.",
+        sent=sent,
+    )
+    done, _ = send_each(run.book, mailing, mail_settings, answers, run.outside, run.now)
+    return text() if done else None
+
+
+def publish(run: Run) -> bool:
+    """Build the site from the files, as ``releasekit publish`` does: only what changed is
+    rendered, and the next publish (the daily one) finds the files as it left them."""
+    key = run.key("site")
+    if run.book.is_done(key):
+        return False
+    run.book.start(key, run.now())
+    site_build.publish_workspace(run.settings, run.now(), progress=run.outside.progress)
+    run.book.finish(key, run.now())
+    run.outside.crash_point("site")
+    return True

@@ -1,0 +1,229 @@
+"""The embargo's texts: the announcement, the pre-announcement and the predisclosure.
+
+Each is a subject and a plain-text body rendered from the templates ``NAME-subject.txt.j2``
+and ``NAME.txt.j2``; pure functions of the model, no outside effect. The public texts copy
+only public fields (id, title, severity, score, CVE, versions, summary, credit, link), never
+an advisory's Markdown details; only the encrypted predisclosure carries those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from packaging.version import Version
+
+from releasekit.model.advisory import SEVERITIES, Advisory
+from releasekit.model.config import Settings
+from releasekit.release.plan import Plan, PlanLine
+from releasekit.support import render
+
+# --- the announcement ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnouncedLine:
+    """One release line of an advisory in the announcement."""
+
+    line: str  # e.g. "10.3"
+    affected: str  # e.g. "10.3.0 to 10.3.2"; empty for a line not released yet
+    fixed: str  # e.g. "10.3.3"
+
+
+def advisory_url(site_url: str, advisory_id: str) -> str:
+    return f"{site_url.rstrip('/')}/advisories/{advisory_id}.html"
+
+
+def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
+    """Affected and fixed versions per line: fixed in 10.3.3 means 10.3.0 to 10.3.2 were
+    affected; fixed in 10.4.0 (the upcoming line) means no release was."""
+    lines = []
+    for line, version in sorted(fixed.items(), key=lambda item: Version(item[0])):
+        head, _, patch = version.rpartition(".")
+        affected = ""
+        if patch.isdigit() and int(patch) > 0:
+            latest = f"{head}.{int(patch) - 1}"
+            first = f"{head}.0"
+            affected = latest if latest == first else f"{first} to {latest}"
+        lines.append(AnnouncedLine(line, affected, version))
+    return lines
+
+
+def announcement_context(
+    settings: Settings,
+    released: datetime,
+    items: Sequence[tuple[Advisory, Sequence[AnnouncedLine]]],
+) -> dict[str, Any]:
+    """The context :func:`render_announcement` takes, from parsed advisories.
+
+    Copies only the public fields of each advisory; the Markdown body is never read.
+    """
+    project = settings.project
+    advisories = []
+    for advisory, lines in items:
+        advisories.append(
+            {
+                **_shown(advisory),
+                "url": advisory_url(project.site_url, advisory.id),
+                "lines": [
+                    {"line": item.line, "affected": item.affected, "fixed": item.fixed}
+                    for item in lines
+                ],
+            }
+        )
+    when = released.astimezone(UTC)
+    return {
+        "project": _project(settings),
+        "released": when,
+        "advisories": advisories,
+        "disclosure_date": (when + timedelta(days=project.disclosure_days)).date(),
+    }
+
+
+def render_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the announcement; pure.
+
+    ``context`` (as :func:`announcement_context` makes it):
+
+    - ``project``: ``name``, ``site_url``, ``time_zone`` (IANA name);
+    - ``released``: the release instant (aware datetime);
+    - ``advisories``: a list of dicts with ``id``, ``title``, ``severity`` (none ... critical),
+      ``score`` (float or None), ``vector`` (CVSS or None), ``cve`` (or None), ``summary``,
+      ``reporter`` (or None), ``url`` (``site_url/advisories/ID.html``) and ``lines``: a list
+      of ``{line, affected, fixed}`` (``affected`` like "10.3.0 to 10.3.2", empty for a line
+      not released before; ``fixed`` like "10.3.3");
+    - ``disclosure_date``: the day the details are published (a date).
+
+    The templates also get ``zone`` (the ZoneInfo of ``time_zone``) and ``highest`` (the
+    highest severity). The subject is one line. Raises BadInput for a broken template.
+    """
+    zone = ZoneInfo(context["project"]["time_zone"])
+    top = highest(a["severity"] for a in context["advisories"])
+    return _render(env, "announcement", {**context, "zone": zone, "highest": top})
+
+
+def announcement(
+    settings: Settings,
+    batch: Sequence[Advisory],
+    released: datetime,
+    fixed: Mapping[str, Mapping[str, str]],
+) -> tuple[str, str]:
+    """(subject, body) of the announcement of ``batch``, with the templates in use."""
+    items = [(a, announced_lines(fixed.get(a.id, {}))) for a in batch]
+    context = announcement_context(settings, released, items)
+    return render_announcement(render.environment(settings.templates_dir), context)
+
+
+# --- the pre-announcement -----------------------------------------------------------------
+
+
+def render_pre_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) of the public pre-announcement; pure.
+
+    ``context``: ``project`` (``name``, ``site_url``, ``time_zone``), ``release`` (the embargo
+    instant), ``lines`` (``{line, version, upcoming}`` dicts), ``highest`` (a severity) and
+    ``count`` (how many issues). Nothing that names or describes an issue.
+    """
+    values = {**context, "zone": ZoneInfo(context["project"]["time_zone"])}
+    return _render(env, "pre-announcement", values)
+
+
+def pre_announcement(
+    settings: Settings,
+    instant: datetime,
+    lines: Sequence[PlanLine],
+    severity: str,
+    count: int,
+) -> tuple[str, str]:
+    """(subject, body) of the pre-announcement of ``count`` issues, the highest ``severity``,
+    fixed in ``lines`` at ``instant``."""
+    context = {
+        "project": _project(settings),
+        "release": instant,
+        "lines": [
+            {"line": line.name, "version": line.next_version, "upcoming": line.tag is None}
+            for line in lines
+        ],
+        "highest": severity,
+        "count": count,
+    }
+    return render_pre_announcement(render.environment(settings.templates_dir), context)
+
+
+# --- the predisclosure --------------------------------------------------------------------
+
+
+def predisclosure(
+    settings: Settings,
+    instant: datetime,
+    batch: Sequence[Advisory],
+    the_plan: Plan,
+    attached: Mapping[tuple[str, str], str],
+) -> tuple[str, str]:
+    """(subject, body) of the predisclosure of ``batch``: the details, and per line the
+    version and the name of the attached fix (``attached``: (advisory id, line) -> name)."""
+    items = []
+    for advisory in batch:
+        lines = [
+            {
+                "line": cell.line,
+                "version": the_plan.line(cell.line).next_version,
+                "patch": attached.get((advisory.id, cell.line)),
+            }
+            for cell in the_plan.cells
+            if cell.advisory == advisory.id and cell.required
+        ]
+        items.append(
+            {
+                **_shown(advisory),
+                "cwe": advisory.cwe,
+                "details": advisory.body.strip(),
+                "lines": lines,
+            }
+        )
+    context = {
+        "project": {"name": settings.project.name},
+        "release": instant,
+        "zone": settings.zone,
+        "advisories": items,
+    }
+    return _render(render.environment(settings.templates_dir), "notify", context)
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def highest(severities: Iterable[str]) -> str:
+    """The highest of ``severities`` ("none" when there is none)."""
+    ranks = [SEVERITIES.index(severity) for severity in severities]
+    return SEVERITIES[max(ranks)] if ranks else "none"
+
+
+def _shown(advisory: Advisory) -> dict[str, Any]:
+    """The fields of an advisory that both the announcement and the predisclosure show."""
+    return {
+        "id": advisory.id,
+        "title": advisory.title,
+        "severity": advisory.severity,
+        "score": advisory.score,
+        "vector": advisory.cvss.vector if advisory.cvss else None,
+        "cve": advisory.cve,
+        "summary": advisory.summary,
+        "reporter": advisory.reporter,
+    }
+
+
+def _project(settings: Settings) -> dict[str, str]:
+    project = settings.project
+    return {"name": project.name, "site_url": project.site_url, "time_zone": project.time_zone}
+
+
+def _render(env: jinja2.Environment, name: str, values: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject on one line, body) from ``NAME-subject.txt.j2`` and ``NAME.txt.j2``."""
+    subject = render.render(env, f"{name}-subject.txt.j2", **values)
+    body = render.render(env, f"{name}.txt.j2", **values)
+    return " ".join(subject.split()), body
