@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the commands import what they use: `publish` from cron star
     from rich.table import Table
 
     from releasekit.embargo import engine as embargo_core
-    from releasekit.model.advisory import Advisory
     from releasekit.model.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -282,22 +281,6 @@ def advisory_new(
     click.echo(str(workspace.display_path(obj.settings, path)))
 
 
-def advisory_json(advisory: Advisory, settings: Settings, now: datetime) -> dict[str, Any]:
-    days = settings.project.disclosure_days
-    return {
-        "id": advisory.id,
-        "title": advisory.title,
-        "score": advisory.score,
-        "vector": advisory.cvss.vector if advisory.cvss else None,
-        "severity": advisory.severity,
-        "cve": advisory.cve,
-        "embargo": timefmt.iso_utc(advisory.embargo) if advisory.embargo else None,
-        "released": timefmt.iso_utc(advisory.released) if advisory.released else None,
-        "disclosure_date": str(advisory.disclosure_date(days) or "") or None,
-        "state": advisory.state(now, days).value,
-    }
-
-
 @advisory.command("list")
 @json_option
 @pass_context
@@ -312,7 +295,7 @@ def advisory_list(obj: Context, as_json: bool) -> None:
     now = clock.now()
     advisories = workspace.load_advisories(settings)
     if as_json:
-        rows = [advisory_json(a, settings, now) for a in advisories]
+        rows = [a.to_json(now, settings.project.disclosure_days) for a in advisories]
         click.echo(json.dumps(rows, indent=2))
         return
     table = _table(title=f"{settings.project.name} advisories", title_justify="left")
@@ -633,39 +616,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     report = embargo_core.status(settings, _outside(obj), now)
     ready = report.ready
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "ready": ready,
-                    "pending": [
-                        {
-                            "id": p.advisory.id,
-                            "severity": p.advisory.severity,
-                            "embargo": timefmt.iso_utc(p.ends),
-                            "seconds_left": int(p.left.total_seconds()),
-                        }
-                        for p in report.pending
-                    ],
-                    "batches": [
-                        {
-                            "embargo": timefmt.iso_utc(batch.instant),
-                            "advisories": batch.ids,
-                            "ready": batch.ready,
-                            "checks": [
-                                {"name": c.name, "ok": c.ok, "detail": c.detail}
-                                for c in batch.checks
-                            ],
-                        }
-                        for batch in report.batches
-                    ],
-                    "unfinished_lift": {
-                        "advisories": report.unfinished_run,
-                        "steps": [{"step": s.key, "status": s.status} for s in report.unfinished],
-                    },
-                },
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(report.to_json(), indent=2))
     else:
         out = stdout()
         if report.unfinished_run:
@@ -1039,14 +990,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             progress=lambda m: click.echo(f"cve: {m}", err=True),
         )
     if as_json:
-        data: dict[str, Any] = {
-            "site": str(report.site_dir),
-            "public": report.public,
-            "disclosed": report.disclosed,
-            "written": list(report.written),
-            "removed": list(report.removed),
-            "unchanged": len(report.unchanged),
-        }
+        data = report.to_json()
         if published is not None:
             data["cve_services"] = published.as_json()
         click.echo(json.dumps(data, indent=2))

@@ -412,6 +412,36 @@ class StatusReport:
     def ready(self) -> bool:
         return all(b.ready for b in self.batches) and not self.unfinished_run
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``embargo status --json`` prints it."""
+        return {
+            "ready": self.ready,
+            "pending": [
+                {
+                    "id": p.advisory.id,
+                    "severity": p.advisory.severity,
+                    "embargo": timefmt.iso_utc(p.ends),
+                    "seconds_left": int(p.left.total_seconds()),
+                }
+                for p in self.pending
+            ],
+            "batches": [
+                {
+                    "embargo": timefmt.iso_utc(batch.instant),
+                    "advisories": batch.ids,
+                    "ready": batch.ready,
+                    "checks": [
+                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in batch.checks
+                    ],
+                }
+                for batch in self.batches
+            ],
+            "unfinished_lift": {
+                "advisories": self.unfinished_run,
+                "steps": [{"step": s.key, "status": s.status} for s in self.unfinished],
+            },
+        }
+
 
 def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
     """Each pending embargo with its time left; the readiness checklist of each batch (the

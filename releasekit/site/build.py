@@ -95,6 +95,17 @@ class PublishReport:
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``publish --json`` prints it (the CLI adds ``cve_services``)."""
+        return {
+            "site": str(self.site_dir),
+            "public": self.public,
+            "disclosed": self.disclosed,
+            "written": list(self.written),
+            "removed": list(self.removed),
+            "unchanged": len(self.unchanged),
+        }
+
 
 def _counted(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
