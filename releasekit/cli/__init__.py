@@ -21,10 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
-from releasekit import __version__, workspace
+from releasekit import __version__
 from releasekit.adapters.env import Environment
 from releasekit.support import clock, fsutil, timefmt
 from releasekit.support.errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, BadInput, ReleasekitError
+from releasekit.workspace import files as workspace
+from releasekit.workspace.init import Scaffold, init_workspace
+from releasekit.workspace.new import NewAdvisory, new_advisory
 
 if TYPE_CHECKING:  # the commands import what they use: `publish` from cron starts fast
     from rich.console import Console
@@ -145,7 +148,7 @@ def cli(ctx: click.Context, root: Path, verbose: bool) -> None:
 # --- init -------------------------------------------------------------------------------
 
 
-_SCAFFOLD = workspace.Scaffold()
+_SCAFFOLD = Scaffold()
 
 
 @cli.command()
@@ -184,7 +187,7 @@ def init(obj: Context, /, directory: Path | None, **values: str) -> None:
           --repository ../acme-server --upcoming 10.4 --time-zone America/Los_Angeles
     """
     root = directory if directory is not None else obj.root
-    created = workspace.init_workspace(root, workspace.Scaffold(**values))
+    created = init_workspace(root, Scaffold(**values))
     for path in created:
         click.echo(f"created {path}")
     click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")
@@ -260,15 +263,7 @@ def advisory_new(
     """
     moment = _parse_instant(embargo)
     now = clock.now()
-    if moment is None and cve:
-        # The embargo usually ends a fixed time after the CVE is reserved: at least that long,
-        # on the next full hour (rounding down would shorten the agreed embargo).
-        hours = obj.settings.project.embargo_hours
-        ahead = now + timedelta(hours=hours)
-        moment = ahead.replace(minute=0, second=0, microsecond=0)
-        if moment < ahead:
-            moment += timedelta(hours=1)
-    fields = workspace.NewAdvisory(
+    fields = NewAdvisory(
         title=title,
         summary=summary,
         component=component,
@@ -277,7 +272,7 @@ def advisory_new(
         reporter=reporter,
         embargo=moment,
     )
-    path = workspace.new_advisory(obj.settings, now, fields)
+    path = new_advisory(obj.settings, now, fields)
     click.echo(str(workspace.display_path(obj.settings, path)))
 
 

@@ -37,7 +37,6 @@ from typing import Any
 
 from packaging.version import Version
 
-from releasekit import workspace
 from releasekit.adapters import journal, mail
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
@@ -59,6 +58,7 @@ from releasekit.support.errors import (
     ReleasekitError,
     RemoteUnreachable,
 )
+from releasekit.workspace import files as workspace
 
 Progress = Callable[[str], None]
 PUSH_ATTEMPTS = 3

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import orjson
 from markupsafe import Markup
 
-from releasekit import __version__, workspace
+from releasekit import __version__
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
@@ -52,6 +52,7 @@ from releasekit.site import listing, model, tree
 from releasekit.site.model import Visibility
 from releasekit.support import fsutil, render, timefmt
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
+from releasekit.workspace import files as workspace
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
