@@ -261,10 +261,10 @@ def time_git(clone: Path, ws: Path, scratch: Path) -> tuple[float, dict[str, str
 def check_trees(ws: Path, expected: dict[str, str]) -> None:
     """The plan's stacked trees are the trees git built, line for line."""
     sys.path.insert(0, str(ROOT))
-    from releasekit import workspace
     from releasekit.adapters.env import Environment
     from releasekit.adapters.git import ProductRepo
     from releasekit.release.plan import build_plan
+    from releasekit.workspace import files as workspace
 
     settings = workspace.open_workspace(ws)
     repo = ProductRepo.open(settings.repository_path, Environment(dict(os.environ)))

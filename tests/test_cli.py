@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
-from releasekit.cli import cli
+from releasekit.cli import cli, show
 
 from .conftest import Workspace
 from .helpers.process import cli_process
@@ -297,13 +297,11 @@ class Terminal(io.StringIO):
 
 
 def test_publish_shows_a_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from releasekit import cli as cli_module
-
-    with cli_module._render_bar() as advance:  # stderr is not a terminal under pytest
+    with show.render_bar() as advance:  # stderr is not a terminal under pytest
         assert advance is None
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    with cli_module._render_bar() as advance:
+    with show.render_bar() as advance:
         assert advance is not None
         advance(50, 200)
         advance(200, 200)

@@ -11,12 +11,12 @@ import requests
 import time_machine
 from click.testing import Result
 
-from releasekit import workspace
 from releasekit.adapters import cve
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.model.config import Settings
 from releasekit.support.errors import BadInput, PublishError
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.cve_services import ORG_UUID, FakeCveServices

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from releasekit import workspace
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.cli import cli
 from releasekit.model.config import Settings
 from releasekit.release.plan import Plan, build_plan, lint_plan, tag_message
 from releasekit.support.errors import BadInput, PatchError
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit import workspace
 from releasekit.site import build
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.sites import CONFIG, PLACEHOLDER, marked, markers

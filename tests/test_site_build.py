@@ -21,9 +21,9 @@ import pytest
 import time_machine
 from click.testing import Result
 
-from releasekit import workspace
 from releasekit.site import build, markdown, mdcache, model, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.process import cli_process

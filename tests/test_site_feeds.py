@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import feedparser
 
-from releasekit import workspace
 from releasekit.site import build, feeds
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.sites import PLACEHOLDER, marked, markers

@@ -299,7 +299,7 @@ def test_a_file_changed_while_its_row_is_rendered_again_means_a_full_build(
 def test_rows_lost_are_rendered_again_through_the_api_too(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
-    from releasekit import workspace
+    from releasekit.workspace import files as workspace
 
     from .test_site_build import at
 

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 from cvelib.cve_api import CveRecord
 
-from releasekit import workspace
 from releasekit.site import build, records
 from releasekit.support.errors import PublishError
+from releasekit.workspace import files as workspace
 
 from .conftest import Workspace
 from .helpers.sites import CONFIG, ORG_UUID, marked, markers

@@ -20,13 +20,13 @@ from typing import Any, Protocol
 import requests
 from cvelib.cve_api import CveRecordValidationError
 
-from releasekit import workspace
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.site import model, records
 from releasekit.support.errors import BadInput, PublishError
+from releasekit.workspace import files as workspace
 
 ENV_NAMES = ("CVE_USER", "CVE_ORG", "CVE_API_KEY")
 STEP_PREFIX = "cve:"

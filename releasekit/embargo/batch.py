@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from releasekit import workspace
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release.plan import Plan, build_plan
 from releasekit.support import timefmt
 from releasekit.support.errors import Refused
+from releasekit.workspace import files as workspace
 
 
 def pending(advisories: Sequence[Advisory]) -> list[Advisory]:

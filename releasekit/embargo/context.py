@@ -12,11 +12,11 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from releasekit import workspace
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.config import MailSettings, Settings
 from releasekit.support.errors import ConfigError
+from releasekit.workspace import files as workspace
 
 Progress = Callable[[str], None]
 # Test hook: kill the process (SIGKILL) right after the named step is journalled, so that

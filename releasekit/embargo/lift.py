@@ -22,7 +22,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from releasekit import workspace
 from releasekit.adapters import journal
 from releasekit.embargo import push, steps, texts
 from releasekit.embargo.batch import select_batch
@@ -35,6 +34,7 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.support import clock, fsutil
 from releasekit.support.errors import BadInput, JournalError, NotDone, NotReady, Refused
+from releasekit.workspace import files as workspace
 
 RECHECK_BEFORE = timedelta(seconds=10)
 Checks = Callable[[Settings, Outside, datetime], list[Check]]

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, Literal, TypedDict, TypeVar
 
-from releasekit import workspace
 from releasekit.adapters import journal
 from releasekit.adapters.mail.mime import (
     DetachedSigner,
@@ -30,6 +29,7 @@ from releasekit.embargo.run import run_id
 from releasekit.model.config import MailSettings, Settings
 from releasekit.support import timefmt
 from releasekit.support.errors import MailError, NotDone, Refused
+from releasekit.workspace import files as workspace
 
 Build = Callable[[str, str], tuple[Message, dict[str, str]]]
 """The message to an address with a Message-ID, and what to journal with it."""

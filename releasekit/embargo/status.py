@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from releasekit import workspace
 from releasekit.adapters import journal
 from releasekit.embargo.batch import pending
 from releasekit.embargo.context import Outside
@@ -13,6 +13,8 @@ from releasekit.embargo.gates import Check, preflight
 from releasekit.embargo.run import step_key, unfinished_run
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.support import timefmt
+from releasekit.workspace import files as workspace
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,36 @@ class StatusReport:
     @property
     def ready(self) -> bool:
         return all(b.ready for b in self.batches) and not self.unfinished_run
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``embargo status --json`` prints it."""
+        return {
+            "ready": self.ready,
+            "pending": [
+                {
+                    "id": p.advisory.id,
+                    "severity": p.advisory.severity,
+                    "embargo": timefmt.iso_utc(p.ends),
+                    "seconds_left": int(p.left.total_seconds()),
+                }
+                for p in self.pending
+            ],
+            "batches": [
+                {
+                    "embargo": timefmt.iso_utc(batch.instant),
+                    "advisories": batch.ids,
+                    "ready": batch.ready,
+                    "checks": [
+                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in batch.checks
+                    ],
+                }
+                for batch in self.batches
+            ],
+            "unfinished_lift": {
+                "advisories": self.unfinished_run,
+                "steps": [{"step": s.key, "status": s.status} for s in self.unfinished],
+            },
+        }
 
 
 def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:

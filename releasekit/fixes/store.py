@@ -22,6 +22,7 @@ from releasekit.model.advisory import read_advisory
 from releasekit.model.config import Settings
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, BadInput
+from releasekit.workspace.files import display_path
 
 _ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-\d{4}-\d{4,}")
 
@@ -40,16 +41,9 @@ def patch_path(settings: Settings, advisory: str, line: str) -> Path:
     return settings.patches_dir / advisory / f"{line}.patch"
 
 
-def _display(settings: Settings, path: Path) -> Path:
-    try:
-        return path.relative_to(settings.root)
-    except ValueError:
-        return path
-
-
 def read_patch(settings: Settings, path: Path) -> HeldPatch:
     """Read and parse one held fix; PatchError names the file and line at fault."""
-    shown = _display(settings, path)
+    shown = display_path(settings, path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -68,13 +62,13 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
         if directory.name.startswith("."):
             continue
         if not directory.is_dir() or not _ADVISORY_DIR.fullmatch(directory.name):
-            shown = _display(settings, directory)
+            shown = display_path(settings, directory)
             raise BadInput(f"{shown}: expected a directory named after an advisory id")
         for path in sorted(directory.iterdir()):
             if path.name.startswith("."):
                 continue
             if path.suffix != ".patch" or not _is_line(path.stem):
-                shown = _display(settings, path)
+                shown = display_path(settings, path)
                 raise BadInput(f"{shown}: expected LINE.patch (like 10.3.patch)")
             found[(directory.name, path.stem)] = path
     return found
@@ -113,7 +107,7 @@ def add_patch(
         raise BadInput(f"{advisory_id}: no such advisory (advisories/{advisory_id}.md)")
     try:
         advisory = read_advisory(
-            advisory_path, settings.project.advisory_prefix, _display(settings, advisory_path)
+            advisory_path, settings.project.advisory_prefix, display_path(settings, advisory_path)
         )
     except AdvisoryError:
         raise BadInput(
@@ -128,7 +122,7 @@ def add_patch(
             "`releasekit plan` fetches the tags)"
         )
     target = patch_path(settings, advisory_id, line)
-    shown = _display(settings, target)
+    shown = display_path(settings, target)
     if target.exists() and not replace:
         raise BadInput(f"{shown}: already exists; pass --replace to replace it")
     if rev_range is not None:

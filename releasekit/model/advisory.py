@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from releasekit.support import tomlpos
+from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
@@ -171,6 +171,21 @@ class Advisory:
     def is_public(self, now: datetime) -> bool:
         """Released: the id, title, summary and versions may be shown."""
         return self.released is not None and self.released <= now
+
+    def to_json(self, now: datetime, disclosure_days: int) -> dict[str, Any]:
+        """The advisory as ``advisory list --json`` shows it: its fields and state at ``now``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": self.score,
+            "vector": self.cvss.vector if self.cvss else None,
+            "severity": self.severity,
+            "cve": self.cve,
+            "embargo": timefmt.iso_utc(self.embargo) if self.embargo else None,
+            "released": timefmt.iso_utc(self.released) if self.released else None,
+            "disclosure_date": str(self.disclosure_date(disclosure_days) or "") or None,
+            "state": self.state(now, disclosure_days).value,
+        }
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

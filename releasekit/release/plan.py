@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from releasekit import workspace
 from releasekit.adapters.git import Person, ProductRepo, TreeEditor
 from releasekit.fixes.apply import apply_commit
 from releasekit.fixes.store import HeldPatch, held_patches, read_patch
@@ -28,6 +27,7 @@ from releasekit.release.lines import Lines, ReleaseLine, read_lines
 from releasekit.release.policy import Decision, decide
 from releasekit.support import render, timefmt, tomlpos
 from releasekit.support.errors import BadInput
+from releasekit.workspace import files as workspace
 
 JSON_VERSION = 1
 APPLIES = "applies"

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import orjson
 from markupsafe import Markup
 
-from releasekit import __version__, workspace
+from releasekit import __version__
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
@@ -52,6 +52,7 @@ from releasekit.site import listing, model, tree
 from releasekit.site.model import Visibility
 from releasekit.support import fsutil, render, timefmt
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
+from releasekit.workspace import files as workspace
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
@@ -94,6 +95,17 @@ class PublishReport:
             f"{_counted(len(self.written), 'file', 'files')} written, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as ``publish --json`` prints it (the CLI adds ``cve_services``)."""
+        return {
+            "site": str(self.site_dir),
+            "public": self.public,
+            "disclosed": self.disclosed,
+            "written": list(self.written),
+            "removed": list(self.removed),
+            "unchanged": len(self.unchanged),
+        }
 
 
 def _counted(count: int, one: str, many: str) -> str:

@@ -1,0 +1,147 @@
+"""``releasekit advisory``: create, list and check advisory files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+
+from releasekit.cli import show
+from releasekit.cli.context import Context, json_option, pass_context
+from releasekit.support import clock, timefmt
+from releasekit.support.errors import EXIT_BAD_INPUT, BadInput
+from releasekit.workspace.files import (
+    check_advisories,
+    display_path,
+    load_advisories,
+    record_problems,
+)
+from releasekit.workspace.new import NewAdvisory, new_advisory
+
+
+@click.group()
+def advisory() -> None:
+    """Create, list and check advisory files (advisories/ID.md)."""
+
+
+def _parse_instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"--embargo: {value!r} is not an ISO date-time") from None
+    if moment.tzinfo is None:
+        raise BadInput("--embargo: needs a UTC offset, e.g. 2026-12-01T14:00:00Z")
+    return moment
+
+
+class _Asked(click.Option):
+    """An option asked for when it is missing; with no answer to read (stdin at its end: cron,
+    a script, `< /dev/null`) it is a missing option, exit 2, not click's "Aborted!" (exit 1)."""
+
+    def prompt_for_value(self, ctx: click.Context) -> Any:
+        try:
+            return super().prompt_for_value(ctx)
+        except click.Abort as exc:
+            if isinstance(exc.__context__, EOFError):
+                raise click.MissingParameter(ctx=ctx, param=self) from None
+            raise
+
+
+@advisory.command("new")
+@click.option("--title", cls=_Asked, prompt=True, help="Short public title.")
+@click.option(
+    "--summary",
+    cls=_Asked,
+    prompt=True,
+    help="One public sentence, shown from the release on.",
+)
+@click.option("--component", help="Affected component.")
+@click.option("--cvss", help="CVSS 3.1 or 4.0 vector.")
+@click.option("--cve", help="CVE id, once reserved.")
+@click.option("--reporter", help="Name to credit.")
+@click.option(
+    "--embargo",
+    help="Embargo end, e.g. 2026-12-01T14:00:00Z (default with --cve: embargo_hours ahead).",
+)
+@pass_context
+def advisory_new(obj: Context, /, embargo: str | None, **values: Any) -> None:
+    """Create advisories/ID.md with the next free id of this year.
+
+    \b
+    Example:
+      releasekit advisory new --title "Channel export ignores read permissions" \\
+          --summary "Users could export channels they cannot read." \\
+          --cvss CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N
+    """
+    fields = NewAdvisory(embargo=_parse_instant(embargo), **values)
+    path = new_advisory(obj.settings, clock.now(), fields)
+    click.echo(str(display_path(obj.settings, path)))
+
+
+@advisory.command("list")
+@json_option
+@pass_context
+def advisory_list(obj: Context, as_json: bool) -> None:
+    """List advisories: id, title, score, severity, embargo, state.
+
+    \b
+    Example:
+      releasekit advisory list --json | jq '.[] | select(.state == "embargoed")'
+    """
+    settings = obj.settings
+    now = clock.now()
+    days = settings.project.disclosure_days
+    advisories = load_advisories(settings)
+    if as_json:
+        click.echo(json.dumps([a.to_json(now, days) for a in advisories], indent=2))
+        return
+    if not advisories:
+        show.stderr().print("No advisories yet: `releasekit advisory new`.")
+        return
+    grid = show.table(title=f"{settings.project.name} advisories", title_justify="left")
+    grid.add_column("Id", no_wrap=True)
+    grid.add_column("Title", overflow="fold", ratio=1)
+    grid.add_column("Score", no_wrap=True, justify="right")
+    grid.add_column("Severity", no_wrap=True)
+    grid.add_column("Embargo", overflow="fold")
+    grid.add_column("State", no_wrap=True)
+    for item in advisories:
+        grid.add_row(
+            item.id,
+            item.title,
+            f"{item.score:.1f}" if item.score is not None else "-",
+            show.severity(item.severity),
+            timefmt.instant(item.embargo, settings.zone) if item.embargo else "-",
+            item.state(now, days).value,
+        )
+    show.stdout().print(grid)
+
+
+@advisory.command("check")
+@pass_context
+def advisory_check(obj: Context) -> None:
+    """Validate every advisory file; report every problem as FILE:LINE: field: message.
+
+    Also builds each advisory's CVE and OSV records as they will be on its disclosure
+    date, and reports a field the schemas would refuse then (a title too long for CVE
+    JSON 5, say): on the day, such a record stops the whole site's build.
+
+    Exit 0 when all are valid, 2 otherwise.
+
+    \b
+    Example:
+      releasekit advisory check
+    """
+    settings = obj.settings
+    advisories, problems = check_advisories(settings)
+    problems += record_problems(settings, advisories)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in advisories/", err=True)
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    click.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")

@@ -1,0 +1,89 @@
+"""``releasekit plan`` and ``lint``: the backport plan and the leak check of what the lift
+would push."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from releasekit.cli import show
+from releasekit.cli.context import Context, json_option, pass_context
+from releasekit.support import clock
+from releasekit.support.errors import LeakFound, NotReady
+from releasekit.workspace.files import load_advisories
+
+
+@click.command("plan")
+@json_option
+@click.option("--no-fetch", is_flag=True, help="Use the remote-tracking refs as they are.")
+@pass_context
+def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
+    """The backport matrix: advisories x release lines on the live public tips.
+
+    For each unreleased advisory and supported line: required or not and why, fix held or
+    missing, and whether it applies, conflicts (with the files) or is already there; the
+    next version of each line. Fetches the remote first (progress on stderr).
+    Exit 0 when every advisory with an embargo is ready, 1 when not, 2 on bad input.
+
+    \b
+    Example:
+      releasekit plan
+      releasekit plan --json | jq '.advisories[] | select(.ready | not) | .id'
+    """
+    # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
+    # other commands do not need.
+    from releasekit.adapters import git
+    from releasekit.release import plan
+
+    settings = obj.settings
+    advisories = load_advisories(settings)
+    result = plan.build_plan(
+        settings,
+        advisories,
+        git.ProductRepo.open(settings.repository_path, obj.env),
+        fetch=not no_fetch,
+        progress=show.progress,
+        now=clock.now(),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        show.print_plan(settings, result)
+    if not result.is_ready:
+        waiting = [a.id for a in result.advisories if a.gating and not result.ready(a.id)]
+        raise NotReady(f"not ready: {', '.join(waiting)}")
+
+
+@click.command("lint")
+@pass_context
+def lint_command(obj: Context) -> None:
+    """Leak check of everything the lift would push, before it is pushed.
+
+    Checks every held fix of the unreleased advisories (commit subjects and bodies, author
+    fields, file names and the lines the diffs add, comments included), the branch and tag
+    names and tag messages of the supported lines, and the committer. Words: the defaults
+    (security, vulnerab*, exploit*, CVE, ...), [lint] words, and every advisory id, CVE id
+    and reporter name; [lint] allow passes exact phrases. Each finding is
+    FILE:LINE: word: context. Exit 0 when clean, 1 with findings.
+
+    \b
+    Example:
+      releasekit lint
+    """
+    # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
+    # other commands do not need.
+    from releasekit.adapters import git
+    from releasekit.release import plan
+
+    settings = obj.settings
+    advisories = load_advisories(settings)
+    findings = plan.lint_workspace(
+        settings, advisories, git.ProductRepo.open(settings.repository_path, obj.env)
+    )
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        count = len(findings)
+        raise LeakFound(f"{count} possible leak(s): reword, or allow the phrase in [lint] allow")
+    click.echo("lint: clean")

@@ -1,0 +1,134 @@
+"""Where things live in a workspace, and reading its files.
+
+Loads the settings and every advisory, and checks them: each file on its own, the files against
+each other, and the records each advisory will have on its disclosure date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, Protocol
+
+from releasekit.model.advisory import Advisory, field_line, read_advisory, split_front_matter
+from releasekit.model.config import Settings, load_config
+from releasekit.support import fsutil
+from releasekit.support.errors import AdvisoryError, Problem
+
+
+def open_workspace(root: Path) -> Settings:
+    """The settings of the workspace at ``root``."""
+    return load_config(root)
+
+
+def display_path(settings: Settings, path: Path) -> Path:
+    """``path`` as messages show it: relative to the workspace when it is inside it, as written
+    or once resolved (a path relative to the current directory); as given otherwise."""
+    try:
+        return path.relative_to(settings.root)
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(settings.root)
+    except ValueError:
+        return path
+
+
+def state_dir(settings: Settings) -> Path:
+    """The private ``.releasekit/`` directory (created 0700)."""
+    return fsutil.private_dir(settings.state_dir)
+
+
+def advisory_files(settings: Settings) -> list[Path]:
+    """The advisory files, ``advisories/*.md``, in name order."""
+    if not settings.advisories_dir.is_dir():
+        return []
+    return sorted(p for p in settings.advisories_dir.glob("*.md") if p.is_file())
+
+
+def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]:
+    """Every advisory that parses, and every problem found in any file (all, not the first)."""
+    advisories: list[Advisory] = []
+    problems: list[Problem] = []
+    prefix = settings.project.advisory_prefix
+    for path in advisory_files(settings):
+        try:
+            advisories.append(read_advisory(path, prefix, display_path(settings, path)))
+        except AdvisoryError as exc:
+            problems.extend(exc.problems)
+    problems.extend(cross_check(settings, advisories))
+    return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+
+
+class Identified(Protocol):
+    """What the cross-check needs of an advisory."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def cve(self) -> str | None: ...
+
+
+def cross_check(
+    settings: Settings,
+    advisories: Sequence[Identified],
+    path_of: Callable[[Any], Path] = attrgetter("path"),
+) -> list[Problem]:
+    """Problems between files: two advisories with the same number or the same CVE.
+
+    ``path_of`` gives an advisory's file (by default its ``path``), for the messages only.
+    """
+    problems: list[Problem] = []
+    seen_ids: dict[tuple[int, int], Identified] = {}
+    seen_cves: dict[str, Identified] = {}
+    for advisory in advisories:
+        key = (advisory.year, advisory.number)
+        if key in seen_ids:
+            other = seen_ids[key].id
+            shown = display_path(settings, path_of(advisory))
+            problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
+        seen_ids.setdefault(key, advisory)
+        if advisory.cve:
+            if advisory.cve in seen_cves:
+                shown = display_path(settings, path_of(advisory))
+                # Neither the CVE id nor the other advisory: `publish` (run daily, its log
+                # often public) stops on this problem too, and naming a disclosed advisory
+                # would tell an embargoed one's CVE id. `grep` finds the other file.
+                problems.append(Problem(shown, None, "cve", "another advisory has the same CVE id"))
+            seen_cves.setdefault(advisory.cve, advisory)
+    return problems
+
+
+def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[Problem]:
+    """What the advisories' CVE and OSV records would be refused for on their disclosure
+    dates, as problems of the field at fault (see site.records.check)."""
+    from releasekit.site import records
+
+    problems: list[Problem] = []
+    for advisory in advisories:
+        found = records.check(settings, advisory)
+        if found is None:
+            continue
+        field, error = found
+        line = None
+        if field is not None:
+            split = split_front_matter(advisory.path.read_text(encoding="utf-8"))
+            line = field_line(split[0], field) if split else None
+        shown = display_path(settings, advisory.path)
+        # Not the record's file name, cve/CVE-ID.json: the CVE id is public only from the
+        # disclosure date (and `advisory check` may run in a public CI log).
+        problems.append(Problem(shown, line, field, f"not accepted in its records: {error.reason}"))
+    return problems
+
+
+def load_advisories(settings: Settings) -> list[Advisory]:
+    """Every advisory, in id order; raises AdvisoryError listing every problem."""
+    advisories, problems = check_advisories(settings)
+    if problems:
+        raise AdvisoryError(problems)
+    return advisories

@@ -1,0 +1,123 @@
+"""``releasekit advisory new``: create an advisory file with the next free id.
+
+Ids are never reused: the highest number ever issued is kept in ``.releasekit/`` (so a deleted
+draft's id is not handed out again), and each file is created with O_EXCL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from releasekit.model.advisory import parse_advisory
+from releasekit.model.config import Settings
+from releasekit.support import fsutil, render
+from releasekit.support.errors import AdvisoryError, Problem
+from releasekit.workspace.files import display_path, state_dir
+
+ISSUED_IDS = "issued-ids.json"
+
+
+@dataclass(frozen=True)
+class NewAdvisory:
+    """The values of a new advisory; its field names are also ``advisory new``'s options.
+
+    ``embargo`` None with a ``cve``: the default embargo (see :func:`default_embargo`).
+    """
+
+    title: str
+    summary: str
+    component: str | None = None
+    cvss: str | None = None
+    cve: str | None = None
+    reporter: str | None = None
+    embargo: datetime | None = None
+
+
+def default_embargo(now: datetime, embargo_hours: int) -> datetime:
+    """The embargo end when a CVE is reserved: at least ``embargo_hours`` after ``now``, on the
+    next full hour (rounding down would shorten the agreed embargo)."""
+    ahead = now + timedelta(hours=embargo_hours)
+    moment = ahead.replace(minute=0, second=0, microsecond=0)
+    return moment + timedelta(hours=1) if moment < ahead else moment
+
+
+def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path:
+    """Create ``advisories/ID.md`` with the next free id of ``now``'s year; returns its path."""
+    if fields.embargo is None and fields.cve:
+        embargo = default_embargo(now, settings.project.embargo_hours)
+        fields = dataclasses.replace(fields, embargo=embargo)
+    prefix = settings.project.advisory_prefix
+    year = now.year
+    env = render.environment(settings.templates_dir)
+
+    def text_for(ident: str) -> str:
+        text = render.render(env, "advisory.md.j2", id=ident, year=year, **vars(fields))
+        path = settings.advisories_dir / f"{ident}.md"
+        parse_advisory(text, display_path(settings, path), prefix)  # valid before written
+        return text
+
+    try:
+        text_for(f"{prefix}-{year}-0001")  # bad input: fail before anything is created
+    except AdvisoryError as exc:
+        # No file exists yet (and ...-0001 may be another, valid advisory): a value given on
+        # the command line is named by its option, as `--embargo` is.
+        options = {f.name for f in dataclasses.fields(NewAdvisory)}  # (same names)
+        raise AdvisoryError(
+            [
+                Problem("advisory new", None, f"--{p.field}", p.message)
+                if p.field in options
+                else p
+                for p in exc.problems
+            ]
+        ) from None
+    return _issue(settings, year, text_for)
+
+
+def _issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
+    """Create the advisory file of the next free id of ``year`` (its text: ``text_for(id)``)
+    and record the number as issued; under a lock, so that two runs at once get two ids."""
+    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
+    private = state_dir(settings)
+    issued_path = private / ISSUED_IDS
+    stem = f"{settings.project.advisory_prefix}-{year}"
+    with _locked(private / ".ids.lock"):
+        try:
+            issued: dict[str, int] = json.loads(issued_path.read_text())
+        except (FileNotFoundError, ValueError):
+            issued = {}
+        highest = issued.get(str(year), 0)
+        for existing in settings.advisories_dir.glob(f"{stem}-*.md"):
+            number = existing.stem.rsplit("-", 1)[-1]
+            if number.isdigit():
+                highest = max(highest, int(number))
+        while True:
+            highest += 1
+            ident = f"{stem}-{highest:04d}"
+            path = settings.advisories_dir / f"{ident}.md"
+            if fsutil.create_exclusive(path, text_for(ident), 0o600):
+                break
+        issued[str(year)] = highest
+        try:
+            fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
+        except BaseException:  # not issued after all: no advisory a re-run would add to
+            path.unlink(missing_ok=True)
+            raise
+    return path
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing)."""
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
