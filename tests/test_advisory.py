@@ -15,10 +15,10 @@ from releasekit.model.advisory import (
     parse_advisory,
     read_advisory,
     score_vector,
-    severity_for,
     split_front_matter,
     update_front_matter,
 )
+from releasekit.model.severity import severity_for
 from releasekit.support.errors import AdvisoryError
 
 from .conftest import advisory_text

@@ -20,20 +20,14 @@ from typing import Any
 
 from packaging.version import Version
 
+from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
+from releasekit.model.severity import severity_for
 from releasekit.support import tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
-SEVERITY_BANDS = (  # (lowest score, name), highest first
-    (9.0, "critical"),
-    (7.0, "high"),
-    (4.0, "medium"),
-    (0.1, "low"),
-    (0.0, "none"),
-)
-SEVERITIES = ("none", "low", "medium", "high", "critical")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
 
 
@@ -42,14 +36,6 @@ class State(StrEnum):
     EMBARGOED = "embargoed"  # embargo set, not released
     RELEASED = "released"  # released; details still private until the disclosure date
     DISCLOSED = "disclosed"  # details public
-
-
-def severity_for(score: float) -> str:
-    """The severity band of a CVSS base score."""
-    for lowest, name in SEVERITY_BANDS:
-        if score >= lowest:
-            return name
-    return "none"
 
 
 @dataclass(frozen=True)
