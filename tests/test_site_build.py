@@ -22,6 +22,7 @@ import time_machine
 from click.testing import Result
 
 from releasekit import workspace
+from releasekit.model import lifecycle
 from releasekit.site import build, markdown, mdcache, model, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 
@@ -457,8 +458,8 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     path.write_text(path.read_text().replace('introduced = "9.8"', 'introduced = "10.3.1"'))
     (advisory,) = workspace.load_advisories(settings)
     assert model.versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
-    assert model.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
-    assert model.next_change([advisory], at(LATER), 30) is None
+    assert lifecycle.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
+    assert lifecycle.next_change([advisory], at(LATER), 30) is None
 
 
 def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:

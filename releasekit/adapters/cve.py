@@ -23,9 +23,11 @@ from cvelib.cve_api import CveRecordValidationError
 from releasekit import workspace
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
+from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.site import model, records
+from releasekit.model.lifecycle import Stage
+from releasekit.site import records
 from releasekit.support.errors import BadInput, PublishError
 
 ENV_NAMES = ("CVE_USER", "CVE_ORG", "CVE_API_KEY")
@@ -120,10 +122,10 @@ def due(advisories: Sequence[Advisory], now: datetime, days: int) -> tuple[list[
     for advisory in advisories:
         if not advisory.cve:
             continue
-        seen = model.visibility(advisory, now, days)
-        if seen is model.Visibility.DISCLOSED:
+        seen = lifecycle.stage(advisory, now, days)
+        if seen is Stage.DISCLOSED:
             ready.append(advisory)
-        elif seen is model.Visibility.RELEASED:
+        elif seen is Stage.RELEASED:
             waiting += 1
     return sorted(ready, key=lambda a: a.cve or ""), waiting
 

@@ -46,10 +46,11 @@ from markupsafe import Markup
 
 from releasekit import __version__, workspace
 from releasekit.adapters import journal
+from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
+from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, model, tree
-from releasekit.site.model import Visibility
 from releasekit.support import fsutil, render, timefmt
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
@@ -133,7 +134,7 @@ class _State:
     sources: dict[str, tuple[int, ...]] = field(default_factory=dict)  # advisory file: stat
     shared_key: str = ""
     built_at: float | None = None  # the build's `now`
-    next_change: float | None = None  # the first instant after it when a visibility changes
+    next_change: float | None = None  # the first instant after it when a stage changes
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
     token: str = ""  # the items file written with this manifest ("": none)
     # From the items file, read only when something is rebuilt:
@@ -146,7 +147,7 @@ class _State:
     feeds_key: str = ""  # what the live feeds were made of
 
     def steady(self, global_key: str, now: float) -> bool:
-        """No setting or template changed and no advisory's visibility since the last build."""
+        """No setting or template changed and no advisory's stage since the last build."""
         return (
             self.global_key == global_key
             and self.built_at is not None
@@ -339,16 +340,9 @@ def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
         return text
 
 
-def _key(global_key: str, fingerprint: str, visibility: Visibility) -> str:
-    text = f"{global_key}\0{fingerprint}\0{visibility.value}"
+def _key(global_key: str, fingerprint: str, stage: Stage) -> str:
+    text = f"{global_key}\0{fingerprint}\0{stage.value}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def _visibility(released: float | None, disclosed_at: float | None, now: float) -> Visibility:
-    if released is None or released > now:
-        return Visibility.HIDDEN
-    assert disclosed_at is not None
-    return Visibility.DISCLOSED if now >= disclosed_at else Visibility.RELEASED
 
 
 def _disclosed(item: Item | None) -> bool:
@@ -359,7 +353,7 @@ def _stamp(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-# --- views: only what may be shown, by visibility ------------------------------------------
+# --- views: only what may be shown, by stage ------------------------------------------
 
 
 def _severity(advisory: Advisory) -> dict[str, Any]:
@@ -374,15 +368,15 @@ def _severity(advisory: Advisory) -> dict[str, Any]:
     }
 
 
-def _view(settings: Settings, advisory: Advisory, visibility: Visibility) -> dict[str, Any]:
+def _view(settings: Settings, advisory: Advisory, stage: Stage) -> dict[str, Any]:
     """The data a template gets for one advisory: nothing undisclosed before its date."""
-    assert visibility is not Visibility.HIDDEN
+    assert stage.public
     assert advisory.released is not None
     days = settings.project.disclosure_days
     day = advisory.disclosure_date(days)
     assert day is not None
     found = model.versions(advisory)
-    disclosed = visibility is Visibility.DISCLOSED
+    disclosed = stage is Stage.DISCLOSED
     view: dict[str, Any] = {
         "id": advisory.id,
         "title": advisory.title,
@@ -392,7 +386,7 @@ def _view(settings: Settings, advisory: Advisory, visibility: Visibility) -> dic
         "release_instant": timefmt.instant(advisory.released, settings.zone),
         "disclosure_date": day.strftime("%Y-%m-%d"),
         "disclosed": disclosed,
-        "placeholder": None if disclosed else model.placeholder(day),
+        "placeholder": None if disclosed else lifecycle.placeholder(day),
         "severity": _severity(advisory),
         "affected": found.affected_list,
         "fixed": found.fixed_list,
@@ -441,13 +435,13 @@ def _render(
     """Render an advisory's page, records and row; write the files into the standby."""
     settings = ctx.settings
     days = settings.project.disclosure_days
-    seen = model.visibility(advisory, ctx.now, days)
+    seen = lifecycle.stage(advisory, ctx.now, days)
     fingerprint = model.fingerprint(advisory)
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = None
     disclosed = unrecorded = False
-    if seen is not Visibility.HIDDEN:
+    if seen.public:
         assert advisory.released is not None
         key = _key(ctx.global_key, fingerprint, seen)
         renderer = _renderer(settings, ctx.global_key)
@@ -809,7 +803,7 @@ class _Builder:
     def _source_entries(self, plan: _Plan, sources: dict[str, tuple[int, ...]]) -> None:
         """Entries for the advisory files that changed (or may show differently now).
 
-        When no setting, template or visibility changed and the live site is as the state
+        When no setting, template or stage changed and the live site is as the state
         says (the everyday case), an advisory whose file is unchanged keeps its item, and
         its files, without an entry.
         """
@@ -879,8 +873,8 @@ class _Builder:
                 plan.tasks.append(_Task(entry.id, entry.source))
                 continue
             if not steady:
-                seen = _visibility(entry.released, entry.disclosed_at, now)
-                wanted = None if seen is Visibility.HIDDEN else _key(key, entry.fingerprint, seen)
+                seen = lifecycle.stage_at(entry.released, entry.disclosed_at, now)
+                wanted = _key(key, entry.fingerprint, seen) if seen.public else None
                 if old.key != wanted:
                     plan.tasks.append(_Task(entry.id, entry.source))
                     continue
@@ -1169,15 +1163,9 @@ class _Builder:
         return h.hexdigest()
 
     def _next_change(self, items: dict[str, Item]) -> float | None:
-        """The first instant after now at which an advisory's visibility changes."""
-        now = self.now.timestamp()
-        upcoming = [
-            moment
-            for item in items.values()
-            for moment in (item.released, item.disclosed_at)
-            if moment is not None and moment > now
-        ]
-        return min(upcoming, default=None)
+        """The first instant after now at which an advisory's stage changes."""
+        moments = (m for item in items.values() for m in (item.released, item.disclosed_at))
+        return lifecycle.first_change(moments, self.now.timestamp())
 
     def _clean_standby(self, plan: _Plan) -> None:
         """Make the standby hold only files the state vouches for; remember them."""

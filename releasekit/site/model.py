@@ -1,19 +1,11 @@
-"""What of an advisory the public site may show at a given instant (pure, no I/O).
-
-An advisory is *hidden* until it is released, *released* (id, title, summary, severity and
-versions public; details replaced by the placeholder sentence) until its disclosure date, and
-*disclosed* (everything public) from midnight UTC of that date on. Every function here takes
-``now`` as an argument; nothing reads the clock.
-"""
+"""What of an advisory the public site shows at its stage (see model.lifecycle; pure, no I/O)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -21,48 +13,13 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-
-PLACEHOLDER = (
-    "Details on the security update will be posted here on {date}, "
-    "as per our Responsible Disclosure Policy."
-)
-
-
-class Visibility(StrEnum):
-    HIDDEN = "hidden"  # not released: appears nowhere
-    RELEASED = "released"  # placeholder for the details
-    DISCLOSED = "disclosed"  # full details, records
+from releasekit.model.lifecycle import Stage, placeholder
 
 
 def writes_cve(settings: Settings, advisory: Advisory) -> bool:
     """Whether the site carries a CVE record for the advisory (it has a CVE id, and the
     project a CNA org id)."""
     return bool(advisory.cve and settings.cve.org_id)
-
-
-def visibility(advisory: Advisory, now: datetime, disclosure_days: int) -> Visibility:
-    if not advisory.is_public(now):
-        return Visibility.HIDDEN
-    disclosed = advisory.disclosed_at(disclosure_days)
-    assert disclosed is not None  # public implies released
-    return Visibility.DISCLOSED if now >= disclosed else Visibility.RELEASED
-
-
-def placeholder(day: date) -> str:
-    """The exact sentence the details carry until ``day``."""
-    return PLACEHOLDER.format(date=day.strftime("%Y-%m-%d"))
-
-
-def next_change(advisories: Iterable[Advisory], now: datetime, days: int) -> datetime | None:
-    """The first instant after ``now`` at which any advisory's visibility changes."""
-    upcoming = []
-    for advisory in advisories:
-        if advisory.released is None:
-            continue
-        for moment in (advisory.released, advisory.disclosed_at(days)):
-            if moment is not None and moment > now:
-                upcoming.append(moment)
-    return min(upcoming, default=None)
 
 
 def fingerprint(advisory: Advisory) -> str:
@@ -208,11 +165,11 @@ class FeedRow(NamedTuple):
     order: tuple[int, int]  # (year, number), for ties
 
 
-def feed_row(settings: Settings, advisory: Advisory, seen: Visibility) -> FeedRow:
+def feed_row(settings: Settings, advisory: Advisory, seen: Stage) -> FeedRow:
     days = settings.project.disclosure_days
     assert advisory.released is not None
     updated = advisory.released
-    if seen is Visibility.DISCLOSED:
+    if seen is Stage.DISCLOSED:
         moment = advisory.disclosed_at(days)
         assert moment is not None
         updated = moment
@@ -223,7 +180,7 @@ def feed_row(settings: Settings, advisory: Advisory, seen: Visibility) -> FeedRo
     fixed = versions(advisory).fixed_list
     if fixed:
         parts.append(f"Fixed in {', '.join(fixed)}.")
-    if seen is Visibility.RELEASED:
+    if seen is Stage.RELEASED:
         day = advisory.disclosure_date(days)
         assert day is not None
         parts.append(placeholder(day))
