@@ -23,7 +23,8 @@ from click.testing import Result
 
 from releasekit import workspace
 from releasekit.model import lifecycle
-from releasekit.site import build, markdown, mdcache, model, tree
+from releasekit.model.versions import versions
+from releasekit.site import build, markdown, mdcache, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 
 from .conftest import Workspace
@@ -447,7 +448,7 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     )
     settings = workspace.open_workspace(site_ws.root)
     (advisory,) = workspace.load_advisories(settings)
-    found = model.versions(advisory)
+    found = versions(advisory)
     assert found.fixed_list == ["10.4.0", "10.3.1", "9.10.4", "9.9.2"]  # 9.10 > 9.9
     assert found.affected_list == [
         "10.3.0",
@@ -457,7 +458,7 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     ]
     path.write_text(path.read_text().replace('introduced = "9.8"', 'introduced = "10.3.1"'))
     (advisory,) = workspace.load_advisories(settings)
-    assert model.versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
+    assert versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
     assert lifecycle.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
     assert lifecycle.next_change([advisory], at(LATER), 30) is None
 

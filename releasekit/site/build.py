@@ -50,8 +50,9 @@ from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
-from releasekit.site import listing, model, tree
-from releasekit.support import fsutil, render, timefmt
+from releasekit.model.public import public_fields
+from releasekit.site import listing, model, tree, views
+from releasekit.support import fsutil, render
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
 RENDER_VERSION = "2"  # bump when the output for the same input changes
@@ -277,7 +278,7 @@ class _Renderer:
         env.bytecode_cache = render.bytecode_cache(cache)
         self.env = env
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}
-        self.context = _site_context(settings)
+        self.context = views.site_context(settings)
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
         self.details = mdcache.details
@@ -353,79 +354,6 @@ def _stamp(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-# --- views: only what may be shown, by stage ------------------------------------------
-
-
-def _severity(advisory: Advisory) -> dict[str, Any]:
-    score = advisory.score
-    return {
-        "name": advisory.severity,
-        "label": advisory.severity.title(),
-        "score": f"{score:.1f}" if score is not None else None,
-        "vector": advisory.cvss.vector if advisory.cvss else None,
-        "cvss4_score": f"{advisory.cvss4.score:.1f}" if advisory.cvss4 else None,
-        "cvss4_vector": advisory.cvss4.vector if advisory.cvss4 else None,
-    }
-
-
-def _view(settings: Settings, advisory: Advisory, stage: Stage) -> dict[str, Any]:
-    """The data a template gets for one advisory: nothing undisclosed before its date."""
-    assert stage.public
-    assert advisory.released is not None
-    days = settings.project.disclosure_days
-    day = advisory.disclosure_date(days)
-    assert day is not None
-    found = model.versions(advisory)
-    disclosed = stage is Stage.DISCLOSED
-    view: dict[str, Any] = {
-        "id": advisory.id,
-        "title": advisory.title,
-        "summary": advisory.summary,
-        "released": timefmt.iso_utc(advisory.released),
-        "release_date": advisory.released.strftime("%Y-%m-%d"),
-        "release_instant": timefmt.instant(advisory.released, settings.zone),
-        "disclosure_date": day.strftime("%Y-%m-%d"),
-        "disclosed": disclosed,
-        "placeholder": None if disclosed else lifecycle.placeholder(day),
-        "severity": _severity(advisory),
-        "affected": found.affected_list,
-        "fixed": found.fixed_list,
-        "page": f"advisories/{advisory.id}.html",
-        # Details: only from the disclosure date on.
-        "cve": None,
-        "cwe": None,
-        "component": None,
-        "reporter": None,
-        "severity_reason": None,
-        "osv": None,
-        "cve_record": None,
-    }
-    if disclosed:
-        view.update(
-            cve=advisory.cve,
-            cwe=advisory.cwe,
-            component=advisory.component,
-            reporter=advisory.reporter,
-            severity_reason=advisory.severity_reason,
-            osv=f"osv/{advisory.id}.json",
-            cve_record=f"cve/{advisory.cve}.json" if model.writes_cve(settings, advisory) else None,
-        )
-    return view
-
-
-def _site_context(settings: Settings) -> dict[str, Any]:
-    base = settings.project.site_url.rstrip("/")
-    return {
-        "project": {
-            "name": settings.project.name,
-            "vendor": settings.project.vendor,
-            "site_url": base,
-            "disclosure_days": settings.project.disclosure_days,
-        },
-        "feeds": {"rss": "feed.xml", "atom": "atom.xml", "json": "advisories.json"},
-    }
-
-
 # --- rendering one advisory (in a worker or in-process) ------------------------------------
 
 
@@ -441,16 +369,16 @@ def _render(
     row = None
     key = None
     disclosed = unrecorded = False
-    if seen.public:
-        assert advisory.released is not None
+    shown = public_fields(settings, advisory, seen)
+    if shown is not None:
         key = _key(ctx.global_key, fingerprint, seen)
         renderer = _renderer(settings, ctx.global_key)
         records = renderer.records
-        view = _view(settings, advisory, seen)
-        disclosed = view["disclosed"]
+        view = views.page_view(settings, shown)
+        disclosed = shown.disclosed
         details = None
-        if disclosed:
-            html = renderer.details(ctx.markdown, advisory.id, advisory.body)
+        if shown.details is not None:
+            html = renderer.details(ctx.markdown, shown.id, shown.details)
             # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
             details = Markup(html)  # noqa: S704
         page = renderer.render(
@@ -464,12 +392,12 @@ def _render(
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         row = listing.Row(
-            (advisory.released.timestamp(), advisory.year, advisory.number),
+            (shown.released.timestamp(), shown.year, shown.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
-            orjson.dumps(_json_row(settings, advisory, view)),
-            tuple(model.feed_row(settings, advisory, seen)),
+            orjson.dumps(views.json_row(settings, shown)),
+            tuple(views.feed_row(shown)),
         )
-        unrecorded = bool(disclosed and advisory.cve and not view["cve_record"])
+        unrecorded = bool(shown.cve and not view["cve_record"])
     item = Item(
         advisory.id,
         advisory.year,
@@ -589,39 +517,6 @@ def _run(
 
 
 # --- the files that list every advisory ----------------------------------------------------
-
-
-def _json_row(settings: Settings, advisory: Advisory, view: dict[str, Any]) -> dict[str, Any]:
-    base = settings.project.site_url.rstrip("/")
-
-    def url(rel: str | None) -> str | None:
-        return f"{base}/{rel}" if rel else None
-
-    def cvss(score: Any) -> dict[str, Any] | None:
-        if score is None:
-            return None
-        return {"version": score.version, "vector": score.vector, "score": score.score}
-
-    return {
-        "id": view["id"],
-        "url": url(view["page"]),
-        "title": view["title"],
-        "summary": view["summary"],
-        "released": view["released"],
-        "disclosure_date": view["disclosure_date"],
-        "disclosed": view["disclosed"],
-        "severity": advisory.severity,
-        "cvss": cvss(advisory.cvss),
-        "cvss4": cvss(advisory.cvss4),
-        "affected": view["affected"],
-        "fixed": dict(sorted(advisory.fixed.items())),
-        "cve": view["cve"],
-        "cwe": view["cwe"],
-        "component": view["component"],
-        "reporter": view["reporter"],
-        "osv": url(view["osv"]),
-        "cve_record": url(view["cve_record"]),
-    }
 
 
 def _static(settings: Settings, rel: str) -> bytes:

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from markupsafe import Markup
 
-from releasekit.site import feeds, kept, model, tree
+from releasekit.site import feeds, kept, tree, views
 
 FILE = "site-rows.sqlite"
 INDEX, JSON = "index.html", "advisories.json"
@@ -108,7 +108,7 @@ def listed(items: Mapping[str, Listed]) -> list[str]:
 
 def chosen(items: Mapping[str, Listed]) -> list[str]:
     """The ids that the feeds show (feeds.select: newest change first, at most FEED_LIMIT)."""
-    keys = [  # model.feed_row: the change is the release, then the disclosure
+    keys = [  # views.feed_row: the change is the release, then the disclosure
         (item.disclosed_at if item.disclosed else item.released, item.year, item.number, i)
         for i, item in items.items()
         if item.row is not None
@@ -223,7 +223,7 @@ def make(
     files = {INDEX: page, JSON: opening + _SEPARATOR.join(json) + b"\n]}\n"}
     if shown is not None:
         entries = (rendered.get(ident) or stored[ident] for ident in picked)
-        selected = feeds.select(tuple.__new__(model.FeedRow, row[3]) for row in entries)
+        selected = feeds.select(tuple.__new__(views.FeedRow, row[3]) for row in entries)
         files["feed.xml"] = feeds.rss(settings, selected)
         files["atom.xml"] = feeds.atom(settings, selected)
     new = Layout(

@@ -24,7 +24,9 @@ import orjson
 
 from releasekit.model.advisory import Advisory, Cvss
 from releasekit.model.config import Settings
-from releasekit.site import model
+from releasekit.model.lifecycle import Stage
+from releasekit.model.public import Public, public_fields
+from releasekit.model.versions import Versions
 from releasekit.support import timefmt
 from releasekit.support.errors import PublishError, RecordError
 
@@ -222,7 +224,7 @@ def check(settings: Settings, advisory: Advisory) -> tuple[str | None, RecordErr
             return None
         advisory = replace(advisory, released=advisory.embargo)
     try:
-        if model.writes_cve(settings, advisory):
+        if advisory.cve and settings.cve.org_id:  # the site carries a CVE record
             cve_record(settings, advisory)
         osv_record(settings, advisory)
     except RecordError as exc:
@@ -235,12 +237,12 @@ def _under(pointer: str, path: str) -> bool:
     return pointer == path or pointer.startswith(path + "/")
 
 
-def page_url(settings: Settings, advisory: Advisory) -> str:
-    return f"{settings.project.site_url.rstrip('/')}/advisories/{advisory.id}.html"
+def page_url(settings: Settings, ident: str) -> str:
+    return f"{settings.project.site_url.rstrip('/')}/advisories/{ident}.html"
 
 
-def osv_id(advisory: Advisory) -> str:
-    return OSV_ID_PREFIX + advisory.id
+def osv_id(ident: str) -> str:
+    return OSV_ID_PREFIX + ident
 
 
 def _metric(cvss: Cvss) -> dict[str, Any]:
@@ -257,8 +259,7 @@ def _metric(cvss: Cvss) -> dict[str, Any]:
     }
 
 
-def _cve_versions(advisory: Advisory) -> list[dict[str, Any]]:
-    found = model.versions(advisory)
+def _cve_versions(found: Versions) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for fix in found.lines:
         if fix.first_affected is not None:
@@ -284,11 +285,19 @@ def _cve_versions(advisory: Advisory) -> list[dict[str, Any]]:
     return entries
 
 
+def _disclosed(settings: Settings, advisory: Advisory) -> Public:
+    """What the records show: the advisory as disclosed (they exist only from then on)."""
+    shown = public_fields(settings, advisory, Stage.DISCLOSED)
+    assert shown is not None  # a record is made of a released advisory
+    return shown
+
+
 def cna_container(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     """The CNA container of the CVE record: what CVE Services accepts for this CVE."""
-    disclosed = advisory.disclosed_at(settings.project.disclosure_days)
-    assert advisory.released is not None
-    assert disclosed is not None
+    return _cna_container(settings, _disclosed(settings, advisory))
+
+
+def _cna_container(settings: Settings, shown: Public) -> dict[str, Any]:
     provider: dict[str, Any] = {"orgId": settings.cve.org_id}
     if settings.cve.short_name:
         provider["shortName"] = settings.cve.short_name
@@ -296,55 +305,55 @@ def cna_container(settings: Settings, advisory: Advisory) -> dict[str, Any]:
         "vendor": settings.project.vendor,
         "product": settings.project.name,
         "defaultStatus": "unknown",
-        "versions": _cve_versions(advisory),
+        "versions": _cve_versions(shown.versions),
     }
-    if advisory.component:
-        affected["modules"] = [advisory.component]
+    if shown.component:
+        affected["modules"] = [shown.component]
     if not affected["versions"]:
         del affected["versions"]
     cna: dict[str, Any] = {
         "providerMetadata": provider,
-        "title": advisory.title,
-        "descriptions": [{"lang": "en", "value": advisory.summary}],
+        "title": shown.title,
+        "descriptions": [{"lang": "en", "value": shown.summary}],
         "affected": [affected],
         "references": [
-            {"url": page_url(settings, advisory), "name": advisory.id, "tags": ["vendor-advisory"]}
+            {"url": page_url(settings, shown.id), "name": shown.id, "tags": ["vendor-advisory"]}
         ],
-        "datePublic": timefmt.iso_utc(advisory.released),
-        "source": {"advisory": advisory.id, "discovery": "EXTERNAL"},
+        "datePublic": timefmt.iso_utc(shown.released),
+        "source": {"advisory": shown.id, "discovery": "EXTERNAL"},
     }
-    if advisory.cwe:
+    if shown.cwe:
         cna["problemTypes"] = [
             {
                 "descriptions": [
                     {
                         "lang": "en",
                         "type": "CWE",
-                        "cweId": advisory.cwe,
-                        "description": advisory.cwe,
+                        "cweId": shown.cwe,
+                        "description": shown.cwe,
                     }
                 ]
             }
         ]
-    metrics = [_metric(c) for c in (advisory.cvss, advisory.cvss4) if c is not None]
+    metrics = [_metric(c) for c in (shown.cvss, shown.cvss4) if c is not None]
     if metrics:
         cna["metrics"] = metrics
-    if advisory.reporter:
-        cna["credits"] = [{"lang": "en", "value": advisory.reporter, "type": "finder"}]
+    if shown.reporter:
+        cna["credits"] = [{"lang": "en", "value": shown.reporter, "type": "finder"}]
     return cna
 
 
 def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated."""
-    assert advisory.cve is not None
-    disclosed = advisory.disclosed_at(settings.project.disclosure_days)
-    assert disclosed is not None
+    shown = _disclosed(settings, advisory)
+    assert shown.cve is not None
+    disclosed = timefmt.iso_utc(shown.disclosed_at)
     metadata: dict[str, Any] = {
-        "cveId": advisory.cve,
+        "cveId": shown.cve,
         "assignerOrgId": settings.cve.org_id,
         "state": "PUBLISHED",
-        "datePublished": timefmt.iso_utc(disclosed),
-        "dateUpdated": timefmt.iso_utc(disclosed),
+        "datePublished": disclosed,
+        "dateUpdated": disclosed,
     }
     if settings.cve.short_name:
         metadata["assignerShortName"] = settings.cve.short_name
@@ -352,20 +361,17 @@ def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
         "dataType": "CVE_RECORD",
         "dataVersion": CVE_DATA_VERSION,
         "cveMetadata": metadata,
-        "containers": {"cna": cna_container(settings, advisory)},
+        "containers": {"cna": _cna_container(settings, shown)},
     }
-    validate("cve", record, f"cve/{advisory.cve}.json")
+    validate("cve", record, f"cve/{shown.cve}.json")
     return record
 
 
 def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     """The OSV record, validated against the bundled OSV schema."""
-    disclosed = advisory.disclosed_at(settings.project.disclosure_days)
-    assert advisory.released is not None
-    assert disclosed is not None
-    found = model.versions(advisory)
+    shown = _disclosed(settings, advisory)
     affected = []
-    for fix in found.lines:
+    for fix in shown.versions.lines:
         if fix.first_affected is None:
             continue
         affected.append(
@@ -383,36 +389,37 @@ def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
                 },
             }
         )
-    details = advisory.summary
-    if advisory.body.strip():
-        details += "\n\n" + advisory.body.strip() + "\n"
+    details = shown.summary
+    body = (shown.details or "").strip()
+    if body:
+        details += "\n\n" + body + "\n"
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
-        "id": osv_id(advisory),
-        "modified": timefmt.iso_utc(disclosed),
-        "published": timefmt.iso_utc(advisory.released),
-        "aliases": [advisory.cve] if advisory.cve else [],
-        "summary": advisory.title,
+        "id": osv_id(shown.id),
+        "modified": timefmt.iso_utc(shown.disclosed_at),
+        "published": timefmt.iso_utc(shown.released),
+        "aliases": [shown.cve] if shown.cve else [],
+        "summary": shown.title,
         "details": details,
         "affected": affected,
-        "references": [{"type": "ADVISORY", "url": page_url(settings, advisory)}],
+        "references": [{"type": "ADVISORY", "url": page_url(settings, shown.id)}],
         "database_specific": {
-            "advisory": advisory.id,
-            "severity": advisory.severity.upper(),
-            "cwe_ids": [advisory.cwe] if advisory.cwe else [],
+            "advisory": shown.id,
+            "severity": shown.severity.upper(),
+            "cwe_ids": [shown.cwe] if shown.cwe else [],
         },
     }
     severity: list[dict[str, str]] = []
-    for cvss in (advisory.cvss, advisory.cvss4):
+    for cvss in (shown.cvss, shown.cvss4):
         if cvss is not None:
             kind = "CVSS_V3" if cvss.version == "3.1" else "CVSS_V4"
             if all(s["type"] != kind for s in severity):
                 severity.append({"type": kind, "score": cvss.vector})
     if severity:
         record["severity"] = severity
-    if advisory.reporter:
-        record["credits"] = [{"name": advisory.reporter, "type": "FINDER"}]
-    validate("osv", record, f"osv/{advisory.id}.json")
+    if shown.reporter:
+        record["credits"] = [{"name": shown.reporter, "type": "FINDER"}]
+    validate("osv", record, f"osv/{shown.id}.json")
     return record
 
 
