@@ -1028,10 +1028,10 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
         click.echo(f"releasekit: warning: {warning}", err=True)
     published = None
     if cve_services:
-        from releasekit.adapters import cve
+        from releasekit.site import cve_publish
 
         advisories = workspace.load_advisories(settings)
-        published = cve.publish_records(
+        published = cve_publish.publish_records(
             settings,
             advisories,
             now,

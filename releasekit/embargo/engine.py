@@ -354,7 +354,7 @@ def _texts_check(
     The site is built into a scratch directory beside the workspace's templates, as it will
     be right after the push; the live site is not touched.
     """
-    from releasekit.site import records
+    from releasekit import records
 
     try:
         announcement(settings, batch, now, prepared)

@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import orjson
 from markupsafe import Markup
 
-from releasekit import __version__, workspace
+from releasekit import __version__, records, workspace
 from releasekit.adapters import journal
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory, read_advisory
@@ -267,7 +267,7 @@ class _Renderer:
     """What rendering needs, made once per process and set of templates."""
 
     def __init__(self, settings: Settings, global_key: str) -> None:
-        from releasekit.site import mdcache, records
+        from releasekit.site import mdcache
 
         self.key = (settings.templates_dir, global_key)
         env = render.environment(settings.templates_dir)
@@ -282,7 +282,6 @@ class _Renderer:
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
         self.details = mdcache.details
-        self.records = records
         records.warm()
 
     def render(self, name: str, **context: Any) -> str:
@@ -373,7 +372,6 @@ def _render(
     if shown is not None:
         key = _key(ctx.global_key, fingerprint, seen)
         renderer = _renderer(settings, ctx.global_key)
-        records = renderer.records
         view = views.page_view(settings, shown)
         disclosed = shown.disclosed
         details = None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from releasekit import records
 from releasekit.model.config import Settings
 from releasekit.site.views import FeedRow
 
@@ -52,7 +53,7 @@ def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> 
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for item in chosen:
-        url = f"{base}/advisories/{item.id}.html"
+        url = records.page_url(settings, item.id)
         entry = fg.add_entry(order="append")
         entry.id(url)
         entry.guid(url, permalink=True)

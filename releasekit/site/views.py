@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from releasekit import records
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
 from releasekit.support import timefmt
@@ -41,10 +42,15 @@ def _severity(shown: Public) -> dict[str, Any]:
 
 def _links(settings: Settings, shown: Public) -> tuple[str, str | None, str | None]:
     """The advisory's page, OSV record and CVE record (None: none yet), relative to site/."""
+    page = records.page_path(shown.id)
     if not shown.disclosed:
-        return f"advisories/{shown.id}.html", None, None
-    cve = f"cve/{shown.cve}.json" if shown.cve and settings.cve.org_id else None
-    return f"advisories/{shown.id}.html", f"osv/{shown.id}.json", cve
+        return page, None, None
+    cve = (
+        records.cve_path(shown.cve)
+        if shown.cve and records.writes_cve(settings, shown.cve)
+        else None
+    )
+    return page, records.osv_path(shown.id), cve
 
 
 def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
