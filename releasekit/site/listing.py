@@ -117,8 +117,9 @@ def chosen(items: Mapping[str, Listed]) -> list[str]:
     return [key[3] for key in keys[: feeds.FEED_LIMIT]]
 
 
-def feeds_key(global_key: str, items: Mapping[str, Listed], ids: Sequence[str]) -> str:
-    """What the feeds are made of: their rows and everything global."""
+def rows_key(global_key: str, items: Mapping[str, Listed], ids: Sequence[str]) -> str:
+    """What a file made of the rows of ``ids`` is made of: those rows and everything global
+    (the feeds: the rows :func:`chosen` picks)."""
     h = hashlib.blake2b(global_key.encode(), digest_size=16)
     for ident in ids:
         h.update(f"\0{ident}\0{items[ident].row}".encode())
@@ -180,7 +181,7 @@ def make(
     position = live.position
     wanted = {i for i in order if i not in rendered and i not in position}
     wanted.update(i for i in picked if i not in rendered)
-    stored = _fetch(state_dir, wanted, items)
+    stored = fetch(state_dir, wanted, items)
     html: list[Any] = []  # pieces: a new row, or a run of rows unchanged in the live files
     json: list[Any] = []
     html_sizes: list[int] = []
@@ -243,7 +244,7 @@ def _append(run: tuple[memoryview, memoryview], html: list[Any], json: list[Any]
 # --- the store ------------------------------------------------------------------------------
 
 
-def _fetch(
+def fetch(
     state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
 ) -> dict[str, tuple[Any, ...]]:
     """The kept rows of ``wanted``, each checked against its item's row digest."""

@@ -35,7 +35,7 @@ DIR_MODE = 0o755
 FILE_MODE = 0o644
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
-FORK_MIN = 2000  # from this many links on, a child process makes them beside the rendering
+FORK_MIN = 2000  # from this many links on, child processes make them beside the rendering
 
 Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file
 
@@ -260,27 +260,35 @@ def link_all(live: Path, standby: Path, rels: Iterable[str]) -> None:
 class Linker:
     """:func:`link_all` started now and finished by :meth:`wait`.
 
-    Many links are made by forked child processes while the parent renders (the work is
-    nearly all in the kernel, and the machine has more than one core); a few, at once.
+    Many links (``fork_min`` or more) are made by forked child processes while the parent
+    renders (the work is nearly all in the kernel, and the machine has more than one core);
+    a few, at once.
     ``rels`` come grouped by directory: two children take a half each, so that they work in
     different directories most of the time (a directory takes one new entry at a time).
     Start it before any thread or worker pool exists.
     """
 
-    def __init__(self, live: Path, standby: Path, rels: list[str]) -> None:
+    def __init__(
+        self, live: Path, standby: Path, rels: list[str], fork_min: int = FORK_MIN
+    ) -> None:
         self._children: list[tuple[int, int]] = []  # pid, pipe
         cores = os.cpu_count() or 1
-        if len(rels) < FORK_MIN or cores < 2:
+        if len(rels) < fork_min or cores < 2:
             link_all(live, standby, rels)
             return
         by_dir: dict[str, list[str]] = {}
         for rel in rels:
             by_dir.setdefault(rel.rpartition("/")[0], []).append(rel)
         rels = [rel for group in by_dir.values() for rel in group]
-        parts = 2 if len(rels) >= 4 * FORK_MIN else 1
+        parts = 2 if len(rels) >= 4 * fork_min else 1
         size = -(-len(rels) // parts)
         for start in range(0, len(rels), size):
             self._children.append(_fork(link_all, live, standby, rels[start : start + size]))
+
+    @property
+    def children(self) -> int:
+        """How many child processes are making the links (0: made at once)."""
+        return len(self._children)
 
     def wait(self) -> None:
         """Wait for the links; an OSError when a child could not make them."""
