@@ -24,7 +24,7 @@ from click.testing import Result
 from releasekit import workspace
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, markdown, mdcache, tree
+from releasekit.site import build, child, markdown, mdcache, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 
 from .conftest import Workspace
@@ -650,10 +650,10 @@ def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path
     (tmp_path / "a" / "x.html").write_text("x")
     (tmp_path / "y.json").write_text("{}")
     expected = tree.scan(tmp_path)
-    assert tree.Background(tree.scan, tmp_path).result() == expected
-    failing = tree.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
+    assert child.Background(tree.scan, tmp_path).result() == expected
+    failing = child.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
-    tree.Background(tree.scan, tmp_path).discard()  # reaped, never used
+    child.Background(tree.scan, tmp_path).discard()  # reaped, never used
 
 
 def test_a_scan_that_cannot_fork_is_made_here(
@@ -666,7 +666,7 @@ def test_a_scan_that_cannot_fork_is_made_here(
 
     before = len(os.listdir("/proc/self/fd"))
     monkeypatch.setattr(os, "fork", no_fork)
-    assert tree.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
+    assert child.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
     assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
 
 

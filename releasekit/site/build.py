@@ -38,7 +38,7 @@ from releasekit import workspace
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.site import keys, listing, mdcache, pages, standby, tree, workers
+from releasekit.site import child, keys, listing, mdcache, pages, standby, tree, workers
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
 from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
@@ -195,7 +195,7 @@ class _Builder:
         self.state_dir = workspace.state_dir(settings)
         self.state = State((), "")  # the last build's, read once the publish lock is held
         self.global_key = ""
-        self.standby_scan: tree.Background | None = None  # tree.scan of the standby
+        self.standby_scan: child.Background | None = None  # tree.scan of the standby
 
     def run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
         """Build under the publish lock, without the cyclic collector (see _no_collector)."""
@@ -210,7 +210,7 @@ class _Builder:
         if not steady or sources != state.sources:  # a build: scan the standby meanwhile
             path = tree.standby_path(self.site, self.state_dir)
             if path.is_dir() and not path.is_symlink() and state.built_at is not None:
-                self.standby_scan = tree.Background(tree.scan, path, KEEP)
+                self.standby_scan = child.Background(tree.scan, path, KEEP)
         try:
             present = tree.scan(self.site, KEEP)
             if steady and sources == state.sources and present == state.signatures:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from releasekit.model import lifecycle
-from releasekit.site import listing, mdcache, tree
+from releasekit.site import child, listing, mdcache, tree
 from releasekit.site.plan import Plan
 from releasekit.site.state import Item, State, save_state
 
@@ -23,7 +23,7 @@ KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as
 Changes = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # written, unchanged, removed
 
 
-def clean(plan: Plan, state: State, scan: tree.Background | None) -> None:
+def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
     """Make the standby hold only files the state vouches for; remember them. ``scan``: a
     scan of the standby started in the background (used, or discarded, here)."""
     standby = plan.standby

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from releasekit.model.advisory import Advisory, read_advisory
-from releasekit.site import mdcache, pages, tree
+from releasekit.site import child, mdcache, pages
 from releasekit.site.pages import Context
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
@@ -59,7 +59,7 @@ _WORKER: Context | None = None
 
 def _init_worker(ctx: Context, parent: int) -> None:
     global _WORKER
-    tree.die_with_parent(parent)  # a killed build leaves no worker waiting for work
+    child.die_with_parent(parent)  # a killed build leaves no worker waiting for work
     _WORKER = ctx
     gc.enable()  # the build process collects nothing (see build); a worker renders many pages
 
