@@ -69,7 +69,7 @@ def score_vector(vector: str) -> Cvss:
 
     Remembered: advisories share vectors, and a Cvss is immutable.
     """
-    from cvss import CVSS3, CVSS4
+    from cvss import CVSS3, CVSS4  # loaded once a vector is scored: not by every command
     from cvss.exceptions import CVSSError
 
     if vector.startswith("CVSS:3.1/"):
@@ -379,7 +379,7 @@ def _toml_line(key: str, value: Any) -> str:
             for k, v in sorted(value.items(), key=lambda item: _version_key(item[0]))
         )
         return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
-    import tomli_w
+    import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({key: value}).strip()
 
@@ -393,7 +393,7 @@ def _version_key(text: str) -> tuple[int, Version | str]:
 
 
 def _toml_scalar(value: Any) -> str:
-    import tomli_w
+    import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
