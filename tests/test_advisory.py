@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from releasekit.model.advisory import (
     FENCE,
-    State,
     parse_advisory,
     read_advisory,
     score_vector,
-    severity_for,
     split_front_matter,
     update_front_matter,
 )
+from releasekit.model.lifecycle import Stage
+from releasekit.model.severity import severity_for
 from releasekit.support.errors import AdvisoryError
 
 from .conftest import advisory_text
@@ -143,13 +143,13 @@ def test_messages_never_quote_advisory_text() -> None:
 
 def test_states_follow_the_clock() -> None:
     draft = parse(advisory_text(embargo=None, cvss=None))
-    assert draft.state(datetime(2026, 11, 1, tzinfo=UTC), 30) is State.DRAFT
+    assert draft.state(datetime(2026, 11, 1, tzinfo=UTC), 30) is Stage.DRAFT
     adv = parse(advisory_text(released="2026-12-01T14:00:07Z"))
     assert adv.disclosure_date(30) == date(2026, 12, 31)
-    assert adv.state(datetime(2026, 12, 30, 23, 59, tzinfo=UTC), 30) is State.RELEASED
-    assert adv.state(datetime(2026, 12, 31, 0, 0, tzinfo=UTC), 30) is State.DISCLOSED
+    assert adv.state(datetime(2026, 12, 30, 23, 59, tzinfo=UTC), 30) is Stage.RELEASED
+    assert adv.state(datetime(2026, 12, 31, 0, 0, tzinfo=UTC), 30) is Stage.DISCLOSED
     embargoed = parse(advisory_text())
-    assert embargoed.state(datetime(2026, 12, 2, tzinfo=UTC), 30) is State.EMBARGOED
+    assert embargoed.state(datetime(2026, 12, 2, tzinfo=UTC), 30) is Stage.EMBARGOED
 
 
 def test_update_front_matter_keeps_the_rest() -> None:

@@ -15,6 +15,7 @@ from releasekit.adapters import cve
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
 from releasekit.model.config import Settings
+from releasekit.site import cve_publish
 from releasekit.support.errors import BadInput, PublishError
 from releasekit.workspace import files as workspace
 
@@ -87,13 +88,13 @@ def test_each_disclosed_record_is_published_once(
     marked(cve_ws, 3, released=None)  # embargoed
     settings = workspace.open_workspace(cve_ws.root)
     advisories = workspace.load_advisories(settings)
-    report = cve.publish_records(settings, advisories, LATER, env=Environment(env))
+    report = cve_publish.publish_records(settings, advisories, LATER, env=Environment(env))
     assert report.published == ("CVE-2099-90001",) and report.waiting == 1
     stored = fake.published["CVE-2099-90001"]["containers"]["cna"]
     assert stored["providerMetadata"]["orgId"] == ORG_UUID
     assert stored["title"] == markers(1)["title"]
     assert set(fake.published) == {"CVE-2099-90001"}
-    again = cve.publish_records(settings, advisories, LATER, env=Environment(env))
+    again = cve_publish.publish_records(settings, advisories, LATER, env=Environment(env))
     assert again.published == () and again.already == ("CVE-2099-90001",)
     posts = [r for r in fake.requests if r[0] == "POST"]
     assert len(posts) == 1
@@ -101,7 +102,7 @@ def test_each_disclosed_record_is_published_once(
         step = journal.get("cve:CVE-2099-90001")
     assert step is not None and step.status == "done"
     assert fake.api_key not in json.dumps(step.detail)
-    later = cve.publish_records(
+    later = cve_publish.publish_records(
         settings, advisories, datetime(2027, 2, 19, 1, tzinfo=UTC), env=Environment(env)
     )
     assert later.published == ("CVE-2099-90002",)
@@ -117,14 +118,14 @@ def test_a_failure_is_journalled_and_retried_and_a_lost_answer_read_back(
     fake.fail_next(500)
     fake.fail_next(502, store_first=True)
     with pytest.raises(PublishError) as caught:
-        cve.publish_records(settings, advisories, LATER, env=Environment(env))
+        cve_publish.publish_records(settings, advisories, LATER, env=Environment(env))
     message = str(caught.value)
     assert "CVE-2099-90001 (HTTP 500 INJECTED)" in message
     assert "CVE-2099-90002 (HTTP 502 BAD_GATEWAY)" in message
     assert fake.api_key not in message
     with Journal.open(settings.state_dir) as journal:
         assert journal.get("cve:CVE-2099-90001").status == "failed"  # type: ignore[union-attr]
-    report = cve.publish_records(settings, advisories, LATER, env=Environment(env))
+    report = cve_publish.publish_records(settings, advisories, LATER, env=Environment(env))
     assert report.published == ("CVE-2099-90001",)
     assert report.confirmed == ("CVE-2099-90002",)  # read back, not sent a second time
     posts = [path for method, path in fake.requests if method == "POST"]

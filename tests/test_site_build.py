@@ -21,7 +21,9 @@ import pytest
 import time_machine
 from click.testing import Result
 
-from releasekit.site import build, markdown, mdcache, model, tree
+from releasekit.model import lifecycle
+from releasekit.model.versions import versions
+from releasekit.site import build, child, markdown, mdcache, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 
@@ -446,7 +448,7 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     )
     settings = workspace.open_workspace(site_ws.root)
     (advisory,) = workspace.load_advisories(settings)
-    found = model.versions(advisory)
+    found = versions(advisory)
     assert found.fixed_list == ["10.4.0", "10.3.1", "9.10.4", "9.9.2"]  # 9.10 > 9.9
     assert found.affected_list == [
         "10.3.0",
@@ -456,9 +458,9 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     ]
     path.write_text(path.read_text().replace('introduced = "9.8"', 'introduced = "10.3.1"'))
     (advisory,) = workspace.load_advisories(settings)
-    assert model.versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
-    assert model.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
-    assert model.next_change([advisory], at(LATER), 30) is None
+    assert versions(advisory).affected_list == []  # only 10.3.1+, fixed in 10.3.1
+    assert lifecycle.next_change([advisory], at(AFTER_RELEASE), 30) == at(DISCLOSURE)
+    assert lifecycle.next_change([advisory], at(LATER), 30) is None
 
 
 def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:
@@ -530,33 +532,31 @@ def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
 def test_unchanged_files_linked_by_child_processes(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, fork_min: int
 ) -> None:
-    monkeypatch.setattr(tree, "FORK_MIN", fork_min)  # 9 links: two children, then one
+    tuning = build.Tuning(fork_min=fork_min)  # 9 links: two children, then one
     for n in range(1, 5):
         marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    publish_at(site_ws, LATER, tuning=tuning)
     site = site_ws.root / "site"
     inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
     path.write_text(path.read_text() + "\nMore.\n")
-    report = publish_at(site_ws, LATER)
+    report = publish_at(site_ws, LATER, tuning=tuning)
     assert report.written == ("advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json")
     for rel in ("advisories/ACSA-2026-0001.html", "cve/CVE-2099-90003.json", "index.html"):
         assert (site / rel).stat().st_ino == inodes[rel]
 
 
-def test_a_small_build_drops_details_that_are_no_longer_public(
-    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)  # the big build that kept them
+def test_a_small_build_drops_details_that_are_no_longer_public(site_ws: Workspace) -> None:
+    big = build.Tuning(markdown_min=1)  # the big build that kept them
     for n in (1, 2, 3):
         marked(site_ws, n)
-    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1, tuning=big)
     assert sorted(kept_details(site_ws)) == [f"ACSA-2026-000{n}" for n in (1, 2, 3)]
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 64)  # then everyday builds, that do not use it
+    everyday = build.Tuning(markdown_min=64)  # then everyday builds, that do not use it
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace(RELEASED, "2026-11-01T10:00:00Z"))
     (site_ws.root / "advisories" / "ACSA-2026-0002.md").unlink()
-    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1, tuning=everyday)
     assert list(kept_details(site_ws)) == ["ACSA-2026-0003"]
     state = site_ws.root / ".releasekit"
     kept = b"".join(p.read_bytes() for p in state.glob(mdcache.FILE + "*"))  # and its log
@@ -650,10 +650,10 @@ def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path
     (tmp_path / "a" / "x.html").write_text("x")
     (tmp_path / "y.json").write_text("{}")
     expected = tree.scan(tmp_path)
-    assert tree.Background(tree.scan, tmp_path).result() == expected
-    failing = tree.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
+    assert child.Background(tree.scan, tmp_path).result() == expected
+    failing = child.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
-    tree.Background(tree.scan, tmp_path).discard()  # reaped, never used
+    child.Background(tree.scan, tmp_path).discard()  # reaped, never used
 
 
 def test_a_scan_that_cannot_fork_is_made_here(
@@ -666,26 +666,22 @@ def test_a_scan_that_cannot_fork_is_made_here(
 
     before = len(os.listdir("/proc/self/fd"))
     monkeypatch.setattr(os, "fork", no_fork)
-    assert tree.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
+    assert child.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
     assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
 
 
-def test_a_link_that_fails_in_a_child_fails_the_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tree, "FORK_MIN", 1)
+def test_a_link_that_fails_in_a_child_fails_the_build(tmp_path: Path) -> None:
     live, standby = tmp_path / "live", tmp_path / "standby"
     (live / "a").mkdir(parents=True)
     for name in "xyz":
         (live / "a" / name).write_text(name)
-    linker = tree.Linker(live, standby, ["a/x", "a/y", "a/z", "a/missing"])
-    assert len(linker._children) == 2
+    linker = tree.Linker(live, standby, ["a/x", "a/y", "a/z", "a/missing"], fork_min=1)
+    assert linker.children == 2
     with pytest.raises(OSError, match=r"linking the unchanged files.*FileNotFoundError"):
         linker.wait()
     assert (standby / "a" / "x").read_text() == "x"
-    monkeypatch.setattr(tree, "FORK_MIN", 2)
     with pytest.raises(FileNotFoundError):  # fewer links: made at once
-        tree.Linker(live, standby, ["a/missing"])
+        tree.Linker(live, standby, ["a/missing"], fork_min=2)
 
 
 class Renders:
@@ -711,34 +707,32 @@ def kept_details(ws: Workspace) -> dict[str, str]:
 def test_a_full_rebuild_takes_the_details_kept_from_the_last_build(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)  # as with thousands of advisories
+    kept = build.Tuning(markdown_min=1)  # as with thousands of advisories
     for n in range(1, 5):
         marked(site_ws, n)
     renders = Renders(monkeypatch)
-    publish_at(site_ws, LATER, jobs=1)
+    publish_at(site_ws, LATER, jobs=1, tuning=kept)
     assert len(renders.texts) == 4
     assert sorted(kept_details(site_ws)) == [f"ACSA-2026-000{n}" for n in range(1, 5)]
     # A restyled page template: every page again, no Markdown parsed again ...
     site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
     renders.texts.clear()
-    report = publish_at(site_ws, LATER, jobs=1)
+    report = publish_at(site_ws, LATER, jobs=1, tuning=kept)
     assert len([r for r in report.written if r.startswith("advisories/")]) == 4
     assert renders.texts == []
     # ... but a changed text, always.
     path = site_ws.root / "advisories" / "ACSA-2026-0003.md"
     path.write_text(path.read_text().replace("in a paragraph", "in a NEW-SENTENCE paragraph"))
     site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article y"))
-    publish_at(site_ws, LATER, jobs=1)
+    publish_at(site_ws, LATER, jobs=1, tuning=kept)
     assert len(renders.texts) == 1 and "NEW-SENTENCE" in renders.texts[0]
     # The same bytes as a build that never kept anything, in workers too.
     other = tmp_path / "fresh"
     shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 10_000)
-    publish_at(Workspace(other), LATER)
+    publish_at(Workspace(other), LATER, tuning=build.Tuning(markdown_min=10_000))
     assert site_files(site_ws.root / "site") == site_files(other / "site")
     shutil.rmtree(site_ws.root / "site")
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
-    publish_at(site_ws, LATER, jobs=2)
+    publish_at(site_ws, LATER, jobs=2, tuning=kept)
     assert site_files(site_ws.root / "site") == site_files(other / "site")
     assert "NEW-SENTENCE" in (site_ws.root / "site/advisories/ACSA-2026-0003.html").read_text()
 
@@ -749,41 +743,39 @@ ADVISORY_TEMPLATE = (Path(build.__file__).parents[2] / "templates/advisory.html.
 def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
+    kept = build.Tuning(markdown_min=1)
     for n in (1, 2):
         marked(site_ws, n)
-    publish_at(site_ws, LATER, jobs=1)
+    publish_at(site_ws, LATER, jobs=1, tuning=kept)
     before = site_files(site_ws.root / "site")
     renders = Renders(monkeypatch)
-    kept = site_ws.root / ".releasekit" / mdcache.FILE
+    store = site_ws.root / ".releasekit" / mdcache.FILE
     # Well-formed entries of another renderer (here: edited, to tell them apart) ...
-    with contextlib.closing(sqlite3.connect(kept)) as db, db:
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
         db.execute("UPDATE details SET html = replace(html, 'MARKER-BODY', 'EDITED')")
     monkeypatch.setattr(mdcache, "_renderer_files", lambda: [Path(build.__file__)])
     mdcache.identity.cache_clear()
-    monkeypatch.setattr(build, "RENDER_VERSION", "again")  # every page again
-    publish_at(site_ws, LATER, jobs=1)
+    site_ws.write("templates/advisory.html.j2", "{# again #}" + ADVISORY_TEMPLATE)  # every page
+    publish_at(site_ws, LATER, jobs=1, tuning=kept)
     assert len(renders.texts) == 2
     assert site_files(site_ws.root / "site") == before
     # ... and a damaged store: set aside, started again.
-    kept.write_bytes(b"not a database" * 100)
-    monkeypatch.setattr(build, "RENDER_VERSION", "once more")
+    store.write_bytes(b"not a database" * 100)
+    site_ws.write("templates/advisory.html.j2", "{# once more #}" + ADVISORY_TEMPLATE)
     renders.texts.clear()
-    publish_at(site_ws, LATER, jobs=1)
+    publish_at(site_ws, LATER, jobs=1, tuning=kept)
     assert len(renders.texts) == 2
     assert site_files(site_ws.root / "site") == before
     assert sorted(kept_details(site_ws)) == ["ACSA-2026-0001", "ACSA-2026-0002"]
     mdcache.identity.cache_clear()
 
 
-def test_only_the_details_of_disclosed_advisories_are_kept(
-    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(build, "MARKDOWN_MIN", 1)
+def test_only_the_details_of_disclosed_advisories_are_kept(site_ws: Workspace) -> None:
+    tuning = build.Tuning(markdown_min=1)
     marked(site_ws, 1)
     marked(site_ws, 2, released="2026-10-30T10:00:00Z")  # released, details not yet due
     marked(site_ws, 3, released=None)  # under embargo
-    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=2)  # kept by the worker processes
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=2, tuning=tuning)  # kept by the workers
     kept = site_ws.root / ".releasekit" / mdcache.FILE
     assert list(kept_details(site_ws)) == ["ACSA-2026-0001"]
     for n in (2, 3):
@@ -792,27 +784,31 @@ def test_only_the_details_of_disclosed_advisories_are_kept(
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace(RELEASED, "2026-11-01T10:00:00Z"))
     site_ws.write("templates/_row.html.j2", "<tr><td>{{ a.id }}</td></tr>")  # a full rebuild
-    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1)
+    publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=1, tuning=tuning)
     assert kept_details(site_ws) == {}
     assert markers(1)["body"].encode() not in kept.read_bytes()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_big_build_tells_how_far_it_is(
-    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, jobs: int
-) -> None:
-    monkeypatch.setattr(build, "PARALLEL_MIN", 3)  # as with thousands of advisories
+def test_a_big_build_tells_how_far_it_is(site_ws: Workspace, jobs: int) -> None:
+    tuning = build.Tuning(parallel_min=3)  # as with thousands of advisories
     for n in range(1, 6):
         marked(site_ws, n)
     told: list[tuple[int, int]] = []
     settings = workspace.open_workspace(site_ws.root)
-    build.publish_workspace(settings, at(LATER), jobs=jobs, advance=lambda *a: told.append(a))
+
+    def publish() -> None:
+        build.publish_workspace(
+            settings, at(LATER), jobs=jobs, advance=lambda *a: told.append(a), tuning=tuning
+        )
+
+    publish()
     assert told and told[-1] == (5, 5)
     assert [done for done, _ in told] == sorted(done for done, _ in told)
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text() + "\nMore.\n")
     told.clear()
-    build.publish_workspace(settings, at(LATER), jobs=jobs, advance=lambda *a: told.append(a))
+    publish()
     assert told == []  # one page: nothing to show
 
 
@@ -823,23 +819,14 @@ def test_the_repository_commits_only_the_readme_of_site() -> None:
     assert "/site/*" in ignored and "!/site/README.md" in ignored
 
 
-def test_the_collector_is_off_during_a_build_and_on_again_after(
-    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_collector_is_off_during_a_build_and_on_again_after(site_ws: Workspace) -> None:
     import gc
 
-    seen: list[bool] = []
-    real = build._Builder.run
-
-    def run(self: build._Builder, *args: object) -> build.PublishReport:
-        seen.append(gc.isenabled())
-        return real(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(build._Builder, "run", run)
+    seen: list[bool] = []  # whether it was on, each time the build said something
     marked(site_ws, 1)
     assert gc.isenabled()
-    publish_at(site_ws, LATER)
-    assert seen == [False] and gc.isenabled()
+    publish_at(site_ws, LATER, progress=lambda _message: seen.append(gc.isenabled()))
+    assert seen and not any(seen) and gc.isenabled()
     (site_ws.root / "advisories" / "ACSA-2026-0001.md").write_text("not an advisory")
     with pytest.raises(AdvisoryError):
         publish_at(site_ws, LATER)

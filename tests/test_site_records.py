@@ -12,7 +12,9 @@ import jsonschema
 import pytest
 from cvelib.cve_api import CveRecord
 
-from releasekit.site import build, records
+from releasekit import records
+from releasekit.records import schemas
+from releasekit.site import build
 from releasekit.support.errors import PublishError
 from releasekit.workspace import files as workspace
 
@@ -157,22 +159,22 @@ def test_metrics_validated_apart_agree_with_the_whole_schema(site_ws: Workspace)
     settings = workspace.open_workspace(site_ws.root)
     (advisory,) = workspace.load_advisories(settings)
     record = records.cve_record(settings, advisory)
-    assert records._metrics_apart(records._schemas()["cve"])  # the fast path is taken
+    assert schemas.metrics_apart(json.loads(records.cve_schema_path().read_text()))  # fast path
     whole = jsonschema.Draft7Validator(json.loads(records.cve_schema_path().read_text()))
     verdicts = []
     for instance in _metric_variants(record) * 2:  # twice: remembered metrics give the same
-        verdicts.append(records._is_valid("cve", instance))
+        verdicts.append(schemas.is_valid("cve", instance))
         assert verdicts[-1] == whole.is_valid(instance), instance
     assert True in verdicts and False in verdicts
 
 
 def test_a_schema_of_another_shape_is_validated_whole() -> None:
     full = json.loads(records.cve_schema_path().read_text())
-    assert records._metrics_apart(full)
+    assert schemas.metrics_apart(full)
     changed = json.loads(json.dumps(full))
     changed["definitions"]["cnaPublishedContainer"]["required"].append("metrics")
-    assert not records._metrics_apart(changed)
+    assert not schemas.metrics_apart(changed)
     changed = json.loads(json.dumps(full))
     changed["definitions"]["cnaPublishedContainer"]["minProperties"] = 5
-    assert not records._metrics_apart(changed)
-    assert not records._metrics_apart({"oneOf": []})
+    assert not schemas.metrics_apart(changed)
+    assert not schemas.metrics_apart({"oneOf": []})

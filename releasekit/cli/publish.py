@@ -64,7 +64,9 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
         click.echo(f"releasekit: warning: {warning}", err=True)
     published = None
     if cve_services:
-        published = cve.publish_records(
+        from releasekit.site import cve_publish
+
+        published = cve_publish.publish_records(
             settings,
             load_advisories(settings),
             now,

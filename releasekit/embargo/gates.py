@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from releasekit import records
 from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import texts
@@ -23,7 +24,6 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import MailSettings, Settings
 from releasekit.release.plan import lint_plan
 from releasekit.site import build as site_build
-from releasekit.site import records
 from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable
 
 

@@ -12,44 +12,24 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
+from releasekit.model import lifecycle
+from releasekit.model.lifecycle import Stage
+from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
+from releasekit.model.severity import severity_for
 from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
-SEVERITY_BANDS = (  # (lowest score, name), highest first
-    (9.0, "critical"),
-    (7.0, "high"),
-    (4.0, "medium"),
-    (0.1, "low"),
-    (0.0, "none"),
-)
-SEVERITIES = ("none", "low", "medium", "high", "critical")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
-
-
-class State(StrEnum):
-    DRAFT = "draft"  # no embargo set yet
-    EMBARGOED = "embargoed"  # embargo set, not released
-    RELEASED = "released"  # released; details still private until the disclosure date
-    DISCLOSED = "disclosed"  # details public
-
-
-def severity_for(score: float) -> str:
-    """The severity band of a CVSS base score."""
-    for lowest, name in SEVERITY_BANDS:
-        if score >= lowest:
-            return name
-    return "none"
 
 
 @dataclass(frozen=True)
@@ -89,7 +69,7 @@ def score_vector(vector: str) -> Cvss:
 
     Remembered: advisories share vectors, and a Cvss is immutable.
     """
-    from cvss import CVSS3, CVSS4
+    from cvss import CVSS3, CVSS4  # loaded once a vector is scored: not by every command
     from cvss.exceptions import CVSSError
 
     if vector.startswith("CVSS:3.1/"):
@@ -149,28 +129,20 @@ class Advisory:
         return int(self.id.split("-")[-1])
 
     def disclosure_date(self, disclosure_days: int) -> date | None:
-        """The day the details become public (release date + disclosure_days), in UTC."""
+        """The day the details become public (see lifecycle); None until released."""
         if self.released is None:
             return None
-        return (self.released + timedelta(days=disclosure_days)).date()
+        return lifecycle.disclosure_date(self.released, disclosure_days)
 
     def disclosed_at(self, disclosure_days: int) -> datetime | None:
-        """The instant the details become public: midnight UTC of the disclosure date."""
-        day = self.disclosure_date(disclosure_days)
-        if day is None:
-            return None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-    def state(self, now: datetime, disclosure_days: int) -> State:
+        """The instant the details become public (see lifecycle); None until released."""
         if self.released is None:
-            return State.EMBARGOED if self.embargo else State.DRAFT
-        disclosed = self.disclosed_at(disclosure_days)
-        assert disclosed is not None
-        return State.DISCLOSED if now >= disclosed else State.RELEASED
+            return None
+        return lifecycle.disclosed_at(self.released, disclosure_days)
 
-    def is_public(self, now: datetime) -> bool:
-        """Released: the id, title, summary and versions may be shown."""
-        return self.released is not None and self.released <= now
+    def state(self, now: datetime, disclosure_days: int) -> Stage:
+        """Its stage at ``now`` (see lifecycle)."""
+        return lifecycle.stage(self, now, disclosure_days)
 
     def to_json(self, now: datetime, disclosure_days: int) -> dict[str, Any]:
         """The advisory as ``advisory list --json`` shows it: its fields and state at ``now``."""
@@ -422,7 +394,7 @@ def _toml_line(key: str, value: Any) -> str:
             for k, v in sorted(value.items(), key=lambda item: _version_key(item[0]))
         )
         return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
-    import tomli_w
+    import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({key: value}).strip()
 
@@ -436,7 +408,7 @@ def _version_key(text: str) -> tuple[int, Version | str]:
 
 
 def _toml_scalar(value: Any) -> str:
-    import tomli_w
+    import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 

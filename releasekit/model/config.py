@@ -27,7 +27,6 @@ from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
 LINE_GROUPS = ("upcoming", "esr", "last")
-SEVERITIES = ("none", "low", "medium", "high", "critical")
 
 Check = Callable[[Any], str | None]
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from releasekit.site.build import PublishReport, publish, publish_workspace
+from releasekit.site.build import PublishReport, Tuning, publish, publish_workspace
 
-__all__ = ["PublishReport", "publish", "publish_workspace"]
+__all__ = ["PublishReport", "Tuning", "publish", "publish_workspace"]

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from releasekit import records
 from releasekit.model.config import Settings
-from releasekit.site.model import FeedRow
-from releasekit.site.model import feed_row as row
+from releasekit.site.views import FeedRow
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
 
-__all__ = ["FEED_LIMIT", "FeedRow", "atom", "row", "rss", "select"]
+__all__ = ["FEED_LIMIT", "FeedRow", "atom", "rss", "select"]
 
 FEED_LIMIT = 100  # feed readers poll often; the index and advisories.json list everything
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the feeds' time when nothing is public yet
@@ -53,7 +53,7 @@ def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> 
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for item in chosen:
-        url = f"{base}/advisories/{item.id}.html"
+        url = records.page_url(settings, item.id)
         entry = fg.add_entry(order="append")
         entry.id(url)
         entry.guid(url, permalink=True)

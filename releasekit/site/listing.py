@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from markupsafe import Markup
 
-from releasekit.site import feeds, kept, model, tree
+from releasekit.site import feeds, kept, tree, views
 
 FILE = "site-rows.sqlite"
 INDEX, JSON = "index.html", "advisories.json"
@@ -108,7 +108,7 @@ def listed(items: Mapping[str, Listed]) -> list[str]:
 
 def chosen(items: Mapping[str, Listed]) -> list[str]:
     """The ids that the feeds show (feeds.select: newest change first, at most FEED_LIMIT)."""
-    keys = [  # model.feed_row: the change is the release, then the disclosure
+    keys = [  # views.feed_row: the change is the release, then the disclosure
         (item.disclosed_at if item.disclosed else item.released, item.year, item.number, i)
         for i, item in items.items()
         if item.row is not None
@@ -117,8 +117,9 @@ def chosen(items: Mapping[str, Listed]) -> list[str]:
     return [key[3] for key in keys[: feeds.FEED_LIMIT]]
 
 
-def feeds_key(global_key: str, items: Mapping[str, Listed], ids: Sequence[str]) -> str:
-    """What the feeds are made of: their rows and everything global."""
+def rows_key(global_key: str, items: Mapping[str, Listed], ids: Sequence[str]) -> str:
+    """What a file made of the rows of ``ids`` is made of: those rows and everything global
+    (the feeds: the rows :func:`chosen` picks)."""
     h = hashlib.blake2b(global_key.encode(), digest_size=16)
     for ident in ids:
         h.update(f"\0{ident}\0{items[ident].row}".encode())
@@ -180,7 +181,7 @@ def make(
     position = live.position
     wanted = {i for i in order if i not in rendered and i not in position}
     wanted.update(i for i in picked if i not in rendered)
-    stored = _fetch(state_dir, wanted, items)
+    stored = fetch(state_dir, wanted, items)
     html: list[Any] = []  # pieces: a new row, or a run of rows unchanged in the live files
     json: list[Any] = []
     html_sizes: list[int] = []
@@ -223,7 +224,7 @@ def make(
     files = {INDEX: page, JSON: opening + _SEPARATOR.join(json) + b"\n]}\n"}
     if shown is not None:
         entries = (rendered.get(ident) or stored[ident] for ident in picked)
-        selected = feeds.select(tuple.__new__(model.FeedRow, row[3]) for row in entries)
+        selected = feeds.select(tuple.__new__(views.FeedRow, row[3]) for row in entries)
         files["feed.xml"] = feeds.rss(settings, selected)
         files["atom.xml"] = feeds.atom(settings, selected)
     new = Layout(
@@ -243,7 +244,7 @@ def _append(run: tuple[memoryview, memoryview], html: list[Any], json: list[Any]
 # --- the store ------------------------------------------------------------------------------
 
 
-def _fetch(
+def fetch(
     state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
 ) -> dict[str, tuple[Any, ...]]:
     """The kept rows of ``wanted``, each checked against its item's row digest."""

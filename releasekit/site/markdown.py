@@ -73,46 +73,38 @@ def _heading(
     return self.renderToken(tokens, idx, options, env)
 
 
+# The rules that need one of these strings somewhere in a text (the character the rule starts
+# at, or the shape of the line it needs): without any of them, the rule cannot match.
+_NEEDS = (
+    ("table", ("|",)),  # a header row has a pipe
+    ("code", ("    ", "\t")),  # four columns of indentation
+    ("fence", ("```", "~~~")),
+    ("blockquote", (">",)),
+    ("reference", ("]:",)),  # [label]: destination
+    ("heading", ("#",)),
+    ("escape", ("\\",)),
+    ("backticks", ("`",)),
+    ("strikethrough", ("~~",)),
+    ("emphasis", ("*", "_")),
+    ("link", ("[",)),
+    ("image", ("![",)),
+    ("autolink", ("<",)),
+    ("entity", ("&",)),
+)
+
+
 def _unused(text: str) -> frozenset[str]:
     """The rules that cannot match anywhere in ``text``: leaving them out changes nothing.
 
     Each test is a necessary condition of its rule, on the raw text: the character the rule
     starts at (or, for the block rules, the shape of the line it needs) does not occur.
     """
-    off: list[str] = []
-    if "|" not in text:
-        off.append("table")  # a header row has a pipe
-    if "    " not in text and "\t" not in text:
-        off.append("code")  # four columns of indentation
-    if "```" not in text and "~~~" not in text:
-        off.append("fence")
-    if ">" not in text:
-        off.append("blockquote")
+    off = [rule for rule, needs in _NEEDS if not any(need in text for need in needs)]
     markers = _ENDS_IN_MARKER.search(text) is not None
     if not markers or _HR.search(text) is None:
         off.append("hr")  # a line that ends in three markers of one kind
-    if "]:" not in text:
-        off.append("reference")  # [label]: destination
-    if "#" not in text:
-        off.append("heading")
     if not markers or _SETEXT.search(text) is None:
         off.append("lheading")  # an underline of = or - alone on its line
-    if "\\" not in text:
-        off.append("escape")
-    if "`" not in text:
-        off.append("backticks")
-    if "~~" not in text:
-        off.append("strikethrough")
-    if "*" not in text and "_" not in text:
-        off.append("emphasis")
-    if "[" not in text:
-        off.append("link")
-    if "![" not in text:
-        off.append("image")
-    if "<" not in text:
-        off.append("autolink")
-    if "&" not in text:
-        off.append("entity")
     return frozenset(off)
 
 

@@ -18,24 +18,22 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
-import marshal
 import os
 import shutil
-import signal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from releasekit.site import child
 from releasekit.support import fsutil
 
 _RENAME_EXCHANGE = 2
-_PR_SET_PDEATHSIG = 1
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
-FORK_MIN = 2000  # from this many links on, a child process makes them beside the rendering
+FORK_MIN = 2000  # from this many links on, child processes make them beside the rendering
 
 Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file
 
@@ -260,130 +258,46 @@ def link_all(live: Path, standby: Path, rels: Iterable[str]) -> None:
 class Linker:
     """:func:`link_all` started now and finished by :meth:`wait`.
 
-    Many links are made by forked child processes while the parent renders (the work is
-    nearly all in the kernel, and the machine has more than one core); a few, at once.
+    Many links (``fork_min`` or more) are made by forked child processes while the parent
+    renders (the work is nearly all in the kernel, and the machine has more than one core);
+    a few, at once.
     ``rels`` come grouped by directory: two children take a half each, so that they work in
     different directories most of the time (a directory takes one new entry at a time).
     Start it before any thread or worker pool exists.
     """
 
-    def __init__(self, live: Path, standby: Path, rels: list[str]) -> None:
+    def __init__(
+        self, live: Path, standby: Path, rels: list[str], fork_min: int = FORK_MIN
+    ) -> None:
         self._children: list[tuple[int, int]] = []  # pid, pipe
         cores = os.cpu_count() or 1
-        if len(rels) < FORK_MIN or cores < 2:
+        if len(rels) < fork_min or cores < 2:
             link_all(live, standby, rels)
             return
         by_dir: dict[str, list[str]] = {}
         for rel in rels:
             by_dir.setdefault(rel.rpartition("/")[0], []).append(rel)
         rels = [rel for group in by_dir.values() for rel in group]
-        parts = 2 if len(rels) >= 4 * FORK_MIN else 1
+        parts = 2 if len(rels) >= 4 * fork_min else 1
         size = -(-len(rels) // parts)
         for start in range(0, len(rels), size):
-            self._children.append(_fork(link_all, live, standby, rels[start : start + size]))
+            self._children.append(child.fork(link_all, live, standby, rels[start : start + size]))
+
+    @property
+    def children(self) -> int:
+        """How many child processes are making the links (0: made at once)."""
+        return len(self._children)
 
     def wait(self) -> None:
         """Wait for the links; an OSError when a child could not make them."""
         children, self._children = self._children, []
         failures = []
         for pid, pipe in children:
-            ok, message = _collect(pid, pipe)
+            ok, message = child.collect(pid, pipe)
             if not ok:
                 failures.append(message.decode(errors="replace") or f"child {pid} failed")
         if failures:
             raise OSError(f"linking the unchanged files into the standby: {failures[0]}")
-
-
-def die_with_parent(parent: int) -> None:
-    """In a child forked by ``parent``: be killed when ``parent`` ends, however it ends.
-
-    A build's children (its render workers, the linker and the standby scan) must not
-    outlive it: killed (SIGKILL, the OOM killer, a lost session), it cannot stop them, and a
-    worker would wait for work forever, holding the publish lock (its descriptor is
-    inherited), so that no later publish could run; one that was still writing would write
-    into the standby of the next build. Linux: the kernel sends SIGKILL (PR_SET_PDEATHSIG);
-    elsewhere nothing is done.
-    """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # it ended before the signal was asked for
-        os._exit(1)
-
-
-def _libc_prctl() -> Any:
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        return None
-
-
-_PRCTL = _libc_prctl()  # looked up here, not in a child forked while other threads ran
-
-
-def _fork(function: Any, *args: Any) -> tuple[int, int]:
-    """Run ``function(*args)`` in a forked child; its pid and a pipe that carries its value
-    (marshal) when it exits 0, or its error when it exits 1. The child ends with this
-    process (see :func:`die_with_parent`)."""
-    parent = os.getpid()
-    read, write = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read)
-        os.close(write)
-        raise
-    if pid == 0:  # pragma: no cover - the child (coverage does not see it)
-        die_with_parent(parent)
-        os.close(read)
-        code = 0
-        try:
-            data = marshal.dumps(function(*args))
-        except BaseException as exc:
-            data = f"{type(exc).__name__}: {exc}".encode()[:4000]
-            code = 1
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write, view) :]
-        finally:
-            os._exit(code)
-    os.close(write)
-    return pid, read
-
-
-def _collect(pid: int, pipe: int) -> tuple[bool, bytes]:
-    """Wait for a :func:`_fork` child: whether it succeeded, and what it wrote."""
-    try:
-        with os.fdopen(pipe, "rb") as reader:
-            data = reader.read()
-    finally:  # interrupted too: the child sees its pipe closed, ends, and is reaped
-        _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0, data
-
-
-class Background:
-    """``function(*args)`` started now in a forked child; :meth:`result` waits for its value
-    (anything marshal writes). Start it before any thread or worker pool exists."""
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        self._function, self._args = function, args
-        self._child: tuple[int, int] | None = None
-        with contextlib.suppress(OSError):  # no child (process limit...): done in result()
-            self._child = _fork(function, *args)
-
-    def result(self) -> Any:
-        """The child's value; computed here instead when the child failed."""
-        child, self._child = self._child, None
-        if child is not None:
-            ok, data = _collect(*child)
-            if ok:
-                return marshal.loads(data)  # noqa: S302 - our own child's bytes
-        return self._function(*self._args)
-
-    def discard(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            _collect(*child)
 
 
 def remove_empty_dirs(root: Path) -> None:

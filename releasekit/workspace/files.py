@@ -11,6 +11,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
+from releasekit import records
 from releasekit.model.advisory import Advisory, field_line, read_advisory, split_front_matter
 from releasekit.model.config import Settings, load_config
 from releasekit.support import fsutil
@@ -106,9 +107,7 @@ def cross_check(
 
 def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[Problem]:
     """What the advisories' CVE and OSV records would be refused for on their disclosure
-    dates, as problems of the field at fault (see site.records.check)."""
-    from releasekit.site import records
-
+    dates, as problems of the field at fault (see records.check)."""
     problems: list[Problem] = []
     for advisory in advisories:
         found = records.check(settings, advisory)

@@ -1,0 +1,110 @@
+"""Affected and fixed versions of an advisory, derived from ``fixed`` and ``introduced``.
+
+On a line fixed in 10.3.3 the releases 10.3.0-10.3.2 are affected (from ``introduced`` on
+when it names a version of that line); a line fixed in X.0 had no affected release. When
+``introduced`` is older than the oldest fixed line, the releases from it up to that line are
+affected and unfixed. Versions compare numerically (9.10 > 9.9).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from packaging.version import InvalidVersion, Version
+
+from releasekit.model.advisory import Advisory
+
+
+@dataclass(frozen=True)
+class LineFix:
+    """One release line that got the fix."""
+
+    line: str
+    fixed: str
+    first_affected: str | None  # None: the line had no affected release (e.g. X.0)
+    last_affected: str | None
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Affected and fixed versions derived from ``fixed`` and ``introduced``."""
+
+    lines: tuple[LineFix, ...]  # newest line first
+    earlier_from: str | None  # releases from this version ...
+    earlier_before: str | None  # ... before this line's first release are affected, unfixed
+
+    @property
+    def fixed_list(self) -> list[str]:
+        return [fix.fixed for fix in self.lines]
+
+    @property
+    def affected_list(self) -> list[str]:
+        ranges = []
+        for fix in self.lines:
+            if fix.first_affected is None or fix.last_affected is None:
+                continue
+            if fix.first_affected == fix.last_affected:
+                ranges.append(fix.first_affected)
+            else:
+                ranges.append(f"{fix.first_affected} – {fix.last_affected}")
+        if self.earlier_from and self.earlier_before:
+            ranges.append(f"{self.earlier_from} – before {self.earlier_before}")
+        return ranges
+
+
+_NUMERIC = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+
+
+def _triple(text: str) -> tuple[int, int, int] | None:
+    """``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0); None for anything but numbers."""
+    match = _NUMERIC.fullmatch(text)
+    if match is not None:
+        major, minor, patch = match.groups()
+        return int(major), int(minor or 0), int(patch or 0)
+    try:
+        release = (*Version(text).release, 0, 0)
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return None
+    return release[0], release[1], release[2]
+
+
+def _text(parts: tuple[int, int, int]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+@lru_cache(maxsize=4096)
+def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Versions:
+    intro = _triple(introduced) if introduced else None
+    fixes: list[tuple[tuple[int, int, int], LineFix]] = []
+    for line, version in fixed:
+        line_v, fixed_v = _triple(line), _triple(version)
+        if line_v is None or fixed_v is None:  # pragma: no cover - validated before
+            continue
+        major, minor, patch = fixed_v
+        first: str | None = None
+        last: str | None = None
+        start = (major, minor, 0)
+        if intro is not None:
+            if intro[:2] == (major, minor):
+                start = intro
+            elif intro[:2] > (major, minor):
+                start = fixed_v  # the code came later than this line
+        if start < fixed_v:  # then patch > 0, and start is on this line
+            first = _text(start)
+            last = _text((major, minor, patch - 1))
+        fixes.append((line_v, LineFix(line, version, first, last)))
+    fixes.sort(key=lambda item: item[0], reverse=True)
+    earlier_from = earlier_before = None
+    if intro is not None and fixes:
+        oldest = fixes[-1][0]
+        if intro[:2] < oldest[:2]:
+            earlier_from = _text(intro)
+            earlier_before = f"{oldest[0]}.{oldest[1]}"
+    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before)
+
+
+def versions(advisory: Advisory) -> Versions:
+    """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
+    return _versions(tuple(advisory.fixed.items()), advisory.introduced)

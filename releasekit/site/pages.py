@@ -1,0 +1,150 @@
+"""Rendering one advisory: its page, its records and its row of the listing files.
+
+Runs in the build's process or in a render worker (see workers); what it needs is made once
+per process (:func:`renderer`), before the workers fork.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from markupsafe import Markup
+
+from releasekit import records
+from releasekit.model import lifecycle
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.model.public import public_fields
+from releasekit.site import keys, listing, mdcache, tree, views
+from releasekit.site.state import Item, stamp
+from releasekit.support import fsutil, render
+from releasekit.support.errors import PublishError
+
+TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a renderer needs (picklable: it goes to the worker processes)."""
+
+    settings: Settings
+    now: datetime
+    out: Path  # the standby tree being filled
+    global_key: str
+    shown: Path | None = None  # advisories/ as messages show it
+    markdown: Path | None = None  # the details kept from earlier builds (None: not used)
+    live: tree.Live | None = None  # the live site's files that are as the state says
+
+
+class Renderer:
+    """What rendering needs, made once per process and set of templates."""
+
+    def __init__(self, settings: Settings, global_key: str) -> None:
+        self.key = (settings.templates_dir, global_key)
+        env = render.environment(settings.templates_dir)
+        env.auto_reload = False  # the global key changes when any template does
+        # Compiled templates are kept (by name and source checksum) in the private state
+        # directory: the next run that renders anything need not compile them again.
+        cache = fsutil.private_dir(settings.state_dir / "template-cache")
+        env.bytecode_cache = render.bytecode_cache(cache)
+        self.env = env
+        self.templates = {name: _compiled(env, name) for name in TEMPLATES}
+        self.context = views.site_context(settings)
+        self.page_context = {**self.context, "root": "../"}
+        self.row_context = {**self.context, "root": ""}
+        records.warm()
+
+    def render(self, name: str, **context: Any) -> str:
+        return _rendered(self.templates[name], name, context)
+
+
+_RENDERER: list[Renderer] = []
+
+
+def renderer_for(settings: Settings, global_key: str) -> Renderer:
+    """The process's renderer, built on first use (and before the workers fork)."""
+    key = (settings.templates_dir, global_key)
+    if not _RENDERER or _RENDERER[0].key != key:
+        _RENDERER[:] = [Renderer(settings, global_key)]
+    return _RENDERER[0]
+
+
+def _compiled(env: Any, name: str) -> Any:
+    with render.template_errors(name):  # a broken (overriding) template: a TemplateError
+        return env.get_template(name)
+
+
+def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
+    with render.template_errors(name):
+        text: str = template.render(context)
+        return text
+
+
+def render_advisory(
+    ctx: Context, advisory: Advisory
+) -> tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]:
+    """Render an advisory's page, records and row; write the files into the standby."""
+    settings = ctx.settings
+    days = settings.project.disclosure_days
+    seen = lifecycle.stage(advisory, ctx.now, days)
+    fingerprint = keys.fingerprint(advisory)
+    written: dict[str, tree.FileInfo] = {}
+    row = None
+    key = None
+    disclosed = unrecorded = False
+    shown = public_fields(settings, advisory, seen)
+    if shown is not None:
+        key = keys.render_key(ctx.global_key, fingerprint, seen)
+        renderer = renderer_for(settings, ctx.global_key)
+        view = views.page_view(settings, shown)
+        disclosed = shown.disclosed
+        details = None
+        if shown.details is not None:
+            html = mdcache.details(ctx.markdown, shown.id, shown.details)
+            # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
+            details = Markup(html)  # noqa: S704
+        page = renderer.render(
+            "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
+        )
+        files = {view["page"]: page.encode()}
+        if disclosed:
+            files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
+            if view["cve_record"]:
+                files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
+        for rel, data in files.items():
+            written[rel] = tree.place(ctx.out, rel, data, ctx.live)
+        row = listing.Row(
+            (shown.released.timestamp(), shown.year, shown.number),
+            renderer.render("_row.html.j2", a=view, **renderer.row_context),
+            orjson.dumps(views.json_row(settings, shown)),
+            tuple(views.feed_row(shown)),
+        )
+        unrecorded = bool(shown.cve and not view["cve_record"])
+    item = Item(
+        advisory.id,
+        advisory.year,
+        advisory.number,
+        advisory.cve,
+        fingerprint,
+        stamp(advisory.released),
+        stamp(advisory.disclosed_at(days)),
+        key,
+        tuple(sorted(written)),
+        None if row is None else row.digest(),
+        disclosed,
+        unrecorded,
+    )
+    return item, row, written
+
+
+def static(settings: Settings, rel: str) -> bytes:
+    """A file of the templates (the workspace's over the built-in one), as it is."""
+    for root in (settings.templates_dir, render.builtin_templates_dir()):
+        path = root / rel
+        if path.is_file():
+            return path.read_bytes()
+    raise PublishError(f"templates/{rel}: not found")  # pragma: no cover - shipped

@@ -1,0 +1,168 @@
+"""The build state: what the last build knew and made, kept between builds.
+
+Two files in the private state directory, in ``marshal`` format: ``site-state`` (what every
+run reads: the files of the site, the advisory files, the keys) and ``site-items`` (what each
+advisory made, the digests of the files, the standby, where the rows lie in the listing
+files; read only when something is rebuilt). The state is private and trusted, a cache of
+plain data: marshal writes and reads it faster than pickle. A state that does not load
+(another Python, damage) or does not go with the site means a full build, never a wrong site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from releasekit import __version__
+from releasekit.model.config import Settings
+from releasekit.site import listing, tree
+from releasekit.site.keys import RENDER_VERSION
+from releasekit.support import fsutil
+
+STATE = "site-state"
+ITEMS = "site-items"
+MARSHAL_VERSION = 4
+STATE_FORMAT = "6"  # bump when what save_state writes changes
+
+
+def stamp(moment: datetime | None) -> float | None:
+    """A POSIX timestamp, as the state keeps instants."""
+    return None if moment is None else moment.timestamp()
+
+
+class Item(NamedTuple):
+    """What the last build knew and made of one advisory."""
+
+    id: str
+    year: int
+    number: int
+    cve: str | None
+    fingerprint: str
+    released: float | None  # POSIX timestamps: cheaper to keep than datetimes
+    disclosed_at: float | None
+    key: str | None  # render key of its files on the site; None while hidden
+    files: tuple[str, ...]
+    row: str | None  # the digest of its Row (see listing); None while hidden
+    disclosed: bool
+    unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+
+
+# Items and rows are kept, and sent back from the workers, as plain tuples: marshal and
+# pickle make and read those in C, where a named tuple costs a Python call each way.
+
+
+@dataclass
+class State:
+    """What the last build left: the manifest and, once loaded, the items that go with it."""
+
+    tag: tuple[str, ...]
+    site: str
+    global_key: str = ""
+    signatures: dict[str, tree.Signature] = field(default_factory=dict)  # the live site
+    sources: dict[str, tuple[int, ...]] = field(default_factory=dict)  # advisory file: stat
+    shared_key: str = ""
+    built_at: float | None = None  # the build's `now`
+    next_change: float | None = None  # the first instant after it when a stage changes
+    counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
+    token: str = ""  # the items file written with this manifest ("": none)
+    # From the items file, read only when something is rebuilt:
+    loaded: bool = False
+    items: dict[str, Item] = field(default_factory=dict)  # by advisory id
+    digests: dict[str, str] = field(default_factory=dict)  # the live site
+    standby_signatures: dict[str, tree.Signature] = field(default_factory=dict)
+    standby_digests: dict[str, str] = field(default_factory=dict)
+    layout: listing.Layout | None = None  # where the rows lie in the live listing files
+    feeds_key: str = ""  # what the live feeds were made of
+
+    def steady(self, global_key: str, now: float) -> bool:
+        """No setting or template changed and no advisory's stage since the last build."""
+        return (
+            self.global_key == global_key
+            and self.built_at is not None
+            and self.built_at <= now
+            and (self.next_change is None or now < self.next_change)
+        )
+
+
+def state_tag(settings: Settings) -> tuple[str, ...]:
+    return (STATE_FORMAT, RENDER_VERSION, __version__, settings.project.advisory_prefix)
+
+
+def load_state(state_dir: Path, settings: Settings, site: Path) -> State:
+    """The manifest: all that a run in which nothing changed reads."""
+    # The state directory is private and trusted; a state that does not load is rebuilt.
+    fresh = State(state_tag(settings), str(site), loaded=True)
+    try:
+        raw = marshal.loads((state_dir / STATE).read_bytes())  # noqa: S302 - private, trusted
+        tag, site_name, *rest = raw
+        if tag != fresh.tag or site_name != fresh.site:
+            return fresh
+        return State(tag, site_name, *rest)
+    except Exception:  # any damage means: trust nothing on disk, render everything
+        return fresh
+
+
+def load_items(state_dir: Path, state: State) -> bool:
+    """Read the items, digests and standby that go with the manifest; False if they do not."""
+    if state.loaded:
+        return True
+    try:
+        raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
+        token, items, digests, standby_signatures, standby_digests, layout, feeds_key = raw
+        if token != state.token or digests.keys() != state.signatures.keys():
+            return False
+        state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
+        state.digests = digests
+        state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
+        state.layout = None if layout is None else listing.Layout(*layout)
+        state.feeds_key = feeds_key
+        state.loaded = True
+        return True
+    except Exception:
+        return False
+
+
+def save_state(state_dir: Path, state: State) -> None:
+    """The items, then the manifest: the manifest never names items that are not on disk.
+
+    Not synced to disk: the state is a cache of what is on disk; one that is lost or does
+    not go with the site means a full build, never a wrong site.
+    """
+    # What a build killed while it saved left (only a build, holding the publish lock,
+    # writes these): one per kill, each as big as the state.
+    fsutil.remove_leftovers(state_dir, STATE, ITEMS)
+    token = os.urandom(8).hex()
+    items = {ident: tuple(item) for ident, item in state.items.items()}
+    raw: tuple[Any, ...] = (
+        token,
+        items,
+        state.digests,
+        state.standby_signatures,
+        state.standby_digests,
+        None if state.layout is None else tuple(state.layout),
+        state.feeds_key,
+    )
+    data = marshal.dumps(raw, MARSHAL_VERSION)
+    fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
+    raw = (
+        state.tag,
+        state.site,
+        state.global_key,
+        state.signatures,
+        state.sources,
+        state.shared_key,
+        state.built_at,
+        state.next_change,
+        state.counts,
+        token,
+    )
+    data = marshal.dumps(raw, MARSHAL_VERSION)
+    fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
+    state.token = token
+    with contextlib.suppress(FileNotFoundError):
+        (state_dir / "site-state.pickle").unlink()  # what an earlier releasekit wrote

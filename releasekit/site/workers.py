@@ -1,0 +1,139 @@
+"""Rendering many advisories: in this process, or in worker processes forked for a big build.
+
+Everything a worker needs is made before the fork (templates compiled, schemas and the
+Markdown parser built) and inherited; the results come back as plain tuples.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from releasekit.model.advisory import Advisory, read_advisory
+from releasekit.site import child, mdcache, pages
+from releasekit.site.pages import Context
+from releasekit.support.errors import AdvisoryError, Problem, PublishError
+
+Advance = Callable[[int, int], None]  # pages rendered so far, of how many (big builds only)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One advisory to render: given, or its file (parsed first)."""
+
+    id: str
+    source: Advisory | Path  # a Path is parsed first
+
+
+class Done(NamedTuple):
+    """What rendering one task gave (plain tuples: cheap to send back from a worker)."""
+
+    item: tuple[Any, ...] | None  # an Item; None when the file did not parse
+    row: tuple[Any, ...] | None  # its Row
+    problems: tuple[Problem, ...]
+    written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
+
+
+def render_task(ctx: Context, task: Task) -> Done:
+    """Render one task (its file parsed first): its item, row, files, or its problems."""
+    if isinstance(task.source, Path):
+        settings = ctx.settings
+        shown = ctx.shown / task.source.name if ctx.shown is not None else task.source
+        try:
+            advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
+        except AdvisoryError as exc:
+            return Done(None, None, tuple(exc.problems), {})
+    else:
+        advisory = task.source
+    item, row, written = pages.render_advisory(ctx, advisory)
+    plain_row = None if row is None else tuple(row)
+    return Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
+
+
+_WORKER: Context | None = None
+
+
+def _init_worker(ctx: Context, parent: int) -> None:
+    global _WORKER
+    child.die_with_parent(parent)  # a killed build leaves no worker waiting for work
+    _WORKER = ctx
+    gc.enable()  # the build process collects nothing (see build); a worker renders many pages
+
+
+def _render_chunk(tasks: list[Task]) -> list[Done]:
+    assert _WORKER is not None
+    done = [render_task(_WORKER, task) for task in tasks]
+    _keep_details(_WORKER)
+    return done
+
+
+def _keep_details(ctx: Context) -> None:
+    """Keep the details this process rendered (see mdcache)."""
+    if ctx.markdown is not None:
+        mdcache.flush(ctx.markdown)
+
+
+def processes_for(requested: int | None, count: int, parallel_min: int) -> int:
+    """How many processes render ``count`` advisories: ``requested``, else every core from
+    ``parallel_min`` advisories on."""
+    if requested is not None:
+        return max(1, min(requested, count))
+    if count < parallel_min:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def run(ctx: Context, tasks: list[Task], jobs: int, advance: Advance | None = None) -> list[Done]:
+    """Render the tasks, in ``jobs`` processes; ``advance`` is told as chunks finish."""
+    tell = advance or (lambda _done, _total: None)
+    if jobs <= 1:
+        done = []
+        for task in tasks:
+            done.append(render_task(ctx, task))
+            if len(done) % 100 == 0 or len(done) == len(tasks):
+                tell(len(done), len(tasks))
+        _keep_details(ctx)
+        return done
+    # Loaded only for a big build: a process pool costs most small builds more than they take.
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    # Everything a worker needs is made here once (templates compiled, schemas and the
+    # Markdown parser built) and inherited through fork; frozen, the objects are not
+    # touched by the workers' garbage collector, so their memory stays shared.
+    pages.renderer_for(ctx.settings, ctx.global_key)
+    from releasekit.site import markdown  # markdown-it-py: loaded only when a text is parsed
+
+    markdown.warm()
+    size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            jobs,
+            mp_context=get_context("fork"),
+            initializer=_init_worker,
+            initargs=(ctx, os.getpid()),
+        ) as pool:
+            results: list[Done] = []
+            for chunk in pool.map(_render_chunk, chunks):
+                results.extend(chunk)
+                tell(len(results), len(tasks))
+            return results
+    except BrokenProcessPool:  # a worker killed from outside (the OOM killer, a signal)
+        raise PublishError(
+            "a render worker process ended before its pages were done (killed?); "
+            "the site was not changed: run publish again"
+        ) from None
+    finally:
+        gc.unfreeze()
