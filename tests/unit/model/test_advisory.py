@@ -20,8 +20,7 @@ from releasekit.model.advisory import (
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import severity_for
 from releasekit.support.errors import AdvisoryError
-
-from .conftest import advisory_text
+from tests.conftest import advisory_text
 
 PATH = Path("advisories/ACSA-2026-0001.md")
 

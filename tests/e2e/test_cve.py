@@ -18,10 +18,9 @@ from releasekit.model.config import Settings
 from releasekit.site import cve_publish
 from releasekit.support.errors import BadInput, PublishError
 from releasekit.workspace import files as workspace
-
-from .conftest import Workspace
-from .helpers.cve_services import ORG_UUID, FakeCveServices
-from .helpers.sites import CONFIG, marked, markers
+from tests.conftest import Workspace
+from tests.helpers.cve_services import ORG_UUID, FakeCveServices
+from tests.helpers.sites import CONFIG, marked, markers
 
 Run = Callable[..., Result]
 LATER = datetime(2027, 2, 1, tzinfo=UTC)

@@ -13,10 +13,9 @@ import trustme
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Entry, Person, ProductRepo, sanitize
 from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
-
-from .helpers.githttp import GitHttpServer
-from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
-from .helpers.sshd import SshServer
+from tests.helpers.githttp import GitHttpServer
+from tests.helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
+from tests.helpers.sshd import SshServer
 
 TAGGER = Person("Release Bot", "release@example.org", 1_800_000_000, 60)
 

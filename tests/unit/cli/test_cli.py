@@ -14,10 +14,9 @@ import time_machine
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli, show
-
-from .conftest import Workspace
-from .helpers.process import cli_process
-from .helpers.sites import CONFIG
+from tests.conftest import Workspace
+from tests.helpers.process import cli_process
+from tests.helpers.sites import CONFIG
 
 Run = Callable[..., Result]
 

@@ -8,9 +8,8 @@ from releasekit.model.advisory import Advisory, parse_advisory
 from releasekit.model.config import Settings, parse_config
 from releasekit.release.lines import Lines, read_lines
 from releasekit.release.policy import Decision, decide
-
-from .conftest import advisory_text
-from .helpers.repos import workspace_config
+from tests.conftest import advisory_text
+from tests.helpers.repos import workspace_config
 
 TAGS = ["v9.9.3", "v9.11.8", "v10.1.3", "v10.2.2", "v10.3.2"]
 VECTORS = {

@@ -26,10 +26,10 @@ from releasekit.model.versions import versions
 from releasekit.site import build, child, markdown, mdcache, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
-
-from .conftest import Workspace
-from .helpers.process import cli_process
-from .helpers.sites import PLACEHOLDER, RELEASED, grep, marked, markers, site_files
+from tests.conftest import Workspace
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.process import cli_process
+from tests.helpers.sites import PLACEHOLDER, RELEASED, grep, marked, markers, site_files
 
 Run = Callable[..., Result]
 BEFORE_RELEASE = "2026-10-13T14:00:00Z"
@@ -737,7 +737,7 @@ def test_a_full_rebuild_takes_the_details_kept_from_the_last_build(
     assert "NEW-SENTENCE" in (site_ws.root / "site/advisories/ACSA-2026-0003.html").read_text()
 
 
-ADVISORY_TEMPLATE = (Path(build.__file__).parents[2] / "templates/advisory.html.j2").read_text()
+ADVISORY_TEMPLATE = (REPO_ROOT / "templates/advisory.html.j2").read_text()
 
 
 def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
@@ -813,7 +813,7 @@ def test_a_big_build_tells_how_far_it_is(site_ws: Workspace, jobs: int) -> None:
 
 
 def test_the_repository_commits_only_the_readme_of_site() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = REPO_ROOT
     assert (root / "site" / "README.md").is_file()
     ignored = (root / ".gitignore").read_text().splitlines()
     assert "/site/*" in ignored and "!/site/README.md" in ignored

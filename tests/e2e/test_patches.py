@@ -20,9 +20,8 @@ from releasekit.fixes.binary import apply_delta, b85_encode, encode_literal
 from releasekit.fixes.export import format_patch
 from releasekit.fixes.mbox import parse_mbox
 from releasekit.support.errors import PatchError
-
-from .conftest import Workspace
-from .helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
+from tests.conftest import Workspace
+from tests.helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
 
 Run = Callable[..., Result]
 BINARY = bytes(range(256)) * 16  # 4 KiB, with NUL bytes

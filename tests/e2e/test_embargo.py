@@ -28,11 +28,10 @@ from releasekit.embargo.gates import Check, resume_checks
 from releasekit.embargo.lift import RECHECK_BEFORE, LiftReport, lift
 from releasekit.model.config import Settings, load_config
 from releasekit.support.errors import NotReady, Refused
-
-from .helpers.githttp import GitHttpServer
-from .helpers.gpg import KEY_CREATED, GpgHome
-from .helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
-from .helpers.smtp import SmtpServer
+from tests.helpers.githttp import GitHttpServer
+from tests.helpers.gpg import KEY_CREATED, GpgHome
+from tests.helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
+from tests.helpers.smtp import SmtpServer
 
 EMBARGO = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 PAST_EMBARGO = "2026-01-05T14:00:00Z"  # before the real clock: for subprocess runs
@@ -96,7 +95,7 @@ def make_release(
     embargo_at: str = "2026-12-01T14:00:00Z",
     key: str | None = None,
 ) -> Release:
-    from .helpers.repos import workspace_config
+    from tests.helpers.repos import workspace_config
 
     product = release_product(cache, tmp_path / "product")
     root = tmp_path / "ws"
@@ -813,7 +812,7 @@ def test_a_record_the_schema_would_refuse_on_the_disclosure_date_stops_the_lift(
     release: Release,
 ) -> None:
     # On the day, the daily build would fail on it, and stop for every advisory.
-    from .helpers.sites import ORG_UUID
+    from tests.helpers.sites import ORG_UUID
 
     config = release.root / "releasekit.toml"
     config.write_text(config.read_text() + f'\n[cve]\norg_id = "{ORG_UUID}"\n')
@@ -921,7 +920,7 @@ def test_lift_over_starttls_with_login_from_the_environment(
     smtp_starttls_server: SmtpServer,
     gpg_home: GpgHome,
 ) -> None:
-    from .helpers.smtp import TEST_PASSWORD, TEST_USER
+    from tests.helpers.smtp import TEST_PASSWORD, TEST_USER
 
     cache = tmp_path_factory.getbasetemp() / "product-cache"
     release = make_release(tmp_path, cache, smtp_starttls_server, gpg_home)

@@ -20,12 +20,12 @@ import pytest
 
 from releasekit.site import build
 from releasekit.workspace import files as workspace
-
-from .conftest import Workspace
-from .helpers.sites import CONFIG, PLACEHOLDER, marked, markers
+from tests.conftest import Workspace
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.sites import CONFIG, PLACEHOLDER, marked, markers
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

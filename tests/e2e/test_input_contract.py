@@ -15,9 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from releasekit.cli import cli
-
-from .conftest import MINIMAL_CONFIG, Workspace, advisory_text
-from .helpers.repos import release_product, workspace_config
+from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
+from tests.helpers.repos import release_product, workspace_config
 
 ADVISORY = "advisories/ACSA-2026-0001.md"
 SECONDS = 10  # a guard against hangs and quadratic work, not a performance target: each

@@ -8,9 +8,8 @@ import feedparser
 
 from releasekit.site import build, feeds
 from releasekit.workspace import files as workspace
-
-from .conftest import Workspace
-from .helpers.sites import PLACEHOLDER, marked, markers
+from tests.conftest import Workspace
+from tests.helpers.sites import PLACEHOLDER, marked, markers
 
 
 def publish(ws: Workspace, moment: datetime) -> None:

@@ -17,11 +17,11 @@ from releasekit.records import schemas
 from releasekit.site import build
 from releasekit.support.errors import PublishError
 from releasekit.workspace import files as workspace
+from tests.conftest import Workspace
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.sites import CONFIG, ORG_UUID, marked, markers
 
-from .conftest import Workspace
-from .helpers.sites import CONFIG, ORG_UUID, marked, markers
-
-SHARED_OSV = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "osv-schema.json"
+SHARED_OSV = REPO_ROOT.parent / "shared" / "schemas" / "osv-schema.json"
 LATER = datetime(2027, 2, 1, tzinfo=UTC)
 
 

@@ -9,9 +9,8 @@ from click.testing import Result
 from releasekit.fixes.mbox import parse_mbox
 from releasekit.fixes.store import HeldPatch
 from releasekit.release.lint import DEFAULT_WORDS, Matcher, Text, patch_texts
-
-from .conftest import Workspace
-from .helpers.repos import FILES, Product, release_product, replace_line, workspace_config
+from tests.conftest import Workspace
+from tests.helpers.repos import FILES, Product, release_product, replace_line, workspace_config
 
 Run = Callable[..., Result]
 

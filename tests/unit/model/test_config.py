@@ -6,8 +6,8 @@ import pytest
 
 from releasekit.model.config import load_config, parse_config, reference
 from releasekit.support.errors import ConfigError
-
-from .conftest import MINIMAL_CONFIG
+from tests.conftest import MINIMAL_CONFIG
+from tests.helpers.paths import REPO_ROOT
 
 
 def parse(text: str) -> object:
@@ -36,7 +36,7 @@ def test_minimal_config_gets_defaults() -> None:
 
 
 def test_product_example_parses(tmp_path: Path) -> None:
-    example = Path(__file__).parent.parent / "releasekit.toml"
+    example = REPO_ROOT / "releasekit.toml"
     settings = load_config(example.parent)
     assert settings.mail is not None
     assert settings.mail.sender.startswith("Acme Security")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from releasekit.site import build, feeds, listing, workers
-
-from .conftest import Workspace
-from .helpers.sites import marked, markers, site_files
-from .test_site_build import publish_at
+from tests.conftest import Workspace
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.sites import marked, markers, site_files
+from tests.unit.site.test_build import publish_at
 
 NOW = "2026-12-01T12:00:00Z"
 RELEASES = {  # out of number order: the index is by release instant
@@ -144,7 +144,7 @@ def test_a_listing_changed_by_hand_is_made_again_from_the_kept_rows(
 def test_an_index_template_that_changes_the_rows_gets_them_from_the_store(
     site_ws: Workspace, tmp_path: Path, fetched: list[set[str]]
 ) -> None:
-    builtin = (Path(__file__).parent.parent / "templates" / "index.html.j2").read_text()
+    builtin = (REPO_ROOT / "templates" / "index.html.j2").read_text()
     assert builtin.count("{{ rows }}") == 1
     site_ws.write(
         "templates/index.html.j2",
@@ -299,8 +299,7 @@ def test_rows_lost_are_rendered_again_through_the_api_too(
     site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     from releasekit.workspace import files as workspace
-
-    from .test_site_build import at
+    from tests.unit.site.test_build import at
 
     for n, released in RELEASES.items():
         marked(site_ws, n, released=released)

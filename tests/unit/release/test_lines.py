@@ -10,8 +10,7 @@ from releasekit.model.config import Settings, parse_config
 from releasekit.release.lines import line_name, line_names, read_lines, released_versions
 from releasekit.release.plan import release_lines
 from releasekit.support.errors import ConfigError
-
-from .helpers.repos import release_product, workspace_config
+from tests.helpers.repos import release_product, workspace_config
 
 
 def settings_for(tmp_path: Path, **releases: str) -> Settings:

@@ -16,9 +16,8 @@ from releasekit.model.config import Settings
 from releasekit.release.plan import Plan, build_plan, lint_plan, tag_message
 from releasekit.support.errors import BadInput, PatchError
 from releasekit.workspace import files as workspace
-
-from .conftest import Workspace
-from .helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
+from tests.conftest import Workspace
+from tests.helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
 
 Run = Callable[..., Result]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
