@@ -263,7 +263,7 @@ def check_trees(ws: Path, expected: dict[str, str]) -> None:
     sys.path.insert(0, str(ROOT))
     from releasekit.adapters.env import Environment
     from releasekit.adapters.git import ProductRepo
-    from releasekit.release.plan import build_plan
+    from releasekit.release.planner import build_plan
     from releasekit.workspace import files as workspace
 
     settings = workspace.open_workspace(ws)

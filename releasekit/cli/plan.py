@@ -34,11 +34,11 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
     # other commands do not need.
     from releasekit.adapters import git
-    from releasekit.release import plan
+    from releasekit.release import planner
 
     settings = obj.settings
     advisories = load_advisories(settings)
-    result = plan.build_plan(
+    result = planner.build_plan(
         settings,
         advisories,
         git.ProductRepo.open(settings.repository_path, obj.env),
@@ -74,11 +74,11 @@ def lint_command(obj: Context) -> None:
     # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
     # other commands do not need.
     from releasekit.adapters import git
-    from releasekit.release import plan
+    from releasekit.release import leaks
 
     settings = obj.settings
     advisories = load_advisories(settings)
-    findings = plan.lint_workspace(
+    findings = leaks.lint_workspace(
         settings, advisories, git.ProductRepo.open(settings.repository_path, obj.env)
     )
     for finding in findings:

@@ -13,7 +13,8 @@ from datetime import datetime
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.release.plan import Plan, build_plan
+from releasekit.release.plan import Plan
+from releasekit.release.planner import build_plan
 from releasekit.support import timefmt
 from releasekit.support.errors import Refused
 from releasekit.workspace import files as workspace

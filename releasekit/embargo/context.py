@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.config import MailSettings, Settings
 from releasekit.support.errors import ConfigError
+from releasekit.support.progress import Progress
 from releasekit.workspace import files as workspace
 
-Progress = Callable[[str], None]
 # Test hook: kill the process (SIGKILL) right after the named step is journalled, so that
 # the fault tests can prove that a re-run resumes. Unset in normal use.
 CRASH_AFTER = "RELEASEKIT_TEST_CRASH_AFTER"

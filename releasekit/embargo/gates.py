@@ -22,7 +22,7 @@ from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import MailSettings, Settings
-from releasekit.release.plan import lint_plan
+from releasekit.release.leaks import lint_plan
 from releasekit.site import build as site_build
 from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable
 

@@ -18,7 +18,8 @@ from releasekit.adapters.signing import Signer
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.release.plan import Plan, build_plan
+from releasekit.release.plan import Plan
+from releasekit.release.planner import build_plan
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,12 +44,11 @@ from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
 from releasekit.site.workers import Advance, Task
 from releasekit.support.errors import AdvisoryError, PublishError
+from releasekit.support.progress import Progress
 from releasekit.workspace import files as workspace
 
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
 FEEDS = ("feed.xml", "atom.xml")
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ first read back from the service, so a lost answer never leads to a second publi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,11 +23,10 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
 from releasekit.support.errors import PublishError
+from releasekit.support.progress import Progress
 from releasekit.workspace import files as workspace
 
 STEP_PREFIX = "cve:"
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.cli import cli
 from releasekit.model.config import Settings
-from releasekit.release.plan import Plan, build_plan, lint_plan, tag_message
+from releasekit.release.leaks import lint_plan
+from releasekit.release.plan import Plan
+from releasekit.release.planner import build_plan, tag_message
 from releasekit.support.errors import BadInput, PatchError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace

@@ -17,7 +17,7 @@ credentials. Logins and the certificates trusted: :mod:`.auth`.
 
 from releasekit.adapters.git.auth import ENV_CAFILE, ENV_PASSWORD, ENV_USER, Login, login_from_env
 from releasekit.adapters.git.merge import MergeOutcome
-from releasekit.adapters.git.remote import Progress, PushResult
+from releasekit.adapters.git.remote import PushResult
 from releasekit.adapters.git.repo import ProductRepo
 from releasekit.adapters.git.tagging import Signer
 from releasekit.adapters.git.trees import TreeEditor
@@ -34,7 +34,6 @@ __all__ = [
     "MergeOutcome",
     "Person",
     "ProductRepo",
-    "Progress",
     "PushResult",
     "Signer",
     "TreeEditor",

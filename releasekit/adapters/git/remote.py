@@ -22,8 +22,8 @@ from pygit2.enums import FetchPrune
 from releasekit.adapters.git.auth import Login, password_login, unverified_identity
 from releasekit.adapters.git.values import is_oid, sanitize
 from releasekit.support.errors import BadInput, GitError, RemoteUnreachable
+from releasekit.support.progress import Progress
 
-Progress = Callable[[str], None]
 # libgit2's words when a ref's lock file exists (git says "Unable to create '...lock'").
 _LOCK_FAILED = re.compile(r"failed to lock file '([^']+\.lock)' for writing")
 _NETWORK_ERRORS = (pygit2.GitError, OSError, TimeoutError)

@@ -14,7 +14,7 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.git import history, merge, objects, tagging
 from releasekit.adapters.git.auth import login_from_env, trust_cafile_process_wide
 from releasekit.adapters.git.merge import MergeOutcome
-from releasekit.adapters.git.remote import Progress, PushResult, Remotes, split_refspec
+from releasekit.adapters.git.remote import PushResult, Remotes, split_refspec
 from releasekit.adapters.git.remote import lock_in_the_way as _lock_in_the_way
 from releasekit.adapters.git.tagging import Signer
 from releasekit.adapters.git.trees import TreeEditor, entry_at
@@ -28,6 +28,7 @@ from releasekit.adapters.git.values import (
     signature_of,
 )
 from releasekit.support.errors import BadInput, GitError
+from releasekit.support.progress import Progress
 
 
 class ProductRepo:

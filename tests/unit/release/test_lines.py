@@ -8,7 +8,7 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.config import Settings, parse_config
 from releasekit.release.lines import line_name, line_names, read_lines, released_versions
-from releasekit.release.plan import release_lines
+from releasekit.release.planner import release_lines
 from releasekit.support.errors import ConfigError
 from tests.helpers.repos import release_product, workspace_config
 

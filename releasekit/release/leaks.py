@@ -1,0 +1,80 @@
+"""The leak lint over what a lift would push: the held fixes, the branch and tag names, the
+tag messages and the committer (the matching itself is :mod:`releasekit.release.lint`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from releasekit.adapters.git import Person, ProductRepo
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.release import lint
+from releasekit.release.plan import Plan, PlanLine
+from releasekit.release.planner import (
+    active_advisories,
+    check_patch_dirs,
+    committer,
+    load_held,
+    plan_line,
+    release_lines,
+)
+from releasekit.support import tomlpos
+
+
+def name_texts(settings: Settings, plan_lines: Iterable[PlanLine], who: Person) -> list[lint.Text]:
+    """Branch and tag names, tag messages and the committer: everything a push names."""
+    config = settings.config_path.name
+    try:
+        text = settings.config_path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    branch_at = tomlpos.key_line(text, "releases", "branch")
+    tag_at = tomlpos.key_line(text, "releases", "tag")
+    texts: list[lint.Text] = []
+    for line in plan_lines:
+        texts.append(lint.Text.one(config, line.branch, branch_at))
+        if line.tag is not None:
+            texts.append(lint.Text.one(config, line.tag, tag_at))
+        if line.tag_message is not None:
+            numbered = tuple(
+                (number, content) for number, content in enumerate(line.tag_message.splitlines(), 1)
+            )
+            texts.append(lint.Text(f"tag message of {line.tag}", numbered))
+    if settings.releases.committer:
+        where = config
+        at = tomlpos.key_line(text, "releases", "committer")
+    else:
+        where, at = "user.name/user.email of the product clone", None
+    texts.append(lint.Text.one(where, f"{who.name} <{who.email}>", at))
+    return texts
+
+
+def lint_plan(settings: Settings, plan: Plan, advisories: Iterable[Advisory]) -> list[lint.Finding]:
+    """Leaks in exactly what this plan would push: the fixes stacked on each line, the
+    branch and tag names and tag messages of the lines that change, and the committer.
+    ``advisories``: every advisory of the workspace (their ids, CVE ids and reporters are
+    words), not only the planned ones."""
+    matcher = lint.matcher_for(settings, advisories)
+    pushed = {(cell.advisory, cell.line) for cell in plan.cells if cell.commits}
+    patches_pushed = [plan.held[key] for key in sorted(pushed)]
+    changing = [line for line in plan.lines if plan.outcomes[line.name].commits]
+    texts = [t for patch in patches_pushed for t in lint.patch_texts(patch)]
+    texts += name_texts(settings, changing, plan.committer)
+    return lint.check(texts, matcher)
+
+
+def lint_workspace(
+    settings: Settings, advisories: Sequence[Advisory], repo: ProductRepo
+) -> list[lint.Finding]:
+    """Leaks in everything the lifts of the unreleased advisories would push: every held
+    fix, and the names and tag messages of every supported line. Reads the clone's tags and
+    remote-tracking refs as they are (no fetch)."""
+    check_patch_dirs(settings)
+    active = active_advisories(advisories)
+    lines = release_lines(settings, repo, upcoming_exists=True)
+    held = load_held(settings, active)
+    plan_lines = [plan_line(settings, line, "") for line in lines.supported]
+    matcher = lint.matcher_for(settings, advisories)
+    texts = [t for key in sorted(held) for t in lint.patch_texts(held[key])]
+    texts += name_texts(settings, plan_lines, committer(settings, repo))
+    return lint.check(texts, matcher)

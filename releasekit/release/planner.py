@@ -1,0 +1,272 @@
+"""Building the plan: fetch the remote, read the release lines, ask the policy which lines
+each advisory needs, and stack the held fixes of the embargoed advisories, in id order, onto
+the current public tip of every supported line, in memory.
+
+The chain of commits built per line is exactly what ``embargo lift`` pushes, and the tag
+messages rendered are exactly the ones the lift writes. Drafts (no embargo yet) are tried on
+top of each chain, shown, and never gate readiness. Released advisories take no part.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from releasekit.adapters.git import Person, ProductRepo
+from releasekit.fixes.store import HeldPatch, held_patches, read_patch
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.release.lines import Lines, ReleaseLine, read_lines
+from releasekit.release.plan import (
+    ALREADY_FIXED,
+    CONFLICTS,
+    MISSING,
+    NOT_REQUIRED,
+    Cell,
+    LineOutcome,
+    Plan,
+    PlanLine,
+    PlannedAdvisory,
+)
+from releasekit.release.policy import Decision, decide
+from releasekit.release.stack import Chain, Result, apply
+from releasekit.support import render, tomlpos
+from releasekit.support.errors import BadInput
+from releasekit.support.progress import Progress
+from releasekit.workspace import files as workspace
+
+
+def tag_message(settings: Settings, line: ReleaseLine) -> str | None:
+    """The message of the annotated tag of ``line``'s next version (None: upcoming, no tag).
+
+    Rendered from ``tag-message.txt.j2`` (overridable in the workspace's templates/); the
+    lift writes exactly this text, and the lint checks exactly this text.
+    """
+    if line.tag is None:
+        return None
+    text = render.render(
+        render.environment(settings.templates_dir),
+        "tag-message.txt.j2",
+        project=settings.project.name,
+        version=line.next_version,
+        line=line.name,
+        tag=line.tag,
+    )
+    return text if text.endswith("\n") else text + "\n"
+
+
+def plan_line(settings: Settings, line: ReleaseLine, base: str) -> PlanLine:
+    return PlanLine(
+        name=line.name,
+        groups=line.groups,
+        latest=line.latest,
+        next_version=line.next_version,
+        branch=line.branch,
+        tag=line.tag,
+        tag_message=tag_message(settings, line),
+        base=base,
+    )
+
+
+def committer(settings: Settings, repo: ProductRepo) -> Person:
+    """``[releases] committer``, else the clone's user.name and user.email."""
+    configured = settings.releases.committer
+    if configured:
+        name, address = email.utils.parseaddr(configured)
+        return Person(name, address)
+    found = repo.default_identity()
+    if found is None:
+        text = settings.config_path.read_text(encoding="utf-8")
+        raise BadInput(
+            f"{settings.config_path.name}:{tomlpos.table_line(text, 'releases') or 1}: "
+            "releases.committer: not set, and the product clone has no user.name/user.email"
+        )
+    return found
+
+
+def active_advisories(advisories: Iterable[Advisory]) -> list[Advisory]:
+    """The advisories that take part: not released yet, in id order."""
+    return sorted((a for a in advisories if a.released is None), key=lambda a: (a.year, a.number))
+
+
+def release_lines(
+    settings: Settings, repo: ProductRepo, *, upcoming_exists: bool | None = None
+) -> Lines:
+    """The lines of the clone's tags; the upcoming line exists when its branch is on the
+    remote (remote-tracking), unless ``upcoming_exists`` says otherwise."""
+    if upcoming_exists is None:
+        branches = repo.tracking_branches(settings.project.remote)
+        upcoming_exists = settings.branch_name(settings.releases.upcoming) in branches
+    return read_lines(settings, repo.tags(), upcoming_exists=upcoming_exists)
+
+
+def load_held(
+    settings: Settings, advisories: Sequence[Advisory], lines: Iterable[str] | None = None
+) -> dict[tuple[str, str], HeldPatch]:
+    """Parse the held fixes of ``advisories`` (on ``lines``, when given)."""
+    known = {a.id for a in advisories}
+    wanted_lines = set(lines) if lines is not None else None
+    held: dict[tuple[str, str], HeldPatch] = {}
+    for (advisory_id, line), path in held_patches(settings).items():
+        if advisory_id not in known:
+            continue
+        if wanted_lines is not None and line not in wanted_lines:
+            continue
+        held[(advisory_id, line)] = read_patch(settings, path)
+    return held
+
+
+def check_patch_dirs(settings: Settings) -> None:
+    """Every patches/ID/ belongs to an advisory file (of the workspace, not just of the
+    advisories being planned: the lift plans a few of them)."""
+    every_id = {path.stem for path in workspace.advisory_files(settings)}
+    for advisory_id, _line in held_patches(settings):
+        if advisory_id not in every_id:
+            raise BadInput(
+                f"patches/{advisory_id}/: no such advisory (advisories/{advisory_id}.md)"
+            )
+
+
+def build_plan(
+    settings: Settings,
+    advisories: Sequence[Advisory],
+    repo: ProductRepo,
+    *,
+    fetch: bool = True,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """The plan for ``advisories`` (released ones are left out) on the live public tips.
+
+    ``fetch``: fetch the remote first (else use the remote-tracking refs as they are).
+    ``now``: the committer time of the commits built (default: each fix's author time, so
+    the plan is reproducible). ``repo``: the open product clone; the plan's commits live in
+    its memory (``Plan.repo``), ready for the lift to push.
+    """
+    say = progress or (lambda _text: None)
+    remote = settings.project.remote
+    active = active_advisories(advisories)
+    check_patch_dirs(settings)
+    held = load_held(settings, active)  # bad input fails before the fetch writes anything
+    who = committer(settings, repo)
+    if fetch:
+        say(f"fetching {remote} ({repo.remote_url(remote)})")
+        repo.fetch(remote, progress=say)
+    lines = release_lines(settings, repo)
+    when = int(now.timestamp()) if now is not None else None
+    supported = {line.name for line in lines.supported}
+    held = {key: patch for key, patch in held.items() if key[1] in supported}
+
+    plan_lines: list[PlanLine] = []
+    chains: dict[str, Chain] = {}
+    for line in lines.supported:
+        base = repo.tracking_tip(remote, line.branch)
+        if base is None:
+            raise BadInput(
+                f"line {line.name}: remote {remote} has no branch {line.branch} "
+                f"(releases.branch; fetch first?)"
+            )
+        chains[line.name] = Chain(repo, base, base, repo.edit(repo.commit(base).tree))
+        plan_lines.append(plan_line(settings, line, base))
+
+    decisions: dict[str, list[Decision]] = {
+        a.id: decide(a, lines, settings.policy, last=settings.releases.last) for a in active
+    }
+    results: dict[tuple[str, str], Result] = {}
+    gating = [a for a in active if a.embargo is not None]
+    drafts = [a for a in active if a.embargo is None]
+    for line in lines.supported:
+        chain = chains[line.name]
+        todo = [
+            a for a in gating if _required(decisions[a.id], line.name) and (a.id, line.name) in held
+        ]
+        if todo:
+            say(f"applying {len(todo)} fix(es) on {line.branch}")
+        for advisory in todo:
+            results[(advisory.id, line.name)] = apply(
+                chain, held[(advisory.id, line.name)], who, when
+            )
+        for advisory in drafts:
+            if _required(decisions[advisory.id], line.name) and (advisory.id, line.name) in held:
+                trial = chain.fork()
+                results[(advisory.id, line.name)] = apply(
+                    trial, held[(advisory.id, line.name)], who, when
+                )
+
+    cells: list[Cell] = []
+    for advisory in active:
+        fixed_lines = {
+            line
+            for (ident, line), result in results.items()
+            if ident == advisory.id and result.status == ALREADY_FIXED
+        }
+        final = decide(
+            advisory,
+            lines,
+            settings.policy,
+            last=settings.releases.last,
+            already_fixed=fixed_lines,
+        )
+        for decision in final:
+            key = (advisory.id, decision.line)
+            if decision.skipped == "already-fixed":
+                result = Result(ALREADY_FIXED, on_stack=results[key].on_stack)
+            elif not decision.required:
+                result = Result(NOT_REQUIRED)
+            elif key not in held:
+                result = Result(MISSING)
+            else:
+                result = results[key]
+            cells.append(
+                Cell(
+                    advisory=advisory.id,
+                    line=decision.line,
+                    required=decision.required,
+                    reason=_reason(decision, result),
+                    held=key in held,
+                    status=result.status,
+                    conflicts=result.conflicts,
+                    commits=result.commits if advisory.embargo is not None else (),
+                )
+            )
+
+    outcomes: dict[str, LineOutcome] = {}
+    gating_ids = {a.id for a in gating}
+    for planned in plan_lines:
+        chain = chains[planned.name]
+        ok = all(
+            cell.ok for cell in cells if cell.line == planned.name and cell.advisory in gating_ids
+        )
+        head = chain.head if ok and chain.commits else None
+        outcomes[planned.name] = LineOutcome(
+            planned.name, chain.base, head, tuple(chain.commits), ok
+        )
+    return Plan(
+        remote=remote,
+        advisories=tuple(
+            PlannedAdvisory(a.id, a.severity, a.embargo, a.embargo is not None) for a in active
+        ),
+        lines=tuple(plan_lines),
+        cells=tuple(cells),
+        outcomes=outcomes,
+        committer=who,
+        held=held,
+        repo=repo,
+    )
+
+
+def _required(decisions: list[Decision], line: str) -> bool:
+    return any(d.required for d in decisions if d.line == line)
+
+
+def _reason(decision: Decision, result: Result) -> str:
+    held_at = f"patches/{decision.advisory}/{decision.line}.patch"
+    if result.status == MISSING:
+        return f"{decision.reason}; no fix held ({held_at})"
+    if result.status == CONFLICTS:
+        where = " (on top of the fixes before it)" if result.on_stack else ""
+        return f"{decision.reason}; conflicts in {', '.join(result.conflicts)}{where}"
+    if result.status == ALREADY_FIXED and result.on_stack:
+        return f"{decision.reason}, with the fixes stacked before it"
+    return decision.reason
