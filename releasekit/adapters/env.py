@@ -6,7 +6,7 @@ files; no other module reads ``os.environ``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -20,17 +20,19 @@ class Environment:
         """The variable's value, or "" when it is not set."""
         return self.variables.get(name) or ""
 
-    def login(self, user_var: str, password_var: str) -> tuple[str, str] | None:
+    def login(
+        self, user_var: str, password_var: str, error: Callable[[str], Exception] = ValueError
+    ) -> tuple[str, str] | None:
         """``(user, password)``, or None when neither variable is set.
 
-        Raises ValueError naming the variable that is missing when only one is set.
+        Raises ``error`` naming the variable that is missing when only one is set.
         """
         user, password = self.get(user_var), self.get(password_var)
         if user and password:
             return user, password
         if user or password:
             given, missing = (user_var, password_var) if user else (password_var, user_var)
-            raise ValueError(f"{given} is set but {missing} is not: set both or neither")
+            raise error(f"{given} is set but {missing} is not: set both or neither")
         return None
 
     @property

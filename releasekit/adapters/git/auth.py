@@ -37,10 +37,7 @@ class Login:
 
 def login_from_env(env: Environment) -> Login | None:
     """The HTTPS login from the environment; BadInput when only half of it is set."""
-    try:
-        pair = env.login(ENV_USER, ENV_PASSWORD)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
+    pair = env.login(ENV_USER, ENV_PASSWORD, BadInput)
     return None if pair is None else Login(*pair)
 
 

@@ -103,10 +103,7 @@ class _Login:
 
 
 def _login(env: Environment) -> _Login | None:
-    try:
-        pair = env.login(ENV_USER, ENV_PASSWORD)
-    except ValueError as exc:
-        raise MailError(str(exc)) from None
+    pair = env.login(ENV_USER, ENV_PASSWORD, MailError)
     return None if pair is None else _Login(*pair)
 
 
