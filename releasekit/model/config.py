@@ -2,19 +2,17 @@
 
 The schema is declarative: each table is a frozen dataclass whose fields carry their TOML
 type, default and documentation (the README's configuration reference is generated from it by
-:func:`reference`). Parsing (:func:`parse_config`) is separate from reading the file
-(:func:`load_config`). Unknown keys get a "did you mean" suggestion; wrong types and missing
-keys name the table, key and line.
+:func:`reference`); :mod:`releasekit.model.schema` reads data into it. Parsing
+(:func:`parse_config`) is separate from reading the file (:func:`load_config`). Unknown keys
+get a "did you mean" suggestion; wrong types and missing keys name the table, key and line.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import string
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,20 +20,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.version import Version
 
+from releasekit.model import schema
+from releasekit.model.schema import Check
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
 LINE_GROUPS = ("upcoming", "esr", "last")
 
-Check = Callable[[Any], str | None]
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 
 
-def _doc(doc: str, default: Any = dataclasses.MISSING, check: Check | None = None) -> Any:
-    meta = {"doc": doc, "check": check}
+def _doc(
+    doc: str, default: Any = dataclasses.MISSING, check: Check | None = None, toml: str = ""
+) -> Any:
+    """A schema field: its meaning, default, check and TOML name (default: its own)."""
+    meta = {"doc": doc, "check": check, "toml": toml}
     if isinstance(default, list | tuple):
         return field(default_factory=lambda: tuple(default), metadata=meta)
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -51,6 +55,36 @@ def _versions(values: tuple[str, ...]) -> str | None:
     for value in values:
         if problem := _version(value):
             return problem
+    return None
+
+
+def line_key(text: str) -> str:
+    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
+    try:
+        release = (*Version(text).release, 0)
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return text
+    return f"{release[0]}.{release[1]}"
+
+
+# What git refuses in a branch name (git check-ref-format), checked without git.
+_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|/\.")
+
+
+def _branches(value: Mapping[str, str]) -> str | None:
+    seen: dict[str, str] = {}
+    lines: set[str] = set()
+    for line, branch in value.items():
+        if problem := _version(line):
+            return problem
+        if line_key(line) in lines:
+            return f"the line {line_key(line)} is named twice"
+        lines.add(line_key(line))
+        if not branch or _BAD_BRANCH.search(branch) or branch.startswith("refs/"):
+            return f"{branch!r} is not a branch name (like main)"
+        if branch in seen:
+            return f"lines {seen[branch]} and {line} cannot share the branch {branch!r}"
+        seen[branch] = line
     return None
 
 
@@ -173,6 +207,36 @@ class ProjectSettings:
 
 
 @dataclass(frozen=True)
+class BumpSettings:
+    """[[releases.bump]]: a file of the product that carries the version."""
+
+    path: str = _doc(
+        "The file, relative to the repository root (e.g. src/acme/_version.py).",
+        check=schema.relative_path,
+    )
+    format: str = _doc(
+        "How the file writes the version, one line with `{version}` once (e.g. "
+        '`__version__ = "{version}"`): the release commit replaces the current version '
+        "by the next, and the file must contain it written so exactly once.",
+        check=schema.one_line(_pattern("version")),
+    )
+
+
+@dataclass(frozen=True)
+class ChangelogSettings:
+    """[releases.changelog]: the changelog that gets an entry in each release commit."""
+
+    path: str = _doc(
+        "The changelog, relative to the repository root (e.g. CHANGES.md).",
+        check=schema.relative_path,
+    )
+    marker: str = _doc(
+        "The line after which the entry (template changelog-entry.txt.j2) goes.",
+        check=schema.one_line(),
+    )
+
+
+@dataclass(frozen=True)
 class ReleasesSettings:
     """[releases]: how release lines appear in the product repository."""
 
@@ -180,8 +244,22 @@ class ReleasesSettings:
     branch: str = _doc(
         "Public branch of a line: `{line}` once.", "release-{line}", _pattern("line")
     )
+    branches: Mapping[str, str] = _doc(
+        'Branches of lines that `branch` does not name, e.g. `{ "10.4" = "main" }` '
+        "(the upcoming line may live on the development branch).",
+        {},
+        _branches,
+    )
     tag: str = _doc(
-        "Release tag of a version: `{version}` once.", "v{version}", _pattern("version")
+        "Release tag of a version: `{version}` once; the spelling the lift writes.",
+        "v{version}",
+        _pattern("version"),
+    )
+    read_tags: tuple[str, ...] = _doc(
+        'Earlier spellings of release tags (e.g. `["release-{version}"]`): read, never '
+        "written. Releases and next versions come from every spelling.",
+        (),
+        schema.each(_pattern("version")),
     )
     esr: tuple[str, ...] = _doc("Extended support release lines.", (), _versions)
     last: int = _doc("How many of the newest released lines are supported.", 3, _not_negative)
@@ -190,6 +268,15 @@ class ReleasesSettings:
         "user.name and user.email).",
         "",
         _identity,
+    )
+    bump: tuple[BumpSettings, ...] = _doc(
+        "Files that carry the version, as `[[releases.bump]]` tables (path, format). With "
+        "bump files or a changelog, each release ends in a release commit (template "
+        "release-commit.txt.j2) that the tag points at.",
+        (),
+    )
+    changelog: ChangelogSettings | None = _doc(  # noqa: RUF009 - _doc makes a field()
+        "The changelog, as a `[releases.changelog]` table (path, marker); optional.", None
     )
 
 
@@ -212,7 +299,7 @@ class PolicySettings:
 class MailSettings:
     """[mail]: the signed announcement. Credentials come only from the environment."""
 
-    sender: str = _doc("From: header of announcements.", check=_non_empty)
+    sender: str = _doc("From: header of announcements.", check=_non_empty, toml="from")
     to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=_non_empty)
     smtp: str = _doc("smtp://, smtps:// or smtp+starttls:// server.", check=_smtp_url)
     signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=_non_empty)
@@ -268,8 +355,6 @@ class CveSettings:
     )
 
 
-# Keys whose TOML name differs from the Python name.
-_TOML_NAMES = {"sender": "from"}
 _TABLES: dict[str, type] = {
     "project": ProjectSettings,
     "releases": ReleasesSettings,
@@ -328,67 +413,17 @@ class Settings:
         return ZoneInfo(self.project.time_zone)
 
     def branch_name(self, line: str) -> str:
-        return self.releases.branch.format(line=line)
+        """The public branch of ``line``: ``[releases] branches``, else the pattern."""
+        named = self.releases.branches.get(line_key(line))
+        return named if named is not None else self.releases.branch.format(line=line)
+
+    @property
+    def tag_patterns(self) -> tuple[str, ...]:
+        """Every spelling of a release tag: the one written first, then the ones read."""
+        return (self.releases.tag, *self.releases.read_tags)
 
     def tag_name(self, version: str) -> str:
         return self.releases.tag.format(version=version)
-
-
-def _toml_name(name: str) -> str:
-    return _TOML_NAMES.get(name, name)
-
-
-def _type_problem(expected: Any, value: Any) -> tuple[str | None, Any]:
-    """Check ``value`` against a field type; returns (problem, converted value)."""
-    if expected is str:
-        return (None, value) if isinstance(value, str) else ("must be a string", None)
-    if expected is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return (None, value) if ok else ("must be an integer", None)
-    if expected is bool:
-        return (None, value) if isinstance(value, bool) else ("must be true or false", None)
-    if typing.get_origin(expected) is tuple:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return None, tuple(value)
-        return "must be a list of strings", None
-    raise TypeError(expected)  # pragma: no cover - schema error
-
-
-def _parse_table(
-    cls: type, table: str, data: Mapping[str, Any], text: str, path: Path, problems: list[Problem]
-) -> Any:
-    hints = typing.get_type_hints(cls)
-    fields = {_toml_name(f.name): f for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    suggested: set[str] = set()  # a missing key that an unknown one is likely a typo of
-    for key, value in data.items():
-        line = tomlpos.key_line(text, table, key)
-        if key not in fields:
-            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            suggested.update(close)
-            known = ", ".join(fields)
-            problems.append(
-                Problem(path, line, f"{table}.{key}", f"unknown key{hint} (known: {known})")
-            )
-            continue
-        f = fields[key]
-        problem, converted = _type_problem(hints[f.name], value)
-        if problem is None and f.metadata.get("check"):
-            problem = f.metadata["check"](converted)
-        if problem:
-            problems.append(Problem(path, line, f"{table}.{key}", problem))
-            continue
-        values[f.name] = converted
-    for key, f in fields.items():
-        missing = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if missing and key not in data and key not in suggested:  # a typo is one problem
-            line = tomlpos.table_line(text, table)
-            problems.append(Problem(path, line, f"{table}.{key}", "required key is missing"))
-    try:
-        return cls(**values)
-    except TypeError:
-        return None  # missing keys already reported
 
 
 def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
@@ -398,27 +433,13 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
     if data is None:
         raise ConfigError.one(path, line, None, message or "invalid TOML")
     problems: list[Problem] = []
-    tables: dict[str, Any] = {}
-    suggested: set[str] = set()  # (as in _parse_table)
-    for name, value in data.items():
-        if name not in _TABLES:
-            close = difflib.get_close_matches(name, list(_TABLES), n=1, cutoff=0.6)
-            hint = f"; did you mean [{close[0]}]?" if close else ""
-            suggested.update(close)
-            line = tomlpos.table_line(text, name) or tomlpos.key_line(text, None, name)
-            problems.append(Problem(path, line, name, f"unknown table{hint}"))
-            continue
-        if not isinstance(value, dict):
-            line = tomlpos.key_line(text, None, name)
-            problems.append(Problem(path, line, name, "must be a table ([" + name + "])"))
-            continue
-        tables[name] = _parse_table(_TABLES[name], name, value, text, path, problems)
-    for name in _REQUIRED_TABLES:
-        if name not in data and name not in suggested:
-            problems.append(Problem(path, None, name, f"required table [{name}] is missing"))
+    tables = schema.parse_tables(_TABLES, _REQUIRED_TABLES, data, text, path, problems)
     if problems:
         raise ConfigError(problems)
     releases: ReleasesSettings = tables["releases"]
+    if releases.branches:
+        named = {line_key(line): branch for line, branch in releases.branches.items()}
+        tables["releases"] = releases = dataclasses.replace(releases, branches=named)
     if releases.upcoming in releases.esr:
         line = tomlpos.key_line(text, "releases", "esr")
         raise ConfigError.one(path, line, "releases.esr", "the upcoming line cannot be an ESR")
@@ -442,15 +463,10 @@ def load_config(root: Path) -> Settings:
 
 
 def reference() -> list[tuple[str, str, str, str]]:
-    """(table, key, default, meaning) for every key: the configuration reference."""
-    rows = []
+    """(table, key, default, meaning) for every key: the configuration reference. The keys
+    of a nested table follow the key that names it (``releases.bump`` then
+    ``releases.bump.path``)."""
+    rows: list[tuple[str, str, str, str]] = []
     for table, cls in _TABLES.items():
-        for f in dataclasses.fields(cls):
-            if f.default is not dataclasses.MISSING:
-                default = repr(f.default) if f.default != "" else '""'
-            elif f.default_factory is not dataclasses.MISSING:
-                default = repr(list(f.default_factory()))
-            else:
-                default = "required"
-            rows.append((table, _toml_name(f.name), default, f.metadata["doc"]))
+        rows += schema.reference_rows(table, cls)
     return rows

@@ -17,6 +17,7 @@ import tomli
 # One greedy class and no neighbouring \s*: a line of "[" and many spaces is linear, not
 # quadratic (such a line can sit in a multi-line string).
 _TABLE = re.compile(r"^\s*\[([A-Za-z0-9_.\-\" \t]+)\]\s*(#.*)?$")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[([A-Za-z0-9_.\-\" \t]+)\]\]\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*(?:"([^"\\]*)"|'([^']*)'|([^\s=."'#\[]+))\s*[=.]""")
 # Only from the start of a run of digits: tried from each digit, runs of 4299 (allowed)
 # made the search quadratic (800 such integers, 20 s).
@@ -25,7 +26,11 @@ _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def key_line(text: str, table: str | None, key: str) -> int | None:
-    """The 1-based line where ``key`` is assigned in ``table`` (None: top level), if found."""
+    """The 1-based line where ``key`` is assigned in ``table`` (None: top level), if found.
+
+    The entries of an array of tables (``[[releases.bump]]``) are the tables
+    ``releases.bump[0]``, ``releases.bump[1]``, ...
+    """
     return _positions(text).get((table, key))
 
 
@@ -43,7 +48,16 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
     """
     found: dict[tuple[str | None, str], int] = {}
     current: str | None = None
+    entries: dict[str, int] = {}  # array of tables -> how many entries so far
     for number, line in enumerate(text.splitlines(), start=1):
+        array = _ARRAY_TABLE.match(line)
+        if array:
+            name = re.sub(r'["\s]', "", array.group(1))
+            current = f"{name}[{entries.get(name, 0)}]"
+            entries[name] = entries.get(name, 0) + 1
+            found.setdefault((name, ""), number)
+            found.setdefault((current, ""), number)
+            continue
         header = _TABLE.match(line)
         if header and not line.lstrip().startswith("[["):
             current = re.sub(r'["\s]', "", header.group(1))

@@ -132,3 +132,116 @@ def test_reference_documents_every_key() -> None:
     assert ("project", "time_zone") in keys
     assert ("mail", "from") in keys
     assert all(doc for *_, doc in rows)
+
+
+REAL_RELEASES = """\
+branch = "{line}.x"
+branches = { "2.1" = "main" }
+tag = "{version}"
+read_tags = ["v{version}", "release-{version}"]
+
+[[releases.bump]]
+path = "src/urllib3/_version.py"
+format = '__version__ = "{version}"'
+
+[[releases.bump]]
+path = "include/version.h"
+format = '#define VERSION "{version}"'
+
+[releases.changelog]
+path = "CHANGES.rst"
+marker = ".. releases"
+"""
+
+
+def real(releases: str = REAL_RELEASES) -> str:
+    return MINIMAL_CONFIG.replace('upcoming = "10.4"\nesr = ["9.11"]\n', 'upcoming = "2.1"\n') + (
+        releases
+    )
+
+
+def test_branches_spellings_bump_files_and_changelog() -> None:
+    settings = parse(real())
+    assert settings.branch_name("2.1") == "main"
+    assert settings.branch_name("2.01") == "main"
+    assert settings.branch_name("2.0") == "2.0.x"
+    assert settings.tag_patterns == ("{version}", "v{version}", "release-{version}")
+    assert settings.tag_name("2.0.6") == "2.0.6"  # only the first spelling is written
+    bumps = [(b.path, b.format) for b in settings.releases.bump]
+    assert bumps == [
+        ("src/urllib3/_version.py", '__version__ = "{version}"'),
+        ("include/version.h", '#define VERSION "{version}"'),
+    ]
+    changelog = settings.releases.changelog
+    assert changelog is not None and (changelog.path, changelog.marker) == (
+        "CHANGES.rst",
+        ".. releases",
+    )
+    plain = parse(MINIMAL_CONFIG)
+    assert plain.releases.bump == () and plain.releases.changelog is None
+    assert plain.releases.branches == {} and plain.releases.read_tags == ()
+
+
+def test_inline_tables_are_the_same() -> None:
+    inline = (
+        'bump = [{ path = "VERSION", format = "{version}" }]\n'
+        'changelog = { path = "NEWS", marker = "--" }\n'
+    )
+    settings = parse(real(inline))
+    assert settings.releases.bump[0].path == "VERSION"
+    assert settings.releases.changelog is not None
+    (message,) = problems(real('bump = [{ path = "VERSION" }]\n'))
+    assert message == "releasekit.toml:11: releases.bump.format: required key is missing"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('"2.1" = "main"', '"next" = "main"', "12: releases.branches: 'next' is not a version"),
+        ('"2.1" = "main"', '"2.1" = "a b"', "12: releases.branches: 'a b' is not a branch name"),
+        ('"2.1" = "main"', '"2.1" = "x..y"', "releases.branches: 'x..y' is not a branch name"),
+        (
+            '"2.1" = "main"',
+            '"2.1" = "main", "2.0" = "main"',
+            "releases.branches: lines 2.1 and 2.0 cannot share the branch 'main'",
+        ),
+        ('"2.1" = "main"', '"2.1" = "m", "2.01" = "n"', "the line 2.1 is named twice"),
+        ("branches = {", "branches = { x = 1 }\n#", "releases.branches: must be a table of str"),
+        ('"v{version}", ', '"v{vers}", ', "releases.read_tags: 'v{vers}': must contain {version}"),
+        ('"v{version}", ', '"{version}{version}", ', "must contain {version} exactly once"),
+        ("src/urllib3/_version.py", "/abs/v.py", "17: releases.bump.path: '/abs/v.py' is not a"),
+        ("src/urllib3/_version.py", "src/../v.py", "17: releases.bump.path: 'src/../v.py' is"),
+        ('__version__ = "{version}"', "__version__", "18: releases.bump.format: must contain"),
+        (
+            "format = '#define VERSION \"{version}\"'",
+            'format = "#define\\nVERSION {version}"',
+            "22: releases.bump.format: must be one line",
+        ),
+        ("format = '#define", "formt = '#define", "22: releases.bump.formt: unknown key"),
+        ('marker = ".. releases"', 'marker = ""', "26: releases.changelog.marker: must not be"),
+        ('path = "CHANGES.rst"', "path = 1", "25: releases.changelog.path: must be a string"),
+    ],
+)
+def test_bad_release_keys_name_the_key_and_line(old: str, new: str, expected: str) -> None:
+    text = real()
+    assert old in text
+    found = problems(text.replace(old, new, 1))
+    assert len(found) == 1, found
+    assert expected in found[0]
+
+
+def test_a_table_where_an_array_of_tables_belongs() -> None:
+    (message,) = problems(real('bump = "VERSION"\n'))
+    assert message == (
+        "releasekit.toml:11: releases.bump: must be an array of tables ([[releases.bump]])"
+    )
+    (message,) = problems(real('changelog = "NEWS"\n'))
+    assert message == "releasekit.toml:11: releases.changelog: must be a table"
+
+
+def test_reference_documents_the_nested_keys() -> None:
+    keys = [(table, key) for table, key, _, _ in reference()]
+    at = keys.index(("releases", "bump"))
+    assert keys[at + 1 : at + 3] == [("releases.bump", "path"), ("releases.bump", "format")]
+    assert ("releases", "branches") in keys and ("releases", "read_tags") in keys
+    assert ("releases.changelog", "marker") in keys
