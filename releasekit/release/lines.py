@@ -1,25 +1,38 @@
 """Release lines and their versions, from the product repository's tags.
 
-A tag that matches ``[releases] tag`` (e.g. ``v{version}``) and holds a final release
-version (``10.3.2``; no pre-, dev- or local versions) belongs to the line ``MAJOR.MINOR``.
-Versions compare as versions (9.10 > 9.9). A released line's next version is its latest
-plus one patch level; the upcoming line's is ``LINE.0`` and it gets no tag. The supported
-lines are the upcoming one, the ESR lines and the newest ``last`` released lines other than
-upcoming; each belongs to one or more of the groups ``upcoming``, ``esr`` and ``last``.
+A tag that any spelling of ``[releases]`` reads (``tag``, then ``read_tags``: e.g.
+``{version}`` and ``v{version}``) names a version; a final release version (``10.3.2``; no
+pre-, dev- or local versions) is a release of the line ``MAJOR.MINOR``. Pre-releases
+(``7.4-rc2``, ``2.0.0a1``) are versions, never a line's newest release. Versions compare as
+versions (9.10 > 9.9).
+
+With the repository's history (:class:`History`), a line's releases are its release tags
+whose commits are on its branch. A released line's next version is its newest release plus
+one patch level; the upcoming line's is ``LINE.0`` and it gets no tag. A line has problems
+(the plan is not ready for it) when the version it would tag exists anywhere under any
+spelling, or when a tag that no spelling reads but that names a version of the line sits on
+its branch after its newest release: a release releasekit would not see.
+
+The supported lines are the upcoming one, the ESR lines and the newest ``last`` released
+lines other than upcoming; each belongs to one or more of the groups ``upcoming``, ``esr``
+and ``last``.
 """
 
 from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from packaging.version import Version
 
-from releasekit.model.config import Settings
+from releasekit.model.config import Settings, line_key
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError
+
+SPELLINGS = "releases.tag, releases.read_tags"
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,8 @@ class ReleaseLine:
     groups: tuple[str, ...]  # of "upcoming", "esr", "last"; () when not supported
     branch: str  # public branch, e.g. release-10.3
     tag: str | None  # tag of the next version; None for the upcoming line
+    latest_tag: str | None = None  # the tag of ``latest``, as written
+    problems: tuple[str, ...] = ()  # why a release of this line cannot be made now
 
     @property
     def upcoming(self) -> bool:
@@ -58,6 +73,35 @@ class Lines:
         return tuple(line for line in self.supported if group in line.groups)
 
 
+@dataclass(frozen=True)
+class VersionTag:
+    """A tag that a spelling reads: its name as written, its version, its commit."""
+
+    name: str
+    version: Version
+    commit: str | None  # None when only the names of the tags are known
+
+    @property
+    def final(self) -> bool:
+        """A release (not a pre-, dev-, local or epoch version)."""
+        v = self.version
+        return not (v.is_prerelease or v.is_devrelease or v.local or v.epoch)
+
+    @property
+    def line(self) -> str:
+        return line_key(str(self.version))
+
+
+class History(Protocol):
+    """What the lines need of the repository's history."""
+
+    def tip(self, branch: str) -> str | None:
+        """The public tip of ``branch`` (None: no such branch)."""
+
+    def contains(self, tip: str, commit: str) -> bool:
+        """Whether ``commit`` is ``tip`` or one of its ancestors."""
+
+
 def line_name(text: str) -> str | None:
     """``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; None for anything else."""
     try:
@@ -78,30 +122,56 @@ def _tag_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+def version_tags(patterns: Sequence[str], tags: Mapping[str, str | None]) -> list[VersionTag]:
+    """Every tag that one of ``patterns`` reads as a version (pre-releases included)."""
+    regexes = [_tag_regex(pattern) for pattern in patterns]
+    found = []
+    for name, commit in tags.items():
+        for regex in regexes:
+            match = regex.fullmatch(name)
+            if not match:
+                continue
+            try:
+                version = Version(match["version"])
+            except ValueError:  # InvalidVersion, or a number of over 4300 digits
+                continue
+            found.append(VersionTag(name, version, commit))
+            break
+    return found
+
+
+# A version in a tag name that no spelling reads: release-7.2.6, urllib3-2.0.6, v.2.0.6rc1.
+_VERSION_LIKE = re.compile(
+    r"(?<![0-9A-Za-z.])(?:[vV]\.?)?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|dev|"
+    r"post)[-_.]?\d*)?)(?![0-9])"
+)
+
+
+def named_version(tag: str) -> Version | None:
+    """The version a tag name seems to name, read or not (None: it names none)."""
+    match = _VERSION_LIKE.search(tag)
+    if match is None:
+        return None
+    try:
+        return Version(match.group(1))
+    except ValueError:
+        return None
+
+
 def released_versions(pattern: str, tags: Iterable[str]) -> dict[str, list[Version]]:
     """Final release versions by line, from the tag names that match ``pattern``."""
-    regex = _tag_regex(pattern)
     by_line: dict[str, list[Version]] = {}
-    for tag in tags:
-        match = regex.fullmatch(tag)
-        if not match:
-            continue
-        try:
-            version = Version(match["version"])
-        except ValueError:  # InvalidVersion, or a number of over 4300 digits
-            continue
-        if version.is_prerelease or version.is_devrelease or version.local or version.epoch:
-            continue
-        name = line_name(str(version))
-        assert name is not None
-        by_line.setdefault(name, []).append(version)
+    for tag in version_tags([pattern], dict.fromkeys(tags)):
+        if tag.final:
+            by_line.setdefault(tag.line, []).append(tag.version)
     return by_line
 
 
 def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     """Every line name the configuration and the tags know of, newest first (no checks)."""
     releases = settings.releases
-    names = set(released_versions(releases.tag, tags))
+    read = version_tags(settings.tag_patterns, dict.fromkeys(tags))
+    names = {tag.line for tag in read if tag.final}
     names |= {line_name(n) or n for n in (releases.upcoming, *releases.esr)}
     return sorted(names, key=Version, reverse=True)
 
@@ -111,25 +181,158 @@ def _next_patch(version: Version) -> str:
     return f"{major}.{minor}.{micro + 1}"
 
 
-def read_lines(settings: Settings, tags: Iterable[str], *, upcoming_exists: bool) -> Lines:
-    """The release lines from the repository's tag names (releasekit.toml is read only to
-    name the line of a configuration error).
+def read_lines(
+    settings: Settings,
+    tags: Iterable[str] | Mapping[str, str],
+    *,
+    upcoming_exists: bool,
+    history: History | None = None,
+) -> Lines:
+    """The release lines from the repository's tags: their names, or names and commits
+    with the ``history`` to tell which are on each line's branch (without it, every
+    release tag counts). releasekit.toml is read only to name the line of an error.
 
     ``upcoming_exists``: whether the upcoming line's branch exists on the remote. A
     configured upcoming or ESR line the repository lacks is a ConfigError (exit 2).
     """
+    targets: Mapping[str, str | None] = (
+        dict(tags) if isinstance(tags, Mapping) else dict.fromkeys(tags)
+    )
     releases = settings.releases
+    read = version_tags(settings.tag_patterns, targets)
+    finals: dict[str, list[VersionTag]] = {}
+    for tag in read:
+        if tag.final:
+            finals.setdefault(tag.line, []).append(tag)
+    upcoming = line_name(releases.upcoming) or releases.upcoming
+    esr = [line_name(name) or name for name in releases.esr]
+    _check_configured(settings, finals, upcoming, esr, upcoming_exists)
+    released = sorted(finals, key=Version, reverse=True)
+    last = [name for name in released if name != upcoming][: releases.last]
+    groups: dict[str, list[str]] = {upcoming: ["upcoming"]}
+    for name in esr:
+        groups.setdefault(name, []).append("esr")
+    for name in last:
+        groups.setdefault(name, []).append("last")
+    unread = dict(targets) if history is not None else {}
+    for tag in read:
+        unread.pop(tag.name, None)
+    known: dict[str, ReleaseLine] = {}
+    for name in sorted({*released, upcoming}, key=Version, reverse=True):
+        line_groups = tuple(groups.get(name, ()))
+        branch = settings.branch_name(name)
+        tip = history.tip(branch) if history is not None and line_groups else None
+        if name == upcoming:
+            after = _unread_after(unread, name, history, tip, None)
+            problems = tuple(
+                f"line {name}: tag {t} on {branch} names a version of {name}, "
+                f"but no spelling reads it ({SPELLINGS})"
+                for t in after
+            )
+            known[name] = ReleaseLine(
+                name, None, f"{name}.0", line_groups, branch, tag=None, problems=problems
+            )
+            continue
+        known[name] = _released_line(
+            settings, name, line_groups, (finals[name], read, unread), history, tip
+        )
+    supported = tuple(line for line in known.values() if line.supported)
+    return Lines(known=known, supported=supported)
+
+
+def _released_line(
+    settings: Settings,
+    name: str,
+    groups: tuple[str, ...],
+    tags: tuple[list[VersionTag], list[VersionTag], Mapping[str, str | None]],
+    history: History | None,
+    tip: str | None,
+) -> ReleaseLine:
+    """A released line: its newest release on its branch, the next version and problems.
+    ``tags``: the line's release tags, every tag a spelling reads, the tags none reads."""
+    finals, read, unread = tags
+    branch = settings.branch_name(name)
+    problems: list[str] = []
+    mine = finals
+    if history is not None and tip is not None:
+        mine = [t for t in finals if t.commit is not None and history.contains(tip, t.commit)]
+        if not mine:
+            problems.append(f"line {name}: no release tag of {name} is on {branch}")
+            mine = finals
+    # The newest version; of its spellings, the one the lift writes, then the first read.
+    newest = max(mine, key=lambda t: (t.version, _spelling_rank(settings, t.name)))
+    next_version = _next_patch(newest.version)
+    taken = sorted(t.name for t in read if t.version == Version(next_version))
+    if taken:
+        problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")
+    if history is not None and tip is not None:
+        for found in _unread_after(unread, name, history, tip, newest.commit):
+            problems.append(
+                f"line {name}: tag {found} on {branch} after {newest.name} names a version of "
+                f"{name}, but no spelling reads it ({SPELLINGS})"
+            )
+    return ReleaseLine(
+        name=name,
+        latest=str(newest.version),
+        next_version=next_version,
+        groups=groups,
+        branch=branch,
+        tag=settings.tag_name(next_version),
+        latest_tag=newest.name,
+        problems=tuple(problems),
+    )
+
+
+def _spelling_rank(settings: Settings, tag: str) -> int:
+    """Higher for the spelling the lift writes: it names the newest release first."""
+    patterns = settings.tag_patterns
+    for rank, pattern in enumerate(patterns):
+        if _tag_regex(pattern).fullmatch(tag):
+            return len(patterns) - rank
+    return 0
+
+
+def _unread_after(
+    unread: Mapping[str, str | None],
+    line: str,
+    history: History | None,
+    tip: str | None,
+    release: str | None,
+) -> list[str]:
+    """The tags no spelling reads that name a version of ``line`` and sit on its branch
+    (``tip`` or an ancestor) after ``release`` (its newest release's commit, if any)."""
+    if history is None or tip is None:
+        return []
+    found = []
+    for name, commit in sorted(unread.items()):
+        version = named_version(name)
+        if version is None or commit is None or line_key(str(version)) != line:
+            continue
+        if not history.contains(tip, commit):
+            continue
+        if release is not None and history.contains(release, commit):
+            continue
+        found.append(name)
+    return found
+
+
+def _check_configured(
+    settings: Settings,
+    finals: Mapping[str, list[VersionTag]],
+    upcoming: str,
+    esr: Sequence[str],
+    upcoming_exists: bool,
+) -> None:
+    """The upcoming line is not released and has its branch; every ESR line has a release."""
     config = settings.config_path
     text = _config_text(settings)
-    by_line = released_versions(releases.tag, tags)
-    upcoming = line_name(releases.upcoming) or releases.upcoming
-    if upcoming in by_line:
-        latest = max(by_line[upcoming])
+    if upcoming in finals:
+        latest = max(finals[upcoming], key=lambda t: t.version)
         raise ConfigError.one(
             config,
             tomlpos.key_line(text, "releases", "upcoming"),
             "releases.upcoming",
-            f"{upcoming} is already released ({settings.tag_name(str(latest))}); set the next line",
+            f"{upcoming} is already released ({latest.name}); set the next line",
         )
     if not upcoming_exists:
         raise ConfigError.one(
@@ -138,9 +341,8 @@ def read_lines(settings: Settings, tags: Iterable[str], *, upcoming_exists: bool
             "releases.upcoming",
             f"{upcoming}: the remote has no branch {settings.branch_name(upcoming)}",
         )
-    esr = [line_name(name) or name for name in releases.esr]
     for name in esr:
-        if name not in by_line:
+        if name not in finals:
             raise ConfigError.one(
                 config,
                 tomlpos.key_line(text, "releases", "esr"),
@@ -148,38 +350,6 @@ def read_lines(settings: Settings, tags: Iterable[str], *, upcoming_exists: bool
                 f"{name}: the repository has no release tag of this line "
                 f"(like {settings.tag_name(name + '.0')})",
             )
-    released = sorted(by_line, key=Version, reverse=True)
-    last = [name for name in released if name != upcoming][: releases.last]
-    groups: dict[str, list[str]] = {upcoming: ["upcoming"]}
-    for name in esr:
-        groups.setdefault(name, []).append("esr")
-    for name in last:
-        groups.setdefault(name, []).append("last")
-    known: dict[str, ReleaseLine] = {}
-    for name in sorted({*released, upcoming}, key=Version, reverse=True):
-        if name == upcoming:
-            line = ReleaseLine(
-                name=name,
-                latest=None,
-                next_version=f"{name}.0",
-                groups=("upcoming",),
-                branch=settings.branch_name(name),
-                tag=None,
-            )
-        else:
-            latest = max(by_line[name])
-            next_version = _next_patch(latest)
-            line = ReleaseLine(
-                name=name,
-                latest=str(latest),
-                next_version=next_version,
-                groups=tuple(groups.get(name, ())),
-                branch=settings.branch_name(name),
-                tag=settings.tag_name(next_version),
-            )
-        known[name] = line
-    supported = tuple(line for line in known.values() if line.supported)
-    return Lines(known=known, supported=supported)
 
 
 def _config_text(settings: Settings) -> str:

@@ -90,15 +90,33 @@ def active_advisories(advisories: Iterable[Advisory]) -> list[Advisory]:
     return sorted((a for a in advisories if a.released is None), key=lambda a: (a.year, a.number))
 
 
+class _Branches:
+    """The history the lines read: the remote-tracking branches of the clone."""
+
+    def __init__(self, repo: ProductRepo, remote: str) -> None:
+        self.repo = repo
+        self.remote = remote
+
+    def tip(self, branch: str) -> str | None:
+        return self.repo.tracking_tip(self.remote, branch)
+
+    def contains(self, tip: str, commit: str) -> bool:
+        return self.repo.is_ancestor(commit, tip)
+
+
 def release_lines(
     settings: Settings, repo: ProductRepo, *, upcoming_exists: bool | None = None
 ) -> Lines:
-    """The lines of the clone's tags; the upcoming line exists when its branch is on the
-    remote (remote-tracking), unless ``upcoming_exists`` says otherwise."""
+    """The lines of the clone's tags and remote-tracking branches (a line's releases are
+    the tags on its branch); the upcoming line exists when its branch is on the remote,
+    unless ``upcoming_exists`` says otherwise."""
+    remote = settings.project.remote
     if upcoming_exists is None:
-        branches = repo.tracking_branches(settings.project.remote)
+        branches = repo.tracking_branches(remote)
         upcoming_exists = settings.branch_name(settings.releases.upcoming) in branches
-    return read_lines(settings, repo.tags(), upcoming_exists=upcoming_exists)
+    return read_lines(
+        settings, repo.tags(), upcoming_exists=upcoming_exists, history=_Branches(repo, remote)
+    )
 
 
 def load_held(

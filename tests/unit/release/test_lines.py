@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,146 @@ def test_lines_from_a_real_repository(
         ("9.11", "9.11.2", "9.11.3"),
     ]
     assert lines.get("9.10") is not None and lines.get("9.9") is not None
+
+
+class Graph:
+    """A history of named commits: each branch a chain of commits, newest last."""
+
+    def __init__(self, **branches: list[str]) -> None:
+        self.branches = branches
+        self.parents: dict[str, set[str]] = {}
+        for chain in branches.values():
+            for older, newer in itertools.pairwise(chain):
+                self.parents.setdefault(newer, set()).add(older)
+
+    def tip(self, branch: str) -> str | None:
+        chain = self.branches.get(branch)
+        return chain[-1] if chain else None
+
+    def contains(self, tip: str, commit: str) -> bool:
+        todo, seen = [tip], set()
+        while todo:
+            here = todo.pop()
+            if here == commit:
+                return True
+            seen.add(here)
+            todo += [p for p in self.parents.get(here, ()) if p not in seen]
+        return False
+
+
+def urllib3_like(tmp_path: Path, read_tags: str = '["v{version}"]') -> Settings:
+    return settings_for(
+        tmp_path,
+        upcoming='"2.1"',
+        esr='["1.26"]',
+        last="1",
+        branch='"{line}.x"',
+        branches='{ "2.1" = "main" }',
+        tag='"{version}"',
+        read_tags=read_tags,
+    )
+
+
+# main: a1 (2.0.0a1) - r0 (2.0.0) - r4 (2.0.4) - r5 (v2.0.5) - m1; 2.0.x: r5 - x1.
+HISTORY = Graph(
+    main=["a1", "r0", "r4", "r5", "m1"],
+    **{"2.0.x": ["a1", "r0", "r4", "r5", "x1"], "1.26.x": ["o1", "o2"]},
+)
+URLLIB3_TAGS = {
+    "2.0.0a1": "a1",
+    "2.0.0": "r0",
+    "2.0.4": "r4",
+    "v2.0.5": "r5",
+    "1.26.16": "o1",
+    "2.1.0rc1": "m1",  # a pre-release of the upcoming line: a version, never a release
+}
+
+
+def test_every_spelling_gives_the_releases_and_the_next_version(tmp_path: Path) -> None:
+    settings = urllib3_like(tmp_path)
+    lines = read_lines(settings, URLLIB3_TAGS, upcoming_exists=True, history=HISTORY)
+    two = lines.get("2.0")
+    assert two is not None
+    assert (two.latest, two.latest_tag, two.next_version, two.tag, two.branch) == (
+        "2.0.5",
+        "v2.0.5",
+        "2.0.6",  # not 2.0.5 again (the v spelling is read) nor 2.0.0a2
+        "2.0.6",  # written in the first spelling
+        "2.0.x",
+    )
+    assert two.problems == ()
+    upcoming = lines.get("2.1")
+    assert upcoming is not None and upcoming.branch == "main" and upcoming.problems == ()
+    assert [line.name for line in lines.supported] == ["2.1", "2.0", "1.26"]
+
+
+def test_a_spelling_not_read_makes_the_line_not_ready(tmp_path: Path) -> None:
+    settings = urllib3_like(tmp_path, read_tags="[]")
+    lines = read_lines(settings, URLLIB3_TAGS, upcoming_exists=True, history=HISTORY)
+    two = lines.get("2.0")
+    assert two is not None and (two.latest, two.next_version) == ("2.0.4", "2.0.5")
+    assert two.problems == (
+        "line 2.0: tag v2.0.5 on 2.0.x after 2.0.4 names a version of 2.0, but no spelling "
+        "reads it (releases.tag, releases.read_tags)",
+    )
+    # Without the history the tags alone cannot tell: nothing is claimed.
+    assert read_lines(settings, URLLIB3_TAGS, upcoming_exists=True).get("2.0").problems == ()  # type: ignore[union-attr]
+
+
+def test_the_next_version_tagged_anywhere_under_any_spelling(tmp_path: Path) -> None:
+    settings = urllib3_like(tmp_path)
+    for name in ("v2.0.6", "2.0.6"):
+        tags = {**URLLIB3_TAGS, name: "m1"}  # on main, not on 2.0.x
+        two = read_lines(settings, tags, upcoming_exists=True, history=HISTORY).get("2.0")
+        assert two is not None and two.next_version == "2.0.6"
+        assert two.problems == (f"line 2.0: 2.0.6 is already tagged ({name})",)
+    # Tagged on the branch, it is the newest release: the next one is 2.0.7.
+    tags = {**URLLIB3_TAGS, "v2.0.6": "x1"}
+    two = read_lines(settings, tags, upcoming_exists=True, history=HISTORY).get("2.0")
+    assert two is not None and (two.latest, two.next_version, two.problems) == (
+        "2.0.6",
+        "2.0.7",
+        (),
+    )
+
+
+def test_releases_are_the_tags_on_the_line_branch(tmp_path: Path) -> None:
+    settings = urllib3_like(tmp_path)
+    history = Graph(main=["a1", "r0", "r4", "r5", "m1"], **{"2.0.x": ["a1", "r0", "r4", "x1"]})
+    two = read_lines(settings, URLLIB3_TAGS, upcoming_exists=True, history=history).get("2.0")
+    assert two is not None and (two.latest, two.next_version) == ("2.0.4", "2.0.5")
+    assert two.problems == ("line 2.0: 2.0.5 is already tagged (v2.0.5)",)
+    elsewhere = Graph(main=["a1", "r0", "r4", "r5"], **{"2.0.x": ["y1"], "1.26.x": ["o1"]})
+    two = read_lines(settings, URLLIB3_TAGS, upcoming_exists=True, history=elsewhere).get("2.0")
+    assert two is not None
+    assert two.problems[0] == "line 2.0: no release tag of 2.0 is on 2.0.x"
+
+
+def test_pre_releases_are_never_the_newest_release(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, tag='"{version}"', upcoming='"7.4"', esr="[]")
+    tags = ["7.2.5", "7.2.6-rc1", "7.4-rc2", "7.4.0a1", "7.2.6.dev3"]
+    lines = read_lines(settings, tags, upcoming_exists=True)
+    assert lines.get("7.2").latest == "7.2.5"  # type: ignore[union-attr]
+    assert lines.get("7.2").next_version == "7.2.6"  # type: ignore[union-attr]
+    assert lines.get("7.4").latest is None  # type: ignore[union-attr]
+
+
+def test_an_unread_tag_of_the_upcoming_line_on_its_branch(tmp_path: Path) -> None:
+    settings = urllib3_like(tmp_path)
+    tags = {**URLLIB3_TAGS, "release-2.1.0": "m1", "docs-build": "m1", "release-1.9.0": "m1"}
+    upcoming = read_lines(settings, tags, upcoming_exists=True, history=HISTORY).get("2.1")
+    assert upcoming is not None
+    assert upcoming.problems == (
+        "line 2.1: tag release-2.1.0 on main names a version of 2.1, but no spelling reads it "
+        "(releases.tag, releases.read_tags)",
+    )
+
+
+def test_version_like_tag_names() -> None:
+    from releasekit.release.lines import named_version
+
+    assert str(named_version("release-7.2.6")) == "7.2.6"
+    assert str(named_version("urllib3-2.0.6rc1")) == "2.0.6rc1"
+    assert str(named_version("v.2.0.6")) == "2.0.6"
+    assert named_version("build-42") is None
+    assert named_version("x7.2.6") is None  # a version does not start inside a word
