@@ -23,7 +23,10 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
 
     For each unreleased advisory and supported line: required or not and why, fix held or
     missing, and whether it applies, conflicts (with the files) or is already there; the
-    next version of each line. Fetches the remote first (progress on stderr).
+    next version of each line, and the release commit that bumps it. Not ready, too, when a
+    line's next version is already tagged (any spelling), an unread tag of the line is on
+    its branch, or a bump file or the changelog does not fit. Fetches the remote first
+    (progress on stderr).
     Exit 0 when every advisory with an embargo is ready, 1 when not, 2 on bad input.
 
     \b
@@ -52,7 +55,9 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
         show.print_plan(settings, result)
     if not result.is_ready:
         waiting = [a.id for a in result.advisories if a.gating and not result.ready(a.id)]
-        raise NotReady(f"not ready: {', '.join(waiting)}")
+        problems = [p for a in waiting for p in result.problems(a)]
+        why = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
+        raise NotReady(f"not ready: {', '.join(waiting)}{why}")
 
 
 @click.command("lint")
@@ -61,8 +66,9 @@ def lint_command(obj: Context) -> None:
     """Leak check of everything the lift would push, before it is pushed.
 
     Checks every held fix of the unreleased advisories (commit subjects and bodies, author
-    fields, file names and the lines the diffs add, comments included), the branch and tag
-    names and tag messages of the supported lines, and the committer. Words: the defaults
+    fields, file names and the lines the diffs add, comments included), the release
+    commits (message, version lines, changelog entry), the branch and tag names and tag
+    messages of the supported lines, and the committer. Words: the defaults
     (security, vulnerab*, exploit*, CVE, ...), [lint] words, and every advisory id, CVE id
     and reporter name; [lint] allow passes exact phrases. Each finding is
     FILE:LINE: word: context. Exit 0 when clean, 1 with findings.

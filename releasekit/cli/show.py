@@ -145,6 +145,18 @@ def print_plan(settings: Settings, result: Plan) -> None:
     for advisory in result.advisories:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
             out.print(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}", highlight=False)
+    for line in result.lines:
+        release = result.outcomes[line.name].release
+        if release is not None:
+            subject = release.message.splitlines()[0] if release.message.strip() else ""
+            out.print(
+                f"{line.name}: release commit {release.commit[:12]} {subject!r} on the fixes, "
+                f"tagged {line.tag}: {', '.join(release.files)}",
+                highlight=False,
+                markup=False,
+            )
+    for problem in result.problems():
+        out.print(f"! {problem}", highlight=False, markup=False, style="red")
     verdict = "ready" if result.is_ready else "NOT ready"
     out.print(f"Plan: {verdict}.")
 
@@ -262,6 +274,15 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
     for update in report.updates:
         old = update.old[:12] if update.old else "(new)"
         out.print(f"  {update.ref}  {old} -> {update.new[:12]}")
+    if report.releases:
+        out.print("Release commits (the tags point at them):")
+    for release in report.releases:
+        subject = release.message.splitlines()[0] if release.message.strip() else ""
+        out.print(
+            f"  {release.version}: {release.commit[:12]} {subject!r} on {release.parent[:12]}, "
+            f"changing {', '.join(release.files)}",
+            markup=False,
+        )
     out.print("Fixed versions:")
     for ident, lines in report.fixed.items():
         ordered = sorted(lines.items(), key=lambda item: Version(item[0]))

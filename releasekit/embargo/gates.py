@@ -100,6 +100,16 @@ def preflight(
             "OK" if not problems else "; ".join(problems),
         )
     )
+    # A line's next version tagged already, an unread release tag, a bump file or the
+    # changelog that does not fit: named as written.
+    in_the_way = list(dict.fromkeys(p for a in batch for p in the_plan.problems(a.id)))
+    checks.append(
+        Check(
+            "release tags and files",
+            not in_the_way,
+            "OK" if not in_the_way else "; ".join(in_the_way),
+        )
+    )
     findings = lint_plan(settings, the_plan, advisories)
     checks.append(
         Check(

@@ -32,6 +32,7 @@ from releasekit.embargo.run import Run, run_id, step_key, unfinished_run
 from releasekit.embargo.sending import Answers
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.release.plan import ReleaseCommit
 from releasekit.support import clock, fsutil
 from releasekit.support.errors import BadInput, JournalError, NotDone, NotReady, Refused
 from releasekit.workspace import files as workspace
@@ -48,6 +49,7 @@ class LiftReport:
     advisories: list[str]
     checks: list[Check] = field(default_factory=list)
     updates: list[RefUpdate] = field(default_factory=list)
+    releases: list[ReleaseCommit] = field(default_factory=list)  # when planned by this run
     fixed: dict[str, dict[str, str]] = field(default_factory=dict)
     subject: str = ""
     body: str = ""
@@ -188,6 +190,9 @@ def _gates(
             raise NotReady(f"cannot resume the push: {failures(report.checks)}")
     if prepared is not None:
         report.updates = list(prepared.updates)
+        if prepared.plan is not None:
+            outcomes = prepared.plan.outcomes.values()
+            report.releases = [o.release for o in outcomes if o.release and o.head]
         report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
         report.subject, report.body = texts.announcement(settings, batch, instant, prepared.fixed)
     return prepared
@@ -200,9 +205,10 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     assert push_step.status == "done"
     report.released = released = datetime.fromisoformat(push_step.detail["released"])
     report.fixed = fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
-    report.updates = list(Prepared.from_journal(push_step).updates)
+    pushed = Prepared.from_journal(push_step)
+    report.updates = list(pushed.updates)
     try:
-        report.note("record", steps.record(run, released, fixed))
+        report.note("record", steps.record(run, released, fixed, pushed.fix_commits))
         sent = steps.announce(run, released, fixed, answers)
         if sent is not None:
             report.subject, report.body = sent

@@ -1,14 +1,16 @@
 """What a lift makes public, computed before the embargo instant.
 
-The fixes are applied onto the freshly fetched tips and the commits and signed tags are
-built in memory (see :mod:`releasekit.adapters.git`); no ref changes. The ref updates and the
-fixed versions are journalled when the push starts, so a resumed run pushes exactly them.
+The fixes are applied onto the freshly fetched tips, each released line's release commit is
+made on top of them, and the commits and signed tags are built in memory (see
+:mod:`releasekit.adapters.git`); no ref changes. The ref updates, the fixed versions and the
+last fix commit of each line are journalled when the push starts, so a resumed run pushes
+exactly them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,12 +41,14 @@ class Prepared:
     plan: Plan | None  # None when rebuilt from the journal
     updates: tuple[RefUpdate, ...]
     fixed: Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
+    fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> its last fix
 
     def journal_detail(self) -> dict[str, Any]:
-        """The ref updates and fixed versions as the push step journals them."""
+        """The ref updates, fixed versions and fix commits as the push step journals them."""
         return {
             "updates": [[u.ref, u.old, u.new, u.line] for u in self.updates],
             "fixed": {k: dict(v) for k, v in self.fixed.items()},
+            "fix_commits": dict(self.fix_commits),
         }
 
     @classmethod
@@ -53,7 +57,15 @@ class Prepared:
         updates = tuple(
             RefUpdate(ref, old, new, line) for ref, old, new, line in step.detail["updates"]
         )
-        return cls(None, updates, step.detail["fixed"])
+        return cls(None, updates, step.detail["fixed"], step.detail.get("fix_commits", {}))
+
+
+def fix_commits_of(
+    fixed: Mapping[str, Mapping[str, str]], fix_commits: Mapping[str, str], advisory_id: str
+) -> dict[str, str]:
+    """Per line that got ``advisory_id``'s fix, the line's last pushed fix commit."""
+    lines = fixed.get(advisory_id, {})
+    return {line: fix_commits[line] for line in lines if line in fix_commits}
 
 
 def prepare(
@@ -74,16 +86,19 @@ def prepare(
     repo = the_plan.repo
     tagger = Person(the_plan.committer.name, the_plan.committer.email, int(when.timestamp()))
     updates: list[RefUpdate] = []
+    fix_commits: dict[str, str] = {}
     for line in the_plan.lines:
-        head = the_plan.outcomes[line.name].head
-        if head is None:  # nothing new on this line: no branch update, no release
+        outcome = the_plan.outcomes[line.name]
+        head, last_fix = outcome.head, outcome.fix_head
+        if head is None or last_fix is None:  # nothing new on this line: no push, no release
             continue
+        fix_commits[line.name] = last_fix
         updates.append(RefUpdate(f"refs/heads/{line.branch}", line.base, head, line.name))
         if line.tag is not None and line.tag_message is not None:
             sign = signer.sign_for_tag if signer is not None else None
             tag_oid = repo.create_tag_object(line.tag, head, line.tag_message, tagger, sign)
             updates.append(RefUpdate(f"refs/tags/{line.tag}", None, tag_oid, line.name))
-    return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch))
+    return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch), fix_commits)
 
 
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:

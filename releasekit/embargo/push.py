@@ -122,8 +122,9 @@ def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
     fresh = prepare(run.settings, run.batch, signer, run.now(), run.outside)
     assert fresh.plan is not None
     bad = [c for c in fresh.plan.cells if c.line in moved and c.required and c.status != "applies"]
-    if bad:
-        why = "; ".join(f"{c.advisory} on {c.line}: {c.status}" for c in bad)
+    problems = [p for line in sorted(moved) for p in fresh.plan.outcomes[line].problems]
+    if bad or problems:
+        why = "; ".join([f"{c.advisory} on {c.line}: {c.status}" for c in bad] + problems)
         raise NotReady(f"after the branch moved: {why}; nothing was announced")
     for advisory, versions in prepared.fixed.items():
         for line in moved:
@@ -134,7 +135,9 @@ def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
                 )
     kept = tuple(u for u in prepared.updates if u.line not in moved)
     renewed = tuple(u for u in fresh.updates if u.line in moved)
-    return Prepared(fresh.plan, kept + renewed, prepared.fixed)
+    fixes = {k: v for k, v in prepared.fix_commits.items() if k not in moved}
+    fixes.update({k: v for k, v in fresh.fix_commits.items() if k in moved})
+    return Prepared(fresh.plan, kept + renewed, prepared.fixed, fixes)
 
 
 def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:

@@ -15,6 +15,7 @@ from releasekit.adapters.mail.smtp import SendReceipt
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import texts
 from releasekit.embargo.context import require_mail
+from releasekit.embargo.prepare import fix_commits_of
 from releasekit.embargo.run import Run
 from releasekit.embargo.sending import Answers, Mailing, send_each, signed
 from releasekit.model.advisory import update_front_matter
@@ -24,8 +25,9 @@ from releasekit.support import fsutil
 Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
 
 
-def record(run: Run, released: datetime, fixed: Fixed) -> bool:
-    """Write ``released`` and ``fixed`` into each advisory file (atomically)."""
+def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str, str]) -> bool:
+    """Write ``released``, ``fixed`` and ``fix_commits`` (per line that got the fix, its
+    last pushed fix commit) into each advisory file (atomically)."""
     key = run.key("record")
     if run.book.is_done(key):
         return False
@@ -34,9 +36,12 @@ def record(run: Run, released: datetime, fixed: Fixed) -> bool:
         # A lift killed inside this write left its temporary file (the lift lock is held).
         fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
         text = advisory.path.read_text(encoding="utf-8")
-        updated = update_front_matter(
-            text, {"released": released, "fixed": fixed.get(advisory.id, {})}
-        )
+        values = {
+            "released": released,
+            "fixed": fixed.get(advisory.id, {}),
+            "fix_commits": fix_commits_of(fixed, fix_commits, advisory.id),
+        }
+        updated = update_front_matter(text, values)
         fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
     run.book.finish(key, run.now(), {"advisories": run.ids})
     run.outside.crash_point("record")

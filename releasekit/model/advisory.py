@@ -29,6 +29,7 @@ from releasekit.support.errors import AdvisoryError, Problem
 FENCE = "+++"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
+_OID = re.compile(r"[0-9a-f]{40}")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
 
 
@@ -108,6 +109,7 @@ class Advisory:
     embargo: datetime | None = None
     released: datetime | None = None
     fixed: Mapping[str, str] = field(default_factory=dict)
+    fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> last fix commit
 
     @property
     def score(self) -> float | None:
@@ -207,6 +209,7 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "embargo": "datetime",
     "released": "datetime",
     "fixed": "table",
+    "fix_commits": "table",
 }
 _REQUIRED = ("id", "title", "summary")
 
@@ -293,7 +296,10 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
-                problem(key, 'must be a table of line = "version", e.g. { "10.3" = "10.3.3" }')
+                example = '"version", e.g. { "10.3" = "10.3.3" }'
+                if key == "fix_commits":
+                    example = '"commit" (40 hex digits), written by the lift'
+                problem(key, f"must be a table of line = {example}")
             else:
                 values[key] = dict(value)
     for key in _REQUIRED:
@@ -344,6 +350,11 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{entries} not line = version, e.g. "10.3" = "10.3.3"')
+    commits = values.get("fix_commits", {})
+    wrong = sum(1 for k, v in commits.items() if not (_is_version(k) and _OID.fullmatch(v)))
+    if wrong:
+        entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
+        problem("fix_commits", f"{entries} not line = commit id (40 lowercase hex digits)")
     missing_cvss = "cvss" not in values and "cvss" not in suggested
     if "embargo" in values and cvss is None and override is None and missing_cvss:
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
@@ -370,6 +381,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         embargo=values.get("embargo"),
         released=values.get("released"),
         fixed=values.get("fixed", {}),
+        fix_commits=values.get("fix_commits", {}),
     )
 
 

@@ -58,14 +58,36 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class ReleaseCommit:
+    """The commit that ends a released line's fixes: the version bump and changelog entry."""
+
+    line: str
+    version: str  # the version it moves the bump files to, which the tag names
+    commit: str
+    parent: str  # the last fix commit
+    message: str
+    files: tuple[str, ...]  # the only files it changes
+    added: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]  # per file, (line, text) added
+
+
+@dataclass(frozen=True)
 class LineOutcome:
     """What the lift would push for one line."""
 
     line: str
     base: str  # current public tip
-    head: str | None  # tip of the stacked chain; None when there is nothing to push or not ok
-    commits: tuple[tuple[str, str], ...]  # (advisory id, commit id), oldest first
-    ok: bool  # every embargoed advisory that needs this line applies (or is already there)
+    head: str | None  # what the branch moves to (the release commit, else the last fix);
+    # None when there is nothing to push or the line is not ok
+    commits: tuple[tuple[str, str], ...]  # the fixes: (advisory id, commit id), oldest first
+    ok: bool  # every embargoed advisory that needs this line applies (or is already there),
+    # and the line has no problems
+    release: ReleaseCommit | None = None  # on top of the fixes, on a released line
+    problems: tuple[str, ...] = ()  # why this line cannot be released now (tags, bump files)
+
+    @property
+    def fix_head(self) -> str | None:
+        """The last fix commit (before the release commit)."""
+        return self.commits[-1][1] if self.commits else None
 
 
 @dataclass(frozen=True)
@@ -104,11 +126,24 @@ class Plan:
         raise KeyError(name)
 
     def ready(self, advisory_id: str) -> bool:
-        """Every line this advisory needs has its fix held and applying (or already there)."""
+        """Every line this advisory needs has its fix held and applying (or already there),
+        and no problem (a tag or a bump file)."""
         cells = [c for c in self.cells if c.advisory == advisory_id]
         if not cells and advisory_id not in {a.id for a in self.advisories}:
             raise KeyError(advisory_id)
-        return all(cell.ok for cell in cells)
+        return all(
+            cell.ok and not (cell.required and self.outcomes[cell.line].problems) for cell in cells
+        )
+
+    def problems(self, advisory_id: str | None = None) -> list[str]:
+        """The problems of the lines (that ``advisory_id`` needs), newest line first."""
+        needed = {c.line for c in self.cells if c.advisory == advisory_id and c.required}
+        return [
+            problem
+            for line in self.lines
+            if advisory_id is None or line.name in needed
+            for problem in self.outcomes[line.name].problems
+        ]
 
     @property
     def is_ready(self) -> bool:
@@ -137,6 +172,8 @@ class Plan:
                         {"advisory": advisory, "commit": commit}
                         for advisory, commit in self.outcomes[line.name].commits
                     ],
+                    "release": _release_json(self.outcomes[line.name].release),
+                    "problems": list(self.outcomes[line.name].problems),
                 }
                 for line in self.lines
             ],
@@ -164,3 +201,14 @@ class Plan:
                 for advisory in self.advisories
             ],
         }
+
+
+def _release_json(release: ReleaseCommit | None) -> dict[str, Any] | None:
+    if release is None:
+        return None
+    return {
+        "commit": release.commit,
+        "version": release.version,
+        "message": release.message,
+        "files": list(release.files),
+    }

@@ -1,10 +1,14 @@
 """Building the plan: fetch the remote, read the release lines, ask the policy which lines
 each advisory needs, and stack the held fixes of the embargoed advisories, in id order, onto
-the current public tip of every supported line, in memory.
+the current public tip of every supported line, in memory; on each released line, end the
+fixes with the release commit (:mod:`releasekit.release.bump`) when bump files or a
+changelog are configured.
 
 The chain of commits built per line is exactly what ``embargo lift`` pushes, and the tag
 messages rendered are exactly the ones the lift writes. Drafts (no embargo yet) are tried on
-top of each chain, shown, and never gate readiness. Released advisories take no part.
+top of each chain, shown, and never gate readiness. Released advisories take no part. A
+line's problems (its next version tagged already, an unread release tag on its branch, a
+bump file or changelog that does not fit) make every advisory that needs it not ready.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from releasekit.adapters.git import Person, ProductRepo
 from releasekit.fixes.store import HeldPatch, held_patches, read_patch
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.release.bump import makes_release_commit, release_commit, release_context
 from releasekit.release.lines import Lines, ReleaseLine, read_lines
 from releasekit.release.plan import (
     ALREADY_FIXED,
@@ -28,6 +33,7 @@ from releasekit.release.plan import (
     Plan,
     PlanLine,
     PlannedAdvisory,
+    ReleaseCommit,
 )
 from releasekit.release.policy import Decision, decide
 from releasekit.release.stack import Chain, Result, apply
@@ -183,7 +189,7 @@ def build_plan(
         if base is None:
             raise BadInput(
                 f"line {line.name}: remote {remote} has no branch {line.branch} "
-                f"(releases.branch; fetch first?)"
+                f"(releases.branch, releases.branches; fetch first?)"
             )
         chains[line.name] = Chain(repo, base, base, repo.edit(repo.commit(base).tree))
         plan_lines.append(plan_line(settings, line, base))
@@ -256,9 +262,24 @@ def build_plan(
         ok = all(
             cell.ok for cell in cells if cell.line == planned.name and cell.advisory in gating_ids
         )
-        head = chain.head if ok and chain.commits else None
+        problems = list(lines.known[planned.name].problems)
+        head = chain.head if ok and chain.commits and not problems else None
+        release: ReleaseCommit | None = None
+        if head is not None and planned.tag is not None and makes_release_commit(settings):
+            made = _release(settings, planned, chain, cells, gating, plan_lines, who, when)
+            if isinstance(made, list):
+                problems += made
+                head = None
+            else:
+                head, release = made.commit, made
         outcomes[planned.name] = LineOutcome(
-            planned.name, chain.base, head, tuple(chain.commits), ok
+            planned.name,
+            chain.base,
+            head,
+            tuple(chain.commits),
+            ok and not problems,
+            release,
+            tuple(problems),
         )
     return Plan(
         remote=remote,
@@ -272,6 +293,31 @@ def build_plan(
         held=held,
         repo=repo,
     )
+
+
+def _release(
+    settings: Settings,
+    planned: PlanLine,
+    chain: Chain,
+    cells: Sequence[Cell],
+    gating: Sequence[Advisory],
+    plan_lines: Sequence[PlanLine],
+    who: Person,
+    when: int | None,
+) -> ReleaseCommit | list[str]:
+    """The release commit of ``planned`` on top of its fixes (or the problems in its way):
+    it names the advisories whose fixes are on the line, as public at their release."""
+    on_line = {c.advisory for c in cells if c.line == planned.name and c.commits}
+    released = [a for a in gating if a.id in on_line]
+    versions = {line.name: line.next_version for line in plan_lines}
+    fixed = {
+        a.id: {c.line: versions[c.line] for c in cells if c.advisory == a.id and c.required}
+        for a in released
+    }
+    instant = max(a.embargo for a in released if a.embargo is not None)
+    context = release_context(settings, planned, released, fixed, instant)
+    author = who.at(when if when is not None else int(instant.timestamp()))
+    return release_commit(settings, chain.repo, chain.head, planned, context, author)
 
 
 def _required(decisions: list[Decision], line: str) -> bool:

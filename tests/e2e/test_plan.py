@@ -237,7 +237,10 @@ def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) ->
         "head",
         "ok",
         "commits",
+        "release",
+        "problems",
     ]
+    assert all(line["release"] is None and line["problems"] == [] for line in data["lines"])
     assert [(line["line"], line["next_version"], line["tag"]) for line in data["lines"]] == [
         ("10.4", "10.4.0", None),
         ("10.3", "10.3.2", "v10.3.2"),

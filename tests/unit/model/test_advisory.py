@@ -283,3 +283,18 @@ def test_bad_fixed_versions_are_counted_not_quoted() -> None:
     fixed = '{ "10.3" = "MARKER-VERSION", "MARKER-LINE" = "10.4.0", "9.11" = "9.11.9" }'
     found = problems(advisory_text(fixed=fixed))
     assert found == [f'{PATH}:7: fixed: 2 entries are not line = version, e.g. "10.3" = "10.3.3"']
+
+
+def test_fix_commits_are_read_and_checked() -> None:
+    oid = "0123456789abcdef0123456789abcdef01234567"
+    adv = parse(advisory_text(fix_commits=f'{{ "10.3" = "{oid}", "10.4" = "{oid}" }}'))
+    assert adv.fix_commits == {"10.3": oid, "10.4": oid}
+    assert parse(advisory_text()).fix_commits == {}
+    bad = f'{{ "10.3" = "MARKER-COMMIT", "10.4" = "{oid.upper()}", "9.11" = "{oid}" }}'
+    assert problems(advisory_text(fix_commits=bad)) == [
+        f"{PATH}:7: fix_commits: 2 entries are not line = commit id (40 lowercase hex digits)"
+    ]
+    (message,) = problems(advisory_text(fix_commits='{ "10.3" = 3 }'))
+    assert message.endswith(
+        'fix_commits: must be a table of line = "commit" (40 hex digits), written by the lift'
+    )

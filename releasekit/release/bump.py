@@ -1,0 +1,179 @@
+"""The release commit: on top of a released line's fixes, one commit that moves every bump
+file (``[[releases.bump]]``) from the current version to the next and inserts a changelog
+entry (``[releases.changelog]``) after the marker line; the signed tag points at it.
+
+It is built in memory like the fixes (no working tree) and changes only those files. Its
+message (``release-commit.txt.j2``) and the changelog entry (``changelog-entry.txt.j2``)
+take their advisory fields from :func:`releasekit.model.public.public_fields` at the
+released stage: what the announcement may say, never the details.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from releasekit.adapters.git import Entry, Person, ProductRepo
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.model.lifecycle import Stage
+from releasekit.model.public import public_fields
+from releasekit.release.plan import PlanLine, ReleaseCommit
+from releasekit.support import render
+
+# What may touch a version on either side without being part of it.
+_BEFORE = rb"(?<![0-9A-Za-z.])"
+_AFTER = rb"(?!\.?[0-9A-Za-z])"
+_SLOT = "\x00version\x00"  # where a format's {version} goes
+
+
+def makes_release_commit(settings: Settings) -> bool:
+    """Whether releases end in a release commit: only when it has something to change."""
+    return bool(settings.releases.bump) or settings.releases.changelog is not None
+
+
+def bump_text(data: bytes, form: str, current: str, new: str) -> tuple[bytes | None, int, int]:
+    """``data`` with the one occurrence of ``current`` written in ``form`` (with
+    ``{version}``) replaced by ``new`` written so, and the number of its line; (None, how
+    many there are, 0) unless there is exactly one. A version is whole: ``2.0.5`` is not
+    found in ``2.0.51``."""
+    before, _, after = form.format(version=_SLOT).partition(_SLOT)
+    left, right = before.encode(), after.encode()
+    pattern = re.escape(left) + (b"" if left else _BEFORE) + re.escape(current.encode())
+    pattern += re.escape(right) if right else _AFTER
+    found = list(re.finditer(pattern, data))
+    if len(found) != 1:
+        return None, len(found), 0
+    start, end = found[0].span()
+    number = data.count(b"\n", 0, start) + 1
+    return data[:start] + left + new.encode() + right + data[end:], 1, number
+
+
+def insert_entry(data: bytes, marker: str, entry: str) -> tuple[bytes, int] | None:
+    """``data`` with ``entry`` inserted after the first line that is ``marker`` (spaces
+    around it aside), in the file's own line ends; and the number of the entry's first line
+    in the result. None: no such line."""
+    lines = data.splitlines(keepends=True)
+    wanted = marker.strip().encode()
+    for number, line in enumerate(lines, 1):
+        if line.strip() == wanted:
+            crlf = line.endswith(b"\r\n")
+            text = entry if entry.endswith("\n") else entry + "\n"
+            block = text.replace("\n", "\r\n").encode() if crlf else text.encode()
+            ending = b"" if line.endswith((b"\n", b"\r")) else (b"\r\n" if crlf else b"\n")
+            head = b"".join(lines[:number]) + ending
+            return head + block + b"".join(lines[number:]), number + 1
+    return None
+
+
+def release_context(
+    settings: Settings,
+    line: PlanLine,
+    advisories: Sequence[Advisory],
+    fixed: Mapping[str, Mapping[str, str]],
+    released: datetime,
+) -> dict[str, Any]:
+    """What the release commit's templates get: the line, the versions, the release date,
+    and each advisory's fields public at the released stage."""
+    items = []
+    for advisory in advisories:
+        as_released = dataclasses.replace(
+            advisory, released=released, fixed=dict(fixed.get(advisory.id, {}))
+        )
+        shown = public_fields(settings, as_released, Stage.RELEASED)
+        assert shown is not None  # released: its public fields exist
+        items.append(
+            {
+                "id": shown.id,
+                "title": shown.title,
+                "summary": shown.summary,
+                "severity": shown.severity,
+                "score": shown.cvss.score if shown.cvss else None,
+                "vector": shown.cvss.vector if shown.cvss else None,
+                "fixed": dict(shown.fixed),
+            }
+        )
+    return {
+        "project": settings.project.name,
+        "line": line.name,
+        "version": line.next_version,
+        "previous": line.latest,
+        "tag": line.tag,
+        "released": released,
+        "date": released.date(),
+        "advisories": items,
+    }
+
+
+def release_texts(settings: Settings, context: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(commit message, changelog entry or None without a changelog), from the templates."""
+    env = render.environment(settings.templates_dir)
+    message = render.render(env, "release-commit.txt.j2", **context)
+    message = message if message.endswith("\n") else message + "\n"
+    entry = None
+    if settings.releases.changelog is not None:
+        entry = render.render(env, "changelog-entry.txt.j2", **context)
+    return message, entry
+
+
+def release_commit(
+    settings: Settings,
+    repo: ProductRepo,
+    parent: str,
+    line: PlanLine,
+    context: Mapping[str, Any],
+    author: Person,
+) -> ReleaseCommit | list[str]:
+    """The release commit of ``line`` on ``parent`` (the last fix), written in memory; or
+    the problems that prevent it, each naming the file as ``releasekit.toml`` writes it."""
+    assert line.latest is not None  # a released line
+    message, entry = release_texts(settings, context)
+    editor = repo.edit(repo.commit(parent).tree)
+    problems: list[str] = []
+    added: list[tuple[str, tuple[tuple[int, str], ...]]] = []
+    where = f"line {line.name} ({line.branch})"
+    for bump in settings.releases.bump:
+        found = editor.get(bump.path)
+        if found is None:
+            problems.append(f"{where}: releases.bump: {bump.path} is not a file there")
+            continue
+        current = repo.read_blob(found.oid)
+        data, count, number = bump_text(current, bump.format, line.latest, line.next_version)
+        if data is None:
+            written = bump.format.format(version=line.latest)
+            problems.append(
+                f"{where}: releases.bump: {bump.path} must contain {written!r} exactly once "
+                f"(found {count})"
+            )
+            continue
+        editor.set(bump.path, Entry(repo.write_blob(data), found.mode))
+        new_line = bump.format.format(version=line.next_version)
+        added.append((bump.path, ((number, new_line),)))
+    changelog = settings.releases.changelog
+    if changelog is not None and entry is not None:
+        found = editor.get(changelog.path)
+        inserted = None
+        if found is not None:
+            inserted = insert_entry(repo.read_blob(found.oid), changelog.marker, entry)
+        if found is None:
+            problems.append(f"{where}: releases.changelog: {changelog.path} is not a file there")
+        elif inserted is None:
+            problems.append(
+                f"{where}: releases.changelog: {changelog.path} has no line "
+                f"{changelog.marker!r} (marker)"
+            )
+        else:
+            data, first = inserted
+            editor.set(changelog.path, Entry(repo.write_blob(data), found.mode))
+            lines = entry.splitlines()
+            added.append((changelog.path, tuple((first + n, t) for n, t in enumerate(lines))))
+    if problems:
+        return problems
+    oid = repo.create_commit(
+        tree=editor.write(), parents=[parent], author=author, committer=author, message=message
+    )
+    files = tuple(sorted({path for path, _ in added}))
+    return ReleaseCommit(line.name, line.next_version, oid, parent, message, files, tuple(added))

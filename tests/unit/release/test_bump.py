@@ -1,0 +1,102 @@
+"""The release commit's edits: a version moved in a bump file, a changelog entry inserted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.release.bump import bump_text, insert_entry
+
+VERSION_PY = b"# This file is protected via CODEOWNERS\nfrom __future__ import annotations\n\n"
+VERSION_PY += b'__version__ = "2.0.5"\n'
+
+
+def test_the_one_version_in_its_format_is_replaced() -> None:
+    data, count, line = bump_text(VERSION_PY, '__version__ = "{version}"', "2.0.5", "2.0.6")
+    assert (count, line) == (1, 4)
+    assert data == VERSION_PY.replace(b'"2.0.5"', b'"2.0.6"')
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        (b'__version__ = "2.0.4"\n', 0),  # not the current version
+        (b'__version__ = "2.0.5"\n__version__ = "2.0.5"\n', 2),  # twice: which one?
+        (b"__version__ = '2.0.5'\n", 0),  # another format
+    ],
+)
+def test_not_exactly_once_changes_nothing(text: bytes, count: int) -> None:
+    assert bump_text(text, '__version__ = "{version}"', "2.0.5", "2.0.6") == (None, count, 0)
+
+
+def test_a_version_is_whole() -> None:
+    # Formats with nothing around the version: 2.0.5 is not in 2.0.51, 12.0.5 or 2.0.5.1.
+    text = b"VERSION 2.0.51\nOTHER 12.0.5\nTHIRD 2.0.5.1\nVERSION 2.0.5\n"
+    data, count, line = bump_text(text, "VERSION {version}", "2.0.5", "2.0.6")
+    assert (count, line) == (1, 4) and data is not None and data.endswith(b"VERSION 2.0.6\n")
+    data, count, _ = bump_text(b"7.2.5\n", "{version}", "7.2.5", "7.2.6")
+    assert (data, count) == (b"7.2.6\n", 1)
+    assert bump_text(b"7.2.55\n", "{version}", "7.2.5", "7.2.6")[1] == 0
+
+
+def test_a_format_with_literal_braces() -> None:
+    text = b'{"version": "1.2.3"}\n'
+    data, count, _ = bump_text(text, '{{"version": "{version}"}}', "1.2.3", "1.2.4")
+    assert (data, count) == (b'{"version": "1.2.4"}\n', 1)
+
+
+def test_the_entry_goes_after_the_marker_line() -> None:
+    text = b"# Changes\n\n<!-- new releases below -->\n\n## 2.0.5\n\n- older\n"
+    entry = "\n## 2.0.6 (2023-10-02)\n\n- Cookie header\n"
+    data, first = insert_entry(text, "<!-- new releases below -->", entry) or (b"", 0)
+    assert data == (
+        b"# Changes\n\n<!-- new releases below -->\n\n## 2.0.6 (2023-10-02)\n\n- Cookie header\n"
+        b"\n## 2.0.5\n\n- older\n"
+    )
+    assert first == 4  # the entry's first line (its blank line) in the new file
+
+
+def test_the_entry_keeps_the_file_line_ends_and_a_last_marker_line() -> None:
+    crlf = b"Changes\r\n  .. releases  \r\nold\r\n"
+    data, _ = insert_entry(crlf, ".. releases", "new\n") or (b"", 0)
+    assert data == b"Changes\r\n  .. releases  \r\nnew\r\nold\r\n"
+    data, _ = insert_entry(b"Changes\n.. releases", ".. releases", "new") or (b"", 0)
+    assert data == b"Changes\n.. releases\nnew\n"
+
+
+def test_no_marker_line() -> None:
+    assert insert_entry(b"Changes\nnot .. releases here\n", ".. releases", "new\n") is None
+
+
+def test_the_context_holds_only_what_is_public_at_release() -> None:
+    from datetime import UTC, datetime
+
+    from releasekit.model.advisory import parse_advisory
+    from releasekit.model.config import parse_config
+    from releasekit.release.bump import release_context, release_texts
+    from releasekit.release.plan import PlanLine
+    from tests.conftest import MINIMAL_CONFIG, advisory_text
+
+    settings = parse_config(MINIMAL_CONFIG, Path("/ws"), Path("releasekit.toml"))
+    text = advisory_text(cve='"CVE-2026-40001"', reporter='"Jane Doe"', cwe='"CWE-862"')
+    advisory = parse_advisory(
+        text.replace("Details.", "MARKER-7"), Path("ACSA-2026-0001.md"), "ACSA"
+    )
+    line = PlanLine("10.3", ("last",), "10.3.2", "10.3.3", "release-10.3", "v10.3.3", None, "")
+    released = datetime(2026, 12, 1, 14, tzinfo=UTC)
+    fixed = {advisory.id: {"10.3": "10.3.3", "10.4": "10.4.0"}}
+    context = release_context(settings, line, [advisory], fixed, released)
+    (shown,) = context["advisories"]
+    assert set(shown) == {"id", "title", "summary", "severity", "score", "vector", "fixed"}
+    assert shown["fixed"] == {"10.3": "10.3.3", "10.4": "10.4.0"}
+    assert (context["version"], context["previous"], context["tag"]) == (
+        "10.3.3",
+        "10.3.2",
+        "v10.3.3",
+    )
+    assert str(context["date"]) == "2026-12-01"
+    message, entry = release_texts(settings, context)
+    assert (message, entry) == ("Release 10.3.3\n", None)  # no [releases.changelog]
+    assert "MARKER-7" not in repr(context) and "CVE-2026" not in repr(context)
+    assert "Jane Doe" not in repr(context) and "CWE-862" not in repr(context)
