@@ -253,22 +253,27 @@ def _released_line(
     finals, read, unread = tags
     branch = settings.branch_name(name)
     problems: list[str] = []
-    mine = finals
+    # Newest first; of one version's spellings, the one the lift writes, then the first read.
+    ordered = sorted(
+        finals, key=lambda t: (t.version, _spelling_rank(settings, t.name)), reverse=True
+    )
+    newest = ordered[0]
     if history is not None and tip is not None:
-        mine = [t for t in finals if t.commit is not None and history.contains(tip, t.commit)]
-        if not mine:
+        # The first on the branch (each check walks history: usually one is enough).
+        on_branch = (t for t in ordered if t.commit and history.contains(tip, t.commit))
+        found = next(on_branch, None)
+        if found is None:
             problems.append(f"line {name}: no release tag of {name} is on {branch}")
-            mine = finals
-    # The newest version; of its spellings, the one the lift writes, then the first read.
-    newest = max(mine, key=lambda t: (t.version, _spelling_rank(settings, t.name)))
+        else:
+            newest = found
     next_version = _next_patch(newest.version)
     taken = sorted(t.name for t in read if t.version == Version(next_version))
     if taken:
         problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")
     if history is not None and tip is not None:
-        for found in _unread_after(unread, name, history, tip, newest.commit):
+        for unread_tag in _unread_after(unread, name, history, tip, newest.commit):
             problems.append(
-                f"line {name}: tag {found} on {branch} after {newest.name} names a version of "
+                f"line {name}: tag {unread_tag} on {branch} after {newest.name} names a version of "
                 f"{name}, but no spelling reads it ({SPELLINGS})"
             )
     return ReleaseLine(
