@@ -141,7 +141,10 @@ def print_plan(settings: Settings, result: Plan) -> None:
     if result.advisories:
         out.print(grid)
         if not all(result.outcomes[line.name].ok for line in result.lines):
-            out.print("[red]![/] a line where a required fix is missing or does not apply")
+            out.print(
+                "[red]![/] a line where a required fix is missing or does not apply, or that "
+                "cannot be released now (below)"
+            )
     for advisory in result.advisories:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
             out.print(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}", highlight=False)
