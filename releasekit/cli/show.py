@@ -68,6 +68,14 @@ def severity(name: str) -> str:
     return f"[{SEVERITY_STYLE[name]}]{name.title()}[/]"
 
 
+def visible(text: str) -> str:
+    """Data as plain output shows it: C0 and C1 control characters (and other unprintable
+    ones) as visible escapes, so that no file or commit can move the cursor or recolour."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def progress(text: str) -> None:
     """A line of progress, on stderr (stdout is for results)."""
     click.echo(text, err=True)
