@@ -187,6 +187,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
                 return named[each][line]
         return None
 
+    if upcoming is not None:
+        given = line_name(upcoming)
+        if given is None:
+            raise BadInput(f"--upcoming {upcoming}: not a version (like 10.4)")
+        if given in by_line:
+            done = max(by_line[given], key=lambda t: t.version).tag.name
+            raise BadInput(f"--upcoming {upcoming}: already released ({done}); give the next line")
     survey = Survey(ReleasesTable(), newest=newest)
     say, check = survey.inferred.append, survey.checks.append
     development = _development_branch(facts, named)

@@ -234,3 +234,15 @@ def test_of_two_patterns_as_good_the_one_of_the_newer_lines_wins() -> None:
     )
     assert survey.table.branch == "{line}.x"
     assert survey.table.branches == {"2.1": "main", "1.25": "1.25-series"}
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("7.2", r"^--upcoming 7\.2: already released \(7\.2\.0\); give the next line$"),
+        ("next", r"^--upcoming next: not a version \(like 10\.4\)$"),
+    ],
+)
+def test_a_given_upcoming_must_be_a_line_to_come(given: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        infer(facts({"7.2": ["7.2.0"]}, [("7.2.0", "")]), "clone", upcoming=given)
