@@ -176,10 +176,17 @@ def _step(row: tuple[Any, ...]) -> Step:
 
 
 @contextmanager
-def exclusive(state_dir: Path, name: str) -> Iterator[None]:
-    """Hold ``state_dir/name.lock`` for the block; a second holder is refused (exit 1)."""
-    fsutil.private_dir(state_dir)
+def exclusive(state_dir: Path, name: str, *, create: bool = True) -> Iterator[None]:
+    """Hold ``state_dir/name.lock`` for the block; a second holder is refused (exit 1).
+
+    ``create=False`` (a run that writes nothing, like a dry run): hold the lock only if the
+    file exists already; where no command ever took it, nothing is created.
+    """
     path = state_dir / f"{name}.lock"
+    if not create and not path.is_file():
+        yield
+        return
+    fsutil.private_dir(state_dir)
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -17,7 +17,7 @@ import click
 from releasekit.cli import show
 from releasekit.cli.context import Context, F, json_option, pass_context
 from releasekit.support import clock, timefmt
-from releasekit.support.errors import EXIT_NOT_DONE, BadInput
+from releasekit.support.errors import EXIT_NOT_DONE, BadInput, NotReady
 
 if TYPE_CHECKING:
     from releasekit.embargo.announce import PreAnnouncement
@@ -231,11 +231,15 @@ def embargo_notify(
 
 @embargo.command("lift")
 @click.option(
-    "--dry-run", is_flag=True, help="Preflight and show what would be done; change nothing."
+    "--dry-run",
+    is_flag=True,
+    help="At any time: preflight and show what the lift would do; change nothing.",
 )
 @click.option("--wait", is_flag=True, help="Wait for the next embargo, then lift it at once.")
 @_yes
-@click.option("--show-announcement", is_flag=True, help="With --dry-run, print the e-mail text.")
+@click.option(
+    "--show-announcement", is_flag=True, hidden=True, help="(The dry run always shows it.)"
+)
 @_answers
 @pass_context
 def embargo_lift(
@@ -254,7 +258,9 @@ def embargo_lift(
     tags of those that read back (never forced), record `released` and `fixed` in the
     advisory files, send the signed announcement, and build the site. Refuses before the
     embargo time; `--wait` prepares everything, counts down, and pushes within a second
-    after it (with `--dry-run`, it shows the next lift before its time).
+    after it. `--dry-run` works at any time: before the instant it shows what the lift would
+    do then (the checklist, every ref, commit and tag message, the pages and the whole
+    announcement), changing nothing; exit 0 when ready, 1 when not.
     Resumable: after any failure, run it again; nothing is pushed or sent twice. An
     announcement handed over without an answer from the server (it may have arrived) is not
     sent again by itself: look in the list's archive, then re-run with `--resend ADDRESS` or
@@ -265,7 +271,8 @@ def embargo_lift(
       releasekit embargo lift --dry-run
       releasekit embargo lift --wait --yes
     """
-    from releasekit.embargo.lift import lift  # see the module's docstring
+    from releasekit.embargo.gates import failures  # see the module's docstring
+    from releasekit.embargo.lift import lift
 
     settings = obj.settings
 
@@ -294,13 +301,13 @@ def embargo_lift(
         click.echo("Nothing to lift: no embargoed advisory is pending.")
         return
     if dry_run:
+        del show_announcement  # the dry run always shows the announcement
         show.print_lift_plan(settings, report)
-        if show_announcement:
-            click.echo("")
-            click.echo(f"Subject: {report.subject}")
-            click.echo("")
-            click.echo(report.body)
-        click.echo("Dry run: nothing was changed.")
+        show.print_lift_texts(report)
+        when = timefmt.instant(report.instant, settings.zone) if report.instant else "-"
+        click.echo(f"Dry run: nothing was changed. The lift would go public at {when}.")
+        if not report.ready:
+            raise NotReady(f"not ready: {failures(report.checks)}")
         return
     released = timefmt.instant(report.released, settings.zone) if report.released else "-"
     click.echo(f"Released {', '.join(report.advisories)} at {released}.")

@@ -1,4 +1,4 @@
-"""``releasekit init``: scaffold a workspace."""
+"""``releasekit init``: scaffold a workspace, its releases table read from the product clone."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from releasekit.cli import show
 from releasekit.cli.context import Context, pass_context
-from releasekit.workspace.init import Scaffold, init_workspace
+from releasekit.workspace.init import Scaffold, init_workspace, render_config
 
 _SCAFFOLD = Scaffold()
 
@@ -19,9 +20,9 @@ _SCAFFOLD = Scaffold()
 @click.option("--prefix", default=_SCAFFOLD.prefix, show_default=True, help="Advisory id prefix.")
 @click.option(
     "--repository",
-    default=_SCAFFOLD.repository,
-    show_default=True,
-    help="The product clone, relative to the workspace.",
+    metavar="PATH",
+    help="The product clone, relative to the workspace: [releases] is inferred from its "
+    f"branches and tags. Without it: {_SCAFFOLD.repository}, not read.",
 )
 @click.option(
     "--site-url",
@@ -30,25 +31,70 @@ _SCAFFOLD = Scaffold()
     help="Public URL of the security-updates site.",
 )
 @click.option(
-    "--upcoming", default=_SCAFFOLD.upcoming, show_default=True, help="The next release line."
+    "--upcoming",
+    help=f"The next release line (default: inferred from --repository, else {_SCAFFOLD.upcoming}).",
 )
 @click.option(
     "--time-zone", default=_SCAFFOLD.time_zone, show_default=True, help="IANA time zone for texts."
 )
 @pass_context
-def init(obj: Context, /, directory: Path | None, **values: str) -> None:
+def init(
+    obj: Context,
+    /,
+    directory: Path | None,
+    repository: str | None,
+    upcoming: str | None,
+    **values: str,
+) -> None:
     """Scaffold a workspace in DIRECTORY (default: the workspace directory).
 
     Writes a commented releasekit.toml, advisories/, patches/, templates/ (for overrides),
-    site/ and the private .releasekit/ (mode 0700). Never overwrites a workspace.
+    site/ and the private .releasekit/ (mode 0700), and makes the workspace a private git
+    repository (site/ and .releasekit/ ignored) unless it is inside one already. Never
+    overwrites a workspace.
+
+    With --repository, the [releases] table is inferred from the product clone's branches
+    and tags as they are (fetch it first; nothing is fetched or written there): the branch
+    pattern and the lines on other branches, the tag spelling of the newest releases and
+    the earlier ones, the upcoming line, the supported and (guessed) ESR lines, and the
+    files that carry the version. Each thing inferred and each thing to check is printed,
+    a line each.
 
     \b
     Example:
       releasekit init security --name "Acme Server" --prefix ACSA \\
-          --repository ../acme-server --upcoming 10.4 --time-zone America/Los_Angeles
+          --repository ../acme-server --time-zone America/Los_Angeles
     """
     root = directory if directory is not None else obj.root
-    created = init_workspace(root, Scaffold(**values))
+    scaffold = Scaffold(
+        **values,
+        repository=repository or _SCAFFOLD.repository,
+        upcoming=upcoming or _SCAFFOLD.upcoming,
+    )
+    releases = None
+    survey = None
+    if repository is not None:
+        # Imported here, not at start-up: it loads pygit2 (see cli/patch.py).
+        from releasekit.release.survey import survey_repository
+
+        clone = (root / repository).resolve()  # as Settings.repository_path will find it
+        survey = survey_repository(clone, repository, obj.env, upcoming=upcoming)
+        releases = survey.table
+    text = render_config(root, scaffold, releases)
+    from releasekit.adapters import git  # (as above)
+
+    inside = git.enclosing_repository(root)
+    made = git.make_private_repository(root) if inside is None else None
+    created = init_workspace(root, text)
     for path in created:
         click.echo(f"created {path}")
+    if made is not None:
+        click.echo(f"created {made} (a private git repository for the workspace)")
+    else:
+        click.echo(f"the workspace is inside the git repository {inside}: no other made")
+    if survey is not None:
+        for line in survey.inferred:
+            click.echo(f"inferred: {show.visible(line)}")
+        for line in survey.checks:
+            click.echo(f"check: {show.visible(line)}")
     click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from releasekit.cli.context import Context, pass_context
+from releasekit.cli import show
+from releasekit.cli.context import Context, json_option, pass_context
 from releasekit.support.errors import BadInput
 from releasekit.workspace.files import display_path
+
+if TYPE_CHECKING:
+    from releasekit.fixes.store import HeldPatch
 
 
 @click.group()
@@ -56,7 +62,7 @@ def patch_add(
     # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
     # other commands do not need.
     from releasekit.adapters import git
-    from releasekit.fixes.store import add_patch
+    from releasekit.fixes.store import add_patch, read_patch
     from releasekit.release import lines
 
     if (file is None) == (rev_range is None):
@@ -82,4 +88,74 @@ def patch_add(
         rev_range=rev_range,
         replace=replace,
     )
-    click.echo(str(display_path(settings, path)))
+    held = read_patch(settings, path)
+    click.echo(f"{display_path(settings, path)}: held {held.describe()}")
+    _details(held)
+
+
+def _details(held: HeldPatch) -> None:
+    """The commits (subject, author) and the files of a held fix, a line each."""
+    for commit in held.commits:
+        author = f"{commit.author.name} <{commit.author.email}>"
+        click.echo(f"  commit: {show.visible(commit.subject)} ({show.visible(author)})")
+    for path in held.files:
+        click.echo(f"  file: {show.visible(path)}")
+
+
+@patch.command("list")
+@json_option
+@click.option("--fetch", is_flag=True, help="Fetch the remote first (else use its refs as is).")
+@pass_context
+def patch_list(obj: Context, as_json: bool, fetch: bool) -> None:
+    """Every held fix: what it holds, and whether it applies now on its line's public tip.
+
+    For each patches/ID/LINE.patch: the commits (subjects, authors), the files it touches,
+    the lines it adds and removes, and whether it applies, alone, on the current tip of the
+    line's public branch (the remote-tracking branch of the product clone: run with --fetch,
+    or `releasekit plan`, to bring it up to date; the tip used is shown). `plan` says how
+    the fixes stack. Changes nothing.
+
+    \b
+    Example:
+      releasekit patch list
+      releasekit patch list --json | jq -r '.[] | select(.status != "applies") | .file'
+    """
+    from releasekit.adapters import git  # see patch_add
+    from releasekit.release.held import list_held
+
+    settings = obj.settings
+    repo = git.ProductRepo.open(settings.repository_path, obj.env)
+    fixes = list_held(settings, repo, fetch=fetch, progress=show.progress)
+    if as_json:
+        click.echo(json.dumps([fix.to_json() for fix in fixes], indent=2))
+        return
+    if not fixes:
+        click.echo("No held fixes.")
+        return
+    for fix in fixes:
+        held = fix.patch
+        status = fix.status or "not tried"
+        if fix.conflicts:
+            status += f" ({', '.join(show.visible(c) for c in fix.conflicts)})"
+        click.echo(f"{held.advisory} {held.line}: {held.path}: {held.describe()}")
+        click.echo(f"  {status} on {fix.on}")
+        _details(held)
+
+
+@patch.command("remove")
+@click.argument("advisory_id", metavar="ID")
+@click.option("--line", "line", required=True, help="Release line of the fix, e.g. 10.3.")
+@pass_context
+def patch_remove(obj: Context, advisory_id: str, line: str) -> None:
+    """Delete the held fix of advisory ID for one line (patches/ID/LINE.patch).
+
+    The directory patches/ID/ goes too once it holds no other line's fix. Exit 2, naming the
+    file, when there is no such held fix.
+
+    \b
+    Example:
+      releasekit patch remove ACSA-2026-0002 --line 9.11
+    """
+    from releasekit.fixes.store import remove_patch
+
+    click.echo(f"removed {remove_patch(obj.settings, advisory_id, line)}")

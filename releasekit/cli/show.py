@@ -68,6 +68,22 @@ def severity(name: str) -> str:
     return f"[{SEVERITY_STYLE[name]}]{name.title()}[/]"
 
 
+def visible(text: str, keep: str = "") -> str:
+    """Data as plain output shows it: C0 and C1 control characters (and other unprintable
+    ones, but those in ``keep``) as visible escapes, so that no file or commit can move the
+    cursor or recolour the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c in keep else c.encode("unicode_escape").decode() for c in text
+    )
+
+
+def visible_text(text: str) -> str:
+    """:func:`visible` for a text that keeps its line breaks and tabs."""
+    return "\n".join(visible(line.removesuffix("\r"), "\t") for line in text.split("\n"))
+
+
 def progress(text: str) -> None:
     """A line of progress, on stderr (stdout is for results)."""
     click.echo(text, err=True)
@@ -265,6 +281,20 @@ def print_status(settings: Settings, report: StatusReport) -> None:
             f"({timefmt.instant(batch.instant, settings.zone)}): {verdict}"
         )
         print_checks(batch.checks)
+
+
+def print_lift_texts(report: LiftReport) -> None:
+    """Every commit and tag message a lift would push, then the whole announcement (plain
+    text: data is never console markup)."""
+    for what, text in report.messages:
+        click.echo(f"--- {what}")
+        click.echo(visible_text(text).rstrip("\n"))
+    if report.subject:
+        click.echo("--- announcement")
+        click.echo(f"Subject: {visible(report.subject)}")
+        click.echo("")
+        click.echo(visible_text(report.body).rstrip("\n"))
+    click.echo("---")
 
 
 def print_lift_plan(settings: Settings, report: LiftReport) -> None:

@@ -27,14 +27,21 @@ from releasekit.embargo import push, steps, texts
 from releasekit.embargo.batch import select_batch
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.gates import Check, failures, preflight, resume_checks
-from releasekit.embargo.prepare import Prepared, RefUpdate
+from releasekit.embargo.prepare import Prepared, RefUpdate, messages
 from releasekit.embargo.run import Run, run_id, step_key, unfinished_run
 from releasekit.embargo.sending import Answers
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release.plan import ReleaseCommit
 from releasekit.support import clock, fsutil
-from releasekit.support.errors import BadInput, JournalError, NotDone, NotReady, Refused
+from releasekit.support.errors import (
+    BadInput,
+    JournalError,
+    NotDone,
+    NotReady,
+    Refused,
+    ReleasekitError,
+)
 from releasekit.workspace import files as workspace
 
 RECHECK_BEFORE = timedelta(seconds=10)
@@ -55,6 +62,8 @@ class LiftReport:
     body: str = ""
     recipients: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (commit or tag, text)
+    instant: datetime | None = None  # when the batch may go public
     released: datetime | None = None
     done: list[str] = field(default_factory=list)  # steps done by this invocation
     skipped: list[str] = field(default_factory=list)  # steps found done already
@@ -62,6 +71,11 @@ class LiftReport:
 
     def note(self, step: str, done_now: bool) -> None:
         (self.done if done_now else self.skipped).append(step)
+
+    @property
+    def ready(self) -> bool:
+        """Every gate tried passed (a dry run reports a failed one instead of raising)."""
+        return not failures(self.checks)
 
 
 def lift(
@@ -81,6 +95,11 @@ def lift(
 ) -> LiftReport:
     """Preflight, then push, record, announce and publish; resumable and idempotent.
 
+    ``dry_run``: at any time, what the lift would do at the batch's instant (the next one
+    when none is due yet), its gates tried; nothing written (no journal, no lock file, no
+    advisory or site file), nothing pushed or sent. A failed gate is in the report's checks
+    (``report.ready``) instead of raised.
+
     ``unconfirmable``: why ``confirm`` cannot ask (no terminal): with something to lift (and
     not ``dry_run``), BadInput with it, before the preflight touches the remote or the mail
     server; with nothing to lift, the empty report as always.
@@ -95,17 +114,17 @@ def lift(
     server) before a push the preflight did not just check: a resumed one, or one after a
     long wait.
     """
-    state = workspace.state_dir(settings)
-    with journal.exclusive(state, "lift"), contextlib.ExitStack() as books:
+    state = settings.state_dir if dry_run else workspace.state_dir(settings)
+    with journal.exclusive(state, "lift", create=not dry_run), contextlib.ExitStack() as books:
         book = journal.Journal.existing(state)
         if book is not None:
             books.enter_context(book)
         advisories = workspace.load_advisories(settings)
-        chosen = _choose(advisories, book, now(), wait)
+        chosen = _choose(advisories, book, now(), wait or dry_run)
         if chosen is None:
             return LiftReport("", [])
         name, batch, instant, resumed = chosen
-        report = LiftReport(name, [a.id for a in batch], resumed=resumed)
+        report = LiftReport(name, [a.id for a in batch], resumed=resumed, instant=instant)
         if unconfirmable is not None and not dry_run:  # refused before any gate is tried
             raise BadInput(unconfirmable)
         report.recipients = list(require_mail(settings).to)
@@ -113,7 +132,7 @@ def lift(
         push_step = book.get(step_key(name, "push")) if book is not None else None
         checked_at = now()  # when the gates were last tried
         prepared = _gates(settings, outside, batch, advisories, instant, push_step, checks_again,
-                          now, report)  # fmt: skip
+                          now, report, dry_run)  # fmt: skip
         if dry_run:
             return report
         if not confirm(report):
@@ -172,21 +191,23 @@ def _gates(
     checks_again: Checks,
     now: Callable[[], datetime],
     report: LiftReport,
+    dry_run: bool,
 ) -> Prepared | None:
     """What is still to push, once the gates passed (into ``report``); None when the push is
     done. Before any push, the whole preflight; to resume a push, the journal says what it
-    meant to push and ``checks_again`` tries the key and the server."""
+    meant to push and ``checks_again`` tries the key and the server. A failed gate raises
+    NotReady, unless ``dry_run``: then the report shows it, and what the plan would push."""
     prepared: Prepared | None = None
     if push_step is None:
         checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
         report.checks = checks
         failed = failures(checks)
-        if prepared is None or failed:
+        if (prepared is None or failed) and not dry_run:
             raise NotReady(f"preflight failed: {failed}. Nothing was pushed, sent or written")
     elif push_step.status != "done":
         prepared = Prepared.from_journal(push_step)
         report.checks = checks_again(settings, outside, now())
-        if failures(report.checks):
+        if failures(report.checks) and not dry_run:
             raise NotReady(f"cannot resume the push: {failures(report.checks)}")
     if prepared is not None:
         report.updates = list(prepared.updates)
@@ -194,7 +215,15 @@ def _gates(
             outcomes = prepared.plan.outcomes.values()
             report.releases = [o.release for o in outcomes if o.release and o.head]
         report.fixed = {k: dict(v) for k, v in prepared.fixed.items()}
-        report.subject, report.body = texts.announcement(settings, batch, instant, prepared.fixed)
+        report.messages = messages(prepared)
+        try:
+            report.subject, report.body = texts.announcement(
+                settings, batch, instant, prepared.fixed
+            )
+        except ReleasekitError:
+            if not dry_run:
+                raise
+            # The preflight's "announcement and pages" check has said why.
     return prepared
 
 

@@ -101,6 +101,35 @@ def prepare(
     return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch), fix_commits)
 
 
+_SHOWN_PER_BRANCH = 200
+
+
+def messages(prepared: Prepared) -> list[tuple[str, str]]:
+    """(what, text) of every commit and tag message the updates make public, oldest commit
+    first per branch, as a dry run shows them; [] when rebuilt from the journal (the plan's
+    objects are then in the clone, and the journal holds no text)."""
+    if prepared.plan is None:
+        return []
+    repo = prepared.plan.repo
+    shown: list[tuple[str, str]] = []
+    for update in prepared.updates:
+        if update.ref.startswith("refs/tags/"):
+            name, _target, text = repo.tag_info(update.new)
+            unsigned = text.split("-----BEGIN PGP SIGNATURE-----", 1)[0]
+            shown.append((f"tag {name}", unsigned))
+            continue
+        branch = update.ref.removeprefix("refs/heads/")
+        chain: list[tuple[str, str]] = []
+        oid: str | None = update.new
+        # Back from the new tip to the public one; a new branch (no old tip) shows its last few.
+        while oid is not None and oid != update.old and len(chain) < _SHOWN_PER_BRANCH:
+            commit = repo.commit(oid)
+            chain.append((f"commit {oid[:12]} on {branch}", commit.message))
+            oid = commit.parents[0] if commit.parents else None
+        shown += reversed(chain)
+    return shown
+
+
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:
     fixed: dict[str, dict[str, str]] = {}
     for advisory in batch:

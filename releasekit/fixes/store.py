@@ -2,11 +2,12 @@
 
 :func:`add_patch` checks and stores a fix (0600, directories 0700), either a file or the
 commits of a revision range of the product clone; :func:`held_patches` and
-:func:`read_patch` find and parse them.
+:func:`read_patch` find and parse them; :func:`remove_patch` deletes one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,52 @@ class HeldPatch:
     line: str
     path: Path  # as shown in messages: patches/ID/LINE.patch
     commits: tuple[PatchCommit, ...] = field(default=())
+
+    @property
+    def subjects(self) -> list[str]:
+        return [commit.subject for commit in self.commits]
+
+    @property
+    def authors(self) -> list[str]:
+        """``Name <email>`` of each author, once each, in commit order."""
+        found = (f"{c.author.name} <{c.author.email}>" for c in self.commits)
+        return list(dict.fromkeys(found))
+
+    @property
+    def files(self) -> list[str]:
+        """The paths the fix touches, once each, in patch order (a rename: both paths)."""
+        paths: list[str] = []
+        for commit in self.commits:
+            for change in commit.files:
+                paths += [p for p in (change.old_path, change.new_path) if p is not None]
+        return list(dict.fromkeys(paths))
+
+    @property
+    def added(self) -> int:
+        """Text lines the fix adds (binary changes count none)."""
+        return self._count("+")
+
+    @property
+    def removed(self) -> int:
+        return self._count("-")
+
+    def _count(self, kind: str) -> int:
+        return sum(
+            1
+            for commit in self.commits
+            for change in commit.files
+            for hunk in change.hunks
+            for hunk_line in hunk.lines
+            if hunk_line.kind == kind
+        )
+
+    def describe(self) -> str:
+        """``2 commits, 3 files, +10 -4``: what the fix holds, in one phrase."""
+        commits, files = len(self.commits), len(self.files)
+        return (
+            f"{commits} commit{'' if commits == 1 else 's'}, "
+            f"{files} file{'' if files == 1 else 's'}, +{self.added} -{self.removed}"
+        )
 
 
 def patch_path(settings: Settings, advisory: str, line: str) -> Path:
@@ -137,3 +184,20 @@ def add_patch(
     fsutil.private_dir(target.parent)
     fsutil.atomic_write(target, data, 0o600)
     return target
+
+
+def remove_patch(settings: Settings, advisory_id: str, line: str) -> Path:
+    """Delete ``patches/ID/LINE.patch`` (and ``patches/ID/`` once empty); returns the path as
+    shown. BadInput naming it when there is no such held fix."""
+    if not _ADVISORY_DIR.fullmatch(advisory_id):
+        raise BadInput(f"{advisory_id}: not an advisory id (like ACSA-2026-0001)")
+    if not _is_line(line):
+        raise BadInput(f"--line {line}: not a release line (like 10.3)")
+    target = patch_path(settings, advisory_id, line)
+    shown = display_path(settings, target)
+    if not target.is_file():
+        raise BadInput(f"{shown}: no such held fix")
+    target.unlink()
+    with contextlib.suppress(OSError):  # not empty (another line's fix): it stays
+        target.parent.rmdir()
+    return shown

@@ -184,9 +184,18 @@ def test_a_message_without_terminal_or_yes_is_refused(release: Release, command:
     assert release.smtp.messages == []
 
 
+def files_of(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file and directory under ``root`` with its bytes and modification time."""
+    found: dict[str, tuple[bytes, int]] = {}
+    for path in sorted(root.rglob("*")):
+        data = path.read_bytes() if path.is_file() else b""
+        found[str(path.relative_to(root))] = (data, path.stat().st_mtime_ns)
+    return found
+
+
 def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
     before_refs = release.remote_refs()
-    before_text = release.advisory()
+    before_files = files_of(release.root)
     with after_embargo():
         result = release.run("embargo", "lift", "--dry-run", "--show-announcement")
     assert result.exit_code == 0, result.output
@@ -199,9 +208,53 @@ def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
     assert DETAIL_MARKER not in result.stdout
     assert "Dry run: nothing was changed." in result.stdout
     assert release.remote_refs() == before_refs
-    assert release.advisory() == before_text
+    assert files_of(release.root) == before_files  # no journal, no lock, no page
     assert release.smtp.messages == []
-    assert not (release.root / "site" / "index.html").exists()
+
+
+def test_dry_run_before_the_instant_shows_the_lift_at_the_instant(release: Release) -> None:
+    # The --help example, two days early: everything the lift would write, exit 0.
+    before_refs = release.remote_refs()
+    before_files = files_of(release.root)
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        result = release.run("embargo", "lift", "--dry-run")
+    assert result.exit_code == 0, result.output + result.stderr
+    out = result.stdout
+    for line, version in NEXT.items():
+        assert f"refs/heads/release-{line}" in out
+        assert f"on release-{line}\nCheck redirect targets\n" in out  # the commit message
+        if line != "10.4":
+            assert f"--- tag v{version}\n" in out  # the tag message, in full
+    assert "BEGIN PGP SIGNATURE" not in out
+    assert "site/advisories/ACSA-2026-0001.html" in out
+    # The whole announcement, as the lift would send it at the instant.
+    announcement = out[out.index("--- announcement\n") :]
+    assert "Subject: " in announcement and "ACSA-2026-0001" in announcement
+    assert "Link previews could fetch internal addresses." in announcement
+    assert "10.3.2" in announcement and "2026-12-01" in announcement
+    assert DETAIL_MARKER not in out
+    assert out.endswith(
+        "Dry run: nothing was changed. The lift would go public at 2026-12-01 14:00 UTC"
+        " (06:00 PST).\n"
+    ), out[-200:]
+    assert release.remote_refs() == before_refs
+    assert files_of(release.root) == before_files
+    assert release.smtp.messages == []
+
+
+def test_dry_run_before_the_instant_exits_1_when_not_ready(release: Release) -> None:
+    release.smtp.stop()
+    (release.root / "patches" / "ACSA-2026-0001" / "9.11.patch").unlink()
+    before_files = files_of(release.root)
+    with time_machine.travel(EMBARGO - timedelta(hours=5), tick=False):
+        result = release.run("embargo", "lift", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "FAIL" in result.stdout and "SMTP server" in result.stdout
+    assert "refs/heads/release-10.3" in result.stdout  # what could be built is still shown
+    (error,) = [x for x in result.stderr.splitlines() if x.startswith("releasekit: error:")]
+    assert error.startswith("releasekit: error: not ready: SMTP server: ")
+    assert error.endswith("; fixes held and applying: ACSA-2026-0001 on 9.11: missing")
+    assert files_of(release.root) == before_files
 
 
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:

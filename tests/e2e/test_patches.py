@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import stat
 import subprocess
 import tracemalloc
@@ -225,7 +226,11 @@ def test_patch_add_stores_a_private_copy(pws: Workspace, product: Product, run: 
     result = run("patch", "add", "ACSA-2026-0001", "--line", "10.3", str(pws.root / "fix.patch"))
     assert result.exit_code == 0, result.output
     stored = pws.root / "patches" / "ACSA-2026-0001" / "10.3.patch"
-    assert result.stdout.strip() == "patches/ACSA-2026-0001/10.3.patch"
+    assert result.stdout.splitlines() == [
+        "patches/ACSA-2026-0001/10.3.patch: held 1 commit, 1 file, +1 -1",
+        "  commit: Check (Dana Developer <dana@example.org>)",
+        "  file: src/export.c",
+    ]
     assert stored.read_bytes() == data
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
@@ -283,6 +288,101 @@ def test_patch_add_bad_input_is_exit_2_and_writes_nothing(
     assert len(result.stderr.strip().splitlines()) == 1
     assert pws.snapshot() == before
     assert not (pws.root / "patches").exists()
+
+
+def test_patch_list_says_what_each_fix_holds_and_where_it_applies(
+    pws: Workspace, product: Product, run: Run
+) -> None:
+    export = FILES["src/export.c"]
+    # Two commits on v10.3.1: line 1 conflicts with the tip of release-10.3, which moved on.
+    product.commit(
+        "fix", {"src/export.c": replace_line(export, 1, "x")}, "One", create_from="v10.3.1"
+    )
+    product.commit("fix", {"src/new.c": "a\nb\n"}, "Two\x1b[2J", author=("Kim Lee", "kim@ex.org"))
+    pws.write("conflicting.patch", product.format_patch("v10.3.1..fix").decode())
+    fix = product.fix(
+        "v9.11.2", {"src/preview.c": replace_line(FILES["src/preview.c"], 5, "p")}, "P"
+    )
+    pws.write("applying.patch", fix.decode())
+    pws.advisory("ACSA-2026-0002")
+    for ident, line, name in [
+        ("ACSA-2026-0001", "10.3", "conflicting"),
+        ("ACSA-2026-0002", "9.11", "applying"),
+    ]:
+        added = run("patch", "add", ident, "--line", line, str(pws.root / f"{name}.patch"))
+        assert added.exit_code == 0, added.output
+    tip_10_3 = product.tip("release-10.3")
+    before = product.clone_state()
+    result = run("patch", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:7] == [
+        "ACSA-2026-0001 10.3: patches/ACSA-2026-0001/10.3.patch: 2 commits, 2 files, +3 -1",
+        f"  conflicts (src/export.c) on origin/release-10.3 at {tip_10_3[:12]}",
+        "  commit: One (Dana Developer <dana@example.org>)",
+        "  commit: Two\\x1b[2J (Kim Lee <kim@ex.org>)",  # a control character shown, not run
+        "  file: src/export.c",
+        "  file: src/new.c",
+        "ACSA-2026-0002 9.11: patches/ACSA-2026-0002/9.11.patch: 1 commit, 1 file, +1 -1",
+    ]
+    assert lines[7].startswith("  applies on origin/release-9.11 at ")
+    as_json = json.loads(run("patch", "list", "--json").stdout)
+    assert [(f["id"], f["line"], f["status"]) for f in as_json] == [
+        ("ACSA-2026-0001", "10.3", "conflicts"),
+        ("ACSA-2026-0002", "9.11", "applies"),
+    ]
+    first = as_json[0]
+    assert first["subjects"] == ["One", "Two\x1b[2J"]
+    assert first["authors"] == ["Dana Developer <dana@example.org>", "Kim Lee <kim@ex.org>"]
+    assert (first["files"], first["added"], first["removed"]) == (
+        ["src/export.c", "src/new.c"],
+        3,
+        1,
+    )
+    assert (first["branch"], first["tip"], first["commits"]) == ("release-10.3", tip_10_3, 2)
+    assert product.clone_state() == before  # no fetch unless asked, nothing written
+    # Once the public tip has the fix, it is already there; --fetch sees the new tip.
+    product.commit(
+        "release-9.11", {"src/preview.c": replace_line(FILES["src/preview.c"], 5, "p")}, "P"
+    )
+    product.publish("release-9.11")
+    stale = json.loads(run("patch", "list", "--json").stdout)[1]
+    fresh = json.loads(run("patch", "list", "--json", "--fetch").stdout)[1]
+    assert (stale["status"], fresh["status"]) == ("applies", "already-fixed")
+    assert fresh["tip"] == product.tip("release-9.11") != stale["tip"]
+
+
+def test_patch_list_with_nothing_held(pws: Workspace, run: Run) -> None:
+    assert run("patch", "list").stdout == "No held fixes.\n"
+    assert json.loads(run("patch", "list", "--json").stdout) == []
+
+
+def test_patch_remove_deletes_the_fix_and_its_empty_directory(
+    pws: Workspace, product: Product, run: Run
+) -> None:
+    fix = product.fix("v10.3.1", {"src/x.c": "x\n"}, "Fix")
+    for line in ("10.3", "10.2"):
+        added = run("patch", "add", "ACSA-2026-0001", "--line", line, "-", input=fix.decode())
+        assert added.exit_code == 0, added.output
+    held = pws.root / "patches" / "ACSA-2026-0001"
+    result = run("patch", "remove", "ACSA-2026-0001", "--line", "10.3")
+    assert (result.exit_code, result.stdout) == (0, "removed patches/ACSA-2026-0001/10.3.patch\n")
+    assert sorted(p.name for p in held.iterdir()) == ["10.2.patch"]
+    assert run("patch", "remove", "ACSA-2026-0001", "--line", "10.2").exit_code == 0
+    assert not held.exists() and (pws.root / "patches").is_dir()
+    before = pws.snapshot()
+    for args, message in [
+        (
+            ("ACSA-2026-0001", "--line", "10.2"),
+            "patches/ACSA-2026-0001/10.2.patch: no such held fix",
+        ),
+        (("../../etc", "--line", "10.2"), "../../etc: not an advisory id (like ACSA-2026-0001)"),
+        (("ACSA-2026-0001", "--line", "../10"), "--line ../10: not a release line (like 10.3)"),
+    ]:
+        missing = run("patch", "remove", *args)
+        assert missing.exit_code == 2
+        assert missing.stderr == f"releasekit: error: {message}\n"
+    assert pws.snapshot() == before
 
 
 def test_patch_files_are_never_written_into_the_clone(

@@ -17,6 +17,7 @@ credentials. Logins and the certificates trusted: :mod:`.auth`.
 
 from releasekit.adapters.git.auth import ENV_CAFILE, ENV_PASSWORD, ENV_USER, Login, login_from_env
 from releasekit.adapters.git.merge import MergeOutcome
+from releasekit.adapters.git.private import enclosing_repository, make_private_repository
 from releasekit.adapters.git.remote import PushResult
 from releasekit.adapters.git.repo import ProductRepo
 from releasekit.adapters.git.tagging import Signer
@@ -37,7 +38,9 @@ __all__ = [
     "PushResult",
     "Signer",
     "TreeEditor",
+    "enclosing_repository",
     "is_oid",
     "login_from_env",
+    "make_private_repository",
     "sanitize",
 ]

@@ -17,7 +17,7 @@ from releasekit.adapters.git.merge import MergeOutcome
 from releasekit.adapters.git.remote import PushResult, Remotes, split_refspec
 from releasekit.adapters.git.remote import lock_in_the_way as _lock_in_the_way
 from releasekit.adapters.git.tagging import Signer
-from releasekit.adapters.git.trees import TreeEditor, entry_at
+from releasekit.adapters.git.trees import TreeEditor, entry_at, files_named
 from releasekit.adapters.git.values import (
     ZERO,
     CommitInfo,
@@ -110,6 +110,29 @@ class ProductRepo:
             if name.startswith(prefix) and not name.endswith("/HEAD")
         }
 
+    def remote_names(self) -> list[str]:
+        return [name for name in self.raw.remotes.names() if name]
+
+    def tracking_tips(self, remote: str) -> dict[str, str]:
+        """The remote-tracking branches of ``remote``: name -> commit id (as last fetched)."""
+        tips = {name: self.tracking_tip(remote, name) for name in self.tracking_branches(remote)}
+        return {name: tip for name, tip in tips.items() if tip is not None}
+
+    def local_tips(self) -> dict[str, str]:
+        """The clone's own branches: name -> commit id."""
+        return {
+            name: str(self.raw.branches.local[name].peel(pygit2.Commit).id)
+            for name in self.raw.branches.local
+        }
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The branch ``refs/remotes/REMOTE/HEAD`` names (the remote's default), if known."""
+        ref = self.raw.references.get(f"refs/remotes/{remote}/HEAD")
+        target = ref.target if ref is not None else None
+        if not isinstance(target, str) or not target.startswith(f"refs/remotes/{remote}/"):
+            return None
+        return target[len(f"refs/remotes/{remote}/") :]
+
     def tags(self) -> dict[str, str]:
         """Every tag of the clone: name -> the id of the commit it points to."""
         return tagging.tag_targets(self.raw)
@@ -168,6 +191,13 @@ class ProductRepo:
 
     def edit(self, tree: str) -> TreeEditor:
         return TreeEditor(self.raw, tree)
+
+    def files_named(
+        self, commit: str, names: frozenset[str], *, depth: int, skip: frozenset[str]
+    ) -> list[str]:
+        """Paths of the files called one of ``names`` in ``commit``'s tree, at most ``depth``
+        directories down, outside directories called one of ``skip``."""
+        return files_named(self.raw, self.commit(commit).tree, names, depth=depth, skip=skip)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self.raw.descendant_of(descendant, ancestor))

@@ -23,6 +23,31 @@ def entry_at(raw: pygit2.Repository, tree: str, path: str) -> Entry | None:
     return Entry(str(found.id), int(found.filemode))
 
 
+def files_named(
+    raw: pygit2.Repository,
+    tree: str,
+    names: frozenset[str],
+    *,
+    depth: int,
+    skip: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Paths of the files called one of ``names`` in ``tree``, at most ``depth`` directories
+    down, not inside a directory called one of ``skip``; shallowest first, then by name."""
+    found: list[str] = []
+    level: list[tuple[str, pygit2.Tree]] = [("", raw[tree].peel(pygit2.Tree))]
+    for down in range(depth + 1):
+        deeper: list[tuple[str, pygit2.Tree]] = []
+        for prefix, current in level:
+            for entry in current:
+                name = entry.name or ""
+                if entry.filemode in BLOB_MODES and name in names:
+                    found.append(prefix + name)
+                elif entry.filemode == FileMode.TREE and down < depth and name not in skip:
+                    deeper.append((f"{prefix}{name}/", raw[entry.id].peel(pygit2.Tree)))
+        level = deeper
+    return found
+
+
 class TreeEditor:
     """A tree being edited in memory: changes are collected, then written along their paths
     only (a fix touches a few files of a large tree)."""

@@ -1,0 +1,435 @@
+"""``init --repository``: the ``[releases]`` table that fits a product clone, inferred from its
+branches and tags as they are (nothing is fetched or written).
+
+- **Tag spellings**: a tag is a version when it is a version (``2.0.6``, ``7.4-rc2``) after an
+  optional word prefix (``v``, ``release-``, ``redis-``). ``tag`` is the spelling of the
+  newest release; every other spelling seen goes in ``read_tags``.
+- **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
+  ``release-10.3``, ``7.2``); ``branch`` is the pattern that names the most lines that have
+  releases (or come after them). A line whose branch only another pattern names goes in
+  ``branches``.
+- **Upcoming**: the newest line after every release that has a branch; else the line of a
+  pre-release on the development branch (the remote's default, or main, master, unstable,
+  develop) newer than every release; else the minor after the newest release. When it lives
+  on the development branch, ``branches`` says so.
+- **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
+  as ESR, an older line with a branch that still got a release after the newest line's first.
+- **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
+  names of a version file that hold its version on one line; live when that line holds each
+  supported line's current version on its branch, commented out otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from releasekit.adapters.env import Environment
+from releasekit.adapters.git import ProductRepo
+from releasekit.release.lines import line_name
+from releasekit.support.errors import BadInput
+from releasekit.workspace.init import Bump, ReleasesTable
+
+DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
+LAST = 3
+VERSION_FILES = frozenset(
+    {
+        "_version.py",
+        "__version__.py",
+        "version.py",
+        "VERSION",
+        "VERSION.txt",
+        "version.txt",
+        "version.h",
+        "package.json",
+        "pyproject.toml",
+        "Cargo.toml",
+        "setup.py",
+        "setup.cfg",
+    }
+)
+# Directories whose version files are other projects' (bundled dependencies) or examples.
+NOT_THE_PRODUCT = frozenset(
+    {"deps", "vendor", "third_party", "thirdparty", "external", "node_modules", "examples"}
+)
+_TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
+_LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
+
+
+@dataclass(frozen=True)
+class TagFact:
+    name: str
+    commit: str
+    time: int  # committer time of the commit, epoch seconds
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What init reads from the clone: its branches (the remote's, as last fetched), the
+    remote's default branch, the tags, and which commits a branch contains."""
+
+    remote: str | None
+    branches: Mapping[str, str]  # name -> tip commit
+    default_branch: str | None
+    tags: Sequence[TagFact]
+    contains: Callable[[str, str], bool]  # (tip, commit): is commit on the branch at tip?
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A tag that names a version."""
+
+    tag: TagFact
+    spelling: str  # e.g. "v{version}"
+    version: Version
+
+    @property
+    def line(self) -> str:
+        name = line_name(str(self.version))
+        assert name is not None
+        return name
+
+    @property
+    def final(self) -> bool:
+        return not (self.version.is_prerelease or self.version.is_devrelease)
+
+
+@dataclass
+class Survey:
+    """The inferred table, and one line per thing inferred and per thing to check."""
+
+    table: ReleasesTable
+    inferred: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    newest: Tagged | None = None  # the newest release (its tree is searched for bump files)
+    line_branches: dict[str, str] = field(default_factory=dict)  # supported line -> branch
+    latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
+
+
+def tagged(tag: TagFact) -> Tagged | None:
+    """``tag`` as a version tag, or None when it names no version."""
+    match = _TAG.fullmatch(tag.name)
+    if match is None:
+        return None
+    try:
+        version = Version(match["version"])
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return None
+    if version.local or version.epoch or len(version.release) < 2:
+        return None
+    return Tagged(tag, (match["prefix"] or "") + "{version}", version)
+
+
+def branch_line(name: str) -> tuple[str, str] | None:
+    """(pattern, line) of a branch that names a line once, e.g. ("{line}.x", "1.26")."""
+    found = list(_LINE_IN_BRANCH.finditer(name))
+    if len(found) != 1 or "{" in name or "}" in name:
+        return None
+    major, minor = found[0].groups()
+    if str(int(major)) != major or str(int(minor)) != minor:
+        return None  # "10.03" would not come back from the pattern
+    start, end = found[0].span()
+    return name[:start] + "{line}" + name[end:], f"{major}.{minor}"
+
+
+def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
+    """The releases table that fits ``facts``; BadInput naming ``where`` when no tag is a
+    release. ``upcoming``: the upcoming line as the user gave it, instead of a guess."""
+    versions = [t for t in map(tagged, facts.tags) if t is not None]
+    finals = [t for t in versions if t.final]
+    if not finals:
+        raise BadInput(
+            f"{where}: no release tags (like v1.2.3 or 1.2.3) in the clone; fetch its tags, "
+            "or run init without --repository"
+        )
+    newest = max(finals, key=lambda t: (t.version, t.tag.time))
+    by_line: dict[str, list[Tagged]] = {}
+    for item in finals:
+        by_line.setdefault(item.line, []).append(item)
+    spellings: dict[str, list[Tagged]] = {}
+    for item in versions:
+        spellings.setdefault(item.spelling, []).append(item)
+    read_tags = sorted(set(spellings) - {newest.spelling}, key=lambda s: (-len(spellings[s]), s))
+
+    named: dict[str, dict[str, str]] = {}  # pattern -> line -> branch
+    for branch in facts.branches:
+        parsed = branch_line(branch)
+        if parsed is not None:
+            named.setdefault(parsed[0], {})[parsed[1]] = branch
+    newest_line = Version(newest.line)
+
+    def relevant(line: str) -> bool:
+        return line in by_line or Version(line) > newest_line
+
+    # The most lines that matter; then the pattern of the newest line, of the newest lines.
+    scores = {
+        pattern: (
+            sum(map(relevant, lines)),
+            newest.line in lines,
+            max(map(Version, lines)),
+            pattern,
+        )
+        for pattern, lines in named.items()
+    }
+    pattern = max(scores, key=lambda p: scores[p]) if scores else None
+    if pattern is not None and scores[pattern][0] == 0:
+        pattern = None
+    by_pattern = sorted(named, key=lambda p: scores[p], reverse=True)
+
+    def branch_of(line: str) -> str | None:
+        for each in by_pattern:
+            if line in named[each]:
+                return named[each][line]
+        return None
+
+    if upcoming is not None:
+        given = line_name(upcoming)
+        if given is None:
+            raise BadInput(f"--upcoming {upcoming}: not a version (like 10.4)")
+        if given in by_line:
+            done = max(by_line[given], key=lambda t: t.version).tag.name
+            raise BadInput(f"--upcoming {upcoming}: already released ({done}); give the next line")
+    survey = Survey(ReleasesTable(), newest=newest)
+    say, check = survey.inferred.append, survey.checks.append
+    development = _development_branch(facts, named)
+    line_of_upcoming, upcoming_branch, why, guessed = _upcoming(
+        facts, versions, newest, named, development, branch_of, upcoming
+    )
+    released = sorted((n for n in by_line if n != line_of_upcoming), key=Version, reverse=True)
+    # The newest lines up to the first without a branch (all of them: LAST, for those to come).
+    last = LAST
+    for count, name in enumerate(released[:LAST]):
+        if branch_of(name) is None:
+            last = count
+            break
+    window = released[:last]
+    first_of_newest = min(t.tag.time for t in by_line[newest.line])
+    esr = [
+        name
+        for name in released[last:]
+        if branch_of(name) is not None and max(t.tag.time for t in by_line[name]) > first_of_newest
+    ]
+    line_branches = {name: branch_of(name) or "" for name in (*window, *esr)}
+    if upcoming_branch is not None:
+        line_branches[line_of_upcoming] = upcoming_branch
+    branch_pattern = pattern or "release-{line}"
+    branches = {
+        name: branch
+        for name, branch in line_branches.items()
+        if branch != branch_pattern.format(line=name)
+    }
+    survey.line_branches = line_branches
+    survey.latest = {name: max(t.version for t in by_line[name]) for name in by_line}
+    survey.table = ReleasesTable(
+        remote=facts.remote or "origin",
+        branch=branch_pattern,
+        branches=branches,
+        tag=newest.spelling,
+        read_tags=tuple(read_tags),
+        upcoming=line_of_upcoming,
+        esr=tuple(esr),
+        last=last,
+    )
+
+    # What was inferred, a line each.
+    if facts.remote is None:
+        check("remote: the clone has no remote: set [project] remote to where the lift pushes")
+    else:
+        say(f'remote = "{facts.remote}": the remote the clone fetches from and the lift pushes to')
+    if pattern is not None:
+        examples = ", ".join(named[pattern][n] for n in sorted(named[pattern], key=Version)[-3:])
+        say(f'branch = "{pattern}": {len(named[pattern])} branches like {examples}')
+    else:
+        check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
+    for name, branch in branches.items():
+        say(f'branches: "{name}" = "{branch}" (the pattern names no branch of {name})')
+    say(f'tag = "{newest.spelling}": the newest release is {newest.tag.name}')
+    for spelling in read_tags:
+        items = spellings[spelling]
+        last_one = max(items, key=lambda t: (t.version, t.tag.time)).tag.name
+        say(f'read_tags: "{spelling}": {len(items)} tag(s), the newest {last_one}')
+    say(f'upcoming = "{line_of_upcoming}": {why}')
+    if upcoming_branch is None:
+        check(f"upcoming: no branch for {line_of_upcoming}: create it, or name it in branches")
+    elif guessed:
+        check(f'upcoming = "{line_of_upcoming}" is a guess: set the line {upcoming_branch} becomes')
+    say(f"last = {last}: {', '.join(window) or 'no released line with a branch'}")
+    if last < LAST:
+        missing = released[last]
+        check(f"last = {last}: line {missing} has no branch: create one to support it")
+    if esr:
+        listed = ", ".join(f'"{name}"' for name in esr)
+        say(f"esr = [{listed}]: still got releases after {newest.line}'s first")
+    check("esr is a guess from release dates: list the older lines you still support")
+    for name in (*window, *esr):
+        branch = line_branches[name]
+        tip = facts.branches[branch]
+        newest_of_line = max(by_line[name], key=lambda t: t.version)
+        if not facts.contains(tip, newest_of_line.tag.commit):
+            check(f"line {name}: its newest release {newest_of_line.tag.name} is not on {branch}")
+    return survey
+
+
+def _development_branch(facts: Facts, named: Mapping[str, Mapping[str, str]]) -> str | None:
+    """The remote's default branch unless it names a line; else main, master, unstable..."""
+    line_branches = {branch for lines in named.values() for branch in lines.values()}
+    default = facts.default_branch
+    if default in facts.branches and default not in line_branches:
+        return default
+    return next((name for name in DEVELOPMENT_BRANCHES if name in facts.branches), None)
+
+
+def _upcoming(
+    facts: Facts,
+    versions: Sequence[Tagged],
+    newest: Tagged,
+    named: Mapping[str, Mapping[str, str]],
+    development: str | None,
+    branch_of: Callable[[str], str | None],
+    given: str | None,
+) -> tuple[str, str | None, str, bool]:
+    """(line, its branch or None, why, whether it is a guess) of the upcoming line."""
+    newest_line = Version(newest.line)
+    if given is not None:
+        name = line_name(given) or given
+        branch = branch_of(name) or development
+        return name, branch, f"as given (on {branch or 'no branch yet'})", False
+    future = {line for lines in named.values() for line in lines if Version(line) > newest_line}
+    if future:
+        name = max(future, key=Version)
+        return name, branch_of(name), f"its branch {branch_of(name)} has no release tag", False
+    major, minor = newest.version.release[:2]
+    following = f"{major}.{minor + 1}"
+    if development is None:
+        return following, None, f"the minor after {newest.tag.name}", True
+    tip = facts.branches[development]
+    previews = [
+        t
+        for t in versions
+        if not t.final and Version(t.line) > newest_line and facts.contains(tip, t.tag.commit)
+    ]
+    if previews:
+        preview = max(previews, key=lambda t: t.version)
+        why = f"{development} carries the pre-release {preview.tag.name}"
+        return preview.line, development, why, True
+    return following, development, f"the minor after {newest.tag.name}, on {development}", True
+
+
+def read_facts(repo: ProductRepo) -> Facts:
+    """The clone's branches (its remote's, as last fetched; its own when it has no remote),
+    the remote's default branch and its tags."""
+    names = repo.remote_names()
+    remote = "origin" if "origin" in names else (names[0] if len(names) == 1 else None)
+    branches = repo.tracking_tips(remote) if remote is not None else {}
+    default = repo.remote_default_branch(remote) if remote is not None else None
+    if not branches:
+        branches = repo.local_tips()
+    tags = [
+        TagFact(name, commit, repo.commit(commit).committer.time)
+        for name, commit in sorted(repo.tags().items())
+        if _TAG.fullmatch(name)
+    ]
+
+    def contains(tip: str, commit: str) -> bool:
+        return repo.is_ancestor(commit, tip)
+
+    return Facts(remote, branches, default, tags, contains)
+
+
+def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, ...]:
+    """The version files of the newest release's tree, each with the format of its version
+    line: live when every supported released line's branch holds that line with its own
+    newest version, commented out (and a check said) otherwise."""
+    newest = survey.newest
+    assert newest is not None
+    version = str(newest.version)
+    released = {
+        name: branch for name, branch in survey.line_branches.items() if name in survey.latest
+    }
+    found: list[Bump] = []
+    paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
+    for path in paths:
+        text = _text_at(repo, newest.tag.commit, path)
+        form = version_format(text, version) if text is not None else None
+        if form is None:
+            continue
+        misfits = [
+            name
+            for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
+            if not _holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
+        ]
+        found.append(Bump(path, form, live=not misfits))
+        if misfits:
+            survey.checks.append(
+                f"[[releases.bump]] {path} is commented out: it does not say "
+                f"{form.replace('{version}', 'VERSION')} on {', '.join(misfits)}"
+            )
+        else:
+            survey.inferred.append(
+                f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
+            )
+    if not found:
+        survey.checks.append(
+            f"[[releases.bump]]: no version file holds {version} (VERSION, _version.py, "
+            "version.h, package.json...): name the files that carry the version"
+        )
+    return tuple(found)
+
+
+def version_format(text: str, version: str) -> str | None:
+    """The one line of ``text`` that holds ``version``, stripped, with ``{version}`` in its
+    place: e.g. ``__version__ = "{version}"``; None when no line or several lines do, or the
+    line is long or has braces of its own."""
+    token = re.compile(r"(?<![0-9A-Za-z.])" + re.escape(version) + r"(?![0-9A-Za-z]|\.[0-9])")
+    holding = [line for line in text.splitlines() if token.search(line)]
+    if len(holding) != 1:
+        return None
+    line = holding[0].strip()
+    if len(token.findall(line)) != 1 or len(line) > 200 or "{" in line or "}" in line:
+        return None
+    if not line.isprintable():
+        return None
+    return token.sub("{version}", line)
+
+
+def _text_at(repo: ProductRepo, commit: str, path: str) -> str | None:
+    entry = repo.entry(repo.commit(commit).tree, path)
+    if entry is None:
+        return None
+    data = repo.read_blob(entry.oid)
+    if len(data) > 1_000_000:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _holds(repo: ProductRepo, tip: str | None, path: str, form: str, version: Version) -> bool:
+    if tip is None:
+        return False
+    text = _text_at(repo, tip, path)
+    return text is not None and version_format(text, str(version)) == form
+
+
+def survey_repository(
+    path: Path, shown: str, env: Environment, *, upcoming: str | None = None
+) -> Survey:
+    """The releases table (with its version files) that fits the clone at ``path`` (named
+    ``shown`` in messages); BadInput when there is no clone there or it has no release."""
+    if not path.is_dir():
+        raise BadInput(f"--repository {shown}: no such directory (relative to the workspace)")
+    try:
+        repo = ProductRepo.open(path, env)
+    except BadInput:
+        raise BadInput(f"--repository {shown}: not a git repository (the product clone)") from None
+    facts = read_facts(repo)
+    survey = infer(facts, f"--repository {shown}", upcoming=upcoming)
+    bumps = find_bumps(repo, facts, survey)
+    survey.table = dataclasses.replace(survey.table, bumps=bumps)
+    return survey

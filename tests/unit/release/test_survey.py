@@ -1,0 +1,248 @@
+"""What `init --repository` infers from a clone's branches and tags (facts made up here;
+tests/e2e/test_init.py reads real clones)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from releasekit.release.survey import (
+    Facts,
+    TagFact,
+    branch_line,
+    infer,
+    tagged,
+    version_format,
+)
+from releasekit.support.errors import BadInput
+
+
+def facts(
+    branches: Mapping[str, Sequence[str]],
+    tags: Sequence[tuple[str, str]],
+    *,
+    default: str | None = "main",
+    remote: str | None = "origin",
+) -> Facts:
+    """Branches as the tags they contain, in order: a tag's commit is the tag's name, its
+    time its place in ``tags`` (the order they were made)."""
+    order = {name: n for n, (name, _) in enumerate(tags)}
+    on = {name: set(contained) for name, contained in branches.items()}
+    return Facts(
+        remote=remote,
+        branches={name: name for name in branches},
+        default_branch=default,
+        tags=[TagFact(name, name, 1_000 + order[name]) for name, _ in tags],
+        contains=lambda tip, commit: commit in on[tip],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "spelling", "version"),
+    [
+        ("v2.0.5", "v{version}", "2.0.5"),
+        ("2.0.6", "{version}", "2.0.6"),
+        ("release-7.2.4", "release-{version}", "7.2.4"),
+        ("7.4-rc2", "{version}", "7.4rc2"),
+        ("redis/7.2", "redis/{version}", "7.2"),
+        ("2.0.0a1", "{version}", "2.0.0a1"),
+    ],
+)
+def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, version: str) -> None:
+    found = tagged(TagFact(name, "c", 0))
+    assert found is not None
+    assert (found.spelling, str(found.version)) == (spelling, version)
+
+
+@pytest.mark.parametrize("name", ["latest", "v2", "2.0.6+local", "with-deprecated-2", "1.0-x-y"])
+def test_other_tags_are_not_versions(name: str) -> None:
+    assert tagged(TagFact(name, "c", 0)) is None
+
+
+@pytest.mark.parametrize(
+    ("branch", "expected"),
+    [
+        ("1.26.x", ("{line}.x", "1.26")),
+        ("release-10.3", ("release-{line}", "10.3")),
+        ("7.2", ("{line}", "7.2")),
+        ("stable/2.1", ("stable/{line}", "2.1")),
+        ("main", None),
+        ("2.0.5-hotfix", None),  # a version, not a line
+        ("10.03", None),  # would not come back from the pattern
+        ("1.2-to-1.3", None),
+    ],
+)
+def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
+    assert branch_line(branch) == expected
+
+
+def test_the_standard_shape() -> None:
+    survey = infer(
+        facts(
+            {
+                "main": [],
+                "release-9.11": ["v9.11.0"],
+                "release-10.3": ["v10.3.0", "v10.3.1"],
+                "release-10.4": [],
+            },
+            [("v9.11.0", ""), ("v10.3.0", ""), ("v10.3.1", "")],
+        ),
+        "clone",
+    )
+    table = survey.table
+    assert (table.branch, table.tag, table.upcoming, table.last) == (
+        "release-{line}",
+        "v{version}",
+        "10.4",
+        3,
+    )
+    assert (table.branches, table.read_tags, table.esr) == ({}, (), ())
+    assert 'upcoming = "10.4": its branch release-10.4 has no release tag' in survey.inferred
+
+
+def test_upcoming_on_the_development_branch_and_mixed_spellings() -> None:
+    # urllib3 in October 2023: 2.0.5 tagged v2.0.5, 2.0.6 without the v; main is 2.1.
+    survey = infer(
+        facts(
+            {
+                "main": ["v1.26.0", "v2.0.0"],
+                "1.26.x": ["v1.26.0", "v1.26.16", "1.26.17"],
+                "2.0.x": ["v2.0.0", "v2.0.5", "2.0.6"],
+            },
+            [(n, "") for n in ("v1.26.0", "v1.26.16", "v2.0.0", "v2.0.5", "1.26.17", "2.0.6")],
+        ),
+        "clone",
+    )
+    table = survey.table
+    assert (table.branch, table.tag, table.read_tags) == ("{line}.x", "{version}", ("v{version}",))
+    assert (table.upcoming, table.branches, table.last, table.esr) == (
+        "2.1",
+        {"2.1": "main"},
+        3,
+        (),
+    )
+    assert 'upcoming = "2.1": the minor after 2.0.6, on main' in survey.inferred
+    assert 'upcoming = "2.1" is a guess: set the line main becomes' in survey.checks
+
+
+def test_a_pre_release_on_the_development_branch_names_upcoming_and_old_lines_are_esr() -> None:
+    # Redis-like: release-X.Y branches, `unstable` the default, 6.0 still released after 7.2.0.
+    made = ["6.0.0", "6.2.0", "7.0.0", "7.2.0", "6.0.20", "7.2.1", "7.4-rc1"]
+    survey = infer(
+        facts(
+            {
+                "unstable": ["6.0.0", "6.2.0", "7.0.0", "7.2.0", "7.4-rc1"],
+                "release-6.0": ["6.0.0", "6.0.20"],
+                "release-6.2": ["6.2.0"],
+                "release-7.0": ["7.0.0"],
+                "release-7.2": ["7.2.0", "7.2.1"],
+            },
+            [(n, "") for n in made],
+            default="unstable",
+        ),
+        "clone",
+    )
+    table = survey.table
+    assert (table.branch, table.tag, table.read_tags) == ("release-{line}", "{version}", ())
+    assert (table.upcoming, table.branches) == ("7.4", {"7.4": "unstable"})
+    assert (table.last, table.esr) == (3, ("6.0",))
+    assert 'upcoming = "7.4": unstable carries the pre-release 7.4-rc1' in survey.inferred
+
+
+def test_a_line_without_a_branch_ends_last() -> None:
+    survey = infer(
+        facts(
+            {"main": ["v1.0.0", "v1.1.0", "v1.2.0"], "release-1.0": ["v1.0.0"]},
+            [("v1.0.0", ""), ("v1.1.0", ""), ("v1.2.0", "")],
+        ),
+        "clone",
+    )
+    # 1.2 has no branch of its own (its release is on main, which upcoming takes).
+    assert (survey.table.upcoming, survey.table.last) == ("1.3", 0)
+    assert "last = 0: line 1.2 has no branch: create one to support it" in survey.checks
+    assert survey.table.branch == "release-{line}"
+
+
+def test_no_line_branch_at_all_keeps_the_default_pattern_and_says_so() -> None:
+    survey = infer(facts({"master": ["1.0.0"]}, [("1.0.0", "")], default=None), "clone")
+    assert (survey.table.branch, survey.table.branches) == ("release-{line}", {"1.1": "master"})
+    assert any(
+        c.startswith('branch = "release-{line}": no branch names a line') for c in survey.checks
+    )
+
+
+def test_the_same_version_under_two_spellings_takes_the_newer_tag() -> None:
+    survey = infer(
+        facts({"main": [], "1.0.x": ["v1.0.1", "1.0.1"]}, [("v1.0.1", ""), ("1.0.1", "")]),
+        "clone",
+    )
+    assert (survey.table.tag, survey.table.read_tags) == ("{version}", ("v{version}",))
+
+
+def test_given_upcoming_wins_over_the_guess() -> None:
+    survey = infer(
+        facts({"unstable": [], "7.2": ["7.2.0"]}, [("7.2.0", "")], default="unstable"),
+        "clone",
+        upcoming="8.0",
+    )
+    assert (survey.table.upcoming, survey.table.branches) == ("8.0", {"8.0": "unstable"})
+    assert not any("guess: set the line" in c for c in survey.checks)
+
+
+def test_a_clone_without_release_tags_is_bad_input() -> None:
+    with pytest.raises(BadInput, match=r"^--repository x: no release tags \(like v1.2.3"):
+        infer(facts({"main": ["nightly"]}, [("nightly", ""), ("7.4-rc1", "")]), "--repository x")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"""Version."""\n__version__ = "2.0.6"\n', '__version__ = "{version}"'),
+        ("2.0.6\n", "{version}"),
+        (
+            '#define REDIS_VERSION "2.0.6"\n#define REDIS_VERSION_NUM 0x00020006\n',
+            '#define REDIS_VERSION "{version}"',
+        ),
+        ('  "version": "2.0.6",\n  "x": "12.0.61"\n', '"version": "{version}",'),
+        ("v2.0.6\n", None),  # not alone
+        ("a = 2.0.6\nb = 2.0.6\n", None),  # two lines hold it
+        ("2.0.6 and 2.0.6\n", None),  # twice on the line
+        ('{"version": "2.0.6"}\n', None),  # braces of its own
+        ("2.0.65\n2.0.6.1\n", None),
+    ],
+)
+def test_the_version_line_of_a_file(text: str, expected: str | None) -> None:
+    assert version_format(text, "2.0.6") == expected
+
+
+def test_of_two_patterns_as_good_the_one_of_the_newer_lines_wins() -> None:
+    # urllib3 today: 1.24-series and 1.25-series, then 1.26.x and 2.0.x.
+    tags = [("1.24.0", ""), ("1.25.0", ""), ("1.26.0", ""), ("2.0.0", "")]
+    survey = infer(
+        facts(
+            {
+                "main": [],
+                "1.24-series": ["1.24.0"],
+                "1.25-series": ["1.25.0"],
+                "1.26.x": ["1.26.0"],
+                "2.0.x": ["2.0.0"],
+            },
+            tags,
+        ),
+        "clone",
+    )
+    assert survey.table.branch == "{line}.x"
+    assert survey.table.branches == {"2.1": "main", "1.25": "1.25-series"}
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("7.2", r"^--upcoming 7\.2: already released \(7\.2\.0\); give the next line$"),
+        ("next", r"^--upcoming next: not a version \(like 10\.4\)$"),
+    ],
+)
+def test_a_given_upcoming_must_be_a_line_to_come(given: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        infer(facts({"7.2": ["7.2.0"]}, [("7.2.0", "")]), "clone", upcoming=given)
