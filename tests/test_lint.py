@@ -5,9 +5,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from releasekit.fixes.patches import HeldPatch, parse_mbox
-from releasekit.release.lint import DEFAULT_WORDS, Matcher, Text, patch_texts
+from releasekit.release.lint import (
+    DEFAULT_WORDS,
+    PUBLIC_IDS,
+    Matcher,
+    Text,
+    advisory_id_form,
+    patch_texts,
+)
+from releasekit.release.lint_fold import fold
 
 from .conftest import Workspace
 from .helpers.repos import FILES, Product, release_product, replace_line, workspace_config
@@ -37,6 +47,10 @@ SAMPLES = {
     "advisories": "advisories follow",
     "HackerOne": "reported on hackerone",
     "Bugcrowd": "via BugCrowd",
+    "Intigriti": "triaged on Intigriti",
+    "YesWeHack": "a yeswehack report",
+    "huntr": "reported via huntr",
+    "bug bount*": "our bug bounty program",
     "pentest*": "found in pentesting",
 }
 
@@ -63,6 +77,14 @@ def test_every_default_word_is_found(word: str) -> None:
         "the advisor said",  # not "advisory"
         "subsecurity",  # no word boundary before
         "forces a grace period",  # "rce" inside a word
+        # Ordinary code that splitting identifiers and folding must leave alone.
+        "class ProcessFilter(access.Vcs):",
+        "utf8Encode(sha256sum, x509cert, ipv6Addr, base64, md5, sha1)",
+        "S3Bucket EC2Instance Win32Api i18n k8s x86_64 arm64 v2Client h2o",
+        "aws ecr get-login; ECRRepository",  # not RCE written backwards
+        "resources, sources, forces, RCEdit, Xsrfy, XSession, crossorigin",
+        "import cvelib; OSVersion; GOPATH; golang; go2024; Go 1.22; a time ago, 2024",
+        "naïve café résumé, Москва, 東京",
     ],
 )
 def test_ordinary_words_pass(text: str) -> None:
@@ -139,6 +161,140 @@ def test_patch_texts_cover_what_a_push_publishes(tmp_path: Path) -> None:
     ]  # the removed line's "exploit" is not pushed
 
 
+# --- spellings and look-alikes --------------------------------------------------------------
+
+WORKSPACE = Matcher(
+    [*DEFAULT_WORDS, "ACSA-2026-0003", "CVE-2026-40001"],
+    names=["Alex Kim"],
+    ids=[*PUBLIC_IDS, advisory_id_form("ACSA")],
+)
+
+
+def words_in(text: str) -> list[str]:
+    return [finding.word for finding in WORKSPACE.find(Text.one("f", text, 1))]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("class XSSFilter:", "XSS"),
+        ("addCSRFToken(form)", "CSRF"),
+        ("SSRFGuard", "SSRF"),
+        ("fixes two XSSes", "XSS"),
+        ("RCEs and", "RCE"),
+        ("csrfs", "CSRF"),
+        ("ACSA_2026_0003", "ACSA-2026-0003"),
+        ("ACSA 2026 0003", "ACSA-2026-0003"),
+        ("ACSA20260003", "ACSA-2026-0003"),
+        ("acsa.2026.0003", "ACSA-2026-0003"),
+        ("CVE_2026_40001", "CVE-2026-40001"),
+        ("CVE202640001", "CVE-2026-40001"),
+        ("thanks AlexKim", "Alex Kim"),
+        ("alex_kim", "Alex Kim"),
+        ("Kim, Alex", "Alex Kim"),
+        ("KIM ALEX", "Alex Kim"),
+        ("alex.kim@example.org", "Alex Kim"),
+        ("RemoteCodeExecution", "remote code execution"),
+    ],
+)
+def test_words_ids_and_names_in_other_spellings(text: str, word: str) -> None:
+    assert words_in(text) == [word]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Merge pull request from GHSA-v845-jxx5-vc9f", "GHSA id"),
+        ("ghsa_v845_jxx5_vc9f", "GHSA id"),
+        ("PYSEC-2021-1", "PYSEC id"),
+        ("RUSTSEC-2021-0001", "RUSTSEC id"),
+        ("GO-2022-0001", "GO id"),
+        ("OSV-2020-111", "OSV id"),
+        ("ZDI-CAN-12345", "ZDI id"),
+        ("CVE-2019-12345", "CVE id"),  # any CVE id, not only the workspace's
+        ("ACSA-2025-0099", "ACSA id"),  # the project's prefix, any advisory
+        ("https://hackerone.com/reports/123456", "bug bounty report"),
+        ("https://bugcrowd.com/acme", "bug bounty report"),
+        ("https://huntr.dev/bounties/1", "bug bounty report"),
+    ],
+)
+def test_public_advisory_ids_and_report_links(text: str, word: str) -> None:
+    assert words_in(text) == [word]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("\u0455ecurity", "security"),  # Cyrillic dze
+        ("\u0425SS", "XSS"),  # Cyrillic Ha
+        ("\u0410\u0421S\u0410-2026-0003", "ACSA-2026-0003"),
+        ("\uff53\uff45\uff43\uff55\uff52\uff49\uff54\uff59", "security"),  # fullwidth
+        ("\U0001d431\U0001d42c\U0001d42c", "XSS"),  # mathematical bold
+        ("sec\u200burity", "security"),  # zero-width space
+        ("secu\u00adrity", "security"),  # soft hyphen
+        ("sec\u2060urity", "security"),  # word joiner
+        ("X\u202aSS", "XSS"),  # bidi embedding
+        ("XS\U000e0041S", "XSS"),  # tag character
+        ("X\u3164SS", "XSS"),  # Hangul filler
+        ("XS\x00S", "XSS"),
+        ("vulne\u0301rable", "vulnerab*"),  # combining mark
+        ("vuln\u00e9rable", "vulnerab*"),
+        ("\ufb01x the exploit", "exploit*"),  # ligature
+        ("CVE-\u0662\u0660\u0662\u0666-\u0664\u0660\u0660\u0660\u0661", "CVE-2026-40001"),
+        ("remote\u2010code\u2010execution", "remote code execution"),
+        ("ytiruces", "security"),  # reversed
+        ("snoitcejni LQS", "injection*"),
+        ("3000-6202-ASCA", "ACSA-2026-0003"),
+        ("miK xelA", "Alex Kim"),
+        ("\u202eSSX\u202c", "XSS"),  # shown as XSS by a right-to-left override
+    ],
+)
+def test_look_alikes_invisible_characters_and_reversed_text(text: str, word: str) -> None:
+    assert words_in(text) == [word]
+
+
+def test_short_words_backwards_only_under_an_override() -> None:
+    assert words_in("SSX ECR EVC") == []  # "ECR" is a registry, not RCE backwards
+    assert words_in("\u202eECR\u202c") == ["RCE"]
+
+
+def test_a_folded_finding_names_its_original_line_and_shows_it_safely() -> None:
+    line = "x" * 40 + " sec\u200burity\t\u0455ecret \u202eSSX\u202c " + "y" * 40
+    findings = [str(f) for f in WORKSPACE.find(Text("f", ((3, "clean"), (4, line))))]
+    shown = " sec\\u200burity \u0455ecret \\u202eSSX\\u202c "  # the original, escaped
+    assert findings == [
+        "f:4: security: ..." + "x" * 23 + shown + "y" * 10 + "...",
+        "f:4: XSS: ..." + "x" * 5 + shown + "y" * 22 + "...",
+    ]
+
+
+# Letters, and characters that fold to one letter, to none, or to two.
+FOLDING = st.text(st.sampled_from("aXS \t\n\u0455\uff58\u200b\u00ad\u0301\x00\ufb01\u3392"))
+
+
+@given(FOLDING, st.data())
+def test_folded_spans_map_back_to_the_characters_they_came_from(
+    text: str, data: st.DataObject
+) -> None:
+    folded = fold(text)
+    assert len(folded.lower) == len(folded.text)
+    if not folded.text:
+        return
+    begin = data.draw(st.integers(0, len(folded.text) - 1))
+    end = data.draw(st.integers(begin + 1, len(folded.text)))
+    start, stop = folded.original(begin, end)
+    again = fold(text[start:stop]).text
+    assert folded.text[begin:end] in again  # a ligature may fold to more than the span
+    assert len(again) <= end - begin + 2 * 3  # ... but no more than its two ends add
+    assert fold(text[start + 1 : stop]).text != again  # and the span starts where it must
+
+
+def test_allowed_phrases_are_literal_not_look_alikes() -> None:
+    matcher = Matcher(DEFAULT_WORDS, allow=["security.txt"])
+    assert matcher.find(Text.one("f", "see SECURITY.TXT", 1)) == []
+    assert [f.word for f in matcher.find(Text.one("f", "see \u0455ecurity.txt", 1))] == ["security"]
+
+
 # --- releasekit lint ------------------------------------------------------------------------
 
 
@@ -197,3 +353,26 @@ def test_lint_checks_names_and_the_committer(ws: Workspace, product: Product, ru
     lines = result.stdout.splitlines()
     assert "releasekit.toml:13: security: security-10.4" in lines
     assert "releasekit.toml:14: security: Security Bot <bot@example.org>" in lines
+
+
+def test_lint_knows_public_ids_the_prefix_and_names(
+    ws: Workspace, product: Product, run: Run
+) -> None:
+    ws.write("releasekit.toml", workspace_config(product.clone))
+    ws.advisory("ACSA-2026-0001", reporter='"Alex Kim"')
+    export = FILES["src/export.c"]
+    fix = product.fix(
+        "v10.3.1",
+        {"src/export.c": replace_line(export, 2, "// thanks AlexKim; see ACSA_2026_0099")},
+        "Merge pull request from GHSA-v845-jxx5-vc9f",
+    )
+    (ws.root / "patches" / "ACSA-2026-0001").mkdir(parents=True)
+    (ws.root / "patches" / "ACSA-2026-0001" / "10.3.patch").write_bytes(fix)
+    result = run("lint")
+    assert result.exit_code == 1
+    where = "patches/ACSA-2026-0001/10.3.patch"
+    assert result.stdout.splitlines() == [
+        f"{where}:4: GHSA id: Merge pull request from GHSA-v845-jxx5-vc9f",
+        f"{where}:17: Alex Kim: // thanks AlexKim; see ACSA_2026_0099",
+        f"{where}:17: ACSA id: // thanks AlexKim; see ACSA_2026_0099",
+    ]

@@ -2,23 +2,39 @@
 
 Inputs are :class:`Text` blocks (commit messages, author and committer fields, file names,
 the lines a diff adds, branch and tag names, tag messages), each knowing where it comes
-from. A word matches case-insensitively as a whole word, or as a prefix when it ends with
-``*``; word boundaries include ``snake_case``, ``kebab-case`` and ``camelCase`` joints, and
-the words of a phrase may be separated by spaces, line breaks or punctuation (``-``, ``_``,
-a comment's ``*`` or ``//``). Occurrences
-inside an allowed phrase (``[lint] allow``, matched literally, case-insensitively) pass.
+from. The words, people's names (also family name first) and
+identifier forms (CVE, GHSA, PYSEC, RUSTSEC, GO, OSV and ZDI ids, bug-bounty report links,
+the project's advisory ids) are matched as :mod:`releasekit.release.lint_terms` describes,
+in the folded form of the text (:mod:`releasekit.release.lint_fold`: look-alike letters,
+compatibility forms and invisible characters read as what they show), and in that form
+written backwards too: words of four letters or more, and shorter ones where a
+right-to-left override shows them the right way round. Occurrences inside an allowed
+phrase (``[lint] allow``, matched literally and case-insensitively in the original text)
+pass.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from releasekit.fixes.patches import HeldPatch
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.release.lint_fold import fold, visible
+from releasekit.release.lint_terms import (
+    PUBLIC_IDS,
+    IdForm,
+    Term,
+    advisory_id_form,
+    id_term,
+    name_spellings,
+    trie_regex,
+    word_term,
+)
 
 DEFAULT_WORDS: tuple[str, ...] = (
     "security",
@@ -42,9 +58,16 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "advisories",
     "HackerOne",
     "Bugcrowd",
+    "Intigriti",
+    "YesWeHack",
+    "huntr",
+    "bug bount*",
     "pentest*",
 )
 CONTEXT = 24  # characters of context on each side of a finding
+
+# A RIGHT-TO-LEFT OVERRIDE up to its end: what it shows backwards.
+_OVERRIDE = re.compile("\u202e[^\u202c\u2069\n]*")
 
 
 @dataclass(frozen=True)
@@ -75,89 +98,157 @@ class Finding:
         return f"{location}: {self.word}: {self.context}"
 
 
-def _word_regex(word: str) -> tuple[re.Pattern[str], bool]:
-    prefix = word.endswith("*")
-    parts = [re.escape(part) for part in re.split(r"[\s]+", word.rstrip("*").strip()) if part]
-    # Between the words of a phrase: spaces, line breaks and comment or joint characters.
-    return re.compile(r"[\W_]+".join(parts), re.IGNORECASE), prefix
-
-
-def _starts_word(text: str, at: int) -> bool:
-    if at == 0:
-        return True
-    before, first = text[at - 1], text[at]
-    if not before.isalnum():
-        return True
-    return before.islower() and first.isupper()  # camelCase joint
-
-
-def _ends_word(text: str, end: int) -> bool:
-    if end >= len(text):
-        return True
-    last, after = text[end - 1], text[end]
-    if not after.isalpha():
-        return True
-    return last.islower() and after.isupper()
-
-
 class Matcher:
-    """Compiled words and allowed phrases."""
+    """Compiled words, names, identifier forms and allowed phrases."""
 
-    def __init__(self, words: Iterable[str], allow: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        words: Iterable[str],
+        allow: Iterable[str] = (),
+        *,
+        names: Iterable[str] = (),
+        ids: Iterable[IdForm] = PUBLIC_IDS,
+    ) -> None:
         seen: dict[str, str] = {}
         for word in words:
             cleaned = " ".join(word.split())
             if cleaned.rstrip("*").strip() and cleaned.lower() not in seen:
                 seen[cleaned.lower()] = cleaned
         self.words = tuple(seen.values())
-        # Longer words first, so that "CVE-2026-1234" is reported rather than "CVE" in it.
-        ordered = sorted(self.words, key=lambda w: len(w.rstrip("*")), reverse=True)
-        self._compiled = [(word, *_word_regex(word)) for word in ordered]
+        terms: list[Term] = []
+        sources: set[str] = set()
+        spellings = [(word, word) for word in self.words]
+        for name in names:
+            spellings.extend((spelling, name) for spelling in name_spellings(name))
+        # Among matches of one length, the longer word is the one reported ("CVEs", not "CVE").
+        spellings.sort(key=lambda item: len(item[0].rstrip("*")), reverse=True)
+        for spelling, label in spellings:
+            term = word_term(spelling, label, len(terms))
+            if term is not None and term.regex.pattern not in sources:
+                sources.add(term.regex.pattern)
+                terms.append(term)
+        terms.extend(id_term(form, len(terms) + index) for index, form in enumerate(ids))
+        self._by_first: dict[str, list[Term]] = {}
+        for term in terms:
+            self._by_first.setdefault(term.literal[0], []).append(term)
+        self._trie = trie_regex(term.literal for term in terms)
+        self._trie_reversible = trie_regex(term.literal for term in terms if term.reversible)
         self._allow = [
             re.compile(re.escape(" ".join(phrase.split())).replace(r"\ ", r"\s+"), re.IGNORECASE)
             for phrase in allow
             if phrase.strip()
         ]
 
+    def _scan(
+        self,
+        text: str,
+        lower: str,
+        trie: re.Pattern[str],
+        accept: Callable[[int, int, Term], bool],
+    ) -> None:
+        """Every position where a term's literal starts: the longest match there (the
+        lowest rank among equals) that ``accept`` takes."""
+        found = trie.search(lower)
+        while found:
+            at = found.start()
+            matches = []
+            for term in self._by_first.get(lower[at], ()):
+                if lower.startswith(term.literal, at):
+                    match = term.regex.match(text, at)
+                    if match:
+                        matches.append((-match.end(), term.rank, term))
+            for negative_end, _, term in sorted(matches, key=lambda item: item[:2]):
+                if accept(at, -negative_end, term):
+                    break
+            found = trie.search(lower, at + 1)
+
     def find(self, text: Text) -> list[Finding]:
-        joined = "\n".join(line for _, line in text.lines)
-        starts = []
+        check = _Check(text, self._allow)
+        folded = check.folded
+        self._scan(
+            folded.text,
+            folded.lower,
+            self._trie,
+            lambda b, e, term: check.take(*folded.original(b, e), term, backwards=False),
+        )
+        size = len(folded.text)
+        backwards, backwards_lower = folded.reversed()
+        self._scan(
+            backwards,
+            backwards_lower,
+            self._trie if "\u202e" in check.joined else self._trie_reversible,
+            lambda b, e, term: check.take(
+                *folded.original(size - e, size - b), term, backwards=True
+            ),
+        )
+        return check.findings()
+
+
+class _Check:
+    """One text being checked: its folded form, where its lines start, what it allows, and
+    the spans found so far."""
+
+    def __init__(self, text: Text, allow: list[re.Pattern[str]]) -> None:
+        self.text = text
+        self.joined = "\n".join(line for _, line in text.lines)
+        self.folded = fold(self.joined)
+        self.starts: list[int] = []
         position = 0
         for _, line in text.lines:
-            starts.append(position)
+            self.starts.append(position)
             position += len(line) + 1
-        allowed = [m.span() for rx in self._allow for m in rx.finditer(joined)]
-        findings: list[tuple[int, Finding]] = []
-        taken: list[tuple[int, int]] = []
-        for word, regex, prefix in self._compiled:
-            for match in regex.finditer(joined):
-                begin, end = match.span()
-                if not _starts_word(joined, begin):
-                    continue
-                if prefix:
-                    while end < len(joined) and joined[end].isalnum():
-                        end += 1
-                elif not _ends_word(joined, end):
-                    continue
-                if any(a <= begin and end <= b for a, b in allowed):
-                    continue
-                if any(a <= begin and end <= b for a, b in taken):
-                    continue  # already reported under a longer word
-                taken.append((begin, end))
-                index = bisect.bisect_right(starts, begin) - 1
-                number, line = text.lines[index]
-                column = begin - starts[index]
-                length = min(end, starts[index] + len(line)) - begin
-                findings.append(
-                    (begin, Finding(text.where, number, word, _context(line, column, length)))
-                )
-        return [finding for _, finding in sorted(findings, key=lambda item: item[0])]
+        self._allow = allow
+        self._allowed: _Spans | None = None  # found when first needed
+        self._overrides = _Spans(m.span() for m in _OVERRIDE.finditer(self.joined))
+        self.hits: list[tuple[int, int, str]] = []
+
+    def _line(self, at: int) -> int:
+        return bisect.bisect_right(self.starts, at) - 1
+
+    def take(self, begin: int, end: int, term: Term, *, backwards: bool) -> bool:
+        """Record ``term`` at ``joined[begin:end]`` unless it does not count there."""
+        if backwards and not term.reversible and not self._overrides.contain(begin, end):
+            return False
+        if self._allowed is None:
+            self._allowed = _Spans(m.span() for rx in self._allow for m in rx.finditer(self.joined))
+        if self._allowed.contain(begin, end):
+            return False
+        self.hits.append((begin, end, term.label))
+        return True
+
+    def findings(self) -> list[Finding]:
+        findings: list[Finding] = []
+        reach = -1
+        for begin, end, label in sorted(self.hits, key=lambda hit: (hit[0], -hit[1])):
+            if end <= reach:
+                continue  # inside a longer finding
+            reach = end
+            index = self._line(begin)
+            number, line = self.text.lines[index]
+            column = begin - self.starts[index]
+            length = min(end, self.starts[index] + len(line)) - begin
+            context = _context(line, column, length)
+            findings.append(Finding(self.text.where, number, label, context))
+        return findings
+
+
+class _Spans:
+    """Spans of a text, to ask whether one of them contains a given span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        self._reach = list(itertools.accumulate((end for _, end in ordered), max))
+
+    def contain(self, begin: int, end: int) -> bool:
+        index = bisect.bisect_right(self._starts, begin) - 1
+        return index >= 0 and self._reach[index] >= end
 
 
 def _context(line: str, column: int, length: int) -> str:
     start = max(0, column - CONTEXT)
     end = min(len(line), column + length + CONTEXT)
-    snippet = "".join(c if c.isprintable() else " " for c in line[start:end]).strip()
+    snippet = visible(line[start:end]).strip()
     return ("..." if start > 0 else "") + snippet + ("..." if end < len(line) else "")
 
 
@@ -174,12 +265,20 @@ def workspace_words(settings: Settings, advisories: Iterable[Advisory]) -> list[
 
 
 def matcher_for(settings: Settings, advisories: Iterable[Advisory]) -> Matcher:
-    return Matcher(workspace_words(settings, advisories), settings.lint.allow)
+    """The workspace's words, its reporters' names, the public id forms and the form of the
+    project's own advisory ids."""
+    advisories = list(advisories)
+    return Matcher(
+        workspace_words(settings, advisories),
+        settings.lint.allow,
+        names=[a.reporter for a in advisories if a.reporter],
+        ids=[*PUBLIC_IDS, advisory_id_form(settings.project.advisory_prefix)],
+    )
 
 
 def patch_texts(patch: HeldPatch) -> list[Text]:
-    """Everything of a held fix that a push publishes: messages, authors, file names and
-    the lines its diffs add."""
+    """Everything of a held fix that a push publishes: messages, authors, file names, the
+    lines its diffs add."""
     where = str(patch.path)
     texts: list[Text] = []
     for commit in patch.commits:
@@ -208,3 +307,19 @@ def check(texts: Iterable[Text], matcher: Matcher) -> list[Finding]:
     for text in texts:
         findings.extend(matcher.find(text))
     return findings
+
+
+__all__ = [
+    "CONTEXT",
+    "DEFAULT_WORDS",
+    "PUBLIC_IDS",
+    "Finding",
+    "IdForm",
+    "Matcher",
+    "Text",
+    "advisory_id_form",
+    "check",
+    "matcher_for",
+    "patch_texts",
+    "workspace_words",
+]
