@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,7 +10,7 @@ from click.testing import Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from releasekit.fixes.patches import HeldPatch, parse_mbox
+from releasekit.fixes.patches import HeldPatch, encode_literal, parse_mbox
 from releasekit.release.lint import (
     DEFAULT_WORDS,
     PUBLIC_IDS,
@@ -161,7 +163,7 @@ def test_patch_texts_cover_what_a_push_publishes(tmp_path: Path) -> None:
     ]  # the removed line's "exploit" is not pushed
 
 
-# --- spellings and look-alikes --------------------------------------------------------------
+# --- spellings, look-alikes and binary data -------------------------------------------------
 
 WORKSPACE = Matcher(
     [*DEFAULT_WORDS, "ACSA-2026-0003", "CVE-2026-40001"],
@@ -295,6 +297,69 @@ def test_allowed_phrases_are_literal_not_look_alikes() -> None:
     assert [f.word for f in matcher.find(Text.one("f", "see \u0455ecurity.txt", 1))] == ["security"]
 
 
+def mail(files: str, subject: str = "Add data") -> bytes:
+    return (
+        "From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\n"
+        f"Date: Mon, 1 Jan 2026 00:00:00 +0000\nSubject: [PATCH] {subject}\n\nData.\n---\n" + files
+    ).encode()
+
+
+def binary_file(path: str, section: list[str], new: bool = True) -> str:
+    header = (
+        "new file mode 100644\nindex 0000000..1111111\n"
+        if new
+        else "index 2222222..3333333 100644\n"
+    )
+    return f"diff --git a/{path} b/{path}\n{header}GIT binary patch\n" + "\n".join(section) + "\n\n"
+
+
+def lint_mail(data: bytes) -> list[str]:
+    path = Path("patches/ACSA-2026-0003/10.3.patch")
+    patch = HeldPatch("ACSA-2026-0003", "10.3", path, tuple(parse_mbox(data, path)))
+    return [str(f) for t in patch_texts(patch) for f in WORKSPACE.find(t)]
+
+
+def test_the_text_in_a_binary_file_is_checked() -> None:
+    data = (
+        b"\x89PNG\r\n\x1a\n\x00\x00Fixes CVE-2025-12345, a security vulnerability (XSS exploit)\x00"
+        + "thanks Alex Kim".encode("utf-16-le")
+        + bytes(range(256))
+    )
+    findings = lint_mail(mail(binary_file("docs/logo.png", encode_literal(data))))
+    where = "patches/ACSA-2026-0003/10.3.patch:8: binary docs/logo.png"
+    context = "Fixes CVE-2025-12345, a security vulnerability (XSS exploit)"
+    assert findings == [
+        f"{where}: CVE id: {context[:44]}...",
+        f"{where}: security: {context[:-4]}...",
+        f"{where}: vulnerab*: ...{context[9:]}",
+        f"{where}: XSS: ...{context[24:]}",
+        f"{where}: exploit*: ...{context[28:]}",
+        f"{where}: Alex Kim: )thanks Alex Kim\u0100",  # as UTF-16LE, between other bytes
+    ]
+
+
+def test_a_binary_delta_is_checked_for_the_data_it_inserts() -> None:
+    text = b"x" * 120 + b" Alex Kim: remote code execution in the parser"
+    delta = bytes([100, 0xC4, 0x01])  # source size 100, target size 196
+    delta += bytes([0x80 | 0x01 | 0x10, 0, 16])  # copy 16 bytes from offset 0
+    delta += bytes([127]) + text[:127] + bytes([len(text) - 127]) + text[127:]  # "Alex K|im"
+    section = encode_literal(delta)
+    section[0] = f"delta {len(delta)}"
+    findings = lint_mail(mail(binary_file("data.bin", section, new=False)))
+    where = "patches/ACSA-2026-0003/10.3.patch:8: binary data.bin"
+    assert findings == [
+        f"{where}: Alex Kim: ...{'x' * 23} Alex Kim: remote code execution...",
+        f"{where}: remote code execution: ...{'x' * 13} Alex Kim:{text[-36:].decode()}",
+    ]
+
+
+def test_random_binary_data_is_not_a_leak() -> None:
+    noise = random.Random(20260101).randbytes(1_000_000)
+    compressed = zlib.compress(bytes(range(256)) * 4000, 1)
+    for data in (noise, compressed):
+        assert lint_mail(mail(binary_file("blob.bin", encode_literal(data)))) == []
+
+
 # --- releasekit lint ------------------------------------------------------------------------
 
 
@@ -353,6 +418,32 @@ def test_lint_checks_names_and_the_committer(ws: Workspace, product: Product, ru
     lines = result.stdout.splitlines()
     assert "releasekit.toml:13: security: security-10.4" in lines
     assert "releasekit.toml:14: security: Security Bot <bot@example.org>" in lines
+
+
+def test_lint_reads_binary_files(ws: Workspace, product: Product, run: Run) -> None:
+    ws.write("releasekit.toml", workspace_config(product.clone))
+    ws.advisory("ACSA-2026-0001")
+    note = "\0Fixes CVE-2026-40001, a security vulnerability (XSS exploit)\n"
+    literal = product.fix("v10.3.1", {"assets/note.bin": note}, "Add a note")
+    base = "\0" + "".join(f"block {n:04d} of the table\n" for n in range(400))
+    product.commit("table", {"assets/table.bin": base}, "Add a table", create_from="v10.3.1")
+    changed = base.replace("block 0200", "block 0200: remote code execution")
+    delta = product.fix("table", {"assets/table.bin": changed}, "Extend the table")
+    assert b"\ndelta " in delta and b"\nliteral " in literal
+    (ws.root / "patches" / "ACSA-2026-0001").mkdir(parents=True)
+    (ws.root / "patches" / "ACSA-2026-0001" / "10.3.patch").write_bytes(literal + delta)
+    result = run("lint")
+    assert result.exit_code == 1, result.stderr
+    held = literal + delta
+    note_at = held[: held.index(b"diff --git a/assets/note.bin")].count(b"\n") + 1
+    table_at = held[: held.index(b"diff --git a/assets/table.bin")].count(b"\n") + 1
+    expected = [(note_at, "note.bin", word) for word in ("CVE id", "security", "vulnerab*")]
+    expected += [(note_at, "note.bin", word) for word in ("XSS", "exploit*")]
+    expected += [(table_at, "table.bin", "remote code execution")]
+    assert [line.split(": ")[:3] for line in result.stdout.splitlines()] == [
+        [f"patches/ACSA-2026-0001/10.3.patch:{at}", f"binary assets/{name}", word]
+        for at, name, word in expected
+    ]
 
 
 def test_lint_knows_public_ids_the_prefix_and_names(

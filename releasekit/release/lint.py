@@ -1,8 +1,8 @@
 """The leak lint: embargoed words in anything the lift would make public (pure).
 
 Inputs are :class:`Text` blocks (commit messages, author and committer fields, file names,
-the lines a diff adds, branch and tag names, tag messages), each knowing where it comes
-from. The words, people's names (also family name first) and
+the lines a diff adds, the text runs of binary files, branch and tag names, tag messages),
+each knowing where it comes from. The words, people's names (also family name first) and
 identifier forms (CVE, GHSA, PYSEC, RUSTSEC, GO, OSV and ZDI ids, bug-bounty report links,
 the project's advisory ids) are matched as :mod:`releasekit.release.lint_terms` describes,
 in the folded form of the text (:mod:`releasekit.release.lint_fold`: look-alike letters,
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from releasekit.fixes.patches import HeldPatch
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.release.lint_binary import binary_strings
 from releasekit.release.lint_fold import fold, visible
 from releasekit.release.lint_terms import (
     PUBLIC_IDS,
@@ -65,6 +66,8 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "pentest*",
 )
 CONTEXT = 24  # characters of context on each side of a finding
+BINARY_SHORT = 5  # letters and digits a word needs to count anywhere in binary data
+BINARY_RUN = 8  # characters of a binary text run in which a shorter word counts
 
 # A RIGHT-TO-LEFT OVERRIDE up to its end: what it shows backwards.
 _OVERRIDE = re.compile("\u202e[^\u202c\u2069\n]*")
@@ -75,11 +78,17 @@ class Text:
     """Lines of text that would become public, and where they come from.
 
     ``lines`` are ``(line number or None, text)``; consecutive lines are checked together
-    so that a phrase broken over two lines is still found.
+    so that a phrase broken over two lines is still found. ``part`` names what inside
+    ``where`` the text is, when the line does not say (a binary file's path).
+    In the text runs of binary data, a word shorter than :data:`BINARY_SHORT` letters
+    and digits counts only in a run of :data:`BINARY_RUN` or more characters and written
+    in one case: random bytes spell such words often enough otherwise.
     """
 
     where: str
     lines: tuple[tuple[int | None, str], ...]
+    part: str = ""
+    binary: bool = False  # the lines are the text runs of binary data
 
     @classmethod
     def one(cls, where: str, text: str, line: int | None = None) -> Text:
@@ -92,9 +101,12 @@ class Finding:
     line: int | None
     word: str
     context: str
+    part: str = ""
 
     def __str__(self) -> str:
         location = f"{self.where}:{self.line}" if self.line is not None else self.where
+        if self.part:
+            location = f"{location}: {self.part}"
         return f"{location}: {self.word}: {self.context}"
 
 
@@ -209,6 +221,10 @@ class _Check:
         """Record ``term`` at ``joined[begin:end]`` unless it does not count there."""
         if backwards and not term.reversible and not self._overrides.contain(begin, end):
             return False
+        if self.text.binary and term.size < BINARY_SHORT:
+            _, run = self.text.lines[self._line(begin)]
+            if len(run) < BINARY_RUN or not _one_case(self.joined[begin:end]):
+                return False
         if self._allowed is None:
             self._allowed = _Spans(m.span() for rx in self._allow for m in rx.finditer(self.joined))
         if self._allowed.contain(begin, end):
@@ -228,8 +244,16 @@ class _Check:
             column = begin - self.starts[index]
             length = min(end, self.starts[index] + len(line)) - begin
             context = _context(line, column, length)
-            findings.append(Finding(self.text.where, number, label, context))
+            findings.append(Finding(self.text.where, number, label, context, self.text.part))
         return findings
+
+
+def _one_case(word: str) -> bool:
+    """Whether the letters of ``word`` are written in one case (``xss``, ``XSS``, ``Xss``,
+    ``XSSes``), as text is and random bytes mostly are not."""
+    letters = "".join(char for char in word if char.isalpha())
+    stems = (letters, re.sub("e?s$", "", letters))
+    return any(s and (s.islower() or s.isupper() or s.istitle()) for s in stems)
 
 
 class _Spans:
@@ -278,7 +302,7 @@ def matcher_for(settings: Settings, advisories: Iterable[Advisory]) -> Matcher:
 
 def patch_texts(patch: HeldPatch) -> list[Text]:
     """Everything of a held fix that a push publishes: messages, authors, file names, the
-    lines its diffs add."""
+    lines its diffs add and the text in the binary files it writes."""
     where = str(patch.path)
     texts: list[Text] = []
     for commit in patch.commits:
@@ -299,6 +323,10 @@ def patch_texts(patch: HeldPatch) -> list[Text]:
                 previous = added.line
             if run:
                 texts.append(Text(where, tuple(run)))
+            if change.binary is not None and change.new_path is not None:
+                runs = tuple((change.line, text) for text in binary_strings(change.binary))
+                if runs:
+                    texts.append(Text(where, runs, f"binary {change.new_path}", binary=True))
     return texts
 
 
