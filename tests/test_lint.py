@@ -232,6 +232,8 @@ def test_public_advisory_ids_and_report_links(text: str, word: str) -> None:
         ("\u0410\u0421S\u0410-2026-0003", "ACSA-2026-0003"),
         ("\uff53\uff45\uff43\uff55\uff52\uff49\uff54\uff59", "security"),  # fullwidth
         ("\U0001d431\U0001d42c\U0001d42c", "XSS"),  # mathematical bold
+        ("\ua731\u1d07\u1d04\u1d1c\u0280\u026a\u1d1b\u028f", "security"),  # small capitals
+        ("\U0001f187\U0001f182\U0001f182", "XSS"),  # squared letters
         ("sec\u200burity", "security"),  # zero-width space
         ("secu\u00adrity", "security"),  # soft hyphen
         ("sec\u2060urity", "security"),  # word joiner

@@ -5,9 +5,10 @@ and mathematical letters, ligatures) become their plain letters, other scripts' 
 digits become ASCII digits, combining marks go, invisible characters (zero-width spaces
 and joiners, soft hyphens, word joiners, bidi controls, fillers) and control characters
 go, other spaces become a space, and a letter that Unicode's confusables data gives an
-ASCII look-alike (Cyrillic ``ѕ`` for ``s``) becomes that letter in its own case. ASCII text
-is its own folded form. A :class:`Folded` keeps the way back from a position in the folded
-text to the original, so that a finding names the original line and column.
+ASCII look-alike (Cyrillic ``ѕ`` for ``s``), or that Unicode names as a Latin letter in
+another guise (small capital ``ᴇ``, squared ``🆇``), becomes that letter in its own case.
+ASCII text is its own folded form. A :class:`Folded` keeps the way back from a position
+in the folded text to the original, so that a finding names the original line and column.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ _SPACES = frozenset({"Zs", "Zl", "Zp"})
 # code points reserved as ignorable (U+2065, U+FFF0..U+FFF8, U+E0000..U+E0FFF).
 _FILLERS = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0, 0x2065, *range(0xFFF0, 0xFFF9)})
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+# Unicode's name of a Latin letter that is a plain letter in another guise (small capitals,
+# squared letters) and that the confusables data leaves out.
+_LATIN_LETTER = re.compile(r"\bLATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])$")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -51,7 +55,10 @@ def _look_alike(char: str) -> str:
     lower = char.lower()
     target = (_prototype(lower) if len(lower) == 1 else None) or _prototype(char)
     if target is None:
-        return char
+        named = _LATIN_LETTER.search(unicodedata.name(char, ""))
+        if named is None:
+            return char
+        target = named[1]
     if char.isupper():
         return target.upper()
     return target.lower() if char.islower() else target
