@@ -257,6 +257,14 @@ def test_look_alikes_invisible_characters_and_reversed_text(text: str, word: str
     assert words_in(text) == [word]
 
 
+def test_a_reporter_with_an_affiliation_address_or_handle() -> None:
+    reporter = "Alex Kim (Acme Labs, @alexk_sec) <alex@acme.example>"
+    matcher = Matcher([], names=[reporter], ids=())
+    for text in ("thanks Alex Kim", "Kim, Alex", "alex@acme.example", "by @alexk_sec"):
+        assert [f.word for f in matcher.find(Text.one("f", text, 1))] == [reporter], text
+    assert matcher.find(Text.one("f", "Acme Labs", 1)) == []
+
+
 def test_short_words_backwards_only_under_an_override() -> None:
     assert words_in("SSX ECR EVC") == []  # "ECR" is a registry, not RCE backwards
     assert words_in("\u202eECR\u202c") == ["RCE"]

@@ -32,6 +32,9 @@ _JOIN = r"[\W_]*"  # between the parts of a word: any punctuation, or nothing
 _ID_JOIN = r"[\W_]{0,3}"
 _YEAR = r"(?:19|20)\d\d"
 _PIECES = re.compile(r"[^\W_]+|[\W_]+")
+_ASIDE = re.compile(r"[(<\[]")  # where an affiliation, address or handle starts
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])@\w{4,}")  # address, @handle
+_SHORTEST_NAME = 4  # letters and digits of a name worth looking for on its own
 _CASE_JOINT = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 
 
@@ -115,9 +118,17 @@ def id_term(form: IdForm, rank: int) -> Term:
 
 
 def name_spellings(name: str) -> list[str]:
-    """``name`` as written, and with its last word first (``Kim, Alex``)."""
-    words = name.split()
-    return [name] if len(words) < 2 else [name, " ".join([words[-1], *words[:-1]])]
+    """``name`` as written; the name before an aside (``Alex Kim (Acme) <alex@acme.test>``);
+    that name family name first (``Kim, Alex``); and the addresses and handles in it."""
+    spellings = [name]
+    base = _ASIDE.split(name, 1)[0].strip()
+    if base != name and sum(char.isalnum() for char in base) >= _SHORTEST_NAME:
+        spellings.append(base)
+    words = [word.strip(",;") for word in base.split()]
+    if len(words) >= 2:
+        spellings.append(" ".join([words[-1], *words[:-1]]))
+    spellings.extend(contact.lstrip("@") for contact in _CONTACT.findall(name))
+    return spellings
 
 
 _Trie = dict[str, "_Trie"]
