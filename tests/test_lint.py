@@ -245,6 +245,9 @@ def test_public_advisory_ids_and_report_links(text: str, word: str) -> None:
         ("vuln\u00e9rable", "vulnerab*"),
         ("\ufb01x the exploit", "exploit*"),  # ligature
         ("CVE-\u0662\u0660\u0662\u0666-\u0664\u0660\u0660\u0660\u0661", "CVE-2026-40001"),
+        ("CVE-2O26-4OOO1", "CVE-2026-40001"),  # letters for digits
+        ("ACSA-2\u041e26-\u041e\u041e\u041e3", "ACSA-2026-0003"),  # Cyrillic O for 0
+        ("CVE-2O19-l2345", "CVE id"),
         ("remote\u2010code\u2010execution", "remote code execution"),
         ("ytiruces", "security"),  # reversed
         ("snoitcejni LQS", "injection*"),

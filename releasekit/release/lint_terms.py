@@ -30,7 +30,11 @@ _START = rf"(?:(?<![{_ALNUM}]){_JOINTS})"
 _END = rf"(?:(?![{_ALNUM}]){_JOINTS})"
 _JOIN = r"[\W_]*"  # between the parts of a word: any punctuation, or nothing
 _ID_JOIN = r"[\W_]{0,3}"
-_YEAR = r"(?:19|20)\d\d"
+# A digit, or the letter that looks like it (O for 0, l or I for 1), in a case-insensitive
+# pattern.
+_DIGIT = r"[\doil]"
+_DIGIT_LOOKS = {"0": "[0o]", "1": "[1il]"}
+_YEAR = rf"(?:[1il]9|2[0o]){_DIGIT}{_DIGIT}"
 _PIECES = re.compile(r"[^\W_]+|[\W_]+")
 _ASIDE = re.compile(r"[(<\[]")  # where an affiliation, address or handle starts
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])@\w{4,}")  # address, @handle
@@ -50,17 +54,17 @@ class IdForm:
 
 def advisory_id_form(prefix: str) -> IdForm:
     """Ids of the form PREFIX-YYYY-NNNN, with any separators or none."""
-    return IdForm(f"{prefix} id", prefix.lower(), rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}\d{{4,}}")
+    return IdForm(f"{prefix} id", prefix.lower(), rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}{_DIGIT}{{4,}}")
 
 
 PUBLIC_IDS: tuple[IdForm, ...] = (
     advisory_id_form("CVE"),
     IdForm("GHSA id", "ghsa", rf"(?:{_ID_JOIN}[2-9cfghjmpqrvwx]{{4}}){{3}}"),
-    IdForm("PYSEC id", "pysec", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}\d+"),
-    IdForm("RUSTSEC id", "rustsec", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}\d{{4,}}"),
-    IdForm("GO id", "go", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}\d{{4,}}"),
-    IdForm("OSV id", "osv", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}\d+"),
-    IdForm("ZDI id", "zdi", rf"{_ID_JOIN}(?:\d\d|can){_ID_JOIN}\d{{3,}}"),
+    IdForm("PYSEC id", "pysec", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}{_DIGIT}+"),
+    IdForm("RUSTSEC id", "rustsec", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}{_DIGIT}{{4,}}"),
+    IdForm("GO id", "go", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}{_DIGIT}{{4,}}"),
+    IdForm("OSV id", "osv", rf"{_ID_JOIN}{_YEAR}{_ID_JOIN}{_DIGIT}+"),
+    IdForm("ZDI id", "zdi", rf"{_ID_JOIN}(?:{_DIGIT}{{2}}|can){_ID_JOIN}{_DIGIT}{{3,}}"),
     IdForm("bug bounty report", "hackerone", rf"{_ID_JOIN}com{_ID_JOIN}reports?{_ID_JOIN}\d+"),
     IdForm("bug bounty report", "bugcrowd", rf"{_ID_JOIN}com"),
     IdForm("bug bounty report", "huntr", rf"{_ID_JOIN}(?:dev|com)"),
@@ -97,7 +101,7 @@ def word_term(word: str, label: str, rank: int) -> Term | None:
     if not parts:
         core, literal = re.escape(folded), folded
     else:
-        core = re.escape(lead) + _JOIN.join(map(re.escape, parts)) + re.escape(trail)
+        core = re.escape(lead) + _JOIN.join(map(_part, parts)) + re.escape(trail)
         literal = lead + parts[0] + (trail if len(parts) == 1 else "")
     if prefix:
         tail = f"[{_ALNUM}]*"
@@ -108,6 +112,13 @@ def word_term(word: str, label: str, rank: int) -> Term | None:
     regex = re.compile(f"{_START}(?i:{core}){tail}")
     size = sum(char.isalnum() for char in folded)
     return Term(label, literal.lower(), regex, rank, size)
+
+
+def _part(part: str) -> str:
+    """The pattern of one part of a word: a run of digits may use letters for digits."""
+    if not part.isdigit():
+        return re.escape(part)
+    return "".join(_DIGIT_LOOKS.get(digit, re.escape(digit)) for digit in part)
 
 
 def id_term(form: IdForm, rank: int) -> Term:
