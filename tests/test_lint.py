@@ -30,6 +30,7 @@ Run = Callable[..., Result]
 SAMPLES = {
     "security": "Fix Security check",
     "vulnerab*": "vulnerabilities in parser",
+    "vuln": "two vulns in parser",
     "exploit*": "stop the exploitable path",
     "insecure*": "insecurely stored",
     "attack*": "an attacker could",

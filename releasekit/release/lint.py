@@ -40,6 +40,7 @@ from releasekit.release.lint_terms import (
 DEFAULT_WORDS: tuple[str, ...] = (
     "security",
     "vulnerab*",
+    "vuln",
     "exploit*",
     "insecure*",
     "attack*",
