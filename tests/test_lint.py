@@ -305,6 +305,13 @@ def test_folded_spans_map_back_to_the_characters_they_came_from(
     assert fold(text[start + 1 : stop]).text != again  # and the span starts where it must
 
 
+@given(st.text(), st.sampled_from(["", "\u0455ecurity ", "X\u200bSS ", "\u202eSSX "]))
+def test_any_text_is_checked_and_shown_safely(text: str, leak: str) -> None:
+    findings = WORKSPACE.find(Text("f", ((1, f"{text} {leak}{text}"),), "part"))
+    assert bool(leak) <= bool(findings)
+    assert all(f.context.isprintable() and f.part == "part" for f in findings)
+
+
 def test_allowed_phrases_are_literal_not_look_alikes() -> None:
     matcher = Matcher(DEFAULT_WORDS, allow=["security.txt"])
     assert matcher.find(Text.one("f", "see SECURITY.TXT", 1)) == []
