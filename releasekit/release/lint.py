@@ -67,8 +67,22 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "pentest*",
 )
 CONTEXT = 24  # characters of context on each side of a finding
-BINARY_SHORT = 5  # letters and digits a word needs to count anywhere in binary data
-BINARY_RUN = 8  # characters of a binary text run in which a shorter word counts
+# A word of fewer letters and digits is short: random data spells such words now and then.
+SHORT_WORD = 5
+BINARY_RUN = 8  # characters of a binary text run in which a short word counts
+# Base64 and the like (lock file hashes, keys, data URLs) are random data too: a short
+# word does not count inside a run of at least RANDOM_RUN base64 characters (looked at up
+# to RANDOM_REACH on each side) that changes between lowercase, uppercase and digits at
+# RANDOM_CHANGES of its joints or more, as random data does (about 0.65) and identifiers
+# do not (below 0.45).
+RANDOM_RUN = 20
+RANDOM_REACH = 32
+RANDOM_CHANGES = 0.55
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_CHAR_CLASS = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "A" * 26 + "a" * 26 + "0" * 10 + "++",
+)
 
 # A RIGHT-TO-LEFT OVERRIDE up to its end: what it shows backwards.
 _OVERRIDE = re.compile("\u202e[^\u202c\u2069\n]*")
@@ -81,9 +95,9 @@ class Text:
     ``lines`` are ``(line number or None, text)``; consecutive lines are checked together
     so that a phrase broken over two lines is still found. ``part`` names what inside
     ``where`` the text is, when the line does not say (a binary file's path).
-    In the text runs of binary data, a word shorter than :data:`BINARY_SHORT` letters
-    and digits counts only in a run of :data:`BINARY_RUN` or more characters and written
-    in one case: random bytes spell such words often enough otherwise.
+    In the text runs of binary data, a short word (:data:`SHORT_WORD`) counts only in a
+    run of :data:`BINARY_RUN` or more characters and written in one case: random bytes
+    spell such words often enough otherwise.
     """
 
     where: str
@@ -222,9 +236,13 @@ class _Check:
         """Record ``term`` at ``joined[begin:end]`` unless it does not count there."""
         if backwards and not term.reversible and not self._overrides.contain(begin, end):
             return False
-        if self.text.binary and term.size < BINARY_SHORT:
+        if term.size < SHORT_WORD:
+            if _in_random_run(self.joined, begin, end):
+                return False
             _, run = self.text.lines[self._line(begin)]
-            if len(run) < BINARY_RUN or not _one_case(self.joined[begin:end]):
+            if self.text.binary and (
+                len(run) < BINARY_RUN or not _one_case(self.joined[begin:end])
+            ):
                 return False
         if self._allowed is None:
             self._allowed = _Spans(m.span() for rx in self._allow for m in rx.finditer(self.joined))
@@ -255,6 +273,22 @@ def _one_case(word: str) -> bool:
     letters = "".join(char for char in word if char.isalpha())
     stems = (letters, re.sub("e?s$", "", letters))
     return any(s and (s.islower() or s.isupper() or s.istitle()) for s in stems)
+
+
+def _in_random_run(text: str, begin: int, end: int) -> bool:
+    """Whether ``text[begin:end]`` is inside a run of base64 characters that reads as
+    random data."""
+    left = begin
+    while left > max(0, begin - RANDOM_REACH) and text[left - 1] in _BASE64:
+        left -= 1
+    right = end
+    while right < min(len(text), end + RANDOM_REACH) and text[right] in _BASE64:
+        right += 1
+    if right - left < RANDOM_RUN:
+        return False
+    classes = text[left:right].translate(_CHAR_CLASS)
+    changes = sum(a != b for a, b in itertools.pairwise(classes))
+    return changes >= RANDOM_CHANGES * (right - left - 1)
 
 
 class _Spans:
