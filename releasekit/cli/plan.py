@@ -66,12 +66,15 @@ def lint_command(obj: Context) -> None:
     """Leak check of everything the lift would push, before it is pushed.
 
     Checks every held fix of the unreleased advisories (commit subjects and bodies, author
-    fields, file names and the lines the diffs add, comments included), the release
-    commits (message, version lines, changelog entry), the branch and tag names and tag
-    messages of the supported lines, and the committer. Words: the defaults
-    (security, vulnerab*, exploit*, CVE, ...), [lint] words, and every advisory id, CVE id
-    and reporter name; [lint] allow passes exact phrases. Each finding is
-    FILE:LINE: word: context. Exit 0 when clean, 1 with findings.
+    fields, file names, the lines the diffs add, comments included, and the text in binary
+    files), the release commits (message, version lines, changelog entry), the branch and
+    tag names and tag messages of the supported lines, and the committer. Words: the
+    defaults (security, vulnerab*, exploit*, CVE, ...), public advisory ids (CVE, GHSA,
+    PYSEC, RUSTSEC, GO, OSV, the project's prefix) and bug-bounty report links, [lint]
+    words, and every advisory id, CVE id and reporter name, in any spelling (look-alike
+    letters, invisible characters, other separators, joined or reversed: see SECURITY.md);
+    [lint] allow passes exact phrases. Each finding is FILE:LINE: word: context. Exit 0 when
+    clean, 1 with findings.
 
     \b
     Example:
