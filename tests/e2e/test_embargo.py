@@ -744,6 +744,51 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
     assert release.smtp.messages == []
 
 
+def test_a_postponed_embargo_does_not_block_a_later_lift(release: Release) -> None:
+    """Stopped before its push, the postponed run is abandoned: the next lift takes the
+    advisory whose embargo passed meanwhile, and the postponed one goes out on its new date."""
+    add_advisory(release, "ACSA-2026-0002", "2026-12-01T16:00:00Z", HIGH_LINES)
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=10))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+
+    def postpone(left: timedelta) -> None:
+        if left < timedelta(seconds=5) and "2026-12-03" not in path.read_text():
+            path.write_text(
+                path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-03T14:00:00Z")
+            )
+
+    outside = Outside(env=Environment(release.gpg.env))
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
+        pytest.raises(Refused, match="embargo was moved"),
+    ):
+        lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone)
+    assert release.remote_refs() == before
+    assert [s for s in release.journal_steps() if s.endswith("/run=failed")]  # abandoned
+    with time_machine.travel(EMBARGO + timedelta(hours=2, seconds=5), tick=True):
+        status = release.run("embargo", "status")
+        assert "half done" not in status.stdout
+        other = release.run("embargo", "lift", "--yes")
+        assert other.exit_code == 0, other.output + other.stderr
+        assert "ACSA-2026-0002" in other.stdout
+    assert "bound the size" in git(release.product.remote, "show", "release-10.3:src/image.c")
+    preview = git(release.product.remote, "show", "release-10.3:src/preview.c")
+    assert "check each redirect target" not in preview
+    assert "released = " not in release.advisory()
+    assert len(release.smtp.messages) == len(LISTS)
+    # The postponed advisory, on its new date: the same run id as the abandoned run.
+    with time_machine.travel(datetime(2026, 12, 3, 14, 0, 5, tzinfo=UTC), tick=True):
+        late = release.run("embargo", "lift", "--yes")
+        assert late.exit_code == 0, late.output + late.stderr
+    preview = git(release.product.remote, "show", "release-10.3:src/preview.c")
+    assert "check each redirect target" in preview
+    assert "released = 2026-12-03T14:00:" in release.advisory()
+    assert len(release.smtp.messages) == 2 * len(LISTS)
+    assert all(s.endswith("=done") for s in release.journal_steps())
+
+
 def test_a_long_wait_checks_key_and_server_again_before_the_push(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(minutes=30))
