@@ -145,6 +145,11 @@ class Journal:
             detail["uncertain"] = True
         self._write(key, "failed", now, detail)
 
+    def abandon(self, key: str, now: datetime, reason: str) -> None:
+        """Mark ``key`` (a run) given up: it stopped before anything irreversible, and is
+        not resumed. Starting it again clears the mark."""
+        self._write(key, "failed", now, {"error": reason, "abandoned": True})
+
     def _write(
         self,
         key: str,
@@ -157,6 +162,7 @@ class Journal:
         merged = dict(previous.detail) if previous else {}
         if status != "failed":
             merged.pop("error", None)
+            merged.pop("abandoned", None)
         merged.update(detail or {})
         attempts = (previous.attempts if previous else 0) + (1 if attempt else 0)
         with self._failing(), self._db:

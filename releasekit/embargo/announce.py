@@ -17,6 +17,7 @@ from releasekit.embargo import texts
 from releasekit.embargo.batch import upcoming
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.sending import Ahead, Asked, ahead_of, send_ahead, signed
+from releasekit.model import public
 from releasekit.model.config import Settings
 
 
@@ -25,7 +26,7 @@ class PreAnnouncement(Ahead):
     """The public pre-announcement of the next embargo (what was, or would be, sent)."""
 
     instant: datetime
-    count: int
+    count: int  # shown to the release manager only: the message does not count the issues
     highest: str
     lines: list[tuple[str, str]]  # (line, version to be released)
     recipients: list[str]
@@ -48,17 +49,14 @@ def pre_announce(
     needed = {c.line for c in ahead.plan.cells if c.required}
     lines = [line for line in ahead.plan.lines if line.name in needed]
     lines.sort(key=lambda line: Version(line.name), reverse=True)
-    highest = texts.highest(a.severity for a in ahead.batch)
     item = PreAnnouncement(
         ahead.instant,
         len(ahead.batch),
-        highest,
+        public.ahead(ahead.batch).highest,
         [(line.name, line.next_version) for line in lines],
         list(mail_settings.to),
     )
-    item.subject, item.body = texts.pre_announcement(
-        settings, ahead.instant, lines, highest, len(ahead.batch)
-    )
+    item.subject, item.body = texts.pre_announcement(settings, ahead.instant, lines, ahead.batch)
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     build = signed(lambda: (item.subject, item.body), mail_settings, now, signer)
     mailing = ahead_of(ahead, ("announce", "pre", "pre-announcement"), mail_settings.to, build)

@@ -17,7 +17,7 @@ from pathlib import Path
 from releasekit import records
 from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
-from releasekit.embargo import texts
+from releasekit.embargo import elsewhere, texts
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare
 from releasekit.model.advisory import Advisory
@@ -118,7 +118,7 @@ def preflight(
             "OK" if not findings else f"{len(findings)} finding(s): run `releasekit lint`",
         )
     )
-    checks.append(_remote_check(settings, prepared))
+    checks += _remote_checks(settings, prepared, [a.id for a in batch])
     checks.append(_texts_check(settings, batch, advisories, prepared, now))
     return checks, prepared
 
@@ -143,14 +143,22 @@ def _mail_checks(
     )
 
 
-def _remote_check(settings: Settings, prepared: Prepared) -> Check:
-    """The remote answers, every branch push is a fast-forward and no tag exists yet."""
+def _remote_checks(settings: Settings, prepared: Prepared, ids: Sequence[str]) -> list[Check]:
+    """The remote answers, every branch push is a fast-forward and no tag exists yet; and
+    the remote does not show this release already (another copy of the workspace lifted it:
+    :mod:`releasekit.embargo.elsewhere`; the preflight runs only before this copy's push)."""
     assert prepared.plan is not None
     repo = prepared.plan.repo
     try:
         advertised = repo.ls_remote(settings.project.remote)
     except RemoteUnreachable as exc:
-        return Check("remote", False, str(exc))
+        return [Check("remote", False, str(exc))]
+    there = elsewhere.found(settings, prepared, advertised)
+    not_yet = Check(
+        "not released from another copy",
+        not there,
+        "OK" if not there else elsewhere.message(ids, there),
+    )
     problems = []
     for update in prepared.updates:
         current = advertised.get(update.ref)
@@ -160,7 +168,7 @@ def _remote_check(settings: Settings, prepared: Prepared) -> Check:
         elif current != update.old and current != update.new:
             problems.append(f"{update.ref} moved since the fetch")
     detail = "OK" if not problems else "; ".join(problems)
-    return Check("remote and fast-forward pushes", not problems, detail)
+    return [Check("remote and fast-forward pushes", not problems, detail), not_yet]
 
 
 def _texts_check(

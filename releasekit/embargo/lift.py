@@ -28,7 +28,7 @@ from releasekit.embargo.batch import select_batch
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.gates import Check, failures, preflight, resume_checks
 from releasekit.embargo.prepare import Prepared, RefUpdate, messages
-from releasekit.embargo.run import Run, run_id, step_key, unfinished_run
+from releasekit.embargo.run import Run, abandon_stale, run_id, step_key, unfinished_run
 from releasekit.embargo.sending import Answers
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -145,9 +145,10 @@ def lift(
         run = Run(name, batch, settings, outside, book, now)
         if prepared is not None:
             if not resumed:
+                abandon_stale(book, now())  # runs killed before their push: not resumed
                 detail = {"run": name, "ids": run.ids, "instant": instant.isoformat()}
                 book.start(run.key("run"), now(), detail)
-            push.push(run, prepared)
+            _push(run, prepared)
         report.note("push", prepared is not None)
         _after_push(run, report, Answers.of(resend, delivered))
         return report
@@ -225,6 +226,18 @@ def _gates(
                 raise
             # The preflight's "announcement and pages" check has said why.
     return prepared
+
+
+def _push(run: Run, prepared: Prepared) -> None:
+    """Push; a run stopped before its push started (an embargo moved during the wait) is
+    abandoned, so that the next lift takes the batch due then instead of retrying it."""
+    try:
+        push.push(run, prepared)
+    except BaseException:
+        if run.book.get(run.key("push")) is None:
+            with contextlib.suppress(JournalError):  # unmarked, it is still never resumed
+                abandon_stale(run.book, run.now())
+        raise
 
 
 def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:

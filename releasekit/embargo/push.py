@@ -14,12 +14,13 @@ from collections.abc import Mapping
 
 from releasekit.adapters.git import ProductRepo
 from releasekit.adapters.signing import Signer
+from releasekit.embargo import elsewhere
 from releasekit.embargo.batch import still_due
 from releasekit.embargo.context import require_mail
 from releasekit.embargo.prepare import Prepared, RefUpdate, prepare
 from releasekit.embargo.run import Run
 from releasekit.support import timefmt
-from releasekit.support.errors import NotDone, NotReady
+from releasekit.support.errors import NotDone, NotReady, Refused
 
 PUSH_ATTEMPTS = 3
 
@@ -34,13 +35,18 @@ def push(run: Run, prepared: Prepared) -> None:
         still_due(run.settings, run.ids, run.now())
         if prepared.plan is not None:
             repo = prepared.plan.repo
-            # Objects become public now: keep them in the clone so a re-run can push them.
-            repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
         else:
             repo = run.outside.open_repo(run.settings)
+        read: dict[str, str] | None = None
+        if run.book.get(key) is None:  # nothing pushed by this journal yet
+            read = repo.ls_remote(remote)
+            _not_elsewhere(run, prepared, read)
+        if prepared.plan is not None:
+            # Objects become public now: keep them in the clone so a re-run can push them.
+            repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
         run.book.start(key, run.now(), prepared.journal_detail())
         run.outside.crash_point("push-started")
-        advertised = repo.ls_remote(remote)
+        advertised = read if read is not None else repo.ls_remote(remote)
         rejected = {}
         for kind in ("refs/heads/", "refs/tags/"):
             todo = _todo(prepared, advertised, kind)
@@ -75,6 +81,17 @@ def push(run: Run, prepared: Prepared) -> None:
         f"push incomplete after {PUSH_ATTEMPTS} attempts ({reasons}); nothing was announced. "
         + _what_then(rejected)
     )
+
+
+def _not_elsewhere(run: Run, prepared: Prepared, advertised: Mapping[str, str]) -> None:
+    """Before this journal pushes anything: stop (Refused) when the remote shows that another
+    copy of the workspace pushed this release (:mod:`releasekit.embargo.elsewhere`); a
+    branch that moved since the preflight is fetched and planned again to tell."""
+    there = elsewhere.found(run.settings, prepared, advertised)
+    if not there and _moved_lines(prepared, advertised):
+        there = elsewhere.refetched(run.settings, run.batch, run.outside)
+    if there:
+        raise Refused(f"{elsewhere.message(run.ids, there)}. Nothing was pushed or sent")
 
 
 def _todo(prepared: Prepared, advertised: Mapping[str, str], kind: str) -> list[RefUpdate]:

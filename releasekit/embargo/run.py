@@ -2,7 +2,9 @@
 
 Every step of a run is journalled under ``lift/RUN/STEP``; the ``run`` step is open from the
 moment the push starts until the last step is done, so a later lift (or ``status``) finds a
-half-done run and resumes it.
+half-done run and resumes it. A run that stopped before its ``push`` step started (an
+embargo moved during ``--wait``, a kill) made nothing public: it is abandoned, never
+resumed, and the next lift takes the batch that is due then.
 """
 
 from __future__ import annotations
@@ -33,10 +35,30 @@ def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
     """The run step of a lift that started pushing and did not finish, if any."""
     if book is None:
         return None
-    for step in book.steps("lift/"):
-        if step.key.endswith("/run") and step.status != "done":
+    for step in _open_runs(book):
+        if book.get(step_key(step.detail["run"], "push")) is not None:
             return step
     return None
+
+
+def abandon_stale(book: journal.Journal, now: datetime) -> list[str]:
+    """Mark abandoned every open run that never started its push (nothing of it is public);
+    their run ids."""
+    stale = [
+        step for step in _open_runs(book) if book.get(step_key(step.detail["run"], "push")) is None
+    ]
+    for step in stale:
+        book.abandon(step.key, now, "stopped before the push; nothing was pushed or sent")
+    return [str(step.detail["run"]) for step in stale]
+
+
+def _open_runs(book: journal.Journal) -> list[journal.Step]:
+    """Run steps neither done nor abandoned."""
+    return [
+        step
+        for step in book.steps("lift/")
+        if step.key.endswith("/run") and step.status != "done" and not step.detail.get("abandoned")
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """The embargo's texts: the announcement, the pre-announcement and the predisclosure.
 
 Each is a subject and a plain-text body rendered from the templates ``NAME-subject.txt.j2``
-and ``NAME.txt.j2``; pure functions of the model, no outside effect. The public texts copy
-only public fields (id, title, severity, score, CVE, versions, summary, credit, link), never
-an advisory's Markdown details; only the encrypted predisclosure carries those.
+and ``NAME.txt.j2``; pure functions of the model, no outside effect. The public texts get
+only what :mod:`releasekit.model.public` allows: the announcement the fields of the released
+stage (:func:`~releasekit.model.public.as_released`), the pre-announcement the highest
+severity (:func:`~releasekit.model.public.ahead`). Only the encrypted predisclosure carries
+an advisory's details.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,8 +19,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from packaging.version import Version
 
-from releasekit.model.advisory import SEVERITIES, Advisory
+from releasekit.model import public
+from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.public import Public
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -54,24 +58,21 @@ def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
 
 
 def announcement_context(
-    settings: Settings,
-    released: datetime,
-    items: Sequence[tuple[Advisory, Sequence[AnnouncedLine]]],
+    settings: Settings, released: datetime, shown: Sequence[Public]
 ) -> dict[str, Any]:
-    """The context :func:`render_announcement` takes, from parsed advisories.
-
-    Copies only the public fields of each advisory; the Markdown body is never read.
-    """
+    """The context :func:`render_announcement` takes, from what each advisory shows at the
+    released stage (:func:`~releasekit.model.public.as_released`): nothing else reaches the
+    templates."""
     project = settings.project
     advisories = []
-    for advisory, lines in items:
+    for item in shown:
         advisories.append(
             {
-                **_shown(advisory),
-                "url": advisory_url(project.site_url, advisory.id),
+                **public.text_fields(item),
+                "url": advisory_url(project.site_url, item.id),
                 "lines": [
-                    {"line": item.line, "affected": item.affected, "fixed": item.fixed}
-                    for item in lines
+                    {"line": line.line, "affected": line.affected, "fixed": line.fixed}
+                    for line in announced_lines(item.fixed)
                 ],
             }
         )
@@ -92,17 +93,19 @@ def render_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> 
     - ``project``: ``name``, ``site_url``, ``time_zone`` (IANA name);
     - ``released``: the release instant (aware datetime);
     - ``advisories``: a list of dicts with ``id``, ``title``, ``severity`` (none ... critical),
-      ``score`` (float or None), ``vector`` (CVSS or None), ``cve`` (or None), ``summary``,
-      ``reporter`` (or None), ``url`` (``site_url/advisories/ID.html``) and ``lines``: a list
-      of ``{line, affected, fixed}`` (``affected`` like "10.3.0 to 10.3.2", empty for a line
-      not released before; ``fixed`` like "10.3.3");
+      ``score`` (float or None), ``vector`` (CVSS or None), ``summary``, ``cve``, ``cwe``,
+      ``component``, ``reporter`` (each None unless ``[disclosure] at_release`` names it),
+      ``severity_reason`` (None: public from the disclosure date only), ``url``
+      (``site_url/advisories/ID.html``) and ``lines``: a list of ``{line, affected, fixed}``
+      (``affected`` like "10.3.0 to 10.3.2", empty for a line not released before; ``fixed``
+      like "10.3.3");
     - ``disclosure_date``: the day the details are published (a date).
 
     The templates also get ``zone`` (the ZoneInfo of ``time_zone``) and ``highest`` (the
     highest severity). The subject is one line. Raises BadInput for a broken template.
     """
     zone = ZoneInfo(context["project"]["time_zone"])
-    top = highest(a["severity"] for a in context["advisories"])
+    top = public.highest(a["severity"] for a in context["advisories"])
     return _render(env, "announcement", {**context, "zone": zone, "highest": top})
 
 
@@ -112,9 +115,10 @@ def announcement(
     released: datetime,
     fixed: Mapping[str, Mapping[str, str]],
 ) -> tuple[str, str]:
-    """(subject, body) of the announcement of ``batch``, with the templates in use."""
-    items = [(a, announced_lines(fixed.get(a.id, {}))) for a in batch]
-    context = announcement_context(settings, released, items)
+    """(subject, body) of the announcement of ``batch`` released at ``released`` with
+    ``fixed`` (advisory id -> line -> version), with the templates in use."""
+    shown = [public.as_released(settings, a, released, fixed.get(a.id, {})) for a in batch]
+    context = announcement_context(settings, released, shown)
     return render_announcement(render.environment(settings.templates_dir), context)
 
 
@@ -125,8 +129,8 @@ def render_pre_announcement(env: jinja2.Environment, context: Mapping[str, Any])
     """(subject, body) of the public pre-announcement; pure.
 
     ``context``: ``project`` (``name``, ``site_url``, ``time_zone``), ``release`` (the embargo
-    instant), ``lines`` (``{line, version, upcoming}`` dicts), ``highest`` (a severity) and
-    ``count`` (how many issues). Nothing that names or describes an issue.
+    instant), ``lines`` (``{line, version, upcoming}`` dicts) and ``highest`` (a severity).
+    Nothing that names, counts or describes an issue.
     """
     values = {**context, "zone": ZoneInfo(context["project"]["time_zone"])}
     return _render(env, "pre-announcement", values)
@@ -136,11 +140,11 @@ def pre_announcement(
     settings: Settings,
     instant: datetime,
     lines: Sequence[PlanLine],
-    severity: str,
-    count: int,
+    batch: Sequence[Advisory],
 ) -> tuple[str, str]:
-    """(subject, body) of the pre-announcement of ``count`` issues, the highest ``severity``,
-    fixed in ``lines`` at ``instant``."""
+    """(subject, body) of the pre-announcement of ``batch``, fixed in ``lines`` at
+    ``instant``: of the advisories only what :func:`~releasekit.model.public.ahead` allows."""
+    shown = public.ahead(batch)
     context = {
         "project": _project(settings),
         "release": instant,
@@ -148,8 +152,7 @@ def pre_announcement(
             {"line": line.name, "version": line.next_version, "upcoming": line.tag is None}
             for line in lines
         ],
-        "highest": severity,
-        "count": count,
+        "highest": shown.highest,
     }
     return render_pre_announcement(render.environment(settings.templates_dir), context)
 
@@ -177,14 +180,7 @@ def predisclosure(
             for cell in the_plan.cells
             if cell.advisory == advisory.id and cell.required
         ]
-        items.append(
-            {
-                **_shown(advisory),
-                "cwe": advisory.cwe,
-                "details": advisory.body.strip(),
-                "lines": lines,
-            }
-        )
+        items.append({**_private(advisory), "details": advisory.body.strip(), "lines": lines})
     context = {
         "project": {"name": settings.project.name},
         "release": instant,
@@ -197,14 +193,9 @@ def predisclosure(
 # --- shared ---------------------------------------------------------------------------------
 
 
-def highest(severities: Iterable[str]) -> str:
-    """The highest of ``severities`` ("none" when there is none)."""
-    ranks = [SEVERITIES.index(severity) for severity in severities]
-    return SEVERITIES[max(ranks)] if ranks else "none"
-
-
-def _shown(advisory: Advisory) -> dict[str, Any]:
-    """The fields of an advisory that both the announcement and the predisclosure show."""
+def _private(advisory: Advisory) -> dict[str, Any]:
+    """Every field of an advisory but its details, for the encrypted predisclosure only (the
+    one text made for the embargoed stage's recipients)."""
     return {
         "id": advisory.id,
         "title": advisory.title,
@@ -212,6 +203,8 @@ def _shown(advisory: Advisory) -> dict[str, Any]:
         "score": advisory.score,
         "vector": advisory.cvss.vector if advisory.cvss else None,
         "cve": advisory.cve,
+        "cwe": advisory.cwe,
+        "component": advisory.component,
         "summary": advisory.summary,
         "reporter": advisory.reporter,
     }

@@ -27,6 +27,7 @@ from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
 LINE_GROUPS = ("upcoming", "esr", "last")
+AT_RELEASE = ("cve", "credits", "cwe", "component")  # what [disclosure] at_release may name
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 
@@ -152,6 +153,13 @@ def _groups(values: tuple[str, ...]) -> str | None:
     for value in values:
         if value not in LINE_GROUPS:
             return f"{value!r} is not a line group (one of {', '.join(LINE_GROUPS)})"
+    return None
+
+
+def _at_release(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        if value not in AT_RELEASE:
+            return f"{value!r} is not a field public at release (one of {', '.join(AT_RELEASE)})"
     return None
 
 
@@ -355,6 +363,19 @@ class CveSettings:
     )
 
 
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """[disclosure]: what of a released advisory is public before its disclosure date."""
+
+    at_release: tuple[str, ...] = _doc(
+        "Fields public from the release rather than the disclosure date (in the "
+        "announcement, the tag message, the pages and advisories.json): any of cve, "
+        "credits, cwe, component.",
+        (),
+        _at_release,
+    )
+
+
 _TABLES: dict[str, type] = {
     "project": ProjectSettings,
     "releases": ReleasesSettings,
@@ -363,6 +384,7 @@ _TABLES: dict[str, type] = {
     "notify": NotifySettings,
     "lint": LintSettings,
     "cve": CveSettings,
+    "disclosure": DisclosureSettings,
 }
 _REQUIRED_TABLES = ("project", "releases")
 
@@ -379,6 +401,7 @@ class Settings:
     notify: NotifySettings | None = None
     lint: LintSettings = field(default_factory=LintSettings)
     cve: CveSettings = field(default_factory=CveSettings)
+    disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
 
     @property
     def config_path(self) -> Path:

@@ -1,23 +1,27 @@
 """What of an advisory may be shown at a stage: the one privacy rule of every output.
 
 Released, an advisory shows its id, title, summary, release and disclosure dates, severity
-with score and vector, and its affected and fixed versions; its details are replaced by the
-placeholder sentence. Disclosed, it shows everything: the details, CVE id, CWE, component,
-credit and severity justification. Before its release it shows nothing. Pages, feed
-entries, advisories.json, records and announcements take their fields from
-:func:`public_fields`, so that none of them can show a field before its stage allows.
+with score and vector, its affected and fixed versions, and the fields that ``[disclosure]
+at_release`` names (any of its CVE id, credit, CWE and component); its details are replaced
+by the placeholder sentence. Disclosed, it shows everything: the details, CVE id, CWE,
+component, credit and severity justification. Before its release it shows nothing but what
+:func:`ahead` allows a pre-announcement. The announcement, the tag message, pages, feed
+entries, advisories.json and records take their fields from :func:`public_fields`, so that
+none of them can show a field before its stage allows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory, Cvss
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
+from releasekit.model.severity import SEVERITIES
 from releasekit.model.versions import Versions, versions
 
 
@@ -40,12 +44,14 @@ class Public:
     versions: Versions  # affected and fixed, per line
     fixed: Mapping[str, str]  # line -> the version that fixed it
     placeholder: str | None  # the sentence the details carry until disclosed; None then
-    # From the disclosure date on; None before:
-    details: str | None  # the Markdown body
+    # From the disclosure date on (these four from the release when [disclosure] at_release
+    # names them); None before:
     cve: str | None
     cwe: str | None
     component: str | None
-    reporter: str | None
+    reporter: str | None  # the credit ("credits" in at_release)
+    # From the disclosure date on; None before:
+    details: str | None  # the Markdown body
     severity_reason: str | None
 
     @property
@@ -61,6 +67,11 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
     days = settings.project.disclosure_days
     day = lifecycle.disclosure_date(released, days)
     disclosed = stage is Stage.DISCLOSED
+    early = settings.disclosure.at_release
+
+    def shown(name: str, value: str | None) -> str | None:
+        return value if disclosed or name in early else None
+
     return Public(
         stage=stage,
         id=advisory.id,
@@ -77,10 +88,60 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
         versions=versions(advisory),
         fixed=dict(advisory.fixed),
         placeholder=None if disclosed else lifecycle.placeholder(day),
+        cve=shown("cve", advisory.cve),
+        cwe=shown("cwe", advisory.cwe),
+        component=shown("component", advisory.component),
+        reporter=shown("credits", advisory.reporter),
         details=advisory.body if disclosed else None,
-        cve=advisory.cve if disclosed else None,
-        cwe=advisory.cwe if disclosed else None,
-        component=advisory.component if disclosed else None,
-        reporter=advisory.reporter if disclosed else None,
         severity_reason=advisory.severity_reason if disclosed else None,
     )
+
+
+def as_released(
+    settings: Settings, advisory: Advisory, released: datetime, fixed: Mapping[str, str]
+) -> Public:
+    """What ``advisory`` shows once released at ``released`` with ``fixed`` (line -> version):
+    the fields of the texts made at the lift (announcement, tag message), before the advisory
+    file records its release."""
+    made = replace(advisory, released=released, fixed=dict(fixed))
+    shown = public_fields(settings, made, Stage.RELEASED)
+    assert shown is not None  # released, at the released stage
+    return shown
+
+
+def text_fields(shown: Public) -> dict[str, Any]:
+    """The fields of ``shown`` as the plain-text templates get them (announcement, tag
+    message): each None that its stage hides."""
+    cvss = shown.cvss
+    return {
+        "id": shown.id,
+        "title": shown.title,
+        "summary": shown.summary,
+        "severity": shown.severity,
+        "score": cvss.score if cvss else None,
+        "vector": cvss.vector if cvss else None,
+        "cve": shown.cve,
+        "cwe": shown.cwe,
+        "component": shown.component,
+        "reporter": shown.reporter,
+        "severity_reason": shown.severity_reason,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """What a pre-announcement may say of the advisories of an embargo: nothing of any one
+    of them, only the highest final severity."""
+
+    highest: str  # none ... critical
+
+
+def ahead(advisories: Iterable[Advisory]) -> Ahead:
+    """What the pre-announcement of ``advisories`` (still embargoed) may show."""
+    return Ahead(highest([a.severity for a in advisories]))
+
+
+def highest(severities: Iterable[str]) -> str:
+    """The highest of ``severities`` ("none" when there is none)."""
+    ranks = [SEVERITIES.index(severity) for severity in severities]
+    return SEVERITIES[max(ranks)] if ranks else "none"

@@ -10,17 +10,15 @@ released stage: what the announcement may say, never the details.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from releasekit.adapters.git import Entry, Person, ProductRepo
+from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.model.lifecycle import Stage
-from releasekit.model.public import public_fields
 from releasekit.release.plan import PlanLine, ReleaseCommit
 from releasekit.support import render
 
@@ -80,22 +78,8 @@ def release_context(
     and each advisory's fields public at the released stage."""
     items = []
     for advisory in advisories:
-        as_released = dataclasses.replace(
-            advisory, released=released, fixed=dict(fixed.get(advisory.id, {}))
-        )
-        shown = public_fields(settings, as_released, Stage.RELEASED)
-        assert shown is not None  # released: its public fields exist
-        items.append(
-            {
-                "id": shown.id,
-                "title": shown.title,
-                "summary": shown.summary,
-                "severity": shown.severity,
-                "score": shown.cvss.score if shown.cvss else None,
-                "vector": shown.cvss.vector if shown.cvss else None,
-                "fixed": dict(shown.fixed),
-            }
-        )
+        shown = public.as_released(settings, advisory, released, fixed.get(advisory.id, {}))
+        items.append({**public.text_fields(shown), "fixed": dict(shown.fixed)})
     return {
         "project": settings.project.name,
         "line": line.name,

@@ -92,7 +92,10 @@ def lint_workspace(
     active = active_advisories(advisories)
     lines = release_lines(settings, repo, upcoming_exists=True)
     held = load_held(settings, active)
-    plan_lines = [plan_line(settings, line, "") for line in lines.supported]
+    plan_lines = [
+        plan_line(settings, line, "", [a for a in active if (a.id, line.name) in held])
+        for line in lines.supported
+    ]
     matcher = lint.matcher_for(settings, advisories)
     texts = [t for key in sorted(held) for t in lint.patch_texts(held[key])]
     if makes_release_commit(settings):

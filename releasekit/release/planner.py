@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.fixes.store import HeldPatch, held_patches, read_patch
+from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release.bump import makes_release_commit, release_commit, release_context
@@ -43,14 +45,24 @@ from releasekit.support.progress import Progress
 from releasekit.workspace import files as workspace
 
 
-def tag_message(settings: Settings, line: ReleaseLine) -> str | None:
+def tag_message(
+    settings: Settings, line: ReleaseLine | PlanLine, carried: Sequence[Advisory] = ()
+) -> str | None:
     """The message of the annotated tag of ``line``'s next version (None: upcoming, no tag).
 
     Rendered from ``tag-message.txt.j2`` (overridable in the workspace's templates/); the
-    lift writes exactly this text, and the lint checks exactly this text.
+    lift writes exactly this text, and the lint checks exactly this text. The template gets
+    of the advisories whose fixes the tag carries (``carried``, embargoed) only what they show
+    once released (:func:`releasekit.model.public.as_released`): the tag is public from the
+    release on.
     """
     if line.tag is None:
         return None
+    shown = [
+        public.text_fields(public.as_released(settings, advisory, advisory.embargo, {}))
+        for advisory in carried
+        if advisory.embargo is not None
+    ]
     text = render.render(
         render.environment(settings.templates_dir),
         "tag-message.txt.j2",
@@ -58,11 +70,14 @@ def tag_message(settings: Settings, line: ReleaseLine) -> str | None:
         version=line.next_version,
         line=line.name,
         tag=line.tag,
+        advisories=shown,
     )
     return text if text.endswith("\n") else text + "\n"
 
 
-def plan_line(settings: Settings, line: ReleaseLine, base: str) -> PlanLine:
+def plan_line(
+    settings: Settings, line: ReleaseLine, base: str, carried: Sequence[Advisory] = ()
+) -> PlanLine:
     return PlanLine(
         name=line.name,
         groups=line.groups,
@@ -70,7 +85,7 @@ def plan_line(settings: Settings, line: ReleaseLine, base: str) -> PlanLine:
         next_version=line.next_version,
         branch=line.branch,
         tag=line.tag,
-        tag_message=tag_message(settings, line),
+        tag_message=tag_message(settings, line, carried),
         base=base,
     )
 
@@ -255,6 +270,7 @@ def build_plan(
                 )
             )
 
+    plan_lines = _with_tag_messages(settings, plan_lines, gating, cells)
     outcomes: dict[str, LineOutcome] = {}
     gating_ids = {a.id for a in gating}
     for planned in plan_lines:
@@ -318,6 +334,19 @@ def _release(
     context = release_context(settings, planned, released, fixed, instant)
     author = who.at(when if when is not None else int(instant.timestamp()))
     return release_commit(settings, chain.repo, chain.head, planned, context, author)
+
+
+def _with_tag_messages(
+    settings: Settings, lines: Sequence[PlanLine], gating: Sequence[Advisory], cells: Sequence[Cell]
+) -> list[PlanLine]:
+    """``lines`` with the tag messages that name what each tag carries: the embargoed
+    advisories whose fixes the line's chain applies."""
+    done = []
+    for planned in lines:
+        on_line = {c.advisory for c in cells if c.line == planned.name and c.commits}
+        carried = [a for a in gating if a.id in on_line]
+        done.append(replace(planned, tag_message=tag_message(settings, planned, carried)))
+    return done
 
 
 def _required(decisions: list[Decision], line: str) -> bool:

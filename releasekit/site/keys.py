@@ -56,6 +56,7 @@ def global_key(settings: Settings) -> str:
         project.time_zone,
         cve.org_id,
         cve.short_name,
+        settings.disclosure.at_release,
     ):
         h.update(repr(part).encode() + b"\0")
     for root in (settings.templates_dir, render.builtin_templates_dir()):

@@ -123,7 +123,7 @@ def render_advisory(
             orjson.dumps(views.json_row(settings, shown)),
             tuple(views.feed_row(shown)),
         )
-        unrecorded = bool(shown.cve and not view["cve_record"])
+        unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
     item = Item(
         advisory.id,
         advisory.year,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import json
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -795,6 +796,149 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
         lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone)
     assert release.remote_refs() == before
     assert release.smtp.messages == []
+
+
+def test_a_postponed_embargo_does_not_block_a_later_lift(release: Release) -> None:
+    """Stopped before its push, the postponed run is abandoned: the next lift takes the
+    advisory whose embargo passed meanwhile, and the postponed one goes out on its new date."""
+    add_advisory(release, "ACSA-2026-0002", "2026-12-01T16:00:00Z", HIGH_LINES)
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=10))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+
+    def postpone(left: timedelta) -> None:
+        if left < timedelta(seconds=5) and "2026-12-03" not in path.read_text():
+            path.write_text(
+                path.read_text().replace("2026-12-01T14:00:00Z", "2026-12-03T14:00:00Z")
+            )
+
+    outside = Outside(env=Environment(release.gpg.env))
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(seconds=10), tick=True),
+        pytest.raises(Refused, match="embargo was moved"),
+    ):
+        lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=postpone)
+    assert release.remote_refs() == before
+    assert [s for s in release.journal_steps() if s.endswith("/run=failed")]  # abandoned
+    with time_machine.travel(EMBARGO + timedelta(hours=2, seconds=5), tick=True):
+        status = release.run("embargo", "status")
+        assert "half done" not in status.stdout
+        other = release.run("embargo", "lift", "--yes")
+        assert other.exit_code == 0, other.output + other.stderr
+        assert "ACSA-2026-0002" in other.stdout
+    assert "bound the size" in git(release.product.remote, "show", "release-10.3:src/image.c")
+    preview = git(release.product.remote, "show", "release-10.3:src/preview.c")
+    assert "check each redirect target" not in preview
+    assert "released = " not in release.advisory()
+    assert len(release.smtp.messages) == len(LISTS)
+    # The postponed advisory, on its new date: the same run id as the abandoned run.
+    with time_machine.travel(datetime(2026, 12, 3, 14, 0, 5, tzinfo=UTC), tick=True):
+        late = release.run("embargo", "lift", "--yes")
+        assert late.exit_code == 0, late.output + late.stderr
+    preview = git(release.product.remote, "show", "release-10.3:src/preview.c")
+    assert "check each redirect target" in preview
+    assert "released = 2026-12-03T14:00:" in release.advisory()
+    assert len(release.smtp.messages) == 2 * len(LISTS)
+    assert all(s.endswith("=done") for s in release.journal_steps())
+
+
+def copy_of(release: Release, committer: str | None = None) -> Release:
+    """A second copy of the workspace (as a colleague's checkout of its private repository):
+    the same files, its own .releasekit/, the same product remote and mail server;
+    ``committer``: its own [releases] committer."""
+    root = release.root.parent / "ws-copy"
+    shutil.copytree(release.root, root, ignore=shutil.ignore_patterns(".releasekit"))
+    if committer is not None:
+        config = root / "releasekit.toml"
+        mine = "Release Bot <release@example.org>"
+        config.write_text(config.read_text().replace(mine, committer))
+    return Release(root, release.product, release.smtp, release.gpg)
+
+
+OWN_COMMITTER = [None, "Kim Colleague <kim@example.org>"]
+
+
+@pytest.mark.parametrize("committer", OWN_COMMITTER, ids=["same-committer", "own-committer"])
+def test_a_second_copy_of_the_workspace_does_not_announce_again(
+    release: Release, committer: str | None
+) -> None:
+    """One copy lifts; the other, whose journal has no push, finds the release on the remote
+    and stops before it pushes or sends: one announcement per list."""
+    other = copy_of(release, committer)
+    with after_embargo():
+        first = release.run("embargo", "lift", "--yes")
+        assert first.exit_code == 0, first.output + first.stderr
+        refs = release.remote_refs()
+        second = other.run("embargo", "lift", "--yes")
+        assert second.exit_code == 1, second.output
+        line = second.stderr.splitlines()[-1]  # (the lines before: the plan's progress)
+        assert line.startswith("releasekit: error: preflight failed: ")
+        assert "the remote already has the release of ACSA-2026-0001" in line
+        assert "another copy of the workspace lifted it" in line
+        assert "ACSA-2026-0001 on 10.3, 10.2, 10.1, 9.11)" in line
+        status = json.loads(other.run("embargo", "status", "--json").stdout)
+        checks = {c["name"]: c for c in status["batches"][0]["checks"]}
+        assert checks["not released from another copy"]["ok"] is False
+    assert release.remote_refs() == refs
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+    assert "released = " not in (other.root / "advisories" / "ACSA-2026-0001.md").read_text()
+    assert not (other.root / ".releasekit" / "journal.sqlite3").exists()
+    # What the message says to do: take the advisory files of the copy that lifted it.
+    shutil.copy2(release.root / "advisories" / "ACSA-2026-0001.md", other.root / "advisories")
+    with after_embargo():
+        idle = other.run("embargo", "lift", "--yes")
+    assert idle.exit_code == 0 and "Nothing to lift" in idle.stdout
+    assert len(release.smtp.messages) == len(LISTS)
+
+
+def test_a_fix_pushed_by_hand_is_not_taken_for_another_copys_lift(release: Release) -> None:
+    """The very commits the fixes were made from (what a lift would commit, here) published
+    by hand on the upcoming line and, not released, on 10.3: the lift goes ahead."""
+    dev = release.product.dev
+    fixes = git(dev, "for-each-ref", "--format=%(objectname)", "refs/heads/fix-*").split()
+    for line in ("10.4", "10.3"):
+        tip = release.product.tip(f"release-{line}")
+        (mine,) = [f for f in fixes if git(dev, "rev-parse", f"{f}^") == tip]
+        git(dev, "push", "-q", "origin", f"{mine}:refs/heads/release-{line}")
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "refs/tags/v10.2.1" in release.remote_refs()
+    assert len(release.smtp.messages) == len(LISTS)
+
+
+@pytest.mark.parametrize("committer", OWN_COMMITTER, ids=["same-committer", "own-committer"])
+def test_two_copies_lifting_at_once_announce_once(release: Release, committer: str | None) -> None:
+    """The other copy pushes between this copy's preflight and its push."""
+    other = copy_of(release, committer)
+    settings = load_config(release.root)
+    outside = Outside(env=Environment(release.gpg.env))
+
+    def meanwhile(report: LiftReport) -> bool:
+        done = other.run("embargo", "lift", "--yes")
+        assert done.exit_code == 0, done.output + done.stderr
+        return True
+
+    with after_embargo():
+        with pytest.raises(Refused, match="another copy of the workspace lifted it"):
+            lift(settings, outside, confirm=meanwhile)
+        refs = release.remote_refs()
+        again = release.run("embargo", "lift", "--yes")
+        assert again.exit_code == 1
+        assert "another copy of the workspace lifted it" in again.stderr
+        assert "half done" not in release.run("embargo", "status").stdout
+    assert release.remote_refs() == refs
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+    assert "released = " not in release.advisory()
+    # A copy of the journal of the copy that lifted resumes nothing and sends nothing.
+    shutil.rmtree(release.root / ".releasekit")
+    shutil.copytree(other.root / ".releasekit", release.root / ".releasekit")
+    shutil.copy2(other.root / "advisories" / "ACSA-2026-0001.md", release.root / "advisories")
+    with after_embargo():
+        idle = release.run("embargo", "lift", "--yes")
+    assert idle.exit_code == 0 and "Nothing to lift" in idle.stdout
+    assert len(release.smtp.messages) == len(LISTS)
 
 
 def test_a_long_wait_checks_key_and_server_again_before_the_push(release: Release) -> None:

@@ -30,9 +30,10 @@ from releasekit.adapters.mail.mime import (
 )
 from releasekit.adapters.mail.smtp import check_server, parse_endpoint, send
 from releasekit.adapters.signing import Signer
-from releasekit.embargo.texts import AnnouncedLine, announcement_context, render_announcement
+from releasekit.embargo.texts import announcement_context, render_announcement
 from releasekit.model.advisory import read_advisory
 from releasekit.model.config import MailSettings, load_config
+from releasekit.model.public import as_released
 from releasekit.support import render
 from releasekit.support.errors import BadInput, MailError
 from tests.conftest import Workspace
@@ -134,11 +135,10 @@ def render_for(ws: Workspace) -> tuple[str, str]:
     settings = load_config(ws.root)
     advisory = read_advisory(write_advisory(ws), "ACSA")
     assert MARKER in advisory.body
-    lines = [
-        AnnouncedLine("10.4", "", "10.4.0"),
-        AnnouncedLine("10.3", "10.3.0 to 10.3.2", "10.3.3"),
-    ]
-    context = announcement_context(settings, RELEASED, [(advisory, lines)])
+    fixed = {"10.4": "10.4.0", "10.3": "10.3.3"}
+    context = announcement_context(
+        settings, RELEASED, [as_released(settings, advisory, RELEASED, fixed)]
+    )
     return render_announcement(render.environment(settings.templates_dir), context)
 
 
@@ -152,17 +152,26 @@ def test_the_announcement_has_the_public_fields_and_no_details(ws: Workspace) ->
         "ACSA-2026-0001: Channel export ignores read permissions",
         "Severity: Medium (6.5)",
         "CVSS:     CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
-        "CVE:      CVE-2026-40001",
         "    10.4: fixed in 10.4.0",
         "    10.3: 10.3.0 to 10.3.2 affected, fixed in 10.3.3",
         "Summary:  Users could export channels they cannot read.",
-        "Credit:   Jane Doe",
         "Link:     https://acme.example/security/advisories/ACSA-2026-0001.html",
         "on 2026-12-31, as per our Responsible Disclosure Policy.",
     ):
         assert expected in body, expected
+    # The CVE id and the credit are public from the disclosure date, as on the site.
+    for hidden in (MARKER, "CVE", "Jane Doe", "Credit"):
+        assert hidden not in body.replace("CVSS", "")
+        assert hidden not in subject
+
+
+def test_the_announcement_shows_what_disclosure_at_release_names(ws: Workspace) -> None:
+    config = ws.root / "releasekit.toml"
+    config.write_text(config.read_text() + '\n[disclosure]\nat_release = ["cve", "credits"]\n')
+    _, body = render_for(ws)
+    assert "CVE:      CVE-2026-40001" in body
+    assert "Credit:   Jane Doe" in body
     assert MARKER not in body
-    assert MARKER not in subject
 
 
 def test_the_rendered_mail_never_carries_the_details(
@@ -190,8 +199,11 @@ def context_of(*severities: str, title: str = "T") -> dict[str, Any]:
                 "score": None,
                 "vector": None,
                 "cve": None,
+                "cwe": None,
+                "component": None,
                 "summary": "S.",
                 "reporter": None,
+                "severity_reason": None,
                 "url": f"https://a.example/advisories/ACSA-2026-000{n}.html",
                 "lines": [{"line": "1.0", "affected": "1.0.0", "fixed": "1.0.1"}],
                 "body": MARKER,  # even if a caller passed it, no template reads it
@@ -208,7 +220,7 @@ def test_subjects_for_several_advisories_and_hostile_titles() -> None:
         "[Acme] Security update: ACSA-2026-0001, ACSA-2026-0002 (highest severity: Critical)"
     )
     assert "Released: 2026-12-01 14:00 UTC\n" in body  # UTC projects show no second zone
-    assert "CVE:      not yet assigned" in body
+    assert "CVE:" not in body  # hidden until disclosure (or never reserved): no line
     assert MARKER not in body
     many, _ = render_announcement(env, context_of("low", "medium", "high", "low"))
     assert many == "[Acme] Security update: 4 issues fixed (highest severity: High)"

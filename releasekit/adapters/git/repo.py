@@ -4,7 +4,7 @@ trees and tags in memory; its remotes fetch and push."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pygit2
@@ -185,6 +185,16 @@ class ProductRepo:
             committer=person_of(commit.committer),
             message=commit.message,
         )
+
+    def first_parents(self, oid: str, limit: int) -> Iterator[CommitInfo]:
+        """The commit ``oid`` and its first-parent ancestors, newest first, at most ``limit``."""
+        current: str | None = oid
+        for _ in range(limit):
+            if current is None:
+                return
+            commit = self.commit(current)
+            yield commit
+            current = commit.parents[0] if commit.parents else None
 
     def entry(self, tree: str, path: str) -> Entry | None:
         return entry_at(self.raw, tree, path)

@@ -33,6 +33,23 @@ def test_steps_are_durable_and_private(tmp_path: Path) -> None:
             again.start("lift/push", NOW)
 
 
+def test_an_abandoned_step_is_marked_until_started_again(tmp_path: Path) -> None:
+    with Journal.open(tmp_path) as journal:
+        journal.start("lift/run-1/run", NOW, {"run": "run-1"})
+        journal.abandon("lift/run-1/run", NOW, "stopped before the push")
+        step = journal.get("lift/run-1/run")
+        assert step is not None and step.status == "failed"
+        assert step.detail == {
+            "run": "run-1",
+            "abandoned": True,
+            "error": "stopped before the push",
+        }
+        journal.start("lift/run-1/run", NOW, {"run": "run-1"})
+        again = journal.get("lift/run-1/run")
+        assert again is not None and again.status == "started"
+        assert again.detail == {"run": "run-1"}
+
+
 def test_failures_keep_attempts_and_reason(tmp_path: Path) -> None:
     with Journal.open(tmp_path) as journal:
         journal.start("mail/a", NOW)

@@ -108,6 +108,20 @@ def test_policy_groups_are_checked() -> None:
     assert "policy.low: 'lts' is not a line group" in message
 
 
+def test_disclosure_at_release_names_fields_public_from_the_release() -> None:
+    assert parse(MINIMAL_CONFIG).disclosure.at_release == ()  # type: ignore[attr-defined]
+    both = parse(MINIMAL_CONFIG + '\n[disclosure]\nat_release = ["cve", "credits"]\n')
+    assert both.disclosure.at_release == ("cve", "credits")  # type: ignore[attr-defined]
+    for value, expected in (
+        ('["cve", "details"]', "'details' is not a field public at release (one of cve, "),
+        ('"cve"', "must be a list of strings"),
+        ('["severity_reason"]', "'severity_reason' is not a field public at release"),
+    ):
+        (message,) = problems(MINIMAL_CONFIG + f"\n[disclosure]\nat_release = {value}\n")
+        assert message.startswith("releasekit.toml:14: disclosure.at_release: "), message
+        assert expected in message
+
+
 def test_mail_url_and_from_key() -> None:
     mail = '\n[mail]\nfrom = "Sec <s@x>"\nto = ["a@x"]\nsmtp = "http://x"\nsigning_key = "AB"\n'
     (message,) = problems(MINIMAL_CONFIG + mail)
