@@ -3,7 +3,8 @@ branches and tags as they are (nothing is fetched or written).
 
 - **Tag spellings**: a tag is a version when it is a version (``2.0.6``, ``7.4-rc2``) after an
   optional word prefix (``v``, ``release-``, ``redis-``). ``tag`` is the spelling of the
-  newest release; every other spelling seen goes in ``read_tags``.
+  newest release, unless it is a lone odd one among the five newest; every other spelling
+  seen goes in ``read_tags``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
   ``release-10.3``, ``7.2``); ``branch`` is the pattern that names the most lines that have
   releases (or come after them). A line whose branch only another pattern names goes in
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +139,9 @@ def branch_line(name: str) -> tuple[str, str] | None:
     return name[:start] + "{line}" + name[end:], f"{major}.{minor}"
 
 
+RECENT_RELEASES = 5  # how many of the newest releases decide the spelling init writes
+
+
 def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     """The releases table that fits ``facts``; BadInput naming ``where`` when no tag is a
     release. ``upcoming``: the upcoming line as the user gave it, instead of a guess."""
@@ -154,7 +159,14 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     spellings: dict[str, list[Tagged]] = {}
     for item in versions:
         spellings.setdefault(item.spelling, []).append(item)
-    read_tags = sorted(set(spellings) - {newest.spelling}, key=lambda s: (-len(spellings[s]), s))
+    # The spelling the project writes now: the newest release's, unless that one is a lone
+    # odd tag among the newest releases (urllib3's v2.0.5 after 2.0.0 to 2.0.4).
+    recent = sorted(finals, key=lambda t: (t.version, t.tag.time))[-RECENT_RELEASES:]
+    counts = Counter(t.spelling for t in recent)
+    usual, times = counts.most_common(1)[0]
+    lone = counts[newest.spelling] == 1 and times >= 3
+    written = usual if lone else newest.spelling
+    read_tags = sorted(set(spellings) - {written}, key=lambda s: (-len(spellings[s]), s))
 
     named: dict[str, dict[str, str]] = {}  # pattern -> line -> branch
     for branch in facts.branches:
@@ -229,7 +241,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         remote=facts.remote or "origin",
         branch=branch_pattern,
         branches=branches,
-        tag=newest.spelling,
+        tag=written,
         read_tags=tuple(read_tags),
         upcoming=line_of_upcoming,
         esr=tuple(esr),
@@ -248,7 +260,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():
         say(f'branches: "{name}" = "{branch}" (the pattern names no branch of {name})')
-    say(f'tag = "{newest.spelling}": the newest release is {newest.tag.name}')
+    if written == newest.spelling:
+        say(f'tag = "{written}": the newest release is {newest.tag.name}')
+    else:
+        say(f'tag = "{written}": {times} of the {len(recent)} newest releases')
+    if len(counts) > 1:
+        mixed = ", ".join(f'"{s}" {n}' for s, n in counts.most_common())
+        check(f"tag: the newest releases mix spellings ({mixed}): keep the one you write now")
     for spelling in read_tags:
         items = spellings[spelling]
         last_one = max(items, key=lambda t: (t.version, t.tag.time)).tag.name

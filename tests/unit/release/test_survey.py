@@ -101,6 +101,15 @@ def test_the_standard_shape() -> None:
     assert 'upcoming = "10.4": its branch release-10.4 has no release tag' in survey.inferred
 
 
+def test_a_lone_odd_spelling_of_the_newest_release_is_read_not_written() -> None:
+    # urllib3 on 2023-09-30: 2.0.0 to 2.0.4 without a v, then v2.0.5.
+    names = ["2.0.0", "2.0.1", "2.0.2", "2.0.3", "2.0.4", "v2.0.5"]
+    survey = infer(facts({"2.0.x": names, "main": names}, [(n, "") for n in names]), "clone")
+    assert (survey.table.tag, survey.table.read_tags) == ("{version}", ("v{version}",))
+    assert 'tag = "{version}": 4 of the 5 newest releases' in survey.inferred
+    assert any("mix spellings" in line for line in survey.checks)
+
+
 def test_upcoming_on_the_development_branch_and_mixed_spellings() -> None:
     # urllib3 in October 2023: 2.0.5 tagged v2.0.5, 2.0.6 without the v; main is 2.1.
     survey = infer(
