@@ -1,5 +1,6 @@
 """Real projects' repositories: urllib3's release history up to its October 2023 security
-release (tests/fixtures/urllib3-2023-09.json), through plan, lint, dry run, lift and publish;
+release (tests/fixtures/urllib3-2023-09.json), through init --repository, plan, lint, dry
+run, lift and publish;
 and a synthetic product with a changelog.
 
 urllib3 spelt 2.0.5 ``v2.0.5`` and its later tags without the ``v``; its upcoming line lives
@@ -10,7 +11,10 @@ on ``main``; its version file is ``src/urllib3/_version.py``. Real gpg, a real S
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,18 +109,25 @@ def urllib3(
     upcoming line (on main), the last release line (2.0) and the ESR line (1.26)."""
     product = urllib3_template.copy_to(tmp_path / "product")
     root = tmp_path / "ws"
-    (root / "advisories").mkdir(parents=True)
     history = History.load("urllib3-2023-09.json")
-    (root / "releasekit.toml").write_text(
-        "[project]\n"
-        'name = "urllib3"\n'
-        'vendor = "urllib3"\n'
-        f'repository = "{product.clone}"\n'
-        'advisory_prefix = "URLLIB3"\n'
-        'site_url = "https://urllib3.example/security"\n\n'
-        + history.releases_toml("Release Bot <release@example.org>")
-        + mail_table(smtp_server, gpg_home.fingerprint)
+    names = ["--name", "urllib3", "--vendor", "urllib3", "--prefix", "URLLIB3"]
+    where = ["--site-url", "https://urllib3.example/security"]
+    clone = ["--repository", os.path.relpath(product.clone, root)]
+    made = CliRunner().invoke(cli, ["init", str(root), *names, *where, *clone])
+    assert made.exit_code == 0, made.output + made.stderr
+    config = root / "releasekit.toml"
+    written = tomllib.loads(config.read_text())["releases"]
+    expected = history.config
+    for key in ("branch", "branches", "tag", "read_tags", "upcoming"):
+        assert written[key] == expected[key], (key, made.output)
+    assert written["bump"] == [dict(zip(("path", "format"), history.version_file, strict=True))]
+    # What init asks the release manager to check: which lines the project supports.
+    text = re.sub(r"(?m)^esr = .*$", f"esr = {json.dumps(expected['esr'])}", config.read_text())
+    text = re.sub(r"(?m)^last = .*$", f"last = {expected['last']}", text)
+    text = text.replace(
+        "[releases]\n", '[releases]\ncommitter = "Release Bot <release@example.org>"\n', 1
     )
+    config.write_text(text + mail_table(smtp_server, gpg_home.fingerprint))
     (root / "advisories" / f"{ID}.md").write_text(
         advisory_text(ID, "Cookie header kept on cross-host redirects", EMBARGO.isoformat())
     )
