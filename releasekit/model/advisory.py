@@ -349,6 +349,9 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
     if "released" in values and "embargo" not in values:
         problem("released", "an advisory released by hand still needs its embargo time")
+    elif "released" in values and values["released"] < values["embargo"]:
+        # Its details would be public from a release that could not have happened yet.
+        problem("released", "is before embargo: nothing is released before its embargo ends")
 
     if problems:
         raise AdvisoryError(problems)

@@ -249,6 +249,11 @@ ADVISORY_CASES = {
         ),
         ":7: released: must be from 1970 to 8999",
     ),
+    # A typo on the hand-release path published the full details before the embargo.
+    "released before its embargo": (
+        advisory_text(released="2026-11-30T14:00:00Z", fixed='{ "10.3" = "10.3.3" }'),
+        ":7: released: is before embargo",
+    ),
 }
 
 
@@ -302,6 +307,17 @@ def pws(ws: Workspace, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path)
     ws.write("releasekit.toml", workspace_config(product.clone))
     ws.advisory("ACSA-2026-0001")
     return ws
+
+
+@pytest.mark.parametrize(
+    "command", [("plan",), ("embargo", "status"), ("embargo", "lift", "--dry-run")]
+)
+def test_released_before_embargo_stops_every_command(
+    pws: Workspace, command: tuple[str, ...]
+) -> None:
+    pws.advisory("ACSA-2026-0002", released="2026-11-30T14:00:00Z", fixed='{ "10.3" = "10.3.3" }')
+    line = rejected(pws, *command)
+    assert "advisories/ACSA-2026-0002.md:7: released: is before embargo" in line
 
 
 @pytest.mark.parametrize("patch", PATCH_CASES.values(), ids=list(PATCH_CASES))

@@ -220,6 +220,7 @@ def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, ru
         "ACSA-2026-0002",
         cve='"CVE-2026-40002"',
         cwe='"CWE-862"',
+        embargo="2026-10-13T14:00:00Z",
         released="2026-10-13T14:00:07Z",
         fixed='{ "10.3" = "10.3.3" }',
         reporter='"' + "R" * 5000 + '"',

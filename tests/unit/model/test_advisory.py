@@ -110,6 +110,9 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         ({"summary": None}, ":1: summary: required field is missing"),
         ({"cvss": None}, "cvss: required once an embargo is set"),
         ({"fixed": '{ "10.3" = 3 }'}, "fixed: must be a table of line"),
+        # A typo on the hand-release path: the details would be public before the embargo.
+        ({"released": "2026-11-01T14:00:00Z"}, ":7: released: is before embargo"),
+        ({"released": "2026-12-01T13:59:59Z"}, ":7: released: is before embargo"),
     ],
 )
 def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
