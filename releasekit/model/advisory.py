@@ -23,6 +23,7 @@ from releasekit.model import lifecycle
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
 from releasekit.model.severity import severity_for
+from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
@@ -191,6 +192,12 @@ def _is_version(text: str) -> bool:
     return True
 
 
+def _version_text(text: str) -> bool:
+    """A version as written in a field: packaging reads "10.3\x1c" as 10.3 (white space
+    around it), but the text itself goes to feeds and pages."""
+    return _is_version(text) and textrule.refused(text) is None
+
+
 _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "id": "str",
     "title": "str",
@@ -209,6 +216,7 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "fixed": "table",
 }
 _REQUIRED = ("id", "title", "summary")
+_MULTILINE = ("summary", "severity_reason")  # may span lines; every other field is one line
 
 
 # Instants an advisory may name: later dates (release + disclosure_days, in any time zone)
@@ -260,6 +268,10 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             ]
         )
     front, body, _ = parts
+    bad = textrule.refused(body, lines=True, returns=True)
+    if bad:  # (the Markdown body reaches pages, records and the predisclosure mail)
+        at = len(text) - len(body) + bad[0]
+        problem("body", bad[1], line=text.count("\n", 0, at) + 1)
     data, syntax_line, message = tomlpos.loads(front)
     if data is None:
         line = syntax_line + 1 if syntax_line else 1
@@ -281,6 +293,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
                 problem(key, "must not be empty")
             elif key == "title" and len(value.strip()) > MAX_TITLE:
                 problem(key, f"must be at most {MAX_TITLE} characters")
+            elif bad := textrule.refused(value, lines=key in _MULTILINE):
+                problem(key, bad[1])
             else:
                 values[key] = value.strip()
         elif kind == "datetime":
@@ -340,7 +354,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         if key in values and not _is_version(values[key]):
             problem(key, "must be a release line such as 9.8")
     fixed = values.get("fixed", {})
-    wrong = sum(1 for k, v in fixed.items() if not (_is_version(k) and _is_version(v)))
+    wrong = sum(1 for k, v in fixed.items() if not (_version_text(k) and _version_text(v)))
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{entries} not line = version, e.g. "10.3" = "10.3.3"')

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.version import Version
 
+from releasekit.support import text as textrule
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError, Problem
 
@@ -354,6 +355,15 @@ def _type_problem(expected: Any, value: Any) -> tuple[str | None, Any]:
     raise TypeError(expected)  # pragma: no cover - schema error
 
 
+def _text_problem(value: Any) -> str | None:
+    """Why a string value (or one of a list) cannot be used: every value is one line that
+    may reach pages, feeds, e-mail headers or the terminal (see support.text)."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(item, str) and (bad := textrule.refused(item)):
+            return bad[1]
+    return None
+
+
 def _parse_table(
     cls: type, table: str, data: Mapping[str, Any], text: str, path: Path, problems: list[Problem]
 ) -> Any:
@@ -374,6 +384,8 @@ def _parse_table(
             continue
         f = fields[key]
         problem, converted = _type_problem(hints[f.name], value)
+        if problem is None:
+            problem = _text_problem(converted)
         if problem is None and f.metadata.get("check"):
             problem = f.metadata["check"](converted)
         if problem:

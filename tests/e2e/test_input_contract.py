@@ -154,6 +154,15 @@ CONFIG_CASES = {
         with_key("project", "time_zone", '"' + "a" * 300 + '"'),
         ":7: project.time_zone: ",
     ),
+    # lxml refused a control character in the feeds' title: a ValueError traceback.
+    "a control character in the project name": (
+        with_key("project", "name", '"Acme\\u0001"'),
+        ":2: project.name: contains a control character (U+0001)",
+    ),
+    "a C1 control in a list": (
+        with_key("releases", "esr", '["9.11", "\\u009b"]'),
+        ":11: releases.esr: contains a control character (U+009B)",
+    ),
     # Each problem's line was found by scanning the whole text again (quadratic): 5000
     # unknown keys took 13 seconds, 3000 unknown tables 9; twice as many, four times that.
     "10000 unknown keys": (
@@ -195,6 +204,7 @@ def test_bad_config_is_one_line_naming_the_file(
 
 # --- advisory files ------------------------------------------------------------------------
 
+RELEASED = {"released": "2026-12-01T14:00:07Z", "fixed": '{ "10.3" = "10.3.3" }'}
 ADVISORY_CASES = {
     "integer of 5000 digits": (advisory_text(title="1" + "0" * 5000), ":3: invalid TOML"),
     "7500 unknown fields": (  # 2500 took 3 s when each line was searched for again
@@ -224,8 +234,8 @@ ADVISORY_CASES = {
     # A line of "[" and 30000 spaces (in a multi-line string) took the table-header regex
     # minutes once every line was indexed.
     "a line of [ and spaces": (
-        advisory_text(reporter='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
-        ":10: zzz: unknown field",
+        advisory_text(summary='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
+        ":9: zzz: unknown field",
     ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
@@ -253,6 +263,28 @@ ADVISORY_CASES = {
     "released before its embargo": (
         advisory_text(released="2026-11-30T14:00:00Z", fixed='{ "10.3" = "10.3.3" }'),
         ":7: released: is before embargo",
+    ),
+    # Control characters passed `check`, then lxml refused them in the feeds: a ValueError
+    # traceback in publish (and in status and lift, which build the site too).
+    "an escape in the title": (
+        advisory_text(title='"Export\\u001b]0;x\\u0007"', **RELEASED),
+        ":3: title: contains a control character (U+001B)",
+    ),
+    "NUL in the summary": (
+        advisory_text(summary='"One \\u0000 sentence."', **RELEASED),
+        ":6: summary: contains a control character (U+0000)",
+    ),
+    "a noncharacter in the reporter": (
+        advisory_text(reporter='"R\\uFFFE"', **RELEASED),
+        ":7: reporter: contains a noncharacter (U+FFFE)",
+    ),
+    "a line break in the component": (
+        advisory_text(component='"""server\nside"""', **RELEASED),
+        ":7: component: contains a line break (U+000A)",
+    ),
+    "a C1 control in the body": (
+        advisory_text(**RELEASED).replace("Details.", "Details\u009b31m."),
+        ":11: body: contains a control character (U+009B)",
     ),
 }
 
@@ -312,12 +344,23 @@ def pws(ws: Workspace, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path)
 @pytest.mark.parametrize(
     "command", [("plan",), ("embargo", "status"), ("embargo", "lift", "--dry-run")]
 )
-def test_released_before_embargo_stops_every_command(
-    pws: Workspace, command: tuple[str, ...]
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"released": "2026-11-30T14:00:00Z"}, ":8: released: is before embargo"),
+        (
+            {"released": "2026-12-01T14:00:07Z", "title": '"T\\u0085"'},
+            ":3: title: contains a control character (U+0085)",
+        ),
+    ],
+    ids=["released before embargo", "C1 control in the title"],
+)
+def test_bad_advisories_stop_the_commands_of_the_product(
+    pws: Workspace, command: tuple[str, ...], fields: dict[str, str], where: str
 ) -> None:
-    pws.advisory("ACSA-2026-0002", released="2026-11-30T14:00:00Z", fixed='{ "10.3" = "10.3.3" }')
+    pws.advisory("ACSA-2026-0002", fixed='{ "10.3" = "10.3.3" }', **fields)
     line = rejected(pws, *command)
-    assert "advisories/ACSA-2026-0002.md:7: released: is before embargo" in line
+    assert f"advisories/ACSA-2026-0002.md{where}" in line
 
 
 @pytest.mark.parametrize("patch", PATCH_CASES.values(), ids=list(PATCH_CASES))

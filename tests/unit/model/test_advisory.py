@@ -113,6 +113,16 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         # A typo on the hand-release path: the details would be public before the embargo.
         ({"released": "2026-11-01T14:00:00Z"}, ":7: released: is before embargo"),
         ({"released": "2026-12-01T13:59:59Z"}, ":7: released: is before embargo"),
+        # Text that feeds (XML), pages and mail cannot carry is refused at check time.
+        (
+            {"severity": '"low"', "severity_reason": '"""one\ntwo\\u0007"""'},
+            ":8: severity_reason: contains a control character (U+0007)",
+        ),
+        ({"title": '"one\\ntwo"'}, ":3: title: contains a line break (U+000A)"),
+        ({"reporter": '"A\\u009fB"'}, ":7: reporter: contains a control character (U+009F)"),
+        # packaging reads "10.3.3\x1c" as 10.3.3: the text went to the feeds as it was.
+        ({"fixed": '{ "10.3" = "10.3.3\\u001c" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"introduced": '"9.8\\u000b"'}, ":7: introduced: contains a control character"),
     ],
 )
 def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
@@ -286,3 +296,10 @@ def test_bad_fixed_versions_are_counted_not_quoted() -> None:
     fixed = '{ "10.3" = "MARKER-VERSION", "MARKER-LINE" = "10.4.0", "9.11" = "9.11.9" }'
     found = problems(advisory_text(fixed=fixed))
     assert found == [f'{PATH}:7: fixed: 2 entries are not line = version, e.g. "10.3" = "10.3.3"']
+
+
+def test_summaries_and_bodies_may_span_lines() -> None:
+    adv = parse(advisory_text(summary='"""one\ntwo"""').replace("Details.", "a\tb\r\nc"))
+    assert adv.summary == "one\ntwo"
+    (message,) = problems(advisory_text().replace("Details.", "one\n\ntwo\x1b[2J"))
+    assert message == f"{PATH}:11: body: contains a control character (U+001B); remove it"
