@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from releasekit.cli import show
 from releasekit.cli.context import Context, pass_context
 from releasekit.workspace.init import Scaffold, init_workspace
 
@@ -50,5 +51,5 @@ def init(obj: Context, /, directory: Path | None, **values: str) -> None:
     root = directory if directory is not None else obj.root
     created = init_workspace(root, Scaffold(**values))
     for path in created:
-        click.echo(f"created {path}")
-    click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")
+        show.echo(f"created {path}")
+    show.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from releasekit.cli import show
 from releasekit.cli.context import Context, pass_context
 from releasekit.support.errors import BadInput
 from releasekit.workspace.files import display_path
@@ -82,4 +83,4 @@ def patch_add(
         rev_range=rev_range,
         replace=replace,
     )
-    click.echo(str(display_path(settings, path)))
+    show.echo(str(display_path(settings, path)))

@@ -204,6 +204,22 @@ def test_dry_run_shows_everything_and_changes_nothing(release: Release) -> None:
     assert not (release.root / "site" / "index.html").exists()
 
 
+def test_the_lift_shows_a_title_as_written(release: Release) -> None:
+    # The lift's plan (what --dry-run and the confirmation show) crashed on a closing tag
+    # with nothing open and was restyled by [red]; a bidi override reordered the line.
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    hostile = "[/bold] Ref<B, T> [red]red[/] \u202eevil"
+    path.write_text(release.advisory().replace("Link previews follow redirects", hostile))
+    with after_embargo():
+        result = release.run(
+            "embargo", "lift", "--dry-run", "--show-announcement", env={"COLUMNS": "300"}
+        )
+    assert result.exit_code == 0, result.output
+    shown = "[/bold] Ref<B, T> [red]red[/] \\u202eevil"
+    assert result.stdout.count(shown) == 3  # the plan, the subject and the body
+    assert "\u202e" not in result.stdout
+
+
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
     # What a lift killed inside the atomic write of the advisory leaves: the lift removes it.
     leftover = release.root / "advisories" / ".ACSA-2026-0001.md.k1ll3d.tmp"
@@ -1024,3 +1040,25 @@ def test_notify_without_a_recipient_key_sends_nothing(
     assert result.exit_code == 1
     assert "no valid encryption key for psirt@other.example" in result.stderr
     assert release.smtp.messages == []
+
+
+def test_notify_dry_run_shows_the_details_as_text(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # The predisclosure shows the details written by an outside reporter: a bidi override
+    # reordered the terminal's line, a zero-width space hid in it.
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, _ = notify_release(
+        tmp_path, cache, smtp_server, fresh_gpg_home, ("security@distro.example",)
+    )
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    hostile = "Steps: \u202eevil\u200b [red]red[/] [/bold]\n\nSecond paragraph."
+    path.write_text(release.advisory().replace(f"Details: {DETAIL_MARKER}", hostile))
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        dry = release.run("embargo", "notify", "--dry-run")
+    assert dry.exit_code == 0, dry.output + dry.stderr
+    assert "Steps: \\u202eevil\\u200b [red]red[/] [/bold]\n\nSecond paragraph." in dry.stdout
+    assert "\u202e" not in dry.stdout and "\u200b" not in dry.stdout

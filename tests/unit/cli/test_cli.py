@@ -192,6 +192,15 @@ def test_advisory_list_json_and_table(ws: Workspace, run: Run) -> None:
     assert "(06:00 PST)" in table.stdout
 
 
+def test_advisory_list_shows_titles_as_written(ws: Workspace, run: Run) -> None:
+    # A closing tag with nothing open crashed the table (rich's MarkupError); [red] restyled
+    # the title; a bidi override reordered the terminal's line.
+    ws.advisory(title='"[/bold] Ref<B, T> [red]red[/] :warning: \\u202eevil"')
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(cli, ["-C", str(ws.root), "advisory", "list"])
+    assert result.exit_code == 0, result.output
+    assert "[/bold] Ref<B, T> [red]red[/] :warning: \\u202eevil" in result.stdout
+
+
 def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0001", cvss='"CVSS:3.1/AV:X"')
     ws.advisory("ACSA-2026-0002", embargo="2026-12-01T14:00:00")
