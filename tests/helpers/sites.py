@@ -62,9 +62,15 @@ def marked(
     ]
     if released:
         lines += [f"released = {released}", f"fixed = {fixed}"]
-    lines += [f"{k} = {v}" for k, v in extra.items()]
+    lines = [_given(line, extra) for line in lines]  # a field given again replaces it
+    lines += [f"{k} = {v}" for k, v in extra.items() if f"{k} = {v}" not in lines]
     text = body if body is not None else f"## Impact\n\n{m['body']} in a paragraph.\n"
     return ws.write(f"advisories/{ident}.md", "+++\n" + "\n".join(lines) + "\n+++\n\n" + text)
+
+
+def _given(line: str, extra: dict[str, str]) -> str:
+    key = line.split(" = ", 1)[0]
+    return f"{key} = {extra[key]}" if key in extra else line
 
 
 def _instant(text: str) -> datetime:
