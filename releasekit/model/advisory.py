@@ -31,6 +31,9 @@ FENCE = "+++"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
+# Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
+# for the worst shapes: this bounds any body's rendering to seconds.
+MAX_BODY = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -268,8 +271,12 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             ]
         )
     front, body, _ = parts
-    bad = textrule.refused(body, lines=True, returns=True)
-    if bad:  # (the Markdown body reaches pages, records and the predisclosure mail)
+    if len(body) > MAX_BODY:
+        at = len(text) - len(body)
+        line = text.count("\n", 0, at) + 1
+        problem("body", f"must be at most {MAX_BODY} characters (link long logs)", line=line)
+    elif bad := textrule.refused(body, lines=True, returns=True):
+        # (the Markdown body reaches pages, records and the predisclosure mail)
         at = len(text) - len(body) + bad[0]
         problem("body", bad[1], line=text.count("\n", 0, at) + 1)
     data, syntax_line, message = tomlpos.loads(front)

@@ -377,8 +377,9 @@ def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     cache = tmp_path_factory.getbasetemp() / "product-cache"
     release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
     path = release.root / "advisories" / "ACSA-2026-0001.md"
-    # Larger than any file written before the record step: recording it fails (EFBIG).
-    path.write_text(path.read_text() + "A paragraph of the details.\n" * 12000)
+    # Larger than any file written before the record step: recording it fails (EFBIG). (In
+    # letters of 4 bytes: 294 KB, well within the 262144 characters a body may have.)
+    path.write_text(path.read_text() + "Details in 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters.\n" * 6000)
     before = release.remote_refs()
 
     def full_disk() -> None:

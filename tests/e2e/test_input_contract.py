@@ -282,6 +282,11 @@ ADVISORY_CASES = {
         advisory_text(component='"""server\nside"""', **RELEASED),
         ":7: component: contains a line break (U+000A)",
     ),
+    # Any body renders in time linear in its size: its size bounds the time.
+    "a body of 300 000 characters": (
+        advisory_text(**RELEASED).replace("Details.", "*" * 300_000),
+        ":11: body: must be at most 262144 characters",
+    ),
     "a C1 control in the body": (
         advisory_text(**RELEASED).replace("Details.", "Details\u009b31m."),
         ":11: body: contains a control character (U+009B)",
