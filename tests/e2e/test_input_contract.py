@@ -330,6 +330,11 @@ PATCH_CASES = {
         MAIL + b"GIT binary patch\nliteral " + b"9" * 5000 + b"\nzcmV?d00001\n\n",
         ":10: GIT binary patch without literal or delta data",
     ),
+    # Sections each within bounds inflated to gigabytes together: every patch is bounded.
+    "binary data of 100 MB": (
+        MAIL + b"GIT binary patch\nliteral 100000000\nzcmV?d00001\n\n",
+        ":10: binary data inflates to more than 64 MiB",
+    ),
     # email.utils.parseaddr recurses once per "(": RecursionError.
     "From: of nested comments": (
         MAIL.replace(b"A <a@example.org>", b"(" * 50000 + b" <a@example.org>") + HUNK,
