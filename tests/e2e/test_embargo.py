@@ -956,6 +956,32 @@ def test_lift_over_starttls_with_login_from_the_environment(
     assert all(m.tls and m.login == TEST_USER for m in messages)
 
 
+def test_status_logs_in_with_any_password_and_never_shows_it(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_factory: Callable[..., SmtpServer],
+    gpg_home: GpgHome,
+) -> None:
+    # A non-ASCII password crashed `embargo status` with a traceback that showed one of its
+    # characters; bytes that are not UTF-8 reach Python as surrogates.
+    user, password = "änna", "pässwörd ✓ 42"
+    server = smtp_factory("starttls", users={user: password})
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, server, gpg_home)
+    with time_machine.travel(EMBARGO - timedelta(hours=2), tick=False):
+        good = release.run("embargo", "status", "--json", env=server.env(user, password))
+        wide = {"COLUMNS": "300", **server.env(user, "p\udcf6ss")}
+        bad = release.run("embargo", "status", env=wide)
+    assert good.exception is None or isinstance(good.exception, SystemExit), good.exception
+    checks = {c["name"]: c for c in json.loads(good.stdout)["batches"][0]["checks"]}
+    assert checks["SMTP server"]["ok"], checks["SMTP server"]
+    assert bad.exit_code == 1 and bad.exception is not None
+    assert isinstance(bad.exception, SystemExit), bad.exception
+    out = bad.stdout + bad.stderr
+    assert "RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD must be UTF-8 text" in out
+    assert "Traceback" not in out and "\\udcf6" not in out and "\udcf6" not in out
+
+
 # --- predisclosure (embargo notify) ---------------------------------------------------------
 
 
