@@ -28,6 +28,7 @@ from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
+BOM = "\ufeff"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
@@ -165,10 +166,13 @@ class Advisory:
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, line where the body starts) or None if there is no +++ block."""
+    """(front matter, body, line where the body starts) or None if there is no +++ block.
+
+    Lines may end in CRLF, and the file may start with a byte order mark (an editor's).
+    """
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
-    if first.rstrip("\r").strip() != FENCE or first_end < 0:
+    if first.removeprefix(BOM).rstrip("\r").strip() != FENCE or first_end < 0:
         return None
     # The closing line contains +++: look only at the lines that do (the body is long).
     at = text.find(FENCE, first_end + 1)
@@ -178,8 +182,9 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         line = text[start:] if end < 0 else text[start:end]
         if line.rstrip("\r").strip() == FENCE:
             front = text[first_end + 1 : max(first_end + 1, start - 1)]
+            front = front.removesuffix("\r")  # (the CR of the line before the fence)
             body = "" if end < 0 else text[end + 1 :]
-            return front, body.lstrip("\n"), text.count("\n", 0, start) + 2
+            return front, body.lstrip("\r\n"), text.count("\n", 0, start) + 2
         at = text.find(FENCE, start if end < 0 else end)
         if end < 0:
             break

@@ -441,7 +441,7 @@ def load_config(root: Path) -> Settings:
     """Read and parse ``root/releasekit.toml``."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (without an editor's byte order mark)
     except FileNotFoundError:
         raise ConfigError.one(
             path, None, None, "not found: run `releasekit init` or pass --workspace DIR"

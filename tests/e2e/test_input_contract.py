@@ -307,6 +307,26 @@ def test_bad_advisory_is_one_line_naming_the_file(
     assert f"{ADVISORY}{where}" in line
 
 
+@pytest.mark.parametrize("command", [("advisory", "check"), ("advisory", "list"), ("publish",)])
+def test_crlf_line_ends_and_a_byte_order_mark_are_accepted(
+    ws: Workspace, command: tuple[str, ...]
+) -> None:
+    # A CRLF file was "invalid TOML", and one with a byte order mark did not "start with a
+    # +++ line": both are what some editors save.
+    bom = "\ufeff"
+    ws.write("releasekit.toml", bom + MINIMAL_CONFIG.replace("\n", "\r\n"))
+    ws.write(ADVISORY, advisory_text(summary='"""Two\nlines."""', **RELEASED).replace("\n", "\r\n"))
+    ws.write("advisories/ACSA-2026-0002.md", bom + advisory_text("ACSA-2026-0002"))
+    ws.write(
+        "advisories/ACSA-2026-0003.md", bom + advisory_text("ACSA-2026-0003").replace("\n", "\r\n")
+    )
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), *command])
+    assert result.exit_code == 0, result.output
+    if command == ("publish",):
+        page = (ws.root / "site" / "advisories" / "ACSA-2026-0001.html").read_text()
+        assert "Two\nlines." in page
+
+
 # --- held patches ----------------------------------------------------------------------------
 
 MAIL = (

@@ -227,13 +227,13 @@ def test_deeply_nested_toml_is_a_clean_error() -> None:
 def _split_by_lines(text: str) -> tuple[str, str, int] | None:
     """The plain reading of the front matter rules, line by line (the reference)."""
     lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r").strip() != FENCE:
+    if not lines or lines[0].removeprefix("\ufeff").rstrip("\r").strip() != FENCE:
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip("\r").strip() == FENCE:
-            front = "\n".join(lines[1:index])
+            front = "\n".join(lines[1:index]).removesuffix("\r")
             body = "\n".join(lines[index + 1 :])
-            return front, body.lstrip("\n"), index + 2
+            return front, body.lstrip("\r\n"), index + 2
     return None
 
 
@@ -241,7 +241,7 @@ def _split_by_lines(text: str) -> tuple[str, str, int] | None:
 @given(
     st.lists(
         st.sampled_from(
-            ["+++", " +++ ", "+++\r", "++++", "a +++", "+++x", "\u2003+++", "", "x = 1", "\r"]
+            ["+++", " +++ ", "+++\r", "\ufeff+++", "++++", "a +++", "+++x", "\u2003+++", "", "\r"]
         )
         | st.text(alphabet="+ \r\tab=\n", max_size=8),
         max_size=8,
@@ -303,3 +303,17 @@ def test_summaries_and_bodies_may_span_lines() -> None:
     assert adv.summary == "one\ntwo"
     (message,) = problems(advisory_text().replace("Details.", "one\n\ntwo\x1b[2J"))
     assert message == f"{PATH}:11: body: contains a control character (U+001B); remove it"
+
+
+def test_crlf_and_a_byte_order_mark_parse_and_update() -> None:
+    for text in (
+        advisory_text(summary='"""one\ntwo"""').replace("\n", "\r\n"),
+        "\ufeff" + advisory_text(),
+        "\ufeff" + advisory_text().replace("\n", "\r\n"),
+    ):
+        adv = parse(text)
+        assert adv.summary in ("one\ntwo", "One public sentence.")
+        assert adv.body.rstrip("\r\n") == "Details."
+        updated = update_front_matter(text, {"released": datetime(2026, 12, 2, tzinfo=UTC)})
+        assert updated.startswith(text[:4])
+        assert parse(updated).released == datetime(2026, 12, 2, tzinfo=UTC)
