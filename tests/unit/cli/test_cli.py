@@ -213,7 +213,7 @@ def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Ru
     assert "advisories/ACSA-2026-0001.md:4: cvss: invalid CVSS vector" in lines[0]
     assert "advisories/ACSA-2026-0002.md:5: embargo: needs a UTC offset" in result.stderr
     assert "advisories/ACSA-2026-0003.md:2: id: duplicate id" in result.stderr
-    assert "ACSA-2026-0003.md: cve: another advisory has the same CVE id" in result.stderr
+    assert "ACSA-2026-0003.md:7: cve: another advisory has the same CVE id" in result.stderr
     assert "CVE-2026-1111" not in result.stderr  # public only from the disclosure date
     assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
     assert lines[-1] == "5 problem(s) in advisories/"
