@@ -297,7 +297,9 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             close = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             suggested.update(close)
-            problem(key, f"unknown field{hint}")
+            # Named by its line, not its text: `publish` (its log often public) reports this
+            # of an embargoed advisory too, and a key can be any text typed into the file.
+            problem(None, f"unknown field{hint}", line=field_line(front, key) or 1)
         elif kind == "str":
             if not isinstance(value, str):
                 problem(key, "must be a string")

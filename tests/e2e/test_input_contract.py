@@ -209,7 +209,7 @@ ADVISORY_CASES = {
     "integer of 5000 digits": (advisory_text(title="1" + "0" * 5000), ":3: invalid TOML"),
     "7500 unknown fields": (  # 2500 took 3 s when each line was searched for again
         advisory_text().replace("+++\n\n", "".join(f"k{i} = 1\n" for i in range(7500)) + "+++\n\n"),
-        ":7: k0: unknown field",
+        ":7: unknown field",
     ),
     "5000 bad fixed versions": (
         advisory_text().replace(
@@ -235,7 +235,7 @@ ADVISORY_CASES = {
     # minutes once every line was indexed.
     "a line of [ and spaces": (
         advisory_text(summary='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
-        ":9: zzz: unknown field",
+        ":9: unknown field",
     ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
@@ -305,6 +305,19 @@ def test_bad_advisory_is_one_line_naming_the_file(
     ws.write(ADVISORY, text)
     line = rejected(ws, *command, many=text.count("\n") > 1000)
     assert f"{ADVISORY}{where}" in line
+
+
+@pytest.mark.parametrize("command", [("advisory", "check"), ("publish",)])
+def test_an_unknown_key_is_named_by_its_line_not_its_text(
+    ws: Workspace, command: tuple[str, ...]
+) -> None:
+    # publish's log is often public: a key typed into an embargoed advisory was echoed.
+    key = '"MARKER-KEY CVE-2026-1234 (XSS)"'
+    ws.write(ADVISORY, advisory_text().replace("+++\n\n", f"{key} = 1\n+++\n\n"))
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), *command])
+    assert result.exit_code == 2
+    assert f"{ADVISORY}:7: unknown field" in result.stderr
+    assert "MARKER-KEY" not in result.output + result.stderr
 
 
 @pytest.mark.parametrize("command", [("advisory", "check"), ("advisory", "list"), ("publish",)])

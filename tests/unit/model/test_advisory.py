@@ -82,9 +82,9 @@ def test_override_with_reason() -> None:
 def test_a_misspelt_required_field_is_one_problem() -> None:
     # Not also "required field is missing" for the field it is a typo of.
     (message,) = problems(advisory_text(title=None, titel='"x"'))  # type: ignore[arg-type]
-    assert "titel: unknown field; did you mean 'title'?" in message
+    assert ":6: unknown field; did you mean 'title'?" in message
     (message,) = problems(advisory_text(cvss=None, cvs='"CVSS:3.1/AV:N"'))  # type: ignore[arg-type]
-    assert "cvs: unknown field; did you mean 'cvss'?" in message
+    assert ":6: unknown field; did you mean 'cvss'?" in message
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         ({"cve": '"CVE-1"'}, "cve: must look like CVE-YYYY-NNNN"),
         ({"cwe": '"79"'}, "cwe: must look like CWE-79"),
         ({"introduced": '"nine"'}, "introduced: must be a release line"),
-        ({"titel": '"x"'}, "titel: unknown field; did you mean 'title'?"),
+        ({"titel": '"x"'}, ":7: unknown field; did you mean 'title'?"),
         ({"title": "3"}, "title: must be a string"),
         ({"summary": None}, ":1: summary: required field is missing"),
         ({"cvss": None}, "cvss: required once an embargo is set"),
@@ -148,8 +148,10 @@ def test_malformed_toml_and_missing_fence() -> None:
 def test_messages_never_quote_advisory_text() -> None:
     marker = "MARKER-SECRET-DETAIL"
     text = advisory_text(cvss=f'"{marker}"', title=f'"{marker}"', titel=f'"{marker}"')
-    text = text.replace("Details.", marker)
-    for message in problems(text):
+    text = text.replace("Details.", marker).replace("+++\n\n", f'"{marker}-KEY" = 1\n+++\n\n')
+    found = problems(text)
+    assert f"{PATH}:8: unknown field" in found
+    for message in found:
         assert marker not in message
 
 
