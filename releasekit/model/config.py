@@ -122,13 +122,24 @@ def _groups(values: tuple[str, ...]) -> str | None:
     return None
 
 
+# A login in a URL (scheme://user:password@host): refused, and the value never quoted.
+_LOGIN_IN_URL = re.compile(r"[^:/]*://[^/?#]*@")
+
+
 def _smtp_url(value: str) -> str | None:
+    if _LOGIN_IN_URL.match(value):
+        return (
+            "must not hold a login (user:password@): set RELEASEKIT_SMTP_USER and "
+            "RELEASEKIT_SMTP_PASSWORD in the environment instead"
+        )
     if not re.fullmatch(r"(smtp|smtps|smtp\+starttls)://[^/\s:@]+(:\d{1,5})?/?", value):
-        return f"{value!r} is not smtp://HOST[:PORT], smtps://... or smtp+starttls://..."
+        return "is not smtp://HOST[:PORT], smtps://HOST[:PORT] or smtp+starttls://HOST[:PORT]"
     return None
 
 
 def _http_url(value: str) -> str | None:
+    if _LOGIN_IN_URL.match(value):
+        return "must not hold a login (user:password@): credentials come from the environment"
     if not re.fullmatch(r"https?://\S+", value):
         return f"{value!r} is not an http(s) URL"
     return None
@@ -215,7 +226,11 @@ class MailSettings:
 
     sender: str = _doc("From: header of announcements.", check=_non_empty)
     to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=_non_empty)
-    smtp: str = _doc("smtp://, smtps:// or smtp+starttls:// server.", check=_smtp_url)
+    smtp: str = _doc(
+        "smtp://, smtps:// or smtp+starttls:// HOST[:PORT]; no login in it (the login comes "
+        "from RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD).",
+        check=_smtp_url,
+    )
     signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=_non_empty)
     timeout: int = _doc(
         "Seconds to wait for the SMTP server (at most 3600).",

@@ -163,6 +163,19 @@ CONFIG_CASES = {
         with_key("releases", "esr", '["9.11", "\\u009b"]'),
         ":11: releases.esr: contains a control character (U+009B)",
     ),
+    # The URL, password included, was quoted in the message.
+    "a login in the SMTP URL": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "A <a@b.example>"\nto = ["l@b.example"]\nsigning_key = "F"\n'
+        + 'smtp = "smtps://user:MARKER-PASSWORD@smtp.example:465"\n',
+        ":16: mail.smtp: must not hold a login (user:password@): set RELEASEKIT_SMTP_USER",
+    ),
+    "a malformed SMTP URL": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "A <a@b.example>"\nto = ["l@b.example"]\nsigning_key = "F"\n'
+        + 'smtp = "smtps://MARKER-PASSWORD/smtp.example:465"\n',
+        ":16: mail.smtp: is not smtp://HOST[:PORT], smtps://HOST[:PORT]",
+    ),
     # Each problem's line was found by scanning the whole text again (quadratic): 5000
     # unknown keys took 13 seconds, 3000 unknown tables 9; twice as many, four times that.
     "10000 unknown keys": (
@@ -200,6 +213,7 @@ def test_bad_config_is_one_line_naming_the_file(
     line = rejected(ws, *command, many=text.count("\n") > 1000)
     assert line.startswith("releasekit: error: ")
     assert f"releasekit.toml{where}" in line
+    assert "MARKER-PASSWORD" not in line
 
 
 # --- advisory files ------------------------------------------------------------------------
