@@ -104,13 +104,7 @@ class _Login:
 
 def _login(env: Environment) -> _Login | None:
     pair = env.login(ENV_USER, ENV_PASSWORD, MailError)
-    if pair is None:
-        return None
-    try:
-        "".join(pair).encode()
-    except UnicodeEncodeError:  # bytes that are not UTF-8, kept as surrogates by Python
-        raise MailError(f"{ENV_USER} and {ENV_PASSWORD} must be UTF-8 text") from None
-    return _Login(*pair)
+    return None if pair is None else _Login(*pair)
 
 
 def _authenticate(smtp: smtplib.SMTP, login: _Login, endpoint: Endpoint) -> None:
