@@ -49,7 +49,11 @@ def credentials(env: Environment) -> Credentials:
             f"environment: {', '.join(missing)} not set "
             "(CVE Services credentials come only from the environment)"
         )
-    return Credentials(env.get("CVE_USER"), env.get("CVE_ORG"), env.get("CVE_API_KEY"))
+    values = [env.get(name) for name in ENV_NAMES]
+    if not all(value.isascii() and value.isprintable() for value in values):
+        # They go in HTTP headers; the error of a character that does not would quote it.
+        raise BadInput(f"environment: {', '.join(ENV_NAMES)} must be printable ASCII text")
+    return Credentials(*values)
 
 
 def check_credentials(settings: Settings, env: Environment) -> None:

@@ -29,6 +29,10 @@ class Environment:
         """
         user, password = self.get(user_var), self.get(password_var)
         if user and password:
+            try:
+                (user + password).encode()
+            except UnicodeEncodeError:  # bytes that are not UTF-8, kept as surrogates
+                raise error(f"{user_var} and {password_var} must be UTF-8 text") from None
             return user, password
         if user or password:
             given, missing = (user_var, password_var) if user else (password_var, user_var)

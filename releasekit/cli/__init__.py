@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from releasekit import __version__
+from releasekit.cli import show
 from releasekit.cli.advisory import advisory
 from releasekit.cli.context import Context
 from releasekit.cli.embargo import embargo
@@ -56,7 +57,7 @@ def _report(ctx: click.Context, lines: list[str]) -> None:
     if obj is not None and obj.verbose:
         traceback.print_exc()
     for line in lines:
-        click.echo(f"releasekit: error: {line}", err=True)
+        show.echo(f"releasekit: error: {line}", err=True)
 
 
 @click.group(cls=ReleasekitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,7 +10,7 @@ import click
 
 from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
-from releasekit.support import clock, timefmt
+from releasekit.support import clock
 from releasekit.support.errors import EXIT_BAD_INPUT, BadInput
 from releasekit.workspace.files import (
     check_advisories,
@@ -79,7 +79,7 @@ def advisory_new(obj: Context, /, embargo: str | None, **values: Any) -> None:
     """
     fields = NewAdvisory(embargo=_parse_instant(embargo), **values)
     path = new_advisory(obj.settings, clock.now(), fields)
-    click.echo(str(display_path(obj.settings, path)))
+    show.echo(str(display_path(obj.settings, path)))
 
 
 @advisory.command("list")
@@ -97,28 +97,12 @@ def advisory_list(obj: Context, as_json: bool) -> None:
     days = settings.project.disclosure_days
     advisories = load_advisories(settings)
     if as_json:
-        click.echo(json.dumps([a.to_json(now, days) for a in advisories], indent=2))
+        show.echo(json.dumps([a.to_json(now, days) for a in advisories], indent=2), lines=True)
         return
     if not advisories:
-        show.stderr().print("No advisories yet: `releasekit advisory new`.")
+        show.echo("No advisories yet: `releasekit advisory new`.", err=True)
         return
-    grid = show.table(title=f"{settings.project.name} advisories", title_justify="left")
-    grid.add_column("Id", no_wrap=True)
-    grid.add_column("Title", overflow="fold", ratio=1)
-    grid.add_column("Score", no_wrap=True, justify="right")
-    grid.add_column("Severity", no_wrap=True)
-    grid.add_column("Embargo", overflow="fold")
-    grid.add_column("State", no_wrap=True)
-    for item in advisories:
-        grid.add_row(
-            item.id,
-            item.title,
-            f"{item.score:.1f}" if item.score is not None else "-",
-            show.severity(item.severity),
-            timefmt.instant(item.embargo, settings.zone) if item.embargo else "-",
-            item.state(now, days).value,
-        )
-    show.stdout().print(grid)
+    show.print_advisories(settings, advisories, now)
 
 
 @advisory.command("check")
@@ -140,8 +124,8 @@ def advisory_check(obj: Context) -> None:
     advisories, problems = check_advisories(settings)
     problems += record_problems(settings, advisories)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        show.echo(str(problem), err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in advisories/", err=True)
+        show.echo(f"{len(problems)} problem(s) in advisories/", err=True)
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
-    click.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")
+    show.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")

@@ -35,11 +35,7 @@ def _outside(obj: Context) -> Outside:
     """The world the embargo core talks to: the environment, and progress on stderr."""
     from releasekit.embargo.context import Outside  # see the module's docstring
 
-    err = show.stderr()
-    return Outside(
-        env=obj.env,
-        progress=lambda text: err.print(f"[dim]{text}[/]"),
-    )
+    return Outside(env=obj.env, progress=show.progress)
 
 
 @embargo.command("status")
@@ -62,7 +58,7 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     settings = obj.settings
     report = status(settings, _outside(obj), clock.now())
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2))
+        show.echo(json.dumps(report.to_json(), indent=2), lines=True)
     else:
         show.print_status(settings, report)
     if not report.ready:
@@ -113,12 +109,12 @@ def _send_each(
     )
     if dry_run:
         show_item(item)
-        click.echo("Dry run: nothing was sent.")
+        show.echo("Dry run: nothing was sent.")
         return
     for address in item.sent:
-        click.echo(sent_to(item, address))
+        show.echo(sent_to(item, address))
     for address in item.skipped:
-        click.echo(f"already sent to {address}")
+        show.echo(f"already sent to {address}")
 
 
 _ANSWERS = (  # option, parameter, help
@@ -169,10 +165,10 @@ def embargo_announce(
     from releasekit.embargo.announce import pre_announce  # see the module's docstring
 
     def show_item(item: PreAnnouncement) -> None:
-        click.echo(f"To: {', '.join(item.recipients)}")
-        click.echo(f"Subject: {item.subject}")
-        click.echo("")
-        click.echo(item.body)
+        show.echo(f"To: {', '.join(item.recipients)}")
+        show.echo(f"Subject: {item.subject}")
+        show.echo("")
+        show.echo(item.body, lines=True)
 
     _send_each(
         "announce",
@@ -209,11 +205,11 @@ def embargo_notify(
 
     def show_item(item: Notification) -> None:
         for address, fingerprint in item.keys.items():
-            click.echo(f"To: {address} (encrypted to {fingerprint})")
-        click.echo(f"Subject: {item.subject}")
-        click.echo(f"Attached: {', '.join(item.attachments) or 'nothing'}")
-        click.echo("")
-        click.echo(item.body)
+            show.echo(f"To: {address} (encrypted to {fingerprint})")
+        show.echo(f"Subject: {item.subject}")
+        show.echo(f"Attached: {', '.join(item.attachments) or 'nothing'}")
+        show.echo("")
+        show.echo(item.body, lines=True)
 
     _send_each(
         "notify",
@@ -298,19 +294,19 @@ def embargo_lift(
         else "embargo lift: no terminal to confirm on; pass --yes (or --dry-run)",
     )
     if not report.advisories:
-        click.echo("Nothing to lift: no embargoed advisory is pending.")
+        show.echo("Nothing to lift: no embargoed advisory is pending.")
         return
     if dry_run:
         del show_announcement  # the dry run always shows the announcement
         show.print_lift_plan(settings, report)
         show.print_lift_texts(report)
         when = timefmt.instant(report.instant, settings.zone) if report.instant else "-"
-        click.echo(f"Dry run: nothing was changed. The lift would go public at {when}.")
+        show.echo(f"Dry run: nothing was changed. The lift would go public at {when}.")
         if not report.ready:
             raise NotReady(f"not ready: {failures(report.checks)}")
         return
     released = timefmt.instant(report.released, settings.zone) if report.released else "-"
-    click.echo(f"Released {', '.join(report.advisories)} at {released}.")
+    show.echo(f"Released {', '.join(report.advisories)} at {released}.")
     if report.skipped:
-        click.echo(f"Already done before: {', '.join(report.skipped)}.")
-    click.echo(f"Done now: {', '.join(report.done) or 'nothing'}.")
+        show.echo(f"Already done before: {', '.join(report.skipped)}.")
+    show.echo(f"Done now: {', '.join(report.done) or 'nothing'}.")

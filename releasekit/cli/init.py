@@ -87,14 +87,14 @@ def init(
     made = git.make_private_repository(root) if inside is None else None
     created = init_workspace(root, text)
     for path in created:
-        click.echo(f"created {path}")
+        show.echo(f"created {path}")
     if made is not None:
-        click.echo(f"created {made} (a private git repository for the workspace)")
+        show.echo(f"created {made} (a private git repository for the workspace)")
     else:
-        click.echo(f"the workspace is inside the git repository {inside}: no other made")
+        show.echo(f"the workspace is inside the git repository {inside}: no other made")
     if survey is not None:
         for line in survey.inferred:
-            click.echo(f"inferred: {show.visible(line)}")
+            show.echo(f"inferred: {line}")
         for line in survey.checks:
-            click.echo(f"check: {show.visible(line)}")
-    click.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")
+            show.echo(f"check: {line}")
+    show.echo(f"Next: edit {root / 'releasekit.toml'}, then `releasekit advisory new`.")

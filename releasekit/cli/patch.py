@@ -89,7 +89,7 @@ def patch_add(
         replace=replace,
     )
     held = read_patch(settings, path)
-    click.echo(f"{display_path(settings, path)}: held {held.describe()}")
+    show.echo(f"{display_path(settings, path)}: held {held.describe()}")
     _details(held)
 
 
@@ -97,9 +97,9 @@ def _details(held: HeldPatch) -> None:
     """The commits (subject, author) and the files of a held fix, a line each."""
     for commit in held.commits:
         author = f"{commit.author.name} <{commit.author.email}>"
-        click.echo(f"  commit: {show.visible(commit.subject)} ({show.visible(author)})")
+        show.echo(f"  commit: {commit.subject} ({author})")
     for path in held.files:
-        click.echo(f"  file: {show.visible(path)}")
+        show.echo(f"  file: {path}")
 
 
 @patch.command("list")
@@ -127,18 +127,18 @@ def patch_list(obj: Context, as_json: bool, fetch: bool) -> None:
     repo = git.ProductRepo.open(settings.repository_path, obj.env)
     fixes = list_held(settings, repo, fetch=fetch, progress=show.progress)
     if as_json:
-        click.echo(json.dumps([fix.to_json() for fix in fixes], indent=2))
+        show.echo(json.dumps([fix.to_json() for fix in fixes], indent=2), lines=True)
         return
     if not fixes:
-        click.echo("No held fixes.")
+        show.echo("No held fixes.")
         return
     for fix in fixes:
         held = fix.patch
         status = fix.status or "not tried"
         if fix.conflicts:
-            status += f" ({', '.join(show.visible(c) for c in fix.conflicts)})"
-        click.echo(f"{held.advisory} {held.line}: {held.path}: {held.describe()}")
-        click.echo(f"  {status} on {fix.on}")
+            status += f" ({', '.join(fix.conflicts)})"
+        show.echo(f"{held.advisory} {held.line}: {held.path}: {held.describe()}")
+        show.echo(f"  {status} on {fix.on}")
         _details(held)
 
 
@@ -158,4 +158,4 @@ def patch_remove(obj: Context, advisory_id: str, line: str) -> None:
     """
     from releasekit.fixes.store import remove_patch
 
-    click.echo(f"removed {remove_patch(obj.settings, advisory_id, line)}")
+    show.echo(f"removed {remove_patch(obj.settings, advisory_id, line)}")

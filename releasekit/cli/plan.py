@@ -50,7 +50,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
         now=clock.now(),
     )
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
+        show.echo(json.dumps(result.to_json(), indent=2), lines=True)
     else:
         show.print_plan(settings, result)
     if not result.is_ready:
@@ -91,8 +91,8 @@ def lint_command(obj: Context) -> None:
         settings, advisories, git.ProductRepo.open(settings.repository_path, obj.env)
     )
     for finding in findings:
-        click.echo(str(finding))
+        show.echo(str(finding))
     if findings:
         count = len(findings)
         raise LeakFound(f"{count} possible leak(s): reword, or allow the phrase in [lint] allow")
-    click.echo("lint: clean")
+    show.echo("lint: clean")

@@ -56,12 +56,12 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
         report = build.publish_workspace(
             settings,
             now,
-            progress=lambda m: click.echo(f"publish: {m}", err=True),
+            progress=lambda m: show.echo(f"publish: {m}", err=True),
             jobs=jobs,
             advance=advance,
         )
     for warning in report.warnings:
-        click.echo(f"releasekit: warning: {warning}", err=True)
+        show.echo(f"releasekit: warning: {warning}", err=True)
     published = None
     if cve_services:
         from releasekit.site import cve_publish
@@ -71,19 +71,19 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             load_advisories(settings),
             now,
             env=obj.env,
-            progress=lambda m: click.echo(f"cve: {m}", err=True),
+            progress=lambda m: show.echo(f"cve: {m}", err=True),
         )
     if as_json:
         data = report.to_json()
         if published is not None:
             data["cve_services"] = published.as_json()
-        click.echo(json.dumps(data, indent=2))
+        show.echo(json.dumps(data, indent=2), lines=True)
         return
-    click.echo(report.summary())
+    show.echo(report.summary())
     if len(report.written) + len(report.removed) <= 40:  # a big rebuild: the counts say it
         for rel in report.written:
-            click.echo(f"  written  {rel}")
+            show.echo(f"  written  {rel}")
         for rel in report.removed:
-            click.echo(f"  removed  {rel}")
+            show.echo(f"  removed  {rel}")
     if published is not None:
-        click.echo(published.summary())
+        show.echo(published.summary())

@@ -1,6 +1,12 @@
 """How the commands show things on the terminal: the consoles, tables and styles, the printers
 of the core's reports (plan, status, lift), and the progress shown while a command waits.
 
+Everything a command prints goes through here, and all of it may hold data (advisory text,
+file names, a git server's progress, an SMTP reply, gpg's words): :func:`echo` and the
+consoles show every control or format character as a visible escape (support.text) and
+never read data as console markup or emoji codes. Styles come only from :func:`literal`
+(a rich Text with a style), never from markup in a string.
+
 rich is imported on first use, never at start-up: `releasekit --help` and the daily
 `publish` from cron print plain lines and should not pay for loading it.
 """
@@ -10,21 +16,24 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 from packaging.version import Version
 
 from releasekit.support import timefmt
+from releasekit.support.text import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from releasekit.embargo.gates import Check
     from releasekit.embargo.lift import LiftReport
     from releasekit.embargo.status import StatusReport
+    from releasekit.model.advisory import Advisory
     from releasekit.model.config import Settings
     from releasekit.release.plan import Plan, PlanLine, PlannedAdvisory
 
@@ -45,16 +54,50 @@ STATUS_STYLE = {
 }
 
 
-def stdout() -> Console:
+def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
+    """Print ``text`` and a newline (stderr with ``err``), its control and format characters
+    made visible; with ``lines``, line feeds stay (a message body, JSON), else a line feed in
+    the data is shown as ``\\x0a`` and cannot forge a line of output."""
+    click.echo(visible(text, lines=lines), err=err)
+
+
+def _console(**kwargs: Any) -> Console:
     from rich.console import Console  # on first use: see the module's docstring
 
-    return Console(highlight=False, soft_wrap=False)
+    class DataConsole(Console):
+        """A console for which every string is data: no markup, no emoji codes, control and
+        format characters shown as escapes (tables render their cells through here)."""
+
+        def render_str(self, text: str, **options: Any) -> Text:
+            options.update(markup=False, emoji=False, highlight=False)
+            return super().render_str(visible(text, lines=True), **options)
+
+    return DataConsole(highlight=False, markup=False, emoji=False, **kwargs)
+
+
+def stdout() -> Console:
+    return _console(soft_wrap=False)
 
 
 def stderr() -> Console:
-    from rich.console import Console  # on first use: see the module's docstring
+    return _console(stderr=True)
 
-    return Console(stderr=True, highlight=False)
+
+def literal(value: str, style: str = "") -> Text:
+    """``value`` as data in the given style: one line, shown exactly (escapes made visible)."""
+    from rich.text import Text  # on first use: see the module's docstring
+
+    return Text(visible(value), style=style)
+
+
+def joined(*parts: str | Text) -> Text:
+    """One Text of ``parts``: Texts keep their style; strings are plain and may break lines
+    (data goes in as a :func:`literal`, which keeps it on one line)."""
+    from rich.text import Text  # on first use: see the module's docstring
+
+    return Text.assemble(
+        *(Text(visible(p, lines=True)) if isinstance(p, str) else p for p in parts)
+    )
 
 
 def table(*args: Any, **kwargs: Any) -> Table:
@@ -63,30 +106,14 @@ def table(*args: Any, **kwargs: Any) -> Table:
     return Table(*args, **kwargs)
 
 
-def severity(name: str) -> str:
+def severity(name: str) -> Text:
     """A severity as a table shows it: capitalized, in its colour."""
-    return f"[{SEVERITY_STYLE[name]}]{name.title()}[/]"
-
-
-def visible(text: str, keep: str = "") -> str:
-    """Data as plain output shows it: C0 and C1 control characters (and other unprintable
-    ones, but those in ``keep``) as visible escapes, so that no file or commit can move the
-    cursor or recolour the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() or c in keep else c.encode("unicode_escape").decode() for c in text
-    )
-
-
-def visible_text(text: str) -> str:
-    """:func:`visible` for a text that keeps its line breaks and tabs."""
-    return "\n".join(visible(line.removesuffix("\r"), "\t") for line in text.split("\n"))
+    return literal(name.title(), SEVERITY_STYLE.get(name, ""))
 
 
 def progress(text: str) -> None:
     """A line of progress, on stderr (stdout is for results)."""
-    click.echo(text, err=True)
+    echo(text, err=True)
 
 
 def countdown() -> Callable[[timedelta], None]:
@@ -100,7 +127,10 @@ def countdown() -> Callable[[timedelta], None]:
         if text != last[0]:
             last[0] = text
             if err.is_terminal:
-                err.print(f"\rembargo ends in {text}   ", end="")
+                from rich.control import Control  # on first use: see the module's docstring
+
+                err.control(Control.move_to_column(0))  # the line rewritten in place
+                err.print(f"embargo ends in {text}   ", end="")
             elif left.total_seconds() % 60 < 1 or left.total_seconds() < 10:
                 err.print(f"embargo ends in {text}")
 
@@ -141,6 +171,31 @@ def render_bar() -> Iterator[Callable[[int, int], None] | None]:
             bar.stop()
 
 
+# --- advisories ------------------------------------------------------------------------
+
+
+def print_advisories(settings: Settings, advisories: list[Advisory], now: datetime) -> None:
+    """``advisory list``: id, title, score, severity, embargo and state, a row each."""
+    days = settings.project.disclosure_days
+    grid = table(title=literal(f"{settings.project.name} advisories"), title_justify="left")
+    grid.add_column("Id", no_wrap=True)
+    grid.add_column("Title", overflow="fold", ratio=1)
+    grid.add_column("Score", no_wrap=True, justify="right")
+    grid.add_column("Severity", no_wrap=True)
+    grid.add_column("Embargo", overflow="fold")
+    grid.add_column("State", no_wrap=True)
+    for item in advisories:
+        grid.add_row(
+            literal(item.id),
+            literal(item.title),
+            f"{item.score:.1f}" if item.score is not None else "-",
+            severity(item.severity),
+            literal(timefmt.instant(item.embargo, settings.zone)) if item.embargo else "-",
+            item.state(now, days).value,
+        )
+    stdout().print(grid)
+
+
 # --- the backport plan ------------------------------------------------------------------
 
 
@@ -150,7 +205,7 @@ def print_plan(settings: Settings, result: Plan) -> None:
     out = stdout()
     if not result.advisories:
         out.print("No unreleased advisories: nothing to plan.")
-    title = f"{settings.project.name} backport plan"
+    title = literal(f"{settings.project.name} backport plan")
     grid = _plan_by_line(result, title)
     if out.measure(grid, options=out.options.update_width(10_000)).maximum > out.width:
         grid = _plan_by_row(result, title)
@@ -158,29 +213,32 @@ def print_plan(settings: Settings, result: Plan) -> None:
         out.print(grid)
         if not all(result.outcomes[line.name].ok for line in result.lines):
             out.print(
-                "[red]![/] a line where a required fix is missing or does not apply, or that "
-                "cannot be released now (below)"
+                joined(
+                    literal("!", "red"),
+                    " a line where a required fix is missing or does not apply, or that "
+                    "cannot be released now (below)",
+                )
             )
     for advisory in result.advisories:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
-            out.print(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}", highlight=False)
+            out.print(literal(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}"))
     for line in result.lines:
         release = result.outcomes[line.name].release
         if release is not None:
             subject = release.message.splitlines()[0] if release.message.strip() else ""
             out.print(
-                f"{line.name}: release commit {release.commit[:12]} {subject!r} on the fixes, "
-                f"tagged {line.tag}: {', '.join(release.files)}",
-                highlight=False,
-                markup=False,
+                literal(
+                    f"{line.name}: release commit {release.commit[:12]} {subject!r} on the "
+                    f"fixes, tagged {line.tag}: {', '.join(release.files)}"
+                )
             )
     for problem in result.problems():
-        out.print(f"! {problem}", highlight=False, markup=False, style="red")
+        out.print(literal(f"! {problem}", "red"))
     verdict = "ready" if result.is_ready else "NOT ready"
     out.print(f"Plan: {verdict}.")
 
 
-def _plan_by_line(result: Plan, title: str) -> Table:
+def _plan_by_line(result: Plan, title: Text) -> Table:
     """A row per advisory, a column per line."""
     grid = table(title=title, title_justify="left")
     grid.add_column("Advisory", no_wrap=True)
@@ -194,7 +252,7 @@ def _plan_by_line(result: Plan, title: str) -> Table:
     return grid
 
 
-def _plan_by_row(result: Plan, title: str) -> Table:
+def _plan_by_row(result: Plan, title: Text) -> Table:
     """A row per advisory and line, for a terminal too narrow for a column per line."""
     grid = table(title=title, title_justify="left")
     grid.add_column("Advisory", no_wrap=True)
@@ -214,23 +272,25 @@ def _plan_by_row(result: Plan, title: str) -> Table:
     return grid
 
 
-def _about(advisory: PlannedAdvisory) -> str:
-    return f"{advisory.id}\n[dim]{advisory.severity}, {advisory.state}[/]"
+def _about(advisory: PlannedAdvisory) -> Text:
+    state = literal(f"{advisory.severity}, {advisory.state}", "dim")
+    return joined(literal(advisory.id), "\n", state)
 
 
-def _status(result: Plan, advisory: PlannedAdvisory, line: PlanLine, sep: str) -> str:
+def _status(result: Plan, advisory: PlannedAdvisory, line: PlanLine, sep: str) -> Text:
     cell = result.cell(advisory.id, line.name)
-    text = f"[{STATUS_STYLE[cell.status]}]{cell.status}[/]"
-    return text + "".join(sep + name for name in cell.conflicts)
+    names = [part for name in cell.conflicts for part in (sep, literal(name))]
+    return joined(literal(cell.status, STATUS_STYLE.get(cell.status, "")), *names)
 
 
-def _line_label(result: Plan, line: PlanLine, sep: str) -> str:
-    mark = "" if result.outcomes[line.name].ok else " [red]![/]"
-    return f"{line.name} ({'/'.join(line.groups)}){sep}-> {line.next_version}{mark}"
+def _line_label(result: Plan, line: PlanLine, sep: str) -> Text:
+    mark = () if result.outcomes[line.name].ok else (" ", literal("!", "red"))
+    head = literal(f"{line.name} ({'/'.join(line.groups)})")
+    return joined(head, sep, literal(f"-> {line.next_version}"), *mark)
 
 
-def _ready(result: Plan, advisory: PlannedAdvisory) -> str:
-    return "[green]yes[/]" if result.ready(advisory.id) else "[red]no[/]"
+def _ready(result: Plan, advisory: PlannedAdvisory) -> Text:
+    return literal("yes", "green") if result.ready(advisory.id) else literal("no", "red")
 
 
 # --- embargoes --------------------------------------------------------------------------
@@ -243,8 +303,8 @@ def print_checks(checks: list[Check]) -> None:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for check in checks:
-        mark = "[green]OK[/]" if check.ok else "[bold red]FAIL[/]"
-        grid.add_row(mark, check.name, "" if check.ok else check.detail)
+        mark = literal("OK", "green") if check.ok else literal("FAIL", "bold red")
+        grid.add_row(mark, literal(check.name), literal("" if check.ok else check.detail))
     stdout().print(grid)
 
 
@@ -252,12 +312,10 @@ def print_status(settings: Settings, report: StatusReport) -> None:
     """A half-done lift, the pending embargoes, and each batch's readiness."""
     out = stdout()
     if report.unfinished_run:
-        out.print(
-            f"[bold yellow]A lift of {', '.join(report.unfinished_run)} is half done."
-            "[/] Run `releasekit embargo lift` to finish it."
-        )
+        half = literal(f"A lift of {', '.join(report.unfinished_run)} is half done.", "bold yellow")
+        out.print(joined(half, " Run `releasekit embargo lift` to finish it."))
         for step in report.unfinished:
-            out.print(f"  {step.key.split('/', 2)[-1]}: {step.status}")
+            out.print(literal(f"  {step.key.split('/', 2)[-1]}: {step.status}"))
     if not report.pending:
         out.print("No pending embargo.")
         return
@@ -268,18 +326,16 @@ def print_status(settings: Settings, report: StatusReport) -> None:
     grid.add_column("Left", no_wrap=True, justify="right")
     for item in report.pending:
         grid.add_row(
-            item.advisory.id,
+            literal(item.advisory.id),
             severity(item.advisory.severity),
-            timefmt.instant(item.ends, settings.zone),
+            literal(timefmt.instant(item.ends, settings.zone)),
             timefmt.duration(item.left) if item.left.total_seconds() > 0 else "over",
         )
     out.print(grid)
     for batch in report.batches:
-        verdict = "[green]ready[/]" if batch.ready else "[bold red]not ready[/]"
-        out.print(
-            f"Readiness of {', '.join(batch.ids)} "
-            f"({timefmt.instant(batch.instant, settings.zone)}): {verdict}"
-        )
+        verdict = literal("ready", "green") if batch.ready else literal("not ready", "bold red")
+        when = timefmt.instant(batch.instant, settings.zone)
+        out.print(joined(f"Readiness of {', '.join(batch.ids)} ({when}): ", verdict))
         print_checks(batch.checks)
 
 
@@ -287,41 +343,52 @@ def print_lift_texts(report: LiftReport) -> None:
     """Every commit and tag message a lift would push, then the whole announcement (plain
     text: data is never console markup)."""
     for what, text in report.messages:
-        click.echo(f"--- {what}")
-        click.echo(visible_text(text).rstrip("\n"))
+        echo(f"--- {what}")
+        echo(text.rstrip("\n"), lines=True)
     if report.subject:
-        click.echo("--- announcement")
-        click.echo(f"Subject: {visible(report.subject)}")
-        click.echo("")
-        click.echo(visible_text(report.body).rstrip("\n"))
-    click.echo("---")
+        echo("--- announcement")
+        echo(f"Subject: {report.subject}")
+        echo("")
+        echo(report.body.rstrip("\n"), lines=True)
+    echo("---")
 
 
 def print_lift_plan(settings: Settings, report: LiftReport) -> None:
     """What a lift will do (or would, with --dry-run): checks, refs, versions, mail, pages."""
     out = stdout()
-    out.print(f"[bold]Lift of {', '.join(report.advisories)}[/] ({report.run})")
+    out.print(
+        joined(literal(f"Lift of {', '.join(report.advisories)}", "bold"), f" ({report.run})")
+    )
     if report.checks:
         print_checks(report.checks)
     out.print("Refs to push (never forced):")
     for update in report.updates:
         old = update.old[:12] if update.old else "(new)"
-        out.print(f"  {update.ref}  {old} -> {update.new[:12]}")
+        out.print(literal(f"  {update.ref}  {old} -> {update.new[:12]}"))
     if report.releases:
-        out.print("Release commits (the tags point at them):")
+        out.print(literal("Release commits (the tags point at them):"))
     for release in report.releases:
         subject = release.message.splitlines()[0] if release.message.strip() else ""
         out.print(
-            f"  {release.version}: {release.commit[:12]} {subject!r} on {release.parent[:12]}, "
-            f"changing {', '.join(release.files)}",
-            markup=False,
+            literal(
+                f"  {release.version}: {release.commit[:12]} {subject!r} on "
+                f"{release.parent[:12]}, changing {', '.join(release.files)}"
+            )
         )
     out.print("Fixed versions:")
     for ident, lines in report.fixed.items():
-        ordered = sorted(lines.items(), key=lambda item: Version(item[0]))
+        ordered = sorted(lines.items(), key=lambda item: _line_key(item[0]))
         versions = ", ".join(f"{line}: {v}" for line, v in ordered)
-        out.print(f"  {ident}: {versions}")
-    out.print(f"Announcement to {', '.join(report.recipients)}: {report.subject}")
+        out.print(literal(f"  {ident}: {versions}"))
+    out.print(literal(f"Announcement to {', '.join(report.recipients)}: {report.subject}"))
     out.print("Pages:")
     for page in report.pages:
-        out.print(f"  {page}")
+        out.print(literal(f"  {page}"))
+
+
+def _line_key(line: str) -> tuple[int, Version | str]:
+    """Release lines in version order (9.11 before 10.1); anything else after, as text."""
+    try:
+        return (0, Version(line))
+    except ValueError:
+        return (1, line)

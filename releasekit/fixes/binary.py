@@ -73,24 +73,35 @@ def b85_encode(data: bytes) -> list[str]:
     return lines
 
 
-def apply_delta(source: bytes, delta: bytes) -> bytes | None:
-    """Apply a git binary delta; None when it does not fit ``source``."""
+def _varint(delta: bytes, pos: int) -> tuple[int, int]:
+    """A size of the delta's header and the position after it; IndexError past its end."""
+    value = shift = 0
+    while True:
+        if pos >= len(delta) or shift > 63:
+            raise IndexError
+        byte = delta[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
 
-    def varint(pos: int) -> tuple[int, int]:
-        value = shift = 0
-        while True:
-            if pos >= len(delta):
-                raise IndexError
-            byte = delta[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return value, pos
 
+def delta_size(delta: bytes) -> int | None:
+    """The size of the file a git binary delta makes (from its header); None if malformed."""
     try:
-        source_size, pos = varint(0)
-        target_size, pos = varint(pos)
+        _, pos = _varint(delta, 0)
+        return _varint(delta, pos)[0]
+    except IndexError:
+        return None
+
+
+def apply_delta(source: bytes, delta: bytes) -> bytes | None:
+    """Apply a git binary delta; None when it does not fit ``source``. It never makes more
+    than the size its header names (a copy of 64 KiB per byte would, soon)."""
+    try:
+        source_size, pos = _varint(delta, 0)
+        target_size, pos = _varint(delta, pos)
         if source_size != len(source):
             return None
         out = bytearray()
@@ -115,6 +126,8 @@ def apply_delta(source: bytes, delta: bytes) -> bytes | None:
                 out += delta[pos : pos + op]
                 pos += op
             else:
+                return None
+            if len(out) > target_size:
                 return None
         return bytes(out) if len(out) == target_size else None
     except IndexError:

@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.fixes.binary import MalformedLine, b85_decode
+from releasekit.fixes.binary import MalformedLine, b85_decode, delta_size
 from releasekit.support.errors import PatchError
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
+# All the binary data of one patch file, inflated, and the files its deltas make: a patch of
+# many binary sections inflated to gigabytes (MemoryError), and every plan did it again.
+MAX_INFLATED = 64 * 1024 * 1024
 # Line numbers and sizes of at most 9 and 10 digits: int() refuses thousands of digits.
 _HUNK = re.compile(rb"^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
 _INDEX = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})(?: ([0-7]{6}))?$")
@@ -151,6 +154,14 @@ class Cursor:
         if self.lines and self.lines[-1] == b"":
             self.lines.pop()
         self.pos = 0
+        self.inflate_left = MAX_INFLATED  # what the binary data may still inflate to
+
+    def inflate(self, size: int, path: Path | str, line: int) -> None:
+        """Count ``size`` bytes of inflated binary data against the patch's budget."""
+        if size > self.inflate_left:
+            limit = MAX_INFLATED // (1024 * 1024)
+            raise patch_error(path, line, f"binary data inflates to more than {limit} MiB")
+        self.inflate_left -= size
 
     @property
     def number(self) -> int:
@@ -314,8 +325,7 @@ def _parse_binary(cursor: Cursor, path: Path | str, end: int) -> Binary:
             cursor.pos += 1
         cursor.pos += 1  # the blank line after the section
         size = int(match[2])
-        if size > MAX_PATCH_BYTES * 4:
-            raise patch_error(path, at, "binary patch data is too large")
+        cursor.inflate(size, path, at)
         try:
             inflater = zlib.decompressobj()
             data = inflater.decompress(b85_decode(body), size + 1)
@@ -325,6 +335,11 @@ def _parse_binary(cursor: Cursor, path: Path | str, end: int) -> Binary:
             raise patch_error(path, at, "binary patch data does not inflate") from None
         if len(data) != size:
             raise patch_error(path, at, "binary patch data has the wrong size")
+        if match[1] == b"delta":  # the file it makes counts too: a byte may copy 64 KiB
+            made = delta_size(data)
+            if made is None:
+                raise patch_error(path, at, "malformed binary delta")
+            cursor.inflate(made, path, at)
         sections.append(Binary(match[1].decode(), data))
     if not sections:
         raise patch_error(path, cursor.number, "GIT binary patch without literal or delta data")

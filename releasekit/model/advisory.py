@@ -23,14 +23,19 @@ from releasekit.model import lifecycle
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
 from releasekit.model.severity import severity_for
+from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
 FENCE = "+++"
+BOM = "\ufeff"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
 _OID = re.compile(r"[0-9a-f]{40}")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
+# Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
+# for the worst shapes: this bounds any body's rendering to seconds.
+MAX_BODY = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -163,10 +168,13 @@ class Advisory:
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, line where the body starts) or None if there is no +++ block."""
+    """(front matter, body, line where the body starts) or None if there is no +++ block.
+
+    Lines may end in CRLF, and the file may start with a byte order mark (an editor's).
+    """
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
-    if first.rstrip("\r").strip() != FENCE or first_end < 0:
+    if first.removeprefix(BOM).rstrip("\r").strip() != FENCE or first_end < 0:
         return None
     # The closing line contains +++: look only at the lines that do (the body is long).
     at = text.find(FENCE, first_end + 1)
@@ -176,8 +184,9 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         line = text[start:] if end < 0 else text[start:end]
         if line.rstrip("\r").strip() == FENCE:
             front = text[first_end + 1 : max(first_end + 1, start - 1)]
+            front = front.removesuffix("\r")  # (the CR of the line before the fence)
             body = "" if end < 0 else text[end + 1 :]
-            return front, body.lstrip("\n"), text.count("\n", 0, start) + 2
+            return front, body.lstrip("\r\n"), text.count("\n", 0, start) + 2
         at = text.find(FENCE, start if end < 0 else end)
         if end < 0:
             break
@@ -191,6 +200,12 @@ def _is_version(text: str) -> bool:
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return False
     return True
+
+
+def _version_text(text: str) -> bool:
+    """A version as written in a field: packaging reads "10.3\x1c" as 10.3 (white space
+    around it), but the text itself goes to feeds and pages."""
+    return _is_version(text) and textrule.refused(text) is None
 
 
 _FIELDS: dict[str, str] = {  # key -> expected TOML type
@@ -212,6 +227,7 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "fix_commits": "table",
 }
 _REQUIRED = ("id", "title", "summary")
+_MULTILINE = ("summary", "severity_reason")  # may span lines; every other field is one line
 
 
 # Instants an advisory may name: later dates (release + disclosure_days, in any time zone)
@@ -263,6 +279,14 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             ]
         )
     front, body, _ = parts
+    if len(body) > MAX_BODY:
+        at = len(text) - len(body)
+        line = text.count("\n", 0, at) + 1
+        problem("body", f"must be at most {MAX_BODY} characters (link long logs)", line=line)
+    elif bad := textrule.refused(body, lines=True, returns=True):
+        # (the Markdown body reaches pages, records and the predisclosure mail)
+        at = len(text) - len(body) + bad[0]
+        problem("body", bad[1], line=text.count("\n", 0, at) + 1)
     data, syntax_line, message = tomlpos.loads(front)
     if data is None:
         line = syntax_line + 1 if syntax_line else 1
@@ -276,7 +300,9 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             close = difflib.get_close_matches(key, list(_FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             suggested.update(close)
-            problem(key, f"unknown field{hint}")
+            # Named by its line, not its text: `publish` (its log often public) reports this
+            # of an embargoed advisory too, and a key can be any text typed into the file.
+            problem(None, f"unknown field{hint}", line=field_line(front, key) or 1)
         elif kind == "str":
             if not isinstance(value, str):
                 problem(key, "must be a string")
@@ -284,6 +310,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
                 problem(key, "must not be empty")
             elif key == "title" and len(value.strip()) > MAX_TITLE:
                 problem(key, f"must be at most {MAX_TITLE} characters")
+            elif bad := textrule.refused(value, lines=key in _MULTILINE):
+                problem(key, bad[1])
             else:
                 values[key] = value.strip()
         elif kind == "datetime":
@@ -346,7 +374,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         if key in values and not _is_version(values[key]):
             problem(key, "must be a release line such as 9.8")
     fixed = values.get("fixed", {})
-    wrong = sum(1 for k, v in fixed.items() if not (_is_version(k) and _is_version(v)))
+    wrong = sum(1 for k, v in fixed.items() if not (_version_text(k) and _version_text(v)))
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{entries} not line = version, e.g. "10.3" = "10.3.3"')
@@ -360,6 +388,9 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
     if "released" in values and "embargo" not in values:
         problem("released", "an advisory released by hand still needs its embargo time")
+    elif "released" in values and values["released"] < values["embargo"]:
+        # Its details would be public from a release that could not have happened yet.
+        problem("released", "is before embargo: nothing is released before its embargo ends")
 
     if problems:
         raise AdvisoryError(problems)

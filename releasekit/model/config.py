@@ -10,26 +10,19 @@ get a "did you mean" suggestion; wrong types and missing keys name the table, ke
 from __future__ import annotations
 
 import dataclasses
-import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from packaging.version import Version
-
-from releasekit.model import schema
+from releasekit.model import checks, schema
+from releasekit.model.checks import line_key as line_key  # named here for its users
 from releasekit.model.schema import Check
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
-LINE_GROUPS = ("upcoming", "esr", "last")
-AT_RELEASE = ("cve", "credits", "cwe", "component")  # what [disclosure] at_release may name
-
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 
 
 def _doc(
@@ -44,174 +37,31 @@ def _doc(
     return field(default=default, metadata=meta)
 
 
-def _version(value: str) -> str | None:
-    try:
-        Version(value)
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return f"{value!r} is not a version (like 10.4)"
-    return None
-
-
-def _versions(values: tuple[str, ...]) -> str | None:
-    for value in values:
-        if problem := _version(value):
-            return problem
-    return None
-
-
-def line_key(text: str) -> str:
-    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
-    try:
-        release = (*Version(text).release, 0)
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return text
-    return f"{release[0]}.{release[1]}"
-
-
-# What git refuses in a branch name (git check-ref-format), checked without git.
-_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|/\.")
-
-
-def _branches(value: Mapping[str, str]) -> str | None:
-    seen: dict[str, str] = {}
-    lines: set[str] = set()
-    for line, branch in value.items():
-        if problem := _version(line):
-            return problem
-        if line_key(line) in lines:
-            return f"the line {line_key(line)} is named twice"
-        lines.add(line_key(line))
-        if not branch or _BAD_BRANCH.search(branch) or branch.startswith("refs/"):
-            return f"{branch!r} is not a branch name (like main)"
-        if branch in seen:
-            return f"lines {seen[branch]} and {line} cannot share the branch {branch!r}"
-        seen[branch] = line
-    return None
-
-
-def _zone(value: str) -> str | None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a long name
-        return f"{value!r} is not an IANA time zone (like Europe/Berlin)"
-    return None
-
-
-def _pattern(placeholder: str) -> Check:
-    """A name pattern: the placeholder exactly once, plain (no format spec, conversion,
-    attribute or index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a
-    tag pattern with {version} twice could never be read back from the tags)."""
-    wanted = "{" + placeholder + "}"
-
-    def check(value: str) -> str | None:
-        if wanted not in value:
-            return f"must contain {wanted}"
-        try:
-            fields = [
-                (name, spec, conversion)
-                for _, name, spec, conversion in string.Formatter().parse(value)
-                if name is not None
-            ]
-        except ValueError:  # an unmatched brace
-            return f"only {wanted} may appear in braces"
-        if any(field != (placeholder, "", None) for field in fields):
-            return f"only {wanted} may appear in braces"
-        if len(fields) != 1:
-            return f"must contain {wanted} exactly once"
-        return None
-
-    return check
-
-
-def _regex(pattern: str, example: str) -> Check:
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str | None:
-        return None if compiled.fullmatch(value) else f"{value!r} is not valid (like {example})"
-
-    return check
-
-
-def _at_most(check: Check, highest: int, unit: str) -> Check:
-    """``check``, and no more than ``highest``: beyond it, dates and timeouts overflow."""
-
-    def bounded(value: int) -> str | None:
-        return check(value) or (None if value <= highest else f"must be at most {highest} {unit}")
-
-    return bounded
-
-
-def _positive(value: int) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
-def _not_negative(value: int) -> str | None:
-    return None if value >= 0 else "must not be negative"
-
-
-def _groups(values: tuple[str, ...]) -> str | None:
-    for value in values:
-        if value not in LINE_GROUPS:
-            return f"{value!r} is not a line group (one of {', '.join(LINE_GROUPS)})"
-    return None
-
-
-def _at_release(values: tuple[str, ...]) -> str | None:
-    for value in values:
-        if value not in AT_RELEASE:
-            return f"{value!r} is not a field public at release (one of {', '.join(AT_RELEASE)})"
-    return None
-
-
-def _smtp_url(value: str) -> str | None:
-    if not re.fullmatch(r"(smtp|smtps|smtp\+starttls)://[^/\s:@]+(:\d{1,5})?/?", value):
-        return f"{value!r} is not smtp://HOST[:PORT], smtps://... or smtp+starttls://..."
-    return None
-
-
-def _http_url(value: str) -> str | None:
-    if not re.fullmatch(r"https?://\S+", value):
-        return f"{value!r} is not an http(s) URL"
-    return None
-
-
-def _non_empty(value: Any) -> str | None:
-    return None if value else "must not be empty"
-
-
-def _identity(value: str) -> str | None:
-    if value == "":
-        return None
-    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", value):
-        return f"{value!r} is not Name <email>"
-    return None
-
-
 @dataclass(frozen=True)
 class ProjectSettings:
     """[project]: the product and where its code lives."""
 
-    name: str = _doc("Product name used in texts.", check=_non_empty)
-    vendor: str = _doc("Vendor name in CVE records.", check=_non_empty)
+    name: str = _doc("Product name used in texts.", check=checks.non_empty)
+    vendor: str = _doc("Vendor name in CVE records.", check=checks.non_empty)
     repository: str = _doc(
-        "Local clone of the product, relative to the workspace.", check=_non_empty
+        "Local clone of the product, relative to the workspace.", check=checks.non_empty
     )
     advisory_prefix: str = _doc(
-        "Advisory id prefix: PREFIX-YYYY-NNNN.", check=_regex(r"[A-Z][A-Z0-9]{0,15}", "ACSA")
+        "Advisory id prefix: PREFIX-YYYY-NNNN.", check=checks.regex(r"[A-Z][A-Z0-9]{0,15}", "ACSA")
     )
-    site_url: str = _doc("Public URL of the security-updates site.", check=_http_url)
-    remote: str = _doc("Remote of the clone that the lift pushes to.", "origin", _non_empty)
+    site_url: str = _doc("Public URL of the security-updates site.", check=checks.http_url)
+    remote: str = _doc("Remote of the clone that the lift pushes to.", "origin", checks.non_empty)
     disclosure_days: int = _doc(
         "Days between release and full details (at most 3650).",
         30,
-        _at_most(_not_negative, 3650, "days"),
+        checks.at_most(checks.not_negative, 3650, "days"),
     )
     embargo_hours: int = _doc(
         "Default embargo after a CVE is reserved (at most 8760).",
         72,
-        _at_most(_positive, 8760, "hours"),
+        checks.at_most(checks.positive, 8760, "hours"),
     )
-    time_zone: str = _doc("IANA time zone shown beside UTC in texts.", "UTC", _zone)
+    time_zone: str = _doc("IANA time zone shown beside UTC in texts.", "UTC", checks.zone)
 
 
 @dataclass(frozen=True)
@@ -226,7 +76,7 @@ class BumpSettings:
         "How the file writes the version, one line with `{version}` once (e.g. "
         '`__version__ = "{version}"`): the release commit replaces the current version '
         "by the next, and the file must contain it written so exactly once.",
-        check=schema.one_line(_pattern("version")),
+        check=schema.one_line(checks.pattern("version")),
     )
 
 
@@ -248,34 +98,34 @@ class ChangelogSettings:
 class ReleasesSettings:
     """[releases]: how release lines appear in the product repository."""
 
-    upcoming: str = _doc("The next, not yet released line (e.g. 10.4).", check=_version)
+    upcoming: str = _doc("The next, not yet released line (e.g. 10.4).", check=checks.version)
     branch: str = _doc(
-        "Public branch of a line: `{line}` once.", "release-{line}", _pattern("line")
+        "Public branch of a line: `{line}` once.", "release-{line}", checks.pattern("line")
     )
     branches: Mapping[str, str] = _doc(
         'Branches of lines that `branch` does not name, e.g. `{ "10.4" = "main" }` '
         "(the upcoming line may live on the development branch).",
         {},
-        _branches,
+        checks.branches,
     )
     tag: str = _doc(
         "Release tag of a version: `{version}` once; the spelling the lift writes.",
         "v{version}",
-        _pattern("version"),
+        checks.pattern("version"),
     )
     read_tags: tuple[str, ...] = _doc(
         'Earlier spellings of release tags (e.g. `["release-{version}"]`): read, never '
         "written. Releases and next versions come from every spelling.",
         (),
-        schema.each(_pattern("version")),
+        schema.each(checks.pattern("version")),
     )
-    esr: tuple[str, ...] = _doc("Extended support release lines.", (), _versions)
-    last: int = _doc("How many of the newest released lines are supported.", 3, _not_negative)
+    esr: tuple[str, ...] = _doc("Extended support release lines.", (), checks.versions)
+    last: int = _doc("How many of the newest released lines are supported.", 3, checks.not_negative)
     committer: str = _doc(
         "Committer of the pushed fixes, Name <email> (default: the product clone's "
         "user.name and user.email).",
         "",
-        _identity,
+        checks.identity,
     )
     bump: tuple[BumpSettings, ...] = _doc(
         "Files that carry the version, as `[[releases.bump]]` tables (path, format). With "
@@ -292,11 +142,11 @@ class ReleasesSettings:
 class PolicySettings:
     """[policy]: the line groups that get a fix, by final severity."""
 
-    none: tuple[str, ...] = _doc("Groups for severity None.", (), _groups)
-    low: tuple[str, ...] = _doc("Groups for Low.", ("upcoming", "esr"), _groups)
-    medium: tuple[str, ...] = _doc("Groups for Medium.", LINE_GROUPS, _groups)
-    high: tuple[str, ...] = _doc("Groups for High.", LINE_GROUPS, _groups)
-    critical: tuple[str, ...] = _doc("Groups for Critical.", LINE_GROUPS, _groups)
+    none: tuple[str, ...] = _doc("Groups for severity None.", (), checks.groups)
+    low: tuple[str, ...] = _doc("Groups for Low.", ("upcoming", "esr"), checks.groups)
+    medium: tuple[str, ...] = _doc("Groups for Medium.", checks.LINE_GROUPS, checks.groups)
+    high: tuple[str, ...] = _doc("Groups for High.", checks.LINE_GROUPS, checks.groups)
+    critical: tuple[str, ...] = _doc("Groups for Critical.", checks.LINE_GROUPS, checks.groups)
 
     def groups(self, severity: str) -> tuple[str, ...]:
         value: tuple[str, ...] = getattr(self, severity)
@@ -307,14 +157,18 @@ class PolicySettings:
 class MailSettings:
     """[mail]: the signed announcement. Credentials come only from the environment."""
 
-    sender: str = _doc("From: header of announcements.", check=_non_empty, toml="from")
-    to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=_non_empty)
-    smtp: str = _doc("smtp://, smtps:// or smtp+starttls:// server.", check=_smtp_url)
-    signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=_non_empty)
+    sender: str = _doc("From: header of announcements.", check=checks.non_empty, toml="from")
+    to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=checks.non_empty)
+    smtp: str = _doc(
+        "smtp://, smtps:// or smtp+starttls:// HOST[:PORT]; no login in it (the login comes "
+        "from RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD).",
+        check=checks.smtp_url,
+    )
+    signing_key: str = _doc("Fingerprint of the GnuPG signing key.", check=checks.non_empty)
     timeout: int = _doc(
         "Seconds to wait for the SMTP server (at most 3600).",
         30,
-        _at_most(_positive, 3600, "seconds"),
+        checks.at_most(checks.positive, 3600, "seconds"),
     )
 
 
@@ -325,7 +179,7 @@ class NotifySettings:
     to: tuple[str, ...] = _doc(
         "Addresses that get details and patches before the embargo ends (their public keys "
         "must be in the GnuPG home).",
-        check=_non_empty,
+        check=checks.non_empty,
     )
 
 
@@ -349,12 +203,14 @@ class CveSettings:
     url: str = _doc(
         "CVE Services API URL (overrides environment).",
         "",
-        lambda v: None if not v else _http_url(v),
+        lambda v: None if not v else checks.http_url(v),
     )
     org_id: str = _doc(
         "CNA organisation UUID (v4); site/cve/ records are written only when it is set.",
         "",
-        lambda v: None if not v else _regex(_UUID, "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36")(v),
+        lambda v: (
+            None if not v else checks.regex(checks.UUID, "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36")(v)
+        ),
     )
     short_name: str = _doc(
         "CNA short name for records (2 to 32 characters).",
@@ -372,7 +228,7 @@ class DisclosureSettings:
         "announcement, the tag message, the pages and advisories.json): any of cve, "
         "credits, cwe, component.",
         (),
-        _at_release,
+        checks.at_release,
     )
 
 
@@ -473,7 +329,7 @@ def load_config(root: Path) -> Settings:
     """Read and parse ``root/releasekit.toml``."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (without an editor's byte order mark)
     except FileNotFoundError:
         raise ConfigError.one(
             path, None, None, "not found: run `releasekit init` or pass --workspace DIR"

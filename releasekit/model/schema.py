@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from releasekit.support import text as text_rule
 from releasekit.support import tomlpos
 from releasekit.support.errors import Problem
 
@@ -110,6 +111,15 @@ def _type_problem(expected: Any, value: Any) -> tuple[str | None, Any]:
     raise TypeError(expected)  # pragma: no cover - schema error
 
 
+def _text_problem(value: Any) -> str | None:
+    """Why a string value (or one of a list) cannot be used: every value is one line that
+    may reach pages, feeds, e-mail headers or the terminal (see support.text)."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(item, str) and (bad := text_rule.refused(item)):
+            return bad[1]
+    return None
+
+
 def _subtable(expected: Any) -> tuple[type | None, bool]:
     """(the schema class of a nested table or array of tables, whether it is an array)."""
     many = typing.get_origin(expected) is tuple
@@ -182,6 +192,8 @@ def parse_table(
             problem, converted = parsed
         else:
             problem, converted = _type_problem(hints[f.name], value)
+        if problem is None:
+            problem = _text_problem(converted)
         if problem is None and f.metadata.get("check"):
             problem = f.metadata["check"](converted)
         if problem:

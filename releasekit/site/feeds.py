@@ -3,12 +3,15 @@
 One entry per released advisory, newest change first (at most :data:`FEED_LIMIT`). An entry's
 id is its page URL and never changes; its ``updated`` time is the release, then the moment its
 details became public. The feed's own timestamps are the newest entry's: nothing comes from
-the build clock, so the same advisories on the same day give the same bytes.
+the build clock, so the same advisories on the same day give the same bytes. Every text
+reaches a reader as written: HTML-escaped in RSS (whose readers take a title or description
+as HTML), ``type="text"`` in Atom.
 """
 
 from __future__ import annotations
 
 import heapq
+import html
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -35,20 +38,36 @@ def select(rows: Iterable[FeedRow]) -> list[FeedRow]:
     return heapq.nlargest(FEED_LIMIT, rows, key=lambda r: (r.updated, r.order))
 
 
-def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> FeedGenerator:
+def _rss_text(text: str) -> str:
+    """Text as RSS carries it: readers take an RSS title or description as HTML (entity-
+    escaped in the XML), so the text is HTML-escaped first: ``S <img src=x>`` reaches them
+    as those characters, never as an element, and ``Ref<B, T>`` keeps its ``<B, T>``."""
+    return html.escape(text, quote=False)
+
+
+def _atom_text(text: str) -> str:
+    """Text as Atom carries it: its elements say type="text" (the default), so readers show
+    the characters as they are."""
+    return text
+
+
+def _generator(
+    settings: Settings, chosen: Sequence[FeedRow], self_url: str, atom: bool
+) -> FeedGenerator:
     from feedgen.feed import FeedGenerator  # with lxml: only when the feeds are made
 
+    text = _atom_text if atom else _rss_text
     base = settings.project.site_url.rstrip("/")
     newest = _utc(chosen[0].updated) if chosen else EPOCH
     fg = FeedGenerator()
     fg.id(base + "/")
-    fg.title(f"{settings.project.name} security updates")
-    fg.subtitle(f"Security advisories of {settings.project.name}")
-    fg.description(f"Security advisories of {settings.project.name}")
+    fg.title(text(f"{settings.project.name} security updates"))
+    fg.subtitle(text(f"Security advisories of {settings.project.name}"))
+    fg.description(text(f"Security advisories of {settings.project.name}"))
     fg.link(href=base + "/", rel="alternate")
     fg.link(href=self_url, rel="self")
     fg.language("en")
-    fg.author({"name": settings.project.vendor})
+    fg.author({"name": text(settings.project.vendor)})
     fg.generator("releasekit")
     fg.updated(newest)
     fg.lastBuildDate(newest)
@@ -57,9 +76,12 @@ def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> 
         entry = fg.add_entry(order="append")
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(item.title)
+        entry.title(text(item.title))
         entry.link(href=url, rel="alternate")
-        entry.description(item.text)
+        if atom:
+            entry.content(item.text, type="text")
+        else:
+            entry.description(text(item.text))
         entry.published(_utc(item.published))
         entry.updated(_utc(item.updated))
         entry.category(term=item.severity, label=item.severity.title())
@@ -69,12 +91,12 @@ def _generator(settings: Settings, chosen: Sequence[FeedRow], self_url: str) -> 
 def rss(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
     """RSS 2.0 of the rows that :func:`select` chose."""
     url = settings.project.site_url.rstrip("/") + "/feed.xml"
-    data: bytes = _generator(settings, chosen, url).rss_str(pretty=True)
+    data: bytes = _generator(settings, chosen, url, atom=False).rss_str(pretty=True)
     return data
 
 
 def atom(settings: Settings, chosen: Sequence[FeedRow]) -> bytes:
     """Atom 1.0 of the rows that :func:`select` chose."""
     url = settings.project.site_url.rstrip("/") + "/atom.xml"
-    data: bytes = _generator(settings, chosen, url).atom_str(pretty=True)
+    data: bytes = _generator(settings, chosen, url, atom=True).atom_str(pretty=True)
     return data

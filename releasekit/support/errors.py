@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from releasekit.support.text import visible
+
 EXIT_OK = 0
 EXIT_NOT_DONE = 1
 EXIT_BAD_INPUT = 2
@@ -44,7 +46,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = str(self.path)
+        where = visible(str(self.path))  # a file name is data too: one line, no escapes
         if self.line is not None:
             where += f":{self.line}"
         if self.field:

@@ -91,18 +91,31 @@ def cross_check(
         key = (advisory.year, advisory.number)
         if key in seen_ids:
             other = seen_ids[key].id
-            shown = display_path(settings, path_of(advisory))
-            problems.append(Problem(shown, 2, "id", f"duplicate id: {other} has the same number"))
+            path = path_of(advisory)
+            shown = display_path(settings, path)
+            message = f"duplicate id: {other} has the same number"
+            problems.append(Problem(shown, _line_of(path, "id"), "id", message))
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
             if advisory.cve in seen_cves:
-                shown = display_path(settings, path_of(advisory))
+                path = path_of(advisory)
+                shown = display_path(settings, path)
                 # Neither the CVE id nor the other advisory: `publish` (run daily, its log
                 # often public) stops on this problem too, and naming a disclosed advisory
                 # would tell an embargoed one's CVE id. `grep` finds the other file.
-                problems.append(Problem(shown, None, "cve", "another advisory has the same CVE id"))
+                message = "another advisory has the same CVE id"
+                problems.append(Problem(shown, _line_of(path, "cve"), "cve", message))
             seen_cves.setdefault(advisory.cve, advisory)
     return problems
+
+
+def _line_of(path: Path, field: str) -> int | None:
+    """The line of ``field`` in the advisory file at ``path`` (None if it cannot be read)."""
+    try:
+        split = split_front_matter(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return field_line(split[0], field) if split else None
 
 
 def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[Problem]:
@@ -114,10 +127,7 @@ def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[
         if found is None:
             continue
         field, error = found
-        line = None
-        if field is not None:
-            split = split_front_matter(advisory.path.read_text(encoding="utf-8"))
-            line = field_line(split[0], field) if split else None
+        line = _line_of(advisory.path, field) if field is not None else None
         shown = display_path(settings, advisory.path)
         # Not the record's file name, cve/CVE-ID.json: the CVE id is public only from the
         # disclosure date (and `advisory check` may run in a public CI log).

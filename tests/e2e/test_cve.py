@@ -146,6 +146,16 @@ def test_credentials_only_from_the_environment(
         "(CVE Services credentials come only from the environment)"
     )
     assert cve_ws.snapshot() == before
+    # A character that HTTP headers cannot carry failed inside requests, quoting it.
+    for name, value in {"CVE_USER": "u", "CVE_ORG": "o", "CVE_API_KEY": "sécret✓"}.items():
+        monkeypatch.setenv(name, value)
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish", "--cve-services")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "releasekit: error: environment: CVE_USER, CVE_ORG, CVE_API_KEY must be printable "
+        "ASCII text"
+    )
     with pytest.raises(BadInput, match=r"cve.org_id: required"):
         cve.check_credentials(_settings_without_org(cve_ws), Environment())
     creds = cve.credentials(

@@ -258,6 +258,22 @@ def test_dry_run_before_the_instant_exits_1_when_not_ready(release: Release) -> 
     assert files_of(release.root) == before_files
 
 
+def test_the_lift_shows_a_title_as_written(release: Release) -> None:
+    # The lift's plan (what --dry-run and the confirmation show) crashed on a closing tag
+    # with nothing open and was restyled by [red]; a bidi override reordered the line.
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    hostile = "[/bold] Ref<B, T> [red]red[/] \u202eevil"
+    path.write_text(release.advisory().replace("Link previews follow redirects", hostile))
+    with after_embargo():
+        result = release.run(
+            "embargo", "lift", "--dry-run", "--show-announcement", env={"COLUMNS": "300"}
+        )
+    assert result.exit_code == 0, result.output
+    shown = "[/bold] Ref<B, T> [red]red[/] \\u202eevil"
+    assert result.stdout.count(shown) == 3  # the plan, the subject and the body
+    assert "\u202e" not in result.stdout
+
+
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
     # What a lift killed inside the atomic write of the advisory leaves: the lift removes it.
     leftover = release.root / "advisories" / ".ACSA-2026-0001.md.k1ll3d.tmp"
@@ -415,8 +431,9 @@ def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     cache = tmp_path_factory.getbasetemp() / "product-cache"
     release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
     path = release.root / "advisories" / "ACSA-2026-0001.md"
-    # Larger than any file written before the record step: recording it fails (EFBIG).
-    path.write_text(path.read_text() + "A paragraph of the details.\n" * 12000)
+    # Larger than any file written before the record step: recording it fails (EFBIG). (In
+    # letters of 4 bytes: 294 KB, well within the 262144 characters a body may have.)
+    path.write_text(path.read_text() + "Details in 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters.\n" * 6000)
     before = release.remote_refs()
 
     def full_disk() -> None:
@@ -1136,6 +1153,32 @@ def test_lift_over_starttls_with_login_from_the_environment(
     assert all(m.tls and m.login == TEST_USER for m in messages)
 
 
+def test_status_logs_in_with_any_password_and_never_shows_it(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_factory: Callable[..., SmtpServer],
+    gpg_home: GpgHome,
+) -> None:
+    # A non-ASCII password crashed `embargo status` with a traceback that showed one of its
+    # characters; bytes that are not UTF-8 reach Python as surrogates.
+    user, password = "änna", "pässwörd ✓ 42"
+    server = smtp_factory("starttls", users={user: password})
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, server, gpg_home)
+    with time_machine.travel(EMBARGO - timedelta(hours=2), tick=False):
+        good = release.run("embargo", "status", "--json", env=server.env(user, password))
+        wide = {"COLUMNS": "300", **server.env(user, "p\udcf6ss")}
+        bad = release.run("embargo", "status", env=wide)
+    assert good.exception is None or isinstance(good.exception, SystemExit), good.exception
+    checks = {c["name"]: c for c in json.loads(good.stdout)["batches"][0]["checks"]}
+    assert checks["SMTP server"]["ok"], checks["SMTP server"]
+    assert bad.exit_code == 1 and bad.exception is not None
+    assert isinstance(bad.exception, SystemExit), bad.exception
+    out = bad.stdout + bad.stderr
+    assert "RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD must be UTF-8 text" in out
+    assert "Traceback" not in out and "\\udcf6" not in out and "\udcf6" not in out
+
+
 # --- predisclosure (embargo notify) ---------------------------------------------------------
 
 
@@ -1221,3 +1264,25 @@ def test_notify_without_a_recipient_key_sends_nothing(
     assert result.exit_code == 1
     assert "no valid encryption key for psirt@other.example" in result.stderr
     assert release.smtp.messages == []
+
+
+def test_notify_dry_run_shows_the_details_as_text(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # The predisclosure shows the details written by an outside reporter: a bidi override
+    # reordered the terminal's line, a zero-width space hid in it.
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, _ = notify_release(
+        tmp_path, cache, smtp_server, fresh_gpg_home, ("security@distro.example",)
+    )
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    hostile = "Steps: \u202eevil\u200b [red]red[/] [/bold]\n\nSecond paragraph."
+    path.write_text(release.advisory().replace(f"Details: {DETAIL_MARKER}", hostile))
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        dry = release.run("embargo", "notify", "--dry-run")
+    assert dry.exit_code == 0, dry.output + dry.stderr
+    assert "Steps: \\u202eevil\\u200b [red]red[/] [/bold]\n\nSecond paragraph." in dry.stdout
+    assert "\u202e" not in dry.stdout and "\u200b" not in dry.stdout

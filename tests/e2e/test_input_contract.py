@@ -154,6 +154,28 @@ CONFIG_CASES = {
         with_key("project", "time_zone", '"' + "a" * 300 + '"'),
         ":7: project.time_zone: ",
     ),
+    # lxml refused a control character in the feeds' title: a ValueError traceback.
+    "a control character in the project name": (
+        with_key("project", "name", '"Acme\\u0001"'),
+        ":2: project.name: contains a control character (U+0001)",
+    ),
+    "a C1 control in a list": (
+        with_key("releases", "esr", '["9.11", "\\u009b"]'),
+        ":11: releases.esr: contains a control character (U+009B)",
+    ),
+    # The URL, password included, was quoted in the message.
+    "a login in the SMTP URL": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "A <a@b.example>"\nto = ["l@b.example"]\nsigning_key = "F"\n'
+        + 'smtp = "smtps://user:MARKER-PASSWORD@smtp.example:465"\n',
+        ":16: mail.smtp: must not hold a login (user:password@): set RELEASEKIT_SMTP_USER",
+    ),
+    "a malformed SMTP URL": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "A <a@b.example>"\nto = ["l@b.example"]\nsigning_key = "F"\n'
+        + 'smtp = "smtps://MARKER-PASSWORD/smtp.example:465"\n',
+        ":16: mail.smtp: is not smtp://HOST[:PORT], smtps://HOST[:PORT]",
+    ),
     # Each problem's line was found by scanning the whole text again (quadratic): 5000
     # unknown keys took 13 seconds, 3000 unknown tables 9; twice as many, four times that.
     "10000 unknown keys": (
@@ -191,15 +213,17 @@ def test_bad_config_is_one_line_naming_the_file(
     line = rejected(ws, *command, many=text.count("\n") > 1000)
     assert line.startswith("releasekit: error: ")
     assert f"releasekit.toml{where}" in line
+    assert "MARKER-PASSWORD" not in line
 
 
 # --- advisory files ------------------------------------------------------------------------
 
+RELEASED = {"released": "2026-12-01T14:00:07Z", "fixed": '{ "10.3" = "10.3.3" }'}
 ADVISORY_CASES = {
     "integer of 5000 digits": (advisory_text(title="1" + "0" * 5000), ":3: invalid TOML"),
     "7500 unknown fields": (  # 2500 took 3 s when each line was searched for again
         advisory_text().replace("+++\n\n", "".join(f"k{i} = 1\n" for i in range(7500)) + "+++\n\n"),
-        ":7: k0: unknown field",
+        ":7: unknown field",
     ),
     "5000 bad fixed versions": (
         advisory_text().replace(
@@ -224,8 +248,8 @@ ADVISORY_CASES = {
     # A line of "[" and 30000 spaces (in a multi-line string) took the table-header regex
     # minutes once every line was indexed.
     "a line of [ and spaces": (
-        advisory_text(reporter='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
-        ":10: zzz: unknown field",
+        advisory_text(summary='"""\n[' + " " * 30000 + 'x\n"""', zzz="1"),
+        ":9: unknown field",
     ),
     # Instants that have no UTC datetime, or whose release + disclosure_days or local time
     # has none: OverflowError tracebacks in every command, or in list and publish.
@@ -249,6 +273,38 @@ ADVISORY_CASES = {
         ),
         ":7: released: must be from 1970 to 8999",
     ),
+    # A typo on the hand-release path published the full details before the embargo.
+    "released before its embargo": (
+        advisory_text(released="2026-11-30T14:00:00Z", fixed='{ "10.3" = "10.3.3" }'),
+        ":7: released: is before embargo",
+    ),
+    # Control characters passed `check`, then lxml refused them in the feeds: a ValueError
+    # traceback in publish (and in status and lift, which build the site too).
+    "an escape in the title": (
+        advisory_text(title='"Export\\u001b]0;x\\u0007"', **RELEASED),
+        ":3: title: contains a control character (U+001B)",
+    ),
+    "NUL in the summary": (
+        advisory_text(summary='"One \\u0000 sentence."', **RELEASED),
+        ":6: summary: contains a control character (U+0000)",
+    ),
+    "a noncharacter in the reporter": (
+        advisory_text(reporter='"R\\uFFFE"', **RELEASED),
+        ":7: reporter: contains a noncharacter (U+FFFE)",
+    ),
+    "a line break in the component": (
+        advisory_text(component='"""server\nside"""', **RELEASED),
+        ":7: component: contains a line break (U+000A)",
+    ),
+    # Any body renders in time linear in its size: its size bounds the time.
+    "a body of 300 000 characters": (
+        advisory_text(**RELEASED).replace("Details.", "*" * 300_000),
+        ":11: body: must be at most 262144 characters",
+    ),
+    "a C1 control in the body": (
+        advisory_text(**RELEASED).replace("Details.", "Details\u009b31m."),
+        ":11: body: contains a control character (U+009B)",
+    ),
 }
 
 
@@ -263,6 +319,39 @@ def test_bad_advisory_is_one_line_naming_the_file(
     ws.write(ADVISORY, text)
     line = rejected(ws, *command, many=text.count("\n") > 1000)
     assert f"{ADVISORY}{where}" in line
+
+
+@pytest.mark.parametrize("command", [("advisory", "check"), ("publish",)])
+def test_an_unknown_key_is_named_by_its_line_not_its_text(
+    ws: Workspace, command: tuple[str, ...]
+) -> None:
+    # publish's log is often public: a key typed into an embargoed advisory was echoed.
+    key = '"MARKER-KEY CVE-2026-1234 (XSS)"'
+    ws.write(ADVISORY, advisory_text().replace("+++\n\n", f"{key} = 1\n+++\n\n"))
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), *command])
+    assert result.exit_code == 2
+    assert f"{ADVISORY}:7: unknown field" in result.stderr
+    assert "MARKER-KEY" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("command", [("advisory", "check"), ("advisory", "list"), ("publish",)])
+def test_crlf_line_ends_and_a_byte_order_mark_are_accepted(
+    ws: Workspace, command: tuple[str, ...]
+) -> None:
+    # A CRLF file was "invalid TOML", and one with a byte order mark did not "start with a
+    # +++ line": both are what some editors save.
+    bom = "\ufeff"
+    ws.write("releasekit.toml", bom + MINIMAL_CONFIG.replace("\n", "\r\n"))
+    ws.write(ADVISORY, advisory_text(summary='"""Two\nlines."""', **RELEASED).replace("\n", "\r\n"))
+    ws.write("advisories/ACSA-2026-0002.md", bom + advisory_text("ACSA-2026-0002"))
+    ws.write(
+        "advisories/ACSA-2026-0003.md", bom + advisory_text("ACSA-2026-0003").replace("\n", "\r\n")
+    )
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), *command])
+    assert result.exit_code == 0, result.output
+    if command == ("publish",):
+        page = (ws.root / "site" / "advisories" / "ACSA-2026-0001.html").read_text()
+        assert "Two\nlines." in page
 
 
 # --- held patches ----------------------------------------------------------------------------
@@ -288,6 +377,11 @@ PATCH_CASES = {
         MAIL + b"GIT binary patch\nliteral " + b"9" * 5000 + b"\nzcmV?d00001\n\n",
         ":10: GIT binary patch without literal or delta data",
     ),
+    # Sections each within bounds inflated to gigabytes together: every patch is bounded.
+    "binary data of 100 MB": (
+        MAIL + b"GIT binary patch\nliteral 100000000\nzcmV?d00001\n\n",
+        ":10: binary data inflates to more than 64 MiB",
+    ),
     # email.utils.parseaddr recurses once per "(": RecursionError.
     "From: of nested comments": (
         MAIL.replace(b"A <a@example.org>", b"(" * 50000 + b" <a@example.org>") + HUNK,
@@ -302,6 +396,28 @@ def pws(ws: Workspace, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path)
     ws.write("releasekit.toml", workspace_config(product.clone))
     ws.advisory("ACSA-2026-0001")
     return ws
+
+
+@pytest.mark.parametrize(
+    "command", [("plan",), ("embargo", "status"), ("embargo", "lift", "--dry-run")]
+)
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"released": "2026-11-30T14:00:00Z"}, ":8: released: is before embargo"),
+        (
+            {"released": "2026-12-01T14:00:07Z", "title": '"T\\u0085"'},
+            ":3: title: contains a control character (U+0085)",
+        ),
+    ],
+    ids=["released before embargo", "C1 control in the title"],
+)
+def test_bad_advisories_stop_the_commands_of_the_product(
+    pws: Workspace, command: tuple[str, ...], fields: dict[str, str], where: str
+) -> None:
+    pws.advisory("ACSA-2026-0002", fixed='{ "10.3" = "10.3.3" }', **fields)
+    line = rejected(pws, *command)
+    assert f"advisories/ACSA-2026-0002.md{where}" in line
 
 
 @pytest.mark.parametrize("patch", PATCH_CASES.values(), ids=list(PATCH_CASES))

@@ -406,6 +406,25 @@ def test_tls_certificates_are_verified_by_default(
     assert reason.startswith(f"RELEASEKIT_SMTP_CAFILE={tmp_path / 'none.pem'}: cannot load")
 
 
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_non_ascii_login_goes_as_utf8(
+    smtp_factory: Callable[..., SmtpServer], build: Build, mechanism: str
+) -> None:
+    # smtplib encodes a login as ASCII: a UnicodeEncodeError whose traceback showed a
+    # character of the password.
+    user, password = "änna", "pässwörd ✓ 42"
+    others = tuple({"PLAIN", "LOGIN"} - {mechanism})
+    server = smtp_factory("starttls", users={user: password}, auth_exclude=others)
+    mail = server.mail_settings()
+    send(build(mail), mail, Environment(server.env(user, password)))
+    assert [m.login for m in server.messages] == [user]
+    with pytest.raises(MailError) as caught:
+        send(build(mail), mail, Environment(server.env(user, "wröng")))
+    assert str(caught.value).startswith(f"SMTP server {server.url}: AUTH: 535 ")
+    assert "wr" not in str(caught.value)
+    assert len(server.messages) == 1
+
+
 def test_a_wrong_password_fails_cleanly_without_the_password(
     smtp_factory: Callable[..., SmtpServer], build: Build
 ) -> None:

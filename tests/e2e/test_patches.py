@@ -490,6 +490,56 @@ def test_a_zip_bomb_is_not_inflated() -> None:
     assert peak < 5_000_000  # the 10 MB were never inflated
 
 
+def _binary_patch(*sections: tuple[str, bytes]) -> bytes:
+    """A mail creating one file per (kind, data) section: kind "literal" or "delta"."""
+    text = (
+        "From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000\n"
+        "Subject: x\n\n---\n"
+    )
+    for n, (kind, data) in enumerate(sections):
+        body = "\n".join(b85_encode(zlib.compress(data)))
+        text += (
+            f"diff --git a/x{n}.bin b/x{n}.bin\nindex 1234567..89abcde 100644\n"
+            f"GIT binary patch\n{kind} {len(data)}\n{body}\n\n"
+        )
+    return text.encode()
+
+
+def test_the_binary_data_of_a_patch_inflates_to_a_bounded_size() -> None:
+    # Binary sections each within bounds inflated to 3.7 GB together (MemoryError), in
+    # `patch add` and again in every `plan`: the patch's total is bounded too.
+    part = b"\0" * 25_000_000
+    data = _binary_patch(("literal", part), ("literal", part), ("literal", part))
+    third = [i for i, x in enumerate(data.split(b"\n"), 1) if x == b"literal 25000000"][2]
+    tracemalloc.start()
+    try:
+        with pytest.raises(PatchError) as info:
+            parse_mbox(data, "p")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == f"p:{third}: binary data inflates to more than 64 MiB"
+    assert peak < 90_000_000  # the first two sections, never the third
+
+
+def test_a_delta_makes_no_more_than_its_header_says() -> None:
+    # A copy instruction of one byte makes 64 KiB: a delta's output is counted from its
+    # header (at most 64 MiB a patch), and applying never makes more than that.
+    huge = bytes([0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])  # from 16 bytes, 2**35 - 1 bytes
+    with pytest.raises(PatchError, match=r"p:10: binary data inflates to more than 64 MiB"):
+        parse_mbox(_binary_patch(("delta", huge)), "p")
+    source = b"s" * 0x10000
+    copies = bytes([0x80, 0x80, 0x04, 0x0A]) + bytes([0x80]) * 2000  # 128 MiB of copies
+    tracemalloc.start()
+    try:
+        assert apply_delta(source, copies) is None  # past the 10 bytes its header names
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    assert apply_delta(source, bytes([0x80, 0x80, 0x04, 0x03, 0x91, 0x00, 0x03])) == b"sss"
+
+
 SAMPLE = (
     b"From 1111111111111111111111111111111111111111 Mon Sep 17 00:00:00 2001\n"
     b"From: =?UTF-8?q?J=C3=BCrgen?= <j@example.org>\n"

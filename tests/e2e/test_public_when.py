@@ -26,7 +26,8 @@ from releasekit.cli import cli
 from releasekit.embargo import texts
 from releasekit.embargo.announce import pre_announce
 from releasekit.embargo.context import Outside
-from releasekit.model.config import AT_RELEASE, Settings, load_config
+from releasekit.model.checks import AT_RELEASE
+from releasekit.model.config import Settings, load_config
 from releasekit.release.planner import build_plan
 from releasekit.site.build import publish_workspace
 from releasekit.workspace import files as workspace

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from ..conftest import MINIMAL_CONFIG, Workspace
@@ -10,6 +11,7 @@ ORG_UUID = "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"
 CONFIG = MINIMAL_CONFIG + f'\n[cve]\norg_id = "{ORG_UUID}"\nshort_name = "acme"\n'
 
 RELEASED = "2026-10-13T14:00:07Z"  # disclosure date: 2026-11-12
+EMBARGO = "2026-10-13T14:00:00Z"
 PLACEHOLDER = (
     "Details on the security update will be posted here on {}, "
     "as per our Responsible Disclosure Policy."
@@ -35,12 +37,14 @@ def marked(
     n: int,
     *,
     released: str | None = RELEASED,
-    embargo: str = "2026-10-13T14:00:00Z",
+    embargo: str | None = None,
     fixed: str = '{ "10.4" = "10.4.0", "10.3" = "10.3.3", "9.11" = "9.11.9" }',
     body: str | None = None,
     **extra: str,
 ) -> Path:
     m = markers(n)
+    if embargo is None:  # the usual embargo, or the release when that is earlier
+        embargo = min(EMBARGO, released or EMBARGO, key=_instant)
     ident = f"ACSA-2026-{n:04d}"
     lines = [
         f'id = "{ident}"',
@@ -58,9 +62,19 @@ def marked(
     ]
     if released:
         lines += [f"released = {released}", f"fixed = {fixed}"]
-    lines += [f"{k} = {v}" for k, v in extra.items()]
+    lines = [_given(line, extra) for line in lines]  # a field given again replaces it
+    lines += [f"{k} = {v}" for k, v in extra.items() if f"{k} = {v}" not in lines]
     text = body if body is not None else f"## Impact\n\n{m['body']} in a paragraph.\n"
     return ws.write(f"advisories/{ident}.md", "+++\n" + "\n".join(lines) + "\n+++\n\n" + text)
+
+
+def _given(line: str, extra: dict[str, str]) -> str:
+    key = line.split(" = ", 1)[0]
+    return f"{key} = {extra[key]}" if key in extra else line
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 def site_files(root: Path) -> dict[str, bytes]:

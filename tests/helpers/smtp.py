@@ -187,6 +187,7 @@ class SmtpServer:
         echo_password: bool = False,
         maildir: Path | None = None,
         port: int | None = None,
+        auth_exclude: tuple[str, ...] = (),
     ) -> None:
         if mode != "plain" and tls is None:
             raise ValueError(f"mode {mode} needs tls")
@@ -196,6 +197,7 @@ class SmtpServer:
         self.recorder = Recorder(maildir=maildir, require_auth=bool(self.users))
         self.authenticator = Authenticator(self.users, echo=echo_password) if users else None
         self.port = port or free_port()
+        self.auth_exclude = auth_exclude  # AUTH mechanisms not offered (PLAIN, LOGIN)
         self._controller: Controller | None = None
 
     @property
@@ -242,6 +244,7 @@ class SmtpServer:
         }
         if self.authenticator is not None:
             kwargs["authenticator"] = self.authenticator
+            kwargs["auth_exclude_mechanism"] = list(self.auth_exclude)
         if self.mode == "starttls":
             assert self.tls is not None
             kwargs.update(tls_context=self.tls.context, require_starttls=True)

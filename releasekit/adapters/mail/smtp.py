@@ -107,6 +107,34 @@ def _login(env: Environment) -> _Login | None:
     return None if pair is None else _Login(*pair)
 
 
+def _authenticate(smtp: smtplib.SMTP, login: _Login, endpoint: Endpoint) -> None:
+    """AUTH with ``login``: smtplib's choice of mechanism for an ASCII login; a non-ASCII one
+    goes as UTF-8 through PLAIN (RFC 4616) or LOGIN, which smtplib cannot send (it encodes
+    as ASCII, and its error quoted a character of the password)."""
+    user, password = login.user.encode(), login.password.encode()
+    if user.isascii() and password.isascii():
+        smtp.login(login.user, login.password)
+        return
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        code, reply = smtp.docmd("AUTH", "PLAIN " + _b64(b"\0" + user + b"\0" + password))
+    elif "LOGIN" in offered:
+        code, reply = smtp.docmd("AUTH", "LOGIN " + _b64(user))
+        if code == 334:
+            code, reply = smtp.docmd(_b64(password))
+    else:
+        raise MailError(
+            f"SMTP server {endpoint}: AUTH: offers neither PLAIN nor LOGIN, the mechanisms "
+            f"that carry a non-ASCII {ENV_USER} or {ENV_PASSWORD}"
+        )
+    if code not in (235, 503):  # (503: authenticated already)
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
 def _tls_context(env: Environment) -> ssl.SSLContext:
     cafile = env.get(ENV_CAFILE) or None
     try:
@@ -215,7 +243,7 @@ class _Conversation:
                     raise MailError(
                         f"SMTP server {endpoint}: does not offer AUTH, but {ENV_USER} is set"
                     )
-                smtp.login(self.login.user, self.login.password)
+                _authenticate(smtp, self.login, endpoint)
         except MailError:
             self.close()
             raise

@@ -192,6 +192,15 @@ def test_advisory_list_json_and_table(ws: Workspace, run: Run) -> None:
     assert "(06:00 PST)" in table.stdout
 
 
+def test_advisory_list_shows_titles_as_written(ws: Workspace, run: Run) -> None:
+    # A closing tag with nothing open crashed the table (rich's MarkupError); [red] restyled
+    # the title; a bidi override reordered the terminal's line.
+    ws.advisory(title='"[/bold] Ref<B, T> [red]red[/] :warning: \\u202eevil"')
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(cli, ["-C", str(ws.root), "advisory", "list"])
+    assert result.exit_code == 0, result.output
+    assert "[/bold] Ref<B, T> [red]red[/] :warning: \\u202eevil" in result.stdout
+
+
 def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0001", cvss='"CVSS:3.1/AV:X"')
     ws.advisory("ACSA-2026-0002", embargo="2026-12-01T14:00:00")
@@ -204,7 +213,7 @@ def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Ru
     assert "advisories/ACSA-2026-0001.md:4: cvss: invalid CVSS vector" in lines[0]
     assert "advisories/ACSA-2026-0002.md:5: embargo: needs a UTC offset" in result.stderr
     assert "advisories/ACSA-2026-0003.md:2: id: duplicate id" in result.stderr
-    assert "ACSA-2026-0003.md: cve: another advisory has the same CVE id" in result.stderr
+    assert "ACSA-2026-0003.md:7: cve: another advisory has the same CVE id" in result.stderr
     assert "CVE-2026-1111" not in result.stderr  # public only from the disclosure date
     assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
     assert lines[-1] == "5 problem(s) in advisories/"
@@ -220,6 +229,7 @@ def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, ru
         "ACSA-2026-0002",
         cve='"CVE-2026-40002"',
         cwe='"CWE-862"',
+        embargo="2026-10-13T14:00:00Z",
         released="2026-10-13T14:00:07Z",
         fixed='{ "10.3" = "10.3.3" }',
         reporter='"' + "R" * 5000 + '"',

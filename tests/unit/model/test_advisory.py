@@ -82,9 +82,9 @@ def test_override_with_reason() -> None:
 def test_a_misspelt_required_field_is_one_problem() -> None:
     # Not also "required field is missing" for the field it is a typo of.
     (message,) = problems(advisory_text(title=None, titel='"x"'))  # type: ignore[arg-type]
-    assert "titel: unknown field; did you mean 'title'?" in message
+    assert ":6: unknown field; did you mean 'title'?" in message
     (message,) = problems(advisory_text(cvss=None, cvs='"CVSS:3.1/AV:N"'))  # type: ignore[arg-type]
-    assert "cvs: unknown field; did you mean 'cvss'?" in message
+    assert ":6: unknown field; did you mean 'cvss'?" in message
 
 
 @pytest.mark.parametrize(
@@ -105,11 +105,24 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         ({"cve": '"CVE-1"'}, "cve: must look like CVE-YYYY-NNNN"),
         ({"cwe": '"79"'}, "cwe: must look like CWE-79"),
         ({"introduced": '"nine"'}, "introduced: must be a release line"),
-        ({"titel": '"x"'}, "titel: unknown field; did you mean 'title'?"),
+        ({"titel": '"x"'}, ":7: unknown field; did you mean 'title'?"),
         ({"title": "3"}, "title: must be a string"),
         ({"summary": None}, ":1: summary: required field is missing"),
         ({"cvss": None}, "cvss: required once an embargo is set"),
         ({"fixed": '{ "10.3" = 3 }'}, "fixed: must be a table of line"),
+        # A typo on the hand-release path: the details would be public before the embargo.
+        ({"released": "2026-11-01T14:00:00Z"}, ":7: released: is before embargo"),
+        ({"released": "2026-12-01T13:59:59Z"}, ":7: released: is before embargo"),
+        # Text that feeds (XML), pages and mail cannot carry is refused at check time.
+        (
+            {"severity": '"low"', "severity_reason": '"""one\ntwo\\u0007"""'},
+            ":8: severity_reason: contains a control character (U+0007)",
+        ),
+        ({"title": '"one\\ntwo"'}, ":3: title: contains a line break (U+000A)"),
+        ({"reporter": '"A\\u009fB"'}, ":7: reporter: contains a control character (U+009F)"),
+        # packaging reads "10.3.3\x1c" as 10.3.3: the text went to the feeds as it was.
+        ({"fixed": '{ "10.3" = "10.3.3\\u001c" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"introduced": '"9.8\\u000b"'}, ":7: introduced: contains a control character"),
     ],
 )
 def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
@@ -135,8 +148,10 @@ def test_malformed_toml_and_missing_fence() -> None:
 def test_messages_never_quote_advisory_text() -> None:
     marker = "MARKER-SECRET-DETAIL"
     text = advisory_text(cvss=f'"{marker}"', title=f'"{marker}"', titel=f'"{marker}"')
-    text = text.replace("Details.", marker)
-    for message in problems(text):
+    text = text.replace("Details.", marker).replace("+++\n\n", f'"{marker}-KEY" = 1\n+++\n\n')
+    found = problems(text)
+    assert f"{PATH}:8: unknown field" in found
+    for message in found:
         assert marker not in message
 
 
@@ -214,13 +229,13 @@ def test_deeply_nested_toml_is_a_clean_error() -> None:
 def _split_by_lines(text: str) -> tuple[str, str, int] | None:
     """The plain reading of the front matter rules, line by line (the reference)."""
     lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r").strip() != FENCE:
+    if not lines or lines[0].removeprefix("\ufeff").rstrip("\r").strip() != FENCE:
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip("\r").strip() == FENCE:
-            front = "\n".join(lines[1:index])
+            front = "\n".join(lines[1:index]).removesuffix("\r")
             body = "\n".join(lines[index + 1 :])
-            return front, body.lstrip("\n"), index + 2
+            return front, body.lstrip("\r\n"), index + 2
     return None
 
 
@@ -228,7 +243,7 @@ def _split_by_lines(text: str) -> tuple[str, str, int] | None:
 @given(
     st.lists(
         st.sampled_from(
-            ["+++", " +++ ", "+++\r", "++++", "a +++", "+++x", "\u2003+++", "", "x = 1", "\r"]
+            ["+++", " +++ ", "+++\r", "\ufeff+++", "++++", "a +++", "+++x", "\u2003+++", "", "\r"]
         )
         | st.text(alphabet="+ \r\tab=\n", max_size=8),
         max_size=8,
@@ -298,3 +313,24 @@ def test_fix_commits_are_read_and_checked() -> None:
     assert message.endswith(
         'fix_commits: must be a table of line = "commit" (40 hex digits), written by the lift'
     )
+
+
+def test_summaries_and_bodies_may_span_lines() -> None:
+    adv = parse(advisory_text(summary='"""one\ntwo"""').replace("Details.", "a\tb\r\nc"))
+    assert adv.summary == "one\ntwo"
+    (message,) = problems(advisory_text().replace("Details.", "one\n\ntwo\x1b[2J"))
+    assert message == f"{PATH}:11: body: contains a control character (U+001B); remove it"
+
+
+def test_crlf_and_a_byte_order_mark_parse_and_update() -> None:
+    for text in (
+        advisory_text(summary='"""one\ntwo"""').replace("\n", "\r\n"),
+        "\ufeff" + advisory_text(),
+        "\ufeff" + advisory_text().replace("\n", "\r\n"),
+    ):
+        adv = parse(text)
+        assert adv.summary in ("one\ntwo", "One public sentence.")
+        assert adv.body.rstrip("\r\n") == "Details."
+        updated = update_front_matter(text, {"released": datetime(2026, 12, 2, tzinfo=UTC)})
+        assert updated.startswith(text[:4])
+        assert parse(updated).released == datetime(2026, 12, 2, tzinfo=UTC)

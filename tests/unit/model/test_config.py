@@ -229,7 +229,7 @@ def test_inline_tables_are_the_same() -> None:
         (
             "format = '#define VERSION \"{version}\"'",
             'format = "#define\\nVERSION {version}"',
-            "22: releases.bump.format: must be one line",
+            "22: releases.bump.format: contains a line break (U+000A); remove it",
         ),
         ("format = '#define", "formt = '#define", "22: releases.bump.formt: unknown key"),
         ('marker = ".. releases"', 'marker = ""', "26: releases.changelog.marker: must not be"),

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from releasekit.model.advisory import parse_advisory
-from releasekit.model.config import AT_RELEASE, parse_config
+from releasekit.model.checks import AT_RELEASE
+from releasekit.model.config import parse_config
 from releasekit.model.lifecycle import Stage
 from releasekit.model.public import ahead, as_released, public_fields
 from tests.conftest import MINIMAL_CONFIG, advisory_text

@@ -277,7 +277,7 @@ def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) ->
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
-    assert "ACSA-2026-0002.md: cve: another advisory has the same CVE id" in result.stderr
+    assert "ACSA-2026-0002.md:9: cve: another advisory has the same CVE id" in result.stderr
 
 
 def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
@@ -304,7 +304,7 @@ def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
-    assert "ACSA-2026-0003.md: cve: another advisory has the same CVE id" in result.stderr
+    assert "ACSA-2026-0003.md:9: cve: another advisory has the same CVE id" in result.stderr
     assert markers(2)["cve"] not in result.output + result.stderr
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import feedparser
 
@@ -81,3 +82,54 @@ def test_feeds_keep_the_newest_entries(site_ws: Workspace) -> None:
     assert feed.entries[0].id.endswith(f"ACSA-2026-{count:04d}.html")
     index = (site_ws.root / "site" / "index.html").read_text()
     assert index.count('<tr id="ACSA-2026-') == count  # the index lists them all
+
+
+class _Reader(HTMLParser):
+    """What a reader shows of an HTML value: its text, and any element it would make."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.elements: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.elements.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.elements.append("/" + tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def shown(detail: feedparser.FeedParserDict) -> str:
+    """The text a reader shows of a feed value (feedparser says whether it is HTML)."""
+    if detail.type == "text/plain":
+        return str(detail.value)
+    assert detail.type in ("text/html", "application/xhtml+xml"), detail.type
+    reader = _Reader()
+    reader.feed(detail.value)
+    reader.close()
+    assert reader.elements == [], detail.value  # no live element reaches the reader
+    return "".join(reader.text)
+
+
+def test_every_feed_text_reaches_a_reader_as_written(site_ws: Workspace) -> None:
+    # RSS readers take a description (and a title) as HTML: "S <img src=x>" reached them as
+    # an element, and "Ref<B, T>" lost its "<B, T>".
+    title = "Ref<B, T> & <b>bold</b> AT&amp;T"
+    summary = "S <img src=x> and &lt; stay text."
+    site_ws.write(
+        "releasekit.toml",
+        (site_ws.root / "releasekit.toml").read_text().replace("Acme Server", "Acme <i>S</i> &"),
+    )
+    marked(site_ws, 1, title=f'"{title}"', summary=f'"{summary}"')
+    publish(site_ws, datetime(2026, 11, 6, 12, tzinfo=UTC))
+    for name in ("feed.xml", "atom.xml"):
+        feed = parsed(site_ws, name)
+        assert shown(feed.feed.title_detail) == "Acme <i>S</i> & security updates"
+        assert shown(feed.feed.subtitle_detail) == "Security advisories of Acme <i>S</i> &"
+        (entry,) = feed.entries
+        assert shown(entry.title_detail) == f"ACSA-2026-0001: {title}"
+        text = entry.content[0] if name == "atom.xml" else entry.summary_detail
+        assert shown(text).startswith(f"{summary} Severity: High (6.5).")

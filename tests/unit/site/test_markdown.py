@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +152,41 @@ def test_links_stay_safe() -> None:
     assert '<a href="https://a.example/x" rel="nofollow noopener">ok</a>' in html
     assert "javascript:" not in html.replace("[no](javascript:alert(1))", "")
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+SIZE = 32_000  # characters of each shape below
+# The known pathological shapes of Markdown parsers, each SIZE characters long.
+SHAPES = {
+    "runs of *": "*" * (SIZE // 2) + "a" + "*" * (SIZE // 2),  # 3.5 s at 20 KB, once
+    "runs of _": "_" * (SIZE // 2) + "a" + "_" * (SIZE // 2),
+    "runs of * - _ without a line end": ("* " * 100 + "-" * 100 + "_ " * 100 + "a") * 32,
+    "nested emphasis": "*a **b " * (SIZE // 7) + "c** d*" * 10,
+    "emphasis openers": "*a _b " * (SIZE // 6),
+    "nested brackets": "[" * SIZE + "a",
+    "brackets closed": "[" * (SIZE // 2) + "a" + "]" * (SIZE // 2),
+    "links unclosed": "[a](" * (SIZE // 4),
+    "images unclosed": " ![" * (SIZE // 3),
+    "nested blockquotes": ">" * SIZE + " a",
+    "blockquote lines": "".join("> " * (i % 50) + "a\n" for i in range(SIZE // 50)),
+    "nested lists": "".join("  " * (i % 60) + "- a\n" for i in range(SIZE // 64)),
+    "list markers": "- " * (SIZE // 2) + "a",
+    "backtick runs": "".join("`" * (i % 200) + "a" for i in range(SIZE // 100)),
+    "backticks unclosed": "a`" * (SIZE // 2),
+    "link reference flood": "".join(f"[l{i}]: /u{i}\n" for i in range(SIZE // 24))
+    + "[l1] " * (SIZE // 10),
+    "entities": "&amp;" * (SIZE // 5),
+    "autolinks unclosed": "<" * SIZE,
+    "table rows": "|a|b|\n|-|-|\n" + "|a|b|\n" * (SIZE // 6),
+    "setext underline": "a\n" + "=" * SIZE,
+}
+
+
+@pytest.mark.parametrize("text", SHAPES.values(), ids=list(SHAPES))
+def test_pathological_bodies_render_in_time_proportional_to_their_size(text: str) -> None:
+    # Linear: well under 0.1 ms a character on a slow, shared machine (the quadratic shapes
+    # took 0.5 ms a character at this size, and ever more beyond it).
+    markdown.to_html("warm *the* [parser](x)")
+    started = time.perf_counter()
+    markdown.to_html(text)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.2 + len(text) * 0.0001, f"{elapsed:.2f}s for {len(text)} characters"

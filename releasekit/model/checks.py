@@ -1,0 +1,172 @@
+"""The checks of configuration values: each takes a value and returns why it is wrong, or
+None (the schema in :mod:`releasekit.model.config` names the key and line)."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from packaging.version import Version
+
+from releasekit.model.schema import Check
+
+LINE_GROUPS = ("upcoming", "esr", "last")
+AT_RELEASE = ("cve", "credits", "cwe", "component")  # what [disclosure] at_release may name
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+
+
+def version(value: str) -> str | None:
+    try:
+        Version(value)
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return f"{value!r} is not a version (like 10.4)"
+    return None
+
+
+def versions(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        if problem := version(value):
+            return problem
+    return None
+
+
+def line_key(text: str) -> str:
+    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
+    try:
+        release = (*Version(text).release, 0)
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return text
+    return f"{release[0]}.{release[1]}"
+
+
+# What git refuses in a branch name (git check-ref-format), checked without git.
+_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|/\.")
+
+
+def branches(value: Mapping[str, str]) -> str | None:
+    seen: dict[str, str] = {}
+    lines: set[str] = set()
+    for line, branch in value.items():
+        if problem := version(line):
+            return problem
+        if line_key(line) in lines:
+            return f"the line {line_key(line)} is named twice"
+        lines.add(line_key(line))
+        if not branch or _BAD_BRANCH.search(branch) or branch.startswith("refs/"):
+            return f"{branch!r} is not a branch name (like main)"
+        if branch in seen:
+            return f"lines {seen[branch]} and {line} cannot share the branch {branch!r}"
+        seen[branch] = line
+    return None
+
+
+def zone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a long name
+        return f"{value!r} is not an IANA time zone (like Europe/Berlin)"
+    return None
+
+
+def pattern(placeholder: str) -> Check:
+    """A name pattern: the placeholder exactly once, plain (no format spec, conversion,
+    attribute or index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a
+    tag pattern with {version} twice could never be read back from the tags)."""
+    wanted = "{" + placeholder + "}"
+
+    def check(value: str) -> str | None:
+        if wanted not in value:
+            return f"must contain {wanted}"
+        try:
+            fields = [
+                (name, spec, conversion)
+                for _, name, spec, conversion in string.Formatter().parse(value)
+                if name is not None
+            ]
+        except ValueError:  # an unmatched brace
+            return f"only {wanted} may appear in braces"
+        if any(field != (placeholder, "", None) for field in fields):
+            return f"only {wanted} may appear in braces"
+        if len(fields) != 1:
+            return f"must contain {wanted} exactly once"
+        return None
+
+    return check
+
+
+def regex(pattern: str, example: str) -> Check:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str | None:
+        return None if compiled.fullmatch(value) else f"{value!r} is not valid (like {example})"
+
+    return check
+
+
+def at_most(check: Check, highest: int, unit: str) -> Check:
+    """``check``, and no more than ``highest``: beyond it, dates and timeouts overflow."""
+
+    def bounded(value: int) -> str | None:
+        return check(value) or (None if value <= highest else f"must be at most {highest} {unit}")
+
+    return bounded
+
+
+def positive(value: int) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def not_negative(value: int) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+def groups(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        if value not in LINE_GROUPS:
+            return f"{value!r} is not a line group (one of {', '.join(LINE_GROUPS)})"
+    return None
+
+
+def at_release(values: tuple[str, ...]) -> str | None:
+    for value in values:
+        if value not in AT_RELEASE:
+            return f"{value!r} is not a field public at release (one of {', '.join(AT_RELEASE)})"
+    return None
+
+
+# A login in a URL (scheme://user:password@host): refused, and the value never quoted.
+_LOGIN_IN_URL = re.compile(r"[^:/]*://[^/?#]*@")
+
+
+def smtp_url(value: str) -> str | None:
+    if _LOGIN_IN_URL.match(value):
+        return (
+            "must not hold a login (user:password@): set RELEASEKIT_SMTP_USER and "
+            "RELEASEKIT_SMTP_PASSWORD in the environment instead"
+        )
+    if not re.fullmatch(r"(smtp|smtps|smtp\+starttls)://[^/\s:@]+(:\d{1,5})?/?", value):
+        return "is not smtp://HOST[:PORT], smtps://HOST[:PORT] or smtp+starttls://HOST[:PORT]"
+    return None
+
+
+def http_url(value: str) -> str | None:
+    if _LOGIN_IN_URL.match(value):
+        return "must not hold a login (user:password@): credentials come from the environment"
+    if not re.fullmatch(r"https?://\S+", value):
+        return f"{value!r} is not an http(s) URL"
+    return None
+
+
+def non_empty(value: Any) -> str | None:
+    return None if value else "must not be empty"
+
+
+def identity(value: str) -> str | None:
+    if value == "":
+        return None
+    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", value):
+        return f"{value!r} is not Name <email>"
+    return None
