@@ -26,15 +26,15 @@ def advisory() -> None:
     """Create, list and check advisory files (advisories/ID.md)."""
 
 
-def _parse_instant(value: str | None) -> datetime | None:
+def _parse_instant(value: str | None, option: str = "--embargo") -> datetime | None:
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise BadInput(f"--embargo: {value!r} is not an ISO date-time") from None
+        raise BadInput(f"{option}: {value!r} is not an ISO date-time") from None
     if moment.tzinfo is None:
-        raise BadInput("--embargo: needs a UTC offset, e.g. 2026-12-01T14:00:00Z")
+        raise BadInput(f"{option}: needs a UTC offset, e.g. 2026-12-01T14:00:00Z")
     return moment
 
 
@@ -67,8 +67,12 @@ class _Asked(click.Option):
     "--embargo",
     help="Embargo end, e.g. 2026-12-01T14:00:00Z (default with --cve: embargo_hours ahead).",
 )
+@click.option(
+    "--reported",
+    help="When the report arrived, e.g. 2026-11-02T09:00:00Z: due dates count from it ([sla]).",
+)
 @pass_context
-def advisory_new(obj: Context, /, embargo: str | None, **values: Any) -> None:
+def advisory_new(obj: Context, /, embargo: str | None, reported: str | None, **values: Any) -> None:
     """Create advisories/ID.md with the next free id of this year.
 
     \b
@@ -77,7 +81,9 @@ def advisory_new(obj: Context, /, embargo: str | None, **values: Any) -> None:
           --summary "Users could export channels they cannot read." \\
           --cvss CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N
     """
-    fields = NewAdvisory(embargo=_parse_instant(embargo), **values)
+    fields = NewAdvisory(
+        embargo=_parse_instant(embargo), reported=_parse_instant(reported, "--reported"), **values
+    )
     path = new_advisory(obj.settings, clock.now(), fields)
     show.echo(str(display_path(obj.settings, path)))
 
@@ -86,7 +92,10 @@ def advisory_new(obj: Context, /, embargo: str | None, **values: Any) -> None:
 @json_option
 @pass_context
 def advisory_list(obj: Context, as_json: bool) -> None:
-    """List advisories: id, title, score, severity, embargo, state.
+    """List advisories: id, title, score, severity, embargo, state, due date.
+
+    The due date of an open advisory comes from its `reported` and [sla]; "breached" once
+    past, "due in N days" within a week. --json has `due`, `deadline` and `breached`.
 
     \b
     Example:
@@ -97,7 +106,10 @@ def advisory_list(obj: Context, as_json: bool) -> None:
     days = settings.project.disclosure_days
     advisories = load_advisories(settings)
     if as_json:
-        show.echo(json.dumps([a.to_json(now, days) for a in advisories], indent=2), lines=True)
+        from releasekit.model import sla
+
+        rows = [a.to_json(now, days) | sla.to_json(a, settings.sla, now) for a in advisories]
+        show.echo(json.dumps(rows, indent=2), lines=True)
         return
     if not advisories:
         show.echo("No advisories yet: `releasekit advisory new`.", err=True)

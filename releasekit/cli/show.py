@@ -175,7 +175,10 @@ def render_bar() -> Iterator[Callable[[int, int], None] | None]:
 
 
 def print_advisories(settings: Settings, advisories: list[Advisory], now: datetime) -> None:
-    """``advisory list``: id, title, score, severity, embargo and state, a row each."""
+    """``advisory list``: id, title, score, severity, embargo, state and due date, a row
+    each."""
+    from releasekit.model import sla
+
     days = settings.project.disclosure_days
     grid = table(title=literal(f"{settings.project.name} advisories"), title_justify="left")
     grid.add_column("Id", no_wrap=True)
@@ -184,7 +187,10 @@ def print_advisories(settings: Settings, advisories: list[Advisory], now: dateti
     grid.add_column("Severity", no_wrap=True)
     grid.add_column("Embargo", overflow="fold")
     grid.add_column("State", no_wrap=True)
-    for item in advisories:
+    due = [sla.describe(item, settings.sla, now) for item in advisories]
+    if any(shown != "-" for shown in due):  # (only a workspace that tracks deadlines)
+        grid.add_column("Due", overflow="fold")
+    for item, shown in zip(advisories, due, strict=True):
         grid.add_row(
             literal(item.id),
             literal(item.title),
@@ -192,6 +198,7 @@ def print_advisories(settings: Settings, advisories: list[Advisory], now: dateti
             severity(item.severity),
             literal(timefmt.instant(item.embargo, settings.zone)) if item.embargo else "-",
             item.state(now, days).value,
+            *([shown] if len(grid.columns) > 6 else []),
         )
     stdout().print(grid)
 
@@ -304,7 +311,10 @@ def print_checks(checks: list[Check]) -> None:
     grid.add_column(overflow="fold")
     for check in checks:
         mark = literal("OK", "green") if check.ok else literal("FAIL", "bold red")
-        grid.add_row(mark, literal(check.name), literal("" if check.ok else check.detail))
+        if check.ok and check.warning:
+            mark = literal("WARN", "bold yellow")
+        shown = check.detail if not check.ok or check.warning else ""
+        grid.add_row(mark, literal(check.name), literal(shown))
     stdout().print(grid)
 
 

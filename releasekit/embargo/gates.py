@@ -20,6 +20,7 @@ from releasekit.adapters.signing import Signer
 from releasekit.embargo import elsewhere, texts
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare
+from releasekit.model import sla
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import MailSettings, Settings
 from releasekit.release.leaks import lint_plan
@@ -34,6 +35,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # passed, with something to know (detail)
 
 
 def failures(checks: Sequence[Check]) -> str:
@@ -54,14 +56,15 @@ def preflight(
 
     ``sign_at`` is when signing must still work (the embargo instant when waiting for it).
     """
+    checks = [_deadlines_check(settings, batch, max(now, sign_at or now))]
     missing_cve = [a.id for a in batch if not a.cve]
-    checks = [
+    checks.append(
         Check(
             "CVE ids",
             not missing_cve,
             "OK" if not missing_cve else f"no CVE id in {', '.join(missing_cve)}",
         )
-    ]
+    )
     # Tags carry the time they become public: the embargo instant when waiting for it.
     when = max(now, sign_at or now)
     signer: Signer | None = None
@@ -121,6 +124,15 @@ def preflight(
     checks += _remote_checks(settings, prepared, [a.id for a in batch])
     checks.append(_texts_check(settings, batch, advisories, prepared, now))
     return checks, prepared
+
+
+def _deadlines_check(settings: Settings, batch: Sequence[Advisory], release: datetime) -> Check:
+    """A release at ``release`` after an advisory's due date or disclosure deadline: a
+    warning, or a failed gate with ``[sla] enforce = true``."""
+    missed = [why for a in batch if (why := sla.late(a, settings.sla, release))]
+    if not missed:
+        return Check("deadlines", True, "OK")
+    return Check("deadlines", not settings.sla.enforce, "; ".join(missed), warning=True)
 
 
 def resume_checks(settings: Settings, outside: Outside, now: datetime) -> list[Check]:

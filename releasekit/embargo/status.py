@@ -67,7 +67,9 @@ class StatusReport:
                     "advisories": batch.ids,
                     "ready": batch.ready,
                     "checks": [
-                        {"name": c.name, "ok": c.ok, "detail": c.detail} for c in batch.checks
+                        {"name": c.name, "ok": c.ok, "detail": c.detail}
+                        | ({"warning": True} if c.warning else {})
+                        for c in batch.checks
                     ],
                 }
                 for batch in self.batches

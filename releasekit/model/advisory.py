@@ -113,6 +113,7 @@ class Advisory:
     reporter: str | None = None
     embargo: datetime | None = None
     released: datetime | None = None
+    reported: datetime | None = None  # when the report arrived (deadlines, model.sla)
     fixed: Mapping[str, str] = field(default_factory=dict)
     fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> last fix commit
 
@@ -223,6 +224,7 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "reporter": "str",
     "embargo": "datetime",
     "released": "datetime",
+    "reported": "datetime",
     "fixed": "table",
     "fix_commits": "table",
 }
@@ -411,6 +413,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         reporter=values.get("reporter"),
         embargo=values.get("embargo"),
         released=values.get("released"),
+        reported=values.get("reported"),
         fixed=values.get("fixed", {}),
         fix_commits=values.get("fix_commits", {}),
     )

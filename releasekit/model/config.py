@@ -232,6 +232,43 @@ class DisclosureSettings:
     )
 
 
+@dataclass(frozen=True)
+class SlaSettings:
+    """[sla]: days to a fix by final severity, counted from an advisory's ``reported``
+    (defaults from Mattermost's published process; the disclosure deadline from Coder's
+    policy of 90 days from the report). Severity None has no due date, only the deadline."""
+
+    critical: int = _doc(
+        "Days from the report to the fix of a Critical advisory (at most 3650).",
+        7,
+        checks.at_most(checks.positive, 3650, "days"),
+    )
+    high: int = _doc(
+        "Days to the fix of a High advisory.", 30, checks.at_most(checks.positive, 3650, "days")
+    )
+    medium: int = _doc(
+        "Days to the fix of a Medium advisory.", 90, checks.at_most(checks.positive, 3650, "days")
+    )
+    low: int = _doc(
+        "Days to the fix of a Low advisory.", 180, checks.at_most(checks.positive, 3650, "days")
+    )
+    disclosure_deadline_days: int = _doc(
+        "Days from the report after which the reporter may disclose it: the latest release.",
+        90,
+        checks.at_most(checks.positive, 3650, "days"),
+    )
+    enforce: bool = _doc(
+        "true: the lift's preflight refuses a release after a due date or the deadline "
+        "(false: a warning).",
+        False,
+    )
+
+    def days(self, severity: str) -> int | None:
+        """Days to the fix of ``severity``; None for severity None."""
+        value: int | None = getattr(self, severity, None) if severity != "none" else None
+        return value
+
+
 _TABLES: dict[str, type] = {
     "project": ProjectSettings,
     "releases": ReleasesSettings,
@@ -241,6 +278,7 @@ _TABLES: dict[str, type] = {
     "lint": LintSettings,
     "cve": CveSettings,
     "disclosure": DisclosureSettings,
+    "sla": SlaSettings,
 }
 _REQUIRED_TABLES = ("project", "releases")
 
@@ -258,6 +296,7 @@ class Settings:
     lint: LintSettings = field(default_factory=LintSettings)
     cve: CveSettings = field(default_factory=CveSettings)
     disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
 
     @property
     def config_path(self) -> Path:

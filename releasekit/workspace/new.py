@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from releasekit.model.advisory import parse_advisory
+from releasekit.model.advisory import parse_advisory, update_front_matter
 from releasekit.model.config import Settings
 from releasekit.support import fsutil, render
 from releasekit.support.errors import AdvisoryError, Problem
@@ -38,6 +38,7 @@ class NewAdvisory:
     cve: str | None = None
     reporter: str | None = None
     embargo: datetime | None = None
+    reported: datetime | None = None
 
 
 def default_embargo(now: datetime, embargo_hours: int) -> datetime:
@@ -59,6 +60,8 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
 
     def text_for(ident: str) -> str:
         text = render.render(env, "advisory.md.j2", id=ident, year=year, **vars(fields))
+        if fields.reported is not None:  # (set here: a workspace's own template may not)
+            text = update_front_matter(text, {"reported": fields.reported})
         path = settings.advisories_dir / f"{ident}.md"
         parse_advisory(text, display_path(settings, path), prefix)  # valid before written
         return text
