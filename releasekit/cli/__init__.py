@@ -28,6 +28,7 @@ from releasekit.cli.init import init
 from releasekit.cli.patch import patch
 from releasekit.cli.plan import lint_command, plan_command
 from releasekit.cli.publish import publish_command
+from releasekit.cli.verify import verify_command
 from releasekit.support import fsutil
 from releasekit.support.errors import EXIT_NOT_DONE, ReleasekitError
 
@@ -88,7 +89,16 @@ def cli(ctx: click.Context, root: Path, verbose: bool) -> None:
     ctx.obj = Context(root, verbose)
 
 
-for command in (init, advisory, patch, plan_command, lint_command, embargo, publish_command):
+for command in (
+    init,
+    advisory,
+    patch,
+    plan_command,
+    lint_command,
+    verify_command,
+    embargo,
+    publish_command,
+):
     cli.add_command(command)
 
 

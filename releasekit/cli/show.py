@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from releasekit.embargo.gates import Check
     from releasekit.embargo.lift import LiftReport
     from releasekit.embargo.status import StatusReport
+    from releasekit.embargo.verify import VerifyReport
     from releasekit.model.advisory import Advisory
     from releasekit.model.config import Settings
     from releasekit.release.plan import Plan, PlanLine, PlannedAdvisory
@@ -347,6 +348,30 @@ def print_status(settings: Settings, report: StatusReport) -> None:
         when = timefmt.instant(batch.instant, settings.zone)
         out.print(joined(f"Readiness of {', '.join(batch.ids)} ({when}): ", verdict))
         print_checks(batch.checks)
+    _print_verified(report)
+
+
+def print_verify(report: VerifyReport) -> None:
+    """``verify``: each line's result, its time and log."""
+    out = stdout()
+    for result in report.results:
+        verdict = literal("passed", "green") if result.ok else literal(result.why, "bold red")
+        about = f" in {result.seconds:.1f} s, tree {result.tree[:12]}, log {result.log}"
+        out.print(joined(literal(f"{result.line}: "), verdict, literal(about)))
+    if not report.isolated:
+        out.print("Network isolation was not available here: the command could reach the network.")
+
+
+def _print_verified(report: StatusReport) -> None:
+    """The last verify result of each line, and whether it is for the current plan."""
+    out = stdout()
+    for batch in report.batches:
+        for line, result, fresh in batch.verified:
+            if result is None:
+                out.print(literal(f"verify {line}: never run"))
+                continue
+            state = "current plan" if fresh else "stale: the tip has moved since"
+            out.print(literal(f"verify {line}: {result.why} ({result.finished}, {state})"))
 
 
 def print_lift_texts(report: LiftReport) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from releasekit import records
 from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
-from releasekit.embargo import elsewhere, texts
+from releasekit.embargo import elsewhere, texts, verify
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare
 from releasekit.model import sla
@@ -51,10 +51,13 @@ def preflight(
     now: datetime,
     *,
     sign_at: datetime | None = None,
+    run_verify: bool = False,
 ) -> tuple[list[Check], Prepared | None]:
     """Every gate of the readiness checklist; the prepared release when the plan is built.
 
     ``sign_at`` is when signing must still work (the embargo instant when waiting for it).
+    ``run_verify``: run ``[verify] command`` on the trees that have no result yet (the
+    lift); otherwise the results there are are shown (status, dry run).
     """
     checks = [_deadlines_check(settings, batch, max(now, sign_at or now))]
     missing_cve = [a.id for a in batch if not a.cve]
@@ -123,7 +126,29 @@ def preflight(
     )
     checks += _remote_checks(settings, prepared, [a.id for a in batch])
     checks.append(_texts_check(settings, batch, advisories, prepared, now))
+    if settings.verify.command:
+        checks.append(
+            _verify_check(settings, prepared, outside, run_verify and not failures(checks))
+        )
     return checks, prepared
+
+
+def _verify_check(settings: Settings, prepared: Prepared, outside: Outside, run: bool) -> Check:
+    """A passing ``[verify] command`` on exactly the trees the lift pushes; with ``run``,
+    run where there is no result for the tree (never run, or run on a tip that has moved)."""
+    wanted = verify.targets(prepared)
+    found, missing = verify.current(settings, wanted)
+    if missing and run:
+        found += verify.run(settings, missing, prepared, outside)
+        missing = []
+    failed = [r for r in found if not r.ok]
+    if failed:
+        return Check("verify", False, f"failed on {verify.describe_failures(failed)}")
+    if missing:
+        lines = ", ".join(t.line for t in missing)
+        detail = f"not run on the current trees of {lines}: the lift runs it"
+        return Check("verify", True, detail, warning=True)
+    return Check("verify", True, "OK")
 
 
 def _deadlines_check(settings: Settings, batch: Sequence[Advisory], release: datetime) -> Check:

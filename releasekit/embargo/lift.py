@@ -200,7 +200,9 @@ def _gates(
     NotReady, unless ``dry_run``: then the report shows it, and what the plan would push."""
     prepared: Prepared | None = None
     if push_step is None:
-        checks, prepared = preflight(settings, batch, advisories, outside, now(), sign_at=instant)
+        checks, prepared = preflight(
+            settings, batch, advisories, outside, now(), sign_at=instant, run_verify=not dry_run
+        )
         report.checks = checks
         failed = failures(checks)
         if (prepared is None or failed) and not dry_run:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from releasekit.adapters import journal
+from releasekit.embargo import verify
 from releasekit.embargo.batch import pending
 from releasekit.embargo.context import Outside
 from releasekit.embargo.gates import Check, preflight
@@ -31,6 +32,9 @@ class BatchStatus:
     instant: datetime
     ids: list[str]
     checks: list[Check]
+    # per line the plan moves: its last verify result (any tree), and whether it is for
+    # the current plan's tree
+    verified: list[tuple[str, verify.Result | None, bool]] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -66,6 +70,14 @@ class StatusReport:
                     "embargo": timefmt.iso_utc(batch.instant),
                     "advisories": batch.ids,
                     "ready": batch.ready,
+                    "verify": [
+                        {
+                            "line": line,
+                            "last": asdict(result) if result else None,
+                            "current": fresh,
+                        }
+                        for line, result, fresh in batch.verified
+                    ],
                     "checks": [
                         {"name": c.name, "ok": c.ok, "detail": c.detail}
                         | ({"warning": True} if c.warning else {})
@@ -105,6 +117,13 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
         if advisory.embargo is not None and advisory.embargo > now:
             groups.setdefault(advisory.embargo, []).append(advisory)
     for instant, batch in groups.items():
-        checks, _ = preflight(settings, batch, advisories, outside, now, sign_at=instant)
-        report.batches.append(BatchStatus(instant, [a.id for a in batch], checks))
+        checks, prepared = preflight(settings, batch, advisories, outside, now, sign_at=instant)
+        found = BatchStatus(instant, [a.id for a in batch], checks)
+        if settings.verify.command and prepared is not None:
+            last = verify.last_results(settings)
+            for target in verify.targets(prepared):
+                result = last.get(target.line)
+                fresh = result is not None and result.tree == target.tree
+                found.verified.append((target.line, result, fresh))
+        report.batches.append(found)
     return report

@@ -269,6 +269,25 @@ class SlaSettings:
         return value
 
 
+@dataclass(frozen=True)
+class VerifySettings:
+    """[verify]: build and test each tip the lift would push, before the lift."""
+
+    command: tuple[str, ...] = _doc(
+        'The command as an argument list, e.g. `["make", "test"]`, run in a private '
+        "temporary worktree of each patched tip (exactly the tree the lift pushes) with a "
+        "minimal environment and, where the platform allows, no network. Empty: no verify "
+        "gate.",
+        (),
+        lambda v: "must not start with an empty argument" if v and not v[0].strip() else None,
+    )
+    timeout: int = _doc(
+        "Seconds a line's run may take before it is killed and fails (at most 86400).",
+        1800,
+        checks.at_most(checks.positive, 86400, "seconds"),
+    )
+
+
 _TABLES: dict[str, type] = {
     "project": ProjectSettings,
     "releases": ReleasesSettings,
@@ -279,6 +298,7 @@ _TABLES: dict[str, type] = {
     "cve": CveSettings,
     "disclosure": DisclosureSettings,
     "sla": SlaSettings,
+    "verify": VerifySettings,
 }
 _REQUIRED_TABLES = ("project", "releases")
 
@@ -297,6 +317,7 @@ class Settings:
     cve: CveSettings = field(default_factory=CveSettings)
     disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
 
     @property
     def config_path(self) -> Path:

@@ -11,7 +11,7 @@ import pygit2
 from pygit2.enums import ObjectType, RepositoryOpenFlag
 
 from releasekit.adapters.env import Environment
-from releasekit.adapters.git import history, merge, objects, tagging
+from releasekit.adapters.git import checkout, history, merge, objects, tagging
 from releasekit.adapters.git.auth import login_from_env, trust_cafile_process_wide
 from releasekit.adapters.git.merge import MergeOutcome
 from releasekit.adapters.git.remote import PushResult, Remotes, split_refspec
@@ -195,6 +195,10 @@ class ProductRepo:
             commit = self.commit(current)
             yield commit
             current = commit.parents[0] if commit.parents else None
+
+    def write_tree(self, tree: str, directory: Path) -> int:
+        """Write the files of ``tree`` (a tree, or a commit's) into the empty ``directory``."""
+        return checkout.write_tree(self.raw, tree, directory)
 
     def entry(self, tree: str, path: str) -> Entry | None:
         return entry_at(self.raw, tree, path)
