@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.adapters import journal, process
+from releasekit.adapters.git import ProductRepo
 from releasekit.embargo.batch import select_batch
 from releasekit.embargo.context import Outside
 from releasekit.embargo.prepare import Prepared, prepare
@@ -148,23 +149,26 @@ def run(
         work = fsutil.private_dir(folder / "work")
         clean(work)  # what a killed run left behind
         try:
-            places: list[tuple[Target, Path]] = []
-            for target in wanted:
-                place = Path(tempfile.mkdtemp(prefix=f"{target.line}-", dir=work))
-                (place / "tree").mkdir(mode=0o700)
-                (place / "home").mkdir(mode=0o700)
-                repo.write_tree(target.tree, place / "tree")
-                places.append((target, place))
             outside.say(f"verify: {' '.join(command)} on {', '.join(t.line for t in wanted)}")
-            workers = max(1, min(len(places), os.cpu_count() or 1))
+            workers = max(1, min(len(wanted), os.cpu_count() or 1))
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(lambda item: _run_one(settings, outside, *item), places))
+                results = list(
+                    pool.map(lambda t: _run_one(settings, outside, t, repo, work), wanted)
+                )
         finally:
             clean(work)
     return results
 
 
-def _run_one(settings: Settings, outside: Outside, target: Target, place: Path) -> Result:
+def _run_one(
+    settings: Settings, outside: Outside, target: Target, repo: ProductRepo, work: Path
+) -> Result:
+    """Write the target's tree into a worktree of its own and run the command there (in a
+    worker thread: one line's files are written while another's test runs)."""
+    place = Path(tempfile.mkdtemp(prefix=f"{target.line}-", dir=work))
+    (place / "tree").mkdir(mode=0o700)
+    (place / "home").mkdir(mode=0o700)
+    repo.write_tree(target.tree, place / "tree")
     folder = verify_dir(settings)
     log = folder / f"{target.line}-{target.tree}.log"
     env = process.minimal_environment(place / "home", outside.env.get("PATH"))
