@@ -150,6 +150,19 @@ def write(path: Path, text: str) -> None:
     path.write_text(text)
 
 
+# The product's own test, which `releasekit verify` (and the lift) runs in each patched tip:
+# every Go file declares its package, and the version file names a version.
+PRODUCT_TEST = """\
+#!/bin/sh
+set -e
+for file in $(find . -name '*.go'); do
+    head -n 1 "$file" | grep -q '^package ' || { echo "$file: no package line"; exit 1; }
+done
+grep -Eq '^[0-9]+\\.[0-9]+' VERSION || { echo "VERSION: no version"; exit 1; }
+echo "ok: $(find . -name '*.go' | wc -l) Go files, version $(cat VERSION)"
+"""
+
+
 def make_product(now: datetime) -> dict[str, str]:
     """The product repository and its public remote; returns line -> latest version."""
     PRODUCT.mkdir(parents=True)
@@ -157,6 +170,7 @@ def make_product(now: datetime) -> dict[str, str]:
     for name, text in SOURCE_FILES.items():
         write(PRODUCT / name, text)
     write(PRODUCT / "VERSION", "9.11.0-dev\n")
+    write(PRODUCT / "tests/run.sh", PRODUCT_TEST)
     git("add", "-A")
     when = now - timedelta(days=400)
     git("commit", "-q", "-m", "Initial import of Acme Server", when=when)
@@ -252,6 +266,8 @@ def make_workspace(
         'smtp = "smtp://127.0.0.1:8025"', f'smtp = "smtp://127.0.0.1:{smtp_port}"'
     )
     config = config.replace('signing_key = "FINGERPRINT"', f'signing_key = "{fingerprint}"')
+    config += "\n[verify]                     # the product's own test, in each patched tip\n"
+    config += 'command = ["sh", "tests/run.sh"]\ntimeout = 60\n'
     (WORKSPACE / "releasekit.toml").write_text(config)
     (WORKSPACE / "advisories").mkdir()
     embargo = (now + EMBARGO_IN).replace(microsecond=0)
@@ -269,8 +285,14 @@ def make_workspace(
             )
             text = re.sub(r"^released = .*$", f"released = {iso(released)}", text, flags=re.M)
             text = re.sub(r"^fixed = .*$", f"fixed = {{ {fixed} }}", text, flags=re.M)
-        else:
-            text = re.sub(r"^embargo = .*$", f"embargo = {iso(embargo)}", text, flags=re.M)
+        else:  # reported 12 days ago: due dates from [sla]
+            reported = (now - timedelta(days=12)).replace(microsecond=0)
+            text = re.sub(
+                r"^embargo = .*$",
+                f"reported = {iso(reported)}\nembargo = {iso(embargo)}",
+                text,
+                flags=re.M,
+            )
         (WORKSPACE / "advisories" / source.name).write_text(text)
     return embargo
 
@@ -366,9 +388,10 @@ def main() -> None:
         step("4. Hold the fixes for the lines the backport policy requires")
         hold_fixes()
 
-        step("5. Check: the backport plan, the leak lint, the embargo checklist")
+        step("5. Check: the backport plan, the leak lint, the tests, the embargo checklist")
         releasekit("plan")
         releasekit("lint")
+        releasekit("verify")
         releasekit("embargo", "status")
 
         step(
