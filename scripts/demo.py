@@ -43,8 +43,10 @@ WIDTH = max(shutil.get_terminal_size((110, 24)).columns, 100)
 
 console = Console(highlight=False, width=WIDTH)
 
-# Release lines of the throwaway product: line -> number of patch releases so far.
-LINES = {"9.11": 9, "10.1": 4, "10.2": 3, "10.3": 3}
+# Release lines of the throwaway product: line -> number of patch releases so far. The last
+# release of each fixed the example advisory released 40 days ago (advisories/ACSA-2026-0001.md:
+# fixed in 9.11.9, 10.1.4, 10.2.3 and 10.3.3, as its text says).
+LINES = {"9.11": 10, "10.1": 5, "10.2": 4, "10.3": 4}
 UPCOMING = "10.4"
 DEV = {"name": "Pat Developer", "email": "pat@acme.example"}
 RELEASE_MANAGER = "Acme Security (demo key) <security@acme.example>"

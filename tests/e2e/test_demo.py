@@ -50,7 +50,7 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    for tag in ("v10.3.3", "v10.2.3", "v10.1.4", "v9.11.9"):
+    for tag in ("v10.3.4", "v10.2.4", "v10.1.5", "v9.11.10"):
         assert f"refs/tags/{tag}" in tags
     assert "refs/tags/v10.4.0" not in tags
 
