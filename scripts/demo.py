@@ -411,7 +411,7 @@ def verify_mail(message: Path) -> tuple[bool, str]:
         env={**os.environ, "GNUPGHOME": str(GNUPGHOME)},
         check=False,
     )
-    good = [line for line in done.stderr.splitlines() if "Good signature" in line]
+    good = [line for line in done.stderr.splitlines() if "Good signature" in line]  # gpg's words
     return done.returncode == 0 and bool(good), good[0].removeprefix("gpg: ") if good else ""
 
 
@@ -446,7 +446,8 @@ def summary(before: dict[str, str]) -> None:
         console.print(f"{indent}to {parsed['To']}, PGP/MIME signed", markup=False)
         shown = Text(indent)
         if good:
-            shown.append("signature verified", "bold green").append(f" ({verdict})")
+            signer = verdict.partition('"')[2].rpartition('"')[0] or verdict
+            shown.append("signature verified", "bold green").append(f": signed by {signer}")
         else:
             shown.append("signature NOT verified", "bold red")
         console.print(shown, soft_wrap=True)
@@ -454,8 +455,7 @@ def summary(before: dict[str, str]) -> None:
     pages = sorted(site.glob("advisories/*.html"))
     records = sorted(site.glob("*/*.json"))
     console.print(
-        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records and the "
-        "feeds (embargoed details from their disclosure date on)"
+        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, the feeds"
     )
     console.print("  look at:")
     copyable("the site", f"{rel(site)}/index.html")
@@ -463,8 +463,9 @@ def summary(before: dict[str, str]) -> None:
     if messages:
         mail = rel(messages[0])
         copyable("the signed e-mail", mail)
-        verify = f".venv/bin/python scripts/verify_mail.py {mail}"
-        copyable("verify the e-mail", f"GNUPGHOME={rel(GNUPGHOME)} {verify}")
+        console.print("    verify the e-mail:")
+        verify = f".venv/bin/python scripts/verify_mail.py {rel(MAILDIR)}"
+        console.print(f"      GNUPGHOME={rel(GNUPGHOME)} {verify}", soft_wrap=True, markup=False)
     copyable("pushed refs", f"git -C {rel(REMOTE)} log --oneline --decorate --all")
 
 
