@@ -5,7 +5,8 @@ Everything is throwaway and local: a product repository with release lines and t
 "public" remote, a workspace with the example advisories of advisories/, held fixes for the
 lines the policy requires, a GnuPG key, and an SMTP server on 127.0.0.1 that writes what it
 receives to a maildir. Then it runs what a release manager runs: plan, lint, embargo status,
-embargo lift and publish, and says where to look.
+embargo lift and publish, and ends with a summary: what was pushed, what was sent (its
+signature verified with gpg, as a subscriber would), what was published, and where to look.
 
 The demo drives the product repository with the `git` command because it plays the part of
 the developers; releasekit itself only ever uses pygit2.
@@ -30,6 +31,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from rich.console import Console
 from rich.rule import Rule
+from rich.text import Text
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX = ROOT / "build" / "demo"
@@ -43,8 +45,10 @@ WIDTH = max(shutil.get_terminal_size((110, 24)).columns, 100)
 
 console = Console(highlight=False, width=WIDTH)
 
-# Release lines of the throwaway product: line -> number of patch releases so far.
-LINES = {"9.11": 9, "10.1": 4, "10.2": 3, "10.3": 3}
+# Release lines of the throwaway product: line -> number of patch releases so far. The last
+# release of each fixed the example advisory released 40 days ago (advisories/ACSA-2026-0001.md:
+# fixed in 9.11.9, 10.1.4, 10.2.3 and 10.3.3, as its text says).
+LINES = {"9.11": 10, "10.1": 5, "10.2": 4, "10.3": 4}
 UPCOMING = "10.4"
 DEV = {"name": "Pat Developer", "email": "pat@acme.example"}
 RELEASE_MANAGER = "Acme Security (demo key) <security@acme.example>"
@@ -102,7 +106,8 @@ def run(
     """Run a program; `show` prints the command and lets its output through."""
     argv = [str(a) for a in args]
     if show:
-        console.print(f"[bold cyan]$ {' '.join(_shown(a) for a in argv)}")
+        shown = Text(f"$ {' '.join(_shown(a) for a in argv)}", style="bold cyan")
+        console.print(shown, soft_wrap=True)  # a command to copy: never broken
     proc = subprocess.run(
         argv,
         cwd=cwd,
@@ -335,7 +340,7 @@ def hold_fixes() -> None:
             show=False,
         )
         git("branch", "-q", "-D", work)
-        console.print(f"  held {ident} for {line}: patches/{ident}/{line}.patch")
+        console.print(f"  held {ident} for {line}: patches/{ident}/{line}.patch", soft_wrap=True)
 
 
 def set_sandbox(path: Path) -> None:
@@ -379,7 +384,8 @@ def main() -> None:
     ENV.update({"GNUPGHOME": str(GNUPGHOME)})
     ENV.pop("RELEASEKIT_SMTP_USER", None)
     ENV.pop("RELEASEKIT_SMTP_PASSWORD", None)
-    console.print(f"  key {fingerprint}; SMTP on 127.0.0.1:{port} -> {rel(MAILDIR)}")
+    where = f"SMTP on 127.0.0.1:{port} -> {rel(MAILDIR)}"
+    console.print(f"  key {fingerprint}; {where}", soft_wrap=True)
     try:
         step("3. The release manager's workspace, with the example advisories")
         embargo = make_workspace(now, fingerprint, port, latest)
@@ -394,6 +400,7 @@ def main() -> None:
         releasekit("verify")
         releasekit("embargo", "status")
 
+        pushed_before = remote_refs()
         step(
             f"6. The lift: waits for the embargo ({embargo:%H:%M:%S} UTC), then pushes, "
             "announces and publishes"
@@ -402,33 +409,87 @@ def main() -> None:
 
         step("7. Publish the site (daily, e.g. from cron)")
         releasekit("publish")
-        records = sorted((WORKSPACE / "site").glob("*/*.json"))
-        console.print(f"  records: {', '.join(rel(p) for p in records) or 'none'}")
+        for record in sorted((WORKSPACE / "site").glob("*/*.json")):
+            copyable("record", rel(record))
+        summary(pushed_before)
     finally:
         controller.stop()
         subprocess.run(["gpgconf", "--homedir", str(GNUPGHOME), "--kill", "all"], check=False)
-
-    step("Where to look")
-    messages = sorted((MAILDIR / "new").iterdir())
-    tags = git("ls-remote", "--tags", "--refs", str(REMOTE)).splitlines()
-    console.print(
-        f"  the site:            {rel(WORKSPACE)}/site/index.html "
-        "(`make serve` serves it on http://127.0.0.1:8000/)"
-    )
-    console.print(
-        f"  the signed e-mail:   {rel(messages[0]) if messages else '-'}"
-        f" ({len(messages)} message(s) in {rel(MAILDIR)}/new)"
-    )
-    console.print(
-        f"  pushed refs:         git -C {rel(REMOTE)} log --oneline "
-        f"--decorate --all  ({len(tags)} tags)"
-    )
-    if messages:
-        console.print(
-            f"  verify the e-mail:   GNUPGHOME={rel(GNUPGHOME)} "
-            f".venv/bin/python scripts/verify_mail.py {rel(messages[0])}"
-        )
     console.print(f"\n[bold green]Demo finished in {time.monotonic() - started:.0f} s.")
+
+
+def remote_refs() -> dict[str, str]:
+    """The public remote's refs: name -> object id."""
+    listing = git("ls-remote", "--refs", str(REMOTE)).splitlines()
+    return {ref: oid for oid, ref in (line.split("\t") for line in listing)}
+
+
+def verify_mail(message: Path) -> tuple[bool, str]:
+    """Verify the announcement as a subscriber would (scripts/verify_mail.py, the real gpg);
+    returns whether the signature is good and gpg's "Good signature" line."""
+    done = run(
+        sys.executable,
+        ROOT / "scripts" / "verify_mail.py",
+        message,
+        env={**os.environ, "GNUPGHOME": str(GNUPGHOME)},
+        check=False,
+    )
+    good = [line for line in done.stderr.splitlines() if "Good signature" in line]  # gpg's words
+    return done.returncode == 0 and bool(good), good[0].removeprefix("gpg: ") if good else ""
+
+
+def copyable(label: str, text: str) -> None:
+    """A line with something to copy (a command, a path): never broken at the width."""
+    console.print(f"    {label:<18} ", end="")
+    console.print(text, soft_wrap=True, markup=False)
+
+
+def summary(before: dict[str, str]) -> None:
+    """What the lift and publish did, readable in ten seconds, and where to look."""
+    step("Summary")
+    after = remote_refs()
+    moved = [r for r in after if before.get(r) != after[r]]
+    branches = sorted(r.removeprefix("refs/heads/") for r in moved if r.startswith("refs/heads/"))
+    tags = sorted(
+        (r.removeprefix("refs/tags/") for r in moved if r.startswith("refs/tags/")),
+        key=lambda t: [int(n) for n in t.lstrip("v").split(".")],
+    )
+    indent = " " * 13
+    console.print(f"  pushed:    {len(branches)} branches ({', '.join(branches)})")
+    console.print(f"{indent}{len(tags)} tags ({', '.join(tags)}), each on its release commit:")
+    for tag in tags:
+        commit = git("log", "-1", "--format=%h %s", tag, cwd=REMOTE)
+        console.print(f"{indent}  {tag}: {commit}", markup=False)
+    messages = sorted((MAILDIR / "new").iterdir())
+    for message in messages:
+        parsed = mailbox.MaildirMessage(message.read_bytes())
+        good, verdict = verify_mail(message)
+        subject = " ".join(str(parsed["Subject"]).split())  # unfolded
+        console.print(f"  sent:      {subject}", markup=False, soft_wrap=True)
+        console.print(f"{indent}to {parsed['To']}, PGP/MIME signed", markup=False)
+        shown = Text(indent)
+        if good:
+            signer = verdict.partition('"')[2].rpartition('"')[0] or verdict
+            shown.append("signature verified", "bold green").append(f": signed by {signer}")
+        else:
+            shown.append("signature NOT verified", "bold red")
+        console.print(shown, soft_wrap=True)
+    site = WORKSPACE / "site"
+    pages = sorted(site.glob("advisories/*.html"))
+    records = sorted(site.glob("*/*.json"))
+    console.print(
+        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, the feeds"
+    )
+    console.print("  look at:")
+    copyable("the site", f"{rel(site)}/index.html")
+    copyable("serve it", "make serve  (http://127.0.0.1:8000/)")
+    if messages:
+        mail = rel(messages[0])
+        copyable("the signed e-mail", mail)
+        console.print("    verify the e-mail:")
+        verify = f".venv/bin/python scripts/verify_mail.py {rel(MAILDIR)}"
+        console.print(f"      GNUPGHOME={rel(GNUPGHOME)} {verify}", soft_wrap=True, markup=False)
+    copyable("pushed refs", f"git -C {rel(REMOTE)} log --oneline --decorate --all")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,26 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 # sshd for the git-over-SSH tests (it brings ssh-keygen and ssh-agent)
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || missing="$missing openssh-server"
 [ -z "$missing" ] && exit 0
+why="the tests and the demo drive these programs (gpg signs, git pushes, chromium checks the"
+why="$why site, sshd serves git over SSH)"
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "system-deps: please install:$missing" >&2
+    echo "system-deps: missing:$missing ($why); please install them and re-run" >&2
     exit 1
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "system-deps: installing$missing" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+command="${SUDO:+$SUDO }apt-get update && ${SUDO:+$SUDO }apt-get install -y --no-install-recommends$missing"
+echo "system-deps: missing:$missing; $why." >&2
+echo "system-deps: installing them now with: $command" >&2
+if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+    echo "system-deps: sudo is not available; as root, run: apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+fi
+if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null; }; then
+    echo "system-deps: the installation failed; run it yourself, then re-run make:" >&2
+    echo "    $command" >&2
+    exit 1
+fi
 case " $missing " in
 *" openssh-server "*)
     # The tests run their own sshd on 127.0.0.1. The system's SSH service, which the package

@@ -2,9 +2,11 @@
 """Verify a PGP/MIME (RFC 3156) announcement with the real gpg, as a subscriber would.
 
     GNUPGHOME=build/demo/gnupg .venv/bin/python scripts/verify_mail.py MESSAGE_FILE
+    GNUPGHOME=build/demo/gnupg .venv/bin/python scripts/verify_mail.py build/demo/maildir
 
-Extracts the signed part byte for byte (as received, CRLF line ends) and the detached
-signature, runs `gpg --verify`, and prints gpg's verdict. Exit 0 for a good signature.
+Given a maildir, verifies each message it received (in new/). Extracts the signed part byte
+for byte (as received, CRLF line ends) and the detached signature, runs `gpg --verify`, and
+prints gpg's verdict. Exit 0 when every signature is good.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    raw = Path(sys.argv[1]).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    given = Path(sys.argv[1])
+    if given.is_dir():
+        messages = sorted((given / "new").iterdir()) if (given / "new").is_dir() else []
+        if not messages:
+            print(f"no message in {given}/new", file=sys.stderr)
+            return 1
+        return max(verify(message) for message in messages)
+    return verify(given)
+
+
+def verify(path: Path) -> int:
+    raw = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     if message.get_content_type() != "multipart/signed":
         print("not a PGP/MIME signed message", file=sys.stderr)

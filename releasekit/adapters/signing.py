@@ -23,6 +23,7 @@ import gnupg
 
 from releasekit.support import timefmt
 from releasekit.support.errors import SigningError
+from releasekit.support.words import counted
 
 _FINGERPRINT_RE = re.compile(r"[0-9A-F]{40}|[0-9A-F]{64}")
 
@@ -244,7 +245,7 @@ class Signer:
                 "import the recipient's public key"
             )
         if len(usable) > 1:
-            raise SigningError(f"{len(usable)} keys encrypt to {address}; keep only one")
+            raise SigningError(f"{counted(len(usable), 'key')} encrypt to {address}; keep only one")
         return usable[0]
 
     def sign_and_encrypt(self, data: bytes, recipient: str) -> str:

@@ -12,6 +12,7 @@ from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
 from releasekit.support import clock
 from releasekit.support.errors import EXIT_BAD_INPUT, BadInput
+from releasekit.support.words import counted
 from releasekit.workspace.files import (
     check_advisories,
     display_path,
@@ -138,6 +139,6 @@ def advisory_check(obj: Context) -> None:
     for problem in problems:
         show.echo(str(problem), err=True)
     if problems:
-        show.echo(f"{len(problems)} problem(s) in advisories/", err=True)
+        show.echo(f"{counted(len(problems), 'problem')} in advisories/", err=True)
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
     show.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")

@@ -11,6 +11,7 @@ from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
 from releasekit.support import clock
 from releasekit.support.errors import LeakFound, NotReady
+from releasekit.support.words import counted
 from releasekit.workspace.files import load_advisories
 
 
@@ -94,5 +95,6 @@ def lint_command(obj: Context) -> None:
         show.echo(str(finding))
     if findings:
         count = len(findings)
-        raise LeakFound(f"{count} possible leak(s): reword, or allow the phrase in [lint] allow")
+        found = counted(count, "possible leak")
+        raise LeakFound(f"{found}: reword, or allow the phrase in [lint] allow")
     show.echo("lint: clean")

@@ -91,6 +91,12 @@ def literal(value: str, style: str = "") -> Text:
     return Text(visible(value), style=style)
 
 
+def copyable(*parts: str | Text) -> None:
+    """A line meant to be copied (a command, path, id, fingerprint) on stdout, whole: never
+    broken at the terminal's width (the terminal may wrap it softly; a copy is one line)."""
+    stdout().print(joined(*parts), soft_wrap=True)
+
+
 def joined(*parts: str | Text) -> Text:
     """One Text of ``parts``: Texts keep their style; strings are plain and may break lines
     (data goes in as a :func:`literal`, which keeps it on one line)."""
@@ -177,31 +183,39 @@ def render_bar() -> Iterator[Callable[[int, int], None] | None]:
 
 def print_advisories(settings: Settings, advisories: list[Advisory], now: datetime) -> None:
     """``advisory list``: id, title, score, severity, embargo, state and due date, a row
-    each."""
+    each; on a narrow terminal the columns of least use go first (score, state, due date,
+    embargo, severity)."""
+    from releasekit.cli.fit import Column, fitted
     from releasekit.model import sla
 
     days = settings.project.disclosure_days
-    grid = table(title=literal(f"{settings.project.name} advisories"), title_justify="left")
-    grid.add_column("Id", no_wrap=True)
-    grid.add_column("Title", overflow="fold", ratio=1)
-    grid.add_column("Score", no_wrap=True, justify="right")
-    grid.add_column("Severity", no_wrap=True)
-    grid.add_column("Embargo", overflow="fold")
-    grid.add_column("State", no_wrap=True)
+    columns = [
+        Column("Id", no_wrap=True, cells=[literal(a.id) for a in advisories]),
+        Column("Title", wants=25, cells=[literal(a.title) for a in advisories]),
+        Column(
+            "Score",
+            rank=5,
+            no_wrap=True,
+            justify="right",
+            cells=[f"{a.score:.1f}" if a.score is not None else "-" for a in advisories],
+        ),
+        Column("Severity", rank=1, no_wrap=True, cells=[severity(a.severity) for a in advisories]),
+        Column(
+            "Embargo",
+            rank=2,
+            wants=len("2026-12-01 14:00 UTC"),  # the UTC instant on one line
+            cells=[
+                literal(timefmt.instant(a.embargo, settings.zone)) if a.embargo else "-"
+                for a in advisories
+            ],
+        ),
+        Column("State", rank=4, no_wrap=True, cells=[a.state(now, days).value for a in advisories]),
+    ]
     due = [sla.describe(item, settings.sla, now) for item in advisories]
     if any(shown != "-" for shown in due):  # (only a workspace that tracks deadlines)
-        grid.add_column("Due", overflow="fold")
-    for item, shown in zip(advisories, due, strict=True):
-        grid.add_row(
-            literal(item.id),
-            literal(item.title),
-            f"{item.score:.1f}" if item.score is not None else "-",
-            severity(item.severity),
-            literal(timefmt.instant(item.embargo, settings.zone)) if item.embargo else "-",
-            item.state(now, days).value,
-            *([shown] if len(grid.columns) > 6 else []),
-        )
-    stdout().print(grid)
+        columns.append(Column("Due", rank=3, cells=[literal(shown) for shown in due]))
+    out = stdout()
+    out.print(fitted(literal(f"{settings.project.name} advisories"), columns, out.width))
 
 
 # --- the backport plan ------------------------------------------------------------------
@@ -238,7 +252,8 @@ def print_plan(settings: Settings, result: Plan) -> None:
                 literal(
                     f"{line.name}: release commit {release.commit[:12]} {subject!r} on the "
                     f"fixes, tagged {line.tag}: {', '.join(release.files)}"
-                )
+                ),
+                soft_wrap=True,
             )
     for problem in result.problems():
         out.print(literal(f"! {problem}", "red"))
@@ -324,24 +339,35 @@ def print_status(settings: Settings, report: StatusReport) -> None:
     out = stdout()
     if report.unfinished_run:
         half = literal(f"A lift of {', '.join(report.unfinished_run)} is half done.", "bold yellow")
-        out.print(joined(half, " Run `releasekit embargo lift` to finish it."))
+        copyable(half, " Run `releasekit embargo lift` to finish it.")
         for step in report.unfinished:
-            out.print(literal(f"  {step.key.split('/', 2)[-1]}: {step.status}"))
+            out.print(literal(f"  {step.key.split('/', 2)[-1]}: {step.status}"), soft_wrap=True)
     if not report.pending:
         out.print("No pending embargo.")
         return
-    grid = table(title="Pending embargoes", title_justify="left")
-    grid.add_column("Id", no_wrap=True)
-    grid.add_column("Severity", no_wrap=True)
-    grid.add_column("Embargo ends", overflow="fold")
-    grid.add_column("Left", no_wrap=True, justify="right")
-    for item in report.pending:
-        grid.add_row(
-            literal(item.advisory.id),
-            severity(item.advisory.severity),
-            literal(timefmt.instant(item.ends, settings.zone)),
-            timefmt.duration(item.left) if item.left.total_seconds() > 0 else "over",
-        )
+    from releasekit.cli.fit import Column, fitted
+
+    pending = report.pending
+    columns = [
+        Column("Id", no_wrap=True, cells=[literal(p.advisory.id) for p in pending]),
+        Column(
+            "Severity", rank=1, no_wrap=True, cells=[severity(p.advisory.severity) for p in pending]
+        ),
+        Column(
+            "Embargo ends",
+            wants=len("2026-12-01 14:00 UTC"),
+            cells=[literal(timefmt.instant(p.ends, settings.zone)) for p in pending],
+        ),
+        Column(
+            "Left",
+            no_wrap=True,
+            justify="right",
+            cells=[
+                timefmt.duration(p.left) if p.left.total_seconds() > 0 else "over" for p in pending
+            ],
+        ),
+    ]
+    grid = fitted("Pending embargoes", columns, out.width)
     out.print(grid)
     for batch in report.batches:
         verdict = literal("ready", "green") if batch.ready else literal("not ready", "bold red")
@@ -399,7 +425,7 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
     out.print("Refs to push (never forced):")
     for update in report.updates:
         old = update.old[:12] if update.old else "(new)"
-        out.print(literal(f"  {update.ref}  {old} -> {update.new[:12]}"))
+        out.print(literal(f"  {update.ref}  {old} -> {update.new[:12]}"), soft_wrap=True)
     if report.releases:
         out.print(literal("Release commits (the tags point at them):"))
     for release in report.releases:
@@ -408,17 +434,21 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
             literal(
                 f"  {release.version}: {release.commit[:12]} {subject!r} on "
                 f"{release.parent[:12]}, changing {', '.join(release.files)}"
-            )
+            ),
+            soft_wrap=True,
         )
     out.print("Fixed versions:")
     for ident, lines in report.fixed.items():
         ordered = sorted(lines.items(), key=lambda item: _line_key(item[0]))
         versions = ", ".join(f"{line}: {v}" for line, v in ordered)
-        out.print(literal(f"  {ident}: {versions}"))
-    out.print(literal(f"Announcement to {', '.join(report.recipients)}: {report.subject}"))
+        out.print(literal(f"  {ident}: {versions}"), soft_wrap=True)
+    out.print(
+        literal(f"Announcement to {', '.join(report.recipients)}: {report.subject}"),
+        soft_wrap=True,
+    )
     out.print("Pages:")
     for page in report.pages:
-        out.print(literal(f"  {page}"))
+        out.print(literal(f"  {page}"), soft_wrap=True)
 
 
 def _line_key(line: str) -> tuple[int, Version | str]:

@@ -26,6 +26,7 @@ from releasekit.model.config import MailSettings, Settings
 from releasekit.release.leaks import lint_plan
 from releasekit.site import build as site_build
 from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable
+from releasekit.support.words import counted
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def preflight(
         Check(
             "leak lint",
             not findings,
-            "OK" if not findings else f"{len(findings)} finding(s): run `releasekit lint`",
+            "OK" if not findings else f"{counted(len(findings), 'finding')}: run `releasekit lint`",
         )
     )
     checks += _remote_checks(settings, prepared, [a.id for a in batch])

@@ -21,6 +21,7 @@ from releasekit.embargo.prepare import Prepared, RefUpdate, prepare
 from releasekit.embargo.run import Run
 from releasekit.support import timefmt
 from releasekit.support.errors import NotDone, NotReady, Refused
+from releasekit.support.words import counted
 
 PUSH_ATTEMPTS = 3
 
@@ -51,7 +52,7 @@ def push(run: Run, prepared: Prepared) -> None:
         for kind in ("refs/heads/", "refs/tags/"):
             todo = _todo(prepared, advertised, kind)
             if todo:
-                run.outside.say(f"pushing {len(todo)} refs to {repo.remote_url(remote)}")
+                run.outside.say(f"pushing {counted(len(todo), 'ref')} to {repo.remote_url(remote)}")
                 results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
                 rejected.update({r.ref: r.message for r in results if not r.ok})
                 advertised = repo.ls_remote(remote)

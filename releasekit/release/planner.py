@@ -42,6 +42,7 @@ from releasekit.release.stack import Chain, Result, apply
 from releasekit.support import render, tomlpos
 from releasekit.support.errors import BadInput
 from releasekit.support.progress import Progress
+from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
 
 
@@ -221,7 +222,7 @@ def build_plan(
             a for a in gating if _required(decisions[a.id], line.name) and (a.id, line.name) in held
         ]
         if todo:
-            say(f"applying {len(todo)} fix(es) on {line.branch}")
+            say(f"applying {counted(len(todo), 'fix', 'fixes')} on {line.branch}")
         for advisory in todo:
             results[(advisory.id, line.name)] = apply(
                 chain, held[(advisory.id, line.name)], who, when

@@ -19,8 +19,9 @@ from releasekit.release.lines import Lines, ReleaseLine, line_name
 GROUP_WORDS = {
     "upcoming": "the upcoming release",
     "esr": "an extended support release",
-    "last": "one of the last {last} released lines",
+    "last": "one of the last {last} released lines",  # "the last released line" for 1
 }
+LAST_ONE = "the last released line"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,10 @@ class Decision:
 
 
 def _groups_text(line: ReleaseLine, last: int) -> str:
-    return " and ".join(GROUP_WORDS[g].format(last=last) for g in line.groups)
+    words = [GROUP_WORDS[g].format(last=last) for g in line.groups]
+    if last == 1:
+        words = [LAST_ONE if g == "last" else w for g, w in zip(line.groups, words, strict=True)]
+    return " and ".join(words)
 
 
 def decide(

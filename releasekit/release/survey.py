@@ -35,6 +35,7 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.release.lines import line_name
 from releasekit.support.errors import BadInput
+from releasekit.support.words import counted
 from releasekit.workspace.init import Bump, ReleasesTable
 
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
@@ -255,7 +256,8 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         say(f'remote = "{facts.remote}": the remote the clone fetches from and the lift pushes to')
     if pattern is not None:
         examples = ", ".join(named[pattern][n] for n in sorted(named[pattern], key=Version)[-3:])
-        say(f'branch = "{pattern}": {len(named[pattern])} branches like {examples}')
+        found = counted(len(named[pattern]), "branch", "branches")
+        say(f'branch = "{pattern}": {found} like {examples}')
     else:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():
@@ -270,7 +272,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     for spelling in read_tags:
         items = spellings[spelling]
         last_one = max(items, key=lambda t: (t.version, t.tag.time)).tag.name
-        say(f'read_tags: "{spelling}": {len(items)} tag(s), the newest {last_one}')
+        say(f'read_tags: "{spelling}": {counted(len(items), "tag")}, the newest {last_one}')
     say(f'upcoming = "{line_of_upcoming}": {why}')
     if upcoming_branch is None:
         check(f"upcoming: no branch for {line_of_upcoming}: create it, or name it in branches")

@@ -45,6 +45,7 @@ from releasekit.site.state import State, load_items, load_state, stamp
 from releasekit.site.workers import Advance, Task
 from releasekit.support.errors import AdvisoryError, PublishError
 from releasekit.support.progress import Progress
+from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
 
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
@@ -82,9 +83,9 @@ class PublishReport:
 
     def summary(self) -> str:
         return (
-            f"{_counted(self.public, 'advisory', 'advisories')} public "
+            f"{counted(self.public, 'advisory', 'advisories')} public "
             f"({self.disclosed} with details): "
-            f"{_counted(len(self.written), 'file', 'files')} written, "
+            f"{counted(len(self.written), 'file')} written, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
 
@@ -98,10 +99,6 @@ class PublishReport:
             "removed": list(self.removed),
             "unchanged": len(self.unchanged),
         }
-
-
-def _counted(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def publish(
@@ -289,7 +286,7 @@ class _Builder:
         # (the daily publish, from cron or CI): their number would tell one was added or edited.
         public = plan.take(workers.run(ctx, plan.tasks, processes, advance))
         if public:
-            self.say(f"rendered {_counted(public, 'advisory', 'advisories')}")
+            self.say(f"rendered {counted(public, 'advisory', 'advisories')}")
         items = plan.items
         if plan.parse:
             folder = settings.advisories_dir
@@ -319,7 +316,8 @@ class _Builder:
         folder = self.settings.advisories_dir
         tasks = [Task(i, given.get(i) or folder / f"{i}.md") for i in sorted(ids)]
         before = {i: plan.items[i].fingerprint for i in ids}
-        self.say(f"rendering {len(tasks)} advisories again (their rows were not kept)")
+        again = counted(len(tasks), "advisory", "advisories")
+        self.say(f"rendering {again} again (their rows were not kept)")
         processes = workers.processes_for(self.jobs, len(tasks), self.tuning.parallel_min)
         plan.take(workers.run(plan.context, tasks, processes))
         changed = [i for i in ids if plan.items[i].fingerprint != before[i]]
@@ -376,6 +374,7 @@ class _Builder:
         if unrecorded:
             warnings = (
                 f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
-                f"written ({unrecorded} disclosed advisories with a CVE id)",
+                f"written ({counted(unrecorded, 'disclosed advisory', 'disclosed advisories')} "
+                "with a CVE id)",
             )
         return PublishReport(self.site, written, unchanged, removed, public, disclosed, warnings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,15 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, "COLUMNS": "80"},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Demo finished" in done.stdout
+    # The summary: the signature verified in the demo itself, gpg's words kept off stderr.
+    assert "signature verified: signed by Acme Security (demo key)" in done.stdout
+    assert "Good signature" not in done.stderr
+    for tag in ("v10.3.4", "v9.11.10"):
+        assert f"  {tag}: " in done.stdout  # each tag with its release commit
     site = sandbox / "workspace" / "site"
     index = (site / "index.html").read_text()
     for ident in ("ACSA-2026-0001", "ACSA-2026-0002", "ACSA-2026-0003"):
@@ -43,6 +50,13 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
     )
     subprocess.run(["gpgconf", "--homedir", str(sandbox / "gnupg"), "--kill", "all"], check=False)
     assert verify.returncode == 0, verify.stderr
+    # Commands to copy are whole on one line, even on a narrow terminal (COLUMNS=80).
+    command = f"scripts/verify_mail.py {sandbox / 'maildir'}"
+    assert any(command in line and "GNUPGHOME=" in line for line in done.stdout.splitlines())
+    assert any(
+        line.startswith("$ releasekit -C ") and line.endswith("--wait --yes")
+        for line in done.stdout.splitlines()
+    ), done.stdout
     assert "Good signature" in verify.stderr
     tags = subprocess.run(
         ["git", "ls-remote", "--tags", "--refs", str(sandbox / "public.git")],
@@ -50,7 +64,7 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    for tag in ("v10.3.3", "v10.2.3", "v10.1.4", "v9.11.9"):
+    for tag in ("v10.3.4", "v10.2.4", "v10.1.5", "v9.11.10"):
         assert f"refs/tags/{tag}" in tags
     assert "refs/tags/v10.4.0" not in tags
 

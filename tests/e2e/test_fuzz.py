@@ -179,7 +179,7 @@ def _check_output(command: tuple[str, ...], result: Any) -> None:
             if not line.startswith(("publish: ", "releasekit: warning: "))
         ]
         assert lines, (command, err)
-        if lines[-1].endswith("problem(s) in advisories/"):  # check: a line per problem
+        if lines[-1].endswith(" in advisories/"):  # check: a line per problem
             assert command == ("advisory", "check"), err
             assert all(line.startswith("advisories/ACSA-2026-") for line in lines[:-1]), err
         else:

@@ -184,7 +184,7 @@ def test_init_reads_a_urllib3_like_clone(tmp_path: Path) -> None:
     assert 'path = "src/urllib3/_version.py" ' in table
     assert "format = '__version__ = \"{version}\"'\n" in table
     out = result.stdout.splitlines()
-    assert 'inferred: read_tags: "v{version}": 4 tag(s), the newest v2.0.5' in out
+    assert 'inferred: read_tags: "v{version}": 4 tags, the newest v2.0.5' in out
     assert 'inferred: upcoming = "2.1": the minor after 2.0.6, on main' in out
     assert 'inferred: branches: "2.1" = "main" (the pattern names no branch of 2.1)' in out
     assert 'check: upcoming = "2.1" is a guess: set the line main becomes' in out

@@ -216,7 +216,7 @@ def test_advisory_check_reports_every_problem_and_exits_2(ws: Workspace, run: Ru
     assert "ACSA-2026-0003.md:7: cve: another advisory has the same CVE id" in result.stderr
     assert "CVE-2026-1111" not in result.stderr  # public only from the disclosure date
     assert "advisories/ACSA-2026-0005.md:2: invalid TOML" in result.stderr
-    assert lines[-1] == "5 problem(s) in advisories/"
+    assert lines[-1] == "5 problems in advisories/"
 
 
 def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, run: Run) -> None:
@@ -241,7 +241,7 @@ def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, ru
         " /containers/cna/title: not valid CVE JSON 5 (maxLength)",
         "advisories/ACSA-2026-0002.md:11: reporter: not accepted in its records:"
         " /containers/cna/credits/0/value: not valid CVE JSON 5 (maxLength)",
-        "2 problem(s) in advisories/",
+        "2 problems in advisories/",
     ]
     assert long_title not in result.stderr
     assert "CVE-2026-4000" not in result.stderr  # the CVE ids are not public yet

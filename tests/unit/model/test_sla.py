@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from click.testing import Result
+from click.testing import CliRunner, Result
 
+from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import SlaSettings
 from releasekit.model.sla import deadlines, describe, late
@@ -132,9 +133,11 @@ def test_advisory_list_shows_and_carries_the_dates(ws: Workspace, run: Run) -> N
         ("2027-02-01", "2027-02-01", False),
         (None, None, False),
     ]
-    shown = run("advisory", "list")
-    assert shown.exit_code == 0, shown.output
-    assert "breached" in shown.stdout and "2027-02" in shown.stdout
+    wide = CliRunner(env={"COLUMNS": "160"}).invoke(cli, ["-C", str(ws.root), "advisory", "list"])
+    assert wide.exit_code == 0, wide.output
+    assert "breached" in wide.stdout and "2027-02" in wide.stdout
+    narrow = run("advisory", "list")  # 80 columns: the due date is among the first left out
+    assert narrow.exit_code == 0 and "Due" not in narrow.stdout
 
 
 @time_machine.travel("2026-11-22T10:00:00Z", tick=False)

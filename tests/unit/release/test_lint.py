@@ -435,7 +435,7 @@ def test_lint_command(ws: Workspace, product: Product, run: Run) -> None:
         "tag message of v9.11.3:1: security: Acme Server 9.11.3: security release",
     ]
     assert result.stderr == (
-        "releasekit: error: 7 possible leak(s): reword, or allow the phrase in [lint] allow\n"
+        "releasekit: error: 7 possible leaks: reword, or allow the phrase in [lint] allow\n"
     )
 
 
