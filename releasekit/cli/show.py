@@ -247,10 +247,9 @@ def print_plan(settings: Settings, result: Plan) -> None:
     for line in result.lines:
         release = result.outcomes[line.name].release
         if release is not None:
-            subject = release.message.splitlines()[0] if release.message.strip() else ""
             out.print(
                 literal(
-                    f"{line.name}: release commit {release.commit[:12]} {subject!r} on the "
+                    f"{line.name}: release commit {release.commit[:12]} {release.subject!r} on the "
                     f"fixes, tagged {line.tag}: {', '.join(release.files)}"
                 ),
                 soft_wrap=True,
@@ -429,10 +428,9 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
     if report.releases:
         out.print(literal("Release commits (the tags point at them):"))
     for release in report.releases:
-        subject = release.message.splitlines()[0] if release.message.strip() else ""
         out.print(
             literal(
-                f"  {release.version}: {release.commit[:12]} {subject!r} on "
+                f"  {release.version}: {release.commit[:12]} {release.subject!r} on "
                 f"{release.parent[:12]}, changing {', '.join(release.files)}"
             ),
             soft_wrap=True,

@@ -69,6 +69,11 @@ class ReleaseCommit:
     files: tuple[str, ...]  # the only files it changes
     added: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]  # per file, (line, text) added
 
+    @property
+    def subject(self) -> str:
+        """The first line of its message ("" for an empty message)."""
+        return self.message.strip() and self.message.splitlines()[0]
+
 
 @dataclass(frozen=True)
 class LineOutcome:
