@@ -5,8 +5,8 @@ Two identical workspaces over the lift benchmark's generated product (5,000 file
 advisories, 6 lines to push, a throwaway GnuPG key, SMTP on 127.0.0.1): one lifted without
 a verify command, one with `command = ["sleep", "1"]` (a 1-second test), which the lift's
 preflight runs on each of the 6 trees (written out into private worktrees, in parallel
-within the machine's cores). Prints both lifts and the difference. Target: the difference
-under 1 s per line run in series (6 s / cores, plus the worktrees). Standalone:
+within the machine's cores). Prints both lifts and the difference, beside what the test
+command alone takes in parallel and in series; the issue sets no target. Standalone:
 
   .venv/bin/python scripts/bench_verify.py
 """
@@ -32,7 +32,11 @@ TEST_SECONDS = 1
 
 
 def main() -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="releasekit-bench-verify-"))
+    # Under build/, on the file system a workspace lives on (verify writes its worktrees in
+    # the workspace's .releasekit/), not in the temporary directory, which may be slower.
+    build = Path(__file__).resolve().parent.parent / "build"
+    build.mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-verify-", dir=build))
     inbox = bench_lift.Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -59,13 +63,12 @@ def main() -> int:
         logs = sorted((verified / ".releasekit" / "verify").glob("*.log"))
         added = with_verify - without
         serial = lines * TEST_SECONDS
-        target = -(-lines // cores) * TEST_SECONDS + 2.0  # parallel runs, plus the worktrees
-        verdict = "ok" if added < target else "SLOW"
+        rounds = -(-lines // cores) * TEST_SECONDS  # the test runs alone, in parallel
         print(f"  lift without verify  {without:6.2f} s")
         print(f"  lift with verify     {with_verify:6.2f} s  ({len(logs)} lines verified)")
-        print(f"  verify adds          {added:6.2f} s  ({verdict} < {target:.0f} s; "
-              f"{serial} s in series)")  # fmt: skip
-        return 0 if added < target and len(logs) == lines else 1
+        print(f"  verify adds          {added:6.2f} s  (the tests alone: {rounds} s in parallel, "
+              f"{serial} s in series; the rest writes the worktrees)")  # fmt: skip
+        return 0 if len(logs) == lines else 1
     finally:
         controller.stop()
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
