@@ -382,7 +382,7 @@ def print_verify(report: VerifyReport) -> None:
     for result in report.results:
         verdict = literal("passed", "green") if result.ok else literal(result.why, "bold red")
         about = f" in {result.seconds:.1f} s, tree {result.tree[:12]}, log {result.log}"
-        out.print(joined(literal(f"{result.line}: "), verdict, literal(about)))
+        copyable(literal(f"{result.line}: "), verdict, literal(about))  # the log's path
     if not report.isolated:
         out.print("Network isolation was not available here: the command could reach the network.")
 

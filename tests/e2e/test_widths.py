@@ -28,6 +28,7 @@ COMMANDS = [
     ("patch", "list"),
     ("plan",),
     ("lint",),
+    ("verify",),
     ("embargo", "status"),
     ("embargo", "lift", "--dry-run"),
     ("publish",),
