@@ -16,6 +16,7 @@ Targets: the lift under 10 s; the --wait delay under 1 s. Standalone:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,8 +122,22 @@ def time_wait(ws: Path, env: dict[str, str], embargo: datetime) -> float:
     return pushed_at - embargo.timestamp()
 
 
-def main() -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="releasekit-bench-lift-"))
+@dataclass
+class Sandbox:
+    """What a lift benchmark runs in: a scratch folder, a throwaway key, an SMTP inbox."""
+
+    scratch: Path
+    fingerprint: str
+    port: int
+    inbox: Inbox
+    env: dict[str, str]
+
+
+@contextlib.contextmanager
+def sandbox(prefix: str, parent: Path | None = None) -> Iterator[Sandbox]:
+    """A scratch folder (in ``parent``, else the temporary directory) with a GnuPG key and an
+    SMTP server on 127.0.0.1; all of it stopped and removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     inbox = Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -131,6 +148,18 @@ def main() -> int:
     try:
         fingerprint = make_key(home)
         env = {**os.environ, "GNUPGHOME": str(home), "COLUMNS": "120"}
+        yield Sandbox(scratch, fingerprint, port, inbox, env)
+    finally:
+        controller.stop()
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> int:
+    with sandbox("releasekit-bench-lift-") as box:
+        scratch, fingerprint, port, inbox, env = (
+            box.scratch, box.fingerprint, box.port, box.inbox, box.env
+        )  # fmt: skip
         past = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
         remote, ws = setup(scratch / "a", fingerprint, port, past)
         lines = len(bench_plan.SUPPORTED)
@@ -154,10 +183,6 @@ def main() -> int:
             f"  --wait delay         {delay:6.3f} s  ({verdict}: 0 <= delay < {WAIT_TARGET:.0f} s)"
         )
         return 0 if lift < LIFT_TARGET and 0 <= delay < WAIT_TARGET else 1
-    finally:
-        controller.stop()
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

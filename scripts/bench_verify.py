@@ -14,15 +14,9 @@ command alone takes in parallel and in series; the issue sets no target. Standal
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-
-from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_lift  # the shared lift setup
@@ -36,17 +30,8 @@ def main() -> int:
     # the workspace's .releasekit/), not in the temporary directory, which may be slower.
     build = Path(__file__).resolve().parent.parent / "build"
     build.mkdir(exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="bench-verify-", dir=build))
-    inbox = bench_lift.Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    home = scratch / "gnupg"
-    try:
-        fingerprint = bench_lift.make_key(home)
-        env = {**os.environ, "GNUPGHOME": str(home), "COLUMNS": "120"}
+    with bench_lift.sandbox("bench-verify-", build) as box:
+        scratch, fingerprint, port, env = box.scratch, box.fingerprint, box.port, box.env
         past = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
         _remote, plain = bench_lift.setup(scratch / "a", fingerprint, port, past)
         _remote2, verified = bench_lift.setup(scratch / "b", fingerprint, port, past)
@@ -69,10 +54,6 @@ def main() -> int:
         print(f"  verify adds          {added:6.2f} s  (the tests alone: {rounds} s in parallel, "
               f"{serial} s in series; the rest writes the worktrees)")  # fmt: skip
         return 0 if len(logs) == lines else 1
-    finally:
-        controller.stop()
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
