@@ -79,13 +79,11 @@ def run(
     env: Mapping[str, str],
     timeout: float,
     log: Path,
-    *,
-    offline: bool = True,
 ) -> Finished:
-    """Run ``command`` in ``cwd`` with ``env`` (and no network when ``offline`` and
-    :func:`isolation` allows), its output into ``log`` (created 0600); kill its process group
-    after ``timeout`` seconds."""
-    prefix = isolation() if offline else None
+    """Run ``command`` in ``cwd`` with ``env`` (and no network where :func:`isolation`
+    allows), its output into ``log`` (created 0600); kill its process group after
+    ``timeout`` seconds."""
+    prefix = isolation()
     program = shutil.which(command[0], path=env.get("PATH")) if "/" not in command[0] else None
     argv = [program or command[0], *command[1:]]
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW

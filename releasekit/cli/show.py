@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
-from packaging.version import Version
 
+from releasekit.model.advisory import version_key
 from releasekit.support import timefmt
 from releasekit.support.text import visible
 
@@ -437,7 +437,7 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
         )
     out.print("Fixed versions:")
     for ident, lines in report.fixed.items():
-        ordered = sorted(lines.items(), key=lambda item: _line_key(item[0]))
+        ordered = sorted(lines.items(), key=lambda item: version_key(item[0]))
         versions = ", ".join(f"{line}: {v}" for line, v in ordered)
         out.print(literal(f"  {ident}: {versions}"), soft_wrap=True)
     out.print(
@@ -447,11 +447,3 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
     out.print("Pages:")
     for page in report.pages:
         out.print(literal(f"  {page}"), soft_wrap=True)
-
-
-def _line_key(line: str) -> tuple[int, Version | str]:
-    """Release lines in version order (9.11 before 10.1); anything else after, as text."""
-    try:
-        return (0, Version(line))
-    except ValueError:
-        return (1, line)

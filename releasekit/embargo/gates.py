@@ -60,7 +60,9 @@ def preflight(
     ``run_verify``: run ``[verify] command`` on the trees that have no result yet (the
     lift); otherwise the results there are are shown (status, dry run).
     """
-    checks = [_deadlines_check(settings, batch, max(now, sign_at or now))]
+    # Tags carry the time they become public: the embargo instant when waiting for it.
+    when = max(now, sign_at or now)
+    checks = [_deadlines_check(settings, batch, when)]
     missing_cve = [a.id for a in batch if not a.cve]
     checks.append(
         Check(
@@ -69,8 +71,6 @@ def preflight(
             "OK" if not missing_cve else f"no CVE id in {', '.join(missing_cve)}",
         )
     )
-    # Tags carry the time they become public: the embargo instant when waiting for it.
-    when = max(now, sign_at or now)
     signer: Signer | None = None
     if settings.mail is None:
         checks.append(Check("signing key", False, "no [mail] signing_key configured"))

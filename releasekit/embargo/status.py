@@ -116,11 +116,11 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
     for advisory in waiting:
         if advisory.embargo is not None and advisory.embargo > now:
             groups.setdefault(advisory.embargo, []).append(advisory)
+    last = verify.last_results(settings) if settings.verify.command else {}
     for instant, batch in groups.items():
         checks, prepared = preflight(settings, batch, advisories, outside, now, sign_at=instant)
         found = BatchStatus(instant, [a.id for a in batch], checks)
         if settings.verify.command and prepared is not None:
-            last = verify.last_results(settings)
             for target in verify.targets(prepared):
                 result = last.get(target.line)
                 fresh = result is not None and result.tree == target.tree

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 from packaging.version import Version
 
-from releasekit.model import public
+from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
@@ -81,7 +81,7 @@ def announcement_context(
         "project": _project(settings),
         "released": when,
         "advisories": advisories,
-        "disclosure_date": (when + timedelta(days=project.disclosure_days)).date(),
+        "disclosure_date": lifecycle.disclosure_date(when, project.disclosure_days),
     }
 
 

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -107,10 +107,9 @@ def last_results(settings: Settings) -> dict[str, Result]:
     if not folder.is_dir():
         return newest
     for path in folder.glob("*.json"):
-        try:
-            result = Result(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            continue  # a record cut short by a kill: as if missing
+        result = _read(path)
+        if result is None:
+            continue
         known = newest.get(result.line)
         if known is None or result.finished > known.finished:
             newest[result.line] = result
@@ -122,16 +121,27 @@ def current(settings: Settings, wanted: Sequence[Target]) -> tuple[list[Result],
     have none (never run, or run on another tree: stale)."""
     found: list[Result] = []
     missing: list[Target] = []
-    folder = verify_dir(settings)
     for target in wanted:
-        path = folder / f"{target.line}-{target.tree}.json"
-        try:
-            result = Result(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+        result = _read(_record(settings, target, "json"))
+        if result is None:
             missing.append(target)
-            continue
-        found.append(result)
+        else:
+            found.append(result)
     return found, missing
+
+
+def _record(settings: Settings, target: Target, ext: str) -> Path:
+    """Where the result record (``json``) or the output (``log``) of ``target`` is kept."""
+    return verify_dir(settings) / f"{target.line}-{target.tree}.{ext}"
+
+
+def _read(path: Path) -> Result | None:
+    """The result recorded at ``path``; None when there is none, or a record cut short by a
+    kill (as if missing)."""
+    try:
+        return Result(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def run(
@@ -169,8 +179,7 @@ def _run_one(
     (place / "tree").mkdir(mode=0o700)
     (place / "home").mkdir(mode=0o700)
     repo.write_tree(target.tree, place / "tree")
-    folder = verify_dir(settings)
-    log = folder / f"{target.line}-{target.tree}.log"
+    log = _record(settings, target, "log")
     env = process.minimal_environment(place / "home", outside.env.get("PATH"))
     done = process.run(settings.verify.command, place / "tree", env, settings.verify.timeout, log)
     result = Result(
@@ -185,8 +194,9 @@ def _run_one(
         finished=timefmt.iso_utc(clock.now()),
         isolated=process.isolation() is not None,
     )
-    record = folder / f"{target.line}-{target.tree}.json"
-    fsutil.atomic_write(record, json.dumps(asdict(result), indent=2) + "\n", 0o600)
+    fsutil.atomic_write(
+        _record(settings, target, "json"), json.dumps(asdict(result), indent=2) + "\n", 0o600
+    )
     return result
 
 
@@ -221,7 +231,3 @@ def verify_next(settings: Settings, outside: Outside, now: datetime) -> VerifyRe
 def describe_failures(failed: Sequence[Result]) -> str:
     """ "10.3 (exit status 1, log .releasekit/verify/10.3-….log)", joined."""
     return "; ".join(f"{r.line} ({r.why}, log {r.log})" for r in failed)
-
-
-def by_line(results: Sequence[Result]) -> Mapping[str, Result]:
-    return {r.line: r for r in results}

@@ -437,7 +437,7 @@ def _toml_line(key: str, value: Any) -> str:
     if isinstance(value, Mapping):
         inner = ", ".join(
             f"{_toml_scalar(k)} = {_toml_scalar(v)}"
-            for k, v in sorted(value.items(), key=lambda item: _version_key(item[0]))
+            for k, v in sorted(value.items(), key=lambda item: version_key(item[0]))
         )
         return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
     import tomli_w  # loaded only by the commands that write front matter
@@ -445,7 +445,7 @@ def _toml_line(key: str, value: Any) -> str:
     return tomli_w.dumps({key: value}).strip()
 
 
-def _version_key(text: str) -> tuple[int, Version | str]:
+def version_key(text: str) -> tuple[int, Version | str]:
     """Sort release lines as versions (9.11 before 10.1); anything else after, as text."""
     try:
         return (0, Version(text))

@@ -45,7 +45,7 @@ class Dated(Protocol):
 
 def disclosure_date(released: datetime, disclosure_days: int) -> date:
     """The day the details become public: release date + disclosure_days, in UTC."""
-    return (released + timedelta(days=disclosure_days)).date()
+    return (released.astimezone(UTC) + timedelta(days=disclosure_days)).date()
 
 
 def disclosed_at(released: datetime, disclosure_days: int) -> datetime:

@@ -14,6 +14,7 @@ from typing import Any
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import SlaSettings
+from releasekit.support.words import counted
 
 SOON_DAYS = 7  # "due in N days" from this close on
 
@@ -68,7 +69,7 @@ def describe(advisory: Advisory, sla: SlaSettings, now: datetime) -> str:
         return f"{first.isoformat()} breached"
     left = (first - now.astimezone(UTC).date()).days
     if left <= SOON_DAYS:
-        return f"{first.isoformat()} due in {left} day{'s' if left != 1 else ''}"
+        return f"{first.isoformat()} due in {counted(left, 'day')}"
     return first.isoformat()
 
 
