@@ -152,4 +152,6 @@ def test_the_tests_mirror_the_package() -> None:
     rooms = {_room(rel) for rel, _ in MODULES if "/" in rel}
     unit = {p.name for p in (REPO_ROOT / "tests" / "unit").iterdir() if p.is_dir()}
     assert unit <= rooms | {"__pycache__"}, unit - rooms
+    # The rooms whose every module drives git, gpg or SMTP are tested in tests/e2e only.
+    assert rooms - unit == {"fixes", "embargo"}, rooms - unit
     assert Path(REPO_ROOT / "tests" / "e2e").is_dir()
