@@ -149,19 +149,35 @@ def trie_regex(literals: Iterable[str]) -> re.Pattern[str]:
     """One regular expression for a set of literals, shared prefixes written once, so that
     a search tries only the branches a character can start."""
     trie: _Trie = {}
-    for literal in literals:
+    literals_seen = list(literals)
+    for literal in literals_seen:
         node = trie
         for char in literal:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def branch(node: _Trie) -> str:
+    # Built bottom-up with a stack of its own, not by recursion: one literal of thousands of
+    # characters (a reporter's name is data) is a trie that deep.
+    written: dict[int, str] = {}
+    todo: list[tuple[_Trie, bool]] = [(trie, False)]
+    while todo:
+        node, children_done = todo.pop()
+        if not children_done:
+            todo.append((node, True))
+            todo.extend((child, False) for char, child in node.items() if char)
+            continue
         alternatives = [
-            re.escape(char) + branch(child) for char, child in sorted(node.items()) if char
+            re.escape(char) + written.pop(id(child)) for char, child in sorted(node.items()) if char
         ]
-        if not alternatives:
-            return ""
-        body = "(?:" + "|".join(alternatives) + ")"
-        return body + "?" if "" in node else body
-
-    return re.compile(branch(trie) or "(?!)")
+        optional = bool(alternatives) and "" in node
+        if len(alternatives) == 1 and not optional:
+            written[id(node)] = alternatives[0]  # a run of one literal: no group to nest
+        elif alternatives:
+            written[id(node)] = "(?:" + "|".join(alternatives) + ")" + ("?" if optional else "")
+        else:
+            written[id(node)] = ""
+    try:
+        return re.compile(written[id(trie)] or "(?!)")
+    except RecursionError:  # groups nested past what re parses: one alternative a literal
+        ordered = sorted(set(literals_seen), key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, ordered)) or "(?!)")

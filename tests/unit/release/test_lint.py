@@ -502,3 +502,13 @@ def test_lint_knows_public_ids_the_prefix_and_names(
         f"{where}:17: Alex Kim: // thanks AlexKim; see ACSA_2026_0099",
         f"{where}:17: ACSA id: // thanks AlexKim; see ACSA_2026_0099",
     ]
+
+
+def test_a_word_of_thousands_of_characters_is_matched_not_a_crash() -> None:
+    # A reporter's name is data: 2,000 letters made the word regex nest 2,000 groups deep
+    # (RecursionError in lint, plan and the lift); nested prefixes of one another as well.
+    long = "a" * 2000
+    found = Matcher([long]).find(Text.one("patches/X/10.3.patch", f"by {long} here", 3))
+    assert [(f.line, len(f.word)) for f in found] == [(3, 2000)]
+    nested = [long[:n] for n in range(1, 1500)]
+    assert Matcher(nested).find(Text.one("x", "b " + "a" * 1400 + " b"))
