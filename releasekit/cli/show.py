@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from releasekit.model.advisory import version_key
+from releasekit.model.frontmatter import version_key
 from releasekit.support import timefmt
 from releasekit.support.text import visible
 

@@ -18,7 +18,7 @@ from releasekit.embargo.context import require_mail
 from releasekit.embargo.prepare import fix_commits_of
 from releasekit.embargo.run import Run
 from releasekit.embargo.sending import Answers, Mailing, send_each, signed
-from releasekit.model.advisory import update_front_matter
+from releasekit.model.frontmatter import update_front_matter
 from releasekit.site import build as site_build
 from releasekit.support import fsutil
 

@@ -2,7 +2,8 @@
 
 :func:`parse_advisory` turns one file's text into an :class:`Advisory` or raises
 :class:`~releasekit.errors.AdvisoryError` listing *every* problem it found, each as
-``advisories/ID.md:LINE: field: message``. Scores come from the ``cvss`` library.
+``advisories/ID.md:LINE: field: message``. Scores come from ``model.cvss``, the front
+matter's shape from ``model.frontmatter``, credits and revisions from ``model.entries``.
 Messages name fields, never quote advisory text.
 """
 
@@ -19,16 +20,16 @@ from typing import Any
 
 from packaging.version import Version
 
-from releasekit.model import lifecycle
+from releasekit.model import entries, lifecycle
+from releasekit.model.cvss import Cvss, score_vector
+from releasekit.model.entries import Credit, Revision
+from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
-from releasekit.model.severity import severity_for
 from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
-FENCE = "+++"
-BOM = "\ufeff"
 CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
 CWE_RE = re.compile(r"CWE-\d{1,5}")
 _OID = re.compile(r"[0-9a-f]{40}")
@@ -36,61 +37,6 @@ MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 
 # Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
 # for the worst shapes: this bounds any body's rendering to seconds.
 MAX_BODY = 256 * 1024
-
-
-@dataclass(frozen=True)
-class Cvss:
-    """A scored CVSS vector (3.1 or 4.0)."""
-
-    vector: str
-    version: str  # "3.1" or "4.0"
-    score: float
-
-    @property
-    def severity(self) -> str:
-        return severity_for(self.score)
-
-
-# The cvss library's reasons that quote only its own names (metric abbreviations, "/"):
-# every other reason quotes part of the vector, which is advisory text.
-_OWN_WORDS = re.compile(
-    r'(Missing mandatory metrics|Duplicate metric) "[A-Z]+(, [A-Z]+)*"'
-    r'|Malformed CVSS[34] vector, (trailing "/"|vector is empty)'
-)
-
-
-def _reason(message: str) -> str:
-    """The cvss library's reason without the part of the vector it quotes: an embargoed
-    advisory's vector (or text typed into it) must not reach the log of the daily publish."""
-    if _OWN_WORDS.fullmatch(message):
-        return message
-    words = message.split('"', 1)[0].strip()
-    return f"{words or 'malformed'} (not quoted here: see the file)"
-
-
-@lru_cache(maxsize=1024)
-def score_vector(vector: str) -> Cvss:
-    """Score a CVSS 3.1 or 4.0 vector; raises ValueError with the library's reason (never
-    quoting the vector).
-
-    Remembered: advisories share vectors, and a Cvss is immutable.
-    """
-    from cvss import CVSS3, CVSS4  # loaded once a vector is scored: not by every command
-    from cvss.exceptions import CVSSError
-
-    if vector.startswith("CVSS:3.1/"):
-        try:
-            cvss3 = CVSS3(vector)
-            return Cvss(cvss3.clean_vector(), "3.1", float(cvss3.scores()[0]))
-        except CVSSError as exc:
-            raise ValueError(_reason(str(exc))) from None
-    if vector.startswith("CVSS:4.0/"):
-        try:
-            cvss4 = CVSS4(vector)
-            return Cvss(cvss4.clean_vector(), "4.0", float(cvss4.base_score))
-        except CVSSError as exc:
-            raise ValueError(_reason(str(exc))) from None
-    raise ValueError("must start with CVSS:3.1/ or CVSS:4.0/")
 
 
 @dataclass(frozen=True)
@@ -110,23 +56,45 @@ class Advisory:
     cve: str | None = None
     cwe: str | None = None
     introduced: str | None = None
-    reporter: str | None = None
+    credits: tuple[Credit, ...] = ()  # (`reporter = "Name"` in a file: one finder)
     embargo: datetime | None = None
     released: datetime | None = None
     reported: datetime | None = None  # when the report arrived (deadlines, model.sla)
     fixed: Mapping[str, str] = field(default_factory=dict)
     fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> last fix commit
+    revisions: tuple[Revision, ...] = ()  # corrections after publication, oldest first
+
+    @property
+    def rating(self) -> Cvss | None:
+        """The vector that sets the severity: ``cvss`` (3.x), else ``cvss4`` when alone."""
+        return self.cvss or self.cvss4
 
     @property
     def score(self) -> float | None:
-        return self.cvss.score if self.cvss else None
+        return self.rating.score if self.rating else None
+
+    @property
+    def scored(self) -> bool:
+        """False for an advisory with no vector and no severity override (imported history):
+        pages show it as "Not scored", never as a severity of none."""
+        return self.rating is not None or self.severity_override is not None
 
     @property
     def severity(self) -> str:
-        """The final severity: the override when given, else the CVSS band."""
+        """The final severity: the override when given, else the CVSS band ("none" unscored)."""
         if self.severity_override:
             return self.severity_override
-        return self.cvss.severity if self.cvss else "none"
+        return self.rating.severity if self.rating else "none"
+
+    @property
+    def reporter(self) -> str | None:
+        """The credited names, joined, for one-line texts (None without credits)."""
+        return ", ".join(c.name for c in self.credits) or None
+
+    @property
+    def modified(self) -> datetime | None:
+        """The last change of a published advisory: its latest revision, else its release."""
+        return self.revisions[-1].date if self.revisions else self.released
 
     @property
     def year(self) -> int:
@@ -158,40 +126,14 @@ class Advisory:
             "id": self.id,
             "title": self.title,
             "score": self.score,
-            "vector": self.cvss.vector if self.cvss else None,
-            "severity": self.severity,
+            "vector": self.rating.vector if self.rating else None,
+            "severity": self.severity if self.scored else None,
             "cve": self.cve,
             "embargo": timefmt.iso_utc(self.embargo) if self.embargo else None,
             "released": timefmt.iso_utc(self.released) if self.released else None,
             "disclosure_date": str(self.disclosure_date(disclosure_days) or "") or None,
             "state": self.state(now, disclosure_days).value,
         }
-
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(front matter, body, line where the body starts) or None if there is no +++ block.
-
-    Lines may end in CRLF, and the file may start with a byte order mark (an editor's).
-    """
-    first_end = text.find("\n")
-    first = text if first_end < 0 else text[:first_end]
-    if first.removeprefix(BOM).rstrip("\r").strip() != FENCE or first_end < 0:
-        return None
-    # The closing line contains +++: look only at the lines that do (the body is long).
-    at = text.find(FENCE, first_end + 1)
-    while at >= 0:
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        line = text[start:] if end < 0 else text[start:end]
-        if line.rstrip("\r").strip() == FENCE:
-            front = text[first_end + 1 : max(first_end + 1, start - 1)]
-            front = front.removesuffix("\r")  # (the CR of the line before the fence)
-            body = "" if end < 0 else text[end + 1 :]
-            return front, body.lstrip("\r\n"), text.count("\n", 0, start) + 2
-        at = text.find(FENCE, start if end < 0 else end)
-        if end < 0:
-            break
-    return None
 
 
 @lru_cache(maxsize=4096)
@@ -222,6 +164,8 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "cwe": "str",
     "introduced": "str",
     "reporter": "str",
+    "credits": "entries",
+    "revisions": "entries",
     "embargo": "datetime",
     "released": "datetime",
     "reported": "datetime",
@@ -249,14 +193,6 @@ def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
     if isinstance(value, date):
         return None, "needs a time and a UTC offset, e.g. 2026-12-01T14:00:00Z"
     return None, "must be an offset date-time without quotes, e.g. 2026-12-01T14:00:00Z"
-
-
-def field_line(front: str, field_name: str) -> int | None:
-    """The file line where ``field_name`` (``fixed.10.3``: its table) is set in the front
-    matter ``front`` (a key or a [table]; the front matter starts on line 2), if it is."""
-    name = field_name.split(".")[0]
-    found = tomlpos.key_line(front, None, name) or tomlpos.table_line(front, name)
-    return found + 1 if found else None
 
 
 def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = None) -> Advisory:
@@ -322,6 +258,13 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
                 problem(key, why)
             else:
                 values[key] = converted
+        elif kind == "entries":
+            parse = entries.parse_credits if key == "credits" else entries.parse_revisions
+            parsed = parse(value)
+            if isinstance(parsed, str):
+                problem(key, parsed)
+            else:
+                values[key] = parsed
         elif kind == "table":
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -378,15 +321,19 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     fixed = values.get("fixed", {})
     wrong = sum(1 for k, v in fixed.items() if not (_version_text(k) and _version_text(v)))
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
-        entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
-        problem("fixed", f'{entries} not line = version, e.g. "10.3" = "10.3.3"')
+        counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
+        problem("fixed", f'{counted} not line = version, e.g. "10.3" = "10.3.3"')
     commits = values.get("fix_commits", {})
     wrong = sum(1 for k, v in commits.items() if not (_is_version(k) and _OID.fullmatch(v)))
     if wrong:
-        entries = "1 entry is" if wrong == 1 else f"{wrong} entries are"
-        problem("fix_commits", f"{entries} not line = commit id (40 lowercase hex digits)")
-    missing_cvss = "cvss" not in values and "cvss" not in suggested
-    if "embargo" in values and cvss is None and override is None and missing_cvss:
+        counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
+        problem("fix_commits", f"{counted} not line = commit id (40 lowercase hex digits)")
+    if "reporter" in values and "credits" in values:
+        problem("reporter", "give either reporter or credits (reporter is one finder's credit)")
+    missing_cvss = not {"cvss", "cvss4"} & (values.keys() | suggested)
+    unscored = cvss is None and cvss4 is None and override is None and missing_cvss
+    if "embargo" in values and "released" not in values and unscored:
+        # The policy picks lines by severity; released history may be unscored.
         problem("cvss", "required once an embargo is set (or a severity with severity_reason)")
     if "released" in values and "embargo" not in values:
         problem("released", "an advisory released by hand still needs its embargo time")
@@ -410,12 +357,14 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         cve=values.get("cve"),
         cwe=values.get("cwe"),
         introduced=values.get("introduced"),
-        reporter=values.get("reporter"),
+        credits=values.get("credits")
+        or ((Credit(values["reporter"]),) if "reporter" in values else ()),
         embargo=values.get("embargo"),
         released=values.get("released"),
         reported=values.get("reported"),
         fixed=values.get("fixed", {}),
         fix_commits=values.get("fix_commits", {}),
+        revisions=values.get("revisions", ()),
     )
 
 
@@ -431,56 +380,3 @@ def read_advisory(path: Path, prefix: str, display: Path | None = None) -> Advis
             [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
         ) from None
     return parse_advisory(text, shown, prefix, file=path)
-
-
-def _toml_line(key: str, value: Any) -> str:
-    if isinstance(value, Mapping):
-        inner = ", ".join(
-            f"{_toml_scalar(k)} = {_toml_scalar(v)}"
-            for k, v in sorted(value.items(), key=lambda item: version_key(item[0]))
-        )
-        return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
-    import tomli_w  # loaded only by the commands that write front matter
-
-    return tomli_w.dumps({key: value}).strip()
-
-
-def version_key(text: str) -> tuple[int, Version | str]:
-    """Sort release lines as versions (9.11 before 10.1); anything else after, as text."""
-    try:
-        return (0, Version(text))
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return (1, text)
-
-
-def _toml_scalar(value: Any) -> str:
-    import tomli_w  # loaded only by the commands that write front matter
-
-    return tomli_w.dumps({"v": value}).partition("=")[2].strip()
-
-
-def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
-    """Set front-matter keys to values, keeping every other line of the file as it was.
-
-    A key already assigned on one line is replaced in place; a new key goes before the
-    closing ``+++``. Datetimes are written in UTC with ``Z``.
-    """
-    parts = split_front_matter(text)
-    if parts is None:
-        raise ValueError("no front matter")
-    lines = text.split("\n")
-    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
-    for key, value in updates.items():
-        if isinstance(value, datetime):
-            rendered = f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
-        else:
-            rendered = _toml_line(key, value)
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for index in range(1, close):
-            if pattern.match(lines[index]):
-                lines[index] = rendered
-                break
-        else:
-            lines.insert(close, rendered)
-            close += 1
-    return "\n".join(lines)

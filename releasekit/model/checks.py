@@ -3,9 +3,12 @@ None (the schema in :mod:`releasekit.model.config` names the key and line)."""
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -170,3 +173,37 @@ def identity(value: str) -> str | None:
     if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", value):
         return f"{value!r} is not Name <email>"
     return None
+
+
+def optional(check: Check) -> Check:
+    """``check``, for a value that may be left empty (the key's default)."""
+
+    def checked(value: str) -> str | None:
+        return None if value == "" else check(value)
+
+    return checked
+
+
+def both(first: Check, second: Check) -> Check:
+    """``first``, then ``second``: the first problem found."""
+
+    def checked(value: Any) -> str | None:
+        return first(value) or second(value)
+
+    return checked
+
+
+@lru_cache(maxsize=1)
+def osv_ecosystems() -> tuple[str, ...]:
+    """The ecosystems the shipped OSV schema names (``ecosystemName``)."""
+    schema_path = Path(__file__).parents[1] / "schemas" / "osv-schema.json"
+    names: list[str] = json.loads(schema_path.read_text())["$defs"]["ecosystemName"]["enum"]
+    return tuple(names)
+
+
+def osv_ecosystem(value: str) -> str | None:
+    if value in osv_ecosystems():
+        return None
+    close = [name for name in osv_ecosystems() if name.lower() == value.lower()]
+    hint = f" (did you mean {close[0]!r}?)" if close else " (as OSV spells it, e.g. PyPI)"
+    return f"{value!r} is not an OSV ecosystem{hint}"

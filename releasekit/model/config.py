@@ -62,6 +62,21 @@ class ProjectSettings:
         checks.at_most(checks.positive, 8760, "hours"),
     )
     time_zone: str = _doc("IANA time zone shown beside UTC in texts.", "UTC", checks.zone)
+    repository_url: str = _doc(
+        "Public URL of the product's repository (OSV GIT ranges, links to fix commits).",
+        "",
+        checks.optional(checks.http_url),
+    )
+    policy_url: str = _doc(
+        "Page of the disclosure policy, linked from the placeholder sentence.",
+        "",
+        checks.optional(checks.http_url),
+    )
+    release_url: str = _doc(
+        "Page of a release, linked from each fixed version: a URL with {version}.",
+        "",
+        checks.optional(checks.both(checks.http_url, checks.pattern("version"))),
+    )
 
 
 @dataclass(frozen=True)
@@ -288,6 +303,27 @@ class VerifySettings:
     )
 
 
+@dataclass(frozen=True)
+class OsvSettings:
+    """[osv]: how OSV records name the product, so that scanners can match them."""
+
+    ecosystem: str = _doc(
+        "OSV ecosystem the product is published in (PyPI, npm, crates.io, Go, Maven, ...), "
+        "with package: records carry ECOSYSTEM ranges.",
+        "",
+        checks.optional(checks.osv_ecosystem),
+    )
+    package: str = _doc(
+        "The product's package name in that ecosystem.", "", checks.optional(checks.non_empty)
+    )
+    prefix: str = _doc(
+        "Id prefix registered with OSV (records are named PREFIX-...); empty: the x_ form "
+        "an unregistered database must use.",
+        "",
+        checks.optional(checks.regex(r"[A-Z][A-Z0-9]{1,15}", "ACSA")),
+    )
+
+
 _TABLES: dict[str, type] = {
     "project": ProjectSettings,
     "releases": ReleasesSettings,
@@ -299,6 +335,7 @@ _TABLES: dict[str, type] = {
     "disclosure": DisclosureSettings,
     "sla": SlaSettings,
     "verify": VerifySettings,
+    "osv": OsvSettings,
 }
 _REQUIRED_TABLES = ("project", "releases")
 
@@ -318,6 +355,7 @@ class Settings:
     disclosure: DisclosureSettings = field(default_factory=DisclosureSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
     verify: VerifySettings = field(default_factory=VerifySettings)
+    osv: OsvSettings = field(default_factory=OsvSettings)
 
     @property
     def config_path(self) -> Path:
@@ -382,6 +420,11 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
     if releases.upcoming in releases.esr:
         line = tomlpos.key_line(text, "releases", "esr")
         raise ConfigError.one(path, line, "releases.esr", "the upcoming line cannot be an ESR")
+    osv: OsvSettings = tables.get("osv", OsvSettings())
+    if bool(osv.ecosystem) != bool(osv.package):
+        given, missing = ("ecosystem", "package") if osv.ecosystem else ("package", "ecosystem")
+        line = tomlpos.key_line(text, "osv", given)
+        raise ConfigError.one(path, line, f"osv.{missing}", f"required with osv.{given}")
     return Settings(root=root, **tables)
 
 

@@ -18,8 +18,10 @@ from datetime import date, datetime
 from typing import Any
 
 from releasekit.model import lifecycle
-from releasekit.model.advisory import Advisory, Cvss
+from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.cvss import Cvss
+from releasekit.model.entries import Credit, Revision
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import SEVERITIES
 from releasekit.model.versions import Versions, versions
@@ -41,15 +43,18 @@ class Public:
     severity: str  # the final severity: the override when given, else the CVSS band
     cvss: Cvss | None
     cvss4: Cvss | None
+    scored: bool  # False: no vector and no override ("Not scored", never severity "none")
     versions: Versions  # affected and fixed, per line
     fixed: Mapping[str, str]  # line -> the version that fixed it
+    fix_commits: Mapping[str, str]  # line -> the last fix commit pushed (public with the push)
     placeholder: str | None  # the sentence the details carry until disclosed; None then
+    revisions: tuple[Revision, ...]  # corrections since the release (their reasons are public)
     # From the disclosure date on (these four from the release when [disclosure] at_release
     # names them); None before:
     cve: str | None
     cwe: str | None
     component: str | None
-    reporter: str | None  # the credit ("credits" in at_release)
+    credits: tuple[Credit, ...]  # ("credits" in at_release); empty before
     # From the disclosure date on; None before:
     details: str | None  # the Markdown body
     severity_reason: str | None
@@ -57,6 +62,21 @@ class Public:
     @property
     def disclosed(self) -> bool:
         return self.stage is Stage.DISCLOSED
+
+    @property
+    def rating(self) -> Cvss | None:
+        """The vector that sets the severity: ``cvss``, else ``cvss4`` when alone."""
+        return self.cvss or self.cvss4
+
+    @property
+    def modified(self) -> datetime:
+        """The last change: the latest revision, else the release."""
+        return self.revisions[-1].date if self.revisions else self.released
+
+    @property
+    def reporter(self) -> str | None:
+        """The credited names, joined, for one-line texts (None when none is shown)."""
+        return ", ".join(c.name for c in self.credits) or None
 
 
 def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Public | None:
@@ -85,13 +105,16 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
         severity=advisory.severity,
         cvss=advisory.cvss,
         cvss4=advisory.cvss4,
+        scored=advisory.scored,
         versions=versions(advisory),
         fixed=dict(advisory.fixed),
+        fix_commits=dict(advisory.fix_commits),
         placeholder=None if disclosed else lifecycle.placeholder(day),
+        revisions=advisory.revisions,
         cve=shown("cve", advisory.cve),
         cwe=shown("cwe", advisory.cwe),
         component=shown("component", advisory.component),
-        reporter=shown("credits", advisory.reporter),
+        credits=advisory.credits if disclosed or "credits" in early else (),
         details=advisory.body if disclosed else None,
         severity_reason=advisory.severity_reason if disclosed else None,
     )
@@ -112,7 +135,7 @@ def as_released(
 def text_fields(shown: Public) -> dict[str, Any]:
     """The fields of ``shown`` as the plain-text templates get them (announcement, tag
     message): each None that its stage hides."""
-    cvss = shown.cvss
+    cvss = shown.rating
     return {
         "id": shown.id,
         "title": shown.title,

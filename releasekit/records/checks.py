@@ -17,12 +17,12 @@ from releasekit.support.errors import RecordError
 _FIELDS = (
     ("/containers/cna/title", "title"),
     ("/containers/cna/descriptions", "summary"),
-    ("/containers/cna/credits", "reporter"),
+    ("/containers/cna/credits", "credits"),
     ("/containers/cna/problemTypes", "cwe"),
     ("/containers/cna/metrics", "cvss"),
     ("/containers/cna/affected/0/modules", "component"),
     ("/summary", "title"),
-    ("/credits", "reporter"),
+    ("/credits", "credits"),
     ("/database_specific/cwe_ids", "cwe"),
     ("/severity", "cvss"),
 )

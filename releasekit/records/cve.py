@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from releasekit.model.advisory import Advisory, Cvss
+from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
 from releasekit.model.versions import Versions
 from releasekit.records.common import cve_path, disclosed, page_url
@@ -16,7 +17,7 @@ CVE_DATA_VERSION = "5.1"
 
 
 def _metric(cvss: Cvss) -> dict[str, Any]:
-    key = "cvssV3_1" if cvss.version == "3.1" else "cvssV4_0"
+    key = "cvssV" + cvss.version.replace(".", "_")  # cvssV3_0, cvssV3_1, cvssV4_0
     return {
         "format": "CVSS",
         "scenarios": [{"lang": "en", "value": "GENERAL"}],
@@ -101,8 +102,8 @@ def _cna_container(settings: Settings, shown: Public) -> dict[str, Any]:
     metrics = [_metric(c) for c in (shown.cvss, shown.cvss4) if c is not None]
     if metrics:
         cna["metrics"] = metrics
-    if shown.reporter:
-        cna["credits"] = [{"lang": "en", "value": shown.reporter, "type": "finder"}]
+    if shown.credits:
+        cna["credits"] = [{"lang": "en", "value": c.name, "type": c.type} for c in shown.credits]
     return cna
 
 

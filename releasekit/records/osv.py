@@ -63,12 +63,14 @@ def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     severity: list[dict[str, str]] = []
     for cvss in (shown.cvss, shown.cvss4):
         if cvss is not None:
-            kind = "CVSS_V3" if cvss.version == "3.1" else "CVSS_V4"
+            kind = "CVSS_V4" if cvss.version == "4.0" else "CVSS_V3"
             if all(s["type"] != kind for s in severity):
                 severity.append({"type": kind, "score": cvss.vector})
     if severity:
         record["severity"] = severity
-    if shown.reporter:
-        record["credits"] = [{"name": shown.reporter, "type": "FINDER"}]
+    if shown.credits:
+        record["credits"] = [
+            {"name": c.name, "type": c.type.upper().replace(" ", "_")} for c in shown.credits
+        ]
     validate("osv", record, osv_path(shown.id))
     return record

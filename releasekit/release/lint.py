@@ -318,8 +318,7 @@ def workspace_words(settings: Settings, advisories: Iterable[Advisory]) -> list[
         words.append(advisory.id)
         if advisory.cve:
             words.append(advisory.cve)
-        if advisory.reporter:
-            words.append(advisory.reporter)
+        words.extend(credit.name for credit in advisory.credits)
     return words
 
 
@@ -330,7 +329,7 @@ def matcher_for(settings: Settings, advisories: Iterable[Advisory]) -> Matcher:
     return Matcher(
         workspace_words(settings, advisories),
         settings.lint.allow,
-        names=[a.reporter for a in advisories if a.reporter],
+        names=[credit.name for a in advisories for credit in a.credits],
         ids=[*PUBLIC_IDS, advisory_id_form(settings.project.advisory_prefix)],
     )
 

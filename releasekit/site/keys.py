@@ -34,10 +34,12 @@ def fingerprint(advisory: Advisory) -> str:
         advisory.cve,
         advisory.cwe,
         advisory.introduced,
-        advisory.reporter,
+        advisory.credits,
         advisory.embargo,
         advisory.released,
         sorted(advisory.fixed.items()),
+        sorted(advisory.fix_commits.items()),
+        advisory.revisions,
     )
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from releasekit import records
-from releasekit.model.advisory import Advisory, field_line, read_advisory, split_front_matter
+from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings, load_config
+from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, Problem
 
@@ -128,6 +129,8 @@ def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[
             continue
         field, error = found
         line = _line_of(advisory.path, field) if field is not None else None
+        if field == "credits" and line is None:  # the credit written the older way
+            line, field = _line_of(advisory.path, "reporter"), "reporter"
         shown = display_path(settings, advisory.path)
         # Not the record's file name, cve/CVE-ID.json: the CVE id is public only from the
         # disclosure date (and `advisory check` may run in a public CI log).

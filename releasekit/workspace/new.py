@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from releasekit.model.advisory import parse_advisory, update_front_matter
+from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings
+from releasekit.model.frontmatter import update_front_matter
 from releasekit.support import fsutil, render
 from releasekit.support.errors import AdvisoryError, Problem
 from releasekit.workspace.files import display_path, state_dir
