@@ -7,6 +7,8 @@ that name the file and line.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 _B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
 _B85_VALUE = {c: i for i, c in enumerate(_B85)}
@@ -96,19 +98,25 @@ def delta_size(delta: bytes) -> int | None:
         return None
 
 
-def apply_delta(source: bytes, delta: bytes) -> bytes | None:
-    """Apply a git binary delta; None when it does not fit ``source``. It never makes more
-    than the size its header names (a copy of 64 KiB per byte would, soon)."""
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A delta's copy: ``size`` bytes of the source from ``offset``."""
+
+    offset: int
+    size: int
+
+
+def delta_ops(delta: bytes) -> Iterator[Copy | bytes]:
+    """The operations of a git binary delta after its header, in order: a :class:`Copy` or
+    the bytes it inserts. Raises ValueError where it is malformed (after the operations
+    before that point)."""
     try:
-        source_size, pos = _varint(delta, 0)
-        target_size, pos = _varint(delta, pos)
-        if source_size != len(source):
-            return None
-        out = bytearray()
+        _, pos = _varint(delta, 0)
+        _, pos = _varint(delta, pos)
         while pos < len(delta):
             op = delta[pos]
             pos += 1
-            if op & 0x80:
+            if op & 0x80:  # copy: up to 4 offset and 3 size bytes, one bit each
                 offset = size = 0
                 for bit, shift in ((0x01, 0), (0x02, 8), (0x04, 16), (0x08, 24)):
                     if op & bit:
@@ -118,20 +126,42 @@ def apply_delta(source: bytes, delta: bytes) -> bytes | None:
                     if op & bit:
                         size |= delta[pos] << shift
                         pos += 1
-                size = size or 0x10000
-                if offset + size > len(source):
-                    return None
-                out += source[offset : offset + size]
-            elif op:
-                out += delta[pos : pos + op]
+                yield Copy(offset, size or 0x10000)
+            elif op:  # insert the next `op` bytes
+                if pos + op > len(delta):
+                    raise IndexError
+                yield delta[pos : pos + op]
                 pos += op
             else:
-                return None
-            if len(out) > target_size:
-                return None
-        return bytes(out) if len(out) == target_size else None
+                raise IndexError  # opcode 0 is reserved
+    except IndexError:
+        raise ValueError("malformed delta") from None
+
+
+def apply_delta(source: bytes, delta: bytes) -> bytes | None:
+    """Apply a git binary delta; None when it does not fit ``source``. It never makes more
+    than the size its header names (a copy of 64 KiB per byte would, soon)."""
+    try:
+        source_size, pos = _varint(delta, 0)
+        target_size, _ = _varint(delta, pos)
     except IndexError:
         return None
+    if source_size != len(source):
+        return None
+    out = bytearray()
+    try:
+        for op in delta_ops(delta):
+            if isinstance(op, Copy):
+                if op.offset + op.size > len(source):
+                    return None
+                out += source[op.offset : op.offset + op.size]
+            else:
+                out += op
+            if len(out) > target_size:
+                return None
+    except ValueError:
+        return None
+    return bytes(out) if len(out) == target_size else None
 
 
 def encode_literal(data: bytes) -> list[str]:

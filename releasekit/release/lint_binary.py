@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from releasekit.fixes.binary import delta_ops
 from releasekit.fixes.diff import Binary
 
 MIN_RUN = 4
@@ -36,33 +37,20 @@ def strings(data: bytes) -> list[str]:
     return runs
 
 
-def _skip_size(delta: bytes, position: int) -> int:
-    while position < len(delta) and delta[position] & 0x80:
-        position += 1
-    return position + 1
-
-
 def delta_inserts(delta: bytes) -> list[bytes]:
     """The data a git binary delta inserts, one chunk per stretch between copies; the whole
     delta when it is malformed (so that nothing in it goes unread)."""
-    position = _skip_size(delta, _skip_size(delta, 0))  # source and target sizes
     chunks: list[bytes] = []
     current: list[bytes] = []
-    while position < len(delta):
-        opcode = delta[position]
-        position += 1
-        if opcode & 0x80:  # copy: up to 4 offset and 3 size bytes, one bit each
-            position += bin(opcode & 0x7F).count("1")
-            if current:
+    try:
+        for op in delta_ops(delta):
+            if isinstance(op, bytes):
+                current.append(op)
+            elif current:
                 chunks.append(b"".join(current))
                 current = []
-        elif opcode:  # insert the next `opcode` bytes
-            if position + opcode > len(delta):
-                return [delta]
-            current.append(delta[position : position + opcode])
-            position += opcode
-        else:
-            return [delta]
+    except ValueError:
+        return [delta]
     if current:
         chunks.append(b"".join(current))
     return chunks
