@@ -1,0 +1,56 @@
+"""Reading the clone's refs: remote-tracking branches as last fetched, its own branches and
+its tags. The base of :class:`~releasekit.adapters.git.repo.ProductRepo`, which writes."""
+
+from __future__ import annotations
+
+import pygit2
+
+from releasekit.adapters.git import tagging
+
+
+class RefReader:
+    """The refs of the clone ``raw``; nothing here changes them."""
+
+    raw: pygit2.Repository
+
+    def tracking_tip(self, remote: str, branch: str) -> str | None:
+        """The remote-tracking tip of ``branch`` (as of the last fetch), or None."""
+        ref = self.raw.references.get(f"refs/remotes/{remote}/{branch}")
+        if ref is None:
+            return None
+        return str(ref.peel(pygit2.Commit).id)
+
+    def tracking_branches(self, remote: str) -> set[str]:
+        prefix = f"refs/remotes/{remote}/"
+        return {
+            name[len(prefix) :]
+            for name in self.raw.references
+            if name.startswith(prefix) and not name.endswith("/HEAD")
+        }
+
+    def remote_names(self) -> list[str]:
+        return [name for name in self.raw.remotes.names() if name]
+
+    def tracking_tips(self, remote: str) -> dict[str, str]:
+        """The remote-tracking branches of ``remote``: name -> commit id (as last fetched)."""
+        tips = {name: self.tracking_tip(remote, name) for name in self.tracking_branches(remote)}
+        return {name: tip for name, tip in tips.items() if tip is not None}
+
+    def local_tips(self) -> dict[str, str]:
+        """The clone's own branches: name -> commit id."""
+        return {
+            name: str(self.raw.branches.local[name].peel(pygit2.Commit).id)
+            for name in self.raw.branches.local
+        }
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The branch ``refs/remotes/REMOTE/HEAD`` names (the remote's default), if known."""
+        ref = self.raw.references.get(f"refs/remotes/{remote}/HEAD")
+        target = ref.target if ref is not None else None
+        if not isinstance(target, str) or not target.startswith(f"refs/remotes/{remote}/"):
+            return None
+        return target[len(f"refs/remotes/{remote}/") :]
+
+    def tags(self) -> dict[str, str]:
+        """Every tag of the clone: name -> the id of the commit it points to."""
+        return tagging.tag_targets(self.raw)
