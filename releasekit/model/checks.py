@@ -36,13 +36,19 @@ def versions(values: tuple[str, ...]) -> str | None:
     return None
 
 
-def line_key(text: str) -> str:
-    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
+def line_of(text: str) -> str | None:
+    """The line a version names: ``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; None for
+    text that is not a version."""
     try:
         release = (*Version(text).release, 0)
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return text
+        return None
     return f"{release[0]}.{release[1]}"
+
+
+def line_key(text: str) -> str:
+    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
+    return line_of(text) or text
 
 
 # What git refuses in a branch name (git check-ref-format), checked without git.

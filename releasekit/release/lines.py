@@ -67,7 +67,7 @@ class Lines:
     supported: tuple[ReleaseLine, ...]
 
     def get(self, name: str) -> ReleaseLine | None:
-        return self.known.get(line_name(name) or name)
+        return self.known.get(line_key(name))
 
     def group(self, group: str) -> tuple[ReleaseLine, ...]:
         return tuple(line for line in self.supported if group in line.groups)
@@ -100,16 +100,6 @@ class History(Protocol):
 
     def contains(self, tip: str, commit: str) -> bool:
         """Whether ``commit`` is ``tip`` or one of its ancestors."""
-
-
-def line_name(text: str) -> str | None:
-    """``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; None for anything else."""
-    try:
-        version = Version(text)
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return None
-    release = (*version.release, 0)
-    return f"{release[0]}.{release[1]}"
 
 
 def _tag_regex(pattern: str) -> re.Pattern[str]:
@@ -172,7 +162,7 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     releases = settings.releases
     read = version_tags(settings.tag_patterns, dict.fromkeys(tags))
     names = {tag.line for tag in read if tag.final}
-    names |= {line_name(n) or n for n in (releases.upcoming, *releases.esr)}
+    names |= {line_key(n) for n in (releases.upcoming, *releases.esr)}
     return sorted(names, key=Version, reverse=True)
 
 
@@ -204,8 +194,8 @@ def read_lines(
     for tag in read:
         if tag.final:
             finals.setdefault(tag.line, []).append(tag)
-    upcoming = line_name(releases.upcoming) or releases.upcoming
-    esr = [line_name(name) or name for name in releases.esr]
+    upcoming = line_key(releases.upcoming)
+    esr = [line_key(name) for name in releases.esr]
     _check_configured(settings, finals, upcoming, esr, upcoming_exists)
     released = sorted(finals, key=Version, reverse=True)
     last = [name for name in released if name != upcoming][: releases.last]

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from releasekit.model.advisory import Advisory
+from releasekit.model.checks import line_of
 from releasekit.model.config import PolicySettings
-from releasekit.release.lines import Lines, ReleaseLine, line_name
+from releasekit.release.lines import Lines, ReleaseLine
 
 GROUP_WORDS = {
     "upcoming": "the upcoming release",
@@ -57,7 +58,7 @@ def decide(
     severity = advisory.severity
     wanted = policy.groups(severity)
     label = severity.title()
-    introduced = line_name(advisory.introduced) if advisory.introduced else None
+    introduced = line_of(advisory.introduced) if advisory.introduced else None
     decisions = []
     for line in lines.supported:
         groups = [g for g in line.groups if g in wanted]

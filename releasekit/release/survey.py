@@ -33,7 +33,7 @@ from packaging.version import Version
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
-from releasekit.release.lines import line_name
+from releasekit.model.checks import line_key, line_of
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
 from releasekit.workspace.init import Bump, ReleasesTable
@@ -93,7 +93,7 @@ class Tagged:
 
     @property
     def line(self) -> str:
-        name = line_name(str(self.version))
+        name = line_of(str(self.version))
         assert name is not None
         return name
 
@@ -201,7 +201,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         return None
 
     if upcoming is not None:
-        given = line_name(upcoming)
+        given = line_of(upcoming)
         if given is None:
             raise BadInput(f"--upcoming {upcoming}: not a version (like 10.4)")
         if given in by_line:
@@ -316,7 +316,7 @@ def _upcoming(
     """(line, its branch or None, why, whether it is a guess) of the upcoming line."""
     newest_line = Version(newest.line)
     if given is not None:
-        name = line_name(given) or given
+        name = line_key(given)
         branch = branch_of(name) or development
         return name, branch, f"as given (on {branch or 'no branch yet'})", False
     future = {line for lines in named.values() for line in lines if Version(line) > newest_line}

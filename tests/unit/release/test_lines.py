@@ -7,8 +7,9 @@ import pytest
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
+from releasekit.model.checks import line_of
 from releasekit.model.config import Settings, parse_config
-from releasekit.release.lines import line_name, line_names, read_lines, released_versions
+from releasekit.release.lines import line_names, read_lines, released_versions
 from releasekit.release.planner import release_lines
 from releasekit.support.errors import ConfigError
 from tests.helpers.repos import release_product, workspace_config
@@ -131,10 +132,10 @@ def test_an_upcoming_line_already_released_is_a_config_error(tmp_path: Path) -> 
 
 
 def test_line_names() -> None:
-    assert line_name("10.3.2") == "10.3"
-    assert line_name("10.03") == "10.3"
-    assert line_name("10") == "10.0"
-    assert line_name("ten") is None
+    assert line_of("10.3.2") == "10.3"
+    assert line_of("10.03") == "10.3"
+    assert line_of("10") == "10.0"
+    assert line_of("ten") is None
 
 
 def test_line_names_without_checks(tmp_path: Path) -> None:
