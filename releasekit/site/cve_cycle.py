@@ -42,6 +42,7 @@ RESERVE = "cve-reserve:"
 REJECT = "cve-reject:"
 # How far before an unfinished attempt a reservation may be dated (the service's clock).
 SLACK = timedelta(minutes=10)
+PROBE = "CVE-0000-0000"  # an id of the right form, to check that the file takes one
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def reserve(
             return CycleReport(
                 advisory.cve, False, f"{advisory.id} has {advisory.cve}: nothing reserved"
             )
+        _record(settings, advisory, PROBE, now, dry=True)  # the file takes it: else exit 2
         api = _api(settings, env, api)
         found = None
         if latest is not None and latest.status != "done":
@@ -127,12 +129,14 @@ def _reserved(step: Step) -> datetime:
     return datetime.fromisoformat(str(step.detail["reserved"]))
 
 
-def _record(settings: Settings, advisory: Advisory, cve_id: str, reserved: datetime) -> Advisory:
+def _record(
+    settings: Settings, advisory: Advisory, cve_id: str, reserved: datetime, dry: bool = False
+) -> Advisory:
     """Write ``cve`` and, unless the advisory has one (or is released), the embargo."""
     updates: dict[str, Any] = {"cve": cve_id}
     if advisory.embargo is None and advisory.released is None:
         updates["embargo"] = default_embargo(reserved, settings.project.embargo_hours)
-    return edit.rewrite(settings, advisory, updates)
+    return edit.rewrite(settings, advisory, updates, dry=dry)
 
 
 def _read_back(

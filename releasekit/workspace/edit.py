@@ -37,15 +37,19 @@ def rewrite(
     updates: Mapping[str, Any],
     *,
     drop: tuple[str, str] | None = None,
+    dry: bool = False,
 ) -> Advisory:
     """Set ``updates`` in the advisory's file (``drop``: a key to comment out, and the
-    comment); returns the advisory as now written."""
+    comment); returns the advisory as now written. ``dry``: check only, write nothing (the
+    file's problem is known before an outside step whose result it would record)."""
     path = advisory.path
     text = path.read_text(encoding="utf-8")
     if drop is not None:
         text = comment_out(text, *drop)
     text = update_front_matter(text, updates)
     written = parse_advisory(text, display_path(settings, path), settings.project.advisory_prefix)
+    if dry:
+        return written
     fsutil.atomic_write(path, text, path.stat().st_mode & 0o777)
     return written
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import requests
 import time_machine
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
+from releasekit.cli import cli
 from releasekit.site import cve_publish
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
-from tests.helpers.cve_services import FakeCveServices
+from tests.helpers.cve_services import ORG_UUID, FakeCveServices
 from tests.helpers.sites import marked, markers
 
 Run = Callable[..., Result]
@@ -360,3 +362,55 @@ def test_a_lost_rejection_is_read_back_and_a_published_record_is_not_rejected(
         "reserved id that was never used\n"
     )
     assert len(fake.requests) == count
+
+
+# --- a workspace made by `releasekit init` -------------------------------------------------
+
+
+def test_a_new_workspace_reserves_its_first_advisorys_id(
+    tmp_path: Path, fake: FakeCveServices, env: dict[str, str]
+) -> None:
+    root = tmp_path / "security"
+
+    def run(*args: str) -> Result:
+        with time_machine.travel(NOW, tick=False):
+            return CliRunner().invoke(cli, ["-C", str(root), *args])
+
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    config = root / "releasekit.toml"
+    config.write_text(config.read_text() + f'\n[cve]\norg_id = "{ORG_UUID}"\nurl = "{fake.url}"\n')
+    made = run("advisory", "new", "--title", "Export ignores permissions", "--summary", "S.")
+    assert made.exit_code == 0, made.output
+    unscored = Path(made.stdout.strip()).stem  # (the prefix `init` chose)
+    before = (root / made.stdout.strip()).read_text()
+    # An embargo needs a score: known before anything is reserved.
+    refused = run("cve", "reserve", unscored)
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"releasekit: error: advisories/{unscored}.md:1: cvss: required once an embargo is "
+        "set (or a severity with severity_reason)\n"
+    )
+    assert (root / made.stdout.strip()).read_text() == before
+    assert not [r for r in fake.requests if r[0] == "POST"]
+    (root / made.stdout.strip()).unlink()
+    made = run(
+        "advisory",
+        "new",
+        "--title",
+        "T",
+        "--summary",
+        "S.",
+        "--cvss",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+    )
+    ident = Path(made.stdout.strip()).stem
+    reserved = run("cve", "reserve", ident)
+    assert reserved.exit_code == 0, reserved.output
+    (row,) = json.loads(run("advisory", "list", "--json").stdout)
+    assert row["cve"] == "CVE-2026-10001"
+    assert row["embargo"] == "2026-12-08T11:00:00Z" and row["state"] == "embargoed"
+    assert run("advisory", "check").exit_code == 0
+    early = run("advisory", "revise", ident, "--reason", "Too early")
+    assert early.exit_code == 1 and "is not released yet" in early.stderr
+    assert posts(fake, "/api/cve-id") == 1
+    assert (root / ".releasekit" / "journal.sqlite3").stat().st_mode & 0o777 == 0o600
