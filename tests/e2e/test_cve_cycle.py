@@ -414,3 +414,25 @@ def test_a_new_workspace_reserves_its_first_advisorys_id(
     assert early.exit_code == 1 and "is not released yet" in early.stderr
     assert posts(fake, "/api/cve-id") == 1
     assert (root / ".releasekit" / "journal.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_service_that_does_not_answer_is_one_line_and_exit_1(
+    cve_ws: Workspace, fake: FakeCveServices, env: dict[str, str], run: Run
+) -> None:
+    cve_ws.advisory(ID, embargo=None)
+    before = front(cve_ws)
+    fake.stop()
+    result = at(NOW, run, "cve", "reserve", ID)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"releasekit: error: CVE Services: no id reserved for {ID}: no answer (ConnectionError); "
+        "run again to retry"
+    ]
+    assert "Traceback" not in result.output and front(cve_ws) == before
+    # The re-run cannot read back either: it says so, and still reserves nothing.
+    again = at(NOW, run, "cve", "reserve", ID)
+    assert again.exit_code == 1
+    assert again.stderr.splitlines() == [
+        "releasekit: error: CVE Services: an unfinished reservation cannot be read back: "
+        "no answer (ConnectionError); run again to retry"
+    ]
