@@ -222,12 +222,12 @@ def reject(
     cve.credentials(env)
     text = edit.check_reason(reason)
     advisory = edit.find(settings, advisory_id)
-    state = workspace.state_dir(settings)
     if advisory.cve is None:
         done = _rejected_before(settings, advisory.id)
         if done:
             return CycleReport(done, False, f"{done}: rejected before: nothing sent")
     cve_id = _needs_cve(settings, advisory, "reject")
+    state = workspace.state_dir(settings)
     with exclusive(state, "cve"), Journal.open(state) as journal:
         key = REJECT + cve_id
         sent = not journal.is_done(key)
