@@ -1,7 +1,8 @@
-"""CVE Services through cvelib's client: the credentials, the client, and its two calls.
+"""CVE Services through cvelib's client: the credentials, the client, and its calls.
 
 The only module that talks to CVE Services (``publish --cve-services``, see
-:mod:`releasekit.site.cve_publish`). A call that fails raises :class:`Refused` with a short
+:mod:`releasekit.site.cve_publish`; ``cve reserve|update|reject``, see
+:mod:`releasekit.site.cve_cycle`). A call that fails raises :class:`Refused` with a short
 reason: the HTTP status and the API's error code, never a secret.
 
 Credentials come only from the environment, under the names cvelib uses: ``CVE_USER``,
@@ -11,6 +12,7 @@ Credentials come only from the environment, under the names cvelib uses: ``CVE_U
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import requests
@@ -29,6 +31,24 @@ class CveClient(Protocol):
     def publish(self, cve_id: str, cve_json: dict[str, Any], validate: bool = True) -> Any: ...
 
     def show_cve_id(self, cve_id: str) -> Any: ...
+
+    def show_cve_record(self, cve_id: str) -> Any: ...
+
+    def update_published(
+        self, cve_id: str, cve_json: dict[str, Any], validate: bool = True
+    ) -> Any: ...
+
+    def reject(self, cve_id: str, cve_json: dict[str, Any], validate: bool = True) -> Any: ...
+
+    def reserve(self, count: int, random: bool, year: str) -> Any: ...
+
+    def list_cves(
+        self,
+        year: str | None = None,
+        state: str | None = None,
+        reserved_lt: datetime | None = None,
+        reserved_gt: datetime | None = None,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -58,12 +78,17 @@ def credentials(env: Environment) -> Credentials:
 
 def check_credentials(settings: Settings, env: Environment) -> None:
     """Fail before anything is built when --cve-services cannot work."""
+    check_org(settings, "--cve-services")
+    credentials(env)
+
+
+def check_org(settings: Settings, what: str) -> None:
+    """BadInput unless ``[cve] org_id`` is set (the records name the CNA by it)."""
     if not settings.cve.org_id:
         raise BadInput(
-            f"{settings.config_path.name}: cve.org_id: required for --cve-services "
+            f"{settings.config_path.name}: cve.org_id: required for {what} "
             "(the CNA organisation UUID)"
         )
-    credentials(env)
 
 
 def client(settings: Settings, creds: Credentials) -> CveClient:
@@ -121,20 +146,136 @@ def publish(api: CveClient, cve_id: str, container: dict[str, Any]) -> None:
         raise Refused("record rejected by cvelib's schema check") from None
     except requests.RequestException as exc:
         raise Refused(_reason(exc)) from None
-    if not _confirmed(answer, cve_id):
+    if not _answered(answer, "created", cve_id, "PUBLISHED"):
         raise Refused("unexpected answer")
 
 
-def _confirmed(answer: Any, cve_id: str) -> bool:
-    """Did the service answer with the published record of ``cve_id``?"""
-    if not isinstance(answer, dict):
-        return False
-    created = answer.get("created")
-    if not isinstance(created, dict):
-        return False
-    metadata = created.get("cveMetadata")
+@dataclass(frozen=True)
+class Reservation:
+    """A CVE id reserved for this CNA, and when the service reserved it."""
+
+    cve_id: str
+    reserved: datetime  # aware, UTC
+
+
+def _reservation(entry: Any) -> Reservation | None:
+    if not isinstance(entry, dict):
+        return None
+    cve_id, when = entry.get("cve_id"), entry.get("reserved")
+    if not isinstance(cve_id, str) or not isinstance(when, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return Reservation(cve_id, moment.astimezone(UTC))
+
+
+def reserve(api: CveClient, year: int) -> Reservation:
+    """Reserve one CVE id of ``year``; Refused unless the service answered with it."""
+    try:
+        answer = api.reserve(1, False, str(year))
+    except requests.RequestException as exc:
+        raise Refused(_reason(exc)) from None
+    ids = answer.get("cve_ids") if isinstance(answer, dict) else None
+    found = _reservation(ids[0]) if isinstance(ids, list) and len(ids) == 1 else None
+    if found is None:
+        raise Refused("unexpected answer")
+    return found
+
+
+def reserved_since(api: CveClient, user: str, since: datetime) -> list[Reservation]:
+    """The ids still RESERVED that ``user`` reserved after ``since`` (a reservation whose
+    answer was lost is found here); Refused when the service cannot tell."""
+    try:
+        entries = list(api.list_cves(state="RESERVED", reserved_gt=since))
+    except requests.RequestException as exc:
+        raise Refused(_reason(exc)) from None
+    found = []
+    for entry in entries:
+        by = entry.get("requested_by") if isinstance(entry, dict) else None
+        reservation = _reservation(entry)
+        if reservation and isinstance(by, dict) and by.get("user") == user:
+            found.append(reservation)
+    return sorted(found, key=lambda r: (r.reserved, r.cve_id))
+
+
+def state(api: CveClient, cve_id: str) -> str | None:
+    """The id's state (RESERVED, PUBLISHED, REJECTED); None when the service does not know
+    it; Refused when it cannot tell."""
+    try:
+        answer = api.show_cve_id(cve_id)
+    except requests.RequestException as exc:
+        if exc.response is not None and exc.response.status_code == 404:
+            return None
+        raise Refused(_reason(exc)) from None
+    found = answer.get("state") if isinstance(answer, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def published_container(api: CveClient, cve_id: str) -> dict[str, Any] | None:
+    """The CNA container the service holds for ``cve_id`` (None: no record)."""
+    try:
+        answer = api.show_cve_record(cve_id)
+    except requests.RequestException as exc:
+        if exc.response is not None and exc.response.status_code == 404:
+            return None
+        raise Refused(_reason(exc)) from None
+    try:
+        container = answer["containers"]["cna"]
+    except (KeyError, TypeError):
+        raise Refused("unexpected answer") from None
+    return container if isinstance(container, dict) else None
+
+
+def update(api: CveClient, cve_id: str, container: dict[str, Any]) -> None:
+    """Replace the published CNA container of ``cve_id``; Refused unless the service
+    answered with the updated record."""
+    try:
+        answer = api.update_published(cve_id, container)
+    except CveRecordValidationError:
+        raise Refused("record rejected by cvelib's schema check") from None
+    except requests.RequestException as exc:
+        raise Refused(_reason(exc)) from None
+    if not _answered(answer, "updated", cve_id, "PUBLISHED"):
+        raise Refused("unexpected answer")
+
+
+def reject(api: CveClient, cve_id: str, org_id: str, reason: str) -> None:
+    """Reject the reserved ``cve_id`` with a public ``reason`` (a REJECTED record);
+    Refused unless the service answered with it."""
+    container = {
+        "providerMetadata": {"orgId": org_id},
+        "rejectedReasons": [{"lang": "en", "value": reason}],
+    }
+    try:
+        answer = api.reject(cve_id, container)
+    except CveRecordValidationError:
+        raise Refused("reason rejected by cvelib's schema check") from None
+    except requests.RequestException as exc:
+        raise Refused(_reason(exc)) from None
+    if not _answered(answer, "created", cve_id, "REJECTED"):
+        raise Refused("unexpected answer")
+
+
+def _answered(answer: Any, key: str, cve_id: str, wanted: str) -> bool:
+    """Did the service answer ``{key: record}`` with ``cve_id``'s record in state ``wanted``?"""
+    record = answer.get(key) if isinstance(answer, dict) else None
+    metadata = record.get("cveMetadata") if isinstance(record, dict) else None
     return (
         isinstance(metadata, dict)
         and metadata.get("cveId") == cve_id
-        and metadata.get("state") == "PUBLISHED"
+        and metadata.get("state") == wanted
     )
+
+
+def same_container(held: dict[str, Any], ours: dict[str, Any]) -> bool:
+    """Whether the service holds ``ours`` (what the service and cvelib add aside: the
+    provider's update time, the generator)."""
+
+    def core(container: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in container.items() if k not in ("providerMetadata", "x_generator")}
+
+    return core(held) == core(ours)

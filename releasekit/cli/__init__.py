@@ -23,6 +23,7 @@ from releasekit import __version__
 from releasekit.cli import show
 from releasekit.cli.advisory import advisory
 from releasekit.cli.context import Context
+from releasekit.cli.cve import cve
 from releasekit.cli.embargo import embargo
 from releasekit.cli.init import init
 from releasekit.cli.patch import patch
@@ -98,6 +99,7 @@ for command in (
     verify_command,
     embargo,
     publish_command,
+    cve,
 ):
     cli.add_command(command)
 

@@ -142,3 +142,31 @@ def advisory_check(obj: Context) -> None:
         show.echo(f"{counted(len(problems), 'problem')} in advisories/", err=True)
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
     show.echo(f"{len(advisories)} {'advisory' if len(advisories) == 1 else 'advisories'} OK")
+
+
+@advisory.command("revise")
+@click.argument("advisory_id", metavar="ID")
+@click.option(
+    "--reason",
+    required=True,
+    help="What was corrected, one line. PUBLIC at once: the advisory's page shows it "
+    "from the release on, before the details.",
+)
+@pass_context
+def advisory_revise(obj: Context, advisory_id: str, reason: str) -> None:
+    """Record a correction of released advisory ID: `revisions` gets {date = now, reason}.
+
+    Edit the advisory file first, then revise it. The page shows the revision history,
+    the feeds mark the entry updated, the OSV and CVE records' modified date follows on the
+    next `publish`, and the published CVE record is sent again by `cve update ID` or
+    `publish --cve-services`, once per revision. Refused (exit 1) before the release: until
+    then nothing was published, and the file is simply edited.
+
+    \b
+    Example:
+      releasekit advisory revise ACSA-2026-0001 --reason "Corrected the affected range"
+    """
+    from releasekit.workspace import edit
+
+    revision = edit.revise(obj.settings, advisory_id, reason, clock.now())
+    show.echo(f"{advisory_id}: revision of {revision.date:%Y-%m-%dT%H:%M:%SZ} recorded")

@@ -113,3 +113,19 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
             lines.insert(close, rendered)
             close += 1
     return "\n".join(lines)
+
+
+def comment_out(text: str, key: str, note: str) -> str:
+    """Replace the front-matter line that sets ``key`` with the comment ``# note`` (the key
+    is gone, the file says why); unchanged when no line sets it."""
+    parts = split_front_matter(text)
+    if parts is None:
+        raise ValueError("no front matter")
+    lines = text.split("\n")
+    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for index in range(1, close):
+        if pattern.match(lines[index]):
+            lines[index] = f"# {note}"
+            break
+    return "\n".join(lines)

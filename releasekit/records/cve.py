@@ -117,7 +117,7 @@ def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
         "assignerOrgId": settings.cve.org_id,
         "state": "PUBLISHED",
         "datePublished": moment,
-        "dateUpdated": moment,
+        "dateUpdated": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
     }
     if settings.cve.short_name:
         metadata["assignerShortName"] = settings.cve.short_name

@@ -47,7 +47,7 @@ def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
         "id": osv_id(shown.id),
-        "modified": timefmt.iso_utc(shown.disclosed_at),
+        "modified": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
         "published": timefmt.iso_utc(shown.released),
         "aliases": [shown.cve] if shown.cve else [],
         "summary": shown.title,

@@ -5,6 +5,11 @@ From its disclosure date on, each advisory's CNA container (the same one
 (:mod:`releasekit.adapters.cve`). The journal step ``cve:CVE-ID`` is marked done only after
 the service answered with the published record. A step that was started or failed before is
 first read back from the service, so a lost answer never leads to a second publication.
+
+A published record is updated once per revision of its advisory (``advisory revise``): the
+step ``cve-update:CVE-ID:REVISION-DATE``, here for every disclosed advisory and by ``cve
+update ID`` for one. The publication step records the revision it carried, so a record
+first published after a revision is not updated for it again.
 """
 
 from __future__ import annotations
@@ -17,16 +22,18 @@ from typing import Any
 from releasekit import records
 from releasekit.adapters import cve
 from releasekit.adapters.env import Environment
-from releasekit.adapters.journal import Journal
+from releasekit.adapters.journal import Journal, exclusive
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
+from releasekit.support import timefmt
 from releasekit.support.errors import PublishError
 from releasekit.support.progress import Progress
 from releasekit.workspace import files as workspace
 
 STEP_PREFIX = "cve:"
+UPDATE_PREFIX = "cve-update:"
 
 
 @dataclass(frozen=True)
@@ -35,11 +42,14 @@ class CvePublishReport:
     confirmed: tuple[str, ...]  # found already published after an earlier, unfinished attempt
     already: tuple[str, ...]  # done by an earlier run (journal)
     waiting: int  # released advisories with a CVE whose disclosure date has not come
+    updated: tuple[str, ...] = ()  # published records updated after a revision by this run
 
     def summary(self) -> str:
         parts = [f"CVE Services: {len(self.published)} published"]
         if self.published:
             parts[0] += f" ({', '.join(self.published)})"
+        if self.updated:
+            parts.append(f"{len(self.updated)} updated ({', '.join(self.updated)})")
         if self.confirmed:
             parts.append(f"{len(self.confirmed)} confirmed published ({', '.join(self.confirmed)})")
         parts.append(f"{len(self.already)} done before")
@@ -52,6 +62,7 @@ class CvePublishReport:
             "confirmed": list(self.confirmed),
             "already": list(self.already),
             "waiting": self.waiting,
+            "updated": list(self.updated),
         }
 
 
@@ -92,18 +103,30 @@ def publish_records(
     published: list[str] = []
     confirmed: list[str] = []
     already: list[str] = []
+    updated: list[str] = []
     failed: list[str] = []
-    with Journal.open(workspace.state_dir(settings)) as journal:
+    state = workspace.state_dir(settings)
+    with exclusive(state, "cve"), Journal.open(state) as journal:
         for advisory in ready:
             cve_id = advisory.cve
             assert cve_id is not None
             key = STEP_PREFIX + cve_id
             if journal.is_done(key):
                 already.append(cve_id)
+                revised = update_key(journal, advisory)
+                if revised is None or journal.is_done(revised):
+                    continue
+                try:
+                    send_update(journal, api, settings, advisory, revised, now)
+                except cve.Refused as refused:
+                    failed.append(f"{cve_id} ({refused.reason})")
+                    continue
+                updated.append(cve_id)
+                say(f"{cve_id} updated after a revision ({advisory.id})")
                 continue
             container = records.cve_record(settings, advisory)["containers"]["cna"]
             earlier = journal.get(key)
-            journal.start(key, now, {"advisory": advisory.id})
+            journal.start(key, now, {"advisory": advisory.id, "revision": _revision(advisory)})
             try:
                 if earlier is not None and cve.is_published(api, cve_id):
                     journal.finish(key, now, {"confirmed": "read back"})
@@ -120,7 +143,56 @@ def publish_records(
             say(f"{cve_id} published ({advisory.id})")
     if failed:
         raise PublishError(
-            f"CVE Services: not published: {', '.join(failed)}; "
+            f"CVE Services: not done: {', '.join(failed)}; "
             f"{len(published)} published; run again to retry"
         )
-    return CvePublishReport(tuple(published), tuple(confirmed), tuple(already), waiting)
+    return CvePublishReport(
+        tuple(published), tuple(confirmed), tuple(already), waiting, tuple(updated)
+    )
+
+
+def _revision(advisory: Advisory) -> str | None:
+    """The latest revision a record made now carries (its date), if any."""
+    return timefmt.iso_utc(advisory.revisions[-1].date) if advisory.revisions else None
+
+
+def update_key(journal: Journal, advisory: Advisory) -> str | None:
+    """The journal step of the update the advisory's published record needs for its latest
+    revision; None when it has no revision or was first published with it."""
+    latest = _revision(advisory)
+    if latest is None or advisory.cve is None:
+        return None
+    step = journal.get(STEP_PREFIX + advisory.cve)
+    if step is not None and step.detail.get("revision") == latest:
+        return None
+    return f"{UPDATE_PREFIX}{advisory.cve}:{latest}"
+
+
+def send_update(
+    journal: Journal,
+    api: cve.CveClient,
+    settings: Settings,
+    advisory: Advisory,
+    key: str,
+    now: datetime,
+) -> bool:
+    """Send the advisory's CNA container as the update of step ``key``: True when sent now,
+    False when an earlier, unfinished attempt is read back as done. Raises cve.Refused
+    (the step marked failed, to be retried)."""
+    cve_id = advisory.cve
+    assert cve_id is not None
+    container = records.cve_record(settings, advisory)["containers"]["cna"]
+    earlier = journal.get(key)
+    journal.start(key, now, {"advisory": advisory.id})
+    try:
+        if earlier is not None:
+            held = cve.published_container(api, cve_id)
+            if held is not None and cve.same_container(held, container):
+                journal.finish(key, now, {"confirmed": "read back"})
+                return False
+        cve.update(api, cve_id, container)
+    except cve.Refused as refused:
+        journal.fail(key, now, refused.reason)
+        raise
+    journal.finish(key, now, {"state": "PUBLISHED"})
+    return True

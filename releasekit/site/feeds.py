@@ -2,8 +2,9 @@
 
 One entry per released advisory, newest change first (at most :data:`FEED_LIMIT`). An entry's
 id is its page URL and never changes; its ``updated`` time is the release, then the moment its
-details became public. The feed's own timestamps are the newest entry's: nothing comes from
-the build clock, so the same advisories on the same day give the same bytes. Every text
+details became public, or its latest revision (``advisory revise``) when that is later. The
+feed's own timestamps are the newest entry's: nothing comes from the build clock, so the same
+advisories on the same day give the same bytes. Every text
 reaches a reader as written: HTML-escaped in RSS (whose readers take a title or description
 as HTML), ``type="text"`` in Atom.
 """

@@ -77,6 +77,14 @@ def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
         "severity_reason": shown.severity_reason,
         "osv": osv,
         "cve_record": cve_record,
+        "revisions": [
+            {
+                "date": timefmt.iso_utc(r.date),
+                "day": r.date.strftime("%Y-%m-%d"),
+                "reason": r.reason,
+            }
+            for r in shown.revisions
+        ],
     }
 
 
@@ -96,6 +104,7 @@ def json_row(settings: Settings, shown: Public) -> dict[str, Any]:
         "title": shown.title,
         "summary": shown.summary,
         "released": timefmt.iso_utc(shown.released),
+        "modified": timefmt.iso_utc(shown.modified),
         "disclosure_date": shown.disclosure_date.strftime("%Y-%m-%d"),
         "disclosed": shown.disclosed,
         "severity": shown.severity,
@@ -119,7 +128,7 @@ class FeedRow(NamedTuple):
     title: str
     text: str
     published: float  # POSIX timestamps (cheap to keep in the build state)
-    updated: float  # the release, then the disclosure
+    updated: float  # the release, then the disclosure, or a later revision
     severity: str
     order: tuple[int, int]  # (year, number), for ties
 
@@ -135,7 +144,7 @@ def feed_row(shown: Public) -> FeedRow:
         parts.append(f"Fixed in {', '.join(fixed)}.")
     if shown.placeholder is not None:
         parts.append(shown.placeholder)
-    updated = shown.disclosed_at if shown.disclosed else shown.released
+    updated = max(shown.disclosed_at if shown.disclosed else shown.released, shown.modified)
     return FeedRow(
         shown.id,
         f"{shown.id}: {shown.title}",

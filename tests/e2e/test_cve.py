@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -20,33 +20,10 @@ from releasekit.support.errors import BadInput, PublishError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.cve_services import ORG_UUID, FakeCveServices
-from tests.helpers.sites import CONFIG, marked, markers
+from tests.helpers.sites import marked, markers
 
 Run = Callable[..., Result]
 LATER = datetime(2027, 2, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCveServices]:
-    server = FakeCveServices(reserved={f"CVE-2099-{90000 + n}" for n in range(1, 6)}).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def env(fake: FakeCveServices, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {"CVE_USER": fake.user, "CVE_ORG": fake.org, "CVE_API_KEY": fake.api_key}
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("CVE_GENERATOR", "-")
-    return values
-
-
-@pytest.fixture
-def cve_ws(ws: Workspace, fake: FakeCveServices) -> Workspace:
-    ws.write("releasekit.toml", CONFIG + f'url = "{fake.url}"\n')
-    return ws
 
 
 # --- the fake itself ------------------------------------------------------------------------

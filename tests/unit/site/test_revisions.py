@@ -1,0 +1,84 @@
+"""A revised advisory: its page's revision history, the feeds' updated time, the records'
+modified date; nothing of a later stage early."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import feedparser
+
+from releasekit.site import build
+from releasekit.workspace import files as workspace
+from tests.conftest import Workspace
+from tests.helpers.sites import marked, markers
+
+REVISED = '[{ date = 2026-11-07T10:00:00Z, reason = "MARKER-REVISION-0001 corrected" }]'
+TWICE = REVISED[:-1] + ', { date = 2026-12-10T08:00:00Z, reason = "MARKER-REVISION-0002" }]'
+
+
+def publish(ws: Workspace, moment: datetime) -> None:
+    build.publish_workspace(workspace.open_workspace(ws.root), moment)
+
+
+def atom_entry(ws: Workspace) -> feedparser.FeedParserDict:
+    feed = feedparser.parse((ws.root / "site" / "atom.xml").read_bytes())
+    assert not feed.bozo
+    (entry,) = feed.entries
+    return entry
+
+
+def page(ws: Workspace) -> str:
+    return (ws.root / "site" / "advisories" / "ACSA-2026-0001.html").read_text()
+
+
+def test_a_revision_of_a_released_advisory_shows_its_date_and_reason_only(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1, released="2026-11-05T09:30:00Z", revisions=REVISED)
+    publish(site_ws, datetime(2026, 11, 8, tzinfo=UTC))  # released; details on 2026-12-05
+    html = page(site_ws)
+    assert "Revision history" in html
+    assert '<time datetime="2026-11-07T10:00:00Z">2026-11-07</time>' in html
+    assert "MARKER-REVISION-0001 corrected" in html
+    for hidden in ("body", "reporter", "cve", "cwe", "component", "severity_reason"):
+        assert markers(1)[hidden] not in html, hidden
+    assert atom_entry(site_ws).updated == "2026-11-07T10:00:00+00:00"
+    (row,) = json.loads((site_ws.root / "site" / "advisories.json").read_text())["advisories"]
+    assert row["modified"] == "2026-11-07T10:00:00Z"
+    assert not (site_ws.root / "site" / "osv").exists()
+
+
+def test_records_and_feeds_follow_the_latest_revision(site_ws: Workspace) -> None:
+    path = marked(site_ws, 1, released="2026-11-05T09:30:00Z", revisions=REVISED)
+    publish(site_ws, datetime(2026, 12, 5, 1, tzinfo=UTC))  # disclosed, after the revision
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["modified"] == "2026-12-05T00:00:00Z"
+    assert atom_entry(site_ws).updated == "2026-12-05T00:00:00+00:00"
+    path.write_text(path.read_text().replace(REVISED, TWICE))
+    publish(site_ws, datetime(2026, 12, 11, tzinfo=UTC))
+    feeds = {n: (site_ws.root / "site" / n).read_bytes() for n in ("feed.xml", "atom.xml")}
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["modified"] == "2026-12-10T08:00:00Z"
+    assert osv["published"] == "2026-11-05T09:30:00Z"
+    cve = json.loads((site_ws.root / "site" / "cve" / f"{markers(1)['cve']}.json").read_text())
+    assert cve["cveMetadata"]["dateUpdated"] == "2026-12-10T08:00:00Z"
+    assert cve["cveMetadata"]["datePublished"] == "2026-12-05T00:00:00Z"
+    entry = atom_entry(site_ws)
+    assert entry.updated == "2026-12-10T08:00:00+00:00"
+    assert entry.published == "2026-11-05T09:30:00+00:00"
+    html = page(site_ws)
+    assert html.index("MARKER-REVISION-0001") < html.index("MARKER-REVISION-0002")
+    assert markers(1)["body"] in html
+    # The same advisories give the same feeds on another day: nothing from the build clock.
+    (site_ws.root / "site" / "feed.xml").unlink()
+    publish(site_ws, datetime(2026, 12, 20, tzinfo=UTC))
+    assert {n: (site_ws.root / "site" / n).read_bytes() for n in feeds} == feeds
+
+
+def test_an_advisory_never_revised_has_no_history(site_ws: Workspace) -> None:
+    marked(site_ws, 1)
+    publish(site_ws, datetime(2026, 12, 1, tzinfo=UTC))
+    assert "Revision history" not in page(site_ws)
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["modified"] == "2026-11-12T00:00:00Z"
