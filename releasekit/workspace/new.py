@@ -81,10 +81,10 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
                 for p in exc.problems
             ]
         ) from None
-    return _issue(settings, year, text_for)
+    return issue(settings, year, text_for)
 
 
-def _issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
+def issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
     """Create the advisory file of the next free id of ``year`` (its text: ``text_for(id)``)
     and record the number as issued; under a lock, so that two runs at once get two ids."""
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)
