@@ -124,17 +124,16 @@ def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[
     ]
     groups: dict[str, list[Imported]] = {}
     foreign: list[Imported] = []
+    prefix = settings.project.advisory_prefix
     for item in items:
+        if item.advisory is not None and not item.advisory.startswith(prefix + "-"):
+            item.advisory = None  # another project's releasekit: history like any other
         if item.advisory is not None:
             groups.setdefault(item.advisory, []).append(item)
         else:
             foreign.append(item)
-    prefix = settings.project.advisory_prefix
     drafts: list[Draft] = []
     for ident, group in groups.items():
-        if not ident.startswith(prefix + "-"):
-            why = f"names advisory {ident}, not one of this workspace's ({prefix}-)"
-            raise ImportRefused(group[0].source, "/database_specific/advisory", why)
         merged = _merge(group)
         drafts.append(
             Draft(

@@ -338,3 +338,29 @@ def test_an_advisory_id_already_in_the_workspace_is_refused(
     with pytest.raises(Exception, match="ACSA-2026-0001 exists already"):
         _import(site_ws.root, [site_ws.root / "site" / "osv/ACSA-2026-0001.json"])
     assert _records(site_ws.root) == first
+
+
+def test_no_fixed_version_is_a_range_from_introduced_in_the_cve_record(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    record = _osv(
+        aliases=["CVE-2024-0002"],
+        affected=[{"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.1.0"}]}]}],
+    )
+    (path,) = _import(site_ws.root, [_file(tmp_path, record)])
+    advisory = read_advisory(path, "ACSA")
+    assert (advisory.fixed, advisory.introduced) == ({}, "1.1.0")
+    build.publish_workspace(workspace.open_workspace(site_ws.root), LATER)
+    cve = json.loads((site_ws.root / "site/cve/CVE-2024-0002.json").read_text())
+    assert cve["containers"]["cna"]["affected"][0]["versions"] == [
+        {"version": "1.1.0", "lessThan": "*", "status": "affected", "versionType": "semver"}
+    ]
+
+
+def test_another_projects_releasekit_record_is_history_like_any_other(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    record = _osv(id="x_OTHER-2024-0003", database_specific={"advisory": "OTHER-2024-0003"})
+    (path,) = _import(ws.root, [_file(tmp_path, record)])
+    assert path.name == "ACSA-2024-0001.md"
+    assert "Imported from x_OTHER-2024-0003." in path.read_text()
