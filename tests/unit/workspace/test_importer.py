@@ -23,6 +23,17 @@ from tests.helpers.sites import CONFIG
 Run = Callable[..., Result]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "import"
 LATER = datetime.fromisoformat("2027-03-01T12:00:00+00:00")
+# With what OSV records carry for scanners: GIT ranges (repository_url, fix_commits) and
+# ECOSYSTEM ranges ([osv]); the round trip must bring them back too.
+ROUND_CONFIG = (
+    CONFIG.replace(
+        'site_url = "https://acme.example/security"\n',
+        'site_url = "https://acme.example/security"\n'
+        'repository_url = "https://git.acme.example/acme/server"\n',
+    )
+    + '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\n'
+)
+COMMITS = '{ "10.3" = "' + "a" * 40 + '", "9.11" = "' + "b" * 40 + '" }'
 
 ADVISORIES = {
     # scored 3.1, CVE, CWE, component, typed credits, `introduced` before the oldest line,
@@ -39,7 +50,8 @@ introduced = "9.8"
 credits = [{ name = "Jane Doe", type = "finder" }, { name = "Ops", type = "remediation developer" }]
 embargo = 2026-10-13T14:00:00Z
 released = 2026-10-13T14:00:07Z
-fixed = { "10.4" = "10.4.0", "10.3" = "10.3.3", "9.11" = "9.11.9" }""",
+fixed = { "10.4" = "10.4.0", "10.3" = "10.3.3", "9.11" = "9.11.9" }
+fix_commits = COMMITS""".replace("COMMITS", COMMITS),
     # a CVSS 4.0 vector alone, the older `reporter`, `introduced` on a line
     "ACSA-2026-0002": """\
 id = "ACSA-2026-0002"
@@ -91,6 +103,7 @@ def _import(root: Path, paths: list[Path]) -> list[Path]:
 def test_the_records_releasekit_published_come_back_byte_for_byte(
     site_ws: Workspace, tmp_path: Path
 ) -> None:
+    site_ws.write("releasekit.toml", ROUND_CONFIG)
     _write(site_ws)
     first = _publish(site_ws.root)
     assert set(first) == {
@@ -102,7 +115,7 @@ def test_the_records_releasekit_published_come_back_byte_for_byte(
     }
     fresh = tmp_path / "fresh"
     (fresh / "advisories").mkdir(parents=True)
-    (fresh / "releasekit.toml").write_text(CONFIG)
+    (fresh / "releasekit.toml").write_text(ROUND_CONFIG)
     written = _import(fresh, [site_ws.root / "site" / name for name in first])
     assert sorted(p.name for p in written) == sorted(f"{i}.md" for i in ADVISORIES)
     again = _publish(fresh)
@@ -115,6 +128,7 @@ def test_the_records_releasekit_published_come_back_byte_for_byte(
         ("Ops", "remediation developer"),
     ]
     assert one.embargo == one.released
+    assert one.fixed == {"10.4": "10.4.0", "10.3": "10.3.3", "9.11": "9.11.9"}
     assert one.revisions == ()
     assert workspace.load_advisories(settings)  # the workspace checks
 
@@ -364,3 +378,19 @@ def test_another_projects_releasekit_record_is_history_like_any_other(
     (path,) = _import(ws.root, [_file(tmp_path, record)])
     assert path.name == "ACSA-2024-0001.md"
     assert "Imported from x_OTHER-2024-0003." in path.read_text()
+
+
+def test_a_record_of_two_packages_makes_one_advisory_each(ws: Workspace, tmp_path: Path) -> None:
+    ranges = [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.1.3"}]}]
+    record = _osv(
+        affected=[
+            {"package": {"ecosystem": "PyPI", "name": "acme-a"}, "ranges": ranges},
+            {"package": {"ecosystem": "PyPI", "name": "acme-b"}, "ranges": ranges},
+        ]
+    )
+    written = _import(ws.root, [_file(tmp_path, record)])
+    got = [read_advisory(p, "ACSA") for p in written]
+    assert [(a.id, a.component, dict(a.fixed)) for a in got] == [
+        ("ACSA-2024-0001", "acme-a", {"2.1": "2.1.3"}),
+        ("ACSA-2024-0002", "acme-b", {"2.1": "2.1.3"}),
+    ]

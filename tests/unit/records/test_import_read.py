@@ -1,0 +1,77 @@
+"""Reading OSV and CVE JSON 5 records back: the shapes releasekit writes and others do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from releasekit.records.cve_read import read_cve
+from releasekit.records.imported import lines_of
+from releasekit.records.osv_read import read_osv
+
+A, B = "a" * 40, "b" * 40
+
+
+def _entry(line: str, introduced: str, fixed: str, commit: str) -> dict[str, Any]:
+    return {
+        "package": {"ecosystem": "PyPI", "name": "acme-server"},
+        "ranges": [
+            {"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]},
+            {
+                "type": "GIT",
+                "repo": "https://git.acme.example/acme/server",
+                "events": [{"introduced": "0"}, {"fixed": commit}],
+            },
+        ],
+        "database_specific": {"line": line},
+    }
+
+
+def test_releasekits_osv_with_packages_and_git_ranges_gives_lines_and_fix_commits() -> None:
+    record = {
+        "id": "ACSA-2026-0001",  # ([osv] prefix)
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "summary": "Title",
+        "details": "Summary.\n\nBody.\n",
+        "affected": [
+            _entry("10.3", "10.3.0", "10.3.3", A),
+            _entry("9.11", "9.11.0", "9.11.9", B),
+        ],
+        "database_specific": {"advisory": "ACSA-2026-0001"},
+    }
+    (item,) = read_osv(record, "r.json")
+    assert item.advisory == "ACSA-2026-0001" and item.package == "acme-server"
+    assert item.fix_commits == {"10.3": A, "9.11": B}
+    assert (item.summary, item.body) == ("Summary.", "Body.")
+    assert lines_of(item) == ({"10.3": "10.3.3", "9.11": "9.11.9"}, None)
+
+
+def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
+    record = {
+        "dataType": "CVE_RECORD",
+        "cveMetadata": {"cveId": "CVE-2024-1", "state": "PUBLISHED"},
+        "containers": {
+            "cna": {
+                "datePublic": "2024-01-01T00:00:00",  # (no zone: UTC)
+                "descriptions": [{"lang": "de", "value": "Nein."}, {"lang": "en", "value": "Yes."}],
+                "affected": [
+                    {
+                        "product": "acme",
+                        "versions": [
+                            {"version": ">= 1.2.0, < 1.2.5", "status": "affected"},
+                            {"version": "2.0.0", "lessThan": "2.0.2", "status": "affected"},
+                            {"version": "3.0.0", "status": "unaffected"},  # (another's)
+                        ],
+                    }
+                ],
+                "metrics": [
+                    {"cvssV3_0": {"vectorString": "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}
+                ],
+            }
+        },
+    }
+    (item,) = read_cve(record, "c.json", "https://acme.example/security")
+    assert item.advisory is None and item.summary == "Yes." and item.title == "CVE-2024-1"
+    assert item.cvss is not None and item.cvss.startswith("CVSS:3.0/")
+    assert item.published.isoformat() == "2024-01-01T00:00:00+00:00"
+    assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)
