@@ -113,6 +113,15 @@ def _body(item: Imported) -> str:
     return body + "\n" if body else ""
 
 
+def _note_of(body: str) -> str | None:
+    """The "Imported from ..." line of a body, with the component: what one record's import
+    looks like (None: not an import)."""
+    for line in body.splitlines():
+        if line.startswith("Imported from "):
+            return line
+    return None
+
+
 def _plain_url(url: str) -> bool:
     return url.startswith(("https://", "http://")) and not any(c in url for c in " <>\n")
 
@@ -170,9 +179,18 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
     if problems:
         raise AdvisoryError(problems)
     taken = {a.id for a in existing}
+    # Another database's record imported before: its note names it (a re-run must not
+    # make the same history twice under new ids).
+    notes = {(_note_of(a.body), a.component): a.id for a in existing if _note_of(a.body)}
     probes: list[Any] = list(existing)
     for number, draft in enumerate(drafts):
         item = origin[id(draft)][0]
+        if draft.ident is None:
+            key = (_note_of(draft.body), draft.fields.get("component"))
+            if key in notes:
+                why = f"{item.origin} is imported already (as {notes[key]})"
+                raise ImportRefused(draft.source, "/id", why)
+            notes[key] = f"another of the files given, {notes.get(key, draft.source)}"
         ident = draft.ident or f"{prefix}-{draft.year}-{900000 + number}"
         path = settings.advisories_dir / f"{ident}.md"
         if draft.ident in taken:

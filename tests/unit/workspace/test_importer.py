@@ -394,3 +394,16 @@ def test_a_record_of_two_packages_makes_one_advisory_each(ws: Workspace, tmp_pat
         ("ACSA-2024-0001", "acme-a", {"2.1": "2.1.3"}),
         ("ACSA-2024-0002", "acme-b", {"2.1": "2.1.3"}),
     ]
+
+
+def test_history_imported_before_is_not_imported_again(ws: Workspace, run: Run) -> None:
+    first = run("advisory", "import", str(FIXTURES / "RUSTSEC-2022-0082.json"))
+    assert first.exit_code == 0, first.stderr
+    again = run("advisory", "import", str(FIXTURES / "RUSTSEC-2022-0082.json"))
+    assert again.exit_code == 2
+    assert again.stderr.strip().endswith(
+        "/id: RUSTSEC-2022-0082 is imported already (as ACSA-2022-0001)"
+    )
+    twice = [str(FIXTURES / "RUSTSEC-2023-0052.json")] * 2
+    assert run("advisory", "import", *twice).exit_code == 2
+    assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == ["ACSA-2022-0001.md"]
