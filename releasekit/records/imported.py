@@ -107,11 +107,16 @@ def version(value: Any, source: str, pointer: str) -> str:
 
 
 def split_details(details: str | None, *, join: bool = False) -> tuple[str | None, str]:
-    """The first paragraph (the summary) and the rest (the body) of a description;
-    ``join``: the paragraph's lines joined into one (as Markdown reads them)."""
+    """The first paragraph (the summary) and the rest (the body) of a description.
+
+    ``join`` (another database's text): the paragraph's lines joined into one, as Markdown
+    reads them, and headings before it ("### Summary", GitHub's) left out.
+    """
     if not details:
         return None, ""
     head, _, rest = details.strip().partition("\n\n")
+    while join and rest and head.lstrip().startswith("#") and "\n" not in head.strip():
+        head, _, rest = rest.strip().partition("\n\n")
     if join:
         head = " ".join(part.strip() for part in head.splitlines())
     return head.strip() or None, rest.strip()

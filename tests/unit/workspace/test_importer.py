@@ -177,11 +177,27 @@ def test_rustsec_and_cve_org_records_become_released_advisories(ws: Workspace) -
 
 
 @pytest.mark.xfail(strict=True, reason="a CVE id shared across components: branch osv")
-def test_one_cve_id_across_components_makes_one_advisory_each(ws: Workspace) -> None:
-    paths = [FIXTURES / "RUSTSEC-2024-0352.json", FIXTURES / "RUSTSEC-2024-0353.json"]
-    written = _import(ws.root, paths)
-    components = {read_advisory(p, "ACSA").component for p in written}
-    assert components == {"gix-index", "gix-worktree"}
+@pytest.mark.parametrize(
+    ("names", "components"),
+    [
+        (
+            ["RUSTSEC-2024-0352.json", "RUSTSEC-2024-0353.json"],
+            {"gix-index", "gix-worktree"},
+        ),
+        (
+            ["GHSA-49jc-r788-3fc9.json"],
+            {"gitoxide", "gitoxide-core", "gix", "gix-index", "gix-ref", "gix-worktree",
+             "gix-worktree-state"},
+        ),
+    ],
+)  # fmt: skip
+def test_one_cve_id_across_components_makes_one_advisory_each(
+    ws: Workspace, names: list[str], components: set[str]
+) -> None:
+    written = _import(ws.root, [FIXTURES / n for n in names])
+    got = [read_advisory(p, "ACSA") for p in written]
+    assert {a.component for a in got} == components
+    assert {a.cve for a in got} == {"CVE-2024-35197"}
 
 
 def _osv(**fields: Any) -> dict[str, Any]:
@@ -407,3 +423,17 @@ def test_history_imported_before_is_not_imported_again(ws: Workspace, run: Run) 
     twice = [str(FIXTURES / "RUSTSEC-2023-0052.json")] * 2
     assert run("advisory", "import", *twice).exit_code == 2
     assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == ["ACSA-2022-0001.md"]
+
+
+def test_githubs_record_of_seven_crates_reads_as_seven_advisories() -> None:
+    from releasekit.records.imported import lines_of
+    from releasekit.records.osv_read import read_osv
+
+    record = json.loads((FIXTURES / "GHSA-49jc-r788-3fc9.json").read_text())
+    items = read_osv(record, "GHSA-49jc-r788-3fc9.json")
+    assert len(items) == 7
+    gix = next(i for i in items if i.package == "gix")
+    assert (gix.cve, gix.cwe, gix.aliases) == ("CVE-2024-35197", "CWE-67", ())
+    assert gix.summary is not None and gix.summary.startswith("On Windows, fetching refs")
+    assert gix.body.startswith("### Details")
+    assert lines_of(gix) == ({"0.63": "0.63.0"}, "0")
