@@ -28,7 +28,7 @@ from releasekit.records.osv_read import read_osv
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError
 from releasekit.workspace.files import check_advisories, cross_check
-from releasekit.workspace.new import issue
+from releasekit.workspace.new import issue_all
 
 MAX_RECORD = 4 * 1024 * 1024  # bytes: a record is kilobytes; a file of gigabytes is not one
 
@@ -221,15 +221,17 @@ def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
     """Write the drafts (ids kept first, then the next free ones); all of them or none."""
     written: list[Path] = []
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)
+    years = sorted({d.year for d in drafts if d.ident is None})
     try:
-        for draft in sorted(drafts, key=lambda d: d.ident is None):
+        for draft in drafts:
             if draft.ident is not None:
                 path = settings.advisories_dir / f"{draft.ident}.md"
                 if not fsutil.create_exclusive(path, draft.text_for(draft.ident), 0o600):
                     raise ImportRefused(draft.source, "/id", f"{draft.ident} exists already")
-            else:
-                path = issue(settings, draft.year, draft.text_for)
-            written.append(path)
+                written.append(path)
+        for year in years:
+            texts = [d.text_for for d in drafts if d.ident is None and d.year == year]
+            written += issue_all(settings, year, texts)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
