@@ -18,6 +18,7 @@ from releasekit.records.imported import (
     Imported,
     ImportRefused,
     Pair,
+    check_schema,
     instant,
     split_details,
     text,
@@ -122,6 +123,10 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     """
     if not isinstance(record, dict) or record.get("dataType") != "CVE_RECORD":
         raise ImportRefused(source, "/dataType", "is not a CVE JSON 5 record")
+    metadata = record.get("cveMetadata")
+    if isinstance(metadata, dict) and metadata.get("state") == "REJECTED":
+        raise ImportRefused(source, "/cveMetadata/state", "only a published record is imported")
+    check_schema("cve", record, source)
     metadata = record.get("cveMetadata") or {}
     cve = text(metadata.get("cveId"), source, "/cveMetadata/cveId")
     if cve is None:

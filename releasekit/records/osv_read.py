@@ -16,6 +16,7 @@ from releasekit.records.imported import (
     Imported,
     ImportRefused,
     Pair,
+    check_schema,
     instant,
     split_details,
     text,
@@ -114,6 +115,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
     """The advisories an OSV record describes, one per package."""
     if not isinstance(record, dict):
         raise ImportRefused(source, "", "must be a JSON object")
+    check_schema("osv", record, source)
     ident = text(record.get("id"), source, "/id")
     if ident is None:
         raise ImportRefused(source, "/id", "is missing")
@@ -127,7 +129,8 @@ def read_osv(record: Any, source: str) -> list[Imported]:
     aliases = tuple(a for a in record.get("aliases") or [] if isinstance(a, str))
     cve = next((a for a in (ident, *aliases) if CVE_RE.fullmatch(a)), None)
     cwes = specific.get("cwe_ids") if isinstance(specific, dict) else None
-    cwe = next((c for c in cwes or [] if isinstance(c, str) and CWE_RE.fullmatch(c)), None)
+    cwes = cwes if isinstance(cwes, list) else []  # (database_specific is free-form)
+    cwe = next((c for c in cwes if isinstance(c, str) and CWE_RE.fullmatch(c)), None)
     cvss = cvss4 = None
     for number, score in enumerate(record.get("severity") or []):
         kind = score.get("type") if isinstance(score, dict) else None

@@ -49,29 +49,49 @@ def test_releasekits_osv_with_packages_and_git_ranges_gives_lines_and_fix_commit
 def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
     record = {
         "dataType": "CVE_RECORD",
-        "cveMetadata": {"cveId": "CVE-2024-1", "state": "PUBLISHED"},
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2024-0001",
+            "state": "PUBLISHED",
+            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
+        },
         "containers": {
             "cna": {
+                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
+                "references": [{"url": "https://example.org/a"}],
                 "datePublic": "2024-01-01T00:00:00",  # (no zone: UTC)
                 "descriptions": [{"lang": "de", "value": "Nein."}, {"lang": "en", "value": "Yes."}],
                 "affected": [
                     {
+                        "vendor": "Acme",
                         "product": "acme",
                         "versions": [
                             {"version": ">= 1.2.0, < 1.2.5", "status": "affected"},
-                            {"version": "2.0.0", "lessThan": "2.0.2", "status": "affected"},
+                            {
+                                "version": "2.0.0",
+                                "lessThan": "2.0.2",
+                                "status": "affected",
+                                "versionType": "semver",
+                            },
                             {"version": "3.0.0", "status": "unaffected"},  # (another's)
                         ],
                     }
                 ],
                 "metrics": [
-                    {"cvssV3_0": {"vectorString": "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}
+                    {
+                        "cvssV3_0": {
+                            "version": "3.0",
+                            "vectorString": "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                            "baseScore": 9.8,
+                            "baseSeverity": "CRITICAL",
+                        }
+                    }
                 ],
             }
         },
     }
     (item,) = read_cve(record, "c.json", "https://acme.example/security")
-    assert item.advisory is None and item.summary == "Yes." and item.title == "CVE-2024-1"
+    assert item.advisory is None and item.summary == "Yes." and item.title == "CVE-2024-0001"
     assert item.cvss is not None and item.cvss.startswith("CVSS:3.0/")
     assert item.published.isoformat() == "2024-01-01T00:00:00+00:00"
     assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)

@@ -329,7 +329,12 @@ def test_typed_credits_of_both_formats(ws: Workspace, tmp_path: Path) -> None:
             "/affected/0/ranges/0/events/0/introduced",
             "not a version",
         ),
-        ({"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:X"}]}, "/severity", "cvss"),
+        (
+            {"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:X"}]},
+            "/severity/0/score",
+            "not valid OSV (pattern)",
+        ),
+        ({"affected": {"package": "acme"}}, "/affected", "not valid OSV (type)"),
         ({"summary": "x" * 1001}, "/summary", "title"),
     ],
 )
@@ -437,3 +442,44 @@ def test_githubs_record_of_seven_crates_reads_as_seven_advisories() -> None:
     assert gix.summary is not None and gix.summary.startswith("On Windows, fetching refs")
     assert gix.body.startswith("### Details")
     assert lines_of(gix) == ({"0.63": "0.63.0"}, "0")
+
+
+def _paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at] if at else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*at, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*at, index))
+    return found
+
+
+def test_no_record_shape_makes_a_traceback(ws: Workspace) -> None:
+    """Values of every type in every place of the fixtures: refused in one line or imported,
+    never an exception other than releasekit's own."""
+    import copy
+    import random
+
+    from releasekit.support.errors import ReleasekitError
+    from releasekit.workspace.importer import plan_import
+
+    settings = workspace.open_workspace(ws.root)
+    seeds = [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))]
+    values: list[Any] = [None, 0, -1, 1.5, True, "", "0", "*", "< 1", [], {}, [None], [{}]]
+    values += ["CVE-2024-0001", "2024-01-01T00:00:00Z", "\x00", "9" * 5000]
+    rng = random.Random(17)
+    refused = 0
+    for _ in range(1500):
+        record = copy.deepcopy(rng.choice(seeds))
+        for _ in range(rng.randint(1, 3)):
+            *parents, last = rng.choice(_paths(record))
+            holder = record
+            for key in parents:
+                holder = holder[key]
+            holder[last] = copy.deepcopy(rng.choice(values))
+        try:
+            plan_import(settings, [("f.json", json.dumps(record).encode())])
+        except ReleasekitError:
+            refused += 1
+    assert 500 < refused < 1500  # (most mutations are refused, not all)
