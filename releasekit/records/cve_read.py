@@ -144,14 +144,20 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
         why = "is missing (and datePublished): the release time is needed"
         raise ImportRefused(source, "/containers/cna/datePublic", why)
     pages = f"{site_url.rstrip('/')}/advisories/"
-    ours = None
     references = []
+    pages_named = []
     for reference in cna.get("references") or []:
         url = reference.get("url") if isinstance(reference, dict) else None
         if isinstance(url, str):
             references.append(url)
             if url.startswith(pages) and url.endswith(".html"):
-                ours = url[len(pages) : -len(".html")]
+                pages_named.append(url[len(pages) : -len(".html")])
+    if len(set(pages_named)) > 1:
+        # One CVE id across advisories of several components: which part is whose is not
+        # said by the record; each advisory's OSV record says it all but the component.
+        why = "names several advisories of this site: import their OSV records instead"
+        raise ImportRefused(source, "/containers/cna/references", why)
+    ours = pages_named[0] if pages_named else None
     description = _english(cna.get("descriptions"))
     summary, body = (description, "") if ours else split_details(description, join=True)
     title = text(cna.get("title"), source, "/containers/cna/title")

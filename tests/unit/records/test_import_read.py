@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+
 from releasekit.records.cve_read import read_cve
-from releasekit.records.imported import lines_of
+from releasekit.records.imported import ImportRefused, lines_of
 from releasekit.records.osv_read import read_osv
+from tests.helpers.paths import REPO_ROOT
 
 A, B = "a" * 40, "b" * 40
 
@@ -95,3 +99,16 @@ def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
     assert item.cvss is not None and item.cvss.startswith("CVSS:3.0/")
     assert item.published.isoformat() == "2024-01-01T00:00:00+00:00"
     assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)
+
+
+def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
+    path = REPO_ROOT / "tests/fixtures/import/CVE-2024-35197.json"
+    record = json.loads(path.read_text())
+    record["containers"]["cna"]["references"] = [
+        {"url": f"https://acme.example/security/advisories/ACSA-2026-000{n}.html"} for n in (1, 2)
+    ]
+    with pytest.raises(ImportRefused, match="/containers/cna/references: names several"):
+        read_cve(record, "c.json", "https://acme.example/security")
+    record["containers"]["cna"]["references"].pop()
+    (item,) = read_cve(record, "c.json", "https://acme.example/security")
+    assert item.advisory == "ACSA-2026-0001"
