@@ -68,14 +68,14 @@ def _merge(items: list[Imported]) -> Imported:
     summary exactly and the component, the OSV record the details, lines and fix commits."""
     osv = next((i for i in items if i.kind == "osv"), None)
     cve = next((i for i in items if i.kind == "cve"), None)
-    first = osv or items[0]
-    merged = Imported(**vars(first))
-    if cve is not None:
-        for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title"):
-            setattr(merged, name, getattr(cve, name) or getattr(merged, name))
-        merged.credits = merged.credits or cve.credits
-        merged.pairs = [*merged.pairs, *(() if osv is cve else cve.pairs)]
-        merged.unaffected = list(cve.unaffected)
+    if osv is None or cve is None:
+        return osv or items[0]
+    merged = Imported(**vars(osv))
+    for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title"):
+        setattr(merged, name, getattr(cve, name) or getattr(merged, name))
+    merged.credits = merged.credits or cve.credits
+    merged.pairs = [*osv.pairs, *cve.pairs]  # (the CVE record's earlier range, X.0 lines)
+    merged.unaffected = list(cve.unaffected)
     return merged
 
 
@@ -114,8 +114,8 @@ def _body(item: Imported) -> str:
 
 
 def _note_of(body: str) -> str | None:
-    """The "Imported from ..." line of a body, with the component: what one record's import
-    looks like (None: not an import)."""
+    """The "Imported from ..." line of a body: which record an advisory came from (None:
+    not imported from another database)."""
     for line in body.splitlines():
         if line.startswith("Imported from "):
             return line
