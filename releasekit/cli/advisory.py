@@ -170,3 +170,30 @@ def advisory_revise(obj: Context, advisory_id: str, reason: str) -> None:
 
     revision = edit.revise(obj.settings, advisory_id, reason, clock.now())
     show.echo(f"{advisory_id}: revision of {revision.date:%Y-%m-%dT%H:%M:%SZ} recorded")
+
+
+@advisory.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@pass_context
+def advisory_import(obj: Context, files: tuple[str, ...]) -> None:
+    """Write released advisories from OSV and CVE JSON 5 records (history).
+
+    Records releasekit published keep their id (its OSV and CVE records of one advisory
+    become one file); others get the next free id of the year they were published. A
+    record that cannot be mapped stops the import with one line, FILE: /json/path: why
+    (exit 2), and nothing is written.
+
+    \b
+    Example:
+      releasekit advisory import osv/*.json cve/*.json
+    """
+    from pathlib import Path
+
+    from releasekit.workspace.importer import import_files
+
+    settings = obj.settings
+    paths = [Path(f) for f in files]
+    written = import_files(settings, paths, [str(p) for p in paths])
+    for path in written:
+        show.echo(str(display_path(settings, path)))
+    show.echo(f"Imported {counted(len(written), 'advisory', 'advisories')}", err=True)

@@ -3,7 +3,9 @@
 On a line fixed in 10.3.3 the releases 10.3.0-10.3.2 are affected (from ``introduced`` on
 when it names a version of that line); a line fixed in X.0 had no affected release. When
 ``introduced`` is older than the oldest fixed line, the releases from it up to that line are
-affected and unfixed. Versions compare numerically (9.10 > 9.9).
+affected and unfixed. With no fixed version at all (imported history), the releases from
+``introduced`` on are affected: ``earlier_from`` with no ``earlier_before``. Versions compare
+numerically (9.10 > 9.9).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Versions:
     lines: tuple[LineFix, ...]  # newest line first
     earlier_from: str | None  # releases from this version ...
     earlier_before: str | None  # ... before this line's first release are affected, unfixed
+    # (earlier_from without earlier_before: no fixed version recorded, all from it affected)
 
     @property
     def fixed_list(self) -> list[str]:
@@ -51,6 +54,8 @@ class Versions:
                 ranges.append(f"{fix.first_affected} – {fix.last_affected}")
         if self.earlier_from and self.earlier_before:
             ranges.append(f"{self.earlier_from} – before {self.earlier_before}")
+        elif self.earlier_from:
+            ranges.append(f"{self.earlier_from} and later (no fixed version recorded)")
         return ranges
 
 
@@ -102,6 +107,8 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
         if intro[:2] < oldest[:2]:
             earlier_from = _text(intro)
             earlier_before = f"{oldest[0]}.{oldest[1]}"
+    elif intro is not None:  # nothing fixed: affected from `introduced` on
+        earlier_from = _text(intro)
     return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before)
 
 

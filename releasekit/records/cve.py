@@ -53,6 +53,15 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
                 "versionType": "semver",
             }
         )
+    elif found.earlier_from:  # no fixed version recorded
+        entries.append(
+            {
+                "version": found.earlier_from,
+                "lessThan": "*",
+                "status": "affected",
+                "versionType": "semver",
+            }
+        )
     return entries
 
 

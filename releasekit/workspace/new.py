@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,16 +81,23 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
                 for p in exc.problems
             ]
         ) from None
-    return _issue(settings, year, text_for)
+    return issue(settings, year, text_for)
 
 
-def _issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
+def issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
     """Create the advisory file of the next free id of ``year`` (its text: ``text_for(id)``)
     and record the number as issued; under a lock, so that two runs at once get two ids."""
+    return issue_all(settings, year, [text_for])[0]
+
+
+def issue_all(settings: Settings, year: int, texts: Sequence[Callable[[str], str]]) -> list[Path]:
+    """:func:`issue` for several advisories at once (an import): each gets the next free id
+    of ``year`` in turn, and the numbers are recorded once; all of them or none."""
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)
     private = state_dir(settings)
     issued_path = private / ISSUED_IDS
     stem = f"{settings.project.advisory_prefix}-{year}"
+    created: list[Path] = []
     with _locked(private / ".ids.lock"):
         try:
             issued: dict[str, int] = json.loads(issued_path.read_text())
@@ -101,19 +108,22 @@ def _issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Pat
             number = existing.stem.rsplit("-", 1)[-1]
             if number.isdigit():
                 highest = max(highest, int(number))
-        while True:
-            highest += 1
-            ident = f"{stem}-{highest:04d}"
-            path = settings.advisories_dir / f"{ident}.md"
-            if fsutil.create_exclusive(path, text_for(ident), 0o600):
-                break
-        issued[str(year)] = highest
         try:
+            for text_for in texts:
+                while True:
+                    highest += 1
+                    ident = f"{stem}-{highest:04d}"
+                    path = settings.advisories_dir / f"{ident}.md"
+                    if fsutil.create_exclusive(path, text_for(ident), 0o600):
+                        created.append(path)
+                        break
+            issued[str(year)] = highest
             fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
         except BaseException:  # not issued after all: no advisory a re-run would add to
-            path.unlink(missing_ok=True)
+            for path in created:
+                path.unlink(missing_ok=True)
             raise
-    return path
+    return created
 
 
 @contextmanager

@@ -1,0 +1,211 @@
+"""Reading a CVE JSON 5 record (CVE.org, cvelistV5, or releasekit's own) for import.
+
+The CNA container says it all: one :class:`~releasekit.records.imported.Imported` per
+affected product. ``versions`` entries give the ranges: ``affected`` from ``version``
+(``0``: from the first release) to ``lessThan`` (``*``: no fixed version recorded), and
+GitHub's ``< 1.2.3`` / ``>= 1.0.0, < 1.2.3`` spellings; an ``unaffected`` single version of a
+record releasekit wrote is a line fixed without an affected release. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from releasekit.model.advisory import CWE_RE
+from releasekit.model.entries import CREDIT_TYPES, Credit
+from releasekit.records.imported import (
+    Imported,
+    ImportRefused,
+    Pair,
+    check_schema,
+    instant,
+    split_details,
+    text,
+    version,
+)
+
+_GITHUB = re.compile(r"(?:>=\s*(?P<start>[^,<>=\s]+)\s*,\s*)?<\s*(?P<end>[^,<>=\s]+)")
+_METRICS = (("cvssV3_1", "cvss"), ("cvssV3_0", "cvss"), ("cvssV4_0", "cvss4"))
+
+
+def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[list[Pair], list[str]]:
+    pairs: list[Pair] = []
+    unaffected: list[str] = []
+    for number, item in enumerate(entry.get("versions") or []):
+        where = f"{at}/versions/{number}"
+        if not isinstance(item, dict):
+            raise ImportRefused(source, where, "must be an object")
+        if item.get("changes"):
+            why = "status changes within a range cannot be recorded"
+            raise ImportRefused(source, f"{where}/changes", why)
+        if "lessThanOrEqual" in item:
+            why = "a last affected version cannot be recorded (only fixed versions)"
+            raise ImportRefused(source, f"{where}/lessThanOrEqual", why)
+        status = item.get("status")
+        raw = item.get("version")
+        if status == "unaffected":
+            if ours and "lessThan" not in item:
+                unaffected.append(version(raw, source, f"{where}/version"))
+            continue  # (another database's unaffected ranges: what is not affected)
+        if status != "affected":
+            continue  # unknown
+        if "lessThan" in item:
+            start = version(raw, source, f"{where}/version")
+            end = item["lessThan"]
+            fixed = None if end == "*" else version(end, source, f"{where}/lessThan")
+            pairs.append(Pair(None if start == "0" else start, fixed, None, where))
+            continue
+        spelt = _GITHUB.fullmatch(raw.strip()) if isinstance(raw, str) else None
+        if spelt is None:
+            why = "a single affected version cannot be recorded (a range with lessThan can)"
+            raise ImportRefused(source, f"{where}/version", why)
+        start = spelt["start"] and version(spelt["start"], source, f"{where}/version")
+        fixed = version(spelt["end"], source, f"{where}/version")
+        pairs.append(Pair(None if start in (None, "0") else start, fixed, None, where))
+    return pairs, unaffected
+
+
+def _credits(cna: dict[str, Any], source: str) -> tuple[Credit, ...]:
+    credits = []
+    for number, credit in enumerate(cna.get("credits") or []):
+        at = f"/containers/cna/credits/{number}"
+        if not isinstance(credit, dict):
+            raise ImportRefused(source, at, "must be an object")
+        name = text(credit.get("value"), source, f"{at}/value")
+        if name is None:
+            raise ImportRefused(source, f"{at}/value", "needs a name")
+        kind = str(credit.get("type") or "finder")
+        if kind not in CREDIT_TYPES:
+            raise ImportRefused(source, f"{at}/type", "is not a CVE JSON 5 credit type")
+        credits.append(Credit(name, kind))
+    return tuple(credits)
+
+
+def _scores(cna: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for metric in cna.get("metrics") or []:
+        for key, field in _METRICS:
+            vector = (
+                (metric.get(key) or {}).get("vectorString") if isinstance(metric, dict) else None
+            )
+            if isinstance(vector, str) and field not in found:
+                found[field] = vector
+    return found
+
+
+def _cwe(cna: dict[str, Any]) -> str | None:
+    for problem in cna.get("problemTypes") or []:
+        for item in (problem or {}).get("descriptions") or []:
+            if not isinstance(item, dict):
+                continue
+            cwe = item.get("cweId")
+            if isinstance(cwe, str) and CWE_RE.fullmatch(cwe):
+                return cwe
+            head = CWE_RE.match(str(item.get("description") or ""))
+            if head:
+                return head.group()
+    return None
+
+
+def _english(values: Any) -> str | None:
+    entries = [v for v in values or [] if isinstance(v, dict) and isinstance(v.get("value"), str)]
+    chosen = next((v for v in entries if str(v.get("lang", "")).startswith("en")), None)
+    chosen = chosen or (entries[0] if entries else None)
+    return chosen["value"].strip() if chosen else None
+
+
+def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
+    """The advisories a CVE JSON 5 record describes, one per affected product.
+
+    A record whose references name an advisory page under ``site_url`` is releasekit's own:
+    it keeps that advisory's id.
+    """
+    if not isinstance(record, dict) or record.get("dataType") != "CVE_RECORD":
+        raise ImportRefused(source, "/dataType", "is not a CVE JSON 5 record")
+    metadata = record.get("cveMetadata")
+    if isinstance(metadata, dict) and metadata.get("state") == "REJECTED":
+        raise ImportRefused(source, "/cveMetadata/state", "only a published record is imported")
+    check_schema("cve", record, source)
+    metadata = record.get("cveMetadata") or {}
+    cve = text(metadata.get("cveId"), source, "/cveMetadata/cveId")
+    if cve is None:
+        raise ImportRefused(source, "/cveMetadata/cveId", "is missing")
+    if metadata.get("state") != "PUBLISHED":
+        raise ImportRefused(source, "/cveMetadata/state", "only a published record is imported")
+    cna = (record.get("containers") or {}).get("cna")
+    if not isinstance(cna, dict):
+        raise ImportRefused(source, "/containers/cna", "is missing")
+    if "datePublic" in cna:
+        published = instant(cna["datePublic"], source, "/containers/cna/datePublic")
+    elif "datePublished" in metadata:
+        published = instant(metadata["datePublished"], source, "/cveMetadata/datePublished")
+    else:
+        why = "is missing (and datePublished): the release time is needed"
+        raise ImportRefused(source, "/containers/cna/datePublic", why)
+    pages = f"{site_url.rstrip('/')}/advisories/"
+    references = []
+    pages_named = []
+    for reference in cna.get("references") or []:
+        url = reference.get("url") if isinstance(reference, dict) else None
+        if isinstance(url, str):
+            references.append(url)
+            if url.startswith(pages) and url.endswith(".html"):
+                pages_named.append(url[len(pages) : -len(".html")])
+    if len(set(pages_named)) > 1:
+        # One CVE id across advisories of several components: which part is whose is not
+        # said by the record; each advisory's OSV record says it all but the component.
+        why = "names several advisories of this site: import their OSV records instead"
+        raise ImportRefused(source, "/containers/cna/references", why)
+    ours = pages_named[0] if pages_named else None
+    description = _english(cna.get("descriptions"))
+    summary, body = (description, "") if ours else split_details(description, join=True)
+    title = text(cna.get("title"), source, "/containers/cna/title")
+    scores = _scores(cna)
+    source_id = (cna.get("source") or {}).get("advisory") if ours is None else None
+    products = cna.get("affected") or [{}]
+    out = []
+    for number, entry in enumerate(products):
+        at = f"/containers/cna/affected/{number}"
+        if not isinstance(entry, dict):
+            raise ImportRefused(source, at, "must be an object")
+        pairs, unaffected = _pairs(entry, source, at, ours is not None)
+        modules = entry.get("modules") or []
+        product = text(entry.get("product"), source, f"{at}/product")
+        out.append(
+            Imported(
+                source=source,
+                kind="cve",
+                origin=cve,
+                published=published,
+                advisory=ours,
+                title=title or cve,
+                summary=summary or title or cve,
+                body=body,
+                cve=cve,
+                cwe=_cwe(cna),
+                cvss=scores.get("cvss"),
+                cvss4=scores.get("cvss4"),
+                package=product,
+                component=modules[0] if ours and modules and isinstance(modules[0], str) else None,
+                credits=_credits(cna, source),
+                pairs=pairs,
+                unaffected=unaffected,
+                aliases=(source_id,) if isinstance(source_id, str) else (),
+                references=tuple(references),
+                pointers={
+                    "title": "/containers/cna/title",
+                    "summary": "/containers/cna/descriptions",
+                    "body": "/containers/cna/descriptions",
+                    "cvss": "/containers/cna/metrics",
+                    "cvss4": "/containers/cna/metrics",
+                    "cwe": "/containers/cna/problemTypes",
+                    "cve": "/cveMetadata/cveId",
+                    "credits": "/containers/cna/credits",
+                    "component": at,
+                    "fixed": f"{at}/versions",
+                    "introduced": f"{at}/versions",
+                },
+            )
+        )
+    return out

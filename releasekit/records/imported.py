@@ -1,0 +1,208 @@
+"""What an imported OSV or CVE JSON 5 record says of one advisory, and its versions.
+
+Both readers (``records.osv_read``, ``records.cve_read``) turn a record into
+:class:`Imported` values, one per package or product, or raise :class:`ImportRefused`
+naming the file, the JSON path and why. Ranges become releasekit's ``fixed`` (line ->
+version) and ``introduced`` only when those say exactly the same affected versions
+(:func:`lines_of`); anything else is refused rather than recorded wrongly. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from releasekit.model.advisory import Advisory
+from releasekit.model.checks import line_key
+from releasekit.model.entries import Credit
+from releasekit.model.versions import versions
+from releasekit.records.schemas import validate
+from releasekit.support.errors import BadInput, RecordError
+
+# The "every version from the first" markers of OSV ("0", RustSec's "0.0.0-0") and CVE.
+_FROM_START = {"0", "0.0.0-0", "0.0.0"}
+
+
+class ImportRefused(BadInput):
+    """A record releasekit cannot map: ``FILE: /json/path: why`` (exit 2)."""
+
+    def __init__(self, source: str, pointer: str, why: str) -> None:
+        super().__init__(f"{source}: {pointer or '/'}: {why}")
+        self.source = source
+        self.pointer = pointer
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One affected range of a record: from ``introduced`` (None: from the first release)
+    up to ``fixed`` (None: no fixed version recorded), on ``line`` when the record says."""
+
+    introduced: str | None
+    fixed: str | None
+    line: str | None = None
+    pointer: str = ""
+
+
+@dataclass
+class Imported:
+    """One advisory as a record describes it (a field left None: the record did not say)."""
+
+    source: str  # the record's file, as messages name it
+    kind: str  # "osv" or "cve"
+    origin: str  # the record's own id (RUSTSEC-..., GHSA-..., CVE-...)
+    published: datetime
+    advisory: str | None = None  # releasekit's id, when releasekit published the record
+    title: str | None = None
+    summary: str | None = None
+    body: str = ""
+    cve: str | None = None
+    cwe: str | None = None
+    cvss: str | None = None
+    cvss4: str | None = None
+    package: str | None = None  # the OSV package name / CVE product
+    component: str | None = None  # releasekit's component (its CVE record's module)
+    credits: tuple[Credit, ...] = ()
+    pairs: list[Pair] = field(default_factory=list)
+    unaffected: list[str] = field(default_factory=list)  # lines fixed in their X.Y.0
+    fix_commits: dict[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    pointers: dict[str, str] = field(default_factory=dict)  # advisory field -> JSON path
+
+
+def check_schema(kind: str, record: dict[str, Any], source: str) -> None:
+    """Refuse a record its official schema refuses ("osv" or "cve"), naming the JSON path
+    and the schema keyword: what the readers take apart has the types the schema says."""
+    if kind == "cve":
+        containers = record.get("containers")
+        if not isinstance(containers, dict) or not isinstance(containers.get("cna"), dict):
+            raise ImportRefused(source, "/containers/cna", "is missing")
+    if kind == "osv" and isinstance(record.get("id"), str):
+        # The schema lists the databases registered today; history may come from a newer one.
+        record = {**record, "id": "x_" + record["id"]}
+    try:
+        validate(kind, record, source)
+    except RecordError as exc:
+        schema = "CVE JSON 5" if kind == "cve" else "OSV"
+        raise ImportRefused(source, exc.pointer, f"not valid {schema} ({exc.keyword})") from None
+
+
+def instant(value: Any, source: str, pointer: str) -> datetime:
+    """An RFC 3339 time of a record, in UTC."""
+    if not isinstance(value, str):
+        raise ImportRefused(source, pointer, "needs an RFC 3339 time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ImportRefused(source, pointer, "is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # (CVE JSON 5 allows times without a zone)
+    return moment.astimezone(UTC)
+
+
+def text(value: Any, source: str, pointer: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ImportRefused(source, pointer, "must be a string")
+    return value.strip() or None
+
+
+def version(value: Any, source: str, pointer: str) -> str:
+    """A version of a range, as written; "0" for "from the first release"."""
+    if not isinstance(value, str):
+        raise ImportRefused(source, pointer, "must be a version string")
+    if value.strip() in _FROM_START:
+        return "0"
+    try:
+        Version(value)
+    except (InvalidVersion, ValueError):
+        raise ImportRefused(source, pointer, "is not a version releasekit can order") from None
+    return value.strip()
+
+
+def split_details(details: str | None, *, join: bool = False) -> tuple[str | None, str]:
+    """The first paragraph (the summary) and the rest (the body) of a description.
+
+    ``join`` (another database's text): the paragraph's lines joined into one, as Markdown
+    reads them, and headings before it ("### Summary", GitHub's) left out.
+    """
+    if not details:
+        return None, ""
+    head, _, rest = details.strip().partition("\n\n")
+    while join and rest and head.lstrip().startswith("#") and "\n" not in head.strip():
+        head, _, rest = rest.strip().partition("\n\n")
+    if join:
+        head = " ".join(part.strip() for part in head.splitlines())
+    return head.strip() or None, rest.strip()
+
+
+def _merged(intervals: list[tuple[Version, Version | None]]) -> list[tuple[Version, Any]]:
+    """Intervals [from, to) (to None: no end) sorted and joined where they meet."""
+    out: list[tuple[Version, Any]] = []
+    for start, end in sorted(intervals, key=lambda i: i[0]):
+        if out and (out[-1][1] is None or start <= out[-1][1]):
+            last_end = out[-1][1]
+            joined = None if end is None or last_end is None else max(last_end, end)
+            out[-1] = (out[-1][0], joined)
+        else:
+            out.append((start, end))
+    return [(s, e) for s, e in out if e is None or s < e]
+
+
+def _coverage(fixed: dict[str, str], introduced: str | None) -> list[tuple[Version, Any]]:
+    """The affected versions releasekit shows for ``fixed`` and ``introduced``."""
+    probe = Advisory(
+        id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
+        fixed=fixed, introduced=introduced,
+    )  # fmt: skip
+    found = versions(probe)
+    intervals: list[tuple[Version, Version | None]] = [
+        (Version(fix.first_affected), Version(fix.fixed))
+        for fix in found.lines
+        if fix.first_affected is not None
+    ]
+    if found.earlier_from and found.earlier_before:
+        intervals.append((Version(found.earlier_from), Version(found.earlier_before + ".0")))
+    if not fixed and introduced is not None:
+        intervals.append((Version(introduced), None))
+    return _merged(intervals)
+
+
+def lines_of(item: Imported) -> tuple[dict[str, str], str | None]:
+    """``fixed`` and ``introduced`` that say exactly the record's affected versions.
+
+    Each range's fixed version names its line (``database_specific.line`` when releasekit
+    wrote the record, else the version's first two release numbers, as ``[releases]`` names
+    lines). Refused when releasekit's lines cannot say the same versions: two ranges on one
+    line, a range with no fixed version beside fixed ones.
+    """
+    pairs = item.pairs
+    where = pairs[0].pointer if pairs else "/"
+    open_pairs = [p for p in pairs if p.fixed is None]
+    if open_pairs:
+        if len(pairs) > 1:
+            why = "a range with no fixed version beside other ranges cannot be recorded"
+            raise ImportRefused(item.source, open_pairs[0].pointer, why)
+        start = open_pairs[0].introduced or "0"
+        return {}, start
+    fixed: dict[str, str] = {}
+    for pair in pairs:
+        assert pair.fixed is not None
+        line = pair.line or line_key(pair.fixed)
+        if line not in fixed or Version(pair.fixed) > Version(fixed[line]):
+            fixed[line] = pair.fixed
+    for version_text in item.unaffected:
+        fixed.setdefault(line_key(version_text), version_text)
+    wanted = _merged(
+        [(Version(p.introduced or "0"), Version(p.fixed)) for p in pairs if p.fixed is not None]
+    )
+    starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
+    for introduced in (None, *starts):
+        if _coverage(fixed, introduced) == wanted:
+            return fixed, introduced
+    why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
+    raise ImportRefused(item.source, where, why)

@@ -1,0 +1,185 @@
+"""Reading an OSV record (osv.dev, GitHub, RustSec, PyPA, or releasekit's own) for import.
+
+One :class:`~releasekit.records.imported.Imported` per package the record names (a record
+without packages: one). Ranges of type SEMVER and ECOSYSTEM give the affected and fixed
+versions; a GIT range's fixed commit is kept as the fix commit of a line when the entry names
+the line (``database_specific.line``, which releasekit writes). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from releasekit.model.advisory import CVE_RE, CWE_RE
+from releasekit.model.entries import CREDIT_TYPES, Credit
+from releasekit.records.imported import (
+    Imported,
+    ImportRefused,
+    Pair,
+    check_schema,
+    instant,
+    split_details,
+    text,
+    version,
+)
+
+_OID = "0123456789abcdef"
+
+
+def _events(events: Any, source: str, at: str, line: str | None) -> list[Pair]:
+    """The [introduced, fixed) pairs of one range's events, in their order."""
+    if not isinstance(events, list):
+        raise ImportRefused(source, at, "must be a list of events")
+    pairs: list[Pair] = []
+    start: str | None = None
+    opened = False
+    for number, event in enumerate(events):
+        where = f"{at}/{number}"
+        if not isinstance(event, dict) or len(event) != 1:
+            raise ImportRefused(source, where, "must be one event")
+        ((kind, value),) = event.items()
+        if kind == "introduced":
+            if opened:
+                pairs.append(Pair(start, None, line, where))
+            start, opened = version(value, source, f"{where}/introduced"), True
+            start = None if start == "0" else start
+        elif kind == "fixed":
+            if not opened:
+                raise ImportRefused(source, where, "a fixed event needs an introduced one before")
+            pairs.append(Pair(start, version(value, source, f"{where}/fixed"), line, where))
+            opened = False
+        else:  # last_affected, limit
+            why = f"a {kind} event cannot be recorded (only introduced and fixed versions)"
+            raise ImportRefused(source, where, why)
+    if opened:
+        pairs.append(Pair(start, None, line, at))
+    return pairs
+
+
+def _git_fixes(events: Any) -> list[str]:
+    if not isinstance(events, list):
+        return []
+    found = [e.get("fixed") for e in events if isinstance(e, dict)]
+    return [f for f in found if isinstance(f, str) and len(f) == 40 and not set(f) - set(_OID)]
+
+
+def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]:
+    """The package name of each affected entry -> its pairs and fix commits (on a stub)."""
+    found: dict[str | None, Imported] = {}
+    entries = record.get("affected") or []
+    if not isinstance(entries, list):
+        raise ImportRefused(source, "/affected", "must be a list")
+    for number, entry in enumerate(entries):
+        at = f"/affected/{number}"
+        if not isinstance(entry, dict):
+            raise ImportRefused(source, at, "must be an object")
+        package = entry.get("package") or {}
+        name = text(package.get("name"), source, f"{at}/package/name")
+        specific = entry.get("database_specific") or {}
+        line = specific.get("line") if isinstance(specific, dict) else None
+        line = line if isinstance(line, str) else None
+        stub = found.setdefault(name, Imported(source, "osv", "", None))  # type: ignore[arg-type]
+        ranges = entry.get("ranges") or []
+        if not ranges and entry.get("versions"):
+            why = "lists versions without ranges: releasekit records ranges"
+            raise ImportRefused(source, f"{at}/versions", why)
+        for index, kind in enumerate(ranges):
+            where = f"{at}/ranges/{index}"
+            kind_name = kind.get("type") if isinstance(kind, dict) else None
+            if kind_name in ("SEMVER", "ECOSYSTEM"):
+                stub.pairs += _events(kind.get("events"), source, f"{where}/events", line)
+            elif kind_name == "GIT":
+                commits = _git_fixes(kind.get("events"))
+                if line and len(commits) == 1:
+                    stub.fix_commits[line] = commits[0]
+            else:
+                raise ImportRefused(source, f"{where}/type", "must be SEMVER, ECOSYSTEM or GIT")
+    return found or {None: Imported(source, "osv", "", None)}  # type: ignore[arg-type]
+
+
+def _credits(record: dict[str, Any], source: str) -> tuple[Credit, ...]:
+    credits = []
+    for number, credit in enumerate(record.get("credits") or []):
+        at = f"/credits/{number}"
+        name = text(credit.get("name") if isinstance(credit, dict) else None, source, at)
+        if name is None:
+            raise ImportRefused(source, f"{at}/name", "needs a name")
+        kind = str(credit.get("type") or "OTHER").lower().replace("_", " ")
+        if kind not in CREDIT_TYPES:
+            raise ImportRefused(source, f"{at}/type", "is not an OSV credit type")
+        credits.append(Credit(name, kind))
+    return tuple(credits)
+
+
+def read_osv(record: Any, source: str) -> list[Imported]:
+    """The advisories an OSV record describes, one per package."""
+    if not isinstance(record, dict):
+        raise ImportRefused(source, "", "must be a JSON object")
+    check_schema("osv", record, source)
+    ident = text(record.get("id"), source, "/id")
+    if ident is None:
+        raise ImportRefused(source, "/id", "is missing")
+    if record.get("withdrawn"):
+        raise ImportRefused(source, "/withdrawn", "a withdrawn advisory is not imported")
+    if "published" not in record:
+        raise ImportRefused(source, "/published", "is missing: the release time is needed")
+    published = instant(record["published"], source, "/published")
+    specific = record.get("database_specific") or {}
+    ours = specific.get("advisory") if isinstance(specific, dict) else None
+    aliases = tuple(a for a in record.get("aliases") or [] if isinstance(a, str))
+    cve = next((a for a in (ident, *aliases) if CVE_RE.fullmatch(a)), None)
+    cwes = specific.get("cwe_ids") if isinstance(specific, dict) else None
+    cwes = cwes if isinstance(cwes, list) else []  # (database_specific is free-form)
+    cwe = next((c for c in cwes if isinstance(c, str) and CWE_RE.fullmatch(c)), None)
+    cvss = cvss4 = None
+    for number, score in enumerate(record.get("severity") or []):
+        kind = score.get("type") if isinstance(score, dict) else None
+        vector = text(score.get("score"), source, f"/severity/{number}/score") if kind else None
+        if kind == "CVSS_V3" and cvss is None:
+            cvss = vector
+        elif kind == "CVSS_V4" and cvss4 is None:
+            cvss4 = vector
+    title = text(record.get("summary"), source, "/summary")
+    details = text(record.get("details"), source, "/details")
+    summary, body = split_details(details, join=not isinstance(ours, str))
+    references = tuple(
+        r["url"] for r in record.get("references") or [] if isinstance(r, dict) and "url" in r
+    )
+    out = []
+    for package, stub in _affected(record, source).items():
+        out.append(
+            Imported(
+                source=source,
+                kind="osv",
+                origin=ident,
+                published=published,
+                advisory=ours if isinstance(ours, str) else None,
+                title=title or ident,
+                summary=summary or title or ident,
+                body=body,
+                cve=cve,
+                cwe=cwe,
+                cvss=cvss,
+                cvss4=cvss4,
+                package=package,
+                credits=_credits(record, source),
+                pairs=stub.pairs,
+                fix_commits=stub.fix_commits,
+                aliases=tuple(a for a in aliases if a != cve),
+                references=references,
+                pointers={
+                    "title": "/summary",
+                    "summary": "/details",
+                    "body": "/details",
+                    "cvss": "/severity",
+                    "cvss4": "/severity",
+                    "cwe": "/database_specific/cwe_ids",
+                    "cve": "/aliases",
+                    "credits": "/credits",
+                    "component": "/affected",
+                    "fixed": "/affected",
+                    "introduced": "/affected",
+                },
+            )
+        )
+    return out

@@ -1,0 +1,251 @@
+"""``releasekit advisory import``: released advisories from OSV and CVE JSON 5 records.
+
+Every file is read and mapped, and every advisory checked (alone, against each other and
+against the workspace) before the first is written: a record that cannot be mapped stops the
+import with one line, ``FILE: /json/path: why``, and nothing is written. A record releasekit
+published (OSV ``database_specific.advisory``, or a CVE record referring to an advisory page
+under ``site_url``) keeps its id, and its OSV and CVE records become one advisory; any other
+gets the next free id of the year it was published, its own id and references kept in a note
+at the end of the body. Released advisories only: ``embargo`` = ``released`` = published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from releasekit.model.advisory import parse_advisory
+from releasekit.model.config import Settings
+from releasekit.model.entries import credit_table
+from releasekit.model.frontmatter import update_front_matter
+from releasekit.records.cve_read import read_cve
+from releasekit.records.imported import Imported, ImportRefused, lines_of
+from releasekit.records.osv_read import read_osv
+from releasekit.support import fsutil
+from releasekit.support.errors import AdvisoryError
+from releasekit.workspace.files import check_advisories, cross_check
+from releasekit.workspace.new import issue_all
+
+MAX_RECORD = 4 * 1024 * 1024  # bytes: a record is kilobytes; a file of gigabytes is not one
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One advisory to write: its id (None: the next free one of ``year``) and its text
+    (``text_for(id)``)."""
+
+    source: str
+    ident: str | None
+    year: int
+    fields: dict[str, Any]
+    body: str
+
+    def text_for(self, ident: str) -> str:
+        return update_front_matter("+++\n+++\n\n" + self.body, {"id": ident, **self.fields})
+
+
+def read_record(data: bytes, source: str, site_url: str) -> list[Imported]:
+    """The advisories one file's bytes describe (OSV or CVE JSON 5, told apart by shape)."""
+    if len(data) > MAX_RECORD:
+        raise ImportRefused(source, "", f"is over {MAX_RECORD // 1024 // 1024} MiB")
+    try:
+        record = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ImportRefused(source, "", f"is not JSON ({exc.args[0].split(':')[0]})") from None
+    if isinstance(record, dict) and record.get("dataType") == "CVE_RECORD":
+        return read_cve(record, source, site_url)
+    if isinstance(record, dict) and "id" in record and "modified" in record:
+        return read_osv(record, source)
+    raise ImportRefused(source, "", "is neither an OSV record nor a CVE JSON 5 record")
+
+
+def _merge(items: list[Imported]) -> Imported:
+    """One advisory from releasekit's own OSV and CVE records of it: the CVE record has the
+    summary exactly and the component, the OSV record the details, lines and fix commits."""
+    osv = next((i for i in items if i.kind == "osv"), None)
+    cve = next((i for i in items if i.kind == "cve"), None)
+    if osv is None or cve is None:
+        return osv or items[0]
+    merged = Imported(**vars(osv))
+    for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title"):
+        setattr(merged, name, getattr(cve, name) or getattr(merged, name))
+    merged.credits = merged.credits or cve.credits
+    merged.pairs = [*osv.pairs, *cve.pairs]  # (the CVE record's earlier range, X.0 lines)
+    merged.unaffected = list(cve.unaffected)
+    return merged
+
+
+def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
+    fixed, introduced = lines_of(item)
+    component = item.component
+    if item.advisory is None and item.package not in (None, settings.project.name):
+        component = item.package
+    fields: dict[str, Any] = {
+        "title": item.title,
+        "summary": item.summary,
+        "component": component,
+        "cvss": item.cvss,
+        "cvss4": item.cvss4,
+        "cve": item.cve,
+        "cwe": item.cwe,
+        "introduced": introduced,
+        "credits": credit_table(item.credits) if item.credits else None,
+        "embargo": item.published,
+        "released": item.published,
+        "fixed": fixed,
+        "fix_commits": {k: v for k, v in item.fix_commits.items() if k in fixed} or None,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _body(item: Imported) -> str:
+    """The Markdown body; another database's record adds a note of its id and references."""
+    body = item.body.strip()
+    if item.advisory is None:
+        also = [a for a in item.aliases if a != item.origin]
+        note = f"Imported from {item.origin}" + (f" (also {', '.join(also)})" if also else "")
+        refs = "".join(f"\n- <{url}>" for url in item.references if _plain_url(url))
+        body = "\n\n".join(p for p in (body, note + "." + ("\n" + refs if refs else "")) if p)
+    return body + "\n" if body else ""
+
+
+def _note_of(body: str) -> str | None:
+    """The "Imported from ..." line of a body: which record an advisory came from (None:
+    not imported from another database)."""
+    for line in body.splitlines():
+        if line.startswith("Imported from "):
+            return line
+    return None
+
+
+def _plain_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and not any(c in url for c in " <>\n")
+
+
+def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[Draft]:
+    """Every advisory the files describe, checked; raises ImportRefused or AdvisoryError."""
+    items = [
+        i for source, data in files for i in read_record(data, source, settings.project.site_url)
+    ]
+    groups: dict[str, list[Imported]] = {}
+    foreign: list[Imported] = []
+    prefix = settings.project.advisory_prefix
+    for item in items:
+        if item.advisory is not None and not item.advisory.startswith(prefix + "-"):
+            item.advisory = None  # another project's releasekit: history like any other
+        if item.advisory is not None:
+            groups.setdefault(item.advisory, []).append(item)
+        else:
+            foreign.append(item)
+    drafts: list[Draft] = []
+    for ident, group in groups.items():
+        merged = _merge(group)
+        drafts.append(
+            Draft(
+                merged.source,
+                ident,
+                merged.published.year,
+                _fields(settings, merged),
+                _body(merged),
+            )
+        )
+    pointers = {id(d): g for d, g in zip(drafts, groups.values(), strict=True)}
+    for item in foreign:
+        draft = Draft(item.source, None, item.published.year, _fields(settings, item), _body(item))
+        drafts.append(draft)
+        pointers[id(draft)] = [item]
+    _check(settings, drafts, pointers)
+    return drafts
+
+
+@dataclass(frozen=True)
+class _Probe:
+    id: str
+    year: int
+    number: int
+    cve: str | None
+    component: str | None
+    path: Path
+
+
+def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Imported]]) -> None:
+    """Each draft valid alone, and all of them with the workspace's advisories."""
+    prefix = settings.project.advisory_prefix
+    existing, problems = check_advisories(settings)
+    if problems:
+        raise AdvisoryError(problems)
+    taken = {a.id for a in existing}
+    # Another database's record imported before: its note names it (a re-run must not
+    # make the same history twice under new ids).
+    notes = {(_note_of(a.body), a.component): a.id for a in existing if _note_of(a.body)}
+    probes: list[Any] = list(existing)
+    for number, draft in enumerate(drafts):
+        item = origin[id(draft)][0]
+        if draft.ident is None:
+            key = (_note_of(draft.body), draft.fields.get("component"))
+            if key in notes:
+                why = f"{item.origin} is imported already (as {notes[key]})"
+                raise ImportRefused(draft.source, "/id", why)
+            notes[key] = f"another of the files given, {notes.get(key, draft.source)}"
+        ident = draft.ident or f"{prefix}-{draft.year}-{900000 + number}"
+        path = settings.advisories_dir / f"{ident}.md"
+        if draft.ident in taken:
+            raise ImportRefused(draft.source, "/id", f"{draft.ident} exists already in advisories/")
+        taken.add(ident)
+        try:
+            parsed = parse_advisory(draft.text_for(ident), path, prefix)
+        except AdvisoryError as exc:
+            problem = exc.problems[0]
+            where = item.pointers.get(problem.field or "", "")
+            raise ImportRefused(
+                draft.source, where, f"{problem.field}: {problem.message}"
+            ) from None
+        probes.append(_Probe(ident, parsed.year, parsed.number, parsed.cve, parsed.component, path))
+    sources = {p.path: d.source for p, d in zip(probes[len(existing) :], drafts, strict=True)}
+    for problem in cross_check(settings, probes):
+        for probe in probes[len(existing) :]:
+            if problem.path in (probe.path, probe.path.relative_to(settings.root)):
+                pointers = origin[id(drafts[probes.index(probe) - len(existing)])][0].pointers
+                message = f"{problem.field}: {problem.message}"
+                raise ImportRefused(
+                    sources[probe.path], pointers.get(problem.field or "", ""), message
+                )
+        raise AdvisoryError([problem])
+
+
+def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
+    """Write the drafts (ids kept first, then the next free ones); all of them or none."""
+    written: list[Path] = []
+    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
+    years = sorted({d.year for d in drafts if d.ident is None})
+    try:
+        for draft in drafts:
+            if draft.ident is not None:
+                path = settings.advisories_dir / f"{draft.ident}.md"
+                if not fsutil.create_exclusive(path, draft.text_for(draft.ident), 0o600):
+                    raise ImportRefused(draft.source, "/id", f"{draft.ident} exists already")
+                written.append(path)
+        for year in years:
+            texts = [d.text_for for d in drafts if d.ident is None and d.year == year]
+            written += issue_all(settings, year, texts)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
+def import_files(settings: Settings, paths: Sequence[Path], shown: Sequence[str]) -> list[Path]:
+    """Read, map, check and write; ``shown``: each path as messages name it."""
+    files = []
+    for path, name in zip(paths, shown, strict=True):
+        try:
+            with path.open("rb") as handle:
+                files.append((name, handle.read(MAX_RECORD + 1)))
+        except OSError as exc:
+            raise ImportRefused(name, "", f"cannot be read: {exc.strerror}") from None
+    return write_import(settings, plan_import(settings, files))

@@ -1,0 +1,114 @@
+"""Reading OSV and CVE JSON 5 records back: the shapes releasekit writes and others do."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from releasekit.records.cve_read import read_cve
+from releasekit.records.imported import ImportRefused, lines_of
+from releasekit.records.osv_read import read_osv
+from tests.helpers.paths import REPO_ROOT
+
+A, B = "a" * 40, "b" * 40
+
+
+def _entry(line: str, introduced: str, fixed: str, commit: str) -> dict[str, Any]:
+    return {
+        "package": {"ecosystem": "PyPI", "name": "acme-server"},
+        "ranges": [
+            {"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]},
+            {
+                "type": "GIT",
+                "repo": "https://git.acme.example/acme/server",
+                "events": [{"introduced": "0"}, {"fixed": commit}],
+            },
+        ],
+        "database_specific": {"line": line},
+    }
+
+
+def test_releasekits_osv_with_packages_and_git_ranges_gives_lines_and_fix_commits() -> None:
+    record = {
+        "id": "ACSA-2026-0001",  # ([osv] prefix)
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "summary": "Title",
+        "details": "Summary.\n\nBody.\n",
+        "affected": [
+            _entry("10.3", "10.3.0", "10.3.3", A),
+            _entry("9.11", "9.11.0", "9.11.9", B),
+        ],
+        "database_specific": {"advisory": "ACSA-2026-0001"},
+    }
+    (item,) = read_osv(record, "r.json")
+    assert item.advisory == "ACSA-2026-0001" and item.package == "acme-server"
+    assert item.fix_commits == {"10.3": A, "9.11": B}
+    assert (item.summary, item.body) == ("Summary.", "Body.")
+    assert lines_of(item) == ({"10.3": "10.3.3", "9.11": "9.11.9"}, None)
+
+
+def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
+    record = {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2024-0001",
+            "state": "PUBLISHED",
+            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
+        },
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
+                "references": [{"url": "https://example.org/a"}],
+                "datePublic": "2024-01-01T00:00:00",  # (no zone: UTC)
+                "descriptions": [{"lang": "de", "value": "Nein."}, {"lang": "en", "value": "Yes."}],
+                "affected": [
+                    {
+                        "vendor": "Acme",
+                        "product": "acme",
+                        "versions": [
+                            {"version": ">= 1.2.0, < 1.2.5", "status": "affected"},
+                            {
+                                "version": "2.0.0",
+                                "lessThan": "2.0.2",
+                                "status": "affected",
+                                "versionType": "semver",
+                            },
+                            {"version": "3.0.0", "status": "unaffected"},  # (another's)
+                        ],
+                    }
+                ],
+                "metrics": [
+                    {
+                        "cvssV3_0": {
+                            "version": "3.0",
+                            "vectorString": "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                            "baseScore": 9.8,
+                            "baseSeverity": "CRITICAL",
+                        }
+                    }
+                ],
+            }
+        },
+    }
+    (item,) = read_cve(record, "c.json", "https://acme.example/security")
+    assert item.advisory is None and item.summary == "Yes." and item.title == "CVE-2024-0001"
+    assert item.cvss is not None and item.cvss.startswith("CVSS:3.0/")
+    assert item.published.isoformat() == "2024-01-01T00:00:00+00:00"
+    assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)
+
+
+def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
+    path = REPO_ROOT / "tests/fixtures/import/CVE-2024-35197.json"
+    record = json.loads(path.read_text())
+    record["containers"]["cna"]["references"] = [
+        {"url": f"https://acme.example/security/advisories/ACSA-2026-000{n}.html"} for n in (1, 2)
+    ]
+    with pytest.raises(ImportRefused, match="/containers/cna/references: names several"):
+        read_cve(record, "c.json", "https://acme.example/security")
+    record["containers"]["cna"]["references"].pop()
+    (item,) = read_cve(record, "c.json", "https://acme.example/security")
+    assert item.advisory == "ACSA-2026-0001"
