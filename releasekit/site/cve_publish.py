@@ -1,4 +1,4 @@
-"""``publish --cve-services``: each disclosed advisory's CVE record, published once.
+"""``publish --cve-services``: the CVE record of each CVE id, published once.
 
 From its disclosure date on, each advisory's CNA container (the same one
 ``site/cve/CVE-ID.json`` carries, schema-validated) is published through CVE Services
@@ -34,7 +34,7 @@ class CvePublishReport:
     published: tuple[str, ...]  # CVE ids published by this run
     confirmed: tuple[str, ...]  # found already published after an earlier, unfinished attempt
     already: tuple[str, ...]  # done by an earlier run (journal)
-    waiting: int  # released advisories with a CVE whose disclosure date has not come
+    waiting: int  # CVE ids of released advisories whose disclosure date has not come
 
     def summary(self) -> str:
         parts = [f"CVE Services: {len(self.published)} published"]
@@ -55,19 +55,26 @@ class CvePublishReport:
         }
 
 
-def due(advisories: Sequence[Advisory], now: datetime, days: int) -> tuple[list[Advisory], int]:
-    """Advisories whose CVE record is public now (sorted by CVE), and how many wait."""
-    ready: list[Advisory] = []
-    waiting = 0
+def due(
+    advisories: Sequence[Advisory], now: datetime, days: int
+) -> tuple[list[list[Advisory]], int]:
+    """The advisories of each CVE id whose record is public now (sorted by CVE id), and how
+    many CVE ids wait. Advisories of different components may share a CVE id: its one record
+    is public once every one of them is disclosed."""
+    by_cve: dict[str, list[Advisory]] = {}
     for advisory in advisories:
-        if not advisory.cve:
-            continue
-        seen = lifecycle.stage(advisory, now, days)
-        if seen is Stage.DISCLOSED:
-            ready.append(advisory)
-        elif seen is Stage.RELEASED:
+        if advisory.cve:
+            by_cve.setdefault(advisory.cve, []).append(advisory)
+    ready: list[list[Advisory]] = []
+    waiting = 0
+    for cve_id in sorted(by_cve):
+        held = sorted(by_cve[cve_id], key=lambda a: (a.year, a.number))
+        seen = [lifecycle.stage(advisory, now, days) for advisory in held]
+        if all(stage is Stage.DISCLOSED for stage in seen):
+            ready.append(held)
+        elif any(stage.public for stage in seen):
             waiting += 1
-    return sorted(ready, key=lambda a: a.cve or ""), waiting
+    return ready, waiting
 
 
 def publish_records(
@@ -94,16 +101,17 @@ def publish_records(
     already: list[str] = []
     failed: list[str] = []
     with Journal.open(workspace.state_dir(settings)) as journal:
-        for advisory in ready:
-            cve_id = advisory.cve
+        for first, *others in ready:
+            cve_id = first.cve
             assert cve_id is not None
             key = STEP_PREFIX + cve_id
             if journal.is_done(key):
                 already.append(cve_id)
                 continue
-            container = records.cve_record(settings, advisory)["containers"]["cna"]
+            container = records.cve_record(settings, first, others)["containers"]["cna"]
             earlier = journal.get(key)
-            journal.start(key, now, {"advisory": advisory.id})
+            ids = ", ".join(a.id for a in (first, *others))
+            journal.start(key, now, {"advisory": ids})
             try:
                 if earlier is not None and cve.is_published(api, cve_id):
                     journal.finish(key, now, {"confirmed": "read back"})
@@ -117,7 +125,7 @@ def publish_records(
                 continue
             journal.finish(key, now, {"state": "PUBLISHED"})
             published.append(cve_id)
-            say(f"{cve_id} published ({advisory.id})")
+            say(f"{cve_id} published ({ids})")
     if failed:
         raise PublishError(
             f"CVE Services: not published: {', '.join(failed)}; "
