@@ -16,6 +16,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 from releasekit import records
 from releasekit.model.advisory import Advisory
@@ -24,28 +25,36 @@ from releasekit.site import tree
 from releasekit.site.plan import Entry, Plan
 from releasekit.site.state import Item
 
+_CVE = attrgetter("cve")
 
-def groups(items: Mapping[str, Item]) -> dict[str, tuple[str, ...]]:
-    """Each CVE id -> the ids of the advisories that have it, in id order."""
-    found: dict[str, list[Item]] = {}
+
+def groups(items: Mapping[str, Item], cves: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each of ``cves`` -> the ids of the advisories that have it, in id order."""
+    wanted = set(cves)
+    found: dict[str, list[Item]] = {cve: [] for cve in wanted}
     for item in items.values():
-        if item.cve:
-            found.setdefault(item.cve, []).append(item)
+        if item.cve in wanted:
+            found[item.cve].append(item)
     return {
         cve: tuple(i.id for i in sorted(held, key=lambda i: (i.year, i.number)))
         for cve, held in found.items()
+        if held
     }
+
+
+def _shared(cves: Iterable[str | None]) -> set[str]:
+    counts = Counter(cves)  # (counted in C: a build may have 100,000 advisories)
+    return {cve for cve, count in counts.items() if count > 1 and cve}
 
 
 def known_shared(old: Mapping[str, Item], entries: Iterable[Entry]) -> frozenset[str]:
     """The CVE ids shared as far as is known before rendering: the last build's, with the
     advisories the caller gave."""
-    cves = {ident: item.cve for ident, item in old.items()}
+    cves = dict(zip(old, map(_CVE, old.values()), strict=True))
     for entry in entries:
         if entry.given is not None:
             cves[entry.id] = entry.given.cve
-    counts = Counter(cve for cve in cves.values() if cve)
-    return frozenset(cve for cve, count in counts.items() if count > 1)
+    return frozenset(_shared(cves.values()))
 
 
 @dataclass(frozen=True)
@@ -60,19 +69,17 @@ class Sharing:
 
 def touched(plan: Plan, old: Mapping[str, Item]) -> list[str]:
     """The CVE ids shared now or at the last build: their records are the build's."""
-    now, before = groups(plan.items), groups(old)
-    return sorted(
-        cve
-        for cve in now.keys() | before.keys()
-        if len(now.get(cve, ())) > 1 or len(before.get(cve, ())) > 1
-    )
+    now = _shared(map(_CVE, plan.items.values()))
+    before = _shared(map(_CVE, old.values()))
+    return sorted(now | before)
 
 
 def settle(plan: Plan, sharing: Sharing, cves: Iterable[str]) -> None:
     """Make the record of each of ``cves`` (or none) in the standby, the owner's item listing
     it. Runs once every file of the new tree is in the standby (linked or rendered)."""
     items, settings = plan.items, sharing.settings
-    now, before = groups(items), groups(sharing.old)
+    cves = list(cves)
+    now, before = groups(items, cves), groups(sharing.old, cves)
     for cve in cves:
         ids = now.get(cve, ())
         rel = records.cve_path(cve)
