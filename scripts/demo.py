@@ -411,11 +411,48 @@ def main() -> None:
         releasekit("publish")
         for record in sorted((WORKSPACE / "site").glob("*/*.json")):
             copyable("record", rel(record))
-        summary(pushed_before)
+        later = publish_later(embargo + timedelta(days=31))
+        summary(pushed_before, later)
     finally:
         controller.stop()
         subprocess.run(["gpgconf", "--homedir", str(GNUPGHOME), "--kill", "all"], check=False)
     console.print(f"\n[bold green]Demo finished in {time.monotonic() - started:.0f} s.")
+
+
+# `publish` as of a later instant: the wall clock moved for this one process only.
+LATER_PUBLISH = """
+import sys, time_machine
+from datetime import datetime
+from releasekit.cli import cli
+with time_machine.travel(datetime.fromisoformat(sys.argv[1]), tick=True):
+    cli.main(["-C", sys.argv[2], "publish"], prog_name="releasekit")
+"""
+
+
+def publish_later(moment: datetime) -> list[Path]:
+    """The lifted advisories' details and records, public from their disclosure date: shown
+    in a copy of the workspace published as of ``moment`` (the demo's own is left as it is
+    now). Returns the OSV records with GIT ranges (from the fix commits the lift recorded)."""
+    step(f"8. A month later ({moment:%Y-%m-%d}): details and records (in a copy)")
+    copy = SANDBOX / "a-month-later"
+    shutil.copytree(WORKSPACE, copy, symlinks=True)
+    run(sys.executable, "-c", LATER_PUBLISH, moment.isoformat(), copy, env=ENV, show=False)
+    found = []
+    for path in sorted((copy / "site" / "osv").glob("*.json")):
+        record = json.loads(path.read_text())
+        for affected in record["affected"]:
+            for git_range in (r for r in affected["ranges"] if r["type"] == "GIT"):
+                lines = ", ".join(git_range["database_specific"]["lines"])
+                console.print(
+                    f"  {record['id']}: GIT range of {git_range['repo']}, "
+                    f"fixed on {lines} by the commits the lift pushed",
+                    soft_wrap=True,
+                    markup=False,
+                )
+                found.append(path)
+    for record_path in sorted((copy / "site").glob("*/*.json")):
+        copyable("record", rel(record_path))
+    return found
 
 
 def remote_refs() -> dict[str, str]:
@@ -444,7 +481,7 @@ def copyable(label: str, text: str) -> None:
     console.print(text, soft_wrap=True, markup=False)
 
 
-def summary(before: dict[str, str]) -> None:
+def summary(before: dict[str, str], later: list[Path]) -> None:
     """What the lift and publish did, readable in ten seconds, and where to look."""
     step("Summary")
     after = remote_refs()
@@ -490,6 +527,8 @@ def summary(before: dict[str, str]) -> None:
         verify = f".venv/bin/python scripts/verify_mail.py {rel(MAILDIR)}"
         console.print(f"      GNUPGHOME={rel(GNUPGHOME)} {verify}", soft_wrap=True, markup=False)
     copyable("pushed refs", f"git -C {rel(REMOTE)} log --oneline --decorate --all")
+    for path in later:
+        copyable("OSV with GIT range", rel(path))
 
 
 if __name__ == "__main__":

@@ -200,11 +200,28 @@ def both(first: Check, second: Check) -> Check:
 
 
 @lru_cache(maxsize=1)
+def _osv_defs() -> dict[str, Any]:
+    schema_path = Path(__file__).parents[1] / "schemas" / "osv-schema.json"
+    defs: dict[str, Any] = json.loads(schema_path.read_text())["$defs"]
+    return defs
+
+
 def osv_ecosystems() -> tuple[str, ...]:
     """The ecosystems the shipped OSV schema names (``ecosystemName``)."""
-    schema_path = Path(__file__).parents[1] / "schemas" / "osv-schema.json"
-    names: list[str] = json.loads(schema_path.read_text())["$defs"]["ecosystemName"]["enum"]
-    return tuple(names)
+    return tuple(_osv_defs()["ecosystemName"]["enum"])
+
+
+def osv_prefix(value: str) -> str | None:
+    """An id prefix registered with OSV: one the shipped schema's id pattern lists (a record
+    named with any other is not a valid OSV record)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,31}", value) or value == "x_":
+        return f"{value!r} is not valid (like PYSEC)"
+    if re.match(_osv_defs()["prefix"]["pattern"], value + "-") is None:
+        return (
+            f"{value!r} is not an id prefix registered with OSV (the shipped OSV schema lists "
+            "them); leave it empty for the x_ form"
+        )
+    return None
 
 
 def osv_ecosystem(value: str) -> str | None:

@@ -320,7 +320,7 @@ class OsvSettings:
         "Id prefix registered with OSV (records are named PREFIX-...); empty: the x_ form "
         "an unregistered database must use.",
         "",
-        checks.optional(checks.regex(r"[A-Z][A-Z0-9]{1,15}", "ACSA")),
+        checks.optional(checks.osv_prefix),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from releasekit.model.advisory import Advisory
@@ -65,15 +66,21 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
     return entries
 
 
-def cna_container(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The CNA container of the CVE record: what CVE Services accepts for this CVE."""
-    return _cna_container(settings, disclosed(settings, advisory))
+def cna_container(
+    settings: Settings, advisory: Advisory, sharing: Sequence[Advisory] = ()
+) -> dict[str, Any]:
+    """The CNA container of the CVE record: what CVE Services accepts for this CVE
+    (``sharing``: the other advisories, of other components, with the same CVE id)."""
+    return _cna_container(settings, _shown(settings, advisory, sharing))
 
 
-def _cna_container(settings: Settings, shown: Public) -> dict[str, Any]:
-    provider: dict[str, Any] = {"orgId": settings.cve.org_id}
-    if settings.cve.short_name:
-        provider["shortName"] = settings.cve.short_name
+def _shown(settings: Settings, advisory: Advisory, sharing: Sequence[Advisory]) -> list[Public]:
+    """The advisories of one CVE id, as disclosed, in id order."""
+    every = sorted((advisory, *sharing), key=lambda a: (a.year, a.number))
+    return [disclosed(settings, a) for a in every]
+
+
+def _affected(settings: Settings, shown: Public) -> dict[str, Any]:
     affected: dict[str, Any] = {
         "vendor": settings.project.vendor,
         "product": settings.project.name,
@@ -84,49 +91,75 @@ def _cna_container(settings: Settings, shown: Public) -> dict[str, Any]:
         affected["modules"] = [shown.component]
     if not affected["versions"]:
         del affected["versions"]
+    return affected
+
+
+def _description(every: list[Public]) -> str:
+    """One summary; the advisories of several components each say theirs, named."""
+    summaries = list(dict.fromkeys(shown.summary for shown in every))
+    if len(summaries) == 1:
+        return summaries[0]
+    return "\n\n".join(f"{shown.component}: {shown.summary}" for shown in every)
+
+
+def _cna_container(settings: Settings, every: list[Public]) -> dict[str, Any]:
+    first = every[0]
+    provider: dict[str, Any] = {"orgId": settings.cve.org_id}
+    if settings.cve.short_name:
+        provider["shortName"] = settings.cve.short_name
+    source: dict[str, Any] = {"advisory": first.id, "discovery": "EXTERNAL"}
+    if len(every) > 1:
+        source["advisories"] = [shown.id for shown in every]
     cna: dict[str, Any] = {
         "providerMetadata": provider,
-        "title": shown.title,
-        "descriptions": [{"lang": "en", "value": shown.summary}],
-        "affected": [affected],
+        "title": first.title,
+        "descriptions": [{"lang": "en", "value": _description(every)}],
+        "affected": [_affected(settings, shown) for shown in every],
         "references": [
             {"url": page_url(settings, shown.id), "name": shown.id, "tags": ["vendor-advisory"]}
+            for shown in every
         ],
-        "datePublic": timefmt.iso_utc(shown.released),
-        "source": {"advisory": shown.id, "discovery": "EXTERNAL"},
+        "datePublic": timefmt.iso_utc(min(shown.released for shown in every)),
+        "source": source,
     }
-    if shown.cwe:
+    cwes = list(dict.fromkeys(shown.cwe for shown in every if shown.cwe))
+    if cwes:
         cna["problemTypes"] = [
             {
                 "descriptions": [
-                    {
-                        "lang": "en",
-                        "type": "CWE",
-                        "cweId": shown.cwe,
-                        "description": shown.cwe,
-                    }
+                    {"lang": "en", "type": "CWE", "cweId": cwe, "description": cwe} for cwe in cwes
                 ]
             }
         ]
-    metrics = [_metric(c) for c in (shown.cvss, shown.cvss4) if c is not None]
-    if metrics:
-        cna["metrics"] = metrics
-    if shown.credits:
-        cna["credits"] = [{"lang": "en", "value": c.name, "type": c.type} for c in shown.credits]
+    vectors = {c.vector: c for s in every for c in (s.cvss, s.cvss4) if c is not None}
+    if vectors:
+        cna["metrics"] = [_metric(c) for c in vectors.values()]
+    credits = list(dict.fromkeys(c for shown in every for c in shown.credits))
+    if credits:
+        cna["credits"] = [{"lang": "en", "value": c.name, "type": c.type} for c in credits]
     return cna
 
 
-def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated."""
-    shown = disclosed(settings, advisory)
-    assert shown.cve is not None
-    moment = timefmt.iso_utc(shown.disclosed_at)
+def cve_record(
+    settings: Settings, advisory: Advisory, sharing: Sequence[Advisory] = ()
+) -> dict[str, Any]:
+    """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated: one record for a
+    CVE id, whose ``affected`` lists the component of each advisory ``sharing`` it too."""
+    every = _shown(settings, advisory, sharing)
+    cve = every[0].cve
+    assert cve is not None
+    assert all(shown.cve == cve for shown in every)
+    # Published when the last of them is disclosed: it exists from then on.
+    moment = timefmt.iso_utc(max(shown.disclosed_at for shown in every))
     metadata: dict[str, Any] = {
-        "cveId": shown.cve,
+        "cveId": cve,
         "assignerOrgId": settings.cve.org_id,
         "state": "PUBLISHED",
         "datePublished": moment,
-        "dateUpdated": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
+        # A revision of any of them after that moves it on.
+        "dateUpdated": timefmt.iso_utc(
+            max(max(shown.disclosed_at, shown.modified) for shown in every)
+        ),
     }
     if settings.cve.short_name:
         metadata["assignerShortName"] = settings.cve.short_name
@@ -134,7 +167,7 @@ def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
         "dataType": "CVE_RECORD",
         "dataVersion": CVE_DATA_VERSION,
         "cveMetadata": metadata,
-        "containers": {"cna": _cna_container(settings, shown)},
+        "containers": {"cna": _cna_container(settings, every)},
     }
-    validate("cve", record, cve_path(shown.cve))
+    validate("cve", record, cve_path(cve))
     return record

@@ -1,11 +1,26 @@
-"""The OSV record of a disclosed advisory."""
+"""The OSV record of a disclosed advisory, made for scanners to match.
+
+Each fixed line is one ``affected`` entry whose range runs from its first affected release to
+its fix (``database_specific.line`` names the line): an ``ECOSYSTEM`` range of the ``[osv]``
+package when the product is published in an ecosystem, else a ``SEMVER`` range. With
+``[project] repository_url`` and the fix commits the lift recorded, the newest line's entry
+also carries one ``GIT`` range holding every line's fix commit: the OSV evaluation takes a
+commit as affected when no ``fixed`` commit of its range is among its ancestors, so the fixes
+of all lines must share one range (a range per line would find each line's fixed releases
+affected by the other lines' ranges). That range starts at ``"0"`` (no introducing commit is
+recorded), so it is given only when ``introduced`` is not: it would claim the releases before
+``introduced`` too.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.public import Public
 from releasekit.records.common import disclosed, osv_path, page_url
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
@@ -14,51 +29,120 @@ OSV_SCHEMA_VERSION = "1.7.0"
 OSV_ID_PREFIX = "x_"  # a database not registered with OSV (the schema's allowed form)
 
 
-def osv_id(ident: str) -> str:
+def osv_id(settings: Settings, ident: str) -> str:
+    """The record's id: the advisory's with its prefix replaced by ``[osv] prefix`` (one
+    registered with OSV), else the ``x_`` form of an unregistered database."""
+    prefix = settings.osv.prefix
+    if prefix:
+        return prefix + ident[len(settings.project.advisory_prefix) :]
     return OSV_ID_PREFIX + ident
+
+
+def commit_url(repository_url: str, commit: str) -> str:
+    """The web page of ``commit`` in the repository (GitHub, GitLab, Gitea, cgit's style)."""
+    base = repository_url.rstrip("/").removesuffix(".git")
+    return f"{base}/commit/{commit}"
+
+
+def _full(version: str) -> str:
+    """``9.8`` as ``9.8.0``: range events name whole versions (SEMVER needs three parts)."""
+    try:
+        release = Version(version).release
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return version
+    if len(release) >= 3:
+        return version
+    return ".".join(str(part) for part in (*release, 0, 0)[:3])
+
+
+def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dict[str, Any]]:
+    osv = settings.osv
+    package = {"ecosystem": osv.ecosystem, "name": osv.package} if osv.package else None
+    kind = "ECOSYSTEM" if package else "SEMVER"
+    found = shown.versions
+    extra = {"vendor": settings.project.vendor, "product": settings.project.name}
+    entries: list[dict[str, Any]] = []
+    for index, fix in enumerate(found.lines):
+        first = fix.first_affected
+        if index == len(found.lines) - 1 and found.earlier_from:
+            first = found.earlier_from  # the older lines are affected too, unfixed
+        if first is None:
+            continue
+        specific = {**extra, "line": fix.line}
+        if fix.line in shown.fix_commits:  # (a reader gets each line's commit back from here)
+            specific["fix_commit"] = shown.fix_commits[fix.line]
+        entries.append(
+            {
+                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fix.fixed}]}],
+                "database_specific": specific,
+            }
+        )
+    if not found.lines:  # no fixed version recorded (imported history): never a fake fix
+        start = _full(advisory.introduced) if advisory.introduced else "0"
+        entries.append(
+            {
+                "ranges": [{"type": kind, "events": [{"introduced": start}]}],
+                "database_specific": extra,
+            }
+        )
+    repository = settings.project.repository_url
+    commits = dict(
+        sorted(shown.fix_commits.items(), key=lambda item: Version(item[0]), reverse=True)
+    )
+    if entries and repository and commits and advisory.introduced is None:
+        fixed = list(dict.fromkeys(commits.values()))
+        entries[0]["ranges"].append(
+            {
+                "type": "GIT",
+                "repo": repository,
+                "events": [{"introduced": "0"}, *({"fixed": commit} for commit in fixed)],
+                "database_specific": {"lines": commits},
+            }
+        )
+    if package is not None:
+        for entry in entries:
+            entry["package"] = package
+    return entries
+
+
+def _references(settings: Settings, shown: Public) -> list[dict[str, str]]:
+    references = [{"type": "ADVISORY", "url": page_url(settings, shown.id)}]
+    repository = settings.project.repository_url
+    if repository:
+        newest_first = sorted(shown.fix_commits.items(), key=lambda i: Version(i[0]), reverse=True)
+        for commit in dict.fromkeys(commit for _, commit in newest_first):
+            references.append({"type": "FIX", "url": commit_url(repository, commit)})
+    if settings.project.release_url:
+        for version in shown.versions.fixed_list:
+            url = settings.project.release_url.format(version=version)
+            references.append({"type": "WEB", "url": url})
+    return references
 
 
 def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
     """The OSV record, validated against the bundled OSV schema."""
     shown = disclosed(settings, advisory)
-    affected = []
-    for fix in shown.versions.lines:
-        if fix.first_affected is None:
-            continue
-        affected.append(
-            {
-                "ranges": [
-                    {
-                        "type": "SEMVER",
-                        "events": [{"introduced": fix.first_affected}, {"fixed": fix.fixed}],
-                    }
-                ],
-                "database_specific": {
-                    "vendor": settings.project.vendor,
-                    "product": settings.project.name,
-                    "line": fix.line,
-                },
-            }
-        )
     details = shown.summary
     body = (shown.details or "").strip()
     if body:
         details += "\n\n" + body + "\n"
+    specific: dict[str, Any] = {"advisory": shown.id}
+    if shown.scored:
+        specific["severity"] = shown.severity.upper()
+    specific["cwe_ids"] = [shown.cwe] if shown.cwe else []
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
-        "id": osv_id(shown.id),
+        "id": osv_id(settings, shown.id),
+        # The record appears at the disclosure: a mirror that syncs by `modified` must not
+        # take it for older than its last sync; a later revision moves it on.
         "modified": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
         "published": timefmt.iso_utc(shown.released),
         "aliases": [shown.cve] if shown.cve else [],
         "summary": shown.title,
         "details": details,
-        "affected": affected,
-        "references": [{"type": "ADVISORY", "url": page_url(settings, shown.id)}],
-        "database_specific": {
-            "advisory": shown.id,
-            "severity": shown.severity.upper(),
-            "cwe_ids": [shown.cwe] if shown.cwe else [],
-        },
+        "affected": _affected(settings, advisory, shown),
+        "references": _references(settings, shown),
+        "database_specific": specific,
     }
     severity: list[dict[str, str]] = []
     for cvss in (shown.cvss, shown.cvss4):

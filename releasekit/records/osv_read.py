@@ -60,7 +60,11 @@ def _git_fixes(events: Any) -> list[str]:
     if not isinstance(events, list):
         return []
     found = [e.get("fixed") for e in events if isinstance(e, dict)]
-    return [f for f in found if isinstance(f, str) and len(f) == 40 and not set(f) - set(_OID)]
+    return [f for f in found if isinstance(f, str) and _is_oid(f)]
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) == 40 and not set(text) - set(_OID)
 
 
 def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]:
@@ -78,7 +82,10 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
         specific = entry.get("database_specific") or {}
         line = specific.get("line") if isinstance(specific, dict) else None
         line = line if isinstance(line, str) else None
+        commit = specific.get("fix_commit") if isinstance(specific, dict) else None
         stub = found.setdefault(name, Imported(source, "osv", "", None))  # type: ignore[arg-type]
+        if line and isinstance(commit, str) and _is_oid(commit):
+            stub.fix_commits[line] = commit  # (releasekit's own record names it)
         ranges = entry.get("ranges") or []
         if not ranges and entry.get("versions"):
             why = "lists versions without ranges: releasekit records ranges"
@@ -89,8 +96,17 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
             if kind_name in ("SEMVER", "ECOSYSTEM"):
                 stub.pairs += _events(kind.get("events"), source, f"{where}/events", line)
             elif kind_name == "GIT":
+                # releasekit writes one GIT range for all lines, naming each line's commit in
+                # its database_specific.lines; a range of one line's entry names one commit.
                 commits = _git_fixes(kind.get("events"))
-                if line and len(commits) == 1:
+                named = (kind.get("database_specific") or {}).get("lines")
+                if isinstance(named, dict):
+                    stub.fix_commits.update(
+                        (k, v)
+                        for k, v in named.items()
+                        if isinstance(k, str) and isinstance(v, str) and v in commits
+                    )
+                elif line and len(commits) == 1:
                     stub.fix_commits[line] = commits[0]
             else:
                 raise ImportRefused(source, f"{where}/type", "must be SEMVER, ECOSYSTEM or GIT")

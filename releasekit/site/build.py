@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.adapters import journal
-from releasekit.model.advisory import Advisory
+from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
-from releasekit.site import child, keys, listing, mdcache, pages, standby, tree, workers
+from releasekit.site import child, keys, listing, mdcache, pages, sharing, standby, tree, workers
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
 from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
@@ -255,6 +255,7 @@ class _Builder:
         linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
         try:  # (the linker forks before any worker pool exists)
             self._render(plan)
+            self._shared_cves(plan)
             standby.settle(plan, state, self.site)
             linker.wait()  # every file is in the standby now
         finally:
@@ -277,8 +278,9 @@ class _Builder:
         live = plan.live = tree.Live(
             self.site, plan.good, state.digests, state.signatures, plan.kept_signatures, unknown
         )
+        shared = sharing.known_shared(state.items, plan.entries)
         ctx = plan.context = pages.Context(
-            settings, self.now, plan.standby, self.global_key, shown, plan.markdown, live
+            settings, self.now, plan.standby, self.global_key, shown, plan.markdown, live, shared
         )
         advance = self.advance if count >= tuning.parallel_min else None
         # Said after rendering, of the public advisories only: the tasks include changed files
@@ -301,6 +303,28 @@ class _Builder:
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
         else:  # a row changed (or the templates did): the listing files are made again
             self._listing(plan)
+
+    def _shared_cves(self, plan: Plan) -> None:
+        """The records of the CVE ids that advisories share (see sharing), once every other
+        file is in the standby."""
+        cves = sharing.touched(plan, self.state.items)
+        if not cves:
+            return
+        assert plan.linker is not None
+        plan.linker.wait()
+        given = {entry.id: entry.given for entry in plan.entries if entry.given is not None}
+        settings = self.settings
+        shown = workspace.display_path(settings, settings.advisories_dir)
+
+        def load(ident: str) -> Advisory:
+            found = given.get(ident)
+            if found is not None:
+                return found
+            path = settings.advisories_dir / f"{ident}.md"
+            return read_advisory(path, settings.project.advisory_prefix, shown / path.name)
+
+        rendered = frozenset(task.id for task in plan.tasks)
+        sharing.settle(plan, sharing.Sharing(settings, self.state.items, rendered, load), cves)
 
     def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
         """Files of the live site that the new tree has as they are: linked into the standby."""

@@ -186,14 +186,16 @@ def update(
                 f"{cve_id}: its record is not published yet "
                 "(`publish --cve-services` publishes it, as revised)"
             )
-        key = update_key(journal, advisory)
+        group = [a for a in workspace.load_advisories(settings) if a.cve == cve_id]
+        group.sort(key=lambda a: (a.year, a.number))  # (its record's owner first, see `due`)
+        key = update_key(journal, group)
         if key is None:
             message = f"{cve_id}: no revision since its record was published: nothing sent"
             return CycleReport(cve_id, False, message)
         if journal.is_done(key):
             return CycleReport(cve_id, False, f"{cve_id}: updated before: nothing sent")
         try:
-            sent = send_update(journal, _api(settings, env, api), settings, advisory, key, now)
+            sent = send_update(journal, _api(settings, env, api), settings, group, key, now)
         except cve.Refused as refused:
             raise _failed(f"{cve_id} not updated", refused.reason) from None
     how = "updated" if sent else "updated (read back after an unfinished attempt)"

@@ -1,4 +1,4 @@
-"""``publish --cve-services``: each disclosed advisory's CVE record, published once.
+"""``publish --cve-services``: the CVE record of each CVE id, published once.
 
 From its disclosure date on, each advisory's CNA container (the same one
 ``site/cve/CVE-ID.json`` carries, schema-validated) is published through CVE Services
@@ -41,7 +41,7 @@ class CvePublishReport:
     published: tuple[str, ...]  # CVE ids published by this run
     confirmed: tuple[str, ...]  # found already published after an earlier, unfinished attempt
     already: tuple[str, ...]  # done by an earlier run (journal)
-    waiting: int  # released advisories with a CVE whose disclosure date has not come
+    waiting: int  # CVE ids of released advisories whose disclosure date has not come
     updated: tuple[str, ...] = ()  # published records updated after a revision by this run
 
     def summary(self) -> str:
@@ -66,19 +66,26 @@ class CvePublishReport:
         }
 
 
-def due(advisories: Sequence[Advisory], now: datetime, days: int) -> tuple[list[Advisory], int]:
-    """Advisories whose CVE record is public now (sorted by CVE), and how many wait."""
-    ready: list[Advisory] = []
-    waiting = 0
+def due(
+    advisories: Sequence[Advisory], now: datetime, days: int
+) -> tuple[list[list[Advisory]], int]:
+    """The advisories of each CVE id whose record is public now (sorted by CVE id), and how
+    many CVE ids wait. Advisories of different components may share a CVE id: its one record
+    is public once every one of them is disclosed."""
+    by_cve: dict[str, list[Advisory]] = {}
     for advisory in advisories:
-        if not advisory.cve:
-            continue
-        seen = lifecycle.stage(advisory, now, days)
-        if seen is Stage.DISCLOSED:
-            ready.append(advisory)
-        elif seen is Stage.RELEASED:
+        if advisory.cve:
+            by_cve.setdefault(advisory.cve, []).append(advisory)
+    ready: list[list[Advisory]] = []
+    waiting = 0
+    for cve_id in sorted(by_cve):
+        held = sorted(by_cve[cve_id], key=lambda a: (a.year, a.number))
+        seen = [lifecycle.stage(advisory, now, days) for advisory in held]
+        if all(stage is Stage.DISCLOSED for stage in seen):
+            ready.append(held)
+        elif any(stage.public for stage in seen):
             waiting += 1
-    return sorted(ready, key=lambda a: a.cve or ""), waiting
+    return ready, waiting
 
 
 def publish_records(
@@ -107,26 +114,28 @@ def publish_records(
     failed: list[str] = []
     state = workspace.state_dir(settings)
     with exclusive(state, "cve"), Journal.open(state) as journal:
-        for advisory in ready:
-            cve_id = advisory.cve
+        for group in ready:
+            first, *others = group
+            cve_id = first.cve
+            ids = ", ".join(a.id for a in group)
             assert cve_id is not None
             key = STEP_PREFIX + cve_id
             if journal.is_done(key):
                 already.append(cve_id)
-                revised = update_key(journal, advisory)
+                revised = update_key(journal, group)
                 if revised is None or journal.is_done(revised):
                     continue
                 try:
-                    send_update(journal, api, settings, advisory, revised, now)
+                    send_update(journal, api, settings, group, revised, now)
                 except cve.Refused as refused:
                     failed.append(f"{cve_id} ({refused.reason})")
                     continue
                 updated.append(cve_id)
-                say(f"{cve_id} updated after a revision ({advisory.id})")
+                say(f"{cve_id} updated after a revision ({ids})")
                 continue
-            container = records.cve_record(settings, advisory)["containers"]["cna"]
+            container = records.cve_record(settings, first, others)["containers"]["cna"]
             earlier = journal.get(key)
-            journal.start(key, now, {"advisory": advisory.id, "revision": _revision(advisory)})
+            journal.start(key, now, {"advisory": ids, "revision": _revision(group)})
             try:
                 if earlier is not None and cve.is_published(api, cve_id):
                     journal.finish(key, now, {"confirmed": "read back"})
@@ -140,7 +149,7 @@ def publish_records(
                 continue
             journal.finish(key, now, {"state": "PUBLISHED"})
             published.append(cve_id)
-            say(f"{cve_id} published ({advisory.id})")
+            say(f"{cve_id} published ({ids})")
     if failed:
         raise PublishError(
             f"CVE Services: not done: {', '.join(failed)}; "
@@ -151,39 +160,44 @@ def publish_records(
     )
 
 
-def _revision(advisory: Advisory) -> str | None:
-    """The latest revision a record made now carries (its date), if any."""
-    return timefmt.iso_utc(advisory.revisions[-1].date) if advisory.revisions else None
+def _revision(group: Sequence[Advisory]) -> str | None:
+    """The latest revision a record made now of ``group`` (the advisories of one CVE id)
+    carries (its date), if any."""
+    dates = [advisory.revisions[-1].date for advisory in group if advisory.revisions]
+    return timefmt.iso_utc(max(dates)) if dates else None
 
 
-def update_key(journal: Journal, advisory: Advisory) -> str | None:
-    """The journal step of the update the advisory's published record needs for its latest
-    revision; None when it has no revision or was first published with it."""
-    latest = _revision(advisory)
-    if latest is None or advisory.cve is None:
+def update_key(journal: Journal, group: Sequence[Advisory]) -> str | None:
+    """The journal step of the update the published record of ``group`` (the advisories of
+    one CVE id, see :func:`due`) needs for its latest revision; None when none of them has
+    a revision or the record was first published with it."""
+    latest = _revision(group)
+    cve_id = group[0].cve
+    if latest is None or cve_id is None:
         return None
-    step = journal.get(STEP_PREFIX + advisory.cve)
+    step = journal.get(STEP_PREFIX + cve_id)
     if step is not None and step.detail.get("revision") == latest:
         return None
-    return f"{UPDATE_PREFIX}{advisory.cve}:{latest}"
+    return f"{UPDATE_PREFIX}{cve_id}:{latest}"
 
 
 def send_update(
     journal: Journal,
     api: cve.CveClient,
     settings: Settings,
-    advisory: Advisory,
+    group: Sequence[Advisory],
     key: str,
     now: datetime,
 ) -> bool:
     """Send the advisory's CNA container as the update of step ``key``: True when sent now,
     False when an earlier, unfinished attempt is read back as done. Raises cve.Refused
     (the step marked failed, to be retried)."""
-    cve_id = advisory.cve
+    first, *others = group
+    cve_id = first.cve
     assert cve_id is not None
-    container = records.cve_record(settings, advisory)["containers"]["cna"]
+    container = records.cve_record(settings, first, others)["containers"]["cna"]
     earlier = journal.get(key)
-    journal.start(key, now, {"advisory": advisory.id})
+    journal.start(key, now, {"advisory": ", ".join(a.id for a in group)})
     try:
         if earlier is not None:
             held = cve.published_container(api, cve_id)

@@ -59,6 +59,9 @@ def global_key(settings: Settings) -> str:
         cve.org_id,
         cve.short_name,
         settings.disclosure.at_release,
+        project.repository_url,  # OSV GIT ranges and fix links
+        project.release_url,
+        settings.osv,
     ):
         h.update(repr(part).encode() + b"\0")
     for root in (settings.templates_dir, render.builtin_templates_dir()):

@@ -38,6 +38,7 @@ class Context:
     shown: Path | None = None  # advisories/ as messages show it
     markdown: Path | None = None  # the details kept from earlier builds (None: not used)
     live: tree.Live | None = None  # the live site's files that are as the state says
+    shared_cves: frozenset[str] = frozenset()  # their records are the build's (sharing)
 
 
 class Renderer:
@@ -113,7 +114,7 @@ def render_advisory(
         files = {view["page"]: page.encode()}
         if disclosed:
             files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
-            if view["cve_record"]:
+            if view["cve_record"] and shown.cve not in ctx.shared_cves:
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
@@ -129,6 +130,7 @@ def render_advisory(
         advisory.year,
         advisory.number,
         advisory.cve,
+        advisory.component,
         fingerprint,
         stamp(advisory.released),
         stamp(advisory.disclosed_at(days)),

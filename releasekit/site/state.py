@@ -27,7 +27,7 @@ from releasekit.support import fsutil
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "6"  # bump when what save_state writes changes
+STATE_FORMAT = "7"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -42,6 +42,7 @@ class Item(NamedTuple):
     year: int
     number: int
     cve: str | None
+    component: str | None  # (advisories of different components may share a CVE id)
     fingerprint: str
     released: float | None  # POSIX timestamps: cheaper to keep than datetimes
     disclosed_at: float | None

@@ -74,6 +74,15 @@ class Identified(Protocol):
     def number(self) -> int: ...
     @property
     def cve(self) -> str | None: ...
+    @property
+    def component(self) -> str | None: ...
+
+
+def shares_cve(advisories: Sequence[Identified]) -> bool:
+    """Whether advisories may have one CVE id: each names a component, all different (one
+    CVE across the packages of a product, as real databases have)."""
+    components = [a.component for a in advisories]
+    return all(components) and len(set(components)) == len(components)
 
 
 def cross_check(
@@ -81,13 +90,18 @@ def cross_check(
     advisories: Sequence[Identified],
     path_of: Callable[[Any], Path] = attrgetter("path"),
 ) -> list[Problem]:
-    """Problems between files: two advisories with the same number or the same CVE.
+    """Problems between files: two advisories with the same number, or with the same CVE
+    id unless each of those names a different component.
 
     ``path_of`` gives an advisory's file (by default its ``path``), for the messages only.
     """
     problems: list[Problem] = []
     seen_ids: dict[tuple[int, int], Identified] = {}
     seen_cves: dict[str, Identified] = {}
+    by_cve: dict[str, list[Identified]] = {}
+    for advisory in advisories:
+        if advisory.cve:
+            by_cve.setdefault(advisory.cve, []).append(advisory)
     for advisory in advisories:
         key = (advisory.year, advisory.number)
         if key in seen_ids:
@@ -98,13 +112,16 @@ def cross_check(
             problems.append(Problem(shown, _line_of(path, "id"), "id", message))
         seen_ids.setdefault(key, advisory)
         if advisory.cve:
-            if advisory.cve in seen_cves:
+            if advisory.cve in seen_cves and not shares_cve(by_cve[advisory.cve]):
                 path = path_of(advisory)
                 shown = display_path(settings, path)
                 # Neither the CVE id nor the other advisory: `publish` (run daily, its log
                 # often public) stops on this problem too, and naming a disclosed advisory
                 # would tell an embargoed one's CVE id. `grep` finds the other file.
-                message = "another advisory has the same CVE id"
+                message = (
+                    "another advisory has the same CVE id "
+                    "(shared only by advisories of different components)"
+                )
                 problems.append(Problem(shown, _line_of(path, "cve"), "cve", message))
             seen_cves.setdefault(advisory.cve, advisory)
     return problems

@@ -164,3 +164,29 @@ def test_cli_publishes_the_site_and_the_records(
         again = run("publish", "--cve-services")
     assert again.exit_code == 0, again.output
     assert "CVE Services: 0 published, 1 done before" in again.stdout
+
+
+def test_a_cve_id_shared_by_two_components_is_published_once_when_both_are_disclosed(
+    cve_ws: Workspace, fake: FakeCveServices, env: dict[str, str]
+) -> None:
+    shared = f'"{markers(1)["cve"]}"'
+    marked(cve_ws, 1)  # disclosed on 2026-11-12
+    marked(cve_ws, 2, released="2027-01-20T10:00:00Z", cve=shared)  # details on 2027-02-19
+    settings = workspace.open_workspace(cve_ws.root)
+    advisories = workspace.load_advisories(settings)
+    report = cve_publish.publish_records(settings, advisories, LATER, env=Environment(env))
+    assert report.published == () and report.waiting == 1  # one of them is not disclosed
+    assert fake.published == {}
+    after = datetime(2027, 2, 19, 1, tzinfo=UTC)
+    report = cve_publish.publish_records(settings, advisories, after, env=Environment(env))
+    assert report.published == ("CVE-2099-90001",)
+    cna = fake.published["CVE-2099-90001"]["containers"]["cna"]
+    assert [a["modules"] for a in cna["affected"]] == [
+        [markers(1)["component"]],
+        [markers(2)["component"]],
+    ]
+    assert cna["source"]["advisories"] == ["ACSA-2026-0001", "ACSA-2026-0002"]
+    again = cve_publish.publish_records(settings, advisories, after, env=Environment(env))
+    assert again.published == () and again.already == ("CVE-2099-90001",)
+    posts = [path for method, path in fake.requests if method == "POST"]
+    assert posts == ["/api/cve/CVE-2099-90001/cna"]

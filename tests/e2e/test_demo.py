@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from releasekit import records
+from tests.helpers.osv_eval import git_ranges
 from tests.helpers.paths import REPO_ROOT
 
 ROOT = REPO_ROOT
@@ -67,6 +71,23 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
     for tag in ("v10.3.4", "v10.2.4", "v10.1.5", "v9.11.10"):
         assert f"refs/tags/{tag}" in tags
     assert "refs/tags/v10.4.0" not in tags
+    # A month later (a copy published past the disclosure date): the OSV record of the
+    # lifted ACSA-2026-0003 has a GIT range made of the fix commits the lift pushed.
+    later = sandbox / "a-month-later"
+    record = json.loads((later / "site" / "osv" / "ACSA-2026-0003.json").read_text())
+    schema = json.loads(records.osv_schema_path().read_text())
+    jsonschema.Draft202012Validator(schema).validate(record)
+    (git_range,) = git_ranges(record)
+    recorded = (sandbox / "workspace" / "advisories" / "ACSA-2026-0003.md").read_text()
+    for line, commit in git_range["database_specific"]["lines"].items():
+        assert f'"{line}" = "{commit}"' in recorded
+        assert {"fixed": commit} in git_range["events"]
+        pushed = subprocess.run(
+            ["git", "-C", str(sandbox / "public.git"), "cat-file", "-t", commit],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert pushed.stdout.strip() == "commit"
+    assert "OSV with GIT range" in done.stdout
 
 
 def test_readme_configuration_reference_is_current() -> None:

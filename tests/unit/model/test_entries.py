@@ -164,7 +164,7 @@ def test_project_links_and_osv_table_are_read() -> None:
         'repository_url = "https://git.acme.example/acme/server"\n'
         'policy_url = "https://acme.example/policy"\n'
         'release_url = "https://acme.example/releases/{version}"\n'
-        '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\nprefix = "ACSA"\n'
+        '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\nprefix = "PYSEC"\n'
     )
     assert config.project.release_url.format(version="10.3.3").endswith("/10.3.3")  # type: ignore[attr-defined]
     assert config.osv.ecosystem == "PyPI"  # type: ignore[attr-defined]
@@ -187,6 +187,7 @@ def test_project_links_and_osv_table_are_read() -> None:
         ),
         ('\n[osv]\necosystem = "PyPI"', "osv.package: required with osv.ecosystem"),
         ('\n[osv]\nprefix = "acsa"', "osv.prefix:"),
+        ('\n[osv]\nprefix = "ACSA"', "osv.prefix: 'ACSA' is not an id prefix registered with OSV"),
     ],
 )
 def test_bad_links_and_osv_keys_name_the_key(extra: str, expected: str) -> None:

@@ -266,7 +266,11 @@ def test_the_swap_is_atomic_and_a_failed_build_leaves_the_site(site_ws: Workspac
 def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) -> None:
     marked(site_ws, 1)
     twin = marked(site_ws, 2)
-    twin.write_text(twin.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
+    twin.write_text(
+        twin.read_text()
+        .replace("CVE-2099-90002", "CVE-2099-90001")
+        .replace("MARKER-COMPONENT-0002", "MARKER-COMPONENT-0001")  # (the same component)
+    )
     site_ws.write("advisories/ACSA-2026-0003.md", "+++\nid = \n+++\n")
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
@@ -291,6 +295,8 @@ def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     bad.write_text(bad.read_text().replace("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", vector))
     twin = marked(site_ws, 3, released=None, embargo="2027-03-01T14:00:00Z")
     twin.write_text(twin.read_text().replace(markers(3)["cve"], markers(2)["cve"]))
+    edit_component = twin.read_text().replace(markers(3)["component"], markers(2)["component"])
+    twin.write_text(edit_component)
     with time_machine.travel(LATER, tick=False):
         result = run("publish")
     assert result.exit_code == 2
@@ -893,7 +899,11 @@ def test_details_kept_by_a_build_that_failed_go_when_they_are_no_longer_public(
     marked(site_ws, 1)  # released 2026-10-13: details public from 2026-11-12
     publish_at(site_ws, "2026-11-01T00:00:00Z")
     clash = marked(site_ws, 2)
-    clash.write_text(clash.read_text().replace("CVE-2099-90002", "CVE-2099-90001"))
+    clash.write_text(
+        clash.read_text()
+        .replace("CVE-2099-90002", "CVE-2099-90001")
+        .replace("MARKER-COMPONENT-0002", "MARKER-COMPONENT-0001")
+    )
     with pytest.raises(AdvisoryError, match="cve: another advisory has the same CVE id"):
         publish_at(site_ws, "2026-11-20T00:00:00Z")  # after the details of 1 were rendered
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"

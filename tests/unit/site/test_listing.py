@@ -283,8 +283,9 @@ def test_a_file_changed_while_its_row_is_rendered_again_means_a_full_build(
             return
         if change == "a CVE removed":  # edited after the plan was made
             edit(site_ws, 2, 'cve = "CVE-2099-90002"\n', "")
-        else:
+        else:  # (of the same component: a CVE id is shared by different components only)
             edit(site_ws, 2, "CVE-2099-90002", "CVE-2099-90001")
+            edit(site_ws, 2, "MARKER-COMPONENT-0002", "MARKER-COMPONENT-0001")
 
     if change == "a CVE removed":
         publish_at(site_ws, NOW, progress=racing)

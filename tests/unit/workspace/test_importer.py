@@ -176,7 +176,6 @@ def test_rustsec_and_cve_org_records_become_released_advisories(ws: Workspace) -
     assert (ws.root / "site/osv/ACSA-2020-0001.json").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="a CVE id shared across components: branch osv")
 @pytest.mark.parametrize(
     ("names", "components"),
     [

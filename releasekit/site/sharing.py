@@ -1,0 +1,123 @@
+"""The CVE record of a CVE id that advisories of different components share.
+
+One record, ``cve/CVE-ID.json``, whose ``affected`` lists each component: made by the build
+once every advisory has rendered, never by one advisory's render (two advisories never write
+the same file). It exists once every advisory with that id is disclosed (the record names
+them all: before then it would tell what an embargoed or released one hides), and belongs to
+the first of them by id (its item lists the file, so that an unchanged build keeps it). A
+render knows from :func:`known_shared` which ids not to write alone; an advisory file added
+or edited since the last build may make an id shared (or alone again) that the render did not
+know of: :func:`settle` makes every such id's record right after the render.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
+
+from releasekit import records
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
+from releasekit.site import tree
+from releasekit.site.plan import Entry, Plan
+from releasekit.site.state import Item
+
+_CVE = attrgetter("cve")
+
+
+def groups(items: Mapping[str, Item], cves: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each of ``cves`` -> the ids of the advisories that have it, in id order."""
+    wanted = set(cves)
+    found: dict[str, list[Item]] = {cve: [] for cve in wanted}
+    for item in items.values():
+        if item.cve in wanted:
+            found[item.cve].append(item)
+    return {
+        cve: tuple(i.id for i in sorted(held, key=lambda i: (i.year, i.number)))
+        for cve, held in found.items()
+        if held
+    }
+
+
+def _shared(cves: Iterable[str | None]) -> set[str]:
+    counts = Counter(cves)  # (counted in C: a build may have 100,000 advisories)
+    return {cve for cve, count in counts.items() if count > 1 and cve}
+
+
+def known_shared(old: Mapping[str, Item], entries: Iterable[Entry]) -> frozenset[str]:
+    """The CVE ids shared as far as is known before rendering: the last build's, with the
+    advisories the caller gave."""
+    cves = dict(zip(old, map(_CVE, old.values()), strict=True))
+    for entry in entries:
+        if entry.given is not None:
+            cves[entry.id] = entry.given.cve
+    return frozenset(_shared(cves.values()))
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """What :func:`settle` needs of the build."""
+
+    settings: Settings
+    old: Mapping[str, Item]  # the last build's items
+    rendered: frozenset[str]  # the advisories rendered in this build
+    load: Callable[[str], Advisory]  # an advisory by id
+
+
+def touched(plan: Plan, old: Mapping[str, Item]) -> list[str]:
+    """The CVE ids shared now or at the last build: their records are the build's."""
+    now = _shared(map(_CVE, plan.items.values()))
+    before = _shared(map(_CVE, old.values()))
+    return sorted(now | before)
+
+
+def settle(plan: Plan, sharing: Sharing, cves: Iterable[str]) -> None:
+    """Make the record of each of ``cves`` (or none) in the standby, the owner's item listing
+    it. Runs once every file of the new tree is in the standby (linked or rendered)."""
+    items, settings = plan.items, sharing.settings
+    cves = list(cves)
+    now, before = groups(items, cves), groups(sharing.old, cves)
+    for cve in cves:
+        ids = now.get(cve, ())
+        rel = records.cve_path(cve)
+        for ident in ids:  # a render that did not know the id shared may have written it
+            item = items[ident]
+            if rel in item.files:
+                items[ident] = item._replace(files=tuple(f for f in item.files if f != rel))
+        public = bool(ids) and all(items[i].disclosed for i in ids)
+        if not (public and records.writes_cve(settings, cve)):
+            _drop(plan, rel)
+            continue
+        owner = ids[0]
+        last = sharing.old.get(owner)
+        kept = (
+            not sharing.rendered.intersection(ids)
+            and before.get(cve) == ids
+            and last is not None
+            and rel in last.files
+            and rel in plan.signatures
+        )
+        if not kept:
+            first, *others = (sharing.load(ident) for ident in ids)
+            data = records.dumps(records.cve_record(settings, first, others))
+            if rel in plan.new:  # written by a render: a new file, not the live one's inode
+                plan.new[rel] = tree.write_new(plan.standby, rel, data)
+            else:
+                plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        item = items[owner]
+        items[owner] = item._replace(files=tuple(sorted((*item.files, rel))))
+
+
+def _drop(plan: Plan, rel: str) -> None:
+    """No record at ``rel`` in the new tree (one of its advisories is not disclosed yet)."""
+    found = plan.new.pop(rel, None) is not None
+    found |= plan.signatures.pop(rel, None) is not None
+    plan.digests.pop(rel, None)
+    if found:
+        with contextlib.suppress(FileNotFoundError):
+            (plan.standby / rel).unlink()
+        with contextlib.suppress(OSError):  # the last record there: no empty folder either
+            (plan.standby / rel).parent.rmdir()

@@ -1,0 +1,99 @@
+"""What a scanner concludes from an OSV record, by the OSV spec's "Evaluation" section.
+
+``affected_version``: IsVulnerable for a version (ECOSYSTEM and SEMVER ranges, in version
+order, "0" before every version). ``affected_commit``: the same for a commit and the GIT
+ranges, where ``u < v`` means that ``u`` is an ancestor of ``v``: a commit is affected when an
+``introduced`` event is an ancestor of it (or is "0") and no ``fixed`` event of that range is
+(the spec's reason for listing every branch's fix commits in one range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from packaging.version import Version
+
+from tests.helpers.repos import git
+
+
+def _key(text: str) -> tuple[int, Version]:
+    return (0, Version("0")) if text == "0" else (1, Version(text))
+
+
+def _at_or_after(version: str, event: str) -> bool:
+    return _key(version) >= _key(event)
+
+
+def _before_limits(version: str, events: list[dict[str, str]]) -> bool:
+    limits = [e["limit"] for e in events if "limit" in e]
+    if not limits:
+        return True
+    return any(limit == "*" or _key(version) < _key(limit) for limit in limits)
+
+
+def _in_range(version: str, events: list[dict[str, str]]) -> bool:
+    """The spec's loop over the events sorted by version."""
+    if not _before_limits(version, events):
+        return False
+    vulnerable = False
+    for event in sorted(events, key=lambda e: _key(next(iter(e.values())))):
+        if "introduced" in event and _at_or_after(version, event["introduced"]):
+            vulnerable = True
+        elif "fixed" in event and _at_or_after(version, event["fixed"]):  # noqa: SIM114 - as the spec
+            vulnerable = False
+        elif "last_affected" in event and _key(version) > _key(event["last_affected"]):
+            vulnerable = False
+    return vulnerable
+
+
+def affected_version(
+    record: dict[str, Any], version: str, package: dict[str, str] | None = None
+) -> bool:
+    """IsVulnerable(pkg, v, osv) for the version ranges (``package``: None matches entries
+    without one, as a product with no ecosystem has)."""
+    for affected in record["affected"]:
+        if affected.get("package") != package:
+            continue
+        if version in affected.get("versions", []):
+            return True
+        for r in affected.get("ranges", []):
+            if r["type"] in ("ECOSYSTEM", "SEMVER") and _in_range(version, r["events"]):
+                return True
+    return False
+
+
+def affected_commit(
+    record: dict[str, Any], commit: str, is_ancestor: Callable[[str, str], bool]
+) -> bool:
+    """IsVulnerable for a commit by the GIT ranges; ``is_ancestor(a, b)``: a is b or one of
+    b's ancestors."""
+    for affected in record["affected"]:
+        for r in affected.get("ranges", []):
+            if r["type"] != "GIT":
+                continue
+            events = r["events"]
+            introduced = [e["introduced"] for e in events if "introduced" in e]
+            fixed = [e["fixed"] for e in events if "fixed" in e]
+            if any(i == "0" or is_ancestor(i, commit) for i in introduced) and not any(
+                is_ancestor(f, commit) for f in fixed
+            ):
+                return True
+    return False
+
+
+def git_ranges(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for a in record["affected"] for r in a.get("ranges", []) if r["type"] == "GIT"]
+
+
+def ancestry(repository: Any) -> Callable[[str, str], bool]:
+    """``is_ancestor`` by the git CLI in ``repository`` (a Path to a clone or bare repo)."""
+
+    def is_ancestor(older: str, newer: str) -> bool:
+        try:
+            git(repository, "merge-base", "--is-ancestor", older, newer)
+        except RuntimeError:
+            return False
+        return True
+
+    return is_ancestor

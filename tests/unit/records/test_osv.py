@@ -1,0 +1,171 @@
+"""OSV records that scanners match: the ranges, evaluated as the OSV spec says a scanner
+must, the id, `modified`, references and the shapes of imported history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import orjson
+import pytest
+from packaging.version import Version
+
+from releasekit import records
+from releasekit.model.advisory import parse_advisory
+from releasekit.model.config import parse_config
+from releasekit.records.osv import osv_record
+from tests.conftest import advisory_text
+from tests.helpers.osv_eval import affected_commit, affected_version, git_ranges
+
+PATH = Path("advisories/ACSA-2026-0001.md")
+CONFIG = """\
+[project]
+name = "Acme Server"
+vendor = "Acme"
+repository = "product"
+advisory_prefix = "ACSA"
+site_url = "https://acme.example/security"
+{project}
+[releases]
+upcoming = "10.4"
+{extra}"""
+REPO = "https://git.acme.example/acme/server.git"
+PYPI = '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\n'
+PACKAGE = {"ecosystem": "PyPI", "name": "acme-server"}
+# Every release of the test product's lines, oldest first.
+RELEASES = [f"10.{minor}.{patch}" for minor in (1, 2, 3) for patch in range(7)] + ["10.4.0"]
+C103, C102, C104 = "a" * 40, "b" * 40, "c" * 40
+
+
+def record(project: str = "", extra: str = "", **fields: str | None) -> dict[str, Any]:
+    values: dict[str, str | None] = {
+        "released": "2026-12-01T14:00:07Z",
+        "fixed": '{ "10.3" = "10.3.3", "10.2" = "10.2.5" }',
+    }
+    values.update(fields)
+    advisory = parse_advisory(advisory_text(**values), PATH, "ACSA")  # type: ignore[arg-type]
+    settings = parse_config(CONFIG.format(project=project, extra=extra), Path("/ws"))
+    made = osv_record(settings, advisory)
+    schema = orjson.loads(records.osv_schema_path().read_bytes())
+    jsonschema.Draft202012Validator(schema).validate(made)  # independently of the product
+    return made
+
+
+def affected(made: dict[str, Any], package: dict[str, str] | None = None) -> list[str]:
+    return [v for v in RELEASES if affected_version(made, v, package)]
+
+
+def test_each_line_is_affected_up_to_its_fix_and_not_from_it() -> None:
+    made = record()
+    expected = [f"10.2.{p}" for p in range(5)] + [f"10.3.{p}" for p in range(3)]
+    assert affected(made) == expected
+    assert [a["database_specific"]["line"] for a in made["affected"]] == ["10.3", "10.2"]
+    assert {r["type"] for a in made["affected"] for r in a["ranges"]} == {"SEMVER"}
+    assert made["id"] == "x_ACSA-2026-0001"
+    assert git_ranges(made) == []  # no repository_url: no GIT range, no FIX reference
+    assert [r["type"] for r in made["references"]] == ["ADVISORY"]
+
+
+def test_an_ecosystem_package_gets_ecosystem_ranges_matched_by_that_package_only() -> None:
+    made = record(extra=PYPI, introduced='"10.2.2"')
+    assert all(a["package"] == PACKAGE for a in made["affected"])
+    assert {r["type"] for a in made["affected"] for r in a["ranges"]} == {"ECOSYSTEM"}
+    # From introduced on its own line; a later line from its first release.
+    assert affected(made, PACKAGE) == ["10.2.2", "10.2.3", "10.2.4", "10.3.0", "10.3.1", "10.3.2"]
+    assert affected(made, None) == []  # another package (or none) is not matched
+    assert affected(made, {"ecosystem": "npm", "name": "acme-server"}) == []
+
+
+def test_lines_older_than_the_fixed_ones_from_introduced_on_are_affected_and_unfixed() -> None:
+    made = record(extra=PYPI, introduced='"10.1"')
+    expected = [f"10.1.{p}" for p in range(7)]
+    expected += [f"10.2.{p}" for p in range(5)] + [f"10.3.{p}" for p in range(3)]
+    assert affected(made, PACKAGE) == expected
+    events = [e for a in made["affected"] for r in a["ranges"] for e in r["events"]]
+    assert {"fixed": "10.2.0"} not in events  # never a fix that did not happen
+
+
+def test_a_registered_prefix_names_the_record() -> None:
+    assert record(extra=PYPI + 'prefix = "PYSEC"\n')["id"] == "PYSEC-2026-0001"
+
+
+def test_fix_commits_make_one_git_range_with_every_line_and_fix_references() -> None:
+    commits = f'{{ "10.4" = "{C104}", "10.3" = "{C103}", "10.2" = "{C102}" }}'
+    made = record(
+        project=f'repository_url = "{REPO}"\nrelease_url = "https://acme.example/r/{{version}}"',
+        fix_commits=commits,
+    )
+    (git,) = git_ranges(made)
+    assert git["repo"] == REPO
+    assert git["events"] == [{"introduced": "0"}, *({"fixed": c} for c in (C104, C103, C102))]
+    assert git["database_specific"] == {"lines": {"10.4": C104, "10.3": C103, "10.2": C102}}
+    assert made["affected"][0]["ranges"][-1] == git  # on the newest line's entry
+    refs = [(r["type"], r["url"]) for r in made["references"]]
+    base = REPO.removesuffix(".git")
+    assert refs[1:] == [
+        ("FIX", f"{base}/commit/{C104}"),
+        ("FIX", f"{base}/commit/{C103}"),
+        ("FIX", f"{base}/commit/{C102}"),
+        ("WEB", "https://acme.example/r/10.3.3"),
+        ("WEB", "https://acme.example/r/10.2.5"),
+    ]
+
+
+def test_a_git_range_is_evaluated_by_ancestry_with_every_branch_fix() -> None:
+    # A small graph: root - r0 (10.2.0) - f2 (fix) - r5 (10.2.5) on one branch, root - s0
+    # (10.3.0) - f3 - t3 (10.3.3) on the other. One range for both: each branch's fix
+    # clears only its own descendants.
+    parents = {"r0": "root", "f2": "r0", "r5": "f2", "s0": "root", "f3": "s0", "t3": "f3"}
+    ids = {name: name[0] * 38 + f"{i:02d}" for i, name in enumerate([*parents, "root"])}
+
+    def is_ancestor(older: str, newer: str) -> bool:
+        names = {v: k for k, v in ids.items()}
+        node: str | None = names[newer]
+        while node is not None:
+            if ids[node] == older:
+                return True
+            node = parents.get(node)
+        return False
+
+    commits = f'{{ "10.3" = "{ids["f3"]}", "10.2" = "{ids["f2"]}" }}'
+    made = record(project=f'repository_url = "{REPO}"', fix_commits=commits)
+    judged = {name: affected_commit(made, ids[name], is_ancestor) for name in ids}
+    assert judged == {
+        "r0": True, "f2": False, "r5": False, "s0": True, "f3": False, "t3": False, "root": True
+    }  # fmt: skip
+
+
+def test_no_git_range_when_introduced_names_a_version() -> None:
+    # "0" would claim the releases before `introduced`, and no introducing commit is known.
+    made = record(project=f'repository_url = "{REPO}"', fix_commits=f'{{ "10.3" = "{C103}" }}',
+                  introduced='"10.3.1"')  # fmt: skip
+    assert git_ranges(made) == []
+    assert ("FIX", f"{REPO.removesuffix('.git')}/commit/{C103}") in [
+        (r["type"], r["url"]) for r in made["references"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("introduced", "first"), [(None, "0"), ('"10.2"', "10.2.0"), ('"10.2.4"', "10.2.4")]
+)
+def test_no_fixed_version_is_introduced_only(introduced: str | None, first: str) -> None:
+    made = record(extra=PYPI, fixed=None, introduced=introduced)
+    (entry,) = made["affected"]
+    assert entry["ranges"] == [{"type": "ECOSYSTEM", "events": [{"introduced": first}]}]
+    assert affected(made, PACKAGE) == [
+        v for v in RELEASES if first == "0" or Version(v) >= Version(first)
+    ]
+
+
+def test_unscored_history_has_no_severity() -> None:
+    made = record(cvss=None)
+    assert "severity" not in made and "severity" not in made["database_specific"]
+    assert record()["database_specific"]["severity"] == "MEDIUM"
+
+
+def test_modified_is_the_disclosure_then_each_revision() -> None:
+    assert record()["modified"] == "2026-12-31T00:00:00Z"  # the record appears at disclosure
+    revised = record(revisions='[{ date = 2027-01-10T09:00:00Z, reason = "Corrected" }]')
+    assert revised["modified"] == "2027-01-10T09:00:00Z"
+    assert revised["published"] == "2026-12-01T14:00:07Z"
