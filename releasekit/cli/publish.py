@@ -44,9 +44,10 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
     # Imported here, not at start-up: the site's build loads its renderers, which
     # `releasekit --help` and the other commands do not need; the CVE client (requests,
     # cvelib) is loaded only with --cve-services.
-    from releasekit.site import build
+    from releasekit.site import build, csaf
 
     settings = obj.settings
+    signing = csaf.signing_for(settings, obj.env.gnupghome)
     now = clock.now()
     if cve_services:
         from releasekit.adapters import cve
@@ -59,6 +60,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             progress=lambda m: show.echo(f"publish: {m}", err=True),
             jobs=jobs,
             advance=advance,
+            signing=signing,
         )
     for warning in report.warnings:
         show.echo(f"releasekit: warning: {warning}", err=True)
