@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.site import build, csaf
+from releasekit.support.errors import SigningError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers import csaf as validator
@@ -218,3 +219,19 @@ def test_nothing_of_csaf_before_the_disclosure_date(
         "unsigned (no .asc, no key in the provider metadata)",
     )
     validator.validate([site / "csaf/2026/acsa-2026-0001.json"])
+
+
+def test_a_key_that_cannot_sign_stops_the_publish_and_leaves_the_site(
+    ws: Workspace, fresh_gpg_home: GpgHome
+) -> None:
+    ws.write("releasekit.toml", CONFIG)
+    marked(ws, 1)
+    settings = workspace.open_workspace(ws.root)
+    build.publish_workspace(settings, LATER)  # unsigned
+    before = csaf_files(ws.root / "site")
+    signing = csaf.Signing("AB12" * 10, str(fresh_gpg_home.path))  # not in that home
+    path = ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    with pytest.raises(SigningError, match="AB12AB12"):
+        build.publish_workspace(settings, LATER, signing=signing)
+    assert csaf_files(ws.root / "site") == before
