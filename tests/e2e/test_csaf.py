@@ -168,6 +168,24 @@ def test_documents_pass_the_reference_validator_signed_and_listed(
     assert csaf_files(again.root / "site") == csaf_files(site)
     # A publish with nothing changed changes nothing (and signs nothing).
     assert not publish(ws, str(gpg_home.path)).changed
+    # A revision: a new document version, signed again, first in changes.csv; the other
+    # documents' files stay the very same files.
+    inodes = {rel: (site / rel).stat().st_ino for rel in csaf_files(site)}
+    path = ws.root / "advisories" / "ACSA-2026-0004.md"
+    revision = 'revisions = [{ date = 2026-12-01T08:00:00Z, reason = "Clarified" }]\n'
+    path.write_text(path.read_text().replace("+++\n\n", revision + "+++\n\n"))
+    report = publish(ws, str(gpg_home.path))
+    four = "csaf/2026/acsa-2026-0004.json"
+    assert {four, f"{four}.asc", f"{four}.sha512", "csaf/changes.csv"} <= set(report.written)
+    assert "csaf/2026/acsa-2026-0001.json.asc" in report.unchanged
+    assert (site / "csaf/2026/acsa-2026-0001.json.asc").stat().st_ino == inodes[
+        "csaf/2026/acsa-2026-0001.json.asc"
+    ]
+    data = (site / four).read_bytes()
+    assert json.loads(data)["document"]["tracking"]["version"] == "2"
+    assert gpg_home.verify(data, (site / f"{four}.asc").read_text())
+    changes = list(csv.reader(io.StringIO((site / "csaf/changes.csv").read_text())))
+    assert changes[0] == ["2026/acsa-2026-0004.json", "2026-12-01T08:00:00Z"]
 
 
 def validator_name(cwe: str) -> str:
