@@ -25,6 +25,7 @@ and the provider metadata lists no key. Nothing here exists before the first dis
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -36,7 +37,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from releasekit import records
-from releasekit.adapters.signing import Signer
+from releasekit.adapters.signing import Signer, normalize_fingerprint
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.records.csaf import CSAF_SCHEMA_URL, TLP_LABEL
@@ -115,7 +116,8 @@ def document_files(
 def _signature(
     signing: Signing, rel: str, data: bytes, when: datetime, live: tree.Live | None
 ) -> bytes:
-    """The live site's signature when it signs these very bytes, else a new one."""
+    """The live site's signature when it signs these very bytes with this key, else a new
+    one."""
     asc = f"{rel}.asc"
     if (
         live is not None
@@ -124,10 +126,29 @@ def _signature(
         and live.digests.get(rel) == tree.digest(data)
     ):
         try:
-            return (live.root / asc).read_bytes()
+            found = (live.root / asc).read_bytes()
         except OSError:  # gone since the scan: sign again
-            pass
+            found = b""
+        if _made_by(found, signing.fingerprint):
+            return found
     return signer(signing).sign_as_of(data, when).encode("ascii")
+
+
+def _made_by(armored: bytes, fingerprint: str) -> bool:
+    """Whether an armored signature names ``fingerprint`` as its issuer (GnuPG writes the
+    issuer fingerprint subpacket): a signature by another key (the key was changed) is made
+    again. A false no costs a signature, never a wrong one."""
+    lines = armored.decode("ascii", errors="replace").splitlines()
+    if "" not in lines:
+        return False
+    body = lines[lines.index("") + 1 :]
+    text = "".join(line for line in body if line and not line.startswith(("=", "-")))
+    try:
+        raw = base64.b64decode(text, validate=True)
+        wanted = bytes.fromhex(normalize_fingerprint(fingerprint))
+    except ValueError:
+        return False
+    return len(wanted) >= 20 and wanted in raw
 
 
 def listing_files(

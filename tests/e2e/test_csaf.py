@@ -253,3 +253,22 @@ def test_a_key_that_cannot_sign_stops_the_publish_and_leaves_the_site(
     with pytest.raises(SigningError, match="AB12AB12"):
         build.publish_workspace(settings, LATER, signing=signing)
     assert csaf_files(ws.root / "site") == before
+
+
+def test_another_key_signs_every_document_again(ws: Workspace, fresh_gpg_home: GpgHome) -> None:
+    first = fresh_gpg_home.generate("Acme Security <security@acme.example>")
+    second = fresh_gpg_home.generate("Acme Security 2027 <security@acme.example>")
+    ws.write("releasekit.toml", CONFIG)
+    marked(ws, 1)
+    settings = workspace.open_workspace(ws.root)
+    home = str(fresh_gpg_home.path)
+    site = ws.root / "site"
+    asc = site / "csaf/2026/acsa-2026-0001.json.asc"
+    data = site / "csaf/2026/acsa-2026-0001.json"
+    build.publish_workspace(settings, LATER, signing=csaf.Signing(first, home))
+    assert fresh_gpg_home.verify(data.read_bytes(), asc.read_text()).fingerprint == first
+    report = build.publish_workspace(settings, LATER, signing=csaf.Signing(second, home))
+    assert "csaf/2026/acsa-2026-0001.json.asc" in report.written
+    assert fresh_gpg_home.verify(data.read_bytes(), asc.read_text()).fingerprint == second
+    assert (site / f".well-known/csaf/openpgp/{second}.asc").is_file()
+    assert not (site / f".well-known/csaf/openpgp/{first}.asc").exists()
