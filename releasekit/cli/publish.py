@@ -29,8 +29,10 @@ from releasekit.workspace.files import load_advisories
 def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json: bool) -> None:
     """Build site/ from the advisories and today's date; safe to run daily.
 
-    Released advisories get a row and a page; their details, CVE and OSV records appear
-    from the disclosure date on (release + disclosure_days) and a placeholder until then.
+    Released advisories get a row and a page; their details, CVE, OSV and CSAF records
+    appear from the disclosure date on (release + disclosure_days) and a placeholder until
+    then. The CSAF documents are signed with [mail] signing_key (GNUPGHOME), unsigned
+    without one.
     Unreleased advisories appear nowhere. Unchanged pages are not rendered again, and the
     new site replaces the old one in a single atomic swap. Needs no network, except
     --cve-services.
