@@ -409,8 +409,11 @@ def main() -> None:
 
         step("7. Publish the site (daily, e.g. from cron)")
         releasekit("publish")
-        for record in sorted((WORKSPACE / "site").glob("*/*.json")):
+        site = WORKSPACE / "site"
+        for record in sorted([*site.glob("cve/*.json"), *site.glob("osv/*.json")]):
             copyable("record", rel(record))
+        for document in sorted(site.glob("csaf/*/*.json")):
+            copyable("CSAF document", rel(document))
         later = publish_later(embargo + timedelta(days=31))
         summary(pushed_before, later)
     finally:
@@ -513,9 +516,12 @@ def summary(before: dict[str, str], later: list[Path]) -> None:
         console.print(shown, soft_wrap=True)
     site = WORKSPACE / "site"
     pages = sorted(site.glob("advisories/*.html"))
-    records = sorted(site.glob("*/*.json"))
+    records = sorted([*site.glob("cve/*.json"), *site.glob("osv/*.json")])
+    documents = sorted(site.glob("csaf/*/*.json"))
     console.print(
-        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, the feeds"
+        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, "
+        f"{len(documents)} signed CSAF {'document' if len(documents) == 1 else 'documents'}, "
+        "the feeds"
     )
     console.print("  look at:")
     copyable("the site", f"{rel(site)}/index.html")
@@ -526,6 +532,12 @@ def summary(before: dict[str, str], later: list[Path]) -> None:
         console.print("    verify the e-mail:")
         verify = f".venv/bin/python scripts/verify_mail.py {rel(MAILDIR)}"
         console.print(f"      GNUPGHOME={rel(GNUPGHOME)} {verify}", soft_wrap=True, markup=False)
+    for document in documents:
+        copyable("a CSAF document", rel(document))
+        console.print("    verify its signature:")
+        verify = f"gpg --verify {rel(document)}.asc {rel(document)}"
+        console.print(f"      GNUPGHOME={rel(GNUPGHOME)} {verify}", soft_wrap=True, markup=False)
+    copyable("CSAF provider", f"{rel(site)}/.well-known/csaf/provider-metadata.json")
     copyable("pushed refs", f"git -C {rel(REMOTE)} log --oneline --decorate --all")
     for path in later:
         copyable("OSV with GIT range", rel(path))

@@ -271,6 +271,44 @@ class Signer:
         """
         return self._sign(data)
 
+    def sign_as_of(self, data: bytes, when: datetime) -> str:
+        """An armored detached signature of ``data`` made as of ``when`` (gpg's
+        ``--faked-system-time``), or as of the signing key's creation when that is later.
+
+        The signature's only varying part is its creation time: made as of a time taken
+        from the document, the same bytes are signed into the same signature (with EdDSA and
+        RSA, whose signatures are deterministic), so a site built again is the same site.
+        """
+        gpg = self._open()
+        local_user = self._signing_key(gpg)
+        key = self._find(gpg.list_keys(secret=True, keys=[self.fingerprint]))
+        if key is None:
+            raise self._fail(f"not found with its secret key in the GnuPG home {self.home}")
+        created = [int(key.get("date") or 0)]
+        created += [int(info.get("date") or 0) for info in key.get("subkey_info", {}).values()]
+        moment = max(int(when.timestamp()), *created)
+        result = gpg.sign(
+            data,
+            keyid=None,
+            detach=True,
+            extra_args=["--local-user", local_user, "--faked-system-time", f"{moment}!"],
+        )
+        signature = bytes(result.data or b"").decode("ascii", errors="replace")
+        if not result or result.returncode != 0 or "BEGIN PGP SIGNATURE" not in signature:
+            raise self._fail(f"gpg cannot sign: {_gpg_reason(result)}")
+        if HASH_NAMES.get(str(result.hash_algo), "md5") in WEAK_HASHES:
+            raise self._fail(f"gpg chose a weak or unknown hash ({result.hash_algo})")
+        self._verify(gpg, data, signature)
+        return signature
+
+    def export_public(self) -> str:
+        """The key's public part, ASCII-armored (to publish beside what it signs)."""
+        gpg = self._open()
+        exported = str(gpg.export_keys(self.fingerprint, armor=True) or "")
+        if "BEGIN PGP PUBLIC KEY BLOCK" not in exported:
+            raise self._fail(f"gpg cannot export the public key from {self.home}")
+        return exported
+
     def sign_for_tag(self, data: bytes) -> str:
         """The armored detached signature git appends to a signed tag object's ``data``."""
         signature, _ = self._sign(data)

@@ -29,8 +29,10 @@ from releasekit.workspace.files import load_advisories
 def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json: bool) -> None:
     """Build site/ from the advisories and today's date; safe to run daily.
 
-    Released advisories get a row and a page; their details, CVE and OSV records appear
-    from the disclosure date on (release + disclosure_days) and a placeholder until then.
+    Released advisories get a row and a page; their details, CVE, OSV and CSAF records
+    appear from the disclosure date on (release + disclosure_days) and a placeholder until
+    then. The CSAF documents are signed with [mail] signing_key (GNUPGHOME), unsigned
+    without one.
     Unreleased advisories appear nowhere. Unchanged pages are not rendered again, and the
     new site replaces the old one in a single atomic swap. Needs no network, except
     --cve-services.
@@ -44,9 +46,10 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
     # Imported here, not at start-up: the site's build loads its renderers, which
     # `releasekit --help` and the other commands do not need; the CVE client (requests,
     # cvelib) is loaded only with --cve-services.
-    from releasekit.site import build
+    from releasekit.site import build, csaf
 
     settings = obj.settings
+    signing = csaf.signing_for(settings, obj.env.gnupghome)
     now = clock.now()
     if cve_services:
         from releasekit.adapters import cve
@@ -59,6 +62,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
             progress=lambda m: show.echo(f"publish: {m}", err=True),
             jobs=jobs,
             advance=advance,
+            signing=signing,
         )
     for warning in report.warnings:
         show.echo(f"releasekit: warning: {warning}", err=True)

@@ -20,6 +20,7 @@ from releasekit.embargo.run import Run
 from releasekit.embargo.sending import Answers, Mailing, send_each, signed
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.site import build as site_build
+from releasekit.site import csaf
 from releasekit.support import fsutil
 
 Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
@@ -82,7 +83,10 @@ def publish(run: Run) -> bool:
     if run.book.is_done(key):
         return False
     run.book.start(key, run.now())
-    site_build.publish_workspace(run.settings, run.now(), progress=run.outside.progress)
+    signing = csaf.signing_for(run.settings, run.outside.env.gnupghome)
+    site_build.publish_workspace(
+        run.settings, run.now(), progress=run.outside.progress, signing=signing
+    )
     run.book.finish(key, run.now())
     run.outside.crash_point("site")
     return True

@@ -38,7 +38,18 @@ from typing import Any
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
-from releasekit.site import child, keys, listing, mdcache, pages, sharing, standby, tree, workers
+from releasekit.site import (
+    child,
+    csaf,
+    keys,
+    listing,
+    mdcache,
+    pages,
+    sharing,
+    standby,
+    tree,
+    workers,
+)
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
 from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
@@ -110,10 +121,12 @@ def publish(
     jobs: int | None = None,
     advance: Advance | None = None,
     tuning: Tuning = Tuning(),
+    signing: csaf.Signing | None = None,
 ) -> PublishReport:
     """Build ``site/`` for ``advisories`` as of ``now`` and swap it in; see the module doc.
 
-    ``progress`` gets messages; ``advance``, in a build of many pages, the count rendered.
+    ``progress`` gets messages; ``advance``, in a build of many pages, the count rendered;
+    ``signing``: the key that signs the CSAF documents (None: they go unsigned).
 
     Returns what was written, left unchanged and removed. Raises AdvisoryError when the
     advisories contradict each other, PublishError when a record fails its schema; the live
@@ -127,7 +140,7 @@ def publish(
         Entry(a.id, a, None, keys.fingerprint(a), stamp(a.released), stamp(a.disclosed_at(days)))
         for a in advisories
     ]
-    return _Builder(settings, now, progress, jobs, advance, tuning).run(entries, None)
+    return _Builder(settings, now, progress, jobs, advance, tuning, signing).run(entries, None)
 
 
 def publish_workspace(
@@ -138,6 +151,7 @@ def publish_workspace(
     jobs: int | None = None,
     advance: Advance | None = None,
     tuning: Tuning = Tuning(),
+    signing: csaf.Signing | None = None,
 ) -> PublishReport:
     """:func:`publish` for every advisory file of the workspace (what the CLI runs)."""
     sources: Sources = {}
@@ -153,7 +167,7 @@ def publish_workspace(
                         stat.st_ctime_ns,
                         stat.st_ino,
                     )
-    return _Builder(settings, now, progress, jobs, advance, tuning).run([], sources)
+    return _Builder(settings, now, progress, jobs, advance, tuning, signing).run([], sources)
 
 
 @contextlib.contextmanager
@@ -195,8 +209,10 @@ class _Builder:
         jobs: int | None,
         advance: Advance | None,
         tuning: Tuning,
+        signing: csaf.Signing | None = None,
     ) -> None:
         self.settings, self.now, self.jobs = settings, now, jobs
+        self.signing = signing
         self.say: Progress = progress or (lambda _message: None)
         self.advance, self.tuning = advance, tuning
         self.site = _site_path(settings)
@@ -209,7 +225,8 @@ class _Builder:
         """Build under the publish lock, without the cyclic collector (see _no_collector)."""
         with journal.exclusive(self.state_dir, "publish"), _no_collector():
             self.state = load_state(self.state_dir, self.settings, self.site)
-            self.global_key = keys.global_key(self.settings)
+            fingerprint = None if self.signing is None else self.signing.fingerprint
+            self.global_key = keys.global_key(self.settings, fingerprint)
             return self._run(entries, sources)
 
     def _run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
@@ -280,7 +297,15 @@ class _Builder:
         )
         shared = sharing.known_shared(state.items, plan.entries)
         ctx = plan.context = pages.Context(
-            settings, self.now, plan.standby, self.global_key, shown, plan.markdown, live, shared
+            settings,
+            self.now,
+            plan.standby,
+            self.global_key,
+            shown,
+            plan.markdown,
+            live,
+            self.signing,
+            shared,
         )
         advance = self.advance if count >= tuning.parallel_min else None
         # Said after rendering, of the public advisories only: the tasks include changed files
@@ -303,6 +328,10 @@ class _Builder:
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
         else:  # a row changed (or the templates did): the listing files are made again
             self._listing(plan)
+        # The CSAF distribution files, from every document's entry (cheap: made every build)
+        documents = (csaf.Entry(*i.csaf) for i in items.values() if i.csaf is not None)
+        for rel, data in csaf.listing_files(settings, documents, self.signing).items():
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
 
     def _shared_cves(self, plan: Plan) -> None:
         """The records of the CVE ids that advisories share (see sharing), once every other
@@ -400,5 +429,10 @@ class _Builder:
                 f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
                 f"written ({counted(unrecorded, 'disclosed advisory', 'disclosed advisories')} "
                 "with a CVE id)",
+            )
+        if disclosed and self.signing is None:
+            warnings += (
+                f"{self.settings.config_path.name}: mail.signing_key is not set: the CSAF "
+                "documents are published unsigned (no .asc, no key in the provider metadata)",
             )
         return PublishReport(self.site, written, unchanged, removed, public, disclosed, warnings)

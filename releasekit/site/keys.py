@@ -16,7 +16,7 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, tree
 from releasekit.support import render
 
-RENDER_VERSION = "2"  # bump when the output for the same input changes
+RENDER_VERSION = "3"  # bump when the output for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:
@@ -44,8 +44,9 @@ def fingerprint(advisory: Advisory) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def global_key(settings: Settings) -> str:
-    """Everything that is not an advisory but changes the output."""
+def global_key(settings: Settings, signing: str | None = None) -> str:
+    """Everything that is not an advisory but changes the output (``signing``: the
+    fingerprint of the key that signs the CSAF documents, None when they are not signed)."""
     h = hashlib.blake2b(digest_size=16)
     project, cve = settings.project, settings.cve
     for part in (
@@ -62,6 +63,7 @@ def global_key(settings: Settings) -> str:
         project.repository_url,  # OSV GIT ranges and fix links
         project.release_url,
         settings.osv,
+        signing,
     ):
         h.update(repr(part).encode() + b"\0")
     for root in (settings.templates_dir, render.builtin_templates_dir()):

@@ -19,7 +19,7 @@ from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import public_fields
-from releasekit.site import keys, listing, mdcache, tree, views
+from releasekit.site import csaf, keys, listing, mdcache, tree, views
 from releasekit.site.state import Item, stamp
 from releasekit.support import fsutil, render
 from releasekit.support.errors import PublishError
@@ -38,6 +38,7 @@ class Context:
     shown: Path | None = None  # advisories/ as messages show it
     markdown: Path | None = None  # the details kept from earlier builds (None: not used)
     live: tree.Live | None = None  # the live site's files that are as the state says
+    signing: csaf.Signing | None = None  # the key that signs the CSAF documents (None: none)
     shared_cves: frozenset[str] = frozenset()  # their records are the build's (sharing)
 
 
@@ -97,6 +98,7 @@ def render_advisory(
     row = None
     key = None
     disclosed = unrecorded = False
+    entry: csaf.Entry | None = None
     shown = public_fields(settings, advisory, seen)
     if shown is not None:
         key = keys.render_key(ctx.global_key, fingerprint, seen)
@@ -116,6 +118,8 @@ def render_advisory(
             files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
             if view["cve_record"] and shown.cve not in ctx.shared_cves:
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
+            documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live)
+            files.update(documents)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         row = listing.Row(
@@ -139,6 +143,7 @@ def render_advisory(
         None if row is None else row.digest(),
         disclosed,
         unrecorded,
+        None if entry is None else tuple(entry),
     )
     return item, row, written
 

@@ -27,7 +27,7 @@ from releasekit.support import fsutil
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "7"  # bump when what save_state writes changes
+STATE_FORMAT = "8"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -51,6 +51,7 @@ class Item(NamedTuple):
     row: str | None  # the digest of its Row (see listing); None while hidden
     disclosed: bool
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
+    csaf: tuple[str, ...] | None  # its CSAF document (a site.csaf.Entry); None while hidden
 
 
 # Items and rows are kept, and sent back from the workers, as plain tuples: marshal and

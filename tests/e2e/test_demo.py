@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from releasekit import records
+from tests.helpers import csaf
 from tests.helpers.osv_eval import git_ranges
 from tests.helpers.paths import REPO_ROOT
 
@@ -43,6 +44,14 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
     assert "Details on the security update will be posted here on" in index
     assert (site / "osv" / "ACSA-2026-0001.json").is_file()
     assert not (site / "osv" / "ACSA-2026-0002.json").exists()
+    # The demo's CSAF documents: valid for the reference validator, signed, shown to look at.
+    documents = sorted(site.glob("csaf/*/*.json"))
+    assert documents, "the demo made no CSAF document"
+    csaf.validate(documents)
+    for document in documents:
+        assert (document.parent / f"{document.name}.asc").is_file()
+        lines = done.stdout.splitlines()
+        assert any("a CSAF document " in line and str(document) in line for line in lines)
     messages = list((sandbox / "maildir" / "new").iterdir())
     assert len(messages) == 1
     verify = subprocess.run(

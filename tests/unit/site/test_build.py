@@ -215,8 +215,14 @@ def test_one_changed_advisory_renders_only_its_page(site_ws: Workspace) -> None:
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
     path.write_text(path.read_text() + "\nOne more sentence.\n")
     report = publish_at(site_ws, LATER)
-    assert set(report.written) == {"advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json"}
+    assert set(report.written) == {
+        "advisories/ACSA-2026-0002.html",
+        "osv/ACSA-2026-0002.json",
+        "csaf/2026/acsa-2026-0002.json",
+        "csaf/2026/acsa-2026-0002.json.sha512",
+    }
     assert "cve/CVE-2099-90002.json" in report.unchanged  # rendered again, same bytes
+    assert "csaf/changes.csv" in report.unchanged  # no revision: the same entries
     assert "index.html" in report.unchanged
     for rel in (
         "advisories/ACSA-2026-0001.html",
@@ -526,7 +532,12 @@ def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text() + "\nMore details.\n")
     report = publish_at(site_ws, LATER)
-    assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
+    assert report.written == (
+        "advisories/ACSA-2026-0001.html",
+        "csaf/2026/acsa-2026-0001.json",  # its CSAF document and hash (no key: no signature)
+        "csaf/2026/acsa-2026-0001.json.sha512",
+        "osv/ACSA-2026-0001.json",
+    )
     assert index.stat().st_ino == before  # linked, not made again
     path.write_text(path.read_text().replace("MARKER-SUMMARY-0001", "New summary"))
     report = publish_at(site_ws, LATER)
@@ -547,7 +558,12 @@ def test_unchanged_files_linked_by_child_processes(
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
     path.write_text(path.read_text() + "\nMore.\n")
     report = publish_at(site_ws, LATER, tuning=tuning)
-    assert report.written == ("advisories/ACSA-2026-0002.html", "osv/ACSA-2026-0002.json")
+    assert report.written == (
+        "advisories/ACSA-2026-0002.html",
+        "csaf/2026/acsa-2026-0002.json",  # its CSAF document and hash (no key: no signature)
+        "csaf/2026/acsa-2026-0002.json.sha512",
+        "osv/ACSA-2026-0002.json",
+    )
     for rel in ("advisories/ACSA-2026-0001.html", "cve/CVE-2099-90003.json", "index.html"):
         assert (site / rel).stat().st_ino == inodes[rel]
 
@@ -888,7 +904,12 @@ def test_a_build_without_state_keeps_the_live_files_it_would_write_again(
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text() + "\nMore.\n")
     report = publish_at(site_ws, LATER)
-    assert report.written == ("advisories/ACSA-2026-0001.html", "osv/ACSA-2026-0001.json")
+    assert report.written == (
+        "advisories/ACSA-2026-0001.html",
+        "csaf/2026/acsa-2026-0001.json",  # its CSAF document and hash (no key: no signature)
+        "csaf/2026/acsa-2026-0001.json.sha512",
+        "osv/ACSA-2026-0001.json",
+    )
     assert resets == []
     assert report.unchanged and all((site / rel).exists() for rel in report.unchanged)
 

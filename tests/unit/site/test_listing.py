@@ -204,7 +204,14 @@ def test_rows_the_store_lost_are_rendered_again_not_the_whole_site(
     assert rendered == [1, len(RELEASES) - 1]  # the changed one, then the others' rows once
     pages = [rel for rel in report.written if "/" in rel]  # the others: linked, as they were
     assert sorted(pages) == sorted(
-        ["advisories/ACSA-2026-0003.html", "osv/ACSA-2026-0003.json", "cve/CVE-2099-90003.json"]
+        [
+            "advisories/ACSA-2026-0003.html",
+            "osv/ACSA-2026-0003.json",
+            "cve/CVE-2099-90003.json",
+            "csaf/2026/acsa-2026-0003.json",
+            "csaf/2026/acsa-2026-0003.json.sha512",
+            "csaf/feed-tlp-white.json",  # the entry's title
+        ]
     )
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
     rendered.clear()  # and the store has them all again
@@ -263,7 +270,14 @@ def test_a_store_that_a_crash_left_ahead_of_the_state_catches_up(
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
     pages = [rel for rel in report.written if "/" in rel]  # not every page again
     assert sorted(pages) == sorted(
-        ["advisories/ACSA-2026-0005.html", "osv/ACSA-2026-0005.json", "cve/CVE-2099-90005.json"]
+        [
+            "advisories/ACSA-2026-0005.html",
+            "osv/ACSA-2026-0005.json",
+            "cve/CVE-2099-90005.json",
+            "csaf/2026/acsa-2026-0005.json",
+            "csaf/2026/acsa-2026-0005.json.sha512",
+            "csaf/feed-tlp-white.json",  # the entry's title
+        ]
     )
 
 
