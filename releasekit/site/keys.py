@@ -16,7 +16,7 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, tree
 from releasekit.support import render
 
-RENDER_VERSION = "2"  # bump when the output for the same input changes
+RENDER_VERSION = "3"  # bump when the output for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:

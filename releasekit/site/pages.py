@@ -96,6 +96,7 @@ def render_advisory(
     row = None
     key = None
     disclosed = unrecorded = False
+    facets: tuple[str, ...] = ()
     shown = public_fields(settings, advisory, seen)
     if shown is not None:
         key = keys.render_key(ctx.global_key, fingerprint, seen)
@@ -124,6 +125,7 @@ def render_advisory(
             tuple(views.feed_row(shown)),
         )
         unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
+        facets = views.facets(shown)
     item = Item(
         advisory.id,
         advisory.year,
@@ -137,6 +139,7 @@ def render_advisory(
         None if row is None else row.digest(),
         disclosed,
         unrecorded,
+        facets,
     )
     return item, row, written
 
