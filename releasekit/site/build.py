@@ -38,7 +38,7 @@ from typing import Any
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.site import child, keys, listing, mdcache, pages, standby, tree, workers
+from releasekit.site import child, keys, listing, mdcache, pages, standby, tree, upcoming, workers
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
 from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
@@ -204,17 +204,23 @@ class _Builder:
         self.state = State((), "")  # the last build's, read once the publish lock is held
         self.global_key = ""
         self.standby_scan: child.Background | None = None  # tree.scan of the standby
+        self.announced: list[upcoming.Announced] = []  # pre-announcements (the journal)
 
     def run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
         """Build under the publish lock, without the cyclic collector (see _no_collector)."""
         with journal.exclusive(self.state_dir, "publish"), _no_collector():
             self.state = load_state(self.state_dir, self.settings, self.site)
             self.global_key = keys.global_key(self.settings)
+            self.announced = upcoming.announced(self.state_dir)
             return self._run(entries, sources)
 
     def _run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
         state = self.state
-        steady = sources is not None and state.steady(self.global_key, self.now.timestamp())
+        steady = (
+            sources is not None
+            and state.steady(self.global_key, self.now.timestamp())
+            and state.upcoming_key == upcoming.key(self.announced)
+        )
         if not steady or sources != state.sources:  # a build: scan the standby meanwhile
             path = tree.standby_path(self.site, self.state_dir)
             if path.is_dir() and not path.is_symlink() and state.built_at is not None:
@@ -301,6 +307,11 @@ class _Builder:
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
         else:  # a row changed (or the templates did): the listing files are made again
             self._listing(plan)
+        released = {ident: item.released for ident, item in items.items()}
+        plan.upcoming_key = upcoming.key(self.announced)
+        made = upcoming.files(settings, upcoming.current(self.announced, released, self.now))
+        for rel, data in made.items():
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
 
     def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
         """Files of the live site that the new tree has as they are: linked into the standby."""

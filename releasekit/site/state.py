@@ -71,6 +71,7 @@ class State:
     next_change: float | None = None  # the first instant after it when a stage changes
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
     token: str = ""  # the items file written with this manifest ("": none)
+    upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
     # From the items file, read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -161,6 +162,7 @@ def save_state(state_dir: Path, state: State) -> None:
         state.next_change,
         state.counts,
         token,
+        state.upcoming_key,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
