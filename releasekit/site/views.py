@@ -24,7 +24,13 @@ def site_context(settings: Settings) -> dict[str, Any]:
             "site_url": base,
             "disclosure_days": settings.project.disclosure_days,
         },
-        "feeds": {"rss": "feed.xml", "atom": "atom.xml", "json": "advisories.json"},
+        "feeds": {
+            "rss": "feed.xml",
+            "atom": "atom.xml",
+            "json": "advisories.json",
+            "calendar": "upcoming.ics",
+            "upcoming": "upcoming.json",
+        },
     }
 
 
