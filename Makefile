@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1)
-NODE   := tests/node
-NSTAMP := $(NODE)/node_modules/.installed-$(shell cat $(NODE)/package-lock.json | cksum | cut -d' ' -f1)
+NODE_DIR   := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-$(shell cat $(NODE_DIR)/package-lock.json | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv node system-deps test lint typecheck pytest lock bench demo serve clean
+.PHONY: help venv system-deps node-deps test lint typecheck pytest lock bench demo serve clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,12 +23,6 @@ $(STAMP): requirements/dev.lock pyproject.toml
 
 venv: $(STAMP) ## create .venv and install releasekit from the hash-pinned lock
 
-$(NSTAMP): $(NODE)/package-lock.json $(NODE)/package.json
-	npm ci --prefix $(NODE) --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $@
-
-node: $(NSTAMP) ## install the npm packages the tests drive (CSAF validator) from the lock
-
 system-deps: ## install the system tools the tests drive (gpg, chromium) when missing
 	@sh scripts/system-deps.sh
 
@@ -39,7 +33,15 @@ lint: $(STAMP) ## ruff lint and format check
 typecheck: $(STAMP) ## mypy, strict, on the package
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NSTAMP) system-deps ## the test suite with coverage
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+node-deps: ## the npm packages the tests drive (axe-core, playwright-core, the CSAF validator), from their lock
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_STAMP); \
+	else echo "node-deps: npm not found: the browser tests that need Node.js will be skipped" >&2; fi
+
+pytest: $(STAMP) system-deps node-deps ## the test suite with coverage
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## everything CI runs: lint, types, tests
@@ -55,7 +57,7 @@ bench: $(STAMP) system-deps ## the performance benchmarks (figures on stdout)
 	$(BIN)/python scripts/bench.py
 
 clean: ## remove the venv and generated files
-	rm -rf $(VENV) $(NODE)/node_modules build .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) $(NODE_DIR)/node_modules build .pytest_cache .mypy_cache .ruff_cache .coverage
 
 demo: $(STAMP) ## a whole embargo end to end in build/demo/ (throwaway repo, key, SMTP)
 	@command -v gpg >/dev/null 2>&1 || sh scripts/system-deps.sh

@@ -2,6 +2,8 @@
 
 The date, the versions and the highest severity, days before the release, so that users can
 plan to upgrade; never an advisory id, title, CVE or detail. Signed like the announcement.
+What it says is journalled before it is sent, and the site is published once it is: its
+upcoming.ics and upcoming.json show it until the release (see site.upcoming).
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from typing import Unpack
 
 from packaging.version import Version
 
+from releasekit.adapters.journal import Journal
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import texts
 from releasekit.embargo.batch import upcoming
 from releasekit.embargo.context import Outside, require_mail
+from releasekit.embargo.run import run_id
 from releasekit.embargo.sending import Ahead, Asked, ahead_of, send_ahead, signed
 from releasekit.model import public
 from releasekit.model.config import Settings
+from releasekit.site import build
+from releasekit.site import upcoming as calendar
 
 
 @dataclass
@@ -58,6 +64,15 @@ def pre_announce(
     )
     item.subject, item.body = texts.pre_announcement(settings, ahead.instant, lines, ahead.batch)
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
-    build = signed(lambda: (item.subject, item.body), mail_settings, now, signer)
-    mailing = ahead_of(ahead, ("announce", "pre", "pre-announcement"), mail_settings.to, build)
-    return send_ahead(settings, outside, now, item, mailing, signer, **asked)
+    message = signed(lambda: (item.subject, item.body), mail_settings, now, signer)
+    mailing = ahead_of(ahead, ("announce", "pre", "pre-announcement"), mail_settings.to, message)
+    said = [(line.name, line.next_version, line.tag is None) for line in lines]  # as texts does
+
+    def record(book: Journal) -> None:
+        run = run_id(ahead.ids)
+        calendar.record(book, run, ahead.instant, said, item.highest, ahead.ids, now)
+
+    done = send_ahead(settings, outside, now, item, mailing, signer, before=record, **asked)
+    if not asked.get("dry_run"):
+        build.publish_workspace(settings, now)  # its upcoming.* show it from now on
+    return done

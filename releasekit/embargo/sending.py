@@ -160,11 +160,13 @@ def send_ahead(
     confirm: Callable[[Item], bool] = lambda item: True,
     resend: Collection[str] = (),
     delivered: Collection[str] = (),
+    before: Callable[[journal.Journal], None] | None = None,
 ) -> Item:
     """Send ``item`` with :func:`send_each` under the mailing's command lock, once
     ``confirm`` says yes; with ``dry_run``, only return it. ``resend`` and ``delivered`` are
     the operator's word on messages the server may have taken (:class:`Answers`);
-    ``mailing`` comes from :func:`ahead_of`."""
+    ``mailing`` comes from :func:`ahead_of`; ``before`` is given the journal before the
+    first message goes."""
     if dry_run:
         return item
     if not confirm(item):
@@ -173,6 +175,8 @@ def send_ahead(
     answers = Answers.of(resend, delivered)
     state = workspace.state_dir(settings)
     with journal.exclusive(state, mailing.command), journal.Journal.open(state) as book:
+        if before is not None:
+            before(book)
         item.sent, item.skipped = send_each(
             book, mailing, require_mail(settings), answers, outside, lambda: now
         )

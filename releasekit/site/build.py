@@ -48,6 +48,7 @@ from releasekit.site import (
     sharing,
     standby,
     tree,
+    upcoming,
     workers,
 )
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
@@ -220,6 +221,7 @@ class _Builder:
         self.state = State((), "")  # the last build's, read once the publish lock is held
         self.global_key = ""
         self.standby_scan: child.Background | None = None  # tree.scan of the standby
+        self.announced: list[upcoming.Announced] = []  # pre-announcements (the journal)
 
     def run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
         """Build under the publish lock, without the cyclic collector (see _no_collector)."""
@@ -227,11 +229,16 @@ class _Builder:
             self.state = load_state(self.state_dir, self.settings, self.site)
             fingerprint = None if self.signing is None else self.signing.fingerprint
             self.global_key = keys.global_key(self.settings, fingerprint)
+            self.announced = upcoming.announced(self.state_dir)
             return self._run(entries, sources)
 
     def _run(self, entries: list[Entry], sources: Sources | None) -> PublishReport:
         state = self.state
-        steady = sources is not None and state.steady(self.global_key, self.now.timestamp())
+        steady = (
+            sources is not None
+            and state.steady(self.global_key, self.now.timestamp())
+            and state.upcoming_key == upcoming.key(self.announced)
+        )
         if not steady or sources != state.sources:  # a build: scan the standby meanwhile
             path = tree.standby_path(self.site, self.state_dir)
             if path.is_dir() and not path.is_symlink() and state.built_at is not None:
@@ -331,6 +338,11 @@ class _Builder:
         # The CSAF distribution files, from every document's entry (cheap: made every build)
         documents = (csaf.Entry(*i.csaf) for i in items.values() if i.csaf is not None)
         for rel, data in csaf.listing_files(settings, documents, self.signing).items():
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        released = {ident: item.released for ident, item in items.items()}
+        plan.upcoming_key = upcoming.key(self.announced)
+        made = upcoming.files(settings, upcoming.current(self.announced, released, self.now))
+        for rel, data in made.items():
             plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
 
     def _shared_cves(self, plan: Plan) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
@@ -85,6 +86,8 @@ class Listed(Protocol):
     def disclosed(self) -> bool: ...
     @property
     def row(self) -> str | None: ...  # the digest of its Row; None: not listed
+    @property
+    def facets(self) -> tuple[str, ...]: ...  # its severity, then its lines (views.facets)
 
 
 class Damaged(Exception):
@@ -104,6 +107,38 @@ def listed(items: Mapping[str, Listed]) -> list[str]:
     ]
     keys.sort(reverse=True)
     return [key[3] for key in keys]
+
+
+_LINE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*")
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "none")
+
+
+def filters(items: Mapping[str, Listed], order: Sequence[str]) -> dict[str, Any]:
+    """The choices of the index's filters: each severity and each release line that a listed
+    advisory has, with how many have it (severities highest first, lines newest first)."""
+    severities: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    for ident in order:
+        severity, *fixed = items[ident].facets
+        severities[severity] = severities.get(severity, 0) + 1
+        for line in fixed:
+            lines[line] = lines.get(line, 0) + 1
+    return {
+        "severities": [
+            {"name": name, "label": name.title(), "count": severities[name]}
+            for name in SEVERITY_ORDER
+            if name in severities
+        ],
+        "lines": [
+            {"name": line, "count": lines[line]}
+            for line in sorted(lines, key=_line_order, reverse=True)
+            if _LINE.fullmatch(line)  # (a version: it goes into a CSS selector as it is)
+        ],
+    }
+
+
+def _line_order(line: str) -> tuple[tuple[int, ...], str]:
+    return tuple(int(part) for part in re.findall(r"\d+", line)), line
 
 
 def chosen(items: Mapping[str, Listed]) -> list[str]:
@@ -212,7 +247,11 @@ def make(
     table = b"".join(html)
     rows = Markup(table, "utf-8")  # rendered with autoescape; decoded once, into the Markup
     page = renderer.render(
-        "index.html.j2", rows=rows, count=len(order), **renderer.row_context
+        "index.html.j2",
+        rows=rows,
+        count=len(order),
+        filters=filters(items, order),
+        **renderer.row_context,
     ).encode()
     start = layout.html[0] if layout is not None and layout.html else 0
     if not page.startswith(table, start):

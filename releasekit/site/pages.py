@@ -99,6 +99,7 @@ def render_advisory(
     key = None
     disclosed = unrecorded = False
     entry: csaf.Entry | None = None
+    facets: tuple[str, ...] = ()
     shown = public_fields(settings, advisory, seen)
     if shown is not None:
         key = keys.render_key(ctx.global_key, fingerprint, seen)
@@ -129,6 +130,7 @@ def render_advisory(
             tuple(views.feed_row(shown)),
         )
         unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
+        facets = views.facets(shown)
     item = Item(
         advisory.id,
         advisory.year,
@@ -144,6 +146,7 @@ def render_advisory(
         disclosed,
         unrecorded,
         None if entry is None else tuple(entry),
+        facets,
     )
     return item, row, written
 

@@ -68,6 +68,7 @@ class Plan:
     context: Context | None = None  # what the renderers of this build get
     linker: tree.Linker | None = None  # the links of the kept files into the standby
     adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
+    upcoming_key: str = ""  # what its upcoming.* are made of, of the journal
 
     def take(self, results: Iterable[Done]) -> int:
         """What the renderers made: items, rows and files; AdvisoryError with every problem

@@ -27,7 +27,7 @@ from releasekit.support import fsutil
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "8"  # bump when what save_state writes changes
+STATE_FORMAT = "9"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -52,6 +52,7 @@ class Item(NamedTuple):
     disclosed: bool
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
     csaf: tuple[str, ...] | None  # its CSAF document (a site.csaf.Entry); None while hidden
+    facets: tuple[str, ...]  # what the index's filters see of its row (views.facets); () hidden
 
 
 # Items and rows are kept, and sent back from the workers, as plain tuples: marshal and
@@ -72,6 +73,7 @@ class State:
     next_change: float | None = None  # the first instant after it when a stage changes
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
     token: str = ""  # the items file written with this manifest ("": none)
+    upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
     # From the items file, read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -162,6 +164,7 @@ def save_state(state_dir: Path, state: State) -> None:
         state.next_change,
         state.counts,
         token,
+        state.upcoming_key,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)

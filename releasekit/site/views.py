@@ -24,7 +24,13 @@ def site_context(settings: Settings) -> dict[str, Any]:
             "site_url": base,
             "disclosure_days": settings.project.disclosure_days,
         },
-        "feeds": {"rss": "feed.xml", "atom": "atom.xml", "json": "advisories.json"},
+        "feeds": {
+            "rss": "feed.xml",
+            "atom": "atom.xml",
+            "json": "advisories.json",
+            "calendar": "upcoming.ics",
+            "upcoming": "upcoming.json",
+        },
     }
 
 
@@ -69,6 +75,7 @@ def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
         "severity": _severity(shown),
         "affected": shown.versions.affected_list,
         "fixed": shown.versions.fixed_list,
+        "lines": [fix.line for fix in shown.versions.lines],
         "page": page,
         "cve": shown.cve,
         "cwe": shown.cwe,
@@ -119,6 +126,11 @@ def json_row(settings: Settings, shown: Public) -> dict[str, Any]:
         "osv": f"{base}/{osv}" if osv else None,
         "cve_record": f"{base}/{cve_record}" if cve_record else None,
     }
+
+
+def facets(shown: Public) -> tuple[str, ...]:
+    """What the index's filters narrow by: the severity, then the lines that got the fix."""
+    return (shown.severity, *(fix.line for fix in shown.versions.lines))
 
 
 class FeedRow(NamedTuple):

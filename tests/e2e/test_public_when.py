@@ -140,12 +140,14 @@ def setup(
 
 
 def shown(text: str) -> set[str]:
-    """The fields whose marker appears in ``text``."""
-    return {name for name, marker in MARKERS.items() if marker in text}
+    """The fields whose marker appears in ``text``, or in its text without tags (a page
+    splits the CVSS vector into its metrics)."""
+    bare = re.sub(r"<[^>]*>", "", text)
+    return {name for name, marker in MARKERS.items() if marker in text or marker in bare}
 
 
 def row(index: str) -> str:
-    found = re.search(rf'<tr id="{ID}">.*?</tr>', index, re.S)
+    found = re.search(rf'<tr id="{ID}"[^>]*>.*?</tr>', index, re.S)
     assert found is not None, "no row"
     return found.group(0)
 

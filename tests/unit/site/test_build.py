@@ -421,7 +421,7 @@ def test_cli_prints_what_it_wrote(site_ws: Workspace, run: Run) -> None:
         result = run("publish")
         again = run("publish")
     assert result.exit_code == 0, result.output
-    assert "1 advisory public (0 with details): 6 files written" in result.stdout
+    assert "1 advisory public (0 with details): 8 files written" in result.stdout
     assert "  written  advisories/ACSA-2026-0001.html" in result.stdout
     assert "publish: swapped in the new site/" in result.stderr
     assert again.stdout.startswith("1 advisory public (0 with details): 0 files written")

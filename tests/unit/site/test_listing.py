@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -354,3 +355,43 @@ def test_rows_missing_twice_start_the_build_from_nothing_once(
     publish_at(site_ws, NOW)
     assert rendered == [1, 1, len(RELEASES)]  # then every advisory, each once
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+
+
+def _choices(index: bytes) -> list[str]:
+    """The filters' choices of an index: each radio button's label text, in order."""
+    text = index.decode()
+    labels = re.findall(r'<label for="(f-[^"]+)">(.*?)</label>', text)
+    return [f"{ident}: {re.sub(r'<[^>]+>', '', label)}" for ident, label in labels]
+
+
+def test_the_filters_list_what_the_listed_advisories_have_and_follow_each_change(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    published(ws)
+    index = (ws.root / "site" / "index.html").read_bytes()
+    assert _choices(index) == [
+        "f-severity-all: All (7)",
+        "f-severity-high: High (7)",
+        "f-line-all: All",
+        "f-line-10.4: 10.4 (7)",
+        "f-line-10.3: 10.3 (7)",
+        "f-line-9.11: 9.11 (7)",
+    ]
+    assert b'<tr id="ACSA-2026-0001" data-severity="high" data-lines="10.4 10.3 9.11">' in index
+    edit(ws, 1, 'severity = "high"', 'severity = "critical"')
+    edit(ws, 1, '"9.11" = "9.11.9"', '"9.10" = "9.10.12"')
+    marked(ws, 9, released=None)  # embargoed: in no count
+    publish_at(ws, NOW)
+    index = (ws.root / "site" / "index.html").read_bytes()
+    assert _choices(index) == [
+        "f-severity-all: All (7)",
+        "f-severity-critical: Critical (1)",
+        "f-severity-high: High (6)",
+        "f-line-all: All",
+        "f-line-10.4: 10.4 (7)",
+        "f-line-10.3: 10.3 (7)",
+        "f-line-9.11: 9.11 (6)",
+        "f-line-9.10: 9.10 (1)",  # numerically: 9.10 < 9.11
+    ]
+    assert b'.updates tbody tr:not([data-lines~="9.10"])' in index
+    assert site_files(ws.root / "site") == fresh(ws, tmp_path)

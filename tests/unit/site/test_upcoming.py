@@ -1,0 +1,121 @@
+"""site/upcoming.ics and upcoming.json: what a pre-announcement made public, until the release."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import icalendar
+
+from releasekit.adapters.journal import Journal
+from releasekit.site import upcoming
+from releasekit.workspace import files as workspace
+from tests.conftest import Workspace
+from tests.helpers.sites import marked
+from tests.unit.site.test_build import publish_at
+
+RELEASE = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+SAID = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+LINES = [("10.4", "10.4.0", True), ("10.3", "10.3.4", False)]
+IDS = ["ACSA-2026-0007", "ACSA-2026-0008"]
+
+
+def announce(
+    state: Path,
+    *,
+    run: str = "run-1",
+    release: datetime = RELEASE,
+    said: datetime = SAID,
+    ids: list[str] = IDS,
+    sent: bool = True,
+) -> None:
+    """What `embargo announce` journals: the record, then one message done (or only started)."""
+    stamp = release.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with Journal.open(state) as book:
+        upcoming.record(book, run, release, LINES, "high", ids, said - timedelta(seconds=1))
+        key = f"announce/{run}/{stamp}/announce@lists.acme.example"
+        book.start(key, said)
+        if sent:
+            book.finish(key, said, {"message_id": "<m@acme.example>"})
+
+
+def test_an_announcement_shows_once_a_message_is_accepted(tmp_path: Path) -> None:
+    assert upcoming.announced(tmp_path) == []  # no journal: none, and nothing created
+    assert not (tmp_path / "journal.sqlite3").exists()
+    announce(tmp_path, sent=False)
+    assert upcoming.announced(tmp_path) == []  # recorded, but not sent yet
+    announce(tmp_path)
+    [entry] = upcoming.announced(tmp_path)
+    assert entry.release == RELEASE and entry.announced == SAID and entry.highest == "high"
+    assert [(line.line, line.version, line.upcoming) for line in entry.lines] == LINES
+    assert entry.ids == tuple(IDS)
+
+
+def test_an_entry_ends_with_the_release_or_a_later_announcement(tmp_path: Path) -> None:
+    announce(tmp_path)
+    entries = upcoming.announced(tmp_path)
+    pending = {ident: None for ident in IDS}
+    now = SAID + timedelta(hours=1)
+    assert upcoming.current(entries, pending, now) == entries
+    assert upcoming.current(entries, pending, SAID - timedelta(seconds=1)) == []  # not yet
+    released = {**pending, IDS[0]: RELEASE.timestamp()}
+    assert upcoming.current(entries, released, now) == []
+    assert upcoming.current(entries, {}, now) == []  # its advisories are gone
+    moved = RELEASE + timedelta(days=2)  # the embargo moved, announced again
+    announce(tmp_path, run="run-2", release=moved, said=SAID + timedelta(hours=2))
+    entries = upcoming.announced(tmp_path)
+    [shown] = upcoming.current(entries, pending, now + timedelta(hours=2))
+    assert shown.release == moved
+
+
+def test_the_files_show_what_was_said_and_nothing_of_an_advisory(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    announce(tmp_path)
+    entries = upcoming.announced(tmp_path)
+    settings = workspace.open_workspace(ws.root)
+    files = upcoming.files(settings, entries)
+    assert files == upcoming.files(settings, upcoming.announced(tmp_path))  # same bytes
+    document = json.loads(files[upcoming.JSON])
+    assert document["upcoming"] == [
+        {
+            "release": "2026-12-01T14:00:00Z",
+            "announced": "2026-11-28T09:30:00Z",
+            "highest_severity": "high",
+            "releases": [
+                {"line": "10.4", "version": "10.4.0", "upcoming": True},
+                {"line": "10.3", "version": "10.3.4", "upcoming": False},
+            ],
+        }
+    ]
+    calendar = icalendar.Calendar.from_ical(files[upcoming.ICS])
+    [event] = calendar.walk("VEVENT")
+    assert event.decoded("dtstart") == RELEASE
+    assert event.decoded("dtstamp") == SAID  # from the announcement, not the build clock
+    assert str(event["uid"]) == "security-release-20261201T140000Z@acme.example"
+    summary = str(event["summary"])
+    assert summary == "Acme Server security release 10.4.0, 10.3.4 (highest severity: High)"
+    assert "10.4.0 (upcoming release)" in str(event["description"])
+    for data in files.values():  # no id, no run (it derives from the ids), no count
+        for secret in (*IDS, "run-1", "2026-0007", "ACSA", "issues fixed: 2"):
+            assert secret.encode() not in data
+    empty = upcoming.files(settings, [])
+    assert json.loads(empty[upcoming.JSON])["upcoming"] == []
+    assert icalendar.Calendar.from_ical(empty[upcoming.ICS]).walk("VEVENT") == []
+
+
+def test_publish_writes_them_and_notices_an_announcement_with_nothing_else_changed(
+    ws: Workspace,
+) -> None:
+    marked(ws, 7, released=None, embargo="2026-12-01T14:00:00Z")
+    first = publish_at(ws, "2026-11-28T09:00:00Z")
+    assert {"upcoming.ics", "upcoming.json"} <= set(first.written)
+    site = ws.root / "site"
+    assert json.loads((site / "upcoming.json").read_bytes())["upcoming"] == []
+    announce(ws.root / ".releasekit", ids=["ACSA-2026-0007"])
+    second = publish_at(ws, "2026-11-28T10:00:00Z")  # the daily run: no advisory changed
+    assert sorted(second.written) == ["upcoming.ics", "upcoming.json"]
+    [entry] = json.loads((site / "upcoming.json").read_bytes())["upcoming"]
+    assert entry["release"] == "2026-12-01T14:00:00Z"
+    assert publish_at(ws, "2026-11-29T10:00:00Z").written == ()  # the same bytes a day later
