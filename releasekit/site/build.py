@@ -38,7 +38,7 @@ from typing import Any
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.site import child, keys, listing, mdcache, pages, standby, tree, workers
+from releasekit.site import aggregate, child, keys, listing, mdcache, pages, standby, tree, workers
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
 from releasekit.site.standby import KEEP
 from releasekit.site.state import State, load_items, load_state, stamp
@@ -301,6 +301,32 @@ class _Builder:
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
         else:  # a row changed (or the templates did): the listing files are made again
             self._listing(plan)
+        self._aggregates(plan)
+
+    def _aggregates(self, plan: Plan, again: bool = True) -> None:
+        """The version pages, their index, versions.json and credits.html (see aggregate)."""
+        state = self.state
+        renderer = pages.renderer_for(self.settings, self.global_key)
+        full = state.global_key != self.global_key or not state.items
+
+        def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
+            found = {i: plan.rows[i] for i in ids if i in plan.rows}
+            found.update(listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items))
+            return found
+
+        try:
+            made = aggregate.make(
+                renderer, state.items, plan.items, plan.good, state.signatures, full, rows
+            )
+        except listing.Damaged as damaged:
+            if not again:
+                raise
+            self._render_again(plan, damaged.ids)
+            self._aggregates(plan, again=False)
+            return
+        self._keep_live(plan, made.keep)
+        for rel, data in made.files.items():
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
 
     def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
         """Files of the live site that the new tree has as they are: linked into the standby."""

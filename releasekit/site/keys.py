@@ -16,7 +16,7 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, tree
 from releasekit.support import render
 
-RENDER_VERSION = "2"  # bump when the output for the same input changes
+RENDER_VERSION = "3"  # bump when the output for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:
@@ -56,6 +56,8 @@ def global_key(settings: Settings) -> str:
         project.site_url,
         project.disclosure_days,
         project.time_zone,
+        project.policy_url,
+        project.release_url,
         cve.org_id,
         cve.short_name,
         settings.disclosure.at_release,
