@@ -477,11 +477,14 @@ def summary(before: dict[str, str]) -> None:
     site = WORKSPACE / "site"
     pages = sorted(site.glob("advisories/*.html"))
     records = sorted(site.glob("*/*.json"))
+    versions = [p for p in site.glob("versions/*.html") if p.name != "index.html"]
     console.print(
-        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, the feeds"
+        f"  published: {len(pages)} advisory pages, {len(versions)} version pages "
+        f"(am I affected?), {len(records)} CVE/OSV records, the feeds, the hall of fame"
     )
     console.print("  look at:")
     copyable("the site", f"{rel(site)}/index.html")
+    copyable("am I affected?", f"{rel(site)}/versions/index.html")
     copyable("serve it", "make serve  (http://127.0.0.1:8000/)")
     if messages:
         mail = rel(messages[0])
