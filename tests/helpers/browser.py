@@ -12,12 +12,15 @@ import base64
 import contextlib
 import json
 import os
+import select
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TIMEOUT = 120  # seconds for one reply or page load: a hung browser fails the test
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -93,7 +96,11 @@ class Browser:
                 return result
 
     def _read(self) -> dict[str, Any]:
+        deadline = time.monotonic() + TIMEOUT
         while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_chrome], [], [], left)[0]:
+                raise RuntimeError(f"Chromium said nothing for {TIMEOUT} s")
             chunk = os.read(self._from_chrome, 1 << 20)
             if not chunk:
                 raise RuntimeError("Chromium closed the pipe")
