@@ -75,17 +75,23 @@ class Versions:
         """The versions the ranges name: each affected release of a fixed line (its patch
         releases from the first affected one), each fixed version, the first release of a
         range that starts on an unsupported line. Oldest first."""
-        names: set[str] = set()
-        for fix in self.lines:
-            names.add(fix.fixed)
-            if fix.first_affected is not None:
-                first = release_key(fix.first_affected)
-                last = release_key(fix.last_affected or fix.first_affected)
-                names.update(_text((*first[:2], p)) for p in range(first[2], last[2] + 1))
-        for text in (self.earlier_from, self.open_from):
-            if text:
-                names.add(text)
-        return tuple(sorted(names, key=release_key))
+        return _named(self)
+
+
+@lru_cache(maxsize=4096)
+def _named(found: Versions) -> tuple[str, ...]:
+    """What :meth:`Versions.named` gives, made once per set of versions."""
+    names: set[str] = set()
+    for fix in found.lines:
+        names.add(fix.fixed)
+        if fix.first_affected is not None:
+            first = release_key(fix.first_affected)
+            last = release_key(fix.last_affected or fix.first_affected)
+            names.update(_text((*first[:2], p)) for p in range(first[2], last[2] + 1))
+    for text in (found.earlier_from, found.open_from):
+        if text:
+            names.add(text)
+    return tuple(sorted(names, key=release_key))
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,7 @@ def contains(first: Key, below: Key | None, key: Key) -> bool:
     return first <= key and (below is None or key < below)
 
 
+@lru_cache(maxsize=8192)
 def release_key(text: str) -> Key:
     """How versions compare here: ``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0)."""
     return _triple(text) or (0, 0, 0)

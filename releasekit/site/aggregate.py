@@ -13,7 +13,6 @@ did; every other file of these stays as it is on the live site.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -23,14 +22,13 @@ import orjson
 from markupsafe import Markup
 
 from releasekit import records
-from releasekit.model.versions import Key, contains, release_key
+from releasekit.model.versions import contains, release_key
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
 VERSIONS_INDEX = "versions/index.html"
 VERSIONS_JSON = "versions.json"
 CREDITS = "credits.html"
-SAFE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,63}")  # a version that may name a file
 
 
 def version_path(version: str) -> str:
@@ -75,34 +73,30 @@ def _all_versions(items: Iterable[Item]) -> list[str]:
     return sorted(names, key=lambda v: (release_key(v), v))
 
 
-def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, list[str]]:
-    """For each of ``versions`` (oldest first), the ids of the advisories whose ranges
-    include it, newest first (as the index lists them)."""
+Hits = list[tuple[str, int]]  # (advisory id, the position of its range that includes it)
+
+
+def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]:
+    """For each of ``versions`` (oldest first), the advisories whose ranges include it,
+    newest first (as the index lists them), each once, with the range that includes it."""
     keys = [release_key(v) for v in versions]
     found: dict[str, list[tuple[Any, ...]]] = {v: [] for v in versions}
     for ident, item in items.items():
         for position, (first, below, *_rest) in enumerate(item.ranges):
             at = bisect_left(keys, tuple(first))
-            below = None if below is None else tuple(below)
-            while at < len(keys) and (below is None or keys[at] < below):
-                order = (item.released or 0.0, item.year, item.number, ident, position)
+            end = None if below is None else tuple(below)
+            while at < len(keys) and (end is None or keys[at] < end):
+                order = (item.released or 0.0, item.year, item.number, ident, -position)
                 found[versions[at]].append(order)
                 at += 1
-    result: dict[str, list[str]] = {}
+    result: dict[str, Hits] = {}
     for version, orders in found.items():
         orders.sort(reverse=True)
-        ids = [order[3] for order in orders]
-        # an advisory once per page, even when two of its ranges include the version
-        result[version] = list(dict.fromkeys(ids)) if len(set(ids)) < len(ids) else ids
+        hits = [(order[3], -order[4]) for order in orders]
+        if len({ident for ident, _ in hits}) < len(hits):  # two ranges include it: the first
+            hits = list({ident: (ident, at) for ident, at in reversed(hits)}.values())[::-1]
+        result[version] = hits
     return result
-
-
-def _range_for(item: Item, key: Key) -> int:
-    """The position of the first of ``item``'s ranges that includes the version ``key``."""
-    for position, (first, below, *_rest) in enumerate(item.ranges):
-        if contains(tuple(first), None if below is None else tuple(below), key):
-            return position
-    return -1
 
 
 def _touched(changed: list[tuple[Item | None, Item | None]], versions: list[str]) -> set[str]:
@@ -146,14 +140,14 @@ def make(
         versions = _all_versions(new.values())
         which = affecting(new, versions)
         touched = set(versions) if full or damaged else _touched(changed, versions)
-        wanted = {i for v in touched for i in which.get(v, ())}
+        wanted = {i for v in touched for i, _ in which.get(v, ())}
         got = rows(wanted)
         for version in versions:
             rel = version_path(version)
             if version in touched or rel not in good:
                 if version not in touched:
-                    got.update(rows(set(which[version]) - got.keys()))
-                files[rel] = _version_page(renderer, version, which[version], new, got)
+                    got.update(rows({i for i, _ in which[version]} - got.keys()))
+                files[rel] = _version_page(renderer, version, which[version], got)
             else:
                 keep.append(rel)
         files[VERSIONS_INDEX] = _versions_index(renderer, versions, which)
@@ -169,30 +163,22 @@ def make(
 def _version_page(
     renderer: Renderer,
     version: str,
-    ids: list[str],
-    items: Mapping[str, Item],
+    hits: Hits,
     rows: Mapping[str, tuple[Any, ...]],
 ) -> bytes:
-    key = release_key(version)
-    pieces = []
-    for ident in ids:
-        fragments = rows[ident][4]
-        pieces.append(fragments[_range_for(items[ident], key)])
-    table = Markup("".join(pieces))  # noqa: S704 - rows rendered with autoescape
-    line = ".".join(str(part) for part in key[:2])
+    table = Markup("".join(rows[ident][4][at] for ident, at in hits))  # noqa: S704 - escaped
+    line = ".".join(str(part) for part in release_key(version)[:2])
     return renderer.render(
         "version.html.j2",
         version=version,
         line=line,
         rows=table,
-        count=len(ids),
+        count=len(hits),
         **renderer.page_context,
     ).encode()
 
 
-def _versions_index(
-    renderer: Renderer, versions: list[str], which: Mapping[str, list[str]]
-) -> bytes:
+def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str, Hits]) -> bytes:
     lines: dict[str, list[dict[str, Any]]] = {}
     for version in reversed(versions):  # newest first
         line = ".".join(str(part) for part in release_key(version)[:2])
@@ -212,17 +198,17 @@ def _versions_index(
 def _versions_json(
     renderer: Renderer,
     versions: list[str],
-    which: Mapping[str, list[str]],
+    which: Mapping[str, Hits],
     items: Mapping[str, Item],
 ) -> bytes:
     base = renderer.context["project"]["site_url"]
     entries = []
     for version in reversed(versions):
-        key = release_key(version)
+        own_line = ".".join(str(p) for p in release_key(version)[:2])
         advisories = []
-        for ident in which[version]:
-            _first, _below, upgrade, line = items[ident].ranges[_range_for(items[ident], key)]
-            own = ".".join(str(p) for p in key[:2]) == line
+        for ident, at in which[version]:
+            _first, _below, upgrade, line = items[ident].ranges[at]
+            own = own_line == line
             advisories.append(
                 {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
             )

@@ -29,7 +29,6 @@ TEMPLATES = (
     "advisory.html.j2",
     "_row.html.j2",
     "index.html.j2",
-    "_version_row.html.j2",
     "version.html.j2",
     "versions.html.j2",
     "credits.html.j2",
@@ -130,7 +129,7 @@ def render_advisory(
                 files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
-        ranges, named, fragments = _version_rows(renderer, settings, shown, view)
+        ranges, named, fragments = _version_rows(settings, shown, view)
         vdigest = tree.digest(repr((ranges, named, fragments)).encode())
         if disclosed:
             credits = tuple((c.name, c.type) for c in shown.credits)
@@ -164,10 +163,10 @@ def render_advisory(
 
 
 def _version_rows(
-    renderer: Renderer, settings: Settings, shown: Public, view: dict[str, Any]
+    settings: Settings, shown: Public, view: dict[str, Any]
 ) -> tuple[tuple[Any, ...], tuple[str, ...], tuple[str, ...]]:
-    """The advisory's affected ranges (as the state keeps them), the versions they name and
-    its row of a version page for each range (see aggregate)."""
+    """The advisory's affected ranges (as the state keeps them), the versions they name (each
+    gets a page) and its row of a version page for each range (see aggregate)."""
     found = shown.versions.ranges()
     ranges = tuple(
         (
@@ -178,16 +177,9 @@ def _version_rows(
         )
         for r in found
     )
-    fragments = tuple(
-        renderer.render(
-            "_version_row.html.j2",
-            a=view,
-            r=views.range_view(settings, r),
-            **renderer.page_context,
-        )
-        for r in found
-    )
-    return ranges, shown.versions.named(), fragments
+    fragments = views.version_rows(view, [views.range_view(settings, r) for r in found])
+    named = tuple(v for v in shown.versions.named() if views.PAGE_VERSION.fullmatch(v))
+    return ranges, named, fragments
 
 
 def static(settings: Settings, rel: str) -> bytes:

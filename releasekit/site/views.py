@@ -6,7 +6,10 @@ Templates get nothing else, so an overriding template cannot show details early 
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
+
+from markupsafe import escape
 
 from releasekit import records
 from releasekit.model.config import Settings
@@ -14,6 +17,7 @@ from releasekit.model.public import Public
 from releasekit.model.versions import Range
 from releasekit.support import timefmt
 
+PAGE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,63}")  # a version that may name a file
 POLICY = "Responsible Disclosure Policy"  # the words of the placeholder that link the policy
 
 
@@ -216,7 +220,7 @@ def range_json(found: Range) -> dict[str, Any]:
 
 
 def range_view(settings: Settings, found: Range) -> dict[str, Any]:
-    """An affected range as a version page shows it (see _version_row.html.j2)."""
+    """An affected range as a version page shows it (see version_rows)."""
     return {
         "line": found.line,
         "upgrade": found.upgrade,
@@ -224,6 +228,42 @@ def range_view(settings: Settings, found: Range) -> dict[str, Any]:
         "upgrade_line": found.upgrade_line,
         "supported": found.supported,
     }
+
+
+def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The advisory's row of a version page, for each of its affected ranges (the page
+    lists it with the range that includes the version). Made here rather than by a template:
+    a build makes one per range of every advisory, and the version pages are all rows."""
+    page, ident = escape(view["page"]), escape(view["id"])
+    head = (
+        f'<tr>\n<th scope="row" class="c-id" data-label="Advisory"><a href="../{page}">{ident}</a>'
+    )
+    if view["cve"]:
+        cve = escape(view["cve"])
+        head += f'<a class="cve" href="{escape(view["cve_url"])}">{cve}</a>'
+    severity = view["severity"]
+    head += (
+        '</th>\n<td class="c-severity" data-label="Severity">'
+        f'<span class="badge sev-{escape(severity["name"])}">{escape(severity["label"])}</span>'
+    )
+    if severity["score"]:
+        head += f' <span class="score">{escape(severity["score"])}</span>'
+    head += '</td>\n<td class="c-upgrade" data-label="Upgrade to">'
+    rows = []
+    for found in ranges:
+        if not found["upgrade"]:
+            cell = '<span class="none">No fixed version recorded</span>'
+        else:
+            cell = str(escape(found["upgrade"]))
+            if found["upgrade_url"]:
+                cell = f'<a href="{escape(found["upgrade_url"])}">{cell}</a>'
+            if not found["supported"]:
+                cell += (
+                    f' <span class="note">on {escape(found["upgrade_line"])}, the nearest '
+                    f"supported line ({escape(found['line'])} gets no fix)</span>"
+                )
+        rows.append(f"{head}{cell}</td>\n</tr>\n")
+    return tuple(rows)
 
 
 def feed_row(shown: Public) -> FeedRow:

@@ -163,3 +163,27 @@ def test_the_hall_of_fame_lists_disclosed_credits_once_per_advisory(ws: Workspac
     assert "ACSA-2026-0002" not in page  # at_release shows it on its page, not here
     assert "Jane Doe (finder, analyst)" in files["advisories/ACSA-2026-0002.html"].decode()
     assert '<h2 id="year-2026">2026</h2>' in page
+
+
+def test_a_version_row_is_escaped_and_says_the_nearest_supported_line() -> None:
+    view = {
+        "page": "advisories/A&B.html",
+        "id": "A<B>",
+        "cve": "CVE-2026-1",
+        "cve_url": "https://www.cve.org/CVERecord?id=CVE-2026-1",
+        "severity": {"name": "unscored", "label": "Not scored", "score": None},
+    }
+    ranges = [
+        {"line": "9.8", "upgrade": "9.11.9", "upgrade_url": "https://r/9.11.9?a=1&b=2",
+         "upgrade_line": "9.11", "supported": False},
+        {"line": "10.4", "upgrade": None, "upgrade_url": None, "upgrade_line": None,
+         "supported": False},
+    ]  # fmt: skip
+    older, unfixed = views.version_rows(view, ranges)
+    assert '<a href="../advisories/A&amp;B.html">A&lt;B&gt;</a>' in older
+    assert '<span class="badge sev-unscored">Not scored</span></td>' in older
+    assert (
+        '<a href="https://r/9.11.9?a=1&amp;b=2">9.11.9</a> <span class="note">on 9.11, the '
+        in older
+    )
+    assert "No fixed version recorded" in unfixed and "nearest" not in unfixed
