@@ -14,9 +14,9 @@ did; every other file of these stays as it is on the live site.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from markupsafe import Markup
@@ -38,13 +38,6 @@ def version_path(version: str) -> str:
 
 def is_version_page(rel: str) -> bool:
     return rel.startswith("versions/") and rel != VERSIONS_INDEX
-
-
-class Made(NamedTuple):
-    """What :func:`make` decided: files to write, live files to keep, rows it lacks."""
-
-    files: dict[str, bytes]
-    keep: list[str]
 
 
 def _versions_of(item: Item) -> tuple[Any, ...]:
@@ -122,14 +115,16 @@ def make(
     live: Iterable[str],
     full: bool,
     rows: Any,
-) -> Made:
+    put: Callable[[str, bytes], None],
+) -> list[str]:
     """The version pages, their index, versions.json and the credits page of this build.
 
     ``old``/``new``: the items of the last build and of this one; ``good``: the live files
     that are as the state says; ``live``: every file of the last build; ``full``: anything
     global changed (everything is made again). ``rows(ids)`` gives the Rows of ``ids``.
+    Each file made goes to ``put(rel, data)`` at once (a big site's version pages are many
+    megabytes: not held together); returns the live files that stay as they are.
     """
-    files: dict[str, bytes] = {}
     keep: list[str] = []
     listed = sorted(rel for rel in live if rel.startswith("versions/") or rel == VERSIONS_JSON)
     changed = [] if full else _changed(old, new, _versions_of)
@@ -147,17 +142,17 @@ def make(
             if version in touched or rel not in good:
                 if version not in touched:
                     got.update(rows({i for i, _ in which[version]} - got.keys()))
-                files[rel] = _version_page(renderer, version, which[version], got)
+                put(rel, _version_page(renderer, version, which[version], got))
             else:
                 keep.append(rel)
-        files[VERSIONS_INDEX] = _versions_index(renderer, versions, which)
-        files[VERSIONS_JSON] = _versions_json(renderer, versions, which, new)
+        put(VERSIONS_INDEX, _versions_index(renderer, versions, which))
+        put(VERSIONS_JSON, _versions_json(renderer, versions, which, new))
     credited = [] if full else _changed(old, new, lambda i: (i.credits, i.disclosed_at))
     if full or credited or CREDITS not in good:
-        files[CREDITS] = _credits_page(renderer, new)
+        put(CREDITS, _credits_page(renderer, new))
     else:
         keep.append(CREDITS)
-    return Made(files, keep)
+    return keep
 
 
 def _version_page(

@@ -314,19 +314,20 @@ class _Builder:
             found.update(listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items))
             return found
 
+        def put(rel: str, data: bytes) -> None:
+            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+
         try:
-            made = aggregate.make(
-                renderer, state.items, plan.items, plan.good, state.signatures, full, rows
+            keep = aggregate.make(
+                renderer, state.items, plan.items, plan.good, state.signatures, full, rows, put
             )
-        except listing.Damaged as damaged:
+        except listing.Damaged as damaged:  # (the files it put are put again)
             if not again:
                 raise
             self._render_again(plan, damaged.ids)
             self._aggregates(plan, again=False)
             return
-        self._keep_live(plan, made.keep)
-        for rel, data in made.files.items():
-            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        self._keep_live(plan, keep)
 
     def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
         """Files of the live site that the new tree has as they are: linked into the standby."""
