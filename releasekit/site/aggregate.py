@@ -196,6 +196,7 @@ def _versions_json(
     which: Mapping[str, Hits],
     items: Mapping[str, Item],
 ) -> bytes:
+    """versions.json: made a version at a time (each entry's objects dropped once dumped)."""
     base = renderer.context["project"]["site_url"]
     entries = []
     for version in reversed(versions):
@@ -207,16 +208,12 @@ def _versions_json(
             advisories.append(
                 {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
             )
-        entries.append(
-            {"version": version, "url": f"{base}/{version_path(version)}", "advisories": advisories}
-        )
-    document = {
-        "format": "releasekit-versions",
-        "version": 1,
-        "project": renderer.context["project"],
-        "versions": entries,
-    }
-    return orjson.dumps(document) + b"\n"
+        url = f"{base}/{version_path(version)}"
+        entries.append(orjson.dumps({"version": version, "url": url, "advisories": advisories}))
+    head = orjson.dumps(
+        {"format": "releasekit-versions", "version": 1, "project": renderer.context["project"]}
+    )
+    return head[:-1] + b',"versions":[' + b",".join(entries) + b"]}\n"
 
 
 def _credits_page(renderer: Renderer, items: Mapping[str, Item]) -> bytes:
