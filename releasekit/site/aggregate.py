@@ -36,10 +36,6 @@ def version_path(version: str) -> str:
     return f"versions/{version}.html"
 
 
-def is_version_page(rel: str) -> bool:
-    return rel.startswith("versions/") and rel != VERSIONS_INDEX
-
-
 def _versions_of(item: Item) -> tuple[Any, ...]:
     return (item.ranges, item.named, item.vdigest, item.released)  # (released: the order)
 
