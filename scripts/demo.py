@@ -518,13 +518,16 @@ def summary(before: dict[str, str], later: list[Path]) -> None:
     pages = sorted(site.glob("advisories/*.html"))
     records = sorted([*site.glob("cve/*.json"), *site.glob("osv/*.json")])
     documents = sorted(site.glob("csaf/*/*.json"))
+    versions = [p for p in site.glob("versions/*.html") if p.name != "index.html"]
     console.print(
-        f"  published: {len(pages)} advisory pages, {len(records)} CVE/OSV records, "
+        f"  published: {len(pages)} advisory pages, {len(versions)} version pages "
+        f"(am I affected?), {len(records)} CVE/OSV records, "
         f"{len(documents)} signed CSAF {'document' if len(documents) == 1 else 'documents'}, "
-        "the feeds"
+        "the feeds, the hall of fame"
     )
     console.print("  look at:")
     copyable("the site", f"{rel(site)}/index.html")
+    copyable("am I affected?", f"{rel(site)}/versions/index.html")
     copyable("serve it", "make serve  (http://127.0.0.1:8000/)")
     if messages:
         mail = rel(messages[0])

@@ -36,7 +36,7 @@ class Versions:
     lines: tuple[LineFix, ...]  # newest line first
     earlier_from: str | None  # releases from this version ...
     earlier_before: str | None  # ... before this line's first release are affected, unfixed
-    # (earlier_from without earlier_before: no fixed version recorded, all from it affected)
+    open_from: str | None = None  # no fixed version recorded: releases from this one on
 
     @property
     def fixed_list(self) -> list[str]:
@@ -54,9 +54,85 @@ class Versions:
                 ranges.append(f"{fix.first_affected} – {fix.last_affected}")
         if self.earlier_from and self.earlier_before:
             ranges.append(f"{self.earlier_from} – before {self.earlier_before}")
-        elif self.earlier_from:
-            ranges.append(f"{self.earlier_from} and later (no fixed version recorded)")
+        if self.open_from:
+            ranges.append(f"{self.open_from} and later")
         return ranges
+
+    def ranges(self) -> tuple[Range, ...]:
+        """The affected releases as ranges, each with the version to upgrade to."""
+        found = []
+        for fix in self.lines:
+            if fix.first_affected is not None:
+                found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
+        if self.earlier_from and self.earlier_before and self.lines:
+            oldest = self.lines[-1]  # the nearest supported line above the range
+            line = _line(self.earlier_from)
+            below = f"{self.earlier_before}.0"
+            found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
+        if self.open_from:
+            found.append(Range(self.open_from, None, _line(self.open_from), None, None))
+        return tuple(found)
+
+    def named(self) -> tuple[str, ...]:
+        """The versions the ranges name: each affected release of a fixed line (its patch
+        releases from the first affected one), each fixed version, the first release of a
+        range that starts on an unsupported line. Oldest first."""
+        return _named(self)
+
+
+@lru_cache(maxsize=4096)
+def _named(found: Versions) -> tuple[str, ...]:
+    """What :meth:`Versions.named` gives, made once per set of versions."""
+    names: set[str] = set()
+    for fix in found.lines:
+        names.add(fix.fixed)
+        if fix.first_affected is not None:
+            first = release_key(fix.first_affected)
+            last = release_key(fix.last_affected or fix.first_affected)
+            names.update(_text((*first[:2], p)) for p in range(first[2], last[2] + 1))
+    for text in (found.earlier_from, found.open_from):
+        if text:
+            names.add(text)
+    return tuple(sorted(names, key=release_key))
+
+
+@dataclass(frozen=True)
+class Range:
+    """Releases from ``first`` up to (not including) ``below`` (None: every later one)."""
+
+    first: str
+    below: str | None
+    line: str  # the release line of ``first``
+    upgrade: str | None  # the version to upgrade to; None: no fixed version recorded
+    upgrade_line: str | None  # its line: ``line``, else the nearest supported line
+
+    @property
+    def supported(self) -> bool:
+        """Whether the range's own line got the fix."""
+        return self.upgrade_line == self.line
+
+    def __contains__(self, version: str) -> bool:
+        below = None if self.below is None else release_key(self.below)
+        return contains(release_key(self.first), below, release_key(version))
+
+
+Key = tuple[int, int, int]
+
+
+def contains(first: Key, below: Key | None, key: Key) -> bool:
+    """Whether the version of ``key`` lies in [first, below) (below None: no upper end)."""
+    return first <= key and (below is None or key < below)
+
+
+@lru_cache(maxsize=8192)
+def release_key(text: str) -> Key:
+    """How versions compare here: ``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0)."""
+    return _triple(text) or (0, 0, 0)
+
+
+def _line(text: str) -> str:
+    major, minor, _ = release_key(text)
+    return f"{major}.{minor}"
 
 
 _NUMERIC = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
@@ -102,14 +178,13 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
     earlier_from = earlier_before = None
+    open_from = _text(intro) if intro is not None and not fixes else None
     if intro is not None and fixes:
         oldest = fixes[-1][0]
         if intro[:2] < oldest[:2]:
             earlier_from = _text(intro)
             earlier_before = f"{oldest[0]}.{oldest[1]}"
-    elif intro is not None:  # nothing fixed: affected from `introduced` on
-        earlier_from = _text(intro)
-    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before)
+    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from)
 
 
 def versions(advisory: Advisory) -> Versions:

@@ -54,10 +54,10 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
                 "versionType": "semver",
             }
         )
-    elif found.earlier_from:  # no fixed version recorded
+    elif found.open_from:  # no fixed version recorded
         entries.append(
             {
-                "version": found.earlier_from,
+                "version": found.open_from,
                 "lessThan": "*",
                 "status": "affected",
                 "versionType": "semver",

@@ -29,16 +29,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from releasekit.adapters import journal
-from releasekit.model.advisory import Advisory, read_advisory
+from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.site import (
+    aggregate,
     child,
     csaf,
     keys,
@@ -199,6 +200,12 @@ def _site_path(settings: Settings) -> Path:
     return site
 
 
+def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
+    """Place ``files`` (path in the site -> bytes) in the standby, as this build's."""
+    for rel, data in files.items():
+        plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+
+
 class _Builder:
     """One build: from the state the last one left to the new site swapped in."""
 
@@ -246,7 +253,8 @@ class _Builder:
         try:
             present = tree.scan(self.site, KEEP)
             if steady and sources == state.sources and present == state.signatures:
-                return self._report((), tuple(sorted(present)), ())  # the daily cron run
+                files = ((), tuple(sorted(present)), ())  # the daily cron run: all unchanged
+                return _report(self.settings, self.site, state, self.signing, files)
             if not load_items(self.state_dir, state):  # not the manifest's own: trust nothing
                 self.state = State(state.tag, state.site, loaded=True)
             try:
@@ -279,14 +287,16 @@ class _Builder:
         linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
         try:  # (the linker forks before any worker pool exists)
             self._render(plan)
-            self._shared_cves(plan)
+            sharing.write(plan, self.settings, self.state.items)
             standby.settle(plan, state, self.site)
             linker.wait()  # every file is in the standby now
         finally:
             linker.wait()
         written, unchanged, removed = standby.swap(plan, state, self.site, self.say)
         standby.remember(plan, state, self.state_dir, self.global_key, self.now)
-        return self._report(written, unchanged, removed)
+        return _report(
+            self.settings, self.site, self.state, self.signing, (written, unchanged, removed)
+        )
 
     def _render(self, plan: Plan) -> None:
         """Render what changed into the standby, and the files that list every advisory."""
@@ -337,35 +347,41 @@ class _Builder:
             self._listing(plan)
         # The CSAF distribution files, from every document's entry (cheap: made every build)
         documents = (csaf.Entry(*i.csaf) for i in items.values() if i.csaf is not None)
-        for rel, data in csaf.listing_files(settings, documents, self.signing).items():
-            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        _put(plan, csaf.listing_files(settings, documents, self.signing))
         released = {ident: item.released for ident, item in items.items()}
         plan.upcoming_key = upcoming.key(self.announced)
-        made = upcoming.files(settings, upcoming.current(self.announced, released, self.now))
-        for rel, data in made.items():
-            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        _put(plan, upcoming.files(settings, upcoming.current(self.announced, released, self.now)))
+        self._aggregates(plan)
 
-    def _shared_cves(self, plan: Plan) -> None:
-        """The records of the CVE ids that advisories share (see sharing), once every other
-        file is in the standby."""
-        cves = sharing.touched(plan, self.state.items)
-        if not cves:
+    def _aggregates(self, plan: Plan, again: bool = True) -> None:
+        """The version pages, their index, versions.json and credits.html (see aggregate)."""
+        state = self.state
+        renderer = pages.renderer_for(self.settings, self.global_key)
+        full = state.global_key != self.global_key or not state.items
+
+        def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
+            found = {i: plan.rows[i] for i in ids if i in plan.rows}
+            found.update(listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items))
+            return found
+
+        try:
+            keep = aggregate.make(
+                renderer,
+                state.items,
+                plan.items,
+                plan.good,
+                state.signatures,
+                full,
+                rows,
+                lambda rel, data: _put(plan, {rel: data}),
+            )
+        except listing.Damaged as damaged:  # (the files it put are put again)
+            if not again:
+                raise
+            self._render_again(plan, damaged.ids)
+            self._aggregates(plan, again=False)
             return
-        assert plan.linker is not None
-        plan.linker.wait()
-        given = {entry.id: entry.given for entry in plan.entries if entry.given is not None}
-        settings = self.settings
-        shown = workspace.display_path(settings, settings.advisories_dir)
-
-        def load(ident: str) -> Advisory:
-            found = given.get(ident)
-            if found is not None:
-                return found
-            path = settings.advisories_dir / f"{ident}.md"
-            return read_advisory(path, settings.project.advisory_prefix, shown / path.name)
-
-        rendered = frozenset(task.id for task in plan.tasks)
-        sharing.settle(plan, sharing.Sharing(settings, self.state.items, rendered, load), cves)
+        self._keep_live(plan, keep)
 
     def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
         """Files of the live site that the new tree has as they are: linked into the standby."""
@@ -426,25 +442,30 @@ class _Builder:
         if same_feeds:  # no entry of theirs changed
             self._keep_live(plan, FEEDS)
         files["static/style.css"] = pages.static(self.settings, "static/style.css")
-        for rel, data in files.items():
-            plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+        _put(plan, files)
         digests = (plan.new[listing.INDEX].digest, plan.new[listing.JSON].digest)
         plan.layout = made._replace(digests=digests)
 
-    def _report(
-        self, written: tuple[str, ...], unchanged: tuple[str, ...], removed: tuple[str, ...]
-    ) -> PublishReport:
-        public, disclosed, unrecorded = self.state.counts
-        warnings: tuple[str, ...] = ()
-        if unrecorded:
-            warnings = (
-                f"{self.settings.config_path.name}: cve.org_id is not set: no CVE records "
-                f"written ({counted(unrecorded, 'disclosed advisory', 'disclosed advisories')} "
-                "with a CVE id)",
-            )
-        if disclosed and self.signing is None:
-            warnings += (
-                f"{self.settings.config_path.name}: mail.signing_key is not set: the CSAF "
-                "documents are published unsigned (no .asc, no key in the provider metadata)",
-            )
-        return PublishReport(self.site, written, unchanged, removed, public, disclosed, warnings)
+
+def _report(
+    settings: Settings,
+    site: Path,
+    state: State,
+    signing: csaf.Signing | None,
+    files: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+) -> PublishReport:
+    """What a build did (files written, unchanged, removed) and what to warn of."""
+    public, disclosed, unrecorded = state.counts
+    warnings: tuple[str, ...] = ()
+    if unrecorded:
+        warnings = (
+            f"{settings.config_path.name}: cve.org_id is not set: no CVE records "
+            f"written ({counted(unrecorded, 'disclosed advisory', 'disclosed advisories')} "
+            "with a CVE id)",
+        )
+    if disclosed and signing is None:
+        warnings += (
+            f"{settings.config_path.name}: mail.signing_key is not set: the CSAF "
+            "documents are published unsigned (no .asc, no key in the provider metadata)",
+        )
+    return PublishReport(site, *files, public, disclosed, warnings)

@@ -65,8 +65,9 @@ def _generator(
     fg.title(text(f"{settings.project.name} security updates"))
     fg.subtitle(text(f"Security advisories of {settings.project.name}"))
     fg.description(text(f"Security advisories of {settings.project.name}"))
-    fg.link(href=base + "/", rel="alternate")
+    # feedgen makes RSS's channel <link> of the last link given: the page, never the feed.
     fg.link(href=self_url, rel="self")
+    fg.link(href=base + "/", rel="alternate")
     fg.language("en")
     fg.author({"name": text(settings.project.vendor)})
     fg.generator("releasekit")
@@ -85,7 +86,8 @@ def _generator(
             entry.description(text(item.text))
         entry.published(_utc(item.published))
         entry.updated(_utc(item.updated))
-        entry.category(term=item.severity, label=item.severity.title())
+        label = "Not scored" if item.severity == "unscored" else item.severity.title()
+        entry.category(term=item.severity, label=label)
     return fg
 
 

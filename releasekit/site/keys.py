@@ -57,6 +57,8 @@ def global_key(settings: Settings, signing: str | None = None) -> str:
         project.site_url,
         project.disclosure_days,
         project.time_zone,
+        project.policy_url,
+        project.release_url,
         cve.org_id,
         cve.short_name,
         settings.disclosure.at_release,

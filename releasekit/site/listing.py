@@ -52,6 +52,7 @@ class Row(NamedTuple):
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
     feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
+    versions: tuple[str, ...] = ()  # its row of a version page, per affected range
 
     def digest(self) -> str:
         return row_digest(self)
@@ -284,6 +285,20 @@ def _append(run: tuple[memoryview, memoryview], html: list[Any], json: list[Any]
 
 
 def fetch(
+    state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
+) -> dict[str, tuple[Any, ...]]:
+    """The kept rows of ``wanted`` that the listing files need (see :func:`read_rows`)."""
+    return read_rows(state_dir, wanted, items)
+
+
+def fetch_for_pages(
+    state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
+) -> dict[str, tuple[Any, ...]]:
+    """The kept rows of ``wanted`` that the version pages need (see aggregate)."""
+    return read_rows(state_dir, wanted, items)
+
+
+def read_rows(
     state_dir: Path, wanted: set[str], items: Mapping[str, Listed]
 ) -> dict[str, tuple[Any, ...]]:
     """The kept rows of ``wanted``, each checked against its item's row digest."""

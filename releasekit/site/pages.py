@@ -18,13 +18,21 @@ from releasekit import records
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.model.public import public_fields
+from releasekit.model.public import Public, public_fields
+from releasekit.model.versions import release_key
 from releasekit.site import csaf, keys, listing, mdcache, tree, views
 from releasekit.site.state import Item, stamp
 from releasekit.support import fsutil, render
 from releasekit.support.errors import PublishError
 
-TEMPLATES = ("advisory.html.j2", "_row.html.j2", "index.html.j2")
+TEMPLATES = (
+    "advisory.html.j2",
+    "_row.html.j2",
+    "index.html.j2",
+    "version.html.j2",
+    "versions.html.j2",
+    "credits.html.j2",
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,10 @@ def render_advisory(
     disclosed = unrecorded = False
     entry: csaf.Entry | None = None
     facets: tuple[str, ...] = ()
+    ranges: tuple[Any, ...] = ()
+    named: tuple[str, ...] = ()
+    vdigest = None
+    credits: tuple[tuple[str, str], ...] = ()
     shown = public_fields(settings, advisory, seen)
     if shown is not None:
         key = keys.render_key(ctx.global_key, fingerprint, seen)
@@ -123,11 +135,16 @@ def render_advisory(
             files.update(documents)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
+        ranges, named, fragments = _version_rows(settings, shown, view)
+        vdigest = tree.digest(repr((ranges, named, fragments)).encode())
+        if disclosed:
+            credits = tuple((c.name, c.type) for c in shown.credits)
         row = listing.Row(
             (shown.released.timestamp(), shown.year, shown.number),
             renderer.render("_row.html.j2", a=view, **renderer.row_context),
             orjson.dumps(views.json_row(settings, shown)),
             tuple(views.feed_row(shown)),
+            fragments,
         )
         unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
         facets = views.facets(shown)
@@ -147,8 +164,32 @@ def render_advisory(
         unrecorded,
         None if entry is None else tuple(entry),
         facets,
+        ranges,
+        named,
+        vdigest,
+        credits,
     )
     return item, row, written
+
+
+def _version_rows(
+    settings: Settings, shown: Public, view: dict[str, Any]
+) -> tuple[tuple[Any, ...], tuple[str, ...], tuple[str, ...]]:
+    """The advisory's affected ranges (as the state keeps them), the versions they name (each
+    gets a page) and its row of a version page for each range (see aggregate)."""
+    found = shown.versions.ranges()
+    ranges = tuple(
+        (
+            release_key(r.first),
+            None if r.below is None else release_key(r.below),
+            r.upgrade,
+            r.upgrade_line,
+        )
+        for r in found
+    )
+    fragments = views.version_rows(view, [views.range_view(settings, r) for r in found])
+    named = tuple(v for v in shown.versions.named() if views.PAGE_VERSION.fullmatch(v))
+    return ranges, named, fragments
 
 
 def static(settings: Settings, rel: str) -> bytes:

@@ -6,6 +6,7 @@ the last build, or when one of its files on the site is not as the state says.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,7 @@ class Plan:
         for done in results:
             problems.extend(done.problems)
             if done.item is not None:
-                item = tuple.__new__(Item, done.item)
+                item = _shared(tuple.__new__(Item, done.item))
                 items[item.id] = item
                 if done.row is not None:
                     rows[item.id] = done.row
@@ -89,6 +90,28 @@ class Plan:
         if problems:
             raise AdvisoryError(problems)
         return public
+
+
+_TRIPLES: dict[Any, Any] = {}  # each version's key, once
+
+
+def _shared(item: Item) -> Item:
+    """``item`` with the version texts of its ranges interned: the same few strings for
+    every advisory, in memory and (marshal keeps interned strings as references) in the
+    build state, rather than a copy per advisory and version."""
+    if not item.named:
+        return item
+    intern, same = sys.intern, _TRIPLES.setdefault
+    ranges = tuple(
+        (
+            same(first, first),
+            below and same(below, below),
+            upgrade and intern(upgrade),
+            line and intern(line),
+        )
+        for first, below, upgrade, line in item.ranges
+    )
+    return item._replace(named=tuple(intern(v) for v in item.named), ranges=ranges)
 
 
 def make_plan(

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from releasekit import records
-from releasekit.model.advisory import Advisory
+from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
 from releasekit.site import tree
 from releasekit.site.plan import Entry, Plan
 from releasekit.site.state import Item
+from releasekit.workspace.files import display_path
 
 _CVE = attrgetter("cve")
 
@@ -121,3 +122,25 @@ def _drop(plan: Plan, rel: str) -> None:
             (plan.standby / rel).unlink()
         with contextlib.suppress(OSError):  # the last record there: no empty folder either
             (plan.standby / rel).parent.rmdir()
+
+
+def write(plan: Plan, settings: Settings, old: Mapping[str, Item]) -> None:
+    """The records of the CVE ids that advisories share, once every other file of the build
+    is in the standby (``old``: the last build's items)."""
+    cves = touched(plan, old)
+    if not cves:
+        return
+    assert plan.linker is not None
+    plan.linker.wait()
+    given = {entry.id: entry.given for entry in plan.entries if entry.given is not None}
+    shown = display_path(settings, settings.advisories_dir)
+
+    def load(ident: str) -> Advisory:
+        found = given.get(ident)
+        if found is not None:
+            return found
+        path = settings.advisories_dir / f"{ident}.md"
+        return read_advisory(path, settings.project.advisory_prefix, shown / path.name)
+
+    rendered = frozenset(task.id for task in plan.tasks)
+    settle(plan, Sharing(settings, old, rendered, load), cves)

@@ -27,7 +27,7 @@ from releasekit.support import fsutil
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "9"  # bump when what save_state writes changes
+STATE_FORMAT = "10"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -53,6 +53,11 @@ class Item(NamedTuple):
     unrecorded: bool  # disclosed with a CVE id, but no CVE record (no [cve] org_id)
     csaf: tuple[str, ...] | None  # its CSAF document (a site.csaf.Entry); None while hidden
     facets: tuple[str, ...]  # what the index's filters see of its row (views.facets); () hidden
+    # For the pages made of many advisories (see aggregate); empty while hidden:
+    ranges: tuple[Any, ...]  # its affected ranges: (first, below | None, upgrade, line) keys
+    named: tuple[str, ...]  # the versions they name (each gets a page)
+    vdigest: str | None  # what its rows of the version pages are made of
+    credits: tuple[tuple[str, str], ...]  # (name, type), once disclosed
 
 
 # Items and rows are kept, and sent back from the workers, as plain tuples: marshal and

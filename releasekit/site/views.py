@@ -6,12 +6,37 @@ Templates get nothing else, so an overriding template cannot show details early 
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
+
+from markupsafe import escape
 
 from releasekit import records
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
+from releasekit.model.versions import Range
 from releasekit.support import timefmt
+
+PAGE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,63}")  # a version that may name a file
+POLICY = "Responsible Disclosure Policy"  # the words of the placeholder that link the policy
+
+
+def cve_url(cve: str) -> str:
+    """The CVE id's record at cve.org."""
+    return f"https://www.cve.org/CVERecord?id={cve}"
+
+
+def cwe_url(cwe: str) -> str:
+    """The weakness's definition at MITRE (``CWE-79`` -> .../definitions/79.html)."""
+    return f"https://cwe.mitre.org/data/definitions/{cwe.partition('-')[2]}.html"
+
+
+def release_link(settings: Settings, version: str | None) -> str | None:
+    """The page of the release ``version`` (``[project] release_url``), None when unset."""
+    pattern = settings.project.release_url
+    if not pattern or version is None:
+        return None
+    return pattern.replace("{version}", version)
 
 
 def site_context(settings: Settings) -> dict[str, Any]:
@@ -23,7 +48,9 @@ def site_context(settings: Settings) -> dict[str, Any]:
             "vendor": settings.project.vendor,
             "site_url": base,
             "disclosure_days": settings.project.disclosure_days,
+            "policy_url": settings.project.policy_url or None,
         },
+        "policy_words": POLICY,
         "feeds": {
             "rss": "feed.xml",
             "atom": "atom.xml",
@@ -34,16 +61,59 @@ def site_context(settings: Settings) -> dict[str, Any]:
     }
 
 
+def severity_name(shown: Public) -> str:
+    """The severity as data says it: "unscored" for no score and no override."""
+    return shown.severity if shown.scored else "unscored"
+
+
+def severity_label(shown: Public) -> str:
+    """The severity as a reader sees it ("High 7.5", "Not scored")."""
+    if not shown.scored:
+        return "Not scored"
+    rating = shown.rating
+    label = shown.severity.title()
+    return f"{label} {rating.score:.1f}" if rating else label
+
+
 def _severity(shown: Public) -> dict[str, Any]:
-    cvss, cvss4 = shown.cvss, shown.cvss4
+    # The vector that sets the severity first (a CVSS 4.0 vector alone is it); a 4.0 vector
+    # beside a 3.x one second.
+    rating = shown.rating
+    second = shown.cvss4 if shown.cvss is not None else None
     return {
-        "name": shown.severity,
-        "label": shown.severity.title(),
-        "score": f"{cvss.score:.1f}" if cvss else None,
-        "vector": cvss.vector if cvss else None,
-        "cvss4_score": f"{cvss4.score:.1f}" if cvss4 else None,
-        "cvss4_vector": cvss4.vector if cvss4 else None,
+        "name": severity_name(shown),
+        "label": shown.severity.title() if shown.scored else "Not scored",
+        "scored": shown.scored,
+        "score": f"{rating.score:.1f}" if rating else None,
+        "vector": rating.vector if rating else None,
+        "cvss4_score": f"{second.score:.1f}" if second else None,
+        "cvss4_vector": second.vector if second else None,
     }
+
+
+def _credits(shown: Public) -> list[dict[str, str]]:
+    """Each credited name once, with its credit types ("Jane Doe", "finder, analyst")."""
+    types: dict[str, list[str]] = {}
+    for credit in shown.credits:
+        kinds = types.setdefault(credit.name, [])
+        if credit.type not in kinds:
+            kinds.append(credit.type)
+    return [{"name": name, "types": ", ".join(kinds)} for name, kinds in types.items()]
+
+
+def _no_range(shown: Public) -> str:
+    """What a page says when no affected range is known."""
+    if not shown.fixed:
+        return "Not recorded"
+    return "No released version"  # fixed in a line's first release (X.Y.0)
+
+
+def _placeholder(shown: Public) -> tuple[str, str, str] | None:
+    """The placeholder sentence split around the words that link the policy."""
+    if shown.placeholder is None:
+        return None
+    before, words, after = shown.placeholder.partition(POLICY)
+    return before, words, after
 
 
 def _links(settings: Settings, shown: Public) -> tuple[str, str | None, str | None]:
@@ -72,15 +142,24 @@ def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
         "disclosure_date": shown.disclosure_date.strftime("%Y-%m-%d"),
         "disclosed": shown.disclosed,
         "placeholder": shown.placeholder,
+        "placeholder_parts": _placeholder(shown),
         "severity": _severity(shown),
         "affected": shown.versions.affected_list,
+        "no_range": _no_range(shown),
         "fixed": shown.versions.fixed_list,
         "lines": [fix.line for fix in shown.versions.lines],
+        "fixed_links": [
+            {"line": fix.line, "version": fix.fixed, "url": release_link(settings, fix.fixed)}
+            for fix in shown.versions.lines
+        ],
         "page": page,
         "cve": shown.cve,
+        "cve_url": cve_url(shown.cve) if shown.cve else None,
         "cwe": shown.cwe,
+        "cwe_url": cwe_url(shown.cwe) if shown.cwe else None,
         "component": shown.component,
         "reporter": shown.reporter,
+        "credits": _credits(shown),
         "severity_reason": shown.severity_reason,
         "osv": osv,
         "cve_record": cve_record,
@@ -114,15 +193,18 @@ def json_row(settings: Settings, shown: Public) -> dict[str, Any]:
         "modified": timefmt.iso_utc(shown.modified),
         "disclosure_date": shown.disclosure_date.strftime("%Y-%m-%d"),
         "disclosed": shown.disclosed,
-        "severity": shown.severity,
+        "severity": severity_name(shown),
+        "scored": shown.scored,
         "cvss": cvss(shown.cvss),
         "cvss4": cvss(shown.cvss4),
         "affected": shown.versions.affected_list,
         "fixed": dict(sorted(shown.fixed.items())),
+        "ranges": [range_json(r) for r in shown.versions.ranges()],
         "cve": shown.cve,
         "cwe": shown.cwe,
         "component": shown.component,
         "reporter": shown.reporter,
+        "credits": [{"name": c.name, "type": c.type} for c in shown.credits],
         "osv": f"{base}/{osv}" if osv else None,
         "cve_record": f"{base}/{cve_record}" if cve_record else None,
     }
@@ -145,11 +227,72 @@ class FeedRow(NamedTuple):
     order: tuple[int, int]  # (year, number), for ties
 
 
+def range_json(found: Range) -> dict[str, Any]:
+    """An affected range as advisories.json gives it: releases from ``from`` up to, not
+    including, ``below`` (null: every later one); ``upgrade`` (null: no fixed version
+    recorded) on ``upgrade_line`` (the range's own line, else the nearest supported one)."""
+    return {
+        "from": found.first,
+        "below": found.below,
+        "line": found.line,
+        "upgrade": found.upgrade,
+        "upgrade_line": found.upgrade_line,
+    }
+
+
+def range_view(settings: Settings, found: Range) -> dict[str, Any]:
+    """An affected range as a version page shows it (see version_rows)."""
+    return {
+        "line": found.line,
+        "upgrade": found.upgrade,
+        "upgrade_url": release_link(settings, found.upgrade),
+        "upgrade_line": found.upgrade_line,
+        "supported": found.supported,
+    }
+
+
+def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The advisory's row of a version page, for each of its affected ranges (the page
+    lists it with the range that includes the version). Made here rather than by a template:
+    a build makes one per range of every advisory, and the version pages are all rows."""
+    page, ident = escape(view["page"]), escape(view["id"])
+    head = (
+        f'<tr>\n<th scope="row" class="c-id" data-label="Advisory"><a href="../{page}">{ident}</a>'
+    )
+    if view["cve"]:
+        cve = escape(view["cve"])
+        head += f'<a class="cve" href="{escape(view["cve_url"])}">{cve}</a>'
+    severity = view["severity"]
+    head += (
+        '</th>\n<td class="c-severity" data-label="Severity">'
+        f'<span class="badge sev-{escape(severity["name"])}">{escape(severity["label"])}</span>'
+    )
+    if severity["score"]:
+        head += f' <span class="score">{escape(severity["score"])}</span>'
+    head += '</td>\n<td class="c-upgrade" data-label="Upgrade to">'
+    rows = []
+    for found in ranges:
+        if not found["upgrade"]:
+            cell = '<span class="none">No fixed version recorded</span>'
+        else:
+            cell = str(escape(found["upgrade"]))
+            if found["upgrade_url"]:
+                cell = f'<a href="{escape(found["upgrade_url"])}">{cell}</a>'
+            if not found["supported"]:
+                cell += (
+                    f' <span class="note">on {escape(found["upgrade_line"])}, the nearest '
+                    f"supported line ({escape(found['line'])} gets no fix)</span>"
+                )
+        rows.append(f"{head}{cell}</td>\n</tr>\n")
+    return tuple(rows)
+
+
 def feed_row(shown: Public) -> FeedRow:
     """The advisory's entry of the feeds."""
-    severity = shown.severity.title()
-    if shown.cvss is not None:
-        severity += f" ({shown.cvss.score:.1f})"
+    severity = shown.severity.title() if shown.scored else "Not scored"
+    rating = shown.rating
+    if shown.scored and rating is not None:
+        severity += f" ({rating.score:.1f})"
     parts = [shown.summary, f"Severity: {severity}."]
     fixed = shown.versions.fixed_list
     if fixed:
@@ -163,6 +306,6 @@ def feed_row(shown: Public) -> FeedRow:
         " ".join(parts),
         shown.released.timestamp(),
         updated.timestamp(),
-        shown.severity,
+        severity_name(shown),
         (shown.year, shown.number),
     )

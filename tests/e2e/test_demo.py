@@ -52,6 +52,16 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
         assert (document.parent / f"{document.name}.asc").is_file()
         lines = done.stdout.splitlines()
         assert any("a CSAF document " in line and str(document) in line for line in lines)
+    # Issue 18: the version pages, the hall of fame and the links.
+    affected = (site / "versions" / "10.3.3.html").read_text()
+    assert "ACSA-2026-0002" in affected and "https://acme.example/releases/10.3.4" in affected
+    assert "ACSA-2026-0001" not in affected  # fixed in 10.3.3
+    assert "versions/index.html" in index and "credits.html" in index
+    credits = (site / "credits.html").read_text()
+    assert "Jane Doe" in credits and "Acme PSIRT" in credits
+    assert "Sam Rivera" not in credits  # ACSA-2026-0002: released, not disclosed
+    assert 'href="https://acme.example/security/policy"' in index
+    assert "https://www.cve.org/CVERecord?id=CVE-2026-40001" in index
     messages = list((sandbox / "maildir" / "new").iterdir())
     assert len(messages) == 1
     verify = subprocess.run(

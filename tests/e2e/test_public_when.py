@@ -192,6 +192,9 @@ def test_every_output_at_every_stage_shows_exactly_what_the_table_says(setup: Se
     assert shown(site["feed.xml"]) == shown(site["atom.xml"]) == {"id", "title", "summary"}
     assert shown(site["advisories.json"]) == released
     assert not [path for path in site if path.startswith(("osv/", "cve/"))]
+    assert shown(site["versions/10.3.1.html"]) == {"id"} | (setup.early & {"cve"})
+    assert shown(site["versions.json"]) == {"id"}
+    assert shown(site["credits.html"]) == set()  # disclosed advisories only, even if early
 
     # Disclosed (midnight UTC of release + 30 days): everything, and the records.
     site = setup.publish(datetime(2026, 12, 31, 0, 0, 1, tzinfo=UTC))
@@ -199,5 +202,7 @@ def test_every_output_at_every_stage_shows_exactly_what_the_table_says(setup: Se
     assert shown(site[f"advisories/{ID}.html"]) == EVERYTHING
     assert shown(site["feed.xml"]) == shown(site["atom.xml"]) == {"id", "title", "summary"}
     assert shown(site["advisories.json"]) == AT_RELEASE_PUBLIC | EARLY
+    assert shown(site["versions/10.3.1.html"]) == {"id", "cve"}
+    assert shown(site["credits.html"]) == {"id", "credits"}
     assert shown(site[f"osv/{ID}.json"]) == EVERYTHING - {"component", "severity_reason"}
     assert shown(site[f"cve/{_M['cve']}.json"]) == EVERYTHING - {"details", "severity_reason"}

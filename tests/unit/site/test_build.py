@@ -421,7 +421,10 @@ def test_cli_prints_what_it_wrote(site_ws: Workspace, run: Run) -> None:
         result = run("publish")
         again = run("publish")
     assert result.exit_code == 0, result.output
-    assert "1 advisory public (0 with details): 8 files written" in result.stdout
+    # Its page, the index, JSON, two feeds, the style sheet, upcoming.ics and .json;
+    # credits.html, versions.json, the versions' index and a page for each of the 16 versions
+    # its ranges name.
+    assert "1 advisory public (0 with details): 27 files written" in result.stdout
     assert "  written  advisories/ACSA-2026-0001.html" in result.stdout
     assert "publish: swapped in the new site/" in result.stderr
     assert again.stdout.startswith("1 advisory public (0 with details): 0 files written")

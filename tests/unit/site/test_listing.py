@@ -43,6 +43,21 @@ def fetched(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
     return calls
 
 
+@pytest.fixture
+def page_reads(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The ids of every read of the store for the version pages, build by build."""
+    calls: list[set[str]] = []
+    real = listing.fetch_for_pages
+
+    def spy(state_dir: Path, wanted: set[str], items: object) -> object:
+        if wanted:
+            calls.append(set(wanted))
+        return real(state_dir, wanted, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(listing, "fetch_for_pages", spy)
+    return calls
+
+
 def published(ws: Workspace) -> None:
     """The advisories of RELEASES, published at NOW."""
     for n, released in RELEASES.items():
@@ -85,7 +100,11 @@ def stored(ws: Workspace) -> bytes:
 
 
 def test_each_change_gives_what_a_build_from_nothing_gives(
-    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fetched: list[set[str]]
+    site_ws: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fetched: list[set[str]],
+    page_reads: list[set[str]],
 ) -> None:
     monkeypatch.setattr(feeds, "FEED_LIMIT", 2)  # some rows in the feeds, some not
     published(site_ws)
@@ -95,6 +114,7 @@ def test_each_change_gives_what_a_build_from_nothing_gives(
 
     def check(*changed: str, same: tuple[str, ...] = ()) -> None:
         fetched.clear()
+        page_reads.clear()
         inodes = {rel: (site / rel).stat().st_ino for rel in same}
         report = publish_at(site_ws, NOW)
         reads = list(fetched)
@@ -106,10 +126,14 @@ def test_each_change_gives_what_a_build_from_nothing_gives(
         assert len(reads) <= 1
         assert not reads or len(reads[0]) <= feeds.FEED_LIMIT
 
+    versions = tuple(sorted(rel for rel in site_files(site) if rel.startswith("versions/")))
+    assert "versions/10.3.0.html" in versions
     edit(site_ws, 3, "MARKER-TITLE-0003", "A corrected title")  # a row, not in the feeds
-    check("index.html", "advisories.json", same=("feed.xml", "atom.xml"))
+    check("index.html", "advisories.json", same=("feed.xml", "atom.xml", *versions))
+    assert page_reads == []  # the version pages do not show titles: none made again
     edit(site_ws, 8, "MARKER-SUMMARY-0008", "Newest summary")  # in the feeds (not shown in
-    check("advisories.json", "feed.xml", "atom.xml")  # the index before the disclosure)
+    check("advisories.json", "feed.xml", "atom.xml", same=versions)  # the index before the
+    assert page_reads == []  # disclosure)
     marked(site_ws, 7, released="2026-10-01T00:00:00Z")  # a new row in the middle
     check("index.html", "advisories/ACSA-2026-0007.html")
     edit(site_ws, 6, RELEASES[6], "2026-10-25T00:00:00Z")  # a row moves up, and its

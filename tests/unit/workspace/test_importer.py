@@ -160,9 +160,8 @@ def test_rustsec_and_cve_org_records_become_released_advisories(ws: Workspace) -
     assert not warp.scored and warp.cve is None
     aes = got["ACSA-2026-0001"]
     assert aes.cvss is None and aes.cvss4 is not None and aes.severity == "medium"
-    assert aes.fixed == {} and versions(aes).affected_list == [
-        "0.0.0 and later (no fixed version recorded)"
-    ]
+    assert aes.fixed == {} and versions(aes).affected_list == ["0.0.0 and later"]
+    assert versions(aes).fixed_list == []  # (pages: "No fixed version recorded")
     tokio = got["ACSA-2020-0001"]
     assert tokio.cve == "CVE-2020-35875" and tokio.introduced is None
     assert tokio.fixed == {"0.12": "0.12.3", "0.13": "0.13.1"}

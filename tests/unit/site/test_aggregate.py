@@ -1,0 +1,189 @@
+"""The version pages, their index, versions.json and the hall of fame: what they list, the
+views they are made of, and which of them a change makes again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from releasekit.model.advisory import parse_advisory
+from releasekit.model.config import Settings, load_config
+from releasekit.model.lifecycle import Stage
+from releasekit.model.public import Public, public_fields
+from releasekit.model.versions import _versions
+from releasekit.site import views
+from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
+from tests.helpers.sites import marked, site_files
+from tests.unit.site.test_build import publish_at
+
+NOW = "2026-12-01T12:00:00Z"  # 1 and 2 disclosed (released 2026-10-13), 3 released only
+
+
+def test_ranges_name_versions_and_say_what_to_upgrade_to() -> None:
+    found = _versions((("10.3", "10.3.3"), ("10.1", "10.1.2")), "9.8")
+    ranges = found.ranges()
+    assert [(r.first, r.below, r.upgrade, r.upgrade_line, r.supported) for r in ranges] == [
+        ("10.3.0", "10.3.3", "10.3.3", "10.3", True),
+        ("10.1.0", "10.1.2", "10.1.2", "10.1", True),
+        ("9.8.0", "10.1.0", "10.1.2", "10.1", False),  # the nearest supported line
+    ]
+    assert "10.0.7" in ranges[2] and "10.1.0" not in ranges[2] and "9.7.9" not in ranges[2]
+    assert found.named() == ("9.8.0", "10.1.0", "10.1.1", "10.1.2", "10.3.0", "10.3.1",
+                             "10.3.2", "10.3.3")  # fmt: skip
+    unfixed = _versions((), "10.4")
+    assert unfixed.affected_list == ["10.4.0 and later"]
+    assert [(r.first, r.below, r.upgrade) for r in unfixed.ranges()] == [("10.4.0", None, None)]
+    assert _versions((("10.4", "10.4.0"),), None).ranges() == ()  # X.0: nothing affected
+
+
+def _settings(tmp_path: Path) -> Settings:
+    (tmp_path / "releasekit.toml").write_text(
+        MINIMAL_CONFIG.replace(
+            'site_url = "https://acme.example/security"\n',
+            'site_url = "https://acme.example/security"\n'
+            'policy_url = "https://acme.example/policy"\n'
+            'release_url = "https://acme.example/r/{version}"\n',
+        )
+    )
+    return load_config(tmp_path)
+
+
+def _shown(settings: Settings, stage: Stage = Stage.DISCLOSED, **fields: str | None) -> Public:
+    fields.setdefault("released", "2026-10-13T14:00:07Z")
+    fields.setdefault("embargo", "2026-10-13T14:00:00Z")
+    text = advisory_text(**fields)  # type: ignore[arg-type]
+    advisory = parse_advisory(text, Path("advisories/ACSA-2026-0001.md"), "ACSA")
+    shown = public_fields(settings, advisory, stage)
+    assert shown is not None
+    return shown
+
+
+def test_views_of_unscored_cvss4_credits_and_links(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    unscored = _shown(settings, cvss=None, fixed='{ "10.3" = "10.3.3" }')
+    assert views.severity_label(unscored) == "Not scored"
+    assert views.severity_name(unscored) == "unscored"
+    assert "(" not in views.feed_row(unscored).text.split("Severity: ")[1].split(".")[0]
+    assert views.feed_row(unscored).text.count("Not scored") == 1
+    v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"
+    alone = _shown(settings, cvss=None, cvss4=f'"{v4}"')
+    view = views.page_view(settings, alone)
+    assert view["severity"]["vector"] == v4 and view["severity"]["score"] == "6.9"
+    assert view["severity"]["cvss4_vector"] is None  # not shown twice
+    credited = _shown(
+        settings,
+        cve='"CVE-2026-40001"',
+        cwe='"CWE-79"',
+        fixed='{ "10.3" = "10.3.3" }',
+        credits='[{ name = "Jane Doe", type = "finder" }, { name = "Bo", type = "analyst" },'
+        ' { name = "Jane Doe", type = "coordinator" }]',
+    )
+    view = views.page_view(settings, credited)
+    assert view["credits"] == [
+        {"name": "Jane Doe", "types": "finder, coordinator"},
+        {"name": "Bo", "types": "analyst"},
+    ]
+    assert view["cve_url"] == "https://www.cve.org/CVERecord?id=CVE-2026-40001"
+    assert view["cwe_url"] == "https://cwe.mitre.org/data/definitions/79.html"
+    assert view["fixed_links"] == [
+        {"line": "10.3", "version": "10.3.3", "url": "https://acme.example/r/10.3.3"}
+    ]
+    row = views.json_row(settings, credited)
+    assert row["scored"] is True and row["severity"] == "medium"
+    assert row["credits"][1] == {"name": "Bo", "type": "analyst"}
+    assert row["ranges"] == [
+        {"from": "10.3.0", "below": "10.3.3", "line": "10.3", "upgrade": "10.3.3",
+         "upgrade_line": "10.3"}
+    ]  # fmt: skip
+    released = _shown(settings, Stage.RELEASED)
+    parts = views.page_view(settings, released)["placeholder_parts"]
+    assert parts[1] == "Responsible Disclosure Policy" and "".join(parts) == released.placeholder
+
+
+def _versions_written(written: tuple[str, ...]) -> set[str]:
+    return {rel for rel in written if rel.startswith("versions/") and rel != "versions/index.html"}
+
+
+def test_a_change_makes_again_only_the_version_pages_it_names(ws: Workspace) -> None:
+    marked(ws, 1, fixed='{ "10.3" = "10.3.3" }')  # 9.8.0 – before 10.3, 10.3.0 – 10.3.2
+    marked(ws, 2, fixed='{ "10.1" = "10.1.2" }', introduced='"10.1"')
+    marked(
+        ws, 3, fixed='{ "9.11" = "9.11.2" }', introduced='"9.11"', released="2026-11-20T00:00:00Z"
+    )
+    first = publish_at(ws, NOW)
+    site = ws.root / "site"
+    pages = _versions_written(first.written)
+    assert pages == {f"versions/{v}.html" for v in (
+        "9.8.0", "9.11.0", "9.11.1", "9.11.2", "10.1.0", "10.1.1", "10.1.2",
+        "10.3.0", "10.3.1", "10.3.2", "10.3.3")}  # fmt: skip
+    page = (site / "versions/10.1.1.html").read_text()
+    assert "ACSA-2026-0001" in page and "ACSA-2026-0002" in page  # 1's range below 10.3 too
+    assert "ACSA-2026-0003" not in page
+    # 2's severity changes: the pages of the versions its range includes, and no other.
+    path = ws.root / "advisories/ACSA-2026-0002.md"
+    path.write_text(path.read_text().replace('severity = "high"', 'severity = "low"'))
+    second = publish_at(ws, NOW)
+    assert _versions_written(second.written) == {"versions/10.1.0.html", "versions/10.1.1.html"}
+    # A title changes: no version page shows it.
+    path.write_text(path.read_text().replace("MARKER-TITLE-0002", "Another title"))
+    third = publish_at(ws, NOW)
+    assert _versions_written(third.written) == set()
+    assert "versions.json" not in third.written and "credits.html" not in third.written
+    # 3 is withdrawn (its release moved later): its pages go, the others stay.
+    path = ws.root / "advisories/ACSA-2026-0003.md"
+    path.write_text(path.read_text().replace("2026-11-20T00:00:00Z", "2027-01-01T00:00:00Z"))
+    fourth = publish_at(ws, NOW)
+    # Only 3 named 9.11.0 (1's range includes it, but names only its first release, 9.8.0)
+    removed = {rel for rel in fourth.removed if rel.startswith("versions/")}
+    assert removed == {f"versions/9.11.{n}.html" for n in range(3)}
+    assert "versions/9.8.0.html" in fourth.unchanged and "versions/10.1.1.html" in fourth.unchanged
+    data = json.loads((site / "versions.json").read_text())  # no 3 anywhere
+    assert "ACSA-2026-0003" not in json.dumps(data)
+    assert data["versions"][0]["version"] == "10.3.3"
+    assert data["versions"][-1] == {
+        "version": "9.8.0",
+        "url": "https://acme.example/security/versions/9.8.0.html",
+        "advisories": [{"id": "ACSA-2026-0001", "upgrade": "10.3.3", "upgrade_line": "10.3",
+                        "line_supported": False}],
+    }  # fmt: skip
+
+
+def test_the_hall_of_fame_lists_disclosed_credits_once_per_advisory(ws: Workspace) -> None:
+    ws.write("releasekit.toml", MINIMAL_CONFIG + '\n[disclosure]\nat_release = ["credits"]\n')
+    credits = '[{ name = "Jane Doe", type = "finder" }, { name = "Jane Doe", type = "analyst" }]'
+    marked(ws, 1, credits=credits)
+    marked(ws, 2, credits=credits, released="2026-11-20T00:00:00Z")  # released, not disclosed
+    for n in (1, 2):
+        path = ws.root / f"advisories/ACSA-2026-{n:04d}.md"
+        path.write_text(path.read_text().replace('reporter = "MARKER-REPORTER-000', "# was "))
+    publish_at(ws, NOW)
+    files = site_files(ws.root / "site")
+    page = files["credits.html"].decode()
+    assert page.count("Jane Doe") == 1 and "ACSA-2026-0001</a> (finder, analyst)" in page
+    assert "ACSA-2026-0002" not in page  # at_release shows it on its page, not here
+    assert "Jane Doe (finder, analyst)" in files["advisories/ACSA-2026-0002.html"].decode()
+    assert '<h2 id="year-2026">2026</h2>' in page
+
+
+def test_a_version_row_is_escaped_and_says_the_nearest_supported_line() -> None:
+    view = {
+        "page": "advisories/A&B.html",
+        "id": "A<B>",
+        "cve": "CVE-2026-1",
+        "cve_url": "https://www.cve.org/CVERecord?id=CVE-2026-1",
+        "severity": {"name": "unscored", "label": "Not scored", "score": None},
+    }
+    ranges = [
+        {"line": "9.8", "upgrade": "9.11.9", "upgrade_url": "https://r/9.11.9?a=1&b=2",
+         "upgrade_line": "9.11", "supported": False},
+        {"line": "10.4", "upgrade": None, "upgrade_url": None, "upgrade_line": None,
+         "supported": False},
+    ]  # fmt: skip
+    older, unfixed = views.version_rows(view, ranges)
+    assert '<a href="../advisories/A&amp;B.html">A&lt;B&gt;</a>' in older
+    assert '<span class="badge sev-unscored">Not scored</span></td>' in older
+    assert (
+        '<a href="https://r/9.11.9?a=1&amp;b=2">9.11.9</a> <span class="note">on 9.11, the '
+        in older
+    )
+    assert "No fixed version recorded" in unfixed and "nearest" not in unfixed
