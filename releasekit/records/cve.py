@@ -106,9 +106,12 @@ def _cna_container(settings: Settings, shown: Public) -> dict[str, Any]:
     return cna
 
 
-def cve_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated."""
-    shown = disclosed(settings, advisory)
+def cve_record(
+    settings: Settings, advisory: Advisory, shown: Public | None = None
+) -> dict[str, Any]:
+    """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated (``shown``: the
+    advisory's disclosed fields, when the caller has them)."""
+    shown = disclosed(settings, advisory, shown)
     assert shown.cve is not None
     moment = timefmt.iso_utc(shown.disclosed_at)
     metadata: dict[str, Any] = {

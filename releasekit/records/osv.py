@@ -6,6 +6,7 @@ from typing import Any
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.public import Public
 from releasekit.records.common import disclosed, osv_path, page_url
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
@@ -18,9 +19,12 @@ def osv_id(ident: str) -> str:
     return OSV_ID_PREFIX + ident
 
 
-def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The OSV record, validated against the bundled OSV schema."""
-    shown = disclosed(settings, advisory)
+def osv_record(
+    settings: Settings, advisory: Advisory, shown: Public | None = None
+) -> dict[str, Any]:
+    """The OSV record, validated against the bundled OSV schema (``shown``: the advisory's
+    disclosed fields, when the caller has them)."""
+    shown = disclosed(settings, advisory, shown)
     affected = []
     for fix in shown.versions.lines:
         if fix.first_affected is None:

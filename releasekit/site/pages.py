@@ -112,9 +112,11 @@ def render_advisory(
         )
         files = {view["page"]: page.encode()}
         if disclosed:
-            files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
+            osv = records.osv_record(settings, advisory, shown)
+            files[view["osv"]] = records.dumps(osv)
             if view["cve_record"]:
-                files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
+                cve = records.cve_record(settings, advisory, shown)
+                files[view["cve_record"]] = records.dumps(cve)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         row = listing.Row(
