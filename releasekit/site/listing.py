@@ -57,8 +57,21 @@ class Row(NamedTuple):
 
 
 def row_digest(row: tuple[Any, ...]) -> str:
-    """What identifies a Row (or the plain tuple of one) in the build state."""
-    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=16).hexdigest()
+    """What identifies a Row (or the plain tuple of one) in the build state; TypeError or
+    ValueError for anything else (a damaged row of the store).
+
+    The HTML and the JSON, the long parts, are hashed as they are (their repr, an escaped
+    copy, took two thirds of the time), after the rest and their sizes.
+    """
+    order, html, data, feed = row
+    if type(html) is not str or type(data) is not bytes:
+        raise TypeError("not a row")
+    encoded = html.encode("utf-8", "surrogatepass")
+    head = repr((order, feed, len(encoded), len(data))).encode("utf-8", "surrogatepass")
+    digest = hashlib.blake2b(head, digest_size=16)
+    digest.update(encoded)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 class Layout(NamedTuple):

@@ -339,3 +339,14 @@ def test_rows_missing_twice_start_the_build_from_nothing_once(
     publish_at(site_ws, NOW)
     assert rendered == [1, 1, len(RELEASES)]  # then every advisory, each once
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+
+
+def test_a_row_digest_names_the_row_and_refuses_what_is_not_one() -> None:
+    row = listing.Row((1.0, 2026, 1), "<tr>é</tr>", b'{"id": 1}', ("ACSA-2026-0001", "t"))
+    same = listing.row_digest(("x", "y", b"z", ()))
+    assert listing.row_digest(tuple(row)) == row.digest() != same
+    moved = listing.Row((1.0, 2026, 1), "<tr>é</tr>{", b'"id": 1}', ("ACSA-2026-0001", "t"))
+    assert moved.digest() != row.digest()  # the same bytes split otherwise
+    for damaged in ((1.0, b"<tr>", b"{}", ()), (1.0, "<tr>", "{}", ()), (1.0, "<tr>"), 7):
+        with pytest.raises((TypeError, ValueError)):
+            listing.row_digest(damaged)  # type: ignore[arg-type]
