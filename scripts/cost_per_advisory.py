@@ -101,22 +101,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     import orjson
 
-    step("JSON row", lambda: [orjson.dumps(views.json_row(settings, s)) for s in disclosed])
+    json = step("JSON row", lambda: [orjson.dumps(views.json_row(settings, s)) for s in disclosed])
     feed = step("feed row", lambda: [tuple(views.feed_row(s)) for s in disclosed])
-    public = [a for a in advisories if a.released is not None]
+    # (the records of the disclosed advisories, from the fields their page computed)
+    by_id = {a.id: a for a in advisories}
+    pairs = [(by_id[s.id], s) for s in disclosed if s.disclosed]
     osv = step(
-        "OSV record", lambda: [records.dumps(records.osv_record(settings, a)) for a in public]
+        "OSV record",
+        lambda: [records.dumps(records.osv_record(settings, a, s)) for a, s in pairs],
     )
-    with_cve = [a for a in public if records.writes_cve(settings, a.cve)]
+    with_cve = [(a, s) for a, s in pairs if records.writes_cve(settings, a.cve)]
     cve = step(
-        "CVE record", lambda: [records.dumps(records.cve_record(settings, a)) for a in with_cve]
+        "CVE record",
+        lambda: [records.dumps(records.cve_record(settings, a, s)) for a, s in with_cve],
     )
     files = [*html, *osv, *cve]
     step(
         "digests: files, row, render key",
         lambda: (
             [tree.digest(data) for data in files],
-            [listing.row_digest((0.0, 0, 0, r, b"", f)) for r, f in zip(rows, feed, strict=True)],
+            [
+                listing.row_digest(((0.0, 0, 0), r, j, f))
+                for r, j, f in zip(rows, json, feed, strict=True)
+            ],
             [keys.render_key(global_key, "f" * 32, s) for s in stages],
         ),
     )
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     done = [
         workers.Done(
             (a.id, a.year, a.number, a.cve, "f" * 32, 0.0, 0.0, "k" * 32, ("x",), "d", True, False),
-            (0.0, 0, 0, r, b"{}", f),
+            ((0.0, 0, 0), r, b"{}", f),
             (),
             {"advisories/x.html": ("d" * 32, 1, 2, 3)},
         )
