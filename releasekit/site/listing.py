@@ -171,6 +171,16 @@ class _Live:
         )
 
 
+def _find(page: bytes, table: bytes) -> int:
+    """``page.find(table)``, found by the table's first bytes and then compared: a search
+    for the whole 10 MB table took 15-50 ms."""
+    head = table[:256]
+    at = page.find(head)
+    while at >= 0 and not page.startswith(table, at):
+        at = page.find(head, at + 1)
+    return at
+
+
 def make(
     settings: Any,
     renderer: Any,
@@ -229,7 +239,7 @@ def make(
     ).encode()
     start = layout.html[0] if layout is not None and layout.html else 0
     if not page.startswith(table, start):
-        start = page.find(table)  # -1: the template changed the rows (the store gives them)
+        start = _find(page, table)  # -1: the template changed the rows (the store gives them)
     head = orjson.dumps(
         {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )

@@ -350,3 +350,16 @@ def test_a_row_digest_names_the_row_and_refuses_what_is_not_one() -> None:
     for damaged in ((1.0, b"<tr>", b"{}", ()), (1.0, "<tr>", "{}", ()), (1.0, "<tr>"), 7):
         with pytest.raises((TypeError, ValueError)):
             listing.row_digest(damaged)  # type: ignore[arg-type]
+
+
+def test_the_rows_are_found_where_a_whole_search_finds_them() -> None:
+    table = b"<tr>" + b"x" * 300 + b"</tr>"
+    for page in (
+        b"head" + table + b"tail",
+        b"head" + table[:280] + b"!" + table + b"tail",  # its start, then the whole
+        b"head" + table[:-1],  # not there whole
+        table,
+        b"",
+    ):
+        assert listing._find(page, table) == page.find(table)
+    assert listing._find(b"abc", b"") == 0
