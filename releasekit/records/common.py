@@ -13,8 +13,13 @@ from releasekit.model.lifecycle import Stage
 from releasekit.model.public import Public, public_fields
 
 
-def disclosed(settings: Settings, advisory: Advisory) -> Public:
-    """What the records show: the advisory as disclosed (they exist only from then on)."""
+def disclosed(settings: Settings, advisory: Advisory, shown: Public | None = None) -> Public:
+    """What the records show: the advisory as disclosed (they exist only from then on).
+
+    ``shown``: those fields, when the caller has them already (a page of the advisory).
+    """
+    if shown is not None and shown.stage is Stage.DISCLOSED and shown.id == advisory.id:
+        return shown
     shown = public_fields(settings, advisory, Stage.DISCLOSED)
     assert shown is not None  # a record is made of a released advisory
     return shown

@@ -71,13 +71,15 @@ def cna_container(
 ) -> dict[str, Any]:
     """The CNA container of the CVE record: what CVE Services accepts for this CVE
     (``sharing``: the other advisories, of other components, with the same CVE id)."""
-    return _cna_container(settings, _shown(settings, advisory, sharing))
+    return _cna_container(settings, _shown(settings, advisory, sharing, None))
 
 
-def _shown(settings: Settings, advisory: Advisory, sharing: Sequence[Advisory]) -> list[Public]:
-    """The advisories of one CVE id, as disclosed, in id order."""
+def _shown(
+    settings: Settings, advisory: Advisory, sharing: Sequence[Advisory], shown: Public | None
+) -> list[Public]:
+    """The advisories of one CVE id, as disclosed, in id order (``shown``: ``advisory``'s)."""
     every = sorted((advisory, *sharing), key=lambda a: (a.year, a.number))
-    return [disclosed(settings, a) for a in every]
+    return [disclosed(settings, a, shown if a is advisory else None) for a in every]
 
 
 def _affected(settings: Settings, shown: Public) -> dict[str, Any]:
@@ -141,16 +143,20 @@ def _cna_container(settings: Settings, every: list[Public]) -> dict[str, Any]:
 
 
 def cve_record(
-    settings: Settings, advisory: Advisory, sharing: Sequence[Advisory] = ()
+    settings: Settings,
+    advisory: Advisory,
+    sharing: Sequence[Advisory] = (),
+    shown: Public | None = None,
 ) -> dict[str, Any]:
     """The full CVE JSON 5.1 record (``dataType`` CVE_RECORD), validated: one record for a
-    CVE id, whose ``affected`` lists the component of each advisory ``sharing`` it too."""
-    every = _shown(settings, advisory, sharing)
+    CVE id, whose ``affected`` lists the component of each advisory ``sharing`` it too
+    (``shown``: the advisory's disclosed fields, when the caller has them)."""
+    every = _shown(settings, advisory, sharing, shown)
     cve = every[0].cve
     assert cve is not None
-    assert all(shown.cve == cve for shown in every)
+    assert all(one.cve == cve for one in every)
     # Published when the last of them is disclosed: it exists from then on.
-    moment = timefmt.iso_utc(max(shown.disclosed_at for shown in every))
+    moment = timefmt.iso_utc(max(one.disclosed_at for one in every))
     metadata: dict[str, Any] = {
         "cveId": cve,
         "assignerOrgId": settings.cve.org_id,

@@ -119,9 +119,12 @@ def _references(settings: Settings, shown: Public) -> list[dict[str, str]]:
     return references
 
 
-def osv_record(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The OSV record, validated against the bundled OSV schema."""
-    shown = disclosed(settings, advisory)
+def osv_record(
+    settings: Settings, advisory: Advisory, shown: Public | None = None
+) -> dict[str, Any]:
+    """The OSV record, validated against the bundled OSV schema (``shown``: the advisory's
+    disclosed fields, when the caller has them)."""
+    shown = disclosed(settings, advisory, shown)
     details = shown.summary
     body = (shown.details or "").strip()
     if body:

@@ -16,19 +16,23 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, tree
 from releasekit.support import render
 
-RENDER_VERSION = "3"  # bump when the output for the same input changes
+RENDER_VERSION = "4"  # bump when the output or a key for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:
-    """A digest of everything an advisory says (not where its file is)."""
+    """A digest of everything an advisory says (not where its file is).
+
+    The body, the long part, is hashed as it is, after the rest: its repr (an escaped copy)
+    took half the time.
+    """
+    cvss, cvss4 = advisory.cvss, advisory.cvss4
     parts = (
         advisory.id,
         advisory.title,
         advisory.summary,
-        advisory.body,
         advisory.component,
-        advisory.cvss,
-        advisory.cvss4,
+        cvss.vector if cvss else None,  # (the version and score follow from the vector)
+        cvss4.vector if cvss4 else None,
         advisory.severity_override,
         advisory.severity_reason,
         advisory.cve,
@@ -41,7 +45,9 @@ def fingerprint(advisory: Advisory) -> str:
         sorted(advisory.fix_commits.items()),
         advisory.revisions,
     )
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16)
+    digest.update(advisory.body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def global_key(settings: Settings, signing: str | None = None) -> str:

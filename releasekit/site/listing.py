@@ -59,8 +59,21 @@ class Row(NamedTuple):
 
 
 def row_digest(row: tuple[Any, ...]) -> str:
-    """What identifies a Row (or the plain tuple of one) in the build state."""
-    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=16).hexdigest()
+    """What identifies a Row (or the plain tuple of one) in the build state; TypeError or
+    ValueError for anything else (a damaged row of the store).
+
+    The HTML and the JSON, the long parts, are hashed as they are (their repr, an escaped
+    copy, took two thirds of the time), after the rest and their sizes.
+    """
+    order, html, data, feed, *versions = row
+    if type(html) is not str or type(data) is not bytes or len(versions) > 1:
+        raise TypeError("not a row")
+    encoded = html.encode("utf-8", "surrogatepass")
+    head = repr((order, feed, versions, len(encoded), len(data)))
+    digest = hashlib.blake2b(head.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(encoded)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 class Layout(NamedTuple):
@@ -194,6 +207,16 @@ class _Live:
         )
 
 
+def _find(page: bytes, table: bytes) -> int:
+    """``page.find(table)``, found by the table's first bytes and then compared: a search
+    for the whole 10 MB table took 15-50 ms."""
+    head = table[:256]
+    at = page.find(head)
+    while at >= 0 and not page.startswith(table, at):
+        at = page.find(head, at + 1)
+    return at
+
+
 def make(
     settings: Any,
     renderer: Any,
@@ -256,7 +279,7 @@ def make(
     ).encode()
     start = layout.html[0] if layout is not None and layout.html else 0
     if not page.startswith(table, start):
-        start = page.find(table)  # -1: the template changed the rows (the store gives them)
+        start = _find(page, table)  # -1: the template changed the rows (the store gives them)
     head = orjson.dumps(
         {"format": "releasekit-advisories", "version": 1, "project": renderer.context["project"]}
     )

@@ -128,9 +128,11 @@ def render_advisory(
         )
         files = {view["page"]: page.encode()}
         if disclosed:
-            files[view["osv"]] = records.dumps(records.osv_record(settings, advisory))
+            osv = records.osv_record(settings, advisory, shown)
+            files[view["osv"]] = records.dumps(osv)
             if view["cve_record"] and shown.cve not in ctx.shared_cves:
-                files[view["cve_record"]] = records.dumps(records.cve_record(settings, advisory))
+                cve = records.cve_record(settings, advisory, shown=shown)
+                files[view["cve_record"]] = records.dumps(cve)
             documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live)
             files.update(documents)
         for rel, data in files.items():

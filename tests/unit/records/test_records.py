@@ -178,3 +178,26 @@ def test_a_schema_of_another_shape_is_validated_whole() -> None:
     changed["definitions"]["cnaPublishedContainer"]["minProperties"] = 5
     assert not schemas.metrics_apart(changed)
     assert not schemas.metrics_apart({"oneOf": []})
+
+
+def test_records_from_the_page_s_fields_are_the_records_of_the_advisory(
+    site_ws: Workspace,
+) -> None:
+    # A page passes the fields it computed; only the disclosed fields of that very
+    # advisory are taken, anything else is computed again (the privacy rule's stage).
+    from releasekit.model.lifecycle import Stage
+    from releasekit.model.public import public_fields
+
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    settings = workspace.open_workspace(site_ws.root)
+    first, second = workspace.load_advisories(settings)
+    disclosed = public_fields(settings, first, Stage.DISCLOSED)
+    released = public_fields(settings, first, Stage.RELEASED)
+    other = public_fields(settings, second, Stage.DISCLOSED)
+    for make in (records.osv_record, records.cve_record):
+        alone = records.dumps(make(settings, first))
+        for shown in (disclosed, released, other):
+            assert records.dumps(make(settings, first, shown=shown)) == alone
+    assert released is not None and released.details is None
+    assert first.body.strip() in records.osv_record(settings, first, released)["details"]

@@ -419,3 +419,27 @@ def test_the_filters_list_what_the_listed_advisories_have_and_follow_each_change
     ]
     assert b'.updates tbody tr:not([data-lines~="9.10"])' in index
     assert site_files(ws.root / "site") == fresh(ws, tmp_path)
+
+
+def test_a_row_digest_names_the_row_and_refuses_what_is_not_one() -> None:
+    row = listing.Row((1.0, 2026, 1), "<tr>é</tr>", b'{"id": 1}', ("ACSA-2026-0001", "t"))
+    same = listing.row_digest(("x", "y", b"z", ()))
+    assert listing.row_digest(tuple(row)) == row.digest() != same
+    moved = listing.Row((1.0, 2026, 1), "<tr>é</tr>{", b'"id": 1}', ("ACSA-2026-0001", "t"))
+    assert moved.digest() != row.digest()  # the same bytes split otherwise
+    for damaged in ((1.0, b"<tr>", b"{}", ()), (1.0, "<tr>", "{}", ()), (1.0, "<tr>"), 7):
+        with pytest.raises((TypeError, ValueError)):
+            listing.row_digest(damaged)  # type: ignore[arg-type]
+
+
+def test_the_rows_are_found_where_a_whole_search_finds_them() -> None:
+    table = b"<tr>" + b"x" * 300 + b"</tr>"
+    for page in (
+        b"head" + table + b"tail",
+        b"head" + table[:280] + b"!" + table + b"tail",  # its start, then the whole
+        b"head" + table[:-1],  # not there whole
+        table,
+        b"",
+    ):
+        assert listing._find(page, table) == page.find(table)
+    assert listing._find(b"abc", b"") == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
@@ -58,3 +59,41 @@ def test_visible_keeps_line_feeds_only_in_bodies() -> None:
     assert visible("one\ntwo\r", lines=True) == "one\ntwo\\x0d"
     assert visible("\U000e0001tag") == "\\U000e0001tag"
     assert visible("plain text, [markup] and all") == "plain text, [markup] and all"
+
+
+def _first_refused(text: str, lines: bool, returns: bool) -> int | None:
+    """The offset that refused() must give, tested one character at a time."""
+    for offset, char in enumerate(text):
+        code = ord(char)
+        allowed_breaks = ("\n", "\u2028", "\u2029") if lines else ()
+        if char == "\r" and lines and returns:
+            continue
+        if char in allowed_breaks or char == "\t":
+            continue
+        if (
+            code < 0x20
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+            or 0xFDD0 <= code <= 0xFDEF
+            or code & 0xFFFE == 0xFFFE
+            or char in "\n\r\u2028\u2029"
+        ):
+            return offset
+    return None
+
+
+def test_refused_finds_the_first_refused_character_in_any_text() -> None:
+    # Text without characters beyond U+FFFF is searched apart (faster): both ways must
+    # find the same first character, whichever characters come before it.
+    rng = random.Random(16)
+    pool = [*"ab é\t\n\r", "\u2028", "\x00", "\x85", "\ud800", "\ufdd0", "\uffff", "😀"]
+    pool += ["\U0001fffe", "\U0010ffff", "\U000e0001", "日"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 6)))
+        for lines, returns in ((False, False), (True, False), (True, True)):
+            found = refused(text, lines=lines, returns=returns)
+            expected = _first_refused(text, lines, returns)
+            assert (None if found is None else found[0]) == expected, (text, lines, returns)
+    assert refused("é" * 50 + "\U0001ffff") == (50, "contains a noncharacter (U+1FFFF); remove it")
+    astral = refused("a" * 50 + "😀\U0002fffe")
+    assert astral == (51, "contains a noncharacter (U+2FFFE); remove it")

@@ -1,0 +1,145 @@
+"""The benchmark's RustSec conversion (scripts/rustsec_workspace.py) gives advisories that
+releasekit's model accepts, and counts what it adjusted."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import tarfile
+from pathlib import Path
+from types import ModuleType
+
+from releasekit.model.advisory import parse_advisory
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+SCORED = """\
+```toml
+[advisory]
+id = "RUSTSEC-2021-0042"
+package = "widget"
+date = "2021-03-04"
+aliases = ["CVE-2021-1111", "GHSA-aaaa-bbbb-cccc"]
+cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+
+[versions]
+patched = [">= 1.2.3", ">= 0.9.5, < 1.0.0", "< 0.2.0"]
+```
+
+# Widget reads past the end of its buffer
+
+Calling `Widget::read` with a short buffer reads past its end. More text follows.
+
+## Impact
+
+A marker sentence.
+"""
+
+OLD_VECTOR = """\
+```toml
+[advisory]
+id = "CVE-2020-2222"
+package = "std"
+date = "2020-05-06"
+aliases = ["CVE-2021-1111"]
+cvss = "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+[versions]
+patched = ["> 1.27.0"]
+```
+
+# Standard library issue
+
+A first sentence. A second one.
+"""
+
+UNSCORED = """\
+```toml
+[advisory]
+id = "RUSTSEC-2022-0007"
+package = "gadget"
+date = "2022-01-02"
+aliases = ["CVE-2021-1111"]
+informational = "unmaintained"
+
+[versions]
+patched = []
+```
+
+# gadget is unmaintained
+
+The crate is no longer maintained.
+"""
+
+
+def _module() -> ModuleType:
+    path = REPO_ROOT / "scripts" / "rustsec_workspace.py"
+    spec = importlib.util.spec_from_file_location("rustsec_workspace", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclasses look their module up there)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _archive(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:xz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"rustsec-advisory-db/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_every_converted_advisory_parses_and_the_adjustments_are_counted(tmp_path: Path) -> None:
+    module = _module()
+    archive = _archive(
+        tmp_path / "db.tar.xz",
+        {
+            "crates/widget/RUSTSEC-2021-0042.md": SCORED,
+            "crates/zgadget/RUSTSEC-2022-0007.md": UNSCORED,
+            "rust/std/CVE-2020-2222.md": OLD_VECTOR,
+            "README.md": "# not an advisory\n",
+        },
+    )
+    workspace = tmp_path / "ws"
+    done = module.convert(archive, workspace)
+
+    assert done.ids == {
+        "RUSTSEC-2021-0042": "RUSTSEC-2021-0042",
+        "RUSTSEC-2022-0007": "RUSTSEC-2022-0007",
+        "CVE-2020-2222": "RUSTSEC-2020-9001",
+    }
+    assert (workspace / "ids.tsv").read_text().splitlines()[0] == "CVE-2020-2222\tRUSTSEC-2020-9001"
+    parsed = {
+        path.stem: parse_advisory(path.read_text(), path, "RUSTSEC")
+        for path in sorted((workspace / "advisories").glob("*.md"))
+    }
+    assert sorted(parsed) == sorted(done.ids.values())
+    scored = parsed["RUSTSEC-2021-0042"]
+    assert scored.title == "Widget reads past the end of its buffer"
+    assert scored.summary == "Calling `Widget::read` with a short buffer reads past its end."
+    assert scored.cve == "CVE-2021-1111"
+    assert scored.cvss is not None and scored.severity == "high"
+    assert dict(scored.fixed) == {"1.2": "1.2.3", "0.9": "0.9.5"}
+    assert scored.released == scored.embargo
+    assert scored.released is not None
+    assert scored.released.isoformat() == "2021-03-04T00:00:00+00:00"
+    assert scored.body.startswith("Calling `Widget::read`") and "A marker sentence." in scored.body
+    old = parsed["RUSTSEC-2020-9001"]
+    assert old.cvss is None and old.severity == "critical" and old.severity_reason
+    assert old.cve == "CVE-2020-2222"  # its own id, not the alias another advisory has
+    assert dict(old.fixed) == {"1.27": "1.27.1"}
+    unscored = parsed["RUSTSEC-2022-0007"]
+    assert unscored.severity == "none" and unscored.severity_reason and not unscored.fixed
+    assert unscored.cve is None  # the widget's, which is read before it
+    assert done.adjusted == {
+        "id that is not RUSTSEC-YYYY-NNNN: renumbered (ids.tsv)": 1,
+        "CVSS:3.0 vector: its severity as an override with a reason": 1,
+        "no CVSS vector: severity none with a reason": 1,
+        "patched requirement without a lower bound: left out": 1,
+        "more than one CVE id: the first kept": 1,
+        "CVE id of an earlier advisory: left out": 1,
+    }
