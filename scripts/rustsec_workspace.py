@@ -33,10 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from cvss import CVSS3, CVSS4
 from packaging.version import InvalidVersion, Version
-
-from releasekit.model.severity import severity_for
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "data" / "rustsec-advisory-db-bf5c0d2.tar.xz"
@@ -125,14 +122,9 @@ def _summary(description: str, title: str) -> str:
     return title
 
 
-def _severity(vector: str) -> str:
-    """The severity band of a CVSS 3.0 or 4.0 vector's base score."""
-    if vector.startswith("CVSS:4.0/"):
-        return severity_for(float(CVSS4(vector).base_score))
-    return severity_for(float(CVSS3(vector).scores()[0]))
-
-
-def convert_one(text: str, name: str, seen_cves: set[str], done: Conversion) -> tuple[str, str]:
+def convert_one(
+    text: str, name: str, seen_cves: set[tuple[str, str]], done: Conversion
+) -> tuple[str, str]:
     """(releasekit id, file text) of one RustSec advisory."""
     match = _FENCED.match(text)
     if match is None:
@@ -163,34 +155,22 @@ def convert_one(text: str, name: str, seen_cves: set[str], done: Conversion) -> 
     }
     vector = advisory.get("cvss")
     if vector is None:
-        # until the model accepts unscored advisories: "none", with the reason it needs
-        front["severity"] = "none"
-        front["severity_reason"] = "Not scored: the RustSec advisory has no CVSS vector."
-        done.adjusted["no CVSS vector: severity none with a reason"] += 1
-    elif vector.startswith("CVSS:3.0/"):
-        # until the model accepts CVSS:3.0 vectors: its band as an override, with a reason
-        front["severity"] = _severity(vector)
-        front["severity_reason"] = f"Scored from the CVSS:3.0 vector {vector}."
-        done.adjusted["CVSS:3.0 vector: its severity as an override with a reason"] += 1
+        done.adjusted["no CVSS vector: unscored"] += 1
     elif vector.startswith("CVSS:4.0/"):
-        front["cvss4"] = vector
-        # until the model accepts cvss4 alone: its band as an override, with a reason
-        front["severity"] = _severity(vector)
-        front["severity_reason"] = "Scored from the CVSS:4.0 vector."
-        done.adjusted["CVSS:4.0 vector only: its severity as an override with a reason"] += 1
+        front["cvss4"] = vector  # (a 4.0 vector alone sets the severity)
     else:
-        front["cvss"] = vector
+        front["cvss"] = vector  # 3.0 and 3.1, each scored by its own rules
     cves = [a for a in advisory.get("aliases", []) if a.startswith("CVE-")]
     if not _ID.fullmatch(original) and original.startswith("CVE-"):
         cves.insert(0, original)
     if len(cves) > 1:
         done.adjusted["more than one CVE id: the first kept"] += 1
-    if cves and cves[0] in seen_cves:
-        # until the model accepts a CVE id shared by several advisories: the first keeps it
-        done.adjusted["CVE id of an earlier advisory: left out"] += 1
+    # One CVE id may be shared by advisories of different crates, not of one crate.
+    if cves and (cves[0], front["component"]) in seen_cves:
+        done.adjusted["CVE id of an earlier advisory of the same crate: left out"] += 1
     elif cves:
         front["cve"] = cves[0]
-        seen_cves.add(cves[0])
+        seen_cves.add((cves[0], front["component"]))
     fixed = _fixed(versions.get("patched", []), done)
     if fixed:
         front["fixed"] = fixed
@@ -204,7 +184,7 @@ def convert(archive: Path, workspace: Path) -> Conversion:
     folder = workspace / "advisories"
     folder.mkdir(parents=True)
     (workspace / "releasekit.toml").write_text(CONFIG)
-    seen_cves: set[str] = set()
+    seen_cves: set[tuple[str, str]] = set()
     for name, text in _sources(archive):
         ident, converted = convert_one(text, name, seen_cves, done)
         (folder / f"{ident}.md").write_text(converted)
