@@ -270,7 +270,7 @@ ALL_SHAPES: dict[str, Callable[[int], str]] = {
 
 def _seconds(render: Callable[[str], str], text: str) -> float:
     best = float("inf")
-    for _ in range(2):  # the better of two: a loaded machine pauses a process now and then
+    for _ in range(3):  # the best of three: a loaded machine slows a process now and then
         started = time.process_time()
         render(text)
         best = min(best, time.process_time() - started)
@@ -287,9 +287,9 @@ def test_time_grows_linearly_with_size(renderer: str, shape: str) -> None:
         size = 16_000  # it renders this shape itself: large enough to tell its slope
     small, large = make(size), make(4 * size)
     t_small, t_large = _seconds(render, small), _seconds(render, large)
-    # Four times the text: linear takes 4x, quadratic 16x. Below 10 ms the clock's grain and
-    # a busy machine dominate: those count as 10 ms.
-    assert t_large < 8 * max(t_small, 0.01), f"{t_small:.3f}s -> {t_large:.3f}s"
+    # Four times the text: linear takes 4x (5x for some shapes here), quadratic 16x. Below
+    # 20 ms the clock's grain and a busy machine dominate: those count as 20 ms.
+    assert t_large < 10 * max(t_small, 0.02), f"{t_small:.3f}s -> {t_large:.3f}s"
     assert t_large < 0.2 + len(large) * 0.0001
 
 
