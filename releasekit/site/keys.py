@@ -13,7 +13,7 @@ from releasekit import __version__
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
-from releasekit.site import listing, tree
+from releasekit.site import listing, mdcache, tree
 from releasekit.support import render
 
 RENDER_VERSION = "4"  # bump when the output or a key for the same input changes
@@ -58,6 +58,7 @@ def global_key(settings: Settings, signing: str | None = None) -> str:
     for part in (
         RENDER_VERSION,
         __version__,
+        mdcache.identity(),  # the Markdown renderer: switching it renders every page again
         project.name,
         project.vendor,
         project.site_url,

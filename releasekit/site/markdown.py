@@ -5,6 +5,13 @@ http, https and mailto links (or links without a scheme: relative paths and #fra
 Links get ``rel="nofollow noopener"``: advisory text comes from outside reporters. Headings
 move one level down (the page's title is the only ``<h1>``).
 
+Two renderers give the same HTML: markdown-it-pyrs (:mod:`.markdown_rs`, compiled) where its
+wheel is installed, and markdown-it-py here, the pure-Python reference. :func:`to_html` uses
+the compiled one when it imports and leaves to the pure one the texts it hands back (see
+:mod:`.markdown_rs` for which, and why). :data:`BACKEND` names the one in use: it is part of
+the renderer's identity (:func:`.mdcache.identity`, which finds the same), and so of every
+page's key.
+
 markdown-it-py tries each of its rules wherever one could start, and most of them look for a
 character that most advisories never contain (``|`` for a table, ``>`` for a quote, ``&``
 for an entity, ...). :func:`to_html` leaves out, per document, the rules that cannot match
@@ -25,9 +32,15 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+from releasekit.site.links import REL, safe_link
+
+try:
+    from releasekit.site import markdown_rs as _compiled
+except ImportError:  # no wheel of markdown-it-pyrs for this platform or Python
+    _compiled = None  # type: ignore[assignment]
+
+BACKEND = "markdown-it-py" if _compiled is None else "markdown-it-pyrs"
+
 
 # The characters at which an enabled inline rule can start, plus `]` (a link label ends
 # there: parseLinkLabel relies on the text rule stopping at it). markdown-it-py stops its
@@ -44,15 +57,6 @@ _HR = re.compile(r"([*_-])[ \t]*\1[ \t]*\1[ \t]*$", re.MULTILINE)
 _SETEXT = re.compile(r"(?<![^ \t>\n])([=-])\1*[ \t]*$", re.MULTILINE)  # after [ \t>] or ^
 
 
-def safe_link(url: str) -> bool:
-    """True for http(s)/mailto URLs and scheme-less references; False for anything else."""
-    cleaned = _CONTROL.sub("", url)
-    match = _SCHEME.match(cleaned)
-    if match is None:
-        return True  # relative, #fragment or protocol-relative (http or https)
-    return match.group(1).lower() in SAFE_SCHEMES
-
-
 @lru_cache(maxsize=4096)
 def _normalize_link(url: str) -> str:
     # A pure function of the URL; advisories link to the same pages again and again.
@@ -62,7 +66,7 @@ def _normalize_link(url: str) -> str:
 def _link_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    tokens[idx].attrSet("rel", "nofollow noopener")
+    tokens[idx].attrSet("rel", REL)
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -132,5 +136,14 @@ def warm() -> None:
 
 def to_html(text: str) -> str:
     """Render advisory Markdown to an HTML fragment (safe to insert as-is)."""
+    if _compiled is not None:
+        html = _compiled.render(text)
+        if html is not None:
+            return html
+    return pure_html(text)
+
+
+def pure_html(text: str) -> str:
+    """What :func:`to_html` gives, always rendered by markdown-it-py (the reference)."""
     html: str = _parser(_unused(text)).render(text)
     return html

@@ -42,6 +42,7 @@ OWNERS = {
     "rich": "cli/",
     "feedgen": "site/feeds.py",
     "markdown_it": "site/markdown.py",
+    "markdown_it_pyrs": "site/markdown_rs.py",
     "subprocess": "adapters/process.py",  # the product's own command ([verify]); no git CLI
 }
 SQLITE_OWNERS = ("adapters/journal.py", "site/kept.py", "site/mdcache.py", "site/listing.py")

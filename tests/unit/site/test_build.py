@@ -1152,3 +1152,22 @@ def test_state_files_left_half_written_by_a_killed_build_are_removed(site_ws: Wo
     publish_at(site_ws, LATER)
     assert not [path for path in left if path.exists()]
     assert (state / "site-state").is_file()
+
+
+def test_another_markdown_renderer_renders_every_page_again(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER, jobs=1)
+    renders = Renders(monkeypatch)
+    publish_at(site_ws, LATER, jobs=1)
+    assert renders.texts == []  # nothing changed
+    # markdown-it-pyrs installed or removed: a new identity, in every page's key and the store.
+    monkeypatch.setattr(mdcache, "BACKEND", "another parser")
+    mdcache.identity.cache_clear()
+    try:
+        publish_at(site_ws, LATER, jobs=1)
+    finally:
+        mdcache.identity.cache_clear()
+    assert len(renders.texts) == 2

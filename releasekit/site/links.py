@@ -1,0 +1,23 @@
+"""Which link destinations advisory Markdown may keep, and what every kept link carries.
+
+Shared by both Markdown renderers (see :mod:`.markdown`): only http, https and mailto links,
+or links without a scheme (relative paths, #fragments, protocol-relative).
+"""
+
+from __future__ import annotations
+
+import re
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+REL = "nofollow noopener"  # advisory text comes from outside reporters
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_link(url: str) -> bool:
+    """True for http(s)/mailto URLs and scheme-less references; False for anything else."""
+    cleaned = _CONTROL.sub("", url)
+    match = _SCHEME.match(cleaned)
+    if match is None:
+        return True  # relative, #fragment or protocol-relative (http or https)
+    return match.group(1).lower() in SAFE_SCHEMES

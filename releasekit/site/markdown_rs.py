@@ -1,0 +1,235 @@
+"""Advisory Markdown -> HTML with markdown-it-pyrs, the compiled port of the same parser.
+
+Used by :mod:`.markdown` where a wheel of markdown-it-pyrs is installed; :func:`render`
+gives what the pure-Python path gives for the same text, or None for a text it leaves to that
+path. Its API has no hooks for links or the renderer, so the rules of :mod:`.markdown` are
+kept like this:
+
+- Parsing starts from the "zero" preset with only CommonMark's own rules, tables and
+  strikethrough: no raw HTML rules, so every tag in the text comes out escaped.
+- Every ``<`` of its output starts a tag it wrote (text and attribute values are escaped), so
+  a post-step on the HTML moves headings one level down and adds ``rel`` to each link.
+- markdown-it-pyrs drops javascript:, vbscript:, file: and data: links, the pure path any
+  scheme but http, https and mailto. A text whose output keeps a link or image with another
+  scheme, or that defines a reference to one (an unused definition leaves no trace in the
+  output), goes to the pure path, which leaves such a link as text.
+- The pure path stops nesting blocks 20 levels deep (markdown-it's ``maxNesting``); this
+  parser has no such limit and deep enough nesting overflows its stack. A text with a long
+  container prefix on a line (quote and list markers, indentation) is not given to it at all,
+  and output nested 19 levels or more is replaced by the pure path's.
+- Its code span rule panics on a lone run of backticks that a link's text is scanned across
+  (``[`a``): such texts go to the pure path, found per line (conservatively), and a panic
+  that still happens hands the text over too (Rust prints its message on stderr).
+- Its emphasis and strikethrough pairing takes time quadratic in the number of delimiters
+  (40,000 ``*a*`` took 4 s) and consecutive reference definitions time quadratic in their
+  number: past :data:`MAX_DELIMITERS` and :data:`MAX_DEFINITIONS` the pure path, linear in
+  both, renders the text (and past :data:`MAX_IMAGES`, which could nest).
+
+- Smaller differences, each found by comparing the two, and each sending its texts to the
+  pure path: whitespace that Python's ``str.strip`` removes at a paragraph's ends and Rust
+  keeps (no-break space, ...), NUL; an autolink whose text the pure path shows decoded
+  (``%20``, punycode); userinfo and IPv6 hosts (normalised differently); a fence left open at
+  a text's end without a final line end; a list or table row after a quote's or table's lines
+  (lazy continuation); a one-column table; tabs in a table's rows. Fixed in the post-step: a
+  fence right after a tight list item's text (no line end before ``<pre>``) and an empty
+  quote (``<blockquote></blockquote>``).
+
+The fallback is exact by construction; on every other text both paths give the same HTML
+(tests/unit/site/test_markdown_backends.py compares them on this repository's texts,
+generated advisories, 150 real RustSec advisories and documents of every construct). One
+difference is known and left: in some texts of random punctuation that mix ``*`` and ``_``
+runs markdown-it-pyrs pairs emphasis differently (``_* 1*_*1*``: markdown-it-py makes the
+last ``*1*`` emphasis, markdown-it-pyrs leaves it as text); about 1 in 3,000 such texts,
+none in the corpora. Both outputs are escaped text and tags of the same safe kinds.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown_it_pyrs
+
+from releasekit.site.links import REL, safe_link
+
+VERSION: str = markdown_it_pyrs.__version__  # type: ignore[attr-defined]
+RULES = [
+    # CommonMark's block and inline rules, without html_block and html_inline.
+    "blockquote",
+    "code",
+    "fence",
+    "heading",
+    "hr",
+    "lheading",
+    "list",
+    "paragraph",
+    "reference",
+    "autolink",
+    "backticks",
+    "emphasis",
+    "entity",
+    "escape",
+    "image",
+    "link",
+    "newline",
+    # The two extensions of the pure path.
+    "strikethrough",
+    "table",
+]
+MAX_DELIMITERS = 2000  # `*`, `_` and `~` in a text: about 10 ms of pairing at most
+MAX_DEFINITIONS = 200  # occurrences of "]:" (every reference definition has one)
+MAX_IMAGES = 200  # an image's text may hold images: each one more level of its stack
+MAX_DEPTH = 19  # the pure path stops at 20 open quotes, lists and items
+MAX_PREFIX = 200  # container characters at a line's start: far below a stack overflow
+
+_PARSER = markdown_it_pyrs.MarkdownIt("zero").enable_many(RULES)  # type: ignore[arg-type]
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+_LINK = re.compile(r'<a (href="[^"]*"(?: title="[^"]*")?)>')
+_URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol|li)[ >]")
+_DEEP = re.compile(rf"^[ \t>*+\-0-9.)]{{{MAX_PREFIX},}}", re.MULTILINE)
+# A reference definition's destination: after "]:", blanks, a line end and quote markers (a
+# superset of what may come between), then an optional "<"; up to a bracket, which a
+# scheme cannot hold.
+_DEFINED = re.compile(r"\]:[ \t]*(?:\n[ \t>]*)?<?([^\s<>\[\]]*)")
+# Hosts the two normalise differently: userinfo, IPv6 brackets, non-ASCII (punycode).
+_ODD_HOST = re.compile(r'="[a-zA-Z][a-zA-Z0-9+.\-]*://[^/"]*[@%]|%5B|%5D')
+_TAB_TABLE = re.compile(r"^(?=[^\n]*\t)[^\n]*\|", re.MULTILINE)  # tabs in a table's row
+# The delimiter row of a one-column table: the parsers differ on where one may start.
+_ONE_COLUMN = re.compile(
+    r"^[ \t]*(?:\|[ \t]*:?-+:?|:?-+:?[ \t]*\||:-+:?|-+:)[ \t]*\|?[ \t]*$"
+    r"|^[^\n|]*\|[^\n]*\n[ \t]*-+[ \t]*$",  # or a row with a pipe over a line of dashes
+    re.MULTILINE,
+)
+# A list marker on a line that may be a quote's lazy continuation: markdown-it-py lets any
+# list start there, this parser only one that could interrupt a paragraph (see _lazy_list).
+_LIST_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
+_QUOTE_LINE = re.compile(r"[ \t]*>")
+_BACKTICKS = re.compile(r"`+")
+_FENCE = re.compile(r"[ >*+\-0-9.)]*```[^`]*$")
+# An autolink whose shown text the pure path decodes (percent escapes, punycode hosts).
+_AUTOLINK_DECODED = re.compile(
+    r"<[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\x00-\x20]*?(?:%|xn--|[^\x00-\x7f])"
+)
+# Whitespace that Python's str.strip() takes from a paragraph's, heading's or cell's ends
+# (markdown-it-py strips them that way) and this parser keeps; and NUL, which markdown-it-py
+# replaces before parsing (a link's destination may then hold it).
+_ODD_SPACE = re.compile(
+    "[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+# What ends a tight list item's text right before a fenced block, where the pure path (like
+# markdown-it) writes no line end: text (never ">": it is escaped), an inline tag or image.
+_INLINE_ENDS = ("</em>", "</strong>", "</s>", "</a>", "</code>", "<br />", '" />')
+
+
+def _shift(match: re.Match[str]) -> str:
+    # The page has its own <h1>: the details' headings start one level below it.
+    return f"<{match.group(1)}h{min(6, int(match.group(2)) + 1)}>"
+
+
+def _unsafe_definition(text: str) -> bool:
+    """True when ``text`` may define a reference to a destination the pure path refuses."""
+    for match in _DEFINED.finditer(text):
+        destination = html.unescape(match.group(1).replace("\\", ""))
+        if not safe_link(destination):
+            return True
+    return False
+
+
+def _lone_backticks(text: str) -> bool:
+    """True when a run of backticks after a "[" may close no code span (see :func:`render`).
+
+    Paired per line and table cell, where the parser pairs them per paragraph: a run that
+    finds no partner there is taken as lone.
+    """
+    lines = text[text.rfind("\n", 0, text.find("[")) + 1 :].split("\n")
+    for segment in (cell for line in lines if "`" in line for cell in line.split("|")):
+        if "`" not in segment or _FENCE.match(segment):
+            continue  # (a fence's line is no inline text)
+        runs = [len(run) for run in _BACKTICKS.findall(segment)]
+        i = 0
+        while i < len(runs):
+            try:
+                i = runs.index(runs[i], i + 1) + 1  # the code span's end, and past it
+            except ValueError:
+                return True
+    return False
+
+
+def _join_fences(out: str) -> str:
+    parts = out.split("\n<pre>")
+    for i, part in enumerate(parts[:-1]):
+        inline = part[-1:] not in (">", "\n", "") or part.endswith(_INLINE_ENDS)
+        parts[i] = part + ("<pre>" if inline else "\n<pre>")
+    return "".join(parts)
+
+
+def _lazy_list(text: str) -> bool:
+    """True when a list marker starts a line in a run of lines (no blank one) after a quote's
+    or a table's, or a table's row after a quote's: the two parsers differ on whether they
+    interrupt it or continue it lazily."""
+    quoted = tabled = False
+    for line in text.split("\n"):
+        if not line.strip():
+            quoted = tabled = False
+        elif _QUOTE_LINE.match(line):
+            quoted = True
+        elif ((quoted or tabled) and _LIST_LINE.match(line)) or (quoted and "|" in line):
+            return True
+        elif "|" in line:
+            tabled = True
+    return False
+
+
+def _too_deep(out: str) -> bool:
+    depth = 0
+    for match in _CONTAINER.finditer(out):
+        depth += -1 if match.group(1) else 1
+        if depth >= MAX_DEPTH:
+            return True
+    return False
+
+
+def render(text: str) -> str | None:
+    """``text`` as the pure path renders it, or None: that path must render this text."""
+    if text.count("*") + text.count("_") + text.count("~") > MAX_DELIMITERS:
+        return None
+    if text.count("![") > MAX_IMAGES:
+        return None
+    if "]:" in text and (text.count("]:") > MAX_DEFINITIONS or _unsafe_definition(text)):
+        return None
+    if _DEEP.search(text) is not None or _ODD_SPACE.search(text) is not None:
+        return None
+    if (">" in text or "|" in text) and _lazy_list(text):
+        return None
+    if ("|" in text or ":-" in text or "-:" in text) and _ONE_COLUMN.search(text) is not None:
+        return None
+    if "|" in text and "\t" in text and _TAB_TABLE.search(text) is not None:
+        return None
+    if "<" in text and _AUTOLINK_DECODED.search(text) is not None:
+        return None
+    if "`" in text and "[" in text and _lone_backticks(text):
+        return None
+    try:
+        out = _PARSER.render(text)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a Rust panic (pyo3's PanicException is no Exception)
+        return None
+    if any(not safe_link(html.unescape(url)) for url in _URL.findall(out)):
+        return None
+    if ("@" in out or "%" in out) and _ODD_HOST.search(out) is not None:
+        return None
+    if not text.endswith("\n") and "</code></pre>" in out:
+        return None  # a fence left open at the end: the pure path ends it without "\n"
+    if "<blockquote>\n</blockquote>" in out:
+        out = out.replace("<blockquote>\n</blockquote>", "<blockquote></blockquote>")
+    if ("<li" in out or "<blockquote" in out) and _too_deep(out):
+        return None
+    if "\n<pre>" in out:
+        out = _join_fences(out)
+    if "<h" in out:
+        out = _HEADING.sub(_shift, out)
+    if "<a " in out:
+        out = _LINK.sub(rf'<a \1 rel="{REL}">', out)
+    return out
