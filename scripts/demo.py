@@ -399,6 +399,14 @@ def main() -> None:
         releasekit("lint")
         releasekit("verify")
         releasekit("embargo", "status")
+        # The pre-announcement: time, versions, highest severity; the site's calendar of
+        # upcoming security releases shows it until the lift.
+        releasekit("embargo", "announce", "--yes")
+        upcoming = json.loads((WORKSPACE / "site" / "upcoming.json").read_text())
+        for entry in upcoming["upcoming"]:
+            versions = ", ".join(r["version"] for r in entry["releases"])
+            said = f"{entry['release']}: {versions} (highest severity {entry['highest_severity']})"
+            console.print(f"  site/upcoming.ics and .json: {said}", soft_wrap=True, markup=False)
 
         pushed_before = remote_refs()
         step(

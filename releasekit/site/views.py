@@ -162,6 +162,8 @@ def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
         "credits": _credits(shown),
         "severity_reason": shown.severity_reason,
         "osv": osv,
+        # (its initial release is the advisory's release: see records.csaf)
+        "csaf": records.csaf_path(shown.id, shown.released.year) if shown.disclosed else None,
         "cve_record": cve_record,
         "revisions": [
             {

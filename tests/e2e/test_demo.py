@@ -63,9 +63,11 @@ def test_demo_runs_the_whole_embargo(tmp_path: Path) -> None:
     assert 'href="https://acme.example/security/policy"' in index
     assert "https://www.cve.org/CVERecord?id=CVE-2026-40001" in index
     messages = list((sandbox / "maildir" / "new").iterdir())
-    assert len(messages) == 1
+    assert len(messages) == 2  # the pre-announcement, then the announcement
+    assert "site/upcoming.ics and .json: " in done.stdout
+    assert json.loads((site / "upcoming.json").read_bytes())["upcoming"] == []  # released
     verify = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "verify_mail.py"), str(messages[0])],
+        [sys.executable, str(ROOT / "scripts" / "verify_mail.py"), str(sandbox / "maildir")],
         env={"GNUPGHOME": str(sandbox / "gnupg"), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

@@ -122,6 +122,9 @@ def test_what_the_site_shows_by_date(site_ws: Workspace, run: Run, moment: str, 
         assert m["body"] in page and m["reporter"] in page and m["cwe"] in page
         assert (site / "osv" / "ACSA-2026-0001.json").is_file()
         assert (site / "cve" / f"{m['cve']}.json").is_file()
+        # The page links each of its records, the CSAF document included.
+        for rel in ("osv/ACSA-2026-0001.json", "csaf/2026/acsa-2026-0001.json"):
+            assert f'href="../{rel}"' in page and (site / rel).is_file(), rel
 
 
 def test_an_embargoed_advisory_appears_nowhere(site_ws: Workspace) -> None:
