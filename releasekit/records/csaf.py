@@ -66,9 +66,12 @@ def cwe_names() -> dict[str, str]:
     return names
 
 
-def csaf_document(settings: Settings, advisory: Advisory) -> dict[str, Any]:
-    """The CSAF 2.0 document of a released advisory, as it is once disclosed."""
-    shown = disclosed(settings, advisory)
+def csaf_document(
+    settings: Settings, advisory: Advisory, shown: Public | None = None
+) -> dict[str, Any]:
+    """The CSAF 2.0 document of a released advisory, as it is once disclosed (``shown``: its
+    disclosed fields, when the caller has them)."""
+    shown = disclosed(settings, advisory, shown)
     project = settings.project
     products = _Products(project.name)
     affected: list[str] = []

@@ -40,6 +40,7 @@ from releasekit import records
 from releasekit.adapters.signing import Signer, normalize_fingerprint
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.public import Public
 from releasekit.records.csaf import CSAF_SCHEMA_URL, TLP_LABEL
 from releasekit.site import tree
 
@@ -93,9 +94,11 @@ def document_files(
     advisory: Advisory,
     signing: Signing | None,
     live: tree.Live | None,
+    shown: Public | None = None,
 ) -> tuple[dict[str, bytes], Entry]:
-    """The document of a disclosed advisory, its ``.sha512`` and (with a key) ``.asc``."""
-    document = records.csaf_document(settings, advisory)
+    """The document of a disclosed advisory, its ``.sha512`` and (with a key) ``.asc``
+    (``shown``: the advisory's disclosed fields, when the caller has them)."""
+    document = records.csaf_document(settings, advisory, shown)
     tracking = document["document"]["tracking"]
     initial = datetime.fromisoformat(tracking["initial_release_date"])
     rel = records.csaf_path(advisory.id, initial.year)

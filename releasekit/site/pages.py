@@ -133,7 +133,7 @@ def render_advisory(
             if view["cve_record"] and shown.cve not in ctx.shared_cves:
                 cve = records.cve_record(settings, advisory, shown=shown)
                 files[view["cve_record"]] = records.dumps(cve)
-            documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live)
+            documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live, shown)
             files.update(documents)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)

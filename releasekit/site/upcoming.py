@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import icalendar
 import orjson
 
 from releasekit.adapters import journal
@@ -158,6 +157,8 @@ def _calendar(settings: Settings, entries: Sequence[Announced]) -> bytes:
     project = settings.project
     site = project.site_url.rstrip("/")
     host = urlsplit(site).hostname or "releasekit.invalid"
+    import icalendar  # (24 ms to import: only a build that writes the files needs it)
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//releasekit//{project.name} security releases//EN")
     calendar.add("version", "2.0")
