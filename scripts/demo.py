@@ -461,8 +461,11 @@ def publish_later(moment: datetime) -> list[Path]:
                     markup=False,
                 )
                 found.append(path)
-    for record_path in sorted((copy / "site").glob("*/*.json")):
+    later_site = copy / "site"
+    for record_path in sorted([*later_site.glob("cve/*.json"), *later_site.glob("osv/*.json")]):
         copyable("record", rel(record_path))
+    for document in sorted(later_site.glob("csaf/*/*.json")):
+        copyable("CSAF document", rel(document))
     return found
 
 
