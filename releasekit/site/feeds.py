@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from releasekit import records
 from releasekit.model.config import Settings
-from releasekit.site.views import FeedRow
+from releasekit.site.views import FeedRow, severity_title
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -86,7 +86,7 @@ def _generator(
             entry.description(text(item.text))
         entry.published(_utc(item.published))
         entry.updated(_utc(item.updated))
-        label = "Not scored" if item.severity == "unscored" else item.severity.title()
+        label = severity_title(item.severity)
         entry.category(term=item.severity, label=label)
     return fg
 

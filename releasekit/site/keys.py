@@ -16,7 +16,7 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, mdcache, tree
 from releasekit.support import render
 
-RENDER_VERSION = "5"  # bump when the output or a key for the same input changes
+RENDER_VERSION = "6"  # bump when the output or a key for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:

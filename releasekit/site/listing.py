@@ -32,6 +32,7 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 from markupsafe import Markup
 
+from releasekit.model.severity import SEVERITIES
 from releasekit.site import feeds, kept, tree, views
 
 FILE = "site-rows.sqlite"
@@ -124,7 +125,8 @@ def listed(items: Mapping[str, Listed]) -> list[str]:
 
 
 _LINE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*")
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "none")
+# The filters list the highest first, then advisories with no score (views.severity_name).
+SEVERITY_ORDER = (*reversed(SEVERITIES), "unscored")
 
 
 def filters(items: Mapping[str, Listed], order: Sequence[str]) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def filters(items: Mapping[str, Listed], order: Sequence[str]) -> dict[str, Any]
             lines[line] = lines.get(line, 0) + 1
     return {
         "severities": [
-            {"name": name, "label": name.title(), "count": severities[name]}
+            {"name": name, "label": views.severity_title(name), "count": severities[name]}
             for name in SEVERITY_ORDER
             if name in severities
         ],

@@ -66,13 +66,9 @@ def severity_name(shown: Public) -> str:
     return shown.severity if shown.scored else "unscored"
 
 
-def severity_label(shown: Public) -> str:
-    """The severity as a reader sees it ("High 7.5", "Not scored")."""
-    if not shown.scored:
-        return "Not scored"
-    rating = shown.rating
-    label = shown.severity.title()
-    return f"{label} {rating.score:.1f}" if rating else label
+def severity_title(name: str) -> str:
+    """A severity name (see severity_name) as a reader sees it: "High", "Not scored"."""
+    return "Not scored" if name == "unscored" else name.title()
 
 
 def _severity(shown: Public) -> dict[str, Any]:
@@ -82,7 +78,7 @@ def _severity(shown: Public) -> dict[str, Any]:
     second = shown.cvss4 if shown.cvss is not None else None
     return {
         "name": severity_name(shown),
-        "label": shown.severity.title() if shown.scored else "Not scored",
+        "label": severity_title(severity_name(shown)),
         "scored": shown.scored,
         "score": f"{rating.score:.1f}" if rating else None,
         "vector": rating.vector if rating else None,
@@ -214,7 +210,7 @@ def json_row(settings: Settings, shown: Public) -> dict[str, Any]:
 
 def facets(shown: Public) -> tuple[str, ...]:
     """What the index's filters narrow by: the severity, then the lines that got the fix."""
-    return (shown.severity, *(fix.line for fix in shown.versions.lines))
+    return (severity_name(shown), *(fix.line for fix in shown.versions.lines))
 
 
 class FeedRow(NamedTuple):
@@ -291,7 +287,7 @@ def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[st
 
 def feed_row(shown: Public) -> FeedRow:
     """The advisory's entry of the feeds."""
-    severity = shown.severity.title() if shown.scored else "Not scored"
+    severity = severity_title(severity_name(shown))
     rating = shown.rating
     if shown.scored and rating is not None:
         severity += f" ({rating.score:.1f})"

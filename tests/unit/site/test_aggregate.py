@@ -61,7 +61,7 @@ def _shown(settings: Settings, stage: Stage = Stage.DISCLOSED, **fields: str | N
 def test_views_of_unscored_cvss4_credits_and_links(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     unscored = _shown(settings, cvss=None, fixed='{ "10.3" = "10.3.3" }')
-    assert views.severity_label(unscored) == "Not scored"
+    assert views.severity_title(views.severity_name(unscored)) == "Not scored"
     assert views.severity_name(unscored) == "unscored"
     assert "(" not in views.feed_row(unscored).text.split("Severity: ")[1].split(".")[0]
     assert views.feed_row(unscored).text.count("Not scored") == 1

@@ -443,3 +443,21 @@ def test_the_rows_are_found_where_a_whole_search_finds_them() -> None:
     ):
         assert listing._find(page, table) == page.find(table)
     assert listing._find(b"abc", b"") == 0
+
+
+def test_an_unscored_advisory_has_a_filter_of_its_own(site_ws: Workspace) -> None:
+    # The row says data-severity="unscored": its choice must be that name, not "none".
+    marked(site_ws, 1)
+    path = marked(site_ws, 2)
+    scored = ("cvss = ", "severity = ", "severity_reason = ")
+    path.write_text("\n".join(x for x in path.read_text().split("\n") if not x.startswith(scored)))
+    publish_at(site_ws, NOW)
+    index = (site_ws.root / "site" / "index.html").read_bytes()
+    assert _choices(index)[:3] == [
+        "f-severity-all: All (2)",
+        "f-severity-high: High (1)",
+        "f-severity-unscored: Not scored (1)",
+    ]
+    assert b'<tr id="ACSA-2026-0002" data-severity="unscored"' in index
+    style = (site_ws.root / "site" / "static" / "style.css").read_text()
+    assert '[value="unscored"]:checked) .updates tbody tr:not([data-severity="unscored"])' in style
