@@ -76,9 +76,9 @@ def credentials(env: Environment) -> Credentials:
     return Credentials(*values)
 
 
-def check_credentials(settings: Settings, env: Environment) -> None:
-    """Fail before anything is built when --cve-services cannot work."""
-    check_org(settings, "--cve-services")
+def check_credentials(settings: Settings, env: Environment, what: str = "--cve-services") -> None:
+    """Fail before anything is done when ``what`` cannot work: no org id, no login."""
+    check_org(settings, what)
     credentials(env)
 
 

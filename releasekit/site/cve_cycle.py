@@ -168,9 +168,9 @@ def update(
     api: cve.CveClient | None = None,
 ) -> CycleReport:
     """Send the disclosed advisory's CNA container after its latest revision, once."""
-    cve.check_org(settings, "cve update")
-    cve.credentials(env)
-    advisory = edit.find(settings, advisory_id)
+    cve.check_credentials(settings, env, "cve update")
+    advisories = workspace.load_advisories(settings)
+    advisory = edit.find(settings, advisory_id, advisories)
     cve_id = _needs_cve(settings, advisory, "update")
     days = settings.project.disclosure_days
     if lifecycle.stage(advisory, now, days) is not Stage.DISCLOSED:
@@ -186,7 +186,7 @@ def update(
                 f"{cve_id}: its record is not published yet "
                 "(`publish --cve-services` publishes it, as revised)"
             )
-        group = [a for a in workspace.load_advisories(settings) if a.cve == cve_id]
+        group = [a for a in advisories if a.cve == cve_id]
         group.sort(key=lambda a: (a.year, a.number))  # (its record's owner first, see `due`)
         key = update_key(journal, group)
         if key is None:
@@ -220,8 +220,7 @@ def reject(
 ) -> CycleReport:
     """Reject the advisory's reserved, unused CVE id with a public ``reason``; then comment
     ``cve`` out of its file."""
-    cve.check_org(settings, "cve reject")
-    cve.credentials(env)
+    cve.check_credentials(settings, env, "cve reject")
     text = edit.check_reason(reason)
     advisory = edit.find(settings, advisory_id)
     if advisory.cve is None:

@@ -8,7 +8,7 @@ written atomically, with the file's own mode.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +22,12 @@ from releasekit.support.errors import BadInput, Refused
 from releasekit.workspace.files import display_path, load_advisories
 
 
-def find(settings: Settings, advisory_id: str) -> Advisory:
-    """The advisory ``advisory_id`` (every advisory file must be valid); BadInput if none."""
-    for advisory in load_advisories(settings):
+def find(
+    settings: Settings, advisory_id: str, advisories: Sequence[Advisory] | None = None
+) -> Advisory:
+    """The advisory ``advisory_id`` among ``advisories`` (default: the workspace's, every
+    file valid); BadInput if none."""
+    for advisory in load_advisories(settings) if advisories is None else advisories:
         if advisory.id == advisory_id:
             return advisory
     shown = display_path(settings, settings.advisories_dir / f"{advisory_id}.md")
