@@ -66,11 +66,11 @@ class Versions:
                 found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range
-            line = _line(self.earlier_from)
+            line = release_line(self.earlier_from)
             below = f"{self.earlier_before}.0"
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:
-            found.append(Range(self.open_from, None, _line(self.open_from), None, None))
+            found.append(Range(self.open_from, None, release_line(self.open_from), None, None))
         return tuple(found)
 
     def named(self) -> tuple[str, ...]:
@@ -130,7 +130,8 @@ def release_key(text: str) -> Key:
     return _triple(text) or (0, 0, 0)
 
 
-def _line(text: str) -> str:
+def release_line(text: str) -> str:
+    """The release line of a version: ``10.3`` for ``10.3.2``."""
     major, minor, _ = release_key(text)
     return f"{major}.{minor}"
 

@@ -22,7 +22,7 @@ import orjson
 from markupsafe import Markup
 
 from releasekit import records
-from releasekit.model.versions import contains, release_key
+from releasekit.model.versions import contains, release_key, release_line
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
@@ -37,7 +37,8 @@ def version_path(version: str) -> str:
 
 
 def _versions_of(item: Item) -> tuple[Any, ...]:
-    return (item.ranges, item.named, item.vdigest, item.released)  # (released: the order)
+    # (vdigest covers the ranges and the versions they name; released: the order)
+    return (item.vdigest, item.released)
 
 
 def _changed(
@@ -74,8 +75,8 @@ def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]
         for position, (first, below, *_rest) in enumerate(item.ranges):
             at = bisect_left(keys, tuple(first))
             end = None if below is None else tuple(below)
+            order = (item.released or 0.0, item.year, item.number, ident, -position)
             while at < len(keys) and (end is None or keys[at] < end):
-                order = (item.released or 0.0, item.year, item.number, ident, -position)
                 found[versions[at]].append(order)
                 at += 1
     result: dict[str, Hits] = {}
@@ -158,7 +159,7 @@ def _version_page(
     rows: Mapping[str, tuple[Any, ...]],
 ) -> bytes:
     table = Markup("".join(rows[ident][4][at] for ident, at in hits))  # noqa: S704 - escaped
-    line = ".".join(str(part) for part in release_key(version)[:2])
+    line = release_line(version)
     return renderer.render(
         "version.html.j2",
         version=version,
@@ -172,7 +173,7 @@ def _version_page(
 def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str, Hits]) -> bytes:
     lines: dict[str, list[dict[str, Any]]] = {}
     for version in reversed(versions):  # newest first
-        line = ".".join(str(part) for part in release_key(version)[:2])
+        line = release_line(version)
         lines.setdefault(line, []).append(
             {
                 "version": version,
@@ -196,7 +197,7 @@ def _versions_json(
     base = renderer.context["project"]["site_url"]
     entries = []
     for version in reversed(versions):
-        own_line = ".".join(str(p) for p in release_key(version)[:2])
+        own_line = release_line(version)
         advisories = []
         for ident, at in which[version]:
             _first, _below, upgrade, line = items[ident].ranges[at]
