@@ -10,15 +10,12 @@ page kind at 1280 and 390 px, and printed) and PDFs go to test-artifacts/.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +25,7 @@ from releasekit.site import build
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.paths import REPO_ROOT
-from tests.helpers.sites import CONFIG, marked
+from tests.helpers.sites import CONFIG, marked, serve
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -48,11 +45,6 @@ PAGES = {
     "version": "versions/10.3.2.html",
     "credits": "credits.html",
 }
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
 
 
 def _severity(ws: Workspace, n: int, severity: str) -> None:
@@ -86,16 +78,8 @@ def served(ws: Workspace) -> Iterator[str]:
     _severity(ws, 2, "critical")
     _severity(ws, 3, "low")
     build.publish_workspace(workspace.open_workspace(ws.root), datetime(2026, 11, 25, tzinfo=UTC))
-    handler = functools.partial(Quiet, directory=str(ws.root / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(ws.root / "site") as url:
+        yield url
 
 
 def run_pages(tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:

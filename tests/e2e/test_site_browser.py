@@ -6,14 +6,11 @@ the test stops afterwards. Screenshots go to test-artifacts/ (ignored by git).
 
 from __future__ import annotations
 
-import functools
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,16 +19,11 @@ from releasekit.site import build
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.paths import REPO_ROOT
-from tests.helpers.sites import CONFIG, PLACEHOLDER, marked, markers
+from tests.helpers.sites import CONFIG, PLACEHOLDER, marked, markers, serve
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
 
 
 @pytest.fixture
@@ -49,16 +41,8 @@ def served(ws: Workspace) -> Iterator[str]:
             lines[index] = ""
         path.write_text("\n".join(lines))
     build.publish_workspace(workspace.open_workspace(ws.root), datetime(2026, 11, 25, tzinfo=UTC))
-    handler = functools.partial(Quiet, directory=str(ws.root / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(ws.root / "site") as url:
+        yield url
 
 
 def _long_body() -> str:

@@ -10,14 +10,11 @@ version, with the version to upgrade to. Screenshots of each new kind of page, a
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,7 +24,7 @@ from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.browser import Browser
 from tests.helpers.paths import REPO_ROOT
-from tests.helpers.sites import CONFIG, marked, markers
+from tests.helpers.sites import CONFIG, marked, markers, serve
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -141,11 +138,6 @@ def order(spec: Spec) -> tuple[str, int]:
     return (spec.released, spec.n)
 
 
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
 def _write(ws: Workspace) -> None:
     config = CONFIG.replace(
         'site_url = "https://acme.example/security"\n',
@@ -185,16 +177,8 @@ def site(ws: Workspace) -> Path:
 
 @pytest.fixture
 def served(site: Path) -> Iterator[str]:
-    handler = functools.partial(Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import threading
+from collections.abc import Iterator
 from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ..conftest import MINIMAL_CONFIG, Workspace
@@ -89,3 +94,23 @@ def grep(root: Path, needle: str) -> list[str]:
     """Every file under ``root`` whose name or bytes contain ``needle``."""
     raw = needle.encode()
     return [rel for rel, data in site_files(root).items() if raw in data or needle in rel]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """``site`` served over HTTP on 127.0.0.1 (its base URL), stopped on leaving."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
