@@ -38,11 +38,6 @@ class Credit:
     name: str
     type: str = "finder"  # one of CREDIT_TYPES
 
-    @property
-    def label(self) -> str:
-        """The type as a page shows it ("Remediation developer")."""
-        return self.type.capitalize()
-
 
 @dataclass(frozen=True, slots=True)
 class Revision:

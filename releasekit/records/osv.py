@@ -86,9 +86,7 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
             }
         )
     repository = settings.project.repository_url
-    commits = dict(
-        sorted(shown.fix_commits.items(), key=lambda item: Version(item[0]), reverse=True)
-    )
+    commits = _newest_first(shown)
     if entries and repository and commits and advisory.introduced is None:
         fixed = list(dict.fromkeys(commits.values()))
         entries[0]["ranges"].append(
@@ -105,12 +103,16 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
     return entries
 
 
+def _newest_first(shown: Public) -> dict[str, str]:
+    """The fix commits by line, the newest line first (the GIT range and the references)."""
+    return dict(sorted(shown.fix_commits.items(), key=lambda i: Version(i[0]), reverse=True))
+
+
 def _references(settings: Settings, shown: Public) -> list[dict[str, str]]:
     references = [{"type": "ADVISORY", "url": page_url(settings, shown.id)}]
     repository = settings.project.repository_url
     if repository:
-        newest_first = sorted(shown.fix_commits.items(), key=lambda i: Version(i[0]), reverse=True)
-        for commit in dict.fromkeys(commit for _, commit in newest_first):
+        for commit in dict.fromkeys(_newest_first(shown).values()):
             references.append({"type": "FIX", "url": commit_url(repository, commit)})
     if settings.project.release_url:
         for version in shown.versions.fixed_list:
