@@ -47,14 +47,6 @@ PAGES = {
 }
 
 
-def _severity(ws: Workspace, n: int, severity: str) -> None:
-    """Advisory ``n`` with only the given severity (marked() writes one of its own)."""
-    path = ws.root / "advisories" / f"ACSA-2026-{n:04d}.md"
-    lines = [line for line in path.read_text().split("\n") if not line.startswith("severity =")]
-    lines.insert(lines.index("+++", 1), f'severity = "{severity}"')
-    path.write_text("\n".join(lines))
-
-
 def _body() -> str:
     return (
         "## Impact\n\nMARKER-BODY-0001 lets a signed-in user export **private** channels. See "
@@ -72,11 +64,9 @@ def _body() -> str:
 def served(ws: Workspace) -> Iterator[str]:
     ws.write("releasekit.toml", CONFIG)
     marked(ws, 1, body=_body(), cvss4=f'"{CVSS4}"')
-    marked(ws, 2, released="2026-11-20T16:00:00Z")
-    marked(ws, 3, released="2026-11-24T16:00:00Z", fixed='{ "10.4" = "10.4.1" }')
+    marked(ws, 2, released="2026-11-20T16:00:00Z", severity='"critical"')
+    marked(ws, 3, released="2026-11-24T16:00:00Z", fixed='{ "10.4" = "10.4.1" }', severity='"low"')
     marked(ws, 4, released=None)  # embargoed: nowhere
-    _severity(ws, 2, "critical")
-    _severity(ws, 3, "low")
     build.publish_workspace(workspace.open_workspace(ws.root), datetime(2026, 11, 25, tzinfo=UTC))
     with serve(ws.root / "site") as url:
         yield url

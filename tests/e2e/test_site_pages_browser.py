@@ -212,8 +212,7 @@ def test_every_version_page_lists_exactly_the_advisories_that_affect_it(
     for version in PRODUCT:
         hits = sorted((s for s in SPECS if affects(s, version)), key=order, reverse=True)
         if version not in have:
-            assert not any(version in named(s) for s in SPECS)
-            continue
+            continue  # (no range names it: the pages are exactly the named versions, above)
         browser.open(served + f"versions/{version}.html")
         assert browser.evaluate("document.querySelector('h1').textContent") == (
             f"Acme Server {version}"

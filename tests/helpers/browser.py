@@ -53,10 +53,14 @@ class Browser:
         os.close(from_chrome_w)
         self._buffer = b""
         self._next = 0
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        attached = self.call("Target.attachToTarget", targetId=target, flatten=True)
-        self._session = attached["sessionId"]
-        self.call("Page.enable", session=True)
+        try:  # (a failed start leaves no Chromium behind: no `with` block ever runs)
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            attached = self.call("Target.attachToTarget", targetId=target, flatten=True)
+            self._session = attached["sessionId"]
+            self.call("Page.enable", session=True)
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self) -> Browser:
         return self

@@ -14,7 +14,7 @@ from releasekit.site import build
 from releasekit.support.errors import AdvisoryError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace, advisory_text
-from tests.helpers.sites import CONFIG, marked, markers, site_files
+from tests.helpers.sites import marked, markers, site_files
 from tests.unit.site.test_build import at, publish_at
 from tests.unit.site.test_listing import edit, fresh
 
@@ -22,12 +22,6 @@ SHARED = f'"{markers(1)["cve"]}"'
 RECORD = f"cve/{markers(1)['cve']}.json"
 LATE = "2027-01-20T10:00:00Z"  # released then: details from 2027-02-19
 BEFORE, AFTER = "2027-02-01T00:00:00Z", "2027-03-01T00:00:00Z"
-
-
-@pytest.fixture
-def site_ws(ws: Workspace) -> Workspace:
-    ws.write("releasekit.toml", CONFIG)
-    return ws
 
 
 def modules(ws: Workspace) -> list[list[str]]:
