@@ -82,9 +82,11 @@ def announced(state_dir: Path) -> list[Announced]:
         return []
     found: list[Announced] = []
     with book:
-        for step in book.steps(_RECORD):
-            rest = step.key[len(_RECORD) :]
-            sent = [m for m in book.steps(f"{_MAILS}{rest}/") if m.status == "done"]
+        records, mails = book.steps(_RECORD), book.steps(_MAILS)  # (each one query)
+        done = [m for m in mails if m.status == "done"]
+        for step in records:
+            prefix = f"{_MAILS}{step.key[len(_RECORD) :]}/"
+            sent = [m for m in done if m.key.startswith(prefix)]
             if not sent:
                 continue
             detail = step.detail
