@@ -26,6 +26,7 @@ from releasekit.model.versions import contains, release_key, release_line
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
+TEMPLATES = ("version.html.j2", "versions.html.j2", "credits.html.j2")  # what renders these
 VERSIONS_INDEX = "versions/index.html"
 VERSIONS_JSON = "versions.json"
 CREDITS = "credits.html"

@@ -10,7 +10,10 @@ How a build goes:
    (released or disclosed) and everything global (settings, templates, this code). An
    advisory whose key and files on disk match the last build is not rendered again
    (:mod:`.plan`); its row of the index, entry of advisories.json and feed entry stay as
-   they are (:mod:`.listing`).
+   they are (:mod:`.listing`). Parts are keyed apart where a template does not touch
+   them: an advisory's records (OSV, CVE, CSAF) by what they are made of without the
+   templates (``keys.records_key``), the version and credits pages by the templates that
+   render them; a restyled page renders the pages again and keeps those.
 2. Everything else is rendered (:mod:`.pages`; on every core when there is a lot,
    :mod:`.workers`) into the standby tree; unchanged files are hard-linked into it from the
    live site meanwhile.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -226,7 +230,7 @@ class _Builder:
         self.site = _site_path(settings)
         self.state_dir = workspace.state_dir(settings)
         self.state = State((), "")  # the last build's, read once the publish lock is held
-        self.global_key = ""
+        self.global_key = self.records_key = ""
         self.standby_scan: child.Background | None = None  # tree.scan of the standby
         self.announced: list[upcoming.Announced] = []  # pre-announcements (the journal)
 
@@ -236,6 +240,7 @@ class _Builder:
             self.state = load_state(self.state_dir, self.settings, self.site)
             fingerprint = None if self.signing is None else self.signing.fingerprint
             self.global_key = keys.global_key(self.settings, fingerprint)
+            self.records_key = keys.records_key(self.settings, fingerprint)
             self.announced = upcoming.announced(self.state_dir)
             return self._run(entries, sources)
 
@@ -270,7 +275,8 @@ class _Builder:
         self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
     ) -> Plan:
         now, folder = self.now.timestamp(), self.settings.advisories_dir
-        return make_plan(self.state, self.global_key, now, folder, entries, sources, present)
+        key, records_key = self.global_key, self.records_key
+        return make_plan(self.state, key, now, folder, entries, sources, present, records_key)
 
     def _build(self, plan: Plan) -> PublishReport:
         state = self.state
@@ -281,7 +287,10 @@ class _Builder:
         # The files of the advisories that are not rendered again are right in the live site
         # (or already in the standby): they are hard-linked into the standby while the others
         # render, by child processes (see tree.Linker).
-        kept = (rel for item in plan.items.values() for rel in item.files)
+        kept = itertools.chain(
+            (rel for item in plan.items.values() for rel in item.files),
+            (rel for task in plan.tasks if task.records for rel in task.records.files),
+        )
         to_link = standby.keep_live(plan, state, kept)
         fork_min = self.tuning.fork_min
         linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
@@ -323,6 +332,7 @@ class _Builder:
             live,
             self.signing,
             shared,
+            self.records_key,
         )
         advance = self.advance if count >= tuning.parallel_min else None
         # Said after rendering, of the public advisories only: the tasks include changed files
@@ -357,7 +367,10 @@ class _Builder:
         """The version pages, their index, versions.json and credits.html (see aggregate)."""
         state = self.state
         renderer = pages.renderer_for(self.settings, self.global_key)
-        full = state.global_key != self.global_key or not state.items
+        # Made again from nothing when a setting or one of their templates changed (not
+        # when only another template did: the advisory page's, say)
+        plan.aggregate_key = keys.part_key(self.records_key, renderer.closure(aggregate.TEMPLATES))
+        full = state.aggregate_key != plan.aggregate_key or not state.items
 
         def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
             found = {i: plan.rows[i] for i in ids if i in plan.rows}

@@ -16,7 +16,7 @@ from releasekit.model.lifecycle import Stage
 from releasekit.site import listing, mdcache, tree
 from releasekit.support import render
 
-RENDER_VERSION = "6"  # bump when the output or a key for the same input changes
+RENDER_VERSION = "7"  # bump when the output or a key for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:
@@ -50,15 +50,15 @@ def fingerprint(advisory: Advisory) -> str:
     return digest.hexdigest()
 
 
-def global_key(settings: Settings, signing: str | None = None) -> str:
-    """Everything that is not an advisory but changes the output (``signing``: the
+def records_key(settings: Settings, signing: str | None = None) -> str:
+    """Everything that is not an advisory but changes its records (OSV, CVE, CSAF): the
+    settings and this code, not the templates or the Markdown renderer (``signing``: the
     fingerprint of the key that signs the CSAF documents, None when they are not signed)."""
     h = hashlib.blake2b(digest_size=16)
     project, cve = settings.project, settings.cve
     for part in (
         RENDER_VERSION,
         __version__,
-        mdcache.identity(),  # the Markdown renderer: switching it renders every page again
         project.name,
         project.vendor,
         project.site_url,
@@ -70,11 +70,19 @@ def global_key(settings: Settings, signing: str | None = None) -> str:
         cve.short_name,
         settings.disclosure.at_release,
         project.repository_url,  # OSV GIT ranges and fix links
-        project.release_url,
         settings.osv,
         signing,
     ):
         h.update(repr(part).encode() + b"\0")
+    return h.hexdigest()
+
+
+def global_key(settings: Settings, signing: str | None = None) -> str:
+    """Everything that is not an advisory but changes the output: what changes the records
+    (:func:`records_key`), the Markdown renderer and the templates."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(records_key(settings, signing).encode() + b"\0")
+    h.update(mdcache.identity().encode() + b"\0")  # switching it renders every page again
     for root in (settings.templates_dir, render.builtin_templates_dir()):
         h.update(b"root\0")
         if root.is_dir():
@@ -84,8 +92,15 @@ def global_key(settings: Settings, signing: str | None = None) -> str:
     return h.hexdigest()
 
 
+def part_key(records_key: str, templates: str) -> str:
+    """What a part of the site is made of globally: the settings (``records_key``) and the
+    templates that render it (``templates``: a digest of them, see pages.Renderer.closure)."""
+    return hashlib.blake2b(f"{records_key}\0{templates}".encode(), digest_size=16).hexdigest()
+
+
 def render_key(global_key: str, fingerprint: str, stage: Stage) -> str:
-    """What an advisory's files are made of: its content, its stage and everything global."""
+    """What an advisory's files are made of: its content, its stage and everything global
+    (or, with a :func:`records_key`, what its records are made of)."""
     text = f"{global_key}\0{fingerprint}\0{stage.value}"
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 

@@ -6,10 +6,12 @@ per process (:func:`renderer`), before the workers fork.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from markupsafe import Markup
@@ -48,6 +50,16 @@ class Context:
     live: tree.Live | None = None  # the live site's files that are as the state says
     signing: csaf.Signing | None = None  # the key that signs the CSAF documents (None: none)
     shared_cves: frozenset[str] = frozenset()  # their records are the build's (sharing)
+    records_key: str = ""  # what the records are made of besides the advisory (keys)
+
+
+class Records(NamedTuple):
+    """An advisory's records as the last build made them, kept when its page is rendered
+    again for a reason that does not change them (a template): see plan."""
+
+    key: str  # their render key (keys.records_key)
+    files: tuple[str, ...]  # in the live site, linked into the standby by the build
+    csaf: tuple[str, ...] | None  # the CSAF document's entry (a csaf.Entry)
 
 
 class Renderer:
@@ -67,6 +79,31 @@ class Renderer:
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
         records.warm()
+
+    def closure(self, names: Sequence[str]) -> str:
+        """A digest of the templates ``names`` and of every template they extend, include
+        or import, as this renderer loads them (the global key when a name is computed: which
+        templates it takes is known only when rendering)."""
+        from jinja2 import meta
+
+        loader = self.env.loader
+        assert loader is not None  # (render.environment gives one)
+        h = hashlib.blake2b(digest_size=16)
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            with render.template_errors(name):
+                source, _filename, _uptodate = loader.get_source(self.env, name)
+                referenced = list(meta.find_referenced_templates(self.env.parse(source)))
+            if None in referenced:
+                return self.key[1]
+            h.update(f"{name}\0{len(source)}\0{source}\0".encode("utf-8", "surrogatepass"))
+            todo.extend(r for r in referenced if r is not None)
+        return h.hexdigest()
 
     def render(self, name: str, **context: Any) -> str:
         return _rendered(self.templates[name], name, context)
@@ -95,16 +132,21 @@ def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
 
 
 def render_advisory(
-    ctx: Context, advisory: Advisory
+    ctx: Context, advisory: Advisory, kept: Records | None = None
 ) -> tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]:
-    """Render an advisory's page, records and row; write the files into the standby."""
+    """Render an advisory's page, records and row; write the files into the standby.
+
+    ``kept``: the last build's records, used as they are when made of what they would be
+    made of now (their files are not in the returned ones: the build links them).
+    """
     settings = ctx.settings
     days = settings.project.disclosure_days
     seen = lifecycle.stage(advisory, ctx.now, days)
     fingerprint = keys.fingerprint(advisory)
     written: dict[str, tree.FileInfo] = {}
     row = None
-    key = None
+    key = rkey = None
+    record_files: tuple[str, ...] = ()
     disclosed = unrecorded = False
     entry: csaf.Entry | None = None
     facets: tuple[str, ...] = ()
@@ -128,13 +170,13 @@ def render_advisory(
         )
         files = {view["page"]: page.encode()}
         if disclosed:
-            osv = records.osv_record(settings, advisory, shown)
-            files[view["osv"]] = records.dumps(osv)
-            if view["cve_record"] and shown.cve not in ctx.shared_cves:
-                cve = records.cve_record(settings, advisory, shown=shown)
-                files[view["cve_record"]] = records.dumps(cve)
-            documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live, shown)
-            files.update(documents)
+            rkey = keys.render_key(ctx.records_key, fingerprint, seen)
+            if kept is not None and kept.key == rkey:
+                record_files = kept.files
+                entry = None if kept.csaf is None else csaf.Entry(*kept.csaf)
+            else:
+                made, entry = _records(ctx, advisory, shown, view)
+                files.update(made)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         ranges, named, fragments = _version_rows(settings, shown, view)
@@ -160,7 +202,8 @@ def render_advisory(
         stamp(advisory.released),
         stamp(advisory.disclosed_at(days)),
         key,
-        tuple(sorted(written)),
+        rkey,
+        tuple(sorted((*written, *record_files))),
         None if row is None else row.digest(),
         disclosed,
         unrecorded,
@@ -172,6 +215,21 @@ def render_advisory(
         credits,
     )
     return item, row, written
+
+
+def _records(
+    ctx: Context, advisory: Advisory, shown: Public, view: dict[str, Any]
+) -> tuple[dict[str, bytes], csaf.Entry]:
+    """A disclosed advisory's OSV record, CVE record (unless the build makes it: a shared
+    id) and CSAF document with its hash and signature: path in the site -> bytes."""
+    settings = ctx.settings
+    files = {view["osv"]: records.dumps(records.osv_record(settings, advisory, shown))}
+    if view["cve_record"] and shown.cve not in ctx.shared_cves:
+        cve = records.cve_record(settings, advisory, shown=shown)
+        files[view["cve_record"]] = records.dumps(cve)
+    documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live, shown)
+    files.update(documents)
+    return files, entry
 
 
 def _version_rows(

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from releasekit import records
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.site import keys, listing, tree
-from releasekit.site.pages import Context
+from releasekit.site.pages import Context, Records
 from releasekit.site.state import Item, State
 from releasekit.site.workers import Done, Task
 from releasekit.support.errors import AdvisoryError, Problem
@@ -70,6 +71,7 @@ class Plan:
     linker: tree.Linker | None = None  # the links of the kept files into the standby
     adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
     upcoming_key: str = ""  # what its upcoming.* are made of, of the journal
+    aggregate_key: str = ""  # what its version and credits pages are made of, globally
 
     def take(self, results: Iterable[Done]) -> int:
         """What the renderers made: items, rows and files; AdvisoryError with every problem
@@ -122,11 +124,13 @@ def make_plan(
     entries: list[Entry],
     sources: Sources | None,
     present: dict[str, tree.Signature],
+    records_key: str = "",
 ) -> Plan:
     """The advisories whose files stay as they are, and what to render.
 
     ``key``: the build's global key; ``folder``: the advisory files (of ``sources``);
-    ``present``: the live site as it is on disk.
+    ``present``: the live site as it is on disk; ``records_key``: what the records are
+    made of besides the advisory (keys.records_key).
     """
     if present == state.signatures:
         good = set(present)
@@ -145,13 +149,26 @@ def make_plan(
             seen = lifecycle.stage_at(entry.released, entry.disclosed_at, now)
             wanted = keys.render_key(key, entry.fingerprint, seen) if seen.public else None
             if old.key != wanted:
-                plan.tasks.append(Task(entry.id, entry.source))
+                kept = _records(plan, old, keys.render_key(records_key, entry.fingerprint, seen))
+                plan.tasks.append(Task(entry.id, entry.source, kept))
                 continue
         if plan.good.issuperset(old.files):
             plan.items[entry.id] = old
         else:
             plan.tasks.append(Task(entry.id, entry.source))
     return plan
+
+
+def _records(plan: Plan, old: Item, rkey: str) -> Records | None:
+    """The records of an advisory rendered again with the same content and stage, when they
+    are made of what they would be now (only a template changed, or the Markdown renderer)
+    and are on the site as the state says: its page is rendered, they are kept."""
+    if old.rkey != rkey:
+        return None
+    files = tuple(rel for rel in old.files if rel != records.page_path(old.id))
+    if not plan.good.issuperset(files):
+        return None
+    return Records(rkey, files, old.csaf)
 
 
 def _source_entries(

@@ -27,7 +27,7 @@ from releasekit.support import fsutil
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "10"  # bump when what save_state writes changes
+STATE_FORMAT = "11"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -47,6 +47,7 @@ class Item(NamedTuple):
     released: float | None  # POSIX timestamps: cheaper to keep than datetimes
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
+    rkey: str | None  # render key of its records (keys.records_key); None while undisclosed
     files: tuple[str, ...]
     row: str | None  # the digest of its Row (see listing); None while hidden
     disclosed: bool
@@ -79,6 +80,7 @@ class State:
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
     token: str = ""  # the items file written with this manifest ("": none)
     upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
+    aggregate_key: str = ""  # what the live version and credits pages were made of, globally
     # From the items file, read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -170,6 +172,7 @@ def save_state(state_dir: Path, state: State) -> None:
         state.counts,
         token,
         state.upcoming_key,
+        state.aggregate_key,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)

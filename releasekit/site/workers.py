@@ -27,6 +27,7 @@ class Task:
 
     id: str
     source: Advisory | Path  # a Path is parsed first
+    records: pages.Records | None = None  # the last build's records, kept if still right
 
 
 class Done(NamedTuple):
@@ -49,7 +50,7 @@ def render_task(ctx: Context, task: Task) -> Done:
             return Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, row, written = pages.render_advisory(ctx, advisory)
+    item, row, written = pages.render_advisory(ctx, advisory, task.records)
     plain_row = None if row is None else tuple(row)
     return Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 

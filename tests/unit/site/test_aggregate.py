@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, load_config
 from releasekit.model.lifecycle import Stage
 from releasekit.model.public import Public, public_fields
 from releasekit.model.versions import _versions
-from releasekit.site import views
+from releasekit.site import aggregate, pages, views
+from releasekit.workspace import files as workspace
 from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
+from tests.helpers.paths import REPO_ROOT
 from tests.helpers.sites import marked, site_files
 from tests.unit.site.test_build import publish_at
 
@@ -187,3 +191,48 @@ def test_a_version_row_is_escaped_and_says_the_nearest_supported_line() -> None:
         in older
     )
     assert "No fixed version recorded" in unfixed and "nearest" not in unfixed
+
+
+def test_only_their_own_templates_make_the_version_pages_again(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marked(ws, 1)
+    marked(ws, 2, fixed='{ "10.1" = "10.1.2" }', introduced='"10.1"')
+    publish_at(ws, NOW)
+    made: list[str] = []
+    real_page, real_credits = aggregate._version_page, aggregate._credits_page
+    monkeypatch.setattr(
+        aggregate,
+        "_version_page",
+        lambda renderer, version, *rest: (
+            made.append(version) or real_page(renderer, version, *rest)
+        ),
+    )
+    monkeypatch.setattr(
+        aggregate,
+        "_credits_page",
+        lambda renderer, items: made.append("credits") or real_credits(renderer, items),
+    )
+    builtin = REPO_ROOT / "templates"
+    page = (builtin / "advisory.html.j2").read_text()
+    ws.write("templates/advisory.html.j2", page.replace('class="advisory"', 'class="advisory x"'))
+    report = publish_at(ws, NOW)
+    assert "advisories/ACSA-2026-0001.html" in report.written
+    assert made == []  # the advisory page's template is not theirs
+    assert "versions/10.1.1.html" in report.unchanged
+    base = (builtin / "base.html.j2").read_text()
+    ws.write("templates/base.html.j2", base.replace("</body>", "<!-- restyled --></body>"))
+    report = publish_at(ws, NOW)
+    assert "10.1.1" in made and "credits" in made
+    assert "versions/10.1.1.html" in report.written
+    assert "<!-- restyled -->" in (ws.root / "site/versions/10.1.1.html").read_text()
+
+
+def test_a_computed_template_name_ties_a_part_to_every_template(ws: Workspace) -> None:
+    ws.write("templates/version.html.j2", '{% include "v-" ~ version ~ ".j2" %}\n')
+    settings = workspace.open_workspace(ws.root)
+    renderer = pages.Renderer(settings, "the-global-key")
+    assert renderer.closure(["version.html.j2"]) == "the-global-key"
+    fixed = renderer.closure(["versions.html.j2"])
+    assert fixed != "the-global-key"
+    assert fixed == pages.Renderer(settings, "another").closure(["versions.html.j2"])

@@ -386,6 +386,71 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
     assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
 
 
+def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
+    records_of_1 = {
+        "osv/ACSA-2026-0001.json",
+        "cve/CVE-2099-90001.json",
+        "csaf/2026/acsa-2026-0001.json",
+        "csaf/2026/acsa-2026-0001.json.sha512",
+    }
+    builtin = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
+    restyled = builtin.replace('<article class="advisory">', '<article class="advisory new">')
+    assert restyled != builtin
+    site_ws.write("templates/advisory.html.j2", restyled)
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"  # and one advisory edited
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    made = []
+    real_osv = build.pages.records.osv_record
+    monkeypatch.setattr(
+        build.pages.records,
+        "osv_record",
+        lambda settings, advisory, shown: (
+            made.append(advisory.id) or real_osv(settings, advisory, shown)
+        ),
+    )
+    report = publish_at(site_ws, LATER)
+    assert made == ["ACSA-2026-0002"]  # the edited one only: the other's records are kept
+    assert {"advisories/ACSA-2026-0001.html", "advisories/ACSA-2026-0002.html"} <= set(
+        report.written
+    )
+    assert 'class="advisory new"' in (site / "advisories/ACSA-2026-0001.html").read_text()
+    for rel in records_of_1:
+        assert rel in report.unchanged
+        assert (site / rel).stat().st_ino == inodes[rel]
+    assert "One more sentence." in (site / "osv/ACSA-2026-0002.json").read_text()
+    # A setting that the records show: every record is made again.
+    config = site_ws.root / "releasekit.toml"
+    config.write_text(config.read_text().replace('vendor = "Acme"', 'vendor = "Acme Corp"'))
+    made.clear()
+    report = publish_at(site_ws, LATER)
+    assert sorted(made) == ["ACSA-2026-0001", "ACSA-2026-0002"]
+    assert "csaf/2026/acsa-2026-0001.json" in report.written
+    assert "Acme Corp" in (site / "csaf/2026/acsa-2026-0001.json").read_text()
+
+
+def test_records_damaged_on_the_site_are_made_again_with_a_new_template(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    record = site / "osv/ACSA-2026-0001.json"
+    good = record.read_bytes()
+    record.write_bytes(b"{}")
+    builtin = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
+    site_ws.write("templates/advisory.html.j2", builtin.replace("</article>", "</article>\n"))
+    report = publish_at(site_ws, LATER)
+    assert "osv/ACSA-2026-0001.json" in report.written
+    assert record.read_bytes() == good
+
+
 def test_advisories_json_lists_what_is_public(site_ws: Workspace) -> None:
     marked(site_ws, 1)
     marked(site_ws, 2, released="2026-11-20T10:00:00Z")
