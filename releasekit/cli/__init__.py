@@ -13,6 +13,7 @@ and is added to the root below. The command modules import only ``cli.context`` 
 from __future__ import annotations
 
 import errno
+import importlib
 import traceback
 from pathlib import Path
 from typing import Any
@@ -21,21 +22,40 @@ import click
 
 from releasekit import __version__
 from releasekit.cli import show
-from releasekit.cli.advisory import advisory
 from releasekit.cli.context import Context
-from releasekit.cli.cve import cve
-from releasekit.cli.embargo import embargo
-from releasekit.cli.init import init
-from releasekit.cli.patch import patch
-from releasekit.cli.plan import lint_command, plan_command
-from releasekit.cli.publish import publish_command
-from releasekit.cli.verify import verify_command
 from releasekit.support import fsutil
 from releasekit.support.errors import EXIT_NOT_DONE, ReleasekitError
 
+# Each command: its module and the click command in it, loaded when the command runs (or
+# `--help` lists them): a daily `releasekit publish` does not load what `embargo` needs.
+COMMANDS = {
+    "init": ("init", "init"),
+    "advisory": ("advisory", "advisory"),
+    "patch": ("patch", "patch"),
+    "plan": ("plan", "plan_command"),
+    "lint": ("plan", "lint_command"),
+    "verify": ("verify", "verify_command"),
+    "embargo": ("embargo", "embargo"),
+    "publish": ("publish", "publish_command"),
+    "cve": ("cve", "cve"),
+}
+
 
 class ReleasekitGroup(click.Group):
-    """A click group that turns ReleasekitError into one line on stderr and an exit code."""
+    """A click group that turns ReleasekitError into one line on stderr and an exit code,
+    and loads each command's module when that command is wanted (see COMMANDS)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
+            return None
+        module, name = found
+        command = getattr(importlib.import_module(f"releasekit.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -88,20 +108,6 @@ def cli(ctx: click.Context, root: Path, verbose: bool) -> None:
       releasekit publish          # daily, e.g. from cron
     """
     ctx.obj = Context(root, verbose)
-
-
-for command in (
-    init,
-    advisory,
-    patch,
-    plan_command,
-    lint_command,
-    verify_command,
-    embargo,
-    publish_command,
-    cve,
-):
-    cli.add_command(command)
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -4,6 +4,7 @@ import io
 import json
 import re
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,9 @@ Run = Callable[..., Result]
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [prefix]
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             found += all_commands(command, (*prefix, name))
         else:
@@ -39,9 +42,24 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     command = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]  # type: ignore[assignment]
+        command = command.get_command(click.Context(command), name)  # type: ignore[assignment]
     if not isinstance(command, click.Group):
         assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from releasekit.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['publish', '--help']).exit_code == 0\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('releasekit.cli.'))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "releasekit.cli.publish" in loaded
+    assert "releasekit.cli.embargo" not in loaded and "releasekit.cli.advisory" not in loaded
 
 
 def test_init_scaffolds_a_valid_workspace(tmp_path: Path) -> None:
