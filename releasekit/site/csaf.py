@@ -7,8 +7,8 @@ Per document (rendered with its advisory, see :mod:`.pages`)::
     csaf/YEAR/ID.json.sha512   its SHA-512, as ``sha512sum`` writes it
     csaf/YEAR/ID.json.asc      a detached OpenPGP signature by ``[mail] signing_key``
 
-and for the whole site (:func:`listing_files`, made again in every build that renders
-anything)::
+and for the whole site (:func:`listing_files`, made again when a document's entry or a
+setting changed)::
 
     .well-known/csaf/provider-metadata.json   the provider: publisher, key, distributions
     .well-known/csaf/openpgp/FINGERPRINT.asc  the signing key's public part

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from releasekit import __version__
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
-from releasekit.site import listing, mdcache, tree
+from releasekit.site import mdcache, tree
 from releasekit.support import render
+
+if TYPE_CHECKING:  # (loaded by a build, not by a run that changes nothing)
+    from releasekit.site.listing import Listed
 
 RENDER_VERSION = "7"  # bump when the output or a key for the same input changes
 
@@ -98,6 +102,13 @@ def part_key(records_key: str, templates: str) -> str:
     return hashlib.blake2b(f"{records_key}\0{templates}".encode(), digest_size=16).hexdigest()
 
 
+def extras_key(records_key: str, documents: object, upcoming: object) -> str:
+    """What the CSAF distribution files and upcoming.* are made of: the settings, every
+    CSAF document's entry and the releases still to come."""
+    text = f"{records_key}\0{documents!r}\0{upcoming!r}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def render_key(global_key: str, fingerprint: str, stage: Stage) -> str:
     """What an advisory's files are made of: its content, its stage and everything global
     (or, with a :func:`records_key`, what its records are made of)."""
@@ -105,7 +116,9 @@ def render_key(global_key: str, fingerprint: str, stage: Stage) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def shared_key(global_key: str, items: Mapping[str, listing.Listed]) -> str:
+def shared_key(global_key: str, items: Mapping[str, Listed]) -> str:
     """What the files that list every advisory are made of: the rows and the globals."""
+    from releasekit.site import listing
+
     listed = [ident for ident in sorted(items) if items[ident].row is not None]
     return listing.rows_key(global_key, items, listed)

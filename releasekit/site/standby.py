@@ -17,8 +17,7 @@ from releasekit.model import lifecycle
 from releasekit.site import child, listing, mdcache, tree
 from releasekit.site.plan import Plan
 from releasekit.site.state import Item, State, save_state
-
-KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
+from releasekit.site.tree import KEEP
 
 Changes = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # written, unchanged, removed
 
@@ -151,6 +150,7 @@ def remember(plan: Plan, state: State, state_dir: Path, global_key: str, now: da
     state.layout, state.feeds_key = plan.layout, plan.feeds_key
     state.upcoming_key = plan.upcoming_key
     state.aggregate_key = plan.aggregate_key
+    state.extras = plan.extras
     save_state(state_dir, state)
     if plan.markdown is not None:  # keep what is disclosed now, only (a failed build may
         # have kept details the state does not know of)

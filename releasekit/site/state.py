@@ -16,13 +16,16 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from releasekit import __version__
 from releasekit.model.config import Settings
-from releasekit.site import listing, tree
+from releasekit.site import tree
 from releasekit.site.keys import RENDER_VERSION
 from releasekit.support import fsutil
+
+if TYPE_CHECKING:  # (loaded with the items: a run that changes nothing reads none)
+    from releasekit.site import listing
 
 STATE = "site-state"
 ITEMS = "site-items"
@@ -81,6 +84,8 @@ class State:
     token: str = ""  # the items file written with this manifest ("": none)
     upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
     aggregate_key: str = ""  # what the live version and credits pages were made of, globally
+    # The CSAF distribution files and upcoming.*: what they were made of, and their paths
+    extras: tuple[str, tuple[str, ...]] = ("", ())
     # From the items file, read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -122,6 +127,8 @@ def load_items(state_dir: Path, state: State) -> bool:
     """Read the items, digests and standby that go with the manifest; False if they do not."""
     if state.loaded:
         return True
+    from releasekit.site import listing
+
     try:
         raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
         token, items, digests, standby_signatures, standby_digests, layout, feeds_key = raw
@@ -173,6 +180,7 @@ def save_state(state_dir: Path, state: State) -> None:
         token,
         state.upcoming_key,
         state.aggregate_key,
+        state.extras,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)

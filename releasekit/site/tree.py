@@ -34,6 +34,7 @@ FILE_MODE = 0o644
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
 FORK_MIN = 2000  # from this many links on, child processes make them beside the rendering
+KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file
 
@@ -177,23 +178,32 @@ def _adoptable(path: Path, data: bytes, seen: Signature) -> bool:
         os.close(fd)
 
 
-def scan(root: Path, keep: str | None = None) -> dict[str, Signature]:
+def scan(
+    root: Path, keep: str | None = None, share: tuple[int, int] = (0, 1)
+) -> dict[str, Signature]:
     """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
 
-    ``keep`` names a top-level regular file that is not listed (see ``build.KEEP``).
+    ``keep`` names a top-level regular file that is not listed (see :data:`KEEP`).
+    ``share`` (k, n): the k-th of n processes that scan the tree together: each takes every
+    n-th top-level folder (by name), the first also the top-level files.
     """
     found: dict[str, Signature] = {}
+    mine, shares = share
 
     def walk(directory: str, prefix: str) -> None:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            for name in os.listdir(fd):
+            names = os.listdir(fd)
+            if not prefix and shares > 1:
+                names.sort()
+            folders = 0
+            for name in names:
                 stat = os.lstat(name, dir_fd=fd)
                 if (stat.st_mode & 0o170000) == 0o040000:  # a directory
-                    walk(f"{directory}/{name}", f"{prefix}{name}/")
-                elif keep is not None and not prefix and name == keep and _regular(stat):
-                    continue
-                else:
+                    folders += 1
+                    if prefix or folders % shares == mine:
+                        walk(f"{directory}/{name}", f"{prefix}{name}/")
+                elif prefix or not (mine or (name == keep and _regular(stat))):
                     found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         finally:
             os.close(fd)

@@ -23,7 +23,7 @@ from click.testing import Result
 
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, child, markdown, mdcache, tree
+from releasekit.site import build, child, markdown, mdcache, pages, tree
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
@@ -407,9 +407,9 @@ def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"  # and one advisory edited
     path.write_text(path.read_text() + "\nOne more sentence.\n")
     made = []
-    real_osv = build.pages.records.osv_record
+    real_osv = pages.records.osv_record
     monkeypatch.setattr(
-        build.pages.records,
+        pages.records,
         "osv_record",
         lambda settings, advisory, shown: (
             made.append(advisory.id) or real_osv(settings, advisory, shown)
@@ -433,6 +433,35 @@ def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
     assert sorted(made) == ["ACSA-2026-0001", "ACSA-2026-0002"]
     assert "csaf/2026/acsa-2026-0001.json" in report.written
     assert "Acme Corp" in (site / "csaf/2026/acsa-2026-0001.json").read_text()
+
+
+def test_the_csaf_distribution_files_are_made_again_only_when_they_change(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from releasekit.site import csaf, upcoming
+
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    made: list[str] = []
+    real_listing, real_upcoming = csaf.listing_files, upcoming.files
+    monkeypatch.setattr(csaf, "listing_files", lambda *a: made.append("csaf") or real_listing(*a))
+    monkeypatch.setattr(upcoming, "files", lambda *a: made.append("upcoming") or real_upcoming(*a))
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nOne more sentence.\n")  # its CSAF entry stays
+    report = publish_at(site_ws, LATER)
+    assert "csaf/2026/acsa-2026-0002.json" in report.written
+    assert made == []
+    assert {"csaf/index.txt", "csaf/feed-tlp-white.json", "upcoming.ics"} <= set(report.unchanged)
+    path.write_text(path.read_text().replace("MARKER-TITLE-0002", "Another title"))
+    report = publish_at(site_ws, LATER)  # the entry's title: the feed names it
+    assert made == ["csaf", "upcoming"]
+    assert "csaf/feed-tlp-white.json" in report.written
+    assert "Another title" in (site_ws.root / "site/csaf/feed-tlp-white.json").read_text()
+    made.clear()
+    (site_ws.root / "site/csaf/index.txt").write_text("defaced\n")
+    report = publish_at(site_ws, LATER)
+    assert made == ["csaf", "upcoming"] and "csaf/index.txt" in report.written
 
 
 def test_records_damaged_on_the_site_are_made_again_with_a_new_template(
@@ -747,6 +776,20 @@ def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path
     failing = child.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
     child.Background(tree.scan, tmp_path).discard()  # reaped, never used
+
+
+def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
+    for folder in ("a", "b/c", "d", "e"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "f.html").write_text(folder)
+    (tmp_path / "top.json").write_text("{}")
+    (tmp_path / "README.md").write_text("kept")
+    whole = tree.scan(tmp_path, "README.md")
+    assert "README.md" not in whole and "top.json" in whole and "b/c/f.html" in whole
+    parts = [tree.scan(tmp_path, "README.md", (k, 3)) for k in range(3)]
+    assert all(parts)  # each took a share
+    assert sum(len(part) for part in parts) == len(whole)
+    assert {rel: sig for part in parts for rel, sig in part.items()} == whole
 
 
 def test_a_scan_that_cannot_fork_is_made_here(

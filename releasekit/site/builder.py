@@ -1,0 +1,272 @@
+"""A build of the site, once a publish has found that something changed (see build): the
+plan, the advisories rendered into the standby, the files that list every advisory, the swap
+and the state kept for the next build.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from releasekit.site import (
+    aggregate,
+    csaf,
+    keys,
+    listing,
+    mdcache,
+    pages,
+    sharing,
+    standby,
+    tree,
+    upcoming,
+    workers,
+)
+from releasekit.site.build import Job, PublishReport, report
+from releasekit.site.plan import Entry, Plan, Sources, make_plan
+from releasekit.site.state import State, load_items
+from releasekit.site.workers import Task
+from releasekit.support.errors import AdvisoryError
+from releasekit.support.words import counted
+from releasekit.workspace import files as workspace
+
+SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
+FEEDS = ("feed.xml", "atom.xml")
+
+
+def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
+    """Place ``files`` (path in the site -> bytes) in the standby, as this build's."""
+    for rel, data in files.items():
+        plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+
+
+class Builder:
+    """One build: from the state the last one left to the new site swapped in."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.settings, self.now, self.jobs, self.signing = (
+            job.settings,
+            job.now,
+            job.jobs,
+            job.signing,
+        )
+        self.say, self.advance, self.tuning = job.say, job.advance, job.tuning
+        self.site, self.state_dir, self.state = job.site, job.state_dir, job.state
+        self.global_key, self.records_key = job.global_key, job.records_key
+        self.announced = job.announced
+
+    def build(
+        self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
+    ) -> PublishReport:
+        """Plan and build; from nothing when what the state keeps does not hold together."""
+        state = self.state
+        if not load_items(self.state_dir, state):  # not the manifest's own: trust nothing
+            self.state = State(state.tag, state.site, loaded=True)
+        try:
+            return self._build(self._plan(entries, sources, present))
+        except listing.Damaged:  # the rows do not go with the items: trust nothing
+            self.state = State(state.tag, state.site, loaded=True)
+            return self._build(self._plan(entries, sources, present))
+
+    def _plan(
+        self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
+    ) -> Plan:
+        now, folder = self.now.timestamp(), self.settings.advisories_dir
+        key, records_key = self.global_key, self.records_key
+        return make_plan(self.state, key, now, folder, entries, sources, present, records_key)
+
+    def _build(self, plan: Plan) -> PublishReport:
+        state = self.state
+        tree.check_umask()
+        plan.standby = tree.standby_path(self.site, self.state_dir)
+        scan, self.job.standby_scan = self.job.standby_scan, None
+        standby.clean(plan, state, scan)
+        # The files of the advisories that are not rendered again are right in the live site
+        # (or already in the standby): they are hard-linked into the standby while the others
+        # render, by child processes (see tree.Linker).
+        kept = itertools.chain(
+            (rel for item in plan.items.values() for rel in item.files),
+            (rel for task in plan.tasks if task.records for rel in task.records.files),
+        )
+        to_link = standby.keep_live(plan, state, kept)
+        fork_min = self.tuning.fork_min
+        linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
+        try:  # (the linker forks before any worker pool exists)
+            self._render(plan)
+            sharing.write(plan, self.settings, self.state.items)
+            standby.settle(plan, state, self.site)
+            linker.wait()  # every file is in the standby now
+        finally:
+            linker.wait()
+        written, unchanged, removed = standby.swap(plan, state, self.site, self.say)
+        standby.remember(plan, state, self.state_dir, self.global_key, self.now)
+        return report(
+            self.settings, self.site, self.state, self.signing, (written, unchanged, removed)
+        )
+
+    def _render(self, plan: Plan) -> None:
+        """Render what changed into the standby, and the files that list every advisory."""
+        settings, state, tuning = self.settings, self.state, self.tuning
+        count = len(plan.tasks)
+        processes = workers.processes_for(self.jobs, count, tuning.parallel_min)
+        shown = workspace.display_path(settings, settings.advisories_dir)
+        if count >= tuning.markdown_min:  # the details of unchanged texts are kept
+            plan.markdown = mdcache.prepare(self.state_dir)
+        unknown = {}  # live files that the state does not vouch for (lost, damaged, by hand)
+        if len(plan.good) < len(plan.present):
+            unknown = {rel: sig for rel, sig in plan.present.items() if rel not in plan.good}
+        live = plan.live = tree.Live(
+            self.site, plan.good, state.digests, state.signatures, plan.kept_signatures, unknown
+        )
+        shared = sharing.known_shared(state.items, plan.entries)
+        ctx = plan.context = pages.Context(
+            settings,
+            self.now,
+            plan.standby,
+            self.global_key,
+            shown,
+            plan.markdown,
+            live,
+            self.signing,
+            shared,
+            self.records_key,
+        )
+        advance = self.advance if count >= tuning.parallel_min else None
+        # Said after rendering, of the public advisories only: the tasks include changed files
+        # of embargoed advisories (nothing is rendered for them), and this log may be public
+        # (the daily publish, from cron or CI): their number would tell one was added or edited.
+        public = plan.take(workers.run(ctx, plan.tasks, processes, advance))
+        if public:
+            self.say(f"rendered {counted(public, 'advisory', 'advisories')}")
+        items = plan.items
+        if plan.parse:
+            folder = settings.advisories_dir
+            crossed = workspace.cross_check(
+                settings, [items[i] for i in sorted(items)], lambda a: folder / f"{a.id}.md"
+            )
+            if crossed:
+                raise AdvisoryError(crossed)
+        plan.shared_key = keys.shared_key(self.global_key, items)
+        if state.shared_key == plan.shared_key and plan.good.issuperset(SHARED_FILES):
+            self._keep_live(plan, SHARED_FILES)
+            plan.layout, plan.feeds_key = state.layout, state.feeds_key
+        else:  # a row changed (or the templates did): the listing files are made again
+            self._listing(plan)
+        plan.upcoming_key = upcoming.key(self.announced)
+        self._extras(plan)
+        self._aggregates(plan)
+
+    def _extras(self, plan: Plan) -> None:
+        """The CSAF distribution files, from every document's entry, and upcoming.*: made
+        again when what they are made of changed (a document's entry, an announcement)."""
+        settings, items, state = self.settings, plan.items, self.state
+        documents = sorted(i.csaf for i in items.values() if i.csaf is not None)
+        released = {ident: item.released for ident, item in items.items()}
+        coming = upcoming.current(self.announced, released, self.now)
+        key = keys.extras_key(self.records_key, documents, coming)
+        if state.extras[0] == key and plan.good.issuperset(state.extras[1]):
+            self._keep_live(plan, state.extras[1])
+            plan.extras = state.extras
+            return
+        entries = (csaf.Entry(*document) for document in documents)
+        files = csaf.listing_files(settings, entries, self.signing)
+        files.update(upcoming.files(settings, coming))
+        _put(plan, files)
+        plan.extras = (key, tuple(sorted(files)))
+
+    def _aggregates(self, plan: Plan, again: bool = True) -> None:
+        """The version pages, their index, versions.json and credits.html (see aggregate)."""
+        state = self.state
+        renderer = pages.renderer_for(self.settings, self.global_key)
+        # Made again from nothing when a setting or one of their templates changed (not
+        # when only another template did: the advisory page's, say)
+        plan.aggregate_key = keys.part_key(self.records_key, renderer.closure(aggregate.TEMPLATES))
+        full = state.aggregate_key != plan.aggregate_key or not state.items
+
+        def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
+            found = {i: plan.rows[i] for i in ids if i in plan.rows}
+            found.update(listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items))
+            return found
+
+        try:
+            keep = aggregate.make(
+                renderer,
+                state.items,
+                plan.items,
+                plan.good,
+                state.signatures,
+                full,
+                rows,
+                lambda rel, data: _put(plan, {rel: data}),
+            )
+        except listing.Damaged as damaged:  # (the files it put are put again)
+            if not again:
+                raise
+            self._render_again(plan, damaged.ids)
+            self._aggregates(plan, again=False)
+            return
+        self._keep_live(plan, keep)
+
+    def _keep_live(self, plan: Plan, rels: Sequence[str]) -> None:
+        """Files of the live site that the new tree has as they are: linked into the standby."""
+        for rel in standby.keep_live(plan, self.state, rels):
+            tree.link(self.site / rel, plan.standby / rel)
+
+    def _render_again(self, plan: Plan, ids: frozenset[str]) -> None:
+        """Render advisories kept from the last build whose rows the store lost (see run)."""
+        assert plan.context is not None
+        assert plan.linker is not None
+        plan.linker.wait()  # their files are linked into the standby: done before replacing
+        given = {entry.id: entry.source for entry in plan.entries}
+        folder = self.settings.advisories_dir
+        tasks = [Task(i, given.get(i) or folder / f"{i}.md") for i in sorted(ids)]
+        before = {i: plan.items[i].fingerprint for i in ids}
+        again = counted(len(tasks), "advisory", "advisories")
+        self.say(f"rendering {again} again (their rows were not kept)")
+        processes = workers.processes_for(self.jobs, len(tasks), self.tuning.parallel_min)
+        plan.take(workers.run(plan.context, tasks, processes))
+        changed = [i for i in ids if plan.items[i].fingerprint != before[i]]
+        if changed:  # a file edited since the plan (not cross-checked, its old files listed)
+            raise listing.Damaged(changed)  # run() starts from nothing
+
+    def _listing(self, plan: Plan, again: bool = True) -> None:
+        """index.html, advisories.json and the feeds, into the standby (see listing).
+
+        Rows the store lost (a crash between it and the state, a store removed) are rendered
+        again, once; if rows are still missing, run() starts from nothing.
+        """
+        state, layout = self.state, self.state.layout
+        live = (
+            layout is not None
+            and plan.good.issuperset((listing.INDEX, listing.JSON))
+            and (state.digests[listing.INDEX], state.digests[listing.JSON]) == layout.digests
+        )
+        shown = listing.chosen(plan.items)
+        plan.feeds_key = listing.rows_key(self.global_key, plan.items, shown)
+        same_feeds = state.feeds_key == plan.feeds_key and plan.good.issuperset(FEEDS)
+        renderer = pages.renderer_for(self.settings, self.global_key)
+        try:
+            files, made = listing.make(
+                self.settings,
+                renderer,
+                plan.items,
+                plan.rows,
+                self.state_dir,
+                self.site if live else None,
+                layout,
+                None if same_feeds else shown,
+            )
+        except listing.Damaged as damaged:
+            if not again:
+                raise
+            self._render_again(plan, damaged.ids)
+            plan.shared_key = keys.shared_key(self.global_key, plan.items)
+            self._listing(plan, again=False)
+            return
+        if same_feeds:  # no entry of theirs changed
+            self._keep_live(plan, FEEDS)
+        files["static/style.css"] = pages.static(self.settings, "static/style.css")
+        _put(plan, files)
+        digests = (plan.new[listing.INDEX].digest, plan.new[listing.JSON].digest)
+        plan.layout = made._replace(digests=digests)
