@@ -95,16 +95,19 @@ class Plan:
         return public
 
 
-_TRIPLES: dict[Any, Any] = {}  # each version's key, once
+_SAME: dict[Any, Any] = {}  # equal values of many items (a version's key, its ranges), once
 
 
 def _shared(item: Item) -> Item:
-    """``item`` with the version texts of its ranges interned: the same few strings for
-    every advisory, in memory and (marshal keeps interned strings as references) in the
-    build state, rather than a copy per advisory and version."""
+    """``item`` with what many advisories have alike made one object: its ranges (and each
+    version's key and text in them), the versions they name, its facets. In memory and in
+    the build state (marshal writes an object it has written before as a reference) that is
+    one copy for all, rather than one per advisory: a smaller state, read and written faster.
+    """
+    same = _SAME.setdefault
     if not item.named:
-        return item
-    intern, same = sys.intern, _TRIPLES.setdefault
+        return item._replace(facets=same(item.facets, item.facets))
+    intern = sys.intern
     ranges = tuple(
         (
             same(first, first),
@@ -114,7 +117,10 @@ def _shared(item: Item) -> Item:
         )
         for first, below, upgrade, line in item.ranges
     )
-    return item._replace(named=tuple(intern(v) for v in item.named), ranges=ranges)
+    named = tuple(intern(v) for v in item.named)
+    return item._replace(
+        named=same(named, named), ranges=same(ranges, ranges), facets=same(item.facets, item.facets)
+    )
 
 
 def make_plan(
