@@ -30,8 +30,9 @@ from releasekit.support.errors import AdvisoryError
 from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
 
-SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json", "static/style.css")
+SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json")
 FEEDS = ("feed.xml", "atom.xml")
+LISTING_TEMPLATES = ("index.html.j2", *pages.ROW_TEMPLATES)  # what renders the shared files
 
 
 def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
@@ -55,6 +56,11 @@ class Builder:
         self.site, self.state_dir, self.state = job.site, job.state_dir, job.state
         self.global_key, self.records_key = job.global_key, job.records_key
         self.announced = job.announced
+        # What the rows and the files that list them are made of besides the advisories:
+        # the settings and their templates (a restyled page leaves them as they are)
+        renderer = pages.renderer_for(self.settings, self.global_key)
+        self.rows_key = keys.part_key(self.records_key, renderer.closure(pages.ROW_TEMPLATES))
+        self.listing_key = keys.part_key(self.records_key, renderer.closure(LISTING_TEMPLATES))
 
     def build(
         self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
@@ -73,8 +79,9 @@ class Builder:
         self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
     ) -> Plan:
         now, folder = self.now.timestamp(), self.settings.advisories_dir
-        key, records_key = self.global_key, self.records_key
-        return make_plan(self.state, key, now, folder, entries, sources, present, records_key)
+        key, records_key, rows_key = self.global_key, self.records_key, self.rows_key
+        state = self.state
+        return make_plan(state, key, now, folder, entries, sources, present, records_key, rows_key)
 
     def _build(self, plan: Plan) -> PublishReport:
         state = self.state
@@ -131,6 +138,7 @@ class Builder:
             self.signing,
             shared,
             self.records_key,
+            self.rows_key,
         )
         advance = self.advance if count >= tuning.parallel_min else None
         # Said after rendering, of the public advisories only: the tasks include changed files
@@ -147,7 +155,8 @@ class Builder:
             )
             if crossed:
                 raise AdvisoryError(crossed)
-        plan.shared_key = keys.shared_key(self.global_key, items)
+        _put(plan, {"static/style.css": pages.static(settings, "static/style.css")})
+        plan.shared_key = keys.shared_key(self.listing_key, items)
         if state.shared_key == plan.shared_key and plan.good.issuperset(SHARED_FILES):
             self._keep_live(plan, SHARED_FILES)
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
@@ -243,7 +252,7 @@ class Builder:
             and (state.digests[listing.INDEX], state.digests[listing.JSON]) == layout.digests
         )
         shown = listing.chosen(plan.items)
-        plan.feeds_key = listing.rows_key(self.global_key, plan.items, shown)
+        plan.feeds_key = listing.rows_key(self.listing_key, plan.items, shown)
         same_feeds = state.feeds_key == plan.feeds_key and plan.good.issuperset(FEEDS)
         renderer = pages.renderer_for(self.settings, self.global_key)
         try:
@@ -261,12 +270,11 @@ class Builder:
             if not again:
                 raise
             self._render_again(plan, damaged.ids)
-            plan.shared_key = keys.shared_key(self.global_key, plan.items)
+            plan.shared_key = keys.shared_key(self.listing_key, plan.items)
             self._listing(plan, again=False)
             return
         if same_feeds:  # no entry of theirs changed
             self._keep_live(plan, FEEDS)
-        files["static/style.css"] = pages.static(self.settings, "static/style.css")
         _put(plan, files)
         digests = (plan.new[listing.INDEX].digest, plan.new[listing.JSON].digest)
         plan.layout = made._replace(digests=digests)

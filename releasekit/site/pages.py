@@ -27,6 +27,7 @@ from releasekit.site.state import Item, stamp
 from releasekit.support import fsutil, render
 from releasekit.support.errors import PublishError
 
+ROW_TEMPLATES = ("_row.html.j2",)  # what renders a row (its other parts are made here)
 TEMPLATES = (
     "advisory.html.j2",
     "_row.html.j2",
@@ -51,15 +52,33 @@ class Context:
     signing: csaf.Signing | None = None  # the key that signs the CSAF documents (None: none)
     shared_cves: frozenset[str] = frozenset()  # their records are the build's (sharing)
     records_key: str = ""  # what the records are made of besides the advisory (keys)
+    rows_key: str = ""  # what the rows are made of besides the advisory (ROW_TEMPLATES)
+
+
+# An advisory's records and row, as the last build made them, are kept when its page is
+# rendered again for a reason that does not change them (a template, the Markdown renderer):
+# see plan. Each has its own render key.
 
 
 class Records(NamedTuple):
-    """An advisory's records as the last build made them, kept when its page is rendered
-    again for a reason that does not change them (a template): see plan."""
+    """An advisory's records (OSV, CVE, CSAF)."""
 
     key: str  # their render key (keys.records_key)
     files: tuple[str, ...]  # in the live site, linked into the standby by the build
     csaf: tuple[str, ...] | None  # the CSAF document's entry (a csaf.Entry)
+
+
+class KeptRow(NamedTuple):
+    """An advisory's row (its listing entries and version rows, in the listing store) and
+    what its item says of it."""
+
+    key: str  # its render key (rows_key)
+    digest: str
+    facets: tuple[str, ...]
+    ranges: tuple[Any, ...]
+    named: tuple[str, ...]
+    vdigest: str | None
+    credits: tuple[tuple[str, str], ...]
 
 
 class Renderer:
@@ -132,12 +151,16 @@ def _rendered(template: Any, name: str, context: dict[str, Any]) -> str:
 
 
 def render_advisory(
-    ctx: Context, advisory: Advisory, kept: Records | None = None
+    ctx: Context,
+    advisory: Advisory,
+    kept: Records | None = None,
+    kept_row: KeptRow | None = None,
 ) -> tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]:
     """Render an advisory's page, records and row; write the files into the standby.
 
-    ``kept``: the last build's records, used as they are when made of what they would be
-    made of now (their files are not in the returned ones: the build links them).
+    ``kept``, ``kept_row``: the last build's records and row, used as they are when made of
+    what they would be made of now (the records' files are not in the returned ones: the
+    build links them; no Row is returned: the build has it in its store).
     """
     settings = ctx.settings
     days = settings.project.disclosure_days
@@ -145,7 +168,7 @@ def render_advisory(
     fingerprint = keys.fingerprint(advisory)
     written: dict[str, tree.FileInfo] = {}
     row = None
-    key = rkey = None
+    key = rkey = lkey = row_digest = None
     record_files: tuple[str, ...] = ()
     disclosed = unrecorded = False
     entry: csaf.Entry | None = None
@@ -179,19 +202,24 @@ def render_advisory(
                 files.update(made)
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
-        ranges, named, fragments = _version_rows(settings, shown, view)
-        vdigest = tree.digest(repr((ranges, named, fragments)).encode())
-        if disclosed:
-            credits = tuple((c.name, c.type) for c in shown.credits)
-        row = listing.Row(
-            (shown.released.timestamp(), shown.year, shown.number),
-            renderer.render("_row.html.j2", a=view, **renderer.row_context),
-            orjson.dumps(views.json_row(settings, shown)),
-            tuple(views.feed_row(shown)),
-            fragments,
-        )
+        lkey = keys.render_key(ctx.rows_key, fingerprint, seen)
+        if kept_row is not None and kept_row.key == lkey:
+            _key, row_digest, facets, ranges, named, vdigest, credits = kept_row
+        else:
+            ranges, named, fragments = _version_rows(settings, shown, view)
+            vdigest = tree.digest(repr((ranges, named, fragments)).encode())
+            if disclosed:
+                credits = tuple((c.name, c.type) for c in shown.credits)
+            row = listing.Row(
+                (shown.released.timestamp(), shown.year, shown.number),
+                renderer.render("_row.html.j2", a=view, **renderer.row_context),
+                orjson.dumps(views.json_row(settings, shown)),
+                tuple(views.feed_row(shown)),
+                fragments,
+            )
+            row_digest = row.digest()
+            facets = views.facets(shown)
         unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
-        facets = views.facets(shown)
     item = Item(
         advisory.id,
         advisory.year,
@@ -203,8 +231,9 @@ def render_advisory(
         stamp(advisory.disclosed_at(days)),
         key,
         rkey,
+        lkey,
         tuple(sorted((*written, *record_files))),
-        None if row is None else row.digest(),
+        row_digest,
         disclosed,
         unrecorded,
         None if entry is None else tuple(entry),

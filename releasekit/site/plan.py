@@ -16,7 +16,7 @@ from releasekit import records
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.site import keys, listing, tree
-from releasekit.site.pages import Context, Records
+from releasekit.site.pages import Context, KeptRow, Records
 from releasekit.site.state import Item, State
 from releasekit.site.workers import Done, Task
 from releasekit.support.errors import AdvisoryError, Problem
@@ -85,8 +85,9 @@ class Plan:
             if done.item is not None:
                 item = _shared(tuple.__new__(Item, done.item))
                 items[item.id] = item
-                if done.row is not None:
+                if done.row is not None:  # (none for a row kept from the last build)
                     rows[item.id] = done.row
+                if item.row is not None:
                     public += 1
                 for rel, info in done.written.items():
                     new[rel] = tuple.__new__(tree.FileInfo, info)
@@ -132,12 +133,13 @@ def make_plan(
     sources: Sources | None,
     present: dict[str, tree.Signature],
     records_key: str = "",
+    rows_key: str = "",
 ) -> Plan:
     """The advisories whose files stay as they are, and what to render.
 
     ``key``: the build's global key; ``folder``: the advisory files (of ``sources``);
     ``present``: the live site as it is on disk; ``records_key``: what the records are
-    made of besides the advisory (keys.records_key).
+    made of besides the advisory (keys.records_key); ``rows_key``: the rows' (pages).
     """
     if present == state.signatures:
         good = set(present)
@@ -157,7 +159,8 @@ def make_plan(
             wanted = keys.render_key(key, entry.fingerprint, seen) if seen.public else None
             if old.key != wanted:
                 kept = _records(plan, old, keys.render_key(records_key, entry.fingerprint, seen))
-                plan.tasks.append(Task(entry.id, entry.source, kept))
+                row = _row(old, keys.render_key(rows_key, entry.fingerprint, seen))
+                plan.tasks.append(Task(entry.id, entry.source, kept, row))
                 continue
         if plan.good.issuperset(old.files):
             plan.items[entry.id] = old
@@ -176,6 +179,14 @@ def _records(plan: Plan, old: Item, rkey: str) -> Records | None:
     if not plan.good.issuperset(files):
         return None
     return Records(rkey, files, old.csaf)
+
+
+def _row(old: Item, lkey: str) -> KeptRow | None:
+    """The row of an advisory rendered again with the same content and stage, when it is
+    made of what it would be now (its template did not change): kept, not made again."""
+    if old.lkey != lkey or old.row is None:
+        return None
+    return KeptRow(lkey, old.row, old.facets, old.ranges, old.named, old.vdigest, old.credits)
 
 
 def _source_entries(

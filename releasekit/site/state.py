@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # (loaded with the items: a run that changes nothing reads no
 STATE = "site-state"
 ITEMS = "site-items"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "11"  # bump when what save_state writes changes
+STATE_FORMAT = "12"  # bump when what save_state writes changes
 
 
 def stamp(moment: datetime | None) -> float | None:
@@ -51,6 +51,7 @@ class Item(NamedTuple):
     disclosed_at: float | None
     key: str | None  # render key of its files on the site; None while hidden
     rkey: str | None  # render key of its records (keys.records_key); None while undisclosed
+    lkey: str | None  # render key of its row (pages.ROW_TEMPLATES); None while hidden
     files: tuple[str, ...]
     row: str | None  # the digest of its Row (see listing); None while hidden
     disclosed: bool

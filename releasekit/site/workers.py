@@ -28,6 +28,7 @@ class Task:
     id: str
     source: Advisory | Path  # a Path is parsed first
     records: pages.Records | None = None  # the last build's records, kept if still right
+    row: pages.KeptRow | None = None  # the last build's row, kept if still right
 
 
 class Done(NamedTuple):
@@ -50,7 +51,7 @@ def render_task(ctx: Context, task: Task) -> Done:
             return Done(None, None, tuple(exc.problems), {})
     else:
         advisory = task.source
-    item, row, written = pages.render_advisory(ctx, advisory, task.records)
+    item, row, written = pages.render_advisory(ctx, advisory, task.records, task.row)
     plain_row = None if row is None else tuple(row)
     return Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 

@@ -415,8 +415,17 @@ def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
             made.append(advisory.id) or real_osv(settings, advisory, shown)
         ),
     )
+    rows: list[str] = []
+    real_rows = pages._version_rows
+    monkeypatch.setattr(
+        pages,
+        "_version_rows",
+        lambda settings, shown, view: rows.append(shown.id) or real_rows(settings, shown, view),
+    )
     report = publish_at(site_ws, LATER)
     assert made == ["ACSA-2026-0002"]  # the edited one only: the other's records are kept
+    assert rows == ["ACSA-2026-0002"]  # and its row
+    assert (site / "index.html").stat().st_ino == inodes["index.html"]
     assert {"advisories/ACSA-2026-0001.html", "advisories/ACSA-2026-0002.html"} <= set(
         report.written
     )
