@@ -50,6 +50,7 @@ from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
 
 if TYPE_CHECKING:  # a run that changes nothing loads none of the renderers (see builder)
+    from releasekit.site.builder import Builder
     from releasekit.site.csaf import Signing
     from releasekit.site.plan import Entry, Sources
     from releasekit.site.workers import Advance
@@ -252,24 +253,32 @@ class Job:
             and state.steady(self.global_key, self.now.timestamp())
             and state.upcoming_key == upcoming.key(self.announced)
         )
-        if not steady or sources != state.sources:  # a build: scan the standby meanwhile
-            path = tree.standby_path(self.site, self.state_dir)
-            if path.is_dir() and not path.is_symlink() and state.built_at is not None:
-                self.standby_scan = child.Background(tree.scan, path, KEEP)
+        builder = None
         try:
+            if not steady or sources != state.sources:  # a build: while the live site is
+                # scanned, the standby is too, and what the build reads is read
+                path = tree.standby_path(self.site, self.state_dir)
+                if path.is_dir() and not path.is_symlink() and state.built_at is not None:
+                    self.standby_scan = child.Background(tree.scan, path, KEEP)
+                builder = self._builder()
             present: dict[str, tree.Signature] = live[0].result()
             present.update(live[1].result())
             if steady and sources == state.sources and present == state.signatures:
                 files = ((), tuple(sorted(present)), ())  # the daily cron run: all unchanged
                 return report(self.settings, self.site, state, self.signing, files)
-            from releasekit.site.builder import (
-                Builder,  # (not loaded by a run that changes nothing)
-            )
-
-            return Builder(self).build(entries, sources, present)
+            return (builder or self._builder()).build(entries, sources, present)
         finally:
             if self.standby_scan is not None:
                 self.standby_scan.discard()
+
+    def _builder(self) -> Builder:
+        """The build, with what it reads of the state (not loaded by a run that changes
+        nothing)."""
+        from releasekit.site.builder import Builder
+
+        builder = Builder(self)
+        builder.load()
+        return builder
 
 
 def report(

@@ -41,6 +41,21 @@ def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
         plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
 
 
+def _parts(job: Job) -> tuple[str, ...]:
+    """What the rows, the files that list them and the version and credits pages are made
+    of besides the advisories: the settings and the templates that render each (a restyled
+    advisory page leaves them as they are). The last build's when no setting or template
+    changed since (reading the templates' references takes a parse)."""
+    state = job.state
+    if state.global_key == job.global_key and len(state.parts) == 3:
+        return state.parts
+    renderer = pages.renderer_for(job.settings, job.global_key)
+    return tuple(
+        keys.part_key(job.records_key, renderer.closure(names))
+        for names in (pages.ROW_TEMPLATES, LISTING_TEMPLATES, aggregate.TEMPLATES)
+    )
+
+
 class Builder:
     """One build: from the state the last one left to the new site swapped in."""
 
@@ -56,19 +71,21 @@ class Builder:
         self.site, self.state_dir, self.state = job.site, job.state_dir, job.state
         self.global_key, self.records_key = job.global_key, job.records_key
         self.announced = job.announced
-        # What the rows and the files that list them are made of besides the advisories:
-        # the settings and their templates (a restyled page leaves them as they are)
-        renderer = pages.renderer_for(self.settings, self.global_key)
-        self.rows_key = keys.part_key(self.records_key, renderer.closure(pages.ROW_TEMPLATES))
-        self.listing_key = keys.part_key(self.records_key, renderer.closure(LISTING_TEMPLATES))
+        self.parts = _parts(job)
+        self.rows_key, self.listing_key, self.aggregate_key = self.parts
+
+    def load(self) -> None:
+        """Read what the last build kept of each advisory (see state)."""
+        state = self.state
+        if not load_items(self.state_dir, state):  # not the manifest's own: trust nothing
+            self.state = State(state.tag, state.site, loaded=True)
 
     def build(
         self, entries: list[Entry], sources: Sources | None, present: dict[str, tree.Signature]
     ) -> PublishReport:
-        """Plan and build; from nothing when what the state keeps does not hold together."""
+        """Plan and build (see :meth:`load`); from nothing when what the state keeps does not
+        hold together."""
         state = self.state
-        if not load_items(self.state_dir, state):  # not the manifest's own: trust nothing
-            self.state = State(state.tag, state.site, loaded=True)
         try:
             return self._build(self._plan(entries, sources, present))
         except listing.Damaged:  # the rows do not go with the items: trust nothing
@@ -162,7 +179,7 @@ class Builder:
             plan.layout, plan.feeds_key = state.layout, state.feeds_key
         else:  # a row changed (or the templates did): the listing files are made again
             self._listing(plan)
-        plan.upcoming_key = upcoming.key(self.announced)
+        plan.upcoming_key, plan.parts = upcoming.key(self.announced), self.parts
         self._extras(plan)
         self._aggregates(plan)
 
@@ -190,7 +207,7 @@ class Builder:
         renderer = pages.renderer_for(self.settings, self.global_key)
         # Made again from nothing when a setting or one of their templates changed (not
         # when only another template did: the advisory page's, say)
-        plan.aggregate_key = keys.part_key(self.records_key, renderer.closure(aggregate.TEMPLATES))
+        plan.aggregate_key = self.aggregate_key
         full = state.aggregate_key != plan.aggregate_key or not state.items
 
         def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:

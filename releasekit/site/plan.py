@@ -73,6 +73,7 @@ class Plan:
     upcoming_key: str = ""  # what its upcoming.* are made of, of the journal
     aggregate_key: str = ""  # what its version and credits pages are made of, globally
     extras: tuple[str, tuple[str, ...]] = ("", ())  # its CSAF distribution files, upcoming.*
+    parts: tuple[str, ...] = ()  # (see Builder.parts)
 
     def take(self, results: Iterable[Done]) -> int:
         """What the renderers made: items, rows and files; AdvisoryError with every problem

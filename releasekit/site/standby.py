@@ -151,6 +151,7 @@ def remember(plan: Plan, state: State, state_dir: Path, global_key: str, now: da
     state.upcoming_key = plan.upcoming_key
     state.aggregate_key = plan.aggregate_key
     state.extras = plan.extras
+    state.parts = plan.parts
     save_state(state_dir, state)
     if plan.markdown is not None:  # keep what is disclosed now, only (a failed build may
         # have kept details the state does not know of)

@@ -87,6 +87,7 @@ class State:
     aggregate_key: str = ""  # what the live version and credits pages were made of, globally
     # The CSAF distribution files and upcoming.*: what they were made of, and their paths
     extras: tuple[str, tuple[str, ...]] = ("", ())
+    parts: tuple[str, ...] = ()  # what the rows, listing and aggregate files are made of
     # From the items file, read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -182,6 +183,7 @@ def save_state(state_dir: Path, state: State) -> None:
         state.upcoming_key,
         state.aggregate_key,
         state.extras,
+        state.parts,
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)
