@@ -227,14 +227,18 @@ class Job:
         """Build under the publish lock, without the cyclic collector (see _no_collector);
         ``folder``: where the advisory files are (publish_workspace), None: ``entries``.
 
-        The live site is scanned by a child meanwhile: on a big site that scan is most of a
-        run in which nothing changed.
+        The live site is scanned by two children meanwhile, each told what the state says
+        it holds: on a big site that scan is most of a run in which nothing changed.
         """
         with journal.exclusive(self.state_dir, "publish"), _no_collector():
-            live = [child.Background(tree.scan, self.site, KEEP, (k, 2)) for k in range(2)]
+            self.state = load_state(self.state_dir, self.settings, self.site)
+            expected = self.state.signatures
+            live = [
+                child.Background(tree.scan_told, self.site, KEEP, (k, 2), expected)
+                for k in range(2)
+            ]
             try:
                 sources = None if folder is None else _sources(folder)
-                self.state = load_state(self.state_dir, self.settings, self.site)
                 fingerprint = None if self.signing is None else self.signing.fingerprint
                 self.global_key = keys.global_key(self.settings, fingerprint)
                 self.records_key = keys.records_key(self.settings, fingerprint)
@@ -256,13 +260,17 @@ class Job:
         builder = None
         try:
             if not steady or sources != state.sources:  # a build: while the live site is
-                # scanned, the standby is too, and what the build reads is read
+                # scanned, the standby is too (what it should hold is read meanwhile: not
+                # told), and what the build reads is read
                 path = tree.standby_path(self.site, self.state_dir)
                 if path.is_dir() and not path.is_symlink() and state.built_at is not None:
-                    self.standby_scan = child.Background(tree.scan, path, KEEP)
+                    self.standby_scan = child.Background(tree.scan_told, path, KEEP, (0, 1), {})
                 builder = self._builder()
-            present: dict[str, tree.Signature] = live[0].result()
-            present.update(live[1].result())
+            present = tree.gathered(
+                [scan.result() for scan in live],
+                state.signatures,
+                lambda k: tree.scan(self.site, KEEP, (k, len(live))),
+            )
             if steady and sources == state.sources and present == state.signatures:
                 files = ((), tuple(sorted(present)), ())  # the daily cron run: all unchanged
                 return report(self.settings, self.site, state, self.signing, files)

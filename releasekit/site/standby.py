@@ -31,8 +31,9 @@ def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
             scan.discard()
         tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
         return
-    present = scan.result() if scan is not None else tree.scan(standby, KEEP)
     known = state.standby_signatures
+    told = scan.result() if scan is not None else tree.scan_told(standby, KEEP, (0, 1), known)
+    present = tree.gathered([told], known, lambda _k: tree.scan(standby, KEEP))
     if present == known:  # as the last build left it (read only from here on)
         plan.kept_signatures, plan.kept_digests = known, state.standby_digests
         return

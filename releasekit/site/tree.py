@@ -20,7 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -211,6 +211,37 @@ def scan(
     if root.is_dir():
         walk(str(root), "")
     return found
+
+
+Told = tuple[int, "dict[str, Signature] | None"]  # a share's count, and its files unless told
+
+
+def scan_told(
+    root: Path, keep: str | None, share: tuple[int, int], expected: dict[str, Signature]
+) -> Told:
+    """:func:`scan` of a share of ``root``, told against ``expected`` (what the whole tree
+    should hold): how many files, and None when each is as expected, else the files. A child
+    that scans sends back next to nothing when nothing changed (the usual case)."""
+    found = scan(root, keep, share)
+    get = expected.get
+    for rel, signature in found.items():
+        if get(rel) != signature:
+            return len(found), found
+    return len(found), None
+
+
+def gathered(
+    told: list[Told], expected: dict[str, Signature], rescan: Callable[[int], dict[str, Signature]]
+) -> dict[str, Signature]:
+    """The whole scan from the shares' answers (see :func:`scan_told`): ``expected`` itself
+    when every file is as expected and none is missing; else each share's files (a share
+    that was as expected is scanned again: ``rescan(k)``)."""
+    if all(found is None for _, found in told) and sum(n for n, _ in told) == len(expected):
+        return expected
+    present: dict[str, Signature] = {}
+    for k, (_count, found) in enumerate(told):
+        present.update(rescan(k) if found is None else found)
+    return present
 
 
 def _regular(stat: os.stat_result) -> bool:

@@ -801,6 +801,26 @@ def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
     assert {rel: sig for part in parts for rel, sig in part.items()} == whole
 
 
+def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) -> None:
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "f.html").write_text(folder)
+    whole = tree.scan(tmp_path)
+
+    def gathered(expected: dict[str, tree.Signature]) -> dict[str, tree.Signature]:
+        told = [tree.scan_told(tmp_path, None, (k, 2), expected) for k in range(2)]
+        return tree.gathered(told, expected, lambda k: tree.scan(tmp_path, None, (k, 2)))
+
+    expected = dict(whole)
+    assert gathered(expected) is expected  # as expected: nothing sent but counts
+    assert all(found is None for _n, found in [tree.scan_told(tmp_path, None, (0, 2), whole)])
+    assert gathered({**whole, "gone.html": (1, 2, 3)}) == whole  # one missing from the disk
+    fewer = {rel: sig for rel, sig in whole.items() if rel != "b/f.html"}
+    assert gathered(fewer) == whole  # one the state does not know
+    (tmp_path / "c" / "f.html").write_text("changed")
+    assert gathered(expected) == tree.scan(tmp_path) != whole
+
+
 def test_a_scan_that_cannot_fork_is_made_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
