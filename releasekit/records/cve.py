@@ -155,8 +155,8 @@ def cve_record(
     cve = every[0].cve
     assert cve is not None
     assert all(one.cve == cve for one in every)
-    # Published when the last of them is disclosed: it exists from then on.
-    moment = timefmt.iso_utc(max(one.disclosed_at for one in every))
+    # Published when the first of them was disclosed (the others join it when they are)
+    moment = timefmt.iso_utc(min(one.disclosed_at for one in every))
     metadata: dict[str, Any] = {
         "cveId": cve,
         "assignerOrgId": settings.cve.org_id,

@@ -1,10 +1,12 @@
 """The CVE record of a CVE id that advisories of different components share.
 
-One record, ``cve/CVE-ID.json``, whose ``affected`` lists each component: made by the build
-once every advisory has rendered, never by one advisory's render (two advisories never write
-the same file). It exists once every advisory with that id is disclosed (the record names
-them all: before then it would tell what an embargoed or released one hides), and belongs to
-the first of them by id (its item lists the file, so that an unchanged build keeps it). A
+One record, ``cve/CVE-ID.json``, whose ``affected`` lists the component of each disclosed
+advisory with that id: made by the build once every advisory has rendered, never by one
+advisory's render (two advisories never write the same file). An advisory that is not
+disclosed changes nothing in it (were the record to wait for it, or name it, the record would
+tell that something embargoed or still undetailed has that id): the record exists from the
+first disclosure on and grows as the others are disclosed. It belongs to the first disclosed
+one by id (its item lists the file, so that an unchanged build keeps it). A
 render knows from :func:`known_shared` which ids not to write alone; an advisory file added
 or edited since the last build may make an id shared (or alone again) that the render did not
 know of: :func:`settle` makes every such id's record right after the render.
@@ -88,21 +90,22 @@ def settle(plan: Plan, sharing: Sharing, cves: Iterable[str]) -> None:
             item = items[ident]
             if rel in item.files:
                 items[ident] = item._replace(files=tuple(f for f in item.files if f != rel))
-        public = bool(ids) and all(items[i].disclosed for i in ids)
-        if not (public and records.writes_cve(settings, cve)):
+        shown = tuple(i for i in ids if items[i].disclosed)
+        if not (shown and records.writes_cve(settings, cve)):
             _drop(plan, rel)
             continue
-        owner = ids[0]
+        owner = shown[0]
         last = sharing.old.get(owner)
+        shown_before = tuple(i for i in before.get(cve, ()) if sharing.old[i].disclosed)
         kept = (
-            not sharing.rendered.intersection(ids)
-            and before.get(cve) == ids
+            not sharing.rendered.intersection(shown)
+            and shown_before == shown
             and last is not None
             and rel in last.files
             and rel in plan.signatures
         )
         if not kept:
-            first, *others = (sharing.load(ident) for ident in ids)
+            first, *others = (sharing.load(ident) for ident in shown)
             data = records.dumps(records.cve_record(settings, first, others))
             if rel in plan.new:  # written by a render: a new file, not the live one's inode
                 plan.new[rel] = tree.write_new(plan.standby, rel, data)

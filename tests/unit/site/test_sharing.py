@@ -47,19 +47,36 @@ def test_a_shared_cve_id_needs_a_different_component_on_every_advisory(ws: Works
         assert markers(1)["cve"] not in message  # no id named (the log may be public)
 
 
-def test_one_record_for_both_components_once_both_are_disclosed(site_ws: Workspace) -> None:
+def test_one_record_names_each_component_once_it_is_disclosed(site_ws: Workspace) -> None:
     marked(site_ws, 1)  # disclosed on 2026-11-12
     marked(site_ws, 2, released=LATE, cve=SHARED)
     site = site_ws.root / "site"
-    publish_at(site_ws, BEFORE)
-    assert not (site / "cve").exists()  # one of them is released only: no record yet
+    publish_at(site_ws, BEFORE)  # 2 is released only: the record names 1 alone
+    assert sorted(p.name for p in (site / "cve").iterdir()) == [f"{markers(1)['cve']}.json"]
+    assert modules(site_ws) == [[markers(1)["component"]]]
+    assert markers(2)["component"] not in (site / RECORD).read_text()
+    page = (site / "advisories/ACSA-2026-0001.html").read_text()
+    assert f'href="../{RECORD}"' in page  # the page links a record that is there
     report = publish_at(site_ws, AFTER)
     assert RECORD in report.written
-    assert sorted(p.name for p in (site / "cve").iterdir()) == [f"{markers(1)['cve']}.json"]
     assert modules(site_ws) == [[markers(1)["component"]], [markers(2)["component"]]]
     record = json.loads((site / RECORD).read_text())
-    assert record["cveMetadata"]["datePublished"] == "2027-02-19T00:00:00Z"  # the later one
+    assert record["cveMetadata"]["datePublished"] == "2026-11-12T00:00:00Z"  # the first one
+    assert record["cveMetadata"]["dateUpdated"] == "2027-02-19T00:00:00Z"  # the other joined
     assert not publish_at(site_ws, AFTER).changed
+
+
+def test_an_embargoed_advisory_with_a_disclosed_ones_cve_id_changes_nothing(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1)
+    publish_at(site_ws, AFTER)
+    site = site_ws.root / "site"
+    before = {rel: (site / rel).read_bytes() for rel in site_files(site)}
+    marked(site_ws, 2, released=None, cve=SHARED)  # under embargo: nothing of it is public
+    report = publish_at(site_ws, AFTER)
+    assert not report.changed
+    assert {rel: (site / rel).read_bytes() for rel in site_files(site)} == before
 
 
 def test_incremental_builds_keep_the_shared_record_right(
