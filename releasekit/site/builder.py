@@ -190,13 +190,18 @@ class Builder:
         documents = sorted(i.csaf for i in items.values() if i.csaf is not None)
         released = {ident: item.released for ident, item in items.items()}
         coming = upcoming.current(self.announced, released, self.now)
-        key = keys.extras_key(self.records_key, documents, coming)
+        # The key as exported now: a new expiry or user id keeps its fingerprint
+        signing = self.signing
+        public_key = None
+        if signing is not None and documents:
+            public_key = csaf.signer(signing).export_public()
+        key = keys.extras_key(self.records_key, (documents, public_key), coming)
         if state.extras[0] == key and plan.good.issuperset(state.extras[1]):
             self._keep_live(plan, state.extras[1])
             plan.extras = state.extras
             return
         entries = (csaf.Entry(*document) for document in documents)
-        files = csaf.listing_files(settings, entries, self.signing)
+        files = csaf.listing_files(settings, entries, signing, public_key)
         files.update(upcoming.files(settings, coming))
         _put(plan, files)
         plan.extras = (key, tuple(sorted(files)))

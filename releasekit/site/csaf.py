@@ -155,10 +155,14 @@ def _made_by(armored: bytes, fingerprint: str) -> bool:
 
 
 def listing_files(
-    settings: Settings, entries: Iterable[Entry], signing: Signing | None
+    settings: Settings,
+    entries: Iterable[Entry],
+    signing: Signing | None,
+    public_key: str | None = None,
 ) -> dict[str, bytes]:
     """The provider metadata, the public key, index.txt, changes.csv and the ROLIE feed for
-    the documents ``entries`` (nothing when there is none)."""
+    the documents ``entries`` (nothing when there is none; ``public_key``: the signing key's
+    export, when the caller has it)."""
     documents = sorted(entries, key=lambda e: (e.current, e.path), reverse=True)
     if not documents:
         return {}
@@ -194,7 +198,7 @@ def listing_files(
     if signing is not None:
         key = signer(signing)
         rel = f"{KEYS_DIR}/{key.fingerprint}.asc"
-        files[rel] = key.export_public().encode("ascii")
+        files[rel] = (public_key or key.export_public()).encode("ascii")
         metadata["public_openpgp_keys"] = [{"fingerprint": key.fingerprint, "url": f"{base}/{rel}"}]
     files[PROVIDER_METADATA] = records.dumps(metadata)
     paths = sorted(_in_dir(entry.path) for entry in documents)

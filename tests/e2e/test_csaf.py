@@ -272,3 +272,24 @@ def test_another_key_signs_every_document_again(ws: Workspace, fresh_gpg_home: G
     assert fresh_gpg_home.verify(data.read_bytes(), asc.read_text()).fingerprint == second
     assert (site / f".well-known/csaf/openpgp/{second}.asc").is_file()
     assert not (site / f".well-known/csaf/openpgp/{first}.asc").exists()
+
+
+def test_a_new_expiry_of_the_same_key_is_published_again(
+    ws: Workspace, fresh_gpg_home: GpgHome
+) -> None:
+    key = fresh_gpg_home.generate("Acme Security <security@acme.example>")
+    ws.write("releasekit.toml", CONFIG)
+    marked(ws, 1)
+    settings = workspace.open_workspace(ws.root)
+    signing = csaf.Signing(key, str(fresh_gpg_home.path))
+    build.publish_workspace(settings, LATER, signing=signing)
+    published = ws.root / "site" / f".well-known/csaf/openpgp/{key}.asc"
+    assert published.read_bytes() == fresh_gpg_home.export_public(key)
+    assert not build.publish_workspace(settings, LATER, signing=signing).changed
+    fresh_gpg_home.gpg("--quick-set-expire", key, "2y")  # same fingerprint, new self-signature
+    path = ws.root / "advisories" / "ACSA-2026-0001.md"  # a build, the documents' entries kept
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    report = build.publish_workspace(settings, LATER, signing=signing)
+    assert "csaf/index.txt" in report.unchanged
+    assert f".well-known/csaf/openpgp/{key}.asc" in report.written
+    assert published.read_bytes() == fresh_gpg_home.export_public(key)
