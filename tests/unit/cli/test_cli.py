@@ -62,6 +62,12 @@ def test_a_command_loads_only_its_own_module() -> None:
     assert "releasekit.cli.embargo" not in loaded and "releasekit.cli.advisory" not in loaded
 
 
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    result = CliRunner().invoke(cli, ["pubish"])
+    assert result.exit_code == 2
+    assert "No such command 'pubish'. Did you mean 'publish'?" in result.output
+
+
 def test_init_scaffolds_a_valid_workspace(tmp_path: Path) -> None:
     root = tmp_path / "security"
     result = CliRunner().invoke(cli, ["init", str(root), "--prefix", "ACSA", "--upcoming", "10.4"])
