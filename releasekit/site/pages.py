@@ -102,8 +102,9 @@ class Renderer:
     def closure(self, names: Sequence[str]) -> str:
         """A digest of the templates ``names`` and of every template they extend, include
         or import, as this renderer loads them (the global key when a name is computed: which
-        templates it takes is known only when rendering)."""
-        from jinja2 import meta
+        templates it takes is known only when rendering, or one does not parse). A template
+        that is not there counts as missing, not as an error: an include may ignore it."""
+        from jinja2 import TemplateNotFound, TemplateSyntaxError, meta
 
         loader = self.env.loader
         assert loader is not None  # (render.environment gives one)
@@ -115,9 +116,15 @@ class Renderer:
             if name in seen:
                 continue
             seen.add(name)
-            with render.template_errors(name):
+            try:
                 source, _filename, _uptodate = loader.get_source(self.env, name)
+            except TemplateNotFound:
+                h.update(f"missing:{name}\0".encode("utf-8", "surrogatepass"))
+                continue
+            try:  # (an error in it is said when it renders, if it does)
                 referenced = list(meta.find_referenced_templates(self.env.parse(source)))
+            except TemplateSyntaxError:
+                return self.key[1]
             if None in referenced:
                 return self.key[1]
             h.update(f"{name}\0{len(source)}\0{source}\0".encode("utf-8", "surrogatepass"))

@@ -236,3 +236,9 @@ def test_a_computed_template_name_ties_a_part_to_every_template(ws: Workspace) -
     fixed = renderer.closure(["versions.html.j2"])
     assert fixed != "the-global-key"
     assert fixed == pages.Renderer(settings, "another").closure(["versions.html.j2"])
+    # An include that may be missing is no error; one that does not parse ties it to all.
+    ws.write("templates/credits.html.j2", '{% include "extra.j2" ignore missing %}\n')
+    missing = renderer.closure(["credits.html.j2"])
+    assert missing not in ("the-global-key", fixed)
+    ws.write("templates/extra.j2", "{% if %}\n")
+    assert renderer.closure(["credits.html.j2"]) == "the-global-key"
