@@ -5,7 +5,6 @@ and the state kept for the next build.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -109,10 +108,7 @@ class Builder:
         # The files of the advisories that are not rendered again are right in the live site
         # (or already in the standby): they are hard-linked into the standby while the others
         # render, by child processes (see tree.Linker).
-        kept = itertools.chain(
-            (rel for item in plan.items.values() for rel in item.files),
-            (rel for task in plan.tasks if task.records for rel in task.records.files),
-        )
+        kept = (rel for item in plan.items.values() for rel in item.files)
         to_link = standby.keep_live(plan, state, kept)
         fork_min = self.tuning.fork_min
         linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)

@@ -166,8 +166,8 @@ def render_advisory(
     """Render an advisory's page, records and row; write the files into the standby.
 
     ``kept``, ``kept_row``: the last build's records and row, used as they are when made of
-    what they would be made of now (the records' files are not in the returned ones: the
-    build links them; no Row is returned: the build has it in its store).
+    what they would be made of now (the records' files are taken from the live site as they
+    are; no Row is returned: the build has it in its store).
     """
     settings = ctx.settings
     days = settings.project.disclosure_days
@@ -176,7 +176,6 @@ def render_advisory(
     written: dict[str, tree.FileInfo] = {}
     row = None
     key = rkey = lkey = row_digest = None
-    record_files: tuple[str, ...] = ()
     disclosed = unrecorded = False
     entry: csaf.Entry | None = None
     facets: tuple[str, ...] = ()
@@ -201,8 +200,9 @@ def render_advisory(
         files = {view["page"]: page.encode()}
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
-            if kept is not None and kept.key == rkey:
-                record_files = kept.files
+            if kept is not None and kept.key == rkey and ctx.live is not None:
+                for rel in kept.files:  # (the plan made sure the live site has them)
+                    written[rel] = tree.keep(ctx.out, rel, ctx.live)
                 entry = None if kept.csaf is None else csaf.Entry(*kept.csaf)
             else:
                 made, entry = _records(ctx, advisory, shown, view)
@@ -239,7 +239,7 @@ def render_advisory(
         key,
         rkey,
         lkey,
-        tuple(sorted((*written, *record_files))),
+        tuple(sorted(written)),
         row_digest,
         disclosed,
         unrecorded,

@@ -143,11 +143,17 @@ def place(root: Path | str, rel: str, data: bytes, live: Live | None) -> FileInf
     found = digest(data)
     if live.digests.get(rel) != found:
         return write_new(root, rel, data, found)
+    return keep(root, rel, live)
+
+
+def keep(root: Path | str, rel: str, live: Live) -> FileInfo:
+    """The live file at ``rel`` (one the state vouches for: in ``live.good``) in the
+    standby at ``root``, as it is: already there, or hard-linked; described as the state
+    knows it."""
     signature = live.signatures[rel]
     if live.kept.get(rel) != signature:  # not the very same file
         link(live.root / rel, f"{root}/{rel}")
-    size, mtime_ns, ino = signature
-    return FileInfo(found, size, mtime_ns, ino)
+    return FileInfo(live.digests[rel], *signature)
 
 
 def _adoptable(path: Path, data: bytes, seen: Signature) -> bool:

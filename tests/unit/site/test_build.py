@@ -23,7 +23,7 @@ from click.testing import Result
 
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, child, markdown, mdcache, pages, tree
+from releasekit.site import build, child, markdown, mdcache, pages, tree, workers
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
@@ -471,6 +471,32 @@ def test_the_csaf_distribution_files_are_made_again_only_when_they_change(
     (site_ws.root / "site/csaf/index.txt").write_text("defaced\n")
     report = publish_at(site_ws, LATER)
     assert made == ["csaf", "upcoming"] and "csaf/index.txt" in report.written
+
+
+def test_records_kept_for_an_advisory_withdrawn_while_it_renders_go(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    builtin = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
+    site_ws.write("templates/advisory.html.j2", builtin.replace("</article>", "</article>\n"))
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    real = workers.render_task
+
+    def render_task(ctx: pages.Context, task: workers.Task) -> workers.Done:
+        if task.id == "ACSA-2026-0001":  # its release moved later after the plan was made
+            path.write_text(
+                path.read_text().replace("2026-10-13T14:00:07Z", "2027-06-01T00:00:00Z")
+            )
+        return real(ctx, task)
+
+    monkeypatch.setattr(workers, "render_task", render_task)
+    publish_at(site_ws, LATER, jobs=1)
+    assert grep(site, "ACSA-2026-0001") == []  # no record of it left behind
+    assert not (site / "osv/ACSA-2026-0001.json").exists()
+    assert (site / "osv/ACSA-2026-0002.json").is_file()
 
 
 def test_records_damaged_on_the_site_are_made_again_with_a_new_template(
