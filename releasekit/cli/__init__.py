@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +84,8 @@ class ReleasekitGroup(click.Group):
 def _report(ctx: click.Context, lines: list[str]) -> None:
     obj = ctx.find_object(Context)
     if obj is not None and obj.verbose:
+        import traceback  # (loaded only to show one)
+
         traceback.print_exc()
     for line in lines:
         show.echo(f"releasekit: error: {line}", err=True)

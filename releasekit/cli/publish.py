@@ -46,10 +46,10 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
     # Imported here, not at start-up: the site's build loads its renderers, which
     # `releasekit --help` and the other commands do not need; the CVE client (requests,
     # cvelib) is loaded only with --cve-services.
-    from releasekit.site import build, csaf
+    from releasekit.site import build
 
     settings = obj.settings
-    signing = csaf.signing_for(settings, obj.env.gnupghome)
+    signing = build.signing_for(settings, obj.env.gnupghome)
     now = clock.now()
     if cve_services:
         from releasekit.adapters import cve

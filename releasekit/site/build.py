@@ -51,9 +51,25 @@ from releasekit.workspace import files as workspace
 
 if TYPE_CHECKING:  # a run that changes nothing loads none of the renderers (see builder)
     from releasekit.site.builder import Builder
-    from releasekit.site.csaf import Signing
     from releasekit.site.plan import Entry, Sources
     from releasekit.site.workers import Advance
+
+
+@dataclass(frozen=True)
+class Signing:
+    """The key that signs the CSAF documents (see csaf), and the GnuPG home it is in
+    (picklable: it goes to the render workers)."""
+
+    fingerprint: str
+    gnupghome: str | None = None
+
+
+def signing_for(settings: Settings, gnupghome: str | None) -> Signing | None:
+    """The release key (``[mail] signing_key``) signs the CSAF documents; None without one.
+    The lift's publish and ``releasekit publish`` take it from here: the same site."""
+    if settings.mail is None or not settings.mail.signing_key:
+        return None
+    return Signing(settings.mail.signing_key, gnupghome)
 
 
 @dataclass(frozen=True)

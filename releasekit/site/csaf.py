@@ -30,7 +30,6 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -43,29 +42,14 @@ from releasekit.model.config import Settings
 from releasekit.model.public import Public
 from releasekit.records.csaf import CSAF_SCHEMA_URL, TLP_LABEL
 from releasekit.site import tree
+from releasekit.site.build import Signing as Signing
+from releasekit.site.build import signing_for as signing_for
 
 PROVIDER_METADATA = ".well-known/csaf/provider-metadata.json"
 KEYS_DIR = ".well-known/csaf/openpgp"
 INDEX = "csaf/index.txt"
 CHANGES = "csaf/changes.csv"
 FEED = "csaf/feed-tlp-white.json"
-
-
-@dataclass(frozen=True)
-class Signing:
-    """The key that signs the CSAF documents, and the GnuPG home it is in (picklable: it
-    goes to the render workers)."""
-
-    fingerprint: str
-    gnupghome: str | None = None
-
-
-def signing_for(settings: Settings, gnupghome: str | None) -> Signing | None:
-    """The release key (``[mail] signing_key``) signs the CSAF documents; None without one.
-    The lift's publish and ``releasekit publish`` take it from here: the same site."""
-    if settings.mail is None or not settings.mail.signing_key:
-        return None
-    return Signing(settings.mail.signing_key, gnupghome)
 
 
 class Entry(NamedTuple):

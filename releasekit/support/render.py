@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,16 @@ if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs
 
 
 def builtin_templates_dir() -> Path:
-    """Where the built-in templates are: inside the wheel, or the source tree's templates/."""
-    packaged = Path(str(resources.files("releasekit"))) / "_templates"
+    """Where the built-in templates are: inside the wheel, or the source tree's templates/.
+
+    (Found beside this package's files, as importlib.resources would find them for an
+    installed package, without loading it: every publish asks.)
+    """
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "_templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+    return package.parent / "templates"
 
 
 def _toml_value(value: Any) -> str:
