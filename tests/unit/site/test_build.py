@@ -23,7 +23,7 @@ from click.testing import Result
 
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, child, markdown, mdcache, pages, tree, workers
+from releasekit.site import build, child, markdown, mdcache, pages, state, tree, workers
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
@@ -640,14 +640,20 @@ def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:
     assert not (site / "README.md").exists()
 
 
-@pytest.mark.parametrize("damage", ["site-rows.sqlite", "site-items", "site-state"])
+@pytest.mark.parametrize(
+    "damage", ["site-rows.sqlite", "site-items", "site-state", "site-items-delta"]
+)
 def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
     site_ws: Workspace, tmp_path: Path, damage: str
 ) -> None:
-    for n in (1, 2, 3):
+    for n in range(1, 13):
         marked(site_ws, n)
     publish_at(site_ws, LATER)
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    for more in ("More.", "And more."):  # small builds (the second writes a delta)
+        path.write_text(path.read_text() + f"\n{more}\n")
+        publish_at(site_ws, LATER)
+    assert (site_ws.root / ".releasekit" / "site-items-delta").is_file()
     path.write_text(path.read_text().replace("MARKER-TITLE-0002", "A new title"))  # its row
     (site_ws.root / ".releasekit" / damage).write_bytes(b"not a state")
     publish_at(site_ws, LATER)
@@ -656,6 +662,64 @@ def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
     publish_at(Workspace(other), LATER)
     assert site_files(site_ws.root / "site") == site_files(other / "site")
     assert "A new title" in (site_ws.root / "site" / "index.html").read_text()
+
+
+def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) -> None:
+    for n in range(1, 41):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    folder = site_ws.root / ".releasekit"
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    publish_at(site_ws, LATER)  # the standby, empty until now, is the old site: all changed
+    whole = (folder / "site-items").read_bytes()
+    assert not (folder / "site-items-delta").exists()
+    for step in ("body", "title", "remove"):
+        path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+        if step == "body":
+            path.write_text(path.read_text() + "\nMore.\n")
+        elif step == "title":
+            path.write_text(path.read_text().replace("MARKER-TITLE-0002", "A new title"))
+        else:
+            (site_ws.root / "advisories" / "ACSA-2026-0004.md").unlink()
+        publish_at(site_ws, LATER)
+        assert (folder / "site-items").read_bytes() == whole  # only the delta was written
+        assert (folder / "site-items-delta").is_file()
+    settings = workspace.open_workspace(site_ws.root)
+    site = site_ws.root / "site"
+    read = state.load_state(folder, settings, site)
+    assert state.load_items(folder, read)
+    assert read.delta and read.digests == {
+        rel: tree.digest((site / rel).read_bytes()) for rel in site_files(site)
+    }
+    standby = tree.standby_path(site, folder)
+    assert read.standby_signatures == tree.scan(standby, "README.md")
+    assert read.standby_digests == {
+        rel: tree.digest((standby / rel).read_bytes()) for rel in read.standby_signatures
+    }
+    read.read = None  # saved whole, then read again: the same
+    state.save_state(folder, read)
+    again = state.load_state(folder, settings, site)
+    assert again.delta == "" and state.load_items(folder, again)
+    for name in ("items", "digests", "standby_signatures", "standby_digests", "layout"):
+        assert getattr(again, name) == getattr(read, name), name
+    assert "ACSA-2026-0004" not in again.items and len(again.items) == 39
+    assert again.digests.keys() == set(site_files(site))
+    assert not publish_at(site_ws, LATER).changed
+
+
+def test_a_delta_that_grew_too_big_is_folded_into_the_whole(site_ws: Workspace) -> None:
+    for n in (1, 2):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    folder = site_ws.root / ".releasekit"
+    whole = (folder / "site-items").read_bytes()
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nMore.\n")  # half of two advisories: too much
+    publish_at(site_ws, LATER)
+    assert (folder / "site-items").read_bytes() != whole
+    read = state.load_state(folder, workspace.open_workspace(site_ws.root), site_ws.root / "site")
+    assert read.delta == ""
 
 
 def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
