@@ -179,10 +179,11 @@ def load_items(state_dir: Path, state: State) -> bool:
 def _changed(before: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
     """What differs in ``now`` from ``before``: new or other values, and _GONE for keys
     removed. (Mostly the very same objects: told apart by identity first.)"""
+    get = before.get
     found = {
         key: value
         for key, value in now.items()
-        if before.get(key, _GONE) is not value and before.get(key, _GONE) != value
+        if (old := get(key, _GONE)) is not value and old != value
     }
     for key in before.keys() - now.keys():
         found[key] = _GONE
