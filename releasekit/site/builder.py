@@ -5,7 +5,7 @@ and the state kept for the next build.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from releasekit.site import (
@@ -32,6 +32,24 @@ from releasekit.workspace import files as workspace
 SHARED_FILES = ("index.html", "feed.xml", "atom.xml", "advisories.json")
 FEEDS = ("feed.xml", "atom.xml")
 LISTING_TEMPLATES = ("index.html.j2", *pages.ROW_TEMPLATES)  # what renders the shared files
+
+
+def _made_or_kept(
+    plan: Plan,
+    key: str,
+    make: Callable[[], dict[str, bytes]],
+    last: tuple[str, tuple[str, ...]],
+    keep_live: Callable[[Plan, Sequence[str]], None],
+) -> tuple[str, tuple[str, ...]]:
+    """Files made of ``key``: the live ones when the last build's were made of it too and
+    are as the state says (``last``: its key and paths), else ``make()`` into the standby.
+    Returns the key and paths of this build's."""
+    if last[0] == key and plan.good.issuperset(last[1]):
+        keep_live(plan, last[1])
+        return last
+    files = make()
+    _put(plan, files)
+    return key, tuple(sorted(files))
 
 
 def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
@@ -180,27 +198,30 @@ class Builder:
         self._aggregates(plan)
 
     def _extras(self, plan: Plan) -> None:
-        """The CSAF distribution files, from every document's entry, and upcoming.*: made
-        again when what they are made of changed (a document's entry, an announcement)."""
-        settings, items, state = self.settings, plan.items, self.state
+        """The CSAF distribution files, from every document's entry, and upcoming.*: each
+        made again only when what it is made of changed (a document's entry, the signing
+        key as exported now: a new expiry keeps its fingerprint; an announcement)."""
+        settings, items, signing = self.settings, plan.items, self.signing
         documents = sorted(i.csaf for i in items.values() if i.csaf is not None)
-        released = {ident: item.released for ident, item in items.items()}
-        coming = upcoming.current(self.announced, released, self.now)
-        # The key as exported now: a new expiry or user id keeps its fingerprint
-        signing = self.signing
         public_key = None
         if signing is not None and documents:
             public_key = csaf.signer(signing).export_public()
-        key = keys.extras_key(self.records_key, (documents, public_key), coming)
-        if state.extras[0] == key and plan.good.issuperset(state.extras[1]):
-            self._keep_live(plan, state.extras[1])
-            plan.extras = state.extras
-            return
-        entries = (csaf.Entry(*document) for document in documents)
-        files = csaf.listing_files(settings, entries, signing, public_key)
-        files.update(upcoming.files(settings, coming))
-        _put(plan, files)
-        plan.extras = (key, tuple(sorted(files)))
+        released = {ident: item.released for ident, item in items.items()}
+        coming = upcoming.current(self.announced, released, self.now)
+        parts = (
+            (
+                keys.extras_key(self.records_key, documents, public_key),
+                lambda: csaf.listing_files(
+                    settings, (csaf.Entry(*d) for d in documents), signing, public_key
+                ),
+            ),
+            (keys.extras_key(self.records_key, coming), lambda: upcoming.files(settings, coming)),
+        )
+        last = self.state.extras
+        plan.extras = tuple(
+            _made_or_kept(plan, key, make, last[n] if n < len(last) else ("", ()), self._keep_live)
+            for n, (key, make) in enumerate(parts)
+        )
 
     def _aggregates(self, plan: Plan, again: bool = True) -> None:
         """The version pages, their index, versions.json and credits.html (see aggregate)."""

@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import orjson
+
 from releasekit import __version__
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -102,11 +104,13 @@ def part_key(records_key: str, templates: str) -> str:
     return hashlib.blake2b(f"{records_key}\0{templates}".encode(), digest_size=16).hexdigest()
 
 
-def extras_key(records_key: str, documents: object, upcoming: object) -> str:
-    """What the CSAF distribution files and upcoming.* are made of: the settings, every
-    CSAF document's entry and the releases still to come."""
-    text = f"{records_key}\0{documents!r}\0{upcoming!r}"
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+def extras_key(records_key: str, *parts: object) -> str:
+    """What files made of the advisories' entries are made of: the settings and ``parts``
+    (plain data, dataclasses and datetimes: every CSAF document's entry and the signing
+    key, or the releases still to come)."""
+    h = hashlib.blake2b(records_key.encode(), digest_size=16)
+    h.update(orjson.dumps(parts))
+    return h.hexdigest()
 
 
 def render_key(global_key: str, fingerprint: str, stage: Stage) -> str:

@@ -72,7 +72,7 @@ class Plan:
     adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
     upcoming_key: str = ""  # what its upcoming.* are made of, of the journal
     aggregate_key: str = ""  # what its version and credits pages are made of, globally
-    extras: tuple[str, tuple[str, ...]] = ("", ())  # its CSAF distribution files, upcoming.*
+    extras: tuple[tuple[str, tuple[str, ...]], ...] = ()  # CSAF distribution, upcoming.*
     parts: tuple[str, ...] = ()  # (see Builder.parts)
 
     def take(self, results: Iterable[Done]) -> int:

@@ -35,7 +35,7 @@ STATE = "site-state"
 ITEMS = "site-items"
 DELTA = "site-items-delta"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "13"  # bump when what save_state writes changes
+STATE_FORMAT = "14"  # bump when what save_state writes changes
 _GONE = None  # in a delta: the key was removed
 
 
@@ -92,7 +92,7 @@ class State:
     upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
     aggregate_key: str = ""  # what the live version and credits pages were made of, globally
     # The CSAF distribution files and upcoming.*: what they were made of, and their paths
-    extras: tuple[str, tuple[str, ...]] = ("", ())
+    extras: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, paths) of each
     parts: tuple[str, ...] = ()  # what the rows, listing and aggregate files are made of
     delta: str = ""  # the delta file written with this manifest ("": none)
     # From the items file (and its delta), read only when something is rebuilt:
