@@ -12,7 +12,7 @@ import click
 
 from releasekit.adapters.env import Environment
 from releasekit.model.config import Settings
-from releasekit.workspace.files import open_workspace
+from releasekit.workspace.paths import open_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,7 +9,6 @@ import click
 from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
 from releasekit.support import clock
-from releasekit.workspace.files import load_advisories
 
 
 @click.command("publish")
@@ -69,6 +68,7 @@ def publish_command(obj: Context, cve_services: bool, jobs: int | None, as_json:
     published = None
     if cve_services:
         from releasekit.site import cve_publish
+        from releasekit.workspace.files import load_advisories
 
         published = cve_publish.publish_records(
             settings,

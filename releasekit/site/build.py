@@ -42,12 +42,12 @@ from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.site import child, keys, tree, upcoming
-from releasekit.site.state import State, load_state, stamp
+from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
-from releasekit.support.errors import AdvisoryError, PublishError
+from releasekit.support.errors import PublishError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
-from releasekit.workspace import files as workspace
+from releasekit.workspace import paths as workspace
 
 if TYPE_CHECKING:  # a run that changes nothing loads none of the renderers (see builder)
     from releasekit.site.builder import Builder
@@ -141,16 +141,9 @@ def publish(
     advisories contradict each other, PublishError when a record fails its schema; the live
     site is untouched then.
     """
-    from releasekit.site.plan import Entry
+    from releasekit.site.builder import given_entries
 
-    problems = workspace.cross_check(settings, list(advisories))
-    if problems:
-        raise AdvisoryError(problems)
-    days = settings.project.disclosure_days
-    entries = [
-        Entry(a.id, a, None, keys.fingerprint(a), stamp(a.released), stamp(a.disclosed_at(days)))
-        for a in advisories
-    ]
+    entries = given_entries(settings, advisories)
     builder = Job(settings, now, progress, jobs, advance, tuning, signing)
     return builder.run(entries, None)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from releasekit.model.advisory import Advisory
+from releasekit.model.config import Settings
 from releasekit.site import (
     aggregate,
     csaf,
@@ -23,7 +25,7 @@ from releasekit.site import (
 )
 from releasekit.site.build import Job, PublishReport, report
 from releasekit.site.plan import Entry, Plan, Sources, make_plan
-from releasekit.site.state import State, load_items
+from releasekit.site.state import State, load_items, stamp
 from releasekit.site.workers import Task
 from releasekit.support.errors import AdvisoryError
 from releasekit.support.words import counted
@@ -56,6 +58,19 @@ def _put(plan: Plan, files: Mapping[str, bytes]) -> None:
     """Place ``files`` (path in the site -> bytes) in the standby, as this build's."""
     for rel, data in files.items():
         plan.new[rel] = tree.place(plan.standby, rel, data, plan.live)
+
+
+def given_entries(settings: Settings, advisories: Sequence[Advisory]) -> list[Entry]:
+    """The entries of the advisories a caller gives (publish), once checked against each
+    other: AdvisoryError with every problem."""
+    problems = workspace.cross_check(settings, list(advisories))
+    if problems:
+        raise AdvisoryError(problems)
+    days = settings.project.disclosure_days
+    return [
+        Entry(a.id, a, None, keys.fingerprint(a), stamp(a.released), stamp(a.disclosed_at(days)))
+        for a in advisories
+    ]
 
 
 def _parts(job: Job) -> tuple[str, ...]:

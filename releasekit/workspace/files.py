@@ -13,33 +13,12 @@ from typing import Any, Protocol
 
 from releasekit import records
 from releasekit.model.advisory import Advisory, read_advisory
-from releasekit.model.config import Settings, load_config
+from releasekit.model.config import Settings
 from releasekit.model.frontmatter import field_line, split_front_matter
-from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, Problem
-
-
-def open_workspace(root: Path) -> Settings:
-    """The settings of the workspace at ``root``."""
-    return load_config(root)
-
-
-def display_path(settings: Settings, path: Path) -> Path:
-    """``path`` as messages show it: relative to the workspace when it is inside it, as written
-    or once resolved (a path relative to the current directory); as given otherwise."""
-    try:
-        return path.relative_to(settings.root)
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(settings.root)
-    except ValueError:
-        return path
-
-
-def state_dir(settings: Settings) -> Path:
-    """The private ``.releasekit/`` directory (created 0700)."""
-    return fsutil.private_dir(settings.state_dir)
+from releasekit.workspace.paths import display_path as display_path
+from releasekit.workspace.paths import open_workspace as open_workspace
+from releasekit.workspace.paths import state_dir as state_dir
 
 
 def advisory_files(settings: Settings) -> list[Path]:
