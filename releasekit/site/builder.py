@@ -244,8 +244,7 @@ class Builder:
         renderer = pages.renderer_for(self.settings, self.global_key)
         # Made again from nothing when a setting or one of their templates changed (not
         # when only another template did: the advisory page's, say)
-        plan.aggregate_key = self.aggregate_key
-        full = state.aggregate_key != plan.aggregate_key or not state.items
+        full = state.parts[2:] != (self.aggregate_key,) or not state.items
 
         def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
             found = {i: plan.rows[i] for i in ids if i in plan.rows}

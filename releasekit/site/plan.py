@@ -71,7 +71,6 @@ class Plan:
     linker: tree.Linker | None = None  # the links of the kept files into the standby
     adopted: dict[str, str] = field(default_factory=dict)  # live files kept, unvouched: digests
     upcoming_key: str = ""  # what its upcoming.* are made of, of the journal
-    aggregate_key: str = ""  # what its version and credits pages are made of, globally
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()  # CSAF distribution, upcoming.*
     parts: tuple[str, ...] = ()  # (see Builder.parts)
 

@@ -150,7 +150,6 @@ def remember(plan: Plan, state: State, state_dir: Path, global_key: str, now: da
     )
     state.layout, state.feeds_key = plan.layout, plan.feeds_key
     state.upcoming_key = plan.upcoming_key
-    state.aggregate_key = plan.aggregate_key
     state.extras = plan.extras
     state.parts = plan.parts
     save_state(state_dir, state)

@@ -35,7 +35,7 @@ STATE = "site-state"
 ITEMS = "site-items"
 DELTA = "site-items-delta"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "14"  # bump when what save_state writes changes
+STATE_FORMAT = "15"  # bump when what save_state writes changes
 _GONE = None  # in a delta: the key was removed
 
 
@@ -90,10 +90,9 @@ class State:
     counts: tuple[int, int, int] = (0, 0, 0)  # public, disclosed, unrecorded
     token: str = ""  # the items file written with this manifest ("": none)
     upcoming_key: str = ""  # what the live upcoming.* were made of, of the journal (upcoming)
-    aggregate_key: str = ""  # what the live version and credits pages were made of, globally
     # The CSAF distribution files and upcoming.*: what they were made of, and their paths
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, paths) of each
-    parts: tuple[str, ...] = ()  # what the rows, listing and aggregate files are made of
+    parts: tuple[str, ...] = ()  # what the rows, listing, version and credits pages are made of
     delta: str = ""  # the delta file written with this manifest ("": none)
     # From the items file (and its delta), read only when something is rebuilt:
     loaded: bool = False
@@ -253,7 +252,6 @@ def save_state(state_dir: Path, state: State) -> None:
         state.counts,
         token,
         state.upcoming_key,
-        state.aggregate_key,
         state.extras,
         state.parts,
         delta,
