@@ -13,12 +13,12 @@ import re
 from typing import Any
 
 from releasekit.model.advisory import CWE_RE
-from releasekit.model.entries import CREDIT_TYPES, Credit
 from releasekit.records.imported import (
     Imported,
     ImportRefused,
     Pair,
     check_schema,
+    credits,
     instant,
     split_details,
     text,
@@ -64,22 +64,6 @@ def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[lis
         fixed = version(spelt["end"], source, f"{where}/version")
         pairs.append(Pair(None if start in (None, "0") else start, fixed, None, where))
     return pairs, unaffected
-
-
-def _credits(cna: dict[str, Any], source: str) -> tuple[Credit, ...]:
-    credits = []
-    for number, credit in enumerate(cna.get("credits") or []):
-        at = f"/containers/cna/credits/{number}"
-        if not isinstance(credit, dict):
-            raise ImportRefused(source, at, "must be an object")
-        name = text(credit.get("value"), source, f"{at}/value")
-        if name is None:
-            raise ImportRefused(source, f"{at}/value", "needs a name")
-        kind = str(credit.get("type") or "finder")
-        if kind not in CREDIT_TYPES:
-            raise ImportRefused(source, f"{at}/type", "is not a CVE JSON 5 credit type")
-        credits.append(Credit(name, kind))
-    return tuple(credits)
 
 
 def _scores(cna: dict[str, Any]) -> dict[str, str]:
@@ -164,6 +148,14 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     scores = _scores(cna)
     source_id = (cna.get("source") or {}).get("advisory") if ours is None else None
     products = cna.get("affected") or [{}]
+    credited = credits(
+        cna.get("credits"),
+        source,
+        "/containers/cna/credits",
+        name="value",
+        default="finder",
+        kinds="a CVE JSON 5",
+    )
     out = []
     for number, entry in enumerate(products):
         at = f"/containers/cna/affected/{number}"
@@ -188,7 +180,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 cvss4=scores.get("cvss4"),
                 package=product,
                 component=modules[0] if ours and modules and isinstance(modules[0], str) else None,
-                credits=_credits(cna, source),
+                credits=credited,
                 pairs=pairs,
                 unaffected=unaffected,
                 aliases=(source_id,) if isinstance(source_id, str) else (),

@@ -9,6 +9,7 @@ version) and ``introduced`` only when those say exactly the same affected versio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
-from releasekit.model.entries import Credit
+from releasekit.model.entries import CREDIT_TYPES, Credit
 from releasekit.model.versions import versions
 from releasekit.records.schemas import validate
 from releasekit.support.errors import BadInput, RecordError
@@ -109,6 +110,34 @@ def text(value: Any, source: str, pointer: str) -> str | None:
     if not isinstance(value, str):
         raise ImportRefused(source, pointer, "must be a string")
     return value.strip() or None
+
+
+def credits(
+    entries: Any,
+    source: str,
+    at: str,
+    *,
+    name: str,
+    default: str,
+    kinds: str,
+    normal: Callable[[str], str] = str,
+) -> tuple[Credit, ...]:
+    """The credits of a record (``entries`` at pointer ``at``): each an object with a name in
+    field ``name`` and a ``type`` (``default`` when absent) that ``normal`` makes one of the
+    CVE JSON 5 credit types; ``kinds`` names the record's own list of them in a refusal."""
+    found = []
+    for number, credit in enumerate(entries or []):
+        where = f"{at}/{number}"
+        if not isinstance(credit, dict):
+            raise ImportRefused(source, where, "must be an object")
+        value = text(credit.get(name), source, f"{where}/{name}")
+        if value is None:
+            raise ImportRefused(source, f"{where}/{name}", "needs a name")
+        kind = normal(str(credit.get("type") or default))
+        if kind not in CREDIT_TYPES:
+            raise ImportRefused(source, f"{where}/type", f"is not {kinds} credit type")
+        found.append(Credit(value, kind))
+    return tuple(found)
 
 
 def version(value: Any, source: str, pointer: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from releasekit.model.advisory import CVE_RE, CWE_RE
-from releasekit.model.entries import CREDIT_TYPES, Credit
 from releasekit.records.imported import (
     Imported,
     ImportRefused,
     Pair,
     check_schema,
+    credits,
     instant,
     split_details,
     text,
@@ -113,20 +113,6 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
     return found or {None: Imported(source, "osv", "", None)}  # type: ignore[arg-type]
 
 
-def _credits(record: dict[str, Any], source: str) -> tuple[Credit, ...]:
-    credits = []
-    for number, credit in enumerate(record.get("credits") or []):
-        at = f"/credits/{number}"
-        name = text(credit.get("name") if isinstance(credit, dict) else None, source, at)
-        if name is None:
-            raise ImportRefused(source, f"{at}/name", "needs a name")
-        kind = str(credit.get("type") or "OTHER").lower().replace("_", " ")
-        if kind not in CREDIT_TYPES:
-            raise ImportRefused(source, f"{at}/type", "is not an OSV credit type")
-        credits.append(Credit(name, kind))
-    return tuple(credits)
-
-
 def read_osv(record: Any, source: str) -> list[Imported]:
     """The advisories an OSV record describes, one per package."""
     if not isinstance(record, dict):
@@ -161,6 +147,15 @@ def read_osv(record: Any, source: str) -> list[Imported]:
     references = tuple(
         r["url"] for r in record.get("references") or [] if isinstance(r, dict) and "url" in r
     )
+    credited = credits(
+        record.get("credits"),
+        source,
+        "/credits",
+        name="name",
+        default="OTHER",
+        kinds="an OSV",
+        normal=lambda kind: kind.lower().replace("_", " "),
+    )
     out = []
     for package, stub in _affected(record, source).items():
         out.append(
@@ -178,7 +173,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 cvss=cvss,
                 cvss4=cvss4,
                 package=package,
-                credits=_credits(record, source),
+                credits=credited,
                 pairs=stub.pairs,
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),
