@@ -16,7 +16,16 @@ The functions named here are the room's interface; each lives in its own module.
 from __future__ import annotations
 
 from releasekit.records.checks import check
-from releasekit.records.common import cve_path, dumps, osv_path, page_path, page_url, writes_cve
+from releasekit.records.common import (
+    cve_path,
+    cve_url,
+    dumps,
+    osv_path,
+    page_path,
+    page_url,
+    release_url,
+    writes_cve,
+)
 from releasekit.records.csaf import csaf_document, csaf_path, csaf_url
 from releasekit.records.cve import cna_container, cve_record
 from releasekit.records.osv import osv_record
@@ -38,12 +47,14 @@ __all__ = [
     "cve_path",
     "cve_record",
     "cve_schema_path",
+    "cve_url",
     "dumps",
     "osv_path",
     "osv_record",
     "osv_schema_path",
     "page_path",
     "page_url",
+    "release_url",
     "validate",
     "warm",
     "writes_cve",

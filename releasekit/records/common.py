@@ -34,6 +34,19 @@ def page_url(settings: Settings, ident: str) -> str:
     return f"{settings.project.site_url.rstrip('/')}/{page_path(ident)}"
 
 
+def release_url(settings: Settings, version: str | None) -> str | None:
+    """The page of the release ``version`` (``[project] release_url``), None when unset."""
+    pattern = settings.project.release_url
+    if not pattern or version is None:
+        return None
+    return pattern.replace("{version}", version)
+
+
+def cve_url(cve: str) -> str:
+    """The CVE id's record at cve.org."""
+    return f"https://www.cve.org/CVERecord?id={cve}"
+
+
 def osv_path(ident: str) -> str:
     return f"osv/{ident}.json"
 

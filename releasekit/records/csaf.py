@@ -36,14 +36,13 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
-from releasekit.records.common import disclosed, page_url
+from releasekit.records.common import cve_url, disclosed, page_url, release_url
 from releasekit.support import timefmt
 
 CSAF_VERSION = "2.0"
 CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 TLP_LABEL = "WHITE"  # TLP 2.0 CLEAR, as CSAF 2.0 (TLP 1.0) names it
 TLP_TEXT = "TLP:CLEAR (TLP 1.0: WHITE): may be distributed without restriction."
-CVE_RECORD_URL = "https://www.cve.org/CVERecord?id={}"
 _NOT_IN_NAME = re.compile(r"[^+\-a-z0-9]+")
 
 
@@ -127,8 +126,8 @@ def csaf_document(
         vulnerability["scores"] = [{"cvss_v3": _cvss3(shown.cvss), "products": affected}]
     references = [_reference("self", "The advisory", page_url(settings, shown.id))]
     if shown.cve:
-        cve_url = CVE_RECORD_URL.format(shown.cve)
-        references.append(_reference("external", f"{shown.cve} in the CVE List", cve_url))
+        listed = cve_url(shown.cve)
+        references.append(_reference("external", f"{shown.cve} in the CVE List", listed))
     vulnerability["references"] = references
     vulnerability["release_date"] = timefmt.iso_utc(shown.released)
     if shown.credits:
@@ -216,8 +215,7 @@ def _cvss4_text(cvss: Cvss) -> str:
 
 def _fix(settings: Settings, shown: Public, version: str, products: list[str]) -> dict[str, Any]:
     """The vendor fix: the version to install, and its release page (else the advisory's)."""
-    template = settings.project.release_url
-    url = template.replace("{version}", version) if template else page_url(settings, shown.id)
+    url = release_url(settings, version) or page_url(settings, shown.id)
     return {
         "category": "vendor_fix",
         "details": f"Upgrade to {version} or later.",

@@ -21,7 +21,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.records.common import disclosed, osv_path, page_url
+from releasekit.records.common import disclosed, osv_path, page_url, release_url
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
@@ -114,9 +114,9 @@ def _references(settings: Settings, shown: Public) -> list[dict[str, str]]:
     if repository:
         for commit in dict.fromkeys(_newest_first(shown).values()):
             references.append({"type": "FIX", "url": commit_url(repository, commit)})
-    if settings.project.release_url:
-        for version in shown.versions.fixed_list:
-            url = settings.project.release_url.format(version=version)
+    for version in shown.versions.fixed_list:
+        url = release_url(settings, version)
+        if url is not None:
             references.append({"type": "WEB", "url": url})
     return references
 

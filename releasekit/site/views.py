@@ -21,22 +21,9 @@ PAGE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,63}")  # a version that
 POLICY = "Responsible Disclosure Policy"  # the words of the placeholder that link the policy
 
 
-def cve_url(cve: str) -> str:
-    """The CVE id's record at cve.org."""
-    return f"https://www.cve.org/CVERecord?id={cve}"
-
-
 def cwe_url(cwe: str) -> str:
     """The weakness's definition at MITRE (``CWE-79`` -> .../definitions/79.html)."""
     return f"https://cwe.mitre.org/data/definitions/{cwe.partition('-')[2]}.html"
-
-
-def release_link(settings: Settings, version: str | None) -> str | None:
-    """The page of the release ``version`` (``[project] release_url``), None when unset."""
-    pattern = settings.project.release_url
-    if not pattern or version is None:
-        return None
-    return pattern.replace("{version}", version)
 
 
 def site_context(settings: Settings) -> dict[str, Any]:
@@ -145,12 +132,16 @@ def page_view(settings: Settings, shown: Public) -> dict[str, Any]:
         "fixed": shown.versions.fixed_list,
         "lines": [fix.line for fix in shown.versions.lines],
         "fixed_links": [
-            {"line": fix.line, "version": fix.fixed, "url": release_link(settings, fix.fixed)}
+            {
+                "line": fix.line,
+                "version": fix.fixed,
+                "url": records.release_url(settings, fix.fixed),
+            }
             for fix in shown.versions.lines
         ],
         "page": page,
         "cve": shown.cve,
-        "cve_url": cve_url(shown.cve) if shown.cve else None,
+        "cve_url": records.cve_url(shown.cve) if shown.cve else None,
         "cwe": shown.cwe,
         "cwe_url": cwe_url(shown.cwe) if shown.cwe else None,
         "component": shown.component,
@@ -243,7 +234,7 @@ def range_view(settings: Settings, found: Range) -> dict[str, Any]:
     return {
         "line": found.line,
         "upgrade": found.upgrade,
-        "upgrade_url": release_link(settings, found.upgrade),
+        "upgrade_url": records.release_url(settings, found.upgrade),
         "upgrade_line": found.upgrade_line,
         "supported": found.supported,
     }
