@@ -88,27 +88,37 @@ def _toml_scalar(value: Any) -> str:
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
 
+def _lines(text: str) -> tuple[list[str], int]:
+    """The file's lines and the index of the closing ``+++``; ValueError without front
+    matter."""
+    if split_front_matter(text) is None:
+        raise ValueError("no front matter")
+    lines = text.split("\n")
+    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
+    return lines, close
+
+
+def _setting(lines: list[str], close: int, key: str) -> int | None:
+    """The index of the front-matter line that sets ``key``, None when none does."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((i for i in range(1, close) if pattern.match(lines[i])), None)
+
+
 def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
     """Set front-matter keys to values, keeping every other line of the file as it was.
 
     A key already assigned on one line is replaced in place; a new key goes before the
     closing ``+++``. Datetimes are written in UTC with ``Z``.
     """
-    parts = split_front_matter(text)
-    if parts is None:
-        raise ValueError("no front matter")
-    lines = text.split("\n")
-    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
+    lines, close = _lines(text)
     for key, value in updates.items():
         if isinstance(value, datetime):
             rendered = f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
         else:
             rendered = _toml_line(key, value)
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for index in range(1, close):
-            if pattern.match(lines[index]):
-                lines[index] = rendered
-                break
+        index = _setting(lines, close, key)
+        if index is not None:
+            lines[index] = rendered
         else:
             lines.insert(close, rendered)
             close += 1
@@ -118,14 +128,8 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
 def comment_out(text: str, key: str, note: str) -> str:
     """Replace the front-matter line that sets ``key`` with the comment ``# note`` (the key
     is gone, the file says why); unchanged when no line sets it."""
-    parts = split_front_matter(text)
-    if parts is None:
-        raise ValueError("no front matter")
-    lines = text.split("\n")
-    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for index in range(1, close):
-        if pattern.match(lines[index]):
-            lines[index] = f"# {note}"
-            break
+    lines, close = _lines(text)
+    index = _setting(lines, close, key)
+    if index is not None:
+        lines[index] = f"# {note}"
     return "\n".join(lines)
