@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -93,17 +93,20 @@ def processes_for(requested: int | None, count: int, parallel_min: int) -> int:
     return max(1, cores)
 
 
-def run(ctx: Context, tasks: list[Task], jobs: int, advance: Advance | None = None) -> list[Done]:
-    """Render the tasks, in ``jobs`` processes; ``advance`` is told as chunks finish."""
+def run(
+    ctx: Context, tasks: list[Task], jobs: int, advance: Advance | None = None
+) -> Iterator[Done]:
+    """Render the tasks, in ``jobs`` processes; ``advance`` is told as chunks finish. What
+    each gave comes as it is done: the caller takes it in (and lets go of what it does not
+    keep) while the others render, instead of holding every result at once."""
     tell = advance or (lambda _done, _total: None)
     if jobs <= 1:
-        done = []
-        for task in tasks:
-            done.append(render_task(ctx, task))
-            if len(done) % 100 == 0 or len(done) == len(tasks):
-                tell(len(done), len(tasks))
+        for count, task in enumerate(tasks, 1):
+            yield render_task(ctx, task)
+            if count % 100 == 0 or count == len(tasks):
+                tell(count, len(tasks))
         _keep_details(ctx)
-        return done
+        return
     # Loaded only for a big build: a process pool costs most small builds more than they take.
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -127,11 +130,11 @@ def run(ctx: Context, tasks: list[Task], jobs: int, advance: Advance | None = No
             initializer=_init_worker,
             initargs=(ctx, os.getpid()),
         ) as pool:
-            results: list[Done] = []
+            count = 0
             for chunk in pool.map(_render_chunk, chunks):
-                results.extend(chunk)
-                tell(len(results), len(tasks))
-            return results
+                count += len(chunk)
+                tell(count, len(tasks))
+                yield from chunk
     except BrokenProcessPool:  # a worker killed from outside (the OOM killer, a signal)
         raise PublishError(
             "a render worker process ended before its pages were done (killed?); "
