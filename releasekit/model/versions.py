@@ -80,7 +80,10 @@ class Versions:
         return _named(self)
 
 
-@lru_cache(maxsize=4096)
+# Small caches: an advisory asks for its versions and names several times while it renders
+# (page, records, rows); a worker renders thousands, whose versions mostly differ, and a
+# cache of thousands held a sixth of its memory.
+@lru_cache(maxsize=256)
 def _named(found: Versions) -> tuple[str, ...]:
     """What :meth:`Versions.named` gives, made once per set of versions."""
     names: set[str] = set()
@@ -156,7 +159,7 @@ def _text(parts: tuple[int, int, int]) -> str:
     return ".".join(str(p) for p in parts)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)  # (see _named)
 def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Versions:
     intro = _triple(introduced) if introduced else None
     fixes: list[tuple[tuple[int, int, int], LineFix]] = []
