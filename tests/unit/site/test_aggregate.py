@@ -12,8 +12,9 @@ from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, load_config
 from releasekit.model.lifecycle import Stage
 from releasekit.model.public import Public, public_fields
-from releasekit.model.versions import _versions
+from releasekit.model.versions import _versions, release_key
 from releasekit.site import aggregate, pages, views
+from releasekit.site.state import Item
 from releasekit.workspace import files as workspace
 from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
 from tests.helpers.paths import REPO_ROOT
@@ -242,3 +243,30 @@ def test_a_computed_template_name_ties_a_part_to_every_template(ws: Workspace) -
     assert missing not in ("the-global-key", fixed)
     ws.write("templates/extra.j2", "{% if %}\n")
     assert renderer.closure(["credits.html.j2"]) == "the-global-key"
+
+
+def _item(ident: str, released: float, *ranges: tuple[str, str | None]) -> Item:
+    year, number = int(ident[5:9]), int(ident[10:])
+    keyed = tuple(
+        (release_key(first), None if below is None else release_key(below), None, "")
+        for first, below in ranges
+    )
+    blank = Item(*[None] * len(Item._fields))
+    return blank._replace(id=ident, year=year, number=number, released=released, ranges=keyed)
+
+
+def test_each_version_lists_its_advisories_newest_first_each_once_by_its_first_range() -> None:
+    items = {
+        "ACSA-2026-0001": _item("ACSA-2026-0001", 100.0, ("10.1.0", "10.1.3"), ("9.8.0", None)),
+        "ACSA-2026-0003": _item("ACSA-2026-0003", 100.0, ("10.1.2", "10.2.0")),  # same instant
+        "ACSA-2026-0002": _item("ACSA-2026-0002", 300.0, ("10.1.1", "10.1.2")),
+        "ACSA-2026-0004": _item("ACSA-2026-0004", 50.0),  # no range
+    }
+    versions = ["9.8.0", "10.1.0", "10.1.1", "10.1.2", "10.1.3"]
+    assert aggregate.affecting(items, versions) == {
+        "9.8.0": [("ACSA-2026-0001", 1)],
+        "10.1.0": [("ACSA-2026-0001", 0)],  # in both its ranges: the first
+        "10.1.1": [("ACSA-2026-0002", 0), ("ACSA-2026-0001", 0)],
+        "10.1.2": [("ACSA-2026-0003", 0), ("ACSA-2026-0001", 0)],  # same instant: by number
+        "10.1.3": [("ACSA-2026-0003", 0), ("ACSA-2026-0001", 1)],  # 1: in its open range
+    }
