@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -271,14 +272,8 @@ def make(
     if first >= 0:
         _append(live.run(first, end), html, json)
     table = b"".join(html)
-    rows = Markup(table, "utf-8")  # rendered with autoescape; decoded once, into the Markup
-    page = renderer.render(
-        "index.html.j2",
-        rows=rows,
-        count=len(order),
-        filters=filters(items, order),
-        **renderer.row_context,
-    ).encode()
+    del html  # (a big site's table is many megabytes: held once at a time where it can be)
+    page = _index(renderer, table, len(order), filters(items, order))
     start = layout.html[0] if layout is not None and layout.html else 0
     if not page.startswith(table, start):
         start = _find(page, table)  # -1: the template changed the rows (the store gives them)
@@ -299,6 +294,19 @@ def make(
         (len(opening), *json_sizes),
     )
     return files, new
+
+
+def _index(renderer: Any, table: bytes, count: int, choices: dict[str, Any]) -> bytes:
+    """index.html with the rows ``table``: put in as bytes where a stand-in for them shows
+    when the template shows them only as they are (see Renderer.verbatim), else given to
+    the template (with autoescape: decoded once, into a Markup)."""
+    context = {"count": count, "filters": choices, **renderer.row_context}
+    if not table or not renderer.verbatim("index.html.j2", "rows"):
+        rows = Markup(table, "utf-8")
+        return renderer.render("index.html.j2", rows=rows, **context).encode()  # type: ignore[no-any-return]
+    stand_in = f"releasekit-rows-{os.urandom(16).hex()}"
+    text = renderer.render("index.html.j2", rows=Markup(stand_in), **context)  # noqa: S704 - ours
+    return table.join(part.encode() for part in text.split(stand_in))
 
 
 def _append(run: tuple[memoryview, memoryview], html: list[Any], json: list[Any]) -> None:
@@ -377,9 +385,9 @@ def keep(
                 deleted += db.execute("DELETE FROM rows").rowcount
             for ident in drop:
                 deleted += db.execute("DELETE FROM rows WHERE id = ?", (ident,)).rowcount
-            db.executemany(
+            db.executemany(  # (made one at a time: every row of a big site is 50 MB)
                 "INSERT OR REPLACE INTO rows VALUES (?, ?)",
-                [(ident, marshal.dumps(row)) for ident, row in put],
+                ((ident, marshal.dumps(row)) for ident, row in put),
             )
             db.execute("COMMIT")
             if deleted:

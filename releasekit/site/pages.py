@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -104,11 +105,40 @@ class Renderer:
         or import, as this renderer loads them (the global key when a name is computed: which
         templates it takes is known only when rendering, or one does not parse). A template
         that is not there counts as missing, not as an error: an include may ignore it."""
+        h = hashlib.blake2b(digest_size=16)
+        for name, found in self._closure(names):
+            if found is None:
+                h.update(f"missing:{name}\0".encode("utf-8", "surrogatepass"))
+                continue
+            if found is _UNKNOWN:
+                return self.key[1]
+            source = found[0]
+            h.update(f"{name}\0{len(source)}\0{source}\0".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def verbatim(self, name: str, variable: str) -> bool:
+        """Whether ``variable`` shows in what template ``name`` renders only as it is: every
+        use of it, there and in every template that one extends, includes or imports, is a
+        bare ``{{ variable }}`` (no filter, test or assignment; not in a macro, a call, a
+        filter block or a block set). Then rendering with a stand-in for its value and
+        putting the value where the stand-in shows gives the same bytes: a value of many
+        megabytes is put in as bytes, never decoded into the page's text and encoded again.
+        """
+        if self.env.finalize is not None:  # (it would see each value shown)
+            return False
+        for _name, found in self._closure([name]):
+            if found is _UNKNOWN or (found is not None and not _bare(found[1], variable, True)):
+                return False
+        return True
+
+    def _closure(self, names: Sequence[str]) -> Any:
+        """(name, (source, parsed)) for ``names`` and each template they reference, in turn;
+        (name, None) for one that is not there; (name, _UNKNOWN) and nothing more when a
+        name is computed or a template does not parse."""
         from jinja2 import TemplateNotFound, TemplateSyntaxError, meta
 
         loader = self.env.loader
         assert loader is not None  # (render.environment gives one)
-        h = hashlib.blake2b(digest_size=16)
         seen: set[str] = set()
         todo = list(names)
         while todo:
@@ -119,20 +149,58 @@ class Renderer:
             try:
                 source, _filename, _uptodate = loader.get_source(self.env, name)
             except TemplateNotFound:
-                h.update(f"missing:{name}\0".encode("utf-8", "surrogatepass"))
+                yield name, None
                 continue
             try:  # (an error in it is said when it renders, if it does)
-                referenced = list(meta.find_referenced_templates(self.env.parse(source)))
+                parsed = self.env.parse(source)
+                referenced = list(meta.find_referenced_templates(parsed))
             except TemplateSyntaxError:
-                return self.key[1]
+                yield name, _UNKNOWN
+                return
             if None in referenced:
-                return self.key[1]
-            h.update(f"{name}\0{len(source)}\0{source}\0".encode("utf-8", "surrogatepass"))
+                yield name, _UNKNOWN
+                return
+            yield name, (source, parsed)
             todo.extend(r for r in referenced if r is not None)
-        return h.hexdigest()
 
     def render(self, name: str, **context: Any) -> str:
         return _rendered(self.templates[name], name, context)
+
+
+_UNKNOWN: Any = object()  # (see Renderer._closure)
+
+
+def _bare(node: Any, variable: str, shown: bool) -> bool:
+    """Whether ``variable`` is used under ``node`` only as a bare ``{{ variable }}`` whose
+    output goes to the page as it is (``shown``: so far, it would)."""
+    from jinja2 import nodes
+
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes.Name) and child.name == variable:
+            if not (shown and isinstance(node, nodes.Output) and child.ctx == "load"):
+                return False
+        elif not _bare(child, variable, shown and isinstance(child, _shown_nodes())):
+            return False
+    return True
+
+
+@cache
+def _shown_nodes() -> tuple[type, ...]:
+    """What the output of a node under them goes through to the page unchanged."""
+    from jinja2 import nodes
+
+    return (
+        nodes.Template,
+        nodes.Extends,
+        nodes.Block,
+        nodes.Output,
+        nodes.If,
+        nodes.For,
+        nodes.With,
+        nodes.Scope,
+        nodes.EvalContextModifier,
+        nodes.ScopedEvalContextModifier,
+    )
 
 
 _RENDERER: list[Renderer] = []

@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
-from releasekit.site import build, feeds, listing, workers
+from releasekit.site import build, feeds, listing, pages, workers
+from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.sites import marked, markers, site_files
@@ -461,3 +463,45 @@ def test_an_unscored_advisory_has_a_filter_of_its_own(site_ws: Workspace) -> Non
     assert b'<tr id="ACSA-2026-0002" data-severity="unscored"' in index
     style = (site_ws.root / "site" / "static" / "style.css").read_text()
     assert '[value="unscored"]:checked) .updates tbody tr:not([data-severity="unscored"])' in style
+
+
+TABLE = '<tr id="A"><td>10.3.0 – 10.3.2 &amp; <b>ü</b></td></tr>\n<tr id="B"></tr>\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("page", "part", "verbatim"),
+    [
+        ("<main>{{ rows }}</main>", "", True),
+        (
+            "{% for n in [1, 2] %}<t{{ n }}>{{ rows }}{% endfor %}"
+            "{% if count %}{{ rows }}{% endif %}",
+            "",
+            True,
+        ),
+        (
+            '{% extends "part.html.j2" %}{% block b %}[{{ rows }}]{% endblock %}',
+            "{% block b %}{% endblock %}",
+            True,
+        ),
+        ('<main>{% include "part.html.j2" %}</main>', "{{ rows }}", True),
+        ("{% if false %}{{ rows }}{% endif %}", "", True),
+        ('<main>{% include "part.html.j2" %}</main>', "{{ rows|length }}", False),
+        ("{{ rows|upper }}", "", False),
+        ("{% if rows %}{{ rows }}{% endif %}", "", False),
+        ("{% filter upper %}{{ rows }}{% endfilter %}", "", False),
+        ("{% set x %}{{ rows }}{% endset %}{{ x|length }}", "", False),
+        ("{% macro m() %}{{ rows }}{% endmacro %}{{ m()|upper }}", "", False),
+        ("{% for rows in [1] %}{{ rows }}{% endfor %}", "", False),
+        ("{% set name = 'part.html.j2' %}{% include name %}", "{{ rows }}", False),
+    ],
+)
+def test_the_rows_go_into_the_index_as_bytes_only_where_shown_as_they_are(
+    site_ws: Workspace, page: str, part: str, verbatim: bool
+) -> None:
+    site_ws.write("templates/index.html.j2", page)
+    site_ws.write("templates/part.html.j2", part)
+    renderer = pages.Renderer(workspace.open_workspace(site_ws.root), "key")
+    assert renderer.verbatim("index.html.j2", "rows") is verbatim
+    rows = Markup(TABLE.decode())  # noqa: S704 - the test's own
+    given = renderer.render("index.html.j2", rows=rows, count=2, filters={}, **renderer.row_context)
+    assert listing._index(renderer, TABLE, 2, {}) == given.encode()
