@@ -269,11 +269,12 @@ class Job:
         builder = None
         try:
             if not steady or sources != state.sources:  # a build: while the live site is
-                # scanned, the standby is too (what it should hold is read meanwhile: not
-                # told), and what the build reads is read
+                # scanned, the standby is too (told what the live site should hold: most of
+                # the standby is links to it), and what the build reads is read
                 path = tree.standby_path(self.site, self.state_dir)
                 if path.is_dir() and not path.is_symlink() and state.built_at is not None:
-                    self.standby_scan = child.Background(tree.scan_told, path, KEEP, (0, 1), {})
+                    scan = tree.scan_beside
+                    self.standby_scan = child.Background(scan, path, KEEP, state.signatures)
                 builder = self._builder()
             present = tree.gathered(
                 [scan.result() for scan in live],

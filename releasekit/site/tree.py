@@ -250,6 +250,77 @@ def gathered(
     return present
 
 
+Beside = tuple[dict[str, Signature], list[str]]  # (see scan_beside)
+
+
+def scan_beside(root: Path, keep: str | None, live: dict[str, Signature]) -> Beside:
+    """:func:`scan` of the standby, told what the live site should hold (``live``: the
+    state's signatures of it). A file whose directory entry names the very inode that the
+    live file of its path should have is not ``stat``-ed: it *is* that file (one file
+    system, hard links), checked by the scan of the live site. Returns the other files with
+    their signatures, and the paths of ``live`` that are not such a file: what it sends back
+    is as small as what the last build changed. See :func:`beside_present`.
+
+    The standby holds the site before the last build: on a big site all but what that build
+    changed are links to the live files, and a ``stat`` of each was a third of a build that
+    changes one advisory."""
+    others: dict[str, Signature] = {}
+    shared: set[str] = set()
+    get = live.get
+
+    def walk(directory: str, prefix: str) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, rel + "/")
+                    continue
+                known = get(rel)
+                if (
+                    prefix
+                    and known is not None
+                    and entry.is_file(follow_symlinks=False)
+                    and entry.inode() == known[2]
+                ):
+                    shared.add(rel)
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+                if prefix or not (rel == keep and _regular(stat)):
+                    others[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    if root.is_dir():
+        walk(str(root), "")
+    if len(shared) == len(live):
+        return others, []
+    return others, [rel for rel in live if rel not in shared]
+
+
+def beside_present(
+    root: Path,
+    told: Beside,
+    live: dict[str, Signature],
+    live_present: dict[str, Signature],
+) -> dict[str, Signature]:
+    """What :func:`scan` of the standby at ``root`` would have found, from the answer of
+    :func:`scan_beside`: a file that is the live file's inode has the signature the scan of
+    the live site found (``live_present``) when that file was as ``live`` says; else (a live
+    file replaced or changed since) it is ``stat``-ed here."""
+    others, absent = told
+    skip = set(absent)
+    skip.update(others)
+    present = dict(others)
+    for rel, signature in live.items():
+        if rel in skip:
+            continue
+        if live_present.get(rel) == signature:
+            present[rel] = signature
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            stat = os.lstat(root / rel)
+            present[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return present
+
+
 def _regular(stat: os.stat_result) -> bool:
     return (stat.st_mode & 0o170000) == 0o100000
 

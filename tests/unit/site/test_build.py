@@ -913,6 +913,72 @@ def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) 
     assert gathered(expected) == tree.scan(tmp_path) != whole
 
 
+def _shared_trees(tmp_path: Path) -> tuple[Path, Path]:
+    """A live tree and a standby whose files are links to the live ones but one of its own,
+    and a README.md that is not the build's."""
+    live, standby = tmp_path / "live", tmp_path / "standby"
+    for n in range(6):
+        (live / "a").mkdir(parents=True, exist_ok=True)
+        (live / "a" / f"{n}.html").write_text(f"page {n}")
+        (standby / "a").mkdir(parents=True, exist_ok=True)
+        os.link(live / "a" / f"{n}.html", standby / "a" / f"{n}.html")
+    (standby / "a" / "own.html").write_text("the standby's own")
+    (standby / "README.md").write_text("kept")
+    (standby / "top.html").write_text("top")
+    return live, standby
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "nothing",
+        "live file edited in place",  # the standby's link sees it too
+        "standby link replaced by a copy",
+        "standby's own file edited",
+        "standby link removed",
+        "standby file added",
+        "standby link replaced by a symlink",
+        "live file replaced",  # the standby keeps the old inode, unchanged
+        "standby link replaced by a directory",
+    ],
+)
+def test_the_standby_scan_trusts_a_link_only_as_far_as_the_live_scan_does(
+    tmp_path: Path, change: str
+) -> None:
+    live, standby = _shared_trees(tmp_path)
+    expected = tree.scan(live)
+    before = tree.scan(standby, "README.md")
+    rel = "a/2.html"
+    if change == "live file edited in place":
+        with open(live / rel, "a") as page:
+            page.write(" and more")
+    elif change == "standby link replaced by a copy":
+        (standby / rel).unlink()
+        (standby / rel).write_text("page 2")
+    elif change == "standby's own file edited":
+        (standby / "a" / "own.html").write_text("edited")
+    elif change == "standby link removed":
+        (standby / rel).unlink()
+    elif change == "standby file added":
+        (standby / "a" / "new.html").write_text("new")
+    elif change == "standby link replaced by a symlink":
+        (standby / rel).unlink()
+        (standby / rel).symlink_to(live / rel)
+    elif change == "live file replaced":
+        (live / "tmp").write_text("page 2, new")
+        (live / "tmp").rename(live / rel)
+    elif change == "standby link replaced by a directory":
+        (standby / rel).unlink()
+        (standby / rel).mkdir()
+        (standby / rel / "x").write_text("x")
+    told = tree.scan_beside(standby, "README.md", expected)
+    present = tree.beside_present(standby, told, expected, tree.scan(live))
+    assert present == tree.scan(standby, "README.md")
+    assert (present == before) is (change in ("nothing", "live file replaced"))
+    if change == "nothing":  # nothing stat-ed but the standby's own files, nothing sent back
+        assert told == ({"a/own.html": before["a/own.html"], "top.html": before["top.html"]}, [])
+
+
 def test_a_scan_that_cannot_fork_is_made_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
