@@ -19,6 +19,8 @@ import marshal
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -177,15 +179,21 @@ def load_items(state_dir: Path, state: State) -> bool:
 
 def _changed(before: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
     """What differs in ``now`` from ``before``: new or other values, and _GONE for keys
-    removed. (Mostly the very same objects: told apart by identity first.)"""
+    removed. (Mostly the very same objects: told apart by identity first, in C; the keys
+    removed are looked for only when some are.)"""
     get = before.get
-    found = {
-        key: value
-        for key, value in now.items()
-        if (old := get(key, _GONE)) is not value and old != value
-    }
-    for key in before.keys() - now.keys():
-        found[key] = _GONE
+    found: dict[str, Any] = {}
+    added = 0
+    for key in compress(now, map(is_not, now.values(), map(get, now))):
+        value, old = now[key], get(key, _GONE)
+        if old is _GONE:
+            added += 1
+            found[key] = value
+        elif old != value:
+            found[key] = value
+    if len(now) - added < len(before):
+        for key in before.keys() - now.keys():
+            found[key] = _GONE
     return found
 
 

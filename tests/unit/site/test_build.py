@@ -1469,3 +1469,16 @@ def test_another_markdown_renderer_renders_every_page_again(
     finally:
         mdcache.identity.cache_clear()
     assert len(renders.texts) == 2
+
+
+def test_what_changed_between_two_maps_is_found_by_identity_then_by_value() -> None:
+    before = {"a": (1, 2, 3), "b": "x" * 40, "c": (4, 5, 6)}
+    now = dict(before)
+    assert state._changed(before, now) == {}
+    now["b"] = "".join(["x" * 20, "x" * 20])  # equal, another object: not a change
+    assert now["b"] is not before["b"] and state._changed(before, now) == {}
+    now["a"], now["d"] = (1, 2, 4), (7, 8, 9)
+    assert state._changed(before, now) == {"a": (1, 2, 4), "d": (7, 8, 9)}
+    del now["c"]  # as many keys as before, one of them gone
+    assert state._changed(before, now) == {"a": (1, 2, 4), "d": (7, 8, 9), "c": state._GONE}
+    assert state._changed(before, {}) == dict.fromkeys(before, state._GONE)
