@@ -1154,6 +1154,18 @@ def test_the_collector_is_off_during_a_build_and_on_again_after(site_ws: Workspa
     with pytest.raises(AdvisoryError):
         publish_at(site_ws, LATER)
     assert gc.isenabled()  # after a failed build too
+    # What the build made waits in the oldest generation: the youngest starts empty.
+    (site_ws.root / "advisories" / "ACSA-2026-0001.md").unlink()
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    assert gc.get_count()[0] < 100 and gc.get_freeze_count() == 0
+    ours = [[] for _ in range(3)]  # a caller's frozen objects stay frozen
+    gc.freeze()
+    try:
+        publish_at(site_ws, LATER)
+        assert gc.get_freeze_count() >= len(ours) and gc.isenabled()
+    finally:
+        gc.unfreeze()
 
 
 def test_a_changed_title_parses_no_markdown_again(
