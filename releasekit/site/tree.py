@@ -30,6 +30,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 DIR_MODE = 0o755
 FILE_MODE = 0o644
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
 FORK_MIN = 2000  # from this many links on, child processes make them beside the rendering
@@ -184,37 +185,72 @@ def _adoptable(path: Path, data: bytes, seen: Signature) -> bool:
 
 
 def scan(
-    root: Path, keep: str | None = None, share: tuple[int, int] = (0, 1)
+    root: Path,
+    keep: str | None = None,
+    share: tuple[int, int] = (0, 1),
+    linked: tuple[dict[str, Signature], set[str]] | None = None,
 ) -> dict[str, Signature]:
     """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
 
     ``keep`` names a top-level regular file that is not listed (see :data:`KEEP`).
     ``share`` (k, n): the k-th of n processes that scan the tree together: each takes every
     n-th top-level folder (by name), the first also the top-level files.
+    ``linked`` (signatures, found): a regular file whose directory entry names the inode
+    ``signatures`` gives its path is put in ``found``, not ``stat``-ed (see scan_beside).
+    Directories are opened by descriptor, their entries ``stat``-ed relative to it.
     """
     found: dict[str, Signature] = {}
     mine, shares = share
+    expected, shared = linked if linked is not None else ({}, set())
+    get = expected.get
 
-    def walk(directory: str, prefix: str) -> None:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    def walk(fd: int, prefix: str) -> None:
+        with os.scandir(fd) as listed:
+            for entry in listed:
+                name = entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    into(fd, name, f"{prefix}{name}/")
+                    continue
+                rel = prefix + name
+                known = get(rel)
+                if (
+                    known is not None
+                    and entry.inode() == known[2]
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    shared.add(rel)
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+                found[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def into(fd: int, name: str, prefix: str) -> None:
+        inner = os.open(name, _DIRECTORY, dir_fd=fd)
         try:
-            names = os.listdir(fd)
-            if not prefix and shares > 1:
-                names.sort()
-            folders = 0
-            for name in names:
-                stat = os.lstat(name, dir_fd=fd)
-                if (stat.st_mode & 0o170000) == 0o040000:  # a directory
-                    folders += 1
-                    if prefix or folders % shares == mine:
-                        walk(f"{directory}/{name}", f"{prefix}{name}/")
-                elif prefix or not (mine or (name == keep and _regular(stat))):
-                    found[prefix + name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            walk(inner, prefix)
         finally:
-            os.close(fd)
+            os.close(inner)
+
+    def top(fd: int) -> None:
+        """The top level: its share of the folders (by name), its files (but ``keep``)."""
+        with os.scandir(fd) as listed:
+            entries = sorted(listed, key=lambda entry: entry.name)
+        folders = 0
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders += 1
+                if folders % shares == mine:
+                    into(fd, name, f"{name}/")
+            elif not mine and not (name == keep and entry.is_file(follow_symlinks=False)):
+                stat = entry.stat(follow_symlinks=False)
+                found[name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
     if root.is_dir():
-        walk(str(root), "")
+        fd = os.open(root, _DIRECTORY)
+        try:
+            top(fd)
+        finally:
+            os.close(fd)
     return found
 
 
@@ -263,32 +299,8 @@ def scan_beside(root: Path, keep: str | None, live: dict[str, Signature]) -> Bes
     The standby holds the site before the last build: on a big site all but what that build
     changed are links to the live files, and a ``stat`` of each was a third of a build that
     changes one advisory."""
-    others: dict[str, Signature] = {}
     shared: set[str] = set()
-    get = live.get
-
-    def walk(directory: str, prefix: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
-                    continue
-                known = get(rel)
-                if (
-                    prefix
-                    and known is not None
-                    and entry.is_file(follow_symlinks=False)
-                    and entry.inode() == known[2]
-                ):
-                    shared.add(rel)
-                    continue
-                stat = entry.stat(follow_symlinks=False)
-                if prefix or not (rel == keep and _regular(stat)):
-                    others[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-
-    if root.is_dir():
-        walk(str(root), "")
+    others = scan(root, keep, (0, 1), (live, shared))
     if len(shared) == len(live):
         return others, []
     return others, [rel for rel in live if rel not in shared]
