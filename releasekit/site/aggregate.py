@@ -77,9 +77,11 @@ def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]
     # Its (id, range) pairs are shared by all the versions they include: 10,000 advisories
     # that each include 42 versions are 420,000 list slots, not as many tuples to sort.
     newest = sorted(
-        items, key=lambda i: (items[i].released or 0.0, items[i].year, items[i].number, i)
+        items,
+        key=lambda i: (items[i].released or 0.0, items[i].year, items[i].number, i),
+        reverse=True,
     )
-    for ident in reversed(newest):
+    for ident in newest:
         for position, (first, below, *_rest) in enumerate(items[ident].ranges):
             hit = (ident, position)
             at = bisect_left(keys, tuple(first))
