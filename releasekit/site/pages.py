@@ -95,6 +95,7 @@ class Renderer:
         env.bytecode_cache = render.bytecode_cache(cache)
         self.env = env
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}
+        self._parsed: dict[str, tuple[str, Any]] = {}  # name -> (source, what _parse gave)
         self.context = views.site_context(settings)
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
@@ -135,10 +136,6 @@ class Renderer:
         """(name, (source, parsed)) for ``names`` and each template they reference, in turn;
         (name, None) for one that is not there; (name, _UNKNOWN) and nothing more when a
         name is computed or a template does not parse."""
-        from jinja2 import TemplateNotFound, TemplateSyntaxError, meta
-
-        loader = self.env.loader
-        assert loader is not None  # (render.environment gives one)
         seen: set[str] = set()
         todo = list(names)
         while todo:
@@ -146,22 +143,37 @@ class Renderer:
             if name in seen:
                 continue
             seen.add(name)
-            try:
-                source, _filename, _uptodate = loader.get_source(self.env, name)
-            except TemplateNotFound:
-                yield name, None
-                continue
-            try:  # (an error in it is said when it renders, if it does)
-                parsed = self.env.parse(source)
-                referenced = list(meta.find_referenced_templates(parsed))
-            except TemplateSyntaxError:
-                yield name, _UNKNOWN
+            found = self._parse(name)
+            yield name, found
+            if found is _UNKNOWN:
                 return
-            if None in referenced:
-                yield name, _UNKNOWN
-                return
-            yield name, (source, parsed)
-            todo.extend(r for r in referenced if r is not None)
+            if found is not None:
+                todo.extend(found[2])
+
+    def _parse(self, name: str) -> Any:
+        """(source, parsed, referenced names) of template ``name`` as it is now (parsed once
+        per source); None when it is not there, _UNKNOWN when it does not parse or names a
+        template by a computed name."""
+        from jinja2 import TemplateNotFound, TemplateSyntaxError, meta
+
+        loader = self.env.loader
+        assert loader is not None  # (render.environment gives one)
+        try:
+            source, _filename, _uptodate = loader.get_source(self.env, name)
+        except TemplateNotFound:
+            return None
+        known = self._parsed.get(name)
+        if known is not None and known[0] == source:
+            return known[1]
+        found: Any
+        try:
+            parsed = self.env.parse(source)
+            referenced = list(meta.find_referenced_templates(parsed))
+            found = _UNKNOWN if None in referenced else (source, parsed, referenced)
+        except TemplateSyntaxError:  # (said when it renders, if it does)
+            found = _UNKNOWN
+        self._parsed[name] = (source, found)
+        return found
 
     def render(self, name: str, **context: Any) -> str:
         return _rendered(self.templates[name], name, context)
