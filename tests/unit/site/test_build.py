@@ -72,6 +72,13 @@ class Cells(HTMLParser):
             self._cell.append(data)
 
 
+def two_published(ws: Workspace) -> None:
+    """Advisories 1 and 2 (released, details public), published at LATER."""
+    for n in (1, 2):
+        marked(ws, n)
+    publish_at(ws, LATER)
+
+
 def table(index: Path) -> list[list[str]]:
     parser = Cells()
     parser.feed(index.read_text())
@@ -389,9 +396,7 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
 def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     site = site_ws.root / "site"
     inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
     records_of_1 = {
@@ -711,9 +716,7 @@ def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) 
 
 
 def test_a_delta_that_grew_too_big_is_folded_into_the_whole(site_ws: Workspace) -> None:
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     folder = site_ws.root / ".releasekit"
     whole = (folder / "site-items").read_bytes()
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
@@ -725,9 +728,7 @@ def test_a_delta_that_grew_too_big_is_folded_into_the_whole(site_ws: Workspace) 
 
 
 def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     index = site_ws.root / "site" / "index.html"
     before = index.stat().st_ino
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
@@ -1171,9 +1172,7 @@ def test_the_collector_is_off_during_a_build_and_on_again_after(site_ws: Workspa
 def test_a_changed_title_parses_no_markdown_again(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     renders = Renders(monkeypatch)
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace("MARKER-TITLE-0001", "A corrected title"))
@@ -1267,9 +1266,7 @@ def test_a_live_file_is_kept_without_state_only_if_it_is_ours_and_readable(
 ) -> None:
     import stat as st
 
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     page = site_ws.root / "site/advisories/ACSA-2026-0002.html"
     other = site_ws.root / "site/advisories/ACSA-2026-0001.html"
     os.chmod(page, 0o600)  # restored from a backup made with umask 077, say
@@ -1284,9 +1281,7 @@ def test_a_live_file_is_kept_without_state_only_if_it_is_ours_and_readable(
 def test_a_live_file_replaced_while_it_is_kept_is_written_instead(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in (1, 2):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
+    two_published(site_ws)
     site = site_ws.root / "site"
     page = site / "advisories/ACSA-2026-0002.html"
     right = page.read_bytes()
