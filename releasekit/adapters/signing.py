@@ -17,13 +17,14 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import gnupg
+from typing import TYPE_CHECKING, Any
 
 from releasekit.support import timefmt
 from releasekit.support.errors import SigningError
 from releasekit.support.words import counted
+
+if TYPE_CHECKING:  # imported when gpg is run: a publish without a signing key runs none
+    import gnupg
 
 _FINGERPRINT_RE = re.compile(r"[0-9A-F]{40}|[0-9A-F]{64}")
 
@@ -106,6 +107,8 @@ class Signer:
 
     def _open(self) -> gnupg.GPG:
         if self._gpg is None:
+            import gnupg  # (25 ms with what it imports: only when gpg runs)
+
             home = str(self.gnupghome) if self.gnupghome is not None else None
             try:
                 self._gpg = gnupg.GPG(gpgbinary=self.gpgbinary, gnupghome=home)

@@ -25,14 +25,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-
-from markdown_it import MarkdownIt
-from markdown_it.common.normalize_url import normalizeLink
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+from typing import TYPE_CHECKING
 
 from releasekit.site.links import REL, safe_link
+
+if TYPE_CHECKING:  # markdown-it-py is imported when it parses (see _parser): where
+    # markdown-it-pyrs renders, most builds never need it (16 ms of imports)
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 try:
     from releasekit.site import markdown_rs as _compiled
@@ -60,6 +62,8 @@ _SETEXT = re.compile(r"(?<![^ \t>\n])([=-])\1*[ \t]*$", re.MULTILINE)  # after [
 @lru_cache(maxsize=4096)
 def _normalize_link(url: str) -> str:
     # A pure function of the URL; advisories link to the same pages again and again.
+    from markdown_it.common.normalize_url import normalizeLink
+
     return normalizeLink(url)
 
 
@@ -116,6 +120,8 @@ def _unused(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=64)
 def _parser(unused: frozenset[str] = frozenset()) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     # With html and linkify off these rules never match: out of the loop entirely.
