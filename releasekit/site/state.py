@@ -108,6 +108,7 @@ class State:
     # writes what changed since then, into the delta
     read: tuple[dict[str, Any], ...] | None = None
     changes: tuple[dict[str, Any], ...] = ()
+    whole: int = 0  # the size of the items file they were read from (bytes)
 
     def steady(self, global_key: str, now: float) -> bool:
         """No setting or template changed and no advisory's stage since the last build."""
@@ -144,7 +145,8 @@ def load_items(state_dir: Path, state: State) -> bool:
     from releasekit.site import listing
 
     try:
-        raw = marshal.loads((state_dir / ITEMS).read_bytes())  # noqa: S302
+        data = (state_dir / ITEMS).read_bytes()
+        raw = marshal.loads(data)  # noqa: S302
         token, items, digests, standby_signatures, standby_digests, layout, feeds_key = raw
         if token != state.token:
             return False
@@ -170,6 +172,7 @@ def load_items(state_dir: Path, state: State) -> bool:
         state.feeds_key = feeds_key
         # (copies: what a build changes in place still shows as changed)
         state.read = tuple(map(dict, (state.items, digests, standby_signatures, standby_digests)))
+        state.whole = len(data)
         state.changes = tuple(changes)
         state.loaded = True
         return True
@@ -231,10 +234,16 @@ def save_state(state_dir: Path, state: State) -> None:
     layout = None if state.layout is None else tuple(state.layout)
     changes = _delta(state)
     raw: tuple[Any, ...]
-    if changes is not None:  # a few changed: the delta, the whole stays as it is
-        token, delta = state.token, os.urandom(8).hex()
-        raw = (delta, token, *changes, layout, state.feeds_key)
+    data = b""
+    if changes is not None:
+        delta = os.urandom(8).hex()
+        raw = (delta, state.token, *changes, layout, state.feeds_key)
         data = marshal.dumps(raw, MARSHAL_VERSION)
+    # A few changed: the delta, the whole stays as it is. Judged by bytes too: a new key on
+    # every item (a template changed) is few entries but most of the whole, and every build
+    # after would read both.
+    if changes is not None and len(data) * 8 <= state.whole:
+        token = state.token
         fsutil.atomic_write(state_dir / DELTA, data, 0o600, durable=False)
     else:
         token, delta = os.urandom(8).hex(), ""

@@ -727,6 +727,25 @@ def test_a_delta_that_grew_too_big_is_folded_into_the_whole(site_ws: Workspace) 
     assert read.delta == ""
 
 
+def test_a_new_key_on_every_item_is_folded_into_the_whole(site_ws: Workspace) -> None:
+    # Few entries (one item each, no file more) but most of the whole's bytes: a delta would
+    # be read beside the whole by every build after.
+    for n in range(1, 41):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER)
+    folder = site_ws.root / ".releasekit"
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    publish_at(site_ws, LATER)  # (the standby, empty until now: the whole again)
+    whole = (folder / "site-items").read_bytes()
+    page = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
+    site_ws.write("templates/advisory.html.j2", page.replace("<article", "<article data-x"))
+    publish_at(site_ws, LATER)
+    assert (folder / "site-items").read_bytes() != whole
+    read = state.load_state(folder, workspace.open_workspace(site_ws.root), site_ws.root / "site")
+    assert read.delta == "" and state.load_items(folder, read) and len(read.items) == 40
+
+
 def test_a_changed_body_leaves_the_lists_alone(site_ws: Workspace) -> None:
     two_published(site_ws)
     index = site_ws.root / "site" / "index.html"
