@@ -317,6 +317,12 @@ def beside_present(
     the live site found (``live_present``) when that file was as ``live`` says; else (a live
     file replaced or changed since) it is ``stat``-ed here."""
     others, absent = told
+    if live_present == live:  # (the usual case: the live site as the state says, in C)
+        present = dict(live)
+        for rel in absent:
+            del present[rel]
+        present.update(others)
+        return present
     skip = set(absent)
     skip.update(others)
     present = dict(others)
