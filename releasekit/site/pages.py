@@ -128,7 +128,9 @@ class Renderer:
         if self.env.finalize is not None:  # (it would see each value shown)
             return False
         for _name, found in self._closure([name]):
-            if found is _UNKNOWN or (found is not None and not _bare(found[1], variable, True)):
+            if found is _UNKNOWN or (
+                found is not None and not (_plain(found[1]) and _bare(found[1], variable, True))
+            ):
                 return False
         return True
 
@@ -180,6 +182,30 @@ class Renderer:
 
 
 _UNKNOWN: Any = object()  # (see Renderer._closure)
+
+
+def _plain(template: Any) -> bool:
+    """Whether no output of ``template`` can be taken and changed before it reaches the page:
+    no filter block, block set, macro, call or import (whose output, or a block or an
+    include inside it, could be), no ``self``, ``super()`` or ``caller()`` (a block's
+    output as a value), no recursive loop (``loop()``, the same). Blocks and includes then go
+    to the page as they render, in whichever template of the closure they are."""
+    from jinja2 import nodes
+
+    captures = (
+        nodes.FilterBlock,
+        nodes.AssignBlock,
+        nodes.Macro,
+        nodes.CallBlock,
+        nodes.Import,
+        nodes.FromImport,
+    )
+    if any(True for _ in template.find_all(captures)):
+        return False
+    if any(loop.recursive for loop in template.find_all(nodes.For)):
+        return False
+    values = {"self", "super", "caller"}  # (loop() needs a recursive loop)
+    return not any(name.name in values for name in template.find_all(nodes.Name))
 
 
 def _bare(node: Any, variable: str, shown: bool) -> bool:

@@ -493,14 +493,53 @@ TABLE = '<tr id="A"><td>10.3.0 – 10.3.2 &amp; <b>ü</b></td></tr>\n<tr id="B">
         ("{% macro m() %}{{ rows }}{% endmacro %}{{ m()|upper }}", "", False),
         ("{% for rows in [1] %}{{ rows }}{% endfor %}", "", False),
         ("{% set name = 'part.html.j2' %}{% include name %}", "{{ rows }}", False),
+        # Where the rows are bare, but what shows them is taken and changed elsewhere:
+        (
+            '{% extends "part.html.j2" %}{% block b %}{{ rows }}{% endblock %}',
+            "{% filter upper %}{% block b %}{% endblock %}{% endfilter %}",
+            False,
+        ),
+        (
+            '{% extends "part.html.j2" %}{% block b %}{{ rows }}{% endblock %}',
+            "{% set x %}{% block b %}{% endblock %}{% endset %}{{ x|length }}",
+            False,
+        ),
+        ('{% filter upper %}{% include "part.html.j2" %}{% endfilter %}', "{{ rows }}", False),
+        ('{% set x %}{% include "part.html.j2" %}{% endset %}{{ x|length }}', "{{ rows }}", False),
+        (
+            '{% macro m() %}{% include "part.html.j2" %}{% endmacro %}{{ m()|upper }}',
+            "{{ rows }}",
+            False,
+        ),
+        (
+            "{% macro m() %}{{ caller()|upper }}{% endmacro %}"
+            '{% call m() %}{% include "part.html.j2" %}{% endcall %}',
+            "{{ rows }}",
+            False,
+        ),
+        ("{% block b %}{{ rows }}{% endblock %}|{{ self.b()|upper }}", "", False),
+        (
+            '{% extends "part.html.j2" %}{% block b %}{{ super()|upper }}{% endblock %}',
+            "{% block b %}{{ rows }}{% endblock %}",
+            False,
+        ),
+        ('{% import "part.html.j2" as p with context %}{{ p|upper }}', "{{ rows }}", False),
+        (
+            "{% for x in [1] recursive %}<{{ rows }}>{% if x %}{{ loop([0])|upper }}{% endif %}"
+            "{% endfor %}",
+            "",
+            False,
+        ),
     ],
 )
 def test_the_rows_go_into_the_index_as_bytes_only_where_shown_as_they_are(
     site_ws: Workspace, page: str, part: str, verbatim: bool
 ) -> None:
+    settings = workspace.open_workspace(site_ws.root)
+    assert pages.Renderer(settings, "built-in").verbatim("index.html.j2", "rows")
     site_ws.write("templates/index.html.j2", page)
     site_ws.write("templates/part.html.j2", part)
-    renderer = pages.Renderer(workspace.open_workspace(site_ws.root), "key")
+    renderer = pages.Renderer(settings, "key")
     assert renderer.verbatim("index.html.j2", "rows") is verbatim
     rows = Markup(TABLE.decode())  # noqa: S704 - the test's own
     given = renderer.render("index.html.j2", rows=rows, count=2, filters={}, **renderer.row_context)
