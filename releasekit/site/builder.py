@@ -5,6 +5,7 @@ and the state kept for the next build.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -190,7 +191,8 @@ class Builder:
         # Said after rendering, of the public advisories only: the tasks include changed files
         # of embargoed advisories (nothing is rendered for them), and this log may be public
         # (the daily publish, from cron or CI): their number would tell one was added or edited.
-        public = plan.take(workers.run(ctx, plan.tasks, processes, advance))
+        with contextlib.closing(workers.run(ctx, plan.tasks, processes, advance)) as results:
+            public = plan.take(results)
         if public:
             self.say(f"rendered {counted(public, 'advisory', 'advisories')}")
         items = plan.items
@@ -287,7 +289,8 @@ class Builder:
         again = counted(len(tasks), "advisory", "advisories")
         self.say(f"rendering {again} again (their rows were not kept)")
         processes = workers.processes_for(self.jobs, len(tasks), self.tuning.parallel_min)
-        plan.take(workers.run(plan.context, tasks, processes))
+        with contextlib.closing(workers.run(plan.context, tasks, processes)) as results:
+            plan.take(results)
         changed = [i for i in ids if plan.items[i].fingerprint != before[i]]
         if changed:  # a file edited since the plan (not cross-checked, its old files listed)
             raise listing.Damaged(changed)  # run() starts from nothing

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -95,10 +95,12 @@ def processes_for(requested: int | None, count: int, parallel_min: int) -> int:
 
 def run(
     ctx: Context, tasks: list[Task], jobs: int, advance: Advance | None = None
-) -> Iterator[Done]:
+) -> Generator[Done, None, None]:
     """Render the tasks, in ``jobs`` processes; ``advance`` is told as chunks finish. What
     each gave comes as it is done: the caller takes it in (and lets go of what it does not
-    keep) while the others render, instead of holding every result at once."""
+    keep) while the others render, instead of holding every result at once. Close it (or
+    take all) before going on: a caller that stops early must close it (contextlib.closing),
+    which ends the workers."""
     tell = advance or (lambda _done, _total: None)
     if jobs <= 1:
         for count, task in enumerate(tasks, 1):
@@ -121,8 +123,10 @@ def run(
     markdown.warm()
     size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    gc.collect()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0  # (a caller's own frozen objects stay frozen)
+    if freeze:
+        gc.collect()
+        gc.freeze()
     try:
         with ProcessPoolExecutor(
             jobs,
@@ -131,14 +135,19 @@ def run(
             initargs=(ctx, os.getpid()),
         ) as pool:
             count = 0
-            for chunk in pool.map(_render_chunk, chunks):
-                count += len(chunk)
-                tell(count, len(tasks))
-                yield from chunk
+            try:
+                for chunk in pool.map(_render_chunk, chunks):
+                    count += len(chunk)
+                    tell(count, len(tasks))
+                    yield from chunk
+            except BaseException:  # (the caller stopped taking: GeneratorExit, an error)
+                pool.shutdown(wait=True, cancel_futures=True)  # no chunk left to render
+                raise
     except BrokenProcessPool:  # a worker killed from outside (the OOM killer, a signal)
         raise PublishError(
             "a render worker process ended before its pages were done (killed?); "
             "the site was not changed: run publish again"
         ) from None
     finally:
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()

@@ -1184,8 +1184,37 @@ def test_the_collector_is_off_during_a_build_and_on_again_after(site_ws: Workspa
     try:
         publish_at(site_ws, LATER)
         assert gc.get_freeze_count() >= len(ours) and gc.isenabled()
+        marked(site_ws, 2)
+        marked(site_ws, 3)  # two to render: in two worker processes
+        publish_at(site_ws, LATER, jobs=2, tuning=build.Tuning(parallel_min=1))
+        assert gc.get_freeze_count() >= len(ours) and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_a_build_that_fails_while_taking_what_workers_made_ends_them(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import multiprocessing
+
+    from releasekit.site import plan
+
+    for n in range(1, 5):
+        marked(site_ws, n)
+    real = plan._shared
+
+    def failing(item: state.Item) -> state.Item:
+        if item.id == "ACSA-2026-0002":
+            raise KeyboardInterrupt  # (the release manager's ^C, say)
+        return real(item)
+
+    monkeypatch.setattr(plan, "_shared", failing)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        publish_at(site_ws, LATER, jobs=2, tuning=build.Tuning(parallel_min=1))
+    # Even while the exception (and so the frames that held the workers) is still held:
+    assert caught.value is not None
+    assert multiprocessing.active_children() == [] and gc.get_freeze_count() == 0
 
 
 def test_a_changed_title_parses_no_markdown_again(
