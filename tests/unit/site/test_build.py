@@ -671,14 +671,20 @@ def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
     assert "A new title" in (site_ws.root / "site" / "index.html").read_text()
 
 
-def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) -> None:
+def forty_with_a_standby(ws: Workspace) -> Path:
+    """40 advisories published, then one changed: the standby, empty until then, is the old
+    site (all changed: the whole state written). Returns the state directory."""
     for n in range(1, 41):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
-    folder = site_ws.root / ".releasekit"
-    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+        marked(ws, n)
+    publish_at(ws, LATER)
+    path = ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text() + "\nMore.\n")
-    publish_at(site_ws, LATER)  # the standby, empty until now, is the old site: all changed
+    publish_at(ws, LATER)
+    return ws.root / ".releasekit"
+
+
+def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) -> None:
+    folder = forty_with_a_standby(site_ws)
     whole = (folder / "site-items").read_bytes()
     assert not (folder / "site-items-delta").exists()
     for step in ("body", "title", "remove"):
@@ -730,13 +736,7 @@ def test_a_delta_that_grew_too_big_is_folded_into_the_whole(site_ws: Workspace) 
 def test_a_new_key_on_every_item_is_folded_into_the_whole(site_ws: Workspace) -> None:
     # Few entries (one item each, no file more) but most of the whole's bytes: a delta would
     # be read beside the whole by every build after.
-    for n in range(1, 41):
-        marked(site_ws, n)
-    publish_at(site_ws, LATER)
-    folder = site_ws.root / ".releasekit"
-    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
-    path.write_text(path.read_text() + "\nMore.\n")
-    publish_at(site_ws, LATER)  # (the standby, empty until now: the whole again)
+    folder = forty_with_a_standby(site_ws)
     whole = (folder / "site-items").read_bytes()
     page = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
     site_ws.write("templates/advisory.html.j2", page.replace("<article", "<article data-x"))
