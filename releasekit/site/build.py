@@ -44,6 +44,7 @@ from releasekit.model.config import Settings
 from releasekit.site import child, keys, tree, upcoming
 from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
+from releasekit.support import fsutil
 from releasekit.support.errors import PublishError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
@@ -170,13 +171,7 @@ def _sources(folder: Path) -> Sources:
         with os.scandir(folder) as found:
             for entry in found:
                 if entry.name.endswith(".md") and entry.is_file():
-                    stat = entry.stat()
-                    sources[entry.name] = (
-                        stat.st_size,
-                        stat.st_mtime_ns,
-                        stat.st_ctime_ns,
-                        stat.st_ino,
-                    )
+                    sources[entry.name] = fsutil.stat_key(entry.stat())
     return sources
 
 

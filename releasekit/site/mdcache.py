@@ -19,8 +19,13 @@ is a cache, not synced to disk (a sync costs more than a small build's whole use
 each entry carries the digest of its HTML, checked when it is read, and any damage empties
 the store; either costs only renders, never a wrong page.
 
+Beside its details, each entry keeps the data its page was rendered from (the view, with the
+records key it was made under: what the view is made of besides the advisory, its content
+and its stage), so that a new page template renders every page without reading a single
+advisory file again (see pages.render_page).
+
 Details are rendered only once an advisory is disclosed, so only disclosed advisories' details
-are ever kept. Every build that used the store keeps only the advisories disclosed in it
+(and views) are ever kept. Every build that used the store keeps only the advisories disclosed in it
 (``prune``: that covers what a build that failed kept), and a build that did not use it drops
 the advisories that stopped being disclosed (``forget``: a disclosure moved later, a file
 removed). Deleted entries are overwritten on disk (``secure_delete``) and leave no copy in
@@ -32,11 +37,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import marshal
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from releasekit.site import kept, tree
 
@@ -49,13 +56,15 @@ except ImportError:  # no wheel for this platform: markdown-it-py renders every 
 BACKEND = "markdown-it-py" if markdown_rs is None else f"markdown-it-pyrs {markdown_rs.VERSION}"
 
 FILE = "site-markdown.sqlite"
-_FORMAT = "3"
+_FORMAT = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS details (
-    id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL, sealed TEXT NOT NULL
+    id TEXT PRIMARY KEY, digest TEXT NOT NULL, html TEXT NOT NULL, sealed TEXT NOT NULL,
+    vkey TEXT, view BLOB, vsealed TEXT
 );
 """
+_MARSHAL_VERSION = 4
 
 
 def _renderer_files() -> list[Path]:
@@ -110,6 +119,7 @@ class _Store:
         self.path, self.pid = path, os.getpid()
         self.db: sqlite3.Connection | None = _connect(path)
         self.fresh: list[tuple[str, str, str, str]] = []
+        self.views: list[tuple[str, bytes, str, str]] = []  # (vkey, view, vsealed, id)
 
     def get(self, ident: str) -> tuple[str, str, str] | None:
         """The digest of the text, the HTML and the HTML's own digest (see details)."""
@@ -124,13 +134,33 @@ class _Store:
             return None
         return None if row is None else (row[0], row[1], row[2])
 
+    def page(self, ident: str) -> tuple[str, str, str | None, bytes | None, str | None] | None:
+        """The HTML and its digest, the view with its key and digest (see :func:`page`)."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT html, sealed, vkey, view, vsealed FROM details WHERE id = ?", (ident,)
+            ).fetchone()
+        except sqlite3.Error:
+            self.db = None
+            return None
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
     def flush(self) -> None:
         fresh, self.fresh = self.fresh, []
-        if self.db is None or not fresh:
+        views, self.views = self.views, []
+        if self.db is None or not (fresh or views):
             return
         try:  # one short write transaction: the other workers wait for it, not for a chunk
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO details VALUES (?, ?, ?, ?)", fresh)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO details (id, digest, html, sealed) VALUES (?, ?, ?, ?)",
+                fresh,
+            )
+            self.db.executemany(
+                "UPDATE details SET vkey = ?, view = ?, vsealed = ? WHERE id = ?", views
+            )
             self.db.execute("COMMIT")
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
@@ -177,6 +207,36 @@ def details(path: Path | None, ident: str, text: str) -> str:
     html = _to_html(text)
     store.fresh.append((ident, digest, html, tree.digest(html.encode())))
     return html
+
+
+def keep_view(path: Path | None, ident: str, vkey: str, view: dict[str, Any]) -> None:
+    """Keep (at the next :func:`flush`) ``view``, the data the page of the disclosed advisory
+    ``ident`` was rendered from, made under ``vkey``; after its :func:`details`."""
+    if path is None:
+        return
+    data = marshal.dumps(view, _MARSHAL_VERSION)
+    _store(path).views.append((vkey, data, _seal(vkey, data), ident))
+
+
+def page(path: Path | None, ident: str, vkey: str) -> tuple[dict[str, Any], str] | None:
+    """The view kept for ``ident`` under ``vkey``, and its details (HTML), each as its digest
+    says it was kept; None when either is not (another key, damage, no store)."""
+    if path is None:
+        return None
+    found = _store(path).page(ident)
+    if found is None:
+        return None
+    html, sealed, kept_key, data, vsealed = found
+    if kept_key != vkey or data is None or vsealed != _seal(vkey, data):
+        return None
+    if tree.digest(html.encode()) != sealed:
+        return None
+    view: dict[str, Any] = marshal.loads(data)  # noqa: S302 - private, and checked above
+    return view, html
+
+
+def _seal(vkey: str, data: bytes) -> str:
+    return tree.digest(vkey.encode() + b"\0" + data)
 
 
 def _to_html(text: str) -> str:

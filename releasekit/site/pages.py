@@ -82,6 +82,14 @@ class KeptRow(NamedTuple):
     credits: tuple[tuple[str, str], ...]
 
 
+class Again(NamedTuple):
+    """An advisory whose page alone is made again (see render_page)."""
+
+    item: Item  # what the last build made of it
+    key: str  # its page's render key now
+    source: tuple[int, ...]  # its file when the build began (fsutil.stat_key)
+
+
 class Renderer:
     """What rendering needs, made once per process and set of templates."""
 
@@ -306,6 +314,7 @@ def render_advisory(
         files = {view["page"]: page.encode()}
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
+            mdcache.keep_view(ctx.markdown, shown.id, rkey, view)  # (see render_page)
             if kept is not None and kept.key == rkey and ctx.live is not None:
                 for rel in kept.files:  # (the plan made sure the live site has them)
                     written[rel] = tree.keep(ctx.out, rel, ctx.live)
@@ -357,6 +366,38 @@ def render_advisory(
         credits,
     )
     return item, row, written
+
+
+def render_page(
+    ctx: Context, again: Again, kept: Records, source: Path
+) -> tuple[Item, dict[str, tree.FileInfo]] | None:
+    """What :func:`render_advisory` makes of a disclosed advisory whose content, stage and
+    records are as the last build made them, and its row too (only the page's templates or
+    the Markdown renderer changed): the page rendered from the view and details kept then
+    (mdcache: the records key names what the view is made of besides the advisory), its
+    records kept, its item with the page's new key; without reading the advisory's file
+    ``source``, unless it changed since the build began. None when they are not kept or it
+    changed: render_advisory then (which reads the file as it is now, as for any other)."""
+    if ctx.live is None:
+        return None
+    try:
+        if fsutil.stat_key(source.stat()) != again.source:
+            return None
+    except OSError:
+        return None
+    found = mdcache.page(ctx.markdown, again.item.id, kept.key)
+    if found is None:
+        return None
+    view, html = found
+    renderer = renderer_for(ctx.settings, ctx.global_key)
+    # The details were made by markdown.to_html (see render_advisory): safe markup.
+    details = Markup(html)  # noqa: S704
+    page = renderer.render(
+        "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
+    )
+    written = {rel: tree.keep(ctx.out, rel, ctx.live) for rel in kept.files}
+    written[view["page"]] = tree.place(ctx.out, view["page"], page.encode(), ctx.live)
+    return again.item._replace(key=again.key, files=tuple(sorted(written))), written
 
 
 def _records(

@@ -16,7 +16,7 @@ from releasekit import records
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.site import keys, listing, tree
-from releasekit.site.pages import Context, KeptRow, Records
+from releasekit.site.pages import Again, Context, KeptRow, Records
 from releasekit.site.state import Item, State
 from releasekit.site.workers import Done, Task
 from releasekit.support.errors import AdvisoryError, Problem
@@ -160,7 +160,11 @@ def make_plan(
             if old.key != wanted:
                 kept = _records(plan, old, keys.render_key(records_key, entry.fingerprint, seen))
                 row = _row(old, keys.render_key(rows_key, entry.fingerprint, seen))
-                plan.tasks.append(Task(entry.id, entry.source, kept, row))
+                source = None if plan.sources is None else plan.sources.get(f"{entry.id}.md")
+                again = None  # only the page, from what was kept (see pages.render_page)
+                if kept is not None and row is not None and wanted is not None:
+                    again = None if source is None else Again(old, wanted, source)
+                plan.tasks.append(Task(entry.id, entry.source, kept, row, again))
                 continue
         if plan.good.issuperset(old.files):
             plan.items[entry.id] = old

@@ -29,6 +29,7 @@ class Task:
     source: Advisory | Path  # a Path is parsed first
     records: pages.Records | None = None  # the last build's records, kept if still right
     row: pages.KeptRow | None = None  # the last build's row, kept if still right
+    again: pages.Again | None = None  # with both kept: its page alone, from what was kept
 
 
 class Done(NamedTuple):
@@ -42,6 +43,12 @@ class Done(NamedTuple):
 
 def render_task(ctx: Context, task: Task) -> Done:
     """Render one task (its file parsed first): its item, row, files, or its problems."""
+    again, records = task.again, task.records
+    if again is not None and records is not None and isinstance(task.source, Path):
+        found = pages.render_page(ctx, again, records, task.source)
+        if found is not None:
+            item, written = found
+            return Done(tuple(item), None, (), {rel: tuple(info) for rel, info in written.items()})
     if isinstance(task.source, Path):
         settings = ctx.settings
         shown = ctx.shown / task.source.name if ctx.shown is not None else task.source

@@ -117,3 +117,9 @@ def create_exclusive(path: Path, data: str, mode: int = 0o644) -> bool:
             os.unlink(path)
         raise
     return True
+
+
+def stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells that a file changed, or was replaced, since it was looked at: its size,
+    modification and change times, and inode."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)

@@ -1083,6 +1083,84 @@ def test_a_full_rebuild_takes_the_details_kept_from_the_last_build(
 ADVISORY_TEMPLATE = (REPO_ROOT / "templates/advisory.html.j2").read_text()
 
 
+def _refuse_to_read(monkeypatch: pytest.MonkeyPatch, allowed: set[str]) -> list[str]:
+    """Advisory files read by the build (in workers too: forked, they fail the build on any
+    other file); those named in ``allowed`` are read as usual and listed."""
+    real, read = workers.read_advisory, []
+
+    def reading(path: Path, *args: object) -> object:
+        if path.stem not in allowed:
+            raise AssertionError(f"{path.name} was read")
+        read.append(path.stem)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers, "read_advisory", reading)
+    return read
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_new_page_template_reads_no_advisory_file(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    for n in range(1, 5):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER, jobs=jobs)
+    _refuse_to_read(monkeypatch, set())
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    report = publish_at(site_ws, LATER, jobs=jobs)
+    assert len([r for r in report.written if r.startswith("advisories/")]) == 4
+    page = (site_ws.root / "site/advisories/ACSA-2026-0003.html").read_text()
+    assert "<article x" in page and markers(3)["body"] in page
+    # The same bytes as a build that never kept anything.
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    monkeypatch.undo()
+    publish_at(Workspace(other), LATER, jobs=jobs)
+    assert site_files(site_ws.root / "site") == site_files(other / "site")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE details SET view = substr(view, 1, 40) WHERE id = 'ACSA-2026-0002'",  # torn
+        "UPDATE details SET vkey = 'another' WHERE id = 'ACSA-2026-0002'",  # other settings
+        "UPDATE details SET view = NULL WHERE id = 'ACSA-2026-0002'",  # (an older store)
+        "UPDATE details SET html = 'TORN' WHERE id = 'ACSA-2026-0002'",
+        "DELETE FROM details WHERE id = 'ACSA-2026-0002'",
+    ],
+)
+def test_a_page_whose_view_is_not_kept_as_it_was_reads_its_file(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    two_published(site_ws)
+    with contextlib.closing(sqlite3.connect(site_ws.root / ".releasekit" / mdcache.FILE)) as db, db:
+        db.execute(damage)
+    read = _refuse_to_read(monkeypatch, {"ACSA-2026-0002"})
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    publish_at(site_ws, LATER, jobs=1)
+    assert read == ["ACSA-2026-0002"]
+    page = (site_ws.root / "site/advisories/ACSA-2026-0002.html").read_text()
+    assert "<article x" in page and markers(2)["body"] in page and "TORN" not in page
+
+
+def test_a_page_whose_file_changed_since_the_build_began_reads_it(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two_published(site_ws)
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+    real = workers.render_task
+
+    def render_task(ctx: pages.Context, task: workers.Task) -> workers.Done:
+        if task.id == "ACSA-2026-0001":  # corrected while the build runs: read as it is now
+            path.write_text(path.read_text().replace("MARKER-TITLE-0001", "A corrected title"))
+        return real(ctx, task)
+
+    monkeypatch.setattr(workers, "render_task", render_task)
+    publish_at(site_ws, LATER, jobs=1)
+    assert "A corrected title" in (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+
+
 def test_kept_details_are_dropped_for_a_new_renderer_or_damage(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1121,8 +1199,9 @@ def test_only_the_details_of_disclosed_advisories_are_kept(site_ws: Workspace) -
     publish_at(site_ws, "2026-11-20T00:00:00Z", jobs=2, tuning=tuning)  # kept by the workers
     kept = site_ws.root / ".releasekit" / mdcache.FILE
     assert list(kept_details(site_ws)) == ["ACSA-2026-0001"]
-    for n in (2, 3):
-        assert markers(n)["body"].encode() not in kept.read_bytes()
+    for n in (2, 3):  # neither their details nor their pages' data (views)
+        for value in markers(n).values():
+            assert value.encode() not in kept.read_bytes()
     # Its disclosure moved later (a release date corrected): its details are not kept either.
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     path.write_text(path.read_text().replace(RELEASED, "2026-11-01T10:00:00Z"))
