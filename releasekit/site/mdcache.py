@@ -120,6 +120,7 @@ class _Store:
         self.db: sqlite3.Connection | None = _connect(path)
         self.fresh: list[tuple[str, str, str, str]] = []
         self.views: list[tuple[str, bytes, str, str]] = []  # (vkey, view, vsealed, id)
+        self.sealed: dict[str, str] = {}  # the digest of the details just given, by id
 
     def get(self, ident: str) -> tuple[str, str, str] | None:
         """The digest of the text, the HTML and the HTML's own digest (see details)."""
@@ -150,6 +151,7 @@ class _Store:
     def flush(self) -> None:
         fresh, self.fresh = self.fresh, []
         views, self.views = self.views, []
+        self.sealed.clear()
         if self.db is None or not (fresh or views):
             return
         try:  # one short write transaction: the other workers wait for it, not for a chunk
@@ -203,31 +205,50 @@ def details(path: Path | None, ident: str, text: str) -> str:
     digest = tree.digest(text.encode())
     entry = store.get(ident)
     if entry is not None and entry[0] == digest and tree.digest(entry[1].encode()) == entry[2]:
+        store.sealed[ident] = entry[2]
         return entry[1]  # (its own digest: the store is not synced, a crash may damage it)
     html = _to_html(text)
-    store.fresh.append((ident, digest, html, tree.digest(html.encode())))
+    sealed = store.sealed[ident] = tree.digest(html.encode())
+    store.fresh.append((ident, digest, html, sealed))
     return html
 
 
-def keep_view(path: Path | None, ident: str, vkey: str, view: dict[str, Any]) -> None:
+def keep_view(path: Path | None, ident: str, vkey: str, view: bytes) -> None:
     """Keep (at the next :func:`flush`) ``view``, the data the page of the disclosed advisory
-    ``ident`` was rendered from, made under ``vkey``; after its :func:`details`."""
+    ``ident`` is rendered from (marshal: see :func:`dumps`), made under ``vkey``; after its
+    :func:`details`, whose HTML it is sealed with."""
     if path is None:
         return
-    data = marshal.dumps(view, _MARSHAL_VERSION)
-    _store(path).views.append((vkey, data, _seal(vkey, data), ident))
+    store = _store(path)
+    sealed = store.sealed.get(ident)
+    if sealed is not None:
+        key = _view_key(vkey)
+        store.views.append((key, view, _seal(key, sealed, view), ident))
+
+
+def dumps(view: dict[str, Any]) -> bytes:
+    """A view as :func:`keep_view` takes it: made before a template sees the view (an
+    overriding template may change the dict it is given)."""
+    return marshal.dumps(view, _MARSHAL_VERSION)
+
+
+def loads(view: bytes) -> dict[str, Any]:
+    """A view from what :func:`dumps` made (a new dict each time)."""
+    found: dict[str, Any] = marshal.loads(view)  # noqa: S302 - made by this process
+    return found
 
 
 def page(path: Path | None, ident: str, vkey: str) -> tuple[dict[str, Any], str] | None:
-    """The view kept for ``ident`` under ``vkey``, and its details (HTML), each as its digest
-    says it was kept; None when either is not (another key, damage, no store)."""
+    """The view kept for ``ident`` under ``vkey``, and its details (HTML), as they were
+    kept together; None when they are not (another key, damage, no store)."""
     if path is None:
         return None
     found = _store(path).page(ident)
     if found is None:
         return None
     html, sealed, kept_key, data, vsealed = found
-    if kept_key != vkey or data is None or vsealed != _seal(vkey, data):
+    key = _view_key(vkey)
+    if kept_key != key or data is None or vsealed != _seal(key, sealed, data):
         return None
     if tree.digest(html.encode()) != sealed:
         return None
@@ -235,8 +256,31 @@ def page(path: Path | None, ident: str, vkey: str) -> tuple[dict[str, Any], str]
     return view, html
 
 
-def _seal(vkey: str, data: bytes) -> str:
-    return tree.digest(vkey.encode() + b"\0" + data)
+def _view_key(vkey: str) -> str:
+    return tree.digest(f"{vkey}\0{_view_code()}".encode())
+
+
+def _seal(key: str, sealed: str, data: bytes) -> str:
+    return tree.digest(f"{key}\0{sealed}\0".encode() + data)
+
+
+@lru_cache(maxsize=1)
+def _view_code() -> str:
+    """A digest of the code that makes a view from an advisory file (the model, the views,
+    the records' paths and links, the time formats): changed without a new version (a
+    checkout), views kept by the old code are not used. (Which settings and which advisory:
+    the records key.)"""
+    package = Path(__file__).resolve().parent.parent
+    paths = [
+        *sorted((package / "model").glob("*.py")),
+        package / "site" / "views.py",
+        package / "records" / "common.py",
+        package / "support" / "timefmt.py",
+    ]
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(f"{path.relative_to(package)}\0".encode() + path.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
 
 
 def _to_html(text: str) -> str:

@@ -25,7 +25,7 @@ from releasekit.model.public import Public, public_fields
 from releasekit.model.versions import release_key
 from releasekit.site import csaf, keys, listing, mdcache, tree, views
 from releasekit.site.state import Item, stamp
-from releasekit.support import fsutil, render
+from releasekit.support import fsutil, render, timefmt
 from releasekit.support.errors import PublishError
 
 ROW_TEMPLATES = ("_row.html.j2",)  # what renders a row (its other parts are made here)
@@ -302,6 +302,9 @@ def render_advisory(
         key = keys.render_key(ctx.global_key, fingerprint, seen)
         renderer = renderer_for(settings, ctx.global_key)
         view = views.page_view(settings, shown)
+        # A template may change the dict it is given: each gets a copy of its own, and the
+        # view is kept (see render_page), and used here, as made.
+        as_made = mdcache.dumps(view)
         disclosed = shown.disclosed
         details = None
         if shown.details is not None:
@@ -309,12 +312,15 @@ def render_advisory(
             # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
             details = Markup(html)  # noqa: S704
         page = renderer.render(
-            "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
+            "advisory.html.j2",
+            advisory=mdcache.loads(as_made),
+            details_html=details,
+            **renderer.page_context,
         )
         files = {view["page"]: page.encode()}
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
-            mdcache.keep_view(ctx.markdown, shown.id, rkey, view)  # (see render_page)
+            mdcache.keep_view(ctx.markdown, shown.id, rkey, as_made)
             if kept is not None and kept.key == rkey and ctx.live is not None:
                 for rel in kept.files:  # (the plan made sure the live site has them)
                     written[rel] = tree.keep(ctx.out, rel, ctx.live)
@@ -334,7 +340,7 @@ def render_advisory(
                 credits = tuple((c.name, c.type) for c in shown.credits)
             row = listing.Row(
                 (shown.released.timestamp(), shown.year, shown.number),
-                renderer.render("_row.html.j2", a=view, **renderer.row_context),
+                renderer.render("_row.html.j2", a=mdcache.loads(as_made), **renderer.row_context),
                 orjson.dumps(views.json_row(settings, shown)),
                 tuple(views.feed_row(shown)),
                 fragments,
@@ -389,6 +395,11 @@ def render_page(
     if found is None:
         return None
     view, html = found
+    # The time zone's rules (tzdata) are in no key: its instant as they say now, as a full
+    # build would show it.
+    released = datetime.fromisoformat(view["released"])
+    view["release_instant"] = timefmt.instant(released, ctx.settings.zone)
+    rel = view["page"]  # (before the template sees the view)
     renderer = renderer_for(ctx.settings, ctx.global_key)
     # The details were made by markdown.to_html (see render_advisory): safe markup.
     details = Markup(html)  # noqa: S704
@@ -396,7 +407,7 @@ def render_page(
         "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
     )
     written = {rel: tree.keep(ctx.out, rel, ctx.live) for rel in kept.files}
-    written[view["page"]] = tree.place(ctx.out, view["page"], page.encode(), ctx.live)
+    written[rel] = tree.place(ctx.out, rel, page.encode(), ctx.live)
     return again.item._replace(key=again.key, files=tuple(sorted(written))), written
 
 

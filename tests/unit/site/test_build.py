@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zoneinfo
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
@@ -1141,6 +1142,66 @@ def test_a_page_whose_view_is_not_kept_as_it_was_reads_its_file(
     assert read == ["ACSA-2026-0002"]
     page = (site_ws.root / "site/advisories/ACSA-2026-0002.html").read_text()
     assert "<article x" in page and markers(2)["body"] in page and "TORN" not in page
+
+
+VIEW_CHANGING = ADVISORY_TEMPLATE.replace(  # a template may change the data it is given
+    "<article",
+    "{% set _ = advisory.update({'title': advisory.title ~ ' (amended)', 'html': details_html}) %}"
+    "<article",
+    1,
+)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_template_that_changes_its_view_changes_no_kept_view(
+    site_ws: Workspace, tmp_path: Path, jobs: int
+) -> None:
+    two_published(site_ws)
+    site_ws.write("templates/advisory.html.j2", VIEW_CHANGING)
+    publish_at(site_ws, LATER, jobs=jobs)
+    site_ws.write("templates/advisory.html.j2", VIEW_CHANGING.replace("<article", "<article x"))
+    publish_at(site_ws, LATER, jobs=jobs)
+    page = (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+    assert page.count("MARKER-TITLE-0001 (amended)") >= 1
+    assert "(amended) (amended)" not in page
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), LATER, jobs=jobs)
+    assert site_files(site_ws.root / "site") == site_files(other / "site")
+
+
+def test_a_page_from_a_kept_view_shows_its_instant_by_the_zone_rules_of_now(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    import tzdata  # (the zone rules releasekit installs: the same bytes everywhere)
+
+    two_published(site_ws)
+    zones = tmp_path / "zoneinfo"  # new rules for the workspace's zone: Arizona's
+    (zones / "America").mkdir(parents=True)
+    arizona = Path(tzdata.__file__).parent / "zoneinfo" / "America" / "Phoenix"
+    shutil.copy(arizona, zones / "America" / "Los_Angeles")
+    zoneinfo.reset_tzpath([str(zones)])
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        restyled = ADVISORY_TEMPLATE.replace("<article", "<article x")
+        site_ws.write("templates/advisory.html.j2", restyled)
+        publish_at(site_ws, LATER, jobs=1)
+        page = (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
+    assert "07:00 MST" in page and "PDT" not in page
+
+
+def test_views_kept_by_other_code_are_not_used(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two_published(site_ws)
+    monkeypatch.setattr(mdcache, "_view_code", lambda: "another releasekit, same version")
+    read = _refuse_to_read(monkeypatch, {"ACSA-2026-0001", "ACSA-2026-0002"})
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    publish_at(site_ws, LATER, jobs=1)
+    assert sorted(read) == ["ACSA-2026-0001", "ACSA-2026-0002"]
 
 
 def test_a_page_whose_file_changed_since_the_build_began_reads_it(
