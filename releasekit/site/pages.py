@@ -377,13 +377,13 @@ def render_advisory(
 def render_page(
     ctx: Context, again: Again, kept: Records, source: Path
 ) -> tuple[Item, dict[str, tree.FileInfo]] | None:
-    """What :func:`render_advisory` makes of a disclosed advisory whose content, stage and
-    records are as the last build made them, and its row too (only the page's templates or
-    the Markdown renderer changed): the page rendered from the view and details kept then
-    (mdcache: the records key names what the view is made of besides the advisory), its
-    records kept, its item with the page's new key; without reading the advisory's file
-    ``source``, unless it changed since the build began. None when they are not kept or it
-    changed: render_advisory then (which reads the file as it is now, as for any other)."""
+    """What :func:`render_advisory` makes of a disclosed advisory whose content, stage,
+    records and row are as the last build made them (only the page's templates changed): the
+    page rendered from the view and details kept then (mdcache: the records key names what
+    the view is made of besides the advisory), its records kept, its item with the page's
+    new key; without reading the advisory's file ``source``, unless it changed since the
+    build began. None when they are not kept or it changed: render_advisory then (which
+    reads the file as it is now, as for any other)."""
     if ctx.live is None:
         return None
     try:
