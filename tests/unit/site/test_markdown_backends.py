@@ -156,6 +156,21 @@ def test_what_the_compiled_parser_would_render_otherwise_goes_to_the_pure_one(
 
 
 @compiled
+def test_the_quick_checks_find_what_their_patterns_find() -> None:
+    # The container prefix and odd space checks are written for speed; each must answer as
+    # the plain pattern it stands for, on texts made to sit at their edges.
+    deep = re.compile(rf"^[ \t>*+\-0-9.)]{{{markdown_rs.MAX_PREFIX},}}", re.MULTILINE)
+    pieces = [" ", "\t", ">", "-", "1.", ")", "a", "\n", "\x0b", "\x1f", "\xa0", "\u3000"]
+    chance = random.Random(16)
+    for _ in range(3000):
+        run = " " * chance.choice([198, 199, 200, 201])
+        text = "".join(chance.choice(pieces) for _ in range(chance.choice([5, 120, 260])))
+        text = chance.choice([text, f"{text}\n{run}x", f"x{run}", run + text])
+        assert markdown_rs._deep(text) == (deep.search(text) is not None), repr(text)
+        assert markdown_rs._odd_space(text) == (markdown_rs._ODD_SPACE.search(text) is not None)
+
+
+@compiled
 def test_fixed_up_output_matches() -> None:
     # Headings shifted, rel on links, a fence right after a tight item's text, empty quotes.
     for text in (
