@@ -3,7 +3,8 @@
 Files in the private state directory, in ``marshal`` format: ``site-state`` (what every
 run reads: the files of the site, the advisory files, the keys) and ``site-items`` (what each
 advisory made, the digests of the files, the standby, where the rows lie in the listing
-files; read only when something is rebuilt), with ``site-items-delta``: what changed in
+files; read only when something is rebuilt; the standby's files are in the manifest, as
+they differ from the live site's), with ``site-items-delta``: what changed in
 those since ``site-items`` was written. A build that changes a few advisories writes only
 the delta (ten-odd entries, where the whole is 10 MB for 10,000 advisories); once the
 delta is an eighth of the whole, the whole is written again. The state is private and
@@ -37,7 +38,7 @@ STATE = "site-state"
 ITEMS = "site-items"
 DELTA = "site-items-delta"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "15"  # bump when what save_state writes changes
+STATE_FORMAT = "16"  # bump when what save_state writes changes
 _GONE = None  # in a delta: the key was removed
 
 
@@ -96,6 +97,9 @@ class State:
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, paths) of each
     parts: tuple[str, ...] = ()  # what the rows, listing, version and credits pages are made of
     delta: str = ""  # the delta file written with this manifest ("": none)
+    # The standby's files as they differ from the live site's (most are the same files):
+    # (other or added signatures, paths it does not have); see standby_signatures
+    standby: tuple[dict[str, tree.Signature], tuple[str, ...]] = ({}, ())
     # From the items file (and its delta), read only when something is rebuilt:
     loaded: bool = False
     items: dict[str, Item] = field(default_factory=dict)  # by advisory id
@@ -147,11 +151,11 @@ def load_items(state_dir: Path, state: State) -> bool:
     try:
         data = (state_dir / ITEMS).read_bytes()
         raw = marshal.loads(data)  # noqa: S302
-        token, items, digests, standby_signatures, standby_digests, layout, feeds_key = raw
+        token, items, digests, standby_digests, layout, feeds_key = raw
         if token != state.token:
             return False
-        maps = (items, digests, standby_signatures, standby_digests)
-        changes: tuple[dict[str, Any], ...] = ({}, {}, {}, {})
+        maps = (items, digests, standby_digests)
+        changes: tuple[dict[str, Any], ...] = ({}, {}, {})
         if state.delta:
             raw = marshal.loads((state_dir / DELTA).read_bytes())  # noqa: S302
             delta, base, *changes, layout, feeds_key = raw
@@ -167,11 +171,12 @@ def load_items(state_dir: Path, state: State) -> bool:
             return False
         state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
         state.digests = digests
-        state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
+        state.standby_signatures = _beside(state.signatures, state.standby)
+        state.standby_digests = standby_digests
         state.layout = None if layout is None else listing.Layout(*layout)
         state.feeds_key = feeds_key
         # (copies: what a build changes in place still shows as changed)
-        state.read = tuple(map(dict, (state.items, digests, standby_signatures, standby_digests)))
+        state.read = tuple(map(dict, (state.items, digests, standby_digests)))
         state.whole = len(data)
         state.changes = tuple(changes)
         state.loaded = True
@@ -200,17 +205,31 @@ def _changed(before: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _apart(standby: dict[str, Any], live: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``standby`` as it differs from ``live``: (other or added entries, keys it lacks)."""
+    found = _changed(live, standby)
+    removed = tuple(key for key, value in found.items() if value is _GONE)
+    for key in removed:
+        del found[key]
+    return found, removed
+
+
+def _beside(live: dict[str, Any], apart: tuple[dict[str, Any], tuple[str, ...]]) -> dict[str, Any]:
+    """What :func:`_apart` was given as ``standby``, from ``live`` and what it gave."""
+    other, removed = apart
+    found = dict(live)
+    found.update(other)
+    for key in removed:
+        found.pop(key, None)
+    return found
+
+
 def _delta(state: State) -> tuple[dict[str, Any], ...] | None:
     """The changes since the whole was written (those it was read with, and this build's),
     when they are small enough to write instead of the whole; else None."""
     if state.read is None or not state.token:
         return None
-    now: tuple[dict[str, Any], ...] = (
-        state.items,
-        state.digests,
-        state.standby_signatures,
-        state.standby_digests,
-    )
+    now: tuple[dict[str, Any], ...] = (state.items, state.digests, state.standby_digests)
     merged = []
     for before, current, earlier in zip(state.read, now, state.changes, strict=True):
         changed = dict(earlier)
@@ -248,13 +267,8 @@ def save_state(state_dir: Path, state: State) -> None:
     else:
         token, delta = os.urandom(8).hex(), ""
         items = {ident: tuple(item) for ident, item in state.items.items()}
-        maps: tuple[dict[str, Any], ...] = (
-            items,
-            state.digests,
-            state.standby_signatures,
-            state.standby_digests,
-        )
-        raw = (token, *maps, layout, state.feeds_key)
+        whole: tuple[Any, ...] = (token, items, state.digests, state.standby_digests)
+        raw = (*whole, layout, state.feeds_key)
         data = marshal.dumps(raw, MARSHAL_VERSION)
         fsutil.atomic_write(state_dir / ITEMS, data, 0o600, durable=False)
     raw = (
@@ -272,6 +286,7 @@ def save_state(state_dir: Path, state: State) -> None:
         state.extras,
         state.parts,
         delta,
+        _apart(state.standby_signatures, state.signatures),
     )
     data = marshal.dumps(raw, MARSHAL_VERSION)
     fsutil.atomic_write(state_dir / STATE, data, 0o600, durable=False)

@@ -654,7 +654,7 @@ def test_a_readme_at_the_top_of_the_site_is_kept(site_ws: Workspace) -> None:
 def test_a_damaged_state_means_a_full_build_never_a_wrong_site(
     site_ws: Workspace, tmp_path: Path, damage: str
 ) -> None:
-    for n in range(1, 13):
+    for n in range(1, 21):  # (enough that a small build writes a delta)
         marked(site_ws, n)
     publish_at(site_ws, LATER)
     path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
@@ -708,6 +708,8 @@ def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) 
     }
     standby = tree.standby_path(site, folder)
     assert read.standby_signatures == tree.scan(standby, "README.md")
+    other, removed = read.standby  # kept as it differs from the live site: a few files
+    assert 0 < len(other) + len(removed) < len(read.signatures) // 4
     assert read.standby_digests == {
         rel: tree.digest((standby / rel).read_bytes()) for rel in read.standby_signatures
     }
@@ -1677,3 +1679,13 @@ def test_what_changed_between_two_maps_is_found_by_identity_then_by_value() -> N
     del now["c"]  # as many keys as before, one of them gone
     assert state._changed(before, now) == {"a": (1, 2, 4), "d": (7, 8, 9), "c": state._GONE}
     assert state._changed(before, {}) == dict.fromkeys(before, state._GONE)
+
+
+def test_the_standby_is_kept_as_it_differs_from_the_live_site() -> None:
+    live = {"a": (1, 2, 3), "b": (4, 5, 6), "c": (7, 8, 9)}
+    standby = {"a": live["a"], "b": (4, 5, 0), "d": (1, 1, 1)}  # one the same, one other...
+    apart = state._apart(standby, live)
+    assert apart == ({"b": (4, 5, 0), "d": (1, 1, 1)}, ("c",))  # ... one added, one gone
+    assert state._beside(live, apart) == standby
+    assert state._apart(live, live) == ({}, ())
+    assert state._beside(live, state._apart({}, live)) == {}
