@@ -169,10 +169,12 @@ def load_items(state_dir: Path, state: State) -> bool:
                         whole[key] = value
         if digests.keys() != state.signatures.keys():
             return False
+        standby_signatures = _beside(state.signatures, state.standby)
+        if standby_digests.keys() != standby_signatures.keys():  # (two files: both as saved?)
+            return False
         state.items = {ident: tuple.__new__(Item, item) for ident, item in items.items()}
         state.digests = digests
-        state.standby_signatures = _beside(state.signatures, state.standby)
-        state.standby_digests = standby_digests
+        state.standby_signatures, state.standby_digests = standby_signatures, standby_digests
         state.layout = None if layout is None else listing.Layout(*layout)
         state.feeds_key = feeds_key
         # (copies: what a build changes in place still shows as changed)

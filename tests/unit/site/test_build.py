@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import re
 import shutil
@@ -1689,3 +1690,29 @@ def test_the_standby_is_kept_as_it_differs_from_the_live_site() -> None:
     assert state._beside(live, apart) == standby
     assert state._apart(live, live) == ({}, ())
     assert state._beside(live, state._apart({}, live)) == {}
+
+
+def test_a_standby_that_does_not_go_with_its_digests_means_a_full_build(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    # The standby's signatures (the manifest) and digests (the items) are in two files: a
+    # pair that loads but does not hold together is not used (here: the signatures name a
+    # file of the standby that the digests do not, and another file is gone).
+    folder = forty_with_a_standby(site_ws)
+    standby = tree.standby_path(site_ws.root / "site", folder)
+    extra = standby / "advisories" / "EXTRA.html"
+    extra.write_text("not the build's")
+    (standby / "advisories" / "ACSA-2026-0003.html").unlink()
+    found = extra.stat()
+    path = folder / state.STATE
+    manifest = marshal.loads(path.read_bytes())  # noqa: S302 - the test's own state
+    other, removed = manifest[-1]
+    other = {**other, "advisories/EXTRA.html": (found.st_size, found.st_mtime_ns, found.st_ino)}
+    path.write_bytes(marshal.dumps((*manifest[:-1], (other, removed)), state.MARSHAL_VERSION))
+    advisory = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    advisory.write_text(advisory.read_text() + "\nMore.\n")
+    publish_at(site_ws, LATER)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(fresh), LATER)
+    assert site_files(site_ws.root / "site") == site_files(fresh / "site")
