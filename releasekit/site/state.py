@@ -236,6 +236,8 @@ def _delta(state: State) -> tuple[dict[str, Any], ...] | None:
     for before, current, earlier in zip(state.read, now, state.changes, strict=True):
         changed = dict(earlier)
         changed.update(_changed(before, current))
+        if current is state.items and len(changed) * 8 > len(current) + 8:
+            return None  # (the items are most of the bytes: the whole, without a try)
         merged.append(changed)
     if sum(len(changed) for changed in merged) * 8 > sum(len(whole) for whole in now) + 8:
         return None
