@@ -124,29 +124,25 @@ class _Store:
 
     def get(self, ident: str) -> tuple[str, str, str] | None:
         """The digest of the text, the HTML and the HTML's own digest (see details)."""
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute(
-                "SELECT digest, html, sealed FROM details WHERE id = ?", (ident,)
-            ).fetchone()
-        except sqlite3.Error:
-            self.db = None  # damaged since the build began: render, keep nothing
-            return None
+        row = self._entry("digest, html, sealed", ident)
         return None if row is None else (row[0], row[1], row[2])
 
     def page(self, ident: str) -> tuple[str, str, str | None, bytes | None, str | None] | None:
         """The HTML and its digest, the view with its key and digest (see :func:`page`)."""
+        row = self._entry("html, sealed, vkey, view, vsealed", ident)
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+    def _entry(self, columns: str, ident: str) -> Any:
         if self.db is None:
             return None
         try:
-            row = self.db.execute(
-                "SELECT html, sealed, vkey, view, vsealed FROM details WHERE id = ?", (ident,)
+            return self.db.execute(
+                f"SELECT {columns} FROM details WHERE id = ?",  # noqa: S608 - our columns
+                (ident,),
             ).fetchone()
         except sqlite3.Error:
-            self.db = None
+            self.db = None  # damaged since the build began: render, keep nothing
             return None
-        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
     def flush(self) -> None:
         fresh, self.fresh = self.fresh, []
