@@ -25,9 +25,9 @@ and its stage), so that a new page template renders every page without reading a
 advisory file again (see pages.render_page).
 
 Details are rendered only once an advisory is disclosed, so only disclosed advisories' details
-(and views) are ever kept. Every build that used the store keeps only the advisories disclosed in it
-(``prune``: that covers what a build that failed kept), and a build that did not use it drops
-the advisories that stopped being disclosed (``forget``: a disclosure moved later, a file
+(and views) are ever kept. Every build that used the store keeps only the advisories disclosed
+in it (``prune``: that covers what a build that failed kept), and a build that did not use it
+drops the advisories that stopped being disclosed (``forget``: a disclosure moved later, a file
 removed). Deleted entries are overwritten on disk (``secure_delete``) and leave no copy in
 the log. The state directory is private (0700).
 """
@@ -230,7 +230,7 @@ def dumps(view: dict[str, Any]) -> bytes:
 
 def loads(view: bytes) -> dict[str, Any]:
     """A view from what :func:`dumps` made (a new dict each time)."""
-    found: dict[str, Any] = marshal.loads(view)  # noqa: S302 - made by this process
+    found: dict[str, Any] = marshal.loads(view)  # noqa: S302 - made here, or kept and checked
     return found
 
 
@@ -248,8 +248,7 @@ def page(path: Path | None, ident: str, vkey: str) -> tuple[dict[str, Any], str]
         return None
     if tree.digest(html.encode()) != sealed:
         return None
-    view: dict[str, Any] = marshal.loads(data)  # noqa: S302 - private, and checked above
-    return view, html
+    return loads(data), html  # (private, and checked above)
 
 
 def _view_key(vkey: str) -> str:
