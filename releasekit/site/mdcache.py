@@ -120,7 +120,6 @@ class _Store:
         self.db: sqlite3.Connection | None = _connect(path)
         self.fresh: list[tuple[str, str, str, str]] = []
         self.views: list[tuple[str, bytes, str, str]] = []  # (vkey, view, vsealed, id)
-        self.sealed: dict[str, str] = {}  # the digest of the details just given, by id
 
     def get(self, ident: str) -> tuple[str, str, str] | None:
         """The digest of the text, the HTML and the HTML's own digest (see details)."""
@@ -147,7 +146,6 @@ class _Store:
     def flush(self) -> None:
         fresh, self.fresh = self.fresh, []
         views, self.views = self.views, []
-        self.sealed.clear()
         if self.db is None or not (fresh or views):
             return
         try:  # one short write transaction: the other workers wait for it, not for a chunk
@@ -201,25 +199,21 @@ def details(path: Path | None, ident: str, text: str) -> str:
     digest = tree.digest(text.encode())
     entry = store.get(ident)
     if entry is not None and entry[0] == digest and tree.digest(entry[1].encode()) == entry[2]:
-        store.sealed[ident] = entry[2]
         return entry[1]  # (its own digest: the store is not synced, a crash may damage it)
     html = _to_html(text)
-    sealed = store.sealed[ident] = tree.digest(html.encode())
-    store.fresh.append((ident, digest, html, sealed))
+    store.fresh.append((ident, digest, html, tree.digest(html.encode())))
     return html
 
 
-def keep_view(path: Path | None, ident: str, vkey: str, view: bytes) -> None:
+def keep_view(path: Path | None, ident: str, vkey: str, view: bytes, html: str) -> None:
     """Keep (at the next :func:`flush`) ``view``, the data the page of the disclosed advisory
-    ``ident`` is rendered from (marshal: see :func:`dumps`), made under ``vkey``; after its
-    :func:`details`, whose HTML it is sealed with."""
+    ``ident`` is rendered from (marshal: see :func:`dumps`), made under ``vkey``, sealed with
+    ``html``, the details :func:`details` gave for it."""
     if path is None:
         return
-    store = _store(path)
-    sealed = store.sealed.get(ident)
-    if sealed is not None:
-        key = _view_key(vkey)
-        store.views.append((key, view, _seal(key, sealed, view), ident))
+    key = _view_key(vkey)
+    sealed = tree.digest(html.encode())
+    _store(path).views.append((key, view, _seal(key, sealed, view), ident))
 
 
 def dumps(view: dict[str, Any]) -> bytes:

@@ -306,21 +306,14 @@ def render_advisory(
         # view is kept (see render_page), and used here, as made.
         as_made = mdcache.dumps(view)
         disclosed = shown.disclosed
-        details = None
+        html = None
         if shown.details is not None:
             html = mdcache.details(ctx.markdown, shown.id, shown.details)
-            # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
-            details = Markup(html)  # noqa: S704
-        page = renderer.render(
-            "advisory.html.j2",
-            advisory=mdcache.loads(as_made),
-            details_html=details,
-            **renderer.page_context,
-        )
-        files = {view["page"]: page.encode()}
+        files = {view["page"]: _page(renderer, mdcache.loads(as_made), html)}
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
-            mdcache.keep_view(ctx.markdown, shown.id, rkey, as_made)
+            if html is not None:
+                mdcache.keep_view(ctx.markdown, shown.id, rkey, as_made, html)
             if kept is not None and kept.key == rkey and ctx.live is not None:
                 for rel in kept.files:  # (the plan made sure the live site has them)
                     written[rel] = tree.keep(ctx.out, rel, ctx.live)
@@ -400,15 +393,20 @@ def render_page(
     released = datetime.fromisoformat(view["released"])
     view["release_instant"] = timefmt.instant(released, ctx.settings.zone)
     rel = view["page"]  # (before the template sees the view)
-    renderer = renderer_for(ctx.settings, ctx.global_key)
-    # The details were made by markdown.to_html (see render_advisory): safe markup.
-    details = Markup(html)  # noqa: S704
+    page = _page(renderer_for(ctx.settings, ctx.global_key), view, html)
+    written = {rel: tree.keep(ctx.out, rel, ctx.live) for rel in kept.files}
+    written[rel] = tree.place(ctx.out, rel, page, ctx.live)
+    return again.item._replace(key=again.key, files=tuple(sorted(written))), written
+
+
+def _page(renderer: Renderer, view: dict[str, Any], html: str | None) -> bytes:
+    """The advisory's page, from its view and its details (None: not shown yet)."""
+    # markdown.to_html escapes every raw tag and drops unsafe links: safe markup.
+    details = None if html is None else Markup(html)  # noqa: S704
     page = renderer.render(
         "advisory.html.j2", advisory=view, details_html=details, **renderer.page_context
     )
-    written = {rel: tree.keep(ctx.out, rel, ctx.live) for rel in kept.files}
-    written[rel] = tree.place(ctx.out, rel, page.encode(), ctx.live)
-    return again.item._replace(key=again.key, files=tuple(sorted(written))), written
+    return page.encode()
 
 
 def _records(

@@ -160,9 +160,9 @@ def make_plan(
             if old.key != wanted:
                 kept = _records(plan, old, keys.render_key(records_key, entry.fingerprint, seen))
                 row = _row(old, keys.render_key(rows_key, entry.fingerprint, seen))
-                source = None if plan.sources is None else plan.sources.get(f"{entry.id}.md")
                 again = None  # only the page, from what was kept (see pages.render_page)
-                if kept is not None and row is not None and wanted is not None:
+                if kept is not None and row is not None and wanted is not None and plan.sources:
+                    source = plan.sources.get(f"{entry.id}.md")
                     again = None if source is None else Again(old, wanted, source)
                 plan.tasks.append(Task(entry.id, entry.source, kept, row, again))
                 continue

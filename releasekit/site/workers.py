@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from releasekit.model.advisory import Advisory, read_advisory
-from releasekit.site import child, mdcache, pages
+from releasekit.site import child, listing, mdcache, pages
 from releasekit.site.pages import Context
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
@@ -43,22 +43,22 @@ class Done(NamedTuple):
 
 def render_task(ctx: Context, task: Task) -> Done:
     """Render one task (its file parsed first): its item, row, files, or its problems."""
-    again, records = task.again, task.records
-    if again is not None and records is not None and isinstance(task.source, Path):
-        found = pages.render_page(ctx, again, records, task.source)
-        if found is not None:
-            item, written = found
-            return Done(tuple(item), None, (), {rel: tuple(info) for rel, info in written.items()})
-    if isinstance(task.source, Path):
-        settings = ctx.settings
-        shown = ctx.shown / task.source.name if ctx.shown is not None else task.source
-        try:
-            advisory = read_advisory(task.source, settings.project.advisory_prefix, shown)
-        except AdvisoryError as exc:
-            return Done(None, None, tuple(exc.problems), {})
+    found = None
+    if task.again is not None and task.records is not None and isinstance(task.source, Path):
+        found = pages.render_page(ctx, task.again, task.records, task.source)
+    row: listing.Row | None = None
+    if found is not None:
+        item, written = found
     else:
         advisory = task.source
-    item, row, written = pages.render_advisory(ctx, advisory, task.records, task.row)
+        if isinstance(advisory, Path):
+            prefix = ctx.settings.project.advisory_prefix
+            shown = ctx.shown / advisory.name if ctx.shown is not None else advisory
+            try:
+                advisory = read_advisory(advisory, prefix, shown)
+            except AdvisoryError as exc:
+                return Done(None, None, tuple(exc.problems), {})
+        item, row, written = pages.render_advisory(ctx, advisory, task.records, task.row)
     plain_row = None if row is None else tuple(row)
     return Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 
