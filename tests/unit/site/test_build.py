@@ -494,7 +494,7 @@ def test_records_kept_for_an_advisory_withdrawn_while_it_renders_go(
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     real = workers.render_task
 
-    def render_task(ctx: pages.Context, task: workers.Task) -> workers.Done:
+    def render_task(ctx: pages.Context, task: workers.Task) -> pages.Steps[workers.Done]:
         if task.id == "ACSA-2026-0001":  # its release moved later after the plan was made
             path.write_text(
                 path.read_text().replace("2026-10-13T14:00:07Z", "2027-06-01T00:00:00Z")
@@ -1215,7 +1215,7 @@ def test_a_page_whose_file_changed_since_the_build_began_reads_it(
     path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
     real = workers.render_task
 
-    def render_task(ctx: pages.Context, task: workers.Task) -> workers.Done:
+    def render_task(ctx: pages.Context, task: workers.Task) -> pages.Steps[workers.Done]:
         if task.id == "ACSA-2026-0001":  # corrected while the build runs: read as it is now
             path.write_text(path.read_text().replace("MARKER-TITLE-0001", "A corrected title"))
         return real(ctx, task)
