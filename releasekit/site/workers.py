@@ -22,7 +22,7 @@ from releasekit.support.errors import AdvisoryError, Problem, PublishError
 
 Advance = Callable[[int, int], None]  # pages rendered so far, of how many (big builds only)
 T = TypeVar("T")
-CHUNK = 50  # advisories taken through the steps side by side (more saved no more CPU)
+CHUNK = 50  # advisories taken through the steps side by side (25 to 200 saved alike, 8 less)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,8 @@ def run(
     from releasekit.site import markdown  # markdown-it-py: loaded only when a text is parsed
 
     markdown.warm()
-    size = max(8, len(tasks) // (jobs * 100))  # small chunks: the workers end together
+    # Chunks small enough that the workers end together, big enough for the steps to pay.
+    size = max(CHUNK // 2, len(tasks) // (jobs * 100))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     freeze = gc.get_freeze_count() == 0  # (a caller's own frozen objects stay frozen)
     if freeze:
