@@ -429,7 +429,18 @@ def test_a_row_digest_names_the_row_and_refuses_what_is_not_one() -> None:
     assert listing.row_digest(tuple(row)) == row.digest() != same
     moved = listing.Row((1.0, 2026, 1), "<tr>é</tr>{", b'"id": 1}', ("ACSA-2026-0001", "t"))
     assert moved.digest() != row.digest()  # the same bytes split otherwise
-    for damaged in ((1.0, b"<tr>", b"{}", ()), (1.0, "<tr>", "{}", ()), (1.0, "<tr>"), 7):
+    versions = row._replace(versions=("<tr>a", "</tr>"))
+    assert len({versions.digest(), versions._replace(versions=("<tr>a</tr>",)).digest()}) == 2
+    assert versions._replace(versions=("<tr>", "a</tr>")).digest() != versions.digest()
+    assert versions._replace(versions=("<tr>b", "</tr>")).digest() != versions.digest()
+    for damaged in (
+        (1.0, b"<tr>", b"{}", ()),
+        (1.0, "<tr>", "{}", ()),
+        (1.0, "<tr>"),
+        7,
+        (1.0, "<tr>", b"{}", (), [b"<tr>"]),
+        (1.0, "<tr>", b"{}", (), ("<tr>",), ()),
+    ):
         with pytest.raises((TypeError, ValueError)):
             listing.row_digest(damaged)  # type: ignore[arg-type]
 
