@@ -156,7 +156,7 @@ def _triple(text: str) -> tuple[int, int, int] | None:
 
 
 def _text(parts: tuple[int, int, int]) -> str:
-    return ".".join(str(p) for p in parts)
+    return f"{parts[0]}.{parts[1]}.{parts[2]}"
 
 
 @lru_cache(maxsize=256)  # (see _named)
