@@ -84,7 +84,6 @@ MAX_PREFIX = 200  # container characters at a line's start: far below a stack ov
 
 _PARSER = markdown_it_pyrs.MarkdownIt("zero").enable_many(RULES)  # type: ignore[arg-type]
 _HEADING = re.compile(r"<(/?)h([1-6])>")
-_LINK = re.compile(r'<a (href="[^"]*"(?: title="[^"]*")?)>')
 _URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
 _CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol|li)[ >]")
 _PREFIX = " \t>*+-0123456789.)"  # what a container prefix is made of (see _deep)
@@ -145,7 +144,11 @@ def _lone_backticks(text: str) -> bool:
     """
     lines = text[text.rfind("\n", 0, text.find("[")) + 1 :].split("\n")
     for segment in (cell for line in lines if "`" in line for cell in line.split("|")):
-        if "`" not in segment or _FENCE.match(segment):
+        if "``" not in segment:  # runs of one backtick (or none): they pair when even
+            if segment.count("`") % 2:
+                return True
+            continue
+        if _FENCE.match(segment):
             continue  # (a fence's line is no inline text)
         runs = [len(run) for run in _BACKTICKS.findall(segment)]
         i = 0
@@ -155,6 +158,16 @@ def _lone_backticks(text: str) -> bool:
             except ValueError:
                 return True
     return False
+
+
+def _with_rel(out: str) -> str:
+    """``rel`` after each link's other attributes (the first ``>`` after ``<a href="`` ends
+    its tag: attribute values are escaped); split and joined, faster than a regex."""
+    parts = out.split('<a href="')
+    for i, part in enumerate(parts[1:], 1):
+        end = part.index(">")
+        parts[i] = f'{part[:end]} rel="{REL}"{part[end:]}'
+    return '<a href="'.join(parts)
 
 
 def _join_fences(out: str) -> str:
@@ -250,5 +263,5 @@ def render(text: str) -> str | None:
     if "<h" in out:
         out = _HEADING.sub(_shift, out)
     if "<a " in out:
-        out = _LINK.sub(rf'<a \1 rel="{REL}">', out)
+        out = _with_rel(out)
     return out
