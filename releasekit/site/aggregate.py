@@ -163,7 +163,7 @@ def _version_page(
     hits: Hits,
     rows: Mapping[str, tuple[Any, ...]],
 ) -> bytes:
-    table = Markup("".join(rows[ident][4][at] for ident, at in hits))  # noqa: S704 - escaped
+    table = Markup("".join([rows[ident][4][at] for ident, at in hits]))  # noqa: S704 - escaped
     line = release_line(version)
     return renderer.render(
         "version.html.j2",
