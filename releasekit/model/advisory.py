@@ -176,18 +176,12 @@ _REQUIRED = ("id", "title", "summary")
 _MULTILINE = ("summary", "severity_reason")  # may span lines; every other field is one line
 
 
-# Instants an advisory may name: later dates (release + disclosure_days, in any time zone)
-# must still be datetimes, and git, e-mail and feeds count time from 1970.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
 def _aware_utc(value: Any) -> tuple[datetime | None, str | None]:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return None, "needs a UTC offset, e.g. 2026-12-01T14:00:00Z (no zone-less times)"
         # Compared before converting: 0001-01-01T00:00:00+01:00 has no UTC datetime.
-        if not EARLIEST <= value < LATEST:
+        if not entries.EARLIEST <= value < entries.LATEST:
             return None, "must be from 1970 to 8999"
         return value.astimezone(UTC), None
     if isinstance(value, date):

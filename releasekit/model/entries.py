@@ -30,6 +30,11 @@ CREDIT_TYPES = (
 )
 MAX_ENTRIES = 100
 
+# Instants an advisory may name: later dates (release + disclosure_days, in any time zone)
+# must still be datetimes, and git, e-mail and feeds count time from 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class Credit:
@@ -98,6 +103,9 @@ def parse_revisions(value: Any) -> tuple[Revision, ...] | str:
             when = entry.get("date")
             if not isinstance(when, datetime) or when.utcoffset() is None:
                 return f"entry {number} needs date (an offset date-time, e.g. 2027-01-10T09:00:00Z)"
+            # Compared before converting: 0001-01-01T00:00:00+01:00 has no UTC datetime.
+            if not EARLIEST <= when < LATEST:
+                return f"entry {number}: date must be from 1970 to 8999"
             revisions.append(Revision(when.astimezone(UTC), _text(entry, "reason", number)))
     except ValueError as exc:
         return str(exc)

@@ -103,6 +103,9 @@ def test_revisions_are_read_oldest_first_and_out_of_order_refused() -> None:
     )
     assert any("oldest first" in m for m in problems(revisions=backwards))
     assert any("needs date" in m for m in problems(revisions='[{ reason = "a" }]'))
+    for when in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "1969-12-31T23:59:59Z"):
+        found = problems(revisions=f'[{{ date = {when}, reason = "a" }}]')
+        assert any("entry 1: date must be from 1970 to 8999" in m for m in found), found
 
 
 def test_cvss_3_0_is_scored_and_recorded_as_3_0() -> None:
