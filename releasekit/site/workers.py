@@ -115,6 +115,14 @@ def _keep_details(ctx: Context) -> None:
         mdcache.flush(ctx.markdown)
 
 
+def chunk_size(count: int, jobs: int) -> int:
+    """How many of ``count`` advisories go to a worker at a time: chunks small enough that
+    the ``jobs`` workers end together (a hundred a worker), big enough for the steps to pay
+    (:data:`CHUNK` halved), and in a small build two a worker at least (64 advisories on 8
+    cores: chunks of 4)."""
+    return max(min(CHUNK // 2, -(-count // (jobs * 2))), count // (jobs * 100), 1)
+
+
 def processes_for(requested: int | None, count: int, parallel_min: int) -> int:
     """How many processes render ``count`` advisories: ``requested``, else every core from
     ``parallel_min`` advisories on."""
@@ -156,8 +164,7 @@ def run(
     from releasekit.site import markdown  # markdown-it-py: loaded only when a text is parsed
 
     markdown.warm()
-    # Chunks small enough that the workers end together, big enough for the steps to pay.
-    size = max(CHUNK // 2, len(tasks) // (jobs * 100))
+    size = chunk_size(len(tasks), jobs)
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     freeze = gc.get_freeze_count() == 0  # (a caller's own frozen objects stay frozen)
     if freeze:

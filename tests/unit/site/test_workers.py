@@ -23,6 +23,17 @@ def test_steps_are_taken_side_by_side_and_each_returns_its_own() -> None:
     assert seen == ["a0", "b done", "c0", "a1", "c done", "a done"]
 
 
+@pytest.mark.parametrize(
+    ("count", "jobs", "size"),
+    [(64, 8, 4), (70, 2, 18), (1225, 2, 25), (10_000, 2, 50), (100_000, 2, 500), (1, 1, 1)],
+)
+def test_chunks_give_every_worker_work_and_the_steps_enough(
+    count: int, jobs: int, size: int
+) -> None:
+    assert workers.chunk_size(count, jobs) == size
+    assert -(-count // size) >= min(count, 2 * jobs)  # two chunks a worker, when there are
+
+
 def test_an_error_in_a_step_ends_the_chunk() -> None:
     def broken() -> Steps[str]:
         yield
