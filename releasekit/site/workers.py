@@ -71,7 +71,8 @@ def render_task(ctx: Context, task: Task) -> Steps[Done]:
 
 def in_step(steps: list[Steps[T]]) -> list[T]:
     """What each of ``steps`` returns, taking them side by side: each to its next step in
-    turn, until all are done."""
+    turn, until all are done. An error ends them all: the first raised in that order (not
+    necessarily the first of the list's)."""
     results: list[Any] = [None] * len(steps)
     pending = list(enumerate(steps))
     while pending:

@@ -499,7 +499,7 @@ def test_records_kept_for_an_advisory_withdrawn_while_it_renders_go(
             path.write_text(
                 path.read_text().replace("2026-10-13T14:00:07Z", "2027-06-01T00:00:00Z")
             )
-        return real(ctx, task)
+        return (yield from real(ctx, task))
 
     monkeypatch.setattr(workers, "render_task", render_task)
     publish_at(site_ws, LATER, jobs=1)
@@ -1218,7 +1218,7 @@ def test_a_page_whose_file_changed_since_the_build_began_reads_it(
     def render_task(ctx: pages.Context, task: workers.Task) -> pages.Steps[workers.Done]:
         if task.id == "ACSA-2026-0001":  # corrected while the build runs: read as it is now
             path.write_text(path.read_text().replace("MARKER-TITLE-0001", "A corrected title"))
-        return real(ctx, task)
+        return (yield from real(ctx, task))
 
     monkeypatch.setattr(workers, "render_task", render_task)
     publish_at(site_ws, LATER, jobs=1)
