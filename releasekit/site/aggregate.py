@@ -163,7 +163,13 @@ def _version_page(
     hits: Hits,
     rows: Mapping[str, tuple[Any, ...]],
 ) -> bytes:
-    table = Markup("".join([rows[ident][4][at] for ident, at in hits]))  # noqa: S704 - escaped
+    parts: list[str] = []
+    add = parts.append
+    for ident, at in hits:
+        parted = rows[ident][4]  # its head, then each range's part (see views.version_rows)
+        add(parted[0])
+        add(parted[at + 1])
+    table = Markup("".join(parts))  # noqa: S704 - escaped
     line = release_line(version)
     return renderer.render(
         "version.html.j2",

@@ -38,7 +38,7 @@ from releasekit.site import feeds, kept, tree, views
 
 FILE = "site-rows.sqlite"
 INDEX, JSON = "index.html", "advisories.json"
-_IDENTITY = "releasekit site rows 2"
+_IDENTITY = "releasekit site rows 3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rows (id TEXT PRIMARY KEY, row BLOB NOT NULL);
@@ -54,7 +54,7 @@ class Row(NamedTuple):
     html: str  # its row of the index (_row.html.j2)
     json: bytes  # its entry of advisories.json
     feed: tuple[Any, ...]  # a FeedRow, as a plain tuple
-    versions: tuple[str, ...] = ()  # its row of a version page, per affected range
+    versions: tuple[str, ...] = ()  # its row of a version page: head, per range (views)
 
     def digest(self) -> str:
         return row_digest(self)

@@ -241,9 +241,11 @@ def range_view(settings: Settings, found: Range) -> dict[str, Any]:
 
 
 def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The advisory's row of a version page, for each of its affected ranges (the page
-    lists it with the range that includes the version). Made here rather than by a template:
-    a build makes one per range of every advisory, and the version pages are all rows."""
+    """The advisory's row of a version page, in parts: its head (id, CVE, severity), then
+    the rest of the row for each of its affected ranges (the page lists it with the range that
+    includes the version: the head and that range's part). Empty without ranges. Made here
+    rather than by a template: a build makes one per range of every advisory, and the version
+    pages are all rows; the head is kept once, not once per range."""
     page, ident = escape(view["page"]), escape(view["id"])
     head = (
         f'<tr>\n<th scope="row" class="c-id" data-label="Advisory"><a href="../{page}">{ident}</a>'
@@ -272,8 +274,8 @@ def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[st
                     f' <span class="note">on {escape(found["upgrade_line"])}, the nearest '
                     f"supported line ({escape(found['line'])} gets no fix)</span>"
                 )
-        rows.append(f"{head}{cell}</td>\n</tr>\n")
-    return tuple(rows)
+        rows.append(f"{cell}</td>\n</tr>\n")
+    return (head, *rows) if rows else ()
 
 
 def feed_row(shown: Public) -> FeedRow:

@@ -184,7 +184,10 @@ def test_a_version_row_is_escaped_and_says_the_nearest_supported_line() -> None:
         {"line": "10.4", "upgrade": None, "upgrade_url": None, "upgrade_line": None,
          "supported": False},
     ]  # fmt: skip
-    older, unfixed = views.version_rows(view, ranges)
+    head, *cells = views.version_rows(view, ranges)
+    older, unfixed = (head + cell for cell in cells)
+    assert older.startswith("<tr>") and older.endswith("</tr>\n") and "<tr>" not in cells[0]
+    assert views.version_rows(view, []) == ()
     assert '<a href="../advisories/A&amp;B.html">A&lt;B&gt;</a>' in older
     assert '<span class="badge sev-unscored">Not scored</span></td>' in older
     assert (
