@@ -1582,11 +1582,17 @@ def _rendering_slowly(ws: Workspace) -> Iterator[tuple[subprocess.Popen[bytes], 
         stderr=subprocess.PIPE,
     )
     workers: list[int] = []
+    seen: dict[int, float] = {}
     try:
         deadline = time.monotonic() + 30
         while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-            workers = _children(process.pid)  # a first build: no other child than the workers
+            now = time.monotonic()
+            # The workers: children alive for half a second (the scans of the live site, a
+            # first build's only other children, end within milliseconds of starting).
+            workers = [
+                pid for pid in _children(process.pid) if now - seen.setdefault(pid, now) >= 0.5
+            ]
         assert len(workers) == 2
         yield process, workers
     finally:
