@@ -312,8 +312,8 @@ def render_advisory(
         key = keys.render_key(ctx.global_key, fingerprint, seen)
         renderer = renderer_for(settings, ctx.global_key)
         view = views.page_view(settings, shown)
-        # A template may change the dict it is given: each gets a copy of its own, and the
-        # view is kept (see render_page), and used here, as made.
+        # A template may change the dict it is given: the page's gets a copy, the row's (the
+        # last to use it) the view itself, and the view is kept (see render_page) as made.
         as_made = mdcache.dumps(view)
         disclosed = shown.disclosed
         html = None
@@ -338,6 +338,7 @@ def render_advisory(
         for rel, data in files.items():
             written[rel] = tree.place(ctx.out, rel, data, ctx.live)
         yield
+        unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
         lkey = keys.render_key(ctx.rows_key, fingerprint, seen)
         if kept_row is not None and kept_row.key == lkey:
             _key, row_digest, facets, ranges, named, vdigest, credits = kept_row
@@ -347,9 +348,7 @@ def render_advisory(
             if disclosed:
                 credits = tuple((c.name, c.type) for c in shown.credits)
             yield
-            shown_row = renderer.render(
-                "_row.html.j2", a=mdcache.loads(as_made), **renderer.row_context
-            )
+            shown_row = renderer.render("_row.html.j2", a=view, **renderer.row_context)
             yield
             row = listing.Row(
                 (shown.released.timestamp(), shown.year, shown.number),
@@ -360,7 +359,6 @@ def render_advisory(
             )
             row_digest = row.digest()
             facets = views.facets(shown)
-        unrecorded = bool(disclosed and shown.cve and not view["cve_record"])
     item = Item(
         advisory.id,
         advisory.year,

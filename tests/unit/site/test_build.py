@@ -1173,6 +1173,29 @@ def test_a_template_that_changes_its_view_changes_no_kept_view(
     assert site_files(site_ws.root / "site") == site_files(other / "site")
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_row_template_that_changes_its_view_changes_no_page_or_record(
+    site_ws: Workspace, tmp_path: Path, jobs: int
+) -> None:
+    two_published(site_ws)
+    row = (REPO_ROOT / "templates" / "_row.html.j2").read_text()
+    amend = (
+        "{% set _ = a.update({'title': a.title ~ ' (amended)', 'osv': 'x', 'cve_record': ''}) %}"
+    )
+    site_ws.write("templates/_row.html.j2", amend + row)
+    publish_at(site_ws, LATER, jobs=jobs)
+    site_ws.write("templates/advisory.html.j2", ADVISORY_TEMPLATE.replace("<article", "<article x"))
+    publish_at(site_ws, LATER, jobs=jobs)  # its pages from the views kept
+    site = site_ws.root / "site"
+    assert "(amended)" not in (site / "advisories/ACSA-2026-0001.html").read_text()
+    assert "MARKER-TITLE-0001 (amended)" in (site / "index.html").read_text()
+    assert (site / "osv/ACSA-2026-0001.json").is_file()
+    other = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), LATER, jobs=jobs)
+    assert site_files(site) == site_files(other / "site")
+
+
 def test_a_page_from_a_kept_view_shows_its_instant_by_the_zone_rules_of_now(
     site_ws: Workspace, tmp_path: Path
 ) -> None:
