@@ -278,14 +278,17 @@ def _to_html(text: str) -> str:
     return markdown.to_html(text)
 
 
-def flush(path: Path | None) -> None:
-    """Keep what this process rendered since the last flush, and close its connection."""
+def flush(path: Path | None, close: bool = True) -> None:
+    """Keep what this process rendered since the last flush, and close its connection
+    (``close`` False: a render worker's, which ends with the build, is kept open for its next
+    chunk: opening and closing it took 0.4 ms, a chunk's flush 0.06 ms)."""
     if path is None:
         return
     store = _STORES.get(path)
     if store is not None and store.pid == os.getpid():
         store.flush()
-    _close(path)
+    if close:
+        _close(path)
 
 
 def prune(path: Path, disclosed: Iterable[str]) -> None:

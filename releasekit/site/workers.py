@@ -106,14 +106,14 @@ def _init_worker(ctx: Context, parent: int) -> None:
 def _render_chunk(tasks: list[Task]) -> list[Done]:
     assert _WORKER is not None
     done = render_chunk(_WORKER, tasks)
-    _keep_details(_WORKER)
+    _keep_details(_WORKER, close=False)
     return done
 
 
-def _keep_details(ctx: Context) -> None:
+def _keep_details(ctx: Context, close: bool = True) -> None:
     """Keep the details this process rendered (see mdcache)."""
     if ctx.markdown is not None:
-        mdcache.flush(ctx.markdown)
+        mdcache.flush(ctx.markdown, close)
 
 
 def chunk_size(count: int, jobs: int) -> int:
