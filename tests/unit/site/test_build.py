@@ -302,6 +302,21 @@ def test_bad_advisories_fail_with_every_problem(site_ws: Workspace, run: Run) ->
     assert "ACSA-2026-0002.md:9: cve: another advisory has the same CVE id" in result.stderr
 
 
+def test_bad_advisories_in_worker_processes_fail_with_every_problem(site_ws: Workspace) -> None:
+    for n in range(1, 5):
+        marked(site_ws, n)
+    site_ws.write("advisories/ACSA-2026-0005.md", "+++\nid = \n+++\n")
+    site_ws.write("advisories/ACSA-2026-0006.md", "not an advisory")
+    with pytest.raises(AdvisoryError) as caught:
+        publish_at(site_ws, LATER, jobs=2)
+    named = sorted(p.path.name for p in caught.value.problems)
+    assert named == ["ACSA-2026-0005.md", "ACSA-2026-0006.md"]
+    assert not (site_ws.root / "site").exists()
+    for n in (5, 6):
+        (site_ws.root / "advisories" / f"ACSA-2026-000{n}.md").unlink()
+    assert publish_at(site_ws, LATER, jobs=2).public == 4
+
+
 def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     site_ws: Workspace, run: Run
 ) -> None:
