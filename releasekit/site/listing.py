@@ -75,12 +75,16 @@ def row_digest(row: tuple[Any, ...]) -> str:
         raise TypeError("not a row")
     encoded = html.encode("utf-8", "surrogatepass")
     sizes = (len(encoded), len(data), len(versions), [len(f) for f in fragments])
-    head = repr((order, feed, sizes))
-    digest = hashlib.blake2b(head.encode("utf-8", "surrogatepass"), digest_size=16)
-    digest.update(encoded)
-    digest.update(data)
-    for fragment in fragments:
-        digest.update(fragment.encode("utf-8", "surrogatepass"))
+    return parts_digest((order, feed, sizes), (encoded, data, *fragments))
+
+
+def parts_digest(head: Any, parts: Iterable[str | bytes]) -> str:
+    """A digest of ``head`` (its repr: short values, and the sizes of the parts, so that the
+    same bytes split otherwise differ) and then of ``parts`` as they are: long text is hashed
+    without the escaped copy a repr of it would make."""
+    digest = hashlib.blake2b(repr(head).encode("utf-8", "surrogatepass"), digest_size=16)
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

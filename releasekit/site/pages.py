@@ -467,13 +467,8 @@ def _version_rows(
 
 
 def _versions_digest(ranges: tuple[Any, ...], named: tuple[str, ...], rows: tuple[str, ...]) -> str:
-    """What identifies the advisory's part of the version pages (the rows, long HTML, hashed
-    as they are: their repr, an escaped copy, took most of the time)."""
-    head = repr((ranges, named, [len(row) for row in rows]))
-    h = hashlib.blake2b(head.encode("utf-8", "surrogatepass"), digest_size=16)
-    for row in rows:
-        h.update(row.encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    """What identifies the advisory's part of the version pages."""
+    return listing.parts_digest((ranges, named, [len(row) for row in rows]), rows)
 
 
 def static(settings: Settings, rel: str) -> bytes:
