@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     with_cve = [(a, s) for a, s in pairs if records.writes_cve(settings, a.cve)]
     cve = step(
         "CVE record",
-        lambda: [records.dumps(records.cve_record(settings, a, s)) for a, s in with_cve],
+        lambda: [records.dumps(records.cve_record(settings, a, shown=s)) for a, s in with_cve],
     )
     files = [*html, *osv, *cve]
     step(

@@ -1,0 +1,37 @@
+"""scripts/cost_per_advisory.py (which docs/site.md quotes) runs on generated advisories and
+times every step it names."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script(name: str) -> ModuleType:
+    path = REPO_ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclasses look their module up there)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_step_is_timed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        _script("gen_advisories").generate(tmp_path, 5)
+        assert _script("cost_per_advisory").main([str(tmp_path), "--repeat", "1"]) == 0
+    finally:
+        sys.path.remove(str(REPO_ROOT / "scripts"))
+    out = capsys.readouterr().out
+    assert out.startswith(f"5 advisories of {tmp_path}")
+    for step in ("parse: TOML and field checks", "page template", "CVE record", "total"):
+        assert f"  {step} " in out
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("cost-")]  # (its scratch)
