@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -51,17 +51,69 @@ def _ymd(value: date | datetime) -> str:
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
+# The compiled templates kept in the bytecode cache: bump when what the code generator below
+# writes changes (a cache of another generator's code is not read).
+_GENERATED = "releasekit-1"
+
+
+def _output_escape() -> Callable[[Any], str]:
+    """markupsafe's ``escape`` for a value that only goes into a template's output.
+
+    There a plain str does as well as a ``Markup``: the pieces are joined, and a macro's or a
+    block's joined output is made a ``Markup`` again. A str is escaped by markupsafe's own C
+    function for the characters (the same bytes as ``escape``), without the two Python calls
+    that make the ``Markup`` (markupsafe 3): 0.1 us a value against 0.7 us, and a page
+    outputs a hundred. Anything else (a ``Markup``, a number, an undefined) goes through
+    ``escape`` itself.
+    """
+    import markupsafe
+
+    escape = markupsafe.escape
+    characters = getattr(markupsafe, "_escape_inner", None)
+    if characters is None:  # (markupsafe 2: escape is C already)
+        return escape
+
+    def escape_output(value: Any) -> str:
+        if type(value) is str:
+            return characters(value)  # type: ignore[no-any-return]
+        return escape(value)
+
+    return escape_output
+
 
 @cache
 def _environment_class() -> type[jinja2.Environment]:
     import jinja2
+    import jinja2.compiler
+
+    class CodeGenerator(jinja2.compiler.CodeGenerator):
+        """Jinja2's code generator, but a value output with autoescape on is escaped by
+        ``environment.escape_output`` (see :func:`_output_escape`). Jinja2's own native-types
+        generator overrides the same method."""
+
+        def _output_child_pre(
+            self,
+            node: jinja2.nodes.Expr,
+            frame: jinja2.compiler.Frame,
+            finalize: jinja2.compiler.CodeGenerator._FinalizeInfo,
+        ) -> None:
+            if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+                super()._output_child_pre(node, frame, finalize)
+                return
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
 
     class Environment(jinja2.Environment):
         """Jinja2's environment, with ``a.b`` on a plain dict looked up as a key at once.
 
         Jinja2 tries the attribute first and, when a dict has none of that name (an
         AttributeError raised and caught), the key: the same value, in a third of the time.
+        Output is escaped as :class:`CodeGenerator` says.
         """
+
+        code_generator_class = CodeGenerator
+        escape_output = staticmethod(_output_escape())
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -85,7 +137,7 @@ def bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
             with contextlib.suppress(OSError):
                 super().dump_bytecode(bucket)
 
-    return BestEffort(str(directory))
+    return BestEffort(str(directory), f"__{_GENERATED}_%s.cache")
 
 
 def environment(overrides: Path | None = None) -> jinja2.Environment:

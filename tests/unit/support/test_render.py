@@ -36,3 +36,94 @@ def test_a_missing_key_is_still_an_error() -> None:
     template = render.environment(None).from_string("{{ d.missing }}")
     with pytest.raises(jinja2.UndefinedError):
         template.render(d={"id": "A"})
+
+
+ESCAPING = """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}
+{% macro wrap() %}<div>{{ caller() }}</div>{% endmacro %}
+<p title="{{ s }}">{{ s }}|{{ m }}|{{ n }}|{{ s|upper }}|{{ cell(s) }}|{{ cell(m) }}</p>
+{% set block %}<b>{{ s }}</b>{% endset %}{{ block }}|{{ block|length }}
+{% call wrap() %}{{ s }}<br>{% endcall %}
+{% filter upper %}{{ s }}<i>{% endfilter %}
+{% autoescape false %}{{ s }}{% endautoescape %}{% autoescape flag %}{{ s }}{% endautoescape %}
+{{ [s, m]|join(",") }}|{{ sub }}|{{ html }}
+"""
+
+
+class Text(str):
+    """A str that is not exactly a str (escaped as one by markupsafe)."""
+
+
+class Html:
+    def __html__(self) -> str:
+        return "<em>kept</em>"
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "<a href=\"x\">&'quoted'</a>", "", "\u00e9\u4e2d\U0001f600<", "a" * 5000]
+)
+@pytest.mark.parametrize("flag", [True, False])
+def test_escaped_output_gives_what_plain_jinja2_gives(
+    value: str, flag: bool, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    import markupsafe
+
+    folder = Path(str(tmp_path))
+    (folder / "t.html.j2").write_text(ESCAPING)
+    ours = render.environment(folder)
+    plain = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    context = {
+        "s": value,
+        "m": markupsafe.Markup("<b>safe</b>"),
+        "n": 7,
+        "sub": Text(value),
+        "html": Html(),
+        "flag": flag,
+    }
+    expected = plain.get_template("t.html.j2").render(context)
+    assert ours.get_template("t.html.j2").render(context) == expected
+
+
+def test_autoescaped_output_goes_through_escape_output(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "t.html.j2").write_text("{{ s }}{% macro m() %}{{ s }}{% endmacro %}")
+    (folder / "t.txt.j2").write_text("{{ s }}")
+    env = render.environment(folder)
+    html = env.compile(env.loader.get_source(env, "t.html.j2")[0], "t.html.j2", raw=True)
+    text = env.compile(env.loader.get_source(env, "t.txt.j2")[0], "t.txt.j2", raw=True)
+    assert html.count("environment.escape_output(") == 2
+    assert "escape(" not in html.replace("escape_output(", "")
+    assert "escape_output" not in text  # (no autoescape: str() as Jinja2 writes it)
+    assert env.escape_output("<&>\"'") == "&lt;&amp;&gt;&#34;&#39;"
+
+
+def test_bytecode_of_another_generator_is_not_read(tmp_path: object) -> None:
+    """A cache that Jinja2's own generator wrote (an older releasekit) is not read."""
+    from pathlib import Path
+
+    folder, cache = Path(str(tmp_path)) / "t", Path(str(tmp_path)) / "cache"
+    folder.mkdir()
+    cache.mkdir()
+    (folder / "t.html.j2").write_text("{{ s }}")
+    plain = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)),
+    )
+    plain.get_template("t.html.j2")
+    assert len(list(cache.iterdir())) == 1
+    ours = render.environment(folder)
+    ours.bytecode_cache = render.bytecode_cache(cache)
+    template = ours.get_template("t.html.j2")
+    assert "escape_output" in str(template.root_render_func.__code__.co_names)
+    assert len(list(cache.iterdir())) == 2
