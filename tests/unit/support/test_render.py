@@ -99,12 +99,14 @@ def test_autoescaped_output_goes_through_escape_output(tmp_path: object) -> None
     (folder / "t.html.j2").write_text("{{ s }}{% macro m() %}{{ s }}{% endmacro %}")
     (folder / "t.txt.j2").write_text("{{ s }}")
     env = render.environment(folder)
+    assert env.loader is not None
     html = env.compile(env.loader.get_source(env, "t.html.j2")[0], "t.html.j2", raw=True)
     text = env.compile(env.loader.get_source(env, "t.txt.j2")[0], "t.txt.j2", raw=True)
     assert html.count("environment.escape_output(") == 2
     assert "escape(" not in html.replace("escape_output(", "")
     assert "escape_output" not in text  # (no autoescape: str() as Jinja2 writes it)
-    assert env.escape_output("<&>\"'") == "&lt;&amp;&gt;&#34;&#39;"
+    escape_output = env.escape_output  # type: ignore[attr-defined]
+    assert escape_output("<&>\"'") == "&lt;&amp;&gt;&#34;&#39;"
 
 
 def test_bytecode_of_another_generator_is_not_read(tmp_path: object) -> None:
@@ -127,3 +129,13 @@ def test_bytecode_of_another_generator_is_not_read(tmp_path: object) -> None:
     template = ours.get_template("t.html.j2")
     assert "escape_output" in str(template.root_render_func.__code__.co_names)
     assert len(list(cache.iterdir())) == 2
+
+
+def test_without_markupsafe_3s_c_function_escape_itself_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import markupsafe
+
+    assert render._output_escape() is not markupsafe.escape
+    monkeypatch.delattr(markupsafe, "_escape_inner")  # (markupsafe 2: escape is C)
+    assert render._output_escape() is markupsafe.escape
