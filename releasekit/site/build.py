@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from releasekit.adapters import journal
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.site import child, keys, tree, upcoming
+from releasekit.site import child, keys, scans, tree, upcoming
 from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
 from releasekit.support import fsutil
@@ -231,7 +231,7 @@ class Job:
         self.state_dir = workspace.state_dir(settings)
         self.state = State((), "")  # the last build's, read once the publish lock is held
         self.global_key = self.records_key = ""
-        self.standby_scan: child.Background | None = None  # tree.scan of the standby
+        self.standby_scan: child.Background | None = None  # scans.scan of the standby
         self.announced: list[upcoming.Announced] = []  # pre-announcements (the journal)
 
     def run(self, entries: list[Entry], folder: Path | None) -> PublishReport:
@@ -245,7 +245,7 @@ class Job:
             self.state = load_state(self.state_dir, self.settings, self.site)
             expected = self.state.signatures
             live = [
-                child.Background(tree.scan_told, self.site, KEEP, (k, 2), expected)
+                child.Background(scans.scan_told, self.site, KEEP, (k, 2), expected)
                 for k in range(2)
             ]
             try:
@@ -275,13 +275,13 @@ class Job:
                 # the standby is links to it), and what the build reads is read
                 path = tree.standby_path(self.site, self.state_dir)
                 if path.is_dir() and not path.is_symlink() and state.built_at is not None:
-                    scan = tree.scan_beside
+                    scan = scans.scan_beside
                     self.standby_scan = child.Background(scan, path, KEEP, state.signatures)
                 builder = self._builder()
-            present = tree.gathered(
+            present = scans.gathered(
                 [scan.result() for scan in live],
                 state.signatures,
-                lambda k: tree.scan(self.site, KEEP, (k, len(live))),
+                lambda k: scans.scan(self.site, KEEP, (k, len(live))),
             )
             if steady and sources == state.sources and present == state.signatures:
                 files = ((), tuple(sorted(present)), ())  # the daily cron run: all unchanged

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from releasekit.model import lifecycle
-from releasekit.site import child, listing, mdcache, tree
+from releasekit.site import child, listing, mdcache, scans, tree
 from releasekit.site.plan import Plan
 from releasekit.site.state import Item, State, save_state
 from releasekit.site.tree import KEEP
@@ -24,7 +24,7 @@ Changes = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # written, u
 
 def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
     """Make the standby hold only files the state vouches for; remember them. ``scan``: a
-    tree.scan_beside of the standby started in the background (used, or discarded, here)."""
+    scans.scan_beside of the standby started in the background (used, or discarded, here)."""
     standby = plan.standby
     if not standby.is_dir() or standby.is_symlink() or not state.standby_signatures:
         if scan is not None:  # not needed: done with it before removing
@@ -32,8 +32,8 @@ def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
         tree.reset_tree(standby)  # nothing to keep: a fresh tree is cheaper than a scan
         return
     known = state.standby_signatures
-    told = scan.result() if scan is not None else tree.scan_beside(standby, KEEP, state.signatures)
-    present = tree.beside_present(standby, told, state.signatures, plan.present)
+    told = scan.result() if scan is not None else scans.scan_beside(standby, KEEP, state.signatures)
+    present = scans.beside_present(standby, told, state.signatures, plan.present)
     if present == known:  # as the last build left it (read only from here on)
         plan.kept_signatures, plan.kept_digests = known, state.standby_digests
         return

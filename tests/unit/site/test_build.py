@@ -25,7 +25,7 @@ from click.testing import Result
 
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, child, markdown, mdcache, pages, state, tree, workers
+from releasekit.site import build, child, markdown, mdcache, pages, scans, state, tree, workers
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
@@ -723,7 +723,7 @@ def test_small_builds_write_a_delta_that_reads_as_the_whole(site_ws: Workspace) 
         rel: tree.digest((site / rel).read_bytes()) for rel in site_files(site)
     }
     standby = tree.standby_path(site, folder)
-    assert read.standby_signatures == tree.scan(standby, "README.md")
+    assert read.standby_signatures == scans.scan(standby, "README.md")
     other, removed = read.standby  # kept as it differs from the live site: a few files
     assert 0 < len(other) + len(removed) < len(read.signatures) // 4
     assert read.standby_digests == {
@@ -904,18 +904,18 @@ def test_the_live_site_is_untouched_until_the_swap(
 def _only_here(parent: int, root: Path) -> dict[str, tree.Signature]:
     if os.getpid() != parent:
         raise OSError("not in the child")
-    return tree.scan(root)
+    return scans.scan(root)
 
 
 def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.html").write_text("x")
     (tmp_path / "y.json").write_text("{}")
-    expected = tree.scan(tmp_path)
-    assert child.Background(tree.scan, tmp_path).result() == expected
+    expected = scans.scan(tmp_path)
+    assert child.Background(scans.scan, tmp_path).result() == expected
     failing = child.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
-    child.Background(tree.scan, tmp_path).discard()  # reaped, never used
+    child.Background(scans.scan, tmp_path).discard()  # reaped, never used
 
 
 def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
@@ -924,9 +924,9 @@ def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
         (tmp_path / folder / "f.html").write_text(folder)
     (tmp_path / "top.json").write_text("{}")
     (tmp_path / "README.md").write_text("kept")
-    whole = tree.scan(tmp_path, "README.md")
+    whole = scans.scan(tmp_path, "README.md")
     assert "README.md" not in whole and "top.json" in whole and "b/c/f.html" in whole
-    parts = [tree.scan(tmp_path, "README.md", (k, 3)) for k in range(3)]
+    parts = [scans.scan(tmp_path, "README.md", (k, 3)) for k in range(3)]
     assert all(parts)  # each took a share
     assert sum(len(part) for part in parts) == len(whole)
     assert {rel: sig for part in parts for rel, sig in part.items()} == whole
@@ -936,20 +936,20 @@ def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) 
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "f.html").write_text(folder)
-    whole = tree.scan(tmp_path)
+    whole = scans.scan(tmp_path)
 
     def gathered(expected: dict[str, tree.Signature]) -> dict[str, tree.Signature]:
-        told = [tree.scan_told(tmp_path, None, (k, 2), expected) for k in range(2)]
-        return tree.gathered(told, expected, lambda k: tree.scan(tmp_path, None, (k, 2)))
+        told = [scans.scan_told(tmp_path, None, (k, 2), expected) for k in range(2)]
+        return scans.gathered(told, expected, lambda k: scans.scan(tmp_path, None, (k, 2)))
 
     expected = dict(whole)
     assert gathered(expected) is expected  # as expected: nothing sent but counts
-    assert all(found is None for _n, found in [tree.scan_told(tmp_path, None, (0, 2), whole)])
+    assert all(found is None for _n, found in [scans.scan_told(tmp_path, None, (0, 2), whole)])
     assert gathered({**whole, "gone.html": (1, 2, 3)}) == whole  # one missing from the disk
     fewer = {rel: sig for rel, sig in whole.items() if rel != "b/f.html"}
     assert gathered(fewer) == whole  # one the state does not know
     (tmp_path / "c" / "f.html").write_text("changed")
-    assert gathered(expected) == tree.scan(tmp_path) != whole
+    assert gathered(expected) == scans.scan(tmp_path) != whole
 
 
 def _shared_trees(tmp_path: Path) -> tuple[Path, Path]:
@@ -985,8 +985,8 @@ def test_the_standby_scan_trusts_a_link_only_as_far_as_the_live_scan_does(
     tmp_path: Path, change: str
 ) -> None:
     live, standby = _shared_trees(tmp_path)
-    expected = tree.scan(live)
-    before = tree.scan(standby, "README.md")
+    expected = scans.scan(live)
+    before = scans.scan(standby, "README.md")
     rel = "a/2.html"
     if change == "live file edited in place":
         with open(live / rel, "a") as page:
@@ -1010,9 +1010,9 @@ def test_the_standby_scan_trusts_a_link_only_as_far_as_the_live_scan_does(
         (standby / rel).unlink()
         (standby / rel).mkdir()
         (standby / rel / "x").write_text("x")
-    told = tree.scan_beside(standby, "README.md", expected)
-    present = tree.beside_present(standby, told, expected, tree.scan(live))
-    assert present == tree.scan(standby, "README.md")
+    told = scans.scan_beside(standby, "README.md", expected)
+    present = scans.beside_present(standby, told, expected, scans.scan(live))
+    assert present == scans.scan(standby, "README.md")
     assert (present == before) is (change in ("nothing", "live file replaced"))
     if change == "nothing":  # nothing stat-ed but the standby's own files, nothing sent back
         assert told == ({"a/own.html": before["a/own.html"], "top.html": before["top.html"]}, [])
@@ -1028,7 +1028,7 @@ def test_a_scan_that_cannot_fork_is_made_here(
 
     before = len(os.listdir("/proc/self/fd"))
     monkeypatch.setattr(os, "fork", no_fork)
-    assert child.Background(tree.scan, tmp_path).result() == tree.scan(tmp_path)
+    assert child.Background(scans.scan, tmp_path).result() == scans.scan(tmp_path)
     assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
 
 
@@ -1536,7 +1536,7 @@ def test_a_fifo_where_a_file_was_is_not_read(tmp_path: Path) -> None:
     live.mkdir()
     standby.mkdir()
     (live / "x").write_bytes(b"abc")
-    scanned = tree.scan(live)["x"]
+    scanned = scans.scan(live)["x"]
     (live / "x").unlink()
     os.mkfifo(live / "x")  # replaced between the scan and the build: opening it would block
     import threading

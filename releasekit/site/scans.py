@@ -1,0 +1,171 @@
+"""What a tree of the site holds on disk: scans of the live site and of the standby.
+
+A scan gives each regular file's signature (size, mtime, inode: see :mod:`.tree`), found by
+directory descriptor and ``stat`` relative to it. A publish runs them in child processes
+while it reads the advisories and the state: the live site in shares (each told what the
+state says it holds, so that it sends back only a count when all is as expected), the
+standby beside it (told which inodes are the live files', so that it need not ``stat`` them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from releasekit.site.tree import OPEN_DIRECTORY, Signature
+
+
+def scan(
+    root: Path,
+    keep: str | None = None,
+    share: tuple[int, int] = (0, 1),
+    linked: tuple[dict[str, Signature], set[str]] | None = None,
+) -> dict[str, Signature]:
+    """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
+
+    ``keep`` names a top-level regular file that is not listed (see :data:`.tree.KEEP`).
+    ``share`` (k, n): the k-th of n processes that scan the tree together: each takes every
+    n-th top-level folder (by name), the first also the top-level files.
+    ``linked`` (signatures, found): a regular file whose directory entry names the inode
+    ``signatures`` gives its path is put in ``found``, not ``stat``-ed (see scan_beside).
+    Directories are opened by descriptor, their entries ``stat``-ed relative to it.
+    """
+    found: dict[str, Signature] = {}
+    mine, shares = share
+    expected, shared = linked if linked is not None else ({}, set())
+    get = expected.get
+
+    def walk(fd: int, prefix: str) -> None:
+        with os.scandir(fd) as listed:
+            for entry in listed:
+                name = entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    into(fd, name, f"{prefix}{name}/")
+                    continue
+                rel = prefix + name
+                known = get(rel)
+                if (
+                    known is not None
+                    and entry.inode() == known[2]
+                    and entry.is_file(follow_symlinks=False)
+                ):
+                    shared.add(rel)
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+                found[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def into(fd: int, name: str, prefix: str) -> None:
+        inner = os.open(name, OPEN_DIRECTORY, dir_fd=fd)
+        try:
+            walk(inner, prefix)
+        finally:
+            os.close(inner)
+
+    def top(fd: int) -> None:
+        """The top level: its share of the folders (by name), its files (but ``keep``)."""
+        with os.scandir(fd) as listed:
+            entries = sorted(listed, key=lambda entry: entry.name)
+        folders = 0
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders += 1
+                if folders % shares == mine:
+                    into(fd, name, f"{name}/")
+            elif not mine and not (name == keep and entry.is_file(follow_symlinks=False)):
+                stat = entry.stat(follow_symlinks=False)
+                found[name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    if root.is_dir():
+        fd = os.open(root, OPEN_DIRECTORY)
+        try:
+            top(fd)
+        finally:
+            os.close(fd)
+    return found
+
+
+Told = tuple[int, "dict[str, Signature] | None"]  # a share's count, and its files unless told
+
+
+def scan_told(
+    root: Path, keep: str | None, share: tuple[int, int], expected: dict[str, Signature]
+) -> Told:
+    """:func:`scan` of a share of ``root``, told against ``expected`` (what the whole tree
+    should hold): how many files, and None when each is as expected, else the files. A child
+    that scans sends back next to nothing when nothing changed (the usual case)."""
+    found = scan(root, keep, share)
+    get = expected.get
+    for rel, signature in found.items():
+        if get(rel) != signature:
+            return len(found), found
+    return len(found), None
+
+
+def gathered(
+    told: list[Told], expected: dict[str, Signature], rescan: Callable[[int], dict[str, Signature]]
+) -> dict[str, Signature]:
+    """The whole scan from the shares' answers (see :func:`scan_told`): ``expected`` itself
+    when every file is as expected and none is missing; else each share's files (a share
+    that was as expected is scanned again: ``rescan(k)``)."""
+    if all(found is None for _, found in told) and sum(n for n, _ in told) == len(expected):
+        return expected
+    present: dict[str, Signature] = {}
+    for k, (_count, found) in enumerate(told):
+        present.update(rescan(k) if found is None else found)
+    return present
+
+
+Beside = tuple[dict[str, Signature], list[str]]  # (see scan_beside)
+
+
+def scan_beside(root: Path, keep: str | None, live: dict[str, Signature]) -> Beside:
+    """:func:`scan` of the standby, told what the live site should hold (``live``: the
+    state's signatures of it). A file whose directory entry names the very inode that the
+    live file of its path should have is not ``stat``-ed: it *is* that file (one file
+    system, hard links), checked by the scan of the live site. Returns the other files with
+    their signatures, and the paths of ``live`` that are not such a file: what it sends back
+    is as small as what the last build changed. See :func:`beside_present`.
+
+    The standby holds the site before the last build: on a big site all but what that build
+    changed are links to the live files, and a ``stat`` of each was a third of a build that
+    changes one advisory."""
+    shared: set[str] = set()
+    others = scan(root, keep, (0, 1), (live, shared))
+    if len(shared) == len(live):
+        return others, []
+    return others, [rel for rel in live if rel not in shared]
+
+
+def beside_present(
+    root: Path,
+    told: Beside,
+    live: dict[str, Signature],
+    live_present: dict[str, Signature],
+) -> dict[str, Signature]:
+    """What :func:`scan` of the standby at ``root`` would have found, from the answer of
+    :func:`scan_beside`: a file that is the live file's inode has the signature the scan of
+    the live site found (``live_present``) when that file was as ``live`` says; else (a live
+    file replaced or changed since) it is ``stat``-ed here."""
+    others, absent = told
+    if live_present == live:  # (the usual case: the live site as the state says, in C)
+        present = dict(live)
+        for rel in absent:
+            del present[rel]
+        present.update(others)
+        return present
+    skip = set(absent)
+    skip.update(others)
+    present = dict(others)
+    for rel, signature in live.items():
+        if rel in skip:
+            continue
+        if live_present.get(rel) == signature:
+            present[rel] = signature
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            stat = os.lstat(root / rel)
+            present[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return present
