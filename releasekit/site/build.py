@@ -55,6 +55,8 @@ if TYPE_CHECKING:  # a run that changes nothing loads none of the renderers (see
     from releasekit.site.plan import Entry, Sources
     from releasekit.site.workers import Advance
 
+SCANS = 2  # children that scan the live site, each its share (see scans.split)
+
 
 @dataclass(frozen=True)
 class Signing:
@@ -244,9 +246,10 @@ class Job:
         with journal.exclusive(self.state_dir, "publish"), _no_collector():
             self.state = load_state(self.state_dir, self.settings, self.site)
             expected = self.state.signatures
+            parts = scans.split(expected, SCANS)
             live = [
-                child.Background(scans.scan_told, self.site, KEEP, (k, 2), expected)
-                for k in range(2)
+                child.Background(scans.scan_told, self.site, KEEP, (k, SCANS), expected, parts)
+                for k in range(SCANS)
             ]
             try:
                 sources = None if folder is None else _sources(folder)
@@ -254,13 +257,17 @@ class Job:
                 self.global_key = keys.global_key(self.settings, fingerprint)
                 self.records_key = keys.records_key(self.settings, fingerprint)
                 self.announced = upcoming.announced(self.state_dir)
-                return self._run(entries, sources, live)
+                return self._run(entries, sources, live, parts)
             finally:
                 for scan in live:
                     scan.discard()
 
     def _run(
-        self, entries: list[Entry], sources: Sources | None, live: list[child.Background]
+        self,
+        entries: list[Entry],
+        sources: Sources | None,
+        live: list[child.Background],
+        parts: scans.Split,
     ) -> PublishReport:
         state = self.state
         steady = (
@@ -281,7 +288,7 @@ class Job:
             present = scans.gathered(
                 [scan.result() for scan in live],
                 state.signatures,
-                lambda k: scans.scan(self.site, KEEP, (k, len(live))),
+                lambda k: scans.scan(self.site, KEEP, (k, len(live)), parts=parts),
             )
             if steady and sources == state.sources and present == state.signatures:
                 files = ((), tuple(sorted(present)), ())  # the daily cron run: all unchanged

@@ -932,6 +932,60 @@ def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
     assert {rel: sig for part in parts for rel, sig in part.items()} == whole
 
 
+def _site_like(root: Path) -> None:
+    """Three flat folders of 30 files, one of 60 in five year folders (and a file of its
+    own), a small one, and top-level files."""
+    for folder in ("advisories", "cve", "osv"):
+        (root / folder).mkdir(parents=True)
+        for n in range(30):
+            (root / folder / f"{n}.json").write_text(folder)
+    for year in range(2020, 2025):
+        (root / "csaf" / str(year)).mkdir(parents=True)
+        for n in range(12):
+            (root / "csaf" / str(year) / f"{n}.json").write_text("csaf")
+    (root / "csaf" / "index.txt").write_text("index")
+    (root / "versions").mkdir()
+    (root / "versions" / "1.0.html").write_text("v")
+    (root / "index.html").write_text("i")
+    (root / "README.md").write_text("kept")
+
+
+def test_a_split_of_a_tree_scans_each_file_once_and_evenly(tmp_path: Path) -> None:
+    _site_like(tmp_path)
+    whole = scans.scan(tmp_path, "README.md")
+    parts = scans.split(whole, 2, every=1)
+    assert "csaf/2020" in parts  # the biggest folder is split into its years
+    found = [scans.scan(tmp_path, "README.md", (k, 2), parts=parts) for k in range(2)]
+    assert sum(len(part) for part in found) == len(whole)
+    assert {rel: sig for part in found for rel, sig in part.items()} == whole
+    assert abs(len(found[0]) - len(found[1])) <= 12  # one year folder at most (20/30 before)
+    for shares in (1, 3):  # any number of shares, sampled
+        parts = scans.split(whole, shares, every=7)
+        found = [scans.scan(tmp_path, "README.md", (k, shares), parts=parts) for k in range(shares)]
+        assert {rel: sig for part in found for rel, sig in part.items()} == whole
+        assert sum(len(part) for part in found) == len(whole)
+
+
+def test_a_split_from_an_older_tree_still_scans_every_file(tmp_path: Path) -> None:
+    """Folders the split does not know (new ones, new years of a split folder) are scanned
+    too: by their parent folder's share, at the top level by the first."""
+    _site_like(tmp_path)
+    parts = scans.split(scans.scan(tmp_path, "README.md"), 2, every=1)
+    parts["csaf"] = 1  # (its own files to the second share: not the share a new folder gets)
+    for folder in ("csaf/2025", "new/deeper"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.json").write_text("new")
+    (tmp_path / "csaf" / "2020").rename(tmp_path / "csaf" / "2019")
+    whole = scans.scan(tmp_path, "README.md")
+    found = [scans.scan(tmp_path, "README.md", (k, 2), parts=parts) for k in range(2)]
+    assert {rel: sig for part in found for rel, sig in part.items()} == whole
+    assert sum(len(part) for part in found) == len(whole)
+    assert "new/deeper/x.json" in found[0]
+    assert "csaf/2025/x.json" in found[1] and "csaf/2019/0.json" in found[1]
+    assert "csaf/index.txt" in found[1]
+    assert scans.split({}, 2) == {}
+
+
 def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) -> None:
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
@@ -939,8 +993,10 @@ def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) 
     whole = scans.scan(tmp_path)
 
     def gathered(expected: dict[str, tree.Signature]) -> dict[str, tree.Signature]:
-        told = [scans.scan_told(tmp_path, None, (k, 2), expected) for k in range(2)]
-        return scans.gathered(told, expected, lambda k: scans.scan(tmp_path, None, (k, 2)))
+        parts = scans.split(whole, 2, every=1)
+        told = [scans.scan_told(tmp_path, None, (k, 2), expected, parts) for k in range(2)]
+        rescan = lambda k: scans.scan(tmp_path, None, (k, 2), parts=parts)  # noqa: E731
+        return scans.gathered(told, expected, rescan)
 
     expected = dict(whole)
     assert gathered(expected) is expected  # as expected: nothing sent but counts
