@@ -426,6 +426,44 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def file_system(path: Path, mounts: Path = Path("/proc/self/mounts")) -> str:
+    """What ``path`` (or the folder it would be made in) is on: the type and device of the
+    mount that holds it, and for ext4 whether it has a journal. Without one, ext4 will not
+    hand out an inode freed in the last minute or more, and looks past each of them: a case
+    that replaces many files pays for the files the case before it replaced (docs/site.md)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    path = path.resolve()
+    best: tuple[str, str, str] = ("?", "/", "?")
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return "?"
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        device, point, kind = fields[0], fields[1].replace("\\040", " "), fields[2]
+        if (path == Path(point) or Path(point) in path.parents) and len(point) >= len(best[1]):
+            best = (device, point, kind)
+    device, point, kind = best
+    said = f"{kind} on {device} (mounted at {point})"
+    if kind == "ext4":
+        journals = Path("/proc/fs/jbd2")
+        name = Path(device).name
+        journalled = journals.is_dir() and any(
+            entry.name.startswith(f"{name}-") for entry in journals.iterdir()
+        )
+        said += (
+            ", with a journal"
+            if journalled
+            else (
+                ", no journal: new inodes skip those freed in the last minutes (see docs/site.md)"
+            )
+        )
+    return said
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.no_rustsec and not args.rustsec.is_file():
         raise SystemExit(f"bench: {args.rustsec}: not found (or give --no-rustsec)")
@@ -433,6 +471,7 @@ def run(args: argparse.Namespace) -> int:
     byte_compile()
     cores = os.cpu_count()
     print(f"publish bench: {cores} cores, load average at start {load()}", flush=True)
+    print(f"files: {file_system(args.dir.resolve())}", flush=True)
     if hugo is None and not args.no_hugo:
         print("hugo: not installed (apt-get install hugo); no comparison")
     elif hugo is not None:
