@@ -66,7 +66,7 @@ def scan(
 ) -> dict[str, Signature]:
     """Every regular file under ``root`` (relative path with / -> signature); {} if absent.
 
-    ``keep`` names a top-level regular file that is not listed (see :data:`KEEP`).
+    ``keep`` names a top-level regular file that is not listed (see :data:`.tree.KEEP`).
     ``share`` (k, n): the k-th of n processes that scan the tree together: the first takes
     the top-level files; each takes the folders that ``parts`` gives it (a folder that
     ``parts`` does not name goes with its parent folder, at the top level to the first), or
