@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
+import markupsafe
 import pytest
 
 from releasekit.support import render
@@ -63,17 +66,12 @@ class Html:
 )
 @pytest.mark.parametrize("flag", [True, False])
 def test_escaped_output_gives_what_plain_jinja2_gives(
-    value: str, flag: bool, tmp_path: object
+    value: str, flag: bool, tmp_path: Path
 ) -> None:
-    from pathlib import Path
-
-    import markupsafe
-
-    folder = Path(str(tmp_path))
-    (folder / "t.html.j2").write_text(ESCAPING)
-    ours = render.environment(folder)
+    (tmp_path / "t.html.j2").write_text(ESCAPING)
+    ours = render.environment(tmp_path)
     plain = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader(str(tmp_path)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -92,13 +90,10 @@ def test_escaped_output_gives_what_plain_jinja2_gives(
     assert ours.get_template("t.html.j2").render(context) == expected
 
 
-def test_autoescaped_output_goes_through_escape_output(tmp_path: object) -> None:
-    from pathlib import Path
-
-    folder = Path(str(tmp_path))
-    (folder / "t.html.j2").write_text("{{ s }}{% macro m() %}{{ s }}{% endmacro %}")
-    (folder / "t.txt.j2").write_text("{{ s }}")
-    env = render.environment(folder)
+def test_autoescaped_output_goes_through_escape_output(tmp_path: Path) -> None:
+    (tmp_path / "t.html.j2").write_text("{{ s }}{% macro m() %}{{ s }}{% endmacro %}")
+    (tmp_path / "t.txt.j2").write_text("{{ s }}")
+    env = render.environment(tmp_path)
     assert env.loader is not None
     html = env.compile(env.loader.get_source(env, "t.html.j2")[0], "t.html.j2", raw=True)
     text = env.compile(env.loader.get_source(env, "t.txt.j2")[0], "t.txt.j2", raw=True)
@@ -109,11 +104,9 @@ def test_autoescaped_output_goes_through_escape_output(tmp_path: object) -> None
     assert escape_output("<&>\"'") == "&lt;&amp;&gt;&#34;&#39;"
 
 
-def test_bytecode_of_another_generator_is_not_read(tmp_path: object) -> None:
+def test_bytecode_of_another_generator_is_not_read(tmp_path: Path) -> None:
     """A cache that Jinja2's own generator wrote (an older releasekit) is not read."""
-    from pathlib import Path
-
-    folder, cache = Path(str(tmp_path)) / "t", Path(str(tmp_path)) / "cache"
+    folder, cache = tmp_path / "t", tmp_path / "cache"
     folder.mkdir()
     cache.mkdir()
     (folder / "t.html.j2").write_text("{{ s }}")
@@ -134,8 +127,6 @@ def test_bytecode_of_another_generator_is_not_read(tmp_path: object) -> None:
 def test_without_markupsafe_3s_c_function_escape_itself_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import markupsafe
-
     assert render._output_escape() is not markupsafe.escape
     monkeypatch.delattr(markupsafe, "_escape_inner")  # (markupsafe 2: escape is C)
     assert render._output_escape() is markupsafe.escape
