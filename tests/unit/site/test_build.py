@@ -995,8 +995,9 @@ def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) 
     def gathered(expected: dict[str, tree.Signature]) -> dict[str, tree.Signature]:
         parts = scans.split(whole, 2, every=1)
         told = [scans.scan_told(tmp_path, None, (k, 2), expected, parts) for k in range(2)]
-        rescan = lambda k: scans.scan(tmp_path, None, (k, 2), parts=parts)  # noqa: E731
-        return scans.gathered(told, expected, rescan)
+        return scans.gathered(
+            told, expected, lambda k: scans.scan(tmp_path, None, (k, 2), parts=parts)
+        )
 
     expected = dict(whole)
     assert gathered(expected) is expected  # as expected: nothing sent but counts
