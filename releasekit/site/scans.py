@@ -30,7 +30,7 @@ def split(paths: Iterable[str], shares: int, every: int = 53) -> Split:
     or less even, never wrong.
     """
     tops: dict[str, int] = {}  # files seen under each top-level folder
-    subs: dict[str, int] = {}  # and under each of their subfolders ("a/b")
+    subs: dict[str, dict[str, int]] = {}  # and under each of its subfolders ("a/b")
     for rel in itertools.islice(paths, 0, None, every):
         top, _, rest = rel.partition("/")
         if not rest:
@@ -38,16 +38,17 @@ def split(paths: Iterable[str], shares: int, every: int = 53) -> Split:
         tops[top] = tops.get(top, 0) + 1
         sub, _, deeper = rest.partition("/")
         if deeper:
-            subs[f"{top}/{sub}"] = subs.get(f"{top}/{sub}", 0) + 1
+            inside = subs.setdefault(top, {})
+            inside[f"{top}/{sub}"] = inside.get(f"{top}/{sub}", 0) + 1
     fair = sum(tops.values()) / shares
     units: list[tuple[int, str]] = []
     for top, weight in tops.items():
-        inside = [(n, sub) for sub, n in subs.items() if sub.startswith(f"{top}/")]
+        inside = subs.get(top, {})
         if weight <= fair / 2 or not inside:
             units.append((weight, top))
         else:
-            units += inside
-            units.append((weight - sum(n for n, _ in inside), top))  # its own files
+            units += [(n, sub) for sub, n in inside.items()]
+            units.append((weight - sum(inside.values()), top))  # its own files
     loads = [0] * shares
     parts: Split = {}
     for weight, unit in sorted(units, key=lambda unit: (-unit[0], unit[1])):
@@ -86,12 +87,12 @@ def scan(
         fd: int, prefix: str, files: bool = True, folders: Callable[[str], bool] | None = None
     ) -> None:
         """The files under ``fd``: all, or only those of the subfolders ``folders`` takes
-        and, when ``files``, its own."""
+        (by path: "a/b") and, when ``files``, its own."""
         with os.scandir(fd) as listed:
             for entry in listed:
                 name = entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if folders is None or folders(name):
+                    if folders is None or folders(prefix + name):
                         into(fd, name, f"{prefix}{name}/")
                     continue
                 if not files:
@@ -108,26 +109,26 @@ def scan(
                 stat = entry.stat(follow_symlinks=False)
                 found[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
-    def into(fd: int, name: str, prefix: str) -> None:
+    def into(
+        fd: int,
+        name: str,
+        prefix: str,
+        files: bool = True,
+        folders: Callable[[str], bool] | None = None,
+    ) -> None:
         inner = os.open(name, OPEN_DIRECTORY, dir_fd=fd)
         try:
-            walk(inner, prefix)
+            walk(inner, prefix, files, folders)
         finally:
             os.close(inner)
 
-    def part_of(fd: int, name: str) -> None:
-        """A top-level folder split between the shares (see :func:`split`)."""
-        owner = given.get(name, 0)
-        inner = os.open(name, OPEN_DIRECTORY, dir_fd=fd)
-        try:
-            walk(
-                inner,
-                f"{name}/",
-                owner == mine,
-                lambda sub: given.get(f"{name}/{sub}", owner) == mine,
-            )
-        finally:
-            os.close(inner)
+    def mine_of(unit: str, default: int = 0) -> bool:
+        """Whether ``parts`` gives ``unit`` to this share."""
+        return given.get(unit, default) == mine
+
+    def subfolder(rel: str) -> bool:
+        """A subfolder of a folder split: this share's, or with its folder's files."""
+        return mine_of(rel, given.get(rel.partition("/")[0], 0))
 
     def top(fd: int) -> None:
         """The top level: its share of the folders, its files (but ``keep``)."""
@@ -138,9 +139,9 @@ def scan(
             name = entry.name
             if entry.is_dir(follow_symlinks=False):
                 folders += 1
-                if name in divided:
-                    part_of(fd, name)
-                elif (given.get(name, 0) if parts is not None else folders % shares) == mine:
+                if name in divided:  # split between the shares (see split)
+                    into(fd, name, f"{name}/", mine_of(name), subfolder)
+                elif mine_of(name) if parts is not None else folders % shares == mine:
                     into(fd, name, f"{name}/")
             elif not mine and not (name == keep and entry.is_file(follow_symlinks=False)):
                 stat = entry.stat(follow_symlinks=False)
