@@ -123,8 +123,10 @@ def scan(
             os.close(inner)
 
     def mine_of(unit: str, default: int = 0) -> bool:
-        """Whether ``parts`` gives ``unit`` to this share."""
-        return given.get(unit, default) == mine
+        """Whether ``parts`` gives ``unit`` to this share (a share past the last: the
+        first's, so that a split made for more shares still loses no folder)."""
+        owner = given.get(unit, default)
+        return (owner if 0 <= owner < shares else 0) == mine
 
     def subfolder(rel: str) -> bool:
         """A subfolder of a folder split: this share's, or with its folder's files."""

@@ -986,6 +986,21 @@ def test_a_split_from_an_older_tree_still_scans_every_file(tmp_path: Path) -> No
     assert scans.split({}, 2) == {}
 
 
+def test_a_split_for_more_shares_still_scans_every_file(tmp_path: Path) -> None:
+    """A folder that ``parts`` gives to a share past the last (a split made for more shares)
+    is the first's, as its files and subfolders are: none is lost, none scanned twice."""
+    _site_like(tmp_path)
+    whole = scans.scan(tmp_path, "README.md")
+    for parts in (
+        {"advisories": 3, "cve": 1, "csaf": 5, "csaf/2020": 1, "csaf/2021": 4},
+        {"osv": -1, "csaf/2022": 2},
+    ):
+        found = [scans.scan(tmp_path, "README.md", (k, 2), parts=parts) for k in range(2)]
+        assert {rel: sig for part in found for rel, sig in part.items()} == whole
+        assert sum(len(part) for part in found) == len(whole)
+        assert "advisories/0.json" in found[0] and "csaf/2021/0.json" in found[0]
+
+
 def test_scans_told_what_to_expect_send_little_and_miss_nothing(tmp_path: Path) -> None:
     for folder in ("a", "b", "c"):
         (tmp_path / folder).mkdir()
