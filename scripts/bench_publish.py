@@ -426,11 +426,24 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def file_system(path: Path, mounts: Path = Path("/proc/self/mounts")) -> str:
+def block_device(path: Path) -> str:
+    """The kernel's name of the block device ``path`` is on ("vda", "dm-0", "loop0"), as
+    /proc/fs/jbd2 names journals: not the mount's device path (/dev/root, /dev/mapper/...)."""
+    stat = os.stat(path)
+    link = Path(f"/sys/dev/block/{os.major(stat.st_dev)}:{os.minor(stat.st_dev)}")
+    return link.resolve().name if link.exists() else "?"
+
+
+def file_system(
+    path: Path,
+    mounts: Path = Path("/proc/self/mounts"),
+    journals: Path = Path("/proc/fs/jbd2"),
+) -> str:
     """What ``path`` (or the folder it would be made in) is on: the type and device of the
-    mount that holds it, and for ext4 whether it has a journal. Without one, ext4 will not
-    hand out an inode freed in the last minute or more, and looks past each of them: a case
-    that replaces many files pays for the files the case before it replaced (docs/site.md)."""
+    mount that holds it, and for ext4 whether it has a journal (one of ``journals``, the
+    kernel's, is its device's). Without one, ext4 will not hand out an inode freed in the
+    last minute or more, and looks past each of them: a case that replaces many files pays
+    for the files the case before it replaced (docs/site.md)."""
     while not path.exists() and path != path.parent:
         path = path.parent
     path = path.resolve()
@@ -448,20 +461,14 @@ def file_system(path: Path, mounts: Path = Path("/proc/self/mounts")) -> str:
             best = (device, point, kind)
     device, point, kind = best
     said = f"{kind} on {device} (mounted at {point})"
-    if kind == "ext4":
-        journals = Path("/proc/fs/jbd2")
-        name = Path(device).name
-        journalled = journals.is_dir() and any(
-            entry.name.startswith(f"{name}-") for entry in journals.iterdir()
-        )
-        said += (
-            ", with a journal"
-            if journalled
-            else (
-                ", no journal: new inodes skip those freed in the last minutes (see docs/site.md)"
-            )
-        )
-    return said
+    if kind != "ext4":
+        return said
+    name = block_device(path)
+    if name == "?" or not journals.is_dir():
+        return said + ", journal unknown"
+    if any(entry.name.startswith(f"{name}-") for entry in journals.iterdir()):
+        return said + ", with a journal"
+    return said + ", no journal: new inodes skip those freed in the last minutes (docs/site.md)"
 
 
 def run(args: argparse.Namespace) -> int:
