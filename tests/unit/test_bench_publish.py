@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bench() -> ModuleType:
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))  # (it imports its sibling scripts)
-    try:
-        path = REPO_ROOT / "scripts" / "bench_publish.py"
-        spec = importlib.util.spec_from_file_location("bench_publish", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(REPO_ROOT / "scripts"))
+from tests.helpers.scripts import load_script
 
 
 def test_the_mount_that_holds_a_folder_is_named(tmp_path: Path) -> None:
@@ -34,7 +17,7 @@ def test_the_mount_that_holds_a_folder_is_named(tmp_path: Path) -> None:
         f"other {tmp_path}/a tmpfs rw 0 0\n"
         "broken\n"
     )
-    bench = _bench()
+    bench = load_script("bench_publish")
     said = bench.file_system(deep / "not" / "made" / "yet", mounts)
     assert said == f"xfs on store (mounted at {tmp_path / 'a b'})"
     assert bench.file_system(Path("/"), mounts) == "btrfs on /dev/root (mounted at /)"
@@ -44,7 +27,7 @@ def test_the_mount_that_holds_a_folder_is_named(tmp_path: Path) -> None:
 def test_an_ext4_journal_is_looked_up_by_the_kernels_device_name(tmp_path: Path) -> None:
     """/proc/fs/jbd2 names journals by the kernel's device name ("vda-8", "dm-0-8"), which
     the mount's device path (/dev/root, /dev/mapper/...) need not show."""
-    bench = _bench()
+    bench = load_script("bench_publish")
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/root {tmp_path} ext4 rw 0 0\n")
     name = bench.block_device(tmp_path)

@@ -3,33 +3,16 @@ times every step it names, scripts/publish_floor.py writes every file."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script(name: str) -> ModuleType:
-    path = REPO_ROOT / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # (its dataclasses look their module up there)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.scripts import load_script
 
 
 def test_every_step_is_timed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    try:
-        _script("gen_advisories").generate(tmp_path, 5)
-        assert _script("cost_per_advisory").main([str(tmp_path), "--repeat", "1"]) == 0
-    finally:
-        sys.path.remove(str(REPO_ROOT / "scripts"))
+    load_script("gen_advisories").generate(tmp_path, 5)
+    assert load_script("cost_per_advisory").main([str(tmp_path), "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"5 advisories of {tmp_path}")
     for step in ("parse: TOML and field checks", "page template", "CVE record", "total"):
@@ -42,12 +25,8 @@ def test_the_floor_writes_the_five_files_of_each_advisory(
 ) -> None:
     """scripts/publish_floor.py, the yardstick docs/site.md quotes."""
     workspace, out = tmp_path / "workspace", tmp_path / "out"
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
-    try:
-        _script("gen_advisories").generate(workspace, 4)
-        assert _script("publish_floor").main([str(workspace), str(out)]) == 0
-    finally:
-        sys.path.remove(str(REPO_ROOT / "scripts"))
+    load_script("gen_advisories").generate(workspace, 4)
+    assert load_script("publish_floor").main([str(workspace), str(out)]) == 0
     assert capsys.readouterr().out.startswith("4 advisories in ")
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert len(written) == 20 and "osv/ACSA-2025-00004.json" in written

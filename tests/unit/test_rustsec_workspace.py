@@ -3,16 +3,12 @@ releasekit's model accepts, and counts what it adjusted."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import tarfile
 from pathlib import Path
-from types import ModuleType
 
 from releasekit.model.advisory import parse_advisory
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.scripts import load_script
 
 SCORED = """\
 ```toml
@@ -73,16 +69,6 @@ The crate is no longer maintained.
 """
 
 
-def _module() -> ModuleType:
-    path = REPO_ROOT / "scripts" / "rustsec_workspace.py"
-    spec = importlib.util.spec_from_file_location("rustsec_workspace", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # (its dataclasses look their module up there)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _archive(path: Path, files: dict[str, str]) -> Path:
     with tarfile.open(path, "w:xz") as tar:
         for name, text in files.items():
@@ -94,7 +80,7 @@ def _archive(path: Path, files: dict[str, str]) -> Path:
 
 
 def test_every_converted_advisory_parses_and_the_adjustments_are_counted(tmp_path: Path) -> None:
-    module = _module()
+    module = load_script("rustsec_workspace")
     archive = _archive(
         tmp_path / "db.tar.xz",
         {
