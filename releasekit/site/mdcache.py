@@ -190,29 +190,32 @@ def _close(path: Path) -> None:
         store.db.close()
 
 
-def details(path: Path | None, ident: str, text: str) -> str:
-    """``text`` as HTML: kept from an earlier build when it is unchanged, else rendered
-    (and kept at the next :func:`flush`). ``path`` None: no store in this build."""
+def details(path: Path | None, ident: str, text: str) -> tuple[str, str | None]:
+    """``text`` as HTML, and the digest it is kept under (None: no store in this build,
+    ``path`` None): kept from an earlier build when it is unchanged, else rendered (and
+    kept at the next :func:`flush`)."""
     if path is None:
-        return _to_html(text)
+        return _to_html(text), None
     store = _store(path)
     digest = tree.digest(text.encode())
     entry = store.get(ident)
-    if entry is not None and entry[0] == digest and tree.digest(entry[1].encode()) == entry[2]:
-        return entry[1]  # (its own digest: the store is not synced, a crash may damage it)
+    if entry is not None and entry[0] == digest:
+        sealed = tree.digest(entry[1].encode())
+        if sealed == entry[2]:  # (its own digest: the store is not synced, a crash may damage it)
+            return entry[1], sealed
     html = _to_html(text)
-    store.fresh.append((ident, digest, html, tree.digest(html.encode())))
-    return html
+    sealed = tree.digest(html.encode())
+    store.fresh.append((ident, digest, html, sealed))
+    return html, sealed
 
 
-def keep_view(path: Path | None, ident: str, vkey: str, view: bytes, html: str) -> None:
+def keep_view(path: Path | None, ident: str, vkey: str, view: bytes, sealed: str) -> None:
     """Keep (at the next :func:`flush`) ``view``, the data the page of the disclosed advisory
     ``ident`` is rendered from (marshal: see :func:`dumps`), made under ``vkey``, sealed with
-    ``html``, the details :func:`details` gave for it."""
+    ``sealed``, the digest :func:`details` gave with its details."""
     if path is None:
         return
     key = _view_key(vkey)
-    sealed = tree.digest(html.encode())
     _store(path).views.append((key, view, _seal(key, sealed, view), ident))
 
 

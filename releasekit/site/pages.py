@@ -316,17 +316,17 @@ def render_advisory(
         # last to use it) the view itself, and the view is kept (see render_page) as made.
         as_made = mdcache.dumps(view)
         disclosed = shown.disclosed
-        html = None
+        html = sealed = None
         yield
         if shown.details is not None:
-            html = mdcache.details(ctx.markdown, shown.id, shown.details)
+            html, sealed = mdcache.details(ctx.markdown, shown.id, shown.details)
             yield
         files = {view["page"]: _page(renderer, mdcache.loads(as_made), html)}
         yield
         if disclosed:
             rkey = keys.render_key(ctx.records_key, fingerprint, seen)
-            if html is not None:
-                mdcache.keep_view(ctx.markdown, shown.id, rkey, as_made, html)
+            if sealed is not None:  # (details shown, and kept in the store)
+                mdcache.keep_view(ctx.markdown, shown.id, rkey, as_made, sealed)
             if kept is not None and kept.key == rkey and ctx.live is not None:
                 for rel in kept.files:  # (the plan made sure the live site has them)
                     written[rel] = tree.keep(ctx.out, rel, ctx.live)
