@@ -1,4 +1,5 @@
-"""The site's files on disk: what is there, the standby tree, and the atomic swap.
+"""The site's files on disk: writing them, the standby tree, and the atomic swap (what a
+tree holds is scanned by :mod:`.scans`).
 
 The site is built in a *standby* tree beside it (on the same file system: in the private
 state directory when it can be, else a hidden sibling) and then exchanged with the live one
