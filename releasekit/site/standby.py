@@ -11,6 +11,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import filterfalse
 from pathlib import Path
 
 from releasekit.model import lifecycle
@@ -98,7 +99,9 @@ def swap(plan: Plan, state: State, site: Path, say: Callable[[str], None]) -> Ch
     signatures, digests, good = plan.signatures, plan.digests, plan.good
     written = tuple(sorted(plan.written))
     removed = tuple(sorted(plan.present.keys() - signatures.keys()))
-    unchanged = tuple(sorted(signatures.keys() - set(written)))
+    # (Sorted from the new tree's order, mostly sorted already: a set's order took a
+    # 50,000-file site 15 ms to sort.)
+    unchanged = tuple(sorted(filterfalse(set(written).__contains__, signatures)))
     if written or removed or not site.is_dir():
         os.chmod(standby, tree.DIR_MODE)
         if site.is_dir():
