@@ -1834,3 +1834,51 @@ def test_a_standby_that_does_not_go_with_its_digests_means_a_full_build(
     shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
     publish_at(Workspace(fresh), LATER)
     assert site_files(site_ws.root / "site") == site_files(fresh / "site")
+
+
+@pytest.mark.parametrize(
+    ("broken", "shown"),
+    [
+        ("folder gone", "advisories: is not there (an empty folder publishes no advisory)"),
+        ("folder a file", "advisories: is not a directory (the advisory files go in it)"),
+        ("folder a dangling symlink", "advisories: is not a directory"),
+        ("folder a symlink loop", "advisories: is not a directory"),
+        ("file a dangling symlink", "advisories/ACSA-2026-0002.md: is not a regular file"),
+        ("file a symlink loop", "advisories/ACSA-2026-0002.md: is not a regular file"),
+        ("file a folder", "advisories/ACSA-2026-0002.md: is not a regular file"),
+    ],
+)
+def test_a_lost_or_broken_advisory_folder_stops_publish_and_check(
+    site_ws: Workspace, run: Callable[..., Result], broken: str, shown: str
+) -> None:
+    # Read as "no advisories", each took every advisory (or one) off the live site.
+    two_published(site_ws)
+    site = site_ws.root / "site"
+    before = site_files(site)
+    folder = site_ws.root / "advisories"
+    one = folder / "ACSA-2026-0002.md"
+    if broken.startswith("folder"):
+        shutil.rmtree(folder)
+        if broken == "folder a file":
+            folder.write_text("not a folder")
+        elif broken == "folder a dangling symlink":
+            folder.symlink_to(site_ws.root / "nowhere")
+        elif broken == "folder a symlink loop":
+            folder.symlink_to(folder)
+    else:
+        one.unlink()
+        if broken == "file a dangling symlink":
+            one.symlink_to(folder / "nowhere.md")
+        elif broken == "file a symlink loop":
+            one.symlink_to(one)
+        else:
+            one.mkdir()
+    published = run("publish")
+    assert published.exit_code == 2, published.output
+    assert published.stderr.startswith(f"releasekit: error: {shown}")
+    assert len(published.stderr.strip().splitlines()) == 1
+    assert site_files(site) == before
+    if broken == "folder gone":
+        return  # (nothing to check yet: `advisory new` makes the folder)
+    checked = run("advisory", "check")
+    assert checked.exit_code == 2 and shown in checked.output + checked.stderr
