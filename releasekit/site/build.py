@@ -232,7 +232,10 @@ def _no_collector() -> Iterator[None]:
 def _site_path(settings: Settings) -> Path:
     site = settings.site_dir
     if site.is_symlink():
-        site = site.resolve()
+        try:
+            site = site.resolve()
+        except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
+            raise PublishError(f"{site}: is a symlink loop") from None
     if site.exists() and not site.is_dir():
         raise PublishError(f"{site}: is not a directory")
     return site

@@ -38,7 +38,8 @@ def describe(exc: OSError, root: Path | None = None) -> str:
             return str(name)  # a file descriptor
         text = os.fsdecode(name)
         if root is not None:
-            with contextlib.suppress(ValueError, OSError):
+            # (a symlink loop: RuntimeError before Python 3.13, OSError after)
+            with contextlib.suppress(ValueError, OSError, RuntimeError):
                 return str(Path(text).resolve().relative_to(root.resolve()))
         return text
 

@@ -596,6 +596,21 @@ def test_a_symlinked_site_is_swapped_where_it_points(site_ws: Workspace, tmp_pat
     assert (target / "advisories" / "ACSA-2026-0001.html").is_file()
 
 
+@pytest.mark.parametrize("where", ["site", ".releasekit"])
+def test_a_symlink_loop_where_publish_writes_is_one_line(
+    site_ws: Workspace, run: Callable[..., Result], where: str
+) -> None:
+    # Python (before 3.13) raises RuntimeError, not OSError, for a loop: that made a
+    # traceback, also while the message of another error named the path.
+    marked(site_ws, 1)
+    (site_ws.root / where).symlink_to(where)
+    result = run("publish")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.stderr and "RuntimeError" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("releasekit: error: ") and where in line
+
+
 def test_publish_api_takes_loaded_advisories(site_ws: Workspace) -> None:
     marked(site_ws, 1)
     marked(site_ws, 2, released=None)
