@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasekit.support import timefmt
-from releasekit.support.errors import TemplateError
+from releasekit.support.errors import ReleasekitError, TemplateError
 
 if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
     import jinja2
@@ -182,6 +182,30 @@ def template_errors(template: str) -> Iterator[None]:
     except jinja2.TemplateError as exc:
         reason = exc.message or type(exc).__name__
         raise TemplateError(f"templates/{template}: template: {reason}") from None
+    except ReleasekitError:
+        raise
+    except UnicodeDecodeError:  # (reading it, or a template it extends or includes)
+        raise TemplateError(f"templates/{template}: template: is not UTF-8 text") from None
+    except Exception as exc:  # raised by what the template does: {{ 1 // 0 }}, recursion
+        # Its type and the template's line; not its message, which may quote the data.
+        where = _template_line(exc) or f"templates/{template}"
+        reason = type(exc).__name__
+        if isinstance(exc, RecursionError):
+            reason += " (does a template extend, include or call itself?)"
+        raise TemplateError(f"{where}: template: {reason}") from None
+
+
+def _template_line(exc: BaseException) -> str | None:
+    """``templates/NAME:LINE`` of the innermost template frame in ``exc``'s traceback
+    (Jinja2 rewrites a rendering error's frames to the templates' own lines)."""
+    found = None
+    trace = exc.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if code.co_filename.endswith(".j2"):
+            found = f"templates/{Path(code.co_filename).name}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return found
 
 
 def render(env: jinja2.Environment, template: str, /, **context: Any) -> str:

@@ -410,6 +410,60 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
     assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
 
 
+@pytest.mark.parametrize(
+    ("page", "include", "error"),
+    [
+        (
+            "<p>\n{{ 1 // 0 }}</p>",
+            None,
+            "templates/advisory.html.j2:2: template: ZeroDivisionError",
+        ),
+        (
+            '{% extends "advisory.html.j2" %}',
+            None,
+            "templates/advisory.html.j2:1: template: "
+            "RecursionError (does a template extend, include or call itself?)",
+        ),
+        (
+            "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+            None,
+            "templates/advisory.html.j2:1: template: RecursionError",
+        ),
+        (b"<p>\xff\xfe</p>", None, "templates/advisory.html.j2: template: is not UTF-8 text"),
+        (
+            '{% include "_part.html.j2" %}',
+            b"\xff",
+            "templates/advisory.html.j2: template: is not UTF-8 text",
+        ),
+    ],
+)
+def test_a_template_that_fails_as_it_renders_is_one_line(
+    site_ws: Workspace,
+    run: Callable[..., Result],
+    page: str | bytes,
+    include: bytes | None,
+    error: str,
+) -> None:
+    # Errors that are not Jinja2's own (a division by zero, recursion, a file that is not
+    # UTF-8) ended in a traceback: one line naming the template and its line, exit 2, the
+    # exception's type but not its message (it may quote the data).
+    marked(site_ws, 1)
+    publish_at(site_ws, LATER)
+    site = site_ws.root / "site"
+    before = site_files(site)
+    templates = site_ws.root / "templates"
+    templates.mkdir()
+    data = page if isinstance(page, bytes) else page.encode()
+    (templates / "advisory.html.j2").write_bytes(data)
+    if include is not None:
+        (templates / "_part.html.j2").write_bytes(include)
+    result = run("publish")
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"releasekit: error: {error}"), line
+    assert site_files(site) == before
+
+
 def test_a_new_page_template_renders_the_pages_and_keeps_the_records(
     site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
