@@ -5,7 +5,8 @@ Everything a command prints goes through here, and all of it may hold data (advi
 file names, a git server's progress, an SMTP reply, gpg's words): :func:`echo` and the
 consoles show every control or format character as a visible escape (support.text) and
 never read data as console markup or emoji codes. Styles come only from :func:`literal`
-(a rich Text with a style), never from markup in a string.
+(a rich Text with a style), never from markup in a string. A character the terminal's
+encoding cannot hold (an ASCII locale) is shown as an escape too, never an error.
 
 rich is imported on first use, never at start-up: `releasekit --help` and the daily
 `publish` from cron print plain lines and should not pay for loading it.
@@ -17,13 +18,13 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import click
 
 from releasekit.model.frontmatter import version_key
 from releasekit.support import timefmt
-from releasekit.support.text import visible
+from releasekit.support.text import encodable, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,10 +60,43 @@ def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
     """Print ``text`` and a newline (stderr with ``err``), its control and format characters
     made visible; with ``lines``, line feeds stay (a message body, JSON), else a line feed in
     the data is shown as ``\\x0a`` and cannot forge a line of output."""
-    click.echo(visible(text, lines=lines), err=err)
+    click.echo(_shown(text, lines=lines), err=err)
 
 
-def _console(**kwargs: Any) -> Console:
+def _shown(text: str, *, lines: bool = False) -> str:
+    """``text`` as the terminal shows it: control and format characters as visible escapes
+    (support.text.visible), and so is each character stdout or stderr cannot encode (on an
+    ASCII locale "Prévisualisation" is ``Pr\\xe9visualisation``): before a table measures
+    its cells, so that its columns line up, and never a UnicodeEncodeError."""
+    text = visible(text, lines=lines)
+    for stream in (sys.stdout, sys.stderr):
+        text = encodable(text, getattr(stream, "encoding", None))
+    return text
+
+
+class _Encodable:
+    """The stream a console writes to, which takes every character: what its encoding
+    cannot hold goes as an escape. Data is escaped before (:func:`_shown`); this is for what
+    rich adds itself (the "…" of a cell cut short), so that nothing can stop a command."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.encoding = getattr(stream, "encoding", None)  # rich draws ASCII boxes for ASCII
+
+    def write(self, text: str) -> int:
+        return self.stream.write(encodable(text, self.encoding))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+
+def _console(*, err: bool = False, **kwargs: Any) -> Console:
     from rich.console import Console  # on first use: see the module's docstring
 
     class DataConsole(Console):
@@ -71,9 +105,11 @@ def _console(**kwargs: Any) -> Console:
 
         def render_str(self, text: str, **options: Any) -> Text:
             options.update(markup=False, emoji=False, highlight=False)
-            return super().render_str(visible(text, lines=True), **options)
+            return super().render_str(_shown(text, lines=True), **options)
 
-    return DataConsole(highlight=False, markup=False, emoji=False, **kwargs)
+    stream = sys.stderr if err else sys.stdout
+    file = None if stream is None else cast("TextIO", _Encodable(stream))  # (None: no stream)
+    return DataConsole(highlight=False, markup=False, emoji=False, file=file, stderr=err, **kwargs)
 
 
 def stdout() -> Console:
@@ -81,14 +117,14 @@ def stdout() -> Console:
 
 
 def stderr() -> Console:
-    return _console(stderr=True)
+    return _console(err=True)
 
 
 def literal(value: str, style: str = "") -> Text:
     """``value`` as data in the given style: one line, shown exactly (escapes made visible)."""
     from rich.text import Text  # on first use: see the module's docstring
 
-    return Text(visible(value), style=style)
+    return Text(_shown(value), style=style)
 
 
 def copyable(*parts: str | Text) -> None:
@@ -102,9 +138,7 @@ def joined(*parts: str | Text) -> Text:
     (data goes in as a :func:`literal`, which keeps it on one line)."""
     from rich.text import Text  # on first use: see the module's docstring
 
-    return Text.assemble(
-        *(Text(visible(p, lines=True)) if isinstance(p, str) else p for p in parts)
-    )
+    return Text.assemble(*(Text(_shown(p, lines=True)) if isinstance(p, str) else p for p in parts))
 
 
 def table(*args: Any, **kwargs: Any) -> Table:

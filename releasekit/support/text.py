@@ -1,7 +1,7 @@
 """Untrusted text: which characters a field may hold, and how a terminal shows the rest.
 
 Advisory text comes from outside reporters; config values, git servers, SMTP servers and gpg
-are read too. Two rules, one place:
+are read too. Three rules, one place:
 
 - :func:`refused` says why a value cannot go into pages, feeds (XML 1.0 refuses most control
   characters outright) and e-mail: C0 controls other than tab (line breaks only where a
@@ -10,6 +10,9 @@ are read too. Two rules, one place:
   bidi overrides and isolates, zero-width characters, line and paragraph separators) as a
   visible escape such as ``\\x1b`` or ``\\u202e``, so that no data can move the cursor,
   set a window title, write the clipboard or reorder what is shown.
+- :func:`encodable` is what a terminal whose encoding cannot hold every character gets (an
+  ASCII locale): each character it cannot hold as the same kind of escape (``\\xe9``),
+  never an error and never a character dropped.
 """
 
 from __future__ import annotations
@@ -95,3 +98,27 @@ def visible(value: str, *, lines: bool = False) -> str:
         return value
     keep = "\t\n" if lines else "\t"
     return "".join(_shown(char, keep) for char in value)
+
+
+def encodable(value: str, encoding: str | None) -> str:
+    """``value`` as a stream in ``encoding`` can take it: each character the encoding cannot
+    hold as a visible escape, as :func:`visible` shows a control character (on an ASCII
+    terminal ``Prévisualisation`` is ``Pr\\xe9visualisation``). None (a stream of text
+    that encodes nothing) or an encoding Python does not know takes everything."""
+    if encoding is None or value.isascii():
+        return value
+    try:
+        value.encode(encoding)
+    except LookupError:
+        return value
+    except UnicodeEncodeError:
+        return "".join(_held(char, encoding) for char in value)
+    return value
+
+
+def _held(char: str, encoding: str) -> str:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return _escape(char)
+    return char

@@ -31,6 +31,7 @@ from releasekit.model.config import Settings, load_config
 from releasekit.support.errors import NotReady, Refused
 from tests.helpers.githttp import GitHttpServer
 from tests.helpers.gpg import KEY_CREATED, GpgHome
+from tests.helpers.process import ASCII_TERMINALS, cli_process
 from tests.helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 from tests.helpers.smtp import SmtpServer
 
@@ -272,6 +273,39 @@ def test_the_lift_shows_a_title_as_written(release: Release) -> None:
     shown = "[/bold] Ref<B, T> [red]red[/] \\u202eevil"
     assert result.stdout.count(shown) == 3  # the plan, the subject and the body
     assert "\u202e" not in result.stdout
+
+
+@pytest.mark.parametrize("env", ASCII_TERMINALS.values(), ids=list(ASCII_TERMINALS))
+def test_the_lift_shows_escapes_on_an_ascii_terminal(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+    env: dict[str, str | None],
+) -> None:
+    # The lift's plan stopped with a UnicodeEncodeError's traceback on a terminal whose
+    # encoding cannot hold the title or the project's name (an ASCII locale).
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    config = release.root / "releasekit.toml"
+    config.write_text(config.read_text().replace("Acme Server", "Ácme Server"))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(release.advisory().replace("Link previews", "Prévisualisation"))
+    result = cli_process(
+        release.root,
+        "embargo",
+        "lift",
+        "--dry-run",
+        "--show-announcement",
+        env={**env, "GNUPGHOME": str(gpg_home.path), "COLUMNS": "300"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = "Pr\\xe9visualisation follow redirects"
+    assert result.stdout.count(shown) == 3  # the plan, the subject and the body
+    assert "\\xc1cme Server security team" in result.stdout
+    assert "Dry run: nothing was changed." in result.stdout
+    assert result.stdout.isascii() and result.stderr.isascii()
+    assert release.smtp.messages == []
 
 
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import io
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,3 +96,23 @@ def test_every_command_prints_through_show() -> None:
                     if not (isinstance(owner, ast.Name) and owner.id == "show"):
                         found.append(f"{path.name}:{node.lineno}: {name}")
     assert found == []
+
+
+def test_what_an_ascii_terminal_cannot_show_is_an_escape(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Python's stdout on an ASCII locale refuses "é" (UnicodeEncodeError): data is escaped
+    # before a table measures it, and the "…" rich ends a cell cut short with as it goes out.
+    screen = io.BytesIO()
+    ascii_stdout = io.TextIOWrapper(screen, encoding="ascii", line_buffering=True)
+    monkeypatch.setattr(sys, "stdout", ascii_stdout)
+    show.echo("Prévisualisation")
+    grid = show.table(show_header=False, width=12)
+    grid.add_column(no_wrap=True)
+    grid.add_row(show.literal("Prévisualisation"))
+    show.stdout().print(grid)
+    sys.stdout.flush()
+    assert screen.getvalue().decode("ascii").splitlines() == [
+        "Pr\\xe9visualisation",
+        "+----------+",
+        "| Pr\\xe9v\\u2026 |",
+        "+----------+",
+    ]

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from releasekit.support.text import refused, visible
+from releasekit.support.text import encodable, refused, visible
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,11 @@ def test_refused_finds_the_first_refused_character_in_any_text() -> None:
     assert refused("é" * 50 + "\U0001ffff") == (50, "contains a noncharacter (U+1FFFF); remove it")
     astral = refused("a" * 50 + "😀\U0002fffe")
     assert astral == (51, "contains a noncharacter (U+2FFFE); remove it")
+
+
+def test_what_the_terminals_encoding_cannot_hold_is_escaped() -> None:
+    # An ASCII locale cannot encode "é": it is shown as an escape, never dropped or an error.
+    assert encodable("Prévisualisation — 😀", "ascii") == "Pr\\xe9visualisation \\u2014 \\U0001f600"
+    assert encodable("Prévisualisation — 😀", "latin-1") == "Prévisualisation \\u2014 \\U0001f600"
+    assert encodable("Prévisualisation — 😀", "utf-8") == "Prévisualisation — 😀"
+    assert encodable("Prévisualisation", None) == "Prévisualisation"  # a stream of text
