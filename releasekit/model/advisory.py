@@ -30,8 +30,10 @@ from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
 from releasekit.support.errors import AdvisoryError, Problem
 
-CVE_RE = re.compile(r"CVE-\d{4}-\d{4,}")
-CWE_RE = re.compile(r"CWE-\d{1,5}")
+# Digits 0-9 only: ``\d`` matches any Unicode digit (Arabic-Indic, fullwidth), which int()
+# reads too; such an id passed here but its records' schemas refused it on the disclosure date.
+CVE_RE = re.compile(r"CVE-[0-9]{4}-[0-9]{4,}")
+CWE_RE = re.compile(r"CWE-[0-9]{1,5}")
 _OID = re.compile(r"[0-9a-f]{40}")
 MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 5 allows 256)
 # Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
@@ -276,7 +278,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     expected_stem = path.stem
     if "id" in values:
         ident = values["id"]
-        if not re.fullmatch(rf"{re.escape(prefix)}-\d{{4}}-\d{{4,}}", ident):
+        if not re.fullmatch(rf"{re.escape(prefix)}-[0-9]{{4}}-[0-9]{{4,}}", ident):
             problem("id", f"must look like {prefix}-YYYY-NNNN (four or more digits)")
         elif ident != expected_stem:
             problem("id", f"does not match the file name (expected the file {ident}.md)")

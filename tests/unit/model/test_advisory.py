@@ -99,6 +99,10 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         ({"id": '"ACSA-26-1"'}, "id: must look like ACSA-YYYY-NNNN"),
         ({"cve": '"CVE-1"'}, "cve: must look like CVE-YYYY-NNNN"),
         ({"cwe": '"79"'}, "cwe: must look like CWE-79"),
+        # Digits 0-9 only (`\d` took Arabic-Indic and fullwidth ones, which records refuse).
+        ({"id": '"ACSA-2026-٠٠٠١"'}, ":2: id: must look like ACSA-YYYY-NNNN"),
+        ({"cve": '"CVE-２０２６-４０００１"'}, ":7: cve: must look like CVE-YYYY-NNNN"),
+        ({"cwe": '"CWE-８６２"'}, ":7: cwe: must look like CWE-79"),
         ({"introduced": '"nine"'}, "introduced: must be a release line"),
         ({"titel": '"x"'}, ":7: unknown field; did you mean 'title'?"),
         ({"title": "3"}, "title: must be a string"),

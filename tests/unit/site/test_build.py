@@ -317,6 +317,49 @@ def test_bad_advisories_in_worker_processes_fail_with_every_problem(site_ws: Wor
     assert publish_at(site_ws, LATER, jobs=2).public == 4
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("moment", [AFTER_RELEASE, LATER])  # placeholder; details
+@pytest.mark.parametrize(
+    ("field", "line", "digits"),
+    [
+        ("id", 2, ARABIC_INDIC),
+        ("id", 2, FULLWIDTH),
+        ("cve", 9, FULLWIDTH),
+        ("cwe", 10, FULLWIDTH),
+        ("cwe", 10, ARABIC_INDIC),
+    ],
+)
+def test_ids_in_other_digits_stop_publish_as_they_stop_the_check(
+    site_ws: Workspace, run: Run, moment: str, field: str, line: int, digits: dict[int, str]
+) -> None:
+    # `\d` took any Unicode digit: publish wrote the page of ACSA-2026-٠٠٠٤ (and its
+    # records, refused on the disclosure date) of what `advisory check` refused.
+    marked(site_ws, 1)
+    with time_machine.travel(moment, tick=False):
+        assert run("publish").exit_code == 0
+    before = site_files(site_ws.root / "site")
+    path = marked(site_ws, 4)
+    value = "ACSA-2026-0004" if field == "id" else markers(4)[field]
+    other = value.translate(digits)
+    path.write_text(path.read_text().replace(f'{field} = "{value}"', f'{field} = "{other}"'))
+    if field == "id":
+        path = path.rename(path.with_name(f"{other}.md"))
+    shown = f"advisories/{path.name}"
+    with time_machine.travel(moment, tick=False):
+        result = run("publish")
+        checked = run("advisory", "check")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].startswith(
+        f"releasekit: error: {shown}:{line}: {field}: must look like"
+    )
+    assert site_files(site_ws.root / "site") == before
+    assert checked.exit_code == 2
+    assert f"{shown}:{line}: {field}: must look like" in checked.stderr
+
+
 def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     site_ws: Workspace, run: Run
 ) -> None:
