@@ -25,7 +25,7 @@ from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, BadInput
 from releasekit.workspace.files import display_path
 
-_ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-\d{4}-\d{4,}")
+_ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-[0-9]{4}-[0-9]{4,}")  # (as model.advisory)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
 
 
 def _is_line(text: str) -> bool:
-    if not re.fullmatch(r"\d+(\.\d+)+", text):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)+", text):
         return False
     try:
         Version(text)

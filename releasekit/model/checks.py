@@ -156,7 +156,7 @@ def smtp_url(value: str) -> str | None:
             "must not hold a login (user:password@): set RELEASEKIT_SMTP_USER and "
             "RELEASEKIT_SMTP_PASSWORD in the environment instead"
         )
-    if not re.fullmatch(r"(smtp|smtps|smtp\+starttls)://[^/\s:@]+(:\d{1,5})?/?", value):
+    if not re.fullmatch(r"(smtp|smtps|smtp\+starttls)://[^/\s:@]+(:[0-9]{1,5})?/?", value):
         return "is not smtp://HOST[:PORT], smtps://HOST[:PORT] or smtp+starttls://HOST[:PORT]"
     return None
 

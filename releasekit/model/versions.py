@@ -139,7 +139,7 @@ def release_line(text: str) -> str:
     return f"{major}.{minor}"
 
 
-_NUMERIC = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+_NUMERIC = re.compile(r"([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?")  # (`\d`: any Unicode digit)
 
 
 def _triple(text: str) -> tuple[int, int, int] | None:

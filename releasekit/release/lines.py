@@ -131,9 +131,10 @@ def version_tags(patterns: Sequence[str], tags: Mapping[str, str | None]) -> lis
 
 
 # A version in a tag name that no spelling reads: release-7.2.6, urllib3-2.0.6, v.2.0.6rc1.
+# (Digits 0-9: a version has no others, and `\d` matched "١.٢" before a version after it.)
 _VERSION_LIKE = re.compile(
-    r"(?<![0-9A-Za-z.])(?:[vV]\.?)?(\d+(?:\.\d+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|dev|"
-    r"post)[-_.]?\d*)?)(?![0-9])"
+    r"(?<![0-9A-Za-z.])(?:[vV]\.?)?([0-9]+(?:\.[0-9]+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|"
+    r"dev|post)[-_.]?[0-9]*)?)(?![0-9])"
 )
 
 

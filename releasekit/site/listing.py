@@ -165,7 +165,7 @@ def filters(items: Mapping[str, Listed], order: Sequence[str]) -> dict[str, Any]
 
 
 def _line_order(line: str) -> tuple[tuple[int, ...], str]:
-    return tuple(int(part) for part in re.findall(r"\d+", line)), line
+    return tuple(int(part) for part in re.findall(r"[0-9]+", line)), line
 
 
 def chosen(items: Mapping[str, Listed]) -> list[str]:

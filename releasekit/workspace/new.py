@@ -106,7 +106,9 @@ def issue_all(settings: Settings, year: int, texts: Sequence[Callable[[str], str
         highest = issued.get(str(year), 0)
         for existing in settings.advisories_dir.glob(f"{stem}-*.md"):
             number = existing.stem.rsplit("-", 1)[-1]
-            if number.isdigit():
+            # Digits 0-9 only: str.isdigit() takes "²" (which int() refuses) and Arabic-Indic
+            # digits (which no id has: model.advisory).
+            if number.isascii() and number.isdigit():
                 highest = max(highest, int(number))
         try:
             for text_for in texts:

@@ -130,6 +130,17 @@ def test_advisory_new_takes_the_next_free_id_and_never_reuses(ws: Workspace, run
     assert check.stdout.strip() == "2 advisories OK"
 
 
+@time_machine.travel("2026-11-22T10:00:00Z", tick=False)
+def test_advisory_new_counts_only_ids_in_the_digits_0_to_9(ws: Workspace, run: Run) -> None:
+    # "²³".isdigit() is true but int() refuses it (a traceback); "٩٩٩٩" read as 9999.
+    ws.advisory("ACSA-2026-0007")
+    for number in ("²³", "٩٩٩٩"):
+        ws.write(f"advisories/ACSA-2026-{number}.md", "MARKER-NOT-AN-ADVISORY\n")
+    result = run("advisory", "new", "--title", "T", "--summary", "S")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "advisories/ACSA-2026-0008.md"
+
+
 def test_a_full_disk_leaves_no_half_written_advisory(ws: Workspace) -> None:
     args = ("advisory", "new", "--title", "T", "--summary", "S")
     failed = cli_process(ws.root, *args, file_size=100)

@@ -128,6 +128,9 @@ def test_mail_url_and_from_key() -> None:
     assert message.startswith("releasekit.toml:16: mail.smtp:")
     ok = parse(MINIMAL_CONFIG + mail.replace("http://x", "smtp+starttls://mail.x:587"))
     assert ok.mail is not None and ok.mail.smtp == "smtp+starttls://mail.x:587"
+    # A port in fullwidth digits passed the check; the SMTP adapter refused it at the lift.
+    (message,) = problems(MINIMAL_CONFIG + mail.replace("http://x", "smtp://mail.x:５８７"))
+    assert message.startswith("releasekit.toml:16: mail.smtp: is not smtp://HOST[:PORT]")
 
 
 def test_malformed_toml_names_the_line() -> None:

@@ -301,3 +301,5 @@ def test_version_like_tag_names() -> None:
     assert str(named_version("v.2.0.6")) == "2.0.6"
     assert named_version("build-42") is None
     assert named_version("x7.2.6") is None  # a version does not start inside a word
+    # Digits 0-9: Arabic-Indic ones are no version, and they hid the one after them.
+    assert str(named_version("release-١.٢-7.2.6")) == "7.2.6"
