@@ -21,7 +21,7 @@ from releasekit.embargo import elsewhere, texts, verify
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare
 from releasekit.model import sla
-from releasekit.model.advisory import Advisory
+from releasekit.model.advisory import Advisory, fixed_problem
 from releasekit.model.config import MailSettings, Settings
 from releasekit.release.leaks import lint_plan
 from releasekit.site import build as site_build
@@ -217,11 +217,16 @@ def _texts_check(
     now: datetime,
 ) -> Check:
     """The announcement and the site render with the templates in use, and the batch's
-    CVE and OSV records will be valid on the disclosure date.
+    CVE and OSV records will be valid on the disclosure date. First, the fixed versions the
+    lift records are ones an advisory file may hold (checked before the site is built: a
+    line's next version of a huge patch number names as many pages).
 
     The site is built into a scratch directory beside the workspace's templates, as it will
     be right after the push; the live site is not touched.
     """
+    for advisory in batch:
+        if why := fixed_problem(prepared.fixed[advisory.id]):
+            return Check("announcement and pages", False, f"{advisory.id}: fixed: {why}")
     try:
         texts.announcement(settings, batch, now, prepared.fixed)
         released = {a.id: _as_released(a, now, prepared.fixed[a.id]) for a in batch}

@@ -39,6 +39,11 @@ MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 
 # Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
 # for the worst shapes: this bounds any body's rendering to seconds.
 MAX_BODY = 256 * 1024
+# Every release from X.Y.0 up to a line's fixed version gets a page of its own ("am I
+# affected?", site.aggregate): fixed 10.4.5000 names 5,001. Real lines stop far below
+# (the longest-lived Linux stable lines made a few hundred patch releases), and 10,000 pages
+# are seconds of a publish; a fixed 10.4.99999999999999999999 took memory without bound.
+MAX_NAMED = 10_000
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,23 @@ def _is_version(text: str) -> bool:
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return False
     return True
+
+
+def fixed_problem(fixed: Mapping[str, str]) -> str | None:
+    """Why a table of checked ``fixed`` versions cannot be recorded: it names over MAX_NAMED
+    releases, counting each line's X.Y.0 up to its fixed version (at most what its ranges
+    name: ``introduced`` starts a line's range later, or names one release of an older line;
+    see model.versions). The lift checks the versions it will record by this too."""
+    named = 0
+    for version in fixed.values():
+        release = Version(version).release
+        named += (release[2] if len(release) > 2 else 0) + 1
+    if named > MAX_NAMED:  # (the count is not told: it would tell the fixed versions)
+        return (
+            f"names over {MAX_NAMED:,} releases in all (each one from X.Y.0 up to a line's "
+            "fixed version gets a page)"
+        )
+    return None
 
 
 def _version_text(text: str) -> bool:
@@ -319,6 +341,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{counted} not line = version, e.g. "10.3" = "10.3.3"')
+    elif why := fixed_problem(fixed):
+        problem("fixed", why)
     commits = values.get("fix_commits", {})
     wrong = sum(1 for k, v in commits.items() if not (_is_version(k) and _OID.fullmatch(v)))
     if wrong:

@@ -1083,6 +1083,28 @@ def test_a_record_the_schema_would_refuse_on_the_disclosure_date_stops_the_lift(
     assert release.smtp.messages == []
 
 
+def test_a_next_version_that_names_too_many_releases_stops_the_lift(release: Release) -> None:
+    # The lift records each line's next version in `fixed`: after a tag v10.3.10000 that
+    # is one an advisory file may not hold (its releases from 10.3.0 on would each get a
+    # page), and the scratch site of the preflight would make those pages first.
+    release.product.tag("v10.3.10000", "release-10.3")
+    release.product.publish()
+    before_refs = release.remote_refs()
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        status = release.run("embargo", "status", "--json")
+    checks = {c["name"]: c for c in json.loads(status.stdout)["batches"][0]["checks"]}
+    assert checks["announcement and pages"]["detail"] == (
+        "ACSA-2026-0001: fixed: names over 10,000 releases in all (each one from X.Y.0 up to "
+        "a line's fixed version gets a page)"
+    )
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1
+    assert release.remote_refs() == before_refs
+    assert release.smtp.messages == []
+    assert "fixed =" not in release.advisory()
+
+
 def test_a_failed_preflight_starts_no_journal(release: Release) -> None:
     release.smtp.stop()
     with after_embargo():

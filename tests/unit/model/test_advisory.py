@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit.model.advisory import parse_advisory, read_advisory
+from releasekit.model.advisory import MAX_NAMED, parse_advisory, read_advisory
 from releasekit.model.cvss import score_vector
 from releasekit.model.frontmatter import FENCE, split_front_matter, update_front_matter
 from releasekit.model.lifecycle import Stage
 from releasekit.model.severity import severity_for
+from releasekit.model.versions import versions
 from releasekit.support.errors import AdvisoryError
 from tests.conftest import advisory_text
 
@@ -297,6 +298,25 @@ def test_bad_fixed_versions_are_counted_not_quoted() -> None:
     fixed = '{ "10.3" = "MARKER-VERSION", "MARKER-LINE" = "10.4.0", "9.11" = "9.11.9" }'
     found = problems(advisory_text(fixed=fixed))
     assert found == [f'{PATH}:7: fixed: 2 entries are not line = version, e.g. "10.3" = "10.3.3"']
+
+
+def test_fixed_lines_name_at_most_max_named_releases() -> None:
+    # Each release X.Y.0 up to a line's fixed version gets a page: a patch number of 30
+    # digits made publish take memory without bound, and `advisory check` said OK.
+    expected = (
+        f"{PATH}:7: fixed: names over 10,000 releases in all (each one from X.Y.0 up to a "
+        "line's fixed version gets a page)"
+    )
+    for fixed in (
+        '{ "10.4" = "10.4.99999999999999999999999999" }',
+        '{ "10.4" = "10.4.10000" }',
+        '{ "10.4" = "10.4.9999", "10.3" = "10.3.1" }',  # 10,000 and 2: in all
+        '{ "10.4" = "10.4.10000rc1" }',  # (as model.versions reads it: 10.4.10000)
+    ):
+        assert problems(advisory_text(fixed=fixed)) == [expected], fixed
+    assert MAX_NAMED == 10_000
+    at_the_bound = parse(advisory_text(fixed='{ "10.4" = "10.4.9998", "9.11" = "9.11" }'))
+    assert len(versions(at_the_bound).named()) == MAX_NAMED
 
 
 def test_fix_commits_are_read_and_checked() -> None:

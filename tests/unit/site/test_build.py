@@ -360,6 +360,38 @@ def test_ids_in_other_digits_stop_publish_as_they_stop_the_check(
     assert f"{shown}:{line}: {field}: must look like" in checked.stderr
 
 
+def test_fixed_versions_that_name_too_many_releases_stop_publish(
+    site_ws: Workspace, run: Run
+) -> None:
+    # Each release X.Y.0 up to a line's fixed version gets a page: a patch number of 30
+    # digits took memory without bound, while `advisory check` said OK.
+    marked(site_ws, 1)
+    with time_machine.travel(LATER, tick=False):
+        assert run("publish").exit_code == 0
+    before = site_files(site_ws.root / "site")
+    expected = (
+        "advisories/ACSA-2026-0002.md:15: fixed: names over 10,000 releases in all (each one "
+        "from X.Y.0 up to a line's fixed version gets a page)"
+    )
+    # (One over the bound first: without the rule, that publish ends, the next does not.)
+    for version in ("10.4.10000", "10.4.99999999999999999999999999"):
+        marked(site_ws, 2, fixed=f'{{ "10.4" = "{version}" }}')
+        with time_machine.travel(LATER, tick=False):
+            result = run("publish")
+            checked = run("advisory", "check")
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines()[-1] == f"releasekit: error: {expected}"
+        assert site_files(site_ws.root / "site") == before
+        assert checked.exit_code == 2 and expected in checked.stderr
+    # At the bound: 10,000 releases of 10.4 (and 9.8.0, where the unfixed range starts).
+    marked(site_ws, 2, fixed='{ "10.4" = "10.4.9999" }')
+    with time_machine.travel(LATER, tick=False):
+        result = run("publish")
+    assert result.exit_code == 0, result.output
+    pages = list((site_ws.root / "site" / "versions").glob("10.4.*.html"))
+    assert len(pages) == 10_000
+
+
 def test_a_bad_embargoed_advisory_stops_publish_without_quoting_it(
     site_ws: Workspace, run: Run
 ) -> None:

@@ -334,6 +334,25 @@ def test_typed_credits_of_both_formats(ws: Workspace, tmp_path: Path) -> None:
         ),
         ({"affected": {"package": "acme"}}, "/affected", "not valid OSV (type)"),
         ({"summary": "x" * 1001}, "/summary", "title"),
+        (  # each release 1.0.0 up to it would get a page of the site
+            {
+                "affected": [
+                    {
+                        "ranges": [
+                            {
+                                "type": "ECOSYSTEM",
+                                "events": [
+                                    {"introduced": "0"},
+                                    {"fixed": "1.0.99999999999999999999999999"},
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            },
+            "/affected",
+            "fixed: names over 10,000 releases in all",
+        ),
     ],
 )
 def test_what_cannot_be_mapped_is_refused_in_one_line_and_nothing_is_written(
