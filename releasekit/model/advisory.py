@@ -44,6 +44,9 @@ MAX_BODY = 256 * 1024
 # (the longest-lived Linux stable lines made a few hundred patch releases), and 10,000 pages
 # are seconds of a publish; a fixed 10.4.99999999999999999999 took memory without bound.
 MAX_NAMED = 10_000
+# An id names files of the site (csaf/YYYY/ID.json.sha512): 238 digits made a name too long
+# for the file system, and the publish failed where `advisory check` had said OK.
+MAX_ID_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -300,8 +303,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     expected_stem = path.stem
     if "id" in values:
         ident = values["id"]
-        if not re.fullmatch(rf"{re.escape(prefix)}-[0-9]{{4}}-[0-9]{{4,}}", ident):
-            problem("id", f"must look like {prefix}-YYYY-NNNN (four or more digits)")
+        if not re.fullmatch(rf"{re.escape(prefix)}-[0-9]{{4}}-[0-9]{{4,{MAX_ID_DIGITS}}}", ident):
+            problem("id", f"must look like {prefix}-YYYY-NNNN (four to twelve digits)")
         elif ident != expected_stem:
             problem("id", f"does not match the file name (expected the file {ident}.md)")
 

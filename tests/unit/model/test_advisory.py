@@ -98,6 +98,9 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         ({"embargo": "2026-12-01"}, "embargo: needs a time and a UTC offset"),
         ({"id": '"ACSA-2026-0002"'}, "ACSA-2026-0001.md:2: id: does not match the file name"),
         ({"id": '"ACSA-26-1"'}, "id: must look like ACSA-YYYY-NNNN"),
+        # An id names files: 13 digits and more (238 made a file name too long) are refused.
+        ({"id": '"ACSA-2026-0000000000001"'}, ":2: id: must look like ACSA-YYYY-NNNN (four to"),
+        ({"id": f'"ACSA-2026-{"1" * 238}"'}, ":2: id: must look like ACSA-YYYY-NNNN"),
         ({"cve": '"CVE-1"'}, "cve: must look like CVE-YYYY-NNNN"),
         ({"cwe": '"79"'}, "cwe: must look like CWE-79"),
         # Digits 0-9 only (`\d` took Arabic-Indic and fullwidth ones, which records refuse).
@@ -353,3 +356,13 @@ def test_crlf_and_a_byte_order_mark_parse_and_update() -> None:
         updated = update_front_matter(text, {"released": datetime(2026, 12, 2, tzinfo=UTC)})
         assert updated.startswith(text[:4])
         assert parse(updated).released == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+def test_an_id_of_twelve_digits_names_its_files_and_thirteen_do_not() -> None:
+    longest = "ACSA-2026-" + "9" * 12
+    parsed = parse_advisory(advisory_text(longest), Path(f"{longest}.md"), "ACSA")
+    assert parsed.number == 999_999_999_999
+    assert len(f"{longest.lower()}.json.sha512") < 100  # (csaf/YYYY/: the longest name)
+    longer = longest + "9"
+    with pytest.raises(AdvisoryError, match="id: must look like"):
+        parse_advisory(advisory_text(longer), Path(f"{longer}.md"), "ACSA")
