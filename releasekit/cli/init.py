@@ -84,8 +84,8 @@ def init(
     from releasekit.adapters import git  # (as above)
 
     inside = git.enclosing_repository(root)
-    made = git.make_private_repository(root) if inside is None else None
-    created = init_workspace(root, text)
+    make = git.make_private_repository if inside is None else None
+    created, made = init_workspace(root, text, make)
     for path in created:
         show.echo(f"created {path}")
     if made is not None:

@@ -2,11 +2,16 @@
 
 :func:`render_config` makes the text of ``releasekit.toml`` (from the options, and from what
 was inferred from the product clone: a :class:`ReleasesTable`) and checks it;
-:func:`init_workspace` writes the workspace around it.
+:func:`init_workspace` writes the workspace around it, after :func:`check_free` found
+nothing in its way; a run that fails removes what it made.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,6 +20,8 @@ from releasekit.support import fsutil, render
 from releasekit.support.errors import WorkspaceError
 
 GITIGNORE = "# local state and generated output\n.releasekit/\nsite/\n"
+_DIRS = ("advisories", "templates", "site")
+_PRIVATE_DIRS = ("patches", ".releasekit")  # held fixes and local state: 0700
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ def render_config(root: Path, scaffold: Scaffold, releases: ReleasesTable | None
     """The text of a new ``root/releasekit.toml``; WorkspaceError when one exists already,
     ConfigError (naming the key) when an option makes it invalid."""
     config_path = root / CONFIG_NAME
-    if config_path.exists():
+    if os.path.lexists(config_path):  # (a dangling symlink too: writing would follow it)
         raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
     table = releases or ReleasesTable(upcoming=scaffold.upcoming)
     values = {**vars(scaffold), **asdict(table), "upcoming": table.upcoming}
@@ -68,23 +75,84 @@ def render_config(root: Path, scaffold: Scaffold, releases: ReleasesTable | None
     return text
 
 
-def init_workspace(root: Path, text: str) -> list[Path]:
-    """Scaffold a workspace at ``root`` around the config ``text``; returns what was created.
-    Refuses to overwrite; the config is written last, so that a run stopped halfway (a full
-    disk) can be run again."""
-    config_path = root / CONFIG_NAME
-    created: list[Path] = []
-    root.mkdir(parents=True, exist_ok=True)
-    for sub in ("advisories", "templates", "site"):
-        (root / sub).mkdir(exist_ok=True)
-        created.append(root / sub)
-    for sub in ("patches", ".releasekit"):  # held fixes and local state: private (0700)
-        fsutil.private_dir(root / sub)
-        created.append(root / sub)
-    gitignore = root / ".gitignore"
-    if fsutil.create_exclusive(gitignore, GITIGNORE):
-        created.append(gitignore)
-    if not fsutil.create_exclusive(config_path, text):
-        raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
-    created.insert(0, config_path)
-    return created
+def check_free(root: Path, *, repository: bool = False) -> None:
+    """WorkspaceError naming the first thing in the way of :func:`init_workspace` at
+    ``root``: a parent or directory that is not a directory (a file, a dangling symlink),
+    an existing ``releasekit.toml``, or (``repository``: one is to be made) ``.git``."""
+    for parent in (root, *root.parents):
+        if parent.is_dir():
+            break
+        if os.path.lexists(parent):
+            raise WorkspaceError(f"{parent}: not a directory")
+    if repository and os.path.lexists(root / ".git"):
+        raise WorkspaceError(f"{root / '.git'}: already exists and is not a git repository")
+    if os.path.lexists(root / CONFIG_NAME):
+        raise WorkspaceError(f"{root / CONFIG_NAME}: already exists; not overwriting a workspace")
+    for sub in (*_DIRS, *_PRIVATE_DIRS):
+        path = root / sub
+        if os.path.lexists(path) and not path.is_dir():
+            raise WorkspaceError(f"{path}: already exists and is not a directory")
+
+
+def init_workspace(
+    root: Path, text: str, make_repository: Callable[[Path], Path] | None = None
+) -> tuple[list[Path], Path | None]:
+    """Scaffold a workspace at ``root`` around the config ``text``, and with
+    ``make_repository`` make it a git repository; returns what was created (a directory
+    there already is kept and listed too) and the repository's ``.git``.
+
+    Everything is checked first (:func:`check_free`), and a failure halfway (a full disk)
+    removes what this run made: a failed init leaves the directory as it was. The config
+    is written last."""
+    check_free(root, repository=make_repository is not None)
+    made: list[Path] = []  # what this run made, in order: removed again if it fails
+    modes: dict[Path, int] = {}  # a private directory there already: its mode before
+    git_dir = None
+    try:
+        for parent in reversed((root, *root.parents)):
+            if not parent.is_dir():
+                parent.mkdir()
+                made.append(parent)
+        created: list[Path] = []
+        for sub in (*_DIRS, *_PRIVATE_DIRS):
+            path = root / sub
+            if not path.is_dir():
+                path.mkdir()
+                made.append(path)
+            elif sub in _PRIVATE_DIRS:
+                modes[path] = path.stat().st_mode & 0o7777
+            if sub in _PRIVATE_DIRS:
+                fsutil.private_dir(path)
+            created.append(path)
+        if make_repository is not None:
+            made.append(root / ".git")  # (not there before: check_free)
+            git_dir = make_repository(root)
+        gitignore = root / ".gitignore"
+        if fsutil.create_exclusive(gitignore, GITIGNORE):
+            made.append(gitignore)
+            created.append(gitignore)
+        config_path = root / CONFIG_NAME
+        if not fsutil.create_exclusive(config_path, text):
+            raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")
+        created.insert(0, config_path)
+    except BaseException:
+        _undo(made, modes, root / ".git" if make_repository is not None else None)
+        raise
+    return created, git_dir
+
+
+def _undo(made: list[Path], modes: dict[Path, int], git_dir: Path | None) -> None:
+    """Remove what a failed init made (newest first: ``git_dir`` with its files) and give
+    the private directories that were there their mode again; as far as it goes, for the
+    failure itself is what is reported."""
+    for path in reversed(made):
+        with contextlib.suppress(OSError):
+            if path == git_dir:
+                shutil.rmtree(path)
+            elif path.is_dir() and not path.is_symlink():
+                path.rmdir()  # (empty: only what this run made; else it stays)
+            else:
+                path.unlink()
+    for path, mode in modes.items():
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode)

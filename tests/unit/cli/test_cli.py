@@ -101,8 +101,25 @@ def test_init_stopped_by_a_full_disk_can_be_run_again(tmp_path: Path) -> None:
     assert failed.returncode == 1, failed.stderr
     assert failed.stderr.endswith(" security/releasekit.toml: File too large\n"), failed.stderr
     assert not (root / "releasekit.toml").exists()  # not half a config: "already exists"
+    assert not root.exists()  # nor its .git and directories: a failed init changes nothing
     again = cli_process(tmp_path, *args)
     assert again.returncode == 0, again.stderr
+
+
+def test_init_in_the_way_of_a_file_is_one_line_and_makes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("marker\n")
+    (tmp_path / "dangling").mkdir()
+    (tmp_path / "dangling" / "releasekit.toml").symlink_to(tmp_path / "nowhere-marker")
+    for target, message in (
+        ("plain-file/sub", "plain-file: not a directory"),
+        ("dangling", "dangling/releasekit.toml: already exists; not overwriting a workspace"),
+    ):
+        result = CliRunner().invoke(cli, ["init", str(tmp_path / target)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [f"releasekit: error: {tmp_path}/{message}"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [
+        "dangling", "plain-file", "releasekit.toml"
+    ]  # fmt: skip
 
 
 @time_machine.travel("2026-11-22T10:00:00Z", tick=False)

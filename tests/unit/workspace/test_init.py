@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from releasekit.model.config import parse_config
 from releasekit.support.errors import ConfigError, WorkspaceError
-from releasekit.workspace.init import Bump, ReleasesTable, Scaffold, render_config
+from releasekit.workspace.init import (
+    Bump,
+    ReleasesTable,
+    Scaffold,
+    init_workspace,
+    render_config,
+)
 
 URLLIB3_LIKE = ReleasesTable(
     remote="upstream",
@@ -72,3 +80,78 @@ def test_a_bad_option_names_the_key_and_an_existing_workspace_is_kept(tmp_path: 
     (tmp_path / "releasekit.toml").write_text("")
     with pytest.raises(WorkspaceError, match="already exists"):
         render_config(tmp_path, Scaffold())
+
+
+def _tree(root: Path) -> list[tuple[str, int]]:
+    """Every entry under ``root`` (symlinks not followed) and its mode."""
+    return sorted((str(p.relative_to(root)), p.lstat().st_mode) for p in [root, *root.rglob("*")])
+
+
+@pytest.mark.parametrize(
+    ("setup", "target", "message"),
+    [
+        (lambda r: os.symlink("/nonexistent-marker", r / "releasekit.toml"), ".",
+         "releasekit.toml: already exists; not overwriting"),
+        (lambda r: (r / "advisories").write_text("marker\n"), ".",
+         "advisories: already exists and is not a directory"),
+        (lambda r: os.symlink("/nonexistent-marker", r / "site"), ".",
+         "site: already exists and is not a directory"),
+        (lambda r: (r / ".releasekit").write_text("marker\n"), ".",
+         ".releasekit: already exists and is not a directory"),
+        (lambda r: (r / ".git").mkdir(), ".", ".git: already exists and is not a git repository"),
+        (lambda r: (r / "plain-file").write_text("marker\n"), "plain-file/sub",
+         "plain-file: not a directory"),
+        (lambda r: os.symlink("/nonexistent-marker", r / "link"), "link/sub",
+         "link: not a directory"),
+    ],
+)  # fmt: skip
+def test_anything_in_the_way_is_found_before_anything_is_made(
+    tmp_path: Path, setup: Any, target: str, message: str
+) -> None:
+    setup(tmp_path)
+    before = _tree(tmp_path)
+    made: list[Path] = []
+
+    def make_repository(root: Path) -> Path:
+        made.append(root)
+        (root / ".git").mkdir()
+        return root / ".git"
+
+    with pytest.raises(WorkspaceError, match=message):
+        init_workspace(tmp_path / target, "[project]\n", make_repository)
+    assert made == [] and _tree(tmp_path) == before
+
+
+def test_a_failure_halfway_removes_what_the_run_made(tmp_path: Path) -> None:
+    root = tmp_path / "parent" / "ws"
+    (tmp_path / "parent").mkdir()
+    (tmp_path / "parent" / "kept-marker").write_text("marker\n")
+    before = _tree(tmp_path)
+
+    def make_repository(root: Path) -> Path:
+        (root / ".git" / "objects").mkdir(parents=True)
+        raise OSError(28, "No space left on device", str(root / ".git" / "HEAD"))
+
+    with pytest.raises(OSError, match="No space left"):
+        init_workspace(root, "[project]\n", make_repository)
+    assert _tree(tmp_path) == before
+
+
+def test_a_workspace_directory_there_already_is_kept_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "advisories").mkdir()
+    (tmp_path / "advisories" / "kept-marker.md").write_text("marker\n")
+    (tmp_path / "patches").mkdir(mode=0o755)
+    (tmp_path / "patches").chmod(0o755)
+    (tmp_path / ".gitignore").write_text("marker\n")
+    before = _tree(tmp_path)
+
+    def make_repository(root: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        init_workspace(tmp_path, "[project]\n", make_repository)
+    assert _tree(tmp_path) == before  # patches/ is 0755 again, nothing else is left
+    created, git_dir = init_workspace(tmp_path, "[project]\n")
+    assert git_dir is None and created[0] == tmp_path / "releasekit.toml"
+    assert (tmp_path / "patches").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / ".gitignore").read_text() == "marker\n"
