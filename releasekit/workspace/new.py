@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from releasekit.model import entries
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
@@ -52,6 +53,13 @@ def default_embargo(now: datetime, embargo_hours: int) -> datetime:
 
 def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path:
     """Create ``advisories/ID.md`` with the next free id of ``now``'s year; returns its path."""
+    for name in ("embargo", "reported"):
+        moment = getattr(fields, name)
+        # Compared before anything converts it: 9999-12-31T23:59:59-23:59 has no UTC time.
+        if moment is not None and not entries.EARLIEST <= moment < entries.LATEST:
+            raise AdvisoryError(
+                [Problem("advisory new", None, f"--{name}", "must be from 1970 to 8999")]
+            )
     if fields.embargo is None and fields.cve:
         embargo = default_embargo(now, settings.project.embargo_hours)
         fields = dataclasses.replace(fields, embargo=embargo)

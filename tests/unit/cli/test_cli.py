@@ -214,6 +214,25 @@ def test_advisory_new_names_the_option_not_another_advisory(ws: Workspace, run: 
     assert ws.snapshot() == before
 
 
+@pytest.mark.parametrize("option", ["--embargo", "--reported"])
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+00:01", "9500-01-01T00:00:00Z"]
+)
+def test_advisory_new_refuses_an_instant_out_of_range_in_one_line(
+    ws: Workspace, run: Run, option: str, moment: str
+) -> None:
+    # The first two have no UTC time at all: converting them overflowed, with a traceback.
+    before = ws.snapshot()
+    vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
+    result = run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", vector,
+                 option, moment)  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr == f"releasekit: error: advisory new: {option}: must be from 1970 to 8999\n"
+    )
+    assert ws.snapshot() == before
+
+
 def test_advisory_new_without_a_summary_and_no_input_is_bad_usage(ws: Workspace, run: Run) -> None:
     # From cron or a script there is nobody to ask: a missing option (2), not "Aborted!" (1).
     before = ws.snapshot()
