@@ -20,7 +20,7 @@ from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.support import fsutil, render
-from releasekit.support.errors import AdvisoryError, Problem
+from releasekit.support.errors import AdvisoryError, NotDone, Problem
 from releasekit.workspace.files import display_path, state_dir
 
 ISSUED_IDS = "issued-ids.json"
@@ -107,10 +107,7 @@ def issue_all(settings: Settings, year: int, texts: Sequence[Callable[[str], str
     stem = f"{settings.project.advisory_prefix}-{year}"
     created: list[Path] = []
     with _locked(private / ".ids.lock"):
-        try:
-            issued: dict[str, int] = json.loads(issued_path.read_text())
-        except (FileNotFoundError, ValueError):
-            issued = {}
+        issued = _read_issued(issued_path, display_path(settings, issued_path))
         highest = issued.get(str(year), 0)
         for existing in settings.advisories_dir.glob(f"{stem}-*.md"):
             number = existing.stem.rsplit("-", 1)[-1]
@@ -134,6 +131,27 @@ def issue_all(settings: Settings, year: int, texts: Sequence[Callable[[str], str
                 path.unlink(missing_ok=True)
             raise
     return created
+
+
+def _read_issued(path: Path, shown: Path) -> dict[str, int]:
+    """The highest number issued in each year, as recorded at ``path`` (none yet: empty).
+    Anything else is NotDone: never read as nothing, which would hand out an id again."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    try:
+        issued = json.loads(data)
+    except (ValueError, RecursionError):  # (not UTF-8, or a number of over 4300 digits too)
+        issued = None
+    if not isinstance(issued, dict) or not all(
+        type(number) is int and number >= 0 for number in issued.values()
+    ):
+        raise NotDone(
+            f"{shown}: damaged: must map each year to the highest id number issued "
+            "(repair it by hand: a lower number would issue an id again)"
+        )
+    return issued
 
 
 @contextmanager

@@ -187,6 +187,30 @@ def test_an_id_that_cannot_be_recorded_leaves_no_advisory(ws: Workspace) -> None
     assert len(list((ws.root / "advisories").glob("*.md"))) == 1
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b'{"2026": "abc"}', b'{"2026": null}', b'{"2026": 1.5}', b'{"2026": 1e400}', b"[]",
+     b'"x"', b'{"2026": 1' + b"0" * 5000 + b"}", b'{"2026": true}', b'{"2026": -1}', b"\xff",
+     b"[" * 100_000],
+)  # fmt: skip
+def test_a_damaged_record_of_issued_ids_stops_advisory_new_in_one_line(
+    ws: Workspace, run: Run, content: bytes
+) -> None:
+    # Never read as "nothing issued": that would hand out a deleted draft's id again.
+    issued = ws.root / ".releasekit" / "issued-ids.json"
+    issued.parent.mkdir()
+    issued.write_bytes(content)
+    (issued.parent / ".ids.lock").touch()  # (the lock is taken before the file is read)
+    before = ws.snapshot()
+    result = run("advisory", "new", "--title", "T", "--summary", "S")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "releasekit: error: .releasekit/issued-ids.json: damaged: must map each year to the "
+        "highest id number issued (repair it by hand: a lower number would issue an id again)\n"
+    )
+    assert ws.snapshot() == before
+
+
 def test_advisory_new_rejects_a_bad_vector_and_writes_nothing(ws: Workspace, run: Run) -> None:
     before = ws.snapshot()
     result = run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", "CVSS:3.1/AV:Q")
