@@ -28,7 +28,7 @@ from releasekit.records.osv_read import read_osv
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError
 from releasekit.workspace.files import check_advisories, cross_check
-from releasekit.workspace.new import issue_all
+from releasekit.workspace.new import ids_locked, issue_locked
 
 MAX_RECORD = 4 * 1024 * 1024  # bytes: a record is kilobytes; a file of gigabytes is not one
 
@@ -218,9 +218,9 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
 
 
 def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
-    """Write the drafts (ids kept first, then the next free ones); all of them or none."""
+    """Write the drafts (ids kept first, then the next free ones); all of them or none. The
+    caller holds :func:`~releasekit.workspace.new.ids_locked` since it planned them."""
     written: list[Path] = []
-    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
     years = sorted({d.year for d in drafts if d.ident is None})
     try:
         for draft in drafts:
@@ -231,7 +231,7 @@ def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
                 written.append(path)
         for year in years:
             texts = [d.text_for for d in drafts if d.ident is None and d.year == year]
-            written += issue_all(settings, year, texts)
+            written += issue_locked(settings, year, texts)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -248,4 +248,7 @@ def import_files(settings: Settings, paths: Sequence[Path], shown: Sequence[str]
                 files.append((name, handle.read(MAX_RECORD + 1)))
         except OSError as exc:
             raise ImportRefused(name, "", f"cannot be read: {exc.strerror}") from None
-    return write_import(settings, plan_import(settings, files))
+    # Planned (checked against the workspace) and written under one lock: two imports of
+    # one record at once would both find it not imported yet, and both write it.
+    with ids_locked(settings):
+        return write_import(settings, plan_import(settings, files))

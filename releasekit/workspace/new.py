@@ -89,47 +89,52 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
                 for p in exc.problems
             ]
         ) from None
-    return issue(settings, year, text_for)
+    with ids_locked(settings):
+        return issue_locked(settings, year, [text_for])[0]
 
 
-def issue(settings: Settings, year: int, text_for: Callable[[str], str]) -> Path:
-    """Create the advisory file of the next free id of ``year`` (its text: ``text_for(id)``)
-    and record the number as issued; under a lock, so that two runs at once get two ids."""
-    return issue_all(settings, year, [text_for])[0]
-
-
-def issue_all(settings: Settings, year: int, texts: Sequence[Callable[[str], str]]) -> list[Path]:
-    """:func:`issue` for several advisories at once (an import): each gets the next free id
-    of ``year`` in turn, and the numbers are recorded once; all of them or none."""
+@contextmanager
+def ids_locked(settings: Settings) -> Iterator[None]:
+    """Hold the lock under which ids are issued (:func:`issue_locked`): two runs at once get
+    two ids, and what decides whether an advisory may be written at all (a record imported
+    already) runs under it too, so that it still holds when the file is written."""
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)
-    private = state_dir(settings)
-    issued_path = private / ISSUED_IDS
+    with _locked(state_dir(settings) / ".ids.lock"):
+        yield
+
+
+def issue_locked(
+    settings: Settings, year: int, texts: Sequence[Callable[[str], str]]
+) -> list[Path]:
+    """Create the advisory files of the next free ids of ``year``, one for each text
+    (``text_for(id)``), and record the numbers as issued; all of them or none. The caller
+    holds :func:`ids_locked`."""
+    issued_path = settings.state_dir / ISSUED_IDS
     stem = f"{settings.project.advisory_prefix}-{year}"
     created: list[Path] = []
-    with _locked(private / ".ids.lock"):
-        issued = _read_issued(issued_path, display_path(settings, issued_path))
-        highest = issued.get(str(year), 0)
-        for existing in settings.advisories_dir.glob(f"{stem}-*.md"):
-            number = existing.stem.rsplit("-", 1)[-1]
-            # Digits 0-9 only: str.isdigit() takes "²" (which int() refuses) and Arabic-Indic
-            # digits (which no id has: model.advisory).
-            if number.isascii() and number.isdigit():
-                highest = max(highest, int(number))
-        try:
-            for text_for in texts:
-                while True:
-                    highest += 1
-                    ident = f"{stem}-{highest:04d}"
-                    path = settings.advisories_dir / f"{ident}.md"
-                    if fsutil.create_exclusive(path, text_for(ident), 0o600):
-                        created.append(path)
-                        break
-            issued[str(year)] = highest
-            fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
-        except BaseException:  # not issued after all: no advisory a re-run would add to
-            for path in created:
-                path.unlink(missing_ok=True)
-            raise
+    issued = _read_issued(issued_path, display_path(settings, issued_path))
+    highest = issued.get(str(year), 0)
+    for existing in settings.advisories_dir.glob(f"{stem}-*.md"):
+        number = existing.stem.rsplit("-", 1)[-1]
+        # Digits 0-9 only: str.isdigit() takes "²" (which int() refuses) and Arabic-Indic
+        # digits (which no id has: model.advisory).
+        if number.isascii() and number.isdigit():
+            highest = max(highest, int(number))
+    try:
+        for text_for in texts:
+            while True:
+                highest += 1
+                ident = f"{stem}-{highest:04d}"
+                path = settings.advisories_dir / f"{ident}.md"
+                if fsutil.create_exclusive(path, text_for(ident), 0o600):
+                    created.append(path)
+                    break
+        issued[str(year)] = highest
+        fsutil.atomic_write(issued_path, json.dumps(issued, sort_keys=True) + "\n", 0o600)
+    except BaseException:  # not issued after all: no advisory a re-run would add to
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
     return created
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from click.testing import Result
 
 from releasekit.model.advisory import read_advisory
 from releasekit.model.versions import versions
+from releasekit.records.imported import ImportRefused
 from releasekit.site import build
 from releasekit.workspace import files as workspace
 from releasekit.workspace.importer import import_files
@@ -445,6 +449,41 @@ def test_history_imported_before_is_not_imported_again(ws: Workspace, run: Run) 
     twice = [str(FIXTURES / "RUSTSEC-2023-0052.json")] * 2
     assert run("advisory", "import", *twice).exit_code == 2
     assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == ["ACSA-2022-0001.md"]
+
+
+def test_parallel_imports_of_one_record_make_one_advisory(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check for history imported before runs under the lock that issues the ids: six
+    # imports at once of one record made three advisories of it when it ran before. Here
+    # each check, having read the workspace, waits for the others to have read it too:
+    # without the lock all six do before any writes, with it the first waits three seconds
+    # in vain and the others find its advisory.
+    from releasekit.workspace import importer
+
+    inside = threading.Barrier(6, timeout=3)
+
+    def meeting_check(settings: Any) -> Any:
+        found = workspace.check_advisories(settings)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            inside.wait()
+        return found
+
+    record = FIXTURES / "RUSTSEC-2022-0082.json"
+    importer.read_record(record.read_bytes(), record.name, "")  # (its schema compiled once)
+    monkeypatch.setattr(importer, "check_advisories", meeting_check)
+
+    def one(_: int) -> str:
+        try:
+            return _import(ws.root, [record])[0].name
+        except ImportRefused as refused:
+            return str(refused)
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(one, range(6)))
+    assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == ["ACSA-2022-0001.md"]
+    refused = "/id: RUSTSEC-2022-0082 is imported already (as ACSA-2022-0001)"
+    assert sorted(results) == ["ACSA-2022-0001.md"] + [f"{record.name}: {refused}"] * 5
 
 
 def test_githubs_record_of_seven_crates_reads_as_seven_advisories() -> None:
