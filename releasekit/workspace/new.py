@@ -21,7 +21,7 @@ from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.support import fsutil, render
 from releasekit.support.errors import AdvisoryError, NotDone, Problem
-from releasekit.workspace.files import display_path, state_dir
+from releasekit.workspace.files import check_advisories, display_path, shares_cve, state_dir
 
 ISSUED_IDS = "issued-ids.json"
 
@@ -89,8 +89,36 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
                 for p in exc.problems
             ]
         ) from None
-    with ids_locked(settings):
+    with ids_locked(settings):  # (the CVE id checked under it: two runs at once see each other)
+        if fields.cve:
+            _refuse_a_taken_cve(settings, fields)
         return issue_locked(settings, year, [text_for])[0]
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """The new advisory as the cross-check sees it (its id is not issued yet)."""
+
+    id: str
+    year: int
+    number: int
+    cve: str | None
+    component: str | None
+
+
+def _refuse_a_taken_cve(settings: Settings, fields: NewAdvisory) -> None:
+    """AdvisoryError when another advisory has the CVE id of ``fields``, unless each of them
+    names a different component (files.shares_cve): `advisory check` would refuse both."""
+    existing, _ = check_advisories(settings)  # (a file that does not parse is not this run's)
+    sharing = [a for a in existing if a.cve == fields.cve]
+    probe = _Probe("", 0, 0, fields.cve, fields.component)
+    if sharing and not shares_cve([*sharing, probe]):
+        # As `advisory check` says it: neither the CVE id nor the other advisory is named.
+        message = (
+            "another advisory has the same CVE id "
+            "(shared only by advisories of different components)"
+        )
+        raise AdvisoryError([Problem("advisory new", None, "--cve", message)])
 
 
 @contextmanager

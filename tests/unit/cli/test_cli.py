@@ -238,6 +238,34 @@ def test_advisory_new_names_the_option_not_another_advisory(ws: Workspace, run: 
     assert ws.snapshot() == before
 
 
+def test_advisory_new_refuses_a_cve_id_another_advisory_has(ws: Workspace, run: Run) -> None:
+    ws.advisory("ACSA-2026-0001", cve='"CVE-2026-1234"')
+    ws.advisory("ACSA-2026-0002", cve='"CVE-2026-5678"', component='"part-a"')
+    vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
+    new = ("advisory", "new", "--title", "T", "--summary", "S", "--cvss", vector)
+    refused = (
+        "releasekit: error: advisory new: --cve: another advisory has the same CVE id "
+        "(shared only by advisories of different components)\n"
+    )
+    (ws.root / ".releasekit").mkdir()
+    (ws.root / ".releasekit" / ".ids.lock").touch()  # (checked under the lock of the ids)
+    before = ws.snapshot()
+    for cve, component in (
+        ("CVE-2026-1234", ()),
+        ("CVE-2026-1234", ("--component", "part-b")),  # the other names none
+        ("CVE-2026-5678", ()),
+        ("CVE-2026-5678", ("--component", "part-a")),
+    ):
+        result = run(*new, "--cve", cve, *component)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == refused
+    assert ws.snapshot() == before
+    # One CVE id across the components of a product: each advisory names a different one.
+    shared = run(*new, "--cve", "CVE-2026-5678", "--component", "part-b")
+    assert shared.exit_code == 0, shared.output
+    assert run("advisory", "check").exit_code == 0
+
+
 @pytest.mark.parametrize("option", ["--embargo", "--reported"])
 @pytest.mark.parametrize(
     "moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+00:01", "9500-01-01T00:00:00Z"]
