@@ -14,11 +14,16 @@ from releasekit.fixes.binary import MalformedLine, b85_decode, delta_size
 from releasekit.support.errors import PatchError
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
+# The line git format-patch puts before its signature (the git version): it ends the mail's
+# last file diff, which may be a header only (an empty file, a mode change, a rename).
+SIGNATURE = b"-- "
 # All the binary data of one patch file, inflated, and the files its deltas make: a patch of
 # many binary sections inflated to gigabytes (MemoryError), and every plan did it again.
 MAX_INFLATED = 64 * 1024 * 1024
 # Line numbers and sizes of at most 9 and 10 digits: int() refuses thousands of digits.
 _HUNK = re.compile(rb"^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")
+# What ends a file diff's header besides the signature: the next file diff, a hunk, binary data.
+_AFTER_HEADER = (b"diff --git ", b"@@ ", b"GIT binary patch", b"Binary files ")
 _INDEX = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})(?: ([0-7]{6}))?$")
 
 
@@ -193,7 +198,7 @@ def parse_file_diff(cursor: Cursor, path: Path | str, end: int) -> FileChange:
     while cursor.pos < end:
         raw = cursor.lines[cursor.pos]
         number = cursor.number
-        if raw.startswith((b"diff --git ", b"@@ ", b"GIT binary patch", b"Binary files ")):
+        if raw == SIGNATURE or raw.startswith(_AFTER_HEADER):
             break
         cursor.pos += 1
         if raw.startswith(b"old mode "):

@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.adapters.git import Person
-from releasekit.fixes.diff import MAX_PATCH_BYTES, Cursor, FileChange, parse_file_diff, patch_error
+from releasekit.fixes.diff import (
+    MAX_PATCH_BYTES,
+    SIGNATURE,
+    Cursor,
+    FileChange,
+    parse_file_diff,
+    patch_error,
+)
 
 _FROM_LINE = re.compile(rb"^From \S+ +\w{3} \w{3} [ \d]?\d \d\d:\d\d:\d\d \d{4}\s*$")
+# Lines that start a diff (git's or a traditional one): git apply would apply one found after
+# the signature, which ends what releasekit reads, so a mail with one there is refused.
+_DIFF_START = (b"diff ", b"--- ", b"+++ ", b"@@ ", b"GIT binary patch")
 _SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|aw|fwd?)\s*:\s*|\[[^\]]*\]\s*)+", re.IGNORECASE)
 
 
@@ -63,6 +73,13 @@ def _headers(block: list[bytes], path: Path | str, first: int) -> dict[str, tupl
 
 def _plain(text: str) -> bool:
     return bool(text.strip()) and not any(c in "<>\n\r\0" for c in text) and text.isprintable()
+
+
+def _check_signature(cursor: Cursor, path: Path | str, end: int) -> None:
+    """The signature at the cursor ends the mail's diffs: nothing after it may start one."""
+    for index in range(cursor.pos + 1, end):
+        if cursor.lines[index].startswith(_DIFF_START):
+            raise patch_error(path, index + 1, "diff after the signature (-- )")
 
 
 def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | None) -> PatchCommit:
@@ -130,8 +147,9 @@ def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | Non
                 files.append(parse_file_diff(cursor, path, end))
             except UnicodeDecodeError:
                 raise patch_error(path, at, "file names must be UTF-8") from None
-        elif raw == b"-- ":
-            break  # the signature
+        elif raw == SIGNATURE:
+            _check_signature(cursor, path, end)
+            break
         elif not raw.strip():
             cursor.pos += 1
         else:

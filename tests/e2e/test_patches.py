@@ -22,7 +22,15 @@ from releasekit.fixes.export import format_patch
 from releasekit.fixes.mbox import parse_mbox
 from releasekit.support.errors import PatchError
 from tests.conftest import Workspace
-from tests.helpers.repos import FILES, Product, git, release_product, replace_line, workspace_config
+from tests.helpers.repos import (
+    FILES,
+    Product,
+    git,
+    git_env,
+    release_product,
+    replace_line,
+    workspace_config,
+)
 
 Run = Callable[..., Result]
 BINARY = bytes(range(256)) * 16  # 4 KiB, with NUL bytes
@@ -167,6 +175,19 @@ BAD = {
         "p:5: quoted-printable is not supported",
     ),
     "nul bytes": (b"From \0", "p: is not a text patch"),
+    # git apply would apply a diff after the signature, where releasekit stops reading.
+    "diff after the signature": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: x\n\n---\ndiff --git a/x b/x\nnew file mode 100644\n-- \n2.39.5\n\n"
+        b"diff --git a/y b/y\n--- a/y\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n",
+        "p:12: diff after the signature",
+    ),
+    "hunk after the signature": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: x\n\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+        b"-- \n--- a/y\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n",
+        "p:14: diff after the signature",
+    ),
 }
 
 
@@ -420,6 +441,55 @@ def test_a_copy_keeps_its_source(product: Product) -> None:
     editor = repo.edit(repo.commit(git(product.clone, "rev-parse", "v10.3.1^{commit}")).tree)
     assert apply_commit(repo, editor, commit).changed
     assert editor.write() == git(product.dev, "rev-parse", "copy^{tree}")
+
+
+# Changes git writes as a file header without hunks, made last in a mail (under zz/).
+HEADER_ONLY = ["new empty file", "deleted empty file", "mode change", "rename", "copy", "binary"]
+
+
+def _header_only_last(product: Product, case: str) -> list[str]:
+    """Commit on v10.3.1 the files of the case, then a README edit with the case's change
+    last in its diff; returns the extra format-patch options the case needs."""
+    files = {"zz/empty.txt": "", "zz/tool.sh": "echo\n", "zz/kept.txt": FILES["src/image.c"]}
+    product.commit("header-only", files, "Add the files", create_from="v10.3.1")
+    dev = product.dev
+    if case == "new empty file":
+        (dev / "zz" / "new.txt").write_text("")
+    elif case == "deleted empty file":
+        (dev / "zz" / "empty.txt").unlink()
+    elif case == "mode change":
+        (dev / "zz" / "tool.sh").chmod(0o755)
+    elif case == "rename":
+        git(dev, "mv", "zz/kept.txt", "zz/moved.txt")
+    elif case == "copy":
+        (dev / "zz" / "copy.txt").write_text(FILES["src/image.c"])
+    else:
+        (dev / "zz" / "logo.bin").write_bytes(BINARY)
+    product.commit("header-only", {"README": "Acme Server, fixed\n"}, f"Change: {case}")
+    return ["-C", "--find-copies-harder"] if case == "copy" else []
+
+
+@pytest.mark.parametrize("case", HEADER_ONLY)
+def test_the_signature_ends_a_last_file_diff_without_hunks(product: Product, case: str) -> None:
+    extra = _header_only_last(product, case)
+    data = subprocess.run(
+        ["git", "format-patch", "--stdout", "--binary", *extra, "v10.3.1..header-only"],
+        cwd=product.dev,
+        capture_output=True,
+        env=git_env(),
+        check=True,
+    ).stdout
+    mails = data.split(b"\nFrom ")
+    assert all(b"\n-- \n" in mail for mail in mails)  # git's signature ends each mail
+    commits = parse_mbox(data, "p")
+    last = commits[-1].files[-1]
+    assert last.path.startswith("zz/") and not last.hunks and last.line > 0
+    repo = ProductRepo.open(product.clone, Environment())
+    editor = repo.edit(repo.commit(git(product.clone, "rev-parse", "v10.3.1^{commit}")).tree)
+    for commit in commits:
+        assert apply_commit(repo, editor, commit).changed
+        editor.write()
+    assert editor.tree == git(product.dev, "rev-parse", "header-only^{tree}")
 
 
 def test_a_submodule_change_is_refused() -> None:
