@@ -68,14 +68,8 @@ def patch_add(
     if (file is None) == (rev_range is None):
         raise BadInput("give a patch FILE or --from REV_RANGE (one of the two)")
     settings = obj.settings
-    data: bytes | None = None
-    source = "-"
-    if file is not None:
-        source = str(file)
-        try:
-            data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
+    data = None if file is None else _read_input(file)
+    source = "-" if file is None else str(file)
     repo = git.ProductRepo.open(settings.repository_path, obj.env)
     path = add_patch(
         settings,
@@ -91,6 +85,21 @@ def patch_add(
     held = read_patch(settings, path)
     show.echo(f"{display_path(settings, path)}: held {held.describe()}")
     _details(held)
+
+
+def _read_input(file: Path) -> bytes:
+    """The patch FILE, or stdin for ``-``, read up to the most a patch may hold."""
+    from releasekit.fixes.store import read_limited
+
+    try:
+        if str(file) != "-":
+            with file.open("rb") as handle:
+                return read_limited(handle, str(file))
+        if sys.stdin is None:  # started with stdin closed (`<&-`): Python has no stream
+            raise BadInput("-: standard input is closed")
+        return read_limited(sys.stdin.buffer, "-")
+    except OSError as exc:
+        raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
 
 
 def _details(held: HeldPatch) -> None:

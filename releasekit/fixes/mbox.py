@@ -20,6 +20,7 @@ from releasekit.fixes.diff import (
     parse_file_diff,
     patch_error,
 )
+from releasekit.support.errors import PatchError
 
 _FROM_LINE = re.compile(rb"^From \S+ +\w{3} \w{3} [ \d]?\d \d\d:\d\d:\d\d \d{4}\s*$")
 # Lines that start a diff (git's or a traditional one): git apply would apply one found after
@@ -169,10 +170,15 @@ def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | Non
     )
 
 
+def too_large(path: Path | str) -> PatchError:
+    """The error of a patch file over MAX_PATCH_BYTES."""
+    return patch_error(path, None, f"larger than {MAX_PATCH_BYTES // (1024 * 1024)} MiB")
+
+
 def parse_mbox(data: bytes, path: Path | str) -> list[PatchCommit]:
     """Parse a ``git format-patch`` file (one or more mails); PatchError names file:line."""
     if len(data) > MAX_PATCH_BYTES:
-        raise patch_error(path, None, "larger than 64 MiB")
+        raise too_large(path)
     if b"\0" in data:
         raise patch_error(path, None, "is not a text patch (contains NUL bytes)")
     cursor = Cursor(data)

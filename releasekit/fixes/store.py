@@ -2,7 +2,8 @@
 
 :func:`add_patch` checks and stores a fix (0600, directories 0700), either a file or the
 commits of a revision range of the product clone; :func:`held_patches` and
-:func:`read_patch` find and parse them; :func:`remove_patch` deletes one.
+:func:`read_patch` find and parse them (:func:`read_limited`: never more than a patch may
+hold); :func:`remove_patch` deletes one.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from packaging.version import Version
 
 from releasekit.adapters.git import ProductRepo
-from releasekit.fixes.diff import patch_error
+from releasekit.fixes.diff import MAX_PATCH_BYTES, patch_error
 from releasekit.fixes.export import format_patch
-from releasekit.fixes.mbox import PatchCommit, parse_mbox
+from releasekit.fixes.mbox import PatchCommit, parse_mbox, too_large
 from releasekit.model.advisory import read_advisory
 from releasekit.model.config import Settings
 from releasekit.support import fsutil
@@ -88,11 +90,22 @@ def patch_path(settings: Settings, advisory: str, line: str) -> Path:
     return settings.patches_dir / advisory / f"{line}.patch"
 
 
+def read_limited(handle: BinaryIO, shown: Path | str) -> bytes:
+    """The bytes of a patch from ``handle`` (a file, stdin, a FIFO, a device): at most
+    MAX_PATCH_BYTES + 1 are read, so that /dev/zero or an endless pipe is refused, not read
+    until memory runs out. PatchError naming ``shown`` when there are more."""
+    data = handle.read(MAX_PATCH_BYTES + 1)
+    if len(data) > MAX_PATCH_BYTES:
+        raise too_large(shown)
+    return data
+
+
 def read_patch(settings: Settings, path: Path) -> HeldPatch:
     """Read and parse one held fix; PatchError names the file and line at fault."""
     shown = display_path(settings, path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = read_limited(handle, shown)
     except OSError as exc:
         raise patch_error(shown, None, f"cannot be read: {exc.strerror}") from None
     commits = parse_mbox(data, shown)

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from releasekit.cli import cli
 from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
+from tests.helpers.process import cli_process
 from tests.helpers.repos import release_product, workspace_config
 
 ADVISORY = "advisories/ACSA-2026-0001.md"
@@ -432,3 +433,42 @@ def test_bad_patch_is_one_line_naming_the_file(pws: Workspace, patch: tuple[byte
     held.write_bytes(data)
     line = rejected(pws, "plan")
     assert f"patches/ACSA-2026-0001/10.3.patch{where}" in line
+
+
+# Read to its end, /dev/zero fills any memory: under this cap, a MemoryError and a traceback.
+MEMORY = 1024 * 1024 * 1024
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_an_endless_patch_is_refused_at_the_size_limit(pws: Workspace, how: str) -> None:
+    before = files(pws)
+    zero = Path("/dev/zero")
+    done = cli_process(
+        pws.root,
+        *("patch", "add", "ACSA-2026-0001", "--line", "10.3", str(zero) if how == "file" else "-"),
+        memory=MEMORY,
+        stdin=zero if how == "stdin" else None,
+    )
+    where = str(zero) if how == "file" else "-"
+    assert done.stderr.splitlines() == [f"releasekit: error: {where}: larger than 64 MiB"]
+    assert done.returncode == 2
+    assert files(pws) == before
+
+
+def test_a_held_patch_that_never_ends_is_refused_at_the_size_limit(pws: Workspace) -> None:
+    held = pws.root / "patches" / "ACSA-2026-0001" / "10.3.patch"
+    held.parent.mkdir(parents=True)
+    held.symlink_to("/dev/zero")
+    done = cli_process(pws.root, "patch", "list", memory=MEMORY)
+    shown = "patches/ACSA-2026-0001/10.3.patch"
+    assert done.stderr.splitlines() == [f"releasekit: error: {shown}: larger than 64 MiB"]
+    assert done.returncode == 2
+
+
+def test_patch_add_with_stdin_closed_is_one_line(pws: Workspace) -> None:
+    before = files(pws)
+    args = ("patch", "add", "ACSA-2026-0001", "--line", "10.3", "-")
+    done = cli_process(pws.root, *args, close_stdin=True)
+    assert done.stderr.splitlines() == ["releasekit: error: -: standard input is closed"]
+    assert done.returncode == 2
+    assert files(pws) == before

@@ -3,6 +3,7 @@ environment (the terminal's encoding) must reach."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -28,17 +29,26 @@ def cli_process(
     root: Path,
     *args: str,
     file_size: int | None = None,
+    memory: int | None = None,
+    stdin: Path | None = None,
+    close_stdin: bool = False,
     env: Mapping[str, str | None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``releasekit -C root ARGS`` at the real time; ``file_size`` caps each file it may
-    write (RLIMIT_FSIZE: a write past it fails with EFBIG, as on a full disk); ``env`` sets
-    (or with None removes) variables of this process's environment for it. Its output is
-    read as UTF-8, whatever the environment says."""
+    write (RLIMIT_FSIZE: a write past it fails with EFBIG, as on a full disk); ``memory``
+    caps its address space (RLIMIT_AS: an allocation past it is a MemoryError, as under
+    ``ulimit -v``). Its stdin reads the file ``stdin``, or is closed (``<&-``) with
+    ``close_stdin``; ``env`` sets (or with None removes) variables of this process's
+    environment for it. Its output is read as UTF-8, whatever the environment says."""
 
     def limit() -> None:
         if file_size is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails instead
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if close_stdin:
+            os.close(0)
 
     environ = dict(os.environ)
     for name, value in (env or {}).items():
@@ -47,12 +57,15 @@ def cli_process(
         else:
             environ[name] = value
     command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
-    return subprocess.run(
-        [*command, "-C", str(root), *args],
-        preexec_fn=limit,  # the child sets only its own limit
-        env=environ,
-        capture_output=True,
-        encoding="utf-8",
-        check=False,
-        timeout=120,
-    )
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(stdin.open("rb")) if stdin is not None else None
+        return subprocess.run(
+            [*command, "-C", str(root), *args],
+            preexec_fn=limit,  # the child sets only its own limits
+            stdin=source,
+            env=environ,
+            capture_output=True,
+            encoding="utf-8",
+            check=False,
+            timeout=120,
+        )
