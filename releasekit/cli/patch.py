@@ -12,6 +12,7 @@ import click
 from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
 from releasekit.support.errors import BadInput
+from releasekit.support.text import visible
 from releasekit.workspace.files import display_path
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _read_input(file: Path) -> bytes:
             raise BadInput("-: standard input is closed")
         return read_limited(sys.stdin.buffer, "-")
     except OSError as exc:
-        raise BadInput(f"{file}: cannot be read: {exc.strerror}") from None
+        raise BadInput(f"{visible(str(file))}: cannot be read: {exc.strerror}") from None
 
 
 def _details(held: HeldPatch) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from releasekit.fixes.binary import MalformedLine, b85_decode, delta_size
 from releasekit.support.errors import PatchError
+from releasekit.support.text import visible
 
 MAX_PATCH_BYTES = 64 * 1024 * 1024
 # The line git format-patch puts before its signature (the git version): it ends the mail's
@@ -87,8 +88,10 @@ class FileChange:
 
 
 def patch_error(path: Path | str, line: int | None, message: str) -> PatchError:
-    """A PatchError that names ``path:line`` (or only the path)."""
-    where = f"{path}:{line}" if line else str(path)
+    """A PatchError that names ``path:line`` (or only the path); a path given on the command
+    line is data too: its line breaks and controls are shown as escapes, on one line."""
+    where = visible(str(path))
+    where = f"{where}:{line}" if line else where
     return PatchError(f"{where}: {message}")
 
 

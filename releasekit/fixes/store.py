@@ -25,6 +25,7 @@ from releasekit.model.advisory import read_advisory
 from releasekit.model.config import Settings
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, BadInput
+from releasekit.support.text import visible
 from releasekit.workspace.files import display_path
 
 _ADVISORY_DIR = re.compile(r"[A-Z][A-Z0-9]{0,15}-[0-9]{4}-[0-9]{4,}")  # (as model.advisory)
@@ -122,13 +123,13 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
         if directory.name.startswith("."):
             continue
         if not directory.is_dir() or not _ADVISORY_DIR.fullmatch(directory.name):
-            shown = display_path(settings, directory)
+            shown = visible(str(display_path(settings, directory)))
             raise BadInput(f"{shown}: expected a directory named after an advisory id")
         for path in sorted(directory.iterdir()):
             if path.name.startswith("."):
                 continue
             if path.suffix != ".patch" or not _is_line(path.stem):
-                shown = display_path(settings, path)
+                shown = visible(str(display_path(settings, path)))
                 raise BadInput(f"{shown}: expected LINE.patch (like 10.3.patch)")
             found[(directory.name, path.stem)] = path
     return found
@@ -164,7 +165,8 @@ def add_patch(
     """
     advisory_path = settings.advisories_dir / f"{advisory_id}.md"
     if not _ADVISORY_DIR.fullmatch(advisory_id) or not advisory_path.is_file():
-        raise BadInput(f"{advisory_id}: no such advisory (advisories/{advisory_id}.md)")
+        shown_id = visible(advisory_id)  # as given: one line, its controls as escapes
+        raise BadInput(f"{shown_id}: no such advisory (advisories/{shown_id}.md)")
     try:
         advisory = read_advisory(
             advisory_path, settings.project.advisory_prefix, display_path(settings, advisory_path)
@@ -178,7 +180,7 @@ def add_patch(
     if line not in known_lines:
         available = ", ".join(known_lines) or "none"
         raise BadInput(
-            f"--line {line}: no such release line (known: {available}; "
+            f"--line {visible(line)}: no such release line (known: {available}; "
             "`releasekit plan` fetches the tags)"
         )
     target = patch_path(settings, advisory_id, line)
@@ -203,9 +205,9 @@ def remove_patch(settings: Settings, advisory_id: str, line: str) -> Path:
     """Delete ``patches/ID/LINE.patch`` (and ``patches/ID/`` once empty); returns the path as
     shown. BadInput naming it when there is no such held fix."""
     if not _ADVISORY_DIR.fullmatch(advisory_id):
-        raise BadInput(f"{advisory_id}: not an advisory id (like ACSA-2026-0001)")
+        raise BadInput(f"{visible(advisory_id)}: not an advisory id (like ACSA-2026-0001)")
     if not _is_line(line):
-        raise BadInput(f"--line {line}: not a release line (like 10.3)")
+        raise BadInput(f"--line {visible(line)}: not a release line (like 10.3)")
     target = patch_path(settings, advisory_id, line)
     shown = display_path(settings, target)
     if not target.is_file():

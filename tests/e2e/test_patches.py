@@ -292,6 +292,13 @@ def test_patch_add_from_a_range_of_the_clone(pws: Workspace, product: Product, r
         (["ACSA-2026-0001", "--line", "10.3", "FIX", "--from", "v10.3.1"], "one of the two"),
         (["ACSA-2026-0001", "--line", "10.3", "--from", "nope..HEAD"], "does not resolve"),
         (["ACSA-2002-0001", "--line", "10.3", "FIX"], "already released"),
+        # Values as given, on one line: a line break shown as an escape.
+        (["ACSA-2026-0001\n", "--line", "10.3", "FIX"], "ACSA-2026-0001\\x0a: no such advisory"),
+        (["ACSA-2026-0001", "--line", "10.3\n", "FIX"], "--line 10.3\\x0a: no such release"),
+        (["ACSA-2026-0001", "--line", "10.3", "--from", "a\nb"], "--from a\\x0ab: does not"),
+        (["ACSA-2026-0001", "--line", "10.3", "--from", "a\n...b"], "--from a\\x0a...b: use"),
+        (["ACSA-2026-0001", "--line", "10.3", "MISSING\n"], "MISSING\\x0a: cannot be read"),
+        (["ACSA-2026-0001", "--line", "10.3", "NOT\nMBOX"], "NOT\\x0aMBOX:1: not a git format"),
     ],
 )
 def test_patch_add_bad_input_is_exit_2_and_writes_nothing(
@@ -300,8 +307,10 @@ def test_patch_add_bad_input_is_exit_2_and_writes_nothing(
     pws.advisory("ACSA-2002-0001", released="2002-01-01T00:00:00Z", embargo="2002-01-01T00:00:00Z")
     fix = product.fix("v10.3.1", {"src/x.c": "x\n"}, "Fix")
     (pws.root.parent / "FIX").write_bytes(fix)
-    (pws.root.parent / "NOTMBOX").write_text("just text\n")
-    paths = {name: str(pws.root.parent / name) for name in ("FIX", "NOTMBOX", "MISSING")}
+    for name in ("NOTMBOX", "NOT\nMBOX"):
+        (pws.root.parent / name).write_text("just text\n")
+    names = ("FIX", "NOTMBOX", "NOT\nMBOX", "MISSING", "MISSING\n")
+    paths = {name: str(pws.root.parent / name) for name in names}
     before = pws.snapshot()
     result = run("patch", "add", *[paths.get(arg, arg) for arg in args])
     assert result.exit_code == 2, result.output
@@ -378,6 +387,23 @@ def test_patch_list_with_nothing_held(pws: Workspace, run: Run) -> None:
     assert json.loads(run("patch", "list", "--json").stdout) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("ACSA\n2026/10.3.patch", "patches/ACSA\\x0a2026: expected a directory named after"),
+        ("ACSA-2026-0001/10.3\n.patch", "patches/ACSA-2026-0001/10.3\\x0a.patch: expected LINE"),
+    ],
+)
+def test_patch_list_names_a_misnamed_file_on_one_line(
+    pws: Workspace, run: Run, name: str, message: str
+) -> None:
+    pws.write(f"patches/{name}", "")
+    result = run("patch", "list")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"releasekit: error: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_patch_remove_deletes_the_fix_and_its_empty_directory(
     pws: Workspace, product: Product, run: Run
 ) -> None:
@@ -399,6 +425,15 @@ def test_patch_remove_deletes_the_fix_and_its_empty_directory(
         ),
         (("../../etc", "--line", "10.2"), "../../etc: not an advisory id (like ACSA-2026-0001)"),
         (("ACSA-2026-0001", "--line", "../10"), "--line ../10: not a release line (like 10.3)"),
+        # Values as given, on one line: a line break shown as an escape.
+        (
+            ("ACSA\n2026", "--line", "10.2"),
+            "ACSA\\x0a2026: not an advisory id (like ACSA-2026-0001)",
+        ),
+        (
+            ("ACSA-2026-0001", "--line", "10.2\n"),
+            "--line 10.2\\x0a: not a release line (like 10.3)",
+        ),
     ]:
         missing = run("patch", "remove", *args)
         assert missing.exit_code == 2

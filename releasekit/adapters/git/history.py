@@ -8,13 +8,15 @@ import pygit2
 from pygit2.enums import DiffOption, DiffStatsFormat, SortMode
 
 from releasekit.support.errors import PatchError
+from releasekit.support.text import visible
 
 
 def commits_in_range(raw: pygit2.Repository, path: Path, spec: str) -> list[str]:
     """The commits of ``A..B`` (oldest first), or the single commit ``REV``, of the clone at
     ``path``; PatchError unless every one has exactly one parent."""
+    shown = visible(spec)  # as given: one line, its controls as escapes
     if "..." in spec:
-        raise PatchError(f"--from {spec}: use A..B (not A...B)")
+        raise PatchError(f"--from {shown}: use A..B (not A...B)")
     try:
         if ".." in spec:
             parsed = raw.revparse(spec)
@@ -26,12 +28,12 @@ def commits_in_range(raw: pygit2.Repository, path: Path, spec: str) -> list[str]
         else:
             found = [str(raw.revparse_single(spec).peel(pygit2.Commit).id)]
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError, AttributeError):
-        raise PatchError(f"--from {spec}: does not resolve in {path}") from None
+        raise PatchError(f"--from {shown}: does not resolve in {visible(str(path))}") from None
     if not found:
-        raise PatchError(f"--from {spec}: selects no commits")
+        raise PatchError(f"--from {shown}: selects no commits")
     for oid in found:
         if len(raw[oid].peel(pygit2.Commit).parent_ids) != 1:
-            raise PatchError(f"--from {spec}: {oid[:12]} is a merge or root commit")
+            raise PatchError(f"--from {shown}: {oid[:12]} is a merge or root commit")
     return found
 
 
