@@ -118,6 +118,10 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
     found: dict[tuple[str, str], Path] = {}
     root = settings.patches_dir
     if not root.is_dir():
+        if root.is_symlink() or root.exists():  # a file, a dangling symlink, a loop
+            # Not "no fixes held": a plan would find every line without its fix.
+            shown = visible(str(display_path(settings, root)))
+            raise BadInput(f"{shown}: is not a directory (the held fixes go in it)")
         return found
     for directory in sorted(root.iterdir()):
         if directory.name.startswith("."):

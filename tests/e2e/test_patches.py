@@ -387,6 +387,25 @@ def test_patch_list_with_nothing_held(pws: Workspace, run: Run) -> None:
     assert json.loads(run("patch", "list", "--json").stdout) == []
 
 
+@pytest.mark.parametrize("broken", ["a file", "a dangling symlink", "a symlink loop"])
+def test_patch_list_refuses_a_patches_folder_that_is_not_one(
+    pws: Workspace, run: Run, broken: str
+) -> None:
+    # Read as "No held fixes." (exit 0): a plan would then find no line's fix held.
+    folder = pws.root / "patches"
+    if folder.is_dir():
+        folder.rmdir()
+    if broken == "a file":
+        folder.write_text("not a folder")
+    else:
+        folder.symlink_to(pws.root / "nowhere" if broken == "a dangling symlink" else folder)
+    result = run("patch", "list")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "releasekit: error: patches: is not a directory (the held fixes go in it)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
