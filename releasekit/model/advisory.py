@@ -39,6 +39,7 @@ MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 
 # Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
 # for the worst shapes: this bounds any body's rendering to seconds.
 MAX_BODY = 256 * 1024
+MAX_FILE = 4 * 1024 * 1024  # bytes of a file: MAX_BODY characters are 1 MiB of UTF-8 at most
 # Every release from X.Y.0 up to a line's fixed version gets a page of its own ("am I
 # affected?", site.aggregate): fixed 10.4.5000 names 5,001. Real lines stop far below
 # (the longest-lived Linux stable lines made a few hundred patch releases), and 10,000 pages
@@ -395,7 +396,12 @@ def read_advisory(path: Path, prefix: str, display: Path | None = None) -> Advis
     """Read and parse one advisory file; ``display`` is the path shown in messages."""
     shown = display or path
     try:
-        text = path.read_bytes().decode("utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE + 1)  # (a file of gigabytes is not read whole)
+        if len(data) > MAX_FILE:
+            message = f"is larger than {MAX_FILE // (1024 * 1024)} MiB"
+            raise AdvisoryError([Problem(shown, None, None, message)])
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise AdvisoryError([Problem(shown, None, None, "is not UTF-8 text")]) from None
     except OSError as exc:

@@ -4,6 +4,7 @@ import contextlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -366,3 +367,24 @@ def test_an_id_of_twelve_digits_names_its_files_and_thirteen_do_not() -> None:
     longer = longest + "9"
     with pytest.raises(AdvisoryError, match="id: must look like"):
         parse_advisory(advisory_text(longer), Path(f"{longer}.md"), "ACSA")
+
+
+def test_a_file_of_gigabytes_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "ACSA-2026-0001.md"
+    path.write_text(advisory_text("ACSA-2026-0001"))
+    with path.open("r+b") as handle:
+        handle.truncate(3 * 1024**3)  # (sparse: three gigabytes that take no disk)
+    read: list[int] = []
+    real_open = open
+
+    def counting_open(*args: Any, **kwargs: Any) -> Any:
+        handle = real_open(*args, **kwargs)
+        real_read = handle.read
+        handle.read = lambda size=-1: read.append(size) or real_read(size)
+        return handle
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("builtins.open", counting_open)
+        with pytest.raises(AdvisoryError, match=r"ACSA-2026-0001.md: is larger than 4 MiB"):
+            read_advisory(path, "ACSA")
+    assert read == [4 * 1024 * 1024 + 1]
