@@ -23,7 +23,7 @@ from releasekit import __version__
 from releasekit.cli import show
 from releasekit.cli.context import Context
 from releasekit.support import fsutil
-from releasekit.support.errors import EXIT_NOT_DONE, ReleasekitError
+from releasekit.support.errors import EXIT_BAD_INPUT, EXIT_NOT_DONE, ReleasekitError
 
 # Each command: its module and the click command in it, loaded when the command runs (or
 # `--help` lists them): a daily `releasekit publish` does not load what `embargo` needs.
@@ -70,6 +70,14 @@ class ReleasekitGroup(click.Group):
         except ReleasekitError as exc:
             _report(ctx, str(exc).splitlines() or [type(exc).__name__])
             ctx.exit(exc.exit_code)
+        except UnicodeError as exc:  # the terminal's or file system's encoding (an ASCII
+            # locale) cannot carry what was typed at a prompt or a path: not a crash
+            way = "read" if isinstance(exc, UnicodeDecodeError) else "write"
+            encoding = getattr(exc, "encoding", "the locale's encoding")
+            _report(
+                ctx, [f"{encoding} cannot {way} this text: use a UTF-8 locale (LC_ALL=C.UTF-8)"]
+            )
+            ctx.exit(EXIT_BAD_INPUT)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise  # the reader went away (`| head`): click ends quietly

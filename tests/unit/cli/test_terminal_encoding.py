@@ -66,3 +66,23 @@ def test_an_error_line_shows_a_path_with_escapes(tmp_path: Path) -> None:
     assert result.stderr.startswith("releasekit: error: "), result.stderr
     assert "/Pr\\xe9visualisation/releasekit.toml: not found" in result.stderr
     assert result.stderr.isascii() and result.stdout == ""
+
+
+@TERMINALS
+def test_an_answer_the_terminal_cannot_read_is_one_line(
+    ws: Workspace, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    # Typed at a prompt in a letter beyond ASCII: a strict ASCII stdin could not decode it,
+    # a traceback. (The POSIX locale reads it with escapes, which the title's check refuses.)
+    answers = tmp_path / "answers"
+    answers.write_bytes("Prévisualisation\nA summary\n".encode())
+    before = ws.snapshot()
+    result = cli_process(ws.root, "advisory", "new", env=env, stdin=answers)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("releasekit: error: ") and "Traceback" not in result.stderr
+    if env.get("PYTHONIOENCODING") == "ascii":
+        assert line == (
+            "releasekit: error: ascii cannot read this text: use a UTF-8 locale (LC_ALL=C.UTF-8)"
+        )
+    assert ws.snapshot() == before
