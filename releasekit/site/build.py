@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
 
 from releasekit.adapters import journal
@@ -45,8 +43,7 @@ from releasekit.model.config import Settings
 from releasekit.site import child, keys, scans, tree, upcoming
 from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
-from releasekit.support import fsutil
-from releasekit.support.errors import AdvisoryError, Problem, PublishError
+from releasekit.support.errors import AdvisoryError, PublishError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
 from releasekit.workspace import paths as workspace
@@ -167,40 +164,18 @@ def publish_workspace(
     return builder.run([], settings.advisories_dir)
 
 
-def _sources(settings: Settings, folder: Path) -> Sources:
-    """The advisory files in ``folder``: name -> (size, mtime, ctime, inode).
+def _sources(settings: Settings) -> Sources:
+    """The advisory files: name -> (size, mtime, ctime, inode).
 
-    AdvisoryError when the folder is not there, or is no folder, or names a ``.md`` that is
-    no regular file (a dangling symlink, a loop): a build would take its advisories off the
-    site, where the files were most likely lost, moved or not yet copied (an empty folder
-    makes a site without advisories).
+    AdvisoryError when the folder is not there, or is no folder, or names an advisory file
+    that is no regular file (see workspace.advisory_entries): a build would take their
+    advisories off the site, where the files were most likely lost, moved or not yet
+    copied (an empty folder makes a site without advisories).
     """
-    sources: Sources = {}
-    problems: list[Problem] = []
-    try:
-        found = os.scandir(folder)
-    except OSError as exc:  # not there, no folder, a loop, unreadable
-        shown = workspace.display_path(settings, folder)
-        gone = isinstance(exc, FileNotFoundError) and not folder.is_symlink()
-        message = (
-            "is not there (an empty folder publishes no advisory)" if gone else workspace.NO_FOLDER
-        )
-        raise AdvisoryError([Problem(shown, None, None, message)]) from None
-    with found:
-        for entry in found:
-            if not entry.name.endswith(".md"):
-                continue
-            try:
-                stat = entry.stat()
-            except OSError:  # a dangling symlink, a loop
-                stat = None
-            if stat is None or not S_ISREG(stat.st_mode):
-                problems.append(workspace.unreadable(settings, folder / entry.name))
-                continue
-            sources[entry.name] = fsutil.stat_key(stat)
+    found, problems = workspace.advisory_entries(settings, missing_ok=False)
     if problems:
-        raise AdvisoryError(sorted(problems, key=lambda problem: str(problem.path)))
-    return sources
+        raise AdvisoryError(problems)
+    return found
 
 
 @contextlib.contextmanager
@@ -281,7 +256,7 @@ class Job:
                 for k in range(SCANS)
             ]
             try:
-                sources = None if folder is None else _sources(self.settings, folder)
+                sources = None if folder is None else _sources(self.settings)
                 fingerprint = None if self.signing is None else self.signing.fingerprint
                 self.global_key = keys.global_key(self.settings, fingerprint)
                 self.records_key = keys.records_key(self.settings, fingerprint)

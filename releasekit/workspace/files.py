@@ -16,7 +16,7 @@ from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.support.errors import AdvisoryError, Problem
-from releasekit.workspace.paths import NO_FOLDER, unreadable
+from releasekit.workspace.paths import advisory_entries
 from releasekit.workspace.paths import display_path as display_path
 from releasekit.workspace.paths import open_workspace as open_workspace
 from releasekit.workspace.paths import state_dir as state_dir
@@ -25,7 +25,7 @@ from releasekit.workspace.paths import state_dir as state_dir
 def advisory_files(settings: Settings) -> list[Path]:
     """The advisory files, ``advisories/*.md``, in name order (none when the folder is not
     there yet). AdvisoryError when ``advisories`` is there but no folder, or names a ``.md``
-    that is no regular file (see :func:`unreadable`)."""
+    that is no regular file (see paths.advisory_entries)."""
     found, problems = _listed(settings)
     if problems:
         raise AdvisoryError(problems)
@@ -33,15 +33,10 @@ def advisory_files(settings: Settings) -> list[Path]:
 
 
 def _listed(settings: Settings) -> tuple[list[Path], list[Problem]]:
-    """The regular ``.md`` files of ``advisories/``, and a problem for each other entry."""
-    folder = settings.advisories_dir
-    if not folder.is_dir():
-        if folder.is_symlink() or folder.exists():  # a file, a dangling symlink, a loop
-            return [], [Problem(display_path(settings, folder), None, None, NO_FOLDER)]
-        return [], []
-    found = sorted(folder.glob("*.md"))
-    good = [path for path in found if path.is_file()]
-    return good, [unreadable(settings, path) for path in found if path not in good]
+    """The advisory files (see paths.advisory_entries: none while the folder is not there
+    yet), and a problem for each entry that is no advisory file."""
+    found, problems = advisory_entries(settings, missing_ok=True)
+    return [settings.advisories_dir / name for name in sorted(found)], problems
 
 
 def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]:

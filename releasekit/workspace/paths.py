@@ -5,7 +5,9 @@ this.)"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from stat import S_ISREG
 
 from releasekit.model.config import Settings, load_config
 from releasekit.support import fsutil
@@ -31,12 +33,43 @@ def display_path(settings: Settings, path: Path) -> Path:
 
 
 NO_FOLDER = "is not a directory (the advisory files go in it)"
+NOT_THERE = "is not there (an empty folder publishes no advisory)"
 
 
-def unreadable(settings: Settings, path: Path) -> Problem:
-    """An advisory file that is no regular file: a dangling symlink, a symlink loop, a
-    folder. Never skipped as if it were not there: its advisory would leave the site."""
-    return Problem(display_path(settings, path), None, None, "is not a regular file")
+def advisory_entries(
+    settings: Settings, *, missing_ok: bool
+) -> tuple[dict[str, tuple[int, ...]], list[Problem]]:
+    """Each advisory file of ``advisories/`` (a name ``*.md``, not hidden: an editor's lock
+    file ``.#ID.md`` is no advisory) -> its fsutil.stat_key (symlinks followed), a problem for
+    each such name that is no regular file (a dangling symlink, a loop, a folder) and for
+    a folder that is no folder (a file, a dangling symlink, a loop), or is not there unless
+    ``missing_ok``. Never skipped as if not there: their advisories would leave the site."""
+    folder = settings.advisories_dir
+    found: dict[str, tuple[int, ...]] = {}
+    problems: list[Problem] = []
+    try:
+        listed = os.scandir(folder)
+    except OSError as exc:
+        gone = isinstance(exc, FileNotFoundError) and not folder.is_symlink()
+        if gone and missing_ok:
+            return found, problems
+        shown = display_path(settings, folder)
+        return found, [Problem(shown, None, None, NOT_THERE if gone else NO_FOLDER)]
+    with listed:
+        for entry in listed:
+            name = entry.name
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            try:
+                stat = entry.stat()
+            except OSError:  # a dangling symlink, a loop
+                stat = None
+            if stat is None or not S_ISREG(stat.st_mode):
+                shown = display_path(settings, folder / name)
+                problems.append(Problem(shown, None, None, "is not a regular file"))
+            else:
+                found[name] = fsutil.stat_key(stat)
+    return found, sorted(problems, key=lambda problem: str(problem.path))
 
 
 def state_dir(settings: Settings) -> Path:

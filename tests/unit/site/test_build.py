@@ -725,6 +725,20 @@ def test_a_symlinked_site_is_swapped_where_it_points(site_ws: Workspace, tmp_pat
     assert (target / "advisories" / "ACSA-2026-0001.html").is_file()
 
 
+def test_an_editors_lock_file_beside_the_advisories_is_no_advisory(
+    site_ws: Workspace, run: Callable[..., Result]
+) -> None:
+    # Emacs keeps a dangling symlink .#NAME while a buffer has unsaved changes.
+    two_published(site_ws)
+    folder = site_ws.root / "advisories"
+    (folder / ".#ACSA-2026-0002.md").symlink_to("user@host.1234:1700000000")
+    (folder / ".ACSA-2026-0003.md").write_text("a hidden backup")
+    assert run("advisory", "check").exit_code == 0
+    published = run("publish")
+    assert published.exit_code == 0, published.output
+    assert (site_ws.root / "site" / "advisories" / "ACSA-2026-0002.html").is_file()
+
+
 @pytest.mark.parametrize("where", ["site", ".releasekit"])
 def test_a_symlink_loop_where_publish_writes_is_one_line(
     site_ws: Workspace, run: Callable[..., Result], where: str
