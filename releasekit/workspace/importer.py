@@ -222,6 +222,7 @@ def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
     caller holds :func:`~releasekit.workspace.new.ids_locked` since it planned them."""
     written: list[Path] = []
     years = sorted({d.year for d in drafts if d.ident is None})
+    settings.advisories_dir.mkdir(parents=True, exist_ok=True)  # (once all is checked)
     try:
         for draft in drafts:
             if draft.ident is not None:

@@ -126,7 +126,6 @@ def ids_locked(settings: Settings) -> Iterator[None]:
     """Hold the lock under which ids are issued (:func:`issue_locked`): two runs at once get
     two ids, and what decides whether an advisory may be written at all (a record imported
     already) runs under it too, so that it still holds when the file is written."""
-    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
     with _locked(state_dir(settings) / ".ids.lock"):
         yield
 
@@ -148,6 +147,9 @@ def issue_locked(
         # digits (which no id has: model.advisory).
         if number.isascii() and number.isdigit():
             highest = max(highest, int(number))
+    # Made only now, when the advisory is written: a run refused before leaves no folder (a
+    # folder made empty where the advisories were lost would let publish empty the site).
+    settings.advisories_dir.mkdir(parents=True, exist_ok=True)
     try:
         for text_for in texts:
             while True:

@@ -539,3 +539,18 @@ def test_no_record_shape_makes_a_traceback(ws: Workspace) -> None:
         except ReleasekitError:
             refused += 1
     assert 500 < refused < 1500  # (most mutations are refused, not all)
+
+
+def test_a_refused_import_makes_no_advisories_folder(
+    ws: Workspace, run: Run, tmp_path: Path
+) -> None:
+    # An empty folder made where the advisories were lost would let publish empty the site.
+    (ws.root / "advisories").rmdir()
+    bad = _file(tmp_path, _osv(published=None), "bad.json")
+    assert run("advisory", "import", str(bad)).exit_code == 2
+    assert not (ws.root / "advisories").exists()
+    assert run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", "x").exit_code == 2
+    assert not (ws.root / "advisories").exists()
+    good = run("advisory", "import", str(FIXTURES / "RUSTSEC-2020-0019.json"))
+    assert good.exit_code == 0, good.stderr
+    assert (ws.root / "advisories" / "ACSA-2020-0001.md").is_file()
