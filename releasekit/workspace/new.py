@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from releasekit.model import entries
-from releasekit.model.advisory import parse_advisory
+from releasekit.model.advisory import MAX_ID_DIGITS, parse_advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.support import fsutil, render
@@ -147,6 +147,8 @@ def issue_locked(
         # digits (which no id has: model.advisory).
         if number.isascii() and number.isdigit():
             highest = max(highest, int(number))
+    if highest + len(texts) >= 10**MAX_ID_DIGITS:  # (the next would be refused at its check)
+        raise NotDone(f"{stem}: no id left to issue (an id has at most {MAX_ID_DIGITS} digits)")
     # Made only now, when the advisory is written: a run refused before leaves no folder (a
     # folder made empty where the advisories were lost would let publish empty the site).
     settings.advisories_dir.mkdir(parents=True, exist_ok=True)

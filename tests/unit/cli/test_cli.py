@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -207,6 +208,21 @@ def test_a_damaged_record_of_issued_ids_stops_advisory_new_in_one_line(
     assert result.stderr == (
         "releasekit: error: .releasekit/issued-ids.json: damaged: must map each year to the "
         "highest id number issued (repair it by hand: a lower number would issue an id again)\n"
+    )
+    assert ws.snapshot() == before
+
+
+def test_advisory_new_issues_no_id_past_twelve_digits(ws: Workspace, run: Run) -> None:
+    issued = ws.root / ".releasekit" / "issued-ids.json"
+    issued.parent.mkdir()
+    year = datetime.now(UTC).year
+    issued.write_text(json.dumps({str(year): 999_999_999_999}))
+    (issued.parent / ".ids.lock").touch()  # (the lock is taken before the file is read)
+    before = ws.snapshot()
+    result = run("advisory", "new", "--title", "T", "--summary", "S")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"releasekit: error: ACSA-{year}: no id left to issue (an id has at most 12 digits)\n"
     )
     assert ws.snapshot() == before
 
