@@ -187,12 +187,16 @@ def template_errors(template: str) -> Iterator[None]:
     except UnicodeDecodeError:  # (reading it, or a template it extends or includes)
         raise TemplateError(f"templates/{template}: template: is not UTF-8 text") from None
     except Exception as exc:  # raised by what the template does: {{ 1 // 0 }}, recursion
-        # Its type and the template's line; not its message, which may quote the data.
-        where = _template_line(exc) or f"templates/{template}"
+        # Its type and the template's line; not its message, which may quote the data. Only
+        # when a template's code ran into it: not an error with no template on its way (an
+        # OSError reading one, releasekit's own code), nor one of the machine's (memory).
+        found = _template_line(exc)
+        if found is None or isinstance(exc, OSError | MemoryError):
+            raise
         reason = type(exc).__name__
         if isinstance(exc, RecursionError):
             reason += " (does a template extend, include or call itself?)"
-        raise TemplateError(f"{where}: template: {reason}") from None
+        raise TemplateError(f"{found}: template: {reason}") from None
 
 
 def _template_line(exc: BaseException) -> str | None:

@@ -9,6 +9,7 @@ import markupsafe
 import pytest
 
 from releasekit.support import render
+from releasekit.support.errors import TemplateError
 
 TEMPLATE = (
     "{{ d.id }}|{{ d['id'] }}|{{ d.items is defined }}|{{ d.get('id') }}|"
@@ -130,3 +131,16 @@ def test_without_markupsafe_3s_c_function_escape_itself_is_used(
     assert render._output_escape() is not markupsafe.escape
     monkeypatch.delattr(markupsafe, "_escape_inner")  # (markupsafe 2: escape is C)
     assert render._output_escape() is markupsafe.escape
+
+
+def test_only_what_a_template_ran_into_is_a_template_error(tmp_path: Path) -> None:
+    (tmp_path / "t.html.j2").write_text("<p>\n{{ 1 // n }}</p>")
+    env = render.environment(tmp_path)
+    with pytest.raises(
+        TemplateError, match=r"^templates/t.html.j2:2: template: ZeroDivisionError$"
+    ):
+        render.render(env, "t.html.j2", n=0)
+    for raised in (OSError(5, "Input/output error"), MemoryError(), KeyError("x")):
+        # Nothing of a template on its way (reading one, releasekit's own code): as it is.
+        with pytest.raises(type(raised)), render.template_errors("t.html.j2"):
+            raise raised
