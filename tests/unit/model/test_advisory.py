@@ -363,7 +363,6 @@ def test_an_id_of_twelve_digits_names_its_files_and_thirteen_do_not() -> None:
     longest = "ACSA-2026-" + "9" * 12
     parsed = parse_advisory(advisory_text(longest), Path(f"{longest}.md"), "ACSA")
     assert parsed.number == 999_999_999_999
-    assert len(f"{longest.lower()}.json.sha512") < 100  # (csaf/YYYY/: the longest name)
     longer = longest + "9"
     with pytest.raises(AdvisoryError, match="id: must look like"):
         parse_advisory(advisory_text(longer), Path(f"{longer}.md"), "ACSA")
