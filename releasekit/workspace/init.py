@@ -20,6 +20,7 @@ from releasekit.support import fsutil, render
 from releasekit.support.errors import WorkspaceError
 
 GITIGNORE = "# local state and generated output\n.releasekit/\nsite/\n"
+GITKEEP = "# keeps advisories/ in git before the first advisory: publish needs the folder\n"
 _DIRS = ("advisories", "templates", "site")
 _PRIVATE_DIRS = ("patches", ".releasekit")  # held fixes and local state: 0700
 
@@ -131,6 +132,11 @@ def init_workspace(
         if fsutil.create_exclusive(gitignore, GITIGNORE):
             made.append(gitignore)
             created.append(gitignore)
+        # git keeps no empty folder, and publish refuses a workspace without advisories/
+        # (where the files were lost): a checkout made before the first advisory has it too.
+        keep = root / "advisories" / ".gitkeep"
+        if fsutil.create_exclusive(keep, GITKEEP):
+            made.append(keep)
         config_path = root / CONFIG_NAME
         if not fsutil.create_exclusive(config_path, text):
             raise WorkspaceError(f"{config_path}: already exists; not overwriting a workspace")

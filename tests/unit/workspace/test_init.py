@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from releasekit.model.config import parse_config
+from releasekit.site.build import publish_workspace
 from releasekit.support.errors import ConfigError, WorkspaceError
+from releasekit.workspace.files import load_advisories, open_workspace
 from releasekit.workspace.init import (
     Bump,
     ReleasesTable,
@@ -155,3 +158,14 @@ def test_a_workspace_directory_there_already_is_kept_as_it_was(tmp_path: Path) -
     assert git_dir is None and created[0] == tmp_path / "releasekit.toml"
     assert (tmp_path / "patches").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / ".gitignore").read_text() == "marker\n"
+
+
+def test_a_checkout_of_a_new_workspace_publishes(tmp_path: Path) -> None:
+    # git keeps no empty folder, and publish refuses a workspace without advisories/: the
+    # daily publish on a fresh checkout (docs/publish-workflow.yml) needs it from the start.
+    init_workspace(tmp_path, render_config(tmp_path, Scaffold(), None))
+    assert [p.name for p in (tmp_path / "advisories").iterdir()] == [".gitkeep"]
+    settings = open_workspace(tmp_path)
+    assert load_advisories(settings) == []  # (a hidden file: no advisory)
+    report = publish_workspace(settings, datetime(2026, 12, 6, tzinfo=UTC))
+    assert report.public == 0 and "index.html" in report.written
