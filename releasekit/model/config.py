@@ -47,7 +47,8 @@ class ProjectSettings:
         "Local clone of the product, relative to the workspace.", check=checks.non_empty
     )
     advisory_prefix: str = _doc(
-        "Advisory id prefix: PREFIX-YYYY-NNNN.", check=checks.regex(r"[A-Z][A-Z0-9]{0,15}", "ACSA")
+        "Advisory id prefix: PREFIX-YYYY-NNNN (four to twelve digits).",
+        check=checks.regex(r"[A-Z][A-Z0-9]{0,15}", "ACSA"),
     )
     site_url: str = _doc("Public URL of the security-updates site.", check=checks.http_url)
     remote: str = _doc("Remote of the clone that the lift pushes to.", "origin", checks.non_empty)

@@ -241,10 +241,16 @@ ADVISORY_CASES = {
         advisory_text(introduced='"' + "9" * 5000 + '"'),
         ":7: introduced: must be a release line",
     ),
-    # Rendering a title of 5 MB in the `advisory list` table took more than 20 seconds.
-    "title of 5 MB": (
-        advisory_text(title='"' + "x" * 5_000_000 + '"'),
+    # Rendering a title of 5 MB in the `advisory list` table took more than 20 seconds (3 MB
+    # here: a file of more than 4 MiB is refused unread, below).
+    "title of 3 MB": (
+        advisory_text(title='"' + "x" * 3_000_000 + '"'),
         ":3: title: must be at most 1000 characters",
+    ),
+    # A file of gigabytes was read whole before any check (in every command).
+    "file of 5 MB": (
+        advisory_text(title='"' + "x" * 5_000_000 + '"'),
+        ": is larger than 4 MiB",
     ),
     # A line of "[" and 30000 spaces (in a multi-line string) took the table-header regex
     # minutes once every line was indexed.
