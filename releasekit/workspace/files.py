@@ -7,6 +7,7 @@ each other, and the records each advisory will have on its disclosure date.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +52,19 @@ def check_advisories(settings: Settings) -> tuple[list[Advisory], list[Problem]]
             problems.extend(exc.problems)
     problems.extend(cross_check(settings, advisories))
     return sorted(advisories, key=lambda a: (a.year, a.number)), problems
+
+
+@dataclass(frozen=True)
+class Probe:
+    """An advisory not written yet (an import's draft, `advisory new`), as
+    :func:`cross_check` sees it; ``path``: where it will be."""
+
+    id: str
+    year: int
+    number: int
+    cve: str | None
+    component: str | None
+    path: Path
 
 
 class Identified(Protocol):

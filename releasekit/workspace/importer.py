@@ -27,7 +27,7 @@ from releasekit.records.imported import Imported, ImportRefused, lines_of
 from releasekit.records.osv_read import read_osv
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError
-from releasekit.workspace.files import check_advisories, cross_check
+from releasekit.workspace.files import Probe, check_advisories, cross_check
 from releasekit.workspace.new import ids_locked, issue_locked
 
 MAX_RECORD = 4 * 1024 * 1024  # bytes: a record is kilobytes; a file of gigabytes is not one
@@ -162,16 +162,6 @@ def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[
     return drafts
 
 
-@dataclass(frozen=True)
-class _Probe:
-    id: str
-    year: int
-    number: int
-    cve: str | None
-    component: str | None
-    path: Path
-
-
 def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Imported]]) -> None:
     """Each draft valid alone, and all of them with the workspace's advisories."""
     prefix = settings.project.advisory_prefix
@@ -204,7 +194,7 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
             raise ImportRefused(
                 draft.source, where, f"{problem.field}: {problem.message}"
             ) from None
-        probes.append(_Probe(ident, parsed.year, parsed.number, parsed.cve, parsed.component, path))
+        probes.append(Probe(ident, parsed.year, parsed.number, parsed.cve, parsed.component, path))
     sources = {p.path: d.source for p, d in zip(probes[len(existing) :], drafts, strict=True)}
     for problem in cross_check(settings, probes):
         for probe in probes[len(existing) :]:

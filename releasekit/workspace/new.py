@@ -21,7 +21,13 @@ from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.support import fsutil, render
 from releasekit.support.errors import AdvisoryError, NotDone, Problem
-from releasekit.workspace.files import check_advisories, display_path, shares_cve, state_dir
+from releasekit.workspace.files import (
+    Probe,
+    check_advisories,
+    cross_check,
+    display_path,
+    state_dir,
+)
 
 ISSUED_IDS = "issued-ids.json"
 
@@ -95,30 +101,15 @@ def new_advisory(settings: Settings, now: datetime, fields: NewAdvisory) -> Path
         return issue_locked(settings, year, [text_for])[0]
 
 
-@dataclass(frozen=True)
-class _Probe:
-    """The new advisory as the cross-check sees it (its id is not issued yet)."""
-
-    id: str
-    year: int
-    number: int
-    cve: str | None
-    component: str | None
-
-
 def _refuse_a_taken_cve(settings: Settings, fields: NewAdvisory) -> None:
     """AdvisoryError when another advisory has the CVE id of ``fields``, unless each of them
-    names a different component (files.shares_cve): `advisory check` would refuse both."""
+    names a different component: the cross-check of `advisory check`, with the new one."""
     existing, _ = check_advisories(settings)  # (a file that does not parse is not this run's)
     sharing = [a for a in existing if a.cve == fields.cve]
-    probe = _Probe("", 0, 0, fields.cve, fields.component)
-    if sharing and not shares_cve([*sharing, probe]):
-        # As `advisory check` says it: neither the CVE id nor the other advisory is named.
-        message = (
-            "another advisory has the same CVE id "
-            "(shared only by advisories of different components)"
-        )
-        raise AdvisoryError([Problem("advisory new", None, "--cve", message)])
+    probe = Probe("", 0, 0, fields.cve, fields.component, settings.advisories_dir / "new.md")
+    for problem in cross_check(settings, [*sharing, probe]):
+        if problem.field == "cve" and problem.path == display_path(settings, probe.path):
+            raise AdvisoryError([Problem("advisory new", None, "--cve", problem.message)])
 
 
 @contextmanager
