@@ -135,6 +135,9 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
             if path.suffix != ".patch" or not _is_line(path.stem):
                 shown = visible(str(display_path(settings, path)))
                 raise BadInput(f"{shown}: expected LINE.patch (like 10.3.patch)")
+            if not path.is_file():  # a FIFO waits for ever, a device never ends
+                shown = visible(str(display_path(settings, path)))
+                raise BadInput(f"{shown}: is not a regular file")
             found[(directory.name, path.stem)] = path
     return found
 

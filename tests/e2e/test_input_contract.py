@@ -8,6 +8,7 @@ module tests do not reach through the CLI.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -461,13 +462,19 @@ def test_an_endless_patch_is_refused_at_the_size_limit(pws: Workspace, how: str)
     assert files(pws) == before
 
 
-def test_a_held_patch_that_never_ends_is_refused_at_the_size_limit(pws: Workspace) -> None:
+@pytest.mark.parametrize("kind", ["a device", "a FIFO"])
+def test_a_held_patch_that_is_no_file_is_refused(pws: Workspace, kind: str) -> None:
+    # /dev/zero never ends (read to the size limit before), a FIFO with no writer never
+    # starts (patch list waited for ever): patch add writes regular files only.
     held = pws.root / "patches" / "ACSA-2026-0001" / "10.3.patch"
     held.parent.mkdir(parents=True)
-    held.symlink_to("/dev/zero")
+    if kind == "a device":
+        held.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(held)
     done = cli_process(pws.root, "patch", "list", memory=MEMORY)
     shown = "patches/ACSA-2026-0001/10.3.patch"
-    assert done.stderr.splitlines() == [f"releasekit: error: {shown}: larger than 64 MiB"]
+    assert done.stderr.splitlines() == [f"releasekit: error: {shown}: is not a regular file"]
     assert done.returncode == 2
 
 
