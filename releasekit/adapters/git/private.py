@@ -20,7 +20,11 @@ def enclosing_repository(path: Path) -> Path | None:
     try:
         found = pygit2.discover_repository(str(probe))
     except pygit2.GitError as exc:
-        raise GitError(f"{path}: cannot look for a git repository: {_reason(exc)}") from None
+        # A .git on the way that is no repository (a malformed .git file) is the input's;
+        # anything else (a permission) is the machine's.
+        bad = any((where / ".git").exists() for where in (probe, *probe.parents))
+        kind = BadInput if bad else GitError
+        raise kind(f"{path}: cannot look for a git repository: {_reason(exc)}") from None
     if not found:
         return None
     git_dir = Path(found)
