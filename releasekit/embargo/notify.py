@@ -19,11 +19,10 @@ from releasekit.embargo import texts
 from releasekit.embargo.batch import upcoming
 from releasekit.embargo.context import Outside, missing, require_mail
 from releasekit.embargo.sending import Ahead, Asked, ahead_of, send_ahead
-from releasekit.fixes.store import read_limited
+from releasekit.fixes.store import held_bytes
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release.plan import Plan
-from releasekit.workspace.files import display_path
 
 
 @dataclass
@@ -88,7 +87,5 @@ def _held_fixes(
             path = settings.patches_dir / advisory.id / f"{cell.line}.patch"
             if cell.advisory == advisory.id and cell.required and cell.held and path.is_file():
                 name = f"{advisory.id}-{cell.line}.patch"
-                shown = display_path(settings, path)
-                with path.open("rb") as handle:  # no more than the plan parsed
-                    found[(advisory.id, cell.line)] = (name, read_limited(handle, shown))
+                found[(advisory.id, cell.line)] = (name, held_bytes(settings, path))
     return found

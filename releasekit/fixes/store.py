@@ -101,15 +101,21 @@ def read_limited(handle: BinaryIO, shown: Path | str) -> bytes:
     return data
 
 
-def read_patch(settings: Settings, path: Path) -> HeldPatch:
-    """Read and parse one held fix; PatchError names the file and line at fault."""
+def held_bytes(settings: Settings, path: Path) -> bytes:
+    """The bytes of the held fix at ``path`` (at most a patch's bound); PatchError naming
+    it when it cannot be read or is larger."""
     shown = display_path(settings, path)
     try:
         with path.open("rb") as handle:
-            data = read_limited(handle, shown)
+            return read_limited(handle, shown)
     except OSError as exc:
         raise patch_error(shown, None, f"cannot be read: {exc.strerror}") from None
-    commits = parse_mbox(data, shown)
+
+
+def read_patch(settings: Settings, path: Path) -> HeldPatch:
+    """Read and parse one held fix; PatchError names the file and line at fault."""
+    shown = display_path(settings, path)
+    commits = parse_mbox(held_bytes(settings, path), shown)
     return HeldPatch(path.parent.name, path.stem, shown, tuple(commits))
 
 
