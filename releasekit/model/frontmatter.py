@@ -1,7 +1,8 @@
 """The TOML front matter of advisory files: finding it, locating a key's line, updating keys.
 
-An advisory file is TOML between ``+++`` lines, then a Markdown body. Updates keep every other
-line of the file as it was, so a release manager's comments and layout survive the lift.
+An advisory file is TOML between ``+++`` lines, then a Markdown body. Updates edit the front
+matter as TOML (tomlkit, which keeps what it does not change byte for byte), so a release
+manager's comments and layout survive the lift, whatever valid TOML the file holds.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import tomlkit
 from packaging.version import Version
+from tomlkit.items import AoT, Table
 
 from releasekit.support import tomlpos
 
@@ -88,48 +91,67 @@ def _toml_scalar(value: Any) -> str:
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
 
 
-def _lines(text: str) -> tuple[list[str], int]:
-    """The file's lines and the index of the closing ``+++``; ValueError without front
-    matter."""
+def _parts(text: str) -> tuple[str, str, str]:
+    """(the opening fence line, the front matter, the closing fence line and the rest): the
+    three join to ``text``. ValueError without front matter."""
     if split_front_matter(text) is None:
         raise ValueError("no front matter")
     lines = text.split("\n")
     close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
-    return lines, close
+    head = lines[0] + "\n"
+    front = "".join(line + "\n" for line in lines[1:close])
+    return head, front, "\n".join(lines[close:])
 
 
-def _setting(lines: list[str], close: int, key: str) -> int | None:
-    """The index of the front-matter line that sets ``key``, None when none does."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    return next((i for i in range(1, close) if pattern.match(lines[i])), None)
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, each with its line end (only LF ends a line in TOML)."""
+    pieces = text.split("\n")
+    return [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+
+
+def _rendered(key: str, value: Any) -> str:
+    if isinstance(value, datetime):
+        return f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    return _toml_line(key, value)
 
 
 def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
     """Set front-matter keys to values, keeping every other line of the file as it was.
 
-    A key already assigned on one line is replaced in place; a new key goes before the
-    closing ``+++``. Datetimes are written in UTC with ``Z``.
+    The front matter is edited as TOML, not as lines: a key set in any form (quoted, dotted,
+    a ``[table]`` or ``[[array]]`` of its own, a value over several lines) is replaced,
+    keeping its comment when it was one line, and a new key goes after the last key of the
+    top level, before any table. Datetimes are written in UTC with ``Z``; tables and arrays
+    of tables as inline values on one line.
     """
-    lines, close = _lines(text)
-    for key, value in updates.items():
-        if isinstance(value, datetime):
-            rendered = f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
-        else:
-            rendered = _toml_line(key, value)
-        index = _setting(lines, close, key)
-        if index is not None:
-            lines[index] = rendered
-        else:
-            lines.insert(close, rendered)
-            close += 1
-    return "\n".join(lines)
+    if not updates:
+        return text
+    values = tomlkit.parse("".join(_rendered(key, value) + "\n" for key, value in updates.items()))
+    head, front, tail = _parts(text)
+    document = tomlkit.parse(front)
+    for key in updates:
+        document[key] = values[key]
+    written = document.as_string()
+    if written and not written.endswith("\n"):
+        written += "\n"  # (the closing fence starts a line)
+    if head.endswith("\r\n") and "\n" not in front.replace("\r\n", ""):
+        written = re.sub(r"(?<!\r)\n", "\r\n", written)  # the lines added, as the file's
+    return head + written + tail
 
 
 def comment_out(text: str, key: str, note: str) -> str:
     """Replace the front-matter line that sets ``key`` with the comment ``# note`` (the key
-    is gone, the file says why); unchanged when no line sets it."""
-    lines, close = _lines(text)
-    index = _setting(lines, close, key)
-    if index is not None:
-        lines[index] = f"# {note}"
-    return "\n".join(lines)
+    is gone, the file says why); unchanged when the top level does not set it."""
+    head, front, tail = _parts(text)
+    document = tomlkit.parse(front)
+    if key not in document or isinstance(document.item(key), Table | AoT):
+        return text
+    document.remove(key)
+    before, after = _lines(front), _lines(document.as_string())
+    # Removing a key removes its whole lines: the first line that differs is where it was.
+    at = next(
+        (i for i, pair in enumerate(zip(before, after, strict=False)) if pair[0] != pair[1]),
+        len(after),
+    )
+    end = "\r\n" if before[at].endswith("\r\n") else "\n"
+    return head + "".join([*after[:at], f"# {note}{end}", *after[at:]]) + tail

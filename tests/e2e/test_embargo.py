@@ -27,6 +27,7 @@ from releasekit.cli import cli
 from releasekit.embargo.context import CRASH_AFTER, Outside
 from releasekit.embargo.gates import Check, resume_checks
 from releasekit.embargo.lift import RECHECK_BEFORE, LiftReport, lift
+from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, load_config
 from releasekit.support.errors import NotReady, Refused
 from tests.helpers.githttp import GitHttpServer
@@ -362,6 +363,32 @@ def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
         assert daily.exit_code == 0, daily.output
         assert "rendered" not in daily.output + daily.stderr
         assert "0 files written" in daily.output
+
+
+def test_the_lift_records_the_release_in_front_matter_that_ends_in_tables(
+    release: Release,
+) -> None:
+    # Valid TOML a release manager may write: credits as an array of tables after the keys.
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = path.read_text().replace('reporter = "Sam Rivera"\n', "")
+    tables = (
+        '\n[[credits]]\nname = "Sam Rivera"  # by the report\ntype = "finder"\n\n'
+        '[[credits]]\nname = "Acme PSIRT"\ntype = "coordinator"\n'
+    )
+    path.write_text(text.replace("\n+++\n\n", "\n" + tables + "+++\n\n", 1))
+    assert release.run("advisory", "check").exit_code == 0
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+        assert result.exit_code == 0, result.output + result.stderr
+        check = release.run("advisory", "check")
+        assert check.exit_code == 0, check.output + check.stderr
+        text = release.advisory()
+        front = text.split("+++")[1]
+        assert front.index("released = 2026-12-01T14:00:") < front.index("[[credits]]")
+        assert 'name = "Sam Rivera"  # by the report' in front
+        recorded = parse_advisory(text, path, "ACSA")
+        assert recorded.fixed["10.3"] == "10.3.2" and recorded.fix_commits
+        assert [c.name for c in recorded.credits] == ["Sam Rivera", "Acme PSIRT"]
 
 
 def verify_pgp_mime(raw: bytes, gpg: GpgHome) -> None:

@@ -189,6 +189,58 @@ def test_update_front_matter_keeps_the_rest() -> None:
     assert parse(again).released == datetime(2026, 12, 2, tzinfo=UTC)
 
 
+RECORDED = {
+    "released": datetime(2026, 12, 1, 14, 0, 7, tzinfo=UTC),
+    "fixed": {"10.4": "10.4.0", "9.11": "9.11.9"},
+    "fix_commits": {"10.4": "a" * 40},
+    "revisions": [{"date": datetime(2027, 1, 10, 9, tzinfo=UTC), "reason": "Corrected"}],
+}
+# Valid TOML for what the lift and `advisory revise` write: tables after the keys, the
+# keys already set in other forms, values over several lines.
+LAYOUTS = {
+    "credits as an array of tables": '[[credits]]\nname = "Jane Doe"\ntype = "finder"\n',
+    "fixed as a table": '[fixed]\n"10.4" = "10.3.9"  # by hand\n',
+    "fixed as dotted keys": 'fixed."10.4" = "10.3.9"\nfixed."9.11" = "9.11.1"\n',
+    "quoted keys": '"released" = 2026-12-01T15:00:00Z\n"fix_commits" = {}\n',
+    "revisions over lines": (
+        'revisions = [\n  { date = 2027-01-09T09:00:00Z, reason = "First" },  # kept? replaced\n]\n'
+    ),
+    "revisions as an array of tables": (
+        '[[revisions]]\ndate = 2027-01-09T09:00:00Z\nreason = "First"\n\n'
+        '[[credits]]\nname = "Jane Doe"\ntype = "finder"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS.values(), ids=list(LAYOUTS))
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_update_front_matter_edits_any_valid_layout(layout: str, newline: str) -> None:
+    original = advisory_text(reporter='"x"').replace('reporter = "x"\n', "# kept\n")
+    original = original.replace("\n+++\n\n", "\n" + layout + "+++\n\n")
+    original = original.replace("\n", newline)
+    before = parse(original)
+    updated = update_front_matter(original, RECORDED)
+    after = parse(updated)
+    assert after.released == RECORDED["released"]
+    assert after.fixed == RECORDED["fixed"]
+    assert after.fix_commits == RECORDED["fix_commits"]
+    assert [(r.date, r.reason) for r in after.revisions] == [
+        (datetime(2027, 1, 10, 9, tzinfo=UTC), "Corrected")
+    ]
+    assert after.credits == before.credits and after.title == before.title
+    assert "# kept" in updated and updated.endswith(f"+++{newline}{newline}Details.{newline}")
+    if newline == "\r\n":
+        assert "\n" not in updated.replace("\r\n", "")
+    assert update_front_matter(updated, RECORDED) == updated
+
+
+def test_update_front_matter_keeps_a_replaced_keys_comment_and_the_rest_of_its_lines() -> None:
+    original = advisory_text(embargo="2026-12-01T14:00:00Z  # agreed with the reporter")
+    updated = update_front_matter(original, {"embargo": datetime(2026, 12, 8, 14, tzinfo=UTC)})
+    assert "embargo = 2026-12-08T14:00:00Z  # agreed with the reporter\n" in updated
+    assert updated.replace("2026-12-08T14", "2026-12-01T14") == original
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text())
 def test_parser_never_crashes_on_arbitrary_text(text: str) -> None:

@@ -88,3 +88,16 @@ def test_comment_out_replaces_only_the_key_line() -> None:
         '+++\nid = "A"\n# cve CVE-2099-1 rejected\ncvss = "x"\n+++\n\ncve = "body"\n'
     )
     assert comment_out(text, "cwe", "none") == text
+
+
+def test_comment_out_finds_the_key_as_toml_does() -> None:
+    # A quoted key, a value over lines before it, CRLF lines, and the same name in a table.
+    text = (
+        '+++\r\nid = "A"\r\nsummary = """one\r\ncve = "not a key"\r\n"""\r\n'
+        '"cve" = "CVE-2099-1"  # reserved\r\n\r\n[fixed]\r\ncve = "1.0"\r\n+++\r\n\r\nBody\r\n'
+    )
+    assert comment_out(text, "cve", "cve CVE-2099-1 rejected") == text.replace(
+        '"cve" = "CVE-2099-1"  # reserved', "# cve CVE-2099-1 rejected"
+    )
+    only_in_a_table = '+++\nid = "A"\n[fixed]\ncve = "1.0"\n+++\n'
+    assert comment_out(only_in_a_table, "cve", "none") == only_in_a_table
