@@ -9,7 +9,7 @@ nobody watches: the key and the mail server.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,14 +19,15 @@ from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import elsewhere, texts, verify
 from releasekit.embargo.context import Outside, require_mail
-from releasekit.embargo.prepare import Prepared, prepare
+from releasekit.embargo.prepare import Prepared, prepare, recorded
 from releasekit.model import sla
-from releasekit.model.advisory import Advisory, fixed_problem
+from releasekit.model.advisory import Advisory, fixed_problem, parse_advisory
 from releasekit.model.config import MailSettings, Settings
 from releasekit.release.leaks import lint_plan
 from releasekit.site import build as site_build
 from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable
 from releasekit.support.words import counted
+from releasekit.workspace.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def preflight(
         )
     )
     checks += _remote_checks(settings, prepared, [a.id for a in batch])
-    checks.append(_texts_check(settings, batch, advisories, prepared, now))
+    checks.append(_texts_check(settings, batch, advisories, prepared, when))
     if settings.verify.command:
         checks.append(
             _verify_check(settings, prepared, outside, run_verify and not failures(checks))
@@ -219,17 +220,19 @@ def _texts_check(
     """The announcement and the site render with the templates in use, and the batch's
     CVE and OSV records will be valid on the disclosure date. First, the fixed versions the
     lift records are ones an advisory file may hold (checked before the site is built: a
-    line's next version of a huge patch number names as many pages).
+    line's next version of a huge patch number names as many pages). ``now``: when the
+    release is made (the embargo instant when waiting for it).
 
-    The site is built into a scratch directory beside the workspace's templates, as it will
-    be right after the push; the live site is not touched.
+    The advisories are taken as their files will be once the release is recorded in them,
+    and the site is built into a scratch directory beside the workspace's templates, as it
+    will be right after the push; the live site is not touched.
     """
     for advisory in batch:
         if why := fixed_problem(prepared.fixed[advisory.id]):
             return Check("announcement and pages", False, f"{advisory.id}: fixed: {why}")
     try:
         texts.announcement(settings, batch, now, prepared.fixed)
-        released = {a.id: _as_released(a, now, prepared.fixed[a.id]) for a in batch}
+        released = {a.id: _as_released(settings, a, now, prepared) for a in batch}
         for advisory in released.values():  # the records due on the disclosure date
             refused = records.check(settings, advisory)
             if refused is not None:
@@ -245,5 +248,11 @@ def _texts_check(
     return Check("announcement and pages", True, "OK")
 
 
-def _as_released(advisory: Advisory, when: datetime, fixed: Mapping[str, str]) -> Advisory:
-    return replace(advisory, released=when, fixed=dict(fixed))
+def _as_released(
+    settings: Settings, advisory: Advisory, when: datetime, prepared: Prepared
+) -> Advisory:
+    """The advisory as the lift will record it, read back from the text it would write: a
+    file the lift could not record the release in stops it here, before anything is pushed."""
+    text = recorded(advisory, when, prepared.fixed, prepared.fix_commits)
+    shown = display_path(settings, advisory.path)
+    return parse_advisory(text, shown, settings.project.advisory_prefix, file=advisory.path)

@@ -20,6 +20,7 @@ from releasekit.adapters.signing import Signer
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.frontmatter import update_front_matter
 from releasekit.release.plan import Plan
 from releasekit.release.planner import build_plan
 
@@ -66,6 +67,22 @@ def fix_commits_of(
     """Per line that got ``advisory_id``'s fix, the line's last pushed fix commit."""
     lines = fixed.get(advisory_id, {})
     return {line: fix_commits[line] for line in lines if line in fix_commits}
+
+
+def recorded(
+    advisory: Advisory,
+    released: datetime,
+    fixed: Mapping[str, Mapping[str, str]],
+    fix_commits: Mapping[str, str],
+) -> str:
+    """The advisory's file as the lift records the release in it: ``released``, the fixed
+    versions and the last fix commit of each line that got the fix."""
+    values = {
+        "released": released,
+        "fixed": fixed.get(advisory.id, {}),
+        "fix_commits": fix_commits_of(fixed, fix_commits, advisory.id),
+    }
+    return update_front_matter(advisory.path.read_text(encoding="utf-8"), values)
 
 
 def prepare(

@@ -15,10 +15,9 @@ from releasekit.adapters.mail.smtp import SendReceipt
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import texts
 from releasekit.embargo.context import require_mail
-from releasekit.embargo.prepare import fix_commits_of
+from releasekit.embargo.prepare import recorded
 from releasekit.embargo.run import Run
 from releasekit.embargo.sending import Answers, Mailing, send_each, signed
-from releasekit.model.frontmatter import update_front_matter
 from releasekit.site import build as site_build
 from releasekit.site import csaf
 from releasekit.support import fsutil
@@ -36,13 +35,7 @@ def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str,
     for advisory in run.batch:
         # A lift killed inside this write left its temporary file (the lift lock is held).
         fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
-        text = advisory.path.read_text(encoding="utf-8")
-        values = {
-            "released": released,
-            "fixed": fixed.get(advisory.id, {}),
-            "fix_commits": fix_commits_of(fixed, fix_commits, advisory.id),
-        }
-        updated = update_front_matter(text, values)
+        updated = recorded(advisory, released, fixed, fix_commits)
         fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
     run.book.finish(key, run.now(), {"advisories": run.ids})
     run.outside.crash_point("record")
