@@ -43,7 +43,7 @@ from releasekit.model.config import Settings
 from releasekit.site import child, keys, scans, tree, upcoming
 from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
-from releasekit.support.errors import AdvisoryError, PublishError
+from releasekit.support.errors import AdvisoryError, WorkspaceError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
 from releasekit.workspace import paths as workspace
@@ -205,14 +205,17 @@ def _no_collector() -> Iterator[None]:
 
 
 def _site_path(settings: Settings) -> Path:
+    """Where the site is built: ``site/``, or where it links to. WorkspaceError (exit 2,
+    nothing written) when that is a file or a symlink loop, as for ``advisories/``."""
     site = settings.site_dir
+    shown = workspace.display_path(settings, site)
     if site.is_symlink():
         try:
             site = site.resolve()
         except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
-            raise PublishError(f"{site}: is a symlink loop") from None
+            raise WorkspaceError(f"{shown}: is a symlink loop") from None
     if site.exists() and not site.is_dir():
-        raise PublishError(f"{site}: is not a directory")
+        raise WorkspaceError(f"{shown}: is not a directory (the site is built in it)")
     return site
 
 

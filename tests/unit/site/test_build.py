@@ -748,7 +748,8 @@ def test_a_symlink_loop_where_publish_writes_is_one_line(
     marked(site_ws, 1)
     (site_ws.root / where).symlink_to(where)
     result = run("publish")
-    assert result.exit_code == 1, result.output
+    # (site/ is the workspace's, bad input; .releasekit/ the state, an error writing it)
+    assert result.exit_code == (2 if where == "site" else 1), result.output
     assert "Traceback" not in result.stderr and "RuntimeError" not in result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("releasekit: error: ") and where in line
@@ -2040,3 +2041,27 @@ def test_a_lost_or_broken_advisory_folder_stops_publish_and_check(
         return  # (nothing to check yet: `advisory new` makes the folder)
     checked = run("advisory", "check")
     assert checked.exit_code == 2 and shown in checked.output + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("broken", "shown"),
+    [
+        ("a file", "site: is not a directory (the site is built in it)"),
+        ("a symlink loop", "site: is a symlink loop"),
+    ],
+)
+def test_a_site_path_that_cannot_hold_the_site_is_bad_input(
+    site_ws: Workspace, run: Callable[..., Result], broken: str, shown: str
+) -> None:
+    two_published(site_ws)
+    site = site_ws.root / "site"
+    shutil.rmtree(site)
+    if broken == "a file":
+        site.write_text("not a site")
+    else:
+        site.symlink_to(site)
+    before = site_ws.snapshot()
+    published = run("publish")
+    assert published.exit_code == 2, published.output
+    assert published.stderr == f"releasekit: error: {shown}\n"
+    assert site_ws.snapshot() == before
