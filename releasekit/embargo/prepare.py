@@ -82,7 +82,8 @@ def recorded(
         "fixed": fixed.get(advisory.id, {}),
         "fix_commits": fix_commits_of(fixed, fix_commits, advisory.id),
     }
-    return update_front_matter(advisory.path.read_text(encoding="utf-8"), values)
+    # Bytes, decoded: read_text would make the file's CRLF line ends LF.
+    return update_front_matter(advisory.path.read_bytes().decode("utf-8"), values)
 
 
 def prepare(

@@ -46,7 +46,7 @@ def rewrite(
     comment); returns the advisory as now written. ``dry``: check only, write nothing (the
     file's problem is known before an outside step whose result it would record)."""
     path = advisory.path
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # (read_text would make CRLF line ends LF)
     if drop is not None:
         text = comment_out(text, *drop)
     text = update_front_matter(text, updates)

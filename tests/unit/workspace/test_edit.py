@@ -38,6 +38,18 @@ def test_revise_appends_a_dated_revision_and_keeps_the_other_lines(site_ws: Work
     assert advisory.modified == later
 
 
+def test_revise_keeps_the_crlf_line_ends_of_the_file(site_ws: Workspace) -> None:
+    path = marked(site_ws, 1)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # written on Windows
+    before = path.read_bytes()
+    settings = workspace.open_workspace(site_ws.root)
+    edit.revise(settings, "ACSA-2026-0001", REASON, NOW)
+    after = path.read_bytes()
+    assert b"\n" not in after.replace(b"\r\n", b"")  # every line still ends in CRLF
+    added = f'revisions = [{{ date = 2026-11-20T09:30:15Z, reason = "{REASON}" }}]\r\n'
+    assert sorted(after.splitlines(True)) == sorted([*before.splitlines(True), added.encode()])
+
+
 def test_revise_refuses_before_the_release_and_bad_reasons(site_ws: Workspace) -> None:
     embargoed = marked(site_ws, 1, released=None)
     released = marked(site_ws, 2)

@@ -1,0 +1,41 @@
+"""The lift on advisory files written the way people write them (Windows line ends, an
+editor's byte order mark, times to a fraction of a second): it records the release without
+changing anything else of the file, and nothing about the layout stops it after the push."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_embargo import Release, after_embargo, make_release
+from tests.helpers.gpg import GpgHome
+from tests.helpers.smtp import SmtpServer
+
+
+@pytest.fixture
+def release(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> Release:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    return make_release(tmp_path, cache, smtp_server, gpg_home)
+
+
+def test_the_lift_keeps_the_crlf_line_ends_and_byte_order_mark(release: Release) -> None:
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    before = "\ufeff" + path.read_text().replace("\n", "\r\n")
+    path.write_bytes(before.encode())
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output
+    after = path.read_bytes().decode()
+    assert after.startswith("\ufeff+++\r\n")
+    assert "\n" not in after.replace("\r\n", "")  # every line, old and new, ends in CRLF
+    kept = [line for line in after.splitlines(True) if line.split(" ", 1)[0] not in _RECORDED]
+    assert kept == before.splitlines(True)
+
+
+_RECORDED = ("released", "fixed", "fix_commits")
