@@ -19,7 +19,7 @@ from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import elsewhere, texts, verify
 from releasekit.embargo.context import Outside, require_mail
-from releasekit.embargo.prepare import Prepared, prepare, recorded
+from releasekit.embargo.prepare import Prepared, prepare, recorded, release_instant
 from releasekit.model import sla
 from releasekit.model.advisory import Advisory, fixed_problem, parse_advisory
 from releasekit.model.config import MailSettings, Settings
@@ -232,7 +232,8 @@ def _texts_check(
             return Check("announcement and pages", False, f"{advisory.id}: fixed: {why}")
     try:
         texts.announcement(settings, batch, now, prepared.fixed)
-        released = {a.id: _as_released(settings, a, now, prepared) for a in batch}
+        at = release_instant(now, batch)  # (what the lift records)
+        released = {a.id: _as_released(settings, a, at, prepared) for a in batch}
         for advisory in released.values():  # the records due on the disclosure date
             refused = records.check(settings, advisory)
             if refused is not None:
@@ -242,7 +243,7 @@ def _texts_check(
             if settings.templates_dir.is_dir():
                 (root / "templates").symlink_to(settings.templates_dir)
             trial = replace(settings, root=root)
-            site_build.publish(trial, [released.get(a.id, a) for a in advisories], now)
+            site_build.publish(trial, [released.get(a.id, a) for a in advisories], at)
     except ReleasekitError as exc:
         return Check("announcement and pages", False, str(exc))
     return Check("announcement and pages", True, "OK")

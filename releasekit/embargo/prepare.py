@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from releasekit.adapters import journal
@@ -67,6 +67,17 @@ def fix_commits_of(
     """Per line that got ``advisory_id``'s fix, the line's last pushed fix commit."""
     lines = fixed.get(advisory_id, {})
     return {line: fix_commits[line] for line in lines if line in fix_commits}
+
+
+def release_instant(now: datetime, batch: Sequence[Advisory]) -> datetime:
+    """``now`` as the lift records ``released``: in whole seconds (as the journal and the
+    advisory files keep it), the next one when the one before is still before an embargo of
+    the batch that ends at a fraction of a second (``released`` is never before ``embargo``;
+    the lift goes only after the embargo)."""
+    instant = now.replace(microsecond=0)
+    if any(a.embargo is not None and a.embargo > instant for a in batch):
+        instant += timedelta(seconds=1)
+    return instant
 
 
 def recorded(

@@ -17,7 +17,7 @@ from releasekit.adapters.signing import Signer
 from releasekit.embargo import elsewhere
 from releasekit.embargo.batch import still_due
 from releasekit.embargo.context import require_mail
-from releasekit.embargo.prepare import Prepared, RefUpdate, prepare
+from releasekit.embargo.prepare import Prepared, RefUpdate, prepare, release_instant
 from releasekit.embargo.run import Run
 from releasekit.support import timefmt
 from releasekit.support.errors import NotDone, NotReady, Refused
@@ -58,10 +58,10 @@ def push(run: Run, prepared: Prepared) -> None:
                 advertised = repo.ls_remote(remote)
         wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
         if not wrong:
-            released = run.now()
+            finished = run.now()
             detail = prepared.journal_detail()
-            detail["released"] = timefmt.iso_utc(released)
-            run.book.finish(key, released, detail)
+            detail["released"] = timefmt.iso_utc(release_instant(finished, run.batch))
+            run.book.finish(key, finished, detail)
             run.outside.crash_point("push")
             return
         reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)

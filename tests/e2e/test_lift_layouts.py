@@ -4,11 +4,13 @@ changing anything else of the file, and nothing about the layout stops it after 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
-from tests.e2e.test_embargo import Release, after_embargo, make_release
+from tests.e2e.test_embargo import EMBARGO, Release, after_embargo, make_release
 from tests.helpers.gpg import GpgHome
 from tests.helpers.smtp import SmtpServer
 
@@ -36,6 +38,25 @@ def test_the_lift_keeps_the_crlf_line_ends_and_byte_order_mark(release: Release)
     assert "\n" not in after.replace("\r\n", "")  # every line, old and new, ends in CRLF
     kept = [line for line in after.splitlines(True) if line.split(" ", 1)[0] not in _RECORDED]
     assert kept == before.splitlines(True)
+
+    # (fixed, fix_commits: checked in test_embargo)
+
+
+def test_an_embargo_at_a_fraction_of_a_second_is_lifted_and_recorded(release: Release) -> None:
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = path.read_text().replace(
+        "embargo = 2026-12-01T14:00:00Z", "embargo = 2026-12-01T14:00:00.5Z"
+    )
+    path.write_text(text)
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        dry = release.run("embargo", "lift", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    # Pushed within the second of the embargo: released is that second's end, not its start.
+    with time_machine.travel(EMBARGO + timedelta(seconds=0.7), tick=False):
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "released = 2026-12-01T14:00:01Z\n" in path.read_text()
+    assert release.run("advisory", "check").exit_code == 0
 
 
 _RECORDED = ("released", "fixed", "fix_commits")
