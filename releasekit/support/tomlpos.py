@@ -49,7 +49,9 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
     found: dict[tuple[str | None, str], int] = {}
     current: str | None = None
     entries: dict[str, int] = {}  # array of tables -> how many entries so far
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only LF ends a line in TOML: str.splitlines also splits at U+2028, U+0085 and other
+    # characters a comment or a string may hold, and every line after them was miscounted.
+    for number, line in enumerate(text.split("\n"), start=1):
         array = _ARRAY_TABLE.match(line)
         if array:
             name = re.sub(r'["\s]', "", array.group(1))

@@ -135,6 +135,14 @@ def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: s
     assert all(message.startswith(str(PATH)) for message in found)
 
 
+def test_a_line_separator_in_a_comment_or_string_does_not_shift_the_lines_named() -> None:
+    # Only LF ends a TOML line: U+2028, U+2029 and U+0085 may stand in a comment.
+    for separator in ("\u2028", "\u2029", "\u0085"):
+        comment = f"# pasted{separator}from{separator}a page\n"
+        text = advisory_text(cwe='"79"').replace("title =", comment + "title =")
+        assert problems(text) == [f"{PATH}:8: cwe: must look like CWE-79"]
+
+
 def test_every_problem_is_reported() -> None:
     found = problems(advisory_text(cvss='"x"', cve='"y"', embargo="2026-12-01T14:00:00"))
     assert len(found) == 3
