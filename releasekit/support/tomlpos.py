@@ -16,8 +16,8 @@ import tomli
 
 # One greedy class and no neighbouring \s*: a line of "[" and many spaces is linear, not
 # quadratic (such a line can sit in a multi-line string).
-_TABLE = re.compile(r"^\s*\[([A-Za-z0-9_.\-\" \t]+)\]\s*(#.*)?$")
-_ARRAY_TABLE = re.compile(r"^\s*\[\[([A-Za-z0-9_.\-\" \t]+)\]\]\s*(#.*)?$")
+_TABLE = re.compile(r"^\s*\[([A-Za-z0-9_.\-\"' \t]+)\]\s*(#.*)?$")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[([A-Za-z0-9_.\-\"' \t]+)\]\]\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*(?:"([^"\\]*)"|'([^']*)'|([^\s=."'#\[]+))\s*[=.]""")
 # Only from the start of a run of digits: tried from each digit, runs of 4299 (allowed)
 # made the search quadratic (800 such integers, 20 s).
@@ -54,7 +54,7 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
     for number, line in enumerate(text.split("\n"), start=1):
         array = _ARRAY_TABLE.match(line)
         if array:
-            name = re.sub(r'["\s]', "", array.group(1))
+            name = re.sub(r"[\"'\s]", "", array.group(1))
             current = f"{name}[{entries.get(name, 0)}]"
             entries[name] = entries.get(name, 0) + 1
             found.setdefault((name, ""), number)
@@ -62,7 +62,7 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
             continue
         header = _TABLE.match(line)
         if header and not line.lstrip().startswith("[["):
-            current = re.sub(r'["\s]', "", header.group(1))
+            current = re.sub(r"[\"'\s]", "", header.group(1))
             found.setdefault((current, ""), number)
             continue
         assigned = _KEY.match(line)

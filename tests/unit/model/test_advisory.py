@@ -143,6 +143,20 @@ def test_a_line_separator_in_a_comment_or_string_does_not_shift_the_lines_named(
         assert problems(text) == [f"{PATH}:8: cwe: must look like CWE-79"]
 
 
+def test_a_table_header_with_a_literal_key_is_named_by_its_line() -> None:
+    # ['fixed'] and [[ 'credits' ]] are the same tables as [fixed] and [[credits]].
+    text = advisory_text().replace(
+        "\n+++\n",
+        "\n\n['fixed']\n'10.3' = 'three'\n\n[[ 'credits' ]]\nname = 'Zoë'\ntype = 'x'\n+++\n",
+    )
+    assert problems(text) == [
+        f"{PATH}:11: credits: entry 1: type must be one of finder, reporter, analyst, "
+        "coordinator, remediation developer, remediation reviewer, remediation verifier, "
+        "tool, sponsor, other",
+        f'{PATH}:8: fixed: 1 entry is not line = version, e.g. "10.3" = "10.3.3"',
+    ]
+
+
 def test_every_problem_is_reported() -> None:
     found = problems(advisory_text(cvss='"x"', cve='"y"', embargo="2026-12-01T14:00:00"))
     assert len(found) == 3
