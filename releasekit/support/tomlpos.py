@@ -51,7 +51,10 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
     entries: dict[str, int] = {}  # array of tables -> how many entries so far
     # Only LF ends a line in TOML: str.splitlines also splits at U+2028, U+0085 and other
     # characters a comment or a string may hold, and every line after them was miscounted.
+    inside = _string_lines(text)
     for number, line in enumerate(text.split("\n"), start=1):
+        if number in inside:  # text of a multi-line string, not a key or a header
+            continue
         array = _ARRAY_TABLE.match(line)
         if array:
             name = re.sub(r"[\"'\s]", "", array.group(1))
@@ -70,6 +73,32 @@ def _positions(text: str) -> dict[tuple[str | None, str], int]:
             key = next(group for group in assigned.groups() if group is not None)
             found.setdefault((current, key), number)
     return found
+
+
+# What can hold a delimiter of a multi-line string without being one: one-line strings and
+# comments (neither goes past its line).
+_TOKEN = re.compile(r""""{3}|'{3}|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*""")
+_CLOSE = {'"""': re.compile(r'(?<!\\)(?:\\\\)*"""'), "'''": re.compile("'''")}
+
+
+def _string_lines(text: str) -> set[int]:
+    """The 1-based lines that start inside a multi-line string (a summary's text)."""
+    inside: set[int] = set()
+    if '"""' not in text and "'''" not in text:
+        return inside
+    at = counted = 0
+    line = 1  # the line of ``counted`` (counted on from there: linear in the text)
+    while found := _TOKEN.search(text, at):
+        at = found.end()
+        if found.group() not in _CLOSE:
+            continue
+        close = _CLOSE[found.group()].search(text, at)
+        end = close.end() if close else len(text)
+        first = line + text.count("\n", counted, at) + 1
+        line, counted = first - 1 + text.count("\n", at, end), end
+        inside.update(range(first, line + 1))
+        at = end
+    return inside
 
 
 def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:

@@ -157,6 +157,16 @@ def test_a_table_header_with_a_literal_key_is_named_by_its_line() -> None:
     ]
 
 
+def test_lines_of_a_multi_line_string_are_text_not_keys_or_headers() -> None:
+    # A summary's line that reads like a header or a key named nothing, or the wrong line.
+    summary = '"""\nMARKER-SUMMARY, in two parts:\n[part one]\ncwe = see below\n"""'
+    found = problems(advisory_text(summary=summary, cwe='"79"'))
+    assert found == [f"{PATH}:11: cwe: must look like CWE-79"]
+    literal = "'''\n[part one]\ncve = the same in a literal string\n'''"
+    found = problems(advisory_text(summary=literal, cve='"CVE-1"'))
+    assert found == [f"{PATH}:10: cve: must look like CVE-YYYY-NNNN"]
+
+
 def test_every_problem_is_reported() -> None:
     found = problems(advisory_text(cvss='"x"', cve='"y"', embargo="2026-12-01T14:00:00"))
     assert len(found) == 3
