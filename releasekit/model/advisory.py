@@ -39,6 +39,9 @@ MAX_TITLE = 1000  # a title of megabytes took `advisory list` minutes (CVE JSON 
 # Markdown renders in time linear in its size (site.markdown), up to about 20 µs a character
 # for the worst shapes: this bounds any body's rendering to seconds.
 MAX_BODY = 256 * 1024
+# The front matter is edited as TOML (model.frontmatter, tomlkit) by the lift and `advisory
+# revise`: a megabyte of blank lines took minutes there. Real ones are a few kilobytes.
+MAX_FRONT = 64 * 1024
 MAX_FILE = 4 * 1024 * 1024  # bytes of a file: MAX_BODY characters are 1 MiB of UTF-8 at most
 # Every release from X.Y.0 up to a line's fixed version gets a page of its own ("am I
 # affected?", site.aggregate): fixed 10.4.5000 names 5,001. Real lines stop far below
@@ -239,6 +242,9 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
             ]
         )
     front, body, _ = parts
+    if len(front) > MAX_FRONT:
+        limit = f"must be at most {MAX_FRONT} characters (long text goes in the body)"
+        raise AdvisoryError([Problem(path, 1, "front matter", limit)])
     if len(body) > MAX_BODY:
         at = len(text) - len(body)
         line = text.count("\n", 0, at) + 1
