@@ -1,8 +1,9 @@
 """The TOML front matter of advisory files: finding it, locating a key's line, updating keys.
 
 An advisory file is TOML between ``+++`` lines, then a Markdown body. Updates edit the front
-matter as TOML (tomlkit, which keeps what it does not change byte for byte), so a release
-manager's comments and layout survive the lift, whatever valid TOML the file holds.
+matter as TOML (tomlkit, which keeps the text of what it does not change), so a release
+manager's keys, tables and comments survive the lift, whatever valid TOML the file holds.
+(tomlkit is pure Python: model.advisory bounds the front matter's size.)
 """
 
 from __future__ import annotations
