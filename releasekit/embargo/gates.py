@@ -238,6 +238,8 @@ def _texts_check(
             refused = records.check(settings, advisory)
             if refused is not None:
                 raise refused[1]
+        # The live site/ too: a file there would stop the lift at its last step, after the push.
+        site_build.site_path(settings)
         with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
             root = Path(scratch)
             if settings.templates_dir.is_dir():

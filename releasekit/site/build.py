@@ -204,7 +204,7 @@ def _no_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _site_path(settings: Settings) -> Path:
+def site_path(settings: Settings) -> Path:
     """Where the site is built: ``site/``, or where it links to. WorkspaceError (exit 2,
     nothing written) when that is a file or a symlink loop, as for ``advisories/``."""
     site = settings.site_dir
@@ -236,7 +236,7 @@ class Job:
         self.signing = signing
         self.say: Progress = progress or (lambda _message: None)
         self.advance, self.tuning = advance, tuning
-        self.site = _site_path(settings)
+        self.site = site_path(settings)
         self.state_dir = workspace.state_dir(settings)
         self.state = State((), "")  # the last build's, read once the publish lock is held
         self.global_key = self.records_key = ""

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from tests.e2e.test_embargo import EMBARGO, Release, after_embargo, make_release
+from tests.e2e.test_embargo import (
+    EMBARGO,
+    Release,
+    after_embargo,
+    make_release,
+)
 from tests.helpers.gpg import GpgHome
 from tests.helpers.smtp import SmtpServer
 
@@ -60,3 +65,14 @@ def test_an_embargo_at_a_fraction_of_a_second_is_lifted_and_recorded(release: Re
 
 
 _RECORDED = ("released", "fixed", "fix_commits")
+
+
+def test_a_site_path_that_is_a_file_stops_the_lift_before_the_push(release: Release) -> None:
+    (release.root / "site").write_text("not a folder")
+    before = release.remote_refs()
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 1, result.output
+    assert "site: is not a directory (the site is built in it)" in result.output
+    assert release.remote_refs() == before and release.smtp.messages == []
+
