@@ -21,6 +21,7 @@ import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from releasekit.adapters import journal
 from releasekit.embargo import push, steps, texts
@@ -252,22 +253,35 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     pushed = Prepared.from_journal(push_step)
     report.updates = list(pushed.updates)
     try:
-        report.note("record", steps.record(run, released, fixed, pushed.fix_commits))
-        sent = steps.announce(run, released, fixed, answers)
+        report.note("record", _told(steps.record, run, released, fixed, pushed.fix_commits))
+        sent = steps.announce(run, released, fixed, answers)  # (its refusals say what to do)
         if sent is not None:
             report.subject, report.body = sent
         report.note("mail", sent is not None)
-        report.note("site", steps.publish(run))
+        report.note("site", _told(steps.publish, run))
         run.book.finish(run.key("run"), run.now())
     except (OSError, JournalError) as exc:
         # The fixes are public now: the one line says so, and what to do (a full disk, say).
         if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
             raise
         what = fsutil.describe(exc, run.settings.root) if isinstance(exc, OSError) else str(exc)
-        raise NotDone(
-            f"{what}. The release is pushed; "
-            "re-run `releasekit embargo lift` to finish (record, announce, publish)."
-        ) from exc
+        raise NotDone(f"{what}. {_PUSHED}") from exc
+
+
+_PUSHED = (
+    "The release is pushed; re-run `releasekit embargo lift` to finish (record, announce, publish)."
+)
+
+
+def _told(step: Callable[..., bool], *args: Any) -> bool:
+    """A step after the push: what stops it (a template or the site folder broken since the
+    preflight, say) is not done (exit 1), and the one line says the release is pushed."""
+    try:
+        return step(*args)
+    except ReleasekitError as exc:
+        if isinstance(exc, JournalError):
+            raise
+        raise NotDone(f"{exc}. {_PUSHED}") from exc
 
 
 def _pages(batch: Sequence[Advisory]) -> list[str]:

@@ -4,6 +4,7 @@ changing anything else of the file, and nothing about the layout stops it after 
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import time_machine
 
 from tests.e2e.test_embargo import (
     EMBARGO,
+    LISTS,
+    PAST_EMBARGO,
     Release,
     after_embargo,
     make_release,
@@ -76,3 +79,25 @@ def test_a_site_path_that_is_a_file_stops_the_lift_before_the_push(release: Rele
     assert "site: is not a directory (the site is built in it)" in result.output
     assert release.remote_refs() == before and release.smtp.messages == []
 
+
+def test_a_step_after_the_push_stopped_by_its_input_says_the_release_is_pushed(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    assert release.subprocess("embargo", "lift", "--yes", crash_after=f"mail/{LISTS[-1]}") == -9
+    site = release.root / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    site.write_text("not a folder")  # (since the preflight)
+    stopped = release.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1, stopped.output
+    assert stopped.stderr.splitlines()[-1] == (
+        "releasekit: error: site: is not a directory (the site is built in it). The release "
+        "is pushed; re-run `releasekit embargo lift` to finish (record, announce, publish)."
+    )
+    site.unlink()
+    assert release.run("embargo", "lift", "--yes").exit_code == 0
+    assert (site / "index.html").is_file() and len(release.smtp.messages) == len(LISTS)
