@@ -84,9 +84,16 @@ def version_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
+def _instant(value: datetime) -> str:
+    """An offset date-time in UTC with ``Z``; to the microsecond when it has a fraction (a
+    revision's time as written by hand), else to the second."""
+    utc = value.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
+
+
 def _toml_scalar(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _instant(value)
     import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
@@ -112,7 +119,7 @@ def _lines(text: str) -> list[str]:
 
 def _rendered(key: str, value: Any) -> str:
     if isinstance(value, datetime):
-        return f"{key} = {value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        return f"{key} = {_instant(value)}"
     return _toml_line(key, value)
 
 

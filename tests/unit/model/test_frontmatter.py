@@ -86,3 +86,18 @@ def test_comment_out_puts_the_comment_where_a_top_level_value_was(pieces: list[P
         assert result == text  # (not set, or set as a table: left as it is)
         return
     assert result == text.replace(removed[0] + "\n", "# cve rejected\n", 1)
+
+
+def test_times_keep_their_fraction_of_a_second_and_are_written_in_utc() -> None:
+    text = '+++\nrevisions = [{ date = 2027-01-10T10:00:00.75+01:00, reason = "First" }]\n+++\n'
+    first = datetime(2027, 1, 10, 9, 0, 0, 750000, tzinfo=UTC)
+    later = datetime(2027, 1, 11, 9, tzinfo=UTC)
+    updated = update_front_matter(
+        text,
+        {"revisions": [{"date": first, "reason": "First"}, {"date": later, "reason": "Second"}]},
+    )
+    assert "date = 2027-01-10T09:00:00.750000Z" in updated
+    assert "date = 2027-01-11T09:00:00Z" in updated
+    parts = split_front_matter(updated)
+    assert parts is not None
+    assert [r["date"] for r in tomllib.loads(parts[0])["revisions"]] == [first, later]
