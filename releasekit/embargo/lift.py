@@ -21,7 +21,7 @@ import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from releasekit.adapters import journal
 from releasekit.embargo import push, steps, texts
@@ -42,10 +42,12 @@ from releasekit.support.errors import (
     NotReady,
     Refused,
     ReleasekitError,
+    Unsent,
 )
 from releasekit.workspace import files as workspace
 
 RECHECK_BEFORE = timedelta(seconds=10)
+T = TypeVar("T")
 Checks = Callable[[Settings, Outside, datetime], list[Check]]
 
 
@@ -254,7 +256,7 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     report.updates = list(pushed.updates)
     try:
         report.note("record", _told(steps.record, run, released, fixed, pushed.fix_commits))
-        sent = steps.announce(run, released, fixed, answers)  # (its refusals say what to do)
+        sent = _told(steps.announce, run, released, fixed, answers)
         if sent is not None:
             report.subject, report.body = sent
         report.note("mail", sent is not None)
@@ -273,13 +275,14 @@ _PUSHED = (
 )
 
 
-def _told(step: Callable[..., bool], *args: Any) -> bool:
-    """A step after the push: what stops it (a template or the site folder broken since the
-    preflight, say) is not done (exit 1), and the one line says the release is pushed."""
+def _told(step: Callable[..., T], *args: Any) -> T:
+    """A step after the push: what stops it (a template, the signing key or the site folder
+    broken since the preflight, say) is not done (exit 1), and the one line says the release
+    is pushed. (A message not sent says what to do already; see sending.)"""
     try:
         return step(*args)
     except ReleasekitError as exc:
-        if isinstance(exc, JournalError):
+        if isinstance(exc, JournalError | Unsent):
             raise
         raise NotDone(f"{exc}. {_PUSHED}") from exc
 

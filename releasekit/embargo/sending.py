@@ -28,7 +28,7 @@ from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.run import run_id
 from releasekit.model.config import MailSettings, Settings
 from releasekit.support import timefmt
-from releasekit.support.errors import MailError, NotDone, Refused
+from releasekit.support.errors import MailError, Refused, Unsent
 from releasekit.workspace import files as workspace
 
 Build = Callable[[str, str], tuple[Message, dict[str, str]]]
@@ -71,7 +71,7 @@ def send_each(
 ) -> tuple[list[str], list[str]]:
     """Send the mailing's message to each address it was not sent to; (sent now, before).
 
-    A message refused stops with NotDone (a re-run sends the rest); one handed over without
+    A message refused stops with Unsent (a re-run sends the rest); one handed over without
     an answer stops after the other addresses (:func:`_decide`).
     """
     todo: list[str] = []
@@ -93,7 +93,7 @@ def send_each(
             if exc.uncertain:
                 unsure.append(address)
                 continue
-            raise NotDone(f"{mailing.what} to {address} not sent: {exc}{mailing.then}") from None
+            raise Unsent(f"{mailing.what} to {address} not sent: {exc}{mailing.then}") from None
         book.finish(key, now(), {"message_id": receipt.message_id, "reply": receipt.reply})
         sent.append(address)
         if mailing.sent is not None:
@@ -230,7 +230,7 @@ def _stop_if_unsure(addresses: Sequence[str], what: str, command: str) -> None:
     if addresses:
         listed = ", ".join(addresses)
         flags = " ".join(f"--resend {a}" for a in addresses)
-        raise NotDone(
+        raise Unsent(
             f"{what} to {listed}: handed over (or being sent when releasekit stopped), but no "
             "answer from the server was recorded; it may have been delivered, so it is not sent "
             "again by itself. Look in the list's archive (or ask), "

@@ -108,6 +108,11 @@ class SigningError(NotDone):
     """The signing key is missing, expired or cannot sign, or gpg failed."""
 
 
+class Unsent(NotDone):
+    """A message of a mailing not sent, or not known to be: the message says what to do
+    (re-run to send the rest, or look in the archive and re-run with --resend or --sent)."""
+
+
 class MailError(NotDone):
     """The SMTP server refused, failed or could not be reached, or mail is misconfigured.
 

@@ -101,3 +101,28 @@ def test_a_step_after_the_push_stopped_by_its_input_says_the_release_is_pushed(
     site.unlink()
     assert release.run("embargo", "lift", "--yes").exit_code == 0
     assert (site / "index.html").is_file() and len(release.smtp.messages) == len(LISTS)
+
+
+def test_a_broken_template_after_the_push_says_the_release_is_pushed(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    assert release.subprocess("embargo", "lift", "--yes", crash_after="record") == -9
+    templates = release.root / "templates"
+    templates.mkdir()
+    (templates / "announcement.txt.j2").write_text("{{ project }\n")  # (since the preflight)
+    stopped = release.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1, stopped.output
+    assert stopped.stderr.splitlines()[-1] == (
+        "releasekit: error: templates/announcement.txt.j2:1: template: unexpected '}'. The "
+        "release is pushed; re-run `releasekit embargo lift` to finish (record, announce, "
+        "publish)."
+    )
+    assert release.smtp.messages == []
+    shutil.rmtree(templates)
+    assert release.run("embargo", "lift", "--yes").exit_code == 0
+    assert len(release.smtp.messages) == len(LISTS)
