@@ -122,7 +122,16 @@ def lift(
         book = journal.Journal.existing(state)
         if book is not None:
             books.enter_context(book)
-        advisories = workspace.load_advisories(settings)
+        try:
+            advisories = workspace.load_advisories(settings)
+        except ReleasekitError as exc:
+            started = unfinished_run(book)
+            if started is None:
+                raise
+            raise NotDone(
+                f"{exc}. The push of lift {started.detail['run']} started: fix this, then "
+                "re-run `releasekit embargo lift` to finish (push, record, announce, publish)."
+            ) from exc
         chosen = _choose(advisories, book, now(), wait or dry_run)
         if chosen is None:
             return LiftReport("", [])

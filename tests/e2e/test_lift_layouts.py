@@ -126,3 +126,24 @@ def test_a_broken_template_after_the_push_says_the_release_is_pushed(
     shutil.rmtree(templates)
     assert release.run("embargo", "lift", "--yes").exit_code == 0
     assert len(release.smtp.messages) == len(LISTS)
+
+
+def test_a_resumed_lift_stopped_by_a_bad_advisory_file_says_its_push_started(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> None:
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+    assert release.subprocess("embargo", "lift", "--yes", crash_after="push") == -9
+    broken = release.root / "advisories" / "ACSA-2026-0009.md"
+    broken.write_text("+++\nid = \n+++\n")
+    stopped = release.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1, stopped.output
+    last = stopped.stderr.splitlines()[-1]
+    assert last.startswith("releasekit: error: advisories/ACSA-2026-0009.md:2: invalid TOML")
+    assert "The push of lift run-" in last and "re-run `releasekit embargo lift`" in last
+    broken.unlink()
+    assert release.run("embargo", "lift", "--yes").exit_code == 0
+    assert len(release.smtp.messages) == len(LISTS)
