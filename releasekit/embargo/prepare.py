@@ -70,8 +70,8 @@ def fix_commits_of(
 
 
 def release_instant(now: datetime, batch: Sequence[Advisory]) -> datetime:
-    """``now`` as the lift records ``released``: in whole seconds (as the journal and the
-    advisory files keep it), the next one when the one before is still before an embargo of
+    """``now`` as the lift records ``released``: in whole seconds (in the journal and the
+    advisory files), the next one when the one before is still before an embargo of
     the batch that ends at a fraction of a second (``released`` is never before ``embargo``;
     the lift goes only after the embargo)."""
     instant = now.replace(microsecond=0)

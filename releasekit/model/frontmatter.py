@@ -124,13 +124,13 @@ def _rendered(key: str, value: Any) -> str:
 
 
 def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
-    """Set front-matter keys to values, keeping every other line of the file as it was.
+    """Set front-matter keys to values, keeping the other keys, tables and comments.
 
     The front matter is edited as TOML, not as lines: a key set in any form (quoted, dotted,
     a ``[table]`` or ``[[array]]`` of its own, a value over several lines) is replaced,
     keeping its comment when it was one line, and a new key goes after the last key of the
-    top level, before any table. Datetimes are written in UTC with ``Z``; tables and arrays
-    of tables as inline values on one line.
+    top level, before any table (a blank line beside a replaced table may go). Datetimes are
+    written in UTC with ``Z``; tables and arrays of tables as inline values on one line.
     """
     if not updates:
         return text
