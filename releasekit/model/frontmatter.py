@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import tomlkit
 from packaging.version import Version
-from tomlkit.items import AoT, Table
 
 from releasekit.support import tomlpos
 
@@ -134,6 +132,8 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
     """
     if not updates:
         return text
+    import tomlkit  # (40 ms: loaded only by the commands that write front matter)
+
     values = tomlkit.parse("".join(_rendered(key, value) + "\n" for key, value in updates.items()))
     head, front, tail = _parts(text)
     document = tomlkit.parse(front)
@@ -150,6 +150,9 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
 def comment_out(text: str, key: str, note: str) -> str:
     """Replace the front-matter line that sets ``key`` with the comment ``# note`` (the key
     is gone, the file says why); unchanged when the top level does not set it."""
+    import tomlkit
+    from tomlkit.items import AoT, Table
+
     head, front, tail = _parts(text)
     document = tomlkit.parse(front)
     if key not in document or isinstance(document.item(key), Table | AoT):

@@ -2065,3 +2065,24 @@ def test_a_site_path_that_cannot_hold_the_site_is_bad_input(
     assert published.exit_code == 2, published.output
     assert published.stderr == f"releasekit: error: {shown}\n"
     assert site_ws.snapshot() == before
+
+
+def test_a_publish_that_finds_nothing_changed_loads_no_renderer_or_editor(
+    site_ws: Workspace,
+) -> None:
+    # The daily cron run: loading modules is most of its time (tomlkit alone takes 40 ms).
+    for n in (1, 2):
+        marked(site_ws, n)
+    assert cli_process(site_ws.root, "publish").returncode == 0
+    heavy = ("jinja2", "tomlkit", "tomli_w", "markdown_it", "jsonschema_rs", "feedgen")
+    code = (
+        "import sys\n"
+        "from releasekit.cli import main\n"
+        f"sys.argv = ['releasekit', '-C', {str(site_ws.root)!r}, 'publish']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "0 files written" in again.stdout, again.stdout
+    assert again.stdout.splitlines()[-1] == ""
