@@ -293,6 +293,16 @@ def test_an_unread_tag_of_the_upcoming_line_on_its_branch(tmp_path: Path) -> Non
     )
 
 
+def test_a_tag_that_names_a_line_is_no_unread_release(tmp_path: Path) -> None:
+    # Pallets archive a line's branch as a tag of its name (werkzeug's 3.0.x, 2.3.x):
+    # a branch made again from it has the tag at its tip, and "2.0.x" names no version.
+    settings = urllib3_like(tmp_path)
+    tags = {**URLLIB3_TAGS, "2.0.x": "x1", "v2.0.X": "x1", "2.1.x": "m1"}
+    lines = read_lines(settings, tags, upcoming_exists=True, history=HISTORY)
+    assert lines.get("2.0").problems == ()  # type: ignore[union-attr]
+    assert lines.get("2.1").problems == ()  # type: ignore[union-attr]
+
+
 def test_version_like_tag_names() -> None:
     from releasekit.release.lines import named_version
 
@@ -301,5 +311,6 @@ def test_version_like_tag_names() -> None:
     assert str(named_version("v.2.0.6")) == "2.0.6"
     assert named_version("build-42") is None
     assert named_version("x7.2.6") is None  # a version does not start inside a word
+    assert named_version("3.0.x") is None  # a line, not its release 3.0
     # Digits 0-9: Arabic-Indic ones are no version, and they hid the one after them.
     assert str(named_version("release-١.٢-7.2.6")) == "7.2.6"
