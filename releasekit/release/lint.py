@@ -335,8 +335,9 @@ def matcher_for(settings: Settings, advisories: Iterable[Advisory]) -> Matcher:
 
 
 def patch_texts(patch: HeldPatch) -> list[Text]:
-    """Everything of a held fix that a push publishes: messages, authors, file names, the
-    lines its diffs add and the text in the binary files it writes."""
+    """Everything of a held fix that a push publishes: messages, authors, the file names it
+    adds (new files, renames, copies), the lines its diffs add and the text in the binary
+    files it writes."""
     where = str(patch.path)
     texts: list[Text] = []
     for commit in patch.commits:
@@ -344,7 +345,8 @@ def patch_texts(patch: HeldPatch) -> list[Text]:
         author = f"{commit.author.name} <{commit.author.email}>"
         texts.append(Text.one(where, author, commit.author_line))
         for change in commit.files:
-            if change.new_path is not None:
+            # A name the push adds (a file changed in place keeps its public name).
+            if change.new_path is not None and change.new_path != change.old_path:
                 texts.append(Text.one(where, change.new_path, change.line))
             run: list[tuple[int | None, str]] = []
             previous = -1

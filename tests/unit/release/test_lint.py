@@ -166,6 +166,41 @@ def test_patch_texts_cover_what_a_push_publishes(tmp_path: Path) -> None:
     ]  # the removed line's "exploit" is not pushed
 
 
+def test_the_name_of_a_file_a_fix_only_changes_is_not_a_leak() -> None:
+    # werkzeug's src/werkzeug/security.py, Django's django/middleware/security.py: the name
+    # is public already, and a fix to the file cannot be reworded. Names a push adds are
+    # checked: a new file, a rename's or a copy's new name.
+    data = (
+        b"From 0 Mon Sep 17 00:00:00 2001\n"
+        b"From: Rel Man <rm@example.org>\n"
+        b"Date: Mon, 1 Jan 2026 00:00:00 +0000\n"
+        b"Subject: [PATCH] Reject NUL bytes in joined paths\n\n"
+        b"---\n"
+        b"diff --git a/src/werkzeug/security.py b/src/werkzeug/security.py\n"
+        b"index 2222222..3333333 100644\n"
+        b"--- a/src/werkzeug/security.py\n"
+        b"+++ b/src/werkzeug/security.py\n"
+        b"@@ -1 +1,2 @@\n"
+        b" x = 1\n"
+        b"+y = 2\n"
+        b"diff --git a/src/guard.py b/src/security_guard.py\n"
+        b"similarity index 100%\n"
+        b"rename from src/guard.py\n"
+        b"rename to src/security_guard.py\n"
+        b"diff --git a/src/paths.py b/src/paths_security.py\n"
+        b"similarity index 100%\n"
+        b"copy from src/paths.py\n"
+        b"copy to src/paths_security.py\n"
+    )
+    patch = HeldPatch("ACSA-2026-0001", "10.3", Path("patches/ACSA-2026-0001/10.3.patch"))
+    patch = HeldPatch(patch.advisory, patch.line, patch.path, tuple(parse_mbox(data, patch.path)))
+    findings = [str(f) for t in patch_texts(patch) for f in Matcher(DEFAULT_WORDS).find(t)]
+    assert findings == [
+        "patches/ACSA-2026-0001/10.3.patch:14: security: src/security_guard.py",
+        "patches/ACSA-2026-0001/10.3.patch:18: security: src/paths_security.py",
+    ]
+
+
 # --- spellings, look-alikes and binary data -------------------------------------------------
 
 WORKSPACE = Matcher(
