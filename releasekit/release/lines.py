@@ -133,9 +133,10 @@ def version_tags(patterns: Sequence[str], tags: Mapping[str, str | None]) -> lis
 # A version in a tag name that no spelling reads: release-7.2.6, urllib3-2.0.6, v.2.0.6rc1.
 # (Digits 0-9: a version has no others, and `\d` matched "١.٢" before a version after it.)
 # A wildcard after it names a line, not a release: 3.0.x (Pallets archive branches so).
+# A milestone (Redis's 8.0-m01, Spring's 6.2.0-M1) is no version: it releases nothing.
 _VERSION_LIKE = re.compile(
-    r"(?<![0-9A-Za-z.])(?:[vV]\.?)?([0-9]+(?:\.[0-9]+)+(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|"
-    r"dev|post)[-_.]?[0-9]*)?)(?![0-9]|\.[xX*](?![0-9A-Za-z]))"
+    r"(?<![0-9A-Za-z.])(?:[vV]\.?)?([0-9]+(?:\.[0-9]+)+(?:[-_.]?(?i:a|b|c|rc|alpha|beta|pre|preview|"
+    r"dev|post|milestone|m(?=[0-9]))[-_.]?[0-9]*)?)(?![0-9]|\.[xX*](?![0-9A-Za-z]))"
 )
 
 

@@ -303,6 +303,16 @@ def test_a_tag_that_names_a_line_is_no_unread_release(tmp_path: Path) -> None:
     assert lines.get("2.1").problems == ()  # type: ignore[union-attr]
 
 
+def test_a_milestone_tag_of_the_upcoming_line_is_no_unread_release(tmp_path: Path) -> None:
+    # Redis tagged 8.0's milestones 8.0-m01, 8.0-m02 on its branch: no spelling can read
+    # them (no version has an "m01"), and they release nothing.
+    settings = urllib3_like(tmp_path)
+    tags = {**URLLIB3_TAGS, "2.1-m01": "m1", "2.0.6-M2": "x1", "2.1.0.milestone3": "m1"}
+    lines = read_lines(settings, tags, upcoming_exists=True, history=HISTORY)
+    assert lines.get("2.1").problems == ()  # type: ignore[union-attr]
+    assert lines.get("2.0").problems == ()  # type: ignore[union-attr]
+
+
 def test_version_like_tag_names() -> None:
     from releasekit.release.lines import named_version
 
@@ -312,5 +322,7 @@ def test_version_like_tag_names() -> None:
     assert named_version("build-42") is None
     assert named_version("x7.2.6") is None  # a version does not start inside a word
     assert named_version("3.0.x") is None  # a line, not its release 3.0
+    assert named_version("8.0-m01") is None  # a milestone, not the release 8.0
+    assert str(named_version("release-1.2-macos")) == "1.2"
     # Digits 0-9: Arabic-Indic ones are no version, and they hid the one after them.
     assert str(named_version("release-١.٢-7.2.6")) == "7.2.6"
