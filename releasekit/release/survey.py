@@ -13,6 +13,8 @@ branches and tags as they are (nothing is fetched or written).
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor after the newest release. When it lives
   on the development branch, ``branches`` says so.
+- **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
+  holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
   as ESR, an older line with a branch that still got a release after the newest line's first.
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
@@ -39,6 +41,7 @@ from releasekit.support.words import counted
 from releasekit.workspace.init import Bump, ReleasesTable
 
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
+STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
 LAST = 3
 VERSION_FILES = frozenset(
     {
@@ -194,11 +197,23 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         pattern = None
     by_pattern = sorted(named, key=lambda p: scores[p], reverse=True)
 
+    development = _development_branch(facts, named)
+    stable = next(
+        (
+            name
+            for name in STABLE_BRANCHES
+            if name in facts.branches
+            and name != development
+            and facts.contains(facts.branches[name], newest.tag.commit)
+        ),
+        None,
+    )
+
     def branch_of(line: str) -> str | None:
         for each in by_pattern:
             if line in named[each]:
                 return named[each][line]
-        return None
+        return stable if line == newest.line else None
 
     if upcoming is not None:
         given = line_of(upcoming)
@@ -209,7 +224,6 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             raise BadInput(f"--upcoming {upcoming}: already released ({done}); give the next line")
     survey = Survey(ReleasesTable(), newest=newest)
     say, check = survey.inferred.append, survey.checks.append
-    development = _development_branch(facts, named)
     line_of_upcoming, upcoming_branch, why, guessed = _upcoming(
         facts, versions, newest, named, development, branch_of, upcoming
     )
@@ -258,6 +272,11 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         examples = ", ".join(named[pattern][n] for n in sorted(named[pattern], key=Version)[-3:])
         found = counted(len(named[pattern]), "branch", "branches")
         say(f'branch = "{pattern}": {found} like {examples}')
+    elif window or esr:
+        check(
+            f'branch = "{branch_pattern}": no branch names a line: other released lines get '
+            "no fixes"
+        )
     else:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():

@@ -181,6 +181,38 @@ def test_no_line_branch_at_all_keeps_the_default_pattern_and_says_so() -> None:
     )
 
 
+def test_a_stable_branch_holding_the_newest_release_is_its_line_branch() -> None:
+    # Pallets (werkzeug, flask): the released line on `stable`, the next one on main, the
+    # older lines archived as tags.
+    survey = infer(
+        facts(
+            {
+                "main": ["3.0.0", "3.0.6", "3.1.0", "3.1.8"],
+                "stable": ["3.0.0", "3.0.6", "3.1.0", "3.1.8"],
+                "feature": ["3.0.0"],
+            },
+            [("3.0.0", ""), ("3.0.6", ""), ("3.1.0", ""), ("3.1.8", "")],
+        ),
+        "clone",
+    )
+    table = survey.table
+    assert (table.upcoming, table.last, table.esr) == ("3.2", 1, ())
+    assert table.branches == {"3.1": "stable", "3.2": "main"}
+    assert survey.line_branches == {"3.1": "stable", "3.2": "main"}
+    assert 'branches: "3.1" = "stable" (the pattern names no branch of 3.1)' in survey.inferred
+    assert "last = 1: line 3.0 has no branch: create one to support it" in survey.checks
+    assert any(c.endswith("other released lines get no fixes") for c in survey.checks)
+    # A stable branch behind the newest release is not its line's branch.
+    behind = infer(
+        facts(
+            {"main": ["3.0.0", "3.1.0"], "stable": ["3.0.0"]},
+            [("3.0.0", ""), ("3.1.0", "")],
+        ),
+        "clone",
+    )
+    assert (behind.table.last, behind.table.branches) == (0, {"3.2": "main"})
+
+
 def test_the_same_version_under_two_spellings_takes_the_newer_tag() -> None:
     survey = infer(
         facts({"main": [], "1.0.x": ["v1.0.1", "1.0.1"]}, [("v1.0.1", ""), ("1.0.1", "")]),
