@@ -74,7 +74,9 @@ def _merge(items: list[Imported]) -> Imported:
     for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title"):
         setattr(merged, name, getattr(cve, name) or getattr(merged, name))
     merged.credits = merged.credits or cve.credits
-    merged.pairs = [*osv.pairs, *cve.pairs]  # (the CVE record's earlier range, X.0 lines)
+    # The CVE record adds its earlier range and X.0 lines; its open range (no fixed version
+    # recorded) is the OSV record's own, not a second one.
+    merged.pairs = [*osv.pairs, *(p for p in cve.pairs if p.fixed is not None or not osv.pairs)]
     merged.unaffected = list(cve.unaffected)
     return merged
 

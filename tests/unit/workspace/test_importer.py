@@ -137,6 +137,33 @@ def test_the_records_releasekit_published_come_back_byte_for_byte(
     assert workspace.load_advisories(settings)  # the workspace checks
 
 
+def test_an_advisory_without_a_fixed_version_comes_back_from_its_osv_and_cve_records(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    # Both records say the one open range (CVE: `lessThan: "*"`): together they are one
+    # range, not an open range beside another.
+    site_ws.write("releasekit.toml", ROUND_CONFIG)
+    front = """\
+id = "ACSA-2024-0003"
+title = "Old token reuse"
+summary = "Tokens could be reused."
+cve = "CVE-2024-10003"
+introduced = "9.8"
+embargo = 2024-03-01T10:00:00Z
+released = 2024-03-01T10:00:00Z
+fixed = {}"""
+    site_ws.write("advisories/ACSA-2024-0003.md", f"+++\n{front}\n+++\n\nDetails.\n")
+    first = _publish(site_ws.root)
+    assert set(first) == {"osv/ACSA-2024-0003.json", "cve/CVE-2024-10003.json"}
+    fresh = tmp_path / "fresh"
+    (fresh / "advisories").mkdir(parents=True)
+    (fresh / "releasekit.toml").write_text(ROUND_CONFIG)
+    (path,) = _import(fresh, [site_ws.root / "site" / name for name in first])
+    advisory = read_advisory(path, "ACSA")
+    assert (advisory.fixed, advisory.introduced) == ({}, "9.8.0")
+    assert _publish(fresh) == first
+
+
 def test_rustsec_and_cve_org_records_become_released_advisories(ws: Workspace) -> None:
     names = [
         "RUSTSEC-2023-0052.json",  # CVSS 3.0
