@@ -3,8 +3,10 @@
 The CNA container says it all: one :class:`~releasekit.records.imported.Imported` per
 affected product. ``versions`` entries give the ranges: ``affected`` from ``version``
 (``0``: from the first release) to ``lessThan`` (``*``: no fixed version recorded), and
-GitHub's ``< 1.2.3`` / ``>= 1.0.0, < 1.2.3`` spellings; an ``unaffected`` single version of a
-record releasekit wrote is a line fixed without an affected release. Pure: no I/O.
+GitHub's ``< 1.2.3`` / ``>= 1.0.0, < 1.2.3`` spellings; a product with no ``versions`` whose
+``defaultStatus`` is ``affected`` is affected from the first release, with no fixed version;
+an ``unaffected`` single version of a record releasekit wrote is a line fixed without an
+affected release. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[lis
         start = spelt["start"] and version(spelt["start"], source, f"{where}/version")
         fixed = version(spelt["end"], source, f"{where}/version")
         pairs.append(Pair(None if start in (None, "0") else start, fixed, None, where))
+    if not entry.get("versions") and entry.get("defaultStatus") == "affected":
+        # No versions, affected by default: every version is affected, none fixed.
+        pairs.append(Pair(None, None, None, f"{at}/defaultStatus"))
     return pairs, unaffected
 
 

@@ -101,6 +101,34 @@ def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
     assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)
 
 
+def test_a_cve_product_affected_by_default_without_versions_is_affected_from_the_start() -> None:
+    # (the shape of the Go vulnerability database's CVE records of a module never fixed)
+    record = {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2020-36562",
+            "state": "PUBLISHED",
+            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
+            "datePublished": "2021-04-14T20:04:52Z",
+        },
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
+                "references": [{"url": "https://example.org/a"}],
+                "descriptions": [{"lang": "en", "value": "Crafted messages cause panics."}],
+                "affected": [
+                    {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"},
+                    {"vendor": "Acme", "product": "other", "defaultStatus": "unaffected"},
+                ],
+            }
+        },
+    }
+    every, unsaid = read_cve(record, "c.json", "https://acme.example/security")
+    assert lines_of(every) == ({}, "0")  # every version, as the record says: no fix recorded
+    assert lines_of(unsaid) == ({}, None)
+
+
 def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
     path = REPO_ROOT / "tests/fixtures/import/CVE-2024-35197.json"
     record = json.loads(path.read_text())
