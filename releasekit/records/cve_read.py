@@ -126,9 +126,11 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     if not isinstance(cna, dict):
         raise ImportRefused(source, "/containers/cna", "is missing")
     if "datePublic" in cna:
-        published = instant(cna["datePublic"], source, "/containers/cna/datePublic")
+        when = "/containers/cna/datePublic"
+        published = instant(cna["datePublic"], source, when)
     elif "datePublished" in metadata:
-        published = instant(metadata["datePublished"], source, "/cveMetadata/datePublished")
+        when = "/cveMetadata/datePublished"
+        published = instant(metadata["datePublished"], source, when)
     else:
         why = "is missing (and datePublished): the release time is needed"
         raise ImportRefused(source, "/containers/cna/datePublic", why)
@@ -197,6 +199,8 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                     "cvss": "/containers/cna/metrics",
                     "cvss4": "/containers/cna/metrics",
                     "cwe": "/containers/cna/problemTypes",
+                    "embargo": when,
+                    "released": when,
                     "cve": "/cveMetadata/cveId",
                     "credits": "/containers/cna/credits",
                     "component": at,

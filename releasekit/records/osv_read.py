@@ -185,6 +185,8 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                     "cvss": "/severity",
                     "cvss4": "/severity",
                     "cwe": "/database_specific/cwe_ids",
+                    "embargo": "/published",
+                    "released": "/published",
                     "cve": "/aliases",
                     "credits": "/credits",
                     "component": "/affected",

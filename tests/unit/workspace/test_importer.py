@@ -364,6 +364,11 @@ def test_typed_credits_of_both_formats(ws: Workspace, tmp_path: Path) -> None:
             "not valid OSV (pattern)",
         ),
         ({"affected": {"package": "acme"}}, "/affected", "not valid OSV (type)"),
+        (  # (the Go vulnerability database's repository holds its records with zero times)
+            {"published": "0001-01-01T00:00:00Z", "modified": "0001-01-01T00:00:00Z"},
+            "/published",
+            "embargo: must be from 1970",
+        ),
         ({"summary": "x" * 1001}, "/summary", "title"),
         (  # each release 1.0.0 up to it would get a page of the site
             {
