@@ -65,9 +65,15 @@ def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[lis
         start = spelt["start"] and version(spelt["start"], source, f"{where}/version")
         fixed = version(spelt["end"], source, f"{where}/version")
         pairs.append(Pair(None if start in (None, "0") else start, fixed, None, where))
-    if not entry.get("versions") and entry.get("defaultStatus") == "affected":
-        # No versions, affected by default: every version is affected, none fixed.
-        pairs.append(Pair(None, None, None, f"{at}/defaultStatus"))
+    if entry.get("defaultStatus") == "affected":
+        if not entry.get("versions"):
+            # No versions, affected by default: every version is affected, none fixed.
+            pairs.append(Pair(None, None, None, f"{at}/defaultStatus"))
+        elif not pairs and not ours:
+            # Affected but for the unaffected versions listed (GitHub's records): what is
+            # affected is the gaps between them, which no range of affected versions says.
+            why = "affected except the versions listed cannot be recorded (list affected ranges)"
+            raise ImportRefused(source, f"{at}/defaultStatus", why)
     return pairs, unaffected
 
 

@@ -129,6 +129,44 @@ def test_a_cve_product_affected_by_default_without_versions_is_affected_from_the
     assert lines_of(unsaid) == ({}, None)
 
 
+def test_a_cve_product_affected_but_for_unaffected_versions_is_refused() -> None:
+    # (GitHub's CVE records: versions before 1.7.3 unaffected, every other one affected)
+    record = {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {
+            "cveId": "CVE-2025-0002",
+            "state": "PUBLISHED",
+            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
+            "datePublished": "2025-05-01T00:00:00Z",
+        },
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
+                "references": [{"url": "https://example.org/a"}],
+                "descriptions": [{"lang": "en", "value": "Crafted messages cause panics."}],
+                "affected": [
+                    {
+                        "vendor": "Acme",
+                        "product": "acme",
+                        "defaultStatus": "affected",
+                        "versions": [
+                            {
+                                "version": "0",
+                                "lessThan": "1.7.3",
+                                "status": "unaffected",
+                                "versionType": "semver",
+                            }
+                        ],
+                    }
+                ],
+            }
+        },
+    }
+    with pytest.raises(ImportRefused, match="/containers/cna/affected/0/defaultStatus: affected"):
+        read_cve(record, "c.json", "https://acme.example/security")
+
+
 def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
     path = REPO_ROOT / "tests/fixtures/import/CVE-2024-35197.json"
     record = json.loads(path.read_text())
