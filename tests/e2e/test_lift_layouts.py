@@ -34,6 +34,18 @@ def release(
     return make_release(tmp_path, cache, smtp_server, gpg_home)
 
 
+@pytest.fixture
+def past(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    gpg_home: GpgHome,
+) -> Release:
+    """A release whose embargo is before the real clock: for lifts run as a process."""
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    return make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+
+
 def test_the_lift_keeps_the_crlf_line_ends_and_byte_order_mark(release: Release) -> None:
     path = release.root / "advisories" / "ACSA-2026-0001.md"
     before = "\ufeff" + path.read_text().replace("\n", "\r\n")
@@ -80,70 +92,49 @@ def test_a_site_path_that_is_a_file_stops_the_lift_before_the_push(release: Rele
     assert release.remote_refs() == before and release.smtp.messages == []
 
 
-def test_a_step_after_the_push_stopped_by_its_input_says_the_release_is_pushed(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    assert release.subprocess("embargo", "lift", "--yes", crash_after=f"mail/{LISTS[-1]}") == -9
-    site = release.root / "site"
+def test_a_step_after_the_push_stopped_by_its_input_says_it_is_pushed(past: Release) -> None:
+    assert past.subprocess("embargo", "lift", "--yes", crash_after=f"mail/{LISTS[-1]}") == -9
+    site = past.root / "site"
     shutil.rmtree(site, ignore_errors=True)
     site.write_text("not a folder")  # (since the preflight)
-    stopped = release.run("embargo", "lift", "--yes")
+    stopped = past.run("embargo", "lift", "--yes")
     assert stopped.exit_code == 1, stopped.output
     assert stopped.stderr.splitlines()[-1] == (
         "releasekit: error: site: is not a directory (the site is built in it). The release "
         "is pushed; re-run `releasekit embargo lift` to finish (record, announce, publish)."
     )
     site.unlink()
-    assert release.run("embargo", "lift", "--yes").exit_code == 0
-    assert (site / "index.html").is_file() and len(release.smtp.messages) == len(LISTS)
+    assert past.run("embargo", "lift", "--yes").exit_code == 0
+    assert (site / "index.html").is_file() and len(past.smtp.messages) == len(LISTS)
 
 
-def test_a_broken_template_after_the_push_says_the_release_is_pushed(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    assert release.subprocess("embargo", "lift", "--yes", crash_after="record") == -9
-    templates = release.root / "templates"
+def test_a_broken_template_after_the_push_says_the_release_is_pushed(past: Release) -> None:
+    assert past.subprocess("embargo", "lift", "--yes", crash_after="record") == -9
+    templates = past.root / "templates"
     templates.mkdir()
     (templates / "announcement.txt.j2").write_text("{{ project }\n")  # (since the preflight)
-    stopped = release.run("embargo", "lift", "--yes")
+    stopped = past.run("embargo", "lift", "--yes")
     assert stopped.exit_code == 1, stopped.output
     assert stopped.stderr.splitlines()[-1] == (
         "releasekit: error: templates/announcement.txt.j2:1: template: unexpected '}'. The "
         "release is pushed; re-run `releasekit embargo lift` to finish (record, announce, "
         "publish)."
     )
-    assert release.smtp.messages == []
+    assert past.smtp.messages == []
     shutil.rmtree(templates)
-    assert release.run("embargo", "lift", "--yes").exit_code == 0
-    assert len(release.smtp.messages) == len(LISTS)
+    assert past.run("embargo", "lift", "--yes").exit_code == 0
+    assert len(past.smtp.messages) == len(LISTS)
 
 
-def test_a_resumed_lift_stopped_by_a_bad_advisory_file_says_its_push_started(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    assert release.subprocess("embargo", "lift", "--yes", crash_after="push") == -9
-    broken = release.root / "advisories" / "ACSA-2026-0009.md"
+def test_a_resumed_lift_stopped_by_a_bad_advisory_file_says_its_push_started(past: Release) -> None:
+    assert past.subprocess("embargo", "lift", "--yes", crash_after="push") == -9
+    broken = past.root / "advisories" / "ACSA-2026-0009.md"
     broken.write_text("+++\nid = \n+++\n")
-    stopped = release.run("embargo", "lift", "--yes")
+    stopped = past.run("embargo", "lift", "--yes")
     assert stopped.exit_code == 1, stopped.output
     last = stopped.stderr.splitlines()[-1]
     assert last.startswith("releasekit: error: advisories/ACSA-2026-0009.md:2: invalid TOML")
     assert "The push of lift run-" in last and "re-run `releasekit embargo lift`" in last
     broken.unlink()
-    assert release.run("embargo", "lift", "--yes").exit_code == 0
-    assert len(release.smtp.messages) == len(LISTS)
+    assert past.run("embargo", "lift", "--yes").exit_code == 0
+    assert len(past.smtp.messages) == len(LISTS)

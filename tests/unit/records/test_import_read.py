@@ -101,29 +101,38 @@ def test_a_cve_record_without_ranges_of_its_own_spelling() -> None:
     assert lines_of(item) == ({"1.2": "1.2.5", "2.0": "2.0.2"}, None)  # (each from X.Y.0)
 
 
-def test_a_cve_product_affected_by_default_without_versions_is_affected_from_the_start() -> None:
-    # (the shape of the Go vulnerability database's CVE records of a module never fixed)
-    record = {
+def _cve_record(cve: str, affected: list[dict[str, Any]]) -> dict[str, Any]:
+    """Another database's CVE JSON 5 record of ``affected`` products."""
+    org = "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"
+    return {
         "dataType": "CVE_RECORD",
         "dataVersion": "5.1",
         "cveMetadata": {
-            "cveId": "CVE-2020-36562",
+            "cveId": cve,
             "state": "PUBLISHED",
-            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
+            "assignerOrgId": org,
             "datePublished": "2021-04-14T20:04:52Z",
         },
         "containers": {
             "cna": {
-                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
+                "providerMetadata": {"orgId": org},
                 "references": [{"url": "https://example.org/a"}],
                 "descriptions": [{"lang": "en", "value": "Crafted messages cause panics."}],
-                "affected": [
-                    {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"},
-                    {"vendor": "Acme", "product": "other", "defaultStatus": "unaffected"},
-                ],
+                "affected": affected,
             }
         },
     }
+
+
+def test_a_cve_product_affected_by_default_without_versions_is_affected_from_the_start() -> None:
+    # (the shape of the Go vulnerability database's CVE records of a module never fixed)
+    record = _cve_record(
+        "CVE-2020-36562",
+        [
+            {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"},
+            {"vendor": "Acme", "product": "other", "defaultStatus": "unaffected"},
+        ],
+    )
     every, unsaid = read_cve(record, "c.json", "https://acme.example/security")
     assert lines_of(every) == ({}, "0")  # every version, as the record says: no fix recorded
     assert lines_of(unsaid) == ({}, None)
@@ -131,38 +140,9 @@ def test_a_cve_product_affected_by_default_without_versions_is_affected_from_the
 
 def test_a_cve_product_affected_but_for_unaffected_versions_is_refused() -> None:
     # (GitHub's CVE records: versions before 1.7.3 unaffected, every other one affected)
-    record = {
-        "dataType": "CVE_RECORD",
-        "dataVersion": "5.1",
-        "cveMetadata": {
-            "cveId": "CVE-2025-0002",
-            "state": "PUBLISHED",
-            "assignerOrgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36",
-            "datePublished": "2025-05-01T00:00:00Z",
-        },
-        "containers": {
-            "cna": {
-                "providerMetadata": {"orgId": "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36"},
-                "references": [{"url": "https://example.org/a"}],
-                "descriptions": [{"lang": "en", "value": "Crafted messages cause panics."}],
-                "affected": [
-                    {
-                        "vendor": "Acme",
-                        "product": "acme",
-                        "defaultStatus": "affected",
-                        "versions": [
-                            {
-                                "version": "0",
-                                "lessThan": "1.7.3",
-                                "status": "unaffected",
-                                "versionType": "semver",
-                            }
-                        ],
-                    }
-                ],
-            }
-        },
-    }
+    unaffected = {"version": "0", "lessThan": "1.7.3", "status": "unaffected", "versionType": "go"}
+    product = {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"}
+    record = _cve_record("CVE-2025-0002", [{**product, "versions": [unaffected]}])
     with pytest.raises(ImportRefused, match="/containers/cna/affected/0/defaultStatus: affected"):
         read_cve(record, "c.json", "https://acme.example/security")
 
