@@ -9,7 +9,6 @@ from datetime import timedelta
 import time_machine
 
 from tests.e2e.test_embargo import EMBARGO, Release, after_embargo
-from tests.e2e.test_embargo import release as release  # the fixture
 
 # High (7.6): due 30 days after the report, the deadline 90 days after it.
 LATE = "reported = 2026-10-01T09:00:00Z\n"

@@ -131,17 +131,6 @@ def make_release(
     return release
 
 
-@pytest.fixture
-def release(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> Release:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    return make_release(tmp_path, cache, smtp_server, gpg_home)
-
-
 def after_embargo() -> time_machine.travel:
     return time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True)
 
@@ -278,27 +267,22 @@ def test_the_lift_shows_a_title_as_written(release: Release) -> None:
 
 @pytest.mark.parametrize("env", ASCII_TERMINALS.values(), ids=list(ASCII_TERMINALS))
 def test_the_lift_shows_escapes_on_an_ascii_terminal(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
+    past: Release,
     env: dict[str, str | None],
 ) -> None:
     # The lift's plan stopped with a UnicodeEncodeError's traceback on a terminal whose
     # encoding cannot hold the title or the project's name (an ASCII locale).
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    config = release.root / "releasekit.toml"
+    config = past.root / "releasekit.toml"
     config.write_text(config.read_text().replace("Acme Server", "Ácme Server"))
-    path = release.root / "advisories" / "ACSA-2026-0001.md"
-    path.write_text(release.advisory().replace("Link previews", "Prévisualisation"))
+    path = past.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(past.advisory().replace("Link previews", "Prévisualisation"))
     result = cli_process(
-        release.root,
+        past.root,
         "embargo",
         "lift",
         "--dry-run",
         "--show-announcement",
-        env={**env, "GNUPGHOME": str(gpg_home.path), "COLUMNS": "300"},
+        env={**env, "GNUPGHOME": str(past.gpg.path), "COLUMNS": "300"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     shown = "Pr\\xe9visualisation follow redirects"
@@ -306,7 +290,7 @@ def test_the_lift_shows_escapes_on_an_ascii_terminal(
     assert "\\xc1cme Server security team" in result.stdout
     assert "Dry run: nothing was changed." in result.stdout
     assert result.stdout.isascii() and result.stderr.isascii()
-    assert release.smtp.messages == []
+    assert past.smtp.messages == []
 
 
 def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
@@ -461,47 +445,37 @@ def test_branch_moved_between_preflight_and_push(release: Release) -> None:
     ["push-started", "push", "record", f"mail/{LISTS[0]}", "site"],
 )
 def test_killed_after_each_step_then_resumed(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
+    past: Release,
     step: str,
 ) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    assert release.subprocess("embargo", "lift", "--yes", crash_after=step) == -9
-    assert release.subprocess("embargo", "lift", "--yes") == 0
-    refs = release.remote_refs()
+    assert past.subprocess("embargo", "lift", "--yes", crash_after=step) == -9
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    refs = past.remote_refs()
     assert {f"refs/tags/v{v}" for k, v in NEXT.items() if k != "10.4"} <= set(refs)
-    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
-    assert "released = " in release.advisory()
-    assert (release.root / "site" / "index.html").exists()
-    assert all(s.endswith("=done") for s in release.journal_steps()), release.journal_steps()
+    assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
+    assert "released = " in past.advisory()
+    assert (past.root / "site" / "index.html").exists()
+    assert all(s.endswith("=done") for s in past.journal_steps()), past.journal_steps()
     # And once more: nothing new.
-    assert release.subprocess("embargo", "lift", "--yes") == 0
-    assert release.remote_refs() == refs
-    assert len(release.smtp.messages) == 2
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    assert past.remote_refs() == refs
+    assert len(past.smtp.messages) == 2
 
 
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
+    past: Release,
 ) -> None:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    release = make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
-    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    path = past.root / "advisories" / "ACSA-2026-0001.md"
     # Larger than any file written before the record step: recording it fails (EFBIG). (In
     # letters of 4 bytes: 294 KB, well within the 262144 characters a body may have.)
     path.write_text(path.read_text() + "Details in 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters.\n" * 6000)
-    before = release.remote_refs()
+    before = past.remote_refs()
 
     def full_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (250_000, 250_000))
 
-    env = {**release.gpg.env, "RELEASEKIT_WORKSPACE": str(release.root)}
+    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
     code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
     failed = subprocess.run(
         [sys.executable, "-c", code, "embargo", "lift", "--yes"],
@@ -512,14 +486,14 @@ def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
         check=False,
     )
     assert failed.returncode == 1, failed.stderr
-    assert release.remote_refs() != before and release.smtp.messages == []
+    assert past.remote_refs() != before and past.smtp.messages == []
     assert failed.stderr.splitlines()[-1] == (
         "releasekit: error: advisories/ACSA-2026-0001.md: File too large. The release is pushed; "
         "re-run `releasekit embargo lift` to finish (record, announce, publish)."
     )
-    assert release.subprocess("embargo", "lift", "--yes") == 0
-    assert "released = " in release.advisory()
-    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    assert "released = " in past.advisory()
+    assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
 
 
 @pytest.mark.parametrize("key", ["expired", "not in the GnuPG home"])

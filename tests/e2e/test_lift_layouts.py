@@ -6,44 +6,10 @@ from __future__ import annotations
 
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 import time_machine
 
-from tests.e2e.test_embargo import (
-    EMBARGO,
-    LISTS,
-    PAST_EMBARGO,
-    Release,
-    after_embargo,
-    make_release,
-)
-from tests.helpers.gpg import GpgHome
-from tests.helpers.smtp import SmtpServer
-
-
-@pytest.fixture
-def release(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> Release:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    return make_release(tmp_path, cache, smtp_server, gpg_home)
-
-
-@pytest.fixture
-def past(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> Release:
-    """A release whose embargo is before the real clock: for lifts run as a process."""
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    return make_release(tmp_path, cache, smtp_server, gpg_home, embargo_at=PAST_EMBARGO)
+from tests.e2e.test_embargo import EMBARGO, LISTS, Release, after_embargo
 
 
 def test_the_lift_keeps_the_crlf_line_ends_and_byte_order_mark(release: Release) -> None:

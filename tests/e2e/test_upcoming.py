@@ -6,28 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import icalendar
-import pytest
 import time_machine
 
-from tests.e2e.test_embargo import DETAIL_MARKER, EMBARGO, NEXT, Release, make_release
-from tests.helpers.gpg import GpgHome
-from tests.helpers.smtp import SmtpServer
+from tests.e2e.test_embargo import DETAIL_MARKER, EMBARGO, NEXT, Release
 
 SECRETS = ("ACSA-2026-0001", "CVE-2026-40002", "Link previews", "Sam Rivera", DETAIL_MARKER)
-
-
-@pytest.fixture
-def release(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    smtp_server: SmtpServer,
-    gpg_home: GpgHome,
-) -> Release:
-    cache = tmp_path_factory.getbasetemp() / "product-cache"
-    return make_release(tmp_path, cache, smtp_server, gpg_home)
 
 
 def upcoming_files(release: Release) -> dict[str, bytes]:

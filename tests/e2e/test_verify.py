@@ -18,7 +18,6 @@ import time_machine
 
 from releasekit.adapters import process
 from tests.e2e.test_embargo import EMBARGO, HIGH_LINES, Release, after_embargo
-from tests.e2e.test_embargo import release as release  # the fixture
 from tests.helpers.repos import FILES, replace_line
 
 FIXED = "preview: check each redirect target"  # the held fix's line, in every patched tip
