@@ -63,15 +63,13 @@ def _toml_line(key: str, value: Any) -> str:
         )
         return f"{key} = {{ {inner} }}" if inner else f"{key} = {{}}"
     if isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
-        # Inline tables on one line (credits, revisions): the key stays one line to replace.
+        # Inline tables on one line (credits, revisions): one line a key, above the tables.
         tables = ", ".join(
             "{ " + ", ".join(f"{k} = {_toml_scalar(v)}" for k, v in item.items()) + " }"
             for item in value
         )
         return f"{key} = [{tables}]"
-    import tomli_w  # loaded only by the commands that write front matter
-
-    return tomli_w.dumps({key: value}).strip()
+    return f"{key} = {_toml_scalar(value)}"
 
 
 def version_key(text: str) -> tuple[int, Version | str]:
@@ -100,10 +98,11 @@ def _toml_scalar(value: Any) -> str:
 def _parts(text: str) -> tuple[str, str, str]:
     """(the opening fence line, the front matter, the closing fence line and the rest): the
     three join to ``text``. ValueError without front matter."""
-    if split_front_matter(text) is None:
+    found = split_front_matter(text)
+    if found is None:
         raise ValueError("no front matter")
     lines = text.split("\n")
-    close = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r").strip() == FENCE)
+    close = found[2] - 2  # (the index of the closing fence's line)
     head = lines[0] + "\n"
     front = "".join(line + "\n" for line in lines[1:close])
     return head, front, "\n".join(lines[close:])
@@ -113,12 +112,6 @@ def _lines(text: str) -> list[str]:
     """The lines of ``text``, each with its line end (only LF ends a line in TOML)."""
     pieces = text.split("\n")
     return [piece + "\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
-
-
-def _rendered(key: str, value: Any) -> str:
-    if isinstance(value, datetime):
-        return f"{key} = {_instant(value)}"
-    return _toml_line(key, value)
 
 
 def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
@@ -134,7 +127,7 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
         return text
     import tomlkit  # (40 ms: loaded only by the commands that write front matter)
 
-    values = tomlkit.parse("".join(_rendered(key, value) + "\n" for key, value in updates.items()))
+    values = tomlkit.parse("".join(_toml_line(key, value) + "\n" for key, value in updates.items()))
     head, front, tail = _parts(text)
     document = tomlkit.parse(front)
     for key in updates:
