@@ -24,8 +24,8 @@ def test_the_lift_keeps_the_crlf_line_ends_and_byte_order_mark(release: Release)
     assert "\n" not in after.replace("\r\n", "")  # every line, old and new, ends in CRLF
     kept = [line for line in after.splitlines(True) if line.split(" ", 1)[0] not in _RECORDED]
     assert kept == before.splitlines(True)
-
-    # (fixed, fix_commits: checked in test_embargo)
+    added = [line.split(" ", 1)[0] for line in after.splitlines(True) if line not in kept]
+    assert added == list(_RECORDED)  # (their values: checked in test_embargo)
 
 
 def test_an_embargo_at_a_fraction_of_a_second_is_lifted_and_recorded(release: Release) -> None:
