@@ -249,6 +249,28 @@ def test_rows_the_store_lost_are_rendered_again_not_the_whole_site(
     assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("field", ["body", "title"])
+def test_rows_the_version_pages_need_from_a_lost_store_are_rendered_again(
+    site_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, field: str
+) -> None:
+    # Details changed: the index is kept, and the version pages meet the lost store first.
+    # Titles: the index meets it first. Either way, the rows lost are rendered once.
+    published(site_ws)
+    (site_ws.root / ".releasekit" / listing.FILE).unlink()
+    pages = sorted((site_ws.root / "site" / "versions").glob("*.html"))
+    pages[0].unlink()  # every version page is made again: the rows of all are needed
+    for n in (3, 5):
+        edit(site_ws, n, markers(n)[field], "A corrected text")
+    rendered = count_renders(monkeypatch)
+    publish_at(site_ws, NOW, jobs=jobs)
+    assert rendered == [2, len(RELEASES) - 2]  # the changed ones, then the others' rows once
+    assert site_files(site_ws.root / "site") == fresh(site_ws, tmp_path)
+    # The state knows every file as it is: the next publish finds nothing to build.
+    monkeypatch.setattr(build.Job, "_builder", lambda _job: pytest.fail("a build"))
+    assert publish_at(site_ws, NOW, jobs=jobs).written == ()
+
+
 def test_a_hand_edit_that_keeps_size_and_mtime_is_not_spliced_into_the_next_index(
     site_ws: Workspace, tmp_path: Path
 ) -> None:
