@@ -119,8 +119,13 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     if not isinstance(record, dict) or record.get("dataType") != "CVE_RECORD":
         raise ImportRefused(source, "/dataType", "is not a CVE JSON 5 record")
     metadata = record.get("cveMetadata")
-    if isinstance(metadata, dict) and metadata.get("state") == "REJECTED":
-        raise ImportRefused(source, "/cveMetadata/state", "only a published record is imported")
+    state = metadata.get("state") if isinstance(metadata, dict) else None
+    if state == "REJECTED":
+        why = "a rejected record cannot be imported (its CVE id names no vulnerability)"
+        raise ImportRefused(source, "/cveMetadata/state", why)
+    if isinstance(state, str) and state != "PUBLISHED":
+        why = "is not PUBLISHED: only a published record is imported"
+        raise ImportRefused(source, "/cveMetadata/state", why)
     check_schema("cve", record, source)
     metadata = record.get("cveMetadata") or {}
     cve = text(metadata.get("cveId"), source, "/cveMetadata/cveId")

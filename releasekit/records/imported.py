@@ -20,7 +20,7 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
 from releasekit.model.entries import CREDIT_TYPES, Credit
 from releasekit.model.versions import versions
-from releasekit.records.schemas import validate
+from releasekit.records.schemas import reason, validate
 from releasekit.support.errors import BadInput, RecordError
 
 # The "every version from the first" markers of OSV ("0", RustSec's "0.0.0-0") and CVE.
@@ -88,7 +88,7 @@ def check_schema(kind: str, record: dict[str, Any], source: str) -> None:
         validate(kind, record, source)
     except RecordError as exc:
         schema = "CVE JSON 5" if kind == "cve" else "OSV"
-        raise ImportRefused(source, exc.pointer, f"not valid {schema} ({exc.keyword})") from None
+        raise ImportRefused(source, exc.pointer, reason(exc.keyword, schema)) from None
 
 
 def instant(value: Any, source: str, pointer: str) -> datetime:

@@ -1,9 +1,9 @@
 """The schemas the records are validated against, and the validation.
 
 The CVE record is validated against the bundled CVE JSON 5 schema that ``cvelib`` ships (the
-CNA container schema only locates an error), the OSV record against
-``releasekit/schemas/osv-schema.json``. Errors name the record, the JSON path and the schema
-keyword, never the value: it may be advisory text.
+CNA container schema and the branches of its top-level oneOf only locate an error), the OSV
+record against ``releasekit/schemas/osv-schema.json``. Errors name the record, the JSON path
+(a missing field's own) and the schema keyword, never the value: it may be advisory text.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
         "cna": json.loads(cna_schema_path().read_text(encoding="utf-8")),
         "osv": json.loads(osv_schema_path().read_text(encoding="utf-8")),
     }
+    for state, branch in _branches(full).items():
+        schemas[f"cve:{state}"] = branch
     if metrics_apart(full):
         schemas["metrics"] = {
             "$schema": full.get("$schema", "http://json-schema.org/draft-07/schema#"),
@@ -64,7 +66,30 @@ def _schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
-@lru_cache(maxsize=4)
+def _branches(full: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The branches of the full schema's top-level oneOf, each a schema of its own, by the
+    ``cveMetadata.state`` it takes ("PUBLISHED", "REJECTED"); {} for another shape.
+
+    A record that fails both branches fails the oneOf at "/", which names nothing: the
+    branch its state claims says which field is wrong (only to locate an error).
+    """
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for branch in full["oneOf"]:
+            ref = branch["properties"]["cveMetadata"]["$ref"]
+            metadata = full["definitions"][ref.removeprefix("#/definitions/")]
+            for state in metadata["properties"]["state"]["enum"]:
+                found[state] = {
+                    "$schema": full.get("$schema", "http://json-schema.org/draft-07/schema#"),
+                    "definitions": full["definitions"],
+                    **branch,
+                }
+    except (KeyError, TypeError, AttributeError):
+        return {}
+    return found
+
+
+@lru_cache(maxsize=8)
 def _validator(kind: str) -> Any:
     # Imported here, not with the module: every command loads the records (workspace checks
     # them), and only those that validate one need the validator library.
@@ -76,7 +101,7 @@ def _validator(kind: str) -> Any:
 def warm() -> None:
     """Compile the validators every record needs now (before the renderer forks workers)."""
     for kind in _schemas():
-        if kind != "cna":  # only to locate an error
+        if kind != "cna" and not kind.startswith("cve:"):  # only to locate an error
             _validator(kind)
 
 
@@ -162,9 +187,34 @@ def _first_error(kind: str, instance: dict[str, Any], prefix: str = "") -> tuple
         return None
     for error in validator.iter_errors(instance):
         where = prefix + "/" + "/".join(str(part) for part in error.instance_path)
-        keyword = error.schema_path[-1] if error.schema_path else "schema"
-        return where.rstrip("/") or "/", str(keyword)
+        keyword = str(error.schema_path[-1] if error.schema_path else "schema")
+        missing = getattr(error.kind, "property", None) if keyword == "required" else None
+        if isinstance(missing, str):  # the missing field, as the schema names it (not data)
+            where = where.rstrip("/") + "/" + _escaped(missing)
+        return where.rstrip("/") or "/", keyword
     return None
+
+
+def _escaped(name: str) -> str:
+    """A property name as one JSON pointer segment (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+def _claimed(record: dict[str, Any]) -> str | None:
+    """The branch of the CVE schema's oneOf to locate a record's error in: the rejected one
+    for a record whose state says so, else the published one (a missing or unknown state is
+    then that branch's error); None when the schema has no such branch."""
+    metadata = record.get("cveMetadata")
+    state = metadata.get("state") if isinstance(metadata, dict) else None
+    kind = f"cve:{state if state == 'REJECTED' else 'PUBLISHED'}"
+    return kind if kind in _schemas() else None
+
+
+def reason(keyword: str, schema: str) -> str:
+    """What a schema error says after its JSON path (``schema``: "CVE JSON 5" or "OSV")."""
+    if keyword == "required":
+        return f"is missing (required by {schema})"
+    return f"not valid {schema} ({keyword})"
 
 
 def validate(kind: str, record: dict[str, Any], name: str) -> None:
@@ -176,11 +226,17 @@ def validate(kind: str, record: dict[str, Any], name: str) -> None:
     if problem is None:
         return
     if kind == "cve":
-        # The full schema's top level is a oneOf; the CNA container schema says where.
-        cna = record.get("containers", {}).get("cna", {})
-        problem = _first_error("cna", cna, "/containers/cna") or problem
+        # The full schema's top level is a oneOf, which fails at "/": the CNA container
+        # schema says where (a published record's), else the branch the record claims.
+        claimed = _claimed(record)
+        containers = record.get("containers")
+        cna = containers.get("cna") if isinstance(containers, dict) else None
+        if claimed != "cve:REJECTED" and isinstance(cna, dict):
+            problem = _first_error("cna", cna, "/containers/cna") or problem
+        if problem[0] == "/" and claimed is not None:
+            problem = _first_error(claimed, record) or problem
     pointer, keyword = problem
     schema = "CVE JSON 5" if kind == "cve" else "OSV"
     raise RecordError(
-        name, f"{pointer}: not valid {schema} ({keyword})", pointer=pointer, keyword=keyword
+        name, f"{pointer}: {reason(keyword, schema)}", pointer=pointer, keyword=keyword
     )

@@ -158,3 +158,33 @@ def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
     record["containers"]["cna"]["references"].pop()
     (item,) = read_cve(record, "c.json", "https://acme.example/security")
     assert item.advisory == "ACSA-2026-0001"
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "why"),
+    [
+        ({"cveId": None}, "/cveMetadata/cveId", "is missing (required by CVE JSON 5)"),
+        ({"cveId": 2021}, "/cveMetadata/cveId", "not valid CVE JSON 5 (type)"),
+        ({"cveId": "CVE-21-1"}, "/cveMetadata/cveId", "not valid CVE JSON 5 (pattern)"),
+        ({"state": None}, "/cveMetadata/state", "is missing (required by CVE JSON 5)"),
+        ({"state": 1}, "/cveMetadata/state", "not valid CVE JSON 5 (type)"),
+        ({"state": "RESERVED"}, "/cveMetadata/state", "is not PUBLISHED: only a published"),
+        ({"state": "REJECTED"}, "/cveMetadata/state", "a rejected record cannot be imported"),
+        ({"assignerOrgId": None}, "/cveMetadata/assignerOrgId", "is missing (required"),
+        ({"datePublished": "soon"}, "/cveMetadata/datePublished", "not valid CVE JSON 5 (pattern)"),
+    ],
+)
+def test_a_bad_cve_metadata_field_is_named(change: dict[str, Any], pointer: str, why: str) -> None:
+    # The schema's top level is a oneOf of a published and a rejected record: failing both
+    # said only "/"; the branch the record's state claims names the field.
+    product = {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"}
+    record = _cve_record("CVE-2021-0001", [product])
+    metadata = record["cveMetadata"]
+    for key, value in change.items():
+        if value is None:
+            del metadata[key]
+        else:
+            metadata[key] = value
+    with pytest.raises(ImportRefused) as refused:
+        read_cve(record, "c.json", "https://acme.example/security")
+    assert str(refused.value).startswith(f"c.json: {pointer}: {why}")

@@ -111,6 +111,29 @@ def test_an_invalid_record_names_the_path_never_the_value(site_ws: Workspace) ->
         records.validate("osv", osv, "osv/Y.json")
 
 
+def test_an_invalid_rejected_record_names_the_field_of_its_own_branch() -> None:
+    # (neither branch of the schema's oneOf takes it: the rejected one, which the record
+    # claims by its state, says which field is wrong)
+    record = {
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": {"assignerOrgId": ORG_UUID, "state": "REJECTED"},
+        "containers": {
+            "cna": {
+                "providerMetadata": {"orgId": ORG_UUID},
+                "rejectedReasons": [{"lang": "en", "value": "A duplicate."}],
+            }
+        },
+    }
+    with pytest.raises(PublishError) as caught:
+        records.validate("cve", record, "cve/X.json")
+    assert str(caught.value) == (
+        "cve/X.json: /cveMetadata/cveId: is missing (required by CVE JSON 5)"
+    )
+    record["cveMetadata"]["cveId"] = "CVE-2026-0001"
+    records.validate("cve", record, "cve/X.json")
+
+
 def test_the_schemas_are_the_ones_cvelib_uses() -> None:
     assert records.cve_schema_path() == Path(CveRecord.Schemas.V5_SCHEMA)
     assert records.cna_schema_path() == Path(CveRecord.Schemas.CNA_PUBLISHED)
