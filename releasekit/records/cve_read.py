@@ -1,7 +1,8 @@
 """Reading a CVE JSON 5 record (CVE.org, cvelistV5, or releasekit's own) for import.
 
 The CNA container says it all: one :class:`~releasekit.records.imported.Imported` per
-affected product. ``versions`` entries give the ranges: ``affected`` from ``version``
+affected product (its ``product``, else its ``packageName``; a product listed twice is
+refused). ``versions`` entries give the ranges: ``affected`` from ``version``
 (``0``: from the first release) to ``lessThan`` (``*``: no fixed version recorded), and
 GitHub's ``< 1.2.3`` / ``>= 1.0.0, < 1.2.3`` spellings; a product with no ``versions`` whose
 ``defaultStatus`` is ``affected`` is affected from the first release, with no fixed version;
@@ -26,6 +27,7 @@ from releasekit.records.imported import (
     text,
     version,
 )
+from releasekit.support import text as textrule
 
 _GITHUB = re.compile(r"(?:>=\s*(?P<start>[^,<>=\s]+)\s*,\s*)?<\s*(?P<end>[^,<>=\s]+)")
 _METRICS = (("cvssV3_1", "cvss"), ("cvssV3_0", "cvss"), ("cvssV4_0", "cvss4"))
@@ -110,6 +112,11 @@ def _english(values: Any) -> str | None:
     return chosen["value"].strip() if chosen else None
 
 
+def _shown(product: str | None) -> str:
+    """A product name in a one-line message: quoted, its control characters escaped."""
+    return "(unnamed)" if product is None else f'"{textrule.visible(product)}"'
+
+
 def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     """The advisories a CVE JSON 5 record describes, one per affected product.
 
@@ -175,13 +182,25 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
         kinds="a CVE JSON 5",
     )
     out = []
+    seen: dict[tuple[str | None, str | None], str] = {}
     for number, entry in enumerate(products):
         at = f"/containers/cna/affected/{number}"
         if not isinstance(entry, dict):
             raise ImportRefused(source, at, "must be an object")
         pairs, unaffected = _pairs(entry, source, at, ours is not None)
         modules = entry.get("modules") or []
-        product = text(entry.get("product"), source, f"{at}/product")
+        product = text(entry.get("product"), source, f"{at}/product") or text(
+            entry.get("packageName"), source, f"{at}/packageName"
+        )
+        component = modules[0] if ours and modules and isinstance(modules[0], str) else None
+        if (product, component) in seen:
+            # Each product is one advisory: a second entry of it (other platforms, or its
+            # versions in another scheme) cannot be told apart from the first, and merging
+            # their ranges could record versions neither entry says.
+            first = seen[product, component]
+            why = f"lists product {_shown(product)} a second time (first at {first})"
+            raise ImportRefused(source, at, why + ": give all its versions in one entry")
+        seen[product, component] = at
         out.append(
             Imported(
                 source=source,
@@ -197,7 +216,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 cvss=scores.get("cvss"),
                 cvss4=scores.get("cvss4"),
                 package=product,
-                component=modules[0] if ours and modules and isinstance(modules[0], str) else None,
+                component=component,
                 credits=credited,
                 pairs=pairs,
                 unaffected=unaffected,

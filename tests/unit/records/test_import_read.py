@@ -188,3 +188,55 @@ def test_a_bad_cve_metadata_field_is_named(change: dict[str, Any], pointer: str,
     with pytest.raises(ImportRefused) as refused:
         read_cve(record, "c.json", "https://acme.example/security")
     assert str(refused.value).startswith(f"c.json: {pointer}: {why}")
+
+
+def test_a_cve_product_listed_twice_is_refused_at_its_second_entry() -> None:
+    first = {"vendor": "Acme", "product": "acme", "defaultStatus": "affected"}
+    again = {
+        "vendor": "Acme",
+        "product": "acme",
+        "versions": [
+            {"version": "2.0.0", "lessThan": "2.0.2", "status": "affected", "versionType": "semver"}
+        ],
+    }
+    other = {"vendor": "Acme", "product": "acme-cli", "defaultStatus": "affected"}
+    record = _cve_record("CVE-2021-0002", [first, other, again])
+    with pytest.raises(ImportRefused) as refused:
+        read_cve(record, "c.json", "https://acme.example/security")
+    assert str(refused.value) == (
+        'c.json: /containers/cna/affected/2: lists product "acme" a second time'
+        " (first at /containers/cna/affected/0): give all its versions in one entry"
+    )
+
+
+def test_a_cve_package_without_a_product_is_named_by_its_package_name() -> None:
+    url = "https://pypi.org/simple"
+    record = _cve_record(
+        "CVE-2021-0003",
+        [
+            {"collectionURL": url, "packageName": "acme-a", "defaultStatus": "affected"},
+            {"collectionURL": url, "packageName": "acme-b", "defaultStatus": "affected"},
+        ],
+    )
+    read = read_cve(record, "c.json", "https://acme.example/security")
+    assert [item.package for item in read] == ["acme-a", "acme-b"]
+
+
+def test_an_osv_package_listed_once_per_range_is_one_advisory() -> None:
+    # (GitHub's OSV records list a package once per affected range: merging them is what
+    # the record means, unlike a CVE product listed twice)
+    def entry(introduced: str, fixed: str) -> dict[str, Any]:
+        events = [{"introduced": introduced}, {"fixed": fixed}]
+        return {
+            "package": {"ecosystem": "PyPI", "name": "acme"},
+            "ranges": [{"type": "ECOSYSTEM", "events": events}],
+        }
+
+    record = {
+        "id": "GHSA-aaaa-bbbb-cccc",
+        "modified": "2024-01-02T00:00:00Z",
+        "published": "2024-01-01T00:00:00Z",
+        "affected": [entry("1.0.0", "1.0.4"), entry("2.0.0", "2.0.1")],
+    }
+    (item,) = read_osv(record, "o.json")
+    assert lines_of(item) == ({"1.0": "1.0.4", "2.0": "2.0.1"}, None)

@@ -407,6 +407,23 @@ def test_what_cannot_be_mapped_is_refused_in_one_line_and_nothing_is_written(
     assert list((ws.root / "advisories").iterdir()) == []
 
 
+def test_a_cve_product_listed_twice_is_not_taken_for_an_import_before(
+    ws: Workspace, run: Run, tmp_path: Path
+) -> None:
+    # (it said "imported already", as if the advisory existed)
+    record = json.loads((FIXTURES / "CVE-2024-35197.json").read_text())
+    products = record["containers"]["cna"]["affected"]
+    products.append({**products[0], "versions": [{"version": "< 0.30.0", "status": "affected"}]})
+    result = run("advisory", "import", str(_file(tmp_path, record)))
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        f"releasekit: error: {tmp_path / 'r.json'}: /containers/cna/affected/1: "
+    )
+    assert 'lists product "gitoxide" a second time' in line and "already" not in line
+    assert list((ws.root / "advisories").iterdir()) == []
+
+
 def test_the_cli_writes_and_names_each_file(ws: Workspace, run: Run) -> None:
     result = run("advisory", "import", str(FIXTURES / "RUSTSEC-2020-0019.json"))
     assert result.exit_code == 0, result.stderr
