@@ -18,7 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
-from releasekit.model.entries import CREDIT_TYPES, Credit
+from releasekit.model.entries import CREDIT_TYPES, MAX_ENTRIES, Credit
 from releasekit.model.versions import versions
 from releasekit.records.schemas import reason, validate
 from releasekit.support.errors import BadInput, RecordError
@@ -125,6 +125,11 @@ def credits(
     """The credits of a record (``entries`` at pointer ``at``): each an object with a name in
     field ``name`` and a ``type`` (``default`` when absent) that ``normal`` makes one of the
     CVE JSON 5 credit types; ``kinds`` names the record's own list of them in a refusal."""
+    if isinstance(entries, list) and len(entries) > MAX_ENTRIES:
+        # More than an advisory holds: refused by their count, here, rather than for the
+        # size of the front matter that would hold them (which names no field).
+        why = f"lists {len(entries):,} credits: an advisory records at most {MAX_ENTRIES}"
+        raise ImportRefused(source, at, why)
     found = []
     for number, credit in enumerate(entries or []):
         where = f"{at}/{number}"

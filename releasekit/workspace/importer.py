@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from releasekit.model.advisory import parse_advisory
+from releasekit.model.advisory import MAX_FRONT, parse_advisory
 from releasekit.model.config import Settings
 from releasekit.model.entries import credit_table
 from releasekit.model.frontmatter import update_front_matter
@@ -192,10 +192,12 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
             parsed = parse_advisory(draft.text_for(ident), path, prefix)
         except AdvisoryError as exc:
             problem = exc.problems[0]
-            where = item.pointers.get(problem.field or "", "")
-            raise ImportRefused(
-                draft.source, where, f"{problem.field}: {problem.message}"
-            ) from None
+            name, why = problem.field, problem.message
+            if name == "front matter":  # its size names no field: the one that takes most
+                name = max(draft.fields, key=lambda k: _room(k, draft.fields[k]))
+                why = f"too long for the front matter (at most {MAX_FRONT:,} characters in all)"
+            where = item.pointers.get(name or "", "")
+            raise ImportRefused(draft.source, where, f"{name}: {why}") from None
         probes.append(Probe(ident, parsed.year, parsed.number, parsed.cve, parsed.component, path))
     sources = {p.path: d.source for p, d in zip(probes[len(existing) :], drafts, strict=True)}
     for problem in cross_check(settings, probes):
@@ -207,6 +209,11 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
                     sources[probe.path], pointers.get(problem.field or "", ""), message
                 )
         raise AdvisoryError([problem])
+
+
+def _room(key: str, value: Any) -> int:
+    """The characters ``key = value`` takes in the front matter."""
+    return len(update_front_matter("+++\n+++\n", {key: value}))
 
 
 def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:

@@ -370,6 +370,21 @@ def test_typed_credits_of_both_formats(ws: Workspace, tmp_path: Path) -> None:
             "embargo: must be from 1970",
         ),
         ({"summary": "x" * 1001}, "/summary", "title"),
+        (  # (the front matter that would hold them is too long, which named no field)
+            {"credits": [{"name": f"Marker Person {n}"} for n in range(1500)]},
+            "/credits",
+            "lists 1,500 credits: an advisory records at most 100",
+        ),
+        (
+            {"credits": [{"name": "Marker Person " * 60 + str(n)} for n in range(99)]},
+            "/credits",
+            "credits: too long for the front matter (at most 65,536 characters in all)",
+        ),
+        (
+            {"details": "A marker sentence. " * 4000},
+            "/details",
+            "summary: too long for the front matter",
+        ),
         (  # each release 1.0.0 up to it would get a page of the site
             {
                 "affected": [
