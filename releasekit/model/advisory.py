@@ -42,6 +42,11 @@ MAX_BODY = 256 * 1024
 # The front matter is edited as TOML (model.frontmatter, tomlkit) by the lift and `advisory
 # revise`: a megabyte of blank lines took minutes there. Real ones are a few kilobytes.
 MAX_FRONT = 64 * 1024
+# The lift records `released`, `fixed` and `fix_commits` in each advisory it releases: 31
+# characters, and about 75 a release line. An advisory not released yet keeps this room (some
+# fifty lines) free, so that a file `check` passes is one the lift can record in; the lift's
+# preflight still checks the file as it will write it.
+RECORD_ROOM = 4 * 1024
 MAX_FILE = 4 * 1024 * 1024  # bytes of a file: MAX_BODY characters are 1 MiB of UTF-8 at most
 # Every release from X.Y.0 up to a line's fixed version gets a page of its own ("am I
 # affected?", site.aggregate): fixed 10.4.5000 names 5,001. Real lines stop far below
@@ -258,6 +263,14 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         line = syntax_line + 1 if syntax_line else 1
         raise AdvisoryError([Problem(path, line, None, message or "invalid TOML")])
 
+    if "released" not in data and len(front) > MAX_FRONT - RECORD_ROOM:
+        problem(
+            "front matter",
+            f"is {len(front):,} characters, over the {MAX_FRONT - RECORD_ROOM:,} of an "
+            "advisory not released yet (the lift adds released, fixed and fix_commits, up to "
+            f"{MAX_FRONT:,} in all): move long text to the body",
+            line=1,
+        )
     values: dict[str, Any] = {}
     suggested: set[str] = set()  # a missing field that an unknown one is likely a typo of
     for key, value in data.items():

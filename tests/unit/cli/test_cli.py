@@ -389,6 +389,28 @@ def test_advisory_check_names_a_field_its_records_would_refuse(ws: Workspace, ru
     assert run("advisory", "check").exit_code == 0
 
 
+def test_advisory_check_refuses_an_unreleased_advisory_the_lift_could_not_record(
+    ws: Workspace, run: Run
+) -> None:
+    # (within a few hundred characters of the front matter's limit, which recording the
+    # release would pass)
+    path = ws.advisory("ACSA-2026-0001", summary='"' + "A marker sentence. " * 3380 + '"')
+    before = ws.snapshot()
+    result = run("advisory", "check")
+    assert result.exit_code == 2
+    first, count = result.stderr.splitlines()
+    assert first.startswith("advisories/ACSA-2026-0001.md:1: front matter: is 64,")
+    assert first.endswith("move long text to the body") and count == "1 problem in advisories/"
+    assert ws.snapshot() == before
+    path.write_text(
+        path.read_text().replace("embargo =", "released = 2026-12-01T14:00:07Z\nembargo =")
+    )
+    assert run("advisory", "check").exit_code == 0  # (released: the lift records nothing)
+    made = run("advisory", "new", "--title", "T", "--summary", "A marker sentence. " * 3300)
+    assert made.exit_code == 2 and "front matter: is 6" in made.stderr
+    assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == [path.name]
+
+
 def test_commands_that_need_valid_advisories_fail_with_exit_2(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0001", severity='"low"')
     result = run("advisory", "list")

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit.model.advisory import MAX_NAMED, parse_advisory, read_advisory
+from releasekit.model.advisory import (
+    MAX_FRONT,
+    MAX_NAMED,
+    RECORD_ROOM,
+    parse_advisory,
+    read_advisory,
+)
 from releasekit.model.cvss import score_vector
 from releasekit.model.frontmatter import FENCE, split_front_matter, update_front_matter
 from releasekit.model.lifecycle import Stage
@@ -471,3 +477,41 @@ def test_a_file_of_gigabytes_is_not_read_whole(tmp_path: Path) -> None:
         with pytest.raises(AdvisoryError, match=r"ACSA-2026-0001.md: is larger than 4 MiB"):
             read_advisory(path, "ACSA")
     assert read == [4 * 1024 * 1024 + 1]
+
+
+def _padded(length: int, **fields: str) -> str:
+    """An advisory whose front matter is ``length`` characters (a comment fills it up)."""
+    text = advisory_text(**fields)
+    found = split_front_matter(text)
+    assert found is not None
+    filler = "\n# marker "
+    filler += "m" * (length - len(found[0]) - len(filler))
+    return text.replace("\n+++\n\n", filler + "\n+++\n\n", 1)
+
+
+def test_an_unreleased_advisory_leaves_room_for_what_the_lift_records() -> None:
+    # A front matter a few hundred characters under the limit passed `check`, and only the
+    # lift's preflight refused it: recording the release made it too long.
+    recorded = {
+        "released": datetime(2026, 12, 1, 14, 0, 7, tzinfo=UTC),
+        "fixed": {"10.4": "10.4.0", "10.3": "10.3.3", "9.11": "9.11.9"},
+        "fix_commits": {"10.4": "a" * 40, "10.3": "b" * 40, "9.11": "c" * 40},
+    }
+    near = _padded(MAX_FRONT - 200)
+    assert problems(near) == [
+        f"{PATH}:1: front matter: is 65,336 characters, over the 61,440 of an advisory not "
+        "released yet (the lift adds released, fixed and fix_commits, up to 65,536 in all): "
+        "move long text to the body"
+    ]
+    assert "front matter: must be at most" in problems(update_front_matter(near, recorded))[0]
+    roomy = _padded(MAX_FRONT - RECORD_ROOM)
+    assert parse(roomy).released is None
+    assert parse(update_front_matter(roomy, recorded)).released == recorded["released"]
+    # A released file holds the keys already: only the limit itself bounds it.
+    released = _padded(
+        MAX_FRONT - 10,
+        embargo="2026-12-01T14:00:00Z",
+        released="2026-12-01T14:00:07Z",
+        fixed='{ "10.3" = "10.3.3" }',
+    )
+    assert parse(released).fixed == {"10.3": "10.3.3"}
