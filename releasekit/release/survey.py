@@ -36,6 +36,13 @@ from packaging.version import Version
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import line_key, line_of
+from releasekit.release.versionfiles import (
+    NOT_THE_PRODUCT,
+    VERSION_FILES,
+    holds,
+    text_at,
+    version_format,
+)
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
 from releasekit.workspace.init import Bump, ReleasesTable
@@ -43,26 +50,6 @@ from releasekit.workspace.init import Bump, ReleasesTable
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
 LAST = 3
-VERSION_FILES = frozenset(
-    {
-        "_version.py",
-        "__version__.py",
-        "version.py",
-        "VERSION",
-        "VERSION.txt",
-        "version.txt",
-        "version.h",
-        "package.json",
-        "pyproject.toml",
-        "Cargo.toml",
-        "setup.py",
-        "setup.cfg",
-    }
-)
-# Directories whose version files are other projects' (bundled dependencies) or examples.
-NOT_THE_PRODUCT = frozenset(
-    {"deps", "vendor", "third_party", "thirdparty", "external", "node_modules", "examples"}
-)
 _TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
 
@@ -393,14 +380,14 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     found: list[Bump] = []
     paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
     for path in paths:
-        text = _text_at(repo, newest.tag.commit, path)
+        text = text_at(repo, newest.tag.commit, path)
         form = version_format(text, version) if text is not None else None
         if form is None:
             continue
         misfits = [
             name
             for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
-            if not _holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
+            if not holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
         ]
         found.append(Bump(path, form, live=not misfits))
         if misfits:
@@ -418,42 +405,6 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
             "version.h, package.json...): name the files that carry the version"
         )
     return tuple(found)
-
-
-def version_format(text: str, version: str) -> str | None:
-    """The one line of ``text`` that holds ``version``, stripped, with ``{version}`` in its
-    place: e.g. ``__version__ = "{version}"``; None when no line or several lines do, or the
-    line is long or has braces of its own."""
-    token = re.compile(r"(?<![0-9A-Za-z.])" + re.escape(version) + r"(?![0-9A-Za-z]|\.[0-9])")
-    holding = [line for line in text.splitlines() if token.search(line)]
-    if len(holding) != 1:
-        return None
-    line = holding[0].strip()
-    if len(token.findall(line)) != 1 or len(line) > 200 or "{" in line or "}" in line:
-        return None
-    if not line.isprintable():
-        return None
-    return token.sub("{version}", line)
-
-
-def _text_at(repo: ProductRepo, commit: str, path: str) -> str | None:
-    entry = repo.entry(repo.commit(commit).tree, path)
-    if entry is None:
-        return None
-    data = repo.read_blob(entry.oid)
-    if len(data) > 1_000_000:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def _holds(repo: ProductRepo, tip: str | None, path: str, form: str, version: Version) -> bool:
-    if tip is None:
-        return False
-    text = _text_at(repo, tip, path)
-    return text is not None and version_format(text, str(version)) == form
 
 
 def survey_repository(

@@ -13,8 +13,8 @@ from releasekit.release.survey import (
     branch_line,
     infer,
     tagged,
-    version_format,
 )
+from releasekit.release.versionfiles import version_format
 from releasekit.support.errors import BadInput
 
 
