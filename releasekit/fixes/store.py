@@ -149,7 +149,8 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
 
 
 def _is_line(text: str) -> bool:
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)+", text):
+    """A line's name: ``10.3``, or ``7`` when lines are major versions (line_parts = 1)."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", text):
         return False
     try:
         Version(text)

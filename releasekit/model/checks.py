@@ -36,19 +36,27 @@ def versions(values: tuple[str, ...]) -> str | None:
     return None
 
 
-def line_of(text: str) -> str | None:
-    """The line a version names: ``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; None for
-    text that is not a version."""
+def line_of(text: str, parts: int = 2) -> str | None:
+    """The line a version names: ``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; with
+    ``parts`` 1 (``[releases] line_parts``: lines are major versions) ``10`` for all of them
+    and for ``10``. None for text that is not a version."""
     try:
         release = (*Version(text).release, 0)
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return None
-    return f"{release[0]}.{release[1]}"
+    return ".".join(str(number) for number in release[:parts])
 
 
-def line_key(text: str) -> str:
-    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0`` (anything else as is)."""
-    return line_of(text) or text
+def line_key(text: str, parts: int = 2) -> str:
+    """``10.3`` for a line written ``10.3``, ``10.03`` or ``10.3.0``, ``10`` for ``10`` or
+    ``10.0`` with ``parts`` 1 (anything else as is)."""
+    return line_of(text, parts) or text
+
+
+def line_parts(value: int) -> str | None:
+    if value not in (1, 2):
+        return "must be 1 (a line is a major version, like 7) or 2 (like 10.3)"
+    return None
 
 
 # What git refuses in a branch name (git check-ref-format), checked without git.

@@ -118,6 +118,12 @@ class ReleasesSettings:
     branch: str = _doc(
         "Public branch of a line: `{line}` once.", "release-{line}", checks.pattern("line")
     )
+    line_parts: int = _doc(
+        "How many numbers of a version name its line: 2 (line 10.3 holds 10.3.x) or 1 (line "
+        "7 holds 7.x.y, for a project that branches per major version, like v7.x).",
+        2,
+        checks.line_parts,
+    )
     branches: Mapping[str, str] = _doc(
         'Branches of lines that `branch` does not name, e.g. `{ "10.4" = "main" }` '
         "(the upcoming line may live on the development branch).",
@@ -390,9 +396,14 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.project.time_zone)
 
+    def line_name(self, text: str) -> str:
+        """The line that a version or a line's name names, keyed as ``[releases]
+        line_parts`` says: ``10.3`` for ``10.3.2``, or ``10`` when lines are major versions."""
+        return line_key(text, self.releases.line_parts)
+
     def branch_name(self, line: str) -> str:
         """The public branch of ``line``: ``[releases] branches``, else the pattern."""
-        named = self.releases.branches.get(line_key(line))
+        named = self.releases.branches.get(self.line_name(line))
         return named if named is not None else self.releases.branch.format(line=line)
 
     @property
@@ -416,7 +427,14 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
         raise ConfigError(problems)
     releases: ReleasesSettings = tables["releases"]
     if releases.branches:
-        named = {line_key(line): branch for line, branch in releases.branches.items()}
+        named: dict[str, str] = {}
+        for name, branch in releases.branches.items():
+            key = line_key(name, releases.line_parts)
+            if key in named:  # 7.1 and 7.2, when lines are major versions (checks.branches)
+                line = tomlpos.key_line(text, "releases", "branches")
+                message = f"the line {key} is named twice (line_parts = {releases.line_parts})"
+                raise ConfigError.one(path, line, "releases.branches", message)
+            named[key] = branch
         tables["releases"] = releases = dataclasses.replace(releases, branches=named)
     if releases.upcoming in releases.esr:
         line = tomlpos.key_line(text, "releases", "esr")

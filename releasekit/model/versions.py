@@ -1,11 +1,12 @@
 """Affected and fixed versions of an advisory, derived from ``fixed`` and ``introduced``.
 
 On a line fixed in 10.3.3 the releases 10.3.0-10.3.2 are affected (from ``introduced`` on
-when it names a version of that line); a line fixed in X.0 had no affected release. When
-``introduced`` is older than the oldest fixed line, the releases from it up to that line are
-affected and unfixed. With no fixed version at all (imported history), the releases from
-``introduced`` on are affected: ``earlier_from`` with no ``earlier_before``. Versions compare
-numerically (9.10 > 9.9).
+when it names a version of that line); a line fixed in X.0 had no affected release. A line
+named by its major version alone (``7``: ``[releases] line_parts = 1``) starts at X.0.0:
+fixed in 7.3.1, it had 7.0.0-7.3.0 affected. When ``introduced`` is older than the oldest
+fixed line, the releases from it up to that line are affected and unfixed. With no fixed
+version at all (imported history), the releases from ``introduced`` on are affected:
+``earlier_from`` with no ``earlier_before``. Versions compare numerically (9.10 > 9.9).
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ class Versions:
     def affected_list(self) -> list[str]:
         ranges = []
         for fix in self.lines:
-            if fix.first_affected is None or fix.last_affected is None:
+            if fix.first_affected is None:
                 continue
-            if fix.first_affected == fix.last_affected:
+            if fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
+                ranges.append(f"{fix.first_affected} – before {fix.fixed}")
+            elif fix.first_affected == fix.last_affected:
                 ranges.append(fix.first_affected)
             else:
                 ranges.append(f"{fix.first_affected} – {fix.last_affected}")
@@ -92,6 +95,9 @@ def _named(found: Versions) -> tuple[str, ...]:
         if fix.first_affected is not None:
             first = release_key(fix.first_affected)
             last = release_key(fix.last_affected or fix.first_affected)
+            if first[:2] != last[:2]:  # a line of a major version: its minors are not known
+                names.add(fix.first_affected)
+                first = (*last[:2], 0)
             names.update(_text((*first[:2], p)) for p in range(first[2], last[2] + 1))
     for text in (found.earlier_from, found.open_from):
         if text:
@@ -139,6 +145,23 @@ def release_line(text: str) -> str:
     return f"{major}.{minor}"
 
 
+def in_line(version: str, line: str) -> bool:
+    """Whether ``version`` is a release of ``line``: 10.3.2 of 10.3, and 7.2.3 of 7 (a line
+    named by its major version alone)."""
+    width = _width(line)
+    return release_key(version)[:width] == release_key(line)[:width]
+
+
+def first_release(line: str) -> str:
+    """The first version of a line: ``10.4.0`` for ``10.4``, ``8.0.0`` for ``8``."""
+    return _text(release_key(line))
+
+
+def _width(line: str) -> int:
+    """How many numbers name ``line``: 1 for ``7`` (a major version), else 2 (``10.3``)."""
+    return 1 if "." not in line else 2
+
+
 _NUMERIC = re.compile(r"([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?")  # (`\d`: any Unicode digit)
 
 
@@ -168,17 +191,20 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
         if line_v is None or fixed_v is None:  # pragma: no cover - validated before
             continue
         major, minor, patch = fixed_v
+        width = _width(line)  # 1: the line is a major version, 7.0.0 to 7.x.y
         first: str | None = None
         last: str | None = None
-        start = (major, minor, 0)
+        start = (major, minor if width > 1 else 0, 0)
         if intro is not None:
-            if intro[:2] == (major, minor):
+            if intro[:width] == fixed_v[:width]:
                 start = intro
-            elif intro[:2] > (major, minor):
+            elif intro[:width] > fixed_v[:width]:
                 start = fixed_v  # the code came later than this line
-        if start < fixed_v:  # then patch > 0, and start is on this line
+        if start < fixed_v and patch > 0:  # start is on this line
             first = _text(start)
             last = _text((major, minor, patch - 1))
+        elif start < fixed_v:  # fixed in 7.4.0 on the line 7: the last affected is not known
+            first = _text(start)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
     earlier_from = earlier_before = None

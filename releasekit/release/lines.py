@@ -2,13 +2,15 @@
 
 A tag that any spelling of ``[releases]`` reads (``tag``, then ``read_tags``: e.g.
 ``{version}`` and ``v{version}``) names a version; a final release version (``10.3.2``; no
-pre-, dev- or local versions) is a release of the line ``MAJOR.MINOR``. Pre-releases
+pre-, dev- or local versions) is a release of the line ``MAJOR.MINOR``, or ``MAJOR`` when
+``[releases] line_parts`` is 1 (undici's v7.x holds 7.0.0 to 7.3.0). Pre-releases
 (``7.4-rc2``, ``2.0.0a1``) are versions, never a line's newest release. Versions compare as
 versions (9.10 > 9.9).
 
 With the repository's history (:class:`History`), a line's releases are its release tags
 whose commits are on its branch. A released line's next version is its newest release plus
-one patch level; the upcoming line's is ``LINE.0`` and it gets no tag. A line has problems
+one patch level (also on a line of a major version: 7.2.3 -> 7.2.4); the upcoming line's
+is its first version (``10.4.0``, ``8.0.0``) and it gets no tag. A line has problems
 (the plan is not ready for it) when the version it would tag exists anywhere under any
 spelling, or when a tag that no spelling reads but that names a version of the line sits on
 its branch after its newest release: a release releasekit would not see.
@@ -29,6 +31,7 @@ from typing import Protocol
 from packaging.version import Version
 
 from releasekit.model.config import Settings, line_key
+from releasekit.model.versions import first_release
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError
 
@@ -65,9 +68,10 @@ class Lines:
 
     known: Mapping[str, ReleaseLine]
     supported: tuple[ReleaseLine, ...]
+    parts: int = 2  # [releases] line_parts: how many numbers of a version name its line
 
     def get(self, name: str) -> ReleaseLine | None:
-        return self.known.get(line_key(name))
+        return self.known.get(line_key(name, self.parts))
 
     def group(self, group: str) -> tuple[ReleaseLine, ...]:
         return tuple(line for line in self.supported if group in line.groups)
@@ -87,9 +91,9 @@ class VersionTag:
         v = self.version
         return not (v.is_prerelease or v.is_devrelease or v.local or v.epoch)
 
-    @property
-    def line(self) -> str:
-        return line_key(str(self.version))
+    def line(self, parts: int) -> str:
+        """The line of the version, named by its first ``parts`` numbers."""
+        return line_key(str(self.version), parts)
 
 
 class History(Protocol):
@@ -151,12 +155,14 @@ def named_version(tag: str) -> Version | None:
         return None
 
 
-def released_versions(pattern: str, tags: Iterable[str]) -> dict[str, list[Version]]:
+def released_versions(
+    pattern: str, tags: Iterable[str], parts: int = 2
+) -> dict[str, list[Version]]:
     """Final release versions by line, from the tag names that match ``pattern``."""
     by_line: dict[str, list[Version]] = {}
     for tag in version_tags([pattern], dict.fromkeys(tags)):
         if tag.final:
-            by_line.setdefault(tag.line, []).append(tag.version)
+            by_line.setdefault(tag.line(parts), []).append(tag.version)
     return by_line
 
 
@@ -164,8 +170,8 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     """Every line name the configuration and the tags know of, newest first (no checks)."""
     releases = settings.releases
     read = version_tags(settings.tag_patterns, dict.fromkeys(tags))
-    names = {tag.line for tag in read if tag.final}
-    names |= {line_key(n) for n in (releases.upcoming, *releases.esr)}
+    names = {tag.line(releases.line_parts) for tag in read if tag.final}
+    names |= {settings.line_name(n) for n in (releases.upcoming, *releases.esr)}
     return sorted(names, key=Version, reverse=True)
 
 
@@ -192,13 +198,14 @@ def read_lines(
         dict(tags) if isinstance(tags, Mapping) else dict.fromkeys(tags)
     )
     releases = settings.releases
+    parts = releases.line_parts
     read = version_tags(settings.tag_patterns, targets)
     finals: dict[str, list[VersionTag]] = {}
     for tag in read:
         if tag.final:
-            finals.setdefault(tag.line, []).append(tag)
-    upcoming = line_key(releases.upcoming)
-    esr = [line_key(name) for name in releases.esr]
+            finals.setdefault(tag.line(parts), []).append(tag)
+    upcoming = settings.line_name(releases.upcoming)
+    esr = [settings.line_name(name) for name in releases.esr]
     _check_configured(settings, finals, upcoming, esr, upcoming_exists)
     released = sorted(finals, key=Version, reverse=True)
     last = [name for name in released if name != upcoming][: releases.last]
@@ -216,21 +223,21 @@ def read_lines(
         branch = settings.branch_name(name)
         tip = history.tip(branch) if history is not None and line_groups else None
         if name == upcoming:
-            after = _unread_after(unread, name, history, tip, None)
+            after = _unread_after(unread, (name, parts), history, tip, None)
             problems = tuple(
                 f"line {name}: tag {t} on {branch} names a version of {name}, "
                 f"but no spelling reads it ({SPELLINGS})"
                 for t in after
             )
             known[name] = ReleaseLine(
-                name, None, f"{name}.0", line_groups, branch, tag=None, problems=problems
+                name, None, first_release(name), line_groups, branch, tag=None, problems=problems
             )
             continue
         known[name] = _released_line(
             settings, name, line_groups, (finals[name], read, unread), history, tip
         )
     supported = tuple(line for line in known.values() if line.supported)
-    return Lines(known=known, supported=supported)
+    return Lines(known=known, supported=supported, parts=parts)
 
 
 def _released_line(
@@ -264,7 +271,8 @@ def _released_line(
     if taken:
         problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")
     if history is not None and tip is not None:
-        for unread_tag in _unread_after(unread, name, history, tip, newest.commit):
+        line = (name, settings.releases.line_parts)
+        for unread_tag in _unread_after(unread, line, history, tip, newest.commit):
             problems.append(
                 f"line {name}: tag {unread_tag} on {branch} after {newest.name} names a version of "
                 f"{name}, but no spelling reads it ({SPELLINGS})"
@@ -292,19 +300,21 @@ def _spelling_rank(settings: Settings, tag: str) -> int:
 
 def _unread_after(
     unread: Mapping[str, str | None],
-    line: str,
+    line: tuple[str, int],
     history: History | None,
     tip: str | None,
     release: str | None,
 ) -> list[str]:
-    """The tags no spelling reads that name a version of ``line`` and sit on its branch
-    (``tip`` or an ancestor) after ``release`` (its newest release's commit, if any)."""
+    """The tags no spelling reads that name a version of ``line`` (its name, and how many
+    numbers of a version name it) and sit on its branch (``tip`` or an ancestor) after
+    ``release`` (its newest release's commit, if any)."""
     if history is None or tip is None:
         return []
+    name_of_line, parts = line
     found = []
     for name, commit in sorted(unread.items()):
         version = named_version(name)
-        if version is None or commit is None or line_key(str(version)) != line:
+        if version is None or commit is None or line_key(str(version), parts) != name_of_line:
             continue
         if not history.contains(tip, commit):
             continue
@@ -346,7 +356,7 @@ def _check_configured(
                 tomlpos.key_line(text, "releases", "esr"),
                 "releases.esr",
                 f"{name}: the repository has no release tag of this line "
-                f"(like {settings.tag_name(name + '.0')})",
+                f"(like {settings.tag_name(first_release(name))})",
             )
 
 

@@ -58,7 +58,7 @@ def decide(
     severity = advisory.severity
     wanted = policy.groups(severity)
     label = severity.title()
-    introduced = line_of(advisory.introduced) if advisory.introduced else None
+    introduced = line_of(advisory.introduced, lines.parts) if advisory.introduced else None
     decisions = []
     for line in lines.supported:
         groups = [g for g in line.groups if g in wanted]

@@ -6,13 +6,15 @@ branches and tags as they are (nothing is fetched or written).
   newest release, unless it is a lone odd one among the five newest; every other spelling
   seen goes in ``read_tags``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
-  ``release-10.3``, ``7.2``); ``branch`` is the pattern that names the most lines that have
-  releases (or come after them). A line whose branch only another pattern names goes in
-  ``branches``.
+  ``release-10.3``, ``7.2``), or a line of a major version when it holds ``MAJOR.x`` once
+  (undici's ``v7.x``, Express's ``4.x``); ``branch`` is the pattern that names the most lines
+  that have releases (or come after them). Lines are major versions (``line_parts = 1``: line
+  7 holds 7.x.y) when such branches name more of those lines than ``MAJOR.MINOR`` ones do. A
+  line whose branch only another pattern names goes in ``branches``.
 - **Upcoming**: the newest line after every release that has a branch; else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
-  develop) newer than every release; else the minor after the newest release. When it lives
-  on the development branch, ``branches`` says so.
+  develop) newer than every release; else the minor (or major) after the newest release.
+  When it lives on the development branch, ``branches`` says so.
 - **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
   holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
@@ -27,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +54,7 @@ STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
 LAST = 3
 _TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
+_MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,11 @@ class Tagged:
     tag: TagFact
     spelling: str  # e.g. "v{version}"
     version: Version
+    parts: int = 2  # how many numbers of a version name its line (line_parts)
 
     @property
     def line(self) -> str:
-        name = line_of(str(self.version))
-        assert name is not None
-        return name
+        return line_key(str(self.version), self.parts)
 
     @property
     def final(self) -> bool:
@@ -119,15 +121,17 @@ def tagged(tag: TagFact) -> Tagged | None:
 
 
 def branch_line(name: str) -> tuple[str, str] | None:
-    """(pattern, line) of a branch that names a line once, e.g. ("{line}.x", "1.26")."""
+    """(pattern, line) of a branch that names a line once, e.g. ("{line}.x", "1.26"), or a
+    line of a major version, e.g. ("v{line}.x", "7")."""
     found = list(_LINE_IN_BRANCH.finditer(name))
-    if len(found) != 1 or "{" in name or "}" in name:
+    majors = list(_MAJOR_IN_BRANCH.finditer(name))
+    if len(found) + len(majors) != 1 or "{" in name or "}" in name:
         return None
-    major, minor = found[0].groups()
-    if str(int(major)) != major or str(int(minor)) != minor:
+    match = (found or majors)[0]
+    if any(str(int(number)) != number for number in match.groups()):
         return None  # "10.03" would not come back from the pattern
-    start, end = found[0].span()
-    return name[:start] + "{line}" + name[end:], f"{major}.{minor}"
+    start, end = match.span(1) if majors else match.span()  # (the major, without its ".x")
+    return name[:start] + "{line}" + name[end:], ".".join(match.groups())
 
 
 RECENT_RELEASES = 5  # how many of the newest releases decide the spelling init writes
@@ -143,6 +147,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             f"{where}: no release tags (like v1.2.3 or 1.2.3) in the clone; fetch its tags, "
             "or run init without --repository"
         )
+    # Lines are MAJOR.MINOR unless branches name more of the lines that matter by the major
+    # version alone (undici's v6.x and v7.x): then line 7 holds 7.x.y (line_parts = 1).
+    minor, major = (_patterns(finals, facts.branches, parts) for parts in (2, 1))
+    parts = 1 if _most(major[1]) > _most(minor[1]) else 2
+    named, scores = major if parts == 1 else minor
+    versions = [dataclasses.replace(t, parts=parts) for t in versions]
+    finals = [t for t in versions if t.final]
     newest = max(finals, key=lambda t: (t.version, t.tag.time))
     by_line: dict[str, list[Tagged]] = {}
     for item in finals:
@@ -159,26 +170,6 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     written = usual if lone else newest.spelling
     read_tags = sorted(set(spellings) - {written}, key=lambda s: (-len(spellings[s]), s))
 
-    named: dict[str, dict[str, str]] = {}  # pattern -> line -> branch
-    for branch in facts.branches:
-        parsed = branch_line(branch)
-        if parsed is not None:
-            named.setdefault(parsed[0], {})[parsed[1]] = branch
-    newest_line = Version(newest.line)
-
-    def relevant(line: str) -> bool:
-        return line in by_line or Version(line) > newest_line
-
-    # The most lines that matter; then the pattern of the newest line, of the newest lines.
-    scores = {
-        pattern: (
-            sum(map(relevant, lines)),
-            newest.line in lines,
-            max(map(Version, lines)),
-            pattern,
-        )
-        for pattern, lines in named.items()
-    }
     pattern = max(scores, key=lambda p: scores[p]) if scores else None
     if pattern is not None and scores[pattern][0] == 0:
         pattern = None
@@ -203,7 +194,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         return stable if line == newest.line else None
 
     if upcoming is not None:
-        given = line_of(upcoming)
+        given = line_of(upcoming, parts)
         if given is None:
             raise BadInput(f"--upcoming {upcoming}: not a version (like 10.4)")
         if given in by_line:
@@ -248,6 +239,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         upcoming=line_of_upcoming,
         esr=tuple(esr),
         last=last,
+        line_parts=parts,
     )
 
     # What was inferred, a line each.
@@ -259,6 +251,8 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         examples = ", ".join(named[pattern][n] for n in sorted(named[pattern], key=Version)[-3:])
         found = counted(len(named[pattern]), "branch", "branches")
         say(f'branch = "{pattern}": {found} like {examples}')
+        if parts == 1:
+            say(f"line_parts = 1: a line is a major version ({newest.line} holds {newest.version})")
     elif window or esr:
         check(
             f'branch = "{branch_pattern}": no branch names a line: other released lines get '
@@ -301,6 +295,43 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     return survey
 
 
+Score = tuple[int, bool, Version, str]
+
+
+def _patterns(
+    finals: Sequence[Tagged], branches: Iterable[str], parts: int
+) -> tuple[dict[str, dict[str, str]], dict[str, Score]]:
+    """The branches that name a line by its first ``parts`` numbers, as pattern -> line ->
+    branch, and the score of each pattern: the most lines that matter (released, or after
+    the newest release); then the pattern of the newest line, of the newest lines."""
+    released = {line_key(str(t.version), parts) for t in finals}
+    newest_line = line_key(str(max(t.version for t in finals)), parts)
+    named: dict[str, dict[str, str]] = {}
+    for branch in branches:
+        parsed = branch_line(branch)
+        if parsed is not None and len(parsed[1].split(".")) == parts:
+            named.setdefault(parsed[0], {})[parsed[1]] = branch
+
+    def relevant(line: str) -> bool:
+        return line in released or Version(line) > Version(newest_line)
+
+    scores = {
+        pattern: (
+            sum(map(relevant, lines)),
+            newest_line in lines,
+            max(map(Version, lines)),
+            pattern,
+        )
+        for pattern, lines in named.items()
+    }
+    return named, scores
+
+
+def _most(scores: Mapping[str, Score]) -> int:
+    """How many lines that matter the best of the patterns scored names."""
+    return max((score[0] for score in scores.values()), default=0)
+
+
 def _development_branch(facts: Facts, named: Mapping[str, Mapping[str, str]]) -> str | None:
     """The remote's default branch unless it names a line; else main, master, unstable..."""
     line_branches = {branch for lines in named.values() for branch in lines.values()}
@@ -322,7 +353,7 @@ def _upcoming(
     """(line, its branch or None, why, whether it is a guess) of the upcoming line."""
     newest_line = Version(newest.line)
     if given is not None:
-        name = line_key(given)
+        name = line_key(given, newest.parts)
         branch = branch_of(name) or development
         return name, branch, f"as given (on {branch or 'no branch yet'})", False
     future = {line for lines in named.values() for line in lines if Version(line) > newest_line}
@@ -330,9 +361,11 @@ def _upcoming(
         name = max(future, key=Version)
         return name, branch_of(name), f"its branch {branch_of(name)} has no release tag", False
     major, minor = newest.version.release[:2]
-    following = f"{major}.{minor + 1}"
+    following, after = (
+        (f"{major}.{minor + 1}", "minor") if newest.parts > 1 else (f"{major + 1}", "major")
+    )
     if development is None:
-        return following, None, f"the minor after {newest.tag.name}", True
+        return following, None, f"the {after} after {newest.tag.name}", True
     tip = facts.branches[development]
     previews = [
         t
@@ -343,7 +376,7 @@ def _upcoming(
         preview = max(previews, key=lambda t: t.version)
         why = f"{development} carries the pre-release {preview.tag.name}"
         return preview.line, development, why, True
-    return following, development, f"the minor after {newest.tag.name}, on {development}", True
+    return following, development, f"the {after} after {newest.tag.name}, on {development}", True
 
 
 def read_facts(repo: ProductRepo) -> Facts:

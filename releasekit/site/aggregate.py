@@ -22,7 +22,7 @@ import orjson
 from markupsafe import Markup
 
 from releasekit import records
-from releasekit.model.versions import contains, release_key, release_line
+from releasekit.model.versions import contains, in_line, release_key, release_line
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
@@ -208,11 +208,10 @@ def _versions_json(
     base = renderer.context["project"]["site_url"]
     entries = []
     for version in reversed(versions):
-        own_line = release_line(version)
         advisories = []
         for ident, at in which[version]:
             _first, _below, upgrade, line = items[ident].ranges[at]
-            own = own_line == line
+            own = line is not None and in_line(version, line)  # (line 7 holds 7.2.3)
             advisories.append(
                 {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
             )

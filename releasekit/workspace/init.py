@@ -59,6 +59,7 @@ class ReleasesTable:
     upcoming: str = "1.0"
     esr: tuple[str, ...] = ()
     last: int = 3
+    line_parts: int = 2  # 1: a line is a major version (branches like v7.x)
     bumps: tuple[Bump, ...] = ()
 
 

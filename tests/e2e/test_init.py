@@ -5,11 +5,14 @@ the workspace it makes tried with the real commands.
 - urllib3's shape in October 2023: LINE.x branches, the upcoming line on `main`, 2.0.5 tagged
   `v2.0.5` and 2.0.6 tagged `2.0.6`, the version in src/urllib3/_version.py;
 - Redis's shape: release-LINE branches, `unstable` the default branch carrying a pre-release
-  tag, an old line still released after the newest line's first release, src/version.h.
+  tag, an old line still released after the newest line's first release, src/version.h;
+- undici's shape: a branch per major version (v6.x, v7.x), the next major on `main`, the
+  version in package.json.
 """
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 from collections.abc import Callable
@@ -19,6 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
+from tests.conftest import advisory_text
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.repos import Product, git, release_product
 
@@ -82,6 +86,28 @@ def redis_like(root: Path) -> Product:
     fetched(product)
     git(product.clone, "remote", "set-head", "origin", "unstable")
     return product
+
+
+def undici_like(root: Path) -> Product:
+    """nodejs/undici's real branch and tag names, tags made in the order undici made them
+    (2024-08 to 2025-03): lines of major versions, each on its vN.x branch."""
+
+    def version(v: str) -> dict[str, str]:
+        text = f'{{\n  "name": "undici",\n  "version": "{v}",\n  "main": "index.js"\n}}\n'
+        return {"package.json": text}
+
+    product = Product.create(root, {**version("6.19.7"), "README.md": "undici\n"})
+    product.commit("v6.x", {}, "Branch v6.x", create_from="main")
+    for tag in ("v6.19.8", "v6.20.0", "v6.21.0"):
+        release(product, "v6.x", tag, version(tag[1:]))
+    for tag in ("v7.0.0", "v7.1.0", "v7.2.0", "v7.2.3"):
+        release(product, "main", tag, version(tag[1:]))
+    release(product, "v6.x", "v6.21.1", version("6.21.1"))
+    release(product, "main", "v7.3.0", version("7.3.0"))
+    product.commit("v7.x", {}, "Branch v7.x", create_from="v7.3.0")
+    release(product, "v6.x", "v6.21.2", version("6.21.2"))
+    product.commit("main", {"lib/dispatcher.js": "// 8\n"}, "Start 8")
+    return fetched(product, "main", "v6.x", "v7.x")
 
 
 def acme_like(root: Path) -> Product:
@@ -211,6 +237,54 @@ def test_init_reads_a_redis_like_clone(tmp_path: Path) -> None:
     assert 'inferred: upcoming = "7.4": unstable carries the pre-release 7.4-rc1' in out
     assert 'inferred: esr = ["6.0"]: still got releases after 7.2\'s first' in out
     commands_pass(workspace)
+
+
+def test_init_reads_an_undici_like_clone(tmp_path: Path) -> None:
+    product = undici_like(tmp_path / "product")
+    result, workspace = init(tmp_path, product)
+    assert result.exit_code == 0, result.output + result.stderr
+    table = releases_table(workspace)
+    assert "line_parts = 1 " in table and 'branch = "v{line}.x" ' in table
+    assert 'branches = { "8" = "main" } ' in table
+    assert 'tag = "v{version}" ' in table and "\nread_tags" not in table
+    assert 'upcoming = "8" ' in table and "esr = [] " in table and "last = 3 " in table
+    assert 'path = "package.json" ' in table
+    assert 'format = \'"version": "{version}",\'\n' in table
+    out = result.stdout.splitlines()
+    assert 'inferred: branch = "v{line}.x": 2 branches like v6.x, v7.x' in out
+    assert "inferred: line_parts = 1: a line is a major version (7 holds 7.3.0)" in out
+    assert 'inferred: upcoming = "8": the major after v7.3.0, on main' in out
+    assert "inferred: last = 3: 7, 6" in out
+    commands_pass(workspace)
+    plan = run_in(workspace)("plan", "--json")
+    assert plan.exit_code == 0, plan.output + plan.stderr
+    lines = [
+        (n["line"], n["branch"], n["next_version"], n["tag"])
+        for n in json.loads(plan.stdout)["lines"]
+    ]
+    assert lines == [
+        ("8", "main", "8.0.0", None),
+        ("7", "v7.x", "7.3.1", "v7.3.1"),
+        ("6", "v6.x", "6.21.3", "v6.21.3"),
+    ]
+    # A fix of code that came in 7.1 goes to the lines 8 and 7, held as patches/ID/7.patch;
+    # the release commit moves package.json from 7.3.0 to 7.3.1.
+    (workspace / "advisories" / "ACSA-2026-0001.md").write_text(advisory_text(introduced='"7.1"'))
+    for line, branch in (("8", "main"), ("7", "v7.x")):
+        patch = product.fix(branch, {"lib/dispatcher.js": "// checked\n"}, "Check the origin")
+        path = tmp_path / f"{line}.patch"
+        path.write_bytes(patch)
+        held = run_in(workspace)("patch", "add", "ACSA-2026-0001", "--line", line, str(path))
+        assert held.exit_code == 0, held.output + held.stderr
+    assert (workspace / "patches" / "ACSA-2026-0001" / "7.patch").is_file()
+    plan = run_in(workspace)("plan", "--json")
+    assert plan.exit_code == 0, plan.output + plan.stderr
+    shown = json.loads(plan.stdout)
+    cells = {cell["line"]: cell for cell in shown["advisories"][0]["cells"]}
+    assert [line for line, cell in cells.items() if cell["required"]] == ["8", "7"]
+    assert cells["6"]["reason"] == "introduced in 7; 6 does not have the affected code"
+    release = {line["line"]: line["release"] for line in shown["lines"]}
+    assert release["7"]["version"] == "7.3.1" and release["7"]["files"] == ["package.json"]
 
 
 def test_a_version_file_that_does_not_fit_every_line_is_commented_out(tmp_path: Path) -> None:

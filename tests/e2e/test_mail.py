@@ -165,6 +165,22 @@ def test_the_announcement_has_the_public_fields_and_no_details(ws: Workspace) ->
         assert hidden not in subject
 
 
+def test_the_announcement_of_lines_of_major_versions(ws: Workspace) -> None:
+    # undici's lines (line_parts = 1): on the line 7, every release before 7.3.1 is affected.
+    settings = load_config(ws.root)
+    advisory = read_advisory(write_advisory(ws), "ACSA")
+    fixed = {"8": "8.0.0", "7": "7.3.1", "6": "6.21.3"}
+    shown = as_released(settings, advisory, RELEASED, fixed)
+    context = announcement_context(settings, RELEASED, [shown])
+    _, body = render_announcement(render.environment(settings.templates_dir), context)
+    for expected in (
+        "    8: fixed in 8.0.0",
+        "    7: 7.0.0 to 7.3.0 affected, fixed in 7.3.1",
+        "    6: 6.0.0 to 6.21.2 affected, fixed in 6.21.3",
+    ):
+        assert expected in body, expected
+
+
 def test_the_announcement_shows_what_disclosure_at_release_names(ws: Workspace) -> None:
     config = ws.root / "releasekit.toml"
     config.write_text(config.read_text() + '\n[disclosure]\nat_release = ["cve", "credits"]\n')

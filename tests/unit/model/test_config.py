@@ -199,6 +199,29 @@ def test_branches_spellings_bump_files_and_changelog() -> None:
     assert plain.releases.branches == {} and plain.releases.read_tags == ()
 
 
+MAJOR_LINES = """\
+line_parts = 1
+branch = "v{line}.x"
+branches = { "8" = "main" }
+"""
+
+
+def test_lines_of_major_versions() -> None:
+    text = MINIMAL_CONFIG.replace('upcoming = "10.4"\nesr = ["9.11"]\n', 'upcoming = "8"\n')
+    settings = parse(text + MAJOR_LINES)
+    assert settings.releases.line_parts == 1
+    assert settings.line_name("7.2.3") == "7" and settings.line_name("8.0") == "8"
+    assert settings.branch_name("7") == "v7.x"
+    assert settings.branch_name("8") == settings.branch_name("8.0") == "main"
+    assert parse(MINIMAL_CONFIG).releases.line_parts == 2  # (MAJOR.MINOR by default)
+    (message,) = problems(text + MAJOR_LINES.replace('"8" = "main"', '"7.1" = "a", "7.2" = "b"'))
+    assert message == (
+        "releasekit.toml:13: releases.branches: the line 7 is named twice (line_parts = 1)"
+    )
+    (message,) = problems(text + MAJOR_LINES.replace("line_parts = 1", "line_parts = 3"))
+    assert message.startswith("releasekit.toml:11: releases.line_parts: must be 1 (a line is")
+
+
 def test_inline_tables_are_the_same() -> None:
     inline = (
         'bump = [{ path = "VERSION", format = "{version}" }]\n'

@@ -136,6 +136,7 @@ def test_line_names() -> None:
     assert line_of("10.03") == "10.3"
     assert line_of("10") == "10.0"
     assert line_of("ten") is None
+    assert line_of("10.3.2", 1) == line_of("10", 1) == "10"  # lines of major versions
 
 
 def test_line_names_without_checks(tmp_path: Path) -> None:
@@ -326,3 +327,53 @@ def test_version_like_tag_names() -> None:
     assert str(named_version("release-1.2-macos")) == "1.2"
     # Digits 0-9: Arabic-Indic ones are no version, and they hid the one after them.
     assert str(named_version("release-١.٢-7.2.6")) == "7.2.6"
+
+
+# undici's shape: a branch per major version (v6.x, v7.x), the next major on main. On v7.x:
+# v7.0.0 - v7.2.3 - v7.3.0 - t1; on v6.x: v6.21.0 - v6.21.2.
+UNDICI_HISTORY = Graph(
+    main=["s0", "s1", "s3", "s4"], **{"v7.x": ["s0", "s1", "s3", "t1"], "v6.x": ["o0", "o2"]}
+)
+UNDICI_TAGS = {"v7.0.0": "s0", "v7.2.3": "s1", "v7.3.0": "s3", "v6.21.0": "o0", "v6.21.2": "o2"}
+
+
+def undici_like(tmp_path: Path, **releases: str) -> Settings:
+    values = {"upcoming": '"8"', "esr": "[]", "branch": '"v{line}.x"'}
+    values |= {"line_parts": "1", "branches": '{ "8" = "main" }', **releases}
+    return settings_for(tmp_path, **values)
+
+
+def test_lines_of_major_versions(tmp_path: Path) -> None:
+    settings = undici_like(tmp_path)
+    lines = read_lines(settings, UNDICI_TAGS, upcoming_exists=True, history=UNDICI_HISTORY)
+    assert [
+        (line.name, line.latest, line.next_version, line.tag, line.branch, line.groups)
+        for line in lines.supported
+    ] == [
+        ("8", None, "8.0.0", None, "main", ("upcoming",)),
+        ("7", "7.3.0", "7.3.1", "v7.3.1", "v7.x", ("last",)),
+        ("6", "6.21.2", "6.21.3", "v6.21.3", "v6.x", ("last",)),
+    ]
+    assert lines.get("7.0") is lines.get("7") and lines.get("6.21.2") is lines.get("6")
+    assert all(line.problems == () for line in lines.supported)
+    assert line_names(settings, UNDICI_TAGS) == ["8", "7", "6"]
+    # The next version is the newest release on the line's branch plus one patch level.
+    before = {name: commit for name, commit in UNDICI_TAGS.items() if name != "v7.3.0"}
+    seven = read_lines(settings, before, upcoming_exists=True).get("7")
+    assert seven is not None and (seven.latest, seven.next_version) == ("7.2.3", "7.2.4")
+    assert released_versions("v{version}", UNDICI_TAGS, 1).keys() == {"7", "6"}
+
+
+def test_a_line_of_a_major_version_has_the_problems_of_any_line(tmp_path: Path) -> None:
+    settings = undici_like(tmp_path)
+    tags = {**UNDICI_TAGS, "v7.3.1": "s4", "undici-7.4.0": "t1"}
+    seven = read_lines(settings, tags, upcoming_exists=True, history=UNDICI_HISTORY).get("7")
+    assert seven is not None and seven.problems == (
+        "line 7: 7.3.1 is already tagged (v7.3.1)",
+        "line 7: tag undici-7.4.0 on v7.x after v7.3.0 names a version of 7, but no spelling "
+        "reads it (releases.tag, releases.read_tags)",
+    )
+    with pytest.raises(ConfigError, match=r"releases.esr: 5: .* \(like v5.0.0\)$"):
+        read_lines(undici_like(tmp_path, esr='["5"]'), UNDICI_TAGS, upcoming_exists=True)
+    with pytest.raises(ConfigError, match=r"releases.upcoming: 7 is already released \(v7.3.0\)"):
+        read_lines(undici_like(tmp_path, upcoming='"7.4"'), UNDICI_TAGS, upcoming_exists=True)

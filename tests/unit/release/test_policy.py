@@ -114,3 +114,14 @@ def test_a_custom_policy(tmp_path: Path) -> None:
         "10.2",
         "10.1",
     ]
+
+
+def test_introduced_names_a_line_of_a_major_version(tmp_path: Path) -> None:
+    # undici's lines: 7 holds 7.0.0 to 7.3.0, so code introduced in 7.1 is on the line 7.
+    text = workspace_config(tmp_path, upcoming='"8"', esr="[]", line_parts="1")
+    settings = parse_config(text, tmp_path)
+    known = read_lines(settings, ["v5.29.0", "v6.21.2", "v7.3.0"], upcoming_exists=True)
+    decisions = decide(advisory("high", introduced='"7.1"'), known, settings.policy, last=3)
+    assert [d.line for d in decisions] == ["8", "7", "6", "5"]
+    assert required(decisions) == ["8", "7"]
+    assert decisions[2].reason == "introduced in 7; 6 does not have the affected code"

@@ -71,6 +71,12 @@ def test_other_tags_are_not_versions(name: str) -> None:
         ("2.0.5-hotfix", None),  # a version, not a line
         ("10.03", None),  # would not come back from the pattern
         ("1.2-to-1.3", None),
+        ("v7.x", ("v{line}.x", "7")),  # a line of a major version (undici)
+        ("4.x", ("{line}.x", "4")),
+        ("backport-5474-to-v7.x", ("backport-5474-to-v{line}.x", "7")),
+        ("v7", None),  # no wildcard: pull request branches are numbers too ("4667")
+        ("v7.xyz", None),
+        ("2.0.x-and-3.x", None),  # two lines
     ],
 )
 def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
@@ -287,3 +293,59 @@ def test_of_two_patterns_as_good_the_one_of_the_newer_lines_wins() -> None:
 def test_a_given_upcoming_must_be_a_line_to_come(given: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):
         infer(facts({"7.2": ["7.2.0"]}, [("7.2.0", "")]), "clone", upcoming=given)
+
+
+# undici (nodejs/undici) in spring 2025: a branch per major version, tags v{version}, the
+# next major on main. Real names, in the order they were made.
+UNDICI_TAGS = [
+    ("v6.19.8", "v6.x"),
+    ("v6.20.0", "v6.x"),
+    ("v6.21.0", "v6.x"),
+    ("v7.0.0", "v7.x"),
+    ("v7.1.0", "v7.x"),
+    ("v7.2.0", "v7.x"),
+    ("v7.2.3", "v7.x"),
+    ("v6.21.1", "v6.x"),
+    ("v7.3.0", "v7.x"),
+    ("v6.21.2", "v6.x"),
+]
+
+
+def test_branches_of_major_versions_make_lines_of_major_versions() -> None:
+    on = {
+        branch: [tag for tag, line in UNDICI_TAGS if line == branch] for branch in ("v6.x", "v7.x")
+    }
+    main = [tag for tag, _ in UNDICI_TAGS if tag.startswith("v7")]
+    survey = infer(facts({"main": main, **on}, UNDICI_TAGS), "clone")
+    table = survey.table
+    assert (table.line_parts, table.branch, table.tag, table.read_tags) == (
+        1,
+        "v{line}.x",
+        "v{version}",
+        (),
+    )
+    assert (table.upcoming, table.branches, table.last, table.esr) == ("8", {"8": "main"}, 3, ())
+    assert survey.line_branches == {"7": "v7.x", "6": "v6.x", "8": "main"}
+    assert {line: str(v) for line, v in survey.latest.items()} == {"7": "7.3.0", "6": "6.21.2"}
+    assert 'branch = "v{line}.x": 2 branches like v6.x, v7.x' in survey.inferred
+    assert "line_parts = 1: a line is a major version (7 holds 7.3.0)" in survey.inferred
+    assert 'upcoming = "8": the major after v7.3.0, on main' in survey.inferred
+    assert "last = 3: 7, 6" in survey.inferred
+    assert survey.checks == [
+        'upcoming = "8" is a guess: set the line main becomes',
+        "esr is a guess from release dates: list the older lines you still support",
+    ]
+    given = infer(facts({"main": main, **on}, UNDICI_TAGS), "clone", upcoming="8.0")
+    assert given.table.upcoming == "8"
+    with pytest.raises(BadInput, match=r"^--upcoming 7\.4: already released \(v7\.3\.0\)"):
+        infer(facts({"main": main, **on}, UNDICI_TAGS), "clone", upcoming="7.4")
+
+
+def test_a_stray_branch_of_a_major_version_does_not_outweigh_minor_lines() -> None:
+    tags = [("1.26.0", ""), ("2.0.0", ""), ("2.0.1", "")]
+    survey = infer(
+        facts({"main": [], "1.26.x": ["1.26.0"], "2.0.x": ["2.0.0", "2.0.1"], "2.x": []}, tags),
+        "clone",
+    )
+    assert (survey.table.line_parts, survey.table.branch, survey.table.last) == (2, "{line}.x", 3)
+    assert not any(line.startswith("line_parts") for line in survey.inferred)

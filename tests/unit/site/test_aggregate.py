@@ -12,7 +12,7 @@ from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, load_config
 from releasekit.model.lifecycle import Stage
 from releasekit.model.public import Public, public_fields
-from releasekit.model.versions import _versions, release_key
+from releasekit.model.versions import _versions, in_line, release_key
 from releasekit.site import aggregate, pages, views
 from releasekit.site.state import Item
 from releasekit.workspace import files as workspace
@@ -39,6 +39,26 @@ def test_ranges_name_versions_and_say_what_to_upgrade_to() -> None:
     assert unfixed.affected_list == ["10.4.0 and later"]
     assert [(r.first, r.below, r.upgrade) for r in unfixed.ranges()] == [("10.4.0", None, None)]
     assert _versions((("10.4", "10.4.0"),), None).ranges() == ()  # X.0: nothing affected
+
+
+def test_a_line_of_a_major_version_is_affected_from_its_first_release() -> None:
+    # undici's lines (line_parts = 1): the line 7 holds 7.0.0 to 7.3.0, fixed in 7.3.1.
+    found = _versions((("8", "8.0.0"), ("7", "7.3.1"), ("6", "6.21.3")), None)
+    assert found.affected_list == ["7.0.0 – 7.3.0", "6.0.0 – 6.21.2"]
+    ranges = found.ranges()
+    assert [(r.first, r.below, r.upgrade_line, r.supported) for r in ranges] == [
+        ("7.0.0", "7.3.1", "7", True),
+        ("6.0.0", "6.21.3", "6", True),
+    ]
+    assert "7.2.3" in ranges[0] and "7.3.1" not in ranges[0]
+    # Of the minors before the last one, only the line's first release is known.
+    assert found.named() == ("6.0.0", "6.21.0", "6.21.1", "6.21.2", "6.21.3", "7.0.0", "7.3.0",
+                             "7.3.1", "8.0.0")  # fmt: skip
+    introduced = _versions((("7", "7.3.1"), ("6", "6.21.3")), "7.1")
+    assert introduced.affected_list == ["7.1.0 – 7.3.0"]
+    assert _versions((("7", "7.4.0"),), None).affected_list == ["7.0.0 – before 7.4.0"]
+    assert in_line("7.2.3", "7") and in_line("7.2.3", "7.2")
+    assert not in_line("7.2.3", "7.3") and not in_line("8.0.0", "7")
 
 
 def _settings(tmp_path: Path) -> Settings:
