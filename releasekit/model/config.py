@@ -101,7 +101,8 @@ class ChangelogSettings:
     """[releases.changelog]: the changelog that gets an entry in each release commit."""
 
     path: str = _doc(
-        "The changelog, relative to the repository root (e.g. CHANGES.md).",
+        "The changelog, relative to the repository root (e.g. CHANGES.md); its entries are "
+        "reStructuredText when its name ends in .rst, Markdown otherwise.",
         check=schema.relative_path,
     )
     marker: str = _doc(

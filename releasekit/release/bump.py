@@ -5,7 +5,9 @@ entry (``[releases.changelog]``) after the marker line; the signed tag points at
 It is built in memory like the fixes (no working tree) and changes only those files. Its
 message (``release-commit.txt.j2``) and the changelog entry (``changelog-entry.txt.j2``)
 take their advisory fields from :func:`releasekit.model.public.public_fields` at the
-released stage: what the announcement may say, never the details.
+released stage: what the announcement may say, never the details. The entry is written in
+the changelog's markup (:func:`changelog_markup`): reStructuredText in a ``.rst`` file,
+Markdown in any other.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from releasekit.adapters.git import Entry, Person, ProductRepo
@@ -26,6 +29,12 @@ from releasekit.support import render
 _BEFORE = rb"(?<![0-9A-Za-z.])"
 _AFTER = rb"(?!\.?[0-9A-Za-z])"
 _SLOT = "\x00version\x00"  # where a format's {version} goes
+
+
+def changelog_markup(path: str) -> str:
+    """The markup of the changelog at ``path``, by its suffix: ``rst`` for reStructuredText
+    (CHANGES.rst), ``markdown`` for any other (CHANGELOG.md, NEWS)."""
+    return "rst" if PurePosixPath(path).suffix.lower() == ".rst" else "markdown"
 
 
 def makes_release_commit(settings: Settings) -> bool:
@@ -75,11 +84,12 @@ def release_context(
     released: datetime,
 ) -> dict[str, Any]:
     """What the release commit's templates get: the line, the versions, the release date,
-    and each advisory's fields public at the released stage."""
+    the changelog's markup, and each advisory's fields public at the released stage."""
     items = []
     for advisory in advisories:
         shown = public.as_released(settings, advisory, released, fixed.get(advisory.id, {}))
         items.append({**public.text_fields(shown), "fixed": dict(shown.fixed)})
+    changelog = settings.releases.changelog
     return {
         "project": settings.project.name,
         "line": line.name,
@@ -88,6 +98,7 @@ def release_context(
         "tag": line.tag,
         "released": released,
         "date": released.date(),
+        "markup": changelog_markup(changelog.path) if changelog is not None else "markdown",
         "advisories": items,
     }
 

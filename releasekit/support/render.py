@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cache
@@ -47,6 +48,23 @@ def _iso(value: datetime) -> str:
 
 def _ymd(value: date | datetime) -> str:
     return value.strftime("%Y-%m-%d")
+
+
+# What reStructuredText reads as inline markup in a line of text: emphasis, literals and
+# roles (` * |), a reference or target (an underscore not inside a word), a standalone URI
+# or an e-mail address (a colon not followed by a space, "::", "@"), and the backslash.
+_RST_INLINE = re.compile(r"[\\`*|@]|_(?![^\W_])|(?<![^\W_])_|:(?!\s)")
+# A start that makes a line something else: a directive or comment (..), a field, a list
+# item or enumerator (1. A) iv) #. - *), a line block (|), a section adornment.
+_RST_BLOCK = re.compile(r"\W|\w{1,9}[.)](?:\s|$)")
+
+
+def rst_text(text: str) -> str:
+    """``text`` (one line) as plain reStructuredText: every character that would make it
+    markup escaped with a backslash, and a start that would make it a block construct behind
+    an escaped space (which renders as nothing). An advisory title renders as itself."""
+    escaped = _RST_INLINE.sub(lambda found: "\\" + found.group(), text)
+    return "\\ " + escaped if _RST_BLOCK.match(text) else escaped
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -163,6 +181,7 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
     env.filters["toml"] = _toml_value
     env.filters["iso"] = _iso
     env.filters["ymd"] = _ymd
+    env.filters["rst"] = rst_text
     env.filters["instant"] = timefmt.instant
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True)
     return env

@@ -279,13 +279,34 @@ def test_a_release_tag_on_the_branch_with_the_old_version_file_is_not_ready(
 # --- a changelog, on the standard product -----------------------------------------------------
 
 CHANGES = "# Changes\n\n<!-- new releases below -->\n\n## 10.3.1\n\n- Older things\n"
+# werkzeug's CHANGES.rst: sections underlined with "-", two blank lines between them.
+CHANGES_RST = (
+    ".. currentmodule:: acme\n\n.. new releases below\n\n"
+    "10.3.1 (2026-10-01)\n-------------------\n\n- Older things\n"
+)
 
 
 @pytest.fixture
 def with_changelog(tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome) -> Workspace:
     """A product whose release branches carry VERSION and CHANGES.md; 10.3 released, 10.4
     upcoming; one advisory with its fix held for both."""
-    product = Product.create(tmp_path / "product", {**FILES, "CHANGES.md": CHANGES})
+    return changelog_workspace(tmp_path, smtp_server, gpg_home, "CHANGES.md")
+
+
+@pytest.fixture
+def with_rst_changelog(tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome) -> Workspace:
+    """The same with a reStructuredText changelog, CHANGES.rst."""
+    return changelog_workspace(tmp_path, smtp_server, gpg_home, "CHANGES.rst")
+
+
+def changelog_workspace(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome, changelog: str
+) -> Workspace:
+    text = CHANGES_RST if changelog.endswith(".rst") else CHANGES
+    marker = (
+        ".. new releases below" if changelog.endswith(".rst") else "<!-- new releases below -->"
+    )
+    product = Product.create(tmp_path / "product", {**FILES, changelog: text})
     product.release_line("10.3", ["10.3.0", "10.3.1"])
     product.release_line("10.4", [])
     git(product.clone, "fetch", "-q", "--tags", "origin")
@@ -293,7 +314,7 @@ def with_changelog(tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome) -
     (root / "advisories").mkdir(parents=True)
     extra = (
         '\n[[releases.bump]]\npath = "VERSION"\nformat = "{version}"\n'
-        '\n[releases.changelog]\npath = "CHANGES.md"\nmarker = "<!-- new releases below -->"\n'
+        f'\n[releases.changelog]\npath = "{changelog}"\nmarker = "{marker}"\n'
         + mail_table(smtp_server, gpg_home.fingerprint)
     )
     config = workspace_config(product.clone, extra, esr="[]", last="1")
@@ -335,6 +356,28 @@ def test_the_release_commit_inserts_the_changelog_entry(with_changelog: Workspac
         assert private not in pushed
     # The upcoming line gets the fix only.
     assert "10.4.0" not in ws.remote("show", "release-10.4:CHANGES.md")
+
+
+def test_a_restructuredtext_changelog_gets_an_entry_in_its_markup(
+    with_rst_changelog: Workspace,
+) -> None:
+    ws = with_rst_changelog
+    plan = ws.run("plan", "--json")
+    assert plan.exit_code == 0, plan.output + plan.stderr
+    assert ws.run("lint").exit_code == 0
+    with time_machine.travel(datetime(2026, 12, 1, 14, 0, 5, tzinfo=UTC), tick=True):
+        lift = ws.run("embargo", "lift", "--yes")
+    assert lift.exit_code == 0, lift.output + lift.stderr
+    changes = ws.remote("show", "v10.3.2:CHANGES.rst")
+    assert changes.startswith(
+        ".. currentmodule:: acme\n\n.. new releases below\n\n"
+        "10.3.2 (2026-12-01)\n-------------------\n\n- Export ignores the share setting\n\n\n"
+        "10.3.1 (2026-10-01)\n"
+    )
+    # Each section title's underline is as long as the title: valid reStructuredText.
+    lines = changes.splitlines()
+    underlined = [(lines[n - 1], rule) for n, rule in enumerate(lines) if set(rule) == {"-"}]
+    assert underlined and all(len(title) == len(rule) for title, rule in underlined)
 
 
 def test_the_lint_checks_the_changelog_entry(with_changelog: Workspace) -> None:

@@ -102,3 +102,68 @@ def test_the_context_holds_only_what_is_public_at_release() -> None:
     assert (message, entry) == ("Release 10.3.3\n", None)  # no [releases.changelog]
     assert "MARKER-7" not in repr(context) and "CVE-2026" not in repr(context)
     assert "Jane Doe" not in repr(context) and "CWE-862" not in repr(context)
+
+
+@pytest.mark.parametrize(
+    ("path", "markup"),
+    [
+        ("CHANGES.rst", "rst"),
+        ("docs/changes.RST", "rst"),
+        ("CHANGELOG.md", "markdown"),
+        ("CHANGES.markdown", "markdown"),
+        ("NEWS", "markdown"),
+        ("rst/CHANGES.txt", "markdown"),
+    ],
+)
+def test_the_changelog_markup_is_its_suffix(path: str, markup: str) -> None:
+    from releasekit.release.bump import changelog_markup
+
+    assert changelog_markup(path) == markup
+
+
+def entry_for(changelog: str, *titles: str) -> str:
+    """The changelog entry of 10.3.3 for advisories of ``titles``, with [releases.changelog]
+    at ``changelog``."""
+    from datetime import UTC, datetime
+
+    from releasekit.model.advisory import parse_advisory
+    from releasekit.model.config import parse_config
+    from releasekit.release.bump import release_context, release_texts
+    from releasekit.release.plan import PlanLine
+    from tests.conftest import MINIMAL_CONFIG, advisory_text
+
+    config = MINIMAL_CONFIG + f'\n[releases.changelog]\npath = "{changelog}"\nmarker = "--"\n'
+    settings = parse_config(config, Path("/ws"), Path("releasekit.toml"))
+    advisories = [
+        parse_advisory(
+            advisory_text(f"ACSA-2026-000{n}", title=repr(title), cve='"CVE-2026-40001"'),
+            Path(f"ACSA-2026-000{n}.md"),
+            "ACSA",
+        )
+        for n, title in enumerate(titles, 1)
+    ]
+    line = PlanLine("10.3", ("last",), "10.3.2", "10.3.3", "release-10.3", "v10.3.3", None, "")
+    released = datetime(2026, 12, 1, 14, tzinfo=UTC)
+    fixed = {a.id: {"10.3": "10.3.3"} for a in advisories}
+    context = release_context(settings, line, advisories, fixed, released)
+    _, entry = release_texts(settings, context)
+    assert entry is not None
+    return entry
+
+
+def test_a_markdown_changelog_gets_a_markdown_entry() -> None:
+    expected = "\n## 10.3.3 (2026-12-01)\n\n- Export ignores permissions\n- A *b*\n"
+    assert entry_for("CHANGELOG.md", "Export ignores permissions", "A *b*") == expected
+    assert entry_for("NEWS", "Export ignores permissions", "A *b*") == expected
+
+
+def test_a_restructuredtext_changelog_gets_a_restructuredtext_entry() -> None:
+    entry = entry_for("CHANGES.rst", "Export ignores permissions", "1. Preview `x <javascript:y>`_")
+    assert entry == (
+        "\n10.3.3 (2026-12-01)\n-------------------\n\n"
+        "- Export ignores permissions\n"
+        "- \\ 1. Preview \\`x <javascript\\:y>\\`\\_\n\n"
+    )
+    title, rule = entry.splitlines()[1:3]
+    assert set(rule) == {"-"} and len(rule) == len(title)  # an underline as long as the title
+    assert "CVE-2026" not in entry  # public fields only, as in a Markdown entry

@@ -144,3 +144,28 @@ def test_only_what_a_template_ran_into_is_a_template_error(tmp_path: Path) -> No
         # Nothing of a template on its way (reading one, releasekit's own code): as it is.
         with pytest.raises(type(raised)), render.template_errors("t.html.j2"):
             raise raised
+
+
+# Checked with docutils 0.19: each renders as the text itself, with no warning, no link and
+# no other construct than the list item it is in ("- " + the result).
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Link previews follow redirects", "Link previews follow redirects"),
+        ("client_id and __init__", "client_id and \\_\\_init\\_\\_"),
+        ("Fix `x <javascript:alert(1)>`_", "Fix \\`x <javascript\\:alert(1)>\\`\\_"),
+        ("a *b* and |sub| and x__", "a \\*b\\* and \\|sub\\| and x\\_\\_"),
+        ("http://example.org and a@b.org", "http\\://example.org and a\\@b.org"),
+        ("Time 10:30 and a: b ends with::", "Time 10\\:30 and a: b ends with\\:\\:"),
+        ("back\\slash", "back\\\\slash"),
+        (".. image:: http://x/y.png", "\\ .. image\\:: http\\://x/y.png"),
+        ("1. first", "\\ 1. first"),
+        ("iv) roman", "\\ iv) roman"),
+        ("- dash", "\\ - dash"),
+        (":field: body", "\\ \\:field: body"),
+        ("2FA bypass", "2FA bypass"),
+    ],
+)
+def test_text_as_plain_restructuredtext(text: str, written: str) -> None:
+    assert render.rst_text(text) == written
+    assert render.environment(None).from_string("{{ t | rst }}").render(t=text) == written
