@@ -22,7 +22,7 @@ import orjson
 from markupsafe import Markup
 
 from releasekit import records
-from releasekit.model.versions import contains, in_line, release_key, release_line
+from releasekit.model.versions import contains, in_line, release_key
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
@@ -170,22 +170,26 @@ def _version_page(
         add(parted[0])
         add(parted[at + 1])
     table = Markup("".join(parts))  # noqa: S704 - escaped
-    line = release_line(version)
     return renderer.render(
         "version.html.j2",
         version=version,
-        line=line,
+        line=_line(renderer, version),
         rows=table,
         count=len(hits),
         **renderer.page_context,
     ).encode()
 
 
+def _line(renderer: Renderer, version: str) -> str:
+    """The release line of ``version`` as the project names its lines: ``10.3`` for 10.3.2,
+    or ``7`` for 7.2.3 where a line is a major version (``[releases] line_parts = 1``)."""
+    return ".".join(str(n) for n in release_key(version)[: renderer.line_parts])
+
+
 def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str, Hits]) -> bytes:
     lines: dict[str, list[dict[str, Any]]] = {}
     for version in reversed(versions):  # newest first
-        line = release_line(version)
-        lines.setdefault(line, []).append(
+        lines.setdefault(_line(renderer, version), []).append(
             {
                 "version": version,
                 "page": version_path(version)[len("versions/") :],

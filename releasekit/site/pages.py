@@ -114,6 +114,7 @@ class Renderer:
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}
         self._parsed: dict[str, tuple[str, Any]] = {}  # name -> (source, what _parse gave)
         self.context = views.site_context(settings)
+        self.line_parts = settings.releases.line_parts  # how versions are grouped in lines
         self.page_context = {**self.context, "root": "../"}
         self.row_context = {**self.context, "root": ""}
         records.warm()

@@ -4,6 +4,7 @@ views they are made of, and which of them a change makes again."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,21 @@ def test_a_change_makes_again_only_the_version_pages_it_names(ws: Workspace) -> 
         "advisories": [{"id": "ACSA-2026-0001", "upgrade": "10.3.3", "upgrade_line": "10.3",
                         "line_supported": False}],
     }  # fmt: skip
+
+
+def test_the_versions_index_groups_by_the_lines_the_project_names(ws: Workspace) -> None:
+    config = ws.root / "releasekit.toml"
+    config.write_text(
+        config.read_text().replace(
+            'upcoming = "10.4"\nesr = ["9.11"]', 'upcoming = "8"\nline_parts = 1'
+        )
+    )
+    marked(ws, 1, fixed='{ "7" = "7.2.1" }')
+    marked(ws, 2, fixed='{ "6" = "6.21.1" }', introduced='"6"')
+    publish_at(ws, NOW)
+    index = (ws.root / "site/versions/index.html").read_text()
+    headings = re.findall(r"<h2[^>]*>Release line ([^<]*)</h2>", index)
+    assert headings == ["7", "6"]  # (not 7.2, 6.21 and 6.0: each minor apart)
 
 
 def test_the_hall_of_fame_lists_disclosed_credits_once_per_advisory(ws: Workspace) -> None:
