@@ -206,13 +206,13 @@ def _coverage(fixed: dict[str, str], introduced: str | None) -> list[tuple[Versi
     return _merged(intervals)
 
 
-def lines_of(item: Imported) -> tuple[dict[str, str], str | None]:
+def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None]:
     """``fixed`` and ``introduced`` that say exactly the record's affected versions.
 
     Each range's fixed version names its line (``database_specific.line`` when releasekit
-    wrote the record, else the version's first two release numbers, as ``[releases]`` names
-    lines). Refused when releasekit's lines cannot say the same versions: two ranges on one
-    line, a range with no fixed version beside fixed ones.
+    wrote the record, else the version's first ``parts`` release numbers, as ``[releases]
+    line_parts`` names lines). Refused when releasekit's lines cannot say the same versions:
+    two ranges on one line, a range with no fixed version beside fixed ones.
     """
     pairs = item.pairs
     where = pairs[0].pointer if pairs else "/"
@@ -226,11 +226,11 @@ def lines_of(item: Imported) -> tuple[dict[str, str], str | None]:
     fixed: dict[str, str] = {}
     for pair in pairs:
         assert pair.fixed is not None
-        line = pair.line or line_key(pair.fixed)
+        line = pair.line or line_key(pair.fixed, parts)
         if line not in fixed or Version(pair.fixed) > Version(fixed[line]):
             fixed[line] = pair.fixed
     for version_text in item.unaffected:
-        fixed.setdefault(line_key(version_text), version_text)
+        fixed.setdefault(line_key(version_text, parts), version_text)
     wanted = _merged(
         [(Version(p.introduced or "0"), Version(p.fixed)) for p in pairs if p.fixed is not None]
     )

@@ -82,7 +82,7 @@ def _merge(items: list[Imported]) -> Imported:
 
 
 def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
-    fixed, introduced = lines_of(item)
+    fixed, introduced = lines_of(item, settings.releases.line_parts)
     component = item.component
     if item.advisory is None and item.package not in (None, settings.project.name):
         component = item.package

@@ -477,6 +477,29 @@ def test_no_fixed_version_is_a_range_from_introduced_in_the_cve_record(
     ]
 
 
+def test_a_project_of_major_version_lines_imports_fixed_versions_by_major(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    config = ws.root / "releasekit.toml"  # lines are major versions, as undici's v7.x
+    config.write_text(
+        config.read_text().replace(
+            'upcoming = "10.4"\nesr = ["9.11"]', 'upcoming = "8"\nline_parts = 1'
+        )
+    )
+    events = [{"introduced": "7.0.0"}, {"fixed": "7.3.1"}]
+    record = _osv(
+        affected=[
+            {
+                "package": {"ecosystem": "npm", "name": "acme"},
+                "ranges": [{"type": "SEMVER", "events": events}],
+            }
+        ]
+    )
+    (path,) = _import(ws.root, [_file(tmp_path, record)])
+    advisory = read_advisory(path, "ACSA")
+    assert (advisory.fixed, advisory.introduced) == ({"7": "7.3.1"}, None)  # not "7.3"
+
+
 def test_another_projects_releasekit_record_is_history_like_any_other(
     ws: Workspace, tmp_path: Path
 ) -> None:
