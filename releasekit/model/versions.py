@@ -69,7 +69,8 @@ class Versions:
                 found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range
-            line = release_line(self.earlier_from)
+            width = _width(oldest.line)  # (its line named as the project names lines)
+            line = ".".join(str(n) for n in release_key(self.earlier_from)[:width])
             below = f"{self.earlier_before}.0"
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:

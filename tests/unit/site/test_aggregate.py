@@ -57,6 +57,8 @@ def test_a_line_of_a_major_version_is_affected_from_its_first_release() -> None:
                              "7.3.1", "8.0.0")  # fmt: skip
     introduced = _versions((("7", "7.3.1"), ("6", "6.21.3")), "7.1")
     assert introduced.affected_list == ["7.1.0 – 7.3.0"]
+    earlier = _versions((("7", "7.3.1"), ("6", "6.21.3")), "5.2").ranges()[-1]
+    assert (earlier.first, earlier.line, earlier.upgrade_line) == ("5.2.0", "5", "6")
     assert _versions((("7", "7.4.0"),), None).affected_list == ["7.0.0 – before 7.4.0"]
     assert in_line("7.2.3", "7") and in_line("7.2.3", "7.2")
     assert not in_line("7.2.3", "7.3") and not in_line("8.0.0", "7")
