@@ -295,7 +295,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     return survey
 
 
-Score = tuple[int, bool, Version, str]
+Score = tuple[int, bool, Version, int, str]
 
 
 def _patterns(
@@ -303,7 +303,8 @@ def _patterns(
 ) -> tuple[dict[str, dict[str, str]], dict[str, Score]]:
     """The branches that name a line by its first ``parts`` numbers, as pattern -> line ->
     branch, and the score of each pattern: the most lines that matter (released, or after
-    the newest release); then the pattern of the newest line, of the newest lines."""
+    the newest release); then the pattern of the newest line, of the newest lines; then the
+    plainest name (Node's v20.x over v20.x-staging, where fixes wait to be released)."""
     released = {line_key(str(t.version), parts) for t in finals}
     newest_line = line_key(str(max(t.version for t in finals)), parts)
     named: dict[str, dict[str, str]] = {}
@@ -320,6 +321,7 @@ def _patterns(
             sum(map(relevant, lines)),
             newest_line in lines,
             max(map(Version, lines)),
+            -len(pattern),
             pattern,
         )
         for pattern, lines in named.items()

@@ -341,6 +341,16 @@ def test_branches_of_major_versions_make_lines_of_major_versions() -> None:
         infer(facts({"main": main, **on}, UNDICI_TAGS), "clone", upcoming="7.4")
 
 
+def test_of_two_patterns_of_the_same_lines_the_plainer_names_the_release_branch() -> None:
+    # Node's branches: v7.x is released, v7.x-staging holds backports waiting for it.
+    on = {
+        branch: [tag for tag, line in UNDICI_TAGS if branch.startswith(line)]
+        for branch in ("v6.x", "v7.x", "v6.x-staging", "v7.x-staging")
+    }
+    survey = infer(facts({"main": [], **on}, UNDICI_TAGS), "clone")
+    assert (survey.table.branch, survey.table.branches) == ("v{line}.x", {"8": "main"})
+
+
 def test_a_stray_branch_of_a_major_version_does_not_outweigh_minor_lines() -> None:
     tags = [("1.26.0", ""), ("2.0.0", ""), ("2.0.1", "")]
     survey = infer(
