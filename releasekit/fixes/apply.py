@@ -26,7 +26,10 @@ def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | 
 
     Exactly at the recorded line numbers when ``search`` is False (the preimage is the very
     blob the patch was made from), else at the nearest place where the hunk's context and
-    removed lines match (``git apply`` without fuzz).
+    removed lines match (``git apply`` without fuzz). As in git, a hunk that starts at the
+    top of the file (``@@ -1,...`` or ``-0,0``) must match there and a hunk without trailing
+    context must match at the end of the file: the same lines found elsewhere are not the
+    place the fix was made for.
     """
     source = _split(data)
     out: list[bytes] = []
@@ -38,7 +41,8 @@ def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | 
         wanted = max(wanted, 0)
         if search:
             wanted += delta
-        position = _find(source, old, wanted, cursor, search)
+        anchor = (hunk.old_start <= 1, not _trailing(hunk))
+        position = _find(source, old, wanted, cursor, search, anchor)
         if position is None:
             return None
         if search:
@@ -50,11 +54,32 @@ def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | 
     return b"".join(out)
 
 
+def _trailing(hunk: Hunk) -> int:
+    """How many context lines follow the hunk's last change."""
+    count = 0
+    for hunk_line in reversed(hunk.lines):
+        if hunk_line.kind != " ":
+            break
+        count += 1
+    return count
+
+
 def _find(
-    source: list[bytes], old: list[bytes], wanted: int, floor: int, search: bool
+    source: list[bytes],
+    old: list[bytes],
+    wanted: int,
+    floor: int,
+    search: bool,
+    anchor: tuple[bool, bool],
 ) -> int | None:
+    """Where ``old`` is, from ``wanted`` on; ``anchor``: (at the top, at the end) of the file."""
+    top, bottom = anchor
+
     def fits(at: int) -> bool:
-        return at >= floor and at + len(old) <= len(source) and source[at : at + len(old)] == old
+        stop = at + len(old)
+        if (top and at) or (bottom and stop != len(source)):
+            return False
+        return at >= floor and stop <= len(source) and source[at:stop] == old
 
     if fits(wanted):
         return wanted

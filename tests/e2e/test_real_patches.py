@@ -1,0 +1,86 @@
+"""Real fixes of public projects, stacked by releasekit's engine and by ``git am -3`` on the
+same tip: the verdict and, when both apply, the tree must be the same.
+
+Each case is a directory of tests/fixtures/real-patches/ (its README.md names the source
+repository, commit and release branch of each): ``fix.patch`` as ``git format-patch``
+made it, ``tip/`` the files of the release branch's tip it goes onto (cut to the lines that
+matter). The fix's preimage blobs are not in the repository built here, as with a fix that
+came from elsewhere: releasekit applies the hunks to the tip's files, git am tries the
+patch directly and has nothing to fall back on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from releasekit.adapters.env import Environment
+from releasekit.adapters.git import Person, ProductRepo
+from releasekit.fixes.mbox import parse_mbox
+from releasekit.fixes.store import HeldPatch
+from releasekit.release.plan import ALREADY_FIXED, APPLIES, CONFLICTS
+from releasekit.release.stack import Chain, apply
+from tests.helpers.repos import git, git_env
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "real-patches"
+CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+# What git am -3 says, written down so that a case keeps its meaning without git.
+EXPECTED = {
+    "redis-top-of-file": CONFLICTS,
+    "redis-end-of-file": CONFLICTS,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    tree: str | None  # None: conflicts
+
+
+def tip_repository(root: Path, case: str) -> tuple[Path, str]:
+    """A repository whose one commit holds the case's tip/ files (modes kept)."""
+    work = root / "product"
+    shutil.copytree(FIXTURES / case / "tip", work)
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "tip")
+    return work, git(work, "rev-parse", "HEAD")
+
+
+def by_releasekit(work: Path, tip: str, patch: bytes) -> Outcome:
+    repo = ProductRepo.open(work, Environment({}))
+    chain = Chain(repo, tip, tip, repo.edit(repo.commit(tip).tree))
+    held = HeldPatch("ACSA-2026-0001", "1.0", Path("fix.patch"), tuple(parse_mbox(patch, "p")))
+    result = apply(chain, held, Person("R", "r@example.org"), 0)
+    if result.status == CONFLICTS:
+        return Outcome(CONFLICTS, None)
+    return Outcome(result.status, repo.commit(chain.head).tree)
+
+
+def by_git_am(work: Path, tip: str, patch_file: Path) -> Outcome:
+    done = subprocess.run(
+        ["git", "am", "-3", "--keep-cr", str(patch_file)],
+        cwd=work,
+        capture_output=True,
+        env=git_env(),
+        check=False,
+    )
+    if done.returncode != 0:
+        return Outcome(CONFLICTS, None)
+    head = git(work, "rev-parse", "HEAD")
+    tree = git(work, "rev-parse", "HEAD^{tree}")
+    return Outcome(APPLIES if head != tip else ALREADY_FIXED, tree)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_real_fix_lands_where_git_am_puts_it(tmp_path: Path, case: str) -> None:
+    patch_file = FIXTURES / case / "fix.patch"
+    work, tip = tip_repository(tmp_path, case)
+    ours = by_releasekit(work, tip, patch_file.read_bytes())
+    theirs = by_git_am(work, tip, patch_file)
+    assert ours == theirs
+    assert ours.status == EXPECTED[case]
