@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from releasekit.adapters.git import Entry, ProductRepo, TreeEditor
@@ -22,36 +22,46 @@ def _split(data: bytes) -> list[bytes]:
 
 
 def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | None:
-    """Apply hunks to ``data``; None when one does not fit.
+    """Apply hunks to ``data`` where ``git apply`` puts them; None when one does not fit.
 
     Exactly at the recorded line numbers when ``search`` is False (the preimage is the very
     blob the patch was made from), else at the nearest place where the hunk's context and
-    removed lines match (``git apply`` without fuzz). As in git, a hunk that starts at the
-    top of the file (``@@ -1,...`` or ``-0,0``) must match there and a hunk without trailing
-    context must match at the end of the file: the same lines found elsewhere are not the
-    place the fix was made for.
+    removed lines match (``git apply`` without fuzz: the recorded line, then one line
+    further, one line back, two further...). As in git, a hunk that starts at the top of
+    the file (``@@ -1,...`` or ``-0,0``) must match there, a hunk without trailing context
+    must match at the end of the file, and no hunk may match lines an earlier one wrote:
+    context found elsewhere is not the place the fix was made for.
     """
-    source = _split(data)
-    out: list[bytes] = []
-    cursor = 0
-    delta = 0
+    image = _split(data)
+    patched = [False] * len(image)
     for hunk in hunks:
         old, new = hunk.old, hunk.new
-        wanted = hunk.old_start - 1 if hunk.old_count else hunk.old_start
-        wanted = max(wanted, 0)
-        if search:
-            wanted += delta
-        anchor = (hunk.old_start <= 1, not _trailing(hunk))
-        position = _find(source, old, wanted, cursor, search, anchor)
+        begin = hunk.old_start <= 1
+        end = not _trailing(hunk)
+        if begin:
+            wanted = 0
+        elif end:
+            wanted = len(image) - len(old)
+        else:
+            wanted = hunk.new_start - 1 if hunk.new_start else 0
+        wanted = min(max(wanted, 0), len(image))
+
+        def fits(at: int, old: list[bytes] = old, begin: bool = begin, end: bool = end) -> bool:
+            stop = at + len(old)
+            return (
+                not (begin and at)
+                and stop <= len(image)
+                and not (end and stop != len(image))
+                and not any(patched[at:stop])
+                and image[at:stop] == old
+            )
+
+        position = _find(len(image), wanted, fits, search)
         if position is None:
             return None
-        if search:
-            delta = position - (hunk.old_start - 1 if hunk.old_count else hunk.old_start)
-        out.extend(source[cursor:position])
-        out.extend(new)
-        cursor = position + len(old)
-    out.extend(source[cursor:])
-    return b"".join(out)
+        image[position : position + len(old)] = new
+        patched[position : position + len(old)] = [True] * len(new)
+    return b"".join(image)
 
 
 def _trailing(hunk: Hunk) -> int:
@@ -64,33 +74,15 @@ def _trailing(hunk: Hunk) -> int:
     return count
 
 
-def _find(
-    source: list[bytes],
-    old: list[bytes],
-    wanted: int,
-    floor: int,
-    search: bool,
-    anchor: tuple[bool, bool],
-) -> int | None:
-    """Where ``old`` is, from ``wanted`` on; ``anchor``: (at the top, at the end) of the file."""
-    top, bottom = anchor
-
-    def fits(at: int) -> bool:
-        stop = at + len(old)
-        if (top and at) or (bottom and stop != len(source)):
-            return False
-        return at >= floor and stop <= len(source) and source[at:stop] == old
-
+def _find(size: int, wanted: int, fits: Callable[[int], bool], search: bool) -> int | None:
     if fits(wanted):
         return wanted
     if not search:
         return None
-    for distance in range(1, len(source) + 1):
-        for at in (wanted - distance, wanted + distance):
-            if fits(at):
+    for distance in range(1, size + 1):
+        for at in (wanted + distance, wanted - distance):  # git tries further first
+            if 0 <= at <= size and fits(at):
                 return at
-        if wanted - distance < floor and wanted + distance > len(source):
-            break
     return None
 
 

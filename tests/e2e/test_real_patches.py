@@ -32,6 +32,8 @@ CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
 EXPECTED = {
     "redis-top-of-file": CONFLICTS,
     "redis-end-of-file": CONFLICTS,
+    "redis-equal-distance": APPLIES,
+    "redis-far-offset": APPLIES,
 }
 
 
