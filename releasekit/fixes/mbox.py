@@ -55,6 +55,22 @@ def _decode_words(value: str) -> str:
         return value
 
 
+def _bracketed(raw: str) -> tuple[str, str] | None:
+    """``Name <address>`` as git mailinfo reads it: the address is what the last brackets
+    hold, the name what comes before them, without its double quotes; None: no such form."""
+    text = raw.strip()
+    at = text.rfind("<")
+    address = text[at + 1 : -1]
+    if at < 0 or not text.endswith(">") or "@" not in address[1:-1]:
+        return None
+    if "<" in address or any(char.isspace() for char in address):
+        return None
+    name = text[:at].strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    return name, address
+
+
 def _headers(block: list[bytes], path: Path | str, first: int) -> dict[str, tuple[str, int]]:
     headers: dict[str, tuple[str, int]] = {}
     name: str | None = None
@@ -105,6 +121,10 @@ def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | Non
         name, address = email.utils.parseaddr(raw_from)
     except RecursionError:  # the parser recurses into nested "(comments)"
         name, address = "", ""
+    else:
+        bracketed = _bracketed(raw_from)
+        if bracketed and bracketed[1] != address:  # "dependabot[bot]" is no RFC 5322 local part
+            name, address = bracketed
     if not address or "@" not in address:
         raise patch_error(path, author_line, "From: needs Name <email>")
     name = _decode_words(name) or address

@@ -34,6 +34,7 @@ EXPECTED = {
     "redis-end-of-file": CONFLICTS,
     "redis-equal-distance": APPLIES,
     "redis-far-offset": APPLIES,
+    "werkzeug-bot-author": APPLIES,
 }
 
 
@@ -41,6 +42,7 @@ EXPECTED = {
 class Outcome:
     status: str
     tree: str | None  # None: conflicts
+    authors: tuple[str, ...] = ()  # "Name <email>" of each commit made
 
 
 def tip_repository(root: Path, case: str) -> tuple[Path, str]:
@@ -60,7 +62,12 @@ def by_releasekit(work: Path, tip: str, patch: bytes) -> Outcome:
     result = apply(chain, held, Person("R", "r@example.org"), 0)
     if result.status == CONFLICTS:
         return Outcome(CONFLICTS, None)
-    return Outcome(result.status, repo.commit(chain.head).tree)
+    authors = tuple(_author(repo.commit(oid).author) for oid in result.commits)
+    return Outcome(result.status, repo.commit(chain.head).tree, authors)
+
+
+def _author(person: Person) -> str:
+    return f"{person.name} <{person.email}>"
 
 
 def by_git_am(work: Path, tip: str, patch_file: Path) -> Outcome:
@@ -75,7 +82,8 @@ def by_git_am(work: Path, tip: str, patch_file: Path) -> Outcome:
         return Outcome(CONFLICTS, None)
     head = git(work, "rev-parse", "HEAD")
     tree = git(work, "rev-parse", "HEAD^{tree}")
-    return Outcome(APPLIES if head != tip else ALREADY_FIXED, tree)
+    authors = git(work, "log", "--reverse", "--format=%an <%ae>", f"{tip}..HEAD")
+    return Outcome(APPLIES if head != tip else ALREADY_FIXED, tree, tuple(authors.splitlines()))
 
 
 @pytest.mark.parametrize("case", CASES)
