@@ -20,6 +20,7 @@ import pytest
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Person, ProductRepo
+from releasekit.fixes.export import format_patch
 from releasekit.fixes.mbox import parse_mbox
 from releasekit.fixes.store import HeldPatch
 from releasekit.release.plan import ALREADY_FIXED, APPLIES, CONFLICTS
@@ -94,3 +95,26 @@ def test_a_real_fix_lands_where_git_am_puts_it(tmp_path: Path, case: str) -> Non
     theirs = by_git_am(work, tip, patch_file)
     assert ours == theirs
     assert ours.status == EXPECTED[case]
+
+
+def test_a_fix_exported_from_the_clone_keeps_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """``patch add --from``: a fix to a Latin-1 file is held byte for byte, as git
+    format-patch writes it, and stacking it makes the commit's own tree."""
+    work = tmp_path / "product"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "names.txt").write_bytes(b"# Latin-1\none\ntwo\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "names")
+    (work / "names.txt").write_bytes(b"# Latin-1\none\nJos\xe9\ntwo\n")
+    git(work, "commit", "-q", "-am", "Add a name")
+    repo = ProductRepo.open(work, Environment({}))
+    fix = repo.resolve("HEAD")
+    exported = format_patch(repo, [fix])
+    assert b"+Jos\xe9\n" in exported
+    parent = repo.resolve("HEAD~1")
+    chain = Chain(repo, parent, parent, repo.edit(repo.commit(parent).tree))
+    held = HeldPatch("ACSA-2026-0001", "1.0", Path("fix.patch"), tuple(parse_mbox(exported, "p")))
+    result = apply(chain, held, Person("R", "r@example.org"), 0)
+    assert result.status == APPLIES
+    assert repo.commit(chain.head).tree == repo.commit(fix).tree

@@ -38,9 +38,14 @@ def commits_in_range(raw: pygit2.Repository, path: Path, spec: str) -> list[str]
 
 
 def commit_patch(raw: pygit2.Repository, oid: str) -> tuple[str, str]:
-    """(diffstat, unified diff with binary data) of a commit against its parent."""
+    """(diffstat, unified diff with binary data) of a commit against its parent.
+
+    The diff's bytes that are not UTF-8 (a Latin-1 file's lines) are kept as surrogates,
+    which the export writes back as the same bytes: ``Diff.patch`` replaced them with
+    U+FFFD, a change to other bytes than the commit's."""
     commit = raw[oid].peel(pygit2.Commit)
     diff = raw.diff(commit.parents[0], commit, flags=DiffOption.SHOW_BINARY)
     diff.find_similar()
     stat = diff.stats.format(DiffStatsFormat.FULL | DiffStatsFormat.INCLUDE_SUMMARY, 72)
-    return stat, diff.patch or ""
+    data = b"".join(patch.data for patch in diff if patch is not None)
+    return stat, data.decode("utf-8", "surrogateescape")
