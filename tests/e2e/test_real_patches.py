@@ -118,3 +118,26 @@ def test_a_fix_exported_from_the_clone_keeps_bytes_that_are_not_utf8(tmp_path: P
     result = apply(chain, held, Person("R", "r@example.org"), 0)
     assert result.status == APPLIES
     assert repo.commit(chain.head).tree == repo.commit(fix).tree
+
+
+def test_a_fix_that_renames_a_binary_file_is_exported_as_git_does(tmp_path: Path) -> None:
+    """``patch add --from`` a commit that renames an image as it is (Pillow's 3b4db882
+    renamed Tests/images/bc5_snorm.png to bc5s.png): held and stacked, not refused."""
+    work = tmp_path / "product"
+    (work / "images").mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    (work / "images" / "old.png").write_bytes(bytes(range(256)) * 4)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "image")
+    git(work, "mv", "images/old.png", "images/new.png")
+    git(work, "commit", "-q", "-m", "Rename the image")
+    repo = ProductRepo.open(work, Environment({}))
+    fix = repo.resolve("HEAD")
+    exported = format_patch(repo, [fix])
+    assert b"Binary files" not in exported
+    parent = repo.resolve("HEAD~1")
+    chain = Chain(repo, parent, parent, repo.edit(repo.commit(parent).tree))
+    held = HeldPatch("ACSA-2026-0001", "1.0", Path("fix.patch"), tuple(parse_mbox(exported, "p")))
+    result = apply(chain, held, Person("R", "r@example.org"), 0)
+    assert result.status == APPLIES
+    assert repo.commit(chain.head).tree == repo.commit(fix).tree

@@ -47,5 +47,15 @@ def commit_patch(raw: pygit2.Repository, oid: str) -> tuple[str, str]:
     diff = raw.diff(commit.parents[0], commit, flags=DiffOption.SHOW_BINARY)
     diff.find_similar()
     stat = diff.stats.format(DiffStatsFormat.FULL | DiffStatsFormat.INCLUDE_SUMMARY, 72)
-    data = b"".join(patch.data for patch in diff if patch is not None)
-    return stat, data.decode("utf-8", "surrogateescape")
+    parts: list[bytes] = []
+    for patch in diff:
+        if patch is None:
+            continue
+        data = patch.data
+        if patch.delta.old_file.id == patch.delta.new_file.id:
+            # A binary file renamed or copied as it is: libgit2 adds "Binary files ...
+            # differ", which git format-patch does not write and no apply can use.
+            lines = data.splitlines(keepends=True)
+            data = b"".join(line for line in lines if not line.startswith(b"Binary files "))
+        parts.append(data)
+    return stat, b"".join(parts).decode("utf-8", "surrogateescape")
