@@ -52,8 +52,9 @@ def apply_hunks(data: bytes, hunks: Iterable[Hunk], *, search: bool) -> bytes | 
                 not (begin and at)
                 and stop <= len(image)
                 and not (end and stop != len(image))
-                and not any(patched[at:stop])
+                and (not old or image[at] == old[0])  # (most places differ at once: no copy)
                 and image[at:stop] == old
+                and not any(patched[at:stop])
             )
 
         position = _find(len(image), wanted, fits, search)
