@@ -153,6 +153,9 @@ def apply_commit(repo: ProductRepo, editor: TreeEditor, commit: PatchCommit) -> 
                     conflicts.append(old)
                 continue  # a deleted file that is already gone
             base_entry = current
+            if new is None and not _deletes(change, repo.read_blob(current.oid)):
+                conflicts.append(old)  # other content than the fix removes (as git apply)
+                continue
             if new is not None:
                 post = _theirs(change, repo.read_blob(current.oid), exact=False)
                 if post is None:
@@ -183,6 +186,16 @@ def apply_commit(repo: ProductRepo, editor: TreeEditor, commit: PatchCommit) -> 
     for path, entry in sorted(outcome.changes.items()):
         editor.set(path, entry)
     return Applied(changed=bool(outcome.changes))
+
+
+def _deletes(change: FileChange, data: bytes) -> bool:
+    """Whether a fix that deletes a file removes ``data``, the tree's file, whose blob is not
+    the fix's preimage: the lines it removes are all of it; a binary file or a deletion
+    without its lines (``--irreversible-delete``) is checked by its recorded blob id, which
+    the tree's (not the preimage, or it would have been found) cannot match."""
+    if change.binary is not None or not change.hunks:
+        return not change.old_id or set(change.old_id) == {"0"}
+    return apply_hunks(data, change.hunks, search=False) == b""
 
 
 def _mode_of(entry: Entry | None) -> int | None:

@@ -141,3 +141,34 @@ def test_a_fix_that_renames_a_binary_file_is_exported_as_git_does(tmp_path: Path
     result = apply(chain, held, Person("R", "r@example.org"), 0)
     assert result.status == APPLIES
     assert repo.commit(chain.head).tree == repo.commit(fix).tree
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_fix_that_deletes_a_file_changed_on_the_tip_conflicts(
+    tmp_path: Path, binary: bool
+) -> None:
+    """A fix made elsewhere (its blobs are not in the clone) deletes a file that the tip
+    holds with other content: git am -3 refuses it, and so does releasekit, rather than
+    delete what the fix never saw."""
+    made = tmp_path / "elsewhere"
+    made.mkdir()
+    git(made, "init", "-q", "-b", "main")
+    seen, changed = (b"\x00one\n", b"\x00One\n") if binary else (b"one\ntwo\n", b"one\nTwo\n")
+    (made / "old.txt").write_bytes(seen)
+    git(made, "add", "-A")
+    git(made, "commit", "-q", "-m", "old")
+    git(made, "rm", "-q", "old.txt")
+    git(made, "commit", "-q", "-m", "Remove the old file")
+    patch_file = tmp_path / "fix.patch"
+    patch_file.write_text(git(made, "format-patch", "--binary", "--stdout", "HEAD~1") + "\n")
+    work = tmp_path / "product"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "old.txt").write_bytes(changed)
+    (work / "kept.txt").write_bytes(b"kept\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "tip")
+    tip = git(work, "rev-parse", "HEAD")
+    ours = by_releasekit(work, tip, patch_file.read_bytes())
+    assert ours == by_git_am(work, tip, patch_file)
+    assert ours.status == CONFLICTS
