@@ -61,6 +61,17 @@ class KeyCheck:
         return self.reason is None
 
 
+_UNUSABLE = ("r", "e", "d", "i")  # gpg's validity letters: revoked, expired, disabled, invalid
+
+
+def _mailbox(uid: str) -> str:
+    """The address of a user id, lower case: ``Name <a@b>`` or a bare ``a@b``."""
+    text = uid.strip()
+    if text.endswith(">") and "<" in text:
+        text = text[text.rindex("<") + 1 : -1]
+    return text.strip().lower()
+
+
 def _when(epoch: str) -> datetime | None:
     return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
 
@@ -234,7 +245,9 @@ class Signer:
         gpg = self._open()
         usable = []
         for key in gpg.list_keys(keys=[f"<{address}>"]):
-            if key.get("trust") in ("r", "e", "d", "i"):  # revoked, expired, disabled, invalid
+            if key.get("trust") in _UNUSABLE:
+                continue
+            if not self._claims(gpg, str(key["fingerprint"]), address):
                 continue
             expires = str(key.get("expires") or "")
             if expires.isdigit() and int(expires) <= now.timestamp():
@@ -250,6 +263,16 @@ class Signer:
         if len(usable) > 1:
             raise SigningError(f"{counted(len(usable), 'key')} encrypt to {address}; keep only one")
         return usable[0]
+
+    @staticmethod
+    def _claims(gpg: gnupg.GPG, fingerprint: str, address: str) -> bool:
+        """Whether the key still has a valid user id for ``address``: one its owner revoked
+        (or let expire) no longer says the key reaches that address, as gpg also holds."""
+        listing = gpg.list_keys(keys=[fingerprint])
+        for uid, fields in listing.uid_map.items():
+            if _mailbox(uid) == address.lower() and fields.get("trust") not in _UNUSABLE:
+                return True
+        return False
 
     def sign_and_encrypt(self, data: bytes, recipient: str) -> str:
         """``data`` signed with this key and encrypted to ``recipient`` (a fingerprint), as

@@ -113,6 +113,38 @@ class GpgHome:
                 return line.split()[3]
         raise AssertionError(f"gpg made no subkey: {done.stderr.decode()}")
 
+    def add_subkey(
+        self,
+        fingerprint: str,
+        algo: str = "cv25519",
+        usage: str = "encr",
+        *,
+        expire: str = "never",
+        created: str = KEY_CREATED,
+    ) -> str:
+        """Add a subkey (by default a cv25519 encryption subkey); the subkey's fingerprint."""
+        done = self.gpg(
+            *("--pinentry-mode", "loopback", "--passphrase", ""),
+            *("--faked-system-time", created, "--quick-add-key", fingerprint),
+            *(algo, usage, expire),
+        )
+        for line in done.stdout.decode().splitlines():
+            if line.startswith("[GNUPG:] KEY_CREATED S "):
+                return line.split()[3]
+        raise AssertionError(f"gpg made no subkey: {done.stderr.decode()}")
+
+    def add_uid(self, fingerprint: str, uid: str) -> None:
+        self.gpg(
+            "--pinentry-mode", "loopback", "--passphrase", "", "--quick-add-uid", fingerprint, uid
+        )
+
+    def revoke_uid(self, fingerprint: str, uid: str) -> None:
+        """Revoke one user id of a key (its owner no longer answers at that address)."""
+        self.gpg(
+            *("--pinentry-mode", "loopback", "--passphrase", ""),
+            *("--quick-revoke-uid", fingerprint, uid),
+        )
+
     def revoke(self, fingerprint: str) -> None:
         """Import the revocation certificate gpg stored when it made the key."""
         stored = (self.path / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
