@@ -90,6 +90,41 @@ def _gpg_reason(result: Any) -> str:
     return str(status) if status else f"gpg exited with {getattr(result, 'returncode', '?')}"
 
 
+def _signers(key: dict[str, Any], fingerprint: str) -> list[tuple[str, str]]:
+    """(validity, expiry) of each non-revoked (sub)key gpg may sign with: exactly the
+    subkey the fingerprint names, else the primary (when its own usage signs, the lower
+    case letters of ``cap``; the upper case ones are the whole key's) and every signing
+    subkey."""
+    found = []
+    if key.get("fingerprint") == fingerprint and "s" in str(key.get("cap", "")):
+        found.append((str(key.get("trust", "")), str(key.get("expires", ""))))
+    infos = key.get("subkey_info", {})
+    for keyid, _kind, subkey, _grip in key.get("subkeys", []):
+        info = infos.get(keyid, {})
+        named = fingerprint in (key.get("fingerprint"), subkey)
+        if named and "s" in str(info.get("cap", "")).lower():
+            found.append((str(info.get("trust", "")), str(info.get("expires", ""))))
+    return [(trust, expires) for trust, expires in found if trust != "r"]
+
+
+def _can_sign_at(key: dict[str, Any], fingerprint: str, now: datetime) -> bool:
+    """A non-revoked (sub)key gpg may sign with that is still valid at ``now``."""
+    for trust, expires in _signers(key, fingerprint):
+        until = _when(expires)
+        if trust != "e" and (until is None or until > now):
+            return True
+    return False
+
+
+def _signs_until(key: dict[str, Any], fingerprint: str, now: datetime) -> datetime | None:
+    """When the last (sub)key that signs today stops, if that is before ``now``."""
+    today = [_when(expires) for trust, expires in _signers(key, fingerprint) if trust != "e"]
+    if not today or None in today:
+        return None
+    last = max(when for when in today if when is not None)
+    return last if last <= now else None
+
+
 class Signer:
     """Signs with one key, named by its fingerprint, in one GnuPG home."""
 
@@ -170,7 +205,16 @@ class Signer:
                 expires,
                 uid,
             )
-        if not self._can_sign_at(public, now):
+        signs_until = _signs_until(public, fpr, now)
+        if signs_until is not None:
+            return KeyCheck(
+                fpr,
+                f"signing key {fpr}: its signing subkey is valid only until "
+                f"{timefmt.instant(signs_until)}, needed at {timefmt.instant(now)}",
+                expires,
+                uid,
+            )
+        if not _can_sign_at(public, fpr, now):
             return KeyCheck(
                 fpr, f"signing key {fpr}: has no signing (sub)key valid at that time", expires, uid
             )
@@ -186,17 +230,6 @@ class Signer:
         if outcome.reason is not None:
             raise SigningError(outcome.reason)
         return outcome
-
-    def _can_sign_at(self, key: dict[str, Any], now: datetime) -> bool:
-        """A non-revoked primary or subkey with signing usage that is still valid at ``now``."""
-        candidates = [(key.get("cap", ""), key.get("trust", ""), key.get("expires", ""))]
-        for info in key.get("subkey_info", {}).values():
-            candidates.append((info.get("cap", ""), info.get("trust", ""), info.get("expires", "")))
-        for cap, trust, expires in candidates:
-            until = _when(expires)
-            if "s" in cap.lower() and trust not in ("r", "e") and (until is None or until > now):
-                return True
-        return False
 
     def _signing_key(self, gpg: gnupg.GPG) -> str:
         """The --local-user argument: the key itself (gpg picks its signing subkey), or with

@@ -160,6 +160,29 @@ def test_a_subkey_fingerprint_signs_with_exactly_that_subkey(fresh_gpg_home: Gpg
         assert fresh_gpg_home.verify(b"tag", signature).fingerprint == subkey
 
 
+def test_a_signing_subkey_expiring_before_the_embargo_fails_the_check_now(
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # The primary (certify only, or signing too) never expires; the subkey gpg signs with
+    # does, between `embargo status` and the lift: both must say so before the instant.
+    home = fresh_gpg_home
+    certify = home.generate("Release <release@acme.example>", usage="cert")
+    only = home.add_signing_subkey(certify, expire="2030-01-01")
+    signs = home.generate("Release Two <release2@acme.example>")
+    named = home.add_signing_subkey(signs, expire="2030-01-01")
+    for fingerprint in (certify, only, named):
+        signer = Signer(fingerprint, home.path)
+        assert signer.check(datetime(2029, 12, 31, tzinfo=UTC)).ok
+        reason = signer.check(datetime(2030, 6, 1, tzinfo=UTC)).reason
+        assert reason is not None
+        assert reason.startswith(
+            f"signing key {fingerprint}: its signing subkey is valid only until 2030-01-01 "
+        ), reason
+        assert reason.endswith(", needed at 2030-06-01 00:00 UTC"), reason
+    # Named by its primary, a key that signs itself still signs when its subkey expired.
+    assert Signer(signs, home.path).check(datetime(2030, 6, 1, tzinfo=UTC)).ok
+
+
 def test_a_weak_hash_is_refused(fresh_gpg_home: GpgHome) -> None:
     fingerprint = fresh_gpg_home.generate("Weak <weak@acme.example>")
     (fresh_gpg_home.path / "gpg.conf").write_text("digest-algo SHA1\n")
