@@ -125,6 +125,43 @@ def _signs_until(key: dict[str, Any], fingerprint: str, now: datetime) -> dateti
     return last if last <= now else None
 
 
+def _claims(gpg: gnupg.GPG, fingerprint: str, address: str) -> bool:
+    """Whether the key still has a valid user id for ``address``: one its owner revoked
+    (or let expire) no longer says the key reaches that address, as gpg also holds."""
+    listing = gpg.list_keys(keys=[fingerprint])
+    for uid, fields in listing.uid_map.items():
+        if _mailbox(uid) == address.lower() and fields.get("trust") not in _UNUSABLE:
+            return True
+    return False
+
+
+def _cannot_encrypt(key: dict[str, Any], now: datetime) -> str | None:
+    """Why gpg would not encrypt to ``key`` at ``now`` (None: it would), as a message says
+    it: the key revoked, expired, disabled or invalid, or no encryption subkey it can use."""
+    trust, until = key.get("trust"), _when(str(key.get("expires") or ""))
+    if trust in ("r", "d", "i"):
+        return {"r": "is revoked", "d": "is disabled", "i": "is invalid"}[trust]
+    if until is not None and (trust == "e" or until <= now):
+        return f"expired on {timefmt.instant(until)}"
+    if trust == "e":
+        return "has expired"
+    if "E" in str(key.get("cap", "")):
+        return None
+    infos = key.get("subkey_info", {}).values()
+    subkeys = [info for info in infos if "e" in str(info.get("cap", ""))]
+    if "e" in str(key.get("cap", "")):
+        subkeys.append(key)
+    ends = [_when(str(info.get("expires") or "")) for info in subkeys if info.get("trust") != "r"]
+    if not subkeys:
+        return "cannot encrypt (no encryption subkey)"
+    if not ends:
+        return "has its encryption subkey revoked"
+    dated = [when for when in ends if when is not None]
+    if len(dated) < len(ends):
+        return "has no encryption subkey gpg can use"
+    return f"has its encryption subkey expired on {timefmt.instant(max(dated))}"
+
+
 class Signer:
     """Signs with one key, named by its fingerprint, in one GnuPG home."""
 
@@ -276,36 +313,24 @@ class Signer:
         there are trusted as the machine is. None or several usable keys is an error.
         """
         gpg = self._open()
-        usable = []
+        usable, unusable = [], []
         for key in gpg.list_keys(keys=[f"<{address}>"]):
-            if key.get("trust") in _UNUSABLE:
-                continue
-            if not self._claims(gpg, str(key["fingerprint"]), address):
-                continue
-            expires = str(key.get("expires") or "")
-            if expires.isdigit() and int(expires) <= now.timestamp():
-                continue
-            if "E" not in str(key.get("cap", "")):  # no usable encryption (sub)key
-                continue
-            usable.append(str(key["fingerprint"]))
+            fingerprint = str(key["fingerprint"])
+            why = _cannot_encrypt(key, now)
+            if why is None and not _claims(gpg, fingerprint, address):
+                why = f"has its user id for {address} revoked or expired"
+            if why is None:
+                usable.append(fingerprint)
+            else:
+                unusable.append(f"key {fingerprint} {why}")
         if not usable:
+            found = "; ".join(unusable) if unusable else "import the recipient's public key"
             raise SigningError(
-                f"no valid encryption key for {address} in the GnuPG home {self.home}: "
-                "import the recipient's public key"
+                f"no valid encryption key for {address} in the GnuPG home {self.home}: {found}"
             )
         if len(usable) > 1:
             raise SigningError(f"{counted(len(usable), 'key')} encrypt to {address}; keep only one")
         return usable[0]
-
-    @staticmethod
-    def _claims(gpg: gnupg.GPG, fingerprint: str, address: str) -> bool:
-        """Whether the key still has a valid user id for ``address``: one its owner revoked
-        (or let expire) no longer says the key reaches that address, as gpg also holds."""
-        listing = gpg.list_keys(keys=[fingerprint])
-        for uid, fields in listing.uid_map.items():
-            if _mailbox(uid) == address.lower() and fields.get("trust") not in _UNUSABLE:
-                return True
-        return False
 
     def sign_and_encrypt(self, data: bytes, recipient: str) -> str:
         """``data`` signed with this key and encrypted to ``recipient`` (a fingerprint), as

@@ -11,10 +11,11 @@ import pytest
 
 from releasekit.adapters.signing import Signer
 from releasekit.support.errors import SigningError
-from tests.helpers.gpg import GpgHome, gnupg_home
+from tests.helpers.gpg import EXPIRED_CREATED, GpgHome, gnupg_home
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 ADDRESS = "security@distro.example"
+OLDER = "20180101T000000!"  # a primary made before the subkeys of EXPIRED_CREATED
 
 
 @pytest.fixture
@@ -45,3 +46,46 @@ def test_a_key_whose_user_id_for_the_address_is_revoked_is_not_used(
     with pytest.raises(SigningError, match=f"no valid encryption key for {ADDRESS}"):
         signer.encryption_key(ADDRESS, NOW)
     assert signer.encryption_key("sam@elsewhere.example", NOW) == key
+
+
+def _unusable(theirs: GpgHome, case: str) -> tuple[str, str]:
+    """A key for ADDRESS that gpg cannot encrypt to; (its fingerprint, why, as said)."""
+    uid = f"Distro Security <{ADDRESS}>"
+    if case == "revoked":
+        key = theirs.generate(uid, usage="cert")
+        theirs.add_subkey(key)
+        theirs.revoke(key)
+        return key, "is revoked"
+    if case == "expired":
+        key = theirs.generate(uid, usage="cert", expire="1d", created=EXPIRED_CREATED)
+        theirs.add_subkey(key, created=EXPIRED_CREATED)
+        return key, "expired on 2019-01-02 00:00 UTC"
+    if case == "sign only":
+        key = theirs.generate(uid)
+        theirs.add_signing_subkey(key)
+        return key, "cannot encrypt (no encryption subkey)"
+    key = theirs.generate(uid, usage="cert", created=OLDER)
+    subkey = theirs.add_subkey(key, expire="1d", created=EXPIRED_CREATED)
+    if case == "encryption subkey expired":
+        return key, "has its encryption subkey expired on 2019-01-02 00:00 UTC"
+    theirs.revoke_subkey(key, subkey)
+    return key, "has its encryption subkey revoked"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["revoked", "expired", "sign only", "encryption subkey expired", "encryption subkey revoked"],
+)
+def test_a_key_that_cannot_encrypt_is_named_with_the_reason(
+    fresh_gpg_home: GpgHome, theirs: GpgHome, case: str
+) -> None:
+    # The key is in the home: the message says what is wrong with it, not to import it.
+    fresh_gpg_home.fingerprint = fresh_gpg_home.generate("Acme <security@acme.example>")
+    key, why = _unusable(theirs, case)
+    signer = imported(fresh_gpg_home, theirs)
+    with pytest.raises(SigningError) as raised:
+        signer.encryption_key(ADDRESS, NOW)
+    assert str(raised.value) == (
+        f"no valid encryption key for {ADDRESS} in the GnuPG home {fresh_gpg_home.path}: "
+        f"key {key} {why}"
+    )

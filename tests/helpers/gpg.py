@@ -145,6 +145,18 @@ class GpgHome:
             *("--quick-revoke-uid", fingerprint, uid),
         )
 
+    def revoke_subkey(self, fingerprint: str, subkey: str) -> None:
+        """Revoke one subkey of a key (gpg 2.2 has no --quick command for it)."""
+        listing = self.gpg("--with-colons", "--list-keys", fingerprint, status=False)
+        rows = [row.split(":") for row in listing.stdout.decode().splitlines()]
+        index = [row[9] for row in rows if row[0] == "fpr"][1:].index(subkey) + 1
+        commands = f"key {index}\nrevkey\ny\n0\n\ny\nsave\n"
+        self.gpg(
+            *("--command-fd", "0", "--pinentry-mode", "loopback", "--passphrase", ""),
+            *("--edit-key", fingerprint),
+            input=commands.encode(),
+        )
+
     def revoke(self, fingerprint: str) -> None:
         """Import the revocation certificate gpg stored when it made the key."""
         stored = (self.path / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
