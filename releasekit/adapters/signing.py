@@ -201,6 +201,17 @@ class Signer:
                 ) from None
         return self._gpg
 
+    def _list(self, keys: list[str], *, secret: bool = False) -> Any:
+        """gpg's listing of ``keys`` (none found: empty); SigningError when gpg cannot read
+        the keyring at all, which is not the same as a key that is not there."""
+        listing = self._open().list_keys(secret=secret, keys=keys)
+        stderr = str(getattr(listing, "stderr", "") or "")
+        if "ERROR add_keyblock_resource" in stderr or "\ngpg: Fatal: " in "\n" + stderr:
+            said = [line[5:] for line in stderr.splitlines() if "keyblock resource" in line]
+            why = said[0] if said else _gpg_reason(listing)
+            raise SigningError(f"gpg cannot read the GnuPG home {self.home}: {why}")
+        return listing
+
     def _find(self, listing: Any) -> dict[str, Any] | None:
         for key in listing:
             fingerprints = [key.get("fingerprint")] + [sub[2] for sub in key.get("subkeys", [])]
@@ -218,15 +229,15 @@ class Signer:
         if not _FINGERPRINT_RE.fullmatch(fpr):
             return KeyCheck(fpr, f"signing key {fpr!r} is not a full fingerprint (40 hex digits)")
         try:
-            gpg = self._open()
+            public = self._find(self._list([fpr]))
+            secret = public is not None and self._find(self._list([fpr], secret=True))
         except SigningError as exc:
             return KeyCheck(fpr, str(exc))
-        public = self._find(gpg.list_keys(keys=[fpr]))
         if public is None:
             return KeyCheck(fpr, f"signing key {fpr}: not found in the GnuPG home {self.home}")
         uid = public["uids"][0] if public.get("uids") else None
         expires = _when(public.get("expires", ""))
-        if self._find(gpg.list_keys(secret=True, keys=[fpr])) is None:
+        if not secret:
             return KeyCheck(
                 fpr, f"signing key {fpr}: only the public key is in {self.home}, not the secret key"
             )
@@ -272,7 +283,7 @@ class Signer:
         """The --local-user argument: the key itself (gpg picks its signing subkey), or with
         ``!`` exactly the subkey when the fingerprint names one."""
         if self._primary is None:
-            key = self._find(gpg.list_keys(keys=[self.fingerprint]))
+            key = self._find(self._list([self.fingerprint]))
             if key is None:
                 return self.fingerprint  # gpg says why it cannot sign
             self._primary = str(key["fingerprint"])
@@ -314,7 +325,7 @@ class Signer:
         """
         gpg = self._open()
         usable, unusable = [], []
-        for key in gpg.list_keys(keys=[f"<{address}>"]):
+        for key in self._list([f"<{address}>"]):
             fingerprint = str(key["fingerprint"])
             why = _cannot_encrypt(key, now)
             if why is None and not _claims(gpg, fingerprint, address):
@@ -365,7 +376,7 @@ class Signer:
         """
         gpg = self._open()
         local_user = self._signing_key(gpg)
-        key = self._find(gpg.list_keys(secret=True, keys=[self.fingerprint]))
+        key = self._find(self._list([self.fingerprint], secret=True))
         if key is None:
             raise self._fail(f"not found with its secret key in the GnuPG home {self.home}")
         created = [int(key.get("date") or 0)]

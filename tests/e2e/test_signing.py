@@ -239,6 +239,35 @@ def test_not_a_fingerprint_and_no_gpg_are_reasons(gpg_home: GpgHome, tmp_path: P
     assert "cannot be run with the GnuPG home" in (nowhere.check(NOW).reason or "")
 
 
+def test_an_unreadable_keyring_is_named_not_taken_for_a_missing_key(
+    fresh_gpg_home: GpgHome, tmp_path: Path
+) -> None:
+    home = fresh_gpg_home
+    home.fingerprint = home.generate("Acme Security <security@acme.example>")
+    home.kill_agent()
+    gpg = "gpg"
+    if os.geteuid() == 0:  # root reads anything: run gpg without that power
+        gpg = str(tmp_path / "gpg")
+        Path(gpg).write_text(
+            '#!/bin/sh\nexec setpriv --bounding-set=-dac_override,-dac_read_search gpg "$@"\n'
+        )
+        os.chmod(gpg, 0o700)
+    signer = Signer(home.fingerprint, home.path, gpgbinary=gpg)
+    unreadable = f"gpg cannot read the GnuPG home {home.path}: keyblock resource "
+    for path in (home.path / "pubring.kbx", home.path):
+        os.chmod(path, 0)
+        try:
+            reason = signer.check(NOW).reason or ""
+            with pytest.raises(SigningError) as raised:
+                signer.encryption_key("security@distro.example", NOW)
+        finally:
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+        assert reason.startswith(unreadable), reason
+        assert reason.endswith("Permission denied"), reason
+        assert str(raised.value).startswith(unreadable), raised.value
+    home.kill_agent()
+
+
 def test_normalize_fingerprint() -> None:
     assert normalize_fingerprint("0xab cd\tEF") == "ABCDEF"
     assert normalize_fingerprint(" 1234 ") == "1234"
