@@ -7,6 +7,7 @@ import json
 import re
 import string
 from collections.abc import Mapping
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,38 @@ def http_url(value: str) -> str | None:
 
 def non_empty(value: Any) -> str | None:
     return None if value else "must not be empty"
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# A plain ASCII address: what every SMTP server takes in MAIL FROM and RCPT TO.
+ADDRESS = re.compile(rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})*")
+
+
+def mail_address(value: str) -> str | None:
+    """The address of ``value`` (``Name <list@example.org>`` or ``list@example.org``), or
+    None when it is not exactly one plain ASCII e-mail address."""
+    found = getaddresses([value]) if value.strip() else []
+    if len(found) != 1 or not ADDRESS.fullmatch(found[0][1]):
+        return None
+    return found[0][1]
+
+
+def mailbox(value: str) -> str | None:
+    if mail_address(value) is None:
+        return f"{value!r} is not one e-mail address (like Name <list@example.org>)"
+    return None
+
+
+def mailboxes(values: tuple[str, ...]) -> str | None:
+    return next((problem for value in values if (problem := mailbox(value))), None)
+
+
+def bare_addresses(values: tuple[str, ...]) -> str | None:
+    """Addresses alone (``security@distro.example``): a recipient's key is looked up by it."""
+    for value in values:
+        if mail_address(value) != value:
+            return f"{value!r} is not an e-mail address alone (like security@distro.example)"
+    return None
 
 
 def identity(value: str) -> str | None:

@@ -180,8 +180,15 @@ class PolicySettings:
 class MailSettings:
     """[mail]: the signed announcement. Credentials come only from the environment."""
 
-    sender: str = _doc("From: header of announcements.", check=checks.non_empty, toml="from")
-    to: tuple[str, ...] = _doc("Mailing lists that get announcements.", check=checks.non_empty)
+    sender: str = _doc(
+        "From: header of announcements: one address (Name <security@acme.example>).",
+        check=checks.both(checks.non_empty, checks.mailbox),
+        toml="from",
+    )
+    to: tuple[str, ...] = _doc(
+        "Mailing lists that get announcements, one address each.",
+        check=checks.both(checks.non_empty, checks.mailboxes),
+    )
     smtp: str = _doc(
         "smtp://, smtps:// or smtp+starttls:// HOST[:PORT]; no login in it (the login comes "
         "from RELEASEKIT_SMTP_USER and RELEASEKIT_SMTP_PASSWORD).",
@@ -200,9 +207,9 @@ class NotifySettings:
     """[notify]: predisclosure to distributors, encrypted to each recipient's own key."""
 
     to: tuple[str, ...] = _doc(
-        "Addresses that get details and patches before the embargo ends (their public keys "
-        "must be in the GnuPG home).",
-        check=checks.non_empty,
+        "Addresses alone (security@distro.example) that get details and patches before the "
+        "embargo ends; each recipient's public key must be in the GnuPG home, found by it.",
+        check=checks.both(checks.non_empty, checks.bare_addresses),
     )
 
 

@@ -16,14 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Protocol
 
+from releasekit.model.checks import mail_address
 from releasekit.model.config import MailSettings
 from releasekit.support.errors import MailError
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_ADDRESS_RE = re.compile(rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]+@{_LABEL}(?:\.{_LABEL})*")
 _MESSAGE_ID_RE = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
 
 
@@ -72,10 +71,10 @@ def envelope_addresses(mail: MailSettings) -> tuple[str, tuple[str, ...]]:
 
 
 def _address(key: str, value: str) -> str:
-    found = getaddresses([value])
-    if len(found) != 1 or not _ADDRESS_RE.fullmatch(found[0][1]):
+    found = mail_address(value)  # (checked with the settings: a caller's own are checked here)
+    if found is None:
         raise MailError(f"{key}: {value!r} is not one e-mail address")
-    return found[0][1]
+    return found
 
 
 def _plain_line(line: str) -> bool:

@@ -133,6 +133,25 @@ def test_mail_url_and_from_key() -> None:
     assert message.startswith("releasekit.toml:16: mail.smtp: is not smtp://HOST[:PORT]")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("Sec <s@x>", "Security team", "mail.from: 'Security team' is not one e-mail address"),
+        ('["a@x"]', '["a@x", "a@x, b@x"]', "mail.to: 'a@x, b@x' is not one e-mail address"),
+        ('["a@x"]', '["list at x"]', "mail.to: 'list at x' is not one e-mail address"),
+        ('["d@x"]', '["Distro <d@x>"]', "notify.to: 'Distro <d@x>' is not an e-mail address alone"),
+        ('["d@x"]', '["ABCD1234ABCD1234ABCD1234ABCD1234ABCD1234"]', "is not an e-mail address"),
+    ],
+)
+def test_mail_addresses_are_checked_with_the_settings(old: str, new: str, expected: str) -> None:
+    # Refused by the SMTP adapter or the key lookup before (exit 1), at the lift or notify.
+    mail = '\n[mail]\nfrom = "Sec <s@x>"\nto = ["a@x"]\nsmtp = "smtp://x"\nsigning_key = "AB"\n'
+    text = MINIMAL_CONFIG + mail + '\n[notify]\nto = ["d@x"]\n'
+    assert parse(text) and old in text
+    (message,) = problems(text.replace(old, new, 1))
+    assert message.startswith("releasekit.toml:") and expected in message, message
+
+
 def test_malformed_toml_names_the_line() -> None:
     (message,) = problems(MINIMAL_CONFIG + "broken = [\n")
     assert message.startswith("releasekit.toml:12: invalid TOML")
