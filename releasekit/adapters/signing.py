@@ -76,8 +76,18 @@ def _when(epoch: str) -> datetime | None:
     return datetime.fromtimestamp(int(epoch), UTC) if epoch else None
 
 
+# What gpg says when the agent could not ask for a key's passphrase (no terminal, no
+# pinentry): the words are gpg's own, the remedy is not in them.
+_NO_PASSPHRASE = ("No pinentry", "Inappropriate ioctl for device", "No passphrase given")
+_UNLOCK = (
+    " (the key's passphrase could not be asked for here: unlock the key in gpg-agent first, "
+    "by signing anything with it in a terminal, or set GPG_TTY)"
+)
+
+
 def _gpg_reason(result: Any) -> str:
-    """gpg's own last error line (never a secret), or its status, for a failed operation."""
+    """gpg's own last error line (never a secret), or its status, for a failed operation;
+    with what to do when it is the passphrase that could not be asked for."""
     stderr = getattr(result, "stderr", "") or ""
     lines = [
         line[len("gpg: ") :].strip()
@@ -85,7 +95,8 @@ def _gpg_reason(result: Any) -> str:
         if line.startswith("gpg: ") and not line.startswith("gpg: WARNING")
     ]
     if lines:
-        return lines[-1]
+        locked = any(words in stderr for words in _NO_PASSPHRASE)
+        return lines[-1] + (_UNLOCK if locked else "")
     status = getattr(result, "status", None)
     return str(status) if status else f"gpg exited with {getattr(result, 'returncode', '?')}"
 

@@ -219,6 +219,7 @@ def test_a_key_whose_passphrase_cannot_be_asked_fails_the_probe(fresh_gpg_home: 
     outcome = Signer(fingerprint, fresh_gpg_home.path).check(NOW)
     assert outcome.reason is not None
     assert outcome.reason.startswith(f"signing key {fingerprint}: gpg cannot sign: ")
+    assert "unlock the key in gpg-agent first" in outcome.reason  # (gpg's words say not how)
     assert secret_passphrase not in outcome.reason
 
 
