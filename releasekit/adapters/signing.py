@@ -173,6 +173,26 @@ def _cannot_encrypt(key: dict[str, Any], now: datetime) -> str | None:
     return f"has its encryption subkey expired on {timefmt.instant(max(dated))}"
 
 
+def _recipients(
+    gpg: gnupg.GPG, listing: Any, address: str, now: datetime, chosen: str | None
+) -> tuple[list[str], list[str]]:
+    """Of the keys listed for ``address`` (only ``chosen`` when given): the fingerprints of
+    those gpg would encrypt to at ``now``, and for each other one why not."""
+    usable, unusable = [], []
+    for key in listing:
+        fingerprint = str(key["fingerprint"])
+        if chosen is not None and fingerprint != chosen.upper():
+            continue
+        why = _cannot_encrypt(key, now)
+        if why is None and not _claims(gpg, fingerprint, address):
+            why = f"has its user id for {address} revoked or expired"
+        if why is None:
+            usable.append(fingerprint)
+        else:
+            unusable.append(f"key {fingerprint} {why}")
+    return usable, unusable
+
+
 class Signer:
     """Signs with one key, named by its fingerprint, in one GnuPG home."""
 
@@ -328,30 +348,30 @@ class Signer:
         if not verified.valid or not {self.fingerprint, self._primary} & signers:
             raise self._fail(f"the signature gpg made does not verify: {_gpg_reason(verified)}")
 
-    def encryption_key(self, address: str, now: datetime) -> str:
-        """The fingerprint of the one valid key in this home that encrypts to ``address``.
+    def encryption_key(self, address: str, now: datetime, chosen: str | None = None) -> str:
+        """The fingerprint of the one valid key in this home that encrypts to ``address``:
+        ``chosen`` (``[notify] keys``) when given, and valid.
 
         The release manager imports each recipient's public key into the GnuPG home: keys
         there are trusted as the machine is. None or several usable keys is an error.
         """
         gpg = self._open()
-        usable, unusable = [], []
-        for key in self._list([f"<{address}>"]):
-            fingerprint = str(key["fingerprint"])
-            why = _cannot_encrypt(key, now)
-            if why is None and not _claims(gpg, fingerprint, address):
-                why = f"has its user id for {address} revoked or expired"
-            if why is None:
-                usable.append(fingerprint)
-            else:
-                unusable.append(f"key {fingerprint} {why}")
+        listing = self._list([f"<{address}>"])
+        usable, unusable = _recipients(gpg, listing, address, now, chosen)
         if not usable:
-            found = "; ".join(unusable) if unusable else "import the recipient's public key"
+            found = "; ".join(unusable) or (
+                f"import the recipient's public key {chosen.upper()} (notify.keys)"
+                if chosen is not None
+                else "import the recipient's public key"
+            )
             raise SigningError(
                 f"no valid encryption key for {address} in the GnuPG home {self.home}: {found}"
             )
         if len(usable) > 1:
-            raise SigningError(f"{counted(len(usable), 'key')} encrypt to {address}; keep only one")
+            raise SigningError(
+                f"{counted(len(usable), 'key')} encrypt to {address}: name the one to use in "
+                "notify.keys, or keep only one in the GnuPG home"
+            )
         return usable[0]
 
     def sign_and_encrypt(self, data: bytes, recipient: str) -> str:

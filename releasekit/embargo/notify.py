@@ -51,7 +51,8 @@ def notify(
         raise missing(settings, "notify", "no [notify] table with `to`")
     ahead = upcoming(settings, outside, now, "notify")
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
-    keys = {address: signer.encryption_key(address, now) for address in settings.notify.to}
+    chosen = settings.notify.keys
+    keys = {a: signer.encryption_key(a, now, chosen.get(a)) for a in settings.notify.to}
     held = _held_fixes(settings, ahead.plan, ahead.batch)
     attached = {cell: name for cell, (name, _) in held.items()}
     item = Notification(ahead.instant, ahead.ids, keys, list(attached.values()))

@@ -214,6 +214,16 @@ def bare_addresses(values: tuple[str, ...]) -> str | None:
     return None
 
 
+def recipient_keys(value: Mapping[str, str]) -> str | None:
+    """Addresses and the fingerprints (40 or 64 hex digits) of their keys."""
+    for address, fingerprint in value.items():
+        if problem := bare_addresses((address,)):
+            return problem
+        if not re.fullmatch(r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}", fingerprint):
+            return f"{fingerprint!r} is not a full fingerprint (40 or 64 hex digits)"
+    return None
+
+
 def identity(value: str) -> str | None:
     if value == "":
         return None

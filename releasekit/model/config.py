@@ -211,6 +211,12 @@ class NotifySettings:
         "embargo ends; each recipient's public key must be in the GnuPG home, found by it.",
         check=checks.both(checks.non_empty, checks.bare_addresses),
     )
+    keys: Mapping[str, str] = _doc(
+        "The key to encrypt to, by address, for a recipient with more than one valid key in "
+        'the GnuPG home: e.g. `{ "security@distro.example" = "FINGERPRINT" }`.',
+        {},
+        checks.recipient_keys,
+    )
 
 
 @dataclass(frozen=True)
@@ -444,6 +450,13 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
                 raise ConfigError.one(path, line, "releases.branches", message)
             named[key] = branch
         tables["releases"] = releases = dataclasses.replace(releases, branches=named)
+    notify = tables.get("notify")
+    if isinstance(notify, NotifySettings):
+        for address in notify.keys:
+            if address not in notify.to:
+                line = tomlpos.key_line(text, "notify", "keys")
+                message = f"{address!r} is not in notify.to"
+                raise ConfigError.one(path, line, "notify.keys", message)
     if releases.upcoming in releases.esr:
         line = tomlpos.key_line(text, "releases", "esr")
         raise ConfigError.one(path, line, "releases.esr", "the upcoming line cannot be an ESR")

@@ -89,3 +89,27 @@ def test_a_key_that_cannot_encrypt_is_named_with_the_reason(
         f"no valid encryption key for {ADDRESS} in the GnuPG home {fresh_gpg_home.path}: "
         f"key {key} {why}"
     )
+
+
+def test_of_two_valid_keys_for_an_address_the_one_notify_keys_names_is_used(
+    fresh_gpg_home: GpgHome, theirs: GpgHome
+) -> None:
+    # A distribution rotates its key: both are valid for a while, and the release manager
+    # says which one to use rather than delete the other from the keyring.
+    fresh_gpg_home.fingerprint = fresh_gpg_home.generate("Acme <security@acme.example>")
+    old = theirs.generate(f"Distro Security 2025 <{ADDRESS}>")
+    new = theirs.generate(f"Distro Security 2026 <{ADDRESS}>")
+    for key in (old, new):
+        theirs.add_subkey(key)
+    signer = imported(fresh_gpg_home, theirs)
+    with pytest.raises(SigningError, match=r"2 keys encrypt to .*: name the one to use in notify"):
+        signer.encryption_key(ADDRESS, NOW)
+    assert signer.encryption_key(ADDRESS, NOW, new.lower()) == new
+    assert signer.encryption_key(ADDRESS, NOW, old) == old
+    theirs.revoke(old)
+    signer = imported(fresh_gpg_home, theirs)
+    with pytest.raises(SigningError, match=f"key {old} is revoked"):
+        signer.encryption_key(ADDRESS, NOW, old)  # never another key than the one named
+    missing = "0" * 40
+    with pytest.raises(SigningError, match=f"import the recipient's public key {missing}"):
+        signer.encryption_key(ADDRESS, NOW, missing)

@@ -141,6 +141,8 @@ def test_mail_url_and_from_key() -> None:
         ('["a@x"]', '["list at x"]', "mail.to: 'list at x' is not one e-mail address"),
         ('["d@x"]', '["Distro <d@x>"]', "notify.to: 'Distro <d@x>' is not an e-mail address alone"),
         ('["d@x"]', '["ABCD1234ABCD1234ABCD1234ABCD1234ABCD1234"]', "is not an e-mail address"),
+        ('to = ["d@x"]', 'to = ["d@x"]\nkeys = { "e@x" = "' + "AB" * 20 + '" }', "'e@x' is not in"),
+        ('to = ["d@x"]', 'to = ["d@x"]\nkeys = { "d@x" = "ABCD" }', "'ABCD' is not a full finger"),
     ],
 )
 def test_mail_addresses_are_checked_with_the_settings(old: str, new: str, expected: str) -> None:
@@ -150,6 +152,14 @@ def test_mail_addresses_are_checked_with_the_settings(old: str, new: str, expect
     assert parse(text) and old in text
     (message,) = problems(text.replace(old, new, 1))
     assert message.startswith("releasekit.toml:") and expected in message, message
+
+
+def test_notify_keys_name_a_recipients_key() -> None:
+    mail = '\n[mail]\nfrom = "Sec <s@x>"\nto = ["a@x"]\nsmtp = "smtp://x"\nsigning_key = "AB"\n'
+    chosen = "ab" * 32  # (a v5 key's fingerprint: 64 hex digits)
+    text = MINIMAL_CONFIG + mail + f'\n[notify]\nto = ["d@x"]\nkeys = {{ "d@x" = "{chosen}" }}\n'
+    settings = parse(text)
+    assert settings.notify.keys == {"d@x": chosen}  # type: ignore[attr-defined]
 
 
 def test_malformed_toml_names_the_line() -> None:
