@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import urljoin
 
 import requests
 from cvelib.cve_api import CveApi, CveRecordValidationError
@@ -91,9 +92,38 @@ def check_org(settings: Settings, what: str) -> None:
         )
 
 
+class Redirected(requests.RequestException):
+    """The service answered with a redirect, which is not followed."""
+
+
+class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
+    """cvelib's client, its requests made as to a server that is not trusted: a redirect
+    is not followed (the credentials go in headers of cvelib's own, which requests would
+    send on to whatever host the redirect names)."""
+
+    def _http_request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {
+            "CVE-API-KEY": self.api_key,
+            "CVE-API-ORG": self.org,
+            "CVE-API-USER": self.username,
+        }
+        response = requests.request(
+            method=method,
+            url=urljoin(self.url, path),
+            timeout=60,
+            headers=headers,
+            allow_redirects=False,
+            **kwargs,
+        )
+        if 300 <= response.status_code < 400:
+            raise Redirected(response=response)
+        response.raise_for_status()
+        return response
+
+
 def client(settings: Settings, creds: Credentials) -> CveClient:
     """cvelib's client for the configured environment (or URL)."""
-    api: CveClient = CveApi(
+    api: CveClient = _Api(
         username=creds.user,
         org=creds.org,
         api_key=creds.api_key,
@@ -108,6 +138,8 @@ def _reason(exc: requests.RequestException) -> str:
     response = exc.response
     if response is None:
         return f"no answer ({type(exc).__name__})"
+    if isinstance(exc, Redirected):
+        return f"HTTP {response.status_code}: a redirect, not followed"
     code = ""
     try:
         body = response.json()

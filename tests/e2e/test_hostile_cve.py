@@ -1,0 +1,64 @@
+"""`cve reserve|reject` against a CVE Services that is broken or hostile: each failure is one
+line naming the service and what happened, exit 1, no secret and nothing of the embargoed
+advisory in it, and a re-run never reserves twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from click.testing import Result
+
+from tests.conftest import Workspace
+from tests.helpers.hostile_http import HostileHttp, redirect
+from tests.helpers.sites import CONFIG
+
+Run = Callable[..., Result]
+NOW = datetime(2026, 11, 5, 10, 20, 30, tzinfo=UTC)
+ID = "ACSA-2026-0001"
+KEY = "MARKER-KEY-0123456789"
+TITLE = "MARKER-TITLE-0001"
+
+
+@pytest.fixture
+def creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("CVE_USER", "rm@acme.example"), ("CVE_ORG", "acme"), ("CVE_API_KEY", KEY)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("CVE_GENERATOR", "-")
+
+
+def point_at(ws: Workspace, url: str, timeout: int | None = None) -> None:
+    extra = f"timeout = {timeout}\n" if timeout is not None else ""
+    ws.write("releasekit.toml", CONFIG + f'url = "{url}"\n' + extra)
+    ws.advisory(ID, embargo=None, title=f'"{TITLE}"')
+
+
+def reserve(run: Run) -> Result:
+    with time_machine.travel(NOW, tick=True):
+        return run("cve", "reserve", ID)
+
+
+def one_line(result: Result) -> str:
+    assert result.exit_code == 1, result.output
+    assert result.exc_info is None or isinstance(result.exc_info[1], SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert KEY not in result.output and TITLE not in result.output
+    return lines[0]
+
+
+def test_a_redirect_is_not_followed_and_the_key_stays_home(
+    ws: Workspace, run: Run, creds: None
+) -> None:
+    with HostileHttp(redirect("http://127.0.0.1:9/")) as other:
+        target = f"http://localhost:{other.port}/api/cve-id"
+        with HostileHttp(redirect(target)) as server:
+            point_at(ws, server.url)
+            line = one_line(reserve(run))
+    assert "CVE Services: no id reserved" in line
+    assert "HTTP 307: a redirect, not followed" in line
+    assert other.requests == []  # the credentials never reached the other host
+    assert 'cve = "' not in (ws.root / "advisories" / f"{ID}.md").read_text()
