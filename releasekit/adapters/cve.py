@@ -11,6 +11,7 @@ Credentials come only from the environment, under the names cvelib uses: ``CVE_U
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -92,8 +93,15 @@ def check_org(settings: Settings, what: str) -> None:
         )
 
 
+PAGES = 100  # of a list: more is taken for a server that pages forever
+
+
 class Redirected(requests.RequestException):
     """The service answered with a redirect, which is not followed."""
+
+
+class Unexpected(requests.RequestException):
+    """The service's answer is not of the shape the API gives."""
 
 
 class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
@@ -120,6 +128,23 @@ class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
         response.raise_for_status()
         return response
 
+    def _get_paged(
+        self, path: str, page_data_attr: str, params: dict[str, Any], **kwargs: Any
+    ) -> Iterator[Any]:
+        """cvelib's paging, ending: a page that is not an object with a list, or more than
+        PAGES pages, is Unexpected."""
+        for _ in range(PAGES):
+            page = self._get(path, params=params, **kwargs).json()
+            entries = page.get(page_data_attr) if isinstance(page, dict) else None
+            if not isinstance(entries, list):
+                raise Unexpected(f"a page without a list of {page_data_attr}")
+            yield from entries
+            next_page = page.get("nextPage")
+            if next_page is None:
+                return
+            params["page"] = next_page
+        raise Unexpected(f"more than {PAGES} pages")
+
 
 def client(settings: Settings, creds: Credentials) -> CveClient:
     """cvelib's client for the configured environment (or URL)."""
@@ -135,6 +160,8 @@ def client(settings: Settings, creds: Credentials) -> CveClient:
 
 def _reason(exc: requests.RequestException) -> str:
     """A short, secret-free reason: the HTTP status and the API's error code."""
+    if isinstance(exc, Unexpected):
+        return f"unexpected answer ({exc})"
     response = exc.response
     if response is None:
         return f"no answer ({type(exc).__name__})"

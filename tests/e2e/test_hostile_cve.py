@@ -12,7 +12,7 @@ import time_machine
 from click.testing import Result
 
 from tests.conftest import Workspace
-from tests.helpers.hostile_http import HostileHttp, redirect
+from tests.helpers.hostile_http import Answer, HostileHttp, redirect, status
 from tests.helpers.sites import CONFIG
 
 Run = Callable[..., Result]
@@ -62,3 +62,26 @@ def test_a_redirect_is_not_followed_and_the_key_stays_home(
     assert "HTTP 307: a redirect, not followed" in line
     assert other.requests == []  # the credentials never reached the other host
     assert 'cve = "' not in (ws.root / "advisories" / f"{ID}.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("listing", "said"),
+    [
+        (status(200, b"[1, 2, 3]"), "unexpected answer (a page without a list of cve_ids)"),
+        (status(200, b'{"cve_ids": [], "nextPage": 2}'), "unexpected answer (more than 100 pages)"),
+    ],
+)
+def test_a_listing_of_the_wrong_shape_or_endless_is_one_line(
+    ws: Workspace, run: Run, creds: None, listing: Answer, said: str
+) -> None:
+    with HostileHttp(status(500, b'{"error": "INTERNAL"}')) as server:
+        point_at(ws, server.url)
+        assert "HTTP 500 INTERNAL" in one_line(reserve(run))  # the attempt is journalled
+        server.answer = listing  # a re-run reads back what that attempt may have reserved
+        line = one_line(reserve(run))
+        posts = [path for method, path, _ in server.requests if method == "POST"]
+    assert line == (
+        "releasekit: error: CVE Services: an unfinished reservation cannot be read back: "
+        f"{said}; run again to retry"
+    )
+    assert len(posts) == 1  # nothing reserved again while it cannot tell
