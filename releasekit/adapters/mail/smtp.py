@@ -22,6 +22,7 @@ import ipaddress
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -156,6 +157,84 @@ def _clean(text: bytes | str, secrets: Iterable[str]) -> str:
     return value if len(value) <= _REPLY_LIMIT else value[:_REPLY_LIMIT] + "..."
 
 
+_MAXLINE = 8192  # smtplib's longest reply line
+
+
+def _read_reply(smtp: smtplib.SMTP, pending: bytearray) -> tuple[int, bytes]:
+    """smtplib's ``getreply``, all of whose bytes must come within ``smtp.timeout`` seconds
+    (smtplib's timeout holds for each read, so a server that drips a reply, or sends
+    continuation lines for ever, held it for as long as it liked). ``pending`` keeps what
+    was read past the reply."""
+    sock = smtp.sock
+    if sock is None:
+        raise smtplib.SMTPServerDisconnected("please run connect() first")
+    deadline = time.monotonic() + smtp.timeout
+    lines: list[bytes] = []
+    try:
+        while True:
+            end = pending.find(b"\n")
+            if end < 0 and len(pending) <= _MAXLINE:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no whole reply in time")
+                sock.settimeout(left)
+                data = sock.recv(4096)
+                if not data:
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                pending += data
+                continue
+            line = bytes(pending[: end + 1 if end >= 0 else _MAXLINE + 1])
+            del pending[: len(line)]
+            if len(line) > _MAXLINE:
+                smtp.close()
+                raise smtplib.SMTPResponseException(500, "Line too long.")
+            lines.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                code = -1
+                break
+            if line[3:4] != b"-":
+                break
+    except OSError as exc:
+        smtp.close()
+        raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}") from exc
+    except smtplib.SMTPServerDisconnected:
+        smtp.close()
+        raise
+    sock.settimeout(smtp.timeout)
+    return code, b"\n".join(lines)
+
+
+class _Replies:
+    """What one client read of the server's replies, on the socket it read them from."""
+
+    def __init__(self) -> None:
+        self.sock: object = None
+        self.pending = bytearray()
+
+    def of(self, sock: object) -> bytearray:
+        if sock is not self.sock:  # a new connection, or TLS now: what came before is void
+            self.sock, self.pending = sock, bytearray()
+        return self.pending
+
+
+class _Client(smtplib.SMTP):
+    replies: _Replies | None = None
+
+    def getreply(self) -> tuple[int, bytes]:
+        self.replies = self.replies or _Replies()
+        return _read_reply(self, self.replies.of(self.sock))
+
+
+class _ClientSSL(smtplib.SMTP_SSL):
+    replies: _Replies | None = None
+
+    def getreply(self) -> tuple[int, bytes]:
+        self.replies = self.replies or _Replies()
+        return _read_reply(self, self.replies.of(self.sock))
+
+
 class _Conversation:
     """One SMTP session with ``endpoint``: turns every failure into a MailError."""
 
@@ -215,11 +294,11 @@ class _Conversation:
         stage = "connect"
         try:
             if endpoint.scheme == "smtps":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp: smtplib.SMTP = _ClientSSL(
                     endpoint.host, endpoint.port, timeout=self.timeout, context=self.context
                 )
             else:
-                smtp = smtplib.SMTP(endpoint.host, endpoint.port, timeout=self.timeout)
+                smtp = _Client(endpoint.host, endpoint.port, timeout=self.timeout)
         except (smtplib.SMTPException, OSError) as exc:
             raise self.error(stage, exc) from None
         self.smtp = smtp
