@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ipaddress
+import re
 import smtplib
 import socket
 import ssl
@@ -157,7 +158,14 @@ def _clean(text: bytes | str, secrets: Iterable[str]) -> str:
     return value if len(value) <= _REPLY_LIMIT else value[:_REPLY_LIMIT] + "..."
 
 
-_MAXLINE = 8192  # smtplib's longest reply line
+_MAXLINE = 8192  # smtplib's longest reply line (RFC 5321: 512 octets)
+_MAXLINES = 1000  # of one reply
+_CODE = re.compile(rb"[2-5][0-9][0-9]([ -]|\r?\n)")
+
+
+class _Garbled(smtplib.SMTPException):
+    """What came for a reply is not one: no reply code, or too long. It is no answer (a
+    message handed over may have been taken), unlike smtplib's own "500 Line too long"."""
 
 
 def _read_reply(smtp: smtplib.SMTP, pending: bytearray) -> tuple[int, bytes]:
@@ -185,23 +193,19 @@ def _read_reply(smtp: smtplib.SMTP, pending: bytearray) -> tuple[int, bytes]:
                 continue
             line = bytes(pending[: end + 1 if end >= 0 else _MAXLINE + 1])
             del pending[: len(line)]
-            if len(line) > _MAXLINE:
+            if len(line) > _MAXLINE or len(lines) >= _MAXLINES or not _CODE.match(line):
                 smtp.close()
-                raise smtplib.SMTPResponseException(500, "Line too long.")
+                raise _Garbled("a reply that is not SMTP (no reply code, or too long)")
             lines.append(line[4:].strip(b" \t\r\n"))
-            try:
-                code = int(line[:3])
-            except ValueError:
-                code = -1
-                break
+            code = int(line[:3])
             if line[3:4] != b"-":
                 break
+    except smtplib.SMTPException:  # (an OSError too)
+        smtp.close()
+        raise
     except OSError as exc:
         smtp.close()
         raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}") from exc
-    except smtplib.SMTPServerDisconnected:
-        smtp.close()
-        raise
     sock.settimeout(smtp.timeout)
     return code, b"\n".join(lines)
 
