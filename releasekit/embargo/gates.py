@@ -45,6 +45,21 @@ def failures(checks: Sequence[Check]) -> str:
     return "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
 
 
+def _cve_check(settings: Settings, batch: Sequence[Advisory]) -> Check:
+    """Every advisory of the lift has its CVE id; when one has not, how to give it one."""
+    missing = [a for a in batch if not a.cve]
+    if not missing:
+        return Check("CVE ids", True, "OK")
+    ids = ", ".join(a.id for a in missing)
+    files = ", ".join(str(display_path(settings, a.path)) for a in missing)
+    return Check(
+        "CVE ids",
+        False,
+        f"no CVE id in {ids}: reserve one with `releasekit cve reserve ID`, or write an id "
+        f"reserved elsewhere as cve in {files}",
+    )
+
+
 def preflight(
     settings: Settings,
     batch: Sequence[Advisory],
@@ -64,14 +79,7 @@ def preflight(
     # Tags carry the time they become public: the embargo instant when waiting for it.
     when = max(now, sign_at or now)
     checks = [_deadlines_check(settings, batch, when)]
-    missing_cve = [a.id for a in batch if not a.cve]
-    checks.append(
-        Check(
-            "CVE ids",
-            not missing_cve,
-            "OK" if not missing_cve else f"no CVE id in {', '.join(missing_cve)}",
-        )
-    )
+    checks.append(_cve_check(settings, batch))
     signer: Signer | None = None
     if settings.mail is None:
         checks.append(Check("signing key", False, "no [mail] signing_key configured"))

@@ -626,6 +626,21 @@ def test_status_names_what_is_missing(release: Release) -> None:
     assert checks["SMTP server"]["ok"] is False
 
 
+def test_status_says_how_to_give_an_advisory_its_cve_id(release: Release) -> None:
+    # "no CVE id in ACSA-2026-0001" alone left a first-time user guessing what to do.
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    path.write_text(path.read_text().replace('cve = "CVE-2026-40002"\n', ""))
+    with time_machine.travel(EMBARGO - timedelta(hours=1), tick=False):
+        result = release.run("embargo", "status", "--json")
+    assert result.exit_code == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["batches"][0]["checks"]}
+    assert checks["CVE ids"]["ok"] is False
+    assert checks["CVE ids"]["detail"] == (
+        "no CVE id in ACSA-2026-0001: reserve one with `releasekit cve reserve ID`,"
+        " or write an id reserved elsewhere as cve in advisories/ACSA-2026-0001.md"
+    )
+
+
 def test_nothing_embargoed_leaks_anywhere(release: Release) -> None:
     with after_embargo():
         assert release.run("embargo", "lift", "--yes").exit_code == 0
