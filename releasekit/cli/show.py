@@ -291,7 +291,14 @@ def print_plan(settings: Settings, result: Plan) -> None:
     for problem in result.problems():
         out.print(literal(f"! {problem}", "red"))
     verdict = "ready" if result.is_ready else "NOT ready"
-    out.print(f"Plan: {verdict}.")
+    # A draft (no embargo) does not gate; say so, or "ready" reads as ready to release it.
+    drafts = [a.id for a in result.advisories if not a.gating and not result.ready(a.id)]
+    if len(drafts) == 1:
+        verdict += f" ({drafts[0]}, a draft with no embargo yet, is not ready and not counted)"
+    elif drafts:
+        waiting = ", ".join(drafts)
+        verdict += f" ({waiting}, drafts with no embargo yet, are not ready and not counted)"
+    out.print(literal(f"Plan: {verdict}."), soft_wrap=True)
 
 
 def _plan_by_line(result: Plan, title: Text) -> Table:

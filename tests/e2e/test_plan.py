@@ -217,6 +217,12 @@ def test_drafts_are_shown_and_do_not_gate(pws: Workspace, product: Product, run:
     upcoming = next(line for line in data["lines"] if line["line"] == "10.4")
     assert [c["advisory"] for c in upcoming["commits"]] == ["ACSA-2026-0001"]
     assert data["ready"] is True
+    # The table says why it is ready with a draft not ready: drafts are not counted.
+    table = run("plan", "--no-fetch")
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines()[-1] == (
+        "Plan: ready (ACSA-2026-0002, a draft with no embargo yet, is not ready and not counted)."
+    )
 
 
 def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) -> None:
