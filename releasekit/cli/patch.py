@@ -11,12 +11,15 @@ import click
 
 from releasekit.cli import show
 from releasekit.cli.context import Context, json_option, pass_context
-from releasekit.support.errors import BadInput
+from releasekit.support.errors import BadInput, ReleasekitError
 from releasekit.support.text import visible
 from releasekit.workspace.files import display_path
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from releasekit.fixes.store import HeldPatch
+    from releasekit.model.config import Settings
 
 
 @click.group()
@@ -72,11 +75,12 @@ def patch_add(
     data = None if file is None else _read_input(file)
     source = "-" if file is None else str(file)
     repo = git.ProductRepo.open(settings.repository_path, obj.env)
+    tags = repo.tags()
     path = add_patch(
         settings,
         advisory_id,
         line,
-        known_lines=lines.line_names(settings, repo.tags()),
+        known_lines=lines.line_names(settings, tags),
         data=data,
         source=source,
         repo=repo,
@@ -86,6 +90,26 @@ def patch_add(
     held = read_patch(settings, path)
     show.echo(f"{display_path(settings, path)}: held {held.describe()}")
     _details(held)
+    _unsupported(settings, line, tags)
+
+
+def _unsupported(settings: Settings, line: str, tags: Iterable[str]) -> None:
+    """Warn when ``line`` is a release line the plan does not support: the fix is held, but
+    no lift pushes it (the plan shows only the supported lines)."""
+    from releasekit.release import lines
+
+    try:
+        supported = [
+            name.name for name in lines.read_lines(settings, tags, upcoming_exists=True).supported
+        ]
+    except ReleasekitError:  # a configuration the plan refuses: the plan says why
+        return
+    if line not in supported:
+        show.echo(
+            f"releasekit: warning: {line} is not a supported line ({', '.join(supported)}): "
+            "no lift pushes this fix; list the line in [releases] esr to support it",
+            err=True,
+        )
 
 
 def _read_input(file: Path) -> bytes:

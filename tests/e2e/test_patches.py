@@ -281,6 +281,23 @@ def test_patch_add_from_a_range_of_the_clone(pws: Workspace, product: Product, r
     assert product.clone_state() == before
 
 
+def test_patch_add_warns_of_a_line_no_lift_pushes(
+    pws: Workspace, product: Product, run: Run
+) -> None:
+    # 9.10 has releases but is neither upcoming, ESR nor one of the last 3: the plan shows
+    # only the supported lines, so a fix held for it was silently never pushed.
+    fix = product.fix("v9.10.1", {"src/x.c": "x\n"}, "Fix")
+    result = run("patch", "add", "ACSA-2026-0001", "--line", "9.10", "-", input=fix.decode())
+    assert result.exit_code == 0, result.output
+    assert (pws.root / "patches" / "ACSA-2026-0001" / "9.10.patch").read_bytes() == fix
+    assert result.stderr == (
+        "releasekit: warning: 9.10 is not a supported line (10.4, 10.3, 10.2, 10.1, 9.11): "
+        "no lift pushes this fix; list the line in [releases] esr to support it\n"
+    )
+    supported = run("patch", "add", "ACSA-2026-0001", "--line", "9.11", "-", input=fix.decode())
+    assert supported.exit_code == 0 and supported.stderr == ""
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
