@@ -56,9 +56,9 @@ def init(
     With --repository, the [releases] table is inferred from the product clone's branches
     and tags as they are (fetch it first; nothing is fetched or written there): the branch
     pattern and the lines on other branches, the tag spelling of the newest releases and
-    the earlier ones, the upcoming line, the supported and (guessed) ESR lines, and the
-    files that carry the version. Each thing inferred and each thing to check is printed,
-    a line each.
+    the earlier ones, the upcoming line, the supported and (guessed) ESR lines, the files
+    that carry the version, and the changelog (commented out, with a guess of its marker).
+    Each thing inferred and each thing to check is printed, a line each.
 
     \b
     Example:

@@ -22,11 +22,14 @@ branches and tags as they are (nothing is fetched or written).
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
   names of a version file that hold its version on one line; live when that line holds each
   supported line's current version on its branch, commented out otherwise.
+- **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of the
+  newest release's tree, always commented out, with a guess of its marker to check.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -39,15 +42,17 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import line_key, line_of
 from releasekit.release.versionfiles import (
+    CHANGELOG_FILES,
     NOT_THE_PRODUCT,
     VERSION_FILES,
     holds,
+    marker_guess,
     text_at,
     version_format,
 )
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
-from releasekit.workspace.init import Bump, ReleasesTable
+from releasekit.workspace.init import Bump, Changelog, ReleasesTable
 
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
@@ -442,6 +447,24 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     return tuple(found)
 
 
+def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:
+    """The changelog at the root of the newest release's tree, commented out in the table
+    with a guess of its marker, and a check said; None when there is none."""
+    assert survey.newest is not None
+    for path in CHANGELOG_FILES:
+        text = text_at(repo, survey.newest.tag.commit, path)
+        if text is None:
+            continue
+        marker = marker_guess(text)
+        guess = f" (a guess: {json.dumps(marker, ensure_ascii=False)})" if marker else ""
+        survey.checks.append(
+            f"[releases.changelog] {path} is commented out: set marker, the line each "
+            f"release's entry goes after{guess}, then uncomment it"
+        )
+        return Changelog(path, marker)
+    return None
+
+
 def survey_repository(
     path: Path, shown: str, env: Environment, *, upcoming: str | None = None
 ) -> Survey:
@@ -456,5 +479,6 @@ def survey_repository(
     facts = read_facts(repo)
     survey = infer(facts, f"--repository {shown}", upcoming=upcoming)
     bumps = find_bumps(repo, facts, survey)
-    survey.table = dataclasses.replace(survey.table, bumps=bumps)
+    changelog = find_changelog(repo, survey)
+    survey.table = dataclasses.replace(survey.table, bumps=bumps, changelog=changelog)
     return survey

@@ -26,6 +26,22 @@ VERSION_FILES = frozenset(
         "setup.cfg",
     }
 )
+# Changelogs at the root of a tree, by their common names, the likeliest first.
+CHANGELOG_FILES = (
+    "CHANGES.rst",
+    "CHANGES.md",
+    "CHANGELOG.md",
+    "CHANGELOG.rst",
+    "HISTORY.rst",
+    "HISTORY.md",
+    "NEWS.md",
+    "NEWS.rst",
+    "CHANGES",
+    "CHANGELOG",
+)
+_UNDERLINE = re.compile(
+    r"([=\-~^\"'`#*+:.])\1+\s*"
+)  # a reStructuredText title's over- or underline
 # Directories whose version files are other projects' (bundled dependencies) or examples.
 NOT_THE_PRODUCT = frozenset(
     {"deps", "vendor", "third_party", "thirdparty", "external", "node_modules", "examples"}
@@ -69,3 +85,18 @@ def holds(repo: ProductRepo, tip: str | None, path: str, form: str, version: Ver
         return False
     text = text_at(repo, tip, path)
     return text is not None and version_format(text, str(version)) == form
+
+
+def marker_guess(text: str) -> str | None:
+    """A line of a changelog after which each release's entry could go: its first line
+    that is not blank, when that line is no title's over- or underline and the next is no
+    underline (an entry between a title and its underline would break it); else None."""
+    lines = [line.strip() for line in text.splitlines()]
+    for number, line in enumerate(lines):
+        if not line:
+            continue
+        after = lines[number + 1] if number + 1 < len(lines) else ""
+        if _UNDERLINE.fullmatch(line) or _UNDERLINE.fullmatch(after):
+            return None
+        return line if len(line) <= 200 else None
+    return None

@@ -48,6 +48,15 @@ class Bump:
 
 
 @dataclass(frozen=True)
+class Changelog:
+    """A changelog found in the clone: ``[releases.changelog]``, commented out (its marker,
+    a guess or None, is for the release manager to check)."""
+
+    path: str
+    marker: str | None = None
+
+
+@dataclass(frozen=True)
 class ReleasesTable:
     """The ``[releases]`` table (and the remote) as inferred from the product clone."""
 
@@ -61,6 +70,7 @@ class ReleasesTable:
     last: int = 3
     line_parts: int = 2  # 1: a line is a major version (branches like v7.x)
     bumps: tuple[Bump, ...] = ()
+    changelog: Changelog | None = None
 
 
 def render_config(root: Path, scaffold: Scaffold, releases: ReleasesTable | None = None) -> str:

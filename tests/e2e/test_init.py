@@ -110,6 +110,25 @@ def undici_like(root: Path) -> Product:
     return fetched(product, "main", "v6.x", "v7.x")
 
 
+def werkzeug_like(root: Path) -> Product:
+    """pallets/werkzeug's shape in 2026: the newest line on `stable`, an older one on 3.0.x,
+    the next on main; tags spelt 3.1.8; the version in pyproject.toml; CHANGES.rst."""
+
+    def version(v: str) -> dict[str, str]:
+        changes = f".. currentmodule:: werkzeug\n\nVersion {v}\n-------------\n\n-   Fix.\n"
+        return {"pyproject.toml": f'[project]\nversion = "{v}"\n', "CHANGES.rst": changes}
+
+    product = Product.create(root, {**version("3.0.0"), "README.md": "werkzeug\n"})
+    product.tag("3.0.0", "main")
+    product.commit("3.0.x", {}, "Branch 3.0.x", create_from="3.0.0")
+    release(product, "3.0.x", "3.0.6", version("3.0.6"))
+    release(product, "main", "3.1.0", version("3.1.0"))
+    product.commit("stable", {}, "Branch stable", create_from="3.1.0")
+    release(product, "stable", "3.1.8", version("3.1.8"))
+    product.commit("main", {"pyproject.toml": '[project]\nversion = "3.2.0.dev"\n'}, "Start 3.2")
+    return fetched(product, "main", "3.0.x", "stable")
+
+
 def acme_like(root: Path) -> Product:
     """The README's example: release-LINE branches, upcoming on main, 9.11 tagged without
     the v at first and still released, the version in server/version.py."""
@@ -285,6 +304,41 @@ def test_init_reads_an_undici_like_clone(tmp_path: Path) -> None:
     assert cells["6"]["reason"] == "introduced in 7; 6 does not have the affected code"
     release = {line["line"]: line["release"] for line in shown["lines"]}
     assert release["7"]["version"] == "7.3.1" and release["7"]["files"] == ["package.json"]
+
+
+def test_init_proposes_the_changelog_of_a_werkzeug_like_clone(tmp_path: Path) -> None:
+    # CHANGES.rst was passed over in silence: the release commits bumped pyproject.toml and
+    # left the changelog alone until one read the configuration reference.
+    product = werkzeug_like(tmp_path / "product")
+    result, workspace = init(tmp_path, product)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (
+        "check: [releases.changelog] CHANGES.rst is commented out: set marker, the line each"
+        ' release\'s entry goes after (a guess: ".. currentmodule:: werkzeug"), then uncomment it'
+    ) in result.stdout.splitlines()
+    config = workspace / "releasekit.toml"
+    commented = (
+        "# [releases.changelog]               # an entry at each release (set marker, the line\n"
+        '# path = "CHANGES.rst"               # it goes after, then uncomment these three lines)\n'
+        '# marker = ".. currentmodule:: werkzeug"\n'
+    )
+    assert commented in config.read_text()
+    commands_pass(workspace)
+    uncommented = "".join(line[2:] + "\n" for line in commented.splitlines())
+    config.write_text(config.read_text().replace(commented, uncommented))
+    (workspace / "advisories" / "ACSA-2026-0001.md").write_text(advisory_text())
+    for line, branch in (("3.2", "main"), ("3.1", "stable"), ("3.0", "3.0.x")):
+        patch = product.fix(branch, {"src/werkzeug/http.py": "# checked\n"}, "Check a header")
+        path = tmp_path / f"{line}.patch"
+        path.write_bytes(patch)
+        held = run_in(workspace)("patch", "add", "ACSA-2026-0001", "--line", line, str(path))
+        assert held.exit_code == 0, held.output + held.stderr
+    plan = run_in(workspace)("plan", "--json")
+    assert plan.exit_code == 0, plan.output + plan.stderr
+    release = {line["line"]: line["release"] for line in json.loads(plan.stdout)["lines"]}
+    assert release["3.2"] is None
+    assert release["3.1"]["version"] == "3.1.9"
+    assert release["3.1"]["files"] == release["3.0"]["files"] == ["CHANGES.rst", "pyproject.toml"]
 
 
 def test_a_version_file_that_does_not_fit_every_line_is_commented_out(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from releasekit.release.survey import (
     infer,
     tagged,
 )
-from releasekit.release.versionfiles import version_format
+from releasekit.release.versionfiles import marker_guess, version_format
 from releasekit.support.errors import BadInput
 
 
@@ -359,3 +359,25 @@ def test_a_stray_branch_of_a_major_version_does_not_outweigh_minor_lines() -> No
     )
     assert (survey.table.line_parts, survey.table.branch, survey.table.last) == (2, "{line}.x", 3)
     assert not any(line.startswith("line_parts") for line in survey.inferred)
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        (
+            ".. currentmodule:: werkzeug\n\nVersion 3.1.8\n-------------\n",
+            ".. currentmodule:: werkzeug",
+        ),
+        ("\n# Changelog\n\n## 2.0.6 (2023-10-02)\n", "# Changelog"),
+        ("<!-- new releases below -->\n## 1.0.1\n", "<!-- new releases below -->"),
+        # An entry between a title and its underline, or after an overline, breaks the title.
+        ("Changes\n=======\n\n2.0.6\n-----\n", None),
+        ("=========\nChangelog\n=========\n", None),
+        ("\n\n", None),
+        ("x" * 201 + "\n", None),
+    ],
+)
+def test_a_changelog_marker_is_guessed_only_where_an_entry_can_go(
+    text: str, guess: str | None
+) -> None:
+    assert marker_guess(text) == guess
