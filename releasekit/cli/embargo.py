@@ -255,8 +255,9 @@ def embargo_lift(
     advisory files, send the signed announcement, and build the site. Refuses before the
     embargo time; `--wait` prepares everything, counts down, and pushes within a second
     after it. `--dry-run` works at any time: before the instant it shows what the lift would
-    do then (the checklist, every ref, commit and tag message, the pages and the whole
-    announcement), changing nothing; exit 0 when ready, 1 when not.
+    do then (the checklist, every ref, commit and tag message, the lines each release
+    commit adds, the pages and the whole announcement), changing nothing; exit 0 when
+    ready, 1 when not.
     Resumable: after any failure, run it again; nothing is pushed or sent twice. An
     announcement handed over without an answer from the server (it may have arrived) is not
     sent again by itself: look in the list's archive, then re-run with `--resend ADDRESS` or

@@ -441,8 +441,8 @@ def _print_verified(report: StatusReport) -> None:
 
 
 def print_lift_texts(report: LiftReport) -> None:
-    """Every commit and tag message a lift would push, then the whole announcement (plain
-    text: data is never console markup)."""
+    """Every commit and tag message a lift would push (and the lines each release commit
+    adds), then the whole announcement (plain text: data is never console markup)."""
     for what, text in report.messages:
         echo(f"--- {what}")
         echo(text.rstrip("\n"), lines=True)

@@ -135,11 +135,17 @@ _SHOWN_PER_BRANCH = 200
 
 def messages(prepared: Prepared) -> list[tuple[str, str]]:
     """(what, text) of every commit and tag message the updates make public, oldest commit
-    first per branch, as a dry run shows them; [] when rebuilt from the journal (the plan's
+    first per branch, as a dry run shows them, and the lines each release commit adds (the
+    version, the changelog entry); [] when rebuilt from the journal (the plan's
     objects are then in the clone, and the journal holds no text)."""
     if prepared.plan is None:
         return []
     repo = prepared.plan.repo
+    releases = {
+        outcome.release.commit: outcome.release
+        for outcome in prepared.plan.outcomes.values()
+        if outcome.release is not None
+    }
     shown: list[tuple[str, str]] = []
     for update in prepared.updates:
         if update.ref.startswith("refs/tags/"):
@@ -153,6 +159,11 @@ def messages(prepared: Prepared) -> list[tuple[str, str]]:
         # Back from the new tip to the public one; a new branch (no old tip) shows its last few.
         while oid is not None and oid != update.old and len(chain) < _SHOWN_PER_BRANCH:
             commit = repo.commit(oid)
+            release = releases.get(oid)
+            # A release commit's new lines (version, changelog entry) become public too.
+            for path, added in reversed(release.added if release is not None else ()):
+                text = "".join(f"+{line}\n" for _number, line in added)
+                chain.append((f"{path}: lines added by commit {oid[:12]}", text))
             chain.append((f"commit {oid[:12]} on {branch}", commit.message))
             oid = commit.parents[0] if commit.parents else None
         shown += reversed(chain)

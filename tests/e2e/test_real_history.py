@@ -358,6 +358,25 @@ def test_the_release_commit_inserts_the_changelog_entry(with_changelog: Workspac
     assert "10.4.0" not in ws.remote("show", "release-10.4:CHANGES.md")
 
 
+def test_the_dry_run_shows_the_lines_a_release_commit_adds(with_changelog: Workspace) -> None:
+    # The changelog entry and the version line are public at the lift: the dry run showed
+    # only the release commit's subject, so the entry was first seen on the remote.
+    ws = with_changelog
+    with time_machine.travel(datetime(2026, 11, 30, 14, 0, tzinfo=UTC), tick=False):
+        dry = ws.run("embargo", "lift", "--dry-run")
+    assert dry.exit_code == 0, dry.output + dry.stderr
+    out = dry.stdout
+    shown = re.search(r"--- commit ([0-9a-f]{12}) on release-10.3\nRelease 10.3.2\n", out)
+    assert shown is not None, out
+    commit = shown.group(1)
+    assert out[shown.end() :].startswith(
+        f"--- VERSION: lines added by commit {commit}\n+10.3.2\n"
+        f"--- CHANGES.md: lines added by commit {commit}\n"
+        "+\n+## 10.3.2 (2026-12-01)\n+\n+- Export ignores the share setting\n"
+        "--- tag v10.3.2\n"
+    ), out[shown.start() :]
+
+
 def test_a_restructuredtext_changelog_gets_an_entry_in_its_markup(
     with_rst_changelog: Workspace,
 ) -> None:
