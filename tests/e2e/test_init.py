@@ -341,6 +341,16 @@ def test_init_proposes_the_changelog_of_a_werkzeug_like_clone(tmp_path: Path) ->
     assert release["3.1"]["files"] == release["3.0"]["files"] == ["CHANGES.rst", "pyproject.toml"]
 
 
+def test_the_example_of_an_earlier_tag_spelling_is_not_the_one_written(tmp_path: Path) -> None:
+    # With tag = "{version}" (werkzeug's 3.1.8), the commented example offered the same
+    # spelling as an "earlier" one to read.
+    result, workspace = init(tmp_path, werkzeug_like(tmp_path / "product"))
+    assert result.exit_code == 0, result.output + result.stderr
+    table = releases_table(workspace)
+    assert 'tag = "{version}" ' in table
+    assert '\n# read_tags = ["v{version}"] ' in table
+
+
 def test_a_version_file_that_does_not_fit_every_line_is_commented_out(tmp_path: Path) -> None:
     product = urllib3_like(tmp_path / "product")
     product.commit("1.26.x", {"src/urllib3/_version.py": "VERSION = (1, 26, 17)\n"}, "Tuple")
