@@ -311,3 +311,9 @@ def embargo_lift(
     if report.skipped:
         show.echo(f"Already done before: {', '.join(report.skipped)}.")
     show.echo(f"Done now: {', '.join(report.done) or 'nothing'}.")
+    if "record" in report.done:  # the workspace is a git repository of its own (init)
+        from releasekit.workspace.files import display_path
+
+        folder = display_path(settings, settings.advisories_dir)
+        files = ", ".join(str(folder / f"{ident}.md") for ident in report.advisories)
+        show.echo(f"Recorded released, fixed and fix_commits in {files}: commit them.")
