@@ -49,7 +49,8 @@ def push(run: Run, prepared: Prepared) -> None:
         run.outside.crash_point("push-started")
         advertised = read if read is not None else repo.ls_remote(remote)
         rejected = {}
-        for kind in ("refs/heads/", "refs/tags/"):
+        # A tag of the release made by someone else: push no branch of it at all.
+        for kind in ("refs/heads/", "refs/tags/") if not _taken(prepared, advertised) else ():
             todo = _todo(prepared, advertised, kind)
             if todo:
                 run.outside.say(f"pushing {counted(len(todo), 'ref')} to {repo.remote_url(remote)}")
@@ -66,7 +67,7 @@ def push(run: Run, prepared: Prepared) -> None:
             return
         reasons = "; ".join(f"{u.ref}: {rejected.get(u.ref) or 'not pushed yet'}" for u in wrong)
         run.book.fail(key, run.now(), reasons)
-        taken = [u.ref for u in wrong if u.ref.startswith("refs/tags/") and u.ref in advertised]
+        taken = _taken(prepared, advertised)
         if taken:
             raise NotDone(
                 f"{', '.join(taken)} already exist on the remote with other contents; "
@@ -86,13 +87,29 @@ def push(run: Run, prepared: Prepared) -> None:
 
 def _not_elsewhere(run: Run, prepared: Prepared, advertised: Mapping[str, str]) -> None:
     """Before this journal pushes anything: stop (Refused) when the remote shows that another
-    copy of the workspace pushed this release (:mod:`releasekit.embargo.elsewhere`); a
-    branch that moved since the preflight is fetched and planned again to tell."""
+    copy of the workspace pushed this release (:mod:`releasekit.embargo.elsewhere`), or has
+    one of its tags already (made since the preflight); a branch that moved since the
+    preflight is fetched and planned again to tell."""
     there = elsewhere.found(run.settings, prepared, advertised)
     if not there and _moved_lines(prepared, advertised):
         there = elsewhere.refetched(run.settings, run.batch, run.outside)
     if there:
         raise Refused(f"{elsewhere.message(run.ids, there)}. Nothing was pushed or sent")
+    taken = _taken(prepared, advertised)
+    if taken:
+        raise Refused(
+            f"{', '.join(taken)} appeared on the remote since the preflight, with other "
+            "contents; nothing was pushed or sent. Resolve it by hand, then re-run the lift."
+        )
+
+
+def _taken(prepared: Prepared, advertised: Mapping[str, str]) -> list[str]:
+    """The release's tags that the remote has already, at another object (someone else's)."""
+    return [
+        u.ref
+        for u in prepared.updates
+        if u.ref.startswith("refs/tags/") and advertised.get(u.ref, u.new) != u.new
+    ]
 
 
 def _todo(prepared: Prepared, advertised: Mapping[str, str], kind: str) -> list[RefUpdate]:
