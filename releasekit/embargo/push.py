@@ -20,7 +20,7 @@ from releasekit.embargo.context import require_mail
 from releasekit.embargo.prepare import Prepared, RefUpdate, prepare, release_instant
 from releasekit.embargo.run import Run
 from releasekit.support import timefmt
-from releasekit.support.errors import NotDone, NotReady, Refused
+from releasekit.support.errors import NotDone, NotReady, Refused, ReleasekitError
 from releasekit.support.words import counted
 
 PUSH_ATTEMPTS = 3
@@ -47,16 +47,25 @@ def push(run: Run, prepared: Prepared) -> None:
             repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))
         run.book.start(key, run.now(), prepared.journal_detail())
         run.outside.crash_point("push-started")
-        advertised = read if read is not None else repo.ls_remote(remote)
         rejected = {}
-        # A tag of the release made by someone else: push no branch of it at all.
-        for kind in ("refs/heads/", "refs/tags/") if not _taken(prepared, advertised) else ():
-            todo = _todo(prepared, advertised, kind)
-            if todo:
-                run.outside.say(f"pushing {counted(len(todo), 'ref')} to {repo.remote_url(remote)}")
-                results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
-                rejected.update({r.ref: r.message for r in results if not r.ok})
-                advertised = repo.ls_remote(remote)
+        try:
+            advertised = read if read is not None else repo.ls_remote(remote)
+            # A tag of the release made by someone else: push no branch of it at all.
+            for kind in ("refs/heads/", "refs/tags/") if not _taken(prepared, advertised) else ():
+                todo = _todo(prepared, advertised, kind)
+                if todo:
+                    url = repo.remote_url(remote)
+                    run.outside.say(f"pushing {counted(len(todo), 'ref')} to {url}")
+                    results = repo.push(remote, [f"{u.new}:{u.ref}" for u in todo])
+                    rejected.update({r.ref: r.message for r in results if not r.ok})
+                    advertised = repo.ls_remote(remote)
+        except ReleasekitError as exc:
+            # The remote may have taken some refs before it went away: say so, and resume.
+            run.book.fail(key, run.now(), str(exc))
+            raise NotDone(
+                f"{exc}. The push started and may be partly done; nothing was announced. "
+                "Re-run `releasekit embargo lift` to finish it."
+            ) from exc
         wrong = [u for u in prepared.updates if advertised.get(u.ref) != u.new]
         if not wrong:
             finished = run.now()

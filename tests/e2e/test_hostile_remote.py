@@ -10,8 +10,8 @@ from releasekit.embargo.context import Outside
 from releasekit.embargo.lift import LiftReport, lift
 from releasekit.model.config import load_config
 from releasekit.support.errors import Refused
-from tests.e2e.test_embargo import Release, after_embargo
-from tests.helpers.repos import git
+from tests.e2e.test_embargo import DETAIL_MARKER, Release, after_embargo
+from tests.helpers.repos import GitDaemon, git
 
 
 def test_a_tag_made_by_someone_else_after_the_preflight_stops_before_any_push(
@@ -34,3 +34,34 @@ def test_a_tag_made_by_someone_else_after_the_preflight_stops_before_any_push(
     assert {k: v for k, v in after.items() if k != "refs/tags/v10.2.1"} == before
     assert release.smtp.messages == []
     assert not any(s.endswith("/push=started") for s in release.journal_steps())
+
+
+def test_a_remote_that_drops_the_push_says_to_resume_then_the_re_run_finishes(
+    release: Release,
+) -> None:
+    # The receiving git is killed mid-push: the one line said only "could not be reached",
+    # not that the push had started (some refs may be public) nor that a re-run finishes it.
+    marker = release.product.root / "killed-once"
+    hook = release.product.remote / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\n[ -e {marker} ] && exit 0\ntouch {marker}\nkill -9 $PPID\n")
+    hook.chmod(0o755)
+    with GitDaemon(release.product.root) as daemon:
+        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        before = release.remote_refs()
+        with after_embargo():
+            stopped = release.run("embargo", "lift", "--yes")
+        assert marker.exists()
+        assert stopped.exit_code == 1
+        lines = stopped.stderr.strip().splitlines()
+        assert lines[-1].startswith("releasekit: error: remote origin")
+        assert "The push started and may be partly done; nothing was announced" in lines[-1]
+        assert "Re-run `releasekit embargo lift`" in lines[-1]
+        assert DETAIL_MARKER not in stopped.stderr
+        assert any(s.endswith("/push=failed") for s in release.journal_steps())
+        assert release.remote_refs() == before
+        assert release.smtp.messages == []
+        with after_embargo():
+            done = release.run("embargo", "lift", "--yes")
+    assert done.exit_code == 0, done.output + done.stderr
+    assert "refs/tags/v10.2.1" in release.remote_refs()
+    assert len(release.smtp.messages) == 2
