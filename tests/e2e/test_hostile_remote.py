@@ -3,6 +3,13 @@ real bare repositories with hooks, served by ``git daemon`` on 127.0.0.1 where i
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from releasekit.adapters.env import Environment
@@ -10,7 +17,7 @@ from releasekit.embargo.context import Outside
 from releasekit.embargo.lift import LiftReport, lift
 from releasekit.model.config import load_config
 from releasekit.support.errors import Refused
-from tests.e2e.test_embargo import DETAIL_MARKER, Release, after_embargo
+from tests.e2e.test_embargo import DETAIL_MARKER, LISTS, Release, after_embargo
 from tests.helpers.repos import GitDaemon, git
 
 
@@ -65,3 +72,54 @@ def test_a_remote_that_drops_the_push_says_to_resume_then_the_re_run_finishes(
     assert done.exit_code == 0, done.output + done.stderr
     assert "refs/tags/v10.2.1" in release.remote_refs()
     assert len(release.smtp.messages) == 2
+
+
+def test_a_lift_killed_before_it_read_its_push_back_resumes_without_pushing_twice(
+    past: Release,
+) -> None:
+    # The remote has updated the branches (its reference-transaction hook holds the answer
+    # back) when the lift is killed: the re-run reads them back and pushes only the rest.
+    marker = past.product.root / "held"
+    hook = past.product.remote / "hooks" / "reference-transaction"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'[ "$1" = committed ] && [ ! -e {marker} ] && grep -q refs/heads/ && '
+        f"{{ echo $$ > {marker}; exec sleep 60; }}\nexit 0\n"
+    )
+    hook.chmod(0o755)
+    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
+    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+    before = past.remote_refs()
+    with GitDaemon(past.product.root) as daemon:
+        git(past.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        lifting = subprocess.Popen(
+            [sys.executable, "-c", code, "embargo", "lift", "--yes"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not (marker.exists() and marker.read_text().strip()):
+                assert lifting.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            lifting.send_signal(signal.SIGKILL)
+            lifting.wait(timeout=10)
+        finally:
+            if lifting.poll() is None:
+                lifting.kill()
+                lifting.wait()
+            if marker.exists() and marker.read_text().strip():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(marker.read_text()), signal.SIGKILL)
+        refs = past.remote_refs()
+        arrived = {k for k, v in refs.items() if before.get(k) != v}
+        assert arrived and all(k.startswith("refs/heads/") for k in arrived)
+        assert past.smtp.messages == []
+        assert any(s.endswith("/push=started") for s in past.journal_steps())
+        assert past.subprocess("embargo", "lift", "--yes") == 0
+    after = past.remote_refs()
+    assert {k: after[k] for k in arrived} == {k: refs[k] for k in arrived}  # not pushed again
+    assert "refs/tags/v10.2.1" in after
+    assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
+    assert all(s.endswith("=done") for s in past.journal_steps()), past.journal_steps()
