@@ -3,7 +3,9 @@
 A push is not atomic: a branch may be refused while its tag is accepted, so a tag goes only
 after its branch reads back as intended, and a tag is never public without its commit on its
 branch. A branch that moved on the remote meanwhile is fetched and its fixes re-applied (its
-version must not change); a ref the remote refused is tried again as it was. The step is done
+version must not change): before anything is pushed when the move shows then, so that a
+line that no longer takes its fixes stops the whole release, not only its own; a ref the
+remote refused is tried again as it was. The step is done
 only when every branch and tag reads back as intended, after a bounded number of attempts,
 and before anything is announced. Never forced.
 """
@@ -42,6 +44,16 @@ def push(run: Run, prepared: Prepared) -> None:
         if run.book.get(key) is None:  # nothing pushed by this journal yet
             read = repo.ls_remote(remote)
             _not_elsewhere(run, prepared, read)
+            moved = _moved_lines(prepared, read)
+            if moved:  # re-applied before any line is pushed: all of them go, or none
+                try:
+                    prepared = _replan(run, prepared, moved)
+                except NotDone as exc:
+                    stop = NotReady if isinstance(exc, NotReady) else NotDone
+                    said = str(exc).removesuffix("; nothing was announced")
+                    raise stop(f"{said}; nothing was pushed or announced") from exc
+                assert prepared.plan is not None
+                repo = prepared.plan.repo
         if prepared.plan is not None:
             # Objects become public now: keep them in the clone so a re-run can push them.
             repo.persist(u.new for u in prepared.updates if repo.has_object(u.new))

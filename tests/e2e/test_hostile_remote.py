@@ -16,7 +16,7 @@ from releasekit.adapters.env import Environment
 from releasekit.embargo.context import Outside
 from releasekit.embargo.lift import LiftReport, lift
 from releasekit.model.config import load_config
-from releasekit.support.errors import Refused
+from releasekit.support.errors import NotReady, Refused
 from tests.e2e.test_embargo import DETAIL_MARKER, LISTS, Release, after_embargo
 from tests.helpers.repos import GitDaemon, git
 
@@ -123,3 +123,34 @@ def test_a_lift_killed_before_it_read_its_push_back_resumes_without_pushing_twic
     assert "refs/tags/v10.2.1" in after
     assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
     assert all(s.endswith("=done") for s in past.journal_steps()), past.journal_steps()
+
+
+def test_a_branch_rewritten_after_the_preflight_stops_every_line_before_any_push(
+    release: Release,
+) -> None:
+    """10.2's branch is rewritten on the remote (its release is no longer on it) between the
+    preflight and the push: the fixes cannot be re-applied there, and no other line's
+    branch or tag goes public without it (they used to: half a release, unannounced)."""
+    settings = load_config(release.root)
+    before = release.remote_refs()
+
+    def rewrite(report: LiftReport) -> bool:
+        release.product.commit(
+            "release-10.2", {"NEWS": "rewritten\n"}, "Rewrite the branch", create_from="main"
+        )
+        release.product.publish("release-10.2")
+        return True
+
+    outside = Outside(env=Environment(release.gpg.env))
+    with after_embargo(), pytest.raises(NotReady) as raised:
+        lift(settings, outside, confirm=rewrite)
+    after = release.remote_refs()
+    assert {ref: after[ref] for ref in before if ref != "refs/heads/release-10.2"} == {
+        ref: oid for ref, oid in before.items() if ref != "refs/heads/release-10.2"
+    }
+    assert set(after) == set(before)  # no tag of any line
+    assert release.smtp.messages == []
+    assert str(raised.value) == (
+        "after the branch moved: line 10.2: no release tag of 10.2 is on release-10.2; "
+        "nothing was pushed or announced"
+    )
