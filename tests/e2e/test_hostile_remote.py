@@ -154,3 +154,27 @@ def test_a_branch_rewritten_after_the_preflight_stops_every_line_before_any_push
         "after the branch moved: line 10.2: no release tag of 10.2 is on release-10.2; "
         "nothing was pushed or announced"
     )
+
+
+def test_a_hook_that_refuses_a_tag_is_quoted_in_the_one_line(release: Release) -> None:
+    # The operator saw "hook declined" and nothing of why; the hook's last words now come
+    # with it, cut short, and the remote's terminal codes shown as escapes.
+    hook = release.product.remote / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "while read old new ref; do case $ref in refs/tags/*)\n"
+        "  printf 'MARKER-HOOK tags need a second review\\033[31m\\n' >&2\n"
+        "  head -c 100000 /dev/zero | tr '\\\\0' x >&2; echo >&2; exit 1;;\n"
+        "esac; done\n"
+    )
+    hook.chmod(0o755)
+    with GitDaemon(release.product.root) as daemon:
+        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+        with after_embargo():
+            stopped = release.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1
+    line = stopped.stderr.strip().splitlines()[-1]
+    assert "hook declined (the remote said: MARKER-HOOK tags need a second review" in line
+    assert "\x1b" not in line and len(line) < 2000
+    assert line.count("the remote said") == 1  # once, not for each ref it refused
+    assert release.smtp.messages == []

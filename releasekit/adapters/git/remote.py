@@ -57,6 +57,11 @@ def split_refspec(spec: str) -> tuple[str, str]:
     return source, dest
 
 
+# git's own progress lines on the side band, which say nothing of why a ref was refused.
+_GIT_PROGRESS = re.compile(r"(Counting|Compressing|Enumerating|Resolving|Writing|Total)\b")
+_SAID_LINES, _SAID_WIDTH = 3, 200  # of what a remote says, shown with a refusal
+
+
 class _Callbacks(pygit2.RemoteCallbacks):
     """Progress, a deadline, the login (SSH agent, HTTPS from the environment), and what the
     remote says per ref."""
@@ -76,6 +81,7 @@ class _Callbacks(pygit2.RemoteCallbacks):
         self._said = ""
         self.rejected: dict[str, str] = {}
         self.accepted: list[str] = []
+        self.said: list[str] = []  # the remote's last words (a hook's reason to refuse)
         self._login = login
         self._logins_given = 0
 
@@ -112,6 +118,11 @@ class _Callbacks(pygit2.RemoteCallbacks):
 
     def sideband_progress(self, string: str) -> None:
         self._check_deadline()
+        for line in string.replace("\r", "\n").splitlines():
+            line = line.strip()
+            if line and not _GIT_PROGRESS.match(line):
+                self.said.append(line[:_SAID_WIDTH])
+        del self.said[:-_SAID_LINES]
         self._say(f"remote: {string.strip()}")
 
     def transfer_progress(self, stats: Any) -> None:
@@ -281,9 +292,12 @@ class Remotes:
                     raise GitError(f"push to {remote} failed: {sanitize(str(exc))}") from None
                 raise self._unreachable(remote, exc) from None
         results: dict[str, PushResult] = {}
+        said = " | ".join(callbacks.said)  # (told once, with the first ref refused)
         for _oid, dest in to_push:
             if dest in callbacks.rejected:
-                results[dest] = PushResult(dest, False, callbacks.rejected[dest])
+                why = callbacks.rejected[dest]
+                why, said = (f"{why} (the remote said: {said})", "") if said else (why, said)
+                results[dest] = PushResult(dest, False, why)
             elif dest in callbacks.accepted:
                 results[dest] = PushResult(dest, True)
             else:
