@@ -11,7 +11,12 @@ Credentials come only from the environment, under the names cvelib uses: ``CVE_U
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -19,6 +24,9 @@ from urllib.parse import urljoin
 
 import requests
 from cvelib.cve_api import CveApi, CveRecordValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from releasekit.adapters.env import Environment
 from releasekit.model.config import Settings
@@ -104,10 +112,102 @@ class Unexpected(requests.RequestException):
     """The service's answer is not of the shape the API gives."""
 
 
+class TimedOut(requests.Timeout):
+    """The whole exchange (connecting, the status, headers and body) passed its deadline."""
+
+
+class _Deadline:
+    """One deadline for one exchange. Each socket the exchange opens is watched (a
+    duplicate of it kept) and shut down when the deadline passes: that ends a read that
+    waits or drips, in the status line, the headers or the body, which a timeout of each
+    socket read alone never would."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.passed = False
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._pass)
+        self._timer.daemon = True
+
+    def left(self) -> float:
+        return max(self.end - time.monotonic(), 0.01)
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._watched.append(sock.dup())
+            if self.passed:
+                self._shut(self._watched[-1])
+
+    def _pass(self) -> None:
+        with self._lock:
+            self.passed = True
+            for sock in self._watched:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        self._timer.join()
+        for sock in self._watched:
+            sock.close()
+
+
+_EXCHANGE: ContextVar[_Deadline | None] = ContextVar("cve_exchange", default=None)
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    deadline = _EXCHANGE.get()
+    if deadline is not None:
+        deadline.watch(sock)
+    return sock
+
+
+class _Connection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _TlsConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TlsPool(HTTPSConnectionPool):
+    ConnectionCls = _TlsConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter whose connections are watched by the exchange's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TlsPool}
+
+
 class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
     """cvelib's client, its requests made as to a server that is not trusted: a redirect
     is not followed (the credentials go in headers of cvelib's own, which requests would
-    send on to whatever host the redirect names)."""
+    send on to whatever host the redirect names), and each exchange has one deadline of
+    ``timeout`` seconds (cvelib's 60 s is for each socket read: a server that drips holds
+    it without end)."""
+
+    def __init__(self, *, timeout: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.timeout = timeout
 
     def _http_request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {
@@ -115,15 +215,32 @@ class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
             "CVE-API-ORG": self.org,
             "CVE-API-USER": self.username,
         }
-        response = requests.request(
-            method=method,
-            url=urljoin(self.url, path),
-            timeout=60,
-            headers=headers,
-            allow_redirects=False,
-            **kwargs,
-        )
+        with _Deadline(self.timeout) as deadline, requests.Session() as session:
+            session.mount("http://", _Adapter())
+            session.mount("https://", _Adapter())
+            exchange = _EXCHANGE.set(deadline)
+            try:
+                response = session.request(
+                    method=method,
+                    url=urljoin(self.url, path),
+                    timeout=(deadline.left(), deadline.left()),
+                    headers=headers,
+                    allow_redirects=False,
+                    stream=True,
+                    **kwargs,
+                )
+                if not 300 <= response.status_code < 400:
+                    response._content = _body(response)
+            except requests.RequestException:
+                if deadline.passed or time.monotonic() >= deadline.end:
+                    raise TimedOut(f"no answer within {self.timeout:g} s") from None
+                raise
+            finally:
+                _EXCHANGE.reset(exchange)
+            if deadline.passed:  # a body read to its end, as the deadline cut it
+                raise TimedOut(f"no answer within {self.timeout:g} s")
         if 300 <= response.status_code < 400:
+            response.close()
             raise Redirected(response=response)
         response.raise_for_status()
         return response
@@ -146,6 +263,11 @@ class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
         raise Unexpected(f"more than {PAGES} pages")
 
 
+def _body(response: requests.Response) -> bytes:
+    """The body of ``response``, read in pieces."""
+    return b"".join(response.iter_content(65536))
+
+
 def client(settings: Settings, creds: Credentials) -> CveClient:
     """cvelib's client for the configured environment (or URL)."""
     api: CveClient = _Api(
@@ -154,6 +276,7 @@ def client(settings: Settings, creds: Credentials) -> CveClient:
         api_key=creds.api_key,
         env=settings.cve.environment,
         url=settings.cve.url or None,
+        timeout=settings.cve.timeout,
     )
     return api
 
@@ -162,6 +285,8 @@ def _reason(exc: requests.RequestException) -> str:
     """A short, secret-free reason: the HTTP status and the API's error code."""
     if isinstance(exc, Unexpected):
         return f"unexpected answer ({exc})"
+    if isinstance(exc, TimedOut):
+        return str(exc)
     response = exc.response
     if response is None:
         return f"no answer ({type(exc).__name__})"

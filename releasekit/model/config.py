@@ -253,6 +253,11 @@ class CveSettings:
         "",
         lambda v: None if not v or 2 <= len(v) <= 32 else "must be 2 to 32 characters",
     )
+    timeout: int = _doc(  # one deadline: connecting, status, headers and body
+        "Seconds one exchange with CVE Services may take, all of it (at most 3600).",
+        30,
+        checks.at_most(checks.positive, 3600, "seconds"),
+    )
 
 
 @dataclass(frozen=True)

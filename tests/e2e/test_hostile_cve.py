@@ -4,6 +4,7 @@ advisory in it, and a re-run never reserves twice."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -12,7 +13,15 @@ import time_machine
 from click.testing import Result
 
 from tests.conftest import Workspace
-from tests.helpers.hostile_http import Answer, HostileHttp, redirect, status
+from tests.helpers.hostile_http import (
+    Answer,
+    HostileHttp,
+    drip,
+    drip_head,
+    redirect,
+    silent,
+    status,
+)
 from tests.helpers.sites import CONFIG
 
 Run = Callable[..., Result]
@@ -85,3 +94,25 @@ def test_a_listing_of_the_wrong_shape_or_endless_is_one_line(
         f"{said}; run again to retry"
     )
     assert len(posts) == 1  # nothing reserved again while it cannot tell
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [silent(), drip_head(0.05), drip(b'{"cve_ids": []}', 0.3)],
+    ids=["silent", "drip-head", "drip-body"],
+)
+def test_one_deadline_holds_the_whole_exchange(
+    ws: Workspace, run: Run, creds: None, answer: Answer
+) -> None:
+    # Each byte comes well within the timeout of one read: only a deadline ends it.
+    with HostileHttp(answer) as server:
+        point_at(ws, server.url, timeout=1)
+        started = time.monotonic()
+        line = one_line(reserve(run))
+        took = time.monotonic() - started
+    assert line == (
+        f"releasekit: error: CVE Services: no id reserved for {ID}: no answer within 1 s; "
+        "run again to retry"
+    )
+    assert took < 4
+    assert 'cve = "' not in (ws.root / "advisories" / f"{ID}.md").read_text()

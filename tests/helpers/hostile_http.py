@@ -57,6 +57,30 @@ def drip(body: bytes, every: float) -> Answer:
     return answer
 
 
+def drip_head(every: float) -> Answer:
+    """The status line and headers one byte every ``every`` seconds (until the client goes)."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: yes\r\n" * 1000 + b"\r\n"
+        for byte in head:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(every)
+
+    return answer
+
+
+def silent() -> Answer:
+    """Nothing at all: the request is taken and no answer comes until the client goes."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.connection.settimeout(30)  # a client that never goes ends it too
+        while handler.connection.recv(4096):
+            pass
+
+    return answer
+
+
 def endless(chunk: bytes = b" " * 65536) -> Answer:
     """200 with a JSON body that never ends (until the client goes)."""
 

@@ -314,3 +314,12 @@ def test_reference_documents_the_nested_keys() -> None:
     assert keys[at + 1 : at + 3] == [("releases.bump", "path"), ("releases.bump", "format")]
     assert ("releases", "branches") in keys and ("releases", "read_tags") in keys
     assert ("releases.changelog", "marker") in keys
+
+
+def test_cve_timeout_is_30_seconds_and_at_most_an_hour() -> None:
+    assert parse(MINIMAL_CONFIG + "\n[cve]\n").cve.timeout == 30  # type: ignore[attr-defined]
+    hour = parse(MINIMAL_CONFIG + "\n[cve]\ntimeout = 3600\n")
+    assert hour.cve.timeout == 3600  # type: ignore[attr-defined]
+    for value in ("0", "3601"):
+        (message,) = problems(MINIMAL_CONFIG + f"\n[cve]\ntimeout = {value}\n")
+        assert "cve.timeout:" in message
