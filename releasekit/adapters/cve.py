@@ -263,9 +263,31 @@ class _Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
         raise Unexpected(f"more than {PAGES} pages")
 
 
+# What is read of an answer, at most. CVE Services answers in kilobytes; its largest answer
+# is a whole record (a few hundred KB at most; the CVE JSON 5 schema allows 3,999 affected
+# products and long descriptions) or a page of a listing (a few hundred KB). 16 MiB leaves
+# a wide margin while a hostile server cannot fill the memory. Counted after decoding, so a
+# compressed body cannot pass it either.
+MAX_ANSWER = 16 * 1024 * 1024
+
+
+class TooLarge(requests.RequestException):
+    """The answer is larger than MAX_ANSWER: it is not read on."""
+
+
 def _body(response: requests.Response) -> bytes:
-    """The body of ``response``, read in pieces."""
-    return b"".join(response.iter_content(65536))
+    """The body of ``response``, read in pieces; TooLarge past MAX_ANSWER."""
+    too_large = TooLarge(f"an answer of more than {MAX_ANSWER // 1024 // 1024} MiB, not read")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER:
+        raise too_large
+    pieces, size = [], 0
+    for piece in response.iter_content(65536):
+        size += len(piece)
+        if size > MAX_ANSWER:
+            raise too_large
+        pieces.append(piece)
+    return b"".join(pieces)
 
 
 def client(settings: Settings, creds: Credentials) -> CveClient:
@@ -285,7 +307,7 @@ def _reason(exc: requests.RequestException) -> str:
     """A short, secret-free reason: the HTTP status and the API's error code."""
     if isinstance(exc, Unexpected):
         return f"unexpected answer ({exc})"
-    if isinstance(exc, TimedOut):
+    if isinstance(exc, TimedOut | TooLarge):
         return str(exc)
     response = exc.response
     if response is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from tests.helpers.hostile_http import (
     HostileHttp,
     drip,
     drip_head,
+    endless,
     redirect,
     silent,
     status,
@@ -116,3 +118,30 @@ def test_one_deadline_holds_the_whole_exchange(
     )
     assert took < 4
     assert 'cve = "' not in (ws.root / "advisories" / f"{ID}.md").read_text()
+
+
+def huge_declared(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(1 << 30))
+    handler.end_headers()
+    handler.wfile.write(b'{"cve_ids": [')  # and then nothing, until the client goes
+    handler.connection.settimeout(30)
+    while handler.connection.recv(4096):
+        pass
+
+
+@pytest.mark.parametrize("answer", [endless(), huge_declared], ids=["endless", "declared"])
+def test_an_answer_too_large_is_not_read_whole(
+    ws: Workspace, run: Run, creds: None, answer: Answer
+) -> None:
+    with HostileHttp(answer) as server:
+        point_at(ws, server.url, timeout=20)
+        started = time.monotonic()
+        line = one_line(reserve(run))
+        took = time.monotonic() - started
+    assert line == (
+        f"releasekit: error: CVE Services: no id reserved for {ID}: an answer of more than "
+        "16 MiB, not read; run again to retry"
+    )
+    assert took < 10
