@@ -5,8 +5,8 @@ The only module that talks to CVE Services (``publish --cve-services``, see
 :mod:`releasekit.site.cve_cycle`). A call that fails raises :class:`Refused` with a short
 reason: the HTTP status and the API's error code, never a secret.
 
-Credentials come only from the environment, under the names cvelib uses: ``CVE_USER``,
-``CVE_ORG``, ``CVE_API_KEY``. They never appear in output, messages or the journal.
+Credentials come only from the environment (:mod:`releasekit.adapters.cve_login`, named
+here too). They never appear in output, messages or the journal.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from releasekit.adapters.env import Environment
+from releasekit.adapters.cve_login import ENV_NAMES as ENV_NAMES
+from releasekit.adapters.cve_login import Credentials as Credentials
+from releasekit.adapters.cve_login import check_credentials as check_credentials
+from releasekit.adapters.cve_login import check_org as check_org
+from releasekit.adapters.cve_login import credentials as credentials
 from releasekit.model.config import Settings
-from releasekit.support.errors import BadInput
-
-ENV_NAMES = ("CVE_USER", "CVE_ORG", "CVE_API_KEY")
 
 
 class CveClient(Protocol):
@@ -59,46 +60,6 @@ class CveClient(Protocol):
         reserved_lt: datetime | None = None,
         reserved_gt: datetime | None = None,
     ) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Credentials:
-    user: str
-    org: str
-    api_key: str
-
-    def __repr__(self) -> str:  # never show the key, even in a traceback
-        return f"Credentials(user={self.user!r}, org={self.org!r}, api_key='***')"
-
-
-def credentials(env: Environment) -> Credentials:
-    """CVE Services credentials from the environment; BadInput naming what is missing."""
-    missing = [name for name in ENV_NAMES if not env.get(name)]
-    if missing:
-        raise BadInput(
-            f"environment: {', '.join(missing)} not set "
-            "(CVE Services credentials come only from the environment)"
-        )
-    values = [env.get(name) for name in ENV_NAMES]
-    if not all(value.isascii() and value.isprintable() for value in values):
-        # They go in HTTP headers; the error of a character that does not would quote it.
-        raise BadInput(f"environment: {', '.join(ENV_NAMES)} must be printable ASCII text")
-    return Credentials(*values)
-
-
-def check_credentials(settings: Settings, env: Environment, what: str = "--cve-services") -> None:
-    """Fail before anything is done when ``what`` cannot work: no org id, no login."""
-    check_org(settings, what)
-    credentials(env)
-
-
-def check_org(settings: Settings, what: str) -> None:
-    """BadInput unless ``[cve] org_id`` is set (the records name the CNA by it)."""
-    if not settings.cve.org_id:
-        raise BadInput(
-            f"{settings.config_path.name}: cve.org_id: required for {what} "
-            "(the CNA organisation UUID)"
-        )
 
 
 PAGES = 100  # of a list: more is taken for a server that pages forever
