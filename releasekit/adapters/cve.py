@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
@@ -270,6 +272,10 @@ def _reason(exc: requests.RequestException) -> str:
         return f"unexpected answer ({exc})"
     if isinstance(exc, TimedOut | TooLarge):
         return str(exc)
+    if isinstance(exc, requests.JSONDecodeError):
+        return "an answer that is not JSON"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _tls_reason(exc)
     response = exc.response
     if response is None:
         return f"no answer ({type(exc).__name__})"
@@ -282,7 +288,48 @@ def _reason(exc: requests.RequestException) -> str:
             code = f" {body['error'][:64]}"
     except ValueError:
         pass
+    if response.status_code == 429:
+        return f"HTTP 429{code}{_retry_after(response.headers.get('Retry-After', ''))}"
     return f"HTTP {response.status_code}{code}"
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """Why there is no TLS connection: the certificate's verification error when it is one,
+    found among the exceptions urllib3 and requests wrap it in."""
+    todo: list[object] = [exc]
+    first: ssl.SSLError | None = None
+    for _ in range(32):  # the chain is short; this ends a loop in it
+        if not todo:
+            break
+        found = todo.pop()
+        if isinstance(found, ssl.SSLCertVerificationError):
+            why = str(found.verify_message or found.reason or "not verified")
+            return f"its TLS certificate was not accepted ({why[:100]})"
+        if isinstance(found, ssl.SSLError):
+            first = first or found
+        if isinstance(found, BaseException):
+            todo += [
+                *found.args,
+                found.__cause__,
+                found.__context__,
+                getattr(found, "reason", None),
+            ]
+    why = str(first.reason or "SSLError") if first is not None else "SSLError"
+    return f"no TLS connection ({why[:100]})"
+
+
+def _retry_after(value: str) -> str:
+    """``Retry-After`` (seconds or an HTTP date) as the message says it; "" when none."""
+    value = value.strip()
+    if value.isdigit() and value.isascii() and len(value) <= 9:
+        return f"; try again in {int(value)} s"
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if when.tzinfo is None:
+        return ""
+    return f"; try again after {when.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 class Refused(Exception):

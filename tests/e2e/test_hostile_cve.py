@@ -4,6 +4,7 @@ advisory in it, and a re-run never reserves twice."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import time_machine
+import trustme
 from click.testing import Result
 
 from tests.conftest import Workspace
@@ -21,6 +23,7 @@ from tests.helpers.hostile_http import (
     drip_head,
     endless,
     redirect,
+    retry_after,
     silent,
     status,
 )
@@ -145,3 +148,43 @@ def test_an_answer_too_large_is_not_read_whole(
         "16 MiB, not read; run again to retry"
     )
     assert took < 10
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (status(200, b"<html>Maintenance</html>", "text/html"), "an answer that is not JSON"),
+        (status(429, b'{"error": "RATE_LIMITED"}'), "HTTP 429 RATE_LIMITED"),
+        (
+            retry_after("120"),
+            "HTTP 429 RATE_LIMITED; try again in 120 s",
+        ),
+        (
+            retry_after("Sun, 06 Dec 2026 12:00:00 GMT"),
+            "HTTP 429 RATE_LIMITED; try again after 2026-12-06T12:00:00Z",
+        ),
+        (retry_after("soon\x1b[31m"), "HTTP 429 RATE_LIMITED"),
+    ],
+    ids=["html", "429", "429-seconds", "429-date", "429-garbage"],
+)
+def test_each_failure_says_what_happened(
+    ws: Workspace, run: Run, creds: None, answer: Answer, said: str
+) -> None:
+    with HostileHttp(answer) as server:
+        point_at(ws, server.url, timeout=5)
+        line = one_line(reserve(run))
+    assert line == (
+        f"releasekit: error: CVE Services: no id reserved for {ID}: {said}; run again to retry"
+    )
+
+
+def test_a_certificate_not_trusted_is_said_so(ws: Workspace, run: Run, creds: None) -> None:
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(tls)  # a CA nobody trusts
+    with HostileHttp(status(200, b'{"cve_ids": []}'), tls=tls) as server:
+        point_at(ws, server.url, timeout=5)
+        line = one_line(reserve(run))
+    assert line.startswith(
+        f"releasekit: error: CVE Services: no id reserved for {ID}: "
+        "its TLS certificate was not accepted (unable to get local issuer certificate)"
+    ), line

@@ -9,6 +9,7 @@ it stops on leaving.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,21 @@ def status(code: int, body: bytes = b"{}", content_type: str = "application/json
     def answer(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(code)
         handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return answer
+
+
+def retry_after(value: str) -> Answer:
+    """429 with ``Retry-After: value`` and the API's error code."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        body = b'{"error": "RATE_LIMITED"}'
+        handler.send_response(429)
+        handler.send_header("Retry-After", value)
+        handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
@@ -96,10 +112,12 @@ def endless(chunk: bytes = b" " * 65536) -> Answer:
 
 
 class HostileHttp:
-    """The server; ``url`` ends in /api/ as ``[cve] url`` does."""
+    """The server; ``url`` ends in /api/ as ``[cve] url`` does. With ``tls`` (a server
+    context) it speaks HTTPS."""
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
+        self.scheme = "https" if tls else "http"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         server = self
 
@@ -118,6 +136,8 @@ class HostileHttp:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if tls is not None:  # a handshake the client refuses fails in accept(): ignored
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -126,7 +146,7 @@ class HostileHttp:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.scheme}://127.0.0.1:{self.port}/api/"
 
     def __enter__(self) -> HostileHttp:
         self._thread.start()
