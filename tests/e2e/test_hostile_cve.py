@@ -101,6 +101,15 @@ def test_a_listing_of_the_wrong_shape_or_endless_is_one_line(
     assert len(posts) == 1  # nothing reserved again while it cannot tell
 
 
+def timed_reserve(ws: Workspace, run: Run, answer: Answer, timeout: int) -> tuple[str, float]:
+    """The one line `cve reserve` ends with against ``answer``, and the seconds it took."""
+    with HostileHttp(answer) as server:
+        point_at(ws, server.url, timeout=timeout)
+        started = time.monotonic()
+        line = one_line(reserve(run))
+        return line, time.monotonic() - started
+
+
 @pytest.mark.parametrize(
     "answer",
     [silent(), drip_head(0.05), drip(b'{"cve_ids": []}', 0.3)],
@@ -110,11 +119,7 @@ def test_one_deadline_holds_the_whole_exchange(
     ws: Workspace, run: Run, creds: None, answer: Answer
 ) -> None:
     # Each byte comes well within the timeout of one read: only a deadline ends it.
-    with HostileHttp(answer) as server:
-        point_at(ws, server.url, timeout=1)
-        started = time.monotonic()
-        line = one_line(reserve(run))
-        took = time.monotonic() - started
+    line, took = timed_reserve(ws, run, answer, timeout=1)
     assert line == (
         f"releasekit: error: CVE Services: no id reserved for {ID}: no answer within 1 s; "
         "run again to retry"
@@ -138,11 +143,7 @@ def huge_declared(handler: BaseHTTPRequestHandler) -> None:
 def test_an_answer_too_large_is_not_read_whole(
     ws: Workspace, run: Run, creds: None, answer: Answer
 ) -> None:
-    with HostileHttp(answer) as server:
-        point_at(ws, server.url, timeout=20)
-        started = time.monotonic()
-        line = one_line(reserve(run))
-        took = time.monotonic() - started
+    line, took = timed_reserve(ws, run, answer, timeout=20)
     assert line == (
         f"releasekit: error: CVE Services: no id reserved for {ID}: an answer of more than "
         "16 MiB, not read; run again to retry"

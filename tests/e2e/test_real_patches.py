@@ -112,12 +112,8 @@ def test_a_fix_exported_from_the_clone_keeps_bytes_that_are_not_utf8(tmp_path: P
     fix = repo.resolve("HEAD")
     exported = format_patch(repo, [fix])
     assert b"+Jos\xe9\n" in exported
-    parent = repo.resolve("HEAD~1")
-    chain = Chain(repo, parent, parent, repo.edit(repo.commit(parent).tree))
-    held = HeldPatch("ACSA-2026-0001", "1.0", Path("fix.patch"), tuple(parse_mbox(exported, "p")))
-    result = apply(chain, held, Person("R", "r@example.org"), 0)
-    assert result.status == APPLIES
-    assert repo.commit(chain.head).tree == repo.commit(fix).tree
+    ours = by_releasekit(work, repo.resolve("HEAD~1"), exported)
+    assert (ours.status, ours.tree) == (APPLIES, repo.commit(fix).tree)
 
 
 def test_a_fix_that_renames_a_binary_file_is_exported_as_git_does(tmp_path: Path) -> None:
@@ -135,12 +131,8 @@ def test_a_fix_that_renames_a_binary_file_is_exported_as_git_does(tmp_path: Path
     fix = repo.resolve("HEAD")
     exported = format_patch(repo, [fix])
     assert b"Binary files" not in exported
-    parent = repo.resolve("HEAD~1")
-    chain = Chain(repo, parent, parent, repo.edit(repo.commit(parent).tree))
-    held = HeldPatch("ACSA-2026-0001", "1.0", Path("fix.patch"), tuple(parse_mbox(exported, "p")))
-    result = apply(chain, held, Person("R", "r@example.org"), 0)
-    assert result.status == APPLIES
-    assert repo.commit(chain.head).tree == repo.commit(fix).tree
+    ours = by_releasekit(work, repo.resolve("HEAD~1"), exported)
+    assert (ours.status, ours.tree) == (APPLIES, repo.commit(fix).tree)
 
 
 @pytest.mark.parametrize("binary", [False, True])
