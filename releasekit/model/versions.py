@@ -18,6 +18,7 @@ from functools import lru_cache
 from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
+from releasekit.model.checks import line_key
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,7 @@ class Versions:
                 found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range
-            width = _width(oldest.line)  # (its line named as the project names lines)
-            line = ".".join(str(n) for n in release_key(self.earlier_from)[:width])
+            line = line_key(self.earlier_from, _width(oldest.line))  # (named as oldest's)
             below = f"{self.earlier_before}.0"
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:

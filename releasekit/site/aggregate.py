@@ -22,6 +22,7 @@ import orjson
 from markupsafe import Markup
 
 from releasekit import records
+from releasekit.model.checks import line_key
 from releasekit.model.versions import contains, in_line, release_key
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
@@ -173,23 +174,17 @@ def _version_page(
     return renderer.render(
         "version.html.j2",
         version=version,
-        line=_line(renderer, version),
+        line=line_key(version, renderer.line_parts),
         rows=table,
         count=len(hits),
         **renderer.page_context,
     ).encode()
 
 
-def _line(renderer: Renderer, version: str) -> str:
-    """The release line of ``version`` as the project names its lines: ``10.3`` for 10.3.2,
-    or ``7`` for 7.2.3 where a line is a major version (``[releases] line_parts = 1``)."""
-    return ".".join(str(n) for n in release_key(version)[: renderer.line_parts])
-
-
 def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str, Hits]) -> bytes:
     lines: dict[str, list[dict[str, Any]]] = {}
     for version in reversed(versions):  # newest first
-        lines.setdefault(_line(renderer, version), []).append(
+        lines.setdefault(line_key(version, renderer.line_parts), []).append(
             {
                 "version": version,
                 "page": version_path(version)[len("versions/") :],
