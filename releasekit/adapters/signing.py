@@ -85,10 +85,16 @@ _UNLOCK = (
 )
 
 
+def _utf8(text: str) -> str:
+    """gpg's text as it wrote it: UTF-8 (its messages in the user's locale), which
+    python-gnupg reads as Latin-1 (each byte one character: nothing lost, all garbled)."""
+    return text.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def _gpg_reason(result: Any) -> str:
     """gpg's own last error line (never a secret), or its status, for a failed operation;
     with what to do when it is the passphrase that could not be asked for."""
-    stderr = getattr(result, "stderr", "") or ""
+    stderr = _utf8(getattr(result, "stderr", "") or "")
     lines = [
         line[len("gpg: ") :].strip()
         for line in stderr.splitlines()
@@ -236,7 +242,7 @@ class Signer:
         """gpg's listing of ``keys`` (none found: empty); SigningError when gpg cannot read
         the keyring at all, which is not the same as a key that is not there."""
         listing = self._open().list_keys(secret=secret, keys=keys)
-        stderr = str(getattr(listing, "stderr", "") or "")
+        stderr = _utf8(str(getattr(listing, "stderr", "") or ""))
         if "ERROR add_keyblock_resource" in stderr or "\ngpg: Fatal: " in "\n" + stderr:
             said = [line[5:] for line in stderr.splitlines() if "keyblock resource" in line]
             why = said[0] if said else _gpg_reason(listing)

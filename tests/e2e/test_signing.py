@@ -272,3 +272,22 @@ def test_an_unreadable_keyring_is_named_not_taken_for_a_missing_key(
 def test_normalize_fingerprint() -> None:
     assert normalize_fingerprint("0xab cd\tEF") == "ABCDEF"
     assert normalize_fingerprint(" 1234 ") == "1234"
+
+
+def test_gpg_messages_in_the_users_language_are_not_garbled(
+    gpg_home: GpgHome, tmp_path: Path
+) -> None:
+    # gpg writes its messages in UTF-8 in the user's locale; python-gnupg reads them as
+    # Latin-1, which showed "ClÃ© introuvable" in the one line.
+    gpg = tmp_path / "gpg"
+    gpg.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *--detach-sign*|*--sign*)\n'
+        "  printf 'gpg: la signature a échoué : Clé secrète introuvable\\n' >&2; exit 2;;\n"
+        'esac\nexec gpg "$@"\n'
+    )
+    gpg.chmod(0o700)
+    signer = Signer(gpg_home.fingerprint, gpg_home.path, gpgbinary=str(gpg))
+    with pytest.raises(SigningError) as raised:
+        signer.detach_sign(b"x")
+    assert str(raised.value).endswith("la signature a échoué : Clé secrète introuvable")
