@@ -4,6 +4,7 @@ moving between preflight and push, SIGKILL after each step then a resume, a bad 
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
 import resource
@@ -11,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,20 @@ class Release:
     def journal_steps(self) -> list[str]:
         with Journal.open(self.root / ".releasekit") as book:
             return [f"{s.key}={s.status}" for s in book.steps("lift/")]
+
+    def hook(self, name: str, script: str) -> None:
+        """A hook of the remote (it runs when the remote is served: :meth:`served`)."""
+        hook = self.product.remote / "hooks" / name
+        hook.write_text(script)
+        hook.chmod(0o755)
+
+    @contextlib.contextmanager
+    def served(self) -> Iterator[GitDaemon]:
+        """The remote served by ``git daemon`` (a real git server: its hooks run), and the
+        product clone pushing to it."""
+        with GitDaemon(self.product.root) as daemon:
+            git(self.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+            yield daemon
 
 
 def mail_table(smtp: SmtpServer, key: str) -> str:
@@ -520,11 +535,9 @@ def test_a_signing_key_that_cannot_sign_stops_everything(
 
 
 def test_lift_over_the_git_protocol(release: Release) -> None:
-    with GitDaemon(release.product.root) as daemon:
-        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
-        with after_embargo():
-            result = release.run("embargo", "lift", "--yes")
-        assert result.exit_code == 0, result.output + result.stderr
+    with release.served(), after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
     assert "refs/tags/v10.3.2" in release.remote_refs()
 
 
@@ -1143,17 +1156,14 @@ def test_status_checks_each_embargo_apart(release: Release) -> None:
 
 def test_a_tag_the_remote_refuses_once_is_pushed_again(release: Release) -> None:
     marker = release.product.root / "refused-once"
-    hook = release.product.remote / "hooks" / "update"
-    hook.write_text(
+    release.hook(
+        "update",
         "#!/bin/sh\n"
         f'if [ "$1" = refs/tags/v10.2.1 ] && [ ! -e {marker} ]; then touch {marker}; '
-        'echo "try later" >&2; exit 1; fi\nexit 0\n'
+        'echo "try later" >&2; exit 1; fi\nexit 0\n',
     )
-    hook.chmod(0o755)
-    with GitDaemon(release.product.root) as daemon:
-        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
-        with after_embargo():
-            result = release.run("embargo", "lift", "--yes")
+    with release.served(), after_embargo():
+        result = release.run("embargo", "lift", "--yes")
     assert marker.exists()  # the remote did refuse it once
     assert result.exit_code == 0, result.output + result.stderr
     assert "refs/tags/v10.2.1" in release.remote_refs()

@@ -18,7 +18,7 @@ from releasekit.embargo.lift import LiftReport, lift
 from releasekit.model.config import load_config
 from releasekit.support.errors import NotReady, Refused
 from tests.e2e.test_embargo import DETAIL_MARKER, LISTS, Release, after_embargo
-from tests.helpers.repos import GitDaemon, git
+from tests.helpers.repos import git
 
 
 def test_a_tag_made_by_someone_else_after_the_preflight_stops_before_any_push(
@@ -49,11 +49,10 @@ def test_a_remote_that_drops_the_push_says_to_resume_then_the_re_run_finishes(
     # The receiving git is killed mid-push: the one line said only "could not be reached",
     # not that the push had started (some refs may be public) nor that a re-run finishes it.
     marker = release.product.root / "killed-once"
-    hook = release.product.remote / "hooks" / "pre-receive"
-    hook.write_text(f"#!/bin/sh\n[ -e {marker} ] && exit 0\ntouch {marker}\nkill -9 $PPID\n")
-    hook.chmod(0o755)
-    with GitDaemon(release.product.root) as daemon:
-        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+    release.hook(
+        "pre-receive", f"#!/bin/sh\n[ -e {marker} ] && exit 0\ntouch {marker}\nkill -9 $PPID\n"
+    )
+    with release.served():
         before = release.remote_refs()
         with after_embargo():
             stopped = release.run("embargo", "lift", "--yes")
@@ -80,18 +79,16 @@ def test_a_lift_killed_before_it_read_its_push_back_resumes_without_pushing_twic
     # The remote has updated the branches (its reference-transaction hook holds the answer
     # back) when the lift is killed: the re-run reads them back and pushes only the rest.
     marker = past.product.root / "held"
-    hook = past.product.remote / "hooks" / "reference-transaction"
-    hook.write_text(
+    past.hook(
+        "reference-transaction",
         "#!/bin/sh\n"
         f'[ "$1" = committed ] && [ ! -e {marker} ] && grep -q refs/heads/ && '
-        f"{{ echo $$ > {marker}; exec sleep 60; }}\nexit 0\n"
+        f"{{ echo $$ > {marker}; exec sleep 60; }}\nexit 0\n",
     )
-    hook.chmod(0o755)
     env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
     code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
     before = past.remote_refs()
-    with GitDaemon(past.product.root) as daemon:
-        git(past.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
+    with past.served():
         lifting = subprocess.Popen(
             [sys.executable, "-c", code, "embargo", "lift", "--yes"],
             env=env,
@@ -159,19 +156,16 @@ def test_a_branch_rewritten_after_the_preflight_stops_every_line_before_any_push
 def test_a_hook_that_refuses_a_tag_is_quoted_in_the_one_line(release: Release) -> None:
     # The operator saw "hook declined" and nothing of why; the hook's last words now come
     # with it, cut short, and the remote's terminal codes shown as escapes.
-    hook = release.product.remote / "hooks" / "pre-receive"
-    hook.write_text(
+    release.hook(
+        "pre-receive",
         "#!/bin/sh\n"
         "while read old new ref; do case $ref in refs/tags/*)\n"
         "  printf 'MARKER-HOOK tags need a second review\\033[31m\\n' >&2\n"
         "  head -c 100000 /dev/zero | tr '\\\\0' x >&2; echo >&2; exit 1;;\n"
-        "esac; done\n"
+        "esac; done\n",
     )
-    hook.chmod(0o755)
-    with GitDaemon(release.product.root) as daemon:
-        git(release.product.clone, "remote", "set-url", "origin", daemon.url("remote.git"))
-        with after_embargo():
-            stopped = release.run("embargo", "lift", "--yes")
+    with release.served(), after_embargo():
+        stopped = release.run("embargo", "lift", "--yes")
     assert stopped.exit_code == 1
     line = stopped.stderr.strip().splitlines()[-1]
     assert "hook declined (the remote said: MARKER-HOOK tags need a second review" in line
