@@ -138,8 +138,6 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     cve = text(metadata.get("cveId"), source, "/cveMetadata/cveId")
     if cve is None:
         raise ImportRefused(source, "/cveMetadata/cveId", "is missing")
-    if metadata.get("state") != "PUBLISHED":
-        raise ImportRefused(source, "/cveMetadata/state", "only a published record is imported")
     cna = (record.get("containers") or {}).get("cna")
     if not isinstance(cna, dict):
         raise ImportRefused(source, "/containers/cna", "is missing")
