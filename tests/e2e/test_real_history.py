@@ -334,16 +334,21 @@ def changelog_workspace(
     return ws
 
 
+def lint_and_lift(ws: Workspace) -> None:
+    """The lint passes, then the lift at the embargo instant does."""
+    assert ws.run("lint").exit_code == 0
+    with time_machine.travel(datetime(2026, 12, 1, 14, 0, 5, tzinfo=UTC), tick=True):
+        lift = ws.run("embargo", "lift", "--yes")
+    assert lift.exit_code == 0, lift.output + lift.stderr
+
+
 def test_the_release_commit_inserts_the_changelog_entry(with_changelog: Workspace) -> None:
     ws = with_changelog
     plan = ws.run("plan", "--json")
     assert plan.exit_code == 0, plan.output + plan.stderr
     line = next(line for line in json.loads(plan.stdout)["lines"] if line["line"] == "10.3")
     assert line["release"]["files"] == ["CHANGES.md", "VERSION"]
-    assert ws.run("lint").exit_code == 0
-    with time_machine.travel(datetime(2026, 12, 1, 14, 0, 5, tzinfo=UTC), tick=True):
-        lift = ws.run("embargo", "lift", "--yes")
-    assert lift.exit_code == 0, lift.output + lift.stderr
+    lint_and_lift(ws)
     changes = ws.remote("show", "v10.3.2:CHANGES.md")
     assert changes.startswith(
         "# Changes\n\n<!-- new releases below -->\n\n## 10.3.2 (2026-12-01)\n\n"
@@ -383,10 +388,7 @@ def test_a_restructuredtext_changelog_gets_an_entry_in_its_markup(
     ws = with_rst_changelog
     plan = ws.run("plan", "--json")
     assert plan.exit_code == 0, plan.output + plan.stderr
-    assert ws.run("lint").exit_code == 0
-    with time_machine.travel(datetime(2026, 12, 1, 14, 0, 5, tzinfo=UTC), tick=True):
-        lift = ws.run("embargo", "lift", "--yes")
-    assert lift.exit_code == 0, lift.output + lift.stderr
+    lint_and_lift(ws)
     changes = ws.remote("show", "v10.3.2:CHANGES.rst")
     assert changes.startswith(
         ".. currentmodule:: acme\n\n.. new releases below\n\n"
