@@ -138,8 +138,9 @@ class _Callbacks(pygit2.RemoteCallbacks):
     def push_update_reference(self, refname: str, message: str | None) -> None:
         if message is None:
             self.accepted.append(refname)
-        else:
-            self.rejected[refname] = message
+        else:  # git's reasons are a few words; a server that is not git may send 64 KiB
+            cut = message[:_SAID_WIDTH]
+            self.rejected[refname] = cut if cut == message else f"{cut}..."
 
 
 @contextlib.contextmanager
