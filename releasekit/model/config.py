@@ -13,28 +13,19 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from releasekit.model import checks, schema
 from releasekit.model.checks import line_key as line_key  # named here for its users
-from releasekit.model.schema import Check
+from releasekit.model.schema import field_doc as _doc
+from releasekit.model.tables import DisclosureSettings as DisclosureSettings
+from releasekit.model.tables import OsvSettings as OsvSettings
+from releasekit.model.tables import SlaSettings as SlaSettings
+from releasekit.model.tables import VerifySettings as VerifySettings
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
-
-
-def _doc(
-    doc: str, default: Any = dataclasses.MISSING, check: Check | None = None, toml: str = ""
-) -> Any:
-    """A schema field: its meaning, default, check and TOML name (default: its own)."""
-    meta = {"doc": doc, "check": check, "toml": toml}
-    if isinstance(default, list | tuple):
-        return field(default_factory=lambda: tuple(default), metadata=meta)
-    if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata=meta)
-    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -257,96 +248,6 @@ class CveSettings:
         "Seconds one exchange with CVE Services may take, all of it (at most 3600).",
         30,
         checks.at_most(checks.positive, 3600, "seconds"),
-    )
-
-
-@dataclass(frozen=True)
-class DisclosureSettings:
-    """[disclosure]: what of a released advisory is public before its disclosure date."""
-
-    at_release: tuple[str, ...] = _doc(
-        "Fields public from the release rather than the disclosure date (in the "
-        "announcement, the tag message, the pages and advisories.json): any of cve, "
-        "credits, cwe, component.",
-        (),
-        checks.at_release,
-    )
-
-
-@dataclass(frozen=True)
-class SlaSettings:
-    """[sla]: days to a fix by final severity, counted from an advisory's ``reported``
-    (defaults from Mattermost's published process; the disclosure deadline from Coder's
-    policy of 90 days from the report). Severity None has no due date, only the deadline."""
-
-    critical: int = _doc(
-        "Days from the report to the fix of a Critical advisory (at most 3650).",
-        7,
-        checks.at_most(checks.positive, 3650, "days"),
-    )
-    high: int = _doc(
-        "Days to the fix of a High advisory.", 30, checks.at_most(checks.positive, 3650, "days")
-    )
-    medium: int = _doc(
-        "Days to the fix of a Medium advisory.", 90, checks.at_most(checks.positive, 3650, "days")
-    )
-    low: int = _doc(
-        "Days to the fix of a Low advisory.", 180, checks.at_most(checks.positive, 3650, "days")
-    )
-    disclosure_deadline_days: int = _doc(
-        "Days from the report after which the reporter may disclose it: the latest release.",
-        90,
-        checks.at_most(checks.positive, 3650, "days"),
-    )
-    enforce: bool = _doc(
-        "true: the lift's preflight refuses a release after a due date or the deadline "
-        "(false: a warning).",
-        False,
-    )
-
-    def days(self, severity: str) -> int | None:
-        """Days to the fix of ``severity``; None for severity None."""
-        value: int | None = getattr(self, severity, None) if severity != "none" else None
-        return value
-
-
-@dataclass(frozen=True)
-class VerifySettings:
-    """[verify]: build and test each tip the lift would push, before the lift."""
-
-    command: tuple[str, ...] = _doc(
-        'The command as an argument list, e.g. `["make", "test"]`, run in a private '
-        "temporary worktree of each patched tip (exactly the tree the lift pushes) with a "
-        "minimal environment and, where the platform allows, no network. Empty: no verify "
-        "gate.",
-        (),
-        lambda v: "must not start with an empty argument" if v and not v[0].strip() else None,
-    )
-    timeout: int = _doc(
-        "Seconds a line's run may take before it is killed and fails (at most 86400).",
-        1800,
-        checks.at_most(checks.positive, 86400, "seconds"),
-    )
-
-
-@dataclass(frozen=True)
-class OsvSettings:
-    """[osv]: how OSV records name the product, so that scanners can match them."""
-
-    ecosystem: str = _doc(
-        "OSV ecosystem the product is published in (PyPI, npm, crates.io, Go, Maven, ...), "
-        "with package: records carry ECOSYSTEM ranges.",
-        "",
-        checks.optional(checks.osv_ecosystem),
-    )
-    package: str = _doc(
-        "The product's package name in that ecosystem.", "", checks.optional(checks.non_empty)
-    )
-    prefix: str = _doc(
-        "Id prefix registered with OSV (records are named PREFIX-...); empty: the x_ form "
-        "an unregistered database must use.",
-        "",
-        checks.optional(checks.osv_prefix),
     )
 
 

@@ -22,6 +22,18 @@ from releasekit.support.errors import Problem
 Check = Callable[[Any], str | None]
 
 
+def field_doc(
+    doc: str, default: Any = dataclasses.MISSING, check: Check | None = None, toml: str = ""
+) -> Any:
+    """A schema field: its meaning, default, check and TOML name (default: its own)."""
+    meta = {"doc": doc, "check": check, "toml": toml}
+    if isinstance(default, list | tuple):
+        return dataclasses.field(default_factory=lambda: tuple(default), metadata=meta)
+    if isinstance(default, dict):
+        return dataclasses.field(default_factory=lambda: dict(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
 def each(check: Check) -> Check:
     """``check`` of every value of a list, naming the value at fault."""
 
