@@ -107,6 +107,13 @@ class ReleasesSettings:
     """[releases]: how release lines appear in the product repository."""
 
     upcoming: str = _doc("The next, not yet released line (e.g. 10.4).", check=checks.version)
+    upcoming_released: bool = _doc(
+        "The upcoming line is released already, from its own branch: a project that releases "
+        'its newest line from main (`upcoming = "8"`, `branches = { "8" = "main" }`), with no '
+        "branch of that line. Its fixes are then tagged with its next patch version, as on "
+        "any released line; off, a release of the upcoming line is an error.",
+        False,
+    )
     branch: str = _doc(
         "Public branch of a line: `{line}` once.", "release-{line}", checks.pattern("line")
     )

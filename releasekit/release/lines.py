@@ -10,7 +10,9 @@ versions (9.10 > 9.9).
 With the repository's history (:class:`History`), a line's releases are its release tags
 whose commits are on its branch. A released line's next version is its newest release plus
 one patch level (also on a line of a major version: 7.2.3 -> 7.2.4); the upcoming line's
-is its first version (``10.4.0``, ``8.0.0``) and it gets no tag. A line has problems
+is its first version (``10.4.0``, ``8.0.0``) and it gets no tag, unless the project releases
+it from its branch already (``[releases] upcoming_released``: undici's 8 on main), and then
+it is a released line too. A line has problems
 (the plan is not ready for it) when the version it would tag exists anywhere under any
 spelling, or when a tag that no spelling reads but that names a version of the line sits on
 its branch after its newest release: a release releasekit would not see.
@@ -41,11 +43,11 @@ SPELLINGS = "releases.tag, releases.read_tags"
 @dataclass(frozen=True)
 class ReleaseLine:
     name: str  # "10.3"
-    latest: str | None  # latest released version, None for the upcoming line
-    next_version: str  # "10.3.3", or "10.4.0" for upcoming
+    latest: str | None  # latest released version, None for an unreleased upcoming line
+    next_version: str  # "10.3.3", or "10.4.0" for an unreleased upcoming line
     groups: tuple[str, ...]  # of "upcoming", "esr", "last"; () when not supported
     branch: str  # public branch, e.g. release-10.3
-    tag: str | None  # tag of the next version; None for the upcoming line
+    tag: str | None  # tag of the next version; None for an unreleased upcoming line
     latest_tag: str | None = None  # the tag of ``latest``, as written
     problems: tuple[str, ...] = ()  # why a release of this line cannot be made now
 
@@ -222,7 +224,7 @@ def read_lines(
         line_groups = tuple(groups.get(name, ()))
         branch = settings.branch_name(name)
         tip = history.tip(branch) if history is not None and line_groups else None
-        if name == upcoming:
+        if name == upcoming and name not in finals:
             after = _unread_after(unread, (name, parts), history, tip, None)
             problems = tuple(
                 f"line {name}: tag {t} on {branch} names a version of {name}, "
@@ -331,16 +333,27 @@ def _check_configured(
     esr: Sequence[str],
     upcoming_exists: bool,
 ) -> None:
-    """The upcoming line is not released and has its branch; every ESR line has a release."""
+    """The upcoming line has its branch and is released exactly when the configuration
+    says so (``upcoming_released``); every ESR line has a release."""
     config = settings.config_path
     text = _config_text(settings)
-    if upcoming in finals:
+    released = settings.releases.upcoming_released
+    if upcoming in finals and not released:
         latest = max(finals[upcoming], key=lambda t: t.version)
         raise ConfigError.one(
             config,
             tomlpos.key_line(text, "releases", "upcoming"),
             "releases.upcoming",
-            f"{upcoming} is already released ({latest.name}); set the next line",
+            f"{upcoming} is already released ({latest.name}); set the next line (or "
+            "releases.upcoming_released = true, when releases of it go out from its branch)",
+        )
+    if released and upcoming not in finals:
+        raise ConfigError.one(
+            config,
+            tomlpos.key_line(text, "releases", "upcoming_released"),
+            "releases.upcoming_released",
+            f"{upcoming} has no release tag (like {settings.tag_name(first_release(upcoming))}):"
+            " an upcoming line not yet released gets no tag; set it false",
         )
     if not upcoming_exists:
         raise ConfigError.one(

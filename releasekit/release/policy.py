@@ -35,8 +35,15 @@ class Decision:
     # "already-fixed"; None otherwise
 
 
+RELEASED_UPCOMING = "the upcoming line, released from its branch"
+
+
 def _groups_text(line: ReleaseLine, last: int) -> str:
-    words = [GROUP_WORDS[g].format(last=last) for g in line.groups]
+    released = line.latest is not None  # an upcoming line released (upcoming_released)
+    words = [
+        RELEASED_UPCOMING if g == "upcoming" and released else GROUP_WORDS[g].format(last=last)
+        for g in line.groups
+    ]
     if last == 1:
         words = [LAST_ONE if g == "last" else w for g, w in zip(line.groups, words, strict=True)]
     return " and ".join(words)

@@ -377,3 +377,30 @@ def test_a_line_of_a_major_version_has_the_problems_of_any_line(tmp_path: Path) 
         read_lines(undici_like(tmp_path, esr='["5"]'), UNDICI_TAGS, upcoming_exists=True)
     with pytest.raises(ConfigError, match=r"releases.upcoming: 7 is already released \(v7.3.0\)"):
         read_lines(undici_like(tmp_path, upcoming='"7.4"'), UNDICI_TAGS, upcoming_exists=True)
+
+
+def test_an_upcoming_line_released_from_its_branch(tmp_path: Path) -> None:
+    # undici releases its newest major from main, with no branch of its own: the upcoming
+    # line is released, and its fixes get the next patch version's tag like any release.
+    settings = settings_for(tmp_path, esr="[]", last="2", upcoming_released="true")
+    tags = ["v10.4.0", "v10.4.1", "v10.3.0", "v10.2.0", "v10.1.0"]
+    lines = read_lines(settings, tags, upcoming_exists=True)
+    assert [(line.name, line.groups) for line in lines.supported] == [
+        ("10.4", ("upcoming",)),
+        ("10.3", ("last",)),
+        ("10.2", ("last",)),
+    ]
+    upcoming = lines.get("10.4")
+    assert upcoming is not None
+    assert (upcoming.latest, upcoming.next_version, upcoming.tag) == ("10.4.1", "10.4.2", "v10.4.2")
+    # Said, not guessed: a stale upcoming is still an error, and so is the key without releases.
+    (tmp_path / "stale").mkdir()
+    stale = settings_for(tmp_path / "stale", esr="[]")
+    with pytest.raises(ConfigError, match=r"releases.upcoming_released = true, when releases"):
+        read_lines(stale, tags, upcoming_exists=True)
+    with pytest.raises(
+        ConfigError,
+        match=r"releasekit.toml:13: releases.upcoming_released: 10.4 has no release tag "
+        r"\(like v10.4.0\): an upcoming line not yet released gets no tag; set it false$",
+    ):
+        read_lines(settings, ["v10.3.0"], upcoming_exists=True)
