@@ -283,6 +283,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f"upcoming: no branch for {line_of_upcoming}: create it, or name it in branches")
     elif guessed:
         check(f'upcoming = "{line_of_upcoming}" is a guess: set the line {upcoming_branch} becomes')
+        on_it = facts.contains(facts.branches[upcoming_branch], newest.tag.commit)
+        if on_it and branch_of(newest.line) is None and upcoming_branch == development:
+            check(
+                f"upcoming: {newest.tag.name} is on {upcoming_branch} and no branch names "
+                f"line {newest.line}: if {newest.line} is still released from there, set "
+                f'upcoming = "{newest.line}" and upcoming_released = true'
+            )
     say(f"last = {last}: {', '.join(window) or 'no released line with a branch'}")
     if last < LAST:
         missing = released[last]

@@ -177,6 +177,11 @@ def test_a_line_without_a_branch_ends_last() -> None:
     assert (survey.table.upcoming, survey.table.last) == ("1.3", 0)
     assert "last = 0: line 1.2 has no branch: create one to support it" in survey.checks
     assert survey.table.branch == "release-{line}"
+    # Its releases may still go out from main: the way to say so is named.
+    assert (
+        "upcoming: v1.2.0 is on main and no branch names line 1.2: if 1.2 is still released "
+        'from there, set upcoming = "1.2" and upcoming_released = true'
+    ) in survey.checks
 
 
 def test_no_line_branch_at_all_keeps_the_default_pattern_and_says_so() -> None:
