@@ -239,7 +239,23 @@ def read_lines(
             settings, name, line_groups, (finals[name], read, unread), history, tip
         )
     supported = tuple(line for line in known.values() if line.supported)
+    _check_shared(settings, supported)
     return Lines(known=known, supported=supported, parts=parts)
+
+
+def _check_shared(settings: Settings, supported: Sequence[ReleaseLine]) -> None:
+    """No two supported lines on one branch (``branches`` naming the branch the pattern
+    gives another line): the lift would push both lines' fixes to it, one over the other."""
+    seen: dict[str, str] = {}
+    for line in supported:
+        other = seen.setdefault(line.branch, line.name)
+        if other != line.name:
+            raise ConfigError.one(
+                settings.config_path,
+                tomlpos.key_line(_config_text(settings), "releases", "branches"),
+                "releases.branches",
+                f"lines {other} and {line.name} cannot share the branch {line.branch!r}",
+            )
 
 
 def _released_line(
