@@ -89,15 +89,20 @@ def zone(value: str) -> str | None:
     return None
 
 
-def pattern(placeholder: str) -> Check:
-    """A name pattern: the placeholder exactly once, plain (no format spec, conversion,
-    attribute or index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a
-    tag pattern with {version} twice could never be read back from the tags)."""
+SEPARATORS = "-_"  # what a name pattern may write a version's dots as: {line:-}, {version:_}
+
+
+def pattern(placeholder: str, separators: str = "") -> Check:
+    """A name pattern: the placeholder exactly once, plain (no conversion, attribute or
+    index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a tag
+    pattern with {version} twice could never be read back from the tags), or with one of
+    ``separators`` as its spec: its dots written so (Rails' {line:-}-stable is 7-1-stable)."""
     wanted = "{" + placeholder + "}"
+    allowed = {(placeholder, spec, None) for spec in ("", *separators)}
+    spelt = ", ".join(f"{{{placeholder}:{spec}}}" for spec in separators)
+    braces = f"only {wanted} may appear in braces{f' (or {spelt})' if spelt else ''}"
 
     def check(value: str) -> str | None:
-        if wanted not in value:
-            return f"must contain {wanted}"
         try:
             fields = [
                 (name, spec, conversion)
@@ -105,14 +110,27 @@ def pattern(placeholder: str) -> Check:
                 if name is not None
             ]
         except ValueError:  # an unmatched brace
-            return f"only {wanted} may appear in braces"
-        if any(field != (placeholder, "", None) for field in fields):
-            return f"only {wanted} may appear in braces"
+            return braces
+        if all(name != placeholder for name, _, _ in fields):
+            return f"must contain {wanted}"
+        if any(field not in allowed for field in fields):
+            return braces
         if len(fields) != 1:
             return f"must contain {wanted} exactly once"
         return None
 
     return check
+
+
+def fill(name_pattern: str, value: str) -> str:
+    """The name ``name_pattern`` (checked by :func:`pattern`) gives ``value``: its dots
+    written as the placeholder's separator says ("REL_{version:_}" names 16.2 REL_16_2)."""
+    written = []
+    for literal, name, spec, _ in string.Formatter().parse(name_pattern):
+        written.append(literal)
+        if name is not None:
+            written.append(value.replace(".", spec) if spec else value)
+    return "".join(written)
 
 
 def regex(pattern: str, example: str) -> Check:

@@ -115,7 +115,10 @@ class ReleasesSettings:
         False,
     )
     branch: str = _doc(
-        "Public branch of a line: `{line}` once.", "release-{line}", checks.pattern("line")
+        "Public branch of a line: `{line}` once, or `{line:-}` or `{line:_}` to write its "
+        "dots so (Rails' `{line:-}-stable` names 7.1's branch 7-1-stable).",
+        "release-{line}",
+        checks.pattern("line", checks.SEPARATORS),
     )
     line_parts: int = _doc(
         "How many numbers of a version name its line: 2 (line 10.3 holds 10.3.x) or 1 (line "
@@ -130,15 +133,17 @@ class ReleasesSettings:
         checks.branches,
     )
     tag: str = _doc(
-        "Release tag of a version: `{version}` once; the spelling the lift writes.",
+        "Release tag of a version: `{version}` once, or `{version:-}` or `{version:_}` to "
+        "write its dots so (PostgreSQL's `REL_{version:_}` is REL_16_2); the spelling the "
+        "lift writes.",
         "v{version}",
-        checks.pattern("version"),
+        checks.pattern("version", checks.SEPARATORS),
     )
     read_tags: tuple[str, ...] = _doc(
         'Earlier spellings of release tags (e.g. `["release-{version}"]`): read, never '
         "written. Releases and next versions come from every spelling.",
         (),
-        schema.each(checks.pattern("version")),
+        schema.each(checks.pattern("version", checks.SEPARATORS)),
     )
     esr: tuple[str, ...] = _doc("Extended support release lines.", (), checks.versions)
     last: int = _doc("How many of the newest released lines are supported.", 3, checks.not_negative)
@@ -331,7 +336,7 @@ class Settings:
     def branch_name(self, line: str) -> str:
         """The public branch of ``line``: ``[releases] branches``, else the pattern."""
         named = self.releases.branches.get(self.line_name(line))
-        return named if named is not None else self.releases.branch.format(line=line)
+        return named if named is not None else checks.fill(self.releases.branch, line)
 
     @property
     def tag_patterns(self) -> tuple[str, ...]:
@@ -339,7 +344,7 @@ class Settings:
         return (self.releases.tag, *self.releases.read_tags)
 
     def tag_name(self, version: str) -> str:
-        return self.releases.tag.format(version=version)
+        return checks.fill(self.releases.tag, version)
 
 
 def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:

@@ -108,14 +108,17 @@ class History(Protocol):
         """Whether ``commit`` is ``tip`` or one of its ancestors."""
 
 
-def _tag_regex(pattern: str) -> re.Pattern[str]:
-    """The tag names ``pattern.format(version=...)`` gives ("{{" and "}}" are one brace)."""
-    parts = []
-    for literal, name, _, _ in string.Formatter().parse(pattern):  # checked in config
+def _tag_regex(pattern: str) -> tuple[re.Pattern[str], str]:
+    """The tag names ``pattern`` gives ("{{" and "}}" are one brace), and what it writes a
+    version's dots as ("." or the separator of {version:_}: REL_16_2 is 16.2)."""
+    parts, dot = [], "."
+    for literal, name, spec, _ in string.Formatter().parse(pattern):  # checked in config
         parts.append(re.escape(literal))
         if name is not None:
-            parts.append(r"(?P<version>[0-9][0-9A-Za-z.+!-]*)")
-    return re.compile("".join(parts))
+            dot = spec or "."
+            chars = "0-9A-Za-z+!" + re.escape(dot) + ("-" if dot != "-" else "")
+            parts.append(f"(?P<version>[0-9][{chars}]*)")
+    return re.compile("".join(parts)), dot
 
 
 def version_tags(patterns: Sequence[str], tags: Mapping[str, str | None]) -> list[VersionTag]:
@@ -123,12 +126,12 @@ def version_tags(patterns: Sequence[str], tags: Mapping[str, str | None]) -> lis
     regexes = [_tag_regex(pattern) for pattern in patterns]
     found = []
     for name, commit in tags.items():
-        for regex in regexes:
+        for regex, dot in regexes:
             match = regex.fullmatch(name)
             if not match:
                 continue
             try:
-                version = Version(match["version"])
+                version = Version(match["version"].replace(dot, "."))
             except ValueError:  # InvalidVersion, or a number of over 4300 digits
                 continue
             found.append(VersionTag(name, version, commit))
@@ -311,7 +314,7 @@ def _spelling_rank(settings: Settings, tag: str) -> int:
     """Higher for the spelling the lift writes: it names the newest release first."""
     patterns = settings.tag_patterns
     for rank, pattern in enumerate(patterns):
-        if _tag_regex(pattern).fullmatch(tag):
+        if _tag_regex(pattern)[0].fullmatch(tag):
             return len(patterns) - rank
     return 0
 

@@ -4,10 +4,18 @@ with dots, on small repositories that copy a handful of their real branch and ta
 - nginx (nginx/nginx, snapshot of 2026-08-21, 3f6f7824): stable-1.26 and stable-1.28 hold
   the stable lines (release-1.28.1), the odd mainline (release-1.29.2) is released from
   master.
+- Ruby on Rails (rails/rails, snapshot of 2026-08-22, 2a2db1e8): a line's branch spelt
+  7-1-stable, the next line on main, tags v7.1.5 and, for security releases, four numbers:
+  v7.1.5.2.
+- PostgreSQL (postgres/postgres; its snapshot was too large to fetch, the names are those
+  that packagers cite in 2026: refs/tags/REL_16_12 for 16.12, REL_16_STABLE): a branch per
+  major version, tags spelt with underscores (REL_16_2 is 16.2, REL_17_RC1 a pre-release),
+  the next major on master.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -48,10 +56,50 @@ def nginx_like(root: Path) -> Product:
     return on_master(product, "stable-1.26", "stable-1.28")
 
 
-def workspace(tmp_path: Path, product: Product, **releases: str) -> Path:
+RAILS_TAGS = {
+    "7-1-stable": ("v7.1.3", "v7.1.3.4", "v7.1.5", "v7.1.5.2"),
+    "7-2-stable": ("v7.2.2", "v7.2.2.1", "v7.2.3", "v7.2.3.2"),
+    "8-0-stable": ("v8.0.2", "v8.0.2.1"),
+}
+
+
+def rails_like(root: Path) -> Product:
+    def version(v: str) -> dict[str, str]:
+        return {"RAILS_VERSION": f"{v}\n"}
+
+    product = Product.create(root, {**version("7.1.0"), "README.md": "rails\n"})
+    for branch, tags in RAILS_TAGS.items():
+        product.commit(branch, {}, f"Branch {branch}", create_from="main")
+        for tag in tags:
+            release(product, branch, tag, version(tag[1:]))
+    product.commit("main", {"RAILS_VERSION": "8.1.0.alpha\n"}, "Start 8.1")
+    product.publish("main", *RAILS_TAGS)
+    git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
+    return product
+
+
+def postgres_like(root: Path) -> Product:
+    def version(v: str) -> dict[str, str]:
+        return {"configure.ac": f"AC_INIT([PostgreSQL], [{v}])\n"}
+
+    product = Product.create(root, {**version("16devel"), "README": "postgres\n"})
+    product.commit("master", {}, "Development", create_from="main")
+    for major, minors in ((16, (0, 1, 2)), (17, (0, 1))):
+        release(product, "master", f"REL_{major}_BETA1", version(f"{major}beta1"))
+        product.commit(f"REL_{major}_STABLE", {}, "Stamp", create_from="master")
+        product.commit("master", version(f"{major + 1}devel"), f"Start {major + 1}")
+        release(product, f"REL_{major}_STABLE", f"REL_{major}_RC1", version(f"{major}rc1"))
+        for minor in minors:
+            tag = f"REL_{major}_{minor}"
+            release(product, f"REL_{major}_STABLE", tag, version(f"{major}.{minor}"))
+    return on_master(product, "REL_16_STABLE", "REL_17_STABLE")
+
+
+def workspace(tmp_path: Path, product: Product, extra: str = "", **releases: str) -> Path:
+    """A workspace over ``product``'s clone: ``releases`` in [releases], ``extra`` after."""
     root = tmp_path / "ws"
     (root / "advisories").mkdir(parents=True)
-    (root / "releasekit.toml").write_text(workspace_config(product.clone, **releases))
+    (root / "releasekit.toml").write_text(workspace_config(product.clone, extra, **releases))
     return root
 
 
@@ -79,3 +127,55 @@ def test_two_lines_on_one_branch_are_a_config_error(tmp_path: Path) -> None:
         f"releasekit: error: {root}/releasekit.toml:14: releases.branches: lines 1.30 and "
         "1.28 cannot share the branch 'stable-1.28'"
     )
+
+
+def plan_lines(root: Path) -> list[tuple[str, str, str | None, str, str | None]]:
+    result = run(root, "plan", "--json")
+    assert result.exit_code == 0, result.output
+    lines = json.loads(result.stdout)["lines"]
+    return [(n["line"], n["branch"], n["latest"], n["next_version"], n["tag"]) for n in lines]
+
+
+def postgres_workspace(tmp_path: Path, product: Product, extra: str = "", **more: str) -> Path:
+    return workspace(
+        tmp_path,
+        product,
+        extra,
+        line_parts="1",
+        branch='"REL_{line}_STABLE"',
+        branches='{ "18" = "master" }',
+        tag='"REL_{version:_}"',
+        upcoming='"18"',
+        esr="[]",
+        **more,
+    )
+
+
+def test_postgresql_tags_spell_the_version_with_underscores(tmp_path: Path) -> None:
+    # "REL_{version}" read no tag (a version had no "_"): no released line, and the plan,
+    # ready, sent every fix to master alone. "{version:_}" writes a version's dots as "_".
+    root = postgres_workspace(tmp_path, postgres_like(tmp_path / "postgres"))
+    assert [(line, branch, latest) for line, branch, latest, *_ in plan_lines(root)] == [
+        ("18", "master", None),
+        ("17", "REL_17_STABLE", "17.1"),
+        ("16", "REL_16_STABLE", "16.2"),
+    ]
+
+
+def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
+    # Rails' 7-1-stable could only be named line by line in branches.
+    root = workspace(
+        tmp_path,
+        rails_like(tmp_path / "rails"),
+        branch='"{line:-}-stable"',
+        branches='{ "8.1" = "main" }',
+        upcoming='"8.1"',
+        esr='["7.1"]',
+        last="2",
+    )
+    assert [(line, branch) for line, branch, *_ in plan_lines(root)] == [
+        ("8.1", "main"),
+        ("8.0", "8-0-stable"),
+        ("7.2", "7-2-stable"),
+        ("7.1", "7-1-stable"),
+    ]

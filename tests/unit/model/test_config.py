@@ -93,6 +93,9 @@ def test_every_problem_is_reported_at_once() -> None:
     [
         ('branch = "release"', "releases.branch: must contain {line}"),
         ('tag = "v{line}"', "releases.tag: must contain {version}"),
+        ('branch = "{line:.}-stable"', "releases.branch: only {line} may appear in braces (or"),
+        ('tag = "REL_{version:_}{version:-}"', "releases.tag: must contain {version} exactly"),
+        ('read_tags = ["v{version:__}"]', "'v{version:__}': only {version} may appear in"),
         ("last = -1", "releases.last: must not be negative"),
         ('esr = ["10.4"]', "releases.esr: the upcoming line cannot be an ESR"),
     ],
@@ -101,6 +104,13 @@ def test_release_rules(addition: str, expected: str) -> None:
     text = MINIMAL_CONFIG.replace('esr = ["9.11"]\n', "") + addition + "\n"
     (message,) = problems(text)
     assert expected in message
+
+
+def test_a_name_pattern_may_write_the_dots_of_its_version_as_a_separator() -> None:
+    # Rails' branch 7-1-stable and PostgreSQL's tag REL_16_2 (and OpenSSL's OpenSSL_1_1_1).
+    settings = parse(MINIMAL_CONFIG + 'branch = "{line:-}-stable"\ntag = "REL_{version:_}"\n')
+    assert settings.branch_name("7.1") == "7-1-stable"  # type: ignore[attr-defined]
+    assert settings.tag_name("16.2") == "REL_16_2"  # type: ignore[attr-defined]
 
 
 def test_policy_groups_are_checked() -> None:
