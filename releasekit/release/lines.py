@@ -8,11 +8,12 @@ pre-, dev- or local versions) is a release of the line ``MAJOR.MINOR``, or ``MAJ
 versions (9.10 > 9.9).
 
 With the repository's history (:class:`History`), a line's releases are its release tags
-whose commits are on its branch. A released line's next version is its newest release plus
-one patch level (also on a line of a major version: 7.2.3 -> 7.2.4); the upcoming line's
-is its first version (``10.4.0``, ``8.0.0``) and it gets no tag, unless the project releases
-it from its branch already (``[releases] upcoming_released``: undici's 8 on main), and then
-it is a released line too. A line has problems
+whose commits are on its branch. A released line's next version is its newest release with
+its last number raised (7.2.3 -> 7.2.4, also on a line of a major version; PostgreSQL's 16.2,
+its lines major versions, -> 16.3); the upcoming line's is its first version (``10.4.0``,
+``8.0.0``) and it gets no tag, unless the project releases it from its branch already
+(``[releases] upcoming_released``: undici's 8 on main), and then it is a released line too.
+A line has problems
 (the plan is not ready for it) when the version it would tag exists anywhere under any
 spelling, or when a tag that no spelling reads but that names a version of the line sits on
 its branch after its newest release: a release releasekit would not see.
@@ -180,9 +181,15 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     return sorted(names, key=Version, reverse=True)
 
 
-def _next_patch(version: Version) -> str:
-    major, minor, micro = (*version.release, 0, 0)[:3]
-    return f"{major}.{minor}.{micro + 1}"
+def _next_patch(version: Version, parts: int) -> str:
+    """``version`` (at most three of its numbers: Rails' 7.2.3.2 is 7.2.3) with its last
+    number raised: 7.2.3 -> 7.2.4, and PostgreSQL's 16.2, on a line of a major version, ->
+    16.3; a release that writes no more numbers than its line (10.3, 7) is its .0: 10.3.1."""
+    numbers = list(version.release[:3])
+    if len(numbers) <= parts:
+        numbers = [*numbers, 0, 0][:3]
+    numbers[-1] += 1
+    return ".".join(map(str, numbers))
 
 
 def read_lines(
@@ -287,7 +294,7 @@ def _released_line(
             problems.append(f"line {name}: no release tag of {name} is on {branch}")
         else:
             newest = found
-    next_version = _next_patch(newest.version)
+    next_version = _next_patch(newest.version, settings.releases.line_parts)
     taken = sorted(t.name for t in read if t.version == Version(next_version))
     if taken:
         problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")

@@ -16,12 +16,17 @@ with dots, on small repositories that copy a handful of their real branch and ta
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
+import time_machine
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
+from tests.e2e.test_embargo import EMBARGO, mail_table
+from tests.helpers.gpg import GpgHome
 from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.smtp import SmtpServer
 
 
 def release(product: Product, branch: str, tag: str, files: dict[str, str]) -> None:
@@ -103,8 +108,8 @@ def workspace(tmp_path: Path, product: Product, extra: str = "", **releases: str
     return root
 
 
-def run(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["-C", str(root), *args])
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
 def test_two_lines_on_one_branch_are_a_config_error(tmp_path: Path) -> None:
@@ -179,3 +184,48 @@ def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
         ("7.2", "7-2-stable"),
         ("7.1", "7-1-stable"),
     ]
+
+
+def test_a_postgresql_release_is_lifted_as_its_next_minor(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # After REL_16_2 the plan tagged 16.2 plus a patch level, REL_16_2_1: a version that
+    # PostgreSQL, whose releases have two numbers, never writes. The next is REL_16_3.
+    product = postgres_like(tmp_path / "postgres")
+    root = postgres_workspace(
+        tmp_path,
+        product,
+        mail_table(smtp_server, gpg_home.fingerprint),
+        committer='"Release Bot <release@example.org>"',
+    )
+    assert plan_lines(root) == [
+        ("18", "master", None, "18.0.0", None),
+        ("17", "REL_17_STABLE", "17.1", "17.2", "REL_17_2"),
+        ("16", "REL_16_STABLE", "16.2", "16.3", "REL_16_3"),
+    ]
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Row filters skipped on COPY"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\ncve = "CVE-2026-40009"\n'
+        "embargo = 2026-12-01T14:00:00Z\n"
+        'summary = "COPY could read rows that a row filter hides."\n+++\n\nDetails.\n'
+    )
+    for line, branch in (("18", "master"), ("17", "REL_17_STABLE"), ("16", "REL_16_STABLE")):
+        fix = product.fix(branch, {"src/copy.c": "/* filtered */\n"}, "Apply row filters")
+        path = tmp_path / f"{line}.patch"
+        path.write_bytes(fix)
+        held = run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(path))
+        assert held.exit_code == 0, held.output
+    dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
+    assert dry.exit_code == 0, dry.output
+    assert "REL_17_2" in dry.stdout and "REL_16_3" in dry.stdout
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    assert git(product.remote, "tag", "--list", "REL_1?_[0-9]*").split() == [
+        "REL_16_0", "REL_16_1", "REL_16_2", "REL_16_3", "REL_17_0", "REL_17_1", "REL_17_2",
+    ]  # fmt: skip
+    for tag, branch in (("REL_17_2", "REL_17_STABLE"), ("REL_16_3", "REL_16_STABLE")):
+        assert git(product.remote, "rev-parse", f"{tag}^{{commit}}") == product.tip(branch)
+    assert git(product.remote, "log", "-1", "--format=%s", "master") == "Apply row filters"
+    advisory = (root / "advisories" / "ACSA-2026-0001.md").read_text()
+    assert 'fixed = { "16" = "16.3", "17" = "17.2", "18" = "18.0.0" }' in advisory
