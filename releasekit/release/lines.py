@@ -11,12 +11,12 @@ With the repository's history (:class:`History`), a line's releases are its rele
 whose commits are on its branch. A released line's next version is its newest release with
 its last number raised (7.2.3 -> 7.2.4, also on a line of a major version; PostgreSQL's 16.2,
 its lines major versions, -> 16.3); the upcoming line's is its first version (``10.4.0``,
-``8.0.0``) and it gets no tag, unless the project releases it from its branch already
-(``[releases] upcoming_released``: undici's 8 on main), and then it is a released line too.
-A line has problems
-(the plan is not ready for it) when the version it would tag exists anywhere under any
-spelling, or when a tag that no spelling reads but that names a version of the line sits on
-its branch after its newest release: a release releasekit would not see.
+``8.0.0``; PostgreSQL's ``18.0``: as many numbers as its newest release has) and it gets no
+tag, unless the project releases it from its branch already (``[releases] upcoming_released``:
+undici's 8 on main), and then it is a released line too. A line has problems (the plan is not
+ready for it) when the version it would tag exists anywhere under any spelling, or when a tag
+that no spelling reads but that names a version of the line sits on its branch after its
+newest release: a release releasekit would not see.
 
 The supported lines are the upcoming one, the ESR lines and the newest ``last`` released
 lines other than upcoming; each belongs to one or more of the groups ``upcoming``, ``esr``
@@ -241,8 +241,9 @@ def read_lines(
                 f"but no spelling reads it ({SPELLINGS})"
                 for t in after
             )
+            first = _first_version(name, finals, parts)
             known[name] = ReleaseLine(
-                name, None, first_release(name), line_groups, branch, tag=None, problems=problems
+                name, None, first, line_groups, branch, None, problems=problems
             )
             continue
         known[name] = _released_line(
@@ -266,6 +267,18 @@ def _check_shared(settings: Settings, supported: Sequence[ReleaseLine]) -> None:
                 "releases.branches",
                 f"lines {other} and {line.name} cannot share the branch {line.branch!r}",
             )
+
+
+def _first_version(name: str, finals: Mapping[str, list[VersionTag]], parts: int) -> str:
+    """The first version of the line ``name``: 10.4.0, 8.0.0; with as many numbers as the
+    newest release has, though, when its lines are major versions: PostgreSQL's 18.0 after
+    17.1."""
+    first = first_release(name)
+    newest = max((t.version for tags in finals.values() for t in tags), default=None)
+    if newest is None:
+        return first
+    width = min(max(len(newest.release), parts + 1), 3)
+    return ".".join(first.split(".")[:width])
 
 
 def _released_line(
@@ -390,12 +403,12 @@ def _check_configured(
         )
     for name in esr:
         if name not in finals:
+            like = settings.tag_name(_first_version(name, finals, settings.releases.line_parts))
             raise ConfigError.one(
                 config,
                 tomlpos.key_line(text, "releases", "esr"),
                 "releases.esr",
-                f"{name}: the repository has no release tag of this line "
-                f"(like {settings.tag_name(first_release(name))})",
+                f"{name}: the repository has no release tag of this line (like {like})",
             )
 
 

@@ -199,7 +199,7 @@ def test_a_postgresql_release_is_lifted_as_its_next_minor(
         committer='"Release Bot <release@example.org>"',
     )
     assert plan_lines(root) == [
-        ("18", "master", None, "18.0.0", None),
+        ("18", "master", None, "18.0", None),
         ("17", "REL_17_STABLE", "17.1", "17.2", "REL_17_2"),
         ("16", "REL_16_STABLE", "16.2", "16.3", "REL_16_3"),
     ]
@@ -228,4 +228,19 @@ def test_a_postgresql_release_is_lifted_as_its_next_minor(
         assert git(product.remote, "rev-parse", f"{tag}^{{commit}}") == product.tip(branch)
     assert git(product.remote, "log", "-1", "--format=%s", "master") == "Apply row filters"
     advisory = (root / "advisories" / "ACSA-2026-0001.md").read_text()
-    assert 'fixed = { "16" = "16.3", "17" = "17.2", "18" = "18.0.0" }' in advisory
+    assert 'fixed = { "16" = "16.3", "17" = "17.2", "18" = "18.0" }' in advisory
+
+
+def test_the_next_postgresql_major_has_two_numbers_too(tmp_path: Path) -> None:
+    # The upcoming line's first version was 18.0.0, recorded so in `fixed` and shown on the
+    # pages: PostgreSQL calls it 18.0. An ESR line without a release named REL_15_0_0.
+    product = postgres_like(tmp_path / "postgres")
+    root = postgres_workspace(tmp_path, product)
+    assert plan_lines(root)[0] == ("18", "master", None, "18.0", None)
+    config = root / "releasekit.toml"
+    config.write_text(config.read_text().replace("esr = []", 'esr = ["15"]'))
+    result = run(root, "plan")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].endswith(
+        "releases.esr: 15: the repository has no release tag of this line (like REL_15_0)"
+    )
