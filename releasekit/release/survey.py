@@ -6,11 +6,12 @@ branches and tags as they are (nothing is fetched or written).
   newest release, unless it is a lone odd one among the five newest; every other spelling
   seen goes in ``read_tags``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
-  ``release-10.3``, ``7.2``), or a line of a major version when it holds ``MAJOR.x`` once
-  (undici's ``v7.x``, Express's ``4.x``); ``branch`` is the pattern that names the most lines
-  that have releases (or come after them). Lines are major versions (``line_parts = 1``: line
-  7 holds 7.x.y) when such branches name more of those lines than ``MAJOR.MINOR`` ones do. A
-  line whose branch only another pattern names goes in ``branches``.
+  ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
+  version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``); ``branch``
+  is the pattern that names the most lines that have releases (or come after them). Lines
+  are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
+  of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
+  names goes in ``branches``.
 - **Upcoming**: the newest line after every release that has a branch; else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
@@ -40,7 +41,7 @@ from packaging.version import Version
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
-from releasekit.model.checks import line_key, line_of
+from releasekit.model.checks import fill, line_key, line_of
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     NOT_THE_PRODUCT,
@@ -60,6 +61,7 @@ LAST = 3
 _TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
 _MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
+_DASHED_LINE = re.compile(r"(?<![0-9.])(?<![0-9]-)([0-9]+)-([0-9]+)(?![0-9]|-[0-9])")  # 7-1-stable
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,15 @@ def branch_line(name: str) -> tuple[str, str] | None:
     line of a major version, e.g. ("v{line}.x", "7")."""
     found = list(_LINE_IN_BRANCH.finditer(name))
     majors = list(_MAJOR_IN_BRANCH.finditer(name))
-    if len(found) + len(majors) != 1 or "{" in name or "}" in name:
+    dashed = list(_DASHED_LINE.finditer(name))  # Rails' 7-1-stable: {line:-}-stable
+    if len(found) + len(majors) + len(dashed) != 1 or "{" in name or "}" in name:
         return None
-    match = (found or majors)[0]
+    match = (found or majors or dashed)[0]
     if any(str(int(number)) != number for number in match.groups()):
         return None  # "10.03" would not come back from the pattern
     start, end = match.span(1) if majors else match.span()  # (the major, without its ".x")
-    return name[:start] + "{line}" + name[end:], ".".join(match.groups())
+    slot = "{line:-}" if dashed else "{line}"
+    return name[:start] + slot + name[end:], ".".join(match.groups())
 
 
 RECENT_RELEASES = 5  # how many of the newest releases decide the spelling init writes
@@ -231,7 +235,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     branches = {
         name: branch
         for name, branch in line_branches.items()
-        if branch != branch_pattern.format(line=name)
+        if branch != fill(branch_pattern, name)
     }
     survey.line_branches = line_branches
     survey.latest = {name: max(t.version for t in by_line[name]) for name in by_line}

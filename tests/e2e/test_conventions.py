@@ -244,3 +244,28 @@ def test_the_next_postgresql_major_has_two_numbers_too(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[-1].endswith(
         "releases.esr: 15: the repository has no release tag of this line (like REL_15_0)"
     )
+
+
+def test_init_reads_rails_branches(tmp_path: Path) -> None:
+    # 7-1-stable named no line: init wrote branch = "release-{line}" and last = 0, so no
+    # released line would get a fix.
+    product = rails_like(tmp_path / "rails")
+    root = tmp_path / "ws"
+    result = CliRunner().invoke(
+        cli, ["init", str(root), "--prefix", "ACSA", "--repository", str(product.clone)]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'inferred: branch = "{line:-}-stable": 3 branches like 7-1-stable, 7-2-stable, ' in (
+        result.stdout
+    )
+    text = (root / "releasekit.toml").read_text()
+    assert '"{line:-}-stable"           # public branch of a line, e.g. 10-3-stable\n' in text
+    assert 'branches = { "8.1" = "main" }' in text and "last = 3 " in text
+    for command in (("advisory", "check"), ("plan",)):
+        assert run(root, *command).exit_code == 0, command
+    assert [(line, branch) for line, branch, *_ in plan_lines(root)] == [
+        ("8.1", "main"),
+        ("8.0", "8-0-stable"),
+        ("7.2", "7-2-stable"),
+        ("7.1", "7-1-stable"),
+    ]

@@ -77,6 +77,10 @@ def test_other_tags_are_not_versions(name: str) -> None:
         ("v7", None),  # no wildcard: pull request branches are numbers too ("4667")
         ("v7.xyz", None),
         ("2.0.x-and-3.x", None),  # two lines
+        ("7-1-stable", ("{line:-}-stable", "7.1")),  # Rails
+        ("alexc-backport-20126-4-1-stable", None),  # numbers in a row, no line of them
+        ("7-1-3-fix", None),  # a version, not a line
+        ("7-1-stable-7-2", None),  # two lines
     ],
 )
 def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
