@@ -269,3 +269,24 @@ def test_init_reads_rails_branches(tmp_path: Path) -> None:
         ("7.2", "7-2-stable"),
         ("7.1", "7-1-stable"),
     ]
+
+
+def test_nginx_mainline_is_released_from_master(tmp_path: Path) -> None:
+    # nginx releases its mainline (1.29.x) from master and its stable line from stable-1.28:
+    # the upcoming line is a released one, and its next fix is release-1.29.3 on master.
+    product = nginx_like(tmp_path / "nginx")
+    root = workspace(
+        tmp_path,
+        product,
+        branch='"stable-{line}"',
+        branches='{ "1.29" = "master" }',
+        tag='"release-{version}"',
+        upcoming='"1.29"',
+        upcoming_released="true",
+        esr="[]",
+        last="1",
+    )
+    assert plan_lines(root) == [
+        ("1.29", "master", "1.29.2", "1.29.3", "release-1.29.3"),
+        ("1.28", "stable-1.28", "1.28.1", "1.28.2", "release-1.28.2"),
+    ]
