@@ -241,6 +241,13 @@ def read_lines(
                 f"but no spelling reads it ({SPELLINGS})"
                 for t in after
             )
+            if unread and not finals and releases.last > 0:  # a spelling gone wrong, likely
+                like = sorted(unread, key=lambda t: (named_version(t) is None, t))[0]
+                problems += (
+                    f"no release line: not one of the repository's {len(unread)} tags "
+                    f"(like {like}) is a release in {SPELLINGS}; give their spelling, "
+                    "or set releases.last = 0 until a line is released",
+                )
             first = _first_version(name, finals, parts)
             known[name] = ReleaseLine(
                 name, None, first, line_groups, branch, None, problems=problems

@@ -290,3 +290,34 @@ def test_nginx_mainline_is_released_from_master(tmp_path: Path) -> None:
         ("1.29", "master", "1.29.2", "1.29.3", "release-1.29.3"),
         ("1.28", "stable-1.28", "1.28.1", "1.28.2", "release-1.28.2"),
     ]
+
+
+def test_a_spelling_that_reads_no_tag_is_not_a_ready_plan(tmp_path: Path) -> None:
+    # "REL_{version}" reads none of PostgreSQL's tags: the plan had no released line and
+    # was ready, every fix bound for master alone while last = 3 asked for three lines.
+    product = postgres_like(tmp_path / "postgres")
+    root = workspace(
+        tmp_path,
+        product,
+        line_parts="1",
+        branch='"REL_{line}_STABLE"',
+        branches='{ "18" = "master" }',
+        tag='"REL_{version}"',
+        upcoming='"18"',
+        esr="[]",
+    )
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Row filters skipped on COPY"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\n'
+        'embargo = 2026-12-01T14:00:00Z\nsummary = "COPY could read hidden rows."\n+++\n'
+    )
+    path = tmp_path / "18.patch"
+    path.write_bytes(product.fix("master", {"src/copy.c": "/* filtered */\n"}, "Filter rows"))
+    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", "18", str(path)).exit_code == 0
+    result = run(root, "plan")
+    assert result.exit_code == 1, result.output
+    assert (
+        "no release line: not one of the repository's 9 tags (like REL_16_0) is a release in "
+        "releases.tag, releases.read_tags; give their spelling, or set releases.last = 0 "
+        "until a line is released"
+    ) in " ".join(result.stdout.split())
