@@ -269,7 +269,7 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
         if sent is not None:
             report.subject, report.body = sent
         report.note("mail", sent is not None)
-        report.note("site", _told(steps.publish, run))
+        report.note("site", _told(steps.publish, run, released))
         run.book.finish(run.key("run"), run.now())
     except (OSError, JournalError) as exc:
         # The fixes are public now: the one line says so, and what to do (a full disk, say).

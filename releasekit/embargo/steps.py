@@ -69,16 +69,20 @@ def announce(
     return text() if done else None
 
 
-def publish(run: Run) -> bool:
+def publish(run: Run, released: datetime) -> bool:
     """Build the site from the files, as ``releasekit publish`` does: only what changed is
-    rendered, and the next publish (the daily one) finds the files as it left them."""
+    rendered, and the next publish (the daily one) finds the files as it left them.
+
+    Built at ``released`` at the earliest: a re-run whose clock was set back since the push
+    (a correction, another machine) would otherwise build a site without the release that is
+    public already, and journal the step done."""
     key = run.key("site")
     if run.book.is_done(key):
         return False
     run.book.start(key, run.now())
     signing = csaf.signing_for(run.settings, run.outside.env.gnupghome)
     site_build.publish_workspace(
-        run.settings, run.now(), progress=run.outside.progress, signing=signing
+        run.settings, max(run.now(), released), progress=run.outside.progress, signing=signing
     )
     run.book.finish(key, run.now())
     run.outside.crash_point("site")

@@ -429,6 +429,21 @@ def test_smtp_down_then_up_sends_exactly_once(release: Release) -> None:
         assert "half done" not in status.stdout
 
 
+def test_a_clock_set_back_after_the_push_still_publishes_the_release(release: Release) -> None:
+    release.smtp.recorder.defer_next = 1  # pushed and recorded, then the mail step stops
+    with after_embargo():
+        assert release.run("embargo", "lift", "--yes").exit_code == 1
+    assert "released = " in release.advisory()
+    # The re-run's clock reads ten minutes before the release instant it journalled.
+    with time_machine.travel(EMBARGO - timedelta(minutes=10), tick=True):
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+    # The announcement links to the page: the site shows the release, as after one run.
+    assert "ACSA-2026-0001" in (release.root / "site" / "index.html").read_text()
+    assert (release.root / "site" / "advisories" / "ACSA-2026-0001.html").is_file()
+
+
 def test_branch_moved_between_preflight_and_push(release: Release) -> None:
     settings = load_config(release.root)
     moved: list[str] = []
