@@ -102,7 +102,7 @@ class Journal:
             row = self._db.execute(
                 "SELECT key, status, detail, attempts, updated FROM steps WHERE key = ?", (key,)
             ).fetchone()
-        return _step(row) if row else None
+        return self._step(row) if row else None
 
     def is_done(self, key: str) -> bool:
         step = self.get(key)
@@ -116,7 +116,22 @@ class Journal:
                 "WHERE substr(key, 1, ?) = ? ORDER BY key",
                 (len(prefix), prefix),
             ).fetchall()
-        return [_step(row) for row in rows]
+        return [self._step(row) for row in rows]
+
+    def _step(self, row: tuple[Any, ...]) -> Step:
+        """A row as a Step; a row whose detail is not a JSON object (the file edited or
+        damaged by hand, where SQLite itself finds nothing wrong) is a JournalError."""
+        key, status, detail, attempts, updated = row
+        try:
+            parsed = json.loads(detail)
+        except (TypeError, ValueError):
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise JournalError(
+                f"{self.path}: the journal cannot be used: the detail of step {key} "
+                "is not a JSON object"
+            )
+        return Step(key, status, parsed, attempts, updated)
 
     def start(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> Step:
         """Mark ``key`` started (counting attempts); refuses a step that is already done."""
@@ -174,11 +189,6 @@ class Journal:
                 "attempts = excluded.attempts, updated = excluded.updated",
                 (key, status, json.dumps(merged, sort_keys=True), attempts, timefmt.iso_utc(now)),
             )
-
-
-def _step(row: tuple[Any, ...]) -> Step:
-    key, status, detail, attempts, updated = row
-    return Step(key, status, json.loads(detail), attempts, updated)
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -110,6 +111,28 @@ def test_a_damaged_journal_is_one_error_naming_it(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{path}: the journal cannot be used: ")
     fds = Path("/proc/self/fd")
     assert not [fd for fd in fds.iterdir() if os.path.realpath(fd) == str(path.resolve())]
+
+
+@pytest.mark.parametrize("detail", ["{not json", "[]", "null"])
+def test_a_step_damaged_inside_the_database_is_one_error_naming_it(
+    tmp_path: Path, detail: str
+) -> None:
+    # SQLite finds nothing wrong with the file: the detail of one row was damaged (edited by
+    # hand). Reading it was a JSONDecodeError (or a list taken for a dict): a traceback.
+    with Journal.open(tmp_path) as journal:
+        journal.start("lift/run-1/run", NOW, {"run": "run-1"})
+    db = sqlite3.connect(tmp_path / "journal.sqlite3")
+    with db:
+        db.execute("UPDATE steps SET detail = ? WHERE key = 'lift/run-1/run'", (detail,))
+    db.close()
+    with Journal.open(tmp_path) as journal:
+        for read in (lambda: journal.steps("lift/"), lambda: journal.get("lift/run-1/run")):
+            with pytest.raises(JournalError) as caught:
+                read()
+            assert str(caught.value) == (
+                f"{tmp_path / 'journal.sqlite3'}: the journal cannot be used: the detail of "
+                "step lift/run-1/run is not a JSON object"
+            )
 
 
 def test_a_full_disk_while_recording_is_a_journal_error(tmp_path: Path) -> None:
