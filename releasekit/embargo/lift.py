@@ -174,7 +174,14 @@ def _choose(
     unfinished = unfinished_run(book)
     if unfinished is not None:
         by_id = {a.id: a for a in advisories}
-        batch = [by_id[i] for i in unfinished.detail["ids"] if i in by_id]
+        gone = [i for i in unfinished.detail["ids"] if i not in by_id]
+        if gone:  # never finished without them: nothing recorded, an empty announcement
+            raise NotDone(
+                f"{', '.join(gone)}: no advisory file has this id, but the push of lift "
+                f"{unfinished.detail['run']} started: restore it, then re-run "
+                "`releasekit embargo lift` to finish (record, announce, publish)."
+            )
+        batch = [by_id[i] for i in unfinished.detail["ids"]]
         instant = datetime.fromisoformat(unfinished.detail["instant"])
         return str(unfinished.detail["run"]), batch, instant, True
     batch, found = select_batch(advisories, now, wait)

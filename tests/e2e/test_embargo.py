@@ -494,6 +494,30 @@ def test_killed_after_each_step_then_resumed(
     assert len(past.smtp.messages) == 2
 
 
+def test_a_lift_resumed_without_an_advisory_file_waits_for_it(past: Release) -> None:
+    # Pushed, then the file is gone (moved, a checkout of another branch of the workspace).
+    # The resumed run left it out: it announced "0 security issues" to every list, recorded
+    # nothing, published a site without it, and called the lift done.
+    assert past.subprocess("embargo", "lift", "--yes", crash_after="push") == -9
+    path = past.root / "advisories" / "ACSA-2026-0001.md"
+    kept = path.read_bytes()
+    path.unlink()
+    stopped = past.run("embargo", "lift", "--yes")
+    assert stopped.exit_code == 1
+    last = stopped.stderr.splitlines()[-1]
+    assert last.startswith("releasekit: error: ACSA-2026-0001: no advisory file has this id")
+    assert last.endswith(
+        "then re-run `releasekit embargo lift` to finish (record, announce, publish)."
+    )
+    assert past.smtp.messages == []
+    assert not (past.root / "site").exists()
+    path.write_bytes(kept)
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    assert "released = " in past.advisory()
+    assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
+    assert "ACSA-2026-0001" in (past.root / "site" / "index.html").read_text()
+
+
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     past: Release,
 ) -> None:
