@@ -27,18 +27,27 @@ Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
 
 def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str, str]) -> bool:
     """Write ``released``, ``fixed`` and ``fix_commits`` (per line that got the fix, its
-    last pushed fix commit) into each advisory file (atomically)."""
+    last pushed fix commit) into each advisory file (atomically).
+
+    Done before, the step writes again each file that says nothing of the release (the
+    record was discarded, a checkout of the files from before the lift): the journal says
+    what was pushed, and a lift that found it done would leave the release unrecorded, and
+    the next publish would take it off the site."""
     key = run.key("record")
-    if run.book.is_done(key):
+    done = run.book.is_done(key)
+    todo = [a for a in run.batch if not done or a.released is None]
+    if not todo:
         return False
-    run.book.start(key, run.now())
-    for advisory in run.batch:
+    if not done:
+        run.book.start(key, run.now())
+    for advisory in todo:
         # A lift killed inside this write left its temporary file (the lift lock is held).
         fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
         updated = recorded(advisory, released, fixed, fix_commits)
         fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
-    run.book.finish(key, run.now(), {"advisories": run.ids})
-    run.outside.crash_point("record")
+    if not done:
+        run.book.finish(key, run.now(), {"advisories": run.ids})
+        run.outside.crash_point("record")
     return True
 
 

@@ -518,6 +518,23 @@ def test_a_lift_resumed_without_an_advisory_file_waits_for_it(past: Release) -> 
     assert "ACSA-2026-0001" in (past.root / "site" / "index.html").read_text()
 
 
+def test_a_record_discarded_after_the_lift_is_written_again(past: Release) -> None:
+    path = past.root / "advisories" / "ACSA-2026-0001.md"
+    before = path.read_bytes()
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    after = past.advisory()
+    path.write_bytes(before)  # `git checkout advisories/`: the uncommitted record is lost
+    # The lift found its run done and said so: the release stayed unrecorded, and the next
+    # publish took it off the site.
+    again = past.run("embargo", "lift", "--yes")
+    assert again.exit_code == 0, again.output + again.stderr
+    assert "Done now: record." in again.stdout
+    assert past.advisory() == after
+    assert len(past.smtp.messages) == 2  # nothing sent again
+    assert past.run("publish").exit_code == 0
+    assert "ACSA-2026-0001" in (past.root / "site" / "index.html").read_text()
+
+
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     past: Release,
 ) -> None:
