@@ -251,11 +251,23 @@ def _gates(
 
 def _push(run: Run, prepared: Prepared) -> None:
     """Push; a run stopped before its push started (an embargo moved during the wait) is
-    abandoned, so that the next lift takes the batch due then instead of retrying it."""
+    abandoned, so that the next lift takes the batch due then instead of retrying it. A
+    journal that fails once the push started says, like any failure of the push, that refs
+    may be public and a re-run finishes it."""
     try:
         push.push(run, prepared)
-    except BaseException:
-        if run.book.get(run.key("push")) is None:
+    except BaseException as exc:
+        try:
+            started = run.book.get(run.key("push")) is not None
+        except JournalError:
+            started = True  # unreadable: it may have
+        if isinstance(exc, JournalError) and started:
+            # (a journal locked by another process, a full disk) Refs may be public: say so.
+            raise NotDone(
+                f"{exc}. The push started and may be partly done; nothing was announced. "
+                "Re-run `releasekit embargo lift` to finish it."
+            ) from exc
+        if not started:
             with contextlib.suppress(JournalError):  # unmarked, it is still never resumed
                 abandon_stale(run.book, run.now())
         raise

@@ -172,3 +172,49 @@ def test_a_hook_that_refuses_a_tag_is_quoted_in_the_one_line(release: Release) -
     assert "\x1b" not in line and len(line) < 2000
     assert line.count("the remote said") == 1  # once, not for each ref it refused
     assert release.smtp.messages == []
+
+
+def test_a_journal_locked_once_the_tags_are_pushed_says_the_push_started(
+    release: Release,
+) -> None:
+    # Another process holds the journal's write lock (someone looking into it with sqlite3)
+    # from the moment the remote takes the tags: the push is done, but the lift cannot
+    # journal it. The one line said only "database is locked", not that refs are public.
+    journal = release.root / ".releasekit" / "journal.sqlite3"
+    holder = release.product.root / "holder"
+    hold = (
+        "import os, sqlite3, sys, time\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('BEGIN IMMEDIATE')\n"
+        "open(sys.argv[2], 'w').write(str(os.getpid()))\n"
+        "time.sleep(90)\n"
+    )
+    release.hook(
+        "reference-transaction",
+        "#!/bin/sh\n"
+        '[ "$1" = committed ] && grep -q refs/tags/ || exit 0\n'
+        f'{sys.executable} -c "{hold}" {journal} {holder} </dev/null >/dev/null 2>&1 &\n'
+        f"while [ ! -s {holder} ]; do sleep 0.05; done\n",
+    )
+    with release.served():
+        try:
+            with after_embargo():
+                stopped = release.run("embargo", "lift", "--yes")
+        finally:
+            if holder.exists() and holder.read_text().strip():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(holder.read_text()), signal.SIGKILL)
+        assert stopped.exit_code == 1
+        last = stopped.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"releasekit: error: {journal}: the journal cannot be used: ")
+        assert last.endswith(
+            "The push started and may be partly done; nothing was announced. "
+            "Re-run `releasekit embargo lift` to finish it."
+        )
+        assert "refs/tags/v10.2.1" in release.remote_refs()
+        assert release.smtp.messages == []
+        (release.product.remote / "hooks" / "reference-transaction").unlink()
+        with after_embargo():
+            done = release.run("embargo", "lift", "--yes")
+    assert done.exit_code == 0, done.output + done.stderr
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
