@@ -290,6 +290,8 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
         report.note("mail", sent is not None)
         report.note("site", _told(steps.publish, run, released))
         run.book.finish(run.key("run"), run.now())
+    except KeyboardInterrupt as exc:  # (click would say only "Aborted!")
+        raise NotDone(f"interrupted. {_PUSHED}") from exc
     except (OSError, JournalError) as exc:
         # The fixes are public now: the one line says so, and what to do (a full disk, say).
         if isinstance(exc, OSError) and exc.errno == errno.EPIPE:

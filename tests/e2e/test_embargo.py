@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -533,6 +534,38 @@ def test_a_record_discarded_after_the_lift_is_written_again(past: Release) -> No
     assert len(past.smtp.messages) == 2  # nothing sent again
     assert past.run("publish").exit_code == 0
     assert "ACSA-2026-0001" in (past.root / "site" / "index.html").read_text()
+
+
+def test_an_interrupt_after_the_push_says_the_release_is_pushed(past: Release) -> None:
+    # Ctrl-C while the first list's message is being sent: click said only "Aborted!", as if
+    # nothing had happened; the fix is public by then.
+    past.smtp.recorder.stall_next = 1
+    past.smtp.recorder.stall_seconds = 8  # the client gives up after 5 s: Ctrl-C first
+    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
+    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+    lifting = subprocess.Popen(
+        [sys.executable, "-c", code, "embargo", "lift", "--yes"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(s.endswith("=started") and "/mail/" in s for s in past.journal_steps()):
+            assert lifting.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        lifting.send_signal(signal.SIGINT)
+        _, stderr = lifting.communicate(timeout=30)
+    finally:
+        if lifting.poll() is None:
+            lifting.kill()
+            lifting.wait()
+    assert lifting.returncode == 1
+    assert stderr.splitlines()[-1] == (
+        "releasekit: error: interrupted. The release is pushed; re-run `releasekit embargo "
+        "lift` to finish (record, announce, publish)."
+    )
 
 
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
