@@ -253,7 +253,7 @@ def _push(run: Run, prepared: Prepared) -> None:
     """Push; a run stopped before its push started (an embargo moved during the wait) is
     abandoned, so that the next lift takes the batch due then instead of retrying it. A
     journal that fails once the push started says, like any failure of the push, that refs
-    may be public and a re-run finishes it."""
+    may be public and a re-run finishes it; so does an interrupt."""
     try:
         push.push(run, prepared)
     except BaseException as exc:
@@ -261,10 +261,12 @@ def _push(run: Run, prepared: Prepared) -> None:
             started = run.book.get(run.key("push")) is not None
         except JournalError:
             started = True  # unreadable: it may have
-        if isinstance(exc, JournalError) and started:
-            # (a journal locked by another process, a full disk) Refs may be public: say so.
+        if isinstance(exc, JournalError | KeyboardInterrupt) and started:
+            # (a journal locked by another process, a full disk; Ctrl-C, where click would
+            # say only "Aborted!") Refs may be public: say so.
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
             raise NotDone(
-                f"{exc}. The push started and may be partly done; nothing was announced. "
+                f"{why}. The push started and may be partly done; nothing was announced. "
                 "Re-run `releasekit embargo lift` to finish it."
             ) from exc
         if not started:

@@ -218,3 +218,45 @@ def test_a_journal_locked_once_the_tags_are_pushed_says_the_push_started(
             done = release.run("embargo", "lift", "--yes")
     assert done.exit_code == 0, done.output + done.stderr
     assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+
+
+def test_an_interrupt_during_the_push_says_the_push_started(past: Release) -> None:
+    # Ctrl-C while the remote takes the branches (its reference-transaction hook holds the
+    # answer back): click said only "Aborted!", as if nothing had happened.
+    marker = past.product.root / "held"
+    past.hook(
+        "reference-transaction",
+        "#!/bin/sh\n"
+        f'[ "$1" = committed ] && [ ! -e {marker} ] && grep -q refs/heads/ && '
+        f"{{ echo $$ > {marker}; sleep 2; }}\nexit 0\n",
+    )
+    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
+    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+    with past.served():
+        lifting = subprocess.Popen(
+            [sys.executable, "-c", code, "embargo", "lift", "--yes"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not marker.exists():
+                assert lifting.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            lifting.send_signal(signal.SIGINT)
+            _, stderr = lifting.communicate(timeout=60)
+        finally:
+            if lifting.poll() is None:
+                lifting.kill()
+                lifting.wait()
+        assert lifting.returncode == 1
+        assert stderr.splitlines()[-1] == (
+            "releasekit: error: interrupted. The push started and may be partly done; nothing "
+            "was announced. Re-run `releasekit embargo lift` to finish it."
+        )
+        assert past.smtp.messages == []
+        assert past.subprocess("embargo", "lift", "--yes") == 0
+    assert "refs/tags/v10.2.1" in past.remote_refs()
+    assert sorted(m.rcpt_tos[0] for m in past.smtp.messages) == sorted(LISTS)
