@@ -2086,3 +2086,31 @@ def test_a_publish_that_finds_nothing_changed_loads_no_renderer_or_editor(
     assert again.returncode == 0, again.stderr
     assert "0 files written" in again.stdout, again.stdout
     assert again.stdout.splitlines()[-1] == ""
+
+
+def test_a_directory_where_a_page_goes_is_cleared_from_the_standby(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nA second paragraph.\n")
+    publish_at(site_ws, LATER)  # a standby now: the site before this build
+    site = site_ws.root / "site"
+    page = site / "advisories" / "ACSA-2026-0001.html"
+    for holds in (True, False):  # a directory where the page was (with a file, or empty)
+        page.unlink()
+        page.mkdir()
+        if holds:
+            (page / "notes.txt").write_text("notes\n")
+        publish_at(site_ws, LATER)  # the page again; the old tree, with it, the standby
+        assert page.is_file()
+        path = site_ws.root / "advisories" / "ACSA-2026-0001.md"
+        path.write_text(path.read_text() + f"\nMARKER-AGAIN-{holds}\n")
+        publish_at(site_ws, LATER)  # its page goes where the directory is in the standby
+        assert f"MARKER-AGAIN-{holds}" in page.read_text()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(fresh), LATER)
+    assert site_files(site) == site_files(fresh / "site")
