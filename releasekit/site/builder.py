@@ -154,7 +154,8 @@ class Builder:
         finally:
             linker.wait()
         written, unchanged, removed = standby.swap(plan, state, self.site, self.say)
-        standby.remember(plan, state, self.state_dir, self.global_key, self.now)
+        announced = (entry.announced for entry in self.announced)
+        standby.remember(plan, state, self.state_dir, self.global_key, self.now, announced)
         return report(
             self.settings, self.site, self.state, self.signing, (written, unchanged, removed)
         )

@@ -127,8 +127,16 @@ def swap(plan: Plan, state: State, site: Path, say: Callable[[str], None]) -> Ch
     return written, unchanged, removed
 
 
-def remember(plan: Plan, state: State, state_dir: Path, global_key: str, now: datetime) -> None:
-    """Keep what the build made (the state, the rows, the details) for the next one."""
+def remember(
+    plan: Plan,
+    state: State,
+    state_dir: Path,
+    global_key: str,
+    now: datetime,
+    announced: Iterable[datetime] = (),
+) -> None:
+    """Keep what the build made (the state, the rows, the details) for the next one.
+    ``announced``: when each pre-announcement was made (upcoming.* show one from then on)."""
     items = plan.items
     _keep_rows(plan, state, state_dir)
     withdrawn = [  # details no longer public (a disclosure moved later, a file removed)
@@ -143,7 +151,8 @@ def remember(plan: Plan, state: State, state_dir: Path, global_key: str, now: da
     else:  # advisories given by the caller: trust no file signature next time
         state.sources = {}
     state.shared_key, state.global_key = plan.shared_key, global_key
-    moments = (m for item in items.values() for m in (item.released, item.disclosed_at))
+    moments = [m for item in items.values() for m in (item.released, item.disclosed_at)]
+    moments += (moment.timestamp() for moment in announced)
     state.built_at = now.timestamp()
     state.next_change = lifecycle.first_change(moments, state.built_at)
     state.counts = (

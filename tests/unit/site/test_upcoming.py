@@ -119,3 +119,19 @@ def test_publish_writes_them_and_notices_an_announcement_with_nothing_else_chang
     [entry] = json.loads((site / "upcoming.json").read_bytes())["upcoming"]
     assert entry["release"] == "2026-12-01T14:00:00Z"
     assert publish_at(ws, "2026-11-29T10:00:00Z").written == ()  # the same bytes a day later
+
+
+def test_an_announcement_after_the_last_build_s_clock_shows_when_its_time_comes(
+    ws: Workspace,
+) -> None:
+    marked(ws, 7, released=None, embargo="2026-12-01T14:00:00Z")
+    announce(ws.root / ".releasekit", ids=["ACSA-2026-0007"])  # said at 09:30
+    # A build whose clock is before the announcement (one that read the journal as the
+    # pre-announcement went out, or a clock set back): nothing to show yet.
+    publish_at(ws, "2026-11-28T09:00:00Z")
+    site = ws.root / "site"
+    assert json.loads((site / "upcoming.json").read_bytes())["upcoming"] == []
+    later = publish_at(ws, "2026-11-28T10:00:00Z")  # the journal as it was, the time come
+    assert sorted(later.written) == ["upcoming.ics", "upcoming.json"]
+    [entry] = json.loads((site / "upcoming.json").read_bytes())["upcoming"]
+    assert entry["announced"] == "2026-11-28T09:30:00Z"
