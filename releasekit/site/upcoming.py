@@ -28,6 +28,7 @@ import orjson
 from releasekit.adapters import journal
 from releasekit.model.config import Settings
 from releasekit.support import timefmt
+from releasekit.support.errors import JournalError
 
 ICS, JSON = "upcoming.ics", "upcoming.json"
 FILES = (ICS, JSON)
@@ -89,18 +90,27 @@ def announced(state_dir: Path) -> list[Announced]:
             sent = [m for m in done if m.key.startswith(prefix)]
             if not sent:
                 continue
-            detail = step.detail
-            found.append(
-                Announced(
-                    _instant(detail["release"]),
-                    min(_instant(m.updated) for m in sent),
-                    detail["highest"],
-                    tuple(Line(str(a), str(b), bool(c)) for a, b, c in detail["lines"]),
-                    tuple(detail["ids"]),
-                )
-            )
+            try:
+                found.append(_read(step.detail, [m.updated for m in sent]))
+            except (KeyError, TypeError, ValueError):  # not as record() writes it: damage
+                raise JournalError(
+                    f"{book.path}: the journal cannot be used: the detail of step {step.key} "
+                    "is not as an announcement writes it"
+                ) from None
     found.sort(key=lambda a: (a.announced, a.release))
     return found
+
+
+def _read(detail: dict[str, Any], sent: Sequence[str]) -> Announced:
+    """A pre-announcement as :func:`record` journalled it, and the times its messages were
+    accepted; KeyError, TypeError or ValueError when it is not that."""
+    return Announced(
+        _instant(detail["release"]),
+        min(_instant(updated) for updated in sent),
+        str(detail["highest"]),
+        tuple(Line(str(a), str(b), bool(c)) for a, b, c in detail["lines"]),
+        tuple(str(ident) for ident in detail["ids"]),
+    )
 
 
 def key(entries: Sequence[Announced]) -> str:
@@ -202,4 +212,7 @@ def _description(settings: Settings, entry: Announced) -> str:
 
 
 def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    found = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if found.tzinfo is None:  # (every instant journalled has its zone)
+        raise ValueError(f"no time zone: {text}")
+    return found

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
+import pytest
 
 from releasekit.adapters.journal import Journal
 from releasekit.site import upcoming
+from releasekit.support.errors import JournalError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.sites import marked
@@ -135,3 +138,37 @@ def test_an_announcement_after_the_last_build_s_clock_shows_when_its_time_comes(
     assert sorted(later.written) == ["upcoming.ics", "upcoming.json"]
     [entry] = json.loads((site / "upcoming.json").read_bytes())["upcoming"]
     assert entry["announced"] == "2026-11-28T09:30:00Z"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "column", "value"),
+    [
+        ("upcoming/", "detail", "{not json"),
+        ("upcoming/", "detail", "null"),
+        ("upcoming/", "detail", "{}"),
+        ("upcoming/", "detail", '{"release": "soon", "highest": "high", "lines": [], "ids": []}'),
+        ("upcoming/", "detail", '{"release": 1, "highest": "high", "lines": [1], "ids": []}'),
+        ("announce/", "detail", "[1, 2]"),
+        ("announce/", "updated", "2026-11-28T09:30:00"),  # no zone
+    ],
+)
+def test_a_damaged_announcement_in_the_journal_is_one_error_naming_it(
+    ws: Workspace, prefix: str, column: str, value: str
+) -> None:
+    marked(ws, 7, released=None, embargo="2026-12-01T14:00:00Z")
+    state = ws.root / ".releasekit"
+    announce(state, ids=["ACSA-2026-0007"])
+    path = state / "journal.sqlite3"
+    update = {  # (the damage: a column's value, as a damaged file might read)
+        "detail": "UPDATE steps SET detail = ? WHERE key LIKE ?",
+        "updated": "UPDATE steps SET updated = ? WHERE key LIKE ?",
+    }[column]
+    with sqlite3.connect(path) as db:
+        db.execute(update, (value, f"{prefix}%"))
+    db.close()
+    with pytest.raises(JournalError) as caught:
+        publish_at(ws, "2026-11-28T10:00:00Z")
+    said = str(caught.value)
+    assert said.startswith(f"{path}: the journal cannot be used: the detail of step ")
+    assert said.endswith((" is not a JSON object", " is not as an announcement writes it"))
+    assert not (ws.root / "site").exists()
