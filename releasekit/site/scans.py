@@ -116,7 +116,11 @@ def scan(
         files: bool = True,
         folders: Callable[[str], bool] | None = None,
     ) -> None:
-        inner = os.open(name, OPEN_DIRECTORY, dir_fd=fd)
+        try:
+            inner = os.open(name, OPEN_DIRECTORY, dir_fd=fd)
+        except OSError as exc:  # named by its path, not by its name in its parent
+            exc.filename = f"{root}/{prefix[:-1]}"
+            raise
         try:
             walk(inner, prefix, files, folders)
         finally:

@@ -2114,3 +2114,31 @@ def test_a_directory_where_a_page_goes_is_cleared_from_the_standby(
     shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
     publish_at(Workspace(fresh), LATER)
     assert site_files(site) == site_files(fresh / "site")
+
+
+def test_a_folder_of_the_site_that_cannot_be_read_is_named_by_its_path(
+    site_ws: Workspace,
+) -> None:
+    marked(site_ws, 1)
+    assert cli_process(site_ws.root, "publish").returncode == 0
+    command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
+    if os.geteuid() == 0:  # root reads anything: run it without that power
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to run without root's power to read anything")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    folder = site_ws.root / "site" / "osv"
+    os.chmod(folder, 0)
+    try:
+        failed = subprocess.run(
+            [*command, "-C", str(site_ws.root), "publish"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.chmod(folder, tree.DIR_MODE)  # as publish made it
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    # Not "osv: ...", its name in its parent: that reads as a folder of the workspace.
+    assert failed.stderr.splitlines()[-1] == "releasekit: error: site/osv: Permission denied"
