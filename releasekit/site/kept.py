@@ -14,6 +14,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from releasekit.support import fsutil
+
 
 def connect(path: Path, *, durable: bool = True) -> sqlite3.Connection:
     """``durable``: synced to disk at checkpoints, so consistent after a power loss. A store
@@ -26,9 +28,9 @@ def connect(path: Path, *, durable: bool = True) -> sqlite3.Connection:
 
 
 def remove(path: Path) -> None:
+    """Remove the store and its log, whatever stands at their paths (a directory too)."""
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            (path.parent / name).unlink()
+        fsutil.clear(path.parent / name)
 
 
 def prepare(

@@ -254,6 +254,9 @@ def save_state(state_dir: Path, state: State) -> None:
     # What a build killed while it saved left (only a build, holding the publish lock,
     # writes these): one per kill, each as big as the state.
     fsutil.remove_leftovers(state_dir, STATE, ITEMS, DELTA)
+    for name in (STATE, ITEMS, DELTA):  # a directory there would refuse every save
+        if (state_dir / name).is_dir():
+            fsutil.clear(state_dir / name)
     layout = None if state.layout is None else tuple(state.layout)
     changes = _delta(state)
     raw: tuple[Any, ...]

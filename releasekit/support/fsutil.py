@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -88,6 +89,20 @@ def remove_leftovers(directory: Path, *names: str) -> None:
             if entry.name.startswith(prefixes) and entry.name.endswith(".tmp"):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
+
+
+def clear(path: Path) -> None:
+    """Remove whatever is at ``path``: a file, a link (not what it points to) or a directory
+    with all it holds; nothing there is fine. For the private files of a cache, which may
+    be found damaged in any way and are made again."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:  # EISDIR (Linux; EPERM elsewhere): a directory, never a link
+        if not path.is_dir() or path.is_symlink():
+            raise
+        shutil.rmtree(path)
 
 
 def private_dir(path: Path) -> Path:

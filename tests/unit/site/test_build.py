@@ -2142,3 +2142,27 @@ def test_a_folder_of_the_site_that_cannot_be_read_is_named_by_its_path(
     assert "Traceback" not in failed.stderr
     # Not "osv: ...", its name in its parent: that reads as a folder of the workspace.
     assert failed.stderr.splitlines()[-1] == "releasekit: error: site/osv: Permission denied"
+
+
+@pytest.mark.parametrize(
+    "name", ["site-state", "site-items", "site-rows.sqlite", "site-markdown.sqlite"]
+)
+def test_a_directory_where_the_state_or_a_store_goes_costs_a_build_not_every_run(
+    site_ws: Workspace, tmp_path: Path, name: str
+) -> None:
+    marked(site_ws, 1)
+    marked(site_ws, 2)
+    publish_at(site_ws, LATER)
+    found = site_ws.root / ".releasekit" / name
+    found.unlink()
+    found.mkdir()
+    (found / "notes.txt").write_text("notes\n")
+    marked(site_ws, 1, body="## Impact\n\nMARKER-CORRECTED-DETAILS in a paragraph.\n")
+    publish_at(site_ws, LATER)  # (a cache: made again, never a reason to stop)
+    assert found.is_file()
+    marked(site_ws, 3)
+    publish_at(site_ws, LATER)
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(fresh), LATER)
+    assert site_files(site_ws.root / "site") == site_files(fresh / "site")
