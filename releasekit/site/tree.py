@@ -331,11 +331,13 @@ def exchange(a: Path, b: Path) -> None:
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     if result == 0:
         return
-    code = ctypes.get_errno()  # pragma: no cover - a file system without RENAME_EXCHANGE
-    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # pragma: no cover
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # pragma: no cover - no EXCHANGE
         _swap_by_renames(a, b)
         return
-    raise OSError(code, os.strerror(code), str(a))  # pragma: no cover
+    # Both named: which of the two (or their folders) refused is not known (EACCES: a folder
+    # moved to another parent must be writable itself, for its "..")
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
 
 
 def _swap_by_renames(a: Path, b: Path) -> None:  # pragma: no cover - fallback only

@@ -2116,26 +2116,32 @@ def test_a_directory_where_a_page_goes_is_cleared_from_the_standby(
     assert site_files(site) == site_files(fresh / "site")
 
 
+def _publish_as_a_user(ws: Workspace) -> subprocess.CompletedProcess[str]:
+    """publish in a process of its own, which file modes bind (root's power to read and
+    write anything taken away)."""
+    command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to run without root's power to read anything")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(
+        [*command, "-C", str(ws.root), "publish"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
 def test_a_folder_of_the_site_that_cannot_be_read_is_named_by_its_path(
     site_ws: Workspace,
 ) -> None:
     marked(site_ws, 1)
     assert cli_process(site_ws.root, "publish").returncode == 0
-    command = [sys.executable, "-c", "from releasekit.cli import main; main()"]
-    if os.geteuid() == 0:  # root reads anything: run it without that power
-        if shutil.which("setpriv") is None:
-            pytest.skip("needs setpriv to run without root's power to read anything")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
     folder = site_ws.root / "site" / "osv"
     os.chmod(folder, 0)
     try:
-        failed = subprocess.run(
-            [*command, "-C", str(site_ws.root), "publish"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        failed = _publish_as_a_user(site_ws)
     finally:
         os.chmod(folder, tree.DIR_MODE)  # as publish made it
     assert failed.returncode == 1
@@ -2166,3 +2172,26 @@ def test_a_directory_where_the_state_or_a_store_goes_costs_a_build_not_every_run
     shutil.copytree(site_ws.root, fresh, ignore=shutil.ignore_patterns("site", ".releasekit"))
     publish_at(Workspace(fresh), LATER)
     assert site_files(site_ws.root / "site") == site_files(fresh / "site")
+
+
+def test_a_swap_that_is_refused_names_both_trees_and_the_next_run_completes(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    marked(site_ws, 1)
+    assert cli_process(site_ws.root, "publish").returncode == 0
+    marked(site_ws, 2)
+    site = site_ws.root / "site"
+    before = site_files(site)
+    os.chmod(site, 0o500)  # moved to another folder, it must be writable (its "..")
+    try:
+        failed = _publish_as_a_user(site_ws)
+    finally:
+        os.chmod(site, tree.DIR_MODE)
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    # Not only the standby, which is as it should be: the live site is what refused.
+    assert failed.stderr.splitlines()[-1] == (
+        "releasekit: error: .releasekit/site-standby -> site: Permission denied"
+    )
+    assert site_files(site) == before
+    _as_built_from_nothing(site_ws, tmp_path)
