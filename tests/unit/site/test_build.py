@@ -2195,3 +2195,17 @@ def test_a_swap_that_is_refused_names_both_trees_and_the_next_run_completes(
     )
     assert site_files(site) == before
     _as_built_from_nothing(site_ws, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["site-state", "site-items"])
+def test_a_fifo_where_the_state_goes_is_no_state_not_a_hang(
+    site_ws: Workspace, tmp_path: Path, name: str
+) -> None:
+    marked(site_ws, 1)
+    assert cli_process(site_ws.root, "publish").returncode == 0
+    found = site_ws.root / ".releasekit" / name
+    found.unlink()
+    os.mkfifo(found)  # a read of it waits for a writer that never comes
+    marked(site_ws, 2)
+    _as_built_from_nothing(site_ws, tmp_path)  # (in a process: a hang times out)
+    assert found.is_file()
