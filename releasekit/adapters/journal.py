@@ -203,12 +203,17 @@ def exclusive(state_dir: Path, name: str, *, create: bool = True) -> Iterator[No
         yield
         return
     fsutil.private_dir(state_dir)
-    with open(path, "a+") as handle:
+    # (Opened, never read or written: a buffered "a+" would seek, and a lock file that is a
+    # FIFO would then fail with "not seekable", naming no file.)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise Refused(f"another releasekit {name} is running in this workspace") from None
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

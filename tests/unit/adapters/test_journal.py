@@ -103,6 +103,12 @@ def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
     assert os.path.exists(tmp_path / "lift.lock")
 
 
+def test_a_lock_file_that_is_a_fifo_still_locks(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "lift.lock")  # (a buffered open would seek it: "not seekable")
+    test_exclusive_refuses_a_second_holder(tmp_path)
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "lift.lock").st_mode)
+
+
 def test_a_damaged_journal_is_one_error_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     path.write_bytes(b"not a database, whatever it was " * 200)
