@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cache
@@ -151,6 +153,18 @@ def bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
     import jinja2
 
     class BestEffort(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            # Only from a regular file, opened without blocking: a FIFO there (a plain
+            # open waits for a writer that never comes) or anything else is compiled anew.
+            path = os.path.join(self.directory, self.pattern % (bucket.key,))
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError:
+                return
+            with open(fd, "rb") as handle:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    bucket.load_bytecode(handle)
+
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             with contextlib.suppress(OSError):
                 super().dump_bytecode(bucket)

@@ -2209,3 +2209,17 @@ def test_a_fifo_where_the_state_goes_is_no_state_not_a_hang(
     marked(site_ws, 2)
     _as_built_from_nothing(site_ws, tmp_path)  # (in a process: a hang times out)
     assert found.is_file()
+
+
+def test_a_fifo_among_the_compiled_templates_is_compiled_anew_not_a_hang(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    marked(site_ws, 1)
+    assert cli_process(site_ws.root, "publish").returncode == 0
+    kept = sorted((site_ws.root / ".releasekit" / "template-cache").iterdir())
+    assert kept
+    for path in kept:  # an open of one waits for a writer that never comes
+        path.unlink()
+        os.mkfifo(path)
+    marked(site_ws, 2)
+    _as_built_from_nothing(site_ws, tmp_path)  # (in a process: a hang times out)
