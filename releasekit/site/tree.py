@@ -94,7 +94,7 @@ def write_new(root: Path | str, rel: str, data: bytes, known: str | None = None)
             fd = os.open(path, _CREATE, FILE_MODE)
             break
         except FileExistsError:
-            _clear(path)
+            fsutil.clear(path)  # (a directory too: the scans see only files)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
     else:  # pragma: no cover - see _TRIES
@@ -188,20 +188,6 @@ def _regular(stat: os.stat_result) -> bool:
     return (stat.st_mode & 0o170000) == 0o100000
 
 
-def _clear(path: Path | str) -> None:
-    """Remove what is at ``path`` in the standby, to put a file there: a file, or a
-    directory with all it holds (one that stood in the live site where a page goes: the
-    scans see only its files, and removing them leaves it behind in the next standby)."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    except OSError:  # EISDIR (Linux; EPERM elsewhere): a directory, never a link
-        if not os.path.isdir(path) or os.path.islink(path):
-            raise
-        shutil.rmtree(path)
-
-
 def kept_file(root: Path, name: str) -> Path | None:
     """``root/name`` when it is a regular file (not a link, not a directory)."""
     try:
@@ -218,7 +204,7 @@ def link(source: Path | str, path: Path | str) -> None:
             os.link(source, path, follow_symlinks=False)
             return
         except FileExistsError:
-            _clear(path)
+            fsutil.clear(path)  # (a directory too: the scans see only files)
         except FileNotFoundError:
             if not os.path.lexists(source):
                 raise

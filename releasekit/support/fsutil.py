@@ -91,16 +91,17 @@ def remove_leftovers(directory: Path, *names: str) -> None:
                     os.unlink(entry.path)
 
 
-def clear(path: Path) -> None:
+def clear(path: Path | str) -> None:
     """Remove whatever is at ``path``: a file, a link (not what it points to) or a directory
-    with all it holds; nothing there is fine. For the private files of a cache, which may
-    be found damaged in any way and are made again."""
+    with all it holds; nothing there is fine. For what a build puts a file in place of: the
+    private files of a cache, which may be found damaged in any way and are made again, and
+    a standby's file (a directory that stood in the live site where a page goes)."""
     try:
-        path.unlink()
+        os.unlink(path)
     except FileNotFoundError:
         pass
     except OSError:  # EISDIR (Linux; EPERM elsewhere): a directory, never a link
-        if not path.is_dir() or path.is_symlink():
+        if not os.path.isdir(path) or os.path.islink(path):
             raise
         shutil.rmtree(path)
 
