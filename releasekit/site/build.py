@@ -214,9 +214,29 @@ def site_path(settings: Settings) -> Path:
             site = site.resolve()
         except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
             raise WorkspaceError(f"{shown}: is a symlink loop") from None
+        _own_folder(settings, site, shown)
     if site.exists() and not site.is_dir():
         raise WorkspaceError(f"{shown}: is not a directory (the site is built in it)")
     return site
+
+
+def _own_folder(settings: Settings, site: Path, shown: Path) -> None:
+    """WorkspaceError when the folder ``site/`` links to holds more than a site: publish
+    swaps the folder it builds in away as a whole, and cleans it as its next standby (a link
+    to advisories/ lost every advisory file). A folder inside the workspace or the product
+    clone is fine (docs/ for a forge's pages), but not one in a folder of the workspace's."""
+    holders = {"the workspace": settings.root, "the product repository": settings.repository_path}
+    own = (settings.advisories_dir, settings.patches_dir, settings.templates_dir)
+    for folder in (*own, settings.state_dir):
+        holders[f"the workspace's {folder.name}/"] = folder
+    for what, folder in holders.items():
+        path = folder.resolve()
+        inside = path in site.parents and what.startswith("the workspace's")
+        if site == path or site in path.parents or inside:
+            raise WorkspaceError(
+                f"{shown}: links to {site}, which holds {what}; publish replaces the folder it "
+                "builds in as a whole: link site to a folder of its own"
+            )
 
 
 class Job:

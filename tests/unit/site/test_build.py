@@ -2067,6 +2067,43 @@ def test_a_site_path_that_cannot_hold_the_site_is_bad_input(
     assert site_ws.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("target", "holds"),
+    [
+        ("advisories", "the workspace's advisories/"),
+        ("advisories/www", "the workspace's advisories/"),
+        (".releasekit", "the workspace's .releasekit/"),
+        (".", "the workspace"),
+        ("..", "the workspace"),
+    ],
+)
+def test_a_site_that_links_to_a_folder_with_more_in_it_is_bad_input(
+    site_ws: Workspace, run: Callable[..., Result], target: str, holds: str
+) -> None:
+    # publish swaps the folder it builds in away and cleans it as its next standby: with
+    # site/ a link to advisories/, two publishes lost every advisory file, saying only
+    # "swapped in the new advisories/".
+    two_published(site_ws)
+    site = site_ws.root / "site"
+    shutil.rmtree(site)
+    (site_ws.root / "advisories" / "www").mkdir()
+    site.symlink_to(target)
+    before = site_ws.snapshot()
+    published = run("publish")
+    assert published.exit_code == 2, published.output
+    resolved = (site_ws.root / target).resolve()
+    assert published.stderr == (
+        f"releasekit: error: site: links to {resolved}, which holds {holds}; publish replaces "
+        "the folder it builds in as a whole: link site to a folder of its own\n"
+    )
+    assert site_ws.snapshot() == before
+    # A folder of its own, in the workspace or beside it, is where the site goes.
+    site.unlink()
+    site.symlink_to(site_ws.root / "public")
+    assert run("publish").exit_code == 0
+    assert (site_ws.root / "public" / "index.html").is_file()
+
+
 def test_a_publish_that_finds_nothing_changed_loads_no_renderer_or_editor(
     site_ws: Workspace,
 ) -> None:
