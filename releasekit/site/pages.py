@@ -108,7 +108,10 @@ class Renderer:
         env.auto_reload = False  # the global key changes when any template does
         # Compiled templates are kept (by name and source checksum) in the private state
         # directory: the next run that renders anything need not compile them again.
-        cache = fsutil.private_dir(settings.state_dir / "template-cache")
+        cache = settings.state_dir / "template-cache"
+        if cache.is_symlink() or (cache.exists() and not cache.is_dir()):
+            fsutil.clear(cache)  # a cache: whatever stands in its place is made again
+        fsutil.private_dir(cache)
         env.bytecode_cache = render.bytecode_cache(cache)
         self.env = env
         self.templates = {name: _compiled(env, name) for name in TEMPLATES}

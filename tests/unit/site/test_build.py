@@ -2104,6 +2104,27 @@ def test_a_site_that_links_to_a_folder_with_more_in_it_is_bad_input(
     assert (site_ws.root / "public" / "index.html").is_file()
 
 
+@pytest.mark.parametrize("what", ["a file", "a symlink", "a fifo"])
+def test_a_template_cache_that_is_no_folder_is_made_again(site_ws: Workspace, what: str) -> None:
+    # Every publish failed with ".../template-cache: File exists" until it was removed.
+    two_published(site_ws)
+    cache = site_ws.root / ".releasekit" / "template-cache"
+    shutil.rmtree(cache)
+    elsewhere = site_ws.root.parent / "elsewhere"
+    elsewhere.mkdir()
+    if what == "a file":
+        cache.write_text("not a folder")
+    elif what == "a symlink":
+        cache.symlink_to(elsewhere)
+    else:
+        os.mkfifo(cache)
+    shutil.rmtree(site_ws.root / "site")  # every page again: the templates are needed
+    published = cli_process(site_ws.root, "publish")  # (a process: no renderer made before)
+    assert published.returncode == 0, published.stderr
+    assert cache.is_dir() and not cache.is_symlink() and any(cache.iterdir())
+    assert not any(elsewhere.iterdir())
+
+
 def test_a_publish_that_finds_nothing_changed_loads_no_renderer_or_editor(
     site_ws: Workspace,
 ) -> None:
