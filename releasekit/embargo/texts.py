@@ -23,7 +23,6 @@ from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.model.versions import first_release
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -46,14 +45,16 @@ def advisory_url(site_url: str, advisory_id: str) -> str:
 def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
     """Affected and fixed versions per line: fixed in 10.3.3 means 10.3.0 to 10.3.2 were
     affected, and on the line 7 (a major version) fixed in 7.3.1, 7.0.0 to 7.3.0; fixed in
-    10.4.0 (the upcoming line) means no release was."""
+    10.4.0 (the upcoming line) means no release was. The first is spelt with as many numbers
+    as the fixed version: PostgreSQL's line 16 fixed in 16.3 had 16.0 to 16.2."""
     lines = []
     for line, version in sorted(fixed.items(), key=lambda item: Version(item[0])):
         head, _, patch = version.rpartition(".")
         affected = ""
         if patch.isdigit() and int(patch) > 0:
             latest = f"{head}.{int(patch) - 1}"
-            first = f"{head}.0" if "." in line else first_release(line)
+            numbers, width = version.split("."), line.count(".") + 1
+            first = ".".join(numbers[:width] + ["0"] * (len(numbers) - width))
             affected = latest if latest == first else f"{first} to {latest}"
         lines.append(AnnouncedLine(line, affected, version))
     return lines

@@ -30,7 +30,12 @@ from releasekit.adapters.mail.mime import (
 )
 from releasekit.adapters.mail.smtp import check_server, parse_endpoint, send
 from releasekit.adapters.signing import Signer
-from releasekit.embargo.texts import announcement_context, render_announcement
+from releasekit.embargo.texts import (
+    AnnouncedLine,
+    announced_lines,
+    announcement_context,
+    render_announcement,
+)
 from releasekit.model.advisory import read_advisory
 from releasekit.model.config import MailSettings, load_config
 from releasekit.model.public import as_released
@@ -657,3 +662,16 @@ def test_no_answer_to_a_message_handed_over_is_uncertain(
     with pytest.raises(MailError, match="451") as refused:
         send(build(mail), mail, Environment({}))
     assert refused.value.uncertain is False
+
+
+def test_the_first_affected_release_is_spelt_as_the_fixed_version() -> None:
+    # PostgreSQL's lines are major versions whose releases have two numbers: the line 16
+    # fixed in 16.3 had 16.0 to 16.2, not "16.0.0 to 16.2".
+    fixed = {"16": "16.3", "7": "7.3.1", "10.3": "10.3.3", "10.4": "10.4.0", "17": "17.1"}
+    assert announced_lines(fixed) == [
+        AnnouncedLine("7", "7.0.0 to 7.3.0", "7.3.1"),
+        AnnouncedLine("10.3", "10.3.0 to 10.3.2", "10.3.3"),
+        AnnouncedLine("10.4", "", "10.4.0"),
+        AnnouncedLine("16", "16.0 to 16.2", "16.3"),
+        AnnouncedLine("17", "17.0", "17.1"),
+    ]
