@@ -174,6 +174,12 @@ def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
     """
     lines = ", ".join(sorted(moved))
     run.outside.say(f"the remote branch of {lines} moved: fetching and re-applying the fixes")
+    kept = tuple(u for u in prepared.updates if u.line not in moved)
+    if prepared.plan is not None:
+        # The kept lines' commits and tags were made in the old plan's memory: into the
+        # clone with them, or the new plan's repository cannot push them (its own tags of
+        # those lines, signed in another second, are other objects).
+        prepared.plan.repo.persist(u.new for u in kept)
     signer = Signer(require_mail(run.settings).signing_key, run.outside.env.gnupghome)
     fresh = prepare(run.settings, run.batch, signer, run.now(), run.outside)
     assert fresh.plan is not None
@@ -189,7 +195,6 @@ def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
                     f"after the branch of {line} moved, its next version is no longer "
                     f"{versions[line]}; nothing was announced"
                 )
-    kept = tuple(u for u in prepared.updates if u.line not in moved)
     renewed = tuple(u for u in fresh.updates if u.line in moved)
     fixes = {k: v for k, v in prepared.fix_commits.items() if k not in moved}
     fixes.update({k: v for k, v in fresh.fix_commits.items() if k in moved})

@@ -456,6 +456,10 @@ def test_branch_moved_between_preflight_and_push(release: Release) -> None:
             )
         )
         release.product.publish("release-10.2")
+        # The push plans again, and signs its tags in another second than the preflight
+        # did: the kept lines' tags must still be the preflight's, and pushable (half the
+        # runs failed with "no such revision" when the two fell in different seconds).
+        time.sleep(1.1)
         return True
 
     outside = Outside(env=Environment(release.gpg.env))
