@@ -321,6 +321,20 @@ def test_the_message_is_rfc3156_pgp_mime(build: Build, gpg_home: GpgHome) -> Non
     assert announcement.micalg == message.get_param("micalg")
 
 
+def test_an_encoded_word_in_a_subject_stays_literal(build: Build, gpg_home: GpgHome) -> None:
+    # A title may hold what reads as an RFC 2047 encoded word: it was decoded into the header
+    # as it was, its CRLF included, so that the rest of the title became a header of its own.
+    mail = MailSettings("Acme <security@acme.example>", ("list@acme.example",), "smtp://h", "F")
+    for subject in ("A =?utf-8?q?MARKER=0D=0AX-Marker:_1?= b", "=?utf-8?q?MARKER?= \u00e9"):
+        announcement = build(mail, subject=subject)
+        message = assert_verifies(announcement.data, gpg_home)
+        assert message["Subject"] == subject
+        assert message["X-Marker"] is None
+        assert announcement.data.count(b"\n") == announcement.data.count(b"\r\n")
+    plain = build(mail, subject="Plain subject").data
+    assert b"\r\nSubject: Plain subject\r\n" in plain  # as readable as it was
+
+
 def test_bad_message_ids_and_addresses_are_refused(build: Build, gpg_home: GpgHome) -> None:
     mail = MailSettings("Acme <security@acme.example>", ("list@acme.example",), "smtp://h", "F")
     with pytest.raises(ValueError, match="Message-ID"):

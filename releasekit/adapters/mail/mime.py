@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.utils import format_datetime, parseaddr
 from typing import Protocol
 
@@ -142,6 +143,17 @@ def _header(name: str, value: str) -> bytes:
     return folded.encode("ascii")
 
 
+def _subject(value: str) -> bytes:
+    """The Subject header of ``value`` as it reads: the parser behind :func:`_header` decodes
+    an RFC 2047 encoded word it finds in the text (``=?utf-8?q?...?=``, from a title), so
+    that its decoded text, line breaks included, would go into the header as it is. A value
+    that holds one goes wholly encoded instead, which a reader decodes to the literal text."""
+    if "=?" not in value:
+        return _header("Subject", value)
+    encoded = Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    return f"Subject: {encoded}\r\n".encode("ascii")
+
+
 def build_announcement(
     *,
     subject: str,
@@ -170,7 +182,7 @@ def build_announcement(
             _header("Date", format_datetime(date.astimezone(UTC))),
             _header("From", mail.sender),
             _header("To", ", ".join(mail.to)),
-            _header("Subject", one_line_subject),
+            _subject(one_line_subject),
             _header("Message-ID", message_id),
             b"MIME-Version: 1.0\r\n",
             (
@@ -270,7 +282,7 @@ def build_sealed(
             _header("Date", format_datetime(date.astimezone(UTC))),
             _header("From", sender),
             _header("To", to),
-            _header("Subject", one_line_subject),
+            _subject(one_line_subject),
             _header("Message-ID", message_id),
             b"MIME-Version: 1.0\r\n",
             (
