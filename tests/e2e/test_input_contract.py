@@ -178,6 +178,20 @@ CONFIG_CASES = {
         + 'smtp = "smtps://MARKER-PASSWORD/smtp.example:465"\n',
         ":16: mail.smtp: is not smtp://HOST[:PORT], smtps://HOST[:PORT]",
     ),
+    # The e-mail header parser decodes an encoded word in a name: a line break decoded there
+    # raised ValueError where the lift built the announcement, after the push.
+    "an encoded line break in the sender's name": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "=?utf-8?q?Acme=0A?= <a@b.example>"\nto = ["l@b.example"]\n'
+        + 'signing_key = "F"\nsmtp = "smtp://127.0.0.1:8025"\n',
+        ":13: mail.from: '=?utf-8?q?Acme=0A?= <a@b.example>' is not one e-mail address",
+    ),
+    "an encoded line break in a list's name": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "A <a@b.example>"\nto = ["=?utf-8?q?L=0D?= <l@b.example>"]\n'
+        + 'signing_key = "F"\nsmtp = "smtp://127.0.0.1:8025"\n',
+        ":14: mail.to: ",
+    ),
     # Each problem's line was found by scanning the whole text again (quadratic): 5000
     # unknown keys took 13 seconds, 3000 unknown tables 9; twice as many, four times that.
     "10000 unknown keys": (
