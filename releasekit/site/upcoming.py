@@ -174,7 +174,9 @@ def _calendar(settings: Settings, entries: Sequence[Announced]) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//releasekit//{project.name} security releases//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{project.name} security releases")
+    # (A property icalendar does not know it writes as given; as RFC 5545 3.8.8.2 says, an
+    # X- property's value is TEXT, whose commas, semicolons and backslashes are escaped.)
+    calendar.add("x-wr-calname", icalendar.vText(f"{project.name} security releases"))
     for entry in entries:
         versions = ", ".join(line.version for line in entry.lines)
         event = icalendar.Event()

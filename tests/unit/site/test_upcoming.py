@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,6 +107,30 @@ def test_the_files_show_what_was_said_and_nothing_of_an_advisory(
     empty = upcoming.files(settings, [])
     assert json.loads(empty[upcoming.JSON])["upcoming"] == []
     assert icalendar.Calendar.from_ical(empty[upcoming.ICS]).walk("VEVENT") == []
+
+
+def text_value(escaped: str) -> str:
+    """A TEXT value as RFC 5545 3.3.11 reads it (an unescaped comma separates values)."""
+    assert re.search(r"(?<!\\)(?:\\\\)*[,;]", escaped) is None, escaped
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], escaped)
+
+
+def test_the_project_name_is_text_in_the_calendar(ws: Workspace, tmp_path: Path) -> None:
+    # X-WR-CALNAME was written as given: a comma or a semicolon of the name unescaped in a
+    # TEXT value, and a backslash that a reader took for the start of an escape.
+    from dataclasses import replace
+
+    announce(tmp_path)
+    settings = workspace.open_workspace(ws.root)
+    name = "Acme, Inc.; MARKER\\n \\, Server"
+    settings = replace(settings, project=replace(settings.project, name=name))
+    ics = upcoming.files(settings, upcoming.announced(tmp_path))[upcoming.ICS].decode()
+    unfolded = ics.replace("\r\n ", "")
+    for prop in ("X-WR-CALNAME", "PRODID", "SUMMARY"):
+        [value] = [
+            line.split(":", 1)[1] for line in unfolded.split("\r\n") if line.startswith(prop)
+        ]
+        assert name in text_value(value), prop
 
 
 def test_publish_writes_them_and_notices_an_announcement_with_nothing_else_changed(
