@@ -69,6 +69,30 @@ def rst_text(text: str) -> str:
     return "\\ " + escaped if _RST_BLOCK.match(text) else escaped
 
 
+# What Markdown (CommonMark, and GitHub's and GitLab's autolinks and strikethrough) reads as
+# inline markup in a line of text: code spans, emphasis (an underscore not inside a word),
+# links and images ([ ]), raw HTML and autolinks (<), an entity (&name; &#1;), ~strike~,
+# a bare URL or e-mail address (a colon not followed by a space, "@"), and the backslash.
+_MD_INLINE = re.compile(r"[\\`*\[\]<~@]|&(?=[#A-Za-z])|_(?![^\W_])|(?<![^\W_])_|:(?!\s)")
+# A start that makes a line something else: a heading, a block quote, a list item or
+# enumerator, a thematic break, a table row.
+_MD_BLOCK = re.compile(r"[#>+=|-]|\d{1,9}(?=[.)])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (one line) as plain Markdown: every character that would make it markup
+    escaped with a backslash, and so the mark of a block construct at its start (an
+    enumerator's dot). An advisory title renders as itself, also in a list item."""
+    escaped = _MD_INLINE.sub(lambda found: "\\" + found.group(), text)
+    start = _MD_BLOCK.match(escaped)
+    if start is None:
+        return escaped
+    end = start.end()
+    if start.group().isdigit():
+        return escaped[:end] + "\\" + escaped[end:]
+    return "\\" + escaped
+
+
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 # The compiled templates kept in the bytecode cache: bump when what the code generator below
@@ -196,6 +220,7 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
     env.filters["iso"] = _iso
     env.filters["ymd"] = _ymd
     env.filters["rst"] = rst_text
+    env.filters["markdown"] = markdown_text
     env.filters["instant"] = timefmt.instant
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True)
     return env

@@ -152,7 +152,7 @@ def entry_for(changelog: str, *titles: str) -> str:
 
 
 def test_a_markdown_changelog_gets_a_markdown_entry() -> None:
-    expected = "\n## 10.3.3 (2026-12-01)\n\n- Export ignores permissions\n- A *b*\n"
+    expected = "\n## 10.3.3 (2026-12-01)\n\n- Export ignores permissions\n- A \\*b\\*\n"
     assert entry_for("CHANGELOG.md", "Export ignores permissions", "A *b*") == expected
     assert entry_for("NEWS", "Export ignores permissions", "A *b*") == expected
 

@@ -169,3 +169,43 @@ def test_only_what_a_template_ran_into_is_a_template_error(tmp_path: Path) -> No
 def test_text_as_plain_restructuredtext(text: str, written: str) -> None:
     assert render.rst_text(text) == written
     assert render.environment(None).from_string("{{ t | rst }}").render(t=text) == written
+
+
+# Each renders as the text itself in a list item ("- " + the result), by CommonMark with
+# GitHub's strikethrough and tables; and it does not start a bare URL or address that
+# GitHub's autolinks would make a link.
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Link previews follow redirects", "Link previews follow redirects"),
+        ("A *b* and `c`", "A \\*b\\* and \\`c\\`"),
+        (
+            "<i>MARKER</i> and [x](https://a.example)",
+            "\\<i>MARKER\\</i> and \\[x\\](https\\://a.example)",
+        ),
+        ("![i](x.png) and <https://a.example>", "!\\[i\\](x.png) and \\<https\\://a.example>"),
+        ("client_id and __init__", "client_id and \\_\\_init\\_\\_"),
+        (
+            "a@b.example, ~~gone~~ and &amp; &#42; & co",
+            "a\\@b.example, \\~\\~gone\\~\\~ and \\&amp; \\&#42; & co",
+        ),
+        ("Time 10:30 and a: b", "Time 10\\:30 and a: b"),
+        ("back\\slash\\", "back\\\\slash\\\\"),
+        ("# MARKER", "\\# MARKER"),
+        ("> MARKER", "\\> MARKER"),
+        ("- MARKER", "\\- MARKER"),
+        ("+ MARKER", "\\+ MARKER"),
+        ("---", "\\---"),
+        ("1. first", "1\\. first"),
+        ("12) twelfth", "12\\) twelfth"),
+        ("2FA bypass", "2FA bypass"),
+    ],
+)
+def test_text_as_plain_markdown(text: str, written: str) -> None:
+    import markdown_it
+    from markdown_it.common.utils import escapeHtml
+
+    assert render.markdown_text(text) == written
+    assert render.environment(None).from_string("{{ t | markdown }}").render(t=text) == written
+    md = markdown_it.MarkdownIt("commonmark").enable(["strikethrough", "table"])
+    assert md.render("- " + written) == f"<ul>\n<li>{escapeHtml(text)}</li>\n</ul>\n"
