@@ -182,9 +182,10 @@ def fixed_problem(fixed: Mapping[str, str]) -> str | None:
 
 
 def _version_text(text: str) -> bool:
-    """A version as written in a field: packaging reads "10.3\x1c" as 10.3 (white space
-    around it), but the text itself goes to feeds and pages."""
-    return _is_version(text) and textrule.refused(text) is None
+    """A version as written in a field: packaging reads "10.3\x1c", "10.3 " or "\t10.3" as
+    10.3 (white space around it), but the text itself goes to feeds, pages and records (an
+    OSV event, a CVE lessThan, a CSAF product id, where a reader sees no version)."""
+    return _is_version(text) and text == text.strip() and textrule.refused(text) is None
 
 
 _FIELDS: dict[str, str] = {  # key -> expected TOML type

@@ -133,6 +133,12 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         # packaging reads "10.3.3\x1c" as 10.3.3: the text went to the feeds as it was.
         ({"fixed": '{ "10.3" = "10.3.3\\u001c" }'}, ":7: fixed: 1 entry is not line = version"),
         ({"introduced": '"9.8\\u000b"'}, ":7: introduced: contains a control character"),
+        # And "10.3.3\t", " 10.3.3" or "10.3.3\u00a0" too (a string field is stripped; not a
+        # table's): the OSV, CVE and CSAF records carried it with its white space.
+        ({"fixed": '{ "10.3" = "10.3.3\\t" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"fixed": '{ "10.3" = " 10.3.3" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"fixed": '{ "10.3 " = "10.3.3" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"fixed": '{ "10.3" = "10.3.3\\u00a0" }'}, ":7: fixed: 1 entry is not line = version"),
     ],
 )
 def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
