@@ -209,18 +209,20 @@ def mail_address(value: str) -> str | None:
     """The address of ``value`` (``Name <list@example.org>`` or ``list@example.org``), or
     None when it is not exactly one plain ASCII e-mail address, as the header of a message
     too: its parser decodes an RFC 2047 encoded word in the name (``=?utf-8?q?...?=``),
-    and refuses a line break decoded there (a ValueError where the message is built)."""
+    refuses a line break decoded there (a ValueError where the message is built), and
+    writes other decoded text as it is (``x <other@example.org>,``: another address)."""
     found = getaddresses([value]) if value.strip() else []
     if len(found) != 1 or not ADDRESS.fullmatch(found[0][1]):
         return None
-    from email import policy  # (its header parser: only a command that reads [mail])
+    from email import message_from_string, policy  # (only a command that reads [mail])
     from email.errors import HeaderParseError
 
     try:
-        header = policy.SMTP.header_store_parse("To", value)[1]
+        folded = policy.SMTP.fold("To", policy.SMTP.header_store_parse("To", value)[1])
+        read = message_from_string(folded + "\r\n", policy=policy.SMTP)["To"].addresses
     except (ValueError, HeaderParseError):
         return None
-    if [address.addr_spec for address in header.addresses] != [found[0][1]]:
+    if [address.addr_spec for address in read] != [found[0][1]]:
         return None
     return found[0][1]
 

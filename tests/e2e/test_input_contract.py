@@ -192,6 +192,14 @@ CONFIG_CASES = {
         + 'signing_key = "F"\nsmtp = "smtp://127.0.0.1:8025"\n',
         ":14: mail.to: ",
     ),
+    # And wrote other decoded text as it was: this name, "x <marker@other.example>,", made
+    # the From header of the announcement name another address before the sender's.
+    "an encoded name that reads as another address": (
+        MINIMAL_CONFIG
+        + '[mail]\nfrom = "=?utf-8?b?eCA8bWFya2VyQG90aGVyLmV4YW1wbGU+LA==?= <a@b.example>"\n'
+        + 'to = ["l@b.example"]\nsigning_key = "F"\nsmtp = "smtp://127.0.0.1:8025"\n',
+        ":13: mail.from: ",
+    ),
     # Each problem's line was found by scanning the whole text again (quadratic): 5000
     # unknown keys took 13 seconds, 3000 unknown tables 9; twice as many, four times that.
     "10000 unknown keys": (
