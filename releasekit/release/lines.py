@@ -402,11 +402,18 @@ def _check_configured(
             " an upcoming line not yet released gets no tag; set it false",
         )
     if not upcoming_exists:
+        if settings.line_name(upcoming) in settings.releases.branches:
+            way = "fetch the clone, or correct releases.branches"
+        else:
+            way = (
+                "create it, or name the branch it lives on in releases.branches "
+                f'(e.g. {{ "{upcoming}" = "main" }})'
+            )
         raise ConfigError.one(
             config,
             tomlpos.key_line(text, "releases", "upcoming"),
             "releases.upcoming",
-            f"{upcoming}: the remote has no branch {settings.branch_name(upcoming)}",
+            f"{upcoming}: the remote has no branch {settings.branch_name(upcoming)}; {way}",
         )
     for name in esr:
         if name not in finals:
