@@ -42,6 +42,7 @@ from packaging.version import Version
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import fill, line_key, line_of
+from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     NOT_THE_PRODUCT,
@@ -58,47 +59,9 @@ from releasekit.workspace.init import Bump, Changelog, ReleasesTable
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
 LAST = 3
-_TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
 _MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
 _DASHED_LINE = re.compile(r"(?<![0-9.])(?<![0-9]-)([0-9]+)-([0-9]+)(?![0-9]|-[0-9])")  # 7-1-stable
-
-
-@dataclass(frozen=True)
-class TagFact:
-    name: str
-    commit: str
-    time: int  # committer time of the commit, epoch seconds
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What init reads from the clone: its branches (the remote's, as last fetched), the
-    remote's default branch, the tags, and which commits a branch contains."""
-
-    remote: str | None
-    branches: Mapping[str, str]  # name -> tip commit
-    default_branch: str | None
-    tags: Sequence[TagFact]
-    contains: Callable[[str, str], bool]  # (tip, commit): is commit on the branch at tip?
-
-
-@dataclass(frozen=True)
-class Tagged:
-    """A tag that names a version."""
-
-    tag: TagFact
-    spelling: str  # e.g. "v{version}"
-    version: Version
-    parts: int = 2  # how many numbers of a version name its line (line_parts)
-
-    @property
-    def line(self) -> str:
-        return line_key(str(self.version), self.parts)
-
-    @property
-    def final(self) -> bool:
-        return not (self.version.is_prerelease or self.version.is_devrelease)
 
 
 @dataclass
@@ -111,20 +74,6 @@ class Survey:
     newest: Tagged | None = None  # the newest release (its tree is searched for bump files)
     line_branches: dict[str, str] = field(default_factory=dict)  # supported line -> branch
     latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
-
-
-def tagged(tag: TagFact) -> Tagged | None:
-    """``tag`` as a version tag, or None when it names no version."""
-    match = _TAG.fullmatch(tag.name)
-    if match is None:
-        return None
-    try:
-        version = Version(match["version"])
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return None
-    if version.local or version.epoch or len(version.release) < 2:
-        return None
-    return Tagged(tag, (match["prefix"] or "") + "{version}", version)
 
 
 def branch_line(name: str) -> tuple[str, str] | None:
@@ -395,27 +344,6 @@ def _upcoming(
         why = f"{development} carries the pre-release {preview.tag.name}"
         return preview.line, development, why, True
     return following, development, f"the {after} after {newest.tag.name}, on {development}", True
-
-
-def read_facts(repo: ProductRepo) -> Facts:
-    """The clone's branches (its remote's, as last fetched; its own when it has no remote),
-    the remote's default branch and its tags."""
-    names = repo.remote_names()
-    remote = "origin" if "origin" in names else (names[0] if len(names) == 1 else None)
-    branches = repo.tracking_tips(remote) if remote is not None else {}
-    default = repo.remote_default_branch(remote) if remote is not None else None
-    if not branches:
-        branches = repo.local_tips()
-    tags = [
-        TagFact(name, commit, repo.commit(commit).committer.time)
-        for name, commit in sorted(repo.tags().items())
-        if _TAG.fullmatch(name)
-    ]
-
-    def contains(tip: str, commit: str) -> bool:
-        return repo.is_ancestor(commit, tip)
-
-    return Facts(remote, branches, default, tags, contains)
 
 
 def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, ...]:

@@ -7,13 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from releasekit.release.survey import (
-    Facts,
-    TagFact,
-    branch_line,
-    infer,
-    tagged,
-)
+from releasekit.release.survey import branch_line, infer
+from releasekit.release.tagfacts import Facts, TagFact, tagged
 from releasekit.release.versionfiles import marker_guess, version_format
 from releasekit.support.errors import BadInput
 

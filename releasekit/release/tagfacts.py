@@ -1,0 +1,89 @@
+"""What ``init --repository`` reads from a product clone (nothing is fetched or written):
+its branches, the remote's default branch, and its tags; and which tags name a version
+(``2.0.6``, ``v2.0.5``, ``release-1.29.2``: a version after an optional word prefix), in
+which spelling. :mod:`releasekit.release.survey` infers the ``[releases]`` table from them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from releasekit.adapters.git import ProductRepo
+from releasekit.model.checks import line_key
+
+_TAG = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)")
+
+
+@dataclass(frozen=True)
+class TagFact:
+    name: str
+    commit: str
+    time: int  # committer time of the commit, epoch seconds
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What init reads from the clone: its branches (the remote's, as last fetched), the
+    remote's default branch, the tags, and which commits a branch contains."""
+
+    remote: str | None
+    branches: Mapping[str, str]  # name -> tip commit
+    default_branch: str | None
+    tags: Sequence[TagFact]
+    contains: Callable[[str, str], bool]  # (tip, commit): is commit on the branch at tip?
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A tag that names a version."""
+
+    tag: TagFact
+    spelling: str  # e.g. "v{version}"
+    version: Version
+    parts: int = 2  # how many numbers of a version name its line (line_parts)
+
+    @property
+    def line(self) -> str:
+        return line_key(str(self.version), self.parts)
+
+    @property
+    def final(self) -> bool:
+        return not (self.version.is_prerelease or self.version.is_devrelease)
+
+
+def tagged(tag: TagFact) -> Tagged | None:
+    """``tag`` as a version tag, or None when it names no version."""
+    match = _TAG.fullmatch(tag.name)
+    if match is None:
+        return None
+    try:
+        version = Version(match["version"])
+    except ValueError:  # InvalidVersion, or a number of over 4300 digits
+        return None
+    if version.local or version.epoch or len(version.release) < 2:
+        return None
+    return Tagged(tag, (match["prefix"] or "") + "{version}", version)
+
+
+def read_facts(repo: ProductRepo) -> Facts:
+    """The clone's branches (its remote's, as last fetched; its own when it has no remote),
+    the remote's default branch and its tags."""
+    names = repo.remote_names()
+    remote = "origin" if "origin" in names else (names[0] if len(names) == 1 else None)
+    branches = repo.tracking_tips(remote) if remote is not None else {}
+    default = repo.remote_default_branch(remote) if remote is not None else None
+    if not branches:
+        branches = repo.local_tips()
+    tags = [
+        TagFact(name, commit, repo.commit(commit).committer.time)
+        for name, commit in sorted(repo.tags().items())
+        if _TAG.fullmatch(name)
+    ]
+
+    def contains(tip: str, commit: str) -> bool:
+        return repo.is_ancestor(commit, tip)
+
+    return Facts(remote, branches, default, tags, contains)
