@@ -238,10 +238,15 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f'upcoming = "{line_of_upcoming}" is a guess: set the line {upcoming_branch} becomes')
         on_it = facts.contains(facts.branches[upcoming_branch], newest.tag.commit)
         if on_it and branch_of(newest.line) is None and upcoming_branch == development:
+            # All that says so: the line, its branch, and the lines last then counts.
+            older = [name for name in released if name != newest.line][:LAST]
+            kept = next((n for n, name in enumerate(older) if branch_of(name) is None), len(older))
+            which = f" ({', '.join(older[:kept])})" if kept else ""
             check(
                 f"upcoming: {newest.tag.name} is on {upcoming_branch} and no branch names "
                 f"line {newest.line}: if {newest.line} is still released from there, set "
-                f'upcoming = "{newest.line}" and upcoming_released = true'
+                f'upcoming = "{newest.line}", upcoming_released = true, branches = '
+                f'{{ "{newest.line}" = "{upcoming_branch}" }} and last = {kept}{which}'
             )
     say(f"last = {last}: {', '.join(window) or 'no released line with a branch'}")
     if last < LAST:

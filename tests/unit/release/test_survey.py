@@ -179,7 +179,34 @@ def test_a_line_without_a_branch_ends_last() -> None:
     # Its releases may still go out from main: the way to say so is named.
     assert (
         "upcoming: v1.2.0 is on main and no branch names line 1.2: if 1.2 is still released "
-        'from there, set upcoming = "1.2" and upcoming_released = true'
+        'from there, set upcoming = "1.2", upcoming_released = true, branches = '
+        '{ "1.2" = "main" } and last = 0'
+    ) in survey.checks
+
+
+def test_a_line_released_from_master_is_told_with_every_key_it_needs() -> None:
+    # nginx: stable-1.26 and stable-1.28, the mainline 1.29 released from master. Setting
+    # only upcoming and upcoming_released (as init once said) left master unnamed (plan:
+    # "the remote has no branch stable-1.29") and last = 0, which drops 1.28.
+    made = ["release-1.26.0", "release-1.26.3", "release-1.27.4"]
+    made += ["release-1.28.0", "release-1.28.1", "release-1.29.2"]
+    survey = infer(
+        facts(
+            {
+                "master": ["release-1.27.4", "release-1.29.2"],
+                "stable-1.26": ["release-1.26.0", "release-1.26.3"],
+                "stable-1.28": ["release-1.27.4", "release-1.28.0", "release-1.28.1"],
+            },
+            [(n, "") for n in made],
+            default="master",
+        ),
+        "clone",
+    )
+    assert (survey.table.upcoming, survey.table.branches) == ("1.30", {"1.30": "master"})
+    assert (
+        "upcoming: release-1.29.2 is on master and no branch names line 1.29: if 1.29 is still "
+        'released from there, set upcoming = "1.29", upcoming_released = true, branches = '
+        '{ "1.29" = "master" } and last = 1 (1.28)'
     ) in survey.checks
 
 
