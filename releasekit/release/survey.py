@@ -248,7 +248,8 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
                 f'upcoming = "{newest.line}", upcoming_released = true, branches = '
                 f'{{ "{newest.line}" = "{upcoming_branch}" }} and last = {kept}{which}'
             )
-    say(f"last = {last}: {', '.join(window) or 'no released line with a branch'}")
+    # (released holds the newest release's line: window is empty only when it has no branch)
+    say(f"last = {last}: {', '.join(window) or released[0] + ', the newest line, has no branch'}")
     if last < LAST:
         missing = released[last]
         check(f"last = {last}: line {missing} has no branch: create one to support it")

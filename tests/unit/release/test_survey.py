@@ -208,6 +208,9 @@ def test_a_line_released_from_master_is_told_with_every_key_it_needs() -> None:
         'released from there, set upcoming = "1.29", upcoming_released = true, branches = '
         '{ "1.29" = "master" } and last = 1 (1.28)'
     ) in survey.checks
+    # 1.28 and 1.26 have branches: what stops last is 1.29 (it said "no released line
+    # with a branch").
+    assert "last = 0: 1.29, the newest line, has no branch" in survey.inferred
 
 
 def test_no_line_branch_at_all_keeps_the_default_pattern_and_says_so() -> None:
