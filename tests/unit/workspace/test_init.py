@@ -55,6 +55,9 @@ def test_the_inferred_table_is_written_as_the_contract_spells_it(tmp_path: Path)
     }
     lines = text.splitlines()
     assert lines[lines.index("[releases]") + 2].startswith('branches = { "2.1" = "main" }  ')
+    # The key for an upcoming line released already names the branch it is on.
+    master = render_config(tmp_path, Scaffold(), ReleasesTable(branches={"1.0": "master"}))
+    assert "# it is released already, from its branch (master)\n" in master
     assert "format = '__version__ = \"{version}\"'" in lines
     # The version file that did not fit every line is there, commented out.
     assert '# path = "VERSION"                   # uncomment these three lines)' in lines
