@@ -61,7 +61,7 @@ class _Asked(click.Option):
     help="One public sentence, shown from the release on.",
 )
 @click.option("--component", help="Affected component.")
-@click.option("--cvss", help="CVSS 3.1 or 4.0 vector.")
+@click.option("--cvss", help="CVSS 3.0, 3.1 or 4.0 vector.")
 @click.option("--cve", help="CVE id, once reserved.")
 @click.option("--reporter", help="Name to credit.")
 @click.option(

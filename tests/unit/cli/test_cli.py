@@ -48,6 +48,13 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
         assert "Example" in result.output, f"{' '.join(path)} --help has no example"
 
 
+def test_advisory_new_names_every_cvss_version_it_takes() -> None:
+    # A CVSS:3.0 vector is scored by 3.0's rules (as the README says); the help named
+    # 3.1 and 4.0 only.
+    result = CliRunner().invoke(cli, ["advisory", "new", "--help"])
+    assert "CVSS 3.0, 3.1 or 4.0 vector." in " ".join(result.output.split())
+
+
 def test_a_command_loads_only_its_own_module() -> None:
     code = (
         "import sys\n"
