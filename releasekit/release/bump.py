@@ -139,9 +139,16 @@ def release_commit(
         data, count, number = bump_text(current, bump.format, line.latest, line.next_version)
         if data is None:
             written = bump.format.format(version=line.latest)
+            found_note = f"found {count}"
+            if count == 0 and bump_text(current, bump.format, line.next_version, "")[1] == 1:
+                # (nginx bumps the version right after a release: the next one is there)
+                found_note += (
+                    f"; it says {line.next_version}, the next version, already: the release "
+                    f"commit moves it from {line.latest} only"
+                )
             problems.append(
                 f"{where}: releases.bump: {bump.path} must contain {written!r} exactly once "
-                f"(found {count})"
+                f"({found_note})"
             )
             continue
         editor.set(bump.path, Entry(repo.write_blob(data), found.mode))

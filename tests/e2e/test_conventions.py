@@ -44,9 +44,12 @@ def on_master(product: Product, *branches: str) -> Product:
     return product
 
 
+NGINX_H = '#define NGINX_VERSION      "{}"\n'
+
+
 def nginx_like(root: Path) -> Product:
     def version(v: str) -> dict[str, str]:
-        return {"src/core/nginx.h": f'#define NGINX_VERSION      "{v}"\n'}
+        return {"src/core/nginx.h": NGINX_H.format(v)}
 
     product = Product.create(root, {**version("1.25.5"), "README": "nginx\n"})
     product.commit("master", {}, "Mainline", create_from="main")
@@ -321,3 +324,42 @@ def test_a_spelling_that_reads_no_tag_is_not_a_ready_plan(tmp_path: Path) -> Non
         "releases.tag, releases.read_tags; give their spelling, or set releases.last = 0 "
         "until a line is released"
     ) in " ".join(result.stdout.split())
+
+
+def test_a_version_file_bumped_after_the_release_is_named_so(tmp_path: Path) -> None:
+    # nginx moves NGINX_VERSION to the next version right after a mainline release
+    # ("Version bump."): master says 1.29.3 while 1.29.2 is the newest release. The plan
+    # said only "must contain ... "1.29.2" exactly once (found 0)", as if the format
+    # were wrong.
+    product = nginx_like(tmp_path / "nginx")
+    product.commit("master", {"src/core/nginx.h": NGINX_H.format("1.29.3")}, "Version bump.")
+    product.publish("master")
+    bump = f"\n[[releases.bump]]\npath = \"src/core/nginx.h\"\nformat = '{NGINX_H.strip()}'\n"
+    root = workspace(
+        tmp_path,
+        product,
+        bump.replace("{}", "{version}"),
+        branch='"stable-{line}"',
+        branches='{ "1.29" = "master" }',
+        tag='"release-{version}"',
+        upcoming='"1.29"',
+        upcoming_released="true",
+        esr="[]",
+        last="1",
+    )
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Range requests read too far"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"\n'
+        'embargo = 2026-12-01T14:00:00Z\nsummary = "A crafted Range header."\n+++\n'
+    )
+    path = tmp_path / "1.29.patch"
+    path.write_bytes(product.fix("master", {"src/core/range.c": "/* bounds */\n"}, "Bounds"))
+    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", "1.29", str(path)).exit_code == 0
+    result = run(root, "plan", "--json")
+    assert result.exit_code == 1, result.output
+    lines = {line["line"]: line for line in json.loads(result.stdout)["lines"]}
+    assert lines["1.29"]["problems"] == [
+        "line 1.29 (master): releases.bump: src/core/nginx.h must contain "
+        "'#define NGINX_VERSION      \"1.29.2\"' exactly once (found 0; it says 1.29.3, "
+        "the next version, already: the release commit moves it from 1.29.2 only)"
+    ]
