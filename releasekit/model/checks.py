@@ -27,6 +27,8 @@ def version(value: str) -> str | None:
         Version(value)
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return f"{value!r} is not a version (like 10.4)"
+    if value != value.strip():  # (packaging reads "10.4 " as 10.4; a branch name would not)
+        return f"{value!r} has white space around it"
     return None
 
 

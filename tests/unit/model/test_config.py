@@ -89,6 +89,23 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 @pytest.mark.parametrize(
+    ("replaced", "by", "expected"),
+    [
+        ('upcoming = "10.4"', 'upcoming = "10.4 "', "releases.upcoming: '10.4 ' has white space"),
+        ('esr = ["9.11"]', 'esr = ["\t9.11"]', "releases.esr: '\\t9.11' has white space"),
+    ],
+)
+def test_a_line_with_white_space_around_it_is_refused(
+    replaced: str, by: str, expected: str
+) -> None:
+    # packaging reads "10.4 " as 10.4, and plan then stopped at "the remote has no branch
+    # release-10.4 ", its space out of sight.
+    assert replaced in MINIMAL_CONFIG
+    found = problems(MINIMAL_CONFIG.replace(replaced, by))
+    assert len(found) == 1 and expected in found[0], found
+
+
+@pytest.mark.parametrize(
     ("addition", "expected"),
     [
         ('branch = "release"', "releases.branch: must contain {line}"),
