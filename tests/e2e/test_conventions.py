@@ -115,6 +115,19 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
+def hold_one_fix(root: Path, product: Product, line: str, branch: str) -> None:
+    """A Medium advisory (embargo 2026-12-01) whose fix, made on ``branch``, is held for
+    ``line`` alone."""
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Requests read too far"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\n'
+        'embargo = 2026-12-01T14:00:00Z\nsummary = "A crafted request."\n+++\n'
+    )
+    path = root.parent / f"{line}.patch"
+    path.write_bytes(product.fix(branch, {"src/bounds.c": "/* bounds */\n"}, "Check bounds"))
+    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(path)).exit_code == 0
+
+
 def test_two_lines_on_one_branch_are_a_config_error(tmp_path: Path) -> None:
     # nginx has no branch for its next line: naming the stable branch for it put the
     # upcoming line's fixes and 1.28's release on stable-1.28, and the plan was ready.
@@ -309,14 +322,7 @@ def test_a_spelling_that_reads_no_tag_is_not_a_ready_plan(tmp_path: Path) -> Non
         upcoming='"18"',
         esr="[]",
     )
-    (root / "advisories" / "ACSA-2026-0001.md").write_text(
-        '+++\nid = "ACSA-2026-0001"\ntitle = "Row filters skipped on COPY"\n'
-        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\n'
-        'embargo = 2026-12-01T14:00:00Z\nsummary = "COPY could read hidden rows."\n+++\n'
-    )
-    path = tmp_path / "18.patch"
-    path.write_bytes(product.fix("master", {"src/copy.c": "/* filtered */\n"}, "Filter rows"))
-    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", "18", str(path)).exit_code == 0
+    hold_one_fix(root, product, "18", "master")
     result = run(root, "plan")
     assert result.exit_code == 1, result.output
     assert (
@@ -347,14 +353,7 @@ def test_a_version_file_bumped_after_the_release_is_named_so(tmp_path: Path) -> 
         esr="[]",
         last="1",
     )
-    (root / "advisories" / "ACSA-2026-0001.md").write_text(
-        '+++\nid = "ACSA-2026-0001"\ntitle = "Range requests read too far"\n'
-        'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"\n'
-        'embargo = 2026-12-01T14:00:00Z\nsummary = "A crafted Range header."\n+++\n'
-    )
-    path = tmp_path / "1.29.patch"
-    path.write_bytes(product.fix("master", {"src/core/range.c": "/* bounds */\n"}, "Bounds"))
-    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", "1.29", str(path)).exit_code == 0
+    hold_one_fix(root, product, "1.29", "master")
     result = run(root, "plan", "--json")
     assert result.exit_code == 1, result.output
     lines = {line["line"]: line for line in json.loads(result.stdout)["lines"]}
