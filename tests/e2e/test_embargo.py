@@ -71,6 +71,31 @@ class Release:
         )
         return proc.returncode
 
+    def interrupted_lift(self, ready: Callable[[], bool]) -> tuple[int, str]:
+        """A lift run as a process and sent SIGINT (Ctrl-C) once ``ready()``: its exit code
+        and standard error."""
+        env = {**self.gpg.env, "RELEASEKIT_WORKSPACE": str(self.root)}
+        code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
+        lifting = subprocess.Popen(
+            [sys.executable, "-c", code, "embargo", "lift", "--yes"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not ready():
+                assert lifting.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            lifting.send_signal(signal.SIGINT)
+            _, stderr = lifting.communicate(timeout=60)
+        finally:
+            if lifting.poll() is None:
+                lifting.kill()
+                lifting.wait()
+        return lifting.returncode, stderr
+
     def remote_refs(self) -> dict[str, str]:
         out = git(self.product.remote, "for-each-ref", "--format=%(refname) %(objectname)")
         return dict(line.split(" ", 1) for line in out.splitlines())  # type: ignore[misc]
@@ -545,27 +570,12 @@ def test_an_interrupt_after_the_push_says_the_release_is_pushed(past: Release) -
     # nothing had happened; the fix is public by then.
     past.smtp.recorder.stall_next = 1
     past.smtp.recorder.stall_seconds = 8  # the client gives up after 5 s: Ctrl-C first
-    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
-    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
-    lifting = subprocess.Popen(
-        [sys.executable, "-c", code, "embargo", "lift", "--yes"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not any(s.endswith("=started") and "/mail/" in s for s in past.journal_steps()):
-            assert lifting.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        lifting.send_signal(signal.SIGINT)
-        _, stderr = lifting.communicate(timeout=30)
-    finally:
-        if lifting.poll() is None:
-            lifting.kill()
-            lifting.wait()
-    assert lifting.returncode == 1
+
+    def sending() -> bool:
+        return any(s.endswith("=started") and "/mail/" in s for s in past.journal_steps())
+
+    code, stderr = past.interrupted_lift(sending)
+    assert code == 1
     assert stderr.splitlines()[-1] == (
         "releasekit: error: interrupted. The release is pushed; re-run `releasekit embargo "
         "lift` to finish (record, announce, publish)."

@@ -230,28 +230,9 @@ def test_an_interrupt_during_the_push_says_the_push_started(past: Release) -> No
         f'[ "$1" = committed ] && [ ! -e {marker} ] && grep -q refs/heads/ && '
         f"{{ echo $$ > {marker}; sleep 2; }}\nexit 0\n",
     )
-    env = {**past.gpg.env, "RELEASEKIT_WORKSPACE": str(past.root)}
-    code = "from releasekit.cli import cli; cli(prog_name='releasekit')"
     with past.served():
-        lifting = subprocess.Popen(
-            [sys.executable, "-c", code, "embargo", "lift", "--yes"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not marker.exists():
-                assert lifting.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
-            lifting.send_signal(signal.SIGINT)
-            _, stderr = lifting.communicate(timeout=60)
-        finally:
-            if lifting.poll() is None:
-                lifting.kill()
-                lifting.wait()
-        assert lifting.returncode == 1
+        code, stderr = past.interrupted_lift(marker.exists)
+        assert code == 1
         assert stderr.splitlines()[-1] == (
             "releasekit: error: interrupted. The push started and may be partly done; nothing "
             "was announced. Re-run `releasekit embargo lift` to finish it."
