@@ -157,6 +157,22 @@ def plan_lines(root: Path) -> list[tuple[str, str, str | None, str, str | None]]
     return [(n["line"], n["branch"], n["latest"], n["next_version"], n["tag"]) for n in lines]
 
 
+def nginx_workspace(tmp_path: Path, product: Product, extra: str = "") -> Path:
+    """nginx's lines: the stable one on its branch, the mainline released from master."""
+    return workspace(
+        tmp_path,
+        product,
+        extra,
+        branch='"stable-{line}"',
+        branches='{ "1.29" = "master" }',
+        tag='"release-{version}"',
+        upcoming='"1.29"',
+        upcoming_released="true",
+        esr="[]",
+        last="1",
+    )
+
+
 def postgres_workspace(tmp_path: Path, product: Product, extra: str = "", **more: str) -> Path:
     return workspace(
         tmp_path,
@@ -291,17 +307,7 @@ def test_nginx_mainline_is_released_from_master(tmp_path: Path) -> None:
     # nginx releases its mainline (1.29.x) from master and its stable line from stable-1.28:
     # the upcoming line is a released one, and its next fix is release-1.29.3 on master.
     product = nginx_like(tmp_path / "nginx")
-    root = workspace(
-        tmp_path,
-        product,
-        branch='"stable-{line}"',
-        branches='{ "1.29" = "master" }',
-        tag='"release-{version}"',
-        upcoming='"1.29"',
-        upcoming_released="true",
-        esr="[]",
-        last="1",
-    )
+    root = nginx_workspace(tmp_path, product)
     assert plan_lines(root) == [
         ("1.29", "master", "1.29.2", "1.29.3", "release-1.29.3"),
         ("1.28", "stable-1.28", "1.28.1", "1.28.2", "release-1.28.2"),
@@ -341,18 +347,7 @@ def test_a_version_file_bumped_after_the_release_is_named_so(tmp_path: Path) -> 
     product.commit("master", {"src/core/nginx.h": NGINX_H.format("1.29.3")}, "Version bump.")
     product.publish("master")
     bump = f"\n[[releases.bump]]\npath = \"src/core/nginx.h\"\nformat = '{NGINX_H.strip()}'\n"
-    root = workspace(
-        tmp_path,
-        product,
-        bump.replace("{}", "{version}"),
-        branch='"stable-{line}"',
-        branches='{ "1.29" = "master" }',
-        tag='"release-{version}"',
-        upcoming='"1.29"',
-        upcoming_released="true",
-        esr="[]",
-        last="1",
-    )
+    root = nginx_workspace(tmp_path, product, bump.replace("{}", "{version}"))
     hold_one_fix(root, product, "1.29", "master")
     result = run(root, "plan", "--json")
     assert result.exit_code == 1, result.output
