@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress
@@ -129,22 +128,12 @@ def state_tag(settings: Settings) -> tuple[str, ...]:
     return (STATE_FORMAT, RENDER_VERSION, __version__, settings.project.advisory_prefix)
 
 
-def _read(path: Path) -> bytes:
-    """The bytes of a state file; OSError when it is no regular file (a FIFO, which a
-    plain read would wait on for ever: no state then, as for any damage)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        return handle.read()
-
-
 def load_state(state_dir: Path, settings: Settings, site: Path) -> State:
     """The manifest: all that a run in which nothing changed reads."""
     # The state directory is private and trusted; a state that does not load is rebuilt.
     fresh = State(state_tag(settings), str(site), loaded=True)
     try:
-        raw = marshal.loads(_read(state_dir / STATE))  # noqa: S302 - private, trusted
+        raw = marshal.loads(fsutil.read_regular(state_dir / STATE))  # noqa: S302 - private, trusted
         tag, site_name, *rest = raw
         if tag != fresh.tag or site_name != fresh.site:
             return fresh
@@ -160,7 +149,7 @@ def load_items(state_dir: Path, state: State) -> bool:
     from releasekit.site import listing
 
     try:
-        data = _read(state_dir / ITEMS)
+        data = fsutil.read_regular(state_dir / ITEMS)
         raw = marshal.loads(data)  # noqa: S302
         token, items, digests, standby_digests, layout, feeds_key = raw
         if token != state.token:
@@ -168,7 +157,7 @@ def load_items(state_dir: Path, state: State) -> bool:
         maps = (items, digests, standby_digests)
         changes: tuple[dict[str, Any], ...] = ({}, {}, {})
         if state.delta:
-            raw = marshal.loads(_read(state_dir / DELTA))  # noqa: S302
+            raw = marshal.loads(fsutil.read_regular(state_dir / DELTA))  # noqa: S302
             delta, base, *changes, layout, feeds_key = raw
             if delta != state.delta or base != token or len(changes) != len(maps):
                 return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -104,6 +105,17 @@ def clear(path: Path | str) -> None:
         if not os.path.isdir(path) or os.path.islink(path):
             raise
         shutil.rmtree(path)
+
+
+def read_regular(path: Path | str) -> bytes:
+    """The bytes of the regular file at ``path``; OSError for anything else. Opened without
+    blocking: a FIFO there (a private file replaced by hand) is refused, where a plain read
+    would wait for a writer for ever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return handle.read()
 
 
 def private_dir(path: Path) -> Path:

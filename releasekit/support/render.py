@@ -10,14 +10,13 @@ import contextlib
 import json
 import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from releasekit.support import timefmt
+from releasekit.support import fsutil, timefmt
 from releasekit.support.errors import ReleasekitError, TemplateError
 
 if TYPE_CHECKING:  # imported when an environment is made: `publish` often needs none
@@ -182,12 +181,10 @@ def bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
             # open waits for a writer that never comes) or anything else is compiled anew.
             path = os.path.join(self.directory, self.pattern % (bucket.key,))
             try:
-                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+                data = fsutil.read_regular(path)
             except OSError:
                 return
-            with open(fd, "rb") as handle:
-                if stat.S_ISREG(os.fstat(fd).st_mode):
-                    bucket.load_bytecode(handle)
+            bucket.bytecode_from_string(data)
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             with contextlib.suppress(OSError):
