@@ -12,8 +12,10 @@ version at all (imported history), the releases from ``introduced`` on are affec
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from packaging.version import InvalidVersion, Version
 
@@ -94,16 +96,31 @@ def _named(found: Versions) -> tuple[str, ...]:
     for fix in found.lines:
         names.add(fix.fixed)
         if fix.first_affected is not None:
-            first = release_key(fix.first_affected)
-            last = release_key(fix.last_affected or fix.first_affected)
-            if first[:2] != last[:2]:  # a line of a major version: its minors are not known
-                names.add(fix.first_affected)
-                first = (*last[:2], 0)
-            names.update(_text((*first[:2], p)) for p in range(first[2], last[2] + 1))
+            names.update(_releases(fix.first_affected, fix.last_affected, _spelling(fix.fixed)))
     for text in (found.earlier_from, found.open_from):
         if text:
             names.add(text)
     return tuple(sorted(names, key=release_key))
+
+
+def _releases(first_text: str, last_text: str | None, width: int) -> set[str]:
+    """The releases from ``first_text`` to ``last_text`` (None: the first alone) that can be
+    named: those whose numbers differ from the last's only in the last number of ``width``,
+    and those of the last's fourth number (7.1.5.1 before 7.1.5.2). A range that spans
+    lines of a major version (7.0.0 to 7.3.0) names its first release and then the last
+    line's (their minors and patches are not known)."""
+    first, last = release_key(first_text), release_key(last_text or first_text)
+    names = {first_text}
+    end = width - 1  # the number counted up
+    if first[:end] != last[:end]:
+        first = _key(last[:end])
+    start = first[end] + 1 if first[3] else first[end]  # (7.2.2 is not after 7.2.2.1)
+    for number in range(start, last[end] + 1):
+        names.add(_text((*first[:end], number), width))
+    fourth = first[3] if first[:3] == last[:3] else 1
+    for number in range(fourth, last[3] + 1):  # a fourth number: 7.1.5.1 (before 7.1.5.2)
+        names.add(_text((*last[:3], number), width))
+    return names
 
 
 @dataclass(frozen=True)
@@ -126,7 +143,8 @@ class Range:
         return contains(release_key(self.first), below, release_key(version))
 
 
-Key = tuple[int, int, int]
+KEY_WIDTH = 4  # numbers a version compares by: Rails' 7.1.5.2 has four
+Key = tuple[int, int, int, int]
 
 
 def contains(first: Key, below: Key | None, key: Key) -> bool:
@@ -136,13 +154,19 @@ def contains(first: Key, below: Key | None, key: Key) -> bool:
 
 @lru_cache(maxsize=8192)
 def release_key(text: str) -> Key:
-    """How versions compare here: ``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0)."""
-    return _triple(text) or (0, 0, 0)
+    """How versions compare here: ``10.3.2`` -> (10, 3, 2, 0), ``10.4`` -> (10, 4, 0, 0),
+    ``7.1.5.2`` -> (7, 1, 5, 2)."""
+    return _key(_numbers(text) or ())
+
+
+def _key(numbers: tuple[int, ...]) -> Key:
+    """``numbers`` as a :data:`Key`: zeros added, or numbers past the fourth left out."""
+    return cast(Key, (*numbers, 0, 0, 0, 0)[:KEY_WIDTH])
 
 
 def release_line(text: str) -> str:
     """The release line of a version: ``10.3`` for ``10.3.2``."""
-    major, minor, _ = release_key(text)
+    major, minor, *_ = release_key(text)
     return f"{major}.{minor}"
 
 
@@ -155,7 +179,7 @@ def in_line(version: str, line: str) -> bool:
 
 def first_release(line: str) -> str:
     """The first version of a line: ``10.4.0`` for ``10.4``, ``8.0.0`` for ``8``."""
-    return _text(release_key(line))
+    return _text(release_key(line), 3)
 
 
 def _width(line: str) -> int:
@@ -163,61 +187,85 @@ def _width(line: str) -> int:
     return 1 if "." not in line else 2
 
 
-_NUMERIC = re.compile(r"([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?")  # (`\d`: any Unicode digit)
+def _spelling(version: str) -> int:
+    """How many numbers the project's releases have, as ``version`` is spelt: 2 for
+    PostgreSQL's ``16.3``, else 3 (``10.3.3``, and Rails' ``7.1.5.2``, whose fourth number
+    only its patch releases of a patch release have)."""
+    return 2 if version.count(".") == 1 else 3
 
 
-def _triple(text: str) -> tuple[int, int, int] | None:
-    """``10.3.2`` -> (10, 3, 2), ``10.4`` -> (10, 4, 0); None for anything but numbers."""
-    match = _NUMERIC.fullmatch(text)
-    if match is not None:
-        major, minor, patch = match.groups()
-        return int(major), int(minor or 0), int(patch or 0)
+_NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # (`\d`: any Unicode digit)
+
+
+def _numbers(text: str) -> tuple[int, ...] | None:
+    """``10.3.2`` -> (10, 3, 2), ``7.1.5.2`` -> (7, 1, 5, 2); None for anything but numbers."""
+    if _NUMERIC.fullmatch(text) is not None:
+        return tuple(int(n) for n in text.split("."))
     try:
-        release = (*Version(text).release, 0, 0)
+        return Version(text).release
     except InvalidVersion:  # pragma: no cover - advisory.py validates versions
         return None
-    return release[0], release[1], release[2]
 
 
-def _text(parts: tuple[int, int, int]) -> str:
-    return f"{parts[0]}.{parts[1]}.{parts[2]}"
+def _text(parts: tuple[int, ...], width: int) -> str:
+    """A version's numbers spelt with ``width`` numbers, and a fourth one that is not 0."""
+    shown = width if len(parts) < 4 or parts[3] == 0 else 4
+    return ".".join(str(n) for n in (*parts, 0, 0, 0)[:shown])
 
 
 @lru_cache(maxsize=256)  # (see _named)
 def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Versions:
-    intro = _triple(introduced) if introduced else None
-    fixes: list[tuple[tuple[int, int, int], LineFix]] = []
+    intro = release_key(introduced) if introduced else None
+    fixes: list[tuple[Key, LineFix]] = []
     for line, version in fixed:
-        line_v, fixed_v = _triple(line), _triple(version)
-        if line_v is None or fixed_v is None:  # pragma: no cover - validated before
+        if _numbers(line) is None or _numbers(version) is None:  # pragma: no cover - validated
             continue
-        major, minor, patch = fixed_v
+        line_v, fixed_v = release_key(line), release_key(version)
         width = _width(line)  # 1: the line is a major version, 7.0.0 to 7.x.y
+        spelt = _spelling(version)
         first: str | None = None
         last: str | None = None
-        start = (major, minor if width > 1 else 0, 0)
+        start: Key = (fixed_v[0], fixed_v[1] if width > 1 else 0, 0, 0)
         if intro is not None:
             if intro[:width] == fixed_v[:width]:
                 start = intro
             elif intro[:width] > fixed_v[:width]:
                 start = fixed_v  # the code came later than this line
-        if start < fixed_v and patch > 0:  # start is on this line
-            first = _text(start)
-            last = _text((major, minor, patch - 1))
-        elif start < fixed_v:  # fixed in 7.4.0 on the line 7: the last affected is not known
-            first = _text(start)
+        if start < fixed_v:  # start is on this line
+            first = _text(start, spelt)
+            before = _before(fixed_v, width, spelt)
+            if before is not None and start <= before:  # (not 7.2.2 after 7.2.2.1)
+                last = _text(before, spelt)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
     earlier_from = earlier_before = None
-    open_from = _text(intro) if intro is not None and not fixes else None
+    open_from = _text(intro, 3) if intro is not None and not fixes else None
     if intro is not None and fixes:
-        oldest = fixes[-1][0]
+        oldest, oldest_fix = fixes[-1]
         if intro[:2] < oldest[:2]:
-            earlier_from = _text(intro)
+            earlier_from = _text(intro, _spelling(oldest_fix.fixed))
             earlier_before = f"{oldest[0]}.{oldest[1]}"
     return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from)
 
 
+def _before(fixed: Key, width: int, spelt: int) -> Key | None:
+    """The release right before ``fixed`` on its line, when it is known: 10.3.2 before
+    10.3.3, 7.1.5.1 before 7.1.5.2, 7.2.2 before 7.2.2.1, 16.2 before 16.3 (PostgreSQL's
+    line 16); None before 7.4.0 on the line 7 (7.3's last patch is not known), or before a
+    line's first release (10.4.0)."""
+    if fixed[3] > 0:
+        return (*fixed[:3], fixed[3] - 1)
+    end = spelt - 1  # the last number of the spelling
+    if end < width or fixed[end] == 0:
+        return None
+    return _key((*fixed[:end], fixed[end] - 1))
+
+
 def versions(advisory: Advisory) -> Versions:
     """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
-    return _versions(tuple(advisory.fixed.items()), advisory.introduced)
+    return versions_of(advisory.fixed, advisory.introduced)
+
+
+def versions_of(fixed: Mapping[str, str], introduced: str | None = None) -> Versions:
+    """What :func:`versions` gives for these ``fixed`` versions (line -> version)."""
+    return _versions(tuple(fixed.items()), introduced)

@@ -64,6 +64,29 @@ def test_a_line_of_a_major_version_is_affected_from_its_first_release() -> None:
     assert not in_line("7.2.3", "7.3") and not in_line("8.0.0", "7")
 
 
+def test_versions_of_four_numbers_compare_and_name_every_number() -> None:
+    # Rails' security releases add a fourth number: 7.2.2.1 fixed what 7.2.2 had.
+    found = _versions((("7.2", "7.2.2.1"), ("7.1", "7.1.5.2")), None)
+    assert found.affected_list == ["7.2.0 – 7.2.2", "7.1.0 – 7.1.5.1"]
+    first, second = found.ranges()
+    assert "7.2.2" in first and "7.2.2.1" not in first and "7.2.3" not in first
+    assert "7.1.5.1" in second and "7.1.5.2" not in second
+    assert found.named() == ("7.1.0", "7.1.1", "7.1.2", "7.1.3", "7.1.4", "7.1.5", "7.1.5.1",
+                             "7.1.5.2", "7.2.0", "7.2.1", "7.2.2", "7.2.2.1")  # fmt: skip
+    assert release_key("7.1.5.2") > release_key("7.1.5") == release_key("7.1.5.0")
+    since = _versions((("7.2", "7.2.3"),), "7.2.2.1")  # 7.2.2 came before the code
+    assert since.affected_list == ["7.2.2.1 – before 7.2.3"]
+    assert since.named() == ("7.2.2.1", "7.2.3") and "7.2.2" not in since.ranges()[0]
+
+
+def test_versions_of_two_numbers_are_spelt_with_two() -> None:
+    # PostgreSQL's line 16 (line_parts = 1) fixed in 16.3: 16.0 to 16.2 had it.
+    found = _versions((("16", "16.3"), ("15", "15.7")), "14.2")
+    assert found.affected_list == ["16.0 – 16.2", "15.0 – 15.6", "14.2 – before 15.0"]
+    assert found.named()[:3] == ("14.2", "15.0", "15.1") and found.named()[-1] == "16.3"
+    assert "16.2" in found.ranges()[0] and "16.3" not in found.ranges()[0]
+
+
 def _settings(tmp_path: Path) -> Settings:
     (tmp_path / "releasekit.toml").write_text(
         MINIMAL_CONFIG.replace(
@@ -189,6 +212,25 @@ def test_the_versions_index_groups_by_the_lines_the_project_names(ws: Workspace)
     index = (ws.root / "site/versions/index.html").read_text()
     headings = re.findall(r"<h2[^>]*>Release line ([^<]*)</h2>", index)
     assert headings == ["7", "6"]  # (not 7.2, 6.21 and 6.0: each minor apart)
+
+
+def test_a_release_of_four_numbers_has_its_page_and_the_one_before_it_too(
+    ws: Workspace,
+) -> None:
+    # Rails: 7.2.2.1 fixed what 7.2.2 had; a user of 7.2.2 must find it on 7.2.2's page.
+    config = ws.root / "releasekit.toml"
+    config.write_text(
+        config.read_text().replace('upcoming = "10.4"\nesr = ["9.11"]', 'upcoming = "8.1"')
+    )
+    marked(ws, 1, fixed='{ "7.2" = "7.2.2.1" }', introduced='"7.2"')
+    publish_at(ws, NOW)
+    site = ws.root / "site"
+    assert "ACSA-2026-0001" in (site / "versions/7.2.2.html").read_text()
+    assert "ACSA-2026-0001" not in (site / "versions/7.2.2.1.html").read_text()
+    data = json.loads((site / "versions.json").read_text())
+    assert [v["version"] for v in data["versions"]] == ["7.2.2.1", "7.2.2", "7.2.1", "7.2.0"]
+    page = (site / "advisories/ACSA-2026-0001.html").read_text()
+    assert "<li>7.2.0 – 7.2.2</li>" in page
 
 
 def test_the_hall_of_fame_lists_disclosed_credits_once_per_advisory(ws: Workspace) -> None:
