@@ -23,6 +23,7 @@ from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
+from releasekit.model.versions import versions_of
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -43,20 +44,21 @@ def advisory_url(site_url: str, advisory_id: str) -> str:
 
 
 def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
-    """Affected and fixed versions per line: fixed in 10.3.3 means 10.3.0 to 10.3.2 were
-    affected, and on the line 7 (a major version) fixed in 7.3.1, 7.0.0 to 7.3.0; fixed in
-    10.4.0 (the upcoming line) means no release was. The first is spelt with as many numbers
-    as the fixed version: PostgreSQL's line 16 fixed in 16.3 had 16.0 to 16.2."""
+    """Affected and fixed versions per line, as the site shows them (model.versions): fixed
+    in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
+    fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
+    upcoming line) means no release was. Versions are spelt as the fixed one: PostgreSQL's
+    line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1."""
     lines = []
-    for line, version in sorted(fixed.items(), key=lambda item: Version(item[0])):
-        head, _, patch = version.rpartition(".")
-        affected = ""
-        if patch.isdigit() and int(patch) > 0:
-            latest = f"{head}.{int(patch) - 1}"
-            numbers, width = version.split("."), line.count(".") + 1
-            first = ".".join(numbers[:width] + ["0"] * (len(numbers) - width))
-            affected = latest if latest == first else f"{first} to {latest}"
-        lines.append(AnnouncedLine(line, affected, version))
+    for fix in sorted(versions_of(fixed).lines, key=lambda fix: Version(fix.line)):
+        first, last = fix.first_affected, fix.last_affected
+        if first is None:
+            affected = ""
+        elif last is None:
+            affected = f"{first} and later"
+        else:
+            affected = first if first == last else f"{first} to {last}"
+        lines.append(AnnouncedLine(fix.line, affected, fix.fixed))
     return lines
 
 

@@ -689,3 +689,14 @@ def test_the_first_affected_release_is_spelt_as_the_fixed_version() -> None:
         AnnouncedLine("16", "16.0 to 16.2", "16.3"),
         AnnouncedLine("17", "17.0", "17.1"),
     ]
+
+
+def test_announced_versions_of_four_numbers_and_an_unknown_last_patch() -> None:
+    # Rails' security releases add a fourth number (7.2.2.1 after 7.2.2): 7.2.2 was
+    # affected. The line 8 fixed in 8.4.0 had 8.0.0 to some 8.3.x affected, not none.
+    fixed = {"7.2": "7.2.2.1", "7.1": "7.1.5.2", "8": "8.4.0"}
+    assert announced_lines(fixed) == [
+        AnnouncedLine("7.1", "7.1.0 to 7.1.5.1", "7.1.5.2"),
+        AnnouncedLine("7.2", "7.2.0 to 7.2.2", "7.2.2.1"),
+        AnnouncedLine("8", "8.0.0 and later", "8.4.0"),
+    ]
