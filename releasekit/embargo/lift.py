@@ -29,7 +29,14 @@ from releasekit.embargo.batch import select_batch
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.gates import Check, failures, preflight, resume_checks
 from releasekit.embargo.prepare import Prepared, RefUpdate, messages
-from releasekit.embargo.run import Run, abandon_stale, run_id, step_key, unfinished_run
+from releasekit.embargo.run import (
+    Run,
+    abandon_stale,
+    run_id,
+    step_key,
+    unfinished_run,
+    unrecorded,
+)
 from releasekit.embargo.sending import Answers
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -169,8 +176,10 @@ def lift(
 def _choose(
     advisories: Sequence[Advisory], book: journal.Journal | None, now: datetime, wait: bool
 ) -> tuple[str, list[Advisory], datetime, bool] | None:
-    """(run id, batch, instant, resumed): the half-done run if there is one, else the batch
-    due (see :func:`select_batch`); None when nothing is pending."""
+    """(run id, batch, instant, resumed): the half-done run if there is one, else a finished
+    run whose record advisory files lost (:func:`unrecorded`: its steps find the push and
+    the mail done, and the record step writes the lost record again), else the batch due
+    (see :func:`select_batch`); None when nothing is pending."""
     unfinished = unfinished_run(book)
     if unfinished is not None:
         by_id = {a.id: a for a in advisories}
@@ -184,6 +193,12 @@ def _choose(
         batch = [by_id[i] for i in unfinished.detail["ids"]]
         instant = datetime.fromisoformat(unfinished.detail["instant"])
         return str(unfinished.detail["run"]), batch, instant, True
+    lost = unrecorded(book, advisories)
+    if lost:
+        # The run's batch as lifted: the record step writes only the files that lost it.
+        by_id = {a.id: a for a in advisories}
+        batch = [by_id[i] for i in lost[0].ids if i in by_id]
+        return lost[0].run, batch, lost[0].instant, True
     batch, found = select_batch(advisories, now, wait)
     if not batch or found is None:
         return None

@@ -4,7 +4,9 @@ Every step of a run is journalled under ``lift/RUN/STEP``; the ``run`` step is o
 moment the push starts until the last step is done, so a later lift (or ``status``) finds a
 half-done run and resumes it. A run that stopped before its ``push`` step started (an
 embargo moved during ``--wait``, a kill) made nothing public: it is abandoned, never
-resumed, and the next lift takes the batch that is due then.
+resumed, and the next lift takes the batch that is due then. A finished run whose record an
+advisory file lost afterwards (a checkout of the files from before the lift) is
+:func:`unrecorded`: the lift takes it again and writes the record from the journal.
 """
 
 from __future__ import annotations
@@ -50,6 +52,35 @@ def abandon_stale(book: journal.Journal, now: datetime) -> list[str]:
     for step in stale:
         book.abandon(step.key, now, "stopped before the push; nothing was pushed or sent")
     return [str(step.detail["run"]) for step in stale]
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """A finished run of this journal whose release some advisory files no longer record."""
+
+    run: str  # the run id
+    ids: list[str]  # every advisory the run released
+    missing: list[Advisory]  # those whose file says nothing of the release
+    instant: datetime
+
+
+def unrecorded(book: journal.Journal | None, advisories: Sequence[Advisory]) -> list[Unrecorded]:
+    """The finished runs of this journal (their push done) whose advisories, among
+    ``advisories``, say nothing of the release: the record was discarded after the lift.
+    Earliest first. A lift of such a run writes the record again and pushes and sends
+    nothing (:func:`releasekit.embargo.steps.record`)."""
+    if book is None:
+        return []
+    lost = {a.id: a for a in advisories if a.released is None}
+    found = []
+    for step in book.steps("lift/"):
+        if not step.key.endswith("/run") or step.status != "done":
+            continue
+        missing = [lost[i] for i in step.detail["ids"] if i in lost]
+        if missing and book.is_done(step_key(step.detail["run"], "push")):
+            instant = datetime.fromisoformat(step.detail["instant"])
+            found.append(Unrecorded(step.detail["run"], list(step.detail["ids"]), missing, instant))
+    return sorted(found, key=lambda u: u.instant)
 
 
 def _open_runs(book: journal.Journal) -> list[journal.Step]:

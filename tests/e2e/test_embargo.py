@@ -582,6 +582,25 @@ def test_an_interrupt_after_the_push_says_the_release_is_pushed(past: Release) -
     )
 
 
+def test_one_record_of_two_discarded_after_the_lift_is_written_again(past: Release) -> None:
+    add_advisory(past, "ACSA-2026-0002", PAST_EMBARGO, HIGH_LINES)
+    path = past.root / "advisories" / "ACSA-2026-0002.md"
+    before = path.read_bytes()
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    first, second = past.advisory(), path.read_text()
+    refs = past.remote_refs()
+    path.write_bytes(before)  # one file checked out from before the lift
+    # The one advisory left pending made a batch of its own, with no push in the journal:
+    # its release on the remote was taken for another copy's, and the lift refused.
+    again = past.run("embargo", "lift", "--yes")
+    assert again.exit_code == 0, again.output + again.stderr
+    assert "Done now: record." in again.stdout
+    assert (past.advisory(), path.read_text()) == (first, second)
+    assert past.remote_refs() == refs
+    assert len(past.smtp.messages) == len(LISTS)  # nothing sent again
+    assert "Nothing to lift" in past.run("embargo", "lift", "--yes").stdout
+
+
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     past: Release,
 ) -> None:
