@@ -47,7 +47,9 @@ def embargo_status(obj: Context, as_json: bool) -> None:
     The checklist: fixes held and applying, lint clean, CVE ids, the signing key (present,
     not expired, able to sign), the SMTP server (reachable, login accepted), the remote
     (reachable, every push a fast-forward), the announcement and pages rendering. A half-done
-    lift shows which steps are left. Exit 0 when ready (or nothing pending), 1 otherwise.
+    lift shows which steps are left; a release journalled here whose record the advisory
+    files lost (discarded after the lift) says that `embargo lift` writes it again. Exit 0
+    when ready (or nothing pending), 1 otherwise.
 
     \b
     Example:

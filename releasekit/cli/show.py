@@ -375,13 +375,15 @@ def print_checks(checks: list[Check]) -> None:
 
 
 def print_status(settings: Settings, report: StatusReport) -> None:
-    """A half-done lift, the pending embargoes, and each batch's readiness."""
+    """A half-done lift, a lost record, the pending embargoes, and each batch's readiness."""
     out = stdout()
     if report.unfinished_run:
         half = literal(f"A lift of {', '.join(report.unfinished_run)} is half done.", "bold yellow")
         copyable(half, " Run `releasekit embargo lift` to finish it.")
         for step in report.unfinished:
             out.print(literal(f"  {step.key.split('/', 2)[-1]}: {step.status}"), soft_wrap=True)
+    for lost in report.lost:
+        copyable(literal(lost.advice, "bold yellow"))
     if not report.pending:
         out.print("No pending embargo.")
         return

@@ -1,4 +1,5 @@
-"""``embargo status``: each pending embargo, the readiness of each batch, a half-done lift."""
+"""``embargo status``: each pending embargo, the readiness of each batch, a half-done lift,
+and a release journalled here whose record the advisory files lost."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from releasekit.embargo import verify
 from releasekit.embargo.batch import pending
 from releasekit.embargo.context import Outside
 from releasekit.embargo.gates import Check, preflight
-from releasekit.embargo.run import step_key, unfinished_run
+from releasekit.embargo.run import Unrecorded, step_key, unfinished_run, unrecorded
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.support import timefmt
 from releasekit.workspace import files as workspace
+from releasekit.workspace.paths import display_path
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,35 @@ class BatchStatus:
         return all(c.ok for c in self.checks)
 
 
+@dataclass(frozen=True)
+class LostRecord:
+    """A finished lift of this copy whose record advisory files lost (a checkout of the files
+    from before it): not pending, and not another copy's release; the lift writes it again."""
+
+    run: str
+    ids: list[str]  # the advisories whose file lost it
+    files: list[str]  # their files, as shown
+
+    @property
+    def advice(self) -> str:
+        return (
+            f"{', '.join(self.ids)} released by lift {self.run} (journalled in this copy's "
+            f".releasekit/), but the record is missing from {', '.join(self.files)}: run "
+            "`releasekit embargo lift` to write it again (nothing is pushed or sent again)"
+        )
+
+
 @dataclass
 class StatusReport:
     pending: list[PendingStatus]
     batches: list[BatchStatus]
     unfinished: list[journal.Step]  # steps of a half-done lift, its run step included
     unfinished_run: list[str]  # advisory ids of that lift
+    lost: list[LostRecord] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
-        return all(b.ready for b in self.batches) and not self.unfinished_run
+        return all(b.ready for b in self.batches) and not self.unfinished_run and not self.lost
 
     def to_json(self) -> dict[str, Any]:
         """The report as ``embargo status --json`` prints it."""
@@ -90,17 +111,20 @@ class StatusReport:
                 "advisories": self.unfinished_run,
                 "steps": [{"step": s.key, "status": s.status} for s in self.unfinished],
             },
+            "lost_records": [
+                {"run": r.run, "advisories": r.ids, "files": r.files, "advice": r.advice}
+                for r in self.lost
+            ],
         }
 
 
 def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
     """Each pending embargo with its time left; the readiness checklist of each batch (the
-    advisories lifted together, as the lift groups them); a half-done lift."""
+    advisories lifted together, as the lift groups them); a half-done lift; a release
+    journalled here whose record advisory files lost (not pending: the preflight of it would
+    take its release on the remote for another copy's)."""
     advisories = workspace.load_advisories(settings)
-    waiting = pending(advisories)
-    report = StatusReport(
-        [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo], [], [], []
-    )
+    report = StatusReport([], [], [], [])
     book = journal.Journal.existing(settings.state_dir)
     if book is not None:
         with book:
@@ -109,6 +133,10 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
                 report.unfinished_run = list(run.detail["ids"])
                 name = run.detail["run"]
                 report.unfinished = book.steps(step_key(name, ""))  # with the run step
+            report.lost = [_lost(settings, u) for u in unrecorded(book, advisories)]
+    released_here = {i for r in report.lost for i in r.ids}
+    waiting = [a for a in pending(advisories) if a.id not in released_here]
+    report.pending = [PendingStatus(a, a.embargo, a.embargo - now) for a in waiting if a.embargo]
     due = [a for a in waiting if a.embargo is not None and a.embargo <= now]
     groups: dict[datetime, list[Advisory]] = {}
     if due:  # the lift takes everything already due at once
@@ -127,3 +155,8 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
                 found.verified.append((target.line, result, fresh))
         report.batches.append(found)
     return report
+
+
+def _lost(settings: Settings, found: Unrecorded) -> LostRecord:
+    files = [str(display_path(settings, a.path)) for a in found.missing]
+    return LostRecord(found.run, [a.id for a in found.missing], files)

@@ -601,6 +601,38 @@ def test_one_record_of_two_discarded_after_the_lift_is_written_again(past: Relea
     assert "Nothing to lift" in past.run("embargo", "lift", "--yes").stdout
 
 
+def test_status_says_a_lift_writes_a_discarded_record_again(past: Release) -> None:
+    add_advisory(past, "ACSA-2026-0002", PAST_EMBARGO, HIGH_LINES)
+    path = past.root / "advisories" / "ACSA-2026-0002.md"
+    before = path.read_bytes()
+    assert past.subprocess("embargo", "lift", "--yes") == 0
+    path.write_bytes(before)  # one file checked out from before the lift
+    # Status preflighted the advisory as pending, took its release on the remote for another
+    # copy's and said to copy that copy's .releasekit/ here: the journal is here already.
+    shown = past.run("embargo", "status")
+    assert shown.exit_code == 1, shown.output + shown.stderr
+    assert "another copy" not in shown.stdout
+    (line,) = [x for x in shown.stdout.splitlines() if "released by lift" in x]
+    assert line.startswith("ACSA-2026-0002 released by lift run-")
+    assert "(journalled in this copy's .releasekit/)" in line
+    assert line.endswith(
+        "the record is missing from advisories/ACSA-2026-0002.md: run `releasekit embargo "
+        "lift` to write it again (nothing is pushed or sent again)"
+    )
+    assert "No pending embargo." in shown.stdout
+    report = json.loads(past.run("embargo", "status", "--json").stdout)
+    assert (report["ready"], report["pending"], report["batches"]) == (False, [], [])
+    (lost,) = report["lost_records"]
+    assert lost["advisories"] == ["ACSA-2026-0002"]
+    assert lost["files"] == ["advisories/ACSA-2026-0002.md"]
+    # What it says to do.
+    assert past.run("embargo", "lift", "--yes").exit_code == 0
+    assert len(past.smtp.messages) == len(LISTS)
+    done = past.run("embargo", "status", "--json")
+    assert done.exit_code == 0
+    assert json.loads(done.stdout)["lost_records"] == []
+
+
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
     past: Release,
 ) -> None:
