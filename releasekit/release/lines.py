@@ -10,13 +10,14 @@ versions (9.10 > 9.9).
 With the repository's history (:class:`History`), a line's releases are its release tags
 whose commits are on its branch. A released line's next version is its newest release with
 its last number raised (7.2.3 -> 7.2.4, also on a line of a major version; PostgreSQL's 16.2,
-its lines major versions, -> 16.3); the upcoming line's is its first version (``10.4.0``,
-``8.0.0``; PostgreSQL's ``18.0``: as many numbers as its newest release has) and it gets no
-tag, unless the project releases it from its branch already (``[releases] upcoming_released``:
-undici's 8 on main), and then it is a released line too. A line has problems (the plan is not
-ready for it) when the version it would tag exists anywhere under any spelling, or when a tag
-that no spelling reads but that names a version of the line sits on its branch after its
-newest release: a release releasekit would not see.
+its lines major versions, -> 16.3; Rails' security release 7.2.3.2 -> 7.2.3.3); the
+upcoming line's is its first version (``10.4.0``, ``8.0.0``; PostgreSQL's ``18.0``: as many
+numbers as its newest release has) and it gets no tag, unless the project releases it from
+its branch already (``[releases] upcoming_released``: undici's 8 on main), and then it is a
+released line too. A line has problems (the plan is not ready for it) when the version it
+would tag exists anywhere under any spelling, or when a tag that no spelling reads but that
+names a version of the line sits on its branch after its newest release: a release
+releasekit would not see.
 
 The supported lines are the upcoming one, the ESR lines and the newest ``last`` released
 lines other than upcoming; each belongs to one or more of the groups ``upcoming``, ``esr``
@@ -182,10 +183,11 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
 
 
 def _next_patch(version: Version, parts: int) -> str:
-    """``version`` (at most three of its numbers: Rails' 7.2.3.2 is 7.2.3) with its last
-    number raised: 7.2.3 -> 7.2.4, and PostgreSQL's 16.2, on a line of a major version, ->
-    16.3; a release that writes no more numbers than its line (10.3, 7) is its .0: 10.3.1."""
-    numbers = list(version.release[:3])
+    """``version`` (at most four of its numbers) with its last number raised: 7.2.3 ->
+    7.2.4, Rails' security release 7.2.3.2 -> 7.2.3.3, and PostgreSQL's 16.2, on a line of a
+    major version, -> 16.3; a release that writes no more numbers than its line (10.3, 7) is
+    its .0: 10.3.1."""
+    numbers = list(version.release[:4])
     if len(numbers) <= parts:
         numbers = [*numbers, 0, 0][:3]
     numbers[-1] += 1

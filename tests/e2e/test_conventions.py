@@ -218,6 +218,25 @@ def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
     ]
 
 
+def test_rails_security_releases_raise_the_fourth_number(tmp_path: Path) -> None:
+    # After v7.2.3.2 Rails' next security release is v7.2.3.3; the plan tagged v7.2.4, a
+    # version Rails keeps for its next regular release.
+    root = workspace(
+        tmp_path,
+        rails_like(tmp_path / "rails"),
+        branch='"{line:-}-stable"',
+        branches='{ "8.1" = "main" }',
+        upcoming='"8.1"',
+        esr="[]",
+        last="3",
+    )
+    assert [line[2:] for line in plan_lines(root)[1:]] == [
+        ("8.0.2.1", "8.0.2.2", "v8.0.2.2"),
+        ("7.2.3.2", "7.2.3.3", "v7.2.3.3"),
+        ("7.1.5.2", "7.1.5.3", "v7.1.5.3"),
+    ]
+
+
 def test_a_postgresql_release_is_lifted_as_its_next_minor(
     tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
 ) -> None:
