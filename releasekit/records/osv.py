@@ -68,12 +68,15 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
             first = found.earlier_from  # the older lines are affected too, unfixed
         if first is None:
             continue
+        fixed_at = fix.fixed
+        if kind == "SEMVER":  # 16.3 as 16.3.0 (an ecosystem's versions are as spelt)
+            first, fixed_at = _full(first), _full(fixed_at)
         specific = {**extra, "line": fix.line}
         if fix.line in shown.fix_commits:  # (a reader gets each line's commit back from here)
             specific["fix_commit"] = shown.fix_commits[fix.line]
         entries.append(
             {
-                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fix.fixed}]}],
+                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fixed_at}]}],
                 "database_specific": specific,
             }
         )

@@ -3,6 +3,7 @@ must, the id, `modified`, references and the shapes of imported history."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,31 @@ def test_modified_is_the_disclosure_then_each_revision() -> None:
     revised = record(revisions='[{ date = 2027-01-10T09:00:00Z, reason = "Corrected" }]')
     assert revised["modified"] == "2027-01-10T09:00:00Z"
     assert revised["published"] == "2026-12-01T14:00:07Z"
+
+
+SEMVER = re.compile(  # semver.org's own expression for a SemVer 2.0.0 version
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
+    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+def test_semver_events_of_two_number_releases_have_three_numbers() -> None:
+    # PostgreSQL's releases have two numbers (16.3): a SEMVER range must name 16.3.0.
+    settings = parse_config(
+        CONFIG.replace('upcoming = "10.4"', 'upcoming = "18"\nline_parts = 1').format(
+            project="", extra=""
+        ),
+        Path("/ws"),
+    )
+    text = advisory_text(released="2026-12-01T14:00:07Z", fixed='{ "16" = "16.3", "17" = "17.1" }')
+    made = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
+    events = [e for a in made["affected"] for r in a["ranges"] for e in r["events"]]
+    assert events == [
+        {"introduced": "17.0.0"},
+        {"fixed": "17.1.0"},
+        {"introduced": "16.0.0"},
+        {"fixed": "16.3.0"},
+    ]
+    assert all(SEMVER.match(v) for e in events for v in e.values())
+    versions = ["16.0", "16.2", "16.3", "17.0", "17.1"]
+    assert [v for v in versions if affected_version(made, v)] == ["16.0", "16.2", "17.0"]
