@@ -82,7 +82,8 @@ class BumpSettings:
     format: str = _doc(
         "How the file writes the version, one line with `{version}` once (e.g. "
         '`__version__ = "{version}"`): the release commit replaces the current version '
-        "by the next, and the file must contain it written so exactly once.",
+        "by the next, and the file must contain it written so exactly once (or the next "
+        "version, as nginx writes it right after a release: then it is left as it is).",
         check=schema.one_line(checks.pattern("version")),
     )
 
