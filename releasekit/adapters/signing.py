@@ -3,6 +3,8 @@
 This is the only module that imports ``gnupg`` (python-gnupg, which drives the installed
 ``gpg`` binary). The key is named by its full fingerprint (``mail.signing_key``). GnuPG's home
 is the ``gnupghome`` given to :class:`Signer` (the CLI passes ``GNUPGHOME``), else gpg's default.
+Each gpg process has a deadline (:data:`DEADLINE`): past it, gpg is killed and the call
+raises SigningError.
 
 Passphrases are never handled here: gpg asks its agent (and the agent its pinentry), so no
 secret passes through releasekit. Messages name the key by fingerprint and quote only gpg's
@@ -11,6 +13,7 @@ own error text.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import tempfile
@@ -19,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasekit.adapters.gpgwatch import Watch
 from releasekit.support import timefmt
 from releasekit.support.errors import SigningError
 from releasekit.support.words import counted
@@ -39,6 +43,11 @@ HASH_NAMES = {
     "11": "sha224",
 }
 WEAK_HASHES = frozenset({"md5", "sha1", "ripemd160"})
+
+# Seconds one gpg process may run. python-gnupg waits for gpg without a limit, and gpg for
+# its agent: one that is stopped (a suspended session) or wedged never answers. A pinentry
+# lifts the deadline: a person is answering it (see adapters/gpgwatch.py).
+DEADLINE = 60.0
 
 
 def normalize_fingerprint(value: str) -> str:
@@ -199,6 +208,36 @@ def _recipients(
     return usable, unusable
 
 
+@functools.cache
+def _watched() -> Any:
+    """python-gnupg's GPG with a deadline on each gpg process it runs (the class is made when
+    gpg first runs: gnupg is imported only then, 25 ms with what it imports)."""
+    import gnupg
+
+    class WatchedGPG(gnupg.GPG):  # type: ignore[misc]  # (gnupg has no types)
+        def __init__(self, deadline: float, **options: Any) -> None:
+            self.deadline = deadline
+            self.started = False
+            super().__init__(**options)  # (runs gpg --list-config)
+            self.started = True
+
+        def _collect_output(
+            self, process: Any, result: Any, writer: Any = None, stdin: Any = None
+        ) -> Any:
+            watch = Watch(process, self.deadline)
+            process.stderr = watch.status(process.stderr)  # gpg's status lines, as they come
+            try:
+                code = super()._collect_output(process, result, writer, stdin)
+            finally:
+                watch.end()
+            if watch.expired:
+                doing = type(result).__name__ if self.started else "starting"
+                raise SigningError(watch.timeout(doing))
+            return code
+
+    return WatchedGPG
+
+
 class Signer:
     """Signs with one key, named by its fingerprint, in one GnuPG home."""
 
@@ -208,10 +247,12 @@ class Signer:
         gnupghome: Path | str | None = None,
         *,
         gpgbinary: str = "gpg",
+        deadline: float = DEADLINE,
     ) -> None:
         self.fingerprint = normalize_fingerprint(fingerprint)
         self.gnupghome = Path(gnupghome) if gnupghome is not None else None
         self.gpgbinary = gpgbinary
+        self.deadline = deadline  # seconds each gpg process may run
         self._gpg: gnupg.GPG | None = None
         self._primary: str | None = None  # the primary key's fingerprint, once looked up
 
@@ -227,11 +268,9 @@ class Signer:
 
     def _open(self) -> gnupg.GPG:
         if self._gpg is None:
-            import gnupg  # (25 ms with what it imports: only when gpg runs)
-
             home = str(self.gnupghome) if self.gnupghome is not None else None
             try:
-                self._gpg = gnupg.GPG(gpgbinary=self.gpgbinary, gnupghome=home)
+                self._gpg = _watched()(self.deadline, gpgbinary=self.gpgbinary, gnupghome=home)
             except (OSError, ValueError):
                 raise self._fail(
                     f"gpg ({self.gpgbinary}) cannot be run with the GnuPG home {self.home}"

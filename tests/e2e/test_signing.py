@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from releasekit.adapters.env import Environment
-from releasekit.adapters.signing import Signer, normalize_fingerprint
+from releasekit.adapters.signing import KeyCheck, Signer, normalize_fingerprint
 from releasekit.support.errors import SigningError
 from tests.helpers.gpg import GpgHome
 
@@ -291,3 +295,100 @@ def test_gpg_messages_in_the_users_language_are_not_garbled(
     with pytest.raises(SigningError) as raised:
         signer.detach_sign(b"x")
     assert str(raised.value).endswith("la signature a échoué : Clé secrète introuvable")
+
+
+def _agent_pid(home: GpgHome) -> int:
+    """The pid of the home's gpg-agent, started if it is not running."""
+    said = subprocess.run(
+        ["gpg-connect-agent", "--homedir", str(home.path), "GETINFO pid", "/bye"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return int(said.split()[1])  # "D 1234\nOK\n"
+
+
+def _gpg_children() -> list[int]:
+    """This process's gpg children, running or not yet reaped."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue  # gone meanwhile
+        if name.endswith("(gpg") and int(rest.split()[1]) == os.getpid():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _bounded(call: Callable[[], object], seconds: float) -> object:
+    """``call()``'s result or exception, failing the test (not hanging it) after ``seconds``."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as exc:  # (returned, for the test to look at)
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still waiting for gpg after {seconds} s"
+    return outcome[0]
+
+
+def test_a_stopped_agent_is_a_timeout_that_leaves_no_gpg(fresh_gpg_home: GpgHome) -> None:
+    # gpg waits on its agent's socket without a limit: an agent stopped with a suspended
+    # session hung the lift, perhaps just after its push.
+    home = fresh_gpg_home
+    fingerprint = home.generate("Acme Security <security@acme.example>")
+    signer = Signer(fingerprint, home.path, deadline=2)
+    agent = _agent_pid(home)
+    os.kill(agent, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        failed = _bounded(lambda: signer.detach_sign(b"announcement\r\n"), 30)
+        assert isinstance(failed, SigningError), failed
+        assert str(failed) == (
+            "gpg did not answer within 2 s while signing "
+            "(is gpg-agent stopped, or waiting for a passphrase?)"
+        )
+        assert time.monotonic() - started < 10
+        assert _gpg_children() == []
+        checked = _bounded(lambda: Signer(fingerprint, home.path, deadline=2).check(NOW), 30)
+        assert isinstance(checked, KeyCheck)
+        assert checked.reason == (
+            "gpg did not answer within 2 s while listing keys "
+            "(is gpg-agent stopped, or waiting for a passphrase?)"
+        )
+        assert _gpg_children() == []
+    finally:
+        os.kill(agent, signal.SIGCONT)
+        home.kill_agent()
+
+
+def test_a_passphrase_being_typed_is_not_cut_short_by_the_deadline(
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # Once the agent shows a pinentry, gpg waits for a person: the deadline stops then.
+    home = fresh_gpg_home
+    agent_conf = home.path / "gpg-agent.conf"
+    agent_conf.write_text("s2k-count 65536\n")  # skip the agent's slow calibration
+    fingerprint = home.generate("Locked <locked@acme.example>", passphrase="typed-slowly-7")
+    pinentry = home.path / "pinentry"  # answers the passphrase after 4 s, as a person might
+    pinentry.write_text(
+        '#!/bin/sh\necho "OK ready"\nwhile read -r command rest; do\n  case "$command" in\n'
+        '    GETPIN) sleep 4; echo "D typed-slowly-7"; echo OK;;\n'
+        "    BYE) echo OK; exit 0;;\n    *) echo OK;;\n  esac\ndone\n"
+    )
+    pinentry.chmod(0o700)
+    agent_conf.write_text(f"s2k-count 65536\npinentry-program {pinentry}\n")
+    home.kill_agent()
+    signer = Signer(fingerprint, home.path, deadline=2)
+    started = time.monotonic()
+    signed = _bounded(lambda: signer.detach_sign(b"announcement\r\n"), 60)
+    assert isinstance(signed, tuple), signed
+    assert time.monotonic() - started >= 4
+    home.verify(b"announcement\r\n", signed[0])
