@@ -247,12 +247,12 @@ class Signer:
         gnupghome: Path | str | None = None,
         *,
         gpgbinary: str = "gpg",
-        deadline: float = DEADLINE,
+        deadline: float | None = None,
     ) -> None:
         self.fingerprint = normalize_fingerprint(fingerprint)
         self.gnupghome = Path(gnupghome) if gnupghome is not None else None
         self.gpgbinary = gpgbinary
-        self.deadline = deadline  # seconds each gpg process may run
+        self.deadline = DEADLINE if deadline is None else deadline  # for each gpg process
         self._gpg: gnupg.GPG | None = None
         self._primary: str | None = None  # the primary key's fingerprint, once looked up
 

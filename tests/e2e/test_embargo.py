@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import email
 import json
+import os
 import resource
 import shutil
 import signal
@@ -631,6 +632,52 @@ def test_status_says_a_lift_writes_a_discarded_record_again(past: Release) -> No
     done = past.run("embargo", "status", "--json")
     assert done.exit_code == 0
     assert json.loads(done.stdout)["lost_records"] == []
+
+
+def test_a_gpg_agent_stopped_after_the_push_times_out_and_says_the_release_is_pushed(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An agent stopped (a suspended session) once the tags are pushed: signing the
+    # announcement waited forever, with the fixes public and nothing said.
+    home = fresh_gpg_home
+    home.fingerprint = home.generate("Acme Security <security@acme.example>")
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release = make_release(tmp_path, cache, smtp_server, home)
+    agent = int(
+        subprocess.run(
+            ["gpg-connect-agent", "--homedir", str(home.path), "GETINFO pid", "/bye"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()[1]  # "D 1234\nOK\n"
+    )
+    release.hook(
+        "post-receive",
+        f"#!/bin/sh\nif grep -q refs/tags/; then kill -STOP {agent}; fi\nexit 0\n",
+    )
+    monkeypatch.setattr("releasekit.adapters.signing.DEADLINE", 3)
+    try:
+        with release.served(), after_embargo():
+            stopped = release.run("embargo", "lift", "--yes")
+        assert stopped.exit_code == 1, stopped.output + stopped.stderr
+        assert stopped.stderr.splitlines()[-1] == (
+            "releasekit: error: gpg did not answer within 3 s while signing (is gpg-agent "
+            "stopped, or waiting for a passphrase?). The release is pushed; re-run "
+            "`releasekit embargo lift` to finish (record, announce, publish)."
+        )
+        assert "refs/tags/v10.3.2" in release.remote_refs()
+        assert release.smtp.messages == []
+    finally:
+        os.kill(agent, signal.SIGCONT)
+    with after_embargo():
+        again = release.run("embargo", "lift", "--yes")
+    assert again.exit_code == 0, again.output + again.stderr
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
 
 
 def test_a_full_disk_after_the_push_says_the_release_is_pushed_and_resumes(
