@@ -374,3 +374,54 @@ def test_a_version_file_bumped_after_the_release_is_left_as_it_is(tmp_path: Path
     assert lines["1.29"]["problems"] == []
     release = lines["1.29"]["release"]
     assert (release["version"], release["files"]) == ("1.29.3", [])  # nginx.h says 1.29.3
+
+
+def test_a_rails_security_release_is_lifted_and_shown_with_four_numbers(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # Rails' 7.2 after v7.2.3.2: the lift tags v7.2.3.3 with RAILS_VERSION moved to it, the
+    # mail and the page say 7.2.0 to 7.2.3.2 were affected, and 7.2.3.2's version page (a
+    # release the three-number model left out of every range) lists the advisory.
+    product = rails_like(tmp_path / "rails")
+    root = workspace(
+        tmp_path,
+        product,
+        mail_table(smtp_server, gpg_home.fingerprint)
+        + '\n[[releases.bump]]\npath = "RAILS_VERSION"\nformat = "{version}"\n',
+        branch='"{line:-}-stable"',
+        branches='{ "8.1" = "main" }',
+        upcoming='"8.1"',
+        esr="[]",
+        last="1",
+        committer='"Release Bot <release@example.org>"',
+    )
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Params parsed twice"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\nintroduced = "7.2"\n'
+        'cve = "CVE-2026-40011"\n'
+        "embargo = 2026-12-01T14:00:00Z\n"
+        'summary = "A crafted request."\n+++\n\nDetails.\n'
+    )
+    for line, branch in (("8.1", "main"), ("8.0", "8-0-stable")):
+        hold = tmp_path / f"{line}.patch"
+        hold.write_bytes(product.fix(branch, {"params.rb": "# once\n"}, "Parse once"))
+        assert run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(hold)).exit_code == 0
+    config = root / "releasekit.toml"  # 7.2 as the ESR line: a release of four numbers
+    config.write_text(config.read_text().replace("esr = []", 'esr = ["7.2"]'))
+    hold = tmp_path / "7.2.patch"
+    hold.write_bytes(product.fix("7-2-stable", {"params.rb": "# once\n"}, "Parse once"))
+    assert run(root, "patch", "add", "ACSA-2026-0001", "--line", "7.2", str(hold)).exit_code == 0
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    assert git(product.remote, "show", "v7.2.3.3:RAILS_VERSION") == "7.2.3.3"
+    advisory = (root / "advisories" / "ACSA-2026-0001.md").read_text()
+    assert '"7.2" = "7.2.3.3"' in advisory
+    mail = smtp_server.messages[0].data.decode()
+    assert "7.2: 7.2.0 to 7.2.3.2 affected, fixed in 7.2.3.3" in mail
+    with time_machine.travel(EMBARGO + timedelta(days=31)):
+        published = run(root, "publish", env=gpg_home.env)
+    assert published.exit_code == 0, published.output
+    site = root / "site"
+    assert "ACSA-2026-0001" in (site / "versions" / "7.2.3.2.html").read_text()
+    assert "<li>7.2.0 – 7.2.3.2</li>" in (site / "advisories" / "ACSA-2026-0001.html").read_text()
