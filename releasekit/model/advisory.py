@@ -170,9 +170,16 @@ def fixed_problem(fixed: Mapping[str, str]) -> str | None:
     name: ``introduced`` starts a line's range later, or names one release of an older line;
     see model.versions). The lift checks the versions it will record by this too."""
     named = 0
-    for version in fixed.values():
-        release = Version(version).release
-        named += (release[2] if len(release) > 2 else 0) + 1
+    for line, version in fixed.items():
+        numbers = Version(version).release
+        release = (*numbers, 0, 0, 0)
+        # As model.versions names them: on a line of a major version, a version of two
+        # numbers counts its second (PostgreSQL's 16.3: 16.0 to 16.3); else the third, and
+        # the fourth (Rails' 7.2.3.1, 7.2.3.2, ...).
+        if len(numbers) == 2:
+            named += (release[1] if "." not in line else 0) + 1
+        else:
+            named += release[2] + 1 + release[3]
     if named > MAX_NAMED:  # (the count is not told: it would tell the fixed versions)
         return (
             f"names over {MAX_NAMED:,} releases in all (each one from X.Y.0 up to a line's "

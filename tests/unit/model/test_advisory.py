@@ -412,6 +412,8 @@ def test_fixed_lines_name_at_most_max_named_releases() -> None:
         '{ "10.4" = "10.4.10000" }',
         '{ "10.4" = "10.4.9999", "10.3" = "10.3.1" }',  # 10,000 and 2: in all
         '{ "10.4" = "10.4.10000rc1" }',  # (as model.versions reads it: 10.4.10000)
+        '{ "7.2" = "7.2.3.99999999999999" }',  # 7.2.3.1, 7.2.3.2, ...: a page each
+        '{ "16" = "16.99999999999999" }',  # two numbers: 16.0, 16.1, ...
     ):
         assert problems(advisory_text(fixed=fixed)) == [expected], fixed
     assert MAX_NAMED == 10_000
