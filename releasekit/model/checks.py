@@ -83,8 +83,17 @@ def branches(value: Mapping[str, str]) -> str | None:
     return None
 
 
+# Files of a time zone database that are not IANA zones (zoneinfo.available_timezones leaves
+# them out too): right/ zones count leap seconds, which zoneinfo misreads (right/America/
+# New_York shows December's 14:00 UTC as 10:00 EDT, an hour off); posix/ and posixrules are
+# copies; localtime is the machine's own zone, another on the next machine.
+_NOT_A_ZONE = re.compile(r"(?:right|posix)/.*|posixrules|localtime", re.DOTALL)
+
+
 def zone(value: str) -> str | None:
     try:
+        if _NOT_A_ZONE.fullmatch(value):
+            raise ZoneInfoNotFoundError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a long name
         return f"{value!r} is not an IANA time zone (like Europe/Berlin)"

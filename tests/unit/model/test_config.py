@@ -89,6 +89,21 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 @pytest.mark.parametrize(
+    "name",
+    ["right/America/New_York", "right/UTC", "posix/Europe/Berlin", "posixrules", "localtime"],
+)
+def test_a_file_of_the_zone_database_that_is_no_iana_zone_is_refused(name: str) -> None:
+    # right/ zones count leap seconds and zoneinfo misreads them: with right/America/New_York
+    # the texts showed 2026-12-01 14:00 UTC as "10:00 EDT" (it is 09:00 EST); localtime is
+    # whatever the machine that runs the command is set to.
+    text = MINIMAL_CONFIG.replace('"America/Los_Angeles"', f'"{name}"')
+    assert problems(text) == [
+        f"releasekit.toml:7: project.time_zone: {name!r} is not an IANA time zone "
+        "(like Europe/Berlin)"
+    ]
+
+
+@pytest.mark.parametrize(
     ("replaced", "by", "expected"),
     [
         ('upcoming = "10.4"', 'upcoming = "10.4 "', "releases.upcoming: '10.4 ' has white space"),
