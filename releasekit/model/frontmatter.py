@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from packaging.version import Version
 
-from releasekit.support import tomlpos
+from releasekit.support import timefmt, tomlpos
 
 FENCE = "+++"
 BOM = "\ufeff"
@@ -80,16 +80,9 @@ def version_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
-def _instant(value: datetime) -> str:
-    """An offset date-time in UTC with ``Z``; to the microsecond when it has a fraction (a
-    revision's time as written by hand), else to the second."""
-    utc = value.astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
-
-
 def _toml_scalar(value: Any) -> str:
     if isinstance(value, datetime):
-        return _instant(value)
+        return timefmt.toml_utc(value)
     import tomli_w  # loaded only by the commands that write front matter
 
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()

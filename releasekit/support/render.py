@@ -44,7 +44,7 @@ def _toml_value(value: Any) -> str:
 
 
 def _iso(value: datetime) -> str:
-    return timefmt.iso_utc(value)
+    return timefmt.toml_utc(value)  # (advisory.md.j2's embargo: never rounded down)
 
 
 def _ymd(value: date | datetime) -> str:

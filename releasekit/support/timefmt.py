@@ -12,6 +12,13 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
+def toml_utc(moment: datetime) -> str:
+    """``2026-12-01T14:00:00Z`` as a file's offset date-time: to the microsecond when it has
+    a fraction (an embargo given to the fraction ends then, not up to a second earlier)."""
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
+
+
 def instant(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """``2026-12-01 14:00 UTC (06:00 PST)``; the local part only when the zone is not UTC."""
     utc = moment.astimezone(UTC)

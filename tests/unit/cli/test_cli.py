@@ -308,6 +308,23 @@ def test_advisory_new_refuses_an_instant_out_of_range_in_one_line(
     assert ws.snapshot() == before
 
 
+def test_advisory_new_writes_the_embargo_to_its_fraction_of_a_second(
+    ws: Workspace, run: Run
+) -> None:
+    # The file said 2026-12-01T08:15:00Z: the embargo ended 0.9 s before the one asked for,
+    # and a lift in that time went ahead.
+    vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
+    result = run("advisory", "new", "--title", "T", "--summary", "S", "--cvss", vector,
+                 "--embargo", "2026-12-01T14:00:00.9+05:45")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = (ws.root / "advisories" / "ACSA-2026-0001.md").read_text()
+    assert "\nembargo = 2026-12-01T08:15:00.900000Z\n" in text
+    with time_machine.travel("2026-12-01T08:15:00.5Z", tick=False):
+        early = run("embargo", "lift", "--yes")
+    assert early.exit_code == 1, early.output
+    assert "embargo not over: ACSA-2026-0001" in early.stderr
+
+
 def test_advisory_new_without_a_summary_and_no_input_is_bad_usage(ws: Workspace, run: Run) -> None:
     # From cron or a script there is nobody to ask: a missing option (2), not "Aborted!" (1).
     before = ws.snapshot()
