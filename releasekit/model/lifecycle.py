@@ -49,9 +49,11 @@ def disclosure_date(released: datetime, disclosure_days: int) -> date:
 
 
 def disclosed_at(released: datetime, disclosure_days: int) -> datetime:
-    """The instant the details become public: midnight UTC of the disclosure date."""
+    """The instant the details become public: midnight UTC of the disclosure date, or the
+    release itself when that is later (``disclosure_days`` 0: records dated by it were dated
+    hours before the embargo ended)."""
     day = disclosure_date(released, disclosure_days)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return max(datetime(day.year, day.month, day.day, tzinfo=UTC), released.astimezone(UTC))
 
 
 def stage_at(

@@ -94,6 +94,23 @@ def test_no_records_before_the_disclosure_date(site_ws: Workspace) -> None:
     assert not (site_ws.root / "site" / "osv").exists()
 
 
+def test_records_with_no_disclosure_days_are_not_dated_before_the_release(
+    site_ws: Workspace,
+) -> None:
+    # disclosure_days = 0: the CVE record said datePublished 2026-10-13T00:00:00Z, midnight of
+    # the release day, fourteen hours before the embargo ended (and before its datePublic).
+    marked(site_ws, 1)
+    config = site_ws.root / "releasekit.toml"
+    config.write_text(config.read_text().replace("[releases]", "disclosure_days = 0\n\n[releases]"))
+    released = datetime(2026, 10, 13, 14, 0, 7, tzinfo=UTC)
+    build.publish_workspace(workspace.open_workspace(site_ws.root), released)
+    cve = json.loads((site_ws.root / "site" / "cve" / f"{markers(1)['cve']}.json").read_text())
+    assert cve["cveMetadata"]["datePublished"] == "2026-10-13T14:00:07Z"
+    assert cve["containers"]["cna"]["datePublic"] == "2026-10-13T14:00:07Z"
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["published"] == osv["modified"] == "2026-10-13T14:00:07Z"
+
+
 def test_an_invalid_record_names_the_path_never_the_value(site_ws: Workspace) -> None:
     marked(site_ws, 1)
     settings = workspace.open_workspace(site_ws.root)
