@@ -8,6 +8,7 @@ upcoming.ics and upcoming.json show it until the release (see site.upcoming).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Unpack
@@ -25,6 +26,8 @@ from releasekit.model import public
 from releasekit.model.config import Settings
 from releasekit.site import build
 from releasekit.site import upcoming as calendar
+from releasekit.support import fsutil
+from releasekit.support.errors import NotDone, ReleasekitError
 
 
 @dataclass
@@ -74,5 +77,21 @@ def pre_announce(
 
     done = send_ahead(settings, outside, now, item, mailing, signer, before=record, **asked)
     if not asked.get("dry_run"):
-        build.publish_workspace(settings, now)  # its upcoming.* show it from now on
+        _publish(settings, now, mail_settings.to)  # its upcoming.* show it from now on
     return done
+
+
+def _publish(settings: Settings, now: datetime, addresses: Sequence[str]) -> None:
+    """Publish the site once every list has the pre-announcement. What stops it (the daily
+    publish running meanwhile, a full disk) says that the messages went out: the command
+    stops with exit 1 before it can say to whom it sent them, and a bare "another releasekit
+    publish is running" read as if nothing had happened."""
+    try:
+        build.publish_workspace(settings, now)
+    except (ReleasekitError, OSError) as exc:
+        why = fsutil.describe(exc, settings.root) if isinstance(exc, OSError) else str(exc)
+        raise NotDone(
+            f"{why}. The pre-announcement is sent (to {', '.join(addresses)}), but the site "
+            "does not show it yet: re-run `releasekit embargo announce` to publish it "
+            "(nothing is sent again)."
+        ) from exc

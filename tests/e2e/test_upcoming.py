@@ -10,7 +10,8 @@ from datetime import timedelta
 import icalendar
 import time_machine
 
-from tests.e2e.test_embargo import DETAIL_MARKER, EMBARGO, NEXT, Release
+from releasekit.adapters.journal import exclusive
+from tests.e2e.test_embargo import DETAIL_MARKER, EMBARGO, LISTS, NEXT, Release
 
 SECRETS = ("ACSA-2026-0001", "CVE-2026-40002", "Link previews", "Sam Rivera", DETAIL_MARKER)
 
@@ -58,3 +59,25 @@ def test_announce_then_publish_then_lift(release: Release) -> None:
     after = upcoming_files(release)
     assert json.loads(after["upcoming.json"])["upcoming"] == []
     assert icalendar.Calendar.from_ical(after["upcoming.ics"]).walk("VEVENT") == []
+
+
+def test_an_announce_whose_site_cannot_be_published_says_it_was_sent(release: Release) -> None:
+    # The cron's publish holds the site while the pre-announcement goes out: the messages
+    # were sent, and the one line said only "another releasekit publish is running", as if
+    # nothing had happened (nor did it say to whom it went).
+    said = EMBARGO - timedelta(days=3)
+    with time_machine.travel(said, tick=False):
+        with exclusive(release.root / ".releasekit", "publish"):
+            sent = release.run("embargo", "announce", "--yes")
+        assert sent.exit_code == 1
+        assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+        assert sent.stderr.splitlines()[-1] == (
+            "releasekit: error: another releasekit publish is running in this workspace. "
+            f"The pre-announcement is sent (to {', '.join(LISTS)}), but the site does not "
+            "show it yet: re-run `releasekit embargo announce` to publish it (nothing is "
+            "sent again)."
+        )
+        again = release.run("embargo", "announce", "--yes")
+        assert again.exit_code == 0, again.output + again.stderr
+    assert len(release.smtp.messages) == len(LISTS)
+    assert json.loads(upcoming_files(release)["upcoming.json"])["upcoming"]
