@@ -11,7 +11,7 @@ from stat import S_ISREG
 
 from releasekit.model.config import Settings, load_config
 from releasekit.support import fsutil
-from releasekit.support.errors import Problem
+from releasekit.support.errors import NotDone, Problem
 
 
 def open_workspace(root: Path) -> Settings:
@@ -72,6 +72,22 @@ def advisory_entries(
     return found, sorted(problems, key=lambda problem: str(problem.path))
 
 
+STATE_HELD = "is not a directory (releasekit keeps its journal in it)"
+
+
 def state_dir(settings: Settings) -> Path:
-    """The private ``.releasekit/`` directory (created 0700)."""
-    return fsutil.private_dir(settings.state_dir)
+    """The private ``.releasekit/`` directory (created 0700). NotDone (exit 1, as for any
+    state that cannot be written; nothing written) when something else stands there: a
+    file, a symlink to nowhere (the folder moved away and linked back, the link then lost)
+    or a loop, where mkdir said only "File exists", naming a path ``ls`` says is not there."""
+    path = settings.state_dir
+    try:
+        return fsutil.private_dir(path)
+    except (FileExistsError, NotADirectoryError):
+        shown = display_path(settings, path)
+        if path.is_symlink():
+            try:
+                path.resolve(strict=False)
+            except (OSError, RuntimeError):  # a loop (RuntimeError before Python 3.13)
+                raise NotDone(f"{shown}: is a symlink loop") from None
+        raise NotDone(f"{shown}: {STATE_HELD}") from None

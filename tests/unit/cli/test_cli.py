@@ -532,3 +532,38 @@ def test_embargo_commands_without_their_mail_tables_are_bad_input(ws: Workspace,
         return {k: v for k, v in files.items() if not k.startswith(".") and k != "releasekit.toml"}
 
     assert unchanged(ws.snapshot()) == unchanged(before)
+
+
+NO_STATE_FOLDER = ".releasekit: is not a directory (releasekit keeps its journal in it)"
+
+
+@pytest.mark.parametrize(
+    ("broken", "shown"),
+    [
+        ("a file", NO_STATE_FOLDER),
+        ("a dangling symlink", NO_STATE_FOLDER),
+        ("a symlink loop", ".releasekit: is a symlink loop"),
+    ],
+)
+@pytest.mark.parametrize(
+    "args",
+    [("publish",), ("advisory", "new", "--title", "Export leaks", "--summary", "One sentence.")],
+)
+def test_a_state_folder_that_is_no_folder_says_so(
+    ws: Workspace, run: Run, broken: str, shown: str, args: tuple[str, ...]
+) -> None:
+    # The state folder replaced between two runs (moved away and linked back, the link lost):
+    # "/abs/path/.releasekit: File exists", where nothing exists. (Exit 1: the state, like a
+    # full disk, is the machine refusing a file; see test_build's symlink loop.)
+    state = ws.root / ".releasekit"
+    if broken == "a file":
+        state.write_text("not a folder")
+    elif broken == "a dangling symlink":
+        state.symlink_to(ws.root.parent / "moved-away")
+    else:
+        state.symlink_to(state)
+    before = ws.snapshot()
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"releasekit: error: {shown}\n"
+    assert ws.snapshot() == before
