@@ -1,10 +1,11 @@
 """``init --repository``: the ``[releases]`` table that fits a product clone, inferred from its
 branches and tags as they are (nothing is fetched or written).
 
-- **Tag spellings**: a tag is a version when it is a version (``2.0.6``, ``7.4-rc2``) after an
-  optional word prefix (``v``, ``release-``, ``redis-``). ``tag`` is the spelling of the
-  newest release, unless it is a lone odd one among the five newest; every other spelling
-  seen goes in ``read_tags``.
+- **Tag spellings**: a tag is a version when it is a version (``2.0.6``, ``7.4-rc2``; with
+  underscores for dots, ``{version:_}``: curl's ``curl-8_6_0``) after an optional word prefix
+  (``v``, ``release-``, ``redis-``) that names no pre-release (``rc-``). ``tag`` is the
+  spelling of the newest release, unless it is a lone odd one among the five newest; every
+  other spelling seen goes in ``read_tags``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
   ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
   version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``); ``branch``

@@ -42,6 +42,10 @@ def facts(
         ("7.4-rc2", "{version}", "7.4rc2"),
         ("redis/7.2", "redis/{version}", "7.2"),
         ("2.0.0a1", "{version}", "2.0.0a1"),
+        ("curl-8_6_0", "curl-{version:_}", "8.6.0"),  # curl
+        ("curl-7_6_1-pre1", "curl-{version:_}", "7.6.1rc1"),
+        ("REL_16_2", "REL_{version:_}", "16.2"),  # PostgreSQL
+        ("REL9_6_24", "REL{version:_}", "9.6.24"),
     ],
 )
 def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, version: str) -> None:
@@ -50,7 +54,22 @@ def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, ver
     assert (found.spelling, str(found.version)) == (spelling, version)
 
 
-@pytest.mark.parametrize("name", ["latest", "v2", "2.0.6+local", "with-deprecated-2", "1.0-x-y"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "latest",
+        "v2",
+        "2.0.6+local",
+        "with-deprecated-2",
+        "1.0-x-y",
+        "rc-8_22_0-1",
+        "rc-1.2.0",
+        "before_urldata_rename",
+        "7_2.1",
+        "REL_16",
+        "REL_17_RC1",
+    ],
+)
 def test_other_tags_are_not_versions(name: str) -> None:
     assert tagged(TagFact(name, "c", 0)) is None
 
