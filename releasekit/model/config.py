@@ -147,6 +147,14 @@ class ReleasesSettings:
         schema.each(checks.pattern("version", checks.SEPARATORS)),
     )
     esr: tuple[str, ...] = _doc("Extended support release lines.", (), checks.versions)
+    prerelease: tuple[str, ...] = _doc(
+        "Lines branched off for their first release, not released yet, older than upcoming "
+        "(CPython's 3.14 in its betas on branch 3.14 while main is 3.15; Go's "
+        "release-branch.go1.23 at go1.23rc1): each gets the upcoming line's fixes on its own "
+        "branch, untagged, and is fixed in its first version.",
+        (),
+        checks.versions,
+    )
     last: int = _doc("How many of the newest released lines are supported.", 3, checks.not_negative)
     committer: str = _doc(
         "Committer of the pushed fixes, Name <email> (default: the product clone's "
@@ -379,6 +387,11 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
     if releases.upcoming in releases.esr:
         line = tomlpos.key_line(text, "releases", "esr")
         raise ConfigError.one(path, line, "releases.esr", "the upcoming line cannot be an ESR")
+    for name in releases.prerelease:
+        if name == releases.upcoming or name in releases.esr:
+            line = tomlpos.key_line(text, "releases", "prerelease")
+            which = "upcoming" if name == releases.upcoming else "an ESR"
+            raise ConfigError.one(path, line, "releases.prerelease", f"{name} is {which} line")
     osv: OsvSettings = tables.get("osv", OsvSettings())
     if bool(osv.ecosystem) != bool(osv.package):
         given, missing = ("ecosystem", "package") if osv.ecosystem else ("package", "ecosystem")

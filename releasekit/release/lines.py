@@ -14,14 +14,15 @@ its lines major versions, -> 16.3; Rails' security release 7.2.3.2 -> 7.2.3.3); 
 upcoming line's is its first version (``10.4.0``, ``8.0.0``; PostgreSQL's ``18.0``: as many
 numbers as its newest release has) and it gets no tag, unless the project releases it from
 its branch already (``[releases] upcoming_released``: undici's 8 on main), and then it is a
-released line too. A line has problems (the plan is not ready for it) when the version it
-would tag exists anywhere under any spelling, or when a tag that no spelling reads but that
-names a version of the line sits on its branch after its newest release: a release
-releasekit would not see.
+released line too. The ``prerelease`` lines, branched off before their first release
+(CPython's 3.14 in its betas while main is 3.15), are upcoming lines too, never tagged. A
+line has problems (the plan is not ready for it) when the version it would tag exists
+anywhere under any spelling, or when a tag that no spelling reads but that names a version
+of the line sits on its branch after its newest release: a release releasekit would not see.
 
-The supported lines are the upcoming one, the ESR lines and the newest ``last`` released
-lines other than upcoming; each belongs to one or more of the groups ``upcoming``, ``esr``
-and ``last``.
+The supported lines are the upcoming and pre-release ones, the ESR lines and the newest
+``last`` released lines other than upcoming; each belongs to one or more of the groups
+``upcoming``, ``esr`` and ``last``.
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     read = version_tags(settings.tag_patterns, dict.fromkeys(tags))
     names = {tag.line(releases.line_parts) for tag in read if tag.final}
     names |= {settings.line_name(n) for n in (releases.upcoming, *releases.esr)}
+    names |= {settings.line_name(n) for n in releases.prerelease}
     return sorted(names, key=Version, reverse=True)
 
 
@@ -221,9 +223,11 @@ def read_lines(
     upcoming = settings.line_name(releases.upcoming)
     esr = [settings.line_name(name) for name in releases.esr]
     _check_configured(settings, finals, upcoming, esr, upcoming_exists)
+    pre = [settings.line_name(name) for name in releases.prerelease]
+    _check_prerelease(settings, finals, pre, history)
     released = sorted(finals, key=Version, reverse=True)
     last = [name for name in released if name != upcoming][: releases.last]
-    groups: dict[str, list[str]] = {upcoming: ["upcoming"]}
+    groups: dict[str, list[str]] = {name: ["upcoming"] for name in (upcoming, *pre)}
     for name in esr:
         groups.setdefault(name, []).append("esr")
     for name in last:
@@ -232,10 +236,14 @@ def read_lines(
     for tag in read:
         unread.pop(tag.name, None)
     known: dict[str, ReleaseLine] = {}
-    for name in sorted({*released, upcoming}, key=Version, reverse=True):
+    for name in sorted({*released, upcoming, *pre}, key=Version, reverse=True):
         line_groups = tuple(groups.get(name, ()))
         branch = settings.branch_name(name)
         tip = history.tip(branch) if history is not None and line_groups else None
+        if name in pre:
+            first = _first_version(name, finals, parts)
+            known[name] = ReleaseLine(name, None, first, line_groups, branch, None)
+            continue
         if name == upcoming and name not in finals:
             after = _unread_after(unread, (name, parts), history, tip, None)
             problems = tuple(
@@ -426,6 +434,27 @@ def _check_configured(
                 "releases.esr",
                 f"{name}: the repository has no release tag of this line (like {like})",
             )
+
+
+def _check_prerelease(
+    settings: Settings,
+    finals: Mapping[str, list[VersionTag]],
+    pre: Sequence[str],
+    history: History | None,
+) -> None:
+    """Every pre-release line has its branch on the remote and no release yet."""
+    text = _config_text(settings)
+    for name in pre:
+        branch = settings.branch_name(name)
+        if name in finals:
+            latest = max(finals[name], key=lambda t: t.version).name
+            why = f"{name} is released ({latest}): remove it (last or esr names it now)"
+        elif history is not None and history.tip(branch) is None:
+            why = f"{name}: the remote has no branch {branch}; name it in releases.branches"
+        else:
+            continue
+        line = tomlpos.key_line(text, "releases", "prerelease")
+        raise ConfigError.one(settings.config_path, line, "releases.prerelease", why)
 
 
 def _config_text(settings: Settings) -> str:
