@@ -13,7 +13,9 @@ branches and tags as they are (nothing is fetched or written).
   are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
   of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
   names goes in ``branches``.
-- **Upcoming**: the newest line after every release that has a branch; else the line of a
+- **Upcoming**: the newest line after every release that has a branch (when that branch
+  carries a pre-release of it, as CPython's 3.14 in its betas, a check tells how to fix the
+  development branch too, with ``prerelease``); else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
   When it lives on the development branch, ``branches`` says so.
@@ -233,6 +235,16 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         last_one = max(items, key=lambda t: (t.version, t.tag.time)).tag.name
         say(f'read_tags: "{spelling}": {counted(len(items), "tag")}, the newest {last_one}')
     say(f'upcoming = "{line_of_upcoming}": {why}')
+    if upcoming is None and not guessed and upcoming_branch and development:
+        pre_release = _pre_release_on(facts, versions, line_of_upcoming, upcoming_branch)
+        if pre_release is not None and development != upcoming_branch:
+            after = _after_prerelease(facts, versions, line_of_upcoming, development)
+            check(
+                f"upcoming: {upcoming_branch} carries the pre-release {pre_release} and "
+                f"{development} gets no fix: if {development} is the line after it, set "
+                f'upcoming = "{after}", prerelease = ["{line_of_upcoming}"] and branches = '
+                f'{{ "{after}" = "{development}" }}'
+            )
     if upcoming_branch is None:
         check(f"upcoming: no branch for {line_of_upcoming}: create it, or name it in branches")
     elif guessed:
@@ -351,6 +363,30 @@ def _upcoming(
         why = f"{development} carries the pre-release {preview.tag.name}"
         return preview.line, development, why, True
     return following, development, f"the {after} after {newest.tag.name}, on {development}", True
+
+
+def _pre_release_on(facts: Facts, versions: Sequence[Tagged], line: str, branch: str) -> str | None:
+    """The newest pre-release tag of ``line`` on ``branch`` (None: there is none)."""
+    tip = facts.branches[branch]
+    found = [
+        t for t in versions if not t.final and t.line == line and facts.contains(tip, t.tag.commit)
+    ]
+    return max(found, key=lambda t: t.version).tag.name if found else None
+
+
+def _after_prerelease(facts: Facts, versions: Sequence[Tagged], line: str, development: str) -> str:
+    """The line of the development branch when ``line`` is in pre-release on its own
+    branch: that of a newer pre-release on it (v3.15.0a1), else the line after ``line``."""
+    tip = facts.branches[development]
+    previews = [
+        t
+        for t in versions
+        if not t.final and Version(t.line) > Version(line) and facts.contains(tip, t.tag.commit)
+    ]
+    if previews:
+        return max(previews, key=lambda t: t.version).line
+    numbers = [int(number) for number in line.split(".")]
+    return ".".join(map(str, [*numbers[:-1], numbers[-1] + 1]))
 
 
 def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, ...]:

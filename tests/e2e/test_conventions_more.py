@@ -178,3 +178,27 @@ def test_a_released_prerelease_line_is_a_config_error(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[-1].endswith(
         "releases.prerelease: 3.13 is released (v3.13.4): remove it (last or esr names it now)"
     )
+
+
+def test_init_tells_how_to_fix_main_beside_a_cpython_beta_branch(tmp_path: Path) -> None:
+    # init took 3.14 (in its betas on branch 3.14) as the upcoming line and said nothing of
+    # main: the lift would have left 3.15 without the fix. The check's advice plans both.
+    result, root = init(tmp_path, cpython_like(tmp_path / "cpython"))
+    assert result.exit_code == 0, result.output
+    advice = (
+        "check: upcoming: 3.14 carries the pre-release v3.14.0b2 and main gets no fix: if main "
+        'is the line after it, set upcoming = "3.15", prerelease = ["3.14"] and branches = '
+        '{ "3.15" = "main" }'
+    )
+    assert advice in result.stdout.splitlines()
+    config = root / "releasekit.toml"
+    text = config.read_text().replace('upcoming = "3.14"', 'upcoming = "3.15"')
+    text = text.replace('# branches = { "10.4" = "main" }', 'branches = { "3.15" = "main" }')
+    config.write_text(text.replace("esr = []", 'prerelease = ["3.14"]\nesr = []'))
+    assert [(line, branch, latest) for line, branch, latest, *_ in plan_lines(root)] == [
+        ("3.15", "main", None),
+        ("3.14", "3.14", None),
+        ("3.13", "3.13", "3.13.4"),
+        ("3.12", "3.12", "3.12.10"),
+        ("3.11", "3.11", "3.11.12"),
+    ]
