@@ -23,6 +23,18 @@ _KEY = re.compile(r"""^\s*(?:"([^"\\]*)"|'([^']*)'|([^\s=."'#\[]+))\s*[=.]""")
 # made the search quadratic (800 such integers, 20 s).
 _LONG_NUMBER = re.compile(r"(?<![0-9_])[0-9_]{4300,}")
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+# tomli's messages that quote the keys at fault, as said without them: a key can be any text
+# typed into the file (an embargoed advisory's), and `publish` (its log often public) reports
+# these problems too. The line still names the place.
+_QUOTING = tuple(
+    (re.compile(f"^{quoting}.*?(?=(?: \\(at the end\\))?$)", re.DOTALL), said)
+    for quoting, said in (
+        ("Cannot declare ", "Cannot declare a table twice"),
+        ("Cannot mutate immutable namespace ", "Cannot extend a table or array written inline"),
+        ("Cannot redefine namespace ", "Cannot redefine a table with a dotted key"),
+        ("Duplicate inline table key ", "Duplicate key in an inline table"),
+    )
+)
 
 
 def key_line(text: str, table: str | None, key: str) -> int | None:
@@ -119,6 +131,8 @@ def loads(text: str) -> tuple[dict[str, Any] | None, int | None, str | None]:
         else:
             line = None
         message = _AT_LINE.sub("", message).replace("(at end of document)", "(at the end)")
+        for quoting, said in _QUOTING:
+            message = quoting.sub(said, message.strip())
         message = message.strip() or "invalid TOML"
         return None, line, f"invalid TOML: {message[0].lower()}{message[1:]}"
     except RecursionError:

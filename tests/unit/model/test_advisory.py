@@ -203,6 +203,26 @@ def test_messages_never_quote_advisory_text() -> None:
         assert marker not in message
 
 
+@pytest.mark.parametrize(
+    ("tables", "line", "said"),
+    [
+        ('[n."{m}"]\na = 1\n[n."{m}"]\n', 9, "cannot declare a table twice"),
+        ('n = {{ "{m}" = 1, "{m}" = 2 }}\n', 7, "duplicate key in an inline table"),
+        ('n = {{ a = 1 }}\n[[n."{m}"]]\n', 8, "cannot extend a table or array written inline"),
+        ('[n]\n"{m}".a = 1\n[n."{m}"]\n', 9, "cannot declare a table twice"),
+        ('[n."{m}"]\n[n]\n"{m}".b = 1\nc = 2\n', 9, "cannot redefine a table with a dotted key"),
+    ],
+    ids=["table twice", "inline key twice", "inline extended", "dotted then table", "redefined"],
+)
+def test_toml_errors_name_the_line_never_the_key(tables: str, line: int, said: str) -> None:
+    # tomli says "cannot declare ('n', 'MARKER...') twice": publish, whose log is often
+    # public, reported an embargoed advisory's key text that way.
+    marker = "MARKER-SECRET-DETAIL"
+    text = advisory_text().replace("+++\n\n", tables.format(m=marker) + "+++\n\n")
+    (message,) = problems(text)
+    assert message == f"{PATH}:{line}: invalid TOML: {said}"
+
+
 def test_states_follow_the_clock() -> None:
     draft = parse(advisory_text(embargo=None, cvss=None))
     assert draft.state(datetime(2026, 11, 1, tzinfo=UTC), 30) is Stage.DRAFT
