@@ -428,11 +428,17 @@ def read_advisory(path: Path, prefix: str, display: Path | None = None) -> Advis
         if len(data) > MAX_FILE:
             message = f"is larger than {MAX_FILE // (1024 * 1024)} MiB"
             raise AdvisoryError([Problem(shown, None, None, message)])
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise AdvisoryError([Problem(shown, None, None, "is not UTF-8 text")]) from None
     except OSError as exc:
         raise AdvisoryError(
             [Problem(shown, None, None, f"cannot be read: {exc.strerror}")]
         ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Named by the line of the first such byte (a Latin-1 paste into a file of months),
+        # and UTF-16 (what some Windows editors save) as what it is.
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        line = 1 if utf16 else data.count(b"\n", 0, exc.start) + 1
+        message = "is UTF-16 text: save it as UTF-8" if utf16 else "is not UTF-8 text"
+        raise AdvisoryError([Problem(shown, line, None, message)]) from None
     return parse_advisory(text, shown, prefix, file=path)

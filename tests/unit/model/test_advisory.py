@@ -386,6 +386,30 @@ def test_read_advisory_names_the_file_as_shown(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            advisory_text().replace("Export", "Expórt").encode("latin-1"),
+            f"{PATH}:3: is not UTF-8 text",
+        ),
+        (
+            (advisory_text() + "\nMore.\n").encode().replace(b"More", b"M\xf6re"),
+            f"{PATH}:11: is not UTF-8 text",
+        ),
+        (advisory_text().encode("utf-16"), f"{PATH}:1: is UTF-16 text: save it as UTF-8"),
+    ],
+    ids=["latin-1 in the title", "latin-1 in the body", "utf-16"],
+)
+def test_text_that_is_not_utf8_is_named_by_its_line(tmp_path: Path, data: bytes, said: str) -> None:
+    # A Latin-1 paste into a file of hundreds of lines was "is not UTF-8 text", no line.
+    path = tmp_path / "ACSA-2026-0001.md"
+    path.write_bytes(data)
+    with pytest.raises(AdvisoryError) as info:
+        read_advisory(path, "ACSA", PATH)
+    assert [str(p) for p in info.value.problems] == [said]
+
+
+@pytest.mark.parametrize(
     ("vector", "reason"),
     [
         (
