@@ -7,7 +7,7 @@ already due at once). Its run, and the run's identity, are in :mod:`releasekit.e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from releasekit.embargo.context import Outside
@@ -77,17 +77,29 @@ def upcoming(settings: Settings, outside: Outside, now: datetime, what: str) -> 
     return Upcoming(instant, batch, build_plan(settings, batch, repo, progress=outside.progress))
 
 
-def still_due(settings: Settings, ids: Sequence[str], now: datetime) -> None:
-    """Read the advisories again: none released meanwhile, every embargo still over.
+def still_due(
+    settings: Settings, batch: Sequence[Advisory], now: datetime, *, unchanged: bool = True
+) -> None:
+    """Read the advisories again: none released meanwhile, every embargo still over, and
+    (``unchanged``) each front matter as the lift's checks read it.
 
     An embargo postponed while ``--wait`` counted down stops the lift before anything is
-    pushed.
+    pushed. So does a front matter edited meanwhile (during the wait, or at the prompt): the
+    announcement, the tag messages and the leak lint took the title, summary, severity and
+    lines from the file as it was, and a sentence taken out of the summary would have gone to
+    the lists all the same. The body is public only from the disclosure date: its edits go.
     """
     current = {a.id: a for a in workspace.load_advisories(settings)}
-    for ident in ids:
+    for checked in batch:
+        ident = checked.id
         advisory = current.get(ident)
         if advisory is None:
             raise Refused(f"{ident}: the advisory file is gone; nothing was pushed")
         if advisory.embargo is None or advisory.embargo > now:
             when = timefmt.iso_utc(advisory.embargo) if advisory.embargo else "unset"
             raise Refused(f"{ident}: the embargo was moved (now {when}); nothing was pushed")
+        if unchanged and replace(advisory, body="") != replace(checked, body=""):
+            raise Refused(
+                f"{ident}: its front matter changed after the lift checked it; nothing was "
+                "pushed: run `releasekit embargo lift` again to check it as it is now"
+            )

@@ -35,7 +35,8 @@ def push(run: Run, prepared: Prepared) -> None:
     reasons = ""
     rejected: dict[str, str | None] = {}
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        still_due(run.settings, run.ids, run.now())
+        # (compared with the checked files only while nothing of this run is pushed yet)
+        still_due(run.settings, run.batch, run.now(), unchanged=run.book.get(key) is None)
         if prepared.plan is not None:
             repo = prepared.plan.repo
         else:

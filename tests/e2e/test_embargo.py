@@ -1081,6 +1081,54 @@ def test_a_postponed_embargo_stops_the_wait(release: Release) -> None:
     assert release.smtp.messages == []
 
 
+def test_a_front_matter_edited_during_the_wait_stops_the_lift(release: Release) -> None:
+    """A sentence taken out of the summary while --wait counted down went to the lists all
+    the same: the announcement was made of the file as the preflight read it."""
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=30))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = path.read_text()
+    said = "Link previews could fetch internal addresses."
+    assert said in text
+
+    def edit(left: timedelta) -> None:
+        if left < timedelta(seconds=10) and said in path.read_text():
+            path.write_text(text.replace(said, "Link previews could be misused."))
+
+    outside = Outside(env=Environment(release.gpg.env))
+    before = release.remote_refs()
+    with (
+        time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True),
+        pytest.raises(Refused, match="its front matter changed after the lift checked it"),
+    ):
+        lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=edit)
+    assert release.remote_refs() == before
+    assert release.smtp.messages == []
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    mails = b"".join(message.data for message in release.smtp.messages)
+    assert b"Link previews could be misused." in mails
+    assert said.encode() not in mails
+
+
+def test_a_body_edited_during_the_wait_does_not_stop_the_lift(release: Release) -> None:
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=30))
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = path.read_text()
+
+    def edit(left: timedelta) -> None:
+        if left < timedelta(seconds=10):
+            path.write_text(text.replace(DETAIL_MARKER, f"{DETAIL_MARKER}, corrected"))
+
+    outside = Outside(env=Environment(release.gpg.env))
+    with time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True):
+        report = lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=edit)
+    assert report.released is not None
+    assert f"{DETAIL_MARKER}, corrected" in path.read_text()
+
+
 def test_a_postponed_embargo_does_not_block_a_later_lift(release: Release) -> None:
     """Stopped before its push, the postponed run is abandoned: the next lift takes the
     advisory whose embargo passed meanwhile, and the postponed one goes out on its new date."""
