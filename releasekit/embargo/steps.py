@@ -18,9 +18,11 @@ from releasekit.embargo.context import require_mail
 from releasekit.embargo.prepare import recorded
 from releasekit.embargo.run import Run
 from releasekit.embargo.sending import Answers, Mailing, send_each, signed
+from releasekit.model.advisory import read_advisory
 from releasekit.site import build as site_build
 from releasekit.site import csaf
 from releasekit.support import fsutil
+from releasekit.workspace.paths import display_path
 
 Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
 
@@ -40,6 +42,11 @@ def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str,
         return False
     if not done:
         run.book.start(key, run.now())
+    for advisory in todo:
+        # Each file as it is now: one made invalid while the push ran is one line naming it
+        # (the release is pushed: fix it, re-run), never a traceback of the TOML editor.
+        shown = display_path(run.settings, advisory.path)
+        read_advisory(advisory.path, run.settings.project.advisory_prefix, shown)
     for advisory in todo:
         # A lift killed inside this write left its temporary file (the lift lock is held).
         fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)

@@ -32,7 +32,7 @@ from releasekit.embargo.gates import Check, resume_checks
 from releasekit.embargo.lift import RECHECK_BEFORE, LiftReport, lift
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, load_config
-from releasekit.support.errors import NotReady, Refused
+from releasekit.support.errors import NotDone, NotReady, Refused
 from tests.helpers.githttp import GitHttpServer
 from tests.helpers.gpg import KEY_CREATED, GpgHome
 from tests.helpers.process import ASCII_TERMINALS, cli_process
@@ -1127,6 +1127,35 @@ def test_a_body_edited_during_the_wait_does_not_stop_the_lift(release: Release) 
         report = lift(settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=edit)
     assert report.released is not None
     assert f"{DETAIL_MARKER}, corrected" in path.read_text()
+
+
+def test_a_file_made_invalid_during_the_push_is_one_line_and_a_rerun_records(
+    release: Release,
+) -> None:
+    """An advisory file saved half-edited while the push ran: a tomlkit traceback after the
+    release was public, in place of the line that says what to fix and to re-run."""
+    settings = load_config(release.root)
+    path = release.root / "advisories" / "ACSA-2026-0001.md"
+    text = path.read_text()
+    broken = text.replace('summary = "', 'summary = "Link', 1).replace('addresses."', "addresses")
+
+    def progress(line: str) -> None:
+        if line.startswith("pushing"):
+            path.write_text(broken)
+
+    outside = Outside(env=Environment(release.gpg.env), progress=progress)
+    with (
+        after_embargo(),
+        pytest.raises(NotDone, match=r"ACSA-2026-0001.md:8: invalid TOML.*The release is pushed"),
+    ):
+        lift(settings, outside)
+    assert path.read_text() == broken
+    assert release.smtp.messages == []
+    path.write_text(text)
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "released = 2026-12-01T14:00:" in path.read_text()
 
 
 def test_a_postponed_embargo_does_not_block_a_later_lift(release: Release) -> None:
