@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from releasekit.model.advisory import MAX_TITLE, Advisory, parse_advisory
+from releasekit.model.advisory import MAX_TITLE, Advisory, parse_advisory, read_advisory
 from releasekit.model.config import Settings
 from releasekit.model.entries import Revision, revision_table
 from releasekit.model.frontmatter import comment_out, update_front_matter
@@ -45,12 +45,15 @@ def rewrite(
     """Set ``updates`` in the advisory's file (``drop``: a key to comment out, and the
     comment); returns the advisory as now written. ``dry``: check only, write nothing (the
     file's problem is known before an outside step whose result it would record)."""
-    path = advisory.path
+    path, prefix = advisory.path, settings.project.advisory_prefix
+    # The file as it is now: one saved half-edited since it was read (`cve reserve` waits on
+    # CVE Services) is one line naming it, as `advisory check` says it, never a traceback.
+    read_advisory(path, prefix, display_path(settings, path))
     text = path.read_bytes().decode("utf-8")  # (read_text would make CRLF line ends LF)
     if drop is not None:
         text = comment_out(text, *drop)
     text = update_front_matter(text, updates)
-    written = parse_advisory(text, display_path(settings, path), settings.project.advisory_prefix)
+    written = parse_advisory(text, display_path(settings, path), prefix)
     if dry:
         return written
     fsutil.atomic_write(path, text, path.stat().st_mode & 0o777)

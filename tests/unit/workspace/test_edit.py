@@ -113,3 +113,30 @@ def test_comment_out_finds_the_key_as_toml_does() -> None:
     )
     only_in_a_table = '+++\nid = "A"\n[fixed]\ncve = "1.0"\n+++\n'
     assert comment_out(only_in_a_table, "cve", "none") == only_in_a_table
+
+
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        (lambda text: text.replace('title = "', 'title = "x', 1).replace('"\n', "\n", 1), ":2:"),
+        (lambda text: text.replace("+++", "---"), ":1: must start with a +++ line"),
+        (lambda text: text.replace("+++", "+++ é", 1), ":1: is not UTF-8 text"),
+    ],
+    ids=["unterminated string", "no front matter", "latin-1"],
+)
+def test_a_file_changed_since_it_was_read_is_one_line_and_left_as_it_is(
+    site_ws: Workspace, broken: Callable[[str], str], said: str
+) -> None:
+    # `cve reserve` reads the advisory, asks CVE Services (seconds, minutes with retries),
+    # then writes the id: a file saved half-edited meanwhile was a tomlkit traceback.
+    path = marked(site_ws, 1, released=None)
+    settings = workspace.open_workspace(site_ws.root)
+    advisory = edit.find(settings, "ACSA-2026-0001")
+    text = broken(path.read_text())
+    data = text.encode("latin-1") if "é" in text else text.encode()
+    path.write_bytes(data)
+    with pytest.raises(BadInput) as caught:
+        edit.rewrite(settings, advisory, {"cve": "CVE-2026-40001"})
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert f"ACSA-2026-0001.md{said}" in str(caught.value)
+    assert path.read_bytes() == data
