@@ -199,17 +199,23 @@ def test_postgresql_tags_spell_the_version_with_underscores(tmp_path: Path) -> N
     ]
 
 
-def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
-    # Rails' 7-1-stable could only be named line by line in branches.
-    root = workspace(
+def rails_workspace(tmp_path: Path, product: Product, extra: str = "", **more: str) -> Path:
+    """Rails' lines: 7-1-stable and the like, the next line (8.1) on main."""
+    releases = {"esr": "[]", "last": "3", **more}
+    return workspace(
         tmp_path,
-        rails_like(tmp_path / "rails"),
+        product,
+        extra,
         branch='"{line:-}-stable"',
         branches='{ "8.1" = "main" }',
         upcoming='"8.1"',
-        esr='["7.1"]',
-        last="2",
+        **releases,
     )
+
+
+def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
+    # Rails' 7-1-stable could only be named line by line in branches.
+    root = rails_workspace(tmp_path, rails_like(tmp_path / "rails"), esr='["7.1"]', last="2")
     assert [(line, branch) for line, branch, *_ in plan_lines(root)] == [
         ("8.1", "main"),
         ("8.0", "8-0-stable"),
@@ -221,15 +227,7 @@ def test_rails_branches_spell_the_line_with_a_dash(tmp_path: Path) -> None:
 def test_rails_security_releases_raise_the_fourth_number(tmp_path: Path) -> None:
     # After v7.2.3.2 Rails' next security release is v7.2.3.3; the plan tagged v7.2.4, a
     # version Rails keeps for its next regular release.
-    root = workspace(
-        tmp_path,
-        rails_like(tmp_path / "rails"),
-        branch='"{line:-}-stable"',
-        branches='{ "8.1" = "main" }',
-        upcoming='"8.1"',
-        esr="[]",
-        last="3",
-    )
+    root = rails_workspace(tmp_path, rails_like(tmp_path / "rails"))
     assert [line[2:] for line in plan_lines(root)[1:]] == [
         ("8.0.2.1", "8.0.2.2", "v8.0.2.2"),
         ("7.2.3.2", "7.2.3.3", "v7.2.3.3"),
@@ -383,15 +381,11 @@ def test_a_rails_security_release_is_lifted_and_shown_with_four_numbers(
     # mail and the page say 7.2.0 to 7.2.3.2 were affected, and 7.2.3.2's version page (a
     # release the three-number model left out of every range) lists the advisory.
     product = rails_like(tmp_path / "rails")
-    root = workspace(
+    root = rails_workspace(
         tmp_path,
         product,
         mail_table(smtp_server, gpg_home.fingerprint)
         + '\n[[releases.bump]]\npath = "RAILS_VERSION"\nformat = "{version}"\n',
-        branch='"{line:-}-stable"',
-        branches='{ "8.1" = "main" }',
-        upcoming='"8.1"',
-        esr="[]",
         last="1",
         committer='"Release Bot <release@example.org>"',
     )
