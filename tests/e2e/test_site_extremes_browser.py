@@ -1,0 +1,92 @@
+"""Pages of advisories with the content real ones have, at its edges, in headless Chromium.
+
+A title of one 250-character word (a URL, a Java class name), a summary of one long word, a
+component and a credited name without a space: each page still fits
+a phone (375 px), a desktop (1280 px) and paper, with nothing past the edge. Screenshots go
+to test-artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from releasekit.site import build
+from releasekit.workspace import files as workspace
+from tests.conftest import Workspace
+from tests.helpers.browser import Browser
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.sites import CONFIG, marked, serve
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+URL = "https://acme.example/" + "verylongpathsegment" * 16  # no space: one word
+CLASS = "org.acme.server.channels." + "PermissionCheckingExportServiceImpl" * 8
+PAGES = {
+    "index": "index.html",
+    "url-title": "advisories/ACSA-2026-0001.html",
+    "class-title": "advisories/ACSA-2026-0002.html",
+    "credits": "credits.html",
+}
+WIDTHS = (375, 1280)
+# How far the page runs past the viewport, and the elements with text past its edge.
+OVERFLOW = """(() => {
+  const width = document.documentElement.clientWidth;
+  const past = [...document.body.querySelectorAll("*")].filter((el) => {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) return false;
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const r = e.getBoundingClientRect();  // read out to screen readers only (a 1 px box)
+      const clips = getComputedStyle(e).overflow !== "visible";
+      if ((r.width <= 1 || r.height <= 1) && clips) return false;
+    }
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      const x = getComputedStyle(e).overflowX;
+      if (x === "auto" || x === "scroll") return false;  // in a box of its own that scrolls
+    }
+    return [...el.getClientRects()].some((r) => r.width > 0 && r.right > width + 1);
+  }).map((el) => el.tagName.toLowerCase() + ": " + el.textContent.trim().slice(0, 40));
+  return {overflow: document.documentElement.scrollWidth - width, past};
+})()"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = Workspace(tmp_path_factory.mktemp("ws"))
+    ws.write("releasekit.toml", CONFIG)
+    long_word = '"' + "A" * 600 + '"'
+    marked(ws, 1, title=f'"{URL[:250]}"', summary=long_word)
+    marked(ws, 2, title=f'"{CLASS[:250]}"', component=f'"{CLASS}"', reporter=f'"{"Z" * 120}"')
+    build.publish_workspace(workspace.open_workspace(ws.root), NOW)
+    return ws.root / "site"
+
+
+@pytest.fixture(scope="module")
+def measured(site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    """Each page's overflow at each width and on paper (A4 less its margins: 680 px)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    found: dict[str, dict[str, object]] = {}
+    with serve(site) as url, Browser(tmp_path_factory.mktemp("chromium")) as browser:
+        for media, widths in (("screen", WIDTHS), ("print", (680,))):
+            browser.call("Emulation.setEmulatedMedia", session=True, media=media)
+            for width in widths:
+                browser.width(width)
+                for kind, rel in PAGES.items():
+                    browser.open(url + rel)
+                    where = f"{kind} at {width} px" + (" printed" if media == "print" else "")
+                    found[where] = {"kind": kind, **browser.evaluate(OVERFLOW)}
+                    browser.screenshot(ARTIFACTS / f"extremes-{kind}-{width}-{media}.png")
+    return found
+
+
+def test_long_words_break_rather_than_run_past_the_edge(
+    measured: dict[str, dict[str, object]],
+) -> None:
+    wide = {w: m for w, m in measured.items() if _wide(m)}
+    assert wide == {}
+
+
+def _wide(measure: dict[str, object]) -> bool:
+    return measure["overflow"] != 0 or measure["past"] != []
