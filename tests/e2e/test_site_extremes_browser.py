@@ -59,6 +59,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     long_word = '"' + "A" * 600 + '"'
     marked(ws, 1, title=f'"{URL[:250]}"', summary=long_word)
     marked(ws, 2, title=f'"{CLASS[:250]}"', component=f'"{CLASS}"', reporter=f'"{"Z" * 120}"')
+    # a credited name and a title that override the direction of what follows them (U+202E)
+    spoof = '"Eve \\u202eX"'
+    marked(ws, 3, title=spoof.replace("Eve", "Title"), reporter=spoof)
     build.publish_workspace(workspace.open_workspace(ws.root), NOW)
     return ws.root / "site"
 
@@ -90,3 +93,41 @@ def test_long_words_break_rather_than_run_past_the_edge(
 
 def _wide(measure: dict[str, object]) -> bool:
     return measure["overflow"] != 0 or measure["past"] != []
+
+
+# Whether the characters of ``text`` inside the element ``selector`` are drawn left to right,
+# in the order they are written (an override in advisory text before them reverses them).
+IN_ORDER = """((selector, text) => {
+  const el = document.querySelector(selector);
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const chars = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) chars.push([node, i]);
+  }
+  const full = chars.map(([node, i]) => node.data[i]).join("");
+  const start = full.lastIndexOf(text);
+  if (start < 0) return "not found: " + full;
+  const xs = chars.slice(start, start + text.length).filter(([n, i]) => n.data[i] !== " ")
+    .map(([node, i]) => {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      return range.getBoundingClientRect().left;
+    });
+  return xs.every((x, k) => k === 0 || x > xs[k - 1]);
+})"""
+
+
+def test_a_bidi_override_in_advisory_text_does_not_reorder_the_page(
+    site: Path, tmp_path: Path
+) -> None:
+    with serve(site) as url, Browser(tmp_path / "chromium") as browser:
+        browser.width(1280)
+        browser.open(url + "credits.html")
+        li = '.credits li:has(a[href$="ACSA-2026-0003.html"])'
+        assert browser.evaluate(f"{IN_ORDER}({li!r}, 'ACSA-2026-0003 (finder)')") is True
+        browser.open(url + "advisories/ACSA-2026-0003.html")
+        assert browser.evaluate(f"{IN_ORDER}('.credit-list li', '(finder)')") is True
+        title = browser.evaluate("document.title")
+    # (a tab's title has no markup: the title is isolated by U+2068 ... U+2069)
+    assert title == "ACSA-2026-0003: \u2068Title \u202eX\u2069 · Acme Server security updates"
