@@ -145,7 +145,8 @@ def held_patches(settings: Settings) -> dict[tuple[str, str], Path]:
                 shown = visible(str(display_path(settings, path)))
                 raise BadInput(f"{shown}: is not a regular file")
             found[(directory.name, path.stem)] = path
-    return found
+    # Lines in version order: 3.9 before 3.10 (the names sort 3.10 first).
+    return dict(sorted(found.items(), key=lambda item: (item[0][0], Version(item[0][1]))))
 
 
 def _is_line(text: str) -> bool:

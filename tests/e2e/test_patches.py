@@ -399,6 +399,22 @@ def test_patch_list_says_what_each_fix_holds_and_where_it_applies(
     assert fresh["tip"] == product.tip("release-9.11") != stale["tip"]
 
 
+def test_patch_list_shows_the_lines_in_version_order(
+    pws: Workspace, product: Product, run: Run
+) -> None:
+    # The files sort 10.3.patch before 9.11.patch (CPython's 3.10 before 3.9): the list
+    # said "in id and line order" and put the oldest line last.
+    for line, tag in (("10.3", "v10.3.1"), ("9.11", "v9.11.2")):
+        fix = product.fix(tag, {"src/new.c": "a\n"}, f"Fix {line}")
+        pws.write(f"{line}.patch", fix.decode())
+        added = run(
+            "patch", "add", "ACSA-2026-0001", "--line", line, str(pws.root / f"{line}.patch")
+        )
+        assert added.exit_code == 0, added.output
+    listed = json.loads(run("patch", "list", "--json").stdout)
+    assert [f["line"] for f in listed] == ["9.11", "10.3"]
+
+
 def test_patch_list_with_nothing_held(pws: Workspace, run: Run) -> None:
     assert run("patch", "list").stdout == "No held fixes.\n"
     assert json.loads(run("patch", "list", "--json").stdout) == []
