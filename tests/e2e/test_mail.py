@@ -161,7 +161,9 @@ def test_the_announcement_has_the_public_fields_and_no_details(ws: Workspace) ->
         "    10.3: 10.3.0 to 10.3.2 affected, fixed in 10.3.3",
         "Summary:  Users could export channels they cannot read.",
         "Link:     https://acme.example/security/advisories/ACSA-2026-0001.html",
-        "on 2026-12-31, as per our Responsible Disclosure Policy.",
+        # One advisory has one link: "the links above" sent the reader looking for more.
+        "Details on the security update will be posted at the link above\non 2026-12-31, "
+        "as per our Responsible Disclosure Policy.",
     ):
         assert expected in body, expected
     # The CVE id and the credit are public from the disclosure date, as on the site.
@@ -241,6 +243,7 @@ def test_subjects_for_several_advisories_and_hostile_titles() -> None:
         "[Acme] Security update: ACSA-2026-0001, ACSA-2026-0002 (highest severity: Critical)"
     )
     assert "Released: 2026-12-01 14:00 UTC\n" in body  # UTC projects show no second zone
+    assert "Details on the security updates will be posted at the links above\n" in body
     assert "CVE:" not in body  # hidden until disclosure (or never reserved): no line
     assert MARKER not in body
     many, _ = render_announcement(env, context_of("low", "medium", "high", "low"))
