@@ -348,7 +348,10 @@ def _status(result: Plan, advisory: PlannedAdvisory, line: PlanLine, sep: str) -
 
 def _line_label(result: Plan, line: PlanLine, sep: str) -> Text:
     mark = () if result.outcomes[line.name].ok else (" ", literal("!", "red"))
-    head = literal(f"{line.name} ({'/'.join(line.groups)})")
+    groups = [
+        ("prerelease" if line.prerelease else g) if g == "upcoming" else g for g in line.groups
+    ]
+    head = literal(f"{line.name} ({'/'.join(groups)})")
     return joined(head, sep, literal(f"-> {line.next_version}"), *mark)
 
 

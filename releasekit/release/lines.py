@@ -53,6 +53,7 @@ class ReleaseLine:
     tag: str | None  # tag of the next version; None for an unreleased upcoming line
     latest_tag: str | None = None  # the tag of ``latest``, as written
     problems: tuple[str, ...] = ()  # why a release of this line cannot be made now
+    prerelease: bool = False  # a [releases] prerelease line: fixed as upcoming, never tagged
 
     @property
     def upcoming(self) -> bool:
@@ -242,7 +243,7 @@ def read_lines(
         tip = history.tip(branch) if history is not None and line_groups else None
         if name in pre:
             first = _first_version(name, finals, parts)
-            known[name] = ReleaseLine(name, None, first, line_groups, branch, None)
+            known[name] = ReleaseLine(name, None, first, line_groups, branch, None, prerelease=True)
             continue
         if name == upcoming and name not in finals:
             after = _unread_after(unread, (name, parts), history, tip, None)

@@ -37,6 +37,7 @@ class PlanLine:
     tag: str | None  # tag of next_version; None for the upcoming line
     tag_message: str | None  # the annotated tag's message, as the lift writes it
     base: str  # the public tip of the branch (remote-tracking, after the fetch)
+    prerelease: bool = False  # a [releases] prerelease line (in the upcoming group)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ def plan_line(
         tag=line.tag,
         tag_message=tag_message(settings, line, carried),
         base=base,
+        prerelease=line.prerelease,
     )
 
 

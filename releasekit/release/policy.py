@@ -36,12 +36,14 @@ class Decision:
 
 
 RELEASED_UPCOMING = "the upcoming line, released from its branch"
+PRERELEASE = "in its pre-releases, fixed like the upcoming release"
 
 
 def _groups_text(line: ReleaseLine, last: int) -> str:
     released = line.latest is not None  # an upcoming line released (upcoming_released)
+    upcoming = PRERELEASE if line.prerelease else RELEASED_UPCOMING if released else None
     words = [
-        RELEASED_UPCOMING if g == "upcoming" and released else GROUP_WORDS[g].format(last=last)
+        upcoming if g == "upcoming" and upcoming else GROUP_WORDS[g].format(last=last)
         for g in line.groups
     ]
     if last == 1:

@@ -150,6 +150,14 @@ def test_a_cpython_beta_branch_and_main_both_get_the_fix(
         path.write_bytes(product.fix(branch, {"Lib/tarfile.py": "# checked\n"}, "Check names"))
         held = run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(path))
         assert held.exit_code == 0, held.output
+    # The plan called 3.14 "(upcoming)" and "the upcoming release", beside 3.15, the one.
+    shown = run(root, "plan", env={"COLUMNS": "200"}).stdout
+    assert "3.15 (upcoming)" in shown and "3.14 (prerelease)" in shown
+    assert "3.14 (upcoming)" not in shown
+    reason = "3.14 is in its pre-releases, fixed like the upcoming release"
+    assert f"ACSA-2026-0001 3.14: applies: High: policy covers upcoming, esr, last; {reason}" in (
+        shown.splitlines()
+    )
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
