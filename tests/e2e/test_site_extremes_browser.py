@@ -8,8 +8,12 @@ to test-artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -131,3 +135,44 @@ def test_a_bidi_override_in_advisory_text_does_not_reorder_the_page(
         title = browser.evaluate("document.title")
     # (a tab's title has no markup: the title is isolated by U+2068 ... U+2069)
     assert title == "ACSA-2026-0003: \u2068Title \u202eX\u2069 · Acme Server security updates"
+
+
+class _Tracker(BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_image_of_another_host_is_not_loaded_by_a_reader(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A reporter's text may hold a tracking pixel: each reader's browser fetched it from the
+    # page of the advisory, telling its host who read it and when.
+    tracker = ThreadingHTTPServer(("127.0.0.1", 0), _Tracker)
+    thread = threading.Thread(target=tracker.serve_forever, daemon=True)
+    thread.start()
+    try:
+        there = f"http://127.0.0.1:{tracker.server_address[1]}"
+        ws = Workspace(tmp_path / "ws")
+        ws.write("releasekit.toml", CONFIG)
+        body = f"Inline ![pixel]({there}/inline.png) and ![ref][p].\n\n[p]: {there}/ref.png\n"
+        marked(ws, 1, body=body)
+        build.publish_workspace(workspace.open_workspace(ws.root), NOW)
+        page = (ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+        assert f'src="{there}/inline.png"' in page  # (the Markdown renders the image)
+        with serve(ws.root / "site") as url, Browser(tmp_path / "chromium") as browser:
+            browser.open(url + "advisories/ACSA-2026-0001.html")
+            time.sleep(0.5)  # (an image request goes out as the page loads)
+            images = browser.evaluate("document.images.length")
+        assert images == 2
+        assert _Tracker.seen == []
+    finally:
+        tracker.shutdown()
+        tracker.server_close()
+        thread.join(timeout=5)
