@@ -111,6 +111,8 @@ class Listed(Protocol):
     @property
     def disclosed(self) -> bool: ...
     @property
+    def changed(self) -> float | None: ...  # when its feed entry last changed
+    @property
     def row(self) -> str | None: ...  # the digest of its Row; None: not listed
     @property
     def facets(self) -> tuple[str, ...]: ...  # its severity, then its lines (views.facets)
@@ -170,8 +172,8 @@ def _line_order(line: str) -> tuple[tuple[int, ...], str]:
 
 def chosen(items: Mapping[str, Listed]) -> list[str]:
     """The ids that the feeds show (feeds.select: newest change first, at most FEED_LIMIT)."""
-    keys = [  # views.feed_row: the change is the release, then the disclosure
-        (item.disclosed_at if item.disclosed else item.released, item.year, item.number, i)
+    keys = [  # views.feed_updated: the release, then the disclosure, or a later revision
+        (item.changed, item.year, item.number, i)
         for i, item in items.items()
         if item.row is not None
     ]

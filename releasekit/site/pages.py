@@ -311,8 +311,10 @@ def render_advisory(
     named: tuple[str, ...] = ()
     vdigest = None
     credits: tuple[tuple[str, str], ...] = ()
+    changed = None
     shown = public_fields(settings, advisory, seen)
     if shown is not None:
+        changed = views.feed_updated(shown).timestamp()
         key = keys.render_key(ctx.global_key, fingerprint, seen)
         renderer = renderer_for(settings, ctx.global_key)
         view = views.page_view(settings, shown)
@@ -385,6 +387,7 @@ def render_advisory(
         named,
         vdigest,
         credits,
+        changed,
     )
     return item, row, written
 

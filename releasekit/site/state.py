@@ -38,7 +38,7 @@ STATE = "site-state"
 ITEMS = "site-items"
 DELTA = "site-items-delta"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "17"  # bump when what save_state writes changes
+STATE_FORMAT = "18"  # bump when what save_state writes changes
 _GONE = None  # in a delta: the key was removed
 
 
@@ -72,6 +72,7 @@ class Item(NamedTuple):
     named: tuple[str, ...]  # the versions they name (each gets a page)
     vdigest: str | None  # what its rows of the version pages are made of
     credits: tuple[tuple[str, str], ...]  # (name, type), once disclosed
+    changed: float | None  # when its feed entry last changed (views.feed_updated); None hidden
 
 
 # Items and rows are kept, and sent back from the workers, as plain tuples: marshal and

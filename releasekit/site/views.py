@@ -7,6 +7,7 @@ Templates get nothing else, so an overriding template cannot show details early 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from markupsafe import escape
@@ -278,6 +279,12 @@ def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[st
     return (head, *rows) if rows else ()
 
 
+def feed_updated(shown: Public) -> datetime:
+    """When the advisory's feed entry last changed: its release, then the moment its details
+    became public, or its latest revision when that is later."""
+    return max(shown.disclosed_at if shown.disclosed else shown.released, shown.modified)
+
+
 def feed_row(shown: Public) -> FeedRow:
     """The advisory's entry of the feeds."""
     severity = severity_title(severity_name(shown))
@@ -290,7 +297,7 @@ def feed_row(shown: Public) -> FeedRow:
         parts.append(f"Fixed in {', '.join(fixed)}.")
     if shown.placeholder is not None:
         parts.append(shown.placeholder)
-    updated = max(shown.disclosed_at if shown.disclosed else shown.released, shown.modified)
+    updated = feed_updated(shown)
     return FeedRow(
         shown.id,
         f"{shown.id}: {shown.title}",

@@ -84,6 +84,23 @@ def test_feeds_keep_the_newest_entries(site_ws: Workspace) -> None:
     assert index.count('<tr id="ACSA-2026-') == count  # the index lists them all
 
 
+def test_a_revision_of_an_old_advisory_comes_first(site_ws: Workspace) -> None:
+    # The feeds took their 100 entries by release or disclosure alone: a revision of an
+    # advisory released before the newest 100 never reached a reader.
+    for n in range(1, feeds.FEED_LIMIT + 6):
+        day = datetime(2026, 1, 1, tzinfo=UTC).toordinal() + n
+        marked(site_ws, n, released=datetime.fromordinal(day).strftime("%Y-%m-%dT10:00:00Z"))
+    publish(site_ws, datetime(2026, 12, 31, tzinfo=UTC))
+    revised = '[{ date = 2027-01-05T10:00:00Z, reason = "Corrected the affected range" }]'
+    marked(site_ws, 1, released="2026-01-02T10:00:00Z", revisions=revised)
+    publish(site_ws, datetime(2027, 1, 6, tzinfo=UTC))
+    for name in ("feed.xml", "atom.xml"):
+        feed = parsed(site_ws, name)
+        assert len(feed.entries) == feeds.FEED_LIMIT
+        assert feed.entries[0].id.endswith("ACSA-2026-0001.html")
+    assert parsed(site_ws, "atom.xml").entries[0].updated == "2027-01-05T10:00:00+00:00"
+
+
 class _Reader(HTMLParser):
     """What a reader shows of an HTML value: its text, and any element it would make."""
 
