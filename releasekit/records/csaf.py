@@ -181,7 +181,9 @@ def _document(settings: Settings, shown: Public) -> dict[str, Any]:
         ],
         "title": f"{shown.id}: {shown.title}",
         "tracking": {
-            "current_release_date": history[-1]["date"],
+            # The document exists from the disclosure on: dated from then (as OSV's modified
+            # and CVE's dateUpdated are), readers of changes.csv and ROLIE see it as new.
+            "current_release_date": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
             "generator": {"engine": {"name": "releasekit"}},
             "id": shown.id,
             "initial_release_date": history[0]["date"],

@@ -82,3 +82,40 @@ def test_an_advisory_never_revised_has_no_history(site_ws: Workspace) -> None:
     assert "Revision history" not in page(site_ws)
     osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
     assert osv["modified"] == "2026-11-12T00:00:00Z"
+
+
+def changed_since(ws: Workspace, moment: str) -> list[str]:
+    """What a CSAF reader that polls changes.csv fetches: the rows newer than its last poll."""
+    text = (ws.root / "site" / "csaf" / "changes.csv").read_text()
+    rows = [line.replace('"', "").split(",") for line in text.splitlines()]
+    return [path for path, date in rows if date > moment]
+
+
+def test_a_csaf_document_is_dated_from_its_disclosure(site_ws: Workspace) -> None:
+    # Its current_release_date (and so changes.csv, the ROLIE feed, the provider metadata)
+    # was the advisory's release, 30 days before the document existed: a reader that polls
+    # changes.csv for what changed since its last poll never fetched it.
+    marked(site_ws, 1)  # released 2026-10-13, details (and the document) on 2026-11-12
+    marked(site_ws, 2, released="2026-09-01T10:00:00Z")  # details on 2026-10-01
+    publish(site_ws, datetime(2026, 11, 11, 12, tzinfo=UTC))
+    assert changed_since(site_ws, "2026-11-11T12:00:00Z") == []
+    publish(site_ws, datetime(2026, 11, 12, 0, 5, tzinfo=UTC))
+    assert changed_since(site_ws, "2026-11-11T12:00:00Z") == ["2026/acsa-2026-0001.json"]
+    site = site_ws.root / "site"
+    doc = json.loads((site / "csaf" / "2026" / "acsa-2026-0001.json").read_text())
+    tracking = doc["document"]["tracking"]
+    assert tracking["initial_release_date"] == "2026-10-13T14:00:07Z"  # the release
+    assert tracking["current_release_date"] == "2026-11-12T00:00:00Z"
+    osv = json.loads((site / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["modified"] == tracking["current_release_date"]  # the records agree
+    rolie = json.loads((site / "csaf" / "feed-tlp-white.json").read_text())["feed"]
+    assert [(e["id"], e["updated"]) for e in rolie["entry"]] == [
+        ("ACSA-2026-0001", "2026-11-12T00:00:00Z"),
+        ("ACSA-2026-0002", "2026-10-01T00:00:00Z"),
+    ]
+    metadata = json.loads((site / ".well-known" / "csaf" / "provider-metadata.json").read_text())
+    assert metadata["last_updated"] == "2026-11-12T00:00:00Z"
+    # A revision after the disclosure dates the document from then on.
+    marked(site_ws, 1, revisions='[{ date = 2026-11-20T10:00:00Z, reason = "R" }]')
+    publish(site_ws, datetime(2026, 11, 21, tzinfo=UTC))
+    assert changed_since(site_ws, "2026-11-12T00:05:00Z") == ["2026/acsa-2026-0001.json"]
