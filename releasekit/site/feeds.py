@@ -2,7 +2,8 @@
 
 One entry per released advisory, newest change first (at most :data:`FEED_LIMIT`). An entry's
 id is its page URL and never changes; its ``updated`` time is the release, then the moment its
-details became public, or its latest revision (``advisory revise``) when that is later. The
+details became public, or its latest revision (``advisory revise``) when that is later (an
+RSS item's ``atom:updated``: RSS has only ``pubDate``, the release). The
 feed's own timestamps are the newest entry's: nothing comes from the build clock, so the same
 advisories on the same day give the same bytes. Every text
 reaches a reader as written: HTML-escaped in RSS (whose readers take a title or description
@@ -15,7 +16,7 @@ import heapq
 import html
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from releasekit import records
 from releasekit.model.config import Settings
@@ -28,6 +29,7 @@ __all__ = ["FEED_LIMIT", "FeedRow", "atom", "rss", "select"]
 
 FEED_LIMIT = 100  # feed readers poll often; the index and advisories.json list everything
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the feeds' time when nothing is public yet
+ATOM = "http://www.w3.org/2005/Atom"  # (RSS declares it for its atom:link already)
 
 
 def _utc(stamp: float) -> datetime:
@@ -52,6 +54,31 @@ def _atom_text(text: str) -> str:
     return text
 
 
+class _Nothing:
+    """The feed's part of the RSS extension below (it adds nothing to the channel)."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, feed: Any) -> Any:
+        return feed
+
+
+class _Changed(_Nothing):
+    """An RSS item's ``atom:updated``: RSS 2.0 has only ``pubDate`` (the release), so
+    without it a reader saw no change at the disclosure or a revision."""
+
+    at: datetime | None = None
+
+    def extend_rss(self, feed: Any) -> Any:
+        if self.at is not None:
+            from feedgen.util import xml_elem  # (only when the feeds are made)
+
+            updated = xml_elem(f"{{{ATOM}}}updated", feed)
+            updated.text = self.at.isoformat()
+        return feed
+
+
 def _generator(
     settings: Settings, chosen: Sequence[FeedRow], self_url: str, atom: bool
 ) -> FeedGenerator:
@@ -73,6 +100,8 @@ def _generator(
     fg.generator("releasekit")
     fg.updated(newest)
     fg.lastBuildDate(newest)
+    if not atom:
+        fg.register_extension("changed", _Nothing, _Changed, atom=False, rss=True)
     for item in chosen:
         url = records.page_url(settings, item.id)
         entry = fg.add_entry(order="append")
@@ -86,6 +115,8 @@ def _generator(
             entry.description(text(item.text))
         entry.published(_utc(item.published))
         entry.updated(_utc(item.updated))
+        if not atom:
+            entry.changed.at = _utc(item.updated)
         label = severity_title(item.severity)
         entry.category(term=item.severity, label=label)
     return fg

@@ -52,6 +52,24 @@ def test_feeds_parse_and_follow_the_disclosure(site_ws: Workspace) -> None:
     assert rss.feed.updated == "Thu, 12 Nov 2026 00:00:00 +0000"
 
 
+def test_rss_items_say_when_they_changed(site_ws: Workspace) -> None:
+    # RSS 2.0 has only pubDate (the release): a reader of feed.xml saw an entry's updated
+    # time stay the release through its disclosure and every revision.
+    path = marked(site_ws, 1)  # released 2026-10-13, details on 2026-11-12
+    publish(site_ws, datetime(2026, 11, 6, 12, tzinfo=UTC))
+    (entry,) = parsed(site_ws, "feed.xml").entries
+    assert entry.updated == "2026-10-13T14:00:07+00:00"
+    publish(site_ws, datetime(2026, 11, 12, 0, 5, tzinfo=UTC))
+    (entry,) = parsed(site_ws, "feed.xml").entries
+    assert entry.updated == "2026-11-12T00:00:00+00:00"
+    assert entry.published == "Tue, 13 Oct 2026 14:00:07 +0000"
+    revised = '[{ date = 2026-11-20T10:00:00Z, reason = "Corrected the affected range" }]'
+    path.write_text(path.read_text().replace("+++\n\n", f"revisions = {revised}\n+++\n\n"))
+    publish(site_ws, datetime(2026, 11, 21, tzinfo=UTC))
+    (entry,) = parsed(site_ws, "feed.xml").entries
+    assert entry.updated == "2026-11-20T10:00:00+00:00"
+
+
 def test_feeds_do_not_depend_on_the_build_clock(site_ws: Workspace) -> None:
     marked(site_ws, 1)
     publish(site_ws, datetime(2026, 10, 20, 1, tzinfo=UTC))
