@@ -391,6 +391,14 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     elif "released" in values and values["released"] < values["embargo"]:
         # Its details would be public from a release that could not have happened yet.
         problem("released", "is before embargo: nothing is released before its embargo ends")
+    # Revisions are corrections after the release: one dated before it (or with no release
+    # yet, which the lift would record later) made CSAF documents invalid (their revision
+    # history out of date order) and pages list a correction before the release.
+    first = values["revisions"][0].date if values.get("revisions") else None
+    if first is not None and "released" not in data:
+        problem("revisions", "record corrections after the release: set released first")
+    elif first is not None and "released" in values and first < values["released"]:
+        problem("revisions", "entry 1 is dated before released: a correction follows it")
 
     if problems:
         raise AdvisoryError(problems)

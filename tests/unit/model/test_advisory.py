@@ -90,6 +90,9 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
     assert ":6: unknown field; did you mean 'cvss'?" in message
 
 
+REVISED = '[{ date = 2026-11-30T09:00:00Z, reason = "Corrected the range" }]'
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
@@ -123,6 +126,14 @@ def test_a_misspelt_required_field_is_one_problem() -> None:
         # A typo on the hand-release path: the details would be public before the embargo.
         ({"released": "2026-11-01T14:00:00Z"}, ":7: released: is before embargo"),
         ({"released": "2026-12-01T13:59:59Z"}, ":7: released: is before embargo"),
+        # A correction dated before the release made a CSAF document that the reference
+        # validator refuses (its revision history out of date order); with no release yet,
+        # the lift would record one after it.
+        (
+            {"released": "2026-12-01T14:00:07Z", "revisions": REVISED},
+            ":8: revisions: entry 1 is dated before released",
+        ),
+        ({"revisions": REVISED}, ":7: revisions: record corrections after the release"),
         # Text that feeds (XML), pages and mail cannot carry is refused at check time.
         (
             {"severity": '"low"', "severity_reason": '"""one\ntwo\\u0007"""'},
@@ -266,10 +277,12 @@ LAYOUTS = {
     "fixed as a table": '[fixed]\n"10.4" = "10.3.9"  # by hand\n',
     "fixed as dotted keys": 'fixed."10.4" = "10.3.9"\nfixed."9.11" = "9.11.1"\n',
     "quoted keys": '"released" = 2026-12-01T15:00:00Z\n"fix_commits" = {}\n',
-    "revisions over lines": (
+    "revisions over lines": (  # (revisions only with a release)
+        "released = 2026-12-01T15:00:00Z\n"
         'revisions = [\n  { date = 2027-01-09T09:00:00Z, reason = "First" },  # kept? replaced\n]\n'
     ),
     "revisions as an array of tables": (
+        "released = 2026-12-01T15:00:00Z\n"
         '[[revisions]]\ndate = 2027-01-09T09:00:00Z\nreason = "First"\n\n'
         '[[credits]]\nname = "Jane Doe"\ntype = "finder"\n'
     ),
