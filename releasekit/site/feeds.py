@@ -33,7 +33,8 @@ ATOM = "http://www.w3.org/2005/Atom"  # (RSS declares it for its atom:link alrea
 
 
 def _utc(stamp: float) -> datetime:
-    return datetime.fromtimestamp(stamp, UTC)
+    """To the second, as every other output writes an instant (timefmt.iso_utc)."""
+    return datetime.fromtimestamp(stamp, UTC).replace(microsecond=0)
 
 
 def select(rows: Iterable[FeedRow]) -> list[FeedRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -68,6 +69,22 @@ def test_rss_items_say_when_they_changed(site_ws: Workspace) -> None:
     publish(site_ws, datetime(2026, 11, 21, tzinfo=UTC))
     (entry,) = parsed(site_ws, "feed.xml").entries
     assert entry.updated == "2026-11-20T10:00:00+00:00"
+
+
+def test_feeds_give_the_instants_the_pages_and_records_give(site_ws: Workspace) -> None:
+    # A release written to the microsecond: the feeds said 14:00:07.123456, the page, the
+    # JSON and the records (to the second, as every output writes instants) 14:00:07.
+    marked(site_ws, 1, released="2026-10-13T14:00:07.123456Z")
+    publish(site_ws, datetime(2026, 11, 6, 12, tzinfo=UTC))
+    (row,) = json.loads((site_ws.root / "site" / "advisories.json").read_text())["advisories"]
+    assert row["released"] == "2026-10-13T14:00:07Z"
+    page = (site_ws.root / "site" / "advisories" / "ACSA-2026-0001.html").read_text()
+    assert '<time datetime="2026-10-13T14:00:07Z">' in page
+    for name in ("feed.xml", "atom.xml"):
+        (entry,) = parsed(site_ws, name).entries
+        assert entry.published_parsed[:6] == (2026, 10, 13, 14, 0, 7)
+        assert entry.updated == "2026-10-13T14:00:07+00:00"
+    assert parsed(site_ws, "atom.xml").feed.updated == "2026-10-13T14:00:07+00:00"
 
 
 def test_feeds_do_not_depend_on_the_build_clock(site_ws: Workspace) -> None:
