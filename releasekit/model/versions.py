@@ -11,8 +11,9 @@ version at all (imported history), the releases from ``introduced`` on are affec
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -34,6 +35,19 @@ class LineFix:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """The releases of lines between two fixed ones (out of support, or left out by the
+    policy: a Low fix in 10.4.0 and the ESR 9.11 only): they have the code and no fix."""
+
+    after: str  # the older fixed line (9.11) ...
+    first: str  # ... the first version after it (9.12.0), or ``introduced`` when later
+    shown: str  # how the affected list says it: "after 9.11", or ``first``
+    before: str  # the newer fixed line (10.4), up to its first release ...
+    below: str  # ... (10.4.0)
+    upgrade: str  # the newer line's fixed version
+
+
+@dataclass(frozen=True)
 class Versions:
     """Affected and fixed versions derived from ``fixed`` and ``introduced``."""
 
@@ -41,6 +55,7 @@ class Versions:
     earlier_from: str | None  # releases from this version ...
     earlier_before: str | None  # ... before this line's first release are affected, unfixed
     open_from: str | None = None  # no fixed version recorded: releases from this one on
+    gaps: tuple[Gap, ...] = ()  # newest first
 
     @property
     def fixed_list(self) -> list[str]:
@@ -48,21 +63,25 @@ class Versions:
 
     @property
     def affected_list(self) -> list[str]:
+        """The affected releases as the pages say them, newest first."""
         ranges = []
         for fix in self.lines:
             if fix.first_affected is None:
                 continue
             if fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
-                ranges.append(f"{fix.first_affected} – before {fix.fixed}")
+                said = f"{fix.first_affected} – before {fix.fixed}"
             elif fix.first_affected == fix.last_affected:
-                ranges.append(fix.first_affected)
+                said = fix.first_affected
             else:
-                ranges.append(f"{fix.first_affected} – {fix.last_affected}")
+                said = f"{fix.first_affected} – {fix.last_affected}"
+            ranges.append((release_key(fix.first_affected), said))
+        ranges.extend((release_key(g.first), f"{g.shown} – before {g.before}") for g in self.gaps)
         if self.earlier_from and self.earlier_before:
-            ranges.append(f"{self.earlier_from} – before {self.earlier_before}")
+            said = f"{self.earlier_from} – before {self.earlier_before}"
+            ranges.append((release_key(self.earlier_from), said))
         if self.open_from:
-            ranges.append(f"{self.open_from} and later")
-        return ranges
+            ranges.append((release_key(self.open_from), f"{self.open_from} and later"))
+        return [said for _key, said in sorted(ranges, key=lambda r: r[0], reverse=True)]
 
     def ranges(self) -> tuple[Range, ...]:
         """The affected releases as ranges, each with the version to upgrade to."""
@@ -70,6 +89,9 @@ class Versions:
         for fix in self.lines:
             if fix.first_affected is not None:
                 found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
+        for gap in self.gaps:  # (the nearest fixed line above: the one to upgrade to)
+            line = release_line(gap.first) if "." in gap.after else gap.first.split(".")[0]
+            found.append(Range(gap.first, gap.below, line, gap.upgrade, gap.before))
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range
             line = line_key(self.earlier_from, _width(oldest.line))  # (named as oldest's)
@@ -77,7 +99,7 @@ class Versions:
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:
             found.append(Range(self.open_from, None, release_line(self.open_from), None, None))
-        return tuple(found)
+        return tuple(sorted(found, key=lambda r: release_key(r.first), reverse=True))
 
     def named(self) -> tuple[str, ...]:
         """The versions the ranges name: each affected release of a fixed line (its patch
@@ -238,6 +260,7 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
                 last = _text(before, spelt)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
+    gaps = tuple(_gaps(fixes, intro, introduced))
     earlier_from = earlier_before = None
     open_from = _text(intro, 3) if intro is not None and not fixes else None
     if intro is not None and fixes:
@@ -245,7 +268,29 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
         if intro[:2] < oldest[:2]:
             earlier_from = _text(intro, _spelling(oldest_fix.fixed))
             earlier_before = f"{oldest[0]}.{oldest[1]}"
-    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from)
+    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from, gaps)
+
+
+def _gaps(
+    fixes: list[tuple[Key, LineFix]], intro: Key | None, introduced: str | None
+) -> Iterator[Gap]:
+    """The gaps between each two fixed lines (newest first) that had the code: from
+    ``introduced`` on, or (without it) when the older line had an affected release."""
+    for (newer_key, newer), (older_key, older) in itertools.pairwise(fixes):
+        width = _width(older.line)
+        after = _key((*older_key[: width - 1], older_key[width - 1] + 1))  # 9.12.0, or 8.0.0
+        below = _key(newer_key[:width])  # the newer line's first release
+        start = after
+        if intro is not None:
+            start = max(after, intro)
+        elif older.first_affected is None:
+            continue  # (the older line had no affected release: nothing says the gap had it)
+        if start >= below or (width == 2 and below[:2] == (older_key[0] + 1, 0)):
+            continue  # adjacent lines: 10.2 and 10.3, or 1.26 and 2.0 (there was no 1.27)
+        spelt = _spelling(newer.fixed)
+        first = _text(start, spelt)
+        shown = f"after {older.line}" if start == after else first
+        yield Gap(older.line, first, shown, newer.line, _text(below, spelt), newer.fixed)
 
 
 def _before(fixed: Key, width: int, spelt: int) -> Key | None:

@@ -85,6 +85,10 @@ def csaf_document(
             targets = [products.range(fix.first_affected, fix.fixed)]
             affected.extend(targets)
         remediations.append(_fix(settings, shown, fix.fixed, targets))
+    for gap in versions.gaps:  # lines between two fixed ones: affected, upgrade to the newer
+        between = products.range(gap.first, gap.below)
+        affected.append(between)
+        remediations.append(_fix(settings, shown, gap.upgrade, [between]))
     if versions.earlier_from and versions.earlier_before:  # affected, no fix on those lines
         oldest = versions.lines[-1].fixed
         earlier = products.range(versions.earlier_from, versions.earlier_before)

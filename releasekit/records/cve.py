@@ -45,6 +45,15 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
             )
         else:
             entries.append({"version": fix.fixed, "status": "unaffected", "versionType": "semver"})
+    for gap in found.gaps:  # lines between two fixed ones
+        entries.append(
+            {
+                "version": gap.first,
+                "lessThan": gap.below,
+                "status": "affected",
+                "versionType": "semver",
+            }
+        )
     if found.earlier_from and found.earlier_before:
         entries.append(
             {

@@ -187,8 +187,12 @@ def _merged(intervals: list[tuple[Version, Version | None]]) -> list[tuple[Versi
     return [(s, e) for s, e in out if e is None or s < e]
 
 
-def _coverage(fixed: dict[str, str], introduced: str | None) -> list[tuple[Version, Any]]:
-    """The affected versions releasekit shows for ``fixed`` and ``introduced``."""
+def _coverage(
+    fixed: dict[str, str], introduced: str | None, gaps: bool = True
+) -> list[tuple[Version, Any]]:
+    """The affected versions releasekit shows for ``fixed`` and ``introduced`` (``gaps``:
+    with the lines between two fixed ones, which releasekit shows affected and another
+    project's record may leave out)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
         fixed=fixed, introduced=introduced,
@@ -199,6 +203,8 @@ def _coverage(fixed: dict[str, str], introduced: str | None) -> list[tuple[Versi
         for fix in found.lines
         if fix.first_affected is not None
     ]
+    if gaps:
+        intervals.extend((Version(gap.first), Version(gap.upgrade)) for gap in found.gaps)
     if found.earlier_from and found.earlier_before:
         intervals.append((Version(found.earlier_from), Version(found.earlier_before + ".0")))
     if not fixed and introduced is not None:
@@ -212,7 +218,8 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
     Each range's fixed version names its line (``database_specific.line`` when releasekit
     wrote the record, else the version's first ``parts`` release numbers, as ``[releases]
     line_parts`` names lines). Refused when releasekit's lines cannot say the same versions:
-    two ranges on one line, a range with no fixed version beside fixed ones.
+    two ranges on one line, a range with no fixed version beside fixed ones. A record that
+    leaves out the lines between two fixed ones (which releasekit shows affected) is taken.
     """
     pairs = item.pairs
     where = pairs[0].pointer if pairs else "/"
@@ -236,7 +243,7 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
     )
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
     for introduced in (None, *starts):
-        if _coverage(fixed, introduced) == wanted:
+        if wanted in (_coverage(fixed, introduced), _coverage(fixed, introduced, gaps=False)):
             return fixed, introduced
     why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
     raise ImportRefused(item.source, where, why)

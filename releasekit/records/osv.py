@@ -80,6 +80,16 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
                 "database_specific": specific,
             }
         )
+    for gap in found.gaps:  # lines between two fixed ones: the newer line's fix ends it
+        first, fixed_at = gap.first, gap.upgrade
+        if kind == "SEMVER":
+            first, fixed_at = _full(first), _full(fixed_at)
+        entries.append(
+            {
+                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fixed_at}]}],
+                "database_specific": {**extra, "between": [gap.after, gap.before]},
+            }
+        )
     if not found.lines:  # no fixed version recorded (imported history): never a fake fix
         start = _full(advisory.introduced) if advisory.introduced else "0"
         entries.append(

@@ -198,3 +198,18 @@ def test_semver_events_of_two_number_releases_have_three_numbers() -> None:
     assert all(SEMVER.match(v) for e in events for v in e.values())
     versions = ["16.0", "16.2", "16.3", "17.0", "17.1"]
     assert [v for v in versions if affected_version(made, v)] == ["16.0", "16.2", "17.0"]
+
+
+def test_lines_between_two_fixed_lines_are_affected_up_to_the_newer_fix() -> None:
+    # A Low fix in the upcoming 10.4.0 and the ESR 9.11 alone: 10.1 to 10.3 have the code
+    # and no fix. A scanner read them as not affected.
+    made = record(fixed='{ "10.4" = "10.4.0", "9.11" = "9.11.9" }', introduced='"9.8"')
+    assert affected(made) == [v for v in RELEASES if v != "10.4.0"]
+    gap = made["affected"][1]
+    assert gap["ranges"][0]["events"] == [{"introduced": "9.12.0"}, {"fixed": "10.4.0"}]
+    assert gap["database_specific"]["between"] == ["9.11", "10.4"]
+    # Without introduced, only when the older line had the code: 10.2 between 10.1 and 10.3.
+    made = record(fixed='{ "10.3" = "10.3.3", "10.1" = "10.1.4" }', introduced=None)
+    assert "10.2.6" in affected(made) and "10.3.3" not in affected(made)
+    adjacent = record(fixed='{ "10.3" = "10.3.3", "10.2" = "10.2.5" }', introduced=None)
+    assert len(adjacent["affected"]) == 2  # (no line between them)

@@ -67,8 +67,9 @@ def test_records_are_valid_against_the_official_schemas(site_ws: Workspace) -> N
         {"status": "unaffected", "version": "10.4.0", "versionType": "semver"},
         {"lessThan": "10.3.3", "status": "affected", "version": "10.3.0", "versionType": "semver"},
         {"lessThan": "9.11.9", "status": "affected", "version": "9.11.0", "versionType": "semver"},
+        {"lessThan": "10.3.0", "status": "affected", "version": "9.12.0", "versionType": "semver"},
         {"lessThan": "9.11.0", "status": "affected", "version": "9.8.0", "versionType": "semver"},
-    ]
+    ]  # (9.12.0 to 10.2.x: the lines between 9.11 and 10.3 have the code and no fix)
     osv_schema = json.loads(
         (SHARED_OSV if SHARED_OSV.is_file() else records.osv_schema_path()).read_text()
     )

@@ -684,7 +684,12 @@ def test_advisories_json_lists_what_is_public(site_ws: Workspace) -> None:
     assert oldest["cve"] == "CVE-2099-90001" and oldest["cwe"] == "CWE-1901"
     assert oldest["osv"] == "https://acme.example/security/osv/ACSA-2026-0001.json"
     assert oldest["fixed"] == {"10.3": "10.3.3", "10.4": "10.4.0", "9.11": "9.11.9"}
-    assert oldest["affected"] == ["10.3.0 – 10.3.2", "9.11.0 – 9.11.8", "9.8.0 – before 9.11"]
+    assert oldest["affected"] == [
+        "10.3.0 – 10.3.2",
+        "after 9.11 – before 10.3",
+        "9.11.0 – 9.11.8",
+        "9.8.0 – before 9.11",
+    ]
     assert oldest["cvss"]["score"] == 6.5 and oldest["severity"] == "high"
 
 
@@ -782,6 +787,7 @@ def test_versions_are_derived_from_fixed_and_introduced(site_ws: Workspace) -> N
     assert found.fixed_list == ["10.4.0", "10.3.1", "9.10.4", "9.9.2"]  # 9.10 > 9.9
     assert found.affected_list == [
         "10.3.0",
+        "after 9.10 – before 10.3",  # 9.11 to 10.2: the code, and no fix
         "9.10.0 – 9.10.3",
         "9.9.0 – 9.9.1",
         "9.8.0 – before 9.9",
