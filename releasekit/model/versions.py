@@ -278,6 +278,8 @@ def _gaps(
     ``introduced`` on, or (without it) when the older line had an affected release."""
     for (newer_key, newer), (older_key, older) in itertools.pairwise(fixes):
         width = _width(older.line)
+        if _width(newer.line) != width:
+            continue  # (lines named two ways: no line lies between them as either names it)
         after = _key((*older_key[: width - 1], older_key[width - 1] + 1))  # 9.12.0, or 8.0.0
         below = _key(newer_key[:width])  # the newer line's first release
         start = after

@@ -37,6 +37,8 @@ def test_ranges_name_versions_and_say_what_to_upgrade_to() -> None:
     assert "10.2.5" in ranges[1] and "10.3.0" not in ranges[1] and "10.1.9" not in ranges[1]
     assert found.affected_list[1] == "after 10.1 – before 10.3"
     assert "10.0.7" in ranges[3] and "10.1.0" not in ranges[3] and "9.7.9" not in ranges[3]
+    mixed = _versions((("10.3", "10.3.3"), ("7", "7.3.1")), None)  # lines named two ways
+    assert mixed.gaps == () and len(mixed.ranges()) == 2
     assert found.named() == ("9.8.0", "10.1.0", "10.1.1", "10.1.2", "10.3.0", "10.3.1",
                              "10.3.2", "10.3.3")  # fmt: skip
     unfixed = _versions((), "10.4")
