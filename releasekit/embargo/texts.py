@@ -48,7 +48,9 @@ def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
     in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
     fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
     upcoming line) means no release was. Versions are spelt as the fixed one: PostgreSQL's
-    line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1."""
+    line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
+    The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
+    fixed in 10.4.0"."""
     lines = []
     for fix in sorted(versions_of(fixed).lines, key=lambda fix: Version(fix.line)):
         first, last = fix.first_affected, fix.last_affected
@@ -59,6 +61,10 @@ def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
         else:
             affected = first if first == last else f"{first} to {last}"
         lines.append(AnnouncedLine(fix.line, affected, fix.fixed))
+    for gap in versions_of(fixed).gaps:  # lines between two fixed ones, as the site says
+        lines.append(
+            AnnouncedLine(f"after {gap.after}", f"releases before {gap.before}", gap.upgrade)
+        )
     return lines
 
 

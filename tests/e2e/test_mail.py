@@ -703,3 +703,13 @@ def test_announced_versions_of_four_numbers_and_an_unknown_last_patch() -> None:
         AnnouncedLine("7.2", "7.2.0 to 7.2.2", "7.2.2.1"),
         AnnouncedLine("8", "8.0.0 and later", "8.4.0"),
     ]
+
+
+def test_announced_versions_name_the_lines_between_two_fixed_ones() -> None:
+    # A Low fix in the upcoming 10.4.0 and the ESR 9.11 alone: a user of 10.3 read nothing
+    # of 10.3 in the mail, although the site says it is affected.
+    assert announced_lines({"10.4": "10.4.0", "9.11": "9.11.9"}) == [
+        AnnouncedLine("9.11", "9.11.0 to 9.11.8", "9.11.9"),
+        AnnouncedLine("10.4", "", "10.4.0"),
+        AnnouncedLine("after 9.11", "releases before 10.4", "10.4.0"),
+    ]
