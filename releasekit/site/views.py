@@ -273,7 +273,7 @@ def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[st
             if not found["supported"]:
                 cell += (
                     f' <span class="note">on {escape(found["upgrade_line"])}, the nearest '
-                    f"supported line ({escape(found['line'])} gets no fix)</span>"
+                    "supported line (its own line has no fix)</span>"
                 )
         rows.append(f"{cell}</td>\n</tr>\n")
     return (head, *rows) if rows else ()

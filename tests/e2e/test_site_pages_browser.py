@@ -95,7 +95,9 @@ def line_of(version: str) -> str:
 def affects(spec: Spec, version: str) -> bool:
     """Whether ``spec``'s ranges include ``version`` (written from the contract, not from
     releasekit: on a fixed line, from its X.Y.0 or ``introduced`` up to the fix; on an
-    older line, from ``introduced``; with no fix recorded, from ``introduced`` on)."""
+    older line, from ``introduced``; on a line between two fixed ones, from ``introduced``,
+    or without it when the older one had an affected release, unless the newer is X.0 right
+    after a line of X-1; with no fix recorded, from ``introduced`` on)."""
     if not spec.public:
         return False
     v = key(version)
@@ -107,7 +109,20 @@ def affects(spec: Spec, version: str) -> bool:
     if not spec.fixed:
         return spec.introduced is not None
     oldest = min(spec.fixed, key=key)
-    return spec.introduced is not None and key(line) < key(oldest)
+    if key(line) < key(oldest):
+        return spec.introduced is not None
+    newer = _nearest_above(spec, line)
+    if newer is None:
+        return False
+    older = max((f for f in spec.fixed if key(f) < key(line)), key=key)
+    if key(newer)[:2] == (key(older)[0] + 1, 0):
+        return False
+    return spec.introduced is not None or key(spec.fixed[older])[2] > 0
+
+
+def _nearest_above(spec: Spec, line: str) -> str | None:
+    above = [f for f in spec.fixed if key(f) > key(line)]
+    return min(above, key=key) if above else None
 
 
 def upgrade(spec: Spec, version: str) -> str:
@@ -117,8 +132,10 @@ def upgrade(spec: Spec, version: str) -> str:
         return "No fixed version recorded"
     if line in spec.fixed:
         return spec.fixed[line]
-    nearest = min(spec.fixed, key=key)
-    return f"{spec.fixed[nearest]} on {nearest}, the nearest supported line ({line} gets no fix)"
+    nearest = _nearest_above(spec, line) or min(spec.fixed, key=key)
+    return (
+        f"{spec.fixed[nearest]} on {nearest}, the nearest supported line (its own line has no fix)"
+    )
 
 
 def named(spec: Spec) -> set[str]:
