@@ -51,8 +51,8 @@ def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
     line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
     The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
     fixed in 10.4.0"."""
-    lines = []
-    for fix in sorted(versions_of(fixed).lines, key=lambda fix: Version(fix.line)):
+    lines, found = [], versions_of(fixed)
+    for fix in sorted(found.lines, key=lambda fix: Version(fix.line)):
         first, last = fix.first_affected, fix.last_affected
         if first is None:
             affected = ""
@@ -61,7 +61,7 @@ def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
         else:
             affected = first if first == last else f"{first} to {last}"
         lines.append(AnnouncedLine(fix.line, affected, fix.fixed))
-    for gap in versions_of(fixed).gaps:  # lines between two fixed ones, as the site says
+    for gap in found.gaps:  # lines between two fixed ones, as the site says
         lines.append(
             AnnouncedLine(f"after {gap.after}", f"releases before {gap.before}", gap.upgrade)
         )

@@ -90,7 +90,7 @@ class Versions:
             if fix.first_affected is not None:
                 found.append(Range(fix.first_affected, fix.fixed, fix.line, fix.fixed, fix.line))
         for gap in self.gaps:  # (the nearest fixed line above: the one to upgrade to)
-            line = release_line(gap.first) if "." in gap.after else gap.first.split(".")[0]
+            line = line_key(gap.first, _width(gap.after))  # (named as its neighbours are)
             found.append(Range(gap.first, gap.below, line, gap.upgrade, gap.before))
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range

@@ -62,34 +62,27 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
     found = shown.versions
     extra = {"vendor": settings.project.vendor, "product": settings.project.name}
     entries: list[dict[str, Any]] = []
+
+    def affected(first: str, fixed_at: str, specific: dict[str, Any]) -> None:
+        if kind == "SEMVER":  # 16.3 as 16.3.0 (an ecosystem's versions are as spelt)
+            first, fixed_at = _full(first), _full(fixed_at)
+        events = [{"introduced": first}, {"fixed": fixed_at}]
+        entries.append(
+            {"ranges": [{"type": kind, "events": events}], "database_specific": specific}
+        )
+
     for index, fix in enumerate(found.lines):
         first = fix.first_affected
         if index == len(found.lines) - 1 and found.earlier_from:
             first = found.earlier_from  # the older lines are affected too, unfixed
         if first is None:
             continue
-        fixed_at = fix.fixed
-        if kind == "SEMVER":  # 16.3 as 16.3.0 (an ecosystem's versions are as spelt)
-            first, fixed_at = _full(first), _full(fixed_at)
         specific = {**extra, "line": fix.line}
         if fix.line in shown.fix_commits:  # (a reader gets each line's commit back from here)
             specific["fix_commit"] = shown.fix_commits[fix.line]
-        entries.append(
-            {
-                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fixed_at}]}],
-                "database_specific": specific,
-            }
-        )
+        affected(first, fix.fixed, specific)
     for gap in found.gaps:  # lines between two fixed ones: the newer line's fix ends it
-        first, fixed_at = gap.first, gap.upgrade
-        if kind == "SEMVER":
-            first, fixed_at = _full(first), _full(fixed_at)
-        entries.append(
-            {
-                "ranges": [{"type": kind, "events": [{"introduced": first}, {"fixed": fixed_at}]}],
-                "database_specific": {**extra, "between": [gap.after, gap.before]},
-            }
-        )
+        affected(gap.first, gap.upgrade, {**extra, "between": [gap.after, gap.before]})
     if not found.lines:  # no fixed version recorded (imported history): never a fake fix
         start = _full(advisory.introduced) if advisory.introduced else "0"
         entries.append(
