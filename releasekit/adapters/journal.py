@@ -191,16 +191,39 @@ class Journal:
             )
 
 
+class Held:
+    """A lock :func:`exclusive` holds (or none, where it took none)."""
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Let go of the lock for the block, then take it again, waiting for a holder that
+        took it meanwhile to end (a run that writes nothing, like a dry run)."""
+        if self._fd is None:
+            yield
+            return
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+
 @contextmanager
-def exclusive(state_dir: Path, name: str, *, create: bool = True) -> Iterator[None]:
-    """Hold ``state_dir/name.lock`` for the block; a second holder is refused (exit 1).
+def exclusive(
+    state_dir: Path, name: str, *, create: bool = True, busy: str | None = None
+) -> Iterator[Held]:
+    """Hold ``state_dir/name.lock`` for the block; a second holder is refused (exit 1), with
+    ``busy`` as the reason when given.
 
     ``create=False`` (a run that writes nothing, like a dry run): hold the lock only if the
     file exists already; where no command ever took it, nothing is created.
     """
     path = state_dir / f"{name}.lock"
     if not create and not path.is_file():
-        yield
+        yield Held(None)
         return
     fsutil.private_dir(state_dir)
     # (Opened, never read or written: a buffered "a+" would seek, and a lock file that is a
@@ -210,9 +233,10 @@ def exclusive(state_dir: Path, name: str, *, create: bool = True) -> Iterator[No
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Refused(f"another releasekit {name} is running in this workspace") from None
+            why = busy or f"another releasekit {name} is running in this workspace"
+            raise Refused(why) from None
         try:
-            yield
+            yield Held(fd)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

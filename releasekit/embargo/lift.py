@@ -125,7 +125,15 @@ def lift(
     long wait.
     """
     state = settings.state_dir if dry_run else workspace.state_dir(settings)
-    with journal.exclusive(state, "lift", create=not dry_run), contextlib.ExitStack() as books:
+    # A lift holds "lift" from start to end: two never overlap. "clone" guards the clone and
+    # the journal while a run uses them; a dry run takes only that one, which a lift lets go
+    # of while it asks and waits for its instant: a dry run works then too.
+    own = contextlib.nullcontext() if dry_run else journal.exclusive(state, "lift")
+    with (
+        own,
+        journal.exclusive(state, "clone", create=not dry_run, busy=_BUSY) as clone,
+        contextlib.ExitStack() as books,
+    ):
         book = journal.Journal.existing(state)
         if book is not None:
             books.enter_context(book)
@@ -154,11 +162,12 @@ def lift(
                           now, report, dry_run)  # fmt: skip
         if dry_run:
             return report
-        if not confirm(report):
-            raise Refused("not confirmed; nothing was pushed, sent or written")
-        if prepared is not None:
-            recheck = functools.partial(_check_again, settings, outside, now, checks_again)
-            _wait_for(instant, now, sleep, countdown, recheck, checked_at)
+        with clone.released():
+            if not confirm(report):
+                raise Refused("not confirmed; nothing was pushed, sent or written")
+            if prepared is not None:
+                recheck = functools.partial(_check_again, settings, outside, now, checks_again)
+                _wait_for(instant, now, sleep, countdown, recheck, checked_at)
         if book is None:
             book = books.enter_context(journal.Journal.open(state))
         run = Run(name, batch, settings, outside, book, now)
@@ -171,6 +180,12 @@ def lift(
         report.note("push", prepared is not None)
         _after_push(run, report, Answers.of(resend, delivered))
         return report
+
+
+_BUSY = (
+    "a lift is checking or pushing in this workspace right now; run the dry run again once "
+    "it is done, or while it waits for its instant"
+)
 
 
 def _choose(

@@ -1112,6 +1112,34 @@ def test_a_front_matter_edited_during_the_wait_stops_the_lift(release: Release) 
     assert said.encode() not in mails
 
 
+def test_a_dry_run_works_while_a_lift_waits_for_its_instant(release: Release) -> None:
+    """`--dry-run` works at any time: while `lift --wait` counted down it was refused
+    ("another releasekit lift is running"), although the waiting lift touches neither the
+    clone nor the journal until its instant. A second real lift is still refused."""
+    settings = load_config(release.root)
+    fake = FakeClock(EMBARGO - timedelta(seconds=30))
+    during: list[Result] = []
+
+    def meanwhile(left: timedelta) -> None:
+        if left < timedelta(seconds=20) and not during:
+            during.append(release.run("embargo", "lift", "--dry-run"))
+            during.append(release.run("embargo", "lift", "--yes"))
+
+    outside = Outside(env=Environment(release.gpg.env))
+    with time_machine.travel(EMBARGO - timedelta(seconds=30), tick=True):
+        report = lift(
+            settings, outside, wait=True, now=fake.now, sleep=fake.sleep, countdown=meanwhile
+        )
+    dry, second = during
+    assert dry.exit_code == 0, dry.output + dry.stderr
+    assert "refs/heads/release-10.3" in dry.stdout
+    assert second.exit_code == 1
+    assert "another releasekit lift is running in this workspace" in second.stderr
+    assert report.released is not None
+    assert "refs/tags/v10.3.2" in release.remote_refs()
+    assert len(release.smtp.messages) == len(LISTS)  # each list once
+
+
 def test_a_body_edited_during_the_wait_does_not_stop_the_lift(release: Release) -> None:
     settings = load_config(release.root)
     fake = FakeClock(EMBARGO - timedelta(seconds=30))

@@ -5,6 +5,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,6 +103,29 @@ def test_exclusive_refuses_a_second_holder(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
         assert proc.returncode == 3
     assert os.path.exists(tmp_path / "lift.lock")
+
+
+def test_a_released_lock_is_taken_by_another_and_taken_back_after_it(tmp_path: Path) -> None:
+    """A lift lets go of its clone lock while it waits: a dry run takes it meanwhile, and
+    the lift takes it back once the dry run is done (waiting for it, not refused)."""
+    with exclusive(tmp_path, "clone") as held:
+        with (
+            pytest.raises(Refused, match=r"^busy now$"),
+            exclusive(tmp_path, "clone", busy="busy now"),
+        ):
+            pass  # (another holder: the same file opened again conflicts, like a process)
+        with held.released():
+            with exclusive(tmp_path, "clone", create=False):
+                pass
+            other = exclusive(tmp_path, "clone")
+            other.__enter__()
+            released = threading.Timer(0.3, other.__exit__, (None, None, None))
+            released.start()
+            start = time.monotonic()
+        assert time.monotonic() - start >= 0.25  # waited for the other holder to end
+        released.join()
+        with pytest.raises(Refused), exclusive(tmp_path, "clone"):
+            pass  # held again
 
 
 def test_a_lock_file_that_is_a_fifo_still_locks(tmp_path: Path) -> None:
