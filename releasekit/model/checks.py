@@ -133,6 +133,31 @@ def pattern(placeholder: str, separators: str = "") -> Check:
     return check
 
 
+VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the version
+
+
+def bump_format(value: str) -> str | None:
+    """A bump file's format: ``{version}``, or one of its numbers (``{major}``, ``{minor}``,
+    ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``), exactly once and plain."""
+    names = ("version", *VERSION_NUMBERS)
+    braces = "only {version}, {major}, {minor} or {micro} may appear in braces"
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
+    except ValueError:  # an unmatched brace
+        return braces
+    if not fields:
+        return "must contain {version} (or {major}, {minor} or {micro})"
+    if any(name not in names or spec or conversion for name, spec, conversion in fields):
+        return braces
+    if len(fields) != 1:
+        return "must contain one of {version}, {major}, {minor} and {micro} exactly once"
+    return None
+
+
 def fill(name_pattern: str, value: str) -> str:
     """The name ``name_pattern`` (checked by :func:`pattern`) gives ``value``: its dots
     written as the placeholder's separator says ("REL_{version:_}" names 16.2 REL_16_2)."""

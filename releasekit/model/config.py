@@ -81,10 +81,13 @@ class BumpSettings:
     )
     format: str = _doc(
         "How the file writes the version, one line with `{version}` once (e.g. "
-        '`__version__ = "{version}"`): the release commit replaces the current version '
-        "by the next, and the file must contain it written so exactly once (or the next "
-        "version, as nginx writes it right after a release: then it is left as it is).",
-        check=schema.one_line(checks.pattern("version")),
+        '`__version__ = "{version}"`), or one of its numbers, `{major}`, `{minor}` or '
+        "`{micro}` (0 when the version has fewer), for a file that writes them apart "
+        "(CPython's `#define PY_MICRO_VERSION        {micro}`: one `[[releases.bump]]` "
+        "per line of a file): the release commit replaces the current version by the next, "
+        "and the file must contain it written so exactly once (or the next version, as nginx "
+        "writes it right after a release: then it is left as it is).",
+        check=schema.one_line(checks.bump_format),
     )
 
 

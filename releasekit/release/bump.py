@@ -13,14 +13,18 @@ Markdown in any other.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from packaging.version import Version
+
 from releasekit.adapters.git import Entry, Person, ProductRepo
 from releasekit.model import public
 from releasekit.model.advisory import Advisory
+from releasekit.model.checks import VERSION_NUMBERS
 from releasekit.model.config import Settings
 from releasekit.release.plan import PlanLine, ReleaseCommit
 from releasekit.support import render
@@ -42,21 +46,48 @@ def makes_release_commit(settings: Settings) -> bool:
     return bool(settings.releases.bump) or settings.releases.changelog is not None
 
 
+def written(form: str, version: str) -> str:
+    """``form`` with ``version`` in its place: ``{version}`` is the version, ``{major}``,
+    ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0)."""
+    return form.format(**_fields(version))
+
+
+def occurrences(data: bytes, form: str, version: str) -> int:
+    """How many times ``data`` holds ``version`` written in ``form``."""
+    return len(_found(data, form, _fields(version)[_placeholder(form)]))
+
+
 def bump_text(data: bytes, form: str, current: str, new: str) -> tuple[bytes | None, int, int]:
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
-    ``{version}``) replaced by ``new`` written so, and the number of its line; (None, how
-    many there are, 0) unless there is exactly one. A version is whole: ``2.0.5`` is not
-    found in ``2.0.51``."""
-    before, _, after = form.format(version=_SLOT).partition(_SLOT)
-    left, right = before.encode(), after.encode()
-    pattern = re.escape(left) + (b"" if left else _BEFORE) + re.escape(current.encode())
-    pattern += re.escape(right) if right else _AFTER
-    found = list(re.finditer(pattern, data))
+    ``{version}``, or one of its numbers) replaced by ``new`` written so, and the number of
+    its line; (None, how many there are, 0) unless there is exactly one. A version is
+    whole: ``2.0.5`` is not found in ``2.0.51``."""
+    found = _found(data, form, _fields(current)[_placeholder(form)])
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
     number = data.count(b"\n", 0, start) + 1
-    return data[:start] + left + new.encode() + right + data[end:], 1, number
+    return data[:start] + written(form, new).encode() + data[end:], 1, number
+
+
+def _fields(version: str) -> dict[str, str]:
+    numbers = (*Version(version).release, 0, 0)
+    return {"version": version} | {n: str(numbers[i]) for i, n in enumerate(VERSION_NUMBERS)}
+
+
+def _placeholder(form: str) -> str:
+    """The one placeholder of ``form`` (checked by :func:`checks.bump_format`)."""
+    return next(name for _, name, _, _ in string.Formatter().parse(form) if name)
+
+
+def _found(data: bytes, form: str, value: str) -> list[re.Match[bytes]]:
+    """Where ``data`` holds ``value`` in the place of ``form``'s placeholder."""
+    filled = form.format(**dict.fromkeys(("version", *VERSION_NUMBERS), _SLOT))
+    before, _, after = filled.partition(_SLOT)
+    left, right = before.encode(), after.encode()
+    pattern = re.escape(left) + (b"" if left else _BEFORE) + re.escape(value.encode())
+    pattern += re.escape(right) if right else _AFTER
+    return list(re.finditer(pattern, data))
 
 
 def insert_entry(data: bytes, marker: str, entry: str) -> tuple[bytes, int] | None:
@@ -129,6 +160,7 @@ def release_commit(
     editor = repo.edit(repo.commit(parent).tree)
     problems: list[str] = []
     added: list[tuple[str, tuple[tuple[int, str], ...]]] = []
+    bumped: dict[str, list[tuple[int, str]]] = {}  # per file, its lines written (CPython: 2)
     where = f"line {line.name} ({line.branch})"
     for bump in settings.releases.bump:
         found = editor.get(bump.path)
@@ -137,22 +169,20 @@ def release_commit(
             continue
         current = repo.read_blob(found.oid)
         data, count, number = bump_text(current, bump.format, line.latest, line.next_version)
-        if (
-            data is None
-            and count == 0
-            and bump_text(current, bump.format, line.next_version, "")[1] == 1
-        ):
+        ahead = occurrences(current, bump.format, line.next_version) == 1
+        if data is None and count == 0 and ahead:
             continue  # nginx bumps it right after a release: it says the next one already
         if data is None:
-            written = bump.format.format(version=line.latest)
             problems.append(
-                f"{where}: releases.bump: {bump.path} must contain {written!r} exactly once "
-                f"(found {count})"
+                f"{where}: releases.bump: {bump.path} must contain "
+                f"{written(bump.format, line.latest)!r} exactly once (found {count})"
             )
             continue
+        if data == current:
+            continue  # a number the release keeps (CPython's PY_MINOR_VERSION)
         editor.set(bump.path, Entry(repo.write_blob(data), found.mode))
-        new_line = bump.format.format(version=line.next_version)
-        added.append((bump.path, ((number, new_line),)))
+        bumped.setdefault(bump.path, []).append((number, written(bump.format, line.next_version)))
+    added += [(path, tuple(sorted(lines))) for path, lines in bumped.items()]
     changelog = settings.releases.changelog
     if changelog is not None and entry is not None:
         found = editor.get(changelog.path)

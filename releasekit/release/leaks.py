@@ -10,7 +10,12 @@ from releasekit.adapters.git import Person, ProductRepo
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release import lint
-from releasekit.release.bump import makes_release_commit, release_context, release_texts
+from releasekit.release.bump import (
+    makes_release_commit,
+    release_context,
+    release_texts,
+    written,
+)
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.release.planner import (
     active_advisories,
@@ -124,7 +129,7 @@ def _release_commits(
             settings, release_context(settings, line, released, fixed, instant)
         )
         added = [
-            (bump.path, [(None, bump.format.format(version=line.next_version))])
+            (bump.path, [(None, written(bump.format, line.next_version))])
             for bump in settings.releases.bump
         ]
         changelog = settings.releases.changelog

@@ -40,6 +40,36 @@ def test_a_version_is_whole() -> None:
     assert bump_text(b"7.2.55\n", "{version}", "7.2.5", "7.2.6")[1] == 0
 
 
+PATCHLEVEL_H = b"""#define PY_MAJOR_VERSION        3
+#define PY_MINOR_VERSION        12
+#define PY_MICRO_VERSION        12
+#define PY_VERSION              "3.12.12"
+"""
+
+
+@pytest.mark.parametrize(
+    ("form", "line", "written"),
+    [
+        ("#define PY_MAJOR_VERSION        {major}", 1, b"#define PY_MAJOR_VERSION        3\n"),
+        ("#define PY_MINOR_VERSION        {minor}", 2, b"#define PY_MINOR_VERSION        12\n"),
+        ("#define PY_MICRO_VERSION        {micro}", 3, b"#define PY_MICRO_VERSION        13\n"),
+    ],
+)
+def test_a_number_of_the_version_is_replaced_on_its_own(
+    form: str, line: int, written: bytes
+) -> None:
+    # CPython writes each number in a define of its own: 3.12.12 to 3.12.13 moves the micro.
+    data, count, number = bump_text(PATCHLEVEL_H, form, "3.12.12", "3.12.13")
+    assert (count, number) == (1, line) and data is not None
+    assert data.splitlines(keepends=True)[line - 1] == written
+    assert data.count(b"\n") == PATCHLEVEL_H.count(b"\n")
+
+
+def test_a_number_the_version_lacks_is_0() -> None:
+    assert bump_text(b"MICRO 0\n", "MICRO {micro}", "16.2", "16.3") == (b"MICRO 0\n", 1, 1)
+    assert bump_text(b"MINOR 2\n", "MINOR {minor}", "16.2", "16.3") == (b"MINOR 3\n", 1, 1)
+
+
 def test_a_format_with_literal_braces() -> None:
     text = b'{"version": "1.2.3"}\n'
     data, count, _ = bump_text(text, '{{"version": "{version}"}}', "1.2.3", "1.2.4")

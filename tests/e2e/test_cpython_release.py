@@ -1,0 +1,144 @@
+"""A CPython security release, on a small repository with CPython's real version file.
+
+CPython (python/cpython; its snapshot was too large to fetch) writes its version in
+``Include/patchlevel.h``, in several defines: PY_MAJOR_VERSION, PY_MINOR_VERSION,
+PY_MICRO_VERSION, PY_RELEASE_LEVEL, PY_RELEASE_SERIAL and PY_VERSION. The fixture
+(tests/fixtures/cpython/) holds the file as released in 3.12.1 and in 3.12.10: the two
+differ in PY_MICRO_VERSION and PY_VERSION only, the lines each patch release moves. Branch
+``3.12``, tags ``v3.12.10``; ``main`` is the next line.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pygit2
+import time_machine
+from click.testing import CliRunner, Result
+
+from releasekit.cli import cli
+from tests.e2e.test_embargo import EMBARGO, mail_table
+from tests.helpers.gpg import GpgHome
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.smtp import SmtpServer
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "cpython"
+PATCHLEVEL = "Include/patchlevel.h"
+MICRO = "#define PY_MICRO_VERSION        {}\n"
+STRING = '#define PY_VERSION              "{}"\n'
+BUMPS = f"""
+[[releases.bump]]
+path = "{PATCHLEVEL}"
+format = '{MICRO.strip().format("{micro}")}'
+
+[[releases.bump]]
+path = "{PATCHLEVEL}"
+format = '{STRING.strip().format("{version}")}'
+"""
+
+
+def patchlevel(version: str) -> str:
+    """Include/patchlevel.h as CPython released it in ``version`` (3.12.1 or 3.12.10)."""
+    return (FIXTURES / f"patchlevel-{version}.h").read_text()
+
+
+def cpython_312(root: Path) -> Product:
+    """CPython's 3.12 branch with the releases 3.12.1 and 3.12.10; main is 3.13."""
+    product = Product.create(root, {PATCHLEVEL: patchlevel("3.12.1"), "README.rst": "cpython\n"})
+    product.commit("3.12", {}, "Branch 3.12", create_from="main")
+    for version in ("3.12.1", "3.12.10"):
+        product.commit("3.12", {PATCHLEVEL: patchlevel(version)}, f"Python {version}")
+        product.tag(f"v{version}", "3.12")
+    product.publish("main", "3.12")
+    git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
+    return product
+
+
+def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
+    root = tmp_path / "ws"
+    (root / "advisories").mkdir(parents=True)
+    (root / "releasekit.toml").write_text(
+        workspace_config(
+            product.clone,
+            extra,
+            branch='"{line}"',
+            branches='{ "3.13" = "main" }',
+            tag='"v{version}"',
+            upcoming='"3.13"',
+            esr="[]",
+            last="1",
+            committer='"Release Bot <release@example.org>"',
+        )
+    )
+    return root
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
+
+
+def hold_fixes(root: Path, product: Product) -> None:
+    (root / "advisories" / "ACSA-2026-0001.md").write_text(
+        '+++\nid = "ACSA-2026-0001"\ntitle = "Archives unpacked past their end"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\n'
+        'cve = "CVE-2026-40021"\nembargo = 2026-12-01T14:00:00Z\n'
+        'summary = "A crafted archive."\n+++\n\nDetails.\n'
+    )
+    for line, branch in (("3.13", "main"), ("3.12", "3.12")):
+        hold = root.parent / f"{line}.patch"
+        hold.write_bytes(product.fix(branch, {"Lib/tarfile.py": "# bounds\n"}, "Check bounds"))
+        assert run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(hold)).exit_code == 0
+
+
+def lift(root: Path, gpg_home: GpgHome) -> None:
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+
+
+def released(product: Product, tag: str) -> tuple[str, list[str]]:
+    """The version file at ``tag`` on the remote, and the files its commit changed."""
+    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
+    blob = commit.tree[PATCHLEVEL]
+    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
+    return blob.data.decode(), changed
+
+
+def test_cpython_releases_move_two_defines_of_patchlevel_h() -> None:
+    # What CPython's own release commits change in the file: PY_MICRO_VERSION and
+    # PY_VERSION, nothing else (3.12.1 to 3.12.10, real files).
+    old, new = patchlevel("3.12.1").splitlines(), patchlevel("3.12.10").splitlines()
+    assert [(a, b) for a, b in zip(old, new, strict=True) if a != b] == [
+        (MICRO.format(1).strip(), MICRO.format(10).strip()),
+        (STRING.format("3.12.1").strip(), STRING.format("3.12.10").strip()),
+    ]
+
+
+def test_the_release_commit_moves_every_define_of_the_version(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # Only {version} could be written: PY_VERSION moved to "3.12.11" and PY_MICRO_VERSION
+    # stayed 10, a file that said two versions. {micro} names the define's number.
+    product = cpython_312(tmp_path / "cpython")
+    root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMPS)
+    hold_fixes(root, product)
+    lift(root, gpg_home)
+    text, changed = released(product, "v3.12.11")
+    expected = patchlevel("3.12.10").replace(MICRO.format(10), MICRO.format(11))
+    assert text == expected.replace(STRING.format("3.12.10"), STRING.format("3.12.11"))
+    assert changed == [PATCHLEVEL]
+
+
+def test_a_bump_format_names_a_known_number(tmp_path: Path) -> None:
+    product = cpython_312(tmp_path / "cpython")
+    root = workspace(tmp_path, product, BUMPS.replace("{micro}", "{patch}"))
+    result = run(root, "plan")
+    assert result.exit_code == 2, result.output
+    lines = (root / "releasekit.toml").read_text().splitlines()
+    at = next(n for n, line in enumerate(lines, 1) if "{patch}" in line)
+    assert result.stderr.splitlines() == [
+        f"releasekit: error: {root}/releasekit.toml:{at}: releases.bump.format: only "
+        "{version}, {major}, {minor} or {micro} may appear in braces"
+    ]
