@@ -86,7 +86,9 @@ class BumpSettings:
         "(CPython's `#define PY_MICRO_VERSION        {micro}`: one `[[releases.bump]]` "
         "per line of a file): the release commit replaces the current version by the next, "
         "and the file must contain it written so exactly once (or the next version, as nginx "
-        "writes it right after a release: then it is left as it is).",
+        "writes it right after a release: then it is left as it is). `{version}` may say the "
+        'current version with a post-release marker, as CPython\'s `"3.12.10+"` does between '
+        "releases: the next is written without it.",
         check=schema.one_line(checks.bump_format),
     )
 

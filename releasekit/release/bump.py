@@ -31,7 +31,8 @@ from releasekit.support import render
 
 # What may touch a version on either side without being part of it.
 _BEFORE = rb"(?<![0-9A-Za-z.])"
-_AFTER = rb"(?!\.?[0-9A-Za-z])"
+_AFTER = rb"(?!\.?[0-9A-Za-z]|\+)"
+_MARKER = rb"\+?"  # CPython's "3.12.12+" between releases: 3.12.12 and what came after it
 _SLOT = "\x00version\x00"  # where a format's {version} goes
 
 
@@ -61,8 +62,11 @@ def bump_text(data: bytes, form: str, current: str, new: str) -> tuple[bytes | N
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
     ``{version}``, or one of its numbers) replaced by ``new`` written so, and the number of
     its line; (None, how many there are, 0) unless there is exactly one. A version is
-    whole: ``2.0.5`` is not found in ``2.0.51``."""
-    found = _found(data, form, _fields(current)[_placeholder(form)])
+    whole: ``2.0.5`` is not found in ``2.0.51`` nor in ``2.0.5+local``. ``{version}`` may
+    say ``current`` with the post-release marker, as CPython's ``"3.12.12+"`` does between
+    releases: ``new`` is written without it."""
+    name = _placeholder(form)
+    found = _found(data, form, _fields(current)[name], marked=name == "version")
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
@@ -80,12 +84,14 @@ def _placeholder(form: str) -> str:
     return next(name for _, name, _, _ in string.Formatter().parse(form) if name)
 
 
-def _found(data: bytes, form: str, value: str) -> list[re.Match[bytes]]:
-    """Where ``data`` holds ``value`` in the place of ``form``'s placeholder."""
+def _found(data: bytes, form: str, value: str, marked: bool = False) -> list[re.Match[bytes]]:
+    """Where ``data`` holds ``value`` in the place of ``form``'s placeholder (``marked``:
+    or ``value`` and the post-release marker ``+``)."""
     filled = form.format(**dict.fromkeys(("version", *VERSION_NUMBERS), _SLOT))
     before, _, after = filled.partition(_SLOT)
     left, right = before.encode(), after.encode()
     pattern = re.escape(left) + (b"" if left else _BEFORE) + re.escape(value.encode())
+    pattern += _MARKER if marked else b""
     pattern += re.escape(right) if right else _AFTER
     return list(re.finditer(pattern, data))
 

@@ -10,6 +10,7 @@ differ in PY_MICRO_VERSION and PY_VERSION only, the lines each patch release mov
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,13 +45,22 @@ def patchlevel(version: str) -> str:
     return (FIXTURES / f"patchlevel-{version}.h").read_text()
 
 
-def cpython_312(root: Path) -> Product:
-    """CPython's 3.12 branch with the releases 3.12.1 and 3.12.10; main is 3.13."""
+def post(version: str) -> dict[str, str]:
+    """CPython's commit after a release ("Post 3.12.10"): PY_VERSION "3.12.10+"."""
+    text = patchlevel(version).replace(STRING.format(version), STRING.format(f"{version}+"))
+    return {PATCHLEVEL: text}
+
+
+def cpython_312(root: Path, *, marked: bool = False) -> Product:
+    """CPython's 3.12 branch with the releases 3.12.1 and 3.12.10 (``marked``: each
+    followed by its post-release commit, as CPython does); main is 3.13."""
     product = Product.create(root, {PATCHLEVEL: patchlevel("3.12.1"), "README.rst": "cpython\n"})
     product.commit("3.12", {}, "Branch 3.12", create_from="main")
     for version in ("3.12.1", "3.12.10"):
         product.commit("3.12", {PATCHLEVEL: patchlevel(version)}, f"Python {version}")
         product.tag(f"v{version}", "3.12")
+        if marked:
+            product.commit("3.12", post(version), f"Post {version}")
     product.publish("main", "3.12")
     git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
     return product
@@ -129,6 +139,27 @@ def test_the_release_commit_moves_every_define_of_the_version(
     expected = patchlevel("3.12.10").replace(MICRO.format(10), MICRO.format(11))
     assert text == expected.replace(STRING.format("3.12.10"), STRING.format("3.12.11"))
     assert changed == [PATCHLEVEL]
+
+
+def test_the_version_with_its_post_release_marker_is_the_current_one(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # Between releases CPython's branch says "3.12.10+". The plan was not ready
+    # ("must contain '#define PY_VERSION ... "3.12.10"' exactly once (found 0)"); the
+    # release commit writes "3.12.11", as CPython's own does, and adds no "Post" commit.
+    product = cpython_312(tmp_path / "cpython", marked=True)
+    root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMPS)
+    hold_fixes(root, product)
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    line = next(n for n in json.loads(planned.stdout)["lines"] if n["line"] == "3.12")
+    assert (line["problems"], line["release"]["files"]) == ([], [PATCHLEVEL])
+    lift(root, gpg_home)
+    text, changed = released(product, "v3.12.11")
+    expected = patchlevel("3.12.10").replace(MICRO.format(10), MICRO.format(11))
+    assert text == expected.replace(STRING.format("3.12.10"), STRING.format("3.12.11"))
+    assert changed == [PATCHLEVEL]
+    assert git(product.remote, "rev-parse", "v3.12.11^{commit}") == product.tip("3.12")
 
 
 def test_a_bump_format_names_a_known_number(tmp_path: Path) -> None:

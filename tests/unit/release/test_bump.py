@@ -70,6 +70,36 @@ def test_a_number_the_version_lacks_is_0() -> None:
     assert bump_text(b"MINOR 2\n", "MINOR {minor}", "16.2", "16.3") == (b"MINOR 3\n", 1, 1)
 
 
+@pytest.mark.parametrize(
+    ("form", "text", "written"),
+    [
+        ('#define PY_VERSION "{version}"', b'#define PY_VERSION "3.12.12+"\n', b'"3.12.13"\n'),
+        ("VERSION {version}", b"VERSION 3.12.12+\n", b"VERSION 3.12.13\n"),
+        ("{version}", b"3.12.12+\n", b"3.12.13\n"),
+    ],
+)
+def test_the_post_release_marker_is_the_current_version(
+    form: str, text: bytes, written: bytes
+) -> None:
+    # CPython says "3.12.12+" between releases ("Post 3.12.12"); its release commit writes
+    # "3.12.13". The plan stopped: the file had no "3.12.12" written so.
+    data, count, line = bump_text(text, form, "3.12.12", "3.12.13")
+    assert (count, line) == (1, 1) and data is not None and data.endswith(written)
+
+
+@pytest.mark.parametrize(
+    ("form", "text", "count"),
+    [
+        ("VERSION {version}", b"VERSION 3.12.12+local\n", 0),  # another version
+        ("VERSION {version}", b"VERSION 3.12.12++\n", 0),
+        ("VERSION {version}", b"VERSION 3.12.12+\nVERSION 3.12.12\n", 2),  # which one?
+        ("MICRO {micro}", b"MICRO 12+\n", 0),  # a marker is the version's alone
+    ],
+)
+def test_a_plus_that_is_no_post_release_marker(form: str, text: bytes, count: int) -> None:
+    assert bump_text(text, form, "3.12.12", "3.12.13") == (None, count, 0)
+
+
 def test_a_format_with_literal_braces() -> None:
     text = b'{"version": "1.2.3"}\n'
     data, count, _ = bump_text(text, '{{"version": "{version}"}}', "1.2.3", "1.2.4")
