@@ -15,6 +15,9 @@ from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
 CVE_DATA_VERSION = "5.1"
+# The vendor's own rating, in the form CNAs give theirs beside (or instead of) a CVSS metric:
+# an `other` metric of this type, with the rating as `content.text` (Apache's records).
+SEVERITY_TYPE = "Textual description of severity"
 
 
 def _metric(cvss: Cvss) -> dict[str, Any]:
@@ -29,6 +32,11 @@ def _metric(cvss: Cvss) -> dict[str, Any]:
             "baseSeverity": cvss.severity.upper(),
         },
     }
+
+
+def _rating(severity: str) -> dict[str, Any]:
+    """The project's final severity (its override, else its CVSS band) as a metric."""
+    return {"other": {"type": SEVERITY_TYPE, "content": {"text": severity}}}
 
 
 def _cve_versions(found: Versions) -> list[dict[str, Any]]:
@@ -143,8 +151,13 @@ def _cna_container(settings: Settings, every: list[Public]) -> dict[str, Any]:
             }
         ]
     vectors = {c.vector: c for s in every for c in (s.cvss, s.cvss4) if c is not None}
-    if vectors:
-        cna["metrics"] = [_metric(c) for c in vectors.values()]
+    metrics = [_metric(c) for c in vectors.values()]
+    # The rating the project's pages, feeds, OSV and CSAF records give, also when it is the
+    # vectors' band (a reader need not work out which applies): an override's is not theirs.
+    ratings = dict.fromkeys(shown.severity for shown in every if shown.scored)
+    metrics += [_rating(severity) for severity in ratings]
+    if metrics:
+        cna["metrics"] = metrics
     credits = list(dict.fromkeys(c for shown in every for c in shown.credits))
     if credits:
         cna["credits"] = [{"lang": "en", "value": c.name, "type": c.type} for c in credits]

@@ -231,6 +231,8 @@ def test_update_sends_the_revised_record_once_per_revision(
     assert result.stdout.strip() == f"{cve_id}: record updated"
     cna = fake.published[cve_id]["containers"]["cna"]
     assert cna["problemTypes"][0]["descriptions"][0]["cweId"] == "CWE-862"
+    rating = {"other": {"type": "Textual description of severity", "content": {"text": "high"}}}
+    assert rating in cna["metrics"]  # the project's High, beside the vector's MEDIUM
     again = at(LATER, run, "cve", "update", ID)
     assert again.stdout.strip() == f"{cve_id}: updated before: nothing sent"
     assert puts(fake, f"/api/cve/{cve_id}/cna") == 1

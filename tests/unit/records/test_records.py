@@ -62,7 +62,7 @@ def test_records_are_valid_against_the_official_schemas(site_ws: Workspace) -> N
     assert cna["datePublic"] == "2026-10-13T14:00:07Z"
     assert cna["problemTypes"][0]["descriptions"][0]["cweId"] == m["cwe"]
     assert cna["credits"] == [{"lang": "en", "type": "finder", "value": m["reporter"]}]
-    assert [next(iter(metric)) for metric in cna["metrics"]] == ["cvssV3_1", "cvssV4_0"]
+    assert [next(iter(metric)) for metric in cna["metrics"]] == ["cvssV3_1", "cvssV4_0", "other"]
     assert cna["affected"][0]["versions"] == [
         {"status": "unaffected", "version": "10.4.0", "versionType": "semver"},
         {"lessThan": "10.3.3", "status": "affected", "version": "10.3.0", "versionType": "semver"},
@@ -84,6 +84,38 @@ def test_records_are_valid_against_the_official_schemas(site_ws: Workspace) -> N
         {"fixed": "10.3.3"},
     ]
     assert {s["type"] for s in osv["severity"]} == {"CVSS_V3", "CVSS_V4"}
+
+
+def test_the_cve_record_carries_the_project_s_own_rating(site_ws: Workspace) -> None:
+    # The vector scores 6.5, MEDIUM; the project rates it High (severity, with its reason).
+    # Pages, feeds, OSV and CSAF said High; the CVE record said MEDIUM alone.
+    marked(site_ws, 1)
+    marked(site_ws, 2, severity='"low"')
+    marked(site_ws, 3)  # with no override (below): its band
+    advisory = site_ws.root / "advisories" / "ACSA-2026-0003.md"
+    advisory.write_text(
+        "\n".join(
+            line
+            for line in advisory.read_text().splitlines()
+            if not line.startswith(("severity = ", "severity_reason = "))
+        )
+        + "\n"
+    )
+    build.publish_workspace(workspace.open_workspace(site_ws.root), LATER)
+    full = jsonschema.Draft7Validator(json.loads(Path(CveRecord.Schemas.V5_SCHEMA).read_text()))
+    rated = {}
+    for n in (1, 2, 3):
+        cve = json.loads((site_ws.root / "site" / "cve" / f"{markers(n)['cve']}.json").read_text())
+        full.validate(cve)
+        CveRecord.validate(cve["containers"]["cna"])
+        cvss, other = cve["containers"]["cna"]["metrics"]
+        assert cvss["cvssV3_1"]["baseScore"] == 6.5  # the vector's own, as the schema wants
+        assert cvss["cvssV3_1"]["baseSeverity"] == "MEDIUM"
+        assert other["other"]["type"] == "Textual description of severity"
+        rated[n] = other["other"]["content"]
+    assert rated == {1: {"text": "high"}, 2: {"text": "low"}, 3: {"text": "medium"}}
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["database_specific"]["severity"] == "HIGH"  # what the CVE record now agrees with
 
 
 def test_no_records_before_the_disclosure_date(site_ws: Workspace) -> None:
