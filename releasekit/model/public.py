@@ -70,8 +70,13 @@ class Public:
 
     @property
     def modified(self) -> datetime:
-        """The last change: the latest revision, else the release."""
-        return self.revisions[-1].date if self.revisions else self.released
+        """The last change of what is shown: the release, then the disclosure instant once
+        disclosed (the details, the CVE id and the records appear), or the latest revision
+        when that is later. Never a later stage's date: before the disclosure it is the
+        release or a revision (every output that syncs by it: advisories.json, the feeds,
+        OSV's ``modified``, CVE's ``dateUpdated``, CSAF's ``current_release_date``)."""
+        shown = self.disclosed_at if self.disclosed else self.released
+        return max(shown, self.revisions[-1].date) if self.revisions else shown
 
     @property
     def reporter(self) -> str | None:

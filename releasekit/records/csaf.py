@@ -187,7 +187,7 @@ def _document(settings: Settings, shown: Public) -> dict[str, Any]:
         "tracking": {
             # The document exists from the disclosure on: dated from then (as OSV's modified
             # and CVE's dateUpdated are), readers of changes.csv and ROLIE see it as new.
-            "current_release_date": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
+            "current_release_date": timefmt.iso_utc(shown.modified),
             "generator": {"engine": {"name": "releasekit"}},
             "id": shown.id,
             "initial_release_date": history[0]["date"],

@@ -185,9 +185,7 @@ def cve_record(
         "state": "PUBLISHED",
         "datePublished": moment,
         # A revision of any of them after that moves it on.
-        "dateUpdated": timefmt.iso_utc(
-            max(max(shown.disclosed_at, shown.modified) for shown in every)
-        ),
+        "dateUpdated": timefmt.iso_utc(max(shown.modified for shown in every)),
     }
     if settings.cve.short_name:
         metadata["assignerShortName"] = settings.cve.short_name

@@ -146,7 +146,7 @@ def osv_record(
         "id": osv_id(settings, shown.id),
         # The record appears at the disclosure: a mirror that syncs by `modified` must not
         # take it for older than its last sync; a later revision moves it on.
-        "modified": timefmt.iso_utc(max(shown.disclosed_at, shown.modified)),
+        "modified": timefmt.iso_utc(shown.modified),
         "published": timefmt.iso_utc(shown.released),
         "aliases": [shown.cve] if shown.cve else [],
         "summary": shown.title,

@@ -282,7 +282,7 @@ def version_rows(view: dict[str, Any], ranges: list[dict[str, Any]]) -> tuple[st
 def feed_updated(shown: Public) -> datetime:
     """When the advisory's feed entry last changed: its release, then the moment its details
     became public, or its latest revision when that is later."""
-    return max(shown.disclosed_at if shown.disclosed else shown.released, shown.modified)
+    return shown.modified  # (advisories.json's `modified` too)
 
 
 def feed_row(shown: Public) -> FeedRow:

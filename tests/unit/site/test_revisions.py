@@ -119,3 +119,50 @@ def test_a_csaf_document_is_dated_from_its_disclosure(site_ws: Workspace) -> Non
     marked(site_ws, 1, revisions='[{ date = 2026-11-20T10:00:00Z, reason = "R" }]')
     publish(site_ws, datetime(2026, 11, 21, tzinfo=UTC))
     assert changed_since(site_ws, "2026-11-12T00:05:00Z") == ["2026/acsa-2026-0001.json"]
+
+
+def index(ws: Workspace) -> dict[str, dict[str, str]]:
+    data = json.loads((ws.root / "site" / "advisories.json").read_text())
+    return {row["id"]: row for row in data["advisories"]}
+
+
+def test_advisories_json_modified_moves_at_the_disclosure(site_ws: Workspace) -> None:
+    # At the disclosure an entry gains its details' fields (cve, osv, cve_record, ...), but
+    # its `modified` stayed the release: a script that syncs advisories.json by `modified`
+    # (what changed since its last run) never saw the disclosure. Built before and after it,
+    # with the rows kept between the builds.
+    marked(site_ws, 1)  # released 2026-10-13T14:00:07Z, disclosed 2026-11-12
+    marked(site_ws, 2, released="2026-11-05T09:30:00Z", revisions=REVISED)  # 2026-12-05
+    publish(site_ws, datetime(2026, 11, 11, 12, tzinfo=UTC))
+    before = index(site_ws)
+    first = before["ACSA-2026-0001"]
+    assert not first["disclosed"] and first["cve_record"] is None
+    assert first["modified"] == "2026-10-13T14:00:07Z"  # nothing of the disclosure instant yet
+    assert before["ACSA-2026-0002"]["modified"] == "2026-11-07T10:00:00Z"  # its revision
+    report = build.publish_workspace(
+        workspace.open_workspace(site_ws.root), datetime(2026, 11, 12, 0, 5, tzinfo=UTC)
+    )
+    assert "advisories.json" in report.written
+    assert "advisories/ACSA-2026-0002.html" not in report.written  # (kept: no full rebuild)
+    after = index(site_ws)
+    first = after["ACSA-2026-0001"]
+    assert first["disclosed"] and first["cve_record"] is not None
+    assert first["modified"] == "2026-11-12T00:00:00Z"  # the disclosure instant
+    assert after["ACSA-2026-0002"] == before["ACSA-2026-0002"]  # (not disclosed yet)
+    synced = [i for i, row in after.items() if row["modified"] > "2026-11-11T12:00:00Z"]
+    assert synced == ["ACSA-2026-0001"]
+    # The entry agrees with the feeds and the records.
+    assert atom_entries(site_ws)["ACSA-2026-0001"] == "2026-11-12T00:00:00+00:00"
+    osv = json.loads((site_ws.root / "site" / "osv" / "ACSA-2026-0001.json").read_text())
+    assert osv["modified"] == first["modified"]
+    # A revision before the disclosure gives way to it; one after it moves it on.
+    publish(site_ws, datetime(2026, 12, 5, 0, 5, tzinfo=UTC))
+    assert index(site_ws)["ACSA-2026-0002"]["modified"] == "2026-12-05T00:00:00Z"
+    marked(site_ws, 2, released="2026-11-05T09:30:00Z", revisions=TWICE)
+    publish(site_ws, datetime(2026, 12, 11, tzinfo=UTC))
+    assert index(site_ws)["ACSA-2026-0002"]["modified"] == "2026-12-10T08:00:00Z"
+
+
+def atom_entries(ws: Workspace) -> dict[str, str]:
+    feed = feedparser.parse((ws.root / "site" / "atom.xml").read_bytes())
+    return {e.link.rsplit("/", 1)[-1].removesuffix(".html"): e.updated for e in feed.entries}
