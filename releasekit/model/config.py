@@ -145,6 +145,14 @@ class ReleasesSettings:
         "v{version}",
         checks.pattern("version", checks.SEPARATORS),
     )
+    esr_tag: str = _doc(
+        "Release tag of a version of an `esr` line, when the project spells it otherwise "
+        "than `tag` (Firefox's `FIREFOX_{version:_}esr_RELEASE`, FIREFOX_128_5_1esr_RELEASE "
+        "for 128.5.1): the spelling the lift writes for those lines, and read like `tag`. "
+        "Empty: `tag`.",
+        "",
+        checks.optional(checks.pattern("version", checks.SEPARATORS)),
+    )
     read_tags: tuple[str, ...] = _doc(
         'Earlier spellings of release tags (e.g. `["release-{version}"]`): read, never '
         "written. Releases and next versions come from every spelling.",
@@ -354,10 +362,16 @@ class Settings:
 
     @property
     def tag_patterns(self) -> tuple[str, ...]:
-        """Every spelling of a release tag: the one written first, then the ones read."""
-        return (self.releases.tag, *self.releases.read_tags)
+        """Every spelling of a release tag: the ones written first (``tag``, ``esr_tag``),
+        then the ones read."""
+        written = (self.releases.tag, self.releases.esr_tag) if self.releases.esr_tag else ()
+        return (*(written or (self.releases.tag,)), *self.releases.read_tags)
 
-    def tag_name(self, version: str) -> str:
+    def tag_name(self, version: str, line: str | None = None) -> str:
+        """The tag the lift writes for ``version`` (of ``line``: ``esr_tag`` on an ESR)."""
+        esr = {self.line_name(name) for name in self.releases.esr}
+        if self.releases.esr_tag and line is not None and self.line_name(line) in esr:
+            return checks.fill(self.releases.esr_tag, version)
         return checks.fill(self.releases.tag, version)
 
 

@@ -342,7 +342,7 @@ def _released_line(
         next_version=next_version,
         groups=groups,
         branch=branch,
-        tag=settings.tag_name(next_version),
+        tag=settings.tag_name(next_version, name),
         latest_tag=newest.name,
         problems=tuple(problems),
     )
@@ -428,7 +428,8 @@ def _check_configured(
         )
     for name in esr:
         if name not in finals:
-            like = settings.tag_name(_first_version(name, finals, settings.releases.line_parts))
+            first = _first_version(name, finals, settings.releases.line_parts)
+            like = settings.tag_name(first, name)
             raise ConfigError.one(
                 config,
                 tomlpos.key_line(text, "releases", "esr"),
