@@ -10,12 +10,14 @@ versions (9.10 > 9.9).
 With the repository's history (:class:`History`), a line's releases are its release tags
 whose commits are on its branch. A released line's next version is its newest release with
 its last number raised (7.2.3 -> 7.2.4, also on a line of a major version; PostgreSQL's 16.2,
-its lines major versions, -> 16.3; Rails' security release 7.2.3.2 -> 7.2.3.3); the
-upcoming line's is its first version (``10.4.0``, ``8.0.0``; PostgreSQL's ``18.0``: as many
-numbers as its newest release has) and it gets no tag, unless the project releases it from
-its branch already (``[releases] upcoming_released``: undici's 8 on main), and then it is a
-released line too. The ``prerelease`` lines, branched off before their first release
-(CPython's 3.14 in its betas while main is 3.15), are upcoming lines too, never tagged. A
+its lines major versions, -> 16.3, but Firefox's 133.0 -> 133.0.1, as its dot releases are
+spelt; Rails' security release 7.2.3.2 -> 7.2.3.3); the upcoming line's is its first
+version (``10.4.0``, ``8.0.0``; PostgreSQL's ``18.0`` and Firefox's ``134.0``: as many
+numbers as the newest line's first release has) and it gets no tag, unless the project
+releases it from its branch already (``[releases] upcoming_released``: undici's 8 on
+main), and then it is a released line too. The ``prerelease`` lines, branched off before
+their first release (CPython's 3.14 in its betas while main is 3.15), are upcoming lines
+too, never tagged. A
 line has problems (the plan is not ready for it) when the version it would tag exists
 anywhere under any spelling, or when a tag that no spelling reads but that names a version
 of the line sits on its branch after its newest release: a release releasekit would not see.
@@ -185,13 +187,14 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     return sorted(names, key=Version, reverse=True)
 
 
-def _next_patch(version: Version, parts: int) -> str:
+def _next_patch(version: Version, parts: int, dotted: bool = False) -> str:
     """``version`` (at most four of its numbers) with its last number raised: 7.2.3 ->
     7.2.4, Rails' security release 7.2.3.2 -> 7.2.3.3, and PostgreSQL's 16.2, on a line of a
     major version, -> 16.3; a release that writes no more numbers than its line (10.3, 7) is
-    its .0: 10.3.1."""
+    its .0: 10.3.1. ``dotted``: the project's dot releases add a number to a major's two
+    (Firefox's 133.0 -> 133.0.1), as :func:`_dot_adds_number` tells."""
     numbers = list(version.release[:4])
-    if len(numbers) <= parts:
+    if len(numbers) <= parts or (dotted and len(numbers) == 2):
         numbers = [*numbers, 0, 0][:3]
     numbers[-1] += 1
     return ".".join(map(str, numbers))
@@ -289,14 +292,30 @@ def _check_shared(settings: Settings, supported: Sequence[ReleaseLine]) -> None:
 
 def _first_version(name: str, finals: Mapping[str, list[VersionTag]], parts: int) -> str:
     """The first version of the line ``name``: 10.4.0, 8.0.0; with as many numbers as the
-    newest release has, though, when its lines are major versions: PostgreSQL's 18.0 after
-    17.1."""
+    newest line's first release has, though, when its lines are major versions:
+    PostgreSQL's 18.0 after 17.0 and 17.1, Firefox's 134.0 after 133.0 and 133.0.3."""
     first = first_release(name)
-    newest = max((t.version for tags in finals.values() for t in tags), default=None)
-    if newest is None:
+    if not finals:
         return first
+    newest_line = max(finals, key=Version)
+    newest = min(t.version for t in finals[newest_line])
     width = min(max(len(newest.release), parts + 1), 3)
     return ".".join(first.split(".")[:width])
+
+
+def _dot_adds_number(read: Sequence[VersionTag], parts: int) -> bool:
+    """Whether the project's releases after a major's first add a number to its two: the
+    newest line of major versions with two releases or more shows it (Firefox's 132.0 ->
+    132.0.1; PostgreSQL's 17.0 -> 17.1 does not)."""
+    by_line: dict[str, list[Version]] = {}
+    for tag in read:
+        if tag.final and parts == 1:
+            by_line.setdefault(tag.line(parts), []).append(tag.version)
+    for name in sorted(by_line, key=Version, reverse=True):
+        found = sorted(set(by_line[name]))
+        if len(found) > 1:
+            return len(found[0].release) == 2 and len(found[1].release) > 2
+    return False
 
 
 def _released_line(
@@ -325,7 +344,8 @@ def _released_line(
             problems.append(f"line {name}: no release tag of {name} is on {branch}")
         else:
             newest = found
-    next_version = _next_patch(newest.version, settings.releases.line_parts)
+    parts = settings.releases.line_parts
+    next_version = _next_patch(newest.version, parts, _dot_adds_number(read, parts))
     taken = sorted(t.name for t in read if t.version == Version(next_version))
     if taken:
         problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")

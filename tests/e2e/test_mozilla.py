@@ -8,11 +8,17 @@ line: FIREFOX_133_0_4_RELEASE, FIREFOX_128_5_1esr_RELEASE, FIREFOX_115_18_1esr_R
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from tests.e2e.test_conventions import plan_lines, workspace
+import time_machine
+
+from tests.e2e.test_conventions import plan_lines, run, workspace
+from tests.e2e.test_embargo import EMBARGO, mail_table
+from tests.helpers.gpg import GpgHome
 from tests.helpers.mozilla import firefox_like
-from tests.helpers.repos import Product
+from tests.helpers.repos import Product, git
+from tests.helpers.smtp import SmtpServer
 
 ESR_TAG = '"FIREFOX_{version:_}esr_RELEASE"'
 BUMPS = (
@@ -50,3 +56,71 @@ def test_esr_lines_are_tagged_with_their_esr_spelling(tmp_path: Path) -> None:
         ("128", "esr128", "128.5.0", "128.5.1", "FIREFOX_128_5_1esr_RELEASE"),
         ("115", "esr115", "115.18.0", "115.18.1", "FIREFOX_115_18_1esr_RELEASE"),
     ]
+
+
+def test_the_next_major_and_a_first_dot_release_are_spelt_as_mozilla_does(
+    tmp_path: Path,
+) -> None:
+    # The upcoming line's first version was 134.0.0 (the newest release, 133.0.3, has
+    # three numbers), recorded so in `fixed`: Mozilla calls it 134.0. After 133.0 the next
+    # was 133.1, as PostgreSQL's 16.2 -> 16.3: Firefox's dot release is 133.0.1.
+    root = firefox_workspace(tmp_path, firefox_like(tmp_path / "firefox", dot=False))
+    assert plan_lines(root)[:2] == [
+        ("134", "beta", None, "134.0", None),
+        ("133", "release", "133.0", "133.0.1", "FIREFOX_133_0_1_RELEASE"),
+    ]
+
+
+ADVISORY = (
+    '+++\nid = "MFSA-2026-0001"\ntitle = "Use-after-free in animation timeline"\n'
+    'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"\ncve = "CVE-2026-40009"\n'
+    'embargo = 2026-12-01T14:00:00Z\nsummary = "A page could run code in the content process."\n'
+    "+++\n\nDetails.\n"
+)
+LINES = (("134", "beta"), ("133", "release"), ("128", "esr128"), ("115", "esr115"))
+
+
+def hold_fixes(root: Path, product: Product, tmp_path: Path) -> None:
+    (root / "advisories" / "MFSA-2026-0001.md").write_text(ADVISORY)
+    for line, branch in LINES:
+        fix = product.fix(branch, {"dom/animation/Timeline.cpp": "// checked\n"}, "Bug 1923344")
+        path = tmp_path / f"{line}.patch"
+        path.write_bytes(fix)
+        held = run(root, "patch", "add", "MFSA-2026-0001", "--line", line, str(path))
+        assert held.exit_code == 0, held.output
+
+
+def test_a_chemspill_is_lifted_as_mozilla_names_it(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    product = firefox_like(tmp_path / "firefox")
+    extra = mail_table(smtp_server, gpg_home.fingerprint)
+    root = firefox_workspace(
+        tmp_path, product, extra, committer='"Release Bot <release@example.org>"'
+    )
+    hold_fixes(root, product, tmp_path)
+    dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
+    assert dry.exit_code == 0, dry.output
+    for tag in ("FIREFOX_133_0_4_RELEASE", "FIREFOX_128_5_1esr_RELEASE"):
+        assert tag in dry.stdout
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    new = set(git(product.remote, "tag", "--list").split()) - set(
+        git(product.clone, "tag", "--list").split()
+    )
+    assert new == {
+        "FIREFOX_133_0_4_RELEASE", "FIREFOX_128_5_1esr_RELEASE", "FIREFOX_115_18_1esr_RELEASE",
+    }  # fmt: skip
+    for tag, branch in (
+        ("FIREFOX_128_5_1esr_RELEASE", "esr128"),
+        ("FIREFOX_133_0_4_RELEASE", "release"),
+    ):
+        assert git(product.remote, "rev-parse", f"{tag}^{{commit}}") == product.tip(branch)
+    assert git(product.remote, "show", "esr128:browser/config/version.txt") == "128.5.1"
+    assert git(product.remote, "log", "-1", "--format=%s", "beta") == "Bug 1923344"
+    advisory = (root / "advisories" / "MFSA-2026-0001.md").read_text()
+    assert (
+        'fixed = { "115" = "115.18.1", "128" = "128.5.1", "133" = "133.0.4", "134" = "134.0" }'
+        in advisory
+    )

@@ -38,8 +38,9 @@ def _release(product: Product, branch: str, number: str, display: str, tag: str)
     product.tag(tag, branch)
 
 
-def firefox_like(root: Path) -> Product:
-    """The repository above, published, its clone fetched (remote default branch main)."""
+def firefox_like(root: Path, *, dot: bool = True) -> Product:
+    """The repository above, published, its clone fetched (remote default branch main);
+    without ``dot``, 133.0 is the newest release of 133 (no 133.0.3)."""
     product = Product.create(
         root, {**versions("115.0a1"), "dom/base/Document.cpp": "// Document\n" * 30}
     )
@@ -51,7 +52,7 @@ def firefox_like(root: Path) -> Product:
     product.tag("FIREFOX_RELEASE_132_BASE", "main")
     product.commit("release", {}, "Merge beta to release", create_from="main")
     trains = (("132.0", "128.4.0", "115.17.0"), ("132.0.1",), ("132.0.2",))
-    trains += (("133.0", "128.5.0", "115.18.0"), ("133.0.3",))
+    trains += (("133.0", "128.5.0", "115.18.0"),) + ((("133.0.3",),) if dot else ())
     for train in trains:
         if train[0] == "133.0":
             product.commit("main", versions("133.0a1"), "Bump to 133")
