@@ -8,6 +8,7 @@ line: FIREFOX_133_0_4_RELEASE, FIREFOX_128_5_1esr_RELEASE, FIREFOX_115_18_1esr_R
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -124,3 +125,19 @@ def test_a_chemspill_is_lifted_as_mozilla_names_it(
         'fixed = { "115" = "115.18.1", "128" = "128.5.1", "133" = "133.0.4", "134" = "134.0" }'
         in advisory
     )
+    with time_machine.travel(EMBARGO + timedelta(days=31), tick=True):
+        published = run(root, "publish", env=gpg_home.env)
+    assert published.exit_code == 0, published.output
+    # Scanners compare numbers (Mozilla's own CVE records say "lessThan 128.5.1" under the
+    # product Firefox ESR): no "esr" reaches a range.
+    record = json.loads((root / "site" / "osv" / "MFSA-2026-0001.json").read_text())
+    ranges = {
+        (event.get("introduced"), event.get("fixed"))
+        for affected in record["affected"]
+        for window in affected["ranges"]
+        for event in [dict(pair for e in window["events"] for pair in e.items())]
+    }
+    assert ranges == {
+        ("133.0.0", "133.0.4"), ("128.0.0", "128.5.1"), ("115.0.0", "115.18.1"),
+        ("129.0.0", "133.0.4"), ("116.0.0", "128.5.1"),
+    }  # fmt: skip
