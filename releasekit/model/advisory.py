@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from releasekit.model import entries, lifecycle
+from releasekit.model import entries, lifecycle, nesting
 from releasekit.model.cvss import Cvss, score_vector
 from releasekit.model.entries import Credit, Revision
 from releasekit.model.frontmatter import field_line, split_front_matter
@@ -266,6 +266,10 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         # (the Markdown body reaches pages, records and the predisclosure mail)
         at = len(text) - len(body) + bad[0]
         problem("body", bad[1], line=text.count("\n", 0, at) + 1)
+    elif (deep := nesting.dropped(body)) is not None:
+        # (both renderers would leave the rest of the quote or list out of the page)
+        at = len(text) - len(body) + deep
+        problem("body", nesting.PROBLEM, line=text.count("\n", 0, at) + 1)
     data, syntax_line, message = tomlpos.loads(front)
     if data is None:
         line = syntax_line + 1 if syntax_line else 1

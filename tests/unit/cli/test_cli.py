@@ -435,6 +435,26 @@ def test_advisory_check_refuses_an_unreleased_advisory_the_lift_could_not_record
     assert sorted(p.name for p in (ws.root / "advisories").iterdir()) == [path.name]
 
 
+def test_advisory_check_and_publish_refuse_details_nested_too_deep(ws: Workspace, run: Run) -> None:
+    # A list ten deep is 20 levels: the site's renderers leave out the text from there on.
+    path = ws.advisory("ACSA-2026-0001", released="2026-12-01T14:00:07Z")
+    deep = "".join(f"{'  ' * n}- step {n}\n" for n in range(10)) + "\nThe fix is in 10.4.3.\n"
+    path.write_text(path.read_text().replace("Details.\n", "Intro.\n\n" + deep))
+    assert path.read_text().splitlines()[20] == "  " * 9 + "- step 9"  # (line 21)
+    before = ws.snapshot()
+    for command in (("advisory", "check"), ("publish",)):
+        result = run(*command)
+        assert result.exit_code == 2, result.output
+        assert "advisories/ACSA-2026-0001.md:21: body: quotes and lists nest 20 deep here" in (
+            result.stderr
+        )
+        assert "step" not in result.stderr and "Traceback" not in result.output
+        after = {name: data for name, data in ws.snapshot().items() if ".releasekit" not in name}
+        assert after == before  # (no site/; only the private state directory is new)
+    path.write_text(path.read_text().replace("  " * 9 + "- step 9", "- step 9"))
+    assert run("advisory", "check").exit_code == 0
+
+
 def test_commands_that_need_valid_advisories_fail_with_exit_2(ws: Workspace, run: Run) -> None:
     ws.advisory("ACSA-2026-0001", severity='"low"')
     result = run("advisory", "list")
