@@ -1,4 +1,5 @@
-"""Which link destinations advisory Markdown may keep, and what every kept link carries.
+"""Which link destinations advisory Markdown may keep, what every kept link carries, and the
+box each table is put in.
 
 Shared by both Markdown renderers (see :mod:`.markdown`): only http, https and mailto links,
 or links without a scheme (relative paths, #fragments, protocol-relative).
@@ -10,6 +11,11 @@ import re
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 REL = "nofollow noopener"  # advisory text comes from outside reporters
+# A table wider than a phone scrolls in a box of its own (the stylesheet's .table-wrap), not
+# the page. Scrolled by keyboard too: focusable (axe-core's scrollable-region-focusable),
+# and a region with a name of its own on the page (landmark-unique): "Table 1", "Table 2".
+TABLE_BOX = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table {n}">\n'
+TABLE_BOX_END = "</div>\n"
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 

@@ -3,7 +3,8 @@
 CommonMark with tables and strikethrough, raw HTML off (tags come out as text), and only
 http, https and mailto links (or links without a scheme: relative paths and #fragments).
 Links get ``rel="nofollow noopener"``: advisory text comes from outside reporters. Headings
-move one level down (the page's title is the only ``<h1>``).
+move one level down (the page's title is the only ``<h1>``). Each table is put in a box that
+scrolls sideways on its own (:data:`.links.TABLE_BOX`): a wide one does not widen the page.
 
 Two renderers give the same HTML: markdown-it-pyrs (:mod:`.markdown_rs`, compiled) where its
 wheel is installed, and markdown-it-py here, the pure-Python reference. :func:`to_html` uses
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from releasekit.site.links import REL, safe_link
+from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, safe_link
 
 if TYPE_CHECKING:  # markdown-it-py is imported when it parses (see _parser): where
     # markdown-it-pyrs renders, most builds never need it (16 ms of imports)
@@ -83,6 +84,22 @@ def _heading(
     return self.renderToken(tokens, idx, options, env)
 
 
+def _table_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # Each table in a box that scrolls (links.TABLE_BOX), numbered in the text's order.
+    # (right before the tag: after the line end a tight list item's text gets before it)
+    env["tables"] = number = env.get("tables", 0) + 1
+    html = self.renderToken(tokens, idx, options, env)
+    return html.replace("<table", TABLE_BOX.format(n=number) + "<table", 1)
+
+
+def _table_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return self.renderToken(tokens, idx, options, env) + TABLE_BOX_END
+
+
 # The rules that need one of these strings somewhere in a text (the character the rule starts
 # at, or the shape of the line it needs): without any of them, the rule cannot match.
 _NEEDS = (
@@ -132,6 +149,8 @@ def _parser(unused: frozenset[str] = frozenset()) -> MarkdownIt:
     md.add_render_rule("link_open", _link_open)
     md.add_render_rule("heading_open", _heading)
     md.add_render_rule("heading_close", _heading)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
 
 

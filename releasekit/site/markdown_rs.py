@@ -8,7 +8,8 @@ kept like this:
 - Parsing starts from the "zero" preset with only CommonMark's own rules, tables and
   strikethrough: no raw HTML rules, so every tag in the text comes out escaped.
 - Every ``<`` of its output starts a tag it wrote (text and attribute values are escaped), so
-  a post-step on the HTML moves headings one level down and adds ``rel`` to each link.
+  a post-step on the HTML moves headings one level down, adds ``rel`` to each link and puts
+  each table in its box (:data:`.links.TABLE_BOX`, numbered), as the pure path's rules do.
 - markdown-it-pyrs drops javascript:, vbscript:, file: and data: links, the pure path any
   scheme but http, https and mailto. A text whose output keeps a link or image with another
   scheme, or that defines a reference to one (an unused definition leaves no trace in the
@@ -50,7 +51,7 @@ import re
 
 import markdown_it_pyrs
 
-from releasekit.site.links import REL, safe_link
+from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, safe_link
 
 VERSION: str = markdown_it_pyrs.__version__  # type: ignore[attr-defined]
 RULES = [
@@ -170,6 +171,16 @@ def _with_rel(out: str) -> str:
     return '<a href="'.join(parts)
 
 
+def _boxed(out: str) -> str:
+    """Each table in its box, numbered in order (the pure path's table_open and table_close
+    rules: the same bytes)."""
+    parts = out.split("<table>")
+    boxed = [parts[0]]
+    for number, part in enumerate(parts[1:], 1):
+        boxed.append(f"{TABLE_BOX.format(n=number)}<table>{part}")
+    return "".join(boxed).replace("</table>\n", "</table>\n" + TABLE_BOX_END)
+
+
 def _join_fences(out: str) -> str:
     parts = out.split("\n<pre>")
     for i, part in enumerate(parts[:-1]):
@@ -264,4 +275,6 @@ def render(text: str) -> str | None:
         out = _HEADING.sub(_shift, out)
     if "<a " in out:
         out = _with_rel(out)
+    if "<table>" in out:
+        out = _boxed(out)
     return out

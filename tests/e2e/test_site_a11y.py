@@ -56,7 +56,16 @@ def _body() -> str:
         + LONG_CODE
         + "\n```\n\nThe call `"
         + "export_private_channels_with_" * 4
-        + "token` succeeds.\n"
+        + "token` succeeds.\n\n## Affected lines\n\n"  # (two tables: each box is a region)
+        + "| "
+        + " | ".join(f"Line 10.{n}" for n in range(10))
+        + " |\n"
+        + "|---" * 10
+        + "|\n"
+        + "| "
+        + " | ".join(f"10.{n}.0 to 10.{n}.3" for n in range(10))
+        + " |\n"
+        + "\n| Line | Fixed |\n|---|---|\n| 10.3 | 10.3.3 |\n"
     )
 
 

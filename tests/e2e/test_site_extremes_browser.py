@@ -1,8 +1,9 @@
 """Pages of advisories with the content real ones have, at its edges, in headless Chromium.
 
 A title of one 250-character word (a URL, a Java class name), a summary of one long word, a
-component and a credited name without a space: each page still fits
-a phone (375 px), a desktop (1280 px) and paper, with nothing past the edge. Screenshots go
+component and a credited name without a space, a table of many columns in the details: each
+page still fits a phone (375 px), a desktop (1280 px) and paper, with nothing past the edge
+(the table scrolls in its own box on a screen and breaks its cells on paper). Screenshots go
 to test-artifacts/ (ignored by git).
 """
 
@@ -34,7 +35,17 @@ PAGES = {
     "url-title": "advisories/ACSA-2026-0001.html",
     "class-title": "advisories/ACSA-2026-0002.html",
     "credits": "credits.html",
+    "wide-table": "advisories/ACSA-2026-0004.html",
 }
+COLUMNS = 12
+WIDE_TABLE = (
+    "| "
+    + " | ".join(f"Affected line {n}" for n in range(COLUMNS))
+    + " |\n"
+    + "|---" * COLUMNS
+    + "|\n"
+    + ("| " + " | ".join(f"10.{n}.0 to 10.{n}.3" for n in range(COLUMNS)) + " |\n") * 3
+)
 WIDTHS = (375, 1280)
 # How far the page runs past the viewport, and the elements with text past its edge.
 OVERFLOW = """(() => {
@@ -66,6 +77,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # a credited name and a title that override the direction of what follows them (U+202E)
     spoof = '"Eve \\u202eX"'
     marked(ws, 3, title=spoof.replace("Eve", "Title"), reporter=spoof)
+    marked(ws, 4, body="## Affected\n\n" + WIDE_TABLE + "\nText after the table.\n")
     build.publish_workspace(workspace.open_workspace(ws.root), NOW)
     return ws.root / "site"
 

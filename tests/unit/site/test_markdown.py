@@ -95,6 +95,8 @@ def reference() -> MarkdownIt:
     md.add_render_rule("link_open", markdown._link_open)
     md.add_render_rule("heading_open", markdown._heading)
     md.add_render_rule("heading_close", markdown._heading)
+    md.add_render_rule("table_open", markdown._table_open)
+    md.add_render_rule("table_close", markdown._table_close)
     return md
 
 

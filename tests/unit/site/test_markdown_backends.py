@@ -172,15 +172,37 @@ def test_the_quick_checks_find_what_their_patterns_find() -> None:
 
 @compiled
 def test_fixed_up_output_matches() -> None:
-    # Headings shifted, rel on links, a fence right after a tight item's text, empty quotes.
+    # Headings shifted, rel on links, a fence right after a tight item's text, empty quotes,
+    # tables in their boxes.
     for text in (
         "# One\n\n###### Six",
         '[a](https://marker.example/ "t")',
         "- *Run*:\n  ```sh\n  x\n  ```\n",
         "- `a`:\n  ```\n  x\n  ```\n",
         ">\n\nafter",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\ntext\n\n| c | d |\n|--|--|\n",
+        "- x\n  | a | b |\n  |---|---|\n",
+        "- x\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n\n  z\n- y\n",
+        "> | a | b |\n> |---|---|\n\n1. | a | b |\n   |---|---|\n",
     ):
         assert markdown_rs.render(text) == markdown.pure_html(text), text
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_each_table_scrolls_in_a_numbered_box_of_its_own(renderer: str) -> None:
+    # A table wider than a phone scrolls inside its box (the stylesheet's .table-wrap), not
+    # the page; the box is focusable (scrolled by keyboard) and a region named on its own.
+    html = RENDERERS[renderer](
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n- x\n  | c | d |\n  |---|---|\n- y\n\n"
+        "> | e | f |\n> |---|---|\n\n| `<table>` | </table> <div> |\n|---|---|\n"
+    )
+    box = '<div class="table-wrap" tabindex="0" role="region" aria-label="Table {}">\n<table>'
+    assert html.count("<table>") == html.count("</table>\n</div>\n") == 4
+    assert [html.index(box.format(n)) for n in (1, 2, 3, 4)] == sorted(
+        m.start() - len(box.format(n)) + len("<table>")
+        for n, m in zip((1, 2, 3, 4), re.finditer("<table>", html), strict=True)
+    )
+    assert "<div>" not in html and "&lt;table&gt;" in html  # (text stays text)
 
 
 # Benign markers in every form a dangerous link or tag could take.
@@ -215,10 +237,13 @@ HOSTILE = [
     "[a](https://marker.example/ 'x\" onclick=\"marker()')",
     "`<script>marker()</script>`",
     "```\n<script>marker()</script>\n```",
+    "| <div onclick=marker()> | </table></div><script>marker()</script> |\n|---|---|\n| a | b |",
 ]
 TAGS = {"p", "a", "img", "code", "pre", "em", "strong", "s", "ul", "ol", "li", "blockquote"}
 TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "br", "hr", "h2", "h3", "h4", "h5", "h6"}
 ATTRIBUTES = {"href", "src", "alt", "title", "rel", "class", "start", "style"}
+# The one div: a table's box, with these attributes and no other (see links.TABLE_BOX).
+BOX = {"class": "table-wrap", "tabindex": "0", "role": "region", "aria-label": "Table 1"}
 
 
 class _Checked(HTMLParser):
@@ -229,6 +254,10 @@ class _Checked(HTMLParser):
         self.problems: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            if dict(attrs) != BOX:
+                self.problems.append(f"div {attrs}")
+            return
         if tag not in TAGS:
             self.problems.append(f"tag {tag}")
         for name, value in attrs:
