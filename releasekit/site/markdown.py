@@ -126,6 +126,8 @@ def _unused(text: str) -> frozenset[str]:
     Each test is a necessary condition of its rule, on the raw text: the character the rule
     starts at (or, for the block rules, the shape of the line it needs) does not occur.
     """
+    if "\r" in text:  # (the line-shape tests see line ends as markdown-it does: CR, CRLF)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     off = [rule for rule, needs in _NEEDS if not any(need in text for need in needs)]
     markers = _ENDS_IN_MARKER.search(text) is not None
     if not markers or _HR.search(text) is None:

@@ -132,6 +132,15 @@ def test_a_rule_is_left_out_only_when_its_text_is_absent() -> None:
         assert rule in markdown._unused("plain words only."), rule
 
 
+@pytest.mark.parametrize(
+    "text", ["x\r-\n", "x\r***\r", "x\r\n***\r\n", "Title\r\n===\r\n", "a\r\r- - -\r"]
+)
+def test_line_shapes_after_a_carriage_return_render_as_untuned(text: str) -> None:
+    # A rule and a heading underlined on lines that end in CR or CRLF (a file saved on
+    # Windows): the pure path left them out as if no line had that shape.
+    assert markdown.pure_html(text) == REFERENCE.render(text)
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
@@ -144,7 +153,7 @@ def test_documents_render_as_untuned(pieces: list[str], joint: str, space: str) 
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=" \t\n>|-=*_#`~[]()!<&:\\/.ax1", max_size=80))
+@given(st.text(alphabet=" \t\n\r>|-=*_#`~[]()!<&:\\/.ax1", max_size=80))
 def test_any_punctuation_renders_as_untuned(text: str) -> None:
     # The pure path (markdown-it-pyrs pairs emphasis differently in some such texts: see
     # markdown_rs).
