@@ -103,6 +103,19 @@ def zone(value: str) -> str | None:
 SEPARATORS = "-_"  # what a name pattern may write a version's dots as: {line:-}, {version:_}
 
 
+def _fields(value: str) -> list[tuple[str, str, str | None]] | None:
+    """The replacement fields of a format string (name, spec, conversion); None when its
+    braces do not match."""
+    try:
+        return [
+            (name, spec or "", conversion)
+            for _, name, spec, conversion in string.Formatter().parse(value)
+            if name is not None
+        ]
+    except ValueError:
+        return None
+
+
 def pattern(placeholder: str, separators: str = "") -> Check:
     """A name pattern: the placeholder exactly once, plain (no conversion, attribute or
     index: "{line.x}" raised, "{line:>999999999}" built a gigabyte string, and a tag
@@ -114,13 +127,8 @@ def pattern(placeholder: str, separators: str = "") -> Check:
     braces = f"only {wanted} may appear in braces{f' (or {spelt})' if spelt else ''}"
 
     def check(value: str) -> str | None:
-        try:
-            fields = [
-                (name, spec, conversion)
-                for _, name, spec, conversion in string.Formatter().parse(value)
-                if name is not None
-            ]
-        except ValueError:  # an unmatched brace
+        fields = _fields(value)
+        if fields is None:
             return braces
         if all(name != placeholder for name, _, _ in fields):
             return f"must contain {wanted}"
@@ -141,13 +149,8 @@ def bump_format(value: str) -> str | None:
     ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``), exactly once and plain."""
     names = ("version", *VERSION_NUMBERS)
     braces = "only {version}, {major}, {minor} or {micro} may appear in braces"
-    try:
-        fields = [
-            (name, spec, conversion)
-            for _, name, spec, conversion in string.Formatter().parse(value)
-            if name is not None
-        ]
-    except ValueError:  # an unmatched brace
+    fields = _fields(value)
+    if fields is None:
         return braces
     if not fields:
         return "must contain {version} (or {major}, {minor} or {micro})"
