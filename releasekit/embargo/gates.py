@@ -21,8 +21,9 @@ from releasekit.embargo import elsewhere, texts, verify
 from releasekit.embargo.context import Outside, require_mail
 from releasekit.embargo.prepare import Prepared, prepare, recorded, release_instant
 from releasekit.model import sla
-from releasekit.model.advisory import Advisory, fixed_problem, parse_advisory
+from releasekit.model.advisory import Advisory, parse_advisory
 from releasekit.model.config import MailSettings, Settings
+from releasekit.model.released import fixed_problem
 from releasekit.release.leaks import lint_plan
 from releasekit.site import build as site_build
 from releasekit.support.errors import GitError, NotDone, ReleasekitError, RemoteUnreachable

@@ -14,17 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from packaging.version import Version
 
 from releasekit.model import entries, lifecycle, nesting
 from releasekit.model.cvss import Cvss, score_vector
 from releasekit.model.entries import Credit, Revision
 from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.model.lifecycle import Stage
+from releasekit.model.released import MAX_NAMED as MAX_NAMED  # named here for its users
+from releasekit.model.released import fixed_problem, is_version, unfixed_problem, version_text
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
 from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
@@ -42,17 +41,13 @@ MAX_BODY = 256 * 1024
 # The front matter is edited as TOML (model.frontmatter, tomlkit) by the lift and `advisory
 # revise`: a megabyte of blank lines took minutes there. Real ones are a few kilobytes.
 MAX_FRONT = 64 * 1024
-# The lift records `released`, `fixed` and `fix_commits` in each advisory it releases: 31
-# characters, and about 75 a release line. An advisory not released yet keeps this room (some
-# fifty lines) free, so that a file `check` passes is one the lift can record in; the lift's
-# preflight still checks the file as it will write it.
+# The lift records `released`, `fixed`, `unfixed` and `fix_commits` in each advisory it
+# releases: 45 characters, and about 75 a release line (10 a line it left out). An advisory
+# not released yet keeps this room (some fifty lines) free, so that a file `check` passes
+# is one the lift can record in; the lift's preflight still checks the file as it will
+# write it.
 RECORD_ROOM = 4 * 1024
 MAX_FILE = 4 * 1024 * 1024  # bytes of a file: MAX_BODY characters are 1 MiB of UTF-8 at most
-# Every release from X.Y.0 up to a line's fixed version gets a page of its own ("am I
-# affected?", site.aggregate): fixed 10.4.5000 names 5,001. Real lines stop far below
-# (the longest-lived Linux stable lines made a few hundred patch releases), and 10,000 pages
-# are seconds of a publish; a fixed 10.4.99999999999999999999 took memory without bound.
-MAX_NAMED = 10_000
 # An id names files of the site (csaf/YYYY/ID.json.sha512): 238 digits made a name too long
 # for the file system, and the publish failed where `advisory check` had said OK.
 MAX_ID_DIGITS = 12
@@ -81,6 +76,9 @@ class Advisory:
     reported: datetime | None = None  # when the report arrived (deadlines, model.sla)
     fixed: Mapping[str, str] = field(default_factory=dict)
     fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> last fix commit
+    # The released lines between the oldest and the newest fixed line that got no fix,
+    # newest first, as the lift recorded them; None: not recorded (model.versions guesses)
+    unfixed: tuple[str, ...] | None = None
     revisions: tuple[Revision, ...] = ()  # corrections after publication, oldest first
 
     @property
@@ -155,46 +153,6 @@ class Advisory:
         }
 
 
-@lru_cache(maxsize=4096)
-def _is_version(text: str) -> bool:
-    try:
-        Version(text)
-    except ValueError:  # InvalidVersion, or a number of over 4300 digits
-        return False
-    return True
-
-
-def fixed_problem(fixed: Mapping[str, str]) -> str | None:
-    """Why a table of checked ``fixed`` versions cannot be recorded: it names over MAX_NAMED
-    releases, counting each line's X.Y.0 up to its fixed version (at most what its ranges
-    name: ``introduced`` starts a line's range later, or names one release of an older line;
-    see model.versions). The lift checks the versions it will record by this too."""
-    named = 0
-    for line, version in fixed.items():
-        numbers = Version(version).release
-        release = (*numbers, 0, 0, 0)
-        # As model.versions names them: on a line of a major version, a version of two
-        # numbers counts its second (PostgreSQL's 16.3: 16.0 to 16.3); else the third, and
-        # the fourth (Rails' 7.2.3.1, 7.2.3.2, ...).
-        if len(numbers) == 2:
-            named += (release[1] if "." not in line else 0) + 1
-        else:
-            named += release[2] + 1 + release[3]
-    if named > MAX_NAMED:  # (the count is not told: it would tell the fixed versions)
-        return (
-            f"names over {MAX_NAMED:,} releases in all (each one from X.Y.0 up to a line's "
-            "fixed version gets a page)"
-        )
-    return None
-
-
-def _version_text(text: str) -> bool:
-    """A version as written in a field: packaging reads "10.3\x1c", "10.3 " or "\t10.3" as
-    10.3 (white space around it), but the text itself goes to feeds, pages and records (an
-    OSV event, a CVE lessThan, a CSAF product id, where a reader sees no version)."""
-    return _is_version(text) and text == text.strip() and textrule.refused(text) is None
-
-
 _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "id": "str",
     "title": "str",
@@ -215,6 +173,7 @@ _FIELDS: dict[str, str] = {  # key -> expected TOML type
     "reported": "datetime",
     "fixed": "table",
     "fix_commits": "table",
+    "unfixed": "lines",
 }
 _REQUIRED = ("id", "title", "summary")
 _MULTILINE = ("summary", "severity_reason")  # may span lines; every other field is one line
@@ -328,6 +287,11 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
                 problem(key, f"must be a table of line = {example}")
             else:
                 values[key] = dict(value)
+        elif kind == "lines":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problem(key, 'must be a list of release lines, e.g. ["10.6", "10.5"]')
+            else:
+                values[key] = tuple(value)
     for key in _REQUIRED:
         if key not in data and key not in suggested:  # (a typo is one problem, not two)
             problem(key, "required field is missing", line=1)
@@ -369,17 +333,21 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     if "cwe" in values and not CWE_RE.fullmatch(values["cwe"]):
         problem("cwe", "must look like CWE-79")
     for key in ("introduced",):
-        if key in values and not _is_version(values[key]):
+        if key in values and not is_version(values[key]):
             problem(key, "must be a release line such as 9.8")
     fixed = values.get("fixed", {})
-    wrong = sum(1 for k, v in fixed.items() if not (_version_text(k) and _version_text(v)))
+    wrong = sum(1 for k, v in fixed.items() if not (version_text(k) and version_text(v)))
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{counted} not line = version, e.g. "10.3" = "10.3.3"')
     elif why := fixed_problem(fixed):
         problem("fixed", why)
+    fixed_read = "fixed" in values or "fixed" not in data  # (else fixed says what is wrong)
+    left_out = values.get("unfixed") if fixed_read else None
+    if left_out is not None and (why := unfixed_problem(left_out, fixed, wrong > 0)):
+        problem("unfixed", why)
     commits = values.get("fix_commits", {})
-    wrong = sum(1 for k, v in commits.items() if not (_is_version(k) and _OID.fullmatch(v)))
+    wrong = sum(1 for k, v in commits.items() if not (is_version(k) and _OID.fullmatch(v)))
     if wrong:
         counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fix_commits", f"{counted} not line = commit id (40 lowercase hex digits)")
@@ -427,6 +395,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         reported=values.get("reported"),
         fixed=values.get("fixed", {}),
         fix_commits=values.get("fix_commits", {}),
+        unfixed=values.get("unfixed"),
         revisions=values.get("revisions", ()),
     )
 

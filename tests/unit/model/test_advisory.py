@@ -580,3 +580,42 @@ def test_an_unreleased_advisory_leaves_room_for_what_the_lift_records() -> None:
         fixed='{ "10.3" = "10.3.3" }',
     )
     assert parse(released).fixed == {"10.3": "10.3.3"}
+
+
+def test_unfixed_names_the_released_lines_between_fixed_ones_that_got_no_fix() -> None:
+    fixed = '{ "11.0" = "11.0.0", "10.4" = "10.4.9" }'
+    adv = parse(advisory_text(fixed=fixed, unfixed='["10.6", "10.5"]'))
+    assert adv.unfixed == ("10.6", "10.5")
+    assert parse(advisory_text(fixed=fixed, unfixed="[]")).unfixed == ()
+    assert parse(advisory_text(fixed=fixed)).unfixed is None  # (not recorded: guessed)
+
+
+@pytest.mark.parametrize(
+    ("unfixed", "fixed", "expected"),
+    [
+        ('"10.5"', None, ':8: unfixed: must be a list of release lines, e.g. ["10.6", "10.5"]'),
+        ("[10.5]", None, ":8: unfixed: must be a list of release lines"),
+        ('["10.5"]', "", ":7: unfixed: given without fixed (it names the lines between two"),
+        ('["10.5"]', "{}", ":8: unfixed: given without fixed"),
+        ('["MARKER-LINE", "10.5 "]', None, ':8: unfixed: 2 entries are not a release line, e.g. "'),
+        ('["10.5", "10.5"]', None, ":8: unfixed: names a line twice"),
+        ('["10.4", "10.5"]', None, ":8: unfixed: 1 line is in fixed too: a line either got"),
+        ('["10.3", "11.1"]', None, ":8: unfixed: 2 lines are not between the oldest and the new"),
+    ],
+)
+def test_bad_unfixed_lines_are_named_by_file_line_and_field(
+    unfixed: str, fixed: str | None, expected: str
+) -> None:
+    fields = {"fixed": '{ "11.0" = "11.0.0", "10.4" = "10.4.9" }', "unfixed": unfixed}
+    if fixed == "":
+        del fields["fixed"]
+    elif fixed is not None:
+        fields["fixed"] = fixed
+    found = problems(advisory_text(**fields))
+    assert len(found) == 1 and found[0].startswith(f"{PATH}{expected}"), found
+    assert "MARKER" not in found[0]
+
+
+def test_unfixed_is_not_judged_against_a_fixed_table_that_is_wrong() -> None:
+    found = problems(advisory_text(fixed='{ "10.4" = 3 }', unfixed='["10.5"]'))
+    assert [m.split(": ")[1] for m in found] == ["fixed"]
