@@ -7,13 +7,16 @@ fixed in 7.3.1, it had 7.0.0-7.3.0 affected. When ``introduced`` is older than t
 fixed line, the releases from it up to that line are affected and unfixed. With no fixed
 version at all (imported history), the releases from ``introduced`` on are affected:
 ``earlier_from`` with no ``earlier_before``. Versions compare numerically (9.10 > 9.9).
+The lines between two fixed ones are affected too (gaps) when one of them was released
+without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
+between them is taken to be there.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -236,7 +239,11 @@ def _text(parts: tuple[int, ...], width: int) -> str:
 
 
 @lru_cache(maxsize=256)  # (see _named)
-def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Versions:
+def _versions(
+    fixed: tuple[tuple[str, str], ...],
+    introduced: str | None,
+    unfixed: tuple[str, ...] | None = None,
+) -> Versions:
     intro = release_key(introduced) if introduced else None
     fixes: list[tuple[Key, LineFix]] = []
     for line, version in fixed:
@@ -260,7 +267,7 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
                 last = _text(before, spelt)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
-    gaps = tuple(_gaps(fixes, intro, introduced))
+    gaps = tuple(_gaps(fixes, intro, introduced, unfixed))
     earlier_from = earlier_before = None
     open_from = _text(intro, 3) if intro is not None and not fixes else None
     if intro is not None and fixes:
@@ -272,10 +279,18 @@ def _versions(fixed: tuple[tuple[str, str], ...], introduced: str | None) -> Ver
 
 
 def _gaps(
-    fixes: list[tuple[Key, LineFix]], intro: Key | None, introduced: str | None
+    fixes: list[tuple[Key, LineFix]],
+    intro: Key | None,
+    introduced: str | None,
+    unfixed: tuple[str, ...] | None,
 ) -> Iterator[Gap]:
     """The gaps between each two fixed lines (newest first) that had the code: from
-    ``introduced`` on, or (without it) when the older line had an affected release."""
+    ``introduced`` on, or (without it) when the older line had an affected release. With
+    ``unfixed`` (the lift's record of the released lines that got no fix), a gap is there
+    exactly when one of them lies between the two (and not before ``introduced``'s line);
+    without it, when a line can lie between them: a line X.0 after one of X-1 is taken as
+    its neighbour (1.26 and 2.0: there was no 1.27)."""
+    left_out = None if unfixed is None else [release_key(line) for line in unfixed]
     for (newer_key, newer), (older_key, older) in itertools.pairwise(fixes):
         width = _width(older.line)
         if _width(newer.line) != width:
@@ -287,8 +302,14 @@ def _gaps(
             start = max(after, intro)
         elif older.first_affected is None:
             continue  # (the older line had no affected release: nothing says the gap had it)
-        if start >= below or (width == 2 and below[:2] == (older_key[0] + 1, 0)):
-            continue  # adjacent lines: 10.2 and 10.3, or 1.26 and 2.0 (there was no 1.27)
+        if start >= below:
+            continue  # adjacent lines: 10.2 and 10.3
+        if left_out is not None:
+            lowest = _key(start[:width])  # (a line before introduced's had no code)
+            if not any(lowest <= _key(key[:width]) < below for key in left_out):
+                continue  # no released line between them went without the fix
+        elif width == 2 and below[:2] == (older_key[0] + 1, 0):
+            continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
         spelt = _spelling(newer.fixed)
         first = _text(start, spelt)
         shown = f"after {older.line}" if start == after else first
@@ -310,9 +331,15 @@ def _before(fixed: Key, width: int, spelt: int) -> Key | None:
 
 def versions(advisory: Advisory) -> Versions:
     """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
-    return versions_of(advisory.fixed, advisory.introduced)
+    return versions_of(advisory.fixed, advisory.introduced, advisory.unfixed)
 
 
-def versions_of(fixed: Mapping[str, str], introduced: str | None = None) -> Versions:
-    """What :func:`versions` gives for these ``fixed`` versions (line -> version)."""
-    return _versions(tuple(fixed.items()), introduced)
+def versions_of(
+    fixed: Mapping[str, str],
+    introduced: str | None = None,
+    unfixed: Sequence[str] | None = None,
+) -> Versions:
+    """What :func:`versions` gives for these ``fixed`` versions (line -> version) and the
+    released lines between them that got no fix (``unfixed``; None: not known, guessed)."""
+    lines = None if unfixed is None else tuple(unfixed)
+    return _versions(tuple(fixed.items()), introduced, lines)

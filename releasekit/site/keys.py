@@ -32,7 +32,7 @@ def fingerprint(advisory: Advisory) -> str:
     took half the time.
     """
     cvss, cvss4 = advisory.cvss, advisory.cvss4
-    parts = (
+    parts: tuple[object, ...] = (
         advisory.id,
         advisory.title,
         advisory.summary,
@@ -51,6 +51,8 @@ def fingerprint(advisory: Advisory) -> str:
         sorted(advisory.fix_commits.items()),
         advisory.revisions,
     )
+    if advisory.unfixed is not None:  # (added only when recorded: no other file renders again)
+        parts += (advisory.unfixed,)
     digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16)
     digest.update(advisory.body.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

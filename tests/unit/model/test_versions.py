@@ -1,0 +1,74 @@
+"""The gaps between two fixed lines: from the lines the lift recorded as left without the
+fix (``unfixed``), else guessed from the advisory alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from releasekit.model.advisory import Advisory, parse_advisory
+from releasekit.model.versions import versions, versions_of
+from releasekit.site.keys import fingerprint
+from tests.conftest import advisory_text
+
+# An ESR that is an older minor: ESR 10.4, released 10.5 and 10.6, upcoming 11.0.
+ESR_MINOR = {"11.0": "11.0.0", "10.4": "10.4.9"}
+
+
+def test_recorded_unfixed_lines_make_the_gap_the_guess_cannot_see() -> None:
+    guessed = versions_of(ESR_MINOR)
+    assert guessed.gaps == ()  # (11.0 after 10.4 is taken as its neighbour)
+    found = versions_of(ESR_MINOR, None, ["10.6", "10.5"])
+    assert found.affected_list == ["after 10.4 – before 11.0", "10.4.0 – 10.4.8"]
+    (gap,) = found.gaps
+    assert (gap.after, gap.first, gap.before, gap.below, gap.upgrade) == (
+        "10.4",
+        "10.5.0",
+        "11.0",
+        "11.0.0",
+        "11.0.0",
+    )
+    between = [r for r in found.ranges() if not r.supported]
+    assert [(r.first, r.below, r.line, r.upgrade_line) for r in between] == [
+        ("10.5.0", "11.0.0", "10.5", "11.0")
+    ]
+    assert "10.6.3" in between[0] and "10.4.9" not in between[0]
+
+
+def test_an_empty_unfixed_says_no_line_lies_between() -> None:
+    # Django-like: the LTS 4.2 is the last minor of 4.x; and an ESR 9.11 with 10.1 next:
+    # the guess took 9.12 ... 10.0 to exist.
+    assert versions_of({"5.0": "5.0.0", "4.2": "4.2.9"}, None, []).gaps == ()
+    assert versions_of({"10.1": "10.1.2", "9.11": "9.11.3"}).gaps != ()
+    assert versions_of({"10.1": "10.1.2", "9.11": "9.11.3"}, None, []).gaps == ()
+    # The guess stays without the key: lines next to each other, and 1.26 and 2.0.
+    assert versions_of({"10.4": "10.4.0", "9.11": "9.11.10"}).affected_list[0] == (
+        "after 9.11 – before 10.4"
+    )
+
+
+def test_a_gap_needs_a_recorded_line_between_its_two_lines_at_or_after_introduced() -> None:
+    fixed = {"11.0": "11.0.0", "10.4": "10.4.9", "10.2": "10.2.7"}
+    found = versions_of(fixed, None, ["10.3"])  # (between 10.2 and 10.4 only)
+    assert [(g.after, g.before) for g in found.gaps] == [("10.2", "10.4")]
+    later = versions_of(ESR_MINOR, "10.6.2", ["10.6", "10.5"])
+    assert later.affected_list == ["10.6.2 – before 11.0"]
+    assert versions_of(ESR_MINOR, "10.7", ["10.6", "10.5"]).gaps == ()  # (no line had it)
+    # Without introduced, the older line must have had an affected release (as before).
+    assert versions_of({"11.0": "11.0.0", "10.4": "10.4.0"}, None, ["10.5"]).gaps == ()
+
+
+def test_versions_of_an_advisory_take_its_unfixed_and_its_fingerprint_changes() -> None:
+    def parsed(**fields: str) -> Advisory:
+        text = advisory_text(
+            fixed='{ "11.0" = "11.0.0", "10.4" = "10.4.9" }',
+            released="2026-12-01T14:00:07Z",
+            **fields,
+        )
+        return parse_advisory(text, Path("advisories/ACSA-2026-0001.md"), "ACSA")
+
+    plain, none, two = parsed(), parsed(unfixed="[]"), parsed(unfixed='["10.6", "10.5"]')
+    # (each after the other: the cache of versions keys on the lines too)
+    assert versions(plain).gaps == () and versions(none).gaps == ()
+    assert versions(two).affected_list[0] == "after 10.4 – before 11.0"
+    assert versions(none).gaps == ()
+    assert len({fingerprint(plain), fingerprint(none), fingerprint(two)}) == 3
