@@ -240,7 +240,7 @@ def _texts_check(
         if why := fixed_problem(prepared.fixed[advisory.id]):
             return Check("announcement and pages", False, f"{advisory.id}: fixed: {why}")
     try:
-        texts.announcement(settings, batch, now, prepared.fixed)
+        texts.announcement(settings, batch, now, prepared.fixed, prepared.unfixed)
         at = release_instant(now, batch)  # (what the lift records)
         released = {a.id: _as_released(settings, a, at, prepared) for a in batch}
         for advisory in released.values():  # the records due on the disclosure date
@@ -265,6 +265,6 @@ def _as_released(
 ) -> Advisory:
     """The advisory as the lift will record it, read back from the text it would write: a
     file the lift could not record the release in stops it here, before anything is pushed."""
-    text = recorded(advisory, when, prepared.fixed, prepared.fix_commits)
+    text = recorded(advisory, when, prepared.fixed, prepared.fix_commits, prepared.unfixed)
     shown = display_path(settings, advisory.path)
     return parse_advisory(text, shown, settings.project.advisory_prefix, file=advisory.path)

@@ -270,7 +270,7 @@ def _gates(
         report.messages = messages(prepared)
         try:
             report.subject, report.body = texts.announcement(
-                settings, batch, instant, prepared.fixed
+                settings, batch, instant, prepared.fixed, prepared.unfixed
             )
         except ReleasekitError:
             if not dry_run:
@@ -315,8 +315,9 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     pushed = Prepared.from_journal(push_step)
     report.updates = list(pushed.updates)
     try:
-        report.note("record", _told(steps.record, run, released, fixed, pushed.fix_commits))
-        sent = _told(steps.announce, run, released, fixed, answers)
+        recorded = (fixed, pushed.unfixed)
+        report.note("record", _told(steps.record, run, released, recorded, pushed.fix_commits))
+        sent = _told(steps.announce, run, released, recorded, answers)
         if sent is not None:
             report.subject, report.body = sent
         report.note("mail", sent is not None)

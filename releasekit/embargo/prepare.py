@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from packaging.version import Version
+
 from releasekit.adapters import journal
 from releasekit.adapters.git import Person
 from releasekit.adapters.signing import Signer
@@ -43,22 +45,31 @@ class Prepared:
     updates: tuple[RefUpdate, ...]
     fixed: Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
     fix_commits: Mapping[str, str] = field(default_factory=dict)  # line -> its last fix
+    # advisory id -> the released lines between its oldest and newest fixed line that got no
+    # fix, newest first; None: not known (journalled by an older releasekit)
+    unfixed: Mapping[str, Sequence[str]] | None = None
 
     def journal_detail(self) -> dict[str, Any]:
-        """The ref updates, fixed versions and fix commits as the push step journals them."""
-        return {
+        """The ref updates, fixed versions, fix commits and the lines left without the fix
+        as the push step journals them."""
+        detail: dict[str, Any] = {
             "updates": [[u.ref, u.old, u.new, u.line] for u in self.updates],
             "fixed": {k: dict(v) for k, v in self.fixed.items()},
             "fix_commits": dict(self.fix_commits),
         }
+        if self.unfixed is not None:
+            detail["unfixed"] = {k: list(v) for k, v in self.unfixed.items()}
+        return detail
 
     @classmethod
     def from_journal(cls, step: journal.Step) -> Prepared:
-        """What a push step meant to push (no plan: the objects are in the clone)."""
+        """What a push step meant to push (no plan: the objects are in the clone). A step
+        journalled by an older releasekit has no ``unfixed``: None (the gaps are guessed)."""
         updates = tuple(
             RefUpdate(ref, old, new, line) for ref, old, new, line in step.detail["updates"]
         )
-        return cls(None, updates, step.detail["fixed"], step.detail.get("fix_commits", {}))
+        fixed, unfixed = step.detail["fixed"], step.detail.get("unfixed")
+        return cls(None, updates, fixed, step.detail.get("fix_commits", {}), unfixed)
 
 
 def fix_commits_of(
@@ -85,14 +96,19 @@ def recorded(
     released: datetime,
     fixed: Mapping[str, Mapping[str, str]],
     fix_commits: Mapping[str, str],
+    unfixed: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The advisory's file as the lift records the release in it: ``released``, the fixed
-    versions and the last fix commit of each line that got the fix."""
-    values = {
+    versions, the released lines between two fixed ones that got no fix (``unfixed``, when
+    known: an advisory with no fixed version gets none) and the last fix commit of each line
+    that got the fix."""
+    values: dict[str, Any] = {
         "released": released,
         "fixed": fixed.get(advisory.id, {}),
-        "fix_commits": fix_commits_of(fixed, fix_commits, advisory.id),
     }
+    if unfixed is not None and values["fixed"] and advisory.id in unfixed:
+        values["unfixed"] = list(unfixed[advisory.id])
+    values["fix_commits"] = fix_commits_of(fixed, fix_commits, advisory.id)
     # Bytes, decoded: read_text would make the file's CRLF line ends LF.
     return update_front_matter(advisory.path.read_bytes().decode("utf-8"), values)
 
@@ -127,7 +143,8 @@ def prepare(
             sign = signer.sign_for_tag if signer is not None else None
             tag_oid = repo.create_tag_object(line.tag, head, line.tag_message, tagger, sign)
             updates.append(RefUpdate(f"refs/tags/{line.tag}", None, tag_oid, line.name))
-    return Prepared(the_plan, tuple(updates), _fixed(the_plan, batch), fix_commits)
+    fixed = _fixed(the_plan, batch)
+    return Prepared(the_plan, tuple(updates), fixed, fix_commits, unfixed_lines(the_plan, fixed))
 
 
 _SHOWN_PER_BRANCH = 200
@@ -168,6 +185,26 @@ def messages(prepared: Prepared) -> list[tuple[str, str]]:
             oid = commit.parents[0] if commit.parents else None
         shown += reversed(chain)
     return shown
+
+
+def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:
+    """Per advisory, the released lines (of the tags, supported or not) between its oldest
+    and its newest fixed line that do not get the fix, newest first: what makes the gaps of
+    model.versions, which the advisory alone cannot tell (ESR 10.4 fixed with 11.0: 10.5 and
+    10.6 were released in between; LTS 4.2 fixed with 5.0: no line was)."""
+    found: dict[str, list[str]] = {}
+    for advisory_id, lines in fixed.items():
+        if not lines:
+            continue
+        keys = [Version(line) for line in lines]
+        oldest, newest = min(keys), max(keys)
+        between = [
+            name
+            for name in the_plan.released
+            if name not in lines and oldest < Version(name) < newest
+        ]
+        found[advisory_id] = sorted(between, key=Version, reverse=True)
+    return found
 
 
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:

@@ -199,7 +199,7 @@ def _replan(run: Run, prepared: Prepared, moved: set[str]) -> Prepared:
     renewed = tuple(u for u in fresh.updates if u.line in moved)
     fixes = {k: v for k, v in prepared.fix_commits.items() if k not in moved}
     fixes.update({k: v for k, v in fresh.fix_commits.items() if k in moved})
-    return Prepared(fresh.plan, kept + renewed, prepared.fixed, fixes)
+    return Prepared(fresh.plan, kept + renewed, prepared.fixed, fixes, prepared.unfixed)
 
 
 def _moved_lines(prepared: Prepared, advertised: Mapping[str, str]) -> set[str]:

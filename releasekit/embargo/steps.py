@@ -8,7 +8,7 @@ what the announcement links to.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from releasekit.adapters.mail.smtp import SendReceipt
@@ -25,11 +25,15 @@ from releasekit.support import fsutil
 from releasekit.workspace.paths import display_path
 
 Fixed = Mapping[str, Mapping[str, str]]  # advisory id -> line -> fixed version
+# advisory id -> the released lines between two fixed ones that got no fix (None: not known)
+Unfixed = Mapping[str, Sequence[str]] | None
+Outcome = tuple[Fixed, Unfixed]  # what the push released, as the journal says
 
 
-def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str, str]) -> bool:
-    """Write ``released``, ``fixed`` and ``fix_commits`` (per line that got the fix, its
-    last pushed fix commit) into each advisory file (atomically).
+def record(run: Run, released: datetime, outcome: Outcome, fix_commits: Mapping[str, str]) -> bool:
+    """Write ``released``, ``fixed``, ``unfixed`` (when the journal knows it) and
+    ``fix_commits`` (per line that got the fix, its last pushed fix commit) into each
+    advisory file (atomically).
 
     Done before, the step writes again each file that says nothing of the release (the
     record was discarded, a checkout of the files from before the lift): the journal says
@@ -50,7 +54,7 @@ def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str,
     for advisory in todo:
         # A lift killed inside this write left its temporary file (the lift lock is held).
         fsutil.remove_leftovers(advisory.path.parent, advisory.path.name)
-        updated = recorded(advisory, released, fixed, fix_commits)
+        updated = recorded(advisory, released, outcome[0], fix_commits, outcome[1])
         fsutil.atomic_write(advisory.path, updated, advisory.path.stat().st_mode & 0o777)
     if not done:
         run.book.finish(key, run.now(), {"advisories": run.ids})
@@ -59,13 +63,16 @@ def record(run: Run, released: datetime, fixed: Fixed, fix_commits: Mapping[str,
 
 
 def announce(
-    run: Run, released: datetime, fixed: Fixed, answers: Answers
+    run: Run, released: datetime, outcome: Outcome, answers: Answers
 ) -> tuple[str, str] | None:
     """The signed announcement, one message per list address, each marked sent only after
     the server's 250 and with a stable Message-ID; (subject, body) when any was sent now."""
     mail_settings = require_mail(run.settings)
     signer = Signer(mail_settings.signing_key, run.outside.env.gnupghome)
-    text = functools.cache(lambda: texts.announcement(run.settings, run.batch, released, fixed))
+    fixed, unfixed = outcome
+    text = functools.cache(
+        lambda: texts.announcement(run.settings, run.batch, released, fixed, unfixed)
+    )
 
     def sent(address: str, receipt: SendReceipt) -> None:
         run.outside.say(f"announcement sent to {address} ({receipt.message_id})")

@@ -43,15 +43,18 @@ def advisory_url(site_url: str, advisory_id: str) -> str:
     return f"{site_url.rstrip('/')}/advisories/{advisory_id}.html"
 
 
-def announced_lines(fixed: Mapping[str, str]) -> list[AnnouncedLine]:
+def announced_lines(
+    fixed: Mapping[str, str], unfixed: Sequence[str] | None = None
+) -> list[AnnouncedLine]:
     """Affected and fixed versions per line, as the site shows them (model.versions): fixed
     in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
     fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
     upcoming line) means no release was. Versions are spelt as the fixed one: PostgreSQL's
     line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
     The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
-    fixed in 10.4.0"."""
-    lines, found = [], versions_of(fixed)
+    fixed in 10.4.0", when ``unfixed`` names a released line there that got no fix (None:
+    not known; any line that can lie there is taken to)."""
+    lines, found = [], versions_of(fixed, None, unfixed)
     for fix in sorted(found.lines, key=lambda fix: Version(fix.line)):
         first, last = fix.first_affected, fix.last_affected
         if first is None:
@@ -83,7 +86,7 @@ def announcement_context(
                 "url": advisory_url(project.site_url, item.id),
                 "lines": [
                     {"line": line.line, "affected": line.affected, "fixed": line.fixed}
-                    for line in announced_lines(item.fixed)
+                    for line in announced_lines(item.fixed, item.unfixed)
                 ],
             }
         )
@@ -125,10 +128,22 @@ def announcement(
     batch: Sequence[Advisory],
     released: datetime,
     fixed: Mapping[str, Mapping[str, str]],
+    unfixed: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, str]:
     """(subject, body) of the announcement of ``batch`` released at ``released`` with
-    ``fixed`` (advisory id -> line -> version), with the templates in use."""
-    shown = [public.as_released(settings, a, released, fixed.get(a.id, {})) for a in batch]
+    ``fixed`` (advisory id -> line -> version) and ``unfixed`` (advisory id -> the released
+    lines between two fixed ones that got no fix; None: not known), with the templates in
+    use."""
+    shown = [
+        public.as_released(
+            settings,
+            a,
+            released,
+            fixed.get(a.id, {}),
+            None if unfixed is None else unfixed.get(a.id),
+        )
+        for a in batch
+    ]
     context = announcement_context(settings, released, shown)
     return render_announcement(render.environment(settings.templates_dir), context)
 

@@ -69,6 +69,8 @@ def _toml_line(key: str, value: Any) -> str:
             for item in value
         )
         return f"{key} = [{tables}]"
+    if isinstance(value, list):  # on one line too (unfixed: ["10.6", "10.5"])
+        return f"{key} = [{', '.join(_toml_scalar(item) for item in value)}]"
     return f"{key} = {_toml_scalar(value)}"
 
 
@@ -114,7 +116,8 @@ def update_front_matter(text: str, updates: Mapping[str, Any]) -> str:
     a ``[table]`` or ``[[array]]`` of its own, a value over several lines) is replaced,
     keeping its comment when it was one line, and a new key goes after the last key of the
     top level, before any table (a blank line beside a replaced table may go). Datetimes are
-    written in UTC with ``Z``; tables and arrays of tables as inline values on one line.
+    written in UTC with ``Z``; tables, arrays and arrays of tables as inline values on one
+    line.
     """
     if not updates:
         return text

@@ -12,7 +12,7 @@ none of them can show a field before its stage allows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -47,6 +47,7 @@ class Public:
     versions: Versions  # affected and fixed, per line
     fixed: Mapping[str, str]  # line -> the version that fixed it
     fix_commits: Mapping[str, str]  # line -> the last fix commit pushed (public with the push)
+    unfixed: tuple[str, ...] | None  # released lines between fixed ones left without the fix
     placeholder: str | None  # the sentence the details carry until disclosed; None then
     revisions: tuple[Revision, ...]  # corrections since the release (their reasons are public)
     # From the disclosure date on (these four from the release when [disclosure] at_release
@@ -114,6 +115,7 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
         versions=versions(advisory),
         fixed=dict(advisory.fixed),
         fix_commits=dict(advisory.fix_commits),
+        unfixed=advisory.unfixed,
         placeholder=None if disclosed else lifecycle.placeholder(day),
         revisions=advisory.revisions,
         cve=shown("cve", advisory.cve),
@@ -126,12 +128,18 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
 
 
 def as_released(
-    settings: Settings, advisory: Advisory, released: datetime, fixed: Mapping[str, str]
+    settings: Settings,
+    advisory: Advisory,
+    released: datetime,
+    fixed: Mapping[str, str],
+    unfixed: Sequence[str] | None = None,
 ) -> Public:
-    """What ``advisory`` shows once released at ``released`` with ``fixed`` (line -> version):
-    the fields of the texts made at the lift (announcement, tag message), before the advisory
-    file records its release."""
-    made = replace(advisory, released=released, fixed=dict(fixed))
+    """What ``advisory`` shows once released at ``released`` with ``fixed`` (line -> version)
+    and ``unfixed`` (the released lines between two fixed ones that got no fix; None: not
+    known): the fields of the texts made at the lift (announcement, tag message), before the
+    advisory file records its release."""
+    left_out = None if unfixed is None else tuple(unfixed)
+    made = replace(advisory, released=released, fixed=dict(fixed), unfixed=left_out)
     shown = public_fields(settings, made, Stage.RELEASED)
     assert shown is not None  # released, at the released stage
     return shown

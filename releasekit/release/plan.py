@@ -118,6 +118,7 @@ class Plan:
     committer: Person
     held: Mapping[tuple[str, str], HeldPatch] = field(repr=False)
     repo: ProductRepo = field(repr=False, compare=False)
+    released: tuple[str, ...] = ()  # every line with a release tag, supported or not
 
     def cell(self, advisory_id: str, line: str) -> Cell:
         for cell in self.cells:

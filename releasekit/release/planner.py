@@ -310,6 +310,7 @@ def build_plan(
         committer=who,
         held=held,
         repo=repo,
+        released=tuple(name for name, line in lines.known.items() if line.latest is not None),
     )
 
 

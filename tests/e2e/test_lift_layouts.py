@@ -45,7 +45,7 @@ def test_an_embargo_at_a_fraction_of_a_second_is_lifted_and_recorded(release: Re
     assert release.run("advisory", "check").exit_code == 0
 
 
-_RECORDED = ("released", "fixed", "fix_commits")
+_RECORDED = ("released", "fixed", "unfixed", "fix_commits")
 
 
 def test_a_site_path_that_is_a_file_stops_the_lift_before_the_push(release: Release) -> None:
