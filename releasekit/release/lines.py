@@ -42,7 +42,7 @@ from releasekit.model.versions import first_release
 from releasekit.support import tomlpos
 from releasekit.support.errors import ConfigError
 
-SPELLINGS = "releases.tag, releases.read_tags"
+SPELLINGS = "releases.tag, releases.esr_tag, releases.read_tags"
 
 
 @dataclass(frozen=True)

@@ -350,8 +350,8 @@ def test_a_spelling_that_reads_no_tag_is_not_a_ready_plan(tmp_path: Path) -> Non
     assert result.exit_code == 1, result.output
     assert (
         "no release line: not one of the repository's 9 tags (like REL_16_0) is a release in "
-        "releases.tag, releases.read_tags; give their spelling, or set releases.last = 0 "
-        "until a line is released"
+        "releases.tag, releases.esr_tag, releases.read_tags; give their spelling, or set "
+        "releases.last = 0 until a line is released"
     ) in " ".join(result.stdout.split())
 
 

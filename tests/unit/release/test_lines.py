@@ -248,7 +248,7 @@ def test_a_spelling_not_read_makes_the_line_not_ready(tmp_path: Path) -> None:
     assert two is not None and (two.latest, two.next_version) == ("2.0.4", "2.0.5")
     assert two.problems == (
         "line 2.0: tag v2.0.5 on 2.0.x after 2.0.4 names a version of 2.0, but no spelling "
-        "reads it (releases.tag, releases.read_tags)",
+        "reads it (releases.tag, releases.esr_tag, releases.read_tags)",
     )
     # Without the history the tags alone cannot tell: nothing is claimed.
     assert read_lines(settings, URLLIB3_TAGS, upcoming_exists=True).get("2.0").problems == ()  # type: ignore[union-attr]
@@ -299,7 +299,7 @@ def test_an_unread_tag_of_the_upcoming_line_on_its_branch(tmp_path: Path) -> Non
     assert upcoming is not None
     assert upcoming.problems == (
         "line 2.1: tag release-2.1.0 on main names a version of 2.1, but no spelling reads it "
-        "(releases.tag, releases.read_tags)",
+        "(releases.tag, releases.esr_tag, releases.read_tags)",
     )
 
 
@@ -380,7 +380,7 @@ def test_a_line_of_a_major_version_has_the_problems_of_any_line(tmp_path: Path) 
     assert seven is not None and seven.problems == (
         "line 7: 7.3.1 is already tagged (v7.3.1)",
         "line 7: tag undici-7.4.0 on v7.x after v7.3.0 names a version of 7, but no spelling "
-        "reads it (releases.tag, releases.read_tags)",
+        "reads it (releases.tag, releases.esr_tag, releases.read_tags)",
     )
     with pytest.raises(ConfigError, match=r"releases.esr: 5: .* \(like v5.0.0\)$"):
         read_lines(undici_like(tmp_path, esr='["5"]'), UNDICI_TAGS, upcoming_exists=True)
