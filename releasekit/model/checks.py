@@ -145,8 +145,9 @@ VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the 
 
 
 def bump_format(value: str) -> str | None:
-    """A bump file's format: ``{version}``, or one of its numbers (``{major}``, ``{minor}``,
-    ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``), exactly once and plain."""
+    """A bump file's format: ``{version}``, or its numbers (``{major}``, ``{minor}``,
+    ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``, Django's ``VERSION = ({major},
+    {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two."""
     names = ("version", *VERSION_NUMBERS)
     braces = "only {version}, {major}, {minor} or {micro} may appear in braces"
     fields = _fields(value)
@@ -156,8 +157,10 @@ def bump_format(value: str) -> str | None:
         return "must contain {version} (or {major}, {minor} or {micro})"
     if any(name not in names or spec or conversion for name, spec, conversion in fields):
         return braces
-    if len(fields) != 1:
-        return "must contain one of {version}, {major}, {minor} and {micro} exactly once"
+    if len({name for name, _, _ in fields}) != len(fields):
+        return "must contain each of {version}, {major}, {minor} and {micro} at most once"
+    if any(not literal for literal, _, _, _ in list(string.Formatter().parse(value))[1:]):
+        return "must have text between two of {version}, {major}, {minor} and {micro}"
     return None
 
 

@@ -81,10 +81,12 @@ class BumpSettings:
     )
     format: str = _doc(
         "How the file writes the version, one line with `{version}` once (e.g. "
-        '`__version__ = "{version}"`), or one of its numbers, `{major}`, `{minor}` or '
-        "`{micro}` (0 when the version has fewer), for a file that writes them apart "
-        "(CPython's `#define PY_MICRO_VERSION        {micro}`: one `[[releases.bump]]` "
-        "per line of a file): the release commit replaces the current version by the next, "
+        '`__version__ = "{version}"`), or its numbers, `{major}`, `{minor}` and `{micro}` '
+        "(0 when the version has fewer), each at most once, for a file that writes them "
+        "apart (CPython's `#define PY_MICRO_VERSION        {micro}`: one "
+        "`[[releases.bump]]` per line of a file; Django's "
+        '`VERSION = ({major}, {minor}, {micro}, "final", 0)`): the release commit '
+        "replaces the current version by the next, "
         "and the file must contain it written so exactly once (or the next version, as nginx "
         "writes it right after a release: then it is left as it is). `{version}` may say the "
         'current version with a post-release marker, as CPython\'s `"3.12.10+"` does between '

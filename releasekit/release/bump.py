@@ -33,7 +33,6 @@ from releasekit.support import render
 _BEFORE = rb"(?<![0-9A-Za-z.])"
 _AFTER = rb"(?!\.?[0-9A-Za-z]|\+)"
 _MARKER = rb"\+?"  # CPython's "3.12.12+" between releases: 3.12.12 and what came after it
-_SLOT = "\x00version\x00"  # where a format's {version} goes
 
 
 def changelog_markup(path: str) -> str:
@@ -55,18 +54,17 @@ def written(form: str, version: str) -> str:
 
 def occurrences(data: bytes, form: str, version: str) -> int:
     """How many times ``data`` holds ``version`` written in ``form``."""
-    return len(_found(data, form, _fields(version)[_placeholder(form)]))
+    return len(_found(data, form, version))
 
 
 def bump_text(data: bytes, form: str, current: str, new: str) -> tuple[bytes | None, int, int]:
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
-    ``{version}``, or one of its numbers) replaced by ``new`` written so, and the number of
-    its line; (None, how many there are, 0) unless there is exactly one. A version is
-    whole: ``2.0.5`` is not found in ``2.0.51`` nor in ``2.0.5+local``. ``{version}`` may
-    say ``current`` with the post-release marker, as CPython's ``"3.12.12+"`` does between
+    ``{version}``, or its numbers) replaced by ``new`` written so, and the number of its
+    line; (None, how many there are, 0) unless there is exactly one. A version is whole:
+    ``2.0.5`` is not found in ``2.0.51`` nor in ``2.0.5+local``. ``{version}`` may say
+    ``current`` with the post-release marker, as CPython's ``"3.12.12+"`` does between
     releases: ``new`` is written without it."""
-    name = _placeholder(form)
-    found = _found(data, form, _fields(current)[name], marked=name == "version")
+    found = _found(data, form, current, marked=True)
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
@@ -79,20 +77,22 @@ def _fields(version: str) -> dict[str, str]:
     return {"version": version} | {n: str(numbers[i]) for i, n in enumerate(VERSION_NUMBERS)}
 
 
-def _placeholder(form: str) -> str:
-    """The one placeholder of ``form`` (checked by :func:`checks.bump_format`)."""
-    return next(name for _, name, _, _ in string.Formatter().parse(form) if name)
-
-
-def _found(data: bytes, form: str, value: str, marked: bool = False) -> list[re.Match[bytes]]:
-    """Where ``data`` holds ``value`` in the place of ``form``'s placeholder (``marked``:
-    or ``value`` and the post-release marker ``+``)."""
-    filled = form.format(**dict.fromkeys(("version", *VERSION_NUMBERS), _SLOT))
-    before, _, after = filled.partition(_SLOT)
-    left, right = before.encode(), after.encode()
-    pattern = re.escape(left) + (b"" if left else _BEFORE) + re.escape(value.encode())
-    pattern += _MARKER if marked else b""
-    pattern += re.escape(right) if right else _AFTER
+def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[re.Match[bytes]]:
+    """Where ``data`` holds ``version`` written in ``form``: each placeholder
+    (``{version}`` or a number, checked by :func:`checks.bump_format`) its value, the
+    text between them as it is (``marked``: ``{version}`` may be followed by the
+    post-release marker ``+``). A placeholder at either end is a whole word there."""
+    values = _fields(version)
+    parts = list(string.Formatter().parse(form))
+    pattern = b""
+    for index, (literal, name, _, _) in enumerate(parts):
+        pattern += re.escape(literal.encode())
+        if name is None:
+            continue
+        pattern += b"" if index or literal else _BEFORE
+        pattern += re.escape(values[name].encode())
+        pattern += _MARKER if marked and name == "version" else b""
+        pattern += _AFTER if index == len(parts) - 1 else b""
     return list(re.finditer(pattern, data))
 
 

@@ -324,7 +324,8 @@ def test_inline_tables_are_the_same() -> None:
         ("src/urllib3/_version.py", "src/../v.py", "17: releases.bump.path: 'src/../v.py' is"),
         ('__version__ = "{version}"', "__version__", "18: releases.bump.format: must contain"),
         ('"{version}"\'', '"{patch}"\'', "18: releases.bump.format: only {version}, {major},"),
-        ('"{version}"\'', '"{micro}{version}"\'', "18: releases.bump.format: must contain one"),
+        ('"{version}"\'', '"{micro}{version}"\'', "18: releases.bump.format: must have text"),
+        ('"{version}"\'', '"{micro}.{micro}"\'', "18: releases.bump.format: must contain each"),
         ('"{version}"\'', '"{micro:>9}"\'', "18: releases.bump.format: only {version}, {major},"),
         (
             "format = '#define VERSION \"{version}\"'",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.release.bump import bump_text, insert_entry
+from tests.helpers.paths import REPO_ROOT
 
 VERSION_PY = b"# This file is protected via CODEOWNERS\nfrom __future__ import annotations\n\n"
 VERSION_PY += b'__version__ = "2.0.5"\n'
@@ -104,6 +105,24 @@ def test_a_format_with_literal_braces() -> None:
     text = b'{"version": "1.2.3"}\n'
     data, count, _ = bump_text(text, '{{"version": "{version}"}}', "1.2.3", "1.2.4")
     assert (data, count) == (b'{"version": "1.2.4"}\n', 1)
+
+
+DJANGO = 'VERSION = ({major}, {minor}, {micro}, "final", 0)'
+
+
+def test_a_format_with_several_numbers_moves_them_together() -> None:
+    # Django's django/__init__.py (the real file, tests/fixtures/django/) writes its
+    # version as a tuple: one format says all of it, on every stable branch.
+    real = (REPO_ROOT / "tests" / "fixtures" / "django" / "__init__.py-4.2.2a0").read_bytes()
+    text = real.replace(b'(4, 2, 2, "alpha", 0)', b'(5, 1, 4, "final", 0)')
+    data, count, line = bump_text(text, DJANGO, "5.1.4", "5.1.5")
+    assert (count, line) == (1, 3)
+    assert data == text.replace(b'(5, 1, 4, "final", 0)', b'(5, 1, 5, "final", 0)')
+    data, _, _ = bump_text(data or b"", DJANGO, "5.1.5", "5.2.0")
+    assert data == text.replace(b'(5, 1, 4, "final", 0)', b'(5, 2, 0, "final", 0)')
+    # Another line's version, or this one not final, is not the current one.
+    assert bump_text(text, DJANGO, "4.2.17", "4.2.18") == (None, 0, 0)
+    assert bump_text(real, DJANGO, "4.2.2", "4.2.3") == (None, 0, 0)
 
 
 def test_the_entry_goes_after_the_marker_line() -> None:
