@@ -93,6 +93,15 @@ class BumpSettings:
         "releases: the next is written without it.",
         check=schema.one_line(checks.bump_format),
     )
+    development: str = _doc(
+        "How the file writes the *next* version between releases, for a project that "
+        "moves it right after each release to a development state (Django's post-release "
+        'bump, `VERSION = ({major}, {minor}, {micro}, "alpha", 0)`): a file that says the '
+        "next version so gets it written in `format` by the release commit. Same "
+        "placeholders as `format`. Empty: none.",
+        "",
+        checks.optional(schema.one_line(checks.bump_format)),
+    )
 
 
 @dataclass(frozen=True)

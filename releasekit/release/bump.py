@@ -57,19 +57,22 @@ def occurrences(data: bytes, form: str, version: str) -> int:
     return len(_found(data, form, version))
 
 
-def bump_text(data: bytes, form: str, current: str, new: str) -> tuple[bytes | None, int, int]:
+def bump_text(
+    data: bytes, form: str, current: str, new: str, into: str | None = None
+) -> tuple[bytes | None, int, int]:
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
     ``{version}``, or its numbers) replaced by ``new`` written so, and the number of its
     line; (None, how many there are, 0) unless there is exactly one. A version is whole:
     ``2.0.5`` is not found in ``2.0.51`` nor in ``2.0.5+local``. ``{version}`` may say
     ``current`` with the post-release marker, as CPython's ``"3.12.12+"`` does between
-    releases: ``new`` is written without it."""
+    releases: ``new`` is written without it. ``into``: write ``new`` in this format
+    instead (Django's "alpha" development state, replaced by the "final" release)."""
     found = _found(data, form, current, marked=True)
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
     number = data.count(b"\n", 0, start) + 1
-    return data[:start] + written(form, new).encode() + data[end:], 1, number
+    return data[:start] + written(into or form, new).encode() + data[end:], 1, number
 
 
 def _fields(version: str) -> dict[str, str]:
@@ -178,10 +181,18 @@ def release_commit(
         ahead = occurrences(current, bump.format, line.next_version) == 1
         if data is None and count == 0 and ahead:
             continue  # nginx bumps it right after a release: it says the next one already
+        wanted = repr(written(bump.format, line.latest))
+        if data is None and count == 0 and bump.development:
+            # Django's post-release bump: (5, 1, 5, "alpha", 0) becomes (5, 1, 5, "final", 0)
+            upcoming = line.next_version
+            data, count, number = bump_text(
+                current, bump.development, upcoming, upcoming, into=bump.format
+            )
+            wanted += f" or {written(bump.development, upcoming)!r}"
         if data is None:
             problems.append(
                 f"{where}: releases.bump: {bump.path} must contain "
-                f"{written(bump.format, line.latest)!r} exactly once (found {count})"
+                f"{wanted} exactly once (found {count})"
             )
             continue
         if data == current:
