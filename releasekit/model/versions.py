@@ -43,7 +43,8 @@ class Gap:
     policy: a Low fix in 10.4.0 and the ESR 9.11 only): they have the code and no fix."""
 
     after: str  # the older fixed line (9.11) ...
-    first: str  # ... the first version after it (9.12.0), or ``introduced`` when later
+    first: str  # ... the first version after it (9.12.0), ``introduced`` when later, or the
+    # first release of the oldest ``unfixed`` line when recorded (5.0.0 after 4.2)
     shown: str  # how the affected list says it: "after 9.11", or ``first``
     before: str  # the newer fixed line (10.4), up to its first release ...
     below: str  # ... (10.4.0)
@@ -304,15 +305,20 @@ def _gaps(
             continue  # (the older line had no affected release: nothing says the gap had it)
         if start >= below:
             continue  # adjacent lines: 10.2 and 10.3
+        shown_from = start
         if left_out is not None:
             lowest = _key(start[:width])  # (a line before introduced's had no code)
-            if not any(lowest <= _key(key[:width]) < below for key in left_out):
+            inside = [_key(key[:width]) for key in left_out]
+            inside = [key for key in inside if lowest <= key < below]
+            if not inside:
                 continue  # no released line between them went without the fix
+            # From the oldest of them: Django's 5.0.0 after the LTS 4.2 (there was no 4.3).
+            start = max(start, min(inside))
         elif width == 2 and below[:2] == (older_key[0] + 1, 0):
             continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
         spelt = _spelling(newer.fixed)
         first = _text(start, spelt)
-        shown = f"after {older.line}" if start == after else first
+        shown = f"after {older.line}" if shown_from == after else _text(shown_from, spelt)
         yield Gap(older.line, first, shown, newer.line, _text(below, spelt), newer.fixed)
 
 

@@ -188,8 +188,8 @@ def test_a_low_fix_in_main_and_the_lts_leaves_5_1_and_5_0_unfixed(
     assert dict(advisory.fixed) == {"5.2": "5.2.0", "4.2": "4.2.18"}
     assert advisory.unfixed == ("5.1", "5.0")
     assert len(smtp_server.messages) == len(LISTS)
-    # On the disclosure date the OSV record says 4.2 up to 4.2.18 affected, in PyPI's
-    # versions.
+    # On the disclosure date the OSV record says 4.2 up to 4.2.18, and 5.0 and 5.1 up to
+    # 5.2.0, affected, in PyPI's versions: from 5.0.0, never 4.3.0 (Django had no 4.3).
     with time_machine.travel(EMBARGO + timedelta(days=31), tick=False):
         published = run(root, "publish", env=gpg_home.env)
     assert published.exit_code == 0, published.output
@@ -197,3 +197,5 @@ def test_a_low_fix_in_main_and_the_lts_leaves_5_1_and_5_0_unfixed(
     ranges = [(entry["package"], entry["ranges"][0]["events"]) for entry in record["affected"]]
     package = {"ecosystem": "PyPI", "name": "Django"}
     assert (package, [{"introduced": "4.2.0"}, {"fixed": "4.2.18"}]) in ranges
+    assert (package, [{"introduced": "5.0.0"}, {"fixed": "5.2.0"}]) in ranges
+    assert "4.3" not in (root / "site" / "advisories.json").read_text()

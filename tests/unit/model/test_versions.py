@@ -34,6 +34,18 @@ def test_recorded_unfixed_lines_make_the_gap_the_guess_cannot_see() -> None:
     assert "10.6.3" in between[0] and "10.4.9" not in between[0]
 
 
+def test_a_gap_starts_at_its_oldest_unfixed_line() -> None:
+    # Django: a Low fix in 5.2.0 and the LTS 4.2.18 leaves 5.1 and 5.0 unfixed; the gap
+    # started at a 4.3.0 that never existed (in the OSV, CVE and CSAF ranges).
+    found = versions_of({"5.2": "5.2.0", "4.2": "4.2.18"}, None, ["5.1", "5.0"])
+    (gap,) = found.gaps
+    assert (gap.after, gap.first, gap.shown, gap.below) == ("4.2", "5.0.0", "after 4.2", "5.2.0")
+    assert found.affected_list[0] == "after 4.2 – before 5.2"
+    between = [r for r in found.ranges() if not r.supported]
+    assert [(r.first, r.below) for r in between] == [("5.0.0", "5.2.0")]
+    assert "5.0.0" in between[0] and "4.3.0" not in between[0]
+
+
 def test_an_empty_unfixed_says_no_line_lies_between() -> None:
     # Django-like: the LTS 4.2 is the last minor of 4.x; and an ESR 9.11 with 10.1 next:
     # the guess took 9.12 ... 10.0 to exist.
