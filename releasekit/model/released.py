@@ -19,6 +19,9 @@ from releasekit.support import text as textrule
 # (the longest-lived Linux stable lines made a few hundred patch releases), and 10,000 pages
 # are seconds of a publish; a fixed 10.4.99999999999999999999 took memory without bound.
 MAX_NAMED = 10_000
+# The lines between two fixed ones that the lift recorded (``unfixed``) get a page each too:
+# a Firefox ESR fixed with the current release has some twenty.
+MAX_UNFIXED = 1_000
 
 
 @lru_cache(maxsize=4096)
@@ -62,6 +65,8 @@ def unfixed_problem(
     none of them fixed, each between two fixed lines. Counted, never quoted."""
     if not fixed:
         return "given without fixed (it names the lines between two fixed ones)"
+    if len(unfixed) > MAX_UNFIXED:  # (each gets a version page)
+        return f"names over {MAX_UNFIXED:,} lines"
     wrong = sum(1 for line in unfixed if not version_text(line))
     if wrong:
         counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"

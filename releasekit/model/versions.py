@@ -49,6 +49,9 @@ class Gap:
     before: str  # the newer fixed line (10.4), up to its first release ...
     below: str  # ... (10.4.0)
     upgrade: str  # the newer line's fixed version
+    # The first affected release of each line in it that the lift recorded (``unfixed``):
+    # each gets a version page. () when the lines are guessed: none is known to exist.
+    named: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class Versions:
     def named(self) -> tuple[str, ...]:
         """The versions the ranges name: each affected release of a fixed line (its patch
         releases from the first affected one), each fixed version, the first release of a
-        range that starts on an unsupported line. Oldest first."""
+        range that starts on an unsupported line, and of each line between two fixed ones
+        that the lift recorded as left without the fix. Oldest first."""
         return _named(self)
 
 
@@ -126,6 +130,8 @@ def _named(found: Versions) -> tuple[str, ...]:
     for text in (found.earlier_from, found.open_from):
         if text:
             names.add(text)
+    for gap in found.gaps:
+        names.update(gap.named)
     return tuple(sorted(names, key=release_key))
 
 
@@ -314,12 +320,16 @@ def _gaps(
                 continue  # no released line between them went without the fix
             # From the oldest of them: Django's 5.0.0 after the LTS 4.2 (there was no 4.3).
             start = max(start, min(inside))
+            firsts = sorted({max(key, start) for key in inside})
         elif width == 2 and below[:2] == (older_key[0] + 1, 0):
             continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
+        else:
+            firsts = []
         spelt = _spelling(newer.fixed)
         first = _text(start, spelt)
         shown = f"after {older.line}" if shown_from == after else _text(shown_from, spelt)
-        yield Gap(older.line, first, shown, newer.line, _text(below, spelt), newer.fixed)
+        named = tuple(_text(key, spelt) for key in firsts)
+        yield Gap(older.line, first, shown, newer.line, _text(below, spelt), newer.fixed, named)
 
 
 def _before(fixed: Key, width: int, spelt: int) -> Key | None:

@@ -120,6 +120,12 @@ def test_an_esr_of_an_older_minor_leaves_the_minors_after_it_affected(esr_minor:
     assert gap in announced(esr_minor)
     page = (esr_minor.root / "site" / "advisories" / f"{ID}.html").read_text()
     assert "after 10.4 – before 11.0" in page
+    # "Am I affected?" lists the lines left without the fix: a user of 10.5 finds its line.
+    site = esr_minor.root / "site"
+    for version in ("10.5.0", "10.6.0"):
+        listed = (site / "versions" / f"{version}.html").read_text()
+        assert ID in listed and "11.0.0" in listed, version
+    assert not (site / "versions" / "10.7.0.html").exists()
     assert esr_minor.run("advisory", "check").exit_code == 0
     # On the disclosure date the OSV record says 10.5.0 up to 11.0.0 affected.
     with time_machine.travel(EMBARGO + timedelta(days=31), tick=False):

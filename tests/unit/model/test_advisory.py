@@ -601,6 +601,11 @@ def test_unfixed_names_the_released_lines_between_fixed_ones_that_got_no_fix() -
         ('["10.5", "10.5"]', None, ":8: unfixed: names a line twice"),
         ('["10.4", "10.5"]', None, ":8: unfixed: 1 line is in fixed too: a line either got"),
         ('["10.3", "11.1"]', None, ":8: unfixed: 2 lines are not between the oldest and the new"),
+        (
+            "[" + ", ".join(f'"10.{n}"' for n in range(5, 1006)) + "]",
+            '{ "11.0" = "11.0.0", "10.4" = "10.4.9" }',
+            ":8: unfixed: names over 1,000 lines",  # (each would get a version page)
+        ),
     ],
 )
 def test_bad_unfixed_lines_are_named_by_file_line_and_field(

@@ -84,3 +84,16 @@ def test_versions_of_an_advisory_take_its_unfixed_and_its_fingerprint_changes() 
     assert versions(two).affected_list[0] == "after 10.4 – before 11.0"
     assert versions(none).gaps == ()
     assert len({fingerprint(plain), fingerprint(none), fingerprint(two)}) == 3
+
+
+def test_the_lines_recorded_without_the_fix_are_named_and_guessed_ones_are_not() -> None:
+    # Each line the lift recorded between two fixed ones gets a version page ("am I
+    # affected?" must list 10.5 and 10.6); a guessed gap names none: 9.12 may not exist.
+    recorded = versions_of({"11.0": "11.0.0", "10.4": "10.4.9"}, None, ("10.6", "10.5"))
+    assert recorded.gaps[0].named == ("10.5.0", "10.6.0")
+    assert {"10.5.0", "10.6.0"} <= set(recorded.named())
+    later = versions_of({"11.0": "11.0.0", "10.4": "10.4.9"}, "10.6.2", ("10.6", "10.5"))
+    assert later.gaps[0].named == ("10.6.2",)  # (10.5 had no code)
+    guessed = versions_of({"10.4": "10.4.0", "9.11": "9.11.10"})
+    assert guessed.gaps and guessed.gaps[0].named == ()
+    assert "9.12.0" not in guessed.named()
