@@ -217,6 +217,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 component=component,
                 credits=credited,
                 pairs=pairs,
+                exact=ours is not None,
                 unaffected=unaffected,
                 aliases=(source_id,) if isinstance(source_id, str) else (),
                 references=tuple(references),

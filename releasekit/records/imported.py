@@ -67,6 +67,9 @@ class Imported:
     component: str | None = None  # releasekit's component (its CVE record's module)
     credits: tuple[Credit, ...] = ()
     pairs: list[Pair] = field(default_factory=list)
+    # Written by releasekit (its OSV record's database_specific.advisory, its CVE record):
+    # its ranges say exactly the lines between fixed ones that are affected, and no others.
+    exact: bool = False
     unaffected: list[str] = field(default_factory=list)  # lines fixed in their X.Y.0
     fix_commits: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
@@ -188,14 +191,17 @@ def _merged(intervals: list[tuple[Version, Version | None]]) -> list[tuple[Versi
 
 
 def _coverage(
-    fixed: dict[str, str], introduced: str | None, gaps: bool = True
+    fixed: dict[str, str],
+    introduced: str | None,
+    gaps: bool = True,
+    unfixed: tuple[str, ...] | None = None,
 ) -> list[tuple[Version, Any]]:
-    """The affected versions releasekit shows for ``fixed`` and ``introduced`` (``gaps``:
-    with the lines between two fixed ones, which releasekit shows affected and another
-    project's record may leave out)."""
+    """The affected versions releasekit shows for ``fixed``, ``introduced`` and ``unfixed``
+    (``gaps``: with the lines between two fixed ones, which releasekit shows affected and
+    another project's record may leave out)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
-        fixed=fixed, introduced=introduced,
+        fixed=fixed, introduced=introduced, unfixed=unfixed,
     )  # fmt: skip
     found = versions(probe)
     intervals: list[tuple[Version, Version | None]] = [
@@ -213,13 +219,37 @@ def _coverage(
 
 
 def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None]:
-    """``fixed`` and ``introduced`` that say exactly the record's affected versions.
+    """``fixed`` and ``introduced`` of :func:`released_lines`."""
+    fixed, introduced, _unfixed = released_lines(item, parts)
+    return fixed, introduced
+
+
+def _between(pairs: list[Pair], fixed: dict[str, str], parts: int) -> tuple[str, ...]:
+    """The lines between two fixed ones on which a range starts, newest first: the lines
+    left without the fix (``unfixed``) that the record's ranges between fixed lines say."""
+    keys = [Version(line) for line in fixed]
+    found = {
+        line_key(p.introduced, parts)
+        for p in pairs
+        if p.introduced is not None and p.fixed is not None
+    }
+    inside = [line for line in found if line not in fixed and min(keys) < Version(line) < max(keys)]
+    return tuple(sorted(inside, key=Version, reverse=True))
+
+
+def released_lines(
+    item: Imported, parts: int = 2
+) -> tuple[dict[str, str], str | None, tuple[str, ...] | None]:
+    """``fixed``, ``introduced`` and ``unfixed`` that say exactly the record's affected
+    versions (``unfixed`` None: releasekit's guess of the lines between fixed ones says them).
 
     Each range's fixed version names its line (``database_specific.line`` when releasekit
     wrote the record, else the version's first ``parts`` release numbers, as ``[releases]
     line_parts`` names lines). Refused when releasekit's lines cannot say the same versions:
-    two ranges on one line, a range with no fixed version beside fixed ones. A record that
-    leaves out the lines between two fixed ones (which releasekit shows affected) is taken.
+    two ranges on one line, a range with no fixed version beside fixed ones. A range between
+    two fixed lines names a line left without the fix (``unfixed``) when the guess does not
+    see it. Another project's record that leaves out the lines between two fixed ones (which
+    releasekit shows affected) is taken; releasekit's own record says exactly which are.
     """
     pairs = item.pairs
     where = pairs[0].pointer if pairs else "/"
@@ -229,7 +259,7 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
             why = "a range with no fixed version beside other ranges cannot be recorded"
             raise ImportRefused(item.source, open_pairs[0].pointer, why)
         start = open_pairs[0].introduced or "0"
-        return {}, start
+        return {}, start, None
     fixed: dict[str, str] = {}
     for pair in pairs:
         assert pair.fixed is not None
@@ -241,9 +271,14 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
     wanted = _merged(
         [(Version(p.introduced or "0"), Version(p.fixed)) for p in pairs if p.fixed is not None]
     )
+    left_out = _between(pairs, fixed, parts) if fixed else ()
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
     for introduced in (None, *starts):
-        if wanted in (_coverage(fixed, introduced), _coverage(fixed, introduced, gaps=False)):
-            return fixed, introduced
+        if wanted == _coverage(fixed, introduced):
+            return fixed, introduced, None
+        if not item.exact and wanted == _coverage(fixed, introduced, gaps=False):
+            return fixed, introduced, None
+        if (left_out or item.exact) and wanted == _coverage(fixed, introduced, True, left_out):
+            return fixed, introduced, left_out
     why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
     raise ImportRefused(item.source, where, why)

@@ -175,6 +175,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 package=package,
                 credits=credited,
                 pairs=stub.pairs,
+                exact=isinstance(ours, str),
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),
                 references=references,

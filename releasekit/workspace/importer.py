@@ -23,7 +23,7 @@ from releasekit.model.config import Settings
 from releasekit.model.entries import credit_table
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.records.cve_read import read_cve
-from releasekit.records.imported import Imported, ImportRefused, lines_of
+from releasekit.records.imported import Imported, ImportRefused, released_lines
 from releasekit.records.osv_read import read_osv
 from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError
@@ -82,7 +82,7 @@ def _merge(items: list[Imported]) -> Imported:
 
 
 def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
-    fixed, introduced = lines_of(item, settings.releases.line_parts)
+    fixed, introduced, unfixed = released_lines(item, settings.releases.line_parts)
     component = item.component
     if item.advisory is None and item.package not in (None, settings.project.name):
         component = item.package
@@ -99,6 +99,7 @@ def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
         "embargo": item.published,
         "released": item.published,
         "fixed": fixed,
+        "unfixed": list(unfixed) if unfixed is not None else None,
         "fix_commits": {k: v for k, v in item.fix_commits.items() if k in fixed} or None,
     }
     return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,128 @@
+"""advisory import of releasekit's own records: publish -> import -> publish, shape by shape.
+
+A mirror (or a project moving its history into releasekit) imports the records a releasekit
+site published: the second site must say the same affected and fixed versions, ranges and
+ratings as the first. Only what the records do not carry may differ (ids and times).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasekit.site import build
+from releasekit.workspace import files as workspace
+from releasekit.workspace.importer import import_files
+from tests.helpers.sites import CONFIG
+
+LATER = datetime.fromisoformat("2027-03-01T12:00:00+00:00")
+RELEASED = "embargo = 2026-10-13T14:00:00Z\nreleased = 2026-10-13T14:00:07Z"
+SCORE = 'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"'  # (medium)
+
+
+def _config(upcoming: str = "10.4", esr: str = '["9.11"]', parts: int | None = None) -> str:
+    releases = f'upcoming = "{upcoming}"\nesr = {esr}'
+    if parts is not None:
+        releases += f"\nline_parts = {parts}"
+    return CONFIG.replace('upcoming = "10.4"\nesr = ["9.11"]', releases)
+
+
+def _advisory(number: int, front: str, *, cve: bool = True) -> tuple[str, str]:
+    ident = f"ACSA-2026-{number:04d}"
+    lines = [f'id = "{ident}"', f'title = "Title {number}"', f'summary = "Summary {number}."']
+    given = {line.split(" = ")[0] for line in front.splitlines()}
+    lines += [SCORE] if "cvss" not in given and "cvss4" not in given else []
+    lines += [f'cve = "CVE-2026-{40000 + number}"'] if cve and "cve" not in given else []
+    text = "\n".join([*lines, RELEASED, front])
+    return ident, f"+++\n{text}\n+++\n\n## Impact\n\nDetails of it.\n"
+
+
+_FACTS = ("id", "severity", "scored", "affected", "fixed", "ranges", "cve", "component")
+
+
+def _facts(root: Path) -> dict[str, Any]:
+    """What a reader of the site learns of each advisory's versions and rating: its entry
+    in advisories.json, versions.json, and what its OSV and CVE records say of them."""
+    site = root / "site"
+    entries = json.loads((site / "advisories.json").read_text())["advisories"]
+    found: dict[str, Any] = {
+        "advisories.json": [{k: e[k] for k in _FACTS} for e in entries],
+        "versions.json": json.loads((site / "versions.json").read_text())["versions"],
+    }
+    for path in sorted((site / "osv").glob("*.json")):
+        record = json.loads(path.read_text())
+        found[f"osv/{path.name}"] = [record["affected"], record["database_specific"]]
+    for path in sorted((site / "cve").glob("*.json")):
+        cna = json.loads(path.read_text())["containers"]["cna"]
+        found[f"cve/{path.name}"] = [cna["affected"], cna.get("metrics")]
+    return found
+
+
+def _records(root: Path, folders: tuple[str, ...] = ("osv", "cve")) -> list[Path]:
+    return [p for f in folders for p in sorted((root / "site" / f).glob("*.json"))]
+
+
+def round_trip(
+    tmp_path: Path, config: str, advisories: list[tuple[str, str]], folders: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:
+    """The facts of the first site and of the one imported from its records (``folders``:
+    which of them), and the imported advisory files."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for root in (first, second):
+        (root / "advisories").mkdir(parents=True)
+        (root / "releasekit.toml").write_text(config)
+    for ident, text in advisories:
+        (first / "advisories" / f"{ident}.md").write_text(text)
+    build.publish_workspace(workspace.open_workspace(first), LATER)
+    paths = _records(first, folders)
+    written = import_files(workspace.open_workspace(second), paths, [p.name for p in paths])
+    build.publish_workspace(workspace.open_workspace(second), LATER)
+    return _facts(first), _facts(second), written
+
+
+SHAPES = {
+    # 10.4 -> 11.0: a gap the guess cannot see (it takes 10.x and 11.0 for neighbours)
+    "unfixed lines the guess cannot see": (
+        _config("11.1", '["10.4"]'),
+        [_advisory(1, 'fixed = { "11.0" = "11.0.2", "10.4" = "10.4.5" }\nunfixed = ["10.5"]')],
+    ),
+    "unfixed lines and introduced in the gap": (
+        _config("11.1", '["10.4"]'),
+        [
+            _advisory(
+                1,
+                'introduced = "10.5.2"\nfixed = { "11.0" = "11.0.2", "10.4" = "10.4.5" }\n'
+                'unfixed = ["10.6", "10.5"]',
+            )
+        ],
+    ),
+    # 9.11 -> 10.3 with no line between them left without the fix: no gap
+    "no unfixed line where the guess sees one": (
+        _config(),
+        [_advisory(1, 'fixed = { "10.3" = "10.3.3", "9.11" = "9.11.9" }\nunfixed = []')],
+    ),
+}
+
+
+# Each record alone too: a site without [cve] org_id (or an advisory without a CVE id)
+# publishes only the OSV record; a mirror may take only the CVE records.
+FOLDERS = [("osv", "cve"), ("osv",), ("cve",)]
+CASES = [
+    (shape, folders)
+    for shape in sorted(SHAPES)
+    for folders in FOLDERS
+    if (shape, folders) != ("unfixed lines and introduced in the gap", ("osv",))
+]
+
+
+@pytest.mark.parametrize(("shape", "folders"), CASES, ids=[f"{s}-{'+'.join(f)}" for s, f in CASES])
+def test_the_lines_and_ranges_come_back(
+    tmp_path: Path, shape: str, folders: tuple[str, ...]
+) -> None:
+    config, advisories = SHAPES[shape]
+    first, second, _ = round_trip(tmp_path, config, advisories, folders)
+    assert second == first
