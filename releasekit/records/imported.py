@@ -71,6 +71,9 @@ class Imported:
     # its ranges say exactly the lines between fixed ones that are affected, and no others.
     exact: bool = False
     unaffected: list[str] = field(default_factory=list)  # lines fixed in their X.Y.0
+    # Each line's fixed version as releasekit spelt it (its OSV record's
+    # database_specific.fixed), with the lines that had no affected release; None: not said
+    lines: dict[str, str] | None = None
     fix_commits: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -260,13 +263,13 @@ def released_lines(
             raise ImportRefused(item.source, open_pairs[0].pointer, why)
         start = open_pairs[0].introduced or "0"
         return {}, start, None
-    fixed: dict[str, str] = {}
-    for pair in pairs:
+    fixed: dict[str, str] = dict(item.lines or {})
+    for pair in pairs if item.lines is None else ():
         assert pair.fixed is not None
         line = pair.line or line_key(pair.fixed, parts)
         if line not in fixed or Version(pair.fixed) > Version(fixed[line]):
             fixed[line] = pair.fixed
-    for version_text in item.unaffected:
+    for version_text in item.unaffected if item.lines is None else ():
         fixed.setdefault(line_key(version_text, parts), version_text)
     wanted = _merged(
         [(Version(p.introduced or "0"), Version(p.fixed)) for p in pairs if p.fixed is not None]

@@ -141,6 +141,10 @@ def osv_record(
     if shown.scored:
         specific["severity"] = shown.severity.upper()
     specific["cwe_ids"] = [shown.cwe] if shown.cwe else []
+    if shown.versions.lines:
+        # Each line's fixed version as spelt (16.3, not SEMVER's 16.3.0), also of a line that
+        # had no affected release and so no range (10.4.0): what an import gives back.
+        specific["fixed"] = {fix.line: fix.fixed for fix in shown.versions.lines}
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
         "id": osv_id(settings, shown.id),

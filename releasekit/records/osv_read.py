@@ -113,6 +113,20 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
     return found or {None: Imported(source, "osv", "", None)}  # type: ignore[arg-type]
 
 
+def _lines(specific: dict[str, Any], source: str) -> dict[str, str] | None:
+    """The fixed version of each line as releasekit's record spells them (None: not said)."""
+    given = specific.get("fixed")
+    if given is None:
+        return None
+    at = "/database_specific/fixed"
+    if not isinstance(given, dict) or not given:
+        raise ImportRefused(source, at, "must map each release line to its fixed version")
+    return {
+        version(line, source, at): version(fixed, source, f"{at}/{line}")
+        for line, fixed in given.items()
+    }
+
+
 def read_osv(record: Any, source: str) -> list[Imported]:
     """The advisories an OSV record describes, one per package."""
     if not isinstance(record, dict):
@@ -176,6 +190,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 credits=credited,
                 pairs=stub.pairs,
                 exact=isinstance(ours, str),
+                lines=_lines(specific, source) if isinstance(ours, str) else None,
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),
                 references=references,

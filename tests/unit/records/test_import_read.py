@@ -240,3 +240,18 @@ def test_an_osv_package_listed_once_per_range_is_one_advisory() -> None:
     }
     (item,) = read_osv(record, "o.json")
     assert lines_of(item) == ({"1.0": "1.0.4", "2.0": "2.0.1"}, None)
+
+
+def test_releasekits_fixed_versions_as_spelt_and_a_wrong_map_refused() -> None:
+    record = {
+        "id": "x_ACSA-2026-0001",
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "affected": [_entry("16", "16.0.0", "16.3.0", A)],
+        "database_specific": {"advisory": "ACSA-2026-0001", "fixed": {"16": "16.3", "17": "17.0"}},
+    }
+    (item,) = read_osv(record, "r.json")
+    assert lines_of(item, 1) == ({"16": "16.3", "17": "17.0"}, None)  # (17: no range)
+    record["database_specific"]["fixed"] = {"16": "sixteen"}
+    with pytest.raises(ImportRefused, match="/database_specific/fixed/16: is not a version"):
+        read_osv(record, "r.json")

@@ -85,6 +85,28 @@ def round_trip(
 
 
 SHAPES = {
+    # PostgreSQL's spelling: 16.3 on line 16 (SEMVER ranges say 16.3.0)
+    "two-number versions": (
+        _config("17", "[]", parts=1),
+        [_advisory(1, 'introduced = "14.2"\nfixed = { "16" = "16.3", "15" = "15.7" }')],
+    ),
+    "two-number versions without a cve id": (
+        _config("17", "[]", parts=1),
+        [_advisory(1, 'fixed = { "16" = "16.3", "15" = "15.7" }', cve=False)],
+    ),
+    # a line fixed in its X.0 has no affected release, and so no OSV range
+    "a line fixed in its first release, without a cve id": (
+        _config(),
+        [
+            _advisory(
+                1, 'introduced = "9.8"\nfixed = { "10.4" = "10.4.0", "9.11" = "9.11.9" }', cve=False
+            )
+        ],
+    ),
+    "only a line fixed in its first release": (
+        _config(),
+        [_advisory(1, 'introduced = "10.4"\nfixed = { "10.4" = "10.4.0" }', cve=False)],
+    ),
     # 10.4 -> 11.0: a gap the guess cannot see (it takes 10.x and 11.0 for neighbours)
     "unfixed lines the guess cannot see": (
         _config("11.1", '["10.4"]'),
@@ -115,7 +137,7 @@ CASES = [
     (shape, folders)
     for shape in sorted(SHAPES)
     for folders in FOLDERS
-    if (shape, folders) != ("unfixed lines and introduced in the gap", ("osv",))
+    if folders != ("cve",) or all("\ncve = " in text for _, text in SHAPES[shape][1])
 ]
 
 
