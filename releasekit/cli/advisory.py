@@ -189,11 +189,18 @@ def advisory_import(obj: Context, files: tuple[str, ...]) -> None:
     """
     from pathlib import Path
 
-    from releasekit.workspace.importer import import_files
+    from releasekit.workspace.importer import import_files, kept_ratings
 
     settings = obj.settings
     paths = [Path(f) for f in files]
     written = import_files(settings, paths, [str(p) for p in paths])
     for path in written:
         show.echo(str(display_path(settings, path)))
+    for path, severity in kept_ratings(settings, written):
+        shown = display_path(settings, path)
+        show.echo(
+            f"{shown}: severity {severity} kept from the records, which give no reason for"
+            " it: replace the severity_reason the import wrote",
+            err=True,
+        )
     show.echo(f"Imported {counted(len(written), 'advisory', 'advisories')}", err=True)

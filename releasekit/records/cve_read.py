@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from releasekit.model.advisory import CWE_RE
+from releasekit.records.cve import SEVERITY_TYPE
 from releasekit.records.imported import (
     Imported,
     ImportRefused,
@@ -23,6 +24,7 @@ from releasekit.records.imported import (
     check_schema,
     credits,
     instant,
+    rating,
     split_details,
     text,
     version,
@@ -89,6 +91,18 @@ def _scores(cna: dict[str, Any]) -> dict[str, str]:
             if isinstance(vector, str) and field not in found:
                 found[field] = vector
     return found
+
+
+def _rating(cna: dict[str, Any]) -> str | None:
+    """The project's own rating releasekit gives as an ``other`` metric (None: none, or
+    several: a CVE id that advisories of different ratings share)."""
+    found = set()
+    for metric in cna.get("metrics") or []:
+        other = metric.get("other") if isinstance(metric, dict) else None
+        if isinstance(other, dict) and other.get("type") == SEVERITY_TYPE:
+            content = other.get("content")
+            found.add(rating(content.get("text")) if isinstance(content, dict) else None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _cwe(cna: dict[str, Any]) -> str | None:
@@ -213,6 +227,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 cwe=_cwe(cna),
                 cvss=scores.get("cvss"),
                 cvss4=scores.get("cvss4"),
+                rating=_rating(cna) if ours else None,
                 package=product,
                 component=component,
                 credits=credited,

@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
 from releasekit.model.entries import CREDIT_TYPES, MAX_ENTRIES, Credit
+from releasekit.model.severity import SEVERITIES
 from releasekit.model.versions import versions
 from releasekit.records.schemas import reason, validate
 from releasekit.support.errors import BadInput, RecordError
@@ -63,6 +64,7 @@ class Imported:
     cwe: str | None = None
     cvss: str | None = None
     cvss4: str | None = None
+    rating: str | None = None  # the final severity releasekit's record gives (lowercase)
     package: str | None = None  # the OSV package name / CVE product
     component: str | None = None  # releasekit's component (its CVE record's module)
     credits: tuple[Credit, ...] = ()
@@ -95,6 +97,12 @@ def check_schema(kind: str, record: dict[str, Any], source: str) -> None:
     except RecordError as exc:
         schema = "CVE JSON 5" if kind == "cve" else "OSV"
         raise ImportRefused(source, exc.pointer, reason(exc.keyword, schema)) from None
+
+
+def rating(value: Any) -> str | None:
+    """A severity releasekit's record gives ("HIGH", "high"), or None for anything else."""
+    found = value.strip().lower() if isinstance(value, str) else None
+    return found if found in SEVERITIES else None
 
 
 def instant(value: Any, source: str, pointer: str) -> datetime:

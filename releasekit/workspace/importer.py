@@ -18,8 +18,9 @@ from typing import Any
 
 import orjson
 
-from releasekit.model.advisory import MAX_FRONT, parse_advisory
+from releasekit.model.advisory import MAX_FRONT, parse_advisory, read_advisory
 from releasekit.model.config import Settings
+from releasekit.model.cvss import score_vector
 from releasekit.model.entries import credit_table
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.records.cve_read import read_cve
@@ -30,6 +31,9 @@ from releasekit.support.errors import AdvisoryError
 from releasekit.workspace.files import Probe, check_advisories, cross_check
 from releasekit.workspace.new import ids_locked, issue_locked
 
+# The start of the severity_reason an import writes for a rating it keeps (the records give
+# the rating, never its reason): `advisory import` names each such advisory on stderr.
+RATING_REASON = "Imported: the rating given by"
 MAX_RECORD = 4 * 1024 * 1024  # bytes: a record is kilobytes; a file of gigabytes is not one
 
 
@@ -71,7 +75,7 @@ def _merge(items: list[Imported]) -> Imported:
     if osv is None or cve is None:
         return osv or items[0]
     merged = Imported(**vars(osv))
-    for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title"):
+    for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title", "rating"):
         setattr(merged, name, getattr(cve, name) or getattr(merged, name))
     merged.credits = merged.credits or cve.credits
     # The CVE record adds its earlier range and X.0 lines; its open range (no fixed version
@@ -81,8 +85,23 @@ def _merge(items: list[Imported]) -> Imported:
     return merged
 
 
+def _override(item: Imported) -> tuple[str, str] | None:
+    """The severity override and its reason that give the rating releasekit's record gives,
+    when that is not the band of its CVSS vector: the records carry the rating, not why."""
+    vector = item.cvss or item.cvss4
+    try:
+        band = score_vector(vector).severity if vector else None
+    except ValueError:
+        band = None  # (parse_advisory names the vector's problem)
+    if item.rating is None or item.rating == band:
+        return None
+    why = f"{RATING_REASON} {item.origin}; the records do not carry the reason for it."
+    return item.rating, why
+
+
 def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
     fixed, introduced, unfixed = released_lines(item, settings.releases.line_parts)
+    override = _override(item)
     component = item.component
     if item.advisory is None and item.package not in (None, settings.project.name):
         component = item.package
@@ -92,6 +111,8 @@ def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
         "component": component,
         "cvss": item.cvss,
         "cvss4": item.cvss4,
+        "severity": override and override[0],
+        "severity_reason": override and override[1],
         "cve": item.cve,
         "cwe": item.cwe,
         "introduced": introduced,
@@ -238,6 +259,18 @@ def write_import(settings: Settings, drafts: Sequence[Draft]) -> list[Path]:
             path.unlink(missing_ok=True)
         raise
     return written
+
+
+def kept_ratings(settings: Settings, written: Sequence[Path]) -> list[tuple[Path, str]]:
+    """The written advisories whose severity override an import kept from the records (with
+    a reason that says so, to be replaced by the real one), and that severity."""
+    found = []
+    for path in written:
+        advisory = read_advisory(path, settings.project.advisory_prefix)
+        reason = advisory.severity_reason or ""
+        if advisory.severity_override and reason.startswith(RATING_REASON):
+            found.append((path, advisory.severity_override))
+    return found
 
 
 def import_files(settings: Settings, paths: Sequence[Path], shown: Sequence[str]) -> list[Path]:

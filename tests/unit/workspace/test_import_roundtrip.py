@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from releasekit.cli import cli
+from releasekit.model.advisory import read_advisory
 from releasekit.site import build
 from releasekit.workspace import files as workspace
 from releasekit.workspace.importer import import_files
@@ -31,11 +34,11 @@ def _config(upcoming: str = "10.4", esr: str = '["9.11"]', parts: int | None = N
     return CONFIG.replace('upcoming = "10.4"\nesr = ["9.11"]', releases)
 
 
-def _advisory(number: int, front: str, *, cve: bool = True) -> tuple[str, str]:
+def _advisory(number: int, front: str, *, cve: bool = True, vector: bool = True) -> tuple[str, str]:
     ident = f"ACSA-2026-{number:04d}"
     lines = [f'id = "{ident}"', f'title = "Title {number}"', f'summary = "Summary {number}."']
     given = {line.split(" = ")[0] for line in front.splitlines()}
-    lines += [SCORE] if "cvss" not in given and "cvss4" not in given else []
+    lines += [SCORE] if vector and not {"cvss", "cvss4"} & given else []
     lines += [f'cve = "CVE-2026-{40000 + number}"'] if cve and "cve" not in given else []
     text = "\n".join([*lines, RELEASED, front])
     return ident, f"+++\n{text}\n+++\n\n## Impact\n\nDetails of it.\n"
@@ -85,6 +88,36 @@ def round_trip(
 
 
 SHAPES = {
+    # a severity override: the records give the final rating, not that it overrides
+    "a severity override above the band": (
+        _config(),
+        [
+            _advisory(
+                1,
+                'severity = "high"\nseverity_reason = "Exploited."\nfixed = { "10.3" = "10.3.3" }',
+            )
+        ],
+    ),
+    "a severity override below the band, without a cve id": (
+        _config(),
+        [
+            _advisory(
+                1,
+                'severity = "low"\nseverity_reason = "Admins only."\nfixed = { "10.3" = "10.3.3" }',
+                cve=False,
+            )
+        ],
+    ),
+    "a severity without a vector": (
+        _config(),
+        [
+            _advisory(
+                1,
+                'severity = "critical"\nseverity_reason = "Worm."\nfixed = { "10.3" = "10.3.3" }',
+                vector=False,
+            )
+        ],
+    ),
     # PostgreSQL's spelling: 16.3 on line 16 (SEMVER ranges say 16.3.0)
     "two-number versions": (
         _config("17", "[]", parts=1),
@@ -148,3 +181,25 @@ def test_the_lines_and_ranges_come_back(
     config, advisories = SHAPES[shape]
     first, second, _ = round_trip(tmp_path, config, advisories, folders)
     assert second == first
+
+
+def test_a_kept_rating_gets_a_reason_that_says_so_and_a_note_on_stderr(tmp_path: Path) -> None:
+    config, advisories = SHAPES["a severity override above the band"]
+    *_, (path,) = round_trip(tmp_path, config, advisories, ("osv", "cve"))
+    advisory = read_advisory(path, "ACSA")
+    assert (advisory.severity_override, advisory.score) == ("high", 6.5)
+    assert advisory.severity_reason == (
+        "Imported: the rating given by x_ACSA-2026-0001; the records do not carry the reason"
+        " for it."
+    )
+    again = tmp_path / "again"
+    (again / "advisories").mkdir(parents=True)
+    (again / "releasekit.toml").write_text(config)
+    records = [str(p) for p in _records(tmp_path / "first")]
+    result = CliRunner().invoke(cli, ["-C", str(again), "advisory", "import", *records])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "advisories/ACSA-2026-0001.md: severity high kept from the records, which give no"
+        " reason for it: replace the severity_reason the import wrote",
+        "Imported 1 advisory",
+    ]
