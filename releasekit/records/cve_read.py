@@ -173,18 +173,19 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
             references.append(url)
             if url.startswith(pages) and url.endswith(".html"):
                 pages_named.append(url[len(pages) : -len(".html")])
-    if len(set(pages_named)) > 1:
-        # One CVE id across advisories of several components: which part is whose is not
-        # said by the record; each advisory's OSV record says it all but the component.
-        why = "names several advisories of this site: import their OSV records instead"
+    several = list(dict.fromkeys(pages_named))
+    products = cna.get("affected") or [{}]
+    if len(several) > 1 and len(several) != len(products):
+        # One CVE id across advisories of several components: releasekit lists each one's
+        # product entry in the order of their references; any other shape says not whose.
+        why = "names several advisories of this site, but not one product entry each"
         raise ImportRefused(source, "/containers/cna/references", why)
-    ours = pages_named[0] if pages_named else None
+    ours = several[0] if several else None
     description = _english(cna.get("descriptions"))
     summary, body = (description, "") if ours else split_details(description, join=True)
     title = text(cna.get("title"), source, "/containers/cna/title")
     scores = _scores(cna)
     source_id = (cna.get("source") or {}).get("advisory") if ours is None else None
-    products = cna.get("affected") or [{}]
     credited = credits(
         cna.get("credits"),
         source,
@@ -219,7 +220,8 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 kind="cve",
                 origin=cve,
                 published=published,
-                advisory=ours,
+                advisory=several[number] if len(several) > 1 else ours,
+                shared=len(several) > 1,
                 title=title or cve,
                 summary=summary or title or cve,
                 body=body,

@@ -72,6 +72,9 @@ class Imported:
     # Written by releasekit (its OSV record's database_specific.advisory, its CVE record):
     # its ranges say exactly the lines between fixed ones that are affected, and no others.
     exact: bool = False
+    # A CVE record of a CVE id that advisories of several components share: its entry says
+    # the advisory's component and versions; its title, scores and credits are all of theirs.
+    shared: bool = False
     unaffected: list[str] = field(default_factory=list)  # lines fixed in their X.Y.0
     # Each line's fixed version as releasekit spelt it (its OSV record's
     # database_specific.fixed), with the lines that had no affected release; None: not said

@@ -75,9 +75,10 @@ def _merge(items: list[Imported]) -> Imported:
     if osv is None or cve is None:
         return osv or items[0]
     merged = Imported(**vars(osv))
-    for name in ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title", "rating"):
+    names = ("summary", "component", "cve", "cwe", "cvss", "cvss4", "title", "rating")
+    for name in ("component", "cve") if cve.shared else names:
         setattr(merged, name, getattr(cve, name) or getattr(merged, name))
-    merged.credits = merged.credits or cve.credits
+    merged.credits = merged.credits or (() if cve.shared else cve.credits)
     # The CVE record adds its earlier range and X.0 lines; its open range (no fixed version
     # recorded) is the OSV record's own, not a second one.
     merged.pairs = [*osv.pairs, *(p for p in cve.pairs if p.fixed is not None or not osv.pairs)]
@@ -167,6 +168,10 @@ def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[
             foreign.append(item)
     drafts: list[Draft] = []
     for ident, group in groups.items():
+        if all(i.shared for i in group):
+            # Its title, scores and credits are those of all the advisories of its CVE id.
+            why = f"names several advisories of this site: import {ident}'s OSV record with it"
+            raise ImportRefused(group[0].source, "/containers/cna/references", why)
         merged = _merge(group)
         drafts.append(
             Draft(

@@ -147,15 +147,26 @@ def test_a_cve_product_affected_but_for_unaffected_versions_is_refused() -> None
         read_cve(record, "c.json", "https://acme.example/security")
 
 
-def test_releasekits_cve_record_of_several_advisories_is_refused() -> None:
+def test_releasekits_cve_record_of_several_advisories_gives_each_its_entry() -> None:
     path = REPO_ROOT / "tests/fixtures/import/CVE-2024-35197.json"
     record = json.loads(path.read_text())
-    record["containers"]["cna"]["references"] = [
+    cna = record["containers"]["cna"]
+    cna["references"] = [
         {"url": f"https://acme.example/security/advisories/ACSA-2026-000{n}.html"} for n in (1, 2)
     ]
     with pytest.raises(ImportRefused, match="/containers/cna/references: names several"):
-        read_cve(record, "c.json", "https://acme.example/security")
-    record["containers"]["cna"]["references"].pop()
+        read_cve(record, "c.json", "https://acme.example/security")  # (not an entry each)
+    cna["affected"] = [
+        {**cna["affected"][0], "modules": ["api"]},
+        {**cna["affected"][0], "modules": ["web"]},
+    ]
+    first, second = read_cve(record, "c.json", "https://acme.example/security")
+    assert [(i.advisory, i.component, i.shared) for i in (first, second)] == [
+        ("ACSA-2026-0001", "api", True),
+        ("ACSA-2026-0002", "web", True),
+    ]
+    cna["affected"].pop()
+    cna["references"].pop()
     (item,) = read_cve(record, "c.json", "https://acme.example/security")
     assert item.advisory == "ACSA-2026-0001"
 

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from releasekit.cli import cli
 from releasekit.model.advisory import read_advisory
+from releasekit.records.imported import ImportRefused
 from releasekit.site import build
 from releasekit.workspace import files as workspace
 from releasekit.workspace.importer import import_files
@@ -87,7 +88,29 @@ def round_trip(
     return _facts(first), _facts(second), written
 
 
+SHARED = [
+    _advisory(
+        1,
+        'component = "api"\ncve = "CVE-2026-49999"\ncwe = "CWE-79"\nseverity = "high"\n'
+        'severity_reason = "Exploited."\ncredits = [{ name = "Jane", type = "finder" }]\n'
+        'fixed = { "10.3" = "10.3.3" }',
+    ),
+    _advisory(
+        2,
+        'component = "web"\ncve = "CVE-2026-49999"\ncwe = "CWE-89"\n'
+        'cvss = "CVSS:3.1/AV:N/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"\n'
+        'credits = [{ name = "Bob", type = "reporter" }]\nintroduced = "9.8"\n'
+        'fixed = { "10.3" = "10.3.4", "9.11" = "9.11.9" }',
+    ),
+    _advisory(
+        3,
+        'component = "cli"\ncve = "CVE-2026-49999"\n'
+        'fixed = { "10.4" = "10.4.0", "10.3" = "10.3.4" }',
+    ),
+]
 SHAPES = {
+    # one CVE record for three advisories: each its own title, rating, credits and CWE
+    "a cve id shared by three components": (_config(), SHARED),
     # a severity override: the records give the final rating, not that it overrides
     "a severity override above the band": (
         _config(),
@@ -171,6 +194,7 @@ CASES = [
     for shape in sorted(SHAPES)
     for folders in FOLDERS
     if folders != ("cve",) or all("\ncve = " in text for _, text in SHAPES[shape][1])
+    if shape != "a cve id shared by three components" or folders == ("osv", "cve")
 ]
 
 
@@ -203,3 +227,10 @@ def test_a_kept_rating_gets_a_reason_that_says_so_and_a_note_on_stderr(tmp_path:
         " reason for it: replace the severity_reason the import wrote",
         "Imported 1 advisory",
     ]
+
+
+def test_a_shared_cve_record_alone_is_refused_for_the_osv_records(tmp_path: Path) -> None:
+    # Its title, scores and credits are all of its advisories': the OSV record of each says
+    # its own.
+    with pytest.raises(ImportRefused, match="import ACSA-2026-0001's OSV record with it"):
+        round_trip(tmp_path, _config(), SHARED, ("cve",))
