@@ -141,6 +141,8 @@ def osv_record(
     if shown.scored:
         specific["severity"] = shown.severity.upper()
     specific["cwe_ids"] = [shown.cwe] if shown.cwe else []
+    if shown.component:  # (also in the CVE record; an advisory without a CVE id has none)
+        specific["component"] = shown.component
     if shown.versions.lines:
         # Each line's fixed version as spelt (16.3, not SEMVER's 16.3.0), also of a line that
         # had no affected release and so no range (10.4.0): what an import gives back.

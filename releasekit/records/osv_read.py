@@ -128,6 +128,12 @@ def _lines(specific: dict[str, Any], source: str) -> dict[str, str] | None:
     }
 
 
+def _component(specific: dict[str, Any]) -> str | None:
+    """The component releasekit's record names (None: none, or not a name)."""
+    name = specific.get("component")
+    return name.strip() or None if isinstance(name, str) else None
+
+
 def read_osv(record: Any, source: str) -> list[Imported]:
     """The advisories an OSV record describes, one per package."""
     if not isinstance(record, dict):
@@ -189,6 +195,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 cvss4=cvss4,
                 rating=rating(specific.get("severity")) if isinstance(ours, str) else None,
                 package=package,
+                component=_component(specific) if isinstance(ours, str) else None,
                 credits=credited,
                 pairs=stub.pairs,
                 exact=isinstance(ours, str),
