@@ -126,6 +126,28 @@ def _english(values: Any) -> str | None:
     return chosen["value"].strip() if chosen else None
 
 
+def _written(cna: dict[str, Any]) -> list[str]:
+    """The advisory ids a releasekit record names in ``source`` (one, or each sharing it)."""
+    source = cna.get("source")
+    if not isinstance(source, dict):
+        return []
+    every = source.get("advisories") or [source.get("advisory")]
+    return [i for i in every if isinstance(i, str)] if isinstance(every, list) else []
+
+
+def _page_of(reference: dict[str, Any], url: str, written: list[str]) -> bool:
+    """Whether a reference is releasekit's to the page of an advisory it was written for
+    (``name`` the id, tagged vendor-advisory), on another site than this one."""
+    name = reference.get("name")
+    tags = reference.get("tags")
+    return (
+        name in written
+        and url.endswith(f"/advisories/{name}.html")
+        and isinstance(tags, list)
+        and "vendor-advisory" in tags
+    )
+
+
 def _shown(product: str | None) -> str:
     """A product name in a one-line message: quoted, its control characters escaped."""
     return "(unnamed)" if product is None else f'"{textrule.visible(product)}"'
@@ -165,6 +187,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
         why = "is missing (and datePublished): the release time is needed"
         raise ImportRefused(source, "/containers/cna/datePublic", why)
     pages = f"{site_url.rstrip('/')}/advisories/"
+    written = _written(cna)
     references = []
     pages_named = []
     for reference in cna.get("references") or []:
@@ -173,6 +196,8 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
             references.append(url)
             if url.startswith(pages) and url.endswith(".html"):
                 pages_named.append(url[len(pages) : -len(".html")])
+            elif _page_of(reference, url, written):
+                pages_named.append(reference["name"])  # (another site's releasekit)
     several = list(dict.fromkeys(pages_named))
     products = cna.get("affected") or [{}]
     if len(several) > 1 and len(several) != len(products):

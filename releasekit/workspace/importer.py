@@ -104,7 +104,7 @@ def _fields(settings: Settings, item: Imported) -> dict[str, Any]:
     fixed, introduced, unfixed = released_lines(item, settings.releases.line_parts)
     override = _override(item)
     component = item.component
-    if item.advisory is None and item.package not in (None, settings.project.name):
+    if component is None and item.advisory is None and item.package != settings.project.name:
         component = item.package
     fields: dict[str, Any] = {
         "title": item.title,
@@ -160,10 +160,8 @@ def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[
     foreign: list[Imported] = []
     prefix = settings.project.advisory_prefix
     for item in items:
-        if item.advisory is not None and not item.advisory.startswith(prefix + "-"):
-            item.advisory = None  # another project's releasekit: history like any other
-        if item.advisory is not None:
-            groups.setdefault(item.advisory, []).append(item)
+        if item.advisory is not None:  # (another project's releasekit too: its records of
+            groups.setdefault(item.advisory, []).append(item)  # one advisory are one)
         else:
             foreign.append(item)
     drafts: list[Draft] = []
@@ -173,10 +171,13 @@ def plan_import(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[
             why = f"names several advisories of this site: import {ident}'s OSV record with it"
             raise ImportRefused(group[0].source, "/containers/cna/references", why)
         merged = _merge(group)
+        own = ident.startswith(prefix + "-")
+        if not own:
+            merged.advisory = None  # another project's releasekit: history like any other
         drafts.append(
             Draft(
                 merged.source,
-                ident,
+                ident if own else None,
                 merged.published.year,
                 _fields(settings, merged),
                 _body(merged),

@@ -71,14 +71,19 @@ def _records(root: Path, folders: tuple[str, ...] = ("osv", "cve")) -> list[Path
 
 
 def round_trip(
-    tmp_path: Path, config: str, advisories: list[tuple[str, str]], folders: tuple[str, ...]
+    tmp_path: Path,
+    config: str,
+    advisories: list[tuple[str, str]],
+    folders: tuple[str, ...],
+    mirror: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Path]]:
     """The facts of the first site and of the one imported from its records (``folders``:
-    which of them), and the imported advisory files."""
+    which of them; ``mirror``: its releasekit.toml, else ``config``), and the imported
+    advisory files."""
     first, second = tmp_path / "first", tmp_path / "second"
-    for root in (first, second):
+    for root, text in ((first, config), (second, mirror or config)):
         (root / "advisories").mkdir(parents=True)
-        (root / "releasekit.toml").write_text(config)
+        (root / "releasekit.toml").write_text(text)
     for ident, text in advisories:
         (first / "advisories" / f"{ident}.md").write_text(text)
     build.publish_workspace(workspace.open_workspace(first), LATER)
@@ -238,3 +243,16 @@ def test_a_shared_cve_record_alone_is_refused_for_the_osv_records(tmp_path: Path
     # its own.
     with pytest.raises(ImportRefused, match="import ACSA-2026-0001's OSV record with it"):
         round_trip(tmp_path, _config(), SHARED, ("cve",))
+
+
+def test_another_sites_records_of_one_advisory_make_one_advisory(tmp_path: Path) -> None:
+    # Another project's releasekit (its own prefix and site): history, under this site's
+    # next free ids, but its OSV and CVE records of one advisory are still one advisory.
+    other = _config().replace('"ACSA"', '"OTHR"').replace("acme.example", "other.example")
+    first, second, written = round_trip(tmp_path, _config(), SHARED, ("osv", "cve"), other)
+    assert sorted(p.name for p in written) == [f"OTHR-2026-000{n}.md" for n in (1, 2, 3)]
+    assert [{**e, "id": None} for e in second["advisories.json"]] == [
+        {**e, "id": None} for e in first["advisories.json"]
+    ]
+    text = (tmp_path / "second/advisories/OTHR-2026-0001.md").read_text()
+    assert "Imported from x_ACSA-2026-0001." in text
