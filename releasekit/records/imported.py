@@ -272,8 +272,11 @@ def released_lines(
         if len(pairs) > 1:
             why = "a range with no fixed version beside other ranges cannot be recorded"
             raise ImportRefused(item.source, open_pairs[0].pointer, why)
-        start = open_pairs[0].introduced or "0"
-        return {}, start, None
+        # releasekit's record of an advisory without fixed versions or `introduced` ("Not
+        # recorded") says "0", as scanners need; another record's open range is what it says.
+        if item.exact and open_pairs[0].introduced is None:
+            return {}, None, None
+        return {}, open_pairs[0].introduced or "0", None
     fixed: dict[str, str] = dict(item.lines or {})
     for pair in pairs if item.lines is None else ():
         assert pair.fixed is not None

@@ -43,7 +43,8 @@ def _events(events: Any, source: str, at: str, line: str | None) -> list[Pair]:
             if opened:
                 pairs.append(Pair(start, None, line, where))
             start, opened = version(value, source, f"{where}/introduced"), True
-            start = None if start == "0" else start
+            # "0": from the first release, no `introduced` (releasekit's 0.0.0: "0" given)
+            start = None if value == "0" else start
         elif kind == "fixed":
             if not opened:
                 raise ImportRefused(source, where, "a fixed event needs an introduced one before")

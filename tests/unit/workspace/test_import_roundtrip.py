@@ -116,6 +116,8 @@ SHARED = [
 SHAPES = {
     # one CVE record for three advisories: each its own title, rating, credits and CWE
     "a cve id shared by three components": (_config(), SHARED),
+    # "Affected versions: Not recorded": the OSV record's range from "0" is for scanners
+    "no fixed version and no introduced": (_config(), [_advisory(1, "fixed = {}")]),
     "a component without a cve id": (
         _config(),
         [_advisory(1, 'component = "export"\nfixed = { "10.3" = "10.3.3" }', cve=False)],
