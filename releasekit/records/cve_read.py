@@ -105,6 +105,16 @@ def _rating(cna: dict[str, Any]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _rated(cna: dict[str, Any]) -> bool:
+    """Whether the record gives the project's rating (releasekit's, since it says gaps)."""
+    return any(
+        isinstance(m, dict)
+        and isinstance(m.get("other"), dict)
+        and m["other"].get("type") == SEVERITY_TYPE
+        for m in cna.get("metrics") or []
+    )
+
+
 def _cwe(cna: dict[str, Any]) -> str | None:
     for problem in cna.get("problemTypes") or []:
         for item in (problem or {}).get("descriptions") or []:
@@ -260,6 +270,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 credits=credited,
                 pairs=pairs,
                 exact=ours is not None,
+                says_gaps=ours is not None and _rated(cna),
                 unaffected=unaffected,
                 aliases=(source_id,) if isinstance(source_id, str) else (),
                 references=tuple(references),

@@ -69,9 +69,12 @@ class Imported:
     component: str | None = None  # releasekit's component (its CVE record's module)
     credits: tuple[Credit, ...] = ()
     pairs: list[Pair] = field(default_factory=list)
-    # Written by releasekit (its OSV record's database_specific.advisory, its CVE record):
-    # its ranges say exactly the lines between fixed ones that are affected, and no others.
+    # Written by releasekit (its OSV record's database_specific.advisory, its CVE record).
     exact: bool = False
+    # Its ranges say exactly the lines between fixed ones that are affected, and no others:
+    # releasekit's records since they say so (an OSV record with database_specific.fixed, a
+    # CVE record with the project's rating). An earlier one left them out: taken as guessed.
+    says_gaps: bool = False
     # A CVE record of a CVE id that advisories of several components share: its entry says
     # the advisory's component and versions; its title, scores and credits are all of theirs.
     shared: bool = False
@@ -262,8 +265,8 @@ def released_lines(
     line_parts`` names lines). Refused when releasekit's lines cannot say the same versions:
     two ranges on one line, a range with no fixed version beside fixed ones. A range between
     two fixed lines names a line left without the fix (``unfixed``) when the guess does not
-    see it. Another project's record that leaves out the lines between two fixed ones (which
-    releasekit shows affected) is taken; releasekit's own record says exactly which are.
+    see it. A record that leaves out the lines between two fixed ones (which releasekit
+    shows affected) is taken, unless it says exactly which are affected (``says_gaps``).
     """
     pairs = item.pairs
     where = pairs[0].pointer if pairs else "/"
@@ -293,9 +296,9 @@ def released_lines(
     for introduced in (None, *starts):
         if wanted == _coverage(fixed, introduced):
             return fixed, introduced, None
-        if not item.exact and wanted == _coverage(fixed, introduced, gaps=False):
+        if not item.says_gaps and wanted == _coverage(fixed, introduced, gaps=False):
             return fixed, introduced, None
-        if (left_out or item.exact) and wanted == _coverage(fixed, introduced, True, left_out):
+        if (left_out or item.says_gaps) and wanted == _coverage(fixed, introduced, True, left_out):
             return fixed, introduced, left_out
     why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
     raise ImportRefused(item.source, where, why)

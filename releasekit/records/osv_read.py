@@ -200,6 +200,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 credits=credited,
                 pairs=stub.pairs,
                 exact=isinstance(ours, str),
+                says_gaps=isinstance(ours, str) and "fixed" in specific,
                 lines=_lines(specific, source) if isinstance(ours, str) else None,
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),

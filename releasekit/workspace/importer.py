@@ -83,6 +83,7 @@ def _merge(items: list[Imported]) -> Imported:
     # recorded) is the OSV record's own, not a second one.
     merged.pairs = [*osv.pairs, *(p for p in cve.pairs if p.fixed is not None or not osv.pairs)]
     merged.unaffected = list(cve.unaffected)
+    merged.says_gaps = osv.says_gaps or cve.says_gaps
     return merged
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from releasekit.records.cve_read import read_cve
-from releasekit.records.imported import ImportRefused, lines_of
+from releasekit.records.imported import ImportRefused, lines_of, released_lines
 from releasekit.records.osv_read import read_osv
 from tests.helpers.paths import REPO_ROOT
 
@@ -266,3 +266,24 @@ def test_releasekits_fixed_versions_as_spelt_and_a_wrong_map_refused() -> None:
     record["database_specific"]["fixed"] = {"16": "sixteen"}
     with pytest.raises(ImportRefused, match="/database_specific/fixed/16: is not a version"):
         read_osv(record, "r.json")
+
+
+def test_a_gap_left_out_is_taken_as_none_only_from_a_record_that_says_gaps() -> None:
+    # releasekit's records say the lines between fixed ones that are affected since they
+    # carry database_specific.fixed; an earlier one left them all out, as other databases
+    # do: the lines between 9.11 and 10.3 stay affected (the guess), never "not affected".
+    record = {
+        "id": "x_ACSA-2026-0001",
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "affected": [
+            _entry("10.3", "10.3.0", "10.3.3", A),
+            _entry("9.11", "9.11.0", "9.11.9", B),
+        ],
+        "database_specific": {"advisory": "ACSA-2026-0001"},
+    }
+    (earlier,) = read_osv(record, "r.json")
+    assert released_lines(earlier)[2] is None  # (guessed: 9.12 - 10.2 affected)
+    record["database_specific"]["fixed"] = {"10.3": "10.3.3", "9.11": "9.11.9"}
+    (now,) = read_osv(record, "r.json")
+    assert released_lines(now)[2] == ()  # (said: no line between them left without it)
