@@ -82,6 +82,9 @@ class Imported:
     # Each line's fixed version as releasekit spelt it (its OSV record's
     # database_specific.fixed), with the lines that had no affected release; None: not said
     lines: dict[str, str] | None = None
+    # The released lines between fixed ones left without the fix, as releasekit's record
+    # says them (database_specific.unfixed); None: not said
+    unfixed: tuple[str, ...] | None = None
     fix_commits: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -294,6 +297,10 @@ def released_lines(
     left_out = _between(pairs, fixed, parts) if fixed else ()
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
     for introduced in (None, *starts):
+        if item.unfixed is not None:  # (said: no other reading)
+            if wanted == _coverage(fixed, introduced, True, item.unfixed):
+                return fixed, introduced, item.unfixed
+            continue
         if wanted == _coverage(fixed, introduced):
             return fixed, introduced, None
         if not item.says_gaps and wanted == _coverage(fixed, introduced, gaps=False):

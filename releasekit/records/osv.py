@@ -147,6 +147,8 @@ def osv_record(
         # Each line's fixed version as spelt (16.3, not SEMVER's 16.3.0), also of a line that
         # had no affected release and so no range (10.4.0): what an import gives back.
         specific["fixed"] = {fix.line: fix.fixed for fix in shown.versions.lines}
+    if shown.unfixed is not None:  # (each has a version page; a range names only the first)
+        specific["unfixed"] = list(shown.unfixed)
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
         "id": osv_id(settings, shown.id),

@@ -129,6 +129,17 @@ def _lines(specific: dict[str, Any], source: str) -> dict[str, str] | None:
     }
 
 
+def _unfixed(specific: dict[str, Any], source: str) -> tuple[str, ...] | None:
+    """The lines left without the fix as releasekit's record names them (None: not said)."""
+    given = specific.get("unfixed")
+    if given is None:
+        return None
+    at = "/database_specific/unfixed"
+    if not isinstance(given, list):
+        raise ImportRefused(source, at, "must list release lines")
+    return tuple(version(line, source, f"{at}/{n}") for n, line in enumerate(given))
+
+
 def _component(specific: dict[str, Any]) -> str | None:
     """The component releasekit's record names (None: none, or not a name)."""
     name = specific.get("component")
@@ -202,6 +213,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 exact=isinstance(ours, str),
                 says_gaps=isinstance(ours, str) and "fixed" in specific,
                 lines=_lines(specific, source) if isinstance(ours, str) else None,
+                unfixed=_unfixed(specific, source) if isinstance(ours, str) else None,
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),
                 references=references,
