@@ -1,5 +1,5 @@
-"""Which link destinations advisory Markdown may keep, what every kept link carries, and the
-box each table is put in.
+"""Which link destinations advisory Markdown may keep, what every kept link carries, the box
+each table is put in and the level of each heading.
 
 Shared by both Markdown renderers (see :mod:`.markdown`): only http, https and mailto links,
 or links without a scheme (relative paths, #fragments, protocol-relative).
@@ -27,3 +27,11 @@ def safe_link(url: str) -> bool:
     if match is None:
         return True  # relative, #fragment or protocol-relative (http or https)
     return match.group(1).lower() in SAFE_SCHEMES
+
+
+def level(level: int, top: int) -> int:
+    """The heading level on the page of a heading of ``level`` in a text whose top one is
+    ``top``: the top ones are ``<h3>``, in the details' ``<h2>`` (a text in GitHub's advisory
+    layout starts at ``###``, one written from ``#`` as well), the others as far below them
+    as in the text, down to ``<h6>``."""
+    return min(6, level - top + 3)

@@ -2,9 +2,10 @@
 
 CommonMark with tables and strikethrough, raw HTML off (tags come out as text), and only
 http, https and mailto links (or links without a scheme: relative paths and #fragments).
-Links get ``rel="nofollow noopener"``: advisory text comes from outside reporters. Headings
-move one level down (the page's title is the only ``<h1>``). Each table is put in a box that
-scrolls sideways on its own (:data:`.links.TABLE_BOX`): a wide one does not widen the page.
+Links get ``rel="nofollow noopener"``: advisory text comes from outside reporters. The
+headings go under the page's own (:func:`.links.level`: the text's top ones are ``<h3>``).
+Each table is put in a box that scrolls sideways on its own (:data:`.links.TABLE_BOX`): a
+wide one does not widen the page.
 
 Two renderers give the same HTML: markdown-it-pyrs (:mod:`.markdown_rs`, compiled) where its
 wheel is installed, and markdown-it-py here, the pure-Python reference. :func:`to_html` uses
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, safe_link
+from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, level, safe_link
 
 if TYPE_CHECKING:  # markdown-it-py is imported when it parses (see _parser): where
     # markdown-it-pyrs renders, most builds never need it (16 ms of imports)
@@ -78,9 +79,11 @@ def _link_open(
 def _heading(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    # The page has its own <h1>: the details' headings start one level below it.
+    # The page's title is its <h1> and "Details" an <h2>: the text's top headings are <h3>.
+    if "top" not in env:
+        env["top"] = min(int(t.tag[1]) for t in tokens if t.type == "heading_open")
     token = tokens[idx]
-    token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+    token.tag = f"h{level(int(token.tag[1]), env['top'])}"
     return self.renderToken(tokens, idx, options, env)
 
 

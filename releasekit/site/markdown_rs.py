@@ -8,8 +8,9 @@ kept like this:
 - Parsing starts from the "zero" preset with only CommonMark's own rules, tables and
   strikethrough: no raw HTML rules, so every tag in the text comes out escaped.
 - Every ``<`` of its output starts a tag it wrote (text and attribute values are escaped), so
-  a post-step on the HTML moves headings one level down, adds ``rel`` to each link and puts
-  each table in its box (:data:`.links.TABLE_BOX`, numbered), as the pure path's rules do.
+  a post-step on the HTML sets the headings' levels under the page's own, adds ``rel`` to
+  each link and puts each table in its box (:data:`.links.TABLE_BOX`, numbered), as the
+  pure path's rules do.
 - markdown-it-pyrs drops javascript:, vbscript:, file: and data: links, the pure path any
   scheme but http, https and mailto. A text whose output keeps a link or image with another
   scheme, or that defines a reference to one (an unused definition leaves no trace in the
@@ -51,7 +52,7 @@ import re
 
 import markdown_it_pyrs
 
-from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, safe_link
+from releasekit.site.links import REL, TABLE_BOX, TABLE_BOX_END, level, safe_link
 
 VERSION: str = markdown_it_pyrs.__version__  # type: ignore[attr-defined]
 RULES = [
@@ -123,9 +124,12 @@ _ODD_ASCII = "\x00\x0b\x0c\x1c\x1d\x1e\x1f"  # those of them that are ASCII
 _INLINE_ENDS = ("</em>", "</strong>", "</s>", "</a>", "</code>", "<br />", '" />')
 
 
-def _shift(match: re.Match[str]) -> str:
-    # The page has its own <h1>: the details' headings start one level below it.
-    return f"<{match.group(1)}h{min(6, int(match.group(2)) + 1)}>"
+def _shift(out: str) -> str:
+    # The headings' levels under the page's own, as the pure path's rule sets them.
+    top = min((int(found) for _, found in _HEADING.findall(out)), default=None)
+    if top is None:  # ("<h" of an <hr />)
+        return out
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{level(int(m.group(2)), top)}>", out)
 
 
 def _unsafe_definition(text: str) -> bool:
@@ -272,7 +276,7 @@ def render(text: str) -> str | None:
     if "\n<pre>" in out:
         out = _join_fences(out)
     if "<h" in out:
-        out = _HEADING.sub(_shift, out)
+        out = _shift(out)
     if "<a " in out:
         out = _with_rel(out)
     if "<table>" in out:

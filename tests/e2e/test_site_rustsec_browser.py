@@ -8,6 +8,7 @@ test-artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,3 +68,27 @@ def test_cards_fit_a_narrow_phone(site: Path, tmp_path: Path) -> None:
                 found[f"{kind} at {width} px"] = browser.evaluate(CARD_TEXT)
                 browser.screenshot(ARTIFACTS / f"rustsec-{kind}-{width}.png")
     assert found == {where: {"overflow": 0, "past": []} for where in found}
+
+
+# Each heading of the page, in order: its level, its text and its font size (px).
+HEADINGS = """[...document.querySelectorAll("h1, h2, h3, h4, h5, h6")].map((h) =>
+  [Number(h.tagName[1]), h.textContent.trim(), parseFloat(getComputedStyle(h).fontSize)])"""
+
+
+@pytest.mark.parametrize("ident", ["RUSTSEC-2020-0071", "RUSTSEC-2024-0371"])
+def test_the_details_headings_go_right_under_details(
+    site: Path, tmp_path: Path, ident: str
+) -> None:
+    # GitHub's advisory layout has "### Impact", "### Patches", ...: moved one level down
+    # they were <h4> right under the page's <h2> "Details", with no <h3> (axe-core's
+    # heading-order), and a "####" under them an <h5>, as large as they were.
+    with serve(site) as url, Browser(tmp_path / "chromium") as browser:
+        browser.open(url + f"advisories/{ident}.html")
+        headings = browser.evaluate(HEADINGS)
+    levels = [found for found, _, _ in headings]
+    assert levels[:3] == [1, 2, 3]  # the title, "Details", the text's first heading
+    assert headings[1][1] == "Details"
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), headings
+    assert 4 in levels  # a section's subsection: smaller than the section's heading
+    sizes = {found: size for found, _, size in headings}
+    assert sizes[2] > sizes[3] > sizes[4], sizes
