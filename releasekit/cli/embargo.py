@@ -318,4 +318,4 @@ def embargo_lift(
 
         folder = display_path(settings, settings.advisories_dir)
         files = ", ".join(str(folder / f"{ident}.md") for ident in report.advisories)
-        show.echo(f"Recorded released, fixed and fix_commits in {files}: commit them.")
+        show.echo(f"Recorded released, fixed, unfixed and fix_commits in {files}: commit them.")

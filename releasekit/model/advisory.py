@@ -238,8 +238,8 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
         problem(
             "front matter",
             f"is {len(front):,} characters, over the {MAX_FRONT - RECORD_ROOM:,} of an "
-            "advisory not released yet (the lift adds released, fixed and fix_commits, up to "
-            f"{MAX_FRONT:,} in all): move long text to the body",
+            "advisory not released yet (the lift adds released, fixed, unfixed and "
+            f"fix_commits, up to {MAX_FRONT:,} in all): move long text to the body",
             line=1,
         )
     values: dict[str, Any] = {}

@@ -366,7 +366,10 @@ def test_full_lift_pushes_announces_publishes_once(release: Release) -> None:
         # released and fixed recorded in the advisory file, the rest kept.
         text = release.advisory()
         assert "released = 2026-12-01T14:00:" in text
-        recorded = "Recorded released, fixed and fix_commits in advisories/ACSA-2026-0001.md"
+        recorded = (
+            "Recorded released, fixed, unfixed and fix_commits in advisories/ACSA-2026-0001.md"
+        )
+        assert "unfixed = []" in release.advisory()
         assert recorded + ": commit them." in result.stdout
         assert '"10.3" = "10.3.2"' in text and '"9.11" = "9.11.3"' in text
         assert f"Details: {DETAIL_MARKER}" in text

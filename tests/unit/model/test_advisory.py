@@ -565,8 +565,8 @@ def test_an_unreleased_advisory_leaves_room_for_what_the_lift_records() -> None:
     near = _padded(MAX_FRONT - 200)
     assert problems(near) == [
         f"{PATH}:1: front matter: is 65,336 characters, over the 61,440 of an advisory not "
-        "released yet (the lift adds released, fixed and fix_commits, up to 65,536 in all): "
-        "move long text to the body"
+        "released yet (the lift adds released, fixed, unfixed and fix_commits, up to 65,536 "
+        "in all): move long text to the body"
     ]
     assert "front matter: must be at most" in problems(update_front_matter(near, recorded))[0]
     roomy = _padded(MAX_FRONT - RECORD_ROOM)
