@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from packaging.version import Version
-
 from releasekit.adapters import journal
 from releasekit.adapters.git import Person
 from releasekit.adapters.signing import Signer
@@ -23,6 +21,7 @@ from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
+from releasekit.model.released import between
 from releasekit.release.plan import Plan
 from releasekit.release.planner import build_plan
 
@@ -192,19 +191,7 @@ def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dic
     and its newest fixed line that do not get the fix, newest first: what makes the gaps of
     model.versions, which the advisory alone cannot tell (ESR 10.4 fixed with 11.0: 10.5 and
     10.6 were released in between; LTS 4.2 fixed with 5.0: no line was)."""
-    found: dict[str, list[str]] = {}
-    for advisory_id, lines in fixed.items():
-        if not lines:
-            continue
-        keys = [Version(line) for line in lines]
-        oldest, newest = min(keys), max(keys)
-        between = [
-            name
-            for name in the_plan.released
-            if name not in lines and oldest < Version(name) < newest
-        ]
-        found[advisory_id] = sorted(between, key=Version, reverse=True)
-    return found
+    return {ident: between(the_plan.released, lines) for ident, lines in fixed.items() if lines}
 
 
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:

@@ -7,7 +7,7 @@ show (every release they name gets a page).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from packaging.version import Version
@@ -57,6 +57,18 @@ def fixed_problem(fixed: Mapping[str, str]) -> str | None:
     return None
 
 
+def between(lines: Iterable[str], fixed: Mapping[str, str]) -> list[str]:
+    """Those of ``lines`` (release lines) that lie between the oldest and the newest line of
+    ``fixed`` and are none of them, newest first: what ``unfixed`` may name (the lift takes
+    them from the product's tags, an import from a record's ranges)."""
+    if not fixed:
+        return []
+    keys = [Version(line) for line in fixed]
+    oldest, newest = min(keys), max(keys)
+    inside = {line for line in lines if line not in fixed and oldest < Version(line) < newest}
+    return sorted(inside, key=Version, reverse=True)
+
+
 def unfixed_problem(
     unfixed: tuple[str, ...], fixed: Mapping[str, str], fixed_wrong: bool = False
 ) -> str | None:
@@ -79,9 +91,7 @@ def unfixed_problem(
     if both:
         counted = "1 line is" if both == 1 else f"{both} lines are"
         return f"{counted} in fixed too: a line either got the fix or did not"
-    keys = [Version(line) for line in fixed]
-    oldest, newest = min(keys), max(keys)
-    outside = sum(1 for line in unfixed if not oldest < Version(line) < newest)
+    outside = len(unfixed) - len(between(unfixed, fixed))  # (none is fixed, none twice)
     if outside:
         counted = "1 line is" if outside == 1 else f"{outside} lines are"
         return f"{counted} not between the oldest and the newest fixed line"

@@ -312,19 +312,16 @@ def _gaps(
         if start >= below:
             continue  # adjacent lines: 10.2 and 10.3
         shown_from = start
+        firsts: list[Key] = []  # the first affected release of each recorded line in it
         if left_out is not None:
             lowest = _key(start[:width])  # (a line before introduced's had no code)
-            inside = [_key(key[:width]) for key in left_out]
-            inside = [key for key in inside if lowest <= key < below]
-            if not inside:
+            lines = {_key(key[:width]) for key in left_out}
+            firsts = sorted(max(key, start) for key in lines if lowest <= key < below)
+            if not firsts:
                 continue  # no released line between them went without the fix
-            # From the oldest of them: Django's 5.0.0 after the LTS 4.2 (there was no 4.3).
-            start = max(start, min(inside))
-            firsts = sorted({max(key, start) for key in inside})
+            start = firsts[0]  # the oldest: Django's 5.0.0 after the LTS 4.2 (there was no 4.3)
         elif width == 2 and below[:2] == (older_key[0] + 1, 0):
             continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
-        else:
-            firsts = []
         spelt = _spelling(newer.fixed)
         first = _text(start, spelt)
         shown = f"after {older.line}" if shown_from == after else _text(shown_from, spelt)

@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
 from releasekit.model.entries import CREDIT_TYPES, MAX_ENTRIES, Credit
+from releasekit.model.released import between
 from releasekit.model.severity import SEVERITIES
 from releasekit.model.versions import versions
 from releasekit.records.schemas import reason, validate
@@ -247,14 +248,12 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
 def _between(pairs: list[Pair], fixed: dict[str, str], parts: int) -> tuple[str, ...]:
     """The lines between two fixed ones on which a range starts, newest first: the lines
     left without the fix (``unfixed``) that the record's ranges between fixed lines say."""
-    keys = [Version(line) for line in fixed]
-    found = {
+    found = (
         line_key(p.introduced, parts)
         for p in pairs
         if p.introduced is not None and p.fixed is not None
-    }
-    inside = [line for line in found if line not in fixed and min(keys) < Version(line) < max(keys)]
-    return tuple(sorted(inside, key=Version, reverse=True))
+    )
+    return tuple(between(found, fixed))
 
 
 def released_lines(
