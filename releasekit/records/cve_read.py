@@ -93,26 +93,21 @@ def _scores(cna: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _rating(cna: dict[str, Any]) -> str | None:
-    """The project's own rating releasekit gives as an ``other`` metric (None: none, or
-    several: a CVE id that advisories of different ratings share)."""
-    found = set()
+def _ratings(cna: dict[str, Any]) -> list[str | None]:
+    """The project's own ratings releasekit gives as ``other`` metrics, as read (None: not
+    a rating); several for a CVE id that advisories of different ratings share."""
+    found = []
     for metric in cna.get("metrics") or []:
         other = metric.get("other") if isinstance(metric, dict) else None
         if isinstance(other, dict) and other.get("type") == SEVERITY_TYPE:
             content = other.get("content")
-            found.add(rating(content.get("text")) if isinstance(content, dict) else None)
-    return found.pop() if len(found) == 1 else None
+            found.append(rating(content.get("text")) if isinstance(content, dict) else None)
+    return found
 
 
-def _rated(cna: dict[str, Any]) -> bool:
-    """Whether the record gives the project's rating (releasekit's, since it says gaps)."""
-    return any(
-        isinstance(m, dict)
-        and isinstance(m.get("other"), dict)
-        and m["other"].get("type") == SEVERITY_TYPE
-        for m in cna.get("metrics") or []
-    )
+def _rating(ratings: list[str | None]) -> str | None:
+    """The one rating of :func:`_ratings` (None: none, or several)."""
+    return ratings[0] if len(set(ratings)) == 1 else None
 
 
 def _cwe(cna: dict[str, Any]) -> str | None:
@@ -220,6 +215,7 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
     summary, body = (description, "") if ours else split_details(description, join=True)
     title = text(cna.get("title"), source, "/containers/cna/title")
     scores = _scores(cna)
+    ratings = _ratings(cna)
     source_id = (cna.get("source") or {}).get("advisory") if ours is None else None
     credited = credits(
         cna.get("credits"),
@@ -264,13 +260,13 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
                 cwe=_cwe(cna),
                 cvss=scores.get("cvss"),
                 cvss4=scores.get("cvss4"),
-                rating=_rating(cna) if ours else None,
+                rating=_rating(ratings) if ours else None,
                 package=product,
                 component=component,
                 credits=credited,
                 pairs=pairs,
                 exact=ours is not None,
-                says_gaps=ours is not None and _rated(cna),
+                says_gaps=ours is not None and bool(ratings),  # (releasekit's, since it says gaps)
                 unaffected=unaffected,
                 aliases=(source_id,) if isinstance(source_id, str) else (),
                 references=tuple(references),
