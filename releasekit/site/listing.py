@@ -138,6 +138,9 @@ def listed(items: Mapping[str, Listed]) -> list[str]:
 
 
 _LINE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*")
+# Up to this many lines the index shows each as a radio button; more (a database of many
+# products: RustSec's has some 160) make one drop-down list, the rows still first on a phone.
+LINE_RADIOS = 8
 # The filters list the highest first, then advisories with no score (views.severity_name).
 SEVERITY_ORDER = (*reversed(SEVERITIES), "unscored")
 
@@ -152,17 +155,16 @@ def filters(items: Mapping[str, Listed], order: Sequence[str]) -> dict[str, Any]
         severities[severity] = severities.get(severity, 0) + 1
         for line in fixed:
             lines[line] = lines.get(line, 0) + 1
+    # (a line shown is a version: it goes into a CSS selector as it is)
+    shown = [line for line in sorted(lines, key=_line_order, reverse=True) if _LINE.fullmatch(line)]
     return {
         "severities": [
             {"name": name, "label": views.severity_title(name), "count": severities[name]}
             for name in SEVERITY_ORDER
             if name in severities
         ],
-        "lines": [
-            {"name": line, "count": lines[line]}
-            for line in sorted(lines, key=_line_order, reverse=True)
-            if _LINE.fullmatch(line)  # (a version: it goes into a CSS selector as it is)
-        ],
+        "lines": [{"name": line, "count": lines[line]} for line in shown],
+        "menu": len(shown) > LINE_RADIOS,
     }
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from releasekit.site import build
 from releasekit.workspace import files as workspace
+from tests.e2e.test_site_a11y import run_pages
 from tests.helpers.browser import Browser
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.sites import serve
@@ -92,3 +93,71 @@ def test_the_details_headings_go_right_under_details(
     assert 4 in levels  # a section's subsection: smaller than the section's heading
     sizes = {found: size for found, _, size in headings}
     assert sizes[2] > sizes[3] > sizes[4], sizes
+
+
+# The index as a phone shows it at first (iPhone SE: 375 x 667 CSS px): where the first
+# advisory starts, the release line's control and the rows shown.
+FIRST_SCREEN = """(() => {
+  const select = document.querySelector("select#f-line");
+  return {
+    first: document.querySelector(".updates tbody tr").getBoundingClientRect().top,
+    screen: window.innerHeight,
+    radios: document.querySelectorAll('input[name="line"]').length,
+    label: select && select.labels.length === 1 ? select.labels[0].textContent : null,
+    options: select ? [...select.options].map((o) => o.textContent) : [],
+  };
+})()"""
+SHOWN = """[document.activeElement.id, document.querySelector("#f-line").value,
+  [...document.querySelectorAll(".updates tbody tr")]
+    .filter((r) => getComputedStyle(r).display !== "none").map((r) => r.id)]"""
+
+
+def _key(browser: Browser, key: str, code: int) -> None:
+    for kind in ("keyDown", "keyUp"):
+        browser.call(
+            "Input.dispatchKeyEvent",
+            session=True,
+            type=kind,
+            key=key,
+            code=key if len(key) > 1 else f"Digit{key}" if key.isdigit() else "Period",
+            windowsVirtualKeyCode=code,
+            **({"text": key} if kind == "keyDown" and len(key) == 1 else {}),
+        )
+
+
+def test_many_release_lines_make_one_list_and_the_rows_come_first(
+    site: Path, tmp_path: Path
+) -> None:
+    # RustSec's database has a line for each version of any crate: 158 of them, one radio
+    # button each, filled two phone screens before the first advisory (23 lines here: the
+    # first advisory was off the first screen). Past a handful, the lines are one <select>,
+    # and its selected option filters the rows as a radio button did, without a script.
+    with serve(site) as url, Browser(tmp_path / "chromium") as browser:
+        browser.width(375, 667)
+        browser.open(url + "index.html")
+        seen = browser.evaluate(FIRST_SCREEN)
+        browser.screenshot(ARTIFACTS / "rustsec-index-filters-375.png")
+        assert seen["first"] < seen["screen"], seen
+        assert seen["radios"] == 0
+        assert seen["label"] == "Release line"
+        assert seen["options"][:3] == ["All 23 lines", "0.55 (1)", "0.54 (1)"]
+        assert len(seen["options"]) == 24 and "0.2 (2)" in seen["options"]
+        browser.evaluate('document.querySelector("#f-line").focus()')
+        _key(browser, "ArrowDown", 40)  # the newest line: 0.55, aws-sigv4's only
+        down = browser.evaluate(SHOWN)
+        for key in "0.2":  # typed: the line that starts so (time, aws-sigv4)
+            _key(browser, key, ord(key) if key.isdigit() else 190)
+        typed = browser.evaluate(SHOWN)
+    assert down == ["f-line", "0.55", ["RUSTSEC-2023-0125"]]
+    assert typed == ["f-line", "0.2", ["RUSTSEC-2023-0125", "RUSTSEC-2020-0071"]]
+
+
+def test_axe_core_finds_no_violation_in_the_index_with_many_lines(
+    site: Path, tmp_path: Path
+) -> None:
+    # The list of lines has its label, and fits the page at each width.
+    with serve(site) as url:
+        page = {"kind": "rustsec-index", "url": url + "index.html"}
+        report = run_pages(tmp_path, {"pages": [page], "filters": None})
+    found = {s["width"]: (s["violations"], s["layout"]["overflow"]) for s in report["screens"]}
+    assert found == {1280: ([], 0), 390: ([], 0)}

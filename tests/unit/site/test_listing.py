@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from markupsafe import Markup
@@ -577,3 +578,33 @@ def test_the_rows_go_into_the_index_as_bytes_only_where_shown_as_they_are(
     rows = Markup(TABLE.decode())  # noqa: S704 - the test's own
     given = renderer.render("index.html.j2", rows=rows, count=2, filters={}, **renderer.row_context)
     assert listing._index(renderer, TABLE, 2, {}) == given.encode()
+
+
+@pytest.mark.parametrize("many", [listing.LINE_RADIOS, listing.LINE_RADIOS + 1])
+def test_past_a_handful_of_lines_the_index_lists_them_in_one_menu(
+    site_ws: Workspace, many: int
+) -> None:
+    # A radio button a line: some 160 of them for RustSec's database, two phone screens of
+    # them before the first advisory. Past LINE_RADIOS, one <select> (the same CSS filter).
+    lines = [f"1.{n}" for n in range(many)]
+    items = {
+        f"ACSA-2026-{n:04}": SimpleNamespace(facets=("high", line)) for n, line in enumerate(lines)
+    }
+    choices = listing.filters(items, list(items))  # type: ignore[arg-type]
+    assert [line["name"] for line in choices["lines"]] == lines[::-1]
+    assert choices["menu"] is (many > listing.LINE_RADIOS)
+    renderer = pages.Renderer(workspace.open_workspace(site_ws.root), "key")
+    html = renderer.render(
+        "index.html.j2", rows=Markup(""), count=many, filters=choices, **renderer.row_context
+    )
+    radios = re.findall(r'<input type="radio" name="line" value="([^"]*)"', html)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', html)
+    if choices["menu"]:
+        assert radios == []
+        assert '<label class="filter-name" for="f-line">Release line</label>' in html
+        assert options[:2] == [("", f"All {many} lines"), (lines[-1], f"{lines[-1]} (1)")]
+        assert len(options) == many + 1
+        assert f'#f-line option[value="{lines[0]}"]:checked)' in html
+    else:
+        assert radios == ["", *lines[::-1]] and options == []
+        assert f'input[name="line"][value="{lines[0]}"]:checked)' in html
