@@ -8,7 +8,9 @@ branches and tags as they are (nothing is fetched or written).
   other spelling seen goes in ``read_tags``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
   ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
-  version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``); ``branch``
+  version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``) or its only
+  number between underscores (PostgreSQL's ``REL_16_STABLE``; ``REL9_6_STABLE`` is line
+  9.6, as ``{line:_}``); ``branch``
   is the pattern that names the most lines that have releases (or come after them). Lines
   are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
   of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
@@ -65,6 +67,9 @@ LAST = 3
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
 _MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
 _DASHED_LINE = re.compile(r"(?<![0-9.])(?<![0-9]-)([0-9]+)-([0-9]+)(?![0-9]|-[0-9])")  # 7-1-stable
+# PostgreSQL's REL_16_STABLE (a major between underscores) and, before 10, REL9_6_STABLE.
+_UNDERSCORED_MAJOR = re.compile(r"(?<=_)([0-9]+)(?=_)")
+_UNDERSCORED_LINE = re.compile(r"(?<![0-9._])(?<![0-9]_)([0-9]+)_([0-9]+)(?![0-9]|_[0-9])")
 
 
 @dataclass
@@ -85,13 +90,17 @@ def branch_line(name: str) -> tuple[str, str] | None:
     found = list(_LINE_IN_BRANCH.finditer(name))
     majors = list(_MAJOR_IN_BRANCH.finditer(name))
     dashed = list(_DASHED_LINE.finditer(name))  # Rails' 7-1-stable: {line:-}-stable
-    if len(found) + len(majors) + len(dashed) != 1 or "{" in name or "}" in name:
+    underscored = list(_UNDERSCORED_LINE.finditer(name))  # REL9_6_STABLE: {line:_}
+    if not found + majors + dashed + underscored and len(re.findall("[0-9]+", name)) == 1:
+        majors = list(_UNDERSCORED_MAJOR.finditer(name))  # REL_16_STABLE, its only number
+    count = len(found) + len(majors) + len(dashed) + len(underscored)
+    if count != 1 or "{" in name or "}" in name:
         return None
-    match = (found or majors or dashed)[0]
+    match = (found or majors or dashed or underscored)[0]
     if any(str(int(number)) != number for number in match.groups()):
         return None  # "10.03" would not come back from the pattern
     start, end = match.span(1) if majors else match.span()  # (the major, without its ".x")
-    slot = "{line:-}" if dashed else "{line}"
+    slot = "{line:-}" if dashed else "{line:_}" if underscored else "{line}"
     return name[:start] + slot + name[end:], ".".join(match.groups())
 
 

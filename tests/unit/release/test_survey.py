@@ -95,6 +95,10 @@ def test_other_tags_are_not_versions(name: str) -> None:
         ("alexc-backport-20126-4-1-stable", None),  # numbers in a row, no line of them
         ("7-1-3-fix", None),  # a version, not a line
         ("7-1-stable-7-2", None),  # two lines
+        ("REL_16_STABLE", ("REL_{line}_STABLE", "16")),  # PostgreSQL since 10
+        ("REL9_6_STABLE", ("REL{line:_}_STABLE", "9.6")),  # PostgreSQL before
+        ("REL_16_3_fix", None),  # a version, not a line
+        ("dev_4667", None),  # a number at the end: a pull request's, likely
     ],
 )
 def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
