@@ -24,6 +24,8 @@ VERSION_FILES = frozenset(
         "Cargo.toml",
         "setup.py",
         "setup.cfg",
+        "configure.ac",  # autoconf's AC_INIT([PostgreSQL], [16.3], ...)
+        "meson.build",  # meson's project(..., version: '16.3')
     }
 )
 # Changelogs at the root of a tree, by their common names, the likeliest first.
