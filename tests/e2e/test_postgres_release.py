@@ -11,13 +11,20 @@ majors are supported at once.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
+import pygit2
+import time_machine
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
-from tests.helpers.postgres import postgres_like
-from tests.helpers.repos import Product
+from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.gpg import GpgHome
+from tests.helpers.postgres import postgres_like, stamp
+from tests.helpers.repos import Product, git
+from tests.helpers.smtp import SmtpServer
 
 ID = "PGSA-2026-0001"
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N"  # 8.1: every supported line
@@ -82,3 +89,120 @@ def test_init_reads_postgresqls_branches_tags_and_version_files(tmp_path: Path) 
     ws = tmp_path / "ws"
     assert run(ws, "advisory", "check").exit_code == 0
     assert run(ws, "plan").exit_code == 0
+
+
+def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
+    """releasekit.toml as PostgreSQL's release team would write it: five majors and
+    master, the version in configure.ac, meson.build and configure."""
+    root = tmp_path / "ws"
+    (root / "advisories").mkdir(parents=True)
+    (root / "releasekit.toml").write_text(
+        f"""[project]
+name = "PostgreSQL"
+vendor = "PostgreSQL Global Development Group"
+repository = "{product.clone}"
+repository_url = "https://git.postgresql.org/git/postgresql.git"
+advisory_prefix = "PGSA"
+site_url = "https://pg.example/support/security"
+time_zone = "UTC"
+
+[releases]
+line_parts = 1
+branch = "REL_{{line}}_STABLE"
+branches = {{ "17" = "master" }}
+tag = "REL_{{version:_}}"
+read_tags = ["REL{{version:_}}"]
+upcoming = "17"
+esr = []
+last = 5
+committer = "Release Bot <release@example.org>"
+{extra}"""
+    )
+    return root
+
+
+def hold(root: Path, product: Product, lines: dict[str, str]) -> None:
+    (root / "advisories" / f"{ID}.md").write_text(
+        f'+++\nid = "{ID}"\ntitle = "Row filters skipped on COPY"\ncvss = "{HIGH}"\n'
+        'cve = "CVE-2026-40031"\nintroduced = "13"\nembargo = 2026-12-01T14:00:00Z\n'
+        'summary = "COPY could read rows that a row filter hides."\n+++\n\nDetails.\n'
+    )
+    for line, branch in lines.items():
+        patch = root.parent / f"{line}.patch"
+        files = {"src/backend/commands/copy.c": "/* filtered */\n"}
+        patch.write_bytes(product.fix(branch, files, "Apply row filters in COPY"))
+        held = run(root, "patch", "add", ID, "--line", line, str(patch))
+        assert held.exit_code == 0, held.output
+
+
+def released(product: Product, tag: str) -> tuple[dict[str, str], list[str]]:
+    """The version files at ``tag`` on the remote, and the files its commit changed."""
+    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
+    files = {path: commit.tree[path].data.decode() for path in stamp("0.0")}
+    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
+    return files, changed
+
+
+def test_a_fix_for_five_majors_and_master(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    product = postgres_like(tmp_path / "postgres")
+    root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMP)
+    lines = {"17": "master", **{m: f"REL_{m}_STABLE" for m in ("16", "15", "14", "13")}}
+    hold(root, product, lines)
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    plan = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    # 12 is supported but predates the affected code; 9.6's REL9_6_24 is read, not supported.
+    assert {name: (n["branch"], n["latest"], n["next_version"], n["tag"]) for name, n in
+            plan.items()} == {
+        "17": ("master", None, "17.0", None),
+        "16": ("REL_16_STABLE", "16.3", "16.4", "REL_16_4"),
+        "15": ("REL_15_STABLE", "15.3", "15.4", "REL_15_4"),
+        "14": ("REL_14_STABLE", "14.2", "14.3", "REL_14_3"),
+        "13": ("REL_13_STABLE", "13.2", "13.3", "REL_13_3"),
+        "12": ("REL_12_STABLE", "12.2", "12.3", "REL_12_3"),
+    }  # fmt: skip
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    tags = set(git(product.remote, "tag", "--list").split())
+    assert {"REL_16_4", "REL_15_4", "REL_14_3", "REL_13_3"} <= tags
+    assert not {"REL_12_3", "REL_17_0"} & tags
+    for tag, version in (("REL_16_4", "16.4"), ("REL_13_3", "13.3")):
+        assert released(product, tag) == (
+            stamp(version),
+            ["configure", "configure.ac", "meson.build"],
+        )
+        kind = git(product.remote, "cat-file", "-t", tag)
+        assert kind == "tag"
+    # master gets the fix only: it still says 17devel.
+    assert (
+        git(product.remote, "show", "master:meson.build") + "\n" == stamp("17devel")["meson.build"]
+    )
+    assert git(product.remote, "show", "master:src/backend/commands/copy.c") == "/* filtered */"
+    advisory = (root / "advisories" / f"{ID}.md").read_text()
+    assert (
+        'fixed = { "13" = "13.3", "14" = "14.3", "15" = "15.4", "16" = "16.4", "17" = "17.0" }'
+        in advisory
+    )
+    assert len(smtp_server.messages) == len(LISTS)
+    with time_machine.travel(EMBARGO + timedelta(days=31), tick=False):
+        published = run(root, "publish", env=gpg_home.env)
+    assert published.exit_code == 0, published.output
+    # On the disclosure date: one SEMVER range per fixed major, from its .0 (the affected
+    # code came in 13) to its fix; pages of every version the ranges name, as spelt.
+    record = json.loads((root / "site" / "osv" / f"{ID}.json").read_text())
+    ranges = {
+        entry["database_specific"]["line"]: entry["ranges"][0]["events"]
+        for entry in record["affected"]
+    }
+    assert ranges == {
+        m: [{"introduced": f"{m}.0.0"}, {"fixed": f"{m}.{n}.0"}]
+        for m, n in (("16", 4), ("15", 4), ("14", 3), ("13", 3))
+    }
+    pages = {p.stem for p in (root / "site" / "versions").glob("*.html")} - {"index"}
+    assert {"13.0", "13.3", "16.3", "16.4", "17.0"} <= pages
+    assert not {v for v in pages if v.startswith(("12.", "9."))}
+    page = (root / "site" / "advisories" / f"{ID}.html").read_text()
+    assert "16.4" in page and "16.4.0" not in page
