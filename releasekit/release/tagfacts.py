@@ -1,9 +1,10 @@
 """What ``init --repository`` reads from a product clone (nothing is fetched or written):
 its branches, the remote's default branch, and its tags; and which tags name a version
 (``2.0.6``, ``v2.0.5``, ``release-1.29.2``: a version after an optional word prefix; or its
-dots written as underscores, as curl's ``curl-8_6_0`` and PostgreSQL's ``REL_16_2`` do), in
-which spelling. A prefix that names a pre-release (curl's release candidates ``rc-8_22_0-1``)
-makes no version tag: its number after the version is no release.
+dots written as underscores, as curl's ``curl-8_6_0`` and PostgreSQL's ``REL_16_2`` do, and
+a major's pre-release so, PostgreSQL's ``REL_17_BETA2``), in which spelling. A prefix that
+names a pre-release (curl's release candidates ``rc-8_22_0-1``) makes no version tag: its
+number after the version is no release.
 :mod:`releasekit.release.survey` infers the ``[releases]`` table from them."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from releasekit.model.checks import line_key
 
 _TAG = re.compile(
     r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?"
-    r"(?:(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)|(?P<under>[0-9]+_[0-9]+[0-9A-Za-z_+!-]*))"
+    r"(?:(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)|(?P<under>[0-9]+_[0-9]+[0-9A-Za-z_+!-]*)"
+    r"|(?P<major_pre>[0-9]+_(?i:alpha|beta|rc)[0-9]+))"  # PostgreSQL's REL_17_BETA2, REL_17_RC1
 )
 _PRE_RELEASE_PREFIX = re.compile(r"(?i:rc|alpha|beta|pre|preview|candidate)[_/-]?")
 
@@ -66,12 +68,12 @@ def tagged(tag: TagFact) -> Tagged | None:
     match = _TAG.fullmatch(tag.name)
     if match is None or _PRE_RELEASE_PREFIX.fullmatch(match["prefix"] or ""):
         return None
-    under = match["under"]
+    under = match["under"] or match["major_pre"]
     try:
         version = Version(under.replace("_", ".") if under else match["version"])
     except ValueError:  # InvalidVersion, or a number of over 4300 digits
         return None
-    if version.local or version.epoch or len(version.release) < 2:
+    if version.local or version.epoch or (len(version.release) < 2 and not match["major_pre"]):
         return None
     spelling = "{version:_}" if under else "{version}"
     return Tagged(tag, (match["prefix"] or "") + spelling, version)

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.gpg import GpgHome
-from tests.helpers.postgres import postgres_like, stamp
+from tests.helpers.postgres import postgres_like, release, stamp
 from tests.helpers.repos import Product, git
 from tests.helpers.smtp import SmtpServer
 
@@ -206,3 +206,37 @@ def test_a_fix_for_five_majors_and_master(
     assert not {v for v in pages if v.startswith(("12.", "9."))}
     page = (root / "site" / "advisories" / f"{ID}.html").read_text()
     assert "16.4" in page and "16.4.0" not in page
+
+
+def test_in_the_betas_init_says_master_is_the_next_major(tmp_path: Path) -> None:
+    # REL_17_STABLE cut at 17beta2, master at 18devel: init took 17 as upcoming on its
+    # branch and said nothing, so master would get no fix. REL_17_BETA1 and REL_17_BETA2
+    # were no version tags (a major's pre-release has one number).
+    product = postgres_like(tmp_path / "postgres")
+    release(product, "master", "REL_17_BETA1", "17beta1")
+    product.commit("REL_17_STABLE", {}, "Branch 17", create_from="master")
+    product.commit("master", stamp("18devel"), "Stamp 18devel.")
+    release(product, "REL_17_STABLE", "REL_17_BETA2", "17beta2")
+    product.publish("master", "REL_17_STABLE")
+    git(product.clone, "fetch", "-q", "--tags", "origin")
+    made = init(product, tmp_path / "ws")
+    assert made.exit_code == 0, made.output
+    assert (
+        "check: upcoming: REL_17_STABLE carries the pre-release REL_17_BETA2 and master gets "
+        'no fix: if master is the line after it, set upcoming = "18", prerelease = ["17"] and '
+        'branches = { "18" = "master" }'
+    ) in " ".join(made.output.split())
+    config = tmp_path / "ws" / "releasekit.toml"
+    text = config.read_text().replace('upcoming = "17"', 'upcoming = "18"\nprerelease = ["17"]')
+    config.write_text(
+        text.replace("# branches = {", 'branches = { "18" = "master" }\n# branches = {')
+    )
+    planned = run(tmp_path / "ws", "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    lines = [(n["line"], n["branch"], n["next_version"], n["tag"]) for n in
+             json.loads(planned.stdout)["lines"]][:3]  # fmt: skip
+    assert lines == [
+        ("18", "master", "18.0", None),
+        ("17", "REL_17_STABLE", "17.0", None),
+        ("16", "REL_16_STABLE", "16.4", "REL_16_4"),
+    ]

@@ -46,6 +46,8 @@ def facts(
         ("curl-7_6_1-pre1", "curl-{version:_}", "7.6.1rc1"),
         ("REL_16_2", "REL_{version:_}", "16.2"),  # PostgreSQL
         ("REL9_6_24", "REL{version:_}", "9.6.24"),
+        ("REL_17_RC1", "REL_{version:_}", "17rc1"),  # a pre-release of a major
+        ("REL_17_BETA2", "REL_{version:_}", "17b2"),
     ],
 )
 def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, version: str) -> None:
@@ -67,7 +69,8 @@ def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, ver
         "before_urldata_rename",
         "7_2.1",
         "REL_16",
-        "REL_17_RC1",
+        "REL_17_STABLE",
+        "v8rc1",  # a major alone, dots written as no underscore: no spelling reads it
     ],
 )
 def test_other_tags_are_not_versions(name: str) -> None:
