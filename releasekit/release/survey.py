@@ -27,7 +27,8 @@ branches and tags as they are (nothing is fetched or written).
   as ESR, an older line with a branch that still got a release after the newest line's first.
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
   names of a version file that hold its version on one line; live when that line holds each
-  supported line's current version on its branch, commented out otherwise.
+  supported line's current version on its branch, commented out otherwise; one that holds it
+  on several lines (autoconf's ``configure``) is named in a check, with those lines.
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of the
   newest release's tree, always commented out, with a guess of its marker to check.
 """
@@ -56,6 +57,7 @@ from releasekit.release.versionfiles import (
     marker_guess,
     text_at,
     version_format,
+    version_lines,
 )
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
@@ -413,6 +415,13 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     for path in paths:
         text = text_at(repo, newest.tag.commit, path)
         form = version_format(text, version) if text is not None else None
+        where = version_lines(text, version) if text is not None and form is None else []
+        if len(where) > 1:  # configure: one bump per line, each format found there alone
+            shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
+            survey.checks.append(
+                f"[[releases.bump]] {path}: {version} is on {len(where)} lines ({shown}): "
+                "name each in a [[releases.bump]] whose format only that line holds"
+            )
         if form is None:
             continue
         misfits = [

@@ -65,7 +65,8 @@ def init(product: Product, root: Path) -> Result:
 
 def test_init_reads_postgresqls_branches_tags_and_version_files(tmp_path: Path) -> None:
     # init wrote branch = "release-{line}", upcoming "16.4" and last = 0 (REL_16_STABLE
-    # named no line), and found no version file (configure.ac, meson.build).
+    # named no line), and found no version file (configure.ac, meson.build); configure,
+    # with the version on several lines, it passed over in silence.
     product = postgres_like(tmp_path / "postgres")
     made = init(product, tmp_path / "ws")
     assert made.exit_code == 0, made.output
@@ -86,6 +87,11 @@ def test_init_reads_postgresqls_branches_tags_and_version_files(tmp_path: Path) 
     ):
         assert setting in config, setting
     assert "[[releases.bump]] configure.ac:" in made.output
+    # The generated configure says 16.3 on three lines of the fixture (nine in the real one).
+    assert (
+        "check: [[releases.bump]] configure: 16.3 is on 3 lines (3, 10, 11): name each in a "
+        "[[releases.bump]] whose format only that line holds"
+    ) in " ".join(made.output.split())
     ws = tmp_path / "ws"
     assert run(ws, "advisory", "check").exit_code == 0
     assert run(ws, "plan").exit_code == 0
