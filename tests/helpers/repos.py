@@ -77,17 +77,18 @@ class Product:
     clock: int = EPOCH
 
     @classmethod
-    def create(cls, root: Path, files: Mapping[str, str]) -> Product:
-        """A remote with ``main`` holding ``files``, a dev clone and the product clone."""
+    def create(cls, root: Path, files: Mapping[str, str], *, default: str = "main") -> Product:
+        """A remote with ``default`` (``main``) holding ``files``, a dev clone and the
+        product clone."""
         root.mkdir(parents=True, exist_ok=True)
         remote = root / "remote.git"
         dev = root / "dev"
-        git(root, "init", "-q", "--bare", "-b", "main", str(remote))
-        git(root, "init", "-q", "-b", "main", str(dev))
+        git(root, "init", "-q", "--bare", "-b", default, str(remote))
+        git(root, "init", "-q", "-b", default, str(dev))
         git(dev, "remote", "add", "origin", str(remote))
         product = cls(root, remote, dev, root / "clone")
-        product.commit("main", files, "Initial import", create_from=None)
-        product.publish("main")
+        product.commit(default, files, "Initial import", create_from=None)
+        product.publish(default)
         git(root, "clone", "-q", str(remote), str(product.clone))
         git(product.clone, "config", "user.name", COMMITTER[0])
         git(product.clone, "config", "user.email", COMMITTER[1])
