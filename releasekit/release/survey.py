@@ -10,7 +10,7 @@ branches and tags as they are (nothing is fetched or written).
   ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
   version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``) or its only
   number between underscores (PostgreSQL's ``REL_16_STABLE``; ``REL9_6_STABLE`` is line
-  9.6, as ``{line:_}``); ``branch``
+  9.6, as ``{line:_}``, and so is Ruby's ``ruby_3_3`` 3.3); ``branch``
   is the pattern that names the most lines that have releases (or come after them). Lines
   are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
   of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
@@ -72,6 +72,9 @@ _DASHED_LINE = re.compile(r"(?<![0-9.])(?<![0-9]-)([0-9]+)-([0-9]+)(?![0-9]|-[0-
 # PostgreSQL's REL_16_STABLE (a major between underscores) and, before 10, REL9_6_STABLE.
 _UNDERSCORED_MAJOR = re.compile(r"(?<=_)([0-9]+)(?=_)")
 _UNDERSCORED_LINE = re.compile(r"(?<![0-9._])(?<![0-9]_)([0-9]+)_([0-9]+)(?![0-9]|_[0-9])")
+# Ruby's ruby_3_3: two numbers after a word and an underscore, ending the name (ruby_2_0_0
+# and a fix branch ruby_3_3_fix name versions, not lines).
+_TRAILING_UNDERSCORED_LINE = re.compile(r"(?<=[A-Za-z]_)([0-9]+)_([0-9]+)\Z")
 
 
 @dataclass
@@ -93,6 +96,7 @@ def branch_line(name: str) -> tuple[str, str] | None:
     majors = list(_MAJOR_IN_BRANCH.finditer(name))
     dashed = list(_DASHED_LINE.finditer(name))  # Rails' 7-1-stable: {line:-}-stable
     underscored = list(_UNDERSCORED_LINE.finditer(name))  # REL9_6_STABLE: {line:_}
+    underscored += _TRAILING_UNDERSCORED_LINE.finditer(name)  # ruby_3_3: {line:_}
     if not found + majors + dashed + underscored and len(re.findall("[0-9]+", name)) == 1:
         majors = list(_UNDERSCORED_MAJOR.finditer(name))  # REL_16_STABLE, its only number
     count = len(found) + len(majors) + len(dashed) + len(underscored)

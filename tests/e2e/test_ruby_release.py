@@ -109,6 +109,30 @@ def ruby(template: Product, tmp_path: Path) -> Product:
     return template.copy_to(tmp_path / "ruby")
 
 
+def test_init_reads_rubys_branches_and_tags(ruby: Product, tmp_path: Path) -> None:
+    # init wrote branch = "release-{line}" and last = 0: ruby_3_3 named no line.
+    ws = tmp_path / "ws"
+    made = CliRunner().invoke(
+        cli,
+        ["init", str(ws), "--name", "Ruby", "--vendor", "Ruby", "--prefix", "RSA",
+         "--repository", str(ruby.clone)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    config = (ws / "releasekit.toml").read_text()
+    for setting in (
+        'branch = "ruby_{line:_}"',
+        'branches = { "3.4" = "master" }',
+        'tag = "v{version:_}"',
+        'upcoming = "3.4"',
+        "last = 3 ",
+    ):
+        assert setting in config
+    assert "inferred: last = 3: 3.3, 3.2, 3.1" in made.output
+    assert "master carries the pre-release v3_4_0_preview2" in made.output
+    assert run(ws, "advisory", "check").exit_code == 0
+    assert run(ws, "plan").exit_code == 0
+
+
 def test_the_plan_counts_underscore_tags_and_not_the_previews(
     ruby: Product, tmp_path: Path
 ) -> None:

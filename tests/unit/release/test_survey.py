@@ -102,6 +102,9 @@ def test_other_tags_are_not_versions(name: str) -> None:
         ("REL9_6_STABLE", ("REL{line:_}_STABLE", "9.6")),  # PostgreSQL before
         ("REL_16_3_fix", None),  # a version, not a line
         ("dev_4667", None),  # a number at the end: a pull request's, likely
+        ("ruby_3_3", ("ruby_{line:_}", "3.3")),  # Ruby's, the line at the end
+        ("ruby_2_0_0", None),  # Ruby's before 2.1: a version, not a line
+        ("ruby_3_3_fix", None),  # a version, not a line
     ],
 )
 def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
