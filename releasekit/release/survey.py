@@ -26,9 +26,11 @@ branches and tags as they are (nothing is fetched or written).
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
   as ESR, an older line with a branch that still got a release after the newest line's first.
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
-  names of a version file that hold its version on one line; live when that line holds each
-  supported line's current version on its branch, commented out otherwise; one that holds it
-  on several lines (autoconf's ``configure``) is named in a check, with those lines.
+  names of a version file that hold its version on one line (or, holding none, its third
+  number in one define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``); live when that line
+  holds each supported line's current version on its branch, commented out otherwise; one
+  that holds it on several lines (autoconf's ``configure``) is named in a check, with those
+  lines.
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of the
   newest release's tree, always commented out, with a guess of its marker to check.
 """

@@ -62,12 +62,26 @@ def version_lines(text: str, version: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if token.search(line)]
 
 
+# A C define of a version's last number alone: Ruby's RUBY_VERSION_TEENY, CPython's
+# PY_MICRO_VERSION (not RUBY_PATCHLEVEL, a count of backport commits, nor an API version's,
+# Ruby's RUBY_API_VERSION_TEENY, 0 for every release).
+_MICRO_DEFINE = re.compile(
+    r"\s*#\s*define\s+(?![A-Za-z0-9_]*API)"
+    r"[A-Za-z0-9_]*_(?:TEENY|MICRO|MICRO_VERSION|PATCH|PATCH_VERSION)"
+    r"\s+(?P<number>[0-9]+)\s*"
+)
+
+
 def version_format(text: str, version: str) -> str | None:
     """The one line of ``text`` that holds ``version``, stripped, with ``{version}`` in its
     place: e.g. ``__version__ = "{version}"``; None when no line or several lines do, or the
-    line is long or has braces of its own."""
+    line is long or has braces of its own. A file with no such line whose one define of a
+    last number (``#define RUBY_VERSION_TEENY 6``) says the version's third: that line, with
+    ``{micro}`` in the number's place."""
     token = _token(version)
     holding = [line for line in text.splitlines() if token.search(line)]
+    if not holding:
+        return _micro_format(text, version)
     if len(holding) != 1:
         return None
     line = holding[0].strip()
@@ -76,6 +90,20 @@ def version_format(text: str, version: str) -> str | None:
     if not line.isprintable():
         return None
     return token.sub("{version}", line)
+
+
+def _micro_format(text: str, version: str) -> str | None:
+    """The one define of a last number in ``text``, when it says the third number of
+    ``version`` (of three), as a format with ``{micro}``; else None."""
+    numbers = version.split(".")
+    if len(numbers) != 3 or not all(n.isdigit() for n in numbers):
+        return None
+    defines = [m for m in map(_MICRO_DEFINE.fullmatch, text.splitlines()) if m is not None]
+    if len(defines) != 1 or int(defines[0]["number"]) != int(numbers[2]):
+        return None
+    match = defines[0]
+    line = match.string[: match.start("number")] + "{micro}" + match.string[match.end("number") :]
+    return line.strip() if len(line) <= 200 else None
 
 
 def text_at(repo: ProductRepo, commit: str, path: str) -> str | None:

@@ -125,9 +125,18 @@ def test_init_reads_rubys_branches_and_tags(ruby: Product, tmp_path: Path) -> No
         'tag = "v{version:_}"',
         'upcoming = "3.4"',
         "last = 3 ",
+        'path = "version.h"',
+        'format = "#define RUBY_VERSION_TEENY {micro}"',
     ):
         assert setting in config
     assert "inferred: last = 3: 3.3, 3.2, 3.1" in made.output
+    # version.h holds no "3.3.6", its teeny alone: the bump names that number, {micro}, and
+    # is live (each maintained branch says its newest release's teeny).
+    assert "\n[[releases.bump]]" in config
+    assert (
+        "inferred: [[releases.bump]] version.h: #define RUBY_VERSION_TEENY {micro} "
+        "(3.3.6 at v3_3_6)"
+    ) in made.output
     assert "master carries the pre-release v3_4_0_preview2" in made.output
     assert run(ws, "advisory", "check").exit_code == 0
     assert run(ws, "plan").exit_code == 0

@@ -326,6 +326,28 @@ def test_the_version_line_of_a_file(text: str, expected: str | None) -> None:
     assert version_format(text, "2.0.6") == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Ruby's version.h: the teeny alone (major and minor are the API version's).
+        (
+            "#define RUBY_VERSION_TEENY 6\n#define RUBY_PATCHLEVEL 6\n",
+            "#define RUBY_VERSION_TEENY {micro}",
+        ),
+        ("#  define PY_MICRO_VERSION        6\n", "#  define PY_MICRO_VERSION        {micro}"),
+        ("#define X_VERSION_PATCH 6\n", "#define X_VERSION_PATCH {micro}"),
+        ("#define RUBY_API_VERSION_TEENY 0\n", None),  # another number
+        ("#define RUBY_API_VERSION_TEENY 6\n", None),  # the API's, 0 in every release
+        ("#define RUBY_PATCHLEVEL 6\n", None),  # a count of commits, not the version's
+        ("#define A_TEENY 6\n#define B_MICRO 6\n", None),  # which one?
+        ("#define RUBY_VERSION_TEENY 6 /* was 5 */\n", None),  # more on the line
+        ('#define V "2.0.6"\n#define V_MICRO 6\n', '#define V "{version}"'),  # the whole wins
+    ],
+)
+def test_a_define_of_the_last_number_alone(text: str, expected: str | None) -> None:
+    assert version_format(text, "2.0.6") == expected
+
+
 def test_of_two_patterns_as_good_the_one_of_the_newer_lines_wins() -> None:
     # urllib3 today: 1.24-series and 1.25-series, then 1.26.x and 2.0.x.
     tags = [("1.24.0", ""), ("1.25.0", ""), ("1.26.0", ""), ("2.0.0", "")]
