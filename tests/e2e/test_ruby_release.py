@@ -209,3 +209,22 @@ def test_a_security_release_of_every_maintained_line(
     for version in ("3.3.7", "3.2.7", "3.1.7", "3.4.0"):
         assert version in page
     assert (root / "site" / "versions" / "3.3.6.html").exists()
+
+
+def test_a_backport_made_with_merger_rb_raises_the_patchlevel_itself(
+    ruby: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # tool/merger.rb commits each backport with RUBY_PATCHLEVEL raised by one. A fix held
+    # so changes version.h too; the release commit then moves the teeny of that file.
+    root = workspace(tmp_path, ruby, mail_table(smtp_server, gpg_home.fingerprint) + BUMP)
+    hold(root, ruby, {"3.4": "master", "3.2": "ruby_3_2", "3.1": "ruby_3_1"})
+    patch = root.parent / "3.3.patch"
+    files = {"ext/zlib/zlib.c": "/* bounded */\n", VERSION_H: version_h(6, 110)}
+    patch.write_bytes(ruby.fix("ruby_3_3", files, "merge revision(s) 1234abcd: [Backport #1]"))
+    assert run(root, "patch", "add", ID, "--line", "3.3", str(patch)).exit_code == 0
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    assert released(ruby, "v3_3_7") == (version_h(7, 110), [VERSION_H])
+    assert released(ruby, "v3_2_7") == (version_h(7, 235), [VERSION_H])
+    assert git(ruby.remote, "show", "v3_3_7~1:version.h") + "\n" == version_h(6, 110)
