@@ -5,8 +5,9 @@ when it names a version of that line); a line fixed in X.0 had no affected relea
 named by its major version alone (``7``: ``[releases] line_parts = 1``) starts at X.0.0:
 fixed in 7.3.1, it had 7.0.0-7.3.0 affected. When ``introduced`` is older than the oldest
 fixed line, the releases from it up to that line are affected and unfixed. With no fixed
-version at all (imported history), the releases from ``introduced`` on are affected:
-``earlier_from`` with no ``earlier_before``. Versions compare numerically (9.10 > 9.9).
+version at all (imported history), the releases from ``introduced`` on are affected
+(``open_from``); with neither, every release is (one range from ``"0"``, as in OSV).
+Versions compare numerically (9.10 > 9.9).
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
 between them is taken to be there.
@@ -106,6 +107,8 @@ class Versions:
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:
             found.append(Range(self.open_from, None, release_line(self.open_from), None, None))
+        elif not self.lines:  # nothing recorded (imported history): every release, not none
+            found.append(Range(EVERY, None, None, None, None))
         return tuple(sorted(found, key=lambda r: release_key(r.first), reverse=True))
 
     def named(self) -> tuple[str, ...]:
@@ -159,22 +162,23 @@ def _releases(first_text: str, last_text: str | None, width: int) -> set[str]:
 class Range:
     """Releases from ``first`` up to (not including) ``below`` (None: every later one)."""
 
-    first: str
+    first: str  # EVERY: from the first release
     below: str | None
-    line: str  # the release line of ``first``
+    line: str | None  # the release line of ``first`` (None: from EVERY, no line)
     upgrade: str | None  # the version to upgrade to; None: no fixed version recorded
     upgrade_line: str | None  # its line: ``line``, else the nearest supported line
 
     @property
     def supported(self) -> bool:
         """Whether the range's own line got the fix."""
-        return self.upgrade_line == self.line
+        return self.line is not None and self.upgrade_line == self.line
 
     def __contains__(self, version: str) -> bool:
         below = None if self.below is None else release_key(self.below)
         return contains(release_key(self.first), below, release_key(version))
 
 
+EVERY = "0"  # the first version of a range of every release (OSV's "0": before all others)
 KEY_WIDTH = 4  # numbers a version compares by: Rails' 7.1.5.2 has four
 Key = tuple[int, int, int, int]
 

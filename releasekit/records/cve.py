@@ -9,7 +9,7 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
-from releasekit.model.versions import Versions
+from releasekit.model.versions import EVERY, Versions
 from releasekit.records.common import cve_path, disclosed, page_url
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
@@ -71,10 +71,10 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
                 "versionType": "semver",
             }
         )
-    elif found.open_from:  # no fixed version recorded
+    elif found.open_from or not found.lines:  # no fixed version: from introduced, or any
         entries.append(
             {
-                "version": found.open_from,
+                "version": found.open_from or EVERY,
                 "lessThan": "*",
                 "status": "affected",
                 "versionType": "semver",

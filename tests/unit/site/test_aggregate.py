@@ -19,7 +19,7 @@ from releasekit.site.state import Item
 from releasekit.workspace import files as workspace
 from tests.conftest import MINIMAL_CONFIG, Workspace, advisory_text
 from tests.helpers.paths import REPO_ROOT
-from tests.helpers.sites import marked, site_files
+from tests.helpers.sites import CONFIG, marked, site_files
 from tests.unit.site.test_build import publish_at
 
 NOW = "2026-12-01T12:00:00Z"  # 1 and 2 disclosed (released 2026-10-13), 3 released only
@@ -359,3 +359,42 @@ def test_each_version_lists_its_advisories_newest_first_each_once_by_its_first_r
         "10.1.2": [("ACSA-2026-0003", 0), ("ACSA-2026-0001", 0)],  # same instant: by number
         "10.1.3": [("ACSA-2026-0003", 0), ("ACSA-2026-0001", 1)],  # 1: in its open range
     }
+
+
+def test_an_advisory_with_no_version_recorded_affects_every_release_everywhere(
+    ws: Workspace,
+) -> None:
+    # Imported history with `fixed = {}` and no `introduced` ("Not recorded"): its OSV
+    # record says every version from "0"; advisories.json, the CVE record and the version
+    # pages must say so too, or a script asking through `ranges` would read "not affected".
+    (ws.root / "releasekit.toml").write_text(CONFIG)
+    marked(ws, 1, fixed='{ "10.3" = "10.3.3" }', introduced='"10.3"')
+    marked(ws, 2, fixed="{}")
+    path = ws.root / "advisories/ACSA-2026-0002.md"
+    path.write_text(path.read_text().replace('introduced = "9.8"\n', ""))
+    publish_at(ws, NOW)
+    site = ws.root / "site"
+    entries = json.loads((site / "advisories.json").read_text())["advisories"]
+    entry = next(e for e in entries if e["id"] == "ACSA-2026-0002")
+    assert entry["affected"] == []  # (the page says "Not recorded")
+    assert entry["ranges"] == [
+        {"from": "0", "below": None, "line": None, "upgrade": None, "upgrade_line": None}
+    ]
+    osv = json.loads((site / "osv/ACSA-2026-0002.json").read_text())
+    assert osv["affected"][0]["ranges"][0]["events"] == [{"introduced": "0"}]
+    cve = json.loads((site / "cve/CVE-2099-90002.json").read_text())
+    assert cve["containers"]["cna"]["affected"][0]["versions"] == [
+        {"version": "0", "lessThan": "*", "status": "affected", "versionType": "semver"}
+    ]
+    versions = json.loads((site / "versions.json").read_text())["versions"]
+    assert [v["version"] for v in versions] == ["10.3.3", "10.3.2", "10.3.1", "10.3.0"]
+    for version in versions:  # (no page of its own: it names no version)
+        listed = {a["id"]: a for a in version["advisories"]}
+        assert listed["ACSA-2026-0002"] == {
+            "id": "ACSA-2026-0002", "upgrade": None, "upgrade_line": None,
+            "line_supported": False,
+        }  # fmt: skip
+        assert "ACSA-2026-0002" in (site / f"versions/{version['version']}.html").read_text()
+    page = (site / "versions/10.3.3.html").read_text()
+    assert "ACSA-2026-0001" not in page
+    assert "No fixed version recorded" in page
