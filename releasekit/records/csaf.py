@@ -94,7 +94,9 @@ def csaf_document(
         earlier = products.range(versions.earlier_from, versions.earlier_before)
         affected.append(earlier)
         remediations.append(_fix(settings, shown, oldest, [earlier]))
-    if not versions.lines:  # no fixed version recorded (imported history): every release
+    if versions.open_from:  # no fixed version recorded (imported history): from introduced
+        affected.append(products.since(versions.open_from))
+    elif not versions.lines:  # ... or, without it, every release
         affected.append(products.every())
     status: dict[str, list[str]] = {}
     if affected:
@@ -253,6 +255,12 @@ class _Products:
         """The releases from ``first`` on, before ``before`` (``vers`` form)."""
         vers = f"vers:generic/>={first}|<{before}"
         product_id = f"affected-{first}-{before}"
+        return self._add("product_version_range", vers, product_id, f"{self.name} {vers[13:]}")
+
+    def since(self, first: str) -> str:
+        """The releases from ``first`` on (no fixed version is recorded)."""
+        vers = f"vers:generic/>={first}"
+        product_id = f"affected-from-{first}"
         return self._add("product_version_range", vers, product_id, f"{self.name} {vers[13:]}")
 
     def every(self) -> str:

@@ -29,7 +29,7 @@ CVSS4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N"
 
 def write_variants(ws: Workspace) -> None:
     """Advisories of every shape a CSAF document has: typed credits, a known CWE, a CVSS 4.0
-    vector alone, a revision, a CVSS 3.0 vector, no fixed version."""
+    vector alone, a revision, a CVSS 3.0 vector, no fixed version (with `introduced` or not)."""
     marked(ws, 1)  # a CWE the catalogue does not know: named in a note
     marked(ws, 2, cwe='"CWE-79"', cvss4=f'"{CVSS4}"')
     common = (
@@ -59,6 +59,12 @@ def write_variants(ws: Workspace) -> None:
         '+++\nid = "ACSA-2026-0005"\ntitle = "MARKER-TITLE-0005"\n'
         + common
         + "+++\n\nMARKER-BODY-0005\n",
+    )
+    ws.write(
+        "advisories/ACSA-2026-0006.md",
+        '+++\nid = "ACSA-2026-0006"\ntitle = "MARKER-TITLE-0006"\n'
+        + common
+        + 'introduced = "10.2"\n+++\n\nMARKER-BODY-0006\n',
     )
 
 
@@ -95,7 +101,7 @@ def test_documents_pass_the_reference_validator_signed_and_listed(
     site = ws.root / "site"
     documents = sorted(site.glob("csaf/*/*.json"))
     assert [p.relative_to(site).as_posix() for p in documents] == [
-        f"csaf/2026/acsa-2026-000{n}.json" for n in range(1, 6)
+        f"csaf/2026/acsa-2026-000{n}.json" for n in range(1, 7)
     ]
     results = validator.validate(documents)
     assert all(r["tests"] > 30 for r in results)  # the schema and every mandatory test ran
@@ -140,6 +146,10 @@ def test_documents_pass_the_reference_validator_signed_and_listed(
     )
     five = json.loads((site / "csaf/2026/acsa-2026-0005.json").read_text())["vulnerabilities"][0]
     assert five["product_status"] == {"known_affected": ["affected-all"]}
+    six = json.loads((site / "csaf/2026/acsa-2026-0006.json").read_text())
+    assert six["vulnerabilities"][0]["product_status"] == {
+        "known_affected": ["affected-from-10.2.0"]
+    }
     # The distribution: provider metadata, key, index.txt, changes.csv, ROLIE feed.
     metadata = json.loads((site / ".well-known/csaf/provider-metadata.json").read_text())
     assert metadata["canonical_url"] == f"{base}/.well-known/csaf/provider-metadata.json"
@@ -151,11 +161,11 @@ def test_documents_pass_the_reference_validator_signed_and_listed(
     feed_url = metadata["distributions"][0]["rolie"]["feeds"][0]["url"]
     feed = json.loads((site / feed_url.removeprefix(base + "/")).read_text())["feed"]
     assert feed["entry"][0]["id"] == "ACSA-2026-0003"  # revised: the newest change
-    assert sorted(e["id"] for e in feed["entry"]) == [f"ACSA-2026-000{n}" for n in range(1, 6)]
+    assert sorted(e["id"] for e in feed["entry"]) == [f"ACSA-2026-000{n}" for n in range(1, 7)]
     links = {link["rel"] for link in feed["entry"][0]["link"]}
     assert links == {"self", "hash", "signature"}
     index = (site / "csaf/index.txt").read_text().splitlines()
-    assert index == [f"2026/acsa-2026-000{n}.json" for n in range(1, 6)]
+    assert index == [f"2026/acsa-2026-000{n}.json" for n in range(1, 7)]
     changes = list(csv.reader(io.StringIO((site / "csaf/changes.csv").read_text())))
     assert changes[0] == ["2026/acsa-2026-0003.json", "2026-11-20T09:00:00Z"]
     assert metadata["last_updated"] == "2026-11-20T09:00:00Z"

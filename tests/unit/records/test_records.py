@@ -13,11 +13,14 @@ import pytest
 from cvelib.cve_api import CveRecord
 
 from releasekit import records
+from releasekit.model.advisory import parse_advisory
+from releasekit.model.config import parse_config
 from releasekit.records import schemas
+from releasekit.records.csaf import csaf_document
 from releasekit.site import build
 from releasekit.support.errors import PublishError
 from releasekit.workspace import files as workspace
-from tests.conftest import Workspace
+from tests.conftest import Workspace, advisory_text
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.sites import CONFIG, ORG_UUID, marked, markers
 
@@ -274,3 +277,21 @@ def test_records_from_the_page_s_fields_are_the_records_of_the_advisory(
             assert records.dumps(make(settings, first, shown=shown)) == alone
     assert released is not None and released.details is None
     assert first.body.strip() in records.osv_record(settings, first, released)["details"]
+
+
+def test_a_csaf_document_without_a_fixed_version_is_affected_from_introduced_on() -> None:
+    # `fixed = {}` with `introduced`: OSV, CVE and advisories.json say the releases from
+    # 10.4.0 on; the CSAF document said every version (vers:generic/*), 9.x included.
+    settings = parse_config(CONFIG, Path("/ws"))
+
+    def status(**fields: str) -> tuple[dict[str, Any], list[str]]:
+        text = advisory_text(released="2026-12-01T14:00:07Z", fixed="{}", **fields)
+        made = csaf_document(settings, parse_advisory(text, Path("ACSA-2026-0001.md"), "ACSA"))
+        tree = made["product_tree"]["branches"][0]["branches"][0]["branches"]
+        return made["vulnerabilities"][0]["product_status"], [b["name"] for b in tree]
+
+    assert status(introduced='"10.4"') == (
+        {"known_affected": ["affected-from-10.4.0"]},
+        ["vers:generic/>=10.4.0"],
+    )
+    assert status() == ({"known_affected": ["affected-all"]}, ["vers:generic/*"])
