@@ -22,7 +22,7 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.model.released import between
-from releasekit.release.plan import Plan
+from releasekit.release.plan import ALREADY_FIXED, Plan
 from releasekit.release.planner import build_plan
 
 
@@ -190,8 +190,15 @@ def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dic
     """Per advisory, the released lines (of the tags, supported or not) between its oldest
     and its newest fixed line that do not get the fix, newest first: what makes the gaps of
     model.versions, which the advisory alone cannot tell (ESR 10.4 fixed with 11.0: 10.5 and
-    10.6 were released in between; LTS 4.2 fixed with 5.0: no line was)."""
-    return {ident: between(the_plan.released, lines) for ident, lines in fixed.items() if lines}
+    10.6 were released in between; LTS 4.2 fixed with 5.0: no line was). A line whose
+    branch already has the fix (an already-fixed cell) is not one of them: it got the fix,
+    and its releases are not to be called affected up to the newer fixed line."""
+    has_it = {(c.advisory, c.line) for c in the_plan.cells if c.status == ALREADY_FIXED}
+    return {
+        ident: [line for line in between(the_plan.released, lines) if (ident, line) not in has_it]
+        for ident, lines in fixed.items()
+        if lines
+    }
 
 
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:
