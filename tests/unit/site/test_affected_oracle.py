@@ -1,0 +1,394 @@
+"""One question, many answers: "is version V affected by advisory A?", asked of every place
+of the published site that answers it, must get the same answer everywhere.
+
+Generated advisories (fixes on several lines, `introduced` given or not, no version at all,
+`unfixed` between fixed lines, four-number versions, lines of a major version, PostgreSQL's
+two-number versions, an ESR that is an older minor, a pre-release line fixed in its first
+release), beside the named shapes of ``NAMED``, are published into one site; then, for
+every version of a relevant set (each release of the lines around the fixes, every version
+a record names, and a release candidate of each), each of these readers answers as a
+subscriber's script or reader would, by the format's own rules (versions compared by
+packaging, not by releasekit's code):
+
+- ``advisories.json``: a release in one of `ranges` (from `from`, below `below`);
+- the OSV record: the OSV spec's evaluation of its SEMVER ranges (tests/helpers/osv_eval),
+  the reference the others are compared with;
+- the CVE JSON 5 record: an `affected` entry's `version` up to `lessThan` (`*`: no end),
+  else the product's `defaultStatus`; an `unaffected` entry must not overlap an affected one;
+- the CSAF document: a `known_affected` product of the product tree (`vers` ranges); a
+  `fixed` product must never be one of them;
+- the advisory page's "Affected versions" list, as a person reads it beside its "Fixed
+  versions" ("10.3.0 – 10.3.2", "after 9.11 – before 10.4", "9.8.0 – before 9.11", "10.4.0
+  and later"; "Not recorded": every release; "– 7.0.4" takes in Rails' 7.0.4.1 unless a fix
+  on 7.0.4 rules it out); releases only, as the version pages;
+- the version pages (versions.json and each page's list) for the versions that have one.
+
+With `unfixed` recorded, the lines between the fixed ones that it does not name were not
+released: no question names their versions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
+
+from tests.conftest import Workspace
+from tests.helpers.osv_eval import affected_version
+from tests.helpers.sites import CONFIG
+from tests.unit.site.test_build import publish_at
+
+NOW = "2027-06-01T12:00:00Z"  # every advisory disclosed
+# Families of release lines, each as a project names them, with the numbers a release has.
+MINOR = ["9.10", "9.11", "9.12", "10.0", "10.1", "10.2", "10.3", "10.4", "10.5", "10.6", "11.0"]
+FOUR = ["7.0", "7.1", "7.2", "8.0"]  # Rails: 7.2.2.1 after 7.2.2
+MAJOR = ["5", "6", "7", "8"]  # undici: the line 7 holds 7.0.0 to 7.3.0
+PG = ["14", "15", "16", "17"]  # PostgreSQL: the line 16 fixed in 16.3
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated advisory: its recorded versions, and the releases to ask about."""
+
+    fixed: dict[str, str]
+    introduced: str | None
+    unfixed: list[str] | None
+    versions: tuple[str, ...]  # the relevant releases of its family
+
+
+def _releases(family: str) -> tuple[str, ...]:
+    """Every release of a family's lines that a question may name."""
+    if family == "minor":
+        return tuple(f"{line}.{p}" for line in MINOR for p in range(7))
+    if family == "four":
+        plain = [f"{line}.{p}" for line in FOUR for p in range(5)]
+        return (*plain, *(f"{line}.{p}.{q}" for line in FOUR for p in range(5) for q in (1, 2)))
+    if family == "major":
+        return tuple(f"{m}.{n}.{p}" for m in MAJOR for n in range(4) for p in range(3))
+    return tuple(f"{m}.{n}" for m in PG for n in range(6))
+
+
+def _fix(family: str, line: str, draw: Callable[[Any], Any]) -> str:
+    """A fixed version on ``line`` (its first release now and then: an upcoming or a
+    pre-release line is fixed in X.Y.0)."""
+    if family == "minor":
+        return f"{line}.{draw(st.integers(0, 5))}"
+    if family == "four":
+        patch = draw(st.integers(0, 4))
+        fourth = draw(st.sampled_from(["", ".1", ".2"]))
+        return f"{line}.{patch}{fourth}"
+    if family == "major":
+        return f"{line}.{draw(st.integers(0, 3))}.{draw(st.integers(0, 2))}"
+    return f"{line}.{draw(st.integers(0, 5))}"
+
+
+@st.composite
+def cases(draw: Callable[[Any], Any]) -> Case:
+    family = draw(st.sampled_from(["minor", "minor", "minor", "four", "major", "pg"]))
+    lines = {"minor": MINOR, "four": FOUR, "major": MAJOR, "pg": PG}[family]
+    releases = _releases(family)
+    chosen = draw(st.lists(st.sampled_from(lines), unique=True, max_size=4))
+    fixed = {line: _fix(family, line, draw) for line in chosen}
+    introduced = draw(
+        st.none() | st.sampled_from(lines) | st.sampled_from([v for v in releases if v[-1] != "0"])
+    )
+    unfixed = None
+    if fixed and draw(st.booleans()):
+        keys = sorted(Version(line) for line in fixed)
+        inside = [
+            line for line in lines if line not in fixed and keys[0] < Version(line) < keys[-1]
+        ]
+        unfixed = sorted(
+            draw(st.lists(st.sampled_from(inside), unique=True)) if inside else [],
+            key=Version,
+            reverse=True,
+        )
+    if unfixed is not None:  # the lines between fixed ones it does not name were not released
+        keys = sorted(Version(line) for line in fixed)
+        releases = tuple(
+            v
+            for v in releases
+            if not keys[0] < Version(_line(family, v)) < keys[-1]
+            or _line(family, v) in (*fixed, *unfixed)
+        )
+    return Case(fixed, introduced, unfixed, releases)
+
+
+def _line(family: str, version: str) -> str:
+    """The release line of ``version`` as ``family`` names its lines."""
+    width = 1 if family in ("major", "pg") else 2
+    return ".".join(version.split(".")[:width])
+
+
+def _toml(case: Case) -> dict[str, str]:
+    fields = {"fixed": "{ " + ", ".join(f'"{k}" = "{v}"' for k, v in case.fixed.items()) + " }"}
+    if case.introduced is not None:
+        fields["introduced"] = f'"{case.introduced}"'
+    if case.unfixed is not None:
+        fields["unfixed"] = "[" + ", ".join(f'"{line}"' for line in case.unfixed) + "]"
+    return fields
+
+
+# The shapes named, in every run (the generated ones come beside them).
+NAMED = [
+    Case({"10.4": "10.4.0", "10.3": "10.3.3", "9.11": "9.11.9"}, "9.8", None, _releases("minor")),
+    Case({"10.3": "10.3.3", "10.1": "10.1.2"}, None, None, _releases("minor")),  # a gap guessed
+    Case({}, None, None, _releases("minor")),  # "Not recorded": every release
+    Case({}, "10.4", None, _releases("minor")),  # no fix: from 10.4.0 on
+    # a Low fix in the upcoming 11.0 and an ESR that is an older minor, 10.5, 10.6 between
+    Case({"11.0": "11.0.0", "10.4": "10.4.6"}, None, ["10.6", "10.5"], _releases("minor")),
+    Case({"11.0": "11.0.0", "10.6": "10.6.2"}, None, [], _releases("minor")),  # no line between
+    # a pre-release line (CPython's 3.14 in its betas) is fixed in its first release
+    Case(
+        {"10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"}, "10.1.3", None, _releases("minor")
+    ),
+    Case({"7.2": "7.2.2.1", "7.1": "7.1.5.2", "8.0": "8.0.1"}, "7.1", None, _releases("four")),
+    Case({"8": "8.0.0", "7": "7.3.1", "6": "6.2.2"}, None, None, _releases("major")),
+    Case({"16": "16.3", "15": "15.5"}, "14.2", None, _releases("pg")),
+]
+
+
+def _write(ws: Workspace, n: int, case: Case) -> str:
+    ident = f"ACSA-2026-{n:04d}"
+    ws.advisory(
+        ident,
+        released="2026-10-13T14:00:07Z",
+        embargo="2026-10-13T14:00:00Z",
+        cve=f'"CVE-2026-{40000 + n}"',
+        **_toml(case),
+    )
+    return ident
+
+
+# Readers: each answers "is V affected?" from one published file, by that format's rules.
+
+
+def _v(text: str) -> Version:
+    return Version(text)
+
+
+def json_says(entry: dict[str, Any], version: str) -> bool:
+    return any(
+        _v(r["from"]) <= _v(version) and (r["below"] is None or _v(version) < _v(r["below"]))
+        for r in entry["ranges"]
+    )
+
+
+def cve_says(record: dict[str, Any], version: str) -> bool:
+    """CVE JSON 5: a `versions` entry's status for the versions it covers (`version` up to
+    `lessThan`, `*`: no end; else that version alone), else the product's `defaultStatus`."""
+    hit = False
+    for affected in record["containers"]["cna"]["affected"]:
+        covered = False
+        for entry in affected.get("versions", []):
+            if "lessThan" in entry:
+                end = entry["lessThan"]
+                inside = _v(entry["version"]) <= _v(version) and (
+                    end == "*" or _v(version) < _v(end)
+                )
+            else:
+                inside = _v(entry["version"]) == _v(version)
+            covered = covered or inside
+            if inside and entry["status"] == "affected":
+                hit = True
+            elif inside:  # an unaffected entry must not overlap an affected one
+                assert not hit, (record["cveMetadata"]["cveId"], version, entry)
+        if not covered and affected.get("defaultStatus") == "affected":
+            hit = True
+    return hit
+
+
+def _vers(text: str, version: str) -> bool:
+    """A ``vers:generic/`` range as its spec reads it (the forms CSAF documents here use)."""
+    body = text.removeprefix("vers:generic/")
+    assert body != text, text
+    if body == "*":
+        return True
+    ok = True
+    for constraint in body.split("|"):
+        match = re.fullmatch(r"(>=|<=|<|>|=|!=)?(.+)", constraint)
+        assert match is not None, text
+        op, bound = match.group(1) or "=", _v(match.group(2))
+        ok = (
+            ok
+            and {
+                ">=": _v(version) >= bound,
+                ">": _v(version) > bound,
+                "<": _v(version) < bound,
+                "<=": _v(version) <= bound,
+                "=": _v(version) == bound,
+                "!=": _v(version) != bound,
+            }[op]
+        )
+    return ok
+
+
+def _products(node: dict[str, Any], found: dict[str, Callable[[str], bool]]) -> None:
+    for branch in node.get("branches", []):
+        product = branch.get("product")
+        if product is not None:
+            name = branch["name"]
+            if branch["category"] == "product_version_range":
+                found[product["product_id"]] = lambda v, name=name: _vers(name, v)
+            else:
+                found[product["product_id"]] = lambda v, name=name: _v(v) == _v(name)
+        _products(branch, found)
+
+
+def csaf_says(document: dict[str, Any], version: str) -> bool:
+    products: dict[str, Callable[[str], bool]] = {}
+    for top in document.get("product_tree", {}).get("branches", []):
+        _products({"branches": [top]}, products)
+    status = document["vulnerabilities"][0].get("product_status", {})
+    affected = any(products[p](version) for p in status.get("known_affected", []))
+    fixed = any(products[p](version) for p in status.get("fixed", []))
+    assert not (affected and fixed), (document["document"]["tracking"]["id"], version)
+    return affected
+
+
+def _line_after(line: str, version: str) -> bool:
+    """Whether ``version`` comes after every release of ``line`` ("after 9.11")."""
+    width = line.count(".") + 1
+    return _v(version).release[:width] > _v(line).release[:width]
+
+
+def _upto(version: str, last: str) -> bool:
+    """Whether ``version`` is at most ``last`` as a page says it: "– 7.0.4" takes in the
+    patches of 7.0.4 (7.0.4.1, ...) when its fixed version does not rule them out."""
+    shown = _v(last).release
+    return _v(version) <= _v(last) or (len(shown) == 3 and _v(version).release[:3] == shown)
+
+
+def page_says(items: list[str], fixed: list[str], version: str) -> bool:
+    """The page as a person reads it: its "Affected versions", less what its "Fixed
+    versions" say is fixed (a release from a fix on, with the fix's first three numbers)."""
+    if any(_v(version) >= _v(f) and _v(version).release[:3] == _v(f).release[:3] for f in fixed):
+        return False
+    if items == ["Not recorded"]:
+        return True  # (no version recorded: every release, as the page reads to a person)
+    for item in items:
+        if item == "No released version":
+            continue
+        first, sep, last = item.partition(" – ")
+        if not sep:
+            if first.endswith(" and later"):
+                if _v(version) >= _v(first.removesuffix(" and later")):
+                    return True
+            elif _v(version) >= _v(first) and _upto(version, first):
+                return True
+            continue
+        if first.startswith("after "):
+            low = _line_after(first.removeprefix("after "), version)
+        else:
+            low = _v(version) >= _v(first)
+        if last.startswith("before "):
+            end = last.removeprefix("before ")
+            high = _v(version) < _v(end)  # (9.11 as 9.11.0: before the line's first release)
+        else:
+            high = _upto(version, last)
+        if low and high:
+            return True
+    return False
+
+
+_ITEM = re.compile(r"<li>([^<]*)</li>")
+_NONE = re.compile(r'<span class="none">([^<]*)</span>')
+_LISTED = re.compile(r'href="\.\./advisories/([A-Z]+-[0-9]+-[0-9]+)\.html"')
+
+
+def page_items(html: str, title: str) -> list[str]:
+    """The items of the page's list after ``title`` (or what it says instead)."""
+    cell = html.split(f"<dt>{title}</dt>", 1)[1].split("</dd>", 1)[0]
+    return _ITEM.findall(re.sub(r"</?a[^>]*>", "", cell)) or _NONE.findall(cell)
+
+
+def _named(entry: dict[str, Any], osv: dict[str, Any], cve: dict[str, Any]) -> set[str]:
+    """Every version a record names: the borders a question may fall on."""
+    names = {r["from"] for r in entry["ranges"]} | {r["below"] for r in entry["ranges"]}
+    names |= set(entry["fixed"].values())
+    for affected in osv["affected"]:
+        for r in affected["ranges"]:
+            names |= {next(iter(e.values())) for e in r["events"] if r["type"] != "GIT"}
+    for affected in cve["containers"]["cna"]["affected"]:
+        for v in affected.get("versions", []):
+            names |= {v["version"], v.get("lessThan")}
+    return {n for n in names if n not in (None, "*", "0")}
+
+
+def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[str, list[str]]]:
+    """Ask each reader about each relevant version of each advisory: (questions, the
+    disagreements by record kind, each as "ID V: reader=answer ...")."""
+    index = {e["id"]: e for e in json.loads((site / "advisories.json").read_text())["advisories"]}
+    pages: dict[str, set[str]] = {}  # version -> the advisories its page lists
+    for item in json.loads((site / "versions.json").read_text())["versions"]:
+        listed = {a["id"] for a in item["advisories"]}
+        html = (site / "versions" / f"{item['version']}.html").read_text()
+        assert set(_LISTED.findall(html)) == listed, item["version"]
+        pages[item["version"]] = listed
+    asked = 0
+    wrong: dict[str, list[str]] = {}
+    for ident, case in cases_by_id.items():
+        entry = index[ident]
+        osv = json.loads((site / "osv" / f"{ident}.json").read_text())
+        cve = json.loads((site / "cve" / f"{entry['cve']}.json").read_text())
+        csaf = json.loads((site / "csaf" / "2026" / f"{ident.lower()}.json").read_text())
+        html = (site / "advisories" / f"{ident}.html").read_text()
+        items = page_items(html, "Affected versions")
+        fixed = [f for f in page_items(html, "Fixed versions") if f[0].isdigit()]
+        named = _named(entry, osv, cve)
+        candidates = {f"{v}rc1" for v in named if not Version(v).is_prerelease}  # (pre-releases)
+        for version in sorted({*case.versions, *named, *candidates}, key=Version):
+            asked += 1
+            said: dict[str, bool | None] = {
+                "osv": affected_version(osv, version),
+                "json": json_says(entry, version),
+                "cve": _or_none(cve_says, cve, version),
+                "csaf": _or_none(csaf_says, csaf, version),
+            }
+            if not Version(version).is_prerelease:  # (pages name releases, not candidates)
+                said["page"] = page_says(items, fixed, version)
+            if version in pages:
+                said["versions"] = ident in pages[version]
+            truth = said["osv"]  # (the OSV spec's evaluation: the reference reading)
+            for kind, answer in said.items():
+                if answer != truth:
+                    shown = " ".join(f"{k}={a}" for k, a in said.items())
+                    wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
+    return asked, wrong
+
+
+def _or_none(reader: Callable[[Any, str], bool], record: Any, version: str) -> bool | None:
+    """The reader's answer; None when the record says both (affected and not)."""
+    try:
+        return reader(record, version)
+    except AssertionError:
+        return None
+
+
+def publish_cases(ws: Workspace, generated: list[Case]) -> dict[str, Case]:
+    (ws.root / "releasekit.toml").write_text(CONFIG)
+    made = {_write(ws, n, case): case for n, case in enumerate(generated, start=1)}
+    publish_at(ws, NOW)
+    return made
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # (a shrink builds sites: minutes)
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(cases(), min_size=30, max_size=40))
+def test_every_place_gives_the_same_answer(tmp_path_factory: Any, generated: list[Case]) -> None:
+    ws = Workspace(tmp_path_factory.mktemp("ws"))
+    made = publish_cases(ws, [*NAMED, *generated])
+    asked, wrong = ask_everyone(ws.root / "site", made)
+    assert asked > 20 * len(made)
+    assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
