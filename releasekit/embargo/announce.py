@@ -68,7 +68,7 @@ def pre_announce(
     item.subject, item.body = texts.pre_announcement(settings, ahead.instant, lines, ahead.batch)
     signer = Signer(mail_settings.signing_key, outside.env.gnupghome)
     message = signed(lambda: (item.subject, item.body), mail_settings, now, signer)
-    mailing = ahead_of(ahead, ("announce", "pre", "pre-announcement"), mail_settings.to, message)
+    mailing = ahead_of(ahead, ("announce", "pre-announcement"), mail_settings.to, message)
     said = [(line.name, line.next_version, line.tag is None) for line in lines]  # as texts does
 
     def record(book: Journal) -> None:

@@ -73,7 +73,7 @@ def notify(
         )
         return sealed, {"key": keys[address]}
 
-    mailing = ahead_of(ahead, ("notify", "notify", "predisclosure"), list(keys), build)
+    mailing = ahead_of(ahead, ("notify", "predisclosure"), list(keys), build)
     return send_ahead(settings, outside, now, item, mailing, signer, **asked)
 
 

@@ -54,7 +54,6 @@ class Mailing:
     what: str  # what the messages are called, in what the operator reads
     command: str  # the `releasekit embargo` command that sends the rest
     key: str  # the journal key prefix: an address completes it
-    ids: tuple[str, ...]  # the Message-ID derives from these and the address
     addresses: Sequence[str]
     build: Build
     then: str = ""  # added to the error when a message is refused
@@ -83,7 +82,7 @@ def send_each(
     sent: list[str] = []
     for address in todo:
         key = mailing.key + address
-        message_id = make_message_id(mail_settings.sender, *mailing.ids, address)
+        message_id = _message_id(book, key, mail_settings.sender)
         message, detail = mailing.build(address, message_id)
         book.start(key, now(), {"message_id": message_id, **detail})
         try:
@@ -185,18 +184,18 @@ def send_ahead(
 
 def ahead_of(
     upcoming: Upcoming,
-    names: tuple[str, str, str],
+    names: tuple[str, str],
     addresses: Sequence[str],
     build: Build,
 ) -> Mailing:
     """The messages sent once per address for the advisories and the instant of ``upcoming``
     (journalled under that instant: a moved embargo may be sent again).
 
-    ``names`` is (command, Message-ID tag, what the messages are called).
+    ``names`` is (command, what the messages are called).
     """
-    command, tag, what = names
+    command, what = names
     run, stamp = run_id(upcoming.ids), timefmt.iso_utc(upcoming.instant)
-    return Mailing(what, command, f"{command}/{run}/{stamp}/", (tag, run, stamp), addresses, build)
+    return Mailing(what, command, f"{command}/{run}/{stamp}/", addresses, build)
 
 
 def _decide(
@@ -224,6 +223,14 @@ def _decide(
         outside.say(f"{mailing.what} to {address} recorded as delivered")
         return "done"
     return "send" if address in answers.resend else "unsure"
+
+
+def _message_id(book: journal.Journal, key: str, sender: str) -> str:
+    """The Message-ID journalled by a former try of this message, or a new one: a message
+    sent again (after a 4xx, a crash, ``--resend``) is the same message to the list."""
+    step = book.get(key)
+    former = step.detail.get("message_id") if step is not None else None
+    return former if isinstance(former, str) else make_message_id(sender)
 
 
 def _stop_if_unsure(addresses: Sequence[str], what: str, command: str) -> None:

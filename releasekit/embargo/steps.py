@@ -82,7 +82,6 @@ def announce(
         "announcement",
         "lift",
         run.key("mail/"),
-        (run.name,),
         mail_settings.to,
         signed(text, mail_settings, released, signer),
         then=". The release is pushed; re-run `releasekit embargo lift` to send the rest.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,12 +54,13 @@ class Announcement(Message):
     micalg: str  # e.g. "pgp-sha512"
 
 
-def make_message_id(sender: str, *parts: str) -> str:
-    """A Message-ID that depends only on ``parts`` (e.g. the workspace and advisory ids), in
-    the sender's domain: a resend after a crash carries the same one."""
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:40]
+def make_message_id(sender: str) -> str:
+    """A new random Message-ID in the sender's domain. Never derived from what a message is
+    about: the headers of a message sent ahead of an embargo are readable on the way, and a
+    hash of its advisory ids is found again by trying the next few ids. The caller journals
+    it before sending, so that a resend after a crash carries the same one."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "releasekit.invalid"
-    return f"<releasekit.{digest}@{domain}>"
+    return f"<releasekit.{secrets.token_hex(20)}@{domain}>"
 
 
 def envelope_addresses(mail: MailSettings) -> tuple[str, tuple[str, ...]]:

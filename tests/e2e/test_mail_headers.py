@@ -1,0 +1,88 @@
+"""The readable headers of the messages sent ahead of an embargo, as an outsider sees them
+on a list or a relay (aiosmtpd on 127.0.0.1, the real gpg): nothing in them can be traced
+back to the advisories they are about."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import itertools
+from datetime import timedelta
+from email import policy
+from email.utils import parseaddr
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from releasekit.adapters.journal import Journal
+from releasekit.support import timefmt
+from tests.e2e.test_embargo import EMBARGO, LISTS, Release, notify_release
+from tests.helpers.gpg import GpgHome
+from tests.helpers.smtp import SmtpServer
+
+
+def guessed_message_ids(sender: str, tag: str, address: str, prefix: str) -> set[str]:
+    """What an outsider can compute from a pre-announcement's public parts (its sender, its
+    list, its release instant, the advisory id prefix of former advisories) for every batch
+    of up to three of the next twenty advisory ids, as a Message-ID derived from them would
+    be: sha256 of the parts, the run id itself a sha256 of the sorted ids."""
+    stamp = timefmt.iso_utc(EMBARGO)
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    ids = [f"{prefix}-2026-{n:04d}" for n in range(1, 21)]
+    guesses = set()
+    for size in (1, 2, 3):
+        for batch in itertools.combinations(ids, size):
+            run = "run-" + hashlib.sha256(",".join(sorted(batch)).encode()).hexdigest()[:12]
+            parts = "\0".join([tag, run, stamp, address]).encode()
+            guesses.add(f"<releasekit.{hashlib.sha256(parts).hexdigest()[:40]}@{domain}>")
+    return guesses
+
+
+def test_a_pre_announcements_message_id_does_not_name_the_advisories(release: Release) -> None:
+    with time_machine.travel(EMBARGO - timedelta(days=3), tick=False):
+        sent = release.run("embargo", "announce", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+    assert len(release.smtp.messages) == len(LISTS)
+    for received, address in zip(release.smtp.messages, LISTS, strict=True):
+        message = email.message_from_bytes(received.data, policy=policy.default)
+        sender = str(message["From"])
+        message_id = str(message["Message-ID"])
+        assert message_id not in guessed_message_ids(sender, "pre", address, "ACSA")
+
+
+def test_a_predisclosures_message_id_does_not_name_the_advisories(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # Encrypted, but its headers are readable by every server on the way.
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    address = "security@distro.example"
+    release, _ = notify_release(tmp_path, cache, smtp_server, fresh_gpg_home, (address,))
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        sent = release.run("embargo", "notify", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+    (received,) = release.smtp.messages
+    message = email.message_from_bytes(received.data, policy=policy.default)
+    message_id = str(message["Message-ID"])
+    assert message_id not in guessed_message_ids(str(message["From"]), "notify", address, "ACSA")
+
+
+def test_a_message_sent_again_keeps_its_message_id(release: Release) -> None:
+    # Deferred (451) once, then sent on a re-run: the list sees one Message-ID for it.
+    release.smtp.recorder.defer_next = 1
+    with time_machine.travel(EMBARGO - timedelta(days=3), tick=False):
+        first = release.run("embargo", "announce", "--yes")
+        assert first.exit_code == 1
+        with Journal.open(release.root / ".releasekit") as book:
+            (tried,) = [s for s in book.steps("announce/") if s.status == "failed"]
+        again = release.run("embargo", "announce", "--yes")
+        assert again.exit_code == 0, again.output + again.stderr
+    ids = {}
+    for received in release.smtp.messages:
+        message = email.message_from_bytes(received.data, policy=policy.default)
+        ids[received.rcpt_tos] = str(message["Message-ID"])
+    assert ids[(LISTS[0],)] == tried.detail["message_id"]
+    assert len(set(ids.values())) == len(LISTS)
