@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from releasekit.adapters.env import Environment
 from releasekit.adapters.journal import Journal
+from releasekit.adapters.mail.mime import build_announcement
+from releasekit.adapters.mail.smtp import send
+from releasekit.adapters.signing import Signer
 from releasekit.support import timefmt
 from tests.e2e.test_embargo import EMBARGO, LISTS, Release, notify_release
 from tests.helpers.gpg import GpgHome
@@ -86,3 +90,60 @@ def test_a_message_sent_again_keeps_its_message_id(release: Release) -> None:
         ids[received.rcpt_tos] = str(message["Message-ID"])
     assert ids[(LISTS[0],)] == tried.detail["message_id"]
     assert len(set(ids.values())) == len(LISTS)
+
+
+def test_control_characters_of_a_title_never_go_raw_into_the_subject(
+    smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # Titles come from reporters: a NUL (which mail servers refuse or strip) or an ESC (which
+    # a terminal that prints the Subject obeys) goes as an RFC 2047 encoded word.
+    mail = smtp_server.mail_settings(gpg_home.fingerprint)
+    subject = "[Acme Server] ACSA-2026-0001 (High): A\x00B \x1b[2Jcleared \x07bell \x7fdel"
+    announcement = build_announcement(
+        subject=subject,
+        body="Body.\n",
+        mail=mail,
+        message_id="<releasekit.0123abcd@acme.example>",
+        date=EMBARGO,
+        signer=Signer(gpg_home.fingerprint, gpg_home.path),
+    )
+    send(announcement, mail, Environment({}))
+    (received,) = smtp_server.messages
+    head = received.data.partition(b"\r\n\r\n")[0]
+    for line in head.split(b"\r\n"):
+        assert all(32 <= byte <= 126 or byte == 9 for byte in line), line
+        assert len(line) <= 78
+    message = email.message_from_bytes(received.data, policy=policy.default)
+    assert str(message["Subject"]) == subject
+    assert message["Subject"].defects == ()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Überprüfung der Berechtigungen — Straße café naïve résumé",
+        "Link previews — 漢字プレビュー follow redirects",
+        "x" * 70 + " " + "y" * 80,  # two words too long for a line: encoded, too
+    ],
+)
+def test_a_subject_reads_as_the_title_with_every_space(
+    smtp_server: SmtpServer, gpg_home: GpgHome, title: str
+) -> None:
+    # The email package folds long or non-ASCII text into encoded words split at a space,
+    # which then lies between two encoded words where RFC 2047 readers drop it.
+    mail = smtp_server.mail_settings(gpg_home.fingerprint)
+    subject = f"[Acme Server] ACSA-2026-0001 (Medium): {title}"
+    announcement = build_announcement(
+        subject=subject,
+        body="Body.\n",
+        mail=mail,
+        message_id="<releasekit.0123abcd@acme.example>",
+        date=EMBARGO,
+        signer=Signer(gpg_home.fingerprint, gpg_home.path),
+    )
+    send(announcement, mail, Environment({}))
+    (received,) = smtp_server.messages
+    message = email.message_from_bytes(received.data, policy=policy.default)
+    assert str(message["Subject"]) == subject
+    head = received.data.partition(b"\r\n\r\n")[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78

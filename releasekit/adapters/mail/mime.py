@@ -26,6 +26,8 @@ from releasekit.model.config import MailSettings
 from releasekit.support.errors import MailError
 
 _MESSAGE_ID_RE = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
+_LINE = 78  # the longest header line written (RFC 5322 2.1.1), without its CRLF
+_PLAIN_WORD_RE = re.compile(rf"[!-~]{{0,{_LINE - 1}}}")  # fits a continuation line as it is
 
 
 class DetachedSigner(Protocol):
@@ -146,12 +148,26 @@ def _header(name: str, value: str) -> bytes:
 
 
 def _subject(value: str) -> bytes:
-    """The Subject header of ``value`` as it reads: the parser behind :func:`_header` decodes
-    an RFC 2047 encoded word it finds in the text (``=?utf-8?q?...?=``, from a title), so
-    that its decoded text, line breaks included, would go into the header as it is. A value
-    that holds one goes wholly encoded instead, which a reader decodes to the literal text."""
-    if "=?" not in value:
-        return _header("Subject", value)
+    """The Subject header of ``value`` (white space collapsed) that reads as ``value``.
+
+    Short printable ASCII words are folded here, at the spaces. Anything else goes wholly
+    as RFC 2047 encoded words, spaces inside them, never through the email package's
+    folding, which gets three things wrong: it splits text into encoded words at a space
+    that then lies between two of them, where every reader drops it ("naïve résumé" read
+    "naïverésumé"); it decodes an encoded word it finds in the text (``=?utf-8?q?...?=``,
+    from a title) and puts its decoded text, line breaks included, into the header; and it
+    leaves ASCII control characters raw (a NUL that mail servers refuse or strip, an ESC
+    that a terminal printing the Subject obeys).
+    """
+    words = value.split(" ")
+    plain = all(_PLAIN_WORD_RE.fullmatch(word) for word in words)
+    if plain and "=?" not in value and len(words[0]) <= _LINE - len("Subject: "):
+        lines = ["Subject:"]
+        for word in words:
+            if len(lines[-1]) + 1 + len(word) > _LINE:
+                lines.append("")
+            lines[-1] += " " + word
+        return ("\r\n".join(lines) + "\r\n").encode("ascii")
     encoded = Header(value, "utf-8", header_name="Subject").encode(linesep="\r\n")
     return f"Subject: {encoded}\r\n".encode("ascii")
 
