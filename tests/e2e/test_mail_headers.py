@@ -1,14 +1,17 @@
-"""The readable headers of the messages sent ahead of an embargo, as an outsider sees them
-on a list or a relay (aiosmtpd on 127.0.0.1, the real gpg): nothing in them can be traced
-back to the advisories they are about."""
+"""The messages as lists, relays and readers' clients see them (aiosmtpd on 127.0.0.1, the
+real gpg): readable headers that name no advisory ahead of the embargo, a Subject that reads
+as written, and a signature that survives a list's footer."""
 
 from __future__ import annotations
 
 import email
+import email.message
 import hashlib
 import itertools
 from datetime import timedelta
 from email import policy
+from email.header import Header, decode_header, make_header
+from email.mime.text import MIMEText
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -147,3 +150,60 @@ def test_a_subject_reads_as_the_title_with_every_space(
     assert str(message["Subject"]) == subject
     head = received.data.partition(b"\r\n\r\n")[0]
     assert max(len(line) for line in head.split(b"\r\n")) <= 78
+
+
+def signed_parts(raw: bytes) -> list[tuple[bytes, bytes]]:
+    """(signed part, signature) of each multipart/signed entity of a message, at any depth,
+    as a reader's client takes them: the first part's bytes as they are on the wire between
+    its delimiter lines, line ends made CRLF (RFC 3156 5)."""
+    found = []
+    for part in email.message_from_bytes(raw, policy=policy.default).walk():
+        if part.get_content_type() != "multipart/signed":
+            continue
+        delimiter = b"\n--" + str(part.get_boundary()).encode()
+        text = raw.replace(b"\r\n", b"\n")
+        start = text.index(b"\n", text.index(delimiter + b"\n") + 1) + 1
+        end = text.index(delimiter, start)
+        signature = part.get_payload()[1].get_payload(decode=True)
+        found.append((text[start:end].replace(b"\n", b"\r\n"), signature))
+    return found
+
+
+def test_the_signature_survives_a_list_that_adds_a_footer_and_a_subject_prefix(
+    smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # What Mailman 3 does to a multipart/signed post (handlers/decorate.py): the message
+    # wrapped in a multipart/mixed with the footer after it, the Subject prefixed, the whole
+    # written again by the email package. The signed part passes through unchanged.
+    mail = smtp_server.mail_settings(gpg_home.fingerprint)
+    body = "Credit: Jürgen Dvořák\nTitle — 漢字\ntrailing \nFrom here\n- dash\n" + "u" * 1200 + "\n"
+    announcement = build_announcement(
+        subject="[Acme Server] ACSA-2026-0001 (High): Straße café naïve résumé",
+        body=body,
+        mail=mail,
+        message_id="<releasekit.0123abcd@acme.example>",
+        date=EMBARGO,
+        signer=Signer(gpg_home.fingerprint, gpg_home.path),
+    )
+    send(announcement, mail, Environment({}))
+    (received,) = smtp_server.messages
+    post = email.message_from_bytes(received.data, policy=policy.compat32)
+    inner = email.message.Message()
+    for name, value in post.items():
+        if name.lower().startswith("content-"):
+            inner[name] = value
+    inner.set_payload(post.get_payload())
+    inner.preamble = post.preamble
+    footer = MIMEText("_______________\nAcme-announce — list footer\n", "plain", "utf-8")
+    post.set_payload([inner, footer])
+    del post["Content-Type"]
+    post["Content-Type"] = "multipart/mixed"
+    subject = str(make_header(decode_header(post["Subject"])))
+    post.replace_header("Subject", Header(f"[Acme-announce] {subject}", "utf-8"))
+    delivered = post.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+    ((signed, signature),) = signed_parts(delivered)
+    assert gpg_home.verify(signed, signature).primary_fingerprint == gpg_home.fingerprint
+    message = email.message_from_bytes(delivered, policy=policy.default)
+    assert str(message["Subject"]).startswith("[Acme-announce] [Acme Server] ACSA-2026-0001")
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    assert text.get_content().replace("\r\n", "\n") == body
