@@ -3,7 +3,8 @@
 Each is a subject and a plain-text body rendered from the templates ``NAME-subject.txt.j2``
 and ``NAME.txt.j2``; pure functions of the model, no outside effect. The public texts get
 only what :mod:`releasekit.model.public` allows: the announcement the fields of the released
-stage (:func:`~releasekit.model.public.as_released`), the pre-announcement the highest
+stage (:func:`~releasekit.model.public.as_released`; the disclosed one's when the details
+are public from the release on), the pre-announcement the highest
 severity (:func:`~releasekit.model.public.ahead`). Only the encrypted predisclosure carries
 an advisory's details.
 """
@@ -96,6 +97,7 @@ def announcement_context(
         "released": when,
         "advisories": advisories,
         "disclosure_date": lifecycle.disclosure_date(when, project.disclosure_days),
+        "disclosed": bool(shown) and all(item.placeholder is None for item in shown),
     }
 
 
@@ -113,7 +115,9 @@ def render_announcement(env: jinja2.Environment, context: Mapping[str, Any]) -> 
       (``site_url/advisories/ID.html``) and ``lines``: a list of ``{line, affected, fixed}``
       (``affected`` like "10.3.0 to 10.3.2", empty for a line not released before; ``fixed``
       like "10.3.3");
-    - ``disclosure_date``: the day the details are published (a date).
+    - ``disclosure_date``: the day the details are published (a date);
+    - ``disclosed``: whether the pages have the details from the release on
+      (``disclosure_days`` 0); the fields above are then the disclosed stage's.
 
     The templates also get ``zone`` (the ZoneInfo of ``time_zone``) and ``highest`` (the
     highest severity). The subject is one line. Raises BadInput for a broken template.
@@ -133,7 +137,9 @@ def announcement(
     """(subject, body) of the announcement of ``batch`` released at ``released`` with
     ``fixed`` (advisory id -> line -> version) and ``unfixed`` (advisory id -> the released
     lines between two fixed ones that got no fix; None: not known), with the templates in
-    use."""
+    use. It shows what the pages show at the release: the released stage's fields, or
+    with ``disclosure_days`` 0 the disclosed stage's (the pages have the details then)."""
+    stage = public.stage_of_release(settings, released)
     shown = [
         public.as_released(
             settings,
@@ -141,6 +147,7 @@ def announcement(
             released,
             fixed.get(a.id, {}),
             None if unfixed is None else unfixed.get(a.id),
+            stage,
         )
         for a in batch
     ]

@@ -133,16 +133,26 @@ def as_released(
     released: datetime,
     fixed: Mapping[str, str],
     unfixed: Sequence[str] | None = None,
+    stage: Stage = Stage.RELEASED,
 ) -> Public:
     """What ``advisory`` shows once released at ``released`` with ``fixed`` (line -> version)
     and ``unfixed`` (the released lines between two fixed ones that got no fix; None: not
     known): the fields of the texts made at the lift (announcement, tag message), before the
-    advisory file records its release."""
+    advisory file records its release. ``stage``: DISCLOSED for a text made for the release
+    instant when that is already disclosed (``disclosure_days`` 0, :func:`stage_of_release`).
+    """
     left_out = None if unfixed is None else tuple(unfixed)
     made = replace(advisory, released=released, fixed=dict(fixed), unfixed=left_out)
-    shown = public_fields(settings, made, Stage.RELEASED)
+    shown = public_fields(settings, made, stage)
     assert shown is not None  # released, at the released stage
     return shown
+
+
+def stage_of_release(settings: Settings, released: datetime) -> Stage:
+    """The stage of an advisory at its release instant: DISCLOSED with ``disclosure_days``
+    0 (the details are public from midnight UTC of the release day), RELEASED otherwise."""
+    disclosed = lifecycle.disclosed_at(released, settings.project.disclosure_days)
+    return Stage.DISCLOSED if disclosed <= released else Stage.RELEASED
 
 
 def text_fields(shown: Public) -> dict[str, Any]:

@@ -214,6 +214,7 @@ def context_of(*severities: str, title: str = "T") -> dict[str, Any]:
         "project": {"name": "Acme", "site_url": "https://a.example", "time_zone": "UTC"},
         "released": RELEASED,
         "disclosure_date": date(2026, 12, 31),
+        "disclosed": False,
         "advisories": [
             {
                 "id": f"ACSA-2026-000{n}",

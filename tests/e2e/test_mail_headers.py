@@ -24,7 +24,14 @@ from releasekit.adapters.mail.mime import build_announcement
 from releasekit.adapters.mail.smtp import send
 from releasekit.adapters.signing import Signer
 from releasekit.support import timefmt
-from tests.e2e.test_embargo import EMBARGO, LISTS, Release, notify_release
+from tests.e2e.test_embargo import (
+    DETAIL_MARKER,
+    EMBARGO,
+    LISTS,
+    Release,
+    after_embargo,
+    notify_release,
+)
 from tests.helpers.gpg import GpgHome
 from tests.helpers.smtp import SmtpServer
 
@@ -207,3 +214,27 @@ def test_the_signature_survives_a_list_that_adds_a_footer_and_a_subject_prefix(
     assert str(message["Subject"]).startswith("[Acme-announce] [Acme Server] ACSA-2026-0001")
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     assert text.get_content().replace("\r\n", "\n") == body
+
+
+def test_an_announcement_disclosed_at_release_says_what_the_page_shows(release: Release) -> None:
+    # disclosure_days = 0: the details are public from the release on (from midnight UTC of
+    # its day), and the page shows them with the CVE and the credit. The announcement said
+    # they would be posted later, and left out what the page shows.
+    config = release.root / "releasekit.toml"
+    config.write_text(config.read_text().replace("[project]\n", "[project]\ndisclosure_days = 0\n"))
+    with after_embargo():
+        lifted = release.run("embargo", "lift", "--yes")
+        assert lifted.exit_code == 0, lifted.output + lifted.stderr
+    page = (release.root / "site" / "advisories" / "ACSA-2026-0001.html").read_text()
+    assert "will be posted here" not in page
+    assert "CVE-2026-40002" in page and "Sam Rivera" in page
+    for received in release.smtp.messages:
+        ((signed, signature),) = signed_parts(received.data)
+        release.gpg.verify(signed, signature)
+        message = email.message_from_bytes(received.data, policy=policy.default)
+        text = message.get_payload()[0].get_content()
+        assert "will be posted" not in text
+        assert "CVE:      CVE-2026-40002" in text
+        assert "Credit:   Sam Rivera" in text
+        assert "https://acme.example/security/advisories/ACSA-2026-0001.html" in text
+        assert DETAIL_MARKER not in text  # a pointer to the page, never the details
