@@ -66,7 +66,8 @@ def announce(
     run: Run, released: datetime, outcome: Outcome, answers: Answers
 ) -> tuple[str, str] | None:
     """The signed announcement, one message per list address, each marked sent only after
-    the server's 250 and with a stable Message-ID; (subject, body) when any was sent now."""
+    the server's 250 and with a stable Message-ID, dated when it is sent; (subject, body)
+    when any was sent now."""
     mail_settings = require_mail(run.settings)
     signer = Signer(mail_settings.signing_key, run.outside.env.gnupghome)
     fixed, unfixed = outcome
@@ -83,7 +84,9 @@ def announce(
         "lift",
         run.key("mail/"),
         mail_settings.to,
-        signed(text, mail_settings, released, signer),
+        # Dated when it is sent (a re-run days later is not sorted days down in the
+        # readers' inboxes), never before the release its text names.
+        signed(text, mail_settings, max(run.now(), released), signer),
         then=". The release is pushed; re-run `releasekit embargo lift` to send the rest.",
         sent=sent,
     )

@@ -238,3 +238,25 @@ def test_an_announcement_disclosed_at_release_says_what_the_page_shows(release: 
         assert "Credit:   Sam Rivera" in text
         assert "https://acme.example/security/advisories/ACSA-2026-0001.html" in text
         assert DETAIL_MARKER not in text  # a pointer to the page, never the details
+
+
+def test_an_announcement_sent_days_after_the_release_is_dated_when_sent(
+    release: Release,
+) -> None:
+    # The lists refused it at the release (451) and the lift was re-run two days later:
+    # dated at the release, it would sort two days down in every reader's inbox.
+    release.smtp.recorder.defer_next = 1
+    with after_embargo():
+        first = release.run("embargo", "lift", "--yes")
+        assert first.exit_code == 1, first.output
+    assert release.smtp.messages == []
+    later = EMBARGO + timedelta(days=2)
+    with time_machine.travel(later, tick=True):
+        again = release.run("embargo", "lift", "--yes")
+        assert again.exit_code == 0, again.output + again.stderr
+    assert len(release.smtp.messages) == len(LISTS)
+    for received in release.smtp.messages:
+        message = email.message_from_bytes(received.data, policy=policy.default)
+        assert message["Date"].datetime >= later
+        text = message.get_payload()[0].get_content()
+        assert "Released: 2026-12-01 14:00 UTC" in text
