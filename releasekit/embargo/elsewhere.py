@@ -77,7 +77,9 @@ def lifted_fixes(settings: Settings, the_plan: Plan) -> list[str]:
             upcoming.setdefault(cell.advisory, []).append(cell.line)
             continue
         tags = the_plan.repo.tags() if tags is None else tags
-        newest = tags.get(settings.tag_name(line.latest, line.name))
+        # The tag the newest release was found under: another copy may write a spelling
+        # this one only reads ([releases] read_tags).
+        newest = tags.get(line.latest_tag or settings.tag_name(line.latest, line.name))
         if newest is not None and the_plan.repo.is_ancestor(commit, newest):
             released.setdefault(cell.advisory, []).append(cell.line)
     seen = released if needs_released else upcoming

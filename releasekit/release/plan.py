@@ -38,6 +38,7 @@ class PlanLine:
     tag_message: str | None  # the annotated tag's message, as the lift writes it
     base: str  # the public tip of the branch (remote-tracking, after the fetch)
     prerelease: bool = False  # a [releases] prerelease line (in the upcoming group)
+    latest_tag: str | None = None  # the tag of ``latest`` as found: any spelling read
 
 
 @dataclass(frozen=True)

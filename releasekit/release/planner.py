@@ -89,6 +89,7 @@ def plan_line(
         tag_message=tag_message(settings, line, carried),
         base=base,
         prerelease=line.prerelease,
+        latest_tag=line.latest_tag,
     )
 
 

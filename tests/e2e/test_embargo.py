@@ -1299,6 +1299,33 @@ def test_a_fix_pushed_by_hand_is_not_taken_for_another_copys_lift(release: Relea
     assert len(release.smtp.messages) == len(LISTS)
 
 
+def test_another_copys_release_under_a_spelling_read_only_here_is_found(
+    release: Release,
+) -> None:
+    """The tags were renamed (release-X before, vX now, the old spelling in read_tags): a
+    colleague's copy, still on the old configuration, lifts and tags release-10.3.2 and
+    the rest. Those tags, not the ones this copy would write, are the lines' newest
+    releases: this copy stops before it pushes or sends."""
+    other = copy_of(release)
+    mine, theirs = release.root / "releasekit.toml", other.root / "releasekit.toml"
+    old = '[releases]\ntag = "release-{version}"\nread_tags = ["v{version}"]'
+    theirs.write_text(theirs.read_text().replace("[releases]", old, 1))
+    new = '[releases]\nread_tags = ["release-{version}"]'
+    mine.write_text(mine.read_text().replace("[releases]", new, 1))
+    with after_embargo():
+        first = other.run("embargo", "lift", "--yes")
+        assert first.exit_code == 0, first.output + first.stderr
+        refs = release.remote_refs()
+        assert "refs/tags/release-10.3.2" in refs and "refs/tags/v10.3.2" not in refs
+        second = release.run("embargo", "lift", "--yes")
+    assert second.exit_code == 1, second.output + second.stderr
+    line = second.stderr.splitlines()[-1]
+    assert "the remote already has the release of ACSA-2026-0001" in line, line
+    assert "ACSA-2026-0001 on 10.3, 10.2, 10.1, 9.11)" in line
+    assert release.remote_refs() == refs
+    assert sorted(m.rcpt_tos[0] for m in release.smtp.messages) == sorted(LISTS)
+
+
 @pytest.mark.parametrize("committer", OWN_COMMITTER, ids=["same-committer", "own-committer"])
 def test_two_copies_lifting_at_once_announce_once(release: Release, committer: str | None) -> None:
     """The other copy pushes between this copy's preflight and its push."""
