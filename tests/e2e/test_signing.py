@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -309,6 +310,26 @@ def _agent_pid(home: GpgHome) -> int:
     return int(said.split()[1])  # "D 1234\nOK\n"
 
 
+def _stop(pid: int) -> None:
+    """Stop process ``pid`` (SIGSTOP) for good: until each of its threads is stopped.
+
+    gpg-agent as Debian builds it (its "gpg-agent-idling" patches) wakes its own main loop
+    with a SIGCONT when a connection ends, and a SIGCONT cancels a SIGSTOP that no thread has
+    taken yet: the one that read the agent's pid may still be closing. Once every thread
+    is stopped, none is left to send it."""
+    deadline = time.monotonic() + 30
+    while True:
+        os.kill(pid, signal.SIGSTOP)  # (again, when the agent's SIGCONT cancelled the last)
+        states = []
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            with contextlib.suppress(OSError):  # a thread ended meanwhile
+                states.append(stat.read_text().rpartition(")")[2].split()[0])
+        if states and all(state == "T" for state in states):
+            return
+        assert time.monotonic() < deadline, f"process {pid} does not stop: {states}"
+        time.sleep(0.01)
+
+
 def _gpg_children() -> list[int]:
     """This process's gpg children, running or not yet reaped."""
     found = []
@@ -346,7 +367,7 @@ def test_a_stopped_agent_is_a_timeout_that_leaves_no_gpg(fresh_gpg_home: GpgHome
     fingerprint = home.generate("Acme Security <security@acme.example>")
     signer = Signer(fingerprint, home.path, deadline=2)
     agent = _agent_pid(home)
-    os.kill(agent, signal.SIGSTOP)
+    _stop(agent)
     try:
         started = time.monotonic()
         failed = _bounded(lambda: signer.detach_sign(b"announcement\r\n"), 30)
