@@ -659,10 +659,14 @@ def test_a_gpg_agent_stopped_after_the_push_times_out_and_says_the_release_is_pu
             timeout=60,
         ).stdout.split()[1]  # "D 1234\nOK\n"
     )
-    release.hook(
-        "post-receive",
-        f"#!/bin/sh\nif grep -q refs/tags/; then kill -STOP {agent}; fi\nexit 0\n",
+    # Stopped for good: again until each thread is (the agent's own SIGCONT, as a connection
+    # ends, cancels a SIGSTOP no thread has taken yet; see test_signing._stop).
+    states = f"cut -d')' -f2 /proc/{agent}/task/*/stat | cut -d' ' -f2 | sort -u"
+    stop = (
+        f'n=0; while [ $n -lt 1000 ] && kill -STOP {agent} && [ "$({states})" != T ]; '
+        "do n=$((n+1)); sleep 0.01; done"
     )
+    release.hook("post-receive", f"#!/bin/sh\nif grep -q refs/tags/; then {stop}; fi\nexit 0\n")
     monkeypatch.setattr("releasekit.adapters.signing.DEADLINE", 3)
     try:
         with release.served(), after_embargo():
