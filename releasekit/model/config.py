@@ -90,17 +90,22 @@ class BumpSettings:
         "and the file must contain it written so exactly once (or the next version, as nginx "
         "writes it right after a release: then it is left as it is). `{version}` may say the "
         'current version with a post-release marker, as CPython\'s `"3.12.10+"` does between '
-        "releases: the next is written without it.",
-        check=schema.one_line(checks.bump_format),
+        "releases: the next is written without it. A format may span several lines "
+        "of the file in a row, moved together (OpenSSL's `VERSION.dat`: "
+        "`PATCH={micro}` then `PRE_RELEASE_TAG=`, as a TOML multi-line string).",
+        check=schema.some_lines(checks.bump_format),
+        lines=True,
     )
     development: str = _doc(
         "How the file writes the *next* version between releases, for a project that "
         "moves it right after each release to a development state (Django's post-release "
         'bump, `VERSION = ({major}, {minor}, {micro}, "alpha", 0)`): a file that says the '
         "next version so gets it written in `format` by the release commit. Same "
-        "placeholders as `format`. Empty: none.",
+        "placeholders and lines as `format` (OpenSSL's `PATCH={micro}` then "
+        "`PRE_RELEASE_TAG=dev`). Empty: none.",
         "",
-        checks.optional(schema.one_line(checks.bump_format)),
+        checks.optional(schema.some_lines(checks.bump_format)),
+        lines=True,
     )
 
 

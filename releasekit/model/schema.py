@@ -23,10 +23,15 @@ Check = Callable[[Any], str | None]
 
 
 def field_doc(
-    doc: str, default: Any = dataclasses.MISSING, check: Check | None = None, toml: str = ""
+    doc: str,
+    default: Any = dataclasses.MISSING,
+    check: Check | None = None,
+    toml: str = "",
+    lines: bool = False,
 ) -> Any:
-    """A schema field: its meaning, default, check and TOML name (default: its own)."""
-    meta = {"doc": doc, "check": check, "toml": toml}
+    """A schema field: its meaning, default, check and TOML name (default: its own);
+    ``lines``: its text may span lines (a bump format of several lines of a file)."""
+    meta = {"doc": doc, "check": check, "toml": toml, "lines": lines}
     if isinstance(default, list | tuple):
         return dataclasses.field(default_factory=lambda: tuple(default), metadata=meta)
     if isinstance(default, dict):
@@ -54,6 +59,18 @@ def one_line(check: Check | None = None) -> Check:
             return "must not be empty"
         if "\n" in value or "\r" in value:
             return "must be one line"
+        return check(value) if check else None
+
+    return checked
+
+
+def some_lines(check: Check | None = None) -> Check:
+    """A non-empty string of one line or more (then ``check``): line breaks are allowed
+    by the field (``field_doc(lines=True)``), carriage returns never."""
+
+    def checked(value: str) -> str | None:
+        if not value.strip():
+            return "must not be empty"
         return check(value) if check else None
 
     return checked
@@ -123,11 +140,12 @@ def _type_problem(expected: Any, value: Any) -> tuple[str | None, Any]:
     raise TypeError(expected)  # pragma: no cover - schema error
 
 
-def _text_problem(value: Any) -> str | None:
+def _text_problem(value: Any, lines: bool = False) -> str | None:
     """Why a string value (or one of a list) cannot be used: every value is one line that
-    may reach pages, feeds, e-mail headers or the terminal (see support.text)."""
+    may reach pages, feeds, e-mail headers or the terminal (see support.text), unless its
+    field says it may span ``lines``."""
     for item in value if isinstance(value, tuple) else (value,):
-        if isinstance(item, str) and (bad := text_rule.refused(item)):
+        if isinstance(item, str) and (bad := text_rule.refused(item, lines=lines)):
             return bad[1]
     return None
 
@@ -205,7 +223,7 @@ def parse_table(
         else:
             problem, converted = _type_problem(hints[f.name], value)
         if problem is None:
-            problem = _text_problem(converted)
+            problem = _text_problem(converted, f.metadata.get("lines", False))
         if problem is None and f.metadata.get("check"):
             problem = f.metadata["check"](converted)
         if problem:

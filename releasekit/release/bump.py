@@ -32,6 +32,7 @@ from releasekit.support import render
 # What may touch a version on either side without being part of it.
 _BEFORE = rb"(?<![0-9A-Za-z.])"
 _AFTER = rb"(?!\.?[0-9A-Za-z]|\+)"
+_NEWLINE = rb"\r?\n"  # a line break of a format of several lines: the file's, LF or CRLF
 _MARKER = rb"\+?"  # CPython's "3.12.12+" between releases: 3.12.12 and what came after it
 
 
@@ -66,13 +67,18 @@ def bump_text(
     ``2.0.5`` is not found in ``2.0.51`` nor in ``2.0.5+local``. ``{version}`` may say
     ``current`` with the post-release marker, as CPython's ``"3.12.12+"`` does between
     releases: ``new`` is written without it. ``into``: write ``new`` in this format
-    instead (Django's "alpha" development state, replaced by the "final" release)."""
+    instead (Django's "alpha" development state, replaced by the "final" release). A
+    format may span lines (OpenSSL's ``PATCH={micro}`` and ``PRE_RELEASE_TAG=``): each
+    of its line breaks is the file's, LF or CRLF."""
     found = _found(data, form, current, marked=True)
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
     number = data.count(b"\n", 0, start) + 1
-    return data[:start] + written(into or form, new).encode() + data[end:], 1, number
+    text = written(into or form, new).encode()
+    if b"\r\n" in data[start:end]:
+        text = text.replace(b"\n", b"\r\n")  # a format of several lines, in CRLF lines
+    return data[:start] + text + data[end:], 1, number
 
 
 def _fields(version: str) -> dict[str, str]:
@@ -89,7 +95,7 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
     parts = list(string.Formatter().parse(form))
     pattern = b""
     for index, (literal, name, _, _) in enumerate(parts):
-        pattern += re.escape(literal.encode())
+        pattern += _NEWLINE.join(re.escape(piece.encode()) for piece in literal.split("\n"))
         if name is None:
             continue
         pattern += b"" if index or literal else _BEFORE
@@ -97,6 +103,25 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
         pattern += _MARKER if marked and name == "version" else b""
         pattern += _AFTER if index == len(parts) - 1 else b""
     return list(re.finditer(pattern, data))
+
+
+def _changed(
+    old: bytes, new: bytes, number: int, form: str, line: PlanLine
+) -> list[tuple[int, str]]:
+    """The lines of ``form`` written with the next version that the release commit changes
+    in the file, each with its number: every line of a format of one line; of a format of
+    several, those it changes (OpenSSL's ``PRE_RELEASE_TAG=``, not ``PATCH=16``)."""
+    pieces = written(form, line.next_version).split("\n")
+    if len(pieces) == 1:
+        return [(number, pieces[0])]
+    before, after = old.splitlines(), new.splitlines()
+    return [
+        (number + index, piece)
+        for index, piece in enumerate(pieces)
+        if piece
+        and before[number - 1 + index : number + index]
+        != after[number - 1 + index : number + index]
+    ]
 
 
 def insert_entry(data: bytes, marker: str, entry: str) -> tuple[bytes, int] | None:
@@ -178,17 +203,19 @@ def release_commit(
             continue
         current = repo.read_blob(found.oid)
         data, count, number = bump_text(current, bump.format, line.latest, line.next_version)
+        wanted = repr(written(bump.format, line.latest))
+        if data is None and count == 0 and bump.development:
+            # Django's post-release bump: (5, 1, 5, "alpha", 0) becomes (5, 1, 5, "final", 0).
+            # Before the nginx case below: OpenSSL's "PATCH=16" + "PRE_RELEASE_TAG=dev" may
+            # start with what the format says of the next version.
+            upcoming = line.next_version
+            developed = bump_text(current, bump.development, upcoming, upcoming, into=bump.format)
+            if developed[0] is not None or developed[1] > 1:
+                data, count, number = developed
+            wanted += f" or {written(bump.development, upcoming)!r}"
         ahead = occurrences(current, bump.format, line.next_version) == 1
         if data is None and count == 0 and ahead:
             continue  # nginx bumps it right after a release: it says the next one already
-        wanted = repr(written(bump.format, line.latest))
-        if data is None and count == 0 and bump.development:
-            # Django's post-release bump: (5, 1, 5, "alpha", 0) becomes (5, 1, 5, "final", 0)
-            upcoming = line.next_version
-            data, count, number = bump_text(
-                current, bump.development, upcoming, upcoming, into=bump.format
-            )
-            wanted += f" or {written(bump.development, upcoming)!r}"
         if data is None:
             problems.append(
                 f"{where}: releases.bump: {bump.path} must contain "
@@ -198,7 +225,7 @@ def release_commit(
         if data == current:
             continue  # a number the release keeps (CPython's PY_MINOR_VERSION)
         editor.set(bump.path, Entry(repo.write_blob(data), found.mode))
-        bumped.setdefault(bump.path, []).append((number, written(bump.format, line.next_version)))
+        bumped.setdefault(bump.path, []).extend(_changed(current, data, number, bump.format, line))
     added += [(path, tuple(sorted(lines))) for path, lines in bumped.items()]
     changelog = settings.releases.changelog
     if changelog is not None and entry is not None:

@@ -129,7 +129,10 @@ def _release_commits(
             settings, release_context(settings, line, released, fixed, instant)
         )
         added = [
-            (bump.path, [(None, written(bump.format, line.next_version))])
+            (
+                bump.path,
+                [(None, text) for text in written(bump.format, line.next_version).splitlines()],
+            )
             for bump in settings.releases.bump
         ]
         changelog = settings.releases.changelog

@@ -329,8 +329,8 @@ def test_inline_tables_are_the_same() -> None:
         ('"{version}"\'', '"{micro:>9}"\'', "18: releases.bump.format: only {version}, {major},"),
         (
             "format = '#define VERSION \"{version}\"'",
-            'format = "#define\\nVERSION {version}"',
-            "22: releases.bump.format: contains a line break (U+000A); remove it",
+            'format = "#define\\rVERSION {version}"',
+            "22: releases.bump.format: contains a line break (U+000D); remove it",
         ),
         ("format = '#define", "formt = '#define", "22: releases.bump.formt: unknown key"),
         ('marker = ".. releases"', 'marker = ""', "26: releases.changelog.marker: must not be"),
@@ -343,6 +343,28 @@ def test_bad_release_keys_name_the_key_and_line(old: str, new: str, expected: st
     found = problems(text.replace(old, new, 1))
     assert len(found) == 1, found
     assert expected in found[0]
+
+
+OPENSSL_BUMP = """
+[[releases.bump]]
+path = "VERSION.dat"
+format = '''
+PATCH={micro}
+PRE_RELEASE_TAG=
+'''
+development = "PATCH={micro}\\nPRE_RELEASE_TAG=dev"
+"""
+
+
+def test_a_bump_format_may_span_lines() -> None:
+    # OpenSSL's VERSION.dat: PATCH and PRE_RELEASE_TAG move together, "dev" between releases.
+    (found,) = parse(real(REAL_RELEASES + OPENSSL_BUMP)).releases.bump[2:]
+    assert (found.format, found.development) == (
+        "PATCH={micro}\nPRE_RELEASE_TAG=\n",
+        "PATCH={micro}\nPRE_RELEASE_TAG=dev",
+    )
+    (message,) = problems(real(REAL_RELEASES + OPENSSL_BUMP.replace("PATCH=", "{x}\nPATCH=", 1)))
+    assert "30: releases.bump.format: only {version}, {major}, {minor} or {micro}" in message
 
 
 def test_a_table_where_an_array_of_tables_belongs() -> None:

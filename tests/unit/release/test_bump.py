@@ -125,6 +125,25 @@ def test_a_format_with_several_numbers_moves_them_together() -> None:
     assert bump_text(real, DJANGO, "4.2.2", "4.2.3") == (None, 0, 0)
 
 
+OPENSSL = "PATCH={micro}\nPRE_RELEASE_TAG=\n"
+OPENSSL_DEV = "PATCH={micro}\nPRE_RELEASE_TAG=dev\n"
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n"])
+def test_a_format_of_several_lines_takes_the_files_line_ends(end: bytes) -> None:
+    # OpenSSL's VERSION.dat (the real file, tests/fixtures/openssl/) between releases says
+    # PATCH=11 with PRE_RELEASE_TAG=dev: the release of 3.0.11 clears the tag.
+    real = (REPO_ROOT / "tests" / "fixtures" / "openssl" / "VERSION.dat-3.0.11-dev").read_bytes()
+    text = real.replace(b"\n", end)
+    data, count, line = bump_text(text, OPENSSL_DEV, "3.0.11", "3.0.11", into=OPENSSL)
+    assert (count, line) == (1, 3)
+    assert data == text.replace(b"PRE_RELEASE_TAG=dev" + end, b"PRE_RELEASE_TAG=" + end)
+    data, _, _ = bump_text(data or b"", OPENSSL, "3.0.11", "3.0.12")
+    assert data == text.replace(
+        b"PATCH=11" + end + b"PRE_RELEASE_TAG=dev", b"PATCH=12" + end + b"PRE_RELEASE_TAG="
+    )
+
+
 def test_the_entry_goes_after_the_marker_line() -> None:
     text = b"# Changes\n\n<!-- new releases below -->\n\n## 2.0.5\n\n- older\n"
     entry = "\n## 2.0.6 (2023-10-02)\n\n- Cookie header\n"
