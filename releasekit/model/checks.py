@@ -3,6 +3,7 @@ None (the schema in :mod:`releasekit.model.config` names the key and line)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import string
@@ -147,21 +148,36 @@ VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the 
 def bump_format(value: str) -> str | None:
     """A bump file's format: ``{version}``, or its numbers (``{major}``, ``{minor}``,
     ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``, Django's ``VERSION = ({major},
-    {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two."""
+    {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two; and
+    at most once the release date, ``{date}``, with a strftime format if any (OpenSSL's
+    ``RELEASE_DATE="{date:%-d %b %Y}"``, "3 Sep 2024")."""
     names = ("version", *VERSION_NUMBERS)
-    braces = "only {version}, {major}, {minor} or {micro} may appear in braces"
+    braces = "only {version}, {major}, {minor}, {micro} or {date} may appear in braces"
     fields = _fields(value)
     if fields is None:
         return braces
-    if not fields:
+    for name, spec, conversion in fields:
+        if conversion or (name not in (*names, "date")) or (spec and name != "date"):
+            return braces
+        if name == "date" and not date_format(spec):
+            return f"{{date:{spec}}} is not a date format (strftime, like %-d %b %Y)"
+    if not any(name in names for name, _, _ in fields):
         return "must contain {version} (or {major}, {minor} or {micro})"
-    if any(name not in names or spec or conversion for name, spec, conversion in fields):
-        return braces
     if len({name for name, _, _ in fields}) != len(fields):
-        return "must contain each of {version}, {major}, {minor} and {micro} at most once"
+        return "must contain each of {version}, {major}, {minor}, {micro} and {date} at most once"
     if any(not literal for literal, _, _, _ in list(string.Formatter().parse(value))[1:]):
-        return "must have text between two of {version}, {major}, {minor} and {micro}"
+        return "must have text between two of {version}, {major}, {minor}, {micro} and {date}"
     return None
+
+
+def date_format(spec: str) -> bool:
+    """Whether ``spec`` writes a date on one line of at most 100 characters (a strftime
+    format: "%-d %b %Y"; empty: ISO 8601)."""
+    try:
+        shown = format(datetime.date(2024, 9, 3), spec)
+    except ValueError:
+        return False
+    return 0 < len(shown) <= 100 and "\n" not in shown and "\r" not in shown
 
 
 def fill(name_pattern: str, value: str) -> str:

@@ -92,7 +92,10 @@ class BumpSettings:
         'current version with a post-release marker, as CPython\'s `"3.12.10+"` does between '
         "releases: the next is written without it. A format may span several lines "
         "of the file in a row, moved together (OpenSSL's `VERSION.dat`: "
-        "`PATCH={micro}` then `PRE_RELEASE_TAG=`, as a TOML multi-line string).",
+        "`PATCH={micro}` then `PRE_RELEASE_TAG=`, as a TOML multi-line string), and say "
+        "the release date once, `{date}` (ISO 8601) or with a strftime format "
+        '(OpenSSL\'s `RELEASE_DATE="{date:%-d %b %Y}"`, "3 Sep 2024"): the day of the '
+        "release in UTC, where the file may say any earlier one.",
         check=schema.some_lines(checks.bump_format),
         lines=True,
     )

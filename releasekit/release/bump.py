@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -47,10 +47,20 @@ def makes_release_commit(settings: Settings) -> bool:
     return bool(settings.releases.bump) or settings.releases.changelog is not None
 
 
-def written(form: str, version: str) -> str:
+def written(form: str, version: str, released: date | None = None) -> str:
     """``form`` with ``version`` in its place: ``{version}`` is the version, ``{major}``,
-    ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0)."""
-    return form.format(**_fields(version))
+    ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0), and
+    ``{date}`` the release date in its strftime format (``<date>`` without one: any date
+    of a file that says the current version)."""
+    values: dict[str, object] = {**_fields(version), "date": released or _AnyDate()}
+    return form.format(**values)
+
+
+class _AnyDate:
+    """The date of a release that is not this one, as messages show it."""
+
+    def __format__(self, spec: str) -> str:
+        return "<date>"
 
 
 def occurrences(data: bytes, form: str, version: str) -> int:
@@ -59,7 +69,12 @@ def occurrences(data: bytes, form: str, version: str) -> int:
 
 
 def bump_text(
-    data: bytes, form: str, current: str, new: str, into: str | None = None
+    data: bytes,
+    form: str,
+    current: str,
+    new: str,
+    into: str | None = None,
+    released: date | None = None,
 ) -> tuple[bytes | None, int, int]:
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
     ``{version}``, or its numbers) replaced by ``new`` written so, and the number of its
@@ -69,13 +84,14 @@ def bump_text(
     releases: ``new`` is written without it. ``into``: write ``new`` in this format
     instead (Django's "alpha" development state, replaced by the "final" release). A
     format may span lines (OpenSSL's ``PATCH={micro}`` and ``PRE_RELEASE_TAG=``): each
-    of its line breaks is the file's, LF or CRLF."""
+    of its line breaks is the file's, LF or CRLF. ``{date}`` is any date in the file (the
+    last release's) and ``released`` in the result (OpenSSL's ``RELEASE_DATE``)."""
     found = _found(data, form, current, marked=True)
     if len(found) != 1:
         return None, len(found), 0
     start, end = found[0].span()
     number = data.count(b"\n", 0, start) + 1
-    text = written(into or form, new).encode()
+    text = written(into or form, new, released).encode()
     if b"\r\n" in data[start:end]:
         text = text.replace(b"\n", b"\r\n")  # a format of several lines, in CRLF lines
     return data[:start] + text + data[end:], 1, number
@@ -99,19 +115,21 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
         if name is None:
             continue
         pattern += b"" if index or literal else _BEFORE
+        if name == "date":  # the last release's date, as the file wrote it
+            pattern += rb"[^\r\n]*" if index == len(parts) - 1 else rb"[^\r\n]*?"
+            continue
         pattern += re.escape(values[name].encode())
         pattern += _MARKER if marked and name == "version" else b""
         pattern += _AFTER if index == len(parts) - 1 else b""
     return list(re.finditer(pattern, data))
 
 
-def _changed(
-    old: bytes, new: bytes, number: int, form: str, line: PlanLine
-) -> list[tuple[int, str]]:
-    """The lines of ``form`` written with the next version that the release commit changes
-    in the file, each with its number: every line of a format of one line; of a format of
-    several, those it changes (OpenSSL's ``PRE_RELEASE_TAG=``, not ``PATCH=16``)."""
-    pieces = written(form, line.next_version).split("\n")
+def _changed(old: bytes, new: bytes, number: int, text: str) -> list[tuple[int, str]]:
+    """The lines of ``text`` (a format written with the next version) that the release
+    commit changes in the file, each with its number: every line of a format of one line;
+    of a format of several, those it changes (OpenSSL's ``PRE_RELEASE_TAG=``, not
+    ``PATCH=16``)."""
+    pieces = text.split("\n")
     if len(pieces) == 1:
         return [(number, pieces[0])]
     before, after = old.splitlines(), new.splitlines()
@@ -196,20 +214,25 @@ def release_commit(
     added: list[tuple[str, tuple[tuple[int, str], ...]]] = []
     bumped: dict[str, list[tuple[int, str]]] = {}  # per file, its lines written (CPython: 2)
     where = f"line {line.name} ({line.branch})"
+    day = context["released"].date()  # {date}: the day of the release, in UTC
     for bump in settings.releases.bump:
         found = editor.get(bump.path)
         if found is None:
             problems.append(f"{where}: releases.bump: {bump.path} is not a file there")
             continue
         current = repo.read_blob(found.oid)
-        data, count, number = bump_text(current, bump.format, line.latest, line.next_version)
+        data, count, number = bump_text(
+            current, bump.format, line.latest, line.next_version, released=day
+        )
         wanted = repr(written(bump.format, line.latest))
         if data is None and count == 0 and bump.development:
             # Django's post-release bump: (5, 1, 5, "alpha", 0) becomes (5, 1, 5, "final", 0).
             # Before the nginx case below: OpenSSL's "PATCH=16" + "PRE_RELEASE_TAG=dev" may
             # start with what the format says of the next version.
             upcoming = line.next_version
-            developed = bump_text(current, bump.development, upcoming, upcoming, into=bump.format)
+            developed = bump_text(
+                current, bump.development, upcoming, upcoming, into=bump.format, released=day
+            )
             if developed[0] is not None or developed[1] > 1:
                 data, count, number = developed
             wanted += f" or {written(bump.development, upcoming)!r}"
@@ -225,7 +248,8 @@ def release_commit(
         if data == current:
             continue  # a number the release keeps (CPython's PY_MINOR_VERSION)
         editor.set(bump.path, Entry(repo.write_blob(data), found.mode))
-        bumped.setdefault(bump.path, []).extend(_changed(current, data, number, bump.format, line))
+        changed = _changed(current, data, number, written(bump.format, line.next_version, day))
+        bumped.setdefault(bump.path, []).extend(changed)
     added += [(path, tuple(sorted(lines))) for path, lines in bumped.items()]
     changelog = settings.releases.changelog
     if changelog is not None and entry is not None:

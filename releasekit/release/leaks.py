@@ -131,7 +131,10 @@ def _release_commits(
         added = [
             (
                 bump.path,
-                [(None, text) for text in written(bump.format, line.next_version).splitlines()],
+                [
+                    (None, text)
+                    for text in written(bump.format, line.next_version, instant.date()).splitlines()
+                ],
             )
             for bump in settings.releases.bump
         ]

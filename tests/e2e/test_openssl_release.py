@@ -33,18 +33,22 @@ ID = "ACSA-2026-0001"
 MODERATE = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 5.9: every supported line
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 7.5
 URL = "https://github.com/openssl/openssl"
-# VERSION.dat as a release manager describes it: PATCH and PRE_RELEASE_TAG move together,
-# "dev" between releases.
+# VERSION.dat as a release manager describes it: PATCH, PRE_RELEASE_TAG and RELEASE_DATE
+# move together, "dev" and no date between releases; the date as release.sh writes it.
 BUMP = """
 [[releases.bump]]
 path = "VERSION.dat"
 format = '''
 PATCH={micro}
 PRE_RELEASE_TAG=
+BUILD_METADATA=
+RELEASE_DATE="{date:%-d %b %Y}"
 '''
 development = '''
 PATCH={micro}
 PRE_RELEASE_TAG=dev
+BUILD_METADATA=
+RELEASE_DATE=""
 '''
 """
 # The same in one-line TOML strings: the format with no line end after PRE_RELEASE_TAG=,
@@ -181,16 +185,17 @@ def test_a_moderate_fix_is_released_in_every_line(
     with time_machine.travel(EMBARGO - timedelta(days=1), tick=False):
         dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
     assert dry.exit_code == 0, dry.output
-    # The release commit's lines: PRE_RELEASE_TAG cleared, PATCH=16 as it was.
+    # The release commit's lines: PRE_RELEASE_TAG cleared and the date, PATCH=16 as it was.
     assert dry.output.count("+PRE_RELEASE_TAG=\n") == 5 and "+PATCH=" not in dry.output
+    assert dry.output.count('+RELEASE_DATE="1 Dec 2026"\n') == 5
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
-    # Each tag's VERSION.dat says the release, as OpenSSL's own release commit does, and
+    # Each tag's VERSION.dat says the release and its date, as OpenSSL's release commit does, and
     # its commit changes VERSION.dat only; master gets the fix, no tag.
     for line, version in NEXT.items():
         if line != "3.5":
-            released = version_dat(version).replace("PRE_RELEASE_TAG=dev\n", "PRE_RELEASE_TAG=\n")
+            released = version_dat(version, "1 Dec 2026")  # the day of the embargo, UTC
             assert at_tag(openssl, f"openssl-{version}") == (released, [DAT])
     tags = git(openssl.remote, "tag", "--list").split()
     assert "openssl-3.5.0" not in tags

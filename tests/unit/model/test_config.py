@@ -327,6 +327,13 @@ def test_inline_tables_are_the_same() -> None:
         ('"{version}"\'', '"{micro}{version}"\'', "18: releases.bump.format: must have text"),
         ('"{version}"\'', '"{micro}.{micro}"\'', "18: releases.bump.format: must contain each"),
         ('"{version}"\'', '"{micro:>9}"\'', "18: releases.bump.format: only {version}, {major},"),
+        ('"{version}"\'', '"{micro:%Y}"\'', "18: releases.bump.format: only {version}, {major},"),
+        ('"{version}"\'', '"{date}"\'', "18: releases.bump.format: must contain {version}"),
+        (
+            '"{version}"\'',
+            '"{version} {date:%Y}{date}"\'',
+            "18: releases.bump.format: must contain",
+        ),
         (
             "format = '#define VERSION \"{version}\"'",
             'format = "#define\\rVERSION {version}"',
@@ -363,8 +370,15 @@ def test_a_bump_format_may_span_lines() -> None:
         "PATCH={micro}\nPRE_RELEASE_TAG=\n",
         "PATCH={micro}\nPRE_RELEASE_TAG=dev",
     )
+    dated = OPENSSL_BUMP.replace(
+        "PRE_RELEASE_TAG=\n", 'PRE_RELEASE_TAG=\nDATE="{date:%-d %b %Y}"\n'
+    )
+    (found,) = parse(real(REAL_RELEASES + dated)).releases.bump[2:]
+    assert found.format.endswith('DATE="{date:%-d %b %Y}"\n')
     (message,) = problems(real(REAL_RELEASES + OPENSSL_BUMP.replace("PATCH=", "{x}\nPATCH=", 1)))
-    assert "30: releases.bump.format: only {version}, {major}, {minor} or {micro}" in message
+    assert (
+        "30: releases.bump.format: only {version}, {major}, {minor}, {micro} or {date}" in message
+    )
 
 
 def test_a_table_where_an_array_of_tables_belongs() -> None:

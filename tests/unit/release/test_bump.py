@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from releasekit.release.bump import bump_text, insert_entry
+from releasekit.release.bump import bump_text, insert_entry, written
 from tests.helpers.paths import REPO_ROOT
 
 VERSION_PY = b"# This file is protected via CODEOWNERS\nfrom __future__ import annotations\n\n"
@@ -142,6 +143,31 @@ def test_a_format_of_several_lines_takes_the_files_line_ends(end: bytes) -> None
     assert data == text.replace(
         b"PATCH=11" + end + b"PRE_RELEASE_TAG=dev", b"PATCH=12" + end + b"PRE_RELEASE_TAG="
     )
+
+
+OPENSSL_DATED = (
+    'PATCH={micro}\nPRE_RELEASE_TAG=\nBUILD_METADATA=\nRELEASE_DATE="{date:%-d %b %Y}"\n'
+)
+OPENSSL_DATED_DEV = 'PATCH={micro}\nPRE_RELEASE_TAG=dev\nBUILD_METADATA=\nRELEASE_DATE=""\n'
+
+
+def test_the_release_date_is_written_and_any_earlier_one_found() -> None:
+    # OpenSSL's release sets RELEASE_DATE="3 Sep 2024" (C locale, day not padded); the
+    # next one finds that date, whatever it is, and writes its own.
+    real = (REPO_ROOT / "tests" / "fixtures" / "openssl" / "VERSION.dat-3.0.11-dev").read_bytes()
+    day = date(2024, 9, 3)
+    data, count, _ = bump_text(
+        real, OPENSSL_DATED_DEV, "3.0.11", "3.0.11", into=OPENSSL_DATED, released=day
+    )
+    assert count == 1
+    released = real.replace(b"=dev\n", b"=\n").replace(b'DATE=""', b'DATE="3 Sep 2024"')
+    assert data == released
+    data, count, _ = bump_text(
+        released, OPENSSL_DATED, "3.0.11", "3.0.12", released=date(2025, 2, 11)
+    )
+    assert data == released.replace(b"PATCH=11", b"PATCH=12").replace(b"3 Sep 2024", b"11 Feb 2025")
+    assert written(OPENSSL_DATED, "3.0.11").endswith('RELEASE_DATE="<date>"\n')
+    assert bump_text(released, OPENSSL_DATED, "3.0.10", "3.0.11", released=day) == (None, 0, 0)
 
 
 def test_the_entry_goes_after_the_marker_line() -> None:
