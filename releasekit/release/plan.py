@@ -103,6 +103,7 @@ class PlannedAdvisory:
     severity: str
     embargo: datetime | None
     gating: bool  # embargo set: the plan must be ready for it; drafts are shown only
+    problems: tuple[str, ...] = ()  # why it cannot be released as planned (its record)
 
     @property
     def state(self) -> str:
@@ -139,14 +140,22 @@ class Plan:
         cells = [c for c in self.cells if c.advisory == advisory_id]
         if not cells and advisory_id not in {a.id for a in self.advisories}:
             raise KeyError(advisory_id)
-        return all(
+        own = [p for a in self.advisories if a.id == advisory_id for p in a.problems]
+        return not own and all(
             cell.ok and not (cell.required and self.outcomes[cell.line].problems) for cell in cells
         )
 
     def problems(self, advisory_id: str | None = None) -> list[str]:
-        """The problems of the lines (that ``advisory_id`` needs), newest line first."""
+        """The problems of the advisories (``advisory_id``) and of the lines (that it
+        needs), newest line first."""
         needed = {c.line for c in self.cells if c.advisory == advisory_id and c.required}
-        return [
+        own = [
+            problem
+            for advisory in self.advisories
+            if advisory_id is None or advisory.id == advisory_id
+            for problem in advisory.problems
+        ]
+        return own + [
             problem
             for line in self.lines
             if advisory_id is None or line.name in needed
@@ -192,6 +201,7 @@ class Plan:
                     "state": advisory.state,
                     "embargo": timefmt.iso_utc(advisory.embargo) if advisory.embargo else None,
                     "ready": self.ready(advisory.id),
+                    "problems": list(advisory.problems),
                     "cells": [
                         {
                             "line": cell.line,

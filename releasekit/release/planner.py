@@ -44,6 +44,7 @@ from releasekit.support.errors import BadInput
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
+from releasekit.workspace.paths import display_path
 
 
 def tag_message(
@@ -300,10 +301,18 @@ def build_plan(
             release,
             tuple(problems),
         )
+    released_lines = tuple(n for n, line in lines.known.items() if line.latest is not None)
     return Plan(
         remote=remote,
         advisories=tuple(
-            PlannedAdvisory(a.id, a.severity, a.embargo, a.embargo is not None) for a in active
+            PlannedAdvisory(
+                a.id,
+                a.severity,
+                a.embargo,
+                a.embargo is not None,
+                _unrecorded(settings, a, plan_lines, cells, bool(released_lines)),
+            )
+            for a in active
         ),
         lines=tuple(plan_lines),
         cells=tuple(cells),
@@ -311,7 +320,7 @@ def build_plan(
         committer=who,
         held=held,
         repo=repo,
-        released=tuple(name for name, line in lines.known.items() if line.latest is not None),
+        released=released_lines,
     )
 
 
@@ -351,6 +360,32 @@ def _with_tag_messages(
         carried = [a for a in gating if a.id in on_line]
         done.append(replace(planned, tag_message=tag_message(settings, planned, carried)))
     return done
+
+
+def _unrecorded(
+    settings: Settings,
+    advisory: Advisory,
+    plan_lines: Sequence[PlanLine],
+    cells: Sequence[Cell],
+    released: bool,
+) -> tuple[str, ...]:
+    """Why the lift could not record what ``advisory`` affects: every line that gets its
+    fix is fixed in its first release (OpenSSL's Low fixes, in master only: 3.5.0), so no
+    released version would be affected, unless ``introduced`` names the first line with
+    the code (an empty OSV ``affected`` tells scanners that 3.4.0 is safe)."""
+    required = {c.line for c in cells if c.advisory == advisory.id and c.required}
+    firsts = [line for line in plan_lines if line.name in required]
+    if advisory.introduced is not None or not released or not firsts:
+        return ()
+    if any(line.latest is not None for line in firsts):
+        return ()
+    versions = ", ".join(line.next_version for line in firsts)
+    where = display_path(settings, advisory.path)
+    return (
+        f"{where}: introduced: not set, and {advisory.id} is fixed only in a first release "
+        f"({versions}): no released version would be recorded affected; set it to the "
+        "first line with the affected code",
+    )
 
 
 def _required(decisions: list[Decision], line: str) -> bool:

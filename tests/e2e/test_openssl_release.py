@@ -217,3 +217,38 @@ def test_a_moderate_fix_is_released_in_every_line(
     assert len(git_ranges) == 1 and git_ranges[0]["repo"] == URL
     assert (root / "site" / "versions" / "3.4.0.html").exists()
     assert "3.4.0-beta1" not in (root / "site" / "advisories.json").read_text()
+
+
+LOW = "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N"  # 2.6: master only
+
+
+def test_a_low_fix_in_master_only_needs_introduced(
+    openssl: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # OpenSSL fixes Low issues in master only. Fixed in 3.5.0 alone, with no `introduced`,
+    # the record said nothing was affected (OSV "affected": [], no version page but
+    # 3.5.0): a scanner took 3.4.0 and 3.0.15 for safe. The plan now asks for it.
+    extra = mail_table(smtp_server, gpg_home.fingerprint) + BUMP
+    root = workspace(tmp_path, openssl, extra)
+    hold(root, openssl, LOW, {"3.5": "master"})
+    planned = run(root, "plan")
+    assert planned.exit_code == 1, planned.output
+    assert (
+        f"advisories/{ID}.md: introduced: not set, and {ID} is fixed only in a first "
+        "release (3.5.0): no released version would be recorded affected; set it to the "
+        "first line with the affected code"
+    ) in planned.stderr
+    text = (root / "advisories" / f"{ID}.md").read_text()
+    (root / "advisories" / f"{ID}.md").write_text(
+        text.replace("summary", 'introduced = "3.2"\nsummary')
+    )
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    assert "openssl-3.4.1" not in git(openssl.remote, "tag", "--list").split()
+    with time_machine.travel(EMBARGO + timedelta(days=31), tick=False):
+        published = run(root, "publish", env=gpg_home.env)
+    assert published.exit_code == 0, published.output
+    record = json.loads((root / "site" / "osv" / f"{ID}.json").read_text())
+    events = [r["events"] for entry in record["affected"] for r in entry["ranges"]]
+    assert events == [[{"introduced": "3.2.0"}, {"fixed": "3.5.0"}]]

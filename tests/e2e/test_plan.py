@@ -255,7 +255,7 @@ def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) ->
         ("9.11", "9.11.3", "v9.11.3"),
     ]
     advisory = data["advisories"][0]
-    assert list(advisory) == ["id", "severity", "state", "embargo", "ready", "cells"]
+    assert list(advisory) == ["id", "severity", "state", "embargo", "ready", "problems", "cells"]
     assert advisory["embargo"] == "2026-12-01T14:00:00Z"
     assert list(advisory["cells"][0]) == [
         "line",
