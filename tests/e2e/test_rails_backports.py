@@ -1,0 +1,336 @@
+"""Real fixes and their real backports, held the way Rails' release managers held them.
+
+tests/fixtures/rails-csp/ (CVE-2024-54133: "Add CSP directive validation", on main and
+backported to 8-0-stable, 7-2-stable and 7-1-stable, each backport with its own changelog
+entry) and tests/fixtures/rails-vips/ (a fix that creates a file, backported to 8.1, 8.0 and
+7.2) hold the touched files at the parent of each backport and the real `git format-patch`
+output; see their README. A product with Rails' branch and tag names is built from them, the
+fixes are held with `patch add` as files, and `plan` and `verify` are run on them: as they
+were, after a real later commit that touched the same lines, and after the fix went public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from releasekit.adapters.env import Environment
+from releasekit.adapters.git import ProductRepo
+from releasekit.cli import cli
+from releasekit.release.plan import Plan
+from releasekit.release.planner import build_plan
+from releasekit.workspace import files as workspace
+from tests.helpers.repos import Product, git
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+CSP = FIXTURES / "rails-csp"
+VIPS = FIXTURES / "rails-vips"
+ID = "ACSA-2026-0001"
+LIB = "actionpack/lib/action_dispatch/http/content_security_policy.rb"
+CHANGELOG = "actionpack/CHANGELOG.md"
+NEW_FILE = "activestorage/lib/active_storage/vips.rb"
+# line -> (branch, the tag of the release the backport was made on)
+CSP_LINES = {
+    "8.1": ("main", None),
+    "8.0": ("8-0-stable", "v8.0.0"),
+    "7.2": ("7-2-stable", "v7.2.2"),
+    "7.1": ("7-1-stable", "v7.1.5"),
+}
+# line -> the lib file's blob that the real fix commit made there
+MADE = {"8.1": "9194765a2e2", "8.0": "9194765a2e2", "7.2": "cd7c262a038", "7.1": "41064745ae9"}
+# line -> the created file's blob in the real fix commit
+VIPS_MADE = {"8.2": "10b8053ba1c", "8.1": "10b8053ba1c", "8.0": "16b2ddbfbaa", "7.2": "16b2ddbfbaa"}
+VIPS_LINES = {
+    "8.2": ("main", None),
+    "8.1": ("8-1-stable", "v8.1.3"),
+    "8.0": ("8-0-stable", "v8.0.5"),
+    "7.2": ("7-2-stable", "v7.2.3.1"),
+}
+
+
+def tree_of(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): path.read_text(encoding="utf-8")
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def build(root: Path, tips: Path, lines: Mapping[str, tuple[str, str | None]]) -> Product:
+    """Rails' branches, each holding the fixture's files of its line at the backport's
+    parent (and only those), tagged with that release. The upcoming line is main; where
+    the fixture has no files of its own for it, Rails' main had those of the first line."""
+    upcoming = next(line for line, (_, tag) in lines.items() if tag is None)
+    released = [line for line in lines if line != upcoming]
+    first = upcoming if (tips / upcoming).is_dir() else released[0]
+    main = tree_of(tips / first)
+    product = Product.create(root, main)
+    for line in released:
+        branch, tag = lines[line]
+        assert tag is not None
+        files: dict[str, str | None] = {path: None for path in main}
+        files.update(tree_of(tips / line))
+        product.commit(branch, files, f"Preparing for {tag[1:]} release", create_from="main")
+        product.tag(tag, branch)
+        product.publish(branch)
+    git(product.clone, "fetch", "-q", "--tags", "origin")
+    return product
+
+
+def config(clone: Path, lines: Mapping[str, tuple[str, str | None]]) -> str:
+    upcoming = next(line for line, (_, tag) in lines.items() if tag is None)
+    released = [line for line in lines if line != upcoming]
+    return f"""[project]
+name = "Rails"
+vendor = "Rails"
+repository = "{clone}"
+advisory_prefix = "ACSA"
+site_url = "https://rails.example/security"
+time_zone = "UTC"
+
+[releases]
+branch = "{{line:-}}-stable"
+branches = {{ "{upcoming}" = "main" }}
+tag = "v{{version}}"
+upcoming = "{upcoming}"
+esr = ["{released[-1]}"]
+last = {len(released) - 1}
+committer = "Release Bot <release@example.org>"
+"""
+
+
+class Rails:
+    """A workspace over a product built from a fixture, with the fix held for each line."""
+
+    def __init__(self, root: Path, fixture: Path, lines: Mapping[str, tuple[str, str | None]]):
+        self.fixture = fixture
+        self.lines = lines
+        self.product = build(root / "product", fixture / "tips", lines)
+        self.ws = root / "ws"
+        (self.ws / "advisories").mkdir(parents=True)
+        (self.ws / "releasekit.toml").write_text(config(self.product.clone, lines))
+        (self.ws / "advisories" / f"{ID}.md").write_text(
+            "+++\n"
+            f'id = "{ID}"\n'
+            'title = "Policy values are not checked"\n'
+            'cvss = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N"\n'
+            "embargo = 2030-01-01T00:00:00Z\n"
+            'summary = "One public sentence."\n'
+            "+++\n\nDetails.\n"
+        )
+        for line in lines:
+            held = self.run(
+                "patch", "add", ID, "--line", line, str(fixture / f"patches/{line}.patch")
+            )
+            assert held.exit_code == 0, held.output + held.stderr
+
+    def run(self, *args: str) -> Result:
+        return CliRunner().invoke(cli, ["-C", str(self.ws), *args])
+
+    def plan(self) -> tuple[Result, dict[str, dict[str, object]]]:
+        result = self.run("plan", "--json")
+        cells = json.loads(result.stdout)["advisories"][0]["cells"]
+        return result, {cell["line"]: cell for cell in cells}
+
+    def configure_verify(self, script: str) -> None:
+        config = self.ws / "releasekit.toml"
+        command = json.dumps(["sh", "-c", script])
+        config.write_text(config.read_text() + f"\n[verify]\ncommand = {command}\ntimeout = 60\n")
+
+    def plan_object(self) -> Plan:
+        settings = workspace.open_workspace(self.ws)
+        repo = ProductRepo.open(settings.repository_path, Environment())
+        return build_plan(settings, workspace.load_advisories(settings), repo, fetch=False)
+
+    def advance(self, line: str, patch: Path) -> str:
+        """Move ``line``'s public branch on by a real commit (git am keeps its author,
+        date and message), as the project did while the fix was held."""
+        branch, _ = self.lines[line]
+        dev = self.product.dev
+        git(dev, "checkout", "-q", branch)
+        if patch.suffix == ".diff":  # a merge's change on its first parent
+            git(dev, "apply", "--index", str(patch))
+            git(dev, "commit", "-q", "-m", patch.stem)
+        else:
+            git(dev, "am", "-q", "--committer-date-is-author-date", str(patch))
+        self.product.publish(branch)
+        git(self.product.clone, "fetch", "-q", "origin")  # what the plan's fetch does
+        return self.product.tip(branch)
+
+    def snapshot(self) -> tuple[dict[str, bytes], tuple[str, str, str], str]:
+        files = {
+            str(p.relative_to(self.ws)): p.read_bytes()
+            for p in sorted(self.ws.rglob("*"))
+            if p.is_file()
+        }
+        refs = git(self.product.remote, "for-each-ref", "--format=%(refname) %(objectname)")
+        return files, self.product.clone_state(), refs
+
+
+@pytest.fixture
+def csp(tmp_path: Path) -> Rails:
+    return Rails(tmp_path, CSP, CSP_LINES)
+
+
+@pytest.fixture
+def vips(tmp_path: Path) -> Rails:
+    return Rails(tmp_path, VIPS, VIPS_LINES)
+
+
+def test_the_fixture_has_the_blobs_the_backports_were_made_on(csp: Rails) -> None:
+    """The lib file is the very blob each patch's index line names (a three-way merge
+    needs it); 7.1's changelog is cut (see the README), so its hunk is placed by context."""
+    for line, (branch, _) in CSP_LINES.items():
+        patch = (CSP / f"patches/{line}.patch").read_text()
+        blob = git(csp.product.clone, "rev-parse", f"origin/{branch}:{LIB}")
+        assert f"\nindex {blob[:11]}.." in patch, line
+
+
+def test_every_real_backport_applies_on_its_line(csp: Rails) -> None:
+    result, cells = csp.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    for line in CSP_LINES:
+        assert (cells[line]["required"], cells[line]["held"]) == (True, True), line
+        assert cells[line]["status"] == "applies", (line, cells[line])
+    data = json.loads(result.stdout)
+    for entry in data["lines"]:
+        assert entry["ok"] and len(entry["commits"]) == 1, entry
+    # The commit the lift would push on each line makes the real backport's lib file.
+    plan = csp.plan_object()
+    for line, blob in MADE.items():
+        (commit,) = plan.cell(ID, line).commits
+        entry = plan.repo.entry(plan.repo.commit(commit).tree, LIB)
+        assert entry is not None and entry.oid.startswith(blob), line
+    table = csp.run("plan", "--no-fetch")
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1].startswith("Plan: ready")
+
+
+def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: Rails) -> None:
+    """8-0-stable's "Sync CHANGELOG" (0c1bb3a, 2024-12-09) put an entry at the top of
+    actionpack/CHANGELOG.md, where the held 8.0 backport puts its own: the plan names the
+    fix, the line and the file; exit 1; nothing changes anywhere."""
+    csp.advance("8.0", CSP / "later/8.0-0c1bb3a-sync-changelog.patch")
+    before = csp.snapshot()
+    result, cells = csp.plan()
+    assert result.exit_code == 1, result.output + result.stderr
+    assert cells["8.0"]["status"] == "conflicts"
+    assert cells["8.0"]["conflicts"] == [CHANGELOG]
+    assert CHANGELOG in str(cells["8.0"]["reason"])
+    assert [cells[line]["status"] for line in ("8.1", "7.2", "7.1")] == ["applies"] * 3
+    assert result.stderr.endswith(f"releasekit: error: not ready: {ID}\n")
+    table = csp.run("plan", "--no-fetch")
+    assert table.exit_code == 1
+    assert f"{ID} 8.0:" in table.stdout and CHANGELOG in table.stdout
+    listed = csp.run("patch", "list")
+    assert listed.exit_code == 0
+    assert f"conflicts ({CHANGELOG})" in listed.stdout
+    assert csp.snapshot() == before
+
+
+def test_verify_runs_in_each_line_with_its_real_backport(csp: Rails) -> None:
+    check = f"grep -q InvalidDirectiveError {LIB}"
+    csp.configure_verify(check)
+    result = csp.run("verify", "--json")
+    assert result.exit_code == 0, result.output + result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert sorted(r["line"] for r in data["lines"]) == sorted(CSP_LINES)
+
+
+def test_verify_refuses_a_line_whose_fix_conflicts(csp: Rails) -> None:
+    csp.configure_verify(f"grep -q InvalidDirectiveError {LIB}")
+    csp.advance("8.0", CSP / "later/8.0-0c1bb3a-sync-changelog.patch")
+    before = csp.snapshot()
+    result = csp.run("verify")
+    assert result.exit_code == 1
+    assert f"{ID} on 8.0: conflicts" in result.stderr
+    assert csp.snapshot() == before
+
+
+def test_a_fix_that_went_public_as_it_is_is_already_fixed(csp: Rails) -> None:
+    """8-0-stable got the very commit (v8.0.0.1 was merged into it): the held 8.0 fix
+    changes nothing there, the line needs nothing, the plan is ready."""
+    csp.advance("8.0", CSP / "patches/8.0.patch")
+    result, cells = csp.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (cells["8.0"]["status"], cells["8.0"]["required"]) == ("already-fixed", False)
+    assert cells["8.0"]["reason"] == "8-0-stable already contains the fix"
+    assert cells["8.0"]["commits"] == []
+
+
+def test_a_fix_that_went_public_and_was_built_on_is_already_fixed(csp: Rails) -> None:
+    """main got the fix (4dae857), then a commit on the same file elsewhere (c0aa9c0,
+    hash sources): still already fixed."""
+    csp.advance("8.1", CSP / "patches/8.1.patch")
+    csp.advance("8.1", CSP / "later/8.1-c0aa9c0-hash-source.patch")
+    result, cells = csp.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert cells["8.1"]["status"] == "already-fixed"
+
+
+def test_a_public_fix_changed_since_is_a_conflict_not_already_fixed(csp: Rails) -> None:
+    """Then a8bb7c1 (2026-03) rewrote two of the lines the fix added: the held fix no
+    longer matches what is public. The plan cannot tell "fixed differently" from "not
+    fixed", and says conflicts, naming the file: a person decides (what git cherry-pick
+    says too)."""
+    csp.advance("8.1", CSP / "patches/8.1.patch")
+    csp.advance("8.1", CSP / "later/8.1-c0aa9c0-hash-source.patch")
+    csp.advance("8.1", CSP / "later/8.1-a8bb7c1-flat-map.patch")
+    result, cells = csp.plan()
+    assert result.exit_code == 1
+    assert (cells["8.1"]["status"], cells["8.1"]["conflicts"]) == ("conflicts", [LIB])
+
+
+def test_a_fix_public_with_another_changelog_entry_conflicts_on_the_changelog(
+    csp: Rails,
+) -> None:
+    """What 8-0-stable really got: "Sync CHANGELOG", then the merge of v8.0.0.1, whose
+    changelog has the entry under its own release heading. The code is already the
+    fix's; the changelog is not the held fix's, and is the one file named."""
+    csp.advance("8.0", CSP / "later/8.0-0c1bb3a-sync-changelog.patch")
+    csp.advance("8.0", CSP / "later/8.0-3d17d95-merge-v8.0.0.1.diff")
+    result, cells = csp.plan()
+    assert result.exit_code == 1
+    assert (cells["8.0"]["status"], cells["8.0"]["conflicts"]) == ("conflicts", [CHANGELOG])
+
+
+def test_a_fix_that_creates_a_file_applies_on_each_line(vips: Rails) -> None:
+    result, cells = vips.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [cells[line]["status"] for line in VIPS_LINES] == ["applies"] * 4
+    plan = vips.plan_object()
+    for line, blob in VIPS_MADE.items():
+        (commit,) = plan.cell(ID, line).commits
+        entry = plan.repo.entry(plan.repo.commit(commit).tree, NEW_FILE)
+        assert entry is not None and entry.oid.startswith(blob), line
+        assert entry.mode == 0o100644
+
+
+def test_a_created_file_already_public_as_it_is(vips: Rails) -> None:
+    vips.advance("8.0", VIPS / "patches/8.0.patch")
+    result, cells = vips.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert cells["8.0"]["status"] == "already-fixed"
+
+
+def test_a_created_file_that_the_tip_has_with_other_content_conflicts(vips: Rails) -> None:
+    """8-0-stable gets the 8.1 backport's version of the new file (44 lines, not the 42
+    that the 8.0 backport writes): the plan names that file; nothing changes."""
+    patch = (VIPS / "patches/8.1.patch").read_text()
+    body = patch[patch.index(f"+++ b/{NEW_FILE}") :].split("\n@@ -0,0 +1,44 @@\n", 1)[1]
+    text = "".join(
+        line[1:] + "\n" for line in body.split("\n-- \n")[0].splitlines() if line[:1] == "+"
+    )
+    branch, _ = VIPS_LINES["8.0"]
+    vips.product.commit(branch, {NEW_FILE: text}, "Add the 8.1 version of the file")
+    vips.product.publish(branch)
+    git(vips.product.clone, "fetch", "-q", "origin")
+    before = vips.snapshot()
+    result, cells = vips.plan()
+    assert result.exit_code == 1
+    assert (cells["8.0"]["status"], cells["8.0"]["conflicts"]) == ("conflicts", [NEW_FILE])
+    assert vips.snapshot() == before
