@@ -264,7 +264,7 @@ def print_plan(settings: Settings, result: Plan) -> None:
     title = literal(f"{settings.project.name} backport plan")
     grid = _plan_by_line(result, title)
     if out.measure(grid, options=out.options.update_width(10_000)).maximum > out.width:
-        grid = _plan_by_row(result, title)
+        grid = _plan_by_row(result, title, out.width)
     if result.advisories:
         out.print(grid)
         if not all(result.outcomes[line.name].ok for line in result.lines):
@@ -315,24 +315,28 @@ def _plan_by_line(result: Plan, title: Text) -> Table:
     return grid
 
 
-def _plan_by_row(result: Plan, title: Text) -> Table:
-    """A row per advisory and line, for a terminal too narrow for a column per line."""
-    grid = table(title=title, title_justify="left")
-    grid.add_column("Advisory", no_wrap=True)
-    grid.add_column("Line")  # words fold here first, never in a status
-    grid.add_column("Fix", min_width=len("not-required"), overflow="fold")
-    grid.add_column("Ready", no_wrap=True)
+def _plan_by_row(result: Plan, title: Text, width: int) -> Table:
+    """A row per advisory and line, for a terminal too narrow for a column per line. Fitted
+    (cli.fit): the line's words wrap first, and a file name is never broken while the
+    terminal can hold it."""
+    from releasekit.cli.fit import Column, fitted
+
+    columns = [Column("Advisory", no_wrap=True), Column("Line"), Column("Fix")]
+    columns.append(Column("Ready", no_wrap=True))
+    ends: set[int] = set()
     for advisory in result.advisories:
         for n, line in enumerate(result.lines):
             first = n == 0
-            grid.add_row(
+            cells = (
                 _about(advisory) if first else "",
                 _line_label(result, line, " "),
                 _status(result, advisory, line, " "),
                 _ready(result, advisory) if first else "",
-                end_section=n == len(result.lines) - 1,
             )
-    return grid
+            for column, cell in zip(columns, cells, strict=True):
+                column.cells.append(cell)
+        ends.add(len(columns[0].cells) - 1)
+    return fitted(title, columns, width, ends=frozenset(ends))
 
 
 def _about(advisory: PlannedAdvisory) -> Text:

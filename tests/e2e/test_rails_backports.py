@@ -334,3 +334,21 @@ def test_a_created_file_that_the_tip_has_with_other_content_conflicts(vips: Rail
     assert result.exit_code == 1
     assert (cells["8.0"]["status"], cells["8.0"]["conflicts"]) == ("conflicts", [NEW_FILE])
     assert vips.snapshot() == before
+
+
+@pytest.mark.parametrize("columns", [120, 108])
+def test_the_plan_table_never_breaks_a_conflicting_file_name_that_fits(
+    csp: Rails, columns: int
+) -> None:
+    """A real path of 62 characters in the row-per-line table: the "Line" column wraps
+    its words so the path stays whole (copyable), at any width that can hold it."""
+    csp.advance("8.1", CSP / "patches/8.1.patch")
+    csp.advance("8.1", CSP / "later/8.1-c0aa9c0-hash-source.patch")
+    csp.advance("8.1", CSP / "later/8.1-a8bb7c1-flat-map.patch")
+    runner = CliRunner(env={"COLUMNS": str(columns)})
+    out = runner.invoke(cli, ["-C", str(csp.ws), "plan", "--no-fetch"]).stdout
+    table = out[: out.index(f"\n{ID} 8.1:")]
+    assert max(len(line) for line in table.splitlines()) <= columns
+    assert f" {LIB} " in table
+    for word in ("8.1", "(upcoming)", "8.1.0", "conflicts", "applies", "medium, embargoed"):
+        assert word in table
