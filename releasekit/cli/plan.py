@@ -58,7 +58,10 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
         waiting = [a.id for a in result.advisories if a.gating and not result.ready(a.id)]
         problems = [p for a in waiting for p in result.problems(a)]
         why = f" ({'; '.join(dict.fromkeys(problems))})" if problems else ""
-        raise NotReady(f"not ready: {', '.join(waiting)}{why}")
+        # Each fix missing or not applying by line and file, as `embargo status` names it.
+        troubles = [c.trouble() for c in result.cells if c.advisory in waiting and not c.ok]
+        others = [a for a in waiting if all(c.ok for c in result.cells if c.advisory == a)]
+        raise NotReady(f"not ready: {'; '.join([*troubles, *others])}{why}")
 
 
 @click.command("lint")

@@ -104,12 +104,7 @@ def preflight(
 
     the_plan = prepared.plan
     assert the_plan is not None
-    problems = [
-        f"{c.advisory} on {c.line}: {c.status}"
-        + (f" ({', '.join(c.conflicts)})" if c.conflicts else "")
-        for c in the_plan.cells
-        if not c.ok
-    ]
+    problems = [c.trouble() for c in the_plan.cells if not c.ok]
     checks.append(
         Check(
             "fixes held and applying",

@@ -220,7 +220,7 @@ def verify_next(settings: Settings, outside: Outside, now: datetime) -> VerifyRe
         return VerifyReport([], process.isolation() is not None, [])
     prepared = prepare(settings, batch, None, now, outside)
     assert prepared.plan is not None
-    broken = [f"{c.advisory} on {c.line}: {c.status}" for c in prepared.plan.cells if not c.ok]
+    broken = [c.trouble() for c in prepared.plan.cells if not c.ok]
     if broken:
         raise NotReady(f"the plan is not ready: {'; '.join(broken)}; run `releasekit plan`")
     wanted = targets(prepared)

@@ -58,6 +58,11 @@ class Cell:
     def ok(self) -> bool:
         return self.status in GOOD
 
+    def trouble(self) -> str:
+        """What is wrong here, named for a person: ``ID on LINE: STATUS (FILES)``."""
+        files = f" ({', '.join(self.conflicts)})" if self.conflicts else ""
+        return f"{self.advisory} on {self.line}: {self.status}{files}"
+
 
 @dataclass(frozen=True)
 class ReleaseCommit:

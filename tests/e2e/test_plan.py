@@ -98,7 +98,9 @@ def test_a_real_conflict_names_its_file(pws: Workspace, product: Product, run: R
     hold(pws, "ACSA-2026-0001", "10.4", export_fix(product, "release-10.4", 25, "export: ok"))
     result = run("plan", "--json")
     assert result.exit_code == 1, result.output
-    assert result.stderr.endswith("releasekit: error: not ready: ACSA-2026-0001\n")
+    assert result.stderr.endswith(
+        "releasekit: error: not ready: ACSA-2026-0001 on 10.3: conflicts (src/export.c)\n"
+    )
     data = json.loads(result.stdout)
     cells = {c["line"]: c for c in data["advisories"][0]["cells"]}
     assert cells["10.3"]["status"] == "conflicts"

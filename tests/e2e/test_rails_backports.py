@@ -221,7 +221,7 @@ def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: 
     assert cells["8.0"]["conflicts"] == [CHANGELOG]
     assert CHANGELOG in str(cells["8.0"]["reason"])
     assert [cells[line]["status"] for line in ("8.1", "7.2", "7.1")] == ["applies"] * 3
-    assert result.stderr.endswith(f"releasekit: error: not ready: {ID}\n")
+    assert result.stderr.endswith(f"error: not ready: {ID} on 8.0: conflicts ({CHANGELOG})\n")
     table = csp.run("plan", "--no-fetch")
     assert table.exit_code == 1
     assert f"{ID} 8.0:" in table.stdout and CHANGELOG in table.stdout
@@ -247,7 +247,7 @@ def test_verify_refuses_a_line_whose_fix_conflicts(csp: Rails) -> None:
     before = csp.snapshot()
     result = csp.run("verify")
     assert result.exit_code == 1
-    assert f"{ID} on 8.0: conflicts" in result.stderr
+    assert f"not ready: {ID} on 8.0: conflicts ({CHANGELOG}); run" in result.stderr
     assert csp.snapshot() == before
 
 
