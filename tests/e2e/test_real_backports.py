@@ -1,12 +1,13 @@
-"""Real fixes and their real backports, held the way Rails' release managers held them.
+"""Real fixes and their real backports, held the way a release manager holds them.
 
-tests/fixtures/rails-csp/ (CVE-2024-54133: "Add CSP directive validation", on main and
-backported to 8-0-stable, 7-2-stable and 7-1-stable, each backport with its own changelog
-entry) and tests/fixtures/rails-vips/ (a fix that creates a file, backported to 8.1, 8.0 and
-7.2) hold the touched files at the parent of each backport and the real `git format-patch`
-output; see their README. A product with Rails' branch and tag names is built from them, the
-fixes are held with `patch add` as files, and `plan` and `verify` are run on them: as they
-were, after a real later commit that touched the same lines, and after the fix went public.
+Each fixture (tests/fixtures/rails-csp, rails-vips, rails-sql, pillow-psd; see their README)
+holds the files a real security fix touches at the parent of each of its real backports, and
+the real `git format-patch` output of each. A product with the project's branch and tag names
+is built from it, the fixes are held with `patch add` as files, and `plan`, `patch list` and
+`verify` are run: as the lines were, after a real later commit on the same lines, and after
+the fix went public. rails-csp: CVE-2024-54133 on main, 8.0, 7.2 and 7.1 (the backports add a
+changelog entry main's does not); rails-vips: a fix that creates a file; rails-sql: a backport
+that deletes files (CVE-2023-22794); pillow-psd: a fix that adds binary files.
 """
 
 from __future__ import annotations
@@ -44,6 +45,25 @@ CSP_LINES = {
 MADE = {"8.1": "9194765a2e2", "8.0": "9194765a2e2", "7.2": "cd7c262a038", "7.1": "41064745ae9"}
 # line -> the created file's blob in the real fix commit
 VIPS_MADE = {"8.2": "10b8053ba1c", "8.1": "10b8053ba1c", "8.0": "16b2ddbfbaa", "7.2": "16b2ddbfbaa"}
+SQL = FIXTURES / "rails-sql"
+SQL_LINES = {
+    "7.1": ("main", None),
+    "7.0": ("7-0-stable", "v7.0.4"),
+    "6.1": ("6-1-stable", "v6.1.7"),
+    "6.0": ("6-0-stable", "v6.0.6"),
+}
+ADAPTERS = [
+    f"activerecord/test/cases/adapters/{name}/annotate_test.rb"
+    for name in ("mysql2", "postgresql", "sqlite3")
+]
+SHARED = "activerecord/test/cases/annotate_test.rb"
+PSD = FIXTURES / "pillow-psd"
+PSD_LINES = {"12.2": ("main", None), "12.1": ("12.1.x", "12.1.0")}
+# the images the fix adds, and their blobs
+IMAGES = {
+    "Tests/images/psd-oob-write-x.psd": "86359f4cb7e826a69a8e69a4b85947498ec18923",
+    "Tests/images/psd-oob-write-y.psd": "73498266a7d732ad70be649718229fa5f07997b7",
+}
 VIPS_LINES = {
     "8.2": ("main", None),
     "8.1": ("8-1-stable", "v8.1.3"),
@@ -61,9 +81,9 @@ def tree_of(root: Path) -> dict[str, str]:
 
 
 def build(root: Path, tips: Path, lines: Mapping[str, tuple[str, str | None]]) -> Product:
-    """Rails' branches, each holding the fixture's files of its line at the backport's
+    """The project's branches, each holding the fixture's files of its line at the backport's
     parent (and only those), tagged with that release. The upcoming line is main; where
-    the fixture has no files of its own for it, Rails' main had those of the first line."""
+    the fixture has no files of its own for it, the real main had those of the first line."""
     upcoming = next(line for line, (_, tag) in lines.items() if tag is None)
     released = [line for line in lines if line != upcoming]
     first = upcoming if (tips / upcoming).is_dir() else released[0]
@@ -81,21 +101,23 @@ def build(root: Path, tips: Path, lines: Mapping[str, tuple[str, str | None]]) -
     return product
 
 
-def config(clone: Path, lines: Mapping[str, tuple[str, str | None]]) -> str:
+def config(
+    clone: Path, lines: Mapping[str, tuple[str, str | None]], branch: str, tag: str, name: str
+) -> str:
     upcoming = next(line for line, (_, tag) in lines.items() if tag is None)
     released = [line for line in lines if line != upcoming]
     return f"""[project]
-name = "Rails"
-vendor = "Rails"
+name = "{name}"
+vendor = "{name}"
 repository = "{clone}"
 advisory_prefix = "ACSA"
 site_url = "https://rails.example/security"
 time_zone = "UTC"
 
 [releases]
-branch = "{{line:-}}-stable"
+branch = "{branch}"
 branches = {{ "{upcoming}" = "main" }}
-tag = "v{{version}}"
+tag = "{tag}"
 upcoming = "{upcoming}"
 esr = ["{released[-1]}"]
 last = {len(released) - 1}
@@ -103,16 +125,25 @@ committer = "Release Bot <release@example.org>"
 """
 
 
-class Rails:
+class Project:
     """A workspace over a product built from a fixture, with the fix held for each line."""
 
-    def __init__(self, root: Path, fixture: Path, lines: Mapping[str, tuple[str, str | None]]):
+    def __init__(
+        self,
+        root: Path,
+        fixture: Path,
+        lines: Mapping[str, tuple[str, str | None]],
+        branch: str = "{line:-}-stable",
+        tag: str = "v{version}",
+    ):
         self.fixture = fixture
         self.lines = lines
         self.product = build(root / "product", fixture / "tips", lines)
         self.ws = root / "ws"
         (self.ws / "advisories").mkdir(parents=True)
-        (self.ws / "releasekit.toml").write_text(config(self.product.clone, lines))
+        (self.ws / "releasekit.toml").write_text(
+            config(self.product.clone, lines, branch, tag, fixture.name.split("-")[0].title())
+        )
         (self.ws / "advisories" / f"{ID}.md").write_text(
             "+++\n"
             f'id = "{ID}"\n'
@@ -172,16 +203,26 @@ class Rails:
 
 
 @pytest.fixture
-def csp(tmp_path: Path) -> Rails:
-    return Rails(tmp_path, CSP, CSP_LINES)
+def csp(tmp_path: Path) -> Project:
+    return Project(tmp_path, CSP, CSP_LINES)
 
 
 @pytest.fixture
-def vips(tmp_path: Path) -> Rails:
-    return Rails(tmp_path, VIPS, VIPS_LINES)
+def vips(tmp_path: Path) -> Project:
+    return Project(tmp_path, VIPS, VIPS_LINES)
 
 
-def test_the_fixture_has_the_blobs_the_backports_were_made_on(csp: Rails) -> None:
+@pytest.fixture
+def sql(tmp_path: Path) -> Project:
+    return Project(tmp_path, SQL, SQL_LINES)
+
+
+@pytest.fixture
+def psd(tmp_path: Path) -> Project:
+    return Project(tmp_path, PSD, PSD_LINES, branch="{line}.x", tag="{version}")
+
+
+def test_the_fixture_has_the_blobs_the_backports_were_made_on(csp: Project) -> None:
     """The lib file is the very blob each patch's index line names (a three-way merge
     needs it); 7.1's changelog is cut (see the README), so its hunk is placed by context."""
     for line, (branch, _) in CSP_LINES.items():
@@ -190,7 +231,7 @@ def test_the_fixture_has_the_blobs_the_backports_were_made_on(csp: Rails) -> Non
         assert f"\nindex {blob[:11]}.." in patch, line
 
 
-def test_every_real_backport_applies_on_its_line(csp: Rails) -> None:
+def test_every_real_backport_applies_on_its_line(csp: Project) -> None:
     result, cells = csp.plan()
     assert result.exit_code == 0, result.output + result.stderr
     for line in CSP_LINES:
@@ -209,7 +250,7 @@ def test_every_real_backport_applies_on_its_line(csp: Rails) -> None:
     assert table.exit_code == 0 and table.stdout.splitlines()[-1].startswith("Plan: ready")
 
 
-def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: Rails) -> None:
+def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: Project) -> None:
     """8-0-stable's "Sync CHANGELOG" (0c1bb3a, 2024-12-09) put an entry at the top of
     actionpack/CHANGELOG.md, where the held 8.0 backport puts its own: the plan names the
     fix, the line and the file; exit 1; nothing changes anywhere."""
@@ -231,7 +272,7 @@ def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: 
     assert csp.snapshot() == before
 
 
-def test_verify_runs_in_each_line_with_its_real_backport(csp: Rails) -> None:
+def test_verify_runs_in_each_line_with_its_real_backport(csp: Project) -> None:
     check = f"grep -q InvalidDirectiveError {LIB}"
     csp.configure_verify(check)
     result = csp.run("verify", "--json")
@@ -241,7 +282,7 @@ def test_verify_runs_in_each_line_with_its_real_backport(csp: Rails) -> None:
     assert sorted(r["line"] for r in data["lines"]) == sorted(CSP_LINES)
 
 
-def test_verify_refuses_a_line_whose_fix_conflicts(csp: Rails) -> None:
+def test_verify_refuses_a_line_whose_fix_conflicts(csp: Project) -> None:
     csp.configure_verify(f"grep -q InvalidDirectiveError {LIB}")
     csp.advance("8.0", CSP / "later/8.0-0c1bb3a-sync-changelog.patch")
     before = csp.snapshot()
@@ -251,7 +292,7 @@ def test_verify_refuses_a_line_whose_fix_conflicts(csp: Rails) -> None:
     assert csp.snapshot() == before
 
 
-def test_a_fix_that_went_public_as_it_is_is_already_fixed(csp: Rails) -> None:
+def test_a_fix_that_went_public_as_it_is_is_already_fixed(csp: Project) -> None:
     """8-0-stable got the very commit (v8.0.0.1 was merged into it): the held 8.0 fix
     changes nothing there, the line needs nothing, the plan is ready."""
     csp.advance("8.0", CSP / "patches/8.0.patch")
@@ -262,7 +303,7 @@ def test_a_fix_that_went_public_as_it_is_is_already_fixed(csp: Rails) -> None:
     assert cells["8.0"]["commits"] == []
 
 
-def test_a_fix_that_went_public_and_was_built_on_is_already_fixed(csp: Rails) -> None:
+def test_a_fix_that_went_public_and_was_built_on_is_already_fixed(csp: Project) -> None:
     """main got the fix (4dae857), then a commit on the same file elsewhere (c0aa9c0,
     hash sources): still already fixed."""
     csp.advance("8.1", CSP / "patches/8.1.patch")
@@ -272,7 +313,7 @@ def test_a_fix_that_went_public_and_was_built_on_is_already_fixed(csp: Rails) ->
     assert cells["8.1"]["status"] == "already-fixed"
 
 
-def test_a_public_fix_changed_since_is_a_conflict_not_already_fixed(csp: Rails) -> None:
+def test_a_public_fix_changed_since_is_a_conflict_not_already_fixed(csp: Project) -> None:
     """Then a8bb7c1 (2026-03) rewrote two of the lines the fix added: the held fix no
     longer matches what is public. The plan cannot tell "fixed differently" from "not
     fixed", and says conflicts, naming the file: a person decides (what git cherry-pick
@@ -286,7 +327,7 @@ def test_a_public_fix_changed_since_is_a_conflict_not_already_fixed(csp: Rails) 
 
 
 def test_a_fix_public_with_another_changelog_entry_conflicts_on_the_changelog(
-    csp: Rails,
+    csp: Project,
 ) -> None:
     """What 8-0-stable really got: "Sync CHANGELOG", then the merge of v8.0.0.1, whose
     changelog has the entry under its own release heading. The code is already the
@@ -298,7 +339,7 @@ def test_a_fix_public_with_another_changelog_entry_conflicts_on_the_changelog(
     assert (cells["8.0"]["status"], cells["8.0"]["conflicts"]) == ("conflicts", [CHANGELOG])
 
 
-def test_a_fix_that_creates_a_file_applies_on_each_line(vips: Rails) -> None:
+def test_a_fix_that_creates_a_file_applies_on_each_line(vips: Project) -> None:
     result, cells = vips.plan()
     assert result.exit_code == 0, result.output + result.stderr
     assert [cells[line]["status"] for line in VIPS_LINES] == ["applies"] * 4
@@ -310,14 +351,14 @@ def test_a_fix_that_creates_a_file_applies_on_each_line(vips: Rails) -> None:
         assert entry.mode == 0o100644
 
 
-def test_a_created_file_already_public_as_it_is(vips: Rails) -> None:
+def test_a_created_file_already_public_as_it_is(vips: Project) -> None:
     vips.advance("8.0", VIPS / "patches/8.0.patch")
     result, cells = vips.plan()
     assert result.exit_code == 0, result.output + result.stderr
     assert cells["8.0"]["status"] == "already-fixed"
 
 
-def test_a_created_file_that_the_tip_has_with_other_content_conflicts(vips: Rails) -> None:
+def test_a_created_file_that_the_tip_has_with_other_content_conflicts(vips: Project) -> None:
     """8-0-stable gets the 8.1 backport's version of the new file (44 lines, not the 42
     that the 8.0 backport writes): the plan names that file; nothing changes."""
     patch = (VIPS / "patches/8.1.patch").read_text()
@@ -338,7 +379,7 @@ def test_a_created_file_that_the_tip_has_with_other_content_conflicts(vips: Rail
 
 @pytest.mark.parametrize("columns", [120, 108])
 def test_the_plan_table_never_breaks_a_conflicting_file_name_that_fits(
-    csp: Rails, columns: int
+    csp: Project, columns: int
 ) -> None:
     """A real path of 62 characters in the row-per-line table: the "Line" column wraps
     its words so the path stays whole (copyable), at any width that can hold it."""
@@ -352,3 +393,91 @@ def test_the_plan_table_never_breaks_a_conflicting_file_name_that_fits(
     assert f" {LIB} " in table
     for word in ("8.1", "(upcoming)", "8.1.0", "conflicts", "applies", "medium, embargoed"):
         assert word in table
+
+
+def test_a_fix_that_adds_binary_files_applies_on_each_line(psd: Project) -> None:
+    """Pillow's "Fix OOB Write with invalid tile extents" adds two PSD images (GIT binary
+    patch literals) and a line to the release notes index, on main and 12.1.x."""
+    result, cells = psd.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [cells[line]["status"] for line in PSD_LINES] == ["applies"] * 2
+    plan = psd.plan_object()
+    for line in PSD_LINES:
+        (commit,) = plan.cell(ID, line).commits
+        tree = plan.repo.commit(commit).tree
+        for path, blob in IMAGES.items():
+            entry = plan.repo.entry(tree, path)
+            assert entry is not None and entry.oid == blob, (line, path)
+        notes = plan.repo.entry(tree, "docs/releasenotes/index.rst")
+        assert notes is not None and notes.oid.startswith("690be2072")
+
+
+def test_binary_files_already_public_are_already_fixed(psd: Project) -> None:
+    psd.advance("12.1", PSD / "patches/12.1.patch")
+    # 12.1 needs no release of its own now, so only 12.2.0 (a first release) gets the fix:
+    # the plan asks for `introduced`, or no released version would be recorded affected.
+    path = psd.ws / "advisories" / f"{ID}.md"
+    path.write_text(path.read_text().replace("summary =", 'introduced = "12.1"\nsummary ='))
+    result, cells = psd.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert cells["12.1"]["status"] == "already-fixed"
+
+
+def test_a_binary_file_the_tip_has_with_other_bytes_conflicts(psd: Project) -> None:
+    """12.1.x holds another image at one of the paths: the plan names it; nothing changes."""
+    dev = psd.product.dev
+    git(dev, "checkout", "-q", "12.1.x")
+    image = dev / "Tests/images/psd-oob-write-y.psd"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"8BPS\x00\x01" + bytes(64))
+    git(dev, "add", "-A")
+    git(dev, "commit", "-q", "-m", "Another image")
+    psd.product.publish("12.1.x")
+    git(psd.product.clone, "fetch", "-q", "origin")
+    before = psd.snapshot()
+    result, cells = psd.plan()
+    assert result.exit_code == 1
+    assert cells["12.1"]["conflicts"] == ["Tests/images/psd-oob-write-y.psd"]
+    assert result.stderr.endswith(
+        f"not ready: {ID} on 12.1: conflicts (Tests/images/psd-oob-write-y.psd)\n"
+    )
+    assert psd.snapshot() == before
+
+
+def test_a_backport_that_deletes_files_applies(sql: Project) -> None:
+    """Rails' sanitize_as_sql_comment fix (CVE-2023-22794): on 6.0 the backport deletes
+    the three adapter tests and creates one shared test; on 6.1, 7.0 and main it changes
+    the shared test."""
+    result, cells = sql.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [cells[line]["status"] for line in SQL_LINES] == ["applies"] * 4
+    plan = sql.plan_object()
+    (commit,) = plan.cell(ID, "6.0").commits
+    tree = plan.repo.commit(commit).tree
+    assert [plan.repo.entry(tree, path) for path in ADAPTERS] == [None] * 3
+    shared = plan.repo.entry(tree, SHARED)
+    assert shared is not None and shared.oid.startswith("21b95a97a13")
+
+
+def test_files_a_public_commit_already_deleted_are_already_fixed(sql: Project) -> None:
+    sql.advance("6.0", SQL / "patches/6.0.patch")
+    result, cells = sql.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert cells["6.0"]["status"] == "already-fixed"
+
+
+def test_a_file_the_fix_deletes_changed_on_the_tip_conflicts(sql: Project) -> None:
+    """A public commit changed one of the files the 6.0 backport deletes: deleting it
+    would drop that change; the plan names the file, and nothing changes."""
+    dev = sql.product.dev
+    git(dev, "checkout", "-q", "6-0-stable")
+    target = dev / ADAPTERS[1]
+    target.write_text(target.read_text().replace("class ", "class  ", 1))
+    git(dev, "commit", "-q", "-am", "Reformat")
+    sql.product.publish("6-0-stable")
+    git(sql.product.clone, "fetch", "-q", "origin")
+    before = sql.snapshot()
+    result, cells = sql.plan()
+    assert result.exit_code == 1
+    assert cells["6.0"]["conflicts"] == [ADAPTERS[1]]
+    assert sql.snapshot() == before
