@@ -272,6 +272,22 @@ def test_a_later_real_commit_on_the_same_lines_is_a_conflict_named_clearly(csp: 
     assert csp.snapshot() == before
 
 
+def test_a_later_real_commit_elsewhere_in_the_file_still_applies(csp: Project) -> None:
+    """main moves on by c0aa9c0 (hash sources: the same file, other lines; git am places
+    its hunks 3 lines off): the held fix merges three-way on the blob it was made from,
+    and what the plan would push holds both changes."""
+    csp.advance("8.1", CSP / "later/8.1-c0aa9c0-hash-source.patch")
+    result, cells = csp.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert cells["8.1"]["status"] == "applies"
+    plan = csp.plan_object()
+    (commit,) = plan.cell(ID, "8.1").commits
+    entry = plan.repo.entry(plan.repo.commit(commit).tree, LIB)
+    assert entry is not None
+    # exactly what main had once both were public (c0aa9c0 made blob 2c21ff9a412)
+    assert entry.oid.startswith("2c21ff9a412")
+
+
 def test_verify_runs_in_each_line_with_its_real_backport(csp: Project) -> None:
     check = f"grep -q InvalidDirectiveError {LIB}"
     csp.configure_verify(check)
