@@ -367,18 +367,12 @@ def _ready(result: Plan, advisory: PlannedAdvisory) -> Text:
 
 
 def print_checks(checks: list[Check]) -> None:
-    """A readiness checklist: OK or FAIL with the detail, a line per check."""
-    grid = table(show_header=False, box=None, padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for check in checks:
-        mark = literal("OK", "green") if check.ok else literal("FAIL", "bold red")
-        if check.ok and check.warning:
-            mark = literal("WARN", "bold yellow")
-        shown = check.detail if not check.ok or check.warning else ""
-        grid.add_row(mark, literal(check.name), literal(shown))
-    stdout().print(grid)
+    """A readiness checklist: OK or FAIL with the detail, a line per check (cli.checklist)."""
+    from releasekit.cli.checklist import parts
+
+    out = stdout()
+    for part, soft_wrap in parts(checks, out.width):
+        out.print(part, soft_wrap=soft_wrap)
 
 
 def print_status(settings: Settings, report: StatusReport) -> None:

@@ -497,3 +497,20 @@ def test_a_file_the_fix_deletes_changed_on_the_tip_conflicts(sql: Project) -> No
     assert result.exit_code == 1
     assert cells["6.0"]["conflicts"] == [ADAPTERS[1]]
     assert sql.snapshot() == before
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_the_readiness_checklist_never_breaks_a_conflicting_file_name(
+    csp: Project, columns: int
+) -> None:
+    """`embargo status` at a usual width: the check's detail names the 62-character path
+    whole (a copy of it is the path), whatever room the detail column has."""
+    csp.advance("8.1", CSP / "patches/8.1.patch")
+    csp.advance("8.1", CSP / "later/8.1-c0aa9c0-hash-source.patch")
+    csp.advance("8.1", CSP / "later/8.1-a8bb7c1-flat-map.patch")
+    runner = CliRunner(env={"COLUMNS": str(columns)})
+    out = runner.invoke(cli, ["-C", str(csp.ws), "embargo", "status"]).stdout
+    assert f"{ID} on 8.1: conflicts ({LIB})" in " ".join(out.split())
+    assert LIB in out
+    checklist = out[out.index("Readiness of") :]
+    assert "fixes held and applying" in checklist and "leak lint" in checklist
