@@ -355,6 +355,19 @@ def test_a_fix_public_with_another_changelog_entry_conflicts_on_the_changelog(
     assert (cells["8.0"]["status"], cells["8.0"]["conflicts"]) == ("conflicts", [CHANGELOG])
 
 
+def test_holding_the_public_commit_that_made_the_fix_says_already_fixed(csp: Project) -> None:
+    """Then what a release manager does (README): hold the public commit that made the fix
+    on 8.0 in place of the backport; the line needs nothing more, and the plan is ready."""
+    csp.advance("8.0", CSP / "later/8.0-0c1bb3a-sync-changelog.patch")
+    csp.advance("8.0", CSP / "later/8.0-3d17d95-merge-v8.0.0.1.diff")
+    public = "origin/8-0-stable~1..origin/8-0-stable"
+    held = csp.run("patch", "add", ID, "--line", "8.0", "--replace", "--from", public)
+    assert held.exit_code == 0, held.output + held.stderr
+    result, cells = csp.plan()
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (cells["8.0"]["status"], cells["8.0"]["required"]) == ("already-fixed", False)
+
+
 def test_a_fix_that_creates_a_file_applies_on_each_line(vips: Project) -> None:
     result, cells = vips.plan()
     assert result.exit_code == 0, result.output + result.stderr
