@@ -23,13 +23,7 @@ from releasekit.model.entries import Credit, Revision
 from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.model.lifecycle import Stage
 from releasekit.model.released import MAX_NAMED as MAX_NAMED  # named here for its users
-from releasekit.model.released import (
-    fixed_problem,
-    is_version,
-    prerelease_problem,
-    unfixed_problem,
-    version_text,
-)
+from releasekit.model.released import fixed_problem, is_version, unfixed_problem, version_text
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
 from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
@@ -346,7 +340,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     if wrong:  # counted, not quoted: text typed into an embargoed advisory stays out of logs
         counted = "1 entry is" if wrong == 1 else f"{wrong} entries are"
         problem("fixed", f'{counted} not line = version, e.g. "10.3" = "10.3.3"')
-    elif why := prerelease_problem(fixed) or fixed_problem(fixed):
+    elif why := fixed_problem(fixed):
         problem("fixed", why)
     fixed_read = "fixed" in values or "fixed" not in data  # (else fixed says what is wrong)
     left_out = values.get("unfixed") if fixed_read else None

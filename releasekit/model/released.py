@@ -33,18 +33,6 @@ def is_version(text: str) -> bool:
     return True
 
 
-def prerelease_problem(fixed: Mapping[str, str]) -> str | None:
-    """Why checked ``fixed`` versions cannot be recorded when one is a pre-release (or a
-    development release): versions compare by their release numbers here, so 10.3.0rc1
-    would read as 10.3.0, and the records would contradict each other on 10.3.0rc1 (OSV:
-    fixed; a range below 10.3.0: affected). The lift records releases only."""
-    early = sum(1 for version in fixed.values() if Version(version).is_prerelease)
-    if not early:
-        return None
-    counted = "1 entry is" if early == 1 else f"{early} entries are"
-    return f'{counted} a pre-release; a fixed version is a release (e.g. "10.3.0", not "10.3.0rc1")'
-
-
 def fixed_problem(fixed: Mapping[str, str]) -> str | None:
     """Why a table of checked ``fixed`` versions cannot be recorded: it names over MAX_NAMED
     releases, counting each line's X.Y.0 up to its fixed version (at most what its ranges

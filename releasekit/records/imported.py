@@ -282,10 +282,6 @@ def released_lines(
         if item.exact and open_pairs[0].introduced is None:
             return {}, None, None
         return {}, open_pairs[0].introduced or "0", None
-    for pair in pairs:  # (advisory check refuses them: 10.3.0rc1 would read as 10.3.0)
-        if pair.fixed is not None and Version(pair.fixed).is_prerelease:
-            why = "a pre-release fixed version cannot be recorded (a fixed version is a release)"
-            raise ImportRefused(item.source, pair.pointer, why)
     fixed: dict[str, str] = dict(item.lines or {})
     for pair in pairs if item.lines is None else ():
         assert pair.fixed is not None

@@ -287,13 +287,3 @@ def test_a_gap_left_out_is_taken_as_none_only_from_a_record_that_says_gaps() -> 
     record["database_specific"]["fixed"] = {"10.3": "10.3.3", "9.11": "9.11.9"}
     (now,) = read_osv(record, "r.json")
     assert released_lines(now)[2] == ()  # (said: no line between them left without it)
-
-
-def test_a_pre_release_fixed_version_is_refused_at_its_range() -> None:
-    # (GitHub's records of a fix first shipped in a release candidate: `advisory check`
-    # refuses such a fixed version; the import names the record's range, not a draft file)
-    fixed = {"version": "0", "lessThan": "2.0.0rc1", "status": "affected", "versionType": "semver"}
-    product = {"vendor": "Acme", "product": "acme", "versions": [fixed]}
-    (item,) = read_cve(_cve_record("CVE-2025-0003", [product]), "c.json", "https://a.example")
-    with pytest.raises(ImportRefused, match=r"/affected/0/versions/0: a pre-release .* release"):
-        released_lines(item)
