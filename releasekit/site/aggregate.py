@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from releasekit import records
 from releasekit.model.checks import line_key
-from releasekit.model.versions import contains, in_line, release_key
+from releasekit.model.versions import EVERY, contains, in_line, release_key
 from releasekit.site.pages import Renderer
 from releasekit.site.state import Item
 
@@ -66,6 +66,25 @@ def _all_versions(items: Iterable[Item]) -> list[str]:
 
 
 Hits = list[tuple[str, int]]  # (advisory id, the position of its range that includes it)
+_EVERY = release_key(EVERY)
+
+
+def _everywhere(first: Iterable[int], below: Any) -> bool:
+    """Whether a range is "every release": an advisory with no affected version recorded."""
+    return below is None and tuple(first) == _EVERY
+
+
+def unrecorded(items: Mapping[str, Item]) -> list[str]:
+    """The advisories that record no affected version (every release is affected), newest
+    first. The version pages name them once, not in each page's list: 464 of the 1,225
+    RustSec advisories would fill each of its 1,274 pages (and 259 MB) with the same rows."""
+    found = [i for i, item in items.items() if any(_everywhere(r[0], r[1]) for r in item.ranges)]
+    return sorted(found, key=lambda i: _newest(items, i), reverse=True)
+
+
+def _newest(items: Mapping[str, Item], ident: str) -> tuple[Any, ...]:
+    item = items[ident]
+    return (item.released or 0.0, item.year, item.number, ident)
 
 
 def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]:
@@ -77,13 +96,11 @@ def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]
     # an advisory's hits side by side (two ranges that include a version: the first counts).
     # Its (id, range) pairs are shared by all the versions they include: 10,000 advisories
     # that each include 42 versions are 420,000 list slots, not as many tuples to sort.
-    newest = sorted(
-        items,
-        key=lambda i: (items[i].released or 0.0, items[i].year, items[i].number, i),
-        reverse=True,
-    )
+    newest = sorted(items, key=lambda i: _newest(items, i), reverse=True)
     for ident in newest:
         for position, (first, below, *_rest) in enumerate(items[ident].ranges):
+            if _everywhere(first, below):
+                continue  # (named once on each page: unrecorded)
             hit = (ident, position)
             at = bisect_left(keys, tuple(first))
             end = None if below is None else tuple(below)
@@ -137,6 +154,7 @@ def make(
     else:
         versions = _all_versions(new.values())
         which = affecting(new, versions)
+        every = unrecorded(new)
         touched = set(versions) if full or damaged else _touched(changed, versions)
         wanted = {i for v in touched for i, _ in which.get(v, ())}
         got = rows(wanted)
@@ -145,11 +163,11 @@ def make(
             if version in touched or rel not in good:
                 if version not in touched:
                     got.update(rows({i for i, _ in which[version]} - got.keys()))
-                put(rel, _version_page(renderer, version, which[version], got))
+                put(rel, _version_page(renderer, version, which[version], got, len(every)))
             else:
                 keep.append(rel)
-        put(VERSIONS_INDEX, _versions_index(renderer, versions, which))
-        put(VERSIONS_JSON, _versions_json(renderer, versions, which, new))
+        put(VERSIONS_INDEX, _versions_index(renderer, versions, which, every))
+        put(VERSIONS_JSON, _versions_json(renderer, versions, which, new, every))
     credited = [] if full else _changed(old, new, lambda i: (i.credits, i.disclosed_at))
     if full or credited or CREDITS not in good:
         put(CREDITS, _credits_page(renderer, new))
@@ -163,6 +181,7 @@ def _version_page(
     version: str,
     hits: Hits,
     rows: Mapping[str, tuple[Any, ...]],
+    unrecorded: int,
 ) -> bytes:
     parts: list[str] = []
     add = parts.append
@@ -177,11 +196,14 @@ def _version_page(
         line=line_key(version, renderer.line_parts),
         rows=table,
         count=len(hits),
+        unrecorded=unrecorded,
         **renderer.page_context,
     ).encode()
 
 
-def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str, Hits]) -> bytes:
+def _versions_index(
+    renderer: Renderer, versions: list[str], which: Mapping[str, Hits], every: list[str]
+) -> bytes:
     lines: dict[str, list[dict[str, Any]]] = {}
     for version in reversed(versions):  # newest first
         lines.setdefault(line_key(version, renderer.line_parts), []).append(
@@ -193,7 +215,11 @@ def _versions_index(renderer: Renderer, versions: list[str], which: Mapping[str,
         )
     groups = [{"line": line, "versions": entries} for line, entries in lines.items()]
     return renderer.render(
-        "versions.html.j2", lines=groups, count=len(versions), **renderer.page_context
+        "versions.html.j2",
+        lines=groups,
+        count=len(versions),
+        unrecorded=every,
+        **renderer.page_context,
     ).encode()
 
 
@@ -202,8 +228,10 @@ def _versions_json(
     versions: list[str],
     which: Mapping[str, Hits],
     items: Mapping[str, Item],
+    every: list[str],
 ) -> bytes:
-    """versions.json: made a version at a time (each entry's objects dropped once dumped)."""
+    """versions.json: made a version at a time (each entry's objects dropped once dumped);
+    ``unrecorded``: the advisories that affect every version (named once, not per version)."""
     base = renderer.context["project"]["site_url"]
     entries = []
     for version in reversed(versions):
@@ -217,7 +245,12 @@ def _versions_json(
         url = f"{base}/{version_path(version)}"
         entries.append(orjson.dumps({"version": version, "url": url, "advisories": advisories}))
     head = orjson.dumps(
-        {"format": "releasekit-versions", "version": 1, "project": renderer.context["project"]}
+        {
+            "format": "releasekit-versions",
+            "version": 1,
+            "project": renderer.context["project"],
+            "unrecorded": every,
+        }
     )
     return head[:-1] + b',"versions":[' + b",".join(entries) + b"]}\n"
 

@@ -327,11 +327,16 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
     disagreements by record kind, each as "ID V: reader=answer ...")."""
     index = {e["id"]: e for e in json.loads((site / "advisories.json").read_text())["advisories"]}
     pages: dict[str, set[str]] = {}  # version -> the advisories its page lists
-    for item in json.loads((site / "versions.json").read_text())["versions"]:
+    said = json.loads((site / "versions.json").read_text())
+    # Those that record no affected version are named once (affecting every release).
+    every = set(said["unrecorded"])
+    assert set(_LISTED.findall((site / "versions" / "index.html").read_text())) == every
+    for item in said["versions"]:
         listed = {a["id"] for a in item["advisories"]}
         html = (site / "versions" / f"{item['version']}.html").read_text()
         assert set(_LISTED.findall(html)) == listed, item["version"]
-        pages[item["version"]] = listed
+        assert (f"{len(every)} advisor" in html) == bool(every), item["version"]
+        pages[item["version"]] = listed | every
     asked = 0
     wrong: dict[str, list[str]] = {}
     for ident, case in cases_by_id.items():
