@@ -143,21 +143,29 @@ def pattern(placeholder: str, separators: str = "") -> Check:
 
 
 VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the version
+PADDED = re.compile(r"0[1-9]")  # a number's width, zero-padded: PHP_VERSION_ID's {minor:02}
 
 
 def bump_format(value: str) -> str | None:
     """A bump file's format: ``{version}``, or its numbers (``{major}``, ``{minor}``,
     ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``, Django's ``VERSION = ({major},
-    {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two; and
+    {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two, or a
+    number zero-padded to a width (PHP's ``PHP_VERSION_ID {major}{minor:02}{micro:02}``,
+    80314) right after another; and
     at most once the release date, ``{date}``, with a strftime format if any (OpenSSL's
     ``RELEASE_DATE="{date:%-d %b %Y}"``, "3 Sep 2024")."""
     names = ("version", *VERSION_NUMBERS)
-    braces = "only {version}, {major}, {minor}, {micro} or {date} may appear in braces"
+    braces = (
+        "only {version}, {major}, {minor}, {micro} or {date} may appear in braces "
+        "(a number zero-padded as {minor:02})"
+    )
     fields = _fields(value)
     if fields is None:
         return braces
     for name, spec, conversion in fields:
-        if conversion or (name not in (*names, "date")) or (spec and name != "date"):
+        if conversion or (name not in (*names, "date")):
+            return braces
+        if spec and name != "date" and not (name in VERSION_NUMBERS and PADDED.fullmatch(spec)):
             return braces
         if name == "date" and not date_format(spec):
             return f"{{date:{spec}}} is not a date format (strftime, like %-d %b %Y)"
@@ -165,7 +173,11 @@ def bump_format(value: str) -> str | None:
         return "must contain {version} (or {major}, {minor} or {micro})"
     if len({name for name, _, _ in fields}) != len(fields):
         return "must contain each of {version}, {major}, {minor}, {micro} and {date} at most once"
-    if any(not literal for literal, _, _, _ in list(string.Formatter().parse(value))[1:]):
+    # A zero-padded number needs no text before it: PHP's 80314 reads only as 8.3.14.
+    parsed = list(string.Formatter().parse(value))[1:]
+    if any(
+        not literal and not (name and spec and name != "date") for literal, name, spec, _ in parsed
+    ):
         return "must have text between two of {version}, {major}, {minor}, {micro} and {date}"
     return None
 

@@ -85,7 +85,9 @@ class BumpSettings:
         "(0 when the version has fewer), each at most once, for a file that writes them "
         "apart (CPython's `#define PY_MICRO_VERSION        {micro}`: one "
         "`[[releases.bump]]` per line of a file; Django's "
-        '`VERSION = ({major}, {minor}, {micro}, "final", 0)`): the release commit '
+        '`VERSION = ({major}, {minor}, {micro}, "final", 0)`), with text between two '
+        "unless the second is zero-padded to a width (PHP's `#define PHP_VERSION_ID "
+        "{major}{minor:02}{micro:02}`, 80314 for 8.3.14): the release commit "
         "replaces the current version by the next, "
         "and the file must contain it written so exactly once (or the next version, as nginx "
         "writes it right after a release: then it is left as it is). `{version}` may say the "

@@ -49,10 +49,10 @@ def makes_release_commit(settings: Settings) -> bool:
 
 def written(form: str, version: str, released: date | None = None) -> str:
     """``form`` with ``version`` in its place: ``{version}`` is the version, ``{major}``,
-    ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0), and
-    ``{date}`` the release date in its strftime format (``<date>`` without one: any date
-    of a file that says the current version)."""
-    values: dict[str, object] = {**_fields(version), "date": released or _AnyDate()}
+    ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0; a width
+    zero-pads one: ``{minor:02}``), and ``{date}`` the release date in its strftime format
+    (``<date>`` without one: any date of a file that says the current version)."""
+    values = {**_fields(version), "date": released or _AnyDate()}
     return form.format(**values)
 
 
@@ -97,9 +97,11 @@ def bump_text(
     return data[:start] + text + data[end:], 1, number
 
 
-def _fields(version: str) -> dict[str, str]:
+def _fields(version: str) -> dict[str, object]:
+    """The values of a format's placeholders: the numbers as numbers, so that a width
+    pads them with zeros (PHP's ``{minor:02}``: 8.3.14's PHP_VERSION_ID 80314)."""
     numbers = (*Version(version).release, 0, 0)
-    return {"version": version} | {n: str(numbers[i]) for i, n in enumerate(VERSION_NUMBERS)}
+    return {"version": version} | {n: numbers[i] for i, n in enumerate(VERSION_NUMBERS)}
 
 
 def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[re.Match[bytes]]:
@@ -110,7 +112,7 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
     values = _fields(version)
     parts = list(string.Formatter().parse(form))
     pattern = b""
-    for index, (literal, name, _, _) in enumerate(parts):
+    for index, (literal, name, spec, _) in enumerate(parts):
         pattern += _NEWLINE.join(re.escape(piece.encode()) for piece in literal.split("\n"))
         if name is None:
             continue
@@ -118,7 +120,7 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
         if name == "date":  # the last release's date, as the file wrote it
             pattern += rb"[^\r\n]*" if index == len(parts) - 1 else rb"[^\r\n]*?"
             continue
-        pattern += re.escape(values[name].encode())
+        pattern += re.escape(format(values[name], spec or "").encode())
         pattern += _MARKER if marked and name == "version" else b""
         pattern += _AFTER if index == len(parts) - 1 else b""
     return list(re.finditer(pattern, data))

@@ -171,5 +171,6 @@ def test_a_bump_format_names_a_known_number(tmp_path: Path) -> None:
     at = next(n for n, line in enumerate(lines, 1) if "{patch}" in line)
     assert result.stderr.splitlines() == [
         f"releasekit: error: {root}/releasekit.toml:{at}: releases.bump.format: only "
-        "{version}, {major}, {minor}, {micro} or {date} may appear in braces"
+        "{version}, {major}, {minor}, {micro} or {date} may appear in braces "
+        "(a number zero-padded as {minor:02})"
     ]

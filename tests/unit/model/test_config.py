@@ -381,6 +381,32 @@ def test_a_bump_format_may_span_lines() -> None:
     )
 
 
+PHP_BUMP = """
+[[releases.bump]]
+path = "main/php_version.h"
+format = "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+"""
+
+
+def test_a_bump_number_may_be_zero_padded() -> None:
+    # PHP's PHP_VERSION_ID 80314 is 8.3.14: minor and micro zero-padded to two digits, so
+    # that they need no text between them (80314 reads only as 8.3.14).
+    (found,) = parse(real(REAL_RELEASES + PHP_BUMP)).releases.bump[2:]
+    assert found.format == "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+    for bad, why in (
+        ("{major}{minor}{micro:02}", "must have text between"),
+        ("{major}{minor:2}{micro:02}", "only {version}, {major}"),
+        ("{major}{minor:02d}{micro:02}", "only {version}, {major}"),
+        ("{major}{minor:00}{micro:02}", "only {version}, {major}"),
+        ("{version:02}", "only {version}, {major}"),
+        ("{major:>2}.{minor}", "only {version}, {major}"),
+    ):
+        (message,) = problems(
+            real(REAL_RELEASES + PHP_BUMP.replace("{major}{minor:02}{micro:02}", bad))
+        )
+        assert f"releases.bump.format: {why}" in message, (bad, message)
+
+
 def test_a_table_where_an_array_of_tables_belongs() -> None:
     (message,) = problems(real('bump = "VERSION"\n'))
     assert message == (

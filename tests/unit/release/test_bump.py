@@ -291,3 +291,22 @@ def test_a_restructuredtext_changelog_gets_a_restructuredtext_entry() -> None:
     title, rule = entry.splitlines()[1:3]
     assert set(rule) == {"-"} and len(rule) == len(title)  # an underline as long as the title
     assert "CVE-2026" not in entry  # public fields only, as in a Markdown entry
+
+
+PHP_ID = "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+
+
+def test_a_number_zero_padded_to_its_width() -> None:
+    # PHP's main/php_version.h (the real file, tests/fixtures/php/) says 8.2.2 as
+    # PHP_VERSION_ID 80202: minor and micro zero-padded to two digits, nothing between.
+    real = (REPO_ROOT / "tests" / "fixtures" / "php" / "php_version.h-8.2.2-dev").read_bytes()
+    data, count, line = bump_text(real, PHP_ID, "8.2.2", "8.2.3")
+    assert (count, line) == (1, 8)
+    assert data == real.replace(b"80202", b"80203")
+    data, _, _ = bump_text(real.replace(b"80202", b"80314"), PHP_ID, "8.3.14", "8.3.15")
+    assert data == real.replace(b"80202", b"80315")
+    assert written(PHP_ID, "8.10.0") == "#define PHP_VERSION_ID 81000"
+    # Another version is not this one: 8.2.2 is not 8.22.0 (82200) nor 82.0.2 (820002).
+    assert bump_text(real, PHP_ID, "8.22.0", "8.22.1") == (None, 0, 0)
+    assert bump_text(real, PHP_ID, "82.0.2", "82.0.3") == (None, 0, 0)
+    assert bump_text(real.replace(b"80202", b"802021"), PHP_ID, "8.2.2", "8.2.3")[1] == 0
