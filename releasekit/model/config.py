@@ -141,6 +141,13 @@ class ReleasesSettings:
         "any released line; off, a release of the upcoming line is an error.",
         False,
     )
+    tags_off_branch: bool = _doc(
+        "Release tags sit on no public branch: the project tags each release on a local "
+        "branch that it never pushes (PHP's `php-8.3.14`, made from `PHP-8.3.14`). A line's "
+        "releases are then its release tags on its branch or on no branch of the remote; "
+        "off, only those on its branch (a tag elsewhere is a problem).",
+        False,
+    )
     branch: str = _doc(
         "Public branch of a line: `{line}` once, or `{line:-}` or `{line:_}` to write its "
         "dots so (Rails' `{line:-}-stable` names 7.1's branch 7-1-stable).",

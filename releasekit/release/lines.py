@@ -113,6 +113,9 @@ class History(Protocol):
     def contains(self, tip: str, commit: str) -> bool:
         """Whether ``commit`` is ``tip`` or one of its ancestors."""
 
+    def on_no_branch(self, commit: str) -> bool:
+        """Whether no branch of the remote holds ``commit`` (PHP's release commits)."""
+
 
 def _tag_regex(pattern: str) -> tuple[re.Pattern[str], str]:
     """The tag names ``pattern`` gives ("{{" and "}}" are one brace), and what it writes a
@@ -337,8 +340,15 @@ def _released_line(
     )
     newest = ordered[0]
     if history is not None and tip is not None:
-        # The first on the branch (each check walks history: usually one is enough).
-        on_branch = (t for t in ordered if t.commit and history.contains(tip, t.commit))
+        # The first on the branch (each check walks history: usually one is enough); with
+        # releases.tags_off_branch, or on no branch at all (PHP's local release branches).
+        off = settings.releases.tags_off_branch
+        on_branch = (
+            t
+            for t in ordered
+            if t.commit
+            and (history.contains(tip, t.commit) or (off and history.on_no_branch(t.commit)))
+        )
         found = next(on_branch, None)
         if found is None:
             problems.append(f"line {name}: no release tag of {name} is on {branch}")

@@ -128,6 +128,10 @@ class _Branches:
     def contains(self, tip: str, commit: str) -> bool:
         return self.repo.is_ancestor(commit, tip)
 
+    def on_no_branch(self, commit: str) -> bool:
+        tips = self.repo.tracking_tips(self.remote).values()
+        return not any(self.repo.is_ancestor(commit, tip) for tip in tips)
+
 
 def release_lines(
     settings: Settings, repo: ProductRepo, *, upcoming_exists: bool | None = None

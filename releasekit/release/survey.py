@@ -291,8 +291,14 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         branch = line_branches[name]
         tip = facts.branches[branch]
         newest_of_line = max(by_line[name], key=lambda t: t.version)
-        if not facts.contains(tip, newest_of_line.tag.commit):
-            check(f"line {name}: its newest release {newest_of_line.tag.name} is not on {branch}")
+        commit = newest_of_line.tag.commit
+        if facts.contains(tip, commit):
+            continue
+        said = f"line {name}: its newest release {newest_of_line.tag.name} is not on {branch}"
+        if not any(facts.contains(other, commit) for other in facts.branches.values()):
+            # PHP's: tagged on a local release branch, never pushed.
+            said += " nor any branch: if releases are tagged so, set tags_off_branch = true"
+        check(said)
     return survey
 
 

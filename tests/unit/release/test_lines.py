@@ -194,6 +194,9 @@ class Graph:
             todo += [p for p in self.parents.get(here, ()) if p not in seen]
         return False
 
+    def on_no_branch(self, commit: str) -> bool:
+        return not any(self.contains(chain[-1], commit) for chain in self.branches.values())
+
 
 def urllib3_like(tmp_path: Path, read_tags: str = '["v{version}"]') -> Settings:
     return settings_for(
@@ -413,3 +416,36 @@ def test_an_upcoming_line_released_from_its_branch(tmp_path: Path) -> None:
         r"\(like v10.4.0\): an upcoming line not yet released gets no tag; set it false$",
     ):
         read_lines(settings, ["v10.3.0"], upcoming_exists=True)
+
+
+# PHP: each release tagged on the release manager's local branch, from the patch-level
+# branch PHP-8.3.14 (never pushed: t14 is on no branch); PHP-8.3 says 8.3.15-dev (d15).
+PHP_HISTORY = Graph(
+    master=["b0", "m1"],
+    **{"PHP-8.3": ["b0", "d14", "d15"], "PHP-8.3.14": ["b0", "d14", "n14"], "PHP-8.2": ["o1"]},
+)
+PHP_TAGS = {"php-8.3.13": "t13", "php-8.3.14": "t14", "php-8.4.0RC4": "m1", "php-8.2.26": "b0"}
+
+
+def test_release_tags_off_every_branch(tmp_path: Path) -> None:
+    releases = {
+        "branch": '"PHP-{line}"',
+        "branches": '{ "8.4" = "master" }',
+        "tag": '"php-{version}"',
+        "upcoming": '"8.4"',
+        "esr": "[]",
+        "last": "2",
+    }
+    settings = settings_for(tmp_path, **releases)
+    lines = read_lines(settings, PHP_TAGS, upcoming_exists=True, history=PHP_HISTORY)
+    assert lines.get("8.3").problems == ("line 8.3: no release tag of 8.3 is on PHP-8.3",)  # type: ignore[union-attr]
+    settings = settings_for(tmp_path, **releases, tags_off_branch="true")
+    lines = read_lines(settings, PHP_TAGS, upcoming_exists=True, history=PHP_HISTORY)
+    php83 = lines.get("8.3")
+    assert php83 is not None and php83.problems == ()
+    assert (php83.latest, php83.next_version, php83.tag) == ("8.3.14", "8.3.15", "php-8.3.15")
+    # A tag on another line's branch is still no release of this one; 8.4.0RC4 no release.
+    php82 = lines.get("8.2")
+    assert php82 is not None
+    assert php82.problems == ("line 8.2: no release tag of 8.2 is on PHP-8.2",)
+    assert lines.get("8.4").latest is None  # type: ignore[union-attr]
