@@ -1,0 +1,229 @@
+"""A PHP security release, on a small repository with php-src's branches, tags and real
+version files (tests/helpers/php.py, tests/fixtures/php/).
+
+PHP (php/php-src; its snapshot was too large to fetch) has version branches ``PHP-8.1``
+to ``PHP-8.4``, develops on ``master``, spells its tags ``php-8.3.14`` and its pre-releases
+``php-8.4.0RC4``, and tags each release on a local branch that is never pushed. Between
+releases a version branch says the next version in development: ``PHP_VERSION
+"8.3.15-dev"``, ``PHP_EXTRA_VERSION "-dev"``, ``PHP_VERSION_ID 80315`` in
+``main/php_version.h`` and ``AC_INIT([PHP],[8.3.15-dev],...)`` in ``configure.ac``; the
+release commit drops the ``-dev``. 8.4 and 8.3 are in active support, 8.2 and 8.1 get
+security fixes only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pygit2
+import pytest
+import time_machine
+from click.testing import CliRunner, Result
+
+from releasekit.cli import cli
+from releasekit.model.advisory import parse_advisory
+from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.gpg import GpgHome
+from tests.helpers.php import CONFIGURE, HEADER, configure_ac, php_like, php_version_h
+from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.smtp import SmtpServer
+
+ID = "ACSA-2026-0001"
+HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 7.5
+URL = "https://github.com/php/php-src"
+# The version files as a PHP release manager describes them: the "-dev" dropped from the
+# extra version, the version and configure.ac; PHP_VERSION_ID and PHP_RELEASE_VERSION say
+# the next version already between releases (left as they are), and are moved when not.
+BUMP = """
+[[releases.bump]]
+path = "main/php_version.h"
+format = '''
+#define PHP_EXTRA_VERSION ""
+#define PHP_VERSION "{version}"'''
+development = '''
+#define PHP_EXTRA_VERSION "-dev"
+#define PHP_VERSION "{version}-dev"'''
+
+[[releases.bump]]
+path = "main/php_version.h"
+format = "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+
+[[releases.bump]]
+path = "main/php_version.h"
+format = "#define PHP_RELEASE_VERSION {micro}"
+
+[[releases.bump]]
+path = "configure.ac"
+format = "AC_INIT([PHP],[{version}],"
+development = "AC_INIT([PHP],[{version}-dev],"
+"""
+LINES = {"8.5": "master", "8.4": "PHP-8.4", "8.3": "PHP-8.3", "8.2": "PHP-8.2", "8.1": "PHP-8.1"}
+NEXT = {"8.5": "8.5.0", "8.4": "8.4.2", "8.3": "8.3.15", "8.2": "8.2.27", "8.1": "8.1.32"}
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
+
+
+def workspace(tmp_path: Path, product: Product, extra: str, off: bool = True) -> Path:
+    root = tmp_path / "ws"
+    (root / "advisories").mkdir(parents=True)
+    (root / "releasekit.toml").write_text(
+        workspace_config(
+            product.clone,
+            extra,
+            branch='"PHP-{line}"',
+            branches='{ "8.5" = "master" }',
+            tag='"php-{version}"',
+            tags_off_branch="true" if off else "false",
+            upcoming='"8.5"',
+            esr='["8.2", "8.1"]',
+            last="2",
+            committer='"PHP Release <release@example.org>"',
+        ).replace(
+            'time_zone = "America/Los_Angeles"', f'time_zone = "UTC"\nrepository_url = "{URL}"'
+        )
+    )
+    return root
+
+
+def hold(root: Path, product: Product, lines: dict[str, str]) -> None:
+    (root / "advisories" / f"{ID}.md").write_text(
+        f'+++\nid = "{ID}"\ntitle = "Header parsing reads past the end of a buffer"\n'
+        f'cvss = "{HIGH}"\ncve = "CVE-2026-40041"\nembargo = 2026-12-01T14:00:00Z\n'
+        'summary = "Some request headers were read past their end."\n+++\n\nDetails.\n'
+    )
+    for line, branch in lines.items():
+        patch = root.parent / f"{line}.patch"
+        files = {"main/rfc1867.c": "/* stop at the end of the header */\n"}
+        patch.write_bytes(product.fix(branch, files, "Fix reading a header to its end"))
+        held = run(root, "patch", "add", ID, "--line", line, str(patch))
+        assert held.exit_code == 0, held.output
+
+
+def at_tag(product: Product, tag: str) -> tuple[str, str, list[str]]:
+    """php_version.h and configure.ac at ``tag`` on the remote, and the files it changed."""
+    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
+    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
+    header, configure = (commit.tree[path].data.decode() for path in (HEADER, CONFIGURE))
+    return header, configure, changed
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
+    return php_like(tmp_path_factory.mktemp("php") / "template")
+
+
+@pytest.fixture
+def php(template: Product, tmp_path: Path) -> Product:
+    return template.copy_to(tmp_path / "php")
+
+
+def test_init_reads_phps_branches_and_tags(php: Product, tmp_path: Path) -> None:
+    # The patch-level branches (PHP-8.3.14) are no lines; 8.4.0RC4 is no release; and each
+    # line's newest release is on no branch, which init names.
+    ws = tmp_path / "ws"
+    made = CliRunner().invoke(
+        cli,
+        ["init", str(ws), "--name", "PHP", "--vendor", "PHP", "--prefix", "PHPSA",
+         "--repository", str(php.clone)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    config = (ws / "releasekit.toml").read_text()
+    for setting in (
+        'branch = "PHP-{line}"',
+        'branches = { "8.5" = "master" }',
+        'tag = "php-{version}"',
+        'upcoming = "8.5"',
+    ):
+        assert setting in config
+    assert 'inferred: tag = "php-{version}": the newest release is php-8.4.1' in made.output
+    assert (
+        "check: line 8.3: its newest release php-8.3.14 is not on PHP-8.3 nor any branch: "
+        "if releases are tagged so, set tags_off_branch = true"
+    ) in made.output
+    assert run(ws, "advisory", "check").exit_code == 0
+    assert run(ws, "plan").exit_code == 0
+
+
+@pytest.mark.parametrize("off", [True, False])
+def test_the_plan_reads_releases_tagged_off_the_branches(
+    php: Product, tmp_path: Path, off: bool
+) -> None:
+    root = workspace(tmp_path, php, BUMP, off)
+    hold(root, php, LINES)
+    planned = run(root, "plan", "--json")
+    if not off:  # only tags on a line's branch count: php-8.3.14 is on none
+        assert planned.exit_code == 1
+        assert "line 8.3: no release tag of 8.3 is on PHP-8.3" in planned.output
+        return
+    assert planned.exit_code == 0, planned.output
+    lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    assert {name: line["next_version"] for name, line in lines.items()} == NEXT
+    assert {name: line["branch"] for name, line in lines.items()} == LINES
+    for name in ("8.4", "8.3", "8.2", "8.1"):
+        release = lines[name]["release"]
+        assert (lines[name]["problems"], release["files"]) == ([], [CONFIGURE, HEADER])
+    assert lines["8.5"]["release"] is None
+
+
+def test_a_security_release_of_every_supported_line(
+    php: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    extra = mail_table(smtp_server, gpg_home.fingerprint) + BUMP
+    root = workspace(tmp_path, php, extra)
+    hold(root, php, LINES)
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    # Each tag says its version with no "-dev", PHP_VERSION_ID as configure computes it.
+    for line, version in NEXT.items():
+        if line != "8.5":
+            assert at_tag(php, f"php-{version}") == (
+                php_version_h(version),
+                configure_ac(version),
+                [CONFIGURE, HEADER],
+            )
+    tags = git(php.remote, "tag", "--list").split()
+    assert "php-8.5.0" not in tags
+    assert git(php.remote, "show", f"master:{HEADER}") + "\n" == php_version_h("8.5.0", dev=True)
+    text = (root / "advisories" / f"{ID}.md").read_text()
+    advisory = parse_advisory(text, Path(f"advisories/{ID}.md"), "ACSA")
+    assert dict(advisory.fixed) == NEXT
+    assert len(smtp_server.messages) == len(LISTS)
+    with time_machine.travel(EMBARGO + timedelta(days=31), tick=False):
+        published = run(root, "publish", env=gpg_home.env)
+    assert published.exit_code == 0, published.output
+    record = json.loads((root / "site" / "osv" / f"{ID}.json").read_text())
+    events = [r["events"] for entry in record["affected"] for r in entry["ranges"]]
+    assert [{"introduced": "8.3.0"}, {"fixed": "8.3.15"}] in events
+    assert [{"introduced": "8.1.0"}, {"fixed": "8.1.32"}] in events
+    assert (root / "site" / "versions" / "8.4.0.html").exists()
+    assert "8.4.0RC4" not in (root / "site" / "advisories.json").read_text()
+    # The next security release, from the branch the lift left saying 8.3.15 (before the
+    # project's "PHP-8.3 is now for PHP 8.3.16-dev"): PHP_VERSION_ID and
+    # PHP_RELEASE_VERSION move too.
+    git(php.clone, "fetch", "-q", "--tags", "origin")
+    second = "ACSA-2026-0002"
+    (root / "advisories" / f"{second}.md").write_text(
+        f'+++\nid = "{second}"\ntitle = "A second header fix"\ncvss = "{HIGH}"\n'
+        'cve = "CVE-2026-40042"\nembargo = 2026-12-15T14:00:00Z\n'
+        'summary = "Other headers were read past their end."\n+++\n\nDetails.\n'
+    )
+    for line, branch in LINES.items():
+        patch = root.parent / f"second-{line}.patch"
+        files = {"main/SAPI.c": "/* stop at the end */\n"}
+        git(php.dev, "fetch", "-q", "origin")
+        patch.write_bytes(php.fix(f"origin/{branch}", files, "Fix another header read"))
+        held = run(root, "patch", "add", second, "--line", line, str(patch))
+        assert held.exit_code == 0, held.output
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    with time_machine.travel(EMBARGO + timedelta(days=14, seconds=5), tick=True):
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    assert lifted.exit_code == 0, lifted.output
+    header, configure, changed = at_tag(php, "php-8.3.16")
+    assert (header, configure) == (php_version_h("8.3.16"), configure_ac("8.3.16"))
+    assert changed == [CONFIGURE, HEADER]
