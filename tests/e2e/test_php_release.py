@@ -26,7 +26,14 @@ from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.gpg import GpgHome
-from tests.helpers.php import CONFIGURE, HEADER, configure_ac, php_like, php_version_h
+from tests.helpers.php import (
+    CONFIGURE,
+    HEADER,
+    configure_ac,
+    php_like,
+    php_version_h,
+    release_candidate,
+)
 from tests.helpers.repos import Product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
@@ -167,6 +174,33 @@ def test_the_plan_reads_releases_tagged_off_the_branches(
         release = lines[name]["release"]
         assert (lines[name]["problems"], release["files"]) == ([], [CONFIGURE, HEADER])
     assert lines["8.5"]["release"] is None
+
+
+def test_while_a_release_candidate_is_out(php: Product, tmp_path: Path) -> None:
+    # Two weeks before 8.3.15: php-8.3.15RC1 is out, PHP-8.3 says 8.3.16-dev and the
+    # patch-level branch PHP-8.3.15 says 8.3.15-dev. The RC is no release (8.3.15 is
+    # next), and PHP-8.3 cannot make 8.3.15: the plan names the file, changing nothing.
+    release_candidate(php, "8.3.15")
+    root = workspace(tmp_path, php, BUMP)
+    hold(root, php, {"8.3": "origin/PHP-8.3"})
+    planned = run(root, "plan")
+    assert planned.exit_code == 1
+    assert "line 8.3 (PHP-8.3): releases.bump: configure.ac must contain" in planned.output
+    # The release goes out from the patch-level branch, as PHP makes it.
+    config = root / "releasekit.toml"
+    config.write_text(
+        config.read_text().replace(
+            'branches = { "8.5" = "master" }',
+            'branches = { "8.5" = "master", "8.3" = "PHP-8.3.15" }',
+        )
+    )
+    assert run(root, "patch", "remove", ID, "--line", "8.3").exit_code == 0
+    hold(root, php, {"8.3": "origin/PHP-8.3.15"})
+    planned = run(root, "plan", "--json")
+    lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    assert (lines["8.3"]["branch"], lines["8.3"]["next_version"]) == ("PHP-8.3.15", "8.3.15")
+    assert lines["8.3"]["problems"] == []
+    assert lines["8.3"]["release"]["files"] == [CONFIGURE, HEADER]
 
 
 def test_a_security_release_of_every_supported_line(

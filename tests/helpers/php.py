@@ -87,6 +87,24 @@ def _tag_off_branch(product: Product, base: str, version: str) -> None:
     git(product.dev, "branch", "-q", "-D", local)
 
 
+def release_candidate(product: Product, version: str) -> None:
+    """Two weeks before ``version`` (8.3.15): its patch-level branch PHP-8.3.15, the
+    version branch moved on to the next (8.3.16-dev), the tag php-8.3.15RC1; published."""
+    line = ".".join(version.split(".")[:2])
+    patch, branch = f"PHP-{version}", f"PHP-{line}"
+    git(product.dev, "fetch", "-q", "origin")
+    product.commit(patch, {}, f"Branch {patch}", create_from=f"origin/{branch}")
+    product.commit(
+        branch,
+        files(_next(version), dev=True),
+        f"{branch} is now for PHP {_next(version)}-dev",
+        create_from=f"origin/{branch}",
+    )
+    _tag_off_branch(product, patch, f"{version}RC1")
+    product.publish(branch, patch)
+    git(product.clone, "fetch", "-q", "--tags", "origin")
+
+
 def php_like(root: Path) -> Product:
     """php-src's branches and tags of late November 2024."""
     product = Product.create(root, {**files("8.1.0", dev=True), "README.md": "PHP\n"})
