@@ -92,6 +92,7 @@ def workspace(tmp_path: Path, product: Product, extra: str, off: bool = True) ->
         ).replace(
             'time_zone = "America/Los_Angeles"', f'time_zone = "UTC"\nrepository_url = "{URL}"'
         )
+        + '\n[policy]\nlow = ["upcoming", "last"]\n'  # security-only lines: not for Low
     )
     return root
 
