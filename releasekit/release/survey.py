@@ -25,20 +25,12 @@ branches and tags as they are (nothing is fetched or written).
   holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
   as ESR, an older line with a branch that still got a release after the newest line's first.
-- **Version files** (:func:`find_bumps`): the files of the newest release's tree with the common
-  names of a version file that hold its version on one line (or, holding none, its third
-  number in one define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``); live when that line
-  holds each supported line's current version on its branch, commented out otherwise; one
-  that holds it on several lines (autoconf's ``configure``) is named in a check, with those
-  lines.
-- **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of the
-  newest release's tree, always commented out, with a guess of its marker to check.
+- **Version files** and **changelog**: :mod:`releasekit.release.surveyfiles`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -50,20 +42,11 @@ from packaging.version import Version
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import fill, line_key, line_of
+from releasekit.release.surveyfiles import find_bumps, find_changelog
 from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
-from releasekit.release.versionfiles import (
-    CHANGELOG_FILES,
-    NOT_THE_PRODUCT,
-    VERSION_FILES,
-    holds,
-    marker_guess,
-    text_at,
-    version_format,
-    version_lines,
-)
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
-from releasekit.workspace.init import Bump, Changelog, ReleasesTable
+from releasekit.workspace.init import ReleasesTable
 
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
@@ -410,71 +393,6 @@ def _after_prerelease(facts: Facts, versions: Sequence[Tagged], line: str, devel
         return max(previews, key=lambda t: t.version).line
     numbers = [int(number) for number in line.split(".")]
     return ".".join(map(str, [*numbers[:-1], numbers[-1] + 1]))
-
-
-def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, ...]:
-    """The version files of the newest release's tree, each with the format of its version
-    line: live when every supported released line's branch holds that line with its own
-    newest version, commented out (and a check said) otherwise."""
-    newest = survey.newest
-    assert newest is not None
-    version = str(newest.version)
-    released = {
-        name: branch for name, branch in survey.line_branches.items() if name in survey.latest
-    }
-    found: list[Bump] = []
-    paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
-    for path in paths:
-        text = text_at(repo, newest.tag.commit, path)
-        form = version_format(text, version) if text is not None else None
-        where = version_lines(text, version) if text is not None and form is None else []
-        if len(where) > 1:  # configure: one bump per line, each format found there alone
-            shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
-            survey.checks.append(
-                f"[[releases.bump]] {path}: {version} is on {len(where)} lines ({shown}): "
-                "name each in a [[releases.bump]] whose format only that line holds"
-            )
-        if form is None:
-            continue
-        misfits = [
-            name
-            for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
-            if not holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
-        ]
-        found.append(Bump(path, form, live=not misfits))
-        if misfits:
-            survey.checks.append(
-                f"[[releases.bump]] {path} is commented out: it does not say "
-                f"{form.replace('{version}', 'VERSION')} on {', '.join(misfits)}"
-            )
-        else:
-            survey.inferred.append(
-                f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
-            )
-    if not found:
-        survey.checks.append(
-            f"[[releases.bump]]: no version file holds {version} (VERSION, _version.py, "
-            "version.h, package.json...): name the files that carry the version"
-        )
-    return tuple(found)
-
-
-def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:
-    """The changelog at the root of the newest release's tree, commented out in the table
-    with a guess of its marker, and a check said; None when there is none."""
-    assert survey.newest is not None
-    for path in CHANGELOG_FILES:
-        text = text_at(repo, survey.newest.tag.commit, path)
-        if text is None:
-            continue
-        marker = marker_guess(text)
-        guess = f" (a guess: {json.dumps(marker, ensure_ascii=False)})" if marker else ""
-        survey.checks.append(
-            f"[releases.changelog] {path} is commented out: set marker, the line each "
-            f"release's entry goes after{guess}, then uncomment it"
-        )
-        return Changelog(path, marker)
-    return None
 
 
 def survey_repository(
