@@ -2,11 +2,12 @@
 :mod:`releasekit.release.survey`:
 
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the
-  common names of a version file that hold its version on one line (or, holding none, its
-  third number in one define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``); live when
-  that line holds each supported line's current version on its branch, commented out
-  otherwise; one that holds it on several lines (autoconf's ``configure``) is named in a
-  check, with those lines.
+  common names of a version file (and a package's ``__init__.py`` two directories down at
+  most) that hold its version on one line (or, holding none, its third number in one
+  define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``, or its numbers apart, Django's
+  ``VERSION = ({major}, {minor}, {micro}, "final", 0)``); live when that line holds each
+  supported line's current version on its branch, commented out otherwise; one that holds
+  it on several lines (autoconf's ``configure``) is named in a check, with those lines.
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of
   the newest release's tree, always commented out, with a guess of its marker to check.
 """
@@ -23,6 +24,7 @@ from releasekit.release.tagfacts import Facts
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     NOT_THE_PRODUCT,
+    PACKAGE_FILES,
     VERSION_FILES,
     holds,
     marker_guess,
@@ -48,6 +50,7 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     }
     found: list[Bump] = []
     paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
+    paths += repo.files_named(newest.tag.commit, PACKAGE_FILES, depth=2, skip=NOT_THE_PRODUCT)
     for path in paths:
         text = text_at(repo, newest.tag.commit, path)
         form = version_format(text, version) if text is not None else None

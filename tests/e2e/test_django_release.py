@@ -125,6 +125,31 @@ def test_init_reads_djangos_branches_and_tags(django: Product, tmp_path: Path) -
     assert run(ws, "plan").exit_code == 0
 
 
+def init_django(product: Product, tmp_path: Path) -> tuple[Result, str]:
+    """``init --repository`` on ``product``: its output, and the releasekit.toml it wrote."""
+    root = tmp_path / "ws"
+    made = CliRunner().invoke(cli, ["init", str(root), "--repository", str(product.clone)])
+    assert made.exit_code == 0, made.output
+    return made, (root / "releasekit.toml").read_text()
+
+
+def test_init_proposes_the_version_tuple_as_the_bump(tmp_path: Path) -> None:
+    # Without the post-release bump each stable branch says its newest release, "final":
+    # the tuple is the bump, live. It was "no version file holds 5.1.4".
+    made, config = init_django(django_like(tmp_path / "django", post=False), tmp_path)
+    assert FINAL.replace("format", "# format") not in config
+    assert (
+        "[[releases.bump]]                    # a file that carries the version: the lift's "
+        'release\npath = "django/__init__.py"' in config
+    )
+    assert "format = 'VERSION = ({major}, {minor}, {micro}, \"final\", 0)'" in config
+    assert (
+        "inferred: [[releases.bump]] django/__init__.py: VERSION = ({major}, {minor}, {micro}, "
+        '"final", 0) (5.1.4 at 5.1.4)'
+    ) in made.output
+    assert run(tmp_path / "ws", "plan").exit_code == 0
+
+
 def test_the_plan_moves_the_alpha_of_the_post_release_bump_to_final(
     django: Product, tmp_path: Path
 ) -> None:
