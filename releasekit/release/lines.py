@@ -190,7 +190,7 @@ def line_names(settings: Settings, tags: Iterable[str]) -> list[str]:
     return sorted(names, key=Version, reverse=True)
 
 
-def _next_patch(version: Version, parts: int, dotted: bool = False) -> str:
+def next_patch(version: Version, parts: int, dotted: bool = False) -> str:
     """``version`` (at most four of its numbers) with its last number raised: 7.2.3 ->
     7.2.4, Rails' security release 7.2.3.2 -> 7.2.3.3, and PostgreSQL's 16.2, on a line of a
     major version, -> 16.3; a release that writes no more numbers than its line (10.3, 7) is
@@ -355,7 +355,7 @@ def _released_line(
         else:
             newest = found
     parts = settings.releases.line_parts
-    next_version = _next_patch(newest.version, parts, _dot_adds_number(read, parts))
+    next_version = next_patch(newest.version, parts, _dot_adds_number(read, parts))
     taken = sorted(t.name for t in read if t.version == Version(next_version))
     if taken:
         problems.append(f"line {name}: {next_version} is already tagged ({', '.join(taken)})")

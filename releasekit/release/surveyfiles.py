@@ -15,11 +15,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 from releasekit.adapters.git import ProductRepo
+from releasekit.model.checks import bump_format
+from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
@@ -63,20 +66,29 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
             )
         if form is None:
             continue
-        misfits = [
-            name
+        fits = {
+            name: holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
             for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
-            if not holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
-        ]
-        found.append(Bump(path, form, live=not misfits))
+        }
+        development = _development(repo, facts, path, form, released, fits, survey)
+        misfits = [name for name, fit in fits.items() if not fit and name not in development[1]]
+        found.append(Bump(path, form, development=development[0], live=not misfits))
+        said = _spelt(form) + (f" (or {_spelt(development[0])})" if development[0] else "")
         if misfits:
             survey.checks.append(
                 f"[[releases.bump]] {path} is commented out: it does not say "
-                f"{form.replace('{version}', 'VERSION')} on {', '.join(misfits)}"
+                f"{said} on {', '.join(misfits)}"
             )
         else:
             survey.inferred.append(
                 f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
+            )
+        if development[0]:
+            example = max(development[1], key=Version)  # the newest line that says so
+            following = next_patch(survey.latest[example], survey.table.line_parts)
+            survey.inferred.append(
+                f"[[releases.bump]] {path}: between releases {development[0]} (development), "
+                f"as {released[example]} says {following}"
             )
     if not found:
         survey.checks.append(
@@ -84,6 +96,40 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
             "version.h, package.json...): name the files that carry the version"
         )
     return tuple(found)
+
+
+def _spelt(form: str) -> str:
+    """``form`` as a check shows it: its placeholders in capitals (``VERSION``, ``MAJOR``)."""
+    for name in ("version", "major", "minor", "micro"):
+        form = form.replace("{" + name + "}", name.upper())
+    return form
+
+
+def _development(
+    repo: ProductRepo,
+    facts: Facts,
+    path: str,
+    form: str,
+    released: Mapping[str, str],
+    fits: Mapping[str, bool],
+    survey: Survey,
+) -> tuple[str, frozenset[str]]:
+    """The state a project's file is in between releases (Django's post-release bump to
+    the next version's ``"alpha"``): the format in which the most branches that do not say
+    their newest release in ``form`` say their next version, and those lines; ("", none)
+    when none does."""
+    states: dict[str, set[str]] = {}
+    for name, fit in fits.items():
+        tip = facts.branches.get(released[name])
+        text = text_at(repo, tip, path) if tip is not None and not fit else None
+        following = next_patch(survey.latest[name], survey.table.line_parts)
+        state = version_format(text, following) if text is not None else None
+        if state is not None and state != form and not bump_format(state):
+            states.setdefault(state, set()).add(name)
+    if not states:
+        return "", frozenset()
+    state = max(states, key=lambda each: (len(states[each]), each))
+    return state, frozenset(states[state])
 
 
 def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:

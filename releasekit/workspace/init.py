@@ -45,6 +45,7 @@ class Bump:
     path: str
     format: str
     live: bool = True
+    development: str = ""  # the format between releases (Django's "alpha"), if any
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,9 @@ def test_init_reads_djangos_branches_and_tags(django: Product, tmp_path: Path) -
 def init_django(product: Product, tmp_path: Path) -> tuple[Result, str]:
     """``init --repository`` on ``product``: its output, and the releasekit.toml it wrote."""
     root = tmp_path / "ws"
-    made = CliRunner().invoke(cli, ["init", str(root), "--repository", str(product.clone)])
+    made = CliRunner().invoke(
+        cli, ["init", str(root), "--prefix", "ACSA", "--repository", str(product.clone)]
+    )
     assert made.exit_code == 0, made.output
     return made, (root / "releasekit.toml").read_text()
 
@@ -148,6 +150,42 @@ def test_init_proposes_the_version_tuple_as_the_bump(tmp_path: Path) -> None:
         '"final", 0) (5.1.4 at 5.1.4)'
     ) in made.output
     assert run(tmp_path / "ws", "plan").exit_code == 0
+
+
+def test_init_reads_the_alpha_of_the_post_release_bump_as_development(
+    django: Product, tmp_path: Path
+) -> None:
+    # Each stable branch says its next version's alpha, (5, 1, 5, "alpha", 0): the bump
+    # was commented out ("it does not say VERSION = ... on 5.1, 5.0, 4.2").
+    made, config = init_django(django, tmp_path)
+    assert FINAL.split("\n", 3)[-1] + ALPHA in config  # live: its format and development
+    assert "# format" not in config
+    assert (
+        "inferred: [[releases.bump]] django/__init__.py: between releases VERSION = ({major}, "
+        '{minor}, {micro}, "alpha", 0) (development), as stable/5.1.x says 5.1.5'
+    ) in made.output
+    assert "is commented out" not in made.output
+    hold(tmp_path / "ws", django, HIGH, {"5.2": "main", "5.1": "stable/5.1.x",
+                                         "5.0": "stable/5.0.x", "4.2": "stable/4.2.x"})  # fmt: skip
+    planned = run(tmp_path / "ws", "plan")
+    assert planned.exit_code == 0, planned.output
+    assert "'Release 4.2.18' on the fixes, tagged 4.2.18: django/__init__.py" in planned.output
+
+
+def test_a_branch_in_neither_state_leaves_the_bump_commented_out(
+    django: Product, tmp_path: Path
+) -> None:
+    django.commit("stable/5.0.x", {INIT: init_py("5.0.11", "beta")}, "[5.0.x] Beta.")
+    django.publish("stable/5.0.x")
+    git(django.clone, "fetch", "-q", "origin")
+    made, config = init_django(django, tmp_path)
+    assert "# format = 'VERSION = ({major}, {minor}, {micro}, \"final\", 0)'" in config
+    assert "# development = 'VERSION = ({major}, {minor}, {micro}, \"alpha\", 0)'" in config
+    assert (
+        "check: [[releases.bump]] django/__init__.py is commented out: it does not say "
+        'VERSION = (MAJOR, MINOR, MICRO, "final", 0) (or VERSION = (MAJOR, MINOR, MICRO, '
+        '"alpha", 0)) on 5.0'
+    ) in made.output
 
 
 def test_the_plan_moves_the_alpha_of_the_post_release_bump_to_final(
