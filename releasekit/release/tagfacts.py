@@ -2,7 +2,8 @@
 its branches, the remote's default branch, and its tags; and which tags name a version
 (``2.0.6``, ``v2.0.5``, ``release-1.29.2``: a version after an optional word prefix; or its
 dots written as underscores, as curl's ``curl-8_6_0`` and PostgreSQL's ``REL_16_2`` do, and
-a major's pre-release so, PostgreSQL's ``REL_17_BETA2``), in which spelling. A prefix that
+a major's pre-release so, PostgreSQL's ``REL_17_BETA2``; with a word in capitals after it,
+Mozilla's ``FIREFOX_133_0_3_RELEASE``), in which spelling. A prefix that
 names a pre-release (curl's release candidates ``rc-8_22_0-1``) makes no version tag: its
 number after the version is no release.
 :mod:`releasekit.release.survey` infers the ``[releases]`` table from them."""
@@ -22,6 +23,13 @@ _TAG = re.compile(
     r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?"
     r"(?:(?P<version>[0-9]+\.[0-9]+[0-9A-Za-z.+!-]*)|(?P<under>[0-9]+_[0-9]+[0-9A-Za-z_+!-]*)"
     r"|(?P<major_pre>[0-9]+_(?i:alpha|beta|rc)[0-9]+))"  # PostgreSQL's REL_17_BETA2, REL_17_RC1
+)
+# Mozilla's FIREFOX_133_0_3_RELEASE: the version's dots as underscores, then a word in
+# capitals (not its candidate builds' FIREFOX_133_0_3_BUILD1); its ESRs glue a word to the
+# version, FIREFOX_128_5_0esr_RELEASE; a beta is FIREFOX_134_0b9_RELEASE.
+_SUFFIXED = re.compile(
+    r"(?P<prefix>[A-Za-z][A-Za-z_/-]*)?(?P<under>[0-9]+(?:_[0-9]+)+(?:(?:a|b|rc)[0-9]+)?)"
+    r"(?P<glued>[a-z]+)?(?P<word>_[A-Z]+)"
 )
 _PRE_RELEASE_PREFIX = re.compile(r"(?i:rc|alpha|beta|pre|preview|candidate)[_/-]?")
 
@@ -65,6 +73,14 @@ class Tagged:
 
 def tagged(tag: TagFact) -> Tagged | None:
     """``tag`` as a version tag, or None when it names no version."""
+    suffixed = _SUFFIXED.fullmatch(tag.name)
+    if suffixed is not None and not _PRE_RELEASE_PREFIX.fullmatch(suffixed["prefix"] or ""):
+        try:
+            version = Version(suffixed["under"].replace("_", "."))
+        except ValueError:  # a number of over 4300 digits
+            return None
+        after = (suffixed["glued"] or "") + suffixed["word"]
+        return Tagged(tag, (suffixed["prefix"] or "") + "{version:_}" + after, version)
     match = _TAG.fullmatch(tag.name)
     if match is None or _PRE_RELEASE_PREFIX.fullmatch(match["prefix"] or ""):
         return None

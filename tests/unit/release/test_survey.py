@@ -48,6 +48,11 @@ def facts(
         ("REL9_6_24", "REL{version:_}", "9.6.24"),
         ("REL_17_RC1", "REL_{version:_}", "17rc1"),  # a pre-release of a major
         ("REL_17_BETA2", "REL_{version:_}", "17b2"),
+        # Mozilla: a word after the version, and an ESR's glued to it; a beta's b9.
+        ("FIREFOX_133_0_3_RELEASE", "FIREFOX_{version:_}_RELEASE", "133.0.3"),
+        ("FIREFOX_133_0_RELEASE", "FIREFOX_{version:_}_RELEASE", "133.0"),
+        ("FIREFOX_128_5_0esr_RELEASE", "FIREFOX_{version:_}esr_RELEASE", "128.5.0"),
+        ("FIREFOX_134_0b9_RELEASE", "FIREFOX_{version:_}_RELEASE", "134.0b9"),
     ],
 )
 def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, version: str) -> None:
@@ -71,6 +76,10 @@ def test_a_version_tag_is_a_spelling_and_a_version(name: str, spelling: str, ver
         "REL_16",
         "REL_17_STABLE",
         "v8rc1",  # a major alone, dots written as no underscore: no spelling reads it
+        "FIREFOX_133_0_3_BUILD1",  # a candidate build of 133.0.3, not its release
+        "FIREFOX_RELEASE_133_BASE",  # Mozilla's merge-day markers
+        "FIREFOX_NIGHTLY_134_END",
+        "FIREFOX_133_0_3_RELEASE_2",
     ],
 )
 def test_other_tags_are_not_versions(name: str) -> None:
