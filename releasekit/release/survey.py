@@ -5,13 +5,14 @@ branches and tags as they are (nothing is fetched or written).
   underscores for dots, ``{version:_}``: curl's ``curl-8_6_0``) after an optional word prefix
   (``v``, ``release-``, ``redis-``) that names no pre-release (``rc-``). ``tag`` is the
   spelling of the newest release, unless it is a lone odd one among the five newest; every
-  other spelling seen goes in ``read_tags``.
+  other spelling seen goes in ``read_tags``, but the one that glues a word to the version
+  of that one (Mozilla's ``FIREFOX_{version:_}esr_RELEASE``), which is ``esr_tag``.
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
   ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
   version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``) or its only
   number between underscores (PostgreSQL's ``REL_16_STABLE``; ``REL9_6_STABLE`` is line
-  9.6, as ``{line:_}``, and so is Ruby's ``ruby_3_3`` 3.3); ``branch``
-  is the pattern that names the most lines that have releases (or come after them). Lines
+  9.6, as ``{line:_}``, and so is Ruby's ``ruby_3_3`` 3.3; Mozilla's ``esr128`` is 128);
+  ``branch`` is the pattern that names the most lines that have releases (or come after them). Lines
   are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
   of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
   names goes in ``branches``.
@@ -24,7 +25,8 @@ branches and tags as they are (nothing is fetched or written).
 - **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
   holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
-  as ESR, an older line with a branch that still got a release after the newest line's first.
+  as ESR, an older line with a branch that still got a release after the newest line's first
+  (with ``esr_tag``: whose newest release is spelt so).
 - **Version files** and **changelog**: :mod:`releasekit.release.surveyfiles`.
 """
 
@@ -60,6 +62,8 @@ _UNDERSCORED_LINE = re.compile(r"(?<![0-9._])(?<![0-9]_)([0-9]+)_([0-9]+)(?![0-9
 # Ruby's ruby_3_3: two numbers after a word and an underscore, ending the name (ruby_2_0_0
 # and a fix branch ruby_3_3_fix name versions, not lines).
 _TRAILING_UNDERSCORED_LINE = re.compile(r"(?<=[A-Za-z]_)([0-9]+)_([0-9]+)\Z")
+_ESR_MAJOR = re.compile(r"(?<=\Aesr)([0-9]+)\Z")  # Mozilla's esr128: the ESR line 128
+_GLUED_WORD = re.compile(r"(.*\{version(?::.)?\})([a-z]+)(.*)")
 
 
 @dataclass
@@ -74,6 +78,13 @@ class Survey:
     latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
 
 
+def _glued(spelling: str, written: str) -> bool:
+    """Whether ``spelling`` is ``written`` with a word glued to its version (Mozilla's
+    ESRs: ``FIREFOX_{version:_}esr_RELEASE`` beside ``FIREFOX_{version:_}_RELEASE``)."""
+    match = _GLUED_WORD.fullmatch(spelling)
+    return match is not None and match[1] + match[3] == written
+
+
 def branch_line(name: str) -> tuple[str, str] | None:
     """(pattern, line) of a branch that names a line once, e.g. ("{line}.x", "1.26"), or a
     line of a major version, e.g. ("v{line}.x", "7")."""
@@ -84,6 +95,7 @@ def branch_line(name: str) -> tuple[str, str] | None:
     underscored += _TRAILING_UNDERSCORED_LINE.finditer(name)  # ruby_3_3: {line:_}
     if not found + majors + dashed + underscored and len(re.findall("[0-9]+", name)) == 1:
         majors = list(_UNDERSCORED_MAJOR.finditer(name))  # REL_16_STABLE, its only number
+        majors += _ESR_MAJOR.finditer(name)  # esr128
     count = len(found) + len(majors) + len(dashed) + len(underscored)
     if count != 1 or "{" in name or "}" in name:
         return None
@@ -130,6 +142,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     lone = counts[newest.spelling] == 1 and times >= 3
     written = usual if lone else newest.spelling
     read_tags = sorted(set(spellings) - {written}, key=lambda s: (-len(spellings[s]), s))
+    # Mozilla's ESRs: FIREFOX_{version:_}esr_RELEASE, the spelling written with a word glued on.
+    esr_tag = next((each for each in read_tags if _glued(each, written)), "")
+    read_tags = [each for each in read_tags if each != esr_tag]
 
     pattern = max(scores, key=lambda p: scores[p]) if scores else None
     if pattern is not None and scores[pattern][0] == 0:
@@ -178,7 +193,12 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     esr = [
         name
         for name in released[last:]
-        if branch_of(name) is not None and max(t.tag.time for t in by_line[name]) > first_of_newest
+        if branch_of(name) is not None
+        and (
+            max(by_line[name], key=lambda t: t.version).spelling == esr_tag
+            if esr_tag
+            else max(t.tag.time for t in by_line[name]) > first_of_newest
+        )
     ]
     line_branches = {name: branch_of(name) or "" for name in (*window, *esr)}
     if upcoming_branch is not None:
@@ -197,6 +217,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         branches=branches,
         tag=written,
         read_tags=tuple(read_tags),
+        esr_tag=esr_tag,
         upcoming=line_of_upcoming,
         esr=tuple(esr),
         last=last,
@@ -230,10 +251,11 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     if len(counts) > 1:
         mixed = ", ".join(f'"{s}" {n}' for s, n in counts.most_common())
         check(f"tag: the newest releases mix spellings ({mixed}): keep the one you write now")
-    for spelling in read_tags:
+    for spelling in (esr_tag, *read_tags) if esr_tag else read_tags:
         items = spellings[spelling]
         last_one = max(items, key=lambda t: (t.version, t.tag.time)).tag.name
-        say(f'read_tags: "{spelling}": {counted(len(items), "tag")}, the newest {last_one}')
+        key = "esr_tag =" if spelling == esr_tag else "read_tags:"
+        say(f'{key} "{spelling}": {counted(len(items), "tag")}, the newest {last_one}')
     say(f'upcoming = "{line_of_upcoming}": {why}')
     if upcoming is None and not guessed and upcoming_branch and development:
         pre_release = _pre_release_on(facts, versions, line_of_upcoming, upcoming_branch)
@@ -266,10 +288,14 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     if last < LAST:
         missing = released[last]
         check(f"last = {last}: line {missing} has no branch: create one to support it")
-    if esr:
-        listed = ", ".join(f'"{name}"' for name in esr)
+    listed = ", ".join(f'"{name}"' for name in esr)
+    if esr and esr_tag:
+        on = " and ".join(line_branches[name] for name in esr)
+        say(f"esr = [{listed}]: tagged {esr_tag}, on {on}")
+    elif esr:
         say(f"esr = [{listed}]: still got releases after {newest.line}'s first")
-    check("esr is a guess from release dates: list the older lines you still support")
+    if not esr_tag:
+        check("esr is a guess from release dates: list the older lines you still support")
     for name in (*window, *esr):
         branch = line_branches[name]
         tip = facts.branches[branch]

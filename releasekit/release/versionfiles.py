@@ -18,6 +18,7 @@ VERSION_FILES = frozenset(
         "VERSION",
         "VERSION.txt",
         "version.txt",
+        "milestone.txt",  # Mozilla's config/milestone.txt (browser/config/version.txt beside)
         "version.h",
         "package.json",
         "pyproject.toml",

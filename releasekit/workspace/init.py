@@ -66,6 +66,7 @@ class ReleasesTable:
     branches: dict[str, str] = field(default_factory=dict)
     tag: str = "v{version}"
     read_tags: tuple[str, ...] = ()
+    esr_tag: str = ""  # the esr lines' spelling, when not tag's (Mozilla's)
     upcoming: str = "1.0"
     esr: tuple[str, ...] = ()
     last: int = 3

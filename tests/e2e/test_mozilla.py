@@ -13,7 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import time_machine
+from click.testing import CliRunner
 
+from releasekit.cli import cli
 from tests.e2e.test_conventions import plan_lines, run, workspace
 from tests.e2e.test_embargo import EMBARGO, mail_table
 from tests.helpers.gpg import GpgHome
@@ -70,6 +72,36 @@ def test_the_next_major_and_a_first_dot_release_are_spelt_as_mozilla_does(
         ("134", "beta", None, "134.0", None),
         ("133", "release", "133.0", "133.0.1", "FIREFOX_133_0_1_RELEASE"),
     ]
+
+
+def init_firefox(tmp_path: Path, product: Product) -> tuple[str, str]:
+    """``init --repository`` on ``product``: what it printed, and the table it wrote."""
+    made = CliRunner().invoke(
+        cli, ["init", str(tmp_path / "ws"), "--repository", str(product.clone)]
+    )
+    assert made.exit_code == 0, made.output
+    return made.output, (tmp_path / "ws" / "releasekit.toml").read_text()
+
+
+def test_init_reads_mozillas_tags_and_esr_branches(tmp_path: Path) -> None:
+    # It stopped at "no release tags (like v1.2.3 or 1.2.3) in the clone".
+    output, config = init_firefox(tmp_path, firefox_like(tmp_path / "firefox"))
+    for setting in (
+        "line_parts = 1",
+        'branch = "esr{line}"',
+        'tag = "FIREFOX_{version:_}_RELEASE"',
+        'esr_tag = "FIREFOX_{version:_}esr_RELEASE"',
+        'esr = ["128", "115"]',
+        'path = "browser/config/version.txt"',
+        'path = "config/milestone.txt"',
+    ):
+        assert "\n" + setting in config
+    assert "# read_tags" in config
+    assert (
+        'inferred: esr = ["128", "115"]: tagged FIREFOX_{version:_}esr_RELEASE, on esr128 and '
+        "esr115"
+    ) in output
+    assert "esr is a guess" not in output
 
 
 ADVISORY = (

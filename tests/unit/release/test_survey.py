@@ -114,6 +114,8 @@ def test_other_tags_are_not_versions(name: str) -> None:
         ("ruby_3_3", ("ruby_{line:_}", "3.3")),  # Ruby's, the line at the end
         ("ruby_2_0_0", None),  # Ruby's before 2.1: a version, not a line
         ("ruby_3_3_fix", None),  # a version, not a line
+        ("esr128", ("esr{line}", "128")),  # Mozilla's ESR branches
+        ("esr128-fix", None),
     ],
 )
 def test_a_branch_names_a_line(branch: str, expected: tuple[str, str] | None) -> None:
@@ -475,3 +477,31 @@ def test_a_changelog_marker_is_guessed_only_where_an_entry_can_go(
     text: str, guess: str | None
 ) -> None:
     assert marker_guess(text) == guess
+
+
+def test_mozillas_esr_branches_and_tags() -> None:
+    # release carries 133, esr128 and esr115 the ESRs, tagged with "esr" glued on.
+    tags = [
+        ("FIREFOX_132_0_RELEASE", ""), ("FIREFOX_128_4_0esr_RELEASE", ""),
+        ("FIREFOX_115_17_0esr_RELEASE", ""), ("FIREFOX_133_0_RELEASE", ""),
+        ("FIREFOX_128_5_0esr_RELEASE", ""), ("FIREFOX_115_18_0esr_RELEASE", ""),
+        ("FIREFOX_133_0_3_RELEASE", ""),
+    ]  # fmt: skip
+    esr = {
+        "esr128": [n for n, _ in tags if "_128_" in n],
+        "esr115": [n for n, _ in tags if "_115_" in n],
+    }
+    release = [n for n, _ in tags if "esr" not in n]
+    survey = infer(facts({"main": [], "release": release, **esr}, tags), "x")
+    table = survey.table
+    assert (table.line_parts, table.branch, table.tag, table.esr_tag, table.read_tags) == (
+        1, "esr{line}", "FIREFOX_{version:_}_RELEASE", "FIREFOX_{version:_}esr_RELEASE", ()
+    )  # fmt: skip
+    assert table.esr == ("128", "115")
+    assert (
+        'esr_tag = "FIREFOX_{version:_}esr_RELEASE": 4 tags, the newest FIREFOX_128_5_0esr_RELEASE'
+    ) in survey.inferred
+    assert (
+        'esr = ["128", "115"]: tagged FIREFOX_{version:_}esr_RELEASE, on esr128 and esr115'
+        in survey.inferred
+    )
