@@ -52,6 +52,7 @@ from releasekit.workspace.init import ReleasesTable
 
 DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
+RELEASE_BRANCHES = ("release",)  # Mozilla's: the newest line, moved on each merge day
 LAST = 3
 _LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
 _MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
@@ -285,7 +286,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             )
     # (released holds the newest release's line: window is empty only when it has no branch)
     say(f"last = {last}: {', '.join(window) or released[0] + ', the newest line, has no branch'}")
-    if last < LAST:
+    older = [name for name in released if name != newest.line][: LAST - 1]
+    lasting = [newest.line, *older[: next((n for n, o in enumerate(older) if not branch_of(o)), 2)]]
+    used = {*line_branches.values()}
+    unnamed = _unnamed(facts, versions, newest, development, used, lasting)
+    if unnamed is not None and branch_of(newest.line) is None:
+        check(unnamed)  # (Mozilla's release and beta: the lines to name instead)
+    elif last < LAST:
         missing = released[last]
         check(f"last = {last}: line {missing} has no branch: create one to support it")
     listed = ", ".join(f'"{name}"' for name in esr)
@@ -309,6 +316,43 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             said += " nor any branch: if releases are tagged so, set tags_off_branch = true"
         check(said)
     return survey
+
+
+def _unnamed(
+    facts: Facts, versions: Sequence[Tagged], newest: Tagged, development: str | None,
+    used: set[str], kept: Sequence[str],
+) -> str | None:  # fmt: skip
+    """The check for branches that carry a line no name says (Mozilla's ``release`` the
+    newest release, ``beta`` a pre-release after it): the one branch besides the development
+    branch and those of lines (``used``) that carries the newest release, when it is called
+    ``release``, and the one that carries the newest pre-release after it; None when there
+    is no such branch of the newest release. ``kept``: the lines ``last`` would then count."""
+    others = [name for name in facts.branches if name not in used and name != development]
+
+    def only(tag: Tagged) -> str | None:
+        found = [name for name in others if facts.contains(facts.branches[name], tag.tag.commit)]
+        return found[0] if len(found) == 1 else None
+
+    release = only(newest)
+    if release not in RELEASE_BRANCHES:  # (a feature branch made after it carries it too)
+        return None
+    line = newest.line
+    last = f"last = {len(kept)} ({', '.join(kept)})"
+    said = f"branches: no name says the line of {release}, which carries {newest.tag.name}"
+    previews = [t for t in versions if not t.final and Version(t.line) > Version(line)]
+    preview = max(previews, key=lambda t: t.version) if previews else None
+    beta = only(preview) if preview is not None else None
+    if preview is None or beta is None or beta == release:
+        return (
+            f'{said}: if it carries {line}, set branches = {{ "{line}" = "{release}" }} and '
+            f"{last}, and move it as the branch moves on"
+        )
+    return (
+        f"{said}, nor of {beta}, which carries the pre-release {preview.tag.name}: if they "
+        f'carry {line} and {preview.line}, set branches = {{ "{line}" = "{release}", '
+        f'"{preview.line}" = "{beta}" }}, upcoming = "{preview.line}" and {last}, and move '
+        "them on each merge day"
+    )
 
 
 Score = tuple[int, bool, Version, int, str]

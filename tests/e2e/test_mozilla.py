@@ -104,6 +104,30 @@ def test_init_reads_mozillas_tags_and_esr_branches(tmp_path: Path) -> None:
     assert "esr is a guess" not in output
 
 
+def test_init_says_which_lines_release_and_beta_carry(tmp_path: Path) -> None:
+    # No name says the line of release (133) or beta (134): init guessed upcoming 134 on
+    # main and said "line 133 has no branch: create one", a branch Mozilla never makes.
+    output, config = init_firefox(tmp_path, firefox_like(tmp_path / "firefox"))
+    assert (
+        "check: branches: no name says the line of release, which carries "
+        "FIREFOX_133_0_3_RELEASE, nor of beta, which carries the pre-release "
+        "FIREFOX_134_0b9_RELEASE: if they carry 133 and 134, set branches = "
+        '{ "133" = "release", "134" = "beta" }, upcoming = "134" and last = 1 (133), and '
+        "move them on each merge day"
+    ) in output
+    assert "line 133 has no branch: create one" not in output
+    # As the README's table says it, the plan reads it.
+    text = config.replace(
+        'branches = { "134" = "main" }', 'branches = { "133" = "release", "134" = "beta" }'
+    )
+    (tmp_path / "ws" / "releasekit.toml").write_text(text.replace("last = 0", "last = 1"))
+    assert plan_lines(tmp_path / "ws")[1:] == [
+        ("133", "release", "133.0.3", "133.0.4", "FIREFOX_133_0_4_RELEASE"),
+        ("128", "esr128", "128.5.0", "128.5.1", "FIREFOX_128_5_1esr_RELEASE"),
+        ("115", "esr115", "115.18.0", "115.18.1", "FIREFOX_115_18_1esr_RELEASE"),
+    ]
+
+
 ADVISORY = (
     '+++\nid = "MFSA-2026-0001"\ntitle = "Use-after-free in animation timeline"\n'
     'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"\ncve = "CVE-2026-40009"\n'

@@ -505,3 +505,23 @@ def test_mozillas_esr_branches_and_tags() -> None:
         'esr = ["128", "115"]: tagged FIREFOX_{version:_}esr_RELEASE, on esr128 and esr115'
         in survey.inferred
     )
+
+
+@pytest.mark.parametrize(
+    ("branch", "said"),
+    [
+        (
+            "release",
+            "branches: no name says the line of release, which carries v2.1.0: if it carries "
+            '2.1, set branches = { "2.1" = "release" } and last = 2 (2.1, 2.0), and move it as '
+            "the branch moves on",
+        ),
+        ("feature-x", None),  # made after v2.1.0, it carries it too: no line of its own
+    ],
+)
+def test_a_release_branch_that_names_no_line(branch: str, said: str | None) -> None:
+    tags = [("v2.0.0", ""), ("v2.1.0", "")]
+    survey = infer(facts({"main": [], "release-2.0": ["v2.0.0"], branch: ["v2.1.0"]}, tags), "x")
+    unnamed = [check for check in survey.checks if check.startswith("branches: no name")]
+    assert unnamed == ([said] if said else [])
+    assert any("line 2.1 has no branch: create one" in c for c in survey.checks) == (not said)
