@@ -21,7 +21,8 @@ branches and tags as they are (nothing is fetched or written).
   development branch too, with ``prerelease``); else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
-  When it lives on the development branch, ``branches`` says so.
+  When it lives on the development branch, ``branches`` says so. A guess gives way to the
+  line a live version file on that branch says (Django's main: ``(6, 0, 0, "alpha", 0)``).
 - **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
   holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
@@ -44,7 +45,7 @@ from packaging.version import Version
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import fill, line_key, line_of
-from releasekit.release.surveyfiles import find_bumps, find_changelog
+from releasekit.release.surveyfiles import find_bumps, find_changelog, upcoming_from_bumps
 from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
@@ -77,6 +78,7 @@ class Survey:
     newest: Tagged | None = None  # the newest release (its tree is searched for bump files)
     line_branches: dict[str, str] = field(default_factory=dict)  # supported line -> branch
     latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
+    guess: str | None = None  # the branch of a guessed upcoming line (its version files tell)
 
 
 def _glued(spelling: str, written: str) -> bool:
@@ -271,6 +273,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     if upcoming_branch is None:
         check(f"upcoming: no branch for {line_of_upcoming}: create it, or name it in branches")
     elif guessed:
+        # The minor (or major) after the newest release, not a pre-release's line: the
+        # branch's version files may tell it (upcoming_from_bumps).
+        survey.guess = None if "pre-release" in why else upcoming_branch
         check(f'upcoming = "{line_of_upcoming}" is a guess: set the line {upcoming_branch} becomes')
         on_it = facts.contains(facts.branches[upcoming_branch], newest.tag.commit)
         if on_it and branch_of(newest.line) is None and upcoming_branch == development:
@@ -481,4 +486,5 @@ def survey_repository(
     bumps = find_bumps(repo, facts, survey)
     changelog = find_changelog(repo, survey)
     survey.table = dataclasses.replace(survey.table, bumps=bumps, changelog=changelog)
+    upcoming_from_bumps(repo, facts, survey)
     return survey

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from releasekit.adapters.git import ProductRepo
-from releasekit.model.checks import bump_format
+from releasekit.model.checks import bump_format, line_key
 from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
 from releasekit.release.versionfiles import (
@@ -31,6 +32,7 @@ from releasekit.release.versionfiles import (
     VERSION_FILES,
     holds,
     marker_guess,
+    read_version,
     text_at,
     version_format,
     version_lines,
@@ -96,6 +98,48 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
             "version.h, package.json...): name the files that carry the version"
         )
     return tuple(found)
+
+
+def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
+    """A guessed upcoming line made sure of: the line the live version files on its branch
+    say (Django's main, ``(6, 0, 0, "alpha", 0)``, after 5.2: 6.0, not the guess 5.3), when
+    one of them says one after the newest release's, before the major after the next; the
+    table and what init says changed."""
+    branch, table, newest = survey.guess, survey.table, survey.newest
+    if branch is None or newest is None:
+        return
+    tip = facts.branches[branch]
+    for bump in (each for each in table.bumps if each.live):
+        text = text_at(repo, tip, bump.path)
+        forms = (bump.development, bump.format) if bump.development else (bump.format,)
+        said = [read_version(text, form) for form in forms] if text is not None else []
+        version = next((each for each in said if each is not None), None)
+        if version is None:
+            continue
+        line = line_key(version, table.line_parts)
+        # After the newest release, and not past the next major (Redis's unstable says
+        # 255.255.255, a placeholder).
+        if (
+            Version(line) <= Version(newest.line)
+            or Version(version).major > newest.version.major + 1
+        ):
+            continue
+        old = table.upcoming
+        branches = {(line if name == old else name): on for name, on in table.branches.items()}
+        survey.table = dataclasses.replace(table, upcoming=line, branches=branches)
+        survey.line_branches = {
+            (line if name == old else name): on for name, on in survey.line_branches.items()
+        }
+        was = "" if line == old else f" (not the guess {old})"
+        for number, said_line in enumerate(survey.inferred):
+            if said_line.startswith(f'upcoming = "{old}":'):
+                why = f"{branch}'s {bump.path} says {version}{was}"
+                survey.inferred[number] = f'upcoming = "{line}": {why}'
+        survey.checks[:] = [
+            each for each in survey.checks if not each.startswith(f'upcoming = "{old}" is a guess')
+        ]
+        survey.guess = None
+        return
 
 
 def _spelt(form: str) -> str:

@@ -5,6 +5,7 @@ version, written as a format with ``{version}``."""
 from __future__ import annotations
 
 import re
+import string
 
 from packaging.version import Version
 
@@ -132,6 +133,27 @@ def _numbers_format(text: str, version: str) -> str | None:
     if len(line) > 200 or "{" in line or "}" in line or not line.isprintable():
         return None
     return numbers.sub(lambda m: "{major}" + m[1] + "{minor}" + m[2] + "{micro}", line)
+
+
+def read_version(text: str, form: str) -> str | None:
+    """The version ``text`` says in ``form`` (``{version}``, or ``{major}`` and ``{minor}``
+    with ``{micro}`` or not), when one line says one; else None."""
+    pattern = ""
+    for literal, name, _, _ in string.Formatter().parse(form):
+        pattern += re.escape(literal)
+        if name == "version":
+            pattern += r"(?P<version>[0-9]+(?:\.[0-9]+)+)(?![0-9A-Za-z]|\.[0-9])"
+        elif name is not None:
+            pattern += rf"(?P<{name}>[0-9]+)"
+    found = [m for m in map(re.compile(pattern).search, text.splitlines()) if m is not None]
+    if len(found) != 1:
+        return None
+    values = found[0].groupdict()
+    if "version" in values:
+        return values["version"]
+    if "major" not in values or "minor" not in values:
+        return None
+    return ".".join(str(int(values[n])) for n in ("major", "minor", "micro") if n in values)
 
 
 def text_at(repo: ProductRepo, commit: str, path: str) -> str | None:

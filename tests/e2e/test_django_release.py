@@ -188,6 +188,35 @@ def test_a_branch_in_neither_state_leaves_the_bump_commented_out(
     ) in made.output
 
 
+def test_a_feature_release_alone_and_main_s_next_major(tmp_path: Path) -> None:
+    # April 2025: stable/5.2.x has the tag 5.2 alone, its file (5, 2, 1, "alpha", 0), and
+    # main says (6, 0, 0, "alpha", 0). The line is 5.2, its next release 5.2.1; init
+    # guessed main's line as 5.3, the minor after 5.2 (Django goes from x.2 to x+1.0).
+    django = django_like(tmp_path / "django", feature=True)
+    made, config = init_django(django, tmp_path)
+    assert 'upcoming = "6.0"' in config and 'branches = { "6.0" = "main" }' in config
+    assert (
+        'inferred: upcoming = "6.0": main\'s django/__init__.py says 6.0.0 (not the guess 5.3)'
+    ) in made.output
+    assert 'upcoming = "5.3"' not in made.output
+    assert "inferred: last = 3: 5.2, 5.1, 5.0" in made.output
+    hold(tmp_path / "ws", django, HIGH, {"6.0": "main", "5.2": "stable/5.2.x",
+                                         "5.1": "stable/5.1.x", "5.0": "stable/5.0.x"})  # fmt: skip
+    planned = run(tmp_path / "ws", "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    assert {name: line["next_version"] for name, line in lines.items()} == {
+        "6.0": "6.0.0", "5.2": "5.2.1", "5.1": "5.1.5", "5.0": "5.0.11"
+    }  # fmt: skip
+    assert lines["5.2"]["tag"] == "5.2.1" and lines["5.2"]["release"]["files"] == [INIT]
+
+
+def test_main_s_version_file_confirms_the_guessed_upcoming(django: Product, tmp_path: Path) -> None:
+    made, _ = init_django(django, tmp_path)
+    assert 'inferred: upcoming = "5.2": main\'s django/__init__.py says 5.2.0\n' in made.output
+    assert 'upcoming = "5.2" is a guess' not in made.output
+
+
 def test_the_plan_moves_the_alpha_of_the_post_release_bump_to_final(
     django: Product, tmp_path: Path
 ) -> None:

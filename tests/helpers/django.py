@@ -57,16 +57,18 @@ RELEASES = (
 )
 
 
-def django_like(root: Path, *, post: bool = True) -> Product:
+def django_like(root: Path, *, post: bool = True, feature: bool = False) -> Product:
     """Django's branches and tags of December 2024 (``post``: each release followed by
-    the post-release bump to the next version's alpha, as Django's checklist does)."""
+    the post-release bump to the next version's alpha, as Django's checklist does;
+    ``feature``: and of April 2025, 5.2 released, ``stable/5.2.x`` with the tag ``5.2``
+    alone, ``main`` 6.0)."""
     product = Product.create(root, {INIT: init_py("4.2", "alpha"), "README.rst": "Django\n"})
     branches = {}
-    for line, version in RELEASES:
+    for line, version in RELEASES + ((("5.2", "5.2"),) if feature else ()):
         branch = f"stable/{line}.x"
         if branch not in branches:
             branches[branch] = product.commit(branch, {}, f"[{line}.x] Branch", create_from="main")
-            after = {"4.2": "5.0", "5.0": "5.1", "5.1": "5.2"}[line]
+            after = {"4.2": "5.0", "5.0": "5.1", "5.1": "5.2", "5.2": "6.0"}[line]
             product.commit("main", {INIT: init_py(after, "alpha")}, f"Bumped to {after}.")
         product.commit(
             branch, {INIT: init_py(version)}, f"[{line}.x] Bumped version for {version} release."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from releasekit.release.versionfiles import version_format
+from releasekit.release.versionfiles import read_version, version_format
 
 DJANGO = 'VERSION = ({major}, {minor}, {micro}, "final", 0)'
 
@@ -26,3 +26,18 @@ DJANGO = 'VERSION = ({major}, {minor}, {micro}, "final", 0)'
 )  # fmt: skip
 def test_a_tuple_of_the_numbers(text: str, version: str, expected: str | None) -> None:
     assert version_format(text, version) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "form", "expected"),
+    [
+        ('VERSION = (6, 0, 0, "alpha", 0)\n', DJANGO.replace("final", "alpha"), "6.0.0"),
+        ('VERSION = (6, 0, 0, "alpha", 0)\n', DJANGO, None),  # not in this state
+        ('__version__ = "3.1.0.dev0"\n', '__version__ = "{version}.dev0"', "3.1.0"),
+        ('__version__ = "3.1.0"\n', '__version__ = "{version}"', "3.1.0"),
+        ("#define PY_MICRO_VERSION 4\n", "#define PY_MICRO_VERSION {micro}", None),  # no line
+        ('a = "1.0"\na = "2.0"\n', 'a = "{version}"', None),  # which one?
+    ],
+)  # fmt: skip
+def test_the_version_a_file_says(text: str, form: str, expected: str | None) -> None:
+    assert read_version(text, form) == expected
