@@ -12,10 +12,10 @@ branches and tags as they are (nothing is fetched or written).
   version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``) or its only
   number between underscores (PostgreSQL's ``REL_16_STABLE``; ``REL9_6_STABLE`` is line
   9.6, as ``{line:_}``, and so is Ruby's ``ruby_3_3`` 3.3; Mozilla's ``esr128`` is 128);
-  ``branch`` is the pattern that names the most lines that have releases (or come after them). Lines
-  are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such branches name more
-  of those lines than ``MAJOR.MINOR`` ones do. A line whose branch only another pattern
-  names goes in ``branches``.
+  ``branch`` is the pattern that names the most lines that have releases (or come after
+  them). Lines are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such
+  branches name more of those lines than ``MAJOR.MINOR`` ones do. A line whose branch
+  only another pattern names goes in ``branches``.
 - **Upcoming**: the newest line after every release that has a branch (when that branch
   carries a pre-release of it, as CPython's 3.14 in its betas, a check tells how to fix the
   development branch too, with ``prerelease``); else the line of a
