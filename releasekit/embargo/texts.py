@@ -214,13 +214,17 @@ def predisclosure(
             if cell.advisory == advisory.id and cell.required
         ]
         items.append({**_private(advisory), "details": advisory.body.strip(), "lines": lines})
-    context = {
+    readable = {
         "project": {"name": settings.project.name},
         "release": instant,
         "zone": settings.zone,
-        "advisories": items,
     }
-    return _render(render.environment(settings.templates_dir), "notify", context)
+    env = render.environment(settings.templates_dir)
+    # The Subject is the one part every mail server on the way reads (PGP/MIME encrypts the
+    # body only): its template gets the project and the instant, never the advisories.
+    subject, _ = _render(env, "notify", readable, body=False)
+    _, body = _render(env, "notify", {**readable, "advisories": items})
+    return subject, body
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -248,8 +252,11 @@ def _project(settings: Settings) -> dict[str, str]:
     return {"name": project.name, "site_url": project.site_url, "time_zone": project.time_zone}
 
 
-def _render(env: jinja2.Environment, name: str, values: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject on one line, body) from ``NAME-subject.txt.j2`` and ``NAME.txt.j2``."""
+def _render(
+    env: jinja2.Environment, name: str, values: Mapping[str, Any], body: bool = True
+) -> tuple[str, str]:
+    """(subject on one line, body) from ``NAME-subject.txt.j2`` and ``NAME.txt.j2`` (the
+    body "" when ``body`` is False)."""
     subject = render.render(env, f"{name}-subject.txt.j2", **values)
-    body = render.render(env, f"{name}.txt.j2", **values)
-    return " ".join(subject.split()), body
+    text = render.render(env, f"{name}.txt.j2", **values) if body else ""
+    return " ".join(subject.split()), text

@@ -260,3 +260,29 @@ def test_an_announcement_sent_days_after_the_release_is_dated_when_sent(
         assert message["Date"].datetime >= later
         text = message.get_payload()[0].get_content()
         assert "Released: 2026-12-01 14:00 UTC" in text
+
+
+def test_an_overriding_predisclosure_subject_gets_nothing_of_the_issues(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_server: SmtpServer,
+    fresh_gpg_home: GpgHome,
+) -> None:
+    # The body is encrypted; the Subject is read by every server on the way. A workspace's
+    # subject template that prints all it gets must get no advisory (as the tag message's).
+    cache = tmp_path_factory.getbasetemp() / "product-cache"
+    release, _ = notify_release(
+        tmp_path, cache, smtp_server, fresh_gpg_home, ("security@distro.example",)
+    )
+    (release.root / "templates").mkdir(exist_ok=True)
+    (release.root / "templates" / "notify-subject.txt.j2").write_text(
+        "[{{ project.name }}] {{ advisories | default('') }} {{ release }}"
+    )
+    with time_machine.travel(EMBARGO - timedelta(days=2), tick=False):
+        sent = release.run("embargo", "notify", "--yes")
+        assert sent.exit_code == 0, sent.output + sent.stderr
+    (received,) = release.smtp.messages
+    subject = str(email.message_from_bytes(received.data, policy=policy.default)["Subject"])
+    assert subject == "[Acme Server] 2026-12-01 14:00:00+00:00"  # (advisories: undefined)
+    for secret in (DETAIL_MARKER, "ACSA-2026-0001", "Link previews", "CVE-2026-40002"):
+        assert secret.encode() not in received.data
