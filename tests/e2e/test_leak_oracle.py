@@ -50,7 +50,8 @@ def test_no_marker_shows_before_its_field_is_public(
     one()
     print(
         f"\nleak oracle: {tally.cases} cases, {tally.instants} instants, {tally.files} files "
-        f"scanned; leaks {dict(tally.leaks)}, stale {dict(tally.stale)}; texts: "
+        f"scanned; leaks {dict(tally.leaks)}, stale {dict(tally.stale)}, changed by an "
+        f"embargoed advisory {dict(tally.changed)}; texts: "
         f"{texts.instants} lifts, {texts.files} texts, leaks {dict(texts.leaks)}"
     )
     assert tally.cases > CASES // 2

@@ -6,19 +6,22 @@ A marker may appear (in a file's bytes or its path, in any letter case) only whe
 contract's table (PRODUCT.md, "What is public when") makes its field public at that instant:
 
 - embargoed (no ``released``, or ``released`` later than the instant): nothing;
-- released: id, title, summary, fix commits, revision reasons, and the fields named in
-  ``[disclosure] at_release`` (cve, credits, cwe, component);
+- released: id, title, summary, affected and fixed versions, fix commits, revision reasons,
+  and the fields named in ``[disclosure] at_release`` (cve, credits, cwe, component);
 - disclosed (midnight UTC of ``released`` + ``disclosure_days``, or the release when later):
-  everything, the details and the severity justification too.
+  everything, the details, severity justification, report date and embargo instant too.
 
 The rule is written here again, from the table, and never taken from releasekit's code.
 Between two builds of one workspace the inputs may change in ways that take fields off the
 site (``at_release`` shortened, ``disclosure_days`` raised, a release undone, a file
 removed, the templates changed): the second build must be byte for byte what a fresh build
-of the same inputs makes. Also scanned: what publish printed (a CI job's log). Generated
-besides: CVE ids shared between advisories, drafts, the site's templates replaced by ones
-that print all they get, and builds that take a large site's way (workers, caches). And the
-oracle checks itself: every public field (but those a site need not show) must show.
+of the same inputs makes. An advisory not public then changes nothing: the site built
+without it is the same, byte for byte, and so is the log; an embargoed file added, edited or
+removed between two builds leaves the log as a build with nothing changed prints it. Also
+scanned: what publish printed (a CI job's log). Generated besides: CVE ids shared between
+advisories, drafts, the site's templates replaced by ones that print all they get, and
+builds that take a large site's way (workers, caches). And the oracle checks itself: every
+public field (but those a site need not show) must show.
 """
 
 from __future__ import annotations
@@ -214,6 +217,7 @@ class Tally:
     files: int = 0
     leaks: Counter[str] = field(default_factory=Counter)
     stale: Counter[str] = field(default_factory=Counter)
+    changed: Counter[str] = field(default_factory=Counter)  # by an embargoed advisory
 
 
 def scan(
@@ -374,15 +378,19 @@ def cases(draw: Callable[[Any], Any]) -> Case:
 
 def write_workspace(root: Path, specs: list[Spec], config: Config) -> None:
     root.mkdir(parents=True, exist_ok=True)
-    (root / "releasekit.toml").write_text(config.text())
+    toml = root / "releasekit.toml"
+    if not toml.exists() or toml.read_text() != config.text():
+        toml.write_text(config.text())
     folder = root / "advisories"
     folder.mkdir(parents=True, exist_ok=True)
     wanted = {f"{spec.id}.md" for spec in specs}
     for path in folder.iterdir():
         if path.name not in wanted:
             path.unlink()
-    for spec in specs:
-        (folder / f"{spec.id}.md").write_text(spec.text())
+    for spec in specs:  # (a file whose text is the same is left alone, as an editor does)
+        path = folder / f"{spec.id}.md"
+        if not path.exists() or path.read_text() != spec.text():
+            path.write_text(spec.text())
 
 
 # Prints every value a site template gets: an overriding template must get no more than the
@@ -476,20 +484,74 @@ def run_case(root: Path, case: Case, tally: Tally) -> list[str]:
 
     # A fresh build of the same inputs at the same instant: the second build may differ from
     # it in nothing (a leftover of the first build is a stale page, feed or record).
-    fresh = root.parent / (root.name + "-fresh")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    write_workspace(fresh, after, case.change.config)
-    if case.change.dump:
-        _dump_templates(fresh)
-    _publish(fresh, case.second)
-    built, clean = _bytes(root / "site"), _bytes(fresh / "site")
-    for path in sorted(set(built) | set(clean)):
-        if built.get(path) != clean.get(path):
-            tally.stale[output_kind(path)] += 1
-            state = (
-                "left over" if path not in clean else "missing" if path not in built else "differs"
-            )
-            problems.append(f"stale after the change: {path} {state}")
+    problems += _quiet(root, case, tally)
+    fresh = _fresh(root, "fresh", after, case)
+    problems += _differences("stale after the change", root, fresh, tally.stale)
+    # And without the advisories that are not public then: an embargoed advisory changes
+    # nothing anywhere (not a byte of the site, not a word of the log).
+    shown = [s for s in after if public(s, case.change.config, case.second)]
+    if len(shown) < len(after):
+        bare = _fresh(root, "bare", shown, case)
+        problems += _differences("an embargoed advisory changed", bare, fresh, tally.changed)
+        logs = [(p / "publish.log").read_text().replace(str(p), "WS") for p in (fresh, bare)]
+        if logs[0] != logs[1]:
+            tally.changed["publish log"] += 1
+            problems.append(f"an embargoed advisory changed the publish log: {logs}")
     tally.cases += 1
     return problems
+
+
+def _quiet(root: Path, case: Case, tally: Tally) -> list[str]:
+    """An embargoed advisory added, edited, then removed between builds at the second
+    instant: each build prints what one with nothing changed prints (the daily publish's
+    log tells no one that an embargoed file came, changed or went)."""
+    large = case.large[1]
+    unchanged = _publish(root, case.second, large)
+    late = embargo_near(case.second + timedelta(days=5), 9)
+    spec = Spec(9, None, late, True, 2, False, True)
+    path = root / "advisories" / f"{spec.id}.md"
+    said = []
+    for text in (spec.text(), replace(spec, override=False, credits=0).text(), None):
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text)
+        said.append(_publish(root, case.second, large))
+    tally.instants += 3
+    found = [
+        f"the publish log told of an embargoed file: {log!r}" for log in said if log != unchanged
+    ]
+    if found:
+        tally.changed["publish log"] += len(found)
+    return found
+
+
+def _fresh(root: Path, name: str, specs: list[Spec], case: Case) -> Path:
+    """A new workspace beside ``root`` with ``specs``, built at the case's second instant
+    (what publish printed in its publish.log)."""
+    fresh = root.parent / f"{root.name}-{name}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    write_workspace(fresh, specs, case.change.config)
+    if case.change.dump:
+        _dump_templates(fresh)
+    (fresh / "publish.log").write_text(_publish(fresh, case.second))
+    return fresh
+
+
+def _differences(what: str, one: Path, other: Path, counts: Counter[str]) -> list[str]:
+    """The files in which ``one``'s site differs from ``other``'s."""
+    built, clean = _bytes(one / "site"), _bytes(other / "site")
+    found = []
+    for path in sorted(set(built) | set(clean)):
+        if built.get(path) != clean.get(path):
+            counts[output_kind(path)] += 1
+            state = (
+                "only in the first"
+                if path not in clean
+                else "only in the second"
+                if path not in built
+                else "differs"
+            )
+            found.append(f"{what}: {path} {state}")
+    return found
