@@ -75,7 +75,7 @@ def lint_command(obj: Context) -> None:
     tag names and tag messages of the supported lines, and the committer. Words: the
     defaults (security, vulnerab*, exploit*, CVE, ...), public advisory ids (CVE, GHSA,
     PYSEC, RUSTSEC, GO, OSV, the project's prefix) and bug-bounty report links, [lint]
-    words, and every advisory id, CVE id and reporter name, in any spelling (look-alike
+    words, and every advisory id, CVE id, CWE id and reporter name, in any spelling (look-alike
     letters, invisible characters, other separators, joined or reversed: see SECURITY.md);
     [lint] allow passes exact phrases. Each finding is FILE:LINE: word: context. Exit 0 when
     clean, 1 with findings.

@@ -312,12 +312,15 @@ def _context(line: str, column: int, length: int) -> str:
 
 
 def workspace_words(settings: Settings, advisories: Iterable[Advisory]) -> list[str]:
-    """The default words, ``[lint] words``, and every advisory id, CVE id and reporter name."""
+    """The default words, ``[lint] words``, and every advisory id, CVE id, CWE id and
+    reporter name."""
     words = [*DEFAULT_WORDS, *settings.lint.words]
     for advisory in advisories:
         words.append(advisory.id)
         if advisory.cve:
             words.append(advisory.cve)
+        if advisory.cwe:  # (public from the disclosure: the lift pushes at the release)
+            words.append(advisory.cwe)
         words.extend(credit.name for credit in advisory.credits)
     return words
 

@@ -438,6 +438,27 @@ def product(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Product
     return release_product(tmp_path_factory.getbasetemp(), tmp_path / "product")
 
 
+def test_lint_finds_an_advisorys_cwe_id_in_what_the_lift_pushes(
+    ws: Workspace, product: Product, run: Run
+) -> None:
+    # The lift pushes at the release; an advisory's CWE id is public from its disclosure
+    # date (or the release, when [disclosure] at_release names it): like its CVE id, a
+    # pushed text that names it tells the kind of weakness fixed before its time.
+    ws.write("releasekit.toml", workspace_config(product.clone))
+    ws.advisory("ACSA-2026-0001", cwe='"CWE-862"')
+    export = FILES["src/export.c"]
+    leaky = product.fix(
+        "v10.3.1", {"src/export.c": replace_line(export, 2, "ok")}, "Check the owner (cwe 862)"
+    )
+    (ws.root / "patches" / "ACSA-2026-0001").mkdir(parents=True)
+    (ws.root / "patches" / "ACSA-2026-0001" / "10.3.patch").write_bytes(leaky)
+    result = run("lint")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "patches/ACSA-2026-0001/10.3.patch:4: CWE-862: Check the owner (cwe 862)"
+    ]
+
+
 def test_lint_command(ws: Workspace, product: Product, run: Run) -> None:
     extra = '\n[lint]\nwords = ["bluebird"]\nallow = ["security.txt"]\n'
     ws.write("releasekit.toml", workspace_config(product.clone, extra))
