@@ -14,12 +14,12 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import time_machine
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
 from tests.e2e.test_embargo import EMBARGO, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.repos import Product, git, workspace_config
@@ -89,31 +89,20 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
-def hold_fixes(root: Path, product: Product) -> None:
-    (root / "advisories" / "ACSA-2026-0001.md").write_text(
-        '+++\nid = "ACSA-2026-0001"\ntitle = "Archives unpacked past their end"\n'
-        'cvss = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"\n'
-        'cve = "CVE-2026-40021"\nembargo = 2026-12-01T14:00:00Z\n'
-        'summary = "A crafted archive."\n+++\n\nDetails.\n'
-    )
-    for line, branch in (("3.13", "main"), ("3.12", "3.12")):
-        hold = root.parent / f"{line}.patch"
-        hold.write_bytes(product.fix(branch, {"Lib/tarfile.py": "# bounds\n"}, "Check bounds"))
-        assert run(root, "patch", "add", "ACSA-2026-0001", "--line", line, str(hold)).exit_code == 0
+ADVISORY = {
+    "id": "ACSA-2026-0001", "title": "Archives unpacked past their end",
+    "cvss": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", "cve": "CVE-2026-40021",
+    "embargo": EMBARGO_AT, "summary": "A crafted archive.",
+}  # fmt: skip
+
+LINES = {"3.13": "main", "3.12": "3.12"}
+FIX = ({"Lib/tarfile.py": "# bounds\n"}, "Check bounds")
 
 
 def lift(root: Path, gpg_home: GpgHome) -> None:
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
-
-
-def released(product: Product, tag: str) -> tuple[str, list[str]]:
-    """The version file at ``tag`` on the remote, and the files its commit changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    blob = commit.tree[PATCHLEVEL]
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    return blob.data.decode(), changed
 
 
 def test_cpython_releases_move_two_defines_of_patchlevel_h() -> None:
@@ -133,9 +122,10 @@ def test_the_release_commit_moves_every_define_of_the_version(
     # stayed 10, a file that said two versions. {micro} names the define's number.
     product = cpython_312(tmp_path / "cpython")
     root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMPS)
-    hold_fixes(root, product)
+    hold_fixes(root, product, ADVISORY, LINES, FIX)
     lift(root, gpg_home)
-    text, changed = released(product, "v3.12.11")
+    texts, changed = product.released("v3.12.11", PATCHLEVEL)
+    text = texts[PATCHLEVEL]
     expected = patchlevel("3.12.10").replace(MICRO.format(10), MICRO.format(11))
     assert text == expected.replace(STRING.format("3.12.10"), STRING.format("3.12.11"))
     assert changed == [PATCHLEVEL]
@@ -149,13 +139,14 @@ def test_the_version_with_its_post_release_marker_is_the_current_one(
     # release commit writes "3.12.11", as CPython's own does, and adds no "Post" commit.
     product = cpython_312(tmp_path / "cpython", marked=True)
     root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMPS)
-    hold_fixes(root, product)
+    hold_fixes(root, product, ADVISORY, LINES, FIX)
     planned = run(root, "plan", "--json")
     assert planned.exit_code == 0, planned.output
     line = next(n for n in json.loads(planned.stdout)["lines"] if n["line"] == "3.12")
     assert (line["problems"], line["release"]["files"]) == ([], [PATCHLEVEL])
     lift(root, gpg_home)
-    text, changed = released(product, "v3.12.11")
+    texts, changed = product.released("v3.12.11", PATCHLEVEL)
+    text = texts[PATCHLEVEL]
     expected = patchlevel("3.12.10").replace(MICRO.format(10), MICRO.format(11))
     assert text == expected.replace(STRING.format("3.12.10"), STRING.format("3.12.11"))
     assert changed == [PATCHLEVEL]

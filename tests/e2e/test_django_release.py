@@ -14,7 +14,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import pytest
 import time_machine
 from click.testing import CliRunner, Result
@@ -22,6 +21,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.django import INIT, django_like, init_py
 from tests.helpers.gpg import GpgHome
 from tests.helpers.repos import Product, git, workspace_config
@@ -64,24 +64,13 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
 
 
 def hold(root: Path, product: Product, cvss: str, lines: dict[str, str]) -> None:
-    (root / "advisories" / f"{ID}.md").write_text(
-        f'+++\nid = "{ID}"\ntitle = "Potential denial-of-service in floatformat"\n'
-        f'cvss = "{cvss}"\ncve = "CVE-2026-40021"\nembargo = 2026-12-01T14:00:00Z\n'
-        'summary = "floatformat could use a lot of memory."\n+++\n\nDetails.\n'
-    )
-    for line, branch in lines.items():
-        patch = root.parent / f"{line}.patch"
-        files = {"django/utils/numberformat.py": "# at most 200 digits\n"}
-        patch.write_bytes(product.fix(branch, files, "Fixed #35000 -- Limited digits."))
-        held = run(root, "patch", "add", ID, "--line", line, str(patch))
-        assert held.exit_code == 0, held.output
-
-
-def released(product: Product, tag: str) -> tuple[str, list[str]]:
-    """django/__init__.py at ``tag`` on the remote, and the files its commit changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    return commit.tree[INIT].data.decode(), changed
+    advisory = {
+        "id": ID, "title": "Potential denial-of-service in floatformat", "cvss": cvss,
+        "cve": "CVE-2026-40021", "embargo": EMBARGO_AT,
+        "summary": "floatformat could use a lot of memory.",
+    }  # fmt: skip
+    fix = {"django/utils/numberformat.py": "# at most 200 digits\n"}
+    hold_fixes(root, product, advisory, lines, (fix, "Fixed #35000 -- Limited digits."))
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +256,7 @@ def test_a_low_fix_in_main_and_the_lts_leaves_5_1_and_5_0_unfixed(
     assert lifted.exit_code == 0, lifted.output
     # The release commit of 4.2.18 says (4, 2, 18, "final", 0) and changes nothing else;
     # main gets the fix only; 5.1 and 5.0 get nothing (Low: upcoming and LTS).
-    assert released(django, "4.2.18") == (init_py("4.2.18"), [INIT])
+    assert django.released("4.2.18", INIT) == ({INIT: init_py("4.2.18")}, [INIT])
     tags = git(django.remote, "tag", "--list").split()
     assert "5.1.5" not in tags and "5.0.11" not in tags and "5.2" not in tags
     fixed = "# at most 200 digits"

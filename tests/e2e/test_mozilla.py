@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from releasekit.cli import cli
 from tests.e2e.test_conventions import plan_lines, run, workspace
 from tests.e2e.test_embargo import EMBARGO, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.mozilla import firefox_like
 from tests.helpers.repos import Product, git
@@ -128,23 +129,13 @@ def test_init_says_which_lines_release_and_beta_carry(tmp_path: Path) -> None:
     ]
 
 
-ADVISORY = (
-    '+++\nid = "MFSA-2026-0001"\ntitle = "Use-after-free in animation timeline"\n'
-    'cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"\ncve = "CVE-2026-40009"\n'
-    'embargo = 2026-12-01T14:00:00Z\nsummary = "A page could run code in the content process."\n'
-    "+++\n\nDetails.\n"
-)
-LINES = (("134", "beta"), ("133", "release"), ("128", "esr128"), ("115", "esr115"))
-
-
-def hold_fixes(root: Path, product: Product, tmp_path: Path) -> None:
-    (root / "advisories" / "MFSA-2026-0001.md").write_text(ADVISORY)
-    for line, branch in LINES:
-        fix = product.fix(branch, {"dom/animation/Timeline.cpp": "// checked\n"}, "Bug 1923344")
-        path = tmp_path / f"{line}.patch"
-        path.write_bytes(fix)
-        held = run(root, "patch", "add", "MFSA-2026-0001", "--line", line, str(path))
-        assert held.exit_code == 0, held.output
+ADVISORY = {
+    "id": "MFSA-2026-0001", "title": "Use-after-free in animation timeline",
+    "cvss": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", "cve": "CVE-2026-40009",
+    "embargo": EMBARGO_AT, "summary": "A page could run code in the content process.",
+}  # fmt: skip
+LINES = {"134": "beta", "133": "release", "128": "esr128", "115": "esr115"}
+FIX = ({"dom/animation/Timeline.cpp": "// checked\n"}, "Bug 1923344")
 
 
 def test_a_chemspill_is_lifted_as_mozilla_names_it(
@@ -155,7 +146,7 @@ def test_a_chemspill_is_lifted_as_mozilla_names_it(
     root = firefox_workspace(
         tmp_path, product, extra, committer='"Release Bot <release@example.org>"'
     )
-    hold_fixes(root, product, tmp_path)
+    hold_fixes(root, product, ADVISORY, LINES, FIX)
     dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
     assert dry.exit_code == 0, dry.output
     for tag in ("FIREFOX_133_0_4_RELEASE", "FIREFOX_128_5_1esr_RELEASE"):

@@ -16,7 +16,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import pytest
 import time_machine
 from click.testing import CliRunner, Result
@@ -24,6 +23,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.openssl import DAT, openssl_like, version_dat
 from tests.helpers.repos import Product, git, workspace_config
@@ -98,25 +98,13 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
 
 
 def hold(root: Path, product: Product, cvss: str, lines: dict[str, str], **more: str) -> None:
-    extra = "".join(f'{key} = "{value}"\n' for key, value in more.items())
-    (root / "advisories" / f"{ID}.md").write_text(
-        f'+++\nid = "{ID}"\ntitle = "Handshakes with unauthenticated servers do not abort"\n'
-        f'cvss = "{cvss}"\ncve = "CVE-2026-40031"\nembargo = 2026-12-01T14:00:00Z\n{extra}'
-        'summary = "Clients could miss a failed server check."\n+++\n\nDetails.\n'
-    )
-    for line, branch in lines.items():
-        patch = root.parent / f"{line}.patch"
-        files = {"ssl/statem/statem_clnt.c": "/* abort on a failed check */\n"}
-        patch.write_bytes(product.fix(branch, files, "Fix the abort of a failed check"))
-        held = run(root, "patch", "add", ID, "--line", line, str(patch))
-        assert held.exit_code == 0, held.output
-
-
-def at_tag(product: Product, tag: str) -> tuple[str, list[str]]:
-    """VERSION.dat at ``tag`` on the remote, and the files its commit changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    return commit.tree[DAT].data.decode(), changed
+    advisory = {
+        "id": ID, "title": "Handshakes with unauthenticated servers do not abort", "cvss": cvss,
+        "cve": "CVE-2026-40031", "embargo": EMBARGO_AT, **more,
+        "summary": "Clients could miss a failed server check.",
+    }  # fmt: skip
+    fix = {"ssl/statem/statem_clnt.c": "/* abort on a failed check */\n"}
+    hold_fixes(root, product, advisory, lines, (fix, "Fix the abort of a failed check"))
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +184,7 @@ def test_a_moderate_fix_is_released_in_every_line(
     for line, version in NEXT.items():
         if line != "3.5":
             released = version_dat(version, "1 Dec 2026")  # the day of the embargo, UTC
-            assert at_tag(openssl, f"openssl-{version}") == (released, [DAT])
+            assert openssl.released(f"openssl-{version}", DAT) == ({DAT: released}, [DAT])
     tags = git(openssl.remote, "tag", "--list").split()
     assert "openssl-3.5.0" not in tags
     assert git(openssl.remote, "show", f"master:{DAT}") + "\n" == version_dat("3.5.0")

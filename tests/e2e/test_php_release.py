@@ -17,7 +17,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import pytest
 import time_machine
 from click.testing import CliRunner, Result
@@ -25,6 +24,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.php import (
     CONFIGURE,
@@ -97,26 +97,16 @@ def workspace(tmp_path: Path, product: Product, extra: str, off: bool = True) ->
     return root
 
 
-def hold(root: Path, product: Product, lines: dict[str, str]) -> None:
-    (root / "advisories" / f"{ID}.md").write_text(
-        f'+++\nid = "{ID}"\ntitle = "Header parsing reads past the end of a buffer"\n'
-        f'cvss = "{HIGH}"\ncve = "CVE-2026-40041"\nembargo = 2026-12-01T14:00:00Z\n'
-        'summary = "Some request headers were read past their end."\n+++\n\nDetails.\n'
-    )
-    for line, branch in lines.items():
-        patch = root.parent / f"{line}.patch"
-        files = {"main/rfc1867.c": "/* stop at the end of the header */\n"}
-        patch.write_bytes(product.fix(branch, files, "Fix reading a header to its end"))
-        held = run(root, "patch", "add", ID, "--line", line, str(patch))
-        assert held.exit_code == 0, held.output
+ADVISORY = {
+    "id": ID, "title": "Header parsing reads past the end of a buffer", "cvss": HIGH,
+    "cve": "CVE-2026-40041", "embargo": EMBARGO_AT,
+    "summary": "Some request headers were read past their end.",
+}  # fmt: skip
 
-
-def at_tag(product: Product, tag: str) -> tuple[str, str, list[str]]:
-    """php_version.h and configure.ac at ``tag`` on the remote, and the files it changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    header, configure = (commit.tree[path].data.decode() for path in (HEADER, CONFIGURE))
-    return header, configure, changed
+FIX = (
+    {"main/rfc1867.c": "/* stop at the end of the header */\n"},
+    "Fix reading a header to its end",
+)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +151,7 @@ def test_the_plan_reads_releases_tagged_off_the_branches(
     php: Product, tmp_path: Path, off: bool
 ) -> None:
     root = workspace(tmp_path, php, BUMP, off)
-    hold(root, php, LINES)
+    hold_fixes(root, php, ADVISORY, LINES, FIX)
     planned = run(root, "plan", "--json")
     if not off:  # only tags on a line's branch count: php-8.3.14 is on none
         assert planned.exit_code == 1
@@ -183,7 +173,7 @@ def test_while_a_release_candidate_is_out(php: Product, tmp_path: Path) -> None:
     # next), and PHP-8.3 cannot make 8.3.15: the plan names the file, changing nothing.
     release_candidate(php, "8.3.15")
     root = workspace(tmp_path, php, BUMP)
-    hold(root, php, {"8.3": "origin/PHP-8.3"})
+    hold_fixes(root, php, ADVISORY, {"8.3": "origin/PHP-8.3"}, FIX)
     planned = run(root, "plan")
     assert planned.exit_code == 1
     assert "line 8.3 (PHP-8.3): releases.bump: configure.ac must contain" in planned.output
@@ -196,7 +186,7 @@ def test_while_a_release_candidate_is_out(php: Product, tmp_path: Path) -> None:
         )
     )
     assert run(root, "patch", "remove", ID, "--line", "8.3").exit_code == 0
-    hold(root, php, {"8.3": "origin/PHP-8.3.15"})
+    hold_fixes(root, php, ADVISORY, {"8.3": "origin/PHP-8.3.15"}, FIX)
     planned = run(root, "plan", "--json")
     lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
     assert (lines["8.3"]["branch"], lines["8.3"]["next_version"]) == ("PHP-8.3.15", "8.3.15")
@@ -209,16 +199,15 @@ def test_a_security_release_of_every_supported_line(
 ) -> None:
     extra = mail_table(smtp_server, gpg_home.fingerprint) + BUMP
     root = workspace(tmp_path, php, extra)
-    hold(root, php, LINES)
+    hold_fixes(root, php, ADVISORY, LINES, FIX)
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
     # Each tag says its version with no "-dev", PHP_VERSION_ID as configure computes it.
     for line, version in NEXT.items():
         if line != "8.5":
-            assert at_tag(php, f"php-{version}") == (
-                php_version_h(version),
-                configure_ac(version),
+            assert php.released(f"php-{version}", HEADER, CONFIGURE) == (
+                {HEADER: php_version_h(version), CONFIGURE: configure_ac(version)},
                 [CONFIGURE, HEADER],
             )
     tags = git(php.remote, "tag", "--list").split()
@@ -259,6 +248,7 @@ def test_a_security_release_of_every_supported_line(
     with time_machine.travel(EMBARGO + timedelta(days=14, seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
-    header, configure, changed = at_tag(php, "php-8.3.16")
+    texts, changed = php.released("php-8.3.16", HEADER, CONFIGURE)
+    header, configure = texts[HEADER], texts[CONFIGURE]
     assert (header, configure) == (php_version_h("8.3.16"), configure_ac("8.3.16"))
     assert changed == [CONFIGURE, HEADER]

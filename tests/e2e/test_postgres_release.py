@@ -15,12 +15,12 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import time_machine
 from click.testing import CliRunner, Result
 
 from releasekit.cli import cli
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.postgres import postgres_like, release, stamp
 from tests.helpers.repos import Product, git
@@ -127,26 +127,13 @@ committer = "Release Bot <release@example.org>"
     return root
 
 
-def hold(root: Path, product: Product, lines: dict[str, str]) -> None:
-    (root / "advisories" / f"{ID}.md").write_text(
-        f'+++\nid = "{ID}"\ntitle = "Row filters skipped on COPY"\ncvss = "{HIGH}"\n'
-        'cve = "CVE-2026-40031"\nintroduced = "13"\nembargo = 2026-12-01T14:00:00Z\n'
-        'summary = "COPY could read rows that a row filter hides."\n+++\n\nDetails.\n'
-    )
-    for line, branch in lines.items():
-        patch = root.parent / f"{line}.patch"
-        files = {"src/backend/commands/copy.c": "/* filtered */\n"}
-        patch.write_bytes(product.fix(branch, files, "Apply row filters in COPY"))
-        held = run(root, "patch", "add", ID, "--line", line, str(patch))
-        assert held.exit_code == 0, held.output
+ADVISORY = {
+    "id": ID, "title": "Row filters skipped on COPY", "cvss": HIGH, "cve": "CVE-2026-40031",
+    "introduced": "13", "embargo": EMBARGO_AT,
+    "summary": "COPY could read rows that a row filter hides.",
+}  # fmt: skip
 
-
-def released(product: Product, tag: str) -> tuple[dict[str, str], list[str]]:
-    """The version files at ``tag`` on the remote, and the files its commit changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    files = {path: commit.tree[path].data.decode() for path in stamp("0.0")}
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    return files, changed
+FIX = ({"src/backend/commands/copy.c": "/* filtered */\n"}, "Apply row filters in COPY")
 
 
 def test_a_fix_for_five_majors_and_master(
@@ -155,7 +142,7 @@ def test_a_fix_for_five_majors_and_master(
     product = postgres_like(tmp_path / "postgres")
     root = workspace(tmp_path, product, mail_table(smtp_server, gpg_home.fingerprint) + BUMP)
     lines = {"17": "master", **{m: f"REL_{m}_STABLE" for m in ("16", "15", "14", "13")}}
-    hold(root, product, lines)
+    hold_fixes(root, product, ADVISORY, lines, FIX)
     planned = run(root, "plan", "--json")
     assert planned.exit_code == 0, planned.output
     plan = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
@@ -176,7 +163,7 @@ def test_a_fix_for_five_majors_and_master(
     assert {"REL_16_4", "REL_15_4", "REL_14_3", "REL_13_3"} <= tags
     assert not {"REL_12_3", "REL_17_0"} & tags
     for tag, version in (("REL_16_4", "16.4"), ("REL_13_3", "13.3")):
-        assert released(product, tag) == (
+        assert product.released(tag, *stamp("0.0")) == (
             stamp(version),
             ["configure", "configure.ac", "meson.build"],
         )

@@ -19,7 +19,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pygit2
 import pytest
 import time_machine
 from click.testing import CliRunner, Result
@@ -27,6 +26,7 @@ from click.testing import CliRunner, Result
 from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
+from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.repos import Product, git, workspace_config
 from tests.helpers.ruby import PATCHLEVEL, VERSION_H, read_numbers, ruby_like, version_h
@@ -78,25 +78,12 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
     return root
 
 
-def hold(root: Path, product: Product, lines: dict[str, str]) -> None:
-    (root / "advisories" / f"{ID}.md").write_text(
-        f'+++\nid = "{ID}"\ntitle = "Buffer over-read in a stream reader"\n'
-        f'cvss = "{HIGH}"\ncve = "CVE-2026-40021"\nembargo = 2026-12-01T14:00:00Z\n'
-        'summary = "A crafted stream reads past its buffer."\n+++\n\nDetails.\n'
-    )
-    for line, branch in lines.items():
-        patch = root.parent / f"{line}.patch"
-        files = {"ext/zlib/zlib.c": "/* bounded */\n"}
-        patch.write_bytes(product.fix(branch, files, "Check the length of the header"))
-        held = run(root, "patch", "add", ID, "--line", line, str(patch))
-        assert held.exit_code == 0, held.output
+ADVISORY = {
+    "id": ID, "title": "Buffer over-read in a stream reader", "cvss": HIGH, "cve": "CVE-2026-40021",
+    "embargo": EMBARGO_AT, "summary": "A crafted stream reads past its buffer.",
+}  # fmt: skip
 
-
-def released(product: Product, tag: str) -> tuple[str, list[str]]:
-    """version.h at ``tag`` on the remote, and the files its commit changed."""
-    commit = pygit2.Repository(str(product.remote)).revparse_single(tag).peel(pygit2.Commit)
-    changed = git(product.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
-    return commit.tree[VERSION_H].data.decode(), changed
+FIX = ({"ext/zlib/zlib.c": "/* bounded */\n"}, "Check the length of the header")
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +133,7 @@ def test_the_plan_counts_underscore_tags_and_not_the_previews(
     ruby: Product, tmp_path: Path
 ) -> None:
     root = workspace(tmp_path, ruby, BUMP)
-    hold(root, ruby, LINES)
+    hold_fixes(root, ruby, ADVISORY, LINES, FIX)
     planned = run(root, "plan", "--json")
     assert planned.exit_code == 0, planned.output
     lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
@@ -163,7 +150,7 @@ def test_a_security_release_of_every_maintained_line(
     ruby: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
 ) -> None:
     root = workspace(tmp_path, ruby, mail_table(smtp_server, gpg_home.fingerprint) + BUMP)
-    hold(root, ruby, LINES)
+    hold_fixes(root, ruby, ADVISORY, LINES, FIX)
     with time_machine.travel(EMBARGO - timedelta(days=1), tick=False):
         dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
     assert dry.exit_code == 0, dry.output
@@ -174,8 +161,9 @@ def test_a_security_release_of_every_maintained_line(
     # last release's: a backport came after it) and changes nothing else.
     for line, patchlevel in (("3.3", 109), ("3.2", 235), ("3.1", 261)):
         tag = f"v{line.replace('.', '_')}_7"
-        assert released(ruby, tag) == (version_h(7, patchlevel), [VERSION_H])
-        assert read_numbers(released(ruby, tag)[0]) == (7, patchlevel)
+        texts, changed = ruby.released(tag, VERSION_H)
+        assert (texts[VERSION_H], changed) == (version_h(7, patchlevel), [VERSION_H])
+        assert read_numbers(texts[VERSION_H]) == (7, patchlevel)
     tags = git(ruby.remote, "tag", "--list").split()
     assert not [t for t in tags if t.startswith("v3_4_0") and "_pre" not in t and "_rc" not in t]
     assert git(ruby.remote, "show", "master:ext/zlib/zlib.c") == "/* bounded */"
@@ -217,7 +205,7 @@ def test_a_backport_made_with_merger_rb_raises_the_patchlevel_itself(
     # tool/merger.rb commits each backport with RUBY_PATCHLEVEL raised by one. A fix held
     # so changes version.h too; the release commit then moves the teeny of that file.
     root = workspace(tmp_path, ruby, mail_table(smtp_server, gpg_home.fingerprint) + BUMP)
-    hold(root, ruby, {"3.4": "master", "3.2": "ruby_3_2", "3.1": "ruby_3_1"})
+    hold_fixes(root, ruby, ADVISORY, {"3.4": "master", "3.2": "ruby_3_2", "3.1": "ruby_3_1"}, FIX)
     patch = root.parent / "3.3.patch"
     files = {"ext/zlib/zlib.c": "/* bounded */\n", VERSION_H: version_h(6, 110)}
     patch.write_bytes(ruby.fix("ruby_3_3", files, "merge revision(s) 1234abcd: [Backport #1]"))
@@ -225,6 +213,6 @@ def test_a_backport_made_with_merger_rb_raises_the_patchlevel_itself(
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
-    assert released(ruby, "v3_3_7") == (version_h(7, 110), [VERSION_H])
-    assert released(ruby, "v3_2_7") == (version_h(7, 235), [VERSION_H])
+    assert ruby.released("v3_3_7", VERSION_H) == ({VERSION_H: version_h(7, 110)}, [VERSION_H])
+    assert ruby.released("v3_2_7", VERSION_H) == ({VERSION_H: version_h(7, 235)}, [VERSION_H])
     assert git(ruby.remote, "show", "v3_3_7~1:version.h") + "\n" == version_h(6, 110)

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pygit2
+
 AUTHOR = ("Dana Developer", "dana@example.org")
 COMMITTER = ("Release Bot", "release@example.org")
 EPOCH = 1_790_000_000  # 2026-09-21
@@ -132,6 +134,13 @@ class Product:
 
     def read(self, rev: str, path: str) -> str:
         return git(self.dev, "show", f"{rev}:{path}") + "\n"
+
+    def released(self, tag: str, *paths: str) -> tuple[dict[str, str], list[str]]:
+        """The texts of ``paths`` at ``tag`` on the remote, and the files its commit changed."""
+        commit = pygit2.Repository(str(self.remote)).revparse_single(tag).peel(pygit2.Commit)
+        texts = {path: commit.tree[path].data.decode() for path in paths}
+        changed = git(self.remote, "diff", "--name-only", f"{tag}~1", tag).splitlines()
+        return texts, changed
 
     def tag(self, name: str, rev: str) -> None:
         git(self.dev, "tag", "-a", "-m", f"Release {name}", name, rev, env=git_env(self.tick()))
