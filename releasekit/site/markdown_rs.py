@@ -85,7 +85,12 @@ MAX_DEPTH = 19  # the pure path stops at 20 open quotes, lists and items
 MAX_PREFIX = 200  # container characters at a line's start: far below a stack overflow
 
 _PARSER = markdown_it_pyrs.MarkdownIt("zero").enable_many(RULES)  # type: ignore[arg-type]
-_HEADING = re.compile(r"<(/?)h([1-6])>")
+_HEADING = re.compile(r"</?h([1-6])>")
+# For each top level, each heading tag as the page has it (see _shift).
+_SHIFTED = {
+    top: {f"<{end}h{n}>": f"<{end}h{level(n, top)}>" for n in range(1, 7) for end in ("", "/")}
+    for top in range(1, 7)
+}
 _URL = re.compile(r'<(?:a href|img src)="([^"]*)"')
 _CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol|li)[ >]")
 _PREFIX = " \t>*+-0123456789.)"  # what a container prefix is made of (see _deep)
@@ -126,10 +131,11 @@ _INLINE_ENDS = ("</em>", "</strong>", "</s>", "</a>", "</code>", "<br />", '" />
 
 def _shift(out: str) -> str:
     # The headings' levels under the page's own, as the pure path's rule sets them.
-    top = min((int(found) for _, found in _HEADING.findall(out)), default=None)
-    if top is None:  # ("<h" of an <hr />)
+    top = min(_HEADING.findall(out), default=None)  # (the digits' order is their values')
+    if top is None or top == "3":  # ("<h" of an <hr />; or the levels stay: level(n, 3) is n)
         return out
-    return _HEADING.sub(lambda m: f"<{m.group(1)}h{level(int(m.group(2)), top)}>", out)
+    tags = _SHIFTED[int(top)]
+    return _HEADING.sub(lambda match: tags[match[0]], out)
 
 
 def _unsafe_definition(text: str) -> bool:
