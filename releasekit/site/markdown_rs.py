@@ -235,6 +235,9 @@ def _odd_space(text: str) -> bool:
 
 
 def _too_deep(out: str) -> bool:
+    found = _CONTAINER.findall(out)  # ("" for an opening tag, "/" for a closing one)
+    if found.count("") < MAX_DEPTH:
+        return False  # (too few opened to nest that deep: pairing them is not needed)
     depth = 0
     for match in _CONTAINER.finditer(out):
         depth += -1 if match.group(1) else 1
