@@ -103,12 +103,10 @@ def affecting(items: Mapping[str, Item], versions: list[str]) -> dict[str, Hits]
                 continue  # (named once on each page: unrecorded)
             hit = (ident, position)
             at = bisect_left(keys, tuple(first))
-            end = None if below is None else tuple(below)
-            while at < len(keys) and (end is None or keys[at] < end):
-                hits = found[at]
+            end = len(keys) if below is None else bisect_left(keys, tuple(below), at)
+            for hits in found[at:end]:  # (the versions of [first, below): keys are sorted)
                 if not hits or hits[-1][0] != ident:
                     hits.append(hit)
-                at += 1
     return dict(zip(versions, found, strict=True))
 
 
