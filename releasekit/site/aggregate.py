@@ -231,17 +231,6 @@ def _versions_json(
     """versions.json: made a version at a time (each entry's objects dropped once dumped);
     ``unrecorded``: the advisories that affect every version (named once, not per version)."""
     base = renderer.context["project"]["site_url"]
-    entries = []
-    for version in reversed(versions):
-        advisories = []
-        for ident, at in which[version]:
-            _first, _below, upgrade, line = items[ident].ranges[at]
-            own = line is not None and in_line(version, line)  # (line 7 holds 7.2.3)
-            advisories.append(
-                {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
-            )
-        url = f"{base}/{version_path(version)}"
-        entries.append(orjson.dumps({"version": version, "url": url, "advisories": advisories}))
     head = orjson.dumps(
         {
             "format": "releasekit-versions",
@@ -250,7 +239,28 @@ def _versions_json(
             "unrecorded": every,
         }
     )
-    return head[:-1] + b',"versions":[' + b",".join(entries) + b"]}\n"
+    parts = [head[:-1], b',"versions":[']  # (joined once at the end: no copy of copies)
+    for version in reversed(versions):
+        url = f"{base}/{version_path(version)}"
+        start = orjson.dumps({"version": version, "url": url})
+        listed = _advisories_json(version, which[version], items)
+        parts += (start[:-1], b',"advisories":', listed, b"},")
+    if versions:
+        parts[-1] = b"}"  # (no comma after the last entry)
+    parts.append(b"]}\n")
+    return b"".join(parts)
+
+
+def _advisories_json(version: str, hits: Hits, items: Mapping[str, Item]) -> bytes:
+    """The list of the advisories of ``version`` in versions.json."""
+    advisories = []
+    for ident, at in hits:
+        _first, _below, upgrade, line = items[ident].ranges[at]
+        own = line is not None and in_line(version, line)  # (line 7 holds 7.2.3)
+        advisories.append(
+            {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
+        )
+    return orjson.dumps(advisories)
 
 
 def _credits_page(renderer: Renderer, items: Mapping[str, Item]) -> bytes:
