@@ -48,6 +48,10 @@ HIGH_LINES = ("10.4", "9.11", "10.1", "10.2", "10.3")
 NEXT = {"10.4": "10.4.0", "9.11": "9.11.3", "10.1": "10.1.2", "10.2": "10.2.1", "10.3": "10.3.2"}
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class Release:
     """A workspace with one High advisory whose fixes are held for every line it needs."""
@@ -83,6 +87,10 @@ class Release:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            # Ctrl-C as a terminal delivers it, however the suite was started: a suite run in
+            # the background of a shell without job control (`make test &` in a script)
+            # ignores SIGINT, and a Python started so keeps ignoring it.
+            preexec_fn=_default_sigint,
         )
         try:
             deadline = time.monotonic() + 60
