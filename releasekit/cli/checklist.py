@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from releasekit.cli import show
+
 if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
@@ -24,8 +26,6 @@ def parts(checks: list[Check], width: int) -> list[tuple[Table | Text, bool]]:
     """What to print, in order, for a terminal ``width`` wide: tables of rows, and between
     them the details too long for their column, each with whether it is soft-wrapped.
     Every table has the same column widths, so the checklist stays aligned."""
-    from releasekit.cli import show
-
     names = [show.literal(check.name) for check in checks]
     name_width = max((name.cell_len for name in names), default=0)
     indent = " " * (1 + MARK + 2 + name_width + 2)  # a space each side of every column
@@ -49,8 +49,6 @@ def parts(checks: list[Check], width: int) -> list[tuple[Table | Text, bool]]:
 
 
 def _grid(name_width: int) -> Table:
-    from releasekit.cli import show
-
     grid = show.table(show_header=False, box=None, padding=(0, 1))
     grid.add_column(no_wrap=True, width=MARK)
     grid.add_column(no_wrap=True, width=name_width)

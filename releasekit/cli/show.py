@@ -368,7 +368,7 @@ def _ready(result: Plan, advisory: PlannedAdvisory) -> Text:
 
 def print_checks(checks: list[Check]) -> None:
     """A readiness checklist: OK or FAIL with the detail, a line per check (cli.checklist)."""
-    from releasekit.cli.checklist import parts
+    from releasekit.cli.checklist import parts  # (checklist imports this module)
 
     out = stdout()
     for part, soft_wrap in parts(checks, out.width):
