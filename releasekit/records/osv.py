@@ -44,15 +44,30 @@ def commit_url(repository_url: str, commit: str) -> str:
     return f"{base}/commit/{commit}"
 
 
+_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}  # (SemVer orders them as PEP 440 does)
+
+
 def _full(version: str) -> str:
-    """``9.8`` as ``9.8.0``: range events name whole versions (SEMVER needs three parts)."""
+    """``9.8`` as ``9.8.0``: range events name whole versions (SEMVER needs three parts);
+    a pre-release as SemVer spells it, ``10.4.0rc1`` as ``10.4.0-rc.1`` and ``16.3b2`` as
+    ``16.3.0-beta.2`` (SemVer orders ``rc1`` after ``rc10``, and ``10.4.0rc1`` is no SemVer
+    version), one spelt so already (``0.104.0-alpha.6``) as it is."""
     try:
-        release = Version(version).release
+        parsed = Version(version)
     except InvalidVersion:  # pragma: no cover - advisory.py validates versions
         return version
-    if len(release) >= 3:
+    release = parsed.release
+    if parsed.pre is None:
+        if len(release) >= 3:
+            return version
+        whole = ".".join(str(part) for part in (*release, 0, 0)[:3])
+        return whole + str(parsed).removeprefix(parsed.base_version)  # (16.3.post1: 16.3.0.post1)
+    if len(release) >= 3 and "-" in version:
         return version
-    return ".".join(str(part) for part in (*release, 0, 0)[:3])
+    phase, number = parsed.pre
+    return ".".join(str(part) for part in (*release, 0, 0)[: max(3, len(release))]) + (
+        f"-{_SEMVER_PRE[phase]}.{number}"
+    )
 
 
 def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dict[str, Any]]:

@@ -213,3 +213,27 @@ def test_lines_between_two_fixed_lines_are_affected_up_to_the_newer_fix() -> Non
     assert "10.2.6" in affected(made) and "10.3.3" not in affected(made)
     adjacent = record(fixed='{ "10.3" = "10.3.3", "10.2" = "10.2.5" }', introduced=None)
     assert len(adjacent["affected"]) == 2  # (no line between them)
+
+
+def test_semver_events_spell_a_pre_release_fix_as_semver_does() -> None:
+    # 16.0rc1 was cut to 16.0.0 (a scanner read 16.0rc1 as affected), and 10.4.0rc1 is no
+    # SemVer version (SemVer orders rc10 before rc2: the number goes after a dot).
+    settings = parse_config(
+        CONFIG.replace('upcoming = "10.4"', 'upcoming = "18"\nline_parts = 1').format(
+            project="", extra=""
+        ),
+        Path("/ws"),
+    )
+    fixed = '{ "16" = "16.0rc1", "14" = "14.3" }'
+    text = advisory_text(released="2026-12-01T14:00:07Z", fixed=fixed, introduced='"13.2"')
+    made = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
+    events = [e for a in made["affected"] for r in a["ranges"] for e in r["events"]]
+    assert {"fixed": "16.0.0-rc.1"} in events
+    assert all(SEMVER.match(v) for e in events for v in e.values())
+    versions = ["15.2", "16.0b1", "16.0rc1", "16.0rc2", "16.0"]
+    assert [v for v in versions if affected_version(made, v)] == ["15.2", "16.0b1"]
+    assert made["database_specific"]["fixed"]["16"] == "16.0rc1"  # (as the advisory spells it)
+    made = record(fixed='{ "10.3" = "10.3.3b2", "10.2" = "10.2.5" }')
+    assert made["affected"][0]["ranges"][0]["events"][1] == {"fixed": "10.3.3-beta.2"}
+    rustls = record(fixed='{ "10.4" = "10.4.0-alpha.6", "10.3" = "10.3.12" }')
+    assert rustls["database_specific"]["fixed"]["10.4"] == "10.4.0-alpha.6"
