@@ -7,7 +7,10 @@ fixed in 7.3.1, it had 7.0.0-7.3.0 affected. When ``introduced`` is older than t
 fixed line, the releases from it up to that line are affected and unfixed. With no fixed
 version at all (imported history), the releases from ``introduced`` on are affected
 (``open_from``); with neither, every release is (one range from ``"0"``, as in OSV).
-Versions compare numerically (9.10 > 9.9).
+Versions compare numerically (9.10 > 9.9), and a pre-release before its release (PEP 440:
+10.3.0.dev1 < 10.3.0a1 < 10.3.0b2 < 10.3.0rc1 < 10.3.0 < 10.3.0.post1; SemVer's
+0.104.0-alpha.6 reads as 0.104.0a6): a fix shipped in one (RustSec's rustls-webpki, fixed in
+0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` is taken as its release.
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
 between them is taken to be there.
@@ -48,7 +51,7 @@ class Gap:
     # first release of the oldest ``unfixed`` line when recorded (5.0.0 after 4.2)
     shown: str  # how the affected list says it: "after 9.11", or ``first``
     before: str  # the newer fixed line (10.4), up to its first release ...
-    below: str  # ... (10.4.0)
+    below: str  # ... (10.4.0), or up to its fix when that is a pre-release of it (10.4.0rc1)
     upgrade: str  # the newer line's fixed version
     # The first affected release of each line in it that the lift recorded (``unfixed``):
     # each gets a version page. () when the lines are guessed: none is known to exist.
@@ -64,6 +67,9 @@ class Versions:
     earlier_before: str | None  # ... before this line's first release are affected, unfixed
     open_from: str | None = None  # no fixed version recorded: releases from this one on
     gaps: tuple[Gap, ...] = ()  # newest first
+    # The fix that ends the earlier releases' range when it comes before ``earlier_before``'s
+    # first release (a pre-release of it: 10.3.0rc1); None: that release (10.3.0) ends it.
+    earlier_below: str | None = None
 
     @property
     def fixed_list(self) -> list[str]:
@@ -103,7 +109,7 @@ class Versions:
         if self.earlier_from and self.earlier_before and self.lines:
             oldest = self.lines[-1]  # the nearest supported line above the range
             line = line_key(self.earlier_from, _width(oldest.line))  # (named as oldest's)
-            below = f"{self.earlier_before}.0"
+            below = self.earlier_below or f"{self.earlier_before}.0"
             found.append(Range(self.earlier_from, below, line, oldest.fixed, oldest.line))
         if self.open_from:
             found.append(Range(self.open_from, None, release_line(self.open_from), None, None))
@@ -180,7 +186,14 @@ class Range:
 
 EVERY = "0"  # the first version of a range of every release (OSV's "0": before all others)
 KEY_WIDTH = 4  # numbers a version compares by: Rails' 7.1.5.2 has four
-Key = tuple[int, int, int, int]
+# After the numbers, where the version lies among those of the same numbers (PEP 440's
+# order): a development release, a pre-release (alpha, beta, candidate), the release, a
+# post-release; then its number (dev, pre-release or post). A development release of a
+# pre- or post-release (10.3.0rc1.dev2) compares as the one it leads to (10.3.0rc1).
+DEV, ALPHA, BETA, CANDIDATE, FINAL, POST = range(6)
+_PHASES = {"a": ALPHA, "b": BETA, "rc": CANDIDATE}
+_FINAL = (FINAL, 0)
+Key = tuple[int, int, int, int, int, int]
 
 
 def contains(first: Key, below: Key | None, key: Key) -> bool:
@@ -190,14 +203,35 @@ def contains(first: Key, below: Key | None, key: Key) -> bool:
 
 @lru_cache(maxsize=8192)
 def release_key(text: str) -> Key:
-    """How versions compare here: ``10.3.2`` -> (10, 3, 2, 0), ``10.4`` -> (10, 4, 0, 0),
-    ``7.1.5.2`` -> (7, 1, 5, 2)."""
-    return _key(_numbers(text) or ())
+    """How versions compare here: ``10.3.2`` -> (10, 3, 2, 0, FINAL, 0), ``10.4`` ->
+    (10, 4, 0, 0, FINAL, 0), ``7.1.5.2`` -> (7, 1, 5, 2, FINAL, 0), ``10.4.0rc1`` and
+    ``10.4.0-rc.1`` -> (10, 4, 0, 0, CANDIDATE, 1)."""
+    if _NUMERIC.fullmatch(text) is not None:  # (most versions: no need to parse them)
+        return _key(tuple(int(n) for n in text.split(".")))
+    try:
+        parsed = Version(text)
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return _key(())
+    if parsed.pre is not None:
+        phase = (_PHASES[parsed.pre[0]], parsed.pre[1])
+    elif parsed.post is not None:
+        phase = (POST, parsed.post)
+    elif parsed.dev is not None:
+        phase = (DEV, parsed.dev)
+    else:
+        phase = _FINAL
+    return _key(parsed.release, phase)
 
 
-def _key(numbers: tuple[int, ...]) -> Key:
-    """``numbers`` as a :data:`Key`: zeros added, or numbers past the fourth left out."""
-    return cast(Key, (*numbers, 0, 0, 0, 0)[:KEY_WIDTH])
+def _key(numbers: tuple[int, ...], phase: tuple[int, int] = _FINAL) -> Key:
+    """``numbers`` as a :data:`Key`: zeros added, or numbers past the fourth left out; a
+    release unless ``phase`` says otherwise."""
+    return cast(Key, ((*numbers, 0, 0, 0, 0)[:KEY_WIDTH] + phase))
+
+
+def release_of(key: Key) -> Key:
+    """The release of the version of ``key``: 10.3.0 of 10.3.0rc1 (the same for a release)."""
+    return _key(key[:KEY_WIDTH])
 
 
 def release_line(text: str) -> str:
@@ -225,9 +259,9 @@ def _width(line: str) -> int:
 
 def _spelling(version: str) -> int:
     """How many numbers the project's releases have, as ``version`` is spelt: 2 for
-    PostgreSQL's ``16.3``, else 3 (``10.3.3``, and Rails' ``7.1.5.2``, whose fourth number
-    only its patch releases of a patch release have)."""
-    return 2 if version.count(".") == 1 else 3
+    PostgreSQL's ``16.3`` (and ``16.3rc1``, ``16.3-rc.1``), else 3 (``10.3.3``, and Rails'
+    ``7.1.5.2``, whose fourth number only its patch releases of a patch release have)."""
+    return 2 if len(_numbers(version) or ()) == 2 else 3
 
 
 _NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # (`\d`: any Unicode digit)
@@ -255,7 +289,7 @@ def _versions(
     introduced: str | None,
     unfixed: tuple[str, ...] | None = None,
 ) -> Versions:
-    intro = release_key(introduced) if introduced else None
+    intro = release_of(release_key(introduced)) if introduced else None  # (its release)
     fixes: list[tuple[Key, LineFix]] = []
     for line, version in fixed:
         if _numbers(line) is None or _numbers(version) is None:  # pragma: no cover - validated
@@ -265,7 +299,7 @@ def _versions(
         spelt = _spelling(version)
         first: str | None = None
         last: str | None = None
-        start: Key = (fixed_v[0], fixed_v[1] if width > 1 else 0, 0, 0)
+        start: Key = _key((fixed_v[0], fixed_v[1] if width > 1 else 0))
         if intro is not None:
             if intro[:width] == fixed_v[:width]:
                 start = intro
@@ -279,14 +313,23 @@ def _versions(
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
     gaps = tuple(_gaps(fixes, intro, introduced, unfixed))
-    earlier_from = earlier_before = None
+    earlier_from = earlier_before = earlier_below = None
     open_from = _text(intro, 3) if intro is not None and not fixes else None
     if intro is not None and fixes:
         oldest, oldest_fix = fixes[-1]
         if intro[:2] < oldest[:2]:
             earlier_from = _text(intro, _spelling(oldest_fix.fixed))
             earlier_before = f"{oldest[0]}.{oldest[1]}"
-    return Versions(tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from, gaps)
+            earlier_below = _early(oldest_fix.fixed, _key(oldest[:2]))
+    found = (tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from, gaps)
+    return Versions(*found, earlier_below)
+
+
+def _early(fixed: str, first: Key) -> str | None:
+    """A line's fix when it comes before the line's first release (``first``): a
+    pre-release of it (10.4.0rc1), which ends a range that runs up to that release (from
+    the fix on, the line is fixed); else None."""
+    return fixed if release_key(fixed) < first else None
 
 
 def _gaps(
@@ -330,16 +373,20 @@ def _gaps(
         first = _text(start, spelt)
         shown = f"after {older.line}" if shown_from == after else _text(shown_from, spelt)
         named = tuple(_text(key, spelt) for key in firsts)
-        yield Gap(older.line, first, shown, newer.line, _text(below, spelt), newer.fixed, named)
+        end = _early(newer.fixed, below) or _text(below, spelt)
+        yield Gap(older.line, first, shown, newer.line, end, newer.fixed, named)
 
 
 def _before(fixed: Key, width: int, spelt: int) -> Key | None:
     """The release right before ``fixed`` on its line, when it is known: 10.3.2 before
     10.3.3, 7.1.5.1 before 7.1.5.2, 7.2.2 before 7.2.2.1, 16.2 before 16.3 (PostgreSQL's
     line 16); None before 7.4.0 on the line 7 (7.3's last patch is not known), or before a
-    line's first release (10.4.0)."""
+    line's first release (10.4.0). Before a pre-release, the release before its own: 10.3.2
+    before 10.3.3rc1; before a post-release, its own: 10.3.3 before 10.3.3.post1."""
+    if fixed[KEY_WIDTH] == POST:
+        return release_of(fixed)
     if fixed[3] > 0:
-        return (*fixed[:3], fixed[3] - 1)
+        return _key((*fixed[:3], fixed[3] - 1))
     end = spelt - 1  # the last number of the spelling
     if end < width or fixed[end] == 0:
         return None

@@ -91,7 +91,8 @@ def csaf_document(
         remediations.append(_fix(settings, shown, gap.upgrade, [between]))
     if versions.earlier_from and versions.earlier_before:  # affected, no fix on those lines
         oldest = versions.lines[-1].fixed
-        earlier = products.range(versions.earlier_from, versions.earlier_before)
+        before = versions.earlier_below or versions.earlier_before  # (10.3.0rc1, or 10.3)
+        earlier = products.range(versions.earlier_from, before)
         affected.append(earlier)
         remediations.append(_fix(settings, shown, oldest, [earlier]))
     if versions.open_from:  # no fixed version recorded (imported history): from introduced

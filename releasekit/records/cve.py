@@ -66,7 +66,7 @@ def _cve_versions(found: Versions) -> list[dict[str, Any]]:
         entries.append(
             {
                 "version": found.earlier_from,
-                "lessThan": f"{found.earlier_before}.0",
+                "lessThan": found.earlier_below or f"{found.earlier_before}.0",
                 "status": "affected",
                 "versionType": "semver",
             }

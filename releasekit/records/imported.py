@@ -233,7 +233,8 @@ def _coverage(
     if gaps:
         intervals.extend((Version(gap.first), Version(gap.upgrade)) for gap in found.gaps)
     if found.earlier_from and found.earlier_before:
-        intervals.append((Version(found.earlier_from), Version(found.earlier_before + ".0")))
+        below = found.earlier_below or found.earlier_before + ".0"  # (10.3.0rc1, or 10.3.0)
+        intervals.append((Version(found.earlier_from), Version(below)))
     if not fixed and introduced is not None:
         intervals.append((Version(introduced), None))
     return _merged(intervals)

@@ -38,7 +38,7 @@ STATE = "site-state"
 ITEMS = "site-items"
 DELTA = "site-items-delta"
 MARSHAL_VERSION = 4
-STATE_FORMAT = "18"  # bump when what save_state writes changes
+STATE_FORMAT = "19"  # bump when what save_state writes changes
 _GONE = None  # in a delta: the key was removed
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from releasekit.model.advisory import Advisory, parse_advisory
-from releasekit.model.versions import versions, versions_of
+from releasekit.model.versions import release_key, versions, versions_of
 from releasekit.site.keys import fingerprint
 from tests.conftest import advisory_text
 
@@ -97,3 +97,43 @@ def test_the_lines_recorded_without_the_fix_are_named_and_guessed_ones_are_not()
     guessed = versions_of({"10.4": "10.4.0", "9.11": "9.11.10"})
     assert guessed.gaps and guessed.gaps[0].named == ()
     assert "9.12.0" not in guessed.named()
+
+
+def test_a_pre_release_comes_before_its_release() -> None:
+    # PEP 440's order; SemVer's spelling (RustSec's 0.104.0-alpha.6) reads as PEP 440's.
+    order = ["10.3.9", "10.4.0.dev1", "10.4.0a1", "0.104.0-alpha.6", "10.4.0b2", "10.4.0rc1"]
+    order += ["10.4.0-rc.2", "10.4", "10.4.0.post1", "10.4.1"]
+    keys = [release_key(v) for v in order[:3]] + [release_key("10.4.0-alpha.6")]
+    keys += [release_key(v) for v in order[4:]]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert release_key("0.104.0-alpha.6") == release_key("0.104.0a6")
+    assert release_key("10.4") == release_key("10.4.0")
+
+
+def test_a_fix_in_a_pre_release_ends_the_ranges_there() -> None:
+    # The lines between, and the earlier releases, end at the newer line's fix when it is
+    # a pre-release of its first release: 10.3.0rc1 is fixed (as OSV's range says), and
+    # 10.3.0b1 before it is not.
+    found = versions_of({"10.3": "10.3.0rc1", "10.1": "10.1.2"})
+    (gap,) = found.gaps
+    assert (gap.first, gap.below, gap.upgrade) == ("10.2.0", "10.3.0rc1", "10.3.0rc1")
+    (between,) = [r for r in found.ranges() if not r.supported]
+    assert "10.3.0b1" in between and "10.3.0rc1" not in between and "10.2.6" in between
+    earlier = versions_of({"10.3": "10.3.0rc1"}, "10.1.3")
+    assert earlier.earlier_below == "10.3.0rc1"
+    assert [(r.first, r.below) for r in earlier.ranges()] == [("10.1.3", "10.3.0rc1")]
+    assert versions_of({"10.3": "10.3.1"}, "10.1.3").earlier_below is None  # (10.3.0 ends it)
+    # A fix in a candidate of a patch release: the releases before it, not it.
+    patch = versions_of({"10.3": "10.3.3b2"})
+    assert patch.affected_list == ["10.3.0 – 10.3.2"]
+    assert "10.3.3b1" in patch.ranges()[0] and "10.3.3b2" not in patch.ranges()[0]
+    # PostgreSQL's two numbers, spelt with SemVer's dash: 16.1 and 16.2 are affected.
+    pg = versions_of({"16": "16.3-rc.2"}, "16.1")
+    assert pg.affected_list == ["16.1 – 16.2"]
+    assert pg.named() == ("16.1", "16.2", "16.3-rc.2")
+    # A line fixed in a candidate of its first release had no affected release, as before;
+    # introduced is taken as its release.
+    assert versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"}).affected_list == [
+        "0.103.0 – 0.103.11"
+    ]
+    assert versions_of({"10.3": "10.3.3"}, "10.3.1rc1").affected_list == ["10.3.1 – 10.3.2"]

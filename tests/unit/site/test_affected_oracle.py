@@ -4,9 +4,11 @@ of the published site that answers it, must get the same answer everywhere.
 Generated advisories (fixes on several lines, `introduced` given or not, no version at all,
 `unfixed` between fixed lines, four-number versions, lines of a major version, PostgreSQL's
 two-number versions, an ESR that is an older minor, a pre-release line fixed in its first
-release), beside the named shapes of ``NAMED``, are published into one site; then, for
-every version of a relevant set (each release of the lines around the fixes, every version
-a record names, and a release candidate of each), each of these readers answers as a
+release, fixes shipped in a pre-release: 10.3.0rc1, SemVer's 0.104.0-alpha.6), beside the
+named shapes of ``NAMED``, are published into one site; then, for every version of a
+relevant set (each release of the lines around the fixes, every version a record names, a
+release candidate of each release and the pre-releases around each pre-release), each of
+these readers answers as a
 subscriber's script or reader would, by the format's own rules (versions compared by
 packaging, not by releasekit's code):
 
@@ -20,7 +22,8 @@ packaging, not by releasekit's code):
 - the advisory page's "Affected versions" list, as a person reads it beside its "Fixed
   versions" ("10.3.0 – 10.3.2", "after 9.11 – before 10.4", "9.8.0 – before 9.11", "10.4.0
   and later"; "Not recorded": every release; "– 7.0.4" takes in Rails' 7.0.4.1 unless a fix
-  on 7.0.4 rules it out); releases only, as the version pages;
+  on 7.0.4 rules it out); releases only, as the version pages, and the pre-releases its
+  "Fixed versions" name;
 - the version pages (versions.json and each page's list) for the versions that have one.
 
 With `unfixed` recorded, the lines between the fixed ones that it does not name were not
@@ -75,18 +78,27 @@ def _releases(family: str) -> tuple[str, ...]:
     return tuple(f"{m}.{n}" for m in PG for n in range(6))
 
 
+# Pre-releases a fix may ship in (RustSec: 21 of 1,225 advisories, rustls-webpki's
+# 0.104.0-alpha.6): PEP 440's spellings and SemVer's, which packaging reads alike.
+PRE = ["a1", "b2", "rc1", "-alpha.6", "-rc.2"]
+
+
 def _fix(family: str, line: str, draw: Callable[[Any], Any]) -> str:
     """A fixed version on ``line`` (its first release now and then: an upcoming or a
-    pre-release line is fixed in X.Y.0)."""
+    pre-release line is fixed in X.Y.0), now and then a pre-release of it."""
     if family == "minor":
-        return f"{line}.{draw(st.integers(0, 5))}"
-    if family == "four":
+        fix = f"{line}.{draw(st.integers(0, 5))}"
+    elif family == "four":
         patch = draw(st.integers(0, 4))
         fourth = draw(st.sampled_from(["", ".1", ".2"]))
-        return f"{line}.{patch}{fourth}"
-    if family == "major":
-        return f"{line}.{draw(st.integers(0, 3))}.{draw(st.integers(0, 2))}"
-    return f"{line}.{draw(st.integers(0, 5))}"
+        fix = f"{line}.{patch}{fourth}"
+    elif family == "major":
+        fix = f"{line}.{draw(st.integers(0, 3))}.{draw(st.integers(0, 2))}"
+    else:
+        fix = f"{line}.{draw(st.integers(0, 5))}"
+    if draw(st.integers(0, 3)) == 0:  # (a quarter of them)
+        fix += draw(st.sampled_from(PRE))
+    return fix
 
 
 @st.composite
@@ -152,6 +164,13 @@ NAMED = [
     Case({"7.2": "7.2.2.1", "7.1": "7.1.5.2", "8.0": "8.0.1"}, "7.1", None, _releases("four")),
     Case({"8": "8.0.0", "7": "7.3.1", "6": "6.2.2"}, None, None, _releases("major")),
     Case({"16": "16.3", "15": "15.5"}, "14.2", None, _releases("pg")),
+    # fixed in a pre-release: rustls-webpki's 0.104.0-alpha.6 beside 0.103.12 (RustSec), and
+    # a pre-release of a line's first release ending a gap and an older unfixed range
+    Case({"10.3": "10.3.12", "10.4": "10.4.0-alpha.6"}, None, None, _releases("minor")),
+    Case({"10.3": "10.3.0rc1", "10.1": "10.1.2"}, None, None, _releases("minor")),
+    Case({"10.3": "10.3.0rc1", "10.2": "10.2.4"}, "10.1.3", None, _releases("minor")),
+    Case({"10.3": "10.3.3b2", "9.11": "9.11.9"}, "9.8", None, _releases("minor")),
+    Case({"16": "16.0rc1", "14": "14.3"}, "13.2", ["15"], _releases("pg")),
 ]
 
 
@@ -348,7 +367,7 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
         items = page_items(html, "Affected versions")
         fixed = [f for f in page_items(html, "Fixed versions") if f[0].isdigit()]
         named = _named(entry, osv, cve)
-        candidates = {f"{v}rc1" for v in named if not Version(v).is_prerelease}  # (pre-releases)
+        candidates = {n for v in named for n in _neighbours(v)}  # (pre-releases)
         for version in sorted({*case.versions, *named, *candidates}, key=Version):
             asked += 1
             said: dict[str, bool | None] = {
@@ -357,7 +376,8 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
                 "cve": _or_none(cve_says, cve, version),
                 "csaf": _or_none(csaf_says, csaf, version),
             }
-            if not Version(version).is_prerelease:  # (pages name releases, not candidates)
+            if not Version(version).is_prerelease or version in fixed:
+                # (pages name releases, and the pre-releases a fix shipped in)
                 said["page"] = page_says(items, fixed, version)
             if version in pages:
                 said["versions"] = ident in pages[version]
@@ -367,6 +387,21 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
                     shown = " ".join(f"{k}={a}" for k, a in said.items())
                     wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
     return asked, wrong
+
+
+def _neighbours(version: str) -> set[str]:
+    """The pre-releases around ``version`` that a question may name: a release's first
+    candidate (10.3.0rc1); a pre-release's own release and the pre-releases of its phase
+    just before and after it (10.3.0rc0, 10.3.0rc2 around 10.3.0rc1), and an earlier phase's."""
+    parsed = Version(version)
+    if parsed.pre is None:
+        return {f"{version}rc1"}
+    phase, number = parsed.pre
+    base = parsed.base_version
+    found = {base, f"{base}{phase}{number + 1}", f"{base}a0", f"{base}.dev1"}
+    if number > 0:
+        found.add(f"{base}{phase}{number - 1}")
+    return found
 
 
 def _or_none(reader: Callable[[Any, str], bool], record: Any, version: str) -> bool | None:

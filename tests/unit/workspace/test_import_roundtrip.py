@@ -200,6 +200,24 @@ SHAPES = {
             )
         ],
     ),
+    # fixes shipped in pre-releases (RustSec's rustls-webpki: 0.104.0-alpha.6 beside
+    # 0.103.12): a range up to one ends there (SEMVER spells it 10.3.0-rc.1)
+    "a line fixed in a pre-release of its first release": (
+        _config(),
+        [_advisory(1, 'fixed = { "10.4" = "10.4.0-alpha.6", "10.3" = "10.3.12" }')],
+    ),
+    "lines between up to a pre-release fix": (
+        _config(),
+        [_advisory(1, 'fixed = { "10.3" = "10.3.0rc1", "10.1" = "10.1.2" }')],
+    ),
+    "earlier releases up to a pre-release fix": (
+        _config(),
+        [_advisory(1, 'introduced = "10.1.3"\nfixed = { "10.3" = "10.3.0rc1" }')],
+    ),
+    "a patch release fixed in a candidate": (
+        _config(),
+        [_advisory(1, 'fixed = { "10.3" = "10.3.3b2", "10.2" = "10.2.4" }')],
+    ),
     # 9.11 -> 10.3 with no line between them left without the fix: no gap
     "no unfixed line where the guess sees one": (
         _config(),
