@@ -1,6 +1,6 @@
 """A PHP-like product repository (php/php-src's layout in November 2024, right after
 8.4.1, 8.3.14, 8.2.26 and 8.1.31), with the real ``main/php_version.h`` and the head of
-``configure.ac`` (tests/fixtures/php/).
+``configure.ac`` and ``Zend/zend.h`` (tests/fixtures/php/).
 
 - version branches ``PHP-8.1`` to ``PHP-8.4``; ``master`` is 8.5 (PHP-8.4 was made at
   8.4.0's first RC); patch-level branches ``PHP-8.3.14`` and so on, made from the version
@@ -26,6 +26,7 @@ from tests.helpers.repos import Product, git
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "php"
 HEADER = "main/php_version.h"
 CONFIGURE = "configure.ac"
+ZEND = "Zend/zend.h"
 REAL = "8.2.2-dev"  # what the fixtures, as stored, say
 
 
@@ -55,8 +56,23 @@ def configure_ac(version: str, dev: bool = False) -> str:
     return text.replace(f"[{REAL}]", f"[{version}{'-dev' if dev else ''}]")
 
 
+def zend_h(version: str, dev: bool = False) -> str:
+    """The head of Zend/zend.h with ``ZEND_VERSION`` saying the engine's version of PHP
+    ``version``: 4, then PHP's minor and micro (8.3.15: ``"4.3.15"``; ``dev``: ``-dev``)."""
+    text = (FIXTURES / "zend.h-8.2.2-dev").read_text()
+    major, minor, micro = (*Version(version).release, 0, 0)[:3]
+    old = '#define ZEND_VERSION "4.2.2-dev"\n'
+    assert major == 8 and text.count(old) == 1
+    extra = "-dev" if dev else ""
+    return text.replace(old, f'#define ZEND_VERSION "4.{minor}.{micro}{extra}"\n')
+
+
 def files(version: str, dev: bool = False) -> dict[str, str]:
-    return {HEADER: php_version_h(version, dev), CONFIGURE: configure_ac(version, dev)}
+    return {
+        HEADER: php_version_h(version, dev),
+        CONFIGURE: configure_ac(version, dev),
+        ZEND: zend_h(version, dev),
+    }
 
 
 def _next(version: str) -> str:
