@@ -279,15 +279,15 @@ def print_plan(settings: Settings, result: Plan) -> None:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
             out.print(literal(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}"))
     for line in result.lines:
-        release = result.outcomes[line.name].release
-        if release is not None:
-            out.print(
-                literal(
-                    f"{line.name}: release commit {release.commit[:12]} {release.subject!r} on the "
-                    f"fixes, tagged {line.tag}: {', '.join(release.files)}"
-                ),
-                soft_wrap=True,
-            )
+        release, after = result.outcomes[line.name].release, result.outcomes[line.name].development
+        made_on = (
+            (release, "release commit", f"tagged {line.tag}"),
+            (after, "commit", line.branch),
+        )
+        for made, kind, what in made_on:
+            if made is not None:  # with release_off_branch, the tag's commit is on no branch
+                shown = f"{kind} {made.commit[:12]} {made.subject!r} on the fixes, {what}"
+                out.print(literal(f"{line.name}: {shown}: {', '.join(made.files)}"), soft_wrap=True)
     for problem in result.problems():
         out.print(literal(f"! {problem}", "red"))
     verdict = "ready" if result.is_ready else "NOT ready"

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from releasekit.adapters import journal
-from releasekit.adapters.git import Person
+from releasekit.adapters.git import Person, ProductRepo
 from releasekit.adapters.signing import Signer
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
 from releasekit.model.released import between
-from releasekit.release.plan import ALREADY_FIXED, Plan
+from releasekit.release.plan import ALREADY_FIXED, Plan, ReleaseCommit
 from releasekit.release.planner import build_plan
 
 
@@ -140,7 +140,8 @@ def prepare(
         updates.append(RefUpdate(f"refs/heads/{line.branch}", line.base, head, line.name))
         if line.tag is not None and line.tag_message is not None:
             sign = signer.sign_for_tag if signer is not None else None
-            tag_oid = repo.create_tag_object(line.tag, head, line.tag_message, tagger, sign)
+            target = outcome.tagged or head  # the release commit, on the branch or not
+            tag_oid = repo.create_tag_object(line.tag, target, line.tag_message, tagger, sign)
             updates.append(RefUpdate(f"refs/tags/{line.tag}", None, tag_oid, line.name))
     fixed = _fixed(the_plan, batch)
     return Prepared(the_plan, tuple(updates), fixed, fix_commits, unfixed_lines(the_plan, fixed))
@@ -152,21 +153,26 @@ _SHOWN_PER_BRANCH = 200
 def messages(prepared: Prepared) -> list[tuple[str, str]]:
     """(what, text) of every commit and tag message the updates make public, oldest commit
     first per branch, as a dry run shows them, and the lines each release commit adds (the
-    version, the changelog entry); [] when rebuilt from the journal (the plan's
+    version, the changelog entry); a release commit on no branch (``[releases]
+    release_off_branch``) before its tag. [] when rebuilt from the journal (the plan's
     objects are then in the clone, and the journal holds no text)."""
     if prepared.plan is None:
         return []
     repo = prepared.plan.repo
     releases = {
-        outcome.release.commit: outcome.release
+        made.commit: made
         for outcome in prepared.plan.outcomes.values()
-        if outcome.release is not None
+        for made in (outcome.release, outcome.development)
+        if made is not None
     }
     shown: list[tuple[str, str]] = []
+    walked: set[str] = set()  # the commits shown on a branch
     for update in prepared.updates:
         if update.ref.startswith("refs/tags/"):
-            name, _target, text = repo.tag_info(update.new)
+            name, target, text = repo.tag_info(update.new)
             unsigned = text.split("-----BEGIN PGP SIGNATURE-----", 1)[0]
+            if target in releases and target not in walked:
+                shown += _commit_texts(repo, target, releases, f"tagged {name}, on no branch")
             shown.append((f"tag {name}", unsigned))
             continue
         branch = update.ref.removeprefix("refs/heads/")
@@ -174,16 +180,25 @@ def messages(prepared: Prepared) -> list[tuple[str, str]]:
         oid: str | None = update.new
         # Back from the new tip to the public one; a new branch (no old tip) shows its last few.
         while oid is not None and oid != update.old and len(chain) < _SHOWN_PER_BRANCH:
-            commit = repo.commit(oid)
-            release = releases.get(oid)
-            # A release commit's new lines (version, changelog entry) become public too.
-            for path, added in reversed(release.added if release is not None else ()):
-                text = "".join(f"+{line}\n" for _number, line in added)
-                chain.append((f"{path}: lines added by commit {oid[:12]}", text))
-            chain.append((f"commit {oid[:12]} on {branch}", commit.message))
-            oid = commit.parents[0] if commit.parents else None
+            walked.add(oid)
+            chain += reversed(_commit_texts(repo, oid, releases, f"on {branch}"))
+            parents = repo.commit(oid).parents
+            oid = parents[0] if parents else None
         shown += reversed(chain)
     return shown
+
+
+def _commit_texts(
+    repo: ProductRepo, oid: str, releases: Mapping[str, ReleaseCommit], where: str
+) -> list[tuple[str, str]]:
+    """The message of commit ``oid`` and, for a release or development commit, the lines
+    it adds to each file (version, changelog entry), which become public too."""
+    made = releases.get(oid)
+    texts = [(f"commit {oid[:12]} {where}", repo.commit(oid).message)]
+    for path, added in made.added if made is not None else ():
+        text = "".join(f"+{line}\n" for _number, line in added)
+        texts.append((f"{path}: lines added by commit {oid[:12]}", text))
+    return texts
 
 
 def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:

@@ -1,7 +1,8 @@
 """``releasekit verify``: build and test each tip the lift would push, before the lift.
 
 For each line the plan moves, exactly the tree of its new tip (the fixes and the release
-commit, :attr:`LineOutcome.head`) is written into a private temporary worktree under
+commit, :attr:`LineOutcome.head`; with ``[releases] release_off_branch``, the tree the tag
+points at) is written into a private temporary worktree under
 ``.releasekit/verify/work/`` (outside the product clone, 0700) and ``[verify] command`` runs
 there (:mod:`releasekit.adapters.process`: a minimal environment, no network where the
 platform allows, the timeout). Lines run in parallel, at most one per core. The output is
@@ -94,7 +95,10 @@ def targets(prepared: Prepared) -> list[Target]:
     plan = prepared.plan
     found = []
     for line in plan.lines:
-        head = plan.outcomes[line.name].head
+        outcome = plan.outcomes[line.name]
+        # Tagged off the branch ([releases] release_off_branch): the released tree, which
+        # differs from the branch's only in the version lines.
+        head = outcome.tagged if outcome.development is not None else outcome.head
         if head is not None:
             found.append(Target(line.name, head, plan.repo.commit(head).tree))
     return found

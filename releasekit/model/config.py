@@ -148,6 +148,16 @@ class ReleasesSettings:
         "off, only those on its branch (a tag elsewhere is a problem).",
         False,
     )
+    release_off_branch: bool = _doc(
+        "The lift tags each release off its branch, as PHP does: the tag points at the "
+        "release commit on the last fix, which no branch holds, and the line's branch gets "
+        "the fixes and then a commit that moves the version files on to the version after "
+        "the release, in each bump's `development` form (`PHP-8.3 is now for PHP "
+        "8.3.16-dev`, template development-commit.txt.j2; a bump without one in its "
+        "`format`). Off, the branch ends at the release commit. Needs `tags_off_branch` "
+        "and `[[releases.bump]]`.",
+        False,
+    )
     branch: str = _doc(
         "Public branch of a line: `{line}` once, or `{line:-}` or `{line:_}` to write its "
         "dots so (Rails' `{line:-}-stable` names 7.1's branch 7-1-stable).",
@@ -439,6 +449,10 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
             line = tomlpos.key_line(text, "releases", "prerelease")
             which = "upcoming" if name == releases.upcoming else "an ESR"
             raise ConfigError.one(path, line, "releases.prerelease", f"{name} is {which} line")
+    if releases.release_off_branch and not (releases.tags_off_branch and releases.bump):
+        line = tomlpos.key_line(text, "releases", "release_off_branch")
+        need = "tags_off_branch = true" if releases.bump else "[[releases.bump]]"
+        raise ConfigError.one(path, line, "releases.release_off_branch", f"needs {need}")
     osv: OsvSettings = tables.get("osv", OsvSettings())
     if bool(osv.ecosystem) != bool(osv.package):
         given, missing = ("ecosystem", "package") if osv.ecosystem else ("package", "ecosystem")

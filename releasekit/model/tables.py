@@ -66,7 +66,8 @@ class VerifySettings:
 
     command: tuple[str, ...] = _doc(
         'The command as an argument list, e.g. `["make", "test"]`, run in a private '
-        "temporary worktree of each patched tip (exactly the tree the lift pushes) with a "
+        "temporary worktree of each patched tip (exactly the tree the lift pushes; the "
+        "tagged one with `release_off_branch`) with a "
         "minimal environment and, where the platform allows, no network. Empty: no verify "
         "gate.",
         (),

@@ -26,6 +26,7 @@ from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import VERSION_NUMBERS
 from releasekit.model.config import Settings
+from releasekit.release.lines import next_patch
 from releasekit.release.plan import PlanLine, ReleaseCommit
 from releasekit.support import render
 
@@ -278,3 +279,70 @@ def release_commit(
     )
     files = tuple(sorted({path for path, _ in added}))
     return ReleaseCommit(line.name, line.next_version, oid, parent, message, files, tuple(added))
+
+
+def version_after(settings: Settings, version: str) -> str:
+    """The version a branch is for after ``version`` is released off it: 8.3.16 after
+    8.3.15."""
+    return next_patch(Version(version), settings.releases.line_parts)
+
+
+def development_message(settings: Settings, line: PlanLine, after: str) -> str:
+    """The message of the commit that moves the branch of ``line`` on to ``after`` after
+    its release (template development-commit.txt.j2), ending in a line break."""
+    message = render.render(
+        render.environment(settings.templates_dir),
+        "development-commit.txt.j2",
+        project=settings.project.name,
+        version=after,
+        released=line.next_version,
+        line=line.name,
+        branch=line.branch,
+        tag=line.tag,
+    )
+    return message if message.endswith("\n") else message + "\n"
+
+
+def development_commit(
+    settings: Settings, repo: ProductRepo, line: PlanLine, release: ReleaseCommit, author: Person
+) -> ReleaseCommit | list[str]:
+    """With ``[releases] release_off_branch``: the commit the branch of ``line`` gets after
+    ``release`` (whose tag is on no branch), on the last fix: the release commit's tree
+    with each bump file moved on to the version after the release, in the bump's
+    ``development`` form (its ``format`` without one), as PHP's "PHP-8.3 is now for PHP
+    8.3.16-dev" does; or the problems that prevent it."""
+    after = version_after(settings, release.version)
+    editor = repo.edit(repo.commit(release.commit).tree)
+    where = f"line {line.name} ({line.branch})"
+    problems: list[str] = []
+    bumped: dict[str, list[tuple[int, str]]] = {}
+    for bump in settings.releases.bump:
+        found = editor.get(bump.path)
+        current = repo.read_blob(found.oid) if found is not None else b""
+        form = bump.development or bump.format
+        data, count, number = bump_text(current, bump.format, release.version, after, form)
+        if found is None or data is None:
+            problems.append(
+                f"{where}: releases.bump: {bump.path} must contain "
+                f"{written(bump.format, release.version)!r} exactly once after the release "
+                f"commit (found {count})"
+            )
+            continue
+        if data != current:  # a number both versions share (CPython's PY_MINOR_VERSION)
+            editor.set(bump.path, Entry(repo.write_blob(data), found.mode))
+            changed = _changed(current, data, number, written(form, after))
+            bumped.setdefault(bump.path, []).extend(changed)
+    if problems:
+        return problems
+    message = development_message(settings, line, after)
+    oid = repo.create_commit(
+        tree=editor.write(),
+        parents=[release.parent],
+        author=author,
+        committer=author,
+        message=message,
+    )
+    added = tuple((path, tuple(sorted(lines))) for path, lines in bumped.items())
+    return ReleaseCommit(
+        line.name, after, oid, release.parent, message, tuple(sorted(bumped)), added
+    )

@@ -11,9 +11,11 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.release import lint
 from releasekit.release.bump import (
+    development_message,
     makes_release_commit,
     release_context,
     release_texts,
+    version_after,
     written,
 )
 from releasekit.release.plan import Plan, PlanLine
@@ -58,10 +60,15 @@ def name_texts(settings: Settings, plan_lines: Iterable[PlanLine], who: Person) 
 
 
 def release_commit_texts(
-    tag: str, message: str, added: Iterable[tuple[str, Sequence[tuple[int | None, str]]]]
+    tag: str,
+    message: str,
+    added: Iterable[tuple[str, Sequence[tuple[int | None, str]]]],
+    kind: str = "release",
 ) -> list[lint.Text]:
-    """A release commit's message and the lines it adds to each file."""
-    where = f"release commit of {tag}"
+    """A release commit's message and the lines it adds to each file (``kind``
+    "development": the commit a branch gets after a release tagged off it, ``tag`` its
+    branch)."""
+    where = f"{kind} commit of {tag}"
     texts = [lint.Text(where, tuple(enumerate(message.splitlines(), 1)))]
     texts += [lint.Text(f"{where}: {path}", tuple(lines)) for path, lines in added]
     return texts
@@ -79,9 +86,12 @@ def lint_plan(settings: Settings, plan: Plan, advisories: Iterable[Advisory]) ->
     changing = [line for line in plan.lines if plan.outcomes[line.name].commits]
     texts = [t for patch in patches_pushed for t in lint.patch_texts(patch)]
     for line in changing:
-        release = plan.outcomes[line.name].release
-        if release is not None and line.tag is not None:
-            texts += release_commit_texts(line.tag, release.message, release.added)
+        outcome = plan.outcomes[line.name]
+        if outcome.release is not None and line.tag is not None:
+            texts += release_commit_texts(line.tag, outcome.release.message, outcome.release.added)
+        if outcome.development is not None:
+            made = outcome.development
+            texts += release_commit_texts(line.branch, made.message, made.added, "development")
     texts += name_texts(settings, changing, plan.committer)
     return lint.check(texts, matcher)
 
@@ -142,4 +152,19 @@ def _release_commits(
         if changelog is not None and entry is not None:
             added.append((changelog.path, [(None, text) for text in entry.splitlines()]))
         texts += release_commit_texts(line.tag, message, added)
+        if settings.releases.release_off_branch:
+            texts += _development_texts(settings, line)
     return texts
+
+
+def _development_texts(settings: Settings, line: PlanLine) -> list[lint.Text]:
+    """The texts of the commit the branch of ``line`` gets after its release
+    (``[releases] release_off_branch``): its message and the version lines it writes."""
+    after = version_after(settings, line.next_version)
+    message = development_message(settings, line, after)
+    added = [
+        (bump.path, [(None, text) for text in written(form, after).splitlines()])
+        for bump in settings.releases.bump
+        for form in (bump.development or bump.format,)
+    ]
+    return release_commit_texts(line.branch, message, added, "development")

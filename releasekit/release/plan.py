@@ -95,11 +95,20 @@ class LineOutcome:
     # and the line has no problems
     release: ReleaseCommit | None = None  # on top of the fixes, on a released line
     problems: tuple[str, ...] = ()  # why this line cannot be released now (tags, bump files)
+    # With [releases] release_off_branch: the branch's commit on the last fix that moves
+    # the version files on to the next development version; the release commit is then
+    # on no branch, only the tag points at it.
+    development: ReleaseCommit | None = None
 
     @property
     def fix_head(self) -> str | None:
         """The last fix commit (before the release commit)."""
         return self.commits[-1][1] if self.commits else None
+
+    @property
+    def tagged(self) -> str | None:
+        """What the release tag points at: the release commit, else the new head."""
+        return self.release.commit if self.release is not None else self.head
 
 
 @dataclass(frozen=True)
@@ -195,6 +204,7 @@ class Plan:
                         for advisory, commit in self.outcomes[line.name].commits
                     ],
                     "release": _release_json(self.outcomes[line.name].release),
+                    "development": _release_json(self.outcomes[line.name].development),
                     "problems": list(self.outcomes[line.name].problems),
                 }
                 for line in self.lines

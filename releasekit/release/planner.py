@@ -23,7 +23,12 @@ from releasekit.fixes.store import HeldPatch, held_patches, read_patch
 from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.release.bump import makes_release_commit, release_commit, release_context
+from releasekit.release.bump import (
+    development_commit,
+    makes_release_commit,
+    release_commit,
+    release_context,
+)
 from releasekit.release.lines import Lines, ReleaseLine, read_lines
 from releasekit.release.plan import (
     ALREADY_FIXED,
@@ -289,6 +294,7 @@ def build_plan(
         problems = list(lines.known[planned.name].problems)
         head = chain.head if ok and chain.commits and not problems else None
         release: ReleaseCommit | None = None
+        development: ReleaseCommit | None = None
         if head is not None and planned.tag is not None and makes_release_commit(settings):
             made = _release(settings, planned, chain, cells, gating, plan_lines, who, when)
             if isinstance(made, list):
@@ -296,6 +302,15 @@ def build_plan(
                 head = None
             else:
                 head, release = made.commit, made
+        if release is not None and settings.releases.release_off_branch:
+            # The tag keeps the release commit; the branch moves on to the next version.
+            author = chain.repo.commit(release.commit).author
+            after = development_commit(settings, chain.repo, planned, release, author)
+            if isinstance(after, list):
+                problems += after
+                head = None
+            else:
+                head, development = after.commit, after
         outcomes[planned.name] = LineOutcome(
             planned.name,
             chain.base,
@@ -304,6 +319,7 @@ def build_plan(
             ok and not problems,
             release,
             tuple(problems),
+            development,
         )
     released_lines = tuple(n for n, line in lines.known.items() if line.latest is not None)
     return Plan(

@@ -29,7 +29,9 @@ from tests.helpers.gpg import GpgHome
 from tests.helpers.php import (
     CONFIGURE,
     HEADER,
+    ZEND,
     configure_ac,
+    files,
     php_like,
     php_version_h,
     release_candidate,
@@ -65,6 +67,14 @@ format = "#define PHP_RELEASE_VERSION {micro}"
 path = "configure.ac"
 format = "AC_INIT([PHP],[{version}],"
 development = "AC_INIT([PHP],[{version}-dev],"
+"""
+# Zend/zend.h: the engine's version, 4 then PHP's minor and micro ("4.3.15-dev"), moved
+# with PHP's at each release candidate and release.
+ZEND_BUMP = """
+[[releases.bump]]
+path = "Zend/zend.h"
+format = '#define ZEND_VERSION "4.{minor}.{micro}"'
+development = '#define ZEND_VERSION "4.{minor}.{micro}-dev"'
 """
 LINES = {"8.5": "master", "8.4": "PHP-8.4", "8.3": "PHP-8.3", "8.2": "PHP-8.2", "8.1": "PHP-8.1"}
 NEXT = {"8.5": "8.5.0", "8.4": "8.4.2", "8.3": "8.3.15", "8.2": "8.2.27", "8.1": "8.1.32"}
@@ -252,3 +262,67 @@ def test_a_security_release_of_every_supported_line(
     header, configure = texts[HEADER], texts[CONFIGURE]
     assert (header, configure) == (php_version_h("8.3.16"), configure_ac("8.3.16"))
     assert changed == [CONFIGURE, HEADER]
+
+
+def test_a_release_tagged_off_its_branch_as_php_makes_it(
+    php: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # PHP's version branches always say a "-dev" version; only the release tags say one
+    # without it. With release_off_branch the tag points at the release commit on the last
+    # fix, on no branch (the release manager's local release branch), and the branch gets
+    # the fixes and then "PHP-8.3 is now for PHP 8.3.16-dev" (docs/release-process.md).
+    extra = mail_table(smtp_server, gpg_home.fingerprint) + BUMP + ZEND_BUMP
+    root = workspace(tmp_path, php, extra)
+    config = root / "releasekit.toml"
+    config.write_text(
+        config.read_text().replace(
+            "tags_off_branch = true", "tags_off_branch = true\nrelease_off_branch = true"
+        )
+    )
+    hold_fixes(root, php, ADVISORY, LINES, FIX)
+    with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
+        shown = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
+        lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
+    # The dry run shows the release commit (on no branch) and the branch's next commit.
+    assert shown.exit_code == 0, shown.output
+    assert "tagged php-8.3.15, on no branch" in shown.output
+    assert "PHP-8.3 is now for Acme Server 8.3.16-dev" in shown.output
+    assert '+#define ZEND_VERSION "4.3.16-dev"' in shown.output
+    assert lifted.exit_code == 0, lifted.output
+    for line, version in NEXT.items():
+        if line == "8.5":  # master gets the fix only, and stays at 8.5.0-dev
+            master = git(php.remote, "show", f"master:{ZEND}") + "\n"
+            assert master == files("8.5.0", dev=True)[ZEND]
+            continue
+        branch, after = LINES[line], _after(version)
+        # The tag: "Update versions for PHP 8.3.15", every file without "-dev".
+        texts, changed = php.released(f"php-{version}", HEADER, CONFIGURE, ZEND)
+        assert texts == files(version)
+        assert changed == [ZEND, CONFIGURE, HEADER]
+        # The branch: the fix, then the next version in development; the tag on no branch.
+        head = git(php.remote, "rev-parse", branch)
+        assert {p: git(php.remote, "show", f"{head}:{p}") + "\n" for p in texts} == files(
+            after, dev=True
+        )
+        message = git(php.remote, "log", "-1", "--format=%s", head)
+        assert message == f"{branch} is now for Acme Server {after}-dev"
+        tagged = git(php.remote, "rev-parse", f"php-{version}^{{commit}}")
+        last_fix = git(php.remote, "rev-parse", f"{head}~1")
+        assert git(php.remote, "rev-parse", f"{tagged}~1") == last_fix
+        assert git(php.remote, "branch", "--contains", tagged) == ""
+        assert git(php.remote, "log", "-1", "--format=%s", f"{head}~1") == FIX[1]
+    # The next release of 8.3 is 8.3.16, from the branch as the lift left it.
+    git(php.clone, "fetch", "-q", "--tags", "origin")
+    second = {**ADVISORY, "id": "ACSA-2026-0002", "cve": "CVE-2026-40042"}
+    other = ({"main/SAPI.c": "/* stop at the end */\n"}, "Fix another header read")
+    hold_fixes(root, php, second, {"8.3": "origin/PHP-8.3"}, other)
+    planned = run(root, "plan", "--json")
+    lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    assert (lines["8.3"]["next_version"], lines["8.3"]["problems"]) == ("8.3.16", [])
+    assert lines["8.3"]["release"]["files"] == [ZEND, CONFIGURE, HEADER]
+
+
+def _after(version: str) -> str:
+    """The version after ``version`` on its line: 8.3.16 after 8.3.15."""
+    major, minor, micro = version.split(".")
+    return f"{major}.{minor}.{int(micro) + 1}"

@@ -246,6 +246,7 @@ def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) ->
         "ok",
         "commits",
         "release",
+        "development",
         "problems",
     ]
     assert all(line["release"] is None and line["problems"] == [] for line in data["lines"])

@@ -431,3 +431,26 @@ def test_cve_timeout_is_30_seconds_and_at_most_an_hour() -> None:
     for value in ("0", "3601"):
         (message,) = problems(MINIMAL_CONFIG + f"\n[cve]\ntimeout = {value}\n")
         assert "cve.timeout:" in message
+
+
+@pytest.mark.parametrize(
+    ("addition", "needed"),
+    [
+        ("release_off_branch = true\n", "[[releases.bump]]"),
+        (
+            'release_off_branch = true\n[[releases.bump]]\npath = "v"\nformat = "{version}"\n',
+            "tags_off_branch = true",
+        ),
+    ],
+)
+def test_a_release_off_the_branch_needs_tags_read_so_and_version_files(
+    addition: str, needed: str
+) -> None:
+    # Without tags_off_branch the next plan would not read the tag it made; without bump
+    # files there is no release commit to keep off the branch.
+    (message,) = problems(MINIMAL_CONFIG + addition)
+    assert message.startswith("releasekit.toml:")
+    assert message.endswith(f"releases.release_off_branch: needs {needed}")
+    text = MINIMAL_CONFIG + "tags_off_branch = true\n" + addition
+    if needed.startswith("tags"):
+        assert parse(text).releases.release_off_branch  # type: ignore[attr-defined]
