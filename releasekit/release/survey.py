@@ -45,7 +45,12 @@ from packaging.version import Version
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import fill, line_key, line_of
-from releasekit.release.surveyfiles import find_bumps, find_changelog, upcoming_from_bumps
+from releasekit.release.surveyfiles import (
+    find_bumps,
+    find_changelog,
+    off_branch,
+    upcoming_from_bumps,
+)
 from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
@@ -308,18 +313,20 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         say(f"esr = [{listed}]: still got releases after {newest.line}'s first")
     if not esr_tag:
         check("esr is a guess from release dates: list the older lines you still support")
+    said: dict[str, bool] = {}  # per line whose newest release is not on its branch: on none
     for name in (*window, *esr):
         branch = line_branches[name]
-        tip = facts.branches[branch]
-        newest_of_line = max(by_line[name], key=lambda t: t.version)
-        commit = newest_of_line.tag.commit
-        if facts.contains(tip, commit):
-            continue
-        said = f"line {name}: its newest release {newest_of_line.tag.name} is not on {branch}"
-        if not any(facts.contains(other, commit) for other in facts.branches.values()):
-            # PHP's: tagged on a local release branch, never pushed.
-            said += " nor any branch: if releases are tagged so, set tags_off_branch = true"
-        check(said)
+        tag = max(by_line[name], key=lambda t: t.version).tag
+        if not facts.contains(facts.branches[branch], tag.commit):
+            line = f"line {name}: its newest release {tag.name} is not on {branch}"
+            said[line] = not any(facts.contains(tip, tag.commit) for tip in facts.branches.values())
+    if said and all(said.values()) and len(said) == len((*window, *esr)):
+        # Every line's is on no branch: PHP's, tagged on local release branches never pushed.
+        survey.table = dataclasses.replace(survey.table, tags_off_branch=True)
+        say(f"tags_off_branch = true: {newest.tag.name}, each line's newest, is on no branch")
+    off = " nor any branch: if releases are tagged so, set tags_off_branch = true"
+    for line, on_none in said.items() if not survey.table.tags_off_branch else ():
+        check(line + (off if on_none else ""))
     return survey
 
 
@@ -487,4 +494,5 @@ def survey_repository(
     changelog = find_changelog(repo, survey)
     survey.table = dataclasses.replace(survey.table, bumps=bumps, changelog=changelog)
     upcoming_from_bumps(repo, facts, survey)
+    off_branch(survey)
     return survey

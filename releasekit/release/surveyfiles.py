@@ -8,6 +8,8 @@
   ``VERSION = ({major}, {minor}, {micro}, "final", 0)``); live when that line holds each
   supported line's current version on its branch, commented out otherwise; one that holds
   it on several lines (autoconf's ``configure``) is named in a check, with those lines.
+- **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
+  are on no branch and the branches say their next version in development (PHP's).
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of
   the newest release's tree, always commented out, with a guess of its marker to check.
 """
@@ -192,3 +194,20 @@ def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:
         )
         return Changelog(path, marker)
     return None
+
+
+def off_branch(survey: Survey) -> None:
+    """Propose ``release_off_branch`` when no branch holds a line's newest release
+    (``tags_off_branch``) and every live bump file has a development form the branches
+    say: PHP's ``8.3.15-dev`` on PHP-8.3 while php-8.3.14 is on no branch. The lift then
+    tags each release on no branch and moves the branch on to the next development
+    version, as the project does."""
+    live = [bump for bump in survey.table.bumps if bump.live]
+    if not (survey.table.tags_off_branch and live and all(b.development for b in live)):
+        return
+    survey.table = dataclasses.replace(survey.table, release_off_branch=True)
+    paths = ", ".join(dict.fromkeys(bump.path for bump in live))
+    survey.inferred.append(
+        f"release_off_branch = true: the branches say their next version in development "
+        f"({paths}), only the tags a release: the lift tags each release on no branch"
+    )

@@ -71,6 +71,8 @@ class ReleasesTable:
     esr: tuple[str, ...] = ()
     last: int = 3
     line_parts: int = 2  # 1: a line is a major version (branches like v7.x)
+    tags_off_branch: bool = False  # every line's newest release is on no branch (PHP's)
+    release_off_branch: bool = False  # and the branches say the next version in development
     bumps: tuple[Bump, ...] = ()
     changelog: Changelog | None = None
 

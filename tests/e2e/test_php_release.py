@@ -131,7 +131,8 @@ def php(template: Product, tmp_path: Path) -> Product:
 
 def test_init_reads_phps_branches_and_tags(php: Product, tmp_path: Path) -> None:
     # The patch-level branches (PHP-8.3.14) are no lines; 8.4.0RC4 is no release; and each
-    # line's newest release is on no branch, which init names.
+    # line's newest release is on no branch while the branches say their next version in
+    # development: init proposes that the lift tags releases so too.
     ws = tmp_path / "ws"
     made = CliRunner().invoke(
         cli,
@@ -145,13 +146,16 @@ def test_init_reads_phps_branches_and_tags(php: Product, tmp_path: Path) -> None
         'branches = { "8.5" = "master" }',
         'tag = "php-{version}"',
         'upcoming = "8.5"',
+        "tags_off_branch = true",
+        "release_off_branch = true",
+        'development = "AC_INIT([PHP],[{version}-dev],',
     ):
         assert setting in config
     assert 'inferred: tag = "php-{version}": the newest release is php-8.4.1' in made.output
-    assert (
-        "check: line 8.3: its newest release php-8.3.14 is not on PHP-8.3 nor any branch: "
-        "if releases are tagged so, set tags_off_branch = true"
-    ) in made.output
+    said = "inferred: tags_off_branch = true: php-8.4.1, each line's newest, is on no branch"
+    assert said in made.output
+    assert "inferred: release_off_branch = true: the branches say" in made.output
+    assert "nor any branch" not in made.output
     assert run(ws, "advisory", "check").exit_code == 0
     assert run(ws, "plan").exit_code == 0
 

@@ -525,3 +525,25 @@ def test_a_release_branch_that_names_no_line(branch: str, said: str | None) -> N
     unnamed = [check for check in survey.checks if check.startswith("branches: no name")]
     assert unnamed == ([said] if said else [])
     assert any("line 2.1 has no branch: create one" in c for c in survey.checks) == (not said)
+
+
+@pytest.mark.parametrize("on_a_branch", [None, "v10.3.1", "v9.11.0"])
+def test_releases_on_no_branch_are_read_so_only_when_every_lines_are(
+    on_a_branch: str | None,
+) -> None:
+    # PHP tags every release on a local branch it never pushes: init sets tags_off_branch.
+    # One line's newest release on its branch (or none's) leaves it to a check per line.
+    tags = [("v9.11.0", ""), ("v10.3.0", ""), ("v10.3.1", "")]
+    on_branch = ["v10.3.0", *([on_a_branch] if on_a_branch else [])]
+    branches = {"main": [], "release-9.11": on_branch, "release-10.3": on_branch}
+    survey = infer(facts(branches, tags), "clone", upcoming="10.4")
+    assert survey.table.tags_off_branch is (on_a_branch is None)
+    said = [s for s in survey.checks if "nor any branch" in s]
+    if on_a_branch is None:
+        assert said == []
+        assert "tags_off_branch = true: v10.3.1, each line's newest, is on no branch" in (
+            survey.inferred
+        )
+    else:
+        assert len(said) == 1
+        assert said[0].endswith("if releases are tagged so, set tags_off_branch = true")
