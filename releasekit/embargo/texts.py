@@ -66,9 +66,8 @@ def announced_lines(
             affected = first if first == last else f"{first} to {last}"
         lines.append(AnnouncedLine(fix.line, affected, fix.fixed))
     for gap in found.gaps:  # lines between two fixed ones, as the site says
-        lines.append(
-            AnnouncedLine(f"after {gap.after}", f"releases before {gap.before}", gap.upgrade)
-        )
+        start = f"after {gap.after}" if gap.shown.startswith("after ") else f"from {gap.first}"
+        lines.append(AnnouncedLine(start, f"releases before {gap.ends}", gap.upgrade))
     return lines
 
 

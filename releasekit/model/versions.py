@@ -13,7 +13,9 @@ Versions compare numerically (9.10 > 9.9), and a pre-release before its release 
 0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` is taken as its release.
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
-between them is taken to be there.
+between them is taken to be there. With it, a line there that it does not name was not
+released or already had the fix (the plan's already-fixed line): the gap's ranges cover the
+named lines only, one range for each run of them, so that such a line is not affected.
 """
 
 from __future__ import annotations
@@ -50,12 +52,28 @@ class Gap:
     first: str  # ... the first version after it (9.12.0), ``introduced`` when later, or the
     # first release of the oldest ``unfixed`` line when recorded (5.0.0 after 4.2)
     shown: str  # how the affected list says it: "after 9.11", or ``first``
-    before: str  # the newer fixed line (10.4), up to its first release ...
-    below: str  # ... (10.4.0), or up to its fix when that is a pre-release of it (10.4.0rc1)
+    before: str  # the newer fixed line (10.4): the one to upgrade to
+    # the range ends before this version: the newer line's first release (10.4.0), or its
+    # fix when that is a pre-release of it (10.4.0rc1)
+    below: str
     upgrade: str  # the newer line's fixed version
     # The first affected release of each line in it that the lift recorded (``unfixed``):
     # each gets a version page. () when the lines are guessed: none is known to exist.
     named: tuple[str, ...] = ()
+    # The line the range ends before when not the newer fixed line (10.6 after 10.5 unfixed,
+    # when 10.6 is not: it already had the fix, or was not released); "" when it is.
+    until: str = ""
+
+    @property
+    def ends(self) -> str:
+        """The line the range ends before, as the pages say it ("before 11.0")."""
+        return self.until or self.before
+
+    @property
+    def fixed_at(self) -> str:
+        """The version an OSV range's ``fixed`` event names: the newer line's fix, or where
+        the range ends when a line that is not affected lies between (10.6.0)."""
+        return self.below if self.until else self.upgrade
 
 
 @dataclass(frozen=True)
@@ -89,7 +107,7 @@ class Versions:
             else:
                 said = f"{fix.first_affected} – {fix.last_affected}"
             ranges.append((release_key(fix.first_affected), said))
-        ranges.extend((release_key(g.first), f"{g.shown} – before {g.before}") for g in self.gaps)
+        ranges.extend((release_key(g.first), f"{g.shown} – before {g.ends}") for g in self.gaps)
         if self.earlier_from and self.earlier_before:
             said = f"{self.earlier_from} – before {self.earlier_before}"
             ranges.append((release_key(self.earlier_from), said))
@@ -341,15 +359,19 @@ def _gaps(
     """The gaps between each two fixed lines (newest first) that had the code: from
     ``introduced`` on, or (without it) when the older line had an affected release. With
     ``unfixed`` (the lift's record of the released lines that got no fix), a gap is there
-    exactly when one of them lies between the two (and not before ``introduced``'s line);
-    without it, when a line can lie between them: a line X.0 after one of X-1 is taken as
-    its neighbour (1.26 and 2.0: there was no 1.27)."""
+    exactly when one of them lies between the two (and not before ``introduced``'s line),
+    one for each run of consecutive ones (10.5 and 10.6; 9.12 and 10.0 are not: a 9.13 may
+    lie between), each up to the line after its newest: a line between that it does not
+    name was not released or already had the fix (ESR 10.4 and 11.0 fixed, 10.5 unfixed,
+    10.6 fixed before in 10.6.2: 10.6 is not affected). Without it, when a line can lie
+    between them: a line X.0 after one of X-1 is taken as its neighbour (1.26 and 2.0:
+    there was no 1.27)."""
     left_out = None if unfixed is None else [release_key(line) for line in unfixed]
     for (newer_key, newer), (older_key, older) in itertools.pairwise(fixes):
         width = _width(older.line)
         if _width(newer.line) != width:
             continue  # (lines named two ways: no line lies between them as either names it)
-        after = _key((*older_key[: width - 1], older_key[width - 1] + 1))  # 9.12.0, or 8.0.0
+        after = _after(older_key, width)  # 9.12.0, or 8.0.0
         below = _key(newer_key[:width])  # the newer line's first release
         start = after
         if intro is not None:
@@ -358,23 +380,52 @@ def _gaps(
             continue  # (the older line had no affected release: nothing says the gap had it)
         if start >= below:
             continue  # adjacent lines: 10.2 and 10.3
-        shown_from = start
-        firsts: list[Key] = []  # the first affected release of each recorded line in it
-        if left_out is not None:
-            lowest = _key(start[:width])  # (a line before introduced's had no code)
-            lines = {_key(key[:width]) for key in left_out}
-            firsts = sorted(max(key, start) for key in lines if lowest <= key < below)
-            if not firsts:
-                continue  # no released line between them went without the fix
-            start = firsts[0]  # the oldest: Django's 5.0.0 after the LTS 4.2 (there was no 4.3)
-        elif width == 2 and below[:2] == (older_key[0] + 1, 0):
-            continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
         spelt = _spelling(newer.fixed)
-        first = _text(start, spelt)
-        shown = f"after {older.line}" if shown_from == after else _text(shown_from, spelt)
-        named = tuple(_text(key, spelt) for key in firsts)
-        end = _early(newer.fixed, below) or _text(below, spelt)
-        yield Gap(older.line, first, shown, newer.line, end, newer.fixed, named)
+        if left_out is None:
+            if width == 2 and below[:2] == (older_key[0] + 1, 0):
+                continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
+            shown = f"after {older.line}" if start == after else _text(start, spelt)
+            last = _early(newer.fixed, below) or _text(below, spelt)  # (10.4.0rc1, or 10.4.0)
+            yield Gap(older.line, _text(start, spelt), shown, newer.line, last, newer.fixed)
+            continue
+        lowest = _key(start[:width])  # (a line before introduced's had no code)
+        lines = sorted({k for k in (_key(key[:width]) for key in left_out) if lowest <= k < below})
+        for run in reversed(_runs(lines, width)):  # (newest first)
+            # From the oldest line's first affected release (Django's 5.0.0 after the LTS
+            # 4.2: there was no 4.3) up to the line after the newest, or the newer fixed line.
+            firsts = [max(key, start) for key in run]
+            end = _after(run[-1], width)
+            until = "" if end >= below else _text(end, width)
+            shown = f"after {older.line}" if firsts[0] == after else _text(firsts[0], spelt)
+            last = (
+                _text(end, spelt) if until else (_early(newer.fixed, below) or _text(below, spelt))
+            )
+            yield Gap(
+                older.line,
+                _text(firsts[0], spelt),
+                shown,
+                newer.line,
+                last,
+                newer.fixed,
+                tuple(_text(key, spelt) for key in firsts),
+                until,
+            )
+
+
+def _after(line: Key, width: int) -> Key:
+    """The first release of the line after ``line``: 10.6.0 after 10.5, 8.0.0 after 7."""
+    return _key((*line[: width - 1], line[width - 1] + 1))
+
+
+def _runs(lines: list[Key], width: int) -> list[list[Key]]:
+    """``lines`` (oldest first) in runs of consecutive ones (10.5 and 10.6), oldest first."""
+    runs: list[list[Key]] = []
+    for line in lines:
+        if runs and _after(runs[-1][-1], width) == line:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
 
 
 def _before(fixed: Key, width: int, spelt: int) -> Key | None:

@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
 from releasekit.model.entries import CREDIT_TYPES, MAX_ENTRIES, Credit
-from releasekit.model.released import between
+from releasekit.model.released import MAX_UNFIXED, between
 from releasekit.model.severity import SEVERITIES
 from releasekit.model.versions import versions
 from releasekit.records.schemas import reason, validate
@@ -231,7 +231,7 @@ def _coverage(
         if fix.first_affected is not None
     ]
     if gaps:
-        intervals.extend((Version(gap.first), Version(gap.upgrade)) for gap in found.gaps)
+        intervals.extend((Version(gap.first), Version(gap.fixed_at)) for gap in found.gaps)
     if found.earlier_from and found.earlier_before:
         below = found.earlier_below or found.earlier_before + ".0"  # (10.3.0rc1, or 10.3.0)
         intervals.append((Version(found.earlier_from), Version(below)))
@@ -247,14 +247,33 @@ def lines_of(item: Imported, parts: int = 2) -> tuple[dict[str, str], str | None
 
 
 def _between(pairs: list[Pair], fixed: dict[str, str], parts: int) -> tuple[str, ...]:
-    """The lines between two fixed ones on which a range starts, newest first: the lines
-    left without the fix (``unfixed``) that the record's ranges between fixed lines say."""
-    found = (
-        line_key(p.introduced, parts)
-        for p in pairs
-        if p.introduced is not None and p.fixed is not None
-    )
+    """The lines between two fixed ones that a range covers, newest first: the lines left
+    without the fix (``unfixed``) that the record's ranges between fixed lines say. A range
+    names the line it starts on, and those after it up to its end's line when they are
+    lines of one major version (10.5.0 to 10.7.0: 10.5 and 10.6)."""
+    found: list[str] = []
+    for p in pairs:
+        if p.introduced is None or p.fixed is None:
+            continue
+        first = Version(line_key(p.introduced, parts)).release
+        end = Version(line_key(p.fixed, parts)).release
+        found.append(line_key(p.introduced, parts))
+        if len(first) == len(end) and first[:-1] == end[:-1]:
+            for number in range(first[-1] + 1, min(end[-1], first[-1] + MAX_UNFIXED)):
+                found.append(".".join(str(n) for n in (*first[:-1], number)))
     return tuple(between(found, fixed))
+
+
+def _bound(pair: Pair, parts: int) -> bool:
+    """Whether a range of releasekit's own record runs from one line to the first release
+    of a later one (a gap, the releases before the oldest fixed line): its end is where the
+    range stops, not a fix (each fixed line has its own range, or is an unaffected version)."""
+    if pair.introduced is None or pair.fixed is None:
+        return False
+    line = line_key(pair.fixed, parts)
+    numbers, head = Version(pair.fixed).release, Version(line).release
+    first_release = numbers[: len(head)] == head and not any(numbers[len(head) :])
+    return first_release and line_key(pair.introduced, parts) != line
 
 
 def released_lines(
@@ -286,6 +305,8 @@ def released_lines(
     fixed: dict[str, str] = dict(item.lines or {})
     for pair in pairs if item.lines is None else ():
         assert pair.fixed is not None
+        if item.exact and _bound(pair, parts):
+            continue
         line = pair.line or line_key(pair.fixed, parts)
         if line not in fixed or Version(pair.fixed) > Version(fixed[line]):
             fixed[line] = pair.fixed

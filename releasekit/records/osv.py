@@ -96,8 +96,9 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
         if fix.line in shown.fix_commits:  # (a reader gets each line's commit back from here)
             specific["fix_commit"] = shown.fix_commits[fix.line]
         affected(first, fix.fixed, specific)
-    for gap in found.gaps:  # lines between two fixed ones: the newer line's fix ends it
-        affected(gap.first, gap.upgrade, {**extra, "between": [gap.after, gap.before]})
+    for gap in found.gaps:  # lines between two fixed ones: the newer line's fix ends it (or
+        # the line after them, when that one is not affected)
+        affected(gap.first, gap.fixed_at, {**extra, "between": [gap.after, gap.before]})
     if not found.lines:  # no fixed version recorded (imported history): never a fake fix
         start = _full(advisory.introduced) if advisory.introduced else "0"
         entries.append(

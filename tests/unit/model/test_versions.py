@@ -18,20 +18,49 @@ def test_recorded_unfixed_lines_make_the_gap_the_guess_cannot_see() -> None:
     guessed = versions_of(ESR_MINOR)
     assert guessed.gaps == ()  # (11.0 after 10.4 is taken as its neighbour)
     found = versions_of(ESR_MINOR, None, ["10.6", "10.5"])
-    assert found.affected_list == ["after 10.4 – before 11.0", "10.4.0 – 10.4.8"]
+    # (up to 10.7.0: a 10.7 released before 11.0 would be named, unless it had the fix)
+    assert found.affected_list == ["after 10.4 – before 10.7", "10.4.0 – 10.4.8"]
     (gap,) = found.gaps
-    assert (gap.after, gap.first, gap.before, gap.below, gap.upgrade) == (
+    assert (gap.after, gap.first, gap.before, gap.below, gap.upgrade, gap.ends) == (
         "10.4",
         "10.5.0",
         "11.0",
+        "10.7.0",
         "11.0.0",
-        "11.0.0",
+        "10.7",
     )
     between = [r for r in found.ranges() if not r.supported]
     assert [(r.first, r.below, r.line, r.upgrade_line) for r in between] == [
-        ("10.5.0", "11.0.0", "10.5", "11.0")
+        ("10.5.0", "10.7.0", "10.5", "11.0")
     ]
     assert "10.6.3" in between[0] and "10.4.9" not in between[0]
+
+
+def test_a_line_that_had_the_fix_before_is_outside_the_gap() -> None:
+    # ESR 10.4 fixed in 10.4.9, 10.5 left without the fix, 10.6 fixed before in 10.6.2,
+    # upcoming 11.0.0: the lift records 10.6 in neither key. The gap's one range ran from
+    # 10.5.0 to 11.0.0 and called 10.6.2 affected; it stops before 10.6.0 now.
+    found = versions_of(ESR_MINOR, None, ["10.5"])
+    assert found.affected_list == ["after 10.4 – before 10.6", "10.4.0 – 10.4.8"]
+    ((first, below, upgrade),) = [(r.first, r.below, r.upgrade) for r in found.ranges()][:1]
+    assert (first, below, upgrade) == ("10.5.0", "10.6.0", "11.0.0")
+    assert not any(version in r for r in found.ranges() for version in ("10.6.0", "10.6.2"))
+    assert found.gaps[0].fixed_at == "10.6.0"  # (the OSV range's end: 10.6's releases are not)
+    # 10.6's fix written in `fixed` says its releases before it were affected (10.6.0-10.6.1).
+    told = versions_of({**ESR_MINOR, "10.6": "10.6.2"}, None, ["10.5"])
+    assert told.affected_list == [
+        "10.6.0 – 10.6.1",
+        "after 10.4 – before 10.6",
+        "10.4.0 – 10.4.8",
+    ]
+    # Runs: an already-fixed 10.1 between 10.0 and 10.2 left without it, and 10.3 above.
+    runs = versions_of({"11.0": "11.0.0", "9.11": "9.11.9"}, None, ["10.2", "10.0", "9.12"])
+    assert runs.affected_list[:3] == [
+        "10.2.0 – before 10.3",
+        "10.0.0 – before 10.1",
+        "after 9.11 – before 9.13",
+    ]
+    assert [g.named for g in runs.gaps] == [("10.2.0",), ("10.0.0",), ("9.12.0",)]
 
 
 def test_a_gap_starts_at_its_oldest_unfixed_line() -> None:
@@ -39,8 +68,9 @@ def test_a_gap_starts_at_its_oldest_unfixed_line() -> None:
     # started at a 4.3.0 that never existed (in the OSV, CVE and CSAF ranges).
     found = versions_of({"5.2": "5.2.0", "4.2": "4.2.18"}, None, ["5.1", "5.0"])
     (gap,) = found.gaps
-    assert (gap.after, gap.first, gap.shown, gap.below) == ("4.2", "5.0.0", "after 4.2", "5.2.0")
-    assert found.affected_list[0] == "after 4.2 – before 5.2"
+    # (from 5.0.0: a 4.3 released before it would be named, unless it had the fix)
+    assert (gap.after, gap.first, gap.shown, gap.below) == ("4.2", "5.0.0", "5.0.0", "5.2.0")
+    assert found.affected_list[0] == "5.0.0 – before 5.2"
     between = [r for r in found.ranges() if not r.supported]
     assert [(r.first, r.below) for r in between] == [("5.0.0", "5.2.0")]
     assert "5.0.0" in between[0] and "4.3.0" not in between[0]
@@ -63,7 +93,7 @@ def test_a_gap_needs_a_recorded_line_between_its_two_lines_at_or_after_introduce
     found = versions_of(fixed, None, ["10.3"])  # (between 10.2 and 10.4 only)
     assert [(g.after, g.before) for g in found.gaps] == [("10.2", "10.4")]
     later = versions_of(ESR_MINOR, "10.6.2", ["10.6", "10.5"])
-    assert later.affected_list == ["10.6.2 – before 11.0"]
+    assert later.affected_list == ["10.6.2 – before 10.7"]
     assert versions_of(ESR_MINOR, "10.7", ["10.6", "10.5"]).gaps == ()  # (no line had it)
     # Without introduced, the older line must have had an affected release (as before).
     assert versions_of({"11.0": "11.0.0", "10.4": "10.4.0"}, None, ["10.5"]).gaps == ()
@@ -81,7 +111,7 @@ def test_versions_of_an_advisory_take_its_unfixed_and_its_fingerprint_changes() 
     plain, none, two = parsed(), parsed(unfixed="[]"), parsed(unfixed='["10.6", "10.5"]')
     # (each after the other: the cache of versions keys on the lines too)
     assert versions(plain).gaps == () and versions(none).gaps == ()
-    assert versions(two).affected_list[0] == "after 10.4 – before 11.0"
+    assert versions(two).affected_list[0] == "after 10.4 – before 10.7"
     assert versions(none).gaps == ()
     assert len({fingerprint(plain), fingerprint(none), fingerprint(two)}) == 3
 

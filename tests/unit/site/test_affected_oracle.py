@@ -26,8 +26,14 @@ packaging, not by releasekit's code):
   "Fixed versions" name;
 - the version pages (versions.json and each page's list) for the versions that have one.
 
-With `unfixed` recorded, the lines between the fixed ones that it does not name were not
-released: no question names their versions.
+With `unfixed` recorded, a line between the fixed ones that it does not name was either not
+released (no question names its versions) or released with the fix already on its branch
+(``has_fix``: the plan's already-fixed line, which the lift leaves out of `unfixed` and
+`fixed`; ESR 10.4 fixed in 10.4.9, 10.5 unfixed, 10.6 fixed before in 10.6.2, upcoming
+11.0.0). Its releases from that fix on are not affected, whatever the readers agree on: a
+reader that says one is affected is counted under ``truth``. (Its releases before that fix
+are asked too, but only the readers' agreement is checked: the file does not say when the
+line got the fix; `fixed` says it when given.)
 """
 
 from __future__ import annotations
@@ -39,10 +45,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from releasekit.records import osv_schema_path
 from tests.conftest import Workspace
 from tests.helpers.osv_eval import affected_version
 from tests.helpers.sites import CONFIG
@@ -64,6 +72,9 @@ class Case:
     introduced: str | None
     unfixed: list[str] | None
     versions: tuple[str, ...]  # the relevant releases of its family
+    # Released lines between fixed ones that already had the fix (in neither `fixed` nor
+    # `unfixed`), each with the release that first had it.
+    has_fix: tuple[tuple[str, str], ...] = ()
 
 
 def _releases(family: str) -> tuple[str, ...]:
@@ -112,6 +123,7 @@ def cases(draw: Callable[[Any], Any]) -> Case:
         st.none() | st.sampled_from(lines) | st.sampled_from([v for v in releases if v[-1] != "0"])
     )
     unfixed = None
+    has_fix: tuple[tuple[str, str], ...] = ()
     if fixed and draw(st.booleans()):
         keys = sorted(Version(line) for line in fixed)
         inside = [
@@ -122,15 +134,20 @@ def cases(draw: Callable[[Any], Any]) -> Case:
             key=Version,
             reverse=True,
         )
-    if unfixed is not None:  # the lines between fixed ones it does not name were not released
+        # Of the others, some were released with the fix already there (from a release of
+        # theirs, often the first: a line branched after the fix).
+        others = [line for line in inside if line not in unfixed]
+        chosen = draw(st.lists(st.sampled_from(others), unique=True)) if others else []
+        has_fix = tuple((line, _fix(family, line, draw)) for line in chosen)
+    if unfixed is not None:  # the other lines between fixed ones were not released
         keys = sorted(Version(line) for line in fixed)
+        known = (*fixed, *unfixed, *(line for line, _at in has_fix))
         releases = tuple(
             v
             for v in releases
-            if not keys[0] < Version(_line(family, v)) < keys[-1]
-            or _line(family, v) in (*fixed, *unfixed)
+            if not keys[0] < Version(_line(family, v)) < keys[-1] or _line(family, v) in known
         )
-    return Case(fixed, introduced, unfixed, releases)
+    return Case(fixed, introduced, unfixed, releases, has_fix)
 
 
 def _line(family: str, version: str) -> str:
@@ -157,6 +174,27 @@ NAMED = [
     # a Low fix in the upcoming 11.0 and an ESR that is an older minor, 10.5, 10.6 between
     Case({"11.0": "11.0.0", "10.4": "10.4.6"}, None, ["10.6", "10.5"], _releases("minor")),
     Case({"11.0": "11.0.0", "10.6": "10.6.2"}, None, [], _releases("minor")),  # no line between
+    # ESR 10.4 fixed in 10.4.9, 10.5 unfixed, 10.6 fixed before in 10.6.2, upcoming 11.0.0: as
+    # the lift records it (10.6 in neither key), and with 10.6's fix written in `fixed`
+    Case(
+        {"11.0": "11.0.0", "10.4": "10.4.9"},
+        None,
+        ["10.5"],
+        _releases("minor"),
+        (("10.6", "10.6.2"),),
+    ),
+    Case(
+        {"11.0": "11.0.0", "10.6": "10.6.2", "10.4": "10.4.9"}, None, ["10.5"], _releases("minor")
+    ),
+    # an already-fixed line between two unfixed ones (10.0 and 10.2 unfixed, 10.1 fixed from
+    # its first release), and one above the newest (10.3, 10.4: the guess took 11.0 next)
+    Case(
+        {"11.0": "11.0.0", "9.11": "9.11.9"},
+        None,
+        ["10.2", "10.0", "9.12"],
+        _releases("minor"),
+        (("10.1", "10.1.0"), ("10.3", "10.3.0"), ("10.4", "10.4.4")),
+    ),
     # a pre-release line (CPython's 3.14 in its betas) is fixed in its first release
     Case(
         {"10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"}, "10.1.3", None, _releases("minor")
@@ -382,10 +420,12 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
             if version in pages:
                 said["versions"] = ident in pages[version]
             truth = said["osv"]  # (the OSV spec's evaluation: the reference reading)
+            shown = " ".join(f"{k}={a}" for k, a in said.items())
             for kind, answer in said.items():
                 if answer != truth:
-                    shown = " ".join(f"{k}={a}" for k, a in said.items())
                     wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
+            if _has_fix(case, version) and any(said.values()):  # (None: counted above)
+                wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
     return asked, wrong
 
 
@@ -402,6 +442,14 @@ def _neighbours(version: str) -> set[str]:
     if number > 0:
         found.add(f"{base}{phase}{number - 1}")
     return found
+
+
+def _has_fix(case: Case, version: str) -> bool:
+    """Whether ``version`` is a release of a line that already had the fix, from its fix on."""
+    return any(
+        _v(version) >= _v(at) and _v(version).release[: line.count(".") + 1] == _v(line).release
+        for line, at in case.has_fix
+    )
 
 
 def _or_none(reader: Callable[[Any, str], bool], record: Any, version: str) -> bool | None:
@@ -432,3 +480,33 @@ def test_every_place_gives_the_same_answer(tmp_path_factory: Any, generated: lis
     asked, wrong = ask_everyone(ws.root / "site", made)
     assert asked > 20 * len(made)
     assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
+
+
+def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path) -> None:
+    """ESR 10.4 fixed in 10.4.9, 10.5 left without the fix, 10.6 fixed before in 10.6.2,
+    upcoming 11.0.0, as the lift records it (10.6 in neither `fixed` nor `unfixed`): the
+    gap's one range ran from 10.5.0 to 11.0.0, and every record called 10.6.2 affected."""
+    case = Case(
+        {"11.0": "11.0.0", "10.4": "10.4.9"},
+        None,
+        ["10.5"],
+        _releases("minor"),
+        (("10.6", "10.6.2"),),
+    )
+    ws = Workspace(tmp_path)
+    made = publish_cases(ws, [case])
+    site = ws.root / "site"
+    asked, wrong = ask_everyone(site, made)
+    assert asked > 70 and wrong == {}
+    (ident,) = made
+    osv = json.loads((site / "osv" / f"{ident}.json").read_text())
+    jsonschema.Draft7Validator(json.loads(osv_schema_path().read_text())).validate(osv)
+    events = [r["events"] for entry in osv["affected"] for r in entry["ranges"]]
+    assert events == [
+        [{"introduced": "10.4.0"}, {"fixed": "10.4.9"}],
+        [{"introduced": "10.5.0"}, {"fixed": "10.6.0"}],  # (10.6's releases are not affected)
+    ]
+    for version, affected in (("10.5.3", True), ("10.6.0", False), ("10.6.2", False)):
+        assert affected_version(osv, version) is affected, version
+    html = (site / "advisories" / f"{ident}.html").read_text()
+    assert page_items(html, "Affected versions") == ["after 10.4 – before 10.6", "10.4.0 – 10.4.8"]
