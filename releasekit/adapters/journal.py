@@ -133,6 +133,14 @@ class Journal:
             )
         return Step(key, status, parsed, attempts, updated)
 
+    def damaged(self, step: Step, writer: str) -> JournalError:
+        """The error for ``step`` when its detail is not as ``writer`` writes it (a field
+        missing or of another type: the file edited or damaged by hand)."""
+        return JournalError(
+            f"{self.path}: the journal cannot be used: the detail of step {step.key} "
+            f"is not as {writer} writes it"
+        )
+
     def start(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> Step:
         """Mark ``key`` started (counting attempts); refuses a step that is already done."""
         if self.is_done(key):
@@ -189,6 +197,17 @@ class Journal:
                 "attempts = excluded.attempts, updated = excluded.updated",
                 (key, status, json.dumps(merged, sort_keys=True), attempts, timefmt.iso_utc(now)),
             )
+
+
+def instant(value: Any) -> datetime:
+    """A journalled instant (ISO 8601 with its zone) as an aware datetime; ValueError when
+    ``value`` is no such text (every instant releasekit journals has its zone)."""
+    if not isinstance(value, str):
+        raise ValueError("not an instant")
+    found = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if found.tzinfo is None:
+        raise ValueError(f"no time zone: {value}")
+    return found
 
 
 class Held:

@@ -158,8 +158,8 @@ def lift(
         report.pages = _pages(batch)
         push_step = book.get(step_key(name, "push")) if book is not None else None
         checked_at = now()  # when the gates were last tried
-        prepared = _gates(settings, outside, batch, advisories, instant, push_step, checks_again,
-                          now, report, dry_run)  # fmt: skip
+        prepared = _gates(settings, outside, batch, advisories, instant, book, push_step,
+                          checks_again, now, report, dry_run)  # fmt: skip
         if dry_run:
             return report
         with clone.released():
@@ -206,7 +206,7 @@ def _choose(
                 "`releasekit embargo lift` to finish (record, announce, publish)."
             )
         batch = [by_id[i] for i in unfinished.detail["ids"]]
-        instant = datetime.fromisoformat(unfinished.detail["instant"])
+        instant = journal.instant(unfinished.detail["instant"])
         return str(unfinished.detail["run"]), batch, instant, True
     lost = unrecorded(book, advisories)
     if lost:
@@ -237,6 +237,7 @@ def _gates(
     batch: Sequence[Advisory],
     advisories: Sequence[Advisory],
     instant: datetime,
+    book: journal.Journal | None,
     push_step: journal.Step | None,
     checks_again: Checks,
     now: Callable[[], datetime],
@@ -257,7 +258,8 @@ def _gates(
         if (prepared is None or failed) and not dry_run:
             raise NotReady(f"preflight failed: {failed}. Nothing was pushed, sent or written")
     elif push_step.status != "done":
-        prepared = Prepared.from_journal(push_step)
+        assert book is not None  # (the step was read from it)
+        prepared = Prepared.from_journal(book, push_step)
         report.checks = checks_again(settings, outside, now())
         if failures(report.checks) and not dry_run:
             raise NotReady(f"cannot resume the push: {failures(report.checks)}")
@@ -310,9 +312,12 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     push_step = run.book.get(run.key("push"))
     assert push_step is not None
     assert push_step.status == "done"
-    report.released = released = datetime.fromisoformat(push_step.detail["released"])
-    report.fixed = fixed = {k: dict(v) for k, v in push_step.detail["fixed"].items()}
-    pushed = Prepared.from_journal(push_step)
+    pushed = Prepared.from_journal(run.book, push_step)
+    try:
+        report.released = released = journal.instant(push_step.detail.get("released"))
+    except ValueError:
+        raise run.book.damaged(push_step, "a lift's push") from None
+    report.fixed = fixed = {k: dict(v) for k, v in pushed.fixed.items()}
     report.updates = list(pushed.updates)
     try:
         recorded = (fixed, pushed.unfixed)

@@ -61,14 +61,53 @@ class Prepared:
         return detail
 
     @classmethod
-    def from_journal(cls, step: journal.Step) -> Prepared:
-        """What a push step meant to push (no plan: the objects are in the clone). A step
-        journalled by an older releasekit has no ``unfixed``: None (the gaps are guessed)."""
-        updates = tuple(
-            RefUpdate(ref, old, new, line) for ref, old, new, line in step.detail["updates"]
-        )
-        fixed, unfixed = step.detail["fixed"], step.detail.get("unfixed")
-        return cls(None, updates, fixed, step.detail.get("fix_commits", {}), unfixed)
+    def from_journal(cls, book: journal.Journal, step: journal.Step) -> Prepared:
+        """What a push step of ``book`` meant to push (no plan: the objects are in the
+        clone). A step journalled by an older releasekit has no ``unfixed``: None (the gaps
+        are guessed). A detail not as :meth:`journal_detail` writes it is a JournalError."""
+        detail = step.detail
+        try:
+            updates = tuple(_ref_update(u) for u in _items(detail.get("updates")))
+            fixed = {k: _text_map(v) for k, v in _text_map(detail.get("fixed"), dict).items()}
+            fix_commits = _text_map(detail.get("fix_commits", {}))
+            unfixed = detail.get("unfixed")
+            if unfixed is not None:
+                unfixed = {k: _texts(v) for k, v in _text_map(unfixed, list).items()}
+        except ValueError:
+            raise book.damaged(step, "a lift's push") from None
+        return cls(None, updates, fixed, fix_commits, unfixed)
+
+
+def _items(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("not a list")
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    """``value`` when it is a list of strings; ValueError if not."""
+    items = _items(value)
+    if not all(isinstance(v, str) for v in items):
+        raise ValueError("not a list of strings")
+    return items
+
+
+def _ref_update(value: Any) -> RefUpdate:
+    """A journalled [ref, old, new, line] (old: None for a ref the remote does not have)."""
+    items = _items(value)
+    if len(items) != 4:
+        raise ValueError("not a ref update")
+    ref, old, new, line = items
+    if not all(isinstance(v, str) for v in (ref, new, line)) or not isinstance(old, str | None):
+        raise ValueError("not a ref update")
+    return RefUpdate(ref, old, new, line)
+
+
+def _text_map(value: Any, kind: type = str) -> dict[str, Any]:
+    """``value`` when it is a table of ``kind`` values under string keys; ValueError if not."""
+    if not isinstance(value, dict) or not all(isinstance(v, kind) for v in value.values()):
+        raise ValueError("not a table")
+    return value
 
 
 def fix_commits_of(

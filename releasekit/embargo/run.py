@@ -73,23 +73,41 @@ def unrecorded(book: journal.Journal | None, advisories: Sequence[Advisory]) -> 
         return []
     lost = {a.id: a for a in advisories if a.released is None}
     found = []
-    for step in book.steps("lift/"):
-        if not step.key.endswith("/run") or step.status != "done":
+    for step in _runs(book):
+        if step.status != "done":
             continue
         missing = [lost[i] for i in step.detail["ids"] if i in lost]
         if missing and book.is_done(step_key(step.detail["run"], "push")):
-            instant = datetime.fromisoformat(step.detail["instant"])
+            instant = journal.instant(step.detail["instant"])
             found.append(Unrecorded(step.detail["run"], list(step.detail["ids"]), missing, instant))
     return sorted(found, key=lambda u: u.instant)
 
 
 def _open_runs(book: journal.Journal) -> list[journal.Step]:
     """Run steps neither done nor abandoned."""
-    return [
-        step
-        for step in book.steps("lift/")
-        if step.key.endswith("/run") and step.status != "done" and not step.detail.get("abandoned")
-    ]
+    return [step for step in _runs(book) if step.status != "done"]
+
+
+def _runs(book: journal.Journal) -> list[journal.Step]:
+    """Every run step not abandoned, each with its detail as lift() wrote it: ``run``,
+    ``ids`` and ``instant`` (a JournalError naming the step otherwise, not a traceback where
+    a field is read)."""
+    found = []
+    for step in book.steps("lift/"):
+        if not step.key.endswith("/run") or step.detail.get("abandoned"):
+            continue
+        detail = step.detail
+        ids = detail.get("ids")
+        try:
+            journal.instant(detail.get("instant"))
+        except ValueError:
+            raise book.damaged(step, "a lift's run") from None
+        if not isinstance(detail.get("run"), str) or not isinstance(ids, list):
+            raise book.damaged(step, "a lift's run")
+        if not all(isinstance(i, str) for i in ids):
+            raise book.damaged(step, "a lift's run")
+        found.append(step)
+    return found
 
 
 @dataclass(frozen=True)
