@@ -8,6 +8,7 @@ import click
 
 from releasekit.cli import show
 from releasekit.cli.context import Context, pass_context
+from releasekit.support import fsutil
 from releasekit.workspace.init import Scaffold, init_workspace, render_config
 
 _SCAFFOLD = Scaffold()
@@ -77,7 +78,7 @@ def init(
         # Imported here, not at start-up: it loads pygit2 (see cli/patch.py).
         from releasekit.release.survey import survey_repository
 
-        clone = (root / repository).resolve()  # as Settings.repository_path will find it
+        clone = fsutil.resolved(root / repository)  # as Settings.repository_path finds it
         survey = survey_repository(clone, repository, obj.env, upcoming=upcoming)
         releases = survey.table
     text = render_config(root, scaffold, releases)

@@ -22,7 +22,7 @@ from releasekit.model.tables import DisclosureSettings as DisclosureSettings
 from releasekit.model.tables import OsvSettings as OsvSettings
 from releasekit.model.tables import SlaSettings as SlaSettings
 from releasekit.model.tables import VerifySettings as VerifySettings
-from releasekit.support import tomlpos
+from releasekit.support import fsutil, tomlpos
 from releasekit.support.errors import ConfigError, Problem
 
 CONFIG_NAME = "releasekit.toml"
@@ -382,7 +382,7 @@ class Settings:
 
     @property
     def repository_path(self) -> Path:
-        return (self.root / self.project.repository).resolve()
+        return fsutil.resolved(self.root / self.project.repository)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -474,7 +474,7 @@ def load_config(root: Path) -> Settings:
         raise ConfigError.one(path, None, None, "is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError.one(path, None, None, f"cannot be read: {exc.strerror}") from None
-    return parse_config(text, root.resolve(), path)
+    return parse_config(text, fsutil.resolved(root), path)
 
 
 def reference() -> list[tuple[str, str, str, str]]:

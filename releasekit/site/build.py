@@ -43,6 +43,7 @@ from releasekit.model.config import Settings
 from releasekit.site import child, keys, scans, tree, upcoming
 from releasekit.site.state import State, load_state
 from releasekit.site.tree import KEEP
+from releasekit.support import fsutil
 from releasekit.support.errors import AdvisoryError, WorkspaceError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
@@ -230,7 +231,7 @@ def _own_folder(settings: Settings, site: Path, shown: Path) -> None:
     for folder in (*own, settings.state_dir):
         holders[f"the workspace's {folder.name}/"] = folder
     for what, folder in holders.items():
-        path = folder.resolve()
+        path = fsutil.resolved(folder)
         inside = path in site.parents and what.startswith("the workspace's")
         if site == path or site in path.parents or inside:
             raise WorkspaceError(

@@ -31,6 +31,13 @@ def naming(path: Path | str) -> _Naming:
     return _Naming(path)
 
 
+def resolved(path: Path) -> Path:
+    """``path`` absolute, its symlinks followed as far as they go: a symlink loop is left in
+    it (``Path.resolve`` raises RuntimeError there before Python 3.13), so that what opens it
+    next names the path and says why."""
+    return Path(os.path.realpath(path))
+
+
 def describe(exc: OSError, root: Path | None = None) -> str:
     """An OSError as one line: the path (or paths) and the system's reason; a path inside
     ``root`` (the workspace) relative to it, as other messages show paths."""

@@ -87,7 +87,7 @@ def render_config(root: Path, scaffold: Scaffold, releases: ReleasesTable | None
     values = {**vars(scaffold), **asdict(table), "upcoming": table.upcoming}
     environment = render.environment()
     text = render.render(environment, "releasekit.toml.j2", **values)
-    parse_config(text, root.resolve(), config_path)  # a bad option writes nothing
+    parse_config(text, fsutil.resolved(root), config_path)  # a bad option writes nothing
     return text
 
 

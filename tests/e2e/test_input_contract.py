@@ -513,3 +513,35 @@ def test_patch_add_with_stdin_closed_is_one_line(pws: Workspace) -> None:
     assert done.stderr.splitlines() == ["releasekit: error: -: standard input is closed"]
     assert done.returncode == 2
     assert files(pws) == before
+
+
+# --- paths that are symlink loops ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [("plan", "--no-fetch"), ("lint",), ("patch", "list")])
+def test_a_product_repository_that_is_a_symlink_loop_is_one_line(
+    ws: Workspace, command: tuple[str, ...]
+) -> None:
+    # Resolving the path of project.repository raised RuntimeError ("Symlink loop", Python
+    # before 3.13): a traceback in every command that opens the clone.
+    (ws.root / "product").symlink_to("product")
+    line = rejected(ws, *command)
+    assert line == (
+        f"releasekit: error: {ws.root / 'product'}: product repository not found "
+        "(project.repository)"
+    )
+
+
+@pytest.mark.parametrize("where", ["DIR", "--repository"])
+def test_init_into_or_from_a_symlink_loop_is_one_line(tmp_path: Path, where: str) -> None:
+    # The same RuntimeError where `init` resolved the new workspace or the clone it surveys.
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    target = loop if where == "DIR" else tmp_path / "ws"
+    args = [str(target)] + (["--repository", str(loop)] if where == "--repository" else [])
+    result = CliRunner().invoke(cli, ["init", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert str(loop) in result.stderr or "--repository" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop"]
