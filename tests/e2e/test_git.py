@@ -479,3 +479,35 @@ def test_an_https_certificate_that_does_not_verify_stops_with_what_to_do(
     with pytest.raises(RemoteUnreachable, match="HTTPS certificate does not verify") as refused:
         repo.ls_remote(server.url("remote.git"), timeout=20)
     assert "RELEASEKIT_GIT_CAFILE" in str(refused.value) and "ssh" not in str(refused.value)
+
+
+@pytest.mark.parametrize("damage", ["packed-refs", "a ref to a missing object"])
+def test_damaged_refs_in_the_clone_are_one_line(
+    product: Product, tmp_path: Path, damage: str
+) -> None:
+    # libgit2's errors came out as pygit2 tracebacks (GitError "corrupted packed references
+    # file", NotFoundError "cannot be peeled") in plan, lint, patch and init --repository.
+    from click.testing import CliRunner
+
+    from releasekit.cli import cli
+    from tests.helpers.repos import workspace_config
+
+    git_dir = product.clone / ".git"
+    if damage == "packed-refs":
+        with (git_dir / "packed-refs").open("a") as packed:
+            packed.write("zzzz refs/tags/v10.3.9\n")
+    else:
+        (git_dir / "refs/remotes/origin/release-10.3").write_text("2" * 40 + "\n")
+    repo = ProductRepo.open(product.clone, Environment({}))
+    with pytest.raises(GitError) as caught:
+        repo.tracking_tips("origin")
+    assert str(caught.value).startswith(
+        f"{product.clone}/: the product clone's refs cannot be read: "
+    )
+    ws = tmp_path / "ws"
+    (ws / "advisories").mkdir(parents=True)
+    (ws / "releasekit.toml").write_text(workspace_config(product.clone))
+    result = CliRunner().invoke(cli, ["-C", str(ws), "plan", "--no-fetch"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"releasekit: error: {caught.value}"]

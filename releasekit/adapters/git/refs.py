@@ -3,9 +3,14 @@ its tags. The base of :class:`~releasekit.adapters.git.repo.ProductRepo`, which 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pygit2
 
 from releasekit.adapters.git import tagging
+from releasekit.support.errors import GitError
+from releasekit.support.text import visible
 
 
 class RefReader:
@@ -13,20 +18,34 @@ class RefReader:
 
     raw: pygit2.Repository
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A GitError (exit 1) naming the clone for refs libgit2 cannot read (a damaged
+        packed-refs file, a ref to an object the clone lacks): not pygit2's traceback."""
+        try:
+            yield
+        except pygit2.GitError as exc:  # (NotFoundError included)
+            where = self.raw.workdir or self.raw.path
+            text = str(exc.args[0]) if exc.args else ""  # (a KeyError's str() quotes it)
+            reason = visible(text.strip()) or type(exc).__name__
+            raise GitError(f"{where}: the product clone's refs cannot be read: {reason}") from None
+
     def tracking_tip(self, remote: str, branch: str) -> str | None:
         """The remote-tracking tip of ``branch`` (as of the last fetch), or None."""
-        ref = self.raw.references.get(f"refs/remotes/{remote}/{branch}")
-        if ref is None:
-            return None
-        return str(ref.peel(pygit2.Commit).id)
+        with self._reading():
+            ref = self.raw.references.get(f"refs/remotes/{remote}/{branch}")
+            if ref is None:
+                return None
+            return str(ref.peel(pygit2.Commit).id)
 
     def tracking_branches(self, remote: str) -> set[str]:
         prefix = f"refs/remotes/{remote}/"
-        return {
-            name[len(prefix) :]
-            for name in self.raw.references
-            if name.startswith(prefix) and not name.endswith("/HEAD")
-        }
+        with self._reading():
+            return {
+                name[len(prefix) :]
+                for name in self.raw.references
+                if name.startswith(prefix) and not name.endswith("/HEAD")
+            }
 
     def remote_names(self) -> list[str]:
         return [name for name in self.raw.remotes.names() if name]
@@ -38,10 +57,11 @@ class RefReader:
 
     def local_tips(self) -> dict[str, str]:
         """The clone's own branches: name -> commit id."""
-        return {
-            name: str(self.raw.branches.local[name].peel(pygit2.Commit).id)
-            for name in self.raw.branches.local
-        }
+        with self._reading():
+            return {
+                name: str(self.raw.branches.local[name].peel(pygit2.Commit).id)
+                for name in self.raw.branches.local
+            }
 
     def remote_default_branch(self, remote: str) -> str | None:
         """The branch ``refs/remotes/REMOTE/HEAD`` names (the remote's default), if known."""
@@ -53,4 +73,5 @@ class RefReader:
 
     def tags(self) -> dict[str, str]:
         """Every tag of the clone: name -> the id of the commit it points to."""
-        return tagging.tag_targets(self.raw)
+        with self._reading():
+            return tagging.tag_targets(self.raw)
