@@ -184,7 +184,11 @@ def bytecode_cache(directory: Path) -> jinja2.BytecodeCache:
                 data = fsutil.read_regular(path)
             except OSError:
                 return
-            bucket.bytecode_from_string(data)
+            try:
+                bucket.bytecode_from_string(data)
+            except Exception:  # a file cut short or damaged inside its checksum's pickle
+                # (Jinja2 resets only for a wrong magic, checksum or code): compiled anew
+                bucket.reset()
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             with contextlib.suppress(OSError):

@@ -209,3 +209,21 @@ def test_text_as_plain_markdown(text: str, written: str) -> None:
     assert render.environment(None).from_string("{{ t | markdown }}").render(t=text) == written
     md = markdown_it.MarkdownIt("commonmark").enable(["strikethrough", "table"])
     assert md.render("- " + written) == f"<ul>\n<li>{escapeHtml(text)}</li>\n</ul>\n"
+
+
+@pytest.mark.parametrize("keep", [0, 5, 12, 20, 40])
+def test_a_compiled_template_cut_short_is_compiled_anew(tmp_path: Path, keep: int) -> None:
+    """A cache file cut inside the pickle of its checksum (a disk that lost its end): Jinja2
+    raised UnpicklingError, and every publish died on it until it was removed."""
+    folder, cache = tmp_path / "t", tmp_path / "cache"
+    folder.mkdir()
+    cache.mkdir()
+    (folder / "t.html.j2").write_text("{{ s }}")
+    first = render.environment(folder)
+    first.bytecode_cache = render.bytecode_cache(cache)
+    first.get_template("t.html.j2")
+    (kept,) = cache.iterdir()
+    kept.write_bytes(kept.read_bytes()[:keep])
+    again = render.environment(folder)
+    again.bytecode_cache = render.bytecode_cache(cache)
+    assert again.get_template("t.html.j2").render(s="<x>") == "&lt;x&gt;"
