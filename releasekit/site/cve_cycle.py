@@ -25,7 +25,7 @@ from typing import Any
 
 from releasekit.adapters import cve
 from releasekit.adapters.env import Environment
-from releasekit.adapters.journal import Journal, Step, exclusive
+from releasekit.adapters.journal import Journal, Step, exclusive, instant
 from releasekit.model import lifecycle
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -86,7 +86,7 @@ def reserve(
         if latest and latest.status == "done" and not journal.is_done(REJECT + _cve(latest)):
             cve_id = _cve(latest)
             if advisory.cve is None:  # a run stopped before it wrote the file
-                _record(settings, advisory, cve_id, _reserved(latest))
+                _record(settings, advisory, cve_id, _reserved(journal, latest))
                 return CycleReport(
                     cve_id, False, f"{advisory.id}: {cve_id} recorded (reserved before)"
                 )
@@ -125,8 +125,17 @@ def _cve(step: Step) -> str:
     return str(step.detail.get("cve", ""))
 
 
-def _reserved(step: Step) -> datetime:
-    return datetime.fromisoformat(str(step.detail["reserved"]))
+def _reserved(journal: Journal, step: Step) -> datetime:
+    return _when(journal, step, "reserved")
+
+
+def _when(journal: Journal, step: Step, name: str) -> datetime:
+    """The instant ``name`` of a reservation's step; a JournalError naming the step when the
+    detail does not hold one (the journal edited or damaged between runs)."""
+    try:
+        return instant(step.detail.get(name))
+    except ValueError:
+        raise journal.damaged(step, "a CVE reservation") from None
 
 
 def _record(
@@ -143,7 +152,7 @@ def _read_back(
     settings: Settings, api: cve.CveClient, journal: Journal, user: str, step: Step
 ) -> cve.Reservation | None:
     """The id an unfinished attempt reserved, if the service has one; None: none was."""
-    asked = datetime.fromisoformat(str(step.detail["asked"]))
+    asked = _when(journal, step, "asked")
     known = {a.cve for a in workspace.load_advisories(settings) if a.cve}
     known |= {_cve(s) for s in journal.steps(RESERVE) if s.status == "done"}
     try:

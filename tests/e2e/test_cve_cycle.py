@@ -4,6 +4,7 @@ each done once, a failure leaving nothing half-done, a lost answer read back."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -438,3 +439,43 @@ def test_a_service_that_does_not_answer_is_one_line_and_exit_1(
         "releasekit: error: CVE Services: an unfinished reservation cannot be read back: "
         "no answer (ConnectionError); run again to retry"
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "detail"),
+    [
+        ("done", {"advisory": ID, "cve": "CVE-2026-10001"}),  # no reserved
+        ("done", {"advisory": ID, "cve": "CVE-2026-10001", "reserved": "2026-12-05"}),  # no zone
+        ("started", {"advisory": ID, "asked": 20261205}),
+    ],
+)
+def test_a_damaged_reservation_step_is_one_line_naming_it(
+    cve_ws: Workspace,
+    fake: FakeCveServices,
+    env: dict[str, str],
+    run: Run,
+    status: str,
+    detail: dict[str, object],
+) -> None:
+    # A reservation step edited or damaged between runs: reading its instant was a KeyError,
+    # a TypeError (a naive datetime, later) or a ValueError traceback.
+    cve_ws.advisory(ID, embargo=None)
+    state = cve_ws.root / ".releasekit"
+    Journal.open(state).close()
+    db = sqlite3.connect(state / "journal.sqlite3")
+    with db:
+        db.execute(
+            "INSERT INTO steps VALUES (?, ?, ?, 1, '2026-12-05T10:20:30+00:00')",
+            (f"cve-reserve:{ID}:001", status, json.dumps(detail)),
+        )
+    db.close()
+    before = front(cve_ws)
+    result = at(NOW, run, "cve", "reserve", ID)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"releasekit: error: {state / 'journal.sqlite3'}: the journal cannot be used: the "
+        f"detail of step cve-reserve:{ID}:001 is not as a CVE reservation writes it"
+    ]
+    assert front(cve_ws) == before
+    assert posts(fake, "/api/cve-id") == 0
