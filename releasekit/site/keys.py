@@ -7,6 +7,7 @@ A file whose key did not change since the last build is not rendered again (see 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -95,7 +96,8 @@ def global_key(settings: Settings, signing: str | None = None) -> str:
         h.update(b"root\0")
         if root.is_dir():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                h.update(path.relative_to(root).as_posix().encode() + b"\0")
+                # (fsencode: a name that is not UTF-8, a stray file, is hashed as its bytes)
+                h.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0")
                 h.update(tree.digest(path.read_bytes()).encode())
     return h.hexdigest()
 

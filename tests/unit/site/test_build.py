@@ -485,6 +485,21 @@ def test_templates_from_the_workspace_override_file_by_file(site_ws: Workspace) 
     assert "advisories/ACSA-2026-0001.html" in report.unchanged  # the built-in page template
 
 
+def test_a_file_in_templates_whose_name_is_not_utf8_does_not_stop_publish(
+    site_ws: Workspace,
+) -> None:
+    # A stray file there (an editor's, a copy from another system) whose name is not UTF-8:
+    # hashing the names of templates/ for the build's key raised UnicodeEncodeError, and
+    # every publish said "use a UTF-8 locale" in a UTF-8 locale.
+    marked(site_ws, 1)
+    (site_ws.root / "templates").mkdir()
+    stray = os.path.join(os.fsencode(site_ws.root / "templates"), b"notes-\xff.txt")
+    with open(stray, "wb") as out:
+        out.write(b"x")
+    report = publish_at(site_ws, LATER)
+    assert "advisories/ACSA-2026-0001.html" in report.written
+
+
 @pytest.mark.parametrize(
     ("page", "include", "error"),
     [
