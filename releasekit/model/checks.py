@@ -162,6 +162,8 @@ def bump_format(value: str) -> str | None:
     fields = _fields(value)
     if fields is None:
         return braces
+    if not fields:
+        return None  # a flag (Node's NODE_VERSION_IS_RELEASE 1): bump_flag checks it
     for name, spec, conversion in fields:
         if conversion or (name not in (*names, "date")):
             return braces
@@ -179,6 +181,25 @@ def bump_format(value: str) -> str | None:
         not literal and not (name and spec and name != "date") for literal, name, spec, _ in parsed
     ):
         return "must have text between two of {version}, {major}, {minor}, {micro} and {date}"
+    return None
+
+
+def bump_flag(form: str, development: str) -> str | None:
+    """A bump's ``format`` and ``development`` together: a format with no placeholder is a
+    flag that says a release (Node's ``#define NODE_VERSION_IS_RELEASE 1``), written in
+    place of its development state (``... 0``), which it needs, a flag too and another
+    text; a format with a placeholder has a development state with one, or none."""
+    flag = not _fields(form)
+    if flag and not development:
+        return (
+            "must contain {version} (or {major}, {minor} or {micro}), or be a flag with development"
+        )
+    if not development:
+        return None
+    if flag != (not _fields(development)):
+        return "must contain a placeholder when format does, and none when it does not"
+    if flag and development.strip() == form.strip():
+        return "must differ from format (the flag's state between releases)"
     return None
 
 

@@ -97,7 +97,10 @@ class BumpSettings:
         "`PATCH={micro}` then `PRE_RELEASE_TAG=`, as a TOML multi-line string), and say "
         "the release date once, `{date}` (ISO 8601) or with a strftime format "
         '(OpenSSL\'s `RELEASE_DATE="{date:%-d %b %Y}"`, "3 Sep 2024"): the day of the '
-        "release in UTC, where the file may say any earlier one.",
+        "release in UTC, where the file may say any earlier one. A format with no "
+        "placeholder is a flag that says a release, written by the release commit in place "
+        "of its `development` state (Node's `#define NODE_VERSION_IS_RELEASE 1` for `0`), "
+        "and kept where the file says it already.",
         check=schema.some_lines(checks.bump_format),
         lines=True,
     )
@@ -107,7 +110,7 @@ class BumpSettings:
         'bump, `VERSION = ({major}, {minor}, {micro}, "alpha", 0)`): a file that says the '
         "next version so gets it written in `format` by the release commit. Same "
         "placeholders and lines as `format` (OpenSSL's `PATCH={micro}` then "
-        "`PRE_RELEASE_TAG=dev`). Empty: none.",
+        "`PRE_RELEASE_TAG=dev`); a flag's, with no placeholder either. Empty: none.",
         "",
         checks.optional(schema.some_lines(checks.bump_format)),
         lines=True,
@@ -434,6 +437,12 @@ def parse_config(text: str, root: Path, path: Path | None = None) -> Settings:
                 raise ConfigError.one(path, line, "releases.branches", message)
             named[key] = branch
         tables["releases"] = releases = dataclasses.replace(releases, branches=named)
+    for number, bump in enumerate(releases.bump):
+        problem = checks.bump_flag(bump.format, bump.development)
+        if problem:  # a flag needs its development state (checks.bump_flag)
+            key = "development" if bump.development else "format"
+            line = tomlpos.key_line(text, f"releases.bump[{number}]", key)
+            raise ConfigError.one(path, line, f"releases.bump.{key}", problem)
     notify = tables.get("notify")
     if isinstance(notify, NotifySettings):
         for address in notify.keys:

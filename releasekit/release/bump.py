@@ -109,9 +109,14 @@ def _found(data: bytes, form: str, version: str, marked: bool = False) -> list[r
     """Where ``data`` holds ``version`` written in ``form``: each placeholder
     (``{version}`` or a number, checked by :func:`checks.bump_format`) its value, the
     text between them as it is (``marked``: ``{version}`` may be followed by the
-    post-release marker ``+``). A placeholder at either end is a whole word there."""
+    post-release marker ``+``). A placeholder at either end is a whole word there, and so
+    is a flag, a format with none (Node's ``#define NODE_VERSION_IS_RELEASE 1``)."""
     values = _fields(version)
     parts = list(string.Formatter().parse(form))
+    if all(name is None for _, name, _, _ in parts):  # a flag: whole words at either end
+        text = "".join(part[0] for part in parts).split("\n")
+        flag = _NEWLINE.join(re.escape(piece.encode()) for piece in text)
+        return list(re.finditer(rb"(?<![0-9A-Za-z_])" + flag + rb"(?![0-9A-Za-z_])", data))
     pattern = b""
     for index, (literal, name, spec, _) in enumerate(parts):
         pattern += _NEWLINE.join(re.escape(piece.encode()) for piece in literal.split("\n"))

@@ -407,6 +407,50 @@ def test_a_bump_number_may_be_zero_padded() -> None:
         assert f"releases.bump.format: {why}" in message, (bad, message)
 
 
+NODE_FLAG = """
+[[releases.bump]]
+path = "src/node_version.h"
+format = "#define NODE_VERSION_IS_RELEASE 1"
+development = "#define NODE_VERSION_IS_RELEASE 0"
+"""
+
+
+def test_a_bump_format_may_be_a_flag_with_its_development_state() -> None:
+    # Node's src/node_version.h says a release with a flag of no number, apart from the
+    # version's: "Working on v20.18.2" sets it to 0, each release commit to 1.
+    (found,) = parse(real(REAL_RELEASES + NODE_FLAG)).releases.bump[2:]
+    assert (found.format, found.development) == (
+        "#define NODE_VERSION_IS_RELEASE 1",
+        "#define NODE_VERSION_IS_RELEASE 0",
+    )
+    for old, new, expected in (
+        (
+            'development = "#define NODE_VERSION_IS_RELEASE 0"\n',
+            "",
+            "releasekit.toml:30: releases.bump.format: must contain {version} (or {major}, "
+            "{minor} or {micro}), or be a flag with development",
+        ),
+        (
+            "IS_RELEASE 0",
+            "IS_RELEASE 1",
+            "releasekit.toml:31: releases.bump.development: must differ from format",
+        ),
+        (
+            "IS_RELEASE 0",
+            "PATCH {micro}",
+            "releasekit.toml:31: releases.bump.development: must contain a placeholder when "
+            "format does, and none when it does not",
+        ),
+        (
+            "IS_RELEASE 1",
+            "PATCH {micro}",
+            "releasekit.toml:31: releases.bump.development: must contain a placeholder when",
+        ),
+    ):
+        (message,) = problems(real(REAL_RELEASES + NODE_FLAG.replace(old, new, 1)))
+        assert message.startswith(expected), message
+
+
 def test_a_table_where_an_array_of_tables_belongs() -> None:
     (message,) = problems(real('bump = "VERSION"\n'))
     assert message == (

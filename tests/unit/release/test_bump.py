@@ -310,3 +310,24 @@ def test_a_number_zero_padded_to_its_width() -> None:
     assert bump_text(real, PHP_ID, "8.22.0", "8.22.1") == (None, 0, 0)
     assert bump_text(real, PHP_ID, "82.0.2", "82.0.3") == (None, 0, 0)
     assert bump_text(real.replace(b"80202", b"802021"), PHP_ID, "8.2.2", "8.2.3")[1] == 0
+
+
+NODE_FLAG = "#define NODE_VERSION_IS_RELEASE 1"
+NODE_DEVELOPMENT = "#define NODE_VERSION_IS_RELEASE 0"
+
+
+def test_a_flag_is_written_in_place_of_its_development_state() -> None:
+    # Node's src/node_version.h (the real file, tests/fixtures/node/) between releases:
+    # the flag 0 becomes 1; a file that says 1 already keeps it; 10 is no 1, nor 0 a 01.
+    real = (REPO_ROOT / "tests" / "fixtures" / "node" / "node_version.h-14.17.5").read_bytes()
+    working = real.replace(b"IS_RELEASE 1\n", b"IS_RELEASE 0\n")
+    data, count, line = bump_text(working, NODE_DEVELOPMENT, "14.17.6", "14.17.6", into=NODE_FLAG)
+    assert (data, count, line) == (real, 1, 32)
+    assert bump_text(real, NODE_FLAG, "14.17.5", "14.17.6") == (real, 1, 32)
+    assert bump_text(real.replace(b"RELEASE 1\n", b"RELEASE 10\n"), NODE_FLAG, "1.0", "1.1")[1] == 0
+    assert (
+        bump_text(working.replace(b"RELEASE 0\n", b"RELEASE 01\n"), NODE_DEVELOPMENT, "1.0", "1.0")[
+            1
+        ]
+        == 0
+    )
