@@ -1,6 +1,6 @@
 """The tables of ``releasekit.toml`` about the process and the records: ``[disclosure]``,
-``[sla]``, ``[verify]`` and ``[osv]`` (declared as in :mod:`releasekit.model.config`, which
-gathers every table into its ``Settings``)."""
+``[sla]``, ``[verify]``, ``[lint]``, ``[osv]`` and ``[cve]`` (declared as in
+:mod:`releasekit.model.config`, which gathers every table into its ``Settings``)."""
 
 from __future__ import annotations
 
@@ -98,4 +98,45 @@ class OsvSettings:
         "an unregistered database must use.",
         "",
         checks.optional(checks.osv_prefix),
+    )
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """[lint]: the leak check of everything the lift would push."""
+
+    words: tuple[str, ...] = _doc("Extra words that signal a leak.", ())
+    allow: tuple[str, ...] = _doc("Exact phrases that are allowed.", ())
+
+
+@dataclass(frozen=True)
+class CveSettings:
+    """[cve]: CVE records. CVE_USER, CVE_ORG and CVE_API_KEY come from the environment."""
+
+    environment: str = _doc(
+        "CVE Services environment: prod, test or dev.",
+        "prod",
+        lambda v: None if v in ("prod", "test", "dev") else "must be prod, test or dev",
+    )
+    url: str = _doc(
+        "CVE Services API URL (overrides environment).",
+        "",
+        lambda v: None if not v else checks.http_url(v),
+    )
+    org_id: str = _doc(
+        "CNA organisation UUID (v4); site/cve/ records are written only when it is set.",
+        "",
+        lambda v: (
+            None if not v else checks.regex(checks.UUID, "8f1f6b0e-3c7a-4d2e-9a51-2b7c1d0e4f36")(v)
+        ),
+    )
+    short_name: str = _doc(
+        "CNA short name for records (2 to 32 characters).",
+        "",
+        lambda v: None if not v or 2 <= len(v) <= 32 else "must be 2 to 32 characters",
+    )
+    timeout: int = _doc(  # one deadline: connecting, status, headers and body
+        "Seconds one exchange with CVE Services may take, all of it (at most 3600).",
+        30,
+        checks.at_most(checks.positive, 3600, "seconds"),
     )
