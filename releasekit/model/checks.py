@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from packaging.version import Version
 
-from releasekit.model.schema import Check
+from releasekit.model.schema import Check, relative_path
 
 LINE_GROUPS = ("upcoming", "esr", "last")
 AT_RELEASE = ("cve", "credits", "cwe", "component")  # what [disclosure] at_release may name
@@ -140,6 +140,16 @@ def pattern(placeholder: str, separators: str = "") -> Check:
         return None
 
     return check
+
+
+def changelog_path(value: str) -> str | None:
+    """A changelog's path: relative to the repository root, and with braces only for one
+    ``{line}`` (or ``{line:-}``, ``{line:_}``): a changelog per line."""
+    if "{" in value or "}" in value:
+        problem = pattern("line", "-_")(value)
+        if problem is not None:
+            return problem
+    return relative_path(fill(value, "1.0") if "{" in value else value)
 
 
 VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the version

@@ -125,13 +125,19 @@ class ChangelogSettings:
 
     path: str = _doc(
         "The changelog, relative to the repository root (e.g. CHANGES.md); its entries are "
-        "reStructuredText when its name ends in .rst, Markdown otherwise.",
-        check=schema.relative_path,
+        "reStructuredText when its name ends in .rst, Markdown otherwise. A project that "
+        "keeps one per line names it with `{line}` (Kubernetes' "
+        "CHANGELOG/CHANGELOG-{line}.md, CHANGELOG-1.31.md on release-1.31).",
+        check=checks.changelog_path,
     )
     marker: str = _doc(
         "The line after which the entry (template changelog-entry.txt.j2) goes.",
         check=schema.one_line(),
     )
+
+    def path_of(self, line: str) -> str:
+        """The changelog of ``line``: ``path`` with ``{line}`` filled in, when it has one."""
+        return checks.fill(self.path, line) if "{" in self.path else self.path
 
 
 @dataclass(frozen=True)

@@ -261,22 +261,22 @@ def release_commit(
     added += [(path, tuple(sorted(lines))) for path, lines in bumped.items()]
     changelog = settings.releases.changelog
     if changelog is not None and entry is not None:
-        found = editor.get(changelog.path)
+        path = changelog.path_of(line.name)
+        found = editor.get(path)
         inserted = None
         if found is not None:
             inserted = insert_entry(repo.read_blob(found.oid), changelog.marker, entry)
         if found is None:
-            problems.append(f"{where}: releases.changelog: {changelog.path} is not a file there")
+            problems.append(f"{where}: releases.changelog: {path} is not a file there")
         elif inserted is None:
             problems.append(
-                f"{where}: releases.changelog: {changelog.path} has no line "
-                f"{changelog.marker!r} (marker)"
+                f"{where}: releases.changelog: {path} has no line {changelog.marker!r} (marker)"
             )
         else:
             data, first = inserted
-            editor.set(changelog.path, Entry(repo.write_blob(data), found.mode))
+            editor.set(path, Entry(repo.write_blob(data), found.mode))
             lines = entry.splitlines()
-            added.append((changelog.path, tuple((first + n, t) for n, t in enumerate(lines))))
+            added.append((path, tuple((first + n, t) for n, t in enumerate(lines))))
     if problems:
         return problems
     oid = repo.create_commit(

@@ -150,7 +150,9 @@ def _release_commits(
         ]
         changelog = settings.releases.changelog
         if changelog is not None and entry is not None:
-            added.append((changelog.path, [(None, text) for text in entry.splitlines()]))
+            added.append(
+                (changelog.path_of(line.name), [(None, text) for text in entry.splitlines()])
+            )
         texts += release_commit_texts(line.tag, message, added)
         if settings.releases.release_off_branch:
             texts += _development_texts(settings, line)

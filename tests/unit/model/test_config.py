@@ -265,6 +265,7 @@ def test_branches_spellings_bump_files_and_changelog() -> None:
         "CHANGES.rst",
         ".. releases",
     )
+    assert changelog.path_of("2.0") == "CHANGES.rst"
     plain = parse(MINIMAL_CONFIG)
     assert plain.releases.bump == () and plain.releases.changelog is None
     assert plain.releases.branches == {} and plain.releases.read_tags == ()
@@ -305,6 +306,16 @@ def test_inline_tables_are_the_same() -> None:
     assert message == "releasekit.toml:11: releases.bump.format: required key is missing"
 
 
+def test_a_changelog_per_line_is_named_with_its_line() -> None:
+    # Kubernetes keeps CHANGELOG/CHANGELOG-1.31.md on release-1.31: the path was taken
+    # as it is written, "{line}" and all, and no line's release commit found the file.
+    text = real().replace('path = "CHANGES.rst"', 'path = "CHANGELOG/CHANGELOG-{line}.md"')
+    changelog = parse(text).releases.changelog
+    assert changelog is not None and changelog.path_of("1.31") == "CHANGELOG/CHANGELOG-1.31.md"
+    dashed = parse(text.replace("{line}", "{line:_}")).releases.changelog
+    assert dashed is not None and dashed.path_of("3.3") == "CHANGELOG/CHANGELOG-3_3.md"
+
+
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
@@ -342,6 +353,17 @@ def test_inline_tables_are_the_same() -> None:
         ("format = '#define", "formt = '#define", "22: releases.bump.formt: unknown key"),
         ('marker = ".. releases"', 'marker = ""', "26: releases.changelog.marker: must not be"),
         ('path = "CHANGES.rst"', "path = 1", "25: releases.changelog.path: must be a string"),
+        (
+            'path = "CHANGES.rst"',
+            'path = "CHANGES-{version}.rst"',
+            "25: releases.changelog.path: must contain {line}",
+        ),
+        (
+            'path = "CHANGES.rst"',
+            'path = "{line}/CHANGES-{line}.rst"',
+            "25: releases.changelog.path: must contain {line} exactly once",
+        ),
+        ('path = "CHANGES.rst"', 'path = "../{line}.rst"', "25: releases.changelog.path: '../"),
     ],
 )
 def test_bad_release_keys_name_the_key_and_line(old: str, new: str, expected: str) -> None:
