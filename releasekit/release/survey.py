@@ -18,7 +18,10 @@ branches and tags as they are (nothing is fetched or written).
   only another pattern names goes in ``branches``.
 - **Upcoming**: the newest line after every release that has a branch (when that branch
   carries a pre-release of it, as CPython's 3.14 in its betas, a check tells how to fix the
-  development branch too, with ``prerelease``); else the line of a
+  development branch too, with ``prerelease``; when the development branch carries a
+  pre-release of a newer line, as Kubernetes' master its v1.33.0-alpha.0 beside
+  release-1.32's v1.32.0-rc.1, that line is upcoming there and the other a ``prerelease``
+  one: :mod:`releasekit.release.surveylines`); else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
   When it lives on the development branch, ``branches`` says so. A guess gives way to the
@@ -36,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +53,12 @@ from releasekit.release.surveyfiles import (
     find_changelog,
     off_branch,
     upcoming_from_bumps,
+)
+from releasekit.release.surveylines import (
+    after_prerelease,
+    beside_prerelease,
+    pre_release_on,
+    upcoming_line,
 )
 from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
 from releasekit.support.errors import BadInput
@@ -186,9 +195,17 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             raise BadInput(f"--upcoming {upcoming}: already released ({done}); give the next line")
     survey = Survey(ReleasesTable(), newest=newest)
     say, check = survey.inferred.append, survey.checks.append
-    line_of_upcoming, upcoming_branch, why, guessed = _upcoming(
+    line_of_upcoming, upcoming_branch, why, guessed = upcoming_line(
         facts, versions, newest, named, development, branch_of, upcoming
     )
+    ahead = None
+    if upcoming is None and not guessed and upcoming_branch and development:
+        ahead = beside_prerelease(facts, versions, line_of_upcoming, upcoming_branch, development)
+    prerelease: dict[str, str] = {}  # a line in its pre-releases -> its branch
+    if ahead is not None:
+        prerelease[line_of_upcoming] = upcoming_branch or ""
+        why = f"{development} carries the pre-release {ahead.tag.name}"
+        line_of_upcoming, upcoming_branch = ahead.line, development
     released = sorted((n for n in by_line if n != line_of_upcoming), key=Version, reverse=True)
     # The newest lines up to the first without a branch (all of them: LAST, for those to come).
     last = LAST
@@ -211,6 +228,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     line_branches = {name: branch_of(name) or "" for name in (*window, *esr)}
     if upcoming_branch is not None:
         line_branches[line_of_upcoming] = upcoming_branch
+    line_branches.update(prerelease)
     branch_pattern = pattern or "release-{line}"
     branches = {
         name: branch
@@ -227,6 +245,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         read_tags=tuple(read_tags),
         esr_tag=esr_tag,
         upcoming=line_of_upcoming,
+        prerelease=tuple(prerelease),
         esr=tuple(esr),
         last=last,
         line_parts=parts,
@@ -265,10 +284,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         key = "esr_tag =" if spelling == esr_tag else "read_tags:"
         say(f'{key} "{spelling}": {counted(len(items), "tag")}, the newest {last_one}')
     say(f'upcoming = "{line_of_upcoming}": {why}')
+    for name, branch in prerelease.items():
+        tag = pre_release_on(facts, versions, name, branch)
+        say(f'prerelease = ["{name}"]: {branch} carries {tag} and no release of {name}')
     if upcoming is None and not guessed and upcoming_branch and development:
-        pre_release = _pre_release_on(facts, versions, line_of_upcoming, upcoming_branch)
+        pre_release = pre_release_on(facts, versions, line_of_upcoming, upcoming_branch)
         if pre_release is not None and development != upcoming_branch:
-            after = _after_prerelease(facts, versions, line_of_upcoming, development)
+            after = after_prerelease(facts, versions, line_of_upcoming, development)
             check(
                 f"upcoming: {upcoming_branch} carries the pre-release {pre_release} and "
                 f"{development} gets no fix: if {development} is the line after it, set "
@@ -316,10 +338,10 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     said: dict[str, bool] = {}  # per line whose newest release is not on its branch: on none
     for name in (*window, *esr):
         branch = line_branches[name]
-        tag = max(by_line[name], key=lambda t: t.version).tag
-        if not facts.contains(facts.branches[branch], tag.commit):
-            line = f"line {name}: its newest release {tag.name} is not on {branch}"
-            said[line] = not any(facts.contains(tip, tag.commit) for tip in facts.branches.values())
+        top = max(by_line[name], key=lambda t: t.version).tag
+        if not facts.contains(facts.branches[branch], top.commit):
+            line = f"line {name}: its newest release {top.name} is not on {branch}"
+            said[line] = not any(facts.contains(tip, top.commit) for tip in facts.branches.values())
     if said and all(said.values()) and len(said) == len((*window, *esr)):
         # Every line's is on no branch: PHP's, tagged on local release branches never pushed.
         survey.table = dataclasses.replace(survey.table, tags_off_branch=True)
@@ -413,68 +435,6 @@ def _development_branch(facts: Facts, named: Mapping[str, Mapping[str, str]]) ->
     if default in facts.branches and default not in line_branches:
         return default
     return next((name for name in DEVELOPMENT_BRANCHES if name in facts.branches), None)
-
-
-def _upcoming(
-    facts: Facts,
-    versions: Sequence[Tagged],
-    newest: Tagged,
-    named: Mapping[str, Mapping[str, str]],
-    development: str | None,
-    branch_of: Callable[[str], str | None],
-    given: str | None,
-) -> tuple[str, str | None, str, bool]:
-    """(line, its branch or None, why, whether it is a guess) of the upcoming line."""
-    newest_line = Version(newest.line)
-    if given is not None:
-        name = line_key(given, newest.parts)
-        branch = branch_of(name) or development
-        return name, branch, f"as given (on {branch or 'no branch yet'})", False
-    future = {line for lines in named.values() for line in lines if Version(line) > newest_line}
-    if future:
-        name = max(future, key=Version)
-        return name, branch_of(name), f"its branch {branch_of(name)} has no release tag", False
-    major, minor = newest.version.release[:2]
-    following, after = (
-        (f"{major}.{minor + 1}", "minor") if newest.parts > 1 else (f"{major + 1}", "major")
-    )
-    if development is None:
-        return following, None, f"the {after} after {newest.tag.name}", True
-    tip = facts.branches[development]
-    previews = [
-        t
-        for t in versions
-        if not t.final and Version(t.line) > newest_line and facts.contains(tip, t.tag.commit)
-    ]
-    if previews:
-        preview = max(previews, key=lambda t: t.version)
-        why = f"{development} carries the pre-release {preview.tag.name}"
-        return preview.line, development, why, True
-    return following, development, f"the {after} after {newest.tag.name}, on {development}", True
-
-
-def _pre_release_on(facts: Facts, versions: Sequence[Tagged], line: str, branch: str) -> str | None:
-    """The newest pre-release tag of ``line`` on ``branch`` (None: there is none)."""
-    tip = facts.branches[branch]
-    found = [
-        t for t in versions if not t.final and t.line == line and facts.contains(tip, t.tag.commit)
-    ]
-    return max(found, key=lambda t: t.version).tag.name if found else None
-
-
-def _after_prerelease(facts: Facts, versions: Sequence[Tagged], line: str, development: str) -> str:
-    """The line of the development branch when ``line`` is in pre-release on its own
-    branch: that of a newer pre-release on it (v3.15.0a1), else the line after ``line``."""
-    tip = facts.branches[development]
-    previews = [
-        t
-        for t in versions
-        if not t.final and Version(t.line) > Version(line) and facts.contains(tip, t.tag.commit)
-    ]
-    if previews:
-        return max(previews, key=lambda t: t.version).line
-    numbers = [int(number) for number in line.split(".")]
-    return ".".join(map(str, [*numbers[:-1], numbers[-1] + 1]))
 
 
 def survey_repository(

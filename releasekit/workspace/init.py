@@ -68,6 +68,7 @@ class ReleasesTable:
     read_tags: tuple[str, ...] = ()
     esr_tag: str = ""  # the esr lines' spelling, when not tag's (Mozilla's)
     upcoming: str = "1.0"
+    prerelease: tuple[str, ...] = ()  # lines in their pre-releases, on their own branches
     esr: tuple[str, ...] = ()
     last: int = 3
     line_parts: int = 2  # 1: a line is a major version (branches like v7.x)

@@ -88,6 +88,32 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
     return root
 
 
+def test_init_takes_master_as_the_line_of_its_alpha(kubernetes: Product, tmp_path: Path) -> None:
+    # init took release-1.32 (in its candidates) as the upcoming line, and master, which
+    # carries v1.33.0-alpha.0, got no fix but for a check to read.
+    made = init(kubernetes, tmp_path / "ws")
+    assert made.exit_code == 0, made.output
+    config = (tmp_path / "ws" / "releasekit.toml").read_text()
+    for setting in (
+        'branch = "release-{line}"',
+        'branches = { "1.33" = "master" }',
+        'tag = "v{version}"',
+        'upcoming = "1.33"',
+        'prerelease = ["1.32"]',
+        "last = 3 ",
+    ):
+        assert setting in config, setting
+    said = made.output.splitlines()
+    assert 'inferred: upcoming = "1.33": master carries the pre-release v1.33.0-alpha.0' in said
+    assert (
+        'inferred: prerelease = ["1.32"]: release-1.32 carries v1.32.0-rc.1 and no release of 1.32'
+    ) in said
+    assert not [each for each in said if each.startswith("check: upcoming")]
+    assert "inferred: last = 3: 1.31, 1.30, 1.29" in made.output
+    assert run(tmp_path / "ws", "advisory", "check").exit_code == 0
+    assert run(tmp_path / "ws", "plan").exit_code == 0
+
+
 def test_the_plan_reads_krels_candidate_tags(kubernetes: Product, tmp_path: Path) -> None:
     # v1.31.5-rc.0 on the commit of v1.31.4 is a candidate of the next version, not a
     # release: the next version is v1.31.5, and the line in its candidates is untagged.

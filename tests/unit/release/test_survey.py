@@ -204,6 +204,35 @@ def test_a_pre_release_on_the_development_branch_names_upcoming_and_old_lines_ar
     assert 'upcoming = "7.4": unstable carries the pre-release 7.4-rc1' in survey.inferred
 
 
+def test_an_alpha_of_the_next_line_on_master_makes_the_candidate_branch_a_prerelease() -> None:
+    # Kubernetes: release-1.32 in its candidates, master at v1.33.0-alpha.0. init took 1.32
+    # as upcoming, and master (1.33) got no fix but for a check.
+    made = [
+        "v1.31.0-rc.0", "v1.31.0", "v1.31.1-rc.0", "v1.32.0-alpha.0", "v1.32.0-beta.0",
+        "v1.32.0-rc.0", "v1.33.0-alpha.0", "v1.32.0-rc.1",
+    ]  # fmt: skip
+    branches = {
+        "master": ["v1.32.0-alpha.0", "v1.32.0-beta.0", "v1.33.0-alpha.0"],
+        "release-1.31": ["v1.31.0-rc.0", "v1.31.0", "v1.31.1-rc.0"],
+        "release-1.32": ["v1.32.0-alpha.0", "v1.32.0-beta.0", "v1.32.0-rc.0", "v1.32.0-rc.1"],
+    }
+    survey = infer(facts(branches, [(n, "") for n in made], default="master"), "clone")
+    table = survey.table
+    assert (table.upcoming, table.prerelease, table.branches) == (
+        "1.33",
+        ("1.32",),
+        {"1.33": "master"},
+    )
+    assert survey.line_branches["1.32"] == "release-1.32"
+    assert 'upcoming = "1.33": master carries the pre-release v1.33.0-alpha.0' in survey.inferred
+    assert not [each for each in survey.checks if each.startswith("upcoming")]
+    # Without a tag of the next line on master (CPython's main): a check, as before.
+    branches["master"].remove("v1.33.0-alpha.0")
+    survey = infer(facts(branches, [(n, "") for n in made], default="master"), "clone")
+    assert (survey.table.upcoming, survey.table.prerelease) == ("1.32", ())
+    assert [each for each in survey.checks if each.startswith("upcoming: release-1.32 carries")]
+
+
 def test_a_line_without_a_branch_ends_last() -> None:
     survey = infer(
         facts(

@@ -1,0 +1,97 @@
+"""``init --repository``: the upcoming line of a clone, and a line in its pre-releases on a
+branch of its own beside it (CPython's 3.14 in its betas while main is 3.15; Kubernetes'
+release-1.32 at v1.32.0-rc.1 while master carries v1.33.0-alpha.0)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from packaging.version import Version
+
+from releasekit.model.checks import line_key
+from releasekit.release.tagfacts import Facts, Tagged
+
+
+def upcoming_line(
+    facts: Facts,
+    versions: Sequence[Tagged],
+    newest: Tagged,
+    named: Mapping[str, Mapping[str, str]],
+    development: str | None,
+    branch_of: Callable[[str], str | None],
+    given: str | None,
+) -> tuple[str, str | None, str, bool]:
+    """(line, its branch or None, why, whether it is a guess) of the upcoming line."""
+    newest_line = Version(newest.line)
+    if given is not None:
+        name = line_key(given, newest.parts)
+        branch = branch_of(name) or development
+        return name, branch, f"as given (on {branch or 'no branch yet'})", False
+    future = {line for lines in named.values() for line in lines if Version(line) > newest_line}
+    if future:
+        name = max(future, key=Version)
+        return name, branch_of(name), f"its branch {branch_of(name)} has no release tag", False
+    major, minor = newest.version.release[:2]
+    following, after = (
+        (f"{major}.{minor + 1}", "minor") if newest.parts > 1 else (f"{major + 1}", "major")
+    )
+    if development is None:
+        return following, None, f"the {after} after {newest.tag.name}", True
+    tip = facts.branches[development]
+    previews = [
+        t
+        for t in versions
+        if not t.final and Version(t.line) > newest_line and facts.contains(tip, t.tag.commit)
+    ]
+    if previews:
+        preview = max(previews, key=lambda t: t.version)
+        why = f"{development} carries the pre-release {preview.tag.name}"
+        return preview.line, development, why, True
+    return following, development, f"the {after} after {newest.tag.name}, on {development}", True
+
+
+def pre_release_on(facts: Facts, versions: Sequence[Tagged], line: str, branch: str) -> str | None:
+    """The newest pre-release tag of ``line`` on ``branch`` (None: there is none)."""
+    tip = facts.branches[branch]
+    found = [
+        t for t in versions if not t.final and t.line == line and facts.contains(tip, t.tag.commit)
+    ]
+    return max(found, key=lambda t: t.version).tag.name if found else None
+
+
+def newer_preview(
+    facts: Facts, versions: Sequence[Tagged], line: str, development: str
+) -> Tagged | None:
+    """The newest pre-release on ``development`` of a line after ``line`` (None: none)."""
+    tip = facts.branches[development]
+    previews = [
+        t
+        for t in versions
+        if not t.final and Version(t.line) > Version(line) and facts.contains(tip, t.tag.commit)
+    ]
+    return max(previews, key=lambda t: t.version) if previews else None
+
+
+def after_prerelease(facts: Facts, versions: Sequence[Tagged], line: str, development: str) -> str:
+    """The line of the development branch when ``line`` is in pre-release on its own
+    branch: that of a newer pre-release on it (v3.15.0a1), else the line after ``line``."""
+    preview = newer_preview(facts, versions, line, development)
+    if preview is not None:
+        return preview.line
+    numbers = [int(number) for number in line.split(".")]
+    return ".".join(map(str, [*numbers[:-1], numbers[-1] + 1]))
+
+
+def beside_prerelease(
+    facts: Facts, versions: Sequence[Tagged], line: str, branch: str, development: str
+) -> Tagged | None:
+    """The development branch's pre-release of a newer line when ``line`` is in
+    its pre-releases on ``branch`` and the development branch carries one of a newer line
+    (Kubernetes' master at v1.33.0-alpha.0 beside release-1.32 at v1.32.0-rc.1): then the
+    development branch is that line's, and ``line`` a ``prerelease`` line. None otherwise
+    (CPython's main, with no tag of 3.15: a check says what to set)."""
+    if branch == development:
+        return None
+    own = pre_release_on(facts, versions, line, branch)
+    ahead = newer_preview(facts, versions, line, development)
+    return ahead if own is not None else None
