@@ -99,7 +99,8 @@ class BumpSettings:
         "`PATCH={micro}` then `PRE_RELEASE_TAG=`, as a TOML multi-line string), and say "
         "the release date once, `{date}` (ISO 8601) or with a strftime format "
         '(OpenSSL\'s `RELEASE_DATE="{date:%-d %b %Y}"`, "3 Sep 2024"): the day of the '
-        "release in UTC, where the file may say any earlier one. A format with no "
+        "release in UTC, where the file may say any earlier one; a time of day in the "
+        "format is the release's (Go's `time {date:%Y-%m-%dT%H:%M:%SZ}`). A format with no "
         "placeholder is a flag that says a release, written by the release commit in place "
         "of its `development` state (Node's `#define NODE_VERSION_IS_RELEASE 1` for `0`), "
         "and kept where the file says it already.",

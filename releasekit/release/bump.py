@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -48,13 +48,25 @@ def makes_release_commit(settings: Settings) -> bool:
     return bool(settings.releases.bump) or settings.releases.changelog is not None
 
 
-def written(form: str, version: str, released: date | None = None) -> str:
+def written(form: str, version: str, released: datetime | None = None) -> str:
     """``form`` with ``version`` in its place: ``{version}`` is the version, ``{major}``,
     ``{minor}`` and ``{micro}`` its numbers (0 when it has fewer: 16.2's micro is 0; a width
-    zero-pads one: ``{minor:02}``), and ``{date}`` the release date in its strftime format
-    (``<date>`` without one: any date of a file that says the current version)."""
-    values = {**_fields(version), "date": released or _AnyDate()}
-    return form.format(**values)
+    zero-pads one: ``{minor:02}``), and ``{date}`` the release in its strftime format, in
+    UTC (``<date>`` without one: any date of a file that says the current version)."""
+    when = _ReleaseDate(released) if released is not None else _AnyDate()
+    return form.format(**_fields(version), date=when)
+
+
+class _ReleaseDate:
+    """The release instant as a format writes it: its day in ISO 8601 without a strftime
+    format; with one, the instant, so that a time of day is the release's (Go's VERSION
+    says ``time 2024-12-03T18:39:35Z``), not midnight."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant.astimezone(UTC)
+
+    def __format__(self, spec: str) -> str:
+        return self.instant.strftime(spec) if spec else self.instant.date().isoformat()
 
 
 class _AnyDate:
@@ -75,7 +87,7 @@ def bump_text(
     current: str,
     new: str,
     into: str | None = None,
-    released: date | None = None,
+    released: datetime | None = None,
 ) -> tuple[bytes | None, int, int]:
     """``data`` with the one occurrence of ``current`` written in ``form`` (with
     ``{version}``, or its numbers) replaced by ``new`` written so, and the number of its
@@ -222,7 +234,7 @@ def release_commit(
     added: list[tuple[str, tuple[tuple[int, str], ...]]] = []
     bumped: dict[str, list[tuple[int, str]]] = {}  # per file, its lines written (CPython: 2)
     where = f"line {line.name} ({line.branch})"
-    day = context["released"].date()  # {date}: the day of the release, in UTC
+    day = context["released"]  # {date}: the release (its day, or in its format), in UTC
     for bump in settings.releases.bump:
         found = editor.get(bump.path)
         if found is None:

@@ -143,7 +143,7 @@ def _release_commits(
                 bump.path,
                 [
                     (None, text)
-                    for text in written(bump.format, line.next_version, instant.date()).splitlines()
+                    for text in written(bump.format, line.next_version, instant).splitlines()
                 ],
             )
             for bump in settings.releases.bump

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -155,7 +155,7 @@ def test_the_release_date_is_written_and_any_earlier_one_found() -> None:
     # OpenSSL's release sets RELEASE_DATE="3 Sep 2024" (C locale, day not padded); the
     # next one finds that date, whatever it is, and writes its own.
     real = (REPO_ROOT / "tests" / "fixtures" / "openssl" / "VERSION.dat-3.0.11-dev").read_bytes()
-    day = date(2024, 9, 3)
+    day = datetime(2024, 9, 3, 14, tzinfo=UTC)
     data, count, _ = bump_text(
         real, OPENSSL_DATED_DEV, "3.0.11", "3.0.11", into=OPENSSL_DATED, released=day
     )
@@ -163,11 +163,27 @@ def test_the_release_date_is_written_and_any_earlier_one_found() -> None:
     released = real.replace(b"=dev\n", b"=\n").replace(b'DATE=""', b'DATE="3 Sep 2024"')
     assert data == released
     data, count, _ = bump_text(
-        released, OPENSSL_DATED, "3.0.11", "3.0.12", released=date(2025, 2, 11)
+        released, OPENSSL_DATED, "3.0.11", "3.0.12", released=datetime(2025, 2, 11, tzinfo=UTC)
     )
     assert data == released.replace(b"PATCH=11", b"PATCH=12").replace(b"3 Sep 2024", b"11 Feb 2025")
     assert written(OPENSSL_DATED, "3.0.11").endswith('RELEASE_DATE="<date>"\n')
     assert bump_text(released, OPENSSL_DATED, "3.0.10", "3.0.11", released=day) == (None, 0, 0)
+
+
+GO_VERSION = "go{version}\ntime {date:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def test_a_time_of_day_in_the_format_is_the_release_instant() -> None:
+    # Go's VERSION says when the release was made, to the second: the release commit of
+    # an embargo at 14:00 UTC wrote "time 2026-12-01T00:00:00Z", midnight.
+    real = (REPO_ROOT / "tests" / "fixtures" / "golang" / "VERSION-go1.27.2").read_bytes()
+    when = datetime(2026, 12, 1, 14, 0, 7, tzinfo=UTC)
+    data, count, line = bump_text(real, GO_VERSION, "1.27.2", "1.27.3", released=when)
+    assert (data, count, line) == (b"go1.27.3\ntime 2026-12-01T14:00:07Z\n", 1, 1)
+    assert written("{date}", "1.27.3", when) == "2026-12-01"  # no format: the day
+    assert written("{date:%H:%M}", "1.0", when.astimezone(timezone(timedelta(hours=-8)))) == (
+        "14:00"  # in UTC, whatever the zone it came in
+    )
 
 
 def test_the_entry_goes_after_the_marker_line() -> None:
