@@ -5,7 +5,9 @@
   common names of a version file (and a package's ``__init__.py`` two directories down at
   most) that hold its version on one line (or, holding none, its third number in one
   define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``, or its numbers apart, Django's
-  ``VERSION = ({major}, {minor}, {micro}, "final", 0)``); live when that line holds each
+  ``VERSION = ({major}, {minor}, {micro}, "final", 0)``), or glued to the word of the tag
+  as the tag writes it (Go's ``go1.23.4``: ``go{version}``, with the ``time`` line after
+  it that says when, ``time {date:%Y-%m-%dT%H:%M:%SZ}``); live when that line holds each
   supported line's current version on its branch, commented out otherwise; one that holds
   it on several lines (autoconf's ``configure``) is named in a check, with those lines.
 - **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
@@ -32,6 +34,7 @@ from releasekit.release.versionfiles import (
     NOT_THE_PRODUCT,
     PACKAGE_FILES,
     VERSION_FILES,
+    glued_word,
     holds,
     marker_guess,
     read_version,
@@ -56,11 +59,12 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
         name: branch for name, branch in survey.line_branches.items() if name in survey.latest
     }
     found: list[Bump] = []
+    glued = glued_word(survey.table.tag)
     paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
     paths += repo.files_named(newest.tag.commit, PACKAGE_FILES, depth=2, skip=NOT_THE_PRODUCT)
     for path in paths:
         text = text_at(repo, newest.tag.commit, path)
-        form = version_format(text, version) if text is not None else None
+        form = version_format(text, version, glued) if text is not None else None
         where = version_lines(text, version) if text is not None and form is None else []
         if len(where) > 1:  # configure: one bump per line, each format found there alone
             shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
@@ -71,7 +75,7 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
         if form is None:
             continue
         fits = {
-            name: holds(repo, facts.branches.get(branch), path, form, survey.latest[name])
+            name: holds(repo, facts.branches.get(branch), path, form, survey.latest[name], glued)
             for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
         }
         development = _development(repo, facts, path, form, released, fits, survey)
@@ -85,7 +89,10 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
             )
         else:
             survey.inferred.append(
-                f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
+                f"[[releases.bump]] {path}: {form.replace(chr(10), ' / ')} "
+                f"({version} at {newest.tag.name}; / between lines)"
+                if "\n" in form
+                else f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
             )
         if development[0]:
             example = max(development[1], key=Version)  # the newest line that says so

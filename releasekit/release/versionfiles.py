@@ -81,7 +81,15 @@ _MICRO_DEFINE = re.compile(
 )
 
 
-def version_format(text: str, version: str) -> str | None:
+# A line that says when the version on the line before it was made, to the second in UTC
+# (Go's VERSION: "go1.23.4", then "time 2024-12-03T18:39:35Z"): the release commit writes it.
+_MADE_AT = re.compile(
+    r"(?P<word>[A-Za-z_]+ )[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+)
+MADE_AT = "{date:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def version_format(text: str, version: str, glued: str = "") -> str | None:
     """The one line of ``text`` that holds ``version``, stripped, with ``{version}`` in its
     place: e.g. ``__version__ = "{version}"``; None when no line or several lines do, or the
     line is long or has braces of its own. A file with no such line whose one define of a
@@ -91,17 +99,27 @@ def version_format(text: str, version: str) -> str | None:
     ``{major}``, ``{minor}`` and ``{micro}`` (0 when the version has two: 5.2 is
     ``(5, 2, 0, ...)``)."""
     token = _token(version)
-    holding = [line for line in text.splitlines() if token.search(line)]
+    lines = text.splitlines()
+    holding = [n for n, line in enumerate(lines) if token.search(line)]
+    if not holding and glued:
+        # Go's VERSION says the version as its tag does, go1.23.4: glued to a word.
+        found = version_format(text, glued + version)
+        return found.replace("{version}", glued + "{version}", 1) if found else None
     if not holding:
         return _micro_format(text, version) or _numbers_format(text, version)
     if len(holding) != 1:
         return None
-    line = holding[0].strip()
+    line = lines[holding[0]].strip()
     if len(token.findall(line)) != 1 or len(line) > 200 or "{" in line or "}" in line:
         return None
     if not line.isprintable():
         return None
-    return token.sub("{version}", line)
+    form = token.sub("{version}", line)
+    after = lines[holding[0] + 1] if holding[0] + 1 < len(lines) else ""
+    made = _MADE_AT.fullmatch(after)
+    if made is not None and line == lines[holding[0]]:
+        return form + "\n" + made["word"] + MADE_AT
+    return form
 
 
 def _micro_format(text: str, version: str) -> str | None:
@@ -171,12 +189,22 @@ def text_at(repo: ProductRepo, commit: str, path: str) -> str | None:
         return None
 
 
-def holds(repo: ProductRepo, tip: str | None, path: str, form: str, version: Version) -> bool:
-    """Whether the file at ``path`` on ``tip`` holds ``version`` in its one line of ``form``."""
+def holds(
+    repo: ProductRepo, tip: str | None, path: str, form: str, version: Version, glued: str = ""
+) -> bool:
+    """Whether the file at ``path`` on ``tip`` holds ``version`` in its one line of ``form``
+    (``glued``: as :func:`version_format`)."""
     if tip is None:
         return False
     text = text_at(repo, tip, path)
-    return text is not None and version_format(text, str(version)) == form
+    return text is not None and version_format(text, str(version), glued) == form
+
+
+def glued_word(tag: str) -> str:
+    """The word a tag pattern glues before the version (``go`` of ``go{version}``, ``v`` of
+    ``v{version}``), when the pattern is that word and ``{version}`` alone; else ""."""
+    word, placeholder, rest = tag.partition("{version}")
+    return word if placeholder and not rest and word.isalpha() else ""
 
 
 def marker_guess(text: str) -> str | None:

@@ -83,6 +83,40 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
     return root
 
 
+def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Path) -> None:
+    # init found no version file: VERSION says go1.23.5, the version glued to a word, and
+    # the line after it when that release was made.
+    made = CliRunner().invoke(
+        cli,
+        ["init", str(tmp_path / "ws"), "--name", "Go", "--vendor", "Go", "--prefix", "GOSA",
+         "--repository", str(go.clone)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    config = (tmp_path / "ws" / "releasekit.toml").read_text()
+    for setting in ('branch = "release-branch.go{line}"', 'tag = "go{version}"'):
+        assert setting in config, setting
+    assert "\n[[releases.bump]]" in config and 'path = "VERSION"' in config
+    assert 'format = "go{version}\\ntime {date:%Y-%m-%dT%H:%M:%SZ}"' in config
+    said = made.output.splitlines()
+    assert (
+        "inferred: [[releases.bump]] VERSION: go{version} / time {date:%Y-%m-%dT%H:%M:%SZ} "
+        "(1.23.5 at go1.23.5; / between lines)"
+    ) in said, made.output
+    # master has no tag of 1.25: which line it is stays a check.
+    assert any(each.startswith("check: upcoming: release-branch.go1.24 carries") for each in said)
+    ws = tmp_path / "ws"
+    text = config.replace('upcoming = "1.24"', 'upcoming = "1.25"\nprerelease = ["1.24"]')
+    text = text.replace("last = 3 ", "last = 2 ")  # Go supports its two newest releases
+    (ws / "releasekit.toml").write_text(
+        text.replace('# branches = { "10.4" = "main" }', 'branches = { "1.25" = "master" }')
+    )
+    hold_fixes(ws, go, {**ADVISORY, "id": "GOSA-2026-0001"}, LINES, FIX)
+    planned = run(ws, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
+    assert [name for name, line in lines.items() if line["release"]] == ["1.23", "1.22"]
+
+
 def test_the_plan_moves_version_and_its_time(go: Product, tmp_path: Path) -> None:
     root = workspace(tmp_path, go, BUMP)
     hold_fixes(root, go, ADVISORY, LINES, FIX)

@@ -9,8 +9,9 @@ import pytest
 
 from releasekit.release.survey import branch_line, infer
 from releasekit.release.tagfacts import Facts, TagFact, tagged
-from releasekit.release.versionfiles import marker_guess, version_format
+from releasekit.release.versionfiles import glued_word, marker_guess, version_format
 from releasekit.support.errors import BadInput
+from tests.helpers.paths import REPO_ROOT
 
 
 def facts(
@@ -576,3 +577,17 @@ def test_releases_on_no_branch_are_read_so_only_when_every_lines_are(
     else:
         assert len(said) == 1
         assert said[0].endswith("if releases are tagged so, set tags_off_branch = true")
+
+
+def test_a_version_glued_to_the_tags_word_and_the_time_after_it() -> None:
+    # Go's VERSION says go1.27.2 as its tag does, then when it was made: init proposed no
+    # version file ("no version file holds 1.27.2").
+    real = (REPO_ROOT / "tests" / "fixtures" / "golang" / "VERSION-go1.27.2").read_text()
+    assert version_format(real, "1.27.2") is None
+    assert version_format(real, "1.27.2", glued_word("go{version}")) == (
+        "go{version}\ntime {date:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    assert version_format('VERSION = "v1.2.3"\n', "1.2.3", "v") == 'VERSION = "v{version}"'
+    assert version_format("VERSION = 1.2.3\nX = 1\n", "1.2.3", "v") == "VERSION = {version}"
+    tags = ("go{version}", "v{version}", "{version}", "REL_{version:_}")
+    assert [glued_word(t) for t in tags] == ["go", "v", "", ""]
