@@ -152,10 +152,12 @@ def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None
 
 
 def _spelt(form: str) -> str:
-    """``form`` as a check shows it: its placeholders in capitals (``VERSION``, ``MAJOR``)."""
+    """``form`` as a check shows it: its placeholders in capitals (``VERSION``, ``MAJOR``),
+    the lines of a format of several with `` / `` between them (a line break would show
+    as an escape)."""
     for name in ("version", "major", "minor", "micro"):
         form = form.replace("{" + name + "}", name.upper())
-    return form
+    return form.replace("\n", " / ")
 
 
 def _development(

@@ -117,6 +117,23 @@ def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Pa
     assert [name for name, line in lines.items() if line["release"]] == ["1.23", "1.22"]
 
 
+def test_a_branch_whose_version_file_lags_is_named_in_one_line(go: Product, tmp_path: Path) -> None:
+    # The check showed the format of two lines with an escape: "goVERSION\x0atime ...".
+    go.commit("release-branch.go1.22", {"VERSION": version_file("1.22.10")}, "revert VERSION")
+    go.publish("release-branch.go1.22")
+    git(go.clone, "fetch", "-q", "origin")
+    made = CliRunner().invoke(
+        cli,
+        ["init", str(tmp_path / "ws"), "--name", "Go", "--vendor", "Go", "--prefix", "GOSA",
+         "--repository", str(go.clone)],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert (
+        "check: [[releases.bump]] VERSION is commented out: it does not say "
+        "goVERSION / time {date:%Y-%m-%dT%H:%M:%SZ} on 1.22"
+    ) in made.output.splitlines()
+
+
 def test_the_plan_moves_version_and_its_time(go: Product, tmp_path: Path) -> None:
     root = workspace(tmp_path, go, BUMP)
     hold_fixes(root, go, ADVISORY, LINES, FIX)
