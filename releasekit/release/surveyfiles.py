@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from releasekit.adapters.git import ProductRepo
-from releasekit.model.checks import bump_format, line_key
+from releasekit.model.checks import bump_format, fill, line_key
 from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
+    LINE_CHANGELOG_FILES,
     NOT_THE_PRODUCT,
     PACKAGE_FILES,
     VERSION_FILES,
@@ -188,11 +189,13 @@ def _development(
 
 
 def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:
-    """The changelog at the root of the newest release's tree, commented out in the table
-    with a guess of its marker, and a check said; None when there is none."""
+    """The changelog at the root of the newest release's tree (or its line's, Kubernetes'
+    ``CHANGELOG/CHANGELOG-{line}.md``), commented out in the table with a guess of its
+    marker, and a check said; None when there is none."""
     assert survey.newest is not None
-    for path in CHANGELOG_FILES:
-        text = text_at(repo, survey.newest.tag.commit, path)
+    newest = survey.newest.line
+    for path in (*CHANGELOG_FILES, *LINE_CHANGELOG_FILES):
+        text = text_at(repo, survey.newest.tag.commit, fill(path, newest))
         if text is None:
             continue
         marker = marker_guess(text)

@@ -48,6 +48,12 @@ CHANGELOG_FILES = (
     "CHANGES",
     "CHANGELOG",
 )
+# A changelog per line, by its common names ({line} is the line: Kubernetes'
+# CHANGELOG/CHANGELOG-1.31.md), when the root holds none of the above.
+LINE_CHANGELOG_FILES = ("CHANGELOG/CHANGELOG-{line}.md", "CHANGELOG-{line}.md")
+# A generated block at the head of a changelog (Kubernetes' table of contents between
+# <!-- BEGIN MUNGE: GENERATED_TOC --> and <!-- END MUNGE: GENERATED_TOC -->).
+_BLOCK_BEGIN = re.compile(r"<!--\s*BEGIN\b(?P<rest>.*)-->")
 _UNDERLINE = re.compile(
     r"([=\-~^\"'`#*+:.])\1+\s*"
 )  # a reStructuredText title's over- or underline
@@ -210,11 +216,17 @@ def glued_word(tag: str) -> str:
 def marker_guess(text: str) -> str | None:
     """A line of a changelog after which each release's entry could go: its first line
     that is not blank, when that line is no title's over- or underline and the next is no
-    underline (an entry between a title and its underline would break it); else None."""
+    underline (an entry between a title and its underline would break it), or the end of a
+    generated block it begins (``<!-- END MUNGE: GENERATED_TOC -->``); else None."""
     lines = [line.strip() for line in text.splitlines()]
     for number, line in enumerate(lines):
         if not line:
             continue
+        begin = _BLOCK_BEGIN.fullmatch(line)
+        if begin is not None:  # after a generated block, not inside it
+            end = f"<!-- END{begin['rest']}-->"
+            if end in lines[number + 1 :]:
+                return end
         after = lines[number + 1] if number + 1 < len(lines) else ""
         if _UNDERLINE.fullmatch(line) or _UNDERLINE.fullmatch(after):
             return None

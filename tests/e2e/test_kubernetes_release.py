@@ -109,6 +109,14 @@ def test_init_takes_master_as_the_line_of_its_alpha(kubernetes: Product, tmp_pat
         'inferred: prerelease = ["1.32"]: release-1.32 carries v1.32.0-rc.1 and no release of 1.32'
     ) in said
     assert not [each for each in said if each.startswith("check: upcoming")]
+    # The line's changelog, found on the newest release's branch, after the generated
+    # table of contents (init found none: no CHANGELOG.md at the root).
+    assert (
+        "check: [releases.changelog] CHANGELOG/CHANGELOG-{line}.md is commented out: set "
+        "marker, the line each release's entry goes after (a guess: "
+        '"<!-- END MUNGE: GENERATED_TOC -->"), then uncomment it'
+    ) in said
+    assert '# path = "CHANGELOG/CHANGELOG-{line}.md"' in config
     assert "inferred: last = 3: 1.31, 1.30, 1.29" in made.output
     assert run(tmp_path / "ws", "advisory", "check").exit_code == 0
     assert run(tmp_path / "ws", "plan").exit_code == 0

@@ -591,3 +591,11 @@ def test_a_version_glued_to_the_tags_word_and_the_time_after_it() -> None:
     assert version_format("VERSION = 1.2.3\nX = 1\n", "1.2.3", "v") == "VERSION = {version}"
     tags = ("go{version}", "v{version}", "{version}", "REL_{version:_}")
     assert [glued_word(t) for t in tags] == ["go", "v", "", ""]
+
+
+def test_the_marker_guess_of_a_changelog_after_its_generated_table_of_contents() -> None:
+    # Kubernetes' CHANGELOG-1.31.md begins with a generated table of contents: the first
+    # line was the guess, and an entry there would go inside the table.
+    real = (REPO_ROOT / "tests" / "fixtures" / "kubernetes" / "CHANGELOG-1.31.md").read_text()
+    assert marker_guess(real) == "<!-- END MUNGE: GENERATED_TOC -->"
+    assert marker_guess("<!-- BEGIN X -->\n# 1.0\n") == "<!-- BEGIN X -->"  # no end: as before
