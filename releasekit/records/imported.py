@@ -9,6 +9,7 @@ version) and ``introduced`` only when those say exactly the same affected versio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ from releasekit.support.errors import BadInput, RecordError
 
 # The "every version from the first" markers of OSV ("0", RustSec's "0.0.0-0") and CVE.
 _FROM_START = {"0", "0.0.0-0", "0.0.0"}
+# SEMVER's lowest pre-release of a version, X.Y.Z-0: where Go's vulndb starts a line's range
+# ("introduced": "1.23.0-0", 1.23.0 with its release candidates). PEP 440 would read it as
+# a post-release, after X.Y.Z; a line's range here starts at its first release, X.Y.Z.
+_LOWEST_PRE_RELEASE = re.compile(r"(?P<version>[0-9]+(?:\.[0-9]+)*)-0")
 
 
 class ImportRefused(BadInput):
@@ -175,6 +180,9 @@ def version(value: Any, source: str, pointer: str) -> str:
         raise ImportRefused(source, pointer, "must be a version string")
     if value.strip() in _FROM_START:
         return "0"
+    lowest = _LOWEST_PRE_RELEASE.fullmatch(value.strip())
+    if lowest is not None:
+        return lowest["version"]
     try:
         Version(value)
     except (InvalidVersion, ValueError):

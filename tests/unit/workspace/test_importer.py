@@ -641,3 +641,13 @@ def test_a_refused_import_makes_no_advisories_folder(
     good = run("advisory", "import", str(FIXTURES / "RUSTSEC-2020-0019.json"))
     assert good.exit_code == 0, good.stderr
     assert (ws.root / "advisories" / "ACSA-2020-0001.md").is_file()
+
+
+def test_a_go_record_starts_a_line_at_its_lowest_pre_release(ws: Workspace) -> None:
+    # Go's vulndb writes "introduced": "1.23.0-0" (1.23.0 with its candidates), which
+    # PEP 440 reads as a post-release after 1.23.0: the import refused the real record,
+    # "these ranges cannot be recorded as one fixed version per line and `introduced`".
+    (path,) = _import(ws.root, [FIXTURES / "GO-2024-3107.json"])
+    advisory = read_advisory(path, "ACSA")
+    assert (advisory.fixed, advisory.introduced) == ({"1.22": "1.22.7", "1.23": "1.23.1"}, "0")
+    assert (advisory.cve, advisory.component) == ("CVE-2024-34158", "stdlib")
