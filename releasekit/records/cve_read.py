@@ -35,9 +35,40 @@ _GITHUB = re.compile(r"(?:>=\s*(?P<start>[^,<>=\s]+)\s*,\s*)?<\s*(?P<end>[^,<>=\
 _METRICS = (("cvssV3_1", "cvss"), ("cvssV3_0", "cvss"), ("cvssV4_0", "cvss4"))
 
 
+def _listed_unaffected(entry: dict[str, Any]) -> set[str]:
+    """The single versions ``entry`` lists as unaffected, as written."""
+    return {
+        item["version"].strip()
+        for item in entry.get("versions") or []
+        if isinstance(item, dict)
+        and item.get("status") == "unaffected"
+        and "lessThan" not in item
+        and "lessThanOrEqual" not in item
+        and isinstance(item.get("version"), str)
+    }
+
+
+def _fixed_after(last: Any, listed: set[str], source: str, where: str) -> str:
+    """The fixed version of a range that ends at ``last`` (``lessThanOrEqual``): the next
+    patch release, when the record lists it as unaffected (Kubernetes' records: through
+    1.28.11, and 1.28.12 unaffected); refused otherwise, no fixed version being said."""
+    end = version(last, source, f"{where}/lessThanOrEqual")
+    numbers = end.split(".")
+    if all(n.isdigit() for n in numbers) and len(numbers) > 1:
+        following = ".".join([*numbers[:-1], str(int(numbers[-1]) + 1)])
+        if following in listed:
+            return following
+    why = (
+        "a last affected version cannot be recorded (only fixed versions): list the next "
+        "release as unaffected, or use lessThan"
+    )
+    raise ImportRefused(source, f"{where}/lessThanOrEqual", why)
+
+
 def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[list[Pair], list[str]]:
     pairs: list[Pair] = []
     unaffected: list[str] = []
+    listed = _listed_unaffected(entry)
     for number, item in enumerate(entry.get("versions") or []):
         where = f"{at}/versions/{number}"
         if not isinstance(item, dict):
@@ -45,6 +76,11 @@ def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[lis
         if item.get("changes"):
             why = "status changes within a range cannot be recorded"
             raise ImportRefused(source, f"{where}/changes", why)
+        if "lessThanOrEqual" in item and item.get("status") == "affected":
+            start = version(item.get("version"), source, f"{where}/version")
+            after = _fixed_after(item["lessThanOrEqual"], listed, source, where)
+            pairs.append(Pair(None if start == "0" else start, after, None, where))
+            continue
         if "lessThanOrEqual" in item:
             why = "a last affected version cannot be recorded (only fixed versions)"
             raise ImportRefused(source, f"{where}/lessThanOrEqual", why)

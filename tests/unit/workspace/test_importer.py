@@ -651,3 +651,22 @@ def test_a_go_record_starts_a_line_at_its_lowest_pre_release(ws: Workspace) -> N
     advisory = read_advisory(path, "ACSA")
     assert (advisory.fixed, advisory.introduced) == ({"1.22": "1.22.7", "1.23": "1.23.1"}, "0")
     assert (advisory.cve, advisory.component) == ("CVE-2024-34158", "stdlib")
+
+
+def test_a_kubernetes_record_ends_each_range_at_its_last_affected_patch(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # Kubernetes' CNA writes "lessThanOrEqual": "1.28.11" and lists 1.28.12 as unaffected;
+    # the import refused every such record ("a last affected version cannot be recorded").
+    (path,) = _import(ws.root, [FIXTURES / "CVE-2024-10220.json"])
+    advisory = read_advisory(path, "ACSA")
+    assert advisory.fixed == {"1.28": "1.28.12", "1.29": "1.29.7", "1.30": "1.30.3"}
+    assert (advisory.introduced, advisory.component) == ("0", "kubelet")
+    # Without the next patch listed as unaffected, no fixed version is said: refused.
+    record = json.loads((FIXTURES / "CVE-2024-10220.json").read_text())
+    versions = record["containers"]["cna"]["affected"][0]["versions"]
+    versions[:] = [v for v in versions if v["version"] != "1.28.12"]
+    bad = tmp_path / "CVE-2024-10220.json"
+    bad.write_text(json.dumps(record))
+    with pytest.raises(ImportRefused, match="versions/0/lessThanOrEqual: a last affected"):
+        _import(ws.root, [bad])
