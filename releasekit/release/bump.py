@@ -60,7 +60,7 @@ def written(form: str, version: str, released: datetime | None = None) -> str:
 class _ReleaseDate:
     """The release instant as a format writes it: its day in ISO 8601 without a strftime
     format; with one, the instant, so that a time of day is the release's (Go's VERSION
-    says ``time 2024-12-03T18:39:35Z``), not midnight."""
+    says ``time 2026-10-02T20:28:03Z``), not midnight."""
 
     def __init__(self, instant: datetime) -> None:
         self.instant = instant.astimezone(UTC)

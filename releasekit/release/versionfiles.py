@@ -88,7 +88,7 @@ _MICRO_DEFINE = re.compile(
 
 
 # A line that says when the version on the line before it was made, to the second in UTC
-# (Go's VERSION: "go1.23.4", then "time 2024-12-03T18:39:35Z"): the release commit writes it.
+# (Go's VERSION: "go1.27.2", then "time 2026-10-02T20:28:03Z"): the release commit writes it.
 _MADE_AT = re.compile(
     r"(?P<word>[A-Za-z_]+ )[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
 )
