@@ -27,7 +27,7 @@ from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
-from tests.helpers.node import HEADER, node_like, node_version_h
+from tests.helpers.node import ARCHIVE, HEADER, changelog_path, node_like, node_version_h
 from tests.helpers.repos import Product, git
 from tests.helpers.smtp import SmtpServer
 
@@ -44,6 +44,12 @@ format = "#define NODE_PATCH_VERSION {micro}"
 path = "src/node_version.h"
 format = "#define NODE_VERSION_IS_RELEASE 1"
 development = "#define NODE_VERSION_IS_RELEASE 0"
+"""
+# Each line's changelog, named by its line; the entry goes after the list of the others.
+CHANGELOG = f"""
+[releases.changelog]
+path = "doc/changelogs/CHANGELOG_V{{line}}.md"
+marker = "{ARCHIVE.strip()}"
 """
 # Every line gets a security fix: the LTS lines and the Current one.
 POLICY = '[policy]\nlow = ["upcoming", "esr", "last"]\n'
@@ -65,7 +71,9 @@ def node(template: Product, tmp_path: Path) -> Product:
     return template.copy_to(tmp_path / "node")
 
 
-def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path, Result]:
+def initialised(
+    tmp_path: Path, product: Product, extra: str = "", bump: str = ""
+) -> tuple[Path, Result]:
     """A workspace made by `releasekit init --repository`, with Node's bump files."""
     root = tmp_path / "ws"
     made = CliRunner().invoke(
@@ -76,7 +84,7 @@ def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path
     assert made.exit_code == 0, made.output
     config = (root / "releasekit.toml").read_text()
     head, _, _ = config.partition("[policy]")
-    (root / "releasekit.toml").write_text(head + BUMP + "\n" + POLICY + extra)
+    (root / "releasekit.toml").write_text(head + BUMP + bump + "\n" + POLICY + extra)
     return root, made
 
 
@@ -122,16 +130,22 @@ def test_the_release_commit_sets_the_release_flag(node: Product, tmp_path: Path)
 def test_a_fix_is_released_in_every_line(
     node: Product, tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
 ) -> None:
-    root, _ = initialised(tmp_path, node, mail_table(smtp_server, gpg_home.fingerprint))
+    extra = mail_table(smtp_server, gpg_home.fingerprint)
+    root, _ = initialised(tmp_path, node, extra, CHANGELOG)
     hold(root, node, LINES)
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
     for line, version in NEXT.items():
         if line != "24":
-            # The header as Node's own release commit writes it: the flag alone changed.
-            released = node.released(f"v{version}", HEADER)
-            assert released == ({HEADER: node_version_h(version, True)}, [HEADER])
+            # Its own changelog gets the entry; the header is as Node's own release
+            # commit writes it: the flag alone changed.
+            log = changelog_path(line)
+            texts, changed = node.released(f"v{version}", HEADER, log)
+            assert texts[HEADER] == node_version_h(version, True)
+            assert sorted(changed) == sorted([HEADER, log])
+            head, _, entry = texts[log].partition(ARCHIVE + "\n")
+            assert f"## {version} (2026-12-01)" in entry.split("<a id=")[0] and head
     tags = set(git(node.remote, "tag", "--list").split())
     assert {"v20.18.2", "v22.12.1", "v23.4.1"} <= tags and "v24.0.0" not in tags
     # main keeps its development state; the staging branches are not pushed.

@@ -7,6 +7,8 @@ v22.12.0 and v23.4.0), with the real ``src/node_version.h`` (tests/fixtures/node
 - tags ``v20.18.1`` on ``vN.x``, each on a release commit ("2024-11-20, Version 20.18.1
   'Iron' (LTS)") that sets ``NODE_VERSION_IS_RELEASE 1``; right after it "Working on
   v20.18.2" moves ``NODE_PATCH_VERSION`` to the next patch and the flag back to 0;
+- each line's changelog is its own, ``doc/changelogs/CHANGELOG_V20.md``, its entries
+  after the list of the other lines' changelogs, which ends with the archive's;
 - the LTS lines say ``NODE_VERSION_IS_LTS 1`` and their code name between the version's
   numbers and that flag ("Iron", "Jod"); the Current line ``0`` and ``""``.
 """
@@ -45,6 +47,26 @@ def node_version_h(version: str, release: bool) -> str:
     return text
 
 
+def changelog_path(line: str) -> str:
+    """The changelog of a line: each major version has its own."""
+    return f"doc/changelogs/CHANGELOG_V{line}.md"
+
+
+ARCHIVE = "  * [Archive](CHANGELOG_ARCHIVE.md)"  # the last line before the entries
+
+
+def changelog(line: str, versions: tuple[str, ...]) -> str:
+    """A line's changelog as Node's are laid out: a title, the other versions' changelogs
+    (the same list in each, ending with the archive), then one entry per release, newest
+    first, each after its anchor."""
+    head = f"# Node.js {line} ChangeLog\n\n* Other Versions\n  * [io.js](CHANGELOG_IOJS.md)\n"
+    entries = "".join(
+        f'\n<a id="{v}"></a>\n\n## 2024-11-20, Version {v}{LTS_NAME.get(line, " (Current)")}\n'
+        for v in reversed(versions)
+    )
+    return f"{head}{ARCHIVE}\n{entries}"
+
+
 def _after(version: str) -> str:
     major, minor, patch = Version(version).release
     return f"{major}.{minor}.{patch + 1}"
@@ -70,9 +92,13 @@ def node_like(root: Path) -> Product:
         product.commit(branch, {}, f"Start {branch}", create_from="main")
         after = f"{int(line) + 1}.0.0"
         product.commit("main", {HEADER: node_version_h(after, False)}, f"Bump to {after}-pre")
-        for version in versions:
+        for number, version in enumerate(versions, 1):
             title = f"2024-11-20, Version {version}{LTS_NAME.get(line, ' (Current)')}"
-            product.commit(branch, {HEADER: node_version_h(version, True)}, title)
+            released = {
+                HEADER: node_version_h(version, True),
+                changelog_path(line): changelog(line, versions[:number]),
+            }
+            product.commit(branch, released, title)
             product.tag(f"v{version}", branch)
             upcoming = _after(version)
             product.commit(
