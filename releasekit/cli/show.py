@@ -1,5 +1,6 @@
 """How the commands show things on the terminal: the consoles, tables and styles, the printers
-of the core's reports (plan, status, lift), and the progress shown while a command waits.
+of the core's reports (status, lift; the plan's are in :mod:`releasekit.cli.planview`), and
+the progress shown while a command waits.
 
 Everything a command prints goes through here, and all of it may hold data (advisory text,
 file names, a git server's progress, an SMTP reply, gpg's words): :func:`echo` and the
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from releasekit.embargo.verify import VerifyReport
     from releasekit.model.advisory import Advisory
     from releasekit.model.config import Settings
-    from releasekit.release.plan import Plan, PlanLine, PlannedAdvisory
+    from releasekit.release.plan import Plan
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -45,14 +46,6 @@ SEVERITY_STYLE = {
     "medium": "yellow",
     "low": "green",
     "none": "dim",
-}
-
-STATUS_STYLE = {
-    "applies": "green",
-    "already-fixed": "cyan",
-    "not-required": "dim",
-    "missing": "bold yellow",
-    "conflicts": "bold red",
 }
 
 
@@ -252,115 +245,13 @@ def print_advisories(settings: Settings, advisories: list[Advisory], now: dateti
     out.print(fitted(literal(f"{settings.project.name} advisories"), columns, out.width))
 
 
-# --- the backport plan ------------------------------------------------------------------
-
-
 def print_plan(settings: Settings, result: Plan) -> None:
-    """The plan as a table with a column per release line, or, where that is too wide for
-    the terminal, a row per advisory and line; then each cell's reason and the verdict."""
+    """The backport plan (cli.planview): its table, reasons, commits and verdict."""
+    from releasekit.cli.planview import parts  # (planview imports this module)
+
     out = stdout()
-    if not result.advisories:
-        out.print("No unreleased advisories: nothing to plan.")
-    title = literal(f"{settings.project.name} backport plan")
-    grid = _plan_by_line(result, title)
-    if out.measure(grid, options=out.options.update_width(10_000)).maximum > out.width:
-        grid = _plan_by_row(result, title, out.width)
-    if result.advisories:
-        out.print(grid)
-        if not all(result.outcomes[line.name].ok for line in result.lines):
-            out.print(
-                joined(
-                    literal("!", "red"),
-                    " a line where a required fix is missing or does not apply, or that "
-                    "cannot be released now (below)",
-                )
-            )
-    for advisory in result.advisories:
-        for cell in (c for c in result.cells if c.advisory == advisory.id):
-            out.print(literal(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}"))
-    for line in result.lines:
-        release, after = result.outcomes[line.name].release, result.outcomes[line.name].development
-        made_on = (
-            (release, "release commit", f"tagged {line.tag}"),
-            (after, "commit", line.branch),
-        )
-        for made, kind, what in made_on:
-            if made is not None:  # with release_off_branch, the tag's commit is on no branch
-                shown = f"{kind} {made.commit[:12]} {made.subject!r} on the fixes, {what}"
-                out.print(literal(f"{line.name}: {shown}: {', '.join(made.files)}"), soft_wrap=True)
-    for problem in result.problems():
-        out.print(literal(f"! {problem}", "red"))
-    verdict = "ready" if result.is_ready else "NOT ready"
-    # A draft (no embargo) does not gate; say so, or "ready" reads as ready to release it.
-    drafts = [a.id for a in result.advisories if not a.gating and not result.ready(a.id)]
-    if len(drafts) == 1:
-        verdict += f" ({drafts[0]}, a draft with no embargo yet, is not ready and not counted)"
-    elif drafts:
-        waiting = ", ".join(drafts)
-        verdict += f" ({waiting}, drafts with no embargo yet, are not ready and not counted)"
-    out.print(literal(f"Plan: {verdict}."), soft_wrap=True)
-
-
-def _plan_by_line(result: Plan, title: Text) -> Table:
-    """A row per advisory, a column per line."""
-    grid = table(title=title, title_justify="left")
-    grid.add_column("Advisory", no_wrap=True)
-    for line in result.lines:
-        grid.add_column(_line_label(result, line, "\n"), no_wrap=True)
-    grid.add_column("Ready", no_wrap=True)
-    for advisory in result.advisories:
-        row = [_about(advisory)]
-        row += [_status(result, advisory, line, "\n") for line in result.lines]
-        grid.add_row(*row, _ready(result, advisory))
-    return grid
-
-
-def _plan_by_row(result: Plan, title: Text, width: int) -> Table:
-    """A row per advisory and line, for a terminal too narrow for a column per line. Fitted
-    (cli.fit): the line's words wrap first, and a file name is never broken while the
-    terminal can hold it."""
-    from releasekit.cli.fit import Column, fitted
-
-    columns = [Column("Advisory", no_wrap=True), Column("Line"), Column("Fix")]
-    columns.append(Column("Ready", no_wrap=True))
-    ends: set[int] = set()
-    for advisory in result.advisories:
-        for n, line in enumerate(result.lines):
-            first = n == 0
-            cells = (
-                _about(advisory) if first else "",
-                _line_label(result, line, " "),
-                _status(result, advisory, line, " "),
-                _ready(result, advisory) if first else "",
-            )
-            for column, cell in zip(columns, cells, strict=True):
-                column.cells.append(cell)
-        ends.add(len(columns[0].cells) - 1)
-    return fitted(title, columns, width, ends=frozenset(ends))
-
-
-def _about(advisory: PlannedAdvisory) -> Text:
-    state = literal(f"{advisory.severity}, {advisory.state}", "dim")
-    return joined(literal(advisory.id), "\n", state)
-
-
-def _status(result: Plan, advisory: PlannedAdvisory, line: PlanLine, sep: str) -> Text:
-    cell = result.cell(advisory.id, line.name)
-    names = [part for name in cell.conflicts for part in (sep, literal(name))]
-    return joined(literal(cell.status, STATUS_STYLE.get(cell.status, "")), *names)
-
-
-def _line_label(result: Plan, line: PlanLine, sep: str) -> Text:
-    mark = () if result.outcomes[line.name].ok else (" ", literal("!", "red"))
-    groups = [
-        ("prerelease" if line.prerelease else g) if g == "upcoming" else g for g in line.groups
-    ]
-    head = literal(f"{line.name} ({'/'.join(groups)})")
-    return joined(head, sep, literal(f"-> {line.next_version}"), *mark)
-
-
-def _ready(result: Plan, advisory: PlannedAdvisory) -> Text:
-    return literal("yes", "green") if result.ready(advisory.id) else literal("no", "red")
+    for part, soft_wrap in parts(settings, result, out):
+        out.print(part, soft_wrap=soft_wrap)
 
 
 # --- embargoes --------------------------------------------------------------------------
