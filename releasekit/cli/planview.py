@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from releasekit.cli.show import joined, literal, table
+from releasekit.cli.show import UNCHANGED, joined, literal, table
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,7 +54,7 @@ def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any,
         for made, kind, what in made_on:
             if made is not None:  # with release_off_branch, the tag's commit is on no branch
                 shown = f"{kind} {made.commit[:12]} {made.subject!r} on the fixes, {what}"
-                yield literal(f"{line.name}: {shown}: {', '.join(made.files)}"), True
+                yield literal(f"{line.name}: {shown}: {', '.join(made.files) or UNCHANGED}"), True
     for problem in result.problems():
         yield literal(f"! {problem}", "red"), False
     verdict = "ready" if result.is_ready else "NOT ready"

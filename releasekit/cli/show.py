@@ -49,6 +49,11 @@ SEVERITY_STYLE = {
 }
 
 
+# A release commit that changes no file (nginx's mainline: nginx.h says the next version
+# from right after the last release), where its files are listed.
+UNCHANGED = "no file changed: the bump files say it already"
+
+
 def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
     """Print ``text`` and a newline (stderr with ``err``), its control and format characters
     made visible; with ``lines``, line feeds stay (a message body, JSON), else a line feed in
@@ -366,7 +371,8 @@ def print_lift_plan(settings: Settings, report: LiftReport) -> None:
         out.print(
             literal(
                 f"  {release.version}: {release.commit[:12]} {release.subject!r} on "
-                f"{release.parent[:12]}, changing {', '.join(release.files)}"
+                f"{release.parent[:12]}, "
+                + (f"changing {', '.join(release.files)}" if release.files else UNCHANGED)
             ),
             soft_wrap=True,
         )

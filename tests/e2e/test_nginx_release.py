@@ -113,6 +113,12 @@ def test_the_plan_tags_both_lines(nginx: Product, tmp_path: Path) -> None:
         "1.27": "release-1.27.2",
         "1.26": "release-1.26.3",
     }
+    assert lines["1.27"]["release"]["files"] == []
+    # master's nginx.h says 1.27.2 already: its release commit changes no file, and the
+    # plan says so rather than end the line in a colon.
+    shown = run(root, "plan").output
+    assert "tagged release-1.26.3: src/core/nginx.h\n" in shown
+    assert "tagged release-1.27.2: no file changed: the bump files say it already\n" in shown
 
 
 def test_a_fix_is_released_in_stable_and_mainline(
@@ -120,6 +126,11 @@ def test_a_fix_is_released_in_stable_and_mainline(
 ) -> None:
     root, _ = initialised(tmp_path, nginx, mail_table(smtp_server, gpg_home.fingerprint))
     hold(root, nginx, MEDIUM, LINES)
+    with time_machine.travel(EMBARGO - timedelta(days=1), tick=False):
+        dry = run(root, "embargo", "lift", "--dry-run", env=gpg_home.env)
+    assert dry.exit_code == 0, dry.output
+    assert ", changing src/core/nginx.h\n" in dry.output
+    assert ", no file changed: the bump files say it already\n" in dry.output
     with time_machine.travel(EMBARGO + timedelta(seconds=5), tick=True):
         lifted = run(root, "embargo", "lift", "--yes", env=gpg_home.env)
     assert lifted.exit_code == 0, lifted.output
