@@ -26,6 +26,13 @@ FIXTURES = REPO_ROOT / "tests" / "fixtures" / "node"
 HEADER = "src/node_version.h"
 REAL = FIXTURES / "node_version.h-14.17.5"
 CODENAMES = {"20": "Iron", "22": "Jod"}  # LTS lines; the others are Current
+LTS_FROM = {"20": "20.9.0", "22": "22.11.0"}  # each was Current before its first LTS
+
+
+def _codename(version: str) -> str:
+    line = str(Version(version).major)
+    lts = line in LTS_FROM and Version(version) >= Version(LTS_FROM[line])
+    return CODENAMES[line] if lts else ""
 
 
 def node_version_h(version: str, release: bool) -> str:
@@ -33,7 +40,7 @@ def node_version_h(version: str, release: bool) -> str:
     the development state of ``version`` (0), with its line's LTS name, if any."""
     text = REAL.read_text()
     major, minor, patch = Version(version).release
-    codename = CODENAMES.get(str(major), "")
+    codename = _codename(version)
     for old, new in (
         ("NODE_MAJOR_VERSION 14\n", f"NODE_MAJOR_VERSION {major}\n"),
         ("NODE_MINOR_VERSION 17\n", f"NODE_MINOR_VERSION {minor}\n"),
@@ -60,10 +67,7 @@ def changelog(line: str, versions: tuple[str, ...]) -> str:
     (the same list in each, ending with the archive), then one entry per release, newest
     first, each after its anchor."""
     head = f"# Node.js {line} ChangeLog\n\n* Other Versions\n  * [io.js](CHANGELOG_IOJS.md)\n"
-    entries = "".join(
-        f'\n<a id="{v}"></a>\n\n## 2024-11-20, Version {v}{LTS_NAME.get(line, " (Current)")}\n'
-        for v in reversed(versions)
-    )
+    entries = "".join(f'\n<a id="{v}"></a>\n\n## {_title(v)}\n' for v in reversed(versions))
     return f"{head}{ARCHIVE}\n{entries}"
 
 
@@ -78,7 +82,12 @@ RELEASES = {
     "22": ("22.0.0", "22.11.0", "22.12.0"),
     "23": ("23.0.0", "23.4.0"),
 }
-LTS_NAME = {"20": " 'Iron' (LTS)", "22": " 'Jod' (LTS)"}
+
+
+def _title(version: str) -> str:
+    """The release commit's subject, as Node's release guide writes it."""
+    codename = _codename(version)
+    return f"2024-11-20, Version {version}{f' {codename!r} (LTS)' if codename else ' (Current)'}"
 
 
 def node_like(root: Path) -> Product:
@@ -93,7 +102,7 @@ def node_like(root: Path) -> Product:
         after = f"{int(line) + 1}.0.0"
         product.commit("main", {HEADER: node_version_h(after, False)}, f"Bump to {after}-pre")
         for number, version in enumerate(versions, 1):
-            title = f"2024-11-20, Version {version}{LTS_NAME.get(line, ' (Current)')}"
+            title = _title(version)
             released = {
                 HEADER: node_version_h(version, True),
                 changelog_path(line): changelog(line, versions[:number]),
