@@ -13,6 +13,7 @@ import trustme
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import Entry, Person, ProductRepo, sanitize
 from releasekit.support.errors import BadInput, GitError, PatchError, RemoteUnreachable
+from tests.helpers import repos
 from tests.helpers.githttp import GitHttpServer
 from tests.helpers.repos import FILES, GitDaemon, Product, git, release_product, replace_line
 from tests.helpers.sshd import SshServer
@@ -260,6 +261,21 @@ def test_the_remote_answers_per_ref(product: Product, repo: ProductRepo) -> None
     ]
     assert results[1].message and "hook declined" in results[1].message
     assert product.tip("release-10.3") == one
+
+
+def test_git_daemon_takes_another_port_when_its_own_was_taken(
+    product: Product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the probe and git daemon's bind, another process (another worker of the
+    suite) may listen on the port: the daemon starts on another, not "ready" on the other's."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        ports = iter([taken.getsockname()[1]])
+        probe = repos.free_port
+        monkeypatch.setattr(repos, "free_port", lambda: next(ports, None) or probe())
+        with GitDaemon(product.root) as daemon:
+            assert daemon.port != taken.getsockname()[1]
+            refs = git(product.dev, "ls-remote", daemon.url("remote.git"))
+    assert "refs/heads/release-10.3" in refs
 
 
 @pytest.fixture

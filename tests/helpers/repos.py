@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -285,38 +286,50 @@ time_zone = "America/Los_Angeles"
 {extra}"""
 
 
+def free_port() -> int:
+    """A port that was free on 127.0.0.1 a moment ago (another process may take it since)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class GitDaemon:
     """``git daemon`` serving ``base`` on 127.0.0.1 (push enabled): a real git server, so
     that the remote's hooks run and its answers per ref reach the client."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen(
-            [
-                "git",
-                "daemon",
-                "--reuseaddr",
-                "--export-all",
-                "--enable=receive-pack",
-                f"--base-path={base}",
-                "--listen=127.0.0.1",
-                f"--port={self.port}",
-                str(base),
-            ],
-            env=git_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+        # A port probed free may be taken before git daemon binds it (the suite's workers
+        # start servers side by side): git daemon then exits, and another port is tried. A
+        # connection alone would not tell ours from another daemon on that port: "Ready to
+        # rumble" (--verbose, on its stderr) says ours listens.
+        for _ in range(5):
+            self.port = free_port()
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+            self.process = subprocess.Popen(
+                [
+                    "git",
+                    "daemon",
+                    "--verbose",
+                    "--reuseaddr",
+                    "--export-all",
+                    "--enable=receive-pack",
+                    f"--base-path={base}",
+                    "--listen=127.0.0.1",
+                    f"--port={self.port}",
+                    str(base),
+                ],
+                env=git_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+            )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and self.process.poll() is None:
+                if b"Ready to rumble" in os.pread(self._log.fileno(), 4096, 0):
                     return
-            time.sleep(0.02)
-        self.stop()
+                time.sleep(0.02)
+            self.stop()
         raise RuntimeError("git daemon did not start")
 
     def url(self, name: str) -> str:
@@ -325,6 +338,7 @@ class GitDaemon:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self._log.close()
 
     def __enter__(self) -> GitDaemon:
         return self
