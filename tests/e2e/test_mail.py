@@ -42,6 +42,7 @@ from releasekit.model.public import as_released
 from releasekit.support import render
 from releasekit.support.errors import BadInput, MailError
 from tests.conftest import Workspace
+from tests.helpers import smtp as smtp_helpers
 from tests.helpers.gpg import GpgHome
 from tests.helpers.smtp import TEST_PASSWORD, TEST_USER, SmtpServer
 
@@ -544,6 +545,24 @@ def test_server_down_is_transient_then_up_delivers_once(
     assert smtp_server.url == mail.smtp
     send(announcement, mail, Environment({}))
     assert len(smtp_server.messages) == 1
+
+
+def test_the_test_server_takes_another_port_when_its_own_was_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between the probe and the bind another process (another worker of the suite) may
+    listen on the port: the server starts on another; a port it had or was given is kept."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = taken.getsockname()[1]
+        ports = iter([busy])
+        probe = smtp_helpers.free_port
+        monkeypatch.setattr(smtp_helpers, "free_port", lambda: next(ports, None) or probe())
+        with SmtpServer("plain") as server:
+            assert server.port != busy
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+                assert conn.recv(100).startswith(b"220 ")
+        with pytest.raises(OSError, match="address already in use"):
+            SmtpServer("plain", port=busy).start()
 
 
 def test_a_refused_recipient_sends_to_nobody(smtp_server: SmtpServer, build: Build) -> None:

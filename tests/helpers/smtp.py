@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import mailbox
 import signal
 import socket
@@ -197,6 +198,7 @@ class SmtpServer:
         self.recorder = Recorder(maildir=maildir, require_auth=bool(self.users))
         self.authenticator = Authenticator(self.users, echo=echo_password) if users else None
         self.port = port or free_port()
+        self._port_kept = port is not None  # the caller's port, or one this server had
         self.auth_exclude = auth_exclude  # AUTH mechanisms not offered (PLAIN, LOGIN)
         self._controller: Controller | None = None
 
@@ -258,9 +260,19 @@ class SmtpServer:
 
     def start(self) -> None:
         if self._controller is None:
-            controller = self._make_controller()
-            controller.start()
+            for attempt in range(5):
+                controller = self._make_controller()
+                try:
+                    controller.start()
+                    break
+                except OSError as error:
+                    # A port probed free may be taken before the bind (the suite's workers
+                    # start servers side by side): another one, unless the port is kept.
+                    if error.errno != errno.EADDRINUSE or self._port_kept or attempt == 4:
+                        raise
+                    self.port = free_port()
             self._controller = controller
+            self._port_kept = True
 
     def stop(self) -> None:
         if self._controller is not None:
