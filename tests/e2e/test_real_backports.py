@@ -12,7 +12,9 @@ that deletes files (CVE-2023-22794); pillow-psd: a fix that adds binary files.
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -159,6 +161,20 @@ class Project:
             )
             assert held.exit_code == 0, held.output + held.stderr
 
+    def copy_to(self, root: Path) -> Project:
+        """The same product and held fixes under ``root`` (the workspace's repository
+        pointed at the copy's clone)."""
+        twin = copy.copy(self)
+        twin.product = self.product.copy_to(root / "product")
+        twin.ws = root / "ws"
+        shutil.copytree(self.ws, twin.ws, symlinks=True)
+        config = twin.ws / "releasekit.toml"
+        text = config.read_text()
+        repository = f'repository = "{self.product.clone}"\n'
+        assert repository in text
+        config.write_text(text.replace(repository, f'repository = "{twin.product.clone}"\n'))
+        return twin
+
     def run(self, *args: str) -> Result:
         return CliRunner().invoke(cli, ["-C", str(self.ws), *args])
 
@@ -202,24 +218,48 @@ class Project:
         return files, self.product.clone_state(), refs
 
 
-@pytest.fixture
-def csp(tmp_path: Path) -> Project:
-    return Project(tmp_path, CSP, CSP_LINES)
+# Each fixture's product is built and its fixes held once a module (seconds of git), and
+# each test gets a copy of its own (a fraction of that), which it may change.
+@pytest.fixture(scope="module")
+def built_csp(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(tmp_path_factory.mktemp("csp"), CSP, CSP_LINES)
+
+
+@pytest.fixture(scope="module")
+def built_vips(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(tmp_path_factory.mktemp("vips"), VIPS, VIPS_LINES)
+
+
+@pytest.fixture(scope="module")
+def built_sql(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(tmp_path_factory.mktemp("sql"), SQL, SQL_LINES)
+
+
+@pytest.fixture(scope="module")
+def built_psd(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(
+        tmp_path_factory.mktemp("psd"), PSD, PSD_LINES, branch="{line}.x", tag="{version}"
+    )
 
 
 @pytest.fixture
-def vips(tmp_path: Path) -> Project:
-    return Project(tmp_path, VIPS, VIPS_LINES)
+def csp(built_csp: Project, tmp_path: Path) -> Project:
+    return built_csp.copy_to(tmp_path)
 
 
 @pytest.fixture
-def sql(tmp_path: Path) -> Project:
-    return Project(tmp_path, SQL, SQL_LINES)
+def vips(built_vips: Project, tmp_path: Path) -> Project:
+    return built_vips.copy_to(tmp_path)
 
 
 @pytest.fixture
-def psd(tmp_path: Path) -> Project:
-    return Project(tmp_path, PSD, PSD_LINES, branch="{line}.x", tag="{version}")
+def sql(built_sql: Project, tmp_path: Path) -> Project:
+    return built_sql.copy_to(tmp_path)
+
+
+@pytest.fixture
+def psd(built_psd: Project, tmp_path: Path) -> Project:
+    return built_psd.copy_to(tmp_path)
 
 
 def test_the_fixture_has_the_blobs_the_backports_were_made_on(csp: Project) -> None:
