@@ -41,8 +41,15 @@ node-deps: ## the npm packages the tests drive (axe-core, playwright-core, the C
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_STAMP); \
 	else echo "node-deps: npm not found: the browser tests that need Node.js will be skipped" >&2; fi
 
+# pytest-xdist workers: in one process the suite keeps one core busy (its CPU time is about
+# its wall time), and two workers use both cores of a two-core machine (CI).
+# `make pytest PYTEST_WORKERS=0` runs it in one process. worksteal: each worker takes a
+# contiguous half (a module's fixtures are built once) and an idle one takes over half of the
+# other's queue.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP) system-deps node-deps ## the test suite with coverage
-	$(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## everything CI runs: lint, types, tests
 
