@@ -470,6 +470,29 @@ def test_an_ssh_remote_with_a_known_host_key_gets_the_push(
     _push_a_fix_and_its_tag(product, repo, url)
 
 
+def test_sshd_takes_another_port_when_its_own_was_taken(
+    product: Product, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the probe and sshd's bind another process (another worker of the suite) may
+    listen on the port: sshd starts on another, not "ready" on the other's listener."""
+    import pygit2
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        server = SshServer(tmp_path / "ssh")
+        server.port = taken.getsockname()[1]
+        server.start()
+        try:
+            assert server.port != taken.getsockname()[1]
+            server.trust()
+            monkeypatch.setenv("SSH_AUTH_SOCK", str(server.agent_socket))
+            monkeypatch.setattr(pygit2.settings, "homedir", str(server.home))
+            repo = ProductRepo.open(product.clone, Environment({}))
+            refs = repo.ls_remote(server.url(product.root / "remote.git"), timeout=20)
+            assert refs["refs/heads/release-10.3"] == product.tip("release-10.3")
+        finally:
+            server.stop()
+
+
 @pytest.mark.parametrize("known", ["nothing", "another key"])
 def test_an_ssh_host_key_not_known_or_not_matching_stops_before_the_push(
     product: Product, ssh_remote: SshServer, known: str

@@ -30,6 +30,16 @@ def _keygen(path: Path) -> str:
     return " ".join(path.with_suffix(".pub").read_text().split()[:2])  # "ssh-ed25519 AAAA..."
 
 
+def _accepts(path: Path) -> bool:
+    """Whether a Unix socket at ``path`` accepts a connection."""
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+        return True
+
+
 class SshServer:
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True)
@@ -65,6 +75,37 @@ class SshServer:
             raise
 
     def _start(self) -> None:
+        self._agent = subprocess.Popen(
+            ["ssh-agent", "-D", "-a", str(self.agent_socket)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        # The port probed free may be taken before sshd binds it (the suite's workers start
+        # servers side by side): sshd then exits, and another port is tried. A connection
+        # would not tell ours from another server on that port: sshd's own "Server listening"
+        # says it listens.
+        for _ in range(5):
+            if self._start_sshd():
+                break
+            self.port = _free_port()
+        else:
+            raise RuntimeError("sshd did not start: every port tried was taken")
+        # The agent's socket file shows at its bind, before it listens: wait for a connection.
+        deadline = time.monotonic() + 10
+        while not _accepts(self.agent_socket):
+            if time.monotonic() > deadline or self._agent.poll() is not None:
+                raise RuntimeError("ssh-agent did not start")
+            time.sleep(0.05)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(self.agent_socket)}
+        subprocess.run(
+            ["ssh-add", "-q", str(self.root / "client_key")],
+            env=env,
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def _start_sshd(self) -> bool:
+        """Start sshd on ``self.port``: False when that port was taken."""
         sshd = shutil.which("sshd") or "/usr/sbin/sshd"  # an absolute path: it re-executes
         config = self.root / "sshd_config"
         config.write_text(
@@ -83,35 +124,20 @@ class SshServer:
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # its privilege separation
         log = self.root / "sshd.log"
-        self._sshd = subprocess.Popen(
-            [sshd, "-D", "-e", "-f", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-        )
-        self._agent = subprocess.Popen(
-            ["ssh-agent", "-D", "-a", str(self.agent_socket)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with log.open("wb") as stderr:
+            self._sshd = subprocess.Popen(
+                [sshd, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=stderr
+            )
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    pass
-                if self.agent_socket.exists():
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self._sshd.poll() is not None:
+        while b"Server listening on" not in log.read_bytes():
+            if self._sshd.poll() is not None:
+                if b"Address already in use" in log.read_bytes():
+                    return False
+                raise RuntimeError(f"sshd did not start: {log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
                 raise RuntimeError(f"sshd did not start: {log.read_text()[-2000:]}")
             time.sleep(0.05)
-        env = {**os.environ, "SSH_AUTH_SOCK": str(self.agent_socket)}
-        subprocess.run(
-            ["ssh-add", "-q", str(self.root / "client_key")],
-            env=env,
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
+        return True
 
     def stop(self) -> None:
         for child in (self._sshd, self._agent):
