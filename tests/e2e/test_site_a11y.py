@@ -24,11 +24,10 @@ import pytest
 from releasekit.site import build
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
-from tests.helpers.paths import REPO_ROOT
+from tests.helpers.paths import ARTIFACTS, REPO_ROOT, keep
 from tests.helpers.sites import CONFIG, marked, serve
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 NODE_DIR = REPO_ROOT / "tests" / "node"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NODE = shutil.which("node")
@@ -90,8 +89,11 @@ def run_pages(tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
         pytest.skip(why)
     if not (NODE_DIR / "node_modules" / "axe-core").is_dir():
         pytest.fail("the npm packages are not installed: run `make node-deps` (npm ci there)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    spec = {"chromium": CHROMIUM, "artifacts": str(ARTIFACTS), "widths": list(WIDTHS), **spec}
+    # Made and checked in the test's own directory, then copied to test-artifacts/: another
+    # worker may be writing the same names there.
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    spec = {"chromium": CHROMIUM, "artifacts": str(artifacts), "widths": list(WIDTHS), **spec}
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec))
     result = subprocess.run(
@@ -104,6 +106,7 @@ def run_pages(tmp_path: Path, spec: dict[str, Any]) -> dict[str, Any]:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report: dict[str, Any] = json.loads(result.stdout)
+    keep(*sorted(artifacts.iterdir()))
     return report
 
 
@@ -181,9 +184,13 @@ def test_the_filters_narrow_the_index_without_a_script(report: dict[str, Any]) -
         assert shown[3]["checked"] == ["f-severity-high", "f-line-10.3"]
 
 
-def test_screenshots_of_every_page_kind_are_kept(report: dict[str, Any]) -> None:
+def test_screenshots_of_every_page_kind_are_kept(report: dict[str, Any], tmp_path: Path) -> None:
     shots = [s["screenshot"] for s in report["screens"] + report["print"]]
     assert len(shots) == len(PAGES) * (len(WIDTHS) + 1)
     for shot in shots:
+        # Checked where this test made it (another worker may be rewriting test-artifacts/),
+        # and a copy kept there.
+        assert Path(shot).is_relative_to(tmp_path), shot
         data = Path(shot).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000, shot
+        assert (ARTIFACTS / Path(shot).name).read_bytes() == data, shot

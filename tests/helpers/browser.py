@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.helpers.paths import write_whole
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TIMEOUT = 120  # seconds for one reply or page load: a hung browser fails the test
 FLAGS = (
@@ -146,7 +148,7 @@ class Browser:
         data = self.call(
             "Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True
         )
-        target.write_bytes(base64.b64decode(data["data"]))
+        write_whole(target, base64.b64decode(data["data"]))
 
 
 def _fds(commands: int, replies: int) -> Any:
