@@ -130,17 +130,15 @@ def test_lines_run_in_parallel_within_the_cores(release: Release, tmp_path: Path
         pytest.skip("one core: nothing runs in parallel")
     spans = tmp_path / "spans"
     configure(release, sh(f"s=$(date +%s.%N); sleep 1; echo $s $(date +%s.%N) >> {spans}"))
-    started = time.monotonic()
     with time_machine.travel(EMBARGO - timedelta(hours=1), tick=True):
         result = release.run("verify")
-    took = time.monotonic() - started
     assert result.exit_code == 0, result.stderr
     intervals = sorted(tuple(map(float, row.split())) for row in spans.read_text().splitlines())
     assert len(intervals) == len(HIGH_LINES)
+    # From the runs' own clocks, not verify's wall time: that one also holds making five
+    # worktrees, which a loaded machine (the suite on two workers) slows past any bound.
     most = max(sum(1 for s, e in intervals if s <= at < e) for at, _ in intervals)
     assert 2 <= most <= cores  # overlapping runs, never more than the cores
-    # Five 1-second runs in series would take over 5 s (measured: 'took').
-    assert took < len(HIGH_LINES) * 1.0 + 1, took
 
 
 def test_nothing_is_left_behind_after_a_kill(release: Release) -> None:
