@@ -520,12 +520,16 @@ def test_an_https_certificate_that_does_not_verify_stops_with_what_to_do(
     assert "RELEASEKIT_GIT_CAFILE" in str(refused.value) and "ssh" not in str(refused.value)
 
 
-@pytest.mark.parametrize("damage", ["packed-refs", "a ref to a missing object"])
+@pytest.mark.parametrize(
+    ("damage", "fetch"),
+    [("packed-refs", False), ("packed-refs", True), ("a ref to a missing object", False)],
+)
 def test_damaged_refs_in_the_clone_are_one_line(
-    product: Product, tmp_path: Path, damage: str
+    product: Product, tmp_path: Path, damage: str, fetch: bool
 ) -> None:
     # libgit2's errors came out as pygit2 tracebacks (GitError "corrupted packed references
-    # file", NotFoundError "cannot be peeled") in plan, lint, patch and init --repository.
+    # file", NotFoundError "cannot be peeled") in plan, lint, patch and init --repository;
+    # plan's fetch blamed the remote ("remote origin ... could not be reached") for them.
     from click.testing import CliRunner
 
     from releasekit.cli import cli
@@ -546,7 +550,13 @@ def test_damaged_refs_in_the_clone_are_one_line(
     ws = tmp_path / "ws"
     (ws / "advisories").mkdir(parents=True)
     (ws / "releasekit.toml").write_text(workspace_config(product.clone))
-    result = CliRunner().invoke(cli, ["-C", str(ws), "plan", "--no-fetch"])
+    before = {p.relative_to(git_dir): p.read_bytes() for p in git_dir.rglob("*") if p.is_file()}
+    args = ["-C", str(ws), "plan", *([] if fetch else ["--no-fetch"])]
+    result = CliRunner().invoke(cli, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"releasekit: error: {caught.value}"]
+    said = result.stderr.splitlines()
+    assert said[-1] == f"releasekit: error: {caught.value}"
+    assert said[:-1] == ([f"fetching origin ({product.root / 'remote.git'})"] if fetch else [])
+    after = {p.relative_to(git_dir): p.read_bytes() for p in git_dir.rglob("*") if p.is_file()}
+    assert after == before  # nothing fetched into a clone whose refs cannot be read

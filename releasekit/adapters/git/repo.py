@@ -71,6 +71,11 @@ class ProductRepo(RefReader):
 
     def fetch(self, remote: str, *, progress: Progress | None = None, timeout: float = 60) -> None:
         """Fetch the remote's branches (pruned) and all of its tags, reporting progress."""
+        # The clone's own refs first: libgit2 reads them to update them, and its error for a
+        # damaged packed-refs file would come out as the remote's ("could not be reached").
+        with self._reading():
+            for _name in self.raw.references:
+                pass
         self._remotes.fetch(remote, progress=progress, timeout=timeout)
 
     def ls_remote(self, remote: str, *, timeout: float = 60) -> dict[str, str]:
