@@ -77,6 +77,27 @@ def test_fetch_prunes_deleted_branches(product: Product, repo: ProductRepo) -> N
     assert "release-9.9" not in repo.tracking_branches("origin")
 
 
+def test_fetch_keeps_the_clones_own_tags(product: Product, repo: ProductRepo) -> None:
+    # The fetch pruned by its tags' refspec too: a tag only the clone had (the release
+    # manager's own, or one fetched from another remote) was deleted without a word. Now
+    # tags are fetched as `git fetch --tags` does; the branches are still pruned.
+    git(product.clone, "tag", "scratch-test", "origin/release-10.3")
+    git(product.clone, "tag", "-f", "v10.2.0", "origin/release-10.3")
+    git(product.remote, "tag", "-d", "v10.1.0")
+    git(product.remote, "tag", "v10.3.7", "release-10.3")
+    git(product.remote, "branch", "-D", "release-9.9")
+    before, default = repo.tags(), repo.remote_default_branch("origin")
+    repo.fetch("origin")
+    after = repo.tags()
+    assert after["scratch-test"] == before["scratch-test"] == product.tip("release-10.3")
+    assert after["v10.2.0"] == before["v10.2.0"]  # the clone's, not moved back
+    assert after["v10.1.0"] == before["v10.1.0"]  # deleted on the remote: kept, as git does
+    assert after["v10.3.7"] == product.tip("release-10.3")
+    assert set(after) == {*before, "v10.3.7"}
+    assert "release-9.9" not in repo.tracking_branches("origin")
+    assert repo.remote_default_branch("origin") == default  # (a symbolic ref: kept)
+
+
 def test_an_unreachable_remote_is_exit_1_without_credentials(
     product: Product, repo: ProductRepo, tmp_path: Path
 ) -> None:

@@ -214,7 +214,13 @@ class Remotes:
         return None
 
     def fetch(self, remote: str, *, progress: Progress | None, timeout: float) -> None:
-        """Fetch the remote's branches (pruned) and all of its tags, reporting progress."""
+        """Fetch the remote's branches (pruned) and all of its tags, reporting progress.
+
+        Tags are fetched as ``git fetch --tags`` does: new ones added, the clone's own kept
+        (one only the clone has, one the remote deleted, one that differs from the remote's).
+        libgit2 prunes by every refspec of a fetch, the tags' too, so the remote-tracking
+        branches are pruned here instead.
+        """
         handle = self._handle(remote)
         if handle.name is None:
             raise BadInput(f"project.remote: {remote!r} must name a remote of {self._path}")
@@ -222,9 +228,26 @@ class Remotes:
         with _timeouts(timeout) as deadline:
             callbacks = _Callbacks(progress, deadline, self._login, handle.url)
             try:
-                handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.PRUNE)
+                handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.NO_PRUNE)
+                # (the refs the remote advertised stay known after the fetch disconnects)
+                advertised = {h.name for h in handle.list_heads(connect=False) if h.name}
+                self._prune_tracking(handle, advertised)
             except _NETWORK_ERRORS as exc:
                 raise self._locked(exc) or self._unreachable(remote, exc) from None
+
+    def _prune_tracking(self, handle: pygit2.Remote, advertised: set[str]) -> None:
+        """Delete the refs the remote's own fetch refspecs map (its remote-tracking branches)
+        whose source the remote no longer has, as ``git fetch --prune`` does."""
+        fetched = set(handle.fetch_refspecs)
+        specs = [handle.get_refspec(i) for i in range(handle.refspec_count)]
+        specs = [spec for spec in specs if spec.string in fetched]
+        for name in list(self._raw.references):
+            sources = [spec.rtransform(name) for spec in specs if spec.dst_matches(name)]
+            if not sources or advertised.intersection(sources):
+                continue
+            ref = self._raw.references.get(name)
+            if ref is not None and ref.type == pygit2.enums.ReferenceType.DIRECT:
+                ref.delete()  # (refs/remotes/origin/HEAD names a branch: git keeps it too)
 
     def ls_remote(self, remote: str, *, timeout: float) -> dict[str, str]:
         """The remote's refs as it advertises them now: refname -> id (peeled tags too)."""
