@@ -7,8 +7,10 @@
   define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``, or its numbers apart, Django's
   ``VERSION = ({major}, {minor}, {micro}, "final", 0)``), or glued to the word of the tag
   as the tag writes it (Go's ``go1.23.4``: ``go{version}``, with the ``time`` line after
-  it that says when, ``time {date:%Y-%m-%dT%H:%M:%SZ}``); live when that line holds each
-  supported line's current version on its branch, commented out otherwise; one that holds
+  it that says when, ``time {date:%Y-%m-%dT%H:%M:%SZ}``); in a C header, each define that
+  says it (:mod:`releasekit.release.versiondefines`: nginx's ``NGINX_VERSION`` and
+  ``nginx_version``), one bump each; live when that line holds each supported line's
+  current version (or the next) on its branch, commented out otherwise; one that holds
   it on several lines (autoconf's ``configure``) is named in a check, with those lines.
 - **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
   are on no branch and the branches say their next version in development (PHP's).
@@ -29,6 +31,7 @@ from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import bump_format, fill, line_key
 from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
+from releasekit.release.versiondefines import suffix_line
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     LINE_CHANGELOG_FILES,
@@ -40,7 +43,7 @@ from releasekit.release.versionfiles import (
     marker_guess,
     read_version,
     text_at,
-    version_format,
+    version_formats,
     version_lines,
 )
 from releasekit.workspace.init import Bump, Changelog
@@ -56,58 +59,81 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     newest = survey.newest
     assert newest is not None
     version = str(newest.version)
-    released = {
-        name: branch for name, branch in survey.line_branches.items() if name in survey.latest
-    }
     found: list[Bump] = []
     glued = glued_word(survey.table.tag)
     paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
     paths += repo.files_named(newest.tag.commit, PACKAGE_FILES, depth=2, skip=NOT_THE_PRODUCT)
     for path in paths:
         text = text_at(repo, newest.tag.commit, path)
-        form = version_format(text, version, glued) if text is not None else None
-        where = version_lines(text, version) if text is not None and form is None else []
+        forms = version_formats(text, version, glued, path) if text is not None else []
+        where = version_lines(text, version) if text is not None and not forms else []
         if len(where) > 1:  # configure: one bump per line, each format found there alone
             shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
             survey.checks.append(
                 f"[[releases.bump]] {path}: {version} is on {len(where)} lines ({shown}): "
                 "name each in a [[releases.bump]] whose format only that line holds"
             )
-        if form is None:
-            continue
-        fits = {
-            name: holds(repo, facts.branches.get(branch), path, form, survey.latest[name], glued)
-            for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
-        }
-        development = _development(repo, facts, path, form, released, fits, survey)
-        misfits = [name for name, fit in fits.items() if not fit and name not in development[1]]
-        found.append(Bump(path, form, development=development[0], live=not misfits))
-        said = _spelt(form) + (f" (or {_spelt(development[0])})" if development[0] else "")
-        if misfits:
-            survey.checks.append(
-                f"[[releases.bump]] {path} is commented out: it does not say "
-                f"{said} on {', '.join(misfits)}"
-            )
-        else:
-            survey.inferred.append(
-                f"[[releases.bump]] {path}: {form.replace(chr(10), ' / ')} "
-                f"({version} at {newest.tag.name}; / between lines)"
-                if "\n" in form
-                else f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
-            )
-        if development[0]:
-            example = max(development[1], key=Version)  # the newest line that says so
-            following = next_patch(survey.latest[example], survey.table.line_parts)
-            survey.inferred.append(
-                f"[[releases.bump]] {path}: between releases {development[0]} (development), "
-                f"as {released[example]} says {following}"
-            )
+        for form in forms:
+            assert text is not None
+            found.append(_bump(repo, facts, survey, path, form, text))
     if not found:
         survey.checks.append(
             f"[[releases.bump]]: no version file holds {version} (VERSION, _version.py, "
             "version.h, package.json...): name the files that carry the version"
         )
     return tuple(found)
+
+
+def _bump(repo: ProductRepo, facts: Facts, survey: Survey, path: str, form: str, text: str) -> Bump:
+    """The bump of ``form`` in the file at ``path`` (``text`` at the newest release): live
+    when each released line's branch says its newest release in it, or the next version
+    already (nginx's master after "Version bump.", Node's ``NODE_PATCH_VERSION`` after
+    "Working on"), or the next in the development state found; what init says appended."""
+    newest = survey.newest
+    assert newest is not None
+    version, glued = str(newest.version), glued_word(survey.table.tag)
+    released = {
+        name: branch for name, branch in survey.line_branches.items() if name in survey.latest
+    }
+    fits = {
+        name: any(
+            holds(repo, facts.branches.get(branch), path, form, said, glued)
+            for said in (latest, Version(next_patch(latest, survey.table.line_parts)))
+        )
+        for name, branch in sorted(released.items(), key=lambda item: Version(item[0]))
+        for latest in (survey.latest[name],)
+    }
+    development = _development(repo, facts, path, form, released, fits, survey)
+    misfits = [name for name, fit in fits.items() if not fit and name not in development[1]]
+    if development[0]:  # PHP's PHP_EXTRA_VERSION "-dev" before PHP_VERSION "8.3.15-dev"
+        example = facts.branches.get(released[max(development[1], key=Version)])
+        branch_text = text_at(repo, example, path) if example is not None else None
+        if branch_text is not None:
+            form, state = suffix_line(text, branch_text, form, development[0])
+            development = (state, development[1])
+    bump = Bump(path, form, development=development[0], live=not misfits)
+    said = _spelt(form) + (f" (or {_spelt(development[0])})" if development[0] else "")
+    if misfits:
+        survey.checks.append(
+            f"[[releases.bump]] {path} is commented out: it does not say "
+            f"{said} on {', '.join(misfits)}"
+        )
+    else:
+        survey.inferred.append(
+            f"[[releases.bump]] {path}: {form.replace(chr(10), ' / ')} "
+            f"({version} at {newest.tag.name}; / between lines)"
+            if "\n" in form
+            else f"[[releases.bump]] {path}: {form} ({version} at {newest.tag.name})"
+        )
+    if development[0]:
+        example_line = max(development[1], key=Version)  # the newest line that says so
+        following = next_patch(survey.latest[example_line], survey.table.line_parts)
+        survey.inferred.append(
+            f"[[releases.bump]] {path}: between releases "
+            f"{development[0].replace(chr(10), ' / ')} (development), "
+            f"as {released[example_line]} says {following}"
+        )
+    return bump
 
 
 def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
@@ -179,7 +205,10 @@ def _development(
         tip = facts.branches.get(released[name])
         text = text_at(repo, tip, path) if tip is not None and not fit else None
         following = next_patch(survey.latest[name], survey.table.line_parts)
-        state = version_format(text, following) if text is not None else None
+        found = version_formats(text, following, path=path) if text is not None else []
+        # The same line in another state: what it says before its first placeholder alike.
+        same = [each for each in found if each.partition("{")[0] == form.partition("{")[0]]
+        state = same[0] if same else None
         if state is not None and state != form and not bump_format(state):
             states.setdefault(state, set()).add(name)
     if not states:
@@ -211,11 +240,15 @@ def find_changelog(repo: ProductRepo, survey: Survey) -> Changelog | None:
 def off_branch(survey: Survey) -> None:
     """Propose ``release_off_branch`` when no branch holds a line's newest release
     (``tags_off_branch``) and every live bump file has a development form the branches
-    say: PHP's ``8.3.15-dev`` on PHP-8.3 while php-8.3.14 is on no branch. The lift then
+    say (or writes the version's numbers alone): PHP's ``8.3.15-dev`` on PHP-8.3 while
+    php-8.3.14 is on no branch. The lift then
     tags each release on no branch and moves the branch on to the next development
     version, as the project does."""
     live = [bump for bump in survey.table.bumps if bump.live]
-    if not (survey.table.tags_off_branch and live and all(b.development for b in live)):
+    # A bump of the version's numbers alone (PHP_VERSION_ID 80316) has no development form:
+    # live, the branches say the next version in it already.
+    moved = [bump for bump in live if bump.development or "{version}" not in bump.format]
+    if not (survey.table.tags_off_branch and moved == live and any(b.development for b in live)):
         return
     survey.table = dataclasses.replace(survey.table, release_off_branch=True)
     paths = ", ".join(dict.fromkeys(bump.path for bump in live))

@@ -10,6 +10,7 @@ import string
 from packaging.version import Version
 
 from releasekit.adapters.git import ProductRepo
+from releasekit.release.versiondefines import define_formats, micro_format
 
 VERSION_FILES = frozenset(
     {
@@ -21,6 +22,13 @@ VERSION_FILES = frozenset(
         "version.txt",
         "milestone.txt",  # Mozilla's config/milestone.txt (browser/config/version.txt beside)
         "version.h",
+        # Version headers by their projects' names: each writes the version's numbers in
+        # defines (releasekit.release.versiondefines), and the whole version in one or none.
+        "patchlevel.h",  # CPython's Include/patchlevel.h
+        "node_version.h",  # Node.js's src/node_version.h
+        "php_version.h",  # PHP's main/php_version.h
+        "zend.h",  # PHP's Zend/zend.h: the Zend Engine's version, "4.3.15"
+        "nginx.h",  # nginx's src/core/nginx.h
         "package.json",
         "pyproject.toml",
         "Cargo.toml",
@@ -77,16 +85,6 @@ def version_lines(text: str, version: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if token.search(line)]
 
 
-# A C define of a version's last number alone: Ruby's RUBY_VERSION_TEENY, CPython's
-# PY_MICRO_VERSION (not RUBY_PATCHLEVEL, a count of backport commits, nor an API version's,
-# Ruby's RUBY_API_VERSION_TEENY, 0 for every release).
-_MICRO_DEFINE = re.compile(
-    r"\s*#\s*define\s+(?![A-Za-z0-9_]*API)"
-    r"[A-Za-z0-9_]*_(?:TEENY|MICRO|MICRO_VERSION|PATCH|PATCH_VERSION)"
-    r"\s+(?P<number>[0-9]+)\s*"
-)
-
-
 # A line that says when the version on the line before it was made, to the second in UTC
 # (Go's VERSION: "go1.27.2", then "time 2026-10-02T20:28:03Z"): the release commit writes it.
 _MADE_AT = re.compile(
@@ -112,7 +110,7 @@ def version_format(text: str, version: str, glued: str = "") -> str | None:
         found = version_format(text, glued + version)
         return found.replace("{version}", glued + "{version}", 1) if found else None
     if not holding:
-        return _micro_format(text, version) or _numbers_format(text, version)
+        return micro_format(text, version) or _numbers_format(text, version)
     if len(holding) != 1:
         return None
     line = lines[holding[0]].strip()
@@ -128,18 +126,17 @@ def version_format(text: str, version: str, glued: str = "") -> str | None:
     return form
 
 
-def _micro_format(text: str, version: str) -> str | None:
-    """The one define of a last number in ``text``, when it says the third number of
-    ``version`` (of three), as a format with ``{micro}``; else None."""
-    numbers = version.split(".")
-    if len(numbers) != 3 or not all(n.isdigit() for n in numbers):
-        return None
-    defines = [m for m in map(_MICRO_DEFINE.fullmatch, text.splitlines()) if m is not None]
-    if len(defines) != 1 or int(defines[0]["number"]) != int(numbers[2]):
-        return None
-    match = defines[0]
-    line = match.string[: match.start("number")] + "{micro}" + match.string[match.end("number") :]
-    return line.strip() if len(line) <= 200 else None
+def version_formats(text: str, version: str, glued: str = "", path: str = "") -> list[str]:
+    """The formats in which ``text`` says ``version``: :func:`version_format`'s, and in a C
+    header (``path`` ends in ``.h``) each of its defines that says the version's numbers
+    other than whole (:func:`~releasekit.release.versiondefines.define_formats`): CPython's
+    ``PY_VERSION`` line and its ``PY_MICRO_VERSION``, nginx's ``NGINX_VERSION`` and its
+    ``nginx_version`` of packed numbers."""
+    first = version_format(text, version, glued)
+    found = [first] if first is not None else []
+    if path.endswith(".h"):
+        found += [form for form in define_formats(text, version) if form not in found]
+    return found
 
 
 def _numbers_format(text: str, version: str) -> str | None:
@@ -163,12 +160,13 @@ def read_version(text: str, form: str) -> str | None:
     """The version ``text`` says in ``form`` (``{version}``, or ``{major}`` and ``{minor}``
     with ``{micro}`` or not), when one line says one; else None."""
     pattern = ""
-    for literal, name, _, _ in string.Formatter().parse(form):
+    for literal, name, parse_spec, _ in string.Formatter().parse(form):
         pattern += re.escape(literal)
         if name == "version":
             pattern += r"(?P<version>[0-9]+(?:\.[0-9]+)+)(?![0-9A-Za-z]|\.[0-9])"
-        elif name is not None:
-            pattern += rf"(?P<{name}>[0-9]+)"
+        elif name is not None:  # zero-padded to a width ({minor:02}): that many digits
+            width = int(parse_spec) if parse_spec and parse_spec.isdigit() else 0
+            pattern += rf"(?P<{name}>[0-9]{{{width}}})" if width else rf"(?P<{name}>[0-9]+)"
     found = [m for m in map(re.compile(pattern).search, text.splitlines()) if m is not None]
     if len(found) != 1:
         return None
@@ -203,7 +201,7 @@ def holds(
     if tip is None:
         return False
     text = text_at(repo, tip, path)
-    return text is not None and version_format(text, str(version), glued) == form
+    return text is not None and form in version_formats(text, str(version), glued, path)
 
 
 def glued_word(tag: str) -> str:

@@ -36,15 +36,11 @@ SETTINGS = {
     'upcoming = "1.28" ': 'upcoming = "1.27"\nupcoming_released = true ',
     "last = 0 ": "last = 1 ",
 }
-BUMP = """
-[[releases.bump]]
-path = "src/core/nginx.h"
-format = "#define nginx_version      {major}{minor:03}{micro:03}"
-
-[[releases.bump]]
-path = "src/core/nginx.h"
-format = '#define NGINX_VERSION      "{version}"'
-"""
+# The version twice in src/core/nginx.h, as init proposes it.
+BUMPS = (
+    """format = '#define NGINX_VERSION      "{version}"'""",
+    'format = "#define nginx_version      {major}{minor:03}{micro:03}"',
+)
 LINES = {"1.27": "master", "1.26": "stable-1.26"}
 NEXT = {"1.27": "1.27.2", "1.26": "1.26.3"}
 
@@ -76,7 +72,9 @@ def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path
     for old, new in SETTINGS.items():
         assert old in config, old
         config = config.replace(old, new)
-    config = config.replace("[policy]", BUMP + "\n[policy]")
+    for bump in BUMPS:
+        assert f"\n{bump}\n" in config, bump  # live
+    assert "check: [[releases.bump]]" not in made.output
     (root / "releasekit.toml").write_text(config + extra)
     return root, made
 
@@ -96,6 +94,11 @@ def test_init_reads_nginxs_branches_and_tags(nginx: Product, tmp_path: Path) -> 
     assert 'inferred: branch = "stable-{line}"' in made.output
     assert 'inferred: tag = "release-{version}"' in made.output
     assert 'set upcoming = "1.27", upcoming_released = true' in made.output
+    for said in (
+        'src/core/nginx.h: #define NGINX_VERSION      "{version}" (1.27.1 at release-1.27.1)',
+        "src/core/nginx.h: #define nginx_version      {major}{minor:03}{micro:03} (1.27.1",
+    ):
+        assert f"inferred: [[releases.bump]] {said}" in made.output
     assert run(root, "advisory", "check").exit_code == 0
     planned = run(root, "plan")
     assert planned.exit_code == 0, planned.output

@@ -33,13 +33,11 @@ from tests.helpers.smtp import SmtpServer
 
 ID = "NODE-2026-0001"
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 7.5
-# The patch number, and the flag that says a release: the release commit sets it to 1
-# where "Working on" left 0. The patch says the next version already (left as it is).
+# The patch number, which init proposes (it says the next version already between
+# releases: left as it is), and the flag that says a release, which it does not: the
+# release commit sets it to 1 where "Working on" left 0.
+PATCH = 'format = "#define NODE_PATCH_VERSION {micro}"'
 BUMP = """
-[[releases.bump]]
-path = "src/node_version.h"
-format = "#define NODE_PATCH_VERSION {micro}"
-
 [[releases.bump]]
 path = "src/node_version.h"
 format = "#define NODE_VERSION_IS_RELEASE 1"
@@ -83,6 +81,7 @@ def initialised(
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     config = (root / "releasekit.toml").read_text()
+    assert f"\n{PATCH}\n" in config  # live, as init proposes it
     head, _, _ = config.partition("[policy]")
     (root / "releasekit.toml").write_text(head + BUMP + bump + "\n" + POLICY + extra)
     return root, made
@@ -107,6 +106,7 @@ def test_init_reads_nodes_branches_and_tags(node: Product, tmp_path: Path) -> No
         'inferred: tag = "v{version}"',
         'inferred: upcoming = "24"',
         "inferred: last = 3: 23, 22, 20",
+        "inferred: [[releases.bump]] src/node_version.h: #define NODE_PATCH_VERSION {micro}",
     ):
         assert said in made.output
     assert "staging" not in (tmp_path / "ws" / "releasekit.toml").read_text()

@@ -156,6 +156,19 @@ def test_init_reads_phps_branches_and_tags(php: Product, tmp_path: Path) -> None
     assert said in made.output
     assert "inferred: release_off_branch = true: the branches say" in made.output
     assert "nor any branch" not in made.output
+    # The version headers, each define a bump, as a release manager describes them (BUMP,
+    # ZEND_BUMP): PHP_EXTRA_VERSION is cleared with PHP_VERSION's "-dev".
+    for said in (
+        'main/php_version.h: #define PHP_EXTRA_VERSION "" / #define PHP_VERSION "{version}"',
+        'main/php_version.h: between releases #define PHP_EXTRA_VERSION "-dev" / '
+        '#define PHP_VERSION "{version}-dev" (development)',
+        "main/php_version.h: #define PHP_VERSION_ID {major}{minor:02}{micro:02} (8.4.1",
+        "main/php_version.h: #define PHP_RELEASE_VERSION {micro} (8.4.1",
+        'Zend/zend.h: #define ZEND_VERSION "4.{minor}.{micro}" (8.4.1',
+        'Zend/zend.h: between releases #define ZEND_VERSION "4.{minor}.{micro}-dev"',
+    ):
+        assert f"inferred: [[releases.bump]] {said}" in made.output
+    assert "check: [[releases.bump]]" not in made.output
     assert run(ws, "advisory", "check").exit_code == 0
     assert run(ws, "plan").exit_code == 0
 

@@ -1,0 +1,107 @@
+"""The C defines of a version header (``init --repository``'s ``[[releases.bump]]``) that
+say a version other than whole, each a format of its own beside the header's whole-version
+line: its last number alone (Node's ``#define NODE_PATCH_VERSION 1``, PHP's
+``PHP_RELEASE_VERSION``), its numbers packed into one integer, zero-padded (nginx's
+``#define nginx_version 1026002``, PHP's ``PHP_VERSION_ID 80315``), or its minor and micro
+under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``)."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.version import Version
+
+# A C define of a version's last number alone: Ruby's RUBY_VERSION_TEENY, CPython's
+# PY_MICRO_VERSION, PHP's PHP_RELEASE_VERSION (not RUBY_PATCHLEVEL, a count of backport
+# commits, nor an API version's, Ruby's RUBY_API_VERSION_TEENY, 0 for every release).
+MICRO_DEFINE = re.compile(
+    r"\s*#\s*define\s+(?![A-Za-z0-9_]*API)"
+    r"[A-Za-z0-9_]*_(?:TEENY|MICRO|MICRO_VERSION|PATCH|PATCH_VERSION|RELEASE_VERSION)"
+    r"\s+(?P<number>[0-9]+)\s*"
+)
+_DEFINE = re.compile(r"\s*#\s*define\s+[A-Za-z_][A-Za-z0-9_]*\s+(?P<value>.+?)\s*")
+
+
+def _numbers(version: str) -> tuple[int, int, int] | None:
+    parts = version.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    major, minor, micro = Version(version).release
+    return major, minor, micro
+
+
+def micro_format(text: str, version: str) -> str | None:
+    """The one define of a last number in ``text``, when it says the third number of
+    ``version`` (of three), as a format with ``{micro}``; else None."""
+    numbers = _numbers(version)
+    defines = [m for m in map(MICRO_DEFINE.fullmatch, text.splitlines()) if m is not None]
+    if numbers is None or len(defines) != 1 or int(defines[0]["number"]) != numbers[2]:
+        return None
+    match = defines[0]
+    line = match.string[: match.start("number")] + "{micro}" + match.string[match.end("number") :]
+    return line.strip() if len(line) <= 200 else None
+
+
+def _one_define(text: str, value: re.Pattern[str]) -> tuple[str, re.Match[str]] | None:
+    """The one define line of ``text`` whose value ``value`` finds, with that match."""
+    found = []
+    for line in text.splitlines():
+        define = _DEFINE.fullmatch(line)
+        match = value.search(define["value"]) if define is not None else None
+        if match is not None and len(line) <= 200 and "{" not in line and "}" not in line:
+            found.append((line.strip(), match))
+    return found[0] if len(found) == 1 else None
+
+
+def define_formats(text: str, version: str) -> list[str]:
+    """The formats of the defines of the header ``text`` that say ``version`` (of three
+    numbers) other than whole: its last number alone (one define), its numbers packed into
+    one integer with minor and micro zero-padded to two or three digits, and its minor and
+    micro after another major, in a string; none when the version has not three numbers."""
+    numbers = _numbers(version)
+    if numbers is None:
+        return []
+    major, minor, micro = numbers
+    found = [form] if (form := micro_format(text, version)) is not None else []
+    for width in (2, 3):
+        if minor >= 10**width or micro >= 10**width:
+            continue
+        packed = f"{major}{minor:0{width}}{micro:0{width}}"
+        one = _one_define(text, re.compile(rf"^{packed}$"))
+        if one is not None:
+            spec = f"{{major}}{{minor:0{width}}}{{micro:0{width}}}"
+            found.append(one[0].replace(packed, spec))
+    other = re.compile(rf'^"(?P<major>[0-9]+)\.{minor}\.{micro}(?![0-9]|\.[0-9])[^"]*"$')
+    one = _one_define(text, other)
+    if one is not None and int(one[1]["major"]) != major:
+        line, match = one
+        old = f'"{match["major"]}.{minor}.{micro}'
+        found.append(line.replace(old, f'"{match["major"]}.{{minor}}.{{micro}}', 1))
+    return found
+
+
+def suffix_line(released: str, developing: str, form: str, development: str) -> tuple[str, str]:
+    """``form`` and ``development`` with the line before them, when ``development`` adds a
+    suffix to the version that the line before it says alone, as the empty string in the
+    released file (PHP's ``#define PHP_EXTRA_VERSION "-dev"`` before ``PHP_VERSION
+    "8.3.15-dev"``, ``""`` at the release): the release commit must clear it too. Else
+    both as they are. ``released``: the file at the release; ``developing``: on a branch."""
+    head, placeholder, tail = development.partition("{version}")
+    _, _, form_tail = form.partition("{version}")
+    if not placeholder or "\n" in form or not tail.endswith(form_tail) or tail == form_tail:
+        return form, development
+    suffix = tail[: len(tail) - len(form_tail)]
+    before = _line_before(developing, head)
+    if before is None or f'"{suffix}"' not in before:
+        return form, development
+    cleared = before.replace(f'"{suffix}"', '""')
+    if cleared not in (line.strip() for line in released.splitlines()):
+        return form, development
+    return cleared + "\n" + form, before + "\n" + development
+
+
+def _line_before(text: str, head: str) -> str | None:
+    """The line before the one line of ``text`` that starts with ``head``, stripped."""
+    lines = [line.strip() for line in text.splitlines()]
+    at = [n for n, line in enumerate(lines) if line.startswith(head)]
+    return lines[at[0] - 1] if len(at) == 1 and at[0] > 0 else None

@@ -1,0 +1,96 @@
+"""The version headers `init --repository` proposes as ``[[releases.bump]]``, on the real
+files of Node.js, nginx, PHP and CPython (tests/fixtures/): each define that says the
+version, whole or in numbers, is a format of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from releasekit.release.versiondefines import suffix_line
+from releasekit.release.versionfiles import VERSION_FILES, read_version, version_formats
+from tests.helpers.nginx import nginx_h
+from tests.helpers.node import node_version_h
+from tests.helpers.paths import REPO_ROOT
+from tests.helpers.php import php_version_h, zend_h
+
+NGINX_ID = "#define nginx_version      {major}{minor:03}{micro:03}"
+PHP_ID = "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+ZEND = '#define ZEND_VERSION "4.{minor}.{micro}"'
+
+
+def test_the_headers_are_found_by_their_names() -> None:
+    for name in ("node_version.h", "nginx.h", "php_version.h", "zend.h", "patchlevel.h"):
+        assert name in VERSION_FILES
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "version", "expected"),
+    [
+        # Node.js: the numbers on lines of their own; the patch is the release's to move.
+        (
+            "src/node_version.h", node_version_h("20.18.1", True), "20.18.1",
+            ["#define NODE_PATCH_VERSION {micro}"],
+        ),
+        # ... and "Working on v20.18.2" says the next one in the same define.
+        (
+            "src/node_version.h", node_version_h("20.18.2", False), "20.18.2",
+            ["#define NODE_PATCH_VERSION {micro}"],
+        ),
+        # nginx: the whole version, and its numbers packed, minor and patch to three digits.
+        (
+            "src/core/nginx.h", nginx_h("1.26.2"), "1.26.2",
+            ['#define NGINX_VERSION      "{version}"', NGINX_ID],
+        ),
+        # PHP: the whole version, the last number alone, the numbers packed to two digits.
+        (
+            "main/php_version.h", php_version_h("8.3.14"), "8.3.14",
+            ['#define PHP_VERSION "{version}"', "#define PHP_RELEASE_VERSION {micro}", PHP_ID],
+        ),
+        (
+            "main/php_version.h", php_version_h("8.3.15", dev=True), "8.3.15",
+            ['#define PHP_VERSION "{version}-dev"', "#define PHP_RELEASE_VERSION {micro}", PHP_ID],
+        ),
+        # The Zend Engine's version: 4, then PHP's minor and micro.
+        ("Zend/zend.h", zend_h("8.3.14"), "8.3.14", [ZEND]),
+        ("Zend/zend.h", zend_h("8.3.15", dev=True), "8.3.15", [ZEND.replace('}"', '}-dev"')]),
+        ("Zend/zend.h", zend_h("8.3.14"), "8.3.15", []),  # another version
+        # CPython: PY_VERSION and PY_MICRO_VERSION.
+        (
+            "Include/patchlevel.h",
+            (REPO_ROOT / "tests/fixtures/cpython/patchlevel-3.12.10.h").read_text(),
+            "3.12.10",
+            [
+                '#define PY_VERSION              "{version}"',
+                "#define PY_MICRO_VERSION        {micro}",
+            ],
+        ),
+        # Not a header: its defines are no version file's.
+        ("notes.txt", "#define X_VERSION_ID 80314\n", "8.3.14", []),
+        ("x.h", "#define X_VERSION_ID 80314\n#define Y_ID 80314\n", "8.3.14", []),  # which?
+    ],
+)  # fmt: skip
+def test_the_formats_of_a_header(path: str, text: str, version: str, expected: list[str]) -> None:
+    assert version_formats(text, version, path=path) == expected
+
+
+def test_a_packed_number_is_read_by_its_widths() -> None:
+    assert read_version(nginx_h("1.27.2"), NGINX_ID) == "1.27.2"
+    assert read_version(php_version_h("8.5.0", dev=True), PHP_ID) == "8.5.0"
+
+
+def test_the_line_that_says_the_suffix_alone_is_moved_with_the_version() -> None:
+    # PHP's release commit clears PHP_EXTRA_VERSION too: a format of PHP_VERSION alone
+    # would leave "-dev" there in the release.
+    form, development = suffix_line(
+        php_version_h("8.3.14"),
+        php_version_h("8.3.15", dev=True),
+        '#define PHP_VERSION "{version}"',
+        '#define PHP_VERSION "{version}-dev"',
+    )
+    assert form == '#define PHP_EXTRA_VERSION ""\n#define PHP_VERSION "{version}"'
+    assert development == '#define PHP_EXTRA_VERSION "-dev"\n#define PHP_VERSION "{version}-dev"'
+    # configure.ac says the suffix on the version's line alone: left as it is.
+    plain = ("AC_INIT([PHP],[{version}],", "AC_INIT([PHP],[{version}-dev],")
+    assert (
+        suffix_line("AC_INIT([PHP],[8.3.14],\n", "AC_INIT([PHP],[8.3.15-dev],\n", *plain) == plain
+    )
