@@ -287,7 +287,7 @@ def _check_shared(settings: Settings, supported: Sequence[ReleaseLine]) -> None:
         if other != line.name:
             raise ConfigError.one(
                 settings.config_path,
-                tomlpos.key_line(_config_text(settings), "releases", "branches"),
+                tomlpos.key_line(config_text(settings), "releases", "branches"),
                 "releases.branches",
                 f"lines {other} and {line.name} cannot share the branch {line.branch!r}",
             )
@@ -423,7 +423,7 @@ def _check_configured(
     """The upcoming line has its branch and is released exactly when the configuration
     says so (``upcoming_released``); every ESR line has a release."""
     config = settings.config_path
-    text = _config_text(settings)
+    text = config_text(settings)
     released = settings.releases.upcoming_released
     if upcoming in finals and not released:
         latest = max(finals[upcoming], key=lambda t: t.version)
@@ -475,7 +475,7 @@ def _check_prerelease(
     history: History | None,
 ) -> None:
     """Every pre-release line has its branch on the remote and no release yet."""
-    text = _config_text(settings)
+    text = config_text(settings)
     for name in pre:
         branch = settings.branch_name(name)
         if name in finals:
@@ -489,7 +489,8 @@ def _check_prerelease(
         raise ConfigError.one(settings.config_path, line, "releases.prerelease", why)
 
 
-def _config_text(settings: Settings) -> str:
+def config_text(settings: Settings) -> str:
+    """The text of releasekit.toml, to name a key's line in an error ("" if unreadable)."""
     try:
         return settings.config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -29,7 +29,7 @@ from releasekit.release.bump import (
     release_commit,
     release_context,
 )
-from releasekit.release.lines import Lines, ReleaseLine, read_lines
+from releasekit.release.lines import Lines, ReleaseLine, config_text, read_lines
 from releasekit.release.plan import (
     ALREADY_FIXED,
     CONFLICTS,
@@ -45,7 +45,7 @@ from releasekit.release.plan import (
 from releasekit.release.policy import Decision, decide
 from releasekit.release.stack import Chain, Result, apply
 from releasekit.support import render, tomlpos
-from releasekit.support.errors import BadInput
+from releasekit.support.errors import BadInput, ConfigError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
@@ -214,10 +214,17 @@ def build_plan(
     chains: dict[str, Chain] = {}
     for line in lines.supported:
         base = repo.tracking_tip(remote, line.branch)
-        if base is None:
-            raise BadInput(
-                f"line {line.name}: remote {remote} has no branch {line.branch} "
-                f"(releases.branch, releases.branches; fetch first?)"
+        if base is None:  # the key that names it: the line's own in branches, or the pattern
+            named_by = "branches" if line.name in settings.releases.branches else "branch"
+            text = config_text(settings)  # (the default pattern: the [releases] table's line)
+            at = tomlpos.key_line(text, "releases", named_by) or tomlpos.table_line(
+                text, "releases"
+            )
+            raise ConfigError.one(
+                settings.config_path,
+                at,
+                f"releases.{named_by}",
+                f"line {line.name}: remote {remote} has no branch {line.branch} (fetch first?)",
             )
         chains[line.name] = Chain(repo, base, base, repo.edit(repo.commit(base).tree))
         plan_lines.append(plan_line(settings, line, base))

@@ -412,7 +412,23 @@ def test_a_supported_line_without_its_branch_is_exit_2(
     git(product.remote, "branch", "-D", "release-10.1")
     result = run("plan")
     assert result.exit_code == 2
-    assert "line 10.1: remote origin has no branch release-10.1" in result.stderr
+    # One line naming the file, the line and the key that names the branch: the default
+    # pattern here, so the [releases] table's line.
+    config = pws.root / "releasekit.toml"
+    line = config.read_text().splitlines().index("[releases]") + 1
+    said = f"{config}:{line}: releases.branch: line 10.1: remote origin has no branch release-10.1"
+    errors = [t for t in result.stderr.splitlines() if t.startswith("releasekit: error")]
+    assert len(errors) == 1 and said in errors[0]
+    # A branch named in releases.branches that the remote lacks (one spelt like a tag).
+    config.write_text(
+        config.read_text().replace("[releases]", '[releases]\nbranches = { "10.3" = "v10.3.1" }', 1)
+    )
+    named = run("plan")
+    assert named.exit_code == 2
+    where = (
+        f"{config}:{line + 1}: releases.branches: line 10.3: remote origin has no branch v10.3.1"
+    )
+    assert where in named.stderr
 
 
 def test_an_unreachable_remote_is_exit_1(pws: Workspace, product: Product, run: Run) -> None:
