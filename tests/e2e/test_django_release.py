@@ -14,7 +14,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -24,7 +23,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.django import INIT, django_like, init_py
 from tests.helpers.gpg import GpgHome
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
 ID = "ACSA-2026-0001"
@@ -73,14 +72,7 @@ def hold(root: Path, product: Product, cvss: str, lines: dict[str, str]) -> None
     hold_fixes(root, product, advisory, lines, (fix, "Fixed #35000 -- Limited digits."))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return django_like(tmp_path_factory.mktemp("django") / "template")
-
-
-@pytest.fixture
-def django(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "django")
+django_template, django = copied_product("django", django_like)
 
 
 def test_init_reads_djangos_branches_and_tags(django: Product, tmp_path: Path) -> None:

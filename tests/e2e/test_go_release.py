@@ -16,7 +16,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -26,7 +25,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.golang import go_like, version_file
 from tests.helpers.gpg import GpgHome
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
 ID = "ACSA-2026-0001"
@@ -53,14 +52,7 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return go_like(tmp_path_factory.mktemp("go") / "template")
-
-
-@pytest.fixture
-def go(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "go")
+go_template, go = copied_product("go", go_like)
 
 
 def workspace(tmp_path: Path, product: Product, extra: str) -> Path:

@@ -17,7 +17,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -27,7 +26,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.kubernetes import MARKER, changelog, changelog_path, kubernetes_like
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
 ID = "ACSA-2026-0001"
@@ -60,14 +59,7 @@ def init(product: Product, root: Path) -> Result:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return kubernetes_like(tmp_path_factory.mktemp("kubernetes") / "template")
-
-
-@pytest.fixture
-def kubernetes(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "kubernetes")
+kubernetes_template, kubernetes = copied_product("kubernetes", kubernetes_like)
 
 
 def workspace(tmp_path: Path, product: Product, extra: str) -> Path:

@@ -15,7 +15,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -25,7 +24,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.nginx import HEADER, nginx_h, nginx_like
-from tests.helpers.repos import Product, git
+from tests.helpers.repos import Product, copied_product, git
 from tests.helpers.smtp import SmtpServer
 
 ID = "NGX-2026-0001"
@@ -49,14 +48,7 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return nginx_like(tmp_path_factory.mktemp("nginx") / "template")
-
-
-@pytest.fixture
-def nginx(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "nginx")
+nginx_template, nginx = copied_product("nginx", nginx_like)
 
 
 def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path, Result]:

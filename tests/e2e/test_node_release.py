@@ -18,7 +18,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -28,7 +27,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.node import ARCHIVE, HEADER, changelog_path, node_like, node_version_h
-from tests.helpers.repos import Product, git
+from tests.helpers.repos import Product, copied_product, git
 from tests.helpers.smtp import SmtpServer
 
 ID = "NODE-2026-0001"
@@ -59,14 +58,7 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return node_like(tmp_path_factory.mktemp("node") / "template")
-
-
-@pytest.fixture
-def node(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "node")
+node_template, node = copied_product("node", node_like)
 
 
 def initialised(

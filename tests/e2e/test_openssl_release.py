@@ -26,7 +26,7 @@ from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
 from tests.helpers.openssl import DAT, openssl_like, version_dat
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
 ID = "ACSA-2026-0001"
@@ -107,14 +107,7 @@ def hold(root: Path, product: Product, cvss: str, lines: dict[str, str], **more:
     hold_fixes(root, product, advisory, lines, (fix, "Fix the abort of a failed check"))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return openssl_like(tmp_path_factory.mktemp("openssl") / "template")
-
-
-@pytest.fixture
-def openssl(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "openssl")
+openssl_template, openssl = copied_product("openssl", openssl_like)
 
 
 def test_init_reads_openssls_branches_and_tags(openssl: Product, tmp_path: Path) -> None:

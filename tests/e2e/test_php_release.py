@@ -36,7 +36,7 @@ from tests.helpers.php import (
     php_version_h,
     release_candidate,
 )
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
 
 ID = "ACSA-2026-0001"
@@ -119,14 +119,7 @@ FIX = (
 )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return php_like(tmp_path_factory.mktemp("php") / "template")
-
-
-@pytest.fixture
-def php(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "php")
+php_template, php = copied_product("php", php_like)
 
 
 def test_init_reads_phps_branches_and_tags(php: Product, tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import time_machine
 from click.testing import CliRunner, Result
 
@@ -28,7 +27,7 @@ from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
-from tests.helpers.repos import Product, git, workspace_config
+from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.ruby import PATCHLEVEL, VERSION_H, read_numbers, ruby_like, version_h
 from tests.helpers.smtp import SmtpServer
 
@@ -86,14 +85,7 @@ ADVISORY = {
 FIX = ({"ext/zlib/zlib.c": "/* bounded */\n"}, "Check the length of the header")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
-    return ruby_like(tmp_path_factory.mktemp("ruby") / "template")
-
-
-@pytest.fixture
-def ruby(template: Product, tmp_path: Path) -> Product:
-    return template.copy_to(tmp_path / "ruby")
+ruby_template, ruby = copied_product("ruby", ruby_like)
 
 
 def test_init_reads_rubys_branches_and_tags(ruby: Product, tmp_path: Path) -> None:

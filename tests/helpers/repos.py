@@ -17,11 +17,13 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pygit2
+import pytest
 
 AUTHOR = ("Dana Developer", "dana@example.org")
 COMMITTER = ("Release Bot", "release@example.org")
@@ -267,6 +269,24 @@ def release_product(cache_dir: Path, root: Path) -> Product:
     if key not in _TEMPLATES:
         _TEMPLATES[key] = build_release_product(cache_dir / "template")
     return _TEMPLATES[key].copy_to(root)
+
+
+def copied_product(name: str, build: Callable[[Path], Product]) -> tuple[Any, Any]:
+    """Two fixtures for a test module: ``NAME_template``, the product ``build`` makes, built
+    once a module (a commit, tag and push per release); and ``NAME``, a copy of it for each
+    test, which may change it. Assign both at module level:
+    ``php_template, php = copied_product("php", php_like)``."""
+
+    @pytest.fixture(scope="module", name=f"{name}_template")
+    def template(tmp_path_factory: pytest.TempPathFactory) -> Product:
+        return build(tmp_path_factory.mktemp(name) / "template")
+
+    @pytest.fixture(name=name)
+    def copy(request: pytest.FixtureRequest, tmp_path: Path) -> Product:
+        made: Product = request.getfixturevalue(f"{name}_template")
+        return made.copy_to(tmp_path / name)
+
+    return template, copy
 
 
 def workspace_config(clone: Path, extra: str = "", **releases: str) -> str:
