@@ -40,6 +40,7 @@ def versions(values: tuple[str, ...]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # (each advisory asks for the same few lines)
 def line_of(text: str, parts: int = 2) -> str | None:
     """The line a version names: ``10.3`` for ``10.3``, ``10.03`` or ``10.3.2``; with
     ``parts`` 1 (``[releases] line_parts``: lines are major versions) ``10`` for all of them

@@ -33,6 +33,11 @@ def is_version(text: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
+def _release(version: str) -> tuple[int, ...]:
+    return Version(version).release
+
+
 def fixed_problem(fixed: Mapping[str, str]) -> str | None:
     """Why a table of checked ``fixed`` versions cannot be recorded: it names over MAX_NAMED
     releases, counting each line's X.Y.0 up to its fixed version (at most what its ranges
@@ -40,7 +45,7 @@ def fixed_problem(fixed: Mapping[str, str]) -> str | None:
     see model.versions). The lift checks the versions it will record by this too."""
     named = 0
     for line, version in fixed.items():
-        numbers = Version(version).release
+        numbers = _release(version)
         release = (*numbers, 0, 0, 0)
         # As model.versions names them: on a line of a major version, a version of two
         # numbers counts its second (PostgreSQL's 16.3: 16.0 to 16.3); else the third, and
@@ -98,6 +103,7 @@ def unfixed_problem(
     return None
 
 
+@lru_cache(maxsize=8192)
 def version_text(text: str) -> bool:
     """A version as written in a field: packaging reads "10.3\x1c", "10.3 " or "\t10.3" as
     10.3 (white space around it), but the text itself goes to feeds, pages and records (an

@@ -275,6 +275,7 @@ def _width(line: str) -> int:
     return 1 if "." not in line else 2
 
 
+@lru_cache(maxsize=8192)
 def _spelling(version: str) -> int:
     """How many numbers the project's releases have, as ``version`` is spelt: 2 for
     PostgreSQL's ``16.3`` (and ``16.3rc1``, ``16.3-rc.1``), else 3 (``10.3.3``, and Rails'
@@ -285,6 +286,7 @@ def _spelling(version: str) -> int:
 _NUMERIC = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # (`\d`: any Unicode digit)
 
 
+@lru_cache(maxsize=8192)
 def _numbers(text: str) -> tuple[int, ...] | None:
     """``10.3.2`` -> (10, 3, 2), ``7.1.5.2`` -> (7, 1, 5, 2); None for anything but numbers."""
     if _NUMERIC.fullmatch(text) is not None:
@@ -295,6 +297,7 @@ def _numbers(text: str) -> tuple[int, ...] | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def _text(parts: tuple[int, ...], width: int) -> str:
     """A version's numbers spelt with ``width`` numbers, and a fourth one that is not 0."""
     shown = width if len(parts) < 4 or parts[3] == 0 else 4
