@@ -15,6 +15,7 @@ a faster Markdown renderer leaves. Standalone:
 from __future__ import annotations
 
 import argparse
+import marshal
 import os
 import pickle
 import shutil
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     done = [
         workers.Done(
             (a.id, a.year, a.number, a.cve, "f" * 32, 0.0, 0.0, "k" * 32, ("x",), "d", True, False),
-            ((0.0, 0, 0), r, b"{}", f),
+            marshal.dumps(((0.0, 0, 0), r, b"{}", f)),
             (),
             {"advisories/x.html": ("d" * 32, 1, 2, 3)},
         )

@@ -132,14 +132,15 @@ def make(
     good: set[str],
     live: Iterable[str],
     full: bool,
-    rows: Any,
+    parts: Any,
     put: Callable[[str, bytes], None],
 ) -> list[str]:
     """The version pages, their index, versions.json and the credits page of this build.
 
     ``old``/``new``: the items of the last build and of this one; ``good``: the live files
     that are as the state says; ``live``: every file of the last build; ``full``: anything
-    global changed (everything is made again). ``rows(ids)`` gives the Rows of ``ids``.
+    global changed (everything is made again). ``parts(ids)`` gives the version rows of
+    ``ids`` (their Rows' ``versions``).
     Each file made goes to ``put(rel, data)`` at once (a big site's version pages are many
     megabytes: not held together); returns the live files that stay as they are.
     """
@@ -155,12 +156,12 @@ def make(
         every = unrecorded(new)
         touched = set(versions) if full or damaged else _touched(changed, versions)
         wanted = {i for v in touched for i, _ in which.get(v, ())}
-        got = rows(wanted)
+        got = parts(wanted)
         for version in versions:
             rel = version_path(version)
             if version in touched or rel not in good:
                 if version not in touched:
-                    got.update(rows({i for i, _ in which[version]} - got.keys()))
+                    got.update(parts({i for i, _ in which[version]} - got.keys()))
                 put(rel, _version_page(renderer, version, which[version], got, len(every)))
             else:
                 keep.append(rel)
@@ -178,16 +179,16 @@ def _version_page(
     renderer: Renderer,
     version: str,
     hits: Hits,
-    rows: Mapping[str, tuple[Any, ...]],
+    rows: Mapping[str, tuple[str, ...]],
     unrecorded: int,
 ) -> bytes:
-    parts: list[str] = []
-    add = parts.append
+    pieces: list[str] = []
+    add = pieces.append
     for ident, at in hits:
-        parted = rows[ident][4]  # its head, then each range's part (see views.version_rows)
+        parted = rows[ident]  # its head, then each range's part (see views.version_rows)
         add(parted[0])
         add(parted[at + 1])
-    table = Markup("".join(parts))  # noqa: S704 - escaped
+    table = Markup("".join(pieces))  # noqa: S704 - escaped
     return renderer.render(
         "version.html.j2",
         version=version,

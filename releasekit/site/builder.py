@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -249,9 +248,10 @@ class Builder:
         # when only another template did: the advisory page's, say)
         full = state.parts[2:] != (self.aggregate_key,) or not state.items
 
-        def rows(ids: set[str]) -> dict[str, tuple[Any, ...]]:
-            found = {i: plan.rows[i] for i in ids if i in plan.rows}
-            found.update(listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items))
+        def parts(ids: set[str]) -> dict[str, tuple[str, ...]]:  # (of rows read one by one)
+            found = {i: plan.rows[i][4] for i in ids if i in plan.rows}
+            kept = listing.fetch_for_pages(self.state_dir, ids - found.keys(), plan.items)
+            found.update((i, row[4]) for i, row in kept.items())
             return found
 
         try:
@@ -262,7 +262,7 @@ class Builder:
                 plan.good,
                 state.signatures,
                 full,
-                rows,
+                parts,
                 lambda rel, data: _put(plan, {rel: data}),
             )
         except listing.Damaged as damaged:  # (the files it put are put again)

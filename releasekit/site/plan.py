@@ -61,7 +61,7 @@ class Plan:
     digests: dict[str, str] = field(default_factory=dict)
     new: dict[str, tree.FileInfo] = field(default_factory=dict)  # rendered, written
     written: list[str] = field(default_factory=list)  # of those, the ones that differ
-    rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # rendered; then all
+    rows: listing.Packed = field(default_factory=listing.Packed)  # rendered
     layout: listing.Layout | None = None  # of the listing files of the new tree
     feeds_key: str = ""  # what its feeds are made of
     shared_key: str = ""
@@ -78,7 +78,7 @@ class Plan:
         """What the renderers made: items, rows and files; AdvisoryError with every problem
         of the files. Returns how many of them are public (have a row)."""
         problems: list[Problem] = []
-        items, new, rows = self.items, self.new, self.rows
+        items, new, rows = self.items, self.new, self.rows.raw
         public = 0
         for done in results:
             problems.extend(done.problems)

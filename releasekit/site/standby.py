@@ -180,7 +180,7 @@ def _keep_rows(plan: Plan, state: State, state_dir: Path) -> None:
     """Store the rows rendered in this build that changed; drop those no longer listed."""
     old, items, rows = state.items, plan.items, plan.rows
     everything = not old  # a build from nothing: the store gets every row
-    put = list(rows.items())  # every row rendered, changed or not: a store that fell
+    put = list(rows.raw.items())  # every row rendered, changed or not: a store that fell
     # behind the state (a crash between the two) catches up with each build
     drop = [
         ident

@@ -9,6 +9,7 @@ side (:func:`in_step`; see pages.Steps).
 from __future__ import annotations
 
 import gc
+import marshal
 import os
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class Done(NamedTuple):
     """What rendering one task gave (plain tuples: cheap to send back from a worker)."""
 
     item: tuple[Any, ...] | None  # an Item; None when the file did not parse
-    row: tuple[Any, ...] | None  # its Row
+    row: bytes | None  # its Row (marshal: see listing.Packed)
     problems: tuple[Problem, ...]
     written: dict[str, tuple[Any, ...]]  # a FileInfo for each file rendered into the standby
 
@@ -65,7 +66,7 @@ def render_task(ctx: Context, task: Task) -> Steps[Done]:
                 return Done(None, None, tuple(exc.problems), {})
             yield
         item, row, written = yield from pages.render_advisory(ctx, advisory, task.records, task.row)
-    plain_row = None if row is None else tuple(row)
+    plain_row = None if row is None else marshal.dumps(tuple(row))
     return Done(tuple(item), plain_row, (), {rel: tuple(info) for rel, info in written.items()})
 
 
