@@ -85,6 +85,7 @@ class Tuning:
     parallel_min: int = 64  # below this many pages, forking workers costs more than it saves
     markdown_min: int = 1  # from this many pages on, details are kept between builds (mdcache)
     fork_min: int = tree.FORK_MIN  # from this many unchanged files on, children link them
+    aside_min: int = tree.SET_ASIDE_MIN  # a standby folder of this many files may be set aside
 
 
 @dataclass(frozen=True)

@@ -138,26 +138,27 @@ class Builder:
         plan.standby = tree.standby_path(self.site, self.state_dir)
         scan, self.job.standby_scan = self.job.standby_scan, None
         standby.clean(plan, state, scan)
-        # The files of the advisories that are not rendered again are right in the live site
-        # (or already in the standby): they are hard-linked into the standby while the others
-        # render, by child processes (see tree.Linker).
-        kept = (rel for item in plan.items.values() for rel in item.files)
-        to_link = standby.keep_live(plan, state, kept)
-        fork_min = self.tuning.fork_min
-        linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
-        try:  # (the linker forks before any worker pool exists)
-            self._render(plan)
-            sharing.write(plan, self.settings, self.state.items)
-            standby.settle(plan, state, self.site)
-            linker.wait()  # every file is in the standby now
-        finally:
-            linker.wait()
-        written, unchanged, removed = standby.swap(plan, state, self.site, self.say)
-        announced = (entry.announced for entry in self.announced)
-        standby.remember(plan, state, self.state_dir, self.global_key, self.now, announced)
-        return report(
-            self.settings, self.site, self.state, self.signing, (written, unchanged, removed)
-        )
+        with standby.set_aside(plan, state, self.tuning.aside_min):  # (before any fork)
+            # The files of the advisories that are not rendered again are right in the live site
+            # (or already in the standby): they are hard-linked into the standby while the others
+            # render, by child processes (see tree.Linker).
+            kept = (rel for item in plan.items.values() for rel in item.files)
+            to_link = standby.keep_live(plan, state, kept)
+            fork_min = self.tuning.fork_min
+            linker = plan.linker = tree.Linker(self.site, plan.standby, to_link, fork_min)
+            try:  # (the linker forks before any worker pool exists)
+                self._render(plan)
+                sharing.write(plan, self.settings, self.state.items)
+                standby.settle(plan, state, self.site)
+                linker.wait()  # every file is in the standby now
+            finally:
+                linker.wait()
+            written, unchanged, removed = standby.swap(plan, state, self.site, self.say)
+            announced = (entry.announced for entry in self.announced)
+            standby.remember(plan, state, self.state_dir, self.global_key, self.now, announced)
+            return report(
+                self.settings, self.site, self.state, self.signing, (written, unchanged, removed)
+            )
 
     def _render(self, plan: Plan) -> None:
         """Render what changed into the standby, and the files that list every advisory."""

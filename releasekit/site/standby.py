@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import filterfalse
 from pathlib import Path
 
+from releasekit import records
 from releasekit.model import lifecycle
 from releasekit.site import child, listing, mdcache, scans, tree
 from releasekit.site.plan import Plan
 from releasekit.site.state import Item, State, save_state
 from releasekit.site.tree import KEEP
+from releasekit.support import fsutil
 
 Changes = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # written, unchanged, removed
 
@@ -43,6 +47,69 @@ def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
         (standby / rel).unlink()
     plan.kept_signatures = trusted
     plan.kept_digests = {rel: state.standby_digests[rel] for rel in trusted}
+
+
+@contextlib.contextmanager
+def set_aside(plan: Plan, state: State, aside_min: int = tree.SET_ASIDE_MIN) -> Iterator[None]:
+    """Move out of the standby each top folder whose files the build will mostly replace
+    (every page, after a template changed), and remove them in a child process while the
+    build renders (and waits for it, at the end of the ``with``).
+
+    Replacing a file removes the old one, and freeing its blocks can cost a disk (with
+    online discard) more than writing the new one: one rename takes the folder out of the
+    renderers' way. Its files that the build keeps are linked from the live site instead.
+    Start it before any thread or worker pool exists (see child.Background).
+    """
+    standby = plan.standby
+    trash = standby.with_name(f"{standby.name}.trash")  # (on the standby's file system)
+    if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
+        fsutil.clear(trash)  # whatever stands in its place (never what a link points to)
+    kept = plan.kept_signatures
+    doomed: dict[str, int] = {}  # per top folder, its files the build replaces
+    for task in plan.tasks:
+        old = state.items.get(task.id)
+        if old is None:
+            continue
+        only_page = task.again is not None or task.records is not None
+        for rel in (records.page_path(old.id),) if only_page else old.files:
+            if rel in kept:
+                top = rel.partition("/")[0]
+                doomed[top] = doomed.get(top, 0) + 1
+    tops = []
+    if any(2 * count >= aside_min for count in doomed.values()):  # (a big build: count all)
+        held = Counter(rel.partition("/")[0] for rel in kept)
+        tops = [top for top, n in doomed.items() if held[top] >= aside_min and 2 * n >= held[top]]
+    if tops:
+        here = Path(tempfile.mkdtemp(dir=fsutil.private_dir(trash)))  # (this build's own)
+        aside = set()
+        for top in tops:
+            try:
+                os.rename(standby / top, here / top)
+            except OSError:  # (gone, or not movable: its files are replaced one by one)
+                continue
+            aside.add(top)
+        # (kept may be the state's own dict: not changed in place)
+        plan.kept_signatures = {
+            rel: sig for rel, sig in kept.items() if rel.partition("/")[0] not in aside
+        }
+        plan.kept_digests = {rel: plan.kept_digests[rel] for rel in plan.kept_signatures}
+    elif not trash.is_dir():  # (what an interrupted build left is removed by the next)
+        yield
+        return
+    removing = child.Background(_empty, str(trash))
+    try:
+        yield
+    finally:
+        removing.result()
+
+
+def _empty(folder: str) -> None:
+    """Remove what ``folder`` holds, as far as it can: what is left, the next build removes."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                fsutil.clear(entry.path)
+        os.rmdir(folder)  # (none there: no build forks a child for it)
 
 
 def keep_live(plan: Plan, state: State, rels: Iterable[str]) -> list[str]:

@@ -35,6 +35,7 @@ OPEN_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC  # (and see scans)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _TRIES = 8  # a file that keeps coming back between unlink and create is someone else's race
 FORK_MIN = 2000  # from this many links on, child processes make them beside the rendering
+SET_ASIDE_MIN = 256  # files of a standby folder: with fewer, those replaced go one by one
 KEEP = "README.md"  # a top-level file of site/ that is not the build's: kept as it is
 
 Signature = tuple[int, int, int]  # size, mtime_ns, inode: what stat says of a file

@@ -2305,3 +2305,100 @@ def test_a_fifo_among_the_compiled_templates_is_compiled_anew_not_a_hang(
         os.mkfifo(path)
     marked(site_ws, 2)
     _as_built_from_nothing(site_ws, tmp_path)  # (in a process: a hang times out)
+
+
+def restyle(ws: Workspace, style: str) -> None:
+    """A page template of the workspace's own: every page changes, no record does."""
+    builtin = (REPO_ROOT / "templates" / "advisory.html.j2").read_text()
+    restyled = builtin.replace('<article class="advisory">', f'<article class="advisory {style}">')
+    assert restyled != builtin
+    ws.write("templates/advisory.html.j2", restyled)
+
+
+def replaced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files a build (rendering in this process) removes one by one to write anew."""
+    removed: list[str] = []
+    real = tree.fsutil.clear
+
+    def clear(path: Path | str) -> None:
+        removed.append(str(path))
+        real(path)
+
+    monkeypatch.setattr(tree.fsutil, "clear", clear)
+    return removed
+
+
+@pytest.mark.parametrize("aside_min", [2, 100])
+def test_a_new_template_sets_the_standby_pages_aside_instead_of_replacing_each(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch, aside_min: int
+) -> None:
+    tuning = build.Tuning(aside_min=aside_min)  # 2: four pages are set aside; 100: not
+    for n in range(1, 5):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER, tuning=tuning)
+    site, folder = site_ws.root / "site", site_ws.root / ".releasekit"
+    restyle(site_ws, "first")  # (the standby is the first build's site from here on)
+    publish_at(site_ws, LATER, tuning=tuning)
+    inodes = {rel: (site / rel).stat().st_ino for rel in site_files(site)}
+    removed = replaced(monkeypatch)
+    restyle(site_ws, "second")
+    report = publish_at(site_ws, LATER, jobs=1, tuning=tuning)
+    pages_ = [f"advisories/ACSA-2026-000{n}.html" for n in range(1, 5)]
+    assert sorted(report.written) == pages_
+    standby = tree.standby_path(site, folder)
+    if aside_min == 2:
+        assert removed == []
+    else:
+        assert sorted(removed) == [str(standby / rel) for rel in pages_]
+    for rel in pages_:
+        assert 'class="advisory second"' in (site / rel).read_text()
+    for rel in set(inodes) - set(pages_):  # the records, the lists: the same files
+        assert (site / rel).stat().st_ino == inodes[rel], rel
+    assert not standby.with_name(f"{standby.name}.trash").exists()  # removed while it built
+    read = state.load_state(folder, workspace.open_workspace(site_ws.root), site)
+    assert state.load_items(folder, read)
+    assert read.standby_signatures == scans.scan(standby, "README.md")
+    assert site_files(site) == site_files(rebuilt(site_ws))
+
+
+def rebuilt(ws: Workspace) -> Path:
+    """The site of a copy of the workspace built from nothing."""
+    other = ws.root.with_name(ws.root.name + "-fresh")
+    shutil.copytree(ws.root, other, ignore=shutil.ignore_patterns("site", ".releasekit"))
+    publish_at(Workspace(other), LATER)
+    return other / "site"
+
+
+def test_what_a_stopped_build_left_aside_goes_with_the_next_build(site_ws: Workspace) -> None:
+    two_published(site_ws)
+    folder = site_ws.root / ".releasekit"
+    trash = folder / "site-standby.trash"
+    (trash / "tmp1" / "advisories").mkdir(parents=True)
+    (trash / "tmp1" / "advisories" / "ACSA-2026-0001.html").write_text("old page")
+    path = site_ws.root / "advisories" / "ACSA-2026-0002.md"
+    path.write_text(path.read_text() + "\nMore.\n")  # one change: nothing set aside
+    publish_at(site_ws, LATER)
+    assert not trash.exists()
+    assert not publish_at(site_ws, LATER).changed
+
+
+def test_a_link_where_pages_are_set_aside_is_never_followed(
+    site_ws: Workspace, tmp_path: Path
+) -> None:
+    tuning = build.Tuning(aside_min=2)
+    two_published(site_ws)
+    restyle(site_ws, "first")
+    publish_at(site_ws, LATER, tuning=tuning)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("kept")
+    trash = site_ws.root / ".releasekit" / "site-standby.trash"
+    trash.symlink_to(elsewhere, target_is_directory=True)
+    restyle(site_ws, "second")
+    report = publish_at(site_ws, LATER, tuning=tuning)
+    assert sorted(report.written) == [
+        "advisories/ACSA-2026-0001.html",
+        "advisories/ACSA-2026-0002.html",
+    ]
+    assert (elsewhere / "precious.txt").read_text() == "kept"
+    assert not trash.exists() and not trash.is_symlink()
