@@ -26,8 +26,10 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     missing, and whether it applies, conflicts (with the files) or is already there; the
     next version of each line, and the release commit that bumps it. Not ready, too, when a
     line's next version is already tagged (any spelling), an unread tag of the line is on
-    its branch, or a bump file or the changelog does not fit. Fetches the remote first
-    (progress on stderr).
+    its branch, a release tag it counts for a line is not on the remote as in the clone
+    (push it, or delete it here; a tag an unfinished lift journalled is the lift's, pushed
+    when it resumes), or a bump file or the changelog does not fit. Fetches the remote
+    first (progress on stderr); with --no-fetch the remote's tags are not compared.
     Exit 0 when every advisory with an embargo is ready, 1 when not, 2 on bad input.
 
     \b
@@ -38,6 +40,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     # Imported here, not at start-up: they load pygit2, which `releasekit --help` and the
     # other commands do not need.
     from releasekit.adapters import git
+    from releasekit.embargo.run import journalled_tags
     from releasekit.release import planner
 
     settings = obj.settings
@@ -49,6 +52,7 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
         fetch=not no_fetch,
         progress=show.progress,
         now=clock.now(),
+        lifts=journalled_tags(settings),
     )
     if as_json:
         show.echo(json.dumps(result.to_json(), indent=2), lines=True)

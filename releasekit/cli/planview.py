@@ -57,6 +57,8 @@ def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any,
                 yield literal(f"{line.name}: {shown}: {', '.join(made.files) or UNCHANGED}"), True
     for problem in result.problems():
         yield literal(f"! {problem}", "red"), False
+    for note in result.notes():  # a lift's own tag, not pushed yet: not in the way
+        yield literal(f"note: {note}", "yellow"), False
     verdict = "ready" if result.is_ready else "NOT ready"
     # A draft (no embargo) does not gate; say so, or "ready" reads as ready to release it.
     drafts = [a.id for a in result.advisories if not a.gating and not result.ready(a.id)]

@@ -18,6 +18,7 @@ from releasekit.adapters import journal
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.adapters.signing import Signer
 from releasekit.embargo.context import Outside
+from releasekit.embargo.run import journalled_tags
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.frontmatter import update_front_matter
@@ -164,7 +165,11 @@ def prepare(
     given (the dry run shows unsigned tags).
     """
     the_plan = build_plan(
-        settings, list(batch), outside.open_repo(settings), progress=outside.progress
+        settings,
+        list(batch),
+        outside.open_repo(settings),
+        progress=outside.progress,
+        lifts=journalled_tags(settings),
     )
     repo = the_plan.repo
     tagger = Person(the_plan.committer.name, the_plan.committer.email, int(when.timestamp()))

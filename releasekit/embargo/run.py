@@ -20,6 +20,7 @@ from releasekit.adapters import journal
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.support.errors import JournalError
 
 
 def run_id(ids: Sequence[str]) -> str:
@@ -41,6 +42,35 @@ def unfinished_run(book: journal.Journal | None) -> journal.Step | None:
         if book.get(step_key(step.detail["run"], "push")) is not None:
             return step
     return None
+
+
+def journalled_tags(settings: Settings) -> dict[str, str]:
+    """The tags the unfinished pushes of this workspace's lifts meant to make (name -> tag
+    object id, as journalled before the push): the plan takes such a tag, found in the
+    clone but not on the remote, for that lift's, which resuming it pushes. A detail not
+    as the lift writes it holds none (the lift itself says the journal is damaged)."""
+    try:
+        book = journal.Journal.existing(settings.state_dir)
+        steps = [] if book is None else _steps_of(book)
+    except (JournalError, OSError):  # (the lift, which reads it to resume, says so)
+        return {}
+    found: dict[str, str] = {}
+    for step in steps:
+        if not step.key.endswith("/push") or step.status == "done":
+            continue
+        updates = step.detail.get("updates")
+        for update in updates if isinstance(updates, list) else ():
+            if not (isinstance(update, list) and len(update) == 4):
+                continue
+            ref, new = update[0], update[2]
+            if isinstance(ref, str) and isinstance(new, str) and ref.startswith("refs/tags/"):
+                found[ref.removeprefix("refs/tags/")] = new
+    return found
+
+
+def _steps_of(book: journal.Journal) -> list[journal.Step]:
+    with book:
+        return book.steps("lift/")
 
 
 def abandon_stale(book: journal.Journal, now: datetime) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.fixes.store import HeldPatch
+from releasekit.release.unpushed import LocalTag, note
 from releasekit.support import timefmt
 
 JSON_VERSION = 1
@@ -39,6 +40,9 @@ class PlanLine:
     base: str  # the public tip of the branch (remote-tracking, after the fetch)
     prerelease: bool = False  # a [releases] prerelease line (in the upcoming group)
     latest_tag: str | None = None  # the tag of ``latest`` as found: any spelling read
+    # The release tags the line counts that the remote lacks (or has at another commit),
+    # as its fetch saw it; None when the plan did not fetch (not known).
+    local_tags: tuple[LocalTag, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,16 @@ class Plan:
             for problem in self.outcomes[line.name].problems
         ]
 
+    def notes(self) -> list[str]:
+        """What to know that stops nothing: a release tag a lift journalled and has not
+        pushed yet (re-running the lift pushes it), newest line first."""
+        return [
+            note(line.name, tag, self.remote)
+            for line in self.lines
+            for tag in line.local_tags or ()
+            if tag.lift
+        ]
+
     @property
     def is_ready(self) -> bool:
         """Every embargoed advisory is ready (drafts do not count)."""
@@ -206,6 +220,13 @@ class Plan:
                     "release": _release_json(self.outcomes[line.name].release),
                     "development": _release_json(self.outcomes[line.name].development),
                     "problems": list(self.outcomes[line.name].problems),
+                    # (added after the first fields: keys only ever come at the end)
+                    "latest_tag": line.latest_tag,
+                    "local_tags": (
+                        None
+                        if line.local_tags is None
+                        else [tag.to_json() for tag in line.local_tags]
+                    ),
                 }
                 for line in self.lines
             ],

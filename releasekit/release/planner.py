@@ -8,13 +8,14 @@ The chain of commits built per line is exactly what ``embargo lift`` pushes, and
 messages rendered are exactly the ones the lift writes. Drafts (no embargo yet) are tried on
 top of each chain, shown, and never gate readiness. Released advisories take no part. A
 line's problems (its next version tagged already, an unread release tag on its branch, a
-bump file or changelog that does not fit) make every advisory that needs it not ready.
+release tag it counts that the remote does not have (:mod:`.unpushed`), a bump file or
+changelog that does not fit) make every advisory that needs it not ready.
 """
 
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from releasekit.fixes.store import HeldPatch, held_patches, read_patch
 from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.release import unpushed
 from releasekit.release.bump import (
     development_commit,
     makes_release_commit,
@@ -44,12 +46,15 @@ from releasekit.release.plan import (
 )
 from releasekit.release.policy import Decision, decide
 from releasekit.release.stack import Chain, Result, apply
+from releasekit.release.unpushed import LocalTag
 from releasekit.support import render, tomlpos
 from releasekit.support.errors import BadInput, ConfigError
 from releasekit.support.progress import Progress
 from releasekit.support.words import counted
 from releasekit.workspace import files as workspace
 from releasekit.workspace.paths import display_path
+
+Journalled = Mapping[str, str]  # tag name -> the tag object a lift journalled for it
 
 
 def tag_message(
@@ -139,17 +144,40 @@ class _Branches:
 
 
 def release_lines(
-    settings: Settings, repo: ProductRepo, *, upcoming_exists: bool | None = None
+    settings: Settings,
+    repo: ProductRepo,
+    *,
+    upcoming_exists: bool | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> Lines:
-    """The lines of the clone's tags and remote-tracking branches (a line's releases are
-    the tags on its branch); the upcoming line exists when its branch is on the remote,
-    unless ``upcoming_exists`` says otherwise."""
+    """The lines of the clone's tags (``tags``, when read already) and remote-tracking
+    branches (a line's releases are the tags on its branch); the upcoming line exists when
+    its branch is on the remote, unless ``upcoming_exists`` says otherwise."""
     remote = settings.project.remote
     if upcoming_exists is None:
         branches = repo.tracking_branches(remote)
         upcoming_exists = settings.branch_name(settings.releases.upcoming) in branches
     return read_lines(
-        settings, repo.tags(), upcoming_exists=upcoming_exists, history=_Branches(repo, remote)
+        settings,
+        repo.tags() if tags is None else tags,
+        upcoming_exists=upcoming_exists,
+        history=_Branches(repo, remote),
+    )
+
+
+def _local_tags(
+    settings: Settings, repo: ProductRepo, lines: Lines, tags: Mapping[str, str], lifts: Journalled
+) -> dict[str, tuple[LocalTag, ...]] | None:
+    """Per supported released line, the release tags it counts that the remote lacks, as
+    its fetch in this process saw the remote (None: not fetched, so not known).
+    ``lifts``: the tags lifts journalled, name -> tag object (:mod:`.unpushed`)."""
+    remote = settings.project.remote
+    advertised = repo.fetched_refs(remote)
+    if advertised is None:
+        return None
+    history = _Branches(repo, remote)
+    return unpushed.local_tags(
+        settings, lines, tags, advertised, history, repo.tag_ref_target, lifts
     )
 
 
@@ -188,13 +216,16 @@ def build_plan(
     fetch: bool = True,
     progress: Progress | None = None,
     now: datetime | None = None,
+    lifts: Journalled | None = None,
 ) -> Plan:
     """The plan for ``advisories`` (released ones are left out) on the live public tips.
 
     ``fetch``: fetch the remote first (else use the remote-tracking refs as they are).
     ``now``: the committer time of the commits built (default: each fix's author time, so
     the plan is reproducible). ``repo``: the open product clone; the plan's commits live in
-    its memory (``Plan.repo``), ready for the lift to push.
+    its memory (``Plan.repo``), ready for the lift to push. ``lifts``: the tags the
+    workspace's lifts journalled (name -> tag object id): such a tag the remote lacks is
+    that lift's, to be pushed by resuming it, not a release made here by mistake.
     """
     say = progress or (lambda _text: None)
     remote = settings.project.remote
@@ -205,7 +236,9 @@ def build_plan(
     if fetch:
         say(f"fetching {remote} ({repo.remote_url(remote)})")
         repo.fetch(remote, progress=say)
-    lines = release_lines(settings, repo)
+    tags = repo.tags()
+    lines = release_lines(settings, repo, tags=tags)
+    local = _local_tags(settings, repo, lines, tags, lifts or {})
     when = int(now.timestamp()) if now is not None else None
     supported = {line.name for line in lines.supported}
     held = {key: patch for key, patch in held.items() if key[1] in supported}
@@ -227,7 +260,10 @@ def build_plan(
                 f"line {line.name}: remote {remote} has no branch {line.branch} (fetch first?)",
             )
         chains[line.name] = Chain(repo, base, base, repo.edit(repo.commit(base).tree))
-        plan_lines.append(plan_line(settings, line, base))
+        planned = plan_line(settings, line, base)
+        plan_lines.append(
+            replace(planned, local_tags=None if local is None else local.get(line.name, ()))
+        )
 
     decisions: dict[str, list[Decision]] = {
         a.id: decide(a, lines, settings.policy, last=settings.releases.last) for a in active
@@ -299,6 +335,11 @@ def build_plan(
             cell.ok for cell in cells if cell.line == planned.name and cell.advisory in gating_ids
         )
         problems = list(lines.known[planned.name].problems)
+        problems += [  # a release tag only the clone has: not what the public got
+            unpushed.problem(lines.known[planned.name], tag, remote)
+            for tag in planned.local_tags or ()
+            if not tag.lift
+        ]
         head = chain.head if ok and chain.commits and not problems else None
         release: ReleaseCommit | None = None
         development: ReleaseCommit | None = None

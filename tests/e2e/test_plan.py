@@ -248,8 +248,11 @@ def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) ->
         "release",
         "development",
         "problems",
+        "latest_tag",
+        "local_tags",
     ]
     assert all(line["release"] is None and line["problems"] == [] for line in data["lines"])
+    assert all(line["local_tags"] == [] for line in data["lines"])
     assert [(line["line"], line["next_version"], line["tag"]) for line in data["lines"]] == [
         ("10.4", "10.4.0", None),
         ("10.3", "10.3.2", "v10.3.2"),

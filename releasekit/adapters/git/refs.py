@@ -71,6 +71,14 @@ class RefReader:
             return None
         return target[len(f"refs/remotes/{remote}/") :]
 
+    def tag_ref_target(self, name: str) -> str | None:
+        """The object ``refs/tags/NAME`` points at itself (a tag object, or a commit for a
+        lightweight tag), not peeled; None when there is no such tag."""
+        with self._reading():
+            ref = self.raw.references.get(f"refs/tags/{name}")
+            target = ref.target if ref is not None else None
+            return str(target) if isinstance(target, pygit2.Oid) else None
+
     def tags(self) -> dict[str, str]:
         """Every tag of the clone: name -> the id of the commit it points to."""
         with self._reading():

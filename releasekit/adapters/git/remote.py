@@ -213,8 +213,9 @@ class Remotes:
             )
         return None
 
-    def fetch(self, remote: str, *, progress: Progress | None, timeout: float) -> None:
-        """Fetch the remote's branches (pruned) and all of its tags, reporting progress.
+    def fetch(self, remote: str, *, progress: Progress | None, timeout: float) -> dict[str, str]:
+        """Fetch the remote's branches (pruned) and all of its tags, reporting progress;
+        returns the refs the remote advertised, as :meth:`ls_remote` does.
 
         Tags are fetched as ``git fetch --tags`` does: new ones added, the clone's own kept
         (one only the clone has, one the remote deleted, one that differs from the remote's).
@@ -230,10 +231,11 @@ class Remotes:
             try:
                 handle.fetch(specs, callbacks=callbacks, prune=FetchPrune.NO_PRUNE)
                 # (the refs the remote advertised stay known after the fetch disconnects)
-                advertised = {h.name for h in handle.list_heads(connect=False) if h.name}
-                self._prune_tracking(handle, advertised)
+                heads = {h.name: str(h.oid) for h in handle.list_heads(connect=False) if h.name}
+                self._prune_tracking(handle, set(heads))
             except _NETWORK_ERRORS as exc:
                 raise self._locked(exc) or self._unreachable(remote, exc) from None
+        return heads
 
     def _prune_tracking(self, handle: pygit2.Remote, advertised: set[str]) -> None:
         """Delete the refs the remote's own fetch refspecs map (its remote-tracking branches)

@@ -43,6 +43,7 @@ class ProductRepo(RefReader):
         self._memory = objects.MemoryObjects()
         repo.odb.add_backend(self._memory, 1000)
         self._remotes = Remotes(repo, path, self.login, self.persist)
+        self._fetched: dict[str, dict[str, str]] = {}  # remote -> refs its last fetch saw
 
     @classmethod
     def open(cls, path: Path, env: Environment) -> ProductRepo:
@@ -76,7 +77,14 @@ class ProductRepo(RefReader):
         with self._reading():
             for _name in self.raw.references:
                 pass
-        self._remotes.fetch(remote, progress=progress, timeout=timeout)
+        self._fetched[remote] = self._remotes.fetch(remote, progress=progress, timeout=timeout)
+
+    def fetched_refs(self, remote: str) -> dict[str, str] | None:
+        """The refs ``remote`` advertised when this object last fetched it, as
+        :meth:`ls_remote` gives them (tags peeled too: ``refs/tags/v1^{}``); None when it
+        has not fetched it. No second connection: the fetch's own list."""
+        found = self._fetched.get(remote)
+        return dict(found) if found is not None else None
 
     def ls_remote(self, remote: str, *, timeout: float = 60) -> dict[str, str]:
         """The remote's refs as it advertises them now: refname -> id (peeled tags too)."""
