@@ -10,7 +10,9 @@ version at all (imported history), the releases from ``introduced`` on are affec
 Versions compare numerically (9.10 > 9.9), and a pre-release before its release (PEP 440:
 10.3.0.dev1 < 10.3.0a1 < 10.3.0b2 < 10.3.0rc1 < 10.3.0 < 10.3.0.post1; SemVer's
 0.104.0-alpha.6 reads as 0.104.0a6): a fix shipped in one (RustSec's rustls-webpki, fixed in
-0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` is taken as its release.
+0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` may be one too, and
+then a range starts at it, as spelt (rustls-webpki's 0.104.0-alpha.1: its alpha.1 to alpha.5
+are affected); so does a post-release (10.3.1.post1: 10.3.1 is not affected).
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
 between them is taken to be there. With it, a line there that it does not name was not
@@ -154,11 +156,14 @@ def _named(found: Versions) -> tuple[str, ...]:
         names.add(fix.fixed)
         if fix.first_affected is not None:
             names.update(_releases(fix.first_affected, fix.last_affected, _spelling(fix.fixed)))
-    for text in (found.earlier_from, found.open_from):
-        if text:
-            names.add(text)
-    for gap in found.gaps:
-        names.update(gap.named)
+    # A range that starts at a pre-release (10.2.0rc1) names its release too (10.2.0): the
+    # page people look for; a line's range names it with the others (_releases).
+    starts = [text for text in (found.earlier_from, found.open_from) if text]
+    for text in (*starts, *(first for gap in found.gaps for first in gap.named)):
+        names.add(text)
+        key = release_key(text)
+        if key[KEY_WIDTH] < FINAL:
+            names.add(_text(release_of(key), _spelling(text)))
     return tuple(sorted(names, key=release_key))
 
 
@@ -168,12 +173,15 @@ def _releases(first_text: str, last_text: str | None, width: int) -> set[str]:
     and those of the last's fourth number (7.1.5.1 before 7.1.5.2). A range that spans
     lines of a major version (7.0.0 to 7.3.0) names its first release and then the last
     line's (their minors and patches are not known)."""
-    first, last = release_key(first_text), release_key(last_text or first_text)
+    if last_text is None:
+        return {first_text}  # (not the release of a pre-release: 0.104.0-alpha.1's 0.104.0)
+    first, last = release_key(first_text), release_key(last_text)
     names = {first_text}
     end = width - 1  # the number counted up
     if first[:end] != last[:end]:
         first = _key(last[:end])
-    start = first[end] + 1 if first[3] else first[end]  # (7.2.2 is not after 7.2.2.1)
+    # (7.2.2 is not after 7.2.2.1, nor 10.3.1 after 10.3.1.post1)
+    start = first[end] + 1 if first[3] or first[KEY_WIDTH] == POST else first[end]
     for number in range(start, last[end] + 1):
         names.add(_text((*first[:end], number), width))
     fourth = first[3] if first[:3] == last[:3] else 1
@@ -310,7 +318,7 @@ def _versions(
     introduced: str | None,
     unfixed: tuple[str, ...] | None = None,
 ) -> Versions:
-    intro = release_of(release_key(introduced)) if introduced else None  # (its release)
+    intro = release_key(introduced) if introduced else None
     fixes: list[tuple[Key, LineFix]] = []
     for line, version in fixed:
         if _numbers(line) is None or _numbers(version) is None:  # pragma: no cover - validated
@@ -327,7 +335,7 @@ def _versions(
             elif intro[:width] > fixed_v[:width]:
                 start = fixed_v  # the code came later than this line
         if start < fixed_v:  # start is on this line
-            first = _text(start, spelt)
+            first = _spelt(start, spelt, introduced)
             before = _before(fixed_v, width, spelt)
             if before is not None and start <= before:  # (not 7.2.2 after 7.2.2.1)
                 last = _text(before, spelt)
@@ -335,15 +343,24 @@ def _versions(
     fixes.sort(key=lambda item: item[0], reverse=True)
     gaps = tuple(_gaps(fixes, intro, introduced, unfixed))
     earlier_from = earlier_before = earlier_below = None
-    open_from = _text(intro, 3) if intro is not None and not fixes else None
+    open_from = _spelt(intro, 3, introduced) if intro is not None and not fixes else None
     if intro is not None and fixes:
         oldest, oldest_fix = fixes[-1]
         if intro[:2] < oldest[:2]:
-            earlier_from = _text(intro, _spelling(oldest_fix.fixed))
+            earlier_from = _spelt(intro, _spelling(oldest_fix.fixed), introduced)
             earlier_before = f"{oldest[0]}.{oldest[1]}"
             earlier_below = _early(oldest_fix.fixed, _key(oldest[:2]))
     found = (tuple(fix for _, fix in fixes), earlier_from, earlier_before, open_from, gaps)
     return Versions(*found, earlier_below)
+
+
+def _spelt(key: Key, width: int, introduced: str | None) -> str:
+    """``key`` spelt as :func:`_text` spells a release, or as ``introduced`` is when it is
+    ``introduced``'s and that is no release (0.104.0-alpha.1, 10.3.1.post1: the numbers
+    alone cannot say a pre-release's spelling)."""
+    if introduced is not None and key[KEY_WIDTH:] != _FINAL and key == release_key(introduced):
+        return introduced
+    return _text(key, width)
 
 
 def _early(fixed: str, first: Key) -> str | None:
@@ -378,41 +395,50 @@ def _gaps(
         below = _key(newer_key[:width])  # the newer line's first release
         start = after
         if intro is not None:
-            start = max(after, intro)
+            start = _from(after, intro, width)
         elif older.first_affected is None:
             continue  # (the older line had no affected release: nothing says the gap had it)
-        if start >= below:
-            continue  # adjacent lines: 10.2 and 10.3
+        if release_of(start) >= below:
+            continue  # adjacent lines: 10.2 and 10.3 (or introduced in a 10.3.0 pre-release)
         spelt = _spelling(newer.fixed)
         if left_out is None:
             if width == 2 and below[:2] == (older_key[0] + 1, 0):
                 continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
-            shown = f"after {older.line}" if start == after else _text(start, spelt)
+            first = _spelt(start, spelt, introduced)
+            shown = f"after {older.line}" if start == after else first
             last = _early(newer.fixed, below) or _text(below, spelt)  # (10.4.0rc1, or 10.4.0)
-            yield Gap(older.line, _text(start, spelt), shown, newer.line, last, newer.fixed)
+            yield Gap(older.line, first, shown, newer.line, last, newer.fixed)
             continue
         lowest = _key(start[:width])  # (a line before introduced's had no code)
         lines = sorted({k for k in (_key(key[:width]) for key in left_out) if lowest <= k < below})
         for run in reversed(_runs(lines, width)):  # (newest first)
             # From the oldest line's first affected release (Django's 5.0.0 after the LTS
             # 4.2: there was no 4.3) up to the line after the newest, or the newer fixed line.
-            firsts = [max(key, start) for key in run]
+            firsts = [_from(key, start, width) for key in run]
             end = _after(run[-1], width)
             until = "" if end >= below else _text(end, width)
-            shown = f"after {older.line}" if firsts[0] == after else _text(firsts[0], spelt)
+            first = _spelt(firsts[0], spelt, introduced)
+            shown = f"after {older.line}" if firsts[0] == after else first
             last = (
                 _text(end, spelt) if until else (_early(newer.fixed, below) or _text(below, spelt))
             )
             yield Gap(
                 older.line,
-                _text(firsts[0], spelt),
+                first,
                 shown,
                 newer.line,
                 last,
                 newer.fixed,
-                tuple(_text(key, spelt) for key in firsts),
+                tuple(_spelt(key, spelt, introduced) for key in firsts),
                 until,
             )
+
+
+def _from(line: Key, start: Key, width: int) -> Key:
+    """Where a range over ``line`` (its first release) starts when the code came in
+    ``start``: ``start`` when that is a version of that line or a later one (10.3.0rc1 of
+    10.3, before its first release), else the line's first release."""
+    return start if start[:width] >= line[:width] else line
 
 
 def _after(line: Key, width: int) -> Key:

@@ -9,6 +9,7 @@ version) and ``introduced`` only when those say exactly the same affected versio
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,6 +92,9 @@ class Imported:
     # The released lines between fixed ones left without the fix, as releasekit's record
     # says them (database_specific.unfixed); None: not said
     unfixed: tuple[str, ...] | None = None
+    # ``introduced`` as releasekit spelt it when a pre-release (its OSV record's
+    # database_specific.introduced: 10.3.0rc1, which its range says 10.3.0-rc.1)
+    introduced_as: str | None = None
     fix_commits: dict[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -284,6 +288,15 @@ def _bound(pair: Pair, parts: int) -> bool:
     return first_release and line_key(pair.introduced, parts) != line
 
 
+def _spelt(pair: Pair, introduced: str | None) -> Pair:
+    """``pair`` starting at ``introduced`` as spelt, when it starts at that version."""
+    if introduced is None or pair.introduced is None:
+        return pair
+    if Version(pair.introduced) != Version(introduced):
+        return pair
+    return dataclasses.replace(pair, introduced=introduced)
+
+
 def released_lines(
     item: Imported, parts: int = 2
 ) -> tuple[dict[str, str], str | None, tuple[str, ...] | None]:
@@ -298,7 +311,7 @@ def released_lines(
     see it. A record that leaves out the lines between two fixed ones (which releasekit
     shows affected) is taken, unless it says exactly which are affected (``says_gaps``).
     """
-    pairs = item.pairs
+    pairs = [_spelt(pair, item.introduced_as) for pair in item.pairs]
     where = pairs[0].pointer if pairs else "/"
     open_pairs = [p for p in pairs if p.fixed is None]
     if open_pairs:

@@ -165,6 +165,11 @@ def osv_record(
         specific["fixed"] = {fix.line: fix.fixed for fix in shown.versions.lines}
     if shown.unfixed is not None:  # (each has a version page; a range names only the first)
         specific["unfixed"] = list(shown.unfixed)
+    introduced = advisory.introduced
+    if introduced is not None and Version(introduced).public != Version(introduced).base_version:
+        # A pre-release as spelt (10.3.0rc1; its range says 10.3.0-rc.1): what an import
+        # gives back. (A release is spelt as the range says it, 9.8 as 9.8.0.)
+        specific["introduced"] = introduced
     record: dict[str, Any] = {
         "schema_version": OSV_SCHEMA_VERSION,
         "id": osv_id(settings, shown.id),

@@ -140,6 +140,12 @@ def _unfixed(specific: dict[str, Any], source: str) -> tuple[str, ...] | None:
     return tuple(version(line, source, f"{at}/{n}") for n, line in enumerate(given))
 
 
+def _introduced(specific: dict[str, Any], source: str) -> str | None:
+    """``introduced`` as releasekit's record spells it, a pre-release (None: not said)."""
+    given = specific.get("introduced")
+    return None if given is None else version(given, source, "/database_specific/introduced")
+
+
 def _component(specific: dict[str, Any]) -> str | None:
     """The component releasekit's record names (None: none, or not a name)."""
     name = specific.get("component")
@@ -214,6 +220,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
                 says_gaps=isinstance(ours, str) and "fixed" in specific,
                 lines=_lines(specific, source) if isinstance(ours, str) else None,
                 unfixed=_unfixed(specific, source) if isinstance(ours, str) else None,
+                introduced_as=_introduced(specific, source) if isinstance(ours, str) else None,
                 fix_commits=stub.fix_commits,
                 aliases=tuple(a for a in aliases if a != cve),
                 references=references,

@@ -161,9 +161,40 @@ def test_a_fix_in_a_pre_release_ends_the_ranges_there() -> None:
     pg = versions_of({"16": "16.3-rc.2"}, "16.1")
     assert pg.affected_list == ["16.1 – 16.2"]
     assert pg.named() == ("16.1", "16.2", "16.3-rc.2")
-    # A line fixed in a candidate of its first release had no affected release, as before;
-    # introduced is taken as its release.
+    # A line fixed in a candidate of its first release had no affected release, as before
+    # (without an introduced pre-release: see the test below).
     assert versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"}).affected_list == [
         "0.103.0 – 0.103.11"
     ]
-    assert versions_of({"10.3": "10.3.3"}, "10.3.1rc1").affected_list == ["10.3.1 – 10.3.2"]
+
+
+def test_an_introduced_pre_release_starts_the_range_there() -> None:
+    # RustSec's rustls-webpki: introduced 0.104.0-alpha.1, fixed 0.104.0-alpha.6 (an
+    # upcoming line with no release yet): alpha.1 to alpha.5 are affected, not 0.104.0.
+    webpki = versions_of({"0.104": "0.104.0-alpha.6"}, "0.104.0-alpha.1")
+    assert webpki.affected_list == ["0.104.0-alpha.1 – before 0.104.0-alpha.6"]
+    (found,) = webpki.ranges()
+    assert (found.first, found.below) == ("0.104.0-alpha.1", "0.104.0-alpha.6")
+    assert "0.104.0-alpha.3" in found and "0.104.0a0" not in found
+    assert webpki.named() == ("0.104.0-alpha.1", "0.104.0-alpha.6")  # (no 0.104.0 page)
+    # Of a line fixed later on it: from the pre-release, its release and those after it.
+    patch = versions_of({"10.3": "10.3.3"}, "10.3.1rc1")
+    assert patch.affected_list == ["10.3.1rc1 – 10.3.2"]
+    assert patch.named() == ("10.3.1rc1", "10.3.1", "10.3.2", "10.3.3")
+    assert versions_of({"10.3": "10.3.3"}, "10.3.1.post1").named()[:2] == ("10.3.1.post1", "10.3.2")
+    # Of a line between two fixed ones: the gap starts at it, guessed or recorded, and a
+    # pre-release of the newer line's first release is that line's, not the gap's.
+    for unfixed in (None, ["10.3"]):
+        (gap,) = versions_of({"10.4": "10.4.2", "10.2": "10.2.5"}, "10.3.0rc1", unfixed).gaps
+        assert (gap.first, gap.shown, gap.below) == ("10.3.0rc1", "10.3.0rc1", "10.4.0")
+    recorded = versions_of({"10.6": "10.6.2", "10.2": "10.2.5"}, "10.4.0-rc.2", ["10.5", "10.4"])
+    assert recorded.gaps[0].named == ("10.4.0-rc.2", "10.5.0")
+    newer = versions_of({"10.4": "10.4.2", "10.2": "10.2.5"}, "10.4.0rc1", ["10.3"])
+    assert newer.gaps == () and newer.affected_list == ["10.4.0rc1 – 10.4.1"]
+    # Of an older line (the earlier releases), and with no fixed version.
+    older = versions_of({"10.4": "10.4.2"}, "10.1.0-alpha.6")
+    assert older.earlier_from == "10.1.0-alpha.6"
+    assert older.named()[:2] == ("10.1.0-alpha.6", "10.1.0")  # (its release's page too)
+    assert versions_of({}, "10.3.0b2").affected_list == ["10.3.0b2 and later"]
+    # A release, as before: spelt with the fixed version's numbers.
+    assert versions_of({"16": "16.3"}, "16.1").affected_list == ["16.1 – 16.2"]

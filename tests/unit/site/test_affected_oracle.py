@@ -4,12 +4,12 @@ of the published site that answers it, must get the same answer everywhere.
 Generated advisories (fixes on several lines, `introduced` given or not, no version at all,
 `unfixed` between fixed lines, four-number versions, lines of a major version, PostgreSQL's
 two-number versions, an ESR that is an older minor, a pre-release line fixed in its first
-release, fixes shipped in a pre-release: 10.3.0rc1, SemVer's 0.104.0-alpha.6), beside the
-named shapes of ``NAMED``, are published into one site; then, for every version of a
-relevant set (each release of the lines around the fixes, every version a record names, a
-release candidate of each release and the pre-releases around each pre-release), each of
-these readers answers as a
-subscriber's script or reader would, by the format's own rules (versions compared by
+release, fixes shipped in a pre-release: 10.3.0rc1, SemVer's 0.104.0-alpha.6, and
+`introduced` in one: 10.3.1rc1, 0.104.0-alpha.1), beside the named shapes of ``NAMED``, are
+published into one site; then, for every version of a relevant set (each release of the
+lines around the fixes, every version a record names, `introduced`, a release candidate of
+each release and the pre-releases around each pre-release), each of these readers answers
+as a subscriber's script or reader would, by the format's own rules (versions compared by
 packaging, not by releasekit's code):
 
 - ``advisories.json``: a release in one of `ranges` (from `from`, below `below`);
@@ -34,6 +34,11 @@ released (no question names its versions) or released with the fix already on it
 reader that says one is affected is counted under ``truth``. (Its releases before that fix
 are asked too, but only the readers' agreement is checked: the file does not say when the
 line got the fix; `fixed` says it when given.)
+
+`introduced` settles some answers alone, whatever the readers agree on (also counted under
+``truth``): no version before it is affected; with it a pre-release (10.3.1rc1), one from
+it up to its release is, unless its line's fix came by then, and, when its line has no fix,
+is as that release is (a range between fixed lines).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +126,10 @@ def cases(draw: Callable[[Any], Any]) -> Case:
     chosen = draw(st.lists(st.sampled_from(lines), unique=True, max_size=4))
     fixed = {line: _fix(family, line, draw) for line in chosen}
     introduced = draw(
-        st.none() | st.sampled_from(lines) | st.sampled_from([v for v in releases if v[-1] != "0"])
+        st.none()
+        | st.sampled_from(lines)
+        | st.sampled_from([v for v in releases if v[-1] != "0"])
+        | st.tuples(st.sampled_from(releases), st.sampled_from(PRE)).map("".join)
     )
     unfixed = None
     has_fix: tuple[tuple[str, str], ...] = ()
@@ -209,6 +218,26 @@ NAMED = [
     Case({"10.3": "10.3.0rc1", "10.2": "10.2.4"}, "10.1.3", None, _releases("minor")),
     Case({"10.3": "10.3.3b2", "9.11": "9.11.9"}, "9.8", None, _releases("minor")),
     Case({"16": "16.0rc1", "14": "14.3"}, "13.2", ["15"], _releases("pg")),
+    # introduced in a pre-release (RustSec's rustls-webpki: from 0.104.0-alpha.1 to its fix in
+    # 0.104.0-alpha.6): of a line fixed later on it, of an upcoming line with no release yet,
+    # of a line between two fixed ones (guessed, or recorded in `unfixed`), of an older
+    # line, and with no fixed version
+    Case({"10.3": "10.3.3", "9.11": "9.11.9"}, "10.3.1rc1", None, _releases("minor")),
+    Case({"10.4": "10.4.0-alpha.6", "10.3": "10.3.12"}, "10.4.0-alpha.1", None, _releases("minor")),
+    Case({"11.0": "11.0.0", "10.6": "10.6.2"}, "11.0.0b2", None, _releases("minor")),
+    Case({"10.4": "10.4.2", "10.2": "10.2.5"}, "10.3.0rc1", None, _releases("minor")),
+    Case(
+        {"10.6": "10.6.2", "10.2": "10.2.5"},
+        "10.4.0-rc.2",
+        ["10.5", "10.4", "10.3"],
+        _releases("minor"),
+    ),
+    Case({"10.4": "10.4.2", "10.2": "10.2.5"}, "10.2.0a1", ["10.3"], _releases("minor")),
+    Case({"10.4": "10.4.2"}, "10.1.0-alpha.6", None, _releases("minor")),
+    Case({}, "10.3.0b2", None, _releases("minor")),
+    Case({"7.2": "7.2.2.1", "7.1": "7.1.5.2"}, "7.1.5.1rc1", None, _releases("four")),
+    Case({"7": "7.3.1", "6": "6.2.2"}, "7.0.0a1", None, _releases("major")),
+    Case({"16": "16.3", "15": "15.5"}, "16.0rc1", None, _releases("pg")),
 ]
 
 
@@ -406,6 +435,9 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
         fixed = [f for f in page_items(html, "Fixed versions") if f[0].isdigit()]
         named = _named(entry, osv, cve)
         candidates = {n for v in named for n in _neighbours(v)}  # (pre-releases)
+        if case.introduced is not None:  # (also when no record names it)
+            candidates |= {case.introduced, *_neighbours(case.introduced)}
+        starts = [s for s in map(_start, items) if s is not None and Version(s).is_prerelease]
         for version in sorted({*case.versions, *named, *candidates}, key=Version):
             asked += 1
             said: dict[str, bool | None] = {
@@ -414,8 +446,13 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
                 "cve": _or_none(cve_says, cve, version),
                 "csaf": _or_none(csaf_says, csaf, version),
             }
-            if not Version(version).is_prerelease or version in fixed:
-                # (pages name releases, and the pre-releases a fix shipped in)
+            if (
+                not Version(version).is_prerelease
+                or version in fixed
+                or _after_start(starts, version)
+            ):
+                # (pages name releases, the pre-releases a fix shipped in, and those a range
+                # starts at: "0.104.0-alpha.1 – before 0.104.0-alpha.6" takes in alpha.3)
                 said["page"] = page_says(items, fixed, version)
             if version in pages:
                 said["versions"] = ident in pages[version]
@@ -425,6 +462,9 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
                 if answer != truth:
                     wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
             if _has_fix(case, version) and any(said.values()):  # (None: counted above)
+                wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
+            known = _introduced_truth(case, version, partial(affected_version, osv))
+            if known is not None and any(answer is not known for answer in said.values()):
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
     return asked, wrong
 
@@ -442,6 +482,47 @@ def _neighbours(version: str) -> set[str]:
     if number > 0:
         found.add(f"{base}{phase}{number - 1}")
     return found
+
+
+def _start(item: str) -> str | None:
+    """The version an "Affected versions" item starts at ("10.3.0rc1 – 10.3.2"), if any."""
+    first = item.partition(" – ")[0].removesuffix(" and later")
+    return first if first[:1].isdigit() else None
+
+
+def _after_start(starts: list[str], version: str) -> bool:
+    """Whether ``version`` is a pre-release at or after a pre-release a range starts at, of
+    the same release (10.3.1rc2 after 10.3.1rc1): one a person reads the page about."""
+    return Version(version).is_prerelease and any(
+        Version(version) >= Version(s) and Version(version).release == Version(s).release
+        for s in starts
+    )
+
+
+def _in_line(line: str, version: str) -> bool:
+    """Whether ``version`` is a version of ``line`` (7.2.2.1 of 7.2, 16.3 of 16)."""
+    width = line.count(".") + 1
+    return _v(version).release[:width] == (*_v(line).release, 0)[:width]
+
+
+def _introduced_truth(case: Case, version: str, reference: Callable[[str], bool]) -> bool | None:
+    """Whether ``version`` is affected as ``introduced`` alone says it, when it says: no
+    version before it is; with it a pre-release (10.3.1rc1), one from it up to its release
+    (10.3.1) is, unless its line's fix came by then, and is as that release is when its line
+    has no fix (``reference``: that release's answer, a range between fixed lines). None:
+    ``introduced`` does not settle it."""
+    if case.introduced is None:
+        return None
+    start = _v(case.introduced)
+    if _v(version) < start:
+        return False
+    release = start.base_version
+    if not start.is_prerelease or _v(version) >= _v(release):
+        return None
+    fixes = [at for line, at in case.fixed.items() if _in_line(line, case.introduced)]
+    if fixes:
+        return _v(version) < _v(fixes[0])
+    return reference(release)
 
 
 def _has_fix(case: Case, version: str) -> bool:

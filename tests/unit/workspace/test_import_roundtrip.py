@@ -218,6 +218,20 @@ SHAPES = {
         _config(),
         [_advisory(1, 'fixed = { "10.3" = "10.3.3b2", "10.2" = "10.2.4" }')],
     ),
+    # introduced in a pre-release (RustSec's rustls-webpki: from 0.104.0-alpha.1 to its fix
+    # in 0.104.0-alpha.6): the ranges start there
+    "introduced in a pre-release of an upcoming line": (
+        _config(),
+        [_advisory(1, 'introduced = "10.4.0-alpha.1"\nfixed = { "10.4" = "10.4.0-alpha.6" }')],
+    ),
+    "introduced in a candidate of a line fixed later": (
+        _config(),
+        [_advisory(1, 'introduced = "10.3.1rc1"\nfixed = { "10.3" = "10.3.3" }')],
+    ),
+    "introduced in a pre-release between two fixed lines": (
+        _config(),
+        [_advisory(1, 'introduced = "10.2.0b1"\nfixed = { "10.3" = "10.3.3", "10.1" = "10.1.2" }')],
+    ),
     # 9.11 -> 10.3 with no line between them left without the fix: no gap
     "no unfixed line where the guess sees one": (
         _config(),

@@ -206,6 +206,19 @@ def test_rustsec_and_cve_org_records_become_released_advisories(ws: Workspace) -
     assert (ws.root / "site/osv/ACSA-2020-0001.json").is_file()
 
 
+def test_a_range_from_a_pre_release_keeps_its_start(ws: Workspace) -> None:
+    # RustSec's rkyv (unaffected "< 0.8.0-rc.1", patched ">= 0.8.17"): the range starts at
+    # 0.8.0-rc.1, as `introduced`; the records of the imported advisory say it again.
+    (path,) = _import(ws.root, [FIXTURES / "RUSTSEC-2026-0233.json"])
+    rkyv = read_advisory(path, "ACSA")
+    assert (rkyv.fixed, rkyv.introduced) == ({"0.8": "0.8.17"}, "0.8.0-rc.1")
+    assert versions(rkyv).affected_list == ["0.8.0-rc.1 – 0.8.16"]
+    build.publish_workspace(workspace.open_workspace(ws.root), LATER)
+    osv = json.loads((ws.root / "site/osv/ACSA-2026-0001.json").read_text())
+    (entry,) = osv["affected"]
+    assert entry["ranges"][0]["events"] == [{"introduced": "0.8.0-rc.1"}, {"fixed": "0.8.17"}]
+
+
 @pytest.mark.parametrize(
     ("names", "components"),
     [
