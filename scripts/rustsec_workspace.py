@@ -13,6 +13,8 @@ disclosed releasekit advisory:
   cvss                  cvss (CVSS:3.1), cvss4 (CVSS:4.0)
   aliases               cve: the first CVE id
   versions.patched      fixed: { "MAJOR.MINOR" = lowest patched version of that line }
+  versions.unaffected   introduced: X of one "< X" (as spelt: rkyv's 0.8.0-rc.1); other
+                        shapes are left out (counted)
   package               component
 
 The database is read from its tar.xz, so the benchmark needs no network. Standalone:
@@ -59,6 +61,9 @@ short_name = "rustsec"
 _FENCED = re.compile(r"\A```toml\n(?P<front>.*?)\n```\n(?P<rest>.*)\Z", re.S)
 _ID = re.compile(rf"{PREFIX}-(\d{{4}})-(\d{{4,}})")
 _BOUND = re.compile(r"(>=|>|\^|=)?\s*(\d[^\s,]*)")
+_BELOW = re.compile(r"<\s*(\d[^\s,]*)")
+# A SemVer pre-release named by a number alone (2.0.0-2), which PEP 440 reads as a post-release
+_NUMERIC_PRE = re.compile(r"(\d+\.\d+\.\d+)-\d+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
@@ -96,6 +101,12 @@ def _fixed(patched: list[str], done: Conversion) -> dict[str, str]:
             match = _BOUND.fullmatch(part.strip())
             if match and match.group(1) != "<":
                 bound = match
+            below = _BELOW.fullmatch(part.strip())
+            if below and _pre_release(below.group(1)):
+                # rustls-webpki's "< 0.104.0-alpha.1": unpatched again from that pre-release
+                # up to the next patched one, while the older lines are affected too; one
+                # `introduced` cannot say both (0.104.0-alpha.1 to .5 read as not affected)
+                done.adjusted["patched upper bound at a pre-release: left out"] += 1
         if bound is None:  # only an upper bound ("< 0.6.0"): no version names the fix
             done.adjusted["patched requirement without a lower bound: left out"] += 1
             continue
@@ -111,6 +122,35 @@ def _fixed(patched: list[str], done: Conversion) -> dict[str, str]:
         line = ".".join(str(n) for n in [*version.release, 0][:2])
         fixed.setdefault(line, text)
     return fixed
+
+
+def _introduced(unaffected: list[str], done: Conversion) -> str | None:
+    """The first affected version that ``unaffected`` names: X of one ``< X`` (a pre-release
+    kept as spelt: ``< 0.8.0-rc.1``, 0.8.0-rc.1 on). None for none, or another shape."""
+    if not unaffected:
+        return None
+    match = _BELOW.fullmatch(unaffected[0].strip()) if len(unaffected) == 1 else None
+    if match is None:
+        done.adjusted["unaffected requirement other than one '< X': left out"] += 1
+        return None
+    text = match.group(1)
+    try:
+        Version(text)
+    except InvalidVersion:
+        done.adjusted["unaffected version that is not a version: left out"] += 1
+        return None
+    numeric = _NUMERIC_PRE.fullmatch(text)
+    if numeric is not None:  # (enum-map's 2.0.0-2: PEP 440 reads 2.0.0.post2, after 2.0.0)
+        done.adjusted["unaffected bound a numeric SemVer pre-release: its release taken"] += 1
+        return numeric.group(1)
+    return text
+
+
+def _pre_release(text: str) -> bool:
+    try:
+        return Version(text).is_prerelease
+    except InvalidVersion:
+        return False
 
 
 def _summary(description: str, title: str) -> str:
@@ -174,6 +214,9 @@ def convert_one(
     fixed = _fixed(versions.get("patched", []), done)
     if fixed:
         front["fixed"] = fixed
+    introduced = _introduced(versions.get("unaffected", []), done)
+    if introduced is not None:
+        front["introduced"] = introduced
     body = description.lstrip("\n")
     return ident, f"+++\n{tomli_w.dumps(front)}+++\n\n{body}"
 
