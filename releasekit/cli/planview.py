@@ -45,6 +45,9 @@ def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any,
     for advisory in result.advisories:
         for cell in (c for c in result.cells if c.advisory == advisory.id):
             yield literal(f"{advisory.id} {cell.line}: {cell.status}: {cell.reason}"), False
+    for advisory in result.advisories:  # what the lift cannot tell of a line's releases
+        for note in result.notes.get(advisory.id, ()):
+            yield literal(f"note: {advisory.id}: {note}", "yellow"), True
     for line in result.lines:
         release, after = result.outcomes[line.name].release, result.outcomes[line.name].development
         made_on = (
@@ -57,7 +60,7 @@ def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any,
                 yield literal(f"{line.name}: {shown}: {', '.join(made.files) or UNCHANGED}"), True
     for problem in result.problems():
         yield literal(f"! {problem}", "red"), False
-    for note in result.notes():  # a lift's own tag, not pushed yet: not in the way
+    for note in result.tag_notes():  # a lift's own tag, not pushed yet: not in the way
         yield literal(f"note: {note}", "yellow"), False
     verdict = "ready" if result.is_ready else "NOT ready"
     # A draft (no embargo) does not gate; say so, or "ready" reads as ready to release it.

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from packaging.version import Version
+
 from releasekit.adapters import journal
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.adapters.signing import Signer
@@ -249,10 +251,15 @@ def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dic
     """Per advisory, the released lines (of the tags, supported or not) between its oldest
     and its newest fixed line that do not get the fix, newest first: what makes the gaps of
     model.versions, which the advisory alone cannot tell (ESR 10.4 fixed with 11.0: 10.5 and
-    10.6 were released in between; LTS 4.2 fixed with 5.0: no line was). A line whose
-    branch already has the fix (an already-fixed cell) is not one of them: it got the fix,
-    and its releases are not to be called affected up to the newer fixed line."""
-    has_it = {(c.advisory, c.line) for c in the_plan.cells if c.status == ALREADY_FIXED}
+    10.6 were released in between; LTS 4.2 fixed with 5.0: no line was). A line that had the
+    fix in an earlier release is in ``fixed`` (the plan's ``earlier``), so not one of them;
+    nor is a line whose branch already has the fix (an already-fixed cell) when the held
+    fixes cannot tell whether a release of it had it (the plan notes it)."""
+    has_it = {
+        (c.advisory, c.line)
+        for c in the_plan.cells
+        if c.status == ALREADY_FIXED and (c.advisory, c.line) in the_plan.unknown
+    }
     return {
         ident: [line for line in between(the_plan.released, lines) if (ident, line) not in has_it]
         for ident, lines in fixed.items()
@@ -261,6 +268,8 @@ def unfixed_lines(the_plan: Plan, fixed: Mapping[str, Mapping[str, str]]) -> dic
 
 
 def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str]]:
+    """Per advisory, each line's fixed version: the next version of a line that gets the
+    fix now, and the first release that had it of a line that got it before."""
     fixed: dict[str, dict[str, str]] = {}
     for advisory in batch:
         fixed[advisory.id] = {
@@ -268,4 +277,6 @@ def _fixed(the_plan: Plan, batch: Sequence[Advisory]) -> dict[str, dict[str, str
             for cell in the_plan.cells
             if cell.advisory == advisory.id and cell.required
         }
+        found = {**fixed[advisory.id], **the_plan.earlier.get(advisory.id, {})}
+        fixed[advisory.id] = dict(sorted(found.items(), key=lambda i: Version(i[0]), reverse=True))
     return fixed

@@ -139,6 +139,14 @@ class Plan:
     held: Mapping[tuple[str, str], HeldPatch] = field(repr=False)
     repo: ProductRepo = field(repr=False, compare=False)
     released: tuple[str, ...] = ()  # every line with a release tag, supported or not
+    # advisory id -> line the lift does not fix -> its first release with the fix already
+    # (release.since); the lift records it in ``fixed``
+    earlier: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # (advisory id, line) whose releases no held fix tells about
+    unknown: frozenset[tuple[str, str]] = frozenset()
+    # advisory id -> what the plan says of those lines, or of a line whose branch has the
+    # fix and no release of it yet
+    notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def cell(self, advisory_id: str, line: str) -> Cell:
         for cell in self.cells:
@@ -180,7 +188,7 @@ class Plan:
             for problem in self.outcomes[line.name].problems
         ]
 
-    def notes(self) -> list[str]:
+    def tag_notes(self) -> list[str]:
         """What to know that stops nothing: a release tag a lift journalled and has not
         pushed yet (re-running the lift pushes it), newest line first."""
         return [
@@ -238,6 +246,8 @@ class Plan:
                     "embargo": timefmt.iso_utc(advisory.embargo) if advisory.embargo else None,
                     "ready": self.ready(advisory.id),
                     "problems": list(advisory.problems),
+                    "earlier": dict(self.earlier.get(advisory.id, {})),
+                    "notes": list(self.notes.get(advisory.id, ())),
                     "cells": [
                         {
                             "line": cell.line,

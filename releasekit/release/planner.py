@@ -19,11 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from packaging.version import Version
+
 from releasekit.adapters.git import Person, ProductRepo
 from releasekit.fixes.store import HeldPatch, held_patches, read_patch
 from releasekit.model import public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
+from releasekit.model.versions import first_release
 from releasekit.release import unpushed
 from releasekit.release.bump import (
     development_commit,
@@ -45,6 +48,7 @@ from releasekit.release.plan import (
     ReleaseCommit,
 )
 from releasekit.release.policy import Decision, decide
+from releasekit.release.since import earlier_fixes
 from releasekit.release.stack import Chain, Result, apply
 from releasekit.release.unpushed import LocalTag
 from releasekit.support import render, tomlpos
@@ -370,6 +374,8 @@ def build_plan(
             development,
         )
     released_lines = tuple(n for n, line in lines.known.items() if line.latest is not None)
+    tips = {line.name: line.base for line in plan_lines}
+    earlier = earlier_fixes(settings, repo, gating, cells, held, tips)
     return Plan(
         remote=remote,
         advisories=tuple(
@@ -378,7 +384,9 @@ def build_plan(
                 a.severity,
                 a.embargo,
                 a.embargo is not None,
-                _unrecorded(settings, a, plan_lines, cells, bool(released_lines)),
+                _unrecorded(
+                    settings, a, plan_lines, cells, bool(released_lines), earlier.fixed.get(a.id)
+                ),
             )
             for a in active
         ),
@@ -389,6 +397,9 @@ def build_plan(
         held=held,
         repo=repo,
         released=released_lines,
+        earlier=earlier.fixed,
+        unknown=earlier.unknown,
+        notes=earlier.notes,
     )
 
 
@@ -436,14 +447,19 @@ def _unrecorded(
     plan_lines: Sequence[PlanLine],
     cells: Sequence[Cell],
     released: bool,
+    earlier: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """Why the lift could not record what ``advisory`` affects: every line that gets its
     fix is fixed in its first release (OpenSSL's Low fixes, in master only: 3.5.0), so no
     released version would be affected, unless ``introduced`` names the first line with
-    the code (an empty OSV ``affected`` tells scanners that 3.4.0 is safe)."""
+    the code (an empty OSV ``affected`` tells scanners that 3.4.0 is safe), or a line got
+    the fix before in a release that is not its first (``earlier``: release.since; 10.4.0
+    to 10.4.8 affected, fixed in 10.4.9)."""
     required = {c.line for c in cells if c.advisory == advisory.id and c.required}
     firsts = [line for line in plan_lines if line.name in required]
     if advisory.introduced is not None or not released or not firsts:
+        return ()
+    if any(Version(v) > Version(first_release(line)) for line, v in (earlier or {}).items()):
         return ()
     if any(line.latest is not None for line in firsts):
         return ()

@@ -45,13 +45,27 @@ def gap_release(
     upcoming: str,
     esr: str,
     embargo_at: str = "2026-12-01T14:00:00Z",
+    public: Mapping[str, str] | None = None,
 ) -> Release:
     """A product with ``lines`` tagged and ``upcoming`` branched, and a workspace with a Low
-    advisory whose fixes are held for the upcoming and the ESR line (what Low needs)."""
+    advisory whose fixes are held for the upcoming and the ESR line (what Low needs).
+    ``public``: line -> version released with the same fix, in public, after the fixes were
+    made (so a held one finds it there already)."""
     product = Product.create(root / "product", FILES)
     for line, versions in lines.items():
         product.release_line(line, versions)
     product.release_line(upcoming, [])
+    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
+    patches = {
+        line: product.fix(f"release-{line}", {"src/preview.c": fixed}, "Drop the header")
+        for line in (upcoming, esr)
+    }
+    for line, version in (public or {}).items():
+        branch = f"release-{line}"
+        product.commit(branch, {"src/preview.c": fixed}, "preview: drop a header")
+        product.commit(branch, {"VERSION": version + "\n"}, f"Release {version}")
+        product.tag(f"v{version}", branch)
+        product.publish(branch)
     git(product.clone, "fetch", "-q", "--tags", "origin")
     ws = root / "ws"
     (ws / "advisories").mkdir(parents=True)
@@ -72,9 +86,7 @@ def gap_release(
         f'embargo = {embargo_at}\nsummary = "Previews could leak one header."\n+++\n\nDetails.\n'
     )
     release = Release(ws, product, smtp, gpg)
-    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
-    for line in (upcoming, esr):
-        patch = product.fix(f"release-{line}", {"src/preview.c": fixed}, "Drop the header")
+    for line, patch in patches.items():
         path = root / f"fix-{line}.patch"
         path.write_bytes(patch)
         result = release.run("patch", "add", ID, "--line", line, str(path))

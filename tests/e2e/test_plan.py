@@ -261,8 +261,19 @@ def test_the_json_shape_is_stable(pws: Workspace, product: Product, run: Run) ->
         ("9.11", "9.11.3", "v9.11.3"),
     ]
     advisory = data["advisories"][0]
-    assert list(advisory) == ["id", "severity", "state", "embargo", "ready", "problems", "cells"]
+    assert list(advisory) == [
+        "id",
+        "severity",
+        "state",
+        "embargo",
+        "ready",
+        "problems",
+        "earlier",
+        "notes",
+        "cells",
+    ]
     assert advisory["embargo"] == "2026-12-01T14:00:00Z"
+    assert (advisory["earlier"], advisory["notes"]) == ({}, [])
     assert list(advisory["cells"][0]) == [
         "line",
         "required",
