@@ -1,0 +1,66 @@
+"""The first release of a line that had a fix already, found with a held fix on the line's
+release tags (release.since), in a real repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from releasekit.adapters.env import Environment
+from releasekit.adapters.git import ProductRepo
+from releasekit.fixes.mbox import parse_mbox
+from releasekit.fixes.store import HeldPatch
+from releasekit.release import since
+from tests.helpers.repos import FILES, Product, git, replace_line
+
+FIXED = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
+
+
+def held(data: bytes) -> HeldPatch:
+    path = Path("patches/ACSA-2026-0001/10.6.patch")
+    return HeldPatch("ACSA-2026-0001", "10.6", path, tuple(parse_mbox(data, path)))
+
+
+@pytest.fixture
+def product(tmp_path: Path) -> Product:
+    """10.6.0 and 10.6.1 without the fix, 10.6.2 with it, 10.6.3 after."""
+    made = Product.create(tmp_path / "product", FILES)
+    made.release_line("10.6", ["10.6.0", "10.6.1"])
+    made.commit("release-10.6", {"src/preview.c": FIXED}, "preview: drop a header")
+    for version in ("10.6.2", "10.6.3"):
+        made.commit("release-10.6", {"VERSION": f"{version}\n"}, f"Release {version}")
+        made.tag(f"v{version}", "release-10.6")
+    made.publish("release-10.6")
+    git(made.clone, "fetch", "-q", "--tags", "origin")
+    return made
+
+
+def releases(product: Product) -> tuple[ProductRepo, list[since.Release]]:
+    repo = ProductRepo.open(product.clone, Environment())
+    found = since.line_releases(("v{version}",), repo.tags(), 2)
+    return repo, found["10.6"]
+
+
+def test_the_first_release_with_the_fix_is_found_oldest_first(product: Product) -> None:
+    fix = held(product.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
+    repo, tagged = releases(product)
+    assert [version for version, _commit in tagged] == ["10.6.0", "10.6.1", "10.6.2", "10.6.3"]
+    assert since.first_with_fix(repo, tagged, [fix]) == "10.6.2"
+    assert since.first_with_fix(repo, tagged[:2], [fix]) is False  # (it applies: not there)
+
+
+def test_too_many_releases_to_try_cannot_be_told(
+    product: Product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fix = held(product.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
+    repo, tagged = releases(product)
+    monkeypatch.setattr(since, "MAX_TRIED", 3)
+    assert since.first_with_fix(repo, tagged, [fix]) is None
+
+
+def test_a_fix_that_conflicts_with_the_newest_release_cannot_tell(product: Product) -> None:
+    other = replace_line(FILES["src/preview.c"], 20, "preview: something else")
+    fix = held(product.fix("v10.6.0", {"src/preview.c": other}, "Another change"))
+    repo, tagged = releases(product)
+    assert since.first_with_fix(repo, tagged, [fix]) is None
