@@ -92,6 +92,7 @@ class Survey:
     newest: Tagged | None = None  # the newest release (its tree is searched for bump files)
     line_branches: dict[str, str] = field(default_factory=dict)  # supported line -> branch
     latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
+    released_at: dict[str, str] = field(default_factory=dict)  # ... -> its tag's commit
     guess: str | None = None  # the branch of a guessed upcoming line (its version files tell)
 
 
@@ -237,6 +238,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     }
     survey.line_branches = line_branches
     survey.latest = {name: max(t.version for t in by_line[name]) for name in by_line}
+    survey.released_at = {
+        name: max(by_line[name], key=lambda t: t.version).tag.commit for name in by_line
+    }
     survey.table = ReleasesTable(
         remote=facts.remote or "origin",
         branch=branch_pattern,

@@ -12,6 +12,8 @@
   ``nginx_version``), one bump each; live when that line holds each supported line's
   current version (or the next) on its branch, commented out otherwise; one that holds
   it on several lines (autoconf's ``configure``) is named in a check, with those lines.
+  Beside those of a header, each flag its lines' releases set to 1 and their branches
+  say 0 in after them (Node's ``NODE_VERSION_IS_RELEASE``), with that ``development``.
 - **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
   are on no branch and the branches say their next version in development (PHP's).
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of
@@ -31,7 +33,7 @@ from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import bump_format, fill, line_key
 from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
-from releasekit.release.versiondefines import suffix_line
+from releasekit.release.versiondefines import set_flags, suffix_line
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     LINE_CHANGELOG_FILES,
@@ -76,6 +78,9 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
         for form in forms:
             assert text is not None
             found.append(_bump(repo, facts, survey, path, form, text))
+        if forms and path.endswith(".h"):
+            assert text is not None
+            found += _flags(repo, facts, survey, path, text)
     if not found:
         survey.checks.append(
             f"[[releases.bump]]: no version file holds {version} (VERSION, _version.py, "
@@ -134,6 +139,46 @@ def _bump(repo: ProductRepo, facts: Facts, survey: Survey, path: str, form: str,
             f"as {released[example_line]} says {following}"
         )
     return bump
+
+
+def _flags(repo: ProductRepo, facts: Facts, survey: Survey, path: str, text: str) -> list[Bump]:
+    """The flags of the version header at ``path`` (``text`` at the newest release) that
+    a release sets: each define set to 1 there that released lines' branches say 0 in
+    while their newest releases said 1 (Node's ``NODE_VERSION_IS_RELEASE``: "Working on
+    v20.18.2" sets it back to 0), a bump with that ``development`` state; none where a
+    release said 0 (a feature an older line lacks) or no branch says 0 (Node's LTS flag).
+    Live when each branch says 0 or 1, commented out (and a check said) otherwise."""
+    newest = survey.newest
+    assert newest is not None
+    branches = {
+        name: branch for name, branch in survey.line_branches.items() if name in survey.latest
+    }
+
+    def lines_at(commit: str | None) -> list[str]:
+        said = text_at(repo, commit, path) if commit is not None else None
+        return [line.strip() for line in said.splitlines()] if said is not None else []
+
+    tips = {name: lines_at(facts.branches.get(branch)) for name, branch in branches.items()}
+    found = []
+    for flag, unset in set_flags(text):
+        between = [name for name, lines in tips.items() if unset in lines]
+        released = {name: lines_at(survey.released_at[name]) for name in between}
+        if not between or any(flag not in lines for lines in released.values()):
+            continue
+        misfits = [name for name, lines in tips.items() if flag not in lines and unset not in lines]
+        found.append(Bump(path, flag, development=unset, live=not misfits))
+        if misfits:
+            survey.checks.append(
+                f"[[releases.bump]] {path} is commented out: it says neither {flag} nor "
+                f"{unset} on {', '.join(misfits)}"
+            )
+            continue
+        on = ", ".join(branches[name] for name in between)
+        survey.inferred.append(
+            f"[[releases.bump]] {path}: {flag} (at {newest.tag.name}), a flag the release "
+            f"commit sets: {unset} between releases (on {on})"
+        )
+    return found
 
 
 def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None:

@@ -3,7 +3,9 @@ say a version other than whole, each a format of its own beside the header's who
 line: its last number alone (Node's ``#define NODE_PATCH_VERSION 1``, PHP's
 ``PHP_RELEASE_VERSION``), its numbers packed into one integer, zero-padded (nginx's
 ``#define nginx_version 1026002``, PHP's ``PHP_VERSION_ID 80315``), or its minor and micro
-under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``)."""
+under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``); and the
+flags set to 1 that a release may set (Node's ``#define NODE_VERSION_IS_RELEASE 1``, 0
+between releases)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,11 @@ MICRO_DEFINE = re.compile(
     r"\s+(?P<number>[0-9]+)\s*"
 )
 _DEFINE = re.compile(r"\s*#\s*define\s+[A-Za-z_][A-Za-z0-9_]*\s+(?P<value>.+?)\s*")
+# A define of a flag set, Node's NODE_VERSION_IS_RELEASE 1: its value last.
+# (not a version's number that is 1: Node's NODE_PATCH_VERSION 1, Python's PY_MAJOR_VERSION)
+_SET = re.compile(
+    r"#\s*define\s+(?![A-Za-z0-9_]*(?:MAJOR|MINOR)(?:_VERSION)?\s)[A-Za-z_][A-Za-z0-9_]{0,99}\s+1"
+)
 
 
 def _numbers(version: str) -> tuple[int, int, int] | None:
@@ -105,3 +112,16 @@ def _line_before(text: str, head: str) -> str | None:
     lines = [line.strip() for line in text.splitlines()]
     at = [n for n, line in enumerate(lines) if line.startswith(head)]
     return lines[at[0] - 1] if len(at) == 1 and at[0] > 0 else None
+
+
+def set_flags(text: str) -> list[tuple[str, str]]:
+    """The defines of ``text`` set to 1, each there once and none a version's number, as
+    (that line, the line set to 0), stripped: the flags a release may set (Node's
+    ``#define NODE_VERSION_IS_RELEASE 1``, ``0`` between releases). Whether one is is for
+    the branches to tell."""
+    lines = [line.strip() for line in text.splitlines()]
+    found = []
+    for line in lines:
+        if _SET.fullmatch(line) and not MICRO_DEFINE.fullmatch(line) and lines.count(line) == 1:
+            found.append((line, line[:-1] + "0"))
+    return found

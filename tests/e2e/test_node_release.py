@@ -33,12 +33,12 @@ from tests.helpers.smtp import SmtpServer
 ID = "NODE-2026-0001"
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"  # 7.5
 # The patch number, which init proposes (it says the next version already between
-# releases: left as it is), and the flag that says a release, which it does not: the
+# releases: left as it is), and the flag that says a release, which it proposes too: the
 # release commit sets it to 1 where "Working on" left 0.
 PATCH = 'format = "#define NODE_PATCH_VERSION {micro}"'
-BUMP = """
-[[releases.bump]]
-path = "src/node_version.h"
+FLAG = """
+[[releases.bump]]                    # a file that carries the version: the lift's release
+path = "src/node_version.h"          # commit moves it from the current version to the next
 format = "#define NODE_VERSION_IS_RELEASE 1"
 development = "#define NODE_VERSION_IS_RELEASE 0"
 """
@@ -64,7 +64,7 @@ node_template, node = copied_product("node", node_like)
 def initialised(
     tmp_path: Path, product: Product, extra: str = "", bump: str = ""
 ) -> tuple[Path, Result]:
-    """A workspace made by `releasekit init --repository`, with Node's bump files."""
+    """A workspace made by `releasekit init --repository`, its bump files as proposed."""
     root = tmp_path / "ws"
     made = CliRunner().invoke(
         cli,
@@ -73,9 +73,9 @@ def initialised(
     )  # fmt: skip
     assert made.exit_code == 0, made.output
     config = (root / "releasekit.toml").read_text()
-    assert f"\n{PATCH}\n" in config  # live, as init proposes it
+    assert f"\n{PATCH}\n" in config and FLAG in config  # live, as init proposes them
     head, _, _ = config.partition("[policy]")
-    (root / "releasekit.toml").write_text(head + BUMP + bump + "\n" + POLICY + extra)
+    (root / "releasekit.toml").write_text(head + bump + "\n" + POLICY + extra)
     return root, made
 
 
@@ -99,15 +99,41 @@ def test_init_reads_nodes_branches_and_tags(node: Product, tmp_path: Path) -> No
         'inferred: upcoming = "24"',
         "inferred: last = 3: 23, 22, 20",
         "inferred: [[releases.bump]] src/node_version.h: #define NODE_PATCH_VERSION {micro}",
+        "inferred: [[releases.bump]] src/node_version.h: #define NODE_VERSION_IS_RELEASE 1 "
+        "(at v23.4.0), a flag the release commit sets: #define NODE_VERSION_IS_RELEASE 0 "
+        "between releases (on v23.x, v22.x, v20.x)",
     ):
         assert said in made.output
     assert "staging" not in (tmp_path / "ws" / "releasekit.toml").read_text()
 
 
+def test_a_define_older_lines_never_set_is_no_release_flag(node: Product, tmp_path: Path) -> None:
+    # A feature 23 has and 22 and 20 lack: 1 at v23.4.1, 0 on v22.x and v20.x and at their
+    # releases too. Taken for a flag, the lift would set it on their branches.
+    feature = "#define NODE_EXAMPLE_FEATURE {}\n"
+    for line, version in (("22", "22.12.1"), ("20", "20.18.2"), ("23", "23.4.1")):
+        said = feature.format(int(line == "23"))
+        for released in (True, False):
+            number = version if released else version[:-1] + str(int(version[-1]) + 1)
+            text = node_version_h(number, released) + said
+            node.commit(f"v{line}.x", {HEADER: text}, f"Version {number}")
+            if released:
+                node.tag(f"v{version}", f"v{line}.x")
+    node.publish("v23.x", "v22.x", "v20.x")
+    git(node.clone, "fetch", "-q", "--tags", "origin")
+    root = tmp_path / "ws"
+    made = CliRunner().invoke(cli, ["init", str(root), "--repository", str(node.clone)])
+    assert made.exit_code == 0, made.output
+    config = (root / "releasekit.toml").read_text()
+    assert "NODE_EXAMPLE_FEATURE" not in made.output + config
+    assert FLAG in config
+
+
 def test_the_release_commit_sets_the_release_flag(node: Product, tmp_path: Path) -> None:
     # "Working on v20.18.2" left NODE_PATCH_VERSION 2 and NODE_VERSION_IS_RELEASE 0: the
     # release commit must set the flag to 1, or the tag v20.18.2 builds "v20.18.2-pre".
-    # A format with no number could not be written (config error, exit 2).
+    # A format with no number could not be written (config error, exit 2). init proposes
+    # the flag: the config needs no hand edit for it.
     root, _ = initialised(tmp_path, node)
     hold(root, node, LINES)
     planned = run(root, "plan", "--json")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from releasekit.release.versiondefines import suffix_line
+from releasekit.release.versiondefines import set_flags, suffix_line
 from releasekit.release.versionfiles import VERSION_FILES, read_version, version_formats
 from tests.helpers.nginx import nginx_h
 from tests.helpers.node import node_version_h
@@ -94,3 +94,18 @@ def test_the_line_that_says_the_suffix_alone_is_moved_with_the_version() -> None
     assert (
         suffix_line("AC_INIT([PHP],[8.3.14],\n", "AC_INIT([PHP],[8.3.15-dev],\n", *plain) == plain
     )
+
+
+def test_the_defines_set_to_one_are_the_flags_a_release_may_set() -> None:
+    # Node's release commit sets NODE_VERSION_IS_RELEASE 1; the LTS flag is 1 at an LTS
+    # release too (the branches tell which is a flag of the release); 0 at a Current one.
+    lts, current = node_version_h("20.18.1", True), node_version_h("23.4.0", True)
+    flag = ("#define NODE_VERSION_IS_RELEASE 1", "#define NODE_VERSION_IS_RELEASE 0")
+    assert set_flags(lts) == [
+        ("#define NODE_VERSION_IS_LTS 1", "#define NODE_VERSION_IS_LTS 0"),
+        flag,
+    ]
+    assert set_flags(current) == [flag]
+    assert set_flags(node_version_h("20.18.2", False)) == [
+        ("#define NODE_VERSION_IS_LTS 1", "#define NODE_VERSION_IS_LTS 0")
+    ]
