@@ -21,7 +21,9 @@ branches and tags as they are (nothing is fetched or written).
   development branch too, with ``prerelease``; when the development branch carries a
   pre-release of a newer line, as Kubernetes' master its v1.33.0-alpha.0 beside
   release-1.32's v1.32.0-rc.1, that line is upcoming there and the other a ``prerelease``
-  one: :mod:`releasekit.release.surveylines`); else the line of a
+  one: :mod:`releasekit.release.surveylines`; so too when a line file says it, Go's
+  master's ``goversion.go``: :func:`~releasekit.release.surveyfiles.line_from_files`);
+  else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
   When it lives on the development branch, ``branches`` says so. A guess gives way to the
@@ -51,6 +53,7 @@ from releasekit.model.checks import fill, line_key, line_of
 from releasekit.release.surveyfiles import (
     find_bumps,
     find_changelog,
+    line_from_files,
     off_branch,
     upcoming_from_bumps,
 )
@@ -94,6 +97,9 @@ class Survey:
     latest: dict[str, Version] = field(default_factory=dict)  # released line -> newest
     released_at: dict[str, str] = field(default_factory=dict)  # ... -> its tag's commit
     guess: str | None = None  # the branch of a guessed upcoming line (its version files tell)
+    # (the development branch, the line it may be, the upcoming line in its pre-releases,
+    # the newest of those): a line file on the branches may tell (surveyfiles.line_from_files).
+    beside: tuple[str, str, str, str] | None = None
 
 
 def _glued(spelling: str, written: str) -> bool:
@@ -295,6 +301,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         pre_release = pre_release_on(facts, versions, line_of_upcoming, upcoming_branch)
         if pre_release is not None and development != upcoming_branch:
             after = after_prerelease(facts, versions, line_of_upcoming, development)
+            survey.beside = (development, after, line_of_upcoming, pre_release)
             check(
                 f"upcoming: {upcoming_branch} carries the pre-release {pre_release} and "
                 f"{development} gets no fix: if {development} is the line after it, set "
@@ -458,5 +465,6 @@ def survey_repository(
     changelog = find_changelog(repo, survey)
     survey.table = dataclasses.replace(survey.table, bumps=bumps, changelog=changelog)
     upcoming_from_bumps(repo, facts, survey)
+    line_from_files(repo, facts, survey)
     off_branch(survey)
     return survey

@@ -14,6 +14,9 @@
   it on several lines (autoconf's ``configure``) is named in a check, with those lines.
   Beside those of a header, each flag its lines' releases set to 1 and their branches
   say 0 in after them (Node's ``NODE_VERSION_IS_RELEASE``), with that ``development``.
+- **The development branch's line** (:func:`line_from_files`): when the upcoming line is
+  in its pre-releases on its own branch, the line after it, if a line file says so there
+  (Go's master: ``const Version = 25`` in ``goversion.go``, 24 on release-branch.go1.24).
 - **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
   are on no branch and the branches say their next version in development (PHP's).
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -37,6 +41,7 @@ from releasekit.release.versiondefines import set_flags, suffix_line
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     LINE_CHANGELOG_FILES,
+    LINE_FILES,
     NOT_THE_PRODUCT,
     PACKAGE_FILES,
     VERSION_FILES,
@@ -47,6 +52,7 @@ from releasekit.release.versionfiles import (
     text_at,
     version_formats,
     version_lines,
+    version_token,
 )
 from releasekit.workspace.init import Bump, Changelog
 
@@ -221,6 +227,72 @@ def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None
         ]
         survey.guess = None
         return
+
+
+def line_from_files(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
+    """The line of the development branch when the upcoming one is in its pre-releases on
+    a branch of its own (``survey.beside``: Go's release-branch.go1.24 at go1.24rc3, master
+    with no tag): the line after it, when a line file (:data:`LINE_FILES`) says its last
+    number on the development branch, as it says each line's on that line's branch, on
+    the same line (Go's ``const Version = 25`` on master, 24 and 23 on the branches of
+    1.24 and 1.23). Then ``upcoming``, ``prerelease`` and ``branches`` so, and what init
+    says changed; else all left as it is (a check says what to set)."""
+    if survey.beside is None:
+        return
+    development, after = survey.beside[:2]
+    tips = {name: facts.branches.get(branch) for name, branch in survey.line_branches.items()}
+    for path in LINE_FILES:
+        forms = set()
+        for name, tip in tips.items():
+            text = text_at(repo, tip, path) if tip is not None else None
+            last = name.rpartition(".")[2]
+            said = [n for n in (text or "").splitlines() if version_token(last).search(n)]
+            if len(said) != 1 or len(version_token(last).findall(said[0])) != 1:
+                break
+            forms.add(version_token(last).sub("{}", said[0].strip()))
+        else:
+            on = text_at(repo, facts.branches[development], path) if len(tips) > 1 else None
+            if len(forms) != 1 or on is None:
+                continue
+            head, _, tail = forms.pop().partition("{}")
+            pattern = re.compile(rf"\s*{re.escape(head)}([0-9]+){re.escape(tail)}\s*")
+            found = [m[1] for m in map(pattern.fullmatch, on.splitlines()) if m is not None]
+            if found == [after.rpartition(".")[2]]:
+                _development_line(survey, path, found[0])
+                return
+
+
+def _development_line(survey: Survey, path: str, number: str) -> None:
+    """Make the development branch's line upcoming and the one in its pre-releases a
+    ``prerelease`` line, as the line file at ``path`` says ``number`` there."""
+    assert survey.beside is not None
+    development, after, line, pre_release = survey.beside
+    table = survey.table
+    branch = survey.line_branches[line]
+    branches = dict(table.branches)
+    if development != fill(table.branch, after):
+        branches[after] = development
+    survey.table = dataclasses.replace(
+        table, upcoming=after, prerelease=(*table.prerelease, line), branches=branches
+    )
+    survey.line_branches[after] = development
+    survey.checks[:] = [
+        each for each in survey.checks if not each.startswith(f"upcoming: {branch} carries ")
+    ]
+    said = [
+        f'upcoming = "{after}": {development}\'s {path} says {number}, the line after {line}',
+        f'prerelease = ["{line}"]: {branch} carries {pre_release} and no release of {line}',
+    ]
+    if after in branches:
+        said.append(
+            f'branches: "{after}" = "{development}" (the pattern names no branch of {after})'
+        )
+    at = next(
+        (n for n, each in enumerate(survey.inferred) if each.startswith(f'upcoming = "{line}":')),
+        len(survey.inferred),
+    )
+    survey.inferred[at : at + 1] = said
+    survey.beside = None
 
 
 def _spelt(form: str) -> str:

@@ -23,7 +23,7 @@ from releasekit.cli import cli
 from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
-from tests.helpers.golang import go_like, version_file
+from tests.helpers.golang import GOVERSION, go_like, goversion, version_file
 from tests.helpers.gpg import GpgHome
 from tests.helpers.repos import Product, copied_product, git, workspace_config
 from tests.helpers.smtp import SmtpServer
@@ -75,38 +75,65 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
     return root
 
 
-def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Path) -> None:
-    # init found no version file: VERSION says go1.23.5, the version glued to a word, and
-    # the line after it when that release was made.
+def init_go(tmp_path: Path, product: Product) -> tuple[Path, Result]:
+    root = tmp_path / "ws"
     made = CliRunner().invoke(
         cli,
-        ["init", str(tmp_path / "ws"), "--name", "Go", "--vendor", "Go", "--prefix", "GOSA",
-         "--repository", str(go.clone)],
+        ["init", str(root), "--name", "Go", "--vendor", "Go", "--prefix", "GOSA",
+         "--repository", str(product.clone)],
     )  # fmt: skip
     assert made.exit_code == 0, made.output
-    config = (tmp_path / "ws" / "releasekit.toml").read_text()
-    for setting in ('branch = "release-branch.go{line}"', 'tag = "go{version}"'):
+    return root, made
+
+
+def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Path) -> None:
+    # init found no version file: VERSION says go1.23.5, the version glued to a word, and
+    # the line after it when that release was made. master has no tag: its goversion.go
+    # says 25, as each release branch says its line's, so master is 1.25 and 1.24 in its
+    # candidates (init said to check and wrote upcoming = "1.24").
+    ws, made = init_go(tmp_path, go)
+    config = (ws / "releasekit.toml").read_text()
+    for setting in (
+        'branch = "release-branch.go{line}"', 'tag = "go{version}"', 'upcoming = "1.25" ',
+        'prerelease = ["1.24"] ', 'branches = { "1.25" = "master" } ', "esr = [] ",
+    ):  # fmt: skip
         assert setting in config, setting
     assert "\n[[releases.bump]]" in config and 'path = "VERSION"' in config
     assert 'format = "go{version}\\ntime {date:%Y-%m-%dT%H:%M:%SZ}"' in config
     said = made.output.splitlines()
-    assert (
+    for line in (
         "inferred: [[releases.bump]] VERSION: go{version} / time {date:%Y-%m-%dT%H:%M:%SZ} "
-        "(1.23.5 at go1.23.5; / between lines)"
-    ) in said, made.output
-    # master has no tag of 1.25: which line it is stays a check.
-    assert any(each.startswith("check: upcoming: release-branch.go1.24 carries") for each in said)
-    ws = tmp_path / "ws"
-    text = config.replace('upcoming = "1.24"', 'upcoming = "1.25"\nprerelease = ["1.24"]')
-    text = text.replace("last = 3 ", "last = 2 ")  # Go supports its two newest releases
-    (ws / "releasekit.toml").write_text(
-        text.replace('# branches = { "10.4" = "main" }', 'branches = { "1.25" = "master" }')
-    )
+        "(1.23.5 at go1.23.5; / between lines)",
+        'inferred: upcoming = "1.25": master\'s src/internal/goversion/goversion.go says 25, '
+        "the line after 1.24",
+        'inferred: prerelease = ["1.24"]: release-branch.go1.24 carries go1.24rc3 and no '
+        "release of 1.24",
+    ):
+        assert line in said, made.output
+    assert not any(each.startswith("check: upcoming") for each in said), made.output
+    # Go supports its two newest releases: the config as init wrote it, but for last,
+    # plans the release of those.
+    (ws / "releasekit.toml").write_text(config.replace("last = 3 ", "last = 2 "))
     hold_fixes(ws, go, {**ADVISORY, "id": "GOSA-2026-0001"}, LINES, FIX)
     planned = run(ws, "plan", "--json")
     assert planned.exit_code == 0, planned.output
     lines = {n["line"]: n for n in json.loads(planned.stdout)["lines"]}
     assert [name for name, line in lines.items() if line["release"]] == ["1.23", "1.22"]
+    assert {name: line["branch"] for name, line in lines.items()} == LINES
+
+
+def test_a_goversion_that_says_no_line_after_leaves_a_check(go: Product, tmp_path: Path) -> None:
+    # master's goversion.go not raised yet (24, release-branch.go1.24's): no line to infer.
+    go.commit("master", {GOVERSION: goversion(24)}, "internal/goversion: revert")
+    go.publish("master")
+    git(go.clone, "fetch", "-q", "origin")
+    ws, made = init_go(tmp_path, go)
+    config = (ws / "releasekit.toml").read_text()
+    assert 'upcoming = "1.24" ' in config and "prerelease =" not in config
+    assert any(
+        each.startswith("check: upcoming: release-branch.go1.24 carries the pre-release")
+        for each in made.output.splitlines()
+    ), made.output
 
 
 def test_a_branch_whose_version_file_lags_is_named_in_one_line(go: Product, tmp_path: Path) -> None:
@@ -114,12 +141,7 @@ def test_a_branch_whose_version_file_lags_is_named_in_one_line(go: Product, tmp_
     go.commit("release-branch.go1.22", {"VERSION": version_file("1.22.10")}, "revert VERSION")
     go.publish("release-branch.go1.22")
     git(go.clone, "fetch", "-q", "origin")
-    made = CliRunner().invoke(
-        cli,
-        ["init", str(tmp_path / "ws"), "--name", "Go", "--vendor", "Go", "--prefix", "GOSA",
-         "--repository", str(go.clone)],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
+    _, made = init_go(tmp_path, go)
     assert (
         "check: [[releases.bump]] VERSION is commented out: it does not say "
         "goVERSION / time {date:%Y-%m-%dT%H:%M:%SZ} on 1.22"

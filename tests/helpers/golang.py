@@ -2,7 +2,8 @@
 ``VERSION`` files (tests/fixtures/golang/).
 
 - ``master`` is the next line (1.25): no tag, no ``VERSION`` file (a build there is a
-  devel one), ``src/internal/goversion/goversion.go`` says ``const Version = 25``;
+  devel one), ``src/internal/goversion/goversion.go`` (the real one) says ``const Version
+  = 25``; each release branch keeps its line's;
 - ``release-branch.go1.20`` to ``release-branch.go1.24``, each made at its first release
   candidate (``go1.24rc1``); ``release-branch.go1.24`` is in its candidates
   (``go1.24rc3``), not released;
@@ -40,7 +41,10 @@ def version_file(version: str, time: str = "2025-01-31T21:35:26Z") -> str:
 
 
 def goversion(minor: int) -> str:
-    return f"package goversion\n\nconst Version = {minor}\n"
+    """The real src/internal/goversion/goversion.go, saying ``minor``."""
+    text = (FIXTURES / "goversion.go-22").read_text()
+    assert text.count("const Version = 22\n") == 1
+    return text.replace("const Version = 22\n", f"const Version = {minor}\n")
 
 
 def go_like(root: Path) -> Product:
