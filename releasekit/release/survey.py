@@ -30,7 +30,9 @@ branches and tags as they are (nothing is fetched or written).
   line a live version file on that branch says (Django's main: ``(6, 0, 0, "alpha", 0)``).
 - **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
   holds the newest release is that release's line's branch when no pattern names one.
-- **last** and **esr**: the newest three released lines, fewer when one of them has no branch;
+- **last** and **esr**: the newest three released lines, fewer when one of them has no branch,
+  or when the oldest of them got no release after the newest line's first while one between
+  did (Go's 1.21, whose go1.21.13 came the week before go1.23.0; a guess, and a check says so);
   as ESR, an older line with a branch that still got a release after the newest line's first
   (with ``esr_tag``: whose newest release is spelt so).
 - **Version files** and **changelog**: :mod:`releasekit.release.surveyfiles`.
@@ -60,6 +62,7 @@ from releasekit.release.surveyfiles import (
 from releasekit.release.surveylines import (
     after_prerelease,
     beside_prerelease,
+    ended,
     pre_release_on,
     upcoming_line,
 )
@@ -221,6 +224,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
             last = count
             break
     window = released[:last]
+    gone = ended(by_line, window)  # (Go's 1.21: no release since go1.23.0, 1.22 five)
+    last -= len(gone)
+    window = window[:last]
     first_of_newest = min(t.tag.time for t in by_line[newest.line])
     esr = [
         name
@@ -335,6 +341,14 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     unnamed = _unnamed(facts, versions, newest, development, used, lasting)
     if unnamed is not None and branch_of(newest.line) is None:
         check(unnamed)  # (Mozilla's release and beta: the lines to name instead)
+    elif gone:
+        first = min(by_line[window[0]], key=lambda t: t.tag.time).tag.name
+        were = f"{' and '.join(gone)} {'is' if len(gone) == 1 else 'are'}"
+        check(
+            f"last = {last} is a guess from release dates: {', '.join(gone)} got no release "
+            f"after {first}, {window[-1]} did: if {were} still supported, set "
+            f"last = {last + len(gone)}"
+        )
     elif last < LAST:
         missing = released[last]
         check(f"last = {last}: line {missing} has no branch: create one to support it")

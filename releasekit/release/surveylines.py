@@ -1,6 +1,7 @@
 """``init --repository``: the upcoming line of a clone, and a line in its pre-releases on a
 branch of its own beside it (CPython's 3.14 in its betas while main is 3.15; Kubernetes'
-release-1.32 at v1.32.0-rc.1 while master carries v1.33.0-alpha.0)."""
+release-1.32 at v1.32.0-rc.1 while master carries v1.33.0-alpha.0); and the released lines
+whose releases ended (Go's 1.21, none after go1.23.0)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,18 @@ def beside_prerelease(
     own = pre_release_on(facts, versions, line, branch)
     ahead = newer_preview(facts, versions, line, development)
     return ahead if own is not None else None
+
+
+def ended(by_line: Mapping[str, Sequence[Tagged]], window: Sequence[str]) -> list[str]:
+    """The oldest lines of ``window`` (the newest released lines, newest first) that got no
+    release after the newest line's first, when one between got one: Go's 1.21, whose
+    go1.21.13 came the week before go1.23.0, while 1.22 got five since. None when no older
+    line got one (the newest line's first release is too recent to tell)."""
+    if not window:
+        return []
+    first = min(t.tag.time for t in by_line[window[0]])
+    since = [any(t.tag.time > first for t in by_line[name]) for name in window[1:]]
+    if True not in since:
+        return []
+    kept = len(since) - since[::-1].index(True)  # up to the oldest line that got one
+    return list(window[1 + kept :])

@@ -90,12 +90,13 @@ def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Pa
     # init found no version file: VERSION says go1.23.5, the version glued to a word, and
     # the line after it when that release was made. master has no tag: its goversion.go
     # says 25, as each release branch says its line's, so master is 1.25 and 1.24 in its
-    # candidates (init said to check and wrote upcoming = "1.24").
+    # candidates (init said to check and wrote upcoming = "1.24"). 1.21 got no release
+    # since go1.23.0 while 1.22 did: last = 2, as Go supports (init wrote 3).
     ws, made = init_go(tmp_path, go)
     config = (ws / "releasekit.toml").read_text()
     for setting in (
         'branch = "release-branch.go{line}"', 'tag = "go{version}"', 'upcoming = "1.25" ',
-        'prerelease = ["1.24"] ', 'branches = { "1.25" = "master" } ', "esr = [] ",
+        'prerelease = ["1.24"] ', 'branches = { "1.25" = "master" } ', "last = 2 ", "esr = [] ",
     ):  # fmt: skip
         assert setting in config, setting
     assert "\n[[releases.bump]]" in config and 'path = "VERSION"' in config
@@ -108,12 +109,13 @@ def test_init_reads_gos_branches_tags_and_version_file(go: Product, tmp_path: Pa
         "the line after 1.24",
         'inferred: prerelease = ["1.24"]: release-branch.go1.24 carries go1.24rc3 and no '
         "release of 1.24",
+        "inferred: last = 2: 1.23, 1.22",
+        "check: last = 2 is a guess from release dates: 1.21 got no release after go1.23.0, "
+        "1.22 did: if 1.21 is still supported, set last = 3",
     ):
         assert line in said, made.output
     assert not any(each.startswith("check: upcoming") for each in said), made.output
-    # Go supports its two newest releases: the config as init wrote it, but for last,
-    # plans the release of those.
-    (ws / "releasekit.toml").write_text(config.replace("last = 3 ", "last = 2 "))
+    # The config as init wrote it plans the release of the two supported lines.
     hold_fixes(ws, go, {**ADVISORY, "id": "GOSA-2026-0001"}, LINES, FIX)
     planned = run(ws, "plan", "--json")
     assert planned.exit_code == 0, planned.output

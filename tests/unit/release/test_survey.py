@@ -599,3 +599,32 @@ def test_the_marker_guess_of_a_changelog_after_its_generated_table_of_contents()
     real = (REPO_ROOT / "tests" / "fixtures" / "kubernetes" / "CHANGELOG-1.31.md").read_text()
     assert marker_guess(real) == "<!-- END MUNGE: GENERATED_TOC -->"
     assert marker_guess("<!-- BEGIN X -->\n# 1.0\n") == "<!-- BEGIN X -->"  # no end: as before
+
+
+@pytest.mark.parametrize(
+    ("order", "last"),
+    [
+        # Go's: go1.21.13 the week before go1.23.0, then go1.23.1 with go1.22.7: 1.21 ended.
+        (["go1.21.0", "go1.22.0", "go1.21.13", "go1.22.6", "go1.23.0", "go1.23.1", "go1.22.7"], 2),
+        # Right after go1.23.0 no older line got a release since: too soon to tell.
+        (["go1.21.0", "go1.22.0", "go1.21.13", "go1.22.6", "go1.23.0"], 3),
+        # 1.21 got one after go1.23.0 too: all three go on.
+        (["go1.21.0", "go1.22.0", "go1.23.0", "go1.21.14", "go1.22.7"], 3),
+    ],
+)
+def test_the_oldest_lines_without_a_release_since_the_newest_lines_first_end_last(
+    order: list[str], last: int
+) -> None:
+    lines = ("1.21", "1.22", "1.23")
+    branches = {
+        f"release-branch.go{line}": [tag for tag in order if tag.startswith(f"go{line}.")]
+        for line in lines
+    }
+    survey = infer(facts({**branches, "master": []}, [(tag, "") for tag in order]), "clone")
+    assert survey.table.last == last
+    said = (
+        "last = 2 is a guess from release dates: 1.21 got no release after go1.23.0, 1.22 "
+        "did: if 1.21 is still supported, set last = 3"
+    )
+    assert (said in survey.checks) == (last == 2)
+    assert survey.table.esr == ()
