@@ -2,9 +2,10 @@
 :mod:`releasekit.release.survey`:
 
 - **Version files** (:func:`find_bumps`): the files of the newest release's tree with the
-  common names of a version file (and a package's ``__init__.py`` two directories down at
-  most) that hold its version on one line (or, holding none, its third number in one
-  define, Ruby's ``#define RUBY_VERSION_TEENY {micro}``, or its numbers apart, Django's
+  common names of a version file or a C header's ending, ``*_version.h`` (and a package's
+  ``__init__.py`` two directories down at most) that hold its version on one line (or,
+  holding none, its third number in one define, Ruby's
+  ``#define RUBY_VERSION_TEENY {micro}``, or its numbers apart, Django's
   ``VERSION = ({major}, {minor}, {micro}, "final", 0)``), or glued to the word of the tag
   as the tag writes it (Go's ``go1.23.4``: ``go{version}``, with the ``time`` line after
   it that says when, ``time {date:%Y-%m-%dT%H:%M:%SZ}``); in a C header, each define that
@@ -44,6 +45,7 @@ from releasekit.release.versionfiles import (
     LINE_FILES,
     NOT_THE_PRODUCT,
     PACKAGE_FILES,
+    VERSION_ENDINGS,
     VERSION_FILES,
     glued_word,
     holds,
@@ -69,7 +71,9 @@ def find_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> tuple[Bump, .
     version = str(newest.version)
     found: list[Bump] = []
     glued = glued_word(survey.table.tag)
-    paths = repo.files_named(newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT)
+    paths = repo.files_named(
+        newest.tag.commit, VERSION_FILES, depth=3, skip=NOT_THE_PRODUCT, endings=VERSION_ENDINGS
+    )
     paths += repo.files_named(newest.tag.commit, PACKAGE_FILES, depth=2, skip=NOT_THE_PRODUCT)
     for path in paths:
         text = text_at(repo, newest.tag.commit, path)

@@ -22,11 +22,10 @@ VERSION_FILES = frozenset(
         "version.txt",
         "milestone.txt",  # Mozilla's config/milestone.txt (browser/config/version.txt beside)
         "version.h",
-        # Version headers by their projects' names: each writes the version's numbers in
-        # defines (releasekit.release.versiondefines), and the whole version in one or none.
+        # Version headers by their projects' names (and any *_version.h: VERSION_ENDINGS):
+        # each writes the version's numbers in defines (releasekit.release.versiondefines),
+        # and the whole version in one or none.
         "patchlevel.h",  # CPython's Include/patchlevel.h
-        "node_version.h",  # Node.js's src/node_version.h
-        "php_version.h",  # PHP's main/php_version.h
         "zend.h",  # PHP's Zend/zend.h: the Zend Engine's version, "4.3.15"
         "nginx.h",  # nginx's src/core/nginx.h
         "package.json",
@@ -43,6 +42,10 @@ VERSION_FILES = frozenset(
 # branch too, where no tag nor version file says it: Go's, "const Version = 25" on master
 # while release-branch.go1.24 says 24 (master has no VERSION file).
 LINE_FILES = ("src/internal/goversion/goversion.go",)
+# The endings of the names of version files, searched as deep as VERSION_FILES in the same
+# walk: a C header named for its project (Node.js's src/node_version.h, PHP's
+# main/php_version.h, c-ares' include/ares_version.h).
+VERSION_ENDINGS = ("_version.h",)
 # A package's own __init__.py, which may carry its version (Django's django/__init__.py:
 # VERSION = (5, 1, 4, "final", 0)); searched less deep than the names above, as every
 # package of a tree has one.

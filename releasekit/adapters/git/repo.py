@@ -179,11 +179,19 @@ class ProductRepo(RefReader):
         return TreeEditor(self.raw, tree)
 
     def files_named(
-        self, commit: str, names: frozenset[str], *, depth: int, skip: frozenset[str]
+        self,
+        commit: str,
+        names: frozenset[str],
+        *,
+        depth: int,
+        skip: frozenset[str],
+        endings: tuple[str, ...] = (),
     ) -> list[str]:
-        """Paths of the files called one of ``names`` in ``commit``'s tree, at most ``depth``
-        directories down, outside directories called one of ``skip``."""
-        return files_named(self.raw, self.commit(commit).tree, names, depth=depth, skip=skip)
+        """Paths of the files called one of ``names`` (or ending in one of ``endings``) in
+        ``commit``'s tree, at most ``depth`` directories down, outside directories called
+        one of ``skip``."""
+        tree = self.commit(commit).tree
+        return files_named(self.raw, tree, names, depth=depth, skip=skip, endings=endings)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return ancestor == descendant or bool(self.raw.descendant_of(descendant, ancestor))

@@ -30,9 +30,11 @@ def files_named(
     *,
     depth: int,
     skip: frozenset[str] = frozenset(),
+    endings: tuple[str, ...] = (),
 ) -> list[str]:
-    """Paths of the files called one of ``names`` in ``tree``, at most ``depth`` directories
-    down, not inside a directory called one of ``skip``; shallowest first, then by name."""
+    """Paths of the files called one of ``names`` (or whose names end in one of
+    ``endings``) in ``tree``, at most ``depth`` directories down, not inside a directory
+    called one of ``skip``; shallowest first, then by name."""
     found: list[str] = []
     level: list[tuple[str, pygit2.Tree]] = [("", raw[tree].peel(pygit2.Tree))]
     for down in range(depth + 1):
@@ -40,7 +42,7 @@ def files_named(
         for prefix, current in level:
             for entry in current:
                 name = entry.name or ""
-                if entry.filemode in BLOB_MODES and name in names:
+                if entry.filemode in BLOB_MODES and (name in names or name.endswith(endings)):
                     found.append(prefix + name)
                 elif entry.filemode == FileMode.TREE and down < depth and name not in skip:
                     deeper.append((f"{prefix}{name}/", raw[entry.id].peel(pygit2.Tree)))

@@ -7,7 +7,12 @@ from __future__ import annotations
 import pytest
 
 from releasekit.release.versiondefines import set_flags, suffix_line
-from releasekit.release.versionfiles import VERSION_FILES, read_version, version_formats
+from releasekit.release.versionfiles import (
+    VERSION_ENDINGS,
+    VERSION_FILES,
+    read_version,
+    version_formats,
+)
 from tests.helpers.nginx import nginx_h
 from tests.helpers.node import node_version_h
 from tests.helpers.paths import REPO_ROOT
@@ -19,8 +24,12 @@ ZEND = '#define ZEND_VERSION "4.{minor}.{micro}"'
 
 
 def test_the_headers_are_found_by_their_names() -> None:
-    for name in ("node_version.h", "nginx.h", "php_version.h", "zend.h", "patchlevel.h"):
+    for name in ("nginx.h", "zend.h", "patchlevel.h", "version.h"):
         assert name in VERSION_FILES
+    # Any *_version.h (c-ares' ares_version.h too), not a name that only contains it.
+    for name in ("node_version.h", "php_version.h", "ares_version.h"):
+        assert name.endswith(VERSION_ENDINGS)
+    assert not "node_version.hpp".endswith(VERSION_ENDINGS)
 
 
 @pytest.mark.parametrize(
