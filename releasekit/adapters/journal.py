@@ -5,7 +5,9 @@ A step is marked ``done`` only after the outside party confirmed it (the remote 
 back, the SMTP server's 250, the API's answer), and every mark is committed before the next
 step starts. A re-run asks :meth:`Journal.is_done` first, so it resumes where it stopped and
 never repeats an e-mail or a push. Only this module opens the journal; a journal that cannot
-be read or written (a full disk) is a JournalError naming it, and the command stops there.
+be read or written (a full disk) is a JournalError naming it, and the command stops there;
+one damaged or edited by hand (not a database, a row releasekit does not write) is bad input,
+a JournalDamaged naming the file, the row and the field (exit 2).
 
 Details stored with a step are ids, ref names, object ids, Message-IDs: never secrets and
 never advisory text.
@@ -25,10 +27,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from releasekit.support import fsutil, timefmt
-from releasekit.support.errors import JournalError, Refused
+from releasekit.support.errors import JournalDamaged, JournalError, Problem, Refused
+from releasekit.support.text import visible
 
 JOURNAL_NAME = "journal.sqlite3"
 Status = Literal["started", "done", "failed"]
+STATUSES = ("started", "done", "failed")
+# SQLite's result codes for a file that is no database or a damaged one (a file cut short,
+# overwritten): bad input, unlike a full disk or a lock held by another process.
+_DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS steps (
@@ -50,6 +57,7 @@ class Step:
     detail: dict[str, Any]
     attempts: int
     updated: str  # ISO 8601 UTC of the last change
+    row: int  # its row (SQLite's rowid): the "line" an error about it names
 
 
 class Journal:
@@ -76,6 +84,11 @@ class Journal:
         try:
             yield
         except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", None) or 0
+            if code & 0xFF in _DAMAGED_CODES:  # (an extended code's low byte is its kind)
+                raise JournalDamaged(
+                    [Problem(self.path, None, None, f"the journal is damaged: {exc}")]
+                ) from exc
             raise JournalError(f"{self.path}: the journal cannot be used: {exc}") from exc
 
     @classmethod
@@ -100,7 +113,8 @@ class Journal:
     def get(self, key: str) -> Step | None:
         with self._failing():
             row = self._db.execute(
-                "SELECT key, status, detail, attempts, updated FROM steps WHERE key = ?", (key,)
+                "SELECT rowid, key, status, detail, attempts, updated FROM steps WHERE key = ?",
+                (key,),
             ).fetchone()
         return self._step(row) if row else None
 
@@ -112,34 +126,45 @@ class Journal:
         """Every step whose key starts with ``prefix``, in key order."""
         with self._failing():
             rows = self._db.execute(
-                "SELECT key, status, detail, attempts, updated FROM steps "
+                "SELECT rowid, key, status, detail, attempts, updated FROM steps "
                 "WHERE substr(key, 1, ?) = ? ORDER BY key",
                 (len(prefix), prefix),
             ).fetchall()
         return [self._step(row) for row in rows]
 
     def _step(self, row: tuple[Any, ...]) -> Step:
-        """A row as a Step; a row whose detail is not a JSON object (the file edited or
-        damaged by hand, where SQLite itself finds nothing wrong) is a JournalError."""
-        key, status, detail, attempts, updated = row
+        """A row as a Step; a row releasekit does not write (the file edited or damaged by
+        hand, where SQLite itself finds nothing wrong) is a JournalDamaged naming the row
+        and its column: a detail that is no JSON object, a status it does not know, a count
+        of attempts that is no whole number or a time that is no instant."""
+        rowid, key, status, detail, attempts, updated = row
+        step = str(key)
         try:
             parsed = json.loads(detail)
         except (TypeError, ValueError):
             parsed = None
         if not isinstance(parsed, dict):
-            raise JournalError(
-                f"{self.path}: the journal cannot be used: the detail of step {key} "
-                "is not a JSON object"
-            )
-        return Step(key, status, parsed, attempts, updated)
+            raise self._bad(rowid, "detail", f"step {visible(step)} is not a JSON object")
+        if status not in STATUSES:
+            found = visible(repr(status))
+            raise self._bad(rowid, "status", f"step {visible(step)} has status {found}")
+        if not isinstance(attempts, int) or attempts < 0:
+            raise self._bad(rowid, "attempts", f"step {visible(step)} has no count of attempts")
+        try:
+            instant(updated)
+        except ValueError:
+            raise self._bad(rowid, "updated", f"step {visible(step)} has no time") from None
+        return Step(step, status, parsed, attempts, updated, rowid)
 
-    def damaged(self, step: Step, writer: str) -> JournalError:
-        """The error for ``step`` when its detail is not as ``writer`` writes it (a field
-        missing or of another type: the file edited or damaged by hand)."""
-        return JournalError(
-            f"{self.path}: the journal cannot be used: the detail of step {step.key} "
-            f"is not as {writer} writes it"
+    def _bad(self, row: int, field: str, what: str) -> JournalDamaged:
+        return JournalDamaged(
+            [Problem(self.path, row, field, f"{what} (the journal was edited or damaged)")]
         )
+
+    def damaged(self, step: Step, writer: str, field: str = "detail") -> JournalDamaged:
+        """The error for ``step`` when its detail is not as ``writer`` writes it (``field``
+        missing or of another type: the file edited or damaged by hand)."""
+        return self._bad(step.row, field, f"step {visible(step.key)} is not as {writer} writes it")
 
     def start(self, key: str, now: datetime, detail: dict[str, Any] | None = None) -> Step:
         """Mark ``key`` started (counting attempts); refuses a step that is already done."""

@@ -316,7 +316,7 @@ def _after_push(run: Run, report: LiftReport, answers: Answers) -> None:
     try:
         report.released = released = journal.instant(push_step.detail.get("released"))
     except ValueError:
-        raise run.book.damaged(push_step, "a lift's push") from None
+        raise run.book.damaged(push_step, "a lift's push", "detail.released") from None
     report.fixed = fixed = {k: dict(v) for k, v in pushed.fixed.items()}
     report.updates = list(pushed.updates)
     try:

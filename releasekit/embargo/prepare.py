@@ -69,15 +69,19 @@ class Prepared:
         clone). A step journalled by an older releasekit has no ``unfixed``: None (the gaps
         are guessed). A detail not as :meth:`journal_detail` writes it is a JournalError."""
         detail = step.detail
+        field = "updates"  # (the one read when a ValueError says it is not as written)
         try:
             updates = tuple(_ref_update(u) for u in _items(detail.get("updates")))
+            field = "fixed"
             fixed = {k: _text_map(v) for k, v in _text_map(detail.get("fixed"), dict).items()}
+            field = "fix_commits"
             fix_commits = _text_map(detail.get("fix_commits", {}))
+            field = "unfixed"
             unfixed = detail.get("unfixed")
             if unfixed is not None:
                 unfixed = {k: _texts(v) for k, v in _text_map(unfixed, list).items()}
         except ValueError:
-            raise book.damaged(step, "a lift's push") from None
+            raise book.damaged(step, "a lift's push", f"detail.{field}") from None
         return cls(None, updates, fixed, fix_commits, unfixed)
 
 

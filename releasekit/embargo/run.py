@@ -131,11 +131,11 @@ def _runs(book: journal.Journal) -> list[journal.Step]:
         try:
             journal.instant(detail.get("instant"))
         except ValueError:
-            raise book.damaged(step, "a lift's run") from None
-        if not isinstance(detail.get("run"), str) or not isinstance(ids, list):
-            raise book.damaged(step, "a lift's run")
-        if not all(isinstance(i, str) for i in ids):
-            raise book.damaged(step, "a lift's run")
+            raise book.damaged(step, "a lift's run", "detail.instant") from None
+        if not isinstance(detail.get("run"), str):
+            raise book.damaged(step, "a lift's run", "detail.run")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise book.damaged(step, "a lift's run", "detail.ids")
         found.append(step)
     return found
 

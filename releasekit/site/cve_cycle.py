@@ -135,7 +135,7 @@ def _when(journal: Journal, step: Step, name: str) -> datetime:
     try:
         return instant(step.detail.get(name))
     except ValueError:
-        raise journal.damaged(step, "a CVE reservation") from None
+        raise journal.damaged(step, "a CVE reservation", f"detail.{name}") from None
 
 
 def _record(

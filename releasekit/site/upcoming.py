@@ -28,7 +28,6 @@ import orjson
 from releasekit.adapters import journal
 from releasekit.model.config import Settings
 from releasekit.support import timefmt
-from releasekit.support.errors import JournalError
 
 ICS, JSON = "upcoming.ics", "upcoming.json"
 FILES = (ICS, JSON)
@@ -92,25 +91,35 @@ def announced(state_dir: Path) -> list[Announced]:
                 continue
             try:
                 found.append(_read(step.detail, [m.updated for m in sent]))
-            except (KeyError, TypeError, ValueError):  # not as record() writes it: damage
-                raise JournalError(
-                    f"{book.path}: the journal cannot be used: the detail of step {step.key} "
-                    "is not as an announcement writes it"
-                ) from None
+            except _NotAsWritten as exc:  # not as record() writes it: damage
+                raise book.damaged(step, "an announcement", f"detail.{exc.field}") from None
     found.sort(key=lambda a: (a.announced, a.release))
     return found
 
 
+class _NotAsWritten(Exception):
+    """A journalled pre-announcement whose ``field`` is missing or of another type."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
 def _read(detail: dict[str, Any], sent: Sequence[str]) -> Announced:
     """A pre-announcement as :func:`record` journalled it, and the times its messages were
-    accepted; KeyError, TypeError or ValueError when it is not that."""
-    return Announced(
-        _instant(detail["release"]),
-        min(_instant(updated) for updated in sent),
-        str(detail["highest"]),
-        tuple(Line(str(a), str(b), bool(c)) for a, b, c in detail["lines"]),
-        tuple(str(ident) for ident in detail["ids"]),
-    )
+    accepted (instants, as the journal checks); _NotAsWritten when it is not that."""
+    field = "release"
+    try:
+        release = _instant(detail["release"])
+        field = "highest"
+        highest = str(detail["highest"])
+        field = "lines"
+        lines = tuple(Line(str(a), str(b), bool(c)) for a, b, c in detail["lines"])
+        field = "ids"
+        ids = tuple(str(ident) for ident in detail["ids"])
+    except (KeyError, TypeError, ValueError):
+        raise _NotAsWritten(field) from None
+    return Announced(release, min(_instant(updated) for updated in sent), highest, lines, ids)
 
 
 def key(entries: Sequence[Announced]) -> str:

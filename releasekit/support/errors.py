@@ -158,5 +158,15 @@ class JournalError(NotDone):
     before its next step; a step it had started is looked at again on the next run."""
 
 
+class JournalDamaged(InputProblems, JournalError):
+    """The journal file is damaged or was edited by hand: not a database, or a row that
+    releasekit does not write (a detail that is no JSON object, a field missing or of another
+    type, a status it does not know). Bad input from a file (exit 2), found before anything
+    is changed; its line is the row's number (SQLite's rowid). Still a JournalError, so that
+    a run whose push had started says that refs may be public."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class Refused(NotDone):
     """A step refused to run now (before the embargo, without confirmation, ...)."""

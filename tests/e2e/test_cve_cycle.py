@@ -442,11 +442,15 @@ def test_a_service_that_does_not_answer_is_one_line_and_exit_1(
 
 
 @pytest.mark.parametrize(
-    ("status", "detail"),
+    ("status", "detail", "field"),
     [
-        ("done", {"advisory": ID, "cve": "CVE-2026-10001"}),  # no reserved
-        ("done", {"advisory": ID, "cve": "CVE-2026-10001", "reserved": "2026-12-05"}),  # no zone
-        ("started", {"advisory": ID, "asked": 20261205}),
+        ("done", {"advisory": ID, "cve": "CVE-2026-10001"}, "reserved"),  # no reserved
+        (  # no zone
+            "done",
+            {"advisory": ID, "cve": "CVE-2026-10001", "reserved": "2026-12-05"},
+            "reserved",
+        ),
+        ("started", {"advisory": ID, "asked": 20261205}, "asked"),
     ],
 )
 def test_a_damaged_reservation_step_is_one_line_naming_it(
@@ -456,6 +460,7 @@ def test_a_damaged_reservation_step_is_one_line_naming_it(
     run: Run,
     status: str,
     detail: dict[str, object],
+    field: str,
 ) -> None:
     # A reservation step edited or damaged between runs: reading its instant was a KeyError,
     # a TypeError (a naive datetime, later) or a ValueError traceback.
@@ -472,10 +477,11 @@ def test_a_damaged_reservation_step_is_one_line_naming_it(
     before = front(cve_ws)
     result = at(NOW, run, "cve", "reserve", ID)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input from a file (it was 1)
     assert result.stderr.splitlines() == [
-        f"releasekit: error: {state / 'journal.sqlite3'}: the journal cannot be used: the "
-        f"detail of step cve-reserve:{ID}:001 is not as a CVE reservation writes it"
+        f"releasekit: error: {state / 'journal.sqlite3'}:1: detail.{field}: step "
+        f"cve-reserve:{ID}:001 is not as a CVE reservation writes it "
+        "(the journal was edited or damaged)"
     ]
     assert front(cve_ws) == before
     assert posts(fake, "/api/cve-id") == 0

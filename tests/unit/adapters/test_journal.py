@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.adapters.journal import Journal, exclusive
-from releasekit.support.errors import JournalError, Refused
+from releasekit.support.errors import EXIT_BAD_INPUT, JournalDamaged, JournalError, Refused
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
@@ -134,35 +135,65 @@ def test_a_lock_file_that_is_a_fifo_still_locks(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(os.lstat(tmp_path / "lift.lock").st_mode)
 
 
-def test_a_damaged_journal_is_one_error_naming_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cut", [None, 50, 4096, -100])
+def test_a_damaged_journal_is_bad_input_naming_it(tmp_path: Path, cut: int | None) -> None:
+    # Overwritten, or cut short (its header, a page): bad input from a file (exit 2), as a
+    # JournalError still, unlike a full disk or a lock (exit 1). It was exit 1.
     path = tmp_path / "journal.sqlite3"
-    path.write_bytes(b"not a database, whatever it was " * 200)
-    with pytest.raises(JournalError) as caught:
-        Journal.open(tmp_path)
-    assert str(caught.value).startswith(f"{path}: the journal cannot be used: ")
+    if cut is None:
+        path.write_bytes(b"not a database, whatever it was " * 200)
+    else:
+        with Journal.open(tmp_path) as journal:
+            for n in range(50):
+                journal.start(f"lift/run-{n}/run", NOW, {"run": f"run-{n}", "pad": "x" * 200})
+        path.write_bytes(path.read_bytes()[:cut])
+    with pytest.raises(JournalDamaged) as caught, Journal.open(tmp_path) as journal:
+        journal.steps("lift/")
+    assert isinstance(caught.value, JournalError)
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    # (SQLite may find the file damaged, or read a row cut short: either names the file)
+    whole, row = (
+        ": the journal is damaged: .+",
+        r":\d+: \w+: .+ \(the journal was edited or damaged\)",
+    )
+    assert re.fullmatch(f"{re.escape(str(path))}({whole}|{row})", str(caught.value))
     fds = Path("/proc/self/fd")
     assert not [fd for fd in fds.iterdir() if os.path.realpath(fd) == str(path.resolve())]
 
 
-@pytest.mark.parametrize("detail", ["{not json", "[]", "null"])
-def test_a_step_damaged_inside_the_database_is_one_error_naming_it(
-    tmp_path: Path, detail: str
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("detail", "{not json", "detail: step lift/run-1/run is not a JSON object"),
+        ("detail", "[]", "detail: step lift/run-1/run is not a JSON object"),
+        ("detail", "null", "detail: step lift/run-1/run is not a JSON object"),
+        ("status", "skipped", "status: step lift/run-1/run has status 'skipped'"),
+        ("attempts", "two", "attempts: step lift/run-1/run has no count of attempts"),
+        ("updated", "yesterday", "updated: step lift/run-1/run has no time"),
+        ("updated", 5, "updated: step lift/run-1/run has no time"),
+    ],
+)
+def test_a_step_damaged_inside_the_database_is_bad_input_naming_its_row(
+    tmp_path: Path, column: str, value: object, said: str
 ) -> None:
-    # SQLite finds nothing wrong with the file: the detail of one row was damaged (edited by
-    # hand). Reading it was a JSONDecodeError (or a list taken for a dict): a traceback.
+    # SQLite finds nothing wrong with the file: one column of one row was damaged (edited by
+    # hand; a status past the CHECK with ignore_check_constraints). Reading the detail was a
+    # JSONDecodeError (or a list taken for a dict): a traceback; then exit 1, no row named.
     with Journal.open(tmp_path) as journal:
+        journal.start("lift/run-0/run", NOW, {"run": "run-0"})
         journal.start("lift/run-1/run", NOW, {"run": "run-1"})
     db = sqlite3.connect(tmp_path / "journal.sqlite3")
     with db:
-        db.execute("UPDATE steps SET detail = ? WHERE key = 'lift/run-1/run'", (detail,))
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute(f"UPDATE steps SET {column} = ? WHERE key = 'lift/run-1/run'", (value,))  # noqa: S608
     db.close()
     with Journal.open(tmp_path) as journal:
         for read in (lambda: journal.steps("lift/"), lambda: journal.get("lift/run-1/run")):
-            with pytest.raises(JournalError) as caught:
+            with pytest.raises(JournalDamaged) as caught:
                 read()
+            assert caught.value.exit_code == EXIT_BAD_INPUT
             assert str(caught.value) == (
-                f"{tmp_path / 'journal.sqlite3'}: the journal cannot be used: the detail of "
-                "step lift/run-1/run is not a JSON object"
+                f"{tmp_path / 'journal.sqlite3'}:2: {said} (the journal was edited or damaged)"
             )
 
 

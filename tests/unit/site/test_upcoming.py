@@ -13,7 +13,7 @@ import pytest
 
 from releasekit.adapters.journal import Journal
 from releasekit.site import upcoming
-from releasekit.support.errors import JournalError
+from releasekit.support.errors import EXIT_BAD_INPUT, JournalDamaged
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.sites import marked
@@ -165,20 +165,35 @@ def test_an_announcement_after_the_last_build_s_clock_shows_when_its_time_comes(
     assert entry["announced"] == "2026-11-28T09:30:00Z"
 
 
+NOT_AS_WRITTEN = "is not as an announcement writes it"
+
+
 @pytest.mark.parametrize(
-    ("prefix", "column", "value"),
+    ("prefix", "column", "value", "field", "said"),
     [
-        ("upcoming/", "detail", "{not json"),
-        ("upcoming/", "detail", "null"),
-        ("upcoming/", "detail", "{}"),
-        ("upcoming/", "detail", '{"release": "soon", "highest": "high", "lines": [], "ids": []}'),
-        ("upcoming/", "detail", '{"release": 1, "highest": "high", "lines": [1], "ids": []}'),
-        ("announce/", "detail", "[1, 2]"),
-        ("announce/", "updated", "2026-11-28T09:30:00"),  # no zone
+        ("upcoming/", "detail", "{not json", "detail", "is not a JSON object"),
+        ("upcoming/", "detail", "null", "detail", "is not a JSON object"),
+        ("upcoming/", "detail", "{}", "detail.release", NOT_AS_WRITTEN),
+        (
+            "upcoming/",
+            "detail",
+            '{"release": "soon", "highest": "high", "lines": [], "ids": []}',
+            "detail.release",
+            NOT_AS_WRITTEN,
+        ),
+        (
+            "upcoming/",
+            "detail",
+            '{"release": "2026-12-01T14:00:00Z", "highest": "high", "lines": [1], "ids": []}',
+            "detail.lines",
+            NOT_AS_WRITTEN,
+        ),
+        ("announce/", "detail", "[1, 2]", "detail", "is not a JSON object"),
+        ("announce/", "updated", "2026-11-28T09:30:00", "updated", "has no time"),  # no zone
     ],
 )
-def test_a_damaged_announcement_in_the_journal_is_one_error_naming_it(
-    ws: Workspace, prefix: str, column: str, value: str
+def test_a_damaged_announcement_in_the_journal_is_bad_input_naming_its_row(
+    ws: Workspace, prefix: str, column: str, value: str, field: str, said: str
 ) -> None:
     marked(ws, 7, released=None, embargo="2026-12-01T14:00:00Z")
     state = ws.root / ".releasekit"
@@ -190,10 +205,12 @@ def test_a_damaged_announcement_in_the_journal_is_one_error_naming_it(
     }[column]
     with sqlite3.connect(path) as db:
         db.execute(update, (value, f"{prefix}%"))
+        [row] = db.execute("SELECT rowid, key FROM steps WHERE key LIKE ?", (f"{prefix}%",))
     db.close()
-    with pytest.raises(JournalError) as caught:
+    with pytest.raises(JournalDamaged) as caught:
         publish_at(ws, "2026-11-28T10:00:00Z")
-    said = str(caught.value)
-    assert said.startswith(f"{path}: the journal cannot be used: the detail of step ")
-    assert said.endswith((" is not a JSON object", " is not as an announcement writes it"))
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert str(caught.value) == (
+        f"{path}:{row[0]}: {field}: step {row[1]} {said} (the journal was edited or damaged)"
+    )
     assert not (ws.root / "site").exists()
