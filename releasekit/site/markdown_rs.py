@@ -32,7 +32,8 @@ kept like this:
   keeps (no-break space, ...), NUL; an autolink whose text the pure path shows decoded
   (``%20``, punycode); userinfo and IPv6 hosts (normalised differently); a fence left open at
   a text's end without a final line end; a list or table row after a quote's or table's lines
-  (lazy continuation); a one-column table; tabs in a table's rows. Fixed in the post-step: a
+  (lazy continuation), and an indented line there with a code span across its line break; a
+  one-column table; tabs in a table's rows. Fixed in the post-step: a
   fence right after a tight list item's text (no line end before ``<pre>``) and an empty
   quote (``<blockquote></blockquote>``).
 
@@ -216,6 +217,21 @@ def _lazy_list(text: str) -> bool:
     return False
 
 
+def _lazy_indented(text: str) -> bool:
+    """True when an indented line continues a quote's lines lazily (no ``>``): markdown-it-py
+    keeps its indentation in a code span that the line break falls in, markdown-it-pyrs
+    drops it (``> a `x`` then ``    b` c``: ``x     b`` against ``x b``)."""
+    quoted = False
+    for line in text.split("\n"):
+        if not line.strip():
+            quoted = False
+        elif _QUOTE_LINE.match(line):
+            quoted = True
+        elif quoted and line[0] in " \t":
+            return True
+    return False
+
+
 def _deep(text: str) -> bool:
     """True when a line starts with :data:`MAX_PREFIX` or more container characters."""
     if len(text) < MAX_PREFIX:
@@ -257,6 +273,8 @@ def render(text: str) -> str | None:
     if _deep(text) or _odd_space(text):
         return None
     if (">" in text or "|" in text) and _lazy_list(text):
+        return None
+    if ">" in text and "`" in text and _lazy_indented(text):
         return None
     if ("|" in text or ":-" in text or "-:" in text) and _ONE_COLUMN.search(text) is not None:
         return None

@@ -141,6 +141,21 @@ def test_line_shapes_after_a_carriage_return_render_as_untuned(text: str) -> Non
     assert markdown.pure_html(text) == REFERENCE.render(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> a `x\n    b` c",
+        "> a\n> `x\n    b` c",
+        "> - a `x\n    b` c",
+        "> quote\n> more\n`code` and ``c`d`` and `unclosed\n    indented code\n`unclosed",
+    ],
+)
+def test_an_indented_lazy_line_in_a_code_span_renders_as_untuned(text: str) -> None:
+    # An indented line that continues a quote lazily, inside a code span: markdown-it-pyrs
+    # dropped the indentation that markdown-it-py keeps (found by the test below).
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
