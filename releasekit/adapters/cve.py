@@ -128,11 +128,13 @@ def _retry_after(value: str) -> str:
         return f"; try again in {int(value)} s"
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        # (a date at the edge of the calendar, 9999-12-31 at -0100, has no UTC instant)
+        utc = when.astimezone(UTC) if when.tzinfo is not None else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return ""
-    if when.tzinfo is None:
+    if utc is None:
         return ""
-    return f"; try again after {when.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    return f"; try again after {utc:%Y-%m-%dT%H:%M:%SZ}"
 
 
 class Refused(Exception):

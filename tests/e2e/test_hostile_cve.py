@@ -165,8 +165,10 @@ def test_an_answer_too_large_is_not_read_whole(
             "HTTP 429 RATE_LIMITED; try again after 2026-12-06T12:00:00Z",
         ),
         (retry_after("soon\x1b[31m"), "HTTP 429 RATE_LIMITED"),
+        # a date with no UTC instant (past year 9999 once moved to UTC): no time said
+        (retry_after("Fri, 31 Dec 9999 23:59:59 -0100"), "HTTP 429 RATE_LIMITED"),
     ],
-    ids=["html", "429", "429-seconds", "429-date", "429-garbage"],
+    ids=["html", "429", "429-seconds", "429-date", "429-garbage", "429-past-9999"],
 )
 def test_each_failure_says_what_happened(
     ws: Workspace, run: Run, creds: None, answer: Answer, said: str
