@@ -151,6 +151,7 @@ class Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
                 )
                 if not 300 <= response.status_code < 400:
                     response._content = _body(response)
+                    response.__class__ = _Answer
             except requests.RequestException:
                 if deadline.passed or time.monotonic() >= deadline.end:
                     raise TimedOut(f"no answer within {self.timeout:g} s") from None
@@ -208,3 +209,17 @@ def _body(response: requests.Response) -> bytes:
             raise too_large
         pieces.append(piece)
     return b"".join(pieces)
+
+
+class _Answer(requests.Response):
+    """A response whose JSON nested deeper than the parser's recursion, or with a number of
+    more digits than Python converts, is not JSON (requests' JSONDecodeError, which every
+    caller of ``json()`` catches) instead of a RecursionError or ValueError no caller does."""
+
+    def json(self, **kwargs: Any) -> Any:
+        try:
+            return super().json(**kwargs)
+        except requests.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:
+            raise requests.JSONDecodeError(type(exc).__name__, "", 0) from None

@@ -34,6 +34,7 @@ NOW = datetime(2026, 11, 5, 10, 20, 30, tzinfo=UTC)
 ID = "ACSA-2026-0001"
 KEY = "MARKER-KEY-0123456789"
 TITLE = "MARKER-TITLE-0001"
+DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 @pytest.fixture
@@ -167,8 +168,22 @@ def test_an_answer_too_large_is_not_read_whole(
         (retry_after("soon\x1b[31m"), "HTTP 429 RATE_LIMITED"),
         # a date with no UTC instant (past year 9999 once moved to UTC): no time said
         (retry_after("Fri, 31 Dec 9999 23:59:59 -0100"), "HTTP 429 RATE_LIMITED"),
+        # JSON nested past the parser's recursion, a number past Python's digits: not JSON
+        (status(200, DEEP), "an answer that is not JSON"),
+        (status(200, b'{"cve_ids": [' + b"9" * 5000 + b"]}"), "an answer that is not JSON"),
+        (status(500, DEEP), "HTTP 500"),
     ],
-    ids=["html", "429", "429-seconds", "429-date", "429-garbage", "429-past-9999"],
+    ids=[
+        "html",
+        "429",
+        "429-seconds",
+        "429-date",
+        "429-garbage",
+        "429-past-9999",
+        "deep",
+        "long-number",
+        "500-deep",
+    ],
 )
 def test_each_failure_says_what_happened(
     ws: Workspace, run: Run, creds: None, answer: Answer, said: str
