@@ -118,6 +118,14 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TlsPool}
 
 
+class _Session(requests.Session):
+    """requests' session that reads no redirect's target: it is not followed, and requests
+    would parse its Location even so (a ValueError for one that is not a URL)."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 class Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
     """cvelib's client, its requests made as to a server that is not trusted: a redirect
     is not followed (the credentials go in headers of cvelib's own, which requests would
@@ -135,7 +143,7 @@ class Api(CveApi):  # type: ignore[misc]  # (cvelib has no type hints)
             "CVE-API-ORG": self.org,
             "CVE-API-USER": self.username,
         }
-        with _Deadline(self.timeout) as deadline, requests.Session() as session:
+        with _Deadline(self.timeout) as deadline, _Session() as session:
             session.mount("http://", _Adapter())
             session.mount("https://", _Adapter())
             exchange = _EXCHANGE.set(deadline)

@@ -172,6 +172,7 @@ def test_an_answer_too_large_is_not_read_whole(
         (status(200, DEEP), "an answer that is not JSON"),
         (status(200, b'{"cve_ids": [' + b"9" * 5000 + b"]}"), "an answer that is not JSON"),
         (status(500, DEEP), "HTTP 500"),
+        (redirect("http://[::1"), "HTTP 307: a redirect, not followed"),  # not even a URL
     ],
     ids=[
         "html",
@@ -183,6 +184,7 @@ def test_an_answer_too_large_is_not_read_whole(
         "deep",
         "long-number",
         "500-deep",
+        "redirect-not-a-url",
     ],
 )
 def test_each_failure_says_what_happened(
