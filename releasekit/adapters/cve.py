@@ -27,7 +27,9 @@ from releasekit.adapters.cve_login import Credentials as Credentials
 from releasekit.adapters.cve_login import check_credentials as check_credentials
 from releasekit.adapters.cve_login import check_org as check_org
 from releasekit.adapters.cve_login import credentials as credentials
+from releasekit.model.advisory import CVE_RE
 from releasekit.model.config import Settings
+from releasekit.model.entries import EARLIEST, LATEST
 
 
 class CveClient(Protocol):
@@ -187,7 +189,11 @@ def _reservation(entry: Any) -> Reservation | None:
         moment = datetime.fromisoformat(when)
     except ValueError:
         return None
-    if moment.tzinfo is None:
+    # The id goes into the advisory file and the time sets its embargo (72 hours on): an
+    # id that is not one, or a time out of the years an advisory holds, is no reservation.
+    if not CVE_RE.fullmatch(cve_id) or moment.tzinfo is None:
+        return None
+    if not EARLIEST <= moment < LATEST:  # (compared aware: 0001-01-01 at +01:00 has no UTC)
         return None
     return Reservation(cve_id, moment.astimezone(UTC))
 

@@ -208,3 +208,29 @@ def test_a_certificate_not_trusted_is_said_so(ws: Workspace, run: Run, creds: No
         f"releasekit: error: CVE Services: no id reserved for {ID}: "
         "its TLS certificate was not accepted (unable to get local issuer certificate)"
     ), line
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '"cve_id": "CVE-2026-10001\\nX", "reserved": "2026-11-05T10:20:30Z"',
+        '"cve_id": "../../x", "reserved": "2026-11-05T10:20:30Z"',
+        '"cve_id": "CVE-2026-10001", "reserved": "0001-01-01T00:00:00+01:00"',
+        '"cve_id": "CVE-2026-10001", "reserved": "9999-12-31T20:00:00Z"',
+    ],
+    ids=["id-with-line-break", "not-an-id", "no-utc-instant", "embargo-past-9999"],
+)
+def test_a_reservation_that_is_not_one_is_an_unexpected_answer(
+    ws: Workspace, run: Run, creds: None, entry: str
+) -> None:
+    # The id goes into the file and the time sets the embargo: neither may be taken as it is.
+    answer = status(200, b'{"cve_ids": [{' + entry.encode() + b"}]}")
+    with HostileHttp(answer) as server:
+        point_at(ws, server.url, timeout=5)
+        before = (ws.root / "advisories" / f"{ID}.md").read_text()
+        line = one_line(reserve(run))
+    assert line == (
+        f"releasekit: error: CVE Services: no id reserved for {ID}: unexpected answer; "
+        "run again to retry"
+    )
+    assert (ws.root / "advisories" / f"{ID}.md").read_text() == before
