@@ -23,6 +23,7 @@ import pygit2
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git.values import sanitize
 from releasekit.support.errors import BadInput, RemoteUnreachable
+from releasekit.support.text import visible
 
 ENV_USER = "RELEASEKIT_GIT_USER"
 ENV_PASSWORD = "RELEASEKIT_GIT_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -67,11 +68,13 @@ def trust_cafile_process_wide(env: Environment) -> None:
     if not cafile or cafile in _TRUSTED_CAFILES:
         return
     if not os.path.isfile(cafile):
-        raise BadInput(f"{ENV_CAFILE}={cafile}: no such file")
+        raise BadInput(f"{ENV_CAFILE}={visible(cafile)}: no such file")
     try:
         pygit2.settings.set_ssl_cert_locations(cafile, None)
     except pygit2.GitError as exc:
-        raise BadInput(f"{ENV_CAFILE}={cafile}: cannot load CA certificates ({exc})") from None
+        raise BadInput(
+            f"{ENV_CAFILE}={visible(cafile)}: cannot load CA certificates ({visible(str(exc))})"
+        ) from None
     _TRUSTED_CAFILES.add(cafile)
 
 

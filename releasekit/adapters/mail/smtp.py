@@ -32,6 +32,7 @@ from releasekit.adapters.env import Environment
 from releasekit.adapters.mail.mime import Message, envelope_addresses
 from releasekit.model.config import MailSettings
 from releasekit.support.errors import MailError
+from releasekit.support.text import visible
 
 ENV_USER = "RELEASEKIT_SMTP_USER"
 ENV_PASSWORD = "RELEASEKIT_SMTP_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -143,7 +144,8 @@ def _tls_context(env: Environment) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or "unreadable"
-        raise MailError(f"{ENV_CAFILE}={cafile}: cannot load CA certificates ({reason})") from None
+        shown = visible(cafile or "")  # (a value with a line break: still one line)
+        raise MailError(f"{ENV_CAFILE}={shown}: cannot load CA certificates ({reason})") from None
 
 
 def _clean(text: bytes | str, secrets: Iterable[str]) -> str:
