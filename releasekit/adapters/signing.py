@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from releasekit.adapters.gpgwatch import Watch
 from releasekit.support import timefmt
 from releasekit.support.errors import SigningError
+from releasekit.support.text import visible
 from releasekit.support.words import counted
 
 if TYPE_CHECKING:  # imported when gpg is run: a publish without a signing key runs none
@@ -258,9 +259,10 @@ class Signer:
 
     @property
     def home(self) -> str:
-        """The GnuPG home in use, as messages show it."""
+        """The GnuPG home in use, as messages show it (on one line: ``GNUPGHOME`` may hold a
+        line break or an escape)."""
         if self.gnupghome is not None:
-            return str(self.gnupghome)
+            return visible(str(self.gnupghome))
         return "~/.gnupg"
 
     def _fail(self, what: str) -> SigningError:

@@ -245,6 +245,16 @@ def test_not_a_fingerprint_and_no_gpg_are_reasons(gpg_home: GpgHome, tmp_path: P
     assert "cannot be run with the GnuPG home" in (nowhere.check(NOW).reason or "")
 
 
+def test_a_gnupg_home_with_a_line_break_is_named_on_one_line(
+    gpg_home: GpgHome, tmp_path: Path
+) -> None:
+    odd = Signer(gpg_home.fingerprint, tmp_path / "no\nsuch\x1b[31m")  # (GNUPGHOME)
+    assert odd.check(NOW).reason == (
+        f"signing key {gpg_home.fingerprint}: gpg (gpg) cannot be run with the GnuPG home "
+        f"{tmp_path}/no\\x0asuch\\x1b[31m"
+    )
+
+
 def test_an_unreadable_keyring_is_named_not_taken_for_a_missing_key(
     fresh_gpg_home: GpgHome, tmp_path: Path
 ) -> None:
