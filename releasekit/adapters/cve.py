@@ -148,6 +148,19 @@ class Refused(Exception):
         self.reason = reason
 
 
+STATES = ("RESERVED", "PUBLISHED", "REJECTED")  # of an id, as the service names them
+
+
+def _state_of(answer: Any) -> str:
+    """The state an id's answer gives; Refused unless it is one the service has: an answer
+    of another shape cannot tell whether an attempt whose answer was lost went through (a
+    read-back taking it for "no" would send it again)."""
+    found = answer.get("state") if isinstance(answer, dict) else None
+    if found not in STATES:
+        raise Refused("unexpected answer")
+    return str(found)
+
+
 def is_published(api: CveClient, cve_id: str) -> bool:
     """Whether the service has the record of ``cve_id`` published; Refused when it cannot
     tell."""
@@ -155,7 +168,7 @@ def is_published(api: CveClient, cve_id: str) -> bool:
         answer = api.show_cve_id(cve_id)
     except requests.RequestException as exc:
         raise Refused(_reason(exc)) from None
-    return isinstance(answer, dict) and answer.get("state") == "PUBLISHED"
+    return _state_of(answer) == "PUBLISHED"
 
 
 def publish(api: CveClient, cve_id: str, container: dict[str, Any]) -> None:
@@ -236,8 +249,7 @@ def state(api: CveClient, cve_id: str) -> str | None:
         if exc.response is not None and exc.response.status_code == 404:
             return None
         raise Refused(_reason(exc)) from None
-    found = answer.get("state") if isinstance(answer, dict) else None
-    return found if isinstance(found, str) else None
+    return _state_of(answer)
 
 
 def published_container(api: CveClient, cve_id: str) -> dict[str, Any] | None:

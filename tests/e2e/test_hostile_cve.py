@@ -27,10 +27,11 @@ from tests.helpers.hostile_http import (
     silent,
     status,
 )
-from tests.helpers.sites import CONFIG
+from tests.helpers.sites import CONFIG, marked
 
 Run = Callable[..., Result]
 NOW = datetime(2026, 11, 5, 10, 20, 30, tzinfo=UTC)
+LATER = datetime(2027, 2, 1, tzinfo=UTC)  # after marked advisories' disclosure
 ID = "ACSA-2026-0001"
 KEY = "MARKER-KEY-0123456789"
 TITLE = "MARKER-TITLE-0001"
@@ -49,6 +50,11 @@ def point_at(ws: Workspace, url: str, timeout: int | None = None) -> None:
     extra = f"timeout = {timeout}\n" if timeout is not None else ""
     ws.write("releasekit.toml", CONFIG + f'url = "{url}"\n' + extra)
     ws.advisory(ID, embargo=None, title=f'"{TITLE}"')
+
+
+def point_at_only(ws: Workspace, url: str) -> None:
+    """The workspace's CVE Services at ``url``, its advisories as they are."""
+    ws.write("releasekit.toml", CONFIG + f'url = "{url}"\ntimeout = 5\n')
 
 
 def reserve(run: Run) -> Result:
@@ -234,3 +240,54 @@ def test_a_reservation_that_is_not_one_is_an_unexpected_answer(
         "run again to retry"
     )
     assert (ws.root / "advisories" / f"{ID}.md").read_text() == before
+
+
+ODD_STATES = [
+    status(200, b"[]"),
+    status(200, b'{"state": ["PUBLISHED"]}'),
+    status(200, b'{"state": "\xc3\xbf"}'),
+    status(999, b"{}"),
+]
+ODD_STATE_IDS = ["a-list", "a-state-not-a-string", "an-unknown-state", "status-999"]
+
+
+@pytest.mark.parametrize("answer", ODD_STATES, ids=ODD_STATE_IDS)
+def test_a_rejection_read_back_from_an_answer_of_no_state_is_not_sent_again(
+    ws: Workspace, run: Run, creds: None, answer: Answer
+) -> None:
+    # The first attempt's answer is lost: the re-run asks the id's state before it sends
+    # again, and an answer that names none cannot say the rejection did not go through.
+    ws.advisory(ID, cve='"CVE-2099-90003"')
+    with HostileHttp(status(502, b'{"error": "BAD_GATEWAY"}')) as server:
+        point_at_only(ws, server.url)
+        with time_machine.travel(NOW, tick=True):
+            assert "HTTP 502" in one_line(run("cve", "reject", ID, "--reason", "Duplicate."))
+            server.answer = answer
+            line = one_line(run("cve", "reject", ID, "--reason", "Duplicate."))
+        posts = [path for method, path, _ in server.requests if method == "POST"]
+    assert line == (
+        "releasekit: error: CVE Services: CVE-2099-90003 not rejected: unexpected answer; "
+        "run again to retry"
+    )
+    assert posts == ["/api/cve/CVE-2099-90003/reject"]  # once, by the first run
+
+
+@pytest.mark.parametrize("answer", ODD_STATES, ids=ODD_STATE_IDS)
+def test_a_record_read_back_from_an_answer_of_no_state_is_not_published_again(
+    ws: Workspace, run: Run, creds: None, answer: Answer
+) -> None:
+    marked(ws, 1)  # disclosed, CVE-2099-90001
+    with HostileHttp(status(502, b'{"error": "BAD_GATEWAY"}')) as server:
+        point_at_only(ws, server.url)
+        with time_machine.travel(LATER, tick=True):
+            first = run("publish", "--cve-services")
+            server.answer = answer
+            again = run("publish", "--cve-services")
+        posts = [path for method, path, _ in server.requests if method == "POST"]
+    assert "CVE-2099-90001 (HTTP 502 BAD_GATEWAY)" in first.stderr
+    assert again.exit_code == 1
+    assert again.stderr.splitlines()[-1] == (
+        "releasekit: error: CVE Services: not done: CVE-2099-90001 (unexpected answer); "
+        "0 published; run again to retry"
+    )
+    assert posts == ["/api/cve/CVE-2099-90001/cna"]  # once, by the first run
