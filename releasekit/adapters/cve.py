@@ -234,9 +234,14 @@ def reserved_since(api: CveClient, user: str, since: datetime) -> list[Reservati
     found = []
     for entry in entries:
         by = entry.get("requested_by") if isinstance(entry, dict) else None
+        if not isinstance(by, dict) or not isinstance(by.get("user"), str):
+            raise Refused("unexpected answer (an entry without its requester)")
+        if by["user"] != user:
+            continue
         reservation = _reservation(entry)
-        if reservation and isinstance(by, dict) and by.get("user") == user:
-            found.append(reservation)
+        if reservation is None:  # ours, but what it reserved cannot be read: cannot tell
+            raise Refused("unexpected answer (a reservation without its id or time)")
+        found.append(reservation)
     return sorted(found, key=lambda r: (r.reserved, r.cve_id))
 
 

@@ -90,7 +90,22 @@ def test_a_redirect_is_not_followed_and_the_key_stays_home(
     [
         (status(200, b"[1, 2, 3]"), "unexpected answer (a page without a list of cve_ids)"),
         (status(200, b'{"cve_ids": [], "nextPage": 2}'), "unexpected answer (more than 100 pages)"),
+        # entries that cannot say whether the lost attempt reserved one: not "none was"
+        (status(200, b'{"cve_ids": [NaN]}'), "unexpected answer (an entry without its requester)"),
+        (
+            status(200, b'{"cve_ids": [{"cve_id": "CVE-2026-10001", "reserved": "x"}]}'),
+            "unexpected answer (an entry without its requester)",
+        ),
+        (
+            status(
+                200,
+                b'{"cve_ids": [{"cve_id": "../x", "reserved": "2026-11-05T10:20:31Z", '
+                b'"requested_by": {"cna": "acme", "user": "rm@acme.example"}}]}',
+            ),
+            "unexpected answer (a reservation without its id or time)",
+        ),
     ],
+    ids=["not-a-page", "endless", "nan", "no-requester", "ours-not-an-id"],
 )
 def test_a_listing_of_the_wrong_shape_or_endless_is_one_line(
     ws: Workspace, run: Run, creds: None, listing: Answer, said: str
