@@ -269,7 +269,9 @@ def published_container(api: CveClient, cve_id: str) -> dict[str, Any] | None:
         container = answer["containers"]["cna"]
     except (KeyError, TypeError):
         raise Refused("unexpected answer") from None
-    return container if isinstance(container, dict) else None
+    if not isinstance(container, dict):  # (not "no record": an update would go again)
+        raise Refused("unexpected answer")
+    return container
 
 
 def update(api: CveClient, cve_id: str, container: dict[str, Any]) -> None:

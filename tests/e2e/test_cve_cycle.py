@@ -21,6 +21,7 @@ from releasekit.site import cve_publish
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
 from tests.helpers.cve_services import ORG_UUID, FakeCveServices
+from tests.helpers.hostile_http import HostileHttp, status
 from tests.helpers.sites import marked, markers
 
 Run = Callable[..., Result]
@@ -278,6 +279,27 @@ def test_a_lost_update_is_read_back_and_a_failed_one_sent_again(
     sent = at(datetime(2027, 2, 3, tzinfo=UTC), run, "cve", "update", ID)
     assert sent.stdout.strip() == f"{cve_id}: record updated"  # not the same: sent again
     assert puts(fake, f"/api/cve/{cve_id}/cna") == 3
+
+
+def test_a_lost_update_read_back_from_a_record_of_the_wrong_shape_is_not_sent_again(
+    cve_ws: Workspace, fake: FakeCveServices, env: dict[str, str], run: Run
+) -> None:
+    _published(cve_ws, env)
+    cve_id = markers(1)["cve"]
+    at(LATER, run, "advisory", "revise", ID, "--reason", "Clarified the summary")
+    config = cve_ws.root / "releasekit.toml"
+    with HostileHttp(status(502, b'{"error": "BAD_GATEWAY"}')) as server:
+        config.write_text(config.read_text().replace(fake.url, server.url))
+        assert at(LATER, run, "cve", "update", ID).exit_code == 1  # its answer lost
+        server.answer = status(200, b'{"containers": {"cna": []}}')  # no record, nor none
+        again = at(LATER, run, "cve", "update", ID)
+        sent = [path for method, path, _ in server.requests if method == "PUT"]
+    assert again.exit_code == 1
+    assert again.stderr.splitlines() == [
+        f"releasekit: error: CVE Services: {cve_id} not updated: unexpected answer; "
+        "run again to retry"
+    ]
+    assert sent == [f"/api/cve/{cve_id}/cna"]  # once, by the first run
 
 
 def test_update_before_disclosure_or_publication_sends_nothing(
