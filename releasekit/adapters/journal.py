@@ -9,16 +9,23 @@ be read or written (a full disk) is a JournalError naming it, and the command st
 one damaged or edited by hand (not a database, a row releasekit does not write) is bad input,
 a JournalDamaged naming the file, the row and the field (exit 2).
 
+The journal is made whole under a temporary name and renamed into place, so its own path
+never holds a file that is not a complete journal: an empty file there, or one without the
+table of steps, was cut short or replaced (its record of what was sent is lost) and is
+damage too, never read as a new journal that would send everything again.
+
 Details stored with a step are ids, ref names, object ids, Message-IDs: never secrets and
 never advisory text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +43,12 @@ STATUSES = ("started", "done", "failed")
 # SQLite's result codes for a file that is no database or a damaged one (a file cut short,
 # overwritten): bad input, unlike a full disk or a lock held by another process.
 _DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+# The journal's identity in its SQLite header ("RKJN"), and the format of its tables: a
+# journal made before they were written (the same table) gets them when it is opened.
+APPLICATION_ID = 0x524B4A4E
+FORMAT = 1
+_COLUMNS = ("key", "status", "detail", "attempts", "updated")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS steps (
@@ -65,19 +78,51 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         fsutil.private_dir(path.parent)
-        fresh = not path.exists()
         self.path = path
+        if not path.exists():
+            _create(path)
         with self._failing():
+            if _empty(path):  # (looked at before SQLite, which would take it for a new one)
+                raise self._whole("the file is empty (cut short; a journal never is)")
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
             try:
-                if fresh:
-                    os.chmod(path, 0o600)
-                self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
-                self._db.executescript(_SCHEMA)
+                self._identify()
+                self._db.execute("PRAGMA journal_mode=WAL")
             except BaseException:  # no connection outlives a journal that cannot be used
                 self._db.close()
                 raise
+
+    def _identify(self) -> None:
+        """Check that the file is a journal releasekit made, before anything is written to
+        it; one made before the identity was written (its table as this module makes it)
+        gets it now."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(steps)")}
+        if columns != set(_COLUMNS):
+            raise self._whole("it has no table of steps (not a journal releasekit made)")
+        app, version = self._header()
+        if (app, version) == (0, 0):  # made before the identity was written
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._header() == (0, 0):
+                    self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    self._db.execute(f"PRAGMA user_version = {FORMAT}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        elif app != APPLICATION_ID:
+            raise self._whole(f"it is not a journal releasekit made (application id {app:#x})")
+        elif version != FORMAT:
+            raise self._whole(f"its format is {version}, this releasekit reads format {FORMAT}")
+
+    def _header(self) -> tuple[int, int]:
+        app = self._db.execute("PRAGMA application_id").fetchone()[0]
+        return int(app), int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _whole(self, what: str) -> JournalDamaged:
+        return JournalDamaged([Problem(self.path, None, None, f"the journal is damaged: {what}")])
 
     @contextmanager
     def _failing(self) -> Iterator[None]:
@@ -86,9 +131,7 @@ class Journal:
         except sqlite3.Error as exc:
             code = getattr(exc, "sqlite_errorcode", None) or 0
             if code & 0xFF in _DAMAGED_CODES:  # (an extended code's low byte is its kind)
-                raise JournalDamaged(
-                    [Problem(self.path, None, None, f"the journal is damaged: {exc}")]
-                ) from exc
+                raise self._whole(str(exc)) from exc
             raise JournalError(f"{self.path}: the journal cannot be used: {exc}") from exc
 
     @classmethod
@@ -222,6 +265,74 @@ class Journal:
                 "attempts = excluded.attempts, updated = excluded.updated",
                 (key, status, json.dumps(merged, sort_keys=True), attempts, timefmt.iso_utc(now)),
             )
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False  # (SQLite says why it cannot open it)
+
+
+def _create(path: Path) -> None:
+    """Make the journal at ``path``: written whole (its table and identity) under a temporary
+    name in the same directory, synced, and renamed into place, the directory synced after.
+
+    Creators take a lock on the directory, so one journal is made however many commands
+    start at once, and the temporary files a killed creator left are removed: nothing else
+    writes them, and nothing reads them as the journal.
+    """
+    directory = path.parent
+    fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if path.exists():  # made by another command meanwhile
+            return
+        _remove_temporaries(directory)
+        try:
+            _write_new(path)
+            os.fsync(fd)
+        except (OSError, sqlite3.Error) as exc:
+            _remove_temporaries(directory)
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(f"{path}: the journal cannot be made: {why}") from exc
+        except BaseException:
+            _remove_temporaries(directory)
+            raise
+    finally:
+        os.close(fd)  # (the lock goes with it)
+
+
+def _write_new(path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)  # (made 0600; SQLite's own files for it take its mode)
+    db = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(
+            f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+            f"PRAGMA user_version = {FORMAT}; COMMIT;"
+        )
+    finally:
+        db.close()  # (the last connection: its write-ahead log goes into the file)
+    synced = os.open(temporary, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(synced)
+    finally:
+        os.close(synced)
+    os.replace(temporary, path)
+
+
+def _remove_temporaries(directory: Path) -> None:
+    """Remove the journals a creator did not finish (``.journal.sqlite3.*.tmp``) and the
+    files SQLite kept beside them (``-wal``, ``-shm``, ``-journal``)."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(f".{JOURNAL_NAME}.") and ".tmp" in name:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def instant(value: Any) -> datetime:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.adapters.journal import Journal, exclusive
+from releasekit.adapters.journal import APPLICATION_ID, FORMAT, JOURNAL_NAME, Journal, exclusive
 from releasekit.support.errors import EXIT_BAD_INPUT, JournalDamaged, JournalError, Refused
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -222,3 +222,145 @@ def test_a_full_disk_while_recording_is_a_journal_error(tmp_path: Path) -> None:
     assert proc.stdout.startswith(f"{tmp_path / 'journal.sqlite3'}: the journal cannot be used:")
     with Journal.open(tmp_path) as journal:  # what was recorded before is still there
         assert journal.get("step/0") is not None
+
+
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS steps (
+    key      TEXT PRIMARY KEY,
+    status   TEXT NOT NULL CHECK (status IN ('started', 'done', 'failed')),
+    detail   TEXT NOT NULL DEFAULT '{}',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated  TEXT NOT NULL
+);
+"""
+
+
+def header(path: Path) -> tuple[int, int]:
+    db = sqlite3.connect(path)
+    try:
+        app = db.execute("PRAGMA application_id").fetchone()[0]
+        return app, db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_journal_is_made_whole_with_its_identity(tmp_path: Path) -> None:
+    with Journal.open(tmp_path):
+        pass
+    assert header(tmp_path / JOURNAL_NAME) == (APPLICATION_ID, FORMAT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
+
+
+@pytest.mark.parametrize(
+    ("made", "said"),
+    [
+        ("empty", "the file is empty (cut short; a journal never is)"),
+        ("no table", "it has no table of steps (not a journal releasekit made)"),
+        ("another table", "it has no table of steps (not a journal releasekit made)"),
+        ("another application", "it is not a journal releasekit made (application id 0x1234)"),
+        ("a later format", "its format is 7, this releasekit reads format 1"),
+    ],
+)
+def test_a_journal_that_is_not_whole_is_bad_input_and_left_as_it_is(
+    tmp_path: Path, made: str, said: str
+) -> None:
+    # Read as a new journal, an empty or schema-less file was given a table of steps: what
+    # it recorded (mail sent, refs pushed) lost, and sent or pushed again.
+    path = tmp_path / JOURNAL_NAME
+    path.touch()
+    if made != "empty":
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode=WAL")
+        if made == "no table":
+            db.execute("CREATE TABLE other (x TEXT)")
+        elif made == "another table":
+            db.execute("CREATE TABLE steps (key TEXT PRIMARY KEY)")
+        else:
+            db.executescript(OLD_SCHEMA)
+            ours = "application" not in made  # (a later format: ours, by a later releasekit)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID if ours else 0x1234}")
+            db.execute(f"PRAGMA user_version = {7 if ours else 1}")
+        db.close()
+    before = path.read_bytes()
+    for opening in (Journal.open, Journal.existing):
+        with pytest.raises(JournalDamaged) as caught:
+            opening(tmp_path)
+        assert caught.value.exit_code == EXIT_BAD_INPUT
+        assert str(caught.value) == f"{path}: the journal is damaged: {said}"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
+
+
+def test_a_journal_made_before_its_identity_opens_and_gets_it(tmp_path: Path) -> None:
+    # As releasekit made it before: the file created in place, the table added to it.
+    path = tmp_path / JOURNAL_NAME
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(OLD_SCHEMA)
+    db.execute(
+        "INSERT INTO steps VALUES ('mail/a', 'done', '{\"message_id\": \"<x@y>\"}', 1, ?)",
+        ("2026-12-01T14:00:00Z",),
+    )
+    db.close()
+    assert header(path) == (0, 0)
+    with Journal.existing(tmp_path) as journal:  # type: ignore[union-attr]
+        assert journal.is_done("mail/a")
+        journal.start("mail/b", NOW)
+    assert header(path) == (APPLICATION_ID, FORMAT)
+    with Journal.open(tmp_path) as journal:
+        assert [s.key for s in journal.steps("mail/")] == ["mail/a", "mail/b"]
+
+
+def test_a_journal_killed_while_it_was_made_is_made_again(tmp_path: Path) -> None:
+    # SIGKILL between the write under the temporary name and the rename: no journal at its
+    # path (it was an empty file there, the same as one cut to nothing), and the temporary
+    # files are removed by the next command that makes it.
+    code = (
+        "import os, sys\nfrom pathlib import Path\n"
+        "from releasekit.adapters import journal\n"
+        "journal.os.replace = lambda *a: os.kill(os.getpid(), 9)\n"
+        "journal.Journal.open(Path(sys.argv[1]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=False)
+    assert proc.returncode == -9
+    left = [p.name for p in tmp_path.iterdir()]
+    assert JOURNAL_NAME not in left
+    assert [n for n in left if n.startswith(f".{JOURNAL_NAME}.") and n.endswith(".tmp")]
+    assert Journal.existing(tmp_path) is None
+    with Journal.open(tmp_path) as journal:
+        journal.start("a", NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
+
+
+def test_a_leftover_temporary_journal_is_never_taken_for_the_journal(tmp_path: Path) -> None:
+    # A whole journal left under its temporary name (killed at the rename), with a step
+    # done, and the files SQLite keeps beside one: none of them is the journal.
+    with Journal.open(tmp_path / "elsewhere") as other:
+        other.start("mail/a", NOW)
+        other.finish("mail/a", NOW)
+    leftover = tmp_path / f".{JOURNAL_NAME}.k1ll3d.tmp"
+    os.replace(tmp_path / "elsewhere" / JOURNAL_NAME, leftover)
+    (tmp_path / f"{leftover.name}-wal").write_bytes(b"x" * 100)
+    (tmp_path / f"{leftover.name}-journal").write_bytes(b"")
+    assert Journal.existing(tmp_path) is None
+    with Journal.open(tmp_path) as journal:
+        assert journal.get("mail/a") is None
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["elsewhere", JOURNAL_NAME]
+
+
+def test_commands_starting_at_once_make_one_journal(tmp_path: Path) -> None:
+    # Each creator waits for the directory's lock and looks again: one journal, every step
+    # written to it (a second rename would have replaced the first journal, and its step).
+    def one(n: int) -> None:
+        with Journal.open(tmp_path) as journal:
+            journal.start(f"step/{n}", NOW)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Journal.open(tmp_path) as journal:
+        assert len(journal.steps("step/")) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
