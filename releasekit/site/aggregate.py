@@ -254,12 +254,15 @@ def _versions_json(
 
 def _advisories_json(version: str, hits: Hits, items: Mapping[str, Item]) -> bytes:
     """The list of the advisories of ``version`` in versions.json."""
+    own: dict[str | None, bool] = {}  # whether a range's line holds the version, by line
     advisories = []
     for ident, at in hits:
         _first, _below, upgrade, line = items[ident].ranges[at]
-        own = line is not None and in_line(version, line)  # (line 7 holds 7.2.3)
+        supported = own.get(line)
+        if supported is None:  # (line 7 holds 7.2.3)
+            supported = own[line] = line is not None and in_line(version, line)
         advisories.append(
-            {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": own}
+            {"id": ident, "upgrade": upgrade, "upgrade_line": line, "line_supported": supported}
         )
     return orjson.dumps(advisories)
 
