@@ -112,6 +112,9 @@ _ONE_COLUMN = re.compile(
 # list start there, this parser only one that could interrupt a paragraph (see _lazy_list).
 _LIST_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 _QUOTE_LINE = re.compile(r"[ \t]*>")
+# A quote's first line, in list items or not (``- > a``): see _lazy_indented.
+_QUOTE_START = re.compile(r"[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)*>")
+_LINE_END = re.compile(r"\r\n?|\n")  # (markdown's line ends: LF, CR, CRLF)
 _BACKTICKS = re.compile(r"`+")
 _FENCE = re.compile(r"[ >*+\-0-9.)]*```[^`]*$")
 # An autolink whose shown text the pure path decodes (percent escapes, punycode hosts).
@@ -220,12 +223,13 @@ def _lazy_list(text: str) -> bool:
 def _lazy_indented(text: str) -> bool:
     """True when an indented line continues a quote's lines lazily (no ``>``): markdown-it-py
     keeps its indentation in a code span that the line break falls in, markdown-it-pyrs
-    drops it (``> a `x`` then ``    b` c``: ``x     b`` against ``x b``)."""
+    drops it (``> a `x`` then ``    b` c``: ``x     b`` against ``x b``); a quote in a list
+    item too (``- > a `x``), and lines that end in CR or CRLF."""
     quoted = False
-    for line in text.split("\n"):
+    for line in _LINE_END.split(text) if "\r" in text else text.split("\n"):
         if not line.strip():
             quoted = False
-        elif _QUOTE_LINE.match(line):
+        elif _QUOTE_START.match(line):
             quoted = True
         elif quoted and line[0] in " \t":
             return True

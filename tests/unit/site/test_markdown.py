@@ -148,6 +148,11 @@ def test_line_shapes_after_a_carriage_return_render_as_untuned(text: str) -> Non
         "> a\n> `x\n    b` c",
         "> - a `x\n    b` c",
         "> quote\n> more\n`code` and ``c`d`` and `unclosed\n    indented code\n`unclosed",
+        "> a `x\r    b` c",  # (line ends of CR alone, or CRLF)
+        "> a `x\r\n    b` c",
+        "- > a `x\n    b` c",  # (a quote in a list item)
+        "1. > a `x\n     b` c",
+        "- - > a `x\n      b` c",
     ],
 )
 def test_an_indented_lazy_line_in_a_code_span_renders_as_untuned(text: str) -> None:
