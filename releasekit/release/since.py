@@ -7,7 +7,8 @@ Low fix held only for the upcoming line and the ESR that 10.6, supported or not,
 (it applies and changes nothing, as the plan finds an already-fixed branch) shows that
 release has the fix. The newest release tag of the line is tried with each held fix of the
 advisory (the line's own first); when one finds the fix there, the releases are tried
-oldest first with it, and the first with the fix is the line's fixed version. When a held
+newest first with it, and the one after the newest without the fix is the line's fixed
+version (the oldest with the fixed code may come before the bug did). When a held
 fix applies to the newest release and changes it, no release had the fix; when every one
 conflicts there, nothing can be told, and the plan says so (a note): the lift then records
 the line as it always did. Everything is read and built in memory (pygit2); nothing is
@@ -163,9 +164,9 @@ def line_releases(
 def first_with_fix(
     repo: ProductRepo, releases: Sequence[Release], patches: Iterable[HeldPatch]
 ) -> str | bool | None:
-    """The first of ``releases`` whose tree has the fix; False when none has it (a held fix
-    applies to the newest and changes it); None when that cannot be told (none applies
-    there, or there are too many releases to try)."""
+    """The first of ``releases`` from which on every tree has the fix; False when none has
+    it (a held fix applies to the newest and changes it); None when that cannot be told
+    (none applies there, or there are too many releases to try)."""
     if not releases:
         return False
     tree = repo.commit(releases[-1][1]).tree
@@ -175,11 +176,15 @@ def first_with_fix(
         return False if any(verdict == APPLIES for _p, verdict in verdicts) else None
     if len(releases) > MAX_TRIED:
         return None
-    for version, commit in releases:
+    # Newest first, to the newest release without the fix: the oldest one with its fixed
+    # code may come before the bug did (a fix that undoes the change that brought it).
+    first = releases[-1][0]
+    for version, commit in reversed(releases[:-1]):
         tree = repo.commit(commit).tree
-        if any(try_fix(repo, tree, patch) == ALREADY_FIXED for patch in showing):
-            return version
-    return releases[-1][0]  # (not reached: the newest has it)
+        if not any(try_fix(repo, tree, patch) == ALREADY_FIXED for patch in showing):
+            break
+        first = version
+    return first
 
 
 def try_fix(repo: ProductRepo, tree: str, patch: HeldPatch) -> str:

@@ -42,7 +42,7 @@ def releases(product: Product) -> tuple[ProductRepo, list[since.Release]]:
     return repo, found["10.6"]
 
 
-def test_the_first_release_with_the_fix_is_found_oldest_first(product: Product) -> None:
+def test_the_first_release_with_the_fix_is_found(product: Product) -> None:
     fix = held(product.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
     repo, tagged = releases(product)
     assert [version for version, _commit in tagged] == ["10.6.0", "10.6.1", "10.6.2", "10.6.3"]
@@ -64,3 +64,24 @@ def test_a_fix_that_conflicts_with_the_newest_release_cannot_tell(product: Produ
     fix = held(product.fix("v10.6.0", {"src/preview.c": other}, "Another change"))
     repo, tagged = releases(product)
     assert since.first_with_fix(repo, tagged, [fix]) is None
+
+
+def test_a_fix_that_undoes_the_bug_is_not_found_before_the_bug_came(tmp_path: Path) -> None:
+    # The bug came in 10.6.1 and the fix takes its change back: 10.6.0's tree has the
+    # fixed code too (it never had the bug), but 10.6.1 was affected and 10.6.2 fixed it.
+    made = Product.create(tmp_path / "product", FILES)
+    made.release_line("10.6", ["10.6.0"])
+    buggy = replace_line(FILES["src/preview.c"], 20, "preview: trust the header")
+    made.commit("release-10.6", {"src/preview.c": buggy}, "preview: trust a header")
+    made.commit("release-10.6", {"VERSION": "10.6.1\n"}, "Release 10.6.1")
+    made.tag("v10.6.1", "release-10.6")
+    made.commit("release-10.6", {"src/preview.c": FILES["src/preview.c"]}, "Undo it")
+    for version in ("10.6.2", "10.6.3"):
+        made.commit("release-10.6", {"VERSION": f"{version}\n"}, f"Release {version}")
+        made.tag(f"v{version}", "release-10.6")
+    made.publish("release-10.6")
+    git(made.clone, "fetch", "-q", "--tags", "origin")
+    fix = held(made.fix("v10.6.1", {"src/preview.c": FILES["src/preview.c"]}, "Undo it"))
+    repo, tagged = releases(made)
+    assert [version for version, _commit in tagged] == ["10.6.0", "10.6.1", "10.6.2", "10.6.3"]
+    assert since.first_with_fix(repo, tagged, [fix]) == "10.6.2"
