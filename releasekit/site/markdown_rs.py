@@ -114,7 +114,6 @@ _LIST_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 _QUOTE_LINE = re.compile(r"[ \t]*>")
 # A quote's first line, in list items or not (``- > a``): see _lazy_indented.
 _QUOTE_START = re.compile(r"[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)*>")
-_LINE_END = re.compile(r"\r\n?|\n")  # (markdown's line ends: LF, CR, CRLF)
 _BACKTICKS = re.compile(r"`+")
 _FENCE = re.compile(r"[ >*+\-0-9.)]*```[^`]*$")
 # An autolink whose shown text the pure path decodes (percent escapes, punycode hosts).
@@ -224,9 +223,9 @@ def _lazy_indented(text: str) -> bool:
     """True when an indented line continues a quote's lines lazily (no ``>``): markdown-it-py
     keeps its indentation in a code span that the line break falls in, markdown-it-pyrs
     drops it (``> a `x`` then ``    b` c``: ``x     b`` against ``x b``); a quote in a list
-    item too (``- > a `x``), and lines that end in CR or CRLF."""
+    item too (``- > a `x``)."""
     quoted = False
-    for line in _LINE_END.split(text) if "\r" in text else text.split("\n"):
+    for line in text.split("\n"):
         if not line.strip():
             quoted = False
         elif _QUOTE_START.match(line):
@@ -268,6 +267,9 @@ def _too_deep(out: str) -> bool:
 
 def render(text: str) -> str | None:
     """``text`` as the pure path renders it, or None: that path must render this text."""
+    if "\r" in text:  # (the checks below read lines as LF ends them; markdown-it makes CR
+        # and CRLF line ends LF before parsing, as here: the same output)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.count("*") + text.count("_") + text.count("~") > MAX_DELIMITERS:
         return None
     if text.count("![") > MAX_IMAGES:

@@ -161,6 +161,25 @@ def test_an_indented_lazy_line_in_a_code_span_renders_as_untuned(text: str) -> N
     assert markdown.to_html(text) == REFERENCE.render(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> b\r- ",  # an empty list item after a quote's line
+        "> bb\r1. ",
+        "> a\r  1. ",
+        " > | \r1. ",
+        "b\r| ---",  # a one-column table
+        "| a\r---",
+        "x\r| --- ",
+        "> | \r---\r",
+    ],
+)
+def test_lines_that_end_in_cr_take_the_path_lf_takes(text: str) -> None:
+    # Each shape sends its text to the pure path when its lines end in LF; markdown-it
+    # ends lines at CR and CRLF too (a file saved on Windows, decoded as it is).
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
