@@ -112,7 +112,7 @@ _ONE_COLUMN = re.compile(
 # list start there, this parser only one that could interrupt a paragraph (see _lazy_list).
 _LIST_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 _QUOTE_LINE = re.compile(r"[ \t]*>")
-# A quote's first line, in list items or not (``- > a``): see _lazy_indented.
+# A quote's first line, in list items or not (``- > a``): see _lazy_list, _lazy_indented.
 _QUOTE_START = re.compile(r"[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)*>")
 _BACKTICKS = re.compile(r"`+")
 _FENCE = re.compile(r"[ >*+\-0-9.)]*```[^`]*$")
@@ -214,6 +214,8 @@ def _lazy_list(text: str) -> bool:
             quoted = True
         elif ((quoted or tabled) and _LIST_LINE.match(line)) or (quoted and "|" in line):
             return True
+        elif _QUOTE_START.match(line):  # a quote in a list item ("- > a"; not after a quote)
+            quoted = True
         elif "|" in line:
             tabled = True
     return False

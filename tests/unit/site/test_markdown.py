@@ -180,6 +180,12 @@ def test_lines_that_end_in_cr_take_the_path_lf_takes(text: str) -> None:
     assert markdown.to_html(text) == REFERENCE.render(text)
 
 
+@pytest.mark.parametrize("text", ["- > x\n    1. ", "1. > x\n     - "])
+def test_a_list_item_after_a_quote_in_a_list_item_renders_as_untuned(text: str) -> None:
+    # (markdown-it-pyrs continued the quote's paragraph with the empty item's marker)
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
