@@ -33,7 +33,8 @@ kept like this:
   (``%20``, punycode); userinfo and IPv6 hosts (normalised differently); a fence left open at
   a text's end without a final line end; a list or table row after a quote's or table's lines
   (lazy continuation), and an indented line there with a code span across its line break; a
-  one-column table; tabs in a table's rows. Fixed in the post-step: a
+  one-column table (in a quote too); tabs in a table's rows, and in a line's quote markers; a
+  code span of three spaces or more and nothing else. Fixed in the post-step: a
   fence right after a tight list item's text (no line end before ``<pre>``) and an empty
   quote (``<blockquote></blockquote>``).
 
@@ -104,10 +105,16 @@ _ODD_HOST = re.compile(r'="[a-zA-Z][a-zA-Z0-9+.\-]*://[^/"]*[@%]|%5B|%5D')
 _TAB_TABLE = re.compile(r"^(?=[^\n]*\t)[^\n]*\|", re.MULTILINE)  # tabs in a table's row
 # The delimiter row of a one-column table: the parsers differ on where one may start.
 _ONE_COLUMN = re.compile(
-    r"^[ \t]*(?:\|[ \t]*:?-+:?|:?-+:?[ \t]*\||:-+:?|-+:)[ \t]*\|?[ \t]*$"
-    r"|^[^\n|]*\|[^\n]*\n[ \t]*-+[ \t]*$",  # or a row with a pipe over a line of dashes
+    r"^[ \t>]*(?:\|[ \t]*:?-+:?|:?-+:?[ \t]*\||:-+:?|-+:)[ \t]*\|?[ \t]*$"
+    r"|^[^\n|]*\|[^\n]*\n[ \t>]*-+[ \t]*$",  # or a row with a pipe over a line of dashes
     re.MULTILINE,
-)
+)  # (in a quote too: "> " before either line)
+# A code span of spaces alone, three or more: markdown-it-pyrs takes a space from each end
+# of it, which CommonMark (and the pure path) keeps for a span of nothing but spaces.
+_SPACES_SPAN = re.compile(r"` {3,}`")
+# A tab in the quote markers that start a line (``> > > \tx``): the two count its columns
+# differently (indented code, or a paragraph).
+_QUOTE_TAB = re.compile(r"^[ \t]*>[ >]*\t", re.MULTILINE)
 # A list marker on a line that may be a quote's lazy continuation: markdown-it-py lets any
 # list start there, this parser only one that could interrupt a paragraph (see _lazy_list).
 _LIST_LINE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -287,6 +294,10 @@ def render(text: str) -> str | None:
     if ("|" in text or ":-" in text or "-:" in text) and _ONE_COLUMN.search(text) is not None:
         return None
     if "|" in text and "\t" in text and _TAB_TABLE.search(text) is not None:
+        return None
+    if "`" in text and _SPACES_SPAN.search(text) is not None:
+        return None
+    if ">" in text and "\t" in text and _QUOTE_TAB.search(text) is not None:
         return None
     if "<" in text and _AUTOLINK_DECODED.search(text) is not None:
         return None

@@ -162,6 +162,18 @@ def test_an_indented_lazy_line_in_a_code_span_renders_as_untuned(text: str) -> N
 
 
 @pytest.mark.parametrize(
+    "text", ["a`    `", "a `   ` b", "> | ba\n> ---", "> > > \tx", "- > | a\n  > -:"]
+)
+def test_space_spans_quoted_one_column_tables_and_quote_tabs_render_as_untuned(
+    text: str,
+) -> None:
+    # Found by comparing the two paths on random texts: markdown-it-pyrs trimmed a span of
+    # spaces alone, missed a one-column table in a quote and counted a tab after quote
+    # markers differently.
+    assert markdown.to_html(text) == REFERENCE.render(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "> b\r- ",  # an empty list item after a quote's line
