@@ -3,9 +3,11 @@ the advisory's page they refer to), and their bytes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -59,6 +61,40 @@ def writes_cve(settings: Settings, cve: str | None) -> bool:
     """Whether a CVE record is made for an advisory with this CVE id (the project needs a
     CNA org id)."""
     return bool(cve and settings.cve.org_id)
+
+
+SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}  # (SemVer orders them as PEP 440 does)
+# The conventions of a CVE range (versions.md of CVEProject/cve-schema), whatever its type:
+# "0" before every version, "*" after every one.
+_ENDS = ("0", "*")
+
+
+def semver(version: str) -> str | None:
+    """``version`` as SemVer 2.0.0 spells it, when it is one: three numbers (10.3.3 as it
+    is), or a pre-release of them (10.3.1rc1 as 10.3.1-rc.1, 10.3.3b2 as 10.3.3-beta.2,
+    0.104.0-alpha.6 as it is). None for what SemVer has no version of: two numbers
+    (PostgreSQL's 16.3), four (Rails' 7.1.5.2), a post- or development release."""
+    if version in _ENDS:
+        return version
+    try:
+        parsed = Version(version)
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return None
+    if len(parsed.release) != 3 or parsed.epoch or parsed.post is not None:
+        return None
+    if parsed.dev is not None or parsed.local is not None:
+        return None
+    if parsed.pre is None:
+        return version
+    phase, number = parsed.pre
+    return f"{parsed.base_version}-{SEMVER_PRE[phase]}.{number}"
+
+
+def version_scheme(versions: Iterable[str]) -> str:
+    """How a record's ranges compare ``versions``: ``semver`` when SemVer spells each one
+    (:func:`semver`), else ``python`` (PEP 440's order, releasekit's own: 16.3 < 16.10,
+    7.1.5 < 7.1.5.1 < 7.1.6, 16.0rc1 < 16.0), the versions then as the advisory spells them."""
+    return "semver" if all(semver(v) is not None for v in versions) else "python"
 
 
 def dumps(record: dict[str, Any]) -> bytes:

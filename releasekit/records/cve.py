@@ -10,7 +10,7 @@ from releasekit.model.config import Settings
 from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
 from releasekit.model.versions import EVERY, Versions
-from releasekit.records.common import cve_path, disclosed, page_url
+from releasekit.records.common import cve_path, disclosed, page_url, semver, version_scheme
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
@@ -39,48 +39,47 @@ def _rating(severity: str) -> dict[str, Any]:
     return {"other": {"type": SEVERITY_TYPE, "content": {"text": severity}}}
 
 
-def _cve_versions(found: Versions) -> list[dict[str, Any]]:
+def _range(first: str, below: str) -> dict[str, Any]:
+    return {"version": first, "lessThan": below, "status": "affected"}
+
+
+def _cve_versions(found: Versions) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The ``versions`` entries of one product, and the versions they respell (SemVer's
+    spelling -> the advisory's: 10.3.3-beta.2 -> 10.3.3b2).
+
+    Every entry has one ``versionType`` (:func:`version_scheme`): ``semver`` when SemVer
+    spells every version named, pre-releases as SemVer spells them (a scanner's SemVer
+    library rejects 10.3.3b2, and orders 10.3.3rc10 before 10.3.3rc2); else ``python``,
+    whose order (PEP 440's) is releasekit's own, the versions as the advisory spells them
+    (PostgreSQL's 16.3 has no SemVer version: 16.3.0 was never released)."""
     entries: list[dict[str, Any]] = []
     for fix in found.lines:
         if fix.first_affected is not None:
-            entries.append(
-                {
-                    "version": fix.first_affected,
-                    "lessThan": fix.fixed,
-                    "status": "affected",
-                    "versionType": "semver",
-                }
-            )
+            entries.append(_range(fix.first_affected, fix.fixed))
         else:
-            entries.append({"version": fix.fixed, "status": "unaffected", "versionType": "semver"})
+            entries.append({"version": fix.fixed, "status": "unaffected"})
     for gap in found.gaps:  # lines between two fixed ones
-        entries.append(
-            {
-                "version": gap.first,
-                "lessThan": gap.below,
-                "status": "affected",
-                "versionType": "semver",
-            }
-        )
+        entries.append(_range(gap.first, gap.below))
     if found.earlier_from and found.earlier_before:
-        entries.append(
-            {
-                "version": found.earlier_from,
-                "lessThan": found.earlier_below or f"{found.earlier_before}.0",
-                "status": "affected",
-                "versionType": "semver",
-            }
-        )
+        below = found.earlier_below or f"{found.earlier_before}.0"
+        entries.append(_range(found.earlier_from, below))
     elif found.open_from or not found.lines:  # no fixed version: from introduced, or any
-        entries.append(
-            {
-                "version": found.open_from or EVERY,
-                "lessThan": "*",
-                "status": "affected",
-                "versionType": "semver",
-            }
-        )
-    return entries
+        entries.append(_range(found.open_from or EVERY, "*"))
+    scheme = version_scheme(e[k] for e in entries for k in _BOUNDS if k in e)
+    respelt: dict[str, str] = {}
+    for entry in entries:
+        entry["versionType"] = scheme
+        for key in _BOUNDS if scheme == "semver" else ():
+            if key in entry:
+                spelt = semver(entry[key])
+                assert spelt is not None  # (version_scheme said so)
+                if spelt != entry[key]:
+                    respelt[spelt] = entry[key]
+                    entry[key] = spelt
+    return entries, respelt
+
+
+_BOUNDS = ("version", "lessThan")
 
 
 def cna_container(
@@ -99,12 +98,15 @@ def _shown(
     return [disclosed(settings, a, shown if a is advisory else None) for a in every]
 
 
-def _affected(settings: Settings, shown: Public) -> dict[str, Any]:
+def _affected(settings: Settings, shown: Public, respelt: dict[str, str]) -> dict[str, Any]:
+    """The product entry of one advisory (``respelt``: gets the versions it respells)."""
+    versions, spelt = _cve_versions(shown.versions)
+    respelt.update(spelt)
     affected: dict[str, Any] = {
         "vendor": settings.project.vendor,
         "product": settings.project.name,
         "defaultStatus": "unknown",
-        "versions": _cve_versions(shown.versions),
+        "versions": versions,
     }
     if shown.component:
         affected["modules"] = [shown.component]
@@ -129,11 +131,15 @@ def _cna_container(settings: Settings, every: list[Public]) -> dict[str, Any]:
     source: dict[str, Any] = {"advisory": first.id, "discovery": "EXTERNAL"}
     if len(every) > 1:
         source["advisories"] = [shown.id for shown in every]
+    respelt: dict[str, str] = {}
+    affected = [_affected(settings, shown, respelt) for shown in every]
+    if respelt:  # (an import gives back the advisory's own spelling: 10.3.3b2)
+        source["spellings"] = dict(sorted(respelt.items()))
     cna: dict[str, Any] = {
         "providerMetadata": provider,
         "title": first.title,
         "descriptions": [{"lang": "en", "value": _description(every)}],
-        "affected": [_affected(settings, shown) for shown in every],
+        "affected": affected,
         "references": [
             {"url": page_url(settings, shown.id), "name": shown.id, "tags": ["vendor-advisory"]}
             for shown in every

@@ -7,13 +7,16 @@ refused). ``versions`` entries give the ranges: ``affected`` from ``version``
 GitHub's ``< 1.2.3`` / ``>= 1.0.0, < 1.2.3`` spellings; a product with no ``versions`` whose
 ``defaultStatus`` is ``affected`` is affected from the first release, with no fixed version;
 an ``unaffected`` single version of a record releasekit wrote is a line fixed without an
-affected release. Pure: no I/O.
+affected release, and a version it respelt in SemVer (``source.spellings``) comes back as
+the advisory spelt it. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from packaging.version import Version
 
 from releasekit.model.advisory import CWE_RE
 from releasekit.records.cve import SEVERITY_TYPE
@@ -27,7 +30,9 @@ from releasekit.records.imported import (
     rating,
     split_details,
     text,
-    version,
+)
+from releasekit.records.imported import (
+    version as read_version,
 )
 from releasekit.support import text as textrule
 
@@ -52,7 +57,7 @@ def _fixed_after(last: Any, listed: set[str], source: str, where: str) -> str:
     """The fixed version of a range that ends at ``last`` (``lessThanOrEqual``): the next
     patch release, when the record lists it as unaffected (Kubernetes' records: through
     1.28.11, and 1.28.12 unaffected); refused otherwise, no fixed version being said."""
-    end = version(last, source, f"{where}/lessThanOrEqual")
+    end = read_version(last, source, f"{where}/lessThanOrEqual")
     numbers = end.split(".")
     if all(n.isdigit() for n in numbers) and len(numbers) > 1:
         following = ".".join([*numbers[:-1], str(int(numbers[-1]) + 1)])
@@ -65,7 +70,22 @@ def _fixed_after(last: Any, listed: set[str], source: str, where: str) -> str:
     raise ImportRefused(source, f"{where}/lessThanOrEqual", why)
 
 
-def _pairs(entry: dict[str, Any], source: str, at: str, ours: bool) -> tuple[list[Pair], list[str]]:
+def _pairs(
+    entry: dict[str, Any], source: str, at: str, ours: bool, spellings: dict[str, str]
+) -> tuple[list[Pair], list[str]]:
+    """The ranges and unaffected versions of one product entry (``spellings``: releasekit's
+    SemVer spelling of a version -> the advisory's, 10.3.3-beta.2 -> 10.3.3b2)."""
+
+    def version(value: Any, source: str, pointer: str) -> str:
+        read = read_version(value, source, pointer)
+        if read not in spellings:
+            return read
+        where = f"/containers/cna/source/spellings/{read}"
+        spelt = read_version(spellings[read], source, where)
+        if Version(spelt) != Version(read):  # (a wrong map would move the range)
+            raise ImportRefused(source, where, "is not the same version")
+        return spelt
+
     pairs: list[Pair] = []
     unaffected: list[str] = []
     listed = _listed_unaffected(entry)
@@ -165,6 +185,16 @@ def _english(values: Any) -> str | None:
     chosen = next((v for v in entries if str(v.get("lang", "")).startswith("en")), None)
     chosen = chosen or (entries[0] if entries else None)
     return chosen["value"].strip() if chosen else None
+
+
+def _spellings(cna: dict[str, Any]) -> dict[str, str]:
+    """The versions a releasekit record respells in SemVer, each with the advisory's
+    spelling (``source.spellings``: 10.3.3-beta.2 -> 10.3.3b2)."""
+    source = cna.get("source")
+    given = source.get("spellings") if isinstance(source, dict) else None
+    if not isinstance(given, dict):
+        return {}
+    return {k: v for k, v in given.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _written(cna: dict[str, Any]) -> list[str]:
@@ -267,7 +297,8 @@ def read_cve(record: Any, source: str, site_url: str) -> list[Imported]:
         at = f"/containers/cna/affected/{number}"
         if not isinstance(entry, dict):
             raise ImportRefused(source, at, "must be an object")
-        pairs, unaffected = _pairs(entry, source, at, ours is not None)
+        spellings = _spellings(cna) if ours is not None else {}
+        pairs, unaffected = _pairs(entry, source, at, ours is not None, spellings)
         modules = entry.get("modules") or []
         product = text(entry.get("product"), source, f"{at}/product") or text(
             entry.get("packageName"), source, f"{at}/packageName"

@@ -21,7 +21,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.records.common import disclosed, osv_path, page_url, release_url
+from releasekit.records.common import SEMVER_PRE, disclosed, osv_path, page_url, release_url
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
@@ -44,9 +44,6 @@ def commit_url(repository_url: str, commit: str) -> str:
     return f"{base}/commit/{commit}"
 
 
-_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}  # (SemVer orders them as PEP 440 does)
-
-
 def _full(version: str) -> str:
     """``9.8`` as ``9.8.0``: range events name whole versions (SEMVER needs three parts);
     a pre-release as SemVer spells it, ``10.4.0rc1`` as ``10.4.0-rc.1`` and ``16.3b2`` as
@@ -66,7 +63,7 @@ def _full(version: str) -> str:
         return version
     phase, number = parsed.pre
     return ".".join(str(part) for part in (*release, 0, 0)[: max(3, len(release))]) + (
-        f"-{_SEMVER_PRE[phase]}.{number}"
+        f"-{SEMVER_PRE[phase]}.{number}"
     )
 
 

@@ -17,6 +17,9 @@ packaging, not by releasekit's code):
   the reference the others are compared with;
 - the CVE JSON 5 record: an `affected` entry's `version` up to `lessThan` (`*`: no end),
   else the product's `defaultStatus`; an `unaffected` entry must not overlap an affected one;
+  compared as its `versionType` says, as a scanner would: `semver` by npm's node-semver (a
+  bound it rejects, 10.3.1rc1 or 16.3, makes no answer; the version asked spelt in SemVer,
+  and left out when SemVer has none: 7.1.5.1, 10.3.0.dev1), `python` by packaging;
 - the CSAF document: a `known_affected` product of the product tree (`vers` ranges); a
   `fixed` product must never be one of them;
 - the advisory page's "Affected versions" list, as a person reads it beside its "Fixed
@@ -59,6 +62,7 @@ from packaging.version import Version
 from releasekit.records import osv_schema_path
 from tests.conftest import Workspace
 from tests.helpers.osv_eval import affected_version
+from tests.helpers.semver import NodeSemver
 from tests.helpers.sites import CONFIG
 from tests.unit.site.test_build import publish_at
 
@@ -267,20 +271,66 @@ def json_says(entry: dict[str, Any], version: str) -> bool:
     )
 
 
-def cve_says(record: dict[str, Any], version: str) -> bool:
+_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
+
+
+def as_semver(version: str) -> str | None:
+    """``version`` as a product numbered in SemVer spells it (what its scanner holds):
+    10.3.1rc1 as 10.3.1-rc.1; None when SemVer has no such version (16.3, 7.1.5.2, a
+    development or post-release)."""
+    parsed = _v(version)
+    if len(parsed.release) != 3 or parsed.post is not None or parsed.dev is not None:
+        return None
+    if parsed.pre is None:
+        return parsed.base_version
+    return f"{parsed.base_version}-{_SEMVER_PRE[parsed.pre[0]]}.{parsed.pre[1]}"
+
+
+class Unplaceable(Exception):
+    """The reader cannot place the version asked among a record's: not a version of the
+    scheme the record declares (7.1.5.1 beside SemVer ranges)."""
+
+
+def _semver_in(semver: NodeSemver, first: str, end: str | None, version: str) -> bool:
+    """Whether ``version`` lies in [first, end) as a SemVer library reads the bounds ("0":
+    no lower bound, "*": no upper one, as CVE's versions.md has it; None: ``first`` alone);
+    AssertionError when a bound is no SemVer version (the library rejects the record)."""
+    asked = as_semver(version)
+    if asked is None:
+        raise Unplaceable(version)
+    low = 0 if first == "0" else semver.compare(first, asked)
+    assert low is not None, f"versionType semver: {first!r} is no SemVer version"
+    if end is None:
+        return low == 0
+    high = -1 if end == "*" else semver.compare(asked, end)
+    assert high is not None, f"versionType semver: {end!r} is no SemVer version"
+    return low <= 0 and high < 0
+
+
+def _python_in(first: str, end: str | None, version: str) -> bool:
+    """The same by PEP 440 (``"versionType": "python"``), as packaging reads it."""
+    if end is None:
+        return _v(first) == _v(version)
+    return _v(first) <= _v(version) and (end == "*" or _v(version) < _v(end))
+
+
+def cve_says(record: dict[str, Any], version: str, semver: NodeSemver) -> bool:
     """CVE JSON 5: a `versions` entry's status for the versions it covers (`version` up to
-    `lessThan`, `*`: no end; else that version alone), else the product's `defaultStatus`."""
+    `lessThan`, `*`: no end; else that version alone), compared as its `versionType` says
+    (semver: by node-semver, the version asked spelt in SemVer; python: by packaging),
+    else the product's `defaultStatus`; an `unaffected` entry must not overlap an affected
+    one."""
     hit = False
     for affected in record["containers"]["cna"]["affected"]:
         covered = False
         for entry in affected.get("versions", []):
-            if "lessThan" in entry:
-                end = entry["lessThan"]
-                inside = _v(entry["version"]) <= _v(version) and (
-                    end == "*" or _v(version) < _v(end)
-                )
+            kind = entry.get("versionType")
+            assert kind in ("semver", "python"), kind
+            end = entry.get("lessThan")
+            if kind == "semver":
+                inside = _semver_in(semver, entry["version"], end, version)
             else:
-                inside = _v(entry["version"]) == _v(version)
+                inside = _python_in(entry["version"], end, version)
             covered = covered or inside
             if inside and entry["status"] == "affected":
                 hit = True
@@ -408,9 +458,13 @@ def _named(entry: dict[str, Any], osv: dict[str, Any], cve: dict[str, Any]) -> s
     return {n for n in names if n not in (None, "*", "0")}
 
 
-def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[str, list[str]]]:
+def ask_everyone(
+    site: Path, cases_by_id: dict[str, Case], semver: NodeSemver
+) -> tuple[int, dict[str, list[str]]]:
     """Ask each reader about each relevant version of each advisory: (questions, the
-    disagreements by record kind, each as "ID V: reader=answer ...")."""
+    disagreements by record kind, each as "ID V: reader=answer ..."). A version a reader
+    cannot place (7.1.5.1 beside SemVer ranges: none of the versions the record declares)
+    is left out of its answers, and counted under ``unplaceable``."""
     index = {e["id"]: e for e in json.loads((site / "advisories.json").read_text())["advisories"]}
     pages: dict[str, set[str]] = {}  # version -> the advisories its page lists
     said = json.loads((site / "versions.json").read_text())
@@ -425,6 +479,7 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
         pages[item["version"]] = listed | every
     asked = 0
     wrong: dict[str, list[str]] = {}
+    unplaceable: dict[str, int] = {}
     for ident, case in cases_by_id.items():
         entry = index[ident]
         osv = json.loads((site / "osv" / f"{ident}.json").read_text())
@@ -443,9 +498,13 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
             said: dict[str, bool | None] = {
                 "osv": affected_version(osv, version),
                 "json": json_says(entry, version),
-                "cve": _or_none(cve_says, cve, version),
+                "cve": _or_none(partial(cve_says, semver=semver), cve, version),
                 "csaf": _or_none(csaf_says, csaf, version),
             }
+            for kind in ("cve", "csaf"):
+                if said[kind] is UNPLACEABLE:
+                    del said[kind]
+                    unplaceable[kind] = unplaceable.get(kind, 0) + 1
             if (
                 not Version(version).is_prerelease
                 or version in fixed
@@ -466,7 +525,7 @@ def ask_everyone(site: Path, cases_by_id: dict[str, Case]) -> tuple[int, dict[st
             known = _introduced_truth(case, version, partial(affected_version, osv))
             if known is not None and any(answer is not known for answer in said.values()):
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
-    return asked, wrong
+    return asked, wrong, unplaceable
 
 
 def _neighbours(version: str) -> set[str]:
@@ -533,12 +592,19 @@ def _has_fix(case: Case, version: str) -> bool:
     )
 
 
+UNPLACEABLE: Any = object()  # (a version the reader cannot place: no answer)
+
+
 def _or_none(reader: Callable[[Any, str], bool], record: Any, version: str) -> bool | None:
-    """The reader's answer; None when the record says both (affected and not)."""
+    """The reader's answer; None when the record says both (affected and not), or names a
+    version its scheme rejects (10.3.1rc1 with versionType semver); UNPLACEABLE when the
+    version asked is none of the record's scheme."""
     try:
         return reader(record, version)
     except AssertionError:
         return None
+    except Unplaceable:
+        return UNPLACEABLE
 
 
 def publish_cases(ws: Workspace, generated: list[Case]) -> dict[str, Case]:
@@ -558,7 +624,9 @@ def publish_cases(ws: Workspace, generated: list[Case]) -> dict[str, Case]:
 def test_every_place_gives_the_same_answer(tmp_path_factory: Any, generated: list[Case]) -> None:
     ws = Workspace(tmp_path_factory.mktemp("ws"))
     made = publish_cases(ws, [*NAMED, *generated])
-    asked, wrong = ask_everyone(ws.root / "site", made)
+    with NodeSemver() as semver:
+        asked, wrong, unplaceable = ask_everyone(ws.root / "site", made, semver)
+    print("unplaceable", unplaceable)
     assert asked > 20 * len(made)
     assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
 
@@ -577,7 +645,8 @@ def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path
     ws = Workspace(tmp_path)
     made = publish_cases(ws, [case])
     site = ws.root / "site"
-    asked, wrong = ask_everyone(site, made)
+    with NodeSemver() as semver:
+        asked, wrong, _ = ask_everyone(site, made, semver)
     assert asked > 70 and wrong == {}
     (ident,) = made
     osv = json.loads((site / "osv" / f"{ident}.json").read_text())
