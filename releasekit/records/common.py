@@ -3,6 +3,7 @@ the advisory's page they refer to), and their bytes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,6 +96,21 @@ def version_scheme(versions: Iterable[str]) -> str:
     (:func:`semver`), else ``python`` (PEP 440's order, releasekit's own: 16.3 < 16.10,
     7.1.5 < 7.1.5.1 < 7.1.6, 16.0rc1 < 16.0), the versions then as the advisory spells them."""
     return "semver" if all(semver(v) is not None for v in versions) else "python"
+
+
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # (`\d`: any Unicode digit)
+
+
+def vers_scheme(versions: Iterable[str]) -> str:
+    """The ``vers`` scheme of a CSAF document's ranges of ``versions``: ``generic`` when
+    each is plain numbers (10.3.3, 16.3, 7.1.5.2: compared number by number), else
+    ``semver`` when SemVer spells each one (:func:`semver`), else ``pypi`` (PEP 440's
+    order). A generic comparison is no ordering of pre-releases (it would put 10.3.0rc1
+    after 10.3.0)."""
+    given = list(versions)
+    if all(_PLAIN.fullmatch(v) for v in given):
+        return "generic"
+    return "semver" if version_scheme(given) == "semver" else "pypi"
 
 
 def dumps(record: dict[str, Any]) -> bytes:

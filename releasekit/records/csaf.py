@@ -36,7 +36,15 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
-from releasekit.records.common import cve_url, disclosed, page_url, release_url
+from releasekit.model.versions import Versions
+from releasekit.records.common import (
+    cve_url,
+    disclosed,
+    page_url,
+    release_url,
+    semver,
+    vers_scheme,
+)
 from releasekit.support import timefmt
 
 CSAF_VERSION = "2.0"
@@ -72,11 +80,11 @@ def csaf_document(
     disclosed fields, when the caller has them)."""
     shown = disclosed(settings, advisory, shown)
     project = settings.project
-    products = _Products(project.name)
+    versions = shown.versions
+    products = _Products(project.name, _scheme(versions))
     affected: list[str] = []
     fixed: list[str] = []
     remediations: list[dict[str, Any]] = []
-    versions = shown.versions
     for fix in versions.lines:
         fixed_id = products.version(fix.fixed)
         fixed.append(fixed_id)
@@ -92,6 +100,8 @@ def csaf_document(
     if versions.earlier_from and versions.earlier_before:  # affected, no fix on those lines
         oldest = versions.lines[-1].fixed
         before = versions.earlier_below or versions.earlier_before  # (10.3.0rc1, or 10.3)
+        if products.scheme == "semver" and not versions.earlier_below:
+            before += ".0"  # (SemVer has no 10.3: the line's first release, 10.3.0)
         earlier = products.range(versions.earlier_from, before)
         affected.append(earlier)
         remediations.append(_fix(settings, shown, oldest, [earlier]))
@@ -147,6 +157,18 @@ def csaf_document(
         result["product_tree"] = {"branches": [products.tree(project.vendor)]}
     result["vulnerabilities"] = [vulnerability]
     return result
+
+
+def _scheme(versions: Versions) -> str:
+    """The ``vers`` scheme of the document's ranges (:func:`vers_scheme`), of every version
+    they name (the releases before the oldest fixed line end at its first, 10.3.0)."""
+    named = [v for fix in versions.lines for v in (fix.first_affected, fix.fixed) if v]
+    named += [v for gap in versions.gaps for v in (gap.first, gap.below)]
+    if versions.earlier_from and versions.earlier_before:
+        below = versions.earlier_below or f"{versions.earlier_before}.0"
+        named += [versions.earlier_from, below]
+    named += [versions.open_from] if versions.open_from else []
+    return vers_scheme(named)
 
 
 def _document(settings: Settings, shown: Public) -> dict[str, Any]:
@@ -236,8 +258,9 @@ def _fix(settings: Settings, shown: Public, version: str, products: list[str]) -
 class _Products:
     """The product tree's branches below the product name, and their product ids."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, scheme: str) -> None:
         self.name = name
+        self.scheme = scheme  # the ranges' vers scheme: generic, semver or pypi
         self.branches: list[dict[str, Any]] = []
         self.ids: set[str] = set()
 
@@ -252,17 +275,27 @@ class _Products:
         """A released version (a fixed one)."""
         return self._add("product_version", version, f"v{version}", f"{self.name} {version}")
 
+    def _spelt(self, version: str) -> str:
+        """``version`` as the scheme spells it: SemVer's 10.3.1-rc.1 for 10.3.1rc1."""
+        spelt = semver(version) if self.scheme == "semver" else version
+        assert spelt is not None  # (vers_scheme said so)
+        return spelt
+
+    def _vers(self, constraints: str) -> tuple[str, str]:
+        """The ``vers`` range, and the product's name with its constraints."""
+        return f"vers:{self.scheme}/{constraints}", f"{self.name} {constraints}"
+
     def range(self, first: str, before: str) -> str:
         """The releases from ``first`` on, before ``before`` (``vers`` form)."""
-        vers = f"vers:generic/>={first}|<{before}"
+        vers, name = self._vers(f">={self._spelt(first)}|<{self._spelt(before)}")
         product_id = f"affected-{first}-{before}"
-        return self._add("product_version_range", vers, product_id, f"{self.name} {vers[13:]}")
+        return self._add("product_version_range", vers, product_id, name)
 
     def since(self, first: str) -> str:
         """The releases from ``first`` on (no fixed version is recorded)."""
-        vers = f"vers:generic/>={first}"
+        vers, name = self._vers(f">={self._spelt(first)}")
         product_id = f"affected-from-{first}"
-        return self._add("product_version_range", vers, product_id, f"{self.name} {vers[13:]}")
+        return self._add("product_version_range", vers, product_id, name)
 
     def every(self) -> str:
         """Every version (no fixed version is recorded)."""

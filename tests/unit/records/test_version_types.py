@@ -1,11 +1,12 @@
-"""The version types of the CVE record's ranges: each names its versions as its type spells
-and orders them.
+"""The version types of the CVE record's ranges and the ``vers`` schemes of the CSAF
+document's: each names its versions as its type spells and orders them.
 
 A CVE range of ``"versionType": "semver"`` said 10.3.1rc1, 10.3.3b2 and PostgreSQL's 16.3,
 which no SemVer library reads (node-semver rejects them): a scanner that compares with one
 rejected the record or misordered the versions. Now a record is ``semver`` when SemVer
 spells each of its versions (pre-releases as SemVer does: 10.3.1-rc.1), else ``python``
-(PEP 440's order, the advisory's spelling: 16.3, Rails' 7.1.5.2).
+(PEP 440's order, the advisory's spelling: 16.3, Rails' 7.1.5.2); CSAF ranges say
+``vers:generic`` for plain numbers, else ``vers:semver`` or ``vers:pypi`` by the same rule.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from cvelib.cve_api import CveRecord
 
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import parse_config
+from releasekit.records.csaf import csaf_document
 from releasekit.records.cve import cve_record
 from releasekit.records.cve_read import read_cve
 from releasekit.records.imported import ImportRefused
 from tests.conftest import advisory_text
+from tests.helpers import csaf
 from tests.helpers.semver import NodeSemver
 from tests.helpers.sites import CONFIG
 
@@ -31,7 +34,7 @@ PATH = Path("advisories/ACSA-2026-0001.md")
 MAJOR = CONFIG.replace('upcoming = "10.4"', 'upcoming = "18"\nline_parts = 1')
 
 
-def _record(config: str, **fields: str) -> dict[str, Any]:
+def _records(config: str, **fields: str) -> tuple[dict[str, Any], dict[str, Any]]:
     settings = parse_config(config, Path("/ws"))
     text = advisory_text(released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', **fields)
     advisory = parse_advisory(text, PATH, "ACSA")
@@ -39,7 +42,7 @@ def _record(config: str, **fields: str) -> dict[str, Any]:
     jsonschema.Draft7Validator(json.loads(Path(CveRecord.Schemas.V5_SCHEMA).read_text())).validate(
         record
     )
-    return record
+    return record, csaf_document(settings, advisory)
 
 
 def _versions(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,8 +50,13 @@ def _versions(record: dict[str, Any]) -> list[dict[str, Any]]:
     return versions
 
 
+def _ranges(document: dict[str, Any]) -> list[str]:
+    product = document["product_tree"]["branches"][0]["branches"][0]
+    return [b["name"] for b in product["branches"] if b["category"] == "product_version_range"]
+
+
 def test_pre_releases_are_spelt_in_semver_and_read_back_as_the_advisory_spells_them() -> None:
-    record = _record(CONFIG, fixed='{ "10.3" = "10.3.3b2" }', introduced='"10.3.1rc1"')
+    record, document = _records(CONFIG, fixed='{ "10.3" = "10.3.3b2" }', introduced='"10.3.1rc1"')
     assert _versions(record) == [
         {
             "version": "10.3.1-rc.1",
@@ -66,42 +74,73 @@ def test_pre_releases_are_spelt_in_semver_and_read_back_as_the_advisory_spells_t
     }
     (imported,) = read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
     assert [(p.introduced, p.fixed) for p in imported.pairs] == [("10.3.1rc1", "10.3.3b2")]
+    assert _ranges(document) == ["vers:semver/>=10.3.1-rc.1|<10.3.3-beta.2"]
 
 
 @pytest.mark.parametrize(
-    ("config", "fixed", "introduced"),
+    ("config", "fixed", "introduced", "ranges"),
     [
         # PostgreSQL's two numbers (SemVer has no 16.3: 16.3.0 was never released)
-        (MAJOR, '{ "16" = "16.3", "15" = "15.7" }', None),
-        (MAJOR, '{ "16" = "16.0rc1", "14" = "14.3" }', '"13.2"'),
+        (
+            MAJOR,
+            '{ "16" = "16.3", "15" = "15.7" }',
+            None,
+            ["vers:generic/>=16.0|<16.3", "vers:generic/>=15.0|<15.7"],
+        ),
+        (
+            MAJOR,
+            '{ "16" = "16.0rc1", "14" = "14.3" }',
+            '"13.2"',
+            ["vers:pypi/>=14.0|<14.3", "vers:pypi/>=15.0|<16.0rc1", "vers:pypi/>=13.2|<14.0"],
+        ),
         # Rails' four numbers
-        (CONFIG, '{ "7.1" = "7.1.5.2" }', None),
+        (CONFIG, '{ "7.1" = "7.1.5.2" }', None, ["vers:generic/>=7.1.0|<7.1.5.2"]),
     ],
 )
 def test_versions_semver_has_none_of_are_python_ones_as_spelt(
-    config: str, fixed: str, introduced: str | None
+    config: str, fixed: str, introduced: str | None, ranges: list[str]
 ) -> None:
-    record = _record(config, fixed=fixed, introduced=introduced)  # type: ignore[arg-type]
+    record, document = _records(config, fixed=fixed, introduced=introduced)  # type: ignore[arg-type]
     versions = _versions(record)
     assert {v["versionType"] for v in versions} == {"python"}
     named = {v[k] for v in versions for k in ("version", "lessThan") if k in v}
     for spelt in (f.split('"')[3] for f in fixed.strip("{} ").split(", ")):
         assert spelt in named  # (as the advisory spells it)
     assert "spellings" not in record["containers"]["cna"]["source"]
+    assert _ranges(document) == ranges
 
 
 def test_plain_three_number_versions_are_as_they_were() -> None:
-    record = _record(CONFIG, fixed='{ "10.3" = "10.3.3", "9.11" = "9.11.9" }')
+    record, document = _records(CONFIG, fixed='{ "10.3" = "10.3.3", "9.11" = "9.11.9" }')
     assert _versions(record) == [
         {"lessThan": "10.3.3", "status": "affected", "version": "10.3.0", "versionType": "semver"},
         {"lessThan": "9.11.9", "status": "affected", "version": "9.11.0", "versionType": "semver"},
         {"lessThan": "10.3.0", "status": "affected", "version": "9.12.0", "versionType": "semver"},
     ]
     assert "spellings" not in record["containers"]["cna"]["source"]
+    assert _ranges(document) == [
+        "vers:generic/>=10.3.0|<10.3.3",
+        "vers:generic/>=9.11.0|<9.11.9",
+        "vers:generic/>=9.12.0|<10.3.0",
+    ]
 
 
 def test_a_spelling_of_another_version_is_refused() -> None:
-    record = _record(CONFIG, fixed='{ "10.3" = "10.3.3b2" }')
+    record, _ = _records(CONFIG, fixed='{ "10.3" = "10.3.3b2" }')
     record["containers"]["cna"]["source"]["spellings"]["10.3.3-beta.2"] = "10.3.3b3"
     with pytest.raises(ImportRefused, match=r"spellings/10.3.3-beta.2: is not the same version"):
         read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
+
+
+def test_the_csaf_documents_of_each_scheme_pass_the_reference_validator(tmp_path: Path) -> None:
+    shapes = [
+        (CONFIG, {"fixed": '{ "10.3" = "10.3.3b2" }', "introduced": '"10.3.1rc1"'}),  # semver
+        (MAJOR, {"fixed": '{ "16" = "16.0rc1", "14" = "14.3" }', "introduced": '"13.2"'}),  # pypi
+        (CONFIG, {"fixed": '{ "7.1" = "7.1.5.2" }'}),  # generic
+    ]
+    paths = []
+    for number, (config, fields) in enumerate(shapes):
+        _, document = _records(config, **fields)
+        paths.append(tmp_path / f"{number}.json")
+        paths[-1].write_text(json.dumps(document))
+    csaf.validate(paths)
