@@ -103,3 +103,11 @@ class Background:
         child, self._child = self._child, None
         if child is not None:
             collect(*child)
+
+    def stop(self) -> None:
+        """End the child now (its work is left undone) and reap it."""
+        child, self._child = self._child, None
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child[0], signal.SIGKILL)
+            collect(*child)

@@ -53,7 +53,7 @@ def clean(plan: Plan, state: State, scan: child.Background | None) -> None:
 def set_aside(plan: Plan, state: State, aside_min: int = tree.SET_ASIDE_MIN) -> Iterator[None]:
     """Move out of the standby each top folder whose files the build will mostly replace
     (every page, after a template changed), and remove them in a child process while the
-    build renders (and waits for it, at the end of the ``with``).
+    build renders (and waits for it at the end of the ``with``, unless the build failed).
 
     Replacing a file removes the old one, and freeing its blocks can cost a disk (with
     online discard) more than writing the new one: one rename takes the folder out of the
@@ -99,8 +99,10 @@ def set_aside(plan: Plan, state: State, aside_min: int = tree.SET_ASIDE_MIN) -> 
     removing = child.Background(_empty, str(trash))
     try:
         yield
-    finally:
-        removing.result()
+    except BaseException:  # (a failed or stopped build says so at once: the next removes it)
+        removing.stop()
+        raise
+    removing.result()
 
 
 def _empty(folder: str) -> None:

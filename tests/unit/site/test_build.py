@@ -25,7 +25,18 @@ from click.testing import Result
 
 from releasekit.model import lifecycle
 from releasekit.model.versions import versions
-from releasekit.site import build, child, markdown, mdcache, pages, scans, state, tree, workers
+from releasekit.site import (
+    build,
+    child,
+    markdown,
+    mdcache,
+    pages,
+    scans,
+    standby,
+    state,
+    tree,
+    workers,
+)
 from releasekit.support.errors import AdvisoryError, PublishError, TemplateError
 from releasekit.workspace import files as workspace
 from tests.conftest import Workspace
@@ -1096,6 +1107,56 @@ def test_a_scan_in_the_background_gives_the_same_answer_or_is_made_here(tmp_path
     failing = child.Background(_only_here, os.getpid(), tmp_path)  # fails in the child
     assert failing.result() == expected
     child.Background(scans.scan, tmp_path).discard()  # reaped, never used
+
+
+def _slow(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_a_background_child_stopped_ends_at_once() -> None:
+    started = time.monotonic()
+    running = child.Background(_slow, 60.0)
+    pid = running._child[0] if running._child else None
+    running.stop()
+    assert time.monotonic() - started < 10
+    assert pid is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
+    running.stop()  # (twice: nothing left to stop)
+
+
+def test_a_build_that_fails_does_not_wait_for_what_it_set_aside(
+    site_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuning = build.Tuning(aside_min=2)
+    for n in range(1, 5):
+        marked(site_ws, n)
+    publish_at(site_ws, LATER, tuning=tuning)
+    restyle(site_ws, "first")
+    publish_at(site_ws, LATER, tuning=tuning)
+    stopped: list[bool] = []  # (the scans of the site wait for their children too)
+    real_stop, real_result = child.Background.stop, child.Background.result
+    monkeypatch.setattr(child.Background, "stop", lambda b: stopped.append(True) or real_stop(b))
+    monkeypatch.setattr(
+        child.Background, "result", lambda b: stopped.append(False) or real_result(b)
+    )
+
+    def fail(*_args: object) -> None:
+        raise PublishError("stopped for the test")
+
+    monkeypatch.setattr(standby, "settle", fail)
+    restyle(site_ws, "second")
+    with pytest.raises(PublishError):
+        publish_at(site_ws, LATER, tuning=tuning)
+    assert stopped[-1] and stopped.count(True) == 1  # the removal stopped, not waited for
+    monkeypatch.undo()
+    publish_at(site_ws, LATER, tuning=tuning)  # the next build removes what was left
+    trash = site_ws.root / ".releasekit" / "site-standby.trash"
+    assert not trash.exists()
+    assert (
+        'class="advisory second"'
+        in (site_ws.root / "site/advisories/ACSA-2026-0001.html").read_text()
+    )
 
 
 def test_scans_that_share_a_tree_find_each_file_once(tmp_path: Path) -> None:
