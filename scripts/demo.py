@@ -378,8 +378,8 @@ def main() -> None:
         "busy machine, where steps 1 to 5 take longer)",
     )
     options = parser.parse_args()
-    if not options.embargo_in > 0:
-        parser.error("--embargo-in: a number of seconds above 0")
+    if not 0 < options.embargo_in <= 86400:  # (not NaN, not infinite: a time within a day)
+        parser.error("--embargo-in: a number of seconds above 0, at most a day (86400)")
     set_sandbox(options.dir)
     set_embargo_in(options.embargo_in)
     started = time.monotonic()
