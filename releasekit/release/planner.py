@@ -375,7 +375,11 @@ def build_plan(
         )
     released_lines = tuple(n for n, line in lines.known.items() if line.latest is not None)
     tips = {line.name: line.base for line in plan_lines}
-    earlier = earlier_fixes(settings, repo, gating, cells, held, tips)
+    advertised = repo.fetched_refs(remote)  # (None: not fetched, the public tags not known)
+    public = (
+        None if advertised is None else unpushed.on_remote(tags, advertised, repo.tag_ref_target)
+    )
+    earlier = earlier_fixes(settings, repo, gating, cells, held, tips, public)
     return Plan(
         remote=remote,
         advisories=tuple(

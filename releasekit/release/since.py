@@ -11,8 +11,10 @@ newest first with it, and the one after the newest without the fix is the line's
 version (the oldest with the fixed code may come before the bug did). When a held
 fix applies to the newest release and changes it, no release had the fix; when every one
 conflicts there, nothing can be told, and the plan says so (a note): the lift then records
-the line as it always did. Everything is read and built in memory (pygit2); nothing is
-written anywhere.
+the line as it always did. Only the release tags the remote has at the same commit are
+read (a tag only the clone has was never a release the public saw); when the plan did not
+fetch, which those are is not known, so no release is taken to have the fix, and the plan
+says so. Everything is read and built in memory (pygit2); nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -57,13 +59,18 @@ def earlier_fixes(
     cells: Sequence[Cell],
     held: Mapping[tuple[str, str], HeldPatch],
     tips: Mapping[str, str],
+    public: Mapping[str, str] | None,
 ) -> Earlier:
     """For each of ``advisories`` (the embargoed ones), the released lines between its
     lines that get the fix or have it on their branch, and the first release of each that
     has the fix already (see the module's text). ``tips``: each supported line's public
-    tip, which tells a line whose branch has the fix and no release of it yet."""
+    tip, which tells a line whose branch has the fix and no release of it yet. ``public``:
+    the tags the remote has as the clone has them, name -> commit (None: not fetched, not
+    known; no release is searched)."""
     parts = settings.releases.line_parts
-    releases = line_releases(settings.tag_patterns, repo.tags(), parts)
+    releases = line_releases(
+        settings.tag_patterns, repo.tags() if public is None else public, parts
+    )
     fixed: dict[str, dict[str, str]] = {}
     unknown: set[tuple[str, str]] = set()
     notes: dict[str, tuple[str, ...]] = {}
@@ -77,17 +84,20 @@ def earlier_fixes(
         patches = _patches(held, advisory.id)
         introduced = line_of(advisory.introduced, parts) if advisory.introduced else None
         found: dict[str, str | bool | None] = {}
+        kinds: dict[str, list[str]] = {}
         for line in sorted(releases, key=Version, reverse=True):
             key = Version(line)
             if line in required or not min(anchors) <= key <= max(anchors):
                 continue
             if introduced is not None and key < Version(introduced):
                 continue  # no affected code there
+            if public is None:  # (a tag only the clone has is no release the public saw)
+                kinds.setdefault(_NOT_COMPARED, []).append(line)
+                continue
             tried = sorted(patches, key=lambda p: p.line != line)  # its own first
             found[line] = first_with_fix(repo, releases[line], tried)
         earlier = {line: version for line, version in found.items() if isinstance(version, str)}
         ends = [Version(line) for line in required | set(earlier)]
-        kinds: dict[str, list[str]] = {}
         for line, version in found.items():
             # (one of `unfixed`, when it has no release with the fix)
             inside = bool(ends) and min(ends) < Version(line) < max(ends)
@@ -119,6 +129,11 @@ _UNKNOWN = {
         "by hand if there was one without it"
     ),
 }
+# ... of the lines whose releases are not searched, the remote's tags not being known ...
+_NOT_COMPARED = (
+    "the remote's tags were not compared (plan --no-fetch): no release of {} is taken to "
+    "have had the fix; the lift fetches, and searches the releases the remote has"
+)
 # ... and of the lines whose branch has the fix but no release yet
 _UNRELEASED = {
     True: "the branch of {} has the fix, but no release yet: recorded affected (`unfixed`)",

@@ -6,6 +6,8 @@ a commit no remote branch holds) counts like a public one: it becomes the line's
 release, and the plan proposes the version after it, which the public would see follow a
 release it never saw. A supported line whose counted release tags include one the remote
 does not have (or has at another commit) has a problem naming the tag and what to do.
+The search for the releases of other lines that had a fix already (:mod:`.since`) reads
+only the tags the remote has as the clone has them (:func:`on_remote`), on every line.
 
 One exception: a tag that a lift of this workspace journalled (``embargo lift`` records
 the tag object of each release before it pushes) is that lift's own, still to be pushed
@@ -45,6 +47,20 @@ def remote_commit(advertised: Mapping[str, str], tag: str) -> str | None:
     """The commit of ``tag`` on the remote: its peeled entry, or its own for a lightweight
     tag; None when the remote has no such tag."""
     return advertised.get(f"refs/tags/{tag}^{{}}") or advertised.get(f"refs/tags/{tag}")
+
+
+def on_remote(
+    tags: Mapping[str, str], advertised: Mapping[str, str], target: Callable[[str], str | None]
+) -> dict[str, str]:
+    """The tags of ``tags`` (the clone's, name -> commit) that ``advertised`` (the remote's
+    refs, as fetched) has at the same commit: the ones the public saw. ``target``: the
+    object a tag's ref points at itself (for a remote that advertises no peeled tags)."""
+    return {
+        name: commit
+        for name, commit in tags.items()
+        if remote_commit(advertised, name) == commit
+        or advertised.get(f"refs/tags/{name}", "") == target(name)
+    }
 
 
 def local_tags(

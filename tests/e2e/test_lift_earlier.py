@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.e2e.test_embargo import after_embargo
 from tests.e2e.test_lift_gaps import ESR_MINOR, ID, announced, gap_release, recorded
 from tests.helpers.gpg import GpgHome
-from tests.helpers.repos import FILES, replace_line
+from tests.helpers.repos import FILES, git, replace_line
 from tests.helpers.smtp import SmtpServer
 
 
@@ -118,3 +118,45 @@ def test_a_line_whose_branch_has_the_fix_unreleased_stays_affected(
         result = release.run("embargo", "lift", "--yes")
     assert result.exit_code == 0, result.output + result.stderr
     assert recorded(release)[1] == ("10.6", "10.5")
+
+
+def test_a_release_tag_only_the_clone_has_is_not_recorded_fixed(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # 10.5 (not supported, between the ESR 10.4 and 10.6) has a v10.5.2 with the fix in the
+    # product clone only, never pushed: the public never saw 10.5.2, so the lift must not
+    # record it as 10.5's first release with the fix.
+    release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
+    product = release.product
+    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
+    product.commit("release-10.5", {"src/preview.c": fixed, "VERSION": "10.5.2\n"}, "10.5.2")
+    product.tag("v10.5.2", "release-10.5")  # (in the dev clone; the remote lacks it)
+    git(product.clone, "fetch", "-q", str(product.dev), "refs/tags/v10.5.2:refs/tags/v10.5.2")
+    (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
+    assert shown["earlier"] == {} and shown["notes"] == []
+    # Without the fetch the remote's tags are not known: no release is taken to have the
+    # fix, and the plan says why.
+    (shown,) = json.loads(release.run("plan", "--json", "--no-fetch").stdout)["advisories"]
+    assert shown["earlier"] == {}
+    (said,) = shown["notes"]
+    assert said.startswith("the remote's tags were not compared (plan --no-fetch): ")
+    assert "10.6, 10.5" in said
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    text, unfixed = recorded(release)
+    assert unfixed == ("10.6", "10.5") and '"10.5" =' not in text
+
+
+def test_a_pushed_release_tag_with_the_fix_is_recorded_fixed(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # The same v10.5.2, pushed: the public saw it, and it is 10.5's first with the fix.
+    release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
+    product = release.product
+    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
+    product.commit("release-10.5", {"src/preview.c": fixed, "VERSION": "10.5.2\n"}, "10.5.2")
+    product.tag("v10.5.2", "release-10.5")
+    product.publish("release-10.5")
+    (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
+    assert shown["earlier"] == {"10.5": "10.5.2"} and shown["notes"] == []
