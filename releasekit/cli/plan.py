@@ -29,7 +29,8 @@ def plan_command(obj: Context, as_json: bool, no_fetch: bool) -> None:
     its branch, a release tag it counts for a line is not on the remote as in the clone
     (push it, or delete it here; a tag an unfinished lift journalled is the lift's, pushed
     when it resumes), or a bump file or the changelog does not fit. Fetches the remote
-    first (progress on stderr); with --no-fetch the remote's tags are not compared.
+    first (progress on stderr); with --no-fetch the remote's tags are not compared (a note
+    says so).
     Exit 0 when every advisory with an embargo is ready, 1 when not, 2 on bad input.
 
     \b

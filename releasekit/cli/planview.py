@@ -26,6 +26,13 @@ STATUS_STYLE = {
     "conflicts": "bold red",
 }
 
+# Said when the plan did not fetch: the release tags only the clone has are not known, so
+# none is named, and a release manager must not read the table as if they were checked.
+NOT_COMPARED = (
+    "note: the remote's tags were not compared (plan --no-fetch): a release tag only this "
+    "clone has is not named; run `releasekit plan` to compare them"
+)
+
 
 def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any, bool]]:
     """What to print of the plan, each with whether it is soft-wrapped: a table with a
@@ -62,6 +69,8 @@ def parts(settings: Settings, result: Plan, out: Console) -> Iterator[tuple[Any,
         yield literal(f"! {problem}", "red"), False
     for note in result.tag_notes():  # a lift's own tag, not pushed yet: not in the way
         yield literal(f"note: {note}", "yellow"), False
+    if any(line.local_tags is None for line in result.lines):  # (the JSON's local_tags null)
+        yield literal(NOT_COMPARED, "yellow"), True
     verdict = "ready" if result.is_ready else "NOT ready"
     # A draft (no embargo) does not gate; say so, or "ready" reads as ready to release it.
     drafts = [a.id for a in result.advisories if not a.gating and not result.ready(a.id)]

@@ -115,6 +115,25 @@ def test_without_a_fetch_the_remote_is_not_asked(ws: Workspace, product: Product
     assert lines["10.3"]["local_tags"] is None  # not known, not checked
 
 
+def test_without_a_fetch_the_table_says_the_tags_were_not_compared(
+    ws: Workspace, product: Product
+) -> None:
+    # The JSON says local_tags null; the table said nothing, and read as if checked.
+    workspace(ws, product)
+    git(product.clone, "tag", "v10.3.2", "origin/release-10.3")
+    runner = CliRunner(env={"COLUMNS": "300"})
+    table = runner.invoke(cli, ["-C", str(ws.root), "plan", "--no-fetch"])
+    assert table.exit_code == 0, table.output
+    said = (
+        "note: the remote's tags were not compared (plan --no-fetch): a release tag only "
+        "this clone has is not named"
+    )
+    assert said in table.stdout
+    assert table.stdout.splitlines()[-1] == "Plan: ready."
+    fetched = runner.invoke(cli, ["-C", str(ws.root), "plan"])
+    assert "were not compared" not in fetched.stdout and "v10.3.2" in fetched.stdout
+
+
 def test_the_checklist_and_the_dry_run_name_the_tag(release: Release) -> None:
     # The lift's preflight plans too: it would have tagged and pushed 10.3.3 after a 10.3.2
     # the public never saw.
