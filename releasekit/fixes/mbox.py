@@ -99,6 +99,28 @@ def _check_signature(cursor: Cursor, path: Path | str, end: int) -> None:
             raise patch_error(path, index + 1, "diff after the signature (-- )")
 
 
+def _check_targets(files: list[FileChange], path: Path | str) -> None:
+    """No two file diffs of one mail write the same path, or a file and a path below it
+    (a symlink ``l`` and ``l/x``): git apply refuses them, and the tree would keep only one."""
+    written: set[str] = set()
+    below: dict[str, str] = {}  # a directory of a written path -> that path
+    for change in files:
+        new = change.new_path
+        if new is None:
+            continue
+        parts = new.split("/")
+        above = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+        if new in written:
+            raise patch_error(path, change.line, f"writes {new!r} twice")
+        if new in below:
+            raise patch_error(path, change.line, f"writes {new!r} and {below[new]!r} below it")
+        for directory in above:
+            if directory in written:
+                raise patch_error(path, change.line, f"writes {new!r} below file {directory!r}")
+            below.setdefault(directory, new)
+        written.add(new)
+
+
 def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | None) -> PatchCommit:
     start = cursor.number if from_line is None else from_line
     block: list[bytes] = []
@@ -177,6 +199,7 @@ def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | Non
             raise patch_error(path, cursor.number, "unexpected line between file diffs")
     if not files:
         raise patch_error(path, start, "mail has no diff (diff --git ...)")
+    _check_targets(files, path)
     message = subject + "\n"
     if body:
         message += "\n" + "\n".join(text for _, text in body) + "\n"

@@ -175,6 +175,27 @@ BAD = {
         "p:5: quoted-printable is not supported",
     ),
     "nul bytes": (b"From \0", "p: is not a text patch"),
+    # A symlink and a file below it: the tree kept one of the two, and the plan said applies.
+    "a file below a symlink of the same mail": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: x\n\n---\ndiff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n"
+        b"+++ b/l\n@@ -0,0 +1 @@\n+src\n\\ No newline at end of file\n"
+        b"diff --git a/l/x b/l/x\nnew file mode 100644\n--- /dev/null\n+++ b/l/x\n"
+        b"@@ -0,0 +1 @@\n+new\n",
+        "p:14: writes 'l/x' below file 'l'",
+    ),
+    "a file above another of the same mail": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: x\n\n---\ndiff --git a/l/x b/l/x\nnew file mode 100644\n"
+        b"diff --git a/l b/l\nnew file mode 100644\n",
+        "p:9: writes 'l' and 'l/x' below it",
+    ),
+    "the same file twice in a mail": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: x\n\n---\ndiff --git a/n b/n\nnew file mode 100644\n"
+        b"diff --git a/n b/n\nnew file mode 100755\n",
+        "p:9: writes 'n' twice",
+    ),
     # git apply would apply a diff after the signature, where releasekit stops reading.
     "diff after the signature": (
         b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
