@@ -167,6 +167,10 @@ def _parse_mail(cursor: Cursor, path: Path | str, end: int, from_line: int | Non
     subject = _SUBJECT_PREFIX.sub("", _decode_words(raw_subject)).strip()
     if not subject:
         raise patch_error(path, subject_line, "Subject: is empty")
+    if any(char in subject for char in "\0\n\r"):
+        # Decoded from encoded words (a raw NUL is refused with the file): a NUL would cut
+        # the commit message short, a line break move the rest into the body.
+        raise patch_error(path, subject_line, "Subject: has a NUL or a line break")
 
     body: list[tuple[int, str]] = []
     while cursor.pos < end:

@@ -175,6 +175,18 @@ BAD = {
         "p:5: quoted-printable is not supported",
     ),
     "nul bytes": (b"From \0", "p: is not a text patch"),
+    # An encoded NUL cut the committed message short (libgit2 stops at it).
+    "subject with an encoded nul": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: =?utf-8?q?Fix=00tail?=\n\n---\ndiff --git a/x b/x\nnew file mode 100644\n",
+        "p:4: Subject: has a NUL or a line break",
+    ),
+    # An encoded line break moved the rest of the subject into the body, unseen.
+    "subject with an encoded line break": (
+        b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
+        b"\nSubject: =?utf-8?q?Fix=0Atail?=\n\n---\ndiff --git a/x b/x\nnew file mode 100644\n",
+        "p:4: Subject: has a NUL or a line break",
+    ),
     # A symlink and a file below it: the tree kept one of the two, and the plan said applies.
     "a file below a symlink of the same mail": (
         b"From 0 Mon Sep 17 00:00:00 2001\nFrom: A <a@b>\nDate: Mon, 1 Jan 2026 00:00:00 +0000"
