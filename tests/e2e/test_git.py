@@ -362,6 +362,26 @@ def test_a_signer_must_return_an_armored_signature(product: Product, repo: Produ
         repo.create_tag_object("bad..name", product.tip("release-10.3"), "m", TAGGER)
 
 
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("x-bogus", "Ren\ufffd"), ("rot13", "Ren\ufffd"), ("latin-1", "Ren\xe9")]
+)
+def test_a_commit_in_an_encoding_python_lacks_is_read_as_utf_8(
+    product: Product, repo: ProductRepo, encoding: str, name: str
+) -> None:
+    # A remote's commit with "encoding x-bogus" made plan and embargo status end in a
+    # LookupError traceback (pygit2 decodes the name and message with that codec).
+    tip = git(product.clone, "rev-parse", "origin/release-10.3")
+    tree = git(product.clone, "rev-parse", "origin/release-10.3^{tree}")
+    header = f"tree {tree}\nparent {tip}\nauthor Ren\xe9 <r@example.org> 1790000000 +0000\n"
+    header += f"committer C <c@example.org> 1790000000 +0000\nencoding {encoding}\n\n"
+    data = header.encode("latin-1") + b"Fix \xe9\n"
+    made = git(product.clone, "hash-object", "-t", "commit", "-w", "--stdin", input=data)
+    info = repo.commit(made)
+    assert info.author.name == name
+    assert info.message == f"Fix {name[-1]}\n"
+    assert info.parents == (tip,)
+
+
 def test_commits_in_range(product: Product, repo: ProductRepo) -> None:
     product.commit("fix", {"src/a.c": "a\n"}, "One", create_from="v10.3.1")
     product.commit("fix", {"src/b.c": "b\n"}, "Two")

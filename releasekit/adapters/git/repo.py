@@ -24,6 +24,7 @@ from releasekit.adapters.git.values import (
     CommitInfo,
     Entry,
     Person,
+    decoded,
     is_oid,
     person_of,
     signature_of,
@@ -153,9 +154,9 @@ class ProductRepo(RefReader):
             oid=str(commit.id),
             tree=str(commit.tree_id),
             parents=tuple(str(p) for p in commit.parent_ids),
-            author=person_of(commit.author),
-            committer=person_of(commit.committer),
-            message=commit.message,
+            author=person_of(commit.author, commit.message_encoding),
+            committer=person_of(commit.committer, commit.message_encoding),
+            message=decoded(commit.raw_message, commit.message_encoding),
         )
 
     def first_parents(self, oid: str, limit: int) -> Iterator[CommitInfo]:

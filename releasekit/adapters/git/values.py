@@ -41,8 +41,20 @@ class Person:
         return f"{self.name} <{self.email}> {self.time} {sign}{hours:02d}{minutes:02d}"
 
 
-def person_of(sig: pygit2.Signature) -> Person:
-    return Person(sig.name, sig.email, sig.time, sig.offset)
+def decoded(raw: bytes, encoding: str | None) -> str:
+    """Text of a commit's bytes in its ``encoding`` header; UTF-8 when there is none or
+    Python knows no such codec (pygit2 raised LookupError on ``encoding x-bogus``).
+    Bytes that do not decode are replaced, as pygit2 does."""
+    try:
+        return raw.decode(encoding or "utf-8", "replace")
+    except LookupError:  # an unknown codec, or one that is not a text encoding (rot13)
+        return raw.decode("utf-8", "replace")
+
+
+def person_of(sig: pygit2.Signature, encoding: str | None = None) -> Person:
+    """The person of a commit's author or committer line, in the commit's ``encoding``."""
+    name, email = decoded(sig.raw_name, encoding), decoded(sig.raw_email, encoding)
+    return Person(name, email, sig.time, sig.offset)
 
 
 def signature_of(person: Person) -> pygit2.Signature:
