@@ -161,12 +161,11 @@ def release_lines(
     if upcoming_exists is None:
         branches = repo.tracking_branches(remote)
         upcoming_exists = settings.branch_name(settings.releases.upcoming) in branches
-    return read_lines(
-        settings,
-        repo.tags() if tags is None else tags,
-        upcoming_exists=upcoming_exists,
-        history=_Branches(repo, remote),
+    tags = repo.tags() if tags is None else tags
+    found = read_lines(
+        settings, tags, upcoming_exists=upcoming_exists, history=_Branches(repo, remote)
     )
+    return unpushed.next_tags_taken(found, tags, repo.tag_ref_target)
 
 
 def _local_tags(

@@ -12,12 +12,14 @@ only the tags the remote has as the clone has them (:func:`on_remote`), on every
 One exception: a tag that a lift of this workspace journalled (``embargo lift`` records
 the tag object of each release before it pushes) is that lift's own, still to be pushed
 by re-running it: shown, never a problem.
+
+And a line whose next tag exists but names no commit (:func:`next_tags_taken`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from releasekit.model.config import Settings
 from releasekit.release.lines import History, Lines, ReleaseLine, version_tags
@@ -141,3 +143,22 @@ def note(line: str, found: LocalTag, remote: str) -> str:
         f"line {line}: tag {found.tag} is not on remote {remote} yet: a lift of this "
         "workspace journalled it; re-run `releasekit embargo lift` to push it"
     )
+
+
+def next_tags_taken(
+    lines: Lines, tags: Mapping[str, str], target: Callable[[str], str | None]
+) -> Lines:
+    """``lines`` with a problem for each supported line whose next tag exists but names no
+    commit (a tag of a tree, a blob): ``tags`` leave such a tag out, yet the lift could not
+    push that tag. ``target``: the object a tag's ref points at, None when there is none."""
+    clash = {
+        line.name: replace(line, problems=(*line.problems, f"line {line.name}: {problem}"))
+        for line in lines.supported
+        if line.tag and line.tag not in tags and target(line.tag) is not None
+        for problem in [f"{line.next_version} is already tagged ({line.tag}, not a commit)"]
+    }
+    if not clash:
+        return lines
+    known = {key: clash.get(line.name, line) for key, line in lines.known.items()}
+    supported = tuple(clash.get(line.name, line) for line in lines.supported)
+    return replace(lines, known=known, supported=supported)

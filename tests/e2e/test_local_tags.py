@@ -71,6 +71,33 @@ def test_a_release_tag_only_the_clone_has_is_named_and_not_ready(
     assert lines["10.3"]["next_version"] == "10.3.3"
 
 
+@pytest.mark.parametrize("kind", ["tree", "blob"])
+def test_a_next_tag_that_names_no_commit_is_not_ready(
+    ws: Workspace, product: Product, kind: str
+) -> None:
+    # The remote's v10.3.2 is an annotated tag of a tree (or a blob): the tags left it out,
+    # and the plan said 10.3 -> 10.3.2 ready although the lift could not push that tag.
+    workspace(ws, product)
+    target = git(
+        product.remote,
+        "rev-parse",
+        f"refs/heads/release-10.3{':README' if kind == 'blob' else '^{tree}'}",
+    )
+    made = git(
+        product.remote,
+        "mktag",
+        input=f"object {target}\ntype {kind}\ntag v10.3.2\ntagger A <a@example.org> "
+        "1790000000 +0000\n\nodd\n".encode(),
+    )
+    git(product.remote, "update-ref", "refs/tags/v10.3.2", made)
+    result, lines = plan(ws)
+    assert result.exit_code == 1, result.stderr
+    assert lines["10.3"]["problems"] == [
+        "line 10.3: 10.3.2 is already tagged (v10.3.2, not a commit)"
+    ]
+    assert lines["10.4"]["problems"] == []
+
+
 def test_an_older_release_tag_moved_here_is_named(ws: Workspace, product: Product) -> None:
     # The remote's v10.3.0 is one commit, the clone's another (the fetch keeps the clone's).
     workspace(ws, product)
