@@ -72,20 +72,21 @@ def _bracketed(raw: str) -> tuple[str, str] | None:
 
 
 def _headers(block: list[bytes], path: Path | str, first: int) -> dict[str, tuple[str, int]]:
-    headers: dict[str, tuple[str, int]] = {}
+    # The parts of each header, joined at the end: adding each folded line to the value
+    # took time growing with the square of the lines (hours for a 64 MiB header).
+    parts: dict[str, tuple[list[str], int]] = {}
     name: str | None = None
     for offset, raw in enumerate(block):
         text = raw.decode("utf-8", "replace").rstrip("\r")
         if text[:1] in (" ", "\t") and name is not None:
-            value, at = headers[name]
-            headers[name] = (value + " " + text.strip(), at)
+            parts[name][0].append(text.strip())
             continue
         key, sep, value = text.partition(":")
         if not sep or not key or " " in key:
             raise patch_error(path, first + offset, "malformed mail header")
         name = key.strip().lower()
-        headers[name] = (value.strip(), first + offset)
-    return headers
+        parts[name] = ([value.strip()], first + offset)
+    return {key: (" ".join(values), at) for key, (values, at) in parts.items()}
 
 
 def _plain(text: str) -> bool:
