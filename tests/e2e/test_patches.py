@@ -674,6 +674,17 @@ def test_a_header_folded_over_many_lines_is_read_in_linear_time() -> None:
     assert commit.subject == "x"
 
 
+@pytest.mark.parametrize("header", [b"Subject: ", b"From: "])
+def test_a_from_or_subject_of_many_encoded_words_is_refused(header: bytes) -> None:
+    # 100,000 encoded words took 16 s to decode (the time grows with their square).
+    words = b"=?utf-8?q?a?= " * 100_000
+    data = _new_file_patch("n.c").replace(header, header + words, 1)
+    started = time.monotonic()
+    with pytest.raises(PatchError, match=r"^p:[24]: (Subject|From): longer than 65536 char"):
+        parse_mbox(data, "p")
+    assert time.monotonic() - started < 5
+
+
 def test_a_zip_bomb_is_not_inflated() -> None:
     bomb = zlib.compress(b"\0" * 10_000_000)  # 10 MB claimed as 5 bytes
     lines = ["literal 5", *b85_encode(bomb)]
