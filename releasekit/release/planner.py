@@ -165,7 +165,8 @@ def release_lines(
     found = read_lines(
         settings, tags, upcoming_exists=upcoming_exists, history=_Branches(repo, remote)
     )
-    return unpushed.next_tags_taken(found, tags, repo.tag_ref_target)
+    found = unpushed.next_tags_taken(found, tags, repo.tag_ref_target)
+    return unpushed.shallow_hint(found) if repo.shallow else found
 
 
 def _local_tags(

@@ -162,3 +162,19 @@ def next_tags_taken(
     known = {key: clash.get(line.name, line) for key, line in lines.known.items()}
     supported = tuple(clash.get(line.name, line) for line in lines.supported)
     return replace(lines, known=known, supported=supported)
+
+
+def shallow_hint(lines: Lines) -> Lines:
+    """``lines`` of a shallow clone: a line whose release tags lie beyond the history the
+    clone has (its problem "no release tag ... is on BRANCH") is told to fetch the rest."""
+    hint = " (the product clone is shallow: run `git fetch --unshallow` in it)"
+
+    def told(line: ReleaseLine) -> ReleaseLine:
+        problems = tuple(
+            p + hint if p.startswith(f"line {line.name}: no release tag of") else p
+            for p in line.problems
+        )
+        return replace(line, problems=problems)
+
+    known = {key: told(line) for key, line in lines.known.items()}
+    return replace(lines, known=known, supported=tuple(told(line) for line in lines.supported))

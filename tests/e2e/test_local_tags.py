@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,6 +97,24 @@ def test_a_next_tag_that_names_no_commit_is_not_ready(
         "line 10.3: 10.3.2 is already tagged (v10.3.2, not a commit)"
     ]
     assert lines["10.4"]["problems"] == []
+
+
+def test_a_shallow_clone_is_told_to_fetch_the_rest(ws: Workspace, product: Product) -> None:
+    # A clone made with --depth 1 lacks the commit of v10.3.1 (release-10.3 moved on past
+    # it): the plan said only that no release tag of 10.3 is on release-10.3.
+    shutil.rmtree(product.clone)
+    remote = f"file://{product.remote}"
+    git(product.root, "clone", "-q", "--depth=1", "--no-single-branch", remote, str(product.clone))
+    git(product.clone, "remote", "set-url", "origin", str(product.remote))
+    workspace(ws, product, committer='"Release Bot <release@example.org>"')
+    result, lines = plan(ws)
+    assert result.exit_code == 1, result.stderr
+    assert lines["10.3"]["problems"] == [
+        "line 10.3: no release tag of 10.3 is on release-10.3 (the product clone is shallow: "
+        "run `git fetch --unshallow` in it)"
+    ]
+    git(product.clone, "fetch", "-q", "--unshallow", "--tags")
+    assert plan(ws)[1]["10.3"]["problems"] == []
 
 
 def test_an_older_release_tag_moved_here_is_named(ws: Workspace, product: Product) -> None:

@@ -63,6 +63,11 @@ class RefReader:
                 for name in self.raw.branches.local
             }
 
+    @property
+    def shallow(self) -> bool:
+        """Whether the clone is shallow (``git clone --depth``): its history stops short."""
+        return bool(self.raw.is_shallow)
+
     def remote_default_branch(self, remote: str) -> str | None:
         """The branch ``refs/remotes/REMOTE/HEAD`` names (the remote's default), if known."""
         ref = self.raw.references.get(f"refs/remotes/{remote}/HEAD")
