@@ -6,13 +6,24 @@ after are not; and the plan says when the held fixes cannot tell."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
-from tests.e2e.test_embargo import after_embargo
+from tests.e2e.test_embargo import Release, after_embargo
 from tests.e2e.test_lift_gaps import ESR_MINOR, ID, announced, gap_release, recorded
 from tests.helpers.gpg import GpgHome
 from tests.helpers.repos import FILES, git, replace_line
 from tests.helpers.smtp import SmtpServer
+
+FIXED = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")  # (in public)
+
+
+def lifted(release: Release) -> tuple[str, Sequence[str] | None]:
+    """Lift after the embargo (it must succeed); the advisory file and its ``unfixed``."""
+    with after_embargo():
+        result = release.run("embargo", "lift", "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    return recorded(release)
 
 
 def test_a_line_not_required_that_had_the_fix_is_fixed_not_unfixed(
@@ -32,10 +43,7 @@ def test_a_line_not_required_that_had_the_fix_is_fixed_not_unfixed(
     assert "note:" not in plan.output  # (every line is told)
     (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
     assert shown["earlier"] == {"10.6": "10.6.1"} and shown["notes"] == []
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 0, result.output + result.stderr
-    text, unfixed = recorded(release)
+    text, unfixed = lifted(release)
     assert unfixed == ("10.5",) and 'unfixed = ["10.5"]\n' in text
     assert '"10.6" = "10.6.1"' in text and '"10.4" = "10.4.9"' in text
     assert '"11.0" = "11.0.0"' in text
@@ -61,10 +69,7 @@ def test_a_required_line_whose_branch_had_the_fix_records_when_it_got_it(
     plan = release.run("plan")
     assert plan.exit_code == 0, plan.output
     assert "already-fixed" in plan.output and "note:" not in plan.output
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 0, result.output + result.stderr
-    text, unfixed = recorded(release)
+    text, unfixed = lifted(release)
     assert '"10.4" = "10.4.9"' in text and '"11.0" = "11.0.0"' in text
     assert unfixed == ("10.6", "10.5")
     body = announced(release)
@@ -94,10 +99,7 @@ def test_a_line_no_held_fix_tells_about_is_noted_and_recorded_as_before(
     assert "10.5 had the fix" not in said  # (the held fix applies to 10.5.1: told)
     (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
     assert shown["earlier"] == {} and len(shown["notes"]) == 1
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 0, result.output + result.stderr
-    text, unfixed = recorded(release)
+    text, unfixed = lifted(release)
     assert unfixed == ("10.6", "10.5") and '"10.6" =' not in text
 
 
@@ -107,17 +109,13 @@ def test_a_line_whose_branch_has_the_fix_unreleased_stays_affected(
     # 10.6's branch took the fix in public, but no release of 10.6 has it yet: 10.6.0 is
     # affected, and the plan says why 10.6 is recorded so.
     release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
-    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
-    release.product.commit("release-10.6", {"src/preview.c": fixed}, "preview: drop a header")
+    release.product.commit("release-10.6", {"src/preview.c": FIXED}, "preview: drop a header")
     release.product.publish("release-10.6")
     plan = release.run("plan")
     assert plan.exit_code == 0, plan.output
     said = " ".join(plan.output.split())
     assert f"note: {ID}: the branch of 10.6 has the fix, but no release yet" in said
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 0, result.output + result.stderr
-    assert recorded(release)[1] == ("10.6", "10.5")
+    assert lifted(release)[1] == ("10.6", "10.5")
 
 
 def test_a_release_tag_only_the_clone_has_is_not_recorded_fixed(
@@ -128,8 +126,7 @@ def test_a_release_tag_only_the_clone_has_is_not_recorded_fixed(
     # record it as 10.5's first release with the fix.
     release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
     product = release.product
-    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
-    product.commit("release-10.5", {"src/preview.c": fixed, "VERSION": "10.5.2\n"}, "10.5.2")
+    product.commit("release-10.5", {"src/preview.c": FIXED, "VERSION": "10.5.2\n"}, "10.5.2")
     product.tag("v10.5.2", "release-10.5")  # (in the dev clone; the remote lacks it)
     git(product.clone, "fetch", "-q", str(product.dev), "refs/tags/v10.5.2:refs/tags/v10.5.2")
     (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
@@ -141,10 +138,7 @@ def test_a_release_tag_only_the_clone_has_is_not_recorded_fixed(
     (said,) = shown["notes"]
     assert said.startswith("the remote's tags were not compared (plan --no-fetch): ")
     assert "10.6, 10.5" in said
-    with after_embargo():
-        result = release.run("embargo", "lift", "--yes")
-    assert result.exit_code == 0, result.output + result.stderr
-    text, unfixed = recorded(release)
+    text, unfixed = lifted(release)
     assert unfixed == ("10.6", "10.5") and '"10.5" =' not in text
 
 
@@ -154,8 +148,7 @@ def test_a_pushed_release_tag_with_the_fix_is_recorded_fixed(
     # The same v10.5.2, pushed: the public saw it, and it is 10.5's first with the fix.
     release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
     product = release.product
-    fixed = replace_line(FILES["src/preview.c"], 20, "preview: drop the header")
-    product.commit("release-10.5", {"src/preview.c": fixed, "VERSION": "10.5.2\n"}, "10.5.2")
+    product.commit("release-10.5", {"src/preview.c": FIXED, "VERSION": "10.5.2\n"}, "10.5.2")
     product.tag("v10.5.2", "release-10.5")
     product.publish("release-10.5")
     (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
