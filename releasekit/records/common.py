@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -70,6 +71,7 @@ SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}  # (SemVer orders them as P
 _ENDS = ("0", "*")
 
 
+@lru_cache(maxsize=4096)  # a site names a few hundred versions, each 20-30 times
 def semver(version: str) -> str | None:
     """``version`` as SemVer 2.0.0 spells it, when it is one: three numbers (10.3.3 as it
     is), or a pre-release of them (10.3.1rc1 as 10.3.1-rc.1, 10.3.3b2 as 10.3.3-beta.2,
