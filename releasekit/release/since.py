@@ -8,10 +8,11 @@ Low fix held only for the upcoming line and the ESR that 10.6, supported or not,
 release has the fix. The newest release tag of the line is tried with each held fix of the
 advisory (the line's own first); when one finds the fix there, the releases are tried
 newest first with it, and the one after the newest without the fix is the line's fixed
-version (the oldest with the fixed code may come before the bug did). When a held
-fix applies to the newest release and changes it, no release had the fix; when every one
-conflicts there, nothing can be told, and the plan says so (a note): the lift then records
-the line as it always did. Only the release tags the remote has at the same commit are
+version (the oldest with the fixed code may come before the bug did; a release where every
+held fix conflicts stops the search too, and the plan says so). When a held fix applies to
+the newest release and changes it, no release had the fix; when every one conflicts there,
+nothing can be told, and the plan says so (a note): the lift then records the line as it
+always did. Only the release tags the remote has at the same commit are
 read (a tag only the clone has was never a release the public saw); when the plan did not
 fetch, which those are is not known, so no release is taken to have the fix, and the plan
 says so. Everything is read and built in memory (pygit2); nothing is written anywhere.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from packaging.version import Version
 
@@ -95,7 +97,9 @@ def earlier_fixes(
                 kinds.setdefault(_NOT_COMPARED, []).append(line)
                 continue
             tried = sorted(patches, key=lambda p: p.line != line)  # its own first
-            found[line] = first_with_fix(repo, releases[line], tried)
+            found[line], untold = search(repo, releases[line], tried)
+            if untold is not None:
+                kinds.setdefault(_STOPPED, []).append(untold)
         earlier = {line: version for line, version in found.items() if isinstance(version, str)}
         ends = [Version(line) for line in required | set(earlier)]
         for line, version in found.items():
@@ -129,6 +133,12 @@ _UNKNOWN = {
         "by hand if there was one without it"
     ),
 }
+# ... of the releases where the search for the first one with the fix stopped untold
+_STOPPED = (
+    "whether {} had the fix cannot be told (every held fix conflicts there): it and the "
+    "releases before it are recorded affected; correct `fixed` in the advisory file by hand "
+    "if one of them had the fix"
+)
 # ... of the lines whose releases are not searched, the remote's tags not being known ...
 _NOT_COMPARED = (
     "the remote's tags were not compared (plan --no-fetch): no release of {} is taken to "
@@ -176,30 +186,47 @@ def line_releases(
     return {line: [v for _k, v in sorted(found.items())] for line, found in by_line.items()}
 
 
+class Search(NamedTuple):
+    """What :func:`search` found on a line's releases."""
+
+    first: str | bool | None  # see first_with_fix
+    # The release where the search stopped because no held fix told anything there (each
+    # conflicts): it, or one before it, may have had the fix too, with other code around it.
+    untold: str | None = None
+
+
 def first_with_fix(
     repo: ProductRepo, releases: Sequence[Release], patches: Iterable[HeldPatch]
 ) -> str | bool | None:
     """The first of ``releases`` from which on every tree has the fix; False when none has
     it (a held fix applies to the newest and changes it); None when that cannot be told
     (none applies there, or there are too many releases to try)."""
+    return search(repo, releases, patches).first
+
+
+def search(repo: ProductRepo, releases: Sequence[Release], patches: Iterable[HeldPatch]) -> Search:
+    """:func:`first_with_fix`, and the release that stopped the search when no held fix
+    could tell whether it had the fix (the first found is then the earliest one known)."""
     if not releases:
-        return False
+        return Search(False)
     tree = repo.commit(releases[-1][1]).tree
     verdicts = [(patch, try_fix(repo, tree, patch)) for patch in patches]
     showing = [patch for patch, verdict in verdicts if verdict == ALREADY_FIXED]
     if not showing:
-        return False if any(verdict == APPLIES for _p, verdict in verdicts) else None
+        return Search(False if any(verdict == APPLIES for _p, verdict in verdicts) else None)
     if len(releases) > MAX_TRIED:
-        return None
+        return Search(None)
     # Newest first, to the newest release without the fix: the oldest one with its fixed
     # code may come before the bug did (a fix that undoes the change that brought it).
     first = releases[-1][0]
     for version, commit in reversed(releases[:-1]):
         tree = repo.commit(commit).tree
-        if not any(try_fix(repo, tree, patch) == ALREADY_FIXED for patch in showing):
-            break
+        said = [try_fix(repo, tree, patch) for patch in showing]
+        if ALREADY_FIXED not in said:
+            untold = version if all(verdict == CONFLICTS for verdict in said) else None
+            return Search(first, untold)
         first = version
-    return first
+    return Search(first)
 
 
 def try_fix(repo: ProductRepo, tree: str, patch: HeldPatch) -> str:

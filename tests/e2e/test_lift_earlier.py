@@ -153,3 +153,27 @@ def test_a_pushed_release_tag_with_the_fix_is_recorded_fixed(
     product.publish("release-10.5")
     (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
     assert shown["earlier"] == {"10.5": "10.5.2"} and shown["notes"] == []
+
+
+def test_a_release_the_held_fix_cannot_tell_about_stops_the_search_and_is_noted(
+    tmp_path: Path, smtp_server: SmtpServer, gpg_home: GpgHome
+) -> None:
+    # 10.6.1 changed the code next to the fix (the held fix conflicts there), 10.6.2 took
+    # that back with the fix: 10.6.2 is recorded as 10.6's first fixed release, and the plan
+    # names 10.6.1 as the release that could not be told.
+    release = gap_release(tmp_path, smtp_server, gpg_home, ESR_MINOR, "11.0", "10.4")
+    product = release.product
+    around = replace_line(FILES["src/preview.c"], 21, "preview: other code around")
+    product.commit("release-10.6", {"src/preview.c": around, "VERSION": "10.6.1\n"}, "10.6.1")
+    product.tag("v10.6.1", "release-10.6")
+    product.commit("release-10.6", {"src/preview.c": FIXED, "VERSION": "10.6.2\n"}, "10.6.2")
+    product.tag("v10.6.2", "release-10.6")
+    product.publish("release-10.6")
+    plan = release.run("plan")
+    assert plan.exit_code == 0, plan.output
+    said = " ".join(plan.output.split())
+    assert f"note: {ID}: whether 10.6.1 had the fix cannot be told" in said
+    (shown,) = json.loads(release.run("plan", "--json").stdout)["advisories"]
+    assert shown["earlier"] == {"10.6": "10.6.2"} and len(shown["notes"]) == 1
+    text, unfixed = lifted(release)
+    assert unfixed == ("10.5",) and '"10.6" = "10.6.2"' in text

@@ -85,3 +85,33 @@ def test_a_fix_that_undoes_the_bug_is_not_found_before_the_bug_came(tmp_path: Pa
     repo, tagged = releases(made)
     assert [version for version, _commit in tagged] == ["10.6.0", "10.6.1", "10.6.2", "10.6.3"]
     assert since.first_with_fix(repo, tagged, [fix]) == "10.6.2"
+
+
+def test_a_release_where_the_fix_conflicts_stops_the_search_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # 10.6.1 changed the code around the fix (the fix conflicts there), 10.6.2 took that
+    # back and fixed it: 10.6.2 is the first release known to have the fix, and 10.6.1 is
+    # named as the release that could not be told.
+    made = Product.create(tmp_path / "product", FILES)
+    made.release_line("10.6", ["10.6.0"])
+    around = replace_line(FILES["src/preview.c"], 21, "preview: other code around")
+    made.commit("release-10.6", {"src/preview.c": around}, "preview: change the code near")
+    made.commit("release-10.6", {"VERSION": "10.6.1\n"}, "Release 10.6.1")
+    made.tag("v10.6.1", "release-10.6")
+    made.commit("release-10.6", {"src/preview.c": FIXED}, "preview: drop a header")
+    for version in ("10.6.2", "10.6.3"):
+        made.commit("release-10.6", {"VERSION": f"{version}\n"}, f"Release {version}")
+        made.tag(f"v{version}", "release-10.6")
+    made.publish("release-10.6")
+    git(made.clone, "fetch", "-q", "--tags", "origin")
+    fix = held(made.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
+    repo, tagged = releases(made)
+    assert since.search(repo, tagged, [fix]) == since.Search("10.6.2", "10.6.1")
+    assert since.first_with_fix(repo, tagged, [fix]) == "10.6.2"
+
+
+def test_a_release_without_the_fix_stops_the_search_told(product: Product) -> None:
+    fix = held(product.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
+    repo, tagged = releases(product)
+    assert since.search(repo, tagged, [fix]) == since.Search("10.6.2", None)
