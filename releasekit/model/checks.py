@@ -64,6 +64,15 @@ def line_parts(value: int) -> str | None:
     return None
 
 
+VERSION_SCHEMES = ("semver", "pep440")  # [releases] version_scheme (empty: per record)
+
+
+def version_scheme(value: str) -> str | None:
+    if value and value not in VERSION_SCHEMES:
+        return 'must be "semver" or "pep440" (or empty: each record chooses its own)'
+    return None
+
+
 # What git refuses in a branch name (git check-ref-format), checked without git.
 _BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[-/.]|[/.]$|\.lock$|/\.")
 

@@ -182,6 +182,16 @@ class ReleasesSettings:
         2,
         checks.line_parts,
     )
+    version_scheme: str = _doc(
+        "How the project's versions order, for every CVE and CSAF record: `semver` (SemVer "
+        "2.0.0: three numbers, a pre-release as 10.3.1-rc.1) or `pep440` (any number of "
+        "numbers, as Rails' 7.1.5.1: CVE `python`, CSAF `vers:pypi`); a version that the "
+        "scheme cannot say is an error. Empty: each record's own, from the versions it "
+        "names, which a scanner cannot place a four-number release against when a record "
+        "names only three-number ones.",
+        "",
+        checks.version_scheme,
+    )
     branches: Mapping[str, str] = _doc(
         'Branches of lines that `branch` does not name, e.g. `{ "10.4" = "main" }` '
         "(the upcoming line may live on the development branch).",

@@ -15,7 +15,7 @@ The functions named here are the room's interface; each lives in its own module.
 
 from __future__ import annotations
 
-from releasekit.records.checks import check
+from releasekit.records.checks import check, scheme_problem
 from releasekit.records.common import (
     cve_path,
     cve_url,
@@ -55,6 +55,7 @@ __all__ = [
     "page_path",
     "page_url",
     "release_url",
+    "scheme_problem",
     "validate",
     "warm",
     "writes_cve",

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.records.common import writes_cve
+from releasekit.model.versions import release_key, versions
+from releasekit.records.common import bounds, misfit, writes_cve
 from releasekit.records.cve import cve_record
 from releasekit.records.osv import osv_record
 from releasekit.support.errors import RecordError
@@ -35,11 +36,17 @@ def check(settings: Settings, advisory: Advisory) -> tuple[str | None, RecordErr
     Checked long before that date, when the text can still be fixed: a record refused on the
     day stops the whole daily build. An advisory not released yet is taken as released at
     its embargo (its versions are not known yet; nothing in the schemas depends on them).
+    A version that the project's version scheme cannot say is the field's that names it
+    (:func:`scheme_problem`).
     """
     if advisory.released is None:
         if advisory.embargo is None:
             return None
         advisory = replace(advisory, released=advisory.embargo)
+    if found := scheme_problem(settings, advisory):  # (CVE's and CSAF's ranges)
+        at, reason = found
+        name = f"{advisory.id}: {at}"
+        return at, RecordError(name, reason, pointer="/versions", keyword="versionType")
     try:
         if writes_cve(settings, advisory.cve):
             cve_record(settings, advisory)
@@ -52,3 +59,28 @@ def check(settings: Settings, advisory: Advisory) -> tuple[str | None, RecordErr
 
 def _under(pointer: str, path: str) -> bool:
     return pointer == path or pointer.startswith(path + "/")
+
+
+def scheme_problem(settings: Settings, advisory: Advisory) -> tuple[str, str] | None:
+    """The advisory field whose version the project's version scheme (``[releases]
+    version_scheme``) cannot say in its records, and why; None when each fits (or no scheme
+    is set). A version the records derive (a line's first release, 10.3.0) is the field's
+    that names the line: ``introduced``, ``unfixed``, else ``fixed``."""
+    project = settings.releases.version_scheme
+    if not project:
+        return None
+    for version in bounds(versions(advisory)):
+        reason = misfit(project, version)
+        if reason is None:
+            continue
+        key = release_key(version)
+        if version in advisory.fixed.values():
+            field = "fixed"
+        elif advisory.introduced and release_key(advisory.introduced) == key:
+            field = "introduced"
+        elif any(release_key(line) == key for line in advisory.unfixed or ()):
+            field = "unfixed"
+        else:
+            field = "fixed"
+        return field, reason
+    return None

@@ -15,6 +15,7 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.lifecycle import Stage
 from releasekit.model.public import Public, public_fields
+from releasekit.model.versions import Versions
 
 
 def disclosed(settings: Settings, advisory: Advisory, shown: Public | None = None) -> Public:
@@ -93,26 +94,60 @@ def semver(version: str) -> str | None:
     return f"{parsed.base_version}-{SEMVER_PRE[phase]}.{number}"
 
 
-def version_scheme(versions: Iterable[str]) -> str:
-    """How a record's ranges compare ``versions``: ``semver`` when SemVer spells each one
-    (:func:`semver`), else ``python`` (PEP 440's order, releasekit's own: 16.3 < 16.10,
-    7.1.5 < 7.1.5.1 < 7.1.6, 16.0rc1 < 16.0), the versions then as the advisory spells them."""
+# [releases] version_scheme -> a CVE range's versionType and a CSAF range's vers scheme
+_PROJECT_SCHEMES = {"semver": ("semver", "semver"), "pep440": ("python", "pypi")}
+
+
+def misfit(project: str, version: str) -> str | None:
+    """Why the project's version scheme (``[releases] version_scheme``) cannot say
+    ``version``, or None when it can (or none is set): PEP 440 says every version an
+    advisory may hold, SemVer only those :func:`semver` spells."""
+    if project != "semver" or semver(version) is not None:
+        return None
+    return (
+        f"{version} is no SemVer version (three numbers, or a pre-release of them), "
+        'which [releases] version_scheme = "semver" needs'
+    )
+
+
+def version_scheme(versions: Iterable[str], project: str = "") -> str:
+    """How a record's ranges compare ``versions``: the project's scheme when it has one
+    (``project``: ``[releases] version_scheme``, the same for every record); else ``semver``
+    when SemVer spells each one (:func:`semver`), else ``python`` (PEP 440's order,
+    releasekit's own: 16.3 < 16.10, 7.1.5 < 7.1.5.1 < 7.1.6, 16.0rc1 < 16.0), the versions
+    then as the advisory spells them."""
+    if project:
+        return _PROJECT_SCHEMES[project][0]
     return "semver" if all(semver(v) is not None for v in versions) else "python"
 
 
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # (`\d`: any Unicode digit)
 
 
-def vers_scheme(versions: Iterable[str]) -> str:
-    """The ``vers`` scheme of a CSAF document's ranges of ``versions``: ``generic`` when
-    each is plain numbers (10.3.3, 16.3, 7.1.5.2: compared number by number), else
-    ``semver`` when SemVer spells each one (:func:`semver`), else ``pypi`` (PEP 440's
-    order). A generic comparison is no ordering of pre-releases (it would put 10.3.0rc1
-    after 10.3.0)."""
+def vers_scheme(versions: Iterable[str], project: str = "") -> str:
+    """The ``vers`` scheme of a CSAF document's ranges of ``versions``: the project's
+    (``project``, as :func:`version_scheme` says); else ``generic`` when each is plain
+    numbers (10.3.3, 16.3, 7.1.5.2: compared number by number), else ``semver`` when SemVer
+    spells each one (:func:`semver`), else ``pypi`` (PEP 440's order). A generic comparison
+    is no ordering of pre-releases (it would put 10.3.0rc1 after 10.3.0)."""
+    if project:
+        return _PROJECT_SCHEMES[project][1]
     given = list(versions)
     if all(_PLAIN.fullmatch(v) for v in given):
         return "generic"
     return "semver" if version_scheme(given) == "semver" else "pypi"
+
+
+def bounds(found: Versions) -> list[str]:
+    """Every version that a record's ranges of ``found`` name (the releases before the
+    oldest fixed line end at its first, 10.3.0, unless a pre-release of it ends them)."""
+    named = [v for fix in found.lines for v in (fix.first_affected, fix.fixed) if v]
+    named += [v for gap in found.gaps for v in (gap.first, gap.below)]
+    if found.earlier_from and found.earlier_before:
+        below = found.earlier_below or f"{found.earlier_before}.0"
+        named += [found.earlier_from, below]
+    named += [found.open_from] if found.open_from else []
+    return named
 
 
 def dumps(record: dict[str, Any]) -> bytes:

@@ -36,8 +36,8 @@ from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.cvss import Cvss
 from releasekit.model.public import Public
-from releasekit.model.versions import Versions
 from releasekit.records.common import (
+    bounds,
     cve_url,
     disclosed,
     page_url,
@@ -81,7 +81,10 @@ def csaf_document(
     shown = disclosed(settings, advisory, shown)
     project = settings.project
     versions = shown.versions
-    products = _Products(project.name, _scheme(versions))
+    # The ranges' vers scheme: the project's (every document's the same), else the one that
+    # says every version the ranges name (vers_scheme).
+    scheme = settings.releases.version_scheme
+    products = _Products(project.name, vers_scheme(bounds(versions), scheme), scheme)
     affected: list[str] = []
     fixed: list[str] = []
     remediations: list[dict[str, Any]] = []
@@ -157,18 +160,6 @@ def csaf_document(
         result["product_tree"] = {"branches": [products.tree(project.vendor)]}
     result["vulnerabilities"] = [vulnerability]
     return result
-
-
-def _scheme(versions: Versions) -> str:
-    """The ``vers`` scheme of the document's ranges (:func:`vers_scheme`), of every version
-    they name (the releases before the oldest fixed line end at its first, 10.3.0)."""
-    named = [v for fix in versions.lines for v in (fix.first_affected, fix.fixed) if v]
-    named += [v for gap in versions.gaps for v in (gap.first, gap.below)]
-    if versions.earlier_from and versions.earlier_before:
-        below = versions.earlier_below or f"{versions.earlier_before}.0"
-        named += [versions.earlier_from, below]
-    named += [versions.open_from] if versions.open_from else []
-    return vers_scheme(named)
 
 
 def _document(settings: Settings, shown: Public) -> dict[str, Any]:
@@ -258,9 +249,10 @@ def _fix(settings: Settings, shown: Public, version: str, products: list[str]) -
 class _Products:
     """The product tree's branches below the product name, and their product ids."""
 
-    def __init__(self, name: str, scheme: str) -> None:
+    def __init__(self, name: str, scheme: str, project: str = "") -> None:
         self.name = name
         self.scheme = scheme  # the ranges' vers scheme: generic, semver or pypi
+        self.project = project  # [releases] version_scheme: the whole range's scheme too
         self.branches: list[dict[str, Any]] = []
         self.ids: set[str] = set()
 
@@ -298,9 +290,11 @@ class _Products:
         return self._add("product_version_range", vers, product_id, name)
 
     def every(self) -> str:
-        """Every version (no fixed version is recorded)."""
+        """Every version (no fixed version is recorded): in the project's scheme when it
+        has one, else generic (any scheme's ``*``)."""
+        vers = f"vers:{self.scheme if self.project else 'generic'}/*"
         return self._add(
-            "product_version_range", "vers:generic/*", "affected-all", f"{self.name} (all versions)"
+            "product_version_range", vers, "affected-all", f"{self.name} (all versions)"
         )
 
     def tree(self, vendor: str) -> dict[str, Any]:

@@ -43,11 +43,15 @@ def _range(first: str, below: str) -> dict[str, Any]:
     return {"version": first, "lessThan": below, "status": "affected"}
 
 
-def _cve_versions(found: Versions) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _cve_versions(
+    found: Versions, project: str = ""
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The ``versions`` entries of one product, and the versions they respell (SemVer's
     spelling -> the advisory's: 10.3.3-beta.2 -> 10.3.3b2).
 
-    Every entry has one ``versionType`` (:func:`version_scheme`): ``semver`` when SemVer
+    Every entry has one ``versionType`` (:func:`version_scheme`): the project's when it has
+    one (``project``: ``[releases] version_scheme``, which each version fits, see
+    records.checks), else ``semver`` when SemVer
     spells every version named, pre-releases as SemVer spells them (a scanner's SemVer
     library rejects 10.3.3b2, and orders 10.3.3rc10 before 10.3.3rc2); else ``python``,
     whose order (PEP 440's) is releasekit's own, the versions as the advisory spells them
@@ -65,7 +69,7 @@ def _cve_versions(found: Versions) -> tuple[list[dict[str, Any]], dict[str, str]
         entries.append(_range(found.earlier_from, below))
     elif found.open_from or not found.lines:  # no fixed version: from introduced, or any
         entries.append(_range(found.open_from or EVERY, "*"))
-    scheme = version_scheme(e[k] for e in entries for k in _BOUNDS if k in e)
+    scheme = version_scheme((e[k] for e in entries for k in _BOUNDS if k in e), project)
     respelt: dict[str, str] = {}
     for entry in entries:
         entry["versionType"] = scheme
@@ -100,7 +104,7 @@ def _shown(
 
 def _affected(settings: Settings, shown: Public, respelt: dict[str, str]) -> dict[str, Any]:
     """The product entry of one advisory (``respelt``: gets the versions it respells)."""
-    versions, spelt = _cve_versions(shown.versions)
+    versions, spelt = _cve_versions(shown.versions, settings.releases.version_scheme)
     respelt.update(spelt)
     affected: dict[str, Any] = {
         "vendor": settings.project.vendor,

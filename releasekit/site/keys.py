@@ -83,6 +83,8 @@ def records_key(settings: Settings, signing: str | None = None) -> str:
         signing,
     ):
         h.update(repr(part).encode() + b"\0")
+    if settings.releases.version_scheme:  # (only when set: no site built before is made again)
+        h.update(b"version_scheme\0" + settings.releases.version_scheme.encode())
     return h.hexdigest()
 
 

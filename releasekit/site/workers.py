@@ -20,6 +20,7 @@ from releasekit.model.advisory import Advisory, read_advisory
 from releasekit.site import child, listing, mdcache, pages
 from releasekit.site.pages import Context, Steps
 from releasekit.support.errors import AdvisoryError, Problem, PublishError
+from releasekit.workspace import files as workspace
 
 Advance = Callable[[int, int], None]  # pages rendered so far, of how many (big builds only)
 T = TypeVar("T")
@@ -64,6 +65,9 @@ def render_task(ctx: Context, task: Task) -> Steps[Done]:
                 advisory = read_advisory(advisory, prefix, shown)
             except AdvisoryError as exc:
                 return Done(None, None, tuple(exc.problems), {})
+            # A version the project's version scheme cannot say: no record could be made.
+            if (problem := workspace.scheme_problem(ctx.settings, advisory, shown)) is not None:
+                return Done(None, None, (problem,), {})
             yield
         item, row, written = yield from pages.render_advisory(ctx, advisory, task.records, task.row)
     plain_row = None if row is None else marshal.dumps(tuple(row))

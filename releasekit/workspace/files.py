@@ -159,9 +159,26 @@ def record_problems(settings: Settings, advisories: Sequence[Advisory]) -> list[
     return problems
 
 
+def scheme_problem(
+    settings: Settings, advisory: Advisory, shown: Path | None = None
+) -> Problem | None:
+    """The problem of an advisory that names a version the project's version scheme
+    (``[releases] version_scheme``) cannot say in its records (see records.scheme_problem),
+    or None; ``shown``: the path its messages name (default: the workspace's)."""
+    found = records.scheme_problem(settings, advisory)
+    if found is None:
+        return None
+    field, reason = found
+    shown = shown or display_path(settings, advisory.path)
+    return Problem(shown, _line_of(advisory.path, field), field, reason)
+
+
 def load_advisories(settings: Settings) -> list[Advisory]:
-    """Every advisory, in id order; raises AdvisoryError listing every problem."""
+    """Every advisory, in id order; raises AdvisoryError listing every problem (also a
+    version that the project's version scheme cannot say: its records could not be made)."""
     advisories, problems = check_advisories(settings)
+    if not problems:
+        problems = [p for a in advisories if (p := scheme_problem(settings, a)) is not None]
     if problems:
         raise AdvisoryError(problems)
     return advisories

@@ -23,6 +23,7 @@ from releasekit.model.config import Settings
 from releasekit.model.cvss import score_vector
 from releasekit.model.entries import credit_table
 from releasekit.model.frontmatter import update_front_matter
+from releasekit.records.checks import scheme_problem
 from releasekit.records.cve_read import read_cve
 from releasekit.records.imported import Imported, ImportRefused, released_lines
 from releasekit.records.osv_read import read_osv
@@ -227,6 +228,9 @@ def _check(settings: Settings, drafts: list[Draft], origin: dict[int, list[Impor
                 why = f"too long for the front matter (at most {MAX_FRONT:,} characters in all)"
             where = item.pointers.get(name or "", "")
             raise ImportRefused(draft.source, where, f"{name}: {why}") from None
+        if found := scheme_problem(settings, parsed):  # ([releases] version_scheme)
+            name, why = found
+            raise ImportRefused(draft.source, item.pointers.get(name, ""), f"{name}: {why}")
         probes.append(Probe(ident, parsed.year, parsed.number, parsed.cve, parsed.component, path))
     sources = {p.path: d.source for p, d in zip(probes[len(existing) :], drafts, strict=True)}
     for problem in cross_check(settings, probes):
