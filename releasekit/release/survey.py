@@ -265,6 +265,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         esr=tuple(esr),
         last=last,
         line_parts=parts,
+        # A release of four numbers (Rails' 7.1.5.1) has no SemVer version: every record
+        # orders the project's versions by PEP 440, also one that names three-number ones.
+        version_scheme="pep440" if any(len(t.version.release) > 3 for t in finals) else "",
     )
 
     # What was inferred, a line each.
@@ -287,6 +290,9 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():
         say(f'branches: "{name}" = "{branch}" (the pattern names no branch of {name})')
+    if survey.table.version_scheme:
+        four = max((t for t in finals if len(t.version.release) > 3), key=lambda t: t.version)
+        say(f'version_scheme = "pep440": releases of four numbers, like {four.tag.name}')
     if written == newest.spelling:
         say(f'tag = "{written}": the newest release is {newest.tag.name}')
     else:

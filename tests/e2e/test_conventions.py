@@ -310,6 +310,11 @@ def test_init_reads_rails_branches(tmp_path: Path) -> None:
     text = (root / "releasekit.toml").read_text()
     assert '"{line:-}-stable"           # public branch of a line, e.g. 10-3-stable\n' in text
     assert 'branches = { "8.1" = "main" }' in text and "last = 3 " in text
+    # Four-number releases (7.2.3.2): every record orders versions by PEP 440.
+    assert '\nversion_scheme = "pep440" ' in text
+    assert 'inferred: version_scheme = "pep440": releases of four numbers, like v8.0.2.1' in (
+        result.stdout
+    )
     for command in (("advisory", "check"), ("plan",)):
         assert run(root, *command).exit_code == 0, command
     assert [(line, branch) for line, branch, *_ in plan_lines(root)] == [

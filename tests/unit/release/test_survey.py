@@ -628,3 +628,20 @@ def test_the_oldest_lines_without_a_release_since_the_newest_lines_first_end_las
     )
     assert (said in survey.checks) == (last == 2)
     assert survey.table.esr == ()
+
+
+def test_releases_of_four_numbers_make_the_project_s_version_scheme_pep440() -> None:
+    """Rails tags 7.1.5.1 between 7.1.5 and 7.1.6: records that name three-number versions
+    alone would say semver, which has no place for it ([releases] version_scheme)."""
+    tags = [("v7.1.5", ""), ("v7.1.5.1", ""), ("v7.1.6", ""), ("v7.2.2", ""), ("v7.2.2.1", "")]
+    branches = {
+        "main": [],
+        "7-1-stable": ["v7.1.5", "v7.1.5.1", "v7.1.6"],
+        "7-2-stable": ["v7.2.2", "v7.2.2.1"],
+    }
+    survey = infer(facts(branches, tags), "clone")
+    assert survey.table.version_scheme == "pep440"
+    assert 'version_scheme = "pep440": releases of four numbers, like v7.2.2.1' in survey.inferred
+    plain = infer(facts(branches, [t for t in tags if t[0].count(".") == 2]), "clone")
+    assert plain.table.version_scheme == ""
+    assert not [said for said in plain.inferred if "version_scheme" in said]

@@ -172,3 +172,10 @@ def test_a_checkout_of_a_new_workspace_publishes(tmp_path: Path) -> None:
     assert load_advisories(settings) == []  # (a hidden file: no advisory)
     report = publish_workspace(settings, datetime(2026, 12, 6, tzinfo=UTC))
     assert report.public == 0 and "index.html" in report.written
+
+
+def test_a_four_number_project_s_version_scheme_is_written(tmp_path: Path) -> None:
+    text = render_config(tmp_path, Scaffold(), ReleasesTable(version_scheme="pep440"))
+    assert tomllib.loads(text)["releases"]["version_scheme"] == "pep440"
+    assert parse_config(text, tmp_path).releases.version_scheme == "pep440"
+    assert "version_scheme" not in render_config(tmp_path, Scaffold(), ReleasesTable())
