@@ -2,7 +2,12 @@
 
 Each fixed line is one ``affected`` entry whose range runs from its first affected release to
 its fix (``database_specific.line`` names the line): an ``ECOSYSTEM`` range of the ``[osv]``
-package when the product is published in an ecosystem, else a ``SEMVER`` range. With
+package when the product is published in an ecosystem, else a ``SEMVER`` range when SemVer
+spells every version the ranges name (the CVE record's rule, ``version_scheme``). Else no
+range can order them (Rails' 7.1.5.1, PostgreSQL's 16.3, a post-release: the OSV spec's
+SEMVER needs SemVer versions, its ECOSYSTEM an ecosystem): each entry enumerates the
+releases it affects that the advisory names in ``versions`` (the spec's "must include the
+enumerated versions list"), its range kept in ``database_specific`` for an import. With
 ``[project] repository_url`` and the fix commits the lift recorded, the newest line's entry
 also carries one ``GIT`` range holding every line's fix commit: the OSV evaluation takes a
 commit as affected when no ``fixed`` commit of its range is among its ancestors, so the fixes
@@ -16,12 +21,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.records.common import SEMVER_PRE, disclosed, osv_path, page_url, release_url
+from releasekit.model.versions import contains, release_key
+from releasekit.records.common import (
+    disclosed,
+    osv_path,
+    page_url,
+    release_url,
+    semver,
+    version_scheme,
+)
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
@@ -44,44 +57,15 @@ def commit_url(repository_url: str, commit: str) -> str:
     return f"{base}/commit/{commit}"
 
 
-def _full(version: str) -> str:
-    """``9.8`` as ``9.8.0``: range events name whole versions (SEMVER needs three parts);
-    a pre-release as SemVer spells it, ``10.4.0rc1`` as ``10.4.0-rc.1`` and ``16.3b2`` as
-    ``16.3.0-beta.2`` (SemVer orders ``rc1`` after ``rc10``, and ``10.4.0rc1`` is no SemVer
-    version), one spelt so already (``0.104.0-alpha.6``) as it is."""
-    try:
-        parsed = Version(version)
-    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
-        return version
-    release = parsed.release
-    if parsed.pre is None:
-        if len(release) >= 3:
-            return version
-        whole = ".".join(str(part) for part in (*release, 0, 0)[:3])
-        return whole + str(parsed).removeprefix(parsed.base_version)  # (16.3.post1: 16.3.0.post1)
-    if len(release) >= 3 and "-" in version:
-        return version
-    phase, number = parsed.pre
-    return ".".join(str(part) for part in (*release, 0, 0)[: max(3, len(release))]) + (
-        f"-{SEMVER_PRE[phase]}.{number}"
-    )
-
-
 def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dict[str, Any]]:
     osv = settings.osv
     package = {"ecosystem": osv.ecosystem, "name": osv.package} if osv.package else None
-    kind = "ECOSYSTEM" if package else "SEMVER"
     found = shown.versions
     extra = {"vendor": settings.project.vendor, "product": settings.project.name}
-    entries: list[dict[str, Any]] = []
+    spans: list[tuple[list[dict[str, str]], dict[str, Any]]] = []  # (events, specific)
 
     def affected(first: str, fixed_at: str, specific: dict[str, Any]) -> None:
-        if kind == "SEMVER":  # 16.3 as 16.3.0 (an ecosystem's versions are as spelt)
-            first, fixed_at = _full(first), _full(fixed_at)
-        events = [{"introduced": first}, {"fixed": fixed_at}]
-        entries.append(
-            {"ranges": [{"type": kind, "events": events}], "database_specific": specific}
-        )
+        spans.append(([{"introduced": first}, {"fixed": fixed_at}], specific))
 
     for index, fix in enumerate(found.lines):
         first = fix.first_affected
@@ -97,18 +81,18 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
         # the line after them, when that one is not affected)
         affected(gap.first, gap.fixed_at, {**extra, "between": [gap.after, gap.before]})
     if not found.lines:  # no fixed version recorded (imported history): never a fake fix
-        start = _full(advisory.introduced) if advisory.introduced else "0"
-        entries.append(
-            {
-                "ranges": [{"type": kind, "events": [{"introduced": start}]}],
-                "database_specific": extra,
-            }
-        )
+        spans.append(([{"introduced": found.open_from or "0"}], extra))  # (10.4 as 10.4.0)
+    if package is not None:  # (an ecosystem's versions are as spelt)
+        entries = [_range("ECOSYSTEM", events, specific) for events, specific in spans]
+    elif version_scheme(v for events, _ in spans for e in events for v in e.values()) == "semver":
+        entries = [_range("SEMVER", _spelt(events), specific) for events, specific in spans]
+    else:
+        entries = _enumerated(spans, found.named())
     repository = settings.project.repository_url
     commits = _newest_first(shown)
     if entries and repository and commits and advisory.introduced is None:
         fixed = list(dict.fromkeys(commits.values()))
-        entries[0]["ranges"].append(
+        entries[0].setdefault("ranges", []).append(
             {
                 "type": "GIT",
                 "repo": repository,
@@ -119,6 +103,41 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
     if package is not None:
         for entry in entries:
             entry["package"] = package
+    return entries
+
+
+def _range(kind: str, events: list[dict[str, str]], specific: dict[str, Any]) -> dict[str, Any]:
+    return {"ranges": [{"type": kind, "events": events}], "database_specific": specific}
+
+
+def _spelt(events: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The events as SemVer spells their versions (10.4.0rc1 as 10.4.0-rc.1)."""
+    return [{kind: semver(value) or value for kind, value in e.items()} for e in events]
+
+
+def _enumerated(
+    spans: list[tuple[list[dict[str, str]], dict[str, Any]]], named: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The entries of a record whose versions SemVer cannot spell (Rails' 7.1.5.1,
+    PostgreSQL's 16.3, a post-release): no range orders them (a SEMVER range needs SemVer
+    versions, an ECOSYSTEM one an ecosystem), so each entry lists the releases it affects
+    that the advisory names (each has a version page), oldest first, in ``versions``; its
+    range, as the advisory spells it and in PEP 440's order, is in its
+    ``database_specific.range`` (what an import reads back)."""
+    keys = [(version, release_key(version)) for version in named]
+    listed: set[str] = set()
+    entries: list[dict[str, Any]] = []
+    for events, specific in spans:
+        first = release_key(events[0]["introduced"])
+        below = release_key(events[1]["fixed"]) if len(events) > 1 else None
+        inside = [v for v, key in keys if v not in listed and contains(first, below, key)]
+        listed.update(inside)
+        entries.append(
+            {
+                "versions": inside,
+                "database_specific": {**specific, "range": {"type": "python", "events": events}},
+            }
+        )
     return entries
 
 
@@ -157,8 +176,9 @@ def osv_record(
     if shown.component:  # (also in the CVE record; an advisory without a CVE id has none)
         specific["component"] = shown.component
     if shown.versions.lines:
-        # Each line's fixed version as spelt (16.3, not SEMVER's 16.3.0), also of a line that
-        # had no affected release and so no range (10.4.0): what an import gives back.
+        # Each line's fixed version as spelt (10.3.3b2, not SEMVER's 10.3.3-beta.2), also of
+        # a line that had no affected release and so no range (10.4.0): what an import gives
+        # back.
         specific["fixed"] = {fix.line: fix.fixed for fix in shown.versions.lines}
     if shown.unfixed is not None:  # (each has a version page; a range names only the first)
         specific["unfixed"] = list(shown.unfixed)

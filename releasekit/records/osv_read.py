@@ -2,7 +2,9 @@
 
 One :class:`~releasekit.records.imported.Imported` per package the record names (a record
 without packages: one). Ranges of type SEMVER and ECOSYSTEM give the affected and fixed
-versions; a GIT range's fixed commit is kept as the fix commit of a line when the entry names
+versions (in releasekit's own record of versions SemVer cannot spell, the range an entry
+gives in its ``database_specific.range`` beside the versions it enumerates); a GIT range's
+fixed commit is kept as the fix commit of a line when the entry names
 the line (``database_specific.line``, which releasekit writes). Pure: no I/O.
 """
 
@@ -69,8 +71,9 @@ def _is_oid(text: str) -> bool:
     return len(text) == 40 and not set(text) - set(_OID)
 
 
-def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]:
-    """The package name of each affected entry -> its pairs and fix commits (on a stub)."""
+def _affected(record: dict[str, Any], source: str, ours: bool) -> dict[str | None, Imported]:
+    """The package name of each affected entry -> its pairs and fix commits (on a stub)
+    (``ours``: releasekit wrote the record)."""
     found: dict[str | None, Imported] = {}
     entries = record.get("affected") or []
     if not isinstance(entries, list):
@@ -89,7 +92,10 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
         if line and isinstance(commit, str) and _is_oid(commit):
             stub.fix_commits[line] = commit  # (releasekit's own record names it)
         ranges = entry.get("ranges") or []
-        if not ranges and entry.get("versions"):
+        spelt = specific.get("range") if ours and isinstance(specific, dict) else None
+        if spelt is not None:  # (releasekit's enumerated versions: the range they come from)
+            stub.pairs += _spelt_range(spelt, source, f"{at}/database_specific/range", line)
+        elif not ranges and entry.get("versions"):
             why = "lists versions without ranges: releasekit records ranges"
             raise ImportRefused(source, f"{at}/versions", why)
         for index, kind in enumerate(ranges):
@@ -113,6 +119,14 @@ def _affected(record: dict[str, Any], source: str) -> dict[str | None, Imported]
             else:
                 raise ImportRefused(source, f"{where}/type", "must be SEMVER, ECOSYSTEM or GIT")
     return found or {None: Imported(source, "osv", "", None)}  # type: ignore[arg-type]
+
+
+def _spelt_range(given: Any, source: str, at: str, line: str | None) -> list[Pair]:
+    """The pairs of the range releasekit's record gives beside the versions it enumerates
+    when SemVer cannot spell them (Rails' 7.1.5.1): its events, in PEP 440's order."""
+    if not isinstance(given, dict) or given.get("type") != "python":
+        raise ImportRefused(source, at, 'must be a range of type "python"')
+    return _events(given.get("events"), source, f"{at}/events", line)
 
 
 def _lines(specific: dict[str, Any], source: str) -> dict[str, str] | None:
@@ -196,7 +210,7 @@ def read_osv(record: Any, source: str) -> list[Imported]:
         normal=lambda kind: kind.lower().replace("_", " "),
     )
     out = []
-    for package, stub in _affected(record, source).items():
+    for package, stub in _affected(record, source, isinstance(ours, str)).items():
         out.append(
             Imported(
                 source=source,

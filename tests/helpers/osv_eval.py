@@ -1,7 +1,10 @@
 """What a scanner concludes from an OSV record, by the OSV spec's "Evaluation" section.
 
-``affected_version``: IsVulnerable for a version (ECOSYSTEM and SEMVER ranges, in version
-order, "0" before every version). ``affected_commit``: the same for a commit and the GIT
+``affected_version``: IsVulnerable for a version (the ``versions`` list, and ECOSYSTEM and
+SEMVER ranges in version order, "0" before every version). A SEMVER range holds SemVer
+2.0.0 versions only (the spec's definition: AssertionError for any other event, 7.1.5.1 or
+10.3.3.post1), and a version SemVer cannot spell (16.3, 7.1.5.1, 10.3.1.post1) lies in none:
+a scanner's SemVer library cannot place it. ``affected_commit``: the same for a commit and the GIT
 ranges, where ``u < v`` means that ``u`` is an ancestor of ``v``: a commit is affected when an
 ``introduced`` event is an ancestor of it (or is "0") and no ``fixed`` event of that range is
 (the spec's reason for listing every branch's fix commits in one range).
@@ -9,12 +12,41 @@ ranges, where ``u < v`` means that ``u`` is an ancestor of ``v``: a commit is af
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from packaging.version import Version
 
 from tests.helpers.repos import git
+
+SEMVER = re.compile(  # semver.org's own expression for a SemVer 2.0.0 version
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
+    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
+
+
+def as_semver(version: str) -> str | None:
+    """``version`` as a product numbered in SemVer spells it (what its scanner holds):
+    10.3.1rc1 as 10.3.1-rc.1; None when SemVer has no such version (16.3, 7.1.5.2, a
+    development or post-release)."""
+    parsed = Version(version)
+    if len(parsed.release) != 3 or parsed.post is not None or parsed.dev is not None:
+        return None
+    if parsed.pre is None:
+        return parsed.base_version
+    return f"{parsed.base_version}-{_SEMVER_PRE[parsed.pre[0]]}.{parsed.pre[1]}"
+
+
+def _semver_range(version: str, events: list[dict[str, str]]) -> bool:
+    """A SEMVER range: its events SemVer versions ("0": before all), the version asked
+    placed in it only when SemVer spells it."""
+    for event in events:
+        for value in event.values():
+            assert value == "0" or SEMVER.match(value), f"SEMVER event {value!r} is no SemVer"
+    asked = as_semver(version)
+    return asked is not None and _in_range(asked, events)
 
 
 def _key(text: str) -> tuple[int, Version]:
@@ -58,7 +90,9 @@ def affected_version(
         if version in affected.get("versions", []):
             return True
         for r in affected.get("ranges", []):
-            if r["type"] in ("ECOSYSTEM", "SEMVER") and _in_range(version, r["events"]):
+            if r["type"] == "ECOSYSTEM" and _in_range(version, r["events"]):
+                return True
+            if r["type"] == "SEMVER" and _semver_range(version, r["events"]):
                 return True
     return False
 

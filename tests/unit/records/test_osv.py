@@ -3,7 +3,6 @@ must, the id, `modified`, references and the shapes of imported history."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import parse_config
 from releasekit.records.osv import osv_record
 from tests.conftest import advisory_text
-from tests.helpers.osv_eval import affected_commit, affected_version, git_ranges
+from tests.helpers.osv_eval import SEMVER, affected_commit, affected_version, git_ranges
 
 PATH = Path("advisories/ACSA-2026-0001.md")
 CONFIG = """\
@@ -172,32 +171,105 @@ def test_modified_is_the_disclosure_then_each_revision() -> None:
     assert revised["published"] == "2026-12-01T14:00:07Z"
 
 
-SEMVER = re.compile(  # semver.org's own expression for a SemVer 2.0.0 version
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
-    r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+def _settings(upcoming: str, parts: int | None = None) -> Any:
+    releases = f'upcoming = "{upcoming}"' + (f"\nline_parts = {parts}" if parts else "")
+    config = CONFIG.replace('upcoming = "10.4"', releases).format(project="", extra="")
+    return parse_config(config, Path("/ws"))
 
 
-def test_semver_events_of_two_number_releases_have_three_numbers() -> None:
-    # PostgreSQL's releases have two numbers (16.3): a SEMVER range must name 16.3.0.
+# Projects whose versions SemVer cannot spell: Rails' four numbers (7.1.5.1 after 7.1.5),
+# PostgreSQL's two (16.3), PEP 440's post-releases (10.3.3.post1): (settings, fixed,
+# introduced, the versions each entry enumerates, releases asked -> affected).
+NOT_SEMVER = {
+    # CVE-2024-54133 (tests/fixtures/rails-csp): fixed in 8.0.0.1, 7.2.2.1 and 7.1.5.1
+    "rails": (
+        ("8.1", None),
+        '{ "8.0" = "8.0.0.1", "7.2" = "7.2.2.1", "7.1" = "7.1.5.1" }',
+        None,
+        [["8.0.0"], ["7.2.0", "7.2.1", "7.2.2"], [f"7.1.{p}" for p in range(6)]],
+        {"7.1.5": True, "7.1.5.1": False, "7.2.2.1": False, "8.0.0": True, "8.0.0.1": False},
+    ),
+    "rails, a second fix on a patch release": (
+        ("8.0", None),
+        '{ "7.2" = "7.2.2.1", "7.1" = "7.1.5.2" }',
+        None,
+        [["7.2.0", "7.2.1", "7.2.2"], [*(f"7.1.{p}" for p in range(6)), "7.1.5.1"]],
+        {"7.1.5": True, "7.1.5.1": True, "7.1.5.2": False, "7.2.2": True, "7.2.2.1": False},
+    ),
+    "rails, introduced in a four-number release": (
+        ("8.0", None),
+        '{ "7.1" = "7.1.5.2" }',
+        "7.1.5.1",
+        [["7.1.5.1"]],
+        {"7.1.5": False, "7.1.5.1": True, "7.1.5.2": False},
+    ),
+    "postgresql": (
+        ("18", 1),
+        '{ "16" = "16.3", "17" = "17.1" }',
+        None,
+        [["17.0"], ["16.0", "16.1", "16.2"]],
+        {"16.0": True, "16.2": True, "16.3": False, "17.0": True, "17.1": False},
+    ),
+    "a post-release fix": (
+        ("10.4", None),
+        '{ "10.3" = "10.3.3.post1", "10.2" = "10.2.5" }',
+        None,
+        [["10.3.0", "10.3.1", "10.3.2", "10.3.3"], [f"10.2.{p}" for p in range(5)]],
+        {"10.3.3": True, "10.3.3.post1": False, "10.2.4": True, "10.2.5": False},
+    ),
+    "introduced in a post-release": (
+        ("10.4", None),
+        '{ "10.3" = "10.3.3", "10.2" = "10.2.5" }',
+        "10.3.1.post1",
+        [["10.3.1.post1", "10.3.2"]],  # (10.2 came before it: no entry)
+        {"10.3.1": False, "10.3.1.post1": True, "10.3.2": True, "10.3.3": False},
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", NOT_SEMVER, ids=list(NOT_SEMVER))
+def test_versions_semver_cannot_spell_are_enumerated_not_put_in_a_semver_range(
+    shape: str,
+) -> None:
+    # A SEMVER range said 7.2.2.1, 16.3 (as 16.3.0, never released) or 10.3.3.post1: no
+    # SemVer version, which a scanner following the spec cannot order. The OSV spec: a
+    # product whose versions no range type orders must enumerate them in `versions`.
+    (upcoming, parts), fixed, introduced, listed, asked = NOT_SEMVER[shape]
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z",
+        fixed=fixed,
+        introduced=None if introduced is None else f'"{introduced}"',
+    )
+    made = osv_record(_settings(upcoming, parts), parse_advisory(text, PATH, "ACSA"))
+    schema = orjson.loads(records.osv_schema_path().read_bytes())
+    jsonschema.Draft202012Validator(schema).validate(made)
+    assert [a.get("ranges") for a in made["affected"]] == [None] * len(listed)
+    assert [a["versions"] for a in made["affected"]] == listed
+    assert {v: affected_version(made, v) for v in asked} == asked
+    # The range itself, as the advisory spells it, for an import (no scanner reads it).
+    ranges = [a["database_specific"]["range"] for a in made["affected"]]
+    assert {r["type"] for r in ranges} == {"python"}
+    fixes = [r["events"][1]["fixed"] for r in ranges]
+    assert set(fixes) <= {*made["database_specific"]["fixed"].values(), "10.3.3"}
+
+
+def test_a_git_range_goes_beside_the_enumerated_versions() -> None:
+    # GIT ranges do not replace the versions list (the spec), nor the other way round.
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z",
+        fixed='{ "7.2" = "7.2.2.1", "7.1" = "7.1.5.2" }',
+        fix_commits=f'{{ "7.2" = "{C103}", "7.1" = "{C102}" }}',
+    )
     settings = parse_config(
-        CONFIG.replace('upcoming = "10.4"', 'upcoming = "18"\nline_parts = 1').format(
-            project="", extra=""
+        CONFIG.replace('upcoming = "10.4"', 'upcoming = "8.0"').format(
+            project=f'repository_url = "{REPO}"', extra=""
         ),
         Path("/ws"),
     )
-    text = advisory_text(released="2026-12-01T14:00:07Z", fixed='{ "16" = "16.3", "17" = "17.1" }')
     made = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
-    events = [e for a in made["affected"] for r in a["ranges"] for e in r["events"]]
-    assert events == [
-        {"introduced": "17.0.0"},
-        {"fixed": "17.1.0"},
-        {"introduced": "16.0.0"},
-        {"fixed": "16.3.0"},
-    ]
-    assert all(SEMVER.match(v) for e in events for v in e.values())
-    versions = ["16.0", "16.2", "16.3", "17.0", "17.1"]
-    assert [v for v in versions if affected_version(made, v)] == ["16.0", "16.2", "17.0"]
+    assert [r["type"] for r in made["affected"][0]["ranges"]] == ["GIT"]
+    assert "ranges" not in made["affected"][1]
+    assert made["affected"][0]["versions"] == ["7.2.0", "7.2.1", "7.2.2"]
 
 
 def test_lines_between_two_fixed_lines_are_affected_up_to_the_newer_fix() -> None:
@@ -218,21 +290,15 @@ def test_lines_between_two_fixed_lines_are_affected_up_to_the_newer_fix() -> Non
 def test_semver_events_spell_a_pre_release_fix_as_semver_does() -> None:
     # 16.0rc1 was cut to 16.0.0 (a scanner read 16.0rc1 as affected), and 10.4.0rc1 is no
     # SemVer version (SemVer orders rc10 before rc2: the number goes after a dot).
-    settings = parse_config(
-        CONFIG.replace('upcoming = "10.4"', 'upcoming = "18"\nline_parts = 1').format(
-            project="", extra=""
-        ),
-        Path("/ws"),
-    )
-    fixed = '{ "16" = "16.0rc1", "14" = "14.3" }'
-    text = advisory_text(released="2026-12-01T14:00:07Z", fixed=fixed, introduced='"13.2"')
-    made = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
+    fixed = '{ "16" = "16.0.0rc1", "14" = "14.3.0" }'
+    text = advisory_text(released="2026-12-01T14:00:07Z", fixed=fixed, introduced='"13.2.0"')
+    made = osv_record(_settings("18", 1), parse_advisory(text, PATH, "ACSA"))
     events = [e for a in made["affected"] for r in a["ranges"] for e in r["events"]]
     assert {"fixed": "16.0.0-rc.1"} in events
     assert all(SEMVER.match(v) for e in events for v in e.values())
-    versions = ["15.2", "16.0b1", "16.0rc1", "16.0rc2", "16.0"]
-    assert [v for v in versions if affected_version(made, v)] == ["15.2", "16.0b1"]
-    assert made["database_specific"]["fixed"]["16"] == "16.0rc1"  # (as the advisory spells it)
+    versions = ["15.2.0", "16.0.0b1", "16.0.0rc1", "16.0.0rc2", "16.0.0"]
+    assert [v for v in versions if affected_version(made, v)] == ["15.2.0", "16.0.0b1"]
+    assert made["database_specific"]["fixed"]["16"] == "16.0.0rc1"  # (as the advisory spells it)
     made = record(fixed='{ "10.3" = "10.3.3b2", "10.2" = "10.2.5" }')
     assert made["affected"][0]["ranges"][0]["events"][1] == {"fixed": "10.3.3-beta.2"}
     rustls = record(fixed='{ "10.4" = "10.4.0-alpha.6", "10.3" = "10.3.12" }')

@@ -13,8 +13,14 @@ as a subscriber's script or reader would, by the format's own rules (versions co
 packaging, not by releasekit's code):
 
 - ``advisories.json``: a release in one of `ranges` (from `from`, below `below`);
-- the OSV record: the OSV spec's evaluation of its SEMVER ranges (tests/helpers/osv_eval),
-  the reference the others are compared with;
+- the OSV record: the OSV spec's evaluation of its SEMVER ranges and `versions` lists
+  (tests/helpers/osv_eval: a SEMVER event must be a SemVer version), the reference the
+  others are compared with. A SEMVER record cannot place a version SemVer cannot spell
+  (7.1.5.1); a record that enumerates `versions` (those SemVer cannot spell: 16.3, 7.1.5.1,
+  10.3.3.post1) speaks for the releases the advisory names (each has a version page): it
+  must list each of them that is affected and no other, and cannot place the rest (Rails'
+  7.1.3.1 beside a fix in 7.1.5.2: releasekit does not know it was released). For a version
+  it cannot place, advisories.json is the reference;
 - the CVE JSON 5 record: an `affected` entry's `version` up to `lessThan` (`*`: no end),
   else the product's `defaultStatus`; an `unaffected` entry must not overlap an affected one;
   compared as its `versionType` says, as a scanner would: `semver` by npm's node-semver (a
@@ -59,9 +65,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from releasekit.model.versions import versions_of
 from releasekit.records import osv_schema_path
 from tests.conftest import Workspace
-from tests.helpers.osv_eval import affected_version
+from tests.helpers.osv_eval import affected_version, as_semver
 from tests.helpers.semver import NodeSemver
 from tests.helpers.sites import CONFIG
 from tests.unit.site.test_build import publish_at
@@ -178,6 +185,15 @@ def _toml(case: Case) -> dict[str, str]:
     return fields
 
 
+# Versions SemVer cannot spell: the OSV record enumerates them (beside the Rails and
+# PostgreSQL shapes of NAMED and the generated ones).
+NOT_SEMVER = [
+    Case({"10.3": "10.3.3.post1", "10.2": "10.2.5"}, None, None, _releases("minor")),
+    Case({"10.3": "10.3.3", "9.11": "9.11.9"}, "10.3.1.post1", None, _releases("minor")),
+    Case({"8.0": "8.0.1.1", "7.1": "7.1.5.2"}, None, ["7.2"], _releases("four")),
+    Case({"7.2": "7.2.2.1"}, "7.0.3", None, _releases("four")),
+]
+
 # The shapes named, in every run (the generated ones come beside them).
 NAMED = [
     Case({"10.4": "10.4.0", "10.3": "10.3.3", "9.11": "9.11.9"}, "9.8", None, _releases("minor")),
@@ -242,6 +258,9 @@ NAMED = [
     Case({"7.2": "7.2.2.1", "7.1": "7.1.5.2"}, "7.1.5.1rc1", None, _releases("four")),
     Case({"7": "7.3.1", "6": "6.2.2"}, "7.0.0a1", None, _releases("major")),
     Case({"16": "16.3", "15": "15.5"}, "16.0rc1", None, _releases("pg")),
+    # PEP 440 post-releases, a fix in one and `introduced` in one (SemVer has neither), and
+    # a four-number fix above a line left without it
+    *NOT_SEMVER,
 ]
 
 
@@ -271,19 +290,21 @@ def json_says(entry: dict[str, Any], version: str) -> bool:
     )
 
 
-_SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
-
-
-def as_semver(version: str) -> str | None:
-    """``version`` as a product numbered in SemVer spells it (what its scanner holds):
-    10.3.1rc1 as 10.3.1-rc.1; None when SemVer has no such version (16.3, 7.1.5.2, a
-    development or post-release)."""
-    parsed = _v(version)
-    if len(parsed.release) != 3 or parsed.post is not None or parsed.dev is not None:
-        return None
-    if parsed.pre is None:
-        return parsed.base_version
-    return f"{parsed.base_version}-{_SEMVER_PRE[parsed.pre[0]]}.{parsed.pre[1]}"
+def osv_says(record: dict[str, Any], version: str, named: tuple[str, ...]) -> Any:
+    """The OSV spec's answer (IsVulnerable) for ``version``; UNPLACEABLE when the record
+    cannot speak of it: a SEMVER record of a version SemVer cannot spell, a record that
+    enumerates its versions of one the advisory does not name (``named``) within one of the
+    ranges the entries keep in their ``database_specific`` (for an import)."""
+    entries = record["affected"]
+    if any("versions" in a for a in entries) and version not in named:
+        spans = [a["database_specific"]["range"]["events"] for a in entries]
+        if any(_in_span(version, events) for events in spans):
+            return UNPLACEABLE  # (releasekit does not know whether it was released)
+        # (else outside every range: not listed, as not affected)
+    kinds = {r["type"] for a in entries for r in a.get("ranges", [])}
+    if "SEMVER" in kinds and as_semver(version) is None:
+        return UNPLACEABLE
+    return affected_version(record, version)
 
 
 class Unplaceable(Exception):
@@ -465,8 +486,11 @@ def _named(entry: dict[str, Any], osv: dict[str, Any], cve: dict[str, Any]) -> s
     names = {r["from"] for r in entry["ranges"]} | {r["below"] for r in entry["ranges"]}
     names |= set(entry["fixed"].values())
     for affected in osv["affected"]:
-        for r in affected["ranges"]:
+        for r in affected.get("ranges", []):
             names |= {next(iter(e.values())) for e in r["events"] if r["type"] != "GIT"}
+        names |= set(affected.get("versions", []))
+        spelt = affected["database_specific"].get("range", {"events": []})  # (its borders)
+        names |= {next(iter(e.values())) for e in spelt["events"]}
     for affected in cve["containers"]["cna"]["affected"]:
         for v in affected.get("versions", []):
             names |= {v["version"], v.get("lessThan")}
@@ -504,6 +528,7 @@ def ask_everyone(
         items = page_items(html, "Affected versions")
         fixed = [f for f in page_items(html, "Fixed versions") if f[0].isdigit()]
         named = _named(entry, osv, cve)
+        releases = versions_of(case.fixed, case.introduced, case.unfixed).named()
         candidates = {n for v in named for n in _neighbours(v)}  # (pre-releases)
         if case.introduced is not None:  # (also when no record names it)
             candidates |= {case.introduced, *_neighbours(case.introduced)}
@@ -511,12 +536,12 @@ def ask_everyone(
         for version in sorted({*case.versions, *named, *candidates}, key=Version):
             asked += 1
             said: dict[str, bool | None] = {
-                "osv": affected_version(osv, version),
+                "osv": osv_says(osv, version, releases),
                 "json": json_says(entry, version),
                 "cve": _or_none(partial(cve_says, semver=semver), cve, version),
                 "csaf": _or_none(partial(csaf_says, semver=semver), csaf, version),
             }
-            for kind in ("cve", "csaf"):
+            for kind in ("osv", "cve", "csaf"):
                 if said[kind] is UNPLACEABLE:
                     del said[kind]
                     unplaceable[kind] = unplaceable.get(kind, 0) + 1
@@ -530,24 +555,42 @@ def ask_everyone(
                 said["page"] = page_says(items, fixed, version)
             if version in pages:
                 said["versions"] = ident in pages[version]
-            truth = said["osv"]  # (the OSV spec's evaluation: the reference reading)
+            # (the OSV spec's evaluation: the reference reading; else advisories.json's)
+            truth = said.get("osv", said["json"])
             shown = " ".join(f"{k}={a}" for k, a in said.items())
             for kind, answer in said.items():
                 if answer != truth:
                     wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
             if _has_fix(case, version) and any(said.values()):  # (None: counted above)
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
-            known = _introduced_truth(case, version, partial(affected_version, osv))
+            known = _introduced_truth(case, version, partial(reference, osv, entry, releases))
             if known is not None and any(answer is not known for answer in said.values()):
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
     return asked, wrong, unplaceable
 
 
+def _in_span(version: str, events: list[dict[str, str]]) -> bool:
+    """Whether ``version`` lies in [introduced, fixed) by PEP 440 (no fixed: no end)."""
+    low, *high = (next(iter(e.values())) for e in events)
+    return _v(low) <= _v(version) and (not high or _v(version) < _v(high[0]))
+
+
+def reference(
+    osv: dict[str, Any], entry: dict[str, Any], named: tuple[str, ...], version: str
+) -> bool:
+    """The reference answer: the OSV record's, else (it cannot place it) advisories.json's."""
+    answer = osv_says(osv, version, named)
+    return json_says(entry, version) if answer is UNPLACEABLE else bool(answer)
+
+
 def _neighbours(version: str) -> set[str]:
     """The pre-releases around ``version`` that a question may name: a release's first
-    candidate (10.3.0rc1); a pre-release's own release and the pre-releases of its phase
-    just before and after it (10.3.0rc0, 10.3.0rc2 around 10.3.0rc1), and an earlier phase's."""
+    candidate (10.3.0rc1); a post-release's release and the next post-release; a
+    pre-release's own release and the pre-releases of its phase just before and after it
+    (10.3.0rc0, 10.3.0rc2 around 10.3.0rc1), and an earlier phase's."""
     parsed = Version(version)
+    if parsed.post is not None:  # (10.3.3.post1: 10.3.3 and the next post-release)
+        return {parsed.base_version, f"{parsed.base_version}.post{parsed.post + 1}"}
     if parsed.pre is None:
         return {f"{version}rc1"}
     phase, number = parsed.pre
@@ -674,3 +717,28 @@ def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path
         assert affected_version(osv, version) is affected, version
     html = (site / "advisories" / f"{ident}.html").read_text()
     assert page_items(html, "Affected versions") == ["after 10.4 – before 10.6", "10.4.0 – 10.4.8"]
+
+
+def test_the_osv_versions_list_answers_as_the_other_records_do(tmp_path: Path) -> None:
+    """Rails' 7.2.2.1, PostgreSQL's 16.3 and PEP 440's 10.3.3.post1 were SEMVER events (no
+    SemVer version: a scanner could not order them). Their records now enumerate the
+    affected releases the advisory names, which every other reader agrees with."""
+    shapes = [c for c in NAMED if c.versions != _releases("minor")] + NOT_SEMVER
+    ws = Workspace(tmp_path)
+    made = publish_cases(ws, shapes)
+    site = ws.root / "site"
+    with NodeSemver() as semver:
+        asked, wrong, unplaceable = ask_everyone(site, made, semver)
+    assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
+    listed = 0
+    for ident in made:
+        osv = json.loads((site / "osv" / f"{ident}.json").read_text())
+        kinds = {r["type"] for a in osv["affected"] for r in a.get("ranges", [])}
+        if "SEMVER" not in kinds:
+            listed += sum(len(a["versions"]) for a in osv["affected"])
+    # (the shapes above: 73 versions listed, 823 questions, 209 the OSV record cannot place)
+    assert listed > 60 and asked > 400 and unplaceable["osv"] < asked // 3, (
+        listed,
+        asked,
+        unplaceable,
+    )

@@ -152,7 +152,7 @@ SHAPES = {
             )
         ],
     ),
-    # PostgreSQL's spelling: 16.3 on line 16 (SEMVER ranges say 16.3.0)
+    # PostgreSQL's spelling: 16.3 on line 16 (the OSV record enumerates the versions)
     "two-number versions": (
         _config("17", "[]", parts=1),
         [_advisory(1, 'introduced = "14.2"\nfixed = { "16" = "16.3", "15" = "15.7" }')],
@@ -231,6 +231,28 @@ SHAPES = {
     "introduced in a pre-release between two fixed lines": (
         _config(),
         [_advisory(1, 'introduced = "10.2.0b1"\nfixed = { "10.3" = "10.3.3", "10.1" = "10.1.2" }')],
+    ),
+    # versions SemVer cannot spell: the OSV record enumerates the affected ones, its ranges
+    # (as the advisory spells them) in each entry's database_specific
+    "four-number versions": (
+        _config("8.0", "[]"),
+        [_advisory(1, 'introduced = "7.0.3"\nfixed = { "7.2" = "7.2.2.1", "7.1" = "7.1.5.2" }')],
+    ),
+    "four-number versions and an unfixed line": (
+        _config("8.1", "[]"),
+        [_advisory(1, 'fixed = { "8.0" = "8.0.1.1", "7.1" = "7.1.5.2" }\nunfixed = ["7.2"]')],
+    ),
+    "no fixed version, from a four-number release": (
+        _config("8.0", "[]"),
+        [_advisory(1, 'introduced = "7.1.5.1"\nfixed = {}', cve=False)],
+    ),
+    "a post-release fix": (
+        _config(),
+        [_advisory(1, 'fixed = { "10.3" = "10.3.3.post1", "10.2" = "10.2.5" }')],
+    ),
+    "introduced in a post-release": (
+        _config(),
+        [_advisory(1, 'introduced = "10.3.1.post1"\nfixed = { "10.3" = "10.3.3" }')],
     ),
     # 9.11 -> 10.3 with no line between them left without the fix: no gap
     "no unfixed line where the guess sees one": (
