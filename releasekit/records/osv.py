@@ -3,11 +3,14 @@
 Each fixed line is one ``affected`` entry whose range runs from its first affected release to
 its fix (``database_specific.line`` names the line): an ``ECOSYSTEM`` range of the ``[osv]``
 package when the product is published in an ecosystem, else a ``SEMVER`` range when SemVer
-spells every version the ranges name (the CVE record's rule, ``version_scheme``). Else no
-range can order them (Rails' 7.1.5.1, PostgreSQL's 16.3, a post-release: the OSV spec's
-SEMVER needs SemVer versions, its ECOSYSTEM an ecosystem): each entry enumerates the
-releases it affects that the advisory names in ``versions`` (the spec's "must include the
-enumerated versions list"), its range kept in ``database_specific`` for an import. With
+spells every version the ranges name with three numbers (PostgreSQL's 16.3 as 16.3.0, the
+same release; 10.4.0rc1 as 10.4.0-rc.1), and then, when one is spelt so only there or the
+project's versions are PEP 440's (``[releases] version_scheme``), the releases it affects
+that the advisory names listed in ``versions`` too, as the project spells them. Else no
+range can order them (Rails' 7.1.5.1, a post-release: the OSV spec's SEMVER needs SemVer
+versions, its ECOSYSTEM an ecosystem): each entry enumerates those releases in
+``versions`` alone (the spec's "must include the enumerated versions list"), its range
+kept in ``database_specific`` for an import. With
 ``[project] repository_url`` and the fix commits the lift recorded, the newest line's entry
 also carries one ``GIT`` range holding every line's fix commit: the OSV evaluation takes a
 commit as affected when no ``fixed`` commit of its range is among its ancestors, so the fixes
@@ -19,9 +22,10 @@ recorded), so it is given only when ``introduced`` is not: it would claim the re
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
@@ -33,7 +37,6 @@ from releasekit.records.common import (
     page_url,
     release_url,
     semver,
-    version_scheme,
 )
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
@@ -82,10 +85,17 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
         affected(gap.first, gap.fixed_at, {**extra, "between": [gap.after, gap.before]})
     if not found.lines:  # no fixed version recorded (imported history): never a fake fix
         spans.append(([{"introduced": found.open_from or "0"}], extra))  # (10.4 as 10.4.0)
+    named = [v for events, _ in spans for e in events for v in e.values()]
     if package is not None:  # (an ecosystem's versions are as spelt)
         entries = [_range("ECOSYSTEM", events, specific) for events, specific in spans]
-    elif version_scheme(v for events, _ in spans for e in events for v in e.values()) == "semver":
+    elif all(_semver(v) is not None for v in named):
         entries = [_range("SEMVER", _spelt(events), specific) for events, specific in spans]
+        project = settings.releases.version_scheme
+        if project == "pep440" or any(_semver(v) != v for v in named):
+            # The releases as the project spells them too (16.3, 10.3.3b2, Rails' 7.1.5
+            # beside a 7.1.4.1 SemVer cannot place), for a scanner that compares strings.
+            for entry, listed in zip(entries, _listed(spans, found.named()), strict=True):
+                entry["versions"] = listed
     else:
         entries = _enumerated(spans, found.named())
     repository = settings.project.repository_url
@@ -111,8 +121,28 @@ def _range(kind: str, events: list[dict[str, str]], specific: dict[str, Any]) ->
 
 
 def _spelt(events: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The events as SemVer spells their versions (10.4.0rc1 as 10.4.0-rc.1)."""
-    return [{kind: semver(value) or value for kind, value in e.items()} for e in events]
+    """The events as SemVer spells their versions (16.3 as 16.3.0, 10.4.0rc1 as
+    10.4.0-rc.1)."""
+    return [{kind: _semver(value) or value for kind, value in e.items()} for e in events]
+
+
+@lru_cache(maxsize=4096)  # (a site names a few hundred versions, each many times)
+def _semver(version: str) -> str | None:
+    """``version`` as a SEMVER event says it: SemVer's spelling (:func:`semver`) of the
+    version with three numbers, ``16.3`` as ``16.3.0`` and ``16.3b2`` as ``16.3.0-beta.2``
+    (the same release: a range's bound needs three numbers); None when SemVer has none
+    (Rails' 7.1.5.1, a post- or development release)."""
+    if version == "0":
+        return version
+    try:
+        parsed = Version(version)
+    except InvalidVersion:  # pragma: no cover - advisory.py validates versions
+        return None
+    release = parsed.release
+    if len(release) < 3:
+        padded = ".".join(str(part) for part in (*release, 0, 0)[:3])
+        version = padded + str(parsed).removeprefix(parsed.base_version)
+    return semver(version)
 
 
 def _enumerated(
@@ -124,21 +154,29 @@ def _enumerated(
     that the advisory names (each has a version page), oldest first, in ``versions``; its
     range, as the advisory spells it and in PEP 440's order, is in its
     ``database_specific.range`` (what an import reads back)."""
+    return [
+        {
+            "versions": inside,
+            "database_specific": {**specific, "range": {"type": "python", "events": events}},
+        }
+        for inside, (events, specific) in zip(_listed(spans, named), spans, strict=True)
+    ]
+
+
+def _listed(
+    spans: list[tuple[list[dict[str, str]], dict[str, Any]]], named: tuple[str, ...]
+) -> list[list[str]]:
+    """For each span, the releases of ``named`` it affects (each listed once), oldest first."""
     keys = [(version, release_key(version)) for version in named]
     listed: set[str] = set()
-    entries: list[dict[str, Any]] = []
-    for events, specific in spans:
+    found = []
+    for events, _specific in spans:
         first = release_key(events[0]["introduced"])
         below = release_key(events[1]["fixed"]) if len(events) > 1 else None
         inside = [v for v, key in keys if v not in listed and contains(first, below, key)]
         listed.update(inside)
-        entries.append(
-            {
-                "versions": inside,
-                "database_specific": {**specific, "range": {"type": "python", "events": events}},
-            }
-        )
-    return entries
+        found.append(inside)
+    return found
 
 
 def _newest_first(shown: Public) -> dict[str, str]:

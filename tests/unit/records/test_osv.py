@@ -3,6 +3,7 @@ must, the id, `modified`, references and the shapes of imported history."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +179,7 @@ def _settings(upcoming: str, parts: int | None = None) -> Any:
 
 
 # Projects whose versions SemVer cannot spell: Rails' four numbers (7.1.5.1 after 7.1.5),
-# PostgreSQL's two (16.3), PEP 440's post-releases (10.3.3.post1): (settings, fixed,
+# PEP 440's post-releases (10.3.3.post1): (settings, fixed,
 # introduced, the versions each entry enumerates, releases asked -> affected).
 NOT_SEMVER = {
     # CVE-2024-54133 (tests/fixtures/rails-csp): fixed in 8.0.0.1, 7.2.2.1 and 7.1.5.1
@@ -203,13 +204,6 @@ NOT_SEMVER = {
         [["7.1.5.1"]],
         {"7.1.5": False, "7.1.5.1": True, "7.1.5.2": False},
     ),
-    "postgresql": (
-        ("18", 1),
-        '{ "16" = "16.3", "17" = "17.1" }',
-        None,
-        [["17.0"], ["16.0", "16.1", "16.2"]],
-        {"16.0": True, "16.2": True, "16.3": False, "17.0": True, "17.1": False},
-    ),
     "a post-release fix": (
         ("10.4", None),
         '{ "10.3" = "10.3.3.post1", "10.2" = "10.2.5" }',
@@ -231,7 +225,7 @@ NOT_SEMVER = {
 def test_versions_semver_cannot_spell_are_enumerated_not_put_in_a_semver_range(
     shape: str,
 ) -> None:
-    # A SEMVER range said 7.2.2.1, 16.3 (as 16.3.0, never released) or 10.3.3.post1: no
+    # A SEMVER range said 7.2.2.1 or 10.3.3.post1: no
     # SemVer version, which a scanner following the spec cannot order. The OSV spec: a
     # product whose versions no range type orders must enumerate them in `versions`.
     (upcoming, parts), fixed, introduced, listed, asked = NOT_SEMVER[shape]
@@ -251,6 +245,40 @@ def test_versions_semver_cannot_spell_are_enumerated_not_put_in_a_semver_range(
     assert {r["type"] for r in ranges} == {"python"}
     fixes = [r["events"][1]["fixed"] for r in ranges]
     assert set(fixes) <= {*made["database_specific"]["fixed"].values(), "10.3.3"}
+
+
+def test_versions_semver_spells_with_three_numbers_get_ranges_and_a_list() -> None:
+    # PostgreSQL's 16.3 is SemVer's 16.3.0, the same release: SEMVER ranges say it so
+    # (they also cover the releases the advisory does not name), and the releases as the
+    # project spells them are listed too, for a scanner that compares strings.
+    text = advisory_text(released="2026-12-01T14:00:07Z", fixed='{ "16" = "16.3", "17" = "17.1" }')
+    made = osv_record(_settings("18", 1), parse_advisory(text, PATH, "ACSA"))
+    schema = orjson.loads(records.osv_schema_path().read_bytes())
+    jsonschema.Draft202012Validator(schema).validate(made)
+    events = [a["ranges"][0]["events"] for a in made["affected"]]
+    assert events == [
+        [{"introduced": "17.0.0"}, {"fixed": "17.1.0"}],
+        [{"introduced": "16.0.0"}, {"fixed": "16.3.0"}],
+    ]
+    assert [a["versions"] for a in made["affected"]] == [["17.0"], ["16.0", "16.1", "16.2"]]
+    assert all("range" not in a["database_specific"] for a in made["affected"])
+    asked = {"16.0": True, "16.2": True, "16.3": False, "17.0": True, "17.1": False}
+    assert {v: affected_version(made, v) for v in asked} == asked
+    assert affected_version(made, "16.2.0") and not affected_version(made, "16.3.0")
+
+
+def test_a_project_of_pep440_versions_lists_them_beside_semver_ranges() -> None:
+    # Rails names only three-number versions here, but 7.1.4.1 exists: SemVer cannot
+    # place it against the ranges, so the record lists the releases it names too.
+    text = advisory_text(released="2026-12-01T14:00:07Z", fixed='{ "7.1" = "7.1.5" }')
+    settings = _settings("8.0", None)
+    plain = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
+    assert all("versions" not in a for a in plain["affected"])
+    releases = dataclasses.replace(settings.releases, version_scheme="pep440")
+    pep440 = dataclasses.replace(settings, releases=releases)
+    made = osv_record(pep440, parse_advisory(text, PATH, "ACSA"))
+    assert made["affected"][0]["ranges"] == plain["affected"][0]["ranges"]
+    assert made["affected"][0]["versions"] == [f"7.1.{p}" for p in range(5)]
 
 
 def test_a_git_range_goes_beside_the_enumerated_versions() -> None:
