@@ -14,6 +14,10 @@ never holds a file that is not a complete journal: an empty file there, or one w
 table of steps, was cut short or replaced (its record of what was sent is lost) and is
 damage too, never read as a new journal that would send everything again.
 
+The commands that write no step (plan, status, a dry run, publish) open it with
+:meth:`Journal.reading`: nothing is created or written, not even the identity of a journal
+made before it had one, and a lift writing meanwhile holds none of them up.
+
 Details stored with a step are ids, ref names, object ids, Message-IDs: never secrets and
 never advisory text.
 """
@@ -74,21 +78,26 @@ class Step:
 
 
 class Journal:
-    """The journal in ``state_dir/journal.sqlite3`` (created 0600 in a 0700 directory)."""
+    """The journal in ``state_dir/journal.sqlite3`` (created 0600 in a 0700 directory);
+    ``writing=False``: opened only to read (see :meth:`reading`)."""
 
-    def __init__(self, path: Path) -> None:
-        fsutil.private_dir(path.parent)
+    def __init__(self, path: Path, *, writing: bool = True) -> None:
         self.path = path
-        if not path.exists():
-            _create(path)
+        self.writing = writing
+        if writing:
+            fsutil.private_dir(path.parent)
+            if not path.exists():
+                _create(path)
         with self._failing():
             if _empty(path):  # (looked at before SQLite, which would take it for a new one)
                 raise self._whole("the file is empty (cut short; a journal never is)")
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db = _connect(path, writing)
             try:
-                self._db.execute("PRAGMA synchronous=FULL")
+                if writing:
+                    self._db.execute("PRAGMA synchronous=FULL")
                 self._identify()
-                self._db.execute("PRAGMA journal_mode=WAL")
+                if writing:
+                    self._db.execute("PRAGMA journal_mode=WAL")
             except BaseException:  # no connection outlives a journal that cannot be used
                 self._db.close()
                 raise
@@ -96,12 +105,14 @@ class Journal:
     def _identify(self) -> None:
         """Check that the file is a journal releasekit made, before anything is written to
         it; one made before the identity was written (its table as this module makes it)
-        gets it now."""
+        gets it now, when opened for writing (read, it is left as it is)."""
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(steps)")}
         if columns != set(_COLUMNS):
             raise self._whole("it has no table of steps (not a journal releasekit made)")
         app, version = self._header()
         if (app, version) == (0, 0):  # made before the identity was written
+            if not self.writing:
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if self._header() == (0, 0):
@@ -139,10 +150,13 @@ class Journal:
         return cls(state_dir / JOURNAL_NAME)
 
     @classmethod
-    def existing(cls, state_dir: Path) -> Journal | None:
-        """The journal if one was started; None (and nothing created) otherwise."""
+    def reading(cls, state_dir: Path) -> Journal | None:
+        """The journal if one was started, opened only to read (for the commands that
+        write no step: plan, status, a dry run, publish); None otherwise. Nothing is
+        created or written, not even an old journal's identity; a lift writing steps
+        meanwhile does not hold it up (it reads what the lift last committed)."""
         path = state_dir / JOURNAL_NAME
-        return cls(path) if path.exists() else None
+        return cls(path, writing=False) if path.exists() else None
 
     def close(self) -> None:
         self._db.close()
@@ -256,6 +270,8 @@ class Journal:
             merged.pop("abandoned", None)
         merged.update(detail or {})
         attempts = (previous.attempts if previous else 0) + (1 if attempt else 0)
+        if not self.writing:  # (a command that reads it writes no step: a bug, not input)
+            raise JournalError(f"{self.path}: the journal was opened only to read")
         with self._failing(), self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
@@ -265,6 +281,25 @@ class Journal:
                 "attempts = excluded.attempts, updated = excluded.updated",
                 (key, status, json.dumps(merged, sort_keys=True), attempts, timefmt.iso_utc(now)),
             )
+
+
+def _connect(path: Path, writing: bool) -> sqlite3.Connection:
+    """A connection to the journal at ``path``, which exists. One to read is made with
+    ``mode=rw`` (never creating the file: one removed meanwhile is an error) and
+    ``query_only``, so SQLite refuses any write through it; not ``mode=ro``, since a
+    read-only connection to a WAL database makes its -wal and -shm files and, unable to
+    check them back in, leaves them behind (the last connection to close removes them). In
+    WAL mode a reader waits for no writer: it reads the last commit while a lift writes."""
+    if writing:
+        return sqlite3.connect(path, isolation_level=None, timeout=30)
+    uri = f"{path.absolute().as_uri()}?mode=rw"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+    try:
+        db.execute("PRAGMA query_only = ON")
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _empty(path: Path) -> bool:

@@ -134,7 +134,7 @@ def lift(
         journal.exclusive(state, "clone", create=not dry_run, busy=_BUSY) as clone,
         contextlib.ExitStack() as books,
     ):
-        book = journal.Journal.existing(state)
+        book = journal.Journal.reading(state)
         if book is not None:
             books.enter_context(book)
         try:
@@ -168,8 +168,11 @@ def lift(
             if prepared is not None:
                 recheck = functools.partial(_check_again, settings, outside, now, checks_again)
                 _wait_for(instant, now, sleep, countdown, recheck, checked_at)
-        if book is None:
-            book = books.enter_context(journal.Journal.open(state))
+        # Read until here (a dry run, a lift with nothing due or not confirmed writes
+        # nothing); the steps are written through a journal opened to write.
+        if book is not None:
+            book.close()
+        book = books.enter_context(journal.Journal.open(state))
         run = Run(name, batch, settings, outside, book, now)
         if prepared is not None:
             if not resumed:

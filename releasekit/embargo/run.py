@@ -50,7 +50,7 @@ def journalled_tags(settings: Settings) -> dict[str, str]:
     clone but not on the remote, for that lift's, which resuming it pushes. A detail not
     as the lift writes it holds none (the lift itself says the journal is damaged)."""
     try:
-        book = journal.Journal.existing(settings.state_dir)
+        book = journal.Journal.reading(settings.state_dir)
         steps = [] if book is None else _steps_of(book)
     except (JournalError, OSError):  # (the lift, which reads it to resume, says so)
         return {}

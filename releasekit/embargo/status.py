@@ -125,7 +125,7 @@ def status(settings: Settings, outside: Outside, now: datetime) -> StatusReport:
     take its release on the remote for another copy's)."""
     advisories = workspace.load_advisories(settings)
     report = StatusReport([], [], [], [])
-    book = journal.Journal.existing(settings.state_dir)
+    book = journal.Journal.reading(settings.state_dir)
     if book is not None:
         with book:
             run = unfinished_run(book)

@@ -256,7 +256,7 @@ def reject(
 
 def _rejected_before(settings: Settings, advisory_id: str) -> str | None:
     """The id the advisory's last rejection rejected (None: none; no journal is created)."""
-    journal = Journal.existing(settings.state_dir)
+    journal = Journal.reading(settings.state_dir)
     if journal is None:
         return None
     with journal:

@@ -77,7 +77,7 @@ def record(
 
 def announced(state_dir: Path) -> list[Announced]:
     """Every pre-announcement of which a message was accepted, oldest first."""
-    book = journal.Journal.existing(state_dir)
+    book = journal.Journal.reading(state_dir)
     if book is None:
         return []
     found: list[Announced] = []

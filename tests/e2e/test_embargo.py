@@ -1398,7 +1398,7 @@ def test_a_long_wait_checks_key_and_server_again_before_the_push(release: Releas
     assert len(rechecked) == 1 and timedelta(0) < rechecked[0] <= RECHECK_BEFORE
     assert release.remote_refs() == before
     assert release.smtp.messages == []
-    assert Journal.existing(release.root / ".releasekit") is None  # no run was started
+    assert Journal.reading(release.root / ".releasekit") is None  # no run was started
 
 
 def test_a_late_confirmation_checks_again_at_once(release: Release) -> None:

@@ -282,7 +282,7 @@ def test_a_journal_that_is_not_whole_is_bad_input_and_left_as_it_is(
             db.execute(f"PRAGMA user_version = {7 if ours else 1}")
         db.close()
     before = path.read_bytes()
-    for opening in (Journal.open, Journal.existing):
+    for opening in (Journal.open, Journal.reading):
         with pytest.raises(JournalDamaged) as caught:
             opening(tmp_path)
         assert caught.value.exit_code == EXIT_BAD_INPUT
@@ -303,7 +303,7 @@ def test_a_journal_made_before_its_identity_opens_and_gets_it(tmp_path: Path) ->
     )
     db.close()
     assert header(path) == (0, 0)
-    with Journal.existing(tmp_path) as journal:  # type: ignore[union-attr]
+    with Journal.open(tmp_path) as journal:
         assert journal.is_done("mail/a")
         journal.start("mail/b", NOW)
     assert header(path) == (APPLICATION_ID, FORMAT)
@@ -326,7 +326,7 @@ def test_a_journal_killed_while_it_was_made_is_made_again(tmp_path: Path) -> Non
     left = [p.name for p in tmp_path.iterdir()]
     assert JOURNAL_NAME not in left
     assert [n for n in left if n.startswith(f".{JOURNAL_NAME}.") and n.endswith(".tmp")]
-    assert Journal.existing(tmp_path) is None
+    assert Journal.reading(tmp_path) is None
     with Journal.open(tmp_path) as journal:
         journal.start("a", NOW)
     assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
@@ -342,7 +342,7 @@ def test_a_leftover_temporary_journal_is_never_taken_for_the_journal(tmp_path: P
     os.replace(tmp_path / "elsewhere" / JOURNAL_NAME, leftover)
     (tmp_path / f"{leftover.name}-wal").write_bytes(b"x" * 100)
     (tmp_path / f"{leftover.name}-journal").write_bytes(b"")
-    assert Journal.existing(tmp_path) is None
+    assert Journal.reading(tmp_path) is None
     with Journal.open(tmp_path) as journal:
         assert journal.get("mail/a") is None
     names = sorted(p.name for p in tmp_path.iterdir())
