@@ -284,15 +284,20 @@ class Journal:
 
 
 def _connect(path: Path, writing: bool) -> sqlite3.Connection:
-    """A connection to the journal at ``path``, which exists. One to read is made with
-    ``mode=rw`` (never creating the file: one removed meanwhile is an error) and
-    ``query_only``, so SQLite refuses any write through it; not ``mode=ro``, since a
-    read-only connection to a WAL database makes its -wal and -shm files and, unable to
-    check them back in, leaves them behind (the last connection to close removes them). In
-    WAL mode a reader waits for no writer: it reads the last commit while a lift writes."""
+    """A connection to the journal at ``path``, which exists. One to read has
+    ``query_only`` (SQLite refuses any write through it) and never creates the file (one
+    removed meanwhile is an error). In WAL mode a reader waits for no writer: it reads the
+    last commit while a lift writes.
+
+    With a write-ahead log beside the journal (a writer open, or one killed), it opens
+    read-only (``mode=ro``): the last connection to close would check the log into the
+    journal, writing it; the next writer does. Without one, ``mode=rw``: a read-only
+    connection would make the log and its index and leave them behind, where one that may
+    write removes them as it closes, the journal untouched (the log holds nothing)."""
     if writing:
         return sqlite3.connect(path, isolation_level=None, timeout=30)
-    uri = f"{path.absolute().as_uri()}?mode=rw"
+    mode = "ro" if path.with_name(f"{path.name}-wal").exists() else "rw"
+    uri = f"{path.absolute().as_uri()}?mode={mode}"
     db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
     try:
         db.execute("PRAGMA query_only = ON")

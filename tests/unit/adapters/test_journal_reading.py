@@ -154,3 +154,37 @@ def test_a_damaged_journal_read_is_bad_input_and_left_as_it_is(
     assert files(tmp_path) == before
     fds = Path("/proc/self/fd")
     assert not [fd for fd in fds.iterdir() if os.path.realpath(fd) == str(path.resolve())]
+
+
+@pytest.mark.parametrize("old", [True, False], ids=["old journal", "journal"])
+def test_reading_leaves_a_killed_writers_log_to_the_next_writer(tmp_path: Path, old: bool) -> None:
+    # A lift killed after it committed a step leaves it in the write-ahead log: a read
+    # checked the log into the journal as it closed (SQLite's last connection does),
+    # writing the file. The shared index beside it (-shm) is rebuilt; it holds no step.
+    if old:
+        old_journal(tmp_path)
+    code = (
+        "import os, sys\nfrom datetime import UTC, datetime\nfrom pathlib import Path\n"
+        "from releasekit.adapters.journal import Journal\n"
+        "book = Journal.open(Path(sys.argv[1]))\n"
+        "book.start('lift/run-1/run', datetime(2026, 12, 1, tzinfo=UTC), {'run': 'run-1'})\n"
+        "os._exit(0)\n"  # (killed: the connection is never closed)
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    kept = (JOURNAL_NAME, f"{JOURNAL_NAME}-wal")
+    before = {k: v for k, v in files(tmp_path).items() if k in kept}
+    assert list(before) == list(kept)
+    time.sleep(0.01)  # (a write now would move the mtime)
+    for _ in range(2):
+        book = Journal.reading(tmp_path)
+        assert book is not None
+        with book:
+            assert book.get("lift/run-1/run") is not None
+    assert {k: v for k, v in files(tmp_path).items() if k in kept} == before
+    with Journal.open(tmp_path) as book:  # the next writer takes it over
+        book.finish("lift/run-1/run", NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [JOURNAL_NAME]
+    book = Journal.reading(tmp_path)
+    assert book is not None
+    with book:
+        assert book.is_done("lift/run-1/run")
