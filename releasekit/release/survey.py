@@ -22,12 +22,14 @@ branches and tags as they are (nothing is fetched or written).
   pre-release of a newer line, as Kubernetes' master its v1.33.0-alpha.0 beside
   release-1.32's v1.32.0-rc.1, that line is upcoming there and the other a ``prerelease``
   one: :mod:`releasekit.release.surveylines`; so too when a line file says it, Go's
-  master's ``goversion.go``: :func:`~releasekit.release.surveyfiles.line_from_files`);
-  else the line of a
+  master's ``goversion.go``: :func:`~releasekit.release.surveyfiles.line_from_files`,
+  or a version header, CPython's main's ``patchlevel.h``:
+  :func:`~releasekit.release.surveyfiles.line_from_header`); else the line of a
   pre-release on the development branch (the remote's default, or main, master, unstable,
   develop) newer than every release; else the minor (or major) after the newest release.
   When it lives on the development branch, ``branches`` says so. A guess gives way to the
-  line a live version file on that branch says (Django's main: ``(6, 0, 0, "alpha", 0)``).
+  line a live version file on that branch says (Django's main: ``(6, 0, 0, "alpha", 0)``),
+  or its version header's defines of the line's numbers (Node's ``NODE_MAJOR_VERSION``).
 - **Stable branch**: a branch named ``stable`` (Pallets keep their current line there) that
   holds the newest release is that release's line's branch when no pattern names one.
 - **last** and **esr**: the newest three released lines, fewer when one of them has no branch,
@@ -56,6 +58,7 @@ from releasekit.release.surveyfiles import (
     find_bumps,
     find_changelog,
     line_from_files,
+    line_from_header,
     off_branch,
     upcoming_from_bumps,
 )
@@ -486,5 +489,6 @@ def survey_repository(
     survey.table = dataclasses.replace(survey.table, bumps=bumps, changelog=changelog)
     upcoming_from_bumps(repo, facts, survey)
     line_from_files(repo, facts, survey)
+    line_from_header(repo, facts, survey)
     off_branch(survey)
     return survey

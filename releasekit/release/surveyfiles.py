@@ -17,7 +17,10 @@
   say 0 in after them (Node's ``NODE_VERSION_IS_RELEASE``), with that ``development``.
 - **The development branch's line** (:func:`line_from_files`): when the upcoming line is
   in its pre-releases on its own branch, the line after it, if a line file says so there
-  (Go's master: ``const Version = 25`` in ``goversion.go``, 24 on release-branch.go1.24).
+  (Go's master: ``const Version = 25`` in ``goversion.go``, 24 on release-branch.go1.24);
+  and the line a version header says there in defines of its numbers
+  (:func:`line_from_header`: Node's main ``NODE_MAJOR_VERSION 24``, CPython's main
+  ``PY_MINOR_VERSION 15`` at ``PY_RELEASE_LEVEL_ALPHA``), for a guessed upcoming line too.
 - **Tagged off the branch** (:func:`off_branch`): ``release_off_branch`` when the releases
   are on no branch and the branches say their next version in development (PHP's).
 - **Changelog** (:func:`find_changelog`): a CHANGES.rst, CHANGELOG.md (...) at the root of
@@ -38,7 +41,7 @@ from releasekit.adapters.git import ProductRepo
 from releasekit.model.checks import bump_format, fill, line_key
 from releasekit.release.lines import next_patch
 from releasekit.release.tagfacts import Facts
-from releasekit.release.versiondefines import set_flags, suffix_line
+from releasekit.release.versiondefines import header_line, set_flags, suffix_line
 from releasekit.release.versionfiles import (
     CHANGELOG_FILES,
     LINE_CHANGELOG_FILES,
@@ -208,29 +211,36 @@ def upcoming_from_bumps(repo: ProductRepo, facts: Facts, survey: Survey) -> None
         if version is None:
             continue
         line = line_key(version, table.line_parts)
-        # After the newest release, and not past the next major (Redis's unstable says
-        # 255.255.255, a placeholder).
-        if (
-            Version(line) <= Version(newest.line)
-            or Version(version).major > newest.version.major + 1
-        ):
-            continue
-        old = table.upcoming
-        branches = {(line if name == old else name): on for name, on in table.branches.items()}
-        survey.table = dataclasses.replace(table, upcoming=line, branches=branches)
-        survey.line_branches = {
-            (line if name == old else name): on for name, on in survey.line_branches.items()
-        }
-        was = "" if line == old else f" (not the guess {old})"
-        for number, said_line in enumerate(survey.inferred):
-            if said_line.startswith(f'upcoming = "{old}":'):
-                why = f"{branch}'s {bump.path} says {version}{was}"
-                survey.inferred[number] = f'upcoming = "{line}": {why}'
-        survey.checks[:] = [
-            each for each in survey.checks if not each.startswith(f'upcoming = "{old}" is a guess')
-        ]
-        survey.guess = None
-        return
+        if _ahead(survey, line, newest.line):
+            _guess_made_sure(survey, line, f"{branch}'s {bump.path} says {version}")
+            return
+
+
+def _ahead(survey: Survey, line: str, after: str) -> bool:
+    """Whether ``line`` is after the line ``after``, and not past the major after the newest
+    release's (Redis's unstable says 255.255.255, a placeholder)."""
+    assert survey.newest is not None
+    major = int(line.partition(".")[0])
+    return Version(line) > Version(after) and major <= survey.newest.version.major + 1
+
+
+def _guess_made_sure(survey: Survey, line: str, why: str) -> None:
+    """The guessed upcoming line is ``line`` (``why``: what says so): the table, the line's
+    branch and what init says changed, the check of the guess gone."""
+    table, old = survey.table, survey.table.upcoming
+    branches = {(line if name == old else name): on for name, on in table.branches.items()}
+    survey.table = dataclasses.replace(table, upcoming=line, branches=branches)
+    survey.line_branches = {
+        (line if name == old else name): on for name, on in survey.line_branches.items()
+    }
+    was = "" if line == old else f" (not the guess {old})"
+    for number, said_line in enumerate(survey.inferred):
+        if said_line.startswith(f'upcoming = "{old}":'):
+            survey.inferred[number] = f'upcoming = "{line}": {why}{was}'
+    survey.checks[:] = [
+        each for each in survey.checks if not each.startswith(f'upcoming = "{old}" is a guess')
+    ]
+    survey.guess = None
 
 
 def line_from_files(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
@@ -266,11 +276,50 @@ def line_from_files(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
                 return
 
 
-def _development_line(survey: Survey, path: str, number: str) -> None:
+def line_from_header(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
+    """The development branch's line as its version header says it in defines of the
+    line's numbers (:func:`~releasekit.release.versiondefines.header_line`: Node's main,
+    ``NODE_MAJOR_VERSION 24``; CPython's main, ``PY_MAJOR_VERSION 3``, ``PY_MINOR_VERSION
+    15`` at ``PY_RELEASE_LEVEL_ALPHA``), when those defines said the newest release's line
+    at its tag, and it says a line in development there newer than every release: the
+    guessed upcoming line made sure of; or, beside a line in its pre-releases on its own
+    branch, the one it names, that line a ``prerelease`` one (as Go's goversion.go tells,
+    :func:`line_from_files`). Else all left as it is (the guess, or a check, stays)."""
+    newest, parts = survey.newest, survey.table.line_parts
+    branch = survey.guess or (survey.beside[0] if survey.beside is not None else None)
+    if newest is None or branch is None:
+        return
+    for path in dict.fromkeys(bump.path for bump in survey.table.bumps):
+        released = text_at(repo, newest.tag.commit, path) if path.endswith(".h") else None
+        said = header_line(released, parts) if released is not None else None
+        text = text_at(repo, facts.branches[branch], path) if said is not None else None
+        if said is None or said[0] != newest.line or text is None:
+            continue
+        found = header_line(text, parts)
+        flags = [bump.format for bump in survey.table.bumps if bump.development]
+        if (
+            found is None
+            or found[2] == "final"
+            or set(flags) & {*map(str.strip, text.splitlines())}
+        ):
+            continue  # no line, or a release's file (a flag set, as the release commit sets it)
+        line, defines, level = found
+        shown = f"{defines}{f', {level}' if level else ''}"
+        if survey.guess is not None and _ahead(survey, line, newest.line):
+            _guess_made_sure(survey, line, f"{branch}'s {path} says {shown}")
+            return
+        if survey.beside is not None and _ahead(survey, line, survey.beside[2]):
+            _development_line(survey, path, shown, line)
+            return
+
+
+def _development_line(survey: Survey, path: str, number: str, named: str | None = None) -> None:
     """Make the development branch's line upcoming and the one in its pre-releases a
-    ``prerelease`` line, as the line file at ``path`` says ``number`` there."""
+    ``prerelease`` line, as the line file at ``path`` says ``number`` there (``named``: the
+    line it says, when not the one after the other)."""
     assert survey.beside is not None
     development, after, line, pre_release = survey.beside
+    after = named or after
     table = survey.table
     branch = survey.line_branches[line]
     branches = dict(table.branches)

@@ -5,7 +5,9 @@ line: its last number alone (Node's ``#define NODE_PATCH_VERSION 1``, PHP's
 ``#define nginx_version 1026002``, PHP's ``PHP_VERSION_ID 80315``), or its minor and micro
 under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``); and the
 flags set to 1 that a release may set (Node's ``#define NODE_VERSION_IS_RELEASE 1``, 0
-between releases)."""
+between releases). Apart from those, the line a header says in defines of its major and minor
+numbers (:func:`header_line`: CPython's main, ``PY_MINOR_VERSION 15``), which ``init``
+reads on the development branch."""
 
 from __future__ import annotations
 
@@ -125,3 +127,38 @@ def set_flags(text: str) -> list[tuple[str, str]]:
         if _SET.fullmatch(line) and not MICRO_DEFINE.fullmatch(line) and lines.count(line) == 1:
             found.append((line, line[:-1] + "0"))
     return found
+
+
+# The defines of a header that say its line's numbers apart (Node's NODE_MAJOR_VERSION 24,
+# CPython's PY_MAJOR_VERSION 3 and PY_MINOR_VERSION 15), and the level of its version
+# (CPython's PY_RELEASE_LEVEL PY_RELEASE_LEVEL_ALPHA; GAMMA is a release candidate).
+_LINE_DEFINE = re.compile(
+    r"\s*#\s*define\s+(?P<prefix>[A-Za-z0-9_]*?)_?(?P<part>MAJOR|MINOR)_VERSION\s+(?P<number>[0-9]+)\s*"
+)
+_LEVEL_DEFINE = re.compile(
+    r"\s*#\s*define\s+[A-Za-z0-9_]*_RELEASE_LEVEL\s+[A-Za-z0-9_]*_(?P<level>ALPHA|BETA|GAMMA|FINAL)\s*"
+)
+_LEVELS = {"ALPHA": "alpha", "BETA": "beta", "GAMMA": "candidate", "FINAL": "final"}
+
+
+def header_line(text: str, parts: int) -> tuple[str, str, str | None] | None:
+    """The line a version header says in its defines of major and minor numbers (of
+    ``parts`` numbers: Node's ``NODE_MAJOR_VERSION 24`` is line 24, CPython's
+    ``PY_MAJOR_VERSION 3`` and ``PY_MINOR_VERSION 15`` 3.15), as (line, those defines,
+    the level a ``*_RELEASE_LEVEL`` define says: alpha, beta, candidate, final, or None);
+    None unless each define is there once, with one prefix."""
+    found: dict[str, list[re.Match[str]]] = {"MAJOR": [], "MINOR": []}
+    for line in text.splitlines():
+        match = _LINE_DEFINE.fullmatch(line)
+        if match is not None:
+            found[match["part"]].append(match)
+    wanted = found["MAJOR"] + (found["MINOR"] if parts == 2 else [])
+    if parts not in (1, 2) or len(found["MAJOR"]) != 1 or len(wanted) != parts:
+        return None
+    if len({match["prefix"] for match in wanted}) != 1:
+        return None
+    levels = [m["level"] for m in map(_LEVEL_DEFINE.fullmatch, text.splitlines()) if m]
+    level = _LEVELS[levels[0]] if len(levels) == 1 else None
+    line = ".".join(str(int(match["number"])) for match in wanted)
+    said = ", ".join(" ".join(match.string.split()[1:]) for match in wanted)
+    return line, said, level

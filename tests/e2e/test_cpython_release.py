@@ -5,7 +5,9 @@ CPython (python/cpython; its snapshot was too large to fetch) writes its version
 PY_MICRO_VERSION, PY_RELEASE_LEVEL, PY_RELEASE_SERIAL and PY_VERSION. The fixture
 (tests/fixtures/cpython/) holds the file as released in 3.12.1 and in 3.12.10: the two
 differ in PY_MICRO_VERSION and PY_VERSION only, the lines each patch release moves. Branch
-``3.12``, tags ``v3.12.10``; ``main`` is the next line.
+``3.12``, tags ``v3.12.10``; ``main`` is the next line. main's own file
+(``patchlevel-main-3.15.0a2+.h``) says its line in PY_MAJOR_VERSION and PY_MINOR_VERSION,
+at PY_RELEASE_LEVEL_ALPHA: ``init`` reads it there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import time_machine
 from click.testing import CliRunner, Result
+from packaging.version import Version
 
 from releasekit.cli import cli
 from tests.e2e.test_embargo import EMBARGO, mail_table
@@ -45,6 +48,28 @@ def patchlevel(version: str) -> str:
     return (FIXTURES / f"patchlevel-{version}.h").read_text()
 
 
+MAIN = FIXTURES / "patchlevel-main-3.15.0a2+.h"
+LEVELS = {"a": "ALPHA", "b": "BETA", "rc": "GAMMA"}
+
+
+def main_patchlevel(version: str) -> str:
+    """main's Include/patchlevel.h (the real one at 3.15.0a2+) saying the pre-release
+    ``version`` (3.14.0a0: main right after a line branched, 3.13.0b1: that branch's first
+    beta), as CPython's main and its branch in the betas say theirs."""
+    parsed = Version(version)
+    assert parsed.pre is not None and parsed.release[:2] >= (3, 13)
+    text = MAIN.read_text()
+    for old, new in (
+        ("PY_MINOR_VERSION        15\n", f"PY_MINOR_VERSION        {parsed.minor}\n"),
+        ("PY_RELEASE_LEVEL_ALPHA\n", f"PY_RELEASE_LEVEL_{LEVELS[parsed.pre[0]]}\n"),
+        ("PY_RELEASE_SERIAL       2\n", f"PY_RELEASE_SERIAL       {parsed.pre[1]}\n"),
+        ('"3.15.0a2+"', f'"{version}"'),
+    ):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    return text
+
+
 def post(version: str) -> dict[str, str]:
     """CPython's commit after a release ("Post 3.12.10"): PY_VERSION "3.12.10+"."""
     text = patchlevel(version).replace(STRING.format(version), STRING.format(f"{version}+"))
@@ -62,6 +87,19 @@ def cpython_312(root: Path, *, marked: bool = False) -> Product:
         if marked:
             product.commit("3.12", post(version), f"Post {version}")
     product.publish("main", "3.12")
+    git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
+    return product
+
+
+def cpython_313_in_betas(root: Path) -> Product:
+    """CPython in May 2024: 3.12 released from its branch, 3.13 branched from main at its
+    first beta (v3.13.0b1), main then 3.14.0a0 with no tag of 3.14 yet."""
+    product = cpython_312(root)
+    product.commit("main", {PATCHLEVEL: main_patchlevel("3.13.0b1")}, "Python 3.13.0b1")
+    product.tag("v3.13.0b1", "main")
+    product.commit("3.13", {}, "Branch 3.13", create_from="main")
+    product.commit("main", {PATCHLEVEL: main_patchlevel("3.14.0a0")}, "Python 3.14.0a0")
+    product.publish("main", "3.13")
     git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
     return product
 
@@ -164,4 +202,37 @@ def test_a_bump_format_names_a_known_number(tmp_path: Path) -> None:
         f"releasekit: error: {root}/releasekit.toml:{at}: releases.bump.format: only "
         "{version}, {major}, {minor}, {micro} or {date} may appear in braces "
         "(a number zero-padded as {minor:02})"
+    ]
+
+
+def test_init_reads_mains_line_from_its_patchlevel_h(tmp_path: Path) -> None:
+    # 3.13 in its betas on branch 3.13, main 3.14 with no tag: init wrote upcoming = "3.13"
+    # and a check, and the plan left main, where 3.14 is developed, without the fix until
+    # the config was edited by hand. main's patchlevel.h says 3.14 (PY_MINOR_VERSION 14,
+    # PY_RELEASE_LEVEL_ALPHA): upcoming = "3.14" there, 3.13 a prerelease line.
+    product = cpython_313_in_betas(tmp_path / "cpython")
+    root = tmp_path / "ws"
+    made = CliRunner().invoke(cli, ["init", str(root), "--repository", str(product.clone)])
+    assert made.exit_code == 0, made.output
+    for said in (
+        'inferred: upcoming = "3.14": main\'s Include/patchlevel.h says PY_MAJOR_VERSION 3, '
+        "PY_MINOR_VERSION 14, alpha, the line after 3.13",
+        'inferred: prerelease = ["3.13"]: 3.13 carries v3.13.0b1 and no release of 3.13',
+        'inferred: branches: "3.14" = "main" (the pattern names no branch of 3.14)',
+    ):
+        assert said in made.output.splitlines()
+    checks = [line for line in made.output.splitlines() if line.startswith("check: ")]
+    assert checks == [
+        "check: esr is a guess from release dates: list the older lines you still support"
+    ]
+    # The config as init wrote it plans every line on its branch.
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    assert [
+        (n["line"], n["branch"], n["latest"], n["next_version"])
+        for n in json.loads(planned.stdout)["lines"]
+    ] == [
+        ("3.14", "main", None, "3.14.0"),
+        ("3.13", "3.13", None, "3.13.0"),
+        ("3.12", "3.12", "3.12.10", "3.12.11"),
     ]

@@ -107,6 +107,28 @@ def test_init_reads_nodes_branches_and_tags(node: Product, tmp_path: Path) -> No
     assert "staging" not in (tmp_path / "ws" / "releasekit.toml").read_text()
 
 
+def test_init_reads_mains_line_from_its_version_header(node: Product, tmp_path: Path) -> None:
+    # init guessed upcoming = "24", the major after v23.4.0, and said to check it: main's
+    # src/node_version.h says the line (NODE_MAJOR_VERSION 24, "Bump to 24.0.0-pre", as
+    # each major release's commit sets it on main), and said 23 at v23.4.0.
+    root = tmp_path / "ws"
+    made = CliRunner().invoke(cli, ["init", str(root), "--repository", str(node.clone)])
+    assert made.exit_code == 0, made.output
+    said = 'inferred: upcoming = "24": main\'s src/node_version.h says NODE_MAJOR_VERSION 24'
+    assert said in made.output.splitlines()
+    checks = [line for line in made.output.splitlines() if line.startswith("check: ")]
+    assert checks == [
+        "check: esr is a guess from release dates: list the older lines you still support"
+    ]
+    # The config as init wrote it plans each line on its branch, main as 24.
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    lines = json.loads(planned.stdout)["lines"]
+    assert [(n["line"], n["branch"], n["next_version"]) for n in lines] == [
+        (line, branch, NEXT[line]) for line, branch in LINES.items()
+    ]
+
+
 def test_a_define_older_lines_never_set_is_no_release_flag(node: Product, tmp_path: Path) -> None:
     # A feature 23 has and 22 and 20 lack: 1 at v23.4.1, 0 on v22.x and v20.x and at their
     # releases too. Taken for a flag, the lift would set it on their branches.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from releasekit.release.versiondefines import set_flags, suffix_line
+from releasekit.release.versiondefines import header_line, set_flags, suffix_line
 from releasekit.release.versionfiles import (
     VERSION_ENDINGS,
     VERSION_FILES,
@@ -118,3 +118,38 @@ def test_the_defines_set_to_one_are_the_flags_a_release_may_set() -> None:
     assert set_flags(node_version_h("20.18.2", False)) == [
         ("#define NODE_VERSION_IS_LTS 1", "#define NODE_VERSION_IS_LTS 0")
     ]
+
+
+CPYTHON = REPO_ROOT / "tests/fixtures/cpython"
+
+
+def test_a_header_says_its_line_in_defines_of_its_numbers() -> None:
+    # CPython's main (the real file at 3.15.0a2+): 3.15, in development (alpha); the
+    # release 3.12.10's: 3.12, final. Node's (the real 14.17.5 file): line 14, and main's
+    # "Bump to 24.0.0-pre" 24, a line of one number (a major version).
+    main = (CPYTHON / "patchlevel-main-3.15.0a2+.h").read_text()
+    released = (CPYTHON / "patchlevel-3.12.10.h").read_text()
+    two = "PY_MAJOR_VERSION 3, PY_MINOR_VERSION"
+    assert header_line(main, 2) == ("3.15", f"{two} 15", "alpha")
+    assert header_line(released, 2) == ("3.12", f"{two} 12", "final")
+    assert header_line(main, 1) == ("3", "PY_MAJOR_VERSION 3", "alpha")
+    node = (REPO_ROOT / "tests/fixtures/node/node_version.h-14.17.5").read_text()
+    assert header_line(node, 1) == ("14", "NODE_MAJOR_VERSION 14", None)
+    assert header_line(node_version_h("24.0.0", False), 1) == ("24", "NODE_MAJOR_VERSION 24", None)
+    for level, name in (("BETA", "beta"), ("GAMMA", "candidate")):
+        text = main.replace("PY_RELEASE_LEVEL_ALPHA\n", f"PY_RELEASE_LEVEL_{level}\n")
+        assert header_line(text, 2) == ("3.15", f"{two} 15", name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#define X_MAJOR_VERSION 3\n",  # no minor
+        "#define X_MAJOR_VERSION 3\n#define Y_MINOR_VERSION 15\n",  # not one prefix
+        "#define X_MAJOR_VERSION 3\n#define X_MAJOR_VERSION 4\n#define X_MINOR_VERSION 1\n",
+        "#define X_MAJOR_VERSION X_API_MAJOR\n#define X_MINOR_VERSION 1\n",  # no number
+        "#define X_VERSION_MAJOR 3\n#define X_VERSION_MINOR 15\n",  # not so named
+    ],
+)
+def test_a_header_says_no_line_unless_one_define_of_each_number_does(text: str) -> None:
+    assert header_line(text, 2) is None
