@@ -204,11 +204,16 @@ def holds(
     repo: ProductRepo, tip: str | None, path: str, form: str, version: Version, glued: str = ""
 ) -> bool:
     """Whether the file at ``path`` on ``tip`` holds ``version`` in its one line of ``form``
-    (``glued``: as :func:`version_format`)."""
+    (``glued``: as :func:`version_format`), its ``{version}`` perhaps with the post-release
+    marker after it, as the plan reads it (CPython's ``PY_VERSION "3.12.10+"`` after "Post
+    3.12.10")."""
     if tip is None:
         return False
     text = text_at(repo, tip, path)
-    return text is not None and form in version_formats(text, str(version), glued, path)
+    found = version_formats(text, str(version), glued, path) if text is not None else []
+    return form in found or (
+        "{version}" in form and form.replace("{version}", "{version}+", 1) in found
+    )
 
 
 def glued_word(tag: str) -> str:

@@ -92,9 +92,10 @@ def cpython_312(root: Path, *, marked: bool = False) -> Product:
 
 
 def cpython_313_in_betas(root: Path) -> Product:
-    """CPython in May 2024: 3.12 released from its branch, 3.13 branched from main at its
-    first beta (v3.13.0b1), main then 3.14.0a0 with no tag of 3.14 yet."""
-    product = cpython_312(root)
+    """CPython in May 2024: 3.12 released from its branch (each release followed by its
+    "Post" commit), 3.13 branched from main at its first beta (v3.13.0b1), main then
+    3.14.0a0 with no tag of 3.14 yet."""
+    product = cpython_312(root, marked=True)
     product.commit("main", {PATCHLEVEL: main_patchlevel("3.13.0b1")}, "Python 3.13.0b1")
     product.tag("v3.13.0b1", "main")
     product.commit("3.13", {}, "Branch 3.13", create_from="main")
@@ -236,3 +237,26 @@ def test_init_reads_mains_line_from_its_patchlevel_h(tmp_path: Path) -> None:
         ("3.13", "3.13", None, "3.13.0"),
         ("3.12", "3.12", "3.12.10", "3.12.11"),
     ]
+
+
+def test_init_proposes_py_version_on_a_branch_after_its_post_release_commit(
+    tmp_path: Path,
+) -> None:
+    # "Post 3.12.10" left PY_VERSION "3.12.10+" on branch 3.12, which the plan reads as
+    # 3.12.10; init commented the PY_VERSION bump out ("it does not say ... on 3.12"), and
+    # the release commit would have moved PY_MICRO_VERSION alone, leaving "3.12.10+".
+    product = cpython_313_in_betas(tmp_path / "cpython")
+    root = tmp_path / "ws"
+    made = CliRunner().invoke(
+        cli, ["init", str(root), "--prefix", "ACSA", "--repository", str(product.clone)]
+    )
+    assert made.exit_code == 0, made.output
+    assert "commented out" not in made.output
+    config = (root / "releasekit.toml").read_text()
+    for form in (MICRO.strip().format("{micro}"), STRING.strip().format("{version}")):
+        assert any(f"\nformat = {quote}{form}{quote}\n" in config for quote in "'\"")
+    hold_fixes(root, product, ADVISORY, {"3.14": "main", "3.13": "3.13", "3.12": "3.12"}, FIX)
+    planned = run(root, "plan", "--json")
+    assert planned.exit_code == 0, planned.output
+    line = next(n for n in json.loads(planned.stdout)["lines"] if n["line"] == "3.12")
+    assert (line["problems"], line["release"]["files"]) == ([], [PATCHLEVEL])
