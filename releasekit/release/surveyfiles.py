@@ -282,12 +282,18 @@ def line_from_header(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
     ``NODE_MAJOR_VERSION 24``; CPython's main, ``PY_MAJOR_VERSION 3``, ``PY_MINOR_VERSION
     15`` at ``PY_RELEASE_LEVEL_ALPHA``), when those defines said the newest release's line
     at its tag, and it says a line in development there newer than every release: the
-    guessed upcoming line made sure of; or, beside a line in its pre-releases on its own
-    branch, the one it names, that line a ``prerelease`` one (as Go's goversion.go tells,
-    :func:`line_from_files`). Else all left as it is (the guess, or a check, stays)."""
-    newest, parts = survey.newest, survey.table.line_parts
+    guessed upcoming line made sure of (or, when a pre-release on that branch named it,
+    CPython's main at v3.15.0a2, said to be no guess); or, beside a line in its
+    pre-releases on its own branch, the one it names, that line a ``prerelease`` one (as
+    Go's goversion.go tells, :func:`line_from_files`). Else all left as it is (the guess,
+    or a check, stays)."""
+    newest, parts, upcoming = survey.newest, survey.table.line_parts, survey.table.upcoming
+    guess = f'upcoming = "{upcoming}" is a guess'
+    # A pre-release's line (CPython's main at v3.15.0a2) is a guess too, not to be replaced.
+    tagged = survey.guess is None and any(each.startswith(guess) for each in survey.checks)
     branch = survey.guess or (survey.beside[0] if survey.beside is not None else None)
-    if newest is None or branch is None:
+    branch = branch or (survey.line_branches.get(upcoming) if tagged else None)
+    if newest is None or not branch:
         return
     for path in dict.fromkeys(bump.path for bump in survey.table.bumps):
         released = text_at(repo, newest.tag.commit, path) if path.endswith(".h") else None
@@ -307,6 +313,12 @@ def line_from_header(repo: ProductRepo, facts: Facts, survey: Survey) -> None:
         shown = f"{defines}{f', {level}' if level else ''}"
         if survey.guess is not None and _ahead(survey, line, newest.line):
             _guess_made_sure(survey, line, f"{branch}'s {path} says {shown}")
+            return
+        if tagged and line == upcoming:  # the pre-release's line: no guess now
+            for number, each in enumerate(survey.inferred):
+                if each.startswith(f'upcoming = "{line}":'):
+                    survey.inferred[number] = f"{each}, and its {path} says {shown}"
+            survey.checks[:] = [each for each in survey.checks if not each.startswith(guess)]
             return
         if survey.beside is not None and _ahead(survey, line, survey.beside[2]):
             _development_line(survey, path, shown, line)

@@ -260,3 +260,30 @@ def test_init_proposes_py_version_on_a_branch_after_its_post_release_commit(
     assert planned.exit_code == 0, planned.output
     line = next(n for n in json.loads(planned.stdout)["lines"] if n["line"] == "3.12")
     assert (line["problems"], line["release"]["files"]) == ([], [PATCHLEVEL])
+
+
+def test_init_says_mains_alpha_line_is_no_guess_as_its_patchlevel_h_says_it(
+    tmp_path: Path,
+) -> None:
+    # main at v3.15.0a2 and its "Post" commit, whose patchlevel.h is the real one of that
+    # time (3.15.0a2+, unchanged): init took 3.15 from the tag and still said
+    # 'upcoming = "3.15" is a guess'. The header says 3.15 too: no check.
+    product = cpython_312(tmp_path / "cpython", marked=True)
+    product.commit("main", {PATCHLEVEL: main_patchlevel("3.15.0a2")}, "Python 3.15.0a2")
+    product.tag("v3.15.0a2", "main")
+    product.commit("main", {PATCHLEVEL: MAIN.read_text()}, "Post 3.15.0a2")
+    product.publish("main")
+    git(product.clone, "fetch", "-q", "--prune", "--tags", "origin")
+    made = CliRunner().invoke(
+        cli, ["init", str(tmp_path / "ws"), "--repository", str(product.clone)]
+    )
+    assert made.exit_code == 0, made.output
+    said = (
+        'inferred: upcoming = "3.15": main carries the pre-release v3.15.0a2, and its '
+        "Include/patchlevel.h says PY_MAJOR_VERSION 3, PY_MINOR_VERSION 15, alpha"
+    )
+    assert said in made.output.splitlines()
+    checks = [line for line in made.output.splitlines() if line.startswith("check: ")]
+    assert checks == [
+        "check: esr is a guess from release dates: list the older lines you still support"
+    ]
