@@ -129,6 +129,18 @@ def test_init_reads_mains_line_from_its_version_header(node: Product, tmp_path: 
     ]
 
 
+def test_a_main_header_of_the_newest_line_leaves_the_guess(node: Product, tmp_path: Path) -> None:
+    # Before the major's release commit reaches main, main says 23 as v23.x does: no line
+    # after every release, so the major after v23.4.0 stays a guess, and a check says so.
+    node.commit("main", {HEADER: node_version_h("23.0.0", False)}, "Back to 23.0.0-pre")
+    node.publish("main")
+    git(node.clone, "fetch", "-q", "origin")
+    made = CliRunner().invoke(cli, ["init", str(tmp_path / "ws"), "--repository", str(node.clone)])
+    assert made.exit_code == 0, made.output
+    assert 'inferred: upcoming = "24": the major after v23.4.0, on main' in made.output
+    assert 'check: upcoming = "24" is a guess: set the line main becomes' in made.output
+
+
 def test_a_define_older_lines_never_set_is_no_release_flag(node: Product, tmp_path: Path) -> None:
     # A feature 23 has and 22 and 20 lack: 1 at v23.4.1, 0 on v22.x and v20.x and at their
     # releases too. Taken for a flag, the lift would set it on their branches.
