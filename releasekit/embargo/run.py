@@ -20,7 +20,7 @@ from releasekit.adapters import journal
 from releasekit.embargo.context import Outside
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
-from releasekit.support.errors import JournalError
+from releasekit.support.errors import JournalDamaged, JournalError
 
 
 def run_id(ids: Sequence[str]) -> str:
@@ -48,10 +48,16 @@ def journalled_tags(settings: Settings) -> dict[str, str]:
     """The tags the unfinished pushes of this workspace's lifts meant to make (name -> tag
     object id, as journalled before the push): the plan takes such a tag, found in the
     clone but not on the remote, for that lift's, which resuming it pushes. A detail not
-    as the lift writes it holds none (the lift itself says the journal is damaged)."""
+    as the lift writes it holds none (the lift itself says the journal is damaged).
+
+    Raises JournalDamaged when the file is no whole journal (bad input, exit 2: a plan
+    made without its record would take a lift's own tag for a stray one); a journal that
+    cannot be read now (locked, unreadable) holds none."""
     try:
         book = journal.Journal.reading(settings.state_dir)
         steps = [] if book is None else _steps_of(book)
+    except JournalDamaged:
+        raise
     except (JournalError, OSError):  # (the lift, which reads it to resume, says so)
         return {}
     found: dict[str, str] = {}

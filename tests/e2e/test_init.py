@@ -201,7 +201,7 @@ def test_init_reads_the_standard_product(tmp_path: Path, standard: Product) -> N
     # The workspace is a private git repository that ignores site/ and .releasekit/.
     assert stat.S_IMODE((workspace / ".git").stat().st_mode) == 0o700
     (workspace / "site" / "index.html").write_text("x")
-    (workspace / ".releasekit" / "journal.sqlite3").write_text("x")
+    (workspace / ".releasekit" / "scratch").write_text("x")  # (no journal: plan reads one)
     status = git(workspace, "status", "--porcelain", "--untracked-files=all")
     # advisories/ goes into git before its first advisory: publish on a checkout needs it.
     assert sorted(status.splitlines()) == [

@@ -108,3 +108,21 @@ def test_plan_and_status_read_the_journal_while_a_lift_writes(release: Release) 
     unfinished = json.loads(status.stdout)["unfinished_lift"]
     assert unfinished["advisories"] == ["ACSA-2026-0001"]
     assert took < 25  # (each waited 30 s)
+
+
+@pytest.mark.parametrize("command", [("plan",), ("plan", "--json")])
+def test_plan_stops_at_a_damaged_journal(release: Release, command: tuple[str, ...]) -> None:
+    # The plan read a damaged journal as none: a lift's own tag, made in the clone and not
+    # pushed yet, was then taken for a stray one. It is bad input, as for every command
+    # that reads the journal (README): one line naming the file, exit 2, nothing changed.
+    state = release.root / ".releasekit"
+    state.mkdir(mode=0o700, exist_ok=True)
+    path = state / JOURNAL_NAME
+    path.write_bytes(b"")  # (cut to nothing: never a journal releasekit left)
+    with time_machine.travel(EMBARGO + timedelta(minutes=1), tick=False):
+        result = release.run(*command)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2, result.output + result.stderr
+    (said,) = result.stderr.splitlines()
+    assert said.startswith(f"releasekit: error: {path}") and "empty" in said, said
+    assert path.read_bytes() == b""
