@@ -131,9 +131,10 @@ def set_flags(text: str) -> list[tuple[str, str]]:
 
 # The defines of a header that say its line's numbers apart (Node's NODE_MAJOR_VERSION 24,
 # CPython's PY_MAJOR_VERSION 3 and PY_MINOR_VERSION 15), and the level of its version
-# (CPython's PY_RELEASE_LEVEL PY_RELEASE_LEVEL_ALPHA; GAMMA is a release candidate).
+# (CPython's PY_RELEASE_LEVEL PY_RELEASE_LEVEL_ALPHA; GAMMA is a release candidate). A
+# number of more digits than a line's is none (Python reads no more than 4,300).
 _LINE_DEFINE = re.compile(
-    r"\s*#\s*define\s+(?P<prefix>[A-Za-z0-9_]*?)_?(?P<part>MAJOR|MINOR)_VERSION\s+(?P<number>[0-9]+)\s*"
+    r"\s*#\s*define\s+(?P<prefix>[A-Za-z0-9_]*?)_?(?P<part>MAJOR|MINOR)_VERSION\s+(?P<number>[0-9]{1,9})\s*"
 )
 _LEVEL_DEFINE = re.compile(
     r"\s*#\s*define\s+[A-Za-z0-9_]*_RELEASE_LEVEL\s+[A-Za-z0-9_]*_(?P<level>ALPHA|BETA|GAMMA|FINAL)\s*"

@@ -149,6 +149,8 @@ def test_a_header_says_its_line_in_defines_of_its_numbers() -> None:
         "#define X_MAJOR_VERSION 3\n#define X_MAJOR_VERSION 4\n#define X_MINOR_VERSION 1\n",
         "#define X_MAJOR_VERSION X_API_MAJOR\n#define X_MINOR_VERSION 1\n",  # no number
         "#define X_VERSION_MAJOR 3\n#define X_VERSION_MINOR 15\n",  # not so named
+        # a number too long to be a line's (Python refuses to read 4,301 digits)
+        "#define X_MAJOR_VERSION 3\n#define X_MINOR_VERSION " + "1" * 5000 + "\n",
     ],
 )
 def test_a_header_says_no_line_unless_one_define_of_each_number_does(text: str) -> None:
