@@ -9,8 +9,9 @@ project's versions are PEP 440's (``[releases] version_scheme``), the releases i
 that the advisory names listed in ``versions`` too, as the project spells them. Else no
 range can order them (Rails' 7.1.5.1, a post-release: the OSV spec's SEMVER needs SemVer
 versions, its ECOSYSTEM an ecosystem): each entry enumerates those releases in
-``versions`` alone (the spec's "must include the enumerated versions list"), its range
-kept in ``database_specific`` for an import. With
+``versions`` (the spec's "must include the enumerated versions list"), its range kept in
+``database_specific`` for an import, beside a SEMVER range of SemVer's least versions at or
+after its ends (7.2.2.1 as 7.2.3-0) for the SemVer releases it does not name. With
 ``[project] repository_url`` and the fix commits the lift recorded, the newest line's entry
 also carries one ``GIT`` range holding every line's fix commit: the OSV evaluation takes a
 commit as affected when no ``fixed`` commit of its range is among its ancestors, so the fixes
@@ -32,6 +33,7 @@ from releasekit.model.config import Settings
 from releasekit.model.public import Public
 from releasekit.model.versions import contains, release_key
 from releasekit.records.common import (
+    SEMVER_PRE,
     disclosed,
     osv_path,
     page_url,
@@ -153,14 +155,37 @@ def _enumerated(
     versions, an ECOSYSTEM one an ecosystem), so each entry lists the releases it affects
     that the advisory names (each has a version page), oldest first, in ``versions``; its
     range, as the advisory spells it and in PEP 440's order, is in its
-    ``database_specific.range`` (what an import reads back)."""
-    return [
-        {
-            "versions": inside,
-            "database_specific": {**specific, "range": {"type": "python", "events": events}},
-        }
-        for inside, (events, specific) in zip(_listed(spans, named), spans, strict=True)
-    ]
+    ``database_specific.range`` (what an import reads back). Beside the list, a SEMVER
+    range from and to SemVer's least version at or after each end (:func:`_at_least`) holds
+    the SemVer releases the advisory does not name (Rails' 7.1.3 from 7.0.0 to 7.2.2.1)."""
+    entries = []
+    for inside, (events, specific) in zip(_listed(spans, named), spans, strict=True):
+        entry: dict[str, Any] = {"versions": inside}
+        semver_events = [{kind: _at_least(value) for kind, value in e.items()} for e in events]
+        if len({value for e in semver_events for value in e.values()}) == len(semver_events):
+            entry["ranges"] = [{"type": "SEMVER", "events": semver_events}]  # (not empty)
+        entry["database_specific"] = {**specific, "range": {"type": "python", "events": events}}
+        entries.append(entry)
+    return entries
+
+
+def _at_least(version: str) -> str:
+    """The least SemVer version at or after ``version`` in PEP 440's order, as a SEMVER
+    event says it: its own spelling when SemVer has one (:func:`_semver`); 7.1.5.1 and
+    10.3.3.post1 as 7.1.6-0 and 10.3.4-0 (SemVer's least version after 7.1.5 and 10.3.3),
+    10.3.3.dev1 as 10.3.3-0, 10.3.0rc1.dev1 as 10.3.0-rc.1."""
+    spelt = _semver(version)
+    if spelt is not None:
+        return spelt
+    parsed = Version(version)
+    major, minor, patch = (*parsed.release, 0, 0)[:3]
+    if any(parsed.release[3:]) or (parsed.post is not None and parsed.pre is None):
+        return f"{major}.{minor}.{patch + 1}-0"
+    if parsed.pre is None:  # (a development release; 7.1.5.0 is 7.1.5)
+        return f"{major}.{minor}.{patch}" + ("-0" if parsed.dev is not None else "")
+    phase, number = parsed.pre  # (rc1.post1 is after -rc.1 and before -rc.2: -rc.1.0)
+    after = ".0" if parsed.post is not None else ""
+    return f"{major}.{minor}.{patch}-{SEMVER_PRE[phase]}.{number}{after}"
 
 
 def _listed(

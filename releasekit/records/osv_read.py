@@ -3,7 +3,8 @@
 One :class:`~releasekit.records.imported.Imported` per package the record names (a record
 without packages: one). Ranges of type SEMVER and ECOSYSTEM give the affected and fixed
 versions (in releasekit's own record of versions SemVer cannot spell, the range an entry
-gives in its ``database_specific.range`` beside the versions it enumerates); a GIT range's
+gives in its ``database_specific.range`` beside the versions it enumerates, not its SEMVER
+range of SemVer's ends, 7.2.3-0 for 7.2.2.1); a GIT range's
 fixed commit is kept as the fix commit of a line when the entry names
 the line (``database_specific.line``, which releasekit writes). Pure: no I/O.
 """
@@ -102,7 +103,8 @@ def _affected(record: dict[str, Any], source: str, ours: bool) -> dict[str | Non
             where = f"{at}/ranges/{index}"
             kind_name = kind.get("type") if isinstance(kind, dict) else None
             if kind_name in ("SEMVER", "ECOSYSTEM"):
-                stub.pairs += _events(kind.get("events"), source, f"{where}/events", line)
+                if spelt is None:  # (else the SemVer ends of the range read above)
+                    stub.pairs += _events(kind.get("events"), source, f"{where}/events", line)
             elif kind_name == "GIT":
                 # releasekit writes one GIT range for all lines, naming each line's commit in
                 # its database_specific.lines; a range of one line's entry names one commit.

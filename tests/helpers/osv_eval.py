@@ -46,35 +46,39 @@ def _semver_range(version: str, events: list[dict[str, str]]) -> bool:
         for value in event.values():
             assert value == "0" or SEMVER.match(value), f"SEMVER event {value!r} is no SemVer"
     asked = as_semver(version)
-    return asked is not None and _in_range(asked, events)
+    return asked is not None and _in_range(asked, events, _semver_key)
 
 
-def _key(text: str) -> tuple[int, Version]:
+def _key(text: str) -> Any:
     return (0, Version("0")) if text == "0" else (1, Version(text))
 
 
-def _at_or_after(version: str, event: str) -> bool:
-    return _key(version) >= _key(event)
+def _semver_key(text: str) -> Any:
+    """SemVer 2.0.0's precedence (semver.org, item 11): 7.2.3-0 before 7.2.3 (PEP 440 would
+    read it as 7.2.3.post0), numeric identifiers before alphanumeric ones."""
+    if text == "0":
+        return (0,)
+    match = SEMVER.match(text)
+    assert match is not None, f"{text!r} is no SemVer"
+    numbers = tuple(int(match[n]) for n in (1, 2, 3))
+    if match[4] is None:
+        return (1, numbers, 1, ())
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in match[4].split("."))
+    return (1, numbers, 0, parts)
 
 
-def _before_limits(version: str, events: list[dict[str, str]]) -> bool:
-    limits = [e["limit"] for e in events if "limit" in e]
-    if not limits:
-        return True
-    return any(limit == "*" or _key(version) < _key(limit) for limit in limits)
-
-
-def _in_range(version: str, events: list[dict[str, str]]) -> bool:
+def _in_range(version: str, events: list[dict[str, str]], key: Callable[[str], Any] = _key) -> bool:
     """The spec's loop over the events sorted by version."""
-    if not _before_limits(version, events):
+    limits = [e["limit"] for e in events if "limit" in e]
+    if limits and not any(limit == "*" or key(version) < key(limit) for limit in limits):
         return False
     vulnerable = False
-    for event in sorted(events, key=lambda e: _key(next(iter(e.values())))):
-        if "introduced" in event and _at_or_after(version, event["introduced"]):
+    for event in sorted(events, key=lambda e: key(next(iter(e.values())))):
+        if "introduced" in event and key(version) >= key(event["introduced"]):
             vulnerable = True
-        elif "fixed" in event and _at_or_after(version, event["fixed"]):  # noqa: SIM114 - as the spec
+        elif "fixed" in event and key(version) >= key(event["fixed"]):  # noqa: SIM114 - as the spec
             vulnerable = False
-        elif "last_affected" in event and _key(version) > _key(event["last_affected"]):
+        elif "last_affected" in event and key(version) > key(event["last_affected"]):
             vulnerable = False
     return vulnerable
 

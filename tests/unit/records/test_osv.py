@@ -16,6 +16,7 @@ from releasekit import records
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import parse_config
 from releasekit.records.osv import osv_record
+from releasekit.records.osv_read import read_osv
 from tests.conftest import advisory_text
 from tests.helpers.osv_eval import SEMVER, affected_commit, affected_version, git_ranges
 
@@ -237,7 +238,12 @@ def test_versions_semver_cannot_spell_are_enumerated_not_put_in_a_semver_range(
     made = osv_record(_settings(upcoming, parts), parse_advisory(text, PATH, "ACSA"))
     schema = orjson.loads(records.osv_schema_path().read_bytes())
     jsonschema.Draft202012Validator(schema).validate(made)
-    assert [a.get("ranges") for a in made["affected"]] == [None] * len(listed)
+    # Beside the list, a SEMVER range of SemVer's least versions at or after its ends
+    # (7.2.2.1 -> 7.2.3-0), none when those meet (7.1.5.1 to 7.1.5.2: both 7.1.6-0).
+    kinds = [[r["type"] for r in a.get("ranges", [])] for a in made["affected"]]
+    assert {tuple(k) for k in kinds} <= {("SEMVER",), ()}
+    assert all(SEMVER.match(v) for a in made["affected"] for r in a.get("ranges", [])
+               for e in r["events"] for v in e.values())  # fmt: skip
     assert [a["versions"] for a in made["affected"]] == listed
     assert {v: affected_version(made, v) for v in asked} == asked
     # The range itself, as the advisory spells it, for an import (no scanner reads it).
@@ -295,8 +301,8 @@ def test_a_git_range_goes_beside_the_enumerated_versions() -> None:
         Path("/ws"),
     )
     made = osv_record(settings, parse_advisory(text, PATH, "ACSA"))
-    assert [r["type"] for r in made["affected"][0]["ranges"]] == ["GIT"]
-    assert "ranges" not in made["affected"][1]
+    assert [r["type"] for r in made["affected"][0]["ranges"]] == ["SEMVER", "GIT"]
+    assert [r["type"] for r in made["affected"][1]["ranges"]] == ["SEMVER"]
     assert made["affected"][0]["versions"] == ["7.2.0", "7.2.1", "7.2.2"]
 
 
@@ -331,3 +337,49 @@ def test_semver_events_spell_a_pre_release_fix_as_semver_does() -> None:
     assert made["affected"][0]["ranges"][0]["events"][1] == {"fixed": "10.3.3-beta.2"}
     rustls = record(fixed='{ "10.4" = "10.4.0-alpha.6", "10.3" = "10.3.12" }')
     assert rustls["database_specific"]["fixed"]["10.4"] == "10.4.0-alpha.6"
+
+
+@pytest.mark.parametrize(
+    ("fixed", "introduced", "asked"),
+    [
+        # From Rails' 7.0.0 to 7.2.2.1: the advisory names only 7.0.0 and 7.2's releases.
+        (
+            '{ "7.2" = "7.2.2.1" }',
+            '"7.0.0"',
+            {"7.0.4": True, "7.1.3": True, "7.2.2": True, "7.2.2.1": False, "7.2.3": False},
+        ),
+        # Between two fixed lines (7.1 has no release the advisory names).
+        (
+            '{ "7.2" = "7.2.2.1", "7.0" = "7.0.8.1" }',
+            '"7.0.0"',
+            {"7.0.8": True, "7.1.0": True, "7.1.3": True, "7.0.9": False, "7.2.3": False},
+        ),
+        # From a four-number release on, with no fix.
+        (None, '"7.1.5.1"', {"7.1.5": False, "7.1.6": True, "7.2.0": True, "8.0.0": True}),
+        # A post-release fix: the releases after it are not affected.
+        ('{ "10.3" = "10.3.3.post1" }', None, {"10.3.1": True, "10.3.3": True, "10.3.4": False}),
+    ],
+)
+def test_enumerated_entries_keep_a_semver_range_of_the_releases_they_do_not_name(
+    fixed: str | None, introduced: str | None, asked: dict[str, bool]
+) -> None:
+    # The releases an enumerated entry lists are the ones the advisory names: 7.1.3, an
+    # affected release it never names, was not affected to a scanner. A SEMVER range whose
+    # ends are SemVer's least version at or after each end (7.2.2.1 -> 7.2.3-0) holds every
+    # SemVer release between them, and an import reads the range as spelt back.
+    upcoming = "10.4" if fixed and "10.3" in fixed else "8.0"
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z",
+        fixed=fixed,
+        introduced=introduced,
+    )
+    advisory = parse_advisory(text, PATH, "ACSA")
+    made = osv_record(_settings(upcoming), advisory)
+    schema = orjson.loads(records.osv_schema_path().read_bytes())
+    jsonschema.Draft202012Validator(schema).validate(made)
+    assert {v: affected_version(made, v) for v in asked} == asked
+    (item,) = read_osv(made, "r.json")
+    spelt = [a["database_specific"]["range"]["events"] for a in made["affected"]]
+    assert [(p.introduced, p.fixed) for p in item.pairs] == [
+        (e[0]["introduced"], e[1]["fixed"] if len(e) > 1 else None) for e in spelt
+    ]
