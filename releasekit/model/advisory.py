@@ -23,7 +23,13 @@ from releasekit.model.entries import Credit, Revision
 from releasekit.model.frontmatter import field_line, split_front_matter
 from releasekit.model.lifecycle import Stage
 from releasekit.model.released import MAX_NAMED as MAX_NAMED  # named here for its users
-from releasekit.model.released import fixed_problem, is_version, unfixed_problem, version_text
+from releasekit.model.released import (
+    fixed_problem,
+    is_version,
+    release_version,
+    unfixed_problem,
+    version_text,
+)
 from releasekit.model.severity import SEVERITIES as SEVERITIES  # named here for its users
 from releasekit.support import text as textrule
 from releasekit.support import timefmt, tomlpos
@@ -333,7 +339,7 @@ def parse_advisory(text: str, path: Path, prefix: str, *, file: Path | None = No
     if "cwe" in values and not CWE_RE.fullmatch(values["cwe"]):
         problem("cwe", "must look like CWE-79")
     for key in ("introduced",):
-        if key in values and not is_version(values[key]):
+        if key in values and not release_version(values[key]):
             problem(key, "must be a release line such as 9.8")
     fixed = values.get("fixed", {})
     wrong = sum(1 for k, v in fixed.items() if not (version_text(k) and version_text(v)))

@@ -108,4 +108,15 @@ def version_text(text: str) -> bool:
     """A version as written in a field: packaging reads "10.3\x1c", "10.3 " or "\t10.3" as
     10.3 (white space around it), but the text itself goes to feeds, pages and records (an
     OSV event, a CVE lessThan, a CSAF product id, where a reader sees no version)."""
-    return is_version(text) and text == text.strip() and textrule.refused(text) is None
+    return release_version(text) and text == text.strip() and textrule.refused(text) is None
+
+
+@lru_cache(maxsize=4096)
+def release_version(text: str) -> bool:
+    """A version a release can have: one without an epoch (``1!7.1.5``) or a local part
+    (``7.1.5+build``), which the ranges, pages and records leave out (a 1!7.1.5.1 was
+    taken for 7.1.5.1, and a fixed 7.1.5+b ordered as 7.1.5)."""
+    if not is_version(text):
+        return False
+    parsed = Version(text)
+    return parsed.epoch == 0 and parsed.local is None

@@ -150,6 +150,13 @@ REVISED = '[{ date = 2026-11-30T09:00:00Z, reason = "Corrected the range" }]'
         ({"fixed": '{ "10.3" = " 10.3.3" }'}, ":7: fixed: 1 entry is not line = version"),
         ({"fixed": '{ "10.3 " = "10.3.3" }'}, ":7: fixed: 1 entry is not line = version"),
         ({"fixed": '{ "10.3" = "10.3.3\\u00a0" }'}, ":7: fixed: 1 entry is not line = version"),
+        # An epoch or a local part: the ranges, pages and records left it out (1!7.1.5.1
+        # was recorded as 7.1.5.1, and 7.1.5+b ordered as 7.1.5).
+        ({"fixed": '{ "7.1" = "1!7.1.5.1" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"fixed": '{ "7.1" = "7.1.5+b1" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"fixed": '{ "1!7.1" = "7.1.5" }'}, ":7: fixed: 1 entry is not line = version"),
+        ({"introduced": '"1!7.0"'}, ":7: introduced: must be a release line"),
+        ({"introduced": '"7.0+local"'}, ":7: introduced: must be a release line"),
     ],
 )
 def test_bad_input_names_file_line_and_field(fields: dict[str, str], expected: str) -> None:
