@@ -307,6 +307,32 @@ def _connect(path: Path, writing: bool) -> sqlite3.Connection:
     return db
 
 
+def unwritable(state_dir: Path) -> str | None:
+    """Why the journal in ``state_dir`` could not be written now (a read-only file or mount,
+    a directory that takes no new file), or None; nothing is created or written. A lift
+    asks before it waits for its instant: found only at its first step, the release would
+    stop at the instant itself."""
+    path = state_dir / JOURNAL_NAME
+    # The journal, its log and index beside it (made as it is written), and the directory
+    # that takes them, or the first existing one above it that makes the state directory.
+    wanted = [
+        p for p in (path, *(path.with_name(f"{JOURNAL_NAME}{s}") for s in _SIDE)) if p.exists()
+    ]
+    folder = state_dir
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is no directory: the lift journals every step it takes in {state_dir}"
+    for each in (*wanted, folder):
+        mode = os.W_OK | (os.X_OK if each.is_dir() else os.R_OK)
+        if not os.access(each, mode):
+            return f"{each} cannot be written: the lift journals every step it takes there"
+    return None
+
+
+_SIDE = ("-wal", "-shm")
+
+
 def _empty(path: Path) -> bool:
     try:
         return path.stat().st_size == 0

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from releasekit import records
+from releasekit.adapters import journal
 from releasekit.adapters.mail.smtp import check_server
 from releasekit.adapters.signing import Signer
 from releasekit.embargo import elsewhere, texts, verify
@@ -81,6 +82,8 @@ def preflight(
     when = max(now, sign_at or now)
     checks = [_deadlines_check(settings, batch, when)]
     checks.append(_cve_check(settings, batch))
+    cannot = journal.unwritable(settings.state_dir)
+    checks.append(Check("journal", cannot is None, cannot or "OK"))
     signer: Signer | None = None
     if settings.mail is None:
         checks.append(Check("signing key", False, "no [mail] signing_key configured"))

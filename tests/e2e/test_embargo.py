@@ -836,6 +836,7 @@ def test_status_shows_time_left_and_the_checklist(release: Release) -> None:
     names = [c["name"] for c in data["batches"][0]["checks"]]
     for expected in (
         "CVE ids",
+        "journal",
         "signing key",
         "SMTP server",
         "leak lint",
