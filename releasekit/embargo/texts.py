@@ -24,7 +24,8 @@ from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.model.versions import versions_of
+from releasekit.model.version_keys import is_lowest_pre_release
+from releasekit.model.versions import prereleases_text, versions_of
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -50,7 +51,8 @@ def announced_lines(
     """Affected and fixed versions per line, as the site shows them (model.versions): fixed
     in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
     fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
-    upcoming line) means no release was. Versions are spelt as the fixed one: PostgreSQL's
+    upcoming line) means no release was (its pre-releases were when the code was there
+    before: "3.14.0 pre-releases"). Versions are spelt as the fixed one: PostgreSQL's
     line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
     The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
     fixed in 10.4.0", when ``unfixed`` names a released line there that got no fix (None:
@@ -60,6 +62,8 @@ def announced_lines(
         first, last = fix.first_affected, fix.last_affected
         if first is None:
             affected = ""
+        elif is_lowest_pre_release(first):  # (a line fixed in its first release)
+            affected = prereleases_text(fix)
         elif last is None:
             affected = f"{first} and later"
         else:

@@ -13,6 +13,12 @@ Versions compare numerically (9.10 > 9.9), and a pre-release before its release 
 0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` may be one too, and
 then a range starts at it, as spelt (rustls-webpki's 0.104.0-alpha.1: its alpha.1 to alpha.5
 are affected); so does a post-release (10.3.1.post1: 10.3.1 is not affected).
+A line fixed in its first release or a pre-release of it (CPython's 3.14 in its betas, fixed
+in 3.14.0; rustls-webpki's 0.104.0-alpha.6) had its earlier pre-releases affected when the
+code was there before it (``introduced`` before the line, or without it an affected version
+on the next older fixed line, right below it): a range from the lowest pre-release of X.Y.0
+(PEP 440's 3.14.0.dev0, SemVer's 3.14.0-0) up to the fix, "3.14.0 pre-releases" on the
+pages, as a gap up to a line (10.3.0 before 10.4.0) takes in 10.4.0's pre-releases.
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
 between them is taken to be there. With it, a line there that it does not name was not
@@ -22,15 +28,23 @@ named lines only, one range for each run of them, so that such a line is not aff
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from releasekit.model.advisory import Advisory
 from releasekit.model.checks import line_key
+from releasekit.model.version_keys import (
+    DEV,
+    FINAL,
+    KEY_WIDTH,
+    POST,
+    Key,
+    is_lowest_pre_release,
+    lowest_pre_release,
+    release_of,
+)
 from releasekit.model.version_keys import EVERY as EVERY
-from releasekit.model.version_keys import FINAL, KEY_WIDTH, POST, Key, release_of
 from releasekit.model.version_keys import FINAL_PHASE as _FINAL
 from releasekit.model.version_keys import contains as contains
 from releasekit.model.version_keys import first_release as first_release
@@ -111,7 +125,9 @@ class Versions:
         for fix in self.lines:
             if fix.first_affected is None:
                 continue
-            if fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
+            if is_lowest_pre_release(fix.first_affected):  # (a line fixed in its first release)
+                said = prereleases_text(fix)
+            elif fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
                 said = f"{fix.first_affected} – before {fix.fixed}"
             elif fix.first_affected == fix.last_affected:
                 said = fix.first_affected
@@ -173,7 +189,18 @@ def _named(found: Versions) -> tuple[str, ...]:
         key = release_key(text)
         if key[KEY_WIDTH] < FINAL:
             names.add(_text(release_of(key), _spelling(text)))
+    names = {name for name in names if not is_lowest_pre_release(name)}  # (3.14.0.dev0)
     return tuple(sorted(names, key=release_key))
+
+
+def prereleases_text(fix: LineFix) -> str:
+    """The pre-releases of a line fixed in its first release as the pages say them:
+    "3.14.0 pre-releases", or "3.14.0 pre-releases before 3.14.0b2" (fixed in one)."""
+    assert fix.first_affected is not None
+    release = _text(release_of(release_key(fix.first_affected)), _spelling(fix.fixed))
+    if release_key(fix.fixed) == release_key(release):
+        return f"{release} pre-releases"
+    return f"{release} pre-releases before {fix.fixed}"
 
 
 def _releases(first_text: str, last_text: str | None, width: int) -> set[str]:
@@ -248,7 +275,7 @@ def _versions(
                 last = _text(before, spelt)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
-    gaps = tuple(_gaps(fixes, intro, introduced, unfixed))
+    gaps = _chain(fixes, intro, introduced, unfixed)
     earlier_from = earlier_before = earlier_below = None
     open_from = _spelt(intro, 3, introduced) if intro is not None and not fixes else None
     if intro is not None and fixes:
@@ -277,68 +304,126 @@ def _early(fixed: str, first: Key) -> str | None:
     return fixed if release_key(fixed) < first else None
 
 
-def _gaps(
+def _chain(
     fixes: list[tuple[Key, LineFix]],
     intro: Key | None,
     introduced: str | None,
     unfixed: tuple[str, ...] | None,
-) -> Iterator[Gap]:
-    """The gaps between each two fixed lines (newest first) that had the code: from
-    ``introduced`` on, or (without it) when the older line had an affected release. With
-    ``unfixed`` (the lift's record of the released lines that got no fix), a gap is there
-    exactly when one of them lies between the two (and not before ``introduced``'s line),
-    one for each run of consecutive ones (10.5 and 10.6; 9.12 and 10.0 are not: a 9.13 may
-    lie between), each up to the line after its newest: a line between that it does not
-    name was not released or already had the fix (ESR 10.4 and 11.0 fixed, 10.5 unfixed,
-    10.6 fixed before in 10.6.2: 10.6 is not affected). Without it, when a line can lie
-    between them: a line X.0 after one of X-1 is taken as its neighbour (1.26 and 2.0:
-    there was no 1.27)."""
+) -> tuple[Gap, ...]:
+    """The gaps (newest first), each two fixed lines from the oldest up; and (in
+    ``fixes``) the pre-releases of each line fixed in its first release that had the code
+    (:func:`_prereleases`), which can let the next gap up have it too."""
     left_out = None if unfixed is None else [release_key(line) for line in unfixed]
-    for (newer_key, newer), (older_key, older) in itertools.pairwise(fixes):
-        width = _width(older.line)
-        if _width(newer.line) != width:
-            continue  # (lines named two ways: no line lies between them as either names it)
-        after = _after(older_key, width)  # 9.12.0, or 8.0.0
-        below = _key(newer_key[:width])  # the newer line's first release
-        start = after
-        if intro is not None:
-            start = _from(after, intro, width)
-        elif older.first_affected is None:
-            continue  # (the older line had no affected release: nothing says the gap had it)
-        if release_of(start) >= below:
-            continue  # adjacent lines: 10.2 and 10.3 (or introduced in a 10.3.0 pre-release)
-        spelt = _spelling(newer.fixed)
-        if left_out is None:
-            if width == 2 and below[:2] == (older_key[0] + 1, 0):
-                continue  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
-            first = _spelt(start, spelt, introduced)
-            shown = f"after {older.line}" if start == after else first
-            last = _early(newer.fixed, below) or _text(below, spelt)  # (10.4.0rc1, or 10.4.0)
-            yield Gap(older.line, first, shown, newer.line, last, newer.fixed)
-            continue
-        lowest = _key(start[:width])  # (a line before introduced's had no code)
-        lines = sorted({k for k in (_key(key[:width]) for key in left_out) if lowest <= k < below})
-        for run in reversed(_runs(lines, width)):  # (newest first)
-            # From the oldest line's first affected release (Django's 5.0.0 after the LTS
-            # 4.2: there was no 4.3) up to the line after the newest, or the newer fixed line.
-            firsts = [_from(key, start, width) for key in run]
-            end = _after(run[-1], width)
-            until = "" if end >= below else _text(end, width)
-            first = _spelt(firsts[0], spelt, introduced)
-            shown = f"after {older.line}" if firsts[0] == after else first
-            last = (
-                _text(end, spelt) if until else (_early(newer.fixed, below) or _text(below, spelt))
-            )
-            yield Gap(
-                older.line,
-                first,
-                shown,
-                newer.line,
-                last,
-                newer.fixed,
-                tuple(_spelt(key, spelt, introduced) for key in firsts),
-                until,
-            )
+    gaps: list[Gap] = []
+    had = bool(fixes) and fixes[-1][1].first_affected is not None
+    for index in range(len(fixes) - 2, -1, -1):
+        (newer_key, newer), (older_key, older) = fixes[index], fixes[index + 1]
+        found = list(_gaps(newer_key, newer, older_key, older, had, intro, introduced, left_out))
+        reached = any(not gap.until for gap in found)  # (a gap up to it: its pre-releases)
+        if not reached:
+            newer = _prereleases(newer_key, newer, older_key, older, had, intro, unfixed is None)
+            fixes[index] = (newer_key, newer)
+        had = reached or newer.first_affected is not None
+        gaps[:0] = found
+    return tuple(gaps)
+
+
+def _prereleases(
+    key: Key,
+    fix: LineFix,
+    older_key: Key,
+    older: LineFix,
+    had: bool,
+    intro: Key | None,
+    guessed: bool,
+) -> LineFix:
+    """``fix`` with its line's pre-releases affected (from the lowest, 3.14.0.dev0, up to
+    the fix) when the line was fixed in its first release or a pre-release of it (CPython's
+    3.14 in its betas, fixed in 3.14.0; rustls-webpki's 0.104.0-alpha.6) and the code was
+    there before it: ``introduced`` before the line, or (without it) the next older fixed
+    line had an affected version, as :func:`_gaps` decides; and that line is right below
+    it (a gap up to this line holds them; a line between that is in none, as ``unfixed``
+    says, was not released or had the fix: so had these, branched after it)."""
+    width = _width(fix.line)
+    first = _key(key[:width])  # the line's first release (3.14.0)
+    fixed, lowest = release_key(fix.fixed), _key(first[:KEY_WIDTH], (DEV, 0))
+    if fix.first_affected is not None or release_of(fixed) != first or fixed <= lowest:
+        return fix
+    code = had if intro is None else intro < lowest
+    if _width(older.line) == width:  # (else no line lies between them as either names it)
+        neighbour = guessed and width == 2 and first[:2] == (older_key[0] + 1, 0)  # (2.0)
+        code = code and (_after(older_key, width) == first or neighbour)
+    elif intro is None:
+        code = False
+    if not code:
+        return fix
+    return LineFix(
+        fix.line, fix.fixed, lowest_pre_release(_text(first, _spelling(fix.fixed))), None
+    )
+
+
+def _gaps(
+    newer_key: Key,
+    newer: LineFix,
+    older_key: Key,
+    older: LineFix,
+    had: bool,
+    intro: Key | None,
+    introduced: str | None,
+    left_out: list[Key] | None,
+) -> Iterator[Gap]:
+    """The gaps between two fixed lines (newest first) that had the code: from
+    ``introduced`` on, or (without it) when the older line had an affected version
+    (``had``). With ``unfixed`` (``left_out``: the lift's record of the released lines
+    that got no fix), a gap is there exactly when one of them lies between the two (and not
+    before ``introduced``'s line), one for each run of consecutive ones (10.5 and 10.6; 9.12
+    and 10.0 are not: a 9.13 may lie between), each up to the line after its newest: a line
+    between that it does not name was not released or already had the fix (ESR 10.4 and
+    11.0 fixed, 10.5 unfixed, 10.6 fixed before in 10.6.2: 10.6 is not affected). Without
+    it, when a line can lie between them: a line X.0 after one of X-1 is taken as its
+    neighbour (1.26 and 2.0: there was no 1.27)."""
+    width = _width(older.line)
+    if _width(newer.line) != width:
+        return  # (lines named two ways: no line lies between them as either names it)
+    after = _after(older_key, width)  # 9.12.0, or 8.0.0
+    below = _key(newer_key[:width])  # the newer line's first release
+    start = after
+    if intro is not None:
+        start = _from(after, intro, width)
+    elif not had:
+        return  # (the older line had no affected version: nothing says the gap had it)
+    if release_of(start) >= below:
+        return  # adjacent lines: 10.2 and 10.3 (or introduced in a 10.3.0 pre-release)
+    spelt = _spelling(newer.fixed)
+    if left_out is None:
+        if width == 2 and below[:2] == (older_key[0] + 1, 0):
+            return  # 1.26 and 2.0: taken as neighbours (there was no 1.27)
+        first = _spelt(start, spelt, introduced)
+        shown = f"after {older.line}" if start == after else first
+        last = _early(newer.fixed, below) or _text(below, spelt)  # (10.4.0rc1, or 10.4.0)
+        yield Gap(older.line, first, shown, newer.line, last, newer.fixed)
+        return
+    lowest = _key(start[:width])  # (a line before introduced's had no code)
+    lines = sorted({k for k in (_key(key[:width]) for key in left_out) if lowest <= k < below})
+    for run in reversed(_runs(lines, width)):  # (newest first)
+        # From the oldest line's first affected release (Django's 5.0.0 after the LTS
+        # 4.2: there was no 4.3) up to the line after the newest, or the newer fixed line.
+        firsts = [_from(key, start, width) for key in run]
+        end = _after(run[-1], width)
+        until = "" if end >= below else _text(end, width)
+        first = _spelt(firsts[0], spelt, introduced)
+        shown = f"after {older.line}" if firsts[0] == after else first
+        last = _text(end, spelt) if until else (_early(newer.fixed, below) or _text(below, spelt))
+        yield Gap(
+            older.line,
+            first,
+            shown,
+            newer.line,
+            last,
+            newer.fixed,
+            tuple(_spelt(key, spelt, introduced) for key in firsts),
+            until,
+        )
 
 
 def _from(line: Key, start: Key, width: int) -> Key:

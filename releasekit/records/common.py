@@ -76,8 +76,9 @@ _ENDS = ("0", "*")
 def semver(version: str) -> str | None:
     """``version`` as SemVer 2.0.0 spells it, when it is one: three numbers (10.3.3 as it
     is), or a pre-release of them (10.3.1rc1 as 10.3.1-rc.1, 10.3.3b2 as 10.3.3-beta.2,
-    0.104.0-alpha.6 as it is). None for what SemVer has no version of: two numbers
-    (PostgreSQL's 16.3), four (Rails' 7.1.5.2), a post- or development release."""
+    0.104.0-alpha.6 as it is; PEP 440's lowest pre-release, 3.14.0.dev0, as SemVer's,
+    3.14.0-0). None for what SemVer has no version of: two numbers (PostgreSQL's 16.3),
+    four (Rails' 7.1.5.2), a post- or (another) development release."""
     if version in _ENDS:
         return version
     try:
@@ -86,6 +87,8 @@ def semver(version: str) -> str | None:
         return None
     if len(parsed.release) != 3 or parsed.epoch or parsed.post is not None:
         return None
+    if parsed.dev == 0 and parsed.pre is None and parsed.local is None:
+        return f"{parsed.base_version}-0"  # (3.14.0.dev0: the lowest pre-release, 3.14.0-0)
     if parsed.dev is not None or parsed.local is not None:
         return None
     if parsed.pre is None:

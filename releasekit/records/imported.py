@@ -23,6 +23,7 @@ from releasekit.model.checks import line_key
 from releasekit.model.entries import CREDIT_TYPES, MAX_ENTRIES, Credit
 from releasekit.model.released import MAX_UNFIXED, between
 from releasekit.model.severity import SEVERITIES
+from releasekit.model.version_keys import is_lowest_pre_release, lowest_pre_release
 from releasekit.model.versions import versions
 from releasekit.records.schemas import reason, validate
 from releasekit.support.errors import BadInput, RecordError
@@ -30,8 +31,9 @@ from releasekit.support.errors import BadInput, RecordError
 # The "every version from the first" markers of OSV ("0", RustSec's "0.0.0-0") and CVE.
 _FROM_START = {"0", "0.0.0-0", "0.0.0"}
 # SEMVER's lowest pre-release of a version, X.Y.Z-0: where Go's vulndb starts a line's range
-# ("introduced": "1.23.0-0", 1.23.0 with its release candidates). PEP 440 would read it as
-# a post-release, after X.Y.Z; a line's range here starts at its first release, X.Y.Z.
+# ("introduced": "1.23.0-0", 1.23.0 with its release candidates), and releasekit's the range
+# of a line fixed in its first release. PEP 440 would read it as a post-release, after X.Y.Z;
+# it is read as PEP 440's lowest pre-release, X.Y.Z.dev0 (see _at_release).
 _LOWEST_PRE_RELEASE = re.compile(r"(?P<version>[0-9]+(?:\.[0-9]+)*)-0")
 
 
@@ -186,7 +188,7 @@ def version(value: Any, source: str, pointer: str) -> str:
         return "0"
     lowest = _LOWEST_PRE_RELEASE.fullmatch(value.strip())
     if lowest is not None:
-        return lowest["version"]
+        return lowest_pre_release(lowest["version"])
     try:
         Version(value)
     except (InvalidVersion, ValueError):
@@ -223,15 +225,31 @@ def _merged(intervals: list[tuple[Version, Version | None]]) -> list[tuple[Versi
     return [(s, e) for s, e in out if e is None or s < e]
 
 
+def _says(
+    wanted: list[tuple[Version, Any]],
+    fixed: dict[str, str],
+    introduced: str | None,
+    gaps: bool = True,
+    unfixed: tuple[str, ...] | None = None,
+) -> bool:
+    """Whether ``wanted`` is what releasekit shows for these (:func:`_coverage`), with or
+    without the pre-releases of a line fixed in its first release (3.14.0.dev0 to 3.14.0),
+    which a record may leave out (another database's, or one releasekit wrote before it
+    showed them): read back, they are affected, never a "not affected" the record said."""
+    return any(wanted == _coverage(fixed, introduced, gaps, unfixed, pre) for pre in (True, False))
+
+
 def _coverage(
     fixed: dict[str, str],
     introduced: str | None,
     gaps: bool = True,
     unfixed: tuple[str, ...] | None = None,
+    pre: bool = True,
 ) -> list[tuple[Version, Any]]:
     """The affected versions releasekit shows for ``fixed``, ``introduced`` and ``unfixed``
     (``gaps``: with the lines between two fixed ones, which releasekit shows affected and
-    another project's record may leave out)."""
+    another project's record may leave out; ``pre``: with the pre-releases of a line fixed
+    in its first release)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
         fixed=fixed, introduced=introduced, unfixed=unfixed,
@@ -240,7 +258,7 @@ def _coverage(
     intervals: list[tuple[Version, Version | None]] = [
         (Version(fix.first_affected), Version(fix.fixed))
         for fix in found.lines
-        if fix.first_affected is not None
+        if fix.first_affected is not None and (pre or not is_lowest_pre_release(fix.first_affected))
     ]
     if gaps:
         intervals.extend((Version(gap.first), Version(gap.fixed_at)) for gap in found.gaps)
@@ -288,6 +306,21 @@ def _bound(pair: Pair, parts: int) -> bool:
     return first_release and line_key(pair.introduced, parts) != line
 
 
+def _at_release(pair: Pair) -> Pair:
+    """``pair`` from its release when it starts at that release's lowest pre-release
+    (1.23.0.dev0, Go's 1.23.0-0) and runs past it (fixed in 1.23.1): a line's range here
+    starts at its first release; only a line fixed in it (or in one of its pre-releases)
+    has its pre-releases' range."""
+    if pair.introduced is None or pair.fixed is None:
+        return pair
+    if not is_lowest_pre_release(pair.introduced):
+        return pair
+    release = Version(pair.introduced).base_version
+    if Version(pair.fixed) <= Version(release):
+        return pair
+    return dataclasses.replace(pair, introduced=release)
+
+
 def _spelt(pair: Pair, introduced: str | None) -> Pair:
     """``pair`` starting at ``introduced`` as spelt, when it starts at that version."""
     if introduced is None or pair.introduced is None:
@@ -311,7 +344,7 @@ def released_lines(
     see it. A record that leaves out the lines between two fixed ones (which releasekit
     shows affected) is taken, unless it says exactly which are affected (``says_gaps``).
     """
-    pairs = [_spelt(pair, item.introduced_as) for pair in item.pairs]
+    pairs = [_at_release(_spelt(pair, item.introduced_as)) for pair in item.pairs]
     where = pairs[0].pointer if pairs else "/"
     open_pairs = [p for p in pairs if p.fixed is None]
     if open_pairs:
@@ -340,14 +373,14 @@ def released_lines(
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
     for introduced in (None, *starts):
         if item.unfixed is not None:  # (said: no other reading)
-            if wanted == _coverage(fixed, introduced, True, item.unfixed):
+            if _says(wanted, fixed, introduced, True, item.unfixed):
                 return fixed, introduced, item.unfixed
             continue
-        if wanted == _coverage(fixed, introduced):
+        if _says(wanted, fixed, introduced):
             return fixed, introduced, None
-        if not item.says_gaps and wanted == _coverage(fixed, introduced, gaps=False):
+        if not item.says_gaps and _says(wanted, fixed, introduced, gaps=False):
             return fixed, introduced, None
-        if (left_out or item.says_gaps) and wanted == _coverage(fixed, introduced, True, left_out):
+        if (left_out or item.says_gaps) and _says(wanted, fixed, introduced, True, left_out):
             return fixed, introduced, left_out
     why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
     raise ImportRefused(item.source, where, why)

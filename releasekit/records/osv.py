@@ -31,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
+from releasekit.model.version_keys import is_lowest_pre_release
 from releasekit.model.versions import contains, release_key
 from releasekit.records.common import (
     SEMVER_PRE,
@@ -89,6 +90,8 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
         spans.append(([{"introduced": found.open_from or "0"}], extra))  # (10.4 as 10.4.0)
     named = [v for events, _ in spans for e in events for v in e.values()]
     if package is not None:  # (an ecosystem's versions are as spelt)
+        if osv.ecosystem != "PyPI":  # the lowest pre-release as SemVer's (npm, Go, crates.io)
+            spans = [(_lowest(events), specific) for events, specific in spans]
         entries = [_range("ECOSYSTEM", events, specific) for events, specific in spans]
     elif all(_semver(v) is not None for v in named):
         entries = [_range("SEMVER", _spelt(events), specific) for events, specific in spans]
@@ -120,6 +123,16 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
 
 def _range(kind: str, events: list[dict[str, str]], specific: dict[str, Any]) -> dict[str, Any]:
     return {"ranges": [{"type": kind, "events": events}], "database_specific": specific}
+
+
+def _lowest(events: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The events with a start at a line's lowest pre-release (3.14.0.dev0, where the range
+    of a line fixed in its first release starts) as SemVer spells it, 3.14.0-0."""
+    return [
+        {k: (_semver(v) or v) if k == "introduced" and is_lowest_pre_release(v) else v}
+        for e in events
+        for k, v in e.items()
+    ]
 
 
 def _spelt(events: list[dict[str, str]]) -> list[dict[str, str]]:

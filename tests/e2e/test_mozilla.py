@@ -187,7 +187,8 @@ def test_a_chemspill_is_lifted_as_mozilla_names_it(
     # Of the lines between the fixed ones the fixture has released 132 alone (the lift
     # records it: `unfixed`): its gap starts there, and none lies between 115 and 128.
     assert 'unfixed = ["132"]' in advisory
+    # The beta 134, fixed in 134.0: its earlier betas (134.0b1...) had the bug, as 133 did.
     assert ranges == {
         ("133.0.0", "133.0.4"), ("128.0.0", "128.5.1"), ("115.0.0", "115.18.1"),
-        ("132.0.0", "133.0.4"),
+        ("132.0.0", "133.0.4"), ("134.0.0-0", "134.0.0"),
     }  # fmt: skip

@@ -49,8 +49,17 @@ def _semver_range(version: str, events: list[dict[str, str]]) -> bool:
     return asked is not None and _in_range(asked, events, _semver_key)
 
 
-def _key(text: str) -> Any:
-    return (0, Version("0")) if text == "0" else (1, Version(text))
+# SemVer's lowest pre-release of a version, X.Y.Z-0 (Go's vulndb, releasekit's range of a
+# line fixed in its first release): PEP 440 would read it as a post-release, after X.Y.Z.
+_LOWEST = re.compile(r"[0-9]+(?:\.[0-9]+)*-0")
+
+
+def _key(text: str) -> tuple[int, Version]:
+    if text == "0":
+        return (0, Version("0"))
+    if _LOWEST.fullmatch(text):
+        return (1, Version(text.removesuffix("-0") + ".dev0"))  # (as SemVer orders it)
+    return (1, Version(text))
 
 
 def _semver_key(text: str) -> Any:

@@ -161,10 +161,11 @@ def test_a_fix_in_a_pre_release_ends_the_ranges_there() -> None:
     pg = versions_of({"16": "16.3-rc.2"}, "16.1")
     assert pg.affected_list == ["16.1 – 16.2"]
     assert pg.named() == ("16.1", "16.2", "16.3-rc.2")
-    # A line fixed in a candidate of its first release had no affected release, as before
-    # (without an introduced pre-release: see the test below).
+    # A line fixed in a candidate of its first release had no affected release, but its
+    # earlier pre-releases were (the line below had the code: see the test below).
     assert versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"}).affected_list == [
-        "0.103.0 – 0.103.11"
+        "0.104.0 pre-releases before 0.104.0-alpha.6",
+        "0.103.0 – 0.103.11",
     ]
 
 
@@ -198,3 +199,52 @@ def test_an_introduced_pre_release_starts_the_range_there() -> None:
     assert versions_of({}, "10.3.0b2").affected_list == ["10.3.0b2 and later"]
     # A release, as before: spelt with the fixed version's numbers.
     assert versions_of({"16": "16.3"}, "16.1").affected_list == ["16.1 – 16.2"]
+
+
+def test_a_line_fixed_in_its_first_release_had_its_pre_releases_affected() -> None:
+    # CPython's 3.14 (a `prerelease` line, in its betas) fixed in 3.14.0 beside 3.13.3:
+    # 3.14.0a1 to 3.14.0rc3 had the bug, and every place said them not affected (line 3.14's
+    # range started at 3.14.0), while a gap up to a line (10.3.0 below 10.4.0) took them in.
+    cpython = versions_of({"3.14": "3.14.0", "3.13": "3.13.3"})
+    assert cpython.affected_list == ["3.14.0 pre-releases", "3.13.0 – 3.13.2"]
+    line = cpython.ranges()[0]
+    assert (line.first, line.below, line.upgrade, line.supported) == (
+        "3.14.0.dev0",  # (PEP 440's lowest pre-release; SemVer's 3.14.0-0)
+        "3.14.0",
+        "3.14.0",
+        True,
+    )
+    assert all(v in line for v in ("3.14.0a1", "3.14.0b2", "3.14.0rc3", "3.14.0.dev1"))
+    assert "3.14.0" not in line and "3.13.9" not in line
+    assert cpython.named() == ("3.13.0", "3.13.1", "3.13.2", "3.13.3", "3.14.0")
+    # Fixed in a beta, the code there since 3.12.0: the earlier pre-releases.
+    beta = versions_of({"3.14": "3.14.0b2", "3.13": "3.13.3"}, "3.12.0")
+    assert beta.affected_list[0] == "3.14.0 pre-releases before 3.14.0b2"
+    assert "3.14.0b1" in beta.ranges()[0] and "3.14.0b2" not in beta.ranges()[0]
+    # RustSec's RUSTSEC-2026-0098 (rustls-webpki): 0.104.0-alpha.1 to alpha.5 affected.
+    webpki = versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"})
+    assert webpki.affected_list[0] == "0.104.0 pre-releases before 0.104.0-alpha.6"
+    assert "0.104.0-alpha.5" in webpki.ranges()[0] and "0.104.0-alpha.6" not in webpki.ranges()[0]
+    # PostgreSQL's two numbers, a line of a major version, and a chain of such lines.
+    assert versions_of({"16": "16.0", "15": "15.5"}).affected_list[0] == "16.0 pre-releases"
+    assert versions_of({"8": "8.0.0rc1", "7": "7.3.1"}).ranges()[0].first == "8.0.0.dev0"
+    chain = versions_of({"10.5": "10.5.0", "10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"})
+    assert chain.affected_list[:3] == [
+        "10.5.0 pre-releases",
+        "10.4.0 pre-releases",
+        "10.3.0 pre-releases",
+    ]
+    # A gap up to the line holds them already (one range, as before).
+    gap = versions_of({"10.4": "10.4.0", "10.2": "10.2.4"})
+    assert gap.affected_list == ["after 10.2 – before 10.4", "10.2.0 – 10.2.3"]
+    # No sign of the code before the line: none.
+    assert versions_of({"3.14": "3.14.0"}).ranges() == ()
+    assert versions_of({"3.14": "3.14.0", "3.13": "3.13.0"}).ranges() == ()
+    # Introduced in a pre-release of the line: from there (as before).
+    assert versions_of({"3.14": "3.14.0", "3.13": "3.13.3"}, "3.14.0b1").affected_list == [
+        "3.14.0b1 – before 3.14.0"
+    ]
+    # A line between that `unfixed` leaves out was not released or had the fix: none.
+    assert versions_of({"10.4": "10.4.0", "10.2": "10.2.4"}, None, []).affected_list == [
+        "10.2.0 – 10.2.3"
+    ]

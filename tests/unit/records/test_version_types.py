@@ -12,6 +12,7 @@ spells each of its versions (pre-releases as SemVer does: 10.3.1-rc.1), else ``p
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from releasekit.model.config import parse_config
 from releasekit.records.csaf import csaf_document
 from releasekit.records.cve import cve_record
 from releasekit.records.cve_read import read_cve
-from releasekit.records.imported import ImportRefused
+from releasekit.records.imported import ImportRefused, lines_of
+from releasekit.records.osv import osv_record
+from releasekit.records.osv_read import read_osv
 from tests.conftest import advisory_text
 from tests.helpers import csaf
 from tests.helpers.semver import NodeSemver
@@ -144,3 +147,81 @@ def test_the_csaf_documents_of_each_scheme_pass_the_reference_validator(tmp_path
         paths.append(tmp_path / f"{number}.json")
         paths[-1].write_text(json.dumps(document))
     csaf.validate(paths)
+
+
+PYPI = CONFIG + '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\n'
+
+
+TWO = '{ "17" = "17.0", "16" = "16.3" }'  # (PostgreSQL's: 17.0 no SemVer version)
+THREE = '{ "10.4" = "10.4.0", "10.3" = "10.3.3" }'
+
+
+@pytest.mark.parametrize(
+    ("config", "fixed", "start", "versions", "vers"),
+    [
+        # SemVer's lowest pre-release of 10.4.0 (OSV's SEMVER, CVE's semver, vers:semver)
+        (CONFIG, THREE, "10.4.0-0", ("10.4.0-0", "semver"), "vers:semver/>=10.4.0-0|<10.4.0"),
+        # PyPI's: PEP 440's lowest, 10.4.0.dev0 (the CVE record and CSAF as SemVer still)
+        (PYPI, THREE, "10.4.0.dev0", ("10.4.0-0", "semver"), "vers:semver/>=10.4.0-0|<10.4.0"),
+        # two numbers: no SemVer version, so python and pypi, as spelt (OSV: SEMVER's 17.0.0)
+        (MAJOR, TWO, "17.0.0-0", ("17.0.dev0", "python"), "vers:pypi/>=17.0.dev0|<17.0"),
+    ],
+)
+def test_a_line_fixed_in_its_first_release_has_a_range_from_its_lowest_pre_release(
+    config: str, fixed: str, start: str, versions: tuple[str, str], vers: str
+) -> None:
+    # CPython's 3.14 in its betas, fixed in 3.14.0 beside 3.13.3: every record said its
+    # pre-releases (3.14.0a1 to 3.14.0rc3) were not affected (no range; the CVE record
+    # listed 3.14.0 alone, unaffected).
+    record, document = _records(config, fixed=fixed)
+    first = _versions(record)[0]
+    assert (first["version"], first["versionType"], first["status"]) == (*versions, "affected")
+    release = fixed.split('"')[3]
+    assert first["lessThan"] == release
+    assert _ranges(document)[0] == vers
+    csaf.validate([_write_json(document)])
+    settings = parse_config(config, Path("/ws"))
+    text = advisory_text(released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', fixed=fixed)
+    advisory = parse_advisory(text, PATH, "ACSA")
+    osv = osv_record(settings, advisory)
+    events = osv["affected"][0]["ranges"][0]["events"]
+    assert events == [
+        {"introduced": start},
+        {"fixed": start.removesuffix(".dev0").removesuffix("-0")},
+    ]
+    # An import gives back the same fixed versions, from either record.
+    parts = 1 if fixed == TWO else 2
+    (item,) = read_osv(osv, "osv/ACSA-2026-0001.json")
+    assert lines_of(item, parts) == (advisory.fixed, None)
+    (item,) = read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
+    assert lines_of(item, parts) == (advisory.fixed, None)
+
+
+def test_a_record_without_the_pre_releases_range_is_still_imported() -> None:
+    # An OSV record of releasekit before it showed them (or another database's) leaves the
+    # pre-releases of 10.4.0 out: taken, and they read as affected (never a "not affected").
+    record = {
+        "id": "x_ACSA-2026-0001",
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "affected": [
+            {
+                "ranges": [
+                    {"type": "SEMVER", "events": [{"introduced": "10.3.0"}, {"fixed": "10.3.3"}]}
+                ]
+            }
+        ],
+        "database_specific": {
+            "advisory": "ACSA-2026-0001",
+            "fixed": {"10.4": "10.4.0", "10.3": "10.3.3"},
+        },
+    }
+    (item,) = read_osv(record, "r.json")
+    assert lines_of(item) == ({"10.4": "10.4.0", "10.3": "10.3.3"}, None)
+
+
+def _write_json(document: dict[str, Any]) -> Path:
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "document.json"
+    path.write_text(json.dumps(document))
+    return path

@@ -238,6 +238,17 @@ NAMED = [
     Case({"10.3": "10.3.0rc1", "10.2": "10.2.4"}, "10.1.3", None, _releases("minor")),
     Case({"10.3": "10.3.3b2", "9.11": "9.11.9"}, "9.8", None, _releases("minor")),
     Case({"16": "16.0rc1", "14": "14.3"}, "13.2", ["15"], _releases("pg")),
+    # a line fixed in its first release (CPython's 3.14, a `prerelease` line, in 3.14.0) or a
+    # pre-release of it: its earlier pre-releases had the code (introduced before, or the
+    # line below affected): "10.4.0 pre-releases", as a gap up to it takes them in; through
+    # a chain of such lines, and not past a line between that `unfixed` leaves out
+    Case({"10.4": "10.4.0", "10.3": "10.3.3"}, None, None, _releases("minor")),
+    Case({"10.4": "10.4.0b2", "10.3": "10.3.3"}, "10.2.0", None, _releases("minor")),
+    Case({"10.5": "10.5.0", "10.4": "10.4.0rc1", "10.2": "10.2.4"}, None, None, _releases("minor")),
+    Case({"10.4": "10.4.0", "10.2": "10.2.4"}, None, [], _releases("minor")),
+    Case({"8": "8.0.0rc1", "7": "7.3.1"}, None, None, _releases("major")),
+    Case({"16": "16.0", "15": "15.5"}, None, None, _releases("pg")),
+    Case({"11.0": "11.0.0a1", "10.6": "10.6.2"}, "10.5.3", None, _releases("minor")),
     # introduced in a pre-release (RustSec's rustls-webpki: from 0.104.0-alpha.1 to its fix in
     # 0.104.0-alpha.6): of a line fixed later on it, of an upcoming line with no release yet,
     # of a line between two fixed ones (guessed, or recorded in `unfixed`), of an older
@@ -452,6 +463,12 @@ def page_says(items: list[str], fixed: list[str], version: str) -> bool:
     for item in items:
         if item == "No released version":
             continue
+        release, pre, before = item.partition(" pre-releases")
+        if pre:  # "10.4.0 pre-releases" (before 10.4.0b2): those of 10.4.0 (before that one)
+            end = before.removeprefix(" before ") or release
+            if _v(version).base_version == _v(release).base_version and _v(version) < _v(end):
+                return _v(version).is_prerelease
+            continue
         first, sep, last = item.partition(" – ")
         if not sep:
             if first.endswith(" and later"):
@@ -499,7 +516,9 @@ def _named(entry: dict[str, Any], osv: dict[str, Any], cve: dict[str, Any]) -> s
     for affected in cve["containers"]["cna"]["affected"]:
         for v in affected.get("versions", []):
             names |= {v["version"], v.get("lessThan")}
-    return {n for n in names if n not in (None, "*", "0")}
+    # (SemVer's lowest pre-release, 10.4.0-0, as PEP 440 spells it: 10.4.0.dev0)
+    names = {re.sub(r"^([0-9.]+)-0$", r"\1.dev0", n) for n in names if n is not None}
+    return {n for n in names if n not in ("*", "0")}
 
 
 def ask_everyone(
@@ -596,6 +615,9 @@ def _neighbours(version: str) -> set[str]:
     parsed = Version(version)
     if parsed.post is not None:  # (10.3.3.post1: 10.3.3 and the next post-release)
         return {parsed.base_version, f"{parsed.base_version}.post{parsed.post + 1}"}
+    if parsed.pre is None and parsed.dev is not None:  # (10.4.0.dev0: 10.4.0's pre-releases)
+        base = parsed.base_version
+        return {base, f"{base}.dev1", f"{base}a0", f"{base}b1", f"{base}rc1"}
     if parsed.pre is None:
         return {f"{version}rc1"}
     phase, number = parsed.pre
@@ -607,7 +629,10 @@ def _neighbours(version: str) -> set[str]:
 
 
 def _start(item: str) -> str | None:
-    """The version an "Affected versions" item starts at ("10.3.0rc1 – 10.3.2"), if any."""
+    """The version an "Affected versions" item starts at ("10.3.0rc1 – 10.3.2"), if any;
+    the lowest pre-release of a release whose pre-releases it names (10.4.0.dev0)."""
+    if " pre-releases" in item:
+        return item.partition(" pre-releases")[0] + ".dev0"
     first = item.partition(" – ")[0].removesuffix(" and later")
     return first if first[:1].isdigit() else None
 
@@ -638,6 +663,17 @@ def _introduced_truth(case: Case, version: str, reference: Callable[[str], bool]
     start = _v(case.introduced)
     if _v(version) < start:
         return False
+    for line, at in case.fixed.items() if case.unfixed is None else ():
+        # a pre-release of a line fixed in its first release (a line between that `unfixed`
+        # leaves out may have had the fix before: then these may have too)
+        fix, width = _v(at), line.count(".") + 1
+        release = _v(_v(version).base_version)
+        if (
+            _in_line(line, version)
+            and not any(fix.release[width:])
+            and release == _v(fix.base_version)
+        ):
+            return _v(version) < fix or None  # (from the fix on: as the readers say)
     release = start.base_version
     if not start.is_prerelease or _v(version) >= _v(release):
         return None
