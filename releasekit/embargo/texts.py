@@ -46,18 +46,22 @@ def advisory_url(site_url: str, advisory_id: str) -> str:
 
 
 def announced_lines(
-    fixed: Mapping[str, str], unfixed: Sequence[str] | None = None
+    fixed: Mapping[str, str],
+    unfixed: Sequence[str] | None = None,
+    *,
+    pre_releases: bool = False,
 ) -> list[AnnouncedLine]:
     """Affected and fixed versions per line, as the site shows them (model.versions): fixed
     in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
     fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
-    upcoming line) means no release was (its pre-releases were when the code was there
-    before: "3.14.0 pre-releases"). Versions are spelt as the fixed one: PostgreSQL's
-    line 16 fixed in 16.3 had 16.0 to 16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
+    upcoming line) means no release was (its pre-releases were, when the project publishes
+    them, ``pre_releases``, and the code was there before: "3.14.0 pre-releases").
+    Versions are spelt as the fixed one: PostgreSQL's line 16 fixed in 16.3 had 16.0 to
+    16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
     The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
     fixed in 10.4.0", when ``unfixed`` names a released line there that got no fix (None:
     not known; any line that can lie there is taken to)."""
-    lines, found = [], versions_of(fixed, None, unfixed)
+    lines, found = [], versions_of(fixed, None, unfixed, pre_releases=pre_releases)
     for fix in sorted(found.lines, key=lambda fix: Version(fix.line)):
         first, last = fix.first_affected, fix.last_affected
         if first is None:
@@ -90,7 +94,9 @@ def announcement_context(
                 "url": advisory_url(project.site_url, item.id),
                 "lines": [
                     {"line": line.line, "affected": line.affected, "fixed": line.fixed}
-                    for line in announced_lines(item.fixed, item.unfixed)
+                    for line in announced_lines(
+                        item.fixed, item.unfixed, pre_releases=settings.releases.pre_releases
+                    )
                 ],
             }
         )

@@ -192,6 +192,14 @@ class ReleasesSettings:
         "",
         checks.version_scheme,
     )
+    pre_releases: bool = _doc(
+        "The project publishes pre-releases of a line's first release (CPython's 3.14.0b2, "
+        "PostgreSQL's 17beta2, Kubernetes' v1.31.0-alpha.1): then a line fixed in its first "
+        'release had them affected when the code was there before it ("3.14.0 pre-releases" '
+        "on the pages and in the announcement, a range from 3.14.0.dev0 in the records). Off, "
+        "only a line fixed in a pre-release (0.104.0-alpha.6) has its earlier ones affected.",
+        False,
+    )
     branches: Mapping[str, str] = _doc(
         'Branches of lines that `branch` does not name, e.g. `{ "10.4" = "main" }` '
         "(the upcoming line may live on the development branch).",

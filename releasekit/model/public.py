@@ -112,7 +112,7 @@ def public_fields(settings: Settings, advisory: Advisory, stage: Stage) -> Publi
         cvss=advisory.cvss,
         cvss4=advisory.cvss4,
         scored=advisory.scored,
-        versions=versions(advisory),
+        versions=versions(advisory, pre_releases=settings.releases.pre_releases),
         fixed=dict(advisory.fixed),
         fix_commits=dict(advisory.fix_commits),
         unfixed=advisory.unfixed,

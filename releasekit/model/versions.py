@@ -13,9 +13,10 @@ Versions compare numerically (9.10 > 9.9), and a pre-release before its release 
 0.104.0-alpha.6) ends a range at it, not at its release. ``introduced`` may be one too, and
 then a range starts at it, as spelt (rustls-webpki's 0.104.0-alpha.1: its alpha.1 to alpha.5
 are affected); so does a post-release (10.3.1.post1: 10.3.1 is not affected).
-A line fixed in its first release or a pre-release of it (CPython's 3.14 in its betas, fixed
-in 3.14.0; rustls-webpki's 0.104.0-alpha.6) had its earlier pre-releases affected when the
-code was there before it (``introduced`` before the line, or without it an affected version
+A line fixed in a pre-release of its first release (rustls-webpki's 0.104.0-alpha.6), or in
+that release when the project publishes pre-releases (``[releases] pre_releases``: CPython's
+3.14 in its betas, fixed in 3.14.0), had its earlier pre-releases affected when the code was
+there before it (``introduced`` before the line, or without it an affected version
 on the next older fixed line, right below it): a range from the lowest pre-release of X.Y.0
 (PEP 440's 3.14.0.dev0, SemVer's 3.14.0-0) up to the fix, "3.14.0 pre-releases" on the
 pages, as a gap up to a line (10.3.0 before 10.4.0) takes in 10.4.0's pre-releases.
@@ -251,6 +252,7 @@ def _versions(
     fixed: tuple[tuple[str, str], ...],
     introduced: str | None,
     unfixed: tuple[str, ...] | None = None,
+    pre_releases: bool = False,
 ) -> Versions:
     intro = release_key(introduced) if introduced else None
     fixes: list[tuple[Key, LineFix]] = []
@@ -275,7 +277,7 @@ def _versions(
                 last = _text(before, spelt)
         fixes.append((line_v, LineFix(line, version, first, last)))
     fixes.sort(key=lambda item: item[0], reverse=True)
-    gaps = _chain(fixes, intro, introduced, unfixed)
+    gaps = _chain(fixes, intro, introduced, unfixed, pre_releases)
     earlier_from = earlier_before = earlier_below = None
     open_from = _spelt(intro, 3, introduced) if intro is not None and not fixes else None
     if intro is not None and fixes:
@@ -309,6 +311,7 @@ def _chain(
     intro: Key | None,
     introduced: str | None,
     unfixed: tuple[str, ...] | None,
+    pre_releases: bool,
 ) -> tuple[Gap, ...]:
     """The gaps (newest first), each two fixed lines from the oldest up; and (in
     ``fixes``) the pre-releases of each line fixed in its first release that had the code
@@ -321,7 +324,8 @@ def _chain(
         found = list(_gaps(newer_key, newer, older_key, older, had, intro, introduced, left_out))
         reached = any(not gap.until for gap in found)  # (a gap up to it: its pre-releases)
         if not reached:
-            newer = _prereleases(newer_key, newer, older_key, older, had, intro, unfixed is None)
+            flags = (unfixed is None, pre_releases)
+            newer = _prereleases(newer_key, newer, older_key, older, had, intro, *flags)
             fixes[index] = (newer_key, newer)
         had = reached or newer.first_affected is not None
         gaps[:0] = found
@@ -336,18 +340,22 @@ def _prereleases(
     had: bool,
     intro: Key | None,
     guessed: bool,
+    pre_releases: bool,
 ) -> LineFix:
     """``fix`` with its line's pre-releases affected (from the lowest, 3.14.0.dev0, up to
-    the fix) when the line was fixed in its first release or a pre-release of it (CPython's
-    3.14 in its betas, fixed in 3.14.0; rustls-webpki's 0.104.0-alpha.6) and the code was
-    there before it: ``introduced`` before the line, or (without it) the next older fixed
-    line had an affected version, as :func:`_gaps` decides; and that line is right below
-    it (a gap up to this line holds them; a line between that is in none, as ``unfixed``
-    says, was not released or had the fix: so had these, branched after it)."""
+    the fix) when the line was fixed in a pre-release of its first release (rustls-webpki's
+    0.104.0-alpha.6), or in that release when the project publishes pre-releases (CPython's
+    3.14 in its betas, fixed in 3.14.0: ``pre_releases``), and the code was there before
+    it: ``introduced`` before the line, or (without it) the next older fixed line had an
+    affected version, as :func:`_gaps` decides; and that line is right below it (a gap up
+    to this line holds them; a line between that is in none, as ``unfixed`` says, was not
+    released or had the fix: so had these, branched after it)."""
     width = _width(fix.line)
     first = _key(key[:width])  # the line's first release (3.14.0)
     fixed, lowest = release_key(fix.fixed), _key(first[:KEY_WIDTH], (DEV, 0))
-    if fix.first_affected is not None or release_of(fixed) != first or fixed <= lowest:
+    # (fixed in X.Y.0 by a project that publishes no pre-releases: none of it was affected)
+    pre = lowest < fixed < first or (pre_releases and fixed == first)
+    if fix.first_affected is not None or release_of(fixed) != first or not pre:
         return fix
     code = had if intro is None else intro < lowest
     if _width(older.line) == width:  # (else no line lies between them as either names it)
@@ -465,17 +473,22 @@ def _before(fixed: Key, width: int, spelt: int) -> Key | None:
     return _key((*fixed[:end], fixed[end] - 1))
 
 
-def versions(advisory: Advisory) -> Versions:
-    """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``)."""
-    return versions_of(advisory.fixed, advisory.introduced, advisory.unfixed)
+def versions(advisory: Advisory, *, pre_releases: bool = False) -> Versions:
+    """Per fixed line: the first and last affected release (``X.Y.0`` or ``introduced``);
+    ``pre_releases``: the project publishes pre-releases (``[releases] pre_releases``)."""
+    return versions_of(
+        advisory.fixed, advisory.introduced, advisory.unfixed, pre_releases=pre_releases
+    )
 
 
 def versions_of(
     fixed: Mapping[str, str],
     introduced: str | None = None,
     unfixed: Sequence[str] | None = None,
+    *,
+    pre_releases: bool = False,
 ) -> Versions:
     """What :func:`versions` gives for these ``fixed`` versions (line -> version) and the
     released lines between them that got no fix (``unfixed``; None: not known, guessed)."""
     lines = None if unfixed is None else tuple(unfixed)
-    return _versions(tuple(fixed.items()), introduced, lines)
+    return _versions(tuple(fixed.items()), introduced, lines, pre_releases)

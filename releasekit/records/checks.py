@@ -69,7 +69,7 @@ def scheme_problem(settings: Settings, advisory: Advisory) -> tuple[str, str] | 
     project = settings.releases.version_scheme
     if not project:
         return None
-    for version in bounds(versions(advisory)):
+    for version in bounds(versions(advisory, pre_releases=settings.releases.pre_releases)):
         reason = misfit(project, version)
         if reason is None:
             continue

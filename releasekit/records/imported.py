@@ -10,6 +10,7 @@ version) and ``introduced`` only when those say exactly the same affected versio
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -234,9 +235,14 @@ def _says(
 ) -> bool:
     """Whether ``wanted`` is what releasekit shows for these (:func:`_coverage`), with or
     without the pre-releases of a line fixed in its first release (3.14.0.dev0 to 3.14.0),
-    which a record may leave out (another database's, or one releasekit wrote before it
-    showed them): read back, they are affected, never a "not affected" the record said."""
-    return any(wanted == _coverage(fixed, introduced, gaps, unfixed, pre) for pre in (True, False))
+    which a record may leave out (another database's, one releasekit wrote before it showed
+    them, or for a project that publishes no pre-releases, ``[releases] pre_releases``
+    off): read back, they are affected, never a "not affected" the record said. The reading
+    does not depend on the project's setting: the fields say the same either way."""
+    return any(
+        wanted == _coverage(fixed, introduced, gaps, unfixed, pre, project)
+        for pre, project in itertools.product((True, False), repeat=2)
+    )
 
 
 def _coverage(
@@ -245,16 +251,17 @@ def _coverage(
     gaps: bool = True,
     unfixed: tuple[str, ...] | None = None,
     pre: bool = True,
+    pre_releases: bool = True,
 ) -> list[tuple[Version, Any]]:
     """The affected versions releasekit shows for ``fixed``, ``introduced`` and ``unfixed``
     (``gaps``: with the lines between two fixed ones, which releasekit shows affected and
     another project's record may leave out; ``pre``: with the pre-releases of a line fixed
-    in its first release)."""
+    in its first release; ``pre_releases``: for a project that publishes them)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
         fixed=fixed, introduced=introduced, unfixed=unfixed,
     )  # fmt: skip
-    found = versions(probe)
+    found = versions(probe, pre_releases=pre_releases)
     intervals: list[tuple[Version, Version | None]] = [
         (Version(fix.first_affected), Version(fix.fixed))
         for fix in found.lines

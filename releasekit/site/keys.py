@@ -23,7 +23,7 @@ from releasekit.support import render
 if TYPE_CHECKING:  # (loaded by a build, not by a run that changes nothing)
     from releasekit.site.listing import Listed
 
-RENDER_VERSION = "36"  # bump when the output or a key for the same input changes
+RENDER_VERSION = "37"  # bump when the output or a key for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:
@@ -85,6 +85,8 @@ def records_key(settings: Settings, signing: str | None = None) -> str:
         h.update(repr(part).encode() + b"\0")
     if settings.releases.version_scheme:  # (only when set: no site built before is made again)
         h.update(b"version_scheme\0" + settings.releases.version_scheme.encode())
+    if settings.releases.pre_releases:  # (the ranges of lines fixed in X.Y.0; as above)
+        h.update(b"pre_releases\0")
     return h.hexdigest()
 
 

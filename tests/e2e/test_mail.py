@@ -158,7 +158,7 @@ def test_the_announcement_has_the_public_fields_and_no_details(ws: Workspace) ->
         "ACSA-2026-0001: Channel export ignores read permissions",
         "Severity: Medium (6.5)",
         "CVSS:     CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N",
-        "    10.4: 10.4.0 pre-releases affected, fixed in 10.4.0",
+        "    10.4: fixed in 10.4.0",
         "    10.3: 10.3.0 to 10.3.2 affected, fixed in 10.3.3",
         "Summary:  Users could export channels they cannot read.",
         "Link:     https://acme.example/security/advisories/ACSA-2026-0001.html",
@@ -173,6 +173,25 @@ def test_the_announcement_has_the_public_fields_and_no_details(ws: Workspace) ->
         assert hidden not in subject
 
 
+def test_the_announcement_names_pre_releases_of_a_project_that_publishes_them(
+    ws: Workspace,
+) -> None:
+    # [releases] pre_releases: the upcoming 10.4 fixed in 10.4.0, 10.3 had the code, so did
+    # 10.4.0's betas; a project that publishes none (the default, as above) has none to name.
+    config = ws.root / "releasekit.toml"
+    config.write_text(
+        config.read_text().replace("[releases]\n", "[releases]\npre_releases = true\n")
+    )
+    _, body = render_for(ws)
+    assert "    10.4: 10.4.0 pre-releases affected, fixed in 10.4.0" in body
+    assert "    10.3: 10.3.0 to 10.3.2 affected, fixed in 10.3.3" in body
+    fixed = {"10.4": "10.4.0", "10.3": "10.3.3"}
+    assert announced_lines(fixed, pre_releases=True)[1] == AnnouncedLine(
+        "10.4", "10.4.0 pre-releases", "10.4.0"
+    )
+    assert announced_lines(fixed)[1] == AnnouncedLine("10.4", "", "10.4.0")
+
+
 def test_the_announcement_of_lines_of_major_versions(ws: Workspace) -> None:
     # undici's lines (line_parts = 1): on the line 7, every release before 7.3.1 is affected.
     settings = load_config(ws.root)
@@ -182,7 +201,7 @@ def test_the_announcement_of_lines_of_major_versions(ws: Workspace) -> None:
     context = announcement_context(settings, RELEASED, [shown])
     _, body = render_announcement(render.environment(settings.templates_dir), context)
     for expected in (
-        "    8: 8.0.0 pre-releases affected, fixed in 8.0.0",
+        "    8: fixed in 8.0.0",
         "    7: 7.0.0 to 7.3.0 affected, fixed in 7.3.1",
         "    6: 6.0.0 to 6.21.2 affected, fixed in 6.21.3",
     ):
@@ -708,7 +727,7 @@ def test_the_first_affected_release_is_spelt_as_the_fixed_version() -> None:
     assert announced_lines(fixed) == [
         AnnouncedLine("7", "7.0.0 to 7.3.0", "7.3.1"),
         AnnouncedLine("10.3", "10.3.0 to 10.3.2", "10.3.3"),
-        AnnouncedLine("10.4", "10.4.0 pre-releases", "10.4.0"),  # (10.3 had the code)
+        AnnouncedLine("10.4", "", "10.4.0"),
         AnnouncedLine("16", "16.0 to 16.2", "16.3"),
         AnnouncedLine("17", "17.0", "17.1"),
     ]

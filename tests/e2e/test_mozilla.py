@@ -42,6 +42,7 @@ def firefox_workspace(tmp_path: Path, product: Product, extra: str = "", **more:
         "upcoming": '"134"',
         "esr": '["128", "115"]',
         "last": "1",
+        "pre_releases": "true",  # (its betas: FIREFOX_134_0b9_RELEASE)
         **more,
     }
     root = workspace(tmp_path, product, BUMPS + extra, **releases)

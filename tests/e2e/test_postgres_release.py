@@ -121,6 +121,7 @@ read_tags = ["REL{{version:_}}"]
 upcoming = "17"
 esr = []
 last = 5
+pre_releases = true
 committer = "Release Bot <release@example.org>"
 {extra}"""
     )

@@ -69,6 +69,7 @@ def workspace(tmp_path: Path, product: Product, extra: str) -> Path:
         upcoming='"3.4"',
         esr="[]",
         last="3",
+        pre_releases="true",  # (its previews and candidates: v3_4_0_preview2)
         committer='"Release Bot <release@example.org>"',
     )
     site = 'site_url = "https://acme.example/security"\n'

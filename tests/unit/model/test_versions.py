@@ -3,6 +3,7 @@ fix (``unfixed``), else guessed from the advisory alone."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from releasekit.model.advisory import Advisory, parse_advisory
@@ -205,7 +206,9 @@ def test_a_line_fixed_in_its_first_release_had_its_pre_releases_affected() -> No
     # CPython's 3.14 (a `prerelease` line, in its betas) fixed in 3.14.0 beside 3.13.3:
     # 3.14.0a1 to 3.14.0rc3 had the bug, and every place said them not affected (line 3.14's
     # range started at 3.14.0), while a gap up to a line (10.3.0 below 10.4.0) took them in.
-    cpython = versions_of({"3.14": "3.14.0", "3.13": "3.13.3"})
+    # So for a project that publishes pre-releases ([releases] pre_releases).
+    published = functools.partial(versions_of, pre_releases=True)
+    cpython = published({"3.14": "3.14.0", "3.13": "3.13.3"})
     assert cpython.affected_list == ["3.14.0 pre-releases", "3.13.0 – 3.13.2"]
     line = cpython.ranges()[0]
     assert (line.first, line.below, line.upgrade, line.supported) == (
@@ -218,33 +221,66 @@ def test_a_line_fixed_in_its_first_release_had_its_pre_releases_affected() -> No
     assert "3.14.0" not in line and "3.13.9" not in line
     assert cpython.named() == ("3.13.0", "3.13.1", "3.13.2", "3.13.3", "3.14.0")
     # Fixed in a beta, the code there since 3.12.0: the earlier pre-releases.
-    beta = versions_of({"3.14": "3.14.0b2", "3.13": "3.13.3"}, "3.12.0")
+    beta = published({"3.14": "3.14.0b2", "3.13": "3.13.3"}, "3.12.0")
     assert beta.affected_list[0] == "3.14.0 pre-releases before 3.14.0b2"
     assert "3.14.0b1" in beta.ranges()[0] and "3.14.0b2" not in beta.ranges()[0]
     # RustSec's RUSTSEC-2026-0098 (rustls-webpki): 0.104.0-alpha.1 to alpha.5 affected.
-    webpki = versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"})
+    webpki = published({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"})
     assert webpki.affected_list[0] == "0.104.0 pre-releases before 0.104.0-alpha.6"
     assert "0.104.0-alpha.5" in webpki.ranges()[0] and "0.104.0-alpha.6" not in webpki.ranges()[0]
     # PostgreSQL's two numbers, a line of a major version, and a chain of such lines.
-    assert versions_of({"16": "16.0", "15": "15.5"}).affected_list[0] == "16.0 pre-releases"
-    assert versions_of({"8": "8.0.0rc1", "7": "7.3.1"}).ranges()[0].first == "8.0.0.dev0"
-    chain = versions_of({"10.5": "10.5.0", "10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"})
+    assert published({"16": "16.0", "15": "15.5"}).affected_list[0] == "16.0 pre-releases"
+    assert published({"8": "8.0.0rc1", "7": "7.3.1"}).ranges()[0].first == "8.0.0.dev0"
+    chain = published({"10.5": "10.5.0", "10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"})
     assert chain.affected_list[:3] == [
         "10.5.0 pre-releases",
         "10.4.0 pre-releases",
         "10.3.0 pre-releases",
     ]
     # A gap up to the line holds them already (one range, as before).
-    gap = versions_of({"10.4": "10.4.0", "10.2": "10.2.4"})
+    gap = published({"10.4": "10.4.0", "10.2": "10.2.4"})
     assert gap.affected_list == ["after 10.2 – before 10.4", "10.2.0 – 10.2.3"]
     # No sign of the code before the line: none.
-    assert versions_of({"3.14": "3.14.0"}).ranges() == ()
-    assert versions_of({"3.14": "3.14.0", "3.13": "3.13.0"}).ranges() == ()
+    assert published({"3.14": "3.14.0"}).ranges() == ()
+    assert published({"3.14": "3.14.0", "3.13": "3.13.0"}).ranges() == ()
     # Introduced in a pre-release of the line: from there (as before).
-    assert versions_of({"3.14": "3.14.0", "3.13": "3.13.3"}, "3.14.0b1").affected_list == [
+    assert published({"3.14": "3.14.0", "3.13": "3.13.3"}, "3.14.0b1").affected_list == [
         "3.14.0b1 – before 3.14.0"
     ]
     # A line between that `unfixed` leaves out was not released or had the fix: none.
-    assert versions_of({"10.4": "10.4.0", "10.2": "10.2.4"}, None, []).affected_list == [
+    assert published({"10.4": "10.4.0", "10.2": "10.2.4"}, None, []).affected_list == [
         "10.2.0 – 10.2.3"
     ]
+
+
+def test_a_project_without_pre_releases_has_none_of_a_line_fixed_in_its_first_release() -> None:
+    # [releases] pre_releases off (the default): a project that publishes no pre-releases
+    # had no "10.4.0 pre-releases" (no such version exists), as before they were shown.
+    acme = versions_of({"10.4": "10.4.0", "10.3": "10.3.3"})
+    assert acme.affected_list == ["10.3.0 – 10.3.2"]
+    assert [r.first for r in acme.ranges()] == ["10.3.0"]
+    assert acme.named() == ("10.3.0", "10.3.1", "10.3.2", "10.3.3", "10.4.0")
+    assert versions_of({"16": "16.0", "15": "15.5"}).affected_list == ["15.0 – 15.4"]
+    early = versions_of({"10.4": "10.4.0", "10.3": "10.3.3"}, "10.2.0")
+    assert early.affected_list == ["10.3.0 – 10.3.2", "10.2.0 – before 10.3"]
+    # Nor does a line fixed in X.Y.0 pass the code on to the gap above it.
+    chain = versions_of({"10.5": "10.5.0", "10.4": "10.4.0", "10.3": "10.3.0", "10.2": "10.2.4"})
+    assert chain.affected_list == ["10.2.0 – 10.2.3"]
+    # A fix in a pre-release is the proof that the project publishes them: the earlier
+    # ones were affected (RustSec's rustls-webpki, fixed in 0.104.0-alpha.6; 3.14.0b2).
+    webpki = versions_of({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"})
+    assert webpki.affected_list == [
+        "0.104.0 pre-releases before 0.104.0-alpha.6",
+        "0.103.0 – 0.103.11",
+    ]
+    assert "0.104.0-alpha.1" in webpki.ranges()[0] and "0.104.0-alpha.6" not in webpki.ranges()[0]
+    beta = versions_of({"3.14": "3.14.0b2", "3.13": "3.13.3"}, "3.12.0")
+    assert beta.affected_list[0] == "3.14.0 pre-releases before 3.14.0b2"
+    assert "3.14.0b1" in beta.ranges()[0] and "3.14.0b2" not in beta.ranges()[0]
+    assert versions_of({"8": "8.0.0rc1", "7": "7.3.1"}).ranges()[0].first == "8.0.0.dev0"
+    # The setting is part of what is cached: each value gets its own answer.
+    assert (
+        versions_of({"3.14": "3.14.0", "3.13": "3.13.3"}, pre_releases=True).affected_list[0]
+        == "3.14.0 pre-releases"
+    )
+    assert versions_of({"3.14": "3.14.0", "3.13": "3.13.3"}).affected_list == ["3.13.0 – 3.13.2"]

@@ -28,6 +28,8 @@ from releasekit.records.cve_read import read_cve
 from releasekit.records.imported import ImportRefused, lines_of
 from releasekit.records.osv import osv_record
 from releasekit.records.osv_read import read_osv
+from releasekit.site.keys import records_key
+from releasekit.support.errors import ConfigError
 from tests.conftest import advisory_text
 from tests.helpers import csaf
 from tests.helpers.semver import NodeSemver
@@ -152,6 +154,11 @@ def test_the_csaf_documents_of_each_scheme_pass_the_reference_validator(tmp_path
 PYPI = CONFIG + '\n[osv]\necosystem = "PyPI"\npackage = "acme-server"\n'
 
 
+def _pre(config: str) -> str:
+    """``config`` of a project that publishes pre-releases (``[releases] pre_releases``)."""
+    return config.replace("[releases]\n", "[releases]\npre_releases = true\n")
+
+
 TWO = '{ "17" = "17.0", "16" = "16.3" }'  # (PostgreSQL's: 17.0 no SemVer version)
 THREE = '{ "10.4" = "10.4.0", "10.3" = "10.3.3" }'
 
@@ -160,11 +167,17 @@ THREE = '{ "10.4" = "10.4.0", "10.3" = "10.3.3" }'
     ("config", "fixed", "start", "versions", "vers"),
     [
         # SemVer's lowest pre-release of 10.4.0 (OSV's SEMVER, CVE's semver, vers:semver)
-        (CONFIG, THREE, "10.4.0-0", ("10.4.0-0", "semver"), "vers:semver/>=10.4.0-0|<10.4.0"),
+        (_pre(CONFIG), THREE, "10.4.0-0", ("10.4.0-0", "semver"), "vers:semver/>=10.4.0-0|<10.4.0"),
         # PyPI's: PEP 440's lowest, 10.4.0.dev0 (the CVE record and CSAF as SemVer still)
-        (PYPI, THREE, "10.4.0.dev0", ("10.4.0-0", "semver"), "vers:semver/>=10.4.0-0|<10.4.0"),
+        (
+            _pre(PYPI),
+            THREE,
+            "10.4.0.dev0",
+            ("10.4.0-0", "semver"),
+            "vers:semver/>=10.4.0-0|<10.4.0",
+        ),
         # two numbers: no SemVer version, so python and pypi, as spelt (OSV: SEMVER's 17.0.0)
-        (MAJOR, TWO, "17.0.0-0", ("17.0.dev0", "python"), "vers:pypi/>=17.0.dev0|<17.0"),
+        (_pre(MAJOR), TWO, "17.0.0-0", ("17.0.dev0", "python"), "vers:pypi/>=17.0.dev0|<17.0"),
     ],
 )
 def test_a_line_fixed_in_its_first_release_has_a_range_from_its_lowest_pre_release(
@@ -172,7 +185,10 @@ def test_a_line_fixed_in_its_first_release_has_a_range_from_its_lowest_pre_relea
 ) -> None:
     # CPython's 3.14 in its betas, fixed in 3.14.0 beside 3.13.3: every record said its
     # pre-releases (3.14.0a1 to 3.14.0rc3) were not affected (no range; the CVE record
-    # listed 3.14.0 alone, unaffected).
+    # listed 3.14.0 alone, unaffected). So for a project that publishes pre-releases; one
+    # that does not ([releases] pre_releases off) has none, and no range for them.
+    plain, _ = _records(config.replace("pre_releases = true\n", ""), fixed=fixed)
+    assert not any(v.get("lessThan") == fixed.split('"')[3] for v in _versions(plain))
     record, document = _records(config, fixed=fixed)
     first = _versions(record)[0]
     assert (first["version"], first["versionType"], first["status"]) == (*versions, "affected")
@@ -225,3 +241,17 @@ def _write_json(document: dict[str, Any]) -> Path:
     path = folder / "document.json"
     path.write_text(json.dumps(document))
     return path
+
+
+def test_pre_releases_changes_the_records_key_only_when_set() -> None:
+    """``[releases] pre_releases`` changes every record of a line fixed in X.Y.0, so it is
+    in the records key (and the site's global key built on it); unset or false, the key is
+    as before the setting, so that no site built then is made again."""
+    keys = {
+        text: records_key(parse_config(text, Path("/ws")))
+        for text in (CONFIG, _pre(CONFIG), _pre(CONFIG).replace("= true", "= false"))
+    }
+    assert keys[CONFIG] == keys[_pre(CONFIG).replace("= true", "= false")]
+    assert keys[CONFIG] != keys[_pre(CONFIG)]
+    with pytest.raises(ConfigError, match=r"releasekit.toml:\d+: releases.pre_releases"):
+        parse_config(_pre(CONFIG).replace("= true", '= "yes"'), Path("/ws/releasekit.toml"))

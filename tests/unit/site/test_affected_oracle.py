@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
@@ -241,7 +242,8 @@ NAMED = [
     # a line fixed in its first release (CPython's 3.14, a `prerelease` line, in 3.14.0) or a
     # pre-release of it: its earlier pre-releases had the code (introduced before, or the
     # line below affected): "10.4.0 pre-releases", as a gap up to it takes them in; through
-    # a chain of such lines, and not past a line between that `unfixed` leaves out
+    # a chain of such lines, and not past a line between that `unfixed` leaves out (fixed
+    # in X.Y.0: only when the project publishes pre-releases, `[releases] pre_releases`)
     Case({"10.4": "10.4.0", "10.3": "10.3.3"}, None, None, _releases("minor")),
     Case({"10.4": "10.4.0b2", "10.3": "10.3.3"}, "10.2.0", None, _releases("minor")),
     Case({"10.5": "10.5.0", "10.4": "10.4.0rc1", "10.2": "10.2.4"}, None, None, _releases("minor")),
@@ -522,12 +524,13 @@ def _named(entry: dict[str, Any], osv: dict[str, Any], cve: dict[str, Any]) -> s
 
 
 def ask_everyone(
-    site: Path, cases_by_id: dict[str, Case], semver: NodeSemver
+    site: Path, cases_by_id: dict[str, Case], semver: NodeSemver, pre_releases: bool = False
 ) -> tuple[int, dict[str, list[str]]]:
     """Ask each reader about each relevant version of each advisory: (questions, the
     disagreements by record kind, each as "ID V: reader=answer ..."). A version a reader
     cannot place (7.1.5.1 beside SemVer ranges: none of the versions the record declares)
-    is left out of its answers, and counted under ``unplaceable``."""
+    is left out of its answers, and counted under ``unplaceable``. ``pre_releases``: the
+    site's project publishes pre-releases (``[releases] pre_releases``)."""
     index = {e["id"]: e for e in json.loads((site / "advisories.json").read_text())["advisories"]}
     pages: dict[str, set[str]] = {}  # version -> the advisories its page lists
     said = json.loads((site / "versions.json").read_text())
@@ -552,7 +555,8 @@ def ask_everyone(
         items = page_items(html, "Affected versions")
         fixed = [f for f in page_items(html, "Fixed versions") if f[0].isdigit()]
         named = _named(entry, osv, cve)
-        releases = versions_of(case.fixed, case.introduced, case.unfixed).named()
+        found = versions_of(case.fixed, case.introduced, case.unfixed, pre_releases=pre_releases)
+        releases = found.named()
         candidates = {n for v in named for n in _neighbours(v)}  # (pre-releases)
         if case.introduced is not None:  # (also when no record names it)
             candidates |= {case.introduced, *_neighbours(case.introduced)}
@@ -587,7 +591,8 @@ def ask_everyone(
                     wrong.setdefault(kind, []).append(f"{ident} {version}: {shown} {case}")
             if _has_fix(case, version) and any(said.values()):  # (None: counted above)
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
-            known = _introduced_truth(case, version, partial(reference, osv, entry, releases))
+            ref = partial(reference, osv, entry, releases)
+            known = _introduced_truth(case, version, ref, pre_releases)
             if known is not None and any(answer is not known for answer in said.values()):
                 wrong.setdefault("truth", []).append(f"{ident} {version}: {shown} {case}")
     return asked, wrong, unplaceable
@@ -652,12 +657,16 @@ def _in_line(line: str, version: str) -> bool:
     return _v(version).release[:width] == (*_v(line).release, 0)[:width]
 
 
-def _introduced_truth(case: Case, version: str, reference: Callable[[str], bool]) -> bool | None:
+def _introduced_truth(
+    case: Case, version: str, reference: Callable[[str], bool], pre_releases: bool = False
+) -> bool | None:
     """Whether ``version`` is affected as ``introduced`` alone says it, when it says: no
     version before it is; with it a pre-release (10.3.1rc1), one from it up to its release
     (10.3.1) is, unless its line's fix came by then, and is as that release is when its line
-    has no fix (``reference``: that release's answer, a range between fixed lines). None:
-    ``introduced`` does not settle it."""
+    has no fix (``reference``: that release's answer, a range between fixed lines). A
+    pre-release of a line fixed in its first release is, before the fix, when the project
+    publishes pre-releases (``pre_releases``) or the fix is one. None: ``introduced`` does
+    not settle it."""
     if case.introduced is None:
         return None
     start = _v(case.introduced)
@@ -672,6 +681,7 @@ def _introduced_truth(case: Case, version: str, reference: Callable[[str], bool]
             _in_line(line, version)
             and not any(fix.release[width:])
             and release == _v(fix.base_version)
+            and (pre_releases or fix.is_prerelease)  # (else no such version is published)
         ):
             return _v(version) < fix or None  # (from the fix on: as the readers say)
     release = start.base_version
@@ -706,8 +716,11 @@ def _or_none(reader: Callable[[Any, str], bool], record: Any, version: str) -> b
         return UNPLACEABLE
 
 
-def publish_cases(ws: Workspace, generated: list[Case]) -> dict[str, Case]:
-    (ws.root / "releasekit.toml").write_text(CONFIG)
+def publish_cases(
+    ws: Workspace, generated: list[Case], pre_releases: bool = False
+) -> dict[str, Case]:
+    config = CONFIG.replace('esr = ["9.11"]\n', 'esr = ["9.11"]\npre_releases = true\n')
+    (ws.root / "releasekit.toml").write_text(config if pre_releases else CONFIG)
     made = {_write(ws, n, case): case for n, case in enumerate(generated, start=1)}
     publish_at(ws, NOW)
     return made
@@ -719,14 +732,42 @@ def publish_cases(ws: Workspace, generated: list[Case]) -> dict[str, Case]:
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # (a shrink builds sites: minutes)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(cases(), min_size=30, max_size=40))
-def test_every_place_gives_the_same_answer(tmp_path_factory: Any, generated: list[Case]) -> None:
+@given(st.lists(cases(), min_size=30, max_size=40), st.booleans())
+def test_every_place_gives_the_same_answer(
+    tmp_path_factory: Any, generated: list[Case], pre_releases: bool
+) -> None:
     ws = Workspace(tmp_path_factory.mktemp("ws"))
-    made = publish_cases(ws, [*NAMED, *generated])
+    made = publish_cases(ws, [*NAMED, *generated], pre_releases)
     with NodeSemver() as semver:
-        asked, wrong, _ = ask_everyone(ws.root / "site", made, semver)
+        asked, wrong, _ = ask_everyone(ws.root / "site", made, semver, pre_releases)
     assert asked > 20 * len(made)
     assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
+
+
+@pytest.mark.parametrize("pre_releases", [False, True])
+def test_the_pre_releases_of_a_line_fixed_in_its_first_release(
+    tmp_path: Path, pre_releases: bool
+) -> None:
+    """``[releases] pre_releases``: a project that publishes pre-releases had those of a
+    line fixed in X.Y.0 affected ("10.4.0 pre-releases"); one that does not had none (no
+    such version exists), but a line fixed in a pre-release (10.4.0b2) still had the earlier
+    ones. Every reader agrees either way, and ``introduced`` settles them."""
+    shapes = [case for case in NAMED if case.versions == _releases("minor")]
+    ws = Workspace(tmp_path)
+    made = publish_cases(ws, shapes, pre_releases)
+    site = ws.root / "site"
+    with NodeSemver() as semver:
+        asked, wrong, _ = ask_everyone(site, made, semver, pre_releases)
+    assert asked > 20 * len(made)
+    assert wrong == {}, {kind: (len(found), found[:3]) for kind, found in wrong.items()}
+    said = {}
+    for ident, case in made.items():
+        html = (site / "advisories" / f"{ident}.html").read_text()
+        said[tuple(case.fixed.items())] = page_items(html, "Affected versions")
+    at_release = said[(("10.4", "10.4.0"), ("10.3", "10.3.3"))]
+    assert ("10.4.0 pre-releases" in at_release) is pre_releases, at_release
+    in_beta = said[(("10.4", "10.4.0b2"), ("10.3", "10.3.3"))]
+    assert "10.4.0 pre-releases before 10.4.0b2" in in_beta, in_beta
 
 
 def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path) -> None:
