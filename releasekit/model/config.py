@@ -197,7 +197,8 @@ class ReleasesSettings:
         "PostgreSQL's 17beta2, Kubernetes' v1.31.0-alpha.1): then a line fixed in its first "
         'release had them affected when the code was there before it ("3.14.0 pre-releases" '
         "on the pages and in the announcement, a range from 3.14.0.dev0 in the records). Off, "
-        "only a line fixed in a pre-release (0.104.0-alpha.6) has its earlier ones affected.",
+        "only a line fixed in a pre-release (0.104.0-alpha.6) has its earlier ones affected. "
+        "`init --repository` sets it when a tag is such a pre-release.",
         False,
     )
     branches: Mapping[str, str] = _doc(

@@ -66,6 +66,7 @@ from releasekit.release.surveylines import (
     after_prerelease,
     beside_prerelease,
     ended,
+    first_pre_release,
     pre_release_on,
     upcoming_line,
 )
@@ -256,6 +257,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     survey.released_at = {
         name: max(by_line[name], key=lambda t: t.version).tag.commit for name in by_line
     }
+    pre = first_pre_release(versions)  # (v3.14.0a1: the project publishes pre-releases)
     survey.table = ReleasesTable(
         remote=facts.remote or "origin",
         branch=branch_pattern,
@@ -271,6 +273,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         # A release of four numbers (Rails' 7.1.5.1) has no SemVer version: every record
         # orders the project's versions by PEP 440, also one that names three-number ones.
         version_scheme="pep440" if any(len(t.version.release) > 3 for t in finals) else "",
+        pre_releases=pre is not None,
     )
 
     # What was inferred, a line each.
@@ -296,6 +299,8 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     if survey.table.version_scheme:
         four = max((t for t in finals if len(t.version.release) > 3), key=lambda t: t.version)
         say(f'version_scheme = "pep440": releases of four numbers, like {four.tag.name}')
+    if pre is not None:
+        say(f"pre_releases = true: a line's first release has pre-releases, like {pre.tag.name}")
     if written == newest.spelling:
         say(f'tag = "{written}": the newest release is {newest.tag.name}')
     else:

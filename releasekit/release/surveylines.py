@@ -111,3 +111,13 @@ def ended(by_line: Mapping[str, Sequence[Tagged]], window: Sequence[str]) -> lis
         return []
     kept = len(since) - since[::-1].index(True)  # up to the oldest line that got one
     return list(window[1 + kept :])
+
+
+def first_pre_release(versions: Sequence[Tagged]) -> Tagged | None:
+    """The newest tag of a pre-release of a line's first release (CPython's v3.14.0a1,
+    Kubernetes' v1.31.0-rc.1, Go's go1.23rc1, PostgreSQL's REL_17_BETA2), or None: the
+    project publishes such pre-releases (``[releases] pre_releases``)."""
+    found = [
+        t for t in versions if t.version.pre is not None and not any(t.version.release[t.parts :])
+    ]
+    return max(found, key=lambda t: (t.version, t.tag.time), default=None)

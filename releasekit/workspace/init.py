@@ -73,6 +73,7 @@ class ReleasesTable:
     last: int = 3
     line_parts: int = 2  # 1: a line is a major version (branches like v7.x)
     version_scheme: str = ""  # "pep440": releases of four numbers (Rails' 7.1.5.1)
+    pre_releases: bool = False  # a line's first release has pre-release tags (v3.14.0a1)
     tags_off_branch: bool = False  # every line's newest release is on no branch (PHP's)
     release_off_branch: bool = False  # and the branches say the next version in development
     bumps: tuple[Bump, ...] = ()

@@ -104,6 +104,12 @@ def test_init_reads_mozillas_tags_and_esr_branches(tmp_path: Path) -> None:
         "esr115"
     ) in output
     assert "esr is a guess" not in output
+    # Its betas are tagged: a line fixed in its first release had them affected.
+    assert "\npre_releases = true" in config
+    assert (
+        "inferred: pre_releases = true: a line's first release has pre-releases, like "
+        "FIREFOX_134_0b9_RELEASE"
+    ) in output
 
 
 def test_init_says_which_lines_release_and_beta_carry(tmp_path: Path) -> None:

@@ -645,3 +645,28 @@ def test_releases_of_four_numbers_make_the_project_s_version_scheme_pep440() -> 
     plain = infer(facts(branches, [t for t in tags if t[0].count(".") == 2]), "clone")
     assert plain.table.version_scheme == ""
     assert not [said for said in plain.inferred if "version_scheme" in said]
+
+
+@pytest.mark.parametrize(
+    ("tags", "shown"),
+    [
+        # CPython's alphas of 3.14 on main, Kubernetes' candidate, Go's, PostgreSQL's beta.
+        (["v3.13.0", "v3.13.1", "v3.14.0a1"], "v3.14.0a1"),
+        (["v1.30.0", "v1.31.0-rc.1", "v1.30.1"], "v1.31.0-rc.1"),
+        (["go1.22.0", "go1.23rc1", "go1.22.1"], "go1.23rc1"),
+        (["REL_16_0", "REL_16_1", "REL_17_BETA2"], "REL_17_BETA2"),
+    ],
+)
+def test_pre_release_tags_of_a_line_make_the_project_publish_pre_releases(
+    tags: list[str], shown: str
+) -> None:
+    """A project that tags pre-releases of a line's first release publishes them: its lines
+    fixed in X.Y.0 had them affected ([releases] pre_releases); one without has none."""
+    survey = infer(facts({"main": tags}, [(tag, "") for tag in tags]), "clone")
+    assert survey.table.pre_releases is True
+    said = f"pre_releases = true: a line's first release has pre-releases, like {shown}"
+    assert said in survey.inferred
+    finals = [tag for tag in tags if tag != shown]
+    plain = infer(facts({"main": finals}, [(tag, "") for tag in finals]), "clone")
+    assert plain.table.pre_releases is False
+    assert not [said for said in plain.inferred if "pre_releases" in said]

@@ -179,3 +179,10 @@ def test_a_four_number_project_s_version_scheme_is_written(tmp_path: Path) -> No
     assert tomllib.loads(text)["releases"]["version_scheme"] == "pep440"
     assert parse_config(text, tmp_path).releases.version_scheme == "pep440"
     assert "version_scheme" not in render_config(tmp_path, Scaffold(), ReleasesTable())
+
+
+def test_a_project_that_tags_pre_releases_has_pre_releases_written(tmp_path: Path) -> None:
+    text = render_config(tmp_path, Scaffold(), ReleasesTable(pre_releases=True))
+    assert tomllib.loads(text)["releases"]["pre_releases"] is True
+    assert parse_config(text, tmp_path).releases.pre_releases is True
+    assert "pre_releases" not in render_config(tmp_path, Scaffold(), ReleasesTable())
