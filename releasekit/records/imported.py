@@ -245,6 +245,20 @@ def _says(
     )
 
 
+def _exact(
+    wanted: list[tuple[Version, Any]],
+    fixed: dict[str, str],
+    introduced: str | None,
+    unfixed: tuple[str, ...] | None,
+) -> bool:
+    """Whether ``wanted`` is what releasekit shows for these, pre-releases and all, both for
+    a project that publishes pre-releases and for one that does not."""
+    return all(
+        wanted == _coverage(fixed, introduced, True, unfixed, True, project)
+        for project in (True, False)
+    )
+
+
 def _coverage(
     fixed: dict[str, str],
     introduced: str | None,
@@ -378,6 +392,14 @@ def released_lines(
     )
     left_out = _between(pairs, fixed, parts) if fixed else ()
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
+    # First a reading that says these versions whether or not the project publishes
+    # pre-releases: a CVE record does not carry `unfixed`, and the guess in its place may
+    # give a line fixed in X.Y.0 pre-releases that the record says were not affected.
+    readings = (None, left_out) if left_out or item.says_gaps else (None,)
+    for introduced in (None, *starts) if item.unfixed is None else ():
+        for lines in readings:
+            if _exact(wanted, fixed, introduced, lines):
+                return fixed, introduced, lines
     for introduced in (None, *starts):
         if item.unfixed is not None:  # (said: no other reading)
             if _says(wanted, fixed, introduced, True, item.unfixed):

@@ -22,10 +22,11 @@ from cvelib.cve_api import CveRecord
 
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import parse_config
+from releasekit.model.versions import versions_of
 from releasekit.records.csaf import csaf_document
 from releasekit.records.cve import cve_record
 from releasekit.records.cve_read import read_cve
-from releasekit.records.imported import ImportRefused, lines_of
+from releasekit.records.imported import ImportRefused, lines_of, released_lines
 from releasekit.records.osv import osv_record
 from releasekit.records.osv_read import read_osv
 from releasekit.site.keys import records_key
@@ -255,3 +256,33 @@ def test_pre_releases_changes_the_records_key_only_when_set() -> None:
     assert keys[CONFIG] != keys[_pre(CONFIG)]
     with pytest.raises(ConfigError, match=r"releasekit.toml:\d+: releases.pre_releases"):
         parse_config(_pre(CONFIG).replace("= true", '= "yes"'), Path("/ws/releasekit.toml"))
+
+
+@pytest.mark.parametrize(
+    ("fixed", "unfixed"),
+    [
+        ('{ "11.0" = "11.0.0", "10.6" = "10.6.2" }', "[]"),
+        ('{ "11.0" = "11.0.0", "10.6" = "10.6.2", "10.4" = "10.4.9" }', '["10.5"]'),
+    ],
+)
+def test_a_cve_record_of_a_pre_release_project_reads_back_as_it_says(
+    fixed: str, unfixed: str
+) -> None:
+    # 11.0 fixed in 11.0.0 above 10.6, with no released line between them recorded
+    # (`unfixed`): 11.0's pre-releases had no code from 10.6 (not its neighbour), so the
+    # record names none of them. The CVE record does not carry `unfixed`: read back without
+    # it, the guess took 10.6 and 11.0 for neighbours and a project that publishes
+    # pre-releases then called 11.0.0rc1 affected, which the record says it was not.
+    settings = parse_config(_pre(CONFIG), Path("/ws"))
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', fixed=fixed, unfixed=unfixed
+    )
+    advisory = parse_advisory(text, PATH, "ACSA")
+    shown = versions_of(advisory.fixed, None, advisory.unfixed, pre_releases=True)
+    assert not any("pre-releases" in said for said in shown.affected_list)
+    record = cve_record(settings, advisory)
+    (item,) = read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
+    found, introduced, lines = released_lines(item)
+    assert found == advisory.fixed
+    read = versions_of(found, introduced, lines, pre_releases=True)
+    assert read.affected_list == shown.affected_list
