@@ -323,6 +323,9 @@ def unwritable(state_dir: Path) -> str | None:
         folder = folder.parent
     if not folder.is_dir():
         return f"{folder} is no directory: the lift journals every step it takes in {state_dir}"
+    for each in wanted:  # (a folder there takes writes, but no journal opens in it)
+        if not each.is_file():
+            return f"{each} is no file: the lift journals every step it takes there"
     for each in (*wanted, folder):
         mode = os.W_OK | (os.X_OK if each.is_dir() else os.R_OK)
         if not os.access(each, mode):

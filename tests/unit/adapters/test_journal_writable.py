@@ -43,3 +43,15 @@ def test_a_journal_or_folder_that_cannot_be_written_is_named(
         monkeypatch.setattr(os, "access", lambda p, m: Path(p) != blocked and real(p, m))
         said = journal.unwritable(state)
     assert said == f"{blocked} cannot be written: the lift journals every step it takes there"
+
+
+@pytest.mark.parametrize("name", ["journal.sqlite3", "journal.sqlite3-wal"])
+def test_a_folder_where_the_journal_should_be_is_named(tmp_path: Path, name: str) -> None:
+    # A folder takes writes (access() says so), but no journal opens there: the lift
+    # passed the preflight and stopped at its first step, at the instant itself.
+    state = tmp_path / ".releasekit"
+    (state / name).mkdir(parents=True)
+    with pytest.raises(journal.JournalError):
+        journal.Journal.open(state)
+    said = journal.unwritable(state)
+    assert said == f"{state / name} is no file: the lift journals every step it takes there"
