@@ -327,6 +327,8 @@ def _chain(
             flags = (unfixed is None, pre_releases)
             newer = _prereleases(newer_key, newer, older_key, older, had, intro, *flags)
             fixes[index] = (newer_key, newer)
+        if not pre_releases and release_key(newer.fixed) == _key(newer_key[: _width(newer.line)]):
+            reached = False  # (fixed in X.Y.0, whose pre-releases do not exist: no code)
         had = reached or newer.first_affected is not None
         gaps[:0] = found
     return tuple(gaps)

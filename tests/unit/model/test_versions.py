@@ -284,3 +284,18 @@ def test_a_project_without_pre_releases_has_none_of_a_line_fixed_in_its_first_re
         == "3.14.0 pre-releases"
     )
     assert versions_of({"3.14": "3.14.0", "3.13": "3.13.3"}).affected_list == ["3.13.0 – 3.13.2"]
+
+
+def test_a_gap_up_to_a_line_fixed_in_its_first_release_passes_no_code_on() -> None:
+    # [releases] pre_releases off: 10.4 fixed in 10.4.0 had no affected version, whether
+    # the line below it (10.3) is a fixed one or one a gap holds; either way the gap above
+    # it (10.5) had no code from it. With 10.3 in a gap, 10.5 was called affected.
+    fixed = {"10.3": "10.3.4"}, {"10.2": "10.2.4"}
+    for below in fixed:
+        found = versions_of({"10.6": "10.6.2", "10.4": "10.4.0", **below})
+        assert not any(g.after == "10.4" for g in found.gaps), found.affected_list
+        assert not any("10.5.0" in r for r in found.ranges())
+    # A project that publishes pre-releases had 10.4.0's affected, which pass it on.
+    for below in fixed:
+        found = versions_of({"10.6": "10.6.2", "10.4": "10.4.0", **below}, pre_releases=True)
+        assert any("10.5.0" in r for r in found.ranges()), found.affected_list
