@@ -126,7 +126,9 @@ class Versions:
         for fix in self.lines:
             if fix.first_affected is None:
                 continue
-            if is_lowest_pre_release(fix.first_affected):  # (a line fixed in its first release)
+            # (a line fixed in its first release; not one from its 10.4.0.dev0 to 10.4.2)
+            ends = release_key(fix.fixed) <= release_of(release_key(fix.first_affected))
+            if is_lowest_pre_release(fix.first_affected) and ends:
                 said = prereleases_text(fix)
             elif fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
                 said = f"{fix.first_affected} – before {fix.fixed}"

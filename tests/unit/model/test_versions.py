@@ -299,3 +299,19 @@ def test_a_gap_up_to_a_line_fixed_in_its_first_release_passes_no_code_on() -> No
     for below in fixed:
         found = versions_of({"10.6": "10.6.2", "10.4": "10.4.0", **below}, pre_releases=True)
         assert any("10.5.0" in r for r in found.ranges()), found.affected_list
+
+
+def test_introduced_in_the_lowest_pre_release_names_the_releases_after_it() -> None:
+    # `introduced = "10.4.0.dev0"` (PEP 440's first development release of 10.4.0) and a
+    # fix in 10.4.2: 10.4.0 and 10.4.1 were affected, but the page said "10.4.0
+    # pre-releases before 10.4.2", as if no release were.
+    found = versions_of({"10.4": "10.4.2"}, "10.4.0.dev0")
+    assert found.affected_list == ["10.4.0.dev0 – 10.4.1"]
+    assert "10.4.1" in found.ranges()[0]
+    major = versions_of({"8": "8.2.0"}, "8.0.0.dev0")  # (line 8: no last release known)
+    assert major.affected_list == ["8.0.0.dev0 – before 8.2.0"]
+    # Up to the line's first release (or a pre-release of it), they are its pre-releases.
+    assert versions_of({"10.4": "10.4.0rc2"}, "10.4.0.dev0").affected_list == [
+        "10.4.0 pre-releases before 10.4.0rc2"
+    ]
+    assert versions_of({"10.4": "10.4.0"}, "10.4.0.dev0").affected_list == ["10.4.0 pre-releases"]
