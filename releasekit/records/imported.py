@@ -191,9 +191,11 @@ def version(value: Any, source: str, pointer: str) -> str:
     if lowest is not None:
         return lowest_pre_release(lowest["version"])
     try:
-        Version(value)
+        parsed = Version(value)
     except (InvalidVersion, ValueError):
         raise ImportRefused(source, pointer, "is not a version releasekit can order") from None
+    if parsed.epoch or parsed.local is not None:  # (an advisory file refuses them too)
+        raise ImportRefused(source, pointer, "has an epoch (1!) or a local part (+): no release")
     return value.strip()
 
 

@@ -287,3 +287,17 @@ def test_a_gap_left_out_is_taken_as_none_only_from_a_record_that_says_gaps() -> 
     record["database_specific"]["fixed"] = {"10.3": "10.3.3", "9.11": "9.11.9"}
     (now,) = read_osv(record, "r.json")
     assert released_lines(now)[2] == ()  # (said: no line between them left without it)
+
+
+@pytest.mark.parametrize("fixed", ["1!16.3.0", "16.3.0+build1"])
+def test_a_version_with_an_epoch_or_a_local_part_is_refused_saying_so(fixed: str) -> None:
+    # An advisory file refuses them (no release is spelt so); the import refused them too,
+    # but only at the end, as ranges that "cannot be recorded", without saying why.
+    record = {
+        "id": "GHSA-xxxx-xxxx-xxxx",
+        "modified": "2026-10-13T14:00:07Z",
+        "published": "2026-10-13T14:00:07Z",
+        "affected": [_entry("16", "16.0.0", fixed, A)],
+    }
+    with pytest.raises(ImportRefused, match=r"fixed: has an epoch \(1!\) or a local part"):
+        read_osv(record, "r.json")
