@@ -163,14 +163,15 @@ def _semver(version: str) -> str | None:
 def _enumerated(
     spans: list[tuple[list[dict[str, str]], dict[str, Any]]], named: tuple[str, ...]
 ) -> list[dict[str, Any]]:
-    """The entries of a record whose versions SemVer cannot spell (Rails' 7.1.5.1,
-    PostgreSQL's 16.3, a post-release): no range orders them (a SEMVER range needs SemVer
-    versions, an ECOSYSTEM one an ecosystem), so each entry lists the releases it affects
-    that the advisory names (each has a version page), oldest first, in ``versions``; its
-    range, as the advisory spells it and in PEP 440's order, is in its
-    ``database_specific.range`` (what an import reads back). Beside the list, a SEMVER
-    range from and to SemVer's least version at or after each end (:func:`_at_least`) holds
-    the SemVer releases the advisory does not name (Rails' 7.1.3 from 7.0.0 to 7.2.2.1)."""
+    """The entries of a record whose versions SemVer cannot spell (Rails' 7.1.5.1, a
+    post-release; PostgreSQL's 16.3 is its 16.3.0, see :func:`_semver`): no range orders
+    them (a SEMVER range needs SemVer versions, an ECOSYSTEM one an ecosystem), so each
+    entry lists the releases it affects that the advisory names (each has a version page),
+    oldest first, in ``versions``; its range, as the advisory spells it and in PEP 440's
+    order, is in its ``database_specific.range`` (what an import reads back). Beside the
+    list, a SEMVER range from and to SemVer's least version at or after each end
+    (:func:`_at_least`) holds the SemVer releases the advisory does not name (Rails' 7.1.3
+    from 7.0.0 to 7.2.2.1)."""
     entries = []
     for inside, (events, specific) in zip(_listed(spans, named), spans, strict=True):
         entry: dict[str, Any] = {"versions": inside}
