@@ -5,7 +5,6 @@ made where there was none, and a lift writing in another terminal holds none of 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,8 @@ import time_machine
 from releasekit.adapters.journal import JOURNAL_NAME
 from tests.e2e.test_embargo import EMBARGO, Release
 from tests.helpers.repos import git
-from tests.unit.adapters.test_journal import OLD_SCHEMA, header
+from tests.unit.adapters.test_journal import header
+from tests.unit.adapters.test_journal import old_journal as made_before
 from tests.unit.adapters.test_journal_reading import writer_holding
 
 READERS = {
@@ -30,19 +30,8 @@ RUN = {"run": "run-1", "ids": ["ACSA-2026-0001"], "instant": "2026-12-01T14:00:0
 
 def old_journal(release: Release, steps: list[tuple[str, str, dict[str, object]]]) -> Path:
     """A journal as releasekit made it before it wrote its identity, holding ``steps``."""
-    state = release.root / ".releasekit"
-    state.mkdir(mode=0o700, exist_ok=True)
-    path = state / JOURNAL_NAME
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(OLD_SCHEMA)
-    for key, status, detail in steps:
-        db.execute(
-            "INSERT INTO steps VALUES (?, ?, ?, 1, '2026-11-28T10:00:00+00:00')",
-            (key, status, json.dumps(detail)),
-        )
-    db.close()
-    return path
+    rows = tuple((k, status, json.dumps(d), "2026-11-28T10:00:00+00:00") for k, status, d in steps)
+    return made_before(release.root / ".releasekit", rows)
 
 
 def journal_files(release: Release) -> dict[str, tuple[bytes, int]]:

@@ -235,6 +235,26 @@ CREATE TABLE IF NOT EXISTS steps (
 """
 
 
+def old_journal(
+    state: Path,
+    steps: tuple[tuple[str, str, str, str], ...] = (
+        ("mail/a", "done", '{"message_id": "<x@y>"}', "2026-12-01T14:00:00Z"),
+    ),
+) -> Path:
+    """A journal in ``state`` as releasekit made it before it wrote its identity (the file
+    created in place, the table added to it), holding ``steps``: (key, status, detail as
+    JSON, updated), each tried once."""
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = state / JOURNAL_NAME
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(OLD_SCHEMA)
+    db.executemany("INSERT INTO steps VALUES (?, ?, ?, 1, ?)", steps)
+    db.close()
+    assert header(path) == (0, 0)
+    return path
+
+
 def header(path: Path) -> tuple[int, int]:
     db = sqlite3.connect(path)
     try:
@@ -292,17 +312,7 @@ def test_a_journal_that_is_not_whole_is_bad_input_and_left_as_it_is(
 
 
 def test_a_journal_made_before_its_identity_opens_and_gets_it(tmp_path: Path) -> None:
-    # As releasekit made it before: the file created in place, the table added to it.
-    path = tmp_path / JOURNAL_NAME
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(OLD_SCHEMA)
-    db.execute(
-        "INSERT INTO steps VALUES ('mail/a', 'done', '{\"message_id\": \"<x@y>\"}', 1, ?)",
-        ("2026-12-01T14:00:00Z",),
-    )
-    db.close()
-    assert header(path) == (0, 0)
+    path = old_journal(tmp_path)
     with Journal.open(tmp_path) as journal:
         assert journal.is_done("mail/a")
         journal.start("mail/b", NOW)

@@ -16,23 +16,7 @@ import pytest
 
 from releasekit.adapters.journal import APPLICATION_ID, FORMAT, JOURNAL_NAME, Journal
 from releasekit.support.errors import EXIT_BAD_INPUT, JournalDamaged, JournalError
-from tests.unit.adapters.test_journal import NOW, OLD_SCHEMA, header
-
-
-def old_journal(state: Path) -> Path:
-    """A journal as releasekit made it before it wrote its identity, with one step done."""
-    state.mkdir(mode=0o700, exist_ok=True)
-    path = state / JOURNAL_NAME
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(OLD_SCHEMA)
-    db.execute(
-        "INSERT INTO steps VALUES ('mail/a', 'done', '{\"message_id\": \"<x@y>\"}', 1, ?)",
-        ("2026-12-01T14:00:00Z",),
-    )
-    db.close()
-    assert header(path) == (0, 0)
-    return path
+from tests.unit.adapters.test_journal import NOW, header, old_journal
 
 
 def files(state: Path) -> dict[str, tuple[bytes, int]]:

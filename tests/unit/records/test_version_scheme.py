@@ -14,15 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from click.testing import Result
-from cvelib.cve_api import CveRecord
 from packaging.version import Version
 
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import Settings, parse_config
-from releasekit.records import check, csaf_document, cve_record
+from releasekit.records import check
 from releasekit.site.keys import records_key
 from releasekit.support.errors import AdvisoryError, ConfigError
 from releasekit.workspace.files import load_advisories
@@ -30,6 +28,8 @@ from tests.conftest import Workspace, advisory_text
 from tests.helpers import csaf
 from tests.helpers.semver import NodeSemver
 from tests.helpers.sites import CONFIG
+from tests.unit.records.test_version_types import _ranges, _versions
+from tests.unit.records.test_version_types import _records as records_of
 
 PATH = Path("advisories/ACSA-2026-0001.md")
 
@@ -45,23 +45,8 @@ def _settings(scheme: str | None) -> Settings:
 
 
 def _records(scheme: str | None, **fields: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    settings = _settings(scheme)
-    text = advisory_text(released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', **fields)
-    advisory = parse_advisory(text, PATH, "ACSA")
-    record = cve_record(settings, advisory)
-    schema = json.loads(Path(CveRecord.Schemas.V5_SCHEMA).read_text())
-    jsonschema.Draft7Validator(schema).validate(record)
-    return record, csaf_document(settings, advisory)
-
-
-def _versions(record: dict[str, Any]) -> list[dict[str, Any]]:
-    versions: list[dict[str, Any]] = record["containers"]["cna"]["affected"][0]["versions"]
-    return versions
-
-
-def _ranges(document: dict[str, Any]) -> list[str]:
-    product = document["product_tree"]["branches"][0]["branches"][0]
-    return [b["name"] for b in product["branches"] if b["category"] == "product_version_range"]
+    """The CVE record (schema-checked) and the CSAF document of an advisory under ``scheme``."""
+    return records_of(_config(scheme), **fields)
 
 
 RAILS = '{ "7.2" = "7.2.3", "7.1" = "7.1.6" }'  # (three numbers, in a four-number project)

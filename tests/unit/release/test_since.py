@@ -27,6 +27,11 @@ def product(tmp_path: Path) -> Product:
     """10.6.0 and 10.6.1 without the fix, 10.6.2 with it, 10.6.3 after."""
     made = Product.create(tmp_path / "product", FILES)
     made.release_line("10.6", ["10.6.0", "10.6.1"])
+    return fixed_in_10_6_2(made)
+
+
+def fixed_in_10_6_2(made: Product) -> Product:
+    """``made`` with the fix on release-10.6, released in 10.6.2, then 10.6.3; published."""
     made.commit("release-10.6", {"src/preview.c": FIXED}, "preview: drop a header")
     for version in ("10.6.2", "10.6.3"):
         made.commit("release-10.6", {"VERSION": f"{version}\n"}, f"Release {version}")
@@ -99,12 +104,7 @@ def test_a_release_where_the_fix_conflicts_stops_the_search_and_says_so(
     made.commit("release-10.6", {"src/preview.c": around}, "preview: change the code near")
     made.commit("release-10.6", {"VERSION": "10.6.1\n"}, "Release 10.6.1")
     made.tag("v10.6.1", "release-10.6")
-    made.commit("release-10.6", {"src/preview.c": FIXED}, "preview: drop a header")
-    for version in ("10.6.2", "10.6.3"):
-        made.commit("release-10.6", {"VERSION": f"{version}\n"}, f"Release {version}")
-        made.tag(f"v{version}", "release-10.6")
-    made.publish("release-10.6")
-    git(made.clone, "fetch", "-q", "--tags", "origin")
+    fixed_in_10_6_2(made)
     fix = held(made.fix("v10.6.0", {"src/preview.c": FIXED}, "Drop the header"))
     repo, tagged = releases(made)
     assert since.search(repo, tagged, [fix]) == since.Search("10.6.2", "10.6.1")
