@@ -163,7 +163,9 @@ def changelog_path(value: str) -> str | None:
 
 
 VERSION_NUMBERS = ("major", "minor", "micro")  # a bump format's numbers of the version
-PADDED = re.compile(r"0[1-9]")  # a number's width, zero-padded: PHP_VERSION_ID's {minor:02}
+# A number's width, zero-padded (PHP_VERSION_ID's {minor:02}), in decimal or in hex, lower or
+# upper case (Redis' REDIS_VERSION_NUM 0x00070401: {major:04x}{minor:02x}{micro:02x}).
+PADDED = re.compile(r"0[1-9][xX]?")
 
 
 def bump_format(value: str) -> str | None:
@@ -171,13 +173,14 @@ def bump_format(value: str) -> str | None:
     ``{micro}``: CPython's ``#define PY_MICRO_VERSION 13``, Django's ``VERSION = ({major},
     {minor}, {micro}, "final", 0)``), each at most once, plain, and text between two, or a
     number zero-padded to a width (PHP's ``PHP_VERSION_ID {major}{minor:02}{micro:02}``,
-    80314) right after another; and
+    80314), in decimal or hex (Redis' ``0x{major:04x}{minor:02x}{micro:02x}``), right after
+    another; and
     at most once the release date, ``{date}``, with a strftime format if any (OpenSSL's
     ``RELEASE_DATE="{date:%-d %b %Y}"``, "3 Sep 2024")."""
     names = ("version", *VERSION_NUMBERS)
     braces = (
         "only {version}, {major}, {minor}, {micro} or {date} may appear in braces "
-        "(a number zero-padded as {minor:02})"
+        "(a number zero-padded as {minor:02}, or in hex as {minor:02x})"
     )
     fields = _fields(value)
     if fields is None:

@@ -89,7 +89,9 @@ class BumpSettings:
         "`[[releases.bump]]` per line of a file; Django's "
         '`VERSION = ({major}, {minor}, {micro}, "final", 0)`), with text between two '
         "unless the second is zero-padded to a width (PHP's `#define PHP_VERSION_ID "
-        "{major}{minor:02}{micro:02}`, 80314 for 8.3.14): the release commit "
+        "{major}{minor:02}{micro:02}`, 80314 for 8.3.14), in decimal or in hex (Redis' "
+        "`#define REDIS_VERSION_NUM 0x{major:04x}{minor:02x}{micro:02x}`, 0x00070401 for "
+        "7.4.1; `X` for upper-case digits): the release commit "
         "replaces the current version by the next, "
         "and the file must contain it written so exactly once (or the next version, as nginx "
         "writes it right after a release: then it is left as it is). `{version}` may say the "

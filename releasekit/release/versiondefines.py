@@ -2,7 +2,9 @@
 say a version other than whole, each a format of its own beside the header's whole-version
 line: its last number alone (Node's ``#define NODE_PATCH_VERSION 1``, PHP's
 ``PHP_RELEASE_VERSION``), its numbers packed into one integer, zero-padded (nginx's
-``#define nginx_version 1026002``, PHP's ``PHP_VERSION_ID 80315``), or its minor and micro
+``#define nginx_version 1026002``, PHP's ``PHP_VERSION_ID 80315``) or a byte each in hex
+(Redis' ``#define REDIS_VERSION_NUM 0x00070401``, curl's ``LIBCURL_VERSION_NUM 0x080b00``),
+or its minor and micro
 under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``); and the
 flags set to 1 that a release may set (Node's ``#define NODE_VERSION_IS_RELEASE 1``, 0
 between releases). Apart from those, the line a header says in defines of its major and minor
@@ -65,8 +67,9 @@ def _one_define(text: str, value: re.Pattern[str]) -> tuple[str, re.Match[str]] 
 def define_formats(text: str, version: str) -> list[str]:
     """The formats of the defines of the header ``text`` that say ``version`` (of three
     numbers) other than whole: its last number alone (one define), its numbers packed into
-    one integer with minor and micro zero-padded to two or three digits, and its minor and
-    micro after another major, in a string; none when the version has not three numbers."""
+    one integer with minor and micro zero-padded to two or three digits or a byte each in
+    hex, and its minor and micro after another major, in a string; none when the version has
+    not three numbers."""
     numbers = _numbers(version)
     if numbers is None:
         return []
@@ -80,6 +83,9 @@ def define_formats(text: str, version: str) -> list[str]:
         if one is not None:
             spec = f"{{major}}{{minor:0{width}}}{{micro:0{width}}}"
             found.append(one[0].replace(packed, spec))
+    hexed = _hex_format(text, numbers)
+    if hexed is not None:
+        found.append(hexed)
     other = re.compile(rf'^"(?P<major>[0-9]+)\.{minor}\.{micro}(?![0-9]|\.[0-9])[^"]*"$')
     one = _one_define(text, other)
     if one is not None and int(one[1]["major"]) != major:
@@ -87,6 +93,25 @@ def define_formats(text: str, version: str) -> list[str]:
         old = f'"{match["major"]}.{minor}.{micro}'
         found.append(line.replace(old, f'"{match["major"]}.{{minor}}.{{micro}}', 1))
     return found
+
+
+def _hex_format(text: str, numbers: tuple[int, int, int]) -> str | None:
+    """The format of the one define whose value packs ``numbers`` a byte each in hex, the
+    major in what is left (Redis' ``0x00070401`` for 7.4.1 as ``0x{major:04x}{minor:02x}
+    {micro:02x}``), in the define's case; else None."""
+    major, minor, micro = numbers
+    if minor > 0xFF or micro > 0xFF:
+        return None
+    packed = major << 16 | minor << 8 | micro
+    one = _one_define(text, re.compile(r"^0[xX](?P<hex>[0-9a-fA-F]{6,16})$"))
+    if one is None or int(one[1]["hex"], 16) != packed:
+        return None
+    line, match = one
+    digits = match["hex"]
+    kind = "X" if digits != digits.lower() else "x"
+    spec = f"{{major:0{len(digits) - 4}{kind}}}{{minor:02{kind}}}{{micro:02{kind}}}"
+    head, _, tail = line.rpartition(digits)  # (the value ends the line)
+    return head + spec + tail
 
 
 def suffix_line(released: str, developing: str, form: str, development: str) -> tuple[str, str]:

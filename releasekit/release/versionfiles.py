@@ -165,15 +165,19 @@ def _numbers_format(text: str, version: str) -> str | None:
 
 def read_version(text: str, form: str) -> str | None:
     """The version ``text`` says in ``form`` (``{version}``, or ``{major}`` and ``{minor}``
-    with ``{micro}`` or not), when one line says one; else None."""
+    with ``{micro}`` or not, in decimal or hex), when one line says one; else None."""
     pattern = ""
+    bases: dict[str, int] = {}
     for literal, name, parse_spec, _ in string.Formatter().parse(form):
         pattern += re.escape(literal)
         if name == "version":
             pattern += r"(?P<version>[0-9]+(?:\.[0-9]+)+)(?![0-9A-Za-z]|\.[0-9])"
         elif name is not None:  # zero-padded to a width ({minor:02}): that many digits
-            width = int(parse_spec) if parse_spec and parse_spec.isdigit() else 0
-            pattern += rf"(?P<{name}>[0-9]{{{width}}})" if width else rf"(?P<{name}>[0-9]+)"
+            spec = parse_spec or ""
+            bases[name] = 16 if spec.endswith(("x", "X")) else 10  # ({minor:02x}: in hex)
+            digits = "[0-9a-fA-F]" if bases[name] == 16 else "[0-9]"
+            width = int(spec.rstrip("xX")) if spec.rstrip("xX").isdigit() else 0
+            pattern += rf"(?P<{name}>{digits}{{{width}}})" if width else rf"(?P<{name}>{digits}+)"
     found = [m for m in map(re.compile(pattern).search, text.splitlines()) if m is not None]
     if len(found) != 1:
         return None
@@ -182,7 +186,8 @@ def read_version(text: str, form: str) -> str | None:
         return values["version"]
     if "major" not in values or "minor" not in values:
         return None
-    return ".".join(str(int(values[n])) for n in ("major", "minor", "micro") if n in values)
+    numbers = ("major", "minor", "micro")
+    return ".".join(str(int(values[n], bases[n])) for n in numbers if n in values)
 
 
 def text_at(repo: ProductRepo, commit: str, path: str) -> str | None:

@@ -202,7 +202,7 @@ def test_a_bump_format_names_a_known_number(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"releasekit: error: {root}/releasekit.toml:{at}: releases.bump.format: only "
         "{version}, {major}, {minor}, {micro} or {date} may appear in braces "
-        "(a number zero-padded as {minor:02})"
+        "(a number zero-padded as {minor:02}, or in hex as {minor:02x})"
     ]
 
 

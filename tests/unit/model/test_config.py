@@ -415,6 +415,10 @@ def test_a_bump_number_may_be_zero_padded() -> None:
     # that they need no text between them (80314 reads only as 8.3.14).
     (found,) = parse(real(REAL_RELEASES + PHP_BUMP)).releases.bump[2:]
     assert found.format == "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
+    # Redis's REDIS_VERSION_NUM 0x00070401: a byte each in hex, in either case.
+    for hexed in ("0x{major:04x}{minor:02x}{micro:02x}", "0x{major:02X}{minor:02X}{micro:02X}"):
+        text = real(REAL_RELEASES + PHP_BUMP.replace("{major}{minor:02}{micro:02}", hexed))
+        assert parse(text).releases.bump[2].format.endswith(hexed)
     for bad, why in (
         ("{major}{minor}{micro:02}", "must have text between"),
         ("{major}{minor:2}{micro:02}", "only {version}, {major}"),
@@ -422,6 +426,8 @@ def test_a_bump_number_may_be_zero_padded() -> None:
         ("{major}{minor:00}{micro:02}", "only {version}, {major}"),
         ("{version:02}", "only {version}, {major}"),
         ("{major:>2}.{minor}", "only {version}, {major}"),
+        ("{major}{minor:x}{micro:02x}", "only {version}, {major}"),  # hex needs a width
+        ("{major}{minor:02o}{micro:02}", "only {version}, {major}"),
     ):
         (message,) = problems(
             real(REAL_RELEASES + PHP_BUMP.replace("{major}{minor:02}{micro:02}", bad))

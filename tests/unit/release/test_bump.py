@@ -328,6 +328,25 @@ def test_a_number_zero_padded_to_its_width() -> None:
     assert bump_text(real.replace(b"80202", b"802021"), PHP_ID, "8.2.2", "8.2.3")[1] == 0
 
 
+REDIS_NUM = "#define REDIS_VERSION_NUM 0x{major:04x}{minor:02x}{micro:02x}"
+
+
+def test_a_number_in_hex() -> None:
+    # Redis's src/version.h (the real file, tests/fixtures/redis/) says 7.4.1 a byte each
+    # in hex, REDIS_VERSION_NUM 0x00070401: 7.4.9's next is 0x0007040a.
+    real = (REPO_ROOT / "tests" / "fixtures" / "redis" / "version.h-7.4.1").read_bytes()
+    data, count, line = bump_text(real, REDIS_NUM, "7.4.1", "7.4.2")
+    assert (count, line) == (1, 2)
+    assert data == real.replace(b"0x00070401", b"0x00070402")
+    nine = real.replace(b"0x00070401", b"0x00070409")
+    assert bump_text(nine, REDIS_NUM, "7.4.9", "7.4.10")[0] == real.replace(b"0401", b"040a")
+    upper = REDIS_NUM.replace("x}", "X}")
+    assert written(upper, "7.4.10") == "#define REDIS_VERSION_NUM 0x0007040A"
+    # Another version is not this one: 7.4.1 is not 7.4.16 (0x00070410) nor 0.7.1025.
+    assert bump_text(real, REDIS_NUM, "7.4.16", "7.4.17") == (None, 0, 0)
+    assert bump_text(real.replace(b"0401", b"04010"), REDIS_NUM, "7.4.1", "7.4.2")[1] == 0
+
+
 NODE_FLAG = "#define NODE_VERSION_IS_RELEASE 1"
 NODE_DEVELOPMENT = "#define NODE_VERSION_IS_RELEASE 0"
 

@@ -17,10 +17,12 @@ from tests.helpers.nginx import nginx_h
 from tests.helpers.node import node_version_h
 from tests.helpers.paths import REPO_ROOT
 from tests.helpers.php import php_version_h, zend_h
+from tests.helpers.redis import version_h
 
 NGINX_ID = "#define nginx_version      {major}{minor:03}{micro:03}"
 PHP_ID = "#define PHP_VERSION_ID {major}{minor:02}{micro:02}"
 ZEND = '#define ZEND_VERSION "4.{minor}.{micro}"'
+REDIS_NUM = "#define REDIS_VERSION_NUM 0x{major:04x}{minor:02x}{micro:02x}"
 
 
 def test_the_headers_are_found_by_their_names() -> None:
@@ -73,6 +75,19 @@ def test_the_headers_are_found_by_their_names() -> None:
                 "#define PY_MICRO_VERSION        {micro}",
             ],
         ),
+        # Redis: the whole version, and its numbers packed a byte each in hex (0x00070401).
+        (
+            "src/version.h", version_h("7.4.1"), "7.4.1",
+            ['#define REDIS_VERSION "{version}"', REDIS_NUM],
+        ),
+        ("src/version.h", version_h("7.4.1"), "7.4.2", []),  # another version
+        # curl: 8.11.0 as 0x080b00 (the major in two digits), in the case the file writes.
+        (
+            "include/curl/curlver_version.h",
+            "#define LIBCURL_VERSION_NUM 0x080B00\n", "8.11.0",
+            ["#define LIBCURL_VERSION_NUM 0x{major:02X}{minor:02X}{micro:02X}"],
+        ),
+        ("x_version.h", "#define X_NUM 0x080b01\n", "8.11.0", []),  # 8.11.1
         # Not a header: its defines are no version file's.
         ("notes.txt", "#define X_VERSION_ID 80314\n", "8.3.14", []),
         ("x.h", "#define X_VERSION_ID 80314\n#define Y_ID 80314\n", "8.3.14", []),  # which?
@@ -85,6 +100,9 @@ def test_the_formats_of_a_header(path: str, text: str, version: str, expected: l
 def test_a_packed_number_is_read_by_its_widths() -> None:
     assert read_version(nginx_h("1.27.2"), NGINX_ID) == "1.27.2"
     assert read_version(php_version_h("8.5.0", dev=True), PHP_ID) == "8.5.0"
+    assert read_version(version_h("7.4.10"), REDIS_NUM) == "7.4.10"  # 0x0007040a
+    upper = REDIS_NUM.replace("x}", "X}")
+    assert read_version(version_h("7.4.10").replace("0a\n", "0A\n"), upper) == "7.4.10"
 
 
 def test_the_line_that_says_the_suffix_alone_is_moved_with_the_version() -> None:
