@@ -15,7 +15,8 @@ branches and tags as they are (nothing is fetched or written).
   ``branch`` is the pattern that names the most lines that have releases (or come after
   them). Lines are major versions (``line_parts = 1``: line 7 holds 7.x.y) when such
   branches name more of those lines than ``MAJOR.MINOR`` ones do. A line whose branch
-  only another pattern names goes in ``branches``.
+  only another pattern names goes in ``branches``
+  (:mod:`releasekit.release.surveybranches`).
 - **Upcoming**: the newest line after every release that has a branch (when that branch
   carries a pre-release of it, as CPython's 3.14 in its betas, a check tells how to fix the
   development branch too, with ``prerelease``; when the development branch carries a
@@ -45,7 +46,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,14 @@ from packaging.version import Version
 
 from releasekit.adapters.env import Environment
 from releasekit.adapters.git import ProductRepo
-from releasekit.model.checks import fill, line_key, line_of
+from releasekit.model.checks import fill, line_of
+from releasekit.release.surveybranches import branch_line as branch_line
+from releasekit.release.surveybranches import (
+    development_branch,
+    line_patterns,
+    most_lines,
+    unnamed_branches,
+)
 from releasekit.release.surveyfiles import (
     find_bumps,
     find_changelog,
@@ -75,20 +82,8 @@ from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
 from releasekit.workspace.init import ReleasesTable
 
-DEVELOPMENT_BRANCHES = ("main", "master", "unstable", "develop", "development", "trunk")
 STABLE_BRANCHES = ("stable",)  # where a project keeps its newest released line
-RELEASE_BRANCHES = ("release",)  # Mozilla's: the newest line, moved on each merge day
 LAST = 3
-_LINE_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.([0-9]+)(?![0-9]|\.[0-9])")
-_MAJOR_IN_BRANCH = re.compile(r"(?<![0-9.])([0-9]+)\.[xX](?![0-9A-Za-z.])")  # v7.x, 4.x
-_DASHED_LINE = re.compile(r"(?<![0-9.])(?<![0-9]-)([0-9]+)-([0-9]+)(?![0-9]|-[0-9])")  # 7-1-stable
-# PostgreSQL's REL_16_STABLE (a major between underscores) and, before 10, REL9_6_STABLE.
-_UNDERSCORED_MAJOR = re.compile(r"(?<=_)([0-9]+)(?=_)")
-_UNDERSCORED_LINE = re.compile(r"(?<![0-9._])(?<![0-9]_)([0-9]+)_([0-9]+)(?![0-9]|_[0-9])")
-# Ruby's ruby_3_3: two numbers after a word and an underscore, ending the name (ruby_2_0_0
-# and a fix branch ruby_3_3_fix name versions, not lines).
-_TRAILING_UNDERSCORED_LINE = re.compile(r"(?<=[A-Za-z]_)([0-9]+)_([0-9]+)\Z")
-_ESR_MAJOR = re.compile(r"(?<=\Aesr)([0-9]+)\Z")  # Mozilla's esr128: the ESR line 128
 _GLUED_WORD = re.compile(r"(.*\{version(?::.)?\})([a-z]+)(.*)")
 
 
@@ -116,28 +111,6 @@ def _glued(spelling: str, written: str) -> bool:
     return match is not None and match[1] + match[3] == written
 
 
-def branch_line(name: str) -> tuple[str, str] | None:
-    """(pattern, line) of a branch that names a line once, e.g. ("{line}.x", "1.26"), or a
-    line of a major version, e.g. ("v{line}.x", "7")."""
-    found = list(_LINE_IN_BRANCH.finditer(name))
-    majors = list(_MAJOR_IN_BRANCH.finditer(name))
-    dashed = list(_DASHED_LINE.finditer(name))  # Rails' 7-1-stable: {line:-}-stable
-    underscored = list(_UNDERSCORED_LINE.finditer(name))  # REL9_6_STABLE: {line:_}
-    underscored += _TRAILING_UNDERSCORED_LINE.finditer(name)  # ruby_3_3: {line:_}
-    if not found + majors + dashed + underscored and len(re.findall("[0-9]+", name)) == 1:
-        majors = list(_UNDERSCORED_MAJOR.finditer(name))  # REL_16_STABLE, its only number
-        majors += _ESR_MAJOR.finditer(name)  # esr128
-    count = len(found) + len(majors) + len(dashed) + len(underscored)
-    if count != 1 or "{" in name or "}" in name:
-        return None
-    match = (found or majors or dashed or underscored)[0]
-    if any(str(int(number)) != number for number in match.groups()):
-        return None  # "10.03" would not come back from the pattern
-    start, end = match.span(1) if majors else match.span()  # (the major, without its ".x")
-    slot = "{line:-}" if dashed else "{line:_}" if underscored else "{line}"
-    return name[:start] + slot + name[end:], ".".join(match.groups())
-
-
 RECENT_RELEASES = 5  # how many of the newest releases decide the spelling init writes
 
 
@@ -153,8 +126,8 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         )
     # Lines are MAJOR.MINOR unless branches name more of the lines that matter by the major
     # version alone (undici's v6.x and v7.x): then line 7 holds 7.x.y (line_parts = 1).
-    minor, major = (_patterns(finals, facts.branches, parts) for parts in (2, 1))
-    parts = 1 if _most(major[1]) > _most(minor[1]) else 2
+    minor, major = (line_patterns(finals, facts.branches, parts) for parts in (2, 1))
+    parts = 1 if most_lines(major[1]) > most_lines(minor[1]) else 2
     named, scores = major if parts == 1 else minor
     versions = [dataclasses.replace(t, parts=parts) for t in versions]
     finals = [t for t in versions if t.final]
@@ -182,7 +155,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         pattern = None
     by_pattern = sorted(named, key=lambda p: scores[p], reverse=True)
 
-    development = _development_branch(facts, named)
+    development = development_branch(facts, named)
     stable = next(
         (
             name
@@ -352,7 +325,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     older = [name for name in released if name != newest.line][: LAST - 1]
     lasting = [newest.line, *older[: next((n for n, o in enumerate(older) if not branch_of(o)), 2)]]
     used = {*line_branches.values()}
-    unnamed = _unnamed(facts, versions, newest, development, used, lasting)
+    unnamed = unnamed_branches(facts, versions, newest, development, used, lasting)
     if unnamed is not None and branch_of(newest.line) is None:
         check(unnamed)  # (Mozilla's release and beta: the lines to name instead)
     elif gone:
@@ -389,91 +362,6 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     for line, on_none in said.items() if not survey.table.tags_off_branch else ():
         check(line + (off if on_none else ""))
     return survey
-
-
-def _unnamed(
-    facts: Facts, versions: Sequence[Tagged], newest: Tagged, development: str | None,
-    used: set[str], kept: Sequence[str],
-) -> str | None:  # fmt: skip
-    """The check for branches that carry a line no name says (Mozilla's ``release`` the
-    newest release, ``beta`` a pre-release after it): the one branch besides the development
-    branch and those of lines (``used``) that carries the newest release, when it is called
-    ``release``, and the one that carries the newest pre-release after it; None when there
-    is no such branch of the newest release. ``kept``: the lines ``last`` would then count."""
-    others = [name for name in facts.branches if name not in used and name != development]
-
-    def only(tag: Tagged) -> str | None:
-        found = [name for name in others if facts.contains(facts.branches[name], tag.tag.commit)]
-        return found[0] if len(found) == 1 else None
-
-    release = only(newest)
-    if release not in RELEASE_BRANCHES:  # (a feature branch made after it carries it too)
-        return None
-    line = newest.line
-    last = f"last = {len(kept)} ({', '.join(kept)})"
-    said = f"branches: no name says the line of {release}, which carries {newest.tag.name}"
-    previews = [t for t in versions if not t.final and Version(t.line) > Version(line)]
-    preview = max(previews, key=lambda t: t.version) if previews else None
-    beta = only(preview) if preview is not None else None
-    if preview is None or beta is None or beta == release:
-        return (
-            f'{said}: if it carries {line}, set branches = {{ "{line}" = "{release}" }} and '
-            f"{last}, and move it as the branch moves on"
-        )
-    return (
-        f"{said}, nor of {beta}, which carries the pre-release {preview.tag.name}: if they "
-        f'carry {line} and {preview.line}, set branches = {{ "{line}" = "{release}", '
-        f'"{preview.line}" = "{beta}" }}, upcoming = "{preview.line}" and {last}, and move '
-        "them on each merge day"
-    )
-
-
-Score = tuple[int, bool, Version, int, str]
-
-
-def _patterns(
-    finals: Sequence[Tagged], branches: Iterable[str], parts: int
-) -> tuple[dict[str, dict[str, str]], dict[str, Score]]:
-    """The branches that name a line by its first ``parts`` numbers, as pattern -> line ->
-    branch, and the score of each pattern: the most lines that matter (released, or after
-    the newest release); then the pattern of the newest line, of the newest lines; then the
-    plainest name (Node's v20.x over v20.x-staging, where fixes wait to be released)."""
-    released = {line_key(str(t.version), parts) for t in finals}
-    newest_line = line_key(str(max(t.version for t in finals)), parts)
-    named: dict[str, dict[str, str]] = {}
-    for branch in branches:
-        parsed = branch_line(branch)
-        if parsed is not None and len(parsed[1].split(".")) == parts:
-            named.setdefault(parsed[0], {})[parsed[1]] = branch
-
-    def relevant(line: str) -> bool:
-        return line in released or Version(line) > Version(newest_line)
-
-    scores = {
-        pattern: (
-            sum(map(relevant, lines)),
-            newest_line in lines,
-            max(map(Version, lines)),
-            -len(pattern),
-            pattern,
-        )
-        for pattern, lines in named.items()
-    }
-    return named, scores
-
-
-def _most(scores: Mapping[str, Score]) -> int:
-    """How many lines that matter the best of the patterns scored names."""
-    return max((score[0] for score in scores.values()), default=0)
-
-
-def _development_branch(facts: Facts, named: Mapping[str, Mapping[str, str]]) -> str | None:
-    """The remote's default branch unless it names a line; else main, master, unstable..."""
-    line_branches = {branch for lines in named.values() for branch in lines.values()}
-    default = facts.default_branch
-    if default in facts.branches and default not in line_branches:
-        return default
-    return next((name for name in DEVELOPMENT_BRANCHES if name in facts.branches), None)
 
 
 def survey_repository(
