@@ -6,7 +6,9 @@ branches and tags as they are (nothing is fetched or written).
   (``v``, ``release-``, ``redis-``) that names no pre-release (``rc-``). ``tag`` is the
   spelling of the newest release, unless it is a lone odd one among the five newest; every
   other spelling seen goes in ``read_tags``, but the one that glues a word to the version
-  of that one (Mozilla's ``FIREFOX_{version:_}esr_RELEASE``), which is ``esr_tag``.
+  of that one (Mozilla's ``FIREFOX_{version:_}esr_RELEASE``), which is ``esr_tag``. A
+  spelling of another product's tags (wolfSSL's ``tiny-curl-8_4_0`` in curl's clone), and its
+  branches, are left out (:func:`~releasekit.release.tagfacts.foreign_spellings`).
 - **Branch pattern**: a branch names a line when it holds ``MAJOR.MINOR`` once (``1.26.x``,
   ``release-10.3``, ``7.2``; Rails' ``7-1-stable``, as ``{line:-}``), or a line of a major
   version when it holds ``MAJOR.x`` once (undici's ``v7.x``, Express's ``4.x``) or its only
@@ -77,7 +79,14 @@ from releasekit.release.surveylines import (
     pre_release_on,
     upcoming_line,
 )
-from releasekit.release.tagfacts import Facts, Tagged, read_facts, tagged
+from releasekit.release.tagfacts import (
+    Facts,
+    Tagged,
+    foreign_branch,
+    foreign_spellings,
+    read_facts,
+    tagged,
+)
 from releasekit.support.errors import BadInput
 from releasekit.support.words import counted
 from releasekit.workspace.init import ReleasesTable
@@ -118,6 +127,18 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     """The releases table that fits ``facts``; BadInput naming ``where`` when no tag is a
     release. ``upcoming``: the upcoming line as the user gave it, instead of a guess."""
     versions = [t for t in map(tagged, facts.tags) if t is not None]
+    # Another product's tags and branches in the clone (wolfSSL's tiny-curl in curl's) are
+    # left out of all that follows; a check names them.
+    foreign = foreign_spellings(versions)
+    versions = [t for t in versions if t.spelling not in foreign]
+    theirs = sorted(
+        name
+        for name in facts.branches
+        if foreign_branch(facts, name, (branch_line(name) or (None,))[0], foreign)
+    )
+    facts = dataclasses.replace(
+        facts, branches={n: tip for n, tip in facts.branches.items() if n not in theirs}
+    )
     finals = [t for t in versions if t.final]
     if not finals:
         raise BadInput(
@@ -269,6 +290,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():
         say(f'branches: "{name}" = "{branch}" (the pattern names no branch of {name})')
+    for spelling, (one, other) in sorted(foreign.items()):
+        shown = ", ".join(theirs[:3]) + (", ..." if len(theirs) > 3 else "")
+        also = f", and its branches {shown}" if theirs else ""
+        check(
+            f'read_tags: "{spelling}" left out{also}: {one.tag.name} names {one.version} '
+            f"like {other.tag.name} but another commit (another product's tags?)"
+        )
     if survey.table.version_scheme:
         four = max((t for t in finals if len(t.version.release) > 3), key=lambda t: t.version)
         say(f'version_scheme = "pep440": releases of four numbers, like {four.tag.name}')

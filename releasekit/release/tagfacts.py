@@ -5,12 +5,15 @@ dots written as underscores, as curl's ``curl-8_6_0`` and PostgreSQL's ``REL_16_
 a major's pre-release so, PostgreSQL's ``REL_17_BETA2``; with a word in capitals after it,
 Mozilla's ``FIREFOX_133_0_3_RELEASE``), in which spelling. A prefix that
 names a pre-release (curl's release candidates ``rc-8_22_0-1``) makes no version tag: its
-number after the version is no release.
+number after the version is no release. Tags of another product made in the same clone
+(wolfSSL's ``tiny-curl-8_4_0`` in curl's, "tiny-curl: patch set applied on 8.4.0") are none of
+its releases, nor are branches that carry them (:func:`foreign_spellings`).
 :mod:`releasekit.release.survey` infers the ``[releases]`` table from them."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,6 +96,41 @@ def tagged(tag: TagFact) -> Tagged | None:
         return None
     spelling = "{version:_}" if under else "{version}"
     return Tagged(tag, (match["prefix"] or "") + spelling, version)
+
+
+def foreign_spellings(versions: Sequence[Tagged]) -> dict[str, tuple[Tagged, Tagged]]:
+    """The spellings of another product's tags: each that tags a version that a spelling of
+    more tags tags too, at another commit (curl's ``curl-8_4_0`` and wolfSSL's
+    ``tiny-curl-8_4_0``, "tiny-curl: patch set applied on 8.4.0": not an earlier spelling of
+    curl's release). Each with such a pair, its tag first, as a check names them."""
+    counts = Counter(t.spelling for t in versions)
+    by_version: dict[str, list[Tagged]] = {}
+    for item in versions:
+        by_version.setdefault(str(item.version), []).append(item)  # (8.4 is not 8.4.0)
+    found: dict[str, tuple[Tagged, Tagged]] = {}
+    for same in by_version.values():
+        for one in same:
+            for other in same:
+                if (
+                    one.tag.commit != other.tag.commit
+                    and counts[one.spelling] < counts[other.spelling]
+                ):
+                    found.setdefault(one.spelling, (one, other))
+    return found
+
+
+def foreign_branch(
+    facts: Facts, name: str, pattern: str | None, foreign: Mapping[str, tuple[Tagged, Tagged]]
+) -> bool:
+    """Whether the branch ``name`` (named like a line by ``pattern``) is another product's:
+    named like its tags (``tiny-curl-{line:_}`` beside ``tiny-curl-{version:_}``), or
+    carrying one of them (``curl-tiny-7.72``, which holds ``tiny-curl-7_72_0``)."""
+    if pattern is None or not foreign:
+        return False
+    if pattern.replace("{line", "{version") in foreign:
+        return True
+    tip = facts.branches[name]
+    return any(facts.contains(tip, pair[0].tag.commit) for pair in foreign.values())
 
 
 def read_facts(repo: ProductRepo) -> Facts:

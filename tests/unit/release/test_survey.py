@@ -331,6 +331,36 @@ def test_the_same_version_under_two_spellings_takes_the_newer_tag() -> None:
     assert (survey.table.tag, survey.table.read_tags) == ("{version}", ("v{version}",))
 
 
+def test_another_products_tags_and_branches_are_left_out() -> None:
+    # curl's clone holds wolfSSL's tiny-curl: tiny-curl-8_4_0 is "tiny-curl: patch set
+    # applied on 8.4.0", on branch tiny-curl-8_4 (and curl-tiny-7.72 holds
+    # tiny-curl-7_72_0). init took them for an earlier spelling of curl's tags and its
+    # release branches: branch = "tiny-curl-{line:_}", read_tags "tiny-curl-{version:_}".
+    curl = ["curl-7_72_0", "curl-7_79_0", "curl-8_2_0", "curl-8_3_0", "curl-8_4_0"]
+    tags = [(name, "") for name in (*curl, "tiny-curl-7_72_0", "tiny-curl-8_4_0", "curl-8_5_0")]
+    survey = infer(
+        facts(
+            {
+                "master": [*curl, "curl-8_5_0"],
+                "tiny-curl-8_4": ["curl-8_4_0", "tiny-curl-8_4_0"],
+                "tiny-curl-8_2": ["curl-8_2_0"],
+                "curl-tiny-7.72": ["curl-7_72_0", "tiny-curl-7_72_0"],
+            },
+            tags,
+            default="master",
+        ),
+        "clone",
+    )
+    table = survey.table
+    assert (table.tag, table.read_tags, table.branch) == ("curl-{version:_}", (), "release-{line}")
+    assert table.branches == {"8.6": "master"}
+    assert (
+        'read_tags: "tiny-curl-{version:_}" left out, and its branches curl-tiny-7.72, '
+        "tiny-curl-8_2, tiny-curl-8_4: tiny-curl-7_72_0 names 7.72.0 like curl-7_72_0 but "
+        "another commit (another product's tags?)"
+    ) in survey.checks
+
+
 def test_given_upcoming_wins_over_the_guess() -> None:
     survey = infer(
         facts({"unstable": [], "7.2": ["7.2.0"]}, [("7.2.0", "")], default="unstable"),
