@@ -123,13 +123,30 @@ def _glued(spelling: str, written: str) -> bool:
 RECENT_RELEASES = 5  # how many of the newest releases decide the spelling init writes
 
 
+def _written(finals: list[Tagged]) -> tuple[str, Tagged, list[Tagged], Counter[str], int]:
+    """The spelling the project writes now: the newest release's, unless that one is a lone
+    odd tag among the newest releases (urllib3's v2.0.5 after 2.0.0 to 2.0.4); with the
+    newest release, the newest few, their spellings counted, and the most common's count."""
+    newest = max(finals, key=lambda t: (t.version, t.tag.time))
+    recent = sorted(finals, key=lambda t: (t.version, t.tag.time))[-RECENT_RELEASES:]
+    counts = Counter(t.spelling for t in recent)
+    usual, times = counts.most_common(1)[0]
+    lone = counts[newest.spelling] == 1 and times >= 3
+    return (usual if lone else newest.spelling), newest, recent, counts, times
+
+
 def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     """The releases table that fits ``facts``; BadInput naming ``where`` when no tag is a
     release. ``upcoming``: the upcoming line as the user gave it, instead of a guess."""
     versions = [t for t in map(tagged, facts.tags) if t is not None]
-    # Another product's tags and branches in the clone (wolfSSL's tiny-curl in curl's) are
-    # left out of all that follows; a check names them.
-    foreign = foreign_spellings(versions)
+    if not any(t.final for t in versions):
+        raise BadInput(
+            f"{where}: no release tags (like v1.2.3 or 1.2.3) in the clone; fetch its tags, "
+            "or run init without --repository"
+        )
+    # Another product's tags and branches in the clone (wolfSSL's tiny-curl in curl's, the
+    # PCRE imported into httpd's) are left out of all that follows; a check names them.
+    foreign = foreign_spellings(versions, _written([t for t in versions if t.final])[0])
     versions = [t for t in versions if t.spelling not in foreign]
     theirs = sorted(
         name
@@ -140,11 +157,6 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         facts, branches={n: tip for n, tip in facts.branches.items() if n not in theirs}
     )
     finals = [t for t in versions if t.final]
-    if not finals:
-        raise BadInput(
-            f"{where}: no release tags (like v1.2.3 or 1.2.3) in the clone; fetch its tags, "
-            "or run init without --repository"
-        )
     # Lines are MAJOR.MINOR unless branches name more of the lines that matter by the major
     # version alone (undici's v6.x and v7.x): then line 7 holds 7.x.y (line_parts = 1).
     minor, major = (line_patterns(finals, facts.branches, parts) for parts in (2, 1))
@@ -152,20 +164,13 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     named, scores = major if parts == 1 else minor
     versions = [dataclasses.replace(t, parts=parts) for t in versions]
     finals = [t for t in versions if t.final]
-    newest = max(finals, key=lambda t: (t.version, t.tag.time))
+    written, newest, recent, counts, times = _written(finals)
     by_line: dict[str, list[Tagged]] = {}
     for item in finals:
         by_line.setdefault(item.line, []).append(item)
     spellings: dict[str, list[Tagged]] = {}
     for item in versions:
         spellings.setdefault(item.spelling, []).append(item)
-    # The spelling the project writes now: the newest release's, unless that one is a lone
-    # odd tag among the newest releases (urllib3's v2.0.5 after 2.0.0 to 2.0.4).
-    recent = sorted(finals, key=lambda t: (t.version, t.tag.time))[-RECENT_RELEASES:]
-    counts = Counter(t.spelling for t in recent)
-    usual, times = counts.most_common(1)[0]
-    lone = counts[newest.spelling] == 1 and times >= 3
-    written = usual if lone else newest.spelling
     read_tags = sorted(set(spellings) - {written}, key=lambda s: (-len(spellings[s]), s))
     # Mozilla's ESRs: FIREFOX_{version:_}esr_RELEASE, the spelling written with a word glued on.
     esr_tag = next((each for each in read_tags if _glued(each, written)), "")
@@ -290,13 +295,12 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         check(f'branch = "{branch_pattern}": no branch names a line: released lines get no fixes')
     for name, branch in branches.items():
         say(f'branches: "{name}" = "{branch}" (the pattern names no branch of {name})')
-    for spelling, (one, other) in sorted(foreign.items()):
+    for spelling, reason in sorted(foreign.items()):
+        check(f'read_tags: "{spelling}" left out: {reason.why} (another product\'s tags?)')
+    if theirs:
         shown = ", ".join(theirs[:3]) + (", ..." if len(theirs) > 3 else "")
-        also = f", and its branches {shown}" if theirs else ""
-        check(
-            f'read_tags: "{spelling}" left out{also}: {one.tag.name} names {one.version} '
-            f"like {other.tag.name} but another commit (another product's tags?)"
-        )
+        found = counted(len(theirs), "branch", "branches")
+        check(f"branch: {found} left out, another product's: {shown}")
     if survey.table.version_scheme:
         four = max((t for t in finals if len(t.version.release) > 3), key=lambda t: t.version)
         say(f'version_scheme = "pep440": releases of four numbers, like {four.tag.name}')

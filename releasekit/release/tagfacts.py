@@ -12,6 +12,7 @@ its releases, nor are branches that carry them (:func:`foreign_spellings`).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -74,6 +75,15 @@ class Tagged:
         return not (self.version.is_prerelease or self.version.is_devrelease)
 
 
+def _dated(release: tuple[int, ...]) -> bool:
+    """Whether a version's numbers after its major end in a date: a snapshot's tag, no
+    release (httpd's ``APACHE_2_0_2001_02_09``; a CalVer release's year is its major)."""
+    return any(
+        1970 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31
+        for year, month, day in zip(release[1:], release[2:], release[3:], strict=False)
+    )
+
+
 def tagged(tag: TagFact) -> Tagged | None:
     """``tag`` as a version tag, or None when it names no version."""
     suffixed = _SUFFIXED.fullmatch(tag.name)
@@ -81,6 +91,8 @@ def tagged(tag: TagFact) -> Tagged | None:
         try:
             version = Version(suffixed["under"].replace("_", "."))
         except ValueError:  # a number of over 4300 digits
+            return None
+        if _dated(version.release):
             return None
         after = (suffixed["glued"] or "") + suffixed["word"]
         return Tagged(tag, (suffixed["prefix"] or "") + "{version:_}" + after, version)
@@ -94,20 +106,36 @@ def tagged(tag: TagFact) -> Tagged | None:
         return None
     if version.local or version.epoch or (len(version.release) < 2 and not match["major_pre"]):
         return None
+    if _dated(version.release):
+        return None
     spelling = "{version:_}" if under else "{version}"
     return Tagged(tag, (match["prefix"] or "") + spelling, version)
 
 
-def foreign_spellings(versions: Sequence[Tagged]) -> dict[str, tuple[Tagged, Tagged]]:
-    """The spellings of another product's tags: each that tags a version that a spelling of
-    more tags tags too, at another commit (curl's ``curl-8_4_0`` and wolfSSL's
-    ``tiny-curl-8_4_0``, "tiny-curl: patch set applied on 8.4.0": not an earlier spelling of
-    curl's release). Each with such a pair, its tag first, as a check names them."""
+@dataclass(frozen=True)
+class Foreign:
+    """A spelling of another product's tags: why (a check says it), and the commits of its
+    tags that a branch of that product carries (none for a library's import, which the
+    project's own branches carry)."""
+
+    why: str
+    carried: tuple[str, ...] = ()
+
+
+def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, Foreign]:
+    """The spellings of another product's tags, beside ``written``, the project's:
+
+    - each that tags a version that a spelling of more tags tags too, at another commit
+      (curl's ``curl-8_4_0`` and wolfSSL's ``tiny-curl-8_4_0``, "tiny-curl: patch set
+      applied on 8.4.0": not an earlier spelling of curl's release);
+    - each whose releases are all of lines that ``written`` has none of, after its newest
+      release (httpd's ``PCRE_3_9`` and ``MOD_SSL_2_8_3``, libraries imported in 2001:
+      an earlier spelling names earlier releases, of the same lines)."""
     counts = Counter(t.spelling for t in versions)
     by_version: dict[str, list[Tagged]] = {}
     for item in versions:
         by_version.setdefault(str(item.version), []).append(item)  # (8.4 is not 8.4.0)
-    found: dict[str, tuple[Tagged, Tagged]] = {}
+    found: dict[str, Foreign] = {}
     for same in by_version.values():
         for one in same:
             for other in same:
@@ -115,12 +143,30 @@ def foreign_spellings(versions: Sequence[Tagged]) -> dict[str, tuple[Tagged, Tag
                     one.tag.commit != other.tag.commit
                     and counts[one.spelling] < counts[other.spelling]
                 ):
-                    found.setdefault(one.spelling, (one, other))
+                    why = (
+                        f"{one.tag.name} names {one.version} like {other.tag.name}, another commit"
+                    )
+                    found.setdefault(one.spelling, Foreign(why))
+    for spelling in found:
+        carried = tuple(t.tag.commit for t in versions if t.spelling == spelling)
+        found[spelling] = dataclasses.replace(found[spelling], carried=carried)
+    finals = [t for t in versions if t.final]
+    own = [t for t in finals if t.spelling == written]
+    if not own:
+        return found
+    newest = max(own, key=lambda t: t.version)
+    lines = {t.line for t in own}
+    for spelling in sorted({t.spelling for t in finals} - {written} - found.keys()):
+        theirs = [t for t in finals if t.spelling == spelling]
+        top = max(theirs, key=lambda t: t.version)
+        if top.version > newest.version and not lines & {t.line for t in theirs}:
+            why = f"{top.tag.name} names {top.version}, after {newest.tag.name}, in no line of it"
+            found[spelling] = Foreign(why)
     return found
 
 
 def foreign_branch(
-    facts: Facts, name: str, pattern: str | None, foreign: Mapping[str, tuple[Tagged, Tagged]]
+    facts: Facts, name: str, pattern: str | None, foreign: Mapping[str, Foreign]
 ) -> bool:
     """Whether the branch ``name`` (named like a line by ``pattern``) is another product's:
     named like its tags (``tiny-curl-{line:_}`` beside ``tiny-curl-{version:_}``), or
@@ -130,7 +176,7 @@ def foreign_branch(
     if pattern.replace("{line", "{version") in foreign:
         return True
     tip = facts.branches[name]
-    return any(facts.contains(tip, pair[0].tag.commit) for pair in foreign.values())
+    return any(facts.contains(tip, commit) for each in foreign.values() for commit in each.carried)
 
 
 def read_facts(repo: ProductRepo) -> Facts:

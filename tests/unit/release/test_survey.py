@@ -354,11 +354,50 @@ def test_another_products_tags_and_branches_are_left_out() -> None:
     table = survey.table
     assert (table.tag, table.read_tags, table.branch) == ("curl-{version:_}", (), "release-{line}")
     assert table.branches == {"8.6": "master"}
-    assert (
-        'read_tags: "tiny-curl-{version:_}" left out, and its branches curl-tiny-7.72, '
-        "tiny-curl-8_2, tiny-curl-8_4: tiny-curl-7_72_0 names 7.72.0 like curl-7_72_0 but "
-        "another commit (another product's tags?)"
-    ) in survey.checks
+    for said in (
+        'read_tags: "tiny-curl-{version:_}" left out: tiny-curl-7_72_0 names 7.72.0 like '
+        "curl-7_72_0, another commit (another product's tags?)",
+        "branch: 3 branches left out, another product's: curl-tiny-7.72, tiny-curl-8_2, "
+        "tiny-curl-8_4",
+    ):
+        assert said in survey.checks, survey.checks
+
+
+def test_a_librarys_import_tags_and_snapshot_tags_are_no_releases() -> None:
+    # httpd's clone (apache/httpd) holds tags of libraries imported into it, PCRE_3_9 and
+    # MOD_SSL_2_8_3 (2001-2002), and a snapshot's, APACHE_2_0_2001_02_09. init took PCRE's
+    # 3.9 for httpd's newest release: upcoming = "3.10", last = 0, and the snapshot's
+    # four numbers made version_scheme = "pep440".
+    httpd = ["2.2.33", "2.2.34", "2.4.0", "2.4.61", "2.4.62"]
+    old = ["APACHE_2_0_2001_02_09", "APACHE_2_0_47", "MOD_SSL_2_8_3", "PCRE_3_9"]
+    tags = [(name, "") for name in (*old, *httpd)]
+    branches = {
+        "trunk": [*old, "2.4.0"],
+        "2.2.x": ["2.2.33", "2.2.34"],
+        "2.4.x": ["2.4.0", "2.4.61", "2.4.62"],
+    }
+    survey = infer(facts(branches, tags, default="trunk"), "clone")
+    table = survey.table
+    assert (table.tag, table.read_tags) == ("{version}", ("APACHE_{version:_}",))
+    assert (table.upcoming, table.last, table.version_scheme) == ("2.5", 2, "")
+    for said in (
+        '"MOD_SSL_{version:_}" left out: MOD_SSL_2_8_3 names 2.8.3, after 2.4.62',
+        '"PCRE_{version:_}" left out: PCRE_3_9 names 3.9, after 2.4.62, in no line of it',
+    ):
+        assert any(said in check for check in survey.checks), survey.checks
+
+
+@pytest.mark.parametrize(
+    ("name", "release"),
+    [
+        ("APACHE_2_0_2001_02_09", False),  # a snapshot of 9 February 2001
+        ("2024.8.30", True),  # certifi's CalVer: the year is the major
+        ("v1.2.2019", True),  # no month and day after it
+        ("1.2.2019.13.1", True),  # no month 13
+    ],
+)
+def test_a_date_after_the_major_is_a_snapshot(name: str, release: bool) -> None:
+    assert (tagged(TagFact(name, name, 0)) is not None) is release
 
 
 def test_given_upcoming_wins_over_the_guess() -> None:
