@@ -7,7 +7,8 @@ line: its last number alone (Node's ``#define NODE_PATCH_VERSION 1``, PHP's
 or its minor and micro
 under another major (PHP's Zend Engine, ``#define ZEND_VERSION "4.3.15-dev"``); and the
 flags set to 1 that a release may set (Node's ``#define NODE_VERSION_IS_RELEASE 1``, 0
-between releases). Apart from those, the line a header says in defines of its major and minor
+between releases) or a development flag it clears (httpd's ``AP_SERVER_DEVBUILD_BOOLEAN 0``,
+1 between releases). Apart from those, the line a header says in defines of its major and minor
 numbers (:func:`header_line`: CPython's main, ``PY_MINOR_VERSION 15``), which ``init``
 reads on the development branch."""
 
@@ -22,7 +23,8 @@ from packaging.version import Version
 # commits, nor an API version's, Ruby's RUBY_API_VERSION_TEENY, 0 for every release).
 MICRO_DEFINE = re.compile(
     r"\s*#\s*define\s+(?![A-Za-z0-9_]*API)"
-    r"[A-Za-z0-9_]*_(?:TEENY|MICRO|MICRO_VERSION|PATCH|PATCH_VERSION|RELEASE_VERSION)"
+    r"[A-Za-z0-9_]*_(?:TEENY|MICRO|MICRO_VERSION|PATCH|PATCH_VERSION|RELEASE_VERSION"
+    r"|PATCHLEVEL_NUMBER)"  # (httpd's AP_SERVER_PATCHLEVEL_NUMBER)
     r"\s+(?P<number>[0-9]+)\s*"
 )
 _DEFINE = re.compile(r"\s*#\s*define\s+[A-Za-z_][A-Za-z0-9_]*\s+(?P<value>.+?)\s*")
@@ -31,6 +33,9 @@ _DEFINE = re.compile(r"\s*#\s*define\s+[A-Za-z_][A-Za-z0-9_]*\s+(?P<value>.+?)\s
 _SET = re.compile(
     r"#\s*define\s+(?![A-Za-z0-9_]*(?:MAJOR|MINOR)(?:_VERSION)?\s)[A-Za-z_][A-Za-z0-9_]{0,99}\s+1"
 )
+# A define of a development flag cleared, httpd's AP_SERVER_DEVBUILD_BOOLEAN 0: 1 between
+# releases ("-dev" builds).
+_CLEARED = re.compile(r"#\s*define\s+[A-Za-z0-9_]{0,99}DEV[A-Za-z0-9_]{0,99}\s+0")
 
 
 def _numbers(version: str) -> tuple[int, int, int] | None:
@@ -144,13 +149,18 @@ def _line_before(text: str, head: str) -> str | None:
 def set_flags(text: str) -> list[tuple[str, str]]:
     """The defines of ``text`` set to 1, each there once and none a version's number, as
     (that line, the line set to 0), stripped: the flags a release may set (Node's
-    ``#define NODE_VERSION_IS_RELEASE 1``, ``0`` between releases). Whether one is is for
-    the branches to tell."""
+    ``#define NODE_VERSION_IS_RELEASE 1``, ``0`` between releases); and the development
+    flags set to 0, with the line set to 1 (httpd's ``AP_SERVER_DEVBUILD_BOOLEAN 0``, ``1``
+    between releases). Whether one is is for the branches to tell."""
     lines = [line.strip() for line in text.splitlines()]
     found = []
     for line in lines:
-        if _SET.fullmatch(line) and not MICRO_DEFINE.fullmatch(line) and lines.count(line) == 1:
+        if MICRO_DEFINE.fullmatch(line) or lines.count(line) != 1:
+            continue
+        if _SET.fullmatch(line):
             found.append((line, line[:-1] + "0"))
+        elif _CLEARED.fullmatch(line):
+            found.append((line, line[:-1] + "1"))
     return found
 
 

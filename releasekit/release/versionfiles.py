@@ -45,7 +45,7 @@ LINE_FILES = ("src/internal/goversion/goversion.go",)
 # The endings of the names of version files, searched as deep as VERSION_FILES in the same
 # walk: a C header named for its project (Node.js's src/node_version.h, PHP's
 # main/php_version.h, c-ares' include/ares_version.h).
-VERSION_ENDINGS = ("_version.h",)
+VERSION_ENDINGS = ("_version.h", "_release.h")  # (httpd's include/ap_release.h)
 # A package's own __init__.py, which may carry its version (Django's django/__init__.py:
 # VERSION = (5, 1, 4, "final", 0)); searched less deep than the names above, as every
 # package of a tree has one.

@@ -53,3 +53,51 @@ def test_a_header_named_for_its_project_is_found(tmp_path: Path) -> None:
         assert f"format = {form}" in config, config
     assert "deps/other" not in made.output + config
     assert "no version file holds" not in made.output
+
+
+HTTPD = REPO_ROOT / "tests" / "fixtures" / "httpd" / "ap_release.h-2.4.62"
+AP_RELEASE = "include/ap_release.h"
+
+
+def ap_release_h(patch: int, dev: bool) -> str:
+    """httpd's real header of 2.4.62, saying 2.4.``patch``, a "-dev" build or not."""
+    text = HTTPD.read_text()
+    for old, new in (
+        ("PATCHLEVEL_NUMBER   62\n", f"PATCHLEVEL_NUMBER   {patch}\n"),
+        ("DEVBUILD_BOOLEAN    0\n", f"DEVBUILD_BOOLEAN    {int(dev)}\n"),
+    ):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    return text
+
+
+def test_httpds_release_header_and_its_development_flag(tmp_path: Path) -> None:
+    # httpd (apache/httpd): each release sets AP_SERVER_DEVBUILD_BOOLEAN to 0 and "bump to
+    # 2.4.63-dev" sets it back to 1 with the next patch level; init found no version file
+    # (ap_release.h is named neither version.h nor *_version.h) and the lift's release
+    # commit would have left the branch saying 2.4.63-dev.
+    product = Product.create(
+        tmp_path / "product", {AP_RELEASE: ap_release_h(0, True), "README": "httpd\n"}
+    )
+    git(product.dev, "branch", "-m", "main", "trunk")
+    product.commit("2.4.x", {}, "Branch 2.4.x.", create_from="trunk")
+    for patch in (61, 62):
+        product.commit("2.4.x", {AP_RELEASE: ap_release_h(patch, False)}, f"Release {patch}")
+        product.tag(f"2.4.{patch}", "2.4.x")
+        product.commit("2.4.x", {AP_RELEASE: ap_release_h(patch + 1, True)}, "Bump to -dev")
+    product.publish("trunk", "2.4.x")
+    git(product.remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    git(product.clone, "fetch", "-q", "--tags", "origin")
+    made = CliRunner().invoke(
+        cli, ["init", str(tmp_path / "ws"), "--repository", str(product.clone)]
+    )
+    assert made.exit_code == 0, made.output
+    config = (tmp_path / "ws" / "releasekit.toml").read_text()
+    assert f'path = "{AP_RELEASE}"' in config
+    for line in (
+        'format = "#define AP_SERVER_PATCHLEVEL_NUMBER   {micro}"',
+        'format = "#define AP_SERVER_DEVBUILD_BOOLEAN    0"',
+        'development = "#define AP_SERVER_DEVBUILD_BOOLEAN    1"',
+    ):
+        assert f"\n{line}" in config, config  # (live)
+    assert "is commented out" not in made.output, made.output

@@ -138,6 +138,21 @@ def test_the_defines_set_to_one_are_the_flags_a_release_may_set() -> None:
     ]
 
 
+HTTPD = REPO_ROOT / "tests/fixtures/httpd/ap_release.h-2.4.62"
+
+
+def test_a_development_flag_cleared_at_a_release() -> None:
+    # httpd's release 2.4.62 says AP_SERVER_DEVBUILD_BOOLEAN 0 and 62 as its patch level;
+    # "bump to 2.4.63-dev" sets the flag to 1 and the level to 63 (the real file).
+    text = HTTPD.read_text()
+    dev = ("#define AP_SERVER_DEVBUILD_BOOLEAN    0", "#define AP_SERVER_DEVBUILD_BOOLEAN    1")
+    assert set_flags(text) == [dev]
+    assert version_formats(text, "2.4.62", path="include/ap_release.h") == [
+        "#define AP_SERVER_PATCHLEVEL_NUMBER   {micro}"
+    ]
+    assert "include/ap_release.h".endswith(VERSION_ENDINGS)
+
+
 CPYTHON = REPO_ROOT / "tests/fixtures/cpython"
 
 
