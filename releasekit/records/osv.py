@@ -1,28 +1,30 @@
 """The OSV record of a disclosed advisory, made for scanners to match.
 
-Each fixed line is one ``affected`` entry whose range runs from its first affected release to
-its fix (``database_specific.line`` names the line): an ``ECOSYSTEM`` range of the ``[osv]``
-package when the product is published in an ecosystem, else a ``SEMVER`` range when SemVer
-spells every version the ranges name with three numbers (PostgreSQL's 16.3 as 16.3.0, the
-same release; 10.4.0rc1 as 10.4.0-rc.1), and then, when one is spelt so only there or the
-project's versions are PEP 440's (``[releases] version_scheme``), the releases it affects
-that the advisory names listed in ``versions`` too, as the project spells them. Else no
-range can order them (Rails' 7.1.5.1, a post-release: the OSV spec's SEMVER needs SemVer
-versions, its ECOSYSTEM an ecosystem): each entry enumerates those releases in
-``versions`` (the spec's "must include the enumerated versions list"), its range kept in
-``database_specific`` for an import, beside a SEMVER range of SemVer's least versions at or
-after its ends (7.2.2.1 as 7.2.3-0) for the SemVer releases it does not name. With
-``[project] repository_url`` and the fix commits the lift recorded, the newest line's entry
-also carries one ``GIT`` range holding every line's fix commit: the OSV evaluation takes a
-commit as affected when no ``fixed`` commit of its range is among its ancestors, so the fixes
-of all lines must share one range (a range per line would find each line's fixed releases
-affected by the other lines' ranges). That range starts at ``"0"`` (no introducing commit is
-recorded), so it is given only when ``introduced`` is not: it would claim the releases before
-``introduced`` too.
+Each fixed line is one ``affected`` entry whose range runs from its first affected release
+to its fix (``database_specific.line`` names the line): an ``ECOSYSTEM`` range of the
+``[osv]`` package when the product is published in an ecosystem (a line's lowest pre-release
+spelt as that ecosystem orders versions: :mod:`releasekit.records.osv_lowest`), else a
+``SEMVER`` range when SemVer spells every version the ranges name with three numbers
+(PostgreSQL's 16.3 as 16.3.0, the same release; 10.4.0rc1 as 10.4.0-rc.1), and then, when
+one is spelt so only there or the project's versions are PEP 440's
+(``[releases] version_scheme``), the releases it affects that the advisory names listed in
+``versions`` too, as the project spells them. Else no range can order them (Rails' 7.1.5.1,
+a post-release: the OSV spec's SEMVER needs SemVer versions, its ECOSYSTEM an ecosystem):
+each entry enumerates those releases in ``versions`` (the spec's "must include the
+enumerated versions list"), its range kept in ``database_specific`` for an import, beside a
+SEMVER range of SemVer's least versions at or after its ends (7.2.2.1 as 7.2.3-0) for the
+SemVer releases it does not name. With ``[project] repository_url`` and the fix commits the
+lift recorded, the newest line's entry also carries one ``GIT`` range holding every line's
+fix commit: the OSV evaluation takes a commit as affected when no ``fixed`` commit of its
+range is among its ancestors, so the fixes of all lines must share one range (a range per
+line would find each line's fixed releases affected by the other lines' ranges). That range
+starts at ``"0"`` (no introducing commit is recorded), so it is given only when
+``introduced`` is not: it would claim the releases before ``introduced`` too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +43,7 @@ from releasekit.records.common import (
     release_url,
     semver,
 )
+from releasekit.records.osv_lowest import SEMVER_ORDERED, lowest_in
 from releasekit.records.schemas import validate
 from releasekit.support import timefmt
 
@@ -90,9 +93,7 @@ def _affected(settings: Settings, advisory: Advisory, shown: Public) -> list[dic
         spans.append(([{"introduced": found.open_from or "0"}], extra))  # (10.4 as 10.4.0)
     named = [v for events, _ in spans for e in events for v in e.values()]
     if package is not None:  # (an ecosystem's versions are as spelt)
-        if osv.ecosystem != "PyPI":  # the lowest pre-release as SemVer's (npm, Go, crates.io)
-            spans = [(_lowest(events), specific) for events, specific in spans]
-        entries = [_range("ECOSYSTEM", events, specific) for events, specific in spans]
+        entries = _ecosystem(osv.ecosystem, spans, found.named)
     elif all(_semver(v) is not None for v in named):
         entries = [_range("SEMVER", _spelt(events), specific) for events, specific in spans]
         project = settings.releases.version_scheme
@@ -125,14 +126,42 @@ def _range(kind: str, events: list[dict[str, str]], specific: dict[str, Any]) ->
     return {"ranges": [{"type": kind, "events": events}], "database_specific": specific}
 
 
-def _lowest(events: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The events with a start at a line's lowest pre-release (3.14.0.dev0, where the range
-    of a line fixed in its first release starts) as SemVer spells it, 3.14.0-0."""
-    return [
-        {k: (_semver(v) or v) if k == "introduced" and is_lowest_pre_release(v) else v}
-        for e in events
-        for k, v in e.items()
-    ]
+def _ecosystem(
+    ecosystem: str,
+    spans: list[tuple[list[dict[str, str]], dict[str, Any]]],
+    named: Callable[[], tuple[str, ...]],
+) -> list[dict[str, Any]]:
+    """The entries of ECOSYSTEM ranges. A range from a line's lowest pre-release (3.14.0.dev0:
+    a line fixed in its first release) starts at the ecosystem's spelling of it
+    (:func:`lowest_in`: 3.14.0-0 in npm, 3.14.0-alpha in Maven), its range as PEP 440 spells
+    it kept in ``database_specific.range`` for an import (not for PyPI or SemVer's -0, which
+    an import reads as it is). An ecosystem whose order of pre-releases is not known gets no
+    spelling that could make the range empty or wrong: its range starts at the release
+    (3.14.0) when it is fixed after it, else the entry has no range; the pre-releases the
+    advisory names (named, :func:`_listed`) are in its ``versions``."""
+    entries: list[dict[str, Any]] = []
+    listed: list[list[str]] | None = None
+    for index, (events, specific) in enumerate(spans):
+        start = events[0]["introduced"]
+        spelt = lowest_in(ecosystem, start) if is_lowest_pre_release(start) else start
+        if spelt == start or ecosystem in SEMVER_ORDERED:
+            entries.append(
+                _range("ECOSYSTEM", [{"introduced": spelt or start}, *events[1:]], specific)
+            )
+            continue
+        kept = {**specific, "range": {"type": "python", "events": events}}
+        if spelt is not None:
+            entries.append(_range("ECOSYSTEM", [{"introduced": spelt}, *events[1:]], kept))
+            continue
+        listed = _listed(spans, named()) if listed is None else listed
+        release = release_key(Version(start).base_version)
+        entry: dict[str, Any] = {"versions": [v for v in listed[index] if release_key(v) < release]}
+        if len(events) > 1 and release < release_key(events[1]["fixed"]):
+            first = {"introduced": Version(start).base_version}
+            entry["ranges"] = [{"type": "ECOSYSTEM", "events": [first, *events[1:]]}]
+        entry["database_specific"] = kept
+        entries.append(entry)
+    return entries
 
 
 def _spelt(events: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -4,7 +4,8 @@ One :class:`~releasekit.records.imported.Imported` per package the record names 
 without packages: one). Ranges of type SEMVER and ECOSYSTEM give the affected and fixed
 versions (in releasekit's own record of versions SemVer cannot spell, the range an entry
 gives in its ``database_specific.range`` beside the versions it enumerates, not its SEMVER
-range of SemVer's ends, 7.2.3-0 for 7.2.2.1); a GIT range's
+range of SemVer's ends, 7.2.3-0 for 7.2.2.1; so too of an ECOSYSTEM range that starts at
+the ecosystem's lowest pre-release, Maven's 3.14.0-alpha for 3.14.0.dev0); a GIT range's
 fixed commit is kept as the fix commit of a line when the entry names
 the line (``database_specific.line``, which releasekit writes). Pure: no I/O.
 """
