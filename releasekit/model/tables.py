@@ -86,7 +86,11 @@ class OsvSettings:
 
     ecosystem: str = _doc(
         "OSV ecosystem the product is published in (PyPI, npm, crates.io, Go, Maven, ...), "
-        "with package: records carry ECOSYSTEM ranges.",
+        "with package: records carry ECOSYSTEM ranges. A line fixed in its first release "
+        "has its pre-releases' range start at the lowest pre-release as the ecosystem "
+        "orders versions (3.14.0.dev0 in PyPI, 3.14.0-0 in SemVer's, 3.14.0-alpha in Maven, "
+        "3.14.0.A in RubyGems, 3.14.0-DEV in Packagist, 3.14.0~ in Debian's and RPM's, "
+        "3.14.0_alpha in Alpine's); in another ecosystem that range is left out.",
         "",
         checks.optional(checks.osv_ecosystem),
     )
