@@ -11,11 +11,15 @@ done
 command -v gpg >/dev/null 2>&1 || missing="$missing gnupg"
 command -v git >/dev/null 2>&1 || missing="$missing git"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+# php and rpm: PHP's version_compare and rpmvercmp order the OSV records' Packagist and RPM
+# versions in the tests (skipped without them)
+command -v php >/dev/null 2>&1 || missing="$missing php-cli"
+command -v rpm >/dev/null 2>&1 || missing="$missing rpm"
 # sshd for the git-over-SSH tests (it brings ssh-keygen and ssh-agent)
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || missing="$missing openssh-server"
 [ -z "$missing" ] && exit 0
 why="the tests and the demo drive these programs (gpg signs, git pushes, chromium checks the"
-why="$why site, sshd serves git over SSH)"
+why="$why site, sshd serves git over SSH, php and rpm order versions)"
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: missing:$missing ($why); please install them and re-run" >&2
     exit 1
