@@ -82,7 +82,7 @@ from releasekit.release.surveylines import (
 from releasekit.release.tagfacts import (
     Facts,
     Tagged,
-    foreign_branch,
+    foreign_branches,
     foreign_spellings,
     read_facts,
     tagged,
@@ -135,6 +135,12 @@ def _written(finals: list[Tagged]) -> tuple[str, Tagged, list[Tagged], Counter[s
     return (usual if lone else newest.spelling), newest, recent, counts, times
 
 
+def _four(finals: list[Tagged], written: str) -> list[Tagged]:
+    """The releases of four numbers (Rails' 7.1.5.1) in the spelling the project writes
+    (not a library's in another, Jenkins' prototype-1.5.1.1)."""
+    return [t for t in finals if len(t.version.release) > 3 and t.spelling == written]
+
+
 def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     """The releases table that fits ``facts``; BadInput naming ``where`` when no tag is a
     release. ``upcoming``: the upcoming line as the user gave it, instead of a guess."""
@@ -147,12 +153,10 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
     # Another product's tags and branches in the clone (wolfSSL's tiny-curl in curl's, the
     # PCRE imported into httpd's) are left out of all that follows; a check names them.
     foreign = foreign_spellings(versions, _written([t for t in versions if t.final])[0])
+    mainline = facts.branches.get(development_branch(facts, {}) or "")
+    line_named = {n: pl for n in facts.branches if (pl := branch_line(n)) is not None}
+    theirs = foreign_branches(facts, line_named, versions, foreign, mainline)
     versions = [t for t in versions if t.spelling not in foreign]
-    theirs = sorted(
-        name
-        for name in facts.branches
-        if foreign_branch(facts, name, (branch_line(name) or (None,))[0], foreign)
-    )
     facts = dataclasses.replace(
         facts, branches={n: tip for n, tip in facts.branches.items() if n not in theirs}
     )
@@ -271,7 +275,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         line_parts=parts,
         # A release of four numbers (Rails' 7.1.5.1) has no SemVer version: every record
         # orders the project's versions by PEP 440, also one that names three-number ones.
-        version_scheme="pep440" if any(len(t.version.release) > 3 for t in finals) else "",
+        version_scheme="pep440" if _four(finals, written) else "",
         pre_releases=pre is not None,
     )
 
@@ -302,7 +306,7 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         found = counted(len(theirs), "branch", "branches")
         check(f"branch: {found} left out, another product's: {shown}")
     if survey.table.version_scheme:
-        four = max((t for t in finals if len(t.version.release) > 3), key=lambda t: t.version)
+        four = max(_four(finals, written), key=lambda t: t.version)
         say(f'version_scheme = "pep440": releases of four numbers, like {four.tag.name}')
     if pre is not None:
         say(f"pre_releases = true: a line's first release has pre-releases, like {pre.tag.name}")

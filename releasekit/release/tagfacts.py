@@ -140,8 +140,9 @@ def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, For
         for one in same:
             for other in same:
                 if (
-                    one.tag.commit != other.tag.commit
-                    and counts[one.spelling] < counts[other.spelling]
+                    other.spelling == written
+                    and one.tag.commit != other.tag.commit
+                    and counts[one.spelling] < counts[written]
                 ):
                     why = (
                         f"{one.tag.name} names {one.version} like {other.tag.name}, another commit"
@@ -165,18 +166,38 @@ def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, For
     return found
 
 
-def foreign_branch(
-    facts: Facts, name: str, pattern: str | None, foreign: Mapping[str, Foreign]
-) -> bool:
-    """Whether the branch ``name`` (named like a line by ``pattern``) is another product's:
-    named like its tags (``tiny-curl-{line:_}`` beside ``tiny-curl-{version:_}``), or
-    carrying one of them (``curl-tiny-7.72``, which holds ``tiny-curl-7_72_0``)."""
-    if pattern is None or not foreign:
-        return False
-    if pattern.replace("{line", "{version") in foreign:
-        return True
-    tip = facts.branches[name]
-    return any(facts.contains(tip, commit) for each in foreign.values() for commit in each.carried)
+def foreign_branches(
+    facts: Facts,
+    named: Mapping[str, tuple[str, str]],
+    versions: Sequence[Tagged],
+    foreign: Mapping[str, Foreign],
+    mainline: str | None,
+) -> list[str]:
+    """The branches of ``named`` (name -> the pattern and line it names) that are another
+    product's: named like its tags (``tiny-curl-{line:_}`` beside ``tiny-curl-{version:_}``),
+    or carrying one of its tags of their line that the development branch (its tip:
+    ``mainline``) does not carry (``curl-tiny-7.72``, which holds ``tiny-curl-7_72_0``: a
+    fork's; not a library's developed in the tree, Samba's ``ldb-2.0.10`` on ``master``).
+    (Ancestry is asked of a branch's line alone: each question walks history.)"""
+    if not foreign:
+        return []
+    found = []
+    off: dict[str, bool] = {}  # a foreign tag's commit -> whether mainline lacks it
+    for name, (pattern, line) in sorted(named.items()):
+        if pattern.replace("{line", "{version") in foreign:
+            found.append(name)
+            continue
+        width = len(line.split("."))
+        for item in versions:
+            if item.spelling not in foreign or line_key(str(item.version), width) != line:
+                continue
+            commit = item.tag.commit
+            if commit not in off:
+                off[commit] = mainline is None or not facts.contains(mainline, commit)
+            if off[commit] and facts.contains(facts.branches[name], commit):
+                found.append(name)
+                break
+    return found
 
 
 def read_facts(repo: ProductRepo) -> Facts:

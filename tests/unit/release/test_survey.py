@@ -387,6 +387,33 @@ def test_a_librarys_import_tags_and_snapshot_tags_are_no_releases() -> None:
         assert any(said in check for check in survey.checks), survey.checks
 
 
+def test_a_library_developed_in_the_tree_leaves_the_branches_that_carry_it() -> None:
+    # Samba (samba-team/samba) tags the libraries it develops in its tree on master and on
+    # its branches: ldb-2.0.10 names 2.0.10 like Samba's own samba-2.0.10 (1999), so its
+    # tags are another product's; but v4-21-stable carries ldb's tags as master does, and
+    # stays Samba's branch (each of its 55 line branches was left out).
+    samba = ["samba-2.0.10", "samba-4.20.0", "samba-4.21.0", "samba-4.21.1"]
+    ldb = ["ldb-2.0.10", "ldb-2.9.1"]
+    tags = [(name, "") for name in (*samba[:1], ldb[0], *samba[1:], ldb[1])]
+    branches = {
+        "master": [*samba[:3], *ldb],
+        "v4-20-stable": ["samba-2.0.10", "ldb-2.0.10", "samba-4.20.0"],
+        "v4-21-stable": [*samba, *ldb],
+    }
+    survey = infer(facts(branches, tags, default="master"), "clone")
+    table = survey.table
+    assert (table.branch, table.read_tags, table.last) == ("v{line:-}-stable", (), 2)
+    assert not any(check.startswith("branch:") for check in survey.checks)
+
+
+def test_four_numbers_in_a_librarys_tags_make_no_scheme() -> None:
+    # Jenkins (jenkinsci/jenkins) imported prototype.js, tagged prototype-1.5.1.1: its four
+    # numbers made version_scheme = "pep440" for jenkins-2.578's records.
+    tags = [("prototype-1.5.1.1", ""), ("jenkins-2.577", ""), ("jenkins-2.578", "")]
+    survey = infer(facts({"master": [t for t, _ in tags]}, tags, default="master"), "clone")
+    assert survey.table.version_scheme == ""
+
+
 @pytest.mark.parametrize(
     ("name", "release"),
     [
