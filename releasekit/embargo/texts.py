@@ -66,8 +66,8 @@ def announced_lines(
         first, last = fix.first_affected, fix.last_affected
         if first is None:
             affected = ""
-        elif is_lowest_pre_release(first):  # (a line fixed in its first release)
-            affected = prereleases_text(fix)
+        elif is_lowest_pre_release(first):  # (its first release's pre-releases, and on)
+            affected = prereleases_text(fix, announced=True)
         elif last is None:
             affected = f"{first} and later"
         else:

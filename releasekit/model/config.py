@@ -198,7 +198,9 @@ class ReleasesSettings:
         "The project publishes pre-releases of a line's first release (CPython's 3.14.0b2, "
         "PostgreSQL's 17beta2, Kubernetes' v1.31.0-alpha.1): then a line fixed in its first "
         'release had them affected when the code was there before it ("3.14.0 pre-releases" '
-        "on the pages and in the announcement, a range from 3.14.0.dev0 in the records). Off, "
+        "on the pages and in the announcement, a range from 3.14.0.dev0 in the records), and "
+        "so had a line affected from its first release and fixed later (3.13 fixed in 3.13.1: "
+        '"3.13.0 and its pre-releases", from 3.13.0.dev0). Off, '
         "only a line fixed in a pre-release (0.104.0-alpha.6) has its earlier ones affected. "
         "`init --repository` sets it when a tag is such a pre-release.",
         False,

@@ -8,7 +8,8 @@ them is taken to be there. With it, a line there that it does not name was not r
 already had the fix (the plan's already-fixed line): the gap's ranges cover the named lines
 only, one range for each run of them, so that such a line is not affected. A line fixed in a
 pre-release of its first release, or in that release when the project publishes
-pre-releases, had its earlier pre-releases affected when the code was there before it
+pre-releases, had its earlier pre-releases affected when the code was there before it;
+so, in that project, had a line affected from its first release and fixed after it
 (:func:`chain`).
 """
 
@@ -40,6 +41,9 @@ class LineFix:
     fixed: str
     first_affected: str | None  # None: the line had no affected release (e.g. X.0)
     last_affected: str | None
+    # Its range takes in the pre-releases of its first release, from the lowest (3.14.0.dev0),
+    # because the code was there before the line (:func:`chain`), not as ``introduced`` says.
+    pre_releases: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,9 @@ def chain(
     pre_releases: bool,
 ) -> tuple[Gap, ...]:
     """The gaps (newest first), each two fixed lines from the oldest up; and (in
-    ``fixes``) the pre-releases of each line fixed in its first release that had the code
-    (:func:`_prereleases`), which can let the next gap up have it too."""
+    ``fixes``) the pre-releases of each line fixed in its first release that had the code,
+    or after it with the whole line affected (:func:`_prereleases`), which can let the next
+    gap up have it too."""
     left_out = None if unfixed is None else [release_key(line) for line in unfixed]
     gaps: list[Gap] = []
     had = bool(fixes) and fixes[-1][1].first_affected is not None
@@ -129,21 +134,27 @@ def _prereleases(
     guessed: bool,
     pre_releases: bool,
 ) -> LineFix:
-    """``fix`` with its line's pre-releases affected (from the lowest, 3.14.0.dev0, up to
-    the fix) when the line was fixed in a pre-release of its first release (rustls-webpki's
-    0.104.0-alpha.6), or in that release when the project publishes pre-releases (CPython's
-    3.14 in its betas, fixed in 3.14.0: ``pre_releases``), and the code was there before
-    it: ``introduced`` before the line, or (without it) the next older fixed line had an
-    affected version, as :func:`_gaps` decides; and that line is right below it (a gap up
-    to this line holds them; a line between that is in none, as ``unfixed`` says, was not
-    released or had the fix: so had these, branched after it)."""
+    """``fix`` with its line's pre-releases affected (from the lowest, 3.14.0.dev0) when the
+    code was there before the line: ``introduced`` before that lowest pre-release (so not
+    in 3.14.0 itself, nor in 3.14.0rc1, where the range starts already), or (without it)
+    the next older fixed line had an affected version, as :func:`_gaps` decides; and that
+    line is right below it (a gap up to this line holds them; a line between that is in
+    none, as ``unfixed`` says, was not released or had the fix: so had these, branched
+    after it). So when the line was fixed in a pre-release of its first release
+    (rustls-webpki's 0.104.0-alpha.6: up to the fix), and when the project publishes
+    pre-releases (``pre_releases``), also in that release (CPython's 3.14 in its betas,
+    fixed in 3.14.0) or after it with the whole line affected (3.13 fixed in 3.13.1: its
+    range from 3.13.0 then starts at 3.13.0.dev0, as 3.13.0rc1 had what 3.13.0 had)."""
     width = _width(fix.line)
     first = _key(key[:width])  # the line's first release (3.14.0)
     fixed, lowest = release_key(fix.fixed), _key(first[:KEY_WIDTH], (DEV, 0))
-    # (fixed in X.Y.0 by a project that publishes no pre-releases: none of it was affected)
-    pre = lowest < fixed < first or (pre_releases and fixed == first)
-    if fix.first_affected is not None or release_of(fixed) != first or not pre:
-        return fix
+    if fix.first_affected is None:
+        # (fixed in X.Y.0 by a project that publishes no pre-releases: none of it was affected)
+        pre = lowest < fixed < first or (pre_releases and fixed == first)
+        if release_of(fixed) != first or not pre:
+            return fix
+    elif not pre_releases or release_key(fix.first_affected) != first:
+        return fix  # (affected from a later version: introduced in 3.13.2, or 3.13.0rc1)
     code = had if intro is None else intro < lowest
     if _width(older.line) == width:  # (else no line lies between them as either names it)
         neighbour = guessed and width == 2 and first[:2] == (older_key[0] + 1, 0)  # (2.0)
@@ -152,9 +163,8 @@ def _prereleases(
         code = False
     if not code:
         return fix
-    return LineFix(
-        fix.line, fix.fixed, lowest_pre_release(_text(first, _spelling(fix.fixed))), None
-    )
+    start = lowest_pre_release(_text(first, _spelling(fix.fixed)))
+    return LineFix(fix.line, fix.fixed, start, fix.last_affected, pre_releases=True)
 
 
 def _gaps(

@@ -19,7 +19,12 @@ that release when the project publishes pre-releases (``[releases] pre_releases`
 there before it (``introduced`` before the line, or without it an affected version
 on the next older fixed line, right below it): a range from the lowest pre-release of X.Y.0
 (PEP 440's 3.14.0.dev0, SemVer's 3.14.0-0) up to the fix, "3.14.0 pre-releases" on the
-pages, as a gap up to a line (10.3.0 before 10.4.0) takes in 10.4.0's pre-releases.
+pages, as a gap up to a line (10.3.0 before 10.4.0) takes in 10.4.0's pre-releases. With
+``pre_releases``, so does the range of a line affected from its first release and fixed
+after it, under the same test (CPython's 3.13 fixed in 3.13.1 beside 3.12: from 3.13.0.dev0,
+"3.13.0 and its pre-releases", or "3.13.0 pre-releases – 3.13.2" when fixed in 3.13.3);
+not one affected from a later version (introduced in 3.13.2), nor one introduced in X.Y.0
+itself (``introduced = "3.13.0"``: its pre-releases had no code, as for a line fixed there).
 The lines between two fixed ones are affected too (gaps) when one of them was released
 without the fix: ``unfixed`` names those the lift knew of; without it, any line that can lie
 between them is taken to be there. With it, a line there that it does not name was not
@@ -82,9 +87,10 @@ class Versions:
         for fix in self.lines:
             if fix.first_affected is None:
                 continue
-            # (a line fixed in its first release; not one from its 10.4.0.dev0 to 10.4.2)
+            # (a line fixed in its first release, or one whose range takes in its first
+            # release's pre-releases; not one from an introduced 10.4.0.dev0 to 10.4.2)
             ends = release_key(fix.fixed) <= release_of(release_key(fix.first_affected))
-            if is_lowest_pre_release(fix.first_affected) and ends:
+            if is_lowest_pre_release(fix.first_affected) and (ends or fix.pre_releases):
                 said = prereleases_text(fix)
             elif fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
                 said = f"{fix.first_affected} – before {fix.fixed}"
@@ -140,6 +146,12 @@ def _named(found: Versions) -> tuple[str, ...]:
         names.add(fix.fixed)
         if fix.first_affected is not None:
             names.update(_releases(fix.first_affected, fix.last_affected, _spelling(fix.fixed)))
+        if fix.pre_releases and fix.first_affected is not None:
+            # The release of its lowest pre-release (7.0.0 of 7.0.0.dev0, on a line of a
+            # major version), unless the fix came before it (0.104.0-alpha.6).
+            release = release_of(release_key(fix.first_affected))
+            if release < release_key(fix.fixed):
+                names.add(_text(release, _spelling(fix.fixed)))
     # A range that starts at a pre-release (10.2.0rc1) names its release too (10.2.0): the
     # page people look for; a line's range names it with the others (_releases).
     starts = [text for text in (found.earlier_from, found.open_from) if text]
@@ -152,14 +164,25 @@ def _named(found: Versions) -> tuple[str, ...]:
     return tuple(sorted(names, key=release_key))
 
 
-def prereleases_text(fix: LineFix) -> str:
-    """The pre-releases of a line fixed in its first release as the pages say them:
-    "3.14.0 pre-releases", or "3.14.0 pre-releases before 3.14.0b2" (fixed in one)."""
+def prereleases_text(fix: LineFix, *, announced: bool = False) -> str:
+    """The pre-releases of a line's first release that its range takes in, as the pages
+    say them: fixed in that release, "3.14.0 pre-releases", or "3.14.0 pre-releases before
+    3.14.0b2" (fixed in one); fixed after it, the whole line affected, "3.13.0 and its
+    pre-releases" (fixed in 3.13.1), "3.13.0 pre-releases – 3.13.2", and on a line of a
+    major version "7.0.0 pre-releases – before 7.4.0". ``announced``: as the announcement
+    says a range, "3.13.0 pre-releases to 3.13.2", "7.0.0 pre-releases and later"."""
     assert fix.first_affected is not None
     release = _text(release_of(release_key(fix.first_affected)), _spelling(fix.fixed))
-    if release_key(fix.fixed) == release_key(release):
+    fixed, first = release_key(fix.fixed), release_key(release)
+    if fixed == first:
         return f"{release} pre-releases"
-    return f"{release} pre-releases before {fix.fixed}"
+    if fixed < first:
+        return f"{release} pre-releases before {fix.fixed}"
+    if fix.last_affected is None:
+        return f"{release} pre-releases " + ("and later" if announced else f"– before {fix.fixed}")
+    if release_key(fix.last_affected) == first:
+        return f"{release} and its pre-releases"
+    return f"{release} pre-releases {'to' if announced else '–'} {fix.last_affected}"
 
 
 def _releases(first_text: str, last_text: str | None, width: int) -> set[str]:

@@ -234,16 +234,20 @@ def _says(
     introduced: str | None,
     gaps: bool = True,
     unfixed: tuple[str, ...] | None = None,
+    whole: bool = False,
 ) -> bool:
     """Whether ``wanted`` is what releasekit shows for these (:func:`_coverage`), with or
     without the pre-releases of a line fixed in its first release (3.14.0.dev0 to 3.14.0),
     which a record may leave out (another database's, one releasekit wrote before it showed
     them, or for a project that publishes no pre-releases, ``[releases] pre_releases``
     off): read back, they are affected, never a "not affected" the record said. The reading
-    does not depend on the project's setting: the fields say the same either way."""
+    does not depend on the project's setting: the fields say the same either way. A line
+    affected from its first release starts there, unless ``whole``: then also as releasekit
+    shows it for a project that publishes pre-releases, from their lowest (3.13.0.dev0)."""
+    shapes = [(pre, project, False) for pre, project in itertools.product((True, False), repeat=2)]
     return any(
-        wanted == _coverage(fixed, introduced, gaps, unfixed, pre, project)
-        for pre, project in itertools.product((True, False), repeat=2)
+        wanted == _coverage(fixed, introduced, gaps, unfixed, pre, project, full)
+        for pre, project, full in [*shapes, *([(True, True, True)] if whole else [])]
     )
 
 
@@ -254,9 +258,11 @@ def _exact(
     unfixed: tuple[str, ...] | None,
 ) -> bool:
     """Whether ``wanted`` is what releasekit shows for these, pre-releases and all, both for
-    a project that publishes pre-releases and for one that does not."""
+    a project that publishes pre-releases and for one that does not, a line affected from
+    its first release from there (as releasekit showed it before it took in that release's
+    pre-releases: a record made then reads as it did)."""
     return all(
-        wanted == _coverage(fixed, introduced, True, unfixed, True, project)
+        wanted == _coverage(fixed, introduced, True, unfixed, True, project, False)
         for project in (True, False)
     )
 
@@ -268,21 +274,30 @@ def _coverage(
     unfixed: tuple[str, ...] | None = None,
     pre: bool = True,
     pre_releases: bool = True,
+    whole: bool = True,
 ) -> list[tuple[Version, Any]]:
     """The affected versions releasekit shows for ``fixed``, ``introduced`` and ``unfixed``
     (``gaps``: with the lines between two fixed ones, which releasekit shows affected and
     another project's record may leave out; ``pre``: with the pre-releases of a line fixed
-    in its first release; ``pre_releases``: for a project that publishes them)."""
+    in its first release; ``whole``: with those of the first release of a line affected
+    from it and fixed later, else from that release, as releasekit showed them before;
+    ``pre_releases``: for a project that publishes them)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
         fixed=fixed, introduced=introduced, unfixed=unfixed,
     )  # fmt: skip
     found = versions(probe, pre_releases=pre_releases)
-    intervals: list[tuple[Version, Version | None]] = [
-        (Version(fix.first_affected), Version(fix.fixed))
-        for fix in found.lines
-        if fix.first_affected is not None and (pre or not is_lowest_pre_release(fix.first_affected))
-    ]
+    intervals: list[tuple[Version, Version | None]] = []
+    for fix in found.lines:
+        first = fix.first_affected
+        if first is None:
+            continue
+        release = Version(first).base_version
+        if fix.pre_releases and Version(fix.fixed) > Version(release):
+            first = first if whole else release  # (3.13.0.dev0, or 3.13.0, to 3.13.1)
+        elif not pre and is_lowest_pre_release(first):
+            continue
+        intervals.append((Version(first), Version(fix.fixed)))
     if gaps:
         intervals.extend((Version(gap.first), Version(gap.fixed_at)) for gap in found.gaps)
     if found.earlier_from and found.earlier_before:
@@ -331,9 +346,11 @@ def _bound(pair: Pair, parts: int) -> bool:
 
 def _at_release(pair: Pair) -> Pair:
     """``pair`` from its release when it starts at that release's lowest pre-release
-    (1.23.0.dev0, Go's 1.23.0-0) and runs past it (fixed in 1.23.1): a line's range here
-    starts at its first release; only a line fixed in it (or in one of its pre-releases)
-    has its pre-releases' range."""
+    (1.23.0.dev0, Go's 1.23.0-0) and runs past it (fixed in 1.23.1): the range of a line
+    affected from its first release as releasekit showed it before it took in that
+    release's pre-releases (``[releases] pre_releases``), and as it shows it for a project
+    that publishes none; a reading is sought for the record as it is first, then for this
+    (:func:`_says`)."""
     if pair.introduced is None or pair.fixed is None:
         return pair
     if not is_lowest_pre_release(pair.introduced):
@@ -367,7 +384,8 @@ def released_lines(
     see it. A record that leaves out the lines between two fixed ones (which releasekit
     shows affected) is taken, unless it says exactly which are affected (``says_gaps``).
     """
-    pairs = [_at_release(_spelt(pair, item.introduced_as)) for pair in item.pairs]
+    as_said = [_spelt(pair, item.introduced_as) for pair in item.pairs]
+    pairs = [_at_release(pair) for pair in as_said]
     where = pairs[0].pointer if pairs else "/"
     open_pairs = [p for p in pairs if p.fixed is None]
     if open_pairs:
@@ -389,11 +407,43 @@ def released_lines(
             fixed[line] = pair.fixed
     for version_text in item.unaffected if item.lines is None else ():
         fixed.setdefault(line_key(version_text, parts), version_text)
-    wanted = _merged(
-        [(Version(p.introduced or "0"), Version(p.fixed)) for p in pairs if p.fixed is not None]
+    said, wanted = (
+        _merged(
+            [(Version(p.introduced or "0"), Version(p.fixed)) for p in each if p.fixed is not None]
+        )
+        for each in (as_said, pairs)
     )
     left_out = _between(pairs, fixed, parts) if fixed else ()
     starts = sorted({p.introduced or "0" for p in pairs}, key=Version)
+    passes = [(wanted, False, starts)]
+    if said != wanted:
+        # Some line starts at the lowest pre-release of a release it runs past: releasekit's
+        # record of a project that publishes pre-releases (a line affected from its first
+        # release, which had the code before: `introduced` before it, which may be a line's
+        # fix, 10.4.1 with 10.5 from 10.5.0-0), or Go's vulndb. First a reading of the record
+        # as it says them, then one with such lines from that release, as before.
+        own = sorted({p.introduced or "0" for p in as_said}, key=Version)  # (10.4.0.dev0)
+        later = sorted(set(fixed.values()) - set(starts), key=Version)
+        passes.insert(0, (said, True, list(dict.fromkeys([*own, *starts, *later]))))
+    for found, whole, candidates in passes:
+        reading = _reading(item, fixed, found, whole, left_out, candidates)
+        if reading is not None:
+            return reading
+    why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
+    raise ImportRefused(item.source, where, why)
+
+
+def _reading(
+    item: Imported,
+    fixed: dict[str, str],
+    wanted: list[tuple[Version, Any]],
+    whole: bool,
+    left_out: tuple[str, ...],
+    starts: list[str],
+) -> tuple[dict[str, str], str | None, tuple[str, ...] | None] | None:
+    """``fixed``, ``introduced`` and ``unfixed`` for ``wanted`` (see :func:`released_lines`;
+    ``whole``: a line affected from its first release may take in its pre-releases, as
+    releasekit shows it for a project that publishes them), or None when none say it."""
     # First a reading that says these versions whether or not the project publishes
     # pre-releases: a CVE record does not carry `unfixed`, and the guess in its place may
     # give a line fixed in X.Y.0 pre-releases that the record says were not affected.
@@ -404,14 +454,13 @@ def released_lines(
                 return fixed, introduced, lines
     for introduced in (None, *starts):
         if item.unfixed is not None:  # (said: no other reading)
-            if _says(wanted, fixed, introduced, True, item.unfixed):
+            if _says(wanted, fixed, introduced, True, item.unfixed, whole):
                 return fixed, introduced, item.unfixed
             continue
-        if _says(wanted, fixed, introduced):
+        if _says(wanted, fixed, introduced, whole=whole):
             return fixed, introduced, None
-        if not item.says_gaps and _says(wanted, fixed, introduced, gaps=False):
+        if not item.says_gaps and _says(wanted, fixed, introduced, False, whole=whole):
             return fixed, introduced, None
-        if (left_out or item.says_gaps) and _says(wanted, fixed, introduced, True, left_out):
+        if (left_out or item.says_gaps) and _says(wanted, fixed, introduced, True, left_out, whole):
             return fixed, introduced, left_out
-    why = "these ranges cannot be recorded as one fixed version per line and `introduced`"
-    raise ImportRefused(item.source, where, why)
+    return None

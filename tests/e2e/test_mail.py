@@ -192,6 +192,22 @@ def test_the_announcement_names_pre_releases_of_a_project_that_publishes_them(
     assert announced_lines(fixed)[1] == AnnouncedLine("10.4", "", "10.4.0")
 
 
+def test_the_announcement_names_the_pre_releases_of_a_whole_line_fixed_after_them() -> None:
+    # [releases] pre_releases: CPython's 3.13 fixed in 3.13.3 beside 3.12, the code there
+    # before 3.13: its 3.13.0 betas and candidates had it as 3.13.0 did, as the site says.
+    # The mail said "3.13.0 to 3.13.2", and for a fix in 3.13.1 "3.13.0" alone.
+    fixed = {"3.13": "3.13.3", "3.12": "3.12.8"}
+    assert announced_lines(fixed, pre_releases=True) == [
+        AnnouncedLine("3.12", "3.12.0 to 3.12.7", "3.12.8"),
+        AnnouncedLine("3.13", "3.13.0 pre-releases to 3.13.2", "3.13.3"),
+    ]
+    first = announced_lines({"3.13": "3.13.1", "3.12": "3.12.8"}, pre_releases=True)
+    assert first[1] == AnnouncedLine("3.13", "3.13.0 and its pre-releases", "3.13.1")
+    major = announced_lines({"7": "7.4.0", "6": "6.21.3"}, pre_releases=True)
+    assert major[1] == AnnouncedLine("7", "7.0.0 pre-releases and later", "7.4.0")
+    assert announced_lines(fixed)[1] == AnnouncedLine("3.13", "3.13.0 to 3.13.2", "3.13.3")
+
+
 def test_the_announcement_of_lines_of_major_versions(ws: Workspace) -> None:
     # undici's lines (line_parts = 1): on the line 7, every release before 7.3.1 is affected.
     settings = load_config(ws.root)

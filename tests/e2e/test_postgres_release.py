@@ -185,7 +185,8 @@ def test_a_fix_for_five_majors_and_master(
         published = run(root, "publish", env=gpg_home.env)
     assert published.exit_code == 0, published.output
     # On the disclosure date: one SEMVER range per fixed major, from its .0 (the affected
-    # code came in 13) to its fix, 16.3 as SemVer's 16.3.0; and its releases listed as
+    # code came in 13) to its fix, 16.3 as SemVer's 16.3.0, and from the betas of 14 to 16,
+    # which had what 13 had (the project publishes them); and its releases listed as
     # PostgreSQL spells them, for a scanner that compares strings; pages of every version.
     record = json.loads((root / "site" / "osv" / f"{ID}.json").read_text())
     ranges = {
@@ -193,11 +194,15 @@ def test_a_fix_for_five_majors_and_master(
         for entry in record["affected"]
     }
     majors = (("16", 4), ("15", 4), ("14", 3), ("13", 3))
-    assert ranges == {
-        **{m: [{"introduced": f"{m}.0.0"}, {"fixed": f"{m}.{n}.0"}] for m, n in majors},
-        # master's 17, fixed in 17.0: its betas and candidates had the bug, as 16 did
-        "17": [{"introduced": "17.0.0-0"}, {"fixed": "17.0.0"}],
-    }
+    assert (
+        ranges
+        == {
+            "13": [{"introduced": "13.0.0"}, {"fixed": "13.3.0"}],  # (introduced = "13")
+            **{m: [{"introduced": f"{m}.0.0-0"}, {"fixed": f"{m}.{n}.0"}] for m, n in majors[:3]},
+            # master's 17, fixed in 17.0: its betas and candidates had the bug, as 16 did
+            "17": [{"introduced": "17.0.0-0"}, {"fixed": "17.0.0"}],
+        }
+    )
     listed = {entry["database_specific"]["line"]: entry["versions"] for entry in record["affected"]}
     assert listed == {**{m: [f"{m}.{p}" for p in range(n)] for m, n in majors}, "17": []}
     pages = {p.stem for p in (root / "site" / "versions").glob("*.html")} - {"index"}

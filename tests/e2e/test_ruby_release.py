@@ -183,8 +183,10 @@ def test_a_security_release_of_every_maintained_line(
     ]
     assert ranges == [
         (("introduced", "3.1.0"), ("fixed", "3.1.7")),
-        (("introduced", "3.2.0"), ("fixed", "3.2.7")),
-        (("introduced", "3.3.0"), ("fixed", "3.3.7")),
+        # 3.2 and 3.3, affected from their first release: their previews and candidates had
+        # the bug, as the line below did (the oldest, 3.1, from 3.1.0: nothing says before)
+        (("introduced", "3.2.0-0"), ("fixed", "3.2.7")),
+        (("introduced", "3.3.0-0"), ("fixed", "3.3.7")),
         # master's 3.4, fixed in 3.4.0: its previews and candidates had the bug, as 3.3 did
         (("introduced", "3.4.0-0"), ("fixed", "3.4.0")),
     ]

@@ -315,3 +315,55 @@ def test_introduced_in_the_lowest_pre_release_names_the_releases_after_it() -> N
         "10.4.0 pre-releases before 10.4.0rc2"
     ]
     assert versions_of({"10.4": "10.4.0"}, "10.4.0.dev0").affected_list == ["10.4.0 pre-releases"]
+
+
+def test_a_whole_line_fixed_after_its_first_release_had_its_pre_releases_affected() -> None:
+    # CPython's 3.13 fixed in 3.13.1 beside 3.12 fixed in 3.12.8, with [releases]
+    # pre_releases: the code was in 3.12, so 3.13.0a1 to 3.13.0rc3 had it as 3.13.0 did.
+    # Line 3.13's range started at 3.13.0, so 3.13.0rc1 was "not affected", while a line
+    # fixed in 3.13.0 itself had them affected (a false negative for a scanner).
+    published = functools.partial(versions_of, pre_releases=True)
+    cpython = published({"3.13": "3.13.1", "3.12": "3.12.8"})
+    line = cpython.ranges()[0]
+    assert (line.first, line.below, line.line, line.upgrade) == (
+        "3.13.0.dev0",  # (PEP 440's lowest pre-release; SemVer's 3.13.0-0)
+        "3.13.1",
+        "3.13",
+        "3.13.1",
+    )
+    assert all(v in line for v in ("3.13.0a1", "3.13.0b3", "3.13.0rc1", "3.13.0"))
+    assert "3.13.1" not in line and "3.12.8" not in line
+    assert cpython.affected_list == ["3.13.0 and its pre-releases", "3.12.0 – 3.12.7"]
+    assert "3.13.0" in cpython.named() and "3.13.0.dev0" not in cpython.named()
+    later = published({"3.13": "3.13.3", "3.12": "3.12.8"})
+    assert later.affected_list[0] == "3.13.0 pre-releases – 3.13.2"
+    assert later.named()[-4:] == ("3.13.0", "3.13.1", "3.13.2", "3.13.3")
+    # `introduced` before the line: so too. Introduced in 3.13.0 itself: its pre-releases
+    # did not have it (as for a line fixed in 3.13.0: `introduced` before the lowest one).
+    early = published({"3.13": "3.13.1", "3.12": "3.12.8"}, "3.12.2")
+    assert early.affected_list == ["3.13.0 and its pre-releases", "3.12.2 – 3.12.7"]
+    assert "3.13.0rc1" in early.ranges()[0]
+    at_release = published({"3.13": "3.13.1", "3.12": "3.12.8"}, "3.13.0")
+    assert at_release.affected_list == ["3.13.0"]
+    assert not any("3.13.0rc1" in r for r in at_release.ranges())
+    # Not the whole line (introduced in 3.13.2): as before.
+    assert published({"3.13": "3.13.4", "3.12": "3.12.8"}, "3.13.2").affected_list == [
+        "3.13.2 – 3.13.3"
+    ]
+    # No sign of the code before the line: none (the oldest line; one below fixed in X.0).
+    assert published({"3.13": "3.13.1"}).ranges()[0].first == "3.13.0"
+    assert published({"3.13": "3.13.1", "3.12": "3.12.0"}).ranges()[0].first == "3.13.0"
+    # A line of a major version (no last release known before 7.4.0).
+    major = published({"7": "7.4.0", "6": "6.21.3"})
+    assert major.affected_list[0] == "7.0.0 pre-releases – before 7.4.0"
+    assert "7.0.0rc1" in major.ranges()[0] and "7.0.0" in major.named()
+    # (a line fixed in a pre-release of its first release names no release of it)
+    assert "0.104.0" not in published({"0.104": "0.104.0-alpha.6", "0.103": "0.103.12"}).named()
+    # A project that publishes no pre-releases: as before.
+    plain = versions_of({"3.13": "3.13.1", "3.12": "3.12.8"})
+    assert plain.affected_list == ["3.13.0", "3.12.0 – 3.12.7"]
+    assert plain.ranges()[0].first == "3.13.0"
+    assert not any("3.13.0rc1" in r for r in plain.ranges())
+    # `introduced` in the lowest pre-release keeps its spelling (as without the setting).
+    dev = published({"3.13": "3.13.2", "3.12": "3.12.8"}, "3.13.0.dev0")
+    assert dev.affected_list == ["3.13.0.dev0 – 3.13.1"]

@@ -324,6 +324,7 @@ def test_an_ecosystem_of_unknown_order_starts_at_the_release_when_fixed_after_it
     (item,) = read_osv(made, "osv/ACSA-2026-0001.json")
     assert [(p.introduced, p.fixed) for p in item.pairs] == [("3.14.0.dev0", "3.14.2")]
     # (as from PyPI's record: a range from the lowest pre-release that runs past the release
-    # reads as from the release, imported.py's _at_release)
+    # reads as it says, `introduced` that lowest pre-release)
     pypi, _ = _record("PyPI", fixed, introduced='"3.14.0.dev0"')
-    assert lines_of(item) == lines_of(read_osv(pypi, "p.json")[0]) == (advisory.fixed, "3.14.0")
+    back = (advisory.fixed, "3.14.0.dev0")
+    assert lines_of(item) == lines_of(read_osv(pypi, "p.json")[0]) == back

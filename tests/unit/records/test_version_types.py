@@ -286,3 +286,143 @@ def test_a_cve_record_of_a_pre_release_project_reads_back_as_it_says(
     assert found == advisory.fixed
     read = versions_of(found, introduced, lines, pre_releases=True)
     assert read.affected_list == shown.affected_list
+
+
+CPYTHON = '{ "3.13" = "3.13.1", "3.12" = "3.12.8" }'  # (3.13 affected from 3.13.0 on)
+
+
+@pytest.mark.parametrize(
+    ("config", "introduced", "start", "cve", "vers"),
+    [
+        (_pre(CONFIG), None, "3.13.0-0", "3.13.0-0", "vers:semver/>=3.13.0-0|<3.13.1"),
+        (_pre(CONFIG), '"3.12.2"', "3.13.0-0", "3.13.0-0", "vers:semver/>=3.13.0-0|<3.13.1"),
+        # PyPI's: PEP 440's lowest, 3.13.0.dev0 (the CVE record and CSAF as SemVer still)
+        (_pre(PYPI), None, "3.13.0.dev0", "3.13.0-0", "vers:semver/>=3.13.0-0|<3.13.1"),
+        # Without the setting, or introduced in 3.13.0 itself: from 3.13.0, as before.
+        (CONFIG, None, "3.13.0", "3.13.0", "vers:generic/>=3.13.0|<3.13.1"),
+        (_pre(CONFIG), '"3.13.0"', "3.13.0", "3.13.0", "vers:generic/>=3.13.0|<3.13.1"),
+    ],
+)
+def test_a_whole_line_fixed_after_its_first_release_has_its_pre_releases_in_the_records(
+    config: str, introduced: str | None, start: str, cve: str, vers: str
+) -> None:
+    # CPython's 3.13 fixed in 3.13.1 beside 3.12 fixed in 3.12.8, for a project that
+    # publishes pre-releases: 3.13.0a1 to 3.13.0rc3 had the code as 3.13.0 did, but every
+    # record started line 3.13 at 3.13.0, so a scanner found 3.13.0rc1 not affected (while
+    # a line fixed in 3.13.0 itself had them affected).
+    settings = parse_config(config, Path("/ws"))
+    given = {} if introduced is None else {"introduced": introduced}
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', fixed=CPYTHON, **given
+    )
+    advisory = parse_advisory(text, PATH, "ACSA")
+    osv = osv_record(settings, advisory)
+    entry = osv["affected"][0]
+    assert entry["database_specific"]["line"] == "3.13"
+    assert entry["ranges"][0]["events"] == [{"introduced": start}, {"fixed": "3.13.1"}]
+    if "versions" in entry:  # (SEMVER beside a pre-release spelt otherwise: the releases)
+        assert entry["versions"] == ["3.13.0"]
+    record = cve_record(settings, advisory)
+    jsonschema.Draft7Validator(json.loads(Path(CveRecord.Schemas.V5_SCHEMA).read_text())).validate(
+        record
+    )
+    first = _versions(record)[0]
+    assert (first["version"], first["lessThan"], first["status"]) == (cve, "3.13.1", "affected")
+    document = csaf_document(settings, advisory)
+    assert _ranges(document)[0] == vers
+    csaf.validate([_write_json(document)])
+    # An import gives back the same advisory, from either record.
+    said = None if introduced is None else introduced.strip('"')
+    (item,) = read_osv(osv, "osv/ACSA-2026-0001.json")
+    assert lines_of(item) == (advisory.fixed, said)
+    (item,) = read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
+    assert lines_of(item) == (advisory.fixed, said)
+    pre = "pre_releases = true" in config
+    shown = versions_of(advisory.fixed, said, None, pre_releases=pre)
+    found, back, lines = released_lines(item)
+    assert versions_of(found, back, lines, pre_releases=pre).ranges() == shown.ranges()
+
+
+def test_a_record_of_a_whole_line_from_its_first_release_still_imports_as_it_did() -> None:
+    # A record releasekit made before a line fixed after its first release took in its
+    # pre-releases (or another database's: Go's vulndb starts such a line at 1.23.0-0, with
+    # its candidates) reads back as it did: the same fixed versions, whatever its start.
+    for start in ("3.13.0", "3.13.0-0"):
+        record = {
+            "id": "x_ACSA-2026-0001",
+            "modified": "2026-10-13T14:00:07Z",
+            "published": "2026-10-13T14:00:07Z",
+            "affected": [
+                {
+                    "ranges": [
+                        {
+                            "type": "SEMVER",
+                            "events": [{"introduced": start}, {"fixed": "3.13.1"}],
+                        }
+                    ],
+                    "database_specific": {"line": "3.13"},
+                },
+                {
+                    "ranges": [
+                        {
+                            "type": "SEMVER",
+                            "events": [{"introduced": "3.12.0"}, {"fixed": "3.12.8"}],
+                        }
+                    ],
+                    "database_specific": {"line": "3.12"},
+                },
+            ],
+            "database_specific": {
+                "advisory": "ACSA-2026-0001",
+                "fixed": {"3.13": "3.13.1", "3.12": "3.12.8"},
+            },
+        }
+        (item,) = read_osv(record, "r.json")
+        assert lines_of(item) == ({"3.13": "3.13.1", "3.12": "3.12.8"}, None), start
+        del record["database_specific"]  # (another database's: no fixed versions said)
+        (item,) = read_osv(record, "r.json")
+        assert lines_of(item) == ({"3.13": "3.13.1", "3.12": "3.12.8"}, None), start
+
+
+def test_code_before_a_whole_line_with_none_below_it_reads_back() -> None:
+    # `introduced = "10.4.1"`, 10.4's own fix: no release of 10.4 had the code, 10.5.0's
+    # pre-releases did (a project that publishes them). No range starts at 10.4.1: read
+    # back as the record says, from 10.5.0's lowest pre-release, the same versions (before,
+    # 10.5 started at 10.5.0, as the record did not say).
+    settings = parse_config(_pre(CONFIG), Path("/ws"))
+    fixed = '{ "10.5" = "10.5.2", "10.4" = "10.4.1" }'
+    text = advisory_text(
+        released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', fixed=fixed, introduced='"10.4.1"'
+    )
+    advisory = parse_advisory(text, PATH, "ACSA")
+    osv = osv_record(settings, advisory)
+    events = [entry["ranges"][0]["events"] for entry in osv["affected"]]
+    assert events == [[{"introduced": "10.5.0-0"}, {"fixed": "10.5.2"}]]
+    cve = cve_record(settings, advisory)
+    for item in (
+        read_osv(osv, "osv/ACSA-2026-0001.json")[0],
+        read_cve(cve, "cve/CVE-2026-40001.json", "https://acme.example/security")[0],
+    ):
+        found, introduced, lines = released_lines(item)
+        assert (found, introduced) == (advisory.fixed, "10.5.0.dev0")
+        back = versions_of(found, introduced, lines, pre_releases=True)
+        assert back.ranges() == versions_of(advisory.fixed, "10.4.1", pre_releases=True).ranges()
+
+
+def test_a_record_without_the_pre_releases_of_a_whole_line_reads_as_it_did() -> None:
+    # 11.0 fixed in 11.0.2 above 10.6: the guess takes them for neighbours, so a project
+    # that publishes pre-releases now has 11.0.0's affected. A record without them (made
+    # before, or of a project that publishes none) reads as it did: the guess, no `unfixed`.
+    settings = parse_config(CONFIG, Path("/ws"))
+    fixed = '{ "11.0" = "11.0.2", "10.6" = "10.6.2" }'
+    text = advisory_text(released="2026-12-01T14:00:07Z", cve='"CVE-2026-40001"', fixed=fixed)
+    advisory = parse_advisory(text, PATH, "ACSA")
+    cve = cve_record(settings, advisory)
+    assert _versions(cve)[0]["version"] == "11.0.0"
+    (item,) = read_cve(cve, "cve/CVE-2026-40001.json", "https://acme.example/security")
+    assert released_lines(item) == (advisory.fixed, None, None)
+    # Made now for a project that publishes them, it says them, and reads back so.
+    record = cve_record(parse_config(_pre(CONFIG), Path("/ws")), advisory)
+    assert _versions(record)[0]["version"] == "11.0.0-0"
+    (item,) = read_cve(record, "cve/CVE-2026-40001.json", "https://acme.example/security")
+    assert released_lines(item) == (advisory.fixed, None, None)

@@ -251,6 +251,10 @@ NAMED = [
     Case({"8": "8.0.0rc1", "7": "7.3.1"}, None, None, _releases("major")),
     Case({"16": "16.0", "15": "15.5"}, None, None, _releases("pg")),
     Case({"11.0": "11.0.0a1", "10.6": "10.6.2"}, "10.5.3", None, _releases("minor")),
+    # fixed after its first release, the whole line affected (CPython's 3.13 fixed in 3.13.1
+    # beside 3.12): its first release's pre-releases too when the project publishes them
+    Case({"10.4": "10.4.1", "10.3": "10.3.3"}, None, None, _releases("minor")),
+    Case({"10.4": "10.4.3", "10.3": "10.3.3"}, "10.2.2", None, _releases("minor")),
     # introduced in a pre-release (RustSec's rustls-webpki: from 0.104.0-alpha.1 to its fix in
     # 0.104.0-alpha.6): of a line fixed later on it, of an upcoming line with no release yet,
     # of a line between two fixed ones (guessed, or recorded in `unfixed`), of an older
@@ -465,6 +469,12 @@ def page_says(items: list[str], fixed: list[str], version: str) -> bool:
     for item in items:
         if item == "No released version":
             continue
+        if item.endswith(" and its pre-releases"):  # (3.13.0 from its lowest pre-release)
+            release = item.removesuffix(" and its pre-releases")
+            item = f"{release}.dev0 – {release}"
+        elif " pre-releases – " in item:  # "3.13.0 pre-releases – 3.13.2": likewise, on
+            release, _, last = item.partition(" pre-releases – ")
+            item = f"{release}.dev0 – {last}"
         release, pre, before = item.partition(" pre-releases")
         if pre:  # "10.4.0 pre-releases" (before 10.4.0b2): those of 10.4.0 (before that one)
             end = before.removeprefix(" before ") or release
@@ -636,8 +646,8 @@ def _neighbours(version: str) -> set[str]:
 def _start(item: str) -> str | None:
     """The version an "Affected versions" item starts at ("10.3.0rc1 – 10.3.2"), if any;
     the lowest pre-release of a release whose pre-releases it names (10.4.0.dev0)."""
-    if " pre-releases" in item:
-        return item.partition(" pre-releases")[0] + ".dev0"
+    if " pre-releases" in item:  # (also "3.13.0 and its pre-releases")
+        return item.partition(" pre-releases")[0].removesuffix(" and its") + ".dev0"
     first = item.partition(" – ")[0].removesuffix(" and later")
     return first if first[:1].isdigit() else None
 
@@ -768,6 +778,11 @@ def test_the_pre_releases_of_a_line_fixed_in_its_first_release(
     assert ("10.4.0 pre-releases" in at_release) is pre_releases, at_release
     in_beta = said[(("10.4", "10.4.0b2"), ("10.3", "10.3.3"))]
     assert "10.4.0 pre-releases before 10.4.0b2" in in_beta, in_beta
+    after = said[(("10.4", "10.4.1"), ("10.3", "10.3.3"))]
+    assert ("10.4.0 and its pre-releases" in after) is pre_releases, after
+    assert ("10.4.0" in after) is not pre_releases, after
+    longer = said[(("10.4", "10.4.3"), ("10.3", "10.3.3"))]
+    assert ("10.4.0 pre-releases – 10.4.2" in longer) is pre_releases, longer
 
 
 def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path) -> None:

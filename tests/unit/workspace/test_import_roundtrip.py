@@ -35,6 +35,11 @@ def _config(upcoming: str = "10.4", esr: str = '["9.11"]', parts: int | None = N
     return CONFIG.replace('upcoming = "10.4"\nesr = ["9.11"]', releases)
 
 
+def _pre(config: str) -> str:
+    """``config`` of a project that publishes pre-releases (``[releases] pre_releases``)."""
+    return config.replace("[releases]\n", "[releases]\npre_releases = true\n")
+
+
 def _advisory(number: int, front: str, *, cve: bool = True, vector: bool = True) -> tuple[str, str]:
     ident = f"ACSA-2026-{number:04d}"
     lines = [f'id = "{ident}"', f'title = "Title {number}"', f'summary = "Summary {number}."']
@@ -232,6 +237,31 @@ SHAPES = {
         _config(),
         [_advisory(1, 'introduced = "10.2.0b1"\nfixed = { "10.3" = "10.3.3", "10.1" = "10.1.2" }')],
     ),
+    # a project that publishes pre-releases ([releases] pre_releases): a line affected from
+    # its first release (CPython's 3.13 fixed in 3.13.1 beside 3.12) had its pre-releases
+    # affected too, as one fixed in that release: the records start it at 10.4.0-0
+    "pre-releases of a whole line fixed after its first release": (
+        _pre(_config()),
+        [_advisory(1, 'fixed = { "10.4" = "10.4.1", "10.3" = "10.3.3" }')],
+    ),
+    "pre-releases of a whole line, introduced before it": (
+        _pre(_config()),
+        [_advisory(1, 'introduced = "10.2.2"\nfixed = { "10.4" = "10.4.2", "10.3" = "10.3.3" }')],
+    ),
+    "pre-releases of a whole line above one fixed in its first release": (
+        _pre(_config("10.6")),
+        [_advisory(1, 'fixed = { "10.5" = "10.5.0", "10.4" = "10.4.1", "10.3" = "10.3.3" }')],
+    ),
+    # 11.0 after 10.6: taken for neighbours when no line between is recorded (then its
+    # pre-releases had the code), not when `unfixed` says none was released
+    "pre-releases of a whole line above a guessed neighbour": (
+        _pre(_config("11.1", "[]")),
+        [_advisory(1, 'fixed = { "11.0" = "11.0.2", "10.6" = "10.6.2" }')],
+    ),
+    "no pre-releases of a whole line above a line that is no neighbour": (
+        _pre(_config("11.1", "[]")),
+        [_advisory(1, 'fixed = { "11.0" = "11.0.2", "10.6" = "10.6.2" }\nunfixed = []')],
+    ),
     # versions SemVer cannot spell: the OSV record enumerates the affected ones, its ranges
     # (as the advisory spells them) in each entry's database_specific
     "four-number versions": (
@@ -271,8 +301,15 @@ CASES = [
     for folders in FOLDERS
     if folders != ("cve",) or all("\ncve = " in text for _, text in SHAPES[shape][1])
     # (the CVE record cannot say the lines left without the fix, each with a version page;
-    # nor whose its title and scores are when advisories share it)
-    if shape not in ("a cve id shared by three components", "several unfixed lines")
+    # nor whose its title and scores are when advisories share it; nor that no line lies
+    # between 10.6 and 11.0, which a record made before the pre-releases of a whole line
+    # were shown, or of a project that publishes none, reads as the guess, as it did)
+    if shape
+    not in (
+        "a cve id shared by three components",
+        "several unfixed lines",
+        "no pre-releases of a whole line above a line that is no neighbour",
+    )
     or folders != ("cve",)
 ]
 
