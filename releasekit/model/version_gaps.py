@@ -182,9 +182,10 @@ def _gaps(
     (``had``). With ``unfixed`` (``left_out``: the lift's record of the released lines
     that got no fix), a gap is there exactly when one of them lies between the two (and not
     before ``introduced``'s line), one for each run of consecutive ones (10.5 and 10.6; 9.12
-    and 10.0 are not: a 9.13 may lie between), each up to the line after its newest: a line
-    between that it does not name was not released or already had the fix (ESR 10.4 and
-    11.0 fixed, 10.5 unfixed, 10.6 fixed before in 10.6.2: 10.6 is not affected). Without
+    and 10.0 are not: a 9.13 may lie between), each up to the line after its newest (to
+    its lowest pre-release, 10.6.0.dev0): a line between that it does not name was not
+    released or already had the fix (ESR 10.4 and 11.0 fixed, 10.5 unfixed, 10.6 fixed
+    before in 10.6.2, or in 10.6.0b2: 10.6 is not affected, nor 10.6.0rc1). Without
     it, when a line can lie between them: a line X.0 after one of X-1 is taken as its
     neighbour (1.26 and 2.0: there was no 1.27)."""
     width = _width(older.line)
@@ -218,7 +219,13 @@ def _gaps(
         until = "" if end >= below else _text(end, width)
         first = spelt_as(firsts[0], spelt, introduced)
         shown = f"after {older.line}" if firsts[0] == after else first
-        last = _text(end, spelt) if until else (early(newer.fixed, below) or _text(below, spelt))
+        # A line it ends before is not affected, its pre-releases neither (10.2.0rc1, where
+        # 10.2 had the fix): the range ends at the lowest of them, 10.2.0.dev0.
+        last = (
+            lowest_pre_release(_text(end, spelt))
+            if until
+            else (early(newer.fixed, below) or _text(below, spelt))
+        )
         yield Gap(
             older.line,
             first,

@@ -26,13 +26,13 @@ def test_recorded_unfixed_lines_make_the_gap_the_guess_cannot_see() -> None:
         "10.4",
         "10.5.0",
         "11.0",
-        "10.7.0",
+        "10.7.0.dev0",  # (nor 10.7.0's pre-releases)
         "11.0.0",
         "10.7",
     )
     between = [r for r in found.ranges() if not r.supported]
     assert [(r.first, r.below, r.line, r.upgrade_line) for r in between] == [
-        ("10.5.0", "10.7.0", "10.5", "11.0")
+        ("10.5.0", "10.7.0.dev0", "10.5", "11.0")
     ]
     assert "10.6.3" in between[0] and "10.4.9" not in between[0]
 
@@ -44,9 +44,12 @@ def test_a_line_that_had_the_fix_before_is_outside_the_gap() -> None:
     found = versions_of(ESR_MINOR, None, ["10.5"])
     assert found.affected_list == ["after 10.4 – before 10.6", "10.4.0 – 10.4.8"]
     ((first, below, upgrade),) = [(r.first, r.below, r.upgrade) for r in found.ranges()][:1]
-    assert (first, below, upgrade) == ("10.5.0", "10.6.0", "11.0.0")
+    assert (first, below, upgrade) == ("10.5.0", "10.6.0.dev0", "11.0.0")
     assert not any(version in r for r in found.ranges() for version in ("10.6.0", "10.6.2"))
-    assert found.gaps[0].fixed_at == "10.6.0"  # (the OSV range's end: 10.6's releases are not)
+    # (the OSV range's end: 10.6's releases are not affected, nor its first one's
+    # pre-releases: 10.6 had the fix, maybe from its 10.6.0b2 on)
+    assert found.gaps[0].fixed_at == "10.6.0.dev0"
+    assert not any("10.6.0rc1" in r for r in found.ranges())
     # 10.6's fix written in `fixed` says its releases before it were affected (10.6.0-10.6.1).
     told = versions_of({**ESR_MINOR, "10.6": "10.6.2"}, None, ["10.5"])
     assert told.affected_list == [

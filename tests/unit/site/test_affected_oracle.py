@@ -216,6 +216,15 @@ NAMED = [
     Case(
         {"11.0": "11.0.0", "10.6": "10.6.2", "10.4": "10.4.9"}, None, ["10.5"], _releases("minor")
     ),
+    # ... and 10.6 fixed before in a pre-release of its first release, 10.6.0b2: the gap
+    # took in 10.6.0rc1 (found by the generated cases: 10.2.0-alpha.6 after 10.1 unfixed)
+    Case(
+        {"11.0": "11.0.0", "10.4": "10.4.9"},
+        None,
+        ["10.5"],
+        _releases("minor"),
+        (("10.6", "10.6.0b2"),),
+    ),
     # an already-fixed line between two unfixed ones (10.0 and 10.2 unfixed, 10.1 fixed from
     # its first release), and one above the newest (10.3, 10.4: the guess took 11.0 next)
     Case(
@@ -808,7 +817,8 @@ def test_a_line_fixed_before_above_an_unfixed_one_is_not_affected(tmp_path: Path
     events = [r["events"] for entry in osv["affected"] for r in entry["ranges"]]
     assert events == [
         [{"introduced": "10.4.0"}, {"fixed": "10.4.9"}],
-        [{"introduced": "10.5.0"}, {"fixed": "10.6.0"}],  # (10.6's releases are not affected)
+        # (10.6's releases are not affected, nor its 10.6.0 pre-releases)
+        [{"introduced": "10.5.0"}, {"fixed": "10.6.0-0"}],
     ]
     for version, affected in (("10.5.3", True), ("10.6.0", False), ("10.6.2", False)):
         assert affected_version(osv, version) is affected, version
