@@ -23,6 +23,7 @@ from releasekit.model.advisory import parse_advisory
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
+from tests.helpers.initialised import initialised as made_by_init
 from tests.helpers.nginx import HEADER, nginx_h, nginx_like
 from tests.helpers.repos import Product, copied_product, git
 from tests.helpers.smtp import SmtpServer
@@ -48,27 +49,14 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
+IDENTITY = ["--name", "nginx", "--vendor", "F5", "--prefix", "NGX"]
+
 nginx_template, nginx = copied_product("nginx", nginx_like)
 
 
 def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path, Result]:
     """A workspace made by `releasekit init --repository`, set as its checks say."""
-    root = tmp_path / "ws"
-    made = CliRunner().invoke(
-        cli,
-        ["init", str(root), "--name", "nginx", "--vendor", "F5", "--prefix", "NGX",
-         "--repository", str(product.clone)],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    config = (root / "releasekit.toml").read_text()
-    for old, new in SETTINGS.items():
-        assert old in config, old
-        config = config.replace(old, new)
-    for bump in BUMPS:
-        assert f"\n{bump}\n" in config, bump  # live
-    assert "check: [[releases.bump]]" not in made.output
-    (root / "releasekit.toml").write_text(config + extra)
-    return root, made
+    return made_by_init(tmp_path, product, IDENTITY, SETTINGS, BUMPS, extra)
 
 
 def hold(root: Path, product: Product, cvss: str, lines: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ from releasekit.cli import cli
 from tests.e2e.test_embargo import EMBARGO, LISTS, mail_table
 from tests.helpers.advisories import EMBARGO_AT, hold_fixes
 from tests.helpers.gpg import GpgHome
+from tests.helpers.initialised import initialised as made_by_init
 from tests.helpers.redis import HEADER, redis_like, version_h
 from tests.helpers.repos import Product, copied_product, git
 from tests.helpers.smtp import SmtpServer
@@ -45,27 +46,14 @@ def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env=env).invoke(cli, ["-C", str(root), *args])
 
 
+IDENTITY = ["--name", "Redis", "--vendor", "Redis", "--prefix", "RSA"]
+
 redis_template, redis = copied_product("redis", redis_like)
 
 
 def initialised(tmp_path: Path, product: Product, extra: str = "") -> tuple[Path, Result]:
     """A workspace made by `releasekit init --repository`, set as its checks say."""
-    root = tmp_path / "ws"
-    made = CliRunner().invoke(
-        cli,
-        ["init", str(root), "--name", "Redis", "--vendor", "Redis", "--prefix", "RSA",
-         "--repository", str(product.clone)],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    config = (root / "releasekit.toml").read_text()
-    for old, new in SETTINGS.items():
-        assert old in config, old
-        config = config.replace(old, new)
-    for bump in BUMPS:
-        assert f"\n{bump}\n" in config, bump  # live
-    assert "check: [[releases.bump]]" not in made.output
-    (root / "releasekit.toml").write_text(config + extra)
-    return root, made
+    return made_by_init(tmp_path, product, IDENTITY, SETTINGS, BUMPS, extra)
 
 
 def hold(root: Path, product: Product) -> None:
