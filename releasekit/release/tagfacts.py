@@ -130,7 +130,9 @@ def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, For
       applied on 8.4.0": not an earlier spelling of curl's release);
     - each whose releases are all of lines that ``written`` has none of, after its newest
       release (httpd's ``PCRE_3_9`` and ``MOD_SSL_2_8_3``, libraries imported in 2001:
-      an earlier spelling names earlier releases, of the same lines)."""
+      an earlier spelling names earlier releases, of the same lines), each tagged before
+      that newest release (a spelling the project took up after it, v2.1.0 after 2.0.4, is
+      its own: its newest releases)."""
     counts = Counter(t.spelling for t in versions)
     by_version: dict[str, list[Tagged]] = {}
     for item in versions:
@@ -160,7 +162,8 @@ def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, For
     for spelling in sorted({t.spelling for t in finals} - {written} - found.keys()):
         theirs = [t for t in finals if t.spelling == spelling]
         top = max(theirs, key=lambda t: t.version)
-        if top.version > newest.version and not lines & {t.line for t in theirs}:
+        later = any(t.tag.time > newest.tag.time for t in theirs)  # (the project's new one)
+        if top.version > newest.version and not later and not lines & {t.line for t in theirs}:
             why = f"{top.tag.name} names {top.version}, after {newest.tag.name}, in no line of it"
             found[spelling] = Foreign(why)
     return found

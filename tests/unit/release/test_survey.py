@@ -387,6 +387,18 @@ def test_a_librarys_import_tags_and_snapshot_tags_are_no_releases() -> None:
         assert any(said in check for check in survey.checks), survey.checks
 
 
+def test_a_new_spelling_of_the_newest_release_is_the_projects_own() -> None:
+    # A project that tags 2.0.0 to 2.0.4 and then v2.1.0 (urllib3's lone v2.0.5, on a new
+    # line): v2.1.0 is its newest release, made after the others, not an imported library's
+    # (httpd's PCRE_3_9, made long before its newest release). It was left out: upcoming
+    # "2.1", a line already released, where 2.2 is.
+    tags = ["2.0.0", "2.0.1", "2.0.2", "2.0.3", "2.0.4", "v2.1.0"]
+    survey = infer(facts({"main": tags}, [(t, "") for t in tags]), "clone")
+    assert (survey.table.tag, survey.table.read_tags) == ("{version}", ("v{version}",))
+    assert survey.table.upcoming == "2.2"
+    assert not any("left out" in check for check in survey.checks), survey.checks
+
+
 def test_a_library_developed_in_the_tree_leaves_the_branches_that_carry_it() -> None:
     # Samba (samba-team/samba) tags the libraries it develops in its tree on master and on
     # its branches: ldb-2.0.10 names 2.0.10 like Samba's own samba-2.0.10 (1999), so its
