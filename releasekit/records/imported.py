@@ -243,10 +243,13 @@ def _says(
     off): read back, they are affected, never a "not affected" the record said. The reading
     does not depend on the project's setting: the fields say the same either way. A line
     affected from its first release starts there, unless ``whole``: then also as releasekit
-    shows it for a project that publishes pre-releases, from their lowest (3.13.0.dev0)."""
+    shows it for a project that publishes pre-releases, from their lowest (3.13.0.dev0). A
+    run of unfixed lines ends before the next line's lowest pre-release (10.6.0.dev0), or
+    at its first release (10.6.0), as releasekit wrote it before and another record may."""
     shapes = [(pre, project, False) for pre, project in itertools.product((True, False), repeat=2)]
     return any(
-        wanted == _coverage(fixed, introduced, gaps, unfixed, pre, project, full)
+        wanted == _coverage(fixed, introduced, gaps, unfixed, pre, project, full, ends)
+        for ends in (True, False)
         for pre, project, full in [*shapes, *([(True, True, True)] if whole else [])]
     )
 
@@ -275,13 +278,15 @@ def _coverage(
     pre: bool = True,
     pre_releases: bool = True,
     whole: bool = True,
+    ends: bool = True,
 ) -> list[tuple[Version, Any]]:
     """The affected versions releasekit shows for ``fixed``, ``introduced`` and ``unfixed``
     (``gaps``: with the lines between two fixed ones, which releasekit shows affected and
     another project's record may leave out; ``pre``: with the pre-releases of a line fixed
     in its first release; ``whole``: with those of the first release of a line affected
     from it and fixed later, else from that release, as releasekit showed them before;
-    ``pre_releases``: for a project that publishes them)."""
+    ``pre_releases``: for a project that publishes them; ``ends``: a run of unfixed lines
+    up to the next line's lowest pre-release, 10.6.0.dev0, else up to its release, 10.6.0)."""
     probe = Advisory(
         id="X-1970-0001", title="", summary="", body="", path=None,  # type: ignore[arg-type]
         fixed=fixed, introduced=introduced, unfixed=unfixed,
@@ -299,7 +304,11 @@ def _coverage(
             continue
         intervals.append((Version(first), Version(fix.fixed)))
     if gaps:
-        intervals.extend((Version(gap.first), Version(gap.fixed_at)) for gap in found.gaps)
+        for gap in found.gaps:
+            end = Version(gap.fixed_at)
+            if not ends and gap.until and is_lowest_pre_release(gap.fixed_at):
+                end = Version(end.base_version)  # (10.6.0, not 10.6.0.dev0)
+            intervals.append((Version(gap.first), end))
     if found.earlier_from and found.earlier_before:
         below = found.earlier_below or found.earlier_before + ".0"  # (10.3.0rc1, or 10.3.0)
         intervals.append((Version(found.earlier_from), Version(below)))

@@ -363,3 +363,41 @@ def test_another_sites_records_of_one_advisory_make_one_advisory(tmp_path: Path)
     ]
     text = (tmp_path / "second/advisories/OTHR-2026-0001.md").read_text()
     assert "Imported from x_ACSA-2026-0001." in text
+
+
+def test_a_gap_that_ends_at_the_next_lines_release_is_read_as_before(tmp_path: Path) -> None:
+    # releasekit ended a run of unfixed lines at the next line's first release (10.6.0)
+    # until it ended it at that release's lowest pre-release (10.6.0-0): a mirror of a site
+    # published before, or another database's record that says the gap so, was refused
+    # ("these ranges cannot be recorded as one fixed version per line").
+    config, advisories = SHAPES["unfixed lines the guess cannot see"]
+    first = tmp_path / "first"
+    (first / "advisories").mkdir(parents=True)
+    (first / "releasekit.toml").write_text(config)
+    for ident, text in advisories:
+        (first / "advisories" / f"{ident}.md").write_text(text)
+    build.publish_workspace(workspace.open_workspace(first), LATER)
+    for folders in (("osv",), ("cve",)):
+        (path,) = _records(first, folders)
+        record = json.loads(path.read_text())
+        if folders == ("osv",):
+            (gap,) = [e for e in record["affected"] if "between" in e["database_specific"]]
+            assert gap["ranges"][0]["events"][1] == {"fixed": "10.6.0-0"}
+            gap["ranges"][0]["events"][1] = {"fixed": "10.6.0"}  # (as written before)
+        else:
+            cna = record["containers"]["cna"]
+            (gap,) = [v for v in cna["affected"][0]["versions"] if v["lessThan"] == "10.6.0-0"]
+            gap["lessThan"] = "10.6.0"
+            del cna["source"]["spellings"]
+        old = tmp_path / "old" / folders[0] / path.name
+        old.parent.mkdir(parents=True)
+        old.write_text(json.dumps(record))
+        second = tmp_path / f"second-{folders[0]}"
+        (second / "advisories").mkdir(parents=True)
+        (second / "releasekit.toml").write_text(config)
+        (written,) = import_files(workspace.open_workspace(second), [old], [old.name])
+        advisory = read_advisory(written, "ACSA")
+        assert (advisory.fixed, advisory.unfixed) == (
+            {"11.0": "11.0.2", "10.4": "10.4.5"},
+            ("10.5",),
+        ), folders
