@@ -138,30 +138,41 @@ def _ecosystem(
     an import reads as it is). An ecosystem whose order of pre-releases is not known gets no
     spelling that could make the range empty or wrong: its range starts at the release
     (3.14.0) when it is fixed after it, else the entry has no range; the pre-releases the
-    advisory names (named, :func:`_listed`) are in its ``versions``."""
+    advisory names (named, :func:`_listed`) are in its ``versions``. A range that ends at a
+    lowest pre-release (a gap's, before 10.6.0.dev0) ends at the ecosystem's spelling of it,
+    or at its release when its order is not known."""
     entries: list[dict[str, Any]] = []
     listed: list[list[str]] | None = None
     for index, (events, specific) in enumerate(spans):
         start = events[0]["introduced"]
         spelt = lowest_in(ecosystem, start) if is_lowest_pre_release(start) else start
-        if spelt == start or ecosystem in SEMVER_ORDERED:
-            entries.append(
-                _range("ECOSYSTEM", [{"introduced": spelt or start}, *events[1:]], specific)
-            )
+        ends = [_end_in(ecosystem, event) for event in events[1:]]
+        if (spelt == start and ends == events[1:]) or ecosystem in SEMVER_ORDERED:
+            entries.append(_range("ECOSYSTEM", [{"introduced": spelt or start}, *ends], specific))
             continue
         kept = {**specific, "range": {"type": "python", "events": events}}
         if spelt is not None:
-            entries.append(_range("ECOSYSTEM", [{"introduced": spelt}, *events[1:]], kept))
+            entries.append(_range("ECOSYSTEM", [{"introduced": spelt}, *ends], kept))
             continue
         listed = _listed(spans, named()) if listed is None else listed
         release = release_key(Version(start).base_version)
         entry: dict[str, Any] = {"versions": [v for v in listed[index] if release_key(v) < release]}
         if len(events) > 1 and release < release_key(events[1]["fixed"]):
             first = {"introduced": Version(start).base_version}
-            entry["ranges"] = [{"type": "ECOSYSTEM", "events": [first, *events[1:]]}]
+            entry["ranges"] = [{"type": "ECOSYSTEM", "events": [first, *ends]}]
         entry["database_specific"] = kept
         entries.append(entry)
     return entries
+
+
+def _end_in(ecosystem: str, event: dict[str, str]) -> dict[str, str]:
+    """``event``, a range's end at a lowest pre-release (10.6.0.dev0) spelt as ``ecosystem``
+    orders it (10.6.0-0, 10.6.0~), or its release (10.6.0) when that order is not known:
+    its pre-releases may fall in the range, but not the release, which had the fix."""
+    value = event.get("fixed")
+    if value is None or not is_lowest_pre_release(value):
+        return event
+    return {"fixed": lowest_in(ecosystem, value) or Version(value).base_version}
 
 
 def _spelt(events: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from releasekit.support import render
 if TYPE_CHECKING:  # (loaded by a build, not by a run that changes nothing)
     from releasekit.site.listing import Listed
 
-RENDER_VERSION = "42"  # bump when the output or a key for the same input changes
+RENDER_VERSION = "43"  # bump when the output or a key for the same input changes
 
 
 def fingerprint(advisory: Advisory) -> str:

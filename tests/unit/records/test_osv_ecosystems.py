@@ -28,7 +28,7 @@ from univers import versions as univers
 from releasekit import records
 from releasekit.model.advisory import parse_advisory
 from releasekit.model.config import parse_config
-from releasekit.records.imported import lines_of
+from releasekit.records.imported import lines_of, released_lines
 from releasekit.records.osv import osv_record
 from releasekit.records.osv_read import read_osv
 from tests.conftest import advisory_text
@@ -260,6 +260,31 @@ def test_the_lowest_pre_release_sorts_below_the_lines_pre_releases_in_its_ecosys
     assert given["events"] == [{"introduced": start}, {"fixed": "3.14.0"}]
 
 
+@pytest.mark.parametrize(("ecosystem", "start", "compare", "pre", "releases", "before"), CASES)
+def test_a_gap_ends_at_the_lowest_pre_release_as_its_ecosystem_spells_it(
+    ecosystem: str,
+    start: str,
+    compare: Compare,
+    pre: list[str],
+    releases: list[str],
+    before: list[str],
+) -> None:
+    # 3.13 released without the fix between 3.12 and 3.15, 3.14 not affected: the gap's
+    # range ends before 3.14.0's lowest pre-release. Its `fixed` event was PEP 440's
+    # 3.14.0.dev0 in every ecosystem: not SemVer (npm), after 3.14.0 in Maven's and
+    # Debian's order (3.14.0, which had the fix, affected), after 3.14.0.a1 in RubyGems'.
+    fixed = '{ "3.15" = "3.15.0", "3.12" = "3.12.5" }'
+    made, advisory = _record(ecosystem, fixed, unfixed='["3.13"]')
+    (entry,) = [a for a in made["affected"] if "between" in a["database_specific"]]
+    (given,) = entry["ranges"]
+    first, end = given["events"][0]["introduced"], given["events"][1]["fixed"]
+    assert (first, end) == ("3.13.0", start)
+    assert {v: compare(end, v) for v in before} == dict.fromkeys(before, 1)
+    assert all(compare(end, v) <= 0 for v in (*pre, *releases)), (end, pre)
+    (item,) = read_osv(made, "osv/ACSA-2026-0001.json")
+    assert released_lines(item) == (advisory.fixed, None, ("3.13",))
+
+
 def test_maven_orders_pre_and_dev_after_the_release_so_they_are_no_pre_releases() -> None:
     # (Why MAVEN_PRE has no 3.14.0-pre1 or -dev: an unknown qualifier sorts after them all.)
     maven = _univers(univers.MavenVersion)
@@ -328,3 +353,20 @@ def test_an_ecosystem_of_unknown_order_starts_at_the_release_when_fixed_after_it
     pypi, _ = _record("PyPI", fixed, introduced='"3.14.0.dev0"')
     back = (advisory.fixed, "3.14.0.dev0")
     assert lines_of(item) == lines_of(read_osv(pypi, "p.json")[0]) == back
+
+
+@pytest.mark.parametrize("ecosystem", UNKNOWN)
+def test_an_ecosystem_of_unknown_order_ends_a_gap_at_the_release(ecosystem: str) -> None:
+    # Its order of 3.14.0's pre-releases is not known: the gap ends at 3.14.0 (those
+    # pre-releases may be in it: affected, never a "not affected" that could be wrong), not
+    # at PEP 440's 3.14.0.dev0, which Hackage's numbers cannot say. The import reads the
+    # range the entry keeps back (the same advisory).
+    fixed = '{ "3.15" = "3.15.0", "3.12" = "3.12.5" }'
+    made, advisory = _record(ecosystem, fixed, unfixed='["3.13"]')
+    (entry,) = [a for a in made["affected"] if "between" in a["database_specific"]]
+    assert entry["ranges"] == [
+        {"type": "ECOSYSTEM", "events": [{"introduced": "3.13.0"}, {"fixed": "3.14.0"}]}
+    ]
+    assert ".dev0" not in orjson.dumps(entry["ranges"]).decode()
+    (item,) = read_osv(made, "osv/ACSA-2026-0001.json")
+    assert released_lines(item) == (advisory.fixed, None, ("3.13",))
