@@ -152,7 +152,10 @@ def infer(facts: Facts, where: str, *, upcoming: str | None = None) -> Survey:
         )
     # Another product's tags and branches in the clone (wolfSSL's tiny-curl in curl's, the
     # PCRE imported into httpd's) are left out of all that follows; a check names them.
-    foreign = foreign_spellings(versions, _written([t for t in versions if t.final])[0])
+    # The written spelling with a word glued on is the project's (Mozilla's ESRs: 128.0esr,
+    # tagged at another commit than 128.0 beside it).
+    spelt = _written([t for t in versions if t.final])[0]
+    foreign = {s: f for s, f in foreign_spellings(versions, spelt).items() if not _glued(s, spelt)}
     mainline = facts.branches.get(development_branch(facts, {}) or "")
     line_named = {n: pl for n in facts.branches if (pl := branch_line(n)) is not None}
     theirs = foreign_branches(facts, line_named, versions, foreign, mainline)

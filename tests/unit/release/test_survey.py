@@ -645,6 +645,35 @@ def test_mozillas_esr_branches_and_tags() -> None:
     )
 
 
+def test_mozillas_esr_and_release_of_one_version_are_both_its_own() -> None:
+    # Firefox 128.0 and ESR 128.0esr came out together, built from different commits (the
+    # ESR's version_display.txt says 128.0esr): FIREFOX_128_0esr_RELEASE names 128.0 like
+    # FIREFOX_128_0_RELEASE at another commit. With fewer ESR tags than release tags (as
+    # in Firefox's history), the ESR spelling was taken for another product's: left out
+    # with esr128 and esr115, line_parts = 2, upcoming = "133.1".
+    tags = [
+        ("FIREFOX_115_0_RELEASE", ""), ("FIREFOX_115_0esr_RELEASE", ""),
+        ("FIREFOX_128_0_RELEASE", ""), ("FIREFOX_128_0esr_RELEASE", ""),
+        ("FIREFOX_130_0_RELEASE", ""), ("FIREFOX_131_0_RELEASE", ""),
+        ("FIREFOX_132_0_RELEASE", ""), ("FIREFOX_128_4_0esr_RELEASE", ""),
+        ("FIREFOX_115_17_0esr_RELEASE", ""), ("FIREFOX_133_0_RELEASE", ""),
+        ("FIREFOX_128_5_0esr_RELEASE", ""), ("FIREFOX_115_18_0esr_RELEASE", ""),
+        ("FIREFOX_133_0_3_RELEASE", ""),
+    ]  # fmt: skip
+    esr = {
+        f"esr{major}": [n for n, _ in tags if f"_{major}_" in n and "esr" in n]
+        for major in (128, 115)
+    }
+    release = [n for n, _ in tags if "esr" not in n]
+    main = ["FIREFOX_115_0_RELEASE", "FIREFOX_128_0_RELEASE"]
+    survey = infer(facts({"main": main, "release": release, **esr}, tags), "x")
+    table = survey.table
+    assert (table.line_parts, table.branch, table.esr_tag, table.esr, table.upcoming) == (
+        1, "esr{line}", "FIREFOX_{version:_}esr_RELEASE", ("128", "115"), "134"
+    )  # fmt: skip
+    assert not any("left out" in check for check in survey.checks), survey.checks
+
+
 @pytest.mark.parametrize(
     ("branch", "said"),
     [
