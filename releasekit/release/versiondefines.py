@@ -108,7 +108,9 @@ def _hex_format(text: str, numbers: tuple[int, int, int]) -> str | None:
     if minor > 0xFF or micro > 0xFF:
         return None
     packed = major << 16 | minor << 8 | micro
-    one = _one_define(text, re.compile(r"^0[xX](?P<hex>[0-9a-fA-F]{6,16})$"))
+    # (13 digits at most: the major's width, the rest less the four of minor and micro, is
+    # one digit in a bump format, {major:09x})
+    one = _one_define(text, re.compile(r"^0[xX](?P<hex>[0-9a-fA-F]{6,13})$"))
     if one is None or int(one[1]["hex"], 16) != packed:
         return None
     line, match = one

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from releasekit.model.checks import bump_format
 from releasekit.release.versiondefines import header_line, set_flags, suffix_line
 from releasekit.release.versionfiles import (
     VERSION_ENDINGS,
@@ -95,6 +96,18 @@ def test_the_headers_are_found_by_their_names() -> None:
 )  # fmt: skip
 def test_the_formats_of_a_header(path: str, text: str, version: str, expected: list[str]) -> None:
     assert version_formats(text, version, path=path) == expected
+
+
+@pytest.mark.parametrize("digits", range(6, 17))
+def test_a_hex_define_proposes_only_a_format_the_config_takes(digits: int) -> None:
+    # 7.4.1 packed in 6 to 16 hex digits (0x070401 to 0x0000000000070401): from 14 digits
+    # the major's width took two digits, {major:010x}, which bump.format refuses, so that
+    # the releasekit.toml init wrote failed its own check.
+    value = f"0x{0x070401:0{digits}x}"
+    text = f"#define X_VERSION_NUM {value}\n"
+    for form in version_formats(text, "7.4.1", path="x_version.h"):
+        assert bump_format(form) is None, form
+        assert read_version(text, form) == "7.4.1"
 
 
 def test_a_packed_number_is_read_by_its_widths() -> None:
