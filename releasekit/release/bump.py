@@ -110,6 +110,24 @@ def bump_text(
     return data[:start] + text + data[end:], 1, number
 
 
+def overflow(form: str, version: str) -> str | None:
+    """Why ``version`` cannot be written in ``form``: a number wider than its zero-padded
+    width (7.4.256 in Redis' ``{micro:02x}``, 8.3.100 in PHP's ``{micro:02}``), which would
+    shift the numbers packed beside it; None when it fits."""
+    values = _fields(version)
+    for _, name, spec, _ in string.Formatter().parse(form):
+        width = (spec or "").rstrip("xX")
+        if name in VERSION_NUMBERS and width.isdigit():
+            shown = format(values[name], spec or "")
+            if len(shown) > int(width):
+                slot = f"{{{name}:{spec}}}"
+                return (
+                    f"{version} cannot be written in {form!r}: its {name} number, "
+                    f"{values[name]}, takes {len(shown)} digits where {slot} has {int(width)}"
+                )
+    return None
+
+
 def _fields(version: str) -> dict[str, object]:
     """The values of a format's placeholders: the numbers as numbers, so that a width
     pads them with zeros (PHP's ``{minor:02}``: 8.3.14's PHP_VERSION_ID 80314)."""
@@ -239,6 +257,10 @@ def release_commit(
         found = editor.get(bump.path)
         if found is None:
             problems.append(f"{where}: releases.bump: {bump.path} is not a file there")
+            continue
+        wide = overflow(bump.format, line.next_version)
+        if wide is not None:
+            problems.append(f"{where}: releases.bump: {bump.path}: {wide}")
             continue
         current = repo.read_blob(found.oid)
         data, count, number = bump_text(

@@ -95,3 +95,22 @@ def test_a_fix_moves_both_defines_on_each_line(
     assert "REDIS_VERSION_NUM 0x00070402\n" in version_h("7.4.2")
     assert {"7.4.2", "7.2.7"} <= set(git(redis.remote, "tag", "--list").split())
     assert len(smtp_server.messages) == len(LISTS)
+
+
+def test_a_number_too_wide_for_its_hex_byte_stops_the_plan(redis: Product, tmp_path: Path) -> None:
+    # 7.4.255's next is 7.4.256, three hex digits where {micro:02x} has two: the release
+    # commit wrote 0x000704100, which packs another version. The plan says so, naming the
+    # file, rather than write it.
+    redis.commit("7.4", {HEADER: version_h("7.4.255")}, "Release Redis 7.4.255")
+    redis.tag("7.4.255", "7.4")
+    redis.publish("7.4")
+    git(redis.clone, "fetch", "-q", "--tags", "origin")
+    root, _ = initialised(tmp_path, redis)
+    hold(root, redis)
+    planned = run(root, "plan")
+    assert planned.exit_code == 1, planned.output
+    assert (
+        "line 7.4 (7.4): releases.bump: src/version.h: 7.4.256 cannot be written in "
+        "'#define REDIS_VERSION_NUM 0x{major:04x}{minor:02x}{micro:02x}': its micro number, "
+        "256, takes 3 digits where {micro:02x} has 2"
+    ) in planned.stderr

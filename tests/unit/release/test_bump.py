@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.release.bump import bump_text, insert_entry, written
+from releasekit.release.bump import bump_text, insert_entry, overflow, written
 from tests.helpers.paths import REPO_ROOT
 
 VERSION_PY = b"# This file is protected via CODEOWNERS\nfrom __future__ import annotations\n\n"
@@ -345,6 +345,14 @@ def test_a_number_in_hex() -> None:
     # Another version is not this one: 7.4.1 is not 7.4.16 (0x00070410) nor 0.7.1025.
     assert bump_text(real, REDIS_NUM, "7.4.16", "7.4.17") == (None, 0, 0)
     assert bump_text(real.replace(b"0401", b"04010"), REDIS_NUM, "7.4.1", "7.4.2")[1] == 0
+
+
+def test_a_number_wider_than_its_width_does_not_fit() -> None:
+    assert overflow(REDIS_NUM, "7.4.255") is None
+    assert "256, takes 3 digits where {micro:02x} has 2" in (overflow(REDIS_NUM, "7.4.256") or "")
+    assert "100, takes 3 digits where {micro:02} has 2" in (overflow(PHP_ID, "8.3.100") or "")
+    assert overflow(PHP_ID, "10.3.14") is None  # (the major is not padded: it may grow)
+    assert overflow('__version__ = "{version}"', "8.3.100") is None
 
 
 NODE_FLAG = "#define NODE_VERSION_IS_RELEASE 1"
