@@ -24,8 +24,8 @@ from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.model.version_keys import is_lowest_pre_release
-from releasekit.model.versions import prereleases_text, versions_of
+from releasekit.model.version_keys import is_lowest_pre_release, release_key, release_of
+from releasekit.model.versions import Versions, prereleases_text, versions_of
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -50,23 +50,33 @@ def announced_lines(
     unfixed: Sequence[str] | None = None,
     *,
     pre_releases: bool = False,
+    introduced: str | None = None,
 ) -> list[AnnouncedLine]:
-    """Affected and fixed versions per line, as the site shows them (model.versions): fixed
-    in 10.3.3 means 10.3.0 to 10.3.2 were affected, and on the line 7 (a major version)
-    fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in 7.4.0, 7.0.0 and later; fixed in 10.4.0 (the
-    upcoming line) means no release was (its pre-releases were, when the project publishes
-    them, ``pre_releases``, and the code was there before: "3.14.0 pre-releases").
+    """Affected and fixed versions per line of ``fixed`` (see :func:`lines_of`)."""
+    return lines_of(versions_of(fixed, introduced, unfixed, pre_releases=pre_releases))
+
+
+def lines_of(found: Versions) -> list[AnnouncedLine]:
+    """Affected and fixed versions per line, as the site shows them (model.versions, from
+    ``fixed``, ``introduced`` and ``unfixed``): fixed in 10.3.3 means 10.3.0 to 10.3.2 were
+    affected, and on the line 7 (a major version) fixed in 7.3.1, 7.0.0 to 7.3.0, fixed in
+    7.4.0, 7.0.0 and later; fixed in 10.4.0 (the upcoming line) means no release was (its
+    pre-releases were, when the project publishes them, ``pre_releases``, and the code was
+    there before: "3.14.0 pre-releases"); introduced in 3.13.0, 3.12 had none.
     Versions are spelt as the fixed one: PostgreSQL's line 16 fixed in 16.3 had 16.0 to
     16.2, Rails' 7.1 fixed in 7.1.5.2 7.1.0 to 7.1.5.1.
-    The lines between two fixed ones come last: "after 9.11: releases before 10.4 affected,
+    The lines between two fixed ones come next: "after 9.11: releases before 10.4 affected,
     fixed in 10.4.0", when ``unfixed`` names a released line there that got no fix (None:
-    not known; any line that can lie there is taken to)."""
-    lines, found = [], versions_of(fixed, None, unfixed, pre_releases=pre_releases)
+    not known; any line that can lie there is taken to); then the lines before the oldest
+    fixed one from ``introduced`` on, unfixed: "from 9.8.0: releases before 9.11"."""
+    lines = []
     for fix in sorted(found.lines, key=lambda fix: Version(fix.line)):
         first, last = fix.first_affected, fix.last_affected
         if first is None:
             affected = ""
-        elif is_lowest_pre_release(first):  # (its first release's pre-releases, and on)
+        elif is_lowest_pre_release(first) and (
+            fix.pre_releases or release_key(fix.fixed) <= release_of(release_key(first))
+        ):  # (its first release's pre-releases, and on; not an introduced 10.4.0.dev0's)
             affected = prereleases_text(fix, announced=True)
         elif last is None:
             affected = f"{first} and later"
@@ -76,6 +86,9 @@ def announced_lines(
     for gap in found.gaps:  # lines between two fixed ones, as the site says
         start = f"after {gap.after}" if gap.shown.startswith("after ") else f"from {gap.first}"
         lines.append(AnnouncedLine(start, f"releases before {gap.ends}", gap.upgrade))
+    if found.earlier_from and found.earlier_before and found.lines:
+        before = f"releases before {found.earlier_before}"
+        lines.append(AnnouncedLine(f"from {found.earlier_from}", before, found.lines[-1].fixed))
     return lines
 
 
@@ -94,9 +107,7 @@ def announcement_context(
                 "url": advisory_url(project.site_url, item.id),
                 "lines": [
                     {"line": line.line, "affected": line.affected, "fixed": line.fixed}
-                    for line in announced_lines(
-                        item.fixed, item.unfixed, pre_releases=settings.releases.pre_releases
-                    )
+                    for line in lines_of(item.versions)
                 ],
             }
         )

@@ -192,6 +192,26 @@ def test_the_announcement_names_pre_releases_of_a_project_that_publishes_them(
     assert announced_lines(fixed)[1] == AnnouncedLine("10.4", "", "10.4.0")
 
 
+def test_the_announcement_says_what_introduced_says(ws: Workspace) -> None:
+    # `introduced = "10.3.1"`: the site says "10.3.1 – 10.3.2"; the mail computed its lines
+    # without it and said 10.3.0 to 10.3.2, and named 3.12 affected where introduced
+    # in 3.13.0 said it had no code.
+    path = write_advisory(ws)
+    path.write_text(path.read_text().replace('cve = "', 'introduced = "10.3.1"\ncve = "', 1))
+    settings = load_config(ws.root)
+    advisory = read_advisory(path, "ACSA")
+    shown = as_released(settings, advisory, RELEASED, {"10.4": "10.4.0", "10.3": "10.3.3"})
+    context = announcement_context(settings, RELEASED, [shown])
+    _, body = render_announcement(render.environment(settings.templates_dir), context)
+    assert "    10.3: 10.3.1 to 10.3.2 affected, fixed in 10.3.3" in body
+    assert shown.versions.affected_list == ["10.3.1 – 10.3.2"]
+    introduced = announced_lines({"3.13": "3.13.1", "3.12": "3.12.8"}, introduced="3.13.0")
+    assert introduced[0] == AnnouncedLine("3.12", "", "3.12.8")
+    # ... and from an older `introduced`, the lines before the oldest fixed one, unfixed.
+    older = announced_lines({"3.13": "3.13.1", "3.12": "3.12.8"}, introduced="3.10.2")
+    assert older[-1] == AnnouncedLine("from 3.10.2", "releases before 3.12", "3.12.8")
+
+
 def test_the_announcement_names_the_pre_releases_of_a_whole_line_fixed_after_them() -> None:
     # [releases] pre_releases: CPython's 3.13 fixed in 3.13.3 beside 3.12, the code there
     # before 3.13: its 3.13.0 betas and candidates had it as 3.13.0 did, as the site says.

@@ -101,7 +101,9 @@ def text_public(spec: Spec, config: Config, name: str) -> set[str]:
     (disclosed with ``disclosure_days`` 0)."""
     if name in ("pre-announcement", "predisclosure subject"):
         return {"embargo"}  # (the release instant: what a pre-announcement tells)
-    released = {"id", "title", "summary", "embargo", *config.at_release}
+    # (the contract's released stage: affected and fixed versions too, which the announcement
+    # names from `introduced` on, as the site does)
+    released = {"id", "title", "summary", "embargo", "versions", *config.at_release}
     if name == "announcement" and config.disclosure_days == 0:
         return set(spec.markers())
     return released
