@@ -125,9 +125,9 @@ class Foreign:
 def foreign_spellings(versions: Sequence[Tagged], written: str) -> dict[str, Foreign]:
     """The spellings of another product's tags, beside ``written``, the project's:
 
-    - each that tags a version that a spelling of more tags tags too, at another commit
-      (curl's ``curl-8_4_0`` and wolfSSL's ``tiny-curl-8_4_0``, "tiny-curl: patch set
-      applied on 8.4.0": not an earlier spelling of curl's release);
+    - each, of fewer tags than ``written``, that tags a version ``written`` tags too, at
+      another commit (curl's ``curl-8_4_0`` and wolfSSL's ``tiny-curl-8_4_0``, "tiny-curl:
+      patch set applied on 8.4.0": not an earlier spelling of curl's release);
     - each whose releases are all of lines that ``written`` has none of, after its newest
       release (httpd's ``PCRE_3_9`` and ``MOD_SSL_2_8_3``, libraries imported in 2001:
       an earlier spelling names earlier releases, of the same lines), each tagged before
