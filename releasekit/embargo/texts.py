@@ -24,8 +24,7 @@ from releasekit.model import lifecycle, public
 from releasekit.model.advisory import Advisory
 from releasekit.model.config import Settings
 from releasekit.model.public import Public
-from releasekit.model.version_keys import is_lowest_pre_release, release_key, release_of
-from releasekit.model.versions import Versions, prereleases_text, versions_of
+from releasekit.model.versions import Versions, prereleases_text, says_prereleases, versions_of
 from releasekit.release.plan import Plan, PlanLine
 from releasekit.support import render
 
@@ -74,9 +73,7 @@ def lines_of(found: Versions) -> list[AnnouncedLine]:
         first, last = fix.first_affected, fix.last_affected
         if first is None:
             affected = ""
-        elif is_lowest_pre_release(first) and (
-            fix.pre_releases or release_key(fix.fixed) <= release_of(release_key(first))
-        ):  # (its first release's pre-releases, and on; not an introduced 10.4.0.dev0's)
+        elif says_prereleases(fix):  # (its first release's pre-releases, and on)
             affected = prereleases_text(fix, announced=True)
         elif last is None:
             affected = f"{first} and later"

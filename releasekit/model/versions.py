@@ -87,10 +87,7 @@ class Versions:
         for fix in self.lines:
             if fix.first_affected is None:
                 continue
-            # (a line fixed in its first release, or one whose range takes in its first
-            # release's pre-releases; not one from an introduced 10.4.0.dev0 to 10.4.2)
-            ends = release_key(fix.fixed) <= release_of(release_key(fix.first_affected))
-            if is_lowest_pre_release(fix.first_affected) and (ends or fix.pre_releases):
+            if says_prereleases(fix):
                 said = prereleases_text(fix)
             elif fix.last_affected is None:  # (a line of a major version fixed in X.Y.0)
                 said = f"{fix.first_affected} – before {fix.fixed}"
@@ -162,6 +159,17 @@ def _named(found: Versions) -> tuple[str, ...]:
             names.add(_text(release_of(key), _spelling(text)))
     names = {name for name in names if not is_lowest_pre_release(name)}  # (3.14.0.dev0)
     return tuple(sorted(names, key=release_key))
+
+
+def says_prereleases(fix: LineFix) -> bool:
+    """Whether the pages and the announcement name ``fix``'s range by its first release's
+    pre-releases ("3.14.0 pre-releases", "3.13.0 and its pre-releases"): a line fixed in its
+    first release, or one whose range takes them in; not one from an introduced
+    10.4.0.dev0 to 10.4.2, which is shown as it is."""
+    first = fix.first_affected
+    if first is None or not is_lowest_pre_release(first):
+        return False
+    return fix.pre_releases or release_key(fix.fixed) <= release_of(release_key(first))
 
 
 def prereleases_text(fix: LineFix, *, announced: bool = False) -> str:
